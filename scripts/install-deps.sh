@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what sluice needs to build, test, demo and benchmark on Debian 12 (run as root, or
+# with sudo available). Idempotent: packages already present are skipped by apt.
+set -euo pipefail
+pkgs=(
+  build-essential make pkg-config
+  openmpi-bin libopenmpi-dev             # MPI runtime and mpicc
+  libhdf5-openmpi-dev hdf5-tools          # parallel HDF5 (openmpi flavour)
+  libcsv-dev                              # CSV parser (RFC 4180)
+  libgsl-dev                              # statistics (median, quantiles)
+  libxxhash-dev                           # stable 64-bit hashing for the exchange
+  sqlite3                                 # test oracle
+  python3 python3-pandas                  # benchmark baseline, data generators
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

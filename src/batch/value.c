@@ -1,0 +1,259 @@
+/*
+ * Type names, text parsers and formatters for scalar values; see types.h. Local.
+ * Date arithmetic uses Howard Hinnant's days_from_civil / civil_from_days algorithms.
+ */
+#include "batch/types.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const type_names[SL_T_COUNT] = {
+    "NULL", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "DATE", "TIMESTAMP",
+};
+
+const char *sl_type_name(sl_type t)
+{
+    return (t >= 0 && t < SL_T_COUNT) ? type_names[t] : "?";
+}
+
+bool sl_type_parse(const char *name, int64_t len, sl_type *out)
+{
+    static const struct { const char *n; sl_type t; } map[] = {
+        {"BOOLEAN", SL_T_BOOL},   {"BOOL", SL_T_BOOL},         {"LOGICAL", SL_T_BOOL},
+        {"BIGINT", SL_T_BIGINT},  {"INT8", SL_T_BIGINT},       {"LONG", SL_T_BIGINT},
+        {"INTEGER", SL_T_BIGINT}, {"INT", SL_T_BIGINT},        {"INT4", SL_T_BIGINT},
+        {"SMALLINT", SL_T_BIGINT}, {"TINYINT", SL_T_BIGINT},   {"HUGEINT", SL_T_BIGINT},
+        {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
+        {"REAL", SL_T_DOUBLE},    {"FLOAT4", SL_T_DOUBLE},     {"NUMERIC", SL_T_DOUBLE},
+        {"DECIMAL", SL_T_DOUBLE},
+        {"VARCHAR", SL_T_VARCHAR}, {"TEXT", SL_T_VARCHAR},     {"STRING", SL_T_VARCHAR},
+        {"CHAR", SL_T_VARCHAR},   {"BPCHAR", SL_T_VARCHAR},
+        {"DATE", SL_T_DATE},
+        {"TIMESTAMP", SL_T_TIMESTAMP}, {"DATETIME", SL_T_TIMESTAMP},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if ((int64_t)strlen(map[i].n) == len && strncasecmp(map[i].n, name, (size_t)len) == 0) {
+            *out = map[i].t;
+            return true;
+        }
+    return false;
+}
+
+bool sl_parse_bool(const char *p, int64_t len, int64_t *out)
+{
+    if (len == 4 && strncasecmp(p, "true", 4) == 0) { *out = 1; return true; }
+    if (len == 5 && strncasecmp(p, "false", 5) == 0) { *out = 0; return true; }
+    return false;
+}
+
+bool sl_parse_bigint(const char *p, int64_t len, int64_t *out)
+{
+    int64_t i = 0;
+    bool neg = false;
+    if (len <= 0)
+        return false;
+    if (p[0] == '+' || p[0] == '-') {
+        neg = p[0] == '-';
+        i = 1;
+        if (len == 1)
+            return false;
+    }
+    uint64_t acc = 0;
+    const uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < len; i++) {
+        unsigned dgt = (unsigned char)p[i] - '0';
+        if (dgt > 9)
+            return false;
+        if (acc > (limit - dgt) / 10)
+            return false; /* overflow */
+        acc = acc * 10 + dgt;
+    }
+    *out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
+    return true;
+}
+
+bool sl_parse_double(const char *p, int64_t len, double *out)
+{
+    char tmp[128];
+    if (len <= 0 || len >= (int64_t)sizeof tmp)
+        return false;
+    /* strtod accepts leading spaces and hex floats; we do not. */
+    if (p[0] == ' ' || p[0] == '\t')
+        return false;
+    for (int64_t i = 0; i < len; i++)
+        if (p[i] == 'x' || p[i] == 'X')
+            return false;
+    memcpy(tmp, p, (size_t)len);
+    tmp[len] = 0;
+    char *end;
+    errno = 0;
+    double d = strtod(tmp, &end);
+    if (end != tmp + len)
+        return false;
+    *out = d;
+    return true;
+}
+
+int64_t sl_days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const int64_t yoe = y - era * 400;
+    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void sl_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static bool digits(const char *p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned dg = (unsigned char)p[i] - '0';
+        if (dg > 9)
+            return false;
+        v = v * 10 + (int)dg;
+    }
+    *out = v;
+    return true;
+}
+
+static bool valid_ymd(int y, int m, int d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    int md = mdays[m - 1];
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        md = 29;
+    return d <= md;
+}
+
+bool sl_parse_date(const char *p, int64_t len, int64_t *days)
+{
+    int y, m, d;
+    if (len != 10 || p[4] != '-' || p[7] != '-')
+        return false;
+    if (!digits(p, 4, &y) || !digits(p + 5, 2, &m) || !digits(p + 8, 2, &d))
+        return false;
+    if (!valid_ymd(y, m, d))
+        return false;
+    *days = sl_days_from_civil(y, m, d);
+    return true;
+}
+
+bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros)
+{
+    int64_t days;
+    if (len < 10 || !sl_parse_date(p, 10, &days))
+        return false;
+    int hh = 0, mi = 0, ss = 0;
+    int64_t frac = 0;
+    if (len > 10) {
+        if ((p[10] != ' ' && p[10] != 'T') || len < 16 || p[13] != ':')
+            return false;
+        if (!digits(p + 11, 2, &hh) || !digits(p + 14, 2, &mi))
+            return false;
+        int64_t i = 16;
+        if (i < len) {
+            if (p[i] != ':' || len < 19 || !digits(p + 17, 2, &ss))
+                return false;
+            i = 19;
+            if (i < len) {
+                if (p[i] != '.' || i + 1 >= len || len - i - 1 > 6)
+                    return false;
+                int nd = (int)(len - i - 1), f;
+                if (!digits(p + i + 1, nd, &f))
+                    return false;
+                frac = f;
+                for (int k = nd; k < 6; k++)
+                    frac *= 10;
+            }
+        }
+        if (hh > 23 || mi > 59 || ss > 59)
+            return false;
+    }
+    *micros = ((days * 24 + hh) * 60 + mi) * 60 * INT64_C(1000000) + ss * INT64_C(1000000) + frac;
+    return true;
+}
+
+void sl_format_bool(sl_buf *out, int64_t v) { sl_buf_puts(out, v ? "true" : "false"); }
+
+void sl_format_bigint(sl_buf *out, int64_t v) { sl_buf_printf(out, "%" PRId64, v); }
+
+void sl_format_double(sl_buf *out, double v)
+{
+    if (isnan(v)) { sl_buf_puts(out, "nan"); return; }
+    if (isinf(v)) { sl_buf_puts(out, v > 0 ? "inf" : "-inf"); return; }
+    /* Shortest representation that reads back to the same double (like Python's repr). */
+    char tmp[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    /* Integral values print with ".0" (DuckDB prints 3.0 for a DOUBLE 3). */
+    if (!strpbrk(tmp, ".eEn"))
+        strcat(tmp, ".0");
+    sl_buf_puts(out, tmp);
+}
+
+void sl_format_date(sl_buf *out, int64_t days)
+{
+    int64_t y;
+    int m, d;
+    sl_civil_from_days(days, &y, &m, &d);
+    sl_buf_printf(out, "%04" PRId64 "-%02d-%02d", y, m, d);
+}
+
+void sl_format_timestamp(sl_buf *out, int64_t us)
+{
+    int64_t day_us = INT64_C(86400000000);
+    int64_t days = us >= 0 ? us / day_us : -((-us + day_us - 1) / day_us);
+    int64_t rem = us - days * day_us;
+    sl_format_date(out, days);
+    int64_t secs = rem / 1000000, frac = rem % 1000000;
+    sl_buf_printf(out, " %02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
+                  (int)(secs % 60));
+    if (frac) {
+        char f[8];
+        snprintf(f, sizeof f, "%06d", (int)frac);
+        int n = 6;
+        while (n > 0 && f[n - 1] == '0')
+            n--;
+        f[n] = 0;
+        sl_buf_printf(out, ".%s", f);
+    }
+}
+
+void sl_format_value(sl_buf *out, const sl_value *v)
+{
+    if (v->is_null)
+        return;
+    switch (v->type) {
+    case SL_T_BOOL: sl_format_bool(out, v->v.i); break;
+    case SL_T_BIGINT: sl_format_bigint(out, v->v.i); break;
+    case SL_T_DOUBLE: sl_format_double(out, v->v.d); break;
+    case SL_T_DATE: sl_format_date(out, v->v.i); break;
+    case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
+    case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
+    default: break;
+    }
+}

@@ -1,0 +1,34 @@
+/*
+ * The one serialization of batches, used by the exchange and (issue #3) by spill files.
+ * Format (little-endian, as the host; all ranks of a job share an architecture):
+ *   u32 magic 'SLB1', u32 n_cols, i64 n_rows,
+ *   per column: u32 type, u32 pad, validity words (ceil(n_rows/64) u64),
+ *               fixed: n_rows * 8 bytes | VARCHAR: (n_rows+1) i64 offsets, i64 heap_len, heap
+ * Only the live rows are written (a selection is applied while writing). Local.
+ */
+#ifndef SL_WIRE_H
+#define SL_WIRE_H
+
+#include "batch/batch.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+/* Appends the live rows of b to out. Local. */
+void sl_wire_write(const sl_batch *b, sl_buf *out);
+/* Appends rows rows[0..n) (physical indices) of b to out. Local. */
+void sl_wire_write_rows(const sl_batch *b, const uint32_t *rows, int64_t n, sl_buf *out);
+/* Exact bytes sl_wire_write_rows would append for n rows with heap_bytes of strings. */
+int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes);
+/*
+ * Reads one batch from [p, p+len): returns new batch in *out and bytes consumed in *used.
+ * Truncated or corrupt input is SL_EINTERNAL. Local.
+ */
+int sl_wire_read(const char *p, int64_t len, sl_batch **out, int64_t *used, sl_err *err);
+
+/* 64-bit hash of row i over key columns cols[0..n) (xxh3, seed 0; stable across runs and
+ * machines; NULL hashes as a fixed value; equal values of one type hash equal). Local. */
+uint64_t sl_hash_row(const sl_batch *b, const int *cols, int n, int64_t i);
+/* Same, over a vector list (e.g. evaluated keys). Local. */
+uint64_t sl_hash_vecs(sl_vec *const *vecs, int n, int64_t i);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * sl_buf: a growable byte buffer (owned bytes, length, capacity). Used for serialization,
+ * output formatting and message assembly. Local.
+ */
+#ifndef SL_BUF_H
+#define SL_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sl_buf {
+    char *data;
+    int64_t len;
+    int64_t cap;
+} sl_buf;
+
+void sl_buf_init(sl_buf *b);
+/* Frees the bytes and resets to empty. */
+void sl_buf_free(sl_buf *b);
+void sl_buf_reset(sl_buf *b);                       /* len = 0, keeps capacity */
+void sl_buf_reserve(sl_buf *b, int64_t extra);      /* room for extra more bytes */
+void sl_buf_append(sl_buf *b, const void *p, int64_t n);
+void sl_buf_putc(sl_buf *b, char c);
+void sl_buf_puts(sl_buf *b, const char *s);
+void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Keeps data NUL-terminated past len (not counted) and returns it. */
+const char *sl_buf_cstr(sl_buf *b);
+/* Returns the bytes (caller owns them, free with sl_free) and resets b. */
+char *sl_buf_take(sl_buf *b);
+
+#endif

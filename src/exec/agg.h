@@ -1,0 +1,50 @@
+/*
+ * Hash aggregation in two phases around the exchange.
+ *
+ * PARTIAL (before the exchange): consumes raw rows (group key vectors + one argument vector
+ * per aggregate) and keeps one state per group. emit_states returns state batches of layout
+ * [keys..., state columns of agg 0, agg 1, ...] where each aggregate has fixed state columns:
+ *   COUNT_STAR, COUNT: n BIGINT
+ *   SUM: sum (BIGINT or DOUBLE, the result type) ; NULL when no non-NULL input
+ *   AVG: sum DOUBLE, n BIGINT
+ *   MIN, MAX: value (arg type), NULL when no non-NULL input
+ * FINAL (after the exchange): merges state batches and emits result batches of layout
+ * L1 = [keys..., result of agg 0, ...]. With no group keys, FINAL emits exactly one row even
+ * when it merged nothing (count = 0, sum = NULL), as SQL requires; the driver runs that FINAL
+ * on one rank only.
+ * NULL keys form their own group. Integer SUM overflow is an SL_ERUNTIME error.
+ * Local.
+ */
+#ifndef SL_AGG_H
+#define SL_AGG_H
+
+#include "batch/batch.h"
+#include "core/err.h"
+#include "plan/plan.h"
+
+typedef struct sl_hashagg sl_hashagg;
+
+/* Returns new; free with sl_hashagg_free. aggs is borrowed and must outlive the object. */
+sl_hashagg *sl_hashagg_new(int n_keys, const sl_type *key_types, int n_aggs, const sl_agg *aggs);
+void sl_hashagg_free(sl_hashagg **ph);
+
+/* Number of state columns and their types, for the layout above. Local. */
+int sl_hashagg_state_ncols(const sl_hashagg *h);
+void sl_hashagg_state_types(const sl_hashagg *h, sl_type *types /* n_keys + state ncols */);
+
+/*
+ * PARTIAL: folds the live rows of `in` into the table. keys[k] and args[a] are vectors of
+ * in->n_rows values (args[a] NULL for COUNT_STAR). Borrows everything. Local.
+ */
+int sl_hashagg_consume(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
+                       sl_vec *const *args, sl_err *err);
+/* FINAL: merges the live rows of a state batch (layout above). Local. */
+int sl_hashagg_merge(sl_hashagg *h, const sl_batch *states, sl_err *err);
+/* Moves the table out as state batches (PARTIAL) or result batches (FINAL), appended to out;
+ * the table is empty afterwards. Local. */
+int sl_hashagg_emit_states(sl_hashagg *h, sl_batchlist *out, sl_err *err);
+int sl_hashagg_emit_final(sl_hashagg *h, sl_batchlist *out, sl_err *err);
+/* Groups currently held. Local. */
+int64_t sl_hashagg_groups(const sl_hashagg *h);
+
+#endif

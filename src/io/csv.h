@@ -1,0 +1,77 @@
+/*
+ * CSV input: split planning with correct record boundaries, schema inference, parsing.
+ *
+ * sl_csv_open (collective): rank 0 expands globs and stats files; the input is cut into
+ * byte ranges of blocksize, dealt so every rank gets ~equal bytes (contiguous ranges per
+ * rank). Each rank counts quote characters (and newlines) in its ranges; one allgather gives
+ * every range the in-quote state at its start (prefix XOR per file) and its starting line
+ * number. A range owns every record whose first byte lies in it; the first record starts after
+ * the first newline outside quotes at or after the range start (unless the byte before the
+ * start is such a newline, or the start is 0). The header (header=true) is the first record of
+ * each file and is skipped. Schema: declared, or inferred from a sample of every rank's ranges
+ * and merged with one allreduce so all ranks agree.
+ *
+ * Parsing uses libcsv on exactly the owned record bytes. Empty unquoted field = NULL.
+ */
+#ifndef SL_CSV_H
+#define SL_CSV_H
+
+#include <mpi.h>
+
+#include "batch/batch.h"
+#include "core/err.h"
+#include "plan/plan.h"
+
+typedef struct sl_csv_source sl_csv_source;
+typedef struct sl_csv_scan sl_csv_scan;
+
+/*
+ * Opens the files of opts on every rank: globs (no match: SL_ENOENT "no file matches
+ * 'data/x*.csv' (a glob)"), schema (declared or inferred), ranges and their quote states. Errors are
+ * agreed across ranks before returning (every rank returns the same code and message).
+ * Returns new *out; free with sl_csv_source_free. Collective over comm.
+ */
+int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksize,
+                int64_t default_sample_bytes, sl_csv_source **out, sl_err *err);
+void sl_csv_source_free(sl_csv_source **ps);
+
+/* The file schema (borrowed; valid while the source lives). Local. */
+int sl_csv_source_ncols(const sl_csv_source *s);
+const char *sl_csv_source_name(const sl_csv_source *s, int col);
+sl_type sl_csv_source_type(const sl_csv_source *s, int col);
+/* Files, ranges (all ranks), total bytes, for EXPLAIN and progress. Local. */
+int sl_csv_source_nfiles(const sl_csv_source *s);
+int sl_csv_source_nranges(const sl_csv_source *s);
+int64_t sl_csv_source_bytes(const sl_csv_source *s);
+/* Bytes of input assigned to `rank`. Local. */
+int64_t sl_csv_source_rank_bytes(const sl_csv_source *s, int rank);
+
+/*
+ * Starts reading this rank's ranges, converting only the file columns proj[0..n_proj)
+ * (in that order) into batch columns. Local.
+ */
+int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl_csv_scan **out,
+                     sl_err *err);
+/*
+ * Next batch of up to SL_BATCH_ROWS rows (new; caller frees), or *out = NULL at the end.
+ * A malformed record or a value that does not convert is SL_EDATA:
+ * "sales.csv:1041 (byte 88213): column \"price\": expected DOUBLE, got \"n/a\"". Local.
+ */
+int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err);
+/* Rows and bytes read so far by this scan. Local. */
+int64_t sl_csv_scan_rows(const sl_csv_scan *sc);
+int64_t sl_csv_scan_bytes(const sl_csv_scan *sc);
+void sl_csv_scan_free(sl_csv_scan **psc);
+
+/*
+ * Appends the live rows of b (its first n_cols columns) as CSV records to out: fields that
+ * contain delim, quote, CR or LF, or begin/end with a space, are quoted with quote doubled;
+ * NULL is an empty field; an empty string is "" (so it reads back as a string, not NULL).
+ * Local.
+ */
+void sl_csv_format_rows(sl_buf *out, const sl_batch *b, int n_cols, char delim);
+void sl_csv_format_header(sl_buf *out, char *const *names, int n_cols, char delim);
+/* Appends one field, quoted if needed. Local. */
+void sl_csv_format_field(sl_buf *out, const char *p, int64_t len, char delim);
+
+#endif

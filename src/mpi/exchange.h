@@ -1,0 +1,38 @@
+/*
+ * Data exchange between ranks: hash (rows to rank hash(key) % P), gather (all rows to one
+ * root). Bounded rounds: a sender packs per-destination buffers up to round_cap bytes in
+ * total per round; each round is MPI_Alltoall of byte counts then MPI_Alltoallv of bytes.
+ * Whether another round is needed is agreed with an MPI_Allreduce that also carries every
+ * rank's error flag, so all ranks call the same collectives the same number of times, also
+ * ranks with nothing to send, and a failing rank never leaves the others waiting.
+ * Counts above INT_MAX never occur because a round is capped below that.
+ */
+#ifndef SL_EXCHANGE_H
+#define SL_EXCHANGE_H
+
+#include <mpi.h>
+
+#include "batch/batch.h"
+#include "core/err.h"
+
+typedef struct sl_xstats {
+    int64_t rounds;
+    int64_t rows_sent, rows_recv;
+    int64_t bytes_sent, bytes_recv; /* to/from other ranks and self */
+} sl_xstats;
+
+/*
+ * Hash exchange: consumes in (freed and reset), appends received batches to out. Rows go to
+ * rank sl_hash_row(batch, key_cols, n_keys, row) % P; n_keys == 0 sends everything to rank 0.
+ * A local error already in err (err->code != 0) is shared with the others at the first
+ * agreement; on any rank's error every rank returns non-zero (SL_EPEER on the healthy ones,
+ * which must then call sl_agree to learn the message). Collective over comm.
+ */
+int sl_exchange_hash(MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,
+                     int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err);
+
+/* Gather: every row to root. Same contract as above. Collective over comm. */
+int sl_exchange_gather(MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
+                       sl_batchlist *out, sl_xstats *st, sl_err *err);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * The bound job: statements, bound queries and bound expressions. This is the contract
+ * between the SQL front end (src/sql: parse + bind), the planner/driver (src/exec/driver.c)
+ * and the operators. Everything here is plain data; builders live in the modules that make
+ * them. Local.
+ *
+ * Column layouts of one bound query (sl_query), in pipeline order:
+ *   L0  input: the source's columns. For a CSV scan these are the *projected* columns only
+ *       (scan.proj[] maps L0 index -> file column), for a subquery the child's outputs.
+ *   where, group keys and aggregate arguments are expressions over L0.
+ *   L1  (only when has_agg) [group key values..., aggregate results...].
+ *   having is over L1; outs[] and order[] are over L1 when has_agg, else over L0.
+ * SELECT DISTINCT is bound as a GROUP BY of all outputs (no aggregates).
+ */
+#ifndef SL_PLAN_H
+#define SL_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "batch/types.h"
+
+/* ---- bound scalar expressions ---- */
+
+typedef enum {
+    SL_E_CONST,  /* cval */
+    SL_E_COL,    /* col: index in the input layout */
+    SL_E_CALL,   /* fn (see src/exec/func.h) applied to args */
+    SL_E_CASE,   /* args = when1, then1, ..., whenN, thenN [, else] ; has_else */
+    SL_E_CAST,   /* args[0] cast to type; try_cast: NULL instead of an error */
+} sl_expr_kind;
+
+typedef struct sl_expr {
+    sl_expr_kind kind;
+    sl_type type;          /* result type */
+    sl_value cval;         /* SL_E_CONST; a VARCHAR points into cstr */
+    char *cstr;            /* owned bytes of a VARCHAR constant */
+    int col;               /* SL_E_COL */
+    int fn;                /* SL_E_CALL: function id */
+    int n_args;
+    struct sl_expr **args; /* owned */
+    bool has_else;         /* SL_E_CASE */
+    bool try_cast;         /* SL_E_CAST */
+    char *text;            /* owned: SQL text for EXPLAIN and result column names */
+} sl_expr;
+
+/* Constructors return new expressions (free with sl_expr_free, which frees the tree). */
+sl_expr *sl_expr_const(const sl_value *v, const char *text);
+sl_expr *sl_expr_col(int col, sl_type type, const char *text);
+sl_expr *sl_expr_new(sl_expr_kind kind, sl_type type, int n_args, sl_expr **args,
+                     const char *text);  /* takes ownership of args' elements (copies array) */
+sl_expr *sl_expr_copy(const sl_expr *e);
+void sl_expr_free(sl_expr **pe);
+/* Calls fn on every node (pre-order). */
+void sl_expr_walk(sl_expr *e, void (*fn)(sl_expr *, void *), void *ctx);
+
+/* ---- aggregates ---- */
+
+typedef enum { SL_AGG_COUNT_STAR, SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_AVG, SL_AGG_MIN,
+               SL_AGG_MAX } sl_agg_kind;
+
+typedef struct sl_agg {
+    sl_agg_kind kind;
+    sl_expr *arg;          /* over L0; NULL for count(*) */
+    sl_type type;          /* result type: COUNT BIGINT; SUM BIGINT/DOUBLE; AVG DOUBLE; MIN/MAX arg's */
+    char *text;            /* "sum(v1)" */
+} sl_agg;
+
+/* ---- sources ---- */
+
+typedef struct sl_csv_opts {
+    int n_paths;
+    char **paths;          /* file names or glob patterns */
+    bool header;           /* default true */
+    char delim;            /* default ',' */
+    char quote;            /* default '"'; 0 = quoting off (quote='') */
+    int64_t blocksize;     /* bytes per range; 0 = session setting */
+    int n_decl;            /* columns={...}: declared names and types (0 = infer) */
+    char **decl_names;
+    sl_type *decl_types;
+    int64_t sample_bytes;  /* per rank, for inference; 0 = default */
+} sl_csv_opts;
+
+typedef struct sl_csv_source sl_csv_source; /* src/io/csv.h */
+struct sl_query;
+
+typedef enum { SL_SRC_CSV, SL_SRC_QUERY } sl_src_kind;
+
+typedef struct sl_source {
+    sl_src_kind kind;
+    /* SL_SRC_CSV */
+    sl_csv_opts csv;
+    sl_csv_source *csv_src;  /* opened (globbed, schema known, ranges planned) at bind time */
+    int n_file_cols;         /* the file's columns */
+    char **file_col_names;
+    sl_type *file_col_types;
+    int n_proj;              /* L0 = projected file columns, in this order */
+    int *proj;
+    /* SL_SRC_QUERY */
+    struct sl_query *child;
+    char *alias;             /* FROM ... AS alias (or the view name) */
+} sl_source;
+
+/* ---- a bound query ---- */
+
+typedef struct sl_query {
+    sl_source src;
+    sl_expr *where;          /* over L0, or NULL */
+
+    bool has_agg;            /* GROUP BY, aggregates or DISTINCT present */
+    int n_groups;
+    sl_expr **groups;        /* over L0 */
+    int n_aggs;
+    sl_agg *aggs;            /* args over L0 */
+    sl_expr *having;         /* over L1, or NULL */
+
+    int n_outs;
+    sl_expr **outs;          /* over L1 if has_agg else L0 */
+    char **out_names;        /* result column names (alias or expression text) */
+
+    int n_order;
+    sl_expr **order;         /* same layout as outs */
+    bool *order_desc;
+    bool *order_nulls_first; /* DuckDB default: NULLS LAST for ASC and DESC */
+    int64_t limit;           /* -1 = none */
+    int64_t offset;
+} sl_query;
+
+void sl_query_free(struct sl_query **pq);
+
+/* ---- statements ---- */
+
+typedef enum {
+    SL_STMT_SELECT,       /* query: results to rank 0, printed */
+    SL_STMT_COPY,         /* query TO copy.path */
+    SL_STMT_CREATE_VIEW,  /* name AS query (kept unbound, bound at each use) */
+    SL_STMT_SET,          /* name = value */
+    SL_STMT_EXPLAIN,      /* query: print the plan */
+} sl_stmt_kind;
+
+typedef struct sl_ast_query sl_ast_query; /* private to src/sql */
+
+typedef struct sl_copy_opts {
+    char *path;               /* target directory */
+    char *format;             /* "csv" */
+    bool header;              /* default true */
+    char delim;               /* default ',' */
+    int n_partition;
+    char **partition_by;      /* column names of the query's output */
+} sl_copy_opts;
+
+typedef struct sl_stmt {
+    sl_stmt_kind kind;
+    int line, col;            /* where the statement starts in the job file (1-based) */
+    char *text;               /* the statement's source text */
+    sl_ast_query *query;      /* SELECT, COPY, CREATE VIEW, EXPLAIN */
+    char *name;               /* view name, SET name (lower case) */
+    char *value;              /* SET value, as text (quotes removed) */
+    sl_copy_opts copy;        /* COPY */
+    bool analyze;             /* EXPLAIN ANALYZE */
+} sl_stmt;
+
+typedef struct sl_job {
+    int n_stmts;
+    sl_stmt **stmts;
+    char *path;               /* job file name for messages */
+} sl_job;
+
+/* Session settings that binding and execution read (SET name = value; CLI options). */
+typedef struct sl_settings {
+    int64_t blocksize;        /* default 64 MB */
+    int64_t exchange_round_bytes; /* per-round send cap per rank; default 64 MB */
+    int64_t sample_bytes;     /* per rank for inference; default 1 MB */
+} sl_settings;
+
+/* Views by name: borrowed ASTs from the job. */
+typedef struct sl_catalog {
+    int n;
+    char **names;             /* lower case */
+    sl_ast_query **queries;
+} sl_catalog;
+
+#endif

@@ -1,0 +1,54 @@
+/* Freeing bound queries; see plan.h. Local. */
+#include "plan/plan.h"
+#include "core/mem.h"
+#include "io/csv.h"
+
+static void free_strv(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        sl_free(v[i]);
+    sl_free(v);
+}
+
+static void free_exprv(sl_expr **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        sl_expr_free(&v[i]);
+    sl_free(v);
+}
+
+static void free_source(sl_source *s)
+{
+    free_strv(s->csv.paths, s->csv.n_paths);
+    free_strv(s->csv.decl_names, s->csv.n_decl);
+    sl_free(s->csv.decl_types);
+    sl_csv_source_free(&s->csv_src);
+    free_strv(s->file_col_names, s->n_file_cols);
+    sl_free(s->file_col_types);
+    sl_free(s->proj);
+    sl_query_free(&s->child);
+    sl_free(s->alias);
+}
+
+void sl_query_free(sl_query **pq)
+{
+    if (!pq || !*pq)
+        return;
+    sl_query *q = *pq;
+    free_source(&q->src);
+    sl_expr_free(&q->where);
+    free_exprv(q->groups, q->n_groups);
+    for (int i = 0; i < q->n_aggs; i++) {
+        sl_expr_free(&q->aggs[i].arg);
+        sl_free(q->aggs[i].text);
+    }
+    sl_free(q->aggs);
+    sl_expr_free(&q->having);
+    free_exprv(q->outs, q->n_outs);
+    free_strv(q->out_names, q->n_outs);
+    free_exprv(q->order, q->n_order);
+    sl_free(q->order_desc);
+    sl_free(q->order_nulls_first);
+    sl_free(q);
+    *pq = NULL;
+}
