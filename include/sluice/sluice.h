@@ -1,0 +1,59 @@
+/*
+ * sluice: a distributed, out-of-core SQL ETL engine on MPI — the public C API.
+ *
+ * A session runs SQL jobs on a communicator: every rank of the communicator calls the same
+ * functions with the same arguments (SPMD). Results of top-level SELECTs are printed by rank
+ * 0; COPY statements write partitioned output from every rank.
+ *
+ *   sl_session *s;
+ *   sl_options o; sl_options_init(&o);
+ *   sl_session_new(MPI_COMM_WORLD, &o, &s);
+ *   int rc = sl_session_run(s, job_text, "job.sql");   // collective
+ *   if (rc) fprintf(stderr, "%s\n", sl_session_error(s));
+ *   sl_session_free(&s);
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SLUICE_VERSION "0.1.0"
+
+typedef struct sl_session sl_session;
+
+typedef enum { SL_OUT_TABLE = 0, SL_OUT_CSV = 1 } sl_output_format;
+
+typedef struct sl_options {
+    sl_output_format format;      /* how top-level SELECT results are printed */
+    int verbose;                  /* 0 quiet, 1 summary per statement on stderr */
+    int explain_only;             /* print plans instead of running SELECT/COPY */
+    int64_t blocksize;            /* input range size; 0 = default 64 MB */
+    int64_t exchange_round_bytes; /* per-rank bytes per exchange round; 0 = default 64 MB */
+    int n_params;                 /* -D name=value: ${name} in the job text */
+    const char *const *param_names;
+    const char *const *param_values;
+    FILE *out;                    /* where rank 0 prints results (NULL = stdout) */
+} sl_options;
+
+/* Fills o with defaults. Local. */
+void sl_options_init(sl_options *o);
+
+/* Returns 0 and a new session in *out (free with sl_session_free); borrows comm and opts'
+ * strings for the session's life. Collective over comm. */
+int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out);
+void sl_session_free(sl_session **ps);
+
+/* Parses and runs every statement of a job. Returns 0, or the agreed error code (the same on
+ * every rank); see sl_session_error, sl_session_exit_status. Collective over comm. */
+int sl_session_run(sl_session *s, const char *job_text, const char *job_path);
+
+/* The agreed error message of the last failed run ("" when none). Local. */
+const char *sl_session_error(const sl_session *s);
+/* The process exit status for the last run's error (0 on success). Local. */
+int sl_session_exit_status(const sl_session *s);
+/* The rank that first detected the last error (-1 when none). Local. */
+int sl_session_error_rank(const sl_session *s);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * The sluice command: a thin wrapper that parses options, reads the job file on rank 0,
+ * broadcasts it and hands it to the library (sl_session_run). The only place allowed to exit
+ * the process or abort the MPI job.
+ */
+#include <mpi.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice/sluice.h"
+#include "core/mem.h"
+#include "core/size.h"
+
+static const char usage[] =
+    "usage: sluice run JOB.sql [options]      run every statement of a job\n"
+    "       sluice explain JOB.sql [options]  print the distributed plan of each query\n"
+    "       sluice --help | --version\n"
+    "\n"
+    "Run it under MPI to use several ranks (mpirun -n 4 sluice run job.sql); without mpirun it\n"
+    "runs on one rank.\n"
+    "\n"
+    "options:\n"
+    "  -D, --define NAME=VALUE      replace ${NAME} in the job file by VALUE (repeatable)\n"
+    "  --format table|csv           how SELECT results print on stdout (default: table;\n"
+    "                               csv = RFC 4180 with a header line)\n"
+    "  --blocksize SIZE             bytes of input per range (default 64MB; e.g. 1MB, 64KB)\n"
+    "  --exchange-round-bytes SIZE  cap on the bytes one rank sends per exchange round\n"
+    "                               (default 64MB)\n"
+    "  -v, --verbose                print per-statement timings and COPY totals on stderr\n"
+    "  -h, --help                   this text\n"
+    "  --version                    print the version\n"
+    "\n"
+    "exit status: 0 ok, 2 bad command line, 3 bad SQL, 4 I/O error or file not found,\n"
+    "5 bad input data, 6 out of memory, 7 no space left, 9 internal error, 10 error while\n"
+    "evaluating the query. See README.md.\n";
+
+static int g_rank;
+
+static void on_oom(size_t bytes)
+{
+    fprintf(stderr, "sluice (rank %d): error: out of memory allocating %zu bytes\n", g_rank,
+            bytes);
+    MPI_Abort(MPI_COMM_WORLD, 6);
+}
+
+/* Rank 0 reads the job file and broadcasts it; returns NULL (on every rank) when unreadable. */
+static char *read_job(const char *path, char *why, size_t why_n)
+{
+    long long len = -1;
+    char *text = NULL;
+    if (g_rank == 0) {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            snprintf(why, why_n, "cannot open job file '%s': %s", path, strerror(errno));
+        } else {
+            size_t cap = 1 << 16, n = 0, r;
+            text = sl_xmalloc(cap);
+            while ((r = fread(text + n, 1, cap - n - 1, f)) > 0) {
+                n += r;
+                if (n + 1 == cap)
+                    text = sl_xrealloc(text, cap *= 2);
+            }
+            if (ferror(f))
+                snprintf(why, why_n, "cannot read job file '%s': %s", path, strerror(errno));
+            else
+                len = (long long)n;
+            fclose(f);
+        }
+    }
+    MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+    if (len < 0) {
+        sl_free(text);
+        return NULL;
+    }
+    if (g_rank != 0)
+        text = sl_xmalloc((size_t)len + 1);
+    /* Job files are small; a single MPI_Bcast count never nears INT_MAX in practice. */
+    MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
+    text[len] = 0;
+    return text;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    if (g_rank == 0) {
+        fprintf(stderr, "sluice: error: ");
+        fprintf(stderr, fmt, arg);
+        fprintf(stderr, "\n(see sluice --help)\n");
+    }
+    return 2;
+}
+
+static int run(int argc, char **argv)
+{
+    sl_options o;
+    sl_options_init(&o);
+    const char *cmd = NULL, *job = NULL;
+    const char **names = sl_xcalloc((size_t)argc, sizeof *names);
+    const char **values = sl_xcalloc((size_t)argc, sizeof *values);
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            if (g_rank == 0)
+                fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            if (g_rank == 0)
+                printf("sluice %s\n", SLUICE_VERSION);
+            return 0;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o.verbose = 1;
+        } else if (!strcmp(a, "-D") || !strcmp(a, "--define") || !strncmp(a, "-D", 2)) {
+            const char *def = a[2] ? a + 2 : next;
+            if (!a[2])
+                i++;
+            const char *eq = def ? strchr(def, '=') : NULL;
+            if (!eq || eq == def)
+                return usage_error("-D needs NAME=VALUE, got '%s'", def ? def : "");
+            names[np] = sl_xstrndup(def, (size_t)(eq - def));
+            values[np++] = eq + 1;
+        } else if (!strcmp(a, "--format")) {
+            i++;
+            if (next && !strcmp(next, "csv"))
+                o.format = SL_OUT_CSV;
+            else if (next && !strcmp(next, "table"))
+                o.format = SL_OUT_TABLE;
+            else
+                return usage_error("--format takes table or csv, got '%s'", next ? next : "");
+        } else if (!strcmp(a, "--blocksize") || !strcmp(a, "--exchange-round-bytes")) {
+            i++;
+            int64_t v;
+            if (!next || !sl_parse_size(next, &v) || v <= 0)
+                return usage_error("bad size '%s' (use e.g. 64MB, 1KB, 4096)", next ? next : "");
+            if (!strcmp(a, "--blocksize"))
+                o.blocksize = v;
+            else
+                o.exchange_round_bytes = v < 256 ? 256 : v;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (!cmd) {
+            cmd = a;
+        } else if (!job) {
+            job = a;
+        } else {
+            return usage_error("unexpected argument '%s'", a);
+        }
+    }
+    if (!cmd)
+        return usage_error("%s", "missing command (run or explain)");
+    if (strcmp(cmd, "run") && strcmp(cmd, "explain"))
+        return usage_error("unknown command '%s' (use run or explain)", cmd);
+    if (!job)
+        return usage_error("%s: missing job file", cmd);
+    o.explain_only = !strcmp(cmd, "explain");
+    o.n_params = np;
+    o.param_names = names;
+    o.param_values = values;
+
+    char why[512] = "";
+    char *text = read_job(job, why, sizeof why);
+    if (!text) {
+        if (g_rank == 0)
+            fprintf(stderr, "sluice: error: %s\n", why);
+        return 4;
+    }
+    sl_session *s;
+    sl_session_new(MPI_COMM_WORLD, &o, &s);
+    int rc = sl_session_run(s, text, job);
+    int status = 0;
+    if (rc) {
+        int size;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        /* Every rank says why it stops; rank 0's line is the one users read first. */
+        if (size == 1)
+            fprintf(stderr, "sluice: error: %s\n", sl_session_error(s));
+        else
+            fprintf(stderr, "sluice (rank %d of %d): error: %s [first detected on rank %d]\n",
+                    g_rank, size, sl_session_error(s), sl_session_error_rank(s));
+        status = sl_session_exit_status(s);
+    }
+    sl_session_free(&s);
+    sl_free(text);
+    for (int i = 0; i < np; i++)
+        sl_free((void *)names[i]);
+    sl_free(names);
+    sl_free(values);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    sl_mem_set_oom_handler(on_oom);
+    int status = run(argc, argv);
+    fflush(stdout);
+    MPI_Finalize();
+    return status;
+}
