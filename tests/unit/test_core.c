@@ -1,0 +1,128 @@
+/* Unit tests for src/core and src/batch basics: sizes, value parsing/formatting, vectors. */
+#include "check.h"
+
+#include "batch/batch.h"
+#include "batch/types.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/size.h"
+
+static const char *fmt_double(sl_buf *b, double d)
+{
+    sl_buf_reset(b);
+    sl_format_double(b, d);
+    return sl_buf_cstr(b);
+}
+
+int main(void)
+{
+    int64_t v = 0;
+    double d = 0;
+    sl_buf b;
+    sl_buf_init(&b);
+
+    /* sizes: KB = 1000 (DuckDB), KiB = 1024 */
+    CHECK(sl_parse_size("64MB", &v)); CHECK_INT(v, 64000000);
+    CHECK(sl_parse_size("1KB", &v)); CHECK_INT(v, 1000);
+    CHECK(sl_parse_size("97B", &v)); CHECK_INT(v, 97);
+    CHECK(sl_parse_size("4096", &v)); CHECK_INT(v, 4096);
+    CHECK(sl_parse_size("2 MiB", &v)); CHECK_INT(v, 2097152);
+    CHECK(sl_parse_size("1.5GB", &v)); CHECK_INT(v, 1500000000);
+    CHECK(!sl_parse_size("lots", &v));
+    CHECK(!sl_parse_size("-1MB", &v));
+    CHECK(!sl_parse_size("5 parsecs", &v));
+
+    /* integers: bounds and junk */
+    CHECK(sl_parse_bigint("-9223372036854775808", 20, &v)); CHECK_INT(v, INT64_MIN);
+    CHECK(sl_parse_bigint("9223372036854775807", 19, &v)); CHECK_INT(v, INT64_MAX);
+    CHECK(!sl_parse_bigint("9223372036854775808", 19, &v));
+    CHECK(!sl_parse_bigint("12a", 3, &v));
+    CHECK(!sl_parse_bigint("-", 1, &v));
+    CHECK(!sl_parse_bigint("", 0, &v));
+    CHECK(sl_parse_bigint("+7", 2, &v)); CHECK_INT(v, 7);
+
+    /* doubles */
+    CHECK(sl_parse_double("1e-7", 4, &d)); CHECK_DBL(d, 1e-7, 0);
+    CHECK(!sl_parse_double(" 1", 2, &d));
+    CHECK(!sl_parse_double("0x10", 4, &d));
+    CHECK(!sl_parse_double("1.5x", 4, &d));
+    CHECK_STR(fmt_double(&b, 0.1), "0.1");
+    CHECK_STR(fmt_double(&b, 3.0), "3.0");
+    CHECK_STR(fmt_double(&b, -2.5), "-2.5");
+    CHECK_STR(fmt_double(&b, 1.0 / 3.0), "0.3333333333333333");
+    CHECK_STR(fmt_double(&b, 1e20), "1e+20");
+
+    /* dates: 1970-01-01 is day 0; 2000-03-01 is day 11017 (checked with Python's datetime) */
+    CHECK(sl_parse_date("1970-01-01", 10, &v)); CHECK_INT(v, 0);
+    CHECK(sl_parse_date("2000-03-01", 10, &v)); CHECK_INT(v, 11017);
+    CHECK(sl_parse_date("1969-12-31", 10, &v)); CHECK_INT(v, -1);
+    CHECK(sl_parse_date("2024-02-29", 10, &v));
+    CHECK(!sl_parse_date("2023-02-29", 10, &v));
+    CHECK(!sl_parse_date("2023-13-01", 10, &v));
+    CHECK(!sl_parse_date("2023-1-01", 9, &v));
+    sl_buf_reset(&b);
+    sl_format_date(&b, 11017);
+    CHECK_STR(sl_buf_cstr(&b), "2000-03-01");
+
+    /* timestamps: 2024-01-31 12:34:56.5 = 1706704496.5 s (Python: datetime(...).timestamp() UTC) */
+    CHECK(sl_parse_timestamp("2024-01-31 12:34:56.5", 21, &v));
+    CHECK_INT(v, INT64_C(1706704496500000));
+    CHECK(sl_parse_timestamp("2024-01-31T12:34", 16, &v));
+    CHECK_INT(v, INT64_C(1706704440000000));
+    CHECK(sl_parse_timestamp("2024-01-31", 10, &v));
+    CHECK(!sl_parse_timestamp("2024-01-31 25:00:00", 19, &v));
+    sl_buf_reset(&b);
+    sl_format_timestamp(&b, INT64_C(1706704496500000));
+    CHECK_STR(sl_buf_cstr(&b), "2024-01-31 12:34:56.5");
+    sl_buf_reset(&b);
+    sl_format_timestamp(&b, -1); /* one microsecond before the epoch */
+    CHECK_STR(sl_buf_cstr(&b), "1969-12-31 23:59:59.999999");
+
+    /* booleans and type names */
+    CHECK(sl_parse_bool("TRUE", 4, &v)); CHECK_INT(v, 1);
+    CHECK(!sl_parse_bool("yes", 3, &v));
+    sl_type t;
+    CHECK(sl_type_parse("integer", 7, &t)); CHECK_INT(t, SL_T_BIGINT);
+    CHECK(sl_type_parse("TEXT", 4, &t)); CHECK_INT(t, SL_T_VARCHAR);
+    CHECK(!sl_type_parse("BLOB", 4, &t));
+
+    /* vectors, validity, selection and compaction */
+    sl_type types[2] = {SL_T_BIGINT, SL_T_VARCHAR};
+    sl_batch *bt = sl_batch_new(2, types, 4);
+    for (int i = 0; i < 100; i++) {
+        if (i % 10 == 3) sl_vec_push_null(bt->cols[0]); else sl_vec_push_i64(bt->cols[0], i);
+        char s[16];
+        int n = snprintf(s, sizeof s, "s%d", i);
+        sl_vec_push_str(bt->cols[1], s, n);
+    }
+    bt->n_rows = 100;
+    uint32_t *sel = sl_xmalloc(3 * sizeof *sel);
+    sel[0] = 3; sel[1] = 50; sel[2] = 99;
+    sl_batch_set_sel(bt, sel, 3);
+    CHECK_INT(sl_batch_live(bt), 3);
+    sl_batch *c = sl_batch_compact(bt);
+    CHECK_INT(c->n_rows, 3);
+    CHECK(!sl_vec_valid(c->cols[0], 0));
+    CHECK_INT(c->cols[0]->d.i64[1], 50);
+    int64_t len;
+    const char *p = sl_vec_str(c->cols[1], 2, &len);
+    CHECK_INT(len, 3);
+    CHECK(memcmp(p, "s99", 3) == 0);
+    sl_batch_free(&c);
+    sl_batch_free(&bt);
+    CHECK(bt == NULL);
+
+    /* errors: first one wins */
+    sl_err e;
+    sl_err_clear(&e);
+    SL_ERR(&e, SL_EDATA, "first %d", 1);
+    SL_ERR(&e, SL_EIO, "second");
+    CHECK_INT(e.code, SL_EDATA);
+    CHECK_STR(e.msg, "first 1");
+    CHECK_INT(sl_code_exit(SL_EDATA), 5);
+
+    sl_buf_free(&b);
+    CHECK_INT(sl_mem_in_use(), 0);
+    return CHECK_DONE();
+}
