@@ -36,4 +36,12 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err);
  * every rank. Collective over comm. */
 int sl_copy_finish(sl_copy **pc, int64_t *rows, int64_t *bytes, sl_err *err);
 
+/* Overrides the size after which a part file is closed and the next one started (default
+ * 256 MB) and the cap on files open at once (default 256; the least recently used is closed
+ * and later continued in a new part file). For tests and tuning. Local. */
+void sl_copy_set_limits(sl_copy *c, int64_t file_bytes, int max_open);
+
+/* The manifest file written into the committed directory. */
+#define SL_COPY_MANIFEST "_SUCCESS"
+
 #endif

@@ -199,7 +199,7 @@ static int run_order(qrun *r, sl_batchlist *rows, sl_sink *sink, sl_err *err)
     if (rows->n > 0 && keep >= 0) {
         /* Only the first offset+limit rows of each rank can reach the result. */
         if (!sl_sort_rows(rows, q->n_order, r->order_cols, q->order_desc, q->order_nulls_first,
-                          0, keep, &sorted, err))
+                          0, keep, &sorted, err) && sorted)
             sl_batchlist_push(&local, sorted);
     } else {
         local = *rows;
@@ -217,7 +217,8 @@ static int run_order(qrun *r, sl_batchlist *rows, sl_sink *sink, sl_err *err)
     if (s->rank == 0 && !err->code) {
         sorted = NULL;
         if (!sl_sort_rows(&gathered, q->n_order, r->order_cols, q->order_desc,
-                          q->order_nulls_first, q->offset, q->limit, &sorted, err)) {
+                          q->order_nulls_first, q->offset, q->limit, &sorted, err) &&
+            sorted) {
             drop_hidden(sorted, q->n_outs);
             sink->push(sink, sorted, err);
         }

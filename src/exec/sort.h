@@ -11,7 +11,10 @@
 #include "core/err.h"
 
 /* Sorts the live rows of every batch in `in` (consumed) into one new batch *out (dense),
- * keeping rows [offset, offset+limit) (limit -1 = all). Local. */
+ * keeping rows [offset, offset+limit) (limit -1 = all). desc / nulls_first may be NULL (all
+ * false). Every batch of `in` has the same column types. When `in` holds no batch at all
+ * there is no schema to build from: *out is NULL and 0 is returned. Returns new *out; free
+ * with sl_batch_free. Local. */
 int sl_sort_rows(sl_batchlist *in, int n_keys, const int *key_cols, const bool *desc,
                  const bool *nulls_first, int64_t offset, int64_t limit, sl_batch **out,
                  sl_err *err);

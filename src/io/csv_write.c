@@ -1,0 +1,107 @@
+/*
+ * CSV output formatting (the sl_csv_format_* part of csv.h): RFC 4180 records with the quote
+ * character '"'. A field is quoted when it contains the delimiter, a quote, CR or LF, when it
+ * begins or ends with a space (readers that trim would change it), or when it is an empty
+ * string (so it reads back as "" and not as NULL). NULL is an empty unquoted field. Values
+ * are formatted with sl_format_* (as DuckDB prints them). Records end with "\n". Local.
+ */
+#include "io/csv.h"
+
+#include <string.h>
+
+static bool needs_quotes(const char *p, int64_t len, char delim)
+{
+    if (len == 0 || p[0] == ' ' || p[len - 1] == ' ')
+        return true;
+    for (int64_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == delim || c == '"' || c == '\n' || c == '\r')
+            return true;
+    }
+    return false;
+}
+
+static void append_quoted(sl_buf *out, const char *p, int64_t len)
+{
+    sl_buf_reserve(out, len + 2);
+    sl_buf_putc(out, '"');
+    const char *end = p + len;
+    while (p < end) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q) {
+            sl_buf_append(out, p, end - p);
+            break;
+        }
+        sl_buf_append(out, p, q - p + 1);
+        sl_buf_putc(out, '"');
+        p = q + 1;
+    }
+    sl_buf_putc(out, '"');
+}
+
+void sl_csv_format_field(sl_buf *out, const char *p, int64_t len, char delim)
+{
+    if (needs_quotes(p, len, delim))
+        append_quoted(out, p, len);
+    else
+        sl_buf_append(out, p, len);
+}
+
+void sl_csv_format_header(sl_buf *out, char *const *names, int n_cols, char delim)
+{
+    for (int c = 0; c < n_cols; c++) {
+        if (c)
+            sl_buf_putc(out, delim);
+        const char *nm = names[c] ? names[c] : "";
+        sl_csv_format_field(out, nm, (int64_t)strlen(nm), delim);
+    }
+    sl_buf_putc(out, '\n');
+}
+
+/* Appends a non-NULL fixed-width value. Formats in place, then re-quotes in the rare case the
+ * text needs it (a delimiter such as '-' or '.' that occurs in dates or numbers). */
+static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, char delim)
+{
+    int64_t start = out->len;
+    switch (v->type) {
+    case SL_T_BOOL: sl_format_bool(out, v->d.i64[i]); break;
+    case SL_T_BIGINT: sl_format_bigint(out, v->d.i64[i]); break;
+    case SL_T_DOUBLE: sl_format_double(out, v->d.f64[i]); break;
+    case SL_T_DATE: sl_format_date(out, v->d.i64[i]); break;
+    case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;
+    default: break;
+    }
+    int64_t len = out->len - start;
+    if (len > 0 && needs_quotes(out->data + start, len, delim)) {
+        sl_buf_reset(tmp);
+        sl_buf_append(tmp, out->data + start, len);
+        out->len = start;
+        append_quoted(out, tmp->data, tmp->len);
+    }
+}
+
+void sl_csv_format_rows(sl_buf *out, const sl_batch *b, int n_cols, char delim)
+{
+    sl_buf tmp;
+    sl_buf_init(&tmp);
+    int64_t live = sl_batch_live(b);
+    for (int64_t k = 0; k < live; k++) {
+        int64_t r = sl_batch_row(b, k);
+        for (int c = 0; c < n_cols; c++) {
+            if (c)
+                sl_buf_putc(out, delim);
+            const sl_vec *v = b->cols[c];
+            if (!sl_vec_valid(v, r))
+                continue;
+            if (v->type == SL_T_VARCHAR) {
+                int64_t len;
+                const char *p = sl_vec_str(v, r, &len);
+                sl_csv_format_field(out, p, len, delim);
+            } else {
+                format_fixed(out, &tmp, v, r, delim);
+            }
+        }
+        sl_buf_putc(out, '\n');
+    }
+    sl_buf_free(&tmp);
+}
