@@ -10,7 +10,8 @@ pkgs=(
   libgsl-dev                              # statistics (median, quantiles)
   libxxhash-dev                           # stable 64-bit hashing for the exchange
   sqlite3                                 # test oracle
-  python3 python3-pandas                  # benchmark baseline, data generators
+  python3 python3-pandas python3-numpy    # benchmark baseline, data generators
+  time                                    # /usr/bin/time -v for peak RSS in bench/
 )
 missing=()
 for p in "${pkgs[@]}"; do
