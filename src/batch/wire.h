@@ -30,5 +30,12 @@ int sl_wire_read(const char *p, int64_t len, sl_batch **out, int64_t *used, sl_e
 uint64_t sl_hash_row(const sl_batch *b, const int *cols, int n, int64_t i);
 /* Same, over a vector list (e.g. evaluated keys). Local. */
 uint64_t sl_hash_vecs(sl_vec *const *vecs, int n, int64_t i);
+/* Vectorized form: out[k] = sl_hash_vecs(vecs, n, sel ? sel[k] : k) for k in [0, n_rows).
+ * Column at a time, which is what makes it fast. Local. */
+void sl_hash_vecs_sel(sl_vec *const *vecs, int n, const uint32_t *sel, int64_t n_rows,
+                      uint64_t *out);
+/* out[k] = sl_hash_row(b, cols, n, physical index of the k-th live row), for every live row
+ * (out holds sl_batch_live(b) values). Local. */
+void sl_hash_batch(const sl_batch *b, const int *cols, int n, uint64_t *out);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * Collective error agreement: MPI_Allreduce(MIN) over "rank if failed else P" finds the first
- * failing rank, which then broadcasts its record. Collective over comm.
+ * Collective error agreement: MPI_Allreduce(MIN) finds the first failing rank, which then
+ * broadcasts its record. A rank whose only error is SL_EPEER ("another rank failed") ranks
+ * after every rank with a real error, so the cause wins over its echoes. Collective over comm.
  */
 #include "mpi/agree.h"
 
@@ -11,10 +12,13 @@ int sl_agree(MPI_Comm comm, sl_err *err)
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    int mine = err->code != SL_OK ? rank : size, first;
+    int mine = err->code == SL_OK ? 2 * size : err->code == SL_EPEER ? size + rank : rank;
+    int first;
     MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (first == size)
+    if (first == 2 * size)
         return SL_OK;
+    if (first >= size)
+        first -= size;
     struct {
         int code, rank, line;
         char file[128];

@@ -1,0 +1,275 @@
+/*
+ * The batch wire format (see wire.h for the layout): the one serialization used by the
+ * exchange and by spill files. Writers emit only the rows asked for (live rows, or a chosen
+ * subset) so a batch is split by destination without being copied first. The reader trusts
+ * nothing: every length is checked against the bytes that remain, VARCHAR offsets must be
+ * monotone and end at the heap length, so truncated or corrupt input is an SL_EINTERNAL error,
+ * never an out-of-bounds read. NULL slots are written as zero bytes so equal batches serialize
+ * to equal bytes (spill checksums). All functions are Local.
+ */
+#include "batch/wire.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+
+#define WIRE_MAGIC 0x31424C53u /* "SLB1" read as a little-endian u32 */
+/* A sanity bound on columns: protects the reader from allocating for a corrupt count. */
+#define WIRE_MAX_COLS (1 << 20)
+
+static int64_t words_of(int64_t n) { return (n + 63) / 64; }
+
+int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes)
+{
+    int64_t sz = 16;
+    for (int c = 0; c < b->n_cols; c++) {
+        sz += 8 + words_of(n) * 8;
+        if (b->cols[c]->type == SL_T_VARCHAR)
+            sz += (n + 1) * 8 + 8;
+        else
+            sz += n * 8;
+    }
+    return sz + heap_bytes;
+}
+
+static void put_u32(char *p, uint32_t x) { memcpy(p, &x, 4); }
+static void put_i64(char *p, int64_t x) { memcpy(p, &x, 8); }
+
+/* Physical index of the k-th written row: rows[k], or k itself when rows is NULL. */
+static inline int64_t row_at(const uint32_t *rows, int64_t k) { return rows ? rows[k] : k; }
+
+/* Writes column v restricted to rows into p (exactly its share of sl_wire_size); returns the
+ * bytes written. */
+static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char *p)
+{
+    char *start = p;
+    put_u32(p, (uint32_t)v->type);
+    put_u32(p + 4, 0);
+    p += 8;
+    int64_t nw = words_of(n);
+    /* Validity: whole words when rows 0..n are written, else gathered bit by bit. */
+    if (!rows && nw) {
+        memcpy(p, v->valid, (size_t)nw * 8);
+        if (n % 64) {
+            uint64_t last = v->valid[nw - 1] & ((UINT64_C(1) << (n % 64)) - 1);
+            memcpy(p + (nw - 1) * 8, &last, 8);
+        }
+    }
+    for (int64_t w = 0; rows && w < nw; w++) {
+        uint64_t word = 0;
+        int64_t lo = w * 64, hi = lo + 64 < n ? lo + 64 : n;
+        for (int64_t k = lo; k < hi; k++)
+            word |= (uint64_t)sl_vec_valid(v, row_at(rows, k)) << (k - lo);
+        memcpy(p + w * 8, &word, 8);
+    }
+    p += nw * 8;
+    if (v->type != SL_T_VARCHAR) {
+        if (!rows) {
+            memcpy(p, v->d.i64, (size_t)n * 8);
+            /* Zero the NULL slots so the bytes do not depend on what a NULL slot held. */
+            for (int64_t k = 0; k < n; k++)
+                if (!sl_vec_valid(v, k))
+                    memset(p + k * 8, 0, 8);
+        } else {
+            for (int64_t k = 0; k < n; k++) {
+                int64_t i = rows[k];
+                int64_t x = sl_vec_valid(v, i) ? v->d.i64[i] : 0;
+                memcpy(p + k * 8, &x, 8);
+            }
+        }
+        p += n * 8;
+        return p - start;
+    }
+    /* VARCHAR: offsets first (a NULL is an empty string), then the heap bytes. */
+    int64_t off = 0;
+    put_i64(p, 0);
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = row_at(rows, k);
+        if (sl_vec_valid(v, i))
+            off += v->d.off[i + 1] - v->d.off[i];
+        put_i64(p + (k + 1) * 8, off);
+    }
+    p += (n + 1) * 8;
+    put_i64(p, off);
+    p += 8;
+    if (!rows && n > 0 && off == v->d.off[n] - v->d.off[0] && off > 0) {
+        /* No NULL took bytes away: the heap range is contiguous. */
+        memcpy(p, v->heap + v->d.off[0], (size_t)off);
+        p += off;
+    } else {
+        for (int64_t k = 0; k < n; k++) {
+            int64_t i = row_at(rows, k);
+            if (!sl_vec_valid(v, i))
+                continue;
+            int64_t len = v->d.off[i + 1] - v->d.off[i];
+            if (len)
+                memcpy(p, v->heap + v->d.off[i], (size_t)len);
+            p += len;
+        }
+    }
+    return p - start;
+}
+
+/* Heap bytes that rows[0..n) (or 0..n) of the batch's VARCHAR columns will need. */
+static int64_t heap_bytes_of(const sl_batch *b, const uint32_t *rows, int64_t n)
+{
+    int64_t h = 0;
+    for (int c = 0; c < b->n_cols; c++) {
+        const sl_vec *v = b->cols[c];
+        if (v->type != SL_T_VARCHAR)
+            continue;
+        for (int64_t k = 0; k < n; k++) {
+            int64_t i = row_at(rows, k);
+            if (sl_vec_valid(v, i))
+                h += v->d.off[i + 1] - v->d.off[i];
+        }
+    }
+    return h;
+}
+
+static void write_impl(const sl_batch *b, const uint32_t *rows, int64_t n, sl_buf *out)
+{
+    int64_t total = sl_wire_size(b, n, heap_bytes_of(b, rows, n));
+    sl_buf_reserve(out, total);
+    char *p = out->data + out->len;
+    put_u32(p, WIRE_MAGIC);
+    put_u32(p + 4, (uint32_t)b->n_cols);
+    put_i64(p + 8, n);
+    int64_t at = 16;
+    for (int c = 0; c < b->n_cols; c++)
+        at += write_col(b->cols[c], rows, n, p + at);
+    /* Invariant: sl_wire_size is exact; the exchange plans message sizes with it. */
+    (void)total;
+    out->len += at;
+}
+
+void sl_wire_write(const sl_batch *b, sl_buf *out)
+{
+    write_impl(b, b->sel, sl_batch_live(b), out);
+}
+
+void sl_wire_write_rows(const sl_batch *b, const uint32_t *rows, int64_t n, sl_buf *out)
+{
+    write_impl(b, rows, n, out);
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+    const char *p;
+    int64_t len, at;
+} rd;
+
+static int need(rd *r, int64_t n, const char *what, sl_err *err)
+{
+    if (n < 0 || r->len - r->at < n)
+        return SL_ERR(err, SL_EINTERNAL,
+                      "corrupt batch data: %s needs %lld bytes at offset %lld, %lld left",
+                      what, (long long)n, (long long)r->at, (long long)(r->len - r->at));
+    return 0;
+}
+
+static uint32_t get_u32(rd *r)
+{
+    uint32_t x;
+    memcpy(&x, r->p + r->at, 4);
+    r->at += 4;
+    return x;
+}
+
+static int64_t get_i64(rd *r)
+{
+    int64_t x;
+    memcpy(&x, r->p + r->at, 8);
+    r->at += 8;
+    return x;
+}
+
+static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
+{
+    if (need(r, 8, "column header", err))
+        return SL_EINTERNAL;
+    uint32_t t = get_u32(r);
+    (void)get_u32(r);
+    if (t == SL_T_NULL || t >= SL_T_COUNT)
+        return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: bad column type %u at offset %lld",
+                      t, (long long)(r->at - 8));
+    int64_t nw = words_of(n);
+    int64_t fixed = t == SL_T_VARCHAR ? (n + 1) * 8 + 8 : n * 8;
+    if (need(r, nw * 8 + fixed, "column", err))
+        return SL_EINTERNAL;
+    sl_vec *v = sl_vec_new((sl_type)t, n);
+    if (nw) {
+        memcpy(v->valid, r->p + r->at, (size_t)nw * 8);
+        /* Bits past n must stay clear: appenders rely on fresh slots being zero. */
+        if (n % 64)
+            v->valid[nw - 1] &= (UINT64_C(1) << (n % 64)) - 1;
+    }
+    r->at += nw * 8;
+    if (t != SL_T_VARCHAR) {
+        if (n)
+            memcpy(v->d.i64, r->p + r->at, (size_t)n * 8);
+        r->at += n * 8;
+        v->n = n;
+        *out = v;
+        return 0;
+    }
+    memcpy(v->d.off, r->p + r->at, (size_t)(n + 1) * 8);
+    r->at += (n + 1) * 8;
+    int64_t heap_len = get_i64(r);
+    int bad = v->d.off[0] != 0 || v->d.off[n] != heap_len;
+    for (int64_t k = 0; k < n && !bad; k++)
+        bad = v->d.off[k + 1] < v->d.off[k];
+    if (bad) {
+        sl_vec_free(&v);
+        return SL_ERR(err, SL_EINTERNAL,
+                      "corrupt batch data: bad string offsets before offset %lld",
+                      (long long)r->at);
+    }
+    if (need(r, heap_len, "string heap", err)) {
+        sl_vec_free(&v);
+        return SL_EINTERNAL;
+    }
+    sl_grow((void **)&v->heap, &v->heap_cap, heap_len, 1);
+    if (heap_len)
+        memcpy(v->heap, r->p + r->at, (size_t)heap_len);
+    r->at += heap_len;
+    v->heap_len = heap_len;
+    v->n = n;
+    *out = v;
+    return 0;
+}
+
+int sl_wire_read(const char *p, int64_t len, sl_batch **out, int64_t *used, sl_err *err)
+{
+    rd r = { p, len, 0 };
+    *out = NULL;
+    if (need(&r, 16, "batch header", err))
+        return SL_EINTERNAL;
+    uint32_t magic = get_u32(&r), n_cols = get_u32(&r);
+    int64_t n_rows = get_i64(&r);
+    if (magic != WIRE_MAGIC)
+        return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: bad magic 0x%08x", magic);
+    if (n_cols > WIRE_MAX_COLS || n_rows < 0 || n_rows > ((int64_t)1 << 40))
+        return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: %u columns, %lld rows",
+                      n_cols, (long long)n_rows);
+    /* Every column needs at least 8 bytes per row: reject impossible row counts before any
+     * allocation sized by them. */
+    int64_t per_col = 8 + n_rows * 8;
+    if (n_cols > 0 && (len - r.at) / per_col < (int64_t)n_cols)
+        return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: %u columns of %lld rows do not "
+                      "fit in %lld bytes", n_cols, (long long)n_rows, (long long)(len - r.at));
+    sl_vec **cols = sl_xcalloc(n_cols ? n_cols : 1, sizeof *cols);
+    for (uint32_t c = 0; c < n_cols; c++) {
+        if (read_col(&r, n_rows, &cols[c], err)) {
+            for (uint32_t j = 0; j < c; j++)
+                sl_vec_free(&cols[j]);
+            sl_free(cols);
+            return SL_EINTERNAL;
+        }
+    }
+    *out = sl_batch_from_cols((int)n_cols, cols, n_rows);
+    sl_free(cols);
+    *used = r.at;
+    return 0;
+}

@@ -1,0 +1,427 @@
+/*
+ * Exchange of batches between ranks in bounded rounds (see exchange.h for the contract).
+ *
+ * Each input batch is "routed" once: the destination of every live row is computed (hash % P,
+ * or the root for gather) and its physical row indices are grouped by destination (a stable
+ * counting sort, so each destination's rows stay ascending). A round then PLANS chunks, i.e.
+ * runs of one destination's rows of one batch whose exact serialized size (sl_wire_size) fits
+ * the remaining round budget, WRITES them with sl_wire_write_rows into one send buffer grouped
+ * by destination (so the Alltoallv displacements are plain prefix sums and nothing is copied
+ * twice), and exchanges them: MPI_Alltoall of int byte counts, MPI_Alltoallv of the bytes,
+ * sl_wire_read of what arrived. Input batches are freed as soon as all their rows are sent,
+ * and packing is lazy, so at most about one round of send bytes exists at a time.
+ *
+ * Progress: a destination that has rows and got nothing yet this round always gets one chunk
+ * (up to cap/P bytes, or a single row when one row is bigger), so every round moves data.
+ * Int counts: cap is clamped to INT_MAX / (2 (P+1)); a destination then receives at most
+ * cap + one forced chunk from each of the P senders, which stays below INT_MAX.
+ *
+ * Termination and errors: after each round one MPI_Allreduce(MAX) of {more_to_send, failed}
+ * decides for all ranks together, so all ranks call the same collectives the same number of
+ * times. A failed rank (also one that entered with err set) keeps taking part with empty
+ * sends until that agreement; then all ranks run sl_agree so every rank holds the first
+ * rank's error record (healthy ranks return SL_EPEER). All exported functions are Collective
+ * over comm.
+ */
+#include "mpi/exchange.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "batch/wire.h"
+#include "core/mem.h"
+#include "mpi/agree.h"
+
+#define DEFAULT_CAP ((int64_t)64 << 20)
+
+typedef struct {
+    sl_batch *b;        /* owned by the input list until freed at the end of a round */
+    int in_idx;         /* index in the input list */
+    uint32_t *rows;     /* live physical rows grouped by destination */
+    int64_t *start;     /* P+1: destination d owns rows[start[d] .. start[d+1]) */
+    int64_t *pos;       /* P: next row of destination d not yet planned */
+    bool has_varchar;
+    bool planned;       /* every row is in some chunk */
+} route;
+
+typedef struct {
+    int r;              /* index into the round's routes */
+    int dest;
+    int64_t at, n, bytes;
+} chunk;
+
+typedef struct {
+    MPI_Comm comm;
+    int P, rank;
+    const int *key_cols;
+    int n_keys;
+    int root;           /* gather root, or -1 for hash routing */
+    sl_batchlist *in;
+    int next_in;        /* next input batch not yet routed */
+    route *routes;      /* routes touched this round; the last may be partly planned */
+    int n_routes;
+    int64_t cap_routes;
+    chunk *chunks;
+    int64_t n_chunks, cap_chunks;
+    int64_t cap, chunk_target, max_chunk;
+    sl_xstats *st;
+} xch;
+
+static void route_free(route *r)
+{
+    sl_free(r->rows);
+    sl_free(r->start);
+    sl_free(r->pos);
+    memset(r, 0, sizeof *r);
+}
+
+/* Computes destinations for the live rows of batch in->b[idx]. */
+static int route_make(xch *x, int idx, route *r, sl_err *err)
+{
+    sl_batch *b = x->in->b[idx];
+    int P = x->P;
+    int64_t live = sl_batch_live(b);
+    memset(r, 0, sizeof *r);
+    r->b = b;
+    r->in_idx = idx;
+    for (int c = 0; c < b->n_cols; c++)
+        r->has_varchar |= b->cols[c]->type == SL_T_VARCHAR;
+    for (int k = 0; k < x->n_keys; k++)
+        if (x->key_cols[k] < 0 || x->key_cols[k] >= b->n_cols)
+            return SL_ERR(err, SL_EINTERNAL, "exchange key column %d of a %d-column batch",
+                          x->key_cols[k], b->n_cols);
+    r->rows = sl_xmalloc(sizeof *r->rows * (size_t)(live ? live : 1));
+    r->start = sl_xcalloc((size_t)P + 1, sizeof *r->start);
+    r->pos = sl_xcalloc((size_t)P, sizeof *r->pos);
+    int fixed = x->root >= 0 ? x->root : 0;
+    if (x->root >= 0 || x->n_keys == 0 || P == 1) {
+        for (int64_t k = 0; k < live; k++)
+            r->rows[k] = (uint32_t)sl_batch_row(b, k);
+        for (int d = fixed + 1; d <= P; d++)
+            r->start[d] = live;
+    } else {
+        uint64_t *h = sl_xmalloc(sizeof *h * (size_t)(live ? live : 1));
+        uint32_t *dst = sl_xmalloc(sizeof *dst * (size_t)(live ? live : 1));
+        sl_hash_batch(b, x->key_cols, x->n_keys, h);
+        for (int64_t k = 0; k < live; k++) {
+            dst[k] = (uint32_t)(h[k] % (uint64_t)P);
+            r->start[dst[k] + 1]++;
+        }
+        for (int d = 0; d < P; d++)
+            r->start[d + 1] += r->start[d];
+        for (int d = 0; d < P; d++)
+            r->pos[d] = r->start[d];
+        for (int64_t k = 0; k < live; k++)
+            r->rows[r->pos[dst[k]]++] = (uint32_t)sl_batch_row(b, k);
+        sl_free(h);
+        sl_free(dst);
+    }
+    for (int d = 0; d < P; d++)
+        r->pos[d] = r->start[d];
+    return 0;
+}
+
+/* Bytes of rows[at .. at+k) of route r as one serialized batch. */
+static int64_t chunk_size(const route *r, int64_t at, int64_t k)
+{
+    int64_t heap = 0;
+    if (r->has_varchar) {
+        for (int c = 0; c < r->b->n_cols; c++) {
+            const sl_vec *v = r->b->cols[c];
+            if (v->type != SL_T_VARCHAR)
+                continue;
+            for (int64_t j = at; j < at + k; j++) {
+                uint32_t i = r->rows[j];
+                if (sl_vec_valid(v, i))
+                    heap += v->d.off[i + 1] - v->d.off[i];
+            }
+        }
+    }
+    return sl_wire_size(r->b, k, heap);
+}
+
+/* Most rows (from pos[d], at most rem) whose chunk fits in limit bytes; 0 when none does.
+ * Sets *bytes to the chunk's exact size. */
+static int64_t fit(const route *r, int d, int64_t limit, int64_t *bytes)
+{
+    int64_t at = r->pos[d], rem = r->start[d + 1] - at;
+    *bytes = 0;
+    if (!r->has_varchar) {
+        /* Size is monotone in k: binary search the largest k that fits. */
+        int64_t lo = 0, hi = rem;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo + 1) / 2;
+            if (sl_wire_size(r->b, mid, 0) <= limit)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        if (lo)
+            *bytes = sl_wire_size(r->b, lo, 0);
+        return lo;
+    }
+    /* Strings: grow k one row at a time, adding that row's string bytes. */
+    int64_t heap = 0, k = 0;
+    for (; k < rem; k++) {
+        uint32_t i = r->rows[at + k];
+        int64_t row_heap = 0;
+        for (int c = 0; c < r->b->n_cols; c++) {
+            const sl_vec *v = r->b->cols[c];
+            if (v->type == SL_T_VARCHAR && sl_vec_valid(v, i))
+                row_heap += v->d.off[i + 1] - v->d.off[i];
+        }
+        int64_t sz = sl_wire_size(r->b, k + 1, heap + row_heap);
+        if (sz > limit)
+            break;
+        heap += row_heap;
+        *bytes = sz;
+    }
+    return k;
+}
+
+static void add_chunk(xch *x, int r, int d, int64_t n, int64_t bytes)
+{
+    SL_GROW(x->chunks, x->cap_chunks, x->n_chunks + 1);
+    route *rt = &x->routes[r];
+    x->chunks[x->n_chunks++] = (chunk){ r, d, rt->pos[d], n, bytes };
+    rt->pos[d] += n;
+}
+
+/* Opens the next input batch with live rows as a new route; false when input is exhausted. */
+static int open_next(xch *x, bool *opened, sl_err *err)
+{
+    *opened = false;
+    while (x->next_in < x->in->n) {
+        int idx = x->next_in++;
+        if (sl_batch_live(x->in->b[idx]) == 0) {
+            sl_batch_free(&x->in->b[idx]);
+            continue;
+        }
+        SL_GROW(x->routes, x->cap_routes, x->n_routes + 1);
+        route *r = &x->routes[x->n_routes];
+        if (route_make(x, idx, r, err)) {
+            route_free(r);
+            return err->code;
+        }
+        x->n_routes++;
+        *opened = true;
+        return 0;
+    }
+    return 0;
+}
+
+/* Plans this round's chunks (see the file comment). */
+static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
+{
+    int64_t budget = x->cap;
+    x->n_chunks = 0;
+    memset(sent_d, 0, sizeof *sent_d * (size_t)x->P);
+    for (;;) {
+        route *cur = x->n_routes ? &x->routes[x->n_routes - 1] : NULL;
+        if (!cur || cur->planned) {
+            if (budget <= 0)
+                break;
+            bool opened;
+            if (open_next(x, &opened, err))
+                return err->code;
+            if (!opened)
+                break;
+            cur = &x->routes[x->n_routes - 1];
+        }
+        int ri = x->n_routes - 1;
+        bool all_done = true, added = false;
+        for (int d = 0; d < x->P; d++) {
+            if (cur->pos[d] == cur->start[d + 1])
+                continue;
+            int64_t limit = budget < x->chunk_target ? budget : x->chunk_target, bytes;
+            int64_t k = limit > 0 ? fit(cur, d, limit, &bytes) : 0;
+            if (k == 0 && sent_d[d] == 0) {
+                /* Forced progress for a destination that got nothing yet this round. */
+                k = fit(cur, d, x->chunk_target, &bytes);
+                if (k == 0) {
+                    k = 1;
+                    bytes = chunk_size(cur, cur->pos[d], 1);
+                    if (bytes > x->max_chunk)
+                        return SL_ERR(err, SL_EINTERNAL, "one row of %lld bytes is too large "
+                                      "for the exchange (limit %lld bytes)", (long long)bytes,
+                                      (long long)x->max_chunk);
+                }
+            }
+            if (k > 0) {
+                add_chunk(x, ri, d, k, bytes);
+                cur = &x->routes[ri];
+                sent_d[d] += bytes;
+                budget -= bytes;
+                added = true;
+            }
+            if (cur->pos[d] < cur->start[d + 1])
+                all_done = false;
+        }
+        if (all_done) {
+            cur->planned = true;
+            continue;
+        }
+        if (!added)
+            break;
+    }
+    return 0;
+}
+
+/* Serializes the planned chunks grouped by destination into sb; fills counts and displs. */
+static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
+{
+    int P = x->P;
+    for (int d = 0; d < P; d++) {
+        int64_t before = sb->len;
+        displs[d] = (int)before;
+        for (int64_t c = 0; c < x->n_chunks; c++) {
+            const chunk *ch = &x->chunks[c];
+            if (ch->dest != d)
+                continue;
+            const route *r = &x->routes[ch->r];
+            sl_wire_write_rows(r->b, r->rows + ch->at, ch->n, sb);
+            x->st->rows_sent += ch->n;
+        }
+        counts[d] = (int)(sb->len - before);
+    }
+    x->st->bytes_sent += sb->len;
+}
+
+/* Frees the routes (and input batches) whose rows are all sent; keeps a partly planned one. */
+static void retire_routes(xch *x)
+{
+    int keep = 0;
+    for (int i = 0; i < x->n_routes; i++) {
+        route *r = &x->routes[i];
+        if (r->planned) {
+            sl_batch_free(&x->in->b[r->in_idx]);
+            route_free(r);
+        } else {
+            x->routes[keep++] = *r;
+        }
+    }
+    x->n_routes = keep;
+}
+
+static int recv_round(xch *x, const char *rb, const int *counts, const int *displs,
+                      sl_batchlist *out, sl_err *err)
+{
+    for (int s = 0; s < x->P; s++) {
+        const char *p = rb + displs[s];
+        int64_t len = counts[s];
+        x->st->bytes_recv += len;
+        while (len > 0) {
+            sl_batch *b;
+            int64_t used;
+            if (sl_wire_read(p, len, &b, &used, err))
+                return err->code;
+            x->st->rows_recv += b->n_rows;
+            sl_batchlist_push(out, b);
+            p += used;
+            len -= used;
+        }
+    }
+    return 0;
+}
+
+static int run(MPI_Comm comm, int root, sl_batchlist *in, const int *key_cols, int n_keys,
+               int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err)
+{
+    xch x;
+    memset(&x, 0, sizeof x);
+    sl_xstats dummy;
+    memset(st ? st : &dummy, 0, sizeof dummy);
+    x.st = st ? st : &dummy;
+    x.comm = comm;
+    MPI_Comm_size(comm, &x.P);
+    MPI_Comm_rank(comm, &x.rank);
+    x.key_cols = key_cols;
+    x.n_keys = n_keys;
+    x.root = root;
+    x.in = in;
+    int P = x.P;
+    int64_t limit = INT_MAX / (2 * ((int64_t)P + 1));
+    x.cap = round_cap > 0 ? round_cap : DEFAULT_CAP;
+    if (x.cap > limit)
+        x.cap = limit;
+    x.chunk_target = x.cap / P > 0 ? x.cap / P : 1;
+    x.max_chunk = limit;
+    if (root >= P) /* an invalid root is the caller's bug, reported like any local error */
+        SL_ERR(err, SL_EINTERNAL, "gather root %d with %d ranks", root, P);
+
+    int *scount = sl_xcalloc((size_t)P * 4, sizeof(int));
+    int *sdispl = scount + P, *rcount = scount + 2 * P, *rdispl = scount + 3 * P;
+    int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
+    sl_buf sb;
+    sl_buf_init(&sb);
+    static char empty[1];
+    int global[2] = { 0, 0 };
+    for (;;) {
+        sl_buf_reset(&sb);
+        x.n_chunks = 0;
+        if (!err->code && plan_round(&x, sent_d, err) == 0)
+            write_round(&x, &sb, scount, sdispl);
+        if (err->code) {
+            /* A failed rank still takes part in this round, sending nothing. */
+            memset(scount, 0, sizeof(int) * 2 * (size_t)P);
+            sb.len = 0;
+        }
+        retire_routes(&x);
+        x.st->rounds++;
+        MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
+        int64_t total = 0;
+        for (int s = 0; s < P; s++) {
+            rdispl[s] = (int)total;
+            total += rcount[s];
+        }
+        /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
+        char *rb = total ? sl_xmalloc((size_t)total) : empty;
+        MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount, rdispl,
+                      MPI_BYTE, comm);
+        if (!err->code)
+            recv_round(&x, rb, rcount, rdispl, out, err);
+        if (rb != empty)
+            sl_free(rb);
+        bool more = x.n_routes > 0 || x.next_in < in->n;
+        int mine[2] = { !err->code && more, err->code != 0 };
+        MPI_Allreduce(mine, global, 2, MPI_INT, MPI_MAX, comm);
+        if (global[1] || !global[0])
+            break;
+    }
+    for (int i = 0; i < x.n_routes; i++)
+        route_free(&x.routes[i]);
+    sl_free(x.routes);
+    sl_free(x.chunks);
+    sl_free(scount);
+    sl_free(sent_d);
+    sl_buf_free(&sb);
+    sl_batchlist_free(in);
+    if (global[1]) {
+        /* Agree here, on the error path only: sl_agree picks the lowest failing rank, so a
+         * healthy rank that recorded SL_EPEER first would hide the real message. After this
+         * every rank holds the first real error; a later sl_agree by the caller is a no-op.
+         * Healthy ranks still return SL_EPEER (the contract). */
+        bool failed_here = err->code != 0;
+        sl_agree(comm, err);
+        return failed_here ? err->code : SL_EPEER;
+    }
+    /* Conservation: every row sent was received somewhere. */
+    int64_t mine[2] = { x.st->rows_sent, x.st->rows_recv }, tot[2];
+    MPI_Allreduce(mine, tot, 2, MPI_INT64_T, MPI_SUM, comm);
+    if (tot[0] != tot[1])
+        return SL_ERR(err, SL_EINTERNAL, "exchange lost rows: %lld sent, %lld received",
+                      (long long)tot[0], (long long)tot[1]);
+    return 0;
+}
+
+int sl_exchange_hash(MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,
+                     int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err)
+{
+    return run(comm, -1, in, key_cols, n_keys, round_cap, out, st, err);
+}
+
+int sl_exchange_gather(MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
+                       sl_batchlist *out, sl_xstats *st, sl_err *err)
+{
+    return run(comm, root < 0 ? INT_MAX : root, in, NULL, 0, round_cap, out, st, err);
+}

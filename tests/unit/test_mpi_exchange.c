@@ -1,0 +1,408 @@
+/*
+ * MPI tests of the exchange (src/mpi/exchange.c) with the wire format, hashing and hash
+ * aggregation. Every rank generates its rows deterministically from its rank (the last rank
+ * has none when P > 1), so every rank can also regenerate the whole data set and compute
+ * reference answers with plain loops. Runs at 1, 2, 3 and 5 ranks.
+ */
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/batch.h"
+#include "batch/wire.h"
+#include "core/mem.h"
+#include "exec/agg.h"
+#include "mpi/agree.h"
+#include "mpi/exchange.h"
+#include "check.h"
+
+#include <xxhash.h>
+
+static int P, me;
+
+#define BATCH 500
+#define NKEYS 101
+
+/* ---- the data: columns [id BIGINT, k BIGINT, s VARCHAR, v BIGINT] ---- */
+
+static int64_t rows_of(int r) { return (P > 1 && r == P - 1) ? 0 : 2000 + 700 * r; }
+static int64_t offset_of(int r)
+{
+    int64_t o = 0;
+    for (int q = 0; q < r; q++)
+        o += rows_of(q);
+    return o;
+}
+static int64_t total_rows(void) { return offset_of(P); }
+static int k_null(int64_t g) { return g % 17 == 5; }
+static int64_t k_of(int64_t g) { return (g * 31) % NKEYS; }
+static int s_null(int64_t g) { return g % 13 == 0; }
+static void s_of(int64_t g, char *buf)
+{
+    /* Lengths 1..15 so chunk sizes vary. */
+    snprintf(buf, 40, "%c%.*s%lld", 'a' + (int)(g * 7 % 26), (int)(g % 9), "xxxxxxxxx",
+             (long long)(g % 1000));
+}
+static int64_t v_of(int64_t g) { return g % 1000 - 300; }
+
+/* Row g is live unless its rank-local batch 1 filtered it out (selection vector). */
+static int live_of(int64_t g)
+{
+    int r = 0;
+    while (g >= offset_of(r + 1))
+        r++;
+    int64_t j = g - offset_of(r);
+    return !(j / BATCH == 1 && g % 7 == 0);
+}
+
+static void gen(sl_batchlist *l)
+{
+    sl_type t[4] = { SL_T_BIGINT, SL_T_BIGINT, SL_T_VARCHAR, SL_T_BIGINT };
+    int64_t lo = offset_of(me), n = rows_of(me);
+    char s[40];
+    for (int64_t j0 = 0; j0 < n; j0 += BATCH) {
+        int64_t j1 = j0 + BATCH < n ? j0 + BATCH : n;
+        sl_batch *b = sl_batch_new(4, t, j1 - j0);
+        for (int64_t j = j0; j < j1; j++) {
+            int64_t g = lo + j;
+            sl_vec_push_i64(b->cols[0], g);
+            if (k_null(g)) sl_vec_push_null(b->cols[1]); else sl_vec_push_i64(b->cols[1], k_of(g));
+            s_of(g, s);
+            if (s_null(g)) sl_vec_push_null(b->cols[2]);
+            else sl_vec_push_str(b->cols[2], s, (int64_t)strlen(s));
+            sl_vec_push_i64(b->cols[3], v_of(g));
+        }
+        b->n_rows = j1 - j0;
+        if (j0 / BATCH == 1) {
+            uint32_t *sel = sl_xmalloc(sizeof *sel * (size_t)b->n_rows);
+            int64_t ns = 0;
+            for (int64_t j = j0; j < j1; j++)
+                if (live_of(lo + j))
+                    sel[ns++] = (uint32_t)(j - j0);
+            sl_batch_set_sel(b, sel, ns);
+        }
+        sl_batchlist_push(l, b);
+    }
+    /* An empty batch in the middle of the input must be harmless. */
+    sl_batchlist_push(l, sl_batch_new(4, t, 0));
+}
+
+/* Does row i of b hold exactly the generated values of its id? */
+static int row_ok(const sl_batch *b, int64_t i)
+{
+    int64_t g = b->cols[0]->d.i64[i];
+    char s[40];
+    if (g < 0 || g >= total_rows() || !live_of(g))
+        return 0;
+    if (k_null(g) ? sl_vec_valid(b->cols[1], i) : b->cols[1]->d.i64[i] != k_of(g))
+        return 0;
+    if (s_null(g)) {
+        if (sl_vec_valid(b->cols[2], i))
+            return 0;
+    } else {
+        s_of(g, s);
+        int64_t len;
+        const char *p = sl_vec_str(b->cols[2], i, &len);
+        if (!sl_vec_valid(b->cols[2], i) || len != (int64_t)strlen(s) || memcmp(p, s, len))
+            return 0;
+    }
+    return b->cols[3]->d.i64[i] == v_of(g);
+}
+
+static void ref_totals(int64_t *rows, int64_t *idsum)
+{
+    *rows = *idsum = 0;
+    for (int64_t g = 0; g < total_rows(); g++)
+        if (live_of(g)) {
+            (*rows)++;
+            *idsum += g;
+        }
+}
+
+/* ---- hash exchange of raw rows ---- */
+
+static void test_hash(int64_t cap, const int *keys, int nk)
+{
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    gen(&in);
+    sl_err err = { 0 };
+    sl_xstats st;
+    int rc = sl_exchange_hash(MPI_COMM_WORLD, &in, keys, nk, cap, &out, &st, &err);
+    CHECK_INT(rc, 0);
+    CHECK_INT(in.n, 0); /* consumed */
+    int64_t bad_dest = 0, bad_row = 0, rows = 0, idsum = 0;
+    for (int i = 0; i < out.n; i++) {
+        sl_batch *b = out.b[i];
+        for (int64_t r = 0; r < sl_batch_live(b); r++) {
+            int64_t row = sl_batch_row(b, r);
+            bad_dest += (int)(sl_hash_row(b, keys, nk, row) % (uint64_t)P) != me;
+            bad_row += !row_ok(b, row);
+            rows++;
+            idsum += b->cols[0]->d.i64[row];
+        }
+    }
+    CHECK_INT(bad_dest, 0);
+    CHECK_INT(bad_row, 0);
+    CHECK_INT(st.rows_recv, rows);
+    int64_t loc[4] = { rows, idsum, st.rows_sent, st.rounds }, glob[4], mx[4];
+    MPI_Allreduce(loc, glob, 4, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(loc, mx, 4, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    int64_t ref_rows, ref_idsum;
+    ref_totals(&ref_rows, &ref_idsum);
+    CHECK_INT(glob[0], ref_rows);
+    CHECK_INT(glob[1], ref_idsum);
+    CHECK_INT(glob[2], ref_rows);
+    /* Every rank ran the same number of rounds; a 1 KB cap needs many. */
+    CHECK_INT(mx[3] * P, glob[3]);
+    if (cap <= 4096)
+        CHECK(st.rounds > 10);
+    else
+        CHECK_INT(st.rounds, 1);
+    sl_batchlist_free(&out);
+}
+
+/* A 1-byte cap: every chunk is a forced single row, one per destination per round. */
+static void test_tiny_cap(void)
+{
+    sl_type t = SL_T_BIGINT;
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    sl_batch *b = sl_batch_new(1, &t, 30);
+    for (int j = 0; j < 30; j++)
+        sl_vec_push_i64(b->cols[0], me * 1000 + j);
+    b->n_rows = 30;
+    sl_batchlist_push(&in, b);
+    sl_err err = { 0 };
+    sl_xstats st;
+    int key = 0;
+    CHECK_INT(sl_exchange_hash(MPI_COMM_WORLD, &in, &key, 1, 1, &out, &st, &err), 0);
+    int64_t rows = 0, sum = 0, bad = 0;
+    for (int i = 0; i < out.n; i++) {
+        bad += out.b[i]->n_rows != 1;
+        for (int64_t r = 0; r < out.b[i]->n_rows; r++) {
+            bad += (int)(sl_hash_row(out.b[i], &key, 1, r) % (uint64_t)P) != me;
+            rows++;
+            sum += out.b[i]->cols[0]->d.i64[r];
+        }
+    }
+    CHECK_INT(bad, 0);
+    /* Rounds = the most rows any rank sends to one destination (one per round), plus 0. */
+    int64_t per_dest[5] = { 0 }, most = 0;
+    for (int j = 0; j < 30; j++) {
+        int64_t v = me * 1000 + j;
+        per_dest[XXH3_64bits(&v, 8) % (uint64_t)P]++;
+    }
+    for (int d = 0; d < P; d++)
+        most = per_dest[d] > most ? per_dest[d] : most;
+    int64_t loc[3] = { rows, sum, most }, glob[3], rounds_max;
+    MPI_Allreduce(loc, glob, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(&most, &rounds_max, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    CHECK_INT(glob[0], 30 * P);
+    CHECK_INT(glob[1], 1000LL * P * (P - 1) / 2 * 30 + 435LL * P);
+    CHECK_INT(st.rounds, rounds_max);
+    sl_batchlist_free(&out);
+}
+
+/* ---- distributed group-by: partial agg -> exchange -> final agg ---- */
+
+static sl_agg aggs[5] = {
+    { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
+    { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" },
+    { SL_AGG_MIN, NULL, SL_T_VARCHAR, "min(s)" },
+    { SL_AGG_MAX, NULL, SL_T_VARCHAR, "max(s)" },
+    { SL_AGG_AVG, NULL, SL_T_DOUBLE, "avg(v)" },
+};
+
+typedef struct {
+    int64_t n, sum;
+    char mn[40], mx[40];
+    int ns;
+} refg;
+
+static void test_groupby(int64_t cap)
+{
+    sl_err err = { 0 };
+    sl_batchlist in, states, recv, res;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&states);
+    sl_batchlist_init(&recv);
+    sl_batchlist_init(&res);
+    gen(&in);
+    sl_type kt = SL_T_BIGINT;
+    sl_hashagg *p = sl_hashagg_new(1, &kt, 5, aggs);
+    for (int i = 0; i < in.n; i++) {
+        sl_batch *b = in.b[i];
+        sl_vec *keys[1] = { b->cols[1] };
+        sl_vec *args[5] = { NULL, b->cols[3], b->cols[2], b->cols[2], b->cols[3] };
+        CHECK_INT(sl_hashagg_consume(p, b, keys, args, &err), 0);
+    }
+    sl_batchlist_free(&in);
+    CHECK_INT(sl_hashagg_emit_states(p, &states, &err), 0);
+    int key0 = 0;
+    CHECK_INT(sl_exchange_hash(MPI_COMM_WORLD, &states, &key0, 1, cap, &recv, NULL, &err), 0);
+    sl_hashagg *f = sl_hashagg_new(1, &kt, 5, aggs);
+    for (int i = 0; i < recv.n; i++)
+        CHECK_INT(sl_hashagg_merge(f, recv.b[i], &err), 0);
+    CHECK_INT(sl_hashagg_emit_final(f, &res, &err), 0);
+
+    /* Reference over the whole data set: index NKEYS is the NULL key. */
+    refg ref[NKEYS + 1];
+    memset(ref, 0, sizeof ref);
+    char s[40];
+    for (int64_t g = 0; g < total_rows(); g++) {
+        if (!live_of(g))
+            continue;
+        refg *o = &ref[k_null(g) ? NKEYS : k_of(g)];
+        o->n++;
+        o->sum += v_of(g);
+        if (!s_null(g)) {
+            s_of(g, s);
+            if (o->ns == 0 || strcmp(s, o->mn) < 0) strcpy(o->mn, s);
+            if (o->ns == 0 || strcmp(s, o->mx) > 0) strcpy(o->mx, s);
+            o->ns++;
+        }
+    }
+    int64_t groups = 0, bad = 0;
+    for (int i = 0; i < res.n; i++) {
+        sl_batch *b = res.b[i];
+        for (int64_t r = 0; r < b->n_rows; r++) {
+            int kn = !sl_vec_valid(b->cols[0], r);
+            refg *o = &ref[kn ? NKEYS : b->cols[0]->d.i64[r]];
+            int64_t len;
+            const char *mn = sl_vec_str(b->cols[3], r, &len);
+            bad += b->cols[1]->d.i64[r] != o->n || b->cols[2]->d.i64[r] != o->sum;
+            bad += len != (int64_t)strlen(o->mn) || memcmp(mn, o->mn, len) != 0;
+            const char *mx = sl_vec_str(b->cols[4], r, &len);
+            bad += len != (int64_t)strlen(o->mx) || memcmp(mx, o->mx, len) != 0;
+            double avg = b->cols[5]->d.f64[r], want = (double)o->sum / (double)o->n;
+            bad += avg - want > 1e-9 || want - avg > 1e-9;
+            /* The group lives on the rank its key hashes to. */
+            int kc = 0;
+            bad += (int)(sl_hash_row(b, &kc, 1, r) % (uint64_t)P) != me;
+            o->n = -1; /* seen: a duplicate would now mismatch */
+            groups++;
+        }
+    }
+    CHECK_INT(bad, 0);
+    int64_t all_groups;
+    MPI_Allreduce(&groups, &all_groups, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    CHECK_INT(all_groups, NKEYS + 1);
+    sl_batchlist_free(&states);
+    sl_batchlist_free(&recv);
+    sl_batchlist_free(&res);
+    sl_hashagg_free(&p);
+    sl_hashagg_free(&f);
+}
+
+/* ---- gather ---- */
+
+static void test_gather(int root, int64_t cap)
+{
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    gen(&in);
+    sl_err err = { 0 };
+    sl_xstats st;
+    CHECK_INT(sl_exchange_gather(MPI_COMM_WORLD, root, &in, cap, &out, &st, &err), 0);
+    int64_t rows = 0, idsum = 0, bad = 0;
+    for (int i = 0; i < out.n; i++)
+        for (int64_t r = 0; r < sl_batch_live(out.b[i]); r++) {
+            int64_t row = sl_batch_row(out.b[i], r);
+            bad += !row_ok(out.b[i], row);
+            rows++;
+            idsum += out.b[i]->cols[0]->d.i64[row];
+        }
+    int64_t ref_rows, ref_idsum;
+    ref_totals(&ref_rows, &ref_idsum);
+    CHECK_INT(bad, 0);
+    CHECK_INT(rows, me == root ? ref_rows : 0);
+    CHECK_INT(idsum, me == root ? ref_idsum : 0);
+    sl_batchlist_free(&out);
+}
+
+/* ---- errors ---- */
+
+/* One rank fails before the exchange: every rank returns non-zero, nobody hangs. */
+static void test_error_before(void)
+{
+    int bad_rank = P - 1;
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    gen(&in);
+    sl_err err = { 0 };
+    if (me == bad_rank)
+        SL_ERR(&err, SL_EDATA, "injected failure on rank %d", me);
+    int key = 1;
+    int rc = sl_exchange_hash(MPI_COMM_WORLD, &in, &key, 1, 1024, &out, NULL, &err);
+    CHECK_INT(rc, me == bad_rank ? SL_EDATA : SL_EPEER);
+    CHECK_INT(in.n, 0);
+    /* The exchange already shared the failing rank's record with everyone. */
+    CHECK_INT(err.code, SL_EDATA);
+    CHECK_INT(err.rank, bad_rank);
+    CHECK_INT(sl_agree(MPI_COMM_WORLD, &err), SL_EDATA);
+    CHECK(strstr(err.msg, "injected failure") != NULL);
+    sl_batchlist_free(&out);
+}
+
+/* One rank fails in the middle: its last input batch cannot be routed (no key column 2). */
+static void test_error_inside(void)
+{
+    int bad_rank = 0; /* rank 0 always has rows (the last rank has none) */
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    gen(&in);
+    if (me == bad_rank) {
+        sl_type t = SL_T_BIGINT;
+        sl_batch *b = sl_batch_new(1, &t, 1);
+        sl_vec_push_i64(b->cols[0], 1);
+        b->n_rows = 1;
+        sl_batchlist_push(&in, b);
+    }
+    sl_err err = { 0 };
+    sl_xstats st;
+    int key = 2;
+    int rc = sl_exchange_hash(MPI_COMM_WORLD, &in, &key, 1, 1024, &out, &st, &err);
+    CHECK_INT(rc, me == bad_rank ? SL_EINTERNAL : SL_EPEER);
+    /* The failure came after several rounds of real traffic. */
+    if (me == bad_rank)
+        CHECK(st.rounds > 5);
+    CHECK_INT(sl_agree(MPI_COMM_WORLD, &err), SL_EINTERNAL);
+    CHECK(strstr(err.msg, "key column 2") != NULL);
+    sl_batchlist_free(&out);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_size(MPI_COMM_WORLD, &P);
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
+    sl_err_set_rank(me);
+    int k1 = 1, k12[2] = { 1, 2 };
+    test_hash(1024, &k1, 1);
+    test_hash((int64_t)64 << 20, &k1, 1);
+    test_hash(1024, k12, 2);
+    test_tiny_cap();
+    test_groupby(1024);
+    test_groupby((int64_t)64 << 20);
+    test_gather(0, 1024);
+    test_gather(P - 1, (int64_t)64 << 20);
+    test_error_before();
+    test_error_inside();
+    test_hash(4096, &k1, 1); /* still works after failed exchanges */
+    CHECK_INT(sl_mem_in_use(), 0);
+    /* Every rank's checks count: rank 0 prints the total. */
+    int loc[2] = { check_passed, check_failed }, glob[2];
+    MPI_Reduce(loc, glob, 2, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
+    MPI_Finalize();
+    if (me != 0)
+        return check_failed ? 1 : 0;
+    check_passed = glob[0];
+    check_failed = glob[1];
+    return CHECK_DONE();
+}

@@ -1,0 +1,338 @@
+/* Unit tests for the batch wire format (src/batch/wire.c) and row hashing (src/batch/hash.c). */
+#include <math.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "batch/batch.h"
+#include "batch/wire.h"
+#include "core/mem.h"
+#include "check.h"
+
+static const sl_type all_types[6] = { SL_T_BOOL, SL_T_BIGINT, SL_T_DOUBLE, SL_T_VARCHAR,
+                                      SL_T_DATE, SL_T_TIMESTAMP };
+#define NROWS 150 /* more than two validity words, and not a multiple of 64 */
+
+/* Row r of the reference data; every 7th value of column c is NULL (shifted by c). */
+static int is_null(int c, int r) { return (r + c) % 7 == 3; }
+static const char *str_of(int r, char *tmp)
+{
+    if (r % 5 == 0)
+        return ""; /* empty strings must survive and stay distinct from NULL */
+    snprintf(tmp, 32, "s%d-%.*s", r, r % 9, "abcdefghi");
+    return tmp;
+}
+
+static sl_batch *make_batch(int nrows)
+{
+    sl_batch *b = sl_batch_new(6, all_types, nrows);
+    char tmp[32];
+    for (int r = 0; r < nrows; r++) {
+        for (int c = 0; c < 6; c++) {
+            sl_vec *v = b->cols[c];
+            if (is_null(c, r)) {
+                sl_vec_push_null(v);
+                continue;
+            }
+            switch (all_types[c]) {
+            case SL_T_BOOL: sl_vec_push_i64(v, r & 1); break;
+            case SL_T_BIGINT: sl_vec_push_i64(v, (int64_t)r * 1000003 - 77); break;
+            case SL_T_DOUBLE: sl_vec_push_f64(v, r * 0.25 - 3.5); break;
+            case SL_T_VARCHAR: {
+                const char *s = str_of(r, tmp);
+                sl_vec_push_str(v, s, (int64_t)strlen(s));
+                break;
+            }
+            case SL_T_DATE: sl_vec_push_i64(v, 19000 + r); break;
+            default: sl_vec_push_i64(v, (int64_t)r * 86400000000LL + 5); break;
+            }
+        }
+    }
+    b->n_rows = nrows;
+    return b;
+}
+
+/* Checks that row k of got equals the reference row r in every column. Returns mismatches. */
+static int row_matches(const sl_batch *got, int64_t k, int r)
+{
+    char tmp[32];
+    int bad = 0;
+    for (int c = 0; c < 6; c++) {
+        const sl_vec *v = got->cols[c];
+        if (v->type != all_types[c]) { bad++; continue; }
+        if (is_null(c, r)) { bad += sl_vec_valid(v, k); continue; }
+        if (!sl_vec_valid(v, k)) { bad++; continue; }
+        switch (all_types[c]) {
+        case SL_T_BOOL: bad += v->d.i64[k] != (r & 1); break;
+        case SL_T_BIGINT: bad += v->d.i64[k] != (int64_t)r * 1000003 - 77; break;
+        case SL_T_DOUBLE: bad += v->d.f64[k] != r * 0.25 - 3.5; break;
+        case SL_T_VARCHAR: {
+            const char *s = str_of(r, tmp);
+            int64_t len;
+            const char *p = sl_vec_str(v, k, &len);
+            bad += len != (int64_t)strlen(s) || memcmp(p, s, (size_t)len) != 0;
+            break;
+        }
+        case SL_T_DATE: bad += v->d.i64[k] != 19000 + r; break;
+        default: bad += v->d.i64[k] != (int64_t)r * 86400000000LL + 5; break;
+        }
+    }
+    return bad;
+}
+
+static int64_t ref_heap(const int *rows, int n)
+{
+    char tmp[32];
+    int64_t h = 0;
+    for (int k = 0; k < n; k++)
+        if (!is_null(3, rows[k]))
+            h += (int64_t)strlen(str_of(rows[k], tmp));
+    return h;
+}
+
+static void test_round_trip(void)
+{
+    sl_batch *b = make_batch(NROWS);
+    sl_buf buf;
+    sl_buf_init(&buf);
+    sl_wire_write(b, &buf);
+    int all[NROWS];
+    for (int r = 0; r < NROWS; r++)
+        all[r] = r;
+    CHECK_INT(buf.len, sl_wire_size(b, NROWS, ref_heap(all, NROWS)));
+    /* Size by hand: header 16; per column 8 + 3 words; fixed 150*8; VARCHAR 151*8 + 8. */
+    CHECK_INT(sl_wire_size(b, NROWS, 0), 16 + 6 * (8 + 24) + 5 * 1200 + 151 * 8 + 8);
+    sl_err err = { 0 };
+    sl_batch *got = NULL;
+    int64_t used = -1;
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), 0);
+    CHECK_INT(used, buf.len);
+    CHECK(got != NULL);
+    if (got) {
+        CHECK_INT(got->n_cols, 6);
+        CHECK_INT(got->n_rows, NROWS);
+        CHECK(got->sel == NULL);
+        int bad = 0;
+        for (int r = 0; r < NROWS; r++)
+            bad += row_matches(got, r, r);
+        CHECK_INT(bad, 0);
+        /* The result is a normal batch: appending to it must work. */
+        sl_vec_push_i64(got->cols[1], 5);
+        CHECK_INT(got->cols[1]->d.i64[NROWS], 5);
+        CHECK(sl_vec_valid(got->cols[1], NROWS));
+    }
+    sl_batch_free(&got);
+
+    /* Selection vector: only live rows are written. */
+    int live[] = { 0, 3, 5, 64, 65, 127, 128, 149 };
+    int nl = (int)(sizeof live / sizeof *live);
+    uint32_t *sel = sl_xmalloc(sizeof *sel * (size_t)nl);
+    for (int k = 0; k < nl; k++)
+        sel[k] = (uint32_t)live[k];
+    sl_batch_set_sel(b, sel, nl);
+    sl_buf_reset(&buf);
+    sl_wire_write(b, &buf);
+    CHECK_INT(buf.len, sl_wire_size(b, nl, ref_heap(live, nl)));
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), 0);
+    if (got) {
+        CHECK_INT(got->n_rows, nl);
+        int bad = 0;
+        for (int k = 0; k < nl; k++)
+            bad += row_matches(got, k, live[k]);
+        CHECK_INT(bad, 0);
+    }
+    sl_batch_free(&got);
+
+    /* Subset write in arbitrary order ignores the selection. */
+    uint32_t rows[] = { 149, 2, 2, 70, 10 };
+    int rref[] = { 149, 2, 2, 70, 10 };
+    sl_buf_reset(&buf);
+    sl_wire_write_rows(b, rows, 5, &buf);
+    CHECK_INT(buf.len, sl_wire_size(b, 5, ref_heap(rref, 5)));
+    /* Two batches back to back: the reader reports what it used. */
+    int64_t first_len = buf.len;
+    sl_wire_write_rows(b, rows + 1, 1, &buf);
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), 0);
+    CHECK_INT(used, first_len);
+    if (got) {
+        CHECK_INT(got->n_rows, 5);
+        int bad = 0;
+        for (int k = 0; k < 5; k++)
+            bad += row_matches(got, k, rref[k]);
+        CHECK_INT(bad, 0);
+    }
+    sl_batch_free(&got);
+    CHECK_INT(sl_wire_read(buf.data + first_len, buf.len - first_len, &got, &used, &err), 0);
+    CHECK_INT(used, buf.len - first_len);
+    if (got) {
+        CHECK_INT(got->n_rows, 1);
+        CHECK_INT(row_matches(got, 0, 2), 0);
+    }
+    sl_batch_free(&got);
+    sl_batch_free(&b);
+    sl_buf_free(&buf);
+    CHECK_INT(err.code, 0);
+}
+
+static void test_empty(void)
+{
+    sl_err err = { 0 };
+    sl_buf buf;
+    sl_buf_init(&buf);
+    /* 0 rows, 6 columns. */
+    sl_batch *b = make_batch(0);
+    sl_wire_write(b, &buf);
+    CHECK_INT(buf.len, 16 + 6 * 8 + 16);
+    sl_batch *got = NULL;
+    int64_t used;
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), 0);
+    if (got) {
+        CHECK_INT(got->n_cols, 6);
+        CHECK_INT(got->n_rows, 0);
+        CHECK_INT(got->cols[3]->type, SL_T_VARCHAR);
+    }
+    sl_batch_free(&got);
+    sl_batch_free(&b);
+    /* 0 columns but 7 rows (count(*) over nothing): the count must survive. */
+    b = sl_batch_new(0, NULL, 0);
+    b->n_rows = 7;
+    sl_buf_reset(&buf);
+    sl_wire_write(b, &buf);
+    CHECK_INT(buf.len, 16);
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), 0);
+    if (got) {
+        CHECK_INT(got->n_cols, 0);
+        CHECK_INT(got->n_rows, 7);
+        CHECK_INT(sl_batch_live(got), 7);
+    }
+    sl_batch_free(&got);
+    sl_batch_free(&b);
+    sl_buf_free(&buf);
+}
+
+static void test_truncated(void)
+{
+    sl_batch *b = make_batch(70);
+    sl_buf buf;
+    sl_buf_init(&buf);
+    sl_wire_write(b, &buf);
+    int failures = 0, wrong_code = 0;
+    for (int64_t len = 0; len < buf.len; len++) {
+        /* A fresh copy of exactly len bytes so an over-read would be caught by ASan. */
+        char *copy = sl_xmalloc((size_t)(len ? len : 1));
+        memcpy(copy, buf.data, (size_t)len);
+        sl_err err = { 0 };
+        sl_batch *got = NULL;
+        int64_t used;
+        int rc = sl_wire_read(copy, len, &got, &used, &err);
+        failures += rc != 0 && got == NULL;
+        wrong_code += rc != SL_EINTERNAL || err.code != SL_EINTERNAL;
+        sl_batch_free(&got);
+        sl_free(copy);
+    }
+    CHECK_INT(failures, buf.len);
+    CHECK_INT(wrong_code, 0);
+    /* Corruptions: bad magic, bad type, offsets past the heap. */
+    sl_err err = { 0 };
+    sl_batch *got = NULL;
+    int64_t used;
+    buf.data[0] ^= 1;
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), SL_EINTERNAL);
+    buf.data[0] ^= 1;
+    sl_err_clear(&err);
+    int64_t type_at = 16;
+    uint32_t bad_type = 99;
+    memcpy(buf.data + type_at, &bad_type, 4);
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), SL_EINTERNAL);
+    CHECK(got == NULL);
+    sl_batch_free(&b);
+    sl_buf_free(&buf);
+
+    /* A one-column VARCHAR batch whose last offset disagrees with the heap length. */
+    sl_type t = SL_T_VARCHAR;
+    b = sl_batch_new(1, &t, 2);
+    sl_vec_push_str(b->cols[0], "ab", 2);
+    sl_vec_push_str(b->cols[0], "cde", 3);
+    b->n_rows = 2;
+    sl_buf_init(&buf);
+    sl_wire_write(b, &buf);
+    CHECK_INT(buf.len, 16 + 8 + 8 + 24 + 8 + 5);
+    int64_t big = 1000;
+    memcpy(buf.data + 16 + 8 + 8 + 16, &big, 8); /* offsets[2] */
+    sl_err_clear(&err);
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), SL_EINTERNAL);
+    CHECK(got == NULL);
+    sl_batch_free(&b);
+    sl_buf_free(&buf);
+}
+
+static uint64_t xx8(int64_t x) { return XXH3_64bits(&x, 8); }
+
+static void test_hash(void)
+{
+    sl_type ts[3] = { SL_T_BIGINT, SL_T_DOUBLE, SL_T_VARCHAR };
+    sl_batch *b = sl_batch_new(3, ts, 8);
+    double nan2;
+    uint64_t nanbits = UINT64_C(0x7ff8000000000abc);
+    memcpy(&nan2, &nanbits, 8);
+    int64_t ints[6] = { 1, 1, -5, 0, 7, 7 };
+    double dbls[6] = { 0.0, -0.0, NAN, nan2, 2.5, 2.5 };
+    const char *strs[6] = { "x", "x", "", "", "hello", "hello" };
+    for (int r = 0; r < 6; r++) {
+        sl_vec_push_i64(b->cols[0], ints[r]);
+        sl_vec_push_f64(b->cols[1], dbls[r]);
+        sl_vec_push_str(b->cols[2], strs[r], (int64_t)strlen(strs[r]));
+    }
+    for (int c = 0; c < 3; c++)
+        sl_vec_push_null(b->cols[c]);
+    for (int c = 0; c < 3; c++)
+        sl_vec_push_null(b->cols[c]);
+    b->n_rows = 8;
+    int c0 = 0, c1 = 1, c2 = 2;
+    /* One BIGINT column: exactly XXH3 of its 8 bytes (seed 0). */
+    CHECK(sl_hash_row(b, &c0, 1, 0) == xx8(1));
+    CHECK(sl_hash_row(b, &c0, 1, 2) == xx8(-5));
+    /* -0.0 and 0.0 hash equal, and both equal XXH3 of +0.0's bytes; two NaNs hash equal. */
+    CHECK(sl_hash_row(b, &c1, 1, 0) == sl_hash_row(b, &c1, 1, 1));
+    CHECK(sl_hash_row(b, &c1, 1, 0) == xx8(0));
+    CHECK(sl_hash_row(b, &c1, 1, 2) == sl_hash_row(b, &c1, 1, 3));
+    CHECK(sl_hash_row(b, &c1, 1, 4) != sl_hash_row(b, &c1, 1, 2));
+    /* Strings: their bytes. */
+    CHECK(sl_hash_row(b, &c2, 1, 4) == XXH3_64bits("hello", 5));
+    CHECK(sl_hash_row(b, &c2, 1, 2) == XXH3_64bits("", 0));
+    /* NULL: one constant, the same for every type, and not the hash of 0. */
+    CHECK(sl_hash_row(b, &c0, 1, 6) == sl_hash_row(b, &c2, 1, 7));
+    CHECK(sl_hash_row(b, &c0, 1, 6) != xx8(0));
+    /* Two columns: h = (hash(a) * K) ^ hash(b). */
+    int cols[2] = { 0, 2 };
+    uint64_t want = (xx8(7) * UINT64_C(0x9E3779B97F4A7C15)) ^ XXH3_64bits("hello", 5);
+    CHECK(sl_hash_row(b, cols, 2, 4) == want);
+    CHECK(sl_hash_vecs(b->cols, 1, 0) == xx8(1));
+    /* Vectorized forms agree with the row form, with and without a selection. */
+    int cols3[3] = { 0, 1, 2 };
+    uint64_t out[8];
+    sl_hash_vecs_sel(b->cols, 3, NULL, 8, out);
+    int bad = 0;
+    for (int r = 0; r < 8; r++)
+        bad += out[r] != sl_hash_row(b, cols3, 3, r);
+    CHECK_INT(bad, 0);
+    uint32_t *sel = sl_xmalloc(3 * sizeof *sel);
+    sel[0] = 1; sel[1] = 4; sel[2] = 7;
+    sl_batch_set_sel(b, sel, 3);
+    sl_hash_batch(b, cols, 2, out);
+    CHECK(out[0] == sl_hash_row(b, cols, 2, 1));
+    CHECK(out[1] == want);
+    CHECK(out[2] == sl_hash_row(b, cols, 2, 7));
+    sl_hash_batch(b, cols, 0, out);
+    CHECK(out[0] == 0 && out[2] == 0);
+    sl_batch_free(&b);
+}
+
+int main(void)
+{
+    test_round_trip();
+    test_empty();
+    test_truncated();
+    test_hash();
+    CHECK_INT(sl_mem_in_use(), 0);
+    return CHECK_DONE();
+}
