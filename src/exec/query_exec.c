@@ -44,32 +44,6 @@ void sl_sink_collect_init(sl_sink *sink, sl_batchlist *list)
     sink->ctx = list;
 }
 
-/* ---- sources ---- */
-
-typedef struct src_iter {
-    sl_csv_scan *scan;
-    sl_batchlist rows;   /* child query result (owned) */
-    int pos;
-} src_iter;
-
-static int src_next(src_iter *it, sl_batch **out, sl_err *err)
-{
-    *out = NULL;
-    if (it->scan)
-        return sl_csv_scan_next(it->scan, out, err);
-    if (it->pos < it->rows.n) {
-        *out = it->rows.b[it->pos];
-        it->rows.b[it->pos++] = NULL;
-    }
-    return 0;
-}
-
-static void src_close(src_iter *it)
-{
-    sl_csv_scan_free(&it->scan);
-    sl_batchlist_free(&it->rows);
-}
-
 /* ---- the query ---- */
 
 typedef struct qrun {
@@ -120,24 +94,56 @@ static int agg_consume(qrun *r, sl_batch *b, sl_err *err)
     return rc;
 }
 
-/* Stage 1: source -> filter -> partial agg | projection. Local. */
-static int run_source(qrun *r, src_iter *it, sl_err *err)
+/* Stage 1 for one input batch: filter -> partial agg | projection. Takes ownership of b.
+ * Local. */
+static int process_batch(qrun *r, sl_batch *b, sl_err *err)
 {
     sl_query *q = r->q;
-    for (;;) {
-        sl_batch *b = NULL;
-        if (src_next(it, &b, err) || !b)
-            break;
-        int rc = 0;
-        if (q->where)
-            rc = sl_filter(q->where, b, err);
-        if (!rc && sl_batch_live(b) > 0)
-            rc = q->has_agg ? agg_consume(r, b, err) : project_push(r, b, err);
+    int rc = 0;
+    if (q->where)
+        rc = sl_filter(q->where, b, err);
+    if (!rc && sl_batch_live(b) > 0)
+        rc = q->has_agg ? agg_consume(r, b, err) : project_push(r, b, err);
+    sl_batch_free(&b);
+    return rc;
+}
+
+static int process_push(sl_sink *sink, sl_batch *b, sl_err *err)
+{
+    qrun *r = sink->ctx;
+    if (err->code) { /* this rank already failed: drain without work */
         sl_batch_free(&b);
-        if (rc)
-            break;
+        return err->code;
     }
-    return err->code;
+    return process_batch(r, b, err);
+}
+
+/*
+ * Stage 1: reads the source and feeds every batch through process_batch. A subquery source is
+ * streamed, not materialized: the child runs with a sink that is this query's stage 1.
+ * Returns the agreed error state. Collective.
+ */
+static int run_source(qrun *r, sl_err *err)
+{
+    sl_session *s = r->s;
+    sl_query *q = r->q;
+    if (q->src.kind == SL_SRC_QUERY) {
+        sl_sink feed = {process_push, r};
+        bool on_root;
+        return sl_query_exec(s, q->src.child, &feed, &on_root, err);
+    }
+    sl_csv_scan *scan = NULL;
+    if (!sl_csv_scan_open(q->src.csv_src, s->rank, q->src.proj, q->src.n_proj, &scan, err)) {
+        for (;;) {
+            sl_batch *b = NULL;
+            if (sl_csv_scan_next(scan, &b, err) || !b)
+                break;
+            if (process_batch(r, b, err))
+                break;
+        }
+    }
+    sl_csv_scan_free(&scan);
+    return sl_agree(s->comm, err);
 }
 
 /* Exchange of partial states and final aggregation (stage 2). Collective. */
@@ -227,20 +233,6 @@ static int run_order(qrun *r, sl_batchlist *rows, sl_sink *sink, sl_err *err)
     return sl_agree(s->comm, err);
 }
 
-static int open_source(sl_session *s, sl_query *q, src_iter *it, sl_err *err)
-{
-    memset(it, 0, sizeof *it);
-    sl_batchlist_init(&it->rows);
-    if (q->src.kind == SL_SRC_CSV)
-        return sl_csv_scan_open(q->src.csv_src, s->rank, q->src.proj, q->src.n_proj, &it->scan,
-                                err);
-    /* A subquery: run it to completion (collective), then read its rows. */
-    sl_sink collect;
-    sl_sink_collect_init(&collect, &it->rows);
-    bool on_root;
-    return sl_query_exec(s, q->src.child, &collect, &on_root, err);
-}
-
 /* Builds the projection list: outs, then order keys that are not already an output. */
 static void plan_projection(qrun *r)
 {
@@ -285,15 +277,7 @@ int sl_query_exec(sl_session *s, sl_query *q, sl_sink *sink, bool *on_root, sl_e
         sl_free(kt);
     }
 
-    src_iter it;
-    int rc = open_source(s, q, &it, err);
-    if (!rc || q->src.kind == SL_SRC_CSV) {
-        /* A subquery failure is already agreed; a scan-open failure is local. */
-        if (!err->code)
-            run_source(&r, &it, err);
-        rc = sl_agree(s->comm, err);
-    }
-    src_close(&it);
+    int rc = run_source(&r, err);
     if (!rc && q->has_agg)
         rc = run_final_agg(&r, err);
     if (!rc && ordered)

@@ -43,7 +43,7 @@ static void explain(sl_buf *b, const sl_query *q, const sl_settings *st, int n_r
                           sl_type_name(src->file_col_types[src->proj[i]]));
         sl_buf_puts(b, "]\n");
     } else {
-        sl_buf_printf(b, "Subquery %s (its result rows, where they were produced)\n",
+        sl_buf_printf(b, "Subquery %s (its rows stream into this stage on the rank that produced them)\n",
                       src->alias ? src->alias : "");
         explain(b, src->child, st, n_ranks, depth + 2);
     }
