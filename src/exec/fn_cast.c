@@ -1,0 +1,303 @@
+/*
+ * CAST and TRY_CAST between BOOLEAN, BIGINT, DOUBLE, VARCHAR, DATE and TIMESTAMP, with
+ * DuckDB's rules: VARCHAR -> T trims spaces and uses the sl_parse_* parsers (a decimal text
+ * such as '2.5' casts to BIGINT by rounding, as DuckDB does); T -> VARCHAR uses sl_format_*;
+ * DOUBLE -> BIGINT rounds half away from zero and fails when out of range; DATE <-> TIMESTAMP
+ * promotes / truncates. A failed conversion is an error for CAST and NULL for TRY_CAST.
+ * Also the shared scalar helpers fn_new_fixed and fn_rt_error. Local.
+ */
+#include "exec/fn_int.h"
+#include "core/mem.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define US_PER_DAY INT64_C(86400000000)
+
+sl_vec *fn_new_fixed(sl_type t, int64_t n_rows)
+{
+    /* SL_T_NULL never reaches a stored column: an untyped NULL evaluates as BIGINT. */
+    sl_vec *o = sl_vec_new(t == SL_T_NULL ? SL_T_BIGINT : t, n_rows);
+    sl_vec_resize_fixed(o, n_rows);
+    return o;
+}
+
+int fn_rt_error(sl_err *err, const sl_expr *e, const char *fmt, ...)
+{
+    char msg[SL_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (e && e->text && e->text[0])
+        return SL_ERR(err, SL_ERUNTIME, "%s in \"%.300s\"", msg, e->text);
+    return SL_ERR(err, SL_ERUNTIME, "%s", msg);
+}
+
+int64_t fn_ts_days(int64_t us)
+{
+    return us >= 0 ? us / US_PER_DAY : -((-us + US_PER_DAY - 1) / US_PER_DAY);
+}
+
+bool fn_cast_allowed(sl_type from, sl_type to)
+{
+    if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
+        return true;
+    bool fnum = from == SL_T_BOOL || from == SL_T_BIGINT || from == SL_T_DOUBLE;
+    bool tnum = to == SL_T_BOOL || to == SL_T_BIGINT || to == SL_T_DOUBLE;
+    bool fdt = from == SL_T_DATE || from == SL_T_TIMESTAMP;
+    bool tdt = to == SL_T_DATE || to == SL_T_TIMESTAMP;
+    return (fnum && tnum) || (fdt && tdt);
+}
+
+/* DuckDB accepts these spellings of booleans (case-insensitive). */
+static bool parse_bool_text(const char *p, int64_t n, int64_t *out)
+{
+    static const char *const t[] = {"true", "t", "yes", "y", "1"};
+    static const char *const f[] = {"false", "f", "no", "n", "0"};
+    for (int k = 0; k < 5; k++) {
+        if ((int64_t)strlen(t[k]) == n && strncasecmp(p, t[k], (size_t)n) == 0) {
+            *out = 1;
+            return true;
+        }
+        if ((int64_t)strlen(f[k]) == n && strncasecmp(p, f[k], (size_t)n) == 0) {
+            *out = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool double_to_bigint(double x, int64_t *out)
+{
+    double r = round(x); /* half away from zero, as DuckDB casts */
+    if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0))
+        return false;
+    *out = (int64_t)r;
+    return true;
+}
+
+/* '42', also '42.5' / '1e3' (DuckDB rounds decimal text when casting to an integer). */
+static bool parse_bigint_text(const char *p, int64_t n, int64_t *out)
+{
+    if (sl_parse_bigint(p, n, out))
+        return true;
+    for (int64_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
+            return false;
+    }
+    double d;
+    return sl_parse_double(p, n, &d) && double_to_bigint(d, out);
+}
+
+static void trim_spaces(const char **p, int64_t *n)
+{
+    while (*n > 0 && ((*p)[0] == ' ' || (*p)[0] == '\t' || (*p)[0] == '\n' || (*p)[0] == '\r')) {
+        (*p)++;
+        (*n)--;
+    }
+    while (*n > 0 && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' || (*p)[*n - 1] == '\n' ||
+                      (*p)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
+                  size_t msg_cap)
+{
+    sl_type from = in->type;
+    memset(out, 0, sizeof *out);
+    out->type = t;
+    if (in->is_null || from == SL_T_NULL) {
+        out->is_null = true;
+        return 0;
+    }
+    if (from == t) {
+        *out = *in;
+        return 0;
+    }
+    if (t == SL_T_VARCHAR) {
+        sl_buf_reset(tmp);
+        sl_format_value(tmp, in);
+        sl_buf_cstr(tmp);
+        out->v.s.p = tmp->data ? tmp->data : "";
+        out->v.s.len = tmp->len;
+        return 0;
+    }
+    if (from == SL_T_VARCHAR) {
+        const char *p = in->v.s.p;
+        int64_t n = in->v.s.len;
+        trim_spaces(&p, &n);
+        bool ok = false;
+        switch (t) {
+        case SL_T_BOOL: ok = parse_bool_text(p, n, &out->v.i); break;
+        case SL_T_BIGINT: ok = parse_bigint_text(p, n, &out->v.i); break;
+        case SL_T_DOUBLE: ok = sl_parse_double(p, n, &out->v.d); break;
+        case SL_T_DATE: ok = sl_parse_date(p, n, &out->v.i); break;
+        case SL_T_TIMESTAMP: ok = sl_parse_timestamp(p, n, &out->v.i); break;
+        default: break;
+        }
+        if (!ok) {
+            snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                     (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, sl_type_name(t));
+            return SL_ERUNTIME;
+        }
+        return 0;
+    }
+    switch (t) {
+    case SL_T_BOOL:
+        if (from == SL_T_DOUBLE)
+            out->v.i = in->v.d != 0;
+        else if (from == SL_T_BIGINT)
+            out->v.i = in->v.i != 0;
+        else
+            goto bad;
+        return 0;
+    case SL_T_BIGINT:
+        if (from == SL_T_BOOL) {
+            out->v.i = in->v.i;
+        } else if (from == SL_T_DOUBLE) {
+            if (!double_to_bigint(in->v.d, &out->v.i)) {
+                sl_buf_reset(tmp);
+                sl_format_double(tmp, in->v.d);
+                snprintf(msg, msg_cap, "Could not convert DOUBLE %s to BIGINT: out of range",
+                         sl_buf_cstr(tmp));
+                return SL_ERUNTIME;
+            }
+        } else {
+            goto bad;
+        }
+        return 0;
+    case SL_T_DOUBLE:
+        if (from == SL_T_BOOL || from == SL_T_BIGINT)
+            out->v.d = (double)in->v.i;
+        else
+            goto bad;
+        return 0;
+    case SL_T_DATE:
+        if (from != SL_T_TIMESTAMP)
+            goto bad;
+        out->v.i = fn_ts_days(in->v.i);
+        return 0;
+    case SL_T_TIMESTAMP:
+        if (from != SL_T_DATE)
+            goto bad;
+        if (__builtin_mul_overflow(in->v.i, US_PER_DAY, &out->v.i)) {
+            snprintf(msg, msg_cap, "Could not convert DATE to TIMESTAMP: out of range");
+            return SL_ERUNTIME;
+        }
+        return 0;
+    default:
+        break;
+    }
+bad:
+    snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+    return SL_EBIND;
+}
+
+/* Loops of the numeric casts; X computes `r` from `x` (may `goto fail`). */
+#define CAST_LOOP(IN, OUTF, ...)                                                           \
+    for (int64_t k = 0; k < rows->n; k++) {                                                \
+        int64_t i = fn_row(rows, k);                                                       \
+        if (!fn_ok(a, i))                                                                  \
+            continue;                                                                      \
+        __typeof__(a->v->d.IN[0]) x = a->v->d.IN[i & a->mask];                             \
+        __VA_ARGS__;                                                                       \
+        fn_set_valid(o, i);                                                                \
+    }
+
+int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *rows,
+                sl_vec **out, sl_err *err)
+{
+    sl_type t = e->type;
+    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR) {
+        /* Strings are converted one value at a time through the scalar path: the parse or
+         * format dominates, so boxing costs nothing measurable here. */
+        sl_vec *o = t == SL_T_VARCHAR ? sl_vec_new(SL_T_VARCHAR, rows->n_rows)
+                                      : fn_new_fixed(t, rows->n_rows);
+        sl_buf tmp;
+        sl_buf_init(&tmp);
+        char msg[512];
+        for (int64_t k = 0; k < rows->n; k++) {
+            int64_t i = fn_row(rows, k);
+            sl_value in, r;
+            sl_vec_get_value(a->v, i & a->mask, &in);
+            in.type = from;
+            int rc = fn_cast_value(&in, t, &r, &tmp, msg, sizeof msg);
+            if (rc && !e->try_cast) {
+                sl_buf_free(&tmp);
+                sl_vec_free(&o);
+                return fn_rt_error(err, e, "%s", msg);
+            }
+            if (rc)
+                r.is_null = true;
+            if (t == SL_T_VARCHAR) {
+                fn_pad(o, i);
+                sl_vec_push_value(o, &r);
+            } else if (!r.is_null) {
+                if (t == SL_T_DOUBLE)
+                    o->d.f64[i] = r.v.d;
+                else
+                    o->d.i64[i] = r.v.i;
+                fn_set_valid(o, i);
+            }
+        }
+        if (t == SL_T_VARCHAR)
+            fn_pad(o, rows->n_rows);
+        sl_buf_free(&tmp);
+        *out = o;
+        return 0;
+    }
+
+    sl_vec *o = fn_new_fixed(t, rows->n_rows);
+    int64_t *oi = o->d.i64;
+    double *of = o->d.f64;
+    if (from == SL_T_NULL) {
+        *out = o; /* all NULL */
+        return 0;
+    }
+    if (from == t || (from == SL_T_BOOL && t == SL_T_BIGINT)) {
+        if (from == SL_T_DOUBLE) {
+            CAST_LOOP(f64, of, of[i] = x)
+        } else {
+            CAST_LOOP(i64, oi, oi[i] = x)
+        }
+    } else if (t == SL_T_DOUBLE && (from == SL_T_BIGINT || from == SL_T_BOOL)) {
+        CAST_LOOP(i64, of, of[i] = (double)x)
+    } else if (t == SL_T_BIGINT && from == SL_T_DOUBLE) {
+        CAST_LOOP(f64, oi, if (!double_to_bigint(x, &oi[i])) {
+            if (e->try_cast)
+                continue;
+            sl_buf tmp;
+            sl_buf_init(&tmp);
+            sl_format_double(&tmp, x);
+            fn_rt_error(err, e, "Could not convert DOUBLE %s to BIGINT: out of range",
+                        sl_buf_cstr(&tmp));
+            sl_buf_free(&tmp);
+            sl_vec_free(&o);
+            return SL_ERUNTIME;
+        })
+    } else if (t == SL_T_BOOL && from == SL_T_BIGINT) {
+        CAST_LOOP(i64, oi, oi[i] = x != 0)
+    } else if (t == SL_T_BOOL && from == SL_T_DOUBLE) {
+        CAST_LOOP(f64, oi, oi[i] = x != 0)
+    } else if (t == SL_T_DATE && from == SL_T_TIMESTAMP) {
+        CAST_LOOP(i64, oi, oi[i] = fn_ts_days(x))
+    } else if (t == SL_T_TIMESTAMP && from == SL_T_DATE) {
+        CAST_LOOP(i64, oi, if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {
+            if (e->try_cast)
+                continue;
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "Could not convert DATE to TIMESTAMP: out of range");
+        })
+    } else {
+        sl_vec_free(&o);
+        return SL_ERR(err, SL_EINTERNAL, "cast from %s to %s has no kernel",
+                      sl_type_name(from), sl_type_name(t));
+    }
+    *out = o;
+    return 0;
+}

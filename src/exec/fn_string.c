@@ -1,0 +1,390 @@
+/*
+ * String functions and operators: LIKE/ILIKE, ||, concat, lower/upper, length/strlen,
+ * substr, trim, replace, starts_with/ends_with/contains, left/right, reverse, repeat.
+ * Positions and lengths count UTF-8 code points (DuckDB counts grapheme clusters; code points
+ * agree for everything but combining sequences). lower/upper change ASCII letters only.
+ * NULL in any argument gives NULL, except concat(), which skips NULLs. Local.
+ */
+#include "exec/fn_int.h"
+#include "core/mem.h"
+
+#include <string.h>
+
+static inline bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+static int64_t n_chars(const char *s, int64_t n)
+{
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; i++)
+        c += !is_cont((unsigned char)s[i]);
+    return c;
+}
+
+/* Byte offset of character index ch (clamped to n). */
+static int64_t char_off(const char *s, int64_t n, int64_t ch)
+{
+    int64_t i = 0;
+    while (i < n && ch > 0) {
+        i++;
+        while (i < n && is_cont((unsigned char)s[i]))
+            i++;
+        ch--;
+    }
+    return i;
+}
+
+static inline int64_t step(const char *s, int64_t n, int64_t i)
+{
+    i++;
+    while (i < n && is_cont((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+static inline char lc(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+bool fn_like(const char *s, int64_t sn, const char *p, int64_t pn, bool ci)
+{
+    int64_t si = 0, pi = 0, star_p = -1, star_s = 0;
+    while (si < sn) {
+        if (pi < pn && p[pi] == '%') {
+            star_p = ++pi;
+            star_s = si;
+            continue;
+        }
+        if (pi < pn && p[pi] == '_') {
+            si = step(s, sn, si);
+            pi++;
+            continue;
+        }
+        if (pi < pn && (ci ? lc(p[pi]) == lc(s[si]) : p[pi] == s[si])) {
+            pi++;
+            si++;
+            continue;
+        }
+        if (star_p >= 0) {
+            /* Backtrack: let the last % swallow one more character (whole UTF-8 sequences,
+             * so a later _ stays aligned on character boundaries). */
+            star_s = step(s, sn, star_s);
+            si = star_s;
+            pi = star_p;
+            continue;
+        }
+        return false;
+    }
+    while (pi < pn && p[pi] == '%')
+        pi++;
+    return pi == pn;
+}
+
+/* Shapes of a constant LIKE pattern with fast paths: 'abc', 'abc%', '%abc', '%abc%'. */
+typedef enum { PAT_GENERAL, PAT_EXACT, PAT_PREFIX, PAT_SUFFIX, PAT_CONTAINS } pat_kind;
+
+static pat_kind classify(const char *p, int64_t n, const char **lit, int64_t *lit_n)
+{
+    int64_t a = 0, b = n;
+    while (a < n && p[a] == '%')
+        a++;
+    while (b > a && p[b - 1] == '%')
+        b--;
+    for (int64_t i = a; i < b; i++)
+        if (p[i] == '%' || p[i] == '_')
+            return PAT_GENERAL;
+    *lit = p + a;
+    *lit_n = b - a;
+    bool lead = a > 0, trail = b < n;
+    if (lead && trail)
+        return PAT_CONTAINS;
+    if (lead)
+        return PAT_SUFFIX;
+    if (trail)
+        return PAT_PREFIX;
+    return PAT_EXACT;
+}
+
+static bool has_sub(const char *s, int64_t sn, const char *t, int64_t tn)
+{
+    if (tn == 0)
+        return true;
+    if (tn > sn)
+        return false;
+    return memmem(s, (size_t)sn, t, (size_t)tn) != NULL;
+}
+
+static int like_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out)
+{
+    bool ci = e->fn == SL_FN_ILIKE || e->fn == SL_FN_NOT_ILIKE;
+    int64_t neg = e->fn == SL_FN_NOT_LIKE || e->fn == SL_FN_NOT_ILIKE;
+    sl_vec *o = fn_new_fixed(SL_T_BOOL, rows->n_rows);
+    const sl_arg *s = &a[0], *p = &a[1];
+    pat_kind kind = PAT_GENERAL;
+    const char *lit = NULL;
+    int64_t lit_n = 0;
+    if (p->mask == 0 && fn_ok(p, 0) && !ci) {
+        int64_t pn;
+        const char *pp = fn_str(p, 0, &pn);
+        kind = classify(pp, pn, &lit, &lit_n);
+    }
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(s, i) || !fn_ok(p, i))
+            continue;
+        int64_t sn, pn;
+        const char *ss = fn_str(s, i, &sn);
+        bool m;
+        switch (kind) {
+        case PAT_EXACT: m = sn == lit_n && memcmp(ss, lit, (size_t)sn) == 0; break;
+        case PAT_PREFIX: m = sn >= lit_n && memcmp(ss, lit, (size_t)lit_n) == 0; break;
+        case PAT_SUFFIX:
+            m = sn >= lit_n && memcmp(ss + sn - lit_n, lit, (size_t)lit_n) == 0;
+            break;
+        case PAT_CONTAINS: m = has_sub(ss, sn, lit, lit_n); break;
+        default: {
+            const char *pp = fn_str(p, i, &pn);
+            m = fn_like(ss, sn, pp, pn, ci);
+        }
+        }
+        o->d.i64[i] = (int64_t)m ^ neg;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
+static bool all_ok(const sl_arg *a, int n, int64_t i)
+{
+    for (int j = 0; j < n; j++)
+        if (!fn_ok(&a[j], i))
+            return false;
+    return true;
+}
+
+static bool in_set(char c, const char *set, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (set[i] == c)
+            return true;
+    return false;
+}
+
+/* The loop of a VARCHAR-valued function with NULL propagation: BODY pushes one value for
+ * row i (s, sn = first argument). */
+#define STR_LOOP(...)                                                                      \
+    for (int64_t k = 0; k < rows->n; k++) {                                                \
+        int64_t i = fn_row(rows, k);                                                       \
+        if (!all_ok(a, e->n_args, i))                                                      \
+            continue;                                                                      \
+        int64_t sn;                                                                        \
+        const char *s = fn_str(&a[0], i, &sn);                                             \
+        fn_pad(o, i);                                                                      \
+        __VA_ARGS__;                                                                       \
+    }
+
+/* Same for fixed-width results (BIGINT / BOOLEAN): BODY sets r. */
+#define FIX_LOOP(...)                                                                      \
+    for (int64_t k = 0; k < rows->n; k++) {                                                \
+        int64_t i = fn_row(rows, k);                                                       \
+        if (!all_ok(a, e->n_args, i))                                                      \
+            continue;                                                                      \
+        int64_t sn, r;                                                                     \
+        const char *s = fn_str(&a[0], i, &sn);                                             \
+        __VA_ARGS__;                                                                       \
+        o->d.i64[i] = r;                                                                   \
+        fn_set_valid(o, i);                                                                \
+    }
+
+/* DuckDB's substring bounds, in characters: offset is 1-based; offset 0 starts one
+ * character before the string; a negative offset counts from the end; a negative length
+ * goes backwards. Returns false for an empty result. */
+static bool substr_bounds(int64_t size, int64_t offset, int64_t length, int64_t *start,
+                          int64_t *end)
+{
+    if (length == 0)
+        return false;
+    if (offset > 0) {
+        *start = offset - 1 < size ? offset - 1 : size;
+    } else if (offset < 0) {
+        *start = size + offset > 0 ? size + offset : 0;
+    } else {
+        *start = 0;
+        length--;
+        if (length <= 0)
+            return false;
+    }
+    if (length > 0) {
+        *end = length > size - *start ? size : *start + length;
+    } else {
+        *end = *start;
+        *start = length < -*start ? 0 : *start + length;
+    }
+    return *start != *end;
+}
+
+bool fn_is_string(int fn)
+{
+    switch (fn) {
+    case SL_FN_LIKE: case SL_FN_NOT_LIKE: case SL_FN_ILIKE: case SL_FN_NOT_ILIKE:
+    case SL_FN_CONCAT_OP: case SL_FN_CONCAT: case SL_FN_LOWER: case SL_FN_UPPER:
+    case SL_FN_LENGTH: case SL_FN_STRLEN: case SL_FN_SUBSTR: case SL_FN_TRIM:
+    case SL_FN_LTRIM: case SL_FN_RTRIM: case SL_FN_REPLACE: case SL_FN_STARTS_WITH:
+    case SL_FN_ENDS_WITH: case SL_FN_CONTAINS: case SL_FN_LEFT: case SL_FN_RIGHT:
+    case SL_FN_REVERSE: case SL_FN_REPEAT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int fn_string(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out,
+              sl_err *err)
+{
+    switch (e->fn) {
+    case SL_FN_LIKE: case SL_FN_NOT_LIKE: case SL_FN_ILIKE: case SL_FN_NOT_ILIKE:
+        return like_kernel(e, a, rows, out);
+    case SL_FN_LENGTH: case SL_FN_STRLEN: case SL_FN_STARTS_WITH: case SL_FN_ENDS_WITH:
+    case SL_FN_CONTAINS: {
+        sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
+        int64_t tn;
+        const char *t;
+        switch (e->fn) {
+        case SL_FN_LENGTH: FIX_LOOP(r = n_chars(s, sn)) break;
+        case SL_FN_STRLEN: FIX_LOOP((void)s; r = sn) break;
+        case SL_FN_STARTS_WITH:
+            FIX_LOOP(t = fn_str(&a[1], i, &tn);
+                     r = tn <= sn && memcmp(s, t, (size_t)tn) == 0) break;
+        case SL_FN_ENDS_WITH:
+            FIX_LOOP(t = fn_str(&a[1], i, &tn);
+                     r = tn <= sn && memcmp(s + sn - tn, t, (size_t)tn) == 0) break;
+        default: FIX_LOOP(t = fn_str(&a[1], i, &tn); r = has_sub(s, sn, t, tn)) break;
+        }
+        *out = o;
+        return 0;
+    }
+    default:
+        break;
+    }
+
+    sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
+    sl_buf b;
+    sl_buf_init(&b);
+    switch (e->fn) {
+    case SL_FN_CONCAT:
+        for (int64_t k = 0; k < rows->n; k++) {
+            int64_t i = fn_row(rows, k);
+            sl_buf_reset(&b);
+            for (int j = 0; j < e->n_args; j++) {
+                if (!fn_ok(&a[j], i))
+                    continue;
+                int64_t tn;
+                const char *t = fn_str(&a[j], i, &tn);
+                sl_buf_append(&b, t, tn);
+            }
+            fn_pad(o, i);
+            sl_vec_push_str(o, b.data, b.len);
+        }
+        break;
+    case SL_FN_CONCAT_OP:
+        STR_LOOP(int64_t tn; const char *t = fn_str(&a[1], i, &tn); sl_buf_reset(&b);
+                 sl_buf_append(&b, s, sn); sl_buf_append(&b, t, tn);
+                 sl_vec_push_str(o, b.data, b.len))
+        break;
+    case SL_FN_LOWER: case SL_FN_UPPER: {
+        bool up = e->fn == SL_FN_UPPER;
+        STR_LOOP(sl_buf_reset(&b); sl_buf_append(&b, s, sn);
+                 for (int64_t j = 0; j < sn; j++) {
+                     char c = b.data[j];
+                     if (up && c >= 'a' && c <= 'z')
+                         b.data[j] = (char)(c - 32);
+                     else if (!up && c >= 'A' && c <= 'Z')
+                         b.data[j] = (char)(c + 32);
+                 } sl_vec_push_str(o, b.data, sn))
+        break;
+    }
+    case SL_FN_SUBSTR:
+        STR_LOOP(int64_t off = fn_i64(&a[1], i);
+                 int64_t len = e->n_args > 2 ? fn_i64(&a[2], i) : INT64_MAX / 4;
+                 if (len > INT64_MAX / 4) len = INT64_MAX / 4;
+                 if (len < -(INT64_MAX / 4)) len = -(INT64_MAX / 4);
+                 if (off > INT64_MAX / 4) off = INT64_MAX / 4;
+                 if (off < -(INT64_MAX / 4)) off = -(INT64_MAX / 4);
+                 int64_t st, en;
+                 if (!substr_bounds(n_chars(s, sn), off, len, &st, &en)) {
+                     sl_vec_push_str(o, "", 0);
+                 } else {
+                     int64_t bs = char_off(s, sn, st);
+                     int64_t be = bs + char_off(s + bs, sn - bs, en - st);
+                     sl_vec_push_str(o, s + bs, be - bs);
+                 })
+        break;
+    case SL_FN_TRIM: case SL_FN_LTRIM: case SL_FN_RTRIM: {
+        bool left = e->fn != SL_FN_RTRIM, right = e->fn != SL_FN_LTRIM;
+        STR_LOOP(const char *set = " "; int64_t set_n = 1;
+                 if (e->n_args > 1) set = fn_str(&a[1], i, &set_n);
+                 int64_t x = 0, y = sn;
+                 while (left && x < y && in_set(s[x], set, set_n)) x++;
+                 while (right && y > x && in_set(s[y - 1], set, set_n)) y--;
+                 sl_vec_push_str(o, s + x, y - x))
+        break;
+    }
+    case SL_FN_REPLACE:
+        STR_LOOP(int64_t fnn, tn; const char *f = fn_str(&a[1], i, &fnn);
+                 const char *t = fn_str(&a[2], i, &tn);
+                 if (fnn == 0) {
+                     sl_vec_push_str(o, s, sn);
+                 } else {
+                     sl_buf_reset(&b);
+                     int64_t x = 0;
+                     while (x < sn) {
+                         const char *h = sn - x >= fnn
+                                 ? memmem(s + x, (size_t)(sn - x), f, (size_t)fnn) : NULL;
+                         if (!h) break;
+                         int64_t at = h - s;
+                         sl_buf_append(&b, s + x, at - x);
+                         sl_buf_append(&b, t, tn);
+                         x = at + fnn;
+                     }
+                     sl_buf_append(&b, s + x, sn - x);
+                     sl_vec_push_str(o, b.data ? b.data : "", b.len);
+                 })
+        break;
+    case SL_FN_LEFT: case SL_FN_RIGHT: {
+        bool is_left = e->fn == SL_FN_LEFT;
+        STR_LOOP(int64_t cnt = fn_i64(&a[1], i); int64_t size = n_chars(s, sn);
+                 int64_t keep = cnt >= 0 ? (cnt < size ? cnt : size)
+                                         : (size + cnt > 0 ? size + cnt : 0);
+                 if (is_left) {
+                     sl_vec_push_str(o, s, char_off(s, sn, keep));
+                 } else {
+                     int64_t bs = char_off(s, sn, size - keep);
+                     sl_vec_push_str(o, s + bs, sn - bs);
+                 })
+        break;
+    }
+    case SL_FN_REVERSE:
+        STR_LOOP(sl_buf_reset(&b); sl_buf_reserve(&b, sn); b.len = sn;
+                 for (int64_t x = 0; x < sn;) {
+                     int64_t y = step(s, sn, x);
+                     memcpy(b.data + sn - y, s + x, (size_t)(y - x));
+                     x = y;
+                 } sl_vec_push_str(o, b.data ? b.data : "", sn))
+        break;
+    case SL_FN_REPEAT:
+        STR_LOOP(int64_t cnt = fn_i64(&a[1], i); sl_buf_reset(&b);
+                 if (cnt > 0 && sn > 0 && cnt > (INT64_C(1) << 30) / sn) {
+                     sl_buf_free(&b);
+                     sl_vec_free(&o);
+                     return fn_rt_error(err, e, "repeat() result is too large");
+                 }
+                 for (int64_t x = 0; x < cnt; x++) sl_buf_append(&b, s, sn);
+                 sl_vec_push_str(o, b.data ? b.data : "", b.len))
+        break;
+    default:
+        sl_buf_free(&b);
+        sl_vec_free(&o);
+        return SL_ERR(err, SL_EINTERNAL, "no string kernel for %s", sl_func_name(e->fn));
+    }
+    fn_pad(o, rows->n_rows);
+    sl_buf_free(&b);
+    *out = o;
+    return 0;
+}
