@@ -1,0 +1,501 @@
+/*
+ * CSV parsing: the tokenizer (libcsv in strict mode, or a plain splitter when quote=''), the
+ * record walker that feeds a rank's owned record bytes to it one record at a time, and the
+ * scan (sl_csv_scan_*) that converts the projected fields into batches. All Local.
+ *
+ * Why record at a time: the walker finds each record's end itself (the first '\n' outside
+ * quotes, the same rule that placed the range boundaries), so it always knows the line and
+ * byte offset of the record libcsv is parsing, and a record that libcsv splits differently
+ * (a bare CR, a stray quote) is detected instead of silently shifting every later row.
+ * libcsv's strict mode rejects a quote inside an unquoted field or text after a closing
+ * quote: exactly the inputs where quote parity and the parser could disagree.
+ */
+#include "io/io_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mem.h"
+
+/* ---- tokenizer ---- */
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0; /* keep spaces: they are data (RFC 4180); converters trim numbers themselves */
+}
+
+static void *csv_realloc(void *p, size_t n) { return sl_xrealloc(p, n); }
+
+void sl_csv_tok_init(sl_csv_tok *t, char delim, char quote)
+{
+    memset(t, 0, sizeof *t);
+    t->delim = delim;
+    t->quote = quote;
+    sl_buf_init(&t->fld);
+    if (quote) {
+        csv_init(&t->p, CSV_STRICT | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
+        csv_set_delim(&t->p, (unsigned char)delim);
+        csv_set_quote(&t->p, (unsigned char)quote);
+        csv_set_space_func(&t->p, no_space);
+        csv_set_realloc_func(&t->p, csv_realloc);
+        csv_set_free_func(&t->p, sl_free);
+    }
+}
+
+static void plain_emit(sl_csv_tok *t, sl_csv_tok_field_fn f, void *ctx)
+{
+    if (t->fld.len == 0)
+        f(NULL, 0, ctx);
+    else
+        f(t->fld.data, (size_t)t->fld.len, ctx);
+    t->fld.len = 0;
+}
+
+/* The row so far is blank: nothing, or a lone '\r' (a CRLF blank line). */
+static bool plain_blank(const sl_csv_tok *t)
+{
+    return !t->row_started && (t->fld.len == 0 || (t->fld.len == 1 && t->fld.data[0] == '\r'));
+}
+
+int sl_csv_tok_feed(sl_csv_tok *t, const char *p, size_t n, sl_csv_tok_field_fn f,
+                    sl_csv_tok_row_fn r, void *ctx)
+{
+    if (t->quote) {
+        if (csv_parse(&t->p, p, n, f, r, ctx) != n)
+            return -1;
+        return 0;
+    }
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && p[j] != t->delim && p[j] != '\n')
+            j++;
+        sl_buf_append(&t->fld, p + i, (int64_t)(j - i));
+        if (j == n)
+            break;
+        if (p[j] == t->delim) {
+            t->row_started = true;
+            plain_emit(t, f, ctx);
+        } else if (plain_blank(t)) {
+            t->fld.len = 0;
+        } else {
+            if (t->fld.len && t->fld.data[t->fld.len - 1] == '\r')
+                t->fld.len--;
+            plain_emit(t, f, ctx);
+            r('\n', ctx);
+            t->row_started = false;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
+int sl_csv_tok_fini(sl_csv_tok *t, sl_csv_tok_field_fn f, sl_csv_tok_row_fn r, void *ctx)
+{
+    if (t->quote)
+        return csv_fini(&t->p, f, r, ctx) == 0 ? 0 : -1;
+    if (!plain_blank(t)) {
+        if (t->fld.len && t->fld.data[t->fld.len - 1] == '\r')
+            t->fld.len--;
+        plain_emit(t, f, ctx);
+        r(-1, ctx);
+    }
+    t->fld.len = 0;
+    t->row_started = false;
+    return 0;
+}
+
+void sl_csv_tok_free(sl_csv_tok *t)
+{
+    if (t->quote)
+        csv_free(&t->p);
+    sl_buf_free(&t->fld);
+}
+
+/* ---- record walker ---- */
+
+static void walk_common(sl_csv_walk *w, const sl_csv_source *s)
+{
+    memset(w, 0, sizeof *w);
+    w->src = s;
+    w->ncols = s->ncols;
+    w->skip_header = s->header;
+    w->rd_file = -1;
+    w->rd.fd = -1;
+    sl_csv_tok_init(&w->tok, s->delim, s->quote);
+}
+
+void sl_csv_walk_init(sl_csv_walk *w, const sl_csv_source *s, int rank)
+{
+    walk_common(w, s);
+    int lo = s->rank_first[rank], hi = s->rank_first[rank + 1];
+    w->groups = sl_xcalloc((size_t)(hi - lo) + 1, sizeof *w->groups);
+    for (int k = lo; k < hi; k++) {
+        const sl_csv_range *rg = &s->ranges[k];
+        sl_csv_group *g = w->n_groups ? &w->groups[w->n_groups - 1] : NULL;
+        /* Consecutive ranges of one file are one run of bytes: resolve its ends once. */
+        if (!g || g->file != rg->file || g->e != rg->off) {
+            g = &w->groups[w->n_groups++];
+            g->file = rg->file;
+            g->s = rg->off;
+            g->par_s = rg->par;
+            g->line_s = rg->line;
+        }
+        g->e = rg->off + rg->len;
+        g->par_e = rg->par ^ (s->quote ? (int)(rg->n_quotes & 1) : 0);
+        g->line_e = rg->line + rg->n_nl;
+    }
+}
+
+void sl_csv_walk_init_span(sl_csv_walk *w, const sl_csv_source *s, int file, int64_t a,
+                           int64_t b, int64_t a_line)
+{
+    walk_common(w, s);
+    w->groups = sl_xcalloc(1, sizeof *w->groups);
+    w->n_groups = 1;
+    w->groups[0].file = file;
+    w->groups[0].resolved = true;
+    w->groups[0].a = a;
+    w->groups[0].b = b;
+    w->groups[0].a_line = a_line;
+}
+
+void sl_csv_walk_free(sl_csv_walk *w)
+{
+    sl_csv_rd_close(&w->rd);
+    sl_csv_tok_free(&w->tok);
+    sl_free(w->groups);
+    w->groups = NULL;
+}
+
+int sl_csv_walk_fail(sl_csv_walk *w, const char *fmt, ...)
+{
+    char what[SL_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    w->failed = true;
+    return SL_ERR(w->err, SL_EDATA, "%s:%lld (byte %lld): %s",
+                  w->src->files[w->groups[w->g].file].path, (long long)w->rec_line,
+                  (long long)w->rec_off, what);
+}
+
+static void tok_field(void *f, size_t len, void *ctx)
+{
+    sl_csv_walk *w = ctx;
+    if (w->failed)
+        return;
+    int col = w->fields++;
+    if (!w->rec_skip && (w->ncols < 0 || col < w->ncols))
+        w->on_field(w, col, f ? (const char *)f : "", (int64_t)len, f == NULL);
+}
+
+static void tok_row(int c, void *ctx)
+{
+    (void)c;
+    sl_csv_walk *w = ctx;
+    if (w->failed)
+        return;
+    int nf = w->fields;
+    w->fields = 0;
+    if (++w->rows_in_rec > 1) {
+        sl_csv_walk_fail(w, "carriage return inside an unquoted field (quote the field, or"
+                            " use '\\n' or '\\r\\n' line ends)");
+        return;
+    }
+    if (w->rec_skip)
+        return;
+    if (w->ncols >= 0 && nf != w->ncols) {
+        sl_csv_walk_fail(w, "expected %d fields, got %d", w->ncols, nf);
+        return;
+    }
+    w->on_row(w);
+    w->rows++;
+    w->rows_run++;
+}
+
+static int open_group(sl_csv_walk *w, sl_err *err)
+{
+    sl_csv_group *g = &w->groups[w->g];
+    const sl_csv_file *f = &w->src->files[g->file];
+    if (w->rd_file != g->file) {
+        sl_csv_rd_close(&w->rd);
+        w->rd_file = -1;
+        int rc = sl_csv_rd_open(&w->rd, f->path, f->size, err);
+        if (rc)
+            return rc;
+        w->rd_file = g->file;
+    }
+    if (!g->resolved) {
+        int64_t b_line;
+        int rc = sl_csv_next_record(&w->rd, g->s, g->par_s, g->line_s, w->src->quote, f->first_rec,
+                                f->first_line, &g->a, &g->a_line, err);
+        if (!rc)
+            rc = sl_csv_next_record(&w->rd, g->e, g->par_e, g->line_e, w->src->quote,
+                                    f->first_rec, f->first_line, &g->b, &b_line, err);
+        if (rc)
+            return rc;
+        g->resolved = true;
+    }
+    w->pos = g->a;
+    w->line = g->a_line;
+    w->inq = 0;
+    w->rec_open = false;
+    return 0;
+}
+
+/* Ends the current record: a record that libcsv read as several rows was already rejected. */
+static void end_record(sl_csv_walk *w)
+{
+    w->rec_open = false;
+    w->rows_in_rec = 0;
+    w->fields = 0;
+}
+
+static int malformed(sl_csv_walk *w)
+{
+    return sl_csv_walk_fail(w, "malformed quoted field (a quote inside an unquoted field, or"
+                               " text after a closing quote; use quote='' if the file does not"
+                               " quote fields)");
+}
+
+int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err *err)
+{
+    const char quote = w->src->quote;
+    w->err = err;
+    w->rows_run = 0;
+    if (w->failed)
+        return err->code ? err->code : SL_EDATA;
+    while (!w->done && w->rows_run < max_rows && w->bytes < max_bytes) {
+        if (!w->in_span) {
+            if (w->g >= w->n_groups) {
+                w->done = true;
+                break;
+            }
+            int rc = open_group(w, err);
+            if (rc) {
+                w->failed = true;
+                return rc;
+            }
+            sl_csv_group *g = &w->groups[w->g];
+            if (g->a >= g->b) {
+                w->g++;
+                continue;
+            }
+            w->in_span = true;
+        }
+        sl_csv_group *g = &w->groups[w->g];
+        if (w->pos >= g->b) {
+            /* Only a file's last record can end without '\n' (b is then the file size). */
+            if (w->rec_open) {
+                if (w->inq)
+                    return sl_csv_walk_fail(w, "unterminated quoted field (a quote opens a"
+                                               " field that never closes before the end of"
+                                               " the file)");
+                if (sl_csv_tok_fini(&w->tok, tok_field, tok_row, w))
+                    return malformed(w);
+                if (w->failed)
+                    return err->code;
+                end_record(w);
+            }
+            w->in_span = false;
+            w->g++;
+            continue;
+        }
+        const char *p;
+        int64_t avail;
+        int rc = sl_csv_rd_at(&w->rd, w->pos, &p, &avail, err);
+        if (rc) {
+            w->failed = true;
+            return rc;
+        }
+        if (avail > g->b - w->pos)
+            avail = g->b - w->pos;
+        if (!w->rec_open) {
+            w->rec_open = true;
+            w->rec_off = w->pos;
+            w->rec_line = w->line;
+            w->rec_skip = w->skip_header && w->pos == w->src->files[g->file].first_rec;
+        }
+        /* Feed up to and including the record's '\n' (outside quotes). */
+        int64_t k = 0, nl = 0;
+        bool ended = false;
+        int q = w->inq;
+        for (; k < avail; k++) {
+            char c = p[k];
+            if (quote && c == quote) {
+                q ^= 1;
+            } else if (c == '\n') {
+                nl++;
+                if (!q) {
+                    k++;
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        w->inq = q;
+        if (sl_csv_tok_feed(&w->tok, p, (size_t)k, tok_field, tok_row, w))
+            return malformed(w);
+        if (w->failed)
+            return err->code;
+        w->pos += k;
+        w->line += nl;
+        w->bytes += k;
+        if (ended)
+            end_record(w);
+    }
+    return 0;
+}
+
+/* ---- scan ---- */
+
+struct sl_csv_scan {
+    sl_csv_walk w;
+    int n_proj;
+    sl_type *types;       /* of the projected columns */
+    int *first_out;       /* per file column: first output index, or -1 */
+    int *next_out;        /* per output: next output of the same file column, or -1 */
+    sl_batch *b;          /* batch being filled */
+    sl_err saved;         /* a failed scan keeps failing with the same error */
+};
+
+void sl_csv_trim(const char **p, int64_t *len)
+{
+    const char *s = *p;
+    int64_t n = *len;
+    while (n && (s[0] == ' ' || s[0] == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    *p = s;
+    *len = n;
+}
+
+static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool is_null)
+{
+    sl_csv_scan *sc = w->ctx;
+    for (int k = sc->first_out[col]; k >= 0; k = sc->next_out[k]) {
+        sl_vec *v = sc->b->cols[k];
+        sl_type t = sc->types[k];
+        if (is_null) {
+            sl_vec_push_null(v);
+            continue;
+        }
+        if (t == SL_T_VARCHAR) {
+            sl_vec_push_str(v, p, len);
+            continue;
+        }
+        const char *s = p;
+        int64_t n = len, i = 0;
+        double d = 0;
+        sl_csv_trim(&s, &n);
+        if (n == 0) { /* "" and blanks are NULL for every non-text type */
+            sl_vec_push_null(v);
+            continue;
+        }
+        bool ok;
+        switch (t) {
+        case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
+        case SL_T_BIGINT: ok = sl_parse_bigint(s, n, &i); break;
+        case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
+        case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
+        case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
+        default: ok = false; break;
+        }
+        if (!ok) {
+            int show = len > 60 ? 60 : (int)len;
+            sl_csv_walk_fail(w, "column \"%s\": expected %s, got \"%.*s%s\"",
+                             w->src->names[col], sl_type_name(t), show, p,
+                             len > show ? "..." : "");
+            return;
+        }
+        if (t == SL_T_DOUBLE)
+            sl_vec_push_f64(v, d);
+        else
+            sl_vec_push_i64(v, i);
+    }
+}
+
+static void scan_row(sl_csv_walk *w)
+{
+    sl_csv_scan *sc = w->ctx;
+    sc->b->n_rows++;
+}
+
+int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl_csv_scan **out,
+                     sl_err *err)
+{
+    *out = NULL;
+    if (rank < 0 || rank >= s->n_ranks)
+        return SL_ERR(err, SL_EINTERNAL, "read_csv: rank %d outside the %d planned ranks", rank,
+                      s->n_ranks);
+    for (int k = 0; k < n_proj; k++)
+        if (proj[k] < 0 || proj[k] >= s->ncols)
+            return SL_ERR(err, SL_EINTERNAL, "read_csv: projected column %d of %d", proj[k],
+                          s->ncols);
+    sl_csv_scan *sc = sl_xcalloc(1, sizeof *sc);
+    sl_csv_walk_init(&sc->w, s, rank);
+    sc->w.on_field = scan_field;
+    sc->w.on_row = scan_row;
+    sc->w.ctx = sc;
+    sc->n_proj = n_proj;
+    sc->types = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->types);
+    sc->first_out = sl_xmalloc((size_t)s->ncols * sizeof *sc->first_out + 1);
+    sc->next_out = sl_xmalloc(((size_t)n_proj + 1) * sizeof *sc->next_out);
+    for (int c = 0; c < s->ncols; c++)
+        sc->first_out[c] = -1;
+    /* Build the per-column lists back to front so outputs stay in ascending order. */
+    for (int k = n_proj - 1; k >= 0; k--) {
+        sc->types[k] = s->types[proj[k]];
+        sc->next_out[k] = sc->first_out[proj[k]];
+        sc->first_out[proj[k]] = k;
+    }
+    sl_err_clear(&sc->saved);
+    *out = sc;
+    return 0;
+}
+
+int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err)
+{
+    *out = NULL;
+    if (sc->saved.code) {
+        if (!err->code)
+            *err = sc->saved;
+        return sc->saved.code;
+    }
+    sc->b = sl_batch_new(sc->n_proj, sc->types, 1024);
+    int rc = sl_csv_walk_run(&sc->w, SL_BATCH_ROWS, INT64_MAX, err);
+    if (rc) {
+        sc->saved = *err;
+        sl_batch_free(&sc->b);
+        return rc;
+    }
+    if (sc->b->n_rows == 0) {
+        sl_batch_free(&sc->b);
+        return 0;
+    }
+    *out = sc->b;
+    sc->b = NULL;
+    return 0;
+}
+
+int64_t sl_csv_scan_rows(const sl_csv_scan *sc) { return sc->w.rows; }
+int64_t sl_csv_scan_bytes(const sl_csv_scan *sc) { return sc->w.bytes; }
+
+void sl_csv_scan_free(sl_csv_scan **psc)
+{
+    sl_csv_scan *sc = *psc;
+    if (!sc)
+        return;
+    sl_csv_walk_free(&sc->w);
+    sl_batch_free(&sc->b);
+    sl_free(sc->types);
+    sl_free(sc->first_out);
+    sl_free(sc->next_out);
+    sl_free(sc);
+    *psc = NULL;
+}

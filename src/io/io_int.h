@@ -1,0 +1,199 @@
+/*
+ * Private to src/io: the CSV source's data (files, ranges, schema), the chunked byte reader,
+ * split planning and record-boundary finding (csv_split.c), the record walker that feeds the
+ * owned bytes of a rank's ranges to libcsv record by record (csv_scan.c), and inference
+ * (csv_infer.c). Everything here is Local unless its comment says Collective.
+ *
+ * Record model (RFC 4180): a record starts at the file's first record (after a UTF-8 BOM and
+ * any blank lines) or right after a '\n' that is outside quotes. The in-quote state at byte
+ * pos is the parity of quote bytes in [0, pos). A range [off, off+len) owns the records whose
+ * first byte lies in it; its owned bytes are [rec(off), rec(off+len)) where rec(pos) is the
+ * first record start at or after pos (or the file size).
+ */
+#ifndef SL_IO_INT_H
+#define SL_IO_INT_H
+
+#include <csv.h>
+#include <mpi.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "io/csv.h"
+
+/* Bytes read per pread: big enough to amortize syscalls, small enough to never matter. */
+#define SL_CSV_CHUNK (1 << 20)
+
+typedef struct sl_csv_file {
+    char *path;          /* as globbed (owned) */
+    int64_t size;
+    int64_t first_rec;   /* start of the first record (after BOM and blank lines); size if none */
+    int64_t first_line;  /* 1-based line number of first_rec */
+} sl_csv_file;
+
+typedef struct sl_csv_range {
+    int file;
+    int rank;            /* the rank that owns it; ranks own contiguous runs of ranges */
+    int64_t off, len;
+    int64_t n_quotes;    /* quote bytes in [off, off+len) */
+    int64_t n_nl;        /* '\n' bytes in [off, off+len) */
+    int par;             /* in-quote state at off (parity of quotes in [0, off)) */
+    int64_t line;        /* 1-based line number at off (1 + '\n' count in [0, off)) */
+} sl_csv_range;
+
+struct sl_csv_source {
+    char delim, quote;   /* quote 0 = quoting off */
+    bool header;
+    int n_files;
+    sl_csv_file *files;
+    int n_ranges;
+    sl_csv_range *ranges;
+    int n_ranks;
+    int *rank_first;     /* ranges of rank r: [rank_first[r], rank_first[r+1]) */
+    int64_t total;       /* bytes of all files */
+    int ncols;
+    char **names;        /* owned */
+    sl_type *types;
+};
+
+/* ---- chunked reader (csv_split.c) ---- */
+
+typedef struct sl_csv_rd {
+    int fd;              /* -1 for a memory reader */
+    const char *mem;     /* memory reader: borrowed bytes */
+    const char *path;    /* borrowed, for messages */
+    int64_t size;
+    int64_t cap;         /* chunk size */
+    char *buf;           /* file reader: cached chunk [off, off+len) */
+    int64_t off, len;
+} sl_csv_rd;
+
+/* A reader over borrowed memory that hands out at most `chunk` bytes at a time (to exercise
+ * chunk edges in tests). Local. */
+void sl_csv_rd_mem(sl_csv_rd *r, const char *p, int64_t n, int64_t chunk, const char *name);
+/* Opens path for pread (size as planned). Local. */
+int sl_csv_rd_open(sl_csv_rd *r, const char *path, int64_t size, sl_err *err);
+void sl_csv_rd_close(sl_csv_rd *r);
+/* Points *p at byte pos (< size) with *avail >= 1 contiguous bytes. Borrowed until the next
+ * call. Local. */
+int sl_csv_rd_at(sl_csv_rd *r, int64_t pos, const char **p, int64_t *avail, sl_err *err);
+
+/* ---- split planning and boundaries (csv_split.c) ---- */
+
+/* Counts quote bytes (0 when quote is 0) and '\n' bytes in [off, off+len). Local. */
+int sl_csv_count(sl_csv_rd *r, int64_t off, int64_t len, char quote, int64_t *n_quotes,
+                 int64_t *n_nl, sl_err *err);
+/* Finds the first record: skips a UTF-8 BOM and blank lines. Local. */
+int sl_csv_first_record(sl_csv_rd *r, int64_t *first_rec, int64_t *first_line, sl_err *err);
+/*
+ * Sets *rec to the first record start at or after pos (r->size when none) and *rec_line to
+ * its line number. par and line are the in-quote state and line number at pos. Local.
+ */
+int sl_csv_next_record(sl_csv_rd *r, int64_t pos, int par, int64_t line, char quote,
+                       int64_t first_rec, int64_t first_line, int64_t *rec, int64_t *rec_line,
+                       sl_err *err);
+/* Cuts s->files into ranges of blocksize and deals them to n_ranks ranks by global byte
+ * offset (rank r gets offsets in [r*T/P, (r+1)*T/P)). Fills ranges, rank_first, total. Local. */
+void sl_csv_plan_ranges(sl_csv_source *s, int64_t blocksize, int n_ranks);
+/* From n_quotes/n_nl of every range, fills par and line (exclusive prefix per file). Local. */
+void sl_csv_prefix(sl_csv_source *s);
+/*
+ * Counts quotes/newlines in this rank's ranges, allgathers every range's counts and fills
+ * par/line. A read error is recorded in err, but the collective is still reached (the
+ * caller agrees afterwards). Collective over comm.
+ */
+int sl_csv_count_all(sl_csv_source *s, MPI_Comm comm, int rank, sl_err *err);
+
+/* ---- tokenizer: libcsv, or a plain splitter when quoting is off (csv_scan.c) ---- */
+
+typedef void (*sl_csv_tok_field_fn)(void *f, size_t len, void *ctx); /* f NULL: empty unquoted */
+typedef void (*sl_csv_tok_row_fn)(int c, void *ctx);
+
+typedef struct sl_csv_tok {
+    char delim, quote;
+    struct csv_parser p; /* quote != 0 */
+    sl_buf fld;          /* quote == 0: current field */
+    bool row_started;    /* quote == 0: a delimiter or a byte other than '\r' seen in this row */
+} sl_csv_tok;
+
+void sl_csv_tok_init(sl_csv_tok *t, char delim, char quote);
+/* Returns 0, or -1 on a malformed quoted field (libcsv strict mode). Local. */
+int sl_csv_tok_feed(sl_csv_tok *t, const char *p, size_t n, sl_csv_tok_field_fn f,
+                    sl_csv_tok_row_fn r, void *ctx);
+int sl_csv_tok_fini(sl_csv_tok *t, sl_csv_tok_field_fn f, sl_csv_tok_row_fn r, void *ctx);
+void sl_csv_tok_free(sl_csv_tok *t);
+
+/* ---- record walker (csv_scan.c) ---- */
+
+typedef struct sl_csv_walk sl_csv_walk;
+/* A field of the current record: col is its index; is_null for an empty unquoted field. */
+typedef void (*sl_csv_walk_field_fn)(sl_csv_walk *w, int col, const char *p, int64_t len,
+                                     bool is_null);
+typedef void (*sl_csv_walk_row_fn)(sl_csv_walk *w);
+
+/* A run of consecutive ranges of one file, resolved to its owned record bytes [a, b). */
+typedef struct sl_csv_group {
+    int file;
+    int64_t s, e, line_s, line_e;
+    int par_s, par_e;
+    bool resolved;
+    int64_t a, b, a_line;
+} sl_csv_group;
+
+struct sl_csv_walk {
+    const sl_csv_source *src;
+    int ncols;                    /* expected fields per record; -1 = any */
+    bool skip_header;             /* skip each file's first record */
+    sl_csv_walk_field_fn on_field;
+    sl_csv_walk_row_fn on_row;
+    void *ctx;
+    int n_groups, g;
+    sl_csv_group *groups;
+    /* current position */
+    bool in_span, done;
+    int rd_file;
+    sl_csv_rd rd;
+    sl_csv_tok tok;
+    int64_t pos, line;
+    int inq;
+    /* current record */
+    bool rec_open, rec_skip;
+    int64_t rec_off, rec_line;
+    int fields, rows_in_rec;
+    /* progress */
+    int64_t rows_run;             /* rows delivered in the current sl_csv_walk_run */
+    int64_t rows, bytes;          /* totals */
+    sl_err *err;                  /* the current run's error record */
+    bool failed;
+};
+
+/* Walks the owned records of rank's ranges. Local. */
+void sl_csv_walk_init(sl_csv_walk *w, const sl_csv_source *s, int rank);
+/* Walks the records starting in [a, b) of one file (a is a record start at line a_line). */
+void sl_csv_walk_init_span(sl_csv_walk *w, const sl_csv_source *s, int file, int64_t a,
+                           int64_t b, int64_t a_line);
+/* Feeds records until max_rows rows were delivered in this call, max_bytes bytes were
+ * consumed in total, or the end (w->done). Local. */
+int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err *err);
+/* Records a data error at the current record: "path:line (byte off): <msg>". Local. */
+int sl_csv_walk_fail(sl_csv_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sl_csv_walk_free(sl_csv_walk *w);
+
+/* ---- inference (csv_infer.c) ---- */
+
+/* Bit (1u << sl_type) set when the text fits the type; VARCHAR always fits. Local. */
+unsigned sl_csv_fits(const char *p, int64_t len, unsigned candidates);
+/* Picks the first fitting type of BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, else VARCHAR. */
+sl_type sl_csv_pick(unsigned mask);
+/* Bit meaning "no non-NULL value seen" (all-NULL columns become VARCHAR). */
+#define SL_CSV_ALLNULL (1u << 31)
+/* Samples sample_bytes of this rank's records, merges the per-column masks with one
+ * MPI_Allreduce(BAND) and sets s->types. Read errors are recorded in err (the caller agrees);
+ * data errors in the sample are left for the scan to report. Collective over comm. */
+int sl_csv_infer(sl_csv_source *s, MPI_Comm comm, int rank, int64_t sample_bytes, sl_err *err);
+
+/* Strips spaces and tabs at both ends (numbers may be padded). Local. */
+void sl_csv_trim(const char **p, int64_t *len);
+
+#endif
