@@ -43,6 +43,8 @@ sl_type sl_csv_source_type(const sl_csv_source *s, int col);
 int sl_csv_source_nfiles(const sl_csv_source *s);
 int sl_csv_source_nranges(const sl_csv_source *s);
 int64_t sl_csv_source_bytes(const sl_csv_source *s);
+/* The range size used (blocksize, or smaller to give every rank several ranges). Local. */
+int64_t sl_csv_source_blocksize(const sl_csv_source *s);
 /* Bytes of input assigned to `rank`. Local. */
 int64_t sl_csv_source_rank_bytes(const sl_csv_source *s, int rank);
 

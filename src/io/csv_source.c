@@ -354,6 +354,8 @@ int sl_csv_source_ncols(const sl_csv_source *s) { return s->ncols; }
 const char *sl_csv_source_name(const sl_csv_source *s, int col) { return s->names[col]; }
 sl_type sl_csv_source_type(const sl_csv_source *s, int col) { return s->types[col]; }
 int sl_csv_source_nfiles(const sl_csv_source *s) { return s->n_files; }
+int64_t sl_csv_source_blocksize(const sl_csv_source *s) { return s->blocksize; }
+
 int sl_csv_source_nranges(const sl_csv_source *s) { return s->n_ranges; }
 int64_t sl_csv_source_bytes(const sl_csv_source *s) { return s->total; }
 

@@ -204,13 +204,22 @@ int sl_csv_next_record(sl_csv_rd *r, int64_t pos, int par, int64_t line, char qu
 
 void sl_csv_plan_ranges(sl_csv_source *s, int64_t blocksize, int n_ranks)
 {
+    int64_t total = 0, n = 0;
+    for (int f = 0; f < s->n_files; f++)
+        total += s->files[f].size;
+    /* blocksize is an upper bound: with few large ranges most ranks would sit idle (a 500 MB
+     * file in 64 MB ranges feeds 8 of 16 ranks), so aim for >= 4 ranges per rank, but do not
+     * go below 1 MB per range on our own (tiny explicit blocksizes are still honoured). */
+    int64_t balanced = (total + 4 * (int64_t)n_ranks - 1) / (4 * (int64_t)n_ranks);
+    if (balanced < (1 << 20))
+        balanced = 1 << 20;
+    if (blocksize > balanced)
+        blocksize = balanced;
     if (blocksize < 1)
         blocksize = 1;
-    int64_t total = 0, n = 0;
-    for (int f = 0; f < s->n_files; f++) {
-        total += s->files[f].size;
+    s->blocksize = blocksize;
+    for (int f = 0; f < s->n_files; f++)
         n += (s->files[f].size + blocksize - 1) / blocksize;
-    }
     s->total = total;
     s->n_ranges = (int)n;
     s->ranges = sl_xcalloc((size_t)(n ? n : 1), sizeof *s->ranges);

@@ -52,6 +52,7 @@ struct sl_csv_source {
     int n_ranks;
     int *rank_first;     /* ranges of rank r: [rank_first[r], rank_first[r+1]) */
     int64_t total;       /* bytes of all files */
+    int64_t blocksize;   /* range size actually used (see sl_csv_plan_ranges) */
     int ncols;
     char **names;        /* owned */
     sl_type *types;
@@ -93,7 +94,8 @@ int sl_csv_first_record(sl_csv_rd *r, int64_t *first_rec, int64_t *first_line, s
 int sl_csv_next_record(sl_csv_rd *r, int64_t pos, int par, int64_t line, char quote,
                        int64_t first_rec, int64_t first_line, int64_t *rec, int64_t *rec_line,
                        sl_err *err);
-/* Cuts s->files into ranges of blocksize and deals them to n_ranks ranks by global byte
+/* Cuts s->files into ranges of at most blocksize (smaller when needed to give every rank
+ * several ranges) and deals them to n_ranks ranks by global byte
  * offset (rank r gets offsets in [r*T/P, (r+1)*T/P)). Fills ranges, rank_first, total. Local. */
 void sl_csv_plan_ranges(sl_csv_source *s, int64_t blocksize, int n_ranks);
 /* From n_quotes/n_nl of every range, fills par and line (exclusive prefix per file). Local. */

@@ -30,7 +30,7 @@ static void explain(sl_buf *b, const sl_query *q, const sl_settings *st, int n_r
     sl_buf_puts(b, "Stage: every rank\n");
     indent(b, depth + 1);
     if (src->kind == SL_SRC_CSV) {
-        int64_t blk = src->csv.blocksize > 0 ? src->csv.blocksize : st->blocksize;
+        int64_t blk = sl_csv_source_blocksize(src->csv_src);
         sl_buf_printf(b, "Scan read_csv: %d file(s), %s in %d range(s) of %s over %d rank(s)\n",
                       sl_csv_source_nfiles(src->csv_src),
                       sl_format_size(sl_csv_source_bytes(src->csv_src), sz, sizeof sz),
@@ -43,7 +43,7 @@ static void explain(sl_buf *b, const sl_query *q, const sl_settings *st, int n_r
                           sl_type_name(src->file_col_types[src->proj[i]]));
         sl_buf_puts(b, "]\n");
     } else {
-        sl_buf_printf(b, "Subquery %s (its rows stream into this stage on the rank that produced them)\n",
+        sl_buf_printf(b, "Subquery %s (rows stream into this stage where produced)\n",
                       src->alias ? src->alias : "");
         explain(b, src->child, st, n_ranks, depth + 2);
     }
