@@ -1,0 +1,669 @@
+#!/usr/bin/python3
+"""End-to-end tests: SQL cases run by sluice under mpirun, checked against sqlite3.
+
+Called by `make e2e` as `SLUICE=build/sluice /usr/bin/python3 tests/e2e/run.py`.
+
+The oracle is Python's csv module + sqlite3 (neither written here): scripts/gen_testdata.py
+writes the datasets into build/e2e-data/, this script loads each one into an in-memory
+sqlite3 table named after the dataset (converting by the declared column types: empty field
+-> NULL, BOOLEAN -> 0/1, DATE/TIMESTAMP as ISO text), runs each case's `--- sqlite` query,
+runs the case's sluice job at 1..5 ranks and compares the rows.
+
+Case files (tests/e2e/cases/NAME.test), plain text:
+    # one-line description
+    dataset: people
+    ordered: false          true: compare row sequences (the query has a total ORDER BY)
+    ranks: 1 2 3 4 5        optional; default all five
+    partition: k1, k2       COPY cases only: the PARTITION_BY columns, in order
+    --- sluice              (or `--- copy`: a job whose COPY writes to '${out}')
+    SELECT ... FROM read_csv('${data}/*.csv', columns=${columns}) ...;
+    --- sqlite
+    SELECT ... FROM people ...;
+The job gets -D data=<dataset dir> -D out=<fresh output dir> -D columns_sql=<the dataset's
+declared columns as a DuckDB struct literal>; ${columns} (the same literal) is expanded by this
+script before sluice sees the job. For COPY cases the sqlite query lists the
+partition columns last, in PARTITION_BY order; the output directory is read back with the csv
+module (partition values from the k=value directory names) and checked against _SUCCESS.
+
+Comparison: a multiset of rows (a sequence when ordered), numbers with relative tolerance
+1e-9, NULL == empty field, booleans true/false == 1/0, header names ignored (only their
+count is checked). Every rank count must also give the same rows as np=1.
+
+Options: -k PATTERN (substring of case names), --ranks 1,3, -v (print commands),
+--oracle-only (run only the sqlite side: checks the cases and the oracle without an engine),
+--self-test (run everything against a tiny sqlite-backed stand-in for sluice built into this
+file: proves the harness, the case files and the COPY checker before the engine exists).
+Prints "ok  NAME np=N" / "FAIL NAME np=N" per run and finally "e2e: N passed, M failed";
+exits 1 on any failure.
+"""
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import gen_testdata  # noqa: E402
+
+MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
+# Block sizes for np >= 2: tiny ones put many range boundaries inside quoted fields. Both
+# suffixed sizes and a plain byte count must be accepted.
+BLOCKSIZES = ["97B", "1KB", "4096"]
+ROUND_BYTES = "2KB"
+ALL_RANKS = [1, 2, 3, 4, 5]
+REL_TOL = 1e-9
+ABS_TOL = 1e-12
+MAX_DIFF_LINES = 20
+
+DATA_DIR = os.path.join(ROOT, "build", "e2e-data")
+OUT_DIR = os.path.join(ROOT, "build", "e2e-out")
+CASES_DIR = os.path.join(ROOT, "tests", "e2e", "cases")
+
+
+# ---------------------------------------------------------------- case files
+
+class CaseError(Exception):
+    pass
+
+
+class Case:
+    def __init__(self, path):
+        self.path = path
+        self.name = os.path.splitext(os.path.basename(path))[0]
+        self.desc = ""
+        self.dataset = None
+        self.ordered = False
+        self.ranks = list(ALL_RANKS)
+        self.partition = []
+        self.kind = None        # "sluice" (top-level SELECT) or "copy"
+        self.job = ""
+        self.sqlite = ""
+
+
+def parse_case(path):
+    """Parses one .test file; raises CaseError naming path:line on anything malformed."""
+    c = Case(path)
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    section, buf = None, {}
+    for no, line in enumerate(lines, 1):
+        where = "%s:%d" % (path, no)
+        m = re.match(r"^---\s*(\w+)\s*$", line)
+        if m:
+            section = m.group(1)
+            if section not in ("sluice", "copy", "sqlite"):
+                raise CaseError("%s: unknown section '--- %s'" % (where, section))
+            if section in buf:
+                raise CaseError("%s: section '--- %s' twice" % (where, section))
+            buf[section] = []
+            continue
+        if section is not None:
+            buf[section].append(line)
+            continue
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            c.desc = c.desc or line[1:].strip()
+            continue
+        m = re.match(r"^(\w+):\s*(.*?)\s*$", line)
+        if not m:
+            raise CaseError("%s: expected 'key: value' or a '--- section' line" % where)
+        key, val = m.group(1), m.group(2)
+        if key == "dataset":
+            if val not in gen_testdata.DATASETS:
+                raise CaseError("%s: unknown dataset '%s'" % (where, val))
+            c.dataset = val
+        elif key == "ordered":
+            if val not in ("true", "false"):
+                raise CaseError("%s: ordered must be true or false" % where)
+            c.ordered = val == "true"
+        elif key == "ranks":
+            try:
+                c.ranks = [int(x) for x in val.replace(",", " ").split()]
+            except ValueError:
+                raise CaseError("%s: ranks must be numbers" % where)
+            if not c.ranks or any(r < 1 or r > 5 for r in c.ranks):
+                raise CaseError("%s: ranks must be in 1..5" % where)
+        elif key == "partition":
+            c.partition = [x.strip() for x in val.split(",") if x.strip()]
+        else:
+            raise CaseError("%s: unknown key '%s'" % (where, key))
+    if c.dataset is None:
+        raise CaseError("%s: no 'dataset:' line" % path)
+    kinds = [k for k in ("sluice", "copy") if k in buf]
+    if len(kinds) != 1 or "sqlite" not in buf:
+        raise CaseError("%s: need exactly one of '--- sluice'/'--- copy' and a '--- sqlite'" % path)
+    c.kind = kinds[0]
+    c.job = "\n".join(buf[c.kind]).strip() + "\n"
+    c.sqlite = "\n".join(buf["sqlite"]).strip()
+    if not c.job.strip() or not c.sqlite:
+        raise CaseError("%s: empty section" % path)
+    if c.kind == "copy" and "${out}" not in c.job:
+        raise CaseError("%s: a copy case must write to '${out}'" % path)
+    if c.partition and c.kind != "copy":
+        raise CaseError("%s: 'partition:' only makes sense in a copy case" % path)
+    return c
+
+
+# ---------------------------------------------------------------- the oracle
+
+def _to_sql(text, typ):
+    """One CSV field -> the value sqlite stores for a declared type (raises on bad data)."""
+    if text == "":
+        return None
+    if typ == "BIGINT":
+        return int(text)
+    if typ == "DOUBLE":
+        return float(text)
+    if typ == "BOOLEAN":
+        low = text.lower()
+        if low not in ("true", "false"):
+            raise ValueError("not a boolean: %r" % text)
+        return 1 if low == "true" else 0
+    if typ == "DATE":
+        if not re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+            raise ValueError("not a date: %r" % text)
+        return text
+    if typ == "TIMESTAMP":
+        if not re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", text):
+            raise ValueError("not a timestamp: %r" % text)
+        return text
+    return text
+
+
+SQL_AFFINITY = {"BIGINT": "INTEGER", "DOUBLE": "REAL", "BOOLEAN": "INTEGER", "DATE": "TEXT",
+                "TIMESTAMP": "TEXT", "VARCHAR": "TEXT"}
+
+
+def _concat(*args):
+    """DuckDB's concat: NULL arguments are skipped."""
+    return "".join(_sql_text(a) for a in args if a is not None)
+
+
+def _sql_text(v):
+    if isinstance(v, float) and v == int(v) and abs(v) < 1e15:
+        return "%.1f" % v
+    return str(v)
+
+
+def _try_bigint(v):
+    """TRY_CAST(v AS BIGINT) for a VARCHAR (DuckDB accepts surrounding spaces and a sign)."""
+    if v is None:
+        return None
+    m = re.match(r"^\s*([+-]?\d+)\s*$", str(v))
+    return int(m.group(1)) if m else None
+
+
+def _duck_round(v, digits=0):
+    """DuckDB's round(x, n) on DOUBLE: std::round(x * 10^n) / 10^n (halves away from zero).
+    sqlite's round() goes through decimal text and differs on values like 1.115."""
+    if v is None or digits is None:
+        return None
+    if isinstance(v, int) and digits >= 0:
+        return v
+    mod = 10.0 ** digits
+    y = v * mod
+    a = abs(y)
+    f = math.floor(a)
+    r = f + 1.0 if a - f >= 0.5 else f
+    r = math.copysign(r, y) / mod
+    return v if math.isinf(r) or math.isnan(r) else r
+
+
+def open_oracle(datadir):
+    """Returns an in-memory sqlite3 connection with one table per dataset."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("PRAGMA case_sensitive_like = ON")   # DuckDB's LIKE is case-sensitive
+    # Unicode-aware case mapping (sqlite's lower/upper are ASCII only).
+    conn.create_function("ulower", 1, lambda s: None if s is None else s.lower(),
+                         deterministic=True)
+    conn.create_function("uupper", 1, lambda s: None if s is None else s.upper(),
+                         deterministic=True)
+    conn.create_function("concat", -1, _concat, deterministic=True)
+    conn.create_function("try_bigint", 1, _try_bigint, deterministic=True)
+    conn.create_function("duck_round", 2, _duck_round, deterministic=True)
+    for name, spec in gen_testdata.DATASETS.items():
+        cols = spec["columns"]
+        conn.execute("CREATE TABLE %s (%s)" % (
+            name, ", ".join("%s %s" % (c, SQL_AFFINITY[t]) for c, t in cols)))
+        for fname, _, _ in spec["files"]:
+            path = os.path.join(datadir, name, fname)
+            with open(path, newline="", encoding="utf-8") as f:
+                rows = list(csv.reader(f))
+            if spec["header"]:
+                if rows[0] != [c for c, _ in cols]:
+                    raise RuntimeError("%s: unexpected header %r" % (path, rows[0]))
+                rows = rows[1:]
+            vals = []
+            for i, r in enumerate(rows):
+                if len(r) != len(cols):
+                    raise RuntimeError("%s: record %d has %d fields" % (path, i + 1, len(r)))
+                vals.append([_to_sql(x, t) for x, (_, t) in zip(r, cols)])
+            conn.executemany("INSERT INTO %s VALUES (%s)" % (name, ",".join("?" * len(cols))),
+                             vals)
+    return conn
+
+
+def columns_literal(dataset):
+    """The dataset's declared columns as DuckDB's columns={...} struct literal."""
+    cols = gen_testdata.DATASETS[dataset]["columns"]
+    return "{" + ", ".join("'%s': '%s'" % (c, t) for c, t in cols) + "}"
+
+
+def oracle_rows(conn, case):
+    cur = conn.execute(case.sqlite)
+    return len(cur.description), [tuple(r) for r in cur.fetchall()]
+
+
+# ---------------------------------------------------------------- comparing rows
+
+NUM_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _num(s):
+    """A string as a number (true/false as 1/0), or None when it is not one."""
+    if s in ("true", "false"):
+        return 1.0 if s == "true" else 0.0
+    if NUM_RE.match(s):
+        return float(s)
+    return None
+
+
+def norm(v):
+    """Canonical cell: None (NULL or empty), float (numbers, booleans) or str."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    return v
+
+
+def sort_key(row):
+    key = []
+    for v in row:
+        if v is None:
+            key.append((0, 0.0, ""))
+        elif isinstance(v, float):
+            key.append((1, v, ""))
+        else:
+            n = _num(v)
+            key.append((1, n, "") if n is not None else (2, 0.0, v))
+    return key
+
+
+def _close(a, b):
+    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+def cell_eq(exp, got, loose):
+    """exp, got are norm()ed. A str exp must match exactly unless loose (sluice vs sluice:
+    two number strings may differ in the last bits after a different summation order)."""
+    if exp is None or got is None:
+        return exp is None and got is None
+    if isinstance(exp, float) or isinstance(got, float):
+        a = exp if isinstance(exp, float) else _num(exp)
+        b = got if isinstance(got, float) else _num(got)
+        return a is not None and b is not None and _close(a, b)
+    if exp == got:
+        return True
+    if loose:
+        a, b = _num(exp), _num(got)
+        return a is not None and b is not None and _close(a, b)
+    return False
+
+
+def row_eq(e, g, loose):
+    return len(e) == len(g) and all(cell_eq(a, b, loose) for a, b in zip(e, g))
+
+
+def show(row):
+    return json.dumps([int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15
+                       else v for v in row], ensure_ascii=False)
+
+
+def compare(exp, got, ordered, loose=False, exp_label="expected", got_label="got"):
+    """Returns [] when equal, else at most MAX_DIFF_LINES lines describing the difference."""
+    exp = [tuple(norm(v) for v in r) for r in exp]
+    got = [tuple(norm(v) for v in r) for r in got]
+    out = []
+    if ordered:
+        if len(exp) == len(got) and all(row_eq(e, g, loose) for e, g in zip(exp, got)):
+            return []
+        out.append("%d rows %s, %d rows %s (ordered)" % (len(exp), exp_label, len(got),
+                                                         got_label))
+        i = 0
+        while i < min(len(exp), len(got)) and row_eq(exp[i], got[i], loose):
+            i += 1
+        out.append("first difference at row %d:" % (i + 1))
+        for j in range(i, min(i + 9, max(len(exp), len(got)))):
+            if j < len(exp):
+                out.append("  - %s %s" % (exp_label, show(exp[j])))
+            if j < len(got):
+                out.append("  + %s %s" % (got_label, show(got[j])))
+        return out[:MAX_DIFF_LINES]
+    es = sorted(exp, key=sort_key)
+    gs = sorted(got, key=sort_key)
+    if len(es) == len(gs) and all(row_eq(e, g, loose) for e, g in zip(es, gs)):
+        return []
+    # Sorting can misalign rows whose numbers differ within tolerance: match in a window.
+    used = [False] * len(gs)
+    only_exp = []
+    for i, e in enumerate(es):
+        lo, hi = max(0, i - 64), min(len(gs), i + 65)
+        for j in list(range(lo, hi)) + list(range(0, lo)) + list(range(hi, len(gs))):
+            if not used[j] and row_eq(e, gs[j], loose):
+                used[j] = True
+                break
+            if j >= hi and j - hi > 2000:   # do not go quadratic on a big mismatch
+                only_exp.append(e)
+                break
+        else:
+            only_exp.append(e)
+    only_got = [g for j, g in enumerate(gs) if not used[j]]
+    if not only_exp and not only_got:
+        return []
+    out.append("%d rows %s, %d rows %s; %d only in %s, %d only in %s" % (
+        len(exp), exp_label, len(got), got_label, len(only_exp), exp_label, len(only_got),
+        got_label))
+    half = (MAX_DIFF_LINES - 1) // 2
+    out += ["  - %s %s" % (exp_label, show(r)) for r in only_exp[:half]]
+    out += ["  + %s %s" % (got_label, show(r)) for r in only_got[:half]]
+    return out[:MAX_DIFF_LINES]
+
+
+# ---------------------------------------------------------------- reading sluice's output
+
+def parse_csv_text(text):
+    """CSV text -> (header, rows). Empty fields become None."""
+    recs = list(csv.reader(io.StringIO(text, newline="")))
+    if not recs:
+        return None, []
+    return recs[0], [tuple(None if x == "" else x for x in r) for r in recs[1:]]
+
+
+PART_RE = re.compile(r"^part-\d+-\d+\.csv$")
+
+
+def read_copy_dir(outdir, partition):
+    """Reads a COPY output directory back. Returns (ncols or None, rows, problems)."""
+    problems = []
+    if not os.path.isdir(outdir):
+        return None, [], ["output directory %s missing" % outdir]
+    parent, base = os.path.split(outdir.rstrip("/"))
+    leftovers = [x for x in os.listdir(parent) if x.startswith(base + ".sluice-tmp-")]
+    if leftovers:
+        problems.append("temporary directories left behind: %s" % ", ".join(leftovers))
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(outdir):
+        rel_dir = os.path.relpath(dirpath, outdir)
+        depth = 0 if rel_dir == "." else rel_dir.count(os.sep) + 1
+        for fn in filenames:
+            rel = os.path.normpath(os.path.join(rel_dir, fn))
+            if rel == "_SUCCESS":
+                continue
+            if depth != len(partition) or not PART_RE.match(fn):
+                problems.append("unexpected file %s" % rel)
+                continue
+            found[rel] = os.path.join(dirpath, fn)
+    mpath = os.path.join(outdir, "_SUCCESS")
+    manifest = None
+    if not os.path.isfile(mpath):
+        problems.append("no _SUCCESS manifest")
+    else:
+        try:
+            with open(mpath, encoding="utf-8") as f:
+                manifest = json.load(f)
+        except ValueError as ex:
+            problems.append("_SUCCESS is not JSON: %s" % ex)
+    rows, header, per_file = [], None, {}
+    for rel, full in sorted(found.items()):
+        with open(full, "rb") as f:
+            data = f.read()
+        h, frows = parse_csv_text(data.decode("utf-8"))
+        if h is None:
+            problems.append("%s: empty file (no header line)" % rel)
+            continue
+        if header is None:
+            header = h
+        elif h != header:
+            problems.append("%s: header %r differs from %r" % (rel, h, header))
+        for k in partition:
+            if k in h:
+                problems.append("%s: partition column %s inside the file" % (rel, k))
+        pvals = []
+        comps = rel.split(os.sep)[:-1]
+        for k, comp in zip(partition, comps):
+            if not comp.startswith(k + "="):
+                problems.append("%s: directory %s is not %s=value" % (rel, comp, k))
+                pvals.append(None)
+                continue
+            v = urllib.parse.unquote(comp[len(k) + 1:])
+            pvals.append(None if v == "NULL" else v)
+        rows += [tuple(r) + tuple(pvals) for r in frows]
+        per_file[rel] = (len(frows), len(data))
+    if manifest is not None:
+        try:
+            mfiles = {}
+            for e in manifest["files"]:
+                p = e["path"]
+                p = os.path.relpath(p, outdir) if os.path.isabs(p) else os.path.normpath(p)
+                mfiles[p] = (int(e["rows"]), int(e["bytes"]))
+            if set(mfiles) != set(per_file):
+                problems.append("manifest files %s != files on disk %s" % (
+                    sorted(set(mfiles) - set(per_file))[:5],
+                    sorted(set(per_file) - set(mfiles))[:5]))
+            for p, (r, b) in mfiles.items():
+                if p in per_file and per_file[p] != (r, b):
+                    problems.append("manifest says %s has %d rows/%d bytes, disk %d/%d" % (
+                        p, r, b, per_file[p][0], per_file[p][1]))
+            if int(manifest["total_rows"]) != len(rows):
+                problems.append("manifest total_rows %s != %d rows read" % (
+                    manifest["total_rows"], len(rows)))
+        except (KeyError, TypeError, ValueError) as ex:
+            problems.append("manifest lacks files[].path/rows/bytes or total_rows: %r" % ex)
+    ncols = None if header is None else len(header) + len(partition)
+    return ncols, rows, problems
+
+
+# ---------------------------------------------------------------- running sluice
+
+def sluice_cmd(args):
+    if args.self_test:
+        return [sys.executable, os.path.abspath(__file__), "--fake-sluice"]
+    exe = os.environ.get("SLUICE", "build/sluice")
+    return [exe if os.path.isabs(exe) else os.path.join(ROOT, exe)]
+
+
+def run_case(case, np, idx, args):
+    """Runs one case at np ranks. Returns (ok, ncols, rows, lines)."""
+    wdir = os.path.join(OUT_DIR, case.name, "np%d" % np)
+    shutil.rmtree(wdir, ignore_errors=True)
+    os.makedirs(wdir)
+    job = os.path.join(wdir, "job.sql")
+    with open(job, "w", encoding="utf-8") as f:
+        # ${columns} is expanded here so that most cases do not depend on -D substitution
+        # outside string literals; ${columns_sql} is the same text left to sluice's -D.
+        f.write(case.job.replace("${columns}", columns_literal(case.dataset)))
+    out = os.path.join(wdir, "out")
+    if args.self_test:
+        with open(job + ".oracle.json", "w", encoding="utf-8") as f:
+            json.dump({"sql": case.sqlite, "kind": case.kind, "partition": case.partition,
+                       "data": args.data}, f)
+    cmd = ["timeout", "120", "mpirun", "-n", str(np)] + sluice_cmd(args) + [
+        "run", job, "-D", "data=" + os.path.join(args.data, case.dataset), "-D", "out=" + out,
+        "-D", "columns_sql=" + columns_literal(case.dataset), "--format", "csv"]
+    if np >= 2:
+        cmd += ["--blocksize", BLOCKSIZES[(idx + np) % len(BLOCKSIZES)],
+                "--exchange-round-bytes", ROUND_BYTES]
+    if args.verbose:
+        print("  $ " + " ".join(cmd))
+    env = dict(os.environ)
+    for k, v in MPI_ENV.items():
+        env.setdefault(k, v)
+    t0 = time.time()
+    # Run inside the case's own directory: a path sluice fails to substitute lands there.
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=wdir)
+    dt = time.time() - t0
+    stderr = p.stderr.decode("utf-8", "replace")
+    if p.returncode != 0:
+        why = "timed out (hang?)" if p.returncode == 124 else "exit status %d" % p.returncode
+        lines = ["%s after %.1fs: %s" % (why, dt, " ".join(cmd))]
+        lines += ["  stderr: " + x for x in stderr.strip().split("\n")[-12:] if x]
+        return False, None, [], lines
+    if case.kind == "copy":
+        ncols, rows, problems = read_copy_dir(out, case.partition)
+        if problems:
+            return False, ncols, rows, ["COPY output: " + x for x in problems[:MAX_DIFF_LINES]]
+    else:
+        try:
+            header, rows = parse_csv_text(p.stdout.decode("utf-8"))
+        except (UnicodeDecodeError, csv.Error) as ex:
+            return False, None, [], ["stdout is not UTF-8 CSV: %s" % ex]
+        if header is None:
+            return False, None, [], ["no output on stdout (expected a CSV header line)"]
+        ncols = len(header)
+        bad = [r for r in rows if len(r) != ncols]
+        if bad:
+            return False, ncols, rows, ["%d rows do not have %d fields, e.g. %s" % (
+                len(bad), ncols, show(bad[0]))]
+    return True, ncols, rows, []
+
+
+# ---------------------------------------------------------------- a stand-in engine
+
+def fake_sluice(argv):
+    """--self-test: behaves like `sluice run JOB -D ...` by running the case's sqlite query
+    (from JOB.oracle.json, written by run_case) and printing/writing what sluice would."""
+    if os.environ.get("OMPI_COMM_WORLD_RANK", "0") != "0":
+        return 0
+    job = argv[argv.index("run") + 1]
+    params = dict(argv[i + 1].split("=", 1) for i, a in enumerate(argv) if a == "-D")
+    with open(job + ".oracle.json", encoding="utf-8") as f:
+        spec = json.load(f)
+    conn = open_oracle(spec["data"])
+    cur = conn.execute(spec["sql"])
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+
+    def field(v):
+        if v is None:
+            return ""
+        s = repr(v) if isinstance(v, float) else str(v)
+        if s == "" or any(c in s for c in ',"\r\n') or s != s.strip(" "):
+            s = '"' + s.replace('"', '""') + '"'
+        return s
+
+    def text(hdr, rs):
+        return "".join(",".join(field(v) for v in r) + "\n" for r in [hdr] + rs)
+
+    if spec["kind"] == "sluice":
+        sys.stdout.buffer.write(text(names, [list(r) for r in rows]).encode("utf-8"))
+        return 0
+    out, npart = params["out"], len(spec["partition"])
+    tmp = out + ".sluice-tmp-fake"
+    os.makedirs(tmp)
+    groups = {}
+    for r in rows:
+        groups.setdefault(tuple(r[len(r) - npart:]), []).append(list(r[:len(r) - npart]))
+    files = []
+    for key, rs in groups.items():
+        d = os.path.join(*(["."] + ["%s=%s" % (k, "NULL" if v is None else urllib.parse.quote(
+            str(v), safe="")) for k, v in zip(spec["partition"], key)]))
+        os.makedirs(os.path.join(tmp, d), exist_ok=True)
+        rel = os.path.normpath(os.path.join(d, "part-0-0.csv"))
+        data = text(names[:len(names) - npart], rs).encode("utf-8")
+        with open(os.path.join(tmp, rel), "wb") as f:
+            f.write(data)
+        files.append({"path": rel, "rows": len(rs), "bytes": len(data)})
+    with open(os.path.join(tmp, "_SUCCESS"), "w") as f:
+        json.dump({"files": files, "total_rows": len(rows)}, f)
+    os.rename(tmp, out)
+    return 0
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--fake-sluice":
+        return fake_sluice(sys.argv[2:])
+    ap = argparse.ArgumentParser(description="sluice end-to-end tests against sqlite3")
+    ap.add_argument("-k", dest="pattern", help="run only cases whose name contains this")
+    ap.add_argument("--ranks", help="comma-separated rank counts (default 1,2,3,4,5)")
+    ap.add_argument("-v", dest="verbose", action="store_true", help="print commands")
+    ap.add_argument("--oracle-only", action="store_true", help="run only the sqlite side")
+    ap.add_argument("--self-test", action="store_true",
+                    help="run against a sqlite-backed stand-in for sluice")
+    ap.add_argument("--data", default=DATA_DIR, help="dataset directory (build/e2e-data)")
+    args = ap.parse_args()
+    args.data = os.path.abspath(args.data)
+    ranks = ALL_RANKS
+    if args.ranks:
+        ranks = sorted({int(x) for x in args.ranks.split(",") if x.strip()})
+
+    gen_testdata.generate(args.data)
+    conn = open_oracle(args.data)
+
+    passed = failed = 0
+    paths = sorted(os.path.join(CASES_DIR, f) for f in os.listdir(CASES_DIR)
+                   if f.endswith(".test"))
+    for idx, path in enumerate(paths):
+        name = os.path.splitext(os.path.basename(path))[0]
+        if args.pattern and args.pattern not in name:
+            continue
+        try:
+            case = parse_case(path)
+            ncols, exp = oracle_rows(conn, case)
+        except (CaseError, sqlite3.Error) as ex:
+            print("FAIL %s (case file or sqlite query): %s" % (name, ex))
+            failed += 1
+            continue
+        if args.oracle_only:
+            print("ok  %s oracle: %d rows x %d cols" % (name, len(exp), ncols))
+            if args.verbose:
+                for r in exp[:5]:
+                    print("    " + show(r))
+            passed += 1
+            continue
+        base = None
+        for np in [r for r in ranks if r in case.ranks]:
+            ok, got_cols, rows, lines = run_case(case, np, idx, args)
+            if ok and got_cols != ncols:
+                ok, lines = False, ["%d columns, expected %d" % (got_cols, ncols)]
+            if ok:
+                lines = compare(exp, rows, case.ordered)
+                ok = not lines
+            if ok and np == 1:
+                base = rows
+            elif ok and base is not None:
+                lines = compare(base, rows, case.ordered, loose=True, exp_label="np=1",
+                                got_label="np=%d" % np)
+                ok = not lines
+                if lines:
+                    lines.insert(0, "differs from np=1:")
+            print("%s %s np=%d" % ("ok " if ok else "FAIL", name, np))
+            for x in lines[:MAX_DIFF_LINES]:
+                print("    " + x)
+            sys.stdout.flush()
+            if ok:
+                passed += 1
+                shutil.rmtree(os.path.join(OUT_DIR, case.name, "np%d" % np), ignore_errors=True)
+            else:
+                failed += 1
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

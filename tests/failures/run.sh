@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Failure-path tests (`make failures`): bad jobs and bad input must stop sluice cleanly.
+#
+# Each case runs `timeout 60 mpirun -n N $SLUICE run JOB ...` at N = 1 and 3 and checks:
+# the exit status is the expected non-zero one (124 = timeout = a hang), stderr holds a line
+# with "error" (every rank prints one, but mpirun may kill the others before they flush, so
+# one is required) and the expected message fragments (job file:line:col, file
+# name and line of a bad value, ...), no output directory appeared where the job failed, an
+# existing output is untouched, and no "*.sluice-tmp-*" directory is left anywhere under the
+# scratch directory. Test data is written here (small, by hand) so this script does not depend
+# on the e2e generator.
+#
+# Prints "ok   NAME np=N" / "FAIL NAME np=N" per run and "failures: N passed, M failed";
+# exits 1 on any failure. SLUICE defaults to build/sluice. Keep the scratch dir with KEEP=1.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SLUICE=${SLUICE:-build/sluice}
+[[ $SLUICE == /* ]] || SLUICE=$ROOT/$SLUICE
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
+export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-failures.XXXXXX")
+[[ ${KEEP:-0} == 1 ]] || trap 'rm -rf "$W"' EXIT
+D=$W/data
+mkdir -p "$D/good" "$D/bad" "$D/fields" "$W/jobs"
+COLS="columns={'id': 'BIGINT', 'name': 'VARCHAR', 'v': 'BIGINT'}"
+
+# ---- data -------------------------------------------------------------------------------
+printf 'id,name,v\n1,alice,10\n2,"bob, jr",20\n3,carol,30\n' > "$D/good/a.csv"
+printf 'id,name,v\n4,dave,40\n5,erin,50\n' > "$D/good/b.csv"
+# bad/b.csv line 6 (the header is line 1; record 21 spans lines 3-4), byte 46, holds "x12"
+# in the BIGINT column v.
+printf 'id,name,v\n' > "$D/bad/a.csv"
+for i in $(seq 1 12); do printf '%d,"name %d, quoted",%d\n' "$i" "$i" "$((i * 7))"; done \
+  >> "$D/bad/a.csv"
+printf 'id,name,v\n20,t,1\n21,"u\nwith newline",2\n22,v,3\n23,w,x12\n24,x,5\n25,y,6\n' \
+  > "$D/bad/b.csv"
+# fields/c.csv line 4 has one field too many.
+printf 'id,name,v\n1,a,1\n2,b,2\n3,c,3,extra\n4,d,4\n' > "$D/fields/c.csv"
+printf 'not a directory\n' > "$W/regular_file"
+
+job() {  # job NAME  (text on stdin) -> prints the path
+  cat > "$W/jobs/$1.sql"
+  printf '%s\n' "$W/jobs/$1.sql"
+}
+
+pass=0 fail=0
+
+# check NAME WANT_RC JOB FRAGMENTS [sluice args...]
+#   FRAGMENTS: '|'-separated strings that must all occur in stderr.
+#   Env: NOOUT=dir must not exist afterwards; MARKER=file must still exist holding "old".
+check() {
+  local name=$1 want=$2 jobf=$3 frags=$4
+  shift 4
+  local np rc why out err n_err f
+  for np in 1 3; do
+    out=$W/stdout.$name.$np err=$W/stderr.$name.$np
+    [[ -n ${MARKER:-} ]] && { mkdir -p "$(dirname "$MARKER")"; printf 'old\n' > "$MARKER"; }
+    timeout 60 mpirun -n "$np" "$SLUICE" run "$jobf" "$@" > "$out" 2> "$err"
+    rc=$?
+    why=()
+    if [[ $rc -eq 124 || $rc -eq 137 ]]; then why+=("timed out (hang) rc=$rc")
+    elif [[ $rc -eq 0 ]]; then why+=("exit status 0, expected $want")
+    elif [[ $rc -ne $want ]]; then why+=("exit status $rc, expected $want")
+    fi
+    # Every rank prints its error line, but mpirun kills the other ranks as soon as one exits
+    # non-zero, so only one line is certain to arrive.
+    n_err=$(grep -ci 'error' "$err")
+    [[ $n_err -ge 1 ]] || why+=("no stderr line contains 'error'")
+    IFS='|' read -r -a fs <<< "$frags"
+    for f in "${fs[@]}"; do
+      [[ -z $f ]] || grep -qF -- "$f" "$err" || why+=("stderr lacks '$f'")
+    done
+    if [[ -n ${NOOUT:-} && -e $NOOUT ]]; then why+=("output $NOOUT exists after a failed job"); fi
+    if [[ -n ${MARKER:-} ]]; then
+      [[ -f $MARKER && $(cat "$MARKER") == old ]] || why+=("old output $MARKER was touched")
+      [[ $(ls -A "$(dirname "$MARKER")") == MARKER ]] ||
+        why+=("files added to the old output: $(ls -A "$(dirname "$MARKER")" | tr '\n' ' ')")
+    fi
+    local left
+    left=$(find "$W" /proc/sluice-failures-out* -maxdepth 4 -name '*.sluice-tmp-*' 2>/dev/null)
+    [[ -z $left ]] || why+=("left behind: $left")
+    if [[ ${#why[@]} -eq 0 ]]; then
+      pass=$((pass + 1)); echo "ok   $name np=$np"
+    else
+      fail=$((fail + 1)); echo "FAIL $name np=$np"
+      printf '    %s\n' "${why[@]}"
+      echo "    \$ timeout 60 mpirun -n $np $SLUICE run $jobf $*"
+      sed -e 's/^/    stderr: /' "$err" | head -n 12
+    fi
+    find "$W" -maxdepth 4 -name '*.sluice-tmp-*' -exec rm -rf {} + 2>/dev/null
+  done
+}
+
+# ---- bad SQL (exit 3) --------------------------------------------------------------------
+# The syntax error is the FROM at line 3, column 18 (the '(' is never closed).
+j=$(job syntax <<EOF
+-- a job with a syntax error on line 3
+-- (positions refer to the original text)
+SELECT id, (name FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check syntax_error 3 "$j" "syntax.sql:3:18"
+
+j=$(job unkcol <<EOF
+-- unknown column at line 2, column 12
+SELECT id, nosuch FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check unknown_column 3 "$j" "unkcol.sql:2:12|nosuch"
+
+j=$(job unkfn <<EOF
+-- unknown function at line 2, column 8
+SELECT frobnicate(id) FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check unknown_function 3 "$j" "unkfn.sql:2:8|frobnicate"
+
+j=$(job param <<'EOF'
+-- unknown parameter on line 2 (never given with -D)
+SELECT id FROM read_csv('${nope}/x.csv');
+EOF
+)
+check unknown_param 3 "$j" "param.sql:2:|nope" -D other=1
+
+# ---- missing input (exit 4) --------------------------------------------------------------
+j=$(job missing <<EOF
+SELECT count(*) FROM read_csv('$D/missing.csv', header=true, $COLS);
+EOF
+)
+check missing_file 4 "$j" "file not found|missing.csv"
+
+j=$(job noglob <<EOF
+SELECT count(*) FROM read_csv('$D/good/nomatch*.csv', header=true, $COLS);
+EOF
+)
+check glob_no_match 4 "$j" "no file matches|nomatch*.csv"
+
+# ---- bad data (exit 5): found by whichever rank owns the record --------------------------
+j=$(job badval <<EOF
+SELECT id, name, v FROM read_csv('$D/bad/*.csv', header=true, $COLS);
+EOF
+)
+check bad_bigint 5 "$j" "b.csv:6 (byte 46)|expected BIGINT|x12" --blocksize 64B
+
+j=$(job badval_copy <<EOF
+COPY (SELECT id, name, v FROM read_csv('$D/bad/*.csv', header=true, $COLS))
+TO '$W/out_badval' (FORMAT csv, HEADER true);
+EOF
+)
+NOOUT=$W/out_badval check bad_bigint_copy 5 "$j" "b.csv:6 (byte 46)|expected BIGINT|x12" --blocksize 64B
+
+j=$(job fields <<EOF
+SELECT id, name, v FROM read_csv('$D/fields/*.csv', header=true, $COLS);
+EOF
+)
+check wrong_field_count 5 "$j" "c.csv:4" --blocksize 16B
+
+j=$(job badcast <<EOF
+SELECT id, CAST(name AS BIGINT) AS n FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check runtime_bad_cast 10 "$j" "alice|BIGINT"
+
+# ---- COPY targets that cannot be written (exit 4) ----------------------------------------
+j=$(job copyproc <<EOF
+COPY (SELECT id, v FROM read_csv('$D/good/*.csv', header=true, $COLS))
+TO '/proc/sluice-failures-out' (FORMAT csv, HEADER true);
+EOF
+)
+NOOUT=/proc/sluice-failures-out check copy_unwritable_proc 4 "$j" "/proc/sluice-failures-out"
+
+j=$(job copyfile <<EOF
+COPY (SELECT id, v FROM read_csv('$D/good/*.csv', header=true, $COLS))
+TO '$W/regular_file/out' (FORMAT csv, HEADER true);
+EOF
+)
+NOOUT=$W/regular_file/out check copy_under_regular_file 4 "$j" "regular_file/out"
+
+# ---- a failing COPY leaves the old output untouched (exit 5) -----------------------------
+j=$(job keep <<EOF
+COPY (SELECT id, name, v FROM read_csv('$D/bad/*.csv', header=true, $COLS))
+TO '$W/keep' (FORMAT csv, HEADER true);
+EOF
+)
+MARKER=$W/keep/MARKER check copy_keeps_old_output 5 "$j" "b.csv:6" --blocksize 64B
+
+echo "failures: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
