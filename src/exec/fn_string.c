@@ -2,13 +2,16 @@
  * String functions and operators: LIKE/ILIKE, ||, concat, lower/upper, length/strlen,
  * substr, trim, replace, starts_with/ends_with/contains, left/right, reverse, repeat.
  * Positions and lengths count UTF-8 code points (DuckDB counts grapheme clusters; code points
- * agree for everything but combining sequences). lower/upper change ASCII letters only.
+ * agree for everything but combining sequences). lower/upper map every code point with the C
+ * library's Unicode tables (C.UTF-8 locale, one code point to one, as DuckDB does).
  * NULL in any argument gives NULL, except concat(), which skips NULLs. Local.
  */
 #include "exec/fn_int.h"
 #include "core/mem.h"
 
+#include <locale.h>
 #include <string.h>
+#include <wctype.h>
 
 static inline bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 
@@ -31,6 +34,74 @@ static int64_t char_off(const char *s, int64_t n, int64_t ch)
         ch--;
     }
     return i;
+}
+
+/* Decodes one UTF-8 code point at s[0..n); returns its length, or 0 when malformed. */
+static int utf8_decode(const unsigned char *s, int64_t n, uint32_t *cp)
+{
+    int len = s[0] < 0xC0 ? 0 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF8 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    uint32_t c = s[0] & (0x7F >> len);
+    for (int k = 1; k < len; k++) {
+        if (!is_cont(s[k]))
+            return 0;
+        c = (c << 6) | (s[k] & 0x3F);
+    }
+    *cp = c;
+    return len;
+}
+
+static int utf8_encode(uint32_t c, char *out)
+{
+    if (c < 0x80) { out[0] = (char)c; return 1; }
+    if (c < 0x800) { out[0] = (char)(0xC0 | c >> 6); out[1] = (char)(0x80 | (c & 0x3F)); return 2; }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | c >> 12); out[1] = (char)(0x80 | (c >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | c >> 18); out[1] = (char)(0x80 | (c >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (c >> 6 & 0x3F)); out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Appends s with every letter upper- or lower-cased. ASCII is mapped inline; other code points
+ * through towupper_l/towlower_l in C.UTF-8 (thread-safe, leaves the process locale alone).
+ * Malformed UTF-8 bytes are copied unchanged. */
+static void case_map(sl_buf *b, const char *s, int64_t n, bool up)
+{
+    static locale_t utf8;
+    static bool tried;
+    if (!tried) {
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        tried = true;
+    }
+    sl_buf_reserve(b, n + 8);
+    for (int64_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            char m = (char)c;
+            if (up && c >= 'a' && c <= 'z')
+                m = (char)(c - 32);
+            else if (!up && c >= 'A' && c <= 'Z')
+                m = (char)(c + 32);
+            sl_buf_putc(b, m);
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (len == 0 || !utf8) {
+            sl_buf_putc(b, (char)c);
+            i++;
+            continue;
+        }
+        uint32_t m = (uint32_t)(up ? towupper_l((wint_t)cp, utf8) : towlower_l((wint_t)cp, utf8));
+        char enc[4];
+        sl_buf_append(b, enc, utf8_encode(m, enc));
+        i += len;
+    }
 }
 
 static inline int64_t step(const char *s, int64_t n, int64_t i)
@@ -290,14 +361,7 @@ int fn_string(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **o
         break;
     case SL_FN_LOWER: case SL_FN_UPPER: {
         bool up = e->fn == SL_FN_UPPER;
-        STR_LOOP(sl_buf_reset(&b); sl_buf_append(&b, s, sn);
-                 for (int64_t j = 0; j < sn; j++) {
-                     char c = b.data[j];
-                     if (up && c >= 'a' && c <= 'z')
-                         b.data[j] = (char)(c - 32);
-                     else if (!up && c >= 'A' && c <= 'Z')
-                         b.data[j] = (char)(c + 32);
-                 } sl_vec_push_str(o, b.data, sn))
+        STR_LOOP(sl_buf_reset(&b); case_map(&b, s, sn, up); sl_vec_push_str(o, b.data, b.len))
         break;
     }
     case SL_FN_SUBSTR:

@@ -1,0 +1,385 @@
+/*
+ * Query AST: freeing and printing back as SQL. The printer parenthesises every operator so
+ * its output shows the parse tree (tests check precedence with it) and re-parses to the same
+ * tree. Its canonical mode is the binder's notion of "the same expression" (GROUP BY key vs
+ * select item, duplicate aggregates). Local.
+ */
+#include "sql/sql_int.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+
+/* ---- freeing ---- */
+
+void sl_ast_expr_free(sl_ast_expr **pe)
+{
+    if (!pe || !*pe)
+        return;
+    sl_ast_expr *e = *pe;
+    for (int i = 0; i < e->n_args; i++)
+        sl_ast_expr_free(&e->args[i]);
+    sl_free(e->args);
+    sl_free(e->text);
+    sl_free(e->name);
+    sl_free(e->qual);
+    sl_free(e->op);
+    sl_free(e->sval);
+    sl_free(e);
+    *pe = NULL;
+}
+
+static void free_strv(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        sl_free(v[i]);
+    sl_free(v);
+}
+
+void sl_csv_opts_clear(sl_csv_opts *o)
+{
+    free_strv(o->paths, o->n_paths);
+    free_strv(o->decl_names, o->n_decl);
+    sl_free(o->decl_types);
+    memset(o, 0, sizeof *o);
+}
+
+void sl_copy_opts_clear(sl_copy_opts *c)
+{
+    sl_free(c->path);
+    sl_free(c->format);
+    free_strv(c->partition_by, c->n_partition);
+    memset(c, 0, sizeof *c);
+}
+
+void sl_ast_query_free(sl_ast_query **pq)
+{
+    if (!pq || !*pq)
+        return;
+    sl_ast_query *q = *pq;
+    for (int i = 0; i < q->n_items; i++) {
+        sl_ast_expr_free(&q->items[i].e);
+        sl_free(q->items[i].alias);
+    }
+    sl_free(q->items);
+    sl_csv_opts_clear(&q->from.csv);
+    sl_free(q->from.name);
+    sl_ast_query_free(&q->from.sub);
+    sl_free(q->from.alias);
+    sl_ast_expr_free(&q->where);
+    for (int i = 0; i < q->n_groups; i++)
+        sl_ast_expr_free(&q->groups[i]);
+    sl_free(q->groups);
+    sl_ast_expr_free(&q->having);
+    for (int i = 0; i < q->n_order; i++)
+        sl_ast_expr_free(&q->order[i].e);
+    sl_free(q->order);
+    sl_free(q);
+    *pq = NULL;
+}
+
+/* ---- printing ---- */
+
+static void put_string(sl_buf *b, const char *s)
+{
+    sl_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            sl_buf_putc(b, '\'');
+        sl_buf_putc(b, *s);
+    }
+    sl_buf_putc(b, '\'');
+}
+
+/* A name that re-lexes as itself unquoted: lower-case word, not reserved-looking. */
+static bool plain_name(const char *s)
+{
+    static const char *const kw[] = {"select", "from", "where", "group", "order", "by", "as",
+                                     "and", "or", "not", "null", "true", "false", "case",
+                                     "limit", "offset", "having", "in", "is", "like", NULL};
+    if (!*s || !(islower((unsigned char)*s) || *s == '_'))
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_'))
+            return false;
+    for (int i = 0; kw[i]; i++)
+        if (strcmp(kw[i], s) == 0)
+            return false;
+    return true;
+}
+
+static void put_name(sl_buf *b, const char *s, bool canonical)
+{
+    if (canonical) {
+        for (; *s; s++)
+            sl_buf_putc(b, (char)tolower((unsigned char)*s));
+        return;
+    }
+    if (plain_name(s)) {
+        sl_buf_puts(b, s);
+        return;
+    }
+    sl_buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            sl_buf_putc(b, '"');
+        sl_buf_putc(b, *s);
+    }
+    sl_buf_putc(b, '"');
+}
+
+static void put_args(sl_buf *b, sl_ast_expr *const *a, int n, bool canonical)
+{
+    for (int i = 0; i < n; i++) {
+        if (i)
+            sl_buf_puts(b, ", ");
+        sl_ast_expr_print(b, a[i], canonical);
+    }
+}
+
+void sl_ast_expr_print(sl_buf *b, const sl_ast_expr *e, bool c)
+{
+    switch (e->kind) {
+    case A_INT:
+        sl_buf_printf(b, "%" PRId64, e->ival);
+        break;
+    case A_DBL: {
+        char tmp[40];
+        snprintf(tmp, sizeof tmp, "%.17g", e->dval);
+        sl_buf_puts(b, tmp);
+        if (!strpbrk(tmp, ".eEn")) /* keep it a DOUBLE literal when re-parsed */
+            sl_buf_puts(b, ".0");
+        break;
+    }
+    case A_STR:
+        put_string(b, e->sval);
+        break;
+    case A_BOOL:
+        sl_buf_puts(b, e->ival ? "TRUE" : "FALSE");
+        break;
+    case A_NULL:
+        sl_buf_puts(b, "NULL");
+        break;
+    case A_TYPED:
+        sl_buf_puts(b, e->ctype == SL_T_DATE ? "DATE " : "TIMESTAMP ");
+        put_string(b, e->sval);
+        break;
+    case A_COL:
+        if (e->qual && !c) {
+            put_name(b, e->qual, c);
+            sl_buf_putc(b, '.');
+        }
+        put_name(b, e->name, c);
+        break;
+    case A_STAR:
+        if (e->qual && !c) {
+            put_name(b, e->qual, c);
+            sl_buf_putc(b, '.');
+        }
+        sl_buf_putc(b, '*');
+        break;
+    case A_UNARY:
+        sl_buf_printf(b, "(%s ", strcmp(e->op, "NEG") == 0 ? "-" : e->op);
+        sl_ast_expr_print(b, e->args[0], c);
+        sl_buf_putc(b, ')');
+        break;
+    case A_BINARY:
+        sl_buf_putc(b, '(');
+        sl_ast_expr_print(b, e->args[0], c);
+        sl_buf_printf(b, " %s ", e->op);
+        sl_ast_expr_print(b, e->args[1], c);
+        sl_buf_putc(b, ')');
+        break;
+    case A_ISNULL:
+        sl_buf_putc(b, '(');
+        sl_ast_expr_print(b, e->args[0], c);
+        sl_buf_puts(b, e->negated ? " IS NOT NULL)" : " IS NULL)");
+        break;
+    case A_IN:
+        sl_buf_putc(b, '(');
+        sl_ast_expr_print(b, e->args[0], c);
+        sl_buf_puts(b, e->negated ? " NOT IN (" : " IN (");
+        put_args(b, e->args + 1, e->n_args - 1, c);
+        sl_buf_puts(b, "))");
+        break;
+    case A_BETWEEN:
+        sl_buf_putc(b, '(');
+        sl_ast_expr_print(b, e->args[0], c);
+        sl_buf_puts(b, e->negated ? " NOT BETWEEN " : " BETWEEN ");
+        sl_ast_expr_print(b, e->args[1], c);
+        sl_buf_puts(b, " AND ");
+        sl_ast_expr_print(b, e->args[2], c);
+        sl_buf_putc(b, ')');
+        break;
+    case A_LIKE:
+        sl_buf_putc(b, '(');
+        sl_ast_expr_print(b, e->args[0], c);
+        sl_buf_printf(b, " %s%s ", e->negated ? "NOT " : "", e->ilike ? "ILIKE" : "LIKE");
+        sl_ast_expr_print(b, e->args[1], c);
+        sl_buf_putc(b, ')');
+        break;
+    case A_CASE: {
+        int i = 0;
+        sl_buf_puts(b, "CASE");
+        if (e->has_operand) {
+            sl_buf_putc(b, ' ');
+            sl_ast_expr_print(b, e->args[i++], c);
+        }
+        int end = e->n_args - (e->has_else ? 1 : 0);
+        for (; i + 1 < end; i += 2) {
+            sl_buf_puts(b, " WHEN ");
+            sl_ast_expr_print(b, e->args[i], c);
+            sl_buf_puts(b, " THEN ");
+            sl_ast_expr_print(b, e->args[i + 1], c);
+        }
+        if (e->has_else) {
+            sl_buf_puts(b, " ELSE ");
+            sl_ast_expr_print(b, e->args[e->n_args - 1], c);
+        }
+        sl_buf_puts(b, " END");
+        break;
+    }
+    case A_CAST:
+        sl_buf_puts(b, e->try_cast ? "TRY_CAST(" : "CAST(");
+        sl_ast_expr_print(b, e->args[0], c);
+        sl_buf_printf(b, " AS %s)", sl_type_name(e->ctype));
+        break;
+    case A_FUNC:
+        put_name(b, e->name, c);
+        sl_buf_putc(b, '(');
+        if (e->star)
+            sl_buf_putc(b, '*');
+        if (e->distinct)
+            sl_buf_puts(b, "DISTINCT ");
+        put_args(b, e->args, e->n_args, c);
+        sl_buf_putc(b, ')');
+        break;
+    }
+}
+
+char *sl_ast_expr_to_string(const sl_ast_expr *e, bool canonical)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_ast_expr_print(&b, e, canonical);
+    return sl_buf_take(&b);
+}
+
+static void put_char_opt(sl_buf *b, const char *name, char ch)
+{
+    sl_buf_printf(b, ", %s=", name);
+    if (ch == '\t') {
+        sl_buf_puts(b, "'\\t'");
+    } else {
+        char s[2] = {ch, 0};
+        put_string(b, s);
+    }
+}
+
+static void print_query(sl_buf *b, const sl_ast_query *q);
+
+static void print_source(sl_buf *b, const sl_ast_source *s)
+{
+    switch (s->kind) {
+    case AS_CSV: {
+        const sl_csv_opts *o = &s->csv;
+        sl_buf_puts(b, "read_csv(");
+        if (o->n_paths != 1)
+            sl_buf_putc(b, '[');
+        for (int i = 0; i < o->n_paths; i++) {
+            if (i)
+                sl_buf_puts(b, ", ");
+            put_string(b, o->paths[i]);
+        }
+        if (o->n_paths != 1)
+            sl_buf_putc(b, ']');
+        sl_buf_printf(b, ", header=%s", o->header ? "true" : "false");
+        put_char_opt(b, "delim", o->delim);
+        put_char_opt(b, "quote", o->quote);
+        if (o->blocksize)
+            sl_buf_printf(b, ", blocksize=%" PRId64, o->blocksize);
+        if (o->sample_bytes)
+            sl_buf_printf(b, ", sample_bytes=%" PRId64, o->sample_bytes);
+        if (o->n_decl) {
+            sl_buf_puts(b, ", columns={");
+            for (int i = 0; i < o->n_decl; i++) {
+                if (i)
+                    sl_buf_puts(b, ", ");
+                put_string(b, o->decl_names[i]);
+                sl_buf_puts(b, ": ");
+                put_string(b, sl_type_name(o->decl_types[i]));
+            }
+            sl_buf_putc(b, '}');
+        }
+        sl_buf_putc(b, ')');
+        break;
+    }
+    case AS_NAME:
+        put_name(b, s->name, false);
+        break;
+    case AS_QUERY:
+        sl_buf_putc(b, '(');
+        print_query(b, s->sub);
+        sl_buf_putc(b, ')');
+        break;
+    }
+    if (s->alias) {
+        sl_buf_puts(b, " AS ");
+        put_name(b, s->alias, false);
+    }
+}
+
+static void print_query(sl_buf *b, const sl_ast_query *q)
+{
+    sl_buf_puts(b, q->distinct ? "SELECT DISTINCT " : "SELECT ");
+    for (int i = 0; i < q->n_items; i++) {
+        if (i)
+            sl_buf_puts(b, ", ");
+        sl_ast_expr_print(b, q->items[i].e, false);
+        if (q->items[i].alias) {
+            sl_buf_puts(b, " AS ");
+            put_name(b, q->items[i].alias, false);
+        }
+    }
+    if (q->has_from) {
+        sl_buf_puts(b, " FROM ");
+        print_source(b, &q->from);
+    }
+    if (q->where) {
+        sl_buf_puts(b, " WHERE ");
+        sl_ast_expr_print(b, q->where, false);
+    }
+    if (q->group_all)
+        sl_buf_puts(b, " GROUP BY ALL");
+    else if (q->n_groups) {
+        sl_buf_puts(b, " GROUP BY ");
+        put_args(b, q->groups, q->n_groups, false);
+    }
+    if (q->having) {
+        sl_buf_puts(b, " HAVING ");
+        sl_ast_expr_print(b, q->having, false);
+    }
+    for (int i = 0; i < q->n_order; i++) {
+        sl_buf_puts(b, i ? ", " : " ORDER BY ");
+        sl_ast_expr_print(b, q->order[i].e, false);
+        sl_buf_puts(b, q->order[i].desc ? " DESC" : " ASC");
+        sl_buf_puts(b, q->order[i].nulls_first ? " NULLS FIRST" : " NULLS LAST");
+    }
+    if (q->limit >= 0)
+        sl_buf_printf(b, " LIMIT %" PRId64, q->limit);
+    if (q->offset)
+        sl_buf_printf(b, " OFFSET %" PRId64, q->offset);
+}
+
+char *sl_sql_ast_to_string(const sl_ast_query *ast)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    if (ast)
+        print_query(&b, ast);
+    return sl_buf_take(&b);
+}

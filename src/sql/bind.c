@@ -1,0 +1,523 @@
+/*
+ * Binding queries: AST -> sl_query (see the layouts comment at the top of plan/plan.h).
+ * Opens the source (read_csv via sl_csv_open, which is collective; views and subqueries are
+ * bound recursively as child queries), expands *, resolves GROUP BY / ORDER BY aliases and
+ * positions, binds WHERE / GROUP BY / aggregates over L0 and outputs / HAVING / ORDER BY over
+ * L1 when the query aggregates, folds constants, and finally prunes the CSV columns nobody
+ * uses (src.proj) and renumbers the L0 column references to match.
+ * Collective over comm (through sl_csv_open); every rank binds the same AST the same way, so
+ * every rank takes the same path and reaches the same collectives, errors included.
+ */
+#include "sql/sql_int.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "core/mem.h"
+#include "exec/func.h"
+#include "io/csv.h"
+
+#define MAX_NESTING 32
+
+static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out);
+
+static char **copy_strv(char *const *v, int n)
+{
+    char **r = n ? sl_xcalloc((size_t)n, sizeof *r) : NULL;
+    for (int i = 0; i < n; i++)
+        r[i] = sl_xstrdup(v[i]);
+    return r;
+}
+
+/* ---- sources ---- */
+
+static int open_csv(sl_bind_ctx *c, const sl_ast_source *s)
+{
+    sl_source *src = &c->q->src;
+    const sl_csv_opts *o = &s->csv;
+    src->kind = SL_SRC_CSV;
+    src->csv = *o;
+    src->csv.paths = copy_strv(o->paths, o->n_paths);
+    src->csv.decl_names = copy_strv(o->decl_names, o->n_decl);
+    src->csv.decl_types = NULL;
+    if (o->n_decl) {
+        src->csv.decl_types = sl_xmalloc(sizeof *o->decl_types * (size_t)o->n_decl);
+        memcpy(src->csv.decl_types, o->decl_types, sizeof *o->decl_types * (size_t)o->n_decl);
+    }
+    sl_err tmp = {0};
+    if (sl_csv_open(c->b->comm, &src->csv, c->b->settings.blocksize, c->b->settings.sample_bytes,
+                    &src->csv_src, &tmp))
+        return sl_bind_error(c, s->line, s->col, tmp.code, "%s", tmp.msg);
+    int n = sl_csv_source_ncols(src->csv_src);
+    src->n_file_cols = n;
+    src->file_col_names = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_names);
+    src->file_col_types = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_types);
+    for (int i = 0; i < n; i++) {
+        src->file_col_names[i] = sl_xstrdup(sl_csv_source_name(src->csv_src, i));
+        src->file_col_types[i] = sl_csv_source_type(src->csv_src, i);
+    }
+    c->n_cols = n;
+    c->col_names = src->file_col_names;
+    c->col_types = src->file_col_types;
+    return 0;
+}
+
+/* Binds a view or subquery as the child query; L0 = its outputs. *types is new. */
+static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
+{
+    sl_source *src = &c->q->src;
+    const sl_ast_query *sub = s->sub;
+    src->kind = SL_SRC_QUERY;
+    if (s->kind == AS_NAME) {
+        const sl_catalog *cat = c->b->cat;
+        sub = NULL;
+        for (int i = 0; cat && i < cat->n; i++)
+            if (strcasecmp(cat->names[i], s->name) == 0)
+                sub = cat->queries[i];
+        if (!sub)
+            return sl_bind_error(c, s->line, s->col, SL_EBIND,
+                                 "view \"%s\" does not exist (define it with CREATE VIEW %s AS "
+                                 "SELECT ... before this statement)", s->name, s->name);
+    }
+    if (c->b->depth >= MAX_NESTING)
+        return sl_bind_error(c, s->line, s->col, SL_EBIND,
+                             "views/subqueries nested more than %d deep (does a view refer to "
+                             "itself?)", MAX_NESTING);
+    c->b->depth++;
+    int rc = bind_query(c->b, sub, &src->child);
+    c->b->depth--;
+    if (rc)
+        return rc;
+    sl_query *ch = src->child;
+    *types = sl_xcalloc((size_t)ch->n_outs + 1, sizeof **types);
+    for (int i = 0; i < ch->n_outs; i++)
+        (*types)[i] = ch->outs[i]->type;
+    c->n_cols = ch->n_outs;
+    c->col_names = ch->out_names;
+    c->col_types = *types;
+    return 0;
+}
+
+/* ---- select list ---- */
+
+/* The select list after * expansion: borrowed AST items, plus owned synthetic column refs. */
+typedef struct items {
+    int n;
+    const sl_ast_expr **e;
+    const char **alias;
+    int n_owned;
+    sl_ast_expr **owned;
+} items;
+
+static void items_free(items *it)
+{
+    for (int i = 0; i < it->n_owned; i++)
+        sl_ast_expr_free(&it->owned[i]);
+    sl_free(it->owned);
+    sl_free(it->e);
+    sl_free(it->alias);
+}
+
+static void items_add(items *it, const sl_ast_expr *e, const char *alias)
+{
+    it->e = sl_xrealloc(it->e, sizeof *it->e * (size_t)(it->n + 1));
+    it->alias = sl_xrealloc(it->alias, sizeof *it->alias * (size_t)(it->n + 1));
+    it->e[it->n] = e;
+    it->alias[it->n++] = alias;
+}
+
+static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it)
+{
+    for (int i = 0; i < ast->n_items; i++) {
+        const sl_ast_expr *e = ast->items[i].e;
+        if (e->kind != A_STAR) {
+            items_add(it, e, ast->items[i].alias);
+            continue;
+        }
+        if (e->qual && !(c->alias && strcasecmp(e->qual, c->alias) == 0))
+            return sl_bind_error(c, e->line, e->col, SL_EBIND, "table \"%s\" not found", e->qual);
+        for (int k = 0; k < c->n_cols; k++) {
+            sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
+            col->kind = A_COL;
+            col->line = e->line;
+            col->col = e->col;
+            col->name = sl_xstrdup(c->col_names[k]);
+            col->text = sl_xstrdup(c->col_names[k]);
+            col->quoted = true;
+            it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
+            it->owned[it->n_owned++] = col;
+            items_add(it, col, NULL);
+        }
+    }
+    return 0;
+}
+
+/* An unqualified column name that is an output alias: its item index, else -1. */
+static int alias_index(const items *it, const sl_ast_expr *e)
+{
+    if (e->kind != A_COL || e->qual)
+        return -1;
+    for (int i = 0; i < it->n; i++)
+        if (it->alias[i] && strcasecmp(it->alias[i], e->name) == 0)
+            return i;
+    return -1;
+}
+
+/* A 1-based position literal: its item index (error when out of range), else -1. */
+static int position_index(sl_bind_ctx *c, const items *it, const sl_ast_expr *e,
+                          const char *clause, int *idx)
+{
+    *idx = -1;
+    if (e->kind != A_INT)
+        return 0;
+    if (e->ival < 1 || e->ival > it->n)
+        return sl_bind_error(c, e->line, e->col, SL_EBIND,
+                             "%s term out of range - should be between 1 and %d", clause, it->n);
+    *idx = (int)e->ival - 1;
+    return 0;
+}
+
+/* ---- GROUP BY ---- */
+
+static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
+{
+    sl_query *q = c->q;
+    sl_expr *e;
+    c->mode = BM_GROUP;
+    int rc = sl_bind_expr(c, g, &e);
+    if (rc)
+        return rc;
+    q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
+    c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
+    q->groups[q->n_groups] = e;
+    c->group_keys[q->n_groups++] = sl_ast_expr_to_string(g, true);
+    return 0;
+}
+
+static int bind_groups(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
+{
+    if (ast->distinct) {
+        if (ast->n_groups || ast->group_all)
+            return sl_bind_error(c, ast->line, ast->col, SL_EBIND,
+                                 "SELECT DISTINCT together with GROUP BY is not supported yet");
+        for (int i = 0; i < it->n; i++) {
+            if (sl_ast_has_agg(it->e[i]))
+                return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND,
+                                     "SELECT DISTINCT with aggregates is not supported yet");
+            int rc = add_group(c, it->e[i]);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if (ast->group_all) {
+        for (int i = 0; i < it->n; i++) {
+            if (sl_ast_has_agg(it->e[i]))
+                continue;
+            int rc = add_group(c, it->e[i]);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    for (int i = 0; i < ast->n_groups; i++) {
+        const sl_ast_expr *g = ast->groups[i];
+        int k, rc = position_index(c, it, g, "GROUP BY", &k);
+        if (rc)
+            return rc;
+        /* A name that is a column means the column (DuckDB); otherwise it may be an alias. */
+        if (k < 0 && g->kind == A_COL && sl_bind_find_col(c, g) < 0)
+            k = alias_index(it, g);
+        if (k >= 0) {
+            if (sl_ast_has_agg(it->e[k]))
+                return sl_bind_error(c, g->line, g->col, SL_EBIND,
+                                     "GROUP BY clause cannot contain aggregates");
+            g = it->e[k];
+        }
+        if ((rc = add_group(c, g)))
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- the query ---- */
+
+static bool query_has_agg(const sl_ast_query *ast, const items *it)
+{
+    if (ast->distinct || ast->group_all || ast->n_groups || ast->having)
+        return true;
+    for (int i = 0; i < it->n; i++)
+        if (sl_ast_has_agg(it->e[i]))
+            return true;
+    for (int i = 0; i < ast->n_order; i++)
+        if (sl_ast_has_agg(ast->order[i].e))
+            return true;
+    return false;
+}
+
+static int check_bool(sl_bind_ctx *c, const sl_ast_expr *a, const sl_expr *e, const char *what)
+{
+    if (e->type == SL_T_BOOL || e->type == SL_T_NULL)
+        return 0;
+    return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s must be BOOLEAN, got %s", what,
+                         sl_type_name(e->type));
+}
+
+static int bind_outputs(sl_bind_ctx *c, const items *it)
+{
+    sl_query *q = c->q;
+    q->outs = sl_xcalloc((size_t)it->n, sizeof *q->outs);
+    q->out_names = sl_xcalloc((size_t)it->n, sizeof *q->out_names);
+    q->n_outs = it->n;
+    c->mode = q->has_agg ? BM_POST : BM_PLAIN;
+    for (int i = 0; i < it->n; i++) {
+        int rc = sl_bind_expr(c, it->e[i], &q->outs[i]);
+        if (rc)
+            return rc;
+        q->out_names[i] = sl_xstrdup(it->alias[i] ? it->alias[i] : sl_bind_name_of(c, it->e[i]));
+    }
+    return 0;
+}
+
+static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
+{
+    sl_query *q = c->q;
+    int n = ast->n_order;
+    if (!n)
+        return 0;
+    q->order = sl_xcalloc((size_t)n, sizeof *q->order);
+    q->order_desc = sl_xcalloc((size_t)n, sizeof *q->order_desc);
+    q->order_nulls_first = sl_xcalloc((size_t)n, sizeof *q->order_nulls_first);
+    q->n_order = n;
+    c->mode = q->has_agg ? BM_POST : BM_PLAIN;
+    for (int i = 0; i < n; i++) {
+        const sl_ast_order *o = &ast->order[i];
+        q->order_desc[i] = o->desc;
+        q->order_nulls_first[i] = o->nulls_first;
+        int k, rc = position_index(c, it, o->e, "ORDER BY", &k);
+        if (rc)
+            return rc;
+        /* In ORDER BY an output alias wins over a column of the same name (DuckDB). */
+        if (k < 0)
+            k = alias_index(it, o->e);
+        if (k >= 0)
+            q->order[i] = sl_expr_copy(q->outs[k]);
+        else if ((rc = sl_bind_expr(c, o->e, &q->order[i])))
+            return rc;
+    }
+    return 0;
+}
+
+static int fold(sl_expr **pe, sl_err *err)
+{
+    return *pe ? sl_expr_fold(pe, err) : 0;
+}
+
+static int fold_all(sl_query *q, sl_err *err)
+{
+    int rc = fold(&q->where, err);
+    for (int i = 0; !rc && i < q->n_groups; i++)
+        rc = fold(&q->groups[i], err);
+    for (int i = 0; !rc && i < q->n_aggs; i++)
+        rc = fold(&q->aggs[i].arg, err);
+    if (!rc)
+        rc = fold(&q->having, err);
+    for (int i = 0; !rc && i < q->n_outs; i++)
+        rc = fold(&q->outs[i], err);
+    for (int i = 0; !rc && i < q->n_order; i++)
+        rc = fold(&q->order[i], err);
+    return rc;
+}
+
+/* ---- projection pruning ---- */
+
+typedef struct prune { int n; bool *used; int *map; } prune;
+
+static void mark(sl_expr *e, void *ctx)
+{
+    prune *p = ctx;
+    if (e->kind == SL_E_COL && e->col >= 0 && e->col < p->n)
+        p->used[e->col] = true;
+}
+
+static void renumber(sl_expr *e, void *ctx)
+{
+    prune *p = ctx;
+    if (e->kind == SL_E_COL && e->col >= 0 && e->col < p->n)
+        e->col = p->map[e->col];
+}
+
+/* Calls fn on every expression over L0. */
+static void walk_l0(sl_query *q, void (*fn)(sl_expr *, void *), void *ctx)
+{
+    sl_expr_walk(q->where, fn, ctx);
+    for (int i = 0; i < q->n_groups; i++)
+        sl_expr_walk(q->groups[i], fn, ctx);
+    for (int i = 0; i < q->n_aggs; i++)
+        sl_expr_walk(q->aggs[i].arg, fn, ctx);
+    if (!q->has_agg) {
+        for (int i = 0; i < q->n_outs; i++)
+            sl_expr_walk(q->outs[i], fn, ctx);
+        for (int i = 0; i < q->n_order; i++)
+            sl_expr_walk(q->order[i], fn, ctx);
+        sl_expr_walk(q->having, fn, ctx);
+    }
+}
+
+/* Removes the outputs of q that keep[] does not mark; map[old] = new index. */
+static void drop_outs(sl_query *q, const bool *keep, int *map)
+{
+    int k = 0;
+    for (int i = 0; i < q->n_outs; i++) {
+        map[i] = -1;
+        if (!keep[i]) {
+            sl_expr_free(&q->outs[i]);
+            sl_free(q->out_names[i]);
+            continue;
+        }
+        map[i] = k;
+        q->outs[k] = q->outs[i];
+        q->out_names[k++] = q->out_names[i];
+    }
+    q->n_outs = k;
+}
+
+/*
+ * Keeps only the L0 columns q uses and renumbers its L0 references. A CSV source narrows
+ * src.proj (L0 = proj, so a second call composes with the first); a child query drops the
+ * outputs nobody reads and is pruned in turn, so a view over read_csv parses only what the
+ * outer query needs. Dropping child outputs is safe: its GROUP BY / DISTINCT keys and ORDER
+ * BY are separate expressions, not outputs. A child keeps at least one output so its batches
+ * still carry their row count (count(*) over a view).
+ */
+static void prune_query(sl_query *q)
+{
+    sl_source *s = &q->src;
+    int n = s->kind == SL_SRC_CSV ? (s->proj ? s->n_proj : s->n_file_cols) : s->child->n_outs;
+    prune p = {n, sl_xcalloc((size_t)n + 1, sizeof *p.used),
+               sl_xcalloc((size_t)n + 1, sizeof *p.map)};
+    walk_l0(q, mark, &p);
+    if (s->kind == SL_SRC_CSV) {
+        int *proj = sl_xcalloc((size_t)n + 1, sizeof *proj), k = 0;
+        for (int i = 0; i < n; i++) {
+            p.map[i] = -1;
+            if (p.used[i]) {
+                p.map[i] = k;
+                proj[k++] = s->proj ? s->proj[i] : i;
+            }
+        }
+        sl_free(s->proj);
+        s->proj = proj;
+        s->n_proj = k;
+    } else {
+        bool any = false;
+        for (int i = 0; i < n; i++)
+            any |= p.used[i];
+        if (!any && n > 0)
+            p.used[0] = true;
+        drop_outs(s->child, p.used, p.map);
+        prune_query(s->child);
+    }
+    walk_l0(q, renumber, &p);
+    sl_free(p.used);
+    sl_free(p.map);
+}
+
+/* ---- putting it together ---- */
+
+static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
+{
+    sl_query *q = sl_xcalloc(1, sizeof *q);
+    sl_bind_ctx c = {0};
+    items it = {0};
+    sl_type *child_types = NULL;
+    int rc = 0;
+    c.b = b;
+    c.q = q;
+    q->limit = ast->limit;
+    q->offset = ast->offset;
+    *out = NULL;
+
+    if (!ast->has_from) {
+        rc = sl_bind_error(&c, ast->line, ast->col, SL_EBIND,
+                           "SELECT without FROM is not supported yet (add FROM read_csv(...))");
+        goto done;
+    }
+    if (ast->from.kind == AS_CSV)
+        rc = open_csv(&c, &ast->from);
+    else
+        rc = open_child(&c, &ast->from, &child_types);
+    if (rc)
+        goto done;
+    if (ast->from.alias)
+        q->src.alias = sl_xstrdup(ast->from.alias);
+    else if (ast->from.kind == AS_NAME)
+        q->src.alias = sl_xstrdup(ast->from.name);
+    c.alias = q->src.alias;
+    c.distinct = ast->distinct;
+
+    if ((rc = expand_items(&c, ast, &it)))
+        goto done;
+    q->has_agg = query_has_agg(ast, &it);
+
+    if (ast->where) {
+        c.mode = BM_WHERE;
+        if ((rc = sl_bind_expr(&c, ast->where, &q->where)) ||
+            (rc = check_bool(&c, ast->where, q->where, "WHERE clause")))
+            goto done;
+    }
+    if ((rc = bind_groups(&c, ast, &it)) || (rc = bind_outputs(&c, &it)))
+        goto done;
+    if (ast->having) {
+        c.mode = BM_POST;
+        if ((rc = sl_bind_expr(&c, ast->having, &q->having)) ||
+            (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
+            goto done;
+    }
+    if ((rc = bind_order(&c, ast, &it)))
+        goto done;
+    {
+        sl_err tmp = {0};
+        if (fold_all(q, &tmp)) {
+            rc = sl_bind_error(&c, ast->line, ast->col, tmp.code, "%s", tmp.msg);
+            goto done;
+        }
+    }
+    prune_query(q);
+
+done:
+    items_free(&it);
+    for (int i = 0; c.group_keys && i < q->n_groups; i++)
+        sl_free(c.group_keys[i]);
+    sl_free(c.group_keys);
+    for (int i = 0; c.agg_keys && i < q->n_aggs; i++)
+        sl_free(c.agg_keys[i]);
+    sl_free(c.agg_keys);
+    sl_free(child_types);
+    if (rc) {
+        sl_query_free(&q);
+        return rc;
+    }
+    *out = q;
+    return 0;
+}
+
+int sl_sql_bind(MPI_Comm comm, const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,
+                const sl_settings *settings, sl_query **out, sl_err *err)
+{
+    sl_binder b = {0};
+    b.comm = comm;
+    b.path = job && job->path ? job->path : "<job>";
+    b.cat = cat;
+    b.err = err;
+    if (settings)
+        b.settings = *settings;
+    if (b.settings.blocksize <= 0)
+        b.settings.blocksize = 64 << 20;
+    if (b.settings.sample_bytes <= 0)
+        b.settings.sample_bytes = 1 << 20;
+    *out = NULL;
+    if (!ast)
+        return SL_ERR(err, SL_EINTERNAL, "%s: sl_sql_bind called without a query", b.path);
+    return bind_query(&b, ast, out);
+}

@@ -1,0 +1,380 @@
+/*
+ * Binding expressions: AST -> sl_expr over the layout that the mode says (see sl_bind_mode).
+ * Column names resolve against L0 (case-insensitively, as DuckDB does); operators and
+ * functions are built with sl_func_bind (src/exec/func.h), which checks types and inserts
+ * implicit casts. In BM_POST an expression equal to a GROUP BY key (same canonical text)
+ * becomes a reference to that key and an aggregate call becomes a reference to its slot in
+ * q->aggs (distinct calls collected here, args bound over L0). Local.
+ */
+#include "sql/sql_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "exec/func.h"
+
+int sl_bind_error(sl_bind_ctx *c, int line, int col, int code, const char *fmt, ...)
+{
+    char msg[SL_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return SL_ERR(c->b->err, code, "%s:%d:%d: %s", c->b->path, line, col, msg);
+}
+
+/* An error from another module (func, csv) gets the position prepended; code kept. */
+static int wrap(sl_bind_ctx *c, const sl_ast_expr *a, sl_err *tmp)
+{
+    return sl_bind_error(c, a->line, a->col, tmp->code ? tmp->code : SL_EBIND, "%s",
+                         tmp->code ? tmp->msg : "binding failed");
+}
+
+/* The aggregates sl_agg can hold. Also asked of sl_func_is_aggregate, so a name that module
+ * adds later is reported as "not supported yet" instead of "no function matches". */
+static bool agg_kind(const char *name, sl_agg_kind *k)
+{
+    static const struct { const char *n; sl_agg_kind k; } m[] = {
+        {"count", SL_AGG_COUNT}, {"sum", SL_AGG_SUM}, {"avg", SL_AGG_AVG},
+        {"mean", SL_AGG_AVG},    {"min", SL_AGG_MIN}, {"max", SL_AGG_MAX},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (strcmp(m[i].n, name) == 0) {
+            if (k)
+                *k = m[i].k;
+            return true;
+        }
+    return false;
+}
+
+static bool is_agg_call(const sl_ast_expr *a)
+{
+    return a->kind == A_FUNC && (agg_kind(a->name, NULL) || sl_func_is_aggregate(a->name));
+}
+
+bool sl_ast_has_agg(const sl_ast_expr *a)
+{
+    if (!a)
+        return false;
+    if (is_agg_call(a))
+        return true;
+    for (int i = 0; i < a->n_args; i++)
+        if (sl_ast_has_agg(a->args[i]))
+            return true;
+    return false;
+}
+
+static bool is_count_star(const sl_ast_expr *a)
+{
+    return a->kind == A_FUNC && strcmp(a->name, "count") == 0 && (a->star || a->n_args == 0);
+}
+
+int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    if (a->qual && !(c->alias && strcasecmp(a->qual, c->alias) == 0))
+        return -1;
+    /* An exact match wins over a case-insensitive one ("A" and "a" may both exist). */
+    for (int i = 0; i < c->n_cols; i++)
+        if (strcmp(c->col_names[i], a->name) == 0)
+            return i;
+    for (int i = 0; i < c->n_cols; i++)
+        if (strcasecmp(c->col_names[i], a->name) == 0)
+            return i;
+    return -1;
+}
+
+const char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    if (a->kind == A_COL) {
+        int i = sl_bind_find_col(c, a);
+        return i >= 0 ? c->col_names[i] : a->name;
+    }
+    if (is_count_star(a))
+        return "count_star()";
+    return a->text ? a->text : "";
+}
+
+static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    if (a->qual && !(c->alias && strcasecmp(a->qual, c->alias) == 0))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "table \"%s\" not found (the FROM source is %s%s%s)", a->qual,
+                             c->alias ? "\"" : "", c->alias ? c->alias : "not named",
+                             c->alias ? "\"" : "");
+    sl_buf b;
+    sl_buf_init(&b);
+    for (int i = 0; i < c->n_cols && b.len < 300; i++)
+        sl_buf_printf(&b, "%s%s", i ? ", " : "", c->col_names[i]);
+    if (b.len >= 300)
+        sl_buf_puts(&b, ", ...");
+    int rc = sl_bind_error(c, a->line, a->col, SL_EBIND, "column \"%s\" not found (columns: %s)",
+                           a->name, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return rc;
+}
+
+static int bind_const(const sl_ast_expr *a, sl_expr **out)
+{
+    sl_value v;
+    memset(&v, 0, sizeof v);
+    switch (a->kind) {
+    case A_INT: v.type = SL_T_BIGINT; v.v.i = a->ival; break;
+    case A_DBL: v.type = SL_T_DOUBLE; v.v.d = a->dval; break;
+    case A_BOOL: v.type = SL_T_BOOL; v.v.i = a->ival; break;
+    case A_NULL: v.type = SL_T_NULL; v.is_null = true; break;
+    case A_TYPED: v.type = a->ctype; v.v.i = a->ival; break;
+    case A_STR:
+        v.type = SL_T_VARCHAR;
+        v.v.s.p = a->sval;
+        v.v.s.len = (int64_t)strlen(a->sval);
+        break;
+    default:
+        return SL_EINTERNAL;
+    }
+    *out = sl_expr_const(&v, a->text);
+    return 0;
+}
+
+/* Binds the arguments, then calls sl_func_bind(name). */
+static int bind_call(sl_bind_ctx *c, const sl_ast_expr *a, const char *name, sl_expr **out)
+{
+    sl_expr *stack[8];
+    sl_expr **args = a->n_args <= 8 ? stack : sl_xcalloc((size_t)a->n_args, sizeof *args);
+    int rc = 0, n = 0;
+    for (; n < a->n_args; n++)
+        if ((rc = sl_bind_expr(c, a->args[n], &args[n])))
+            break;
+    if (!rc) {
+        sl_err tmp = {0};
+        /* Ownership of args passes to sl_func_bind on every path (func.h). */
+        if (sl_func_bind(name, args, n, a->text, out, &tmp))
+            rc = wrap(c, a, &tmp);
+        n = 0;
+    }
+    for (int i = 0; i < n; i++)
+        sl_expr_free(&args[i]);
+    if (args != stack)
+        sl_free(args);
+    return rc;
+}
+
+static int bind_case(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    int first = a->has_operand ? 1 : 0, n = a->n_args - first, rc = 0, got = 0;
+    sl_expr *operand = NULL;
+    sl_expr **args = sl_xcalloc((size_t)n, sizeof *args);
+    if (a->has_operand && (rc = sl_bind_expr(c, a->args[0], &operand)))
+        goto done;
+    for (; got < n; got++) {
+        const sl_ast_expr *x = a->args[first + got];
+        bool is_when = got % 2 == 0 && !(a->has_else && got == n - 1);
+        if ((rc = sl_bind_expr(c, x, &args[got])))
+            goto done;
+        if (is_when && operand) {
+            /* CASE x WHEN w ...  ==  CASE WHEN x = w ... */
+            sl_expr *eq_args[2] = {sl_expr_copy(operand), args[got]};
+            char *text = sl_xasprintf("%s = %s", a->args[0]->text, x->text);
+            sl_err tmp = {0};
+            args[got] = NULL;
+            if (sl_func_bind("=", eq_args, 2, text, &args[got], &tmp))
+                rc = wrap(c, x, &tmp);
+            sl_free(text);
+            if (rc)
+                goto done;
+        }
+    }
+    {
+        sl_err tmp = {0};
+        got = 0; /* ownership passes on every path */
+        if (sl_func_bind_case(args, n, a->has_else, a->text, out, &tmp))
+            rc = wrap(c, a, &tmp);
+    }
+done:
+    for (int i = 0; i < got; i++)
+        sl_expr_free(&args[i]);
+    sl_free(args);
+    sl_expr_free(&operand);
+    return rc;
+}
+
+static char *canon(const sl_ast_expr *a)
+{
+    if (is_count_star(a))
+        return sl_xstrdup("count_star()");
+    return sl_ast_expr_to_string(a, true);
+}
+
+/* Finds or adds the aggregate call a in q->aggs; *slot = its index. */
+static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
+{
+    sl_query *q = c->q;
+    sl_agg_kind kind;
+    if (!agg_kind(a->name, &kind))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "aggregate function %s() is not supported yet", a->name);
+    if (a->distinct)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "%s(DISTINCT ...) is not supported yet", a->name);
+    bool star = is_count_star(a);
+    if (a->star && !star)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(*) is not valid (only count(*))",
+                             a->name);
+    if (!star && a->n_args != 1)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "aggregate %s() takes exactly one argument", a->name);
+    char *key = canon(a);
+    for (int i = 0; i < q->n_aggs; i++)
+        if (strcmp(c->agg_keys[i], key) == 0) {
+            sl_free(key);
+            *slot = i;
+            return 0;
+        }
+    sl_agg g = {0};
+    g.kind = star ? SL_AGG_COUNT_STAR : kind;
+    if (!star) {
+        sl_bind_mode saved = c->mode;
+        c->mode = BM_AGGARG;
+        int rc = sl_bind_expr(c, a->args[0], &g.arg);
+        c->mode = saved;
+        if (rc) {
+            sl_free(key);
+            return rc;
+        }
+    }
+    sl_type t = g.arg ? g.arg->type : SL_T_BIGINT;
+    switch (g.kind) {
+    case SL_AGG_COUNT_STAR:
+    case SL_AGG_COUNT:
+        g.type = SL_T_BIGINT;
+        break;
+    case SL_AGG_SUM:
+        g.type = t == SL_T_DOUBLE ? SL_T_DOUBLE : SL_T_BIGINT;
+        if (t != SL_T_DOUBLE && t != SL_T_BIGINT && t != SL_T_BOOL)
+            goto bad_type;
+        break;
+    case SL_AGG_AVG:
+        g.type = SL_T_DOUBLE;
+        if (!sl_type_is_numeric(t))
+            goto bad_type;
+        break;
+    case SL_AGG_MIN:
+    case SL_AGG_MAX:
+        g.type = t;
+        break;
+    }
+    g.text = sl_xstrdup(sl_bind_name_of(c, a));
+    q->aggs = sl_xrealloc(q->aggs, sizeof *q->aggs * (size_t)(q->n_aggs + 1));
+    c->agg_keys = sl_xrealloc(c->agg_keys, sizeof *c->agg_keys * (size_t)(q->n_aggs + 1));
+    q->aggs[q->n_aggs] = g;
+    c->agg_keys[q->n_aggs] = key;
+    *slot = q->n_aggs++;
+    return 0;
+bad_type:
+    sl_free(key);
+    sl_expr_free(&g.arg);
+    return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                         "no function matches %s(%s) (it needs a numeric argument)", a->name,
+                         sl_type_name(t));
+}
+
+static const char *agg_place(sl_bind_mode m)
+{
+    switch (m) {
+    case BM_WHERE: return "aggregate functions are not allowed in WHERE";
+    case BM_GROUP: return "aggregate functions are not allowed in GROUP BY";
+    case BM_AGGARG: return "aggregate function calls cannot be nested";
+    default: return "aggregate function not allowed here";
+    }
+}
+
+int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    *out = NULL;
+    if (c->mode == BM_POST) {
+        char *key = canon(a);
+        for (int i = 0; i < c->q->n_groups; i++)
+            if (strcmp(key, c->group_keys[i]) == 0) {
+                sl_free(key);
+                *out = sl_expr_col(i, c->q->groups[i]->type, sl_bind_name_of(c, a));
+                return 0;
+            }
+        sl_free(key);
+        if (is_agg_call(a)) {
+            int slot = -1, rc = bind_agg(c, a, &slot);
+            if (rc)
+                return rc;
+            *out = sl_expr_col(c->q->n_groups + slot, c->q->aggs[slot].type,
+                               c->q->aggs[slot].text);
+            return 0;
+        }
+        if (a->kind == A_COL) {
+            if (sl_bind_find_col(c, a) < 0)
+                return col_not_found(c, a);
+            if (c->distinct)
+                return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                                     "for SELECT DISTINCT, ORDER BY expressions must appear in "
+                                     "the select list (\"%s\" does not)", sl_bind_name_of(c, a));
+            return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                                 "column \"%s\" must appear in the GROUP BY clause or be used "
+                                 "in an aggregate function", sl_bind_name_of(c, a));
+        }
+    }
+    switch (a->kind) {
+    case A_INT:
+    case A_DBL:
+    case A_STR:
+    case A_BOOL:
+    case A_NULL:
+    case A_TYPED:
+        return bind_const(a, out);
+    case A_COL: {
+        int i = sl_bind_find_col(c, a);
+        if (i < 0)
+            return col_not_found(c, a);
+        *out = sl_expr_col(i, c->col_types[i], c->col_names[i]);
+        return 0;
+    }
+    case A_STAR:
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "* is only allowed in the select list and in count(*)");
+    case A_UNARY:
+        return bind_call(c, a, a->op, out);
+    case A_BINARY:
+        return bind_call(c, a, a->op, out);
+    case A_ISNULL:
+        return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
+    case A_IN:
+        return bind_call(c, a, a->negated ? "NOT_IN" : "IN", out);
+    case A_BETWEEN:
+        return bind_call(c, a, a->negated ? "NOT_BETWEEN" : "BETWEEN", out);
+    case A_LIKE:
+        return bind_call(c, a, a->ilike ? (a->negated ? "NOT_ILIKE" : "ILIKE")
+                                        : (a->negated ? "NOT_LIKE" : "LIKE"), out);
+    case A_CASE:
+        return bind_case(c, a, out);
+    case A_CAST: {
+        sl_expr *x;
+        int rc = sl_bind_expr(c, a->args[0], &x);
+        if (rc)
+            return rc;
+        sl_err tmp = {0};
+        if (sl_func_bind_cast(x, a->ctype, a->try_cast, a->text, out, &tmp))
+            return wrap(c, a, &tmp);
+        return 0;
+    }
+    case A_FUNC:
+        if (is_agg_call(a))
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", agg_place(c->mode));
+        if (a->star || a->distinct)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s...) is not valid: %s is "
+                                 "not an aggregate function", a->name,
+                                 a->star ? "*" : "DISTINCT ", a->name);
+        return bind_call(c, a, a->name, out);
+    }
+    return sl_bind_error(c, a->line, a->col, SL_EINTERNAL, "unknown expression kind %d",
+                         (int)a->kind);
+}

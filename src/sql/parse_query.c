@@ -1,0 +1,365 @@
+/*
+ * SQL parser, part 2: SELECT queries (select list, FROM source, clauses) and the options of
+ * read_csv(...). Expressions: parser.c; statements: parse_stmt.c. Local.
+ */
+#include "sql/sql_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/size.h"
+
+/* ---- read_csv(...) ---- */
+
+/* A one-byte option value: 'x', or the escape '\t'. Empty allowed only when allow_empty. */
+int sl_parse_char_opt(sl_parser *p, const sl_tok *v, const char *opt, bool allow_empty, char *out)
+{
+    if (v->kind != TK_STRING)
+        return sl_parse_syntax_error_at(p, v, "a string");
+    size_t n = strlen(v->val);
+    if (n == 1) *out = v->val[0];
+    else if (n == 2 && v->val[0] == '\\' && v->val[1] == 't') *out = '\t';
+    else if (n == 0 && allow_empty) *out = 0;
+    else return sl_parse_error_at(p, v, "option %s must be a single character", opt);
+    return 0;
+}
+
+/* true/false, 1/0, 'true'/'false'. */
+int sl_parse_bool_opt(sl_parser *p, bool *out)
+{
+    sl_tok *v = sl_parse_peek(p);
+    int64_t b;
+    if ((v->kind == TK_IDENT || v->kind == TK_STRING) &&
+        sl_parse_bool(v->val, (int64_t)strlen(v->val), &b))
+        *out = b != 0;
+    else if (v->kind == TK_INT && (strcmp(v->val, "0") == 0 || strcmp(v->val, "1") == 0))
+        *out = v->val[0] == '1';
+    else
+        return sl_parse_syntax_error(p, "true or false");
+    sl_parse_next(p);
+    return 0;
+}
+
+static int size_opt(sl_parser *p, const char *opt, int64_t *out)
+{
+    sl_tok *v = sl_parse_peek(p);
+    if ((v->kind != TK_STRING && v->kind != TK_INT) || !sl_parse_size(v->val, out))
+        return sl_parse_error_at(p, v, "option %s needs a size such as '64MB', '512KiB' or 65536",
+                                 opt);
+    sl_parse_next(p);
+    return 0;
+}
+
+void sl_parse_add_str(char ***v, int *n, const char *s)
+{
+    *v = sl_xrealloc(*v, sizeof **v * (size_t)(*n + 1));
+    (*v)[(*n)++] = sl_xstrdup(s);
+}
+
+static int parse_columns_opt(sl_parser *p, sl_csv_opts *o)
+{
+    if (sl_parse_expect_op(p, "{"))
+        return p->err->code;
+    if (sl_parse_accept_op(p, "}"))
+        return 0;
+    for (;;) {
+        sl_tok *k = sl_parse_peek(p);
+        if (k->kind != TK_STRING && k->kind != TK_IDENT && k->kind != TK_QIDENT)
+            return sl_parse_syntax_error(p, "column name");
+        /* Keys keep their case (as DuckDB does for a string key). */
+        char *name = k->kind == TK_IDENT ? sl_parse_raw(p, k) : sl_xstrdup(k->val);
+        sl_parse_next(p);
+        if (sl_parse_expect_op(p, ":")) {
+            sl_free(name);
+            return p->err->code;
+        }
+        sl_tok *ty = sl_parse_peek(p);
+        sl_type t;
+        if (ty->kind != TK_STRING) {
+            sl_free(name);
+            return sl_parse_syntax_error(p, "type name string");
+        }
+        if (!sl_type_parse(ty->val, (int64_t)strlen(ty->val), &t)) {
+            sl_free(name);
+            return sl_parse_error_at(p, ty, "unknown type \"%s\"", ty->val);
+        }
+        sl_parse_next(p);
+        o->decl_names =
+            sl_xrealloc(o->decl_names, sizeof *o->decl_names * (size_t)(o->n_decl + 1));
+        o->decl_types =
+            sl_xrealloc(o->decl_types, sizeof *o->decl_types * (size_t)(o->n_decl + 1));
+        o->decl_names[o->n_decl] = name;
+        o->decl_types[o->n_decl++] = t;
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    return sl_parse_expect_op(p, "}");
+}
+
+static int parse_read_csv(sl_parser *p, sl_csv_opts *o)
+{
+    o->header = true;
+    o->delim = ',';
+    o->quote = '"';
+    sl_parse_next(p); /* read_csv */
+    if (sl_parse_expect_op(p, "("))
+        return p->err->code;
+    if (sl_parse_accept_op(p, "[")) {
+        for (;;) {
+            if (sl_parse_peek(p)->kind != TK_STRING)
+                return sl_parse_syntax_error(p, "file name string");
+            sl_parse_add_str(&o->paths, &o->n_paths, sl_parse_next(p)->val);
+            if (!sl_parse_accept_op(p, ","))
+                break;
+        }
+        if (sl_parse_expect_op(p, "]"))
+            return p->err->code;
+    } else if (sl_parse_peek(p)->kind == TK_STRING) {
+        sl_parse_add_str(&o->paths, &o->n_paths, sl_parse_next(p)->val);
+    } else {
+        return sl_parse_syntax_error(p, "file name string or list of file names");
+    }
+    if (o->n_paths == 0)
+        return sl_parse_syntax_error(p, "file name");
+    while (sl_parse_accept_op(p, ",")) {
+        sl_tok *k = sl_parse_peek(p);
+        if (k->kind != TK_IDENT && k->kind != TK_QIDENT)
+            return sl_parse_syntax_error(p, "option name");
+        sl_parse_next(p);
+        if (sl_parse_expect_op(p, "="))
+            return p->err->code;
+        const char *n = k->val;
+        sl_tok *v = sl_parse_peek(p);
+        int rc;
+        if (strcasecmp(n, "header") == 0) {
+            rc = sl_parse_bool_opt(p, &o->header);
+        } else if (strcasecmp(n, "delim") == 0 || strcasecmp(n, "sep") == 0 ||
+                   strcasecmp(n, "delimiter") == 0) {
+            rc = sl_parse_char_opt(p, v, n, false, &o->delim);
+            if (!rc) sl_parse_next(p);
+        } else if (strcasecmp(n, "quote") == 0) {
+            rc = sl_parse_char_opt(p, v, n, true, &o->quote);
+            if (!rc) sl_parse_next(p);
+        } else if (strcasecmp(n, "blocksize") == 0) {
+            rc = size_opt(p, n, &o->blocksize);
+        } else if (strcasecmp(n, "sample_bytes") == 0) {
+            rc = size_opt(p, n, &o->sample_bytes);
+        } else if (strcasecmp(n, "columns") == 0) {
+            rc = parse_columns_opt(p, o);
+        } else if (strcasecmp(n, "auto_detect") == 0) {
+            bool ignored; /* schema inference is always on unless columns= is given */
+            rc = sl_parse_bool_opt(p, &ignored);
+        } else {
+            return sl_parse_error_at(p, k,
+                                     "unknown read_csv option \"%s\" (known: header, delim, sep, "
+                                     "quote, blocksize, sample_bytes, columns, auto_detect)",
+                                     n);
+        }
+        if (rc)
+            return rc;
+    }
+    return sl_parse_expect_op(p, ")");
+}
+
+/* ---- queries ---- */
+
+/* [AS] alias, where AS is optional: an unreserved word or "quoted" name. */
+static int parse_alias(sl_parser *p, char **alias)
+{
+    if (sl_parse_accept_kw(p, "as")) {
+        if (!sl_parse_is_name(sl_parse_peek(p)))
+            return sl_parse_syntax_error(p, "alias");
+    } else if (!sl_parse_is_name(sl_parse_peek(p))) {
+        return 0;
+    }
+    sl_tok *t = sl_parse_next(p);
+    /* Aliases name result columns: keep the case as written (DuckDB does). */
+    *alias = t->kind == TK_QIDENT ? sl_xstrdup(t->val) : sl_parse_raw(p, t);
+    return 0;
+}
+
+static int parse_source(sl_parser *p, sl_ast_source *s)
+{
+    sl_tok *t = sl_parse_peek(p);
+    s->line = t->line;
+    s->col = t->col;
+    if ((sl_parse_is_kw(t, "read_csv") || sl_parse_is_kw(t, "read_csv_auto")) &&
+        sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+        s->kind = AS_CSV;
+        if (parse_read_csv(p, &s->csv))
+            return p->err->code;
+    } else if (sl_parse_is_op(t, "(")) {
+        sl_parse_next(p);
+        s->kind = AS_QUERY;
+        if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+            return sl_parse_syntax_error(p, "SELECT");
+        if (sl_parse_query(p, &s->sub) || sl_parse_expect_op(p, ")"))
+            return p->err->code;
+    } else if (sl_parse_is_name(t)) {
+        if (sl_parse_is_op(sl_parse_peek_at(p, 1), "("))
+            return sl_parse_error_at(p, t, "unknown table function \"%s\" (use read_csv)", t->val);
+        sl_parse_next(p);
+        s->kind = AS_NAME;
+        s->name = sl_xstrdup(t->val);
+        for (char *c = s->name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    } else {
+        return sl_parse_syntax_error(p, "read_csv(...), a view name or (SELECT ...)");
+    }
+    if (parse_alias(p, &s->alias))
+        return p->err->code;
+    if (sl_parse_is_op(sl_parse_peek(p), ",") || sl_parse_is_kw(sl_parse_peek(p), "join") ||
+        sl_parse_is_kw(sl_parse_peek(p), "left") || sl_parse_is_kw(sl_parse_peek(p), "inner") ||
+        sl_parse_is_kw(sl_parse_peek(p), "cross") || sl_parse_is_kw(sl_parse_peek(p), "right") ||
+        sl_parse_is_kw(sl_parse_peek(p), "full") || sl_parse_is_kw(sl_parse_peek(p), "natural"))
+        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "joins are not supported yet");
+    return 0;
+}
+
+static int parse_item(sl_parser *p, sl_ast_item *it)
+{
+    int start = p->i;
+    sl_tok *t = sl_parse_peek(p);
+    if (sl_parse_is_op(t, "*") || ((t->kind == TK_IDENT || t->kind == TK_QIDENT) &&
+                                   sl_parse_is_op(sl_parse_peek_at(p, 1), ".") &&
+                                   sl_parse_is_op(sl_parse_peek_at(p, 2), "*"))) {
+        it->e = sl_parse_new_expr(p, A_STAR, start);
+        if (!sl_parse_is_op(t, "*")) {
+            it->e->qual = sl_xstrdup(t->val);
+            sl_parse_next(p);
+            sl_parse_next(p);
+        }
+        sl_parse_next(p);
+        sl_parse_finish(p, it->e, start);
+        if (sl_parse_is_kw(sl_parse_peek(p), "exclude") ||
+            sl_parse_is_kw(sl_parse_peek(p), "replace"))
+            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                     "* EXCLUDE / REPLACE is not supported yet");
+        return 0;
+    }
+    it->e = sl_parse_expr(p);
+    if (!it->e)
+        return p->err->code;
+    return parse_alias(p, &it->alias);
+}
+
+static int parse_limit_value(sl_parser *p, int64_t *out)
+{
+    sl_tok *t = sl_parse_peek(p);
+    if (t->kind != TK_INT || !sl_parse_bigint(t->val, (int64_t)strlen(t->val), out))
+        return sl_parse_syntax_error(p, "a non-negative integer");
+    sl_parse_next(p);
+    return 0;
+}
+
+static int parse_query_body(sl_parser *p, sl_ast_query *q)
+{
+    if (sl_parse_expect_kw(p, "select"))
+        return p->err->code;
+    if (sl_parse_accept_kw(p, "distinct")) {
+        if (sl_parse_is_kw(sl_parse_peek(p), "on"))
+            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                     "DISTINCT ON is not supported yet");
+        q->distinct = true;
+    } else {
+        sl_parse_accept_kw(p, "all");
+    }
+    for (;;) {
+        q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
+        sl_ast_item *it = &q->items[q->n_items++];
+        memset(it, 0, sizeof *it);
+        if (parse_item(p, it))
+            return p->err->code;
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    if (sl_parse_accept_kw(p, "from")) {
+        q->has_from = true;
+        if (parse_source(p, &q->from))
+            return p->err->code;
+    }
+    if (sl_parse_accept_kw(p, "where") && !(q->where = sl_parse_expr(p)))
+        return p->err->code;
+    if (sl_parse_accept_kw(p, "group")) {
+        if (sl_parse_expect_kw(p, "by"))
+            return p->err->code;
+        if (sl_parse_accept_kw(p, "all")) {
+            q->group_all = true;
+        } else {
+            for (;;) {
+                sl_ast_expr *g = sl_parse_expr(p);
+                if (!g)
+                    return p->err->code;
+                q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
+                q->groups[q->n_groups++] = g;
+                if (!sl_parse_accept_op(p, ","))
+                    break;
+            }
+        }
+    }
+    if (sl_parse_accept_kw(p, "having") && !(q->having = sl_parse_expr(p)))
+        return p->err->code;
+    if (sl_parse_accept_kw(p, "order")) {
+        if (sl_parse_expect_kw(p, "by"))
+            return p->err->code;
+        for (;;) {
+            sl_ast_order o = {0};
+            if (!(o.e = sl_parse_expr(p)))
+                return p->err->code;
+            if (sl_parse_accept_kw(p, "desc"))
+                o.desc = true;
+            else
+                sl_parse_accept_kw(p, "asc");
+            if (sl_parse_accept_kw(p, "nulls")) {
+                if (sl_parse_accept_kw(p, "first"))
+                    o.nulls_first = true;
+                else if (sl_parse_expect_kw(p, "last")) {
+                    sl_ast_expr_free(&o.e);
+                    return p->err->code;
+                }
+            }
+            q->order = sl_xrealloc(q->order, sizeof *q->order * (size_t)(q->n_order + 1));
+            q->order[q->n_order++] = o;
+            if (!sl_parse_accept_op(p, ","))
+                break;
+        }
+    }
+    /* LIMIT and OFFSET in either order, each at most once. */
+    for (int k = 0; k < 2; k++) {
+        if (q->limit < 0 && sl_parse_accept_kw(p, "limit")) {
+            if (parse_limit_value(p, &q->limit))
+                return p->err->code;
+        } else if (q->offset == 0 && sl_parse_accept_kw(p, "offset")) {
+            if (parse_limit_value(p, &q->offset))
+                return p->err->code;
+        }
+    }
+    if (sl_parse_is_kw(sl_parse_peek(p), "union") || sl_parse_is_kw(sl_parse_peek(p), "except") ||
+        sl_parse_is_kw(sl_parse_peek(p), "intersect"))
+        return sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                 "UNION / EXCEPT / INTERSECT are not supported yet");
+    return 0;
+}
+
+int sl_parse_query(sl_parser *p, sl_ast_query **out)
+{
+    sl_ast_query *q = sl_xcalloc(1, sizeof *q);
+    q->line = sl_parse_peek(p)->line;
+    q->col = sl_parse_peek(p)->col;
+    q->limit = -1;
+    if (++p->depth > SL_SQL_MAX_DEPTH) {
+        sl_parse_error_at(p, sl_parse_peek(p), "%s", "query nested too deeply");
+    } else if (parse_query_body(p, q) == 0) {
+        p->depth--;
+        *out = q;
+        return 0;
+    }
+    sl_ast_query_free(&q);
+    *out = NULL;
+    return p->err->code;
+}

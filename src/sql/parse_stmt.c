@@ -1,0 +1,265 @@
+/*
+ * SQL parser, part 3: statements (SELECT, COPY with its options, CREATE [OR REPLACE] VIEW,
+ * SET, EXPLAIN [ANALYZE]) and the job: ${param} substitution, tokenizing, statements split
+ * on ';', each statement's position and source text. Local.
+ */
+#include "sql/sql_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/size.h"
+
+/* ---- statements ---- */
+
+static int parse_copy_options(sl_parser *p, sl_copy_opts *c)
+{
+    if (sl_parse_expect_op(p, "("))
+        return p->err->code;
+    if (sl_parse_accept_op(p, ")"))
+        return 0;
+    for (;;) {
+        sl_tok *k = sl_parse_peek(p);
+        if (k->kind != TK_IDENT && k->kind != TK_QIDENT)
+            return sl_parse_syntax_error(p, "COPY option name");
+        sl_parse_next(p);
+        const char *n = k->val;
+        if (strcasecmp(n, "format") == 0) {
+            sl_tok *v = sl_parse_peek(p);
+            if (v->kind != TK_IDENT && v->kind != TK_STRING && v->kind != TK_QIDENT)
+                return sl_parse_syntax_error(p, "format name");
+            sl_free(c->format);
+            c->format = sl_xstrdup(v->val);
+            for (char *x = c->format; *x; x++)
+                *x = (char)tolower((unsigned char)*x);
+            sl_parse_next(p);
+        } else if (strcasecmp(n, "header") == 0) {
+            c->header = true;
+            if (!sl_parse_is_op(sl_parse_peek(p), ",") && !sl_parse_is_op(sl_parse_peek(p), ")") &&
+                sl_parse_bool_opt(p, &c->header))
+                return p->err->code;
+        } else if (strcasecmp(n, "delimiter") == 0 || strcasecmp(n, "delim") == 0 ||
+                   strcasecmp(n, "sep") == 0) {
+            if (sl_parse_char_opt(p, sl_parse_peek(p), n, false, &c->delim))
+                return p->err->code;
+            sl_parse_next(p);
+        } else if (strcasecmp(n, "partition_by") == 0) {
+            bool paren = sl_parse_accept_op(p, "(");
+            for (;;) {
+                sl_tok *v = sl_parse_peek(p);
+                if (v->kind != TK_IDENT && v->kind != TK_QIDENT)
+                    return sl_parse_syntax_error(p, "column name");
+                sl_parse_add_str(&c->partition_by, &c->n_partition, v->val);
+                sl_parse_next(p);
+                if (!paren || !sl_parse_accept_op(p, ","))
+                    break;
+            }
+            if (paren && sl_parse_expect_op(p, ")"))
+                return p->err->code;
+        } else {
+            return sl_parse_error_at(p, k, "unknown COPY option \"%s\" (known: FORMAT, HEADER, "
+                            "DELIMITER, PARTITION_BY)", n);
+        }
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    return sl_parse_expect_op(p, ")");
+}
+
+/* SELECT * FROM name, for COPY name TO ... */
+static sl_ast_query *select_star_from(const sl_tok *name)
+{
+    sl_ast_query *q = sl_xcalloc(1, sizeof *q);
+    q->line = name->line;
+    q->col = name->col;
+    q->limit = -1;
+    q->n_items = 1;
+    q->items = sl_xcalloc(1, sizeof *q->items);
+    q->items[0].e = sl_xcalloc(1, sizeof(sl_ast_expr));
+    q->items[0].e->kind = A_STAR;
+    q->items[0].e->line = name->line;
+    q->items[0].e->col = name->col;
+    q->items[0].e->text = sl_xstrdup("*");
+    q->has_from = true;
+    q->from.kind = AS_NAME;
+    q->from.line = name->line;
+    q->from.col = name->col;
+    q->from.name = sl_xstrdup(name->val);
+    for (char *c = q->from.name; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    return q;
+}
+
+static int parse_statement(sl_parser *p, sl_stmt *s)
+{
+    sl_tok *t = sl_parse_peek(p);
+    s->line = t->line;
+    s->col = t->col;
+    if (sl_parse_is_kw(t, "select")) {
+        s->kind = SL_STMT_SELECT;
+        return sl_parse_query(p, &s->query);
+    }
+    if (sl_parse_accept_kw(p, "explain")) {
+        s->kind = SL_STMT_EXPLAIN;
+        s->analyze = sl_parse_accept_kw(p, "analyze");
+        if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+            return sl_parse_syntax_error(p, "SELECT");
+        return sl_parse_query(p, &s->query);
+    }
+    if (sl_parse_accept_kw(p, "copy")) {
+        s->kind = SL_STMT_COPY;
+        s->copy.format = sl_xstrdup("csv");
+        s->copy.header = true;
+        s->copy.delim = ',';
+        if (sl_parse_accept_op(p, "(")) {
+            if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+                return sl_parse_syntax_error(p, "SELECT");
+            if (sl_parse_query(p, &s->query) || sl_parse_expect_op(p, ")"))
+                return p->err->code;
+        } else if (sl_parse_is_name(sl_parse_peek(p))) {
+            s->query = select_star_from(sl_parse_next(p));
+        } else {
+            return sl_parse_syntax_error(p, "'(' SELECT ... ')' or a view name");
+        }
+        if (sl_parse_expect_kw(p, "to"))
+            return p->err->code;
+        if (sl_parse_peek(p)->kind != TK_STRING)
+            return sl_parse_syntax_error(p, "target path string");
+        s->copy.path = sl_xstrdup(sl_parse_next(p)->val);
+        sl_parse_accept_kw(p, "with");
+        if (sl_parse_is_op(sl_parse_peek(p), "("))
+            return parse_copy_options(p, &s->copy);
+        return 0;
+    }
+    if (sl_parse_accept_kw(p, "create")) {
+        s->kind = SL_STMT_CREATE_VIEW;
+        if (sl_parse_accept_kw(p, "or") && sl_parse_expect_kw(p, "replace"))
+            return p->err->code;
+        if (sl_parse_is_kw(sl_parse_peek(p), "table"))
+            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                     "CREATE TABLE is not supported yet (use CREATE "
+                                     "VIEW)");
+        if (sl_parse_expect_kw(p, "view"))
+            return p->err->code;
+        if (!sl_parse_is_name(sl_parse_peek(p)))
+            return sl_parse_syntax_error(p, "view name");
+        s->name = sl_xstrdup(sl_parse_next(p)->val);
+        for (char *c = s->name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        if (sl_parse_expect_kw(p, "as"))
+            return p->err->code;
+        if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+            return sl_parse_syntax_error(p, "SELECT");
+        return sl_parse_query(p, &s->query);
+    }
+    if (sl_parse_accept_kw(p, "set")) {
+        s->kind = SL_STMT_SET;
+        sl_tok *n = sl_parse_peek(p);
+        if (n->kind != TK_IDENT && n->kind != TK_QIDENT)
+            return sl_parse_syntax_error(p, "setting name");
+        sl_parse_next(p);
+        s->name = sl_xstrdup(n->val);
+        for (char *c = s->name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        if (!sl_parse_accept_op(p, "=") && sl_parse_expect_kw(p, "to"))
+            return p->err->code;
+        sl_tok *v = sl_parse_peek(p);
+        bool neg = false;
+        if (sl_parse_is_op(v, "-") &&
+            (sl_parse_peek_at(p, 1)->kind == TK_INT || sl_parse_peek_at(p, 1)->kind == TK_FLOAT)) {
+            neg = true;
+            sl_parse_next(p);
+            v = sl_parse_peek(p);
+        }
+        if (v->kind == TK_STRING || v->kind == TK_QIDENT)
+            s->value = sl_xstrdup(v->val);
+        else if (v->kind == TK_INT || v->kind == TK_FLOAT)
+            s->value = sl_xasprintf("%s%s", neg ? "-" : "", v->val);
+        else if (v->kind == TK_IDENT)
+            s->value = sl_parse_raw(p, v);
+        else
+            return sl_parse_syntax_error(p, "a value (string, number or name)");
+        sl_parse_next(p);
+        return 0;
+    }
+    return sl_parse_syntax_error(p, "statement (SELECT, COPY, CREATE VIEW, SET, EXPLAIN)");
+}
+
+static void stmt_free(sl_stmt **ps)
+{
+    if (!ps || !*ps)
+        return;
+    sl_stmt *s = *ps;
+    sl_free(s->text);
+    sl_ast_query_free(&s->query);
+    sl_free(s->name);
+    sl_free(s->value);
+    sl_copy_opts_clear(&s->copy);
+    sl_free(s);
+    *ps = NULL;
+}
+
+void sl_job_free(sl_job **pj)
+{
+    if (!pj || !*pj)
+        return;
+    sl_job *j = *pj;
+    for (int i = 0; i < j->n_stmts; i++)
+        stmt_free(&j->stmts[i]);
+    sl_free(j->stmts);
+    sl_free(j->path);
+    sl_free(j);
+    *pj = NULL;
+}
+
+int sl_sql_parse_job(const char *text, const char *path, const sl_params *params, sl_job **out,
+                     sl_err *err)
+{
+    sl_src_text st;
+    sl_tok *toks = NULL;
+    int ntok = 0;
+    *out = NULL;
+    if (!path)
+        path = "<job>";
+    if (sl_sql_substitute(text ? text : "", path, params, &st, err))
+        return err->code;
+    if (sl_sql_tokenize(&st, &toks, &ntok, err)) {
+        sl_src_text_free(&st);
+        return err->code;
+    }
+    sl_parser p = {&st, toks, ntok, 0, 0, err};
+    sl_job *job = sl_xcalloc(1, sizeof *job);
+    job->path = sl_xstrdup(path);
+    for (;;) {
+        while (sl_parse_accept_op(&p, ";"))
+            ;
+        if (sl_parse_peek(&p)->kind == TK_EOF)
+            break;
+        int start = p.i;
+        sl_stmt *s = sl_xcalloc(1, sizeof *s);
+        job->stmts = sl_xrealloc(job->stmts, sizeof *job->stmts * (size_t)(job->n_stmts + 1));
+        job->stmts[job->n_stmts++] = s;
+        if (parse_statement(&p, s))
+            break;
+        const sl_tok *last = &toks[p.i - 1];
+        s->text = sl_xstrndup(st.text + toks[start].off,
+                              (size_t)(last->off + last->len - toks[start].off));
+        if (!sl_parse_is_op(sl_parse_peek(&p), ";") && sl_parse_peek(&p)->kind != TK_EOF) {
+            sl_parse_syntax_error(&p, "';' or end of input");
+            break;
+        }
+    }
+    sl_sql_toks_free(toks, ntok);
+    sl_src_text_free(&st);
+    if (err->code) {
+        sl_job_free(&job);
+        return err->code;
+    }
+    *out = job;
+    return 0;
+}

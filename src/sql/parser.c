@@ -1,0 +1,703 @@
+/*
+ * SQL parser, part 1: token helpers shared by the parser files, and expressions. Recursive
+ * descent with DuckDB's (PostgreSQL's) operator precedence, loosest first:
+ *   OR < AND < NOT < IS [NOT] NULL < comparison (nonassoc) < [NOT] BETWEEN/IN/LIKE/ILIKE
+ *   < || < + - < * / // % < unary - + < :: < primary
+ * Errors are SL_ESQL "PATH:LINE:COL: syntax error: expected X, got Y" at the offending token;
+ * positions are those of the original job text (see lexer.c). Queries: parse_query.c;
+ * statements and the job: parse_stmt.c. Local.
+ */
+#include "sql/sql_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/size.h"
+
+/* Words that end an expression or a select list, so they can't be implicit aliases. */
+static const char *const reserved[] = {
+    "select", "from", "where", "group", "by", "having", "order", "limit", "offset", "as", "and",
+    "or", "not", "in", "is", "null", "between", "like", "ilike", "case", "when", "then", "else",
+    "end", "on", "join", "union", "except", "intersect", "distinct", "all", "asc", "desc",
+    "window", "qualify", "using", "inner", "left", "right", "full", "cross", "natural", "outer",
+    "with", "into", "to", "true", "false", "escape", "cast", "try_cast", NULL};
+
+static bool is_reserved(const char *w)
+{
+    for (int i = 0; reserved[i]; i++)
+        if (strcmp(reserved[i], w) == 0)
+            return true;
+    return false;
+}
+
+sl_tok *sl_parse_peek(sl_parser *p) { return &p->t[p->i]; }
+sl_tok *sl_parse_peek_at(sl_parser *p, int k)
+{
+    return &p->t[p->i + k < p->n ? p->i + k : p->n - 1];
+}
+sl_tok *sl_parse_next(sl_parser *p)
+{
+    sl_tok *t = &p->t[p->i];
+    if (t->kind != TK_EOF)
+        p->i++;
+    return t;
+}
+bool sl_parse_is_kw(const sl_tok *t, const char *kw)
+{
+    return t->kind == TK_IDENT && strcmp(t->val, kw) == 0;
+}
+bool sl_parse_is_op(const sl_tok *t, const char *op)
+{
+    return t->kind == TK_OP && strcmp(t->val, op) == 0;
+}
+bool sl_parse_accept_kw(sl_parser *p, const char *kw)
+{
+    if (!sl_parse_is_kw(sl_parse_peek(p), kw))
+        return false;
+    sl_parse_next(p);
+    return true;
+}
+bool sl_parse_accept_op(sl_parser *p, const char *op)
+{
+    if (!sl_parse_is_op(sl_parse_peek(p), op))
+        return false;
+    sl_parse_next(p);
+    return true;
+}
+
+/* Records "PATH:L:C: syntax error: expected <what>, got <token>" at token t. */
+int sl_parse_syntax_error_at(sl_parser *p, const sl_tok *t, const char *what)
+{
+    if (t->kind == TK_EOF)
+        return SL_ERR(p->err, SL_ESQL, "%s:%d:%d: syntax error: expected %s, got end of input",
+                      p->st->path, t->line, t->col, what);
+    int len = t->len > 40 ? 40 : (int)t->len;
+    return SL_ERR(p->err, SL_ESQL, "%s:%d:%d: syntax error: expected %s, got \"%.*s%s\"",
+                  p->st->path, t->line, t->col, what, len, p->st->text + t->off,
+                  t->len > 40 ? "..." : "");
+}
+int sl_parse_syntax_error(sl_parser *p, const char *what)
+{
+    return sl_parse_syntax_error_at(p, sl_parse_peek(p), what);
+}
+
+/* Any other message at token t (not "expected X"). */
+int sl_parse_error_at(sl_parser *p, const sl_tok *t, const char *fmt, const char *arg)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg);
+    return SL_ERR(p->err, SL_ESQL, "%s:%d:%d: %s", p->st->path, t->line, t->col, msg);
+}
+
+int sl_parse_expect_kw(sl_parser *p, const char *kw)
+{
+    if (sl_parse_accept_kw(p, kw))
+        return 0;
+    char what[64];
+    snprintf(what, sizeof what, "%s", kw);
+    for (char *c = what; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    return sl_parse_syntax_error(p, what);
+}
+int sl_parse_expect_op(sl_parser *p, const char *op)
+{
+    if (sl_parse_accept_op(p, op))
+        return 0;
+    char what[16];
+    snprintf(what, sizeof what, "'%s'", op);
+    return sl_parse_syntax_error(p, what);
+}
+
+/* The token as written (identifiers keep their case). Returns new; free with sl_free. */
+char *sl_parse_raw(sl_parser *p, const sl_tok *t)
+{
+    return sl_xstrndup(p->st->text + t->off, (size_t)t->len);
+}
+
+/* An identifier token usable as a name (unquoted non-reserved word, or "quoted"). */
+bool sl_parse_is_name(const sl_tok *t)
+{
+    return t->kind == TK_QIDENT || (t->kind == TK_IDENT && !is_reserved(t->val));
+}
+
+/* ---- expressions ---- */
+
+sl_ast_expr *sl_parse_new_expr(sl_parser *p, int kind, int start)
+{
+    sl_ast_expr *e = sl_xcalloc(1, sizeof *e);
+    e->kind = kind;
+    e->line = p->t[start].line;
+    e->col = p->t[start].col;
+    return e;
+}
+
+/* Sets e's text to the source from token `start` through the last consumed token. */
+sl_ast_expr *sl_parse_finish(sl_parser *p, sl_ast_expr *e, int start)
+{
+    const sl_tok *last = &p->t[p->i > start ? p->i - 1 : start];
+    int64_t a = p->t[start].off, b = last->off + last->len;
+    sl_free(e->text);
+    e->text = sl_xstrndup(p->st->text + a, (size_t)(b > a ? b - a : 0));
+    return e;
+}
+
+static void add_arg(sl_ast_expr *e, sl_ast_expr *a)
+{
+    e->args = sl_xrealloc(e->args, sizeof *e->args * (size_t)(e->n_args + 1));
+    e->args[e->n_args++] = a;
+}
+
+static sl_ast_expr *binary(sl_parser *p, const char *op, sl_ast_expr *l, sl_ast_expr *r, int start)
+{
+    sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, start);
+    e->op = sl_xstrdup(op);
+    add_arg(e, l);
+    add_arg(e, r);
+    return sl_parse_finish(p, e, start);
+}
+
+
+sl_ast_expr *sl_parse_fail(sl_ast_expr *e)
+{
+    sl_ast_expr_free(&e);
+    return NULL;
+}
+
+/* type name [ (n [, m]) ] ; DOUBLE PRECISION. */
+static int parse_type(sl_parser *p, sl_type *out, char **written)
+{
+    sl_tok *t = sl_parse_peek(p);
+    if (t->kind != TK_IDENT && t->kind != TK_QIDENT)
+        return sl_parse_syntax_error(p, "type name");
+    sl_parse_next(p);
+    bool ok = sl_type_parse(t->val, (int64_t)strlen(t->val), out);
+    if (sl_parse_is_kw(t, "double") && sl_parse_is_kw(sl_parse_peek(p), "precision"))
+        sl_parse_next(p);
+    if (sl_parse_accept_op(p, "(")) {
+        if (sl_parse_peek(p)->kind != TK_INT)
+            return sl_parse_syntax_error(p, "type width");
+        sl_parse_next(p);
+        if (sl_parse_accept_op(p, ",")) {
+            if (sl_parse_peek(p)->kind != TK_INT)
+                return sl_parse_syntax_error(p, "type scale");
+            sl_parse_next(p);
+        }
+        if (sl_parse_expect_op(p, ")"))
+            return p->err->code;
+    }
+    if (sl_parse_is_op(sl_parse_peek(p), "["))
+        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "list types are not supported");
+    if (!ok)
+        return sl_parse_error_at(p, t, "unknown type \"%s\"", t->val);
+    if (written)
+        *written = sl_parse_raw(p, t);
+    return 0;
+}
+
+static sl_ast_expr *parse_case(sl_parser *p, int start)
+{
+    sl_ast_expr *e = sl_parse_new_expr(p, A_CASE, start);
+    if (!sl_parse_is_kw(sl_parse_peek(p), "when")) {
+        sl_ast_expr *x = sl_parse_expr(p);
+        if (!x)
+            return sl_parse_fail(e);
+        add_arg(e, x);
+        e->has_operand = true;
+    }
+    if (!sl_parse_is_kw(sl_parse_peek(p), "when")) {
+        sl_parse_syntax_error(p, "WHEN");
+        return sl_parse_fail(e);
+    }
+    while (sl_parse_accept_kw(p, "when")) {
+        sl_ast_expr *w = sl_parse_expr(p);
+        if (!w)
+            return sl_parse_fail(e);
+        add_arg(e, w);
+        if (sl_parse_expect_kw(p, "then"))
+            return sl_parse_fail(e);
+        sl_ast_expr *th = sl_parse_expr(p);
+        if (!th)
+            return sl_parse_fail(e);
+        add_arg(e, th);
+    }
+    if (sl_parse_accept_kw(p, "else")) {
+        sl_ast_expr *el = sl_parse_expr(p);
+        if (!el)
+            return sl_parse_fail(e);
+        add_arg(e, el);
+        e->has_else = true;
+    }
+    if (sl_parse_expect_kw(p, "end"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
+static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
+{
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup(name->val);
+    if (name->kind == TK_QIDENT)
+        for (char *c = e->name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    sl_parse_next(p); /* ( */
+    if (sl_parse_accept_op(p, "*")) {
+        e->star = true;
+    } else if (!sl_parse_is_op(sl_parse_peek(p), ")")) {
+        if (sl_parse_accept_kw(p, "distinct"))
+            e->distinct = true;
+        else
+            sl_parse_accept_kw(p, "all");
+        for (;;) {
+            sl_ast_expr *a = sl_parse_expr(p);
+            if (!a)
+                return sl_parse_fail(e);
+            add_arg(e, a);
+            if (!sl_parse_accept_op(p, ","))
+                break;
+        }
+    }
+    if (sl_parse_is_kw(sl_parse_peek(p), "order") || sl_parse_is_kw(sl_parse_peek(p), "filter")) {
+        sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                          "ORDER BY / FILTER inside a function call is not supported");
+        return sl_parse_fail(e);
+    }
+    if (sl_parse_expect_op(p, ")"))
+        return sl_parse_fail(e);
+    if (sl_parse_is_kw(sl_parse_peek(p), "over")) {
+        sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                          "window functions (OVER) are not supported yet");
+        return sl_parse_fail(e);
+    }
+    return sl_parse_finish(p, e, start);
+}
+
+static sl_ast_expr *parse_primary(sl_parser *p)
+{
+    int start = p->i;
+    sl_tok *t = sl_parse_peek(p);
+    sl_ast_expr *e;
+    switch (t->kind) {
+    case TK_INT: {
+        int64_t v;
+        if (!sl_parse_bigint(t->val, (int64_t)strlen(t->val), &v)) {
+            sl_parse_error_at(p, t, "integer literal %s is out of range for BIGINT", t->val);
+            return NULL;
+        }
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_INT, start);
+        e->ival = v;
+        return sl_parse_finish(p, e, start);
+    }
+    case TK_FLOAT:
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_DBL, start);
+        e->dval = strtod(t->val, NULL);
+        return sl_parse_finish(p, e, start);
+    case TK_STRING:
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_STR, start);
+        e->sval = sl_xstrdup(t->val);
+        return sl_parse_finish(p, e, start);
+    case TK_OP:
+        if (sl_parse_is_op(t, "(")) {
+            if (sl_parse_is_kw(sl_parse_peek_at(p, 1), "select")) {
+                sl_parse_error_at(p, sl_parse_peek_at(p, 1), "%s",
+                                  "subqueries in expressions are not supported");
+                return NULL;
+            }
+            sl_parse_next(p);
+            e = sl_parse_expr(p);
+            if (!e)
+                return NULL;
+            if (sl_parse_expect_op(p, ")"))
+                return sl_parse_fail(e);
+            return e;
+        }
+        sl_parse_syntax_error(p, "expression");
+        return NULL;
+    case TK_EOF:
+        sl_parse_syntax_error(p, "expression");
+        return NULL;
+    case TK_IDENT:
+    case TK_QIDENT:
+        break;
+    }
+    bool kw = t->kind == TK_IDENT;
+    if (kw && (sl_parse_is_kw(t, "true") || sl_parse_is_kw(t, "false"))) {
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_BOOL, start);
+        e->ival = sl_parse_is_kw(t, "true");
+        return sl_parse_finish(p, e, start);
+    }
+    if (kw && sl_parse_is_kw(t, "null")) {
+        sl_parse_next(p);
+        return sl_parse_finish(p, sl_parse_new_expr(p, A_NULL, start), start);
+    }
+    if (kw && (sl_parse_is_kw(t, "date") || sl_parse_is_kw(t, "timestamp")) &&
+        sl_parse_peek_at(p, 1)->kind == TK_STRING) {
+        sl_tok *s = sl_parse_peek_at(p, 1);
+        e = sl_parse_new_expr(p, A_TYPED, start);
+        bool ok;
+        if (sl_parse_is_kw(t, "date")) {
+            e->ctype = SL_T_DATE;
+            ok = sl_parse_date(s->val, (int64_t)strlen(s->val), &e->ival);
+        } else {
+            e->ctype = SL_T_TIMESTAMP;
+            ok = sl_parse_timestamp(s->val, (int64_t)strlen(s->val), &e->ival);
+        }
+        if (!ok) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "invalid %s literal '%.120s'",
+                     e->ctype == SL_T_DATE ? "DATE" : "TIMESTAMP", s->val);
+            sl_parse_error_at(p, s, "%s", msg);
+            return sl_parse_fail(e);
+        }
+        e->sval = sl_xstrdup(s->val);
+        sl_parse_next(p);
+        sl_parse_next(p);
+        return sl_parse_finish(p, e, start);
+    }
+    if (kw && (sl_parse_is_kw(t, "cast") || sl_parse_is_kw(t, "try_cast")) &&
+        sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+        e = sl_parse_new_expr(p, A_CAST, start);
+        e->try_cast = sl_parse_is_kw(t, "try_cast");
+        sl_parse_next(p);
+        sl_parse_next(p);
+        sl_ast_expr *x = sl_parse_expr(p);
+        if (!x)
+            return sl_parse_fail(e);
+        add_arg(e, x);
+        if (sl_parse_expect_kw(p, "as") || parse_type(p, &e->ctype, &e->sval) ||
+            sl_parse_expect_op(p, ")"))
+            return sl_parse_fail(e);
+        return sl_parse_finish(p, e, start);
+    }
+    if (kw && sl_parse_is_kw(t, "case")) {
+        sl_parse_next(p);
+        return parse_case(p, start);
+    }
+    if (kw && (sl_parse_is_kw(t, "exists") || sl_parse_is_kw(t, "select")) ) {
+        sl_parse_error_at(p, t, "%s", "subqueries in expressions are not supported");
+        return NULL;
+    }
+    if (kw && is_reserved(t->val)) {
+        sl_parse_syntax_error(p, "expression");
+        return NULL;
+    }
+    if (sl_parse_is_op(sl_parse_peek_at(p, 1), "("))
+        {
+        sl_parse_next(p); /* parse_func expects the name consumed and '(' next */
+        return parse_func(p, t, start);
+    }
+    /* column or qualifier.column */
+    sl_parse_next(p);
+    e = sl_parse_new_expr(p, A_COL, start);
+    if (sl_parse_is_op(sl_parse_peek(p), ".")) {
+        sl_parse_next(p);
+        sl_tok *c = sl_parse_peek(p);
+        if (c->kind != TK_IDENT && c->kind != TK_QIDENT) {
+            sl_parse_syntax_error(p, "column name");
+            return sl_parse_fail(e);
+        }
+        sl_parse_next(p);
+        e->qual = sl_xstrdup(t->val);
+        e->name = sl_xstrdup(c->val);
+        e->quoted = c->kind == TK_QIDENT;
+    } else {
+        e->name = sl_xstrdup(t->val);
+        e->quoted = t->kind == TK_QIDENT;
+    }
+    return sl_parse_finish(p, e, start);
+}
+
+/* primary { :: type } */
+static sl_ast_expr *parse_postfix(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *e = parse_primary(p);
+    while (e && sl_parse_is_op(sl_parse_peek(p), "::")) {
+        sl_parse_next(p);
+        sl_ast_expr *c = sl_parse_new_expr(p, A_CAST, start);
+        add_arg(c, e);
+        e = c;
+        if (parse_type(p, &c->ctype, &c->sval))
+            return sl_parse_fail(c);
+        sl_parse_finish(p, c, start);
+    }
+    return e;
+}
+
+static sl_ast_expr *parse_unary(sl_parser *p)
+{
+    int start = p->i;
+    sl_tok *t = sl_parse_peek(p);
+    if (sl_parse_is_op(t, "-") || sl_parse_is_op(t, "+")) {
+        if (++p->depth > SL_SQL_MAX_DEPTH) {
+            sl_parse_error_at(p, t, "%s", "expression nested too deeply");
+            return NULL;
+        }
+        sl_parse_next(p);
+        /* -<integer> is one literal, so -9223372036854775808 fits (unless a cast follows,
+         * which binds tighter: -1::VARCHAR is -(1::VARCHAR)). */
+        sl_tok *n = sl_parse_peek(p);
+        if (sl_parse_is_op(t, "-") && n->kind == TK_INT &&
+            !sl_parse_is_op(sl_parse_peek_at(p, 1), "::") && n->off == t->off + 1) {
+            char *txt = sl_xasprintf("-%s", n->val);
+            int64_t v;
+            bool ok = sl_parse_bigint(txt, (int64_t)strlen(txt), &v);
+            sl_free(txt);
+            if (ok) {
+                sl_parse_next(p);
+                p->depth--;
+                sl_ast_expr *e = sl_parse_new_expr(p, A_INT, start);
+                e->ival = v;
+                return sl_parse_finish(p, e, start);
+            }
+        }
+        sl_ast_expr *x = parse_unary(p);
+        p->depth--;
+        if (!x)
+            return NULL;
+        sl_ast_expr *e = sl_parse_new_expr(p, A_UNARY, start);
+        e->op = sl_xstrdup(sl_parse_is_op(t, "-") ? "NEG" : "+");
+        add_arg(e, x);
+        return sl_parse_finish(p, e, start);
+    }
+    return parse_postfix(p);
+}
+
+static sl_ast_expr *parse_mul(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_unary(p);
+    while (l) {
+        sl_tok *t = sl_parse_peek(p);
+        if (!(sl_parse_is_op(t, "*") || sl_parse_is_op(t, "/") || sl_parse_is_op(t, "//") ||
+              sl_parse_is_op(t, "%")))
+            break;
+        sl_parse_next(p);
+        sl_ast_expr *r = parse_unary(p);
+        if (!r)
+            return sl_parse_fail(l);
+        l = binary(p, t->val, l, r, start);
+    }
+    return l;
+}
+
+static sl_ast_expr *parse_add(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_mul(p);
+    while (l) {
+        sl_tok *t = sl_parse_peek(p);
+        if (!(sl_parse_is_op(t, "+") || sl_parse_is_op(t, "-")))
+            break;
+        sl_parse_next(p);
+        sl_ast_expr *r = parse_mul(p);
+        if (!r)
+            return sl_parse_fail(l);
+        l = binary(p, t->val, l, r, start);
+    }
+    return l;
+}
+
+static sl_ast_expr *parse_concat(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_add(p);
+    while (l && sl_parse_is_op(sl_parse_peek(p), "||")) {
+        sl_parse_next(p);
+        sl_ast_expr *r = parse_add(p);
+        if (!r)
+            return sl_parse_fail(l);
+        l = binary(p, "||", l, r, start);
+    }
+    return l;
+}
+
+/* x [NOT] BETWEEN a AND b | x [NOT] IN (list) | x [NOT] LIKE/ILIKE y */
+static sl_ast_expr *parse_pred(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_concat(p);
+    if (!l)
+        return NULL;
+    bool neg = false;
+    sl_tok *t = sl_parse_peek(p);
+    if (sl_parse_is_kw(t, "not") && (sl_parse_is_kw(sl_parse_peek_at(p, 1), "between") ||
+                                     sl_parse_is_kw(sl_parse_peek_at(p, 1), "in") ||
+                                     sl_parse_is_kw(sl_parse_peek_at(p, 1), "like") ||
+                                     sl_parse_is_kw(sl_parse_peek_at(p, 1), "ilike"))) {
+        neg = true;
+        sl_parse_next(p);
+        t = sl_parse_peek(p);
+    }
+    sl_ast_expr *e;
+    if (sl_parse_is_kw(t, "between")) {
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_BETWEEN, start);
+        add_arg(e, l);
+        sl_ast_expr *lo = parse_concat(p);
+        if (!lo)
+            return sl_parse_fail(e);
+        add_arg(e, lo);
+        if (sl_parse_expect_kw(p, "and"))
+            return sl_parse_fail(e);
+        sl_ast_expr *hi = parse_concat(p);
+        if (!hi)
+            return sl_parse_fail(e);
+        add_arg(e, hi);
+    } else if (sl_parse_is_kw(t, "in")) {
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_IN, start);
+        add_arg(e, l);
+        if (sl_parse_expect_op(p, "("))
+            return sl_parse_fail(e);
+        if (sl_parse_is_kw(sl_parse_peek(p), "select")) {
+            sl_parse_error_at(p, sl_parse_peek(p), "%s", "IN (subquery) is not supported");
+            return sl_parse_fail(e);
+        }
+        for (;;) {
+            sl_ast_expr *a = sl_parse_expr(p);
+            if (!a)
+                return sl_parse_fail(e);
+            add_arg(e, a);
+            if (!sl_parse_accept_op(p, ","))
+                break;
+        }
+        if (sl_parse_expect_op(p, ")"))
+            return sl_parse_fail(e);
+    } else if (sl_parse_is_kw(t, "like") || sl_parse_is_kw(t, "ilike")) {
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_LIKE, start);
+        e->ilike = sl_parse_is_kw(t, "ilike");
+        add_arg(e, l);
+        sl_ast_expr *r = parse_concat(p);
+        if (!r)
+            return sl_parse_fail(e);
+        add_arg(e, r);
+        if (sl_parse_is_kw(sl_parse_peek(p), "escape")) {
+            sl_parse_error_at(p, sl_parse_peek(p), "%s", "LIKE ... ESCAPE is not supported");
+            return sl_parse_fail(e);
+        }
+    } else {
+        return l;
+    }
+    e->negated = neg;
+    return sl_parse_finish(p, e, start);
+}
+
+static const char *cmp_op(const sl_tok *t)
+{
+    static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">=", NULL};
+    if (t->kind != TK_OP)
+        return NULL;
+    if (strcmp(t->val, "==") == 0)
+        return "=";
+    if (strcmp(t->val, "!=") == 0)
+        return "<>";
+    for (int i = 0; ops[i]; i++)
+        if (strcmp(t->val, ops[i]) == 0)
+            return ops[i];
+    return NULL;
+}
+
+static sl_ast_expr *parse_cmp(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_pred(p);
+    if (!l)
+        return NULL;
+    const char *op = cmp_op(sl_parse_peek(p));
+    if (!op)
+        return l;
+    sl_parse_next(p);
+    sl_ast_expr *r = parse_pred(p);
+    if (!r)
+        return sl_parse_fail(l);
+    l = binary(p, op, l, r, start);
+    /* Comparisons do not chain in DuckDB (a = b = c is a syntax error there too). */
+    if (cmp_op(sl_parse_peek(p))) {
+        sl_parse_syntax_error(p, "end of expression (comparisons do not chain)");
+        return sl_parse_fail(l);
+    }
+    return l;
+}
+
+static sl_ast_expr *parse_is(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_cmp(p);
+    while (l && sl_parse_is_kw(sl_parse_peek(p), "is")) {
+        sl_parse_next(p);
+        bool neg = sl_parse_accept_kw(p, "not");
+        if (sl_parse_expect_kw(p, "null"))
+            return sl_parse_fail(l);
+        sl_ast_expr *e = sl_parse_new_expr(p, A_ISNULL, start);
+        e->negated = neg;
+        add_arg(e, l);
+        l = sl_parse_finish(p, e, start);
+    }
+    return l;
+}
+
+static sl_ast_expr *parse_not(sl_parser *p)
+{
+    int start = p->i;
+    if (sl_parse_is_kw(sl_parse_peek(p), "not")) {
+        if (++p->depth > SL_SQL_MAX_DEPTH) {
+            sl_parse_error_at(p, sl_parse_peek(p), "%s", "expression nested too deeply");
+            return NULL;
+        }
+        sl_parse_next(p);
+        sl_ast_expr *x = parse_not(p);
+        p->depth--;
+        if (!x)
+            return NULL;
+        sl_ast_expr *e = sl_parse_new_expr(p, A_UNARY, start);
+        e->op = sl_xstrdup("NOT");
+        add_arg(e, x);
+        return sl_parse_finish(p, e, start);
+    }
+    return parse_is(p);
+}
+
+static sl_ast_expr *parse_and(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_not(p);
+    while (l && sl_parse_is_kw(sl_parse_peek(p), "and")) {
+        sl_parse_next(p);
+        sl_ast_expr *r = parse_not(p);
+        if (!r)
+            return sl_parse_fail(l);
+        l = binary(p, "AND", l, r, start);
+    }
+    return l;
+}
+
+sl_ast_expr *sl_parse_expr(sl_parser *p)
+{
+    if (++p->depth > SL_SQL_MAX_DEPTH) {
+        sl_parse_error_at(p, sl_parse_peek(p), "%s", "expression nested too deeply");
+        return NULL;
+    }
+    int start = p->i;
+    sl_ast_expr *l = parse_and(p);
+    while (l && sl_parse_is_kw(sl_parse_peek(p), "or")) {
+        sl_parse_next(p);
+        sl_ast_expr *r = parse_and(p);
+        if (!r) {
+            l = sl_parse_fail(l);
+            break;
+        }
+        l = binary(p, "OR", l, r, start);
+    }
+    p->depth--;
+    return l;
+}

@@ -1,0 +1,253 @@
+/*
+ * Private to src/sql: tokens, the query AST and helpers shared by the lexer, parser, AST
+ * printer and binder. Every AST node keeps its position (line:col in the ORIGINAL job text,
+ * before ${param} substitution) and its source text, so bind errors and result column names
+ * can refer to what the user wrote. Local.
+ */
+#ifndef SL_SQL_INT_H
+#define SL_SQL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mpi.h>
+
+#include "batch/types.h"
+#include "core/err.h"
+#include "plan/plan.h"
+#include "sql/sql.h"
+
+/* ---- tokens ---- */
+
+typedef enum {
+    TK_EOF,
+    TK_IDENT,   /* unquoted identifier or keyword; val is lower case */
+    TK_QIDENT,  /* "quoted identifier"; val keeps case, "" unescaped; never a keyword */
+    TK_INT,     /* val: digits */
+    TK_FLOAT,   /* val: number text with '.' or exponent */
+    TK_STRING,  /* 'string'; val unescaped ('' -> ') */
+    TK_OP,      /* punctuation/operator; val is its text: ( ) , . ; * + - / // % = == <> != < <=
+                 * > >= || :: : { } [ ] */
+} sl_tok_kind;
+
+typedef struct sl_tok {
+    sl_tok_kind kind;
+    int64_t off, len;  /* bytes in the substituted text */
+    int line, col;     /* 1-based, in the original text */
+    char *val;         /* owned */
+} sl_tok;
+
+/* Text after ${param} substitution, with a map back to original positions. */
+typedef struct sl_src_text {
+    char *text;         /* substituted text, NUL-terminated (owned) */
+    int64_t len;
+    int64_t *orig;      /* orig[i] = offset in the original text of substituted byte i
+                         * (len+1 entries; substituted bytes map to their "${") */
+    const char *otext;  /* borrowed original text */
+    int64_t *line_off;  /* start offset of each original line (owned) */
+    int n_lines;
+    const char *path;   /* borrowed, for messages */
+} sl_src_text;
+
+/* Substitutes ${name} (outside comments). Unknown name: SL_ESQL naming it and its position.
+ * Fills *st (free with sl_src_text_free). Local. */
+int sl_sql_substitute(const char *text, const char *path, const sl_params *params,
+                      sl_src_text *st, sl_err *err);
+void sl_src_text_free(sl_src_text *st);
+/* Line/col (1-based) of substituted offset off in the original text. Local. */
+void sl_src_text_pos(const sl_src_text *st, int64_t off, int *line, int *col);
+
+/* Tokenizes st->text. Returns new array in *toks (n tokens, the last one TK_EOF); free with
+ * sl_sql_toks_free. Errors: SL_ESQL "PATH:LINE:COL: syntax error: ...". Local. */
+int sl_sql_tokenize(const sl_src_text *st, sl_tok **toks, int *n, sl_err *err);
+void sl_sql_toks_free(sl_tok *toks, int n);
+
+/* ---- parser state and helpers shared by parser.c, parse_query.c, parse_stmt.c ---- */
+
+#define SL_SQL_MAX_DEPTH 200 /* nesting limit: a hostile job must not overflow the stack */
+
+typedef struct sl_parser {
+    const sl_src_text *st;
+    sl_tok *t;                 /* tokens, the last one TK_EOF */
+    int n, i;                  /* count, current */
+    int depth;                 /* expression/query nesting */
+    sl_err *err;
+} sl_parser;
+
+struct sl_ast_expr;
+struct sl_ast_query;
+
+/* Token access: peek_at(p, k) is k tokens ahead (clamped to EOF); next consumes. Local. */
+sl_tok *sl_parse_peek(sl_parser *p);
+sl_tok *sl_parse_peek_at(sl_parser *p, int k);
+sl_tok *sl_parse_next(sl_parser *p);
+bool sl_parse_is_kw(const sl_tok *t, const char *kw);   /* unquoted word kw (lower case) */
+bool sl_parse_is_op(const sl_tok *t, const char *op);
+bool sl_parse_accept_kw(sl_parser *p, const char *kw);  /* consumes when it matches */
+bool sl_parse_accept_op(sl_parser *p, const char *op);
+/* An unreserved word or a "quoted" name (usable as alias/view name). Local. */
+bool sl_parse_is_name(const sl_tok *t);
+/* Errors (SL_ESQL, PATH:LINE:COL of the token); each returns the code. Local. */
+int sl_parse_syntax_error_at(sl_parser *p, const sl_tok *t, const char *what);
+int sl_parse_syntax_error(sl_parser *p, const char *what);        /* at the current token */
+int sl_parse_error_at(sl_parser *p, const sl_tok *t, const char *fmt, const char *arg);
+int sl_parse_expect_kw(sl_parser *p, const char *kw);
+int sl_parse_expect_op(sl_parser *p, const char *op);
+/* The token as written. Returns new; free with sl_free. Local. */
+char *sl_parse_raw(sl_parser *p, const sl_tok *t);
+/* New expression node positioned at token start / text set from start to the last consumed
+ * token / free and return NULL. Local. */
+struct sl_ast_expr *sl_parse_new_expr(sl_parser *p, int kind, int start);
+struct sl_ast_expr *sl_parse_finish(sl_parser *p, struct sl_ast_expr *e, int start);
+struct sl_ast_expr *sl_parse_fail(struct sl_ast_expr *e);
+/* Parses an expression / a SELECT query (returns new; NULL or an error code on failure, with
+ * p->err set). Local. */
+struct sl_ast_expr *sl_parse_expr(sl_parser *p);
+int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
+/* Option values: 'x' or '\t' (allow_empty: '' -> 0); true/false/1/0/'true'; appends a copy
+ * of s to the string vector (*v, *n). Local. */
+int sl_parse_char_opt(sl_parser *p, const sl_tok *v, const char *opt, bool allow_empty,
+                      char *out);
+int sl_parse_bool_opt(sl_parser *p, bool *out);
+void sl_parse_add_str(char ***v, int *n, const char *s);
+
+/* ---- expressions ---- */
+
+typedef enum {
+    A_INT,      /* ival */
+    A_DBL,      /* dval */
+    A_STR,      /* sval */
+    A_BOOL,     /* ival 0/1 */
+    A_NULL,
+    A_TYPED,    /* DATE '...' / TIMESTAMP '...': ctype, ival (days or micros), sval = text */
+    A_COL,      /* name (lower case unless quoted), qual (or NULL) */
+    A_STAR,     /* qual.* or * (select list only; count(*) is A_FUNC with star) */
+    A_UNARY,    /* op: "NOT" "NEG" "+"; args[0] */
+    A_BINARY,   /* op: + - * / // % = <> < <= > >= AND OR || ; args[0], args[1] */
+    A_ISNULL,   /* args[0]; negated = IS NOT NULL */
+    A_IN,       /* args[0] IN (args[1..]); negated */
+    A_BETWEEN,  /* args[0] BETWEEN args[1] AND args[2]; negated */
+    A_LIKE,     /* args[0] LIKE args[1]; negated; ilike */
+    A_CASE,     /* args: [operand,] when1, then1, ..., [else]; has_operand, has_else */
+    A_CAST,     /* args[0]; ctype; try_cast; sval = type name as written */
+    A_FUNC,     /* name (lower case), args; star: f(*); distinct: f(DISTINCT ...) */
+} sl_ast_kind;
+
+typedef struct sl_ast_expr {
+    sl_ast_kind kind;
+    int line, col;           /* where it starts (original text) */
+    char *text;              /* source text as written (owned) */
+    char *name;              /* column / function name */
+    char *qual;              /* column qualifier (table alias) or NULL */
+    char *op;                /* A_UNARY / A_BINARY operator */
+    char *sval;
+    int64_t ival;
+    double dval;
+    sl_type ctype;
+    bool negated, ilike, try_cast, has_operand, has_else, star, distinct, quoted;
+    int n_args;
+    struct sl_ast_expr **args;
+} sl_ast_expr;
+
+/* ---- queries ---- */
+
+typedef struct sl_ast_item {
+    sl_ast_expr *e;   /* A_STAR for * and alias.* */
+    char *alias;      /* or NULL */
+} sl_ast_item;
+
+typedef struct sl_ast_order {
+    sl_ast_expr *e;
+    bool desc;
+    bool nulls_first;
+} sl_ast_order;
+
+typedef enum { AS_CSV, AS_NAME, AS_QUERY } sl_ast_src_kind;
+
+typedef struct sl_ast_source {
+    sl_ast_src_kind kind;
+    int line, col;
+    sl_csv_opts csv;          /* AS_CSV: options as given (owned strings) */
+    char *name;               /* AS_NAME: view name (lower case) */
+    struct sl_ast_query *sub; /* AS_QUERY */
+    char *alias;              /* or NULL */
+} sl_ast_source;
+
+struct sl_ast_query {
+    int line, col;
+    bool distinct;
+    int n_items;
+    sl_ast_item *items;
+    bool has_from;
+    sl_ast_source from;
+    sl_ast_expr *where;
+    bool group_all;
+    int n_groups;
+    sl_ast_expr **groups;
+    sl_ast_expr *having;
+    int n_order;
+    sl_ast_order *order;
+    int64_t limit;            /* -1 = none */
+    int64_t offset;
+};
+
+void sl_ast_expr_free(sl_ast_expr **pe);
+void sl_ast_query_free(sl_ast_query **pq);
+void sl_copy_opts_clear(sl_copy_opts *c);
+void sl_csv_opts_clear(sl_csv_opts *o);
+
+/* Appends e printed as SQL: operators fully parenthesised, so the printed text shows the
+ * parse tree. canonical: drop qualifiers and lower-case names (used to compare expressions
+ * by meaning, e.g. a select item against a GROUP BY key). Local. */
+void sl_ast_expr_print(sl_buf *b, const sl_ast_expr *e, bool canonical);
+/* Returns e printed (see above); new string, free with sl_free. Local. */
+char *sl_ast_expr_to_string(const sl_ast_expr *e, bool canonical);
+
+/* ---- binder (bind.c: queries and sources; bind_expr.c: expressions) ---- */
+
+typedef struct sl_binder {
+    MPI_Comm comm;
+    const char *path;            /* job file, for messages */
+    const sl_catalog *cat;
+    sl_settings settings;
+    int depth;                   /* view/subquery nesting, guards recursive views */
+    sl_err *err;
+} sl_binder;
+
+/* Where an expression is bound; decides what a column or an aggregate call means. */
+typedef enum {
+    BM_WHERE,    /* over L0, aggregates not allowed */
+    BM_GROUP,    /* over L0, aggregates not allowed */
+    BM_AGGARG,   /* over L0, inside an aggregate: aggregates not allowed (no nesting) */
+    BM_PLAIN,    /* over L0, the query has no aggregation */
+    BM_POST,     /* over L1 = [groups..., aggs...]: group keys and aggregate calls become refs */
+} sl_bind_mode;
+
+/* The bound query under construction and its input layout L0. */
+typedef struct sl_bind_ctx {
+    sl_binder *b;
+    sl_query *q;
+    int n_cols;                  /* L0 */
+    char **col_names;            /* borrowed */
+    sl_type *col_types;          /* borrowed */
+    const char *alias;           /* source alias or NULL */
+    sl_bind_mode mode;
+    bool distinct;               /* SELECT DISTINCT: the group keys are the select list */
+    char **group_keys;           /* canonical text of each group key (n = q->n_groups) */
+    char **agg_keys;             /* canonical text of each aggregate call (n = q->n_aggs) */
+} sl_bind_ctx;
+
+/* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */
+int sl_bind_error(sl_bind_ctx *c, int line, int col, int code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Binds a in c->mode. Returns new expression in *out (free with sl_expr_free). Local. */
+int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
+/* True when a is or contains an aggregate call. Local. */
+bool sl_ast_has_agg(const sl_ast_expr *a);
+/* Index of a's column in L0, or -1 (a is A_COL). Local. */
+int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a);
+/* Name for a result column: the schema name of a bare column, "count_star()" for count(*),
+ * else the text as written. Returns borrowed. Local. */
+const char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a);
+
+#endif
