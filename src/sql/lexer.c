@@ -68,17 +68,25 @@ int sl_sql_substitute(const char *text, const char *path, const sl_params *param
     sl_buf_init(&out);
     int64_t *map = NULL, cap = 0;
     int64_t n = (int64_t)strlen(text), i = 0;
+    char quote = 0; /* inside '...' or "...": no comments there (globs contain slash-star) */
     memset(st, 0, sizeof *st);
     while (i < n) {
         char c = text[i];
         /* Comments are copied verbatim: a commented-out ${x} must not be an error. Strings and
-         * quoted identifiers are substituted ('${dir}/x.csv' is the common use). */
-        if (c == '-' && text[i + 1] == '-') {
+         * quoted identifiers are substituted ('${dir}/x.csv' is the common use). A doubled
+         * quote inside a string toggles twice, which leaves the state right. */
+        if (quote || c == '\'' || c == '"') {
+            if (c == quote)
+                quote = 0;
+            else if (!quote && (c == '\'' || c == '"'))
+                quote = c;
+        }
+        if (!quote && c == '-' && text[i + 1] == '-') {
             int64_t j = i;
             while (j < n && text[j] != '\n') j++;
             emit(&out, &map, &cap, text + i, j - i, -1, i);
             i = j;
-        } else if (c == '/' && text[i + 1] == '*') {
+        } else if (!quote && c == '/' && text[i + 1] == '*') {
             int64_t j = i + 2;
             while (j < n && !(text[j] == '*' && text[j + 1] == '/')) j++;
             j = j < n ? j + 2 : n;

@@ -123,6 +123,16 @@ static void test_params(void)
     sl_sql_toks_free(t, n);
     sl_src_text_free(&st);
 
+    /* A glob's slash-star inside a string is not a comment: parameters after it still count,
+     * and "--" inside a string is text. */
+    const char *glob = "SELECT * FROM read_csv('${x}/*.csv', columns=${y}) -- ${x} stays\n"
+                       "WHERE s = '--${y}'";
+    sl_err_clear(&err);
+    CHECK_INT(sl_sql_substitute(glob, "j.sql", &prm, &st, &err), 0);
+    CHECK_STR(st.text, "SELECT * FROM read_csv('abcdefghij/*.csv', columns=12) -- ${x} stays\n"
+                       "WHERE s = '--12'");
+    sl_src_text_free(&st);
+
     /* An error after a long value on the same line: column of the original text. */
     sl_job *job = NULL;
     sl_err_clear(&err);
