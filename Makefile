@@ -36,6 +36,9 @@ MPI_ENV  := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
             OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
 PYTHON   ?= /usr/bin/python3
 
+# Test suites run by `make test`, in order. A new suite adds itself here and defines its target.
+SUITES   := unit e2e failures
+
 .PHONY: all deps test unit e2e failures demo bench clean
 all: $(BUILD)/sluice
 
@@ -68,7 +71,7 @@ failures: $(BUILD)/sluice
 
 test: | deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit e2e failures
+	@$(MAKE) --no-print-directory $(SUITES)
 
 demo: | deps
 	@$(MAKE) --no-print-directory all

@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "io/csv.h"
 #include "mpi/agree.h"
+#include "obs/counters.h"
 
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
@@ -192,6 +193,7 @@ static int flush_part(sl_copy *c, part *p, sl_err *err)
         return fail(c, err);
     XXH64_update(&p->hash, p->buf.data, (size_t)p->buf.len);
     f->bytes += p->buf.len;
+    sl_ctr.bytes_written += p->buf.len;
     p->written += p->buf.len;
     sl_buf_reset(&p->buf);
     return 0;
@@ -282,6 +284,7 @@ static int emit(sl_copy *c, part *p, sl_batch *view, uint32_t *sel, int64_t n, s
         view->n_sel = m;
         sl_csv_format_rows(&p->buf, view, c->n_out, c->delim);
         c->files[p->file].rows += m;
+        sl_ctr.rows_written += m;
         if (p->buf.len >= flush_at && flush_part(c, p, err))
             return err->code;
         if (p->written + p->buf.len >= c->file_bytes && close_part(c, p, false, err))

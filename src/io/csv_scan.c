@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "obs/counters.h"
 
 /* ---- tokenizer ---- */
 
@@ -345,6 +346,7 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
         w->pos += k;
         w->line += nl;
         w->bytes += k;
+        sl_ctr.bytes_read += k;
         if (ended)
             end_record(w);
     }
@@ -424,6 +426,7 @@ static void scan_row(sl_csv_walk *w)
 {
     sl_csv_scan *sc = w->ctx;
     sc->b->n_rows++;
+    sl_ctr.rows_read++;
 }
 
 int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl_csv_scan **out,

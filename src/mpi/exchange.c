@@ -31,6 +31,7 @@
 #include "batch/wire.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
+#include "obs/counters.h"
 
 #define DEFAULT_CAP ((int64_t)64 << 20)
 
@@ -281,10 +282,12 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
             const route *r = &x->routes[ch->r];
             sl_wire_write_rows(r->b, r->rows + ch->at, ch->n, sb);
             x->st->rows_sent += ch->n;
+            sl_ctr.xchg_rows_sent += ch->n;
         }
         counts[d] = (int)(sb->len - before);
     }
     x->st->bytes_sent += sb->len;
+    sl_ctr.xchg_bytes_sent += sb->len;
 }
 
 /* Frees the routes (and input batches) whose rows are all sent; keeps a partly planned one. */
@@ -310,12 +313,14 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
         const char *p = rb + displs[s];
         int64_t len = counts[s];
         x->st->bytes_recv += len;
+        sl_ctr.xchg_bytes_recv += len;
         while (len > 0) {
             sl_batch *b;
             int64_t used;
             if (sl_wire_read(p, len, &b, &used, err))
                 return err->code;
             x->st->rows_recv += b->n_rows;
+            sl_ctr.xchg_rows_recv += b->n_rows;
             sl_batchlist_push(out, b);
             p += used;
             len -= used;
@@ -368,6 +373,7 @@ static int run(MPI_Comm comm, int root, sl_batchlist *in, const int *key_cols, i
         }
         retire_routes(&x);
         x.st->rounds++;
+        sl_ctr.xchg_rounds++;
         MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
         int64_t total = 0;
         for (int s = 0; s < P; s++) {

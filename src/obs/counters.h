@@ -1,0 +1,27 @@
+/*
+ * Per-rank running totals that every module bumps where the work happens (rows and bytes read,
+ * rejected, written, exchanged, spilled). Progress, metrics and the end-of-run summary read
+ * them; a stage's figures are the difference of two snapshots. One global struct: a sluice
+ * rank is single-threaded, and a global keeps the hot paths free of plumbing. Local.
+ */
+#ifndef SL_COUNTERS_H
+#define SL_COUNTERS_H
+
+#include <stdint.h>
+
+typedef struct sl_counters {
+    int64_t rows_read;           /* CSV records parsed into batches */
+    int64_t bytes_read;          /* input bytes consumed by scans */
+    int64_t rows_rejected;       /* bad records skipped or rejected (on_error) */
+    int64_t rows_written;        /* rows written to output files */
+    int64_t bytes_written;       /* bytes written to output files */
+    int64_t xchg_rows_sent, xchg_bytes_sent;   /* exchange, to all ranks incl. self */
+    int64_t xchg_rows_recv, xchg_bytes_recv;
+    int64_t xchg_rounds;
+    int64_t spill_bytes_written, spill_bytes_read;
+} sl_counters;
+
+/* This rank's totals since the process started. */
+extern sl_counters sl_ctr;
+
+#endif
