@@ -32,7 +32,7 @@ echo "(${SECONDS} s)"
 OUT=out/sales_by_month
 echo
 echo "== output tree: $OUT"
-find "$OUT" | sort | head -n 40
+find "$OUT" | sort | sed -n 1,40p   # sed, not head: head would SIGPIPE under pipefail
 first=$(find "$OUT" -name 'part-*.csv' | sort | head -n 1)
 if [[ -n $first ]]; then
   echo
@@ -42,7 +42,7 @@ fi
 echo
 echo "== $OUT/_SUCCESS"
 if [[ -f $OUT/_SUCCESS ]]; then
-  $PY -m json.tool "$OUT/_SUCCESS" | head -n 40
+  $PY -m json.tool "$OUT/_SUCCESS" | sed -n 1,40p
 else
   echo "(missing: the COPY did not commit)"
   exit 1
