@@ -471,54 +471,45 @@ static sl_ast_expr *parse_unary(sl_parser *p)
     return parse_postfix(p);
 }
 
-static sl_ast_expr *parse_mul(sl_parser *p)
+/* One level of left-associative binary operators: tok is the token (an operator, or a keyword
+ * when kw), name the operator name the binder knows. Lists end with {NULL}. */
+typedef struct binop { const char *tok; bool kw; const char *name; } binop;
+
+static const binop mul_ops[] = {{"*", 0, "*"}, {"/", 0, "/"}, {"//", 0, "//"}, {"%", 0, "%"},
+                                {NULL, 0, NULL}};
+static const binop add_ops[] = {{"+", 0, "+"}, {"-", 0, "-"}, {NULL, 0, NULL}};
+static const binop concat_ops[] = {{"||", 0, "||"}, {NULL, 0, NULL}};
+static const binop and_ops[] = {{"and", 1, "AND"}, {NULL, 0, NULL}};
+static const binop or_ops[] = {{"or", 1, "OR"}, {NULL, 0, NULL}};
+
+static const char *peek_binop(sl_parser *p, const binop *ops)
+{
+    sl_tok *t = sl_parse_peek(p);
+    for (int i = 0; ops[i].tok; i++)
+        if (ops[i].kw ? sl_parse_is_kw(t, ops[i].tok) : sl_parse_is_op(t, ops[i].tok))
+            return ops[i].name;
+    return NULL;
+}
+
+static sl_ast_expr *left_assoc(sl_parser *p, sl_ast_expr *(*operand)(sl_parser *),
+                               const binop *ops)
 {
     int start = p->i;
-    sl_ast_expr *l = parse_unary(p);
-    while (l) {
-        sl_tok *t = sl_parse_peek(p);
-        if (!(sl_parse_is_op(t, "*") || sl_parse_is_op(t, "/") || sl_parse_is_op(t, "//") ||
-              sl_parse_is_op(t, "%")))
-            break;
+    sl_ast_expr *l = operand(p);
+    const char *name;
+    while (l && (name = peek_binop(p, ops))) {
         sl_parse_next(p);
-        sl_ast_expr *r = parse_unary(p);
+        sl_ast_expr *r = operand(p);
         if (!r)
             return sl_parse_fail(l);
-        l = binary(p, t->val, l, r, start);
+        l = binary(p, name, l, r, start);
     }
     return l;
 }
 
-static sl_ast_expr *parse_add(sl_parser *p)
-{
-    int start = p->i;
-    sl_ast_expr *l = parse_mul(p);
-    while (l) {
-        sl_tok *t = sl_parse_peek(p);
-        if (!(sl_parse_is_op(t, "+") || sl_parse_is_op(t, "-")))
-            break;
-        sl_parse_next(p);
-        sl_ast_expr *r = parse_mul(p);
-        if (!r)
-            return sl_parse_fail(l);
-        l = binary(p, t->val, l, r, start);
-    }
-    return l;
-}
-
-static sl_ast_expr *parse_concat(sl_parser *p)
-{
-    int start = p->i;
-    sl_ast_expr *l = parse_add(p);
-    while (l && sl_parse_is_op(sl_parse_peek(p), "||")) {
-        sl_parse_next(p);
-        sl_ast_expr *r = parse_add(p);
-        if (!r)
-            return sl_parse_fail(l);
-        l = binary(p, "||", l, r, start);
-    }
-    return l;
-}
+static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_unary, mul_ops); }
+static sl_ast_expr *parse_add(sl_parser *p) { return left_assoc(p, parse_mul, add_ops); }
+static sl_ast_expr *parse_concat(sl_parser *p) { return left_assoc(p, parse_add, concat_ops); }
 
 /* x [NOT] BETWEEN a AND b | x [NOT] IN (list) | x [NOT] LIKE/ILIKE y */
 static sl_ast_expr *parse_pred(sl_parser *p)
@@ -667,19 +658,7 @@ static sl_ast_expr *parse_not(sl_parser *p)
     return parse_is(p);
 }
 
-static sl_ast_expr *parse_and(sl_parser *p)
-{
-    int start = p->i;
-    sl_ast_expr *l = parse_not(p);
-    while (l && sl_parse_is_kw(sl_parse_peek(p), "and")) {
-        sl_parse_next(p);
-        sl_ast_expr *r = parse_not(p);
-        if (!r)
-            return sl_parse_fail(l);
-        l = binary(p, "AND", l, r, start);
-    }
-    return l;
-}
+static sl_ast_expr *parse_and(sl_parser *p) { return left_assoc(p, parse_not, and_ops); }
 
 sl_ast_expr *sl_parse_expr(sl_parser *p)
 {
@@ -687,17 +666,7 @@ sl_ast_expr *sl_parse_expr(sl_parser *p)
         sl_parse_error_at(p, sl_parse_peek(p), "%s", "expression nested too deeply");
         return NULL;
     }
-    int start = p->i;
-    sl_ast_expr *l = parse_and(p);
-    while (l && sl_parse_is_kw(sl_parse_peek(p), "or")) {
-        sl_parse_next(p);
-        sl_ast_expr *r = parse_and(p);
-        if (!r) {
-            l = sl_parse_fail(l);
-            break;
-        }
-        l = binary(p, "OR", l, r, start);
-    }
+    sl_ast_expr *l = left_assoc(p, parse_and, or_ops);
     p->depth--;
     return l;
 }
