@@ -182,11 +182,24 @@ static int run_copy(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
     return rc;
 }
 
-static int run_explain(sl_session *s, sl_query *q)
+static int run_explain(sl_session *s, const sl_stmt *st, sl_query *q)
 {
     if (s->rank == 0) {
+        static const char *const kinds[] = {"SELECT", "COPY", "CREATE VIEW", "SET", "EXPLAIN"};
         char *plan = sl_explain_query(q, &s->settings, s->size);
+        fprintf(s->out, "-- %s at line %d%s%s\n", kinds[st->kind], st->line,
+                st->kind == SL_STMT_COPY ? " to " : "",
+                st->kind == SL_STMT_COPY ? st->copy.path : "");
         fputs(plan, s->out);
+        if (st->kind == SL_STMT_COPY) {
+            fprintf(s->out, "Sink: every rank writes part-<rank>-<seq>.csv");
+            for (int i = 0; i < st->copy.n_partition; i++)
+                fprintf(s->out, "%s%s", i ? ", " : " under hive directories by ",
+                        st->copy.partition_by[i]);
+            fprintf(s->out, "; rank 0 commits (rename + _SUCCESS manifest)\n");
+        } else if (st->kind == SL_STMT_SELECT) {
+            fprintf(s->out, "Sink: gather to rank 0, print\n");
+        }
         fflush(s->out);
         sl_free(plan);
     }
@@ -213,7 +226,7 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
                 rc = SL_ERR(err, SL_ESQL, "%s:%d:%d: EXPLAIN ANALYZE is not supported yet "
                             "(use EXPLAIN)", job->path, st->line, st->col);
             else
-                rc = run_explain(s, q);
+                rc = run_explain(s, st, q);
         } else if (st->kind == SL_STMT_SELECT) {
             rc = run_select(s, q, err);
         } else {
