@@ -10,9 +10,16 @@ pkgs=(
   libgsl-dev                              # statistics (median, quantiles)
   libxxhash-dev                           # stable 64-bit hashing for the exchange
   sqlite3                                 # test oracle
+  clang libclang-rt-14-dev                # libFuzzer + sanitizer runtimes (make fuzz, suite fuzz)
   python3 python3-pandas python3-numpy    # benchmark baseline, data generators
   time                                    # /usr/bin/time -v for peak RSS in bench/
+  chromium                                # tests/obs renders the --report HTML headless
 )
+# --bench: also what bench/compare.sh and the scaling plots need (not needed by make test).
+if [ "${1:-}" = --bench ]; then
+  pkgs+=(gnuplot-nox python3-dask python3-distributed)   # plots; Dask LocalCluster baseline
+  command -v npm >/dev/null || pkgs+=(nodejs npm)          # DuckDB via @duckdb/node-api
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

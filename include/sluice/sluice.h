@@ -35,6 +35,13 @@ typedef struct sl_options {
     const char *const *param_names;
     const char *const *param_values;
     FILE *out;                    /* where rank 0 prints results (NULL = stdout) */
+    int quiet;                    /* no end-of-run summary, no progress line */
+    int progress;                 /* 0 auto (a TTY only), 1 also off a TTY (plain lines) */
+    const char *metrics_path;     /* write per-stage, per-rank metrics JSON here (or NULL) */
+    const char *report_path;      /* write the one-file HTML report here (or NULL) */
+    int64_t memory_limit;         /* per-rank budget; 0 = SLUICE_MEMORY_LIMIT or derived */
+    const char *spill_dir;        /* base of the spill directory; NULL = $SLURM_TMPDIR ... */
+    int resume;                   /* skip COPY statements whose committed output is current */
 } sl_options;
 
 /* Fills o with defaults. Local. */

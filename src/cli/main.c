@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "sluice/sluice.h"
+#include "core/fault.h"
 #include "core/mem.h"
+#include "core/signals.h"
 #include "core/size.h"
 
 static const char usage[] =
@@ -26,15 +28,26 @@ static const char usage[] =
     "  --format table|csv           how SELECT results print on stdout (default: table;\n"
     "                               csv = RFC 4180 with a header line)\n"
     "  --blocksize SIZE             bytes of input per range (default 64MB; e.g. 1MB, 64KB)\n"
+    "  --memory-limit SIZE          memory budget per rank; beyond it sluice spills to disk\n"
+    "                               (default: cgroup/Slurm limit or RAM / ranks per node x 0.8)\n"
+    "  --spill-dir DIR              where spill files go (default $SLURM_TMPDIR, $TMPDIR, /tmp)\n"
     "  --exchange-round-bytes SIZE  cap on the bytes one rank sends per exchange round\n"
     "                               (default 64MB)\n"
     "  -v, --verbose                print per-statement timings and COPY totals on stderr\n"
+    "  --progress                   progress lines on stderr also when it is not a terminal\n"
+    "                               (every SLUICE_PROGRESS_INTERVAL s, default 5; for logs)\n"
+    "  --quiet                      no progress line and no end-of-run summary\n"
+    "  --metrics FILE.json          write per-statement, per-stage, per-rank metrics (JSON)\n"
+    "  --report FILE.html           write a self-contained HTML report with charts\n"
+    "  --resume                     skip each COPY whose committed output (_SUCCESS) matches\n"
+    "                               its statement, inputs and settings (after a failure or a\n"
+    "                               time limit)\n"
     "  -h, --help                   this text\n"
     "  --version                    print the version\n"
     "\n"
     "exit status: 0 ok, 2 bad command line, 3 bad SQL, 4 I/O error or file not found,\n"
     "5 bad input data, 6 out of memory, 7 no space left, 9 internal error, 10 error while\n"
-    "evaluating the query. See README.md.\n";
+    "evaluating the query, 130 interrupted by SIGTERM/SIGINT/SIGUSR1. See README.md.\n";
 
 static int g_rank;
 
@@ -113,6 +126,20 @@ static int run(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o.verbose = 1;
+        } else if (!strcmp(a, "--progress")) {
+            o.progress = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o.quiet = 1;
+        } else if (!strcmp(a, "--metrics") || !strcmp(a, "--report")) {
+            i++;
+            if (!next || !*next)
+                return usage_error("%s needs a file name", a);
+            if (!strcmp(a, "--metrics"))
+                o.metrics_path = next;
+            else
+                o.report_path = next;
+        } else if (!strcmp(a, "--resume")) {
+            o.resume = 1;
         } else if (!strcmp(a, "-D") || !strcmp(a, "--define") || !strncmp(a, "-D", 2)) {
             const char *def = a[2] ? a + 2 : next;
             if (!a[2])
@@ -130,6 +157,17 @@ static int run(int argc, char **argv)
                 o.format = SL_OUT_TABLE;
             else
                 return usage_error("--format takes table or csv, got '%s'", next ? next : "");
+        } else if (!strcmp(a, "--memory-limit")) {
+            i++;
+            int64_t v;
+            if (!next || !sl_parse_size(next, &v) || v <= 0)
+                return usage_error("bad size '%s' (use e.g. 2GB, 512MB)", next ? next : "");
+            o.memory_limit = v;
+        } else if (!strcmp(a, "--spill-dir")) {
+            i++;
+            if (!next || !*next)
+                return usage_error("%s", "--spill-dir needs a directory");
+            o.spill_dir = next;
         } else if (!strcmp(a, "--blocksize") || !strcmp(a, "--exchange-round-bytes")) {
             i++;
             int64_t v;
@@ -196,7 +234,19 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     sl_mem_set_oom_handler(on_oom);
-    int status = run(argc, argv);
+    /* After MPI_Init: Open MPI installs its own handlers there; ours must win for the stop
+     * signals. Every rank sees the same SLUICE_FAULT, so a bad one fails on every rank. */
+    sl_signals_install();
+    sl_err ferr;
+    sl_err_clear(&ferr);
+    int status;
+    if (sl_fault_configure(getenv("SLUICE_FAULT"), g_rank, &ferr)) {
+        if (g_rank == 0)
+            fprintf(stderr, "sluice: error: %s\n", ferr.msg);
+        status = 2;
+    } else {
+        status = run(argc, argv);
+    }
     fflush(stdout);
     MPI_Finalize();
     return status;

@@ -26,7 +26,8 @@
     X(SL_ENOSPC, 7, "no space left")                              \
     X(SL_EPEER, 8, "another rank failed")                         \
     X(SL_EINTERNAL, 9, "internal error")                          \
-    X(SL_ERUNTIME, 10, "error while evaluating the query")
+    X(SL_ERUNTIME, 10, "error while evaluating the query")             \
+    X(SL_EINTR, 130, "interrupted by a signal")
 
 typedef enum {
 #define SL_ERR_ENUM(name, code, desc) name,

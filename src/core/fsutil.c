@@ -5,6 +5,7 @@
  */
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "core/retry.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -130,21 +131,8 @@ int sl_fs_rm_rf(const char *path)
 
 int sl_fs_write_all(int fd, const void *p, size_t n, const char *path, sl_err *err)
 {
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            return SL_ERR(err, sl_fs_errno_code(e), "cannot write '%s': %s", path, strerror(e));
-        }
-        if (w == 0)   /* should not happen for regular files; avoid spinning forever */
-            return SL_ERR(err, SL_EIO, "cannot write '%s': write returned 0", path);
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    /* Transient errors (EINTR, EAGAIN, EIO, ESTALE) are retried with backoff there. */
+    return sl_retry_write_all(fd, p, n, path, err);
 }
 
 int sl_fs_fsync(int fd, const char *path, sl_err *err)

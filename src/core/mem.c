@@ -3,6 +3,7 @@
  * uncount it. Local; not thread-safe (sluice ranks are single-threaded).
  */
 #include "core/mem.h"
+#include "core/fault.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,14 @@ static void oom(size_t n)
     abort();
 }
 
+/* SLUICE_FAULT=alloc:N: say it was injected, then take the real out-of-memory path. */
+static void injected_oom(size_t n)
+{
+    fprintf(stderr, "sluice: injected fault (SLUICE_FAULT=%s): allocation of %zu bytes "
+            "fails\n", sl_fault_last(), n);
+    oom(n);
+}
+
 static void count(int64_t d)
 {
     g_in_use += d;
@@ -34,6 +43,8 @@ static void count(int64_t d)
 
 void *sl_xmalloc(size_t n)
 {
+    if (sl_fault_hit(SL_FAULT_ALLOC))
+        injected_oom(n);
     hdr *h = malloc(sizeof(hdr) + n);
     if (!h)
         oom(n);
@@ -55,6 +66,8 @@ void *sl_xrealloc(void *p, size_t n)
 {
     if (!p)
         return sl_xmalloc(n);
+    if (sl_fault_hit(SL_FAULT_ALLOC))
+        injected_oom(n);
     hdr *h = (hdr *)p - 1;
     size_t old = h->size;
     hdr *nh = realloc(h, sizeof(hdr) + n);

@@ -169,6 +169,43 @@ void sl_hashagg_state_types(const sl_hashagg *h, sl_type *types)
 
 int64_t sl_hashagg_groups(const sl_hashagg *h) { return h->n_groups; }
 
+int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
+{
+    /* Without keys there is one group. With keys, assume a quarter of a batch is new groups:
+     * assuming every row is new would make a small budget flush the table every few batches
+     * (a worse trade than overshooting the reservation by part of one batch). */
+    if (h->n_keys == 0)
+        extra_groups = h->n_groups ? 0 : 1;
+    else
+        extra_groups = extra_groups / 4 + 1;
+    int64_t need = h->n_groups + extra_groups;
+    int64_t gcap = h->gcap, tcap = h->tab ? h->tcap : TAB_INIT;
+    while (gcap < need)
+        gcap = gcap ? gcap * 2 : 256;
+    while (need * 2 > tcap)
+        tcap *= 2;
+    int64_t per_group = 8; /* ghash */
+    for (int a = 0; a < h->n_aggs; a++)
+        per_group += 16 + (is_str_minmax(&h->st[a]) ? 24 + 16 : 0);
+    int64_t heap = 0;
+    for (int k = 0; k < h->n_keys; k++) {
+        const sl_vec *v = h->keys[k];
+        int64_t kcap = v->cap;
+        while (kcap < need)
+            kcap = kcap ? kcap * 2 : 16;
+        heap += kcap * 8 + (kcap / 64 + 1) * 8;
+        if (v->type == SL_T_VARCHAR && v->n > 0) {
+            /* The heap doubles like the arrays: round the extrapolated length up the same way. */
+            int64_t want = v->heap_len / v->n * need + v->heap_len % v->n + 8, hc = v->heap_cap;
+            while (hc < want)
+                hc = hc ? hc * 2 : 64;
+            heap += hc;
+        }
+    }
+    return gcap * per_group + tcap * (int64_t)sizeof(slot) + heap +
+           h->scratch_cap * 12;
+}
+
 /* ---- groups ---- */
 
 static void grow_groups(sl_hashagg *h, int64_t need)

@@ -46,5 +46,9 @@ int sl_hashagg_emit_states(sl_hashagg *h, sl_batchlist *out, sl_err *err);
 int sl_hashagg_emit_final(sl_hashagg *h, sl_batchlist *out, sl_err *err);
 /* Groups currently held. Local. */
 int64_t sl_hashagg_groups(const sl_hashagg *h);
+/* Bytes the table would hold after adding extra_groups more groups (capacities grown the way
+ * the table grows them; string bytes extrapolated). The memory budget reserves this before a
+ * batch is folded in (issue #3). Local. */
+int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups);
 
 #endif

@@ -98,6 +98,8 @@ struct sl_copy {
     int64_t scratch_cap;
     sl_buf key, val;    /* scratch for partition keys */
     sl_err first;       /* first error of this copy on this rank */
+    char *fp_hash;      /* --resume fingerprint and its inputs (JSON), or NULL */
+    char *fp_inputs;
 };
 
 static int fail(sl_copy *c, sl_err *err)
@@ -393,6 +395,14 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err)
     return rc;
 }
 
+void sl_copy_set_fingerprint(sl_copy *c, const char *hash, const char *inputs_json)
+{
+    sl_free(c->fp_hash);
+    sl_free(c->fp_inputs);
+    c->fp_hash = hash ? sl_xstrdup(hash) : NULL;
+    c->fp_inputs = inputs_json ? sl_xstrdup(inputs_json) : NULL;
+}
+
 void sl_copy_set_limits(sl_copy *c, int64_t file_bytes, int max_open)
 {
     if (file_bytes > 0)
@@ -602,7 +612,11 @@ static void commit(sl_copy *c, int64_t total_rows, int64_t total_bytes, sl_err *
         line = nl + 1;
     }
     sl_buf_printf(&m, "],\n \"total_rows\": %" PRId64 ", \"total_bytes\": %" PRId64
-                  ", \"ranks\": %d}\n", total_rows, total_bytes, c->size);
+                  ", \"ranks\": %d", total_rows, total_bytes, c->size);
+    if (c->fp_hash)
+        sl_buf_printf(&m, ",\n \"input_hash\": \"%s\", \"inputs\": %s", c->fp_hash,
+                      c->fp_inputs ? c->fp_inputs : "[]");
+    sl_buf_puts(&m, "}\n");
     sl_free(all);
     sl_free(lens);
     sl_free(displs);
@@ -697,6 +711,8 @@ static void copy_free(sl_copy *c)
     sl_buf_free(&c->val);
     sl_free(c->target);
     sl_free(c->tmp);
+    sl_free(c->fp_hash);
+    sl_free(c->fp_inputs);
     sl_free(c);
 }
 

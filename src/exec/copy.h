@@ -41,6 +41,10 @@ int sl_copy_finish(sl_copy **pc, int64_t *rows, int64_t *bytes, sl_err *err);
  * and later continued in a new part file). For tests and tuning. Local. */
 void sl_copy_set_limits(sl_copy *c, int64_t file_bytes, int max_open);
 
+/* Records the --resume fingerprint and its inputs (a JSON array) in the manifest written on
+ * commit (see exec/resume.h). Copies both strings. Local (matters on rank 0). */
+void sl_copy_set_fingerprint(sl_copy *c, const char *hash, const char *inputs_json);
+
 /* The manifest file written into the committed directory. */
 #define SL_COPY_MANIFEST "_SUCCESS"
 

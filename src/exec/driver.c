@@ -10,13 +10,21 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/budget.h"
 #include "core/mem.h"
+#include "core/signals.h"
 #include "core/size.h"
 #include "exec/copy.h"
+#include "spill/rowstore.h"
 #include "exec/print.h"
+#include "exec/resume.h"
+#include "io/csv.h"
+#include "obs/counters.h"
 #include "plan/explain.h"
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
+#include "obs/metrics.h"
+#include "spill/spill.h"
 
 #define DEFAULT_BLOCKSIZE (64 * 1000 * 1000)
 #define DEFAULT_ROUND_BYTES (64 * 1000 * 1000)
@@ -48,12 +56,44 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
     return 0;
 }
 
+/* "SELECT", "CREATE TABLE", ... for messages and metrics. */
+static const char *stmt_kind_name(const sl_stmt *st)
+{
+    switch (st->kind) {
+    case SL_STMT_SELECT: return "SELECT";
+    case SL_STMT_COPY: return "COPY";
+    case SL_STMT_CREATE_VIEW: return "CREATE VIEW";
+    case SL_STMT_CREATE_TABLE: return "CREATE TABLE";
+    case SL_STMT_SET: return "SET";
+    case SL_STMT_EXPLAIN: return st->analyze ? "EXPLAIN ANALYZE" : "EXPLAIN";
+    }
+    return "?";
+}
+
+static void table_free(sl_table **pt)
+{
+    if (!pt || !*pt)
+        return;
+    sl_table *t = *pt;
+    for (int i = 0; i < t->n_cols; i++)
+        sl_free(t->col_names[i]);
+    sl_free(t->col_names);
+    sl_free(t->col_types);
+    sl_rowstore_free(&t->rows);
+    sl_free(t->name);
+    sl_free(t);
+    *pt = NULL;
+}
+
 static void catalog_clear(sl_catalog *c)
 {
     for (int i = 0; i < c->n; i++)
         sl_free(c->names[i]);
     sl_free(c->names);
     sl_free(c->queries);
+    for (int i = 0; i < c->n_tables; i++)
+        table_free(&c->tables[i]);
+    sl_free(c->tables);
     memset(c, 0, sizeof *c);
 }
 
@@ -82,6 +122,21 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         {"exchange_round_bytes", offsetof(sl_settings, exchange_round_bytes), 256},
         {"sample_bytes", offsetof(sl_settings, sample_bytes), 1},
     };
+    /* Issue #3: process-wide settings of the budget and spill modules. */
+    if (strcasecmp(st->name, "memory_limit") == 0) {
+        int64_t v;
+        if (!sl_parse_size(st->value, &v) || v <= 0)
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET memory_limit: '%s' is not a valid size "
+                          "(e.g. '2GB')", job->path, st->line, st->col, st->value);
+        sl_budget_set(v, "SET memory_limit");
+        if (s->opts.verbose && s->rank == 0)
+            fprintf(stderr, "sluice: %s\n", sl_budget_why());
+        return 0;
+    }
+    if (strcasecmp(st->name, "spill_dir") == 0) {
+        sl_spill_set_base(st->value);
+        return 0;
+    }
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         if (strcasecmp(st->name, knobs[i].name) != 0)
             continue;
@@ -94,7 +149,24 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     }
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
-                  "sample_bytes)", job->path, st->line, st->col, st->name);
+                  "sample_bytes, memory_limit, spill_dir)", job->path, st->line, st->col, st->name);
+}
+
+/* Tables and views share one namespace, as in DuckDB. Local. */
+static int catalog_check_name(sl_session *s, const sl_job *job, const sl_stmt *st, bool is_table,
+                              sl_err *err)
+{
+    sl_catalog *c = &s->cat;
+    for (int i = 0; i < c->n; i++)
+        if (strcmp(c->names[i], st->name) == 0 && is_table)
+            return SL_ERR(err, SL_EBIND, "%s:%d:%d: a view named \"%s\" already exists",
+                          job->path, st->line, st->col, st->name);
+    for (int i = 0; i < c->n_tables; i++)
+        if (strcmp(c->tables[i]->name, st->name) == 0 && (!is_table || !st->or_replace))
+            return SL_ERR(err, SL_EBIND, "%s:%d:%d: a table named \"%s\" already exists%s",
+                          job->path, st->line, st->col, st->name,
+                          is_table ? " (use CREATE OR REPLACE TABLE)" : "");
+    return 0;
 }
 
 /* Local. */
@@ -110,6 +182,59 @@ static void run_create_view(sl_session *s, const sl_stmt *st)
     c->queries = sl_xrealloc(c->queries, sizeof *c->queries * (size_t)(c->n + 1));
     c->names[c->n] = sl_xstrdup(st->name);
     c->queries[c->n++] = st->query;
+}
+
+static sl_type *out_types(const sl_query *q);
+
+/* Persisted tables stay in memory only while all reservations stay under this share of the
+ * budget: they outlive the statement, so they must leave most of it to the statements that
+ * read them (hash tables, exchanges); the rest of a table goes to its spill file. */
+#define SL_TABLE_BUDGET_PCT 30
+
+static int table_push(sl_sink *sink, sl_batch *b, sl_err *err)
+{
+    return sl_rowstore_append(((sl_table *)sink->ctx)->rows, b, err);
+}
+
+/*
+ * CREATE [OR REPLACE] TABLE name AS query: runs the query and keeps every rank's result rows
+ * in a row store (memory while the budget allows, spill files beyond). The table replaces an
+ * older one of the same name only after it was built. Collective.
+ */
+static int run_create_table(sl_session *s, const sl_stmt *st, sl_query *q, bool build,
+                            sl_err *err)
+{
+    sl_table *t = sl_xcalloc(1, sizeof *t);
+    t->name = sl_xstrdup(st->name);
+    t->n_cols = q->n_outs;
+    t->col_names = sl_xcalloc((size_t)q->n_outs + 1, sizeof *t->col_names);
+    for (int i = 0; i < q->n_outs; i++)
+        t->col_names[i] = sl_xstrdup(q->out_names[i]);
+    t->col_types = out_types(q);
+    t->rows = sl_rowstore_new(SL_TABLE_BUDGET_PCT);
+    sl_sink sink = {table_push, t};
+    bool on_root;
+    /* `sluice explain` registers the table empty, so later statements can be planned. */
+    int rc = build ? sl_query_exec(s, q, &sink, &on_root, err) : 0;
+    if (!rc)
+        sl_rowstore_seal(t->rows, err);
+    rc = sl_agree(s->comm, err);
+    if (rc) {
+        table_free(&t);
+        return rc;
+    }
+    sl_catalog *c = &s->cat;
+    for (int i = 0; i < c->n_tables; i++)
+        if (strcmp(c->tables[i]->name, t->name) == 0) {
+            table_free(&c->tables[i]);
+            c->tables[i] = t;
+            return 0;
+        }
+    c->tables = sl_xrealloc(c->tables, sizeof *c->tables * (size_t)(c->n_tables + 1));
+    c->tables[c->n_tables++] = t;
+    if (s->opts.verbose && s->rank == 0)
+        fprintf(stderr, "sluice: table %s created\n", t->name);
+    return 0;
 }
 
 static sl_type *out_types(const sl_query *q)
@@ -131,8 +256,11 @@ static int run_select(sl_session *s, sl_query *q, sl_err *err)
     int rc = sl_query_exec(s, q, &collect, &on_root, err);
     if (!rc && !on_root) {
         sl_xstats st = {0};
+        int h = sl_metrics_stage_begin(s->metrics, q, "result_gather");
+        int64_t n = sl_batchlist_rows(&rows);
         rc = sl_exchange_gather(s->comm, 0, &rows, s->settings.exchange_round_bytes, &gathered,
                                 &st, err);
+        sl_metrics_stage_end(s->metrics, h, n, -1, -1, -1);
         if (rc)
             rc = sl_agree(s->comm, err);
     } else {
@@ -140,6 +268,8 @@ static int run_select(sl_session *s, sl_query *q, sl_err *err)
         sl_batchlist_init(&rows);
     }
     if (!rc && s->rank == 0) {
+        s->stmt_rows_out = sl_batchlist_rows(&gathered);
+        sl_metrics_stmt_rows_out(s->metrics, sl_batchlist_rows(&gathered));
         sl_type *types = out_types(q);
         sl_print_result(s->out, s->opts.format == SL_OUT_CSV ? SL_PRINT_CSV : SL_PRINT_TABLE,
                         q->n_outs, q->out_names, types, &gathered);
@@ -156,16 +286,37 @@ typedef struct copy_sink_ctx { sl_copy *copy; } copy_sink_ctx;
 static int copy_push(sl_sink *sink, sl_batch *b, sl_err *err)
 {
     copy_sink_ctx *c = sink->ctx;
-    int rc = sl_copy_write(c->copy, b, err);
+    /* A safe point: a stop signal ends the COPY here and finish rolls it back. */
+    int rc = sl_signals_check(err) ? err->code : sl_copy_write(c->copy, b, err);
     sl_batch_free(&b);
     return rc;
 }
 
-static int run_copy(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
+static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_query *q,
+                    sl_err *err)
 {
+    /* The fingerprint goes into every manifest, so a later --resume can trust it. */
+    int idx = 0;
+    while (idx < job->n_stmts && job->stmts[idx] != st)
+        idx++;
+    char *inputs = NULL, *fp = NULL;
+    if (s->rank == 0)
+        fp = sl_resume_fingerprint(job, idx, q, &inputs);
+    if (s->opts.resume && sl_resume_up_to_date(s->comm, st->copy.path, fp)) {
+        if (s->rank == 0)
+            fprintf(stderr, "sluice: statement %d (line %d): COPY to '%s' skipped: output up "
+                    "to date\n", idx + 1, st->line, st->copy.path);
+        sl_free(fp);
+        sl_free(inputs);
+        return 0;
+    }
     sl_type *types = out_types(q);
     sl_copy *copy = NULL;
     int rc = sl_copy_begin(s->comm, &st->copy, q->n_outs, q->out_names, types, &copy, err);
+    if (copy && fp)
+        sl_copy_set_fingerprint(copy, fp, inputs);
+    sl_free(fp);
+    sl_free(inputs);
     if (!rc) {
         copy_sink_ctx ctx = {copy};
         sl_sink sink = {copy_push, &ctx};
@@ -175,6 +326,8 @@ static int run_copy(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
     int64_t rows = 0, bytes = 0;
     if (copy)
         rc = sl_copy_finish(&copy, &rows, &bytes, err);
+    if (!rc)
+        sl_metrics_stmt_rows_out(s->metrics, rows);
     if (!rc && s->opts.verbose && s->rank == 0)
         fprintf(stderr, "sluice: COPY wrote %lld rows (%lld bytes) to '%s'\n", (long long)rows,
                 (long long)bytes, st->copy.path);
@@ -185,9 +338,8 @@ static int run_copy(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
 static int run_explain(sl_session *s, const sl_stmt *st, sl_query *q)
 {
     if (s->rank == 0) {
-        static const char *const kinds[] = {"SELECT", "COPY", "CREATE VIEW", "SET", "EXPLAIN"};
         char *plan = sl_explain_query(q, &s->settings, s->size);
-        fprintf(s->out, "-- %s at line %d%s%s\n", kinds[st->kind], st->line,
+        fprintf(s->out, "-- %s at line %d%s%s\n", stmt_kind_name(st), st->line,
                 st->kind == SL_STMT_COPY ? " to " : "",
                 st->kind == SL_STMT_COPY ? st->copy.path : "");
         fputs(plan, s->out);
@@ -199,11 +351,70 @@ static int run_explain(sl_session *s, const sl_stmt *st, sl_query *q)
             fprintf(s->out, "; rank 0 commits (rename + _SUCCESS manifest)\n");
         } else if (st->kind == SL_STMT_SELECT) {
             fprintf(s->out, "Sink: gather to rank 0, print\n");
+        } else if (st->kind == SL_STMT_CREATE_TABLE) {
+            fprintf(s->out, "Sink: every rank keeps its rows in table %s (memory while the "
+                    "budget allows, then its spill file)\n", st->name);
         }
         fflush(s->out);
         sl_free(plan);
     }
     return 0;
+}
+
+static int count_push(sl_sink *sink, sl_batch *b, sl_err *err)
+{
+    *(int64_t *)sink->ctx += sl_batch_live(b);
+    sl_batch_free(&b);
+    return 0;
+}
+
+/* EXPLAIN ANALYZE: runs the query (its rows are counted, not printed), gathers the metrics
+ * and prints the plan with per-operator figures on rank 0. Collective. */
+static int run_analyze(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
+{
+    int64_t n = 0, total = 0;
+    sl_sink count = {count_push, &n};
+    bool on_root;
+    double t0 = MPI_Wtime();
+    int rc = sl_query_exec(s, q, &count, &on_root, err);
+    MPI_Reduce(&n, &total, 1, MPI_INT64_T, MPI_SUM, 0, s->comm);
+    sl_metrics_stmt_rows_out(s->metrics, total);
+    sl_metrics_stmt_gather(s->metrics);
+    if (!rc && s->rank == 0) {
+        char *plan = sl_explain_query_analyzed(q, &s->settings, s->size, sl_metrics_explain_op,
+                                               s->metrics);
+        char *tot = sl_metrics_explain_totals(s->metrics);
+        fprintf(s->out, "-- EXPLAIN ANALYZE at line %d: %lld result row(s) in %.3f s on %d "
+                "rank(s)\n%s%s", st->line, (long long)total, MPI_Wtime() - t0, s->size, plan,
+                tot);
+        fflush(s->out);
+        sl_metrics_stmt_plan(s->metrics, plan);
+        sl_free(plan);
+        sl_free(tot);
+    }
+    return rc;
+}
+
+/* Issue #4: merges the rejects part files of every read_csv the query scanned (rank 0 only;
+ * call after an agreement point). */
+static void finish_rejects(sl_session *s, sl_query *q, sl_err *err)
+{
+    for (; q; q = q->src.kind == SL_SRC_QUERY ? q->src.child : NULL)
+        if (q->src.kind == SL_SRC_CSV)
+            sl_csv_rejects_finish(s->comm, q->src.csv_src, err);
+}
+
+/* Issue #4: "rows: read R, rejected J, written W" for one statement on rank 0 (-v): W is
+ * the rows COPY wrote or the rows of a SELECT's result. Collective. */
+static void print_rows(sl_session *s, const sl_counters *c0)
+{
+    int64_t mine[3] = {sl_ctr.rows_read - c0->rows_read, sl_ctr.rows_rejected -
+                       c0->rows_rejected, sl_ctr.rows_written - c0->rows_written}, tot[3];
+    MPI_Reduce(mine, tot, 3, MPI_INT64_T, MPI_SUM, 0, s->comm);
+    if (s->rank == 0)
+        fprintf(stderr, "sluice: rows: read %lld, rejected %lld, written %lld\n",
+                (long long)tot[0], (long long)tot[1],
+                (long long)(s->stmt_rows_out >= 0 ? s->stmt_rows_out : tot[2]));
 }
 
 static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *err)
@@ -212,27 +423,44 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
     case SL_STMT_SET:
         return run_set(s, job, st, err);
     case SL_STMT_CREATE_VIEW:
+        if (catalog_check_name(s, job, st, false, err))
+            return err->code;
         run_create_view(s, st);
         return 0;
+    case SL_STMT_CREATE_TABLE:
+        if (catalog_check_name(s, job, st, true, err))
+            return err->code;
+        break;
     default:
         break;
     }
     sl_query *q = NULL;
     int rc = sl_sql_bind(s->comm, job, st->query, &s->cat, &s->settings, &q, err);
+    sl_signals_check(err);     /* a safe point: before the statement's work starts */
     rc = sl_agree(s->comm, err);
+    if (!rc && s->rank == 0 && (s->opts.report_path || s->opts.metrics_path)) {
+        char *plan = sl_explain_query(q, &s->settings, s->size); /* for the report */
+        sl_metrics_stmt_plan(s->metrics, plan);
+        sl_free(plan);
+    }
     if (!rc) {
         if (st->kind == SL_STMT_EXPLAIN || s->opts.explain_only) {
-            if (st->kind == SL_STMT_EXPLAIN && st->analyze)
-                rc = SL_ERR(err, SL_ESQL, "%s:%d:%d: EXPLAIN ANALYZE is not supported yet "
-                            "(use EXPLAIN)", job->path, st->line, st->col);
+            if (st->kind == SL_STMT_EXPLAIN && st->analyze && !s->opts.explain_only)
+                rc = run_analyze(s, st, q, err);
             else
                 rc = run_explain(s, st, q);
+            if (!rc && st->kind == SL_STMT_CREATE_TABLE)
+                rc = run_create_table(s, st, q, false, err);
         } else if (st->kind == SL_STMT_SELECT) {
             rc = run_select(s, q, err);
+        } else if (st->kind == SL_STMT_CREATE_TABLE) {
+            rc = run_create_table(s, st, q, true, err);
         } else {
-            rc = run_copy(s, st, q, err);
+            rc = run_copy(s, job, st, q, err);
         }
     }
+    if (q)
+        finish_rejects(s, q, err);
     sl_query_free(&q);
     return rc;
 }
@@ -243,17 +471,45 @@ int sl_session_run(sl_session *s, const char *job_text, const char *job_path)
     sl_err_clear(err);
     sl_job *job = NULL;
     sl_sql_parse_job(job_text, job_path, &s->params, &job, err);
+    /* Issue #3: the budget is chosen per run (collective); -v says which rule chose it. */
+    sl_spill_set_base(s->opts.spill_dir);
+    sl_budget_init(s->comm, s->opts.memory_limit, err);
+    if (!err->code && s->opts.verbose && s->rank == 0)
+        fprintf(stderr, "sluice: %s\n", sl_budget_why());
     int rc = sl_agree(s->comm, err);
+    /* Issue #5: metrics, progress and the end-of-run summary (src/obs). */
+    sl_obs_opts oo = { s->opts.quiet, s->opts.progress, s->opts.metrics_path,
+                       s->opts.report_path, job_path };
+    s->metrics = sl_metrics_new(s->comm, &oo);
     for (int i = 0; !rc && i < job->n_stmts; i++) {
         double t0 = MPI_Wtime();
+        const sl_stmt *sti = job->stmts[i];
+        sl_metrics_stmt_begin(s->metrics, i + 1, sti->line, stmt_kind_name(sti));
+        sl_counters c0 = sl_ctr;
+        s->stmt_rows_out = -1;
         run_stmt(s, job, job->stmts[i], err);
+        sl_signals_check(err);
         rc = sl_agree(s->comm, err);
+        if (!rc && s->opts.verbose && (sti->kind == SL_STMT_SELECT || sti->kind == SL_STMT_COPY))
+            print_rows(s, &c0);
+        sl_metrics_stmt_end(s->metrics, rc ? err->msg : NULL);
         if (!rc && s->opts.verbose && s->rank == 0)
             fprintf(stderr, "sluice: statement %d (line %d) done in %.3f s\n", i + 1,
                     job->stmts[i]->line, MPI_Wtime() - t0);
     }
-    /* Views point into the job's ASTs, which die with it. */
+    /* Views point into the job's ASTs, which die with it; tables and their spill files go
+     * with the run too. */
     catalog_clear(&s->cat);
     sl_job_free(&job);
+    /* Every rank gets here, also after a failure: summary, metrics and report files. */
+    const char *why = "";
+    if (sl_metrics_finish(s->metrics, &why) && !rc)
+        SL_ERR(err, SL_EIO, "%s", why);
+    if (!rc)
+        rc = sl_agree(s->comm, err);
+    sl_metrics_free(&s->metrics);
+    /* Every rank gets here, also after a failure: report spill volume, drop the spill dir. */
+    sl_spill_report(s->comm, s->opts.verbose);
+    sl_spill_cleanup();
     return rc;
 }

@@ -23,6 +23,8 @@ struct sl_session {
     sl_catalog cat;
     sl_params params;
     sl_err err;              /* last run's agreed error */
+    struct sl_metrics *metrics; /* the running job's metrics (src/obs/metrics.h), or NULL */
+    int64_t stmt_rows_out;   /* rank 0: rows of the running SELECT's result; -1 = none */
 };
 
 /*

@@ -41,6 +41,8 @@ const char *sl_csv_source_name(const sl_csv_source *s, int col);
 sl_type sl_csv_source_type(const sl_csv_source *s, int col);
 /* Files, ranges (all ranks), total bytes, for EXPLAIN and progress. Local. */
 int sl_csv_source_nfiles(const sl_csv_source *s);
+/* Path of file i (as globbed; borrowed). Local. */
+const char *sl_csv_source_path(const sl_csv_source *s, int i);
 int sl_csv_source_nranges(const sl_csv_source *s);
 int64_t sl_csv_source_bytes(const sl_csv_source *s);
 /* The range size used (blocksize, or smaller to give every rank several ranges). Local. */
@@ -64,6 +66,30 @@ int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err);
 int64_t sl_csv_scan_rows(const sl_csv_scan *sc);
 int64_t sl_csv_scan_bytes(const sl_csv_scan *sc);
 void sl_csv_scan_free(sl_csv_scan **psc);
+
+/* ---- bad rows: read_csv(on_error='skip'|'reject', rejects=, max_rejects=) (csv_reject.c) */
+
+/* Bad records this scan dropped, and the first one as "path:line (byte N): reason" (borrowed;
+ * "" when none). Local. */
+int64_t sl_csv_scan_rejected(const sl_csv_scan *sc);
+const char *sl_csv_scan_first_reject(const sl_csv_scan *sc);
+/*
+ * End of the scan stage: sums the bad and read rows of every rank's scan (sc may be NULL:
+ * counts 0) and, when max_rejects is exceeded, records SL_EDATA "too many rejected rows: 11 >
+ * max_rejects 10 (first: data.csv:17 (byte 230): ...)" on the ranks with bad rows. Does not
+ * agree the error: the caller's next sl_agree does. No-op for on_error='fail'. Collective
+ * over comm.
+ */
+int sl_csv_scan_check_rejects(MPI_Comm comm, sl_csv_source *s, const sl_csv_scan *sc,
+                              sl_err *err);
+/*
+ * End of a statement that scanned s with rejects=: rank 0 concatenates the rank part files
+ * in rank order (= file, byte order) under a header into the rejects file (written to a
+ * temporary name and renamed), and removes the parts. Runs also after a failed statement
+ * (the rejects so far are kept); an error already in err stays first. Call on every rank
+ * after an agreement point. Local work on rank 0 only.
+ */
+int sl_csv_rejects_finish(MPI_Comm comm, sl_csv_source *s, sl_err *err);
 
 /*
  * Appends the live rows of b (its first n_cols columns) as CSV records to out: fields that

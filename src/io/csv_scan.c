@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "io/csv_reject.h"
 #include "obs/counters.h"
 
 /* ---- tokenizer ---- */
@@ -125,6 +126,8 @@ static void walk_common(sl_csv_walk *w, const sl_csv_source *s)
     w->skip_header = s->header;
     w->rd_file = -1;
     w->rd.fd = -1;
+    w->lenient = s->on_error != SL_ON_ERROR_FAIL;
+    w->bad_col = -1;
     sl_csv_tok_init(&w->tok, s->delim, s->quote);
 }
 
@@ -184,12 +187,37 @@ int sl_csv_walk_fail(sl_csv_walk *w, const char *fmt, ...)
                   (long long)w->rec_off, what);
 }
 
+int sl_csv_walk_bad(sl_csv_walk *w, int col, const char *fmt, ...)
+{
+    char why[SL_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (!w->lenient) {
+        if (col >= 0)
+            return sl_csv_walk_fail(w, "column \"%s\": %s", w->src->names[col], why);
+        return sl_csv_walk_fail(w, "%s", why);
+    }
+    if (!w->rec_bad) { /* the first reason found is the one reported */
+        w->rec_bad = true;
+        w->bad_col = col;
+        size_t n = strlen(why);
+        n = n < sizeof w->bad_why ? n : sizeof w->bad_why - 1;
+        memcpy(w->bad_why, why, n);
+        w->bad_why[n] = 0;
+    }
+    return 0;
+}
+
 static void tok_field(void *f, size_t len, void *ctx)
 {
     sl_csv_walk *w = ctx;
     if (w->failed)
         return;
     int col = w->fields++;
+    if (w->rec_bad)
+        return;
     if (!w->rec_skip && (w->ncols < 0 || col < w->ncols))
         w->on_field(w, col, f ? (const char *)f : "", (int64_t)len, f == NULL);
 }
@@ -203,19 +231,18 @@ static void tok_row(int c, void *ctx)
     int nf = w->fields;
     w->fields = 0;
     if (++w->rows_in_rec > 1) {
-        sl_csv_walk_fail(w, "carriage return inside an unquoted field (quote the field, or"
-                            " use '\\n' or '\\r\\n' line ends)");
+        sl_csv_walk_bad(w, -1, "carriage return inside an unquoted field (quote the field, or"
+                               " use '\\n' or '\\r\\n' line ends)");
         return;
     }
-    if (w->rec_skip)
+    if (w->rec_skip || w->rec_bad)
         return;
     if (w->ncols >= 0 && nf != w->ncols) {
-        sl_csv_walk_fail(w, "expected %d fields, got %d", w->ncols, nf);
+        sl_csv_walk_bad(w, -1, "expected %d fields, got %d", w->ncols, nf);
         return;
     }
-    w->on_row(w);
-    w->rows++;
-    w->rows_run++;
+    /* Delivered when the record ends: a later bare CR can still make it bad. */
+    w->row_ready = true;
 }
 
 static int open_group(sl_csv_walk *w, sl_err *err)
@@ -248,9 +275,25 @@ static int open_group(sl_csv_walk *w, sl_err *err)
     return 0;
 }
 
-/* Ends the current record: a record that libcsv read as several rows was already rejected. */
+/* Ends the current record: delivers its row, or hands a bad one to on_reject and restarts
+ * the tokenizer (libcsv may have stopped mid-record). A record that libcsv read as several
+ * rows was already marked bad. */
 static void end_record(sl_csv_walk *w)
 {
+    if (w->rec_bad) {
+        if (!w->rec_skip && w->on_reject)
+            w->on_reject(w);
+        sl_csv_tok_free(&w->tok);
+        sl_csv_tok_init(&w->tok, w->src->delim, w->src->quote);
+        w->rec_bad = false;
+        w->bad_col = -1;
+        w->bad_why[0] = 0;
+    } else if (w->row_ready && !w->failed) {
+        w->on_row(w);
+        w->rows++;
+        w->rows_run++;
+    }
+    w->row_ready = false;
     w->rec_open = false;
     w->rows_in_rec = 0;
     w->fields = 0;
@@ -258,9 +301,13 @@ static void end_record(sl_csv_walk *w)
 
 static int malformed(sl_csv_walk *w)
 {
-    return sl_csv_walk_fail(w, "malformed quoted field (a quote inside an unquoted field, or"
-                               " text after a closing quote; use quote='' if the file does not"
-                               " quote fields)");
+    bool first = !w->rec_bad;
+    int rc = sl_csv_walk_bad(w, -1, "malformed quoted field (a quote inside an unquoted field,"
+                                    " or text after a closing quote; use quote='' if the file"
+                                    " does not quote fields)");
+    if (first && w->rec_bad && w->fields < w->ncols)
+        w->bad_col = w->fields; /* the field libcsv was in */
+    return rc;
 }
 
 int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err *err)
@@ -292,12 +339,13 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
         if (w->pos >= g->b) {
             /* Only a file's last record can end without '\n' (b is then the file size). */
             if (w->rec_open) {
-                if (w->inq)
-                    return sl_csv_walk_fail(w, "unterminated quoted field (a quote opens a"
-                                               " field that never closes before the end of"
-                                               " the file)");
-                if (sl_csv_tok_fini(&w->tok, tok_field, tok_row, w))
-                    return malformed(w);
+                if (w->inq && sl_csv_walk_bad(w, -1, "unterminated quoted field (a quote opens"
+                                                     " a field that never closes before the"
+                                                     " end of the file)"))
+                    return err->code;
+                if (!w->rec_bad && sl_csv_tok_fini(&w->tok, tok_field, tok_row, w) &&
+                    malformed(w))
+                    return err->code;
                 if (w->failed)
                     return err->code;
                 end_record(w);
@@ -339,8 +387,10 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
             }
         }
         w->inq = q;
-        if (sl_csv_tok_feed(&w->tok, p, (size_t)k, tok_field, tok_row, w))
-            return malformed(w);
+        /* A bad record's remaining bytes are skipped, not parsed. */
+        if (!w->rec_bad && sl_csv_tok_feed(&w->tok, p, (size_t)k, tok_field, tok_row, w) &&
+            malformed(w))
+            return err->code;
         if (w->failed)
             return err->code;
         w->pos += k;
@@ -363,6 +413,11 @@ struct sl_csv_scan {
     int *next_out;        /* per output: next output of the same file column, or -1 */
     sl_batch *b;          /* batch being filled */
     sl_err saved;         /* a failed scan keeps failing with the same error */
+    /* on_error skip/reject */
+    int64_t n_rejected;
+    char first_bad[512];  /* "path:line (byte N): reason" of the first bad record */
+    sl_csv_rejw *rej;     /* this rank's rejects part (on_error='reject') */
+    sl_buf raw;           /* scratch: a bad record's bytes */
 };
 
 void sl_csv_trim(const char **p, int64_t *len)
@@ -377,9 +432,28 @@ void sl_csv_trim(const char **p, int64_t *len)
     *len = n;
 }
 
+/* Lenient scans check the columns the query does not read as well: whether a row is bad
+ * must not depend on the query (count(*) and sum(x) over one read_csv see the same rows). */
+static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
+{
+    sl_type t = w->src->types[col];
+    const char *s = p;
+    int64_t n = len;
+    sl_csv_trim(&s, &n);
+    if (t == SL_T_VARCHAR || n == 0 || (sl_csv_fits(s, n, 1u << t) & (1u << t)))
+        return;
+    int show = len > 60 ? 60 : (int)len;
+    sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
+                    len > show ? "..." : "");
+}
+
 static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool is_null)
 {
     sl_csv_scan *sc = w->ctx;
+    if (sc->first_out[col] < 0 && w->lenient && !is_null) {
+        check_unread(w, col, p, len);
+        return;
+    }
     for (int k = sc->first_out[col]; k >= 0; k = sc->next_out[k]) {
         sl_vec *v = sc->b->cols[k];
         sl_type t = sc->types[k];
@@ -410,9 +484,8 @@ static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool
         }
         if (!ok) {
             int show = len > 60 ? 60 : (int)len;
-            sl_csv_walk_fail(w, "column \"%s\": expected %s, got \"%.*s%s\"",
-                             w->src->names[col], sl_type_name(t), show, p,
-                             len > show ? "..." : "");
+            sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
+                            len > show ? "..." : "");
             return;
         }
         if (t == SL_T_DOUBLE)
@@ -427,6 +500,74 @@ static void scan_row(sl_csv_walk *w)
     sl_csv_scan *sc = w->ctx;
     sc->b->n_rows++;
     sl_ctr.rows_read++;
+}
+
+/* Cuts v back to n values (drops what a bad record appended). */
+static void vec_truncate(sl_vec *v, int64_t n)
+{
+    if (v->n <= n)
+        return;
+    v->n = n;
+    if (v->type == SL_T_VARCHAR)
+        v->heap_len = v->d.off[n];
+}
+
+/* Reads the bad record's bytes [rec_off, pos) (at most SL_REJECT_RAW_MAX) without its line
+ * end into sc->raw. */
+static int read_raw(sl_csv_scan *sc, sl_err *err)
+{
+    sl_csv_walk *w = &sc->w;
+    sl_buf_reset(&sc->raw);
+    int64_t end = w->pos;
+    if (end - w->rec_off > SL_REJECT_RAW_MAX)
+        end = w->rec_off + SL_REJECT_RAW_MAX;
+    for (int64_t at = w->rec_off; at < end;) {
+        const char *p;
+        int64_t avail;
+        int rc = sl_csv_rd_at(&w->rd, at, &p, &avail, err);
+        if (rc)
+            return rc;
+        if (avail > end - at)
+            avail = end - at;
+        sl_buf_append(&sc->raw, p, avail);
+        at += avail;
+    }
+    if (end == w->pos) {
+        if (sc->raw.len && sc->raw.data[sc->raw.len - 1] == '\n')
+            sc->raw.len--;
+        if (sc->raw.len && sc->raw.data[sc->raw.len - 1] == '\r')
+            sc->raw.len--;
+    }
+    return 0;
+}
+
+/* A bad record ended (lenient scans): undo its values, count it, write it to the rejects,
+ * and stop early once this rank alone is over a row-count max_rejects. */
+static void scan_reject(sl_csv_walk *w)
+{
+    sl_csv_scan *sc = w->ctx;
+    for (int k = 0; k < sc->n_proj; k++)
+        vec_truncate(sc->b->cols[k], sc->b->n_rows);
+    sc->n_rejected++;
+    sl_ctr.rows_rejected++;
+    sl_ctr.rows_read++;
+    const char *path = w->src->files[w->groups[w->g].file].path;
+    const char *col = w->bad_col >= 0 ? w->src->names[w->bad_col] : "";
+    if (sc->n_rejected == 1)
+        snprintf(sc->first_bad, sizeof sc->first_bad, "%s:%lld (byte %lld): %s%s%s%s", path,
+                 (long long)w->rec_line, (long long)w->rec_off, col[0] ? "column \"" : "", col,
+                 col[0] ? "\": " : "", w->bad_why);
+    if (sc->rej && (read_raw(sc, w->err) ||
+                    sl_csv_rejw_add(sc->rej, path, w->rec_line, w->rec_off, col, w->bad_why,
+                                    sc->raw.data ? sc->raw.data : "", sc->raw.len, w->err))) {
+        w->failed = true;
+        w->done = true;
+        return;
+    }
+    /* The global count is at least this rank's: the limit is exceeded whatever the others
+     * find, so stop reading now; sl_csv_scan_check_rejects reports it. */
+    if (w->src->max_rejects >= 0 && sc->n_rejected > w->src->max_rejects)
+        w->done = true;
 }
 
 int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl_csv_scan **out,
@@ -444,7 +585,9 @@ int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl
     sl_csv_walk_init(&sc->w, s, rank);
     sc->w.on_field = scan_field;
     sc->w.on_row = scan_row;
+    sc->w.on_reject = scan_reject;
     sc->w.ctx = sc;
+    sl_buf_init(&sc->raw);
     sc->n_proj = n_proj;
     sc->types = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->types);
     sc->first_out = sl_xmalloc((size_t)s->ncols * sizeof *sc->first_out + 1);
@@ -459,6 +602,10 @@ int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl
     }
     sl_err_clear(&sc->saved);
     *out = sc;
+    if (s->on_error == SL_ON_ERROR_REJECT && s->rejects) {
+        s->rejects_used = true; /* before opening: a failed open still merges the others */
+        return sl_csv_rejw_open(s->rejects, rank, &sc->rej, err);
+    }
     return 0;
 }
 
@@ -472,6 +619,10 @@ int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err)
     }
     sc->b = sl_batch_new(sc->n_proj, sc->types, 1024);
     int rc = sl_csv_walk_run(&sc->w, SL_BATCH_ROWS, INT64_MAX, err);
+    if (!rc && sc->w.failed) /* a rejects write failed inside the walk */
+        rc = err->code ? err->code : SL_EIO;
+    if (!rc && sc->w.done && sc->rej)
+        rc = sl_csv_rejw_close(&sc->rej, err); /* report a failed flush with the scan */
     if (rc) {
         sc->saved = *err;
         sl_batch_free(&sc->b);
@@ -487,6 +638,8 @@ int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err)
 }
 
 int64_t sl_csv_scan_rows(const sl_csv_scan *sc) { return sc->w.rows; }
+int64_t sl_csv_scan_rejected(const sl_csv_scan *sc) { return sc ? sc->n_rejected : 0; }
+const char *sl_csv_scan_first_reject(const sl_csv_scan *sc) { return sc ? sc->first_bad : ""; }
 int64_t sl_csv_scan_bytes(const sl_csv_scan *sc) { return sc->w.bytes; }
 
 void sl_csv_scan_free(sl_csv_scan **psc)
@@ -494,6 +647,8 @@ void sl_csv_scan_free(sl_csv_scan **psc)
     sl_csv_scan *sc = *psc;
     if (!sc)
         return;
+    sl_csv_rejw_close(&sc->rej, NULL);
+    sl_buf_free(&sc->raw);
     sl_csv_walk_free(&sc->w);
     sl_batch_free(&sc->b);
     sl_free(sc->types);

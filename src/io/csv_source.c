@@ -106,6 +106,7 @@ static int first_fields(sl_csv_source *s, int f, strlist *fields, sl_err *err)
     sl_csv_walk_init_span(&w, s, f, file->first_rec, file->size, file->first_line);
     w.ncols = -1;
     w.skip_header = false;
+    w.lenient = false; /* a malformed first record is an error whatever on_error says */
     w.on_field = collect_field;
     w.on_row = collect_row;
     w.ctx = fields;
@@ -293,6 +294,10 @@ int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksiz
     s->delim = opts->delim;
     s->quote = opts->quote;
     s->header = opts->header;
+    s->on_error = opts->on_error;
+    s->rejects = opts->rejects ? sl_xstrdup(opts->rejects) : NULL;
+    s->max_rejects = opts->max_rejects;
+    s->max_rejects_pct = opts->max_rejects_pct;
     if (rank == 0) {
         if (opts->quote && opts->quote == opts->delim)
             SL_ERR(err, SL_EUSAGE, "read_csv: quote and delim are both '%c'", opts->delim);
@@ -342,6 +347,7 @@ void sl_csv_source_free(sl_csv_source **ps)
             sl_free(s->names[c]);
     sl_free(s->names);
     sl_free(s->types);
+    sl_free(s->rejects);
     sl_free(s->ranges);
     sl_free(s->rank_first);
     sl_free(s);
@@ -354,6 +360,7 @@ int sl_csv_source_ncols(const sl_csv_source *s) { return s->ncols; }
 const char *sl_csv_source_name(const sl_csv_source *s, int col) { return s->names[col]; }
 sl_type sl_csv_source_type(const sl_csv_source *s, int col) { return s->types[col]; }
 int sl_csv_source_nfiles(const sl_csv_source *s) { return s->n_files; }
+const char *sl_csv_source_path(const sl_csv_source *s, int i) { return s->files[i].path; }
 int64_t sl_csv_source_blocksize(const sl_csv_source *s) { return s->blocksize; }
 
 int sl_csv_source_nranges(const sl_csv_source *s) { return s->n_ranges; }

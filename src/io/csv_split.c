@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/retry.h"
 
 void sl_csv_rd_mem(sl_csv_rd *r, const char *p, int64_t n, int64_t chunk, const char *name)
 {
@@ -64,20 +65,14 @@ int sl_csv_rd_at(sl_csv_rd *r, int64_t pos, const char **p, int64_t *avail, sl_e
         if (!r->buf)
             r->buf = sl_xmalloc((size_t)r->cap);
         int64_t want = r->size - pos < r->cap ? r->size - pos : r->cap, got = 0;
-        while (got < want) {
-            ssize_t n = pread(r->fd, r->buf + got, (size_t)(want - got), (off_t)(pos + got));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                return SL_ERR(err, SL_EIO, "read_csv: cannot read '%s' at byte %lld: %s", r->path,
-                              (long long)(pos + got), strerror(errno));
-            if (n == 0)
-                return SL_ERR(err, SL_EIO,
-                              "read_csv: '%s' is shorter than when it was planned (%lld bytes);"
-                              " was it changed during the job?",
-                              r->path, (long long)r->size);
-            got += n;
-        }
+        /* Short reads continue; EINTR/EAGAIN/EIO/ESTALE are retried with backoff there. */
+        if (sl_retry_pread(r->fd, r->buf, (size_t)want, pos, &got, r->path, err))
+            return err->code;
+        if (got < want)
+            return SL_ERR(err, SL_EIO,
+                          "read_csv: '%s' is shorter than when it was planned (%lld bytes);"
+                          " was it changed during the job?",
+                          r->path, (long long)r->size);
         r->off = pos;
         r->len = got;
     }

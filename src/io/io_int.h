@@ -56,6 +56,12 @@ struct sl_csv_source {
     int ncols;
     char **names;        /* owned */
     sl_type *types;
+    /* Bad rows (read_csv on_error=...; csv_reject.c) */
+    int on_error;        /* SL_ON_ERROR_* */
+    char *rejects;       /* rejects file (owned) or NULL */
+    int64_t max_rejects; /* -1 = no count limit */
+    double max_rejects_pct; /* < 0 = no percentage limit */
+    bool rejects_used;   /* a scan opened its rejects part since the last merge */
 };
 
 /* ---- chunked reader (csv_split.c) ---- */
@@ -133,6 +139,9 @@ typedef struct sl_csv_walk sl_csv_walk;
 typedef void (*sl_csv_walk_field_fn)(sl_csv_walk *w, int col, const char *p, int64_t len,
                                      bool is_null);
 typedef void (*sl_csv_walk_row_fn)(sl_csv_walk *w);
+/* A bad record ended (lenient walks only): bad_col/bad_why say why; its bytes are
+ * [rec_off, pos) of the current group's file. May be NULL. */
+typedef void (*sl_csv_walk_reject_fn)(sl_csv_walk *w);
 
 /* A run of consecutive ranges of one file, resolved to its owned record bytes [a, b). */
 typedef struct sl_csv_group {
@@ -168,6 +177,13 @@ struct sl_csv_walk {
     int64_t rows, bytes;          /* totals */
     sl_err *err;                  /* the current run's error record */
     bool failed;
+    /* lenient walks (on_error skip/reject): a bad record is dropped, not an error */
+    bool lenient;
+    bool rec_bad;                 /* the current record is bad: no more callbacks for it */
+    bool row_ready;               /* the current record parsed as one good row */
+    int bad_col;                  /* file column at fault, or -1 */
+    char bad_why[256];            /* the first reason found for the current record */
+    sl_csv_walk_reject_fn on_reject;
 };
 
 /* Walks the owned records of rank's ranges. Local. */
@@ -180,6 +196,11 @@ void sl_csv_walk_init_span(sl_csv_walk *w, const sl_csv_source *s, int file, int
 int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err *err);
 /* Records a data error at the current record: "path:line (byte off): <msg>". Local. */
 int sl_csv_walk_fail(sl_csv_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* In a lenient walk marks the current record bad (first reason wins; col -1 = none) and
+ * returns 0; otherwise the same as sl_csv_walk_fail with "column \"name\": " before the
+ * reason when col >= 0. Local. */
+int sl_csv_walk_bad(sl_csv_walk *w, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void sl_csv_walk_free(sl_csv_walk *w);
 
 /* ---- inference (csv_infer.c) ---- */

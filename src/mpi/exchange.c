@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "batch/wire.h"
+#include "core/fault.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
 #include "obs/counters.h"
@@ -285,6 +286,8 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
             sl_ctr.xchg_rows_sent += ch->n;
         }
         counts[d] = (int)(sb->len - before);
+        if (sl_ctr.xchg_peers == P)
+            sl_ctr.xchg_bytes_to[d] += counts[d];
     }
     x->st->bytes_sent += sb->len;
     sl_ctr.xchg_bytes_sent += sb->len;
@@ -314,6 +317,8 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
         int64_t len = counts[s];
         x->st->bytes_recv += len;
         sl_ctr.xchg_bytes_recv += len;
+        if (sl_ctr.xchg_peers == x->P)
+            sl_ctr.xchg_bytes_from[s] += len;
         while (len > 0) {
             sl_batch *b;
             int64_t used;
@@ -364,6 +369,10 @@ static int run(MPI_Comm comm, int root, sl_batchlist *in, const int *key_cols, i
     for (;;) {
         sl_buf_reset(&sb);
         x.n_chunks = 0;
+        /* SLUICE_FAULT=exchange:N: this rank fails in its Nth round like a real local error. */
+        if (!err->code && sl_fault_hit(SL_FAULT_EXCHANGE))
+            SL_ERR(err, SL_EIO, "exchange: round %lld failed: injected fault (SLUICE_FAULT=%s)",
+                   (long long)x.st->rounds + 1, sl_fault_last());
         if (!err->code && plan_round(&x, sent_d, err) == 0)
             write_round(&x, &sb, scount, sdispl);
         if (err->code) {

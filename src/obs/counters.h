@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 typedef struct sl_counters {
-    int64_t rows_read;           /* CSV records parsed into batches */
+    int64_t rows_read;           /* CSV data records parsed, good and rejected (issue #4) */
     int64_t bytes_read;          /* input bytes consumed by scans */
     int64_t rows_rejected;       /* bad records skipped or rejected (on_error) */
     int64_t rows_written;        /* rows written to output files */
@@ -19,6 +19,10 @@ typedef struct sl_counters {
     int64_t xchg_rows_recv, xchg_bytes_recv;
     int64_t xchg_rounds;
     int64_t spill_bytes_written, spill_bytes_read;
+    /* Exchange bytes per peer rank (index = rank in the exchange's communicator), bumped
+     * only while a metrics object has allocated them (xchg_peers = communicator size). */
+    int64_t *xchg_bytes_to, *xchg_bytes_from;
+    int xchg_peers;
 } sl_counters;
 
 /* This rank's totals since the process started. */

@@ -79,12 +79,32 @@ typedef struct sl_csv_opts {
     char **decl_names;
     sl_type *decl_types;
     int64_t sample_bytes;  /* per rank, for inference; 0 = default */
+    int on_error;          /* SL_ON_ERROR_*: what a bad row does (README "Bad input") */
+    char *rejects;         /* on_error='reject': the rejects CSV path (owned), else NULL */
+    int64_t max_rejects;   /* most bad rows allowed over all ranks; -1 = no limit */
+    double max_rejects_pct; /* or a percentage of the rows read; < 0 = not given */
 } sl_csv_opts;
+
+/* read_csv(on_error=...): fail stops the job; skip drops and counts bad rows; reject also
+ * writes them to the rejects file. */
+enum { SL_ON_ERROR_FAIL, SL_ON_ERROR_SKIP, SL_ON_ERROR_REJECT };
 
 typedef struct sl_csv_source sl_csv_source; /* src/io/csv.h */
 struct sl_query;
 
-typedef enum { SL_SRC_CSV, SL_SRC_QUERY } sl_src_kind;
+/*
+ * A persisted table (CREATE TABLE name AS query): every rank holds its part of the rows in a
+ * row store that stays in memory while the budget allows and spills beyond (src/spill).
+ */
+typedef struct sl_table {
+    char *name;
+    int n_cols;
+    char **col_names;
+    sl_type *col_types;
+    struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times */
+} sl_table;
+
+typedef enum { SL_SRC_CSV, SL_SRC_QUERY, SL_SRC_TABLE } sl_src_kind;
 
 typedef struct sl_source {
     sl_src_kind kind;
@@ -98,6 +118,8 @@ typedef struct sl_source {
     int *proj;
     /* SL_SRC_QUERY */
     struct sl_query *child;
+    /* SL_SRC_TABLE: file_col_* hold the table's columns, proj the ones read (as for CSV) */
+    const sl_table *table;    /* borrowed from the catalog */
     char *alias;             /* FROM ... AS alias (or the view name) */
 } sl_source;
 
@@ -134,6 +156,7 @@ typedef enum {
     SL_STMT_SELECT,       /* query: results to rank 0, printed */
     SL_STMT_COPY,         /* query TO copy.path */
     SL_STMT_CREATE_VIEW,  /* name AS query (kept unbound, bound at each use) */
+    SL_STMT_CREATE_TABLE, /* name AS query: run now, rows kept per rank for later statements */
     SL_STMT_SET,          /* name = value */
     SL_STMT_EXPLAIN,      /* query: print the plan */
 } sl_stmt_kind;
@@ -158,6 +181,7 @@ typedef struct sl_stmt {
     char *value;              /* SET value, as text (quotes removed) */
     sl_copy_opts copy;        /* COPY */
     bool analyze;             /* EXPLAIN ANALYZE */
+    bool or_replace;          /* CREATE OR REPLACE */
 } sl_stmt;
 
 typedef struct sl_job {
@@ -178,6 +202,8 @@ typedef struct sl_catalog {
     int n;
     char **names;             /* lower case */
     sl_ast_query **queries;
+    int n_tables;             /* persisted tables (CREATE TABLE AS), owned by the session */
+    sl_table **tables;
 } sl_catalog;
 
 #endif

@@ -22,6 +22,7 @@ static void free_source(sl_source *s)
     free_strv(s->csv.paths, s->csv.n_paths);
     free_strv(s->csv.decl_names, s->csv.n_decl);
     sl_free(s->csv.decl_types);
+    sl_free(s->csv.rejects);
     sl_csv_source_free(&s->csv_src);
     free_strv(s->file_col_names, s->n_file_cols);
     sl_free(s->file_col_types);

@@ -45,6 +45,7 @@ void sl_csv_opts_clear(sl_csv_opts *o)
     free_strv(o->paths, o->n_paths);
     free_strv(o->decl_names, o->n_decl);
     sl_free(o->decl_types);
+    sl_free(o->rejects);
     memset(o, 0, sizeof *o);
 }
 

@@ -40,6 +40,7 @@ static int open_csv(sl_bind_ctx *c, const sl_ast_source *s)
     src->csv.paths = copy_strv(o->paths, o->n_paths);
     src->csv.decl_names = copy_strv(o->decl_names, o->n_decl);
     src->csv.decl_types = NULL;
+    src->csv.rejects = o->rejects ? sl_xstrdup(o->rejects) : NULL;
     if (o->n_decl) {
         src->csv.decl_types = sl_xmalloc(sizeof *o->decl_types * (size_t)o->n_decl);
         memcpy(src->csv.decl_types, o->decl_types, sizeof *o->decl_types * (size_t)o->n_decl);
@@ -62,6 +63,30 @@ static int open_csv(sl_bind_ctx *c, const sl_ast_source *s)
     return 0;
 }
 
+/* A persisted table of the catalog by name (case-insensitive), or NULL. */
+static const sl_table *find_table(const sl_catalog *cat, const char *name)
+{
+    for (int i = 0; cat && i < cat->n_tables; i++)
+        if (strcasecmp(cat->tables[i]->name, name) == 0)
+            return cat->tables[i];
+    return NULL;
+}
+
+/* A persisted table: its columns are L0 (pruned by src.proj like a CSV file's). */
+static void open_table(sl_bind_ctx *c, const sl_table *t)
+{
+    sl_source *src = &c->q->src;
+    src->kind = SL_SRC_TABLE;
+    src->table = t;
+    src->n_file_cols = t->n_cols;
+    src->file_col_names = copy_strv(t->col_names, t->n_cols);
+    src->file_col_types = sl_xcalloc((size_t)t->n_cols + 1, sizeof *src->file_col_types);
+    memcpy(src->file_col_types, t->col_types, sizeof *t->col_types * (size_t)t->n_cols);
+    c->n_cols = t->n_cols;
+    c->col_names = src->file_col_names;
+    c->col_types = src->file_col_types;
+}
+
 /* Binds a view or subquery as the child query; L0 = its outputs. *types is new. */
 static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
 {
@@ -76,8 +101,9 @@ static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
                 sub = cat->queries[i];
         if (!sub)
             return sl_bind_error(c, s->line, s->col, SL_EBIND,
-                                 "view \"%s\" does not exist (define it with CREATE VIEW %s AS "
-                                 "SELECT ... before this statement)", s->name, s->name);
+                                 "table or view \"%s\" does not exist (define it with CREATE "
+                                 "VIEW|TABLE %s AS SELECT ... before this statement)", s->name,
+                                 s->name);
     }
     if (c->b->depth >= MAX_NESTING)
         return sl_bind_error(c, s->line, s->col, SL_EBIND,
@@ -393,11 +419,12 @@ static void drop_outs(sl_query *q, const bool *keep, int *map)
 static void prune_query(sl_query *q)
 {
     sl_source *s = &q->src;
-    int n = s->kind == SL_SRC_CSV ? (s->proj ? s->n_proj : s->n_file_cols) : s->child->n_outs;
+    bool cols = s->kind != SL_SRC_QUERY; /* CSV files and tables: prune by src.proj */
+    int n = cols ? (s->proj ? s->n_proj : s->n_file_cols) : s->child->n_outs;
     prune p = {n, sl_xcalloc((size_t)n + 1, sizeof *p.used),
                sl_xcalloc((size_t)n + 1, sizeof *p.map)};
     walk_l0(q, mark, &p);
-    if (s->kind == SL_SRC_CSV) {
+    if (cols) {
         int *proj = sl_xcalloc((size_t)n + 1, sizeof *proj), k = 0;
         for (int i = 0; i < n; i++) {
             p.map[i] = -1;
@@ -443,8 +470,11 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
                            "SELECT without FROM is not supported yet (add FROM read_csv(...))");
         goto done;
     }
+    const sl_table *table = ast->from.kind == AS_NAME ? find_table(b->cat, ast->from.name) : NULL;
     if (ast->from.kind == AS_CSV)
         rc = open_csv(&c, &ast->from);
+    else if (table)
+        open_table(&c, table);
     else
         rc = open_child(&c, &ast->from, &child_types);
     if (rc)

@@ -101,11 +101,60 @@ static int parse_columns_opt(sl_parser *p, sl_csv_opts *o)
     return sl_parse_expect_op(p, "}");
 }
 
+/* max_rejects = N (a row count) or 'P%' (a percentage of the rows read). */
+static int max_rejects_opt(sl_parser *p, sl_csv_opts *o)
+{
+    sl_tok *v = sl_parse_peek(p);
+    char *end = NULL;
+    if (v->kind == TK_INT || v->kind == TK_STRING) {
+        size_t n = strlen(v->val);
+        if (n > 1 && v->val[n - 1] == '%') {
+            double pct = strtod(v->val, &end);
+            if (end == v->val + n - 1 && pct >= 0 && pct <= 100) {
+                o->max_rejects_pct = pct;
+                sl_parse_next(p);
+                return 0;
+            }
+        } else if (n > 0 && isdigit((unsigned char)v->val[0])) {
+            long long c = strtoll(v->val, &end, 10);
+            if (*end == 0 && c >= 0) {
+                o->max_rejects = c;
+                sl_parse_next(p);
+                return 0;
+            }
+        }
+    }
+    return sl_parse_error_at(p, v, "option max_rejects needs a row count such as 100 or a "
+                                   "percentage of the rows read such as '1%%'", NULL);
+}
+
+/* Checks the bad-row options together (README "Bad input"): rejects= alone implies
+ * on_error='reject'; 'reject' needs a rejects file; a limit needs a lenient policy. */
+static int check_bad_row_opts(sl_parser *p, sl_csv_opts *o, sl_tok *on_error, sl_tok *rejects,
+                              sl_tok *max_rejects)
+{
+    if (rejects && !on_error)
+        o->on_error = SL_ON_ERROR_REJECT;
+    if (rejects && o->on_error != SL_ON_ERROR_REJECT)
+        return sl_parse_error_at(p, rejects, "option rejects needs on_error='reject'", NULL);
+    if (o->on_error == SL_ON_ERROR_REJECT && !rejects)
+        return sl_parse_error_at(p, on_error, "on_error='reject' needs rejects='file.csv' "
+                                              "(where the bad rows go)", NULL);
+    if (max_rejects && o->on_error == SL_ON_ERROR_FAIL)
+        return sl_parse_error_at(p, max_rejects,
+                                 "option max_rejects needs on_error='skip' or 'reject'", NULL);
+    return 0;
+}
+
 static int parse_read_csv(sl_parser *p, sl_csv_opts *o)
 {
     o->header = true;
     o->delim = ',';
     o->quote = '"';
+    o->on_error = SL_ON_ERROR_FAIL;
+    o->max_rejects = -1;
+    o->max_rejects_pct = -1;
+    sl_tok *on_error_tok = NULL, *rejects_tok = NULL, *max_rejects_tok = NULL;
     sl_parse_next(p); /* read_csv */
     if (sl_parse_expect_op(p, "("))
         return p->err->code;
@@ -151,19 +200,44 @@ static int parse_read_csv(sl_parser *p, sl_csv_opts *o)
             rc = size_opt(p, n, &o->sample_bytes);
         } else if (strcasecmp(n, "columns") == 0) {
             rc = parse_columns_opt(p, o);
+        } else if (strcasecmp(n, "on_error") == 0) {
+            on_error_tok = k;
+            if (v->kind != TK_STRING)
+                return sl_parse_syntax_error_at(p, v, "'fail', 'skip' or 'reject'");
+            if (strcasecmp(v->val, "fail") == 0) o->on_error = SL_ON_ERROR_FAIL;
+            else if (strcasecmp(v->val, "skip") == 0) o->on_error = SL_ON_ERROR_SKIP;
+            else if (strcasecmp(v->val, "reject") == 0) o->on_error = SL_ON_ERROR_REJECT;
+            else return sl_parse_error_at(p, v, "on_error must be 'fail', 'skip' or 'reject'",
+                                          NULL);
+            sl_parse_next(p);
+            rc = 0;
+        } else if (strcasecmp(n, "rejects") == 0) {
+            rejects_tok = k;
+            if (v->kind != TK_STRING || !v->val[0])
+                return sl_parse_syntax_error_at(p, v, "a file name string");
+            sl_free(o->rejects);
+            o->rejects = sl_xstrdup(v->val);
+            sl_parse_next(p);
+            rc = 0;
+        } else if (strcasecmp(n, "max_rejects") == 0) {
+            max_rejects_tok = k;
+            rc = max_rejects_opt(p, o);
         } else if (strcasecmp(n, "auto_detect") == 0) {
             bool ignored; /* schema inference is always on unless columns= is given */
             rc = sl_parse_bool_opt(p, &ignored);
         } else {
             return sl_parse_error_at(p, k,
                                      "unknown read_csv option \"%s\" (known: header, delim, sep, "
-                                     "quote, blocksize, sample_bytes, columns, auto_detect)",
+                                     "quote, blocksize, sample_bytes, columns, auto_detect, "
+                                     "on_error, rejects, max_rejects)",
                                      n);
         }
         if (rc)
             return rc;
     }
-    return sl_parse_expect_op(p, ")");
+    if (sl_parse_expect_op(p, ")"))
+        return p->err->code;
+    return check_bad_row_opts(p, o, on_error_tok, rejects_tok, max_rejects_tok);
 }
 
 /* ---- queries ---- */

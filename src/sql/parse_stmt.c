@@ -138,16 +138,18 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
     }
     if (sl_parse_accept_kw(p, "create")) {
         s->kind = SL_STMT_CREATE_VIEW;
-        if (sl_parse_accept_kw(p, "or") && sl_parse_expect_kw(p, "replace"))
-            return p->err->code;
-        if (sl_parse_is_kw(sl_parse_peek(p), "table"))
-            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                     "CREATE TABLE is not supported yet (use CREATE "
-                                     "VIEW)");
-        if (sl_parse_expect_kw(p, "view"))
+        if (sl_parse_accept_kw(p, "or")) {
+            if (sl_parse_expect_kw(p, "replace"))
+                return p->err->code;
+            s->or_replace = true;
+        }
+        if (sl_parse_accept_kw(p, "table"))
+            s->kind = SL_STMT_CREATE_TABLE;
+        else if (sl_parse_expect_kw(p, "view"))
             return p->err->code;
         if (!sl_parse_is_name(sl_parse_peek(p)))
-            return sl_parse_syntax_error(p, "view name");
+            return sl_parse_syntax_error(p, s->kind == SL_STMT_CREATE_TABLE ? "table name"
+                                                                              : "view name");
         s->name = sl_xstrdup(sl_parse_next(p)->val);
         for (char *c = s->name; *c; c++)
             *c = (char)tolower((unsigned char)*c);
@@ -187,7 +189,8 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         sl_parse_next(p);
         return 0;
     }
-    return sl_parse_syntax_error(p, "statement (SELECT, COPY, CREATE VIEW, SET, EXPLAIN)");
+    return sl_parse_syntax_error(p,
+                                 "statement (SELECT, COPY, CREATE VIEW, CREATE TABLE, SET, EXPLAIN)");
 }
 
 static void stmt_free(sl_stmt **ps)

@@ -373,8 +373,8 @@ static void test_errors(void)
               "job.sql:1:8: column \"id\" must appear in the GROUP BY clause or be used in an "
               "aggregate function");
     CHECK_STR(bind_err("SELECT a FROM nov"),
-              "job.sql:1:15: view \"nov\" does not exist (define it with CREATE VIEW nov AS "
-              "SELECT ... before this statement)");
+              "job.sql:1:15: table or view \"nov\" does not exist (define it with CREATE "
+              "VIEW|TABLE nov AS SELECT ... before this statement)");
     CHECK_STR(bind_err("SELECT count(DISTINCT id) FROM " SRC),
               "job.sql:1:8: count(DISTINCT ...) is not supported yet");
     CHECK_STR(bind_err("SELECT sum(Name) FROM " SRC),

@@ -327,6 +327,7 @@ static void test_statements(void)
         CHECK_STR(s[4]->name, "v");
         CHECK(s[4]->query != NULL);
         CHECK_STR(s[5]->name, "v2");
+        CHECK(!s[4]->or_replace && s[5]->or_replace);
         CHECK_INT(s[6]->kind, SL_STMT_EXPLAIN);
         CHECK(!s[6]->analyze);
         CHECK_INT(s[6]->line, 6);
@@ -389,7 +390,7 @@ static void test_errors(void)
         "DELIMITER, PARTITION_BY)");
     CHECK_STR(perr("SELECT a FROM read_csv('x.csv',\n   foo=1)"),
               "job.sql:2:4: unknown read_csv option \"foo\" (known: header, delim, sep, quote, "
-              "blocksize, sample_bytes, columns, auto_detect)");
+              "blocksize, sample_bytes, columns, auto_detect, on_error, rejects, max_rejects)");
     CHECK_STR(perr("SELECT a FROM t LIMIT x"),
               "job.sql:1:23: syntax error: expected a non-negative integer, got \"x\"");
     CHECK_STR(perr("SELECT a = b = c FROM t"),
@@ -400,8 +401,8 @@ static void test_errors(void)
     CHECK_STR(perr("SELECT a FROM t /* open"),
               "job.sql:1:17: syntax error: unterminated /* comment");
     CHECK_STR(perr("DELETE FROM t"),
-              "job.sql:1:1: syntax error: expected statement (SELECT, COPY, CREATE VIEW, SET, "
-              "EXPLAIN), got \"DELETE\"");
+              "job.sql:1:1: syntax error: expected statement (SELECT, COPY, CREATE VIEW, "
+              "CREATE TABLE, SET, EXPLAIN), got \"DELETE\"");
     CHECK_STR(perr("SELECT DATE '2024-02-30' FROM t"),
               "job.sql:1:13: invalid DATE literal '2024-02-30'");
     CHECK_STR(perr("SELECT CAST(a AS blob) FROM t"), "job.sql:1:18: unknown type \"blob\"");
@@ -415,6 +416,23 @@ static void test_errors(void)
               "job.sql:1:17: joins are not supported yet");
     CHECK_STR(perr("SELECT a FROM t\nORDER BY a NULLS LAST LAST"),
               "job.sql:2:23: syntax error: expected ';' or end of input, got \"LAST\"");
+    {
+        sl_err err;
+        sl_job *tj = parse("CREATE TABLE T1 AS SELECT a FROM v;\n"
+                           "CREATE OR REPLACE TABLE t2 AS SELECT a FROM t1;", &err);
+        CHECK(tj != NULL);
+        if (tj) {
+            CHECK_INT(tj->n_stmts, 2);
+            CHECK_INT(tj->stmts[0]->kind, SL_STMT_CREATE_TABLE);
+            CHECK_STR(tj->stmts[0]->name, "t1");
+            CHECK(!tj->stmts[0]->or_replace);
+            CHECK(tj->stmts[1]->or_replace);
+            CHECK(tj->stmts[1]->query != NULL);
+            sl_job_free(&tj);
+        }
+        CHECK_STR(perr("CREATE TABLE AS SELECT 1"),
+                  "job.sql:1:14: syntax error: expected table name, got \"AS\"");
+    }
     CHECK_STR(perr("CREATE VIEW v SELECT 1"),
               "job.sql:1:15: syntax error: expected AS, got \"SELECT\"");
     /* Deep nesting is an error, not a stack overflow. */

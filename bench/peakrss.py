@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Runs a command and measures what bench/compare.sh records for it: wall time and the peak
+memory of the whole process tree, sampled every 0.1 s from /proc.
+
+    bench/peakrss.py RESULT.json -- COMMAND [ARGS...]
+
+RESULT.json gets {"wall_s", "peak_pss_mb", "peak_rss_mb", "rc"}:
+- peak_pss_mb: the largest sum, over one sample, of the proportional set size (PSS, from
+  /proc/PID/smaps_rollup) of the command and all its descendants (mpirun and every rank, a
+  Dask scheduler, nannies and workers). PSS splits shared pages (libraries, shared memory)
+  among the processes that map them, so the sum is the tree's real footprint; RSS would
+  count a library once per process.
+- peak_rss_mb: the largest RSS of any single process of the tree (what /usr/bin/time -v
+  reports for one process; bench/run.sh's figure for one sluice rank).
+A spike shorter than the sampling interval can be missed. Exits with the command's status.
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree(root):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    s = f.read()
+                ppid = int(s[s.rindex(")") + 2:].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError):
+                pass
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+
+def mem(pid):
+    """(pss, rss) in bytes, or (0, 0) for a process that is gone."""
+    try:
+        pss = rss = 0
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1]) * 1024
+                elif line.startswith("Rss:"):
+                    rss = int(line.split()[1]) * 1024
+        return pss, rss
+    except (OSError, ValueError):
+        return 0, 0
+
+
+def main():
+    if len(sys.argv) < 4 or sys.argv[2] != "--":
+        sys.exit(__doc__)
+    out, cmd = sys.argv[1], sys.argv[3:]
+    peak = {"pss": 0, "rss": 0}
+    t0 = time.time()
+    proc = subprocess.Popen(cmd)
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            ms = [mem(p) for p in tree(proc.pid)]
+            peak["pss"] = max(peak["pss"], sum(m[0] for m in ms))
+            peak["rss"] = max([peak["rss"]] + [m[1] for m in ms])
+            done.wait(0.1)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    rc = proc.wait()
+    wall = time.time() - t0
+    done.set()
+    th.join()
+    with open(out, "w") as f:
+        json.dump({"wall_s": round(wall, 3), "peak_pss_mb": round(peak["pss"] / 1e6, 1),
+                   "peak_rss_mb": round(peak["rss"] / 1e6, 1), "rc": rc}, f)
+    sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+SELECT count(*) AS n FROM read_csv('${dir}/*.csv', header=true, columns={'a': 'BIGINT'}) WHERE false;

@@ -1,0 +1,1 @@
+SELECT * FROM read_csv('${dir}/*.csv', header=true, columns={'a': 'BIGINT'});

@@ -1,0 +1,57 @@
+/*
+ * Fault injection for tests: SLUICE_FAULT="kind:N[xK][@rankR],..." makes the Nth operation of
+ * a kind fail on rank R (every rank when @rankR is left out), for K consecutive operations
+ * (default 1). Kinds:
+ *
+ *   read, write, exchange, alloc   a permanent failure, reported as "injected fault ..."
+ *   read_<errno>, write_<errno>    the read/write system call fails with that errno once per
+ *                                  hit, so the retry layer (core/retry.h) decides what to do:
+ *                                  eio, estale, eagain, eintr are transient and retried;
+ *                                  enospc, eacces, enoent are permanent and fail at once
+ *
+ * "read" counts every pread attempt of the CSV reader, "write" every write(2) attempt of the
+ * writers (COPY part files, manifests), "exchange" every exchange round, "alloc" every
+ * sl_xmalloc/sl_xrealloc. Counters are per rank and per kind; a retry is a new attempt.
+ * With no SLUICE_FAULT every hook is one predictable branch on a global flag.
+ * Local; not thread-safe (sluice ranks are single-threaded).
+ */
+#ifndef SL_FAULT_H
+#define SL_FAULT_H
+
+#include <stdbool.h>
+
+#include "core/err.h"
+
+typedef enum {
+    SL_FAULT_READ,
+    SL_FAULT_WRITE,
+    SL_FAULT_EXCHANGE,
+    SL_FAULT_ALLOC,
+    SL_FAULT_N_OPS
+} sl_fault_op;
+
+/* sl_fault_hit result for a permanent injected failure (errno-style results are > 0). */
+#define SL_FAULT_FAIL (-1)
+
+/* true once a spec with at least one entry is configured. Read by the inline hook. */
+extern bool sl_fault_armed;
+
+/*
+ * Parses spec (NULL or "" = no faults) for this rank and arms the hooks. A bad spec is
+ * SL_EUSAGE naming the bad entry; nothing is armed then. Replaces any previous spec and
+ * resets the counters. Local.
+ */
+int sl_fault_configure(const char *spec, int rank, sl_err *err);
+
+/* Counts one operation of kind op. Returns 0 (go ahead), SL_FAULT_FAIL (fail it permanently)
+ * or an errno value (make the system call fail with it). Local. */
+int sl_fault_hit_slow(sl_fault_op op);
+static inline int sl_fault_hit(sl_fault_op op)
+{
+    return sl_fault_armed ? sl_fault_hit_slow(op) : 0;
+}
+
+/* The entry that fired last, for messages: "read:3@rank1" (static storage). Local. */
+const char *sl_fault_last(void);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * A spillable row store: an append-only bag of batches on one rank that stays in memory
+ * while the memory budget allows and goes to a spill file beyond that (issue #3).
+ *
+ * Batches kept in memory are charged to the budget with sl_budget_reserve(bytes, share_pct);
+ * when a reservation fails, that batch and every later one is serialized with the exchange's
+ * wire format (batch/wire.h) into the store's spill file, as records [i64 len][wire bytes].
+ * A store made with share_pct 0 always writes to disk (grace partitions).
+ *
+ * Reading is one pass that hands batches over: sl_rowstore_next returns memory batches first
+ * (releasing their reservation), then the spilled ones; row order across the two is not kept
+ * (the consumers -- aggregation, exchange, sort input -- do not need it).
+ * Local.
+ */
+#ifndef SL_ROWSTORE_H
+#define SL_ROWSTORE_H
+
+#include "batch/batch.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+typedef struct sl_rowstore sl_rowstore;
+
+/* Returns new empty store; free with sl_rowstore_free. */
+sl_rowstore *sl_rowstore_new(int share_pct);
+/* Frees memory batches (releasing their reservation) and the spill file. Accepts NULL. */
+void sl_rowstore_free(sl_rowstore **prs);
+
+/* Takes ownership of b (its live rows are the rows stored). */
+int sl_rowstore_append(sl_rowstore *rs, sl_batch *b, sl_err *err);
+/* Appends rows rows[0..n) (physical indices) of b, serialized straight to the spill file.
+ * Borrows b. */
+int sl_rowstore_append_rows(sl_rowstore *rs, const sl_batch *b, const uint32_t *rows,
+                            int64_t n, sl_err *err);
+/* Sets *out to the next batch (new; caller frees) or NULL at the end. Flushes pending
+ * writes on the first call; no appends after that. */
+int sl_rowstore_next(sl_rowstore *rs, sl_batch **out, sl_err *err);
+
+/*
+ * Multi-pass reading (persisted tables): seal ends appending and flushes pending writes;
+ * then any number of cursors read the whole store, each batch a new copy for the caller,
+ * the store unchanged. Do not mix with sl_rowstore_next. Local.
+ */
+typedef struct sl_rowstore_cursor {
+    int mem_i;      /* next memory batch */
+    int64_t off;    /* next record in the spill file */
+    sl_buf buf;
+} sl_rowstore_cursor;
+
+int sl_rowstore_seal(sl_rowstore *rs, sl_err *err);
+void sl_rowstore_cursor_init(sl_rowstore_cursor *c);
+void sl_rowstore_cursor_free(sl_rowstore_cursor *c);
+/* Sets *out to the next batch (new; caller frees) or NULL at the end. */
+int sl_rowstore_scan_next(const sl_rowstore *rs, sl_rowstore_cursor *c, sl_batch **out,
+                          sl_err *err);
+
+/* Live rows appended; bytes held in memory; bytes written to disk (so far). */
+int64_t sl_rowstore_rows(const sl_rowstore *rs);
+int64_t sl_rowstore_mem_bytes(const sl_rowstore *rs);
+int64_t sl_rowstore_disk_bytes(const sl_rowstore *rs);
+
+#endif

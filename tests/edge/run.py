@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""CSV edge cases of RFC 4180 and beyond (`make edge`), issue #4.
+
+Each case writes a small file here, runs one sluice query at 1, 2, 3 and 5 ranks with tiny
+block sizes, and compares the CSV result with the answer computed by Python (csv module,
+arithmetic over the generated values) or by hand, or checks the exact error. Cases: LF and
+CRLF, a last line without a newline, a header only, an empty file (with and without
+columns=), a UTF-8 BOM, a 200 KB field with 1 KB blocks, a quote inside an unquoted field,
+NUL bytes, invalid UTF-8, 1,000 columns, 50 one-row files, and a file so small that most
+ranks get no range. Prints "ok NAME np=N" / "FAIL ..." and "edge: N passed, M failed".
+"""
+import csv
+import io
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SLUICE = os.environ.get("SLUICE", "build/sluice")
+if not os.path.isabs(SLUICE):
+    SLUICE = os.path.join(ROOT, SLUICE)
+ENV = dict(os.environ)
+for k, v in {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+             "OMPI_MCA_rmaps_base_oversubscribe": "1",
+             "OMPI_MCA_mpi_yield_when_idle": "1"}.items():
+    ENV.setdefault(k, v)
+RANKS = [1, 2, 3, 5]
+BLOCKS = {1: None, 2: "7B", 3: "1KB", 5: "97B"}
+
+passed = failed = 0
+
+
+def run(wdir, sql, np, block):
+    job = os.path.join(wdir, "job.sql")
+    with open(job, "w") as f:
+        f.write(sql)
+    cmd = ["timeout", "60", "mpirun", "-n", str(np), SLUICE, "run", job, "--format", "csv"]
+    if block:
+        cmd += ["--blocksize", block]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=wdir)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def rows_of(out):
+    recs = list(csv.reader(io.StringIO(out.decode("utf-8", "surrogateescape"), newline="")))
+    return recs[1:] if recs else None
+
+
+def case(w, name, files, sql, expect=None, error=None, ranks=RANKS, block=None,
+         ordered=False):
+    """files: {relpath: bytes}. expect: list of rows (strings); error: (rc, fragment)."""
+    global passed, failed
+    d = os.path.join(w, name)
+    os.makedirs(d)
+    for rel, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(d, rel)) or d, exist_ok=True)
+        with open(os.path.join(d, rel), "wb") as f:
+            f.write(data)
+    for np in ranks:
+        bs = block if block else BLOCKS[np]
+        rc, out, err = run(d, sql, np, bs)
+        why = []
+        if error:
+            if rc != error[0] or error[1] not in err:
+                why.append("exit %d, expected %d with %r: %s" % (rc, error[0], error[1],
+                                                                 err.strip()[-300:]))
+        elif rc != 0:
+            why.append("exit %d: %s" % (rc, err.strip()[-300:]))
+        else:
+            got = rows_of(out)
+            exp = [[str(x) for x in r] for r in expect]
+            if got is None:
+                why.append("no output")
+            elif (got if ordered else sorted(got)) != (exp if ordered else sorted(exp)):
+                why.append("got %s" % str(got)[:300])
+                why.append("expected %s" % str(exp)[:300])
+        print("%s %s np=%d" % ("ok  " if not why else "FAIL", name, np))
+        for x in why:
+            print("    " + x)
+        sys.stdout.flush()
+        if why:
+            failed += 1
+        else:
+            passed += 1
+
+
+def main():
+    if not os.access(SLUICE, os.X_OK):
+        print("edge: sluice not built (%s)" % SLUICE)
+        return 1
+    w = tempfile.mkdtemp(prefix="sluice-edge.")
+    try:
+        suite(w)
+    finally:
+        if os.environ.get("KEEP") != "1":
+            shutil.rmtree(w, ignore_errors=True)
+    print("edge: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def table(rows, eol="\n", last_eol=True):
+    text = eol.join(",".join(r) for r in rows)
+    return (text + (eol if last_eol else "")).encode()
+
+
+def suite(w):
+    rng = random.Random(44)
+    recs = [["id", "name", "v"]]
+    for i in range(60):
+        name = rng.choice(["plain%d" % i, '"q, %d"' % i, '"two\nlines %d"' % i,
+                           '"say ""hi"" %d"' % i])
+        recs.append([str(i), name, str(rng.randint(-99, 99))])
+    # The oracle: Python's csv module on the LF file.
+    parsed = list(csv.reader(io.StringIO(table(recs).decode(), newline="")))[1:]
+    sum_v = sum(int(r[2]) for r in parsed)
+    len_name = sum(len(r[1]) for r in parsed)
+    q = ("SELECT count(*) AS n, sum(v) AS s, sum(length(name)) AS l FROM read_csv('%s');\n")
+    exp = [[len(parsed), sum_v, len_name]]
+    case(w, "lf", {"a.csv": table(recs)}, q % "a.csv", exp)
+    # CRLF: the same records; a CRLF inside a quoted field stays in the value (RFC 4180), so
+    # length counts the extra \r of every two-line name.
+    crlf = table(recs, "\r\n")
+    parsed_crlf = list(csv.reader(io.StringIO(crlf.decode(), newline="")))[1:]
+    case(w, "crlf", {"a.csv": crlf}, q % "a.csv",
+         [[len(parsed_crlf), sum_v, sum(len(r[1]) for r in parsed_crlf)]])
+    case(w, "no_final_newline", {"a.csv": table(recs, last_eol=False)}, q % "a.csv", exp)
+    case(w, "crlf_no_final_newline", {"a.csv": table(recs, "\r\n", last_eol=False)},
+         q % "a.csv", [[len(parsed_crlf), sum_v, sum(len(r[1]) for r in parsed_crlf)]])
+
+    # Header only: 0 rows; inferred columns are VARCHAR (so || works, + 1 would not).
+    case(w, "header_only", {"h.csv": b"a,b\n"},
+         "SELECT count(*) AS n, max(a || b) AS m FROM read_csv('h.csv');\n", [["0", ""]])
+    # An empty file: nothing to take columns from is an error; declared columns give 0 rows.
+    case(w, "empty_infer", {"e.csv": b""}, "SELECT count(*) FROM read_csv('e.csv');\n",
+         error=(5, "is empty: no header or rows to take the columns from"))
+    case(w, "empty_declared", {"e.csv": b""},
+         "SELECT count(*) AS n FROM read_csv('e.csv', columns={'a': 'BIGINT'});\n", [["0"]])
+    # UTF-8 BOM: not part of the first column's name or value.
+    case(w, "bom", {"b.csv": b"\xef\xbb\xbfa,b\n1,x\n2,y\n"},
+         "SELECT sum(a) AS s, count(b) AS n FROM read_csv('b.csv');\n", [["3", "2"]])
+
+    # A 200 KB quoted field (with newlines and commas) over 1 KB ranges at 5 ranks.
+    big = ("abc,\n\"" * 40000)[:200000]
+    big_q = '"' + big.replace('"', '""') + '"'
+    data = ("id,big,v\n1,small,10\n2,%s,20\n3,tail,30\n" % big_q).encode()
+    case(w, "field_bigger_than_block", {"big.csv": data},
+         "SELECT id, length(big) AS l, v FROM read_csv('big.csv') ORDER BY id;\n",
+         [["1", "5", "10"], ["2", str(len(big)), "20"], ["3", "4", "30"]], block="1KB",
+         ordered=True)
+
+    # A quote inside an unquoted field: the precise error (on_error='fail').
+    case(w, "quote_in_unquoted", {"q.csv": b'a,b\n1,x\n2,ab"c"d\n3,z\n'},
+         "SELECT count(*) FROM read_csv('q.csv');\n",
+         error=(5, 'q.csv:3 (byte 8): malformed quoted field'))
+
+    # NUL bytes inside fields are data: strlen counts them, the value passes through.
+    nul = b"id,s\n1,a\x00b\n2,\"\x00\"\n3,plain\n"
+    case(w, "nul_bytes", {"n.csv": nul},
+         "SELECT id, strlen(s) AS l FROM read_csv('n.csv');\n",
+         [["1", "3"], ["2", "1"], ["3", "5"]])
+
+    # Invalid UTF-8 passes through as bytes; length() must not crash.
+    bad = b"id,s\n1,ok\n2,\xff\xfe\n3,a\xc3\n4,\x80\x80x\n"
+    case(w, "invalid_utf8", {"u.csv": bad},
+         "SELECT id, strlen(s) AS b, length(s) >= 0 AS ok FROM read_csv('u.csv');\n",
+         [["1", "2", "true"], ["2", "2", "true"], ["3", "2", "true"], ["4", "3", "true"]])
+    case(w, "invalid_utf8_passthrough", {"u.csv": bad},
+         "SELECT s FROM read_csv('u.csv') WHERE id = 2;\n",
+         [["\udcff\udcfe"]], ranks=[1, 3])
+
+    # 1,000 columns: the sum of every column.
+    ncol = 1000
+    wide = [["c%d" % j for j in range(ncol)]]
+    for i in range(5):
+        wide.append([str(rng.randint(-1000, 1000)) for _ in range(ncol)])
+    sums = [sum(int(r[j]) for r in wide[1:]) for j in range(ncol)]
+    sel = ", ".join("sum(c%d)" % j for j in range(ncol))
+    case(w, "thousand_columns", {"w.csv": table(wide)},
+         "SELECT %s FROM read_csv('w.csv');\n" % sel, [sums], ranks=[1, 2, 3, 5])
+
+    # 50 files of one row each.
+    many = {"m/f%02d.csv" % i: ("k,v\n%d,%d\n" % (i, i * i)).encode() for i in range(50)}
+    case(w, "fifty_tiny_files", many,
+         "SELECT count(*) AS n, sum(v) AS s, max(k) AS m FROM read_csv('m/f*.csv');\n",
+         [["50", str(sum(i * i for i in range(50))), "49"]])
+
+    # A tiny file at 5 ranks with the default block size: most ranks own no range.
+    case(w, "ranks_without_ranges", {"t.csv": b"a,b\n1,2\n3,4\n"},
+         "SELECT sum(a) AS sa, sum(b) AS sb, count(*) AS n FROM read_csv('t.csv');\n",
+         [["4", "6", "2"]], block="64MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

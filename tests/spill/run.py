@@ -1,0 +1,295 @@
+#!/usr/bin/python3
+"""Spill tests (`make spill`, issue #3): memory budget, grace aggregation, spill directory.
+
+Called as `SLUICE=build/sluice /usr/bin/python3 tests/spill/run.py [-k PATTERN] [-v]`.
+
+Oracle: Python's csv module + sqlite3 (never sluice's own output). The data is generated
+here (deterministic): ROWS rows with about KEYS distinct (k BIGINT, s VARCHAR) groups, so the
+group state is many times the 16 MB budget every case runs with. Each case checks
+  - the answer against sqlite3 (multiset of rows, numbers with relative tolerance 1e-9),
+  - that spilling happened ("sluice: spill: N bytes written" with N > 0 from -v),
+  - that the spill directory (--spill-dir / SET spill_dir) is empty afterwards,
+and the failure cases check: a full spill file system (a 2 MB tmpfs mounted here; skipped
+with a message when mount is not permitted) and an injected ENOSPC (SLUICE_SPILL_ENOSPC_AFTER)
+end every rank with exit status 7 and a message naming the rank and directory, leave no
+spill files, print no result rows, and leave no COPY output.
+
+Prints "ok   NAME np=N" / "FAIL NAME np=N: why" / "skip NAME: why" and finally
+"spill: N passed, M failed"; exits 1 on any failure. Every mpirun runs under `timeout`.
+"""
+import argparse
+import csv
+import math
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SLUICE = os.environ.get("SLUICE", "build/sluice")
+if not os.path.isabs(SLUICE):
+    SLUICE = os.path.join(ROOT, SLUICE)
+MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
+ROWS = int(os.environ.get("SPILL_ROWS", "1000000"))
+KEYS = int(os.environ.get("SPILL_KEYS", "800000"))
+TIMEOUT = 300
+
+passed = failed = 0
+verbose = False
+
+
+def report(ok, name, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL {name}: {why}", flush=True)
+
+
+def gen(path):
+    rnd = random.Random(3)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["k", "s", "v", "x"])
+        for i in range(ROWS):
+            k = rnd.randrange(KEYS)
+            # s repeats per k mostly (so (k, s) groups are ~KEYS), sometimes NULL
+            s = "" if k % 97 == 0 else f"name{k % 5000}"
+            v = "" if i % 101 == 0 else str(rnd.randrange(-1000, 1000))
+            x = f"{rnd.random() * 100:.6f}"
+            w.writerow([k, s, v, x])
+
+
+def load_sqlite(path):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (k INTEGER, s TEXT, v INTEGER, x REAL)")
+    with open(path, newline="") as f:
+        r = csv.reader(f)
+        next(r)
+        db.executemany("INSERT INTO t VALUES (?,?,?,?)",
+                       ([int(k), s if s != "" else None, int(v) if v != "" else None, float(x)]
+                        for k, s, v, x in r))
+    return db
+
+
+def norm(v):
+    if v is None or v == "":
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+
+def same_rows(got, want):
+    """Multisets of rows, numbers with relative tolerance 1e-9."""
+    if len(got) != len(want):
+        return f"{len(got)} rows, expected {len(want)}"
+    key = lambda r: tuple((0, "") if x is None else (1, x) if isinstance(x, float) else (2, x)
+                          for x in r)
+    g = sorted((tuple(norm(x) for x in r) for r in got), key=key)
+    w = sorted((tuple(norm(x) for x in r) for r in want), key=key)
+    for a, b in zip(g, w):
+        if len(a) != len(b):
+            return f"row {a} vs {b}"
+        for x, y in zip(a, b):
+            if isinstance(x, float) and isinstance(y, float):
+                if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
+                    return f"row {a} vs {b}"
+            elif x != y:
+                return f"row {a} vs {b}"
+    return None
+
+
+def run(np_, job, args=(), env=None):
+    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np_), SLUICE, "run", job,
+           "--format", "csv", "-v"] + list(args)
+    e = dict(os.environ, **MPI_ENV)
+    if env:
+        e.update(env)
+    if verbose:
+        print("  " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=e)
+    return p.returncode, p.stdout, p.stderr
+
+
+def parse_csv(text):
+    rows = list(csv.reader(text.splitlines()))
+    return rows[1:] if rows else []
+
+
+def spill_written(stderr):
+    m = re.search(r"sluice: spill: (\d+) bytes written", stderr)
+    return int(m.group(1)) if m else -1
+
+
+def leftovers(d):
+    out = []
+    for dp, dns, fns in os.walk(d):
+        out += [os.path.join(dp, x) for x in dns + fns]
+    return out
+
+
+def check_ok(name, np_, job, want, spill_dir, args=(), env=None, expect_spill=True,
+             must_say=None):
+    rc, out, err = run(np_, job, args, env)
+    label = f"{name} np={np_}"
+    if rc != 0:
+        return report(False, label, f"exit {rc}: {err.strip()[-600:]}")
+    why = same_rows(parse_csv(out), want)
+    if why:
+        return report(False, label, why)
+    n = spill_written(err)
+    if expect_spill and n <= 0:
+        return report(False, label, f"no spill reported (spill line: {n}); stderr: {err[-400:]}")
+    if must_say and must_say not in err:
+        return report(False, label, f"stderr lacks {must_say!r}: {err[-400:]}")
+    left = leftovers(spill_dir)
+    if left:
+        return report(False, label, f"spill files left: {left[:3]}")
+    report(True, label + (f" (spilled {n} bytes)" if n > 0 else ""))
+
+
+def check_fail(name, np_, job, spill_dir, args=(), env=None, out_dir=None):
+    rc, out, err = run(np_, job, args, env)
+    label = f"{name} np={np_}"
+    if rc != 7:
+        return report(False, label, f"exit {rc}, expected 7: {err.strip()[-600:]}")
+    lines = [l for l in err.splitlines() if "error" in l]
+    if not lines or not any(re.search(r"rank \d+: (cannot write|not enough space)", l)
+                            for l in lines):
+        return report(False, label, f"no clear message: {err[-600:]}")
+    if not any(spill_dir in l for l in lines):
+        return report(False, label, f"message does not name the directory: {lines[0]}")
+    if out.strip():
+        return report(False, label, f"printed output: {out[:200]!r}")
+    left = leftovers(spill_dir)
+    if left:
+        return report(False, label, f"spill files left: {left[:3]}")
+    if out_dir and os.path.exists(out_dir):
+        return report(False, label, f"output {out_dir} exists after a failed COPY")
+    report(True, label)
+
+
+def main():
+    global verbose
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", default="")
+    ap.add_argument("-v", action="store_true")
+    ap.add_argument("--ranks", default="1,2,4")
+    a = ap.parse_args()
+    verbose = a.v
+    ranks = [int(x) for x in a.ranks.split(",")]
+    w = tempfile.mkdtemp(prefix="sluice-spill-test.")
+    try:
+        data = os.path.join(w, "g.csv")
+        gen(data)
+        db = load_sqlite(data)
+        sd = os.path.join(w, "spill")
+        os.makedirs(sd)
+        cols = "columns={'k': 'BIGINT', 's': 'VARCHAR', 'v': 'BIGINT', 'x': 'DOUBLE'}"
+        src = f"read_csv('{data}', header=true, {cols})"
+
+        def job(name, text):
+            p = os.path.join(w, name + ".sql")
+            with open(p, "w") as f:
+                f.write(text)
+            return p
+
+        # 1. big group-by, --memory-limit 16MB, 1/2/4 ranks
+        if a.k in "groupby_16mb":
+            q = ("SELECT k, s, count(*) AS n, sum(v) AS sv, min(v) AS mn, max(s) AS mx, "
+                 "avg(x) AS ax, count(v) AS cv FROM {} GROUP BY k, s")
+            want = db.execute(q.format("t")).fetchall()
+            j = job("g1", q.format(src) + ";\n")
+            for np_ in ranks:
+                check_ok("groupby_16mb", np_, j, want, sd,
+                         ["--memory-limit", "16MB", "--spill-dir", sd])
+        # 2. SET memory_limit / spill_dir in the job, HAVING + ORDER BY + LIMIT on top
+        if a.k in "set_having_order":
+            q = ("SELECT k, sum(v) AS sv, count(*) AS n FROM {} GROUP BY k "
+                 "HAVING count(*) >= 2 ORDER BY sv DESC, k LIMIT 50")
+            want = db.execute(q.format("t")).fetchall()
+            j = job("g2", f"SET memory_limit = '16MB';\nSET spill_dir = '{sd}';\n" +
+                    q.format(src) + ";\n")
+            for np_ in [3]:
+                check_ok("set_having_order", np_, j, want, sd,
+                         must_say="memory budget 16.0 MB per rank (SET memory_limit)")
+        # 3. SLUICE_MEMORY_LIMIT, and an aggregate without keys (never spills)
+        if a.k in "env_limit":
+            q = "SELECT count(*) AS n, sum(v) AS sv, min(s) AS ms FROM {}"
+            want = db.execute(q.format("t")).fetchall()
+            j = job("g3", q.format(src) + ";\n")
+            check_ok("env_limit", 2, j, want, sd, ["--spill-dir", sd],
+                     env={"SLUICE_MEMORY_LIMIT": "16MB"}, expect_spill=False,
+                     must_say="memory budget 16.0 MB per rank (SLUICE_MEMORY_LIMIT)")
+        # 4. the default budget names its rule and the ranks on the node
+        if a.k in "default_budget":
+            q = "SELECT s, count(*) AS n FROM {} GROUP BY s"
+            want = db.execute(q.format("t")).fetchall()
+            j = job("g4", q.format(src) + ";\n")
+            env = {k: "" for k in ("SLUICE_MEMORY_LIMIT", "SLURM_MEM_PER_NODE",
+                                   "SLURM_MEM_PER_CPU")}
+            check_ok("default_budget", 2, j, want, sd, ["--spill-dir", sd], env=env,
+                     expect_spill=False, must_say="headroom / 2 ranks on this node")
+        # 5. a bad SLUICE_MEMORY_LIMIT is a usage error on every rank
+        if a.k in "bad_env_limit":
+            j = job("g5", f"SELECT count(*) AS n FROM {src};\n")
+            rc, out, err = run(2, j, [], {"SLUICE_MEMORY_LIMIT": "lots"})
+            report(rc == 2 and "SLUICE_MEMORY_LIMIT='lots'" in err, "bad_env_limit np=2",
+                   f"exit {rc}: {err[-300:]}")
+        # 6. a full spill file system (2 MB tmpfs)
+        if a.k in "full_tmpfs":
+            mnt = os.path.join(w, "small")
+            os.makedirs(mnt)
+            m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt],
+                               capture_output=True, text=True)
+            if m.returncode != 0:
+                print(f"skip full_tmpfs: cannot mount a tmpfs here ({m.stderr.strip()})")
+            else:
+                try:
+                    j = job("g6", f"SELECT k, s, count(*) AS n, max(s) AS mx FROM {src} "
+                            "GROUP BY k, s;\n")
+                    for np_ in [1, 3]:
+                        check_fail("full_tmpfs", np_, j, mnt,
+                                   ["--memory-limit", "16MB", "--spill-dir", mnt])
+                finally:
+                    subprocess.run(["umount", mnt])
+        # 7. injected ENOSPC during a COPY: no output directory appears
+        if a.k in "enospc_copy":
+            outd = os.path.join(w, "out")
+            j = job("g7", f"COPY (SELECT k, s, count(*) AS n FROM {src} GROUP BY k, s) "
+                    f"TO '{outd}' (FORMAT csv, HEADER true);\n")
+            for np_ in [2, 4]:
+                check_fail("enospc_copy", np_, j, sd, ["--memory-limit", "16MB", "--spill-dir",
+                                                       sd],
+                           env={"SLUICE_SPILL_ENOSPC_AFTER": "3000000"}, out_dir=outd)
+        # 8. CREATE TABLE bigger than the budget's table share (spills to its row store),
+        #    then read by two statements; both results are printed one after the other
+        if a.k in "table_spill":
+            q1 = "SELECT count(*) AS n, sum(v) AS sv, min(s) AS ms FROM {}"
+            q2 = ("SELECT k, sum(v) AS sv FROM {} GROUP BY k ORDER BY sv DESC, k LIMIT 20")
+            want = (db.execute(q1.format("t")).fetchall() + [("k", "sv")] +
+                    db.execute(q2.format("t")).fetchall())
+            j = job("g8", f"CREATE TABLE big AS SELECT k, s, v FROM {src};\n" +
+                    q1.format("big") + ";\n" + q2.format("big") + ";\n")
+            for np_ in [1, 3]:
+                check_ok("table_spill", np_, j, want, sd,
+                         ["--memory-limit", "16MB", "--spill-dir", sd])
+    finally:
+        shutil.rmtree(w, ignore_errors=True)
+    print(f"spill: {passed} passed, {failed} failed", flush=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
