@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/retry.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/size.h"
@@ -142,58 +143,43 @@ int sl_spill_file_append(sl_spill_file *f, const void *p, int64_t n, sl_err *err
         const char *e = getenv("SLUICE_SPILL_ENOSPC_AFTER");
         g_fail_after = e && *e ? strtoll(e, NULL, 10) : -1;
     }
-    const char *c = p;
-    int64_t left = n;
-    while (left > 0) {
-        ssize_t w;
-        if (g_fail_after >= 0 && sl_ctr.spill_bytes_written + left > g_fail_after) {
-            w = -1;
-            errno = ENOSPC; /* injected: behaves like a full disk */
-        } else {
-            w = pwrite(f->fd, c, (size_t)left, (off_t)f->size);
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : ENOSPC;
-            char a[32];
-            fmt(n, a);
-            struct statvfs sv;
-            long long avail = -1;
-            if (statvfs(g_dir, &sv) == 0)
-                avail = (long long)sv.f_bavail * (long long)sv.f_frsize;
-            return SL_ERR(err, sl_fs_errno_code(e), "rank %d: cannot write %s to spill "
-                          "directory '%s' (%lld bytes available): %s (use --spill-dir or SET "
-                          "spill_dir to point at a larger local disk, or raise --memory-limit)",
-                          my_rank(), a, g_dir, avail, strerror(e));
-        }
-        c += w;
-        left -= w;
-        f->size += w;
-        sl_ctr.spill_bytes_written += w;
+    /* Appends go through write(2) at the descriptor's own offset, which only appends move
+     * (reads use pread), with the retry and fault hooks of core/retry.h. */
+    sl_err tmp;
+    sl_err_clear(&tmp);
+    if (g_fail_after >= 0 && sl_ctr.spill_bytes_written + n > g_fail_after)
+        SL_ERR(&tmp, SL_ENOSPC, "No space left on device (injected: SLUICE_SPILL_ENOSPC_AFTER)");
+    else
+        sl_retry_write_all(f->fd, p, (size_t)n, "spill file", &tmp);
+    if (tmp.code) {
+        char a[32];
+        fmt(n, a);
+        struct statvfs sv;
+        long long avail = -1;
+        if (statvfs(g_dir, &sv) == 0)
+            avail = (long long)sv.f_bavail * (long long)sv.f_frsize;
+        return SL_ERR(err, tmp.code, "rank %d: cannot write %s to spill directory '%s' (%lld "
+                      "bytes available): %s (use --spill-dir or SET spill_dir to point at a "
+                      "larger local disk, or raise --memory-limit)", my_rank(), a, g_dir, avail,
+                      tmp.msg);
     }
+    f->size += n;
+    sl_ctr.spill_bytes_written += n;
     return 0;
 }
 
 int sl_spill_file_read(sl_spill_file *f, int64_t off, void *p, int64_t n, sl_err *err)
 {
-    char *c = p;
-    while (n > 0) {
-        ssize_t r = pread(f->fd, c, (size_t)n, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return SL_ERR(err, r < 0 ? SL_EIO : SL_EINTERNAL, "rank %d: cannot read spill file "
-                          "in '%s' at byte %lld: %s", my_rank(), g_dir ? g_dir : "?",
-                          (long long)off, r < 0 ? strerror(errno) : "unexpected end of file");
-        c += r;
-        off += r;
-        n -= r;
-        sl_ctr.spill_bytes_read += r;
-    }
+    int64_t got = 0;
+    sl_err tmp;
+    sl_err_clear(&tmp);
+    if (sl_retry_pread(f->fd, p, (size_t)n, off, &got, "spill file", &tmp) || got != n)
+        return SL_ERR(err, tmp.code ? tmp.code : SL_EINTERNAL, "rank %d: cannot read spill "
+                      "file in '%s' at byte %lld: %s", my_rank(), g_dir ? g_dir : "?",
+                      (long long)off, tmp.code ? tmp.msg : "unexpected end of file");
+    sl_ctr.spill_bytes_read += n;
     return 0;
 }
-
 int64_t sl_spill_file_size(const sl_spill_file *f) { return f->size; }
 
 void sl_spill_file_free(sl_spill_file **pf)
