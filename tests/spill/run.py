@@ -53,13 +53,14 @@ def report(ok, name, why=""):
         print(f"FAIL {name}: {why}", flush=True)
 
 
-def gen(path):
+def gen(path, rows=None, keys=None):
+    rows, keys = rows or ROWS, keys or KEYS
     rnd = random.Random(3)
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["k", "s", "v", "x"])
-        for i in range(ROWS):
-            k = rnd.randrange(KEYS)
+        for i in range(rows):
+            k = rnd.randrange(keys)
             # s repeats per k mostly (so (k, s) groups are ~KEYS), sometimes NULL
             s = "" if k % 97 == 0 else f"name{k % 5000}"
             v = "" if i % 101 == 0 else str(rnd.randrange(-1000, 1000))
@@ -273,6 +274,19 @@ def main():
                 check_fail("enospc_copy", np_, j, sd, ["--memory-limit", "16MB", "--spill-dir",
                                                        sd],
                            env={"SLUICE_SPILL_ENOSPC_AFTER": "3000000"}, out_dir=outd)
+        # 9. ~100x: 1.43e6 (k, s) groups over 2.5e6 rows; without a limit one rank peaks at
+        #    392 MB RSS (~380 MB of group state), ~95 times the smallest budget, 4 MB
+        if a.k in "groupby_100x":
+            big = os.path.join(w, "big.csv")
+            gen(big, rows=2_500_000, keys=2_000_000)
+            bdb = load_sqlite(big)
+            q = "SELECT k, s, count(*) AS n, sum(v) AS sv, max(s) AS mx FROM {} GROUP BY k, s"
+            want = bdb.execute(q.format("t")).fetchall()
+            bdb.close()
+            j = job("g9", q.format(f"read_csv('{big}', header=true, {cols})") + ";\n")
+            for np_ in ranks:
+                check_ok("groupby_100x", np_, j, want, sd,
+                         ["--memory-limit", "4MB", "--spill-dir", sd])
         # 8. CREATE TABLE bigger than the budget's table share (spills to its row store),
         #    then read by two statements; both results are printed one after the other
         if a.k in "table_spill":
