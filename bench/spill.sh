@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 data=bench/data/G1_${rows}_1e2_0_0.csv
-[ -f "$data" ] || /usr/bin/python3 scripts/gen_groupby.py --rows "$rows" --out bench/data
+[ -f "$data" ] || /usr/bin/python3 scripts/gen_groupby.py "$rows" --out bench/data
 [ -f "$data" ] || { echo "bench/spill.sh: no $data" >&2; exit 2; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-spill-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
