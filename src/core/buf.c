@@ -58,6 +58,20 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+void sl_buf_json_str(sl_buf *o, const char *s)
+{
+    sl_buf_putc(o, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            sl_buf_printf(o, "\\%c", *p);
+        else if (*p < 0x20)
+            sl_buf_printf(o, "\\u%04x", *p);
+        else
+            sl_buf_putc(o, (char)*p);
+    }
+    sl_buf_putc(o, '"');
+}
+
 const char *sl_buf_cstr(sl_buf *b)
 {
     sl_buf_reserve(b, 0);

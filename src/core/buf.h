@@ -23,6 +23,8 @@ void sl_buf_append(sl_buf *b, const void *p, int64_t n);
 void sl_buf_putc(sl_buf *b, char c);
 void sl_buf_puts(sl_buf *b, const char *s);
 void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal (quotes, backslash and control bytes escaped). */
+void sl_buf_json_str(sl_buf *b, const char *s);
 /* Keeps data NUL-terminated past len (not counted) and returns it. */
 const char *sl_buf_cstr(sl_buf *b);
 /* Returns the bytes (caller owns them, free with sl_free) and resets b. */

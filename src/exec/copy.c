@@ -539,20 +539,6 @@ int sl_copy_begin(MPI_Comm comm, const sl_copy_opts *opts, int n_cols, char *con
     return rc;
 }
 
-/* Appends s as a JSON string. */
-static void json_str(sl_buf *o, const char *s)
-{
-    sl_buf_putc(o, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            sl_buf_printf(o, "\\%c", *p);
-        else if (*p < 0x20)
-            sl_buf_printf(o, "\\u%04x", *p);
-        else
-            sl_buf_putc(o, (char)*p);
-    }
-    sl_buf_putc(o, '"');
-}
 
 /* Collective: gathers every rank's file list on rank 0, which writes the manifest and swaps
  * the temp dir into place. Errors are recorded on rank 0 only (the caller agrees). */
@@ -588,12 +574,12 @@ static void commit(sl_copy *c, int64_t total_rows, int64_t total_bytes, sl_err *
     sl_buf m;
     sl_buf_init(&m);
     sl_buf_puts(&m, "{\"sluice_version\": ");
-    json_str(&m, SLUICE_VERSION);
+    sl_buf_json_str(&m, SLUICE_VERSION);
     sl_buf_puts(&m, ", \"format\": \"csv\", \"partition_by\": [");
     for (int j = 0; j < c->n_pcols; j++) {
         if (j)
             sl_buf_puts(&m, ", ");
-        json_str(&m, c->names[c->pcols[j]]);
+        sl_buf_json_str(&m, c->names[c->pcols[j]]);
     }
     sl_buf_puts(&m, "],\n \"files\": [");
     int n = 0;
@@ -607,7 +593,7 @@ static void commit(sl_copy *c, int64_t total_rows, int64_t total_bytes, sl_err *
         }
         sl_buf_puts(&m, n++ ? ",\n  " : "\n  ");
         sl_buf_puts(&m, "{\"path\": ");
-        json_str(&m, f[0]);
+        sl_buf_json_str(&m, f[0]);
         sl_buf_printf(&m, ", \"rows\": %s, \"bytes\": %s, \"xxh64\": \"%s\"}", f[1], f[2], f[3]);
         line = nl + 1;
     }

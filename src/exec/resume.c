@@ -32,19 +32,6 @@ static void feed_str(XXH64_state_t *h, const char *s)
 
 static void feed_i64(XXH64_state_t *h, int64_t v) { XXH64_update(h, &v, sizeof v); }
 
-static void json_str(sl_buf *o, const char *s)
-{
-    sl_buf_putc(o, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            sl_buf_printf(o, "\\%c", *p);
-        else if (*p < 0x20)
-            sl_buf_printf(o, "\\u%04x", *p);
-        else
-            sl_buf_putc(o, (char)*p);
-    }
-    sl_buf_putc(o, '"');
-}
 
 /* Every CSV file under q (depth first, in plan order). Returns false when q reads a table
  * (CREATE TABLE AS): a table lives only in this session, and its own inputs are not in q. */
@@ -73,7 +60,7 @@ static bool feed_inputs(XXH64_state_t *h, const sl_query *q, sl_buf *js, int *n)
         sl_buf_puts(js, (*n)++ ? ",\n  " : "\n  ");
         /* "file", not "path": files_intact scans the manifest for {"path": ...}. */
         sl_buf_puts(js, "{\"file\": ");
-        json_str(js, path);
+        sl_buf_json_str(js, path);
         sl_buf_printf(js, ", \"size\": %" PRId64 ", \"mtime_ns\": %" PRId64 "}", size, mtime);
     }
     return true;

@@ -125,18 +125,7 @@ double sl_obs_median(const double *v, int n)
 
 const char *sl_obs_size(int64_t bytes, char *buf, size_t n)
 {
-    static const char *u[] = {"B", "KB", "MB", "GB", "TB"};
-    double v = (double)bytes;
-    int i = 0;
-    while (v >= 1000 && i < 4) {
-        v /= 1000;
-        i++;
-    }
-    if (i == 0)
-        snprintf(buf, n, "%lld B", (long long)bytes);
-    else
-        snprintf(buf, n, "%.1f %s", v, u[i]);
-    return buf;
+    return sl_format_size(bytes, buf, (int)n);
 }
 
 /* ---- life cycle ---- */
