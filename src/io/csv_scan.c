@@ -310,6 +310,33 @@ static int malformed(sl_csv_walk *w)
     return rc;
 }
 
+/*
+ * Fast path for a whole record p[0..k) (ending in '\n') that holds no quote character and no
+ * carriage return other than a final "\r\n": its fields are exactly the delimiter-separated
+ * pieces, so they are handed to tok_field in place, without libcsv copying every byte (csv_parse
+ * was ~30% of a scan's time). Gives the callbacks exactly what libcsv gives for such a record:
+ * an empty field is NULL, a blank line produces nothing. Local.
+ */
+static void split_plain(sl_csv_walk *w, const char *p, int64_t k)
+{
+    int64_t end = k - 1;
+    if (end > 0 && p[end - 1] == '\r')
+        end--;
+    if (end == 0)
+        return;
+    const char d = w->src->delim;
+    for (int64_t i = 0;;) {
+        const char *s = p + i;
+        const char *e = memchr(s, d, (size_t)(end - i));
+        int64_t len = e ? e - s : end - i;
+        tok_field(len ? (void *)s : NULL, (size_t)len, w);
+        if (!e)
+            break;
+        i += len + 1;
+    }
+    tok_row('\n', w);
+}
+
 int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err *err)
 {
     const char quote = w->src->quote;
@@ -370,13 +397,17 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
             w->rec_skip = w->skip_header && w->pos == w->src->files[g->file].first_rec;
         }
         /* Feed up to and including the record's '\n' (outside quotes). */
-        int64_t k = 0, nl = 0;
-        bool ended = false;
+        int64_t k = 0, nl = 0, n_cr = 0;
+        bool ended = false, any_quote = false;
+        const bool fresh = w->pos == w->rec_off; /* the record starts in this chunk */
         int q = w->inq;
         for (; k < avail; k++) {
             char c = p[k];
             if (quote && c == quote) {
                 q ^= 1;
+                any_quote = true;
+            } else if (c == '\r') {
+                n_cr++;
             } else if (c == '\n') {
                 nl++;
                 if (!q) {
@@ -388,8 +419,12 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
         }
         w->inq = q;
         /* A bad record's remaining bytes are skipped, not parsed. */
-        if (!w->rec_bad && sl_csv_tok_feed(&w->tok, p, (size_t)k, tok_field, tok_row, w) &&
-            malformed(w))
+        bool simple = fresh && ended && !any_quote &&
+                      (n_cr == 0 || (n_cr == 1 && k >= 2 && p[k - 2] == '\r'));
+        if (simple && !w->rec_bad)
+            split_plain(w, p, k);
+        else if (!w->rec_bad &&
+                 sl_csv_tok_feed(&w->tok, p, (size_t)k, tok_field, tok_row, w) && malformed(w))
             return err->code;
         if (w->failed)
             return err->code;

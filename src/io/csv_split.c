@@ -81,6 +81,31 @@ int sl_csv_rd_at(sl_csv_rd *r, int64_t pos, const char **p, int64_t *avail, sl_e
     return 0;
 }
 
+/*
+ * Adds the quote bytes (when quote != 0) and '\n' bytes of p[0..n) to *q and *nl. Written as
+ * branch-free loops over blocks with 32-bit counters so the compiler vectorizes them: this pass
+ * reads every input byte once before parsing and was ~10% of a scan.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("O3"))) /* GCC's -O2 cost model leaves these loops scalar */
+#endif
+static void count_bytes(const unsigned char *p, int64_t n, unsigned char quote, int64_t *q,
+                        int64_t *nl)
+{
+    for (int64_t at = 0; at < n; at += 1 << 20) {
+        int64_t m = n - at < (1 << 20) ? n - at : (1 << 20);
+        const unsigned char *b = p + at;
+        uint32_t cn = 0, cq = 0;
+        for (int64_t i = 0; i < m; i++)
+            cn += b[i] == '\n';
+        if (quote)
+            for (int64_t i = 0; i < m; i++)
+                cq += b[i] == quote;
+        *nl += cn;
+        *q += cq;
+    }
+}
+
 int sl_csv_count(sl_csv_rd *r, int64_t off, int64_t len, char quote, int64_t *n_quotes,
                  int64_t *n_nl, sl_err *err)
 {
@@ -93,10 +118,7 @@ int sl_csv_count(sl_csv_rd *r, int64_t off, int64_t len, char quote, int64_t *n_
             return rc;
         if (avail > end - pos)
             avail = end - pos;
-        for (int64_t i = 0; i < avail; i++) {
-            q += quote && p[i] == quote;
-            nl += p[i] == '\n';
-        }
+        count_bytes((const unsigned char *)p, avail, (unsigned char)quote, &q, &nl);
         pos += avail;
     }
     *n_quotes = q;

@@ -1,6 +1,8 @@
 /* Unit tests for src/core and src/batch basics: sizes, value parsing/formatting, vectors. */
 #include "check.h"
 
+#include <stdlib.h>
+
 #include "batch/batch.h"
 #include "batch/types.h"
 #include "core/buf.h"
@@ -47,6 +49,38 @@ int main(void)
     CHECK(!sl_parse_double(" 1", 2, &d));
     CHECK(!sl_parse_double("0x10", 4, &d));
     CHECK(!sl_parse_double("1.5x", 4, &d));
+    /* The fast decimal path must give strtod's double bit for bit (libc is the oracle). */
+    {
+        srand(7);
+        char s[64];
+        int bad = 0;
+        for (int t = 0; t < 200000; t++) {
+            int nd = 1 + rand() % 17, fd = rand() % 12, k = 0;
+            if (rand() % 4 == 0)
+                s[k++] = '-';
+            for (int i = 0; i < nd; i++)
+                s[k++] = (char)('0' + rand() % 10);
+            if (fd) {
+                s[k++] = '.';
+                for (int i = 0; i < fd; i++)
+                    s[k++] = (char)('0' + rand() % 10);
+            }
+            s[k] = 0;
+            double got = 0, want = strtod(s, NULL);
+            if (!sl_parse_double(s, k, &got) || memcmp(&got, &want, sizeof got) != 0)
+                bad++;
+        }
+        CHECK_INT(bad, 0);
+        const char *odd[] = {"-0.0", ".5", "5.", "00012.500", "0.000000000000000000001",
+                             "123456789012345.6", "9007199254740993"};
+        for (unsigned i = 0; i < sizeof odd / sizeof *odd; i++) {
+            double got = 0, want = strtod(odd[i], NULL);
+            CHECK(sl_parse_double(odd[i], (int64_t)strlen(odd[i]), &got));
+            CHECK(memcmp(&got, &want, sizeof got) == 0);
+        }
+        CHECK(!sl_parse_double(".", 1, &d));
+        CHECK(!sl_parse_double("1.2.3", 5, &d));
+    }
     CHECK_STR(fmt_double(&b, 0.1), "0.1");
     CHECK_STR(fmt_double(&b, 3.0), "3.0");
     CHECK_STR(fmt_double(&b, -2.5), "-2.5");
