@@ -36,8 +36,9 @@ def main():
                     r = json.loads(line)
                 except ValueError as e:
                     sys.exit("%s:%d: %s" % (p, n, e))
+                # One row per build: runs of different versions are never pooled.
                 key = (r["workload"], r["rows"], r["machine"], r["tool"] != "pandas",
-                       r["tool"], r["ranks"])
+                       r["tool"], r["ranks"], r["version"])
                 groups.setdefault(key, []).append(r)
     if not groups:
         sys.exit("table.py: no results in %s" % " ".join(paths))
@@ -53,7 +54,7 @@ def main():
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
     machines = []
     for key in sorted(groups):
-        wl, rows, machine, _, tool, ranks = key
+        wl, rows, machine, _, tool, ranks, _ = key
         runs = groups[key]
         wall = med(runs, "wall_s")
         base = pandas_wall.get((wl, rows, machine))
