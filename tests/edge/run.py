@@ -18,15 +18,8 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SLUICE = os.environ.get("SLUICE", "build/sluice")
-if not os.path.isabs(SLUICE):
-    SLUICE = os.path.join(ROOT, SLUICE)
-ENV = dict(os.environ)
-for k, v in {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-             "OMPI_MCA_rmaps_base_oversubscribe": "1",
-             "OMPI_MCA_mpi_yield_when_idle": "1"}.items():
-    ENV.setdefault(k, v)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import ENV, SLUICE  # noqa: E402
 RANKS = [1, 2, 3, 5]
 BLOCKS = {1: None, 2: "7B", 3: "1KB", 5: "97B"}
 

@@ -29,12 +29,8 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SLUICE = os.environ.get("SLUICE", "build/sluice")
-if not os.path.isabs(SLUICE):
-    SLUICE = os.path.join(ROOT, SLUICE)
-MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-           "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import MPI_ENV, SLUICE  # noqa: E402
 ROWS = int(os.environ.get("SPILL_ROWS", "1000000"))
 KEYS = int(os.environ.get("SPILL_KEYS", "800000"))
 TIMEOUT = 300
