@@ -269,8 +269,10 @@ static void heatmap(FILE *f, const sl_job_rec *j)
                     "</title></rect>", x0 + c * cs, y0 + r * cs, cs, cs, R, G, B,
                     cs >= 8 ? "0.5" : "0", r, c, sl_obs_size(v, a, sizeof a));
             if (cs >= 40)
+                /* An inline style: a presentation attribute would lose to the .tk rule. */
                 fprintf(f, "<text x='%.1f' y='%.1f' class='tk' text-anchor='middle' "
-                        "fill='%s'>%s</text>", x0 + c * cs + cs / 2, y0 + r * cs + cs / 2 + 4,
+                        "style='fill:%s'>%s</text>", x0 + c * cs + cs / 2,
+                        y0 + r * cs + cs / 2 + 4,
                         t > 0.6 ? "#fff" : "#333", a);
         }
     /* Colour scale. */
