@@ -23,13 +23,7 @@
 # Prints "ok   NAME" / "FAIL NAME" per check and "faults: N passed, M failed"; exits 1 on any
 # failure. SLUICE defaults to build/sluice. Keep the scratch dir with KEEP=1.
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SLUICE=${SLUICE:-build/sluice}
-[[ $SLUICE == /* ]] || SLUICE=$ROOT/$SLUICE
-export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
-export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
-export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
-export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
+. "$(dirname "${BASH_SOURCE[0]}")/../sluice_env.sh"
 PY=${PYTHON:-python3}
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-faults.XXXXXX")
