@@ -53,6 +53,7 @@ SUITES   += rejects
 SUITES   += edge
 SUITES   += spill
 SUITES   += faults
+SUITES   += sort
 SUITES   += fuzz
 
 .PHONY: all deps test unit e2e failures demo bench clean
@@ -111,6 +112,11 @@ rejects: $(BUILD)/sluice
 
 edge: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/edge/run.py
+
+# Issue #9: distributed ORDER BY (sample sort, external sort, top-k, COPY in global order).
+.PHONY: sort
+sort: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/sort/run.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
 .PHONY: faults

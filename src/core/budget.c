@@ -152,11 +152,13 @@ void sl_budget_set(int64_t limit, const char *why)
 int64_t sl_budget_limit(void) { return g_limit; }
 const char *sl_budget_why(void) { return g_why; }
 
-bool sl_budget_reserve(int64_t n, int share_pct)
+bool sl_budget_reserve_upto(int64_t n, int64_t level)
 {
     if (n <= 0)
         return true;
-    if (g_reserved + n > g_limit / 100 * share_pct)
+    if (level > g_limit)
+        level = g_limit;
+    if (g_reserved + n > level)
         return false;
     g_reserved += n;
     if (g_reserved > g_peak)

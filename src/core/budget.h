@@ -41,12 +41,13 @@ int64_t sl_budget_limit(void);
 const char *sl_budget_why(void);
 
 /*
- * Reserves n bytes if the total reserved stays within share_pct percent of the limit; returns
- * false (reserving nothing) otherwise. Shares let a consumer that can cheaply go to disk (a row
- * store) leave room for one that cannot (a hash table). A failed reservation is the signal to
- * spill, not an error.
+ * Reserves n bytes if the total reserved stays at or below level bytes (an operator's grant,
+ * decided by the planner: plan/grants.c); returns false (reserving nothing) otherwise.
+ * Levels let a consumer that can cheaply go to disk (a row store) give way to one that cannot
+ * (a hash table). A failed reservation is the signal to spill, not an error. A level above
+ * the limit counts as the limit.
  */
-bool sl_budget_reserve(int64_t n, int share_pct);
+bool sl_budget_reserve_upto(int64_t n, int64_t level);
 /* Gives back n bytes reserved earlier. */
 void sl_budget_release(int64_t n);
 /* Bytes reserved now, and the most ever reserved at once. */

@@ -151,7 +151,7 @@ int sl_hashagg_state_ncols(const sl_hashagg *h)
 {
     int n = 0;
     for (int a = 0; a < h->n_aggs; a++)
-        n += h->st[a].kind == SL_AGG_AVG ? 2 : 1;
+        n += sl_agg_state_ncols(&h->aggs[a]);
     return n;
 }
 
@@ -160,11 +160,8 @@ void sl_hashagg_state_types(const sl_hashagg *h, sl_type *types)
     int c = 0;
     for (int k = 0; k < h->n_keys; k++)
         types[c++] = h->key_types[k];
-    for (int a = 0; a < h->n_aggs; a++) {
-        types[c++] = h->st[a].rtype;
-        if (h->st[a].kind == SL_AGG_AVG)
-            types[c++] = SL_T_BIGINT;
-    }
+    for (int a = 0; a < h->n_aggs; a++)
+        c += sl_agg_state_types(&h->aggs[a], types + c);
 }
 
 int64_t sl_hashagg_groups(const sl_hashagg *h) { return h->n_groups; }

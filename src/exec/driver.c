@@ -6,6 +6,9 @@
  */
 #include "exec/session_int.h"
 
+#include "exec/exec_int.h"
+#include "plan/planner.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -184,16 +187,58 @@ static void run_create_view(sl_session *s, const sl_stmt *st)
     c->queries[c->n++] = st->query;
 }
 
-static sl_type *out_types(const sl_query *q);
-
-/* Persisted tables stay in memory only while all reservations stay under this share of the
- * budget: they outlive the statement, so they must leave most of it to the statements that
- * read them (hash tables, exchanges); the rest of a table goes to its spill file. */
-#define SL_TABLE_BUDGET_PCT 30
-
-static int table_push(sl_sink *sink, sl_batch *b, sl_err *err)
+/* Plans q for statement st with the given sink. Returns new tree (free with sl_pop_free). */
+static sl_pop *plan_for(sl_session *s, const sl_stmt *st, const sl_query *q, sl_sink_kind kind,
+                        sl_table *table)
 {
-    return sl_rowstore_append(((sl_table *)sink->ctx)->rows, b, err);
+    sl_plan_opts o = { kind, &st->copy, table, s->size, sl_budget_limit() };
+    sl_pop *root = NULL;
+    sl_err ignore;
+    sl_err_clear(&ignore);
+    sl_plan_statement(q, &o, &root, &ignore);
+    return root;
+}
+
+static void exec_init(sl_session *s, sl_exec *x)
+{
+    memset(x, 0, sizeof *x);
+    x->comm = s->comm;
+    x->rank = s->rank;
+    x->size = s->size;
+    x->settings = &s->settings;
+    x->metrics = s->metrics;
+    x->out = s->out;
+    x->print_format = s->opts.format == SL_OUT_CSV ? SL_PRINT_CSV : SL_PRINT_TABLE;
+}
+
+static sl_table *table_new(const sl_stmt *st, const sl_query *q)
+{
+    sl_table *t = sl_xcalloc(1, sizeof *t);
+    t->name = sl_xstrdup(st->name);
+    t->n_cols = q->n_outs;
+    t->col_names = sl_xcalloc((size_t)q->n_outs + 1, sizeof *t->col_names);
+    t->col_types = sl_xcalloc((size_t)q->n_outs + 1, sizeof *t->col_types);
+    for (int i = 0; i < q->n_outs; i++) {
+        t->col_names[i] = sl_xstrdup(q->out_names[i]);
+        t->col_types[i] = q->outs[i]->type;
+    }
+    return t;
+}
+
+/* Adds t to the catalog, replacing a table of the same name (CREATE OR REPLACE). Local. */
+static void catalog_put_table(sl_session *s, sl_table *t)
+{
+    sl_catalog *c = &s->cat;
+    for (int i = 0; i < c->n_tables; i++)
+        if (strcmp(c->tables[i]->name, t->name) == 0) {
+            table_free(&c->tables[i]);
+            c->tables[i] = t;
+            return;
+        }
+    c->tables = sl_xrealloc(c->tables, sizeof *c->tables * (size_t)(c->n_tables + 1));
+    c->tables[c->n_tables++] = t;
+    if (s->opts.verbose && s->rank == 0)
+        fprintf(stderr, "sluice: table %s created\n", t->name);
 }
 
 /*
@@ -201,94 +246,43 @@ static int table_push(sl_sink *sink, sl_batch *b, sl_err *err)
  * in a row store (memory while the budget allows, spill files beyond). The table replaces an
  * older one of the same name only after it was built. Collective.
  */
-static int run_create_table(sl_session *s, const sl_stmt *st, sl_query *q, bool build,
-                            sl_err *err)
+static int run_create_table(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
 {
-    sl_table *t = sl_xcalloc(1, sizeof *t);
-    t->name = sl_xstrdup(st->name);
-    t->n_cols = q->n_outs;
-    t->col_names = sl_xcalloc((size_t)q->n_outs + 1, sizeof *t->col_names);
-    for (int i = 0; i < q->n_outs; i++)
-        t->col_names[i] = sl_xstrdup(q->out_names[i]);
-    t->col_types = out_types(q);
-    t->rows = sl_rowstore_new(SL_TABLE_BUDGET_PCT);
-    sl_sink sink = {table_push, t};
-    bool on_root;
-    /* `sluice explain` registers the table empty, so later statements can be planned. */
-    int rc = build ? sl_query_exec(s, q, &sink, &on_root, err) : 0;
-    if (!rc)
-        sl_rowstore_seal(t->rows, err);
-    rc = sl_agree(s->comm, err);
+    sl_table *t = table_new(st, q);
+    sl_pop *root = plan_for(s, st, q, SL_SINK_TABLE, t);
+    sl_exec x;
+    exec_init(s, &x);
+    int rc = sl_exec_run(&x, root, err);
+    sl_pop_free(&root);
     if (rc) {
         table_free(&t);
         return rc;
     }
-    sl_catalog *c = &s->cat;
-    for (int i = 0; i < c->n_tables; i++)
-        if (strcmp(c->tables[i]->name, t->name) == 0) {
-            table_free(&c->tables[i]);
-            c->tables[i] = t;
-            return 0;
-        }
-    c->tables = sl_xrealloc(c->tables, sizeof *c->tables * (size_t)(c->n_tables + 1));
-    c->tables[c->n_tables++] = t;
-    if (s->opts.verbose && s->rank == 0)
-        fprintf(stderr, "sluice: table %s created\n", t->name);
+    catalog_put_table(s, t);
     return 0;
 }
 
-static sl_type *out_types(const sl_query *q)
+/* `sluice explain` registers a planned table empty, so later statements can be planned. */
+static void register_empty_table(sl_session *s, const sl_stmt *st, const sl_query *q,
+                                 sl_err *err)
 {
-    sl_type *t = sl_xcalloc((size_t)q->n_outs + 1, sizeof *t);
-    for (int i = 0; i < q->n_outs; i++)
-        t[i] = q->outs[i]->type;
-    return t;
+    sl_table *t = table_new(st, q);
+    t->rows = sl_rowstore_new(0);
+    sl_rowstore_seal(t->rows, err);
+    catalog_put_table(s, t);
 }
 
-static int run_select(sl_session *s, sl_query *q, sl_err *err)
+static int run_select(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
 {
-    sl_batchlist rows, gathered;
-    sl_batchlist_init(&rows);
-    sl_batchlist_init(&gathered);
-    sl_sink collect;
-    sl_sink_collect_init(&collect, &rows);
-    bool on_root = false;
-    int rc = sl_query_exec(s, q, &collect, &on_root, err);
-    if (!rc && !on_root) {
-        sl_xstats st = {0};
-        int h = sl_metrics_stage_begin(s->metrics, q, "result_gather");
-        int64_t n = sl_batchlist_rows(&rows);
-        rc = sl_exchange_gather(s->comm, 0, &rows, s->settings.exchange_round_bytes, &gathered,
-                                &st, err);
-        sl_metrics_stage_end(s->metrics, h, n, -1, -1, -1);
-        if (rc)
-            rc = sl_agree(s->comm, err);
-    } else {
-        gathered = rows;
-        sl_batchlist_init(&rows);
-    }
+    sl_pop *root = plan_for(s, st, q, SL_SINK_RESULT, NULL);
+    sl_exec x;
+    exec_init(s, &x);
+    int rc = sl_exec_run(&x, root, err);
+    sl_pop_free(&root);
     if (!rc && s->rank == 0) {
-        s->stmt_rows_out = sl_batchlist_rows(&gathered);
-        sl_metrics_stmt_rows_out(s->metrics, sl_batchlist_rows(&gathered));
-        sl_type *types = out_types(q);
-        sl_print_result(s->out, s->opts.format == SL_OUT_CSV ? SL_PRINT_CSV : SL_PRINT_TABLE,
-                        q->n_outs, q->out_names, types, &gathered);
-        fflush(s->out);
-        sl_free(types);
+        s->stmt_rows_out = x.rows_out;
+        sl_metrics_stmt_rows_out(s->metrics, x.rows_out);
     }
-    sl_batchlist_free(&rows);
-    sl_batchlist_free(&gathered);
-    return rc;
-}
-
-typedef struct copy_sink_ctx { sl_copy *copy; } copy_sink_ctx;
-
-static int copy_push(sl_sink *sink, sl_batch *b, sl_err *err)
-{
-    copy_sink_ctx *c = sink->ctx;
-    /* A safe point: a stop signal ends the COPY here and finish rolls it back. */
-    int rc = sl_signals_check(err) ? err->code : sl_copy_write(c->copy, b, err);
-    sl_batch_free(&b);
     return rc;
 }
 
@@ -310,61 +304,48 @@ static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_quer
         sl_free(inputs);
         return 0;
     }
-    sl_type *types = out_types(q);
-    sl_copy *copy = NULL;
-    int rc = sl_copy_begin(s->comm, &st->copy, q->n_outs, q->out_names, types, &copy, err);
-    if (copy && fp)
-        sl_copy_set_fingerprint(copy, fp, inputs);
+    sl_pop *root = plan_for(s, st, q, SL_SINK_COPY, NULL);
+    sl_exec x;
+    exec_init(s, &x);
+    x.copy_fp_hash = fp;
+    x.copy_fp_inputs = inputs;
+    int rc = sl_exec_run(&x, root, err);
+    sl_pop_free(&root);
     sl_free(fp);
     sl_free(inputs);
-    if (!rc) {
-        copy_sink_ctx ctx = {copy};
-        sl_sink sink = {copy_push, &ctx};
-        bool on_root;
-        sl_query_exec(s, q, &sink, &on_root, err);
-    }
-    int64_t rows = 0, bytes = 0;
-    if (copy)
-        rc = sl_copy_finish(&copy, &rows, &bytes, err);
     if (!rc)
-        sl_metrics_stmt_rows_out(s->metrics, rows);
+        sl_metrics_stmt_rows_out(s->metrics, x.rows_out);
     if (!rc && s->opts.verbose && s->rank == 0)
-        fprintf(stderr, "sluice: COPY wrote %lld rows (%lld bytes) to '%s'\n", (long long)rows,
-                (long long)bytes, st->copy.path);
-    sl_free(types);
+        fprintf(stderr, "sluice: COPY wrote %lld rows (%lld bytes) to '%s'\n",
+                (long long)x.rows_out, (long long)x.bytes_out, st->copy.path);
     return rc;
+}
+
+/* The sink a statement's query goes to. */
+static sl_sink_kind sink_kind_of(const sl_stmt *st)
+{
+    switch (st->kind) {
+    case SL_STMT_COPY: return SL_SINK_COPY;
+    case SL_STMT_CREATE_TABLE: return SL_SINK_TABLE;
+    default: return SL_SINK_RESULT;
+    }
 }
 
 static int run_explain(sl_session *s, const sl_stmt *st, sl_query *q)
 {
-    if (s->rank == 0) {
-        char *plan = sl_explain_query(q, &s->settings, s->size);
-        fprintf(s->out, "-- %s at line %d%s%s\n", stmt_kind_name(st), st->line,
-                st->kind == SL_STMT_COPY ? " to " : "",
-                st->kind == SL_STMT_COPY ? st->copy.path : "");
-        fputs(plan, s->out);
-        if (st->kind == SL_STMT_COPY) {
-            fprintf(s->out, "Sink: every rank writes part-<rank>-<seq>.csv");
-            for (int i = 0; i < st->copy.n_partition; i++)
-                fprintf(s->out, "%s%s", i ? ", " : " under hive directories by ",
-                        st->copy.partition_by[i]);
-            fprintf(s->out, "; rank 0 commits (rename + _SUCCESS manifest)\n");
-        } else if (st->kind == SL_STMT_SELECT) {
-            fprintf(s->out, "Sink: gather to rank 0, print\n");
-        } else if (st->kind == SL_STMT_CREATE_TABLE) {
-            fprintf(s->out, "Sink: every rank keeps its rows in table %s (memory while the "
-                    "budget allows, then its spill file)\n", st->name);
-        }
-        fflush(s->out);
-        sl_free(plan);
-    }
-    return 0;
-}
-
-static int count_push(sl_sink *sink, sl_batch *b, sl_err *err)
-{
-    *(int64_t *)sink->ctx += sl_batch_live(b);
-    sl_batch_free(&b);
+    if (s->rank != 0)
+        return 0;
+    sl_table *t = st->kind == SL_STMT_CREATE_TABLE ? table_new(st, q) : NULL;
+    sl_pop *root = plan_for(s, st, q, sink_kind_of(st), t);
+    char *plan = sl_explain_plan(root, &s->settings, s->size, NULL, NULL);
+    fprintf(s->out, "-- %s at line %d%s%s\n", stmt_kind_name(st), st->line,
+            st->kind == SL_STMT_COPY ? " to " : "",
+            st->kind == SL_STMT_COPY ? st->copy.path : "");
+    fputs(plan, s->out);
+    fflush(s->out);
+    sl_free(plan);
+    sl_pop_free(&root);
+    table_free(&t);
     return 0;
 }
 
@@ -372,26 +353,26 @@ static int count_push(sl_sink *sink, sl_batch *b, sl_err *err)
  * and prints the plan with per-operator figures on rank 0. Collective. */
 static int run_analyze(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
 {
-    int64_t n = 0, total = 0;
-    sl_sink count = {count_push, &n};
-    bool on_root;
+    sl_pop *root = plan_for(s, st, q, SL_SINK_COUNT, NULL);
+    sl_exec x;
+    exec_init(s, &x);
     double t0 = MPI_Wtime();
-    int rc = sl_query_exec(s, q, &count, &on_root, err);
-    MPI_Reduce(&n, &total, 1, MPI_INT64_T, MPI_SUM, 0, s->comm);
-    sl_metrics_stmt_rows_out(s->metrics, total);
+    int rc = sl_exec_run(&x, root, err);
+    sl_metrics_stmt_rows_out(s->metrics, x.rows_out);
     sl_metrics_stmt_gather(s->metrics);
     if (!rc && s->rank == 0) {
-        char *plan = sl_explain_query_analyzed(q, &s->settings, s->size, sl_metrics_explain_op,
-                                               s->metrics);
+        char *plan = sl_explain_plan(root, &s->settings, s->size, sl_metrics_explain_op,
+                                     s->metrics);
         char *tot = sl_metrics_explain_totals(s->metrics);
         fprintf(s->out, "-- EXPLAIN ANALYZE at line %d: %lld result row(s) in %.3f s on %d "
-                "rank(s)\n%s%s", st->line, (long long)total, MPI_Wtime() - t0, s->size, plan,
-                tot);
+                "rank(s)\n%s%s", st->line, (long long)x.rows_out, MPI_Wtime() - t0, s->size,
+                plan, tot);
         fflush(s->out);
         sl_metrics_stmt_plan(s->metrics, plan);
         sl_free(plan);
         sl_free(tot);
     }
+    sl_pop_free(&root);
     return rc;
 }
 
@@ -439,9 +420,13 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
     sl_signals_check(err);     /* a safe point: before the statement's work starts */
     rc = sl_agree(s->comm, err);
     if (!rc && s->rank == 0 && (s->opts.report_path || s->opts.metrics_path)) {
-        char *plan = sl_explain_query(q, &s->settings, s->size); /* for the report */
+        /* The plan for the report: the tree that runs (EXPLAIN ANALYZE replaces it with the
+         * annotated one). */
+        sl_pop *root = plan_for(s, st, q, sink_kind_of(st), NULL);
+        char *plan = sl_explain_plan(root, &s->settings, s->size, NULL, NULL);
         sl_metrics_stmt_plan(s->metrics, plan);
         sl_free(plan);
+        sl_pop_free(&root);
     }
     if (!rc) {
         if (st->kind == SL_STMT_EXPLAIN || s->opts.explain_only) {
@@ -450,11 +435,11 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
             else
                 rc = run_explain(s, st, q);
             if (!rc && st->kind == SL_STMT_CREATE_TABLE)
-                rc = run_create_table(s, st, q, false, err);
+                register_empty_table(s, st, q, err);
         } else if (st->kind == SL_STMT_SELECT) {
-            rc = run_select(s, q, err);
+            rc = run_select(s, st, q, err);
         } else if (st->kind == SL_STMT_CREATE_TABLE) {
-            rc = run_create_table(s, st, q, true, err);
+            rc = run_create_table(s, st, q, err);
         } else {
             rc = run_copy(s, job, st, q, err);
         }

@@ -67,11 +67,84 @@ static void put_padded(FILE *f, const char *p, int64_t len, int64_t width, bool 
             fputc(' ', f);
 }
 
-static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *types,
-                        const sl_batchlist *rows)
+struct sl_printer {
+    FILE *f;
+    sl_print_format fmt;
+    int n_cols;
+    char *const *names;
+    const sl_type *types;
+    int64_t rows;
+    sl_batch *shown;      /* TABLE: the rows to show (dense) */
+    sl_buf out;           /* CSV: scratch */
+};
+
+sl_printer *sl_printer_new(FILE *f, sl_print_format fmt, int n_cols, char *const *names,
+                           const sl_type *types)
 {
-    int64_t total = sl_batchlist_rows(rows);
-    int64_t shown = total < SL_PRINT_MAX_ROWS ? total : SL_PRINT_MAX_ROWS;
+    sl_printer *p = sl_xcalloc(1, sizeof *p);
+    p->f = f;
+    p->fmt = fmt;
+    p->n_cols = n_cols;
+    p->names = names;
+    p->types = types;
+    sl_buf_init(&p->out);
+    if (fmt == SL_PRINT_CSV) {
+        sl_csv_format_header(&p->out, names, n_cols, ',');
+        fwrite(p->out.data, 1, (size_t)p->out.len, f);
+        sl_buf_reset(&p->out);
+    }
+    return p;
+}
+
+void sl_printer_add(sl_printer *p, const sl_batch *b)
+{
+    int64_t live = sl_batch_live(b);
+    if (p->fmt == SL_PRINT_CSV) {
+        sl_csv_format_rows(&p->out, b, p->n_cols, ',');
+        /* Written per batch so memory stays bounded by one batch's text. */
+        fwrite(p->out.data, 1, (size_t)p->out.len, p->f);
+        sl_buf_reset(&p->out);
+    } else {
+        if (!p->shown) {
+            sl_type *t = sl_xcalloc((size_t)p->n_cols + 1, sizeof *t);
+            for (int c = 0; c < p->n_cols; c++)
+                t[c] = b->cols[c]->type;
+            p->shown = sl_batch_new(p->n_cols, t, 64);
+            sl_free(t);
+        }
+        for (int64_t k = 0; k < live && p->shown->n_rows < SL_PRINT_MAX_ROWS; k++) {
+            int64_t r = sl_batch_row(b, k);
+            for (int c = 0; c < p->n_cols; c++)
+                sl_vec_push_from(p->shown->cols[c], b->cols[c], r);
+            p->shown->n_rows++;
+        }
+    }
+    p->rows += live;
+}
+
+int64_t sl_printer_rows(const sl_printer *p) { return p->rows; }
+
+static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *types,
+                        const sl_batch *shown_rows, int64_t total);
+
+void sl_printer_finish(sl_printer **pp)
+{
+    if (!pp || !*pp)
+        return;
+    sl_printer *p = *pp;
+    if (p->fmt == SL_PRINT_TABLE)
+        print_table(p->f, p->n_cols, p->names, p->types, p->shown, p->rows);
+    fflush(p->f);
+    sl_batch_free(&p->shown);
+    sl_buf_free(&p->out);
+    sl_free(p);
+    *pp = NULL;
+}
+
+static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *types,
+                        const sl_batch *rows, int64_t total)
+{
+    int64_t shown = rows ? rows->n_rows : 0;
     /* Cells are formatted once into one buffer; cell_off[k*(n_cols)+c] .. next is cell k,c. */
     sl_buf cells;
     sl_buf_init(&cells);
@@ -85,19 +158,14 @@ static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *
         right[c] = types && sl_type_is_numeric(types[c]);
     }
     int64_t cell = 0;
-    for (int i = 0; i < rows->n && cell < n_cells; i++) {
-        const sl_batch *b = rows->b[i];
-        int64_t live = sl_batch_live(b);
-        for (int64_t k = 0; k < live && cell < n_cells; k++) {
-            int64_t r = sl_batch_row(b, k);
-            for (int c = 0; c < n_cols; c++) {
-                off[cell] = cells.len;
-                format_cell(&cells, b->cols[c], r);
-                int64_t w = display_width(cells.data + off[cell], cells.len - off[cell]);
-                if (w > width[c])
-                    width[c] = w;
-                cell++;
-            }
+    for (int64_t r = 0; r < shown; r++) {
+        for (int c = 0; c < n_cols; c++) {
+            off[cell] = cells.len;
+            format_cell(&cells, rows->cols[c], r);
+            int64_t w = display_width(cells.data + off[cell], cells.len - off[cell]);
+            if (w > width[c])
+                width[c] = w;
+            cell++;
         }
     }
     off[n_cells] = cells.len;
@@ -133,28 +201,11 @@ static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *
     sl_buf_free(&cells);
 }
 
-static void print_csv(FILE *f, int n_cols, char *const *names, const sl_batchlist *rows)
-{
-    sl_buf out;
-    sl_buf_init(&out);
-    sl_csv_format_header(&out, names, n_cols, ',');
-    for (int i = 0; i < rows->n; i++) {
-        sl_csv_format_rows(&out, rows->b[i], n_cols, ',');
-        /* Flush per batch so memory stays bounded by one batch's text. */
-        fwrite(out.data, 1, (size_t)out.len, f);
-        sl_buf_reset(&out);
-    }
-    if (out.len)
-        fwrite(out.data, 1, (size_t)out.len, f);
-    sl_buf_free(&out);
-}
-
 void sl_print_result(FILE *f, sl_print_format fmt, int n_cols, char *const *names,
                      const sl_type *types, const sl_batchlist *rows)
 {
-    if (fmt == SL_PRINT_CSV)
-        print_csv(f, n_cols, names, rows);
-    else
-        print_table(f, n_cols, names, types, rows);
-    fflush(f);
+    sl_printer *p = sl_printer_new(f, fmt, n_cols, names, types);
+    for (int i = 0; i < rows->n; i++)
+        sl_printer_add(p, rows->b[i]);
+    sl_printer_finish(&p);
 }

@@ -58,6 +58,9 @@ typedef struct {
     const int *key_cols;
     int n_keys;
     int root;           /* gather root, or -1 for hash routing */
+    sl_route_fn route_fn; /* custom routing (range, round robin), or NULL */
+    void *route_ctx;
+    bool bcast;         /* every row to every rank */
     sl_batchlist *in;
     int next_in;        /* next input batch not yet routed */
     route *routes;      /* routes touched this round; the last may be partly planned */
@@ -92,21 +95,40 @@ static int route_make(xch *x, int idx, route *r, sl_err *err)
         if (x->key_cols[k] < 0 || x->key_cols[k] >= b->n_cols)
             return SL_ERR(err, SL_EINTERNAL, "exchange key column %d of a %d-column batch",
                           x->key_cols[k], b->n_cols);
-    r->rows = sl_xmalloc(sizeof *r->rows * (size_t)(live ? live : 1));
+    r->rows = sl_xmalloc(sizeof *r->rows * (size_t)(live ? live : 1) * (x->bcast ? P : 1));
     r->start = sl_xcalloc((size_t)P + 1, sizeof *r->start);
     r->pos = sl_xcalloc((size_t)P, sizeof *r->pos);
     int fixed = x->root >= 0 ? x->root : 0;
-    if (x->root >= 0 || x->n_keys == 0 || P == 1) {
+    if (x->bcast) {
+        /* Every destination gets every row: P copies of the row list. */
+        for (int d = 0; d < P; d++) {
+            r->start[d] = (int64_t)d * live;
+            for (int64_t k = 0; k < live; k++)
+                r->rows[(int64_t)d * live + k] = (uint32_t)sl_batch_row(b, k);
+        }
+        r->start[P] = (int64_t)P * live;
+    } else if (!x->route_fn && (x->root >= 0 || x->n_keys == 0 || P == 1)) {
         for (int64_t k = 0; k < live; k++)
             r->rows[k] = (uint32_t)sl_batch_row(b, k);
         for (int d = fixed + 1; d <= P; d++)
             r->start[d] = live;
     } else {
-        uint64_t *h = sl_xmalloc(sizeof *h * (size_t)(live ? live : 1));
         uint32_t *dst = sl_xmalloc(sizeof *dst * (size_t)(live ? live : 1));
-        sl_hash_batch(b, x->key_cols, x->n_keys, h);
+        if (x->route_fn) {
+            x->route_fn(x->route_ctx, b, dst);
+        } else {
+            uint64_t *h = sl_xmalloc(sizeof *h * (size_t)(live ? live : 1));
+            sl_hash_batch(b, x->key_cols, x->n_keys, h);
+            for (int64_t k = 0; k < live; k++)
+                dst[k] = (uint32_t)(h[k] % (uint64_t)P);
+            sl_free(h);
+        }
         for (int64_t k = 0; k < live; k++) {
-            dst[k] = (uint32_t)(h[k] % (uint64_t)P);
+            if (dst[k] >= (uint32_t)P) {
+                sl_free(dst);
+                return SL_ERR(err, SL_EINTERNAL, "exchange: row routed to rank %u of %d",
+                              dst[k], P);
+            }
             r->start[dst[k] + 1]++;
         }
         for (int d = 0; d < P; d++)
@@ -115,7 +137,6 @@ static int route_make(xch *x, int idx, route *r, sl_err *err)
             r->pos[d] = r->start[d];
         for (int64_t k = 0; k < live; k++)
             r->rows[r->pos[dst[k]]++] = (uint32_t)sl_batch_row(b, k);
-        sl_free(h);
         sl_free(dst);
     }
     for (int d = 0; d < P; d++)
@@ -334,20 +355,16 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
     return 0;
 }
 
-static int run(MPI_Comm comm, int root, sl_batchlist *in, const int *key_cols, int n_keys,
-               int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err)
+static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl_xstats *st,
+               sl_err *err)
 {
-    xch x;
-    memset(&x, 0, sizeof x);
+    MPI_Comm comm = x.comm;
+    int root = x.root;
     sl_xstats dummy;
     memset(st ? st : &dummy, 0, sizeof dummy);
     x.st = st ? st : &dummy;
-    x.comm = comm;
     MPI_Comm_size(comm, &x.P);
     MPI_Comm_rank(comm, &x.rank);
-    x.key_cols = key_cols;
-    x.n_keys = n_keys;
-    x.root = root;
     x.in = in;
     int P = x.P;
     int64_t limit = INT_MAX / (2 * ((int64_t)P + 1));
@@ -432,11 +449,27 @@ static int run(MPI_Comm comm, int root, sl_batchlist *in, const int *key_cols, i
 int sl_exchange_hash(MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,
                      int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err)
 {
-    return run(comm, -1, in, key_cols, n_keys, round_cap, out, st, err);
+    xch x = { .comm = comm, .root = -1, .key_cols = key_cols, .n_keys = n_keys };
+    return run(x, in, round_cap, out, st, err);
 }
 
 int sl_exchange_gather(MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
                        sl_batchlist *out, sl_xstats *st, sl_err *err)
 {
-    return run(comm, root < 0 ? INT_MAX : root, in, NULL, 0, round_cap, out, st, err);
+    xch x = { .comm = comm, .root = root < 0 ? INT_MAX : root };
+    return run(x, in, round_cap, out, st, err);
+}
+
+int sl_exchange_route(MPI_Comm comm, sl_batchlist *in, sl_route_fn fn, void *ctx,
+                      int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err)
+{
+    xch x = { .comm = comm, .root = -1, .route_fn = fn, .route_ctx = ctx };
+    return run(x, in, round_cap, out, st, err);
+}
+
+int sl_exchange_broadcast(MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
+                          sl_batchlist *out, sl_xstats *st, sl_err *err)
+{
+    xch x = { .comm = comm, .root = -1, .bcast = true };
+    return run(x, in, round_cap, out, st, err);
 }

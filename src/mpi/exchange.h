@@ -1,6 +1,7 @@
 /*
  * Data exchange between ranks: hash (rows to rank hash(key) % P), gather (all rows to one
- * root). Bounded rounds: a sender packs per-destination buffers up to round_cap bytes in
+ * root), broadcast (every row to every rank), or any routing the caller computes (range,
+ * round robin). Bounded rounds: a sender packs per-destination buffers up to round_cap bytes in
  * total per round; each round is MPI_Alltoall of byte counts then MPI_Alltoallv of bytes.
  * Whether another round is needed is agreed with an MPI_Allreduce that also carries every
  * rank's error flag, so all ranks call the same collectives the same number of times, also
@@ -34,5 +35,17 @@ int sl_exchange_hash(MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n
 /* Gather: every row to root. Same contract as above. Collective over comm. */
 int sl_exchange_gather(MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
                        sl_batchlist *out, sl_xstats *st, sl_err *err);
+
+/* Routing of one batch: dest[k] is the rank of the k-th live row of b (0 <= dest < P). */
+typedef void (*sl_route_fn)(void *ctx, const sl_batch *b, uint32_t *dest);
+
+/* Exchange with routing by fn. Same contract as sl_exchange_hash. Collective over comm. */
+int sl_exchange_route(MPI_Comm comm, sl_batchlist *in, sl_route_fn fn, void *ctx,
+                      int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err);
+
+/* Broadcast: every row to every rank (an all-gather in bounded rounds). Same contract.
+ * Collective over comm. */
+int sl_exchange_broadcast(MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
+                          sl_batchlist *out, sl_xstats *st, sl_err *err);
 
 #endif

@@ -107,7 +107,7 @@ static void stmt_json(FILE *f, const sl_stmt_rec *s)
     fputs("],\n \"operators\":[", f);
     for (int o = 0; o < s->n_ops; o++) {
         fprintf(f, "%s\n  {\"query\":%d,\"op\":", o ? "," : "", s->op_query[o]);
-        jstr(f, sl_op_names[s->op_kind[o]]);
+        jstr(f, s->op_name[o]);
         fputs(",\"ranks\":[", f);
         for (int r = 0; r < P; r++) {
             const sl_op_fig *g = &s->ops[(size_t)o * P + r];

@@ -21,13 +21,8 @@
 /* Memory is sampled at stage boundaries and at most this often from the batch loop. */
 #define SAMPLE_INTERVAL_S 0.2
 
-const char *const sl_op_names[SL_OP_N] = {
-    "scan", "filter", "partial_agg", "exchange", "final_agg", "having", "project", "gather",
-    "sort",
-};
-
 typedef struct lstage {          /* a stage being recorded on this rank */
-    const void *q;
+    int q;
     const char *name;
     sl_counters c0;              /* counters at begin */
     double cpu0;
@@ -37,8 +32,8 @@ typedef struct lstage {          /* a stage being recorded on this rank */
 } lstage;
 
 typedef struct lop {
-    const void *q;
-    int kind;
+    int q;
+    const char *name;
     sl_op_fig fig;
 } lop;
 
@@ -177,7 +172,7 @@ static void stmt_rec_free(sl_stmt_rec *s)
     sl_free(s->stages);
     sl_free(s->sent_to);
     sl_free(s->recv_from);
-    sl_free(s->op_kind);
+    sl_free(s->op_name);
     sl_free(s->op_query);
     sl_free(s->ops);
     sl_free(s->ranks);
@@ -185,7 +180,6 @@ static void stmt_rec_free(sl_stmt_rec *s)
         sl_free(s->samples[r]);
     sl_free(s->samples);
     sl_free(s->n_samples);
-    sl_free(s->qkeys);
 }
 
 static void local_reset(sl_metrics *m)
@@ -267,7 +261,7 @@ void sl_metrics_stmt_rows_out(sl_metrics *m, int64_t rows)
         m->st_rows_out = rows;
 }
 
-int sl_metrics_stage_begin(sl_metrics *m, const void *q, const char *name)
+int sl_metrics_stage_begin(sl_metrics *m, int q, const char *name)
 {
     if (!m)
         return -1;
@@ -319,12 +313,12 @@ void sl_metrics_stage_end(sl_metrics *m, int h, int64_t rows_in, int64_t rows_ou
     sample(m);
 }
 
-int sl_metrics_op(sl_metrics *m, const void *q, sl_op_kind k)
+int sl_metrics_op(sl_metrics *m, int q, const char *name)
 {
     if (!m)
         return -1;
     SL_GROW(m->ops, m->cap_ops, m->n_ops + 1);
-    m->ops[m->n_ops] = (lop){ q, (int)k, {0, 0, 0, 0, 0} };
+    m->ops[m->n_ops] = (lop){ q, name, {0, 0, 0, 0, 0} };
     return m->n_ops++;
 }
 
@@ -363,16 +357,6 @@ void sl_metrics_progress_end(sl_metrics *m)
 }
 
 /* ---- gathering (Collective) ---- */
-
-static int query_id(sl_stmt_rec *r, const void *q)
-{
-    for (int i = 0; i < r->n_qkeys; i++)
-        if (r->qkeys[i] == q)
-            return i;
-    r->qkeys = sl_xrealloc(r->qkeys, sizeof *r->qkeys * (size_t)(r->n_qkeys + 1));
-    r->qkeys[r->n_qkeys] = q;
-    return r->n_qkeys++;
-}
 
 void sl_metrics_stmt_gather(sl_metrics *m)
 {
@@ -452,7 +436,7 @@ void sl_metrics_stmt_gather(sl_metrics *m)
         r->sent_to = sl_xcalloc((size_t)S * (size_t)P * (size_t)P + 1, sizeof(int64_t));
         r->recv_from = sl_xcalloc((size_t)S * (size_t)P * (size_t)P + 1, sizeof(int64_t));
         r->n_ops = O;
-        r->op_kind = sl_xcalloc((size_t)O + 1, sizeof *r->op_kind);
+        r->op_name = sl_xcalloc((size_t)O + 1, sizeof *r->op_name);
         r->op_query = sl_xcalloc((size_t)O + 1, sizeof *r->op_query);
         r->ops = sl_xcalloc((size_t)O * (size_t)P + 1, sizeof *r->ops);
         r->ranks = sl_xcalloc((size_t)P, sizeof *r->ranks);
@@ -460,11 +444,11 @@ void sl_metrics_stmt_gather(sl_metrics *m)
         r->samples = sl_xcalloc((size_t)P, sizeof *r->samples);
         for (int s = 0; s < S; s++) {
             r->stage_name[s] = s < m->n_st ? m->st[s].name : "?";
-            r->stage_query[s] = s < m->n_st ? query_id(r, m->st[s].q) : -1;
+            r->stage_query[s] = s < m->n_st ? m->st[s].q : -1;
         }
         for (int o = 0; o < O; o++) {
-            r->op_kind[o] = o < m->n_ops ? m->ops[o].kind : 0;
-            r->op_query[o] = o < m->n_ops ? query_id(r, m->ops[o].q) : -1;
+            r->op_name[o] = o < m->n_ops ? m->ops[o].name : "?";
+            r->op_query[o] = o < m->n_ops ? m->ops[o].q : -1;
         }
         for (int rk = 0; rk < P; rk++) {
             const char *q = all + rec * (size_t)rk;
@@ -532,21 +516,15 @@ int sl_metrics_finish(sl_metrics *m, const char **msg)
 
 /* ---- EXPLAIN ANALYZE ---- */
 
-void sl_metrics_explain_op(void *ctx, void *buf, const void *q, int k, int depth)
+void sl_metrics_explain_op(void *ctx, void *buf, int h, int depth)
 {
     sl_metrics *m = ctx;
     sl_buf *b = buf;
     if (!m || m->rank != 0 || m->job.n_stmts == 0)
         return;
     sl_stmt_rec *r = &m->job.stmts[m->job.n_stmts - 1];
-    int qid = -1;
-    for (int i = 0; i < r->n_qkeys; i++)
-        if (r->qkeys[i] == q)
-            qid = i;
     int P = r->P;
-    for (int o = 0; o < r->n_ops; o++) {
-        if (r->op_query[o] != qid || r->op_kind[o] != k)
-            continue;
+    for (int o = h; o >= 0 && o < r->n_ops && o == h; o++) {
         int64_t rin = 0, rout = 0, bout = 0, rmin = INT64_MAX, rmax = 0;
         double tmin = 1e300, tmax = 0;
         for (int rk = 0; rk < P; rk++) {

@@ -23,11 +23,6 @@
 
 typedef struct sl_metrics sl_metrics;
 
-typedef enum {
-    SL_OP_SCAN, SL_OP_FILTER, SL_OP_PARTIAL_AGG, SL_OP_EXCHANGE, SL_OP_FINAL_AGG,
-    SL_OP_HAVING, SL_OP_PROJECT, SL_OP_GATHER, SL_OP_SORT, SL_OP_N
-} sl_op_kind;
-
 /* What the front end asked for. Strings are borrowed for the metrics object's life. */
 typedef struct sl_obs_opts {
     int quiet;                 /* no summary, no progress */
@@ -63,16 +58,18 @@ void sl_metrics_stmt_end(sl_metrics *m, const char *error_msg);
  * to *msg (static buffer). Local (rank 0 does the work). */
 int sl_metrics_finish(sl_metrics *m, const char **msg);
 
-/* A stage of query q (borrowed key, compared by address) starts; name is static. Returns the
- * stage handle for sl_metrics_stage_end. Local. */
-int sl_metrics_stage_begin(sl_metrics *m, const void *q, const char *name);
+/* A stage of select block `query` (0 = the statement's query, then its subqueries in plan
+ * order) starts; name is static. Returns the stage handle for sl_metrics_stage_end. Local. */
+int sl_metrics_stage_begin(sl_metrics *m, int query, const char *name);
 /* Ends stage h with the caller's rows/bytes in and out (exchange, spill, time, CPU, RSS are
  * taken from the clocks and counters). Local. */
 void sl_metrics_stage_end(sl_metrics *m, int h, int64_t rows_in, int64_t rows_out,
                           int64_t bytes_in, int64_t bytes_out);
 
-/* Registers operator k of query q (same order on every rank); returns its handle. Local. */
-int sl_metrics_op(sl_metrics *m, const void *q, sl_op_kind k);
+/* Registers an operator of the running statement's plan (every rank registers the same
+ * operators in the same order); name is static ("scan", "filter", ...). Returns its handle.
+ * Local. */
+int sl_metrics_op(sl_metrics *m, int query, const char *name);
 /* Adds figures to operator h. Local. */
 void sl_metrics_op_add(sl_metrics *m, int h, int64_t rows_in, int64_t rows_out,
                        int64_t bytes_out, double seconds);
@@ -88,12 +85,12 @@ void sl_metrics_progress_begin(sl_metrics *m, int64_t total_bytes);
 void sl_metrics_progress_end(sl_metrics *m);
 
 /*
- * EXPLAIN ANALYZE support: appends one line of figures for operator k of query q (rows,
- * bytes, time as min/max over ranks; exchange volume; spill) to the text buffer, indented by
- * depth. Rank 0, after sl_metrics_stmt_gather. buf is an sl_buf (void * to keep this header
- * free of core/buf.h). Local.
+ * EXPLAIN ANALYZE support: appends one line of figures for the operator with handle h (rows,
+ * bytes, time as min/max over ranks) to the text buffer, indented by depth. Rank 0, after
+ * sl_metrics_stmt_gather. buf is an sl_buf (void * to keep this header free of core/buf.h).
+ * Local.
  */
-void sl_metrics_explain_op(void *ctx, void *buf, const void *q, int k, int depth);
+void sl_metrics_explain_op(void *ctx, void *buf, int h, int depth);
 /* EXPLAIN ANALYZE footer: the statement's exchange volume, spill and peak memory over ranks
  * (new string; free with sl_free). Rank 0, after sl_metrics_stmt_gather. Local. */
 char *sl_metrics_explain_totals(sl_metrics *m);

@@ -55,13 +55,12 @@ typedef struct sl_stmt_rec {
     int64_t *sent_to;        /* [(s * P + from) * P + to] */
     int64_t *recv_from;      /* [(s * P + to) * P + from] */
     int n_ops;
-    int *op_kind, *op_query; /* [o] */
+    const char **op_name;    /* [o] static strings */
+    int *op_query;           /* [o] */
     sl_op_fig *ops;          /* [o * P + r] */
     sl_stmt_fig *ranks;      /* [r] */
     int *n_samples;          /* [r] */
     sl_sample **samples;     /* [r] owned arrays */
-    const void **qkeys;      /* [query id] rank 0's query addresses (EXPLAIN ANALYZE) */
-    int n_qkeys;
 } sl_stmt_rec;
 
 /* Rank 0's record of the job (filled as statements end). */
@@ -73,8 +72,6 @@ typedef struct sl_job_rec {
     int n_stmts;
     int64_t cap_stmts;
 } sl_job_rec;
-
-extern const char *const sl_op_names[SL_OP_N];
 
 /* Median of n values (copied, sorted). Local. */
 double sl_obs_median(const double *v, int n);

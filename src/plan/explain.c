@@ -1,7 +1,9 @@
 /*
- * Renders the physical plan that src/exec/query_exec.c will run for a bound query, stage by
- * stage, innermost (the scan) first. It mirrors query_exec.c's structure: change both together.
- * Local.
+ * EXPLAIN: prints the physical operator tree (physical.h) the scheduler runs, from the sink
+ * down to the sources, one line per operator with what it does, where it runs and its memory
+ * grant; pipeline breakers are marked, since that is where a pipeline ends. EXPLAIN ANALYZE
+ * prints the same tree with the measured figures of each operator under its line (through
+ * the annotation callback, which the metrics module provides). Local.
  */
 #include "plan/explain.h"
 
@@ -9,23 +11,19 @@
 #include "core/mem.h"
 #include "core/size.h"
 #include "io/csv.h"
-#include "obs/metrics.h"
+
+typedef struct ex {
+    sl_buf *b;
+    const sl_settings *st;
+    int n_ranks;
+    sl_explain_annot annot;
+    void *ctx;
+} ex;
 
 static void indent(sl_buf *b, int depth)
 {
     for (int i = 0; i < depth; i++)
         sl_buf_puts(b, "  ");
-}
-
-/* EXPLAIN ANALYZE: appends measured figures after an operator's line (NULL for EXPLAIN).
- * File-static because the plan walk is single-threaded and recursive. */
-static sl_explain_annot g_annot;
-static void *g_annot_ctx;
-
-static void annot(sl_buf *b, const sl_query *q, int op, int depth)
-{
-    if (g_annot)
-        g_annot(g_annot_ctx, b, q, op, depth);
 }
 
 static void expr_list(sl_buf *b, sl_expr *const *e, int n)
@@ -34,119 +32,195 @@ static void expr_list(sl_buf *b, sl_expr *const *e, int n)
         sl_buf_printf(b, "%s%s", i ? ", " : "", e[i]->text);
 }
 
-static void explain(sl_buf *b, const sl_query *q, const sl_settings *st, int n_ranks, int depth)
+static const char *col_name(const sl_pop *op, int c)
 {
+    const sl_pop *in = op->n_children ? op->children[0] : op;
+    return in->names && in->names[c] ? in->names[c] : "?";
+}
+
+static void sort_keys(sl_buf *b, const sl_pop *op, const sl_sort_spec *o)
+{
+    for (int i = 0; i < o->n_keys; i++)
+        sl_buf_printf(b, "%s%s %s NULLS %s", i ? ", " : "", col_name(op, o->cols[i]),
+                      o->desc[i] ? "DESC" : "ASC", o->nulls_first[i] ? "FIRST" : "LAST");
+}
+
+static void grant(sl_buf *b, const sl_pop *op)
+{
+    char g[32];
+    if (op->grant > 0)
+        sl_buf_printf(b, " [memory up to %s, then spill]", sl_format_size(op->grant, g, sizeof g));
+}
+
+static void scan_line(ex *e, const sl_pop *op, int depth)
+{
+    sl_buf *b = e->b;
+    const sl_source *src = op->u.scan.src;
     char sz[32], bs[32];
-    const sl_source *src = &q->src;
-    indent(b, depth);
-    sl_buf_puts(b, "Stage: every rank\n");
-    indent(b, depth + 1);
-    if (src->kind != SL_SRC_QUERY) {
-        if (src->kind == SL_SRC_CSV) {
-            int64_t blk = sl_csv_source_blocksize(src->csv_src);
-            sl_buf_printf(b, "Scan read_csv: %d file(s), %s in %d range(s) of %s over %d "
-                          "rank(s)\n", sl_csv_source_nfiles(src->csv_src),
-                          sl_format_size(sl_csv_source_bytes(src->csv_src), sz, sizeof sz),
-                          sl_csv_source_nranges(src->csv_src),
-                          sl_format_size(blk, bs, sizeof bs), n_ranks);
-        } else {
-            sl_buf_printf(b, "Scan table %s: each rank its own rows (memory, then spill file)\n",
-                          src->table->name);
-        }
-        indent(b, depth + 2);
-        sl_buf_printf(b, "columns %s: %d of %d [", src->kind == SL_SRC_CSV ? "parsed" : "read",
-                      src->n_proj, src->n_file_cols);
-        for (int i = 0; i < src->n_proj; i++)
-            sl_buf_printf(b, "%s%s %s", i ? ", " : "", src->file_col_names[src->proj[i]],
-                          sl_type_name(src->file_col_types[src->proj[i]]));
-        sl_buf_puts(b, "]\n");
-        annot(b, q, SL_OP_SCAN, depth + 2);
+    if (src->kind == SL_SRC_CSV) {
+        sl_buf_printf(b, "Scan read_csv: %d file(s), %s in %d range(s) of %s over %d rank(s)\n",
+                      sl_csv_source_nfiles(src->csv_src),
+                      sl_format_size(sl_csv_source_bytes(src->csv_src), sz, sizeof sz),
+                      sl_csv_source_nranges(src->csv_src),
+                      sl_format_size(sl_csv_source_blocksize(src->csv_src), bs, sizeof bs),
+                      e->n_ranks);
     } else {
-        sl_buf_printf(b, "Subquery %s (rows stream into this stage where produced)\n",
-                      src->alias ? src->alias : "");
-        explain(b, src->child, st, n_ranks, depth + 2);
-    }
-    if (q->where) {
-        indent(b, depth + 2);
-        sl_buf_printf(b, "filter (pushed into the scan, before any exchange): %s\n",
-                      q->where->text);
-        annot(b, q, SL_OP_FILTER, depth + 2);
-    }
-    if (q->has_agg) {
-        indent(b, depth + 1);
-        sl_buf_puts(b, "Partial hash aggregate: keys [");
-        expr_list(b, q->groups, q->n_groups);
-        sl_buf_puts(b, "] aggregates [");
-        for (int i = 0; i < q->n_aggs; i++)
-            sl_buf_printf(b, "%s%s", i ? ", " : "", q->aggs[i].text);
-        sl_buf_puts(b, "]\n");
-        annot(b, q, SL_OP_PARTIAL_AGG, depth + 2);
-        indent(b, depth);
-        if (q->n_groups > 0) {
-            sl_buf_puts(b, "Exchange: hash(");
-            expr_list(b, q->groups, q->n_groups);
-            sl_buf_printf(b, ") %% %d ranks, MPI_Alltoallv in rounds of <= %s per rank\n",
-                          n_ranks, sl_format_size(st->exchange_round_bytes, sz, sizeof sz));
-        } else {
-            sl_buf_puts(b, "Exchange: partial states to rank 0 (no group keys)\n");
-        }
-        annot(b, q, SL_OP_EXCHANGE, depth + 1);
-        indent(b, depth);
-        sl_buf_puts(b, q->n_groups > 0 ? "Stage: every rank\n" : "Stage: rank 0\n");
-        indent(b, depth + 1);
-        sl_buf_puts(b, "Final hash aggregate\n");
-        annot(b, q, SL_OP_FINAL_AGG, depth + 2);
-        if (q->having) {
-            indent(b, depth + 1);
-            sl_buf_printf(b, "filter (HAVING): %s\n", q->having->text);
-            annot(b, q, SL_OP_HAVING, depth + 2);
-        }
+        sl_buf_printf(b, "Scan table %s: each rank its own rows (memory, then spill file)\n",
+                      src->table->name);
     }
     indent(b, depth + 1);
-    sl_buf_puts(b, "Project: ");
-    for (int i = 0; i < q->n_outs; i++)
-        sl_buf_printf(b, "%s%s AS %s", i ? ", " : "", q->outs[i]->text, q->out_names[i]);
-    sl_buf_puts(b, "\n");
-    annot(b, q, SL_OP_PROJECT, depth + 2);
-    if (q->n_order > 0 || q->limit >= 0 || q->offset > 0) {
-        indent(b, depth);
-        sl_buf_puts(b, "Exchange: gather to rank 0 (each rank sends its local top rows when "
-                       "LIMIT is set)\n");
-        annot(b, q, SL_OP_GATHER, depth + 1);
-        indent(b, depth);
-        sl_buf_puts(b, "Stage: rank 0\n");
-        indent(b, depth + 1);
-        sl_buf_puts(b, "Sort: ");
-        if (q->n_order == 0)
-            sl_buf_puts(b, "(none)");
-        for (int i = 0; i < q->n_order; i++)
-            sl_buf_printf(b, "%s%s %s NULLS %s", i ? ", " : "", q->order[i]->text,
-                          q->order_desc[i] ? "DESC" : "ASC",
-                          q->order_nulls_first[i] ? "FIRST" : "LAST");
-        if (q->limit >= 0)
-            sl_buf_printf(b, " LIMIT %lld", (long long)q->limit);
-        if (q->offset > 0)
-            sl_buf_printf(b, " OFFSET %lld", (long long)q->offset);
-        sl_buf_puts(b, "\n");
-        annot(b, q, SL_OP_SORT, depth + 2);
+    sl_buf_printf(b, "columns %s: %d of %d [", src->kind == SL_SRC_CSV ? "parsed" : "read",
+                  op->u.scan.n_proj, src->n_file_cols);
+    for (int i = 0; i < op->u.scan.n_proj; i++)
+        sl_buf_printf(b, "%s%s %s", i ? ", " : "", src->file_col_names[op->u.scan.proj[i]],
+                      sl_type_name(src->file_col_types[op->u.scan.proj[i]]));
+    sl_buf_puts(b, "]\n");
+}
+
+static void exchange_line(ex *e, const sl_pop *op)
+{
+    sl_buf *b = e->b;
+    char sz[32];
+    switch (op->u.exchange.part) {
+    case SL_PART_HASH:
+        sl_buf_puts(b, "Exchange: hash(");
+        for (int i = 0; i < op->u.exchange.n_keys; i++)
+            sl_buf_printf(b, "%s%s", i ? ", " : "", col_name(op, op->u.exchange.keys[i]));
+        sl_buf_printf(b, ") %% %d ranks", e->n_ranks);
+        break;
+    case SL_PART_RANGE:
+        sl_buf_puts(b, "Exchange: range by (");
+        sort_keys(b, op, &op->u.exchange.order);
+        sl_buf_printf(b, "), %d ranks, splitters from a sample agreed by all ranks",
+                      e->n_ranks);
+        break;
+    case SL_PART_BROADCAST:
+        sl_buf_puts(b, "Exchange: broadcast to every rank");
+        break;
+    case SL_PART_ROUND_ROBIN:
+        sl_buf_puts(b, "Exchange: round robin over the ranks");
+        break;
+    case SL_PART_GATHER:
+        sl_buf_printf(b, "Exchange: gather to rank %d%s", op->u.exchange.root,
+                      op->u.exchange.ordered ? " (rank by rank, in order)" : "");
+        break;
+    }
+    sl_buf_printf(b, ", MPI_Alltoallv in rounds of <= %s per rank",
+                  sl_format_size(e->st->exchange_round_bytes, sz, sizeof sz));
+}
+
+static void sink_line(ex *e, const sl_pop *op)
+{
+    sl_buf *b = e->b;
+    switch (op->u.sink.kind) {
+    case SL_SINK_RESULT:
+        sl_buf_printf(b, "Sink: gather to rank 0%s, print", op->u.sink.ordered ?
+                      " rank by rank (the ranks hold consecutive slices of the order)" : "");
+        break;
+    case SL_SINK_COPY: {
+        const sl_copy_opts *c = op->u.sink.copy;
+        sl_buf_puts(b, "Sink: every rank writes part-<rank>-<seq>.csv");
+        for (int i = 0; c && i < c->n_partition; i++)
+            sl_buf_printf(b, "%s%s", i ? ", " : " under hive directories by ",
+                          c->partition_by[i]);
+        sl_buf_puts(b, "; rank 0 commits (rename + _SUCCESS manifest)");
+        break;
+    }
+    case SL_SINK_TABLE:
+        sl_buf_printf(b, "Sink: every rank keeps its rows in table %s (memory while the "
+                      "budget allows, then its spill file)", op->u.sink.table->name);
+        break;
+    case SL_SINK_COUNT:
+        sl_buf_puts(b, "Sink: count the rows");
+        break;
     }
 }
 
-char *sl_explain_query(const sl_query *q, const sl_settings *st, int n_ranks)
+static void node(ex *e, const sl_pop *op, int depth)
+{
+    sl_buf *b = e->b;
+    indent(b, depth);
+    switch (op->kind) {
+    case SL_POP_SCAN:
+        scan_line(e, op, depth);
+        break;
+    case SL_POP_FILTER:
+        sl_buf_printf(b, "%s: %s\n", op->name[0] == 'h' ? "Filter (HAVING)" : "Filter",
+                      op->u.filter.pred->text);
+        break;
+    case SL_POP_PROJECT:
+        sl_buf_puts(b, "Project: ");
+        for (int i = 0; i < op->u.project.n_exprs; i++)
+            sl_buf_printf(b, "%s%s AS %s", i ? ", " : "", op->u.project.exprs[i]->text,
+                          op->names ? op->names[i] : "?");
+        sl_buf_puts(b, "\n");
+        break;
+    case SL_POP_AGG:
+        sl_buf_printf(b, "%s hash aggregate: keys [",
+                      op->u.agg.mode == SL_AGG_PARTIAL ? "Partial" : "Final");
+        if (op->u.agg.mode == SL_AGG_PARTIAL)
+            expr_list(b, op->u.agg.keys, op->u.agg.n_keys);
+        else
+            for (int i = 0; i < op->u.agg.n_keys; i++)
+                sl_buf_printf(b, "%s%s", i ? ", " : "", col_name(op, i));
+        sl_buf_puts(b, "] aggregates [");
+        for (int i = 0; i < op->u.agg.n_aggs; i++)
+            sl_buf_printf(b, "%s%s", i ? ", " : "", op->u.agg.aggs[i].text);
+        sl_buf_printf(b, "]%s", op->u.agg.mode == SL_AGG_FINAL && op->u.agg.n_keys == 0 ?
+                      " on rank 0" : "");
+        grant(b, op);
+        sl_buf_puts(b, " (breaker)\n");
+        break;
+    case SL_POP_EXCHANGE:
+        exchange_line(e, op);
+        grant(b, op);
+        sl_buf_puts(b, " (breaker)\n");
+        break;
+    case SL_POP_SORT:
+        sl_buf_printf(b, "%s: ", op->u.sort.limit >= 0 && op->parent &&
+                      op->parent->kind == SL_POP_EXCHANGE ? "Local top-k sort" : "Sort");
+        sort_keys(b, op, &op->u.sort.order);
+        if (op->u.sort.order.n_keys == 0)
+            sl_buf_puts(b, "(none)");
+        sl_buf_puts(b, ", ties by every column");
+        if (op->u.sort.limit >= 0)
+            sl_buf_printf(b, " LIMIT %lld", (long long)op->u.sort.limit);
+        if (op->u.sort.offset > 0)
+            sl_buf_printf(b, " OFFSET %lld", (long long)op->u.sort.offset);
+        grant(b, op);
+        sl_buf_puts(b, " (breaker)\n");
+        break;
+    case SL_POP_LIMIT:
+        sl_buf_puts(b, "Limit:");
+        if (op->u.limit.limit >= 0)
+            sl_buf_printf(b, " LIMIT %lld", (long long)op->u.limit.limit);
+        if (op->u.limit.offset > 0)
+            sl_buf_printf(b, " OFFSET %lld", (long long)op->u.limit.offset);
+        sl_buf_puts(b, "\n");
+        break;
+    case SL_POP_UNION:
+        sl_buf_printf(b, "Union all of %d inputs\n", op->n_children);
+        break;
+    case SL_POP_SINK:
+        sink_line(e, op);
+        grant(b, op);
+        sl_buf_puts(b, "\n");
+        break;
+    case SL_POP_N_KINDS:
+        break;
+    }
+    if (e->annot && op->metrics_op >= 0)
+        e->annot(e->ctx, b, op->metrics_op, depth + 1);
+    for (int i = 0; i < op->n_children; i++)
+        node(e, op->children[i], depth + 1);
+}
+
+char *sl_explain_plan(const sl_pop *root, const sl_settings *st, int n_ranks,
+                      sl_explain_annot fn, void *ctx)
 {
     sl_buf b;
     sl_buf_init(&b);
-    explain(&b, q, st, n_ranks, 0);
+    ex e = { &b, st, n_ranks, fn, ctx };
+    node(&e, root, 0);
     return sl_buf_take(&b);
-}
-
-char *sl_explain_query_analyzed(const sl_query *q, const sl_settings *st, int n_ranks,
-                                sl_explain_annot fn, void *ctx)
-{
-    g_annot = fn;
-    g_annot_ctx = ctx;
-    char *text = sl_explain_query(q, st, n_ranks);
-    g_annot = NULL;
-    g_annot_ctx = NULL;
-    return text;
 }

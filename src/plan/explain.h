@@ -1,20 +1,20 @@
 /*
- * EXPLAIN: the distributed physical plan of a bound query as text — stages, what runs on
- * which ranks, exchanges, the filter and columns pushed into each scan. Local.
+ * EXPLAIN: the physical operator tree of a statement as text, from the sink down to the
+ * scans: what each operator does, exchanges and their partitioners, the filter and columns
+ * pushed into each scan, memory grants, pipeline breakers. Local.
  */
 #ifndef SL_EXPLAIN_H
 #define SL_EXPLAIN_H
 
-#include "plan/plan.h"
+#include "plan/physical.h"
 
-/* Returns the plan of q as text (new; free with sl_free). Local. */
-char *sl_explain_query(const sl_query *q, const sl_settings *st, int n_ranks);
+/* EXPLAIN ANALYZE: fn(ctx, buf, metrics_op, depth) appends measured figures (text lines
+ * into buf, an sl_buf) under the line of the operator whose metrics handle is metrics_op. */
+typedef void (*sl_explain_annot)(void *ctx, void *buf, int metrics_op, int depth);
 
-/* EXPLAIN ANALYZE: fn(ctx, buf, q, op, depth) appends measured figures (text lines into buf,
- * an sl_buf) after the line of operator op (sl_op_kind, src/obs/metrics.h) of query q. */
-typedef void (*sl_explain_annot)(void *ctx, void *buf, const void *q, int op, int depth);
-/* Returns the plan of q with fn's figures (new; free with sl_free). Local. */
-char *sl_explain_query_analyzed(const sl_query *q, const sl_settings *st, int n_ranks,
-                                sl_explain_annot fn, void *ctx);
+/* Returns the plan as text (new; free with sl_free); fn may be NULL (plain EXPLAIN).
+ * Local. */
+char *sl_explain_plan(const sl_pop *root, const sl_settings *st, int n_ranks,
+                      sl_explain_annot fn, void *ctx);
 
 #endif

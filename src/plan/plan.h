@@ -66,6 +66,12 @@ typedef struct sl_agg {
     char *text;            /* "sum(v1)" */
 } sl_agg;
 
+/* The partial-state columns of an aggregate, shipped through the exchange between the two
+ * phases (see exec/agg.h): COUNT n; SUM sum; AVG sum DOUBLE + n BIGINT; MIN/MAX the value.
+ * sl_agg_state_types writes them to types and returns how many. Local. */
+int sl_agg_state_ncols(const sl_agg *a);
+int sl_agg_state_types(const sl_agg *a, sl_type *types);
+
 /* ---- sources ---- */
 
 typedef struct sl_csv_opts {

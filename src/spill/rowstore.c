@@ -19,7 +19,7 @@
 #define WBUF_FLUSH (128 * 1024)
 
 struct sl_rowstore {
-    int share_pct;
+    int64_t level;          /* budget level (grant) for memory batches; 0 = disk only */
     sl_batchlist mem;       /* batches held in memory */
     int64_t *mem_res;       /* reservation of each memory batch */
     int64_t mem_bytes;
@@ -32,14 +32,14 @@ struct sl_rowstore {
     bool spilling, reading;
 };
 
-sl_rowstore *sl_rowstore_new(int share_pct)
+sl_rowstore *sl_rowstore_new(int64_t level)
 {
     sl_rowstore *rs = sl_xcalloc(1, sizeof *rs);
-    rs->share_pct = share_pct;
+    rs->level = level;
     sl_batchlist_init(&rs->mem);
     sl_buf_init(&rs->wbuf);
     sl_buf_init(&rs->rbuf);
-    rs->spilling = share_pct <= 0;
+    rs->spilling = level <= 0;
     return rs;
 }
 
@@ -110,7 +110,7 @@ int sl_rowstore_append(sl_rowstore *rs, sl_batch *b, sl_err *err)
             b = c;
         }
         int64_t bytes = sl_batch_bytes(b);
-        if (sl_budget_reserve(bytes, rs->share_pct)) {
+        if (sl_budget_reserve_upto(bytes, rs->level)) {
             sl_batchlist_push(&rs->mem, b);
             rs->mem_res = sl_xrealloc(rs->mem_res, sizeof *rs->mem_res * (size_t)rs->mem.n);
             rs->mem_res[rs->mem.n - 1] = bytes;

@@ -2,10 +2,11 @@
  * A spillable row store: an append-only bag of batches on one rank that stays in memory
  * while the memory budget allows and goes to a spill file beyond that (issue #3).
  *
- * Batches kept in memory are charged to the budget with sl_budget_reserve(bytes, share_pct);
- * when a reservation fails, that batch and every later one is serialized with the exchange's
- * wire format (batch/wire.h) into the store's spill file, as records [i64 len][wire bytes].
- * A store made with share_pct 0 always writes to disk (grace partitions).
+ * Batches kept in memory are charged to the budget with sl_budget_reserve_upto(bytes, level),
+ * level being the owner's grant; when a reservation fails, that batch and every later one is
+ * serialized with the exchange's wire format (batch/wire.h) into the store's spill file, as
+ * records [i64 len][wire bytes]. A store made with level 0 always writes to disk (grace
+ * partitions, sorted runs).
  *
  * Reading is one pass that hands batches over: sl_rowstore_next returns memory batches first
  * (releasing their reservation), then the spilled ones; row order across the two is not kept
@@ -22,7 +23,7 @@
 typedef struct sl_rowstore sl_rowstore;
 
 /* Returns new empty store; free with sl_rowstore_free. */
-sl_rowstore *sl_rowstore_new(int share_pct);
+sl_rowstore *sl_rowstore_new(int64_t level);
 /* Frees memory batches (releasing their reservation) and the spill file. Accepts NULL. */
 void sl_rowstore_free(sl_rowstore **prs);
 

@@ -194,7 +194,7 @@ COPY (SELECT k, count(*) AS n FROM read_csv('{csvp}') WHERE v > 10 GROUP BY k) T
         o = r.stdout
         check(r.returncode == 0 and "EXPLAIN ANALYZE at line 1: 3 result row(s)" in o,
               f"explain analyze np={n}: header\n{o}{r.stderr}")
-        check(o.count("-> actual:") == 9, f"explain analyze np={n}: 9 operators annotated")
+        check(o.count("-> actual:") == 10, f"explain analyze np={n}: 10 operators annotated")
         check(f"rows in {len(rows)}, rows out {len(rows)}" in o, f"np={n}: scan figures")
         check(f"rows in {len(rows)}, rows out {ok_rows}" in o, f"np={n}: filter figures")
         check("Exchanged:" in o and "spilled:" in o, f"np={n}: exchange and spill totals")

@@ -1,0 +1,333 @@
+/*
+ * AGG (breaker): hash aggregation around the exchange, in the memory budget (issue #3).
+ *
+ * PARTIAL (before the exchange) folds input rows into a table of partial states. Before each
+ * batch the table's next size is reserved up to the operator's grant; when that fails, the
+ * states so far are pushed on (into the exchange, whose row store spills) and the table
+ * starts empty: partial states merge later, so flushing early is always correct. At the end
+ * the states are pushed on.
+ *
+ * FINAL (after the exchange) merges state batches as they arrive. When the table cannot
+ * reserve more it switches to grace hashing: its states and all later input are partitioned
+ * into 16 disk row stores by 4 hash bits, and at the end every partition is finished on its
+ * own, recursively with the next 4 bits (up to 4 levels) when it is still too big. Partition
+ * bits are hash bits 16..31: the exchange routes by hash % P (low bits for power-of-two P)
+ * and the table's slots use the top bits, so neither is constant inside a partition. Beyond
+ * depth 4 the table grows past the budget (one group's states cannot be split). Without keys
+ * (one group) only rank 0 gets states, and it alone emits the one result row, also when it
+ * merged nothing (count 0, sum NULL), as SQL requires.
+ *
+ * The output phase of FINAL is the metrics stage "final_agg". Local.
+ */
+#include "exec/exec_int.h"
+
+#include <malloc.h>
+#include <string.h>
+
+#include "batch/wire.h"
+#include "core/budget.h"
+#include "core/mem.h"
+#include "exec/agg.h"
+#include "exec/func.h"
+#include "spill/rowstore.h"
+#include "spill/spill.h"
+
+#define FANOUT 16
+#define FANOUT_BITS 4
+#define MAX_DEPTH 4
+#define PART_SHIFT 16
+
+typedef struct agg_state {
+    sl_hashagg *h;
+    int64_t res;                  /* bytes reserved for the table */
+    sl_type *key_types;
+    /* FINAL, grace mode */
+    bool split;
+    sl_rowstore *parts[FANOUT];
+    int *key_cols;                /* 0..n_keys-1 */
+    uint64_t *hashes;
+    uint32_t *rows;
+    int64_t scratch_cap;
+} agg_state;
+
+/* Returns freed heap to the OS: a flushed table leaves large free blocks that glibc would
+ * otherwise keep, and peak RSS (what the scheduler kills on) is what the budget is about. */
+static void give_back_memory(void) { malloc_trim(0); }
+
+static int agg_open(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    agg_state *st = sl_xcalloc(1, sizeof *st);
+    int k = op->u.agg.n_keys;
+    st->key_types = sl_xcalloc((size_t)k + 1, sizeof *st->key_types);
+    st->key_cols = sl_xcalloc((size_t)k + 1, sizeof *st->key_cols);
+    for (int i = 0; i < k; i++) {
+        st->key_types[i] = op->u.agg.mode == SL_AGG_PARTIAL ? op->u.agg.keys[i]->type
+                                                             : op->children[0]->types[i];
+        st->key_cols[i] = i;
+    }
+    st->h = sl_hashagg_new(k, st->key_types, op->u.agg.n_aggs, op->u.agg.aggs);
+    op->state = st;
+    return 0;
+}
+
+/* Moves the table's states out and pushes them on (PARTIAL). */
+static int emit_states(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    agg_state *st = op->state;
+    sl_batchlist out;
+    sl_batchlist_init(&out);
+    sl_hashagg_emit_states(st->h, &out, err);
+    sl_budget_release(st->res);
+    st->res = 0;
+    for (int i = 0; i < out.n; i++) {
+        sl_exec_emit(x, op, out.b[i], err);
+        out.b[i] = NULL;
+    }
+    sl_batchlist_free(&out);
+    return err->code;
+}
+
+/* PARTIAL: makes room for n more rows, flushing the states on when the grant is used up. */
+static int partial_room(sl_exec *x, sl_pop *op, int64_t n, sl_err *err)
+{
+    agg_state *st = op->state;
+    int64_t need = sl_hashagg_bytes(st->h, n);
+    if (need <= st->res)
+        return 0;
+    if (sl_budget_reserve_upto(need - st->res, op->grant)) {
+        st->res = need;
+        return 0;
+    }
+    if (sl_hashagg_groups(st->h) == 0)
+        return 0; /* nothing to flush: one batch over budget proceeds unreserved */
+    emit_states(x, op, err);
+    give_back_memory();
+    /* Reserve for the batch about to come in; failure is fine (it proceeds unreserved). */
+    need = sl_hashagg_bytes(st->h, n);
+    if (sl_budget_reserve_upto(need, op->grant))
+        st->res = need;
+    return err->code;
+}
+
+static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
+{
+    agg_state *st = op->state;
+    int nk = op->u.agg.n_keys, na = op->u.agg.n_aggs, rc = 0;
+    sl_vec **keys = sl_xcalloc((size_t)nk + 1, sizeof *keys);
+    sl_vec **args = sl_xcalloc((size_t)na + 1, sizeof *args);
+    for (int k = 0; k < nk && !rc; k++)
+        rc = sl_expr_eval(op->u.agg.keys[k], b, &keys[k], err);
+    for (int a = 0; a < na && !rc; a++)
+        if (op->u.agg.aggs[a].arg)
+            rc = sl_expr_eval(op->u.agg.aggs[a].arg, b, &args[a], err);
+    if (!rc)
+        rc = partial_room(x, op, sl_batch_live(b), err);
+    if (!rc)
+        rc = sl_hashagg_consume(st->h, b, keys, args, err);
+    for (int k = 0; k < nk; k++)
+        sl_vec_free(&keys[k]);
+    for (int a = 0; a < na; a++)
+        sl_vec_free(&args[a]);
+    sl_free(keys);
+    sl_free(args);
+    return rc;
+}
+
+/* ---- FINAL with grace partitioning ---- */
+
+/* Appends the live rows of b to the partition its keys' hash bits pick at this depth. */
+static int partition_batch(agg_state *st, sl_rowstore **parts, int n_keys, const sl_batch *b,
+                           int depth, sl_err *err)
+{
+    int64_t n = sl_batch_live(b);
+    if (n > st->scratch_cap) {
+        sl_free(st->hashes);
+        sl_free(st->rows);
+        st->hashes = sl_xmalloc((size_t)n * 8);
+        st->rows = sl_xmalloc((size_t)n * 4);
+        st->scratch_cap = n;
+    }
+    sl_hash_batch(b, st->key_cols, n_keys, st->hashes);
+    /* Counting sort of the live rows by partition: one index array, not FANOUT of them. */
+    int64_t start[FANOUT + 1] = {0}, fill[FANOUT];
+    int shift = PART_SHIFT + FANOUT_BITS * depth;
+    for (int64_t k = 0; k < n; k++)
+        start[((st->hashes[k] >> shift) & (FANOUT - 1)) + 1]++;
+    for (int p = 0; p < FANOUT; p++) {
+        start[p + 1] += start[p];
+        fill[p] = start[p];
+    }
+    for (int64_t k = 0; k < n; k++) {
+        int p = (int)((st->hashes[k] >> shift) & (FANOUT - 1));
+        st->rows[fill[p]++] = (uint32_t)sl_batch_row(b, k);
+    }
+    for (int p = 0; p < FANOUT && !err->code; p++)
+        sl_rowstore_append_rows(parts[p], b, &st->rows[start[p]], start[p + 1] - start[p],
+                                err);
+    return err->code;
+}
+
+/* Switches to grace mode at `depth`: the table's states go to fresh disk partitions. */
+static int start_split(agg_state *st, sl_hashagg *h, int64_t *res, sl_rowstore **parts,
+                       int n_keys, int64_t more_bytes, int depth, sl_err *err)
+{
+    if (sl_spill_check_space(more_bytes + sl_hashagg_bytes(h, 0), "aggregate partitions", err))
+        return err->code;
+    for (int p = 0; p < FANOUT; p++)
+        parts[p] = sl_rowstore_new(0);
+    sl_batchlist states;
+    sl_batchlist_init(&states);
+    sl_hashagg_emit_states(h, &states, err);
+    for (int i = 0; i < states.n && !err->code; i++)
+        partition_batch(st, parts, n_keys, states.b[i], depth, err);
+    sl_batchlist_free(&states);
+    sl_budget_release(*res);
+    *res = 0;
+    give_back_memory();
+    return err->code;
+}
+
+/* Merges one state batch into h unless the table must split; then partitions it. */
+static int merge_or_split(sl_pop *op, agg_state *st, sl_hashagg *h, int64_t *res, bool *split,
+                          sl_rowstore **parts, const sl_batch *b, int64_t more_bytes, int depth,
+                          sl_err *err)
+{
+    int n_keys = op->u.agg.n_keys;
+    if (!*split) {
+        int64_t need = sl_hashagg_bytes(h, sl_batch_live(b));
+        bool ok = need <= *res || depth >= MAX_DEPTH || sl_hashagg_groups(h) == 0 ||
+                  n_keys == 0;
+        if (!ok && sl_budget_reserve_upto(need - *res, op->grant)) {
+            *res = need;
+            ok = true;
+        }
+        if (ok)
+            return sl_hashagg_merge(h, b, err);
+        /* Grace: everything from here on, and what the table holds, goes to disk. */
+        *split = true;
+        if (start_split(st, h, res, parts, n_keys, more_bytes, depth, err))
+            return err->code;
+    }
+    return partition_batch(st, parts, n_keys, b, depth, err);
+}
+
+static int final_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
+{
+    agg_state *st = op->state;
+    /* The volume still to come is unknown while the exchange runs: check for one batch. */
+    merge_or_split(op, st, st->h, &st->res, &st->split, st->parts, b, sl_batch_bytes(b), 0,
+                   err);
+    sl_batch_free(&b);
+    return err->code;
+}
+
+/* Emits the results of h and empties it. */
+static int emit_final(sl_exec *x, sl_pop *op, sl_hashagg *h, sl_err *err)
+{
+    sl_batchlist out;
+    sl_batchlist_init(&out);
+    sl_hashagg_emit_final(h, &out, err);
+    for (int i = 0; i < out.n; i++) {
+        sl_exec_emit(x, op, out.b[i], err);
+        out.b[i] = NULL;
+    }
+    sl_batchlist_free(&out);
+    return err->code;
+}
+
+/* Finishes one grace partition (consumed) at depth, recursing where it is still too big. */
+static int final_pass(sl_exec *x, sl_pop *op, sl_rowstore *in, int depth, sl_err *err)
+{
+    agg_state *st = op->state;
+    sl_hashagg *h = sl_hashagg_new(op->u.agg.n_keys, st->key_types, op->u.agg.n_aggs,
+                                   op->u.agg.aggs);
+    int64_t res = 0;
+    sl_rowstore *parts[FANOUT] = {0};
+    bool split = false;
+    while (!err->code) {
+        sl_batch *b = NULL;
+        if (sl_rowstore_next(in, &b, err) || !b)
+            break;
+        int64_t left = sl_rowstore_mem_bytes(in) + sl_rowstore_disk_bytes(in);
+        merge_or_split(op, st, h, &res, &split, parts, b, left, depth, err);
+        sl_batch_free(&b);
+    }
+    if (!split && !err->code && sl_hashagg_groups(h) > 0)
+        emit_final(x, op, h, err);
+    sl_hashagg_free(&h);
+    sl_budget_release(res);
+    for (int p = 0; p < FANOUT; p++) {
+        if (parts[p] && !err->code)
+            final_pass(x, op, parts[p], depth + 1, err);
+        sl_rowstore_free(&parts[p]);
+    }
+    return err->code;
+}
+
+static int final_finish(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    agg_state *st = op->state;
+    sl_exec_stage_begin(x, op, "final_agg");
+    if (!err->code) {
+        if (!st->split) {
+            /* The one row of an aggregate without keys, also from no input (rank 0). */
+            bool emit = sl_hashagg_groups(st->h) > 0 || (op->u.agg.emit_empty && x->rank == 0);
+            if (emit)
+                emit_final(x, op, st->h, err);
+        } else {
+            for (int p = 0; p < FANOUT && !err->code; p++) {
+                final_pass(x, op, st->parts[p], 1, err);
+                sl_rowstore_free(&st->parts[p]);
+            }
+        }
+    }
+    sl_exec_stage_end(x, false);
+    return sl_exec_finish_parent(x, op, err);
+}
+
+/* ---- the operator ---- */
+
+static int agg_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
+{
+    if (err->code) {
+        sl_batch_free(&b);
+        return err->code;
+    }
+    if (op->u.agg.mode == SL_AGG_FINAL)
+        return final_push(x, op, b, err);
+    int rc = partial_push(x, op, b, err);
+    sl_batch_free(&b);
+    return rc;
+}
+
+static int agg_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
+{
+    if (op->u.agg.mode == SL_AGG_FINAL)
+        return final_finish(x, op, err);
+    if (!err->code)
+        emit_states(x, op, err);
+    return sl_exec_finish_parent(x, op, err);
+}
+
+static void agg_close(sl_exec *x, sl_pop *op)
+{
+    agg_state *st = op->state;
+    if (!st)
+        return;
+    sl_hashagg_free(&st->h);
+    sl_budget_release(st->res);
+    for (int p = 0; p < FANOUT; p++)
+        sl_rowstore_free(&st->parts[p]);
+    sl_free(st->key_types);
+    sl_free(st->key_cols);
+    sl_free(st->hashes);
+    sl_free(st->rows);
+    sl_free(st);
+}
+
+const sl_op_impl sl_op_agg = {
+    .open = agg_open,
+    .push = agg_push,
+    .finish = agg_finish,
+    .close = agg_close,
+};

@@ -1,0 +1,91 @@
+/*
+ * SCAN (source): this rank's part of a file source (its byte ranges of a CSV input) or of a
+ * persisted table (the rows it kept), only the projected columns. Every batch is a safe point
+ * for stop signals. A file scan is Collective at fixed points (progress rounds around the
+ * loop, the max_rejects check after it), reached by every rank also when it read nothing or
+ * failed; a table scan is Local.
+ */
+#include "exec/exec_int.h"
+
+#include "core/mem.h"
+#include "core/signals.h"
+#include "io/csv.h"
+#include "obs/metrics.h"
+#include "spill/rowstore.h"
+
+/* Keeps the columns proj[0..n) of b (a table's batch), in that order. Takes ownership. */
+static sl_batch *project_cols(sl_batch *b, const int *proj, int n)
+{
+    sl_vec **cols = sl_xcalloc((size_t)n + 1, sizeof *cols);
+    for (int i = 0; i < n; i++) {
+        cols[i] = b->cols[proj[i]];
+        b->cols[proj[i]] = NULL;
+    }
+    sl_batch *out = sl_batch_from_cols(n, cols, b->n_rows);
+    out->sel = b->sel;
+    out->n_sel = b->n_sel;
+    b->sel = NULL;
+    sl_free(cols);
+    sl_batch_free(&b); /* sl_vec_free accepts the NULLed slots */
+    return out;
+}
+
+static int run_table(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    const sl_table *t = op->u.scan.src->table;
+    sl_rowstore_cursor cur;
+    sl_rowstore_cursor_init(&cur);
+    while (!err->code) {
+        sl_batch *b = NULL;
+        if (sl_signals_check(err) || sl_rowstore_scan_next(t->rows, &cur, &b, err) || !b)
+            break;
+        b = project_cols(b, op->u.scan.proj, op->u.scan.n_proj);
+        /* A table's rows count as rows read, as a file's records do. */
+        sl_ctr.rows_read += sl_batch_live(b);
+        sl_exec_emit(x, op, b, err);
+    }
+    sl_rowstore_cursor_free(&cur);
+    return err->code;
+}
+
+static int run_csv(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    sl_csv_source *src = op->u.scan.src->csv_src;
+    sl_csv_scan *scan = NULL;
+    /* Progress rounds begin and end on every rank, also one whose open failed. */
+    sl_metrics_progress_begin(x->metrics, sl_csv_source_bytes(src));
+    if (!err->code &&
+        !sl_csv_scan_open(src, x->rank, op->u.scan.proj, op->u.scan.n_proj, &scan, err)) {
+        while (!err->code) {
+            sl_batch *b = NULL;
+            int64_t b0 = sl_ctr.bytes_read;
+            /* Safe point per batch: a stop signal ends the scan; the next agreement stops
+             * every rank. */
+            if (sl_signals_check(err) || sl_csv_scan_next(scan, &b, err) || !b)
+                break;
+            op->stats.bytes_out += sl_ctr.bytes_read - b0;
+            sl_metrics_tick(x->metrics);
+            sl_exec_emit(x, op, b, err);
+        }
+    }
+    sl_metrics_progress_end(x->metrics);
+    /* max_rejects over all ranks (collective; a no-op for on_error='fail'). */
+    sl_csv_scan_check_rejects(x->comm, src, scan, err);
+    sl_csv_scan_free(&scan);
+    return err->code;
+}
+
+static int scan_run(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    sl_exec_stage_begin(x, op, "scan");
+    if (op->u.scan.src->kind == SL_SRC_TABLE)
+        run_table(x, op, err);
+    else
+        run_csv(x, op, err);
+    sl_exec_stage_end(x, false);
+    return err->code;
+}
+
+const sl_op_impl sl_op_scan = {
+    .run = scan_run,
+};

@@ -1,0 +1,311 @@
+/*
+ * Bound query -> physical operator tree; see planner.h for the shapes it builds. Local.
+ */
+#include "plan/planner.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+
+/* Where a subtree's rows are when it has produced them. */
+typedef enum {
+    DIST_ANY,    /* on any rank, in no particular order across ranks */
+    DIST_ROOT,   /* all on rank 0, in the query's order */
+    DIST_RANGE,  /* rank r holds the r-th slice of the global order, each slice sorted */
+} dist;
+
+typedef struct planner {
+    int next_query;   /* select blocks numbered in pre-order: 0 is the statement's */
+} planner;
+
+static sl_expr **copy_exprs(sl_expr *const *v, int n)
+{
+    sl_expr **r = sl_xcalloc((size_t)n + 1, sizeof *r);
+    for (int i = 0; i < n; i++)
+        r[i] = sl_expr_copy(v[i]);
+    return r;
+}
+
+static sl_type *expr_types(sl_expr *const *v, int n)
+{
+    sl_type *t = sl_xcalloc((size_t)n + 1, sizeof *t);
+    for (int i = 0; i < n; i++)
+        t[i] = v[i]->type;
+    return t;
+}
+
+/* Puts node on top of child (child becomes its only child) and returns node. */
+static sl_pop *on_top(sl_pop *node, sl_pop *child, int query)
+{
+    node->query = query;
+    sl_pop_add_child(node, child);
+    return node;
+}
+
+static sl_pop *plan_scan(const sl_query *q)
+{
+    sl_source *src = (sl_source *)&q->src;
+    int n = src->n_proj;
+    sl_type *types = sl_xcalloc((size_t)n + 1, sizeof *types);
+    char **names = sl_xcalloc((size_t)n + 1, sizeof *names);
+    for (int i = 0; i < n; i++) {
+        types[i] = src->file_col_types[src->proj[i]];
+        names[i] = src->file_col_names[src->proj[i]];
+    }
+    sl_pop *op = sl_pop_new(SL_POP_SCAN, "scan", n, types, names);
+    op->u.scan.src = src;
+    op->u.scan.n_proj = n;
+    op->u.scan.proj = sl_xcalloc((size_t)n + 1, sizeof *op->u.scan.proj);
+    memcpy(op->u.scan.proj, src->proj, sizeof *src->proj * (size_t)n);
+    sl_free(types);
+    sl_free(names);
+    return op;
+}
+
+static sl_pop *plan_filter(sl_pop *in, const sl_expr *pred, const char *name, int query)
+{
+    sl_pop *op = sl_pop_new(SL_POP_FILTER, name, in->n_cols, in->types, in->names);
+    op->u.filter.pred = sl_expr_copy(pred);
+    return on_top(op, in, query);
+}
+
+static sl_pop *plan_exchange(sl_pop *in, sl_part_kind part, const char *name, int query)
+{
+    sl_pop *op = sl_pop_new(SL_POP_EXCHANGE, name, in->n_cols, in->types, in->names);
+    op->u.exchange.part = part;
+    op->collective = true;
+    return on_top(op, in, query);
+}
+
+static sl_pop *plan_gather(sl_pop *in, bool ordered, int query)
+{
+    sl_pop *op = plan_exchange(in, SL_PART_GATHER, "gather", query);
+    op->u.exchange.root = 0;
+    op->u.exchange.ordered = ordered;
+    return op;
+}
+
+/* partial agg -> exchange on the keys (or to rank 0 without keys) -> final agg. */
+static sl_pop *plan_aggregate(sl_pop *in, const sl_query *q, int query)
+{
+    int k = q->n_groups, n_state = 0;
+    for (int a = 0; a < q->n_aggs; a++)
+        n_state += sl_agg_state_ncols(&q->aggs[a]);
+    sl_type *st = sl_xcalloc((size_t)(k + n_state) + 1, sizeof *st);
+    char **names = sl_xcalloc((size_t)(k + n_state + q->n_aggs) + 1, sizeof *names);
+    for (int i = 0; i < k; i++) {
+        st[i] = q->groups[i]->type;
+        names[i] = q->groups[i]->text;
+    }
+    for (int a = 0, c = k; a < q->n_aggs; a++) {
+        int m = sl_agg_state_types(&q->aggs[a], st + c);
+        for (int j = 0; j < m; j++)
+            names[c + j] = q->aggs[a].text;
+        c += m;
+    }
+    sl_pop *partial = sl_pop_new(SL_POP_AGG, "partial_agg", k + n_state, st, names);
+    partial->u.agg.mode = SL_AGG_PARTIAL;
+    partial->u.agg.n_keys = k;
+    partial->u.agg.keys = copy_exprs(q->groups, k);
+    partial->u.agg.n_aggs = q->n_aggs;
+    partial->u.agg.aggs = sl_xcalloc((size_t)q->n_aggs + 1, sizeof *partial->u.agg.aggs);
+    for (int a = 0; a < q->n_aggs; a++) {
+        partial->u.agg.aggs[a] = q->aggs[a];
+        partial->u.agg.aggs[a].arg = q->aggs[a].arg ? sl_expr_copy(q->aggs[a].arg) : NULL;
+        partial->u.agg.aggs[a].text = sl_xstrdup(q->aggs[a].text);
+    }
+    sl_free(st);
+    sl_pop *x = on_top(partial, in, query);
+
+    if (k > 0) {
+        x = plan_exchange(x, SL_PART_HASH, "exchange", query);
+        x->u.exchange.n_keys = k;
+        x->u.exchange.keys = sl_xcalloc((size_t)k, sizeof *x->u.exchange.keys);
+        for (int i = 0; i < k; i++)
+            x->u.exchange.keys[i] = i;
+    } else {
+        /* One group: every partial state goes to rank 0, which finishes it. */
+        x = plan_exchange(x, SL_PART_GATHER, "exchange", query);
+        x->u.exchange.root = 0;
+    }
+
+    sl_type *ft = sl_xcalloc((size_t)(k + q->n_aggs) + 1, sizeof *ft);
+    for (int i = 0; i < k; i++)
+        ft[i] = q->groups[i]->type;
+    for (int a = 0; a < q->n_aggs; a++) {
+        ft[k + a] = q->aggs[a].type;
+        names[k + a] = q->aggs[a].text;
+    }
+    sl_pop *final = sl_pop_new(SL_POP_AGG, "final_agg", k + q->n_aggs, ft, names);
+    sl_free(ft);
+    sl_free(names);
+    final->u.agg.mode = SL_AGG_FINAL;
+    final->u.agg.n_keys = k;
+    final->u.agg.keys = sl_xcalloc((size_t)k + 1, sizeof *final->u.agg.keys); /* unused */
+    final->u.agg.n_aggs = q->n_aggs;
+    final->u.agg.aggs = sl_xcalloc((size_t)q->n_aggs + 1, sizeof *final->u.agg.aggs);
+    for (int a = 0; a < q->n_aggs; a++) {
+        final->u.agg.aggs[a] = q->aggs[a];
+        final->u.agg.aggs[a].arg = NULL; /* FINAL merges states: no argument expressions */
+        final->u.agg.aggs[a].text = sl_xstrdup(q->aggs[a].text);
+    }
+    final->u.agg.emit_empty = k == 0;
+    return on_top(final, x, query);
+}
+
+/* outs, then the ORDER BY keys that are not an output (hidden, dropped after the sort).
+ * Fills spec with the sort keys over the projected layout. */
+static sl_pop *plan_project(sl_pop *in, const sl_query *q, sl_sort_spec *spec, int query)
+{
+    int n = 0;
+    sl_expr **ex = sl_xcalloc((size_t)(q->n_outs + q->n_order) + 1, sizeof *ex);
+    char **names = sl_xcalloc((size_t)(q->n_outs + q->n_order) + 1, sizeof *names);
+    for (int i = 0; i < q->n_outs; i++) {
+        names[n] = q->out_names[i];
+        ex[n++] = sl_expr_copy(q->outs[i]);
+    }
+    spec->n_keys = q->n_order;
+    spec->cols = sl_xcalloc((size_t)q->n_order + 1, sizeof *spec->cols);
+    spec->desc = sl_xcalloc((size_t)q->n_order + 1, sizeof *spec->desc);
+    spec->nulls_first = sl_xcalloc((size_t)q->n_order + 1, sizeof *spec->nulls_first);
+    for (int k = 0; k < q->n_order; k++) {
+        int found = -1;
+        for (int i = 0; i < q->n_outs && found < 0; i++)
+            if (strcmp(q->outs[i]->text, q->order[k]->text) == 0)
+                found = i;
+        if (found < 0) {
+            found = n;
+            names[n] = q->order[k]->text;
+            ex[n++] = sl_expr_copy(q->order[k]);
+        }
+        spec->cols[k] = found;
+        spec->desc[k] = q->order_desc[k];
+        spec->nulls_first[k] = q->order_nulls_first[k];
+    }
+    sl_type *types = expr_types(ex, n);
+    sl_pop *op = sl_pop_new(SL_POP_PROJECT, "project", n, types, names);
+    op->u.project.n_exprs = n;
+    op->u.project.exprs = ex;
+    sl_free(types);
+    sl_free(names);
+    return on_top(op, in, query);
+}
+
+static sl_pop *plan_sort(sl_pop *in, const sl_sort_spec *spec, int64_t offset, int64_t limit,
+                         int n_keep, const char *name, int query)
+{
+    sl_pop *op = sl_pop_new(SL_POP_SORT, name, n_keep, in->types, in->names);
+    sl_sort_spec_copy(&op->u.sort.order, spec);
+    op->u.sort.offset = offset;
+    op->u.sort.limit = limit;
+    op->u.sort.n_keep = n_keep;
+    return on_top(op, in, query);
+}
+
+static sl_pop *plan_limit(sl_pop *in, int64_t offset, int64_t limit, int query)
+{
+    sl_pop *op = sl_pop_new(SL_POP_LIMIT, "limit", in->n_cols, in->types, in->names);
+    op->u.limit.offset = offset;
+    op->u.limit.limit = limit;
+    return on_top(op, in, query);
+}
+
+/* Drops hidden columns (keeps the first n) with a column-only projection. */
+static sl_pop *plan_keep(sl_pop *in, int n, int query)
+{
+    if (in->n_cols == n)
+        return in;
+    sl_pop *op = sl_pop_new(SL_POP_PROJECT, "project", n, in->types, in->names);
+    op->u.project.n_exprs = n;
+    op->u.project.exprs = sl_xcalloc((size_t)n + 1, sizeof *op->u.project.exprs);
+    for (int i = 0; i < n; i++)
+        op->u.project.exprs[i] =
+            sl_expr_col(i, in->types[i], in->names ? in->names[i] : "");
+    return on_top(op, in, query);
+}
+
+/* ORDER BY / LIMIT / OFFSET on top of the projection; see planner.h. */
+static sl_pop *plan_order(sl_pop *x, const sl_query *q, const sl_sort_spec *spec, int query,
+                          dist *d)
+{
+    int n_all = x->n_cols, n_outs = q->n_outs;
+    bool sorted = q->n_order > 0;
+    if (q->limit >= 0) {
+        int64_t keep = q->offset + q->limit;
+        if (keep < q->offset) /* overflow: LIMIT near INT64_MAX */
+            keep = -1;
+        /* Only the first offset+limit rows of each rank can be in the result. */
+        x = sorted ? plan_sort(x, spec, 0, keep, n_all, "top_k", query)
+                   : plan_limit(x, 0, keep, query);
+        x = plan_gather(x, true, query);
+        x = sorted ? plan_sort(x, spec, q->offset, q->limit, n_outs, "sort", query)
+                   : plan_limit(x, q->offset, q->limit, query);
+        *d = DIST_ROOT;
+        return plan_keep(x, n_outs, query);
+    }
+    if (sorted) {
+        x = plan_exchange(x, SL_PART_RANGE, "exchange", query);
+        sl_sort_spec_copy(&x->u.exchange.order, spec);
+        x = plan_sort(x, spec, 0, -1, n_outs, "sort", query);
+        *d = DIST_RANGE;
+    }
+    if (q->offset > 0) {
+        /* OFFSET counts rows of the global order: it is applied where all rows meet. */
+        x = plan_gather(x, true, query);
+        x = plan_limit(x, q->offset, -1, query);
+        *d = DIST_ROOT;
+    }
+    return plan_keep(x, n_outs, query);
+}
+
+static sl_pop *plan_block(planner *p, const sl_query *q, dist *d)
+{
+    int query = p->next_query++;
+    sl_pop *x;
+    *d = DIST_ANY;
+    if (q->src.kind == SL_SRC_QUERY) {
+        x = plan_block(p, q->src.child, d);
+    } else {
+        x = plan_scan(q);
+        x->query = query;
+    }
+    if (q->where)
+        x = plan_filter(x, q->where, "filter", query);
+    if (q->has_agg) {
+        x = plan_aggregate(x, q, query);
+        *d = DIST_ANY;
+        if (q->n_groups == 0)
+            *d = DIST_ROOT; /* the one result row is on rank 0 */
+        if (q->having)
+            x = plan_filter(x, q->having, "having", query);
+    }
+    sl_sort_spec spec;
+    x = plan_project(x, q, &spec, query);
+    if (q->n_order > 0 || q->limit >= 0 || q->offset > 0)
+        x = plan_order(x, q, &spec, query, d);
+    sl_sort_spec_free(&spec);
+    return x;
+}
+
+int sl_plan_statement(const sl_query *q, const sl_plan_opts *o, sl_pop **out, sl_err *err)
+{
+    planner p = {0};
+    dist d;
+    *out = NULL;
+    sl_pop *x = plan_block(&p, q, &d);
+    sl_pop *sink = sl_pop_new(SL_POP_SINK, "sink", x->n_cols, x->types, x->names);
+    sink->u.sink.kind = o->sink;
+    sink->u.sink.copy = o->copy;
+    sink->u.sink.table = o->table;
+    /* The result sink gathers to rank 0 (collective); COPY commits (collective); the count
+     * sink sums its count over the ranks. A table sink keeps rows where they are but agrees
+     * on errors at the end. Every sink is collective. */
+    sink->collective = true;
+    sink->u.sink.ordered = d == DIST_RANGE;
+    sink->query = 0;
+    sl_pop_add_child(sink, x);
+    sl_plan_grants(sink, o->budget);
+    *out = sink;
+    (void)err;
+    return 0;
+}
