@@ -33,6 +33,7 @@
 void sl_options_init(sl_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->lock_wait_s = -1;
 }
 
 int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
@@ -292,6 +293,19 @@ static int copy_push(sl_sink *sink, sl_batch *b, sl_err *err)
     return rc;
 }
 
+/* The CSV files q reads (borrowed from its sources), appended to *v. Local. */
+static void query_inputs(const sl_query *q, const char ***v, int *n)
+{
+    for (; q; q = q->src.kind == SL_SRC_QUERY ? q->src.child : NULL) {
+        if (q->src.kind != SL_SRC_CSV || !q->src.csv_src)
+            continue;
+        int nf = sl_csv_source_nfiles(q->src.csv_src);
+        *v = sl_xrealloc(*v, sizeof **v * (size_t)(*n + nf + 1));
+        for (int i = 0; i < nf; i++)
+            (*v)[(*n)++] = sl_csv_source_path(q->src.csv_src, i);
+    }
+}
+
 static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_query *q,
                     sl_err *err)
 {
@@ -312,7 +326,15 @@ static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_quer
     }
     sl_type *types = out_types(q);
     sl_copy *copy = NULL;
-    int rc = sl_copy_begin(s->comm, &st->copy, q->n_outs, q->out_names, types, &copy, err);
+    /* What keeps COPY from destroying what sluice did not write (see exec/copy.h). */
+    sl_copy_guard guard = { .force = s->opts.force != 0, .lock_wait_s = s->opts.lock_wait_s };
+    const char **inputs_v = NULL;
+    if (s->rank == 0)
+        query_inputs(q, &inputs_v, &guard.n_inputs);
+    guard.inputs = inputs_v;
+    int rc = sl_copy_begin(s->comm, &st->copy, &guard, q->n_outs, q->out_names, types, &copy,
+                           err);
+    sl_free(inputs_v);
     if (copy && fp)
         sl_copy_set_fingerprint(copy, fp, inputs);
     sl_free(fp);
