@@ -579,6 +579,12 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
     if (opts->format && strcasecmp(opts->format, "csv") != 0)
         return SL_ERR(err, SL_EUSAGE, "COPY: FORMAT '%s' is not supported (supported: csv)",
                       opts->format);
+    const char *base = strrchr(c->target, '/');
+    base = base ? base + 1 : c->target;
+    if (!strcmp(base, "") || !strcmp(base, ".") || !strcmp(base, ".."))
+        return SL_ERR(err, SL_EUSAGE,
+                      "COPY: target '%s' does not name a directory of its own (COPY replaces its "
+                      "target: name the directory to write, e.g. 'out/result')", opts->path);
     if (opts->overwrite && opts->overwrite_or_ignore)
         return SL_ERR(err, SL_EUSAGE,
                       "COPY: OVERWRITE and OVERWRITE_OR_IGNORE cannot be combined (OVERWRITE "
@@ -1070,6 +1076,26 @@ static int prepare_target(sl_copy *c, sl_err *err)
     return 0;
 }
 
+/* MPI_Wait that sleeps between tests once the request has taken a while (the first ms is
+ * polled): a rank must not burn a core while rank 0 waits for another job's lock. Local. */
+static void wait_quietly(MPI_Request *req)
+{
+    double t0 = now_s();
+    long delay_ns = 100000;
+    for (;;) {
+        int done = 0;
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        if (now_s() - t0 < 0.001)
+            continue;
+        struct timespec ts = { 0, delay_ns };
+        nanosleep(&ts, NULL);
+        if (delay_ns < 20000000)
+            delay_ns *= 2;
+    }
+}
+
 int sl_copy_begin(MPI_Comm comm, const sl_copy_opts *opts, const sl_copy_guard *guard,
                   int n_cols, char *const *names, const sl_type *types, sl_copy **out,
                   sl_err *err)
@@ -1107,9 +1133,12 @@ int sl_copy_begin(MPI_Comm comm, const sl_copy_opts *opts, const sl_copy_guard *
     check_opts(c, opts, err);
     if (c->rank == 0 && err->code == SL_OK)
         prepare_target(c, err);
-    /* What every rank needs to name its files the same way as the others. */
+    /* What every rank needs to name its files the same way as the others. Rank 0 may have
+     * waited minutes for the lock: the others wait for this without spinning. */
     int hdr[4] = { c->tmp ? (int)strlen(c->tmp) : 0, c->mode, c->casefold, c->name_max };
-    MPI_Bcast(hdr, 4, MPI_INT, 0, comm);
+    MPI_Request req;
+    MPI_Ibcast(hdr, 4, MPI_INT, 0, comm, &req);
+    wait_quietly(&req);
     MPI_Bcast(c->tag, (int)sizeof c->tag, MPI_CHAR, 0, comm);
     c->mode = hdr[1];
     c->casefold = hdr[2] != 0;

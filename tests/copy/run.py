@@ -445,6 +445,11 @@ def t_options():
     rc, _, err = run(1, copy_job(src, tgt, "OVERWRITE true, OVERWRITE_OR_IGNORE true"))
     report(rc == 2 and "cannot be combined" in err and not os.path.exists(tgt),
            "OVERWRITE with OVERWRITE_OR_IGNORE refused", f"rc={rc} {err[-300:]}")
+    before = tree(os.path.join(W, "data"))
+    rc, _, err = run(2, copy_job(src, "./", "OVERWRITE"), "--force")
+    report(rc == 2 and "does not name a directory of its own" in err and
+           tree(os.path.join(W, "data")) == before and not leftovers(),
+           "COPY TO '.' refused, also with OVERWRITE --force", f"rc={rc} {err[-300:]}")
     rc, _, err = run(1, copy_job(src, tgt), "--lock-wait", "soon")
     report(rc == 2 and "--lock-wait needs a number" in err, "--lock-wait checks its value",
            f"rc={rc} {err[-300:]}")
