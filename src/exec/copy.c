@@ -790,7 +790,8 @@ static int manifest_read(const char *dir, manifest *m, const char **why)
         }
         line = nl ? nl + 1 : line + n;
     }
-    qsort(m->paths, (size_t)m->n_files, sizeof *m->paths, cmp_str);
+    if (m->n_files > 1)
+        qsort(m->paths, (size_t)m->n_files, sizeof *m->paths, cmp_str);
     return 0;
 }
 
@@ -819,7 +820,8 @@ static int find_unlisted(const char *root, const char *sub, const manifest *m, c
             found = find_unlisted(root, r, m, rel);
         } else if (!S_ISREG(st.st_mode) ||
                    (strcmp(r, SL_COPY_MANIFEST) != 0 &&
-                    !bsearch(&r, m->paths, (size_t)m->n_files, sizeof *m->paths, cmp_str))) {
+                    (m->n_files == 0 ||
+                     !bsearch(&r, m->paths, (size_t)m->n_files, sizeof *m->paths, cmp_str)))) {
             found = 1;
             *rel = r;
             r = NULL;
@@ -1483,7 +1485,8 @@ static void commit(sl_copy *c, int64_t total_rows, int64_t total_bytes, sl_err *
         line = nl + 1;
     }
     /* Every rank that wrote to a shortened partition reported it: keep one of each. */
-    qsort(pe, (size_t)n_pe, sizeof *pe, cmp_str);
+    if (n_pe > 1)
+        qsort(pe, (size_t)n_pe, sizeof *pe, cmp_str);
     int u = 0;
     for (int i = 0; i < n_pe; i++) {
         if (u && strcmp(pe[i], pe[u - 1]) == 0)
