@@ -53,6 +53,7 @@ SUITES   += rejects
 SUITES   += edge
 SUITES   += spill
 SUITES   += faults
+SUITES   += copy
 SUITES   += sort
 SUITES   += fuzz
 
@@ -122,6 +123,12 @@ sort: $(BUILD)/sluice
 .PHONY: faults
 faults: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice bash tests/faults/run.sh
+
+# Issue #10: COPY target safety (OVERWRITE, --force, symlinks, lock file) and partitions
+# (open-file cap, long and case-only-different values); tests/copy/run.py.
+.PHONY: copy
+copy: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/copy/run.py
 
 # Issue #4: libFuzzer targets (fuzz/), built with clang + ASan/UBSan under build-fuzz/. Alone,
 # `make fuzz` runs each target FUZZ_TIME=300 s; as a suite of `make test` 20 s each.

@@ -14,6 +14,7 @@ pkgs=(
   python3 python3-pandas python3-numpy    # benchmark baseline, data generators
   time                                    # /usr/bin/time -v for peak RSS in bench/
   chromium                                # tests/obs renders the --report HTML headless
+  python3-fusepy                          # tests/copy: a case-insensitive FUSE mount
 )
 # --bench: also what bench/compare.sh and the scaling plots need (not needed by make test).
 if [ "${1:-}" = --bench ]; then

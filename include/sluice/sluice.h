@@ -42,9 +42,13 @@ typedef struct sl_options {
     int64_t memory_limit;         /* per-rank budget; 0 = SLUICE_MEMORY_LIMIT or derived */
     const char *spill_dir;        /* base of the spill directory; NULL = $SLURM_TMPDIR ... */
     int resume;                   /* skip COPY statements whose committed output is current */
+    int force;                    /* COPY ... OVERWRITE may replace a directory that holds no
+                                   * sluice _SUCCESS manifest (or files it does not list) */
+    double lock_wait_s;           /* how long a COPY waits for another job's lock on its
+                                   * target: < 0 = default (300 s), 0 = fail at once */
 } sl_options;
 
-/* Fills o with defaults. Local. */
+/* Fills o with defaults (lock_wait_s = -1: the default wait). Local. */
 void sl_options_init(sl_options *o);
 
 /* Returns 0 and a new session in *out (free with sl_session_free); borrows comm and opts'

@@ -23,8 +23,9 @@ GROUP BY region
 ORDER BY revenue DESC;
 
 -- One directory per region (region=Europe/ ...), part files inside, _SUCCESS manifest.
+-- OVERWRITE: a rerun replaces the previous output (only one sluice wrote; see README).
 COPY (SELECT region, year, month, product, count(*) AS orders, sum(quantity) AS units,
              round(sum(revenue), 2) AS revenue
       FROM sales
       GROUP BY region, year, month, product)
-TO 'out/sales_by_month' (FORMAT csv, HEADER true, PARTITION_BY (region));
+TO 'out/sales_by_month' (FORMAT csv, HEADER true, PARTITION_BY (region), OVERWRITE true);

@@ -42,6 +42,11 @@ static const char usage[] =
     "  --resume                     skip each COPY whose committed output (_SUCCESS) matches\n"
     "                               its statement, inputs and settings (after a failure or a\n"
     "                               time limit)\n"
+    "  --force                      let COPY ... (OVERWRITE) replace a directory that sluice\n"
+    "                               did not write (no _SUCCESS manifest, or files it does not\n"
+    "                               list); never one that holds the statement's own input\n"
+    "  --lock-wait SECONDS          how long a COPY waits while another job writes the same\n"
+    "                               target (default 300; 0 = fail at once)\n"
     "  -h, --help                   this text\n"
     "  --version                    print the version\n"
     "\n"
@@ -140,6 +145,16 @@ static int run(int argc, char **argv)
                 o.report_path = next;
         } else if (!strcmp(a, "--resume")) {
             o.resume = 1;
+        } else if (!strcmp(a, "--force")) {
+            o.force = 1;
+        } else if (!strcmp(a, "--lock-wait")) {
+            i++;
+            char *end = NULL;
+            double v = next ? strtod(next, &end) : -1;
+            if (!next || end == next || *end || !(v >= 0) || v > 1e9)
+                return usage_error("--lock-wait needs a number of seconds >= 0, got '%s'",
+                                   next ? next : "");
+            o.lock_wait_s = v;
         } else if (!strcmp(a, "-D") || !strcmp(a, "--define") || !strncmp(a, "-D", 2)) {
             const char *def = a[2] ? a + 2 : next;
             if (!a[2])

@@ -10,9 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 char *sl_fs_strip_slashes(const char *path)
@@ -156,6 +159,145 @@ int sl_fs_fsync_dir(const char *path, sl_err *err)
     int rc = sl_fs_fsync(fd, path, err);
     close(fd);
     return rc;
+}
+
+int sl_fs_fsync_dirs(const char *root, sl_err *err)
+{
+    struct stat st;
+    if (lstat(root, &st) != 0) {
+        int e = errno;
+        return SL_ERR(err, sl_fs_errno_code(e), "cannot sync '%s': %s", root, strerror(e));
+    }
+    if (!S_ISDIR(st.st_mode))
+        return 0;
+    DIR *d = opendir(root);
+    if (!d) {
+        int e = errno;
+        return SL_ERR(err, sl_fs_errno_code(e), "cannot open directory '%s': %s", root,
+                      strerror(e));
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+            continue;
+        char *child = sl_fs_join(root, de->d_name);
+        rc = sl_fs_fsync_dirs(child, err);
+        sl_free(child);
+    }
+    closedir(d);
+    return rc ? rc : sl_fs_fsync_dir(root, err);
+}
+
+int sl_fs_dir_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int empty = 1;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+            empty = 0;
+            break;
+        }
+    }
+    int e = errno;
+    closedir(d);
+    if (empty && e) {
+        errno = e;
+        return -1;
+    }
+    return empty;
+}
+
+int sl_fs_exchange(const char *a, const char *b)
+{
+    return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+}
+
+int sl_fs_rename_noreplace(const char *a, const char *b)
+{
+    if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP && errno != EOPNOTSUPP)
+        return -1;
+    struct stat st;
+    if (lstat(b, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    if (errno != ENOENT)
+        return -1;
+    return rename(a, b);
+}
+
+int sl_fs_lock_try(const char *path, int *fd_out, char *holder, size_t holder_n)
+{
+    *fd_out = -1;
+    if (holder_n)
+        holder[0] = 0;
+    /* A holder that finishes unlinks the file before it unlocks: whoever then locks the
+     * unlinked inode must notice (the inode check below) and try again. */
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return -1;
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+        int r = fcntl(fd, F_OFD_SETLK, &fl);
+        if (r != 0 && errno == EINVAL)
+            r = flock(fd, LOCK_EX | LOCK_NB);
+        if (r != 0) {
+            int e = errno;
+            if (e == EAGAIN || e == EACCES || e == EWOULDBLOCK) {
+                if (holder_n > 1) {
+                    ssize_t n = pread(fd, holder, holder_n - 1, 0);
+                    holder[n > 0 ? n : 0] = 0;
+                    char *nl = strchr(holder, '\n');
+                    if (nl)
+                        *nl = 0;
+                }
+                close(fd);
+                return 1;
+            }
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino) {
+            char host[256] = "?", text[400];
+            gethostname(host, sizeof host - 1);
+            host[sizeof host - 1] = 0;
+            time_t now = time(NULL);
+            struct tm tm;
+            char when[32] = "";
+            if (localtime_r(&now, &tm))
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+            int n = snprintf(text, sizeof text, "pid %d on host %s since %s\n", (int)getpid(),
+                             host, when);
+            /* Only a courtesy for the message of a job that waits: errors do not matter. */
+            if (ftruncate(fd, 0) == 0 && n > 0 && pwrite(fd, text, (size_t)n, 0) < 0)
+                n = 0;
+            *fd_out = fd;
+            return 0;
+        }
+        close(fd);
+    }
+    errno = EAGAIN;
+    return 1;
+}
+
+void sl_fs_lock_release(const char *path, int fd)
+{
+    if (fd < 0)
+        return;
+    unlink(path);
+    close(fd);
 }
 
 int sl_fs_write_file(const char *path, const void *p, size_t n, sl_err *err)

@@ -36,6 +36,7 @@
 void sl_options_init(sl_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->lock_wait_s = -1;
 }
 
 int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
@@ -286,6 +287,22 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err
     return rc;
 }
 
+/* The files a plan reads (borrowed from its scans' sources). */
+typedef struct input_list { const char **v; int n; } input_list;
+
+static void add_inputs(sl_pop *op, void *ctx)
+{
+    input_list *l = ctx;
+    if (op->kind != SL_POP_SCAN || op->u.scan.src->kind != SL_SRC_CSV ||
+        !op->u.scan.src->csv_src)
+        return;
+    const sl_csv_source *src = op->u.scan.src->csv_src;
+    int nf = sl_csv_source_nfiles(src);
+    l->v = sl_xrealloc(l->v, sizeof *l->v * (size_t)(l->n + nf + 1));
+    for (int i = 0; i < nf; i++)
+        l->v[l->n++] = sl_csv_source_path(src, i);
+}
+
 static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_query *q,
                     sl_err *err)
 {
@@ -305,12 +322,21 @@ static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_quer
         return 0;
     }
     sl_pop *root = plan_for(s, st, q, SL_SINK_COPY, NULL);
+    /* What keeps COPY from destroying what sluice did not write (see exec/copy.h). */
+    sl_copy_guard guard = { .force = s->opts.force != 0, .lock_wait_s = s->opts.lock_wait_s };
+    input_list in = {0};
+    if (s->rank == 0)
+        sl_pop_walk(root, add_inputs, &in);
+    guard.inputs = in.v;
+    guard.n_inputs = in.n;
     sl_exec x;
     exec_init(s, &x);
+    x.copy_guard = &guard;
     x.copy_fp_hash = fp;
     x.copy_fp_inputs = inputs;
     int rc = sl_exec_run(&x, root, err);
     sl_pop_free(&root);
+    sl_free(in.v);
     sl_free(fp);
     sl_free(inputs);
     if (!rc)

@@ -43,7 +43,9 @@ typedef struct sl_exec {
     /* result sink */
     FILE *out;
     int print_format;             /* sl_print_format */
-    /* COPY sink: the --resume fingerprint recorded in the manifest (borrowed, may be NULL) */
+    /* COPY sink: what keeps it from destroying what sluice did not write, and the --resume
+     * fingerprint recorded in the manifest (borrowed, may be NULL) */
+    const struct sl_copy_guard *copy_guard;
     const char *copy_fp_hash, *copy_fp_inputs;
     /* what the sink did (valid on every rank after the run) */
     int64_t rows_out;             /* rows printed (rank 0), written by COPY, counted, stored */

@@ -176,6 +176,8 @@ typedef struct sl_copy_opts {
     char delim;               /* default ',' */
     int n_partition;
     char **partition_by;      /* column names of the query's output */
+    bool overwrite;           /* OVERWRITE: replace a non-empty target (see exec/copy.h) */
+    bool overwrite_or_ignore; /* OVERWRITE_OR_IGNORE: add files beside what is there */
 } sl_copy_opts;
 
 typedef struct sl_stmt {

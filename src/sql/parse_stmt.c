@@ -38,10 +38,15 @@ static int parse_copy_options(sl_parser *p, sl_copy_opts *c)
             for (char *x = c->format; *x; x++)
                 *x = (char)tolower((unsigned char)*x);
             sl_parse_next(p);
-        } else if (strcasecmp(n, "header") == 0) {
-            c->header = true;
+        } else if (strcasecmp(n, "header") == 0 || strcasecmp(n, "overwrite") == 0 ||
+                   strcasecmp(n, "overwrite_or_ignore") == 0) {
+            /* Boolean options; alone they mean true, as in DuckDB. */
+            bool *b = strcasecmp(n, "header") == 0      ? &c->header
+                      : strcasecmp(n, "overwrite") == 0 ? &c->overwrite
+                                                        : &c->overwrite_or_ignore;
+            *b = true;
             if (!sl_parse_is_op(sl_parse_peek(p), ",") && !sl_parse_is_op(sl_parse_peek(p), ")") &&
-                sl_parse_bool_opt(p, &c->header))
+                sl_parse_bool_opt(p, b))
                 return p->err->code;
         } else if (strcasecmp(n, "delimiter") == 0 || strcasecmp(n, "delim") == 0 ||
                    strcasecmp(n, "sep") == 0) {
@@ -63,7 +68,7 @@ static int parse_copy_options(sl_parser *p, sl_copy_opts *c)
                 return p->err->code;
         } else {
             return sl_parse_error_at(p, k, "unknown COPY option \"%s\" (known: FORMAT, HEADER, "
-                            "DELIMITER, PARTITION_BY)", n);
+                            "DELIMITER, PARTITION_BY, OVERWRITE, OVERWRITE_OR_IGNORE)", n);
         }
         if (!sl_parse_accept_op(p, ","))
             break;

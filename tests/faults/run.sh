@@ -54,7 +54,7 @@ EOF
 A=$W/d/a.csv
 cat > "$W/agg.sql" <<EOF
 COPY (SELECT k, sum(v) AS s FROM read_csv('$A') GROUP BY k) TO '$W/o/agg'
-  (FORMAT csv, HEADER false);
+  (FORMAT csv, HEADER false, OVERWRITE true);
 EOF
 
 # Sorted data rows of every part file of an output directory.
@@ -168,7 +168,7 @@ with open(sys.argv[1], 'w') as f:
 EOF
 cat > "$W/spill.sql" <<EOF
 COPY (SELECT k, sum(v) AS s FROM read_csv('$W/d/u.csv') GROUP BY k) TO '$W/o/agg'
-  (FORMAT csv, HEADER false);
+  (FORMAT csv, HEADER false, OVERWRITE true);
 EOF
 mkdir -p "$W/spill"
 for np in 2 3; do
@@ -232,10 +232,11 @@ done
 mkdir -p "$W/r"
 cat > "$W/resume.sql" <<EOF
 COPY (SELECT k, sum(v) AS s FROM read_csv('$W/d/r1.csv') GROUP BY k)
-  TO '$W/r/one' (FORMAT csv, HEADER false);
-COPY (SELECT k, v FROM read_csv('$W/d/r2.csv')) TO '$W/r/two' (FORMAT csv, HEADER false);
+  TO '$W/r/one' (FORMAT csv, HEADER false, OVERWRITE true);
+COPY (SELECT k, v FROM read_csv('$W/d/r2.csv')) TO '$W/r/two'
+  (FORMAT csv, HEADER false, OVERWRITE true);
 COPY (SELECT k, v FROM read_csv('$W/d/r3.csv', columns={'k': 'BIGINT', 'v': 'BIGINT'}))
-  TO '$W/r/three' (FORMAT csv, HEADER false);
+  TO '$W/r/three' (FORMAT csv, HEADER false, OVERWRITE true);
 EOF
 for np in 1 3; do
   rm -rf "$W/r"/*
@@ -283,7 +284,7 @@ done
 # A COPY that reads a table (CREATE TABLE AS) is never skipped: the table's inputs are not its.
 cat > "$W/table.sql" <<EOF
 CREATE TABLE t AS SELECT k, v FROM read_csv('$W/d/r2.csv');
-COPY (SELECT k, v FROM t) TO '$W/r/fromtable' (FORMAT csv, HEADER false);
+COPY (SELECT k, v FROM t) TO '$W/r/fromtable' (FORMAT csv, HEADER false, OVERWRITE true);
 EOF
 timeout 60 mpirun -n 2 "$SLUICE" run "$W/table.sql" > /dev/null 2> "$err"
 rc1=$?

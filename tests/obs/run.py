@@ -151,7 +151,7 @@ GROUP BY k;
 SELECT k, count(*) AS n FROM read_csv('{csvp}') WHERE v > 10 GROUP BY k ORDER BY n DESC, k
 LIMIT 3;
 COPY (SELECT k, count(*) AS n FROM read_csv('{csvp}') WHERE v > 10 GROUP BY k) TO '{out}'
-(FORMAT csv, HEADER true);
+(FORMAT csv, HEADER true, OVERWRITE true);
 """)
     chrome = shutil.which(CHROMIUM) is not None
     if not chrome:

@@ -1,9 +1,11 @@
 /*
  * COPY TO with atomic commit, at any rank count: plain part files and manifest, replacing an
- * existing target, PARTITION_BY with hostile values (directory names checked by hand),
- * file rotation and the open-file cap, a failing rank (no target, no temp dir, old target
- * untouched), a missing parent directory and bad options. Expected totals are computed from
- * the generating formulas, not from COPY's output.
+ * existing target (OVERWRITE with --force over a foreign file, then OVERWRITE alone through
+ * the move-aside path of file systems without RENAME_EXCHANGE), PARTITION_BY with hostile
+ * values (directory names checked by hand), file rotation and the open-file cap (one file
+ * per partition and rank however small the cap), a failing rank (no target, no temp dir, old
+ * target untouched), a missing parent directory and bad options. Expected totals are
+ * computed from the generating formulas, not from COPY's output.
  */
 #include "check.h"
 
@@ -162,16 +164,23 @@ static sl_copy_opts make_opts(char *path, int n_part, char **pby)
     return o;
 }
 
+/* Round 0 writes a new target and drops a marker into it; round 1 replaces it with
+ * OVERWRITE, which needs --force because of the marker (not in the manifest); round 2
+ * replaces round 1's output with OVERWRITE alone, through the move-aside fallback. */
 static void test_plain(int round)
 {
     char *target = path_in("out1");
     sl_copy_opts o = make_opts(target, 0, NULL);
+    o.overwrite = round > 0;
+    sl_copy_guard g = { .force = round == 1, .lock_wait_s = 0 };
     char *names[3] = { "k", "v", "x" };
     sl_type t[3] = { SL_T_VARCHAR, SL_T_BIGINT, SL_T_DOUBLE };
     sl_err err;
     sl_err_clear(&err);
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, 3, names, t, &c, &err), 0);
+    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, &g, 3, names, t, &c, &err), 0);
+    if (round == 2)
+        sl_copy_set_test_flags(c, SL_COPY_TEST_NO_EXCHANGE);
     sl_batch *b1 = plain_batch(rank, round, false), *b2 = plain_batch(rank, round, true);
     CHECK_INT(sl_copy_write(c, b1, &err), 0);
     CHECK_INT(sl_copy_write(c, b2, &err), 0);
@@ -245,10 +254,10 @@ static void test_partition(void)
     sl_err err;
     sl_err_clear(&err);
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, 2, names, t, &c, &err), 0);
+    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), 0);
     /* Rank r writes 2*nv + r rows cycling through the values; small limits force rotation
      * and closing least recently used files. */
-    sl_copy_set_limits(c, 40, 3);
+    sl_copy_set_limits(c, 8, 3);
     sl_batch *b = sl_batch_new(2, t, 8);
     int n = 2 * nv + rank;
     for (int i = 0; i < n; i++) {
@@ -294,11 +303,64 @@ static void test_partition(void)
         CHECK_INT(lines, want);
         CHECK_INT(fbytes, bytes);
         CHECK_INT(vsum, want_vsum);
-        CHECK(files > nv);   /* rotation at 40 bytes split files */
+        CHECK(files > nv);   /* rotation at 8 bytes split files */
         /* Nothing escaped into base: only out1, out2 and the marker-free names. */
         char *esc = path_in("esc");
         CHECK(!sl_fs_exists(esc));
         sl_free(esc);
+        CHECK_INT(leftovers(), 0);
+    }
+    sl_free(target);
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/* Eight partitions through a cap of two open files, in three rounds of writes that each
+ * touch every partition: still exactly one file per partition and rank, each complete. */
+static void test_open_cap(void)
+{
+    char *target = path_in("out6");
+    char *pby[1] = { "k" };
+    sl_copy_opts o = make_opts(target, 1, pby);
+    char *names[2] = { "k", "v" };
+    sl_type t[2] = { SL_T_VARCHAR, SL_T_BIGINT };
+    int nv = 8, per = 3, rounds = 3;
+    sl_err err;
+    sl_err_clear(&err);
+    sl_copy *c = NULL;
+    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), 0);
+    sl_copy_set_limits(c, INT64_C(1) << 30, 2);
+    int64_t want_vsum = 0;
+    for (int round = 0; round < rounds; round++) {
+        sl_batch *b = sl_batch_new(2, t, 8);
+        for (int i = 0; i < nv * per; i++) {
+            char s[8];
+            snprintf(s, sizeof s, "p%d", i % nv);
+            sl_vec_push_str(b->cols[0], s, (int64_t)strlen(s));
+            sl_vec_push_i64(b->cols[1], round * 1000 + i);
+        }
+        b->n_rows = nv * per;
+        CHECK_INT(sl_copy_write(c, b, &err), 0);
+        sl_batch_free(&b);
+        for (int i = 0; i < nv * per; i++)
+            want_vsum += (round * 1000 + i) * nprocs;
+    }
+    int64_t rows = 0, bytes = 0;
+    CHECK_INT(sl_copy_finish(&c, &rows, &bytes, &err), 0);
+    CHECK_INT(rows, (int64_t)nv * per * rounds * nprocs);
+    if (rank == 0) {
+        int64_t lines = 0, fbytes = 0, files = 0, vsum = 0;
+        walk_parts(target, "v\n", &lines, &fbytes, &files, &vsum);
+        CHECK_INT(files, (int64_t)nv * nprocs);
+        CHECK_INT(lines, rows);
+        CHECK_INT(fbytes, bytes);
+        CHECK_INT(vsum, want_vsum);
+        char *man = sl_fs_join(target, "_SUCCESS"), *text = NULL;
+        int64_t len;
+        CHECK_INT(sl_fs_read_file(man, &text, &len, &err), 0);
+        if (text)
+            CHECK_INT(verify_checksums(target, text), nv * nprocs);
+        sl_free(text);
+        sl_free(man);
         CHECK_INT(leftovers(), 0);
     }
     sl_free(target);
@@ -318,10 +380,12 @@ static void test_failure(const char *name, bool existing)
     }
     MPI_Barrier(MPI_COMM_WORLD);
     sl_copy_opts o = make_opts(target, 0, NULL);
+    o.overwrite = existing;
+    sl_copy_guard g = { .force = true, .lock_wait_s = 0 };   /* keep.txt is not sluice's */
     char *names[3] = { "k", "v", "x" };
     sl_type t[3] = { SL_T_VARCHAR, SL_T_BIGINT, SL_T_DOUBLE };
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, 3, names, t, &c, &err), 0);
+    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, &g, 3, names, t, &c, &err), 0);
     sl_batch *b = plain_batch(rank, 0, false);
     CHECK_INT(sl_copy_write(c, b, &err), 0);
     sl_batch_free(&b);
@@ -358,7 +422,7 @@ static void expect_begin_error(sl_copy_opts *o, int n_cols, char **names, const 
     sl_err err;
     sl_err_clear(&err);
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, o, n_cols, names, t, &c, &err), code);
+    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, o, NULL, n_cols, names, t, &c, &err), code);
     CHECK(c != NULL);
     if (msg)
         CHECK_STR(err.msg, msg);
@@ -468,8 +532,10 @@ int main(int argc, char **argv)
     if (rank == 0)
         test_fsutil();
     test_plain(0);
-    test_plain(1);   /* replaces out1 */
+    test_plain(1);   /* replaces out1 (OVERWRITE, --force: the marker) */
+    test_plain(2);   /* replaces it again without RENAME_EXCHANGE */
     test_partition();
+    test_open_cap();
     test_failure("out3", true);
     test_failure("out4", false);
     test_begin_errors();

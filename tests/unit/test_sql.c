@@ -387,7 +387,7 @@ static void test_errors(void)
     CHECK_STR(
         perr("SELECT a FROM t;\nCOPY (SELECT a FROM t) TO 'o' (FORMAT csv, Compression gzip)"),
         "job.sql:2:44: unknown COPY option \"compression\" (known: FORMAT, HEADER, "
-        "DELIMITER, PARTITION_BY)");
+        "DELIMITER, PARTITION_BY, OVERWRITE, OVERWRITE_OR_IGNORE)");
     CHECK_STR(perr("SELECT a FROM read_csv('x.csv',\n   foo=1)"),
               "job.sql:2:4: unknown read_csv option \"foo\" (known: header, delim, sep, quote, "
               "blocksize, sample_bytes, columns, auto_detect, on_error, rejects, max_rejects)");
