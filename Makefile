@@ -3,6 +3,7 @@
 #   make test       install deps (Debian), build, run unit + end-to-end tests
 #   make demo       install deps, build, generate sample data, run the demo job on 2 ranks
 #   make SANITIZE=1 ASan + UBSan build (objects under build-san/)
+#   make FAULT_INJECTION=1  build with the fault hooks (SLUICE_FAULT, ...) under build-fi/
 -include local.mk
 
 CC       ?= mpicc
@@ -16,15 +17,44 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(WERROR)
 CPPFLAGS += -Isrc -Iinclude
 LDLIBS   += -lcsv -lxxhash -lm
 
+# Fault injection (SLUICE_FAULT, SLUICE_SPILL_ENOSPC_AFTER; src/core/fault.h) is compiled in
+# only on request: `make` builds the release build/sluice, which ignores both variables with a
+# warning. FAULT_INJECTION=1 defines SL_FAULT_INJECTION and builds under build-fi/. The suites
+# that inject faults (unit, spill, faults) rerun themselves on build-fi/ (one extra build); a
+# sanitizer build is a test build, so SANITIZE=1 has the hooks unless FAULT_INJECTION=0.
 ifeq ($(SANITIZE),1)
+FAULT_INJECTION ?= 1
+endif
+FAULT_INJECTION ?= 0
+ifeq ($(FAULT_INJECTION),1)
+CPPFLAGS += -DSL_FAULT_INJECTION
+endif
+
+ifeq ($(SANITIZE),1)
+ifeq ($(FAULT_INJECTION),1)
 BUILD    ?= build-san
+else
+BUILD    ?= build-san-rel
+endif
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 # gcc 12 + UBSan's nonnull checks: a false "null format string" on vsnprintf(NULL, 0, ...).
 CFLAGS   += -Wno-format-truncation
 LDFLAGS  += -fsanitize=address,undefined
+else ifeq ($(FAULT_INJECTION),1)
+BUILD    ?= build-fi
 else
 BUILD    ?= build
 endif
+# FI_BUILD: where the fault-injection suites run. REL_BUILD: the release build whose binary
+# the faults suite checks for ignoring the hooks (a plain `make` build).
+ifeq ($(FAULT_INJECTION),1)
+FI_BUILD := $(BUILD)
+REL_BUILD ?= build
+else
+FI_BUILD ?= $(BUILD)-fi
+REL_BUILD := $(BUILD)
+endif
+FI_MAKE   = $(MAKE) --no-print-directory FAULT_INJECTION=1 BUILD=$(FI_BUILD)
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/batch/*.c src/sql/*.c src/plan/*.c src/exec/*.c \
               src/mpi/*.c src/io/*.c src/spill/*.c src/obs/*.c))
@@ -78,8 +108,14 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsluice.a
 deps:
 	@bash scripts/install-deps.sh
 
+# The unit tests exercise the fault hooks (tests/unit/test_fault.c): built on FI_BUILD.
+ifeq ($(FAULT_INJECTION),1)
 unit: $(UNIT_BIN)
 	@$(MPI_ENV) bash tests/run-unit.sh $(UNIT_BIN)
+else
+unit:
+	@$(FI_MAKE) unit
+endif
 
 e2e: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/e2e/run.py
@@ -89,8 +125,14 @@ failures: $(BUILD)/sluice
 
 # Issue #3: memory budget, grace aggregation, spill directory, full disk (tests/spill/run.py).
 .PHONY: spill
+# It injects ENOSPC (SLUICE_SPILL_ENOSPC_AFTER): runs on FI_BUILD.
+ifeq ($(FAULT_INJECTION),1)
 spill: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/spill/run.py
+else
+spill:
+	@$(FI_MAKE) spill
+endif
 
 # Starts a private single-node Slurm (scripts/slurm-local.sh), sbatches jobs/*.sbatch, stops it.
 .PHONY: slurm
@@ -120,9 +162,19 @@ sort: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/sort/run.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
-.PHONY: faults
+# Runs on FI_BUILD, and checks that the release binary (REL_BUILD) ignores the hooks.
+.PHONY: faults release-bin
+release-bin:
+	@$(MAKE) --no-print-directory FAULT_INJECTION=0 SANITIZE= BUILD=$(REL_BUILD) \
+	  $(REL_BUILD)/sluice
+ifeq ($(FAULT_INJECTION),1)
+faults: $(BUILD)/sluice release-bin
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice SLUICE_RELEASE=$(REL_BUILD)/sluice \
+	  bash tests/faults/run.sh
+else
 faults: $(BUILD)/sluice
-	@$(MPI_ENV) SLUICE=$(BUILD)/sluice bash tests/faults/run.sh
+	@$(FI_MAKE) REL_BUILD=$(BUILD) faults
+endif
 
 # Issue #10: COPY target safety (OVERWRITE, --force, symlinks, lock file) and partitions
 # (open-file cap, long and case-only-different values); tests/copy/run.py.
@@ -173,6 +225,6 @@ bench: all
 	@$(MPI_ENV) bash bench/run.sh $(BUILD)/sluice
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-fi build-san build-san-rel build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -12,6 +12,7 @@
 #include "sluice/sluice.h"
 #include "core/fault.h"
 #include "core/mem.h"
+#include "core/retry.h"
 #include "core/signals.h"
 #include "core/size.h"
 
@@ -33,6 +34,9 @@ static const char usage[] =
     "  --spill-dir DIR              where spill files go (default $SLURM_TMPDIR, $TMPDIR, /tmp)\n"
     "  --exchange-round-bytes SIZE  cap on the bytes one rank sends per exchange round\n"
     "                               (default 64MB)\n"
+    "  --io-retry-time SECONDS      how long to retry a transient read error (EIO, a stale\n"
+    "                               NFS handle, ...) before failing (default 30, 0 = no\n"
+    "                               retries; env SLUICE_IO_RETRY_SECONDS)\n"
     "  -v, --verbose                print per-statement timings and COPY totals on stderr\n"
     "  --progress                   progress lines on stderr also when it is not a terminal\n"
     "                               (every SLUICE_PROGRESS_INTERVAL s, default 5; for logs)\n"
@@ -118,6 +122,7 @@ static int run(int argc, char **argv)
     const char **names = sl_xcalloc((size_t)argc, sizeof *names);
     const char **values = sl_xcalloc((size_t)argc, sizeof *values);
     int np = 0;
+    const char *retry_time = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -155,6 +160,11 @@ static int run(int argc, char **argv)
                 return usage_error("--lock-wait needs a number of seconds >= 0, got '%s'",
                                    next ? next : "");
             o.lock_wait_s = v;
+        } else if (!strcmp(a, "--io-retry-time")) {
+            i++;
+            if (!next)
+                return usage_error("%s", "--io-retry-time needs a number of seconds");
+            retry_time = next;
         } else if (!strcmp(a, "-D") || !strcmp(a, "--define") || !strncmp(a, "-D", 2)) {
             const char *def = a[2] ? a + 2 : next;
             if (!a[2])
@@ -208,6 +218,15 @@ static int run(int argc, char **argv)
         return usage_error("unknown command '%s' (use run or explain)", cmd);
     if (!job)
         return usage_error("%s: missing job file", cmd);
+    sl_err rerr;
+    sl_err_clear(&rerr);
+    if (sl_retry_configure(retry_time, &rerr)) {
+        for (int k = 0; k < np; k++)
+            sl_free((void *)names[k]);
+        sl_free(names);
+        sl_free(values);
+        return usage_error("%s", rerr.msg);
+    }
     o.explain_only = !strcmp(cmd, "explain");
     o.n_params = np;
     o.param_names = names;
@@ -255,7 +274,7 @@ int main(int argc, char **argv)
     sl_err ferr;
     sl_err_clear(&ferr);
     int status;
-    if (sl_fault_configure(getenv("SLUICE_FAULT"), g_rank, &ferr)) {
+    if (sl_fault_configure_env(g_rank, &ferr)) {
         if (g_rank == 0)
             fprintf(stderr, "sluice: error: %s\n", ferr.msg);
         status = 2;

@@ -1,6 +1,8 @@
 /*
  * SLUICE_FAULT parsing and the fault hooks; see fault.h. Deliberately allocation-free (fixed
- * table, static strings), because the alloc hook runs inside the allocator. Local.
+ * table, static strings), because the alloc hook runs inside the allocator. Without
+ * SL_FAULT_INJECTION the parser is still compiled (the unit tests of a release build could use
+ * it) but nothing is ever armed. Local.
  */
 #include "core/fault.h"
 
@@ -23,6 +25,7 @@ static entry g_entries[MAX_ENTRIES];
 static int g_n;
 static long long g_count[SL_FAULT_N_OPS];
 static char g_last[64];
+static long long g_spill_limit = -1;
 
 static const struct { const char *name; int e; } errnos[] = {
     {"eio", EIO}, {"estale", ESTALE}, {"eagain", EAGAIN}, {"eintr", EINTR},
@@ -126,11 +129,42 @@ int sl_fault_configure(const char *spec, int rank, sl_err *err)
             break;
         p = end + 1;
     }
+    if (!SL_FAULT_COMPILED)
+        return 0;
     memcpy(g_entries, tmp, sizeof tmp[0] * (size_t)n);
     g_n = n;
     sl_fault_armed = n > 0;
     return 0;
 }
+
+int sl_fault_configure_env(int rank, sl_err *err)
+{
+    const char *spec = getenv("SLUICE_FAULT");
+    const char *spill = getenv("SLUICE_SPILL_ENOSPC_AFTER");
+    g_spill_limit = -1;
+    if (!SL_FAULT_COMPILED) {
+        static const char *const names[] = {"SLUICE_FAULT", "SLUICE_SPILL_ENOSPC_AFTER"};
+        const char *vals[] = {spec, spill};
+        for (int i = 0; i < 2; i++)
+            if (rank == 0 && vals[i] && *vals[i])
+                fprintf(stderr, "sluice: warning: %s is set but this build has no fault "
+                        "injection: ignored (fault hooks need a build with make "
+                        "FAULT_INJECTION=1)\n", names[i]);
+        return 0;
+    }
+    if (spill && *spill) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(spill, &end, 10);
+        if (errno || *end || v < 0 || *spill < '0' || *spill > '9')
+            return SL_ERR(err, SL_EUSAGE, "SLUICE_SPILL_ENOSPC_AFTER: bad byte count '%s' "
+                          "(a whole number >= 0)", spill);
+        g_spill_limit = v;
+    }
+    return sl_fault_configure(spec, rank, err);
+}
+
+long long sl_fault_spill_limit(void) { return SL_FAULT_COMPILED ? g_spill_limit : -1; }
 
 int sl_fault_hit_slow(sl_fault_op op)
 {

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -40,6 +41,8 @@ int sl_csv_rd_open(sl_csv_rd *r, const char *path, int64_t size, sl_err *err)
         return SL_ERR(err, errno == ENOENT ? SL_ENOENT : SL_EIO, "read_csv: cannot open '%s': %s",
                       path, strerror(errno));
     r->fd = fd;
+    struct stat st;
+    r->ino = fstat(fd, &st) == 0 ? (int64_t)st.st_ino : -1;
     return 0;
 }
 
@@ -65,8 +68,10 @@ int sl_csv_rd_at(sl_csv_rd *r, int64_t pos, const char **p, int64_t *avail, sl_e
         if (!r->buf)
             r->buf = sl_xmalloc((size_t)r->cap);
         int64_t want = r->size - pos < r->cap ? r->size - pos : r->cap, got = 0;
-        /* Short reads continue; EINTR/EAGAIN/EIO/ESTALE are retried with backoff there. */
-        if (sl_retry_pread(r->fd, r->buf, (size_t)want, pos, &got, r->path, err))
+        /* Short reads continue; EINTR/EAGAIN/EIO are retried with backoff there, ESTALE
+         * reopens the path (a stale NFS handle never heals on the same descriptor). */
+        sl_retry_file id = { r->path, r->ino, r->size };
+        if (sl_retry_pread_reopen(&r->fd, &id, r->buf, (size_t)want, pos, &got, err))
             return err->code;
         if (got < want)
             return SL_ERR(err, SL_EIO,

@@ -69,8 +69,9 @@ struct sl_csv_source {
 typedef struct sl_csv_rd {
     int fd;              /* -1 for a memory reader */
     const char *mem;     /* memory reader: borrowed bytes */
-    const char *path;    /* borrowed, for messages */
+    const char *path;    /* borrowed, for messages and to reopen after ESTALE */
     int64_t size;
+    int64_t ino;         /* st_ino at open: a file reopened after ESTALE must match */
     int64_t cap;         /* chunk size */
     char *buf;           /* file reader: cached chunk [off, off+len) */
     int64_t off, len;

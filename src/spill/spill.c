@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/retry.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -32,7 +33,6 @@ static char *g_base;       /* explicit base (option / SET), NULL = default chain
 static char *g_dir;        /* this rank's job directory once created */
 static int g_seq;
 static bool g_atexit;
-static int64_t g_fail_after = -2; /* -2 = not read yet, -1 = no injection */
 
 static int my_rank(void)
 {
@@ -139,15 +139,12 @@ int sl_spill_file_new(sl_spill_file **out, sl_err *err)
 
 int sl_spill_file_append(sl_spill_file *f, const void *p, int64_t n, sl_err *err)
 {
-    if (g_fail_after == -2) {
-        const char *e = getenv("SLUICE_SPILL_ENOSPC_AFTER");
-        g_fail_after = e && *e ? strtoll(e, NULL, 10) : -1;
-    }
     /* Appends go through write(2) at the descriptor's own offset, which only appends move
      * (reads use pread), with the retry and fault hooks of core/retry.h. */
     sl_err tmp;
     sl_err_clear(&tmp);
-    if (g_fail_after >= 0 && sl_ctr.spill_bytes_written + n > g_fail_after)
+    long long fail_after = sl_fault_spill_limit();   /* -1 unless a fault-injection build */
+    if (fail_after >= 0 && sl_ctr.spill_bytes_written + n > fail_after)
         SL_ERR(&tmp, SL_ENOSPC, "No space left on device (injected: SLUICE_SPILL_ENOSPC_AFTER)");
     else
         sl_retry_write_all(f->fd, p, (size_t)n, "spill file", &tmp);
