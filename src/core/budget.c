@@ -13,9 +13,12 @@
 
 #define HEADROOM_PCT 80
 
-static int64_t g_limit = 1024LL * 1000 * 1000;
-static int64_t g_reserved, g_peak;
-static char g_why[512] = "memory budget not initialized";
+void sl_budget_default(sl_budget *b)
+{
+    memset(b, 0, sizeof *b);
+    b->limit = 1024LL * 1000 * 1000;
+    snprintf(b->why, sizeof b->why, "memory budget not initialized");
+}
 
 /* Reads the first integer of a small file; false when missing or not a number ("max"). */
 static bool read_num(const char *path, int64_t *out)
@@ -63,7 +66,7 @@ static void set_floor(int64_t *v)
         *v = SL_BUDGET_MIN;
 }
 
-int sl_budget_init(MPI_Comm comm, int64_t explicit_limit, sl_err *err)
+int sl_budget_init(sl_budget *bg, MPI_Comm comm, int64_t explicit_limit, sl_err *err)
 {
     /* Collective part first, so every rank makes the same calls whatever it finds below. */
     MPI_Comm node;
@@ -72,13 +75,13 @@ int sl_budget_init(MPI_Comm comm, int64_t explicit_limit, sl_err *err)
     MPI_Comm_size(node, &local);
     MPI_Comm_free(&node);
 
-    g_reserved = g_peak = 0;
+    bg->reserved = bg->peak = 0;
     char a[32], b[32];
     if (explicit_limit > 0) {
-        g_limit = explicit_limit;
-        set_floor(&g_limit);
-        snprintf(g_why, sizeof g_why, "memory budget %s per rank (--memory-limit)",
-                 sl_format_size(g_limit, a, sizeof a));
+        bg->limit = explicit_limit;
+        set_floor(&bg->limit);
+        snprintf(bg->why, sizeof bg->why, "memory budget %s per rank (--memory-limit)",
+                 sl_format_size(bg->limit, a, sizeof a));
         return 0;
     }
     const char *env = getenv("SLUICE_MEMORY_LIMIT");
@@ -87,10 +90,10 @@ int sl_budget_init(MPI_Comm comm, int64_t explicit_limit, sl_err *err)
         if (!sl_parse_size(env, &v) || v <= 0)
             return SL_ERR(err, SL_EUSAGE, "SLUICE_MEMORY_LIMIT='%s' is not a size (use e.g. "
                           "2GB, 512MB)", env);
-        g_limit = v;
-        set_floor(&g_limit);
-        snprintf(g_why, sizeof g_why, "memory budget %s per rank (SLUICE_MEMORY_LIMIT)",
-                 sl_format_size(g_limit, a, sizeof a));
+        bg->limit = v;
+        set_floor(&bg->limit);
+        snprintf(bg->why, sizeof bg->why, "memory budget %s per rank (SLUICE_MEMORY_LIMIT)",
+                 sl_format_size(bg->limit, a, sizeof a));
         return 0;
     }
 
@@ -126,52 +129,52 @@ int sl_budget_init(MPI_Comm comm, int64_t explicit_limit, sl_err *err)
     if (best < 0)
         best = 4LL * 1000 * 1000 * 1000; /* nothing known: a laptop-sized guess */
     int64_t per = per_rank ? best : best / local;
-    g_limit = per / 100 * HEADROOM_PCT;
-    set_floor(&g_limit);
+    bg->limit = per / 100 * HEADROOM_PCT;
+    set_floor(&bg->limit);
     if (per_rank)
-        snprintf(g_why, sizeof g_why, "memory budget %s per rank = %s %s x 0.%d headroom",
-                 sl_format_size(g_limit, a, sizeof a), sl_format_size(best, b, sizeof b), src,
+        snprintf(bg->why, sizeof bg->why, "memory budget %s per rank = %s %s x 0.%d headroom",
+                 sl_format_size(bg->limit, a, sizeof a), sl_format_size(best, b, sizeof b), src,
                  HEADROOM_PCT / 10);
     else
-        snprintf(g_why, sizeof g_why,
+        snprintf(bg->why, sizeof bg->why,
                  "memory budget %s per rank = %s %s x 0.%d headroom / %d rank%s on this node",
-                 sl_format_size(g_limit, a, sizeof a), sl_format_size(best, b, sizeof b), src,
+                 sl_format_size(bg->limit, a, sizeof a), sl_format_size(best, b, sizeof b), src,
                  HEADROOM_PCT / 10, local, local == 1 ? "" : "s");
     return 0;
 }
 
-void sl_budget_set(int64_t limit, const char *why)
+void sl_budget_set(sl_budget *bg, int64_t limit, const char *why)
 {
-    g_limit = limit;
-    set_floor(&g_limit);
+    bg->limit = limit;
+    set_floor(&bg->limit);
     char a[32];
-    snprintf(g_why, sizeof g_why, "memory budget %s per rank (%s)",
-             sl_format_size(g_limit, a, sizeof a), why);
+    snprintf(bg->why, sizeof bg->why, "memory budget %s per rank (%s)",
+             sl_format_size(bg->limit, a, sizeof a), why);
 }
 
-int64_t sl_budget_limit(void) { return g_limit; }
-const char *sl_budget_why(void) { return g_why; }
+int64_t sl_budget_limit(const sl_budget *bg) { return bg->limit; }
+const char *sl_budget_why(const sl_budget *bg) { return bg->why; }
 
-bool sl_budget_reserve_upto(int64_t n, int64_t level)
+bool sl_budget_reserve_upto(sl_budget *bg, int64_t n, int64_t level)
 {
     if (n <= 0)
         return true;
-    if (level > g_limit)
-        level = g_limit;
-    if (g_reserved + n > level)
+    if (level > bg->limit)
+        level = bg->limit;
+    if (bg->reserved + n > level)
         return false;
-    g_reserved += n;
-    if (g_reserved > g_peak)
-        g_peak = g_reserved;
+    bg->reserved += n;
+    if (bg->reserved > bg->peak)
+        bg->peak = bg->reserved;
     return true;
 }
 
-void sl_budget_release(int64_t n)
+void sl_budget_release(sl_budget *bg, int64_t n)
 {
-    g_reserved -= n;
-    if (g_reserved < 0)
-        g_reserved = 0; /* a release after a limit change must not go negative */
+    bg->reserved -= n;
+    if (bg->reserved < 0)
+        bg->reserved = 0; /* a release after a limit change must not go negative */
 }
 
-int64_t sl_budget_reserved(void) { return g_reserved; }
-int64_t sl_budget_peak(void) { return g_peak; }
+int64_t sl_budget_reserved(const sl_budget *bg) { return bg->reserved; }
+int64_t sl_budget_peak(const sl_budget *bg) { return bg->peak; }

@@ -12,7 +12,7 @@
  * the smallest applicable one, times 0.8 headroom (the MPI runtime, libc and code need the rest).
  * `SET memory_limit = '2GB'` changes it for the following statements.
  *
- * State is one process-global record, like src/obs/counters.h: a rank is single-threaded.
+ * State is one record per session (sl_budget, in the session's context: core/ctx.h).
  * Local unless noted.
  */
 #ifndef SL_BUDGET_H
@@ -27,18 +27,27 @@
 /* Budgets below this are raised to it: the engine's fixed buffers need a few MB anyway. */
 #define SL_BUDGET_MIN (4 * 1000 * 1000)
 
+typedef struct sl_budget {
+    int64_t limit;            /* bytes */
+    int64_t reserved, peak;
+    char why[512];            /* the rule that chose the limit */
+} sl_budget;
+
+/* A budget of 1 GB that says it was not initialized (before sl_budget_init). */
+void sl_budget_default(sl_budget *b);
+
 /* Chooses this rank's budget: explicit > 0 wins, then $SLUICE_MEMORY_LIMIT, then the
  * environment default above. Records a one-line explanation (sl_budget_why). Resets the
  * reserved count. A malformed SLUICE_MEMORY_LIMIT is SL_EUSAGE. Collective over comm (it
  * counts the ranks on each node). */
-int sl_budget_init(MPI_Comm comm, int64_t explicit_limit, sl_err *err);
+int sl_budget_init(sl_budget *b, MPI_Comm comm, int64_t explicit_limit, sl_err *err);
 
 /* Sets the limit (SET memory_limit); why is copied. */
-void sl_budget_set(int64_t limit, const char *why);
+void sl_budget_set(sl_budget *b, int64_t limit, const char *why);
 
 /* The limit in bytes, and the rule that chose it ("memory budget 5.6 GB per rank = ..."). */
-int64_t sl_budget_limit(void);
-const char *sl_budget_why(void);
+int64_t sl_budget_limit(const sl_budget *b);
+const char *sl_budget_why(const sl_budget *b);
 
 /*
  * Reserves n bytes if the total reserved stays at or below level bytes (an operator's grant,
@@ -47,11 +56,11 @@ const char *sl_budget_why(void);
  * (a hash table). A failed reservation is the signal to spill, not an error. A level above
  * the limit counts as the limit.
  */
-bool sl_budget_reserve_upto(int64_t n, int64_t level);
+bool sl_budget_reserve_upto(sl_budget *b, int64_t n, int64_t level);
 /* Gives back n bytes reserved earlier. */
-void sl_budget_release(int64_t n);
+void sl_budget_release(sl_budget *b, int64_t n);
 /* Bytes reserved now, and the most ever reserved at once. */
-int64_t sl_budget_reserved(void);
-int64_t sl_budget_peak(void);
+int64_t sl_budget_reserved(const sl_budget *b);
+int64_t sl_budget_peak(const sl_budget *b);
 
 #endif

@@ -40,7 +40,6 @@
 #include "core/signals.h"
 #include "io/csv.h"
 #include "mpi/agree.h"
-#include "obs/counters.h"
 
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
@@ -103,6 +102,7 @@ typedef struct {
 } part;
 
 struct sl_copy {
+    sl_counters *ctr;   /* the session's counters (rows and bytes written) */
     MPI_Comm comm;
     int rank, size;
     char *target;       /* without trailing slashes */
@@ -267,7 +267,7 @@ static int flush_part(sl_copy *c, part *p, sl_err *err)
         return fail(c, err);
     XXH64_update(&p->hash, p->buf.data, (size_t)p->buf.len);
     f->bytes += p->buf.len;
-    sl_ctr.bytes_written += p->buf.len;
+    c->ctr->bytes_written += p->buf.len;
     p->written += p->buf.len;
     sl_buf_reset(&p->buf);
     return 0;
@@ -396,7 +396,7 @@ static int emit(sl_copy *c, part *p, sl_batch *view, uint32_t *sel, int64_t n, s
         view->n_sel = m;
         sl_csv_format_rows(&p->buf, view, c->n_out, c->delim);
         c->files[p->file].rows += m;
-        sl_ctr.rows_written += m;
+        c->ctr->rows_written += m;
         if (p->buf.len >= flush_at && flush_part(c, p, err))
             return err->code;
         if (p->written + p->buf.len >= c->file_bytes && close_part(c, p, CLOSE_FINAL, err))
@@ -1098,13 +1098,15 @@ static void wait_quietly(MPI_Request *req)
     }
 }
 
-int sl_copy_begin(MPI_Comm comm, const sl_copy_opts *opts, const sl_copy_guard *guard,
+int sl_copy_begin(sl_ctx *ctx, MPI_Comm comm, const sl_copy_opts *opts,
+                  const sl_copy_guard *guard,
                   int n_cols, char *const *names, const sl_type *types, sl_copy **out,
                   sl_err *err)
 {
     sl_copy *c = sl_xcalloc(1, sizeof *c);
     *out = c;
     c->comm = comm;
+    c->ctr = &ctx->ctr;
     MPI_Comm_rank(comm, &c->rank);
     MPI_Comm_size(comm, &c->size);
     sl_err_clear(&c->first);

@@ -43,6 +43,7 @@
 #include <stdbool.h>
 
 #include "batch/batch.h"
+#include "core/ctx.h"
 #include "core/err.h"
 #include "plan/plan.h"
 
@@ -60,10 +61,12 @@ typedef struct sl_copy_guard {
 
 #define SL_COPY_LOCK_WAIT_DEFAULT 300.0
 
-/* Collective over comm. names/types describe the batches passed to write (borrowed for the
+/* Collective over comm. Rows and bytes written are counted in ctx's counters (borrowed for
+ * the object's life). names/types describe the batches passed to write (borrowed for the
  * object's life); guard may be NULL (no --force, default wait, no inputs) and is copied.
  * Returns new *out even on error (so finish can clean up) or NULL. */
-int sl_copy_begin(MPI_Comm comm, const sl_copy_opts *opts, const sl_copy_guard *guard,
+int sl_copy_begin(sl_ctx *ctx, MPI_Comm comm, const sl_copy_opts *opts,
+                  const sl_copy_guard *guard,
                   int n_cols, char *const *names, const sl_type *types, sl_copy **out,
                   sl_err *err);
 /* Writes the live rows of b. Local. */

@@ -22,7 +22,7 @@
 #include "exec/print.h"
 #include "exec/resume.h"
 #include "io/csv.h"
-#include "obs/counters.h"
+#include "core/ctx.h"
 #include "plan/explain.h"
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
@@ -46,6 +46,9 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
     MPI_Comm_rank(s->comm, &s->rank);
     MPI_Comm_size(s->comm, &s->size);
     sl_err_set_rank(s->rank);
+    s->ctx.rank = s->rank;
+    sl_budget_default(&s->ctx.budget);
+    s->ctx.spill = sl_spill_new(s->rank);
     s->opts = *opts;
     s->out = opts->out ? opts->out : stdout;
     s->settings.blocksize = opts->blocksize > 0 ? opts->blocksize : DEFAULT_BLOCKSIZE;
@@ -107,6 +110,7 @@ void sl_session_free(sl_session **ps)
         return;
     sl_session *s = *ps;
     catalog_clear(&s->cat);
+    sl_spill_free(&s->ctx.spill);
     MPI_Comm_free(&s->comm);
     sl_free(s);
     *ps = NULL;
@@ -132,13 +136,13 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         if (!sl_parse_size(st->value, &v) || v <= 0)
             return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET memory_limit: '%s' is not a valid size "
                           "(e.g. '2GB')", job->path, st->line, st->col, st->value);
-        sl_budget_set(v, "SET memory_limit");
+        sl_budget_set(&s->ctx.budget, v, "SET memory_limit");
         if (s->opts.verbose && s->rank == 0)
-            fprintf(stderr, "sluice: %s\n", sl_budget_why());
+            fprintf(stderr, "sluice: %s\n", sl_budget_why(&s->ctx.budget));
         return 0;
     }
     if (strcasecmp(st->name, "spill_dir") == 0) {
-        sl_spill_set_base(st->value);
+        sl_spill_set_base(s->ctx.spill, st->value);
         return 0;
     }
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
@@ -192,7 +196,7 @@ static void run_create_view(sl_session *s, const sl_stmt *st)
 static sl_pop *plan_for(sl_session *s, const sl_stmt *st, const sl_query *q, sl_sink_kind kind,
                         sl_table *table)
 {
-    sl_plan_opts o = { kind, &st->copy, table, s->size, sl_budget_limit() };
+    sl_plan_opts o = { kind, &st->copy, table, s->size, sl_budget_limit(&s->ctx.budget) };
     sl_pop *root = NULL;
     sl_err ignore;
     sl_err_clear(&ignore);
@@ -203,6 +207,7 @@ static sl_pop *plan_for(sl_session *s, const sl_stmt *st, const sl_query *q, sl_
 static void exec_init(sl_session *s, sl_exec *x)
 {
     memset(x, 0, sizeof *x);
+    x->ctx = &s->ctx;
     x->comm = s->comm;
     x->rank = s->rank;
     x->size = s->size;
@@ -268,7 +273,7 @@ static void register_empty_table(sl_session *s, const sl_stmt *st, const sl_quer
                                  sl_err *err)
 {
     sl_table *t = table_new(st, q);
-    t->rows = sl_rowstore_new(0);
+    t->rows = sl_rowstore_new(&s->ctx, 0);
     sl_rowstore_seal(t->rows, err);
     catalog_put_table(s, t);
 }
@@ -415,8 +420,8 @@ static void finish_rejects(sl_session *s, sl_query *q, sl_err *err)
  * the rows COPY wrote or the rows of a SELECT's result. Collective. */
 static void print_rows(sl_session *s, const sl_counters *c0)
 {
-    int64_t mine[3] = {sl_ctr.rows_read - c0->rows_read, sl_ctr.rows_rejected -
-                       c0->rows_rejected, sl_ctr.rows_written - c0->rows_written}, tot[3];
+    int64_t mine[3] = {s->ctx.ctr.rows_read - c0->rows_read, s->ctx.ctr.rows_rejected -
+                       c0->rows_rejected, s->ctx.ctr.rows_written - c0->rows_written}, tot[3];
     MPI_Reduce(mine, tot, 3, MPI_INT64_T, MPI_SUM, 0, s->comm);
     if (s->rank == 0)
         fprintf(stderr, "sluice: rows: read %lld, rejected %lld, written %lld\n",
@@ -483,20 +488,20 @@ int sl_session_run(sl_session *s, const char *job_text, const char *job_path)
     sl_job *job = NULL;
     sl_sql_parse_job(job_text, job_path, &s->params, &job, err);
     /* Issue #3: the budget is chosen per run (collective); -v says which rule chose it. */
-    sl_spill_set_base(s->opts.spill_dir);
-    sl_budget_init(s->comm, s->opts.memory_limit, err);
+    sl_spill_set_base(s->ctx.spill, s->opts.spill_dir);
+    sl_budget_init(&s->ctx.budget, s->comm, s->opts.memory_limit, err);
     if (!err->code && s->opts.verbose && s->rank == 0)
-        fprintf(stderr, "sluice: %s\n", sl_budget_why());
+        fprintf(stderr, "sluice: %s\n", sl_budget_why(&s->ctx.budget));
     int rc = sl_agree(s->comm, err);
     /* Issue #5: metrics, progress and the end-of-run summary (src/obs). */
     sl_obs_opts oo = { s->opts.quiet, s->opts.progress, s->opts.metrics_path,
                        s->opts.report_path, job_path };
-    s->metrics = sl_metrics_new(s->comm, &oo);
+    s->metrics = sl_metrics_new(s->comm, &s->ctx, &oo);
     for (int i = 0; !rc && i < job->n_stmts; i++) {
         double t0 = MPI_Wtime();
         const sl_stmt *sti = job->stmts[i];
         sl_metrics_stmt_begin(s->metrics, i + 1, sti->line, stmt_kind_name(sti));
-        sl_counters c0 = sl_ctr;
+        sl_counters c0 = s->ctx.ctr;
         s->stmt_rows_out = -1;
         run_stmt(s, job, job->stmts[i], err);
         sl_signals_check(err);
@@ -520,7 +525,7 @@ int sl_session_run(sl_session *s, const char *job_text, const char *job_path)
         rc = sl_agree(s->comm, err);
     sl_metrics_free(&s->metrics);
     /* Every rank gets here, also after a failure: report spill volume, drop the spill dir. */
-    sl_spill_report(s->comm, s->opts.verbose);
-    sl_spill_cleanup();
+    sl_spill_report(&s->ctx, s->comm, s->opts.verbose);
+    sl_spill_cleanup(s->ctx.spill);
     return rc;
 }

@@ -28,7 +28,7 @@
 
 #include "batch/batch.h"
 #include "core/err.h"
-#include "obs/counters.h"
+#include "core/ctx.h"
 #include "plan/physical.h"
 
 struct sl_metrics;
@@ -36,6 +36,7 @@ struct sl_copy;
 
 /* The context of one running tree. */
 typedef struct sl_exec {
+    sl_ctx *ctx;                  /* the session's context: budget, counters, spill */
     MPI_Comm comm;
     int rank, size;
     const sl_settings *settings;

@@ -38,6 +38,7 @@
 #define PART_SHIFT 16
 
 typedef struct agg_state {
+    sl_ctx *ctx;
     sl_hashagg *h;
     int64_t res;                  /* bytes reserved for the table */
     sl_type *key_types;
@@ -57,6 +58,7 @@ static void give_back_memory(void) { malloc_trim(0); }
 static int agg_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     agg_state *st = sl_xcalloc(1, sizeof *st);
+    st->ctx = x->ctx;
     int k = op->u.agg.n_keys;
     st->key_types = sl_xcalloc((size_t)k + 1, sizeof *st->key_types);
     st->key_cols = sl_xcalloc((size_t)k + 1, sizeof *st->key_cols);
@@ -77,7 +79,7 @@ static int emit_states(sl_exec *x, sl_pop *op, sl_err *err)
     sl_batchlist out;
     sl_batchlist_init(&out);
     sl_hashagg_emit_states(st->h, &out, err);
-    sl_budget_release(st->res);
+    sl_budget_release(&st->ctx->budget, st->res);
     st->res = 0;
     for (int i = 0; i < out.n; i++) {
         sl_exec_emit(x, op, out.b[i], err);
@@ -94,7 +96,7 @@ static int partial_room(sl_exec *x, sl_pop *op, int64_t n, sl_err *err)
     int64_t need = sl_hashagg_bytes(st->h, n);
     if (need <= st->res)
         return 0;
-    if (sl_budget_reserve_upto(need - st->res, op->grant)) {
+    if (sl_budget_reserve_upto(&st->ctx->budget, need - st->res, op->grant)) {
         st->res = need;
         return 0;
     }
@@ -104,7 +106,7 @@ static int partial_room(sl_exec *x, sl_pop *op, int64_t n, sl_err *err)
     give_back_memory();
     /* Reserve for the batch about to come in; failure is fine (it proceeds unreserved). */
     need = sl_hashagg_bytes(st->h, n);
-    if (sl_budget_reserve_upto(need, op->grant))
+    if (sl_budget_reserve_upto(&st->ctx->budget, need, op->grant))
         st->res = need;
     return err->code;
 }
@@ -171,17 +173,17 @@ static int partition_batch(agg_state *st, sl_rowstore **parts, int n_keys, const
 static int start_split(agg_state *st, sl_hashagg *h, int64_t *res, sl_rowstore **parts,
                        int n_keys, int64_t more_bytes, int depth, sl_err *err)
 {
-    if (sl_spill_check_space(more_bytes + sl_hashagg_bytes(h, 0), "aggregate partitions", err))
+    if (sl_spill_check_space(st->ctx, more_bytes + sl_hashagg_bytes(h, 0), "aggregate partitions", err))
         return err->code;
     for (int p = 0; p < FANOUT; p++)
-        parts[p] = sl_rowstore_new(0);
+        parts[p] = sl_rowstore_new(st->ctx, 0);
     sl_batchlist states;
     sl_batchlist_init(&states);
     sl_hashagg_emit_states(h, &states, err);
     for (int i = 0; i < states.n && !err->code; i++)
         partition_batch(st, parts, n_keys, states.b[i], depth, err);
     sl_batchlist_free(&states);
-    sl_budget_release(*res);
+    sl_budget_release(&st->ctx->budget, *res);
     *res = 0;
     give_back_memory();
     return err->code;
@@ -197,7 +199,7 @@ static int merge_or_split(sl_pop *op, agg_state *st, sl_hashagg *h, int64_t *res
         int64_t need = sl_hashagg_bytes(h, sl_batch_live(b));
         bool ok = need <= *res || depth >= MAX_DEPTH || sl_hashagg_groups(h) == 0 ||
                   n_keys == 0;
-        if (!ok && sl_budget_reserve_upto(need - *res, op->grant)) {
+        if (!ok && sl_budget_reserve_upto(&st->ctx->budget, need - *res, op->grant)) {
             *res = need;
             ok = true;
         }
@@ -255,7 +257,7 @@ static int final_pass(sl_exec *x, sl_pop *op, sl_rowstore *in, int depth, sl_err
     if (!split && !err->code && sl_hashagg_groups(h) > 0)
         emit_final(x, op, h, err);
     sl_hashagg_free(&h);
-    sl_budget_release(res);
+    sl_budget_release(&st->ctx->budget, res);
     for (int p = 0; p < FANOUT; p++) {
         if (parts[p] && !err->code)
             final_pass(x, op, parts[p], depth + 1, err);
@@ -315,7 +317,7 @@ static void agg_close(sl_exec *x, sl_pop *op)
     if (!st)
         return;
     sl_hashagg_free(&st->h);
-    sl_budget_release(st->res);
+    sl_budget_release(&st->ctx->budget, st->res);
     for (int p = 0; p < FANOUT; p++)
         sl_rowstore_free(&st->parts[p]);
     sl_free(st->key_types);

@@ -72,7 +72,7 @@ static int sample_cap(int P)
 static int exchange_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     xstate *st = sl_xcalloc(1, sizeof *st);
-    st->send = sl_rowstore_new(op->grant);
+    st->send = sl_rowstore_new(x->ctx, op->grant);
     st->P = x->size;
     st->deal = (uint64_t)x->rank;
     if (op->u.exchange.part == SL_PART_RANGE) {
@@ -282,20 +282,20 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
     int rc;
     switch (op->u.exchange.part) {
     case SL_PART_HASH:
-        rc = sl_exchange_hash(x->comm, part, op->u.exchange.keys, op->u.exchange.n_keys, cap,
+        rc = sl_exchange_hash(x->ctx, x->comm, part, op->u.exchange.keys, op->u.exchange.n_keys, cap,
                               &recv, &xs, err);
         break;
     case SL_PART_RANGE:
-        rc = sl_exchange_route(x->comm, part, route_range, st, cap, &recv, &xs, err);
+        rc = sl_exchange_route(x->ctx, x->comm, part, route_range, st, cap, &recv, &xs, err);
         break;
     case SL_PART_ROUND_ROBIN:
-        rc = sl_exchange_route(x->comm, part, route_round_robin, st, cap, &recv, &xs, err);
+        rc = sl_exchange_route(x->ctx, x->comm, part, route_round_robin, st, cap, &recv, &xs, err);
         break;
     case SL_PART_BROADCAST:
-        rc = sl_exchange_broadcast(x->comm, part, cap, &recv, &xs, err);
+        rc = sl_exchange_broadcast(x->ctx, x->comm, part, cap, &recv, &xs, err);
         break;
     default:
-        rc = sl_exchange_gather(x->comm, op->u.exchange.root, part, cap, &recv, &xs, err);
+        rc = sl_exchange_gather(x->ctx, x->comm, op->u.exchange.root, part, cap, &recv, &xs, err);
         break;
     }
     op->stats.bytes_out += xs.bytes_sent;
@@ -367,7 +367,7 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
     if (sl_agree(x->comm, err))
         return sl_exec_finish_parent(x, op, err);
     sl_exec_stage_begin(x, op, op->name);
-    int64_t limit = sl_budget_limit();
+    int64_t limit = sl_budget_limit(&x->ctx->budget);
     int64_t chunk = limit / (8 * (int64_t)P);
     if (chunk < 64 * 1024)
         chunk = 64 * 1024;
@@ -383,9 +383,9 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
     sl_part_kind part = op->u.exchange.part;
     int64_t expect = part == SL_PART_HASH || part == SL_PART_RANGE ||
                      part == SL_PART_ROUND_ROBIN ? total / P : total;
-    int64_t room = limit / 2 - sl_budget_reserved();
+    int64_t room = limit / 2 - sl_budget_reserved(&x->ctx->budget);
     if (!err->code && expect > room && (part != SL_PART_GATHER || x->rank == op->u.exchange.root))
-        sl_spill_check_space(expect - (room > 0 ? room : 0), "exchange input", err);
+        sl_spill_check_space(x->ctx, expect - (room > 0 ? room : 0), "exchange input", err);
 
     if (part == SL_PART_RANGE)
         make_splitters(x, op, st, err);

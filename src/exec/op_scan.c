@@ -41,7 +41,7 @@ static int run_table(sl_exec *x, sl_pop *op, sl_err *err)
             break;
         b = project_cols(b, op->u.scan.proj, op->u.scan.n_proj);
         /* A table's rows count as rows read, as a file's records do. */
-        sl_ctr.rows_read += sl_batch_live(b);
+        x->ctx->ctr.rows_read += sl_batch_live(b);
         sl_exec_emit(x, op, b, err);
     }
     sl_rowstore_cursor_free(&cur);
@@ -55,15 +55,15 @@ static int run_csv(sl_exec *x, sl_pop *op, sl_err *err)
     /* Progress rounds begin and end on every rank, also one whose open failed. */
     sl_metrics_progress_begin(x->metrics, sl_csv_source_bytes(src));
     if (!err->code &&
-        !sl_csv_scan_open(src, x->rank, op->u.scan.proj, op->u.scan.n_proj, &scan, err)) {
+        !sl_csv_scan_open(x->ctx, src, op->u.scan.proj, op->u.scan.n_proj, &scan, err)) {
         while (!err->code) {
             sl_batch *b = NULL;
-            int64_t b0 = sl_ctr.bytes_read;
+            int64_t b0 = x->ctx->ctr.bytes_read;
             /* Safe point per batch: a stop signal ends the scan; the next agreement stops
              * every rank. */
             if (sl_signals_check(err) || sl_csv_scan_next(scan, &b, err) || !b)
                 break;
-            op->stats.bytes_out += sl_ctr.bytes_read - b0;
+            op->stats.bytes_out += x->ctx->ctr.bytes_read - b0;
             sl_metrics_tick(x->metrics);
             sl_exec_emit(x, op, b, err);
         }

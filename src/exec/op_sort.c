@@ -30,6 +30,7 @@
 #define RUN_BATCH_BYTES (256 * 1024)
 
 typedef struct sort_state {
+    sl_ctx *ctx;
     sl_rowcmp cmp;
     sl_batchlist run;      /* the in-memory run */
     int64_t run_rows;
@@ -43,6 +44,7 @@ typedef struct sort_state {
 static int sort_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     sort_state *st = sl_xcalloc(1, sizeof *st);
+    st->ctx = x->ctx;
     const sl_sort_spec *o = &op->u.sort.order;
     st->cmp = (sl_rowcmp){ o->n_keys, o->cols, o->desc, o->nulls_first, true };
     st->keep = op->u.sort.limit >= 0 ? op->u.sort.offset + op->u.sort.limit : -1;
@@ -103,7 +105,7 @@ static void drop_run(sort_state *st)
     sl_batchlist_free(&st->run);
     sl_batchlist_init(&st->run);
     st->run_rows = 0;
-    sl_budget_release(st->res);
+    sl_budget_release(&st->ctx->budget, st->res);
     st->res = 0;
 }
 
@@ -118,7 +120,7 @@ static void cut_run(sort_state *st)
     if (!cut)
         return;
     st->run_rows = cut->n_rows;
-    if (sl_budget_reserve_upto(sl_batch_bytes(cut), INT64_MAX))
+    if (sl_budget_reserve_upto(&st->ctx->budget, sl_batch_bytes(cut), INT64_MAX))
         st->res = sl_batch_bytes(cut);
     sl_batchlist_push(&st->run, cut);
 }
@@ -127,7 +129,7 @@ static void cut_run(sort_state *st)
 static int spill_run(sort_state *st, sl_err *err)
 {
     int64_t *refs, n = sort_run(st, &refs);
-    sl_rowstore *rs = sl_rowstore_new(0);
+    sl_rowstore *rs = sl_rowstore_new(st->ctx, 0);
     int64_t step = run_batch_rows(st);
     for (int64_t i = 0; i < n && !err->code; i += step)
         sl_rowstore_append(rs, take_rows(st->run.b, refs, i, i + step < n ? i + step : n,
@@ -153,13 +155,13 @@ static int sort_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err
         b = c;
     }
     int64_t add = sl_batch_bytes(b);
-    bool ok = sl_budget_reserve_upto(add, op->grant);
+    bool ok = sl_budget_reserve_upto(&st->ctx->budget, add, op->grant);
     if (!ok && st->run_rows > 0) {
         if (st->keep >= 0 && st->keep < st->run_rows)
             cut_run(st);
         else
             spill_run(st, err);
-        ok = sl_budget_reserve_upto(add, op->grant);
+        ok = sl_budget_reserve_upto(&st->ctx->budget, add, op->grant);
     }
     if (!ok)
         add = 0; /* one batch over the grant proceeds unreserved */
@@ -335,7 +337,7 @@ static int sort_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
             int n_new = 0;
             for (int i = 0; i < st->n_runs && !err->code; i += (int)fan) {
                 int m = st->n_runs - i < fan ? st->n_runs - i : (int)fan;
-                sl_rowstore *merged = sl_rowstore_new(0);
+                sl_rowstore *merged = sl_rowstore_new(st->ctx, 0);
                 merge_runs(st, st->runs + i, m, &merged, NULL, err);
                 st->runs[n_new++] = merged;
             }

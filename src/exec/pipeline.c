@@ -107,7 +107,7 @@ void sl_exec_stage_begin(sl_exec *x, sl_pop *op, const char *name)
     x->stage = sl_metrics_stage_begin(x->metrics, op->query, name);
     x->stage_op = op;
     x->stage_rows_in = x->stage_rows_out = x->stage_bytes_out = 0;
-    x->stage_c0 = sl_ctr;
+    x->stage_c0 = x->ctx->ctr;
 }
 
 void sl_exec_stage_end(sl_exec *x, bool exchange_figures)
@@ -115,8 +115,8 @@ void sl_exec_stage_end(sl_exec *x, bool exchange_figures)
     if (exchange_figures) {
         sl_metrics_stage_end(x->metrics, x->stage, -1, -1, -1, -1);
     } else if (x->stage_op && x->stage_op->kind == SL_POP_SCAN) {
-        sl_metrics_stage_end(x->metrics, x->stage, sl_ctr.rows_read - x->stage_c0.rows_read,
-                             x->stage_rows_out, sl_ctr.bytes_read - x->stage_c0.bytes_read,
+        sl_metrics_stage_end(x->metrics, x->stage, x->ctx->ctr.rows_read - x->stage_c0.rows_read,
+                             x->stage_rows_out, x->ctx->ctr.bytes_read - x->stage_c0.bytes_read,
                              x->stage_bytes_out);
     } else {
         sl_metrics_stage_end(x->metrics, x->stage, x->stage_rows_in, x->stage_rows_out, 0,

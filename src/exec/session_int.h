@@ -9,6 +9,7 @@
 
 #include "sluice/sluice.h"
 #include "batch/batch.h"
+#include "core/ctx.h"
 #include "core/err.h"
 #include "plan/plan.h"
 #include "sql/sql.h"
@@ -16,6 +17,7 @@
 struct sl_session {
     MPI_Comm comm;           /* a private duplicate of the user's communicator */
     int rank, size;
+    sl_ctx ctx;              /* this rank's budget, counters and spill directory */
     sl_options opts;
     FILE *out;
     sl_settings settings;

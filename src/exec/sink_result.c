@@ -22,7 +22,7 @@ typedef struct result_state {
 static int result_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     result_state *st = sl_xcalloc(1, sizeof *st);
-    st->rows = sl_rowstore_new(op->grant);
+    st->rows = sl_rowstore_new(x->ctx, op->grant);
     op->state = st;
     return 0;
 }
@@ -70,7 +70,7 @@ static int gather(sl_exec *x, result_state *st, bool ordered, sl_err *err)
                 sl_batchlist_push(&part, b);
             }
             sl_xstats xs = {0};
-            int rc = sl_exchange_gather(x->comm, 0, &part, cap, &recv, &xs, err);
+            int rc = sl_exchange_gather(x->ctx, x->comm, 0, &part, cap, &recv, &xs, err);
             for (int i = 0; i < recv.n; i++) {
                 if (!err->code)
                     sl_rowstore_append(st->rows, recv.b[i], err);

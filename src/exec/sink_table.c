@@ -11,7 +11,7 @@
 static int table_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     sl_table *t = op->u.sink.table;
-    t->rows = sl_rowstore_new(op->grant);
+    t->rows = sl_rowstore_new(x->ctx, op->grant);
     return 0;
 }
 

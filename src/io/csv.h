@@ -19,6 +19,7 @@
 #include <mpi.h>
 
 #include "batch/batch.h"
+#include "core/ctx.h"
 #include "core/err.h"
 #include "plan/plan.h"
 
@@ -51,11 +52,12 @@ int64_t sl_csv_source_blocksize(const sl_csv_source *s);
 int64_t sl_csv_source_rank_bytes(const sl_csv_source *s, int rank);
 
 /*
- * Starts reading this rank's ranges, converting only the file columns proj[0..n_proj)
- * (in that order) into batch columns. Local.
+ * Starts reading the ranges of rank ctx->rank, converting only the file columns
+ * proj[0..n_proj) (in that order) into batch columns; rows and bytes read are counted in
+ * ctx's counters (ctx borrowed for the scan's life). Local.
  */
-int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl_csv_scan **out,
-                     sl_err *err);
+int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
+                     sl_csv_scan **out, sl_err *err);
 /*
  * Next batch of up to SL_BATCH_ROWS rows (new; caller frees), or *out = NULL at the end.
  * A malformed record or a value that does not convert is SL_EDATA:

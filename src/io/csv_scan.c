@@ -18,7 +18,7 @@
 
 #include "core/mem.h"
 #include "io/csv_reject.h"
-#include "obs/counters.h"
+#include "core/ctx.h"
 
 /* ---- tokenizer ---- */
 
@@ -431,7 +431,8 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
         w->pos += k;
         w->line += nl;
         w->bytes += k;
-        sl_ctr.bytes_read += k;
+        if (w->ctr)
+            w->ctr->bytes_read += k;
         if (ended)
             end_record(w);
     }
@@ -534,7 +535,7 @@ static void scan_row(sl_csv_walk *w)
 {
     sl_csv_scan *sc = w->ctx;
     sc->b->n_rows++;
-    sl_ctr.rows_read++;
+    w->ctr->rows_read++;
 }
 
 /* Cuts v back to n values (drops what a bad record appended). */
@@ -584,8 +585,8 @@ static void scan_reject(sl_csv_walk *w)
     for (int k = 0; k < sc->n_proj; k++)
         vec_truncate(sc->b->cols[k], sc->b->n_rows);
     sc->n_rejected++;
-    sl_ctr.rows_rejected++;
-    sl_ctr.rows_read++;
+    w->ctr->rows_rejected++;
+    w->ctr->rows_read++;
     const char *path = w->src->files[w->groups[w->g].file].path;
     const char *col = w->bad_col >= 0 ? w->src->names[w->bad_col] : "";
     if (sc->n_rejected == 1)
@@ -605,9 +606,10 @@ static void scan_reject(sl_csv_walk *w)
         w->done = true;
 }
 
-int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl_csv_scan **out,
-                     sl_err *err)
+int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
+                     sl_csv_scan **out, sl_err *err)
 {
+    int rank = ctx->rank;
     *out = NULL;
     if (rank < 0 || rank >= s->n_ranks)
         return SL_ERR(err, SL_EINTERNAL, "read_csv: rank %d outside the %d planned ranks", rank,
@@ -618,6 +620,7 @@ int sl_csv_scan_open(sl_csv_source *s, int rank, const int *proj, int n_proj, sl
                           s->ncols);
     sl_csv_scan *sc = sl_xcalloc(1, sizeof *sc);
     sl_csv_walk_init(&sc->w, s, rank);
+    sc->w.ctr = &ctx->ctr;
     sc->w.on_field = scan_field;
     sc->w.on_row = scan_row;
     sc->w.on_reject = scan_reject;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/counters.h"
 #include "core/err.h"
 #include "io/csv.h"
 
@@ -155,6 +156,7 @@ typedef struct sl_csv_group {
 
 struct sl_csv_walk {
     const sl_csv_source *src;
+    sl_counters *ctr;             /* bytes read are counted here (NULL: not counted) */
     int ncols;                    /* expected fields per record; -1 = any */
     bool skip_header;             /* skip each file's first record */
     sl_csv_walk_field_fn on_field;

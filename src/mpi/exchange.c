@@ -32,7 +32,6 @@
 #include "core/fault.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
-#include "obs/counters.h"
 
 #define DEFAULT_CAP ((int64_t)64 << 20)
 
@@ -53,6 +52,7 @@ typedef struct {
 } chunk;
 
 typedef struct {
+    sl_ctx *ctx;
     MPI_Comm comm;
     int P, rank;
     const int *key_cols;
@@ -304,14 +304,14 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
             const route *r = &x->routes[ch->r];
             sl_wire_write_rows(r->b, r->rows + ch->at, ch->n, sb);
             x->st->rows_sent += ch->n;
-            sl_ctr.xchg_rows_sent += ch->n;
+            x->ctx->ctr.xchg_rows_sent += ch->n;
         }
         counts[d] = (int)(sb->len - before);
-        if (sl_ctr.xchg_peers == P)
-            sl_ctr.xchg_bytes_to[d] += counts[d];
+        if (x->ctx->ctr.xchg_peers == P)
+            x->ctx->ctr.xchg_bytes_to[d] += counts[d];
     }
     x->st->bytes_sent += sb->len;
-    sl_ctr.xchg_bytes_sent += sb->len;
+    x->ctx->ctr.xchg_bytes_sent += sb->len;
 }
 
 /* Frees the routes (and input batches) whose rows are all sent; keeps a partly planned one. */
@@ -337,16 +337,16 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
         const char *p = rb + displs[s];
         int64_t len = counts[s];
         x->st->bytes_recv += len;
-        sl_ctr.xchg_bytes_recv += len;
-        if (sl_ctr.xchg_peers == x->P)
-            sl_ctr.xchg_bytes_from[s] += len;
+        x->ctx->ctr.xchg_bytes_recv += len;
+        if (x->ctx->ctr.xchg_peers == x->P)
+            x->ctx->ctr.xchg_bytes_from[s] += len;
         while (len > 0) {
             sl_batch *b;
             int64_t used;
             if (sl_wire_read(p, len, &b, &used, err))
                 return err->code;
             x->st->rows_recv += b->n_rows;
-            sl_ctr.xchg_rows_recv += b->n_rows;
+            x->ctx->ctr.xchg_rows_recv += b->n_rows;
             sl_batchlist_push(out, b);
             p += used;
             len -= used;
@@ -399,7 +399,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         }
         retire_routes(&x);
         x.st->rounds++;
-        sl_ctr.xchg_rounds++;
+        x.ctx->ctr.xchg_rounds++;
         MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
         int64_t total = 0;
         for (int s = 0; s < P; s++) {
@@ -446,30 +446,31 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     return 0;
 }
 
-int sl_exchange_hash(MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,
+int sl_exchange_hash(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,
                      int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err)
 {
-    xch x = { .comm = comm, .root = -1, .key_cols = key_cols, .n_keys = n_keys };
+    xch x = { .ctx = ctx, .comm = comm, .root = -1, .key_cols = key_cols, .n_keys = n_keys };
     return run(x, in, round_cap, out, st, err);
 }
 
-int sl_exchange_gather(MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
+int sl_exchange_gather(sl_ctx *ctx, MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
                        sl_batchlist *out, sl_xstats *st, sl_err *err)
 {
-    xch x = { .comm = comm, .root = root < 0 ? INT_MAX : root };
+    xch x = { .ctx = ctx, .comm = comm, .root = root < 0 ? INT_MAX : root };
     return run(x, in, round_cap, out, st, err);
 }
 
-int sl_exchange_route(MPI_Comm comm, sl_batchlist *in, sl_route_fn fn, void *ctx,
+int sl_exchange_route(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, sl_route_fn fn,
+                      void *fn_ctx,
                       int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err)
 {
-    xch x = { .comm = comm, .root = -1, .route_fn = fn, .route_ctx = ctx };
+    xch x = { .ctx = ctx, .comm = comm, .root = -1, .route_fn = fn, .route_ctx = fn_ctx };
     return run(x, in, round_cap, out, st, err);
 }
 
-int sl_exchange_broadcast(MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
+int sl_exchange_broadcast(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
                           sl_batchlist *out, sl_xstats *st, sl_err *err)
 {
-    xch x = { .comm = comm, .root = -1, .bcast = true };
+    xch x = { .ctx = ctx, .comm = comm, .root = -1, .bcast = true };
     return run(x, in, round_cap, out, st, err);
 }

@@ -6,7 +6,8 @@
  * Whether another round is needed is agreed with an MPI_Allreduce that also carries every
  * rank's error flag, so all ranks call the same collectives the same number of times, also
  * ranks with nothing to send, and a failing rank never leaves the others waiting.
- * Counts above INT_MAX never occur because a round is capped below that.
+ * Counts above INT_MAX never occur because a round is capped below that. Rows and bytes
+ * moved are added to ctx's counters (also per peer, while metrics collect them).
  */
 #ifndef SL_EXCHANGE_H
 #define SL_EXCHANGE_H
@@ -14,6 +15,7 @@
 #include <mpi.h>
 
 #include "batch/batch.h"
+#include "core/ctx.h"
 #include "core/err.h"
 
 typedef struct sl_xstats {
@@ -29,23 +31,24 @@ typedef struct sl_xstats {
  * agreement; on any rank's error every rank returns non-zero (SL_EPEER on the healthy ones,
  * which must then call sl_agree to learn the message). Collective over comm.
  */
-int sl_exchange_hash(MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,
+int sl_exchange_hash(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,
                      int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err);
 
 /* Gather: every row to root. Same contract as above. Collective over comm. */
-int sl_exchange_gather(MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
+int sl_exchange_gather(sl_ctx *ctx, MPI_Comm comm, int root, sl_batchlist *in, int64_t round_cap,
                        sl_batchlist *out, sl_xstats *st, sl_err *err);
 
 /* Routing of one batch: dest[k] is the rank of the k-th live row of b (0 <= dest < P). */
 typedef void (*sl_route_fn)(void *ctx, const sl_batch *b, uint32_t *dest);
 
 /* Exchange with routing by fn. Same contract as sl_exchange_hash. Collective over comm. */
-int sl_exchange_route(MPI_Comm comm, sl_batchlist *in, sl_route_fn fn, void *ctx,
+int sl_exchange_route(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, sl_route_fn fn,
+                      void *fn_ctx,
                       int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err);
 
 /* Broadcast: every row to every rank (an all-gather in bounded rounds). Same contract.
  * Collective over comm. */
-int sl_exchange_broadcast(MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
+int sl_exchange_broadcast(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
                           sl_batchlist *out, sl_xstats *st, sl_err *err);
 
 #endif

@@ -38,6 +38,7 @@ typedef struct lop {
 } lop;
 
 struct sl_metrics {
+    sl_ctx *ctx;                 /* the session's context: counters read, peers allocated */
     MPI_Comm comm;
     int rank, size;
     sl_obs_opts o;
@@ -125,19 +126,20 @@ const char *sl_obs_size(int64_t bytes, char *buf, size_t n)
 
 /* ---- life cycle ---- */
 
-sl_metrics *sl_metrics_new(MPI_Comm comm, const sl_obs_opts *o)
+sl_metrics *sl_metrics_new(MPI_Comm comm, sl_ctx *ctx, const sl_obs_opts *o)
 {
     sl_metrics *m = sl_xcalloc(1, sizeof *m);
     m->comm = comm;
+    m->ctx = ctx;
     MPI_Comm_rank(comm, &m->rank);
     MPI_Comm_size(comm, &m->size);
     m->o = *o;
     /* The per-peer exchange counters exist only while a metrics object does. */
-    sl_free(sl_ctr.xchg_bytes_to);
-    sl_free(sl_ctr.xchg_bytes_from);
-    sl_ctr.xchg_bytes_to = sl_xcalloc((size_t)m->size, sizeof(int64_t));
-    sl_ctr.xchg_bytes_from = sl_xcalloc((size_t)m->size, sizeof(int64_t));
-    sl_ctr.xchg_peers = m->size;
+    sl_free(m->ctx->ctr.xchg_bytes_to);
+    sl_free(m->ctx->ctr.xchg_bytes_from);
+    m->ctx->ctr.xchg_bytes_to = sl_xcalloc((size_t)m->size, sizeof(int64_t));
+    m->ctx->ctr.xchg_bytes_from = sl_xcalloc((size_t)m->size, sizeof(int64_t));
+    m->ctx->ctr.xchg_peers = m->size;
     MPI_Barrier(comm);
     double t0 = MPI_Wtime();
     int *global = NULL, flag = 0;
@@ -157,7 +159,7 @@ sl_metrics *sl_metrics_new(MPI_Comm comm, const sl_obs_opts *o)
             mode = 2;
     }
     MPI_Bcast(&mode, 1, MPI_INT, 0, comm);
-    m->prog = sl_progress_new(comm, mode);
+    m->prog = sl_progress_new(comm, &ctx->ctr, mode);
     m->job.job_path = o->job_path;
     m->job.P = m->size;
     return m;
@@ -210,10 +212,10 @@ void sl_metrics_free(sl_metrics **pm)
     for (int i = 0; i < m->job.n_stmts; i++)
         stmt_rec_free(&m->job.stmts[i]);
     sl_free(m->job.stmts);
-    sl_free(sl_ctr.xchg_bytes_to);
-    sl_free(sl_ctr.xchg_bytes_from);
-    sl_ctr.xchg_bytes_to = sl_ctr.xchg_bytes_from = NULL;
-    sl_ctr.xchg_peers = 0;
+    sl_free(m->ctx->ctr.xchg_bytes_to);
+    sl_free(m->ctx->ctr.xchg_bytes_from);
+    m->ctx->ctr.xchg_bytes_to = m->ctx->ctr.xchg_bytes_from = NULL;
+    m->ctx->ctr.xchg_peers = 0;
     sl_free(m);
     *pm = NULL;
 }
@@ -223,7 +225,7 @@ void sl_metrics_free(sl_metrics **pm)
 static void sample(sl_metrics *m)
 {
     SL_GROW(m->smp, m->cap_smp, m->n_smp + 1);
-    m->smp[m->n_smp++] = (sl_sample){ since_origin(m), rss_now(), sl_ctr.spill_bytes_written,
+    m->smp[m->n_smp++] = (sl_sample){ since_origin(m), rss_now(), m->ctx->ctr.spill_bytes_written,
                                       sl_mem_in_use() };
     m->next_sample = sl_obs_now() + SAMPLE_INTERVAL_S;
 }
@@ -239,7 +241,7 @@ void sl_metrics_stmt_begin(sl_metrics *m, int index, int line, const char *kind)
     m->st_line = line;
     m->st_kind = kind;
     m->st_rows_out = -1;
-    m->c0 = sl_ctr;
+    m->c0 = m->ctx->ctr;
     m->cpu0 = cpu_now();
     memset(&m->fig, 0, sizeof m->fig);
     m->fig.t_start = since_origin(m);
@@ -270,13 +272,13 @@ int sl_metrics_stage_begin(sl_metrics *m, int q, const char *name)
     memset(s, 0, sizeof *s);
     s->q = q;
     s->name = name;
-    s->c0 = sl_ctr;
+    s->c0 = m->ctx->ctr;
     s->cpu0 = cpu_now();
     size_t P = (size_t)m->size;
     s->to0 = sl_xmalloc(sizeof(int64_t) * P);
     s->from0 = sl_xmalloc(sizeof(int64_t) * P);
-    memcpy(s->to0, sl_ctr.xchg_bytes_to, sizeof(int64_t) * P);
-    memcpy(s->from0, sl_ctr.xchg_bytes_from, sizeof(int64_t) * P);
+    memcpy(s->to0, m->ctx->ctr.xchg_bytes_to, sizeof(int64_t) * P);
+    memcpy(s->from0, m->ctx->ctr.xchg_bytes_from, sizeof(int64_t) * P);
     s->fig.t_start = since_origin(m);
     sample(m);
     sl_progress_stage(m->prog, name);
@@ -292,11 +294,11 @@ void sl_metrics_stage_end(sl_metrics *m, int h, int64_t rows_in, int64_t rows_ou
     sl_stage_fig *f = &s->fig;
     f->t_end = since_origin(m);
     f->cpu = cpu_now() - s->cpu0;
-    f->rows_sent = sl_ctr.xchg_rows_sent - s->c0.xchg_rows_sent;
-    f->rows_recv = sl_ctr.xchg_rows_recv - s->c0.xchg_rows_recv;
-    f->bytes_sent = sl_ctr.xchg_bytes_sent - s->c0.xchg_bytes_sent;
-    f->bytes_recv = sl_ctr.xchg_bytes_recv - s->c0.xchg_bytes_recv;
-    f->spill_bytes = sl_ctr.spill_bytes_written - s->c0.spill_bytes_written;
+    f->rows_sent = m->ctx->ctr.xchg_rows_sent - s->c0.xchg_rows_sent;
+    f->rows_recv = m->ctx->ctr.xchg_rows_recv - s->c0.xchg_rows_recv;
+    f->bytes_sent = m->ctx->ctr.xchg_bytes_sent - s->c0.xchg_bytes_sent;
+    f->bytes_recv = m->ctx->ctr.xchg_bytes_recv - s->c0.xchg_bytes_recv;
+    f->spill_bytes = m->ctx->ctr.spill_bytes_written - s->c0.spill_bytes_written;
     f->peak_rss = peak_rss();
     /* -1: the stage is an exchange; what it takes in is what it sends, and so on. */
     f->rows_in = rows_in >= 0 ? rows_in : f->rows_sent;
@@ -307,8 +309,8 @@ void sl_metrics_stage_end(sl_metrics *m, int h, int64_t rows_in, int64_t rows_ou
     s->to = sl_xmalloc(sizeof(int64_t) * P);
     s->from = sl_xmalloc(sizeof(int64_t) * P);
     for (size_t r = 0; r < P; r++) {
-        s->to[r] = sl_ctr.xchg_bytes_to[r] - s->to0[r];
-        s->from[r] = sl_ctr.xchg_bytes_from[r] - s->from0[r];
+        s->to[r] = m->ctx->ctr.xchg_bytes_to[r] - s->to0[r];
+        s->from[r] = m->ctx->ctr.xchg_bytes_from[r] - s->from0[r];
     }
     sample(m);
 }
@@ -366,14 +368,14 @@ void sl_metrics_stmt_gather(sl_metrics *m)
     sl_stmt_fig *sf = &m->fig;
     sf->t_end = since_origin(m);
     sf->cpu = cpu_now() - m->cpu0;
-    sf->rows_read = sl_ctr.rows_read - m->c0.rows_read;
-    sf->bytes_read = sl_ctr.bytes_read - m->c0.bytes_read;
-    sf->rows_rejected = sl_ctr.rows_rejected - m->c0.rows_rejected;
-    sf->rows_written = sl_ctr.rows_written - m->c0.rows_written;
-    sf->bytes_written = sl_ctr.bytes_written - m->c0.bytes_written;
-    sf->bytes_sent = sl_ctr.xchg_bytes_sent - m->c0.xchg_bytes_sent;
-    sf->bytes_recv = sl_ctr.xchg_bytes_recv - m->c0.xchg_bytes_recv;
-    sf->spill_bytes = sl_ctr.spill_bytes_written - m->c0.spill_bytes_written;
+    sf->rows_read = m->ctx->ctr.rows_read - m->c0.rows_read;
+    sf->bytes_read = m->ctx->ctr.bytes_read - m->c0.bytes_read;
+    sf->rows_rejected = m->ctx->ctr.rows_rejected - m->c0.rows_rejected;
+    sf->rows_written = m->ctx->ctr.rows_written - m->c0.rows_written;
+    sf->bytes_written = m->ctx->ctr.bytes_written - m->c0.bytes_written;
+    sf->bytes_sent = m->ctx->ctr.xchg_bytes_sent - m->c0.xchg_bytes_sent;
+    sf->bytes_recv = m->ctx->ctr.xchg_bytes_recv - m->c0.xchg_bytes_recv;
+    sf->spill_bytes = m->ctx->ctr.spill_bytes_written - m->c0.spill_bytes_written;
     sf->peak_rss = peak_rss();
     sample(m);
 

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/ctx.h"
+
 typedef struct sl_metrics sl_metrics;
 
 /* What the front end asked for. Strings are borrowed for the metrics object's life. */
@@ -32,9 +34,9 @@ typedef struct sl_obs_opts {
     const char *job_path;      /* for titles */
 } sl_obs_opts;
 
-/* Returns new (free with sl_metrics_free). Collective over comm (barrier + bcast; dups comm
- * for progress). */
-sl_metrics *sl_metrics_new(MPI_Comm comm, const sl_obs_opts *o);
+/* Returns new (free with sl_metrics_free), reading the counters of ctx (borrowed for the
+ * object's life). Collective over comm (barrier + bcast; dups comm for progress). */
+sl_metrics *sl_metrics_new(MPI_Comm comm, sl_ctx *ctx, const sl_obs_opts *o);
 /* Collective over the comm given to sl_metrics_new (frees the progress communicator). */
 void sl_metrics_free(sl_metrics **pm);
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "core/buf.h"
-#include "obs/counters.h"
+#include "core/counters.h"
 #include "obs/metrics.h"
 
 /* One rank's figures of one stage. */
@@ -88,7 +88,7 @@ int sl_obs_write_report(const char *path, const sl_job_rec *j);
 /* progress.c: the live progress line. */
 typedef struct sl_progress sl_progress;
 /* mode: 0 off, 1 live line (TTY), 2 plain periodic lines. Collective (dups comm). */
-sl_progress *sl_progress_new(MPI_Comm comm, int mode);
+sl_progress *sl_progress_new(MPI_Comm comm, const sl_counters *ctr, int mode);
 void sl_progress_free(sl_progress **pp);   /* Collective. */
 void sl_progress_stmt(sl_progress *p, int index, const char *kind);      /* Local. */
 void sl_progress_stage(sl_progress *p, const char *stage);               /* Local. */

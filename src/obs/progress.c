@@ -32,6 +32,7 @@ enum { V_BYTES, V_ROWS, V_SHUFFLED, V_SPILLED, V_NOT_DONE, V_N };
 #define ROUND_INTERVAL_S 0.1
 
 struct sl_progress {
+    const sl_counters *ctr;  /* the session's counters (borrowed) */
     MPI_Comm comm;
     int rank, mode;          /* mode: 0 off, 1 TTY line, 2 plain lines */
     int depth;               /* nested begin/end (only the outermost runs rounds) */
@@ -46,9 +47,10 @@ struct sl_progress {
     bool line_shown;
 };
 
-sl_progress *sl_progress_new(MPI_Comm comm, int mode)
+sl_progress *sl_progress_new(MPI_Comm comm, const sl_counters *ctr, int mode)
 {
     sl_progress *p = sl_xcalloc(1, sizeof *p);
+    p->ctr = ctr;
     p->mode = mode;
     p->comm = MPI_COMM_NULL;
     MPI_Comm_rank(comm, &p->rank);
@@ -135,10 +137,10 @@ static void show(sl_progress *p, bool force)
 
 static void post(sl_progress *p, int not_done)
 {
-    p->send[V_BYTES] = sl_ctr.bytes_read - p->c0.bytes_read;
-    p->send[V_ROWS] = sl_ctr.rows_read - p->c0.rows_read;
-    p->send[V_SHUFFLED] = sl_ctr.xchg_bytes_sent - p->c0.xchg_bytes_sent;
-    p->send[V_SPILLED] = sl_ctr.spill_bytes_written - p->c0.spill_bytes_written;
+    p->send[V_BYTES] = p->ctr->bytes_read - p->c0.bytes_read;
+    p->send[V_ROWS] = p->ctr->rows_read - p->c0.rows_read;
+    p->send[V_SHUFFLED] = p->ctr->xchg_bytes_sent - p->c0.xchg_bytes_sent;
+    p->send[V_SPILLED] = p->ctr->spill_bytes_written - p->c0.spill_bytes_written;
     p->send[V_NOT_DONE] = not_done;
     MPI_Iallreduce(p->send, p->recv, V_N, MPI_INT64_T, MPI_SUM, p->comm, &p->req);
     p->pending = true;
@@ -149,7 +151,7 @@ void sl_progress_begin(sl_progress *p, int64_t total_bytes)
 {
     if (!p || !p->mode || p->depth++ > 0)
         return;
-    p->c0 = sl_ctr;
+    p->c0 = *p->ctr;
     p->total = total_bytes;
     p->t_begin = sl_obs_now();
     p->last_print = p->t_begin - 1e9;

@@ -19,6 +19,7 @@
 #define WBUF_FLUSH (128 * 1024)
 
 struct sl_rowstore {
+    sl_ctx *ctx;
     int64_t level;          /* budget level (grant) for memory batches; 0 = disk only */
     sl_batchlist mem;       /* batches held in memory */
     int64_t *mem_res;       /* reservation of each memory batch */
@@ -32,9 +33,10 @@ struct sl_rowstore {
     bool spilling, reading;
 };
 
-sl_rowstore *sl_rowstore_new(int64_t level)
+sl_rowstore *sl_rowstore_new(sl_ctx *ctx, int64_t level)
 {
     sl_rowstore *rs = sl_xcalloc(1, sizeof *rs);
+    rs->ctx = ctx;
     rs->level = level;
     sl_batchlist_init(&rs->mem);
     sl_buf_init(&rs->wbuf);
@@ -49,7 +51,7 @@ void sl_rowstore_free(sl_rowstore **prs)
         return;
     sl_rowstore *rs = *prs;
     for (int i = rs->next_mem; i < rs->mem.n; i++)
-        sl_budget_release(rs->mem_res[i]);
+        sl_budget_release(&rs->ctx->budget, rs->mem_res[i]);
     sl_batchlist_free(&rs->mem);
     sl_free(rs->mem_res);
     sl_spill_file_free(&rs->file);
@@ -63,7 +65,7 @@ static int flush(sl_rowstore *rs, sl_err *err)
 {
     if (rs->wbuf.len == 0)
         return 0;
-    if (!rs->file && sl_spill_file_new(&rs->file, err))
+    if (!rs->file && sl_spill_file_new(rs->ctx, &rs->file, err))
         return err->code;
     int rc = sl_spill_file_append(rs->file, rs->wbuf.data, rs->wbuf.len, err);
     /* A batch can serialize to several MB; do not keep that capacity around per store. */
@@ -110,7 +112,7 @@ int sl_rowstore_append(sl_rowstore *rs, sl_batch *b, sl_err *err)
             b = c;
         }
         int64_t bytes = sl_batch_bytes(b);
-        if (sl_budget_reserve_upto(bytes, rs->level)) {
+        if (sl_budget_reserve_upto(&rs->ctx->budget, bytes, rs->level)) {
             sl_batchlist_push(&rs->mem, b);
             rs->mem_res = sl_xrealloc(rs->mem_res, sizeof *rs->mem_res * (size_t)rs->mem.n);
             rs->mem_res[rs->mem.n - 1] = bytes;
@@ -164,7 +166,7 @@ int sl_rowstore_next(sl_rowstore *rs, sl_batch **out, sl_err *err)
         int i = rs->next_mem++;
         *out = rs->mem.b[i];
         rs->mem.b[i] = NULL;
-        sl_budget_release(rs->mem_res[i]);
+        sl_budget_release(&rs->ctx->budget, rs->mem_res[i]);
         rs->mem_bytes -= rs->mem_res[i];
         return 0;
     }

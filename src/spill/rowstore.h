@@ -9,8 +9,9 @@
  * partitions, sorted runs).
  *
  * Reading is one pass that hands batches over: sl_rowstore_next returns memory batches first
- * (releasing their reservation), then the spilled ones; row order across the two is not kept
- * (the consumers -- aggregation, exchange, sort input -- do not need it).
+ * (releasing their reservation), then the spilled ones. That is the order they were appended
+ * in, because once a store spills one batch every later one goes to disk too: a result or a
+ * sorted run read back from a store keeps its order.
  * Local.
  */
 #ifndef SL_ROWSTORE_H
@@ -18,12 +19,14 @@
 
 #include "batch/batch.h"
 #include "core/buf.h"
+#include "core/ctx.h"
 #include "core/err.h"
 
 typedef struct sl_rowstore sl_rowstore;
 
-/* Returns new empty store; free with sl_rowstore_free. */
-sl_rowstore *sl_rowstore_new(int64_t level);
+/* Returns new empty store charging ctx's budget and spilling to ctx's spill directory (ctx
+ * is borrowed for the store's life); free with sl_rowstore_free. */
+sl_rowstore *sl_rowstore_new(sl_ctx *ctx, int64_t level);
 /* Frees memory batches (releasing their reservation) and the spill file. Accepts NULL. */
 void sl_rowstore_free(sl_rowstore **prs);
 

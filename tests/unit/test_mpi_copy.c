@@ -8,6 +8,10 @@
  * computed from the generating formulas, not from COPY's output.
  */
 #include "check.h"
+#include "core/ctx.h"
+
+/* The session context the tested calls count into (core/ctx.h). */
+static sl_ctx g_ctx;
 
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -178,7 +182,7 @@ static void test_plain(int round)
     sl_err err;
     sl_err_clear(&err);
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, &g, 3, names, t, &c, &err), 0);
+    CHECK_INT(sl_copy_begin(&g_ctx, MPI_COMM_WORLD, &o, &g, 3, names, t, &c, &err), 0);
     if (round == 2)
         sl_copy_set_test_flags(c, SL_COPY_TEST_NO_EXCHANGE);
     sl_batch *b1 = plain_batch(rank, round, false), *b2 = plain_batch(rank, round, true);
@@ -254,7 +258,7 @@ static void test_partition(void)
     sl_err err;
     sl_err_clear(&err);
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), 0);
+    CHECK_INT(sl_copy_begin(&g_ctx, MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), 0);
     /* Rank r writes 2*nv + r rows cycling through the values; small limits force rotation
      * and closing least recently used files. */
     sl_copy_set_limits(c, 8, 3);
@@ -327,7 +331,7 @@ static void test_open_cap(void)
     sl_err err;
     sl_err_clear(&err);
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), 0);
+    CHECK_INT(sl_copy_begin(&g_ctx, MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), 0);
     sl_copy_set_limits(c, INT64_C(1) << 30, 2);
     int64_t want_vsum = 0;
     for (int round = 0; round < rounds; round++) {
@@ -385,7 +389,7 @@ static void test_failure(const char *name, bool existing)
     char *names[3] = { "k", "v", "x" };
     sl_type t[3] = { SL_T_VARCHAR, SL_T_BIGINT, SL_T_DOUBLE };
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, &o, &g, 3, names, t, &c, &err), 0);
+    CHECK_INT(sl_copy_begin(&g_ctx, MPI_COMM_WORLD, &o, &g, 3, names, t, &c, &err), 0);
     sl_batch *b = plain_batch(rank, 0, false);
     CHECK_INT(sl_copy_write(c, b, &err), 0);
     sl_batch_free(&b);
@@ -422,7 +426,7 @@ static void expect_begin_error(sl_copy_opts *o, int n_cols, char **names, const 
     sl_err err;
     sl_err_clear(&err);
     sl_copy *c = NULL;
-    CHECK_INT(sl_copy_begin(MPI_COMM_WORLD, o, NULL, n_cols, names, t, &c, &err), code);
+    CHECK_INT(sl_copy_begin(&g_ctx, MPI_COMM_WORLD, o, NULL, n_cols, names, t, &c, &err), code);
     CHECK(c != NULL);
     if (msg)
         CHECK_STR(err.msg, msg);
@@ -517,6 +521,8 @@ static void test_fsutil(void)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_ctx.rank);
+    sl_budget_default(&g_ctx.budget);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nprocs);
     if (rank == 0)

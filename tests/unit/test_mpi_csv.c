@@ -12,6 +12,17 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/ctx.h"
+
+/* The session context the tested calls count into (core/ctx.h). */
+static sl_ctx g_ctx;
+
+/* The context of a scan read as `rank` (a test reads other ranks' ranges too). */
+static sl_ctx *ctx_for(int rank)
+{
+    g_ctx.rank = rank;
+    return &g_ctx;
+}
 #include "core/mem.h"
 #include "io/csv.h"
 #include "mpi/agree.h"
@@ -110,7 +121,7 @@ static int scan_totals(sl_csv_source *s, const int *proj, int n_proj, totals *t,
 {
     sl_csv_scan *sc = NULL;
     int64_t rows0 = t->rows;
-    int rc = sl_csv_scan_open(s, rank, proj, n_proj, &sc, err);
+    int rc = sl_csv_scan_open(ctx_for(rank), s, proj, n_proj, &sc, err);
     while (!rc) {
         sl_batch *b = NULL;
         rc = sl_csv_scan_next(sc, &b, err);
@@ -390,7 +401,7 @@ static void test_semantics(void)
     if (rank == 0) {
         static const int proj[] = {0, 1};
         sl_csv_scan *sc;
-        CHECK_INT(sl_csv_scan_open(s, 0, proj, 2, &sc, &err), 0);
+        CHECK_INT(sl_csv_scan_open(ctx_for(0), s, proj, 2, &sc, &err), 0);
         sl_batch *b = NULL;
         CHECK_INT(sl_csv_scan_next(sc, &b, &err), 0);
         CHECK(b != NULL);
@@ -429,7 +440,7 @@ static void test_semantics(void)
         sl_csv_scan *sc;
         sl_batch *b = NULL;
         int64_t cnt[3] = {0, 0, 0};
-        CHECK_INT(sl_csv_scan_open(s, rank, proj, 2, &sc, &err), 0);
+        CHECK_INT(sl_csv_scan_open(ctx_for(rank), s, proj, 2, &sc, &err), 0);
         while (sl_csv_scan_next(sc, &b, &err) == 0 && b) {
             cnt[0] += b->n_rows;
             for (int64_t i = 0; i < b->n_rows; i++) {
@@ -467,7 +478,7 @@ static void test_semantics(void)
             static const int proj[] = {0, 1};
             sl_csv_scan *sc;
             sl_batch *b = NULL;
-            CHECK_INT(sl_csv_scan_open(s, 0, proj, 2, &sc, &err), 0);
+            CHECK_INT(sl_csv_scan_open(ctx_for(0), s, proj, 2, &sc, &err), 0);
             CHECK_INT(sl_csv_scan_next(sc, &b, &err), 0);
             if (b) {
                 int64_t n;
@@ -497,7 +508,7 @@ static void test_semantics(void)
             static const int proj[] = {1};
             sl_csv_scan *sc;
             sl_batch *b = NULL;
-            CHECK_INT(sl_csv_scan_open(s, 0, proj, 1, &sc, &err), 0);
+            CHECK_INT(sl_csv_scan_open(ctx_for(0), s, proj, 1, &sc, &err), 0);
             CHECK_INT(sl_csv_scan_next(sc, &b, &err), 0);
             if (b) {
                 int64_t n;
@@ -520,6 +531,8 @@ static void test_semantics(void)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_ctx.rank);
+    sl_budget_default(&g_ctx.budget);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     sl_err_set_rank(rank);

@@ -15,6 +15,10 @@
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
 #include "check.h"
+#include "core/ctx.h"
+
+/* The session context the tested calls count into (core/ctx.h). */
+static sl_ctx g_ctx;
 
 #include <xxhash.h>
 
@@ -129,7 +133,7 @@ static void test_hash(int64_t cap, const int *keys, int nk)
     gen(&in);
     sl_err err = { 0 };
     sl_xstats st;
-    int rc = sl_exchange_hash(MPI_COMM_WORLD, &in, keys, nk, cap, &out, &st, &err);
+    int rc = sl_exchange_hash(&g_ctx, MPI_COMM_WORLD, &in, keys, nk, cap, &out, &st, &err);
     CHECK_INT(rc, 0);
     CHECK_INT(in.n, 0); /* consumed */
     int64_t bad_dest = 0, bad_row = 0, rows = 0, idsum = 0;
@@ -178,7 +182,7 @@ static void test_tiny_cap(void)
     sl_err err = { 0 };
     sl_xstats st;
     int key = 0;
-    CHECK_INT(sl_exchange_hash(MPI_COMM_WORLD, &in, &key, 1, 1, &out, &st, &err), 0);
+    CHECK_INT(sl_exchange_hash(&g_ctx, MPI_COMM_WORLD, &in, &key, 1, 1, &out, &st, &err), 0);
     int64_t rows = 0, sum = 0, bad = 0;
     for (int i = 0; i < out.n; i++) {
         bad += out.b[i]->n_rows != 1;
@@ -242,7 +246,7 @@ static void test_groupby(int64_t cap)
     sl_batchlist_free(&in);
     CHECK_INT(sl_hashagg_emit_states(p, &states, &err), 0);
     int key0 = 0;
-    CHECK_INT(sl_exchange_hash(MPI_COMM_WORLD, &states, &key0, 1, cap, &recv, NULL, &err), 0);
+    CHECK_INT(sl_exchange_hash(&g_ctx, MPI_COMM_WORLD, &states, &key0, 1, cap, &recv, NULL, &err), 0);
     sl_hashagg *f = sl_hashagg_new(1, &kt, 5, aggs);
     for (int i = 0; i < recv.n; i++)
         CHECK_INT(sl_hashagg_merge(f, recv.b[i], &err), 0);
@@ -307,7 +311,7 @@ static void test_gather(int root, int64_t cap)
     gen(&in);
     sl_err err = { 0 };
     sl_xstats st;
-    CHECK_INT(sl_exchange_gather(MPI_COMM_WORLD, root, &in, cap, &out, &st, &err), 0);
+    CHECK_INT(sl_exchange_gather(&g_ctx, MPI_COMM_WORLD, root, &in, cap, &out, &st, &err), 0);
     int64_t rows = 0, idsum = 0, bad = 0;
     for (int i = 0; i < out.n; i++)
         for (int64_t r = 0; r < sl_batch_live(out.b[i]); r++) {
@@ -338,7 +342,7 @@ static void test_error_before(void)
     if (me == bad_rank)
         SL_ERR(&err, SL_EDATA, "injected failure on rank %d", me);
     int key = 1;
-    int rc = sl_exchange_hash(MPI_COMM_WORLD, &in, &key, 1, 1024, &out, NULL, &err);
+    int rc = sl_exchange_hash(&g_ctx, MPI_COMM_WORLD, &in, &key, 1, 1024, &out, NULL, &err);
     CHECK_INT(rc, me == bad_rank ? SL_EDATA : SL_EPEER);
     CHECK_INT(in.n, 0);
     /* The exchange already shared the failing rank's record with everyone. */
@@ -367,7 +371,7 @@ static void test_error_inside(void)
     sl_err err = { 0 };
     sl_xstats st;
     int key = 2;
-    int rc = sl_exchange_hash(MPI_COMM_WORLD, &in, &key, 1, 1024, &out, &st, &err);
+    int rc = sl_exchange_hash(&g_ctx, MPI_COMM_WORLD, &in, &key, 1, 1024, &out, &st, &err);
     CHECK_INT(rc, me == bad_rank ? SL_EINTERNAL : SL_EPEER);
     /* The failure came after several rounds of real traffic. */
     if (me == bad_rank)
@@ -380,6 +384,8 @@ static void test_error_inside(void)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_ctx.rank);
+    sl_budget_default(&g_ctx.budget);
     MPI_Comm_size(MPI_COMM_WORLD, &P);
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
     sl_err_set_rank(me);

@@ -1,8 +1,8 @@
 /*
  * Per-rank running totals that every module bumps where the work happens (rows and bytes read,
  * rejected, written, exchanged, spilled). Progress, metrics and the end-of-run summary read
- * them; a stage's figures are the difference of two snapshots. One global struct: a sluice
- * rank is single-threaded, and a global keeps the hot paths free of plumbing. Local.
+ * them; a stage's figures are the difference of two snapshots. One record per session, in its
+ * context (core/ctx.h), reached through the objects that do the work. Local.
  */
 #ifndef SL_COUNTERS_H
 #define SL_COUNTERS_H
@@ -24,8 +24,5 @@ typedef struct sl_counters {
     int64_t *xchg_bytes_to, *xchg_bytes_from;
     int xchg_peers;
 } sl_counters;
-
-/* This rank's totals since the process started. */
-extern sl_counters sl_ctr;
 
 #endif
