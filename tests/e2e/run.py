@@ -31,7 +31,7 @@ Comparison: a multiset of rows (a sequence when ordered), numbers with relative 
 1e-9, booleans true/false == 1/0. NULL and '' differ: sluice writes NULL as an empty unquoted
 field and '' as `""` (as DuckDB's CSV writer does), sqlite3 returns None and ''; the CSV text
 is read by Python's csv module and a small tokenizer that only adds whether each field was
-quoted (its values must equal the csv module's). Column names must match exactly: the case's
+quoted (tests/sluice_csv.py; its values must equal the csv module's). Column names must match exactly: the case's
 `columns:` line, else sqlite's names (cursor.description), which must then all be plain
 identifiers, i.e. plain columns or aliases (sqlite names an unaliased expression by its text,
 DuckDB by its own canonical print: such a case must alias it or give `columns:`). For COPY the
@@ -51,7 +51,6 @@ count); exits 1 on any failure.
 """
 import argparse
 import csv
-import io
 import json
 import math
 import os
@@ -65,7 +64,9 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 import gen_testdata  # noqa: E402
+import sluice_csv  # noqa: E402
 
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
@@ -445,67 +446,13 @@ def compare(exp, got, ordered, loose=False, exp_label="expected", got_label="got
 
 # ---------------------------------------------------------------- reading sluice's output
 
-UNQUOTED_RE = re.compile(r"[^,\r\n]*")
-
-
-def _quoted_fields(text):
-    """RFC 4180 text -> records as lists of (value, quoted) per field. Only used to learn
-    which fields were quoted (csv.reader drops that); parse_csv_text checks that its values
-    equal the csv module's. A blank line is one unquoted empty field."""
-    recs, rec, i, n = [], [], 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            j, val = i + 1, []
-            while True:
-                k = text.find('"', j)
-                if k < 0:
-                    raise csv.Error("unterminated quoted field at offset %d" % i)
-                val.append(text[j:k])
-                if text.startswith('"', k + 1):
-                    val.append('"')
-                    j = k + 2
-                    continue
-                break
-            i = k + 1
-            field = ("".join(val), True)
-        else:
-            m = UNQUOTED_RE.match(text, i)
-            field = (m.group(0), False)
-            i = m.end()
-        rec.append(field)
-        if i >= n:
-            recs.append(rec)
-            break
-        if text[i] == ",":
-            i += 1
-            if i >= n:
-                rec.append(("", False))
-                recs.append(rec)
-            continue
-        if text.startswith("\r\n", i):
-            i += 2
-        elif text[i] in "\r\n":
-            i += 1
-        else:
-            raise csv.Error("text after a closing quote at offset %d" % i)
-        recs.append(rec)
-        rec = []
-    return recs
-
-
 def parse_csv_text(text):
     """CSV text -> (header, rows). An empty unquoted field is None (NULL), a quoted empty
-    field `""` is ''. Values are the csv module's; raises csv.Error if the tokenizer that
-    adds the quoting disagrees with it."""
-    recs = list(csv.reader(io.StringIO(text, newline="")))
-    toks = _quoted_fields(text)
-    if len(recs) != len(toks) or any(
-            (r or [""]) != [v for v, _ in t] for r, t in zip(recs, toks)):
-        raise csv.Error("the quoting tokenizer disagrees with the csv module")
-    if not toks:
+    field `""` is '' (tests/sluice_csv.py; raises csv.Error on text that is not CSV)."""
+    recs = sluice_csv.read_records(text)
+    if not recs:
         return None, []
-    return ([v for v, _ in toks[0]],
-            [tuple(None if (v == "" and not q) else v for v, q in t) for t in toks[1:]])
+    return ["" if v is None else v for v in recs[0]], [tuple(r) for r in recs[1:]]
 
 
 PART_RE = re.compile(r"^part-\d+-\d+\.csv$")
