@@ -31,12 +31,12 @@ Comparison: a multiset of rows (a sequence when ordered), numbers with relative 
 1e-9, booleans true/false == 1/0. NULL and '' differ: sluice writes NULL as an empty unquoted
 field and '' as `""` (as DuckDB's CSV writer does), sqlite3 returns None and ''; the CSV text
 is read by Python's csv module and a small tokenizer that only adds whether each field was
-quoted (tests/sluice_csv.py; its values must equal the csv module's). Column names must match exactly: the case's
-`columns:` line, else sqlite's names (cursor.description), which must then all be plain
-identifiers, i.e. plain columns or aliases (sqlite names an unaliased expression by its text,
-DuckDB by its own canonical print: such a case must alias it or give `columns:`). For COPY the
-header of the part files plus the partition columns are compared. Every rank count must also
-give the same rows as np=1.
+quoted (tests/sluice_csv.py; its values must equal the csv module's). Column names must match
+exactly: the case's `columns:` line, else sqlite's names (cursor.description), which must then
+all be plain identifiers, i.e. plain columns or aliases (sqlite names an unaliased expression
+by its text, DuckDB by its own canonical print: such a case must alias it or give `columns:`,
+whose names were taken from DuckDB). For COPY the header of the part files plus the partition
+columns are compared. Every rank count must also give the same rows as np=1.
 
 Options: -k PATTERN (substring of case names), --ranks 1,3, -v (print commands),
 --oracle-only (run only the sqlite side: checks the cases and the oracle without an engine),
