@@ -208,14 +208,32 @@ fuzz: fuzz-build
 # CI's sanitizer pass, `make SANITIZE=1 san-check`: unit and failures in full, e2e at 3 ranks
 # only (every case; ASan makes each run several times slower and CI has 15 minutes).
 # `make SANITIZE=1 test` runs everything (about 10 minutes more on 2 cores).
-.PHONY: san-check
+.PHONY: san-check e2e-np3
 san-check: $(BUILD)/sluice
-	@$(MAKE) --no-print-directory unit failures
+	$(call run_suites,unit failures e2e-np3)
+
+e2e-np3: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/e2e/run.py --ranks 3
+
+# `make test`: every suite in SUITES, one after another, also after a failing one. Each
+# suite's output is teed to $(BUILD)/test-logs/<suite>.log and its exit status to <suite>.rc;
+# tests/summarize.py then prints one line per suite and the overall "N passed, M failed,
+# K skipped" last, and fails when a suite failed or printed no closing line. FUZZ_TIME is
+# passed on: in a sub-make whose goal is `fuzz` it would default to `make fuzz`'s 300 s.
+define run_suites
+	@mkdir -p $(BUILD)/test-logs
+	@for s in $(1); do \
+	  rm -f $(BUILD)/test-logs/$$s.log $(BUILD)/test-logs/$$s.rc; \
+	  { $(MAKE) --no-print-directory $$s FUZZ_TIME=$(FUZZ_TIME); \
+	    echo $$? > $(BUILD)/test-logs/$$s.rc; } 2>&1 | \
+	    tee $(BUILD)/test-logs/$$s.log; \
+	done
+	@$(PYTHON) tests/summarize.py $(BUILD)/test-logs $(1)
+endef
 
 test: | deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(SUITES)
+	$(call run_suites,$(SUITES))
 
 demo: | deps
 	@$(MAKE) --no-print-directory all

@@ -14,6 +14,8 @@ trailing newline, and a VARCHAR column whose values look numeric in most rows.
 
 Never written on purpose: a quoted empty field ("" is NULL in DuckDB by default, and Python's
 csv module cannot tell it from an empty field), spaces around numbers, fractional seconds.
+Empty strings ('' as opposed to NULL) come from expressions instead: the `strs` dataset has a
+VARCHAR column with NULLs, values of only spaces (trim() gives '') and the text "NULL".
 
 DATASETS (importable) describes each dataset: its columns and declared types, header or not,
 and the files; tests/e2e/run.py uses it to load the same files into sqlite3.
@@ -26,7 +28,7 @@ import random
 import shutil
 import sys
 
-GEN_VERSION = "3"
+GEN_VERSION = "4"
 
 # name -> (columns [(name, type)], header?, files [(file name, row ending, trailing newline?)])
 DATASETS = {
@@ -54,6 +56,12 @@ DATASETS = {
         "header": False,
         "files": [("nohdr_1.csv", "\n", True), ("nohdr_2.csv", "\r\n", False)],
         "rows_per_file": [160, 140],
+    },
+    "strs": {
+        "columns": [("id", "BIGINT"), ("g", "BIGINT"), ("s", "VARCHAR")],
+        "header": True,
+        "files": [("strs_1.csv", "\n", True), ("strs_2.csv", "\r\n", False)],
+        "rows_per_file": [170, 150],
     },
 }
 
@@ -162,8 +170,19 @@ def nohdr_row(rng, rid):
     return [q(v) for v in vals]
 
 
-ROW_FUNCS = {"people": people_row, "wide": wide_row, "nohdr": nohdr_row}
-SEEDS = {"people": 20240131, "wide": 7, "nohdr": 99}
+STRS = [" ", "  ", "   ", " x ", "x", "NULL", "null", "Zoë", "東京", "a, b", 'say "hi"',
+        "line\nbreak", "  both  ", "0", "-", "abc"]
+
+
+def strs_row(rng, rid):
+    """A VARCHAR column where NULL, spaces only ('' after trim) and "NULL" are all common."""
+    r = rng.random()
+    s = None if r < 0.2 else rng.choice(STRS[:3]) if r < 0.45 else rng.choice(STRS)
+    return [q(str(rid)), q(str(rng.randint(0, 4))), q(s)]
+
+
+ROW_FUNCS = {"people": people_row, "wide": wide_row, "nohdr": nohdr_row, "strs": strs_row}
+SEEDS = {"people": 20240131, "wide": 7, "nohdr": 99, "strs": 4242}
 
 
 def write_dataset(outdir, name):

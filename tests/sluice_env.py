@@ -10,6 +10,9 @@ if not os.path.isabs(SLUICE):
     SLUICE = os.path.join(ROOT, SLUICE)
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
+# Optional tools whose absence must fail a suite instead of skipping its checks: env
+# SLUICE_REQUIRE, comma-separated (.ci/run sets "slurm,chromium,tmpfs").
+REQUIRE = {x.strip() for x in os.environ.get("SLUICE_REQUIRE", "").split(",") if x.strip()}
 # The process environment with MPI_ENV filled in where unset.
 ENV = dict(os.environ)
 for _k, _v in MPI_ENV.items():

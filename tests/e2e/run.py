@@ -15,6 +15,8 @@ Case files (tests/e2e/cases/NAME.test), plain text:
     ordered: false          true: compare row sequences (the query has a total ORDER BY)
     ranks: 1 2 3 4 5        optional; default all five
     partition: k1, k2       COPY cases only: the PARTITION_BY columns, in order
+    columns: ["k", "count_star()"]   optional: the result's column names (a JSON list, may
+                            continue on the next lines), for queries with unaliased expressions
     --- sluice              (or `--- copy`: a job whose COPY writes to '${out}')
     SELECT ... FROM read_csv('${data}/*.csv', columns=${columns}) ...;
     --- sqlite
@@ -26,19 +28,29 @@ partition columns last, in PARTITION_BY order; the output directory is read back
 module (partition values from the k=value directory names) and checked against _SUCCESS.
 
 Comparison: a multiset of rows (a sequence when ordered), numbers with relative tolerance
-1e-9, NULL == empty field, booleans true/false == 1/0, header names ignored (only their
-count is checked). Every rank count must also give the same rows as np=1.
+1e-9, booleans true/false == 1/0. NULL and '' differ: sluice writes NULL as an empty unquoted
+field and '' as `""` (as DuckDB's CSV writer does), sqlite3 returns None and ''; the CSV text
+is read by Python's csv module and a small tokenizer that only adds whether each field was
+quoted (tests/sluice_csv.py; its values must equal the csv module's). Column names must match
+exactly: the case's `columns:` line, else sqlite's names (cursor.description), which must then
+all be plain identifiers, i.e. plain columns or aliases (sqlite names an unaliased expression
+by its text, DuckDB by its own canonical print: such a case must alias it or give `columns:`,
+whose names were taken from DuckDB). For COPY the header of the part files plus the partition
+columns are compared. Every rank count must also give the same rows as np=1.
 
 Options: -k PATTERN (substring of case names), --ranks 1,3, -v (print commands),
 --oracle-only (run only the sqlite side: checks the cases and the oracle without an engine),
 --self-test (run everything against a tiny sqlite-backed stand-in for sluice built into this
 file: proves the harness, the case files and the COPY checker before the engine exists).
-Prints "ok  NAME np=N" / "FAIL NAME np=N" per run and finally "e2e: N passed, M failed";
-exits 1 on any failure.
+With --self-test, env SLUICE_E2E_FAKE_BUG=empty_as_null|null_as_empty|rename makes the
+stand-in write '' as NULL, NULL as '', or misname the first column: the cases that can see
+that bug must then fail (how the harness's own checks are proven).
+Prints "ok  NAME np=N" / "FAIL NAME np=N" per run and finally
+"e2e: N passed, M failed, K skipped" (K: case runs not run because the case excludes that rank
+count); exits 1 on any failure.
 """
 import argparse
 import csv
-import io
 import json
 import math
 import os
@@ -52,7 +64,9 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 import gen_testdata  # noqa: E402
+import sluice_csv  # noqa: E402
 
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
@@ -86,6 +100,8 @@ class Case:
         self.ranks = list(ALL_RANKS)
         self.partition = []
         self.kind = None        # "sluice" (top-level SELECT) or "copy"
+        self.columns = None     # expected column names, or None: sqlite's
+        self.names = None       # the names expected (set by main from oracle_rows)
         self.job = ""
         self.sqlite = ""
 
@@ -96,8 +112,15 @@ def parse_case(path):
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     section, buf = None, {}
+    cols_text = None        # a `columns:` value still being read (JSON over several lines)
     for no, line in enumerate(lines, 1):
         where = "%s:%d" % (path, no)
+        if cols_text is not None and not line.startswith("---"):
+            cols_text += "\n" + line
+            c.columns = _parse_columns(cols_text)
+            if c.columns is not None:
+                cols_text = None
+            continue
         m = re.match(r"^---\s*(\w+)\s*$", line)
         if m:
             section = m.group(1)
@@ -136,8 +159,14 @@ def parse_case(path):
                 raise CaseError("%s: ranks must be in 1..5" % where)
         elif key == "partition":
             c.partition = [x.strip() for x in val.split(",") if x.strip()]
+        elif key == "columns":
+            c.columns = _parse_columns(val)
+            if c.columns is None:
+                cols_text = val
         else:
             raise CaseError("%s: unknown key '%s'" % (where, key))
+    if cols_text is not None:
+        raise CaseError("%s: 'columns:' is not a JSON list of strings: %s" % (path, cols_text))
     if c.dataset is None:
         raise CaseError("%s: no 'dataset:' line" % path)
     kinds = [k for k in ("sluice", "copy") if k in buf]
@@ -153,6 +182,17 @@ def parse_case(path):
     if c.partition and c.kind != "copy":
         raise CaseError("%s: 'partition:' only makes sense in a copy case" % path)
     return c
+
+
+def _parse_columns(text):
+    """A `columns:` value -> list of names, or None while it is not (yet) a JSON string list."""
+    try:
+        v = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
+        return None
+    return v
 
 
 # ---------------------------------------------------------------- the oracle
@@ -260,9 +300,28 @@ def columns_literal(dataset):
     return "{" + ", ".join("'%s': '%s'" % (c, t) for c, t in cols) + "}"
 
 
+IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def oracle_rows(conn, case):
+    """Runs the case's sqlite query. Returns (expected column names, rows); raises CaseError
+    when a column's name is not settled (see the module comment)."""
     cur = conn.execute(case.sqlite)
-    return len(cur.description), [tuple(r) for r in cur.fetchall()]
+    names = [d[0] for d in cur.description]
+    rows = [tuple(r) for r in cur.fetchall()]
+    if case.columns is not None:
+        if len(case.columns) != len(names):
+            raise CaseError("'columns:' names %d columns, the sqlite query gives %d" % (
+                len(case.columns), len(names)))
+        return list(case.columns), rows
+    for i, n in enumerate(names):
+        if not IDENT_RE.match(n):
+            raise CaseError("sqlite names column %d %r (an unaliased expression): alias it in "
+                            "both queries or give the case a 'columns:' line" % (i + 1, n))
+    if case.partition and names[len(names) - len(case.partition):] != case.partition:
+        raise CaseError("the sqlite query must end with the partition columns %s, not %s" % (
+            case.partition, names[len(names) - len(case.partition):]))
+    return names, rows
 
 
 # ---------------------------------------------------------------- comparing rows
@@ -280,8 +339,8 @@ def _num(s):
 
 
 def norm(v):
-    """Canonical cell: None (NULL or empty), float (numbers, booleans) or str."""
-    if v is None or v == "":
+    """Canonical cell: None (NULL), float (numbers, booleans) or str ('' stays '')."""
+    if v is None:
         return None
     if isinstance(v, bool):
         return float(v)
@@ -308,8 +367,9 @@ def _close(a, b):
 
 
 def cell_eq(exp, got, loose):
-    """exp, got are norm()ed. A str exp must match exactly unless loose (sluice vs sluice:
-    two number strings may differ in the last bits after a different summation order)."""
+    """exp, got are norm()ed. NULL equals only NULL ('' is a string like any other). A str
+    exp must match exactly unless loose (sluice vs sluice: two number strings may differ in
+    the last bits after a different summation order)."""
     if exp is None or got is None:
         return exp is None and got is None
     if isinstance(exp, float) or isinstance(got, float):
@@ -361,7 +421,8 @@ def compare(exp, got, ordered, loose=False, exp_label="expected", got_label="got
     used = [False] * len(gs)
     only_exp = []
     for i, e in enumerate(es):
-        lo, hi = max(0, i - 64), min(len(gs), i + 65)
+        hi = min(len(gs), i + 65)
+        lo = min(max(0, i - 64), hi)
         for j in list(range(lo, hi)) + list(range(0, lo)) + list(range(hi, len(gs))):
             if not used[j] and row_eq(e, gs[j], loose):
                 used[j] = True
@@ -386,18 +447,20 @@ def compare(exp, got, ordered, loose=False, exp_label="expected", got_label="got
 # ---------------------------------------------------------------- reading sluice's output
 
 def parse_csv_text(text):
-    """CSV text -> (header, rows). Empty fields become None."""
-    recs = list(csv.reader(io.StringIO(text, newline="")))
+    """CSV text -> (header, rows). An empty unquoted field is None (NULL), a quoted empty
+    field `""` is '' (tests/sluice_csv.py; raises csv.Error on text that is not CSV)."""
+    recs = sluice_csv.read_records(text)
     if not recs:
         return None, []
-    return recs[0], [tuple(None if x == "" else x for x in r) for r in recs[1:]]
+    return ["" if v is None else v for v in recs[0]], [tuple(r) for r in recs[1:]]
 
 
 PART_RE = re.compile(r"^part-\d+-\d+\.csv$")
 
 
 def read_copy_dir(outdir, partition):
-    """Reads a COPY output directory back. Returns (ncols or None, rows, problems)."""
+    """Reads a COPY output directory back. Returns (column names or None: the part files'
+    header then the partition columns, rows, problems)."""
     problems = []
     if not os.path.isdir(outdir):
         return None, [], ["output directory %s missing" % outdir]
@@ -473,8 +536,8 @@ def read_copy_dir(outdir, partition):
                     manifest["total_rows"], len(rows)))
         except (KeyError, TypeError, ValueError) as ex:
             problems.append("manifest lacks files[].path/rows/bytes or total_rows: %r" % ex)
-    ncols = None if header is None else len(header) + len(partition)
-    return ncols, rows, problems
+    names = None if header is None else list(header) + list(partition)
+    return names, rows, problems
 
 
 # ---------------------------------------------------------------- running sluice
@@ -487,7 +550,7 @@ def sluice_cmd(args):
 
 
 def run_case(case, np, idx, args):
-    """Runs one case at np ranks. Returns (ok, ncols, rows, lines)."""
+    """Runs one case at np ranks. Returns (ok, column names or None, rows, lines)."""
     wdir = os.path.join(OUT_DIR, case.name, "np%d" % np)
     shutil.rmtree(wdir, ignore_errors=True)
     os.makedirs(wdir)
@@ -500,7 +563,7 @@ def run_case(case, np, idx, args):
     if args.self_test:
         with open(job + ".oracle.json", "w", encoding="utf-8") as f:
             json.dump({"sql": case.sqlite, "kind": case.kind, "partition": case.partition,
-                       "data": args.data}, f)
+                       "data": args.data, "names": case.names}, f)
     cmd = ["timeout", "120", "mpirun", "-n", str(np)] + sluice_cmd(args) + [
         "run", job, "-D", "data=" + os.path.join(args.data, case.dataset), "-D", "out=" + out,
         "-D", "columns_sql=" + columns_literal(case.dataset), "--format", "csv"]
@@ -523,9 +586,9 @@ def run_case(case, np, idx, args):
         lines += ["  stderr: " + x for x in stderr.strip().split("\n")[-12:] if x]
         return False, None, [], lines
     if case.kind == "copy":
-        ncols, rows, problems = read_copy_dir(out, case.partition)
+        names, rows, problems = read_copy_dir(out, case.partition)
         if problems:
-            return False, ncols, rows, ["COPY output: " + x for x in problems[:MAX_DIFF_LINES]]
+            return False, names, rows, ["COPY output: " + x for x in problems[:MAX_DIFF_LINES]]
     else:
         try:
             header, rows = parse_csv_text(p.stdout.decode("utf-8"))
@@ -533,12 +596,12 @@ def run_case(case, np, idx, args):
             return False, None, [], ["stdout is not UTF-8 CSV: %s" % ex]
         if header is None:
             return False, None, [], ["no output on stdout (expected a CSV header line)"]
-        ncols = len(header)
-        bad = [r for r in rows if len(r) != ncols]
+        names = header
+        bad = [r for r in rows if len(r) != len(names)]
         if bad:
-            return False, ncols, rows, ["%d rows do not have %d fields, e.g. %s" % (
-                len(bad), ncols, show(bad[0]))]
-    return True, ncols, rows, []
+            return False, names, rows, ["%d rows do not have %d fields, e.g. %s" % (
+                len(bad), len(names), show(bad[0]))]
+    return True, names, rows, []
 
 
 # ---------------------------------------------------------------- a stand-in engine
@@ -554,10 +617,20 @@ def fake_sluice(argv):
         spec = json.load(f)
     conn = open_oracle(spec["data"])
     cur = conn.execute(spec["sql"])
-    names = [d[0] for d in cur.description]
+    names = spec["names"]
     rows = cur.fetchall()
 
+    bug = os.environ.get("SLUICE_E2E_FAKE_BUG", "")
+    if bug not in ("", "empty_as_null", "null_as_empty", "rename"):
+        raise SystemExit("unknown SLUICE_E2E_FAKE_BUG=%s" % bug)
+    if bug == "rename":
+        names = ["x_" + names[0]] + names[1:]
+
     def field(v):
+        if bug == "empty_as_null" and v == "":
+            v = None
+        elif bug == "null_as_empty" and v is None:
+            v = ""
         if v is None:
             return ""
         s = repr(v) if isinstance(v, float) else str(v)
@@ -615,7 +688,7 @@ def main():
     gen_testdata.generate(args.data)
     conn = open_oracle(args.data)
 
-    passed = failed = 0
+    passed = failed = skipped = 0
     paths = sorted(os.path.join(CASES_DIR, f) for f in os.listdir(CASES_DIR)
                    if f.endswith(".test"))
     for idx, path in enumerate(paths):
@@ -624,23 +697,28 @@ def main():
             continue
         try:
             case = parse_case(path)
-            ncols, exp = oracle_rows(conn, case)
+            names, exp = oracle_rows(conn, case)
         except (CaseError, sqlite3.Error) as ex:
             print("FAIL %s (case file or sqlite query): %s" % (name, ex))
             failed += 1
             continue
         if args.oracle_only:
-            print("ok  %s oracle: %d rows x %d cols" % (name, len(exp), ncols))
+            print("ok  %s oracle: %d rows x %d cols %s" % (name, len(exp), len(names),
+                                                          json.dumps(names)))
             if args.verbose:
                 for r in exp[:5]:
                     print("    " + show(r))
             passed += 1
             continue
+        case.names = names
         base = None
+        skipped += len([r for r in ranks if r not in case.ranks])
         for np in [r for r in ranks if r in case.ranks]:
-            ok, got_cols, rows, lines = run_case(case, np, idx, args)
-            if ok and got_cols != ncols:
-                ok, lines = False, ["%d columns, expected %d" % (got_cols, ncols)]
+            ok, got_names, rows, lines = run_case(case, np, idx, args)
+            if ok and got_names != names:
+                ok, lines = False, ["column names %s, expected %s" % (
+                    json.dumps(got_names, ensure_ascii=False),
+                    json.dumps(names, ensure_ascii=False))]
             if ok:
                 lines = compare(exp, rows, case.ordered)
                 ok = not lines
@@ -661,7 +739,7 @@ def main():
                 shutil.rmtree(os.path.join(OUT_DIR, case.name, "np%d" % np), ignore_errors=True)
             else:
                 failed += 1
-    print("e2e: %d passed, %d failed" % (passed, failed))
+    print("e2e: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 

@@ -10,8 +10,9 @@
 # scratch directory. Test data is written here (small, by hand) so this script does not depend
 # on the e2e generator.
 #
-# Prints "ok   NAME np=N" / "FAIL NAME np=N" per run and "failures: N passed, M failed";
-# exits 1 on any failure. SLUICE defaults to build/sluice. Keep the scratch dir with KEEP=1.
+# Prints "ok   NAME np=N" / "FAIL NAME np=N" per run and "failures: N passed, M failed,
+# 0 skipped" (it skips nothing); exits 1 on any failure. SLUICE defaults to build/sluice.
+# Keep the scratch dir with KEEP=1.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../sluice_env.sh"
 
@@ -183,5 +184,5 @@ EOF
 )
 MARKER=$W/keep/MARKER check copy_keeps_old_output 5 "$j" "b.csv:6" --blocksize 64B --force
 
-echo "failures: $pass passed, $fail failed"
+echo "failures: $pass passed, $fail failed, 0 skipped"
 [[ $fail -eq 0 ]]

@@ -16,12 +16,16 @@
 #   copy        jobs/sluice.sbatch -n 2: filter -> derive -> group -> COPY to a directory
 #   bad-sql     a job with a syntax error: Slurm state FAILED, exit status 3 recorded, the
 #               message names job.sql:LINE:COL
-#   usr1        the signal the script asks for before the time limit (USR1 to the batch
-#               shell) reaches the ranks as USR1; the stop and exit status 130 are recorded
+#   usr1-srun   the signal the script asks for before the time limit (USR1 to the batch
+#   usr1-mpirun shell) reaches the real sluice ranks (srun / mpirun launcher) mid-job: they
+#               stop with SIGUSR1, exit status 130 is recorded, no partial output is left
 #   strong      jobs/strong-scaling.sbatch -n 2: one JSON line per rank count (1, 2)
 #   weak        jobs/weak-scaling.sbatch -n 2: the table doubles with the ranks
 #
-# Prints "ok NAME" / "FAIL NAME" and "slurm: N passed, M failed"; exits 1 on any failure.
+# Prints "ok NAME" / "FAIL NAME" / "skip NAME: why" and "slurm: N passed, M failed, K skipped";
+# exits 1 on any failure. Where Slurm cannot run (not installable, not root) the suite is one
+# skipped check, or one failure when SLUICE_REQUIRE (comma-separated) lists "slurm"; the plot
+# check without gnuplot likewise ("gnuplot").
 # SLUICE defaults to build/sluice. KEEP=1 keeps the scratch directory.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,10 +37,25 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
 WAIT=${SLURM_TEST_WAIT:-180}        # seconds a job may take from submit to end
 
-pass=0 fail=0
+pass=0 fail=0 skipped=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-skip() { echo "slurm: SKIPPED: $1"; echo "slurm: 0 passed, 0 failed, 1 skipped"; exit 0; }
+# required NAME: true when NAME is listed in SLUICE_REQUIRE (comma-separated; .ci/run sets it):
+# a check that cannot run for want of NAME is then a failure, not a skip.
+required() { [[ ",${SLUICE_REQUIRE:-}," == *",$1,"* ]]; }
+# skip_check NAME WHAT WHY: one check not run (a failure when NAME is required).
+skip_check() {
+    if required "$1"; then bad "$2" "$3 (required by SLUICE_REQUIRE=$SLUICE_REQUIRE)"
+    else echo "skip $2: $3"; skipped=$((skipped + 1)); fi
+}
+# The whole suite cannot run: one skipped (or, when required, failed) suite.
+skip() {
+    if required slurm; then
+        echo "FAIL slurm: $1 (required by SLUICE_REQUIRE=$SLUICE_REQUIRE)"
+        echo "slurm: 0 passed, 1 failed, 0 skipped"; exit 1
+    fi
+    echo "slurm: SKIPPED: $1"; echo "slurm: 0 passed, 0 failed, 1 skipped"; exit 0
+}
 
 [ -x "$SLUICE" ] || { echo "slurm: no executable $SLUICE (run make)"; exit 1; }
 if ! command -v slurmctld >/dev/null || ! command -v sbatch >/dev/null ||
@@ -61,14 +80,14 @@ cleanup() {
 trap cleanup EXIT
 if ! bash scripts/slurm-local.sh start; then
     tail -5 "$SLURM_LOCAL_DIR"/log/*.log 2>/dev/null
-    echo "slurm: 0 passed, 1 failed"; exit 1
+    echo "slurm: 0 passed, 1 failed, 0 skipped"; exit 1
 fi
 eval "$(bash scripts/slurm-local.sh env)"
 
 # ---- data: a small db-benchmark table (20 groups), with its numpy oracle -----------------
 D=$W/data
 mkdir -p "$D"
-$PY scripts/gen_groupby.py 2e4 20 0 0 --out "$D" --oracle --quiet || { bad data gen; exit 1; }
+$PY scripts/gen_groupby.py 2e4 20 0 0 --out "$D" --oracle --quiet || { bad data gen; echo "slurm: $pass passed, $fail failed, $skipped skipped"; exit 1; }
 CSV=$D/G1_2e4_2e1_0_0.csv
 
 # submit NAME SBATCH_OPTS... -- SCRIPT ARGS...: sbatch, wait, set $state and $res/$out.
@@ -150,34 +169,73 @@ fi
 [ -z "$why" ] && ok "bad-sql (FAILED, exit 3, position in the message)" ||
     { bad bad-sql "$why"; show; }
 
-# ---- time limit: the USR1 that --signal=B:USR1@120 sends stops sluice cleanly ---------------
-# A stand-in for sluice that runs until signalled (the real one finishes these jobs too fast
-# to be caught) and exits 130 as sluice does on TERM/USR1; `scancel --batch --signal=USR1`
-# sends what Slurm sends 120 s before the limit.
-cat > "$W/slow-sluice" <<SLOW
-#!/bin/bash
-case "\$1" in
-    run) trap 'echo "slow-sluice: stopped"; exit 130' TERM USR1; echo started
-         while :; do sleep 0.1; done ;;
-    *) exec "$ROOT/$SLUICE" "\$@" ;;
-esac
-SLOW
-chmod +x "$W/slow-sluice"
-res=$W/res-usr1 out=$W/usr1.out
-jid=$(SLUICE=$W/slow-sluice SLUICE_RESULTS=$res sbatch --parsable -n 1 -o "$out" \
-      jobs/sluice.sbatch "$W/groupby.sql")
-for _ in $(seq 1 120); do grep -q started "$res/stdout.txt" 2>/dev/null && break; sleep 0.25; done
-scancel --batch --signal=USR1 "$jid"
-state=$(bash scripts/slurm-local.sh wait "$jid" 60 2>&1 | tail -1)
-why=""
-if ! grep -q 'stopped: time limit near' "$res/settings.txt" 2>/dev/null; then
-    why="the USR1 trap did not run (state $state)"
-elif [ "$(cat "$res/exit_status" 2>/dev/null)" != 130 ]; then
-    why="exit_status $(cat "$res/exit_status" 2>/dev/null), expected 130"
-elif [ "$state" != FAILED ]; then why="job ended $state, expected FAILED"
-fi
-[ -z "$why" ] && ok "usr1 (time-limit signal stops the ranks, status recorded)" ||
-    { bad usr1 "$why"; show; }
+# ---- time limit: the USR1 that --signal=B:USR1@120 sends stops the real sluice ranks ----------
+# `scancel --batch --signal=USR1` sends what Slurm sends 120 s before the limit: USR1 to the
+# batch shell only. The script's trap must pass it on to srun (or mpirun), which forward it to
+# every sluice rank. The job is NSIG COPY statements over 400,000 rows (~0.02-0.1 s each at 2
+# ranks), signalled once two outputs are committed, so the signal lands mid-job however fast
+# the scan gets. Checked: the ranks themselves report "interrupted by signal 10 (SIGUSR1)",
+# exit status 130 is recorded and Slurm says FAILED; no partial output: no temporary
+# directory, every output that exists has _SUCCESS and all 100 groups (count per group from
+# Python), and not every statement ran.
+$PY - "$D/sig.csv" <<'PYEOF'
+import sys
+with open(sys.argv[1], 'w') as f:
+    f.write('k,v\n')
+    for i in range(400000):
+        f.write(f'{i % 100},{i}\n')
+PYEOF
+NSIG=400
+for i in $(seq 1 $NSIG); do
+    echo "COPY (SELECT k, count(*) AS n FROM read_csv('\${input}') GROUP BY k)"
+    echo "  TO '\${output}/o$i' (FORMAT csv, HEADER false);"
+done > "$W/many.sql"
+# usr1_case NAME LAUNCHER: one signalled job; ok/bad.
+usr1_case() {
+    local name=$1 launcher=$2 jid n_done why="" d
+    res=$W/res-$name out=$W/$name.out
+    local o=$W/sig-$name
+    mkdir -p "$o"
+    jid=$(SLUICE_LAUNCHER=$launcher SLUICE_RESULTS=$res sbatch --parsable -n 2 -o "$out" \
+          jobs/sluice.sbatch "$W/many.sql" -D "input=$D/sig.csv" -D "output=$o") ||
+        { bad "$name" "sbatch failed"; return; }
+    # Under way: two outputs committed (bounded: a job that never gets there fails below).
+    for _ in $(seq 1 600); do
+        (( $(ls "$o" | grep -vc sluice-tmp) >= 2 )) && break
+        sleep 0.1
+    done
+    scancel --batch --signal=USR1 "$jid"
+    state=$(bash scripts/slurm-local.sh wait "$jid" 120 2>&1 | tail -1)
+    n_done=$(ls "$o"/*/_SUCCESS 2>/dev/null | wc -l)
+    if ! grep -q 'stopped: time limit near' "$res/settings.txt" 2>/dev/null; then
+        why="the script's USR1 trap did not run (state $state)"
+    elif ! grep -q 'interrupted by signal 10 (SIGUSR1)' "$res/stderr.txt" 2>/dev/null; then
+        why="sluice did not report SIGUSR1 (did the signal reach the ranks?)"
+    elif [ "$(cat "$res/exit_status" 2>/dev/null)" != 130 ]; then
+        why="exit_status $(cat "$res/exit_status" 2>/dev/null), expected 130"
+    elif [ "$state" != FAILED ]; then why="job ended $state, expected FAILED"
+    elif (( n_done < 2 || n_done >= NSIG )); then
+        why="$n_done of $NSIG statements committed: the signal did not land mid-job"
+    elif [ -n "$(find "$o" -maxdepth 1 -name '*sluice-tmp*' -print -quit)" ]; then
+        why="temporary directory left: $(ls "$o" | grep sluice-tmp | head -3)"
+    fi
+    for d in "$o"/*; do
+        [ -z "$why" ] && [ -d "$d" ] || continue
+        if [ ! -f "$d/_SUCCESS" ]; then why="$d exists without _SUCCESS"
+        elif ! $PY - "$d" <<'PYEOF'
+import csv, glob, sys
+rows = [r for p in glob.glob(sys.argv[1] + '/part-*.csv') for r in csv.reader(open(p))]
+sys.exit(0 if sorted((int(k), int(n)) for k, n in rows) == [(k, 4000) for k in range(100)]
+         else 1)
+PYEOF
+        then why="$d: not the 100 groups of 4000 rows"
+        fi
+    done
+    [ -z "$why" ] && ok "$name (USR1 to the batch shell reaches the $launcher-started ranks; \
+$n_done of $NSIG committed, exit 130, nothing partial)" || { bad "$name" "$why"; show; }
+}
+usr1_case usr1-srun srun
+usr1_case usr1-mpirun mpirun
 
 # ---- scaling scripts ------------------------------------------------------------------------
 # check_lines FILE MODE N_LINES ROWS...: the JSON lines of a scaling job.
@@ -220,7 +278,7 @@ if command -v gnuplot >/dev/null && [ -s "$res" ]; then
     fi
     [ -z "$why" ] && ok "plot (plot-scaling: PNG + SVG of the strong lines)" || bad plot "$why"
 else
-    echo "skip plot (gnuplot not installed: scripts/install-deps.sh --bench)"
+    skip_check gnuplot plot "gnuplot not installed (scripts/install-deps.sh --bench)"
 fi
 
 submit weak -n 2 jobs/weak-scaling.sbatch --rows 1e4 --groups 20 --data "$D" \
@@ -231,5 +289,5 @@ elif ! m=$(check_lines "$res" weak 2 1e4 2e4 2>&1); then why="$m"; fi
 [ -z "$why" ] && ok "weak (weak-scaling.sbatch, 1e4 rows per rank, pipeline vs oracle)" ||
     { bad weak "$why"; show; }
 
-echo "slurm: $pass passed, $fail failed"
+echo "slurm: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]
