@@ -59,7 +59,9 @@ static void on_oom(size_t bytes)
 }
 
 /* Rank 0 reads the job file and broadcasts it; returns NULL (on every rank) when unreadable. */
-static char *read_job(const char *path, char *why, size_t why_n)
+/* Returns the job text (NUL-terminated; *n_out bytes, which may include NUL bytes that the
+ * parser reports) or NULL with why set. */
+static char *read_job(const char *path, int64_t *n_out, char *why, size_t why_n)
 {
     long long len = -1;
     char *text = NULL;
@@ -77,6 +79,8 @@ static char *read_job(const char *path, char *why, size_t why_n)
             }
             if (ferror(f))
                 snprintf(why, why_n, "cannot read job file '%s': %s", path, strerror(errno));
+            else if (n > (1u << 30))
+                snprintf(why, why_n, "job file '%s' is larger than 1 GB", path);
             else
                 len = (long long)n;
             fclose(f);
@@ -92,6 +96,7 @@ static char *read_job(const char *path, char *why, size_t why_n)
     /* Job files are small; a single MPI_Bcast count never nears INT_MAX in practice. */
     MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
     text[len] = 0;
+    *n_out = len;
     return text;
 }
 
@@ -199,7 +204,8 @@ static int run(int argc, char **argv)
     o.param_values = values;
 
     char why[512] = "";
-    char *text = read_job(job, why, sizeof why);
+    int64_t text_len = 0;
+    char *text = read_job(job, &text_len, why, sizeof why);
     if (!text) {
         if (g_rank == 0)
             fprintf(stderr, "sluice: error: %s\n", why);
@@ -207,7 +213,7 @@ static int run(int argc, char **argv)
     }
     sl_session *s;
     sl_session_new(MPI_COMM_WORLD, &o, &s);
-    int rc = sl_session_run(s, text, job);
+    int rc = sl_session_run_n(s, text, text_len, job);
     int status = 0;
     if (rc) {
         int size;
