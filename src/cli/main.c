@@ -24,7 +24,7 @@ static const char usage[] =
     "runs on one rank.\n"
     "\n"
     "options:\n"
-    "  -D, --define NAME=VALUE      replace ${NAME} in the job file by VALUE (repeatable)\n"
+    "  -D, --define NAME=VALUE      VALUE is the value of ${NAME} in the job file (repeatable)\n"
     "  --format table|csv           how SELECT results print on stdout (default: table;\n"
     "                               csv = RFC 4180 with a header line)\n"
     "  --blocksize SIZE             bytes of input per range (default 64MB; e.g. 1MB, 64KB)\n"
