@@ -58,9 +58,9 @@ static void on_oom(size_t bytes)
     MPI_Abort(MPI_COMM_WORLD, 6);
 }
 
-/* Rank 0 reads the job file and broadcasts it; returns NULL (on every rank) when unreadable. */
-/* Returns the job text (NUL-terminated; *n_out bytes, which may include NUL bytes that the
- * parser reports) or NULL with why set. */
+/* Rank 0 reads the job file and broadcasts it; returns NULL (on every rank) when unreadable,
+ * with why set. The text is NUL-terminated after its *n_out bytes, which may themselves hold
+ * a NUL byte: the parser gets the length and reports it. */
 static char *read_job(const char *path, int64_t *n_out, char *why, size_t why_n)
 {
     long long len = -1;

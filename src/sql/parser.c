@@ -4,8 +4,11 @@
  *   OR < AND < NOT < IS [NOT] NULL < comparison (nonassoc) < [NOT] BETWEEN/IN/LIKE/ILIKE
  *   < || < + - < * / // % < unary - + < :: < primary
  * Errors are SL_ESQL "PATH:LINE:COL: syntax error: expected X, got Y" at the offending token;
- * positions are those of the original job text (see lexer.c). Queries: parse_query.c;
- * statements and the job: parse_stmt.c. Local.
+ * positions are those of the original job text (see lexer.c). Operator chains are loops, not
+ * recursion; AND / OR chains are built balanced; every node records its height, and a tree
+ * higher than SL_SQL_MAX_EXPR_DEPTH is an error, so every later walker may recurse. Nodes point
+ * into the display text instead of copying it. Queries: parse_query.c; statements and the job:
+ * parse_stmt.c. Local.
  */
 #include "sql/sql_int.h"
 
