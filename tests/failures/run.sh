@@ -182,12 +182,16 @@ EOF
 MARKER=$W/keep/MARKER check copy_keeps_old_output 5 "$j" "b.csv:6" --blocksize 64B
 
 # ---- issue #10: -D parameters are values, the parser cannot be crashed (src/sql) --------
-# sqlcheck NAME WANT_RC JOB WANT [sluice args...] runs the job at np = 1 and 3 with every
-# process under `ulimit -v $SQL_VMEM_KB` (1 GB; the parser before this needed more than 6 GB
-# for the 1 MB AND chain below). WANT_RC 0: stdout (--format csv) must equal WANT, which
-# Python's csv module computes from the data. Otherwise: the exit status must be WANT_RC and
-# stderr must hold WANT's '|'-separated fragments. NOOUT=path must not exist afterwards.
-SQL_VMEM_KB=${SQL_VMEM_KB:-1000000}
+# sqlcheck NAME WANT_RC JOB WANT [sluice args...] runs the job at np = 1 and 3; the peak RSS
+# of every process must stay under SQL_RSS_KB (1 GB; the parser before this needed more than
+# 6 GB for the 1 MB AND chain below), and outside sanitizer builds (ASan reserves terabytes of
+# address space) `ulimit -v $SQL_VMEM_KB` stops a runaway before it hurts the machine.
+# WANT_RC 0: stdout (--format csv) must equal WANT, which Python's csv module computes from
+# the data. Otherwise: the exit status must be WANT_RC and stderr must hold WANT's
+# '|'-separated fragments. NOOUT=path must not exist afterwards.
+SQL_RSS_KB=${SQL_RSS_KB:-1000000}
+SQL_VMEM_KB=${SQL_VMEM_KB:-2000000}
+grep -qa __asan_init "$SLUICE" && SQL_VMEM_KB=unlimited
 sqlcheck() {
   local name=$1 want_rc=$2 jobf=$3 want=$4
   shift 4
@@ -196,12 +200,17 @@ sqlcheck() {
     local out=$W/stdout.$name.$np err=$W/stderr.$name.$np
     rm -rf "${NOOUT:-$W/none}"
     ( ulimit -v "$SQL_VMEM_KB"
-      timeout 60 mpirun -n "$np" "$SLUICE" run "$jobf" --format csv "$@" ) > "$out" 2> "$err"
+      /usr/bin/time -f %M -o "$W/rss.$name.$np" \
+        timeout 120 mpirun -n "$np" "$SLUICE" run "$jobf" --format csv "$@" ) > "$out" 2> "$err"
     rc=$?
     why=()
     if [[ $rc -eq 124 || $rc -eq 137 ]]; then why+=("timed out (hang) rc=$rc")
     elif [[ $rc -ne $want_rc ]]; then why+=("exit status $rc, expected $want_rc")
     fi
+    # time(1) reports the largest process it waited for, directly or through mpirun.
+    local rss
+    rss=$(grep -o '^[0-9]*$' "$W/rss.$name.$np" | tail -1)
+    [[ -n $rss && $rss -le $SQL_RSS_KB ]] || why+=("peak RSS ${rss:-?} KB > $SQL_RSS_KB KB")
     if [[ $want_rc -eq 0 ]]; then
       [[ $(cat "$out") == "$want" ]] || why+=("stdout '$(head -c 200 "$out")' != '$want'")
     else
