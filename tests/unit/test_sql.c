@@ -1,5 +1,5 @@
 /*
- * SQL front end without binding: ${param} substitution and its position map, tokenizer,
+ * SQL front end without binding: ${param} values and positions in the original text, tokenizer,
  * parser (every statement form), AST printing round trips, precedence, error positions.
  * Expected values are worked out by hand from the input text (columns counted 1-based).
  */
@@ -111,7 +111,7 @@ static void test_params(void)
 {
     char *names[] = {"x", "y"}, *values[] = {"abcdefghij", "12"};
     sl_params prm = {2, names, values};
-    /* Positions after a substitution refer to the original text. */
+    /* Positions after a parameter refer to the original text. */
     const char *text = "SELECT ${x}\nFROM t WHERE y = ${y}";
     sl_src_text st;
     sl_err err;
@@ -152,7 +152,7 @@ static void test_params(void)
     CHECK(strncmp(err.msg, "j.sql:2:10: unknown parameter ${nope}", 37) == 0);
     CHECK(job == NULL);
 
-    /* Inside comments nothing is substituted (so no error); inside strings it is. */
+    /* Inside comments nothing is looked up (so no error); inside strings it is. */
     sl_err_clear(&err);
     CHECK_INT(sl_sql_parse_job("-- ${nope}\nSELECT a FROM read_csv('${x}/f.csv') /* ${nope} */",
                                "j.sql", &prm, &job, &err), 0);
