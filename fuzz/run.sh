@@ -19,7 +19,7 @@ for t in sql csv; do
   mkdir -p "$W/$t"
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb keeps the shared machine safe.
   if timeout $((T + 120)) "$B/fuzz_$t" "$W/$t" "$ROOT/fuzz/corpus/$t" -max_total_time="$T" \
-       -timeout=10 -rss_limit_mb=2048 -max_len=4096 -artifact_prefix="$W/" \
+       -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$W/" \
        -print_final_stats=1 > "$W/log.$t" 2>&1; then
     pass=$((pass + 1))
     echo "ok   fuzz_$t ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$W/log.$t" |

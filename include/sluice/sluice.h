@@ -59,6 +59,9 @@ void sl_session_free(sl_session **ps);
 /* Parses and runs every statement of a job. Returns 0, or the agreed error code (the same on
  * every rank); see sl_session_error, sl_session_exit_status. Collective over comm. */
 int sl_session_run(sl_session *s, const char *job_text, const char *job_path);
+/* The same for a job text of len bytes (a NUL byte in it is reported as an error with its
+ * line and column instead of silently ending the job). Collective over comm. */
+int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const char *job_path);
 
 /* The agreed error message of the last failed run ("" when none). Local. */
 const char *sl_session_error(const sl_session *s);

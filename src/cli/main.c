@@ -25,7 +25,7 @@ static const char usage[] =
     "runs on one rank.\n"
     "\n"
     "options:\n"
-    "  -D, --define NAME=VALUE      replace ${NAME} in the job file by VALUE (repeatable)\n"
+    "  -D, --define NAME=VALUE      VALUE is the value of ${NAME} in the job file (repeatable)\n"
     "  --format table|csv           how SELECT results print on stdout (default: table;\n"
     "                               csv = RFC 4180 with a header line)\n"
     "  --blocksize SIZE             bytes of input per range (default 64MB; e.g. 1MB, 64KB)\n"
@@ -67,8 +67,10 @@ static void on_oom(size_t bytes)
     MPI_Abort(MPI_COMM_WORLD, 6);
 }
 
-/* Rank 0 reads the job file and broadcasts it; returns NULL (on every rank) when unreadable. */
-static char *read_job(const char *path, char *why, size_t why_n)
+/* Rank 0 reads the job file and broadcasts it; returns NULL (on every rank) when unreadable,
+ * with why set. The text is NUL-terminated after its *n_out bytes, which may themselves hold
+ * a NUL byte: the parser gets the length and reports it. */
+static char *read_job(const char *path, int64_t *n_out, char *why, size_t why_n)
 {
     long long len = -1;
     char *text = NULL;
@@ -86,6 +88,8 @@ static char *read_job(const char *path, char *why, size_t why_n)
             }
             if (ferror(f))
                 snprintf(why, why_n, "cannot read job file '%s': %s", path, strerror(errno));
+            else if (n > (1u << 30))
+                snprintf(why, why_n, "job file '%s' is larger than 1 GB", path);
             else
                 len = (long long)n;
             fclose(f);
@@ -101,6 +105,7 @@ static char *read_job(const char *path, char *why, size_t why_n)
     /* Job files are small; a single MPI_Bcast count never nears INT_MAX in practice. */
     MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
     text[len] = 0;
+    *n_out = len;
     return text;
 }
 
@@ -233,7 +238,8 @@ static int run(int argc, char **argv)
     o.param_values = values;
 
     char why[512] = "";
-    char *text = read_job(job, why, sizeof why);
+    int64_t text_len = 0;
+    char *text = read_job(job, &text_len, why, sizeof why);
     if (!text) {
         if (g_rank == 0)
             fprintf(stderr, "sluice: error: %s\n", why);
@@ -241,7 +247,7 @@ static int run(int argc, char **argv)
     }
     sl_session *s;
     sl_session_new(MPI_COMM_WORLD, &o, &s);
-    int rc = sl_session_run(s, text, job);
+    int rc = sl_session_run_n(s, text, text_len, job);
     int status = 0;
     if (rc) {
         int size;

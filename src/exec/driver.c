@@ -483,10 +483,15 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
 
 int sl_session_run(sl_session *s, const char *job_text, const char *job_path)
 {
+    return sl_session_run_n(s, job_text, job_text ? (int64_t)strlen(job_text) : 0, job_path);
+}
+
+int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const char *job_path)
+{
     sl_err *err = &s->err;
     sl_err_clear(err);
     sl_job *job = NULL;
-    sl_sql_parse_job(job_text, job_path, &s->params, &job, err);
+    sl_sql_parse_job_n(job_text, len, job_path, &s->params, &job, err);
     /* Issue #3: the budget is chosen per run (collective); -v says which rule chose it. */
     sl_spill_set_base(s->ctx.spill, s->opts.spill_dir);
     sl_budget_init(&s->ctx.budget, s->comm, s->opts.memory_limit, err);

@@ -451,16 +451,12 @@ int sl_func_bind_cast(sl_expr *e, sl_type t, bool try_cast, const char *text, sl
 
 /* ---- constant folding ---- */
 
-static void fold(sl_expr **pe)
+/* Replaces the all-constant call *pe by its value. Not inlined: its sl_err (1 KB) must not sit
+ * on every frame of fold's recursion, which is as deep as the expression (up to the parser's
+ * SL_SQL_MAX_EXPR_DEPTH). */
+static __attribute__((noinline)) void fold_call(sl_expr **pe)
 {
     sl_expr *e = *pe;
-    bool all_const = e->n_args > 0;
-    for (int i = 0; i < e->n_args; i++) {
-        fold(&e->args[i]);
-        all_const &= e->args[i]->kind == SL_E_CONST;
-    }
-    if (e->kind == SL_E_CONST || e->kind == SL_E_COL || !all_const)
-        return;
     sl_batch *one = sl_batch_from_cols(0, NULL, 1);
     sl_vec *v = NULL;
     sl_err local;
@@ -479,6 +475,19 @@ static void fold(sl_expr **pe)
     }
     sl_vec_free(&v);
     sl_batch_free(&one);
+}
+
+static void fold(sl_expr **pe)
+{
+    sl_expr *e = *pe;
+    bool all_const = e->n_args > 0;
+    for (int i = 0; i < e->n_args; i++) {
+        fold(&e->args[i]);
+        all_const &= e->args[i]->kind == SL_E_CONST;
+    }
+    if (e->kind == SL_E_CONST || e->kind == SL_E_COL || !all_const)
+        return;
+    fold_call(pe);
 }
 
 int sl_expr_fold(sl_expr **pe, sl_err *err)

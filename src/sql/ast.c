@@ -24,10 +24,8 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     for (int i = 0; i < e->n_args; i++)
         sl_ast_expr_free(&e->args[i]);
     sl_free(e->args);
-    sl_free(e->text);
     sl_free(e->name);
     sl_free(e->qual);
-    sl_free(e->op);
     sl_free(e->sval);
     sl_free(e);
     *pe = NULL;
@@ -79,6 +77,7 @@ void sl_ast_query_free(sl_ast_query **pq)
     for (int i = 0; i < q->n_order; i++)
         sl_ast_expr_free(&q->order[i].e);
     sl_free(q->order);
+    sl_sql_src_unref(&q->src);
     sl_free(q);
     *pq = NULL;
 }
@@ -133,17 +132,28 @@ static void put_name(sl_buf *b, const char *s, bool canonical)
     sl_buf_putc(b, '"');
 }
 
-static void put_args(sl_buf *b, sl_ast_expr *const *a, int n, bool canonical)
+static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max);
+
+static void put_args(sl_buf *b, sl_ast_expr *const *a, int n, bool canonical, int64_t max)
 {
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && b->len <= max; i++) {
         if (i)
             sl_buf_puts(b, ", ");
-        sl_ast_expr_print(b, a[i], canonical);
+        print(b, a[i], canonical, max);
     }
 }
 
 void sl_ast_expr_print(sl_buf *b, const sl_ast_expr *e, bool c)
 {
+    print(b, e, c, INT64_MAX);
+}
+
+/* Recursion depth: e's height, at most SL_SQL_MAX_EXPR_DEPTH. Stops early once b holds more
+ * than max bytes (the caller then ignores the text). */
+static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
+{
+    if (b->len > max)
+        return;
     switch (e->kind) {
     case A_INT:
         sl_buf_printf(b, "%" PRId64, e->ival);
@@ -185,42 +195,42 @@ void sl_ast_expr_print(sl_buf *b, const sl_ast_expr *e, bool c)
         break;
     case A_UNARY:
         sl_buf_printf(b, "(%s ", strcmp(e->op, "NEG") == 0 ? "-" : e->op);
-        sl_ast_expr_print(b, e->args[0], c);
+        print(b, e->args[0], c, max);
         sl_buf_putc(b, ')');
         break;
     case A_BINARY:
         sl_buf_putc(b, '(');
-        sl_ast_expr_print(b, e->args[0], c);
+        print(b, e->args[0], c, max);
         sl_buf_printf(b, " %s ", e->op);
-        sl_ast_expr_print(b, e->args[1], c);
+        print(b, e->args[1], c, max);
         sl_buf_putc(b, ')');
         break;
     case A_ISNULL:
         sl_buf_putc(b, '(');
-        sl_ast_expr_print(b, e->args[0], c);
+        print(b, e->args[0], c, max);
         sl_buf_puts(b, e->negated ? " IS NOT NULL)" : " IS NULL)");
         break;
     case A_IN:
         sl_buf_putc(b, '(');
-        sl_ast_expr_print(b, e->args[0], c);
+        print(b, e->args[0], c, max);
         sl_buf_puts(b, e->negated ? " NOT IN (" : " IN (");
-        put_args(b, e->args + 1, e->n_args - 1, c);
+        put_args(b, e->args + 1, e->n_args - 1, c, max);
         sl_buf_puts(b, "))");
         break;
     case A_BETWEEN:
         sl_buf_putc(b, '(');
-        sl_ast_expr_print(b, e->args[0], c);
+        print(b, e->args[0], c, max);
         sl_buf_puts(b, e->negated ? " NOT BETWEEN " : " BETWEEN ");
-        sl_ast_expr_print(b, e->args[1], c);
+        print(b, e->args[1], c, max);
         sl_buf_puts(b, " AND ");
-        sl_ast_expr_print(b, e->args[2], c);
+        print(b, e->args[2], c, max);
         sl_buf_putc(b, ')');
         break;
     case A_LIKE:
         sl_buf_putc(b, '(');
-        sl_ast_expr_print(b, e->args[0], c);
+        print(b, e->args[0], c, max);
         sl_buf_printf(b, " %s%s ", e->negated ? "NOT " : "", e->ilike ? "ILIKE" : "LIKE");
-        sl_ast_expr_print(b, e->args[1], c);
+        print(b, e->args[1], c, max);
         sl_buf_putc(b, ')');
         break;
     case A_CASE: {
@@ -228,25 +238,25 @@ void sl_ast_expr_print(sl_buf *b, const sl_ast_expr *e, bool c)
         sl_buf_puts(b, "CASE");
         if (e->has_operand) {
             sl_buf_putc(b, ' ');
-            sl_ast_expr_print(b, e->args[i++], c);
+            print(b, e->args[i++], c, max);
         }
         int end = e->n_args - (e->has_else ? 1 : 0);
         for (; i + 1 < end; i += 2) {
             sl_buf_puts(b, " WHEN ");
-            sl_ast_expr_print(b, e->args[i], c);
+            print(b, e->args[i], c, max);
             sl_buf_puts(b, " THEN ");
-            sl_ast_expr_print(b, e->args[i + 1], c);
+            print(b, e->args[i + 1], c, max);
         }
         if (e->has_else) {
             sl_buf_puts(b, " ELSE ");
-            sl_ast_expr_print(b, e->args[e->n_args - 1], c);
+            print(b, e->args[e->n_args - 1], c, max);
         }
         sl_buf_puts(b, " END");
         break;
     }
     case A_CAST:
         sl_buf_puts(b, e->try_cast ? "TRY_CAST(" : "CAST(");
-        sl_ast_expr_print(b, e->args[0], c);
+        print(b, e->args[0], c, max);
         sl_buf_printf(b, " AS %s)", sl_type_name(e->ctype));
         break;
     case A_FUNC:
@@ -256,7 +266,7 @@ void sl_ast_expr_print(sl_buf *b, const sl_ast_expr *e, bool c)
             sl_buf_putc(b, '*');
         if (e->distinct)
             sl_buf_puts(b, "DISTINCT ");
-        put_args(b, e->args, e->n_args, c);
+        put_args(b, e->args, e->n_args, c, max);
         sl_buf_putc(b, ')');
         break;
     }
@@ -268,6 +278,29 @@ char *sl_ast_expr_to_string(const sl_ast_expr *e, bool canonical)
     sl_buf_init(&b);
     sl_ast_expr_print(&b, e, canonical);
     return sl_buf_take(&b);
+}
+
+char *sl_ast_expr_to_string_max(const sl_ast_expr *e, bool canonical, int64_t max_len)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    print(&b, e, canonical, max_len);
+    if (b.len > max_len) {
+        sl_buf_free(&b);
+        return NULL;
+    }
+    return sl_buf_take(&b);
+}
+
+char *sl_ast_text(const sl_ast_expr *e, int64_t max_len)
+{
+    int64_t n = e->text ? e->text_len : 0;
+    if (max_len < 0 || n <= max_len)
+        return sl_xstrndup(e->text ? e->text : "", (size_t)n);
+    int64_t k = max_len;
+    while (k > 0 && ((unsigned char)e->text[k] & 0xC0) == 0x80)
+        k--; /* do not cut a UTF-8 character in two */
+    return sl_xasprintf("%.*s...", (int)k, e->text);
 }
 
 static void put_char_opt(sl_buf *b, const char *name, char ch)
@@ -358,7 +391,7 @@ static void print_query(sl_buf *b, const sl_ast_query *q)
         sl_buf_puts(b, " GROUP BY ALL");
     else if (q->n_groups) {
         sl_buf_puts(b, " GROUP BY ");
-        put_args(b, q->groups, q->n_groups, false);
+        put_args(b, q->groups, q->n_groups, false, INT64_MAX);
     }
     if (q->having) {
         sl_buf_puts(b, " HAVING ");

@@ -168,7 +168,9 @@ static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it)
             col->line = e->line;
             col->col = e->col;
             col->name = sl_xstrdup(c->col_names[k]);
-            col->text = sl_xstrdup(c->col_names[k]);
+            col->height = 1;
+            col->text = col->name; /* borrowed from itself */
+            col->text_len = (int64_t)strlen(col->name);
             col->quoted = true;
             it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
             it->owned[it->n_owned++] = col;
@@ -216,7 +218,10 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
     q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
     c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
     q->groups[q->n_groups] = e;
-    c->group_keys[q->n_groups++] = sl_ast_expr_to_string(g, true);
+    char *key = sl_ast_expr_to_string(g, true);
+    if ((int64_t)strlen(key) > c->max_key_len)
+        c->max_key_len = (int64_t)strlen(key);
+    c->group_keys[q->n_groups++] = key;
     return 0;
 }
 
@@ -300,7 +305,7 @@ static int bind_outputs(sl_bind_ctx *c, const items *it)
         int rc = sl_bind_expr(c, it->e[i], &q->outs[i]);
         if (rc)
             return rc;
-        q->out_names[i] = sl_xstrdup(it->alias[i] ? it->alias[i] : sl_bind_name_of(c, it->e[i]));
+        q->out_names[i] = it->alias[i] ? sl_xstrdup(it->alias[i]) : sl_bind_name_of(c, it->e[i]);
     }
     return 0;
 }

@@ -4,7 +4,10 @@
  * functions are built with sl_func_bind (src/exec/func.h), which checks types and inserts
  * implicit casts. In BM_POST an expression equal to a GROUP BY key (same canonical text)
  * becomes a reference to that key and an aggregate call becomes a reference to its slot in
- * q->aggs (distinct calls collected here, args bound over L0). Local.
+ * q->aggs (distinct calls collected here, args bound over L0).
+ * Recursion follows the AST, whose height the parser bounds (SL_SQL_MAX_EXPR_DEPTH); the
+ * frames on that path stay small (no sl_err or message buffers: those live in the noinline
+ * helpers that run after the children are bound). Local.
  */
 #include "sql/sql_int.h"
 
@@ -87,15 +90,25 @@ int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a)
     return -1;
 }
 
-const char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a)
+char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a)
 {
     if (a->kind == A_COL) {
         int i = sl_bind_find_col(c, a);
-        return i >= 0 ? c->col_names[i] : a->name;
+        return sl_xstrdup(i >= 0 ? c->col_names[i] : a->name);
     }
     if (is_count_star(a))
-        return "count_star()";
-    return a->text ? a->text : "";
+        return sl_xstrdup("count_star()");
+    return sl_ast_text(a, -1);
+}
+
+/* Text of a bound node: all of it at a root (a select item, WHERE, ...: EXPLAIN and result
+ * names show it), at most SL_BIND_TEXT_MAX bytes below (only error messages show those), so
+ * bound trees stay linear in the job's length. Returns new; free with sl_free. */
+static char *node_text(const sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    if (a->kind == A_COL || is_count_star(a))
+        return sl_bind_name_of(c, a);
+    return sl_ast_text(a, c->level <= 1 ? -1 : SL_BIND_TEXT_MAX);
 }
 
 static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
@@ -117,7 +130,7 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
     return rc;
 }
 
-static int bind_const(const sl_ast_expr *a, sl_expr **out)
+static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     sl_value v;
     memset(&v, 0, sizeof v);
@@ -135,30 +148,89 @@ static int bind_const(const sl_ast_expr *a, sl_expr **out)
     default:
         return SL_EINTERNAL;
     }
-    *out = sl_expr_const(&v, a->text);
+    char *text = node_text(c, a);
+    *out = sl_expr_const(&v, text);
+    sl_free(text);
     return 0;
+}
+
+/* sl_func_bind(name) over bound args; takes ownership of args' elements. Not inlined: its
+ * sl_err stays off the recursive path. */
+static __attribute__((noinline)) int call_func(sl_bind_ctx *c, const sl_ast_expr *a,
+                                               const char *name, sl_expr **args, int n,
+                                               sl_expr **out)
+{
+    sl_err tmp = {0};
+    char *text = node_text(c, a);
+    int rc = 0;
+    /* Ownership of args passes to sl_func_bind on every path (func.h). */
+    if (sl_func_bind(name, args, n, text, out, &tmp))
+        rc = wrap(c, a, &tmp);
+    sl_free(text);
+    return rc;
 }
 
 /* Binds the arguments, then calls sl_func_bind(name). */
 static int bind_call(sl_bind_ctx *c, const sl_ast_expr *a, const char *name, sl_expr **out)
 {
-    sl_expr *stack[8];
-    sl_expr **args = a->n_args <= 8 ? stack : sl_xcalloc((size_t)a->n_args, sizeof *args);
+    sl_expr **args = sl_xcalloc((size_t)a->n_args + 1, sizeof *args);
     int rc = 0, n = 0;
     for (; n < a->n_args; n++)
         if ((rc = sl_bind_expr(c, a->args[n], &args[n])))
             break;
     if (!rc) {
-        sl_err tmp = {0};
-        /* Ownership of args passes to sl_func_bind on every path (func.h). */
-        if (sl_func_bind(name, args, n, a->text, out, &tmp))
-            rc = wrap(c, a, &tmp);
+        rc = call_func(c, a, name, args, n, out);
         n = 0;
     }
     for (int i = 0; i < n; i++)
         sl_expr_free(&args[i]);
-    if (args != stack)
-        sl_free(args);
+    sl_free(args);
+    return rc;
+}
+
+/* CASE x WHEN w ...  ==  CASE WHEN x = w ...: *pw becomes operand = *pw. Not inlined (see
+ * call_func). */
+static __attribute__((noinline)) int case_eq(sl_bind_ctx *c, const sl_ast_expr *a,
+                                             const sl_ast_expr *x, const sl_expr *operand,
+                                             sl_expr **pw)
+{
+    sl_expr *eq_args[2] = {sl_expr_copy(operand), *pw};
+    char *l = node_text(c, a->args[0]), *r = node_text(c, x);
+    char *text = sl_xasprintf("%s = %s", l, r);
+    sl_err tmp = {0};
+    int rc = 0;
+    *pw = NULL;
+    if (sl_func_bind("=", eq_args, 2, text, pw, &tmp))
+        rc = wrap(c, x, &tmp);
+    sl_free(l);
+    sl_free(r);
+    sl_free(text);
+    return rc;
+}
+
+/* sl_func_bind_case over bound args (takes ownership of their elements). */
+static __attribute__((noinline)) int case_func(sl_bind_ctx *c, const sl_ast_expr *a,
+                                               sl_expr **args, int n, sl_expr **out)
+{
+    sl_err tmp = {0};
+    char *text = node_text(c, a);
+    int rc = 0;
+    if (sl_func_bind_case(args, n, a->has_else, text, out, &tmp))
+        rc = wrap(c, a, &tmp);
+    sl_free(text);
+    return rc;
+}
+
+/* CAST(x AS t) over bound x (takes ownership). */
+static __attribute__((noinline)) int cast_func(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr *x,
+                                               sl_expr **out)
+{
+    sl_err tmp = {0};
+    char *text = node_text(c, a);
+    int rc = 0;
+    if (sl_func_bind_cast(x, a->ctype, a->try_cast, text, out, &tmp))
+        rc = wrap(c, a, &tmp);
+    sl_free(text);
     return rc;
 }
 
@@ -174,25 +246,11 @@ static int bind_case(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         bool is_when = got % 2 == 0 && !(a->has_else && got == n - 1);
         if ((rc = sl_bind_expr(c, x, &args[got])))
             goto done;
-        if (is_when && operand) {
-            /* CASE x WHEN w ...  ==  CASE WHEN x = w ... */
-            sl_expr *eq_args[2] = {sl_expr_copy(operand), args[got]};
-            char *text = sl_xasprintf("%s = %s", a->args[0]->text, x->text);
-            sl_err tmp = {0};
-            args[got] = NULL;
-            if (sl_func_bind("=", eq_args, 2, text, &args[got], &tmp))
-                rc = wrap(c, x, &tmp);
-            sl_free(text);
-            if (rc)
-                goto done;
-        }
+        if (is_when && operand && (rc = case_eq(c, a, x, operand, &args[got])))
+            goto done;
     }
-    {
-        sl_err tmp = {0};
-        got = 0; /* ownership passes on every path */
-        if (sl_func_bind_case(args, n, a->has_else, a->text, out, &tmp))
-            rc = wrap(c, a, &tmp);
-    }
+    rc = case_func(c, a, args, n, out);
+    got = 0; /* ownership passed on every path */
 done:
     for (int i = 0; i < got; i++)
         sl_expr_free(&args[i]);
@@ -206,6 +264,23 @@ static char *canon(const sl_ast_expr *a)
     if (is_count_star(a))
         return sl_xstrdup("count_star()");
     return sl_ast_expr_to_string(a, true);
+}
+
+/* The GROUP BY key that a is (same canonical text), or -1. Printing stops past the longest
+ * key, so checking every node of a long expression costs O(nodes x key length), not
+ * O(nodes x expression length). Not inlined: keeps its buffers off the recursive path. */
+static __attribute__((noinline)) int group_key_of(const sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    if (c->q->n_groups == 0)
+        return -1;
+    char *key = is_count_star(a) ? sl_xstrdup("count_star()")
+                                 : sl_ast_expr_to_string_max(a, true, c->max_key_len);
+    int found = -1;
+    for (int i = 0; key && found < 0 && i < c->q->n_groups; i++)
+        if (strcmp(key, c->group_keys[i]) == 0)
+            found = i;
+    sl_free(key);
+    return found;
 }
 
 /* Finds or adds the aggregate call a in q->aggs; *slot = its index. */
@@ -266,7 +341,7 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         g.type = t;
         break;
     }
-    g.text = sl_xstrdup(sl_bind_name_of(c, a));
+    g.text = sl_bind_name_of(c, a);
     q->aggs = sl_xrealloc(q->aggs, sizeof *q->aggs * (size_t)(q->n_aggs + 1));
     c->agg_keys = sl_xrealloc(c->agg_keys, sizeof *c->agg_keys * (size_t)(q->n_aggs + 1));
     q->aggs[q->n_aggs] = g;
@@ -291,18 +366,34 @@ static const char *agg_place(sl_bind_mode m)
     }
 }
 
+/* A reference to column i of the layout, named after a. */
+static __attribute__((noinline)) void col_ref(sl_bind_ctx *c, const sl_ast_expr *a, int i,
+                                              sl_type t, sl_expr **out)
+{
+    char *text = node_text(c, a);
+    *out = sl_expr_col(i, t, text);
+    sl_free(text);
+}
+
+static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
+
 int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    c->level++;
+    int rc = bind_expr_at(c, a, out);
+    c->level--;
+    return rc;
+}
+
+static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     *out = NULL;
     if (c->mode == BM_POST) {
-        char *key = canon(a);
-        for (int i = 0; i < c->q->n_groups; i++)
-            if (strcmp(key, c->group_keys[i]) == 0) {
-                sl_free(key);
-                *out = sl_expr_col(i, c->q->groups[i]->type, sl_bind_name_of(c, a));
-                return 0;
-            }
-        sl_free(key);
+        int k = group_key_of(c, a);
+        if (k >= 0) {
+            col_ref(c, a, k, c->q->groups[k]->type, out);
+            return 0;
+        }
         if (is_agg_call(a)) {
             int slot = -1, rc = bind_agg(c, a, &slot);
             if (rc)
@@ -314,13 +405,14 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         if (a->kind == A_COL) {
             if (sl_bind_find_col(c, a) < 0)
                 return col_not_found(c, a);
+            int i = sl_bind_find_col(c, a);
             if (c->distinct)
                 return sl_bind_error(c, a->line, a->col, SL_EBIND,
                                      "for SELECT DISTINCT, ORDER BY expressions must appear in "
-                                     "the select list (\"%s\" does not)", sl_bind_name_of(c, a));
+                                     "the select list (\"%s\" does not)", c->col_names[i]);
             return sl_bind_error(c, a->line, a->col, SL_EBIND,
                                  "column \"%s\" must appear in the GROUP BY clause or be used "
-                                 "in an aggregate function", sl_bind_name_of(c, a));
+                                 "in an aggregate function", c->col_names[i]);
         }
     }
     switch (a->kind) {
@@ -330,7 +422,7 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_BOOL:
     case A_NULL:
     case A_TYPED:
-        return bind_const(a, out);
+        return bind_const(c, a, out);
     case A_COL: {
         int i = sl_bind_find_col(c, a);
         if (i < 0)
@@ -359,12 +451,7 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_CAST: {
         sl_expr *x;
         int rc = sl_bind_expr(c, a->args[0], &x);
-        if (rc)
-            return rc;
-        sl_err tmp = {0};
-        if (sl_func_bind_cast(x, a->ctype, a->try_cast, a->text, out, &tmp))
-            return wrap(c, a, &tmp);
-        return 0;
+        return rc ? rc : cast_func(c, a, x, out);
     }
     case A_FUNC:
         if (is_agg_call(a))

@@ -1,8 +1,12 @@
 /*
- * SQL lexer: ${param} substitution with a position map back to the original job text, and
- * tokenizing (identifiers, keywords, numbers, 'strings', "quoted identifiers", operators,
- * -- and block comments). Every token records line:col in the ORIGINAL text, so every error
- * message (here, in the parser and in the binder) points at what the user wrote. Local.
+ * SQL lexer: one pass over the original job text that yields the tokens (identifiers,
+ * keywords, numbers, 'strings', "quoted identifiers", operators; -- and block comments are
+ * skipped) and the display text (the job with each ${name} replaced, see sl_sql_src).
+ * Parameters are values, never SQL text: inside a quoted literal the value is part of the
+ * literal; elsewhere it must lex on its own as one literal and its tokens are inserted as
+ * tokens, so no -D value can end a literal, add a statement or comment out the rest of a line.
+ * Every token records line:col in the ORIGINAL text, so every error message (here, in the
+ * parser and in the binder) points at what the user wrote. Local.
  */
 #include "sql/sql_int.h"
 
@@ -13,228 +17,363 @@
 #include "core/buf.h"
 #include "core/mem.h"
 
-/* ---- ${param} substitution ---- */
+/* ---- the shared display text ---- */
 
-static void orig_pos(const char *otext, int64_t off, int *line, int *col)
+sl_sql_src *sl_sql_src_ref(sl_sql_src *src)
 {
-    int l = 1, c = 1;
-    for (int64_t i = 0; i < off && otext[i]; i++) {
-        if (otext[i] == '\n') { l++; c = 1; }
-        else c++;
-    }
-    *line = l;
-    *col = c;
+    if (src)
+        src->refs++;
+    return src;
 }
 
-void sl_src_text_pos(const sl_src_text *st, int64_t off, int *line, int *col)
+void sl_sql_src_unref(sl_sql_src **psrc)
 {
-    if (off < 0) off = 0;
-    if (off > st->len) off = st->len;
-    int64_t o = st->orig[off];
-    /* Binary search for the last line start <= o (tokens are many; keep it O(log n)). */
-    int lo = 0, hi = st->n_lines - 1;
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        if (st->line_off[mid] <= o) lo = mid;
-        else hi = mid - 1;
-    }
-    *line = lo + 1;
-    *col = (int)(o - st->line_off[lo]) + 1;
+    if (!psrc || !*psrc)
+        return;
+    if (--(*psrc)->refs == 0)
+        sl_free(*psrc);
+    *psrc = NULL;
 }
 
 void sl_src_text_free(sl_src_text *st)
 {
-    sl_free(st->text);
-    sl_free(st->orig);
-    sl_free(st->line_off);
+    sl_sql_src_unref(&st->src);
     memset(st, 0, sizeof *st);
 }
 
-/* Appends n bytes of the substituted text that all map to original offset `at` (or, when
- * at < 0, to their own offsets starting at from). */
-static void emit(sl_buf *out, int64_t **map, int64_t *cap, const char *p, int64_t n, int64_t at,
-                 int64_t from)
-{
-    SL_GROW(*map, *cap, out->len + n + 1);
-    for (int64_t i = 0; i < n; i++)
-        (*map)[out->len + i] = at >= 0 ? at : from + i;
-    sl_buf_append(out, p, n);
-}
-
-int sl_sql_substitute(const char *text, const char *path, const sl_params *params,
-                      sl_src_text *st, sl_err *err)
-{
-    sl_buf out;
-    sl_buf_init(&out);
-    int64_t *map = NULL, cap = 0;
-    int64_t n = (int64_t)strlen(text), i = 0;
-    char quote = 0; /* inside '...' or "...": no comments there (globs contain slash-star) */
-    memset(st, 0, sizeof *st);
-    while (i < n) {
-        char c = text[i];
-        /* Comments are copied verbatim: a commented-out ${x} must not be an error. Strings and
-         * quoted identifiers are substituted ('${dir}/x.csv' is the common use). A doubled
-         * quote inside a string toggles twice, which leaves the state right. */
-        if (quote || c == '\'' || c == '"') {
-            if (c == quote)
-                quote = 0;
-            else if (!quote && (c == '\'' || c == '"'))
-                quote = c;
-        }
-        if (!quote && c == '-' && text[i + 1] == '-') {
-            int64_t j = i;
-            while (j < n && text[j] != '\n') j++;
-            emit(&out, &map, &cap, text + i, j - i, -1, i);
-            i = j;
-        } else if (!quote && c == '/' && text[i + 1] == '*') {
-            int64_t j = i + 2;
-            while (j < n && !(text[j] == '*' && text[j + 1] == '/')) j++;
-            j = j < n ? j + 2 : n;
-            emit(&out, &map, &cap, text + i, j - i, -1, i);
-            i = j;
-        } else if (c == '$' && text[i + 1] == '{') {
-            int64_t j = i + 2;
-            while (j < n && text[j] != '}' && text[j] != '\n') j++;
-            int line, col;
-            orig_pos(text, i, &line, &col);
-            if (j >= n || text[j] != '}') {
-                SL_ERR(err, SL_ESQL, "%s:%d:%d: syntax error: unterminated ${ parameter", path,
-                       line, col);
-                goto fail;
-            }
-            const char *name = text + i + 2;
-            int64_t nlen = j - i - 2;
-            const char *val = NULL;
-            for (int k = 0; params && k < params->n; k++)
-                if ((int64_t)strlen(params->names[k]) == nlen &&
-                    strncmp(params->names[k], name, (size_t)nlen) == 0)
-                    val = params->values[k];
-            if (!val) {
-                SL_ERR(err, SL_ESQL,
-                       "%s:%d:%d: unknown parameter ${%.*s} (pass it with -D %.*s=VALUE)", path,
-                       line, col, (int)nlen, name, (int)nlen, name);
-                goto fail;
-            }
-            emit(&out, &map, &cap, val, (int64_t)strlen(val), i, 0);
-            i = j + 1;
-        } else {
-            emit(&out, &map, &cap, text + i, 1, -1, i);
-            i++;
-        }
-    }
-    SL_GROW(map, cap, out.len + 1);
-    map[out.len] = n;
-    st->len = out.len;
-    st->text = sl_buf_take(&out);
-    st->orig = map;
-    int64_t lcap = 0;
-    SL_GROW(st->line_off, lcap, 1);
-    st->line_off[st->n_lines++] = 0;
-    for (int64_t k = 0; k < n; k++)
-        if (text[k] == '\n') {
-            SL_GROW(st->line_off, lcap, st->n_lines + 1);
-            st->line_off[st->n_lines++] = k + 1;
-        }
-    st->otext = text;
-    st->path = path;
-    return 0;
-fail:
-    sl_buf_free(&out);
-    sl_free(map);
-    return err->code;
-}
-
-/* ---- tokenizer ---- */
-
-static const char *const ops2[] = {"//", "==", "<>", "!=", "<=", ">=", "||", "::", NULL};
-static const char ops1[] = "(),.;*+-/%=<>:{}[]";
+/* ---- lexer state ---- */
 
 typedef struct lexer {
-    const sl_src_text *st;
+    const char *s;            /* text being lexed (the job, or one -D value) */
+    int64_t n;
+    const char *path;         /* for messages */
+    const sl_params *params;
+    bool value;               /* lexing a -D value on its own: no ${}, no comments */
+    sl_buf out;               /* display text */
     sl_tok *toks;
-    int64_t n, cap;
+    int64_t n_tok, cap_tok;
+    int64_t *line_off;        /* start of each line of s */
+    int64_t n_lines, cap_lines;
     sl_err *err;
 } lexer;
 
-static sl_tok *push(lexer *lx, sl_tok_kind kind, int64_t off, int64_t len, char *val)
+static void lex_init(lexer *lx, const char *s, int64_t n, const char *path,
+                     const sl_params *params, bool value, sl_err *err)
 {
-    SL_GROW(lx->toks, lx->cap, lx->n + 1);
-    sl_tok *t = &lx->toks[lx->n++];
+    memset(lx, 0, sizeof *lx);
+    lx->s = s;
+    lx->n = n;
+    lx->path = path;
+    lx->params = params;
+    lx->value = value;
+    lx->err = err;
+    sl_buf_init(&lx->out);
+    SL_GROW(lx->line_off, lx->cap_lines, 1);
+    lx->line_off[lx->n_lines++] = 0;
+    for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+        SL_GROW(lx->line_off, lx->cap_lines, lx->n_lines + 1);
+        lx->line_off[lx->n_lines++] = p - s + 1;
+    }
+}
+
+static void lex_free(lexer *lx)
+{
+    sl_sql_toks_free(lx->toks, (int)lx->n_tok);
+    sl_buf_free(&lx->out);
+    sl_free(lx->line_off);
+    lx->toks = NULL;
+    lx->n_tok = 0;
+}
+
+/* Line/col (1-based) of byte off of the text being lexed; O(log lines). */
+static void pos(const lexer *lx, int64_t off, int *line, int *col)
+{
+    int64_t lo = 0, hi = lx->n_lines - 1;
+    while (lo < hi) {
+        int64_t mid = (lo + hi + 1) / 2;
+        if (lx->line_off[mid] <= off)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *line = (int)(lo + 1);
+    *col = (int)(off - lx->line_off[lo]) + 1;
+}
+
+static char at(const lexer *lx, int64_t i) { return i < lx->n ? lx->s[i] : 0; }
+
+static bool param_start(const lexer *lx, int64_t i)
+{
+    return at(lx, i) == '$' && at(lx, i + 1) == '{';
+}
+
+/* Appends a token; off/len are in the display text, line:col given. Takes ownership of val. */
+static sl_tok *push(lexer *lx, sl_tok_kind kind, int64_t off, int64_t len, char *val, int line,
+                    int col)
+{
+    SL_GROW(lx->toks, lx->cap_tok, lx->n_tok + 1);
+    sl_tok *t = &lx->toks[lx->n_tok++];
     t->kind = kind;
     t->off = off;
     t->len = len;
     t->val = val;
-    sl_src_text_pos(lx->st, off, &t->line, &t->col);
+    t->line = line;
+    t->col = col;
     return t;
+}
+
+/* A token whose display text is s[i, j) copied to out. */
+static void push_src(lexer *lx, sl_tok_kind kind, int64_t i, int64_t j, char *val)
+{
+    int line, col;
+    pos(lx, i, &line, &col);
+    push(lx, kind, lx->out.len, j - i, val, line, col);
+    sl_buf_append(&lx->out, lx->s + i, j - i);
 }
 
 static int lex_error(lexer *lx, int64_t off, const char *what)
 {
     int line, col;
-    sl_src_text_pos(lx->st, off, &line, &col);
-    return SL_ERR(lx->err, SL_ESQL, "%s:%d:%d: syntax error: %s", lx->st->path, line, col, what);
+    pos(lx, off, &line, &col);
+    return SL_ERR(lx->err, SL_ESQL, "%s:%d:%d: syntax error: %s", lx->path, line, col, what);
 }
 
-/* Reads a quoted run starting at s[i] == q; doubled q is an escaped q. Returns the index
- * after the closing quote, or -1 when unterminated. Appends the unescaped bytes to val. */
-static int64_t quoted(const char *s, int64_t n, int64_t i, char q, sl_buf *val)
+/* ---- parameters ---- */
+
+static int lex_run(lexer *lx);
+
+/* The ${name} starting at s[i]: sets *val to its value and *next past the '}'. Errors name
+ * the parameter and its position. */
+static int lookup(lexer *lx, int64_t i, const char **name, int *name_len, const char **val,
+                  int64_t *next)
 {
-    for (int64_t j = i + 1; j < n; j++) {
+    int64_t j = i + 2;
+    while (j < lx->n && lx->s[j] != '}' && lx->s[j] != '\n')
+        j++;
+    if (j >= lx->n || lx->s[j] != '}')
+        return lex_error(lx, i, "unterminated ${ parameter");
+    *name = lx->s + i + 2;
+    *name_len = (int)(j - i - 2);
+    *val = NULL;
+    for (int k = 0; lx->params && k < lx->params->n; k++)
+        if ((int64_t)strlen(lx->params->names[k]) == *name_len &&
+            memcmp(lx->params->names[k], *name, (size_t)*name_len) == 0)
+            *val = lx->params->values[k];
+    if (!*val) {
+        int line, col;
+        pos(lx, i, &line, &col);
+        return SL_ERR(lx->err, SL_ESQL,
+                      "%s:%d:%d: unknown parameter ${%.*s} (pass it with -D %.*s=VALUE)",
+                      lx->path, line, col, *name_len, *name, *name_len, *name);
+    }
+    *next = j + 1;
+    return 0;
+}
+
+static bool is_literal(const sl_tok *t)
+{
+    return t->kind == TK_INT || t->kind == TK_FLOAT || t->kind == TK_STRING ||
+           t->kind == TK_IDENT || t->kind == TK_QIDENT;
+}
+
+static bool is_op(const sl_tok *t, char c)
+{
+    return t->kind == TK_OP && t->val[0] == c && t->val[1] == 0;
+}
+
+/* True when toks[0, n) are one literal: a number (with an optional sign), a string, a name,
+ * a quoted name, or one balanced [list] / {struct} of those with ':' and ','. Such tokens can
+ * sit where a literal goes but can never close a call, end a statement or start one. */
+static bool one_literal(const sl_tok *t, int64_t n)
+{
+    if (n == 1)
+        return is_literal(&t[0]);
+    if (n == 2 && (is_op(&t[0], '-') || is_op(&t[0], '+')))
+        return t[1].kind == TK_INT || t[1].kind == TK_FLOAT;
+    if (n < 2 || !(is_op(&t[0], '[') || is_op(&t[0], '{')))
+        return false;
+    char *open = sl_xmalloc((size_t)n);
+    int64_t depth = 0;
+    bool ok = true;
+    for (int64_t k = 0; ok && k < n; k++) {
+        if (is_literal(&t[k]) || is_op(&t[k], ':') || is_op(&t[k], ',') || is_op(&t[k], '-') ||
+            is_op(&t[k], '+'))
+            ok = depth > 0;
+        else if (is_op(&t[k], '[') || is_op(&t[k], '{'))
+            open[depth++] = t[k].val[0];
+        else if (is_op(&t[k], ']') || is_op(&t[k], '}'))
+            ok = depth > 0 && open[--depth] == (t[k].val[0] == ']' ? '[' : '{') &&
+                 (depth > 0 || k == n - 1);
+        else
+            ok = false;
+    }
+    sl_free(open);
+    return ok && depth == 0;
+}
+
+/* ${name} outside quotes at s[i]: lexes the value alone and inserts its tokens, all at the
+ * position of the "${". */
+static int lex_param(lexer *lx, int64_t i, int64_t *next)
+{
+    const char *name, *val;
+    int name_len;
+    if (lookup(lx, i, &name, &name_len, &val, next))
+        return lx->err->code;
+    lexer sub;
+    sl_err tmp;
+    sl_err_clear(&tmp);
+    lex_init(&sub, val, (int64_t)strlen(val), lx->path, NULL, true, &tmp);
+    bool ok = false;
+    /* The value's tokens, without the value lexer's closing TK_EOF. */
+    int64_t nv = 0;
+    if (lex_run(&sub) == 0) {
+        nv = sub.n_tok - 1;
+        ok = one_literal(sub.toks, nv);
+    }
+    int line, col;
+    pos(lx, i, &line, &col);
+    if (!ok) {
+        /* One line whatever the value holds; long values are cut. */
+        char shown[64];
+        size_t k = 0;
+        for (const char *v = val; *v && k + 4 < sizeof shown; v++)
+            shown[k++] = isprint((unsigned char)*v) ? *v : '?';
+        shown[k] = 0;
+        lex_free(&sub);
+        return SL_ERR(lx->err, SL_ESQL,
+                      "%s:%d:%d: parameter ${%.*s}: its value \"%s%s\" is not a single literal "
+                      "(outside quotes a -D value must be one number, 'string', name, or "
+                      "[list] / {struct} of those; write '${%.*s}' to use it as text)",
+                      lx->path, line, col, name_len, name, shown, val[k] ? "..." : "",
+                      name_len, name);
+    }
+    /* Display text: the value from its first token to its last (no surrounding blanks). */
+    int64_t a = sub.toks[0].off, b = sub.toks[nv - 1].off + sub.toks[nv - 1].len;
+    int64_t shift = lx->out.len - a;
+    sl_buf_append(&lx->out, sub.out.data + a, b - a);
+    for (int64_t k = 0; k < nv; k++) {
+        push(lx, sub.toks[k].kind, sub.toks[k].off + shift, sub.toks[k].len, sub.toks[k].val,
+             line, col);
+        sub.toks[k].val = NULL;
+    }
+    lex_free(&sub);
+    return 0;
+}
+
+/* ---- tokens ---- */
+
+static const char *const ops2[] = {"//", "==", "<>", "!=", "<=", ">=", "||", "::", NULL};
+static const char ops1[] = "(),.;*+-/%=<>:{}[]";
+
+/* A 'string' or "quoted identifier" starting at s[i] == q; a doubled q is an escaped q. A
+ * ${name} inside is the value's text: the token's value gets it as is, the display text with
+ * q doubled, so the display text reads back as the same literal. */
+static int lex_quoted(lexer *lx, int64_t i, int64_t *next)
+{
+    const char *s = lx->s;
+    char q = s[i];
+    sl_buf val;
+    sl_buf_init(&val);
+    int64_t out_start = lx->out.len;
+    sl_buf_putc(&lx->out, q);
+    for (int64_t j = i + 1; j < lx->n;) {
         if (s[j] == q) {
-            if (j + 1 < n && s[j + 1] == q) {
-                sl_buf_putc(val, q);
-                j++;
+            if (at(lx, j + 1) == q) {
+                sl_buf_putc(&val, q);
+                sl_buf_putc(&lx->out, q);
+                sl_buf_putc(&lx->out, q);
+                j += 2;
                 continue;
             }
-            return j + 1;
+            sl_buf_putc(&lx->out, q);
+            int line, col;
+            pos(lx, i, &line, &col);
+            push(lx, q == '\'' ? TK_STRING : TK_QIDENT, out_start, lx->out.len - out_start,
+                 sl_buf_take(&val), line, col);
+            *next = j + 1;
+            return 0;
         }
-        sl_buf_putc(val, s[j]);
+        if (!lx->value && param_start(lx, j)) {
+            const char *name, *v;
+            int name_len;
+            if (lookup(lx, j, &name, &name_len, &v, &j)) {
+                sl_buf_free(&val);
+                return lx->err->code;
+            }
+            sl_buf_puts(&val, v);
+            for (; *v; v++) {
+                if (*v == q)
+                    sl_buf_putc(&lx->out, q);
+                sl_buf_putc(&lx->out, *v);
+            }
+            continue;
+        }
+        sl_buf_putc(&val, s[j]);
+        sl_buf_putc(&lx->out, s[j]);
+        j++;
     }
-    return -1;
+    sl_buf_free(&val);
+    return lex_error(lx, i, q == '\'' ? "unterminated string literal"
+                                      : "unterminated quoted identifier");
 }
 
 static bool ident_start(char c) { return isalpha((unsigned char)c) || c == '_' || (c & 0x80); }
 static bool ident_char(char c) { return ident_start(c) || isdigit((unsigned char)c) || c == '$'; }
-
-int sl_sql_tokenize(const sl_src_text *st, sl_tok **toks, int *ntok, sl_err *err)
+/* An identifier or number goes on at s[i] (a "${" starts a parameter instead). */
+static bool word_goes_on(const lexer *lx, int64_t i)
 {
-    lexer lx = {st, NULL, 0, 0, err};
-    const char *s = st->text;
-    int64_t n = st->len, i = 0;
+    return i < lx->n && ident_char(lx->s[i]) && !param_start(lx, i);
+}
+
+/* Lexes lx->s into lx->toks (ending with TK_EOF) and lx->out. lex_param calls it on a value
+ * (value mode has no parameters, so it never recurses further). */
+static int lex_run(lexer *lx)
+{
+    const char *s = lx->s;
+    int64_t n = lx->n, i = 0;
     while (i < n) {
         char c = s[i];
-        if (isspace((unsigned char)c)) { i++; continue; }
-        if (c == '-' && s[i + 1] == '-') {
-            while (i < n && s[i] != '\n') i++;
+        if (isspace((unsigned char)c)) {
+            sl_buf_putc(&lx->out, c);
+            i++;
             continue;
         }
-        if (c == '/' && s[i + 1] == '*') {
-            int64_t j = i + 2;
-            while (j < n && !(s[j] == '*' && s[j + 1] == '/')) j++;
-            if (j >= n) { lex_error(&lx, i, "unterminated /* comment"); goto fail; }
-            i = j + 2;
-            continue;
-        }
-        if (c == '\'' || c == '"') {
-            sl_buf v;
-            sl_buf_init(&v);
-            int64_t j = quoted(s, n, i, c, &v);
-            if (j < 0) {
-                sl_buf_free(&v);
-                lex_error(&lx, i, c == '\'' ? "unterminated string literal"
-                                            : "unterminated quoted identifier");
-                goto fail;
+        if ((c == '-' && at(lx, i + 1) == '-') || (c == '/' && at(lx, i + 1) == '*')) {
+            if (lx->value)
+                return lex_error(lx, i, "comment in a parameter value");
+            int64_t j;
+            if (c == '-') {
+                const char *nl = memchr(s + i, '\n', (size_t)(n - i));
+                j = nl ? nl - s : n;
+            } else {
+                j = i + 2;
+                while (j < n && !(s[j] == '*' && at(lx, j + 1) == '/'))
+                    j++;
+                if (j >= n)
+                    return lex_error(lx, i, "unterminated /* comment");
+                j += 2;
             }
-            char *val = sl_buf_take(&v);
-            push(&lx, c == '\'' ? TK_STRING : TK_QIDENT, i, j - i, val);
+            /* Comments stay in the display text (statement texts show them) and a ${x} in one
+             * is not looked up: a commented-out parameter must not be an error. */
+            sl_buf_append(&lx->out, s + i, j - i);
             i = j;
             continue;
         }
-        if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)s[i + 1]))) {
+        if (c == '\'' || c == '"') {
+            if (lex_quoted(lx, i, &i))
+                return lx->err->code;
+            continue;
+        }
+        if (!lx->value && param_start(lx, i)) {
+            if (lex_param(lx, i, &i))
+                return lx->err->code;
+            continue;
+        }
+        if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)at(lx, i + 1)))) {
             int64_t j = i;
             bool is_float = false;
             while (j < n && isdigit((unsigned char)s[j])) j++;
-            if (j < n && s[j] == '.' ) {
+            if (j < n && s[j] == '.') {
                 is_float = true;
                 j++;
                 while (j < n && isdigit((unsigned char)s[j])) j++;
@@ -248,57 +387,90 @@ int sl_sql_tokenize(const sl_src_text *st, sl_tok **toks, int *ntok, sl_err *err
                     while (j < n && isdigit((unsigned char)s[j])) j++;
                 }
             }
-            if (j < n && ident_char(s[j])) {
-                lex_error(&lx, i, "malformed number");
-                goto fail;
-            }
-            push(&lx, is_float ? TK_FLOAT : TK_INT, i, j - i, sl_xstrndup(s + i, (size_t)(j - i)));
+            if (word_goes_on(lx, j))
+                return lex_error(lx, i, "malformed number");
+            push_src(lx, is_float ? TK_FLOAT : TK_INT, i, j, sl_xstrndup(s + i, (size_t)(j - i)));
             i = j;
             continue;
         }
         if (ident_start(c)) {
             int64_t j = i;
-            while (j < n && ident_char(s[j])) j++;
+            while (word_goes_on(lx, j)) j++;
             char *v = sl_xstrndup(s + i, (size_t)(j - i));
             for (char *p = v; *p; p++)
                 *p = (char)tolower((unsigned char)*p);
-            push(&lx, TK_IDENT, i, j - i, v);
+            push_src(lx, TK_IDENT, i, j, v);
             i = j;
             continue;
         }
         bool matched = false;
         for (int k = 0; ops2[k]; k++)
-            if (c == ops2[k][0] && s[i + 1] == ops2[k][1]) {
-                push(&lx, TK_OP, i, 2, sl_xstrndup(s + i, 2));
+            if (c == ops2[k][0] && at(lx, i + 1) == ops2[k][1]) {
+                push_src(lx, TK_OP, i, i + 2, sl_xstrndup(s + i, 2));
                 i += 2;
                 matched = true;
                 break;
             }
         if (matched) continue;
         if (c && strchr(ops1, c)) {
-            push(&lx, TK_OP, i, 1, sl_xstrndup(s + i, 1));
+            push_src(lx, TK_OP, i, i + 1, sl_xstrndup(s + i, 1));
             i++;
             continue;
         }
-        {
-            char what[64];
-            if (isprint((unsigned char)c))
-                snprintf(what, sizeof what, "unexpected character '%c'", c);
-            else
-                snprintf(what, sizeof what, "unexpected byte 0x%02x", (unsigned char)c);
-            lex_error(&lx, i, what);
-            goto fail;
-        }
+        char what[64];
+        if (isprint((unsigned char)c))
+            snprintf(what, sizeof what, "unexpected character '%c'", c);
+        else
+            snprintf(what, sizeof what, "unexpected byte 0x%02x", (unsigned char)c);
+        return lex_error(lx, i, what);
     }
-    push(&lx, TK_EOF, n, 0, sl_xstrdup(""));
-    *toks = lx.toks;
-    *ntok = (int)lx.n;
+    int line, col;
+    pos(lx, n, &line, &col);
+    push(lx, TK_EOF, lx->out.len, 0, sl_xstrdup(""), line, col);
     return 0;
-fail:
-    sl_sql_toks_free(lx.toks, (int)lx.n);
+}
+
+int sl_sql_lex(const char *text, int64_t len, const char *path, const sl_params *params,
+               sl_src_text *st, sl_tok **toks, int *ntok, sl_err *err)
+{
+    memset(st, 0, sizeof *st);
     *toks = NULL;
     *ntok = 0;
-    return err->code;
+    lexer lx;
+    lex_init(&lx, text, len, path, params, false, err);
+    /* A NUL byte would end the job for every C string API downstream: refuse it up front,
+     * wherever it is (a comment or a string included). */
+    const char *nul = memchr(text, 0, (size_t)len);
+    if (nul) {
+        lex_error(&lx, nul - text, "NUL byte in the job file (is it a text file?)");
+        lex_free(&lx);
+        return err->code;
+    }
+    if (lx.n > INT32_MAX / 2) {
+        lex_error(&lx, 0, "job file too large (at most 1 GB)");
+        lex_free(&lx);
+        return err->code;
+    }
+    if (lex_run(&lx)) {
+        lex_free(&lx);
+        return err->code;
+    }
+    sl_sql_src *src = sl_xmalloc(sizeof *src + (size_t)lx.out.len + 1);
+    src->refs = 1;
+    src->len = lx.out.len;
+    if (lx.out.len)
+        memcpy(src->text, lx.out.data, (size_t)lx.out.len);
+    src->text[lx.out.len] = 0;
+    st->src = src;
+    st->text = src->text;
+    st->len = src->len;
+    st->path = path;
+    *toks = lx.toks;
+    *ntok = (int)lx.n_tok;
+    lx.toks = NULL;
+    lx.n_tok = 0;
+    lex_free(&lx);
+    return 0;
 }
 
 void sl_sql_toks_free(sl_tok *toks, int n)

@@ -423,11 +423,12 @@ static int parse_query_body(sl_parser *p, sl_ast_query *q)
 int sl_parse_query(sl_parser *p, sl_ast_query **out)
 {
     sl_ast_query *q = sl_xcalloc(1, sizeof *q);
+    q->src = sl_sql_src_ref(p->st->src);
     q->line = sl_parse_peek(p)->line;
     q->col = sl_parse_peek(p)->col;
     q->limit = -1;
     if (++p->depth > SL_SQL_MAX_DEPTH) {
-        sl_parse_error_at(p, sl_parse_peek(p), "%s", "query nested too deeply");
+        sl_parse_nest_error(p, sl_parse_peek(p));
     } else if (parse_query_body(p, q) == 0) {
         p->depth--;
         *out = q;

@@ -1,7 +1,7 @@
 /*
  * SQL parser, part 3: statements (SELECT, COPY with its options, CREATE [OR REPLACE] VIEW,
- * SET, EXPLAIN [ANALYZE]) and the job: ${param} substitution, tokenizing, statements split
- * on ';', each statement's position and source text. Local.
+ * SET, EXPLAIN [ANALYZE]) and the job: lexing (with its -D parameters), statements split on
+ * ';', each statement's position and source text. Local.
  */
 #include "sql/sql_int.h"
 
@@ -89,7 +89,9 @@ static sl_ast_query *select_star_from(const sl_tok *name)
     q->items[0].e->kind = A_STAR;
     q->items[0].e->line = name->line;
     q->items[0].e->col = name->col;
-    q->items[0].e->text = sl_xstrdup("*");
+    q->items[0].e->height = 1;
+    q->items[0].e->text = "*";
+    q->items[0].e->text_len = 1;
     q->has_from = true;
     q->from.kind = AS_NAME;
     q->from.line = name->line;
@@ -228,18 +230,20 @@ void sl_job_free(sl_job **pj)
 int sl_sql_parse_job(const char *text, const char *path, const sl_params *params, sl_job **out,
                      sl_err *err)
 {
+    return sl_sql_parse_job_n(text, text ? (int64_t)strlen(text) : 0, path, params, out, err);
+}
+
+int sl_sql_parse_job_n(const char *text, int64_t len, const char *path, const sl_params *params,
+                       sl_job **out, sl_err *err)
+{
     sl_src_text st;
     sl_tok *toks = NULL;
     int ntok = 0;
     *out = NULL;
     if (!path)
         path = "<job>";
-    if (sl_sql_substitute(text ? text : "", path, params, &st, err))
+    if (sl_sql_lex(text ? text : "", text ? len : 0, path, params, &st, &toks, &ntok, err))
         return err->code;
-    if (sl_sql_tokenize(&st, &toks, &ntok, err)) {
-        sl_src_text_free(&st);
-        return err->code;
-    }
     sl_parser p = {&st, toks, ntok, 0, 0, err};
     sl_job *job = sl_xcalloc(1, sizeof *job);
     job->path = sl_xstrdup(path);

@@ -4,8 +4,11 @@
  *   OR < AND < NOT < IS [NOT] NULL < comparison (nonassoc) < [NOT] BETWEEN/IN/LIKE/ILIKE
  *   < || < + - < * / // % < unary - + < :: < primary
  * Errors are SL_ESQL "PATH:LINE:COL: syntax error: expected X, got Y" at the offending token;
- * positions are those of the original job text (see lexer.c). Queries: parse_query.c;
- * statements and the job: parse_stmt.c. Local.
+ * positions are those of the original job text (see lexer.c). Operator chains are loops, not
+ * recursion; AND / OR chains are built balanced; every node records its height, and a tree
+ * higher than SL_SQL_MAX_EXPR_DEPTH is an error, so every later walker may recurse. Nodes point
+ * into the display text instead of copying it. Queries: parse_query.c; statements and the job:
+ * parse_stmt.c. Local.
  */
 #include "sql/sql_int.h"
 
@@ -86,6 +89,14 @@ int sl_parse_syntax_error(sl_parser *p, const char *what)
     return sl_parse_syntax_error_at(p, sl_parse_peek(p), what);
 }
 
+/* The parser's recursion limit, at token t. */
+int sl_parse_nest_error(sl_parser *p, const sl_tok *t)
+{
+    return SL_ERR(p->err, SL_ESQL, "%s:%d:%d: expression or query nested too deeply: more than %d "
+                  "levels of parentheses, calls, CASE, NOT, signs or subqueries", p->st->path,
+                  t->line, t->col, SL_SQL_MAX_DEPTH);
+}
+
 /* Any other message at token t (not "expected X"). */
 int sl_parse_error_at(sl_parser *p, const sl_tok *t, const char *fmt, const char *arg)
 {
@@ -133,34 +144,59 @@ sl_ast_expr *sl_parse_new_expr(sl_parser *p, int kind, int start)
     e->kind = kind;
     e->line = p->t[start].line;
     e->col = p->t[start].col;
+    e->height = 1;
+    e->text = p->st->text + p->t[start].off;
     return e;
 }
 
-/* Sets e's text to the source from token `start` through the last consumed token. */
+/* Records the height error at the last consumed token: for a chain that is where it got too
+ * long, for nesting where it got too deep. Returns the code. */
+static int too_deep(sl_parser *p)
+{
+    const sl_tok *t = &p->t[p->i > 0 ? p->i - 1 : 0];
+    return SL_ERR(p->err, SL_ESQL,
+                  "%s:%d:%d: expression too deeply nested: more than %d levels (a chain of "
+                  "that many operators or that much nesting; split it into smaller expressions "
+                  "or views, or use IN (...) instead of a long OR chain)",
+                  p->st->path, t->line, t->col, SL_SQL_MAX_EXPR_DEPTH);
+}
+
+/* Sets e's text to the source from token `start` through the last consumed token (a pointer
+ * into the display text: no copy, so long expressions cost memory linear in their length). */
 sl_ast_expr *sl_parse_finish(sl_parser *p, sl_ast_expr *e, int start)
 {
     const sl_tok *last = &p->t[p->i > start ? p->i - 1 : start];
     int64_t a = p->t[start].off, b = last->off + last->len;
-    sl_free(e->text);
-    e->text = sl_xstrndup(p->st->text + a, (size_t)(b > a ? b - a : 0));
+    e->text = p->st->text + a;
+    e->text_len = b > a ? b - a : 0;
+    if (e->height > SL_SQL_MAX_EXPR_DEPTH) {
+        too_deep(p);
+        return sl_parse_fail(e);
+    }
     return e;
 }
 
-static void add_arg(sl_ast_expr *e, sl_ast_expr *a)
+void sl_parse_add_arg(sl_ast_expr *e, sl_ast_expr *a)
 {
-    e->args = sl_xrealloc(e->args, sizeof *e->args * (size_t)(e->n_args + 1));
+    if (e->n_args == e->cap_args) {
+        e->cap_args = e->cap_args ? 2 * e->cap_args : 2;
+        e->args = sl_xrealloc(e->args, sizeof *e->args * (size_t)e->cap_args);
+    }
     e->args[e->n_args++] = a;
+    if (a->height + 1 > e->height)
+        e->height = a->height + 1;
 }
+
+static void add_arg(sl_ast_expr *e, sl_ast_expr *a) { sl_parse_add_arg(e, a); }
 
 static sl_ast_expr *binary(sl_parser *p, const char *op, sl_ast_expr *l, sl_ast_expr *r, int start)
 {
     sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, start);
-    e->op = sl_xstrdup(op);
+    e->op = op;
     add_arg(e, l);
     add_arg(e, r);
     return sl_parse_finish(p, e, start);
 }
-
 
 sl_ast_expr *sl_parse_fail(sl_ast_expr *e)
 {
@@ -427,7 +463,7 @@ static sl_ast_expr *parse_postfix(sl_parser *p)
         e = c;
         if (parse_type(p, &c->ctype, &c->sval))
             return sl_parse_fail(c);
-        sl_parse_finish(p, c, start);
+        e = sl_parse_finish(p, c, start);
     }
     return e;
 }
@@ -438,7 +474,7 @@ static sl_ast_expr *parse_unary(sl_parser *p)
     sl_tok *t = sl_parse_peek(p);
     if (sl_parse_is_op(t, "-") || sl_parse_is_op(t, "+")) {
         if (++p->depth > SL_SQL_MAX_DEPTH) {
-            sl_parse_error_at(p, t, "%s", "expression nested too deeply");
+            sl_parse_nest_error(p, t);
             return NULL;
         }
         sl_parse_next(p);
@@ -464,7 +500,7 @@ static sl_ast_expr *parse_unary(sl_parser *p)
         if (!x)
             return NULL;
         sl_ast_expr *e = sl_parse_new_expr(p, A_UNARY, start);
-        e->op = sl_xstrdup(sl_parse_is_op(t, "-") ? "NEG" : "+");
+        e->op = sl_parse_is_op(t, "-") ? "NEG" : "+";
         add_arg(e, x);
         return sl_parse_finish(p, e, start);
     }
@@ -505,6 +541,83 @@ static sl_ast_expr *left_assoc(sl_parser *p, sl_ast_expr *(*operand)(sl_parser *
         l = binary(p, name, l, r, start);
     }
     return l;
+}
+
+/* The operands of an AND or OR chain: nodes and the token range each was parsed from. */
+typedef struct chain {
+    int64_t n, cap;
+    sl_ast_expr **e;
+    int *first, *last;   /* token indexes */
+} chain;
+
+static void chain_free(chain *c)
+{
+    for (int64_t i = 0; i < c->n; i++)
+        sl_ast_expr_free(&c->e[i]);
+    sl_free(c->e);
+    sl_free(c->first);
+    sl_free(c->last);
+}
+
+/* op over operands [lo, hi) as a balanced tree (halves: (n+1)/2 on the left, so a chain of
+ * two or three reads as written). Takes the operands out of c. Depth O(log n). */
+static sl_ast_expr *balance(sl_parser *p, chain *c, int64_t lo, int64_t hi, const char *op)
+{
+    if (hi - lo == 1) {
+        sl_ast_expr *e = c->e[lo];
+        c->e[lo] = NULL;
+        return e;
+    }
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    sl_ast_expr *l = balance(p, c, lo, mid, op);
+    sl_ast_expr *r = balance(p, c, mid, hi, op);
+    sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, c->first[lo]);
+    e->op = op;
+    add_arg(e, l);
+    add_arg(e, r);
+    const sl_tok *a = &p->t[c->first[lo]], *b = &p->t[c->last[hi - 1]];
+    e->text_len = b->off + b->len - a->off;
+    return e; /* height <= log2(n) + the operands' heights, checked by the caller */
+}
+
+/*
+ * An AND / OR chain. Both are associative in three-valued logic, and the evaluator runs the
+ * right side only where the left does not decide, left to right at every level, so a
+ * balanced tree means the same as the left-deep one the grammar describes, short-circuit
+ * order included. Balanced, a 100,000-term chain is 17 levels deep instead of 100,000.
+ */
+static sl_ast_expr *andor_chain(sl_parser *p, sl_ast_expr *(*operand)(sl_parser *),
+                                const binop *ops)
+{
+    chain c = {0};
+    const char *name = NULL;
+    for (;;) {
+        int first = p->i;
+        sl_ast_expr *e = operand(p);
+        if (!e) {
+            chain_free(&c);
+            return NULL;
+        }
+        if (c.n == c.cap) {
+            c.cap = c.cap ? 2 * c.cap : 8;
+            c.e = sl_xrealloc(c.e, sizeof *c.e * (size_t)c.cap);
+            c.first = sl_xrealloc(c.first, sizeof *c.first * (size_t)c.cap);
+            c.last = sl_xrealloc(c.last, sizeof *c.last * (size_t)c.cap);
+        }
+        c.e[c.n] = e;
+        c.first[c.n] = first;
+        c.last[c.n++] = p->i - 1;
+        if (!(name = peek_binop(p, ops)))
+            break;
+        sl_parse_next(p);
+    }
+    sl_ast_expr *e = balance(p, &c, 0, c.n, ops[0].name);
+    chain_free(&c);
+    if (e->height > SL_SQL_MAX_EXPR_DEPTH) {
+        too_deep(p);
+        return sl_parse_fail(e);
+    }
+    return e;
 }
 
 static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_unary, mul_ops); }
@@ -642,7 +755,7 @@ static sl_ast_expr *parse_not(sl_parser *p)
     int start = p->i;
     if (sl_parse_is_kw(sl_parse_peek(p), "not")) {
         if (++p->depth > SL_SQL_MAX_DEPTH) {
-            sl_parse_error_at(p, sl_parse_peek(p), "%s", "expression nested too deeply");
+            sl_parse_nest_error(p, sl_parse_peek(p));
             return NULL;
         }
         sl_parse_next(p);
@@ -651,22 +764,22 @@ static sl_ast_expr *parse_not(sl_parser *p)
         if (!x)
             return NULL;
         sl_ast_expr *e = sl_parse_new_expr(p, A_UNARY, start);
-        e->op = sl_xstrdup("NOT");
+        e->op = "NOT";
         add_arg(e, x);
         return sl_parse_finish(p, e, start);
     }
     return parse_is(p);
 }
 
-static sl_ast_expr *parse_and(sl_parser *p) { return left_assoc(p, parse_not, and_ops); }
+static sl_ast_expr *parse_and(sl_parser *p) { return andor_chain(p, parse_not, and_ops); }
 
 sl_ast_expr *sl_parse_expr(sl_parser *p)
 {
     if (++p->depth > SL_SQL_MAX_DEPTH) {
-        sl_parse_error_at(p, sl_parse_peek(p), "%s", "expression nested too deeply");
+        sl_parse_nest_error(p, sl_parse_peek(p));
         return NULL;
     }
-    sl_ast_expr *l = left_assoc(p, parse_and, or_ops);
+    sl_ast_expr *l = andor_chain(p, parse_and, or_ops);
     p->depth--;
     return l;
 }

@@ -10,7 +10,7 @@
 #include "core/err.h"
 #include "plan/plan.h"
 
-/* -D name=value parameters substituted for ${name} before tokenizing. */
+/* -D name=value parameters: ${name} in the job text (see sl_sql_parse_job_n). */
 typedef struct sl_params {
     int n;
     char **names;
@@ -18,11 +18,19 @@ typedef struct sl_params {
 } sl_params;
 
 /*
- * Parses a whole job file. ${name} is replaced from params (an unknown name is an error that
- * names it). Errors are SL_ESQL with message "PATH:LINE:COL: syntax error: expected X, got Y"
+ * Parses a whole job file of len bytes. ${name} is a parameter taken from params, not text:
+ * inside a 'string' or "quoted name" its value is part of the literal whatever it holds;
+ * elsewhere the value must be one literal (a number, 'string', name or keyword, "quoted
+ * name", or a [list] / {struct} of those), else the error names the parameter. An unknown
+ * name is an error that names it; so is a NUL byte (with its line and column). Expressions
+ * deeper than SL_SQL_MAX_EXPR_DEPTH (sql_int.h) are an error, so later recursions are bounded.
+ * Errors are SL_ESQL with message "PATH:LINE:COL: syntax error: expected X, got Y"
  * (positions refer to the original job text). Returns new job in *out; free with
  * sl_job_free. Local (every rank parses the same text and gets the same result).
  */
+int sl_sql_parse_job_n(const char *text, int64_t len, const char *path,
+                       const sl_params *params, sl_job **out, sl_err *err);
+/* The same for a NUL-terminated text (len = strlen(text)). Local. */
 int sl_sql_parse_job(const char *text, const char *path, const sl_params *params,
                      sl_job **out, sl_err *err);
 void sl_job_free(sl_job **pjob);

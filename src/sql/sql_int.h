@@ -1,8 +1,8 @@
 /*
  * Private to src/sql: tokens, the query AST and helpers shared by the lexer, parser, AST
- * printer and binder. Every AST node keeps its position (line:col in the ORIGINAL job text,
- * before ${param} substitution) and its source text, so bind errors and result column names
- * can refer to what the user wrote. Local.
+ * printer and binder. Every AST node keeps its position (line:col in the ORIGINAL job text)
+ * and points at its source text in the job's display text (never a copy), so bind errors and
+ * result column names can refer to what the user wrote. Local.
  */
 #ifndef SL_SQL_INT_H
 #define SL_SQL_INT_H
@@ -32,39 +32,69 @@ typedef enum {
 
 typedef struct sl_tok {
     sl_tok_kind kind;
-    int64_t off, len;  /* bytes in the substituted text */
-    int line, col;     /* 1-based, in the original text */
+    int64_t off, len;  /* bytes in the display text (sl_src_text.text) */
+    int line, col;     /* 1-based, in the original job text (a parameter's tokens: its "${") */
     char *val;         /* owned */
 } sl_tok;
 
-/* Text after ${param} substitution, with a map back to original positions. */
-typedef struct sl_src_text {
-    char *text;         /* substituted text, NUL-terminated (owned) */
+/*
+ * The job's display text: the original text with each ${name} replaced by its value as it
+ * reads in SQL (inside a 'string' or "quoted identifier" with the quote doubled). It is what
+ * statement texts, expression texts (result column names) and the --resume fingerprint show,
+ * and is never lexed again: parameters are tokens, not text (lexer.c). Shared by reference
+ * between the job's query ASTs, whose expressions point into it instead of copying text, so
+ * a job's memory stays linear in its length. Local.
+ */
+typedef struct sl_sql_src {
+    int64_t refs;
     int64_t len;
-    int64_t *orig;      /* orig[i] = offset in the original text of substituted byte i
-                         * (len+1 entries; substituted bytes map to their "${") */
-    const char *otext;  /* borrowed original text */
-    int64_t *line_off;  /* start offset of each original line (owned) */
-    int n_lines;
+    char text[];        /* len bytes + NUL */
+} sl_sql_src;
+
+/* Returns src with one more reference (NULL stays NULL). Local. */
+sl_sql_src *sl_sql_src_ref(sl_sql_src *src);
+/* Drops one reference; frees at zero; NULLs *psrc. Local. */
+void sl_sql_src_unref(sl_sql_src **psrc);
+
+typedef struct sl_src_text {
+    sl_sql_src *src;    /* display text (one reference, owned) */
+    const char *text;   /* == src->text */
+    int64_t len;
     const char *path;   /* borrowed, for messages */
 } sl_src_text;
 
-/* Substitutes ${name} (outside comments). Unknown name: SL_ESQL naming it and its position.
- * Fills *st (free with sl_src_text_free). Local. */
-int sl_sql_substitute(const char *text, const char *path, const sl_params *params,
-                      sl_src_text *st, sl_err *err);
 void sl_src_text_free(sl_src_text *st);
-/* Line/col (1-based) of substituted offset off in the original text. Local. */
-void sl_src_text_pos(const sl_src_text *st, int64_t off, int *line, int *col);
 
-/* Tokenizes st->text. Returns new array in *toks (n tokens, the last one TK_EOF); free with
- * sl_sql_toks_free. Errors: SL_ESQL "PATH:LINE:COL: syntax error: ...". Local. */
-int sl_sql_tokenize(const sl_src_text *st, sl_tok **toks, int *n, sl_err *err);
+/*
+ * Lexes a job of len bytes: comments are skipped, ${name} is looked up in params (an unknown
+ * name is an error naming it and its position; inside comments nothing is looked up).
+ *   - inside a 'string' or "quoted identifier" the value becomes part of the literal's text,
+ *     whatever it holds (it can never end the literal);
+ *   - elsewhere the value must lex, on its own, as ONE literal: a number (optionally signed),
+ *     a 'string', a name or keyword, a "quoted name", or a list/struct literal of those
+ *     ([...] / {...} with ':' and ','); its tokens are inserted as they are (they never merge
+ *     with the text around them). Anything else is an error naming the parameter.
+ * A NUL byte anywhere is an error with its line and column. Fills *st (free with
+ * sl_src_text_free) and *toks (n tokens, the last TK_EOF; free with sl_sql_toks_free).
+ * Errors: SL_ESQL "PATH:LINE:COL: ...". Local.
+ */
+int sl_sql_lex(const char *text, int64_t len, const char *path, const sl_params *params,
+               sl_src_text *st, sl_tok **toks, int *n, sl_err *err);
 void sl_sql_toks_free(sl_tok *toks, int n);
 
 /* ---- parser state and helpers shared by parser.c, parse_query.c, parse_stmt.c ---- */
 
-#define SL_SQL_MAX_DEPTH 200 /* nesting limit: a hostile job must not overflow the stack */
+/*
+ * Limits that keep every recursion over a job's trees (parser, printer, binder, constant
+ * folding, evaluation, freeing) within a small part of the default 8 MB stack, whatever the
+ * job: SL_SQL_MAX_DEPTH bounds the parser's own recursion (parentheses, function calls,
+ * CASE, NOT / unary minus, subqueries), SL_SQL_MAX_EXPR_DEPTH the height of an expression
+ * tree, which also grows with operator chains (a+b+c+... is left-deep). Every later walker
+ * relies on the height limit instead of counting. AND / OR chains are built balanced (both
+ * are associative), so only their log2 counts. DuckDB's max_expression_depth is 1000 too.
+ */
+#define SL_SQL_MAX_DEPTH 200
+#define SL_SQL_MAX_EXPR_DEPTH 1000
 
 typedef struct sl_parser {
     const sl_src_text *st;
@@ -91,15 +121,19 @@ bool sl_parse_is_name(const sl_tok *t);
 int sl_parse_syntax_error_at(sl_parser *p, const sl_tok *t, const char *what);
 int sl_parse_syntax_error(sl_parser *p, const char *what);        /* at the current token */
 int sl_parse_error_at(sl_parser *p, const sl_tok *t, const char *fmt, const char *arg);
+int sl_parse_nest_error(sl_parser *p, const sl_tok *t);   /* past SL_SQL_MAX_DEPTH */
 int sl_parse_expect_kw(sl_parser *p, const char *kw);
 int sl_parse_expect_op(sl_parser *p, const char *op);
 /* The token as written. Returns new; free with sl_free. Local. */
 char *sl_parse_raw(sl_parser *p, const sl_tok *t);
 /* New expression node positioned at token start / text set from start to the last consumed
- * token / free and return NULL. Local. */
+ * token, checking the height limit (too high: records the error, frees e, returns NULL) /
+ * free and return NULL. Local. */
 struct sl_ast_expr *sl_parse_new_expr(sl_parser *p, int kind, int start);
 struct sl_ast_expr *sl_parse_finish(sl_parser *p, struct sl_ast_expr *e, int start);
 struct sl_ast_expr *sl_parse_fail(struct sl_ast_expr *e);
+/* Appends child a to e's arguments (e->height follows). Takes ownership of a. Local. */
+void sl_parse_add_arg(struct sl_ast_expr *e, struct sl_ast_expr *a);
 /* Parses an expression / a SELECT query (returns new; NULL or an error code on failure, with
  * p->err set). Local. */
 struct sl_ast_expr *sl_parse_expr(sl_parser *p);
@@ -136,16 +170,19 @@ typedef enum {
 typedef struct sl_ast_expr {
     sl_ast_kind kind;
     int line, col;           /* where it starts (original text) */
-    char *text;              /* source text as written (owned) */
+    int height;              /* 1 for a leaf; at most SL_SQL_MAX_EXPR_DEPTH */
+    const char *text;        /* source text as written: text_len bytes, NOT NUL-terminated;
+                              * borrowed from the query's src (or from name / a literal) */
+    int64_t text_len;
     char *name;              /* column / function name */
     char *qual;              /* column qualifier (table alias) or NULL */
-    char *op;                /* A_UNARY / A_BINARY operator */
+    const char *op;          /* A_UNARY / A_BINARY operator (a static string) */
     char *sval;
     int64_t ival;
     double dval;
     sl_type ctype;
     bool negated, ilike, try_cast, has_operand, has_else, star, distinct, quoted;
-    int n_args;
+    int n_args, cap_args;
     struct sl_ast_expr **args;
 } sl_ast_expr;
 
@@ -174,6 +211,7 @@ typedef struct sl_ast_source {
 } sl_ast_source;
 
 struct sl_ast_query {
+    sl_sql_src *src;          /* one reference: the text its expressions point into */
     int line, col;
     bool distinct;
     int n_items;
@@ -202,6 +240,12 @@ void sl_csv_opts_clear(sl_csv_opts *o);
 void sl_ast_expr_print(sl_buf *b, const sl_ast_expr *e, bool canonical);
 /* Returns e printed (see above); new string, free with sl_free. Local. */
 char *sl_ast_expr_to_string(const sl_ast_expr *e, bool canonical);
+/* The same, but NULL as soon as the text grows past max_len bytes (compares an expression
+ * with short keys in time bounded by the keys, not by the expression). Local. */
+char *sl_ast_expr_to_string_max(const sl_ast_expr *e, bool canonical, int64_t max_len);
+/* e's source text as a new string (free with sl_free); when max_len >= 0 and the text is
+ * longer, its first max_len bytes (not splitting a UTF-8 character) followed by "...". Local. */
+char *sl_ast_text(const sl_ast_expr *e, int64_t max_len);
 
 /* ---- binder (bind.c: queries and sources; bind_expr.c: expressions) ---- */
 
@@ -213,6 +257,11 @@ typedef struct sl_binder {
     int depth;                   /* view/subquery nesting, guards recursive views */
     sl_err *err;
 } sl_binder;
+
+/* Bound expressions below the root of a select item / WHERE / ... keep at most this much of
+ * their source text (it only appears in error messages), so a long expression costs memory
+ * linear in its length, not in length x height. */
+#define SL_BIND_TEXT_MAX 120
 
 /* Where an expression is bound; decides what a column or an aggregate call means. */
 typedef enum {
@@ -235,6 +284,8 @@ typedef struct sl_bind_ctx {
     bool distinct;               /* SELECT DISTINCT: the group keys are the select list */
     char **group_keys;           /* canonical text of each group key (n = q->n_groups) */
     char **agg_keys;             /* canonical text of each aggregate call (n = q->n_aggs) */
+    int64_t max_key_len;         /* longest of group_keys */
+    int level;                   /* sl_bind_expr nesting: 1 at a root */
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */
@@ -247,7 +298,7 @@ bool sl_ast_has_agg(const sl_ast_expr *a);
 /* Index of a's column in L0, or -1 (a is A_COL). Local. */
 int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a);
 /* Name for a result column: the schema name of a bare column, "count_star()" for count(*),
- * else the text as written. Returns borrowed. Local. */
-const char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a);
+ * else the text as written. Returns new; free with sl_free. Local. */
+char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a);
 
 #endif

@@ -184,5 +184,142 @@ EOF
 )
 MARKER=$W/keep/MARKER check copy_keeps_old_output 5 "$j" "b.csv:6" --blocksize 64B --force
 
+# ---- issue #10: -D parameters are values, the parser cannot be crashed (src/sql) --------
+# sqlcheck NAME WANT_RC JOB WANT [sluice args...] runs the job at np = 1 and 3; the peak RSS
+# of every process must stay under SQL_RSS_KB (1 GB; the parser before this needed more than
+# 6 GB for the 1 MB AND chain below), and outside sanitizer builds (ASan reserves terabytes of
+# address space) `ulimit -v $SQL_VMEM_KB` stops a runaway before it hurts the machine.
+# WANT_RC 0: stdout (--format csv) must equal WANT, which Python's csv module computes from
+# the data. Otherwise: the exit status must be WANT_RC and stderr must hold WANT's
+# '|'-separated fragments. NOOUT=path must not exist afterwards.
+SQL_RSS_KB=${SQL_RSS_KB:-1000000}
+SQL_VMEM_KB=${SQL_VMEM_KB:-2000000}
+AND_TERMS=100000
+if grep -qa __asan_init "$SLUICE"; then
+  # Sanitizer builds unwind the stack at every malloc (fast_unwind_on_malloc=0, for Open MPI's
+  # leak suppressions): 100,000 terms take a minute a rank there, 10,000 a few seconds.
+  SQL_VMEM_KB=unlimited AND_TERMS=10000
+fi
+sqlcheck() {
+  local name=$1 want_rc=$2 jobf=$3 want=$4
+  shift 4
+  local np rc why f
+  for np in 1 3; do
+    local out=$W/stdout.$name.$np err=$W/stderr.$name.$np
+    rm -rf "${NOOUT:-$W/none}"
+    ( ulimit -v "$SQL_VMEM_KB"
+      /usr/bin/time -f %M -o "$W/rss.$name.$np" \
+        timeout 120 mpirun -n "$np" "$SLUICE" run "$jobf" --format csv "$@" ) > "$out" 2> "$err"
+    rc=$?
+    why=()
+    if [[ $rc -eq 124 || $rc -eq 137 ]]; then why+=("timed out (hang) rc=$rc")
+    elif [[ $rc -ne $want_rc ]]; then why+=("exit status $rc, expected $want_rc")
+    fi
+    # time(1) reports the largest process it waited for, directly or through mpirun.
+    local rss
+    rss=$(grep -o '^[0-9]*$' "$W/rss.$name.$np" | tail -1)
+    [[ -n $rss && $rss -le $SQL_RSS_KB ]] || why+=("peak RSS ${rss:-?} KB > $SQL_RSS_KB KB")
+    if [[ $want_rc -eq 0 ]]; then
+      [[ $(cat "$out") == "$want" ]] || why+=("stdout '$(head -c 200 "$out")' != '$want'")
+    else
+      IFS='|' read -r -a fs <<< "$want"
+      for f in "${fs[@]}"; do
+        [[ -z $f ]] || grep -qF -- "$f" "$err" || why+=("stderr lacks '$f'")
+      done
+    fi
+    if [[ -n ${NOOUT:-} && -e $NOOUT ]]; then why+=("$NOOUT exists: a -D value ran SQL"); fi
+    if [[ ${#why[@]} -eq 0 ]]; then
+      pass=$((pass + 1)); echo "ok   $name np=$np"
+    else
+      fail=$((fail + 1)); echo "FAIL $name np=$np"
+      printf '    %s\n' "${why[@]}"
+      echo "    \$ timeout 60 mpirun -n $np $SLUICE run $jobf --format csv $*"
+      cut -c1-300 "$err" | sed -e 's/^/    stderr: /' | head -n 8
+    fi
+  done
+}
+# The oracle: count and sum(v) of the rows of CSV files (Python's csv module).
+py_count_sum() {
+  python3 - "$@" <<'PY'
+import csv, sys
+rows = [r for f in sys.argv[1:] for r in csv.DictReader(open(f, newline=""))]
+print("n,s"); print("%d,%d" % (len(rows), sum(int(r["v"]) for r in rows)))
+PY
+}
+
+# A path with a quote (and a double quote and a blank) in a -D value used inside a string:
+# the file is read, and its rows are counted right.
+Q="$D/it's \"q\" dir"
+mkdir -p "$Q"
+printf 'id,name,v\n1,a,5\n2,"b, c",7\n3,d,11\n' > "$Q/x.csv"
+j=$(job quoted_path <<EOF
+SELECT count(*) AS n, sum(v) AS s FROM read_csv('\${dir}/*.csv', header=true, $COLS);
+EOF
+)
+sqlcheck param_quoted_path 0 "$j" "$(py_count_sum "$Q/x.csv")" -D "dir=$Q"
+
+# A value that tries to end the string and add a COPY: it is only a (missing) file name.
+j=$(job inject_str <<EOF
+SELECT count(*) FROM read_csv('\${input}', header=true, $COLS);
+EOF
+)
+inj="$D/good/a.csv', header=true, $COLS); COPY (SELECT id FROM read_csv('$D/good/a.csv', \
+header=true, $COLS)) TO '$W/pwned' (FORMAT csv); SELECT count(*) FROM read_csv('$D/good/b.csv"
+NOOUT=$W/pwned sqlcheck param_injection_in_string 4 "$j" "inject_str.sql:1:22: read_csv: no file" \
+  -D "input=$inj"
+
+# Outside a string the value must be one literal: a statement is refused, naming ${min}.
+j=$(job inject_expr <<EOF
+-- the parameter is at line 3, column 12
+SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS)
+WHERE v >  \${min};
+EOF
+)
+NOOUT=$W/pwned2 sqlcheck param_injection_outside_string 3 "$j" \
+  'inject_expr.sql:3:12: parameter ${min}|not a single literal' \
+  -D "min=0; COPY (SELECT 1 AS x FROM read_csv('$D/good/a.csv')) TO '$W/pwned2' (FORMAT csv)"
+# ... while a number, a list of files and a struct of columns are fine there.
+j=$(job params_ok <<EOF
+SELECT count(*) AS n, sum(v) AS s FROM read_csv(\${files}, header=true, columns=\${cols})
+WHERE v > \${min};
+EOF
+)
+sqlcheck param_literals 0 "$j" "$(python3 -c "
+import csv
+r = [x for f in ('a', 'b') for x in csv.DictReader(open('$D/good/%s.csv' % f, newline=''))]
+r = [x for x in r if int(x['v']) > -25]
+print('n,s'); print('%d,%d' % (len(r), sum(int(x['v']) for x in r)))")" \
+  -D "files=['$D/good/a.csv', '$D/good/b.csv']" -D min=-25 \
+  -D "cols={'id': 'BIGINT', 'name': 'VARCHAR', 'v': 'BIGINT'}"
+
+# A 16,000-term sum (32 KB) is a clear error at the term that makes it too deep (it used to
+# overflow the binder's stack).
+python3 -c "print('SELECT ' + '+'.join(['v'] * 16000) +
+  \" AS s FROM read_csv('$D/good/*.csv', header=true, $COLS);\")" > "$W/jobs/sum16k.sql"
+sqlcheck deep_sum_16k 3 "$W/jobs/sum16k.sql" \
+  "sum16k.sql:1:2008: expression too deeply nested: more than 1000 levels"
+
+# A 100,000-term AND chain (1.6 MB) gives the right answer within 1 GB (it used to need more
+# than 6 GB: every node copied its text).
+python3 -c "print(\"SELECT count(*) AS n, sum(v) AS s FROM read_csv('$D/good/*.csv', \" +
+  \"header=true, $COLS) WHERE \" + ' AND '.join(['v >= 10', 'id <> 3'] * ($AND_TERMS // 2)) +
+  ';')" \
+  > "$W/jobs/and100k.sql"
+sqlcheck and_chain_100k 0 "$W/jobs/and100k.sql" "$(python3 -c "
+import csv
+r = [x for f in ('a', 'b') for x in csv.DictReader(open('$D/good/%s.csv' % f, newline=''))]
+r = [x for x in r if int(x['v']) >= 10 and int(x['id']) != 3]
+print('n,s'); print('%d,%d' % (len(r), sum(int(x['v']) for x in r)))")"
+
+# 100,000 nested parentheses: an error, not a crash.
+python3 -c "print('SELECT ' + '(' * 100000 + 'v' + ')' * 100000 +
+  \" FROM read_csv('$D/good/*.csv', header=true, $COLS);\")" > "$W/jobs/parens.sql"
+sqlcheck deep_parens 3 "$W/jobs/parens.sql" "parens.sql:1:207: expression or query nested too deeply"
+
+# A NUL byte is an error at its line and column, not the silent end of the job.
+{ printf "SELECT count(*) FROM read_csv('%s/good/*.csv', header=true, %s);\n" "$D" "$COLS"
+  printf 'SELECT \0 nosuch FROM t;\n'; } > "$W/jobs/nul.sql"
+sqlcheck nul_byte 3 "$W/jobs/nul.sql" "nul.sql:2:8: syntax error: NUL byte"
+
 echo "failures: $pass passed, $fail failed, 0 skipped"
 [[ $fail -eq 0 ]]

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/buf.h"
 #include "core/mem.h"
 #include "sql/sql.h"
+#include "sql/sql_int.h"
 
 #define SRC "read_csv('${dir}/t.csv', columns={'id': 'BIGINT', 'Name': 'VARCHAR', " \
             "'price': 'DOUBLE', 'qty': 'BIGINT', 'day': 'DATE'})"
@@ -404,6 +406,65 @@ static void test_errors(void)
     CHECK(strncmp(m, "job.sql:1:16: ", 14) == 0);
 }
 
+/* The longest text below the root of e (the root itself not counted). */
+static int64_t max_inner_text(const sl_expr *e)
+{
+    int64_t m = 0;
+    for (int i = 0; i < e->n_args; i++) {
+        int64_t k = (int64_t)strlen(e->args[i]->text), sub = max_inner_text(e->args[i]);
+        m = k > m ? k : m;
+        m = sub > m ? sub : m;
+    }
+    return m;
+}
+
+/* Issue #10: long expressions bind in memory linear in their length (the root keeps its
+ * text, nodes below keep at most SL_BIND_TEXT_MAX bytes + "..."), a long GROUP BY key still
+ * matches its select item, and long AND chains of aggregates bind to one aggregate. */
+static void test_long_exprs(void)
+{
+    sl_buf e;
+    sl_buf_init(&e);
+    sl_buf_puts(&e, "qty");
+    for (int i = 0; i < 900; i++)
+        sl_buf_puts(&e, " + 1");
+    char *sql = sl_xasprintf("SELECT %s AS s, count(*) FROM " SRC " GROUP BY %s ORDER BY %s",
+                             sl_buf_cstr(&e), sl_buf_cstr(&e), sl_buf_cstr(&e));
+    sl_err err;
+    sl_query *q = bind(sql, &err);
+    CHECK(q != NULL);
+    if (q) {
+        CHECK_INT(q->n_groups, 1);
+        CHECK_STR(q->groups[0]->text, sl_buf_cstr(&e));
+        CHECK(max_inner_text(q->groups[0]) <= SL_BIND_TEXT_MAX + 3);
+        check_col(q->outs[0], 0, SL_T_BIGINT); /* the select item is the group key */
+        check_col(q->order[0], 0, SL_T_BIGINT);
+        CHECK_STR(q->out_names[0], "s");
+        sl_query_free(&q);
+    } else {
+        fprintf(stderr, "    %s\n", err.msg);
+    }
+    sl_free(sql);
+    sl_buf_reset(&e);
+    sl_buf_puts(&e, "sum(qty) > 0");
+    for (int i = 0; i < 20000; i++)
+        sl_buf_puts(&e, " AND sum(qty) > 0");
+    sql = sl_xasprintf("SELECT Name, sum(qty) FROM " SRC " GROUP BY Name HAVING %s",
+                       sl_buf_cstr(&e));
+    q = bind(sql, &err);
+    CHECK(q != NULL);
+    if (q) {
+        CHECK_INT(q->n_aggs, 1);
+        CHECK_STR(q->having->text, sl_buf_cstr(&e));
+        CHECK(max_inner_text(q->having) <= SL_BIND_TEXT_MAX + 3);
+        sl_query_free(&q);
+    } else {
+        fprintf(stderr, "    %s\n", err.msg);
+    }
+    sl_free(sql);
+    sl_buf_free(&e);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -427,6 +488,7 @@ int main(int argc, char **argv)
     test_agg();
     test_views();
     test_errors();
+    test_long_exprs();
     sl_job_free(&g_views);
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0) {

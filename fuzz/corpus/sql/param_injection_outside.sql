@@ -1,0 +1,1 @@
+SELECT a FROM read_csv('${dir}/x.csv') WHERE a > ${inj};
