@@ -56,45 +56,40 @@ def report(ok, name, why=""):
 
 
 def gen(path, rows, seed):
-    """Rows of (id, k, s, x, z); NULL is an empty field, '' is written quoted."""
+    """Writes rows of (id, k, s, x, z): NULL is an empty field, '' is written quoted. Returns
+    the rows as Python values (None for NULL), for the sqlite3 oracle."""
     rnd = random.Random(seed)
     ids = list(range(rows))
     rnd.shuffle(ids)
+    vals = []
     with open(path, "w", newline="") as f:
         f.write("id,k,s,x,z\n")
         out = []
         for i in ids:
             r = rnd.random()
-            k = "" if r < 0.05 else "7" if r < 0.55 else str(rnd.randrange(1000))
+            k = None if r < 0.05 else 7 if r < 0.55 else rnd.randrange(1000)
             w = rnd.randrange(len(WORDS) + 2)
-            if w >= len(WORDS):
-                s = ""                                  # NULL
+            s = WORDS[w] if w < len(WORDS) else None
+            if s is None:
+                st = ""
+            elif s == "" or any(c in s for c in ',"'):
+                st = '"' + s.replace('"', '""') + '"'
             else:
-                s = WORDS[w]
-                s = '"' + s.replace('"', '""') + '"' if (s == "" or any(
-                    c in s for c in ',"')) else s
-            x = f"{rnd.randrange(-10**6, 10**6) / 1000:.3f}"
-            out.append(f"{i},{k},{s},{x},\n")
+                st = s
+            x = rnd.randrange(-10**6, 10**6) / 1000
+            out.append(f"{i},{'' if k is None else k},{st},{x:.3f},\n")
+            vals.append((i, k, s, x, None))
             if len(out) >= 10000:
                 f.write("".join(out))
                 out = []
         f.write("".join(out))
+    return vals
 
 
-def load(path):
+def load(vals):
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE t (id INTEGER, k INTEGER, s TEXT, x REAL, z INTEGER)")
-    with open(path, newline="") as f:
-        r = csv.reader(f)
-        next(r)
-        db.executemany("INSERT INTO t VALUES (?,?,?,?,?)",
-                       ([int(a), int(b) if b else None, c, float(d), None]
-                        for a, b, c, d, _ in r))
-    # The csv module cannot tell NULL (empty field) from '' (""): fix up from the raw text.
-    with open(path) as f:
-        next(f)
-        nulls = [line.split(",", 3)[0] for line in f if line.split(",")[2] == ""]
-    db.executemany("UPDATE t SET s = NULL WHERE id = ?", ((int(i),) for i in nulls))
+    db.executemany("INSERT INTO t VALUES (?,?,?,?,?)", vals)
     return db
 
 
@@ -209,8 +204,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sluice-sort-")
     try:
         data = os.path.join(tmp, "t.csv")
-        gen(data, ROWS, 11)
-        db = load(data)
+        db = load(gen(data, ROWS, 11))
         src = f"read_csv('{data}', columns={COLUMNS})"
         for name, sq, oq, types, total in QUERIES:
             if a.k not in name:
@@ -267,13 +261,9 @@ def main():
 
         if a.k in "external_sort_8MB":
             big = os.path.join(tmp, "big.csv")
-            rows = EXT_MB * 1000 * 1000 // 28   # ~28 bytes a row
-            gen(big, rows, 5)
+            rows = EXT_MB * 1000 * 1000 // 24   # ~25 bytes a row
+            keyed = [(-r[3], r[0]) for r in gen(big, rows, 5)]
             size = os.path.getsize(big)
-            with open(big, newline="") as f:
-                rd = csv.reader(f)
-                next(rd)
-                keyed = [(-float(x), int(i)) for i, _, _, x, _ in rd]
             keyed.sort()
             want = hashlib.sha256("\n".join(str(i) for _, i in keyed).encode()).hexdigest()
             del keyed
@@ -304,7 +294,7 @@ def main():
                 shutil.rmtree(out, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"sort: {passed} passed, {failed} failed")
+    print(f"sort: {passed} passed, {failed} failed, 0 skipped")
     sys.exit(1 if failed else 0)
 
 
