@@ -27,8 +27,8 @@
 #include "batch/wire.h"
 #include "core/budget.h"
 #include "core/mem.h"
-#include "exec/agg.h"
-#include "exec/func.h"
+#include "func/agg.h"
+#include "func/func.h"
 #include "spill/rowstore.h"
 #include "spill/spill.h"
 

@@ -4,7 +4,7 @@
  */
 #include "exec/exec_int.h"
 
-#include "exec/func.h"
+#include "func/func.h"
 
 static int filter_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
 {

@@ -21,7 +21,28 @@
 #include "batch/batch.h"
 #include "core/ctx.h"
 #include "core/err.h"
-#include "plan/plan.h"
+
+/* read_csv(...) options, as parsed from the job. */
+typedef struct sl_csv_opts {
+    int n_paths;
+    char **paths;          /* file names or glob patterns */
+    bool header;           /* default true */
+    char delim;            /* default ',' */
+    char quote;            /* default '"'; 0 = quoting off (quote='') */
+    int64_t blocksize;     /* bytes per range; 0 = session setting */
+    int n_decl;            /* columns={...}: declared names and types (0 = infer) */
+    char **decl_names;
+    sl_type *decl_types;
+    int64_t sample_bytes;  /* per rank, for inference; 0 = default */
+    int on_error;          /* SL_ON_ERROR_*: what a bad row does (README "Bad input") */
+    char *rejects;         /* on_error='reject': the rejects CSV path (owned), else NULL */
+    int64_t max_rejects;   /* most bad rows allowed over all ranks; -1 = no limit */
+    double max_rejects_pct; /* or a percentage of the rows read; < 0 = not given */
+} sl_csv_opts;
+
+/* read_csv(on_error=...): fail stops the job; skip drops and counts bad rows; reject also
+ * writes them to the rejects file. */
+enum { SL_ON_ERROR_FAIL, SL_ON_ERROR_SKIP, SL_ON_ERROR_REJECT };
 
 typedef struct sl_csv_source sl_csv_source;
 typedef struct sl_csv_scan sl_csv_scan;

@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "core/mem.h"
-#include "exec/func.h"
+#include "func/func.h"
 #include "io/csv.h"
 
 #define MAX_NESTING 32

@@ -18,7 +18,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
-#include "exec/func.h"
+#include "func/func.h"
 
 int sl_bind_error(sl_bind_ctx *c, int line, int col, int code, const char *fmt, ...)
 {

@@ -9,7 +9,7 @@
 
 #include "batch/batch.h"
 #include "core/mem.h"
-#include "exec/agg.h"
+#include "func/agg.h"
 #include "check.h"
 
 /* ---- test 1: BIGINT key, every aggregate, NULL keys and args, string min/max ---- */

@@ -6,7 +6,7 @@
 #include "check.h"
 
 #include "core/mem.h"
-#include "exec/func.h"
+#include "func/func.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -11,7 +11,7 @@
 #include "batch/batch.h"
 #include "batch/wire.h"
 #include "core/mem.h"
-#include "exec/agg.h"
+#include "func/agg.h"
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
 #include "check.h"

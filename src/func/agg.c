@@ -15,7 +15,7 @@
  * aggregate column at a time: tight loops with no per-row type dispatch.
  * All functions are Local.
  */
-#include "exec/agg.h"
+#include "func/agg.h"
 
 #include <assert.h>
 #include <string.h>

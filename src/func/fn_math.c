@@ -4,7 +4,7 @@
  * others take and return DOUBLE (the binder casts). As in DuckDB, sqrt of a negative number
  * and the logarithm of zero or a negative number are errors, abs(-2^63) overflows. Local.
  */
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 
 #include <math.h>
 

@@ -4,7 +4,7 @@
  * contain no JSON escapes), not a general JSON parser. Local except sl_resume_up_to_date
  * (Collective).
  */
-#include "exec/resume.h"
+#include "session/resume.h"
 
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>

@@ -9,7 +9,7 @@
  * while a VARCHAR *column* compared with a number is an error that asks for a cast. `/` is
  * always DOUBLE division. Local.
  */
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 #include "core/mem.h"
 
 #include <ctype.h>

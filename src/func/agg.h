@@ -20,7 +20,7 @@
 
 #include "batch/batch.h"
 #include "core/err.h"
-#include "plan/plan.h"
+#include "func/expr.h"
 
 typedef struct sl_hashagg sl_hashagg;
 

@@ -6,7 +6,7 @@
  * library's Unicode tables (C.UTF-8 locale, one code point to one, as DuckDB does).
  * NULL in any argument gives NULL, except concat(), which skips NULLs. Local.
  */
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 #include "core/mem.h"
 
 #include <locale.h>

@@ -6,7 +6,7 @@
  * promotes / truncates. A failed conversion is an error for CAST and NULL for TRY_CAST.
  * Also the shared scalar helpers fn_new_fixed and fn_rt_error. Local.
  */
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 #include "core/mem.h"
 
 #include <math.h>

@@ -9,7 +9,7 @@
  * per vector, chosen by one switch on the (bound) operand types; string, math and date
  * functions live in fn_*.c, casts in fn_cast.c. Local.
  */
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 #include "core/mem.h"
 
 #include <math.h>

@@ -11,7 +11,7 @@
 #ifndef SL_FN_INT_H
 #define SL_FN_INT_H
 
-#include "exec/func.h"
+#include "func/func.h"
 
 /* An evaluated argument: a vector read at physical row i (or at 0 when constant). */
 typedef struct sl_arg {

@@ -9,8 +9,8 @@
 
 #include "batch/batch.h"
 #include "core/err.h"
-#include "exec/func_list.h"
-#include "plan/plan.h"
+#include "func/func_list.h"
+#include "func/expr.h"
 
 /* Function ids stored in sl_expr.fn of SL_E_CALL nodes (see func_list.h). */
 typedef enum {

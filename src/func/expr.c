@@ -1,5 +1,5 @@
-/* Bound expression constructors and tree helpers; see plan.h. Local. */
-#include "plan/plan.h"
+/* Bound expression constructors and tree helpers; see expr.h. Local. */
+#include "func/expr.h"
 #include "core/mem.h"
 
 #include <string.h>

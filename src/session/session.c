@@ -4,9 +4,9 @@
  * point, so all ranks leave a failed job together with the same error.
  * Collective over the session's communicator unless noted.
  */
-#include "exec/session_int.h"
+#include "session/session_int.h"
 
-#include "exec/exec_int.h"
+#include "exec/exec.h"
 #include "plan/planner.h"
 
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include "exec/copy.h"
 #include "spill/rowstore.h"
 #include "exec/print.h"
-#include "exec/resume.h"
+#include "session/resume.h"
 #include "io/csv.h"
 #include "core/ctx.h"
 #include "plan/explain.h"

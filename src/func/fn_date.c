@@ -4,7 +4,7 @@
  * date_trunc(part, x) for year, quarter, month, week (Monday), day, hour, minute, second,
  * returning x's type. Proleptic Gregorian calendar, no time zones. Local.
  */
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 
 #include <string.h>
 #include <strings.h>

@@ -1,0 +1,66 @@
+/*
+ * Bound expressions and aggregate calls: what the binder (src/sql) produces, the functions
+ * (func.h) evaluate and the planner and operators carry. Plain data; the constructors and
+ * tree helpers are in expr.c. Local.
+ */
+#ifndef SL_EXPR_H
+#define SL_EXPR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "batch/types.h"
+
+/* ---- bound scalar expressions ---- */
+
+typedef enum {
+    SL_E_CONST,  /* cval */
+    SL_E_COL,    /* col: index in the input layout */
+    SL_E_CALL,   /* fn (see func/func.h) applied to args */
+    SL_E_CASE,   /* args = when1, then1, ..., whenN, thenN [, else] ; has_else */
+    SL_E_CAST,   /* args[0] cast to type; try_cast: NULL instead of an error */
+} sl_expr_kind;
+
+typedef struct sl_expr {
+    sl_expr_kind kind;
+    sl_type type;          /* result type */
+    sl_value cval;         /* SL_E_CONST; a VARCHAR points into cstr */
+    char *cstr;            /* owned bytes of a VARCHAR constant */
+    int col;               /* SL_E_COL */
+    int fn;                /* SL_E_CALL: function id */
+    int n_args;
+    struct sl_expr **args; /* owned */
+    bool has_else;         /* SL_E_CASE */
+    bool try_cast;         /* SL_E_CAST */
+    char *text;            /* owned: SQL text for EXPLAIN and result column names */
+} sl_expr;
+
+/* Constructors return new expressions (free with sl_expr_free, which frees the tree). */
+sl_expr *sl_expr_const(const sl_value *v, const char *text);
+sl_expr *sl_expr_col(int col, sl_type type, const char *text);
+sl_expr *sl_expr_new(sl_expr_kind kind, sl_type type, int n_args, sl_expr **args,
+                     const char *text);  /* takes ownership of args' elements (copies array) */
+sl_expr *sl_expr_copy(const sl_expr *e);
+void sl_expr_free(sl_expr **pe);
+/* Calls fn on every node (pre-order). */
+void sl_expr_walk(sl_expr *e, void (*fn)(sl_expr *, void *), void *ctx);
+
+/* ---- aggregates ---- */
+
+typedef enum { SL_AGG_COUNT_STAR, SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_AVG, SL_AGG_MIN,
+               SL_AGG_MAX } sl_agg_kind;
+
+typedef struct sl_agg {
+    sl_agg_kind kind;
+    sl_expr *arg;          /* over L0; NULL for count(*) */
+    sl_type type;          /* result type: COUNT BIGINT; SUM BIGINT/DOUBLE; AVG DOUBLE; MIN/MAX arg's */
+    char *text;            /* "sum(v1)" */
+} sl_agg;
+
+/* The partial-state columns of an aggregate, shipped through the exchange between the two
+ * phases (see func/agg.h): COUNT n; SUM sum; AVG sum DOUBLE + n BIGINT; MIN/MAX the value.
+ * sl_agg_state_types writes them to types and returns how many. Local. */
+int sl_agg_state_ncols(const sl_agg *a);
+int sl_agg_state_types(const sl_agg *a, sl_type *types);
+
+#endif
