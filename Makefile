@@ -92,6 +92,9 @@ all: $(BUILD)/sluice
 
 $(BUILD)/libsluice.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
+	@# A fresh archive: `ar r` never drops members, so a moved or deleted source file would
+	@# leave its old object (and its symbols) in the library.
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/sluice: $(CLI_OBJ) $(BUILD)/libsluice.a

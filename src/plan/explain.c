@@ -201,6 +201,10 @@ static void node(ex *e, const sl_pop *op, int depth)
     case SL_POP_UNION:
         sl_buf_printf(b, "Union all of %d inputs\n", op->n_children);
         break;
+    case SL_POP_REPEAT:
+        sl_buf_printf(b, "Repeat each row %s times\n",
+                      op->children[0]->names ? op->children[0]->names[op->n_cols] : "n");
+        break;
     case SL_POP_SINK:
         sink_line(e, op);
         grant(b, op);

@@ -39,6 +39,7 @@ typedef enum {
     SL_POP_SORT,      /* breaker: local sort (external when it outgrows its grant), top-k */
     SL_POP_LIMIT,     /* streaming: OFFSET / LIMIT on the rows of this rank */
     SL_POP_UNION,     /* streaming, n children: the rows of every child (UNION ALL) */
+    SL_POP_REPEAT,    /* streaming: each row as often as its last column says, without it */
     SL_POP_SINK,      /* root: result to rank 0, COPY, table, count */
     SL_POP_N_KINDS
 } sl_pop_kind;

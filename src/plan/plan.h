@@ -38,7 +38,10 @@ typedef struct sl_table {
     struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times */
 } sl_table;
 
-typedef enum { SL_SRC_CSV, SL_SRC_QUERY, SL_SRC_TABLE } sl_src_kind;
+typedef enum { SL_SRC_CSV, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP } sl_src_kind;
+
+/* Set operations of a SL_SRC_SETOP source (the SQL keywords; ALL keeps duplicates). */
+typedef enum { SL_SETOP_UNION, SL_SETOP_EXCEPT, SL_SETOP_INTERSECT } sl_setop;
 
 typedef struct sl_source {
     sl_src_kind kind;
@@ -50,8 +53,12 @@ typedef struct sl_source {
     sl_type *file_col_types;
     int n_proj;              /* L0 = projected file columns, in this order */
     int *proj;
-    /* SL_SRC_QUERY */
+    /* SL_SRC_QUERY; SL_SRC_SETOP: child is the left input, right the right one, and
+     * file_col_* are the result columns (the left input's names, the common types) */
     struct sl_query *child;
+    struct sl_query *right;
+    sl_setop setop;
+    bool setop_all;
     /* SL_SRC_TABLE: file_col_* hold the table's columns, proj the ones read (as for CSV) */
     const sl_table *table;    /* borrowed from the catalog */
     char *alias;             /* FROM ... AS alias (or the view name) */

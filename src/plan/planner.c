@@ -1,22 +1,11 @@
 /*
  * Bound query -> physical operator tree; see planner.h for the shapes it builds. Local.
  */
-#include "plan/planner.h"
+#include "plan/plan_int.h"
 
 #include <string.h>
 
 #include "core/mem.h"
-
-/* Where a subtree's rows are when it has produced them. */
-typedef enum {
-    DIST_ANY,    /* on any rank, in no particular order across ranks */
-    DIST_ROOT,   /* all on rank 0, in the query's order */
-    DIST_RANGE,  /* rank r holds the r-th slice of the global order, each slice sorted */
-} dist;
-
-typedef struct planner {
-    int next_query;   /* select blocks numbered in pre-order: 0 is the statement's */
-} planner;
 
 static sl_expr **copy_exprs(sl_expr *const *v, int n)
 {
@@ -35,7 +24,7 @@ static sl_type *expr_types(sl_expr *const *v, int n)
 }
 
 /* Puts node on top of child (child becomes its only child) and returns node. */
-static sl_pop *on_top(sl_pop *node, sl_pop *child, int query)
+sl_pop *sl_plan_on_top(sl_pop *node, sl_pop *child, int query)
 {
     node->query = query;
     sl_pop_add_child(node, child);
@@ -62,95 +51,100 @@ static sl_pop *plan_scan(const sl_query *q)
     return op;
 }
 
-static sl_pop *plan_filter(sl_pop *in, const sl_expr *pred, const char *name, int query)
+sl_pop *sl_plan_filter(sl_pop *in, const sl_expr *pred, const char *name, int query)
 {
     sl_pop *op = sl_pop_new(SL_POP_FILTER, name, in->n_cols, in->types, in->names);
     op->u.filter.pred = sl_expr_copy(pred);
-    return on_top(op, in, query);
+    return sl_plan_on_top(op, in, query);
 }
 
-static sl_pop *plan_exchange(sl_pop *in, sl_part_kind part, const char *name, int query)
+sl_pop *sl_plan_exchange(sl_pop *in, sl_part_kind part, const char *name, int query)
 {
     sl_pop *op = sl_pop_new(SL_POP_EXCHANGE, name, in->n_cols, in->types, in->names);
     op->u.exchange.part = part;
     op->collective = true;
-    return on_top(op, in, query);
+    return sl_plan_on_top(op, in, query);
 }
 
 static sl_pop *plan_gather(sl_pop *in, bool ordered, int query)
 {
-    sl_pop *op = plan_exchange(in, SL_PART_GATHER, "gather", query);
+    sl_pop *op = sl_plan_exchange(in, SL_PART_GATHER, "gather", query);
     op->u.exchange.root = 0;
     op->u.exchange.ordered = ordered;
     return op;
 }
 
-/* partial agg -> exchange on the keys (or to rank 0 without keys) -> final agg. */
-static sl_pop *plan_aggregate(sl_pop *in, const sl_query *q, int query)
+sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
+                      int query)
 {
-    int k = q->n_groups, n_state = 0;
-    for (int a = 0; a < q->n_aggs; a++)
-        n_state += sl_agg_state_ncols(&q->aggs[a]);
+    int n_state = 0;
+    for (int a = 0; a < n_aggs; a++)
+        n_state += sl_agg_state_ncols(&aggs[a]);
     sl_type *st = sl_xcalloc((size_t)(k + n_state) + 1, sizeof *st);
-    char **names = sl_xcalloc((size_t)(k + n_state + q->n_aggs) + 1, sizeof *names);
+    char **names = sl_xcalloc((size_t)(k + n_state + n_aggs) + 1, sizeof *names);
     for (int i = 0; i < k; i++) {
-        st[i] = q->groups[i]->type;
-        names[i] = q->groups[i]->text;
+        st[i] = groups[i]->type;
+        names[i] = groups[i]->text;
     }
-    for (int a = 0, c = k; a < q->n_aggs; a++) {
-        int m = sl_agg_state_types(&q->aggs[a], st + c);
+    for (int a = 0, c = k; a < n_aggs; a++) {
+        int m = sl_agg_state_types(&aggs[a], st + c);
         for (int j = 0; j < m; j++)
-            names[c + j] = q->aggs[a].text;
+            names[c + j] = aggs[a].text;
         c += m;
     }
     sl_pop *partial = sl_pop_new(SL_POP_AGG, "partial_agg", k + n_state, st, names);
     partial->u.agg.mode = SL_AGG_PARTIAL;
     partial->u.agg.n_keys = k;
-    partial->u.agg.keys = copy_exprs(q->groups, k);
-    partial->u.agg.n_aggs = q->n_aggs;
-    partial->u.agg.aggs = sl_xcalloc((size_t)q->n_aggs + 1, sizeof *partial->u.agg.aggs);
-    for (int a = 0; a < q->n_aggs; a++) {
-        partial->u.agg.aggs[a] = q->aggs[a];
-        partial->u.agg.aggs[a].arg = q->aggs[a].arg ? sl_expr_copy(q->aggs[a].arg) : NULL;
-        partial->u.agg.aggs[a].text = sl_xstrdup(q->aggs[a].text);
+    partial->u.agg.keys = copy_exprs(groups, k);
+    partial->u.agg.n_aggs = n_aggs;
+    partial->u.agg.aggs = sl_xcalloc((size_t)n_aggs + 1, sizeof *partial->u.agg.aggs);
+    for (int a = 0; a < n_aggs; a++) {
+        partial->u.agg.aggs[a] = aggs[a];
+        partial->u.agg.aggs[a].arg = aggs[a].arg ? sl_expr_copy(aggs[a].arg) : NULL;
+        partial->u.agg.aggs[a].text = sl_xstrdup(aggs[a].text);
     }
     sl_free(st);
-    sl_pop *x = on_top(partial, in, query);
+    sl_pop *x = sl_plan_on_top(partial, in, query);
 
     if (k > 0) {
-        x = plan_exchange(x, SL_PART_HASH, "exchange", query);
+        x = sl_plan_exchange(x, SL_PART_HASH, "exchange", query);
         x->u.exchange.n_keys = k;
         x->u.exchange.keys = sl_xcalloc((size_t)k, sizeof *x->u.exchange.keys);
         for (int i = 0; i < k; i++)
             x->u.exchange.keys[i] = i;
     } else {
         /* One group: every partial state goes to rank 0, which finishes it. */
-        x = plan_exchange(x, SL_PART_GATHER, "exchange", query);
+        x = sl_plan_exchange(x, SL_PART_GATHER, "exchange", query);
         x->u.exchange.root = 0;
     }
 
-    sl_type *ft = sl_xcalloc((size_t)(k + q->n_aggs) + 1, sizeof *ft);
+    sl_type *ft = sl_xcalloc((size_t)(k + n_aggs) + 1, sizeof *ft);
     for (int i = 0; i < k; i++)
-        ft[i] = q->groups[i]->type;
-    for (int a = 0; a < q->n_aggs; a++) {
-        ft[k + a] = q->aggs[a].type;
-        names[k + a] = q->aggs[a].text;
+        ft[i] = groups[i]->type;
+    for (int a = 0; a < n_aggs; a++) {
+        ft[k + a] = aggs[a].type;
+        names[k + a] = aggs[a].text;
     }
-    sl_pop *final = sl_pop_new(SL_POP_AGG, "final_agg", k + q->n_aggs, ft, names);
+    sl_pop *final = sl_pop_new(SL_POP_AGG, "final_agg", k + n_aggs, ft, names);
     sl_free(ft);
     sl_free(names);
     final->u.agg.mode = SL_AGG_FINAL;
     final->u.agg.n_keys = k;
     final->u.agg.keys = sl_xcalloc((size_t)k + 1, sizeof *final->u.agg.keys); /* unused */
-    final->u.agg.n_aggs = q->n_aggs;
-    final->u.agg.aggs = sl_xcalloc((size_t)q->n_aggs + 1, sizeof *final->u.agg.aggs);
-    for (int a = 0; a < q->n_aggs; a++) {
-        final->u.agg.aggs[a] = q->aggs[a];
+    final->u.agg.n_aggs = n_aggs;
+    final->u.agg.aggs = sl_xcalloc((size_t)n_aggs + 1, sizeof *final->u.agg.aggs);
+    for (int a = 0; a < n_aggs; a++) {
+        final->u.agg.aggs[a] = aggs[a];
         final->u.agg.aggs[a].arg = NULL; /* FINAL merges states: no argument expressions */
-        final->u.agg.aggs[a].text = sl_xstrdup(q->aggs[a].text);
+        final->u.agg.aggs[a].text = sl_xstrdup(aggs[a].text);
     }
     final->u.agg.emit_empty = k == 0;
-    return on_top(final, x, query);
+    return sl_plan_on_top(final, x, query);
+}
+
+static sl_pop *plan_aggregate(sl_pop *in, const sl_query *q, int query)
+{
+    return sl_plan_group(in, q->n_groups, q->groups, q->n_aggs, q->aggs, query);
 }
 
 /* outs, then the ORDER BY keys that are not an output (hidden, dropped after the sort).
@@ -188,7 +182,7 @@ static sl_pop *plan_project(sl_pop *in, const sl_query *q, sl_sort_spec *spec, i
     op->u.project.exprs = ex;
     sl_free(types);
     sl_free(names);
-    return on_top(op, in, query);
+    return sl_plan_on_top(op, in, query);
 }
 
 static sl_pop *plan_sort(sl_pop *in, const sl_sort_spec *spec, int64_t offset, int64_t limit,
@@ -199,7 +193,7 @@ static sl_pop *plan_sort(sl_pop *in, const sl_sort_spec *spec, int64_t offset, i
     op->u.sort.offset = offset;
     op->u.sort.limit = limit;
     op->u.sort.n_keep = n_keep;
-    return on_top(op, in, query);
+    return sl_plan_on_top(op, in, query);
 }
 
 static sl_pop *plan_limit(sl_pop *in, int64_t offset, int64_t limit, int query)
@@ -207,7 +201,7 @@ static sl_pop *plan_limit(sl_pop *in, int64_t offset, int64_t limit, int query)
     sl_pop *op = sl_pop_new(SL_POP_LIMIT, "limit", in->n_cols, in->types, in->names);
     op->u.limit.offset = offset;
     op->u.limit.limit = limit;
-    return on_top(op, in, query);
+    return sl_plan_on_top(op, in, query);
 }
 
 /* Drops hidden columns (keeps the first n) with a column-only projection. */
@@ -221,12 +215,12 @@ static sl_pop *plan_keep(sl_pop *in, int n, int query)
     for (int i = 0; i < n; i++)
         op->u.project.exprs[i] =
             sl_expr_col(i, in->types[i], in->names ? in->names[i] : "");
-    return on_top(op, in, query);
+    return sl_plan_on_top(op, in, query);
 }
 
 /* ORDER BY / LIMIT / OFFSET on top of the projection; see planner.h. */
 static sl_pop *plan_order(sl_pop *x, const sl_query *q, const sl_sort_spec *spec, int query,
-                          dist *d)
+                          sl_dist *d)
 {
     int n_all = x->n_cols, n_outs = q->n_outs;
     bool sorted = q->n_order > 0;
@@ -240,44 +234,47 @@ static sl_pop *plan_order(sl_pop *x, const sl_query *q, const sl_sort_spec *spec
         x = plan_gather(x, true, query);
         x = sorted ? plan_sort(x, spec, q->offset, q->limit, n_outs, "sort", query)
                    : plan_limit(x, q->offset, q->limit, query);
-        *d = DIST_ROOT;
+        *d = SL_DIST_ROOT;
         return plan_keep(x, n_outs, query);
     }
     if (sorted) {
-        x = plan_exchange(x, SL_PART_RANGE, "exchange", query);
+        x = sl_plan_exchange(x, SL_PART_RANGE, "exchange", query);
         sl_sort_spec_copy(&x->u.exchange.order, spec);
         x = plan_sort(x, spec, 0, -1, n_outs, "sort", query);
-        *d = DIST_RANGE;
+        *d = SL_DIST_RANGE;
     }
     if (q->offset > 0) {
         /* OFFSET counts rows of the global order: it is applied where all rows meet. */
         x = plan_gather(x, true, query);
         x = plan_limit(x, q->offset, -1, query);
-        *d = DIST_ROOT;
+        *d = SL_DIST_ROOT;
     }
     return plan_keep(x, n_outs, query);
 }
 
-static sl_pop *plan_block(planner *p, const sl_query *q, dist *d)
+sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
 {
     int query = p->next_query++;
     sl_pop *x;
-    *d = DIST_ANY;
+    *d = SL_DIST_ANY;
     if (q->src.kind == SL_SRC_QUERY) {
-        x = plan_block(p, q->src.child, d);
+        x = sl_plan_block(p, q->src.child, d);
+    } else if (q->src.kind == SL_SRC_SETOP) {
+        x = sl_plan_setop(p, q, query);
+        *d = SL_DIST_ANY;
     } else {
         x = plan_scan(q);
         x->query = query;
     }
     if (q->where)
-        x = plan_filter(x, q->where, "filter", query);
+        x = sl_plan_filter(x, q->where, "filter", query);
     if (q->has_agg) {
         x = plan_aggregate(x, q, query);
-        *d = DIST_ANY;
+        *d = SL_DIST_ANY;
         if (q->n_groups == 0)
-            *d = DIST_ROOT; /* the one result row is on rank 0 */
+            *d = SL_DIST_ROOT; /* the one result row is on rank 0 */
         if (q->having)
-            x = plan_filter(x, q->having, "having", query);
+            x = sl_plan_filter(x, q->having, "having", query);
     }
     sl_sort_spec spec;
     x = plan_project(x, q, &spec, query);
@@ -289,10 +286,10 @@ static sl_pop *plan_block(planner *p, const sl_query *q, dist *d)
 
 int sl_plan_statement(const sl_query *q, const sl_plan_opts *o, sl_pop **out, sl_err *err)
 {
-    planner p = {0};
-    dist d;
+    sl_planner p = {0};
+    sl_dist d;
     *out = NULL;
-    sl_pop *x = plan_block(&p, q, &d);
+    sl_pop *x = sl_plan_block(&p, q, &d);
     sl_pop *sink = sl_pop_new(SL_POP_SINK, "sink", x->n_cols, x->types, x->names);
     sink->u.sink.kind = o->sink;
     sink->u.sink.copy = o->copy;
@@ -301,7 +298,7 @@ int sl_plan_statement(const sl_query *q, const sl_plan_opts *o, sl_pop **out, sl
      * sink sums its count over the ranks. A table sink keeps rows where they are but agrees
      * on errors at the end. Every sink is collective. */
     sink->collective = true;
-    sink->u.sink.ordered = d == DIST_RANGE;
+    sink->u.sink.ordered = d == SL_DIST_RANGE;
     sink->query = 0;
     sl_pop_add_child(sink, x);
     sl_plan_grants(sink, o->budget);

@@ -28,6 +28,7 @@ static void free_source(sl_source *s)
     sl_free(s->file_col_types);
     sl_free(s->proj);
     sl_query_free(&s->child);
+    sl_query_free(&s->right);
     sl_free(s->alias);
 }
 

@@ -41,6 +41,8 @@ static bool feed_inputs(XXH64_state_t *h, const sl_query *q, sl_buf *js, int *n)
         return true;
     if (q->src.kind == SL_SRC_QUERY)
         return feed_inputs(h, q->src.child, js, n);
+    if (q->src.kind == SL_SRC_SETOP)
+        return feed_inputs(h, q->src.child, js, n) && feed_inputs(h, q->src.right, js, n);
     if (q->src.kind == SL_SRC_TABLE)
         return false;
     const sl_csv_source *s = q->src.csv_src;

@@ -411,9 +411,12 @@ static int run_analyze(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *er
  * call after an agreement point). */
 static void finish_rejects(sl_session *s, sl_query *q, sl_err *err)
 {
-    for (; q; q = q->src.kind == SL_SRC_QUERY ? q->src.child : NULL)
-        if (q->src.kind == SL_SRC_CSV)
-            sl_csv_rejects_finish(s->comm, q->src.csv_src, err);
+    if (!q)
+        return;
+    if (q->src.kind == SL_SRC_CSV)
+        sl_csv_rejects_finish(s->comm, q->src.csv_src, err);
+    finish_rejects(s, q->src.child, err);
+    finish_rejects(s, q->src.right, err);
 }
 
 /* Issue #4: "rows: read R, rejected J, written W" for one statement on rank 0 (-v): W is

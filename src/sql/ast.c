@@ -68,7 +68,14 @@ void sl_ast_query_free(sl_ast_query **pq)
     sl_csv_opts_clear(&q->from.csv);
     sl_free(q->from.name);
     sl_ast_query_free(&q->from.sub);
+    sl_ast_query_free(&q->from.right);
     sl_free(q->from.alias);
+    for (int i = 0; i < q->n_ctes; i++) {
+        sl_free(q->cte_names[i]);
+        sl_ast_query_free(&q->ctes[i]);
+    }
+    sl_free(q->cte_names);
+    sl_free(q->ctes);
     sl_ast_expr_free(&q->where);
     for (int i = 0; i < q->n_groups; i++)
         sl_ast_expr_free(&q->groups[i]);
@@ -360,6 +367,15 @@ static void print_source(sl_buf *b, const sl_ast_source *s)
         print_query(b, s->sub);
         sl_buf_putc(b, ')');
         break;
+    case AS_SETOP: {
+        static const char *const ops[] = { "UNION", "EXCEPT", "INTERSECT" };
+        sl_buf_puts(b, "((");
+        print_query(b, s->sub);
+        sl_buf_printf(b, ") %s%s (", ops[s->setop], s->setop_all ? " ALL" : "");
+        print_query(b, s->right);
+        sl_buf_puts(b, "))");
+        break;
+    }
     }
     if (s->alias) {
         sl_buf_puts(b, " AS ");
@@ -369,6 +385,15 @@ static void print_source(sl_buf *b, const sl_ast_source *s)
 
 static void print_query(sl_buf *b, const sl_ast_query *q)
 {
+    for (int i = 0; i < q->n_ctes; i++) {
+        sl_buf_puts(b, i ? ", " : "WITH ");
+        put_name(b, q->cte_names[i], false);
+        sl_buf_puts(b, " AS (");
+        print_query(b, q->ctes[i]);
+        sl_buf_putc(b, ')');
+        if (i == q->n_ctes - 1)
+            sl_buf_putc(b, ' ');
+    }
     sl_buf_puts(b, q->distinct ? "SELECT DISTINCT " : "SELECT ");
     for (int i = 0; i < q->n_items; i++) {
         if (i)

@@ -87,13 +87,56 @@ static void open_table(sl_bind_ctx *c, const sl_table *t)
     c->col_types = src->file_col_types;
 }
 
-/* Binds a view or subquery as the child query; L0 = its outputs. *types is new. */
+/* ---- common table expressions ---- */
+
+/* The CTEs visible at a point of binding: the first n of holder's, then the outer scope's.
+ * A CTE's body sees the CTEs before it (WITH is not recursive), and shadows tables and
+ * views of the same name. */
+typedef struct sl_cte_scope {
+    const sl_ast_query *holder;
+    int n;
+    struct sl_cte_scope *outer;
+} sl_cte_scope;
+
+/* The CTE called name, and the scope its body is bound in (*scope_out), or NULL. */
+static const sl_ast_query *find_cte(sl_cte_scope *sc, const char *name, sl_cte_scope *scope_out)
+{
+    for (; sc; sc = sc->outer)
+        for (int i = sc->n - 1; i >= 0; i--)
+            if (strcasecmp(sc->holder->cte_names[i], name) == 0) {
+                *scope_out = (sl_cte_scope){ sc->holder, i, sc->outer };
+                return sc->holder->ctes[i];
+            }
+    return NULL;
+}
+
+/* Binds sub (a view, CTE or subquery) in scope as a child query. */
+static int bind_child(sl_bind_ctx *c, const sl_ast_source *s, const sl_ast_query *sub,
+                      sl_cte_scope *scope, sl_query **out)
+{
+    if (c->b->depth >= MAX_NESTING)
+        return sl_bind_error(c, s->line, s->col, SL_EBIND,
+                             "views/subqueries nested more than %d deep (does a view refer to "
+                             "itself?)", MAX_NESTING);
+    sl_cte_scope *saved = c->b->ctes;
+    c->b->ctes = scope;
+    c->b->depth++;
+    int rc = bind_query(c->b, sub, out);
+    c->b->depth--;
+    c->b->ctes = saved;
+    return rc;
+}
+
+/* Binds a view, CTE or subquery as the child query; L0 = its outputs. *types is new. */
 static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
 {
     sl_source *src = &c->q->src;
     const sl_ast_query *sub = s->sub;
+    sl_cte_scope cte_scope, *scope = c->b->ctes;
     src->kind = SL_SRC_QUERY;
-    if (s->kind == AS_NAME) {
+    if (s->kind == AS_NAME && (sub = find_cte(c->b->ctes, s->name, &cte_scope))) {
+        scope = &cte_scope;
+    } else if (s->kind == AS_NAME) {
         const sl_catalog *cat = c->b->cat;
         sub = NULL;
         for (int i = 0; cat && i < cat->n; i++)
@@ -105,13 +148,7 @@ static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
                                  "VIEW|TABLE %s AS SELECT ... before this statement)", s->name,
                                  s->name);
     }
-    if (c->b->depth >= MAX_NESTING)
-        return sl_bind_error(c, s->line, s->col, SL_EBIND,
-                             "views/subqueries nested more than %d deep (does a view refer to "
-                             "itself?)", MAX_NESTING);
-    c->b->depth++;
-    int rc = bind_query(c->b, sub, &src->child);
-    c->b->depth--;
+    int rc = bind_child(c, s, sub, scope, &src->child);
     if (rc)
         return rc;
     sl_query *ch = src->child;
@@ -121,6 +158,70 @@ static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
     c->n_cols = ch->n_outs;
     c->col_names = ch->out_names;
     c->col_types = *types;
+    return 0;
+}
+
+/* ---- set operations ---- */
+
+/* The type both inputs of a set operation convert to (DuckDB's rules for UNION: numbers
+ * widen, DATE meets TIMESTAMP, BOOLEAN joins a number, anything joins VARCHAR as text), or
+ * SL_T_COUNT when there is none. */
+static sl_type setop_type(sl_type a, sl_type b)
+{
+    if (a == SL_T_NULL || a == b)
+        return b;
+    if (b == SL_T_NULL)
+        return a;
+    if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
+        return SL_T_DOUBLE;
+    if ((a == SL_T_BOOL && sl_type_is_numeric(b)) || (b == SL_T_BOOL && sl_type_is_numeric(a)))
+        return a == SL_T_BOOL ? b : a;
+    if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))
+        return SL_T_TIMESTAMP;
+    if (a == SL_T_VARCHAR || b == SL_T_VARCHAR)
+        return SL_T_VARCHAR;
+    return SL_T_COUNT;
+}
+
+/* left UNION|EXCEPT|INTERSECT [ALL] right: both inputs bound as children; L0 = the result
+ * columns (named by the left input, of the common types; the planner converts each input). */
+static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
+{
+    static const char *const names[] = { "UNION", "EXCEPT", "INTERSECT" };
+    sl_source *src = &c->q->src;
+    src->kind = SL_SRC_SETOP;
+    src->setop = s->setop == SETOP_UNION ? SL_SETOP_UNION
+                 : s->setop == SETOP_EXCEPT ? SL_SETOP_EXCEPT : SL_SETOP_INTERSECT;
+    src->setop_all = s->setop_all;
+    int rc = bind_child(c, s, s->sub, c->b->ctes, &src->child);
+    if (!rc)
+        rc = bind_child(c, s, s->right, c->b->ctes, &src->right);
+    if (rc)
+        return rc;
+    const sl_query *l = src->child, *r = src->right;
+    if (l->n_outs != r->n_outs)
+        return sl_bind_error(c, s->line, s->col, SL_EBIND,
+                             "%s: set operations can only apply to expressions with the same "
+                             "number of result columns (left %d, right %d)", names[s->setop],
+                             l->n_outs, r->n_outs);
+    int n = l->n_outs;
+    src->n_file_cols = n;
+    src->file_col_names = copy_strv(l->out_names, n);
+    src->file_col_types = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_types);
+    for (int i = 0; i < n; i++) {
+        sl_type t = setop_type(l->outs[i]->type, r->outs[i]->type);
+        if (t == SL_T_COUNT)
+            return sl_bind_error(c, s->line, s->col, SL_EBIND,
+                                 "%s: column %d (\"%s\") is %s on the left and %s on the right, "
+                                 "which have no common type (CAST one side)", names[s->setop],
+                                 i + 1, l->out_names[i], sl_type_name(l->outs[i]->type),
+                                 sl_type_name(r->outs[i]->type));
+        /* An untyped NULL on both sides stays BIGINT, as everywhere else. */
+        src->file_col_types[i] = t == SL_T_NULL ? SL_T_BIGINT : t;
+    }
+    c->n_cols = n;
+    c->col_names = src->file_col_names;
+    c->col_types = src->file_col_types;
     return 0;
 }
 
@@ -421,10 +522,21 @@ static void drop_outs(sl_query *q, const bool *keep, int *map)
  * BY are separate expressions, not outputs. A child keeps at least one output so its batches
  * still carry their row count (count(*) over a view).
  */
+static void prune_setop(sl_query *q, prune *p);
+
 static void prune_query(sl_query *q)
 {
     sl_source *s = &q->src;
-    bool cols = s->kind != SL_SRC_QUERY; /* CSV files and tables: prune by src.proj */
+    if (s->kind == SL_SRC_SETOP) {
+        prune p = {s->n_file_cols, sl_xcalloc((size_t)s->n_file_cols + 1, sizeof *p.used),
+                   sl_xcalloc((size_t)s->n_file_cols + 1, sizeof *p.map)};
+        prune_setop(q, &p);
+        sl_free(p.used);
+        sl_free(p.map);
+        return;
+    }
+    /* CSV files and tables: prune by src.proj */
+    bool cols = s->kind != SL_SRC_QUERY;
     int n = cols ? (s->proj ? s->n_proj : s->n_file_cols) : s->child->n_outs;
     prune p = {n, sl_xcalloc((size_t)n + 1, sizeof *p.used),
                sl_xcalloc((size_t)n + 1, sizeof *p.map)};
@@ -455,6 +567,44 @@ static void prune_query(sl_query *q)
     sl_free(p.map);
 }
 
+/*
+ * A set operation: UNION ALL drops the columns nobody reads from both inputs alike (a row
+ * of one input stays a row of the result whatever its other columns are); the others compare
+ * whole rows, so every column stays. Then both inputs are pruned in turn.
+ */
+static void prune_setop(sl_query *q, prune *p)
+{
+    sl_source *s = &q->src;
+    int n = p->n;
+    bool drop = s->setop == SL_SETOP_UNION && s->setop_all;
+    walk_l0(q, mark, p);
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        if (!drop)
+            p->used[i] = true;
+        any |= p->used[i];
+    }
+    if (!any && n > 0)
+        p->used[0] = true;
+    int *map2 = sl_xcalloc((size_t)n + 1, sizeof *map2);
+    drop_outs(s->child, p->used, p->map);
+    drop_outs(s->right, p->used, map2);
+    sl_free(map2);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!p->used[i]) {
+            sl_free(s->file_col_names[i]);
+            continue;
+        }
+        s->file_col_names[k] = s->file_col_names[i];
+        s->file_col_types[k++] = s->file_col_types[i];
+    }
+    s->n_file_cols = k;
+    prune_query(s->child);
+    prune_query(s->right);
+    walk_l0(q, renumber, p);
+}
+
 /* ---- putting it together ---- */
 
 static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
@@ -475,13 +625,23 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
                            "SELECT without FROM is not supported yet (add FROM read_csv(...))");
         goto done;
     }
-    const sl_table *table = ast->from.kind == AS_NAME ? find_table(b->cat, ast->from.name) : NULL;
+    /* This query's CTEs are visible in its FROM (and, through views, nowhere else). */
+    sl_cte_scope own = { ast, ast->n_ctes, b->ctes }, *saved_ctes = b->ctes;
+    if (ast->n_ctes)
+        b->ctes = &own;
+    sl_cte_scope unused;
+    const sl_table *table = ast->from.kind == AS_NAME &&
+                            !find_cte(b->ctes, ast->from.name, &unused)
+                            ? find_table(b->cat, ast->from.name) : NULL;
     if (ast->from.kind == AS_CSV)
         rc = open_csv(&c, &ast->from);
+    else if (ast->from.kind == AS_SETOP)
+        rc = open_setop(&c, &ast->from);
     else if (table)
         open_table(&c, table);
     else
         rc = open_child(&c, &ast->from, &child_types);
+    b->ctes = saved_ctes;
     if (rc)
         goto done;
     if (ast->from.alias)

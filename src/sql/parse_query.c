@@ -270,7 +270,7 @@ static int parse_source(sl_parser *p, sl_ast_source *s)
     } else if (sl_parse_is_op(t, "(")) {
         sl_parse_next(p);
         s->kind = AS_QUERY;
-        if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+        if (!sl_parse_is_query_start(p))
             return sl_parse_syntax_error(p, "SELECT");
         if (sl_parse_query(p, &s->sub) || sl_parse_expect_op(p, ")"))
             return p->err->code;
@@ -331,7 +331,8 @@ static int parse_limit_value(sl_parser *p, int64_t *out)
     return 0;
 }
 
-static int parse_query_body(sl_parser *p, sl_ast_query *q)
+/* SELECT ... [FROM] [WHERE] [GROUP BY] [HAVING]: one select block. */
+static int parse_select_core(sl_parser *p, sl_ast_query *q)
 {
     if (sl_parse_expect_kw(p, "select"))
         return p->err->code;
@@ -378,6 +379,12 @@ static int parse_query_body(sl_parser *p, sl_ast_query *q)
     }
     if (sl_parse_accept_kw(p, "having") && !(q->having = sl_parse_expr(p)))
         return p->err->code;
+    return 0;
+}
+
+/* [ORDER BY ...] [LIMIT n] [OFFSET n] of a query (a select block or a set result). */
+static int parse_query_tail(sl_parser *p, sl_ast_query *q)
+{
     if (sl_parse_accept_kw(p, "order")) {
         if (sl_parse_expect_kw(p, "by"))
             return p->err->code;
@@ -413,28 +420,232 @@ static int parse_query_body(sl_parser *p, sl_ast_query *q)
                 return p->err->code;
         }
     }
-    if (sl_parse_is_kw(sl_parse_peek(p), "union") || sl_parse_is_kw(sl_parse_peek(p), "except") ||
-        sl_parse_is_kw(sl_parse_peek(p), "intersect"))
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                 "UNION / EXCEPT / INTERSECT are not supported yet");
     return 0;
+}
+
+bool sl_parse_is_query_start(sl_parser *p)
+{
+    int k = 0;
+    while (sl_parse_is_op(sl_parse_peek_at(p, k), "("))
+        k++;
+    const sl_tok *t = sl_parse_peek_at(p, k);
+    return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with");
+}
+
+static sl_ast_query *new_query(sl_parser *p, const sl_tok *at)
+{
+    sl_ast_query *q = sl_xcalloc(1, sizeof *q);
+    q->src = sl_sql_src_ref(p->st->src);
+    q->line = at->line;
+    q->col = at->col;
+    q->limit = -1;
+    return q;
+}
+
+/* SELECT * FROM (inner): wraps a query whose ORDER BY / LIMIT / WITH are taken, so the
+ * clauses that follow apply to its result. Takes ownership of inner. */
+static sl_ast_query *wrap_query(sl_parser *p, sl_ast_query *inner)
+{
+    sl_ast_query *q = new_query(p, sl_parse_peek(p));
+    q->line = inner->line;
+    q->col = inner->col;
+    q->n_items = 1;
+    q->items = sl_xcalloc(1, sizeof *q->items);
+    sl_ast_expr *star = sl_xcalloc(1, sizeof *star);
+    star->kind = A_STAR;
+    star->line = q->line;
+    star->col = q->col;
+    star->height = 1;
+    star->text = "*";
+    star->text_len = 1;
+    q->items[0].e = star;
+    q->has_from = true;
+    q->from.kind = AS_QUERY;
+    q->from.line = q->line;
+    q->from.col = q->col;
+    q->from.sub = inner;
+    return q;
+}
+
+/* left <op> right as SELECT * FROM (left <op> right). Takes ownership of both. */
+static sl_ast_query *setop_query(sl_parser *p, sl_setop_kind op, bool all, sl_ast_query *l,
+                                 sl_ast_query *r)
+{
+    sl_ast_query *q = wrap_query(p, l);
+    q->from.kind = AS_SETOP;
+    q->from.setop = op;
+    q->from.setop_all = all;
+    q->from.right = r;
+    return q;
+}
+
+static int parse_set_expr(sl_parser *p, sl_ast_query **out);
+
+/* A select block, or a parenthesized query (which may have its own ORDER BY / LIMIT). */
+static int parse_set_primary(sl_parser *p, sl_ast_query **out)
+{
+    *out = NULL;
+    if (sl_parse_accept_op(p, "(")) {
+        if (!sl_parse_is_query_start(p))
+            return sl_parse_syntax_error(p, "SELECT");
+        return sl_parse_query(p, out) || sl_parse_expect_op(p, ")") ? p->err->code : 0;
+    }
+    if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+        return sl_parse_syntax_error(p, "SELECT");
+    sl_ast_query *q = new_query(p, sl_parse_peek(p));
+    *out = q;
+    return parse_select_core(p, q);
+}
+
+/* UNION / EXCEPT / INTERSECT [ALL | DISTINCT] after a set term; *all says which. */
+static bool accept_setop(sl_parser *p, bool intersect, sl_setop_kind *op, bool *all)
+{
+    sl_tok *t = sl_parse_peek(p);
+    if (intersect ? !sl_parse_is_kw(t, "intersect")
+                  : !(sl_parse_is_kw(t, "union") || sl_parse_is_kw(t, "except")))
+        return false;
+    *op = sl_parse_is_kw(t, "union") ? SETOP_UNION : sl_parse_is_kw(t, "except") ? SETOP_EXCEPT
+                                                                                 : SETOP_INTERSECT;
+    sl_parse_next(p);
+    *all = sl_parse_accept_kw(p, "all");
+    if (!*all)
+        sl_parse_accept_kw(p, "distinct");
+    return true;
+}
+
+/* INTERSECT binds tighter than UNION and EXCEPT (SQL, DuckDB); all are left-associative. */
+static int parse_set_term(sl_parser *p, sl_ast_query **out)
+{
+    if (parse_set_primary(p, out))
+        return p->err->code;
+    sl_setop_kind op;
+    bool all;
+    while (accept_setop(p, true, &op, &all)) {
+        sl_ast_query *r;
+        if (parse_set_primary(p, &r)) {
+            sl_ast_query_free(&r);
+            return p->err->code;
+        }
+        *out = setop_query(p, op, all, *out, r);
+    }
+    return 0;
+}
+
+static int parse_set_expr(sl_parser *p, sl_ast_query **out)
+{
+    if (parse_set_term(p, out))
+        return p->err->code;
+    sl_setop_kind op;
+    bool all;
+    while (accept_setop(p, false, &op, &all)) {
+        sl_ast_query *r;
+        if (parse_set_term(p, &r)) {
+            sl_ast_query_free(&r);
+            return p->err->code;
+        }
+        *out = setop_query(p, op, all, *out, r);
+    }
+    return 0;
+}
+
+/* WITH name AS (query) [, ...] */
+static int parse_with(sl_parser *p, sl_ast_query *holder)
+{
+    if (sl_parse_is_kw(sl_parse_peek(p), "recursive"))
+        return sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                 "WITH RECURSIVE is not supported yet");
+    for (;;) {
+        sl_tok *n = sl_parse_peek(p);
+        if (!sl_parse_is_name(n))
+            return sl_parse_syntax_error(p, "CTE name");
+        sl_parse_next(p);
+        if (sl_parse_is_op(sl_parse_peek(p), "("))
+            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                     "column names after a CTE name are not supported yet "
+                                     "(alias the columns in its SELECT)");
+        if (sl_parse_expect_kw(p, "as"))
+            return p->err->code;
+        if (sl_parse_is_kw(sl_parse_peek(p), "materialized") ||
+            sl_parse_is_kw(sl_parse_peek(p), "not"))
+            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                     "[NOT] MATERIALIZED is not supported yet");
+        if (sl_parse_expect_op(p, "("))
+            return p->err->code;
+        char *name = n->kind == TK_QIDENT ? sl_xstrdup(n->val) : sl_xstrdup(n->val);
+        for (char *c = name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        for (int i = 0; i < holder->n_ctes; i++)
+            if (strcmp(holder->cte_names[i], name) == 0) {
+                sl_free(name);
+                return sl_parse_error_at(p, n, "duplicate CTE name \"%s\"", n->val);
+            }
+        sl_ast_query *body = NULL;
+        if (!sl_parse_is_query_start(p)) {
+            sl_free(name);
+            return sl_parse_syntax_error(p, "SELECT");
+        }
+        if (sl_parse_query(p, &body) || sl_parse_expect_op(p, ")")) {
+            sl_free(name);
+            sl_ast_query_free(&body);
+            return p->err->code;
+        }
+        holder->cte_names = sl_xrealloc(holder->cte_names,
+                                        sizeof *holder->cte_names * (size_t)(holder->n_ctes + 1));
+        holder->ctes = sl_xrealloc(holder->ctes, sizeof *holder->ctes * (size_t)(holder->n_ctes + 1));
+        holder->cte_names[holder->n_ctes] = name;
+        holder->ctes[holder->n_ctes++] = body;
+        if (!sl_parse_accept_op(p, ","))
+            return 0;
+    }
+}
+
+static bool has_tail(const sl_ast_query *q)
+{
+    return q->n_order > 0 || q->limit >= 0 || q->offset > 0;
+}
+
+/* [WITH ...] set expression [ORDER BY ...] [LIMIT] [OFFSET]. */
+static int parse_query_full(sl_parser *p, sl_ast_query **out)
+{
+    sl_ast_query with = {0};
+    sl_tok *start = sl_parse_peek(p);
+    *out = NULL;
+    if (sl_parse_accept_kw(p, "with") && parse_with(p, &with))
+        goto fail;
+    if (parse_set_expr(p, out))
+        goto fail;
+    sl_tok *t = sl_parse_peek(p);
+    bool tail = sl_parse_is_kw(t, "order") || sl_parse_is_kw(t, "limit") ||
+                sl_parse_is_kw(t, "offset");
+    /* Clauses that would land on a query that already has them (a parenthesized one) apply
+     * to its result instead. */
+    if ((tail && has_tail(*out)) || (with.n_ctes && (*out)->n_ctes))
+        *out = wrap_query(p, *out);
+    if (tail && parse_query_tail(p, *out))
+        goto fail;
+    (*out)->n_ctes = with.n_ctes;
+    (*out)->cte_names = with.cte_names;
+    (*out)->ctes = with.ctes;
+    (*out)->line = start->line;
+    (*out)->col = start->col;
+    return 0;
+fail:
+    for (int i = 0; i < with.n_ctes; i++) {
+        sl_free(with.cte_names[i]);
+        sl_ast_query_free(&with.ctes[i]);
+    }
+    sl_free(with.cte_names);
+    sl_free(with.ctes);
+    sl_ast_query_free(out);
+    return p->err->code;
 }
 
 int sl_parse_query(sl_parser *p, sl_ast_query **out)
 {
-    sl_ast_query *q = sl_xcalloc(1, sizeof *q);
-    q->src = sl_sql_src_ref(p->st->src);
-    q->line = sl_parse_peek(p)->line;
-    q->col = sl_parse_peek(p)->col;
-    q->limit = -1;
-    if (++p->depth > SL_SQL_MAX_DEPTH) {
-        sl_parse_nest_error(p, sl_parse_peek(p));
-    } else if (parse_query_body(p, q) == 0) {
-        p->depth--;
-        *out = q;
-        return 0;
-    }
-    sl_ast_query_free(&q);
     *out = NULL;
-    return p->err->code;
+    if (++p->depth > SL_SQL_MAX_DEPTH)
+        return sl_parse_nest_error(p, sl_parse_peek(p));
+    int rc = parse_query_full(p, out);
+    p->depth--;
+    return rc;
 }

@@ -107,14 +107,15 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
     sl_tok *t = sl_parse_peek(p);
     s->line = t->line;
     s->col = t->col;
-    if (sl_parse_is_kw(t, "select")) {
+    if (sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
+        (sl_parse_is_op(t, "(") && sl_parse_is_query_start(p))) {
         s->kind = SL_STMT_SELECT;
         return sl_parse_query(p, &s->query);
     }
     if (sl_parse_accept_kw(p, "explain")) {
         s->kind = SL_STMT_EXPLAIN;
         s->analyze = sl_parse_accept_kw(p, "analyze");
-        if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+        if (!sl_parse_is_query_start(p))
             return sl_parse_syntax_error(p, "SELECT");
         return sl_parse_query(p, &s->query);
     }
@@ -124,7 +125,7 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         s->copy.header = true;
         s->copy.delim = ',';
         if (sl_parse_accept_op(p, "(")) {
-            if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+            if (!sl_parse_is_query_start(p))
                 return sl_parse_syntax_error(p, "SELECT");
             if (sl_parse_query(p, &s->query) || sl_parse_expect_op(p, ")"))
                 return p->err->code;
@@ -162,7 +163,7 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
             *c = (char)tolower((unsigned char)*c);
         if (sl_parse_expect_kw(p, "as"))
             return p->err->code;
-        if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
+        if (!sl_parse_is_query_start(p))
             return sl_parse_syntax_error(p, "SELECT");
         return sl_parse_query(p, &s->query);
     }

@@ -138,6 +138,8 @@ void sl_parse_add_arg(struct sl_ast_expr *e, struct sl_ast_expr *a);
  * p->err set). Local. */
 struct sl_ast_expr *sl_parse_expr(sl_parser *p);
 int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
+/* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
+bool sl_parse_is_query_start(sl_parser *p);
 /* Option values: 'x' or '\t' (allow_empty: '' -> 0); true/false/1/0/'true'; appends a copy
  * of s to the string vector (*v, *n). Local. */
 int sl_parse_char_opt(sl_parser *p, const sl_tok *v, const char *opt, bool allow_empty,
@@ -199,14 +201,21 @@ typedef struct sl_ast_order {
     bool nulls_first;
 } sl_ast_order;
 
-typedef enum { AS_CSV, AS_NAME, AS_QUERY } sl_ast_src_kind;
+typedef enum { AS_CSV, AS_NAME, AS_QUERY, AS_SETOP } sl_ast_src_kind;
+
+/* Set operations; a query `A UNION B` is parsed as SELECT * FROM (A UNION B) with an AS_SETOP
+ * source, so ORDER BY / LIMIT of the set result and its binding are those of any query. */
+typedef enum { SETOP_UNION, SETOP_EXCEPT, SETOP_INTERSECT } sl_setop_kind;
 
 typedef struct sl_ast_source {
     sl_ast_src_kind kind;
     int line, col;
     sl_csv_opts csv;          /* AS_CSV: options as given (owned strings) */
-    char *name;               /* AS_NAME: view name (lower case) */
-    struct sl_ast_query *sub; /* AS_QUERY */
+    char *name;               /* AS_NAME: view, table or CTE name (lower case) */
+    struct sl_ast_query *sub; /* AS_QUERY; AS_SETOP: the left input */
+    struct sl_ast_query *right; /* AS_SETOP: the right input */
+    sl_setop_kind setop;      /* AS_SETOP */
+    bool setop_all;           /* AS_SETOP: UNION ALL, EXCEPT ALL, INTERSECT ALL */
     char *alias;              /* or NULL */
 } sl_ast_source;
 
@@ -227,6 +236,11 @@ struct sl_ast_query {
     sl_ast_order *order;
     int64_t limit;            /* -1 = none */
     int64_t offset;
+    /* WITH name AS (query), ...: common table expressions visible in this query; each may
+     * refer to the ones before it (not recursive). */
+    int n_ctes;
+    char **cte_names;         /* lower case */
+    struct sl_ast_query **ctes;
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);
@@ -255,6 +269,7 @@ typedef struct sl_binder {
     const sl_catalog *cat;
     sl_settings settings;
     int depth;                   /* view/subquery nesting, guards recursive views */
+    struct sl_cte_scope *ctes;   /* the CTEs visible where binding is (innermost first) */
     sl_err *err;
 } sl_binder;
 

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Distributed ORDER BY (`make sort`, issue #9): sample sort, external sort, top-k, COPY.
+"""Distributed ORDER BY and multi-input queries at scale (`make sort`, issue #9): sample sort,
+external sort, top-k, COPY in global order, DISTINCT and set operations over 1e6 rows.
 
 Called as `SLUICE=build/sluice /usr/bin/python3 tests/sort/run.py [-k PATTERN] [--ranks 1,3]`.
 
@@ -11,6 +12,8 @@ cores) with small ranges, and
   - a total order (the keys end with the unique id) must equal sqlite's row sequence;
   - an order with heavy ties must give byte-identical output at every rank count (ties are
     broken by every column), be sorted by its keys, and hold sqlite's multiset of rows;
+  - an unordered result (DISTINCT, UNION, INTERSECT, EXCEPT over the 1e6 rows) must hold
+    sqlite's multiset of rows;
   - COPY (... ORDER BY ...): the part files, read in the manifest's order, are the global
     order (every rank writes its slice);
   - the external sort: ORDER BY over EXT_MB (200) MB of rows at --memory-limit 8MB spills
@@ -97,10 +100,12 @@ def parse_csv_out(text, types):
     """sluice's CSV: NULL is an empty field, '' is "". Returns rows of typed values."""
     rd = csv.reader(io.StringIO(text))
     next(rd, None)
-    rows = list(rd)
+    # A one-column NULL is an empty line, which the csv module reads as no fields at all.
+    rows = [r if r else [""] for r in rd]
     # The csv module drops the quoting, so which fields were quoted is scanned by hand.
     out = []
     for row, line in zip(rows, quoted_fields(text)):
+        line = line or [False]
         vals = []
         for v, q, t in zip(row, line, types):
             if v == "" and not q:
@@ -161,26 +166,39 @@ def norm(rows):
 
 
 QUERIES = [
-    # name, sluice query, sqlite query, types, total order?
+    # name, sluice query, sqlite query, types, check: "total" (the sequence), "ties" (sorted by
+    # the first column, same bytes at every rank count, sqlite's multiset) or "set" (multiset)
     ("multi_key_desc_nulls_first",
      "SELECT id, k, s, x FROM {src} ORDER BY k DESC NULLS FIRST, s ASC NULLS LAST, id",
      "SELECT id, k, s, x FROM t ORDER BY k DESC NULLS FIRST, s ASC NULLS LAST, id",
-     "iisf", True),
+     "iisf", "total"),
     ("heavy_ties", "SELECT k, s FROM {src} ORDER BY k",
-     "SELECT k, s FROM t ORDER BY k NULLS LAST", "is", False),
+     "SELECT k, s FROM t ORDER BY k NULLS LAST", "is", "ties"),
     ("all_null_key_top_k", "SELECT z, id FROM {src} ORDER BY z NULLS FIRST, id DESC LIMIT 50",
-     "SELECT z, id FROM t ORDER BY z NULLS FIRST, id DESC LIMIT 50", "ii", True),
+     "SELECT z, id FROM t ORDER BY z NULLS FIRST, id DESC LIMIT 50", "ii", "total"),
     ("top_k_offset",
      "SELECT id, s FROM {src} ORDER BY s DESC NULLS LAST, id LIMIT 100 OFFSET 1000",
-     "SELECT id, s FROM t ORDER BY s DESC NULLS LAST, id LIMIT 100 OFFSET 1000", "is", True),
+     "SELECT id, s FROM t ORDER BY s DESC NULLS LAST, id LIMIT 100 OFFSET 1000", "is", "total"),
     ("after_group_by",
      "SELECT k, count(*) AS n FROM {src} GROUP BY k ORDER BY n DESC, k NULLS FIRST",
-     "SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY n DESC, k NULLS FIRST", "ii", True),
+     "SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY n DESC, k NULLS FIRST", "ii", "total"),
     ("offset_only", "SELECT id, x FROM {src} ORDER BY x DESC, id OFFSET 999990",
-     "SELECT id, x FROM t ORDER BY x DESC, id LIMIT -1 OFFSET 999990", "if", True),
+     "SELECT id, x FROM t ORDER BY x DESC, id LIMIT -1 OFFSET 999990", "if", "total"),
     ("expression_key_hidden",
      "SELECT id FROM {src} ORDER BY abs(x) DESC, id LIMIT 20",
-     "SELECT id FROM t ORDER BY abs(x) DESC, id LIMIT 20", "i", True),
+     "SELECT id FROM t ORDER BY abs(x) DESC, id LIMIT 20", "i", "total"),
+    ("distinct_at_scale", "SELECT DISTINCT k, s FROM {src}",
+     "SELECT DISTINCT k, s FROM t", "is", "set"),
+    ("union_at_scale",
+     "SELECT k, s FROM {src} WHERE x < 0 UNION SELECT k, s FROM {src} WHERE id % 3 = 0",
+     "SELECT k, s FROM t WHERE x < 0 UNION SELECT k, s FROM t WHERE id % 3 = 0", "is", "set"),
+    ("intersect_at_scale",
+     "SELECT k, s FROM {src} WHERE x < 0 INTERSECT SELECT k, s FROM {src} WHERE x > 500",
+     "SELECT k, s FROM t WHERE x < 0 INTERSECT SELECT k, s FROM t WHERE x > 500", "is", "set"),
+    ("except_all_at_scale",
+     "SELECT k FROM {src} EXCEPT ALL SELECT k FROM {src} WHERE x > -900",
+     "SELECT k FROM (SELECT k, row_number() OVER (PARTITION BY k) AS n FROM t EXCEPT "
+     "SELECT k, row_number() OVER (PARTITION BY k) AS n FROM t WHERE x > -900)", "i", "set"),
 ]
 
 
@@ -206,7 +224,7 @@ def main():
         data = os.path.join(tmp, "t.csv")
         db = load(gen(data, ROWS, 11))
         src = f"read_csv('{data}', columns={COLUMNS})"
-        for name, sq, oq, types, total in QUERIES:
+        for name, sq, oq, types, check in QUERIES:
             if a.k not in name:
                 continue
             want = norm(db.execute(oq).fetchall())
@@ -221,7 +239,10 @@ def main():
                     report(False, tag, f"exit {r.returncode}: {r.stderr[-2000:]}")
                     continue
                 got = norm(parse_csv_out(r.stdout, types))
-                if total:
+                if check == "set":
+                    ok = sorted(got, key=repr) == sorted(want, key=repr)
+                    why = f"{len(got)} rows, sqlite {len(want)}: other rows"
+                elif check == "total":
                     ok = got == want
                     why = f"{len(got)} rows vs sqlite {len(want)}; first diff at " + str(
                         next((i for i, (x, y) in enumerate(zip(got, want)) if x != y),

@@ -1,0 +1,37 @@
+/*
+ * Private to src/plan: the planner's pieces shared by planner.c (select blocks, aggregation,
+ * ordering, sinks) and plan_setop.c (UNION / EXCEPT / INTERSECT). Local.
+ */
+#ifndef SL_PLAN_INT_H
+#define SL_PLAN_INT_H
+
+#include "plan/planner.h"
+
+/* Where a subtree's rows are when it has produced them. */
+typedef enum {
+    SL_DIST_ANY,    /* on any rank, in no particular order across ranks */
+    SL_DIST_ROOT,   /* all on rank 0, in the query's order */
+    SL_DIST_RANGE,  /* rank r holds the r-th slice of the global order, each slice sorted */
+} sl_dist;
+
+typedef struct sl_planner {
+    int next_query;   /* select blocks numbered in pre-order: 0 is the statement's */
+} sl_planner;
+
+/* Plans one select block (and what it reads); *d says where its rows end up. */
+sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d);
+/* Plans the set operation that is q's source; the result has q's source columns. */
+sl_pop *sl_plan_setop(sl_planner *p, const sl_query *q, int query);
+
+/* Puts node on top of child (child becomes its only child) and returns node. */
+sl_pop *sl_plan_on_top(sl_pop *node, sl_pop *child, int query);
+/* FILTER by pred (copied). */
+sl_pop *sl_plan_filter(sl_pop *in, const sl_expr *pred, const char *name, int query);
+/* EXCHANGE with partitioner part (keys/root/order filled in by the caller). */
+sl_pop *sl_plan_exchange(sl_pop *in, sl_part_kind part, const char *name, int query);
+/* partial agg -> exchange on the keys (to rank 0 without keys) -> final agg: the result has
+ * the k key columns, then one column per aggregate. groups and aggs are copied. */
+sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
+                      int query);
+
+#endif
