@@ -362,21 +362,28 @@ static sl_sink_kind sink_kind_of(const sl_stmt *st)
     }
 }
 
+/* The plan of statement st as EXPLAIN prints it (new; free with sl_free). Local. */
+static char *plan_text(sl_session *s, const sl_stmt *st, const sl_query *q)
+{
+    sl_table *t = st->kind == SL_STMT_CREATE_TABLE ? table_new(st, q) : NULL;
+    sl_pop *root = plan_for(s, st, q, sink_kind_of(st), t);
+    char *plan = sl_explain_plan(root, &s->settings, s->size, NULL, NULL);
+    sl_pop_free(&root);
+    table_free(&t);
+    return plan;
+}
+
 static int run_explain(sl_session *s, const sl_stmt *st, sl_query *q)
 {
     if (s->rank != 0)
         return 0;
-    sl_table *t = st->kind == SL_STMT_CREATE_TABLE ? table_new(st, q) : NULL;
-    sl_pop *root = plan_for(s, st, q, sink_kind_of(st), t);
-    char *plan = sl_explain_plan(root, &s->settings, s->size, NULL, NULL);
+    char *plan = plan_text(s, st, q);
     fprintf(s->out, "-- %s at line %d%s%s\n", stmt_kind_name(st), st->line,
             st->kind == SL_STMT_COPY ? " to " : "",
             st->kind == SL_STMT_COPY ? st->copy.path : "");
     fputs(plan, s->out);
     fflush(s->out);
     sl_free(plan);
-    sl_pop_free(&root);
-    table_free(&t);
     return 0;
 }
 
@@ -456,11 +463,9 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
     if (!rc && s->rank == 0 && (s->opts.report_path || s->opts.metrics_path)) {
         /* The plan for the report: the tree that runs (EXPLAIN ANALYZE replaces it with the
          * annotated one). */
-        sl_pop *root = plan_for(s, st, q, sink_kind_of(st), NULL);
-        char *plan = sl_explain_plan(root, &s->settings, s->size, NULL, NULL);
+        char *plan = plan_text(s, st, q);
         sl_metrics_stmt_plan(s->metrics, plan);
         sl_free(plan);
-        sl_pop_free(&root);
     }
     if (!rc) {
         if (st->kind == SL_STMT_EXPLAIN || s->opts.explain_only) {

@@ -252,6 +252,28 @@ COPY (SELECT k, count(*) AS n FROM read_csv('{csvp}') WHERE v > 10 GROUP BY k) T
     check(p.returncode == 0 and "\rsluice: [1 SELECT] scan:" in t and "\r\x1b[K" in t,
           f"TTY progress line: {t[:300]!r}")
 
+    # Issue #9: reads of a CREATE TABLE AS table count as rows in (statement and scan stage),
+    # and every operator of the plan has a record whose rows agree with Python's count.
+    tj, tm = os.path.join(tmp, "table.sql"), os.path.join(tmp, "table.json")
+    with open(tj, "w") as f:
+        f.write(f"CREATE TABLE t AS SELECT k, v FROM read_csv('{csvp}') WHERE v > 10;\n"
+                "SELECT k, count(*) AS n FROM t GROUP BY k;\n"
+                "SELECT v FROM t UNION ALL SELECT v FROM t WHERE v > 50;\n")
+    over50 = sum(1 for _, v in rows if v > 50)
+    for n in (1, 3):
+        r = mpirun(n, ["run", tj, "--blocksize", "8KB", "--metrics", tm, "--quiet"])
+        if not check(r.returncode == 0, f"table job np={n}: {r.stderr}"):
+            continue
+        st = json.load(open(tm))["statements"]
+        check(st[1]["rows_in"] == ok_rows and
+              sum(r_["rows_in"] for g in st[1]["stages"] if g["name"] == "scan"
+                  for r_ in g["ranks"]) == ok_rows,
+              f"np={n}: a table read counts {ok_rows} rows in, got {st[1]['rows_in']}")
+        ops = [(o["op"], sum(r_["rows_out"] for r_ in o["ranks"])) for o in st[2]["operators"]]
+        check(("scan", ok_rows) in ops and ("union", ok_rows + over50) in ops and
+              st[2]["rows_in"] == 2 * ok_rows,
+              f"np={n}: UNION ALL of two table reads: {ops}, rows_in {st[2]['rows_in']}")
+
     # Unwritable metrics file: clear error, non-zero exit.
     r = mpirun(2, ["run", job, "--metrics", "/nonexistent/dir/m.json", "--quiet"])
     check(r.returncode == 4 and "cannot write metrics file" in r.stderr,
