@@ -216,6 +216,42 @@ void sl_batch_append(sl_batch *dst, const sl_batch *src)
     dst->n_rows += live;
 }
 
+void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, int64_t n)
+{
+    assert(!dst->sel);
+    for (int c = 0; c < dst->n_cols; c++) {
+        sl_vec *d = dst->cols[c];
+        int64_t at = d->n;
+        sl_vec_reserve(d, at + n);
+        if (d->type == SL_T_VARCHAR) {
+            int64_t heap = d->heap_len;
+            for (int64_t k = 0; k < n; k++) {
+                const sl_vec *s = bs[refs[k] >> 32]->cols[c];
+                int64_t r = refs[k] & 0xffffffff;
+                heap += s->d.off[r + 1] - s->d.off[r];
+            }
+            sl_grow((void **)&d->heap, &d->heap_cap, heap, 1);
+        }
+        for (int64_t k = 0; k < n; k++) {
+            const sl_vec *s = bs[refs[k] >> 32]->cols[c];
+            int64_t r = refs[k] & 0xffffffff, i = at + k;
+            bool ok = sl_vec_valid(s, r);
+            sl_vec_set_valid(d, i, ok);
+            if (d->type == SL_T_VARCHAR) {
+                int64_t len = ok ? s->d.off[r + 1] - s->d.off[r] : 0;
+                if (len)
+                    memcpy(d->heap + d->heap_len, s->heap + s->d.off[r], (size_t)len);
+                d->heap_len += len;
+                d->d.off[i + 1] = d->heap_len;
+            } else {
+                d->d.i64[i] = ok ? s->d.i64[r] : 0;
+            }
+        }
+        d->n = at + n;
+    }
+    dst->n_rows += n;
+}
+
 int64_t sl_batch_bytes(const sl_batch *b)
 {
     int64_t n = 0;

@@ -105,6 +105,12 @@ void sl_batch_set_sel(sl_batch *b, uint32_t *sel, int64_t n_sel);
 sl_batch *sl_batch_compact(const sl_batch *b);
 /* Appends the live rows of src (same column types) to dst, which has no selection. Local. */
 void sl_batch_append(sl_batch *dst, const sl_batch *src);
+/* Appends to dst (no selection) the rows refs[0..n) of the batches bs, where a reference is
+ * batch index << 32 | physical row (batch/rowcmp.h's SL_ROW_REF); only dst's columns
+ * [0, dst->n_cols) are copied. Column at a time, string heaps sized once: the fast way to put
+ * rows from many batches in a new order (sort output). Local. */
+void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, int64_t n);
+
 /* Approximate bytes held by the batch (for budgets and metrics). Local. */
 int64_t sl_batch_bytes(const sl_batch *b);
 

@@ -70,20 +70,135 @@ int sl_row_cmp(const sl_rowcmp *c, const sl_batch *a, int64_t ra, const sl_batch
     return 0;
 }
 
-static int cmp_refs(const sl_rowcmp *c, sl_batch *const *bs, int64_t x, int64_t y)
+/*
+ * Normalized key prefixes. Sorting compares rows tens of millions of times; reading typed
+ * columns of scattered batches each time is what made the first version slow. Each row gets a
+ * 32-byte prefix (four big-endian words, so comparing the words as integers is comparing the
+ * bytes) that encodes its sort keys such that prefix(a) < prefix(b) implies a < b; only rows
+ * with equal prefixes are compared in full. Per key: one byte for NULL placement (0 NULLS
+ * FIRST, 1 a value, 2 NULLS LAST; a NULL ends the prefix), then the value: integers with the
+ * sign bit flipped, doubles as their order-preserving bit pattern (NaN above everything, -0.0
+ * as 0.0), strings as their bytes with 0x00 and 0x01 escaped (0x01 0x01, 0x01 0x02) and a
+ * 0x00 terminator, so a string sorts before its extensions as in the full order and the next
+ * key can follow; a string that does not fit is cut and ends the prefix (zero padding keeps
+ * the order). DESC inverts the value bytes (and the padding). The prefix ends when 32 bytes
+ * are used.
+ */
+#define PREFIX 32
+
+typedef struct entry {
+    uint64_t k[PREFIX / 8];
+    int64_t ref;
+} entry;
+
+typedef struct keybuf {
+    unsigned char b[PREFIX];
+    int n;
+} keybuf;
+
+static bool put_byte(keybuf *k, unsigned char v)
 {
-    return sl_row_cmp(c, bs[SL_REF_BATCH(x)], SL_REF_ROW(x), bs[SL_REF_BATCH(y)],
-                      SL_REF_ROW(y));
+    if (k->n >= PREFIX)
+        return false;
+    k->b[k->n++] = v;
+    return true;
+}
+
+/* Appends x big-endian; false when the prefix filled up (cut). */
+static bool put_u64(keybuf *k, uint64_t x, bool desc)
+{
+    if (desc)
+        x = ~x;
+    for (int sh = 56; sh >= 0; sh -= 8)
+        if (!put_byte(k, (unsigned char)(x >> sh)))
+            return false;
+    return true;
+}
+
+/* Appends string p (escaped, terminated); false when it did not fit (cut, padded). */
+static bool put_str(keybuf *k, const char *p, int64_t len, bool desc)
+{
+    unsigned char inv = desc ? 0xFF : 0;
+    for (int64_t j = 0; j < len; j++) {
+        unsigned char ch = (unsigned char)p[j];
+        bool ok = ch <= 1 ? put_byte(k, (unsigned char)(1 ^ inv)) &&
+                            put_byte(k, (unsigned char)((ch + 1) ^ inv))
+                          : put_byte(k, (unsigned char)(ch ^ inv));
+        if (!ok) {
+            /* Cut: what is there orders correctly; the zero (or 0xFF) padding below keeps
+             * a cut string in front of (behind) longer ones that share the prefix. */
+            while (k->n < PREFIX)
+                k->b[k->n++] = inv;
+            return false;
+        }
+    }
+    return put_byte(k, inv);
+}
+
+static uint64_t f64_key(double d)
+{
+    if (d != d)
+        return UINT64_MAX;                /* NaN above every number, all NaNs equal */
+    if (d == 0)
+        d = 0;                            /* -0.0 == 0.0 */
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static void make_prefix(const sl_rowcmp *c, const sl_batch *b, int64_t r, entry *e)
+{
+    keybuf k;
+    memset(&k, 0, sizeof k);
+    for (int i = 0; i < c->n_keys; i++) {
+        const sl_vec *v = b->cols[c->cols[i]];
+        bool desc = c->desc ? c->desc[i] : false, nf = c->nulls_first ? c->nulls_first[i] : false;
+        if (!sl_vec_valid(v, r)) {
+            /* Every NULL of this key is equal: the next key decides, in full. */
+            put_byte(&k, nf ? 0 : 2);
+            break;
+        }
+        if (!put_byte(&k, 1))
+            break;
+        bool fits;
+        if (v->type == SL_T_VARCHAR) {
+            int64_t len;
+            const char *p = sl_vec_str(v, r, &len);
+            fits = put_str(&k, p, len, desc);
+        } else {
+            uint64_t x = v->type == SL_T_DOUBLE ? f64_key(v->d.f64[r])
+                                                : (uint64_t)v->d.i64[r] ^ (UINT64_C(1) << 63);
+            fits = put_u64(&k, x, desc);
+        }
+        if (!fits)
+            break;
+    }
+    for (int w = 0; w < PREFIX / 8; w++) {
+        uint64_t x = 0;
+        for (int j = 0; j < 8; j++)
+            x = (x << 8) | k.b[w * 8 + j];
+        e->k[w] = x;
+    }
+}
+
+static inline int cmp_entries(const sl_rowcmp *c, sl_batch *const *bs, const entry *x,
+                              const entry *y)
+{
+    for (int w = 0; w < PREFIX / 8; w++)
+        if (x->k[w] != y->k[w])
+            return x->k[w] < y->k[w] ? -1 : 1;
+    return sl_row_cmp(c, bs[SL_REF_BATCH(x->ref)], SL_REF_ROW(x->ref), bs[SL_REF_BATCH(y->ref)],
+                      SL_REF_ROW(y->ref));
 }
 
 /* Stable: on ties the element from the left run goes first. */
-static void merge_sort(const sl_rowcmp *c, sl_batch *const *bs, int64_t *a, int64_t *tmp,
-                       int64_t n)
+static void merge_sort(const sl_rowcmp *c, sl_batch *const *bs, entry *a, entry *tmp, int64_t n)
 {
     if (n <= 16) {
         for (int64_t i = 1; i < n; i++) {
-            int64_t x = a[i], j = i;
-            while (j > 0 && cmp_refs(c, bs, a[j - 1], x) > 0) {
+            entry x = a[i];
+            int64_t j = i;
+            while (j > 0 && cmp_entries(c, bs, &a[j - 1], &x) > 0) {
                 a[j] = a[j - 1];
                 j--;
             }
@@ -95,12 +210,12 @@ static void merge_sort(const sl_rowcmp *c, sl_batch *const *bs, int64_t *a, int6
     merge_sort(c, bs, a, tmp, h);
     merge_sort(c, bs, a + h, tmp, n - h);
     /* Already in order: common for presorted input, saves the merge. */
-    if (cmp_refs(c, bs, a[h - 1], a[h]) <= 0)
+    if (cmp_entries(c, bs, &a[h - 1], &a[h]) <= 0)
         return;
     memcpy(tmp, a, sizeof *a * (size_t)h);
     int64_t i = 0, j = h, k = 0;
     while (i < h && j < n) {
-        if (cmp_refs(c, bs, a[j], tmp[i]) < 0)
+        if (cmp_entries(c, bs, &a[j], &tmp[i]) < 0)
             a[k++] = a[j++];
         else
             a[k++] = tmp[i++];
@@ -113,7 +228,15 @@ void sl_row_sort(const sl_rowcmp *c, sl_batch *const *bs, int64_t *refs, int64_t
 {
     if (n < 2 || (c->n_keys == 0 && !c->tie_all))
         return;
-    int64_t *tmp = sl_xmalloc(sizeof *tmp * (size_t)(n / 2 + 1));
-    merge_sort(c, bs, refs, tmp, n);
+    entry *e = sl_xmalloc(sizeof *e * (size_t)n);
+    for (int64_t i = 0; i < n; i++) {
+        e[i].ref = refs[i];
+        make_prefix(c, bs[SL_REF_BATCH(refs[i])], SL_REF_ROW(refs[i]), &e[i]);
+    }
+    entry *tmp = sl_xmalloc(sizeof *tmp * (size_t)(n / 2 + 1));
+    merge_sort(c, bs, e, tmp, n);
     sl_free(tmp);
+    for (int64_t i = 0; i < n; i++)
+        refs[i] = e[i].ref;
+    sl_free(e);
 }

@@ -65,12 +65,7 @@ static sl_batch *take_rows(sl_batch *const *bs, const int64_t *refs, int64_t fro
         types[c] = b0->cols[c]->type;
     sl_batch *out = sl_batch_new(n_cols, types, to - from);
     sl_free(types);
-    for (int c = 0; c < n_cols; c++) {
-        sl_vec *d = out->cols[c];
-        for (int64_t i = from; i < to; i++)
-            sl_vec_push_from(d, bs[SL_REF_BATCH(refs[i])]->cols[c], SL_REF_ROW(refs[i]));
-    }
-    out->n_rows = to - from;
+    sl_batch_gather(out, bs, refs + from, to - from);
     return out;
 }
 

@@ -1,7 +1,9 @@
 /*
  * sl_sort_rows against a hand-checked small case and against an obviously-correct reference
  * (stable insertion sort over plain C structs, with its own comparator) on pseudo-random rows
- * spread over several batches, one with a selection vector.
+ * spread over several batches, one with a selection vector. The strings use the bytes the
+ * sort's normalized key prefix escapes or pads with (0x00, 0x01, 0xff) and lengths past the
+ * 32-byte prefix, so a prefix that disagreed with the full order would show.
  */
 #include "check.h"
 
@@ -16,7 +18,8 @@ enum { C_A, C_S, C_D, C_B, C_ID, NCOLS };   /* BIGINT, VARCHAR, DOUBLE, BOOL, BI
 typedef struct {
     bool null[NCOLS];
     long long a;
-    char s[8];
+    char s[48];
+    int slen;
     double d;
     int b;
     long long id;
@@ -39,10 +42,12 @@ static void gen_row(ref_row *r, long long id)
     r->null[C_A] = lcg() % 7 == 0;
     r->a = (long long)(lcg() % 9) - 4;
     r->null[C_S] = lcg() % 8 == 0;
-    /* Strings from a tiny alphabet with common prefixes: "", "a", "ab", "aab", ... */
-    int len = (int)(lcg() % 4);
+    /* Strings from a tiny alphabet with common prefixes, short or longer than the prefix. */
+    static const char alpha[] = { 0x00, 0x01, 'a', (char)0xff };
+    int len = lcg() % 5 == 0 ? 30 + (int)(lcg() % 12) : (int)(lcg() % 4);
     for (int i = 0; i < len; i++)
-        r->s[i] = (char)('a' + lcg() % 2);
+        r->s[i] = i < 28 && len >= 30 ? 'a' : alpha[lcg() % 4];
+    r->slen = len;
     r->null[C_D] = lcg() % 9 == 0;
     switch (lcg() % 6) {
     case 0: r->d = NAN; break;
@@ -60,7 +65,7 @@ static void push_row(sl_batch *bt, const ref_row *r)
 {
     if (r->null[C_A]) sl_vec_push_null(bt->cols[C_A]); else sl_vec_push_i64(bt->cols[C_A], r->a);
     if (r->null[C_S]) sl_vec_push_null(bt->cols[C_S]);
-    else sl_vec_push_str(bt->cols[C_S], r->s, (int64_t)strlen(r->s));
+    else sl_vec_push_str(bt->cols[C_S], r->s, r->slen);
     if (r->null[C_D]) sl_vec_push_null(bt->cols[C_D]); else sl_vec_push_f64(bt->cols[C_D], r->d);
     if (r->null[C_B]) sl_vec_push_null(bt->cols[C_B]); else sl_vec_push_i64(bt->cols[C_B], r->b);
     sl_vec_push_i64(bt->cols[C_ID], r->id);
@@ -73,8 +78,11 @@ static int ref_val_cmp(const ref_row *x, const ref_row *y, int col)
     switch (col) {
     case C_A: return x->a < y->a ? -1 : x->a > y->a ? 1 : 0;
     case C_S: {
-        int c = strcmp(x->s, y->s);   /* no NUL inside: same as memcmp-then-length */
-        return c < 0 ? -1 : c > 0 ? 1 : 0;
+        /* Bytes as unsigned, then the shorter first. */
+        for (int i = 0; i < x->slen && i < y->slen; i++)
+            if (x->s[i] != y->s[i])
+                return (unsigned char)x->s[i] < (unsigned char)y->s[i] ? -1 : 1;
+        return x->slen < y->slen ? -1 : x->slen > y->slen;
     }
     case C_D: {
         /* NaN ranks above everything; -0.0 == 0.0. */
@@ -185,7 +193,7 @@ static void run_case(const ref_row *rows, const keyspec *k, int64_t offset, int6
         else if (!e->null[C_S]) {
             int64_t len;
             const char *p = sl_vec_str(out->cols[C_S], r, &len);
-            if (len != (int64_t)strlen(e->s) || (len && memcmp(p, e->s, (size_t)len) != 0))
+            if (len != e->slen || (len && memcmp(p, e->s, (size_t)len) != 0))
                 bad++;
         }
         if (sl_vec_valid(out->cols[C_D], r) == e->null[C_D])
