@@ -1,8 +1,9 @@
 /*
  * Private to src/io: the CSV source's data (files, ranges, schema), the chunked byte reader,
  * split planning and record-boundary finding (csv_split.c), the record walker that feeds the
- * owned bytes of a rank's ranges to libcsv record by record (csv_scan.c), and inference
- * (csv_infer.c). Everything here is Local unless its comment says Collective.
+ * owned bytes of a rank's ranges to libcsv record by record (csv_scan.c), inference
+ * (csv_infer.c), and the option slots of the CSV format's table (csv_opts.c; the table is in
+ * csv_format.c). Everything here is Local unless its comment says Collective.
  *
  * Record model (RFC 4180): a record starts at the file's first record (after a UTF-8 BOM and
  * any blank lines) or right after a '\n' that is outside quotes. The in-quote state at byte

@@ -1,8 +1,9 @@
 /*
  * Binder: AST -> sl_query over a tiny CSV with declared columns, at any rank count (the
- * sources are opened collectively before binding, as the session does; binding is local). Checks layouts (L0 after pruning, L1 for aggregation),
- * aggregate collection and types, names, ORDER BY / GROUP BY aliases and positions, views
- * and subqueries, and bind errors with their positions. Expected values are worked out by
+ * sources are opened collectively before binding, as the session does; binding is local).
+ * Checks layouts (L0 after pruning, L1 for aggregation), aggregate collection and types,
+ * names, ORDER BY / GROUP BY aliases and positions, views and subqueries, the calls a
+ * statement reaches, and bind errors with their positions. Expected values are worked out by
  * hand from the SQL text and the declared schema: id BIGINT, Name VARCHAR, price DOUBLE,
  * qty BIGINT, day DATE (file columns 0..4).
  */
