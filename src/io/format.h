@@ -47,6 +47,9 @@ enum {
      * exec/copy.c where it asks for a part writer today. No registered format has it yet, and
      * sl_format_check refuses a table that sets it. */
     SL_FMT_PARALLEL_WRITE = 1u << 3,
+    /* (A database sink, COPY ... TO 'sqlite:x.db' / 'postgresql://...', owns its commit: no
+     * directory and no manifest. It will come the same way: a bit here, its slots in this
+     * table, the sink chosen by the target's scheme instead of FORMAT.) */
 };
 
 /* ---- option values as written in the job ---- */
