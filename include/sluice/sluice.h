@@ -23,10 +23,10 @@
 
 typedef struct sl_session sl_session;
 
-typedef enum { SL_OUT_TABLE = 0, SL_OUT_CSV = 1 } sl_output_format;
-
 typedef struct sl_options {
-    sl_output_format format;      /* how top-level SELECT results are printed */
+    const char *format;           /* how top-level SELECT results are printed: NULL or "table"
+                                   * = an aligned table, else the name of a format that can
+                                   * write (COPY's FORMAT, e.g. "csv"); see sl_session_new */
     int verbose;                  /* 0 quiet, 1 summary per statement on stderr */
     int explain_only;             /* print plans instead of running SELECT/COPY */
     int64_t blocksize;            /* input range size; 0 = default 64 MB */

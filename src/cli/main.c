@@ -15,6 +15,7 @@
 #include "core/retry.h"
 #include "core/signals.h"
 #include "core/size.h"
+#include "io/format.h"
 
 static const char usage[] =
     "usage: sluice run JOB.sql [options]      run every statement of a job\n"
@@ -181,12 +182,19 @@ static int run(int argc, char **argv)
             values[np++] = eq + 1;
         } else if (!strcmp(a, "--format")) {
             i++;
-            if (next && !strcmp(next, "csv"))
-                o.format = SL_OUT_CSV;
-            else if (next && !strcmp(next, "table"))
-                o.format = SL_OUT_TABLE;
-            else
-                return usage_error("--format takes table or csv, got '%s'", next ? next : "");
+            const sl_format *f = next ? sl_format_find(next) : NULL;
+            if (next && (!strcmp(next, "table") || (f && (f->caps & SL_FMT_WRITE)))) {
+                o.format = next;
+            } else {
+                sl_buf msg;
+                sl_buf_init(&msg);
+                sl_buf_puts(&msg, "--format takes table or ");
+                sl_format_names(&msg, NULL, SL_FMT_WRITE, false, " or ");
+                sl_buf_puts(&msg, ", got '%s'");
+                int rc = usage_error(sl_buf_cstr(&msg), next ? next : "");
+                sl_buf_free(&msg);
+                return rc;
+            }
         } else if (!strcmp(a, "--memory-limit")) {
             i++;
             int64_t v;

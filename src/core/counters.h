@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 typedef struct sl_counters {
-    int64_t rows_read;           /* CSV data records parsed, good and rejected (issue #4) */
+    int64_t rows_read;           /* data records read, good and rejected (issue #4) */
     int64_t bytes_read;          /* input bytes consumed by scans */
     int64_t rows_rejected;       /* bad records skipped or rejected (on_error) */
     int64_t rows_written;        /* rows written to output files */

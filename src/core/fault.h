@@ -9,7 +9,7 @@
  *                                  eio, estale, eagain, eintr are transient and retried;
  *                                  enospc, eacces, enoent are permanent and fail at once
  *
- * "read" counts every pread attempt of the CSV reader, "write" every write(2) attempt of the
+ * "read" counts every pread attempt of the file readers, "write" every write(2) attempt of the
  * writers (COPY part files, manifests), "exchange" every exchange round, "alloc" every
  * sl_xmalloc/sl_xrealloc. Counters are per rank and per kind; a retry is a new attempt.
  * With no SLUICE_FAULT every hook is one predictable branch on a global flag.

@@ -149,6 +149,9 @@ static const char *inj_note(bool injected, char *buf, size_t n)
     return buf;
 }
 
+/* The "who: " that starts a read error (the reader's name, e.g. a table function), or "". */
+#define WHO(id) ((id) && (id)->who ? (id)->who : ""), ((id) && (id)->who ? ": " : "")
+
 /*
  * Replaces the stale *fd by a new descriptor for id->path. Returns 0 with *e = 0 on success,
  * 0 with *e = errno when opening failed in a way worth retrying, or an error code (recorded in
@@ -164,8 +167,9 @@ static int reopen(int *fd, const sl_retry_file *id, int *e, sl_err *err)
             *e = oe;
             return 0;
         }
-        return SL_ERR(err, oe == ENOENT ? SL_ENOENT : SL_EIO, "read_csv: cannot reopen '%s' "
-                      "after a stale file handle (ESTALE): %s", id->path, strerror(oe));
+        return SL_ERR(err, oe == ENOENT ? SL_ENOENT : SL_EIO, "%s%scannot reopen '%s' "
+                      "after a stale file handle (ESTALE): %s", WHO(id), id->path,
+                      strerror(oe));
     }
     struct stat st;
     if (fstat(nfd, &st) != 0) {
@@ -175,9 +179,9 @@ static int reopen(int *fd, const sl_retry_file *id, int *e, sl_err *err)
     }
     if ((int64_t)st.st_ino != id->ino || (int64_t)st.st_size != id->size) {
         close(nfd);
-        return SL_ERR(err, SL_EIO, "read_csv: '%s' was replaced during the job (stale file "
+        return SL_ERR(err, SL_EIO, "%s%s'%s' was replaced during the job (stale file "
                       "handle; the path now names a file of %lld bytes, inode %lld, not the "
-                      "%lld bytes, inode %lld planned with): rerun the job", id->path,
+                      "%lld bytes, inode %lld planned with): rerun the job", WHO(id), id->path,
                       (long long)st.st_size, (long long)st.st_ino, (long long)id->size,
                       (long long)id->ino);
     }
@@ -208,8 +212,9 @@ static int pread_loop(int *fd, const sl_retry_file *id, void *buf, size_t n, int
         if (!stale) {
             f = sl_fault_hit(SL_FAULT_READ);
             if (f == SL_FAULT_FAIL)
-                return SL_ERR(err, SL_EIO, "read_csv: cannot read '%s' at byte %lld: injected "
-                              "fault (SLUICE_FAULT=%s)", what, (long long)at, sl_fault_last());
+                return SL_ERR(err, SL_EIO, "%s%scannot read '%s' at byte %lld: injected "
+                              "fault (SLUICE_FAULT=%s)", WHO(id), what, (long long)at,
+                              sl_fault_last());
             if (f > 0)
                 e = f;
             else if ((r = pread(*fd, p + done, n - done, (off_t)at)) < 0)
@@ -220,9 +225,9 @@ static int pread_loop(int *fd, const sl_retry_file *id, void *buf, size_t n, int
             if (e == ESTALE && id) {
                 stale = true;
             } else if (e == ESTALE) {
-                return SL_ERR(err, SL_EIO, "read_csv: cannot read '%s' at byte %lld: %s (not "
+                return SL_ERR(err, SL_EIO, "%s%scannot read '%s' at byte %lld: %s (not "
                               "retried: a stale file handle does not heal and this file cannot "
-                              "be reopened)%s", what, (long long)at, strerror(e),
+                              "be reopened)%s", WHO(id), what, (long long)at, strerror(e),
                               inj_note(f > 0, note, sizeof note));
             }
             bool transient = stale || sl_retry_transient(e);
@@ -230,8 +235,8 @@ static int pread_loop(int *fd, const sl_retry_file *id, void *buf, size_t n, int
                 continue;
             if (transient && sl_signals_pending())
                 return sl_signals_check(err);   /* stopped waiting: report the real cause */
-            return SL_ERR(err, sl_fs_errno_code(e), "read_csv: cannot read '%s' at byte %lld: "
-                          "%s%s%s", what, (long long)at, strerror(e),
+            return SL_ERR(err, sl_fs_errno_code(e), "%s%scannot read '%s' at byte %lld: "
+                          "%s%s%s", WHO(id), what, (long long)at, strerror(e),
                           gave_up(&b, transient, why, sizeof why),
                           inj_note(f > 0, note, sizeof note));
         }

@@ -54,7 +54,7 @@ int sl_retry_transient(int e);
 /*
  * Reads up to n bytes at offset off of fd into buf, continuing after short reads, until n
  * bytes or end of file. *got = bytes read (< n only at end of file). what names the file in
- * messages ("read_csv: cannot read 'x.csv' at byte 123: ..."). ESTALE fails at once (no path
+ * messages ("cannot read 'spill file' at byte 123: ..."). ESTALE fails at once (no path
  * to reopen). Errors: SL_EIO (SL_ENOSPC style codes via sl_fs_errno_code), SL_EINTR when a
  * stop signal ended the wait. Local.
  */
@@ -66,6 +66,8 @@ typedef struct sl_retry_file {
     const char *path;    /* borrowed */
     int64_t ino;         /* st_ino when first opened */
     int64_t size;        /* the size the job planned with */
+    const char *who;     /* starts its error messages ("read_csv": "read_csv: cannot read
+                          * 'x.csv' at byte 123: ..."), or NULL */
 } sl_retry_file;
 
 /*

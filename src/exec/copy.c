@@ -2,9 +2,14 @@
  * COPY ... TO 'dir': part files in a temporary directory, committed atomically, never over
  * what sluice did not write (see copy.h for the rules on the target).
  *
+ * Format-agnostic: the bytes of each part file come from a writer of the statement's format
+ * (io/format.h: begin appends a file's head, write its rows, finish its tail); COPY owns the
+ * files, directories, buffers, checksums, the commit and the manifest, whose "format" is the
+ * format's name. <ext> below is the format's extension (".csv").
+ *
  * Layout while running: "<target>.sluice-tmp-<hex>/" next to the target (same file system,
- * so the final renames are atomic), holding part-<rank>-<seq>.csv, or with PARTITION_BY
- * "k1=v1/k2=v2/part-<rank>-<seq>.csv" (with OVERWRITE_OR_IGNORE part-<id>-<rank>-<seq>.csv).
+ * so the final renames are atomic), holding part-<rank>-<seq><ext>, or with PARTITION_BY
+ * "k1=v1/k2=v2/part-<rank>-<seq><ext>" (with OVERWRITE_OR_IGNORE part-<id>-<rank>-<seq><ext>).
  * Names and values in directory names are percent-encoded (every byte outside
  * [A-Za-z0-9_.-] becomes %XX with upper-case hex; "." and ".." become %2E / %2E%2E; the
  * string "NULL" becomes %4EULL so it cannot collide with NULL, which is written "k=NULL"), so
@@ -38,7 +43,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/signals.h"
-#include "io/csv.h"
+#include "io/format.h"
 #include "mpi/agree.h"
 
 #define XXH_STATIC_LINKING_ONLY
@@ -96,6 +101,7 @@ typedef struct {
     int64_t written;    /* bytes of the current file already written */
     uint64_t last_use;
     sl_buf buf;
+    sl_fmt_writer *w;   /* the format's writer of the current file (kept across reopens) */
     XXH64_state_t hash; /* of the current file, across reopens */
     /* Scratch of one sl_copy_write call: rows of this partition are order[start..+count). */
     int64_t start, count;
@@ -108,8 +114,8 @@ struct sl_copy {
     char *target;       /* without trailing slashes */
     char *tmp;          /* temp dir holding this copy's files; NULL when begin did not get
                          * that far or the files are no longer there (committed) */
-    char delim;
-    bool header;
+    const sl_format *fmt; /* what the part files are written in */
+    const void *wopts;  /* its write options (borrowed from the statement), NULL = defaults */
     bool overwrite, or_ignore, force;
     int mode;           /* tgt_mode (rank 0's decision, bcast) */
     bool casefold;      /* escape upper-case letters in directory names */
@@ -126,6 +132,7 @@ struct sl_copy {
     const sl_type *types;
     int n_out, *out_cols;
     char **out_names;   /* borrowed from names */
+    sl_type *out_types; /* the types of the written columns */
     int n_pcols, *pcols;
     part **parts;
     int n_parts, cap_parts;
@@ -300,7 +307,11 @@ static int close_part(sl_copy *c, part *p, close_how how, sl_err *err)
         }
         c->n_open++;
     }
-    if (how != CLOSE_DISCARD)
+    if (how == CLOSE_FINAL && p->w)
+        rc = sl_fmt_writer_finish(&p->w, &p->buf, err); /* the file's tail, if any */
+    if (how == CLOSE_DISCARD)
+        sl_fmt_writer_free(&p->w);
+    if (how != CLOSE_DISCARD && rc == 0)
         rc = flush_part(c, p, err);
     if (how == CLOSE_FINAL) {
         if (rc == 0)
@@ -356,7 +367,8 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
             return fail(c, err);
     }
     p->dir_made = true;
-    char *name = sl_xasprintf("part-%s%d-%" PRId64 ".csv", c->tag, c->rank, p->seq++);
+    char *name = sl_xasprintf("part-%s%d-%" PRId64 "%s", c->tag, c->rank, p->seq++,
+                              c->fmt->ext);
     char *rel = p->dir_rel[0] ? sl_fs_join(p->dir_rel, name) : sl_xstrdup(name);
     sl_free(name);
     char *path = sl_fs_join(c->tmp, rel);
@@ -378,8 +390,10 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
     p->written = 0;
     XXH64_reset(&p->hash, 0);
     c->n_open++;
-    if (c->header)
-        sl_csv_format_header(&p->buf, c->out_names, c->n_out, c->delim);
+    /* The file's head (a header line) goes first into its buffer. */
+    if (sl_fmt_writer_begin(c->fmt, c->wopts, c->n_out, c->out_names, c->out_types, &p->buf,
+                            &p->w, err))
+        return fail(c, err);
     return 0;
 }
 
@@ -394,7 +408,8 @@ static int emit(sl_copy *c, part *p, sl_batch *view, uint32_t *sel, int64_t n, s
         p->last_use = ++c->tick;
         view->sel = sel + k;
         view->n_sel = m;
-        sl_csv_format_rows(&p->buf, view, c->n_out, c->delim);
+        if (sl_fmt_writer_write(p->w, view, &p->buf, err))
+            return fail(c, err);
         c->files[p->file].rows += m;
         c->ctr->rows_written += m;
         if (p->buf.len >= flush_at && flush_part(c, p, err))
@@ -576,9 +591,11 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
 {
     if (!opts->path || !opts->path[0])
         return SL_ERR(err, SL_EUSAGE, "COPY: the target path is empty");
-    if (opts->format && strcasecmp(opts->format, "csv") != 0)
-        return SL_ERR(err, SL_EUSAGE, "COPY: FORMAT '%s' is not supported (supported: csv)",
-                      opts->format);
+    /* The parser only lets formats that can write through; a caller of the library may not. */
+    if (!opts->format || !(opts->format->caps & SL_FMT_WRITE)) {
+        const sl_format *ignored;
+        return sl_format_writer_in(NULL, opts->format ? opts->format->name : "", &ignored, err);
+    }
     const char *base = strrchr(c->target, '/');
     base = base ? base + 1 : c->target;
     if (!strcmp(base, "") || !strcmp(base, ".") || !strcmp(base, ".."))
@@ -618,9 +635,11 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
                     "to write into the files (DuckDB refuses this too)");
     c->out_cols = sl_xmalloc(sizeof *c->out_cols * (size_t)(c->n_cols ? c->n_cols : 1));
     c->out_names = sl_xmalloc(sizeof *c->out_names * (size_t)(c->n_cols ? c->n_cols : 1));
+    c->out_types = sl_xmalloc(sizeof *c->out_types * (size_t)(c->n_cols ? c->n_cols : 1));
     for (int k = 0; k < c->n_cols; k++) {
         if (!is_p[k]) {
             c->out_cols[c->n_out] = k;
+            c->out_types[c->n_out] = c->types ? c->types[k] : SL_T_VARCHAR;
             c->out_names[c->n_out++] = c->names[k];
         }
     }
@@ -793,6 +812,18 @@ static int manifest_read(const char *dir, manifest *m, const char **why)
     if (m->n_files > 1)
         qsort(m->paths, (size_t)m->n_files, sizeof *m->paths, cmp_str);
     return 0;
+}
+
+/* The "format" of a manifest (new string; free with sl_free), or NULL when it has none. */
+static char *manifest_format(const manifest *m)
+{
+    const char *key = "\"format\": \"";
+    const char *p = strstr(m->text, key);
+    const char *q = p ? strchr(p + strlen(key), '"') : NULL;
+    if (!q)
+        return NULL;
+    p += strlen(key);
+    return sl_xstrndup(p, (size_t)(q - p));
 }
 
 /* The first entry under dir (relative path in *rel) that m does not list: a file other than
@@ -969,6 +1000,14 @@ static int check_target(sl_copy *c, sl_err *err)
                             "directory, or replace it with OVERWRITE)", c->target, m.pby,
                             sl_buf_cstr(&mine));
             sl_buf_free(&mine);
+            /* One directory, one format: a reader of the manifest reads every file alike. */
+            char *old_fmt = manifest_format(&m);
+            if (rc == 0 && old_fmt && strcmp(old_fmt, c->fmt->name) != 0)
+                rc = SL_ERR(err, SL_EUSAGE,
+                            "COPY: OVERWRITE_OR_IGNORE: '%s' holds output in format %s, this "
+                            "COPY writes %s (write to another directory, or replace it with "
+                            "OVERWRITE)", c->target, old_fmt, c->fmt->name);
+            sl_free(old_fmt);
         }
         if (rc == 0)
             c->mode = TGT_ADD;
@@ -1111,8 +1150,8 @@ int sl_copy_begin(sl_ctx *ctx, MPI_Comm comm, const sl_copy_opts *opts,
     MPI_Comm_size(comm, &c->size);
     sl_err_clear(&c->first);
     c->target = sl_fs_strip_slashes(opts->path ? opts->path : "");
-    c->delim = opts->delim ? opts->delim : ',';
-    c->header = opts->header;
+    c->fmt = opts->format;
+    c->wopts = opts->format_opts;
     c->overwrite = opts->overwrite;
     c->or_ignore = opts->overwrite_or_ignore;
     c->force = guard && guard->force;
@@ -1174,7 +1213,9 @@ static void build_manifest(sl_copy *c, sl_buf *m, const manifest *old, const new
 {
     sl_buf_puts(m, "{\"sluice_version\": ");
     sl_buf_json_str(m, SLUICE_VERSION);
-    sl_buf_puts(m, ", \"format\": \"csv\", \"partition_by\": [");
+    sl_buf_puts(m, ", \"format\": ");
+    sl_buf_json_str(m, c->fmt->name);
+    sl_buf_puts(m, ", \"partition_by\": [");
     for (int j = 0; j < c->n_pcols; j++) {
         if (j)
             sl_buf_puts(m, ", ");
@@ -1562,6 +1603,7 @@ static void copy_free(sl_copy *c)
         part *p = c->parts[i];
         if (p->fd >= 0)
             close(p->fd);
+        sl_fmt_writer_free(&p->w);
         sl_buf_free(&p->buf);
         sl_free(p->dir_rel);
         sl_free(p->values_json);
@@ -1580,6 +1622,7 @@ static void copy_free(sl_copy *c)
     sl_free(c->files);
     sl_free(c->out_cols);
     sl_free(c->out_names);
+    sl_free(c->out_types);
     sl_free(c->pcols);
     sl_free(c->order);
     sl_free(c->row_part);

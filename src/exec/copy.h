@@ -1,14 +1,15 @@
 /*
- * COPY (query) TO 'dir' (FORMAT csv, HEADER, DELIMITER, PARTITION_BY (cols), OVERWRITE,
- * OVERWRITE_OR_IGNORE): the sink that writes part files and commits them atomically, and
- * never destroys what sluice did not write.
+ * COPY (query) TO 'dir' (FORMAT x, PARTITION_BY (cols), OVERWRITE, OVERWRITE_OR_IGNORE, and
+ * the format's own options): the sink that writes part files and commits them atomically, and
+ * never destroys what sluice did not write. Format-agnostic: a format that can write
+ * (io/format.h) turns rows into each part file's bytes; <ext> is its file extension.
  *
  * begin (collective): rank 0 checks the target's parent is writable, takes the lock file
  * "<dir>.sluice-lock" next to the target (held until the end of the commit, so two jobs
  * writing one target run one after the other), checks the target (below) and creates a fresh
  * temporary directory next to it ("<dir>.sluice-tmp-<hex>"), bcast to all ranks with how
  * directory names are encoded; the outcome is agreed. write (local): each rank writes its rows
- * into its own part files part-<rank>-<seq>.csv (a new seq every ~256 MB; one file per
+ * into its own part files part-<rank>-<seq><ext> (a new seq every ~256 MB; one file per
  * partition and rank otherwise, however many partitions), or with PARTITION_BY into
  * hive-style directories col=value/ (values percent-encoded so no value can escape the
  * directory; NULL is col=NULL; a name longer than the file system allows is cut and ends in
@@ -30,11 +31,12 @@
  *    statement's input files. Replacing is one renameat2(RENAME_EXCHANGE) (move-aside +
  *    rename where the file system lacks it), then the parent is synced, and only then is the
  *    old tree removed;
- *  - OVERWRITE_OR_IGNORE: the new part files (named part-<id>-<rank>-<seq>.csv, <id> unique
+ *  - OVERWRITE_OR_IGNORE: the new part files (named part-<id>-<rank>-<seq><ext>, <id> unique
  *    per COPY, so they cannot collide) are moved in beside what is there: the old _SUCCESS
  *    is removed first, the files moved, their directories synced, and the merged manifest
  *    (old files + new files, one "commits" entry per COPY) renamed into place last, so a
- *    crash midway leaves no _SUCCESS.
+ *    crash midway leaves no _SUCCESS. A target written in another format (the manifest's
+ *    "format") is refused, as one of another PARTITION_BY is.
  */
 #ifndef SL_COPY_H
 #define SL_COPY_H

@@ -26,7 +26,7 @@ typedef struct sl_exec {
     struct sl_metrics *metrics;   /* may be NULL */
     /* result sink */
     FILE *out;
-    int print_format;             /* sl_print_format */
+    const struct sl_format *print_format; /* NULL: a table; else a format (io/format.h) */
     /* COPY sink: what keeps it from destroying what sluice did not write, and the --resume
      * fingerprint recorded in the manifest (borrowed, may be NULL) */
     const struct sl_copy_guard *copy_guard;

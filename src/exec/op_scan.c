@@ -1,6 +1,7 @@
 /*
- * SCAN (source): this rank's part of a file source (its byte ranges of a CSV input) or of a
- * persisted table (the rows it kept), only the projected columns. Every batch is a safe point
+ * SCAN (source): this rank's part of a file source (what its format gives this rank, e.g.
+ * its byte ranges of a splittable input; io/format.h) or of a persisted table (the rows it
+ * kept), only the projected columns. Every batch is a safe point
  * for stop signals. A file scan is Collective at fixed points (progress rounds around the
  * loop, the max_rejects check after it), reached by every rank also when it read nothing or
  * failed; a table scan is Local.
@@ -9,7 +10,7 @@
 
 #include "core/mem.h"
 #include "core/signals.h"
-#include "io/csv.h"
+#include "io/format.h"
 #include "obs/metrics.h"
 #include "spill/rowstore.h"
 
@@ -48,20 +49,20 @@ static int run_table(sl_exec *x, sl_pop *op, sl_err *err)
     return err->code;
 }
 
-static int run_csv(sl_exec *x, sl_pop *op, sl_err *err)
+static int run_format(sl_exec *x, sl_pop *op, sl_err *err)
 {
-    sl_csv_source *src = op->u.scan.src->csv_src;
-    sl_csv_scan *scan = NULL;
+    sl_fmt_source *src = op->u.scan.src->fsrc;
+    sl_fmt_scan *scan = NULL;
     /* Progress rounds begin and end on every rank, also one whose open failed. */
-    sl_metrics_progress_begin(x->metrics, sl_csv_source_bytes(src));
+    sl_metrics_progress_begin(x->metrics, sl_fmt_source_bytes(src));
     if (!err->code &&
-        !sl_csv_scan_open(x->ctx, src, op->u.scan.proj, op->u.scan.n_proj, &scan, err)) {
+        !sl_fmt_scan_open(x->ctx, src, op->u.scan.proj, op->u.scan.n_proj, &scan, err)) {
         while (!err->code) {
             sl_batch *b = NULL;
             int64_t b0 = x->ctx->ctr.bytes_read;
             /* Safe point per batch: a stop signal ends the scan; the next agreement stops
              * every rank. */
-            if (sl_signals_check(err) || sl_csv_scan_next(scan, &b, err) || !b)
+            if (sl_signals_check(err) || sl_fmt_scan_next(scan, &b, err) || !b)
                 break;
             op->stats.bytes_out += x->ctx->ctr.bytes_read - b0;
             sl_metrics_tick(x->metrics);
@@ -69,9 +70,9 @@ static int run_csv(sl_exec *x, sl_pop *op, sl_err *err)
         }
     }
     sl_metrics_progress_end(x->metrics);
-    /* max_rejects over all ranks (collective; a no-op for on_error='fail'). */
-    sl_csv_scan_check_rejects(x->comm, src, scan, err);
-    sl_csv_scan_free(&scan);
+    /* The format's end of the scan on every rank (collective; read_csv: max_rejects). */
+    sl_fmt_scan_end(x->comm, src, scan, err);
+    sl_fmt_scan_free(&scan);
     return err->code;
 }
 
@@ -81,7 +82,7 @@ static int scan_run(sl_exec *x, sl_pop *op, sl_err *err)
     if (op->u.scan.src->kind == SL_SRC_TABLE)
         run_table(x, op, err);
     else
-        run_csv(x, op, err);
+        run_format(x, op, err);
     sl_exec_stage_end(x, false);
     return err->code;
 }

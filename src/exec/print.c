@@ -4,13 +4,12 @@
  * left-aligned, NULL as "NULL", then "(N rows)". At most SL_PRINT_MAX_ROWS rows are shown
  * (the footer then says how many there were), so a huge result cannot flood a terminal.
  * Widths count UTF-8 code points, not bytes; CR/LF/TAB inside a value are shown as \r \n \t
- * so a row stays one line. CSV: every row, with a header, formatted like COPY's files
- * (sl_csv_format_*), delimiter ','. Local.
+ * so a row stays one line. A format (--format csv): every row, through the format's part-file
+ * writer with its default options (io/format.h), so it reads like COPY's files. Local.
  */
 #include "exec/print.h"
 
 #include "core/mem.h"
-#include "io/csv.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -69,16 +68,24 @@ static void put_padded(FILE *f, const char *p, int64_t len, int64_t width, bool 
 
 struct sl_printer {
     FILE *f;
-    sl_print_format fmt;
+    const sl_format *fmt; /* NULL: the table */
+    sl_fmt_writer *w;
     int n_cols;
     char *const *names;
     const sl_type *types;
     int64_t rows;
     sl_batch *shown;      /* TABLE: the rows to show (dense) */
-    sl_buf out;           /* CSV: scratch */
+    sl_buf out;           /* a format: the bytes of one batch */
 };
 
-sl_printer *sl_printer_new(FILE *f, sl_print_format fmt, int n_cols, char *const *names,
+/* Writes and empties p->out. */
+static void put_out(sl_printer *p)
+{
+    fwrite(p->out.data, 1, (size_t)p->out.len, p->f);
+    sl_buf_reset(&p->out);
+}
+
+sl_printer *sl_printer_new(FILE *f, const sl_format *fmt, int n_cols, char *const *names,
                            const sl_type *types)
 {
     sl_printer *p = sl_xcalloc(1, sizeof *p);
@@ -88,22 +95,24 @@ sl_printer *sl_printer_new(FILE *f, sl_print_format fmt, int n_cols, char *const
     p->names = names;
     p->types = types;
     sl_buf_init(&p->out);
-    if (fmt == SL_PRINT_CSV) {
-        sl_csv_format_header(&p->out, names, n_cols, ',');
-        fwrite(p->out.data, 1, (size_t)p->out.len, f);
-        sl_buf_reset(&p->out);
-    }
+    sl_err e;
+    sl_err_clear(&e);
+    /* A writer with default options never fails to begin (there is no file). */
+    if (fmt && sl_fmt_writer_begin(fmt, NULL, n_cols, names, types, &p->out, &p->w, &e) == 0)
+        put_out(p);
     return p;
 }
 
 void sl_printer_add(sl_printer *p, const sl_batch *b)
 {
     int64_t live = sl_batch_live(b);
-    if (p->fmt == SL_PRINT_CSV) {
-        sl_csv_format_rows(&p->out, b, p->n_cols, ',');
+    if (p->fmt) {
+        sl_err e;
+        sl_err_clear(&e);
+        if (p->w)
+            sl_fmt_writer_write(p->w, b, &p->out, &e);
         /* Written per batch so memory stays bounded by one batch's text. */
-        fwrite(p->out.data, 1, (size_t)p->out.len, p->f);
-        sl_buf_reset(&p->out);
+        put_out(p);
     } else {
         if (!p->shown) {
             sl_type *t = sl_xcalloc((size_t)p->n_cols + 1, sizeof *t);
@@ -132,8 +141,14 @@ void sl_printer_finish(sl_printer **pp)
     if (!pp || !*pp)
         return;
     sl_printer *p = *pp;
-    if (p->fmt == SL_PRINT_TABLE)
+    if (!p->fmt) {
         print_table(p->f, p->n_cols, p->names, p->types, p->shown, p->rows);
+    } else if (p->w) {
+        sl_err e;
+        sl_err_clear(&e);
+        sl_fmt_writer_finish(&p->w, &p->out, &e);
+        put_out(p);
+    }
     fflush(p->f);
     sl_batch_free(&p->shown);
     sl_buf_free(&p->out);
@@ -201,7 +216,7 @@ static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *
     sl_buf_free(&cells);
 }
 
-void sl_print_result(FILE *f, sl_print_format fmt, int n_cols, char *const *names,
+void sl_print_result(FILE *f, const sl_format *fmt, int n_cols, char *const *names,
                      const sl_type *types, const sl_batchlist *rows)
 {
     sl_printer *p = sl_printer_new(f, fmt, n_cols, names, types);

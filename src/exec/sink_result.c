@@ -1,6 +1,6 @@
 /*
  * The result sink of a SELECT: every rank's rows go to rank 0, which prints them (aligned
- * table or CSV, exec/print.h) once the whole statement has succeeded, so a failed SELECT
+ * table or a format, exec/print.h) once the whole statement has succeeded, so a failed SELECT
  * prints no rows. Rows wait in a row store on their rank (memory up to the grant, then the
  * spill file) and then in rank 0's store, so a result is never held whole in memory.
  * When the input is range-partitioned in global order (ORDER BY) rank 0 takes its own rows,
@@ -102,7 +102,7 @@ static int result_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
     sl_exec_stage_end(x, true);
     if (sl_agree(x->comm, err) || x->rank != 0)
         return err->code;
-    sl_printer *pr = sl_printer_new(x->out, (sl_print_format)x->print_format, op->n_cols,
+    sl_printer *pr = sl_printer_new(x->out, x->print_format, op->n_cols,
                                     op->names, op->types);
     for (;;) {
         sl_batch *b = NULL;

@@ -22,7 +22,12 @@
 #include "core/ctx.h"
 #include "core/err.h"
 
-/* read_csv(...) options, as parsed from the job. */
+/* Where an option was written in the job (line 0: not given). */
+typedef struct sl_csv_opt_pos {
+    int line, col;
+} sl_csv_opt_pos;
+
+/* read_csv(...) options, as parsed from the job (csv_opts.c). */
 typedef struct sl_csv_opts {
     int n_paths;
     char **paths;          /* file names or glob patterns */
@@ -38,7 +43,15 @@ typedef struct sl_csv_opts {
     char *rejects;         /* on_error='reject': the rejects CSV path (owned), else NULL */
     int64_t max_rejects;   /* most bad rows allowed over all ranks; -1 = no limit */
     double max_rejects_pct; /* or a percentage of the rows read; < 0 = not given */
+    /* where the bad-row options were written, for the checks that need all of them */
+    sl_csv_opt_pos on_error_at, rejects_at, max_rejects_at;
 } sl_csv_opts;
+
+/* COPY ... (FORMAT csv, HEADER, DELIMITER) options (csv_opts.c). */
+typedef struct sl_csv_wopts {
+    bool header;           /* default true */
+    char delim;            /* default ',' */
+} sl_csv_wopts;
 
 /* read_csv(on_error=...): fail stops the job; skip drops and counts bad rows; reject also
  * writes them to the rejects file. */

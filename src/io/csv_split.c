@@ -70,7 +70,7 @@ int sl_csv_rd_at(sl_csv_rd *r, int64_t pos, const char **p, int64_t *avail, sl_e
         int64_t want = r->size - pos < r->cap ? r->size - pos : r->cap, got = 0;
         /* Short reads continue; EINTR/EAGAIN/EIO are retried with backoff there, ESTALE
          * reopens the path (a stale NFS handle never heals on the same descriptor). */
-        sl_retry_file id = { r->path, r->ino, r->size };
+        sl_retry_file id = { r->path, r->ino, r->size, "read_csv" };
         if (sl_retry_pread_reopen(&r->fd, &id, r->buf, (size_t)want, pos, &got, err))
             return err->code;
         if (got < want)

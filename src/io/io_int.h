@@ -1,8 +1,9 @@
 /*
  * Private to src/io: the CSV source's data (files, ranges, schema), the chunked byte reader,
  * split planning and record-boundary finding (csv_split.c), the record walker that feeds the
- * owned bytes of a rank's ranges to libcsv record by record (csv_scan.c), and inference
- * (csv_infer.c). Everything here is Local unless its comment says Collective.
+ * owned bytes of a rank's ranges to libcsv record by record (csv_scan.c), inference
+ * (csv_infer.c), and the option slots of the CSV format's table (csv_opts.c; the table is in
+ * csv_format.c). Everything here is Local unless its comment says Collective.
  *
  * Record model (RFC 4180): a record starts at the file's first record (after a UTF-8 BOM and
  * any blank lines) or right after a '\n' that is outside quotes. The in-quote state at byte
@@ -22,6 +23,7 @@
 #include "core/counters.h"
 #include "core/err.h"
 #include "io/csv.h"
+#include "io/format.h"
 
 /* Bytes read per pread: big enough to amortize syscalls, small enough to never matter. */
 #define SL_CSV_CHUNK (1 << 20)
@@ -221,5 +223,18 @@ int sl_csv_infer(sl_csv_source *s, MPI_Comm comm, int rank, int64_t sample_bytes
 
 /* Strips spaces and tabs at both ends (numbers may be padded). Local. */
 void sl_csv_trim(const char **p, int64_t *len);
+
+/* ---- options: the CSV format's option slots (csv_opts.c; see format.h) ---- */
+
+void *sl_csv_ropts_new(void);
+int sl_csv_ropts_args(void *o, const sl_fmt_val *args, int n, const sl_fmt_val *next,
+                      const sl_fmt_ctx *c);
+int sl_csv_ropts_set(void *o, const sl_fmt_opt *opt, const sl_fmt_ctx *c);
+int sl_csv_ropts_end(void *o, int line, int col, const sl_fmt_ctx *c);
+void sl_csv_ropts_print(sl_buf *b, const void *o);
+void sl_csv_ropts_free(void *o);
+void *sl_csv_wopts_new(void);
+int sl_csv_wopts_set(void *o, const sl_fmt_opt *opt, const sl_fmt_ctx *c);
+void sl_csv_wopts_free(void *o);
 
 #endif

@@ -10,7 +10,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/size.h"
-#include "io/csv.h"
+#include "io/format.h"
 
 typedef struct ex {
     sl_buf *b;
@@ -56,20 +56,14 @@ static void scan_line(ex *e, const sl_pop *op, int depth)
 {
     sl_buf *b = e->b;
     const sl_source *src = op->u.scan.src;
-    char sz[32], bs[32];
-    if (src->kind == SL_SRC_CSV) {
-        sl_buf_printf(b, "Scan read_csv: %d file(s), %s in %d range(s) of %s over %d rank(s)\n",
-                      sl_csv_source_nfiles(src->csv_src),
-                      sl_format_size(sl_csv_source_bytes(src->csv_src), sz, sizeof sz),
-                      sl_csv_source_nranges(src->csv_src),
-                      sl_format_size(sl_csv_source_blocksize(src->csv_src), bs, sizeof bs),
-                      e->n_ranks);
+    if (src->kind == SL_SRC_FORMAT) {
+        sl_fmt_source_explain(b, src->fsrc, e->n_ranks); /* the format's own line */
     } else {
         sl_buf_printf(b, "Scan table %s: each rank its own rows (memory, then spill file)\n",
                       src->table->name);
     }
     indent(b, depth + 1);
-    sl_buf_printf(b, "columns %s: %d of %d [", src->kind == SL_SRC_CSV ? "parsed" : "read",
+    sl_buf_printf(b, "columns %s: %d of %d [", src->kind == SL_SRC_FORMAT ? "parsed" : "read",
                   op->u.scan.n_proj, src->n_file_cols);
     for (int i = 0; i < op->u.scan.n_proj; i++)
         sl_buf_printf(b, "%s%s %s", i ? ", " : "", src->file_col_names[op->u.scan.proj[i]],
@@ -119,7 +113,8 @@ static void sink_line(ex *e, const sl_pop *op)
         break;
     case SL_SINK_COPY: {
         const sl_copy_opts *c = op->u.sink.copy;
-        sl_buf_puts(b, "Sink: every rank writes part-<rank>-<seq>.csv");
+        sl_buf_printf(b, "Sink: every rank writes part-<rank>-<seq>%s",
+                      c && c->format ? c->format->ext : "");
         for (int i = 0; c && i < c->n_partition; i++)
             sl_buf_printf(b, "%s%s", i ? ", " : " under hive directories by ",
                           c->partition_by[i]);

@@ -5,7 +5,7 @@
  * them. Local.
  *
  * Column layouts of one bound query (sl_query), in pipeline order:
- *   L0  input: the source's columns. For a CSV scan these are the *projected* columns only
+ *   L0  input: the source's columns. For a file scan these are the *projected* columns only
  *       (scan.proj[] maps L0 index -> file column), for a subquery the child's outputs.
  *   where, group keys and aggregate arguments are expressions over L0.
  *   L1  (only when has_agg) [group key values..., aggregate results...].
@@ -20,7 +20,7 @@
 
 #include "batch/types.h"
 #include "func/expr.h"
-#include "io/csv.h"
+#include "io/format.h"
 
 /* ---- sources ---- */
 
@@ -38,16 +38,16 @@ typedef struct sl_table {
     struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times */
 } sl_table;
 
-typedef enum { SL_SRC_CSV, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP } sl_src_kind;
+typedef enum { SL_SRC_FORMAT, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP } sl_src_kind;
 
 /* Set operations of a SL_SRC_SETOP source (the SQL keywords; ALL keeps duplicates). */
 typedef enum { SL_SETOP_UNION, SL_SETOP_EXCEPT, SL_SETOP_INTERSECT } sl_setop;
 
 typedef struct sl_source {
     sl_src_kind kind;
-    /* SL_SRC_CSV */
-    sl_csv_opts csv;
-    sl_csv_source *csv_src;  /* opened (globbed, schema known, ranges planned) at bind time */
+    /* SL_SRC_FORMAT: a table function's files (read_x(...) of a format in io/format.h),
+     * opened before binding (files found, schema known, ranges planned) */
+    sl_fmt_source *fsrc;     /* borrowed from the statement's sl_fmt_sources */
     int n_file_cols;         /* the file's columns */
     char **file_col_names;
     sl_type *file_col_types;
@@ -59,7 +59,7 @@ typedef struct sl_source {
     struct sl_query *right;
     sl_setop setop;
     bool setop_all;
-    /* SL_SRC_TABLE: file_col_* hold the table's columns, proj the ones read (as for CSV) */
+    /* SL_SRC_TABLE: file_col_* hold the table's columns, proj the ones read (as for files) */
     const sl_table *table;    /* borrowed from the catalog */
     char *alias;             /* FROM ... AS alias (or the view name) */
 } sl_source;
@@ -106,9 +106,9 @@ typedef struct sl_ast_query sl_ast_query; /* private to src/sql */
 
 typedef struct sl_copy_opts {
     char *path;               /* target directory */
-    char *format;             /* "csv" */
-    bool header;              /* default true */
-    char delim;               /* default ',' */
+    const sl_format *format;  /* what the part files are written in (a format that can write;
+                               * sl_format_default_writer without FORMAT) */
+    void *format_opts;        /* its write options (HEADER, ...; owned), NULL = defaults */
     int n_partition;
     char **partition_by;      /* column names of the query's output */
     bool overwrite;           /* OVERWRITE: replace a non-empty target (see exec/copy.h) */

@@ -1,7 +1,6 @@
 /* Freeing bound queries; see plan.h. Local. */
 #include "plan/plan.h"
 #include "core/mem.h"
-#include "io/csv.h"
 
 static void free_strv(char **v, int n)
 {
@@ -19,11 +18,7 @@ static void free_exprv(sl_expr **v, int n)
 
 static void free_source(sl_source *s)
 {
-    free_strv(s->csv.paths, s->csv.n_paths);
-    free_strv(s->csv.decl_names, s->csv.n_decl);
-    sl_free(s->csv.decl_types);
-    sl_free(s->csv.rejects);
-    sl_csv_source_free(&s->csv_src);
+    /* s->fsrc belongs to the statement's sources (sl_fmt_sources), not to the query. */
     free_strv(s->file_col_names, s->n_file_cols);
     sl_free(s->file_col_types);
     sl_free(s->proj);

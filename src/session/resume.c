@@ -19,7 +19,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "exec/copy.h"
-#include "io/csv.h"
+#include "io/format.h"
 
 /* Feeds a length-prefixed string, so "ab"+"c" and "a"+"bc" hash differently. */
 static void feed_str(XXH64_state_t *h, const char *s)
@@ -33,7 +33,7 @@ static void feed_str(XXH64_state_t *h, const char *s)
 static void feed_i64(XXH64_state_t *h, int64_t v) { XXH64_update(h, &v, sizeof v); }
 
 
-/* Every CSV file under q (depth first, in plan order). Returns false when q reads a table
+/* Every input file under q (depth first, in plan order). Returns false when q reads a table
  * (CREATE TABLE AS): a table lives only in this session, and its own inputs are not in q. */
 static bool feed_inputs(XXH64_state_t *h, const sl_query *q, sl_buf *js, int *n)
 {
@@ -45,11 +45,11 @@ static bool feed_inputs(XXH64_state_t *h, const sl_query *q, sl_buf *js, int *n)
         return feed_inputs(h, q->src.child, js, n) && feed_inputs(h, q->src.right, js, n);
     if (q->src.kind == SL_SRC_TABLE)
         return false;
-    const sl_csv_source *s = q->src.csv_src;
+    const sl_fmt_source *s = q->src.fsrc;
     if (!s)
         return true;
-    for (int i = 0; i < sl_csv_source_nfiles(s); i++) {
-        const char *path = sl_csv_source_path(s, i);
+    for (int i = 0; i < sl_fmt_source_nfiles(s); i++) {
+        const char *path = sl_fmt_source_file(s, i);
         struct stat st;
         int64_t size = -1, mtime = -1;
         if (stat(path, &st) == 0) {

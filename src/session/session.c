@@ -21,7 +21,7 @@
 #include "spill/rowstore.h"
 #include "exec/print.h"
 #include "session/resume.h"
-#include "io/csv.h"
+#include "io/format.h"
 #include "core/ctx.h"
 #include "plan/explain.h"
 #include "mpi/agree.h"
@@ -58,6 +58,13 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
     s->params.n = opts->n_params;
     s->params.names = (char **)opts->param_names;
     s->params.values = (char **)opts->param_values;
+    /* The output format of SELECT results: a table, or a format that can write. A name that
+     * is neither fails every run of the session (sl_session_run_n says why). */
+    if (opts->format && strcasecmp(opts->format, "table") != 0) {
+        const sl_format *f = sl_format_find(opts->format);
+        s->print_fmt = f && (f->caps & SL_FMT_WRITE) ? f : NULL;
+        s->bad_print_fmt = s->print_fmt == NULL;
+    }
     sl_err_clear(&s->err);
     *out = s;
     return 0;
@@ -214,7 +221,7 @@ static void exec_init(sl_session *s, sl_exec *x)
     x->settings = &s->settings;
     x->metrics = s->metrics;
     x->out = s->out;
-    x->print_format = s->opts.format == SL_OUT_CSV ? SL_PRINT_CSV : SL_PRINT_TABLE;
+    x->print_format = s->print_fmt;
 }
 
 static sl_table *table_new(const sl_stmt *st, const sl_query *q)
@@ -298,14 +305,14 @@ typedef struct input_list { const char **v; int n; } input_list;
 static void add_inputs(sl_pop *op, void *ctx)
 {
     input_list *l = ctx;
-    if (op->kind != SL_POP_SCAN || op->u.scan.src->kind != SL_SRC_CSV ||
-        !op->u.scan.src->csv_src)
+    if (op->kind != SL_POP_SCAN || op->u.scan.src->kind != SL_SRC_FORMAT ||
+        !op->u.scan.src->fsrc)
         return;
-    const sl_csv_source *src = op->u.scan.src->csv_src;
-    int nf = sl_csv_source_nfiles(src);
+    const sl_fmt_source *src = op->u.scan.src->fsrc;
+    int nf = sl_fmt_source_nfiles(src);
     l->v = sl_xrealloc(l->v, sizeof *l->v * (size_t)(l->n + nf + 1));
     for (int i = 0; i < nf; i++)
-        l->v[l->n++] = sl_csv_source_path(src, i);
+        l->v[l->n++] = sl_fmt_source_file(src, i);
 }
 
 static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_query *q,
@@ -414,16 +421,23 @@ static int run_analyze(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *er
     return rc;
 }
 
-/* Issue #4: merges the rejects part files of every read_csv the query scanned (rank 0 only;
- * call after an agreement point). */
-static void finish_rejects(sl_session *s, sl_query *q, sl_err *err)
+/*
+ * Opens the table functions the statement's query reaches (through views and subqueries),
+ * then binds the query over them: the binder only looks sources up. Every rank opens the same
+ * calls in the same order; open errors are agreed, and bind is local and the same on every
+ * rank. *srcs (new, also on error) outlives *q; free it after the query. Collective.
+ */
+static int open_and_bind(sl_session *s, const sl_job *job, const sl_stmt *st,
+                         sl_fmt_sources **srcs, sl_query **q, sl_err *err)
 {
-    if (!q)
-        return;
-    if (q->src.kind == SL_SRC_CSV)
-        sl_csv_rejects_finish(s->comm, q->src.csv_src, err);
-    finish_rejects(s, q->src.child, err);
-    finish_rejects(s, q->src.right, err);
+    const sl_fmt_call **calls = NULL;
+    int n = sl_sql_calls(st->query, &s->cat, &calls);
+    sl_fmt_env env = { s->settings.blocksize, s->settings.sample_bytes };
+    int rc = sl_fmt_sources_open(s->comm, job->path, calls, n, &env, srcs, err);
+    sl_free(calls);
+    if (!rc)
+        rc = sl_sql_bind(job, st->query, &s->cat, *srcs, q, err);
+    return rc;
 }
 
 /* Issue #4: "rows: read R, rejected J, written W" for one statement on rank 0 (-v): W is
@@ -457,7 +471,8 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
         break;
     }
     sl_query *q = NULL;
-    int rc = sl_sql_bind(s->comm, job, st->query, &s->cat, &s->settings, &q, err);
+    sl_fmt_sources *srcs = NULL;
+    int rc = open_and_bind(s, job, st, &srcs, &q, err);
     sl_signals_check(err);     /* a safe point: before the statement's work starts */
     rc = sl_agree(s->comm, err);
     if (!rc && s->rank == 0 && (s->opts.report_path || s->opts.metrics_path)) {
@@ -483,9 +498,11 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
             rc = run_copy(s, job, st, q, err);
         }
     }
-    if (q)
-        finish_rejects(s, q, err);
+    /* The formats' end of the statement (read_csv: merge the rejects files), also after a
+     * failure. Every rank gets here after an agreement point. */
+    sl_fmt_sources_finish(s->comm, srcs, err);
     sl_query_free(&q);
+    sl_fmt_sources_free(&srcs);
     return rc;
 }
 
@@ -498,6 +515,14 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
 {
     sl_err *err = &s->err;
     sl_err_clear(err);
+    if (s->bad_print_fmt) {
+        sl_buf can;
+        sl_buf_init(&can);
+        sl_format_names(&can, NULL, SL_FMT_WRITE, false, ", ");
+        SL_ERR(err, SL_EUSAGE, "output format '%s' is neither table nor a format that can "
+               "write (%s)", s->opts.format, sl_buf_cstr(&can));
+        sl_buf_free(&can);
+    }
     sl_job *job = NULL;
     sl_sql_parse_job_n(job_text, len, job_path, &s->params, &job, err);
     /* Issue #3: the budget is chosen per run (collective); -v says which rule chose it. */

@@ -5,6 +5,7 @@
 #define SL_SESSION_INT_H
 
 #include <mpi.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sluice/sluice.h"
@@ -26,6 +27,8 @@ struct sl_session {
     sl_err err;              /* last run's agreed error */
     struct sl_metrics *metrics; /* the running job's metrics (src/obs/metrics.h), or NULL */
     int64_t stmt_rows_out;   /* rank 0: rows of the running SELECT's result; -1 = none */
+    const struct sl_format *print_fmt; /* SELECT results: NULL = a table, else this format */
+    bool bad_print_fmt;      /* opts.format names no format that can write */
 };
 
 #endif

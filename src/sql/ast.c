@@ -38,19 +38,10 @@ static void free_strv(char **v, int n)
     sl_free(v);
 }
 
-void sl_csv_opts_clear(sl_csv_opts *o)
-{
-    free_strv(o->paths, o->n_paths);
-    free_strv(o->decl_names, o->n_decl);
-    sl_free(o->decl_types);
-    sl_free(o->rejects);
-    memset(o, 0, sizeof *o);
-}
-
 void sl_copy_opts_clear(sl_copy_opts *c)
 {
     sl_free(c->path);
-    sl_free(c->format);
+    sl_fmt_write_opts_free(c->format, &c->format_opts);
     free_strv(c->partition_by, c->n_partition);
     memset(c, 0, sizeof *c);
 }
@@ -65,7 +56,7 @@ void sl_ast_query_free(sl_ast_query **pq)
         sl_free(q->items[i].alias);
     }
     sl_free(q->items);
-    sl_csv_opts_clear(&q->from.csv);
+    sl_fmt_call_clear(&q->from.call);
     sl_free(q->from.name);
     sl_ast_query_free(&q->from.sub);
     sl_ast_query_free(&q->from.right);
@@ -310,55 +301,14 @@ char *sl_ast_text(const sl_ast_expr *e, int64_t max_len)
     return sl_xasprintf("%.*s...", (int)k, e->text);
 }
 
-static void put_char_opt(sl_buf *b, const char *name, char ch)
-{
-    sl_buf_printf(b, ", %s=", name);
-    if (ch == '\t') {
-        sl_buf_puts(b, "'\\t'");
-    } else {
-        char s[2] = {ch, 0};
-        put_string(b, s);
-    }
-}
-
 static void print_query(sl_buf *b, const sl_ast_query *q);
 
 static void print_source(sl_buf *b, const sl_ast_source *s)
 {
     switch (s->kind) {
-    case AS_CSV: {
-        const sl_csv_opts *o = &s->csv;
-        sl_buf_puts(b, "read_csv(");
-        if (o->n_paths != 1)
-            sl_buf_putc(b, '[');
-        for (int i = 0; i < o->n_paths; i++) {
-            if (i)
-                sl_buf_puts(b, ", ");
-            put_string(b, o->paths[i]);
-        }
-        if (o->n_paths != 1)
-            sl_buf_putc(b, ']');
-        sl_buf_printf(b, ", header=%s", o->header ? "true" : "false");
-        put_char_opt(b, "delim", o->delim);
-        put_char_opt(b, "quote", o->quote);
-        if (o->blocksize)
-            sl_buf_printf(b, ", blocksize=%" PRId64, o->blocksize);
-        if (o->sample_bytes)
-            sl_buf_printf(b, ", sample_bytes=%" PRId64, o->sample_bytes);
-        if (o->n_decl) {
-            sl_buf_puts(b, ", columns={");
-            for (int i = 0; i < o->n_decl; i++) {
-                if (i)
-                    sl_buf_puts(b, ", ");
-                put_string(b, o->decl_names[i]);
-                sl_buf_puts(b, ": ");
-                put_string(b, sl_type_name(o->decl_types[i]));
-            }
-            sl_buf_putc(b, '}');
-        }
-        sl_buf_putc(b, ')');
+    case AS_FUNC:
+        sl_fmt_call_print(b, &s->call);
         break;
-    }
     case AS_NAME:
         put_name(b, s->name, false);
         break;

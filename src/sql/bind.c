@@ -1,12 +1,12 @@
 /*
  * Binding queries: AST -> sl_query (see the layouts comment at the top of plan/plan.h).
- * Opens the source (read_csv via sl_csv_open, which is collective; views and subqueries are
- * bound recursively as child queries), expands *, resolves GROUP BY / ORDER BY aliases and
- * positions, binds WHERE / GROUP BY / aggregates over L0 and outputs / HAVING / ORDER BY over
- * L1 when the query aggregates, folds constants, and finally prunes the CSV columns nobody
- * uses (src.proj) and renumbers the L0 column references to match.
- * Collective over comm (through sl_csv_open); every rank binds the same AST the same way, so
- * every rank takes the same path and reaches the same collectives, errors included.
+ * Resolves the source (a table function's source, opened before binding and only looked up
+ * here; views and subqueries are bound recursively as child queries), expands *, resolves
+ * GROUP BY / ORDER BY aliases and positions, binds WHERE / GROUP BY / aggregates over L0 and
+ * outputs / HAVING / ORDER BY over L1 when the query aggregates, folds constants, and finally
+ * prunes the file columns nobody uses (src.proj) and renumbers the L0 column references to
+ * match. Local: the binder opens no file and calls no collective; every rank binds the same
+ * AST over the same sources to the same result.
  */
 #include "sql/sql_int.h"
 
@@ -15,7 +15,6 @@
 
 #include "core/mem.h"
 #include "func/func.h"
-#include "io/csv.h"
 
 #define MAX_NESTING 32
 
@@ -31,31 +30,24 @@ static char **copy_strv(char *const *v, int n)
 
 /* ---- sources ---- */
 
-static int open_csv(sl_bind_ctx *c, const sl_ast_source *s)
+/* A table function: its source was opened before binding (sl_sql_calls); only looked up. */
+static int open_format(sl_bind_ctx *c, const sl_ast_source *s)
 {
     sl_source *src = &c->q->src;
-    const sl_csv_opts *o = &s->csv;
-    src->kind = SL_SRC_CSV;
-    src->csv = *o;
-    src->csv.paths = copy_strv(o->paths, o->n_paths);
-    src->csv.decl_names = copy_strv(o->decl_names, o->n_decl);
-    src->csv.decl_types = NULL;
-    src->csv.rejects = o->rejects ? sl_xstrdup(o->rejects) : NULL;
-    if (o->n_decl) {
-        src->csv.decl_types = sl_xmalloc(sizeof *o->decl_types * (size_t)o->n_decl);
-        memcpy(src->csv.decl_types, o->decl_types, sizeof *o->decl_types * (size_t)o->n_decl);
-    }
-    sl_err tmp = {0};
-    if (sl_csv_open(c->b->comm, &src->csv, c->b->settings.blocksize, c->b->settings.sample_bytes,
-                    &src->csv_src, &tmp))
-        return sl_bind_error(c, s->line, s->col, tmp.code, "%s", tmp.msg);
-    int n = sl_csv_source_ncols(src->csv_src);
+    sl_fmt_source *fs = sl_fmt_sources_find(c->b->srcs, &s->call);
+    if (!fs)
+        return sl_bind_error(c, s->line, s->col, SL_EINTERNAL,
+                             "%s(...) was not opened before binding (open what sl_sql_calls "
+                             "lists first)", s->call.fmt->table_fns[0]);
+    src->kind = SL_SRC_FORMAT;
+    src->fsrc = fs;
+    int n = sl_fmt_source_ncols(fs);
     src->n_file_cols = n;
     src->file_col_names = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_names);
     src->file_col_types = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_types);
     for (int i = 0; i < n; i++) {
-        src->file_col_names[i] = sl_xstrdup(sl_csv_source_name(src->csv_src, i));
-        src->file_col_types[i] = sl_csv_source_type(src->csv_src, i);
+        src->file_col_names[i] = sl_xstrdup(sl_fmt_source_col_name(fs, i));
+        src->file_col_types[i] = sl_fmt_source_col_type(fs, i);
     }
     c->n_cols = n;
     c->col_names = src->file_col_names;
@@ -72,7 +64,7 @@ static const sl_table *find_table(const sl_catalog *cat, const char *name)
     return NULL;
 }
 
-/* A persisted table: its columns are L0 (pruned by src.proj like a CSV file's). */
+/* A persisted table: its columns are L0 (pruned by src.proj like a file's). */
 static void open_table(sl_bind_ctx *c, const sl_table *t)
 {
     sl_source *src = &c->q->src;
@@ -515,9 +507,9 @@ static void drop_outs(sl_query *q, const bool *keep, int *map)
 }
 
 /*
- * Keeps only the L0 columns q uses and renumbers its L0 references. A CSV source narrows
+ * Keeps only the L0 columns q uses and renumbers its L0 references. A file source narrows
  * src.proj (L0 = proj, so a second call composes with the first); a child query drops the
- * outputs nobody reads and is pruned in turn, so a view over read_csv parses only what the
+ * outputs nobody reads and is pruned in turn, so a view over a file parses only what the
  * outer query needs. Dropping child outputs is safe: its GROUP BY / DISTINCT keys and ORDER
  * BY are separate expressions, not outputs. A child keeps at least one output so its batches
  * still carry their row count (count(*) over a view).
@@ -535,8 +527,7 @@ static void prune_query(sl_query *q)
         sl_free(p.map);
         return;
     }
-    /* CSV files and tables: prune by src.proj */
-    bool cols = s->kind != SL_SRC_QUERY;
+    bool cols = s->kind != SL_SRC_QUERY; /* files and tables: prune by src.proj */
     int n = cols ? (s->proj ? s->n_proj : s->n_file_cols) : s->child->n_outs;
     prune p = {n, sl_xcalloc((size_t)n + 1, sizeof *p.used),
                sl_xcalloc((size_t)n + 1, sizeof *p.map)};
@@ -621,8 +612,13 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     *out = NULL;
 
     if (!ast->has_from) {
+        sl_buf fns;
+        sl_buf_init(&fns);
+        sl_format_names(&fns, NULL, SL_FMT_READ, true, "(...) or ");
         rc = sl_bind_error(&c, ast->line, ast->col, SL_EBIND,
-                           "SELECT without FROM is not supported yet (add FROM read_csv(...))");
+                           "SELECT without FROM is not supported yet (add FROM %s(...))",
+                           sl_buf_cstr(&fns));
+        sl_buf_free(&fns);
         goto done;
     }
     /* This query's CTEs are visible in its FROM (and, through views, nowhere else). */
@@ -633,8 +629,8 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     const sl_table *table = ast->from.kind == AS_NAME &&
                             !find_cte(b->ctes, ast->from.name, &unused)
                             ? find_table(b->cat, ast->from.name) : NULL;
-    if (ast->from.kind == AS_CSV)
-        rc = open_csv(&c, &ast->from);
+    if (ast->from.kind == AS_FUNC)
+        rc = open_format(&c, &ast->from);
     else if (ast->from.kind == AS_SETOP)
         rc = open_setop(&c, &ast->from);
     else if (table)
@@ -697,20 +693,14 @@ done:
     return 0;
 }
 
-int sl_sql_bind(MPI_Comm comm, const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,
-                const sl_settings *settings, sl_query **out, sl_err *err)
+int sl_sql_bind(const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,
+                const sl_fmt_sources *srcs, sl_query **out, sl_err *err)
 {
     sl_binder b = {0};
-    b.comm = comm;
     b.path = job && job->path ? job->path : "<job>";
     b.cat = cat;
+    b.srcs = srcs;
     b.err = err;
-    if (settings)
-        b.settings = *settings;
-    if (b.settings.blocksize <= 0)
-        b.settings.blocksize = 64 << 20;
-    if (b.settings.sample_bytes <= 0)
-        b.settings.sample_bytes = 1 << 20;
     *out = NULL;
     if (!ast)
         return SL_ERR(err, SL_EINTERNAL, "%s: sl_sql_bind called without a query", b.path);

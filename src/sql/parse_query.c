@@ -1,6 +1,7 @@
 /*
- * SQL parser, part 2: SELECT queries (select list, FROM source, clauses) and the options of
- * read_csv(...). Expressions: parser.c; statements: parse_stmt.c. Local.
+ * SQL parser, part 2: SELECT queries (select list, FROM source, clauses) and table-function
+ * calls (read_<x>(...): generic values handed to the format, io/format.h, which parses its
+ * own options). Expressions: parser.c; statements: parse_stmt.c. Local.
  */
 #include "sql/sql_int.h"
 
@@ -14,20 +15,7 @@
 #include "core/mem.h"
 #include "core/size.h"
 
-/* ---- read_csv(...) ---- */
-
-/* A one-byte option value: 'x', or the escape '\t'. Empty allowed only when allow_empty. */
-int sl_parse_char_opt(sl_parser *p, const sl_tok *v, const char *opt, bool allow_empty, char *out)
-{
-    if (v->kind != TK_STRING)
-        return sl_parse_syntax_error_at(p, v, "a string");
-    size_t n = strlen(v->val);
-    if (n == 1) *out = v->val[0];
-    else if (n == 2 && v->val[0] == '\\' && v->val[1] == 't') *out = '\t';
-    else if (n == 0 && allow_empty) *out = 0;
-    else return sl_parse_error_at(p, v, "option %s must be a single character", opt);
-    return 0;
-}
+/* ---- table functions: read_<x>(...) of a format (io/format.h) ---- */
 
 /* true/false, 1/0, 'true'/'false'. */
 int sl_parse_bool_opt(sl_parser *p, bool *out)
@@ -45,199 +33,202 @@ int sl_parse_bool_opt(sl_parser *p, bool *out)
     return 0;
 }
 
-static int size_opt(sl_parser *p, const char *opt, int64_t *out)
-{
-    sl_tok *v = sl_parse_peek(p);
-    if ((v->kind != TK_STRING && v->kind != TK_INT) || !sl_parse_size(v->val, out))
-        return sl_parse_error_at(p, v, "option %s needs a size such as '64MB', '512KiB' or 65536",
-                                 opt);
-    sl_parse_next(p);
-    return 0;
-}
-
 void sl_parse_add_str(char ***v, int *n, const char *s)
 {
     *v = sl_xrealloc(*v, sizeof **v * (size_t)(*n + 1));
     (*v)[(*n)++] = sl_xstrdup(s);
 }
 
-static int parse_columns_opt(sl_parser *p, sl_csv_opts *o)
+/* Appends a copy of *v to (*items, *n) and clears *v (ownership moves). */
+static void push_val(sl_fmt_val **items, int *n, sl_fmt_val *v)
 {
-    if (sl_parse_expect_op(p, "{"))
+    *items = sl_xrealloc(*items, sizeof **items * (size_t)(*n + 1));
+    (*items)[(*n)++] = *v;
+    memset(v, 0, sizeof *v);
+}
+
+/* An item of a [list] or a {struct}: a value must be there. */
+static int parse_item_value(sl_parser *p, sl_fmt_val *v)
+{
+    if (sl_parse_fmt_value(p, v))
         return p->err->code;
-    if (sl_parse_accept_op(p, "}"))
+    return v->kind == SL_FV_NONE ? sl_parse_syntax_error(p, "a value") : 0;
+}
+
+static int parse_list(sl_parser *p, sl_fmt_val *v)
+{
+    v->kind = SL_FV_LIST;
+    if (sl_parse_accept_op(p, "]"))
         return 0;
     for (;;) {
-        sl_tok *k = sl_parse_peek(p);
-        if (k->kind != TK_STRING && k->kind != TK_IDENT && k->kind != TK_QIDENT)
-            return sl_parse_syntax_error(p, "column name");
-        /* Keys keep their case (as DuckDB does for a string key). */
-        char *name = k->kind == TK_IDENT ? sl_parse_raw(p, k) : sl_xstrdup(k->val);
-        sl_parse_next(p);
-        if (sl_parse_expect_op(p, ":")) {
-            sl_free(name);
-            return p->err->code;
-        }
-        sl_tok *ty = sl_parse_peek(p);
-        sl_type t;
-        if (ty->kind != TK_STRING) {
-            sl_free(name);
-            return sl_parse_syntax_error(p, "type name string");
-        }
-        if (!sl_type_parse(ty->val, (int64_t)strlen(ty->val), &t)) {
-            sl_free(name);
-            return sl_parse_error_at(p, ty, "unknown type \"%s\"", ty->val);
-        }
-        sl_parse_next(p);
-        o->decl_names =
-            sl_xrealloc(o->decl_names, sizeof *o->decl_names * (size_t)(o->n_decl + 1));
-        o->decl_types =
-            sl_xrealloc(o->decl_types, sizeof *o->decl_types * (size_t)(o->n_decl + 1));
-        o->decl_names[o->n_decl] = name;
-        o->decl_types[o->n_decl++] = t;
+        sl_fmt_val item;
+        int rc = parse_item_value(p, &item);
+        push_val(&v->items, &v->n, &item);
+        if (rc)
+            return rc;
         if (!sl_parse_accept_op(p, ","))
             break;
     }
-    return sl_parse_expect_op(p, "}");
+    return sl_parse_expect_op(p, "]");
 }
 
-/* max_rejects = N (a row count) or 'P%' (a percentage of the rows read). */
-static int max_rejects_opt(sl_parser *p, sl_csv_opts *o)
+static int parse_struct(sl_parser *p, sl_fmt_val *v)
 {
-    sl_tok *v = sl_parse_peek(p);
-    char *end = NULL;
-    if (v->kind == TK_INT || v->kind == TK_STRING) {
-        size_t n = strlen(v->val);
-        if (n > 1 && v->val[n - 1] == '%') {
-            double pct = strtod(v->val, &end);
-            if (end == v->val + n - 1 && pct >= 0 && pct <= 100) {
-                o->max_rejects_pct = pct;
-                sl_parse_next(p);
-                return 0;
-            }
-        } else if (n > 0 && isdigit((unsigned char)v->val[0])) {
-            long long c = strtoll(v->val, &end, 10);
-            if (*end == 0 && c >= 0) {
-                o->max_rejects = c;
-                sl_parse_next(p);
-                return 0;
-            }
+    v->kind = SL_FV_STRUCT;
+    if (sl_parse_accept_op(p, "}"))
+        return 0;
+    sl_fmt_val *keys = NULL;
+    int n_keys = 0, rc = 0;
+    for (;;) {
+        sl_tok *k = sl_parse_peek(p);
+        if (k->kind != TK_STRING && k->kind != TK_IDENT && k->kind != TK_QIDENT) {
+            rc = sl_parse_syntax_error(p, "a key (a name or 'string')");
+            break;
         }
+        sl_fmt_val key = {.kind = k->kind == TK_STRING  ? SL_FV_STRING
+                                  : k->kind == TK_IDENT ? SL_FV_WORD
+                                                        : SL_FV_NAME,
+                          .line = k->line, .col = k->col, .str = sl_xstrdup(k->val),
+                          .raw = sl_parse_raw(p, k)};
+        sl_parse_next(p);
+        push_val(&keys, &n_keys, &key);
+        sl_fmt_val item = {0};
+        if ((rc = sl_parse_expect_op(p, ":")) == 0)
+            rc = parse_item_value(p, &item);
+        push_val(&v->items, &v->n, &item);
+        if (rc || !sl_parse_accept_op(p, ","))
+            break;
     }
-    return sl_parse_error_at(p, v, "option max_rejects needs a row count such as 100 or a "
-                                   "percentage of the rows read such as '1%%'", NULL);
+    v->keys = keys; /* n_keys == v->n: a key and its value are pushed together */
+    return rc ? rc : sl_parse_expect_op(p, "}");
 }
 
-/* Checks the bad-row options together (README "Bad input"): rejects= alone implies
- * on_error='reject'; 'reject' needs a rejects file; a limit needs a lenient policy. */
-static int check_bad_row_opts(sl_parser *p, sl_csv_opts *o, sl_tok *on_error, sl_tok *rejects,
-                              sl_tok *max_rejects)
+int sl_parse_fmt_value(sl_parser *p, sl_fmt_val *v)
 {
-    if (rejects && !on_error)
-        o->on_error = SL_ON_ERROR_REJECT;
-    if (rejects && o->on_error != SL_ON_ERROR_REJECT)
-        return sl_parse_error_at(p, rejects, "option rejects needs on_error='reject'", NULL);
-    if (o->on_error == SL_ON_ERROR_REJECT && !rejects)
-        return sl_parse_error_at(p, on_error, "on_error='reject' needs rejects='file.csv' "
-                                              "(where the bad rows go)", NULL);
-    if (max_rejects && o->on_error == SL_ON_ERROR_FAIL)
-        return sl_parse_error_at(p, max_rejects,
-                                 "option max_rejects needs on_error='skip' or 'reject'", NULL);
-    return 0;
+    sl_tok *t = sl_parse_peek(p);
+    memset(v, 0, sizeof *v);
+    v->line = t->line;
+    v->col = t->col;
+    v->raw = t->kind == TK_EOF ? NULL : sl_parse_raw(p, t);
+    switch (t->kind) {
+    case TK_STRING: v->kind = SL_FV_STRING; break;
+    case TK_INT: v->kind = SL_FV_INT; break;
+    case TK_FLOAT: v->kind = SL_FV_FLOAT; break;
+    case TK_IDENT: v->kind = SL_FV_WORD; break;
+    case TK_QIDENT: v->kind = SL_FV_NAME; break;
+    default: break;
+    }
+    if (v->kind != SL_FV_NONE) {
+        v->str = sl_xstrdup(t->val);
+        sl_parse_next(p);
+        return 0;
+    }
+    sl_tok *n = sl_parse_peek_at(p, 1);
+    if (sl_parse_is_op(t, "-") && (n->kind == TK_INT || n->kind == TK_FLOAT)) {
+        v->kind = n->kind == TK_INT ? SL_FV_INT : SL_FV_FLOAT;
+        v->str = sl_xasprintf("-%s", n->val);
+        sl_parse_next(p);
+        sl_parse_next(p);
+        return 0;
+    }
+    if (!sl_parse_is_op(t, "[") && !sl_parse_is_op(t, "{"))
+        return 0; /* SL_FV_NONE: the format says what it wanted here */
+    if (p->depth >= SL_SQL_MAX_DEPTH)
+        return sl_parse_nest_error(p, t);
+    p->depth++;
+    sl_parse_next(p);
+    int rc = t->val[0] == '[' ? parse_list(p, v) : parse_struct(p, v);
+    p->depth--;
+    return rc;
 }
 
-static int parse_read_csv(sl_parser *p, sl_csv_opts *o)
+/* No value: an SL_FV_NONE value at the current token (not consumed), for messages. */
+static void peek_none(sl_parser *p, sl_fmt_val *v)
 {
-    o->header = true;
-    o->delim = ',';
-    o->quote = '"';
-    o->on_error = SL_ON_ERROR_FAIL;
-    o->max_rejects = -1;
-    o->max_rejects_pct = -1;
-    sl_tok *on_error_tok = NULL, *rejects_tok = NULL, *max_rejects_tok = NULL;
-    sl_parse_next(p); /* read_csv */
+    sl_tok *t = sl_parse_peek(p);
+    memset(v, 0, sizeof *v);
+    v->line = t->line;
+    v->col = t->col;
+    v->raw = t->kind == TK_EOF ? NULL : sl_parse_raw(p, t);
+}
+
+/* An unquoted word followed by '=': a named option, not a positional argument. */
+static bool at_named_opt(sl_parser *p)
+{
+    sl_tok *t = sl_parse_peek(p);
+    return (t->kind == TK_IDENT || t->kind == TK_QIDENT) &&
+           sl_parse_is_op(sl_parse_peek_at(p, 1), "=");
+}
+
+/*
+ * fn(positional, ..., name = value, ...) of format f: positional values first, then named
+ * options, each handed to the format as soon as it is parsed, so errors come in the order
+ * they are written; the format checks the options together after the ')'.
+ */
+static int parse_table_fn(sl_parser *p, const sl_format *f, sl_fmt_call *call)
+{
+    sl_tok *name = sl_parse_next(p);
+    sl_fmt_ctx c = {p->st->path, p->err};
+    call->fmt = f;
+    call->opts = f->ropts_new();
+    call->line = name->line;
+    call->col = name->col;
     if (sl_parse_expect_op(p, "("))
         return p->err->code;
-    if (sl_parse_accept_op(p, "[")) {
-        for (;;) {
-            if (sl_parse_peek(p)->kind != TK_STRING)
-                return sl_parse_syntax_error(p, "file name string");
-            sl_parse_add_str(&o->paths, &o->n_paths, sl_parse_next(p)->val);
-            if (!sl_parse_accept_op(p, ","))
-                break;
+    sl_fmt_val *args = NULL, next = {0};
+    int n = 0, rc = 0;
+    bool comma = false;
+    while (!sl_parse_is_op(sl_parse_peek(p), ")") && !at_named_opt(p)) {
+        sl_fmt_val v;
+        rc = sl_parse_fmt_value(p, &v);
+        if (rc || v.kind == SL_FV_NONE) {
+            next = v;
+            break;
         }
-        if (sl_parse_expect_op(p, "]"))
-            return p->err->code;
-    } else if (sl_parse_peek(p)->kind == TK_STRING) {
-        sl_parse_add_str(&o->paths, &o->n_paths, sl_parse_next(p)->val);
-    } else {
-        return sl_parse_syntax_error(p, "file name string or list of file names");
+        push_val(&args, &n, &v);
+        if (!(comma = sl_parse_accept_op(p, ",")))
+            break;
     }
-    if (o->n_paths == 0)
-        return sl_parse_syntax_error(p, "file name");
-    while (sl_parse_accept_op(p, ",")) {
+    if (!rc && next.line == 0)
+        peek_none(p, &next);
+    if (!rc)
+        rc = f->ropts_args(call->opts, args, n, &next, &c);
+    for (int i = 0; i < n; i++)
+        sl_fmt_val_clear(&args[i]);
+    sl_free(args);
+    sl_fmt_val_clear(&next);
+    if (rc)
+        return rc;
+    /* After a ',' (or with no positional argument) come name=value options. */
+    bool want = comma || (n == 0 && !sl_parse_is_op(sl_parse_peek(p), ")"));
+    while (want) {
         sl_tok *k = sl_parse_peek(p);
         if (k->kind != TK_IDENT && k->kind != TK_QIDENT)
             return sl_parse_syntax_error(p, "option name");
         sl_parse_next(p);
         if (sl_parse_expect_op(p, "="))
             return p->err->code;
-        const char *n = k->val;
-        sl_tok *v = sl_parse_peek(p);
-        int rc;
-        if (strcasecmp(n, "header") == 0) {
-            rc = sl_parse_bool_opt(p, &o->header);
-        } else if (strcasecmp(n, "delim") == 0 || strcasecmp(n, "sep") == 0 ||
-                   strcasecmp(n, "delimiter") == 0) {
-            rc = sl_parse_char_opt(p, v, n, false, &o->delim);
-            if (!rc) sl_parse_next(p);
-        } else if (strcasecmp(n, "quote") == 0) {
-            rc = sl_parse_char_opt(p, v, n, true, &o->quote);
-            if (!rc) sl_parse_next(p);
-        } else if (strcasecmp(n, "blocksize") == 0) {
-            rc = size_opt(p, n, &o->blocksize);
-        } else if (strcasecmp(n, "sample_bytes") == 0) {
-            rc = size_opt(p, n, &o->sample_bytes);
-        } else if (strcasecmp(n, "columns") == 0) {
-            rc = parse_columns_opt(p, o);
-        } else if (strcasecmp(n, "on_error") == 0) {
-            on_error_tok = k;
-            if (v->kind != TK_STRING)
-                return sl_parse_syntax_error_at(p, v, "'fail', 'skip' or 'reject'");
-            if (strcasecmp(v->val, "fail") == 0) o->on_error = SL_ON_ERROR_FAIL;
-            else if (strcasecmp(v->val, "skip") == 0) o->on_error = SL_ON_ERROR_SKIP;
-            else if (strcasecmp(v->val, "reject") == 0) o->on_error = SL_ON_ERROR_REJECT;
-            else return sl_parse_error_at(p, v, "on_error must be 'fail', 'skip' or 'reject'",
-                                          NULL);
-            sl_parse_next(p);
-            rc = 0;
-        } else if (strcasecmp(n, "rejects") == 0) {
-            rejects_tok = k;
-            if (v->kind != TK_STRING || !v->val[0])
-                return sl_parse_syntax_error_at(p, v, "a file name string");
-            sl_free(o->rejects);
-            o->rejects = sl_xstrdup(v->val);
-            sl_parse_next(p);
-            rc = 0;
-        } else if (strcasecmp(n, "max_rejects") == 0) {
-            max_rejects_tok = k;
-            rc = max_rejects_opt(p, o);
-        } else if (strcasecmp(n, "auto_detect") == 0) {
-            bool ignored; /* schema inference is always on unless columns= is given */
-            rc = sl_parse_bool_opt(p, &ignored);
-        } else {
-            return sl_parse_error_at(p, k,
-                                     "unknown read_csv option \"%s\" (known: header, delim, sep, "
-                                     "quote, blocksize, sample_bytes, columns, auto_detect, "
-                                     "on_error, rejects, max_rejects)",
-                                     n);
-        }
+        sl_fmt_opt opt = {.name = sl_xstrdup(k->val), .line = k->line, .col = k->col};
+        rc = sl_parse_fmt_value(p, &opt.v);
+        if (!rc)
+            rc = sl_fmt_call_opt(call, &opt, &c);
+        sl_fmt_opt_clear(&opt);
         if (rc)
             return rc;
+        want = sl_parse_accept_op(p, ",");
     }
     if (sl_parse_expect_op(p, ")"))
         return p->err->code;
-    return check_bad_row_opts(p, o, on_error_tok, rejects_tok, max_rejects_tok);
+    return f->ropts_end(call->opts, call->line, call->col, &c);
+}
+
+/* "read_csv" (the table functions of the formats that can be read, or-separated). */
+static char *readers(void)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_format_names(&b, NULL, SL_FMT_READ, true, " or ");
+    return sl_buf_take(&b);
 }
 
 /* ---- queries ---- */
@@ -262,10 +253,10 @@ static int parse_source(sl_parser *p, sl_ast_source *s)
     sl_tok *t = sl_parse_peek(p);
     s->line = t->line;
     s->col = t->col;
-    if ((sl_parse_is_kw(t, "read_csv") || sl_parse_is_kw(t, "read_csv_auto")) &&
-        sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
-        s->kind = AS_CSV;
-        if (parse_read_csv(p, &s->csv))
+    const sl_format *f = t->kind == TK_IDENT ? sl_format_find_reader(t->val) : NULL;
+    if (f && sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+        s->kind = AS_FUNC;
+        if (parse_table_fn(p, f, &s->call))
             return p->err->code;
     } else if (sl_parse_is_op(t, "(")) {
         sl_parse_next(p);
@@ -275,15 +266,22 @@ static int parse_source(sl_parser *p, sl_ast_source *s)
         if (sl_parse_query(p, &s->sub) || sl_parse_expect_op(p, ")"))
             return p->err->code;
     } else if (sl_parse_is_name(t)) {
-        if (sl_parse_is_op(sl_parse_peek_at(p, 1), "("))
-            return sl_parse_error_at(p, t, "unknown table function \"%s\" (use read_csv)", t->val);
+        if (sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+            char *fns = readers(), msg[512];
+            snprintf(msg, sizeof msg, "unknown table function \"%s\" (use %s)", t->val, fns);
+            sl_free(fns);
+            return sl_parse_error_at(p, t, "%s", msg);
+        }
         sl_parse_next(p);
         s->kind = AS_NAME;
         s->name = sl_xstrdup(t->val);
         for (char *c = s->name; *c; c++)
             *c = (char)tolower((unsigned char)*c);
     } else {
-        return sl_parse_syntax_error(p, "read_csv(...), a view name or (SELECT ...)");
+        char *fns = readers(), what[512];
+        snprintf(what, sizeof what, "%s(...), a view name or (SELECT ...)", fns);
+        sl_free(fns);
+        return sl_parse_syntax_error(p, what);
     }
     if (parse_alias(p, &s->alias))
         return p->err->code;

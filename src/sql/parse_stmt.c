@@ -17,63 +17,124 @@
 
 /* ---- statements ---- */
 
+/*
+ * COPY's options after the list is read: the format (FORMAT, else the default writer) and
+ * the options that are not COPY's own, which the format parses (HEADER, DELIMITER, ...).
+ * fmt_tok: the FORMAT value token, or NULL.
+ */
+static int resolve_copy_format(sl_parser *p, sl_copy_opts *c, const char *fmt_name,
+                               const sl_tok *fmt_tok, const sl_fmt_opt *fo, int n_fo)
+{
+    sl_fmt_ctx ctx = {p->st->path, p->err};
+    if (fmt_name) {
+        sl_err e;
+        sl_err_clear(&e);
+        if (sl_format_writer_in(NULL, fmt_name, &c->format, &e))
+            return sl_fmt_error_at(&ctx, fmt_tok->line, fmt_tok->col, "%s", e.msg);
+    } else {
+        c->format = sl_format_default_writer();
+    }
+    for (int i = 0; i < n_fo; i++) {
+        int rc = sl_fmt_write_opt(c->format, &c->format_opts, &fo[i], &ctx);
+        if (rc == SL_FMT_UNKNOWN)
+            return sl_fmt_error_at(&ctx, fo[i].line, fo[i].col, "unknown COPY option \"%s\" "
+                                   "(known: FORMAT, %s, PARTITION_BY, OVERWRITE, "
+                                   "OVERWRITE_OR_IGNORE)", fo[i].name,
+                                   c->format->write_opt_names);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* (FORMAT name, PARTITION_BY (cols), OVERWRITE [bool], OVERWRITE_OR_IGNORE [bool], and the
+ * format's own options, each NAME [value]; a name alone is a flag, as in DuckDB). */
 static int parse_copy_options(sl_parser *p, sl_copy_opts *c)
 {
+    sl_fmt_opt *fo = NULL;   /* the format's options, parsed once the format is known */
+    int n_fo = 0, rc = 0;
+    char *fmt_name = NULL;
+    sl_tok *fmt_tok = NULL;
+    bool stop = false;       /* an option without a value where one must be: report it now */
     if (sl_parse_expect_op(p, "("))
         return p->err->code;
     if (sl_parse_accept_op(p, ")"))
-        return 0;
+        goto resolve;
     for (;;) {
         sl_tok *k = sl_parse_peek(p);
-        if (k->kind != TK_IDENT && k->kind != TK_QIDENT)
-            return sl_parse_syntax_error(p, "COPY option name");
+        if (k->kind != TK_IDENT && k->kind != TK_QIDENT) {
+            rc = sl_parse_syntax_error(p, "COPY option name");
+            goto done;
+        }
         sl_parse_next(p);
         const char *n = k->val;
         if (strcasecmp(n, "format") == 0) {
             sl_tok *v = sl_parse_peek(p);
-            if (v->kind != TK_IDENT && v->kind != TK_STRING && v->kind != TK_QIDENT)
-                return sl_parse_syntax_error(p, "format name");
-            sl_free(c->format);
-            c->format = sl_xstrdup(v->val);
-            for (char *x = c->format; *x; x++)
-                *x = (char)tolower((unsigned char)*x);
+            if (v->kind != TK_IDENT && v->kind != TK_STRING && v->kind != TK_QIDENT) {
+                rc = sl_parse_syntax_error(p, "format name");
+                goto done;
+            }
+            sl_free(fmt_name);
+            fmt_name = sl_xstrdup(v->val);
+            fmt_tok = v;
             sl_parse_next(p);
-        } else if (strcasecmp(n, "header") == 0 || strcasecmp(n, "overwrite") == 0 ||
-                   strcasecmp(n, "overwrite_or_ignore") == 0) {
+        } else if (strcasecmp(n, "overwrite") == 0 || strcasecmp(n, "overwrite_or_ignore") == 0) {
             /* Boolean options; alone they mean true, as in DuckDB. */
-            bool *b = strcasecmp(n, "header") == 0      ? &c->header
-                      : strcasecmp(n, "overwrite") == 0 ? &c->overwrite
-                                                        : &c->overwrite_or_ignore;
+            bool *b = strcasecmp(n, "overwrite") == 0 ? &c->overwrite : &c->overwrite_or_ignore;
             *b = true;
             if (!sl_parse_is_op(sl_parse_peek(p), ",") && !sl_parse_is_op(sl_parse_peek(p), ")") &&
-                sl_parse_bool_opt(p, b))
-                return p->err->code;
-        } else if (strcasecmp(n, "delimiter") == 0 || strcasecmp(n, "delim") == 0 ||
-                   strcasecmp(n, "sep") == 0) {
-            if (sl_parse_char_opt(p, sl_parse_peek(p), n, false, &c->delim))
-                return p->err->code;
-            sl_parse_next(p);
+                sl_parse_bool_opt(p, b)) {
+                rc = p->err->code;
+                goto done;
+            }
         } else if (strcasecmp(n, "partition_by") == 0) {
             bool paren = sl_parse_accept_op(p, "(");
             for (;;) {
                 sl_tok *v = sl_parse_peek(p);
-                if (v->kind != TK_IDENT && v->kind != TK_QIDENT)
-                    return sl_parse_syntax_error(p, "column name");
+                if (v->kind != TK_IDENT && v->kind != TK_QIDENT) {
+                    rc = sl_parse_syntax_error(p, "column name");
+                    goto done;
+                }
                 sl_parse_add_str(&c->partition_by, &c->n_partition, v->val);
                 sl_parse_next(p);
                 if (!paren || !sl_parse_accept_op(p, ","))
                     break;
             }
-            if (paren && sl_parse_expect_op(p, ")"))
-                return p->err->code;
+            if (paren && sl_parse_expect_op(p, ")")) {
+                rc = p->err->code;
+                goto done;
+            }
         } else {
-            return sl_parse_error_at(p, k, "unknown COPY option \"%s\" (known: FORMAT, HEADER, "
-                            "DELIMITER, PARTITION_BY, OVERWRITE, OVERWRITE_OR_IGNORE)", n);
+            sl_fmt_opt o = {.name = sl_xstrdup(n), .line = k->line, .col = k->col};
+            sl_tok *v = sl_parse_peek(p);
+            o.bare = sl_parse_is_op(v, ",") || sl_parse_is_op(v, ")");
+            rc = sl_parse_fmt_value(p, &o.v);
+            fo = sl_xrealloc(fo, sizeof *fo * (size_t)(n_fo + 1));
+            fo[n_fo++] = o;
+            if (rc)
+                goto done;
+            if (!o.bare && o.v.kind == SL_FV_NONE) {
+                stop = true;
+                break;
+            }
         }
         if (!sl_parse_accept_op(p, ","))
             break;
     }
-    return sl_parse_expect_op(p, ")");
+    if (!stop && sl_parse_expect_op(p, ")")) {
+        rc = p->err->code;
+        goto done;
+    }
+resolve:
+    rc = resolve_copy_format(p, c, fmt_name, fmt_tok, fo, n_fo);
+    if (!rc && stop)   /* the format took a value it was not given: still a syntax error */
+        rc = sl_parse_expect_op(p, ")");
+done:
+    for (int i = 0; i < n_fo; i++)
+        sl_fmt_opt_clear(&fo[i]);
+    sl_free(fo);
+    sl_free(fmt_name);
+    return rc;
 }
 
 /* SELECT * FROM name, for COPY name TO ... */
@@ -121,9 +182,6 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
     }
     if (sl_parse_accept_kw(p, "copy")) {
         s->kind = SL_STMT_COPY;
-        s->copy.format = sl_xstrdup("csv");
-        s->copy.header = true;
-        s->copy.delim = ',';
         if (sl_parse_accept_op(p, "(")) {
             if (!sl_parse_is_query_start(p))
                 return sl_parse_syntax_error(p, "SELECT");
@@ -142,6 +200,7 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         sl_parse_accept_kw(p, "with");
         if (sl_parse_is_op(sl_parse_peek(p), "("))
             return parse_copy_options(p, &s->copy);
+        s->copy.format = sl_format_default_writer();
         return 0;
     }
     if (sl_parse_accept_kw(p, "create")) {

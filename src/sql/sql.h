@@ -5,9 +5,8 @@
 #ifndef SL_SQL_H
 #define SL_SQL_H
 
-#include <mpi.h>
-
 #include "core/err.h"
+#include "io/format.h"
 #include "plan/plan.h"
 
 /* -D name=value parameters: ${name} in the job text (see sl_sql_parse_job_n). */
@@ -36,14 +35,25 @@ int sl_sql_parse_job(const char *text, const char *path, const sl_params *params
 void sl_job_free(sl_job **pjob);
 
 /*
- * Binds a query AST: resolves views from cat, opens CSV sources (sl_csv_open: glob, schema
- * inference, range planning; collective), resolves names and types, finds aggregates,
- * prunes unused file columns (sets src.proj), and returns new *out (free with
- * sl_query_free). Errors: SL_EBIND "PATH:LINE:COL: column \"x\" not found (candidates: ...)".
- * Collective over comm (because of sl_csv_open); every rank must call it with the same AST.
+ * The table-function calls (read_csv(...), ...) that binding ast reaches: its FROM, its
+ * subqueries and the views it names in cat (transitively; a name that is a persisted table
+ * reads no file), each call once, in the order the binder meets them. The session opens them
+ * with sl_fmt_sources_open (collective) before sl_sql_bind, which only looks them up.
+ * Returns the count and a new array of pointers borrowed from the ASTs in *out (free the
+ * array with sl_free). Local.
  */
-int sl_sql_bind(MPI_Comm comm, const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,
-                const sl_settings *settings, sl_query **out, sl_err *err);
+int sl_sql_calls(const sl_ast_query *ast, const sl_catalog *cat, const sl_fmt_call ***out);
+
+/*
+ * Binds a query AST: resolves views from cat, looks its table functions up in srcs (opened
+ * before, see sl_sql_calls; the binder opens no file), resolves names and types, finds
+ * aggregates, prunes unused file columns (sets src.proj), and returns new *out (free with
+ * sl_query_free; its sources borrow from srcs, which must outlive it). Errors: SL_EBIND
+ * "PATH:LINE:COL: column \"x\" not found (candidates: ...)". Local: every rank binds the same
+ * AST over the same sources to the same result.
+ */
+int sl_sql_bind(const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,
+                const sl_fmt_sources *srcs, sl_query **out, sl_err *err);
 
 /* Prints an AST back as SQL (for debugging and tests). Returns new string; free with sl_free. */
 char *sl_sql_ast_to_string(const sl_ast_query *ast);

@@ -10,10 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <mpi.h>
-
 #include "batch/types.h"
 #include "core/err.h"
+#include "io/format.h"
 #include "plan/plan.h"
 #include "sql/sql.h"
 
@@ -140,12 +139,17 @@ struct sl_ast_expr *sl_parse_expr(sl_parser *p);
 int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
 /* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
 bool sl_parse_is_query_start(sl_parser *p);
-/* Option values: 'x' or '\t' (allow_empty: '' -> 0); true/false/1/0/'true'; appends a copy
- * of s to the string vector (*v, *n). Local. */
-int sl_parse_char_opt(sl_parser *p, const sl_tok *v, const char *opt, bool allow_empty,
-                      char *out);
+/* Option values: true/false/1/0/'true'; appends a copy of s to the string vector (*v, *n).
+ * Local. */
 int sl_parse_bool_opt(sl_parser *p, bool *out);
 void sl_parse_add_str(char ***v, int *n, const char *s);
+/*
+ * A format option's value as written (io/format.h): a 'string', a number (with a leading '-'
+ * when signed), a word, a "quoted name", a [list] or a {struct} of those. A token that
+ * cannot start a value gives an SL_FV_NONE value at it, not consumed, so the format can say
+ * what it expected there. Fills *v (clear with sl_fmt_val_clear, also after an error). Local.
+ */
+int sl_parse_fmt_value(sl_parser *p, sl_fmt_val *v);
 
 /* ---- expressions ---- */
 
@@ -201,7 +205,7 @@ typedef struct sl_ast_order {
     bool nulls_first;
 } sl_ast_order;
 
-typedef enum { AS_CSV, AS_NAME, AS_QUERY, AS_SETOP } sl_ast_src_kind;
+typedef enum { AS_FUNC, AS_NAME, AS_QUERY, AS_SETOP } sl_ast_src_kind;
 
 /* Set operations; a query `A UNION B` is parsed as SELECT * FROM (A UNION B) with an AS_SETOP
  * source, so ORDER BY / LIMIT of the set result and its binding are those of any query. */
@@ -210,7 +214,7 @@ typedef enum { SETOP_UNION, SETOP_EXCEPT, SETOP_INTERSECT } sl_setop_kind;
 typedef struct sl_ast_source {
     sl_ast_src_kind kind;
     int line, col;
-    sl_csv_opts csv;          /* AS_CSV: options as given (owned strings) */
+    sl_fmt_call call;         /* AS_FUNC: a format's table function, its options parsed */
     char *name;               /* AS_NAME: view, table or CTE name (lower case) */
     struct sl_ast_query *sub; /* AS_QUERY; AS_SETOP: the left input */
     struct sl_ast_query *right; /* AS_SETOP: the right input */
@@ -246,7 +250,6 @@ struct sl_ast_query {
 void sl_ast_expr_free(sl_ast_expr **pe);
 void sl_ast_query_free(sl_ast_query **pq);
 void sl_copy_opts_clear(sl_copy_opts *c);
-void sl_csv_opts_clear(sl_csv_opts *o);
 
 /* Appends e printed as SQL: operators fully parenthesised, so the printed text shows the
  * parse tree. canonical: drop qualifiers and lower-case names (used to compare expressions
@@ -264,10 +267,9 @@ char *sl_ast_text(const sl_ast_expr *e, int64_t max_len);
 /* ---- binder (bind.c: queries and sources; bind_expr.c: expressions) ---- */
 
 typedef struct sl_binder {
-    MPI_Comm comm;
     const char *path;            /* job file, for messages */
     const sl_catalog *cat;
-    sl_settings settings;
+    const sl_fmt_sources *srcs;  /* the statement's table functions, opened (sl_sql_calls) */
     int depth;                   /* view/subquery nesting, guards recursive views */
     struct sl_cte_scope *ctes;   /* the CTEs visible where binding is (innermost first) */
     sl_err *err;

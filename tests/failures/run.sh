@@ -120,6 +120,26 @@ EOF
 )
 check unknown_param 3 "$j" "param.sql:2:|nope" -D other=1
 
+# COPY to a format that nothing can write: refused when the job is parsed, at the FORMAT
+# value, naming the formats that can write (README "A job file"); nothing is written.
+j=$(job copyfmt <<EOF
+-- FORMAT parquet at line 3, column 11
+COPY (SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS)) TO '$W/out_fmt'
+  (FORMAT parquet, HEADER true);
+EOF
+)
+NOOUT=$W/out_fmt check copy_unknown_format 3 "$j" \
+  "copyfmt.sql:3:11|FORMAT 'parquet' is not supported|formats that can write: csv"
+
+# A format option with a bad value: the format's own message, at the value.
+j=$(job copyopt <<EOF
+COPY (SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS)) TO '$W/out_opt'
+  (FORMAT csv, DELIMITER ';;');
+EOF
+)
+NOOUT=$W/out_opt check copy_bad_format_option 3 "$j" \
+  "copyopt.sql:2:26|option delimiter must be a single character"
+
 # ---- missing input (exit 4) --------------------------------------------------------------
 j=$(job missing <<EOF
 SELECT count(*) FROM read_csv('$D/missing.csv', header=true, $COLS);

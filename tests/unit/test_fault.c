@@ -137,7 +137,7 @@ static void tfile_make(tfile *t, const char *text)
     t->fd = open(t->path, O_RDONLY);
     struct stat st;
     CHECK_INT(fstat(t->fd, &st), 0);
-    t->id = (sl_retry_file){ t->path, (int64_t)st.st_ino, (int64_t)st.st_size };
+    t->id = (sl_retry_file){ t->path, (int64_t)st.st_ino, (int64_t)st.st_size, "reader" };
 }
 
 static void test_retry(void)
@@ -245,6 +245,7 @@ static void test_estale_reopen(void)
     CHECK_INT(sl_retry_pread_reopen(&t.fd, &t.id, buf, 4, 0, &got, &err), SL_EIO);
     CHECK(strstr(err.msg, "was replaced during the job") != NULL);
     CHECK(strstr(err.msg, t.path) != NULL);
+    CHECK(strncmp(err.msg, "reader: ", 8) == 0); /* the reader named in sl_retry_file.who */
     /* The path is gone: cannot reopen, file not found. */
     sl_err_clear(&err);
     unlink(t.path);

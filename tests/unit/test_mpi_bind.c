@@ -1,8 +1,9 @@
 /*
- * Binder: AST -> sl_query over a tiny CSV with declared columns, at any rank count (binding
- * is collective through sl_csv_open). Checks layouts (L0 after pruning, L1 for aggregation),
- * aggregate collection and types, names, ORDER BY / GROUP BY aliases and positions, views
- * and subqueries, and bind errors with their positions. Expected values are worked out by
+ * Binder: AST -> sl_query over a tiny CSV with declared columns, at any rank count (the
+ * sources are opened collectively before binding, as the session does; binding is local).
+ * Checks layouts (L0 after pruning, L1 for aggregation), aggregate collection and types,
+ * names, ORDER BY / GROUP BY aliases and positions, views and subqueries, the calls a
+ * statement reaches, and bind errors with their positions. Expected values are worked out by
  * hand from the SQL text and the declared schema: id BIGINT, Name VARCHAR, price DOUBLE,
  * qty BIGINT, day DATE (file columns 0..4).
  */
@@ -34,15 +35,30 @@ static sl_job *parse(const char *sql, sl_err *err)
     return job;
 }
 
-/* Binds the first statement of sql; returns the query or NULL with *err set. */
+/* The opened sources of every bind (a bound query borrows its sources): freed at the end. */
+static sl_fmt_sources *g_srcs[256];
+static int g_n_srcs;
+
+/* Binds the first statement of sql the way the session does: opens the table functions
+ * sl_sql_calls lists (collective), then binds (local). Returns the query or NULL with *err
+ * set. */
 static sl_query *bind(const char *sql, sl_err *err)
 {
     sl_job *job = parse(sql, err);
     if (!job)
         return NULL;
-    sl_settings st = {64 << 20, 64 << 20, 1 << 20};
+    const sl_fmt_call **calls = NULL;
+    int n = sl_sql_calls(job->stmts[0]->query, &g_cat, &calls);
+    sl_fmt_env env = {64 << 20, 1 << 20};
+    sl_fmt_sources *srcs = NULL;
     sl_query *q = NULL;
-    sl_sql_bind(MPI_COMM_WORLD, job, job->stmts[0]->query, &g_cat, &st, &q, err);
+    if (sl_fmt_sources_open(MPI_COMM_WORLD, job->path, calls, n, &env, &srcs, err) == 0)
+        sl_sql_bind(job, job->stmts[0]->query, &g_cat, srcs, &q, err);
+    sl_free(calls);
+    if (g_n_srcs < 256)
+        g_srcs[g_n_srcs++] = srcs;
+    else
+        sl_fmt_sources_free(&srcs);
     sl_job_free(&job);
     return q;
 }
@@ -91,7 +107,7 @@ static void test_plain(void)
         fprintf(stderr, "%s\n", err.msg);
         return;
     }
-    CHECK_INT(q->src.kind, SL_SRC_CSV);
+    CHECK_INT(q->src.kind, SL_SRC_FORMAT);
     CHECK_INT(q->src.n_file_cols, 5);
     CHECK_STR(q->src.file_col_names[1], "Name");
     CHECK_INT(q->src.file_col_types[4], SL_T_DATE);
@@ -465,6 +481,52 @@ static void test_long_exprs(void)
     sl_buf_free(&e);
 }
 
+/* The calls a statement reaches, through subqueries and views; a name that is a persisted
+ * table reads no file (a table shadows a view of the same name, as in the binder); a view
+ * that refers to itself ends the walk; the binder opens nothing: an unopened call is an
+ * error. */
+static void test_calls(void)
+{
+    sl_err err;
+    sl_job *job = parse("SELECT * FROM (SELECT x.price FROM V x)", &err);
+    CHECK(job != NULL && g_views != NULL);
+    if (!job || !g_views)
+        return;
+    const sl_fmt_call **calls = NULL;
+    /* v -> read_csv: one call, found through the subquery and the view. */
+    int n = sl_sql_calls(job->stmts[0]->query, &g_cat, &calls);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        CHECK(calls[0] == &g_views->stmts[0]->query->from.call);
+        CHECK_STR(calls[0]->fmt->name, "csv");
+    }
+    sl_free(calls);
+    /* Binding without the opened sources: refused, nothing opened behind the caller's back. */
+    sl_query *q = NULL;
+    sl_err_clear(&err);
+    CHECK_INT(sl_sql_bind(job, job->stmts[0]->query, &g_cat, NULL, &q, &err), SL_EINTERNAL);
+    CHECK(q == NULL);
+    CHECK(strstr(err.msg, "read_csv(...) was not opened before binding") != NULL);
+    sl_job_free(&job);
+
+    sl_table t = {.name = "V"};
+    sl_table *tp = &t;
+    sl_catalog cat = g_cat;
+    cat.n_tables = 1;
+    cat.tables = &tp;
+    const char *none[] = {"SELECT * FROM v", "SELECT * FROM nosuch", "SELECT * FROM loop1"};
+    for (int i = 0; i < 3; i++) {
+        job = parse(none[i], &err);
+        CHECK(job != NULL);
+        if (!job)
+            continue;
+        n = sl_sql_calls(job->stmts[0]->query, &cat, &calls);
+        CHECK_INT(n, 0);
+        sl_free(calls);
+        sl_job_free(&job);
+    }
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -489,7 +551,10 @@ int main(int argc, char **argv)
     test_views();
     test_errors();
     test_long_exprs();
+    test_calls();
     sl_job_free(&g_views);
+    for (int i = 0; i < g_n_srcs; i++)
+        sl_fmt_sources_free(&g_srcs[i]);
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0) {
         char path[300];

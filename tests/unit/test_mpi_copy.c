@@ -5,7 +5,8 @@
  * values (directory names checked by hand), file rotation and the open-file cap (one file
  * per partition and rank however small the cap), a failing rank (no target, no temp dir, old
  * target untouched), a missing parent directory and bad options. Expected totals are
- * computed from the generating formulas, not from COPY's output.
+ * computed from the generating formulas, not from COPY's output. A format of the test
+ * ("lines") writes through the same COPY: heads and tails per file, its name in the manifest.
  */
 #include "check.h"
 #include "core/ctx.h"
@@ -16,6 +17,7 @@ static sl_ctx g_ctx;
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "exec/copy.h"
+#include "io/format.h"
 
 #include <xxhash.h>
 
@@ -163,10 +165,105 @@ static int leftovers(void)
 
 static sl_copy_opts make_opts(char *path, int n_part, char **pby)
 {
-    sl_copy_opts o = { .path = path, .format = "csv", .header = true, .delim = ',',
+    /* CSV with its default options (HEADER true, DELIMITER ','). */
+    sl_copy_opts o = { .path = path, .format = sl_format_find("csv"),
                        .n_partition = n_part, .partition_by = pby };
     return o;
 }
+
+/* ---- a format of this test (io/format.h): COPY must not care which format it writes ---- */
+
+/* "lines": a part file is "BEGIN <columns>\n", one line per row holding its BIGINT column
+ * 0, and "END <rows of this file>\n". */
+typedef struct { int64_t rows; } lines_w;
+
+static int lines_begin(const void *wopts, int n_cols, char *const *names, const sl_type *types,
+                       sl_buf *out, void **w, sl_err *err)
+{
+    sl_buf_printf(out, "BEGIN %d\n", n_cols);
+    *w = sl_xcalloc(1, sizeof(lines_w));
+    return 0;
+}
+
+static int lines_write(void *w, const sl_batch *b, sl_buf *out, sl_err *err)
+{
+    int64_t live = sl_batch_live(b);
+    for (int64_t k = 0; k < live; k++)
+        sl_buf_printf(out, "%lld\n", (long long)b->cols[0]->d.i64[sl_batch_row(b, k)]);
+    ((lines_w *)w)->rows += live;
+    return 0;
+}
+
+static int lines_finish(void *w, sl_buf *out, sl_err *err)
+{
+    sl_buf_printf(out, "END %lld\n", (long long)((lines_w *)w)->rows);
+    return 0;
+}
+
+static void lines_free(void *w) { sl_free(w); }
+static void *lines_wopts_new(void) { return NULL; }
+static int lines_wopts_set(void *o, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
+{
+    return SL_FMT_UNKNOWN;
+}
+static void lines_wopts_free(void *o) {}
+
+static const sl_format fmt_lines = {
+    .name = "lines", .ext = ".lines", .caps = SL_FMT_WRITE, .write_opt_names = "",
+    .wopts_new = lines_wopts_new, .wopts_set = lines_wopts_set,
+    .wopts_free = lines_wopts_free, .writer_begin = lines_begin, .writer_write = lines_write,
+    .writer_finish = lines_finish, .writer_free = lines_free,
+};
+
+/* Checks every part file under dir: named *.lines, "BEGIN 1" first, "END n" last with n the
+ * rows between; adds rows, bytes, files and the sum of the values. */
+static void walk_lines(const char *dir, int64_t *rows, int64_t *bytes, int64_t *files,
+                       int64_t *vsum)
+{
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || !strcmp(de->d_name, "_SUCCESS"))
+            continue;
+        char *p = sl_fs_join(dir, de->d_name);
+        struct stat st;
+        lstat(p, &st);
+        if (S_ISDIR(st.st_mode)) {
+            walk_lines(p, rows, bytes, files, vsum);
+            sl_free(p);
+            continue;
+        }
+        size_t nl = strlen(de->d_name);
+        CHECK(nl > 6 && !strcmp(de->d_name + nl - 6, ".lines"));
+        char *text = NULL;
+        int64_t len = 0;
+        sl_err e;
+        sl_err_clear(&e);
+        CHECK_INT(sl_fs_read_file(p, &text, &len, &e), 0);
+        if (text) {
+            CHECK(!strncmp(text, "BEGIN 1\n", 8));
+            int64_t n = 0;
+            char *line = strchr(text, '\n') + 1;
+            while (*line && strncmp(line, "END ", 4) != 0) {
+                *vsum += strtoll(line, NULL, 10);
+                n++;
+                line = strchr(line, '\n') + 1;
+            }
+            CHECK(!strncmp(line, "END ", 4));
+            CHECK_INT(strtoll(line + 4, NULL, 10), n);
+            CHECK(strchr(line, '\n') && strchr(line, '\n')[1] == 0); /* END is the last line */
+            *rows += n;
+            *bytes += len;
+            (*files)++;
+            sl_free(text);
+        }
+        sl_free(p);
+    }
+    if (d)
+        closedir(d);
+}
+
 
 /* Round 0 writes a new target and drops a marker into it; round 1 replaces it with
  * OVERWRITE, which needs --force because of the marker (not in the manifest); round 2
@@ -461,10 +558,12 @@ static void test_begin_errors(void)
     sl_free(nodir);
 
     char *tgt = path_in("out5");
+    /* A format that cannot write (the parser refuses it; a library caller may not). */
+    static const sl_format ro = { .name = "ro", .caps = 0 };
     o = make_opts(tgt, 0, NULL);
-    o.format = "parquet";
+    o.format = &ro;
     expect_begin_error(&o, 3, names, t, SL_EUSAGE,
-                       "COPY: FORMAT 'parquet' is not supported (supported: csv)");
+                       "COPY: FORMAT 'ro' is not supported (formats that can write: csv)");
     char *pby[3] = { "v", "zz", "k" };
     o = make_opts(tgt, 2, pby);
     expect_begin_error(&o, 3, names, t, SL_EBIND,
@@ -489,6 +588,82 @@ static void test_begin_errors(void)
 }
 
 /* Path helpers and write errors (local, checked on rank 0). */
+/* COPY through a format of its own, with partitions, rotation and the open-file cap (files
+ * closed and reopened): every file gets its head and its tail exactly once, the manifest says
+ * the format; adding CSV files to that directory is refused, adding "lines" files is not. */
+static void test_other_format(void)
+{
+    char *target = path_in("out_lines");
+    char *pby[1] = { "k" };
+    sl_copy_opts o = make_opts(target, 1, pby);
+    o.format = &fmt_lines;
+    char *names[2] = { "k", "v" };
+    sl_type t[2] = { SL_T_VARCHAR, SL_T_BIGINT };
+    int nv = 5, n = 40 + rank;
+    int64_t want_rows = 0, want_vsum = 0;
+    for (int r = 0; r < nprocs; r++)
+        for (int i = 0; i < 40 + r; i++) {
+            want_rows++;
+            want_vsum += r * 1000 + i;
+        }
+    for (int round = 0; round < 2; round++) {
+        sl_err err;
+        sl_err_clear(&err);
+        sl_copy *c = NULL;
+        o.overwrite_or_ignore = round == 1;
+        CHECK_INT(sl_copy_begin(&g_ctx, MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), 0);
+        sl_copy_set_limits(c, 24, 2);
+        /* Several writes, each touching every partition, so files are evicted and reopened. */
+        for (int w = 0; w < 4; w++) {
+            sl_batch *b = sl_batch_new(2, t, 16);
+            for (int i = w; i < n; i += 4) {
+                char k[8];
+                snprintf(k, sizeof k, "p%d", i % nv);
+                sl_vec_push_str(b->cols[0], k, (int64_t)strlen(k));
+                sl_vec_push_i64(b->cols[1], rank * 1000 + i);
+                b->n_rows++;
+            }
+            CHECK_INT(sl_copy_write(c, b, &err), 0);
+            sl_batch_free(&b);
+        }
+        int64_t rows = 0, bytes = 0;
+        CHECK_INT(sl_copy_finish(&c, &rows, &bytes, &err), 0);
+        CHECK_INT(rows, want_rows);
+        if (rank == 0) {
+            int64_t lrows = 0, lbytes = 0, files = 0, vsum = 0;
+            walk_lines(target, &lrows, &lbytes, &files, &vsum);
+            CHECK_INT(lrows, want_rows * (round + 1));
+            CHECK_INT(vsum, want_vsum * (round + 1));
+            CHECK(files > nv * nprocs); /* rotation at 24 bytes split the files */
+            char *man = sl_fs_join(target, "_SUCCESS"), *text = NULL;
+            int64_t len;
+            CHECK_INT(sl_fs_read_file(man, &text, &len, &err), 0);
+            if (text) {
+                CHECK(strstr(text, "\"format\": \"lines\"") != NULL);
+                CHECK_INT(sum_key(text, "\"total_bytes\": "), lbytes);
+                CHECK_INT(verify_checksums(target, text), files);
+            }
+            sl_free(text);
+            sl_free(man);
+            CHECK_INT(leftovers(), 0);
+        }
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
+    /* CSV files beside "lines" files: refused, the target untouched. */
+    o = make_opts(target, 1, pby);
+    o.overwrite_or_ignore = true;
+    expect_begin_error(&o, 2, names, t, SL_EUSAGE, NULL);
+    sl_err err;
+    sl_err_clear(&err);
+    sl_copy *c = NULL;
+    CHECK_INT(sl_copy_begin(&g_ctx, MPI_COMM_WORLD, &o, NULL, 2, names, t, &c, &err), SL_EUSAGE);
+    CHECK(strstr(err.msg, "holds output in format lines, this COPY writes csv") != NULL);
+    int64_t rows, bytes;
+    sl_copy_finish(&c, &rows, &bytes, &err);
+    sl_free(target);
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
 static void test_fsutil(void)
 {
     char *s;
@@ -545,6 +720,7 @@ int main(int argc, char **argv)
     test_failure("out3", true);
     test_failure("out4", false);
     test_begin_errors();
+    test_other_format();
 
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0)

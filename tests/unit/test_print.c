@@ -104,7 +104,7 @@ static void test_format(void)
 }
 
 /* Runs sl_print_result into a memory stream; returns new text (free with free()). */
-static char *print_to_string(sl_print_format fmt, int n_cols, char **nm, const sl_type *types,
+static char *print_to_string(const sl_format *fmt, int n_cols, char **nm, const sl_type *types,
                              const sl_batchlist *l)
 {
     char *text = NULL;
@@ -121,7 +121,7 @@ static void test_print(void)
     sl_batchlist_init(&l);
     sl_batchlist_push(&l, make_batch());
     sl_type t5[5] = { SL_T_VARCHAR, SL_T_BIGINT, SL_T_DOUBLE, SL_T_DATE, SL_T_BOOL };
-    char *csv = print_to_string(SL_PRINT_CSV, 5, names, t5, &l);
+    char *csv = print_to_string(sl_format_find("csv"), 5, names, t5, &l);
     CHECK_STR(csv, expect_csv);
     free(csv);
     sl_batchlist_free(&l);
@@ -141,7 +141,7 @@ static void test_print(void)
     sl_batchlist_push(&l, b);
     sl_batchlist_push(&l, b2);
     char *nm[2] = { "s", "n" };
-    char *tab = print_to_string(SL_PRINT_TABLE, 2, nm, t, &l);
+    char *tab = print_to_string(NULL, 2, nm, t, &l);
     CHECK_STR(tab,
               " s    |    n\n"
               "------+-----\n"
@@ -160,7 +160,7 @@ static void test_print(void)
     big->n_rows = 10005;
     sl_batchlist_push(&l, big);
     char *nb[1] = { "i" };
-    tab = print_to_string(SL_PRINT_TABLE, 1, nb, ti, &l);
+    tab = print_to_string(NULL, 1, nb, ti, &l);
     int lines = 0;
     for (char *p = tab; *p; p++)
         lines += *p == '\n';
@@ -169,7 +169,7 @@ static void test_print(void)
     CHECK(strstr(tab, "\n 9999\n(") == NULL && strstr(tab, "\n 9999\n...") != NULL);
     CHECK(strstr(tab, " 10000\n") == NULL);
     free(tab);
-    csv = print_to_string(SL_PRINT_CSV, 1, nb, ti, &l);
+    csv = print_to_string(sl_format_find("csv"), 1, nb, ti, &l);
     lines = 0;
     for (char *p = csv; *p; p++)
         lines += *p == '\n';
@@ -179,7 +179,7 @@ static void test_print(void)
     sl_batchlist_free(&l);
 
     /* No rows at all: header, separator, "(0 rows)". */
-    tab = print_to_string(SL_PRINT_TABLE, 2, nm, t, &l);
+    tab = print_to_string(NULL, 2, nm, t, &l);
     CHECK_STR(tab, " s | n\n---+--\n(0 rows)\n");
     free(tab);
 }

@@ -10,6 +10,15 @@
 #include "core/mem.h"
 #include "sql/sql.h"
 #include "sql/sql_int.h"
+#include "io/csv.h"
+
+/* The CSV format's own options behind a parsed read_csv(...) and a COPY (io/csv.h; NULL write
+ * options are the defaults). */
+static const sl_csv_opts *ropts(const sl_ast_source *s) { return s->call.opts; }
+static sl_csv_wopts wopts(const sl_copy_opts *c)
+{
+    return c->format_opts ? *(const sl_csv_wopts *)c->format_opts : (sl_csv_wopts){true, ','};
+}
 
 /* An AST node's source text (not NUL-terminated) equals s. */
 #define CHECK_TEXT(e, s)                                                              \
@@ -157,7 +166,7 @@ static void test_params(void)
     CHECK_INT(sl_sql_parse_job("-- ${nope}\nSELECT a FROM read_csv('${x}/f.csv') /* ${nope} */",
                                "j.sql", &prm, &job, &err), 0);
     if (job) {
-        CHECK_STR(job->stmts[0]->query->from.csv.paths[0], "abcdefghij/f.csv");
+        CHECK_STR(ropts(&job->stmts[0]->query->from)->paths[0], "abcdefghij/f.csv");
         CHECK_INT(job->stmts[0]->line, 2);
         sl_job_free(&job);
     }
@@ -263,14 +272,15 @@ static void test_queries(void)
     CHECK(job != NULL);
     if (job) {
         sl_ast_source *s = &job->stmts[0]->query->from;
-        CHECK_INT(s->kind, AS_CSV);
-        CHECK_INT(s->csv.n_paths, 1);
-        CHECK_INT(s->csv.quote, 0);
-        CHECK_INT(s->csv.delim, '\t');
-        CHECK_INT(s->csv.blocksize, 4096);
-        CHECK(s->csv.header);
-        CHECK_INT(s->csv.n_decl, 1);
-        CHECK_INT(s->csv.decl_types[0], SL_T_DATE);
+        CHECK_INT(s->kind, AS_FUNC);
+        CHECK_STR(s->call.fmt->name, "csv");
+        CHECK_INT(ropts(s)->n_paths, 1);
+        CHECK_INT(ropts(s)->quote, 0);
+        CHECK_INT(ropts(s)->delim, '\t');
+        CHECK_INT(ropts(s)->blocksize, 4096);
+        CHECK(ropts(s)->header);
+        CHECK_INT(ropts(s)->n_decl, 1);
+        CHECK_INT(ropts(s)->decl_types[0], SL_T_DATE);
         sl_job_free(&job);
     }
 
@@ -344,23 +354,24 @@ static void test_statements(void)
         CHECK(s[7]->analyze);
         CHECK_INT(s[8]->kind, SL_STMT_COPY);
         CHECK_STR(s[8]->copy.path, "out");
-        CHECK_STR(s[8]->copy.format, "csv");
-        CHECK(s[8]->copy.header);
-        CHECK_INT(s[8]->copy.delim, '|');
+        CHECK_STR(s[8]->copy.format->name, "csv");
+        CHECK(wopts(&s[8]->copy).header);
+        CHECK_INT(wopts(&s[8]->copy).delim, '|');
         CHECK_INT(s[8]->copy.n_partition, 2);
         if (s[8]->copy.n_partition == 2) {
             CHECK_STR(s[8]->copy.partition_by[0], "k");
             CHECK_STR(s[8]->copy.partition_by[1], "a");
         }
         CHECK_STR(s[9]->copy.path, "o2");
-        CHECK_STR(s[9]->copy.format, "csv");
-        CHECK(!s[9]->copy.header);
-        CHECK_INT(s[9]->copy.delim, ';');
+        CHECK_STR(s[9]->copy.format->name, "csv");
+        CHECK(!wopts(&s[9]->copy).header);
+        CHECK_INT(wopts(&s[9]->copy).delim, ';');
         CHECK_INT(s[9]->copy.n_partition, 1);
         CHECK_INT(s[10]->kind, SL_STMT_COPY);
         CHECK_STR(s[10]->copy.path, "o3");
-        CHECK(s[10]->copy.header);
-        CHECK_INT(s[10]->copy.delim, ',');
+        CHECK_STR(s[10]->copy.format->name, "csv"); /* the default writer */
+        CHECK(wopts(&s[10]->copy).header);
+        CHECK_INT(wopts(&s[10]->copy).delim, ',');
         CHECK_INT(s[10]->copy.n_partition, 0);
         char *q10 = sl_sql_ast_to_string(s[10]->query);
         CHECK_STR(q10, "SELECT * FROM v2");

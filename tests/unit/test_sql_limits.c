@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "sql/sql.h"
 #include "sql/sql_int.h"
+#include "io/csv.h"
 
 static char *g_names[] = {"s", "n", "neg", "id", "q", "list", "cols", "inj", "bad", "kw", "qn"};
 static char *g_values[] = {"it's", "42", "-7", "Price", "My \"Col\"", "['a.csv', 'b''c.csv']",
@@ -78,7 +79,7 @@ static void test_params_in_literals(void)
     if (job) {
         CHECK_INT(job->n_stmts, 1);
         CHECK_INT(job->stmts[0]->kind, SL_STMT_COPY);
-        CHECK_STR(job->stmts[0]->query->from.csv.paths[0],
+        CHECK_STR(((const sl_csv_opts *)job->stmts[0]->query->from.call.opts)->paths[0],
                   "/d/it's/x'); COPY (SELECT 1) TO '/tmp/p'; --.csv");
         CHECK_STR(job->stmts[0]->copy.path, "x'); COPY (SELECT 1) TO '/tmp/p'; --");
         CHECK_STR(job->stmts[0]->text,
@@ -129,7 +130,7 @@ static void test_params_as_literals(void)
     sl_job *job = parse("SELECT a FROM read_csv(${list}, columns=${cols})", &err);
     CHECK(job != NULL);
     if (job) {
-        const sl_csv_opts *o = &job->stmts[0]->query->from.csv;
+        const sl_csv_opts *o = job->stmts[0]->query->from.call.opts;
         CHECK_INT(o->n_paths, 2);
         if (o->n_paths == 2) {
             CHECK_STR(o->paths[0], "a.csv");

@@ -1,0 +1,6 @@
+/*
+ * The registered formats, one line each: SL_FORMAT(x) names the table sl_format_x that the
+ * backend file src/io/x_*.c (or x.c) defines. The first format that can write is what COPY
+ * writes without FORMAT. Included by io/formats.c only. Local.
+ */
+SL_FORMAT(csv)
