@@ -40,6 +40,7 @@
 
 #include "sluice/sluice.h"
 
+#include "core/budget.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/signals.h"
@@ -69,6 +70,8 @@
  * partitions each hold a buffer (256 open files x 1 MB would be a lot of memory). */
 #define COPY_FLUSH_ONE (INT64_C(1) << 20)
 #define COPY_FLUSH_MANY (INT64_C(128) << 10)
+/* ... and when the grant has no room left for a buffer of that size. */
+#define COPY_FLUSH_MIN (INT64_C(16) << 10)
 /* Rows formatted between checks of the flush and rotation thresholds. */
 #define COPY_CHUNK_ROWS 4096
 /* The longest directory name used: NAME_MAX of Linux file systems, less where pathconf says
@@ -101,6 +104,8 @@ typedef struct {
     int64_t written;    /* bytes of the current file already written */
     uint64_t last_use;
     sl_buf buf;
+    int64_t flush_at;   /* buffer size that triggers a write(2), while the file is open */
+    int64_t res;        /* bytes of the budget reserved for the buffer */
     sl_fmt_writer *w;   /* the format's writer of the current file (kept across reopens) */
     XXH64_state_t hash; /* of the current file, across reopens */
     /* Scratch of one sl_copy_write call: rows of this partition are order[start..+count). */
@@ -144,6 +149,8 @@ struct sl_copy {
     int64_t n_files, cap_files;
     int64_t file_bytes;
     int max_open;
+    sl_budget *budget;  /* charged for the write buffers (NULL: not charged) */
+    int64_t grant;      /* the level the buffers may raise the reserved bytes to */
     uint32_t *order;    /* scratch: live rows grouped by partition */
     int32_t *row_part;
     int64_t scratch_cap;
@@ -328,8 +335,27 @@ static int close_part(sl_copy *c, part *p, close_how how, sl_err *err)
         p->written = 0;
     }
     sl_buf_free(&p->buf);
+    if (c->budget)
+        sl_budget_release(c->budget, p->res);
+    p->res = 0;
     c->n_open--;
     return rc ? fail(c, err) : 0;
+}
+
+/* Reserves the write buffer of a file being opened from the grant: its full size when the
+ * grant has room, else the buffer is kept small (unreserved, COPY_FLUSH_MIN) so that many
+ * partitions at a small budget stay within it. */
+static void charge(sl_copy *c, part *p)
+{
+    int64_t want = c->n_pcols ? COPY_FLUSH_MANY : COPY_FLUSH_ONE;
+    p->flush_at = want;
+    p->res = 0;
+    if (!c->budget)
+        return;
+    if (sl_budget_reserve_upto(c->budget, want, c->grant))
+        p->res = want;
+    else
+        p->flush_at = COPY_FLUSH_MIN;
 }
 
 static int open_part(sl_copy *c, part *p, sl_err *err)
@@ -357,6 +383,7 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
         sl_free(path);
         p->fd = fd;
         c->n_open++;
+        charge(c, p);
         return 0;
     }
     if (!p->dir_made && p->dir_rel[0]) {
@@ -390,6 +417,7 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
     p->written = 0;
     XXH64_reset(&p->hash, 0);
     c->n_open++;
+    charge(c, p);
     /* The file's head (a header line) goes first into its buffer. */
     if (sl_fmt_writer_begin(c->fmt, c->wopts, c->n_out, c->out_names, c->out_types, &p->buf,
                             &p->w, err))
@@ -400,7 +428,6 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
 /* Writes rows sel[0..n) of the view (physical rows of the caller's batch) to partition p. */
 static int emit(sl_copy *c, part *p, sl_batch *view, uint32_t *sel, int64_t n, sl_err *err)
 {
-    int64_t flush_at = c->n_pcols ? COPY_FLUSH_MANY : COPY_FLUSH_ONE;
     for (int64_t k = 0; k < n; k += COPY_CHUNK_ROWS) {
         int64_t m = n - k < COPY_CHUNK_ROWS ? n - k : COPY_CHUNK_ROWS;
         if (p->fd < 0 && open_part(c, p, err))
@@ -412,7 +439,7 @@ static int emit(sl_copy *c, part *p, sl_batch *view, uint32_t *sel, int64_t n, s
             return fail(c, err);
         c->files[p->file].rows += m;
         c->ctr->rows_written += m;
-        if (p->buf.len >= flush_at && flush_part(c, p, err))
+        if (p->buf.len >= p->flush_at && flush_part(c, p, err))
             return err->code;
         if (p->written + p->buf.len >= c->file_bytes && close_part(c, p, CLOSE_FINAL, err))
             return err->code;
@@ -574,6 +601,17 @@ void sl_copy_set_fingerprint(sl_copy *c, const char *hash, const char *inputs_js
     sl_free(c->fp_inputs);
     c->fp_hash = hash ? sl_xstrdup(hash) : NULL;
     c->fp_inputs = inputs_json ? sl_xstrdup(inputs_json) : NULL;
+}
+
+void sl_copy_set_grant(sl_copy *c, sl_budget *budget, int64_t grant)
+{
+    c->budget = budget;
+    c->grant = grant;
+    /* Open files each hold a buffer: no more of them than the grant has room for at the
+     * size a partitioned COPY uses (but enough to keep partitions from thrashing). */
+    int64_t fit = grant / COPY_FLUSH_MANY;
+    if (fit < c->max_open)
+        c->max_open = fit < 16 ? 16 : (int)fit;
 }
 
 void sl_copy_set_limits(sl_copy *c, int64_t file_bytes, int max_open)

@@ -78,6 +78,11 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err);
  * every rank. Collective over comm. */
 int sl_copy_finish(sl_copy **pc, int64_t *rows, int64_t *bytes, sl_err *err);
 
+/* Charges the write buffers of open files to budget up to the level grant (the COPY sink's
+ * grant, plan/grants.c): a buffer the grant has no room for stays small, and no more files
+ * are kept open than the grant holds buffers for (at least 16). Local. */
+void sl_copy_set_grant(sl_copy *c, struct sl_budget *budget, int64_t grant);
+
 /* Overrides the size after which a part file is closed and the next one started (default
  * 256 MB) and the cap on files open at once (default 256; the least recently used is closed
  * and reopened for appending when its partition gets more rows). For tests and tuning.

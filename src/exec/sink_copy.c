@@ -15,6 +15,8 @@ static int copy_open(sl_exec *x, sl_pop *op, sl_err *err)
     sl_copy *c = NULL;
     sl_copy_begin(x->ctx, x->comm, op->u.sink.copy, x->copy_guard, op->n_cols, op->names, op->types,
                   &c, err);
+    if (c)
+        sl_copy_set_grant(c, &x->ctx->budget, op->grant);
     if (c && x->copy_fp_hash)
         sl_copy_set_fingerprint(c, x->copy_fp_hash, x->copy_fp_inputs);
     op->state = c;
