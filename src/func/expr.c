@@ -84,25 +84,3 @@ void sl_expr_walk(sl_expr *e, void (*fn)(sl_expr *, void *), void *ctx)
     for (int i = 0; i < e->n_args; i++)
         sl_expr_walk(e->args[i], fn, ctx);
 }
-
-int sl_agg_state_ncols(const sl_agg *a)
-{
-    return a->kind == SL_AGG_AVG ? 2 : 1;
-}
-
-int sl_agg_state_types(const sl_agg *a, sl_type *types)
-{
-    switch (a->kind) {
-    case SL_AGG_COUNT_STAR:
-    case SL_AGG_COUNT:
-        types[0] = SL_T_BIGINT;
-        return 1;
-    case SL_AGG_AVG:
-        types[0] = SL_T_DOUBLE;
-        types[1] = SL_T_BIGINT;
-        return 2;
-    default:
-        types[0] = a->type;
-        return 1;
-    }
-}

@@ -10,6 +10,7 @@
  * always DOUBLE division. Local.
  */
 #include "func/fn_int.h"
+#include "func/aggregate.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -41,11 +42,7 @@ const char *sl_func_name(int fn)
 
 bool sl_func_is_aggregate(const char *name)
 {
-    static const char *const aggs[] = {"count", "sum", "avg", "min", "max"};
-    for (size_t i = 0; i < sizeof aggs / sizeof aggs[0]; i++)
-        if (strcasecmp(name, aggs[i]) == 0)
-            return true;
-    return false;
+    return sl_aggfn_find(name) != NULL;
 }
 
 /* "IS NOT NULL" -> "IS_NOT_NULL"; returns the function id or -1. */

@@ -10,6 +10,7 @@
 #include "batch/batch.h"
 #include "core/mem.h"
 #include "func/agg.h"
+#include "func/aggregate.h"
 #include "check.h"
 
 /* ---- test 1: BIGINT key, every aggregate, NULL keys and args, string min/max ---- */
@@ -29,15 +30,15 @@ static void s_of(int r, char *buf) { snprintf(buf, 32, "%c%d", 'a' + (r * 7) % 2
 static int dropped(int r) { return r >= 2000 && r < 4000 && r % 3 == 0; }
 
 static sl_agg aggs1[N_AGGS1] = {
-    { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-    { SL_AGG_COUNT, NULL, SL_T_BIGINT, "count(x)" },
-    { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(x)" },
-    { SL_AGG_AVG, NULL, SL_T_DOUBLE, "avg(x)" },
-    { SL_AGG_MIN, NULL, SL_T_BIGINT, "min(x)" },
-    { SL_AGG_MAX, NULL, SL_T_BIGINT, "max(x)" },
-    { SL_AGG_SUM, NULL, SL_T_DOUBLE, "sum(d)" },
-    { SL_AGG_MIN, NULL, SL_T_VARCHAR, "min(s)" },
-    { SL_AGG_MAX, NULL, SL_T_VARCHAR, "max(s)" },
+    { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+    { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(x)" },
+    { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(x)" },
+    { &sl_aggfn_avg, NULL, SL_T_BIGINT, SL_T_DOUBLE, false, "avg(x)" },
+    { &sl_aggfn_min, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "min(x)" },
+    { &sl_aggfn_max, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "max(x)" },
+    { &sl_aggfn_sum, NULL, SL_T_DOUBLE, SL_T_DOUBLE, false, "sum(d)" },
+    { &sl_aggfn_min, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "min(s)" },
+    { &sl_aggfn_max, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "max(s)" },
 };
 
 /* Builds raw columns [key, x, d, s] for rows [lo, hi). */
@@ -210,8 +211,8 @@ static void test_string_keys(void)
 {
     sl_err err = { 0 };
     sl_type kt[2] = { SL_T_VARCHAR, SL_T_DOUBLE };
-    sl_agg ag[2] = { { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-                     { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" } };
+    sl_agg ag[2] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" } };
     /* Rows: (s, d, v). Expected groups by hand:
      *   ("a", 0.0)  <- rows 0 (0.0), 1 (-0.0): count 2, sum 1+2 = 3
      *   ("a", NaN)  <- rows 2, 3 (two NaN bit patterns): count 2, sum 4+8 = 12
@@ -283,7 +284,7 @@ static void test_string_keys(void)
 static void test_overflow(void)
 {
     sl_err err = { 0 };
-    sl_agg ag = { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" };
+    sl_agg ag = { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" };
     sl_type t = SL_T_BIGINT;
     sl_batch *b = sl_batch_new(1, &t, 4);
     sl_vec_push_i64(b->cols[0], INT64_MAX - 1);
@@ -313,11 +314,11 @@ static void test_overflow(void)
 static void test_no_keys(void)
 {
     sl_err err = { 0 };
-    sl_agg ag[5] = { { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-                     { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" },
-                     { SL_AGG_AVG, NULL, SL_T_DOUBLE, "avg(v)" },
-                     { SL_AGG_MIN, NULL, SL_T_VARCHAR, "min(s)" },
-                     { SL_AGG_COUNT, NULL, SL_T_BIGINT, "count(v)" } };
+    sl_agg ag[5] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" },
+                     { &sl_aggfn_avg, NULL, SL_T_BIGINT, SL_T_DOUBLE, false, "avg(v)" },
+                     { &sl_aggfn_min, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "min(s)" },
+                     { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(v)" } };
     /* Empty input: PARTIAL emits nothing, FINAL emits one row (0, NULL, NULL, NULL, 0). */
     sl_hashagg *p = sl_hashagg_new(0, NULL, 5, ag);
     sl_batchlist st, res;
@@ -380,8 +381,8 @@ static void test_many_groups(void)
     /* 150000 distinct keys (forces resizes and more than two emitted chunks), each seen
      * twice, in two batches of SL_BATCH_ROWS-ish rows. */
     sl_err err = { 0 };
-    sl_agg ag[2] = { { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-                     { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" } };
+    sl_agg ag[2] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" } };
     sl_type kt = SL_T_BIGINT, bt[2] = { SL_T_BIGINT, SL_T_BIGINT };
     const int G = 150000;
     sl_hashagg *h = sl_hashagg_new(1, &kt, 2, ag);

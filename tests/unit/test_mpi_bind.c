@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "sql/sql.h"
 #include "sql/sql_int.h"
+#include "func/aggregate.h"
 
 #define SRC "read_csv('${dir}/t.csv', columns={'id': 'BIGINT', 'Name': 'VARCHAR', " \
             "'price': 'DOUBLE', 'qty': 'BIGINT', 'day': 'DATE'})"
@@ -182,23 +183,23 @@ static void test_agg(void)
     /* sum(qty) in HAVING is the same aggregate as in the select list. */
     CHECK_INT(q->n_aggs, 6);
     if (q->n_aggs == 6) {
-        CHECK_INT(q->aggs[0].kind, SL_AGG_COUNT_STAR);
+        CHECK(q->aggs[0].fn == &sl_aggfn_count_star);
         CHECK(q->aggs[0].arg == NULL);
         CHECK_INT(q->aggs[0].type, SL_T_BIGINT);
         CHECK_STR(q->aggs[0].text, "count_star()");
-        CHECK_INT(q->aggs[1].kind, SL_AGG_SUM);
+        CHECK(q->aggs[1].fn == &sl_aggfn_sum);
         CHECK_INT(q->aggs[1].type, SL_T_BIGINT);
         check_col(q->aggs[1].arg, 2, SL_T_BIGINT);
-        CHECK_INT(q->aggs[2].kind, SL_AGG_AVG);
+        CHECK(q->aggs[2].fn == &sl_aggfn_avg);
         CHECK_INT(q->aggs[2].type, SL_T_DOUBLE);
         check_col(q->aggs[2].arg, 1, SL_T_DOUBLE);
-        CHECK_INT(q->aggs[3].kind, SL_AGG_MIN);
+        CHECK(q->aggs[3].fn == &sl_aggfn_min);
         CHECK_INT(q->aggs[3].type, SL_T_DATE);
         check_col(q->aggs[3].arg, 3, SL_T_DATE);
-        CHECK_INT(q->aggs[4].kind, SL_AGG_MAX);
+        CHECK(q->aggs[4].fn == &sl_aggfn_max);
         CHECK_INT(q->aggs[4].type, SL_T_VARCHAR);
         check_col(q->aggs[4].arg, 0, SL_T_VARCHAR);
-        CHECK_INT(q->aggs[5].kind, SL_AGG_COUNT);
+        CHECK(q->aggs[5].fn == &sl_aggfn_count);
         CHECK_INT(q->aggs[5].type, SL_T_BIGINT);
         check_col(q->aggs[5].arg, 1, SL_T_DOUBLE);
     }
