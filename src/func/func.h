@@ -14,7 +14,7 @@
 
 /* Function ids stored in sl_expr.fn of SL_E_CALL nodes (see func_list.h). */
 typedef enum {
-#define SL_FN_ENUM(id, name, lo, hi) SL_FN_##id,
+#define SL_FN_ENUM(id, name, lo, hi, flags, bind, exec) SL_FN_##id,
     SL_FUNC_LIST(SL_FN_ENUM)
 #undef SL_FN_ENUM
     SL_FN_COUNT
