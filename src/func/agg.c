@@ -358,6 +358,15 @@ static int fold_all(sl_hashagg *h, sl_vec *const *cols, int first_col, sl_vec *c
     return 0;
 }
 
+int sl_hashagg_add_groups(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
+                          sl_err *err)
+{
+    int64_t n = sl_batch_live(in);
+    if (n > 0)
+        assign_groups(h, keys, in->sel, n);
+    return 0;
+}
+
 int sl_hashagg_consume(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
                        sl_vec *const *args, sl_err *err)
 {

@@ -45,6 +45,10 @@ void sl_hashagg_set_input(sl_hashagg *h, int a, int state_col);
  */
 int sl_hashagg_consume(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
                        sl_vec *const *args, sl_err *err);
+/* Creates the groups of the live rows of `in` (keys as for consume) without folding anything
+ * into their states: a new group starts empty. Local. */
+int sl_hashagg_add_groups(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
+                          sl_err *err);
 /* FINAL: merges the live rows of a state batch (layout above). Local. */
 int sl_hashagg_merge(sl_hashagg *h, const sl_batch *states, sl_err *err);
 /* Moves the table out as state batches (PARTIAL) or result batches (FINAL), appended to out;

@@ -42,6 +42,9 @@ sl_expr *sl_expr_new(sl_expr_kind kind, sl_type type, int n_args, sl_expr **args
                      const char *text);  /* takes ownership of args' elements (copies array) */
 sl_expr *sl_expr_copy(const sl_expr *e);
 void sl_expr_free(sl_expr **pe);
+/* True when a and b compute the same thing: the same tree of kinds, types, columns,
+ * functions and constants (texts are not compared). Recursion as deep as the trees. */
+bool sl_expr_equal(const sl_expr *a, const sl_expr *b);
 /* Calls fn on every node (pre-order). */
 void sl_expr_walk(sl_expr *e, void (*fn)(sl_expr *, void *), void *ctx);
 

@@ -288,9 +288,11 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     if (a->distinct && fn->n_args == 0)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT) needs an argument",
                              a->name);
-    if (a->distinct)
+    /* The planner ships partial states; one that needs every value has no plan yet. */
+    if (fn->needs_all_values)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
-                             "%s(DISTINCT ...) is not supported yet", a->name);
+                             "aggregate function %s() needs all the values of a group, which "
+                             "is not supported yet", a->name);
     char *key = canon(a);
     for (int i = 0; i < q->n_aggs; i++)
         if (strcmp(c->agg_keys[i], key) == 0) {

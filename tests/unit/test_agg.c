@@ -279,6 +279,70 @@ static void test_string_keys(void)
     sl_hashagg_free(&f);
 }
 
+/* ---- test 2b: mixed input (DISTINCT plans) and groups without folding ---- */
+
+/* One table that updates count(x) from values and combines sum(y) and avg(z) from partial
+ * state columns of the same batch (sl_hashagg_set_input); then sl_hashagg_add_groups makes a
+ * group whose states stay empty. Expected values by hand from the rows below. */
+static void test_mixed_input(void)
+{
+    sl_err err = { 0 };
+    sl_type kt = SL_T_BIGINT;
+    sl_agg ag[3] = { { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(x)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(y)" },
+                     { &sl_aggfn_avg, NULL, SL_T_DOUBLE, SL_T_DOUBLE, false, "avg(z)" } };
+    /* Columns: k, x (values), sum(y) state, avg(z) state (sum, n). */
+    sl_type bt[5] = { SL_T_BIGINT, SL_T_BIGINT, SL_T_BIGINT, SL_T_DOUBLE, SL_T_BIGINT };
+    int64_t k[4] = { 1, 1, 2, 1 }, x[4] = { 10, 0, 7, 8 }, ys[4] = { 5, 0, 3, 4 };
+    double as[4] = { 1.0, 2.0, 0.0, 3.0 };
+    int64_t an[4] = { 1, 2, 0, 1 };
+    sl_batch *b = sl_batch_new(5, bt, 4);
+    for (int r = 0; r < 4; r++) {
+        sl_vec_push_i64(b->cols[0], k[r]);
+        if (r == 1) {
+            sl_vec_push_null(b->cols[1]);
+            sl_vec_push_null(b->cols[2]);
+        } else {
+            sl_vec_push_i64(b->cols[1], x[r]);
+            sl_vec_push_i64(b->cols[2], ys[r]);
+        }
+        sl_vec_push_f64(b->cols[3], as[r]);
+        sl_vec_push_i64(b->cols[4], an[r]);
+    }
+    b->n_rows = 4;
+    sl_hashagg *h = sl_hashagg_new(1, &kt, 3, ag);
+    sl_hashagg_set_input(h, 1, 2);
+    sl_hashagg_set_input(h, 2, 3);
+    sl_vec *args[3] = { b->cols[1], NULL, NULL };
+    CHECK_INT(sl_hashagg_consume(h, b, b->cols, args, &err), 0);
+    sl_batch *b3 = sl_batch_new(1, &kt, 1);
+    sl_vec_push_i64(b3->cols[0], 3);
+    b3->n_rows = 1;
+    CHECK_INT(sl_hashagg_add_groups(h, b3, b3->cols, &err), 0);
+    CHECK_INT(sl_hashagg_groups(h), 3);
+    sl_batchlist res;
+    sl_batchlist_init(&res);
+    sl_hashagg_emit_final(h, &res, &err);
+    CHECK_INT(res.n, 1);
+    int found = 0;
+    for (int64_t i = 0; res.n == 1 && i < res.b[0]->n_rows; i++) {
+        sl_vec *const *c = res.b[0]->cols;
+        int64_t key = c[0]->d.i64[i], cnt = c[1]->d.i64[i];
+        bool sv = sl_vec_valid(c[2], i), av = sl_vec_valid(c[3], i);
+        if (key == 1)
+            found += cnt == 2 && sv && c[2]->d.i64[i] == 9 && av && c[3]->d.f64[i] == 1.5;
+        else if (key == 2)
+            found += cnt == 1 && sv && c[2]->d.i64[i] == 3 && !av;
+        else if (key == 3)
+            found += cnt == 0 && !sv && !av;
+    }
+    CHECK_INT(found, 3);
+    sl_batchlist_free(&res);
+    sl_batch_free(&b);
+    sl_batch_free(&b3);
+    sl_hashagg_free(&h);
+}
+
 /* ---- test 3: overflow, no-key aggregation, many groups ---- */
 
 static void test_overflow(void)
@@ -422,6 +486,7 @@ int main(void)
 {
     test_all_aggs();
     test_string_keys();
+    test_mixed_input();
     test_overflow();
     test_no_keys();
     test_many_groups();

@@ -366,6 +366,33 @@ static void test_views(void)
     CHECK(strstr(bind_err("SELECT * FROM loop1"), "nested more than") != NULL);
 }
 
+/* DISTINCT calls: a call of their own next to the plain one over the same argument (the
+ * planner plans them apart); min/max drop the DISTINCT, which cannot change them. */
+static void test_distinct(void)
+{
+    sl_err err;
+    sl_query *q = bind("SELECT count(DISTINCT id), count(id), sum(DISTINCT qty), "
+                       "min(DISTINCT Name), count(DISTINCT id) + 1 FROM " SRC, &err);
+    CHECK(q != NULL);
+    if (!q) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    CHECK_INT(q->n_aggs, 4);
+    if (q->n_aggs == 4) {
+        CHECK(q->aggs[0].fn == &sl_aggfn_count && q->aggs[0].distinct);
+        CHECK_STR(q->aggs[0].text, "count(DISTINCT id)");
+        CHECK(q->aggs[1].fn == &sl_aggfn_count && !q->aggs[1].distinct);
+        CHECK(q->aggs[2].fn == &sl_aggfn_sum && q->aggs[2].distinct);
+        CHECK_INT(q->aggs[2].type, SL_T_BIGINT);
+        CHECK(q->aggs[3].fn == &sl_aggfn_min && !q->aggs[3].distinct);
+        CHECK_STR(q->aggs[3].text, "min(DISTINCT Name)");
+    }
+    sl_query_free(&q);
+    CHECK_STR(bind_err("SELECT sum(DISTINCT Name) FROM " SRC),
+              "job.sql:1:8: no function matches sum(VARCHAR) (it needs a numeric argument)");
+}
+
 static void test_errors(void)
 {
     CHECK_STR(bind_err("SELECT nope FROM " SRC),
@@ -378,8 +405,6 @@ static void test_errors(void)
     CHECK_STR(bind_err("SELECT a FROM nov"),
               "job.sql:1:15: table or view \"nov\" does not exist (define it with CREATE "
               "VIEW|TABLE nov AS SELECT ... before this statement)");
-    CHECK_STR(bind_err("SELECT count(DISTINCT id) FROM " SRC),
-              "job.sql:1:8: count(DISTINCT ...) is not supported yet");
     CHECK_STR(bind_err("SELECT sum(Name) FROM " SRC),
               "job.sql:1:8: no function matches sum(VARCHAR) (it needs a numeric argument)");
     CHECK_STR(bind_err("SELECT id FROM " SRC " ORDER BY 7"),
@@ -488,6 +513,7 @@ int main(int argc, char **argv)
     test_plain();
     test_agg();
     test_views();
+    test_distinct();
     test_errors();
     test_long_exprs();
     sl_job_free(&g_views);
