@@ -20,14 +20,6 @@ typedef struct planner {
     int next_query;   /* select blocks numbered in pre-order: 0 is the statement's */
 } planner;
 
-static sl_expr **copy_exprs(sl_expr *const *v, int n)
-{
-    sl_expr **r = sl_xcalloc((size_t)n + 1, sizeof *r);
-    for (int i = 0; i < n; i++)
-        r[i] = sl_expr_copy(v[i]);
-    return r;
-}
-
 static sl_type *expr_types(sl_expr *const *v, int n)
 {
     sl_type *t = sl_xcalloc((size_t)n + 1, sizeof *t);
@@ -132,6 +124,23 @@ static sl_pop *agg_node(sl_agg_mode mode, const char *name, int k, const sl_type
     return op;
 }
 
+/* A copy of the key expression e with a column type: an untyped NULL (GROUP BY NULL,
+ * count(DISTINCT NULL)) becomes a BIGINT NULL, since rows that travel need typed columns. */
+static sl_expr *typed_key(const sl_expr *e)
+{
+    sl_expr *c = sl_expr_copy(e);
+    if (c->type == SL_T_NULL)
+        c = sl_expr_new(SL_E_CAST, SL_T_BIGINT, 1, &c, e->text);
+    return c;
+}
+
+static void free_keys(sl_expr **keys, int k)
+{
+    for (int i = 0; i < k; i++)
+        sl_expr_free(&keys[i]);
+    sl_free(keys);
+}
+
 /* Exchange on the first k columns: hash, or everything to rank 0 when k = 0. */
 static sl_pop *exchange_on_keys(sl_pop *x, int k, int query)
 {
@@ -148,15 +157,14 @@ static sl_pop *exchange_on_keys(sl_pop *x, int k, int query)
     return x;
 }
 
-/* Partial states of every aggregate of q in layout [keys, states...] -> exchange on the
- * keys (to rank 0 without keys: one group) -> final agg. */
-static sl_pop *finish_aggregate(sl_pop *x, const sl_query *q, const sl_type *kt,
-                                char *const *kn, int query)
+/* Partial states of every aggregate in layout [k keys, states...] -> exchange on the keys (to
+ * rank 0 without keys: one group) -> final agg. */
+static sl_pop *finish_aggregate(sl_pop *x, int k, const sl_type *kt, char *const *kn,
+                                int n_aggs, const sl_agg *aggs, int query)
 {
-    int k = q->n_groups;
     x = exchange_on_keys(x, k, query);
-    sl_pop *final = agg_node(SL_AGG_FINAL, "final_agg", k, kt, kn, NULL, q->n_aggs, q->aggs,
-                             false, false);
+    sl_pop *final = agg_node(SL_AGG_FINAL, "final_agg", k, kt, kn, NULL, n_aggs, aggs, false,
+                             false);
     final->u.agg.emit_empty = k == 0;
     return on_top(final, x, query);
 }
@@ -180,16 +188,17 @@ static sl_pop *finish_aggregate(sl_pop *x, const sl_query *q, const sl_type *kt,
  * The pair exchange spreads even one huge group over all ranks; the merge is a complete
  * aggregation with grace spilling, the distinct agg flushes like any partial one.
  */
-static sl_pop *plan_distinct_aggregate(sl_pop *in, const sl_query *q, const sl_type *kt,
-                                       char *const *kn, int query)
+static sl_pop *plan_distinct_aggregate(sl_pop *in, int k, sl_expr *const *groups,
+                                       const sl_type *kt, char *const *kn, int na,
+                                       const sl_agg *aggs, int query)
 {
-    int k = q->n_groups, na = q->n_aggs, nd = 0, no = 0;
+    int nd = 0, no = 0;
     const sl_expr **dargs = sl_xcalloc((size_t)na + 1, sizeof *dargs);
     int *set_of = sl_xcalloc((size_t)na + 1, sizeof *set_of);
     sl_agg *ord = sl_xcalloc((size_t)na + 1, sizeof *ord);
     int *ord_col = sl_xcalloc((size_t)na + 1, sizeof *ord_col);
     for (int a = 0; a < na; a++) {
-        const sl_agg *g = &q->aggs[a];
+        const sl_agg *g = &aggs[a];
         set_of[a] = -1;
         if (!g->distinct) {
             ord[no++] = *g; /* borrowed: agg_node copies */
@@ -207,9 +216,7 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, const sl_query *q, const sl_t
     char **n1 = sl_xcalloc((size_t)kd + 1, sizeof *n1);
     sl_expr **keys = sl_xcalloc((size_t)kd + 1, sizeof *keys);
     for (int i = 0; i < kd; i++) {
-        keys[i] = sl_expr_copy(i < k ? q->groups[i] : dargs[i - k]);
-        if (keys[i]->type == SL_T_NULL) /* an untyped NULL: a column needs a type */
-            keys[i] = sl_expr_new(SL_E_CAST, SL_T_BIGINT, 1, &keys[i], keys[i]->text);
+        keys[i] = typed_key(i < k ? groups[i] : dargs[i - k]);
         t1[i] = keys[i]->type;
         n1[i] = keys[i]->text;
     }
@@ -229,7 +236,7 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, const sl_query *q, const sl_t
     keys = sl_xcalloc((size_t)k + 1, sizeof *keys);
     for (int i = 0; i < k; i++)
         keys[i] = sl_expr_col(i, kt[i], kn[i]);
-    sl_pop *d = agg_node(SL_AGG_PARTIAL, "distinct_agg", k, kt, kn, keys, na, q->aggs, false,
+    sl_pop *d = agg_node(SL_AGG_PARTIAL, "distinct_agg", k, kt, kn, keys, na, aggs, false,
                          true);
     for (int a = 0, o = 0; a < na; a++) {
         if (set_of[a] >= 0)
@@ -238,7 +245,7 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, const sl_query *q, const sl_t
         else
             d->u.agg.in_state[a] = ord_col[o++];
     }
-    x = finish_aggregate(on_top(d, x, query), q, kt, kn, query);
+    x = finish_aggregate(on_top(d, x, query), k, kt, kn, na, aggs, query);
     sl_free(t1);
     sl_free(n1);
     sl_free(dargs);
@@ -248,37 +255,46 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, const sl_query *q, const sl_t
     return x;
 }
 
-/* Plans q's aggregation over in: ship partial states or ship values. Every aggregate today
- * merges partial states: partial agg -> exchange on the keys (or to rank 0 without keys) ->
- * final agg; DISTINCT calls take plan_distinct_aggregate's longer path. An aggregate that
- * needs all values (median, quantiles) cannot ship states; the binder refuses those until
- * their plan (values to the group's owner) exists: see docs/STYLE.md, "Adding an
- * aggregate". */
-static sl_pop *plan_aggregate(sl_pop *in, const sl_query *q, int query)
+/* Aggregation of in by k group keys (groups) with n_aggs aggregate calls (both copied): the
+ * result has the k key columns, then one column per aggregate. Here the planner chooses
+ * between shipping partial states and shipping values. Every aggregate today merges partial
+ * states: partial agg -> exchange on the keys (or to rank 0 without keys) -> final agg;
+ * DISTINCT calls take plan_distinct_aggregate's longer path. An aggregate that needs all
+ * values (median, quantiles) cannot ship states; the binder refuses those until their plan
+ * (values to the group's owner) exists: see docs/STYLE.md, "Adding an aggregate". */
+static sl_pop *plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs,
+                          const sl_agg *aggs, int query)
 {
-    int k = q->n_groups;
     bool distinct = false;
-    for (int a = 0; a < q->n_aggs; a++) {
-        assert(!q->aggs[a].fn->needs_all_values);
-        distinct |= q->aggs[a].distinct;
+    for (int a = 0; a < n_aggs; a++) {
+        assert(!aggs[a].fn->needs_all_values);
+        distinct |= aggs[a].distinct;
     }
     sl_type *kt = sl_xcalloc((size_t)k + 1, sizeof *kt);
     char **kn = sl_xcalloc((size_t)k + 1, sizeof *kn);
+    sl_expr **keys = sl_xcalloc((size_t)k + 1, sizeof *keys);
     for (int i = 0; i < k; i++) {
-        kt[i] = q->groups[i]->type;
-        kn[i] = q->groups[i]->text;
+        keys[i] = typed_key(groups[i]);
+        kt[i] = keys[i]->type;
+        kn[i] = groups[i]->text;
     }
     sl_pop *x;
     if (distinct) {
-        x = plan_distinct_aggregate(in, q, kt, kn, query);
+        free_keys(keys, k);
+        x = plan_distinct_aggregate(in, k, groups, kt, kn, n_aggs, aggs, query);
     } else {
-        sl_pop *p = agg_node(SL_AGG_PARTIAL, "partial_agg", k, kt, kn,
-                             copy_exprs(q->groups, k), q->n_aggs, q->aggs, true, true);
-        x = finish_aggregate(on_top(p, in, query), q, kt, kn, query);
+        sl_pop *p = agg_node(SL_AGG_PARTIAL, "partial_agg", k, kt, kn, keys, n_aggs, aggs,
+                             true, true);
+        x = finish_aggregate(on_top(p, in, query), k, kt, kn, n_aggs, aggs, query);
     }
     sl_free(kt);
     sl_free(kn);
     return x;
+}
+
+static sl_pop *plan_aggregate(sl_pop *in, const sl_query *q, int query)
+{
+    return plan_group(in, q->n_groups, q->groups, q->n_aggs, q->aggs, query);
 }
 
 /* outs, then the ORDER BY keys that are not an output (hidden, dropped after the sort).
