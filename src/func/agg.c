@@ -345,11 +345,11 @@ static int fold_all(sl_hashagg *h, sl_vec *const *cols, int first_col, sl_vec *c
         if (in >= 0) {
             rc = s->fn->combine(s->call, s->data, cols + in, h->gids, sel, n, err);
         } else {
-            const sl_vec *arg = args ? args[a] : NULL;
-            if (!arg && s->fn->n_args > 0)
+            /* One argument per call today: aggregate a's arguments are args[a]. */
+            if (s->fn->n_args > 0 && !(args && args[a]))
                 return SL_ERR(err, SL_EINTERNAL, "%s: no argument values",
                               s->call->text ? s->call->text : s->fn->name);
-            rc = s->fn->update(s->call, s->data, arg, h->gids, sel, n, err);
+            rc = s->fn->update(s->call, s->data, args ? args + a : NULL, h->gids, sel, n, err);
         }
         if (rc)
             return rc;

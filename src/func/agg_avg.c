@@ -12,9 +12,9 @@ typedef struct {
 
 SL_AGG_FIXED_STATE(avg_bytes, avg_state)
 
-static bool avg_bind(sl_type arg, sl_type *result)
+static bool avg_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(arg))
+    if (!sl_type_is_numeric(args[0]))
         return false;
     *result = SL_T_DOUBLE;
     return true;
@@ -27,10 +27,11 @@ static int avg_types(const sl_agg *a, sl_type *types)
     return 2;
 }
 
-static int avg_update(const sl_agg *a, void *states, const sl_vec *arg, const uint32_t *gids,
-                      const uint32_t *sel, int64_t n, sl_err *err)
+static int avg_update(const sl_agg *a, void *states, sl_vec *const *args,
+                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
     avg_state *s = states;
+    const sl_vec *arg = args[0];
     if (arg->type == SL_T_DOUBLE) {
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k);

@@ -11,7 +11,7 @@ typedef struct {
 
 SL_AGG_FIXED_STATE(count_bytes, count_state)
 
-static bool count_bind(sl_type arg, sl_type *result)
+static bool count_bind(const sl_type *args, sl_type *result)
 {
     *result = SL_T_BIGINT;
     return true;
@@ -23,7 +23,7 @@ static int count_types(const sl_agg *a, sl_type *types)
     return 1;
 }
 
-static int count_star_update(const sl_agg *a, void *states, const sl_vec *arg,
+static int count_star_update(const sl_agg *a, void *states, sl_vec *const *args,
                              const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
     count_state *s = states;
@@ -32,10 +32,11 @@ static int count_star_update(const sl_agg *a, void *states, const sl_vec *arg,
     return 0;
 }
 
-static int count_update(const sl_agg *a, void *states, const sl_vec *arg, const uint32_t *gids,
-                        const uint32_t *sel, int64_t n, sl_err *err)
+static int count_update(const sl_agg *a, void *states, sl_vec *const *args,
+                        const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
     count_state *s = states;
+    const sl_vec *arg = args[0];
     for (int64_t k = 0; k < n; k++)
         s[gids[k]].n += sl_vec_valid(arg, sl_agg_row(sel, k));
     return 0;

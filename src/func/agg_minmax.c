@@ -27,9 +27,9 @@ typedef struct {
     int64_t len, cap;
 } str_state;
 
-static bool minmax_bind(sl_type arg, sl_type *result)
+static bool minmax_bind(const sl_type *args, sl_type *result)
 {
-    *result = arg;
+    *result = args[0];
     return true;
 }
 
@@ -126,16 +126,16 @@ static int fold(const sl_agg *a, void *states, const sl_vec *v, const uint32_t *
     return 0;
 }
 
-static int min_update(const sl_agg *a, void *states, const sl_vec *arg, const uint32_t *gids,
-                      const uint32_t *sel, int64_t n, sl_err *err)
+static int min_update(const sl_agg *a, void *states, sl_vec *const *args,
+                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return fold(a, states, arg, gids, sel, n, -1);
+    return fold(a, states, args[0], gids, sel, n, -1);
 }
 
-static int max_update(const sl_agg *a, void *states, const sl_vec *arg, const uint32_t *gids,
-                      const uint32_t *sel, int64_t n, sl_err *err)
+static int max_update(const sl_agg *a, void *states, sl_vec *const *args,
+                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return fold(a, states, arg, gids, sel, n, 1);
+    return fold(a, states, args[0], gids, sel, n, 1);
 }
 
 static int min_combine(const sl_agg *a, void *states, sl_vec *const *cols,

@@ -17,8 +17,9 @@ typedef struct {
 
 SL_AGG_FIXED_STATE(sum_bytes, sum_state)
 
-static bool sum_bind(sl_type arg, sl_type *result)
+static bool sum_bind(const sl_type *args, sl_type *result)
 {
+    sl_type arg = args[0];
     if (arg != SL_T_DOUBLE && arg != SL_T_BIGINT && arg != SL_T_BOOL)
         return false;
     *result = arg == SL_T_DOUBLE ? SL_T_DOUBLE : SL_T_BIGINT;
@@ -74,10 +75,10 @@ static int sum_fold(const sl_agg *a, void *states, const sl_vec *v, const uint32
     return 0;
 }
 
-static int sum_update(const sl_agg *a, void *states, const sl_vec *arg, const uint32_t *gids,
-                      const uint32_t *sel, int64_t n, sl_err *err)
+static int sum_update(const sl_agg *a, void *states, sl_vec *const *args,
+                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return sum_fold(a, states, arg, gids, sel, n, err);
+    return sum_fold(a, states, args[0], gids, sel, n, err);
 }
 
 static int sum_combine(const sl_agg *a, void *states, sl_vec *const *cols,

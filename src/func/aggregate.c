@@ -40,7 +40,7 @@ const sl_aggfn *sl_aggfn_find(const char *name)
 bool sl_agg_init_call(sl_agg *a, const sl_aggfn *fn, sl_type arg_type)
 {
     sl_type rt = SL_T_NULL;
-    if (!fn->bind(arg_type, &rt))
+    if (!fn->bind(&arg_type, &rt))
         return false;
     a->fn = fn;
     a->arg_type = arg_type;

@@ -31,30 +31,34 @@
 #include "core/err.h"
 #include "func/expr.h"
 
-/* Most state columns one aggregate ships (a guard for fixed arrays). */
+/* Most state columns one aggregate ships, most arguments it takes (guards for fixed
+ * arrays). Calls carry one argument today (sl_agg.arg): a two-argument aggregate (corr,
+ * arg_min) also widens sl_agg and the operator that evaluates the arguments; the entry
+ * interface below already takes arrays. */
 #define SL_AGG_MAX_STATE_COLS 4
+#define SL_AGG_MAX_ARGS 2
 
 typedef struct sl_aggfn {
     const char *name;           /* canonical name, as DuckDB prints it ("count_star") */
     const char *const *aliases; /* other names (NULL-terminated list) or NULL */
-    int n_args;                 /* 0 (count(*)) or 1 */
+    int n_args;                 /* arguments it takes (0 for count(*); <= SL_AGG_MAX_ARGS) */
     /* Holistic: the result needs every value of the group (median, quantiles); partial
      * states cannot be merged, so the planner ships values, not states. */
     bool needs_all_values;
     /* f(DISTINCT x) = f(x) (min, max): the binder drops the DISTINCT. */
     bool distinct_is_noop;
 
-    /* Result type for an argument of type arg (SL_T_NULL for no argument). Returns false
-     * when the aggregate does not accept that type ("no function matches sum(VARCHAR)"). */
-    bool (*bind)(sl_type arg, sl_type *result);
+    /* Result type for arguments of types args[0..n_args) (none for count(*)). Returns
+     * false when the aggregate does not accept them ("no function matches sum(VARCHAR)"). */
+    bool (*bind)(const sl_type *args, sl_type *result);
     /* Bytes of one group's state for this call. */
     int64_t (*state_bytes)(const sl_agg *a);
     /* Writes the types of the state columns to types; returns how many (<= MAX_STATE_COLS). */
     int (*state_types)(const sl_agg *a, sl_type *types);
     /* Initializes n states, already zeroed. NULL: zero is the empty state. */
     void (*init)(const sl_agg *a, void *states, int64_t n);
-    /* Folds raw values: arg is the argument vector (NULL for n_args 0). */
-    int (*update)(const sl_agg *a, void *states, const sl_vec *arg, const uint32_t *gids,
+    /* Folds raw values: args[0..n_args) are the argument vectors. */
+    int (*update)(const sl_agg *a, void *states, sl_vec *const *args, const uint32_t *gids,
                   const uint32_t *sel, int64_t n, sl_err *err);
     /* Folds partial states: cols are this aggregate's state columns of the batch. */
     int (*combine)(const sl_agg *a, void *states, sl_vec *const *cols, const uint32_t *gids,
