@@ -119,21 +119,6 @@ static int partial_room(sl_exec *x, sl_pop *op, int64_t n, sl_err *err)
     return err->code;
 }
 
-/* The values of e over b: a column reference borrows b's column (*owned stays NULL), anything
- * else is evaluated into a new vector (*owned = it). */
-static int values_of(const sl_expr *e, sl_batch *b, sl_vec **v, sl_vec **owned, sl_err *err)
-{
-    *owned = NULL;
-    if (e->kind == SL_E_COL && e->col >= 0 && e->col < b->n_cols &&
-        b->cols[e->col]->type == e->type) {
-        *v = b->cols[e->col];
-        return 0;
-    }
-    int rc = sl_expr_eval(e, b, owned, err);
-    *v = *owned;
-    return rc;
-}
-
 /* Folds b into the table; with n_sets > 1 each row enters once per DISTINCT argument (the
  * last n_sets keys): entry s keeps key nk - n_sets + s and has NULL in the other arguments,
  * and only entry 0 folds the aggregates (the others only create their groups). */
@@ -170,21 +155,24 @@ static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
     int nk = op->u.agg.n_keys, na = op->u.agg.n_aggs, rc = 0;
     sl_vec **keys = sl_xcalloc((size_t)nk + 1, sizeof *keys);
     sl_vec **args = sl_xcalloc((size_t)na + 1, sizeof *args);
-    sl_vec **owned = sl_xcalloc((size_t)(nk + na) + 1, sizeof *owned);
+    /* Column arguments are copied too: borrowing the input's columns saves ~2% of the work
+     * but changes glibc's heap-top trimming so that a projection feeding this operator
+     * page-faults all its vectors every batch (measured: 20x the page faults). */
     for (int k = 0; k < nk && !rc; k++)
-        rc = values_of(op->u.agg.keys[k], b, &keys[k], &owned[k], err);
+        rc = sl_expr_eval(op->u.agg.keys[k], b, &keys[k], err);
     for (int a = 0; a < na && !rc; a++)
         if (op->u.agg.aggs[a].arg)
-            rc = values_of(op->u.agg.aggs[a].arg, b, &args[a], &owned[nk + a], err);
+            rc = sl_expr_eval(op->u.agg.aggs[a].arg, b, &args[a], err);
     if (!rc) {
         int sets = op->u.agg.n_sets > 1 ? op->u.agg.n_sets : 1;
         rc = partial_room(x, op, sl_batch_live(b) * sets, err);
     }
     if (!rc)
         rc = fold_batch(st, op, b, keys, args, err);
-    for (int i = 0; i < nk + na; i++)
-        sl_vec_free(&owned[i]);
-    sl_free(owned);
+    for (int k = 0; k < nk; k++)
+        sl_vec_free(&keys[k]);
+    for (int a = 0; a < na; a++)
+        sl_vec_free(&args[a]);
     sl_free(keys);
     sl_free(args);
     return rc;
