@@ -2,20 +2,22 @@
  * Hash aggregation (see agg.h for the two phases and the state layout).
  *
  * Groups are numbered 0..n_groups-1 in order of first appearance. Their key values live in
- * columnar sl_vec's (one value per group) and their hashes in ghash[]; the states of each
- * aggregate are parallel arrays indexed by group: n[] (count of non-NULL inputs, or rows for
- * count(*); for SUM/MIN/MAX "n > 0" means "has a value") and one 8-byte value v[] (SUM, AVG
- * sum, MIN/MAX), plus an owned byte buffer per group for VARCHAR MIN/MAX.
+ * columnar sl_vec's (one value per group) and their hashes in ghash[]; each aggregate call
+ * keeps one array of fixed-size states indexed by group (its registry entry, func/aggregate.h,
+ * says the size and does all the work on them: this file never looks inside a state).
  *
  * The index is open addressing with linear probing over slots {hash, group+1}; the slot is
  * taken from the HIGH bits of the hash because the exchange routes rows by hash % P, so after
  * a shuffle the low bits of every key on a rank are alike. Resized at 50% load.
  *
- * consume/merge hash the whole batch first (column at a time), then probe, then update each
- * aggregate column at a time: tight loops with no per-row type dispatch.
+ * consume/merge hash the whole batch first (column at a time), then probe, then hand the
+ * whole batch's group ids to each aggregate's update or combine: one indirect call per batch
+ * and aggregate, a tight loop inside.
  * All functions are Local.
  */
 #include "func/agg.h"
+
+#include "func/aggregate.h"
 
 #include <assert.h>
 #include <string.h>
@@ -24,16 +26,12 @@
 #include "core/mem.h"
 
 typedef struct {
-    sl_agg_kind kind;
-    sl_type rtype;      /* result type (state value type for SUM/MIN/MAX) */
-    const char *text;   /* for messages */
-    int64_t *n;
-    union {
-        int64_t *i;
-        double *f;
-    } v;
-    char **s;           /* VARCHAR MIN/MAX: owned bytes per group (sl_xmalloc) */
-    int64_t *slen, *scap;
+    const sl_agg *call;
+    const sl_aggfn *fn;
+    int64_t sb;         /* state bytes per group */
+    int n_cols;         /* state columns */
+    int in_col;         /* consume: first input state column to combine, or -1: update */
+    uint8_t *data;      /* gcap states of sb bytes */
 } aggstate;
 
 typedef struct {
@@ -60,11 +58,6 @@ struct sl_hashagg {
 
 #define TAB_INIT 1024
 
-static bool is_str_minmax(const aggstate *a)
-{
-    return (a->kind == SL_AGG_MIN || a->kind == SL_AGG_MAX) && a->rtype == SL_T_VARCHAR;
-}
-
 static void table_init(sl_hashagg *h, int64_t cap)
 {
     h->tcap = cap;
@@ -89,13 +82,12 @@ sl_hashagg *sl_hashagg_new(int n_keys, const sl_type *key_types, int n_aggs, con
     }
     h->st = sl_xcalloc((size_t)(n_aggs ? n_aggs : 1), sizeof *h->st);
     for (int a = 0; a < n_aggs; a++) {
-        h->st[a].kind = aggs[a].kind;
-        h->st[a].rtype = aggs[a].type;
-        h->st[a].text = aggs[a].text ? aggs[a].text : "aggregate";
-        if (aggs[a].kind == SL_AGG_COUNT || aggs[a].kind == SL_AGG_COUNT_STAR)
-            h->st[a].rtype = SL_T_BIGINT;
-        if (aggs[a].kind == SL_AGG_AVG)
-            h->st[a].rtype = SL_T_DOUBLE;
+        aggstate *s = &h->st[a];
+        s->call = &aggs[a];
+        s->fn = aggs[a].fn;
+        s->sb = s->fn->state_bytes(&aggs[a]);
+        s->n_cols = sl_agg_state_ncols(&aggs[a]);
+        s->in_col = -1;
     }
     table_init(h, TAB_INIT);
     return h;
@@ -106,18 +98,10 @@ static void drop_groups(sl_hashagg *h)
 {
     for (int a = 0; a < h->n_aggs; a++) {
         aggstate *s = &h->st[a];
-        if (s->s)
-            for (int64_t g = 0; g < h->n_groups; g++)
-                sl_free(s->s[g]);
-        sl_free(s->n);
-        sl_free(s->v.i);
-        sl_free(s->s);
-        sl_free(s->slen);
-        sl_free(s->scap);
-        s->n = NULL;
-        s->v.i = NULL;
-        s->s = NULL;
-        s->slen = s->scap = NULL;
+        if (s->fn->destroy && s->data)
+            s->fn->destroy(s->call, s->data, h->n_groups);
+        sl_free(s->data);
+        s->data = NULL;
     }
     sl_free(h->ghash);
     h->ghash = NULL;
@@ -182,8 +166,10 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
     while (need * 2 > tcap)
         tcap *= 2;
     int64_t per_group = 8; /* ghash */
-    for (int a = 0; a < h->n_aggs; a++)
-        per_group += 16 + (is_str_minmax(&h->st[a]) ? 24 + 16 : 0);
+    for (int a = 0; a < h->n_aggs; a++) {
+        const aggstate *s = &h->st[a];
+        per_group += s->sb + (s->fn->heap_bytes ? s->fn->heap_bytes(s->call) : 0);
+    }
     int64_t heap = 0;
     for (int k = 0; k < h->n_keys; k++) {
         const sl_vec *v = h->keys[k];
@@ -215,13 +201,7 @@ static void grow_groups(sl_hashagg *h, int64_t need)
     h->ghash = sl_xrealloc(h->ghash, (size_t)nc * 8);
     for (int a = 0; a < h->n_aggs; a++) {
         aggstate *s = &h->st[a];
-        s->n = sl_xrealloc(s->n, (size_t)nc * 8);
-        s->v.i = sl_xrealloc(s->v.i, (size_t)nc * 8);
-        if (is_str_minmax(s)) {
-            s->s = sl_xrealloc(s->s, (size_t)nc * sizeof *s->s);
-            s->slen = sl_xrealloc(s->slen, (size_t)nc * 8);
-            s->scap = sl_xrealloc(s->scap, (size_t)nc * 8);
-        }
+        s->data = sl_xrealloc(s->data, (size_t)(nc * s->sb));
     }
     h->gcap = nc;
 }
@@ -249,12 +229,10 @@ static int64_t new_group(sl_hashagg *h, uint64_t hash, sl_vec *const *vecs, int6
     h->ghash[g] = hash;
     for (int a = 0; a < h->n_aggs; a++) {
         aggstate *s = &h->st[a];
-        s->n[g] = 0;
-        s->v.i[g] = 0; /* also 0.0 for DOUBLE */
-        if (s->s) {
-            s->s[g] = NULL;
-            s->slen[g] = s->scap[g] = 0;
-        }
+        uint8_t *p = s->data + g * s->sb;
+        memset(p, 0, (size_t)s->sb);
+        if (s->fn->init)
+            s->fn->init(s->call, p, 1);
     }
     h->n_groups++;
     return g;
@@ -346,124 +324,46 @@ static void assign_groups(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
     }
 }
 
-/* ---- updates ---- */
+/* ---- folding batches in ---- */
 
-/* Three-way compare of two non-NULL values of type t; NaN sorts above every number (as in
- * DuckDB), strings bytewise with the shorter prefix first. */
-static int cmp_f64(double x, double y)
+void sl_hashagg_set_input(sl_hashagg *h, int a, int state_col)
 {
-    if (x != x)
-        return y != y ? 0 : 1;
-    if (y != y)
-        return -1;
-    return (x > y) - (x < y);
+    h->st[a].in_col = state_col;
 }
 
-static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
+/* Folds the live rows (whose groups are h->gids) into every aggregate: state input from
+ * cols at each aggregate's in_col (or at consecutive offsets from first_col when
+ * first_col >= 0), raw values from args[a] otherwise. */
+static int fold_all(sl_hashagg *h, sl_vec *const *cols, int first_col, sl_vec *const *args,
+                    const uint32_t *sel, int64_t n, sl_err *err)
 {
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return (la > lb) - (la < lb);
-}
-
-static void set_str(aggstate *s, int64_t g, const char *p, int64_t len)
-{
-    if (len > s->scap[g]) {
-        s->s[g] = sl_xrealloc(s->s[g], (size_t)len);
-        s->scap[g] = len;
-    }
-    if (len)
-        memcpy(s->s[g], p, (size_t)len);
-    s->slen[g] = len;
-}
-
-/* Folds value i of v (non-NULL, same type as the state) into MIN/MAX state of group g. */
-static void minmax_one(aggstate *s, int64_t g, const sl_vec *v, int64_t i)
-{
-    int want = s->kind == SL_AGG_MIN ? -1 : 1;
-    bool first = s->n[g] == 0;
-    s->n[g]++;
-    switch (s->rtype) {
-    case SL_T_DOUBLE:
-        if (first || cmp_f64(v->d.f64[i], s->v.f[g]) == want)
-            s->v.f[g] = v->d.f64[i];
-        break;
-    case SL_T_VARCHAR: {
-        int64_t len;
-        const char *p = sl_vec_str(v, i, &len);
-        if (first || cmp_bytes(p, len, s->s[g], s->slen[g]) == want)
-            set_str(s, g, p, len);
-        break;
-    }
-    default: {
-        int64_t x = v->d.i64[i], y = s->v.i[g];
-        if (first || (want < 0 ? x < y : x > y))
-            s->v.i[g] = x;
-    }
-    }
-}
-
-static int sum_overflow(const aggstate *s, sl_err *err)
-{
-    return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the range of BIGINT "
-                  "(cast the argument to DOUBLE to sum it approximately)", s->text);
-}
-
-/* Row index of the k-th live row. */
-#define ROW(k) (sel ? (int64_t)sel[k] : (k))
-
-static int update(aggstate *s, const sl_vec *arg, const uint32_t *gids, const uint32_t *sel,
-                  int64_t n, sl_err *err)
-{
-    switch (s->kind) {
-    case SL_AGG_COUNT_STAR:
-        for (int64_t k = 0; k < n; k++)
-            s->n[gids[k]]++;
-        return 0;
-    case SL_AGG_COUNT:
-        for (int64_t k = 0; k < n; k++)
-            s->n[gids[k]] += sl_vec_valid(arg, ROW(k));
-        return 0;
-    case SL_AGG_SUM:
-        if (s->rtype == SL_T_BIGINT) {
-            if (arg->type == SL_T_DOUBLE)
-                return SL_ERR(err, SL_EINTERNAL, "%s: BIGINT sum of a DOUBLE argument", s->text);
-            for (int64_t k = 0; k < n; k++) {
-                int64_t i = ROW(k), g = gids[k];
-                if (k + 16 < n) {
-                    __builtin_prefetch(&s->v.i[gids[k + 16]], 1);
-                    __builtin_prefetch(&s->n[gids[k + 16]], 1);
-                }
-                if (!sl_vec_valid(arg, i))
-                    continue;
-                if (__builtin_add_overflow(s->v.i[g], arg->d.i64[i], &s->v.i[g]))
-                    return sum_overflow(s, err);
-                s->n[g]++;
-            }
-            return 0;
+    int c = first_col;
+    for (int a = 0; a < h->n_aggs; a++) {
+        aggstate *s = &h->st[a];
+        int in = first_col >= 0 ? c : s->in_col;
+        int rc;
+        if (in >= 0) {
+            rc = s->fn->combine(s->call, s->data, cols + in, h->gids, sel, n, err);
+        } else {
+            /* One argument per call today: aggregate a's arguments are args[a]. */
+            if (s->fn->n_args > 0 && !(args && args[a]))
+                return SL_ERR(err, SL_EINTERNAL, "%s: no argument values",
+                              s->call->text ? s->call->text : s->fn->name);
+            rc = s->fn->update(s->call, s->data, args ? args + a : NULL, h->gids, sel, n, err);
         }
-        /* A DOUBLE sum is AVG's sum without the division. */
-        __attribute__((fallthrough));
-    case SL_AGG_AVG:
-        for (int64_t k = 0; k < n; k++) {
-            int64_t i = ROW(k), g = gids[k];
-            if (!sl_vec_valid(arg, i))
-                continue;
-            s->v.f[g] += arg->type == SL_T_DOUBLE ? arg->d.f64[i] : (double)arg->d.i64[i];
-            s->n[g]++;
-        }
-        return 0;
-    case SL_AGG_MIN:
-    case SL_AGG_MAX:
-        for (int64_t k = 0; k < n; k++) {
-            int64_t i = ROW(k);
-            if (sl_vec_valid(arg, i))
-                minmax_one(s, gids[k], arg, i);
-        }
-        return 0;
+        if (rc)
+            return rc;
+        c += s->n_cols;
     }
+    return 0;
+}
+
+int sl_hashagg_add_groups(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
+                          sl_err *err)
+{
+    int64_t n = sl_batch_live(in);
+    if (n > 0)
+        assign_groups(h, keys, in->sel, n);
     return 0;
 }
 
@@ -474,61 +374,7 @@ int sl_hashagg_consume(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
     if (n == 0)
         return 0;
     assign_groups(h, keys, in->sel, n);
-    for (int a = 0; a < h->n_aggs; a++) {
-        assert(h->st[a].kind == SL_AGG_COUNT_STAR || args[a]);
-        if (update(&h->st[a], args ? args[a] : NULL, h->gids, in->sel, n, err))
-            return err->code;
-    }
-    return 0;
-}
-
-/* Folds state column c (layout of agg.h) of the live rows into aggregate s. */
-static int merge_one(aggstate *s, sl_vec *const *cols, int c, const uint32_t *gids,
-                     const uint32_t *sel, int64_t n, sl_err *err)
-{
-    const sl_vec *v = cols[c];
-    switch (s->kind) {
-    case SL_AGG_COUNT_STAR:
-    case SL_AGG_COUNT:
-        for (int64_t k = 0; k < n; k++) {
-            int64_t i = ROW(k);
-            if (sl_vec_valid(v, i))
-                s->n[gids[k]] += v->d.i64[i];
-        }
-        return 0;
-    case SL_AGG_SUM:
-        for (int64_t k = 0; k < n; k++) {
-            int64_t i = ROW(k), g = gids[k];
-            if (!sl_vec_valid(v, i))
-                continue;
-            if (s->rtype == SL_T_DOUBLE)
-                s->v.f[g] += v->d.f64[i];
-            else if (__builtin_add_overflow(s->v.i[g], v->d.i64[i], &s->v.i[g]))
-                return sum_overflow(s, err);
-            s->n[g]++;
-        }
-        return 0;
-    case SL_AGG_AVG: {
-        const sl_vec *cnt = cols[c + 1];
-        for (int64_t k = 0; k < n; k++) {
-            int64_t i = ROW(k), g = gids[k];
-            if (sl_vec_valid(v, i))
-                s->v.f[g] += v->d.f64[i];
-            if (sl_vec_valid(cnt, i))
-                s->n[g] += cnt->d.i64[i];
-        }
-        return 0;
-    }
-    case SL_AGG_MIN:
-    case SL_AGG_MAX:
-        for (int64_t k = 0; k < n; k++) {
-            int64_t i = ROW(k);
-            if (sl_vec_valid(v, i))
-                minmax_one(s, gids[k], v, i);
-        }
-        return 0;
-    }
-    return 0;
+    return fold_all(h, in->cols, -1, args, in->sel, n, err);
 }
 
 int sl_hashagg_merge(sl_hashagg *h, const sl_batch *states, sl_err *err)
@@ -541,28 +387,10 @@ int sl_hashagg_merge(sl_hashagg *h, const sl_batch *states, sl_err *err)
     if (n == 0)
         return 0;
     assign_groups(h, states->cols, states->sel, n);
-    int c = h->n_keys;
-    for (int a = 0; a < h->n_aggs; a++) {
-        if (merge_one(&h->st[a], states->cols, c, h->gids, states->sel, n, err))
-            return err->code;
-        c += h->st[a].kind == SL_AGG_AVG ? 2 : 1;
-    }
-    return 0;
+    return fold_all(h, states->cols, h->n_keys, NULL, states->sel, n, err);
 }
 
 /* ---- emit ---- */
-
-static void push_value(sl_vec *v, const aggstate *s, int64_t g)
-{
-    if (s->n[g] == 0)
-        sl_vec_push_null(v);
-    else if (s->rtype == SL_T_VARCHAR)
-        sl_vec_push_str(v, s->s[g], s->slen[g]);
-    else if (s->rtype == SL_T_DOUBLE)
-        sl_vec_push_f64(v, s->v.f[g]);
-    else
-        sl_vec_push_i64(v, s->v.i[g]);
-}
 
 static void emit(sl_hashagg *h, bool final, sl_batchlist *out)
 {
@@ -572,7 +400,7 @@ static void emit(sl_hashagg *h, bool final, sl_batchlist *out)
         for (int k = 0; k < h->n_keys; k++)
             types[k] = h->key_types[k];
         for (int a = 0; a < h->n_aggs; a++)
-            types[h->n_keys + a] = h->st[a].rtype;
+            types[h->n_keys + a] = h->aggs[a].type;
     } else {
         sl_hashagg_state_types(h, types);
     }
@@ -585,29 +413,12 @@ static void emit(sl_hashagg *h, bool final, sl_batchlist *out)
         int c = h->n_keys;
         for (int a = 0; a < h->n_aggs; a++) {
             const aggstate *s = &h->st[a];
-            sl_vec *v = b->cols[c++];
-            for (int64_t g = g0; g < g1; g++) {
-                switch (s->kind) {
-                case SL_AGG_COUNT_STAR:
-                case SL_AGG_COUNT:
-                    sl_vec_push_i64(v, s->n[g]);
-                    break;
-                case SL_AGG_AVG:
-                    if (!final)
-                        sl_vec_push_f64(v, s->v.f[g]);
-                    else if (s->n[g] == 0)
-                        sl_vec_push_null(v);
-                    else
-                        sl_vec_push_f64(v, s->v.f[g] / (double)s->n[g]);
-                    break;
-                default:
-                    push_value(v, s, g);
-                }
-            }
-            if (s->kind == SL_AGG_AVG && !final) {
-                sl_vec *cnt = b->cols[c++];
-                for (int64_t g = g0; g < g1; g++)
-                    sl_vec_push_i64(cnt, s->n[g]);
+            const uint8_t *p = s->data + g0 * s->sb;
+            if (final) {
+                s->fn->finalize(s->call, p, g1 - g0, b->cols[c++]);
+            } else {
+                s->fn->emit_states(s->call, p, g1 - g0, b->cols + c);
+                c += s->n_cols;
             }
         }
         b->n_rows = g1 - g0;

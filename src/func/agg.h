@@ -1,17 +1,19 @@
 /*
  * Hash aggregation in two phases around the exchange.
  *
+ * The table knows no aggregate by name: every call's registry entry (func/aggregate.h) says
+ * its state size and state columns and does the folding.
+ *
  * PARTIAL (before the exchange): consumes raw rows (group key vectors + one argument vector
  * per aggregate) and keeps one state per group. emit_states returns state batches of layout
- * [keys..., state columns of agg 0, agg 1, ...] where each aggregate has fixed state columns:
- *   COUNT_STAR, COUNT: n BIGINT
- *   SUM: sum (BIGINT or DOUBLE, the result type) ; NULL when no non-NULL input
- *   AVG: sum DOUBLE, n BIGINT
- *   MIN, MAX: value (arg type), NULL when no non-NULL input
+ * [keys..., state columns of agg 0, agg 1, ...] (each aggregate's sl_agg_state_types).
  * FINAL (after the exchange): merges state batches and emits result batches of layout
  * L1 = [keys..., result of agg 0, ...]. With no group keys, FINAL emits exactly one row even
  * when it merged nothing (count = 0, sum = NULL), as SQL requires; the driver runs that FINAL
  * on one rank only.
+ * Mixed input (DISTINCT aggregates, plan/plan_agg.c): consume can also combine some
+ * aggregates from state columns of its input batch (sl_hashagg_set_input) while it updates
+ * the others from argument values.
  * NULL keys form their own group. Integer SUM overflow is an SL_ERUNTIME error.
  * Local.
  */
@@ -32,12 +34,21 @@ void sl_hashagg_free(sl_hashagg **ph);
 int sl_hashagg_state_ncols(const sl_hashagg *h);
 void sl_hashagg_state_types(const sl_hashagg *h, sl_type *types /* n_keys + state ncols */);
 
+/* Makes consume combine aggregate a from the state columns of its input batch starting at
+ * column state_col (-1, the default: update it from args[a]). Local. */
+void sl_hashagg_set_input(sl_hashagg *h, int a, int state_col);
+
 /*
  * PARTIAL: folds the live rows of `in` into the table. keys[k] and args[a] are vectors of
- * in->n_rows values (args[a] NULL for COUNT_STAR). Borrows everything. Local.
+ * in->n_rows values (args[a] NULL for count(*) and for aggregates combined from `in`'s
+ * state columns). Borrows everything. Local.
  */
 int sl_hashagg_consume(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
                        sl_vec *const *args, sl_err *err);
+/* Creates the groups of the live rows of `in` (keys as for consume) without folding anything
+ * into their states: a new group starts empty. Local. */
+int sl_hashagg_add_groups(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
+                          sl_err *err);
 /* FINAL: merges the live rows of a state batch (layout above). Local. */
 int sl_hashagg_merge(sl_hashagg *h, const sl_batch *states, sl_err *err);
 /* Moves the table out as state batches (PARTIAL) or result batches (FINAL), appended to out;

@@ -85,24 +85,49 @@ void sl_expr_walk(sl_expr *e, void (*fn)(sl_expr *, void *), void *ctx)
         sl_expr_walk(e->args[i], fn, ctx);
 }
 
-int sl_agg_state_ncols(const sl_agg *a)
+static bool const_equal(const sl_value *a, const sl_value *b)
 {
-    return a->kind == SL_AGG_AVG ? 2 : 1;
+    if (a->type != b->type || a->is_null != b->is_null)
+        return false;
+    if (a->is_null)
+        return true;
+    switch (a->type) {
+    case SL_T_VARCHAR:
+        return a->v.s.len == b->v.s.len &&
+               (a->v.s.len == 0 || memcmp(a->v.s.p, b->v.s.p, (size_t)a->v.s.len) == 0);
+    case SL_T_DOUBLE:
+        return memcmp(&a->v.d, &b->v.d, sizeof a->v.d) == 0; /* bitwise: 0.0 vs -0.0 differ */
+    default:
+        return a->v.i == b->v.i;
+    }
 }
 
-int sl_agg_state_types(const sl_agg *a, sl_type *types)
+bool sl_expr_equal(const sl_expr *a, const sl_expr *b)
 {
+    if (a == b)
+        return true;
+    if (!a || !b || a->kind != b->kind || a->type != b->type || a->n_args != b->n_args)
+        return false;
     switch (a->kind) {
-    case SL_AGG_COUNT_STAR:
-    case SL_AGG_COUNT:
-        types[0] = SL_T_BIGINT;
-        return 1;
-    case SL_AGG_AVG:
-        types[0] = SL_T_DOUBLE;
-        types[1] = SL_T_BIGINT;
-        return 2;
-    default:
-        types[0] = a->type;
-        return 1;
+    case SL_E_CONST:
+        return const_equal(&a->cval, &b->cval);
+    case SL_E_COL:
+        return a->col == b->col;
+    case SL_E_CALL:
+        if (a->fn != b->fn)
+            return false;
+        break;
+    case SL_E_CASE:
+        if (a->has_else != b->has_else)
+            return false;
+        break;
+    case SL_E_CAST:
+        if (a->try_cast != b->try_cast)
+            return false;
+        break;
     }
+    for (int i = 0; i < a->n_args; i++)
+        if (!sl_expr_equal(a->args[i], b->args[i]))
+            return false;
+    return true;
 }

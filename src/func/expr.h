@@ -42,24 +42,31 @@ sl_expr *sl_expr_new(sl_expr_kind kind, sl_type type, int n_args, sl_expr **args
                      const char *text);  /* takes ownership of args' elements (copies array) */
 sl_expr *sl_expr_copy(const sl_expr *e);
 void sl_expr_free(sl_expr **pe);
+/* True when a and b compute the same thing: the same tree of kinds, types, columns,
+ * functions and constants (texts are not compared). Recursion as deep as the trees. */
+bool sl_expr_equal(const sl_expr *a, const sl_expr *b);
 /* Calls fn on every node (pre-order). */
 void sl_expr_walk(sl_expr *e, void (*fn)(sl_expr *, void *), void *ctx);
 
 /* ---- aggregates ---- */
 
-typedef enum { SL_AGG_COUNT_STAR, SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_AVG, SL_AGG_MIN,
-               SL_AGG_MAX } sl_agg_kind;
+struct sl_aggfn; /* the registry entry: func/aggregate.h */
 
+/* One aggregate call of a query: the function (a registry entry), its argument and result. */
 typedef struct sl_agg {
-    sl_agg_kind kind;
-    sl_expr *arg;          /* over L0; NULL for count(*) */
-    sl_type type;          /* result type: COUNT BIGINT; SUM BIGINT/DOUBLE; AVG DOUBLE; MIN/MAX arg's */
+    const struct sl_aggfn *fn;
+    sl_expr *arg;          /* over L0 (or the operator's input); NULL for count(*) and where
+                            * the operator combines states instead of reading values */
+    sl_type arg_type;      /* type of the argument (SL_T_NULL for count(*)); kept when arg is
+                            * dropped, since state layouts depend on it */
+    sl_type type;          /* result type (the registry's bind rule) */
+    bool distinct;         /* f(DISTINCT x): planned by the planner, see plan/plan_agg.c */
     char *text;            /* "sum(v1)" */
 } sl_agg;
 
-/* The partial-state columns of an aggregate, shipped through the exchange between the two
- * phases (see func/agg.h): COUNT n; SUM sum; AVG sum DOUBLE + n BIGINT; MIN/MAX the value.
- * sl_agg_state_types writes them to types and returns how many. Local. */
+/* The partial-state columns of an aggregate call, shipped through the exchange between the
+ * phases (see func/aggregate.h): sl_agg_state_types writes their types to types and returns
+ * how many. Local. */
 int sl_agg_state_ncols(const sl_agg *a);
 int sl_agg_state_types(const sl_agg *a, sl_type *types);
 

@@ -11,16 +11,41 @@
 
 #define US_PER_DAY INT64_C(86400000000)
 
-bool fn_is_date(int fn)
+/* year ... dayofyear: a DATE or TIMESTAMP (an untyped NULL or a literal becomes DATE). */
+FN_BIND(fn_bind_date_part)
 {
-    switch (fn) {
-    case SL_FN_YEAR: case SL_FN_MONTH: case SL_FN_DAY: case SL_FN_QUARTER:
-    case SL_FN_DAYOFWEEK: case SL_FN_DAYOFYEAR: case SL_FN_HOUR: case SL_FN_MINUTE:
-    case SL_FN_SECOND: case SL_FN_DATE_TRUNC:
-        return true;
-    default:
-        return false;
-    }
+    int rc = 0;
+    sl_type t = args[0]->type;
+    if (t != SL_T_DATE && t != SL_T_TIMESTAMP && !fn_want(args, 0, SL_T_DATE, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    *rt = SL_T_BIGINT;
+    return 0;
+}
+
+/* hour, minute, second: a TIMESTAMP (a DATE is cast: midnight). */
+FN_BIND(fn_bind_time_part)
+{
+    int rc = 0;
+    sl_type t = args[0]->type;
+    if (t != SL_T_DATE && t != SL_T_TIMESTAMP && !fn_want(args, 0, SL_T_TIMESTAMP, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    if ((rc = fn_coerce(&args[0], SL_T_TIMESTAMP, err)))
+        return rc;
+    *rt = SL_T_BIGINT;
+    return 0;
+}
+
+/* date_trunc(part VARCHAR, x DATE or TIMESTAMP): x's type. */
+FN_BIND(fn_bind_date_trunc)
+{
+    int rc = 0;
+    if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    if (args[1]->type != SL_T_DATE && args[1]->type != SL_T_TIMESTAMP &&
+        !fn_want(args, 1, SL_T_TIMESTAMP, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    *rt = args[1]->type;
+    return 0;
 }
 
 typedef enum { P_YEAR, P_QUARTER, P_MONTH, P_WEEK, P_DAY, P_HOUR, P_MINUTE, P_SECOND,
@@ -60,68 +85,75 @@ static int64_t trunc_days(int64_t days, part_t p)
     }
 }
 
-int fn_date(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out, sl_err *err)
+FN_EXEC(fn_exec_date_trunc)
 {
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     int64_t *oi = o->d.i64;
-    if (e->fn == SL_FN_DATE_TRUNC) {
-        bool is_ts = e->args[1]->type == SL_T_TIMESTAMP;
-        for (int64_t k = 0; k < rows->n; k++) {
-            int64_t i = fn_row(rows, k);
-            if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
-                continue;
-            int64_t pn;
-            const char *ps = fn_str(&a[0], i, &pn);
-            part_t p = parse_part(ps, pn);
-            if (p == P_BAD) {
-                sl_vec_free(&o);
-                return fn_rt_error(err, e, "unknown date part \"%.*s\" in date_trunc",
-                                   (int)pn, ps);
-            }
-            int64_t x = fn_i64(&a[1], i);
-            if (!is_ts) {
-                oi[i] = trunc_days(x, p);
-            } else {
-                int64_t days = fn_ts_days(x), rem = x - days * US_PER_DAY;
-                switch (p) {
-                case P_HOUR: rem = rem / INT64_C(3600000000) * INT64_C(3600000000); break;
-                case P_MINUTE: rem = floor_div(rem, 60000000) * 60000000; break;
-                case P_SECOND: rem = floor_div(rem, 1000000) * 1000000; break;
-                default: rem = 0; days = trunc_days(days, p); break;
-                }
-                oi[i] = days * US_PER_DAY + rem;
-            }
-            fn_set_valid(o, i);
-        }
-        *out = o;
-        return 0;
-    }
-    bool is_ts = e->args[0]->type == SL_T_TIMESTAMP;
-    int fn = e->fn;
+    bool is_ts = e->args[1]->type == SL_T_TIMESTAMP;
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
-        if (!fn_ok(&a[0], i))
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
             continue;
-        int64_t x = fn_i64(&a[0], i);
-        int64_t days = is_ts ? fn_ts_days(x) : x;
-        int64_t us = is_ts ? x - days * US_PER_DAY : 0;
-        int64_t y, r = 0;
-        int m, d;
-        switch (fn) {
-        case SL_FN_HOUR: r = us / INT64_C(3600000000); break;
-        case SL_FN_MINUTE: r = us / 60000000 % 60; break;
-        case SL_FN_SECOND: r = us / 1000000 % 60; break;
-        case SL_FN_DAYOFWEEK: r = ((days % 7) + 7 + 4) % 7; break;
-        default:
-            sl_civil_from_days(days, &y, &m, &d);
-            r = fn == SL_FN_YEAR ? y : fn == SL_FN_MONTH ? m : fn == SL_FN_DAY ? d
-                : fn == SL_FN_QUARTER ? (m - 1) / 3 + 1
-                : days - sl_days_from_civil(y, 1, 1) + 1;
+        int64_t pn;
+        const char *ps = fn_str(&a[0], i, &pn);
+        part_t p = parse_part(ps, pn);
+        if (p == P_BAD) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "unknown date part \"%.*s\" in date_trunc",
+                               (int)pn, ps);
         }
-        oi[i] = r;
+        int64_t x = fn_i64(&a[1], i);
+        if (!is_ts) {
+            oi[i] = trunc_days(x, p);
+        } else {
+            int64_t days = fn_ts_days(x), rem = x - days * US_PER_DAY;
+            switch (p) {
+            case P_HOUR: rem = rem / INT64_C(3600000000) * INT64_C(3600000000); break;
+            case P_MINUTE: rem = floor_div(rem, 60000000) * 60000000; break;
+            case P_SECOND: rem = floor_div(rem, 1000000) * 1000000; break;
+            default: rem = 0; days = trunc_days(days, p); break;
+            }
+            oi[i] = days * US_PER_DAY + rem;
+        }
         fn_set_valid(o, i);
     }
     *out = o;
-    (void)err;
     return 0;
 }
+
+/* The loop of the date parts: for each non-NULL x, days (and us, the time of day of a
+ * TIMESTAMP) are set and BODY computes r. */
+#define PART_KERNEL(NAME, ...)                                                             \
+    FN_EXEC(NAME)                                                                          \
+    {                                                                                      \
+        sl_vec *o = fn_new_fixed(e->type, rows->n_rows);                                   \
+        bool is_ts = e->args[0]->type == SL_T_TIMESTAMP;                                   \
+        for (int64_t k = 0; k < rows->n; k++) {                                            \
+            int64_t i = fn_row(rows, k);                                                   \
+            if (!fn_ok(&a[0], i))                                                          \
+                continue;                                                                  \
+            int64_t x = fn_i64(&a[0], i);                                                  \
+            int64_t days = is_ts ? fn_ts_days(x) : x;                                      \
+            int64_t us = is_ts ? x - days * US_PER_DAY : 0;                                \
+            int64_t y, r;                                                                  \
+            int m, d;                                                                      \
+            (void)us; (void)y; (void)m; (void)d;                                           \
+            __VA_ARGS__;                                                                   \
+            o->d.i64[i] = r;                                                               \
+            fn_set_valid(o, i);                                                            \
+        }                                                                                  \
+        *out = o;                                                                          \
+        return 0;                                                                          \
+    }
+
+#define CIVIL sl_civil_from_days(days, &y, &m, &d)
+
+PART_KERNEL(fn_exec_year, CIVIL; r = y)
+PART_KERNEL(fn_exec_month, CIVIL; r = m)
+PART_KERNEL(fn_exec_day, CIVIL; r = d)
+PART_KERNEL(fn_exec_quarter, CIVIL; r = (m - 1) / 3 + 1)
+PART_KERNEL(fn_exec_dayofyear, CIVIL; r = days - sl_days_from_civil(y, 1, 1) + 1)
+PART_KERNEL(fn_exec_dayofweek, r = ((days % 7) + 7 + 4) % 7) /* Sunday = 0 */
+PART_KERNEL(fn_exec_hour, r = us / INT64_C(3600000000))
+PART_KERNEL(fn_exec_minute, r = us / 60000000 % 60)
+PART_KERNEL(fn_exec_second, r = us / 1000000 % 60)

@@ -11,6 +11,8 @@
 #ifndef SL_FN_INT_H
 #define SL_FN_INT_H
 
+#include <string.h>
+
 #include "func/func.h"
 
 /* An evaluated argument: a vector read at physical row i (or at 0 when constant). */
@@ -63,19 +65,104 @@ static inline void fn_pad(sl_vec *o, int64_t i)
 int fn_rt_error(sl_err *err, const sl_expr *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Kernels (each returns 0 or an error code; *out is new on success). Local. */
+/*
+ * The function registry (func_list.h): one entry per function id, with its name, arity, flags,
+ * type rule and kernel. sl_func_bind looks the name up, checks the arity and calls bind;
+ * evaluation calls exec. Adding a function is one kernel (and, unless an existing rule fits,
+ * one bind rule) plus one line in func_list.h: there is no switch over functions to extend.
+ *
+ * bind: checks and converts the arguments in place (fn_coerce & co. below) and sets the
+ *   result type. Returns 0, an error code (err set), or FN_NO_MATCH for "no function matches
+ *   name(types)" (the caller words that message).
+ * exec: computes the result at the live rows `rows` from the evaluated arguments a[] (see the
+ *   contract at the top of this file). With FN_LAZY, a is NULL and exec evaluates its own
+ *   arguments with fn_eval at the rows that need them (AND, OR, coalesce: a row that the
+ *   left side decides must not raise an error on the right side).
+ */
+#define FN_NO_MATCH (-1)
+#define FN_LAZY 1
+
+#define FN_BIND(name) int name(sl_expr **args, int n, sl_type *rt, sl_err *err)
+#define FN_EXEC(name)                                                                      \
+    int name(const sl_expr *e, const sl_batch *in, const sl_rows *rows, const sl_arg *a,   \
+             sl_vec **out, sl_err *err)
+
+typedef FN_BIND((*fn_bind_t));
+typedef FN_EXEC((*fn_exec_t));
+
+typedef struct fn_def {
+    const char *name;
+    int lo, hi;         /* arity; hi -1 = variadic */
+    int flags;          /* FN_LAZY */
+    fn_bind_t bind;
+    fn_exec_t exec;
+} fn_def;
+
+/* The registry, indexed by function id (func_bind.c). */
+extern const fn_def fn_table[SL_FN_COUNT];
+
+/* Prototypes of every rule and kernel named in the list. */
+#define FN_DECLARE(id, name, lo, hi, flags, bind, exec) FN_BIND(bind); FN_EXEC(exec);
+SL_FUNC_LIST(FN_DECLARE)
+#undef FN_DECLARE
+
+/* Evaluates e at rows of in into *res (an owned vector, a borrowed column or a constant);
+ * free with fn_arg_free. For FN_LAZY kernels. Local. */
+int fn_eval(const sl_expr *e, const sl_batch *in, const sl_rows *rows, sl_arg *res,
+            sl_err *err);
+void fn_arg_free(sl_arg *a);
+
+/* Returns a new selection of the rows of r where keep(c at row) holds; *n gets the count. */
+typedef enum { FN_KEEP_TRUE, FN_KEEP_NOT_TRUE, FN_KEEP_NOT_FALSE, FN_KEEP_NULL } fn_keep;
+uint32_t *fn_sub_rows(const sl_rows *r, const sl_arg *c, fn_keep keep, int64_t *n);
+/* Builds the result of type t at the live rows of r: row i takes its value from
+ * parts[which[i]] (which[i] < 0: NULL). Returns new. Local. */
+sl_vec *fn_assemble(sl_type t, const sl_rows *r, const sl_arg *parts, const int32_t *which);
+
+/* Binding helpers shared by the rules (func_bind.c). fn_coerce converts *pe to t (retypes an
+ * untyped NULL, converts a string literal now, else wraps an implicit CAST). fn_want: argument
+ * j must be of type t (a NULL or a string literal converts): false when it is not. Local. */
+bool fn_is_str_lit(const sl_expr *e);
+int fn_coerce(sl_expr **pe, sl_type t, sl_err *err);
+int fn_coerce_all(sl_expr **args, const int *idx, int n, sl_type t, sl_err *err);
+bool fn_want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc);
+bool fn_want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc);
+/* Common type of args[idx[k]]: string literals adapt to the typed side, NULLs to anything.
+ * Returns false (and the two clashing types) when there is none. */
+bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type *c1,
+                    sl_type *c2);
+
+/* Three-way compare of two non-NULL arguments at row i by physical class (cls of type t:
+ * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR). */
+static inline int fn_type_class(sl_type t)
+{
+    return t == SL_T_DOUBLE ? 1 : t == SL_T_VARCHAR ? 2 : 0;
+}
+static inline int fn_str_cmp(const char *p, int64_t pn, const char *q, int64_t qn)
+{
+    int c = memcmp(p, q, (size_t)(pn < qn ? pn : qn));
+    if (c)
+        return c;
+    return (pn > qn) - (pn < qn);
+}
+static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
+{
+    if (cls == 1) {
+        double x = fn_f64(p, i), y = fn_f64(q, i);
+        return (x > y) - (x < y);
+    }
+    if (cls == 2) {
+        int64_t pn, qn;
+        const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);
+        return fn_str_cmp(ps, pn, qs, qn);
+    }
+    int64_t x = fn_i64(p, i), y = fn_i64(q, i);
+    return (x > y) - (x < y);
+}
+
+/* Kernel of CAST / TRY_CAST (an expression kind, not a registry function). Local. */
 int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *rows,
                 sl_vec **out, sl_err *err);
-int fn_string(const sl_expr *e, const sl_arg *args, const sl_rows *rows, sl_vec **out,
-              sl_err *err);
-int fn_math(const sl_expr *e, const sl_arg *args, const sl_rows *rows, sl_vec **out,
-            sl_err *err);
-int fn_date(const sl_expr *e, const sl_arg *args, const sl_rows *rows, sl_vec **out,
-            sl_err *err);
-/* True when fn is handled by fn_string / fn_math / fn_date. Local. */
-bool fn_is_string(int fn);
-bool fn_is_math(int fn);
-bool fn_is_date(int fn);
 
 /*
  * Scalar conversion of one value to type t, shared by the vector cast and by the binder

@@ -8,16 +8,39 @@
 
 #include <math.h>
 
-bool fn_is_math(int fn)
+/* abs, round, floor, ceil: a number (an untyped NULL or a string literal becomes DOUBLE),
+ * an optional BIGINT (round's digits); the result keeps the number's type. */
+FN_BIND(fn_bind_num_keep)
 {
-    switch (fn) {
-    case SL_FN_ABS: case SL_FN_SIGN: case SL_FN_ROUND: case SL_FN_FLOOR: case SL_FN_CEIL:
-    case SL_FN_SQRT: case SL_FN_LN: case SL_FN_LOG10: case SL_FN_LOG2: case SL_FN_EXP:
-    case SL_FN_POWER:
-        return true;
-    default:
-        return false;
+    int rc = 0;
+    if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    if (n > 1 && !fn_want(args, 1, SL_T_BIGINT, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    *rt = args[0]->type;
+    return 0;
+}
+
+FN_BIND(fn_bind_sign)
+{
+    int rc = fn_bind_num_keep(args, n, rt, err);
+    if (!rc)
+        *rt = SL_T_BIGINT;
+    return rc;
+}
+
+/* sqrt, ln, log10, log2, exp, power: numbers, cast to DOUBLE; DOUBLE result. */
+FN_BIND(fn_bind_double)
+{
+    int rc = 0;
+    for (int j = 0; j < n; j++) {
+        if (!fn_want_numeric(args, j, SL_T_DOUBLE, err, &rc))
+            return rc ? rc : FN_NO_MATCH;
+        if ((rc = fn_coerce(&args[j], SL_T_DOUBLE, err)))
+            return rc;
     }
+    *rt = SL_T_DOUBLE;
+    return 0;
 }
 
 static double round_digits(double x, int64_t n)
@@ -67,80 +90,121 @@ static bool round_bigint(int64_t x, int64_t n, int64_t *out)
         fn_set_valid(o, i);                                                                \
     }
 
-int fn_math(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out,
-            sl_err *err)
+/* Declarations every kernel starts with; is_int: the first argument is BIGINT. */
+#define PROLOGUE                                                                           \
+    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);                                       \
+    int64_t *oi = o->d.i64;                                                                \
+    double *of = o->d.f64;                                                                 \
+    bool is_int = e->args[0]->type != SL_T_DOUBLE;                                         \
+    (void)oi; (void)of; (void)is_int
+
+#define DONE                                                                               \
+    *out = o;                                                                              \
+    return 0
+
+FN_EXEC(fn_exec_abs)
 {
-    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
-    int64_t *oi = o->d.i64;
-    double *of = o->d.f64;
-    bool is_int = e->args[0]->type != SL_T_DOUBLE;
-    switch (e->fn) {
-    case SL_FN_ABS:
-        if (is_int) {
-            LOOP1(int64_t x = fn_i64(&a[0], i);
-                  if (x == INT64_MIN) {
-                      sl_vec_free(&o);
-                      return fn_rt_error(err, e, "Overflow on abs(%lld)", (long long)x);
-                  } oi[i] = x < 0 ? -x : x)
-        } else {
-            LOOP1(of[i] = fabs(fn_f64(&a[0], i)))
-        }
-        break;
-    case SL_FN_SIGN:
-        if (is_int) {
-            LOOP1(int64_t x = fn_i64(&a[0], i); oi[i] = (x > 0) - (x < 0))
-        } else {
-            LOOP1(double x = fn_f64(&a[0], i); oi[i] = (x > 0) - (x < 0))
-        }
-        break;
-    case SL_FN_ROUND:
-        if (is_int) {
-            LOOP1(int64_t n = e->n_args > 1 ? fn_i64(&a[1], i) : 0;
-                  if (!round_bigint(fn_i64(&a[0], i), n, &oi[i])) {
-                      sl_vec_free(&o);
-                      return fn_rt_error(err, e, "Overflow in round of BIGINT");
-                  })
-        } else {
-            LOOP1(int64_t n = e->n_args > 1 ? fn_i64(&a[1], i) : 0;
-                  of[i] = round_digits(fn_f64(&a[0], i), n))
-        }
-        break;
-    case SL_FN_FLOOR: case SL_FN_CEIL:
-        if (is_int) {
-            LOOP1(oi[i] = fn_i64(&a[0], i))
-        } else if (e->fn == SL_FN_FLOOR) {
-            LOOP1(of[i] = floor(fn_f64(&a[0], i)))
-        } else {
-            LOOP1(of[i] = ceil(fn_f64(&a[0], i)))
-        }
-        break;
-    case SL_FN_SQRT:
-        LOOP1(double x = fn_f64(&a[0], i);
-              if (x < 0) {
+    PROLOGUE;
+    if (is_int) {
+        LOOP1(int64_t x = fn_i64(&a[0], i);
+              if (x == INT64_MIN) {
                   sl_vec_free(&o);
-                  return fn_rt_error(err, e, "cannot take square root of a negative number");
-              } of[i] = sqrt(x))
-        break;
-    case SL_FN_LN: case SL_FN_LOG10: case SL_FN_LOG2: {
-        int fn = e->fn;
-        LOOP1(double x = fn_f64(&a[0], i);
-              if (x <= 0) {
+                  return fn_rt_error(err, e, "Overflow on abs(%lld)", (long long)x);
+              } oi[i] = x < 0 ? -x : x)
+    } else {
+        LOOP1(of[i] = fabs(fn_f64(&a[0], i)))
+    }
+    DONE;
+}
+
+FN_EXEC(fn_exec_sign)
+{
+    PROLOGUE;
+    if (is_int) {
+        LOOP1(int64_t x = fn_i64(&a[0], i); oi[i] = (x > 0) - (x < 0))
+    } else {
+        LOOP1(double x = fn_f64(&a[0], i); oi[i] = (x > 0) - (x < 0))
+    }
+    DONE;
+}
+
+FN_EXEC(fn_exec_round)
+{
+    PROLOGUE;
+    if (is_int) {
+        LOOP1(int64_t n = e->n_args > 1 ? fn_i64(&a[1], i) : 0;
+              if (!round_bigint(fn_i64(&a[0], i), n, &oi[i])) {
                   sl_vec_free(&o);
-                  return fn_rt_error(err, e, "%s", x == 0 ? "cannot take logarithm of zero"
-                                     : "cannot take logarithm of a negative number");
-              } of[i] = fn == SL_FN_LN ? log(x) : fn == SL_FN_LOG10 ? log10(x) : log2(x))
-        break;
+                  return fn_rt_error(err, e, "Overflow in round of BIGINT");
+              })
+    } else {
+        LOOP1(int64_t n = e->n_args > 1 ? fn_i64(&a[1], i) : 0;
+              of[i] = round_digits(fn_f64(&a[0], i), n))
     }
-    case SL_FN_EXP:
-        LOOP1(of[i] = exp(fn_f64(&a[0], i)))
-        break;
-    case SL_FN_POWER:
-        LOOP1(of[i] = pow(fn_f64(&a[0], i), fn_f64(&a[1], i)))
-        break;
-    default:
-        sl_vec_free(&o);
-        return SL_ERR(err, SL_EINTERNAL, "no math kernel for %s", sl_func_name(e->fn));
+    DONE;
+}
+
+FN_EXEC(fn_exec_floor)
+{
+    PROLOGUE;
+    if (is_int) {
+        LOOP1(oi[i] = fn_i64(&a[0], i))
+    } else {
+        LOOP1(of[i] = floor(fn_f64(&a[0], i)))
     }
-    *out = o;
-    return 0;
+    DONE;
+}
+
+FN_EXEC(fn_exec_ceil)
+{
+    PROLOGUE;
+    if (is_int) {
+        LOOP1(oi[i] = fn_i64(&a[0], i))
+    } else {
+        LOOP1(of[i] = ceil(fn_f64(&a[0], i)))
+    }
+    DONE;
+}
+
+FN_EXEC(fn_exec_sqrt)
+{
+    PROLOGUE;
+    LOOP1(double x = fn_f64(&a[0], i);
+          if (x < 0) {
+              sl_vec_free(&o);
+              return fn_rt_error(err, e, "cannot take square root of a negative number");
+          } of[i] = sqrt(x))
+    DONE;
+}
+
+/* The logarithms: zero and negative numbers are errors, as in DuckDB. */
+#define LOG_KERNEL(NAME, F)                                                                \
+    FN_EXEC(NAME)                                                                          \
+    {                                                                                      \
+        PROLOGUE;                                                                          \
+        LOOP1(double x = fn_f64(&a[0], i);                                                 \
+              if (x <= 0) {                                                                \
+                  sl_vec_free(&o);                                                         \
+                  return fn_rt_error(err, e, "%s", x == 0 ? "cannot take logarithm of zero"\
+                                     : "cannot take logarithm of a negative number");      \
+              } of[i] = F(x))                                                              \
+        DONE;                                                                              \
+    }
+
+LOG_KERNEL(fn_exec_ln, log)
+LOG_KERNEL(fn_exec_log10, log10)
+LOG_KERNEL(fn_exec_log2, log2)
+
+FN_EXEC(fn_exec_exp)
+{
+    PROLOGUE;
+    LOOP1(of[i] = exp(fn_f64(&a[0], i)))
+    DONE;
+}
+
+FN_EXEC(fn_exec_power)
+{
+    PROLOGUE;
+    LOOP1(of[i] = pow(fn_f64(&a[0], i), fn_f64(&a[1], i)))
+    DONE;
 }

@@ -182,10 +182,9 @@ static bool has_sub(const char *s, int64_t sn, const char *t, int64_t tn)
     return memmem(s, (size_t)sn, t, (size_t)tn) != NULL;
 }
 
-static int like_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out)
+static int like_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out,
+                       bool ci, int64_t neg)
 {
-    bool ci = e->fn == SL_FN_ILIKE || e->fn == SL_FN_NOT_ILIKE;
-    int64_t neg = e->fn == SL_FN_NOT_LIKE || e->fn == SL_FN_NOT_ILIKE;
     sl_vec *o = fn_new_fixed(SL_T_BOOL, rows->n_rows);
     const sl_arg *s = &a[0], *p = &a[1];
     pat_kind kind = PAT_GENERAL;
@@ -221,6 +220,11 @@ static int like_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, s
     *out = o;
     return 0;
 }
+
+FN_EXEC(fn_exec_like) { return like_kernel(e, a, rows, out, false, 0); }
+FN_EXEC(fn_exec_not_like) { return like_kernel(e, a, rows, out, false, 1); }
+FN_EXEC(fn_exec_ilike) { return like_kernel(e, a, rows, out, true, 0); }
+FN_EXEC(fn_exec_not_ilike) { return like_kernel(e, a, rows, out, true, 1); }
 
 static bool all_ok(const sl_arg *a, int n, int64_t i)
 {
@@ -291,164 +295,205 @@ static bool substr_bounds(int64_t size, int64_t offset, int64_t length, int64_t 
     return *start != *end;
 }
 
-bool fn_is_string(int fn)
-{
-    switch (fn) {
-    case SL_FN_LIKE: case SL_FN_NOT_LIKE: case SL_FN_ILIKE: case SL_FN_NOT_ILIKE:
-    case SL_FN_CONCAT_OP: case SL_FN_CONCAT: case SL_FN_LOWER: case SL_FN_UPPER:
-    case SL_FN_LENGTH: case SL_FN_STRLEN: case SL_FN_SUBSTR: case SL_FN_TRIM:
-    case SL_FN_LTRIM: case SL_FN_RTRIM: case SL_FN_REPLACE: case SL_FN_STARTS_WITH:
-    case SL_FN_ENDS_WITH: case SL_FN_CONTAINS: case SL_FN_LEFT: case SL_FN_RIGHT:
-    case SL_FN_REVERSE: case SL_FN_REPEAT:
-        return true;
-    default:
-        return false;
-    }
-}
+/* ---- type rules ---- */
 
-int fn_string(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out,
-              sl_err *err)
+/* Every argument VARCHAR (a NULL or a literal converts); the result of type t. */
+static int all_varchar(sl_expr **args, int n, sl_type t, sl_type *rt, sl_err *err)
 {
-    switch (e->fn) {
-    case SL_FN_LIKE: case SL_FN_NOT_LIKE: case SL_FN_ILIKE: case SL_FN_NOT_ILIKE:
-        return like_kernel(e, a, rows, out);
-    case SL_FN_LENGTH: case SL_FN_STRLEN: case SL_FN_STARTS_WITH: case SL_FN_ENDS_WITH:
-    case SL_FN_CONTAINS: {
-        sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
-        int64_t tn;
-        const char *t;
-        switch (e->fn) {
-        case SL_FN_LENGTH: FIX_LOOP(r = n_chars(s, sn)) break;
-        case SL_FN_STRLEN: FIX_LOOP((void)s; r = sn) break;
-        case SL_FN_STARTS_WITH:
-            FIX_LOOP(t = fn_str(&a[1], i, &tn);
-                     r = tn <= sn && memcmp(s, t, (size_t)tn) == 0) break;
-        case SL_FN_ENDS_WITH:
-            FIX_LOOP(t = fn_str(&a[1], i, &tn);
-                     r = tn <= sn && memcmp(s + sn - tn, t, (size_t)tn) == 0) break;
-        default: FIX_LOOP(t = fn_str(&a[1], i, &tn); r = has_sub(s, sn, t, tn)) break;
-        }
-        *out = o;
-        return 0;
-    }
-    default:
-        break;
-    }
-
-    sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
-    sl_buf b;
-    sl_buf_init(&b);
-    switch (e->fn) {
-    case SL_FN_CONCAT:
-        for (int64_t k = 0; k < rows->n; k++) {
-            int64_t i = fn_row(rows, k);
-            sl_buf_reset(&b);
-            for (int j = 0; j < e->n_args; j++) {
-                if (!fn_ok(&a[j], i))
-                    continue;
-                int64_t tn;
-                const char *t = fn_str(&a[j], i, &tn);
-                sl_buf_append(&b, t, tn);
-            }
-            fn_pad(o, i);
-            sl_vec_push_str(o, b.data, b.len);
-        }
-        break;
-    case SL_FN_CONCAT_OP:
-        STR_LOOP(int64_t tn; const char *t = fn_str(&a[1], i, &tn); sl_buf_reset(&b);
-                 sl_buf_append(&b, s, sn); sl_buf_append(&b, t, tn);
-                 sl_vec_push_str(o, b.data, b.len))
-        break;
-    case SL_FN_LOWER: case SL_FN_UPPER: {
-        bool up = e->fn == SL_FN_UPPER;
-        STR_LOOP(sl_buf_reset(&b); case_map(&b, s, sn, up); sl_vec_push_str(o, b.data, b.len))
-        break;
-    }
-    case SL_FN_SUBSTR:
-        STR_LOOP(int64_t off = fn_i64(&a[1], i);
-                 int64_t len = e->n_args > 2 ? fn_i64(&a[2], i) : INT64_MAX / 4;
-                 if (len > INT64_MAX / 4) len = INT64_MAX / 4;
-                 if (len < -(INT64_MAX / 4)) len = -(INT64_MAX / 4);
-                 if (off > INT64_MAX / 4) off = INT64_MAX / 4;
-                 if (off < -(INT64_MAX / 4)) off = -(INT64_MAX / 4);
-                 int64_t st, en;
-                 if (!substr_bounds(n_chars(s, sn), off, len, &st, &en)) {
-                     sl_vec_push_str(o, "", 0);
-                 } else {
-                     int64_t bs = char_off(s, sn, st);
-                     int64_t be = bs + char_off(s + bs, sn - bs, en - st);
-                     sl_vec_push_str(o, s + bs, be - bs);
-                 })
-        break;
-    case SL_FN_TRIM: case SL_FN_LTRIM: case SL_FN_RTRIM: {
-        bool left = e->fn != SL_FN_RTRIM, right = e->fn != SL_FN_LTRIM;
-        STR_LOOP(const char *set = " "; int64_t set_n = 1;
-                 if (e->n_args > 1) set = fn_str(&a[1], i, &set_n);
-                 int64_t x = 0, y = sn;
-                 while (left && x < y && in_set(s[x], set, set_n)) x++;
-                 while (right && y > x && in_set(s[y - 1], set, set_n)) y--;
-                 sl_vec_push_str(o, s + x, y - x))
-        break;
-    }
-    case SL_FN_REPLACE:
-        STR_LOOP(int64_t fnn, tn; const char *f = fn_str(&a[1], i, &fnn);
-                 const char *t = fn_str(&a[2], i, &tn);
-                 if (fnn == 0) {
-                     sl_vec_push_str(o, s, sn);
-                 } else {
-                     sl_buf_reset(&b);
-                     int64_t x = 0;
-                     while (x < sn) {
-                         const char *h = sn - x >= fnn
-                                 ? memmem(s + x, (size_t)(sn - x), f, (size_t)fnn) : NULL;
-                         if (!h) break;
-                         int64_t at = h - s;
-                         sl_buf_append(&b, s + x, at - x);
-                         sl_buf_append(&b, t, tn);
-                         x = at + fnn;
-                     }
-                     sl_buf_append(&b, s + x, sn - x);
-                     sl_vec_push_str(o, b.data ? b.data : "", b.len);
-                 })
-        break;
-    case SL_FN_LEFT: case SL_FN_RIGHT: {
-        bool is_left = e->fn == SL_FN_LEFT;
-        STR_LOOP(int64_t cnt = fn_i64(&a[1], i); int64_t size = n_chars(s, sn);
-                 int64_t keep = cnt >= 0 ? (cnt < size ? cnt : size)
-                                         : (size + cnt > 0 ? size + cnt : 0);
-                 if (is_left) {
-                     sl_vec_push_str(o, s, char_off(s, sn, keep));
-                 } else {
-                     int64_t bs = char_off(s, sn, size - keep);
-                     sl_vec_push_str(o, s + bs, sn - bs);
-                 })
-        break;
-    }
-    case SL_FN_REVERSE:
-        STR_LOOP(sl_buf_reset(&b); sl_buf_reserve(&b, sn); b.len = sn;
-                 for (int64_t x = 0; x < sn;) {
-                     int64_t y = step(s, sn, x);
-                     memcpy(b.data + sn - y, s + x, (size_t)(y - x));
-                     x = y;
-                 } sl_vec_push_str(o, b.data ? b.data : "", sn))
-        break;
-    case SL_FN_REPEAT:
-        STR_LOOP(int64_t cnt = fn_i64(&a[1], i); sl_buf_reset(&b);
-                 if (cnt > 0 && sn > 0 && cnt > (INT64_C(1) << 30) / sn) {
-                     sl_buf_free(&b);
-                     sl_vec_free(&o);
-                     return fn_rt_error(err, e, "repeat() result is too large");
-                 }
-                 for (int64_t x = 0; x < cnt; x++) sl_buf_append(&b, s, sn);
-                 sl_vec_push_str(o, b.data ? b.data : "", b.len))
-        break;
-    default:
-        sl_buf_free(&b);
-        sl_vec_free(&o);
-        return SL_ERR(err, SL_EINTERNAL, "no string kernel for %s", sl_func_name(e->fn));
-    }
-    fn_pad(o, rows->n_rows);
-    sl_buf_free(&b);
-    *out = o;
+    int rc = 0;
+    for (int j = 0; j < n; j++)
+        if (!fn_want(args, j, SL_T_VARCHAR, err, &rc))
+            return rc ? rc : FN_NO_MATCH;
+    *rt = t;
     return 0;
 }
+
+FN_BIND(fn_bind_str_str) { return all_varchar(args, n, SL_T_VARCHAR, rt, err); }
+FN_BIND(fn_bind_str_bool) { return all_varchar(args, n, SL_T_BOOL, rt, err); }
+FN_BIND(fn_bind_str_int) { return all_varchar(args, n, SL_T_BIGINT, rt, err); }
+
+/* A VARCHAR, then BIGINTs (substr, left, right, repeat). */
+FN_BIND(fn_bind_str_ints)
+{
+    int rc = 0;
+    if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    for (int j = 1; j < n; j++)
+        if (!fn_want(args, j, SL_T_BIGINT, err, &rc))
+            return rc ? rc : FN_NO_MATCH;
+    *rt = SL_T_VARCHAR;
+    return 0;
+}
+
+/* || and concat take anything, cast to VARCHAR. */
+FN_BIND(fn_bind_concat)
+{
+    for (int j = 0; j < n; j++) {
+        int rc = fn_coerce(&args[j], SL_T_VARCHAR, err);
+        if (rc)
+            return rc;
+    }
+    *rt = SL_T_VARCHAR;
+    return 0;
+}
+
+/* ---- kernels with a BIGINT or BOOLEAN result ---- */
+
+#define FIX_KERNEL(NAME, ...)                                                              \
+    FN_EXEC(NAME)                                                                          \
+    {                                                                                      \
+        sl_vec *o = fn_new_fixed(e->type, rows->n_rows);                                   \
+        int64_t tn;                                                                        \
+        const char *t;                                                                     \
+        (void)tn; (void)t;                                                                 \
+        FIX_LOOP(__VA_ARGS__)                                                              \
+        *out = o;                                                                          \
+        return 0;                                                                          \
+    }
+
+FIX_KERNEL(fn_exec_length, r = n_chars(s, sn))
+FIX_KERNEL(fn_exec_strlen, (void)s; r = sn)
+FIX_KERNEL(fn_exec_starts_with, t = fn_str(&a[1], i, &tn);
+           r = tn <= sn && memcmp(s, t, (size_t)tn) == 0)
+FIX_KERNEL(fn_exec_ends_with, t = fn_str(&a[1], i, &tn);
+           r = tn <= sn && memcmp(s + sn - tn, t, (size_t)tn) == 0)
+FIX_KERNEL(fn_exec_contains, t = fn_str(&a[1], i, &tn); r = has_sub(s, sn, t, tn))
+
+/* ---- kernels with a VARCHAR result ---- */
+
+/* BODY fills o (one entry per physical row; STR_LOOP pads the rows that are not live) with
+ * b as scratch. */
+#define STR_KERNEL(NAME, ...)                                                              \
+    FN_EXEC(NAME)                                                                          \
+    {                                                                                      \
+        sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);                                \
+        sl_buf b;                                                                          \
+        sl_buf_init(&b);                                                                   \
+        __VA_ARGS__;                                                                       \
+        fn_pad(o, rows->n_rows);                                                           \
+        sl_buf_free(&b);                                                                   \
+        *out = o;                                                                          \
+        return 0;                                                                          \
+    }
+
+/* concat skips NULLs (never NULL itself). */
+STR_KERNEL(fn_exec_concat,
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        sl_buf_reset(&b);
+        for (int j = 0; j < e->n_args; j++) {
+            if (!fn_ok(&a[j], i))
+                continue;
+            int64_t tn;
+            const char *t = fn_str(&a[j], i, &tn);
+            sl_buf_append(&b, t, tn);
+        }
+        fn_pad(o, i);
+        sl_vec_push_str(o, b.data, b.len);
+    })
+
+STR_KERNEL(fn_exec_concat_op,
+    STR_LOOP(int64_t tn; const char *t = fn_str(&a[1], i, &tn); sl_buf_reset(&b);
+             sl_buf_append(&b, s, sn); sl_buf_append(&b, t, tn);
+             sl_vec_push_str(o, b.data, b.len)))
+
+STR_KERNEL(fn_exec_lower,
+    STR_LOOP(sl_buf_reset(&b); case_map(&b, s, sn, false); sl_vec_push_str(o, b.data, b.len)))
+STR_KERNEL(fn_exec_upper,
+    STR_LOOP(sl_buf_reset(&b); case_map(&b, s, sn, true); sl_vec_push_str(o, b.data, b.len)))
+
+STR_KERNEL(fn_exec_substr,
+    STR_LOOP(int64_t off = fn_i64(&a[1], i);
+             int64_t len = e->n_args > 2 ? fn_i64(&a[2], i) : INT64_MAX / 4;
+             if (len > INT64_MAX / 4) len = INT64_MAX / 4;
+             if (len < -(INT64_MAX / 4)) len = -(INT64_MAX / 4);
+             if (off > INT64_MAX / 4) off = INT64_MAX / 4;
+             if (off < -(INT64_MAX / 4)) off = -(INT64_MAX / 4);
+             int64_t st, en;
+             if (!substr_bounds(n_chars(s, sn), off, len, &st, &en)) {
+                 sl_vec_push_str(o, "", 0);
+             } else {
+                 int64_t bs = char_off(s, sn, st);
+                 int64_t be = bs + char_off(s + bs, sn - bs, en - st);
+                 sl_vec_push_str(o, s + bs, be - bs);
+             }))
+
+/* trim(s [, characters]): strips the characters (default: spaces) from the chosen ends. */
+static sl_vec *trim_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, bool left,
+                           bool right)
+{
+    sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
+    STR_LOOP(const char *set = " "; int64_t set_n = 1;
+             if (e->n_args > 1) set = fn_str(&a[1], i, &set_n);
+             int64_t x = 0, y = sn;
+             while (left && x < y && in_set(s[x], set, set_n)) x++;
+             while (right && y > x && in_set(s[y - 1], set, set_n)) y--;
+             sl_vec_push_str(o, s + x, y - x))
+    fn_pad(o, rows->n_rows);
+    return o;
+}
+
+FN_EXEC(fn_exec_trim) { *out = trim_kernel(e, a, rows, true, true); return 0; }
+FN_EXEC(fn_exec_ltrim) { *out = trim_kernel(e, a, rows, true, false); return 0; }
+FN_EXEC(fn_exec_rtrim) { *out = trim_kernel(e, a, rows, false, true); return 0; }
+
+STR_KERNEL(fn_exec_replace,
+    STR_LOOP(int64_t fnn, tn; const char *f = fn_str(&a[1], i, &fnn);
+             const char *t = fn_str(&a[2], i, &tn);
+             if (fnn == 0) {
+                 sl_vec_push_str(o, s, sn);
+             } else {
+                 sl_buf_reset(&b);
+                 int64_t x = 0;
+                 while (x < sn) {
+                     const char *h = sn - x >= fnn
+                             ? memmem(s + x, (size_t)(sn - x), f, (size_t)fnn) : NULL;
+                     if (!h) break;
+                     int64_t at = h - s;
+                     sl_buf_append(&b, s + x, at - x);
+                     sl_buf_append(&b, t, tn);
+                     x = at + fnn;
+                 }
+                 sl_buf_append(&b, s + x, sn - x);
+                 sl_vec_push_str(o, b.data ? b.data : "", b.len);
+             }))
+
+/* left(s, n) / right(s, n): the first / last n characters; a negative n drops that many
+ * from the other end. */
+static sl_vec *side_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows,
+                           bool is_left)
+{
+    sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
+    STR_LOOP(int64_t cnt = fn_i64(&a[1], i); int64_t size = n_chars(s, sn);
+             int64_t keep = cnt >= 0 ? (cnt < size ? cnt : size)
+                                     : (size + cnt > 0 ? size + cnt : 0);
+             if (is_left) {
+                 sl_vec_push_str(o, s, char_off(s, sn, keep));
+             } else {
+                 int64_t bs = char_off(s, sn, size - keep);
+                 sl_vec_push_str(o, s + bs, sn - bs);
+             })
+    fn_pad(o, rows->n_rows);
+    return o;
+}
+
+FN_EXEC(fn_exec_left) { *out = side_kernel(e, a, rows, true); return 0; }
+FN_EXEC(fn_exec_right) { *out = side_kernel(e, a, rows, false); return 0; }
+
+STR_KERNEL(fn_exec_reverse,
+    STR_LOOP(sl_buf_reset(&b); sl_buf_reserve(&b, sn); b.len = sn;
+             for (int64_t x = 0; x < sn;) {
+                 int64_t y = step(s, sn, x);
+                 memcpy(b.data + sn - y, s + x, (size_t)(y - x));
+                 x = y;
+             } sl_vec_push_str(o, b.data ? b.data : "", sn)))
+
+STR_KERNEL(fn_exec_repeat,
+    STR_LOOP(int64_t cnt = fn_i64(&a[1], i); sl_buf_reset(&b);
+             if (cnt > 0 && sn > 0 && cnt > (INT64_C(1) << 30) / sn) {
+                 sl_buf_free(&b);
+                 sl_vec_free(&o);
+                 return fn_rt_error(err, e, "repeat() result is too large");
+             }
+             for (int64_t x = 0; x < cnt; x++) sl_buf_append(&b, s, sn);
+             sl_vec_push_str(o, b.data ? b.data : "", b.len)))

@@ -14,7 +14,7 @@
 
 /* Function ids stored in sl_expr.fn of SL_E_CALL nodes (see func_list.h). */
 typedef enum {
-#define SL_FN_ENUM(id, name, lo, hi) SL_FN_##id,
+#define SL_FN_ENUM(id, name, lo, hi, flags, bind, exec) SL_FN_##id,
     SL_FUNC_LIST(SL_FN_ENUM)
 #undef SL_FN_ENUM
     SL_FN_COUNT
@@ -56,7 +56,7 @@ int sl_func_bind_case(sl_expr **args, int n_args, bool has_else, const char *tex
 int sl_func_bind_cast(sl_expr *e, sl_type t, bool try_cast, const char *text, sl_expr **out,
                       sl_err *err);
 
-/* True when `name` is an aggregate function (count sum avg min max). Local. */
+/* True when `name` is a registered aggregate function (func/aggregate.h). Local. */
 bool sl_func_is_aggregate(const char *name);
 
 /*

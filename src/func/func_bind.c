@@ -1,7 +1,8 @@
 /*
- * Binding of scalar functions and operators: name -> function id (func_list.h plus aliases),
- * arity and argument type checks, implicit casts, result type; CASE and CAST binding; and
- * constant folding (sl_expr_fold).
+ * Binding of scalar functions and operators: the registry table (built from func_list.h),
+ * name -> function id (plus aliases), the arity check, then the entry's own type rule (which
+ * lives with its kernel in fn_<family>.c); the coercion helpers those rules share; CASE and
+ * CAST binding; and constant folding (sl_expr_fold).
  *
  * Implicit casts follow DuckDB: BIGINT mixes with DOUBLE as DOUBLE, DATE with TIMESTAMP as
  * TIMESTAMP; an untyped NULL takes the type of the other side; a string *literal* next to a
@@ -10,6 +11,7 @@
  * always DOUBLE division. Local.
  */
 #include "func/fn_int.h"
+#include "func/aggregate.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -17,10 +19,10 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct { const char *name; int lo, hi; } fn_info[SL_FN_COUNT] = {
-#define SL_FN_INFO(id, name, lo, hi) {name, lo, hi},
-    SL_FUNC_LIST(SL_FN_INFO)
-#undef SL_FN_INFO
+const fn_def fn_table[SL_FN_COUNT] = {
+#define FN_ENTRY(id, name, lo, hi, flags, bind, exec) {name, lo, hi, flags, bind, exec},
+    SL_FUNC_LIST(FN_ENTRY)
+#undef FN_ENTRY
 };
 
 static const struct { const char *alias; int fn; } fn_alias[] = {
@@ -36,16 +38,12 @@ static const struct { const char *alias; int fn; } fn_alias[] = {
 
 const char *sl_func_name(int fn)
 {
-    return fn >= 0 && fn < SL_FN_COUNT ? fn_info[fn].name : "?";
+    return fn >= 0 && fn < SL_FN_COUNT ? fn_table[fn].name : "?";
 }
 
 bool sl_func_is_aggregate(const char *name)
 {
-    static const char *const aggs[] = {"count", "sum", "avg", "min", "max"};
-    for (size_t i = 0; i < sizeof aggs / sizeof aggs[0]; i++)
-        if (strcasecmp(name, aggs[i]) == 0)
-            return true;
-    return false;
+    return sl_aggfn_find(name) != NULL;
 }
 
 /* "IS NOT NULL" -> "IS_NOT_NULL"; returns the function id or -1. */
@@ -65,7 +63,7 @@ static int lookup(const char *name)
         n--;
     norm[n] = 0;
     for (int f = 0; f < SL_FN_COUNT; f++)
-        if (strcasecmp(norm, fn_info[f].name) == 0)
+        if (strcasecmp(norm, fn_table[f].name) == 0)
             return f;
     for (size_t i = 0; i < sizeof fn_alias / sizeof fn_alias[0]; i++)
         if (strcasecmp(norm, fn_alias[i].alias) == 0)
@@ -79,7 +77,7 @@ static void free_args(sl_expr **args, int n)
         sl_expr_free(&args[i]);
 }
 
-static bool is_str_lit(const sl_expr *e)
+bool fn_is_str_lit(const sl_expr *e)
 {
     return e->kind == SL_E_CONST && e->type == SL_T_VARCHAR;
 }
@@ -97,7 +95,7 @@ static int no_match(const char *name, sl_expr **args, int n, sl_err *err)
 
 /* Converts *pe to type t: retypes an untyped NULL, converts a string literal now, else wraps
  * it in an implicit CAST. */
-static int coerce(sl_expr **pe, sl_type t, sl_err *err)
+int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
 {
     sl_expr *e = *pe;
     if (e->type == t || t == SL_T_NULL)
@@ -141,16 +139,14 @@ static sl_type unify(sl_type a, sl_type b)
     return SL_T_COUNT;
 }
 
-/* Common type of args[idx[k]]: string literals adapt to the typed side, NULLs to anything.
- * Returns false (and the two clashing types) when there is none. */
-static bool common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type *c1,
+bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type *c1,
                         sl_type *c2)
 {
     sl_type t = SL_T_NULL;
     bool lit = false;
     for (int k = 0; k < n; k++) {
         const sl_expr *e = args[idx[k]];
-        if (is_str_lit(e)) {
+        if (fn_is_str_lit(e)) {
             lit = true;
             continue;
         }
@@ -168,180 +164,33 @@ static bool common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_
     return true;
 }
 
-static int coerce_all(sl_expr **args, const int *idx, int n, sl_type t, sl_err *err)
+int fn_coerce_all(sl_expr **args, const int *idx, int n, sl_type t, sl_err *err)
 {
     for (int k = 0; k < n; k++) {
-        int rc = coerce(&args[idx[k]], t, err);
+        int rc = fn_coerce(&args[idx[k]], t, err);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-/* Argument j must be of type t (a NULL or a string literal converts). */
-static bool want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc)
+bool fn_want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc)
 {
     sl_type a = args[j]->type;
     if (a == t)
         return true;
-    if (a == SL_T_NULL || (is_str_lit(args[j]) && t != SL_T_VARCHAR)) {
-        *rc = coerce(&args[j], t, err);
+    if (a == SL_T_NULL || (fn_is_str_lit(args[j]) && t != SL_T_VARCHAR)) {
+        *rc = fn_coerce(&args[j], t, err);
         return *rc == 0;
     }
     return false;
 }
 
-static bool want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc)
+bool fn_want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc)
 {
     if (sl_type_is_numeric(args[j]->type))
         return true;
-    return want(args, j, dflt, err, rc);
-}
-
-static int bind_arith(int fn, sl_expr **args, sl_type *rt, sl_err *err)
-{
-    /* Untyped NULL takes the other side's type (days next to a date); a string literal
-     * next to a number becomes that number type. */
-    for (int j = 0; j < 2; j++) {
-        sl_type other = args[1 - j]->type;
-        sl_type to = SL_T_NULL;
-        if (args[j]->type == SL_T_NULL)
-            to = (other == SL_T_NULL || other == SL_T_DATE || other == SL_T_TIMESTAMP)
-                     ? SL_T_BIGINT : other;
-        else if (is_str_lit(args[j]) && sl_type_is_numeric(other))
-            to = other;
-        int rc = to == SL_T_NULL ? 0 : coerce(&args[j], to, err);
-        if (rc)
-            return rc;
-    }
-    sl_type a = args[0]->type, b = args[1]->type;
-    if (sl_type_is_numeric(a) && sl_type_is_numeric(b)) {
-        sl_type t = (fn == SL_FN_DIV || a == SL_T_DOUBLE || b == SL_T_DOUBLE) ? SL_T_DOUBLE
-                                                                                : SL_T_BIGINT;
-        int rc = coerce(&args[0], t, err);
-        if (!rc)
-            rc = coerce(&args[1], t, err);
-        *rt = t;
-        return rc;
-    }
-    if (fn == SL_FN_ADD && ((a == SL_T_DATE && b == SL_T_BIGINT) ||
-                            (a == SL_T_BIGINT && b == SL_T_DATE))) {
-        *rt = SL_T_DATE;
-        return 0;
-    }
-    if (fn == SL_FN_SUB && a == SL_T_DATE && (b == SL_T_BIGINT || b == SL_T_DATE)) {
-        *rt = b == SL_T_DATE ? SL_T_BIGINT : SL_T_DATE;
-        return 0;
-    }
-    return -1;
-}
-
-/* Binds the arguments of fn and picks the result type. Returns 0, an error code, or -1 for
- * "no function matches". */
-static int bind_args(int fn, sl_expr **args, int n, sl_type *rt, sl_err *err)
-{
-    int rc = 0;
-    int idx[n > 0 ? n : 1];
-    for (int k = 0; k < n; k++)
-        idx[k] = k;
-    sl_type t, c1, c2;
-    switch (fn) {
-    case SL_FN_ADD: case SL_FN_SUB: case SL_FN_MUL: case SL_FN_DIV: case SL_FN_IDIV:
-    case SL_FN_MOD:
-        return bind_arith(fn, args, rt, err);
-    case SL_FN_NEG:
-        if (!want_numeric(args, 0, SL_T_BIGINT, err, &rc))
-            return rc ? rc : -1;
-        *rt = args[0]->type;
-        return 0;
-    case SL_FN_EQ: case SL_FN_NE: case SL_FN_LT: case SL_FN_LE: case SL_FN_GT: case SL_FN_GE:
-    case SL_FN_BETWEEN: case SL_FN_NOT_BETWEEN: case SL_FN_IN: case SL_FN_NOT_IN:
-        if (!common_type(args, idx, n, &t, &c1, &c2))
-            return SL_ERR(err, SL_EBIND, "Cannot compare values of type %s and %s - an "
-                          "explicit cast is required", sl_type_name(c1), sl_type_name(c2));
-        *rt = SL_T_BOOL;
-        return coerce_all(args, idx, n, t, err);
-    case SL_FN_COALESCE: case SL_FN_NULLIF: case SL_FN_GREATEST: case SL_FN_LEAST:
-        if (!common_type(args, idx, n, &t, &c1, &c2))
-            return -1;
-        *rt = t;
-        return coerce_all(args, idx, n, t, err);
-    case SL_FN_AND: case SL_FN_OR: case SL_FN_NOT:
-        for (int j = 0; j < n; j++)
-            if (!want(args, j, SL_T_BOOL, err, &rc))
-                return rc ? rc : -1;
-        *rt = SL_T_BOOL;
-        return 0;
-    case SL_FN_IS_NULL: case SL_FN_IS_NOT_NULL:
-        *rt = SL_T_BOOL;
-        return 0;
-    case SL_FN_CONCAT_OP: case SL_FN_CONCAT:
-        for (int j = 0; j < n; j++)
-            if ((rc = coerce(&args[j], SL_T_VARCHAR, err)))
-                return rc;
-        *rt = SL_T_VARCHAR;
-        return 0;
-    case SL_FN_LIKE: case SL_FN_NOT_LIKE: case SL_FN_ILIKE: case SL_FN_NOT_ILIKE:
-    case SL_FN_STARTS_WITH: case SL_FN_ENDS_WITH: case SL_FN_CONTAINS:
-    case SL_FN_LOWER: case SL_FN_UPPER: case SL_FN_LENGTH: case SL_FN_STRLEN: case SL_FN_TRIM:
-    case SL_FN_LTRIM: case SL_FN_RTRIM: case SL_FN_REPLACE: case SL_FN_REVERSE:
-        for (int j = 0; j < n; j++)
-            if (!want(args, j, SL_T_VARCHAR, err, &rc))
-                return rc ? rc : -1;
-        *rt = (fn == SL_FN_LENGTH || fn == SL_FN_STRLEN) ? SL_T_BIGINT
-              : (fn >= SL_FN_LIKE && fn <= SL_FN_NOT_ILIKE) || fn == SL_FN_STARTS_WITH ||
-                        fn == SL_FN_ENDS_WITH || fn == SL_FN_CONTAINS
-                  ? SL_T_BOOL : SL_T_VARCHAR;
-        return 0;
-    case SL_FN_SUBSTR: case SL_FN_LEFT: case SL_FN_RIGHT: case SL_FN_REPEAT:
-        if (!want(args, 0, SL_T_VARCHAR, err, &rc))
-            return rc ? rc : -1;
-        for (int j = 1; j < n; j++)
-            if (!want(args, j, SL_T_BIGINT, err, &rc))
-                return rc ? rc : -1;
-        *rt = SL_T_VARCHAR;
-        return 0;
-    case SL_FN_ABS: case SL_FN_SIGN: case SL_FN_ROUND: case SL_FN_FLOOR: case SL_FN_CEIL:
-        if (!want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
-            return rc ? rc : -1;
-        if (n > 1 && !want(args, 1, SL_T_BIGINT, err, &rc))
-            return rc ? rc : -1;
-        *rt = fn == SL_FN_SIGN ? SL_T_BIGINT : args[0]->type;
-        return 0;
-    case SL_FN_SQRT: case SL_FN_LN: case SL_FN_LOG10: case SL_FN_LOG2: case SL_FN_EXP:
-    case SL_FN_POWER:
-        for (int j = 0; j < n; j++) {
-            if (!want_numeric(args, j, SL_T_DOUBLE, err, &rc))
-                return rc ? rc : -1;
-            if ((rc = coerce(&args[j], SL_T_DOUBLE, err)))
-                return rc;
-        }
-        *rt = SL_T_DOUBLE;
-        return 0;
-    case SL_FN_YEAR: case SL_FN_MONTH: case SL_FN_DAY: case SL_FN_QUARTER:
-    case SL_FN_DAYOFWEEK: case SL_FN_DAYOFYEAR: case SL_FN_HOUR: case SL_FN_MINUTE:
-    case SL_FN_SECOND: {
-        bool time_part = fn == SL_FN_HOUR || fn == SL_FN_MINUTE || fn == SL_FN_SECOND;
-        sl_type a = args[0]->type;
-        if (a != SL_T_DATE && a != SL_T_TIMESTAMP &&
-            !want(args, 0, time_part ? SL_T_TIMESTAMP : SL_T_DATE, err, &rc))
-            return rc ? rc : -1;
-        if (time_part && (rc = coerce(&args[0], SL_T_TIMESTAMP, err)))
-            return rc;
-        *rt = SL_T_BIGINT;
-        return 0;
-    }
-    case SL_FN_DATE_TRUNC:
-        if (!want(args, 0, SL_T_VARCHAR, err, &rc))
-            return rc ? rc : -1;
-        if (args[1]->type != SL_T_DATE && args[1]->type != SL_T_TIMESTAMP &&
-            !want(args, 1, SL_T_TIMESTAMP, err, &rc))
-            return rc ? rc : -1;
-        *rt = args[1]->type;
-        return 0;
-    default:
-        return SL_ERR(err, SL_EINTERNAL, "function %s has no binding rule", sl_func_name(fn));
-    }
+    return fn_want(args, j, dflt, err, rc);
 }
 
 int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text, sl_expr **out,
@@ -366,15 +215,15 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
         free_args(args, n_args);
         return SL_ERR(err, SL_EBIND, "unknown function \"%s\"", name);
     }
-    if (n_args < fn_info[fn].lo || (fn_info[fn].hi >= 0 && n_args > fn_info[fn].hi)) {
+    if (n_args < fn_table[fn].lo || (fn_table[fn].hi >= 0 && n_args > fn_table[fn].hi)) {
         int rc = no_match(name, args, n_args, err);
         free_args(args, n_args);
         return rc;
     }
     sl_type rt = SL_T_NULL;
-    int rc = bind_args(fn, args, n_args, &rt, err);
+    int rc = fn_table[fn].bind(args, n_args, &rt, err);
     if (rc) {
-        if (rc < 0)
+        if (rc == FN_NO_MATCH)
             rc = no_match(name, args, n_args, err);
         free_args(args, n_args);
         return rc;
@@ -399,7 +248,7 @@ int sl_func_bind_case(sl_expr **args, int n_args, bool has_else, const char *tex
     int idx[n_when + 1];
     int n_val = 0;
     for (int w = 0; w < n_when && !rc; w++) {
-        if (!want(args, 2 * w, SL_T_BOOL, err, &rc) && !rc)
+        if (!fn_want(args, 2 * w, SL_T_BOOL, err, &rc) && !rc)
             rc = SL_ERR(err, SL_EBIND, "CASE WHEN condition \"%s\" must be BOOLEAN, not %s",
                         args[2 * w]->text, sl_type_name(args[2 * w]->type));
         idx[n_val++] = 2 * w + 1;
@@ -407,11 +256,11 @@ int sl_func_bind_case(sl_expr **args, int n_args, bool has_else, const char *tex
     if (has_else)
         idx[n_val++] = n_args - 1;
     sl_type t = SL_T_NULL, c1, c2;
-    if (!rc && !common_type(args, idx, n_val, &t, &c1, &c2))
+    if (!rc && !fn_common_type(args, idx, n_val, &t, &c1, &c2))
         rc = SL_ERR(err, SL_EBIND, "CASE branches have incompatible types %s and %s",
                     sl_type_name(c1), sl_type_name(c2));
     if (!rc)
-        rc = coerce_all(args, idx, n_val, t, err);
+        rc = fn_coerce_all(args, idx, n_val, t, err);
     if (rc) {
         free_args(args, n_args);
         return rc;

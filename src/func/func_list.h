@@ -1,89 +1,93 @@
 /*
  * The one list of scalar functions and operators (X-macro), in the style of libuv's error
- * list: the enum of function ids (func.h), the name table and the arity checks of the binder
- * (func_bind.c) are all generated from it, so adding a function starts here.
+ * list: the registry. The enum of function ids (func.h), the registry table fn_table and the
+ * prototypes of every rule and kernel (fn_int.h) are generated from it, so adding a function
+ * is a kernel, a type rule (or an existing one) and one line here; see docs/STYLE.md,
+ * "Adding a scalar function".
  *
- * X(ID, "canonical name", min_args, max_args)   max_args -1 = variadic
+ * X(ID, "canonical name", min_args, max_args, flags, bind, exec)
+ *   max_args -1 = variadic; flags 0 or FN_LAZY (exec evaluates its own arguments);
+ *   bind: the type rule (FN_BIND in fn_int.h); exec: the kernel (FN_EXEC).
  * Aliases (ceiling, pow, substring, prefix, ifnull, ...) live in func_bind.c. Local.
  */
 #ifndef SL_FUNC_LIST_H
 #define SL_FUNC_LIST_H
 
-#define SL_FUNC_LIST(X)                          \
-    /* arithmetic */                             \
-    X(ADD, "+", 2, 2)                            \
-    X(SUB, "-", 2, 2)                            \
-    X(MUL, "*", 2, 2)                            \
-    X(DIV, "/", 2, 2)                            \
-    X(IDIV, "//", 2, 2)                          \
-    X(MOD, "%", 2, 2)                            \
-    X(NEG, "NEG", 1, 1)                          \
-    /* comparison */                             \
-    X(EQ, "=", 2, 2)                             \
-    X(NE, "<>", 2, 2)                            \
-    X(LT, "<", 2, 2)                             \
-    X(LE, "<=", 2, 2)                            \
-    X(GT, ">", 2, 2)                             \
-    X(GE, ">=", 2, 2)                            \
-    X(BETWEEN, "BETWEEN", 3, 3)                  \
-    X(NOT_BETWEEN, "NOT_BETWEEN", 3, 3)          \
-    X(IN, "IN", 2, -1)                           \
-    X(NOT_IN, "NOT_IN", 2, -1)                   \
-    /* boolean and NULL tests */                 \
-    X(AND, "AND", 2, 2)                          \
-    X(OR, "OR", 2, 2)                            \
-    X(NOT, "NOT", 1, 1)                          \
-    X(IS_NULL, "IS_NULL", 1, 1)                  \
-    X(IS_NOT_NULL, "IS_NOT_NULL", 1, 1)          \
-    X(COALESCE, "coalesce", 1, -1)               \
-    X(NULLIF, "nullif", 2, 2)                    \
-    X(GREATEST, "greatest", 1, -1)               \
-    X(LEAST, "least", 1, -1)                     \
-    /* strings */                                \
-    X(LIKE, "LIKE", 2, 2)                        \
-    X(NOT_LIKE, "NOT_LIKE", 2, 2)                \
-    X(ILIKE, "ILIKE", 2, 2)                      \
-    X(NOT_ILIKE, "NOT_ILIKE", 2, 2)              \
-    X(CONCAT_OP, "||", 2, 2)                     \
-    X(CONCAT, "concat", 1, -1)                   \
-    X(LOWER, "lower", 1, 1)                      \
-    X(UPPER, "upper", 1, 1)                      \
-    X(LENGTH, "length", 1, 1)                    \
-    X(STRLEN, "strlen", 1, 1)                    \
-    X(SUBSTR, "substr", 2, 3)                    \
-    X(TRIM, "trim", 1, 2)                        \
-    X(LTRIM, "ltrim", 1, 2)                      \
-    X(RTRIM, "rtrim", 1, 2)                      \
-    X(REPLACE, "replace", 3, 3)                  \
-    X(STARTS_WITH, "starts_with", 2, 2)          \
-    X(ENDS_WITH, "ends_with", 2, 2)              \
-    X(CONTAINS, "contains", 2, 2)                \
-    X(LEFT, "left", 2, 2)                        \
-    X(RIGHT, "right", 2, 2)                      \
-    X(REVERSE, "reverse", 1, 1)                  \
-    X(REPEAT, "repeat", 2, 2)                    \
-    /* math */                                   \
-    X(ABS, "abs", 1, 1)                          \
-    X(SIGN, "sign", 1, 1)                        \
-    X(ROUND, "round", 1, 2)                      \
-    X(FLOOR, "floor", 1, 1)                      \
-    X(CEIL, "ceil", 1, 1)                        \
-    X(SQRT, "sqrt", 1, 1)                        \
-    X(LN, "ln", 1, 1)                            \
-    X(LOG10, "log10", 1, 1)                      \
-    X(LOG2, "log2", 1, 1)                        \
-    X(EXP, "exp", 1, 1)                          \
-    X(POWER, "power", 2, 2)                      \
-    /* dates */                                  \
-    X(YEAR, "year", 1, 1)                        \
-    X(MONTH, "month", 1, 1)                      \
-    X(DAY, "day", 1, 1)                          \
-    X(QUARTER, "quarter", 1, 1)                  \
-    X(DAYOFWEEK, "dayofweek", 1, 1)              \
-    X(DAYOFYEAR, "dayofyear", 1, 1)              \
-    X(HOUR, "hour", 1, 1)                        \
-    X(MINUTE, "minute", 1, 1)                    \
-    X(SECOND, "second", 1, 1)                    \
-    X(DATE_TRUNC, "date_trunc", 2, 2)
+#define SL_FUNC_LIST(X)                                                                           \
+    /* arithmetic (fn_arith.c) */                                                                 \
+    X(ADD, "+", 2, 2, 0, fn_bind_add, fn_exec_add)                                                \
+    X(SUB, "-", 2, 2, 0, fn_bind_sub, fn_exec_sub)                                                \
+    X(MUL, "*", 2, 2, 0, fn_bind_arith, fn_exec_mul)                                              \
+    X(DIV, "/", 2, 2, 0, fn_bind_div, fn_exec_div)                                                \
+    X(IDIV, "//", 2, 2, 0, fn_bind_arith, fn_exec_idiv)                                           \
+    X(MOD, "%", 2, 2, 0, fn_bind_arith, fn_exec_mod)                                              \
+    X(NEG, "NEG", 1, 1, 0, fn_bind_neg, fn_exec_neg)                                              \
+    /* comparison (fn_compare.c) */                                                               \
+    X(EQ, "=", 2, 2, 0, fn_bind_compare, fn_exec_eq)                                              \
+    X(NE, "<>", 2, 2, 0, fn_bind_compare, fn_exec_ne)                                             \
+    X(LT, "<", 2, 2, 0, fn_bind_compare, fn_exec_lt)                                              \
+    X(LE, "<=", 2, 2, 0, fn_bind_compare, fn_exec_le)                                             \
+    X(GT, ">", 2, 2, 0, fn_bind_compare, fn_exec_gt)                                              \
+    X(GE, ">=", 2, 2, 0, fn_bind_compare, fn_exec_ge)                                             \
+    X(BETWEEN, "BETWEEN", 3, 3, 0, fn_bind_compare, fn_exec_between)                              \
+    X(NOT_BETWEEN, "NOT_BETWEEN", 3, 3, 0, fn_bind_compare, fn_exec_not_between)                  \
+    X(IN, "IN", 2, -1, 0, fn_bind_compare, fn_exec_in)                                            \
+    X(NOT_IN, "NOT_IN", 2, -1, 0, fn_bind_compare, fn_exec_not_in)                                \
+    X(NULLIF, "nullif", 2, 2, 0, fn_bind_common, fn_exec_nullif)                                  \
+    X(GREATEST, "greatest", 1, -1, 0, fn_bind_common, fn_exec_greatest)                           \
+    X(LEAST, "least", 1, -1, 0, fn_bind_common, fn_exec_least)                                    \
+    /* boolean and NULL tests (fn_logic.c) */                                                     \
+    X(AND, "AND", 2, 2, FN_LAZY, fn_bind_bool, fn_exec_and)                                       \
+    X(OR, "OR", 2, 2, FN_LAZY, fn_bind_bool, fn_exec_or)                                          \
+    X(NOT, "NOT", 1, 1, 0, fn_bind_bool, fn_exec_not)                                             \
+    X(IS_NULL, "IS_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_null)                              \
+    X(IS_NOT_NULL, "IS_NOT_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_not_null)                  \
+    X(COALESCE, "coalesce", 1, -1, FN_LAZY, fn_bind_common, fn_exec_coalesce)                     \
+    /* strings (fn_string.c) */                                                                   \
+    X(LIKE, "LIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_like)                                      \
+    X(NOT_LIKE, "NOT_LIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_not_like)                          \
+    X(ILIKE, "ILIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_ilike)                                   \
+    X(NOT_ILIKE, "NOT_ILIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_not_ilike)                       \
+    X(CONCAT_OP, "||", 2, 2, 0, fn_bind_concat, fn_exec_concat_op)                                \
+    X(CONCAT, "concat", 1, -1, 0, fn_bind_concat, fn_exec_concat)                                 \
+    X(LOWER, "lower", 1, 1, 0, fn_bind_str_str, fn_exec_lower)                                    \
+    X(UPPER, "upper", 1, 1, 0, fn_bind_str_str, fn_exec_upper)                                    \
+    X(LENGTH, "length", 1, 1, 0, fn_bind_str_int, fn_exec_length)                                 \
+    X(STRLEN, "strlen", 1, 1, 0, fn_bind_str_int, fn_exec_strlen)                                 \
+    X(SUBSTR, "substr", 2, 3, 0, fn_bind_str_ints, fn_exec_substr)                                \
+    X(TRIM, "trim", 1, 2, 0, fn_bind_str_str, fn_exec_trim)                                       \
+    X(LTRIM, "ltrim", 1, 2, 0, fn_bind_str_str, fn_exec_ltrim)                                    \
+    X(RTRIM, "rtrim", 1, 2, 0, fn_bind_str_str, fn_exec_rtrim)                                    \
+    X(REPLACE, "replace", 3, 3, 0, fn_bind_str_str, fn_exec_replace)                              \
+    X(STARTS_WITH, "starts_with", 2, 2, 0, fn_bind_str_bool, fn_exec_starts_with)                 \
+    X(ENDS_WITH, "ends_with", 2, 2, 0, fn_bind_str_bool, fn_exec_ends_with)                       \
+    X(CONTAINS, "contains", 2, 2, 0, fn_bind_str_bool, fn_exec_contains)                          \
+    X(LEFT, "left", 2, 2, 0, fn_bind_str_ints, fn_exec_left)                                      \
+    X(RIGHT, "right", 2, 2, 0, fn_bind_str_ints, fn_exec_right)                                   \
+    X(REVERSE, "reverse", 1, 1, 0, fn_bind_str_str, fn_exec_reverse)                              \
+    X(REPEAT, "repeat", 2, 2, 0, fn_bind_str_ints, fn_exec_repeat)                                \
+    /* math (fn_math.c) */                                                                        \
+    X(ABS, "abs", 1, 1, 0, fn_bind_num_keep, fn_exec_abs)                                         \
+    X(SIGN, "sign", 1, 1, 0, fn_bind_sign, fn_exec_sign)                                          \
+    X(ROUND, "round", 1, 2, 0, fn_bind_num_keep, fn_exec_round)                                   \
+    X(FLOOR, "floor", 1, 1, 0, fn_bind_num_keep, fn_exec_floor)                                   \
+    X(CEIL, "ceil", 1, 1, 0, fn_bind_num_keep, fn_exec_ceil)                                      \
+    X(SQRT, "sqrt", 1, 1, 0, fn_bind_double, fn_exec_sqrt)                                        \
+    X(LN, "ln", 1, 1, 0, fn_bind_double, fn_exec_ln)                                              \
+    X(LOG10, "log10", 1, 1, 0, fn_bind_double, fn_exec_log10)                                     \
+    X(LOG2, "log2", 1, 1, 0, fn_bind_double, fn_exec_log2)                                        \
+    X(EXP, "exp", 1, 1, 0, fn_bind_double, fn_exec_exp)                                           \
+    X(POWER, "power", 2, 2, 0, fn_bind_double, fn_exec_power)                                     \
+    /* dates (fn_date.c) */                                                                       \
+    X(YEAR, "year", 1, 1, 0, fn_bind_date_part, fn_exec_year)                                     \
+    X(MONTH, "month", 1, 1, 0, fn_bind_date_part, fn_exec_month)                                  \
+    X(DAY, "day", 1, 1, 0, fn_bind_date_part, fn_exec_day)                                        \
+    X(QUARTER, "quarter", 1, 1, 0, fn_bind_date_part, fn_exec_quarter)                            \
+    X(DAYOFWEEK, "dayofweek", 1, 1, 0, fn_bind_date_part, fn_exec_dayofweek)                      \
+    X(DAYOFYEAR, "dayofyear", 1, 1, 0, fn_bind_date_part, fn_exec_dayofyear)                      \
+    X(HOUR, "hour", 1, 1, 0, fn_bind_time_part, fn_exec_hour)                                     \
+    X(MINUTE, "minute", 1, 1, 0, fn_bind_time_part, fn_exec_minute)                               \
+    X(SECOND, "second", 1, 1, 0, fn_bind_time_part, fn_exec_second)                               \
+    X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)
 
 #endif

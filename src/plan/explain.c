@@ -45,6 +45,40 @@ static void sort_keys(sl_buf *b, const sl_pop *op, const sl_sort_spec *o)
                       o->desc[i] ? "DESC" : "ASC", o->nulls_first[i] ? "FIRST" : "LAST");
 }
 
+/* An aggregation: Partial (rows -> states), Distinct (the partial aggregation that feeds each
+ * DISTINCT value once and combines the other states), Merge (states -> states), Final. */
+static void agg_line(sl_buf *b, const sl_pop *op)
+{
+    bool distinct = false;
+    for (int i = 0; i < op->u.agg.n_aggs; i++)
+        distinct |= op->u.agg.aggs[i].distinct;
+    const char *kind = op->u.agg.mode == SL_AGG_FINAL ? "Final"
+                       : op->u.agg.mode == SL_AGG_MERGE ? "Merge"
+                       : distinct ? "Distinct" : "Partial";
+    sl_buf_printf(b, "%s hash aggregate: keys [", kind);
+    if (op->u.agg.mode == SL_AGG_PARTIAL)
+        expr_list(b, op->u.agg.keys, op->u.agg.n_keys);
+    else
+        for (int i = 0; i < op->u.agg.n_keys; i++)
+            sl_buf_printf(b, "%s%s", i ? ", " : "", col_name(op, i));
+    sl_buf_puts(b, "] aggregates [");
+    for (int i = 0; i < op->u.agg.n_aggs; i++) {
+        bool merged = op->u.agg.in_state && op->u.agg.in_state[i] >= 0;
+        sl_buf_printf(b, "%s%s%s", i ? ", " : "", op->u.agg.aggs[i].text,
+                      merged ? " (merging states)" : "");
+    }
+    sl_buf_puts(b, "]");
+    if (op->u.agg.mode == SL_AGG_PARTIAL && op->u.agg.n_sets > 1) {
+        sl_buf_puts(b, ", each row once per DISTINCT argument [");
+        expr_list(b, op->u.agg.keys + op->u.agg.n_keys - op->u.agg.n_sets, op->u.agg.n_sets);
+        sl_buf_puts(b, "]");
+    }
+    if (op->u.agg.mode == SL_AGG_MERGE)
+        sl_buf_puts(b, ", emits merged states");
+    if (op->u.agg.mode == SL_AGG_FINAL && op->u.agg.n_keys == 0)
+        sl_buf_puts(b, " on rank 0");
+}
+
 static void grant(sl_buf *b, const sl_pop *op)
 {
     char g[32];
@@ -151,18 +185,7 @@ static void node(ex *e, const sl_pop *op, int depth)
         sl_buf_puts(b, "\n");
         break;
     case SL_POP_AGG:
-        sl_buf_printf(b, "%s hash aggregate: keys [",
-                      op->u.agg.mode == SL_AGG_PARTIAL ? "Partial" : "Final");
-        if (op->u.agg.mode == SL_AGG_PARTIAL)
-            expr_list(b, op->u.agg.keys, op->u.agg.n_keys);
-        else
-            for (int i = 0; i < op->u.agg.n_keys; i++)
-                sl_buf_printf(b, "%s%s", i ? ", " : "", col_name(op, i));
-        sl_buf_puts(b, "] aggregates [");
-        for (int i = 0; i < op->u.agg.n_aggs; i++)
-            sl_buf_printf(b, "%s%s", i ? ", " : "", op->u.agg.aggs[i].text);
-        sl_buf_printf(b, "]%s", op->u.agg.mode == SL_AGG_FINAL && op->u.agg.n_keys == 0 ?
-                      " on rank 0" : "");
+        agg_line(b, op);
         grant(b, op);
         sl_buf_puts(b, " (breaker)\n");
         break;

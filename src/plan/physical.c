@@ -104,6 +104,7 @@ void sl_pop_free(sl_pop **pop)
             sl_free(op->u.agg.aggs[i].text);
         }
         sl_free(op->u.agg.aggs);
+        sl_free(op->u.agg.in_state);
         break;
     case SL_POP_EXCHANGE:
         sl_free(op->u.exchange.keys);

@@ -70,7 +70,11 @@ typedef enum {
     SL_SINK_COUNT,    /* rows are counted, not kept (EXPLAIN ANALYZE) */
 } sl_sink_kind;
 
-typedef enum { SL_AGG_PARTIAL, SL_AGG_FINAL } sl_agg_mode;
+/* PARTIAL: raw rows -> partial states; may flush its states on early (they merge later).
+ * FINAL: partial states -> results; sees all the states of its groups (grace when too big).
+ * MERGE: partial states -> merged partial states, one row per group like FINAL (DISTINCT
+ * aggregates: one row per group and distinct value, see plan/plan_agg.c). */
+typedef enum { SL_AGG_PARTIAL, SL_AGG_FINAL, SL_AGG_MERGE } sl_agg_mode;
 
 /* Per-rank figures an operator records while it runs (EXPLAIN ANALYZE, --metrics). */
 typedef struct sl_pop_stats {
@@ -118,6 +122,12 @@ typedef struct sl_pop {
             sl_expr **keys;   /* PARTIAL: over the input; FINAL: keys are input columns 0.. */
             int n_aggs;
             sl_agg *aggs;     /* owned copies; args over the input (PARTIAL) */
+            int *in_state;    /* PARTIAL, per aggregate: -1 = update from its arg, else the
+                               * first input column of a partial state to combine; NULL = all
+                               * -1 (FINAL and MERGE combine every aggregate) */
+            int n_sets;       /* PARTIAL: > 1 when the last n_sets keys are DISTINCT arguments:
+                               * each row enters once per argument, with that key and NULL in
+                               * the other n_sets - 1; aggregates update on the first entry */
             bool emit_empty;  /* FINAL without keys: one row even with no input (rank 0) */
         } agg;
         struct {              /* EXCHANGE */

@@ -1,6 +1,6 @@
 /*
- * Private to src/plan: the planner's pieces shared by planner.c (select blocks, aggregation,
- * ordering, sinks) and plan_setop.c (UNION / EXCEPT / INTERSECT). Local.
+ * Private to src/plan: the planner's pieces shared by planner.c (select blocks, ordering,
+ * sinks), plan_agg.c (aggregation) and plan_setop.c (UNION / EXCEPT / INTERSECT). Local.
  */
 #ifndef SL_PLAN_INT_H
 #define SL_PLAN_INT_H
@@ -29,7 +29,7 @@ sl_pop *sl_plan_on_top(sl_pop *node, sl_pop *child, int query);
 sl_pop *sl_plan_filter(sl_pop *in, const sl_expr *pred, const char *name, int query);
 /* EXCHANGE with partitioner part (keys/root/order filled in by the caller). */
 sl_pop *sl_plan_exchange(sl_pop *in, sl_part_kind part, const char *name, int query);
-/* partial agg -> exchange on the keys (to rank 0 without keys) -> final agg: the result has
+/* Aggregation of in by k group keys with n_aggs aggregate calls (plan_agg.c): the result has
  * the k key columns, then one column per aggregate. groups and aggs are copied. */
 sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
                       int query);

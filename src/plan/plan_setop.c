@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "func/aggregate.h"
 #include "func/func.h"
 
 /* PROJECT of exprs (takes ownership of the array and its elements) with names (copied). */
@@ -120,9 +121,8 @@ sl_pop *sl_plan_setop(sl_planner *p, const sl_query *q, int query)
     sl_agg counts[2];
     memset(counts, 0, sizeof counts);
     for (int k = 0; k < 2 && counted; k++) {
-        counts[k].kind = SL_AGG_SUM;
+        sl_agg_init_call(&counts[k], &sl_aggfn_sum, SL_T_BIGINT);
         counts[k].arg = col(x, n + k);
-        counts[k].type = SL_T_BIGINT;
         counts[k].text = (char *)(k ? "sum(r)" : "sum(l)");
     }
     x = sl_plan_group(x, n, keys, counted ? 2 : 0, counts, query);

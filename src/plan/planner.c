@@ -7,14 +7,6 @@
 
 #include "core/mem.h"
 
-static sl_expr **copy_exprs(sl_expr *const *v, int n)
-{
-    sl_expr **r = sl_xcalloc((size_t)n + 1, sizeof *r);
-    for (int i = 0; i < n; i++)
-        r[i] = sl_expr_copy(v[i]);
-    return r;
-}
-
 static sl_type *expr_types(sl_expr *const *v, int n)
 {
     sl_type *t = sl_xcalloc((size_t)n + 1, sizeof *t);
@@ -72,74 +64,6 @@ static sl_pop *plan_gather(sl_pop *in, bool ordered, int query)
     op->u.exchange.root = 0;
     op->u.exchange.ordered = ordered;
     return op;
-}
-
-sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
-                      int query)
-{
-    int n_state = 0;
-    for (int a = 0; a < n_aggs; a++)
-        n_state += sl_agg_state_ncols(&aggs[a]);
-    sl_type *st = sl_xcalloc((size_t)(k + n_state) + 1, sizeof *st);
-    char **names = sl_xcalloc((size_t)(k + n_state + n_aggs) + 1, sizeof *names);
-    for (int i = 0; i < k; i++) {
-        st[i] = groups[i]->type;
-        names[i] = groups[i]->text;
-    }
-    for (int a = 0, c = k; a < n_aggs; a++) {
-        int m = sl_agg_state_types(&aggs[a], st + c);
-        for (int j = 0; j < m; j++)
-            names[c + j] = aggs[a].text;
-        c += m;
-    }
-    sl_pop *partial = sl_pop_new(SL_POP_AGG, "partial_agg", k + n_state, st, names);
-    partial->u.agg.mode = SL_AGG_PARTIAL;
-    partial->u.agg.n_keys = k;
-    partial->u.agg.keys = copy_exprs(groups, k);
-    partial->u.agg.n_aggs = n_aggs;
-    partial->u.agg.aggs = sl_xcalloc((size_t)n_aggs + 1, sizeof *partial->u.agg.aggs);
-    for (int a = 0; a < n_aggs; a++) {
-        partial->u.agg.aggs[a] = aggs[a];
-        partial->u.agg.aggs[a].arg = aggs[a].arg ? sl_expr_copy(aggs[a].arg) : NULL;
-        partial->u.agg.aggs[a].text = sl_xstrdup(aggs[a].text);
-    }
-    sl_free(st);
-    sl_pop *x = sl_plan_on_top(partial, in, query);
-
-    if (k > 0) {
-        x = sl_plan_exchange(x, SL_PART_HASH, "exchange", query);
-        x->u.exchange.n_keys = k;
-        x->u.exchange.keys = sl_xcalloc((size_t)k, sizeof *x->u.exchange.keys);
-        for (int i = 0; i < k; i++)
-            x->u.exchange.keys[i] = i;
-    } else {
-        /* One group: every partial state goes to rank 0, which finishes it. */
-        x = sl_plan_exchange(x, SL_PART_GATHER, "exchange", query);
-        x->u.exchange.root = 0;
-    }
-
-    sl_type *ft = sl_xcalloc((size_t)(k + n_aggs) + 1, sizeof *ft);
-    for (int i = 0; i < k; i++)
-        ft[i] = groups[i]->type;
-    for (int a = 0; a < n_aggs; a++) {
-        ft[k + a] = aggs[a].type;
-        names[k + a] = aggs[a].text;
-    }
-    sl_pop *final = sl_pop_new(SL_POP_AGG, "final_agg", k + n_aggs, ft, names);
-    sl_free(ft);
-    sl_free(names);
-    final->u.agg.mode = SL_AGG_FINAL;
-    final->u.agg.n_keys = k;
-    final->u.agg.keys = sl_xcalloc((size_t)k + 1, sizeof *final->u.agg.keys); /* unused */
-    final->u.agg.n_aggs = n_aggs;
-    final->u.agg.aggs = sl_xcalloc((size_t)n_aggs + 1, sizeof *final->u.agg.aggs);
-    for (int a = 0; a < n_aggs; a++) {
-        final->u.agg.aggs[a] = aggs[a];
-        final->u.agg.aggs[a].arg = NULL; /* FINAL merges states: no argument expressions */
-        final->u.agg.aggs[a].text = sl_xstrdup(aggs[a].text);
-    }
-    final->u.agg.emit_empty = k == 0;
-    return sl_plan_on_top(final, x, query);
 }
 
 static sl_pop *plan_aggregate(sl_pop *in, const sl_query *q, int query)

@@ -219,6 +219,46 @@ COPY (SELECT k, count(*) AS n FROM read_csv('{csvp}') WHERE v > 10 GROUP BY k) T
     r = mpirun(1, ["explain", ea])
     check(r.returncode == 0 and "-> actual" not in r.stdout, "sluice explain does not run it")
 
+    # DISTINCT aggregates: the plan's shape (no rank gathers rows before the values are
+    # deduplicated) and its figures, from the data: one merged row per distinct (k, v) pair.
+    dj = os.path.join(tmp, "distinct.sql")
+    with open(dj, "w") as f:
+        f.write(f"EXPLAIN ANALYZE SELECT k, count(DISTINCT v) AS dv, count(*) AS n "
+                f"FROM read_csv('{csvp}') GROUP BY k;\n"
+                f"EXPLAIN ANALYZE SELECT count(DISTINCT v) AS dv, sum(v) AS s "
+                f"FROM read_csv('{csvp}');\n")
+    pairs, ks, vs = len(set(rows)), len({k for k, _ in rows}), len({v for _, v in rows})
+    shape_g = ["Final hash aggregate: keys [k]", "Exchange: hash(k) %",
+               "Distinct hash aggregate: keys [k]", "Merge hash aggregate: keys [k, v]",
+               "Exchange: hash(k, v) %", "Partial hash aggregate: keys [k, v]", "Scan"]
+    shape_0 = ["Final hash aggregate: keys []", "Exchange: gather to rank 0",
+               "Distinct hash aggregate: keys []", "Merge hash aggregate: keys [v]",
+               "Exchange: hash(v) %", "Partial hash aggregate: keys [v]", "Scan"]
+    for n in (1, 3):
+        r = mpirun(n, ["run", dj, "--blocksize", "8KB", "--quiet"])
+        if not check(r.returncode == 0, f"distinct np={n}: runs\n{r.stderr}"):
+            continue
+        plans = r.stdout.split("-- EXPLAIN ANALYZE")[1:]
+        if not check(len(plans) == 2, f"distinct np={n}: two plans\n{r.stdout}"):
+            continue
+        for plan, shape, merged, final in ((plans[0], shape_g, pairs, ks),
+                                           (plans[1], shape_0, vs, 1)):
+            ops = [l.strip() for l in plan.splitlines()
+                   if re.match(r"\s*(\w+ hash aggregate|Exchange:|Scan)", l)]
+            got = [next((s for s in shape if o.startswith(s)), o) for o in ops]
+            check(got == shape, f"distinct np={n}: plan shape {ops}")
+            figs = re.findall(r"(\w+ hash aggregate|Exchange)[^\n]*\n\s*-> actual: rows in "
+                              r"(\d+), rows out (\d+)", plan)
+            out = {kind: (int(a), int(b)) for kind, a, b in figs if kind != "Exchange"}
+            check(out.get("Merge hash aggregate", (0, 0))[1] == merged,
+                  f"distinct np={n}: merge emits {merged} rows (one per distinct pair): {figs}")
+            check(out.get("Final hash aggregate", (0, 0))[1] == final,
+                  f"distinct np={n}: final emits {final} rows: {figs}")
+            # Without GROUP BY only the per-rank states are gathered: at most one per rank.
+            if shape is shape_0:
+                check(out.get("Final hash aggregate", (n + 1, 0))[0] <= n,
+                      f"distinct np={n}: rank 0 gets at most {n} state rows: {figs}")
+
     # Progress: plain lines off a TTY with --progress; none without; no hang at 3 ranks.
     big = os.path.join(tmp, "big.sql")
     with open(big, "w") as f:

@@ -213,6 +213,21 @@ def main():
             for np_ in ranks:
                 check_ok("groupby_16mb", np_, j, want, sd,
                          ["--memory-limit", "16MB", "--spill-dir", sd])
+        # 1b. DISTINCT aggregates at 16 MB: the (group, value) pairs outgrow the merge's
+        # table (grace partitions) and the distinct aggregation flushes; with and without
+        # GROUP BY, several DISTINCT arguments at once
+        if a.k in "distinct_16mb":
+            qs = [("distinct_16mb_group",
+                   "SELECT s, count(DISTINCT k) AS ck, sum(DISTINCT v) AS sv, "
+                   "count(DISTINCT v) AS cv, count(*) AS n, sum(v) AS s_v FROM {} GROUP BY s"),
+                  ("distinct_16mb_global",
+                   "SELECT count(DISTINCT k) AS ck, count(DISTINCT s) AS cs, "
+                   "sum(DISTINCT k) AS sk, avg(DISTINCT v) AS av, count(*) AS n FROM {}")]
+            for name, q in qs:
+                want = db.execute(q.format("t")).fetchall()
+                j = job(name, q.format(src) + ";\n")
+                for np_ in ranks:
+                    check_ok(name, np_, j, want, sd, ["--memory-limit", "16MB", "--spill-dir", sd])
         # 2. SET memory_limit / spill_dir in the job, HAVING + ORDER BY + LIMIT on top
         if a.k in "set_having_order":
             q = ("SELECT k, sum(v) AS sv, count(*) AS n FROM {} GROUP BY k "

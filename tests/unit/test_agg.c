@@ -10,6 +10,7 @@
 #include "batch/batch.h"
 #include "core/mem.h"
 #include "func/agg.h"
+#include "func/aggregate.h"
 #include "check.h"
 
 /* ---- test 1: BIGINT key, every aggregate, NULL keys and args, string min/max ---- */
@@ -29,15 +30,15 @@ static void s_of(int r, char *buf) { snprintf(buf, 32, "%c%d", 'a' + (r * 7) % 2
 static int dropped(int r) { return r >= 2000 && r < 4000 && r % 3 == 0; }
 
 static sl_agg aggs1[N_AGGS1] = {
-    { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-    { SL_AGG_COUNT, NULL, SL_T_BIGINT, "count(x)" },
-    { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(x)" },
-    { SL_AGG_AVG, NULL, SL_T_DOUBLE, "avg(x)" },
-    { SL_AGG_MIN, NULL, SL_T_BIGINT, "min(x)" },
-    { SL_AGG_MAX, NULL, SL_T_BIGINT, "max(x)" },
-    { SL_AGG_SUM, NULL, SL_T_DOUBLE, "sum(d)" },
-    { SL_AGG_MIN, NULL, SL_T_VARCHAR, "min(s)" },
-    { SL_AGG_MAX, NULL, SL_T_VARCHAR, "max(s)" },
+    { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+    { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(x)" },
+    { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(x)" },
+    { &sl_aggfn_avg, NULL, SL_T_BIGINT, SL_T_DOUBLE, false, "avg(x)" },
+    { &sl_aggfn_min, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "min(x)" },
+    { &sl_aggfn_max, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "max(x)" },
+    { &sl_aggfn_sum, NULL, SL_T_DOUBLE, SL_T_DOUBLE, false, "sum(d)" },
+    { &sl_aggfn_min, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "min(s)" },
+    { &sl_aggfn_max, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "max(s)" },
 };
 
 /* Builds raw columns [key, x, d, s] for rows [lo, hi). */
@@ -210,8 +211,8 @@ static void test_string_keys(void)
 {
     sl_err err = { 0 };
     sl_type kt[2] = { SL_T_VARCHAR, SL_T_DOUBLE };
-    sl_agg ag[2] = { { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-                     { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" } };
+    sl_agg ag[2] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" } };
     /* Rows: (s, d, v). Expected groups by hand:
      *   ("a", 0.0)  <- rows 0 (0.0), 1 (-0.0): count 2, sum 1+2 = 3
      *   ("a", NaN)  <- rows 2, 3 (two NaN bit patterns): count 2, sum 4+8 = 12
@@ -278,12 +279,76 @@ static void test_string_keys(void)
     sl_hashagg_free(&f);
 }
 
+/* ---- test 2b: mixed input (DISTINCT plans) and groups without folding ---- */
+
+/* One table that updates count(x) from values and combines sum(y) and avg(z) from partial
+ * state columns of the same batch (sl_hashagg_set_input); then sl_hashagg_add_groups makes a
+ * group whose states stay empty. Expected values by hand from the rows below. */
+static void test_mixed_input(void)
+{
+    sl_err err = { 0 };
+    sl_type kt = SL_T_BIGINT;
+    sl_agg ag[3] = { { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(x)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(y)" },
+                     { &sl_aggfn_avg, NULL, SL_T_DOUBLE, SL_T_DOUBLE, false, "avg(z)" } };
+    /* Columns: k, x (values), sum(y) state, avg(z) state (sum, n). */
+    sl_type bt[5] = { SL_T_BIGINT, SL_T_BIGINT, SL_T_BIGINT, SL_T_DOUBLE, SL_T_BIGINT };
+    int64_t k[4] = { 1, 1, 2, 1 }, x[4] = { 10, 0, 7, 8 }, ys[4] = { 5, 0, 3, 4 };
+    double as[4] = { 1.0, 2.0, 0.0, 3.0 };
+    int64_t an[4] = { 1, 2, 0, 1 };
+    sl_batch *b = sl_batch_new(5, bt, 4);
+    for (int r = 0; r < 4; r++) {
+        sl_vec_push_i64(b->cols[0], k[r]);
+        if (r == 1) {
+            sl_vec_push_null(b->cols[1]);
+            sl_vec_push_null(b->cols[2]);
+        } else {
+            sl_vec_push_i64(b->cols[1], x[r]);
+            sl_vec_push_i64(b->cols[2], ys[r]);
+        }
+        sl_vec_push_f64(b->cols[3], as[r]);
+        sl_vec_push_i64(b->cols[4], an[r]);
+    }
+    b->n_rows = 4;
+    sl_hashagg *h = sl_hashagg_new(1, &kt, 3, ag);
+    sl_hashagg_set_input(h, 1, 2);
+    sl_hashagg_set_input(h, 2, 3);
+    sl_vec *args[3] = { b->cols[1], NULL, NULL };
+    CHECK_INT(sl_hashagg_consume(h, b, b->cols, args, &err), 0);
+    sl_batch *b3 = sl_batch_new(1, &kt, 1);
+    sl_vec_push_i64(b3->cols[0], 3);
+    b3->n_rows = 1;
+    CHECK_INT(sl_hashagg_add_groups(h, b3, b3->cols, &err), 0);
+    CHECK_INT(sl_hashagg_groups(h), 3);
+    sl_batchlist res;
+    sl_batchlist_init(&res);
+    sl_hashagg_emit_final(h, &res, &err);
+    CHECK_INT(res.n, 1);
+    int found = 0;
+    for (int64_t i = 0; res.n == 1 && i < res.b[0]->n_rows; i++) {
+        sl_vec *const *c = res.b[0]->cols;
+        int64_t key = c[0]->d.i64[i], cnt = c[1]->d.i64[i];
+        bool sv = sl_vec_valid(c[2], i), av = sl_vec_valid(c[3], i);
+        if (key == 1)
+            found += cnt == 2 && sv && c[2]->d.i64[i] == 9 && av && c[3]->d.f64[i] == 1.5;
+        else if (key == 2)
+            found += cnt == 1 && sv && c[2]->d.i64[i] == 3 && !av;
+        else if (key == 3)
+            found += cnt == 0 && !sv && !av;
+    }
+    CHECK_INT(found, 3);
+    sl_batchlist_free(&res);
+    sl_batch_free(&b);
+    sl_batch_free(&b3);
+    sl_hashagg_free(&h);
+}
+
 /* ---- test 3: overflow, no-key aggregation, many groups ---- */
 
 static void test_overflow(void)
 {
     sl_err err = { 0 };
-    sl_agg ag = { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" };
+    sl_agg ag = { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" };
     sl_type t = SL_T_BIGINT;
     sl_batch *b = sl_batch_new(1, &t, 4);
     sl_vec_push_i64(b->cols[0], INT64_MAX - 1);
@@ -313,11 +378,11 @@ static void test_overflow(void)
 static void test_no_keys(void)
 {
     sl_err err = { 0 };
-    sl_agg ag[5] = { { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-                     { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" },
-                     { SL_AGG_AVG, NULL, SL_T_DOUBLE, "avg(v)" },
-                     { SL_AGG_MIN, NULL, SL_T_VARCHAR, "min(s)" },
-                     { SL_AGG_COUNT, NULL, SL_T_BIGINT, "count(v)" } };
+    sl_agg ag[5] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" },
+                     { &sl_aggfn_avg, NULL, SL_T_BIGINT, SL_T_DOUBLE, false, "avg(v)" },
+                     { &sl_aggfn_min, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "min(s)" },
+                     { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(v)" } };
     /* Empty input: PARTIAL emits nothing, FINAL emits one row (0, NULL, NULL, NULL, 0). */
     sl_hashagg *p = sl_hashagg_new(0, NULL, 5, ag);
     sl_batchlist st, res;
@@ -380,8 +445,8 @@ static void test_many_groups(void)
     /* 150000 distinct keys (forces resizes and more than two emitted chunks), each seen
      * twice, in two batches of SL_BATCH_ROWS-ish rows. */
     sl_err err = { 0 };
-    sl_agg ag[2] = { { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-                     { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" } };
+    sl_agg ag[2] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" } };
     sl_type kt = SL_T_BIGINT, bt[2] = { SL_T_BIGINT, SL_T_BIGINT };
     const int G = 150000;
     sl_hashagg *h = sl_hashagg_new(1, &kt, 2, ag);
@@ -421,6 +486,7 @@ int main(void)
 {
     test_all_aggs();
     test_string_keys();
+    test_mixed_input();
     test_overflow();
     test_no_keys();
     test_many_groups();

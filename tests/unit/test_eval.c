@@ -804,6 +804,31 @@ static void test_fold(void)
     CHECK_INT(err.code, SL_OK);
 }
 
+/* sl_expr_equal (the planner shares a DISTINCT argument between calls over the same
+ * expression): same tree -> equal whatever the texts; a different column, constant, function
+ * or argument order -> different. */
+static void test_expr_equal(void)
+{
+    sl_expr *a = F("+", sl_expr_col(0, SL_T_BIGINT, "x"), ci(1));
+    sl_expr *b = F("+", sl_expr_col(0, SL_T_BIGINT, "other text"), ci(1));
+    sl_expr *c = F("+", sl_expr_col(1, SL_T_BIGINT, "x"), ci(1));
+    sl_expr *d = F("+", sl_expr_col(0, SL_T_BIGINT, "x"), ci(2));
+    sl_expr *e = F("-", sl_expr_col(0, SL_T_BIGINT, "x"), ci(1));
+    sl_expr *f = F("+", ci(1), sl_expr_col(0, SL_T_BIGINT, "x"));
+    sl_expr *g = F("lower", cs("ab")), *h = F("lower", cs("ab")), *i = F("lower", cs("abc"));
+    CHECK(sl_expr_equal(a, b));
+    CHECK(!sl_expr_equal(a, c));
+    CHECK(!sl_expr_equal(a, d));
+    CHECK(!sl_expr_equal(a, e));
+    CHECK(!sl_expr_equal(a, f));
+    CHECK(sl_expr_equal(g, h));
+    CHECK(!sl_expr_equal(g, i));
+    CHECK(!sl_expr_equal(a, NULL));
+    sl_expr *all[] = { a, b, c, d, e, f, g, h, i };
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        sl_expr_free(&all[k]);
+}
+
 int main(void)
 {
     sl_batch *one = sl_batch_from_cols(0, NULL, 1);
@@ -819,6 +844,7 @@ int main(void)
     test_case();
     test_dates();
     test_fold();
+    test_expr_equal();
     CHECK_STR(sl_func_name(SL_FN_ADD), "+");
     CHECK(sl_func_is_aggregate("SUM") && !sl_func_is_aggregate("lower"));
     sl_batch_free(&one);

@@ -12,6 +12,7 @@
 #include "batch/wire.h"
 #include "core/mem.h"
 #include "func/agg.h"
+#include "func/aggregate.h"
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
 #include "check.h"
@@ -213,11 +214,11 @@ static void test_tiny_cap(void)
 /* ---- distributed group-by: partial agg -> exchange -> final agg ---- */
 
 static sl_agg aggs[5] = {
-    { SL_AGG_COUNT_STAR, NULL, SL_T_BIGINT, "count(*)" },
-    { SL_AGG_SUM, NULL, SL_T_BIGINT, "sum(v)" },
-    { SL_AGG_MIN, NULL, SL_T_VARCHAR, "min(s)" },
-    { SL_AGG_MAX, NULL, SL_T_VARCHAR, "max(s)" },
-    { SL_AGG_AVG, NULL, SL_T_DOUBLE, "avg(v)" },
+    { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
+    { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" },
+    { &sl_aggfn_min, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "min(s)" },
+    { &sl_aggfn_max, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "max(s)" },
+    { &sl_aggfn_avg, NULL, SL_T_BIGINT, SL_T_DOUBLE, false, "avg(v)" },
 };
 
 typedef struct {

@@ -1,0 +1,103 @@
+/*
+ * avg(x) (alias mean): the mean of the non-NULL values of a BIGINT or DOUBLE x, as DOUBLE;
+ * NULL when there are none. State: {sum DOUBLE, n BIGINT}, shipped as those two columns
+ * (the sum column is never NULL; n = 0 is the empty state). Local.
+ */
+#include "func/aggregate.h"
+
+typedef struct {
+    double sum;
+    int64_t n;
+} avg_state;
+
+SL_AGG_FIXED_STATE(avg_bytes, avg_state)
+
+static bool avg_bind(const sl_type *args, sl_type *result)
+{
+    if (!sl_type_is_numeric(args[0]))
+        return false;
+    *result = SL_T_DOUBLE;
+    return true;
+}
+
+static int avg_types(const sl_agg *a, sl_type *types)
+{
+    types[0] = SL_T_DOUBLE;
+    types[1] = SL_T_BIGINT;
+    return 2;
+}
+
+static int avg_update(const sl_agg *a, void *states, sl_vec *const *args,
+                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    avg_state *s = states;
+    const sl_vec *arg = args[0];
+    if (arg->type == SL_T_DOUBLE) {
+        for (int64_t k = 0; k < n; k++) {
+            int64_t i = sl_agg_row(sel, k);
+            if (!sl_vec_valid(arg, i))
+                continue;
+            s[gids[k]].sum += arg->d.f64[i];
+            s[gids[k]].n++;
+        }
+    } else {
+        for (int64_t k = 0; k < n; k++) {
+            int64_t i = sl_agg_row(sel, k);
+            if (!sl_vec_valid(arg, i))
+                continue;
+            s[gids[k]].sum += (double)arg->d.i64[i];
+            s[gids[k]].n++;
+        }
+    }
+    return 0;
+}
+
+static int avg_combine(const sl_agg *a, void *states, sl_vec *const *cols,
+                       const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    avg_state *s = states;
+    const sl_vec *sum = cols[0], *cnt = cols[1];
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sl_agg_row(sel, k);
+        if (sl_vec_valid(sum, i))
+            s[gids[k]].sum += sum->d.f64[i];
+        if (sl_vec_valid(cnt, i))
+            s[gids[k]].n += cnt->d.i64[i];
+    }
+    return 0;
+}
+
+static void avg_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
+{
+    const avg_state *s = states;
+    for (int64_t g = 0; g < n; g++) {
+        sl_vec_push_f64(cols[0], s[g].sum);
+        sl_vec_push_i64(cols[1], s[g].n);
+    }
+}
+
+static void avg_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *out)
+{
+    const avg_state *s = states;
+    for (int64_t g = 0; g < n; g++) {
+        if (s[g].n == 0)
+            sl_vec_push_null(out);
+        else
+            sl_vec_push_f64(out, s[g].sum / (double)s[g].n);
+    }
+}
+
+static const char *const avg_aliases[] = {"mean", NULL};
+
+const sl_aggfn sl_aggfn_avg = {
+    .name = "avg",
+    .aliases = avg_aliases,
+    .n_args = 1,
+    .bind = avg_bind,
+    .state_bytes = avg_bytes,
+    .state_types = avg_types,
+    .update = avg_update,
+    .combine = avg_combine,
+    .emit_states = avg_emit,
+    .finalize = avg_finalize,
+};

@@ -1,0 +1,75 @@
+/*
+ * The aggregate registry table (built from agg_list.h) and the helpers every user of an
+ * aggregate call shares: lookup by name, binding a call's types, its state layout, copying.
+ * Local.
+ */
+#include "func/aggregate.h"
+
+#include <strings.h>
+
+#include "core/mem.h"
+
+static const sl_aggfn *const registry[] = {
+#define SL_AGG_ENTRY(name) &sl_aggfn_##name,
+    SL_AGG_LIST(SL_AGG_ENTRY)
+#undef SL_AGG_ENTRY
+};
+
+enum { N_REGISTERED = (int)(sizeof registry / sizeof registry[0]) };
+
+int sl_aggfn_count_registered(void) { return N_REGISTERED; }
+
+const sl_aggfn *sl_aggfn_at(int i)
+{
+    return i >= 0 && i < N_REGISTERED ? registry[i] : NULL;
+}
+
+const sl_aggfn *sl_aggfn_find(const char *name)
+{
+    for (int i = 0; i < N_REGISTERED; i++) {
+        const sl_aggfn *f = registry[i];
+        if (strcasecmp(f->name, name) == 0)
+            return f;
+        for (const char *const *a = f->aliases; a && *a; a++)
+            if (strcasecmp(*a, name) == 0)
+                return f;
+    }
+    return NULL;
+}
+
+bool sl_agg_init_call(sl_agg *a, const sl_aggfn *fn, sl_type arg_type)
+{
+    sl_type rt = SL_T_NULL;
+    if (!fn->bind(&arg_type, &rt))
+        return false;
+    a->fn = fn;
+    a->arg_type = arg_type;
+    a->type = rt;
+    return true;
+}
+
+int sl_agg_state_ncols(const sl_agg *a)
+{
+    sl_type t[SL_AGG_MAX_STATE_COLS];
+    return a->fn->state_types(a, t);
+}
+
+int sl_agg_state_types(const sl_agg *a, sl_type *types)
+{
+    return a->fn->state_types(a, types);
+}
+
+sl_agg sl_agg_copy(const sl_agg *a)
+{
+    sl_agg c = *a;
+    c.arg = a->arg ? sl_expr_copy(a->arg) : NULL;
+    c.text = a->text ? sl_xstrdup(a->text) : NULL;
+    return c;
+}
+
+void sl_agg_clear(sl_agg *a)
+{
+    sl_expr_free(&a->arg);
+    sl_free(a->text);
+    a->text = NULL;
+}

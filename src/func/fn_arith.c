@@ -1,0 +1,198 @@
+/*
+ * Arithmetic operators: + - * / // % and unary minus. Type rules as DuckDB's: BIGINT mixes
+ * with DOUBLE as DOUBLE, `/` is always DOUBLE division, DATE + BIGINT and DATE - BIGINT are
+ * DATEs, DATE - DATE is BIGINT days. BIGINT overflow is an error; a zero divisor gives NULL
+ * (// of -2^63 by -1 overflows). One tight loop per operator and operand type. Local.
+ */
+#include "func/fn_int.h"
+
+#include <math.h>
+
+/* Untyped NULL takes the other side's type (days next to a date); a string literal next to
+ * a number becomes that number type. Then both numeric operands get one type: DOUBLE when
+ * either is (or when force_double), else BIGINT. Returns FN_NO_MATCH for non-numeric
+ * operands, leaving them converted for the date rules. */
+static int numeric_operands(sl_expr **args, bool force_double, sl_type *rt, sl_err *err)
+{
+    for (int j = 0; j < 2; j++) {
+        sl_type other = args[1 - j]->type;
+        sl_type to = SL_T_NULL;
+        if (args[j]->type == SL_T_NULL)
+            to = (other == SL_T_NULL || other == SL_T_DATE || other == SL_T_TIMESTAMP)
+                     ? SL_T_BIGINT : other;
+        else if (fn_is_str_lit(args[j]) && sl_type_is_numeric(other))
+            to = other;
+        int rc = to == SL_T_NULL ? 0 : fn_coerce(&args[j], to, err);
+        if (rc)
+            return rc;
+    }
+    sl_type a = args[0]->type, b = args[1]->type;
+    if (!sl_type_is_numeric(a) || !sl_type_is_numeric(b))
+        return FN_NO_MATCH;
+    sl_type t = (force_double || a == SL_T_DOUBLE || b == SL_T_DOUBLE) ? SL_T_DOUBLE
+                                                                       : SL_T_BIGINT;
+    int rc = fn_coerce(&args[0], t, err);
+    if (!rc)
+        rc = fn_coerce(&args[1], t, err);
+    *rt = t;
+    return rc;
+}
+
+FN_BIND(fn_bind_arith)
+{
+    return numeric_operands(args, false, rt, err);
+}
+
+FN_BIND(fn_bind_div)
+{
+    return numeric_operands(args, true, rt, err);
+}
+
+FN_BIND(fn_bind_add)
+{
+    int rc = numeric_operands(args, false, rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    sl_type a = args[0]->type, b = args[1]->type;
+    if ((a == SL_T_DATE && b == SL_T_BIGINT) || (a == SL_T_BIGINT && b == SL_T_DATE)) {
+        *rt = SL_T_DATE;
+        return 0;
+    }
+    return FN_NO_MATCH;
+}
+
+FN_BIND(fn_bind_sub)
+{
+    int rc = numeric_operands(args, false, rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    sl_type a = args[0]->type, b = args[1]->type;
+    if (a == SL_T_DATE && (b == SL_T_BIGINT || b == SL_T_DATE)) {
+        *rt = b == SL_T_DATE ? SL_T_BIGINT : SL_T_DATE;
+        return 0;
+    }
+    return FN_NO_MATCH;
+}
+
+FN_BIND(fn_bind_neg)
+{
+    int rc = 0;
+    if (!fn_want_numeric(args, 0, SL_T_BIGINT, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    *rt = args[0]->type;
+    return 0;
+}
+
+/* ---- kernels ---- */
+
+/* The loop of a binary operator over the live rows where both operands are non-NULL: x and
+ * y are the operands (A/B + suffix i or f picks the array), BODY sets the result at i. */
+#define BIN_LOOP(AF, BF, ...)                                                              \
+    for (int64_t k = 0; k < rows->n; k++) {                                                \
+        int64_t i = fn_row(rows, k);                                                       \
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))                                          \
+            continue;                                                                      \
+        __typeof__(A##AF[0]) x = A##AF[i & ma];                                            \
+        __typeof__(B##BF[0]) y = B##BF[i & mb];                                            \
+        __VA_ARGS__;                                                                       \
+        fn_set_valid(o, i);                                                                \
+    }
+
+/* Declarations every kernel below starts with. The binder made both operands DOUBLE for a
+ * DOUBLE result (and for /); otherwise both are 8-byte integers (BIGINT, or DATE days with
+ * BIGINT days). */
+#define BIN_PROLOGUE                                                                       \
+    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);                                       \
+    const int64_t *Ai = a[0].v->d.i64, *Bi = a[1].v->d.i64;                                \
+    const double *Af = a[0].v->d.f64, *Bf = a[1].v->d.f64;                                 \
+    int64_t ma = a[0].mask, mb = a[1].mask;                                                \
+    int64_t *oi = o->d.i64;                                                                \
+    double *of = o->d.f64;                                                                 \
+    (void)Ai; (void)Bi; (void)Af; (void)Bf; (void)oi; (void)of
+
+static int overflow(sl_err *err, const sl_expr *e, const char *what, const char *op,
+                    int64_t x, int64_t y)
+{
+    return fn_rt_error(err, e, "Overflow in %s of BIGINT (%lld %s %lld)", what, (long long)x,
+                       op, (long long)y);
+}
+
+/* + - *: DOUBLE, or BIGINT with an overflow check (BUILTIN is __builtin_*_overflow). */
+#define CHECKED_OP(NAME, OP, BUILTIN, WHAT, SYM)                                           \
+    FN_EXEC(NAME)                                                                          \
+    {                                                                                      \
+        BIN_PROLOGUE;                                                                      \
+        if (e->type == SL_T_DOUBLE) {                                                      \
+            BIN_LOOP(f, f, of[i] = x OP y)                                                 \
+        } else {                                                                           \
+            BIN_LOOP(i, i, if (BUILTIN(x, y, &oi[i])) {                                    \
+                sl_vec_free(&o);                                                           \
+                return overflow(err, e, WHAT, SYM, x, y);                                  \
+            })                                                                             \
+        }                                                                                  \
+        *out = o;                                                                          \
+        return 0;                                                                          \
+    }
+
+CHECKED_OP(fn_exec_add, +, __builtin_add_overflow, "addition", "+")
+CHECKED_OP(fn_exec_sub, -, __builtin_sub_overflow, "subtraction", "-")
+CHECKED_OP(fn_exec_mul, *, __builtin_mul_overflow, "multiplication", "*")
+
+FN_EXEC(fn_exec_div)
+{
+    BIN_PROLOGUE;
+    BIN_LOOP(f, f, if (y == 0) continue; of[i] = x / y)
+    *out = o;
+    return 0;
+}
+
+FN_EXEC(fn_exec_idiv)
+{
+    BIN_PROLOGUE;
+    if (e->type == SL_T_DOUBLE) {
+        BIN_LOOP(f, f, if (y == 0) continue; of[i] = x / y)
+    } else {
+        BIN_LOOP(i, i, if (y == 0) continue; if (x == INT64_MIN && y == -1) {
+            sl_vec_free(&o);
+            return overflow(err, e, "division", "//", x, y);
+        } oi[i] = x / y)
+    }
+    *out = o;
+    return 0;
+}
+
+FN_EXEC(fn_exec_mod)
+{
+    BIN_PROLOGUE;
+    if (e->type == SL_T_DOUBLE) {
+        BIN_LOOP(f, f, if (y == 0) continue; of[i] = fmod(x, y))
+    } else {
+        BIN_LOOP(i, i, if (y == 0) continue; oi[i] = y == -1 ? 0 : x % y)
+    }
+    *out = o;
+    return 0;
+}
+
+FN_EXEC(fn_exec_neg)
+{
+    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i))
+            continue;
+        if (e->type == SL_T_DOUBLE) {
+            o->d.f64[i] = -fn_f64(&a[0], i);
+        } else {
+            int64_t x = fn_i64(&a[0], i);
+            if (x == INT64_MIN) {
+                sl_vec_free(&o);
+                return fn_rt_error(err, e, "Overflow in negation of BIGINT (-(%lld))",
+                                   (long long)x);
+            }
+            o->d.i64[i] = -x;
+        }
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
