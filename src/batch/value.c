@@ -5,6 +5,7 @@
 #include "batch/types.h"
 
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -243,21 +244,77 @@ void sl_format_bool(sl_buf *out, int64_t v) { sl_buf_puts(out, v ? "true" : "fal
 
 void sl_format_bigint(sl_buf *out, int64_t v) { sl_buf_printf(out, "%" PRId64, v); }
 
+/* Writes the shortest decimal significand of finite v > 0 that reads back as v (digits to
+ * dig, no dot, no trailing zeros; returns their count) and its decimal exponent (*exp10: v is
+ * d.ddd x 10^exp10). Correctly rounded 15 digits always reproduce a double that has a
+ * representation of 15 digits or fewer (half a unit of the 15th digit exceeds half an ulp), so
+ * trimming them gives the shortest; otherwise 16 digits, otherwise 17, each the closest of its
+ * length as repr requires. At most three formats instead of one per length. Subnormals have
+ * fewer significant bits than that argument needs: they try every length from 1. */
+static int shortest_digits(double v, char dig[18], int *exp10)
+{
+    char tmp[40];
+    for (int prec = v < DBL_MIN ? 1 : 15;; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+        if (prec == 17 || strtod(tmp, NULL) == v)
+            break;
+    }
+    /* tmp is "d.ddd...e[+-]XX" (or "de[+-]XX" for one digit, never here: prec >= 15). */
+    int n = 0;
+    const char *p = tmp;
+    for (; *p != 'e'; p++)
+        if (*p != '.')
+            dig[n++] = *p;
+    *exp10 = atoi(p + 1);
+    while (n > 1 && dig[n - 1] == '0')
+        n--;
+    dig[n] = 0;
+    return n;
+}
+
 void sl_format_double(sl_buf *out, double v)
 {
     if (isnan(v)) { sl_buf_puts(out, "nan"); return; }
     if (isinf(v)) { sl_buf_puts(out, v > 0 ? "inf" : "-inf"); return; }
-    /* Shortest representation that reads back to the same double (like Python's repr). */
-    char tmp[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
+    if (signbit(v))
+        sl_buf_putc(out, '-');
+    v = fabs(v);
+    if (v == 0) {
+        sl_buf_puts(out, "0.0");
+        return;
     }
-    /* Integral values print with ".0" (DuckDB prints 3.0 for a DOUBLE 3). */
-    if (!strpbrk(tmp, ".eEn"))
-        strcat(tmp, ".0");
-    sl_buf_puts(out, tmp);
+    /* DuckDB prints a DOUBLE as Python's repr does: the shortest digits that read back,
+     * positional for 1e-4 <= |v| < 1e16 (integral values with ".0"), otherwise d.ddde+XX with
+     * at least two exponent digits. */
+    char dig[18], tmp[48];
+    int e, n = shortest_digits(v, dig, &e), k = 0;
+    if (e < -4 || e >= 16) {
+        tmp[k++] = dig[0];
+        if (n > 1) {
+            tmp[k++] = '.';
+            memcpy(tmp + k, dig + 1, (size_t)n - 1);
+            k += n - 1;
+        }
+        k += snprintf(tmp + k, sizeof tmp - (size_t)k, "e%c%02d", e < 0 ? '-' : '+', abs(e));
+    } else if (e < 0) {
+        tmp[k++] = '0';
+        tmp[k++] = '.';
+        for (int z = 0; z < -e - 1; z++)
+            tmp[k++] = '0';
+        memcpy(tmp + k, dig, (size_t)n);
+        k += n;
+    } else {
+        for (int i = 0; i <= e; i++)   /* integer part: digits, then zeros */
+            tmp[k++] = i < n ? dig[i] : '0';
+        tmp[k++] = '.';
+        if (n > e + 1) {
+            memcpy(tmp + k, dig + e + 1, (size_t)(n - e - 1));
+            k += n - e - 1;
+        } else {
+            tmp[k++] = '0';
+        }
+    }
+    sl_buf_append(out, tmp, k);
 }
 
 void sl_format_date(sl_buf *out, int64_t days)
