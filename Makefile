@@ -85,6 +85,7 @@ SUITES   += spill
 SUITES   += faults
 SUITES   += copy
 SUITES   += sort
+SUITES   += dialect
 SUITES   += fuzz
 
 .PHONY: all deps test unit e2e failures demo bench clean
@@ -165,9 +166,13 @@ layers:
 	@bash scripts/check-layers.sh
 
 # Issue #9: distributed ORDER BY (sample sort, external sort, top-k, COPY in global order).
-.PHONY: sort
+.PHONY: sort dialect
 sort: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/sort/run.py
+
+# Issue #17: the same query in sluice and DuckDB prints the same bytes (tests/dialect/run.py).
+dialect: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/dialect/run.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
 # Runs on FI_BUILD, and checks that the release binary (REL_BUILD) ignores the hooks.

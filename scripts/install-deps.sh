@@ -15,11 +15,11 @@ pkgs=(
   time                                    # /usr/bin/time -v for peak RSS in bench/
   chromium                                # tests/obs renders the --report HTML headless
   python3-fusepy                          # tests/copy: a case-insensitive FUSE mount
+  nodejs npm                              # tests/dialect and bench: DuckDB (@duckdb/node-api)
 )
 # --bench: also what bench/compare.sh and the scaling plots need (not needed by make test).
 if [ "${1:-}" = --bench ]; then
   pkgs+=(gnuplot-nox python3-dask python3-distributed)   # plots; Dask LocalCluster baseline
-  command -v npm >/dev/null || pkgs+=(nodejs npm)          # DuckDB via @duckdb/node-api
 fi
 missing=()
 for p in "${pkgs[@]}"; do

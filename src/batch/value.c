@@ -274,7 +274,7 @@ static int shortest_digits(double v, char dig[18], int *exp10)
 
 void sl_format_double(sl_buf *out, double v)
 {
-    if (isnan(v)) { sl_buf_puts(out, "nan"); return; }
+    if (isnan(v)) { sl_buf_puts(out, signbit(v) ? "-nan" : "nan"); return; } /* as DuckDB */
     if (isinf(v)) { sl_buf_puts(out, v > 0 ? "inf" : "-inf"); return; }
     if (signbit(v))
         sl_buf_putc(out, '-');

@@ -1,8 +1,10 @@
 /*
  * Arithmetic operators: + - * / // % and unary minus. Type rules as DuckDB's: BIGINT mixes
  * with DOUBLE as DOUBLE, `/` is always DOUBLE division, DATE + BIGINT and DATE - BIGINT are
- * DATEs, DATE - DATE is BIGINT days. BIGINT overflow is an error; a zero divisor gives NULL
- * (// of -2^63 by -1 overflows). One tight loop per operator and operand type. Local.
+ * DATEs, DATE - DATE is BIGINT days. BIGINT overflow is an error. A zero divisor: `/` gives
+ * IEEE inf, -inf or NaN as DuckDB does (0/0 is the hardware's NaN, -nan on x86 like DuckDB's),
+ * `//` and integer `%` give NULL, DOUBLE `%` gives -nan (DuckDB's answer for every x).
+ * (// of -2^63 by -1 overflows.) One tight loop per operator and operand type. Local.
  */
 #include "func/fn_int.h"
 
@@ -141,7 +143,7 @@ CHECKED_OP(fn_exec_mul, *, __builtin_mul_overflow, "multiplication", "*")
 FN_EXEC(fn_exec_div)
 {
     BIN_PROLOGUE;
-    BIN_LOOP(f, f, if (y == 0) continue; of[i] = x / y)
+    BIN_LOOP(f, f, of[i] = x / y)
     *out = o;
     return 0;
 }
@@ -165,7 +167,7 @@ FN_EXEC(fn_exec_mod)
 {
     BIN_PROLOGUE;
     if (e->type == SL_T_DOUBLE) {
-        BIN_LOOP(f, f, if (y == 0) continue; of[i] = fmod(x, y))
+        BIN_LOOP(f, f, of[i] = y == 0 ? -(double)NAN : fmod(x, y))
     } else {
         BIN_LOOP(i, i, if (y == 0) continue; oi[i] = y == -1 ? 0 : x % y)
     }

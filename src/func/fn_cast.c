@@ -2,7 +2,7 @@
  * CAST and TRY_CAST between BOOLEAN, BIGINT, DOUBLE, VARCHAR, DATE and TIMESTAMP, with
  * DuckDB's rules: VARCHAR -> T trims spaces and uses the sl_parse_* parsers (a decimal text
  * such as '2.5' casts to BIGINT by rounding, as DuckDB does); T -> VARCHAR uses sl_format_*;
- * DOUBLE -> BIGINT rounds half away from zero and fails when out of range; DATE <-> TIMESTAMP
+ * DOUBLE -> BIGINT rounds half to even and fails when out of range; DATE <-> TIMESTAMP
  * promotes / truncates. A failed conversion is an error for CAST and NULL for TRY_CAST.
  * Also the shared scalar helpers fn_new_fixed and fn_rt_error. Local.
  */
@@ -71,14 +71,18 @@ static bool parse_bool_text(const char *p, int64_t n, int64_t *out)
     return false;
 }
 
-static bool double_to_bigint(double x, int64_t *out)
+/* The integral double r as a BIGINT, false when out of range. */
+static bool integral_to_bigint(double r, int64_t *out)
 {
-    double r = round(x); /* half away from zero, as DuckDB casts */
     if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0))
         return false;
     *out = (int64_t)r;
     return true;
 }
+
+/* DOUBLE -> BIGINT rounds half to even (nearbyint in the default rounding mode), as DuckDB
+ * does (2.5 -> 2); decimal text rounds half away from zero there ('2.5' -> 3). */
+static bool double_to_bigint(double x, int64_t *out) { return integral_to_bigint(nearbyint(x), out); }
 
 /* '42', also '42.5' / '1e3' (DuckDB rounds decimal text when casting to an integer). */
 static bool parse_bigint_text(const char *p, int64_t n, int64_t *out)
@@ -91,7 +95,7 @@ static bool parse_bigint_text(const char *p, int64_t n, int64_t *out)
             return false;
     }
     double d;
-    return sl_parse_double(p, n, &d) && double_to_bigint(d, out);
+    return sl_parse_double(p, n, &d) && integral_to_bigint(round(d), out);
 }
 
 static void trim_spaces(const char **p, int64_t *n)

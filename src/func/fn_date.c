@@ -2,7 +2,7 @@
  * Date parts and truncation: year, month, day, quarter, dayofweek (Sunday = 0), dayofyear of
  * a DATE or TIMESTAMP; hour, minute, second of a TIMESTAMP (the binder casts a DATE);
  * date_trunc(part, x) for year, quarter, month, week (Monday), day, hour, minute, second,
- * returning x's type. Proleptic Gregorian calendar, no time zones. Local.
+ * returning a TIMESTAMP for either (DuckDB's type). Proleptic Gregorian calendar, no time zones. Local.
  */
 #include "func/fn_int.h"
 
@@ -35,7 +35,7 @@ FN_BIND(fn_bind_time_part)
     return 0;
 }
 
-/* date_trunc(part VARCHAR, x DATE or TIMESTAMP): x's type. */
+/* date_trunc(part VARCHAR, x DATE or TIMESTAMP): TIMESTAMP, also for a DATE (as DuckDB). */
 FN_BIND(fn_bind_date_trunc)
 {
     int rc = 0;
@@ -44,7 +44,7 @@ FN_BIND(fn_bind_date_trunc)
     if (args[1]->type != SL_T_DATE && args[1]->type != SL_T_TIMESTAMP &&
         !fn_want(args, 1, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
-    *rt = args[1]->type;
+    *rt = SL_T_TIMESTAMP;
     return 0;
 }
 
@@ -104,7 +104,7 @@ FN_EXEC(fn_exec_date_trunc)
         }
         int64_t x = fn_i64(&a[1], i);
         if (!is_ts) {
-            oi[i] = trunc_days(x, p);
+            oi[i] = trunc_days(x, p) * US_PER_DAY; /* hour, minute, second: the day itself */
         } else {
             int64_t days = fn_ts_days(x), rem = x - days * US_PER_DAY;
             switch (p) {

@@ -182,9 +182,33 @@ static bool has_sub(const char *s, int64_t sn, const char *t, int64_t tn)
     return memmem(s, (size_t)sn, t, (size_t)tn) != NULL;
 }
 
+static bool has_non_ascii(const char *s, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return true;
+    return false;
+}
+
+/* ILIKE is lower(s) LIKE lower(p), as in DuckDB (code point by code point: 'ǅ' ILIKE 'ǆ', but
+ * 'Straße' NOT ILIKE 'STRASSE'). ASCII folds inside fn_like; other text is lowered first. */
+static bool ilike(const char *s, int64_t sn, const char *p, int64_t pn, sl_buf *ls, sl_buf *lp)
+{
+    if (!has_non_ascii(s, sn) && !has_non_ascii(p, pn))
+        return fn_like(s, sn, p, pn, true);
+    sl_buf_reset(ls);
+    sl_buf_reset(lp);
+    case_map(ls, s, sn, false);
+    case_map(lp, p, pn, false);
+    return fn_like(ls->data, ls->len, lp->data, lp->len, false);
+}
+
 static int like_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out,
                        bool ci, int64_t neg)
 {
+    sl_buf ls, lp; /* lowered text for ILIKE */
+    sl_buf_init(&ls);
+    sl_buf_init(&lp);
     sl_vec *o = fn_new_fixed(SL_T_BOOL, rows->n_rows);
     const sl_arg *s = &a[0], *p = &a[1];
     pat_kind kind = PAT_GENERAL;
@@ -211,12 +235,14 @@ static int like_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, s
         case PAT_CONTAINS: m = has_sub(ss, sn, lit, lit_n); break;
         default: {
             const char *pp = fn_str(p, i, &pn);
-            m = fn_like(ss, sn, pp, pn, ci);
+            m = ci ? ilike(ss, sn, pp, pn, &ls, &lp) : fn_like(ss, sn, pp, pn, false);
         }
         }
         o->d.i64[i] = (int64_t)m ^ neg;
         fn_set_valid(o, i);
     }
+    sl_buf_free(&ls);
+    sl_buf_free(&lp);
     *out = o;
     return 0;
 }

@@ -34,6 +34,7 @@ typedef struct sl_csv_opts {
     bool header;           /* default true */
     char delim;            /* default ',' */
     char quote;            /* default '"'; 0 = quoting off (quote='') */
+    bool quoted_nulls;     /* allow_quoted_nulls: "" reads as NULL too (default false) */
     int64_t blocksize;     /* bytes per range; 0 = session setting */
     int n_decl;            /* columns={...}: declared names and types (0 = infer) */
     char **decl_names;
@@ -129,7 +130,7 @@ int sl_csv_rejects_finish(MPI_Comm comm, sl_csv_source *s, sl_err *err);
 
 /*
  * Appends the live rows of b (its first n_cols columns) as CSV records to out: fields that
- * contain delim, quote, CR or LF, or begin/end with a space, are quoted with quote doubled;
+ * contain delim, quote, CR or LF are quoted with quote doubled;
  * NULL is an empty field; an empty string is "" (so it reads back as a string, not NULL).
  * Local.
  */

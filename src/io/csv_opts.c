@@ -141,6 +141,8 @@ int sl_csv_ropts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
         return sl_fmt_opt_char(opt, false, c, &o->delim);
     if (!strcasecmp(n, "quote"))
         return sl_fmt_opt_char(opt, true, c, &o->quote);
+    if (!strcasecmp(n, "allow_quoted_nulls"))
+        return sl_fmt_opt_bool(opt, c, &o->quoted_nulls);
     if (!strcasecmp(n, "blocksize"))
         return sl_fmt_opt_size(opt, c, &o->blocksize);
     if (!strcasecmp(n, "sample_bytes"))
@@ -241,6 +243,8 @@ void sl_csv_ropts_print(sl_buf *b, const void *p)
     sl_buf_printf(b, ", header=%s", o->header ? "true" : "false");
     put_char_opt(b, "delim", o->delim);
     put_char_opt(b, "quote", o->quote);
+    if (o->quoted_nulls)
+        sl_buf_puts(b, ", allow_quoted_nulls=true");
     if (o->blocksize)
         sl_buf_printf(b, ", blocksize=%" PRId64, o->blocksize);
     if (o->sample_bytes)

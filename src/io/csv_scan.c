@@ -219,7 +219,8 @@ static void tok_field(void *f, size_t len, void *ctx)
     if (w->rec_bad)
         return;
     if (!w->rec_skip && (w->ncols < 0 || col < w->ncols))
-        w->on_field(w, col, f ? (const char *)f : "", (int64_t)len, f == NULL);
+        w->on_field(w, col, f ? (const char *)f : "", (int64_t)len,
+                    f == NULL || (len == 0 && w->src->quoted_nulls));
 }
 
 static void tok_row(int c, void *ctx)

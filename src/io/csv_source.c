@@ -293,6 +293,7 @@ int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksiz
     sl_csv_source *s = sl_xcalloc(1, sizeof *s);
     s->delim = opts->delim;
     s->quote = opts->quote;
+    s->quoted_nulls = opts->quoted_nulls;
     s->header = opts->header;
     s->on_error = opts->on_error;
     s->rejects = opts->rejects ? sl_xstrdup(opts->rejects) : NULL;

@@ -1,8 +1,8 @@
 /*
  * CSV output formatting (the sl_csv_format_* part of csv.h): RFC 4180 records with the quote
- * character '"'. A field is quoted when it contains the delimiter, a quote, CR or LF, when it
- * begins or ends with a space (readers that trim would change it), or when it is an empty
- * string (so it reads back as "" and not as NULL). NULL is an empty unquoted field. Values
+ * character '"'. A field is quoted when it contains the delimiter, a quote, CR or LF, or when
+ * it is an empty string (so it reads back as "" and not as NULL), as DuckDB's writer does
+ * (which leaves leading and trailing spaces unquoted). NULL is an empty unquoted field. Values
  * are formatted with sl_format_* (as DuckDB prints them). Records end with "\n". Local.
  */
 #include "io/csv.h"
@@ -11,7 +11,7 @@
 
 static bool needs_quotes(const char *p, int64_t len, char delim)
 {
-    if (len == 0 || p[0] == ' ' || p[len - 1] == ' ')
+    if (len == 0)
         return true;
     for (int64_t i = 0; i < len; i++) {
         char c = p[i];

@@ -47,6 +47,7 @@ typedef struct sl_csv_range {
 
 struct sl_csv_source {
     char delim, quote;   /* quote 0 = quoting off */
+    bool quoted_nulls;   /* an empty quoted field ("") is NULL, not '' */
     bool header;
     int n_files;
     sl_csv_file *files;
@@ -139,7 +140,8 @@ void sl_csv_tok_free(sl_csv_tok *t);
 /* ---- record walker (csv_scan.c) ---- */
 
 typedef struct sl_csv_walk sl_csv_walk;
-/* A field of the current record: col is its index; is_null for an empty unquoted field. */
+/* A field of the current record: col is its index; is_null for an empty unquoted field (and
+ * an empty quoted one with allow_quoted_nulls). */
 typedef void (*sl_csv_walk_field_fn)(sl_csv_walk *w, int col, const char *p, int64_t len,
                                      bool is_null);
 typedef void (*sl_csv_walk_row_fn)(sl_csv_walk *w);

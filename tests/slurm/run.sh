@@ -200,8 +200,10 @@ usr1_case() {
           jobs/sluice.sbatch "$W/many.sql" -D "input=$D/sig.csv" -D "output=$o") ||
         { bad "$name" "sbatch failed"; return; }
     # Under way: two outputs committed (bounded: a job that never gets there fails below).
+    # Counted by their _SUCCESS: the target directory also holds the running statement's
+    # temporary tree and its lock file (o3.sluice-lock), which are not outputs.
     for _ in $(seq 1 600); do
-        (( $(ls "$o" | grep -vc sluice-tmp) >= 2 )) && break
+        (( $(ls "$o"/*/_SUCCESS 2>/dev/null | wc -l) >= 2 )) && break
         sleep 0.1
     done
     scancel --batch --signal=USR1 "$jid"

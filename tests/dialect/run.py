@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""The dialect suite: sluice must print what DuckDB prints (issue 17).
+
+Called by `make dialect` as `SLUICE=build/sluice /usr/bin/python3 tests/dialect/run.py`.
+
+Each case in tests/dialect/cases.sql is one query over the view `t` (messy data written here
+with its own CSV writer: quoted newlines and CRLF records, quotes, commas, Unicode, NULL vs '',
+doubles at the edges of their printing rules, integers at their limits, ties, dates). The query
+runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
+@duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
+values, their text, the column names and the order. A query both engines reject passes.
+
+A case may say why sluice deliberately or for now answers differently:
+    -- case: name
+    -- differs: the reason (shown in README's list of differences)
+    SELECT ...;
+Such a case must still differ (it fails once the difference is gone, so the list stays
+true). Cases end at the `;` that ends a line.
+
+DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it is installed
+from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
+or the registry the cases are counted as skipped, or fail when SLUICE_REQUIRE has "duckdb".
+Options: -k PATTERN (substring of case names), --ranks 1,3. A failing run prints both outputs.
+Prints "ok NAME np=N" / "FAIL NAME np=N" / "known NAME" lines and
+"dialect: N passed, M failed, K skipped"; exits 1 on any failure.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import ENV, REQUIRE, ROOT, SLUICE  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "s": "VARCHAR", "x": "DOUBLE", "i": "BIGINT",
+           "dt": "DATE", "ts": "TIMESTAMP", "b": "BOOLEAN"}
+
+
+def csv_field(v):
+    """DuckDB's and sluice's reading: empty unquoted = NULL; quote what needs it."""
+    if v is None:
+        return ""
+    s = v if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v)
+    if s == "" or any(c in s for c in ',"\r\n'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def rows():
+    strings = ["plain", "has,comma", 'quote"inside', "multi\nline", "crlf\r\nline", "",
+               "Émile", "ÉMILE", "émile", "日本語", "  padded  ", "tab\there", "a", "A", "b"]
+    doubles = [1.5, 170.0, 90.0, 1000.0, 1e15, 1e16, 1e-4, 1e-5, 0.1, 0.3, 1 / 3, -2.5,
+               123456.789, 1e300, 5e-324, 2.5, 0.5, -0.5, 3.5, 1e20, 100.5, 12345678.9]
+    ints = [0, 1, -1, 42, 2147483647, 2147483648, -2147483648, 9007199254740993,
+            4611686018427387904, -4611686018427387904, 7, 7, 7]
+    out = []
+    for n in range(60):
+        k = ["g1", "g2", "g3", None][n % 4]
+        s = None if n % 11 == 5 else strings[n % len(strings)]
+        x = None if n % 13 == 7 else doubles[n % len(doubles)]
+        i = None if n % 17 == 3 else ints[n % len(ints)]
+        dt = None if n % 19 == 4 else "20%02d-%02d-%02d" % (n % 30, n % 12 + 1, n % 28 + 1)
+        ts = None if n % 23 == 6 else "2024-%02d-%02d %02d:%02d:%02d" % (
+            n % 12 + 1, n % 28 + 1, n % 24, n % 60, (n * 7) % 60) + (".25" if n % 5 == 0 else "")
+        b = None if n % 7 == 2 else ("true" if n % 3 else "false")
+        out.append([n, k, s, x, i, dt, ts, b])
+    return out
+
+
+def write_data(path):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(",".join(COLUMNS) + "\r\n")
+        for r in rows():
+            f.write(",".join(csv_field(v) for v in r) + "\r\n")
+
+
+def load_cases(pattern):
+    text = open(os.path.join(HERE, "cases.sql"), encoding="utf-8").read()
+    cases, cur = [], None
+    for line in text.splitlines():
+        m = re.match(r"--\s*case:\s*(\S+)\s*$", line)
+        if m:
+            cur = {"name": m.group(1), "sql": "", "differs": None}
+            cases.append(cur)
+            continue
+        m = re.match(r"--\s*differs:\s*(.*)$", line)
+        if m and cur is not None:
+            cur["differs"] = m.group(1).strip()
+            continue
+        if cur is None or line.startswith("--"):
+            continue
+        cur["sql"] += line + "\n"
+    for c in cases:
+        c["sql"] = c["sql"].strip()
+        assert c["sql"].endswith(";"), c["name"]
+        c["sql"] = c["sql"][:-1].strip()
+    return [c for c in cases if not pattern or pattern in c["name"]]
+
+
+def duckdb_module(work):
+    """Directory holding @duckdb/node-api, or None (reason printed)."""
+    bench = os.path.join(ROOT, "bench", "node_modules")
+    if os.path.isdir(os.path.join(bench, "@duckdb", "node-api")):
+        return bench
+    mine = os.path.join(os.path.dirname(SLUICE), "dialect-node")
+    if os.path.isdir(os.path.join(mine, "node_modules", "@duckdb", "node-api")):
+        return os.path.join(mine, "node_modules")
+    if not shutil.which("node") or not shutil.which("npm"):
+        print("dialect: node/npm not installed (scripts/install-deps.sh installs them)")
+        return None
+    os.makedirs(mine, exist_ok=True)
+    for f in ("package.json", "package-lock.json"):
+        shutil.copy(os.path.join(ROOT, "bench", f), mine)
+    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", mine],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        print("dialect: npm ci failed:\n" + r.stdout + r.stderr)
+        return None
+    return os.path.join(mine, "node_modules")
+
+
+def views_sql(data):
+    """t: '' and NULL apart (allow_quoted_nulls=false in both engines: sluice's default, not
+    DuckDB's); tq: DuckDB's reading, "" is NULL; td: each engine's defaults."""
+    cols = ", ".join("'%s': '%s'" % kv for kv in COLUMNS.items())
+    read = "read_csv('%s', columns={%s}%%s)" % (data, cols)
+    return ["CREATE VIEW t AS SELECT * FROM " + read % ", allow_quoted_nulls=false",
+            "CREATE VIEW tq AS SELECT * FROM " + read % ", allow_quoted_nulls=true",
+            "CREATE VIEW td AS SELECT * FROM " + read % ""]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", default="")
+    ap.add_argument("--ranks", default="1,2,3")
+    args = ap.parse_args()
+    ranks = [int(x) for x in args.ranks.split(",")]
+    cases = load_cases(args.k)
+    work = tempfile.mkdtemp(prefix="sluice-dialect-")
+    data = os.path.join(work, "t.csv")
+    write_data(data)
+    mod = duckdb_module(work)
+    if mod is None:
+        n = len(cases) * len(ranks)
+        if "duckdb" in REQUIRE:
+            print("FAIL dialect: DuckDB is required (SLUICE_REQUIRE) but could not be set up")
+            print("dialect: 0 passed, 1 failed, %d skipped" % n)
+            return 1
+        print("dialect: 0 passed, 0 failed, %d skipped" % n)
+        return 0
+    duck_out = os.path.join(work, "duck")
+    os.makedirs(duck_out)
+    spec = {"setup": views_sql(data),
+            "cases": [{"name": c["name"], "sql": c["sql"]} for c in cases]}
+    with open(os.path.join(work, "cases.json"), "w") as f:
+        json.dump(spec, f)
+    subprocess.run(["node", os.path.join(HERE, "duck.js"), mod,
+                    os.path.join(work, "cases.json"), duck_out], check=True, timeout=600)
+    passed = failed = 0
+    for c in cases:
+        dpath = os.path.join(duck_out, c["name"])
+        duck = (open(dpath + ".csv", "rb").read() if os.path.exists(dpath + ".csv") else None)
+        job = os.path.join(work, c["name"] + ".sql")
+        with open(job, "w", encoding="utf-8") as f:
+            f.write("".join(v + ";\n" for v in views_sql(data)) + c["sql"] + ";\n")
+        differed = []
+        for np in ranks:
+            r = subprocess.run(["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run",
+                                "--format", "csv", job], capture_output=True, env=ENV)
+            mine = r.stdout if r.returncode == 0 else None
+            same = mine == duck
+            if c["differs"]:
+                differed.append(not same)
+                continue
+            if same:
+                passed += 1
+                print("ok   %s np=%d" % (c["name"], np))
+            else:
+                failed += 1
+                print("FAIL %s np=%d" % (c["name"], np))
+                err = (open(dpath + ".err").read() if duck is None else "")
+                print("  query: " + c["sql"].replace("\n", " "))
+                print("  sluice (exit %d): %r" % (r.returncode, (mine or r.stderr)[:600]))
+                print("  duckdb: %r" % ((duck or err.encode())[:600]))
+        if c["differs"]:
+            if all(differed):
+                passed += 1
+                print("known %s: %s" % (c["name"], c["differs"]))
+            else:
+                failed += 1
+                print("FAIL %s: listed as differing (%s) but sluice now gives DuckDB's output;"
+                      " remove its `differs:` line" % (c["name"], c["differs"]))
+    shutil.rmtree(work, ignore_errors=True)
+    print("dialect: %d passed, %d failed, 0 skipped" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
