@@ -4,3 +4,4 @@
  * writes without FORMAT. Included by io/formats.c only. Local.
  */
 SL_FORMAT(csv)
+SL_FORMAT(hdf5)

@@ -1,0 +1,341 @@
+#!/usr/bin/python3
+"""Formats beyond CSV (`make formats`, issue #13): HDF5 in (and, as they land, out).
+
+Called as `SLUICE=build/sluice /usr/bin/python3 tests/formats/run.py [-k PATTERN] [-v]`.
+
+The oracle is h5py (Debian python3-h5py, which writes the input files with no sluice code)
+and sqlite3: every case writes its data with h5py from numpy arrays made here (fixed seed),
+loads the same values into an in-memory sqlite3 table, runs one query through sluice at 1-5
+ranks (`timeout 120 mpirun -n N sluice run JOB --format csv`) and compares the rows (a
+multiset, numbers with relative tolerance 1e-9, true/false == 1/0, NULL != ''). Error cases
+check the exit status and a precise fragment of the message, which every rank must print.
+
+Prints "ok   NAME" / "FAIL NAME: why" / "skip NAME: why" and finally
+"formats: N passed, M failed, K skipped"; exits 1 on any failure.
+"""
+import argparse
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import ENV, REQUIRE, SLUICE  # noqa: E402
+import sluice_csv  # noqa: E402
+
+TIMEOUT = 120
+passed = failed = skipped = 0
+verbose = False
+W = None
+_njob = 0
+
+try:
+    import h5py
+    import numpy as np
+except ImportError:  # pragma: no cover - install-deps.sh installs python3-h5py
+    h5py = None
+
+
+def report(ok, name, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL {name}: {why}", flush=True)
+
+
+def skip(name, why):
+    global skipped
+    skipped += 1
+    print(f"skip {name}: {why}", flush=True)
+
+
+def run_job(sql, np_, args=()):
+    """Runs sql on np_ ranks; returns (rc, stdout, stderr)."""
+    global _njob
+    _njob += 1
+    jf = os.path.join(W, f"job{_njob}.sql")
+    with open(jf, "w") as f:
+        f.write(sql)
+    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np_), SLUICE, "run", jf,
+           "--format", "csv"] + list(args)
+    if verbose:
+        print("  $", " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def norm(v):
+    """A value as sluice prints it or sqlite returns it, made comparable."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if v == "true":
+        return 1.0
+    if v == "false":
+        return 0.0
+    return v
+
+
+def parse_num(v):
+    """sluice's text -> float when it is a number, else the text."""
+    if v is None or not isinstance(v, str):
+        return v
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+
+def sort_key(row):
+    return tuple((0, "") if x is None else
+                 (1, "%.6e" % x) if isinstance(x, float) else (2, x) for x in row)
+
+
+def close(a, b):
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def same_rows(got, want):
+    """Multisets of rows; returns '' or why they differ."""
+    if len(got) != len(want):
+        return f"{len(got)} rows, expected {len(want)}"
+    g = sorted(got, key=sort_key)
+    w = sorted(want, key=sort_key)
+    for a, b in zip(g, w):
+        if len(a) != len(b) or not all(close(x, y) for x, y in zip(a, b)):
+            return f"row {a!r} != expected {b!r}"
+    return ""
+
+
+def check_query(name, sql, db, oracle_sql, ranks=(1, 2, 3, 4, 5), header=None):
+    """Runs sql at each rank count and compares with db's answer to oracle_sql."""
+    cur = db.execute(oracle_sql)
+    want = [tuple(norm(x) for x in r) for r in cur.fetchall()]
+    want_hdr = header or [d[0] for d in cur.description]
+    for n in ranks:
+        rc, out, errtext = run_job(sql, n)
+        if rc != 0:
+            report(False, f"{name} np={n}", f"exit {rc}: {errtext.strip()[-400:]}")
+            continue
+        try:
+            recs = sluice_csv.read_records(out)
+        except Exception as e:  # noqa: BLE001
+            report(False, f"{name} np={n}", f"output is not CSV: {e}")
+            continue
+        if not recs or recs[0] != want_hdr:
+            report(False, f"{name} np={n}",
+                   f"header {recs[0] if recs else None}, expected {want_hdr}")
+            continue
+        got = [tuple(norm(parse_num(x)) for x in r) for r in recs[1:]]
+        why = same_rows(got, want)
+        report(not why, f"{name} np={n}", why)
+
+
+def check_error(name, sql, code, fragment, ranks=(1, 3)):
+    """sql must fail with exit code and every rank must print fragment."""
+    for n in ranks:
+        rc, out, errtext = run_job(sql, n)
+        lines = [ln for ln in errtext.splitlines() if fragment in ln and ": error: " in ln]
+        ok = rc == code and len(lines) == n
+        report(ok, f"{name} np={n}",
+               "" if ok else f"exit {rc} (want {code}), {len(lines)} of {n} ranks said "
+               f"{fragment!r}: {errtext.strip()[-400:]}")
+
+
+# ---- data ----
+
+def table_data(rng, n, start=0):
+    """Columns of every readable type as numpy arrays plus validity, and sqlite rows."""
+    ids = np.arange(start, start + n, dtype=np.int64)
+    i8 = rng.integers(-128, 127, n, dtype=np.int8)
+    u16 = rng.integers(0, 65535, n, dtype=np.uint16)
+    i32 = rng.integers(-2**31, 2**31 - 1, n, dtype=np.int32)
+    f32 = rng.standard_normal(n).astype(np.float32)
+    f64 = rng.standard_normal(n) * 1e6
+    f64_valid = rng.random(n) > 0.2
+    flag = rng.random(n) > 0.5
+    words = np.array([b"alpha", b"beta", b"", b"gamma d", b"x,y", b'q"t'])
+    fixed = words[rng.integers(0, len(words), n)].astype("S8")
+    vl = [("é" * int(k)) + str(int(k)) if k % 7 else "" for k in rng.integers(0, 20, n)]
+    ob = [("s%d" % int(k)) * int(k % 4) for k in rng.integers(0, 1000, n)]
+    ob_valid = rng.random(n) > 0.3
+    day = rng.integers(0, 20000, n, dtype=np.int64)
+    cols = dict(id=ids, i8=i8, u16=u16, i32=i32, f32=f32, f64=f64, flag=flag, fixed=fixed,
+                vl=vl, ob=ob, day=day)
+    valid = dict(f64=f64_valid, ob=ob_valid)
+    return cols, valid
+
+
+ORDER = ["id", "i8", "u16", "i32", "f32", "f64", "flag", "fixed", "vl", "ob", "day"]
+
+
+def write_h5(path, group, cols, valid, track_order=True):
+    with h5py.File(path, "w") as f:
+        g = f.require_group(group) if group == "/" else f.create_group(
+            group, track_order=track_order)
+        for name in ORDER:
+            v = cols[name]
+            if name == "vl":
+                g.create_dataset(name, data=v, dtype=h5py.string_dtype("utf-8"))
+            elif name == "ob":
+                b = [s.encode() for s in v]
+                off = np.zeros(len(b) + 1, dtype=np.int64)
+                off[1:] = np.cumsum([len(x) for x in b])
+                g.create_dataset("ob__offsets", data=off)
+                g.create_dataset("ob__bytes", data=np.frombuffer(b"".join(b), dtype=np.uint8))
+            elif name == "day":
+                d = g.create_dataset(name, data=v)
+                d.attrs["sluice_type"] = "DATE"
+            else:
+                g.create_dataset(name, data=v)
+            if name in valid:
+                g.create_dataset(name + "__valid", data=valid[name].astype(np.uint8))
+
+
+def load_sqlite(db, parts):
+    db.execute("CREATE TABLE t (id INTEGER, i8 INTEGER, u16 INTEGER, i32 INTEGER, f32 REAL, "
+               "f64 REAL, flag INTEGER, fixed TEXT, vl TEXT, ob TEXT, day TEXT)")
+    import datetime
+    epoch = datetime.date(1970, 1, 1)
+    for cols, valid in parts:
+        n = len(cols["id"])
+        rows = []
+        for i in range(n):
+            rows.append((
+                int(cols["id"][i]), int(cols["i8"][i]), int(cols["u16"][i]),
+                int(cols["i32"][i]), float(cols["f32"][i]),
+                float(cols["f64"][i]) if valid["f64"][i] else None,
+                int(bool(cols["flag"][i])), cols["fixed"][i].decode(), cols["vl"][i],
+                cols["ob"][i] if valid["ob"][i] else None,
+                (epoch + datetime.timedelta(days=int(cols["day"][i]))).isoformat()))
+        db.executemany("INSERT INTO t VALUES (" + ",".join("?" * 11) + ")", rows)
+
+
+# ---- cases ----
+
+def cases_read(k):
+    rng = np.random.default_rng(13)
+    d = os.path.join(W, "h5in")
+    os.makedirs(d, exist_ok=True)
+    # Three files of one glob: 3000 rows, none, 70000 rows (beyond one 65536-row batch).
+    parts = [table_data(rng, 3000), table_data(rng, 0, 3000), table_data(rng, 70000, 3000)]
+    for i, (c, v) in enumerate(parts):
+        write_h5(os.path.join(d, f"part{i}.h5"), "/tab", c, v)
+    db = sqlite3.connect(":memory:")
+    load_sqlite(db, parts)
+    src = f"read_hdf5('{d}/part*.h5', '/tab')"
+    if match(k, "read_all"):
+        check_query("read_all", f"SELECT * FROM {src};", db, "SELECT * FROM t")
+    if match(k, "read_group_by"):
+        check_query("read_group_by",
+                    f"SELECT fixed, count(*) AS n, sum(i32) AS s, avg(f64) AS a, min(vl) AS "
+                    f"lo, count(ob) AS nob, max(day) AS d FROM {src} GROUP BY fixed;", db,
+                    "SELECT fixed, count(*) AS n, sum(i32) AS s, avg(f64) AS a, min(vl) AS lo,"
+                    " count(ob) AS nob, max(day) AS d FROM t GROUP BY fixed")
+    if match(k, "read_filter_nulls"):
+        check_query("read_filter_nulls",
+                    f"SELECT count(*) AS n, count(f64) AS nf, sum(u16) AS su, sum(i8) AS s8 "
+                    f"FROM read_hdf5(['{d}/part0.h5', '{d}/part2.h5'], group='/tab') "
+                    f"WHERE flag AND ob IS NULL;", db,
+                    "SELECT count(*) AS n, count(f64) AS nf, sum(u16) AS su, sum(i8) AS s8 "
+                    "FROM t WHERE flag AND ob IS NULL")
+    if match(k, "read_strings"):
+        check_query("read_strings",
+                    f"SELECT id, fixed, vl, ob FROM {src} WHERE id % 97 = 3 OR vl = '';", db,
+                    "SELECT id, fixed, vl, ob FROM t WHERE id % 97 = 3 OR vl = ''",
+                    ranks=(1, 4))
+    # Column order without a creation-order index: names in order.
+    if match(k, "read_name_order"):
+        p = os.path.join(d, "names.h5")
+        with h5py.File(p, "w") as f:
+            g = f.create_group("g")
+            g["zeta"] = np.arange(5, dtype=np.int64)
+            g["alpha"] = np.arange(5, dtype=np.float64) / 2
+            g["mid"] = np.array([b"a", b"b", b"c", b"d", b"e"])
+        db2 = sqlite3.connect(":memory:")
+        db2.execute("CREATE TABLE g (alpha REAL, mid TEXT, zeta INTEGER)")
+        db2.executemany("INSERT INTO g VALUES (?,?,?)",
+                        [(i / 2, "abcde"[i], i) for i in range(5)])
+        check_query("read_name_order", f"SELECT * FROM read_hdf5('{p}', '/g');", db2,
+                    "SELECT * FROM g", ranks=(1, 2, 5))
+    # More ranks than rows: ranks with no rows.
+    if match(k, "read_tiny"):
+        p = os.path.join(d, "tiny.h5")
+        with h5py.File(p, "w") as f:
+            f["x"] = np.array([7, 8], dtype=np.int64)
+        db3 = sqlite3.connect(":memory:")
+        db3.execute("CREATE TABLE r (x INTEGER)")
+        db3.executemany("INSERT INTO r VALUES (?)", [(7,), (8,)])
+        check_query("read_tiny", f"SELECT x, x * 2 AS y FROM read_hdf5('{p}');", db3,
+                    "SELECT x, x * 2 AS y FROM r", ranks=(1, 3, 5))
+    if match(k, "read_errors"):
+        bad = os.path.join(d, "bad.h5")
+        with h5py.File(bad, "w") as f:
+            g = f.create_group("uneq")
+            g["a"] = np.arange(5)
+            g["b"] = np.arange(6)
+            g2 = f.create_group("twod")
+            g2["m"] = np.zeros((3, 3))
+            g3 = f.create_group("cmpd")
+            g3["c"] = np.zeros(3, dtype=[("p", "i4"), ("q", "f8")])
+        with open(os.path.join(d, "text.h5"), "w") as f:
+            f.write("not hdf5\n")
+        check_error("read_err_missing", f"SELECT * FROM read_hdf5('{d}/nope.h5');", 4,
+                    f"read_hdf5: file not found: '{d}/nope.h5'")
+        check_error("read_err_group", f"SELECT * FROM read_hdf5('{bad}', '/none');", 5,
+                    f"read_hdf5: '{bad}' has no group '/none'")
+        check_error("read_err_unequal", f"SELECT * FROM read_hdf5('{bad}', '/uneq');", 5,
+                    "columns of unequal length in '/uneq': 'a' has 5 rows, 'b' 6")
+        check_error("read_err_2d", f"SELECT * FROM read_hdf5('{bad}', '/twod');", 5,
+                    "dataset 'm' is not one-dimensional (2 dimensions)")
+        check_error("read_err_compound", f"SELECT * FROM read_hdf5('{bad}', '/cmpd');", 5,
+                    "dataset 'c' has a type sluice cannot read")
+        check_error("read_err_not_hdf5", f"SELECT * FROM read_hdf5('{d}/text.h5');", 5,
+                    f"read_hdf5: cannot open '{d}/text.h5' as an HDF5 file")
+        check_error("read_err_option", f"SELECT * FROM read_hdf5('{bad}', grup='/a');", 3,
+                    "unknown read_hdf5 option", ranks=(1,))
+
+
+def match(k, name):
+    return not k or k in name
+
+
+def main():
+    global verbose, W
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", default="")
+    ap.add_argument("-v", action="store_true")
+    a = ap.parse_args()
+    verbose = a.v
+    if h5py is None:
+        if "h5py" in REQUIRE:
+            print("formats: python3-h5py is required but missing")
+            return 1
+        skip("hdf5", "python3-h5py is not installed (scripts/install-deps.sh)")
+    W = tempfile.mkdtemp(prefix="sluice-formats-")
+    try:
+        if h5py is not None:
+            cases_read(a.k)
+    finally:
+        shutil.rmtree(W, ignore_errors=True)
+    print(f"formats: {passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
