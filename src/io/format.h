@@ -40,12 +40,11 @@ enum {
     /* READ: one file is cut into byte ranges that different ranks read (else a file is read
      * whole by one rank and many files spread the work). EXPLAIN and the planner may ask. */
     SL_FMT_SPLITTABLE = 1u << 2,
-    /* Reserved for formats whose output is ONE file written by every rank together (parallel
-     * HDF5, issue 13). Such a format adds, in this table, a collective writer (begin on every
-     * rank with the shared path inside COPY's temporary directory, write local, finish
-     * collective, reporting rows and bytes for the manifest) and COPY dispatches to it in
-     * exec/copy.c where it asks for a part writer today. No registered format has it yet, and
-     * sl_format_check refuses a table that sets it. */
+    /* WRITE: the output is ONE file written by every rank together (parallel HDF5) instead
+     * of part files: the shared_* slots replace writer_*. Each rank stages its rows locally
+     * (shared_write, Local), and at COPY's commit every rank calls shared_finish, which
+     * writes the file collectively at a path inside COPY's temporary directory; COPY keeps
+     * the directory, the atomic commit and the manifest (the file is its one entry). */
     SL_FMT_PARALLEL_WRITE = 1u << 3,
     /* (A database sink, COPY ... TO 'sqlite:x.db' / 'postgresql://...', owns its commit: no
      * directory and no manifest. It will come the same way: a bit here, its slots in this
@@ -191,6 +190,23 @@ typedef struct sl_format {
     /* Appends the file's last bytes, if any. The file is complete after it. */
     int (*writer_finish)(void *w, sl_buf *out, sl_err *err);
     void (*writer_free)(void *w);
+
+    /* ---- one shared file (SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE) ---- */
+    /* This rank's writer for a file of n_cols columns (names, types borrowed until free):
+     * stages rows in files under dir (COPY's temporary directory) named ".stage-<rank>-*".
+     * wopts NULL means the defaults. Local. */
+    int (*shared_begin)(const void *wopts, int n_cols, char *const *names,
+                        const sl_type *types, const char *dir, int rank, void **w,
+                        sl_err *err);
+    /* Stages the live rows of b (its first n_cols columns). Local. */
+    int (*shared_write)(void *w, const sl_batch *b, sl_err *err);
+    /* Writes the file at path from every rank's staged rows (a rank with none takes part
+     * too) and removes the staging; *rows: the file's rows. Called by every rank, also
+     * after a local failure (w may then be NULL); errors agreed. Collective over comm. */
+    int (*shared_finish)(MPI_Comm comm, void *w, const char *path, int64_t *rows,
+                         sl_err *err);
+    /* Frees the writer and removes what it staged. Accepts NULL. Local. */
+    void (*shared_free)(void *w);
 } sl_format;
 
 /* ---- the registry (io/formats.c; entries listed in io/format_list.h) ---- */

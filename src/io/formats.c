@@ -111,11 +111,12 @@ bool sl_format_check(const sl_format *f, const char **why)
         *why = "it has no name";
         return false;
     }
-    if (f->caps & SL_FMT_PARALLEL_WRITE) {
-        *why = "SL_FMT_PARALLEL_WRITE has no writer slots yet (see format.h)";
+    bool r = (f->caps & SL_FMT_READ) != 0, w = (f->caps & SL_FMT_WRITE) != 0;
+    bool shared = (f->caps & SL_FMT_PARALLEL_WRITE) != 0;
+    if (shared && !w) {
+        *why = "SL_FMT_PARALLEL_WRITE without SL_FMT_WRITE";
         return false;
     }
-    bool r = (f->caps & SL_FMT_READ) != 0, w = (f->caps & SL_FMT_WRITE) != 0;
     if (!r && (f->caps & SL_FMT_SPLITTABLE)) {
         *why = "SL_FMT_SPLITTABLE without SL_FMT_READ";
         return false;
@@ -142,7 +143,11 @@ bool sl_format_check(const sl_format *f, const char **why)
         *why = "nfiles and file come together";
         return false;
     }
-    SLOTS_MATCH(w, FP(f->wopts_new), FP(f->wopts_set), FP(f->wopts_free), FP(f->writer_begin),
-                FP(f->writer_write), FP(f->writer_finish), FP(f->writer_free));
+    SLOTS_MATCH(w, FP(f->wopts_new), FP(f->wopts_set), FP(f->wopts_free));
+    /* Part files or one shared file: one set of writer slots, never both. */
+    SLOTS_MATCH(w && !shared, FP(f->writer_begin), FP(f->writer_write), FP(f->writer_finish),
+                FP(f->writer_free));
+    SLOTS_MATCH(w && shared, FP(f->shared_begin), FP(f->shared_write), FP(f->shared_finish),
+                FP(f->shared_free));
     return true;
 }

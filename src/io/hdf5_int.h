@@ -37,6 +37,31 @@ int sl_h5_ropts_end(void *o, int line, int col, const sl_fmt_ctx *c);
 void sl_h5_ropts_print(sl_buf *b, const void *o);
 void sl_h5_ropts_free(void *o);
 
+/* COPY ... (FORMAT hdf5, GROUP '/g', CHUNK_ROWS n, COMPRESSION 'gzip'|'none') options. */
+typedef struct sl_h5_wopts {
+    char *group;         /* default "/" */
+    int64_t chunk_rows;  /* 0: contiguous datasets unless compressed (then 65536) */
+    int gzip;            /* deflate level 1-9; 0 = no compression */
+} sl_h5_wopts;
+
+void *sl_h5_wopts_new(void);
+int sl_h5_wopts_set(void *o, const sl_fmt_opt *opt, const sl_fmt_ctx *c);
+void sl_h5_wopts_free(void *o);
+
+/* The shared-file writer (hdf5_write.c; see the shared_* slots of format.h). Each rank stages
+ * its rows per column in files under COPY's temporary directory; shared_finish creates the
+ * file with the MPI-IO driver, places every rank's rows at its exclusive-scan offset with
+ * collective hyperslab writes (ranks with no rows select none) and removes the staging.
+ * Strings are written as <name>__offsets + <name>__bytes (parallel HDF5 cannot write
+ * variable-length strings), NULLs as <name>__valid when a column has any, booleans as
+ * h5py's enum, DATE and TIMESTAMP as int64 with a sluice_type attribute; the group keeps the
+ * creation order and carries sluice_schema (JSON) and sluice_rows attributes. */
+int sl_h5_shared_begin(const void *wopts, int n_cols, char *const *names,
+                       const sl_type *types, const char *dir, int rank, void **w, sl_err *err);
+int sl_h5_shared_write(void *w, const sl_batch *b, sl_err *err);
+int sl_h5_shared_finish(MPI_Comm comm, void *w, const char *path, int64_t *rows, sl_err *err);
+void sl_h5_shared_free(void *w);
+
 /* Opens the files on every rank (rank 0 reads the schema, every rank gets it); errors
  * agreed. Returns new *src; free with sl_h5_src_free. Collective over comm. */
 int sl_h5_open(MPI_Comm comm, const void *o, const sl_fmt_env *env, void **src, sl_err *err);

@@ -311,6 +311,218 @@ def cases_read(k):
                     "unknown read_hdf5 option", ranks=(1,))
 
 
+def h5py_table(path, group):
+    """The table in path/group as h5py sees it (no sluice code): (names, rows) with
+    offsets + bytes strings, validity datasets and sluice_type DATE applied."""
+    import datetime
+    epoch = datetime.date(1970, 1, 1)
+    with h5py.File(path, "r") as f:
+        g = f[group]
+        names = []
+        for k in g.keys():  # creation order when the group tracks it
+            if k.endswith("__valid") or k.endswith("__bytes"):
+                continue
+            names.append(k[:-len("__offsets")] if k.endswith("__offsets") else k)
+        cols = []
+        n = None
+        for name in names:
+            if name + "__offsets" in g:
+                off = g[name + "__offsets"][:]
+                raw = g[name + "__bytes"][:].tobytes()
+                vals = [raw[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
+            else:
+                d = g[name]
+                vals = d[:].tolist()
+                if d.attrs.get("sluice_type") in ("DATE", b"DATE"):
+                    vals = [(epoch + datetime.timedelta(days=v)).isoformat() for v in vals]
+            if name + "__valid" in g:
+                ok = g[name + "__valid"][:]
+                vals = [v if ok[i] else None for i, v in enumerate(vals)]
+            cols.append(vals)
+            n = len(vals)
+        rows = [tuple(norm(c[i]) for c in cols) for i in range(n or 0)]
+    return names, rows
+
+
+def manifest_ok(out, rows):
+    """'' when out/_SUCCESS lists exactly the files in out with their sizes and rows."""
+    import json
+    with open(os.path.join(out, "_SUCCESS")) as f:
+        m = json.load(f)
+    files = sorted(x for x in os.listdir(out) if x != "_SUCCESS")
+    listed = sorted(x["path"] for x in m["files"])
+    if files != listed:
+        return f"files {files} but manifest lists {listed}"
+    for x in m["files"]:
+        size = os.path.getsize(os.path.join(out, x["path"]))
+        if size != x["bytes"]:
+            return f"{x['path']}: {size} bytes, manifest says {x['bytes']}"
+    if m["total_rows"] != rows or m["format"] != "hdf5":
+        return f"manifest total_rows {m['total_rows']} format {m['format']}, want {rows} hdf5"
+    return ""
+
+
+def check_copy_h5(name, sql_tpl, db, oracle_sql, group, ranks=(1, 2, 3, 5), extra=None):
+    """COPY to a fresh directory at each rank count; the file is read by h5py and h5dump."""
+    cur = db.execute(oracle_sql)
+    want = [tuple(norm(x) for x in r) for r in cur.fetchall()]
+    want_hdr = [d[0] for d in cur.description]
+    for n in ranks:
+        out = os.path.join(W, f"{name}-np{n}")
+        rc, _, errtext = run_job(sql_tpl.replace("${out}", out), n)
+        if rc != 0:
+            report(False, f"{name} np={n}", f"exit {rc}: {errtext.strip()[-400:]}")
+            continue
+        files = [x for x in os.listdir(out) if x.endswith(".h5")]
+        if len(files) != 1:
+            report(False, f"{name} np={n}", f"expected one .h5 file, found {files}")
+            continue
+        path = os.path.join(out, files[0])
+        why = manifest_ok(out, len(want))
+        if not why:
+            d = subprocess.run(["h5dump", "-H", path], capture_output=True, text=True)
+            if d.returncode != 0:
+                why = f"h5dump failed: {d.stderr[-300:]}"
+        if not why:
+            names, got = h5py_table(path, group)
+            why = (f"columns {names}, expected {want_hdr}" if names != want_hdr
+                   else same_rows(got, want))
+        if not why and extra:
+            why = extra(path)
+        if not why and [x for x in os.listdir(W) if ".sluice-tmp" in x]:
+            why = "a temporary directory was left behind"
+        report(not why, f"{name} np={n}", why)
+
+
+def cases_write(k):
+    rng = np.random.default_rng(7)
+    d = os.path.join(W, "h5w")
+    os.makedirs(d, exist_ok=True)
+    parts = [table_data(rng, 2500), table_data(rng, 1500, 2500)]
+    for i, (c, v) in enumerate(parts):
+        write_h5(os.path.join(d, f"in{i}.h5"), "/tab", c, v)
+    db = sqlite3.connect(":memory:")
+    load_sqlite(db, parts)
+    src = f"read_hdf5('{d}/in*.h5', '/tab')"
+    cols = "id, i32, f64, flag, fixed, vl, ob, day"
+    if match(k, "write_types"):
+        check_copy_h5("write_types",
+                      f"COPY (SELECT {cols} FROM {src}) TO '${{out}}' (FORMAT hdf5, GROUP "
+                      f"'/result/t');", db, f"SELECT {cols} FROM t", "/result/t")
+    if match(k, "write_gzip"):
+        def gz(path):
+            with h5py.File(path, "r") as f:
+                ds = f["/id"]
+                if ds.compression != "gzip" or ds.chunks != (1000,):
+                    return f"id: compression {ds.compression} chunks {ds.chunks}"
+            return ""
+        check_copy_h5("write_gzip",
+                      f"COPY (SELECT id, fixed, f64 FROM {src} WHERE id % 3 <> 1) TO "
+                      f"'${{out}}' (FORMAT hdf5, CHUNK_ROWS 1000, COMPRESSION 'gzip');", db,
+                      "SELECT id, fixed, f64 FROM t WHERE id % 3 <> 1", "/", ranks=(1, 3),
+                      extra=gz)
+    if match(k, "write_empty"):
+        check_copy_h5("write_empty",
+                      f"COPY (SELECT id, vl, flag FROM {src} WHERE id < 0) TO '${{out}}' "
+                      f"(FORMAT hdf5);", db, "SELECT id, vl, flag FROM t WHERE id < 0", "/",
+                      ranks=(1, 3))
+    if match(k, "write_few_rows"):
+        # Fewer rows than ranks: ranks with no rows still take part.
+        check_copy_h5("write_few_rows",
+                      f"COPY (SELECT id, ob, f64 FROM {src} WHERE id IN (5, 3000)) TO "
+                      f"'${{out}}' (FORMAT hdf5);", db,
+                      "SELECT id, ob, f64 FROM t WHERE id IN (5, 3000)", "/", ranks=(3, 5))
+    if match(k, "write_roundtrip"):
+        # CSV -> HDF5 -> CSV: the CSV read back is byte for byte the one written first.
+        c0 = os.path.join(W, "rt-csv0")
+        rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src} ORDER BY id) TO '{c0}' "
+                           f"(FORMAT csv);", 1)
+        first = os.path.join(c0, "part-0-0.csv")
+        decl = ("{'id': 'BIGINT', 'i32': 'BIGINT', 'f64': 'DOUBLE', 'flag': 'BOOLEAN', "
+                "'fixed': 'VARCHAR', 'vl': 'VARCHAR', 'ob': 'VARCHAR', 'day': 'DATE'}")
+        for n in (1, 2, 4):
+            h = os.path.join(W, f"rt-h5-{n}")
+            c1 = os.path.join(W, f"rt-csv1-{n}")
+            why = f"first COPY exit {rc}: {e[-300:]}" if rc else ""
+            if not why:
+                rc2, _, e2 = run_job(
+                    f"COPY (SELECT * FROM read_csv('{first}', columns={decl})) TO '{h}' "
+                    f"(FORMAT hdf5);\nCOPY (SELECT * FROM read_hdf5('{h}/part-shared.h5')) "
+                    f"TO '{c1}' (FORMAT csv);", n)
+                why = f"exit {rc2}: {e2[-300:]}" if rc2 else ""
+            if not why:
+                if n == 1:
+                    got = open(os.path.join(c1, "part-0-0.csv"), "rb").read()
+                else:  # the parts in manifest order are the file's rows in order
+                    import json
+                    m = json.load(open(os.path.join(c1, "_SUCCESS")))
+                    body = [open(os.path.join(c1, x["path"]), "rb").read()
+                            for x in sorted(m["files"], key=lambda x: int(
+                                x["path"].split("-")[1]))]
+                    got = body[0] + b"".join(b.split(b"\n", 1)[1] for b in body[1:])
+                if got != open(first, "rb").read():
+                    why = "the CSV read back differs from the CSV written first"
+            report(not why, f"write_roundtrip np={n}", why)
+    if match(k, "write_errors"):
+        check_error("write_err_partition",
+                    f"COPY (SELECT id, fixed FROM {src}) TO '{W}/pe' (FORMAT hdf5, "
+                    f"PARTITION_BY (fixed));", 2,
+                    "COPY: FORMAT hdf5 writes one file shared by every rank and cannot take "
+                    "PARTITION_BY yet")
+        check_error("write_err_option",
+                    f"COPY (SELECT id FROM {src}) TO '{W}/oe' (FORMAT hdf5, COMPRESSION "
+                    f"'lz77');", 3, "option COMPRESSION for FORMAT hdf5 is 'gzip' or 'none'",
+                    ranks=(1,))
+        # A failure while the rows are staged leaves no target and no temporary directory.
+        out = os.path.join(W, "fail-out")
+        for n in (1, 3):
+            rc, _, e = run_job(f"COPY (SELECT id, CAST(fixed AS BIGINT) AS x FROM {src}) TO "
+                               f"'{out}' (FORMAT hdf5);", n)
+            left = [x for x in os.listdir(W) if x.startswith("fail-out")]
+            ok = rc != 0 and "fixed" not in left and not left
+            report(ok, f"write_err_runtime np={n}",
+                   "" if ok else f"exit {rc}, left {left}: {e[-300:]}")
+
+
+def cases_big(k):
+    """1e7 rows in chunked gzip datasets (h5py) read at 2 ranks, written back at 2 ranks with
+    gzip and compared value by value by h5py."""
+    if not match(k, "big_1e7"):
+        return
+    n = 10_000_000
+    rng = np.random.default_rng(1)
+    kk = rng.integers(0, 100, n, dtype=np.int64)
+    vv = rng.integers(0, 1000, n, dtype=np.int64)
+    p = os.path.join(W, "big.h5")
+    with h5py.File(p, "w") as f:
+        g = f.create_group("g", track_order=True)
+        g.create_dataset("k", data=kk, chunks=(1 << 18,), compression="gzip",
+                         compression_opts=1)
+        g.create_dataset("v", data=vv, chunks=(1 << 18,), compression="gzip",
+                         compression_opts=1)
+    cnt = np.bincount(kk, minlength=100)
+    sums = np.bincount(kk, weights=vv, minlength=100).astype(np.int64)
+    out = os.path.join(W, "big-out")
+    rc, text, e = run_job(
+        f"SELECT k, count(*) AS n, sum(v) AS s FROM read_hdf5('{p}', '/g') GROUP BY k;\n"
+        f"COPY (SELECT k, v FROM read_hdf5('{p}', '/g')) TO '{out}' (FORMAT hdf5, "
+        f"COMPRESSION 'gzip');", 2)
+    why = f"exit {rc}: {e[-300:]}" if rc else ""
+    if not why:
+        recs = sluice_csv.read_records(text)
+        got = sorted((int(a), int(b), int(c)) for a, b, c in recs[1:])
+        want = [(i, int(cnt[i]), int(sums[i])) for i in range(100) if cnt[i]]
+        if got != want:
+            why = "group-by over the gzip file differs from numpy's bincount"
+    if not why:
+        with h5py.File(os.path.join(out, "part-shared.h5"), "r") as f:
+            if f["k"].compression != "gzip":
+                why = "the written datasets are not gzip-compressed"
+            elif not (np.array_equal(f["k"][:], kk) and np.array_equal(f["v"][:], vv)):
+                why = "the 1e7 rows written differ from the rows read"
+    report(not why, "big_1e7 np=2", why)
+
+
 def match(k, name):
     return not k or k in name
 
@@ -331,6 +543,8 @@ def main():
     try:
         if h5py is not None:
             cases_read(a.k)
+            cases_write(a.k)
+            cases_big(a.k)
     finally:
         shutil.rmtree(W, ignore_errors=True)
     print(f"formats: {passed} passed, {failed} failed, {skipped} skipped")

@@ -56,7 +56,7 @@ static void test_lookup(void)
     sl_buf b;
     sl_buf_init(&b);
     sl_format_names(&b, NULL, SL_FMT_WRITE, false, ", ");
-    CHECK_STR(sl_buf_cstr(&b), "csv");
+    CHECK_STR(sl_buf_cstr(&b), "csv, hdf5");
     sl_buf_reset(&b);
     sl_format_names(&b, NULL, SL_FMT_READ, true, " or ");
     CHECK_STR(sl_buf_cstr(&b), "read_csv or read_hdf5");
@@ -107,9 +107,27 @@ static void test_capabilities(void)
     CHECK(!sl_format_check(&bad, &why));
     CHECK_STR(why, "nfiles and file come together");
 
-    bad = *csv;
-    bad.caps |= SL_FMT_PARALLEL_WRITE; /* reserved: no writer slots for it yet */
+    bad = *csv; /* one shared file: the shared slots instead of the part-file writer */
+    bad.caps |= SL_FMT_PARALLEL_WRITE;
     CHECK(!sl_format_check(&bad, &why));
+    CHECK_STR(why, "a slot of a capability it lacks is set");
+    const sl_format *h5 = sl_format_find("hdf5");
+    CHECK(h5 != NULL);
+    if (h5) {
+        CHECK_INT(h5->caps, SL_FMT_READ | SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE);
+        CHECK(sl_format_check(h5, &why));
+        bad = *h5; /* both writers */
+        bad.writer_write = csv->writer_write;
+        CHECK(!sl_format_check(&bad, &why));
+        bad = *h5; /* a shared slot missing */
+        bad.shared_finish = NULL;
+        CHECK(!sl_format_check(&bad, &why));
+        CHECK_STR(why, "a slot of a capability it has is NULL");
+        bad = *h5; /* PARALLEL_WRITE needs WRITE */
+        bad.caps = SL_FMT_READ | SL_FMT_PARALLEL_WRITE;
+        CHECK(!sl_format_check(&bad, &why));
+        CHECK_STR(why, "SL_FMT_PARALLEL_WRITE without SL_FMT_WRITE");
+    }
 
     sl_format w = {0}; /* write only */
     w = *csv;
