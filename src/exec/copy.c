@@ -397,7 +397,7 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
     }
     p->dir_made = true;
     char *name = sl_xasprintf("part-%s%d-%" PRId64 "%s", c->tag, c->rank, p->seq++,
-                              c->fmt->ext);
+                              sl_fmt_write_ext(c->fmt, c->wopts));
     char *rel = p->dir_rel[0] ? sl_fs_join(p->dir_rel, name) : sl_xstrdup(name);
     sl_free(name);
     char *path = sl_fs_join(c->tmp, rel);
@@ -1227,7 +1227,8 @@ int sl_copy_begin(sl_ctx *ctx, MPI_Comm comm, const sl_copy_opts *opts,
     /* Every rank checks the options (cheap, same answer) because every rank needs the column
      * lists; only rank 0 touches the file system. */
     check_opts(c, opts, err);
-    if (c->rank == 0 && err->code == SL_OK)
+    /* A database sink owns its target and its commit: no directory, lock or manifest. */
+    if (c->rank == 0 && err->code == SL_OK && !(c->fmt->caps & SL_FMT_SINK))
         prepare_target(c, err);
     /* What every rank needs to name its files the same way as the others. Rank 0 may have
      * waited minutes for the lock: the others wait for this without spinning. */
@@ -1660,7 +1661,7 @@ static void abort_copy(sl_copy *c)
  * for the manifest with its size and checksum. Errors agreed. Collective over c->comm. */
 static int finish_shared(sl_copy *c, sl_err *err)
 {
-    char *name = sl_xasprintf("part-%sshared%s", c->tag, c->fmt->ext);
+    char *name = sl_xasprintf("part-%sshared%s", c->tag, sl_fmt_write_ext(c->fmt, c->wopts));
     char *path = sl_fs_join(c->tmp, name);
     int64_t rows = 0;
     int rc = c->fmt->shared_finish(c->comm, c->sw, path, &rows, err);
@@ -1747,6 +1748,16 @@ int sl_copy_finish(sl_copy **pc, int64_t *rows, int64_t *bytes, sl_err *err)
     }
     int rc = sl_agree(c->comm, err);
     int64_t t[2] = { 0, 0 }, tot[2] = { 0, 0 };
+    if (rc == 0 && c->sw && (c->fmt->caps & SL_FMT_SINK)) {
+        int64_t n = 0;
+        rc = c->fmt->shared_finish(c->comm, c->sw, c->target, &n, err); /* errors agreed */
+        if (rc == 0)
+            *rows = n;
+        else
+            abort_copy(c);
+        copy_free(c);
+        return rc;
+    }
     if (rc == 0 && c->sw)
         rc = finish_shared(c, err);
     if (rc == 0) {

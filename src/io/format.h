@@ -46,9 +46,11 @@ enum {
      * writes the file collectively at a path inside COPY's temporary directory; COPY keeps
      * the directory, the atomic commit and the manifest (the file is its one entry). */
     SL_FMT_PARALLEL_WRITE = 1u << 3,
-    /* (A database sink, COPY ... TO 'sqlite:x.db' / 'postgresql://...', owns its commit: no
-     * directory and no manifest. It will come the same way: a bit here, its slots in this
-     * table, the sink chosen by the target's scheme instead of FORMAT.) */
+    /* WRITE | PARALLEL_WRITE: a database sink (COPY ... TO 'sqlite:x.db' (TABLE t)), chosen
+     * by the target's scheme (the scheme field) instead of FORMAT. COPY makes no directory,
+     * lock or manifest: shared_finish gets the target itself and owns the commit (a
+     * transaction that replaces the table only when every rank succeeded). */
+    SL_FMT_SINK = 1u << 4,
 };
 
 /* ---- option values as written in the job ---- */
@@ -124,6 +126,7 @@ typedef struct sl_format {
     const char *const *table_fns; /* READ: "read_csv" first (canonical), then aliases; NULL
                                    * ends the list */
     const char *ext;              /* WRITE: extension of the part files (".csv") */
+    const char *scheme;           /* SINK: the target prefix that selects it ("sqlite:") */
     unsigned caps;                /* SL_FMT_* */
 
     /* ---- reading (SL_FMT_READ) ---- */
@@ -187,6 +190,8 @@ typedef struct sl_format {
                         const sl_type *types, sl_buf *out, void **w, sl_err *err);
     /* Appends the live rows of b (its first n_cols columns). */
     int (*writer_write)(void *w, const sl_batch *b, sl_buf *out, sl_err *err);
+    /* The part files' extension for these options (".csv.gz"); NULL slot: ext. Optional. */
+    const char *(*wopts_ext)(const void *wopts);
     /* Appends the file's last bytes, if any. The file is complete after it. */
     int (*writer_finish)(void *w, sl_buf *out, sl_err *err);
     void (*writer_free)(void *w);
@@ -218,8 +223,12 @@ const sl_format *sl_format_find_in(const sl_format *const *list, const char *nam
 const sl_format *sl_format_find(const char *name);
 /* The READ format whose table function (or alias) is fn (case-insensitive), or NULL. */
 const sl_format *sl_format_find_reader(const char *fn);
-/* What COPY writes without FORMAT: the first registered format that can write. */
+/* What COPY writes without FORMAT: the first registered format that can write (not a
+ * sink). */
 const sl_format *sl_format_default_writer(void);
+/* What COPY writes to target without FORMAT: the sink whose scheme starts it, else the
+ * default writer. */
+const sl_format *sl_format_target_writer(const char *target);
 /* Appends the names of the formats in list (NULL: the registry) that have every bit of
  * caps, separated by sep; table functions (canonical names) instead when table_fns. */
 void sl_format_names(sl_buf *b, const sl_format *const *list, unsigned caps, bool table_fns,
@@ -304,6 +313,8 @@ void sl_fmt_sources_free(sl_fmt_sources **pset);
 /* ---- part-file writers ---- */
 
 typedef struct sl_fmt_writer sl_fmt_writer;
+/* The extension of f's output files under wopts (NULL: the defaults). */
+const char *sl_fmt_write_ext(const sl_format *f, const void *wopts);
 /* A writer of format f (must have SL_FMT_WRITE) for one part file; see the writer slots. */
 int sl_fmt_writer_begin(const sl_format *f, const void *wopts, int n_cols, char *const *names,
                         const sl_type *types, sl_buf *out, sl_fmt_writer **w, sl_err *err);

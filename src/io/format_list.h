@@ -5,3 +5,4 @@
  */
 SL_FORMAT(csv)
 SL_FORMAT(hdf5)
+SL_FORMAT(sqlite)
