@@ -16,8 +16,8 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(WERROR) -MMD -MP
 CPPFLAGS += -Isrc -Iinclude
 LDLIBS   += -lcsv -lxxhash -lm
-# Formats (src/io): parallel HDF5 (openmpi flavour), gzip and zstd for compressed CSV, SQLite.
-FMT_PKGS := hdf5-openmpi zlib libzstd sqlite3
+# Formats (src/io): parallel HDF5 (openmpi flavour), gzip and zstd for compressed CSV, SQLite, PostgreSQL (libpq).
+FMT_PKGS := hdf5-openmpi zlib libzstd sqlite3 libpq
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(FMT_PKGS))
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(FMT_PKGS))
 

@@ -5,7 +5,12 @@
  * Format-agnostic: the bytes of each part file come from a writer of the statement's format
  * (io/format.h: begin appends a file's head, write its rows, finish its tail); COPY owns the
  * files, directories, buffers, checksums, the commit and the manifest, whose "format" is the
- * format's name. <ext> below is the format's extension (".csv").
+ * format's name. <ext> below is the format's extension (".csv"; the format may derive it from
+ * its options: ".csv.gz"). A format with SL_FMT_PARALLEL_WRITE writes no part files: each
+ * rank stages its rows through the format's shared writer and, at the commit, every rank
+ * writes the one file "part-shared<ext>" in the temporary directory (finish_shared), which
+ * the manifest then lists like a part file. A database sink (SL_FMT_SINK, chosen by the
+ * target's scheme) gets no directory, lock or manifest: its shared_finish owns the commit.
  *
  * Layout while running: "<target>.sluice-tmp-<hex>/" next to the target (same file system,
  * so the final renames are atomic), holding part-<rank>-<seq><ext>, or with PARTITION_BY

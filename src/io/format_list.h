@@ -6,3 +6,4 @@
 SL_FORMAT(csv)
 SL_FORMAT(hdf5)
 SL_FORMAT(sqlite)
+SL_FORMAT(postgresql)

@@ -14,6 +14,7 @@ Prints "ok   NAME" / "FAIL NAME: why" / "skip NAME: why" and finally
 "formats: N passed, M failed, K skipped"; exits 1 on any failure.
 """
 import argparse
+import glob
 import math
 import os
 import shutil
@@ -669,6 +670,129 @@ def cases_sqlite(k):
                 f"COPY: SQLite '{d}/no/such/dir/x.db': open")
 
 
+def start_postgres():
+    """A private PostgreSQL server (initdb/pg_ctl, trust auth, a Unix socket in its own
+    directory, a free port) run as the postgres user when we are root (it refuses root).
+    Returns (uri, stop) or (None, why)."""
+    import pwd
+    import socket
+    bindir = "/usr/lib/postgresql/15/bin"
+    if not os.path.exists(os.path.join(bindir, "initdb")):
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            return None, "PostgreSQL (initdb) is not installed"
+        bindir = os.path.dirname(found[-1])
+    as_user = []
+    d = tempfile.mkdtemp(prefix="sluice-pg-")
+    if os.getuid() == 0:
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            return None, "running as root and there is no postgres user"
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    os.chmod(d, 0o755)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    data = os.path.join(d, "data")
+    r = subprocess.run(as_user + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U",
+                                  "postgres", "--no-sync"], capture_output=True, text=True)
+    if r.returncode != 0:
+        shutil.rmtree(d, ignore_errors=True)
+        return None, f"initdb failed: {r.stderr[-300:]}"
+    r = subprocess.run(as_user + [f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(d, "log"),
+                                  "-w", "-t", "60", "-o",
+                                  f"-p {port} -k {d} -c listen_addresses='' -c fsync=off",
+                                  "start"], capture_output=True, text=True)
+    if r.returncode != 0:
+        shutil.rmtree(d, ignore_errors=True)
+        return None, f"pg_ctl start failed: {r.stderr[-300:]}"
+
+    def stop():
+        subprocess.run(as_user + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w",
+                                  "stop"], capture_output=True)
+        shutil.rmtree(d, ignore_errors=True)
+    uri = f"postgresql:///postgres?host={d}&port={port}&user=postgres"
+    return (uri, d, port, bindir), stop
+
+
+def psql_rows(pg, sql):
+    """Rows of sql through psql's COPY ... TO STDOUT (CSV: NULL empty, '' quoted)."""
+    uri, d, port, bindir = pg
+    r = subprocess.run([f"{bindir}/psql", "-X", "-q", "-h", d, "-p", str(port), "-U",
+                        "postgres", "-d", "postgres", "-c",
+                        f"COPY ({sql}) TO STDOUT (FORMAT csv)"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-300:])
+    return [tuple(norm(parse_num(v)) for v in rec)
+            for rec in sluice_csv.read_records(r.stdout)] if r.stdout else []
+
+
+def cases_postgres(k):
+    """COPY ... TO 'postgresql://...' (TABLE t) into a private server started here."""
+    if not match(k, "postgres"):
+        return
+    pg, stop = start_postgres()
+    if pg is None:
+        if "postgres" in REQUIRE:
+            report(False, "postgres", stop)
+        else:
+            skip("postgres", stop)
+        return
+    try:
+        postgres_checks(k, pg)
+    except (RuntimeError, subprocess.SubprocessError) as e:
+        report(False, "postgres", f"psql: {e}")
+    finally:
+        stop()
+
+
+def postgres_checks(k, pg):
+    if True:
+        uri = pg[0]
+        rng = np.random.default_rng(12)
+        d = os.path.join(W, "pg")
+        os.makedirs(d, exist_ok=True)
+        parts = [table_data(rng, 3000)]
+        write_h5(os.path.join(d, "in.h5"), "/tab", *parts[0])
+        db = sqlite3.connect(":memory:")
+        load_sqlite(db, parts)
+        src = f"read_hdf5('{d}/in.h5', '/tab')"
+        cols = "id, i8, f64, flag, fixed, vl, ob, day"
+        want = [tuple(norm(x) for x in r) for r in db.execute(f"SELECT {cols} FROM t")]
+        back = "SELECT id, i8, f64, flag::int, fixed, vl, ob, day::text FROM res"
+        for n in (1, 2, 3):
+            subprocess.run([f"{pg[3]}/psql", "-X", "-q", "-h", pg[1], "-p", str(pg[2]), "-U",
+                            "postgres", "-c", "DROP TABLE IF EXISTS res; CREATE TABLE res "
+                            "(old int); INSERT INTO res VALUES (42)"], capture_output=True)
+            rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src}) TO '{uri}' (TABLE res);", n)
+            why = f"exit {rc}: {e[-300:]}" if rc else ""
+            if not why:
+                why = same_rows(psql_rows(pg, back), want)
+            if not why:
+                left = psql_rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = "
+                                 "'public'")
+                why = "" if left == [("res",)] else f"tables {left}"
+            report(not why, f"postgres_rows np={n}", why)
+            rc, _, e = run_job(f"COPY (SELECT id, CAST(fixed AS BIGINT) AS x FROM {src}) TO "
+                               f"'{uri}' (TABLE res);", n)
+            why = "the failing COPY succeeded" if rc == 0 else ""
+            why = why or same_rows(psql_rows(pg, back), want)
+            if not why:
+                left = psql_rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = "
+                                 "'public'")
+                why = "" if left == [("res",)] else f"tables {left}"
+            report(not why, f"postgres_failure_keeps_table np={n}", why)
+        bad = f"postgresql:///postgres?host={pg[1]}&port={pg[2] + 1}&user=postgres"
+        check_error("postgres_err_refused", f"COPY (SELECT id FROM {src}) TO '{bad}' "
+                    f"(TABLE res);", 4, "cannot connect: connection to server on socket")
+        check_error("postgres_err_no_table", f"COPY (SELECT id FROM {src}) TO '{uri}';", 2,
+                    "COPY to a PostgreSQL database needs (TABLE name)")
+
+
 def match(k, name):
     return not k or k in name
 
@@ -694,6 +818,7 @@ def main():
         cases_compressed(a.k)
         if h5py is not None:
             cases_sqlite(a.k)
+            cases_postgres(a.k)
     finally:
         shutil.rmtree(W, ignore_errors=True)
     print(f"formats: {passed} passed, {failed} failed, {skipped} skipped")

@@ -56,7 +56,7 @@ static void test_lookup(void)
     sl_buf b;
     sl_buf_init(&b);
     sl_format_names(&b, NULL, SL_FMT_WRITE, false, ", ");
-    CHECK_STR(sl_buf_cstr(&b), "csv, hdf5, sqlite");
+    CHECK_STR(sl_buf_cstr(&b), "csv, hdf5, sqlite, postgresql");
     sl_buf_reset(&b);
     sl_format_names(&b, NULL, SL_FMT_READ, true, " or ");
     CHECK_STR(sl_buf_cstr(&b), "read_csv or read_hdf5");
@@ -135,6 +135,7 @@ static void test_capabilities(void)
         CHECK(sl_format_check(sq, &why));
         CHECK(sl_format_target_writer("sqlite:/tmp/x.db") == sq);
         CHECK(sl_format_target_writer("out/dir") == csv);
+        CHECK(sl_format_target_writer("postgresql://h/db") == sl_format_find("postgresql"));
         CHECK(sl_format_default_writer() == csv);
         bad = *sq;
         bad.scheme = NULL;

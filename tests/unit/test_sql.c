@@ -17,7 +17,8 @@
 static const sl_csv_opts *ropts(const sl_ast_source *s) { return s->call.opts; }
 static sl_csv_wopts wopts(const sl_copy_opts *c)
 {
-    return c->format_opts ? *(const sl_csv_wopts *)c->format_opts : (sl_csv_wopts){true, ',', SL_CSV_Z_NONE};
+    return c->format_opts ? *(const sl_csv_wopts *)c->format_opts
+                          : (sl_csv_wopts){true, ',', SL_CSV_Z_NONE};
 }
 
 /* An AST node's source text (not NUL-terminated) equals s. */
