@@ -16,6 +16,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(WERROR) -MMD -MP
 CPPFLAGS += -Isrc -Iinclude
 LDLIBS   += -lcsv -lxxhash -lm
+# Formats (src/io): parallel HDF5 (openmpi flavour), gzip and zstd for compressed CSV, SQLite, PostgreSQL (libpq).
+FMT_PKGS := hdf5-openmpi zlib libzstd sqlite3 libpq
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(FMT_PKGS))
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(FMT_PKGS))
 
 # Fault injection (SLUICE_FAULT, SLUICE_SPILL_ENOSPC_AFTER; src/core/fault.h) is compiled in
 # only on request: `make` builds the release build/sluice, which ignores both variables with a
@@ -87,6 +91,7 @@ SUITES   += copy
 SUITES   += sort
 SUITES   += dialect
 SUITES   += fuzz
+SUITES   += formats
 
 .PHONY: all deps test unit e2e failures demo bench clean
 all: $(BUILD)/sluice
@@ -194,6 +199,12 @@ endif
 .PHONY: copy
 copy: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/copy/run.py
+
+# Issue #13: formats beyond CSV (HDF5 in and out, database sinks, compressed CSV) checked
+# against h5py, h5dump and sqlite3 at 1-5 ranks; tests/formats/run.py.
+.PHONY: formats
+formats: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/formats/run.py
 
 # Issue #4: libFuzzer targets (fuzz/), built with clang + ASan/UBSan under build-fuzz/. Alone,
 # `make fuzz` runs each target FUZZ_TIME=300 s; as a suite of `make test` 20 s each.

@@ -6,6 +6,10 @@ pkgs=(
   build-essential make pkg-config
   openmpi-bin libopenmpi-dev             # MPI runtime and mpicc
   libhdf5-openmpi-dev hdf5-tools          # parallel HDF5 (openmpi flavour)
+  python3-h5py                            # tests/formats: HDF5 files made and read by h5py
+  zlib1g-dev libzstd-dev zstd             # compressed CSV in and out (.gz, .zst); zstd tool
+  libsqlite3-dev                          # COPY ... TO 'sqlite:x.db' (TABLE t)
+  libpq-dev postgresql                    # COPY ... TO 'postgresql://...'; tests start a server
   libcsv-dev                              # CSV parser (RFC 4180)
   libgsl-dev                              # statistics (median, quantiles)
   libxxhash-dev                           # stable 64-bit hashing for the exchange

@@ -5,7 +5,12 @@
  * Format-agnostic: the bytes of each part file come from a writer of the statement's format
  * (io/format.h: begin appends a file's head, write its rows, finish its tail); COPY owns the
  * files, directories, buffers, checksums, the commit and the manifest, whose "format" is the
- * format's name. <ext> below is the format's extension (".csv").
+ * format's name. <ext> below is the format's extension (".csv"; the format may derive it from
+ * its options: ".csv.gz"). A format with SL_FMT_PARALLEL_WRITE writes no part files: each
+ * rank stages its rows through the format's shared writer and, at the commit, every rank
+ * writes the one file "part-shared<ext>" in the temporary directory (finish_shared), which
+ * the manifest then lists like a part file. A database sink (SL_FMT_SINK, chosen by the
+ * target's scheme) gets no directory, lock or manifest: its shared_finish owns the commit.
  *
  * Layout while running: "<target>.sluice-tmp-<hex>/" next to the target (same file system,
  * so the final renames are atomic), holding part-<rank>-<seq><ext>, or with PARTITION_BY
@@ -159,6 +164,8 @@ struct sl_copy {
     sl_err first;       /* first error of this copy on this rank */
     char *fp_hash;      /* --resume fingerprint and its inputs (JSON), or NULL */
     char *fp_inputs;
+    void *sw;           /* a format with SL_FMT_PARALLEL_WRITE: this rank's shared-file writer
+                         * (no part files; the one file is written at the commit) */
 };
 
 static int fail(sl_copy *c, sl_err *err)
@@ -395,7 +402,7 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
     }
     p->dir_made = true;
     char *name = sl_xasprintf("part-%s%d-%" PRId64 "%s", c->tag, c->rank, p->seq++,
-                              c->fmt->ext);
+                              sl_fmt_write_ext(c->fmt, c->wopts));
     char *rel = p->dir_rel[0] ? sl_fs_join(p->dir_rel, name) : sl_xstrdup(name);
     sl_free(name);
     char *path = sl_fs_join(c->tmp, rel);
@@ -548,6 +555,16 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err)
         vcols[j] = b->cols[c->out_cols[j]];
     /* A borrowed view: only the output columns, with a selection set per chunk. */
     sl_batch view = { .n_cols = c->n_out, .n_rows = b->n_rows, .cols = vcols };
+    if (c->sw) {
+        view.sel = b->sel;
+        view.n_sel = b->n_sel;
+        int rc = c->fmt->shared_write(c->sw, &view, err);
+        sl_free(vcols);
+        if (rc)
+            return fail(c, err);
+        c->ctr->rows_written += live;
+        return 0;
+    }
     grow_scratch(c, live);
     int rc = 0;
     bool added;
@@ -634,6 +651,9 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
         const sl_format *ignored;
         return sl_format_writer_in(NULL, opts->format ? opts->format->name : "", &ignored, err);
     }
+    if ((opts->format->caps & SL_FMT_PARALLEL_WRITE) && opts->n_partition > 0)
+        return SL_ERR(err, SL_EUSAGE, "COPY: FORMAT %s writes one file shared by every rank "
+                      "and cannot take PARTITION_BY yet", opts->format->name);
     const char *base = strrchr(c->target, '/');
     base = base ? base + 1 : c->target;
     if (!strcmp(base, "") || !strcmp(base, ".") || !strcmp(base, ".."))
@@ -1212,7 +1232,8 @@ int sl_copy_begin(sl_ctx *ctx, MPI_Comm comm, const sl_copy_opts *opts,
     /* Every rank checks the options (cheap, same answer) because every rank needs the column
      * lists; only rank 0 touches the file system. */
     check_opts(c, opts, err);
-    if (c->rank == 0 && err->code == SL_OK)
+    /* A database sink owns its target and its commit: no directory, lock or manifest. */
+    if (c->rank == 0 && err->code == SL_OK && !(c->fmt->caps & SL_FMT_SINK))
         prepare_target(c, err);
     /* What every rank needs to name its files the same way as the others. Rank 0 may have
      * waited minutes for the lock: the others wait for this without spinning. */
@@ -1233,6 +1254,12 @@ int sl_copy_begin(sl_ctx *ctx, MPI_Comm comm, const sl_copy_opts *opts,
     int rc = sl_agree(comm, err);
     if (rc)
         fail(c, err);
+    /* One shared file: the format stages this rank's rows in the temporary directory. A
+     * failure here is this rank's own, agreed at finish like a failed part-file write. */
+    if (rc == 0 && (c->fmt->caps & SL_FMT_PARALLEL_WRITE) &&
+        c->fmt->shared_begin(c->wopts, c->n_out, c->out_names, c->out_types, c->tmp, c->rank,
+                             &c->sw, err))
+        rc = fail(c, err);
     return rc;
 }
 
@@ -1635,8 +1662,44 @@ static void abort_copy(sl_copy *c)
                 strerror(errno));
 }
 
+/* One shared file: every rank writes it (the format's shared_finish), then rank 0 lists it
+ * for the manifest with its size and checksum. Errors agreed. Collective over c->comm. */
+static int finish_shared(sl_copy *c, sl_err *err)
+{
+    char *name = sl_xasprintf("part-%sshared%s", c->tag, sl_fmt_write_ext(c->fmt, c->wopts));
+    char *path = sl_fs_join(c->tmp, name);
+    int64_t rows = 0;
+    int rc = c->fmt->shared_finish(c->comm, c->sw, path, &rows, err);
+    if (rc == 0 && c->rank == 0) {
+        XXH64_state_t h;
+        XXH64_reset(&h, 0);
+        int64_t bytes = 0;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        char *buf = sl_xmalloc(1 << 20);
+        ssize_t k = 0;
+        while (fd >= 0 && (k = read(fd, buf, 1 << 20)) > 0) {
+            XXH64_update(&h, buf, (size_t)k);
+            bytes += k;
+        }
+        if (fd < 0 || k < 0 || sl_fs_fsync(fd, name, err))
+            SL_ERR(err, SL_EIO, "COPY: cannot read back '%s': %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        sl_free(buf);
+        SL_GROW(c->files, c->cap_files, c->n_files + 1);
+        c->files[c->n_files++] = (out_file){ .rel = sl_xstrdup(name), .rows = rows,
+                                             .bytes = bytes, .xxh64 = XXH64_digest(&h) };
+        c->ctr->bytes_written += bytes;
+    }
+    sl_free(name);
+    sl_free(path);
+    return rc ? rc : sl_agree(c->comm, err);
+}
+
 static void copy_free(sl_copy *c)
 {
+    if (c->sw)
+        c->fmt->shared_free(c->sw);
     for (int i = 0; i < c->n_parts; i++) {
         part *p = c->parts[i];
         if (p->fd >= 0)
@@ -1690,6 +1753,18 @@ int sl_copy_finish(sl_copy **pc, int64_t *rows, int64_t *bytes, sl_err *err)
     }
     int rc = sl_agree(c->comm, err);
     int64_t t[2] = { 0, 0 }, tot[2] = { 0, 0 };
+    if (rc == 0 && c->sw && (c->fmt->caps & SL_FMT_SINK)) {
+        int64_t n = 0;
+        rc = c->fmt->shared_finish(c->comm, c->sw, c->target, &n, err); /* errors agreed */
+        if (rc == 0)
+            *rows = n;
+        else
+            abort_copy(c);
+        copy_free(c);
+        return rc;
+    }
+    if (rc == 0 && c->sw)
+        rc = finish_shared(c, err);
     if (rc == 0) {
         for (int64_t i = 0; i < c->n_files; i++) {
             t[0] += c->files[i].rows;

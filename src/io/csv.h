@@ -52,7 +52,10 @@ typedef struct sl_csv_opts {
 typedef struct sl_csv_wopts {
     bool header;           /* default true */
     char delim;            /* default ',' */
+    int compression;       /* SL_CSV_Z_*: COMPRESSION 'gzip' | 'zstd' | 'none' */
 } sl_csv_wopts;
+
+enum { SL_CSV_Z_NONE, SL_CSV_Z_GZIP, SL_CSV_Z_ZSTD };
 
 /* read_csv(on_error=...): fail stops the job; skip drops and counts bad rows; reject also
  * writes them to the rejects file. */

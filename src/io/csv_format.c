@@ -7,6 +7,9 @@
  */
 #include "io/io_int.h"
 
+#include <zlib.h>
+#include <zstd.h>
+
 #include "core/mem.h"
 #include "core/size.h"
 
@@ -77,43 +80,111 @@ static int csv_src_finish(MPI_Comm comm, void *src, sl_err *err)
 
 /* ---- writing part files ---- */
 
+/* With COMPRESSION the text is formatted into a scratch buffer and streamed through one
+ * gzip (zlib, level 6) or zstd (level 3) stream per part file: the writer lives as long as
+ * its file (COPY keeps it across a close for the open-file cap), so the file is one stream. */
 typedef struct csv_writer {
     int n_cols;
     char delim;
+    int z;             /* SL_CSV_Z_* */
+    sl_buf text;       /* compressed files: this call's text */
+    z_stream gz;
+    ZSTD_CCtx *zc;
 } csv_writer;
+
+/* Compresses w->text into out (end: the stream's last bytes too). */
+static int z_put(csv_writer *w, sl_buf *out, bool end, sl_err *err)
+{
+    if (w->z == SL_CSV_Z_GZIP) {
+        w->gz.next_in = (Bytef *)w->text.data;
+        w->gz.avail_in = (uInt)w->text.len;
+        int zr;
+        do {
+            sl_buf_reserve(out, 1 << 16);
+            w->gz.next_out = (Bytef *)out->data + out->len;
+            w->gz.avail_out = (uInt)(out->cap - out->len);
+            zr = deflate(&w->gz, end ? Z_FINISH : Z_NO_FLUSH);
+            out->len = out->cap - w->gz.avail_out;
+            if (zr == Z_STREAM_ERROR)
+                return SL_ERR(err, SL_EINTERNAL, "COPY: gzip compression failed");
+        } while (w->gz.avail_in > 0 || w->gz.avail_out == 0 || (end && zr != Z_STREAM_END));
+    } else {
+        ZSTD_inBuffer in = { w->text.data, (size_t)w->text.len, 0 };
+        size_t left;
+        do {
+            sl_buf_reserve(out, (int64_t)ZSTD_CStreamOutSize());
+            ZSTD_outBuffer zo = { out->data + out->len, (size_t)(out->cap - out->len), 0 };
+            left = ZSTD_compressStream2(w->zc, &zo, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+            if (ZSTD_isError(left))
+                return SL_ERR(err, SL_EINTERNAL, "COPY: zstd compression failed: %s",
+                              ZSTD_getErrorName(left));
+            out->len += (int64_t)zo.pos;
+        } while (in.pos < in.size || (end && left != 0));
+    }
+    sl_buf_reset(&w->text);
+    return 0;
+}
+
+static const char *csv_wopts_ext(const void *wopts)
+{
+    const sl_csv_wopts *o = wopts;
+    int z = o ? o->compression : SL_CSV_Z_NONE;
+    return z == SL_CSV_Z_GZIP ? ".csv.gz" : z == SL_CSV_Z_ZSTD ? ".csv.zst" : ".csv";
+}
+
+static void csv_writer_free(void *p)
+{
+    csv_writer *w = p;
+    if (!w)
+        return;
+    if (w->z == SL_CSV_Z_GZIP)
+        deflateEnd(&w->gz);
+    if (w->zc)
+        ZSTD_freeCCtx(w->zc);
+    sl_buf_free(&w->text);
+    sl_free(w);
+}
 
 static int csv_writer_begin(const void *wopts, int n_cols, char *const *names,
                             const sl_type *types, sl_buf *out, void **w, sl_err *err)
 {
     (void)types;
-    (void)err;
     const sl_csv_wopts *o = wopts;
     csv_writer *cw = sl_xcalloc(1, sizeof *cw);
+    *w = cw;
     cw->n_cols = n_cols;
     cw->delim = o && o->delim ? o->delim : ',';
+    cw->z = o ? o->compression : SL_CSV_Z_NONE;
+    sl_buf_init(&cw->text);
+    if (cw->z == SL_CSV_Z_GZIP &&
+        deflateInit2(&cw->gz, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        cw->z = SL_CSV_Z_NONE; /* nothing to end in free */
+        return SL_ERR(err, SL_ENOMEM, "COPY: cannot start a gzip stream");
+    }
+    if (cw->z == SL_CSV_Z_ZSTD) {
+        cw->zc = ZSTD_createCCtx();
+        if (!cw->zc)
+            return SL_ERR(err, SL_ENOMEM, "COPY: cannot start a zstd stream");
+        ZSTD_CCtx_setParameter(cw->zc, ZSTD_c_compressionLevel, 3);
+    }
     if (!o || o->header)
-        sl_csv_format_header(out, names, n_cols, cw->delim);
-    *w = cw;
-    return 0;
+        sl_csv_format_header(cw->z ? &cw->text : out, names, n_cols, cw->delim);
+    return cw->z ? z_put(cw, out, false, err) : 0;
 }
 
 static int csv_writer_write(void *w, const sl_batch *b, sl_buf *out, sl_err *err)
 {
-    (void)err;
     csv_writer *cw = w;
-    sl_csv_format_rows(out, b, cw->n_cols, cw->delim);
-    return 0;
+    sl_csv_format_rows(cw->z ? &cw->text : out, b, cw->n_cols, cw->delim);
+    return cw->z ? z_put(cw, out, false, err) : 0;
 }
 
 static int csv_writer_finish(void *w, sl_buf *out, sl_err *err)
 {
-    (void)w;
-    (void)out;
-    (void)err;
-    return 0; /* a CSV file ends with its last record */
+    csv_writer *cw = w;
+    /* A plain CSV file ends with its last record; a compressed one with its stream's end. */
+    return cw->z ? z_put(cw, out, true, err) : 0;
 }
-
-static void csv_writer_free(void *w) { sl_free(w); }
 
 /* ---- the table ---- */
 
@@ -148,12 +219,13 @@ const sl_format sl_format_csv = {
     .scan_free = csv_scan_free,
     .src_finish = csv_src_finish,
 
-    .write_opt_names = "HEADER, DELIMITER",
+    .write_opt_names = "HEADER, DELIMITER, COMPRESSION",
     .wopts_new = sl_csv_wopts_new,
     .wopts_set = sl_csv_wopts_set,
     .wopts_free = sl_csv_wopts_free,
     .writer_begin = csv_writer_begin,
     .writer_write = csv_writer_write,
+    .wopts_ext = csv_wopts_ext,
     .writer_finish = csv_writer_finish,
     .writer_free = csv_writer_free,
 };

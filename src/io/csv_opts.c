@@ -292,5 +292,19 @@ int sl_csv_wopts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
         return sl_fmt_opt_bool(opt, c, &o->header);
     if (!strcasecmp(n, "delimiter") || !strcasecmp(n, "delim") || !strcasecmp(n, "sep"))
         return sl_fmt_opt_char(opt, false, c, &o->delim);
+    if (!strcasecmp(n, "compression")) {
+        const sl_fmt_val *v = &opt->v;
+        const char *s = v->kind == SL_FV_STRING || v->kind == SL_FV_WORD ? v->str : "";
+        if (!strcasecmp(s, "gzip"))
+            o->compression = SL_CSV_Z_GZIP;
+        else if (!strcasecmp(s, "zstd"))
+            o->compression = SL_CSV_Z_ZSTD;
+        else if (!strcasecmp(s, "none") || !strcasecmp(s, "uncompressed"))
+            o->compression = SL_CSV_Z_NONE;
+        else
+            return sl_fmt_error_at(c, v->line, v->col, "option COMPRESSION for FORMAT csv is "
+                                   "'gzip', 'zstd' or 'none'");
+        return 0;
+    }
     return SL_FMT_UNKNOWN;
 }

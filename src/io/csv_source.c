@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "mpi/agree.h"
@@ -156,10 +157,21 @@ static int rank0_plan(sl_csv_source *s, const sl_csv_opts *o, sl_err *err)
         struct stat st;
         s->files[f].path = paths.v[f];
         paths.v[f] = NULL;
-        if (stat(s->files[f].path, &st) == 0)
+        if (sl_csv_compressed(s->files[f].path)) {
+            /* Ranges and records are planned over the decompressed bytes. */
+            int fd = -1;
+            rc = sl_csv_inflate(s->files[f].path, &fd, &s->files[f].size, err);
+            if (fd >= 0)
+                close(fd);
+            if (rc)
+                break;
+        } else if (stat(s->files[f].path, &st) == 0) {
             s->files[f].size = st.st_size;
+        }
     }
     strlist_free(&paths);
+    if (rc)
+        return rc;
     int ref = -1; /* the file whose first record sets the column count */
     s->ncols = o->n_decl;
     for (int f = 0; f < s->n_files; f++) {

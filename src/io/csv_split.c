@@ -36,6 +36,18 @@ int sl_csv_rd_open(sl_csv_rd *r, const char *path, int64_t size, sl_err *err)
     r->path = path;
     r->size = size;
     r->cap = SL_CSV_CHUNK;
+    if (sl_csv_compressed(path)) {
+        /* The decompressed bytes, from a temporary file (no path to reopen: ino -1). */
+        int64_t got = 0;
+        if (sl_csv_inflate(path, &r->fd, &got, err))
+            return err->code;
+        r->ino = -1;
+        if (got != size)
+            return SL_ERR(err, SL_EIO, "read_csv: '%s' decompresses to %lld bytes, %lld when it "
+                          "was planned; was it changed during the job?", path, (long long)got,
+                          (long long)size);
+        return 0;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return SL_ERR(err, errno == ENOENT ? SL_ENOENT : SL_EIO, "read_csv: cannot open '%s': %s",
@@ -240,8 +252,12 @@ void sl_csv_plan_ranges(sl_csv_source *s, int64_t blocksize, int n_ranks)
     if (blocksize < 1)
         blocksize = 1;
     s->blocksize = blocksize;
+    /* A compressed file is one range (its stream cannot be entered in the middle). */
     for (int f = 0; f < s->n_files; f++)
-        n += (s->files[f].size + blocksize - 1) / blocksize;
+        s->files[f].whole = sl_csv_compressed(s->files[f].path);
+#define STEP(f) (s->files[f].whole ? (s->files[f].size > 0 ? s->files[f].size : 1) : blocksize)
+    for (int f = 0; f < s->n_files; f++)
+        n += (s->files[f].size + STEP(f) - 1) / STEP(f);
     s->total = total;
     s->n_ranges = (int)n;
     s->ranges = sl_xcalloc((size_t)(n ? n : 1), sizeof *s->ranges);
@@ -250,11 +266,11 @@ void sl_csv_plan_ranges(sl_csv_source *s, int64_t blocksize, int n_ranks)
     int64_t g = 0; /* global byte offset of the range */
     int k = 0;
     for (int f = 0; f < s->n_files; f++) {
-        for (int64_t off = 0; off < s->files[f].size; off += blocksize, k++) {
+        for (int64_t off = 0; off < s->files[f].size; off += STEP(f), k++) {
             sl_csv_range *rg = &s->ranges[k];
             rg->file = f;
             rg->off = off;
-            rg->len = s->files[f].size - off < blocksize ? s->files[f].size - off : blocksize;
+            rg->len = s->files[f].size - off < STEP(f) ? s->files[f].size - off : STEP(f);
             /* Monotone in g, so every rank's ranges are contiguous. long double keeps it exact
              * enough for any real total; all ranks compute the same value. */
             int owner = (int)((long double)g * n_ranks / (long double)total);
@@ -269,6 +285,7 @@ void sl_csv_plan_ranges(sl_csv_source *s, int64_t blocksize, int n_ranks)
             s->rank_first[r++] = k;
     while (r <= n_ranks)
         s->rank_first[r++] = s->n_ranges;
+#undef STEP
 }
 
 void sl_csv_prefix(sl_csv_source *s)

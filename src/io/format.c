@@ -329,6 +329,11 @@ struct sl_fmt_writer {
     void *impl;
 };
 
+const char *sl_fmt_write_ext(const sl_format *f, const void *wopts)
+{
+    return f->wopts_ext ? f->wopts_ext(wopts) : f->ext;
+}
+
 int sl_fmt_writer_begin(const sl_format *f, const void *wopts, int n_cols, char *const *names,
                         const sl_type *types, sl_buf *out, sl_fmt_writer **w, sl_err *err)
 {

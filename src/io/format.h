@@ -40,16 +40,17 @@ enum {
     /* READ: one file is cut into byte ranges that different ranks read (else a file is read
      * whole by one rank and many files spread the work). EXPLAIN and the planner may ask. */
     SL_FMT_SPLITTABLE = 1u << 2,
-    /* Reserved for formats whose output is ONE file written by every rank together (parallel
-     * HDF5, issue 13). Such a format adds, in this table, a collective writer (begin on every
-     * rank with the shared path inside COPY's temporary directory, write local, finish
-     * collective, reporting rows and bytes for the manifest) and COPY dispatches to it in
-     * exec/copy.c where it asks for a part writer today. No registered format has it yet, and
-     * sl_format_check refuses a table that sets it. */
+    /* WRITE: the output is ONE file written by every rank together (parallel HDF5) instead
+     * of part files: the shared_* slots replace writer_*. Each rank stages its rows locally
+     * (shared_write, Local), and at COPY's commit every rank calls shared_finish, which
+     * writes the file collectively at a path inside COPY's temporary directory; COPY keeps
+     * the directory, the atomic commit and the manifest (the file is its one entry). */
     SL_FMT_PARALLEL_WRITE = 1u << 3,
-    /* (A database sink, COPY ... TO 'sqlite:x.db' / 'postgresql://...', owns its commit: no
-     * directory and no manifest. It will come the same way: a bit here, its slots in this
-     * table, the sink chosen by the target's scheme instead of FORMAT.) */
+    /* WRITE | PARALLEL_WRITE: a database sink (COPY ... TO 'sqlite:x.db' (TABLE t)), chosen
+     * by the target's scheme (the scheme field) instead of FORMAT. COPY makes no directory,
+     * lock or manifest: shared_finish gets the target itself and owns the commit (a
+     * transaction that replaces the table only when every rank succeeded). */
+    SL_FMT_SINK = 1u << 4,
 };
 
 /* ---- option values as written in the job ---- */
@@ -125,6 +126,7 @@ typedef struct sl_format {
     const char *const *table_fns; /* READ: "read_csv" first (canonical), then aliases; NULL
                                    * ends the list */
     const char *ext;              /* WRITE: extension of the part files (".csv") */
+    const char *scheme;           /* SINK: the target prefix that selects it ("sqlite:") */
     unsigned caps;                /* SL_FMT_* */
 
     /* ---- reading (SL_FMT_READ) ---- */
@@ -188,9 +190,28 @@ typedef struct sl_format {
                         const sl_type *types, sl_buf *out, void **w, sl_err *err);
     /* Appends the live rows of b (its first n_cols columns). */
     int (*writer_write)(void *w, const sl_batch *b, sl_buf *out, sl_err *err);
+    /* The part files' extension for these options (".csv.gz"); NULL slot: ext. Optional. */
+    const char *(*wopts_ext)(const void *wopts);
     /* Appends the file's last bytes, if any. The file is complete after it. */
     int (*writer_finish)(void *w, sl_buf *out, sl_err *err);
     void (*writer_free)(void *w);
+
+    /* ---- one shared file (SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE) ---- */
+    /* This rank's writer for a file of n_cols columns (names, types borrowed until free):
+     * stages rows in files under dir (COPY's temporary directory) named ".stage-<rank>-*".
+     * wopts NULL means the defaults. Local. */
+    int (*shared_begin)(const void *wopts, int n_cols, char *const *names,
+                        const sl_type *types, const char *dir, int rank, void **w,
+                        sl_err *err);
+    /* Stages the live rows of b (its first n_cols columns). Local. */
+    int (*shared_write)(void *w, const sl_batch *b, sl_err *err);
+    /* Writes the file at path from every rank's staged rows (a rank with none takes part
+     * too) and removes the staging; *rows: the file's rows. Called by every rank, also
+     * after a local failure (w may then be NULL); errors agreed. Collective over comm. */
+    int (*shared_finish)(MPI_Comm comm, void *w, const char *path, int64_t *rows,
+                         sl_err *err);
+    /* Frees the writer and removes what it staged. Accepts NULL. Local. */
+    void (*shared_free)(void *w);
 } sl_format;
 
 /* ---- the registry (io/formats.c; entries listed in io/format_list.h) ---- */
@@ -202,8 +223,12 @@ const sl_format *sl_format_find_in(const sl_format *const *list, const char *nam
 const sl_format *sl_format_find(const char *name);
 /* The READ format whose table function (or alias) is fn (case-insensitive), or NULL. */
 const sl_format *sl_format_find_reader(const char *fn);
-/* What COPY writes without FORMAT: the first registered format that can write. */
+/* What COPY writes without FORMAT: the first registered format that can write (not a
+ * sink). */
 const sl_format *sl_format_default_writer(void);
+/* What COPY writes to target without FORMAT: the sink whose scheme starts it, else the
+ * default writer. */
+const sl_format *sl_format_target_writer(const char *target);
 /* Appends the names of the formats in list (NULL: the registry) that have every bit of
  * caps, separated by sep; table functions (canonical names) instead when table_fns. */
 void sl_format_names(sl_buf *b, const sl_format *const *list, unsigned caps, bool table_fns,
@@ -288,6 +313,8 @@ void sl_fmt_sources_free(sl_fmt_sources **pset);
 /* ---- part-file writers ---- */
 
 typedef struct sl_fmt_writer sl_fmt_writer;
+/* The extension of f's output files under wopts (NULL: the defaults). */
+const char *sl_fmt_write_ext(const sl_format *f, const void *wopts);
 /* A writer of format f (must have SL_FMT_WRITE) for one part file; see the writer slots. */
 int sl_fmt_writer_begin(const sl_format *f, const void *wopts, int n_cols, char *const *names,
                         const sl_type *types, sl_buf *out, sl_fmt_writer **w, sl_err *err);

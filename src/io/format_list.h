@@ -4,3 +4,6 @@
  * writes without FORMAT. Included by io/formats.c only. Local.
  */
 SL_FORMAT(csv)
+SL_FORMAT(hdf5)
+SL_FORMAT(sqlite)
+SL_FORMAT(postgresql)

@@ -5,6 +5,7 @@
 #include "io/format.h"
 
 #include <stdint.h>
+#include <string.h>
 #include <strings.h>
 
 #define SL_FORMAT(x) extern const sl_format sl_format_##x;
@@ -46,9 +47,18 @@ const sl_format *sl_format_find_reader(const char *fn)
 const sl_format *sl_format_default_writer(void)
 {
     for (int i = 0; registry[i]; i++)
-        if (registry[i]->caps & SL_FMT_WRITE)
+        if ((registry[i]->caps & SL_FMT_WRITE) && !(registry[i]->caps & SL_FMT_SINK))
             return registry[i];
     return NULL;
+}
+
+const sl_format *sl_format_target_writer(const char *target)
+{
+    for (int i = 0; target && registry[i]; i++)
+        if ((registry[i]->caps & SL_FMT_SINK) &&
+            strncasecmp(target, registry[i]->scheme, strlen(registry[i]->scheme)) == 0)
+            return registry[i];
+    return sl_format_default_writer();
 }
 
 void sl_format_names(sl_buf *b, const sl_format *const *list, unsigned caps, bool table_fns,
@@ -70,13 +80,22 @@ int sl_format_writer_in(const sl_format *const *list, const char *name, const sl
 {
     const sl_format *f = sl_format_find_in(list, name);
     *out = NULL;
+    if (f && (f->caps & SL_FMT_SINK)) {
+        SL_ERR(err, SL_EUSAGE, "COPY: FORMAT '%s' is not a file format: write to a '%s...' "
+               "target instead", name, f->scheme);
+        return err->code;
+    }
     if (f && (f->caps & SL_FMT_WRITE)) {
         *out = f;
         return 0;
     }
     sl_buf can;
     sl_buf_init(&can);
-    sl_format_names(&can, list, SL_FMT_WRITE, false, ", ");
+    for (int i = 0, n = 0; (list ? list : registry)[i]; i++) {
+        const sl_format *g = (list ? list : registry)[i];
+        if ((g->caps & SL_FMT_WRITE) && !(g->caps & SL_FMT_SINK))
+            sl_buf_printf(&can, "%s%s", n++ ? ", " : "", g->name);
+    }
     if (f)
         SL_ERR(err, SL_EUSAGE, "COPY: FORMAT '%s' can be read but not written (formats that "
                "can write: %s)", name, sl_buf_cstr(&can));
@@ -111,11 +130,16 @@ bool sl_format_check(const sl_format *f, const char **why)
         *why = "it has no name";
         return false;
     }
-    if (f->caps & SL_FMT_PARALLEL_WRITE) {
-        *why = "SL_FMT_PARALLEL_WRITE has no writer slots yet (see format.h)";
+    bool r = (f->caps & SL_FMT_READ) != 0, w = (f->caps & SL_FMT_WRITE) != 0;
+    bool shared = (f->caps & SL_FMT_PARALLEL_WRITE) != 0;
+    if (shared && !w) {
+        *why = "SL_FMT_PARALLEL_WRITE without SL_FMT_WRITE";
         return false;
     }
-    bool r = (f->caps & SL_FMT_READ) != 0, w = (f->caps & SL_FMT_WRITE) != 0;
+    if ((f->caps & SL_FMT_SINK) && (!shared || !f->scheme || !f->scheme[0])) {
+        *why = "SL_FMT_SINK without SL_FMT_PARALLEL_WRITE or a scheme";
+        return false;
+    }
     if (!r && (f->caps & SL_FMT_SPLITTABLE)) {
         *why = "SL_FMT_SPLITTABLE without SL_FMT_READ";
         return false;
@@ -142,7 +166,11 @@ bool sl_format_check(const sl_format *f, const char **why)
         *why = "nfiles and file come together";
         return false;
     }
-    SLOTS_MATCH(w, FP(f->wopts_new), FP(f->wopts_set), FP(f->wopts_free), FP(f->writer_begin),
-                FP(f->writer_write), FP(f->writer_finish), FP(f->writer_free));
+    SLOTS_MATCH(w, FP(f->wopts_new), FP(f->wopts_set), FP(f->wopts_free));
+    /* Part files or one shared file: one set of writer slots, never both. */
+    SLOTS_MATCH(w && !shared, FP(f->writer_begin), FP(f->writer_write), FP(f->writer_finish),
+                FP(f->writer_free));
+    SLOTS_MATCH(w && shared, FP(f->shared_begin), FP(f->shared_write), FP(f->shared_finish),
+                FP(f->shared_free));
     return true;
 }

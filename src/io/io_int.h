@@ -33,6 +33,7 @@ typedef struct sl_csv_file {
     int64_t size;
     int64_t first_rec;   /* start of the first record (after BOM and blank lines); size if none */
     int64_t first_line;  /* 1-based line number of first_rec */
+    bool whole;          /* compressed (csv_compress.c): one range, read whole by one rank */
 } sl_csv_file;
 
 typedef struct sl_csv_range {
@@ -90,6 +91,14 @@ void sl_csv_rd_close(sl_csv_rd *r);
 /* Points *p at byte pos (< size) with *avail >= 1 contiguous bytes. Borrowed until the next
  * call. Local. */
 int sl_csv_rd_at(sl_csv_rd *r, int64_t pos, const char **p, int64_t *avail, sl_err *err);
+
+/* ---- compressed input (csv_compress.c) ---- */
+
+/* true when path names a compressed file (".gz", ".zst"). Local. */
+bool sl_csv_compressed(const char *path);
+/* Decompresses path into an unlinked temporary file: *fd (read with pread) and *size, the
+ * decompressed bytes. Local. */
+int sl_csv_inflate(const char *path, int *fd, int64_t *size, sl_err *err);
 
 /* ---- split planning and boundaries (csv_split.c) ---- */
 

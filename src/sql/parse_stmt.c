@@ -32,7 +32,7 @@ static int resolve_copy_format(sl_parser *p, sl_copy_opts *c, const char *fmt_na
         if (sl_format_writer_in(NULL, fmt_name, &c->format, &e))
             return sl_fmt_error_at(&ctx, fmt_tok->line, fmt_tok->col, "%s", e.msg);
     } else {
-        c->format = sl_format_default_writer();
+        c->format = sl_format_target_writer(c->path); /* 'sqlite:x.db': a database sink */
     }
     for (int i = 0; i < n_fo; i++) {
         int rc = sl_fmt_write_opt(c->format, &c->format_opts, &fo[i], &ctx);
@@ -200,7 +200,7 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         sl_parse_accept_kw(p, "with");
         if (sl_parse_is_op(sl_parse_peek(p), "("))
             return parse_copy_options(p, &s->copy);
-        s->copy.format = sl_format_default_writer();
+        s->copy.format = sl_format_target_writer(s->copy.path);
         return 0;
     }
     if (sl_parse_accept_kw(p, "create")) {

@@ -56,10 +56,10 @@ static void test_lookup(void)
     sl_buf b;
     sl_buf_init(&b);
     sl_format_names(&b, NULL, SL_FMT_WRITE, false, ", ");
-    CHECK_STR(sl_buf_cstr(&b), "csv");
+    CHECK_STR(sl_buf_cstr(&b), "csv, hdf5, sqlite, postgresql");
     sl_buf_reset(&b);
     sl_format_names(&b, NULL, SL_FMT_READ, true, " or ");
-    CHECK_STR(sl_buf_cstr(&b), "read_csv");
+    CHECK_STR(sl_buf_cstr(&b), "read_csv or read_hdf5");
     sl_buf_free(&b);
 }
 
@@ -107,9 +107,47 @@ static void test_capabilities(void)
     CHECK(!sl_format_check(&bad, &why));
     CHECK_STR(why, "nfiles and file come together");
 
-    bad = *csv;
-    bad.caps |= SL_FMT_PARALLEL_WRITE; /* reserved: no writer slots for it yet */
+    bad = *csv; /* one shared file: the shared slots instead of the part-file writer */
+    bad.caps |= SL_FMT_PARALLEL_WRITE;
     CHECK(!sl_format_check(&bad, &why));
+    CHECK_STR(why, "a slot of a capability it lacks is set");
+    const sl_format *h5 = sl_format_find("hdf5");
+    CHECK(h5 != NULL);
+    if (h5) {
+        CHECK_INT(h5->caps, SL_FMT_READ | SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE);
+        CHECK(sl_format_check(h5, &why));
+        bad = *h5; /* both writers */
+        bad.writer_write = csv->writer_write;
+        CHECK(!sl_format_check(&bad, &why));
+        bad = *h5; /* a shared slot missing */
+        bad.shared_finish = NULL;
+        CHECK(!sl_format_check(&bad, &why));
+        CHECK_STR(why, "a slot of a capability it has is NULL");
+        bad = *h5; /* PARALLEL_WRITE needs WRITE */
+        bad.caps = SL_FMT_READ | SL_FMT_PARALLEL_WRITE;
+        CHECK(!sl_format_check(&bad, &why));
+        CHECK_STR(why, "SL_FMT_PARALLEL_WRITE without SL_FMT_WRITE");
+    }
+    /* A database sink: chosen by the target's scheme, never by FORMAT. */
+    const sl_format *sq = sl_format_find("sqlite");
+    CHECK(sq != NULL);
+    if (sq) {
+        CHECK(sl_format_check(sq, &why));
+        CHECK(sl_format_target_writer("sqlite:/tmp/x.db") == sq);
+        CHECK(sl_format_target_writer("out/dir") == csv);
+        CHECK(sl_format_target_writer("postgresql://h/db") == sl_format_find("postgresql"));
+        CHECK(sl_format_default_writer() == csv);
+        bad = *sq;
+        bad.scheme = NULL;
+        CHECK(!sl_format_check(&bad, &why));
+        CHECK_STR(why, "SL_FMT_SINK without SL_FMT_PARALLEL_WRITE or a scheme");
+        const sl_format *got = NULL;
+        sl_err e;
+        sl_err_clear(&e);
+        CHECK(sl_format_writer_in(NULL, "sqlite", &got, &e) != 0);
+        CHECK_STR(e.msg, "COPY: FORMAT 'sqlite' is not a file format: write to a 'sqlite:...' "
+                  "target instead");
+    }
 
     sl_format w = {0}; /* write only */
     w = *csv;
@@ -239,7 +277,7 @@ static void test_options(void)
     CHECK_INT(sl_fmt_write_opt(csv, &wopts, &flag, &c), 0);
     CHECK(wopts != NULL);
     sl_fmt_opt_clear(&flag);
-    sl_fmt_opt comp = {sl_xstrdup("compression"), 1, 60, false,
+    sl_fmt_opt comp = {sl_xstrdup("codec"), 1, 60, false,
                        val(SL_FV_WORD, "gzip", "gzip", 1, 72)};
     CHECK_INT(sl_fmt_write_opt(csv, &wopts, &comp, &c), SL_FMT_UNKNOWN);
     CHECK_INT(err.code, SL_OK); /* nothing recorded: COPY names its own options too */

@@ -430,7 +430,8 @@ static void test_errors(void)
     CHECK_STR(bind_err("SELECT sum(count(*)) FROM " SRC),
               "job.sql:1:12: aggregate function calls cannot be nested");
     CHECK_STR(bind_err("SELECT 1 + 1"),
-              "job.sql:1:1: SELECT without FROM is not supported yet (add FROM read_csv(...))");
+              "job.sql:1:1: SELECT without FROM is not supported yet (add FROM read_csv(...) "
+              "or read_hdf5(...))");
     CHECK_STR(bind_err("SELECT id FROM " SRC " WHERE qty"),
               "job.sql:1:143: WHERE clause must be BOOLEAN, got BIGINT");
     CHECK_STR(bind_err("SELECT DISTINCT Name FROM " SRC " ORDER BY qty"),

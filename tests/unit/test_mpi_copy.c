@@ -563,7 +563,8 @@ static void test_begin_errors(void)
     o = make_opts(tgt, 0, NULL);
     o.format = &ro;
     expect_begin_error(&o, 3, names, t, SL_EUSAGE,
-                       "COPY: FORMAT 'ro' is not supported (formats that can write: csv)");
+                       "COPY: FORMAT 'ro' is not supported (formats that can write: csv, "
+                       "hdf5)");
     char *pby[3] = { "v", "zz", "k" };
     o = make_opts(tgt, 2, pby);
     expect_begin_error(&o, 3, names, t, SL_EBIND,

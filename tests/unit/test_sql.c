@@ -17,7 +17,8 @@
 static const sl_csv_opts *ropts(const sl_ast_source *s) { return s->call.opts; }
 static sl_csv_wopts wopts(const sl_copy_opts *c)
 {
-    return c->format_opts ? *(const sl_csv_wopts *)c->format_opts : (sl_csv_wopts){true, ','};
+    return c->format_opts ? *(const sl_csv_wopts *)c->format_opts
+                          : (sl_csv_wopts){true, ',', SL_CSV_Z_NONE};
 }
 
 /* An AST node's source text (not NUL-terminated) equals s. */
@@ -403,9 +404,9 @@ static void test_errors(void)
     CHECK_STR(perr("SELECT a FROM t SELECT b FROM t"),
               "job.sql:1:17: syntax error: expected ';' or end of input, got \"SELECT\"");
     CHECK_STR(
-        perr("SELECT a FROM t;\nCOPY (SELECT a FROM t) TO 'o' (FORMAT csv, Compression gzip)"),
-        "job.sql:2:44: unknown COPY option \"compression\" (known: FORMAT, HEADER, "
-        "DELIMITER, PARTITION_BY, OVERWRITE, OVERWRITE_OR_IGNORE)");
+        perr("SELECT a FROM t;\nCOPY (SELECT a FROM t) TO 'o' (FORMAT csv, Codec gzip)"),
+        "job.sql:2:44: unknown COPY option \"codec\" (known: FORMAT, HEADER, "
+        "DELIMITER, COMPRESSION, PARTITION_BY, OVERWRITE, OVERWRITE_OR_IGNORE)");
     CHECK_STR(perr("SELECT a FROM read_csv('x.csv',\n   foo=1)"),
               "job.sql:2:4: unknown read_csv option \"foo\" (known: header, delim, sep, quote, "
               "blocksize, sample_bytes, columns, auto_detect, on_error, rejects, max_rejects)");

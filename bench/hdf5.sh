@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# HDF5 beside CSV (issue #13): on the db-benchmark table G1_1e7_1e2_0_0.csv (bench/run.sh's
+# data, made here if missing),
+#   csv->h5   COPY (SELECT * FROM read_csv(G1)) TO dir (FORMAT hdf5)         sluice, R ranks
+#   h5 q1     SELECT id1, sum(v1) FROM read_hdf5(dir/part-shared.h5) GROUP BY id1
+#   csv q1    the same query over the CSV (bench/sluice_q1.sql)
+#   h5py q1   h5py + pandas over the same HDF5 file (bench/h5py_groupby.py)
+# at R = 1 and 2 ranks, REPS runs each; prints the median wall time (mpirun start-up included)
+# and MB/s per rank of input (CSV bytes for csv->h5 and csv q1, HDF5 file bytes for the
+# others). Every q1 answer is compared with the pandas-over-CSV-free oracle: the h5py answer
+# must equal sluice's over CSV and over HDF5 exactly (integer sums).
+#
+#   bench/hdf5.sh [SLUICE_BIN] [REPS]      e.g. bench/hdf5.sh build/sluice 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SLUICE=${1:-build/sluice}
+REPS=${2:-3}
+PY=/usr/bin/python3
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+       OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
+data=bench/data
+csv=$data/G1_1e7_1e2_0_0.csv
+[ -f "$csv" ] || $PY scripts/gen_groupby.py 1e7 100 0 0 --out "$data" --quiet
+work=$(mktemp -d "$data/h5bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+csv_bytes=$(stat -c %s "$csv")
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# run NAME BYTES RANKS CMD...: REPS timed runs, prints one table row
+run() {
+    local name=$1 bytes=$2 r=$3; shift 3
+    local ts=()
+    for _ in $(seq "$REPS"); do
+        local t0 t1
+        t0=$(date +%s.%N)
+        "$@" > "$work/out.txt"
+        t1=$(date +%s.%N)
+        ts+=("$(echo "$t1 - $t0" | bc -l)")
+    done
+    local m
+    m=$(printf '%s\n' "${ts[@]}" | median)
+    printf '| %s | %d | %.2f | %.0f |\n' "$name" "$r" "$m" \
+        "$(echo "$bytes / $m / $r / 1000000" | bc -l)"
+}
+
+echo "| workload | ranks | wall s | MB/s per rank |"
+echo "|---|---:|---:|---:|"
+for r in 1 2; do
+    echo "COPY (SELECT * FROM read_csv('$csv')) TO '$work/h5-$r' (FORMAT hdf5);" \
+        > "$work/copy$r.sql"
+    run "csv -> hdf5 (COPY, $((csv_bytes / 1000000)) MB CSV)" "$csv_bytes" "$r" bash -c \
+        "rm -rf '$work/h5-$r' && timeout 600 mpirun -n $r $SLUICE run $work/copy$r.sql"
+done
+h5=$work/h5-1/part-shared.h5
+h5_bytes=$(stat -c %s "$h5")
+cat > "$work/q1h5.sql" <<EOF
+SELECT id1, sum(v1) AS v1 FROM read_hdf5('$h5') GROUP BY id1 ORDER BY id1;
+EOF
+cat > "$work/q1csv.sql" <<EOF
+SELECT id1, sum(v1) AS v1 FROM read_csv('$csv') GROUP BY id1 ORDER BY id1;
+EOF
+for r in 1 2; do
+    run "q1 over hdf5 ($((h5_bytes / 1000000)) MB file)" "$h5_bytes" "$r" \
+        timeout 600 mpirun -n "$r" "$SLUICE" run "$work/q1h5.sql" --format csv
+    cp "$work/out.txt" "$work/ans-h5-$r.txt"
+    run "q1 over csv" "$csv_bytes" "$r" \
+        timeout 600 mpirun -n "$r" "$SLUICE" run "$work/q1csv.sql" --format csv
+    cp "$work/out.txt" "$work/ans-csv-$r.txt"
+done
+run "q1 h5py + pandas, same hdf5 file" "$h5_bytes" 1 $PY bench/h5py_groupby.py "$h5"
+cp "$work/out.txt" "$work/ans-h5py.txt"
+for f in "$work"/ans-h5-1.txt "$work"/ans-h5-2.txt "$work"/ans-csv-1.txt "$work"/ans-csv-2.txt; do
+    cmp -s "$f" "$work/ans-h5py.txt" || { echo "hdf5.sh: $f differs from h5py's answer" >&2; exit 1; }
+done
+echo "(answers equal: sluice over HDF5 and CSV at 1 and 2 ranks, h5py + pandas)"

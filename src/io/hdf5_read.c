@@ -1,0 +1,921 @@
+/*
+ * read_hdf5(...): its options, opening a source (Collective: rank 0 globs the files, reads
+ * every file's group and checks that all files hold the same columns; the schema and row
+ * counts are agreed and broadcast) and the scan (Local): a rank reads its contiguous share of
+ * the rows, [r*N/P, (r+1)*N/P) over the files in order, by hyperslab selections, only the
+ * projected columns, one batch at a time. Ranks read independently (each opens the files with
+ * the default driver): the pipeline does not keep scans in step across ranks, which a
+ * collective MPI-IO read would need, and independent reads of contiguous slabs cost no more
+ * on a local or parallel file system. The layout read is described in io/hdf5_int.h.
+ */
+#include "io/hdf5_int.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <hdf5.h>
+#include <inttypes.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "core/mem.h"
+#include "core/size.h"
+#include "mpi/agree.h"
+
+/* ---- options ---- */
+
+void *sl_h5_ropts_new(void)
+{
+    sl_h5_opts *o = sl_xcalloc(1, sizeof *o);
+    o->group = sl_xstrdup("/");
+    return o;
+}
+
+void sl_h5_ropts_free(void *p)
+{
+    sl_h5_opts *o = p;
+    if (!o)
+        return;
+    for (int i = 0; i < o->n_paths; i++)
+        sl_free(o->paths[i]);
+    sl_free(o->paths);
+    sl_free(o->group);
+    sl_free(o);
+}
+
+static void add_path(sl_h5_opts *o, const char *s)
+{
+    o->paths = sl_xrealloc(o->paths, sizeof *o->paths * (size_t)(o->n_paths + 1));
+    o->paths[o->n_paths++] = sl_xstrdup(s);
+}
+
+static int set_group(sl_h5_opts *o, const sl_fmt_val *v, const sl_fmt_ctx *c)
+{
+    if (v->kind != SL_FV_STRING)
+        return sl_fmt_expected(c, v, "group path string");
+    if (!v->str[0])
+        return sl_fmt_error_at(c, v->line, v->col, "option group must not be empty");
+    sl_free(o->group);
+    o->group = sl_xstrdup(v->str);
+    return 0;
+}
+
+int sl_h5_ropts_args(void *p, const sl_fmt_val *args, int n, const sl_fmt_val *next,
+                     const sl_fmt_ctx *c)
+{
+    sl_h5_opts *o = p;
+    if (n == 0)
+        return sl_fmt_expected(c, next, "file name string or list of file names");
+    const sl_fmt_val *a = &args[0];
+    if (a->kind == SL_FV_LIST) {
+        if (a->n == 0)
+            return sl_fmt_expected(c, a, "file name string");
+        for (int i = 0; i < a->n; i++) {
+            if (a->items[i].kind != SL_FV_STRING)
+                return sl_fmt_expected(c, &a->items[i], "file name string");
+            add_path(o, a->items[i].str);
+        }
+    } else if (a->kind == SL_FV_STRING) {
+        add_path(o, a->str);
+    } else {
+        return sl_fmt_expected(c, a, "file name string or list of file names");
+    }
+    /* read_hdf5('f.h5', '/group'): the group may follow the files. */
+    if (n > 1 && set_group(o, &args[1], c))
+        return c->err->code;
+    if (n > 2)
+        return sl_fmt_expected(c, &args[2], "option name");
+    return 0;
+}
+
+int sl_h5_ropts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
+{
+    sl_h5_opts *o = p;
+    if (!strcasecmp(opt->name, "group"))
+        return set_group(o, &opt->v, c);
+    return SL_FMT_UNKNOWN;
+}
+
+int sl_h5_ropts_end(void *o, int line, int col, const sl_fmt_ctx *c)
+{
+    (void)o;
+    (void)line;
+    (void)col;
+    (void)c;
+    return 0;
+}
+
+static void put_string(sl_buf *b, const char *s)
+{
+    sl_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            sl_buf_putc(b, '\'');
+        sl_buf_putc(b, *s);
+    }
+    sl_buf_putc(b, '\'');
+}
+
+void sl_h5_ropts_print(sl_buf *b, const void *p)
+{
+    const sl_h5_opts *o = p;
+    if (o->n_paths != 1)
+        sl_buf_putc(b, '[');
+    for (int i = 0; i < o->n_paths; i++) {
+        if (i)
+            sl_buf_puts(b, ", ");
+        put_string(b, o->paths[i]);
+    }
+    if (o->n_paths != 1)
+        sl_buf_putc(b, ']');
+    sl_buf_puts(b, ", group=");
+    put_string(b, o->group);
+}
+
+/* ---- the source ---- */
+
+/* How a column is stored. */
+enum { K_INT, K_FLOAT, K_ENUM, K_FSTR, K_VSTR, K_OBSTR };
+
+#define SFX_VALID "__valid"
+#define SFX_OFF "__offsets"
+#define SFX_BYTES "__bytes"
+
+typedef struct h5_col {
+    char *name;
+    sl_type type;
+    int kind;
+    int has_valid;
+} h5_col;
+
+typedef struct h5_src {
+    char *group;
+    int n_files;
+    char **paths;
+    int64_t *rows;     /* rows of each file */
+    int64_t *first;    /* global index of each file's first row; first[n_files] = total */
+    int64_t bytes;     /* file sizes */
+    int ncols;
+    h5_col *cols;
+    int n_ranks;
+} h5_src;
+
+void sl_h5_src_free(void *p)
+{
+    h5_src *s = p;
+    if (!s)
+        return;
+    for (int f = 0; f < s->n_files; f++)
+        sl_free(s->paths[f]);
+    sl_free(s->paths);
+    sl_free(s->rows);
+    sl_free(s->first);
+    for (int c = 0; c < s->ncols; c++)
+        sl_free(s->cols[c].name);
+    sl_free(s->cols);
+    sl_free(s->group);
+    sl_free(s);
+}
+
+static bool ends_with(const char *s, const char *sfx)
+{
+    size_t n = strlen(s), k = strlen(sfx);
+    return n > k && strcmp(s + n - k, sfx) == 0;
+}
+
+typedef struct namelist {
+    int n;
+    int64_t cap;
+    char **v;
+} namelist;
+
+static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, void *ctx)
+{
+    (void)g;
+    (void)info;
+    namelist *l = ctx;
+    SL_GROW(l->v, l->cap, l->n + 1);
+    l->v[l->n++] = sl_xstrdup(name);
+    return 0;
+}
+
+static void namelist_free(namelist *l)
+{
+    for (int i = 0; i < l->n; i++)
+        sl_free(l->v[i]);
+    sl_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int find_name(const namelist *l, const char *name)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* The string attribute name of obj as a new string, or NULL when it has none. */
+static char *str_attr(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    char *out = NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
+        if (H5Tis_variable_str(t) > 0) {
+            char *v = NULL;
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, H5T_VARIABLE);
+            H5Tset_cset(mt, H5Tget_cset(t)); /* h5py writes UTF-8; no conversion between */
+            if (H5Aread(a, mt, &v) >= 0 && v) {
+                out = sl_xstrdup(v);
+                H5free_memory(v);
+            }
+            H5Tclose(mt);
+        } else {
+            size_t n = H5Tget_size(t);
+            char *v = sl_xcalloc(n + 1, 1);
+            if (H5Aread(a, t, v) >= 0)
+                out = sl_xstrndup(v, strnlen(v, n));
+            sl_free(v);
+        }
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return out;
+}
+
+/* Length of a 1-D dataset, or -1 (err set) when it is not one. */
+static int64_t ds_len(hid_t d, const char *path, const char *name, sl_err *err)
+{
+    hid_t sp = H5Dget_space(d);
+    int nd = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    hsize_t dims[2] = { 0, 0 };
+    if (nd == 1)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (nd != 1) {
+        SL_ERR(err, SL_EDATA, "read_hdf5: '%s': dataset '%s' is not one-dimensional (%d "
+               "dimensions)", path, name, nd);
+        return -1;
+    }
+    return (int64_t)dims[0];
+}
+
+/* Classifies dataset d (named name) as a column: kind and SQL type. */
+static int classify(hid_t d, const char *path, const char *name, h5_col *col, sl_err *err)
+{
+    hid_t t = H5Dget_type(d);
+    H5T_class_t cl = H5Tget_class(t);
+    int rc = 0;
+    switch (cl) {
+    case H5T_INTEGER:
+        col->kind = K_INT;
+        col->type = SL_T_BIGINT;
+        break;
+    case H5T_FLOAT:
+        col->kind = K_FLOAT;
+        col->type = SL_T_DOUBLE;
+        break;
+    case H5T_ENUM: {
+        hid_t base = H5Tget_super(t);
+        bool ok = base >= 0 && H5Tget_class(base) == H5T_INTEGER;
+        if (base >= 0)
+            H5Tclose(base);
+        if (!ok)
+            rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': dataset '%s' is an enum over a "
+                        "non-integer type", path, name);
+        col->kind = K_ENUM;
+        col->type = SL_T_BOOL;
+        break;
+    }
+    case H5T_STRING:
+        col->kind = H5Tis_variable_str(t) > 0 ? K_VSTR : K_FSTR;
+        col->type = SL_T_VARCHAR;
+        break;
+    default:
+        rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': dataset '%s' has a type sluice cannot "
+                    "read (HDF5 class %d; integers, floats, enums and strings can be read)",
+                    path, name, (int)cl);
+    }
+    H5Tclose(t);
+    char *st = rc ? NULL : str_attr(d, "sluice_type");
+    if (st) {
+        sl_type want;
+        if (!sl_type_parse(st, (int64_t)strlen(st), &want))
+            rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': dataset '%s' has sluice_type '%s', "
+                        "not a type", path, name, st);
+        else if (col->kind == K_INT && want != SL_T_DOUBLE && want != SL_T_VARCHAR)
+            col->type = want;
+        else if (want != col->type)
+            rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': dataset '%s' has sluice_type '%s' "
+                        "but holds %s values", path, name, st, sl_type_name(col->type));
+        sl_free(st);
+    }
+    return rc;
+}
+
+/* Reads the columns of one file's group into cols (first file) or checks them against cols
+ * (later files); *rows: the file's row count. Rank 0 only. */
+static int read_group(const char *path, const char *group, h5_col **cols, int *ncols,
+                      bool first, int64_t *rows, sl_err *err)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return SL_ERR(err, SL_EDATA, "read_hdf5: cannot open '%s' as an HDF5 file", path);
+    hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
+    if (g < 0) {
+        H5Fclose(f);
+        return SL_ERR(err, SL_EDATA, "read_hdf5: '%s' has no group '%s'", path, group);
+    }
+    /* Creation order when the group keeps an index of it, else names in order. */
+    unsigned crt = 0;
+    hid_t gcpl = H5Gget_create_plist(g);
+    if (gcpl >= 0) {
+        H5Pget_link_creation_order(gcpl, &crt);
+        H5Pclose(gcpl);
+    }
+    H5_index_t idx = (crt & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    namelist names = { 0 }, data = { 0 };
+    hsize_t pos = 0;
+    H5Literate(g, idx, H5_ITER_INC, &pos, collect_name, &names);
+    /* Datasets only (a subgroup is not a column). */
+    for (int i = 0; i < names.n; i++) {
+        H5O_info_t oi;
+        if (H5Oget_info_by_name(g, names.v[i], &oi, H5P_DEFAULT) >= 0 &&
+            oi.type == H5O_TYPE_DATASET)
+            collect_name(g, names.v[i], NULL, &data);
+    }
+    int rc = 0, n = 0;
+    h5_col *cs = NULL;
+    int64_t len = -1;
+    const char *len_of = NULL;
+    for (int i = 0; i < data.n && !rc; i++) {
+        const char *dn = data.v[i];
+        if (ends_with(dn, SFX_VALID) || ends_with(dn, SFX_BYTES))
+            continue;
+        h5_col col = { 0 };
+        hid_t d = -1;
+        int64_t l = -1;
+        if (ends_with(dn, SFX_OFF)) {
+            col.name = sl_xstrndup(dn, strlen(dn) - strlen(SFX_OFF));
+            char *bn = sl_xasprintf("%s%s", col.name, SFX_BYTES);
+            if (find_name(&data, bn) < 0) {
+                sl_free(bn);
+                sl_free(col.name);
+                continue; /* an int column that happens to end in __offsets */
+            }
+            sl_free(bn);
+            col.kind = K_OBSTR;
+            col.type = SL_T_VARCHAR;
+            d = H5Dopen2(g, dn, H5P_DEFAULT);
+            l = d >= 0 ? ds_len(d, path, dn, err) : -1;
+            if (l >= 0)
+                l--; /* rows + 1 offsets */
+        } else {
+            col.name = sl_xstrdup(dn);
+            d = H5Dopen2(g, dn, H5P_DEFAULT);
+            if (d >= 0 && !classify(d, path, dn, &col, err))
+                l = ds_len(d, path, dn, err);
+        }
+        if (d < 0 && !err->code)
+            SL_ERR(err, SL_EDATA, "read_hdf5: '%s': cannot open dataset '%s'", path, dn);
+        if (d >= 0)
+            H5Dclose(d);
+        char *vn = sl_xasprintf("%s%s", col.name, SFX_VALID);
+        col.has_valid = find_name(&data, vn) >= 0;
+        if (!err->code && col.has_valid) {
+            hid_t v = H5Dopen2(g, vn, H5P_DEFAULT);
+            int64_t vl = v >= 0 ? ds_len(v, path, vn, err) : -1;
+            if (v >= 0)
+                H5Dclose(v);
+            if (!err->code && vl != l)
+                SL_ERR(err, SL_EDATA, "read_hdf5: '%s': '%s' has %" PRId64 " values, its "
+                       "column %" PRId64, path, vn, vl, l);
+        }
+        sl_free(vn);
+        if (!err->code && len >= 0 && l != len)
+            SL_ERR(err, SL_EDATA, "read_hdf5: '%s': columns of unequal length in '%s': '%s' "
+                   "has %" PRId64 " rows, '%s' %" PRId64, path, group, len_of, len, dn, l);
+        if (err->code) {
+            sl_free(col.name);
+            rc = err->code;
+            break;
+        }
+        if (len < 0) {
+            len = l;
+            len_of = dn;
+        }
+        cs = sl_xrealloc(cs, sizeof *cs * (size_t)(n + 1));
+        cs[n++] = col;
+    }
+    if (!rc && n == 0)
+        rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': group '%s' holds no dataset", path, group);
+    if (!rc && first) {
+        *cols = cs;
+        *ncols = n;
+        cs = NULL;
+    } else if (!rc) {
+        bool same = n == *ncols;
+        for (int c = 0; same && c < n; c++)
+            same = !strcmp(cs[c].name, (*cols)[c].name) && cs[c].type == (*cols)[c].type &&
+                   cs[c].kind == (*cols)[c].kind && cs[c].has_valid == (*cols)[c].has_valid;
+        if (!same)
+            rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': group '%s' holds other columns than "
+                        "in the first file (every file must have the same names, types and "
+                        "validity datasets)", path, group);
+    }
+    for (int c = 0; cs && c < n; c++)
+        sl_free(cs[c].name);
+    sl_free(cs);
+    namelist_free(&names);
+    namelist_free(&data);
+    H5Gclose(g);
+    H5Fclose(f);
+    *rows = len < 0 ? 0 : len;
+    return rc;
+}
+
+static void add_file(h5_src *s, const char *path, int64_t size)
+{
+    s->paths = sl_xrealloc(s->paths, sizeof *s->paths * (size_t)(s->n_files + 1));
+    s->paths[s->n_files++] = sl_xstrdup(path);
+    s->bytes += size;
+}
+
+static int stat_add(h5_src *s, const char *path, sl_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return SL_ERR(err, errno == ENOENT ? SL_ENOENT : SL_EIO,
+                      errno == ENOENT ? "read_hdf5: file not found: '%s'"
+                                      : "read_hdf5: cannot stat '%s'", path);
+    if (!S_ISREG(st.st_mode))
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s' is not a regular file", path);
+    add_file(s, path, (int64_t)st.st_size);
+    return 0;
+}
+
+static int rank0_plan(h5_src *s, const sl_h5_opts *o, sl_err *err)
+{
+    if (o->n_paths == 0)
+        return SL_ERR(err, SL_EUSAGE, "read_hdf5: no input files (give a file name or a glob)");
+    for (int i = 0; i < o->n_paths; i++) {
+        const char *pat = o->paths[i];
+        if (!strpbrk(pat, "*?[")) {
+            if (stat_add(s, pat, err))
+                return err->code;
+            continue;
+        }
+        glob_t g;
+        int rc = glob(pat, 0, NULL, &g); /* sorted: the file order is the row order */
+        if (rc == GLOB_NOMATCH)
+            return SL_ERR(err, SL_ENOENT, "read_hdf5: no file matches '%s'", pat);
+        if (rc != 0)
+            return SL_ERR(err, SL_EIO, "read_hdf5: cannot expand '%s'", pat);
+        for (size_t k = 0; k < g.gl_pathc && !err->code; k++)
+            stat_add(s, g.gl_pathv[k], err);
+        globfree(&g);
+        if (err->code)
+            return err->code;
+    }
+    s->rows = sl_xcalloc((size_t)s->n_files + 1, sizeof *s->rows);
+    for (int f = 0; f < s->n_files; f++)
+        if (read_group(s->paths[f], s->group, &s->cols, &s->ncols, f == 0, &s->rows[f], err))
+            return err->code;
+    return 0;
+}
+
+static void put_i64(sl_buf *b, int64_t v) { sl_buf_append(b, &v, sizeof v); }
+
+static void put_str(sl_buf *b, const char *s)
+{
+    int64_t n = (int64_t)strlen(s);
+    put_i64(b, n);
+    sl_buf_append(b, s, n);
+}
+
+static int64_t get_i64(const char **p)
+{
+    int64_t v;
+    memcpy(&v, *p, sizeof v);
+    *p += sizeof v;
+    return v;
+}
+
+static char *get_str(const char **p)
+{
+    int64_t n = get_i64(p);
+    char *s = sl_xstrndup(*p, (size_t)n);
+    *p += n;
+    return s;
+}
+
+/* Rank 0's plan to every rank. Collective over comm. */
+static void bcast_plan(h5_src *s, MPI_Comm comm, int rank)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    if (rank == 0) {
+        put_i64(&b, s->n_files);
+        put_i64(&b, s->bytes);
+        for (int f = 0; f < s->n_files; f++) {
+            put_str(&b, s->paths[f]);
+            put_i64(&b, s->rows[f]);
+        }
+        put_i64(&b, s->ncols);
+        for (int c = 0; c < s->ncols; c++) {
+            put_str(&b, s->cols[c].name);
+            put_i64(&b, s->cols[c].type);
+            put_i64(&b, s->cols[c].kind);
+            put_i64(&b, s->cols[c].has_valid);
+        }
+    }
+    int64_t len = b.len;
+    MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm);
+    if (rank != 0)
+        sl_buf_reserve(&b, len);
+    MPI_Bcast(b.data, (int)len, MPI_BYTE, 0, comm);
+    if (rank != 0) {
+        const char *p = b.data;
+        s->n_files = (int)get_i64(&p);
+        s->bytes = get_i64(&p);
+        s->paths = sl_xcalloc((size_t)s->n_files + 1, sizeof *s->paths);
+        s->rows = sl_xcalloc((size_t)s->n_files + 1, sizeof *s->rows);
+        for (int f = 0; f < s->n_files; f++) {
+            s->paths[f] = get_str(&p);
+            s->rows[f] = get_i64(&p);
+        }
+        s->ncols = (int)get_i64(&p);
+        s->cols = sl_xcalloc((size_t)s->ncols + 1, sizeof *s->cols);
+        for (int c = 0; c < s->ncols; c++) {
+            s->cols[c].name = get_str(&p);
+            s->cols[c].type = (sl_type)get_i64(&p);
+            s->cols[c].kind = (int)get_i64(&p);
+            s->cols[c].has_valid = (int)get_i64(&p);
+        }
+    }
+    sl_buf_free(&b);
+    s->first = sl_xcalloc((size_t)s->n_files + 1, sizeof *s->first);
+    for (int f = 0; f < s->n_files; f++)
+        s->first[f + 1] = s->first[f] + s->rows[f];
+}
+
+int sl_h5_open(MPI_Comm comm, const void *o, const sl_fmt_env *env, void **out, sl_err *err)
+{
+    (void)env;
+    const sl_h5_opts *opts = o;
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    *out = NULL;
+    /* HDF5 prints its error stack on stderr by default; sluice reports its own message. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    h5_src *s = sl_xcalloc(1, sizeof *s);
+    s->group = sl_xstrdup(opts->group);
+    s->n_ranks = size;
+    if (rank == 0)
+        rank0_plan(s, opts, err);
+    if (sl_agree(comm, err)) {
+        sl_h5_src_free(s);
+        return err->code;
+    }
+    bcast_plan(s, comm, rank);
+    *out = s;
+    return 0;
+}
+
+int sl_h5_ncols(const void *src) { return ((const h5_src *)src)->ncols; }
+const char *sl_h5_col_name(const void *src, int c) { return ((const h5_src *)src)->cols[c].name; }
+sl_type sl_h5_col_type(const void *src, int c) { return ((const h5_src *)src)->cols[c].type; }
+int sl_h5_nfiles(const void *src) { return ((const h5_src *)src)->n_files; }
+const char *sl_h5_file(const void *src, int i) { return ((const h5_src *)src)->paths[i]; }
+int64_t sl_h5_bytes(const void *src) { return ((const h5_src *)src)->bytes; }
+
+void sl_h5_explain(sl_buf *b, const void *src, int n_ranks)
+{
+    const h5_src *s = src;
+    char sz[32];
+    sl_buf_printf(b, "Scan read_hdf5: %d file(s), %s, group '%s', %" PRId64 " row(s) of %d "
+                  "column(s) over %d rank(s)\n", s->n_files, sl_format_size(s->bytes, sz,
+                  sizeof sz), s->group, s->first[s->n_files], s->ncols, n_ranks);
+}
+
+/* ---- the scan ---- */
+
+typedef struct h5_scan {
+    h5_src *src;
+    sl_ctx *ctx;
+    int n_proj;
+    int *proj;
+    sl_type *types;
+    int64_t cur, end;  /* global rows left to read: [cur, end) */
+    int file;          /* open file, or -1 */
+    hid_t fid, gid;
+    hid_t *ds, *aux, *vd; /* per projected column: data (or offsets), bytes, validity */
+    unsigned char *vbuf;
+    int64_t vcap;
+} h5_scan;
+
+static void close_file(h5_scan *sc)
+{
+    for (int k = 0; k < sc->n_proj; k++) {
+        if (sc->ds[k] >= 0)
+            H5Dclose(sc->ds[k]);
+        if (sc->aux[k] >= 0)
+            H5Dclose(sc->aux[k]);
+        if (sc->vd[k] >= 0)
+            H5Dclose(sc->vd[k]);
+        sc->ds[k] = sc->aux[k] = sc->vd[k] = -1;
+    }
+    if (sc->gid >= 0)
+        H5Gclose(sc->gid);
+    if (sc->fid >= 0)
+        H5Fclose(sc->fid);
+    sc->gid = sc->fid = -1;
+    sc->file = -1;
+}
+
+static hid_t open_ds(h5_scan *sc, const char *name, const char *sfx, sl_err *err)
+{
+    char *n = sl_xasprintf("%s%s", name, sfx);
+    hid_t d = H5Dopen2(sc->gid, n, H5P_DEFAULT);
+    if (d < 0)
+        SL_ERR(err, SL_EDATA, "read_hdf5: '%s': cannot open dataset '%s' in '%s'",
+               sc->src->paths[sc->file], n, sc->src->group);
+    sl_free(n);
+    return d;
+}
+
+static int open_file(h5_scan *sc, int f, sl_err *err)
+{
+    close_file(sc);
+    const h5_src *s = sc->src;
+    sc->file = f;
+    sc->fid = H5Fopen(s->paths[f], H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (sc->fid < 0)
+        return SL_ERR(err, SL_EDATA, "read_hdf5: cannot open '%s' as an HDF5 file",
+                      s->paths[f]);
+    sc->gid = H5Gopen2(sc->fid, s->group, H5P_DEFAULT);
+    if (sc->gid < 0)
+        return SL_ERR(err, SL_EDATA, "read_hdf5: '%s' has no group '%s'", s->paths[f],
+                      s->group);
+    for (int k = 0; k < sc->n_proj; k++) {
+        const h5_col *c = &s->cols[sc->proj[k]];
+        if (c->kind == K_OBSTR) {
+            if ((sc->ds[k] = open_ds(sc, c->name, SFX_OFF, err)) < 0 ||
+                (sc->aux[k] = open_ds(sc, c->name, SFX_BYTES, err)) < 0)
+                return err->code;
+        } else if ((sc->ds[k] = open_ds(sc, c->name, "", err)) < 0) {
+            return err->code;
+        }
+        if (c->has_valid && (sc->vd[k] = open_ds(sc, c->name, SFX_VALID, err)) < 0)
+            return err->code;
+    }
+    return 0;
+}
+
+/* Reads [off, off+n) of 1-D dataset d with memory type mt into buf. */
+static int read_slab(h5_scan *sc, hid_t d, hid_t mt, int64_t off, int64_t n, void *buf,
+                     sl_err *err)
+{
+    hsize_t o = (hsize_t)off, cnt = (hsize_t)n;
+    hid_t fs = H5Dget_space(d);
+    hid_t ms = H5Screate_simple(1, &cnt, NULL);
+    herr_t rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &o, NULL, &cnt, NULL);
+    if (rc >= 0)
+        rc = H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    if (rc < 0)
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s': reading rows %" PRId64 "..%" PRId64
+                      " of group '%s' failed", sc->src->paths[sc->file], off, off + n,
+                      sc->src->group);
+    return 0;
+}
+
+/* Reads n values of an integer or enum dataset as "nonzero" bytes into sc->vbuf. */
+static int read_flags(h5_scan *sc, hid_t d, int64_t off, int64_t n, sl_err *err)
+{
+    hid_t ft = H5Dget_type(d);
+    hid_t mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
+    size_t es = H5Tget_size(mt);
+    H5Tclose(ft);
+    char *raw = sl_xmalloc((size_t)n * es + 1);
+    int rc = read_slab(sc, d, mt, off, n, raw, err);
+    H5Tclose(mt);
+    if (sc->vcap < n) {
+        sl_free(sc->vbuf);
+        sc->vbuf = sl_xmalloc((size_t)n);
+        sc->vcap = n;
+    }
+    for (int64_t i = 0; !rc && i < n; i++) {
+        unsigned char nz = 0;
+        for (size_t k = 0; k < es; k++)
+            nz |= (unsigned char)raw[(size_t)i * es + k];
+        sc->vbuf[i] = nz != 0;
+    }
+    sl_free(raw);
+    return rc;
+}
+
+/* Column k's values for file rows [off, off+n) into a new vector. */
+static int read_col(h5_scan *sc, int k, int64_t off, int64_t n, sl_vec **out, sl_err *err)
+{
+    const h5_col *c = &sc->src->cols[sc->proj[k]];
+    sl_vec *v = sl_vec_new(c->type, n);
+    int rc = 0;
+    int64_t bytes = 0;
+    *out = v;
+    switch (c->kind) {
+    case K_INT:
+    case K_FLOAT:
+        rc = read_slab(sc, sc->ds[k], c->kind == K_INT ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
+                       off, n, c->kind == K_INT ? (void *)v->d.i64 : (void *)v->d.f64, err);
+        v->n = n;
+        bytes = 8 * n;
+        break;
+    case K_ENUM:
+        rc = read_flags(sc, sc->ds[k], off, n, err);
+        for (int64_t i = 0; !rc && i < n; i++)
+            v->d.i64[i] = sc->vbuf[i];
+        v->n = n;
+        bytes = n;
+        break;
+    case K_FSTR: {
+        hid_t ft = H5Dget_type(sc->ds[k]);
+        size_t w = H5Tget_size(ft);
+        bool space = H5Tget_strpad(ft) == H5T_STR_SPACEPAD;
+        char *raw = sl_xmalloc((size_t)n * w + 1);
+        rc = read_slab(sc, sc->ds[k], ft, off, n, raw, err);
+        H5Tclose(ft);
+        for (int64_t i = 0; !rc && i < n; i++) {
+            const char *p = raw + (size_t)i * w;
+            size_t len = strnlen(p, w);
+            while (space && len > 0 && p[len - 1] == ' ')
+                len--;
+            sl_vec_push_str(v, p, (int64_t)len);
+        }
+        sl_free(raw);
+        bytes = (int64_t)w * n;
+        break;
+    }
+    case K_VSTR: {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        hid_t ft = H5Dget_type(sc->ds[k]);
+        H5Tset_cset(mt, H5Tget_cset(ft));
+        H5Tclose(ft);
+        char **p = sl_xcalloc((size_t)n + 1, sizeof *p);
+        rc = read_slab(sc, sc->ds[k], mt, off, n, p, err);
+        for (int64_t i = 0; !rc && i < n; i++) {
+            if (!p[i]) {
+                sl_vec_push_null(v);
+                continue;
+            }
+            int64_t len = (int64_t)strlen(p[i]);
+            sl_vec_push_str(v, p[i], len);
+            bytes += len;
+        }
+        if (!rc) {
+            hsize_t cnt = (hsize_t)n;
+            hid_t ms = H5Screate_simple(1, &cnt, NULL);
+            H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, p);
+            H5Sclose(ms);
+        }
+        H5Tclose(mt);
+        sl_free(p);
+        break;
+    }
+    case K_OBSTR: {
+        int64_t *o = sl_xmalloc(((size_t)n + 1) * sizeof *o);
+        rc = read_slab(sc, sc->ds[k], H5T_NATIVE_INT64, off, n + 1, o, err);
+        int64_t blen = rc ? 0 : o[n] - o[0];
+        if (!rc && (blen < 0 || o[0] < 0))
+            rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': offsets of '%s' decrease",
+                        sc->src->paths[sc->file], c->name);
+        char *bytesbuf = sl_xmalloc((size_t)blen + 1);
+        if (!rc && blen > 0)
+            rc = read_slab(sc, sc->aux[k], H5T_NATIVE_UCHAR, o[0], blen, bytesbuf, err);
+        for (int64_t i = 0; !rc && i < n; i++) {
+            int64_t a = o[i] - o[0], b = o[i + 1] - o[0];
+            if (b < a || b > blen) {
+                rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': offsets of '%s' decrease",
+                            sc->src->paths[sc->file], c->name);
+                break;
+            }
+            sl_vec_push_str(v, bytesbuf + a, b - a);
+        }
+        sl_free(bytesbuf);
+        sl_free(o);
+        bytes = blen + 8 * (n + 1);
+        break;
+    }
+    }
+    if (!rc && c->kind != K_VSTR && c->kind != K_FSTR && c->kind != K_OBSTR)
+        for (int64_t i = 0; i < n; i++)
+            sl_vec_set_valid(v, i, true);
+    if (!rc && c->has_valid) {
+        rc = read_flags(sc, sc->vd[k], off, n, err);
+        for (int64_t i = 0; !rc && i < n; i++)
+            if (!sc->vbuf[i])
+                sl_vec_set_valid(v, i, false);
+        bytes += n;
+    }
+    sc->ctx->ctr.bytes_read += bytes;
+    return rc;
+}
+
+int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **out,
+                    sl_err *err)
+{
+    h5_src *s = src;
+    *out = NULL;
+    int rank = ctx->rank;
+    if (rank < 0 || rank >= s->n_ranks)
+        return SL_ERR(err, SL_EINTERNAL, "read_hdf5: rank %d outside the %d planned ranks",
+                      rank, s->n_ranks);
+    for (int k = 0; k < n_proj; k++)
+        if (proj[k] < 0 || proj[k] >= s->ncols)
+            return SL_ERR(err, SL_EINTERNAL, "read_hdf5: projected column %d of %d", proj[k],
+                          s->ncols);
+    h5_scan *sc = sl_xcalloc(1, sizeof *sc);
+    sc->src = s;
+    sc->ctx = ctx;
+    sc->n_proj = n_proj;
+    sc->proj = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->proj);
+    sc->types = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->types);
+    sc->ds = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->ds);
+    sc->aux = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->aux);
+    sc->vd = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->vd);
+    for (int k = 0; k < n_proj; k++) {
+        sc->proj[k] = proj[k];
+        sc->types[k] = s->cols[proj[k]].type;
+        sc->ds[k] = sc->aux[k] = sc->vd[k] = -1;
+    }
+    sc->fid = sc->gid = -1;
+    sc->file = -1;
+    int64_t total = s->first[s->n_files];
+    /* Contiguous, equal shares: the row order of the files is kept rank by rank. */
+    sc->cur = (int64_t)((__int128)total * rank / s->n_ranks);
+    sc->end = (int64_t)((__int128)total * (rank + 1) / s->n_ranks);
+    *out = sc;
+    return 0;
+}
+
+int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err)
+{
+    h5_scan *sc = scan;
+    const h5_src *s = sc->src;
+    *out = NULL;
+    if (sc->cur >= sc->end) {
+        close_file(sc);
+        return 0;
+    }
+    int f = 0;
+    while (f < s->n_files && s->first[f + 1] <= sc->cur)
+        f++;
+    if (f != sc->file && open_file(sc, f, err))
+        return err->code;
+    int64_t off = sc->cur - s->first[f];
+    int64_t n = s->first[f + 1] - sc->cur;
+    if (n > sc->end - sc->cur)
+        n = sc->end - sc->cur;
+    if (n > SL_BATCH_ROWS)
+        n = SL_BATCH_ROWS;
+    sl_vec **cols = sl_xcalloc((size_t)sc->n_proj + 1, sizeof *cols);
+    int rc = 0;
+    for (int k = 0; k < sc->n_proj && !rc; k++)
+        rc = read_col(sc, k, off, n, &cols[k], err);
+    if (rc) {
+        for (int k = 0; k < sc->n_proj; k++)
+            sl_vec_free(&cols[k]);
+        sl_free(cols);
+        return rc;
+    }
+    *out = sl_batch_from_cols(sc->n_proj, cols, n);
+    sl_free(cols);
+    sc->ctx->ctr.rows_read += n;
+    sc->cur += n;
+    return 0;
+}
+
+void sl_h5_scan_free(void *scan)
+{
+    h5_scan *sc = scan;
+    if (!sc)
+        return;
+    close_file(sc);
+    sl_free(sc->proj);
+    sl_free(sc->types);
+    sl_free(sc->ds);
+    sl_free(sc->aux);
+    sl_free(sc->vd);
+    sl_free(sc->vbuf);
+    sl_free(sc);
+}

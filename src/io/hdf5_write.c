@@ -1,0 +1,532 @@
+/*
+ * COPY ... (FORMAT hdf5): COPY's options for it and the shared-file writer (see
+ * io/hdf5_int.h). Staging is Local: each rank appends its rows, column by column, to files
+ * ".stage-<rank>-<col>-{v,b,n}" in COPY's temporary directory (values or string lengths,
+ * string bytes, validity bytes). The file is written in sl_h5_shared_finish, Collective: row
+ * offsets and string byte offsets by exclusive scans, then every rank makes every H5*create /
+ * write / close call with the same arguments (parallel HDF5 needs that), writing its rows in
+ * rounds of at most H5W_ROUND rows with collective transfers (filters need them); a rank out
+ * of rows in a round selects none. Errors are recorded as they come (an HDF5 call on a failed
+ * handle fails at once, so every rank still reaches every collective) and agreed at the end.
+ */
+#include "io/hdf5_int.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+#include "mpi/agree.h"
+
+/* Rows per collective write round: bounds the memory of the write (8 MB per fixed column). */
+#define H5W_ROUND (INT64_C(1) << 20)
+#define H5W_CHUNK_DEFAULT 65536
+#define H5W_STAGE_BUF (256 << 10)
+
+/* ---- options ---- */
+
+void *sl_h5_wopts_new(void)
+{
+    sl_h5_wopts *o = sl_xcalloc(1, sizeof *o);
+    o->group = sl_xstrdup("/");
+    return o;
+}
+
+void sl_h5_wopts_free(void *p)
+{
+    sl_h5_wopts *o = p;
+    if (!o)
+        return;
+    sl_free(o->group);
+    sl_free(o);
+}
+
+int sl_h5_wopts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
+{
+    sl_h5_wopts *o = p;
+    const sl_fmt_val *v = &opt->v;
+    if (!strcasecmp(opt->name, "group")) {
+        if (v->kind != SL_FV_STRING || !v->str[0] || v->str[0] != '/')
+            return sl_fmt_error_at(c, v->line, v->col, "option GROUP needs an absolute group "
+                                   "path such as '/result'");
+        sl_free(o->group);
+        o->group = sl_xstrdup(v->str);
+        return 0;
+    }
+    if (!strcasecmp(opt->name, "chunk_rows")) {
+        char *end = NULL;
+        long long n = v->kind == SL_FV_INT ? strtoll(v->str, &end, 10) : 0;
+        if (v->kind != SL_FV_INT || *end || n < 1 || n > (1LL << 32))
+            return sl_fmt_error_at(c, v->line, v->col, "option CHUNK_ROWS needs a row count "
+                                   "between 1 and 4294967296");
+        o->chunk_rows = n;
+        return 0;
+    }
+    if (!strcasecmp(opt->name, "compression")) {
+        const char *s = v->kind == SL_FV_STRING || v->kind == SL_FV_WORD ? v->str : "";
+        if (!strcasecmp(s, "gzip") || !strcasecmp(s, "deflate"))
+            o->gzip = 6;
+        else if (!strcasecmp(s, "none") || !strcasecmp(s, "uncompressed"))
+            o->gzip = 0;
+        else
+            return sl_fmt_error_at(c, v->line, v->col, "option COMPRESSION for FORMAT hdf5 is "
+                                   "'gzip' or 'none'");
+        return 0;
+    }
+    return SL_FMT_UNKNOWN;
+}
+
+/* ---- staging (Local) ---- */
+
+typedef struct h5_wcol {
+    FILE *val, *bytes, *valid; /* bytes: VARCHAR only */
+    char *pval, *pbytes, *pvalid;
+    int64_t nbytes, nulls;
+} h5_wcol;
+
+typedef struct h5_writer {
+    char *group;
+    int64_t chunk_rows;
+    int gzip;
+    int n_cols;
+    char *const *names;
+    const sl_type *types;
+    h5_wcol *cols;
+    int64_t rows;
+    sl_buf b1, b2, b3;     /* per-batch scratch */
+} h5_writer;
+
+static FILE *stage_open(const char *dir, int rank, int k, char what, char **path, sl_err *err)
+{
+    *path = sl_xasprintf("%s/.stage-%d-%d-%c", dir, rank, k, what);
+    FILE *f = fopen(*path, "w+b");
+    if (!f) {
+        SL_ERR(err, SL_EIO, "COPY: cannot create staging file '%s': %s", *path,
+               strerror(errno));
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOFBF, H5W_STAGE_BUF);
+    return f;
+}
+
+static void stage_close(FILE **f, char **path)
+{
+    if (*f)
+        fclose(*f);
+    if (*path)
+        unlink(*path);
+    sl_free(*path);
+    *f = NULL;
+    *path = NULL;
+}
+
+void sl_h5_shared_free(void *p)
+{
+    h5_writer *w = p;
+    if (!w)
+        return;
+    for (int k = 0; w->cols && k < w->n_cols; k++) {
+        stage_close(&w->cols[k].val, &w->cols[k].pval);
+        stage_close(&w->cols[k].bytes, &w->cols[k].pbytes);
+        stage_close(&w->cols[k].valid, &w->cols[k].pvalid);
+    }
+    sl_free(w->cols);
+    sl_free(w->group);
+    sl_buf_free(&w->b1);
+    sl_buf_free(&w->b2);
+    sl_buf_free(&w->b3);
+    sl_free(w);
+}
+
+int sl_h5_shared_begin(const void *wopts, int n_cols, char *const *names,
+                       const sl_type *types, const char *dir, int rank, void **out,
+                       sl_err *err)
+{
+    const sl_h5_wopts *o = wopts;
+    h5_writer *w = sl_xcalloc(1, sizeof *w);
+    *out = w;
+    w->group = sl_xstrdup(o ? o->group : "/");
+    w->chunk_rows = o ? o->chunk_rows : 0;
+    w->gzip = o ? o->gzip : 0;
+    w->n_cols = n_cols;
+    w->names = names;
+    w->types = types;
+    sl_buf_init(&w->b1);
+    sl_buf_init(&w->b2);
+    sl_buf_init(&w->b3);
+    w->cols = sl_xcalloc((size_t)n_cols + 1, sizeof *w->cols);
+    for (int k = 0; k < n_cols; k++) {
+        h5_wcol *c = &w->cols[k];
+        if (!(c->val = stage_open(dir, rank, k, 'v', &c->pval, err)) ||
+            !(c->valid = stage_open(dir, rank, k, 'n', &c->pvalid, err)))
+            return err->code;
+        if (types[k] == SL_T_VARCHAR && !(c->bytes = stage_open(dir, rank, k, 'b', &c->pbytes,
+                                                                 err)))
+            return err->code;
+    }
+    return 0;
+}
+
+static int stage_put(FILE *f, const void *p, size_t n, const char *path, sl_err *err)
+{
+    if (n && fwrite(p, 1, n, f) != n)
+        return SL_ERR(err, SL_EIO, "COPY: cannot write staging file '%s': %s", path,
+                      strerror(errno));
+    return 0;
+}
+
+int sl_h5_shared_write(void *p, const sl_batch *b, sl_err *err)
+{
+    h5_writer *w = p;
+    int64_t live = sl_batch_live(b);
+    if (live == 0)
+        return 0;
+    for (int k = 0; k < w->n_cols; k++) {
+        const sl_vec *v = b->cols[k];
+        h5_wcol *c = &w->cols[k];
+        sl_buf_reset(&w->b1);
+        sl_buf_reset(&w->b2);
+        sl_buf_reset(&w->b3);
+        sl_buf_reserve(&w->b1, live * 8);
+        sl_buf_reserve(&w->b3, live);
+        for (int64_t i = 0; i < live; i++) {
+            int64_t r = sl_batch_row(b, i);
+            bool ok = sl_vec_valid(v, r);
+            char vb = ok ? 1 : 0;
+            sl_buf_append(&w->b3, &vb, 1);
+            if (!ok)
+                c->nulls++;
+            if (w->types[k] == SL_T_VARCHAR) {
+                int64_t len = 0;
+                const char *s = ok ? sl_vec_str(v, r, &len) : "";
+                sl_buf_append(&w->b1, &len, 8);
+                sl_buf_append(&w->b2, s, len);
+                c->nbytes += len;
+            } else {
+                int64_t x = ok ? v->d.i64[r] : 0; /* the 8 bytes of a double alike */
+                sl_buf_append(&w->b1, &x, 8);
+            }
+        }
+        if (stage_put(c->val, w->b1.data, (size_t)w->b1.len, c->pval, err) ||
+            stage_put(c->valid, w->b3.data, (size_t)w->b3.len, c->pvalid, err) ||
+            (c->bytes && stage_put(c->bytes, w->b2.data, (size_t)w->b2.len, c->pbytes, err)))
+            return err->code;
+    }
+    w->rows += live;
+    return 0;
+}
+
+/* ---- the shared file (Collective) ---- */
+
+typedef struct h5_out {
+    const char *path;
+    sl_err *err;
+    hid_t dxpl;
+} h5_out;
+
+/* Records an HDF5 failure once (later ones follow from it). */
+static void h5_fail(h5_out *o, const char *what, const char *name)
+{
+    if (!o->err->code)
+        SL_ERR(o->err, SL_EIO, "COPY: HDF5 %s failed for '%s'%s%s%s", what, o->path,
+               name ? " (dataset '" : "", name ? name : "", name ? "')" : "");
+}
+
+static void str_attr(h5_out *o, hid_t obj, const char *name, const char *val)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(val) + 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, t, val) < 0)
+        h5_fail(o, "attribute write", name);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+
+static hid_t make_ds(h5_out *o, const h5_writer *w, hid_t g, const char *name, hid_t ftype,
+                     int64_t len)
+{
+    hsize_t dims = (hsize_t)len;
+    hid_t sp = H5Screate_simple(1, &dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (len > 0 && (w->chunk_rows > 0 || w->gzip)) {
+        hsize_t ch = (hsize_t)(w->chunk_rows > 0 ? w->chunk_rows : H5W_CHUNK_DEFAULT);
+        if (ch > dims)
+            ch = dims;
+        H5Pset_chunk(dcpl, 1, &ch);
+        if (w->gzip)
+            H5Pset_deflate(dcpl, (unsigned)w->gzip);
+    }
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    hid_t d = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0)
+        h5_fail(o, "dataset create", name);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    return d;
+}
+
+/* Writes n values at [start, start+n) of d from buf; n 0 takes part with no selection. */
+static void write_slab(h5_out *o, hid_t d, hid_t mt, int64_t start, int64_t n, const void *buf,
+                       const char *name)
+{
+    hsize_t st = (hsize_t)start, cnt = (hsize_t)(n > 0 ? n : 1);
+    static const char dummy[16];
+    hid_t fs = H5Dget_space(d);
+    if (fs >= 0 && H5Sget_simple_extent_npoints(fs) == 0) {
+        H5Sclose(fs); /* an empty dataset (same on every rank): nothing to write */
+        return;
+    }
+    hid_t ms = H5Screate_simple(1, &cnt, NULL);
+    herr_t rc;
+    if (n > 0) {
+        rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &cnt, NULL);
+    } else {
+        rc = H5Sselect_none(fs);
+        if (rc >= 0)
+            rc = H5Sselect_none(ms);
+    }
+    if (d < 0 || H5Dwrite(d, mt, ms, fs, o->dxpl, n > 0 ? buf : dummy) < 0 || rc < 0)
+        h5_fail(o, "write", name);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+}
+
+static int stage_get(FILE *f, void *p, size_t n, const char *path, sl_err *err)
+{
+    if (n && fread(p, 1, n, f) != n)
+        return err->code ? err->code
+                         : SL_ERR(err, SL_EIO, "COPY: cannot read staging file '%s' back",
+                                  path);
+    return 0;
+}
+
+static void schema_json(sl_buf *j, const h5_writer *w)
+{
+    sl_buf_putc(j, '[');
+    for (int k = 0; k < w->n_cols; k++) {
+        sl_buf_puts(j, k ? ", {\"name\": " : "{\"name\": ");
+        sl_buf_json_str(j, w->names[k]);
+        sl_buf_printf(j, ", \"type\": \"%s\"}", sl_type_name(w->types[k]));
+    }
+    sl_buf_putc(j, ']');
+}
+
+int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows, sl_err *err)
+{
+    h5_writer *w = p;
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    *rows = 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    for (int k = 0; k < w->n_cols && !err->code; k++) {
+        h5_wcol *c = &w->cols[k];
+        if (fflush(c->val) || fflush(c->valid) || (c->bytes && fflush(c->bytes)))
+            SL_ERR(err, SL_EIO, "COPY: cannot write staging files in '%s': %s", path,
+                   strerror(errno));
+        rewind(c->val);
+        rewind(c->valid);
+        if (c->bytes)
+            rewind(c->bytes);
+    }
+    if (sl_agree(comm, err))
+        return err->code;
+
+    /* Where this rank's rows and string bytes go. */
+    int nc = w->n_cols;
+    int64_t *mine = sl_xcalloc(2 * (size_t)nc + 2, sizeof *mine);
+    int64_t *before = sl_xcalloc(2 * (size_t)nc + 2, sizeof *before);
+    int64_t *total = sl_xcalloc(2 * (size_t)nc + 2, sizeof *total);
+    mine[0] = w->rows;
+    for (int k = 0; k < nc; k++) {
+        mine[1 + k] = w->cols[k].nbytes;
+        mine[1 + nc + k] = w->cols[k].nulls;
+    }
+    MPI_Exscan(mine, before, 2 * nc + 1, MPI_INT64_T, MPI_SUM, comm);
+    if (rank == 0)
+        memset(before, 0, (2 * (size_t)nc + 1) * sizeof *before);
+    MPI_Allreduce(mine, total, 2 * nc + 1, MPI_INT64_T, MPI_SUM, comm);
+    int64_t n = w->rows, my_rounds = (n + H5W_ROUND - 1) / H5W_ROUND, rounds = 0;
+    MPI_Allreduce(&my_rounds, &rounds, 1, MPI_INT64_T, MPI_MAX, comm);
+    if (rounds == 0)
+        rounds = 1; /* the string offsets' one value is written even with no rows */
+    int64_t last_round = my_rounds > 0 ? my_rounds - 1 : 0;
+
+    h5_out o = { .path = path, .err = err };
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    H5Pset_all_coll_metadata_ops(fapl, 1);
+    H5Pset_coll_metadata_write(fapl, 1);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    /* The root group keeps the column order too when the table is written there. */
+    H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, fcpl, fapl);
+    if (f < 0)
+        h5_fail(&o, "file create", NULL);
+    H5Pclose(fcpl);
+    H5Pclose(fapl);
+    hid_t g;
+    if (!strcmp(w->group, "/")) {
+        g = H5Gopen2(f, "/", H5P_DEFAULT);
+    } else {
+        hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+        g = H5Gcreate2(f, w->group, lcpl, gcpl, H5P_DEFAULT);
+        H5Pclose(gcpl);
+        H5Pclose(lcpl);
+    }
+    if (g < 0)
+        h5_fail(&o, "group create", NULL);
+    o.dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(o.dxpl, H5FD_MPIO_COLLECTIVE);
+
+    /* h5py's bool: an enum over int8 with FALSE = 0 and TRUE = 1. */
+    hid_t tbool = H5Tenum_create(H5T_NATIVE_INT8);
+    int8_t e0 = 0, e1 = 1;
+    H5Tenum_insert(tbool, "FALSE", &e0);
+    H5Tenum_insert(tbool, "TRUE", &e1);
+
+    hid_t *ds = sl_xcalloc((size_t)nc + 1, sizeof *ds);
+    hid_t *bs = sl_xcalloc((size_t)nc + 1, sizeof *bs);
+    hid_t *vs = sl_xcalloc((size_t)nc + 1, sizeof *vs);
+    char **dn = sl_xcalloc((size_t)nc + 1, sizeof *dn);
+    int64_t N = total[0];
+    for (int k = 0; k < nc; k++) {
+        sl_type t = w->types[k];
+        bs[k] = vs[k] = -1;
+        if (t == SL_T_VARCHAR) {
+            dn[k] = sl_xasprintf("%s__offsets", w->names[k]);
+            ds[k] = make_ds(&o, w, g, dn[k], H5T_STD_I64LE, N + 1);
+            char *bn = sl_xasprintf("%s__bytes", w->names[k]);
+            bs[k] = make_ds(&o, w, g, bn, H5T_STD_U8LE, total[1 + k]);
+            sl_free(bn);
+        } else {
+            dn[k] = sl_xstrdup(w->names[k]);
+            hid_t ft = t == SL_T_DOUBLE ? H5T_IEEE_F64LE : t == SL_T_BOOL ? tbool
+                                                                         : H5T_STD_I64LE;
+            ds[k] = make_ds(&o, w, g, dn[k], ft, N);
+            if (ds[k] >= 0)
+                str_attr(&o, ds[k], "sluice_type", sl_type_name(t));
+        }
+        if (total[1 + nc + k] > 0) {
+            char *vn = sl_xasprintf("%s__valid", w->names[k]);
+            vs[k] = make_ds(&o, w, g, vn, H5T_STD_U8LE, N);
+            sl_free(vn);
+        }
+    }
+    sl_buf schema;
+    sl_buf_init(&schema);
+    schema_json(&schema, w);
+    if (g >= 0) {
+        str_attr(&o, g, "sluice_schema", sl_buf_cstr(&schema));
+        hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t a = H5Acreate2(g, "sluice_rows", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &N) < 0)
+            h5_fail(&o, "attribute write", "sluice_rows");
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+    }
+    sl_buf_free(&schema);
+
+    /* The rows, in rounds every rank takes part in. */
+    int64_t cap = n < H5W_ROUND ? n : H5W_ROUND;
+    int64_t *vals = sl_xmalloc(((size_t)cap + 1) * 8);
+    unsigned char *vb = sl_xmalloc((size_t)cap + 1);
+    int8_t *b8 = sl_xmalloc((size_t)cap + 1);
+    int64_t *bdone = sl_xcalloc((size_t)nc + 1, sizeof *bdone);
+    sl_buf sbytes;
+    sl_buf_init(&sbytes);
+    int64_t done = 0;
+    for (int64_t r = 0; r < rounds; r++) {
+        int64_t m = n - done < H5W_ROUND ? n - done : H5W_ROUND;
+        if (m < 0)
+            m = 0;
+        int64_t at = before[0] + done;
+        for (int k = 0; k < nc; k++) {
+            h5_wcol *c = &w->cols[k];
+            sl_type t = w->types[k];
+            if (stage_get(c->val, vals, (size_t)m * 8, c->pval, err))
+                m = 0; /* still take part in the collective writes */
+            if (t == SL_T_VARCHAR) {
+                int64_t base = before[1 + k] + bdone[k], sum = 0;
+                for (int64_t i = 0; i < m; i++) {
+                    int64_t len = vals[i];
+                    vals[i] = base + sum;
+                    sum += len;
+                }
+                int64_t cnt = m;
+                if (rank == size - 1 && r == last_round)
+                    vals[cnt++] = base + sum; /* the end of the last string: offsets[N] */
+                write_slab(&o, ds[k], H5T_NATIVE_INT64, at, cnt, vals, dn[k]);
+                sl_buf_reset(&sbytes);
+                sl_buf_reserve(&sbytes, sum + 1);
+                if (stage_get(c->bytes, sbytes.data, (size_t)sum, c->pbytes, err))
+                    sum = 0;
+                write_slab(&o, bs[k], H5T_NATIVE_UINT8, base, sum, sbytes.data, dn[k]);
+                bdone[k] += sum;
+            } else if (t == SL_T_BOOL) {
+                for (int64_t i = 0; i < m; i++)
+                    b8[i] = vals[i] != 0;
+                write_slab(&o, ds[k], tbool, at, m, b8, dn[k]);
+            } else {
+                write_slab(&o, ds[k], t == SL_T_DOUBLE ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64,
+                           at, m, vals, dn[k]);
+            }
+            if (stage_get(c->valid, vb, (size_t)m, c->pvalid, err))
+                m = 0;
+            if (vs[k] >= 0)
+                write_slab(&o, vs[k], H5T_NATIVE_UINT8, at, m, vb, dn[k]);
+        }
+        done += m;
+    }
+    sl_buf_free(&sbytes);
+    sl_free(vals);
+    sl_free(vb);
+    sl_free(b8);
+    sl_free(bdone);
+    for (int k = 0; k < nc; k++) {
+        if (ds[k] >= 0)
+            H5Dclose(ds[k]);
+        if (bs[k] >= 0)
+            H5Dclose(bs[k]);
+        if (vs[k] >= 0)
+            H5Dclose(vs[k]);
+        sl_free(dn[k]);
+    }
+    sl_free(ds);
+    sl_free(bs);
+    sl_free(vs);
+    sl_free(dn);
+    H5Tclose(tbool);
+    H5Pclose(o.dxpl);
+    if (g >= 0)
+        H5Gclose(g);
+    if (f >= 0 && H5Fclose(f) < 0)
+        h5_fail(&o, "file close", NULL);
+    sl_free(mine);
+    sl_free(before);
+    sl_free(total);
+    /* The staging is not part of the output. */
+    for (int k = 0; k < nc; k++) {
+        stage_close(&w->cols[k].val, &w->cols[k].pval);
+        stage_close(&w->cols[k].bytes, &w->cols[k].pbytes);
+        stage_close(&w->cols[k].valid, &w->cols[k].pvalid);
+    }
+    *rows = N;
+    return sl_agree(comm, err);
+}

@@ -1,0 +1,291 @@
+/*
+ * COPY ... TO 'postgresql://host/db' (TABLE t): the PostgreSQL sink (format.h's SL_FMT_SINK
+ * over the shared_* slots). Each rank stages its rows (Local) as CSV text (io/csv.h's
+ * writer: NULL an empty unquoted field, '' a quoted one, as PostgreSQL's CSV COPY reads them)
+ * in an unlinked temporary file. At the end (pg_finish, Collective): rank 0 connects and
+ * creates the staging table "<t>__sluice_new" from sluice's schema (committed, so the other
+ * ranks' sessions see it); every rank connects and streams its staged rows into it with
+ * libpq's COPY ... FROM STDIN protocol, in parallel; after an agreement rank 0 swaps it in
+ * with one transaction (DROP TABLE t; ALTER TABLE ... RENAME TO t) or, when any rank failed,
+ * drops it: the old table is as it was. Passwords only through PGPASSFILE / PGPASSWORD (the
+ * target is a libpq connection URI; sluice never asks for or prints one). Errors agreed.
+ */
+#include "io/io_int.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/mem.h"
+#include "mpi/agree.h"
+
+#define PG_CHUNK (1 << 20)
+
+typedef struct pg_wopts {
+    char *table;
+} pg_wopts;
+
+static void *pg_wopts_new(void) { return sl_xcalloc(1, sizeof(pg_wopts)); }
+
+static void pg_wopts_free(void *p)
+{
+    pg_wopts *o = p;
+    if (o)
+        sl_free(o->table);
+    sl_free(o);
+}
+
+static int pg_wopts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
+{
+    pg_wopts *o = p;
+    const sl_fmt_val *v = &opt->v;
+    if (strcasecmp(opt->name, "table"))
+        return SL_FMT_UNKNOWN;
+    if ((v->kind != SL_FV_WORD && v->kind != SL_FV_NAME && v->kind != SL_FV_STRING) ||
+        !v->str[0])
+        return sl_fmt_expected(c, v, "table name");
+    sl_free(o->table);
+    o->table = sl_xstrdup(v->kind == SL_FV_WORD ? v->raw : v->str);
+    return 0;
+}
+
+typedef struct pg_writer {
+    char *table;
+    int n_cols;
+    char *const *names;
+    const sl_type *types;
+    FILE *f;
+    sl_buf text;
+} pg_writer;
+
+static void pg_free(void *p)
+{
+    pg_writer *w = p;
+    if (!w)
+        return;
+    if (w->f)
+        fclose(w->f);
+    sl_free(w->table);
+    sl_buf_free(&w->text);
+    sl_free(w);
+}
+
+static int pg_begin(const void *wopts, int n_cols, char *const *names, const sl_type *types,
+                    const char *dir, int rank, void **out, sl_err *err)
+{
+    (void)dir;
+    (void)rank;
+    const pg_wopts *o = wopts;
+    pg_writer *w = sl_xcalloc(1, sizeof *w);
+    *out = w;
+    sl_buf_init(&w->text);
+    if (!o || !o->table)
+        return SL_ERR(err, SL_EUSAGE, "COPY to a PostgreSQL database needs (TABLE name)");
+    w->table = sl_xstrdup(o->table);
+    w->n_cols = n_cols;
+    w->names = names;
+    w->types = types;
+    w->f = tmpfile();
+    if (!w->f)
+        return SL_ERR(err, SL_EIO, "COPY: cannot create a staging file: %s", strerror(errno));
+    return 0;
+}
+
+static int pg_write(void *p, const sl_batch *b, sl_err *err)
+{
+    pg_writer *w = p;
+    sl_buf_reset(&w->text);
+    sl_csv_format_rows(&w->text, b, w->n_cols, ',');
+    if (w->text.len && fwrite(w->text.data, 1, (size_t)w->text.len, w->f) !=
+                           (size_t)w->text.len)
+        return SL_ERR(err, SL_EIO, "COPY: cannot write the staging file: %s", strerror(errno));
+    return 0;
+}
+
+static void quote_ident(sl_buf *b, const char *s)
+{
+    sl_buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            sl_buf_putc(b, '"');
+        sl_buf_putc(b, *s);
+    }
+    sl_buf_putc(b, '"');
+}
+
+static const char *pg_type(sl_type t)
+{
+    switch (t) {
+    case SL_T_BIGINT: return "BIGINT";
+    case SL_T_DOUBLE: return "DOUBLE PRECISION";
+    case SL_T_BOOL: return "BOOLEAN";
+    case SL_T_DATE: return "DATE";
+    case SL_T_TIMESTAMP: return "TIMESTAMP";
+    default: return "TEXT";
+    }
+}
+
+/* The target without any password it may hold, for messages. */
+static char *safe_target(const char *t)
+{
+    const char *at = strchr(t, '@'), *sch = strstr(t, "://");
+    if (!at || !sch || at < sch)
+        return sl_xstrdup(t);
+    return sl_xasprintf("%.*s...%s", (int)(sch + 3 - t), t, at);
+}
+
+static int pg_fail(sl_err *err, const char *target, const char *what, PGconn *c)
+{
+    if (!err->code) {
+        char *t = safe_target(target);
+        char *m = sl_xstrdup(c ? PQerrorMessage(c) : "out of memory");
+        size_t n = strlen(m);
+        while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+            m[--n] = 0;
+        for (char *q = m; *q; q++)
+            if (*q == '\n')
+                *q = ' ';
+        SL_ERR(err, SL_EIO, "COPY: PostgreSQL '%s': %s: %s", t, what, m);
+        sl_free(t);
+        sl_free(m);
+    }
+    return err->code;
+}
+
+static int run_sql(PGconn *c, const char *sql, const char *target, sl_err *err)
+{
+    if (err->code)
+        return err->code;
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? 0 : pg_fail(err, target, sql, c);
+}
+
+static int pg_finish(MPI_Comm comm, void *p, const char *target, int64_t *rows, sl_err *err)
+{
+    pg_writer *w = p;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    *rows = 0;
+    if (fflush(w->f) != 0)
+        SL_ERR(err, SL_EIO, "COPY: cannot write the staging file: %s", strerror(errno));
+    rewind(w->f);
+    char *stage = sl_xasprintf("%s__sluice_new", w->table);
+    sl_buf sql;
+    sl_buf_init(&sql);
+    PGconn *c = NULL;
+    /* Rank 0 first: a refused connection is one clear error for every rank. */
+    if (rank == 0 && !err->code) {
+        c = PQconnectdb(target);
+        if (PQstatus(c) != CONNECTION_OK)
+            pg_fail(err, target, "cannot connect", c);
+        sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
+        quote_ident(&sql, stage);
+        run_sql(c, sl_buf_cstr(&sql), target, err);
+        sl_buf_reset(&sql);
+        sl_buf_puts(&sql, "CREATE TABLE ");
+        quote_ident(&sql, stage);
+        sl_buf_puts(&sql, " (");
+        for (int k = 0; k < w->n_cols; k++) {
+            sl_buf_puts(&sql, k ? ", " : "");
+            quote_ident(&sql, w->names[k]);
+            sl_buf_printf(&sql, " %s", pg_type(w->types[k]));
+        }
+        sl_buf_puts(&sql, ")");
+        run_sql(c, sl_buf_cstr(&sql), target, err);
+    }
+    if (sl_agree(comm, err))
+        goto done;
+    /* Every rank streams its rows into the staging table. */
+    if (rank != 0) {
+        c = PQconnectdb(target);
+        if (PQstatus(c) != CONNECTION_OK)
+            pg_fail(err, target, "cannot connect", c);
+    }
+    sl_buf_reset(&sql);
+    sl_buf_puts(&sql, "COPY ");
+    quote_ident(&sql, stage);
+    sl_buf_puts(&sql, " FROM STDIN (FORMAT csv)");
+    if (!err->code) {
+        PGresult *r = PQexec(c, sl_buf_cstr(&sql));
+        if (PQresultStatus(r) != PGRES_COPY_IN)
+            pg_fail(err, target, "COPY FROM STDIN", c);
+        PQclear(r);
+    }
+    if (!err->code) {
+        char *buf = sl_xmalloc(PG_CHUNK);
+        size_t n;
+        while ((n = fread(buf, 1, PG_CHUNK, w->f)) > 0)
+            if (PQputCopyData(c, buf, (int)n) != 1) {
+                pg_fail(err, target, "sending rows", c);
+                break;
+            }
+        if (!err->code && ferror(w->f))
+            SL_ERR(err, SL_EIO, "COPY: cannot read the staging file back");
+        sl_free(buf);
+        if (PQputCopyEnd(c, err->code ? "sluice: a rank failed" : NULL) != 1)
+            pg_fail(err, target, "ending COPY", c);
+        PGresult *r;
+        while ((r = PQgetResult(c)) != NULL) {
+            if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                pg_fail(err, target, "COPY FROM STDIN", c);
+            else
+                *rows += strtoll(PQcmdTuples(r), NULL, 10);
+            PQclear(r);
+        }
+    }
+    if (rank != 0 && c) {
+        PQfinish(c);
+        c = NULL;
+    }
+    int64_t mine = *rows;
+    MPI_Allreduce(&mine, rows, 1, MPI_INT64_T, MPI_SUM, comm);
+    sl_agree(comm, err);
+    if (rank == 0 && c) {
+        sl_buf_reset(&sql);
+        if (!err->code) {
+            /* The swap: one transaction, so readers see the old table or the new one. */
+            sl_buf_puts(&sql, "BEGIN; DROP TABLE IF EXISTS ");
+            quote_ident(&sql, w->table);
+            sl_buf_puts(&sql, "; ALTER TABLE ");
+            quote_ident(&sql, stage);
+            sl_buf_puts(&sql, " RENAME TO ");
+            quote_ident(&sql, w->table);
+            sl_buf_puts(&sql, "; COMMIT");
+            run_sql(c, sl_buf_cstr(&sql), target, err);
+        }
+        if (err->code) {
+            sl_err ignored;
+            sl_err_clear(&ignored);
+            sl_buf_reset(&sql);
+            sl_buf_puts(&sql, "ROLLBACK; DROP TABLE IF EXISTS ");
+            quote_ident(&sql, stage);
+            PQclear(PQexec(c, sl_buf_cstr(&sql)));
+        }
+    }
+done:
+    if (c)
+        PQfinish(c);
+    sl_buf_free(&sql);
+    sl_free(stage);
+    return sl_agree(comm, err);
+}
+
+const sl_format sl_format_postgresql = {
+    .name = "postgresql",
+    .scheme = "postgresql://",
+    .ext = "",
+    .caps = SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE | SL_FMT_SINK,
+    .write_opt_names = "TABLE",
+    .wopts_new = pg_wopts_new,
+    .wopts_set = pg_wopts_set,
+    .wopts_free = pg_wopts_free,
+    .shared_begin = pg_begin,
+    .shared_write = pg_write,
+    .shared_finish = pg_finish,
+    .shared_free = pg_free,
+};

@@ -1,0 +1,829 @@
+#!/usr/bin/python3
+"""Formats beyond CSV (`make formats`, issue #13): HDF5 in (and, as they land, out).
+
+Called as `SLUICE=build/sluice /usr/bin/python3 tests/formats/run.py [-k PATTERN] [-v]`.
+
+The oracle is h5py (Debian python3-h5py, which writes the input files with no sluice code)
+and sqlite3: every case writes its data with h5py from numpy arrays made here (fixed seed),
+loads the same values into an in-memory sqlite3 table, runs one query through sluice at 1-5
+ranks (`timeout 120 mpirun -n N sluice run JOB --format csv`) and compares the rows (a
+multiset, numbers with relative tolerance 1e-9, true/false == 1/0, NULL != ''). Error cases
+check the exit status and a precise fragment of the message, which every rank must print.
+
+Prints "ok   NAME" / "FAIL NAME: why" / "skip NAME: why" and finally
+"formats: N passed, M failed, K skipped"; exits 1 on any failure.
+"""
+import argparse
+import glob
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import ENV, REQUIRE, SLUICE  # noqa: E402
+import sluice_csv  # noqa: E402
+
+TIMEOUT = 120
+passed = failed = skipped = 0
+verbose = False
+W = None
+_njob = 0
+
+try:
+    import h5py
+    import numpy as np
+except ImportError:  # pragma: no cover - install-deps.sh installs python3-h5py
+    h5py = None
+
+
+def report(ok, name, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL {name}: {why}", flush=True)
+
+
+def skip(name, why):
+    global skipped
+    skipped += 1
+    print(f"skip {name}: {why}", flush=True)
+
+
+def run_job(sql, np_, args=()):
+    """Runs sql on np_ ranks; returns (rc, stdout, stderr)."""
+    global _njob
+    _njob += 1
+    jf = os.path.join(W, f"job{_njob}.sql")
+    with open(jf, "w") as f:
+        f.write(sql)
+    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np_), SLUICE, "run", jf,
+           "--format", "csv"] + list(args)
+    if verbose:
+        print("  $", " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def norm(v):
+    """A value as sluice prints it or sqlite returns it, made comparable."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if v == "true":
+        return 1.0
+    if v == "false":
+        return 0.0
+    return v
+
+
+def parse_num(v):
+    """sluice's text -> float when it is a number, else the text."""
+    if v is None or not isinstance(v, str):
+        return v
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+
+def sort_key(row):
+    return tuple((0, "") if x is None else
+                 (1, "%.6e" % x) if isinstance(x, float) else (2, x) for x in row)
+
+
+def close(a, b):
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def same_rows(got, want):
+    """Multisets of rows; returns '' or why they differ."""
+    if len(got) != len(want):
+        return f"{len(got)} rows, expected {len(want)}"
+    g = sorted(got, key=sort_key)
+    w = sorted(want, key=sort_key)
+    for a, b in zip(g, w):
+        if len(a) != len(b) or not all(close(x, y) for x, y in zip(a, b)):
+            return f"row {a!r} != expected {b!r}"
+    return ""
+
+
+def check_query(name, sql, db, oracle_sql, ranks=(1, 2, 3, 4, 5), header=None):
+    """Runs sql at each rank count and compares with db's answer to oracle_sql."""
+    cur = db.execute(oracle_sql)
+    want = [tuple(norm(x) for x in r) for r in cur.fetchall()]
+    want_hdr = header or [d[0] for d in cur.description]
+    for n in ranks:
+        rc, out, errtext = run_job(sql, n)
+        if rc != 0:
+            report(False, f"{name} np={n}", f"exit {rc}: {errtext.strip()[-400:]}")
+            continue
+        try:
+            recs = sluice_csv.read_records(out)
+        except Exception as e:  # noqa: BLE001
+            report(False, f"{name} np={n}", f"output is not CSV: {e}")
+            continue
+        if not recs or recs[0] != want_hdr:
+            report(False, f"{name} np={n}",
+                   f"header {recs[0] if recs else None}, expected {want_hdr}")
+            continue
+        got = [tuple(norm(parse_num(x)) for x in r) for r in recs[1:]]
+        why = same_rows(got, want)
+        report(not why, f"{name} np={n}", why)
+
+
+def check_error(name, sql, code, fragment, ranks=(1, 3)):
+    """sql must fail with exit code and every rank must print fragment."""
+    for n in ranks:
+        rc, out, errtext = run_job(sql, n)
+        lines = [ln for ln in errtext.splitlines() if fragment in ln and ": error: " in ln]
+        ok = rc == code and len(lines) == n
+        report(ok, f"{name} np={n}",
+               "" if ok else f"exit {rc} (want {code}), {len(lines)} of {n} ranks said "
+               f"{fragment!r}: {errtext.strip()[-400:]}")
+
+
+# ---- data ----
+
+def table_data(rng, n, start=0):
+    """Columns of every readable type as numpy arrays plus validity, and sqlite rows."""
+    ids = np.arange(start, start + n, dtype=np.int64)
+    i8 = rng.integers(-128, 127, n, dtype=np.int8)
+    u16 = rng.integers(0, 65535, n, dtype=np.uint16)
+    i32 = rng.integers(-2**31, 2**31 - 1, n, dtype=np.int32)
+    f32 = rng.standard_normal(n).astype(np.float32)
+    f64 = rng.standard_normal(n) * 1e6
+    f64_valid = rng.random(n) > 0.2
+    flag = rng.random(n) > 0.5
+    words = np.array([b"alpha", b"beta", b"", b"gamma d", b"x,y", b'q"t'])
+    fixed = words[rng.integers(0, len(words), n)].astype("S8")
+    vl = [("é" * int(k)) + str(int(k)) if k % 7 else "" for k in rng.integers(0, 20, n)]
+    ob = [("s%d" % int(k)) * int(k % 4) for k in rng.integers(0, 1000, n)]
+    ob_valid = rng.random(n) > 0.3
+    day = rng.integers(0, 20000, n, dtype=np.int64)
+    cols = dict(id=ids, i8=i8, u16=u16, i32=i32, f32=f32, f64=f64, flag=flag, fixed=fixed,
+                vl=vl, ob=ob, day=day)
+    valid = dict(f64=f64_valid, ob=ob_valid)
+    return cols, valid
+
+
+ORDER = ["id", "i8", "u16", "i32", "f32", "f64", "flag", "fixed", "vl", "ob", "day"]
+
+
+def write_h5(path, group, cols, valid, track_order=True):
+    with h5py.File(path, "w") as f:
+        g = f.require_group(group) if group == "/" else f.create_group(
+            group, track_order=track_order)
+        for name in ORDER:
+            v = cols[name]
+            if name == "vl":
+                g.create_dataset(name, data=v, dtype=h5py.string_dtype("utf-8"))
+            elif name == "ob":
+                b = [s.encode() for s in v]
+                off = np.zeros(len(b) + 1, dtype=np.int64)
+                off[1:] = np.cumsum([len(x) for x in b])
+                g.create_dataset("ob__offsets", data=off)
+                g.create_dataset("ob__bytes", data=np.frombuffer(b"".join(b), dtype=np.uint8))
+            elif name == "day":
+                d = g.create_dataset(name, data=v)
+                d.attrs["sluice_type"] = "DATE"
+            else:
+                g.create_dataset(name, data=v)
+            if name in valid:
+                g.create_dataset(name + "__valid", data=valid[name].astype(np.uint8))
+
+
+def load_sqlite(db, parts):
+    db.execute("CREATE TABLE t (id INTEGER, i8 INTEGER, u16 INTEGER, i32 INTEGER, f32 REAL, "
+               "f64 REAL, flag INTEGER, fixed TEXT, vl TEXT, ob TEXT, day TEXT)")
+    import datetime
+    epoch = datetime.date(1970, 1, 1)
+    for cols, valid in parts:
+        n = len(cols["id"])
+        rows = []
+        for i in range(n):
+            rows.append((
+                int(cols["id"][i]), int(cols["i8"][i]), int(cols["u16"][i]),
+                int(cols["i32"][i]), float(cols["f32"][i]),
+                float(cols["f64"][i]) if valid["f64"][i] else None,
+                int(bool(cols["flag"][i])), cols["fixed"][i].decode(), cols["vl"][i],
+                cols["ob"][i] if valid["ob"][i] else None,
+                (epoch + datetime.timedelta(days=int(cols["day"][i]))).isoformat()))
+        db.executemany("INSERT INTO t VALUES (" + ",".join("?" * 11) + ")", rows)
+
+
+# ---- cases ----
+
+def cases_read(k):
+    rng = np.random.default_rng(13)
+    d = os.path.join(W, "h5in")
+    os.makedirs(d, exist_ok=True)
+    # Three files of one glob: 3000 rows, none, 70000 rows (beyond one 65536-row batch).
+    parts = [table_data(rng, 3000), table_data(rng, 0, 3000), table_data(rng, 70000, 3000)]
+    for i, (c, v) in enumerate(parts):
+        write_h5(os.path.join(d, f"part{i}.h5"), "/tab", c, v)
+    db = sqlite3.connect(":memory:")
+    load_sqlite(db, parts)
+    src = f"read_hdf5('{d}/part*.h5', '/tab')"
+    if match(k, "read_all"):
+        check_query("read_all", f"SELECT * FROM {src};", db, "SELECT * FROM t")
+    if match(k, "read_group_by"):
+        check_query("read_group_by",
+                    f"SELECT fixed, count(*) AS n, sum(i32) AS s, avg(f64) AS a, min(vl) AS "
+                    f"lo, count(ob) AS nob, max(day) AS d FROM {src} GROUP BY fixed;", db,
+                    "SELECT fixed, count(*) AS n, sum(i32) AS s, avg(f64) AS a, min(vl) AS lo,"
+                    " count(ob) AS nob, max(day) AS d FROM t GROUP BY fixed")
+    if match(k, "read_filter_nulls"):
+        check_query("read_filter_nulls",
+                    f"SELECT count(*) AS n, count(f64) AS nf, sum(u16) AS su, sum(i8) AS s8 "
+                    f"FROM read_hdf5(['{d}/part0.h5', '{d}/part2.h5'], group='/tab') "
+                    f"WHERE flag AND ob IS NULL;", db,
+                    "SELECT count(*) AS n, count(f64) AS nf, sum(u16) AS su, sum(i8) AS s8 "
+                    "FROM t WHERE flag AND ob IS NULL")
+    if match(k, "read_strings"):
+        check_query("read_strings",
+                    f"SELECT id, fixed, vl, ob FROM {src} WHERE id % 97 = 3 OR vl = '';", db,
+                    "SELECT id, fixed, vl, ob FROM t WHERE id % 97 = 3 OR vl = ''",
+                    ranks=(1, 4))
+    # Column order without a creation-order index: names in order.
+    if match(k, "read_name_order"):
+        p = os.path.join(d, "names.h5")
+        with h5py.File(p, "w") as f:
+            g = f.create_group("g")
+            g["zeta"] = np.arange(5, dtype=np.int64)
+            g["alpha"] = np.arange(5, dtype=np.float64) / 2
+            g["mid"] = np.array([b"a", b"b", b"c", b"d", b"e"])
+        db2 = sqlite3.connect(":memory:")
+        db2.execute("CREATE TABLE g (alpha REAL, mid TEXT, zeta INTEGER)")
+        db2.executemany("INSERT INTO g VALUES (?,?,?)",
+                        [(i / 2, "abcde"[i], i) for i in range(5)])
+        check_query("read_name_order", f"SELECT * FROM read_hdf5('{p}', '/g');", db2,
+                    "SELECT * FROM g", ranks=(1, 2, 5))
+    # More ranks than rows: ranks with no rows.
+    if match(k, "read_tiny"):
+        p = os.path.join(d, "tiny.h5")
+        with h5py.File(p, "w") as f:
+            f["x"] = np.array([7, 8], dtype=np.int64)
+        db3 = sqlite3.connect(":memory:")
+        db3.execute("CREATE TABLE r (x INTEGER)")
+        db3.executemany("INSERT INTO r VALUES (?)", [(7,), (8,)])
+        check_query("read_tiny", f"SELECT x, x * 2 AS y FROM read_hdf5('{p}');", db3,
+                    "SELECT x, x * 2 AS y FROM r", ranks=(1, 3, 5))
+    if match(k, "read_errors"):
+        bad = os.path.join(d, "bad.h5")
+        with h5py.File(bad, "w") as f:
+            g = f.create_group("uneq")
+            g["a"] = np.arange(5)
+            g["b"] = np.arange(6)
+            g2 = f.create_group("twod")
+            g2["m"] = np.zeros((3, 3))
+            g3 = f.create_group("cmpd")
+            g3["c"] = np.zeros(3, dtype=[("p", "i4"), ("q", "f8")])
+        with open(os.path.join(d, "text.h5"), "w") as f:
+            f.write("not hdf5\n")
+        check_error("read_err_missing", f"SELECT * FROM read_hdf5('{d}/nope.h5');", 4,
+                    f"read_hdf5: file not found: '{d}/nope.h5'")
+        check_error("read_err_group", f"SELECT * FROM read_hdf5('{bad}', '/none');", 5,
+                    f"read_hdf5: '{bad}' has no group '/none'")
+        check_error("read_err_unequal", f"SELECT * FROM read_hdf5('{bad}', '/uneq');", 5,
+                    "columns of unequal length in '/uneq': 'a' has 5 rows, 'b' 6")
+        check_error("read_err_2d", f"SELECT * FROM read_hdf5('{bad}', '/twod');", 5,
+                    "dataset 'm' is not one-dimensional (2 dimensions)")
+        check_error("read_err_compound", f"SELECT * FROM read_hdf5('{bad}', '/cmpd');", 5,
+                    "dataset 'c' has a type sluice cannot read")
+        check_error("read_err_not_hdf5", f"SELECT * FROM read_hdf5('{d}/text.h5');", 5,
+                    f"read_hdf5: cannot open '{d}/text.h5' as an HDF5 file")
+        check_error("read_err_option", f"SELECT * FROM read_hdf5('{bad}', grup='/a');", 3,
+                    "unknown read_hdf5 option", ranks=(1,))
+
+
+def h5py_table(path, group):
+    """The table in path/group as h5py sees it (no sluice code): (names, rows) with
+    offsets + bytes strings, validity datasets and sluice_type DATE applied."""
+    import datetime
+    epoch = datetime.date(1970, 1, 1)
+    with h5py.File(path, "r") as f:
+        g = f[group]
+        names = []
+        for k in g.keys():  # creation order when the group tracks it
+            if k.endswith("__valid") or k.endswith("__bytes"):
+                continue
+            names.append(k[:-len("__offsets")] if k.endswith("__offsets") else k)
+        cols = []
+        n = None
+        for name in names:
+            if name + "__offsets" in g:
+                off = g[name + "__offsets"][:]
+                raw = g[name + "__bytes"][:].tobytes()
+                vals = [raw[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
+            else:
+                d = g[name]
+                vals = d[:].tolist()
+                if d.attrs.get("sluice_type") in ("DATE", b"DATE"):
+                    vals = [(epoch + datetime.timedelta(days=v)).isoformat() for v in vals]
+            if name + "__valid" in g:
+                ok = g[name + "__valid"][:]
+                vals = [v if ok[i] else None for i, v in enumerate(vals)]
+            cols.append(vals)
+            n = len(vals)
+        rows = [tuple(norm(c[i]) for c in cols) for i in range(n or 0)]
+    return names, rows
+
+
+def manifest_ok(out, rows):
+    """'' when out/_SUCCESS lists exactly the files in out with their sizes and rows."""
+    import json
+    with open(os.path.join(out, "_SUCCESS")) as f:
+        m = json.load(f)
+    files = sorted(x for x in os.listdir(out) if x != "_SUCCESS")
+    listed = sorted(x["path"] for x in m["files"])
+    if files != listed:
+        return f"files {files} but manifest lists {listed}"
+    for x in m["files"]:
+        size = os.path.getsize(os.path.join(out, x["path"]))
+        if size != x["bytes"]:
+            return f"{x['path']}: {size} bytes, manifest says {x['bytes']}"
+    if m["total_rows"] != rows or m["format"] != "hdf5":
+        return f"manifest total_rows {m['total_rows']} format {m['format']}, want {rows} hdf5"
+    return ""
+
+
+def check_copy_h5(name, sql_tpl, db, oracle_sql, group, ranks=(1, 2, 3, 5), extra=None):
+    """COPY to a fresh directory at each rank count; the file is read by h5py and h5dump."""
+    cur = db.execute(oracle_sql)
+    want = [tuple(norm(x) for x in r) for r in cur.fetchall()]
+    want_hdr = [d[0] for d in cur.description]
+    for n in ranks:
+        out = os.path.join(W, f"{name}-np{n}")
+        rc, _, errtext = run_job(sql_tpl.replace("${out}", out), n)
+        if rc != 0:
+            report(False, f"{name} np={n}", f"exit {rc}: {errtext.strip()[-400:]}")
+            continue
+        files = [x for x in os.listdir(out) if x.endswith(".h5")]
+        if len(files) != 1:
+            report(False, f"{name} np={n}", f"expected one .h5 file, found {files}")
+            continue
+        path = os.path.join(out, files[0])
+        why = manifest_ok(out, len(want))
+        if not why:
+            d = subprocess.run(["h5dump", "-H", path], capture_output=True, text=True)
+            if d.returncode != 0:
+                why = f"h5dump failed: {d.stderr[-300:]}"
+        if not why:
+            names, got = h5py_table(path, group)
+            why = (f"columns {names}, expected {want_hdr}" if names != want_hdr
+                   else same_rows(got, want))
+        if not why and extra:
+            why = extra(path)
+        if not why and [x for x in os.listdir(W) if ".sluice-tmp" in x]:
+            why = "a temporary directory was left behind"
+        report(not why, f"{name} np={n}", why)
+
+
+def cases_write(k):
+    rng = np.random.default_rng(7)
+    d = os.path.join(W, "h5w")
+    os.makedirs(d, exist_ok=True)
+    parts = [table_data(rng, 2500), table_data(rng, 1500, 2500)]
+    for i, (c, v) in enumerate(parts):
+        write_h5(os.path.join(d, f"in{i}.h5"), "/tab", c, v)
+    db = sqlite3.connect(":memory:")
+    load_sqlite(db, parts)
+    src = f"read_hdf5('{d}/in*.h5', '/tab')"
+    cols = "id, i32, f64, flag, fixed, vl, ob, day"
+    if match(k, "write_types"):
+        check_copy_h5("write_types",
+                      f"COPY (SELECT {cols} FROM {src}) TO '${{out}}' (FORMAT hdf5, GROUP "
+                      f"'/result/t');", db, f"SELECT {cols} FROM t", "/result/t")
+    if match(k, "write_gzip"):
+        def gz(path):
+            with h5py.File(path, "r") as f:
+                ds = f["/id"]
+                if ds.compression != "gzip" or ds.chunks != (1000,):
+                    return f"id: compression {ds.compression} chunks {ds.chunks}"
+            return ""
+        check_copy_h5("write_gzip",
+                      f"COPY (SELECT id, fixed, f64 FROM {src} WHERE id % 3 <> 1) TO "
+                      f"'${{out}}' (FORMAT hdf5, CHUNK_ROWS 1000, COMPRESSION 'gzip');", db,
+                      "SELECT id, fixed, f64 FROM t WHERE id % 3 <> 1", "/", ranks=(1, 3),
+                      extra=gz)
+    if match(k, "write_empty"):
+        check_copy_h5("write_empty",
+                      f"COPY (SELECT id, vl, flag FROM {src} WHERE id < 0) TO '${{out}}' "
+                      f"(FORMAT hdf5);", db, "SELECT id, vl, flag FROM t WHERE id < 0", "/",
+                      ranks=(1, 3))
+    if match(k, "write_few_rows"):
+        # Fewer rows than ranks: ranks with no rows still take part.
+        check_copy_h5("write_few_rows",
+                      f"COPY (SELECT id, ob, f64 FROM {src} WHERE id IN (5, 3000)) TO "
+                      f"'${{out}}' (FORMAT hdf5);", db,
+                      "SELECT id, ob, f64 FROM t WHERE id IN (5, 3000)", "/", ranks=(3, 5))
+    if match(k, "write_roundtrip"):
+        # CSV -> HDF5 -> CSV: the CSV read back is byte for byte the one written first.
+        c0 = os.path.join(W, "rt-csv0")
+        rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src} ORDER BY id) TO '{c0}' "
+                           f"(FORMAT csv);", 1)
+        first = os.path.join(c0, "part-0-0.csv")
+        decl = ("{'id': 'BIGINT', 'i32': 'BIGINT', 'f64': 'DOUBLE', 'flag': 'BOOLEAN', "
+                "'fixed': 'VARCHAR', 'vl': 'VARCHAR', 'ob': 'VARCHAR', 'day': 'DATE'}")
+        for n in (1, 2, 4):
+            h = os.path.join(W, f"rt-h5-{n}")
+            c1 = os.path.join(W, f"rt-csv1-{n}")
+            why = f"first COPY exit {rc}: {e[-300:]}" if rc else ""
+            if not why:
+                rc2, _, e2 = run_job(
+                    f"COPY (SELECT * FROM read_csv('{first}', columns={decl})) TO '{h}' "
+                    f"(FORMAT hdf5);\nCOPY (SELECT * FROM read_hdf5('{h}/part-shared.h5')) "
+                    f"TO '{c1}' (FORMAT csv);", n)
+                why = f"exit {rc2}: {e2[-300:]}" if rc2 else ""
+            if not why:
+                if n == 1:
+                    got = open(os.path.join(c1, "part-0-0.csv"), "rb").read()
+                else:  # the parts in manifest order are the file's rows in order
+                    import json
+                    m = json.load(open(os.path.join(c1, "_SUCCESS")))
+                    body = [open(os.path.join(c1, x["path"]), "rb").read()
+                            for x in sorted(m["files"], key=lambda x: int(
+                                x["path"].split("-")[1]))]
+                    got = body[0] + b"".join(b.split(b"\n", 1)[1] for b in body[1:])
+                if got != open(first, "rb").read():
+                    why = "the CSV read back differs from the CSV written first"
+            report(not why, f"write_roundtrip np={n}", why)
+    if match(k, "write_errors"):
+        check_error("write_err_partition",
+                    f"COPY (SELECT id, fixed FROM {src}) TO '{W}/pe' (FORMAT hdf5, "
+                    f"PARTITION_BY (fixed));", 2,
+                    "COPY: FORMAT hdf5 writes one file shared by every rank and cannot take "
+                    "PARTITION_BY yet")
+        check_error("write_err_option",
+                    f"COPY (SELECT id FROM {src}) TO '{W}/oe' (FORMAT hdf5, COMPRESSION "
+                    f"'lz77');", 3, "option COMPRESSION for FORMAT hdf5 is 'gzip' or 'none'",
+                    ranks=(1,))
+        # A failure while the rows are staged leaves no target and no temporary directory.
+        out = os.path.join(W, "fail-out")
+        for n in (1, 3):
+            rc, _, e = run_job(f"COPY (SELECT id, CAST(fixed AS BIGINT) AS x FROM {src}) TO "
+                               f"'{out}' (FORMAT hdf5);", n)
+            left = [x for x in os.listdir(W) if x.startswith("fail-out")]
+            ok = rc != 0 and "fixed" not in left and not left
+            report(ok, f"write_err_runtime np={n}",
+                   "" if ok else f"exit {rc}, left {left}: {e[-300:]}")
+
+
+def cases_big(k):
+    """1e7 rows in chunked gzip datasets (h5py) read at 2 ranks, written back at 2 ranks with
+    gzip and compared value by value by h5py."""
+    if not match(k, "big_1e7"):
+        return
+    n = 10_000_000
+    rng = np.random.default_rng(1)
+    kk = rng.integers(0, 100, n, dtype=np.int64)
+    vv = rng.integers(0, 1000, n, dtype=np.int64)
+    p = os.path.join(W, "big.h5")
+    with h5py.File(p, "w") as f:
+        g = f.create_group("g", track_order=True)
+        g.create_dataset("k", data=kk, chunks=(1 << 18,), compression="gzip",
+                         compression_opts=1)
+        g.create_dataset("v", data=vv, chunks=(1 << 18,), compression="gzip",
+                         compression_opts=1)
+    cnt = np.bincount(kk, minlength=100)
+    sums = np.bincount(kk, weights=vv, minlength=100).astype(np.int64)
+    out = os.path.join(W, "big-out")
+    rc, text, e = run_job(
+        f"SELECT k, count(*) AS n, sum(v) AS s FROM read_hdf5('{p}', '/g') GROUP BY k;\n"
+        f"COPY (SELECT k, v FROM read_hdf5('{p}', '/g')) TO '{out}' (FORMAT hdf5, "
+        f"COMPRESSION 'gzip');", 2)
+    why = f"exit {rc}: {e[-300:]}" if rc else ""
+    if not why:
+        recs = sluice_csv.read_records(text)
+        got = sorted((int(a), int(b), int(c)) for a, b, c in recs[1:])
+        want = [(i, int(cnt[i]), int(sums[i])) for i in range(100) if cnt[i]]
+        if got != want:
+            why = "group-by over the gzip file differs from numpy's bincount"
+    if not why:
+        with h5py.File(os.path.join(out, "part-shared.h5"), "r") as f:
+            if f["k"].compression != "gzip":
+                why = "the written datasets are not gzip-compressed"
+            elif not (np.array_equal(f["k"][:], kk) and np.array_equal(f["v"][:], vv)):
+                why = "the 1e7 rows written differ from the rows read"
+    report(not why, "big_1e7 np=2", why)
+
+
+def cases_compressed(k):
+    """.csv.gz (Python's gzip) and .csv.zst (the zstd tool) beside a plain .csv, read in one
+    glob at 1-5 ranks with tiny block sizes, against sqlite3 loaded by Python's csv module."""
+    if not match(k, "csv_compressed"):
+        return
+    import csv as pycsv
+    import gzip
+    rng = np.random.default_rng(5)
+    d = os.path.join(W, "gz")
+    os.makedirs(d, exist_ok=True)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE c (id INTEGER, x REAL, s TEXT)")
+    rows_all = []
+    texts = []
+    for f in range(3):
+        rows = []
+        for i in range(4000):
+            rid = f * 4000 + i
+            x = None if i % 11 == 0 else float(rng.standard_normal())
+            s = ["plain", "with,comma", 'with "quote"', "two\nlines", ""][i % 5]
+            rows.append((rid, x, s))
+        buf = __import__("io").StringIO()
+        w = pycsv.writer(buf, lineterminator="\n")
+        w.writerow(["id", "x", "s"])
+        for r in rows:
+            # '' must stay '' (quoted), NULL an empty unquoted field
+            w.writerow([r[0], "" if r[1] is None else repr(r[1]), r[2] if r[2] else None])
+        text = buf.getvalue()
+        texts.append(text)
+        rows_all += [(r[0], r[1], r[2] if r[2] else None) for r in rows]
+    db.executemany("INSERT INTO c VALUES (?,?,?)", rows_all)
+    with gzip.open(os.path.join(d, "a.csv.gz"), "wt", newline="") as f:
+        f.write(texts[0])
+    with open(os.path.join(d, "b.csv"), "w", newline="") as f:
+        f.write(texts[1])
+    with open(os.path.join(d, "c.csv"), "w", newline="") as f:
+        f.write(texts[2])
+    z = subprocess.run(["zstd", "-q", "--rm", os.path.join(d, "c.csv"), "-o",
+                        os.path.join(d, "c.csv.zst")], capture_output=True)
+    if z.returncode != 0:
+        skip("csv_compressed", "the zstd tool is missing (scripts/install-deps.sh)")
+        return
+    cols = "columns={'id': 'BIGINT', 'x': 'DOUBLE', 's': 'VARCHAR'}"
+    src = f"read_csv(['{d}/a.csv.gz', '{d}/b.csv', '{d}/c.csv.zst'], {cols}, blocksize=4096)"
+    check_query("csv_compressed_all", f"SELECT * FROM {src};", db, "SELECT * FROM c")
+    check_query("csv_compressed_agg",
+                f"SELECT s, count(*) AS n, sum(x) AS sx, max(id) AS m FROM {src} GROUP BY s;",
+                db, "SELECT s, count(*) AS n, sum(x) AS sx, max(id) AS m FROM c GROUP BY s",
+                ranks=(1, 3))
+    # Inferred types through the decompressed sample.
+    check_query("csv_compressed_infer",
+                f"SELECT count(*) AS n, sum(id) AS si FROM read_csv('{d}/*.csv.*');", db,
+                "SELECT count(*) AS n, sum(id) AS si FROM c WHERE id < 4000 OR id >= 8000",
+                ranks=(1, 2))
+    # COMPRESSION on COPY: part files read back with Python's gzip and the zstd tool.
+    import json
+    for z, ext in (("gzip", ".csv.gz"), ("zstd", ".csv.zst")):
+        for n in (1, 3):
+            out = os.path.join(W, f"zout-{z}-{n}")
+            rc, _, e = run_job(f"COPY (SELECT * FROM {src}) TO '{out}' (FORMAT csv, "
+                               f"COMPRESSION '{z}');", n)
+            why = f"exit {rc}: {e[-300:]}" if rc else ""
+            got = []
+            if not why:
+                m = json.load(open(os.path.join(out, "_SUCCESS")))
+                names = sorted(x["path"] for x in m["files"])
+                if names != sorted(x for x in os.listdir(out) if x != "_SUCCESS") or \
+                        not all(x.endswith(ext) for x in names):
+                    why = f"files {names} (want *{ext}, as the manifest lists)"
+                for x in names:
+                    path = os.path.join(out, x)
+                    if z == "gzip":
+                        text = gzip.open(path, "rt", newline="").read()
+                    else:
+                        text = subprocess.run(["zstd", "-dcq", path], capture_output=True,
+                                              check=True).stdout.decode()
+                    recs = sluice_csv.read_records(text)
+                    got += [tuple(norm(parse_num(v)) for v in r) for r in recs[1:]]
+            if not why:
+                why = same_rows(got, [tuple(norm(v) for v in r) for r in rows_all])
+            report(not why, f"csv_compressed_copy_{z} np={n}", why)
+    check_error("csv_compressed_err_option",
+                f"COPY (SELECT 1 AS x FROM {src}) TO '{W}/zbad' (COMPRESSION 'lzma');", 3,
+                "option COMPRESSION for FORMAT csv is 'gzip', 'zstd' or 'none'", ranks=(1,))
+    raw = open(os.path.join(d, "a.csv.gz"), "rb").read()
+    with open(os.path.join(d, "cut.csv.gz"), "wb") as f:
+        f.write(raw[:len(raw) // 2])
+    with open(os.path.join(d, "bad.csv.zst"), "wb") as f:
+        f.write(b"\x28\xb5\x2f\xfd garbage that is no zstd frame")
+    check_error("csv_compressed_err_gz", f"SELECT * FROM read_csv('{d}/cut.csv.gz');", 5,
+                f"read_csv: '{d}/cut.csv.gz' is a truncated or corrupt gzip file")
+    check_error("csv_compressed_err_zst", f"SELECT * FROM read_csv('{d}/bad.csv.zst');", 5,
+                f"read_csv: '{d}/bad.csv.zst' is not a valid zstd file")
+
+
+def cases_sqlite(k):
+    """COPY ... TO 'sqlite:x.db' (TABLE t) read back with Python's sqlite3 module."""
+    if not match(k, "sqlite"):
+        return
+    rng = np.random.default_rng(11)
+    d = os.path.join(W, "sq")
+    os.makedirs(d, exist_ok=True)
+    parts = [table_data(rng, 3000)]
+    write_h5(os.path.join(d, "in.h5"), "/tab", *parts[0])
+    db = sqlite3.connect(":memory:")
+    load_sqlite(db, parts)
+    src = f"read_hdf5('{d}/in.h5', '/tab')"
+    cols = "id, i8, f64, flag, fixed, vl, ob, day"
+    want = [tuple(norm(x) for x in r) for r in db.execute(f"SELECT {cols} FROM t")]
+    for n in (1, 2, 3, 5):
+        path = os.path.join(d, f"out{n}.db")
+        old = sqlite3.connect(path)
+        old.execute("CREATE TABLE res (old INTEGER)")
+        old.execute("INSERT INTO res VALUES (42)")
+        old.commit()
+        old.close()
+        rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src}) TO 'sqlite:{path}' (TABLE res);",
+                           n)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        if not why:
+            con = sqlite3.connect(path)
+            cur = con.execute("SELECT * FROM res")
+            names = [x[0] for x in cur.description]
+            got = [tuple(norm(x) for x in r) for r in cur.fetchall()]
+            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master")]
+            con.close()
+            why = (f"columns {names}" if names != cols.split(", ") else
+                   f"tables {tables}" if tables != ["res"] else same_rows(got, want))
+        report(not why, f"sqlite_rows np={n}", why)
+        # A failure on the way (a bad cast on some rank) leaves the table as it was.
+        rc, _, e = run_job(f"COPY (SELECT id, CAST(fixed AS BIGINT) AS x FROM {src}) TO "
+                           f"'sqlite:{path}' (TABLE res);", n)
+        con = sqlite3.connect(path)
+        after = [tuple(norm(x) for x in r) for r in con.execute("SELECT * FROM res")]
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master")]
+        con.close()
+        why = "" if rc != 0 else "the failing COPY succeeded"
+        why = why or (f"tables {tables}" if tables != ["res"] else same_rows(after, want))
+        report(not why, f"sqlite_failure_keeps_table np={n}", why)
+    check_error("sqlite_err_no_table", f"COPY (SELECT id FROM {src}) TO 'sqlite:{d}/x.db';",
+                2, "COPY to a SQLite database needs (TABLE name)")
+    check_error("sqlite_err_open", f"COPY (SELECT id FROM {src}) TO "
+                f"'sqlite:{d}/no/such/dir/x.db' (TABLE t);", 4,
+                f"COPY: SQLite '{d}/no/such/dir/x.db': open")
+
+
+def start_postgres():
+    """A private PostgreSQL server (initdb/pg_ctl, trust auth, a Unix socket in its own
+    directory, a free port) run as the postgres user when we are root (it refuses root).
+    Returns (uri, stop) or (None, why)."""
+    import pwd
+    import socket
+    bindir = "/usr/lib/postgresql/15/bin"
+    if not os.path.exists(os.path.join(bindir, "initdb")):
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            return None, "PostgreSQL (initdb) is not installed"
+        bindir = os.path.dirname(found[-1])
+    as_user = []
+    d = tempfile.mkdtemp(prefix="sluice-pg-")
+    if os.getuid() == 0:
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            return None, "running as root and there is no postgres user"
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    os.chmod(d, 0o755)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    data = os.path.join(d, "data")
+    r = subprocess.run(as_user + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U",
+                                  "postgres", "--no-sync"], capture_output=True, text=True)
+    if r.returncode != 0:
+        shutil.rmtree(d, ignore_errors=True)
+        return None, f"initdb failed: {r.stderr[-300:]}"
+    r = subprocess.run(as_user + [f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(d, "log"),
+                                  "-w", "-t", "60", "-o",
+                                  f"-p {port} -k {d} -c listen_addresses='' -c fsync=off",
+                                  "start"], capture_output=True, text=True)
+    if r.returncode != 0:
+        shutil.rmtree(d, ignore_errors=True)
+        return None, f"pg_ctl start failed: {r.stderr[-300:]}"
+
+    def stop():
+        subprocess.run(as_user + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w",
+                                  "stop"], capture_output=True)
+        shutil.rmtree(d, ignore_errors=True)
+    uri = f"postgresql:///postgres?host={d}&port={port}&user=postgres"
+    return (uri, d, port, bindir), stop
+
+
+def psql_rows(pg, sql):
+    """Rows of sql through psql's COPY ... TO STDOUT (CSV: NULL empty, '' quoted)."""
+    uri, d, port, bindir = pg
+    r = subprocess.run([f"{bindir}/psql", "-X", "-q", "-h", d, "-p", str(port), "-U",
+                        "postgres", "-d", "postgres", "-c",
+                        f"COPY ({sql}) TO STDOUT (FORMAT csv)"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-300:])
+    return [tuple(norm(parse_num(v)) for v in rec)
+            for rec in sluice_csv.read_records(r.stdout)] if r.stdout else []
+
+
+def cases_postgres(k):
+    """COPY ... TO 'postgresql://...' (TABLE t) into a private server started here."""
+    if not match(k, "postgres"):
+        return
+    pg, stop = start_postgres()
+    if pg is None:
+        if "postgres" in REQUIRE:
+            report(False, "postgres", stop)
+        else:
+            skip("postgres", stop)
+        return
+    try:
+        postgres_checks(k, pg)
+    except (RuntimeError, subprocess.SubprocessError) as e:
+        report(False, "postgres", f"psql: {e}")
+    finally:
+        stop()
+
+
+def postgres_checks(k, pg):
+    if True:
+        uri = pg[0]
+        rng = np.random.default_rng(12)
+        d = os.path.join(W, "pg")
+        os.makedirs(d, exist_ok=True)
+        parts = [table_data(rng, 3000)]
+        write_h5(os.path.join(d, "in.h5"), "/tab", *parts[0])
+        db = sqlite3.connect(":memory:")
+        load_sqlite(db, parts)
+        src = f"read_hdf5('{d}/in.h5', '/tab')"
+        cols = "id, i8, f64, flag, fixed, vl, ob, day"
+        want = [tuple(norm(x) for x in r) for r in db.execute(f"SELECT {cols} FROM t")]
+        back = "SELECT id, i8, f64, flag::int, fixed, vl, ob, day::text FROM res"
+        for n in (1, 2, 3):
+            subprocess.run([f"{pg[3]}/psql", "-X", "-q", "-h", pg[1], "-p", str(pg[2]), "-U",
+                            "postgres", "-c", "DROP TABLE IF EXISTS res; CREATE TABLE res "
+                            "(old int); INSERT INTO res VALUES (42)"], capture_output=True)
+            rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src}) TO '{uri}' (TABLE res);", n)
+            why = f"exit {rc}: {e[-300:]}" if rc else ""
+            if not why:
+                why = same_rows(psql_rows(pg, back), want)
+            if not why:
+                left = psql_rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = "
+                                 "'public'")
+                why = "" if left == [("res",)] else f"tables {left}"
+            report(not why, f"postgres_rows np={n}", why)
+            rc, _, e = run_job(f"COPY (SELECT id, CAST(fixed AS BIGINT) AS x FROM {src}) TO "
+                               f"'{uri}' (TABLE res);", n)
+            why = "the failing COPY succeeded" if rc == 0 else ""
+            why = why or same_rows(psql_rows(pg, back), want)
+            if not why:
+                left = psql_rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = "
+                                 "'public'")
+                why = "" if left == [("res",)] else f"tables {left}"
+            report(not why, f"postgres_failure_keeps_table np={n}", why)
+        bad = f"postgresql:///postgres?host={pg[1]}&port={pg[2] + 1}&user=postgres"
+        check_error("postgres_err_refused", f"COPY (SELECT id FROM {src}) TO '{bad}' "
+                    f"(TABLE res);", 4, "cannot connect: connection to server on socket")
+        check_error("postgres_err_no_table", f"COPY (SELECT id FROM {src}) TO '{uri}';", 2,
+                    "COPY to a PostgreSQL database needs (TABLE name)")
+
+
+def match(k, name):
+    return not k or k in name
+
+
+def main():
+    global verbose, W
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", default="")
+    ap.add_argument("-v", action="store_true")
+    a = ap.parse_args()
+    verbose = a.v
+    if h5py is None:
+        if "h5py" in REQUIRE:
+            print("formats: python3-h5py is required but missing")
+            return 1
+        skip("hdf5", "python3-h5py is not installed (scripts/install-deps.sh)")
+    W = tempfile.mkdtemp(prefix="sluice-formats-")
+    try:
+        if h5py is not None:
+            cases_read(a.k)
+            cases_write(a.k)
+            cases_big(a.k)
+        cases_compressed(a.k)
+        if h5py is not None:
+            cases_sqlite(a.k)
+            cases_postgres(a.k)
+    finally:
+        shutil.rmtree(W, ignore_errors=True)
+    print(f"formats: {passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
