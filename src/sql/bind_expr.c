@@ -48,11 +48,19 @@ bool sl_ast_has_agg(const sl_ast_expr *a)
 {
     if (!a)
         return false;
-    if (is_agg_call(a))
+    if (is_agg_call(a) && !a->over)
         return true;
     for (int i = 0; i < a->n_args; i++)
         if (sl_ast_has_agg(a->args[i]))
             return true;
+    if (a->over) {
+        for (int i = 0; i < a->over->n_part; i++)
+            if (sl_ast_has_agg(a->over->part[i]))
+                return true;
+        for (int i = 0; i < a->over->n_order; i++)
+            if (sl_ast_has_agg(a->over->order[i].e))
+                return true;
+    }
     return false;
 }
 
@@ -362,6 +370,8 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     *out = NULL;
+    if (a->kind == A_FUNC && a->over)
+        return sl_bind_window(c, a, out);
     if (c->mode == BM_POST) {
         int k = group_key_of(c, a);
         if (k >= 0) {
