@@ -182,7 +182,13 @@ static void window_line(sl_buf *b, const sl_pop *op)
         sl_buf_puts(b, " ordered by ");
         sort_keys(b, op, &op->u.window.order);
     }
-    sl_buf_puts(b, ", streaming over its sorted input, one partition held at a time\n");
+    if (op->u.window.global)
+        sl_buf_printf(b, ", over this rank's slice of the global order: row numbers from an "
+                      "exclusive scan of the counts, %lld preceding and %lld following rows "
+                      "from the neighbours (allgather)\n", (long long)op->u.window.halo_prev,
+                      (long long)op->u.window.halo_next);
+    else
+        sl_buf_puts(b, ", streaming over its sorted input, one partition held at a time\n");
 }
 
 static void node(ex *e, const sl_pop *op, int depth)

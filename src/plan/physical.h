@@ -160,6 +160,11 @@ typedef struct sl_pop {
             sl_sort_spec order; /* ORDER BY columns: equal ones are peers */
             int n_calls;
             sl_win_call *calls; /* output = input columns, then one column per call */
+            bool global;      /* no PARTITION BY: the input is range-partitioned in global
+                               * order (rank r holds the r-th slice); finish is collective:
+                               * row numbers start at an exclusive scan of the counts, and
+                               * frames see halo_prev / halo_next rows of the neighbours */
+            int64_t halo_prev, halo_next;
         } window;
         struct {              /* LIMIT */
             int64_t offset, limit;

@@ -85,11 +85,14 @@ typedef enum {
 
 /* A window frame. The default (no frame clause) is RANGE BETWEEN UNBOUNDED PRECEDING AND
  * CURRENT ROW: the partition's rows up to the current row's last peer (all of them without
- * ORDER BY). Offsets are rows (ROWS; RANGE offsets are not supported yet). */
+ * ORDER BY). ROWS offsets count rows; RANGE offsets are distances on the one ORDER BY key:
+ * start_n / end_n in the key's own units for BIGINT (days for DATE, microseconds for
+ * TIMESTAMP: INTERVALs), start_f / end_f for DOUBLE. */
 typedef struct sl_win_frame {
     bool rows;
     sl_frame_bound start, end;
     int64_t start_n, end_n;
+    double start_f, end_f;
 } sl_win_frame;
 
 /* One window function call: fn(args) OVER (PARTITION BY part ORDER BY order frame). */

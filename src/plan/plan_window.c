@@ -4,7 +4,10 @@
  *
  *   project (Y + the keys and arguments that are not columns of Y)
  *   -> exchange: hash on the partition keys (every partition on one rank); without PARTITION
- *      BY a gather to rank 0
+ *      BY a range exchange on the ORDER BY keys (rank r holds the r-th slice of the order)
+ *      when every call needs only a bounded number of neighbouring rows or the ranks' counts
+ *      (row_number, rank-like functions, lag, lead, ROWS frames with offsets: see
+ *      halo_only), else a gather to rank 0
  *   -> sort by (partition keys, order keys), external when it outgrows its grant
  *   -> window (streams over the sorted rows, one partition held at a time)
  *   -> project (Y + the results; hidden keys dropped)
@@ -50,6 +53,71 @@ static bool same_spec(const sl_win *a, const sl_win *b)
         if (!sl_expr_equal(a->order[i], b->order[i]) || a->order_desc[i] != b->order_desc[i] ||
             a->order_nulls_first[i] != b->order_nulls_first[i])
             return false;
+    return true;
+}
+
+/* Rows a window without PARTITION BY may need from its neighbours beyond this many (per
+ * side): gathered to rank 0 instead, like the functions that need the whole order. */
+#define HALO_MAX 100000
+
+/*
+ * Whether the calls (no PARTITION BY) can run on a range-partitioned input: each needs only
+ * a bounded number of rows before / after the current one (row_number, lag/lead, frames of
+ * ROWS offsets or CURRENT ROW) or the ranks' counts and peer figures (rank, dense_rank,
+ * percent_rank, cume_dist, ntile). Unbounded and RANGE frames need the whole order before
+ * the row and are gathered. Sets *prev / *next to the rows needed on each side.
+ */
+static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
+{
+    *prev = *next = 0;
+    for (int i = 0; i < n; i++) {
+        const sl_win *w = ws[i];
+        const sl_win_frame *f = &w->frame;
+        int64_t p = 0, q = 0;
+        switch (w->fn) {
+        case SL_WF_ROW_NUMBER:
+        case SL_WF_RANK:
+        case SL_WF_DENSE_RANK:
+        case SL_WF_PERCENT_RANK:
+        case SL_WF_CUME_DIST:
+        case SL_WF_NTILE:
+            /* counts and the peers at the slice's ends come from every rank's figures */
+            break;
+        case SL_WF_LAG:
+            p = w->param;
+            break;
+        case SL_WF_LEAD:
+            q = w->param;
+            break;
+        case SL_WF_FIRST_VALUE:
+        case SL_WF_LAST_VALUE:
+        case SL_WF_NTH_VALUE:
+        case SL_WF_SUM:
+        case SL_WF_AVG:
+        case SL_WF_MIN:
+        case SL_WF_MAX:
+        case SL_WF_COUNT:
+        case SL_WF_COUNT_STAR:
+            if (!f->rows || f->start == SL_FB_UNBOUNDED_PRECEDING ||
+                f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                return false;
+            if (f->start == SL_FB_PRECEDING)
+                p = f->start_n;
+            if (f->end == SL_FB_PRECEDING && f->end_n > p)
+                p = f->end_n;
+            if (f->end == SL_FB_FOLLOWING)
+                q = f->end_n;
+            if (f->start == SL_FB_FOLLOWING && f->start_n > q)
+                q = f->start_n;
+            break;
+        default:
+            return false;
+        }
+        if (p > HALO_MAX || q > HALO_MAX)
+            return false;
+        *prev = p > *prev ? p : *prev;
+        *next = q > *next ? q : *next;
+    }
     return true;
 }
 
@@ -124,8 +192,14 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
     sl_free(ex);
     sl_free(names);
 
-    /* Every partition on one rank. */
-    if (w0->n_part > 0) {
+    /* Every partition on one rank; without PARTITION BY the global order in slices. */
+    int64_t halo_prev = 0, halo_next = 0;
+    bool global = w0->n_part == 0 && w0->n_order > 0 &&
+                  halo_only(ws, n, &halo_prev, &halo_next);
+    if (global) {
+        x = sl_plan_exchange(x, SL_PART_RANGE, "exchange", query);
+        sl_sort_spec_copy(&x->u.exchange.order, &order);
+    } else if (w0->n_part > 0) {
         x = sl_plan_exchange(x, SL_PART_HASH, "exchange", query);
         x->u.exchange.n_keys = w0->n_part;
         x->u.exchange.keys = sl_xcalloc((size_t)w0->n_part, sizeof *x->u.exchange.keys);
@@ -176,6 +250,10 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
     wop->u.window.order = order;
     wop->u.window.n_calls = n;
     wop->u.window.calls = calls;
+    wop->u.window.global = global;
+    wop->u.window.halo_prev = halo_prev;
+    wop->u.window.halo_next = halo_next;
+    wop->collective = global;
     int n_in = x->n_cols;
     x = sl_plan_on_top(wop, x, query);
 

@@ -497,15 +497,20 @@ static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **p
 }
 
 /* QUALIFY (over the window results too) and DISTINCT ON, whose filter joins it. */
-static int bind_qualify(sl_bind_ctx *c, const sl_ast_query *ast)
+static int bind_qualify(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
 {
     sl_query *q = c->q;
     int rc = 0;
     if (ast->qualify) {
         c->mode = q->has_agg ? BM_POST : BM_PLAIN;
         c->win_ok = true;
-        if ((rc = sl_bind_expr(c, ast->qualify, &q->qualify)) ||
-            (rc = check_bool(c, ast->qualify, q->qualify, "QUALIFY clause")))
+        /* QUALIFY may name select-list aliases (DuckDB: ... AS rn QUALIFY rn <= 2). */
+        c->n_alias = it->n;
+        c->alias_names = (char *const *)it->alias;
+        c->alias_exprs = q->outs;
+        rc = sl_bind_expr(c, ast->qualify, &q->qualify);
+        c->n_alias = 0;
+        if (rc || (rc = check_bool(c, ast->qualify, q->qualify, "QUALIFY clause")))
             return rc;
     }
     if (ast->n_distinct_on) {
@@ -780,7 +785,7 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
             (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
             goto done;
     }
-    if ((rc = bind_order(&c, ast, &it)) || (rc = bind_qualify(&c, ast)))
+    if ((rc = bind_order(&c, ast, &it)) || (rc = bind_qualify(&c, ast, &it)))
         goto done;
     {
         sl_err tmp = {0};

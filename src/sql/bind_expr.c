@@ -372,6 +372,12 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     *out = NULL;
     if (a->kind == A_FUNC && a->over)
         return sl_bind_window(c, a, out);
+    if (a->kind == A_COL && c->n_alias && !a->qual && sl_bind_find_col(c, a) < 0)
+        for (int i = 0; i < c->n_alias; i++)
+            if (c->alias_names[i] && strcasecmp(c->alias_names[i], a->name) == 0) {
+                *out = sl_expr_copy(c->alias_exprs[i]);
+                return 0;
+            }
     if (c->mode == BM_POST) {
         int k = group_key_of(c, a);
         if (k >= 0) {

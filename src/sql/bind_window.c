@@ -62,6 +62,54 @@ static int bind_const_int(sl_bind_ctx *c, const sl_ast_expr *a, const char *what
     return 0;
 }
 
+/* A RANGE offset (off may be NULL: nothing to do) over the window's one ORDER BY key: an
+ * integer for BIGINT, a number for DOUBLE, an INTERVAL (iv: microseconds) for TIMESTAMP and
+ * whole days for DATE. Non-negative constants only. */
+static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
+                        const sl_ast_expr *off, bool iv, int64_t *n, double *f)
+{
+    if (!off)
+        return 0;
+    if (w->n_order != 1)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "a RANGE frame with an offset needs exactly one ORDER BY key");
+    sl_type kt = w->order[0]->type;
+    if (iv) {
+        if (kt == SL_T_TIMESTAMP) {
+            *n = off->ival;
+            return 0;
+        }
+        if (kt == SL_T_DATE && off->ival % INT64_C(86400000000) == 0) {
+            *n = off->ival / INT64_C(86400000000);
+            return 0;
+        }
+        return sl_bind_error(c, off->line, off->col, SL_EBIND, "an INTERVAL offset needs a "
+                             "TIMESTAMP key, or whole days over a DATE key (the key is %s)",
+                             sl_type_name(kt));
+    }
+    if (kt == SL_T_BIGINT)
+        return bind_const_int(c, off, "a RANGE offset over a BIGINT key", 0, n);
+    if (kt != SL_T_DOUBLE)
+        return sl_bind_error(c, off->line, off->col, SL_EBIND, "a RANGE offset over a %s key "
+                             "must be an INTERVAL (numbers are for numeric keys)",
+                             sl_type_name(kt));
+    sl_expr *e = NULL;
+    int rc = sl_bind_expr(c, off, &e);
+    if (rc)
+        return rc;
+    sl_err tmp = {0};
+    sl_expr_fold(&e, &tmp);
+    bool ok = e->kind == SL_E_CONST && !e->cval.is_null &&
+              (e->type == SL_T_BIGINT || e->type == SL_T_DOUBLE);
+    if (ok)
+        *f = e->type == SL_T_DOUBLE ? e->cval.v.d : (double)e->cval.v.i;
+    sl_expr_free(&e);
+    if (!ok || !(*f >= 0))
+        return sl_bind_error(c, off->line, off->col, SL_EBIND,
+                             "a RANGE offset must be a non-negative number constant");
+    return 0;
+}
+
 static int bind_frame(sl_bind_ctx *c, const sl_ast_expr *a, const sl_ast_window *aw, sl_win *w)
 {
     sl_win_frame *f = &w->frame;
@@ -77,11 +125,16 @@ static int bind_frame(sl_bind_ctx *c, const sl_ast_expr *a, const sl_ast_window 
     if (f->start == SL_FB_UNBOUNDED_FOLLOWING || f->end == SL_FB_UNBOUNDED_PRECEDING)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "a frame cannot start at UNBOUNDED "
                              "FOLLOWING or end at UNBOUNDED PRECEDING");
-    if (!f->rows && (aw->start_off || aw->end_off))
-        return sl_bind_error(c, a->line, a->col, SL_EBIND,
-                             "RANGE frames with an offset are not supported yet "
-                             "(use ROWS, or UNBOUNDED / CURRENT ROW)");
     int rc = 0;
+    if (!f->rows && (aw->start_off || aw->end_off)) {
+        rc = range_offset(c, a, w, aw->start_off, aw->start_iv, &f->start_n, &f->start_f);
+        if (!rc)
+            rc = range_offset(c, a, w, aw->end_off, aw->end_iv, &f->end_n, &f->end_f);
+        return rc;
+    }
+    if (aw->start_iv || aw->end_iv)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "an INTERVAL offset needs a RANGE frame over a DATE or TIMESTAMP");
     if (aw->start_off)
         rc = bind_const_int(c, aw->start_off, "a frame offset", 0, &f->start_n);
     if (!rc && aw->end_off)

@@ -5,7 +5,9 @@
  */
 #include "sql/sql_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -45,8 +47,62 @@ static int parse_order_item(sl_parser *p, sl_ast_order *o)
     return 0;
 }
 
-/* UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | expr PRECEDING | expr FOLLOWING */
-static int parse_bound(sl_parser *p, int *kind, sl_ast_expr **off)
+/* Microseconds in one unit of an INTERVAL (fixed-length units only), or 0. */
+static int64_t unit_micros(const char *u, int64_t len)
+{
+    static const struct { const char *name; int64_t us; } units[] = {
+        {"microsecond", 1}, {"millisecond", 1000}, {"second", 1000000},
+        {"minute", 60000000}, {"hour", INT64_C(3600000000)}, {"day", INT64_C(86400000000)},
+        {"week", INT64_C(604800000000)}, {NULL, 0}};
+    if (len > 1 && (u[len - 1] == 's' || u[len - 1] == 'S'))
+        len--; /* days, hours, ... */
+    for (int i = 0; units[i].name; i++)
+        if ((int64_t)strlen(units[i].name) == len && strncasecmp(units[i].name, u, (size_t)len) == 0)
+            return units[i].us;
+    return 0;
+}
+
+/* INTERVAL n unit | INTERVAL 'n unit' (after INTERVAL): a new A_INT of microseconds. */
+static sl_ast_expr *parse_interval(sl_parser *p, int start)
+{
+    const sl_tok *t = sl_parse_peek(p);
+    int64_t n = 0, us = 0;
+    bool ok = false;
+    if (t->kind == TK_STRING) {
+        const char *s = t->val;
+        char *end = NULL;
+        long long v = strtoll(s, &end, 10);
+        while (end && *end == ' ')
+            end++;
+        if (end && end != s && *end) {
+            n = v;
+            us = unit_micros(end, (int64_t)strlen(end));
+            ok = us > 0;
+        }
+        sl_parse_next(p);
+    } else if (t->kind == TK_INT && sl_parse_bigint(t->val, (int64_t)strlen(t->val), &n)) {
+        sl_parse_next(p);
+        const sl_tok *u = sl_parse_peek(p);
+        if (u->kind == TK_IDENT) {
+            us = unit_micros(u->val, (int64_t)strlen(u->val));
+            ok = us > 0;
+            sl_parse_next(p);
+        }
+    }
+    if (!ok || n < 0 || (n > 0 && us > INT64_MAX / n)) {
+        sl_parse_error_at(p, t, "%s", "expected an INTERVAL of a fixed length: INTERVAL n "
+                          "DAYS / HOURS / MINUTES / SECONDS / WEEKS (or 'n days'); months and "
+                          "years are not supported in frames");
+        return NULL;
+    }
+    sl_ast_expr *e = sl_parse_new_expr(p, A_INT, start);
+    e->ival = n * us;
+    return sl_parse_finish(p, e, start);
+}
+
+/* UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | expr PRECEDING | expr FOLLOWING
+ * (expr may be an INTERVAL: *iv is then set and *off holds microseconds). */
+static int parse_bound(sl_parser *p, int *kind, sl_ast_expr **off, bool *iv)
 {
     if (sl_parse_accept_kw(p, "unbounded")) {
         if (sl_parse_accept_kw(p, "preceding"))
@@ -61,8 +117,15 @@ static int parse_bound(sl_parser *p, int *kind, sl_ast_expr **off)
         *kind = SL_FB_CURRENT_ROW;
         return sl_parse_expect_kw(p, "row") ? p->err->code : 0;
     }
-    if (!(*off = sl_parse_expr(p)))
+    if (sl_parse_is_kw(sl_parse_peek(p), "interval")) {
+        int start = p->i;
+        sl_parse_next(p);
+        if (!(*off = parse_interval(p, start)))
+            return p->err->code;
+        *iv = true;
+    } else if (!(*off = sl_parse_expr(p))) {
         return p->err->code;
+    }
     if (sl_parse_accept_kw(p, "preceding"))
         *kind = SL_FB_PRECEDING;
     else if (sl_parse_accept_kw(p, "following"))
@@ -78,11 +141,12 @@ static int parse_frame(sl_parser *p, sl_ast_window *w)
     w->frame_rows = sl_parse_is_kw(sl_parse_peek(p), "rows");
     sl_parse_next(p);
     if (sl_parse_accept_kw(p, "between")) {
-        if (parse_bound(p, &w->start_kind, &w->start_off) || sl_parse_expect_kw(p, "and") ||
-            parse_bound(p, &w->end_kind, &w->end_off))
+        if (parse_bound(p, &w->start_kind, &w->start_off, &w->start_iv) ||
+            sl_parse_expect_kw(p, "and") ||
+            parse_bound(p, &w->end_kind, &w->end_off, &w->end_iv))
             return p->err->code;
     } else {
-        if (parse_bound(p, &w->start_kind, &w->start_off))
+        if (parse_bound(p, &w->start_kind, &w->start_off, &w->start_iv))
             return p->err->code;
         w->end_kind = SL_FB_CURRENT_ROW;
     }
@@ -177,11 +241,15 @@ void sl_ast_window_print(sl_buf *b, const sl_ast_window *w, bool canonical)
     }
     if (w->has_frame) {
         sl_buf_puts(b, w->frame_rows ? " ROWS BETWEEN " : " RANGE BETWEEN ");
-        if (w->start_off)
+        if (w->start_off && w->start_iv)
+            sl_buf_printf(b, "INTERVAL %lld MICROSECONDS", (long long)w->start_off->ival);
+        else if (w->start_off)
             sl_ast_expr_print(b, w->start_off, canonical);
         sl_buf_puts(b, bound_text(w->start_kind));
         sl_buf_puts(b, " AND ");
-        if (w->end_off)
+        if (w->end_off && w->end_iv)
+            sl_buf_printf(b, "INTERVAL %lld MICROSECONDS", (long long)w->end_off->ival);
+        else if (w->end_off)
             sl_ast_expr_print(b, w->end_off, canonical);
         sl_buf_puts(b, bound_text(w->end_kind));
     }

@@ -213,6 +213,7 @@ typedef struct sl_ast_window {
     bool frame_rows;          /* ROWS, else RANGE */
     int start_kind, end_kind;
     struct sl_ast_expr *start_off, *end_off;
+    bool start_iv, end_iv;    /* the offset was an INTERVAL: an A_INT of microseconds */
 } sl_ast_window;
 
 /* Parses what follows OVER: ( window spec ). Returns new in *out, or the error code. Local. */
@@ -332,6 +333,9 @@ typedef struct sl_bind_ctx {
     int level;                   /* sl_bind_expr nesting: 1 at a root */
     bool win_ok;                 /* window calls allowed here (select list, QUALIFY, ORDER BY) */
     char **win_keys;             /* canonical text of each window call (n = q->n_wins) */
+    int n_alias;                 /* QUALIFY: select-list aliases usable as names there */
+    char *const *alias_names;    /* (a column of the input wins over an alias) */
+    sl_expr *const *alias_exprs;
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */

@@ -11,7 +11,10 @@ query runs at 1-5 ranks (5 > cores) with small ranges and exchange rounds, and m
 sqlite's multiset of rows (a sequence when the query has a total ORDER BY):
   - db-benchmark q8 exactly as DuckDB's script writes it (top 2 v3 per id6 via row_number);
   - rank / dense_rank with heavy ties, a rolling 7-row sum and a running count per group,
-    lag / lead, windows without PARTITION BY, DISTINCT ON keeping the latest row per key;
+    lag / lead, windows without PARTITION BY (whose plan must be a range exchange, not a
+    gather: checked in EXPLAIN), among them rank / dense_rank / cume_dist / percent_rank over
+    a peer group of half the rows (it straddles every rank) and ntile, DISTINCT ON keeping
+    the latest row per key;
   - q8 again at --memory-limit 4MB, where the sort under the window must spill (checked from
     -v's spill figure), and empty input.
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and "window: N passed, M failed"; exits 1 on
@@ -128,6 +131,14 @@ QUERIES = [
      "SELECT id, row_number() OVER (ORDER BY v3 DESC NULLS LAST, id) AS rn, sum(v1) OVER "
      "(ORDER BY id ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING) AS s FROM t ORDER BY id", "iii",
      True),
+    ("no_partition_rank_half_peers",
+     "SELECT id, rank() OVER (ORDER BY id6) AS r, dense_rank() OVER (ORDER BY id6 DESC) AS dr, "
+     "cume_dist() OVER (ORDER BY id6) AS cd, percent_rank() OVER (ORDER BY id6) AS pr, "
+     "ntile(10) OVER (ORDER BY v3 DESC, id) AS t FROM {src}",
+     "SELECT id, rank() OVER (ORDER BY id6 NULLS LAST) AS r, dense_rank() OVER (ORDER BY id6 "
+     "DESC NULLS LAST) AS dr, cume_dist() OVER (ORDER BY id6 NULLS LAST) AS cd, percent_rank() "
+     "OVER (ORDER BY id6 NULLS LAST) AS pr, ntile(10) OVER (ORDER BY v3 DESC NULLS LAST, id) "
+     "AS t FROM t", "iiiffi", False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -179,6 +190,18 @@ def main():
                     ok = ok and spilled > 0
                     why += f"; spilled {spilled} bytes"
                 report(ok, tag, "" if ok else why)
+        # Without PARTITION BY the rows stay spread: a range exchange on the ORDER BY keys, not
+        # a gather (EXPLAIN shows the plan that runs).
+        if a.k in "no_partition_by_is_distributed":
+            job = os.path.join(tmp, "explain.sql")
+            with open(job, "w") as f:
+                f.write(QUERIES[4][1].format(src=src) + ";\n")
+            r = subprocess.run(["timeout", str(TIMEOUT), "mpirun", "-n", "3", SLUICE, "explain",
+                                job], capture_output=True, text=True, env=ENV)
+            plan = r.stdout
+            ok = (r.returncode == 0 and "Exchange: range by (v3 DESC" in plan and
+                  plan.count("exclusive scan") == 2 and "Exchange: gather" not in plan)
+            report(ok, "no_partition_by_is_distributed", plan[-3000:] + r.stderr[-1000:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"window: {passed} passed, {failed} failed, 0 skipped")
