@@ -781,6 +781,7 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
         goto done;
     if (ast->having) {
         c.mode = BM_POST;
+        c.win_ok = false; /* HAVING filters groups before any window runs */
         if ((rc = sl_bind_expr(&c, ast->having, &q->having)) ||
             (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
             goto done;

@@ -311,9 +311,12 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     sl_agg g = {0};
     if (fn->n_args > 0) {
         sl_bind_mode saved = c->mode;
+        bool win_ok = c->win_ok;
         c->mode = BM_AGGARG;
+        c->win_ok = false; /* aggregates run before windows */
         int rc = sl_bind_expr(c, a->args[0], &g.arg);
         c->mode = saved;
+        c->win_ok = win_ok;
         if (rc) {
             sl_free(key);
             return rc;
