@@ -90,6 +90,7 @@ SUITES   += faults
 SUITES   += copy
 SUITES   += sort
 SUITES   += dialect
+SUITES   += window
 SUITES   += fuzz
 SUITES   += formats
 
@@ -178,6 +179,11 @@ sort: $(BUILD)/sluice
 # Issue #17: the same query in sluice and DuckDB prints the same bytes (tests/dialect/run.py).
 dialect: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/dialect/run.py
+
+# Issue #11: window functions, QUALIFY and DISTINCT ON at scale against sqlite3.
+.PHONY: window
+window: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/window/run.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
 # Runs on FI_BUILD, and checks that the release binary (REL_BUILD) ignores the hooks.

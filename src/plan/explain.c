@@ -165,6 +165,32 @@ static void sink_line(ex *e, const sl_pop *op)
     }
 }
 
+/* "Window: row_number() AS rn over partitions (k) ordered by t DESC (input sorted)". */
+static void window_line(sl_buf *b, const sl_pop *op)
+{
+    const sl_pop *in = op->children[0];
+    int n_in = in->n_cols;
+    sl_buf_puts(b, "Window: ");
+    for (int i = 0; i < op->u.window.n_calls; i++)
+        sl_buf_printf(b, "%s%s", i ? ", " : "", op->names ? op->names[n_in + i] : "?");
+    sl_buf_puts(b, " over partitions (");
+    for (int i = 0; i < op->u.window.n_part; i++)
+        sl_buf_printf(b, "%s%s", i ? ", " : "",
+                      in->names ? in->names[op->u.window.part[i]] : "?");
+    sl_buf_puts(b, op->u.window.n_part ? ")" : "the whole input)");
+    if (op->u.window.order.n_keys) {
+        sl_buf_puts(b, " ordered by ");
+        sort_keys(b, op, &op->u.window.order);
+    }
+    if (op->u.window.global)
+        sl_buf_printf(b, ", over this rank's slice of the global order: row numbers from an "
+                      "exclusive scan of the counts, %lld preceding and %lld following rows "
+                      "from the neighbours (allgather)\n", (long long)op->u.window.halo_prev,
+                      (long long)op->u.window.halo_next);
+    else
+        sl_buf_puts(b, ", streaming over its sorted input, one partition held at a time\n");
+}
+
 static void node(ex *e, const sl_pop *op, int depth)
 {
     sl_buf *b = e->b;
@@ -174,7 +200,8 @@ static void node(ex *e, const sl_pop *op, int depth)
         scan_line(e, op, depth);
         break;
     case SL_POP_FILTER:
-        sl_buf_printf(b, "%s: %s\n", op->name[0] == 'h' ? "Filter (HAVING)" : "Filter",
+        sl_buf_printf(b, "%s: %s\n", op->name[0] == 'h' ? "Filter (HAVING)"
+                      : op->name[0] == 'q' ? "Filter (QUALIFY)" : "Filter",
                       op->u.filter.pred->text);
         break;
     case SL_POP_PROJECT:
@@ -222,6 +249,9 @@ static void node(ex *e, const sl_pop *op, int depth)
     case SL_POP_REPEAT:
         sl_buf_printf(b, "Repeat each row %s times\n",
                       op->children[0]->names ? op->children[0]->names[op->n_cols] : "n");
+        break;
+    case SL_POP_WINDOW:
+        window_line(b, op);
         break;
     case SL_POP_SINK:
         sink_line(e, op);

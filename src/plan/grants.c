@@ -39,6 +39,10 @@ static void grant_one(sl_pop *op, void *ctx)
     case SL_POP_SORT:
         op->grant = pct(g, 60);
         break;
+    case SL_POP_WINDOW:
+        /* holds one partition at a time (kept beside the sort's grant) */
+        op->grant = pct(g, 70);
+        break;
     case SL_POP_SINK:
         switch (op->u.sink.kind) {
         case SL_SINK_TABLE: op->grant = pct(g, 30); break;

@@ -113,6 +113,11 @@ void sl_pop_free(sl_pop **pop)
     case SL_POP_SORT:
         sl_sort_spec_free(&op->u.sort.order);
         break;
+    case SL_POP_WINDOW:
+        sl_free(op->u.window.part);
+        sl_sort_spec_free(&op->u.window.order);
+        sl_free(op->u.window.calls);
+        break;
     default:
         break;
     }

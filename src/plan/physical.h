@@ -40,6 +40,7 @@ typedef enum {
     SL_POP_LIMIT,     /* streaming: OFFSET / LIMIT on the rows of this rank */
     SL_POP_UNION,     /* streaming, n children: the rows of every child (UNION ALL) */
     SL_POP_REPEAT,    /* streaming: each row as often as its last column says, without it */
+    SL_POP_WINDOW,    /* streaming over sorted input: appends window function results */
     SL_POP_SINK,      /* root: result to rank 0, COPY, table, count */
     SL_POP_N_KINDS
 } sl_pop_kind;
@@ -75,6 +76,16 @@ typedef enum {
  * MERGE: partial states -> merged partial states, one row per group like FINAL (DISTINCT
  * aggregates: one row per group and distinct value, see plan/plan_agg.c). */
 typedef enum { SL_AGG_PARTIAL, SL_AGG_FINAL, SL_AGG_MERGE } sl_agg_mode;
+
+/* One window function of a WINDOW node: columns of the node's input. */
+typedef struct sl_win_call {
+    sl_winfn fn;
+    int arg;                  /* value column, or -1 */
+    int def;                  /* lag/lead default column, or -1 (NULL) */
+    int64_t param;            /* ntile buckets, lag/lead offset, nth_value's n */
+    sl_win_frame frame;
+    sl_type type;             /* result type */
+} sl_win_call;
 
 /* Per-rank figures an operator records while it runs (EXPLAIN ANALYZE, --metrics). */
 typedef struct sl_pop_stats {
@@ -143,6 +154,18 @@ typedef struct sl_pop {
             int64_t offset, limit; /* keep rows [offset, offset+limit); limit -1 = all */
             int n_keep;       /* output only the first n_keep columns (drop hidden keys) */
         } sort;
+        struct {              /* WINDOW: input sorted by (part, order) within this rank */
+            int n_part;
+            int *part;        /* partition key columns (equal keys = one partition) */
+            sl_sort_spec order; /* ORDER BY columns: equal ones are peers */
+            int n_calls;
+            sl_win_call *calls; /* output = input columns, then one column per call */
+            bool global;      /* no PARTITION BY: the input is range-partitioned in global
+                               * order (rank r holds the r-th slice); finish is collective:
+                               * row numbers start at an exclusive scan of the counts, and
+                               * frames see halo_prev / halo_next rows of the neighbours */
+            int64_t halo_prev, halo_next;
+        } window;
         struct {              /* LIMIT */
             int64_t offset, limit;
         } limit;

@@ -10,7 +10,13 @@
  *   where, group keys and aggregate arguments are expressions over L0.
  *   L1  (only when has_agg) [group key values..., aggregate results...].
  *   having is over L1; outs[] and order[] are over L1 when has_agg, else over L0.
- * SELECT DISTINCT is bound as a GROUP BY of all outputs (no aggregates).
+ *   L2  (only when n_wins) [L1 or L0 columns..., window results...]: windows are computed
+ *       over L1 when has_agg, else over L0 (their arguments, PARTITION BY and ORDER BY are
+ *       expressions over that layout). In outs[], order[] and qualify a window result w is
+ *       written SL_E_COL with col = -1 - w: the planner maps it to the column the window
+ *       operator appends (plan/plan_window.c), so pruning L0 never renumbers it.
+ * SELECT DISTINCT is bound as a GROUP BY of all outputs (no aggregates); SELECT DISTINCT ON
+ * (k) as row_number() OVER (PARTITION BY k ORDER BY <the ORDER BY>) = 1 in QUALIFY.
  */
 #ifndef SL_PLAN_H
 #define SL_PLAN_H
@@ -64,6 +70,48 @@ typedef struct sl_source {
     char *alias;             /* FROM ... AS alias (or the view name) */
 } sl_source;
 
+/* ---- window functions ---- */
+
+typedef enum {
+    SL_WF_ROW_NUMBER, SL_WF_RANK, SL_WF_DENSE_RANK, SL_WF_PERCENT_RANK, SL_WF_CUME_DIST,
+    SL_WF_NTILE, SL_WF_LAG, SL_WF_LEAD, SL_WF_FIRST_VALUE, SL_WF_LAST_VALUE, SL_WF_NTH_VALUE,
+    SL_WF_SUM, SL_WF_AVG, SL_WF_MIN, SL_WF_MAX, SL_WF_COUNT, SL_WF_COUNT_STAR,
+} sl_winfn;
+
+typedef enum {
+    SL_FB_UNBOUNDED_PRECEDING, SL_FB_PRECEDING, SL_FB_CURRENT_ROW, SL_FB_FOLLOWING,
+    SL_FB_UNBOUNDED_FOLLOWING,
+} sl_frame_bound;
+
+/* A window frame. The default (no frame clause) is RANGE BETWEEN UNBOUNDED PRECEDING AND
+ * CURRENT ROW: the partition's rows up to the current row's last peer (all of them without
+ * ORDER BY). ROWS offsets count rows; RANGE offsets are distances on the one ORDER BY key:
+ * start_n / end_n in the key's own units for BIGINT (days for DATE, microseconds for
+ * TIMESTAMP: INTERVALs), start_f / end_f for DOUBLE. */
+typedef struct sl_win_frame {
+    bool rows;
+    sl_frame_bound start, end;
+    int64_t start_n, end_n;
+    double start_f, end_f;
+} sl_win_frame;
+
+/* One window function call: fn(args) OVER (PARTITION BY part ORDER BY order frame). */
+typedef struct sl_win {
+    sl_winfn fn;
+    sl_expr *arg;            /* the value argument (lag/lead/first/last/nth/aggregates), or NULL */
+    sl_expr *def;            /* lag/lead default, or NULL (= NULL) */
+    int64_t param;           /* ntile buckets, lag/lead offset, nth_value's n */
+    int n_part;
+    sl_expr **part;
+    int n_order;
+    sl_expr **order;
+    bool *order_desc;
+    bool *order_nulls_first;
+    sl_win_frame frame;
+    sl_type type;            /* result type */
+    char *text;              /* the call as written */
+} sl_win;
+
 /* ---- a bound query ---- */
 
 typedef struct sl_query {
@@ -76,6 +124,9 @@ typedef struct sl_query {
     int n_aggs;
     sl_agg *aggs;            /* args over L0 */
     sl_expr *having;         /* over L1, or NULL */
+    int n_wins;
+    sl_win *wins;            /* over L1 if has_agg else L0 */
+    sl_expr *qualify;        /* over L2, or NULL */
 
     int n_outs;
     sl_expr **outs;          /* over L1 if has_agg else L0 */
@@ -90,6 +141,8 @@ typedef struct sl_query {
 } sl_query;
 
 void sl_query_free(struct sl_query **pq);
+/* Frees what a window call owns (not w itself). Local. */
+void sl_win_clear(sl_win *w);
 
 /* ---- statements ---- */
 

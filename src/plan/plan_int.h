@@ -34,4 +34,11 @@ sl_pop *sl_plan_exchange(sl_pop *in, sl_part_kind part, const char *name, int qu
 sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
                       int query);
 
+/* Window calls of q over x (layout X, plan_window.c): the result is X, then one column per
+ * q->wins entry in order. */
+sl_pop *sl_plan_windows(sl_pop *x, const sl_query *q, int query);
+/* Fills dst with q (shallow) but its outs, order and qualify copied with window references
+ * made columns base + w; free those with sl_plan_window_query_free. */
+void sl_plan_window_query(sl_query *dst, const sl_query *q, int base);
+void sl_plan_window_query_free(sl_query *dst);
 #endif

@@ -200,11 +200,25 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
         if (q->having)
             x = sl_plan_filter(x, q->having, "having", query);
     }
+    sl_query qw;
+    const sl_query *qp = q;
+    if (q->n_wins) {
+        /* Windows, then QUALIFY, over L2 (plan/plan_window.c). */
+        int base = x->n_cols;
+        x = sl_plan_windows(x, q, query);
+        *d = SL_DIST_ANY;
+        sl_plan_window_query(&qw, q, base);
+        qp = &qw;
+        if (qw.qualify)
+            x = sl_plan_filter(x, qw.qualify, "qualify", query);
+    }
     sl_sort_spec spec;
-    x = plan_project(x, q, &spec, query);
+    x = plan_project(x, qp, &spec, query);
     if (q->n_order > 0 || q->limit >= 0 || q->offset > 0)
-        x = plan_order(x, q, &spec, query, d);
+        x = plan_order(x, qp, &spec, query, d);
     sl_sort_spec_free(&spec);
+    if (q->n_wins)
+        sl_plan_window_query_free(&qw);
     return x;
 }
 

@@ -27,6 +27,20 @@ static void free_source(sl_source *s)
     sl_free(s->alias);
 }
 
+void sl_win_clear(sl_win *w)
+{
+    sl_expr_free(&w->arg);
+    sl_expr_free(&w->def);
+    free_exprv(w->part, w->n_part);
+    free_exprv(w->order, w->n_order);
+    sl_free(w->order_desc);
+    sl_free(w->order_nulls_first);
+    sl_free(w->text);
+    w->part = w->order = NULL;
+    w->order_desc = w->order_nulls_first = NULL;
+    w->text = NULL;
+}
+
 void sl_query_free(sl_query **pq)
 {
     if (!pq || !*pq)
@@ -41,6 +55,10 @@ void sl_query_free(sl_query **pq)
     }
     sl_free(q->aggs);
     sl_expr_free(&q->having);
+    for (int i = 0; i < q->n_wins; i++)
+        sl_win_clear(&q->wins[i]);
+    sl_free(q->wins);
+    sl_expr_free(&q->qualify);
     free_exprv(q->outs, q->n_outs);
     free_strv(q->out_names, q->n_outs);
     free_exprv(q->order, q->n_order);

@@ -24,6 +24,7 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     for (int i = 0; i < e->n_args; i++)
         sl_ast_expr_free(&e->args[i]);
     sl_free(e->args);
+    sl_ast_window_free(&e->over);
     sl_free(e->name);
     sl_free(e->qual);
     sl_free(e->sval);
@@ -72,6 +73,10 @@ void sl_ast_query_free(sl_ast_query **pq)
         sl_ast_expr_free(&q->groups[i]);
     sl_free(q->groups);
     sl_ast_expr_free(&q->having);
+    sl_ast_expr_free(&q->qualify);
+    for (int i = 0; i < q->n_distinct_on; i++)
+        sl_ast_expr_free(&q->distinct_on[i]);
+    sl_free(q->distinct_on);
     for (int i = 0; i < q->n_order; i++)
         sl_ast_expr_free(&q->order[i].e);
     sl_free(q->order);
@@ -266,6 +271,8 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
             sl_buf_puts(b, "DISTINCT ");
         put_args(b, e->args, e->n_args, c, max);
         sl_buf_putc(b, ')');
+        if (e->over)
+            sl_ast_window_print(b, e->over, c);
         break;
     }
 }
@@ -345,6 +352,12 @@ static void print_query(sl_buf *b, const sl_ast_query *q)
             sl_buf_putc(b, ' ');
     }
     sl_buf_puts(b, q->distinct ? "SELECT DISTINCT " : "SELECT ");
+    for (int i = 0; i < q->n_distinct_on; i++) {
+        sl_buf_puts(b, i ? ", " : "ON (");
+        sl_ast_expr_print(b, q->distinct_on[i], false);
+        if (i == q->n_distinct_on - 1)
+            sl_buf_puts(b, ") ");
+    }
     for (int i = 0; i < q->n_items; i++) {
         if (i)
             sl_buf_puts(b, ", ");
@@ -371,6 +384,10 @@ static void print_query(sl_buf *b, const sl_ast_query *q)
     if (q->having) {
         sl_buf_puts(b, " HAVING ");
         sl_ast_expr_print(b, q->having, false);
+    }
+    if (q->qualify) {
+        sl_buf_puts(b, " QUALIFY ");
+        sl_ast_expr_print(b, q->qualify, false);
     }
     for (int i = 0; i < q->n_order; i++) {
         sl_buf_puts(b, i ? ", " : " ORDER BY ");

@@ -394,6 +394,7 @@ static int bind_outputs(sl_bind_ctx *c, const items *it)
     q->out_names = sl_xcalloc((size_t)it->n, sizeof *q->out_names);
     q->n_outs = it->n;
     c->mode = q->has_agg ? BM_POST : BM_PLAIN;
+    c->win_ok = true;
     for (int i = 0; i < it->n; i++) {
         int rc = sl_bind_expr(c, it->e[i], &q->outs[i]);
         if (rc)
@@ -414,6 +415,7 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
     q->order_nulls_first = sl_xcalloc((size_t)n, sizeof *q->order_nulls_first);
     q->n_order = n;
     c->mode = q->has_agg ? BM_POST : BM_PLAIN;
+    c->win_ok = true;
     for (int i = 0; i < n; i++) {
         const sl_ast_order *o = &ast->order[i];
         q->order_desc[i] = o->desc;
@@ -428,6 +430,103 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order[i] = sl_expr_copy(q->outs[k]);
         else if ((rc = sl_bind_expr(c, o->e, &q->order[i])))
             return rc;
+    }
+    return 0;
+}
+
+static bool has_window_ref(const sl_expr *e)
+{
+    if (!e)
+        return false;
+    if (e->kind == SL_E_COL && e->col < 0)
+        return true;
+    for (int i = 0; i < e->n_args; i++)
+        if (has_window_ref(e->args[i]))
+            return true;
+    return false;
+}
+
+/*
+ * DISTINCT ON (k, ...): the first row of each k by the query's ORDER BY, i.e. a
+ * row_number() OVER (PARTITION BY k ORDER BY <ORDER BY>) that QUALIFY keeps at 1.
+ */
+static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **pred)
+{
+    sl_query *q = c->q;
+    sl_win w = {0};
+    int rc = 0;
+    w.fn = SL_WF_ROW_NUMBER;
+    w.type = SL_T_BIGINT;
+    w.frame.start = SL_FB_UNBOUNDED_PRECEDING;
+    w.frame.end = SL_FB_CURRENT_ROW;
+    c->win_ok = false;
+    w.part = sl_xcalloc((size_t)ast->n_distinct_on + 1, sizeof *w.part);
+    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++)
+        rc = sl_bind_expr(c, ast->distinct_on[w.n_part], &w.part[w.n_part]);
+    c->win_ok = true;
+    w.order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order);
+    w.order_desc = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order_desc);
+    w.order_nulls_first = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order_nulls_first);
+    for (int i = 0; !rc && i < q->n_order; i++) {
+        if (has_window_ref(q->order[i])) {
+            rc = sl_bind_error(c, ast->line, ast->col, SL_EBIND,
+                               "DISTINCT ON with a window function in ORDER BY is not "
+                               "supported yet");
+            break;
+        }
+        w.order[i] = sl_expr_copy(q->order[i]);
+        w.order_desc[i] = q->order_desc[i];
+        w.order_nulls_first[i] = q->order_nulls_first[i];
+        w.n_order++;
+    }
+    if (rc) {
+        sl_win_clear(&w);
+        return rc;
+    }
+    w.text = sl_xstrdup("row_number()");
+    int slot = sl_bind_add_window(c, &w, sl_xstrdup("DISTINCT ON"));
+    sl_value one = {0};
+    one.type = SL_T_BIGINT;
+    one.v.i = 1;
+    sl_expr *args[2] = {sl_expr_col(-1 - slot, SL_T_BIGINT, "row_number()"),
+                        sl_expr_const(&one, "1")};
+    sl_err tmp = {0};
+    if (sl_func_bind("=", args, 2, "row_number() = 1", pred, &tmp))
+        return sl_bind_error(c, ast->line, ast->col, tmp.code, "%s", tmp.msg);
+    return 0;
+}
+
+/* QUALIFY (over the window results too) and DISTINCT ON, whose filter joins it. */
+static int bind_qualify(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
+{
+    sl_query *q = c->q;
+    int rc = 0;
+    if (ast->qualify) {
+        c->mode = q->has_agg ? BM_POST : BM_PLAIN;
+        c->win_ok = true;
+        /* QUALIFY may name select-list aliases (DuckDB: ... AS rn QUALIFY rn <= 2). */
+        c->n_alias = it->n;
+        c->alias_names = (char *const *)it->alias;
+        c->alias_exprs = q->outs;
+        rc = sl_bind_expr(c, ast->qualify, &q->qualify);
+        c->n_alias = 0;
+        if (rc || (rc = check_bool(c, ast->qualify, q->qualify, "QUALIFY clause")))
+            return rc;
+    }
+    if (ast->n_distinct_on) {
+        sl_expr *pred = NULL;
+        c->mode = q->has_agg ? BM_POST : BM_PLAIN;
+        if ((rc = bind_distinct_on(c, ast, &pred)))
+            return rc;
+        if (!q->qualify) {
+            q->qualify = pred;
+        } else {
+            sl_expr *args[2] = {q->qualify, pred};
+            sl_err tmp = {0};
+            q->qualify = NULL;
+            if (sl_func_bind("AND", args, 2, "QUALIFY AND DISTINCT ON", &q->qualify, &tmp))
+                return sl_bind_error(c, ast->line, ast->col, tmp.code, "%s", tmp.msg);
+        }
     }
     return 0;
 }
@@ -450,6 +549,17 @@ static int fold_all(sl_query *q, sl_err *err)
         rc = fold(&q->outs[i], err);
     for (int i = 0; !rc && i < q->n_order; i++)
         rc = fold(&q->order[i], err);
+    for (int w = 0; !rc && w < q->n_wins; w++) {
+        rc = fold(&q->wins[w].arg, err);
+        if (!rc)
+            rc = fold(&q->wins[w].def, err);
+        for (int i = 0; !rc && i < q->wins[w].n_part; i++)
+            rc = fold(&q->wins[w].part[i], err);
+        for (int i = 0; !rc && i < q->wins[w].n_order; i++)
+            rc = fold(&q->wins[w].order[i], err);
+    }
+    if (!rc)
+        rc = fold(&q->qualify, err);
     return rc;
 }
 
@@ -485,6 +595,16 @@ static void walk_l0(sl_query *q, void (*fn)(sl_expr *, void *), void *ctx)
         for (int i = 0; i < q->n_order; i++)
             sl_expr_walk(q->order[i], fn, ctx);
         sl_expr_walk(q->having, fn, ctx);
+        sl_expr_walk(q->qualify, fn, ctx);
+        for (int w = 0; w < q->n_wins; w++) {
+            const sl_win *x = &q->wins[w];
+            sl_expr_walk(x->arg, fn, ctx);
+            sl_expr_walk(x->def, fn, ctx);
+            for (int i = 0; i < x->n_part; i++)
+                sl_expr_walk(x->part[i], fn, ctx);
+            for (int i = 0; i < x->n_order; i++)
+                sl_expr_walk(x->order[i], fn, ctx);
+        }
     }
 }
 
@@ -661,11 +781,12 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
         goto done;
     if (ast->having) {
         c.mode = BM_POST;
+        c.win_ok = false; /* HAVING filters groups before any window runs */
         if ((rc = sl_bind_expr(&c, ast->having, &q->having)) ||
             (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
             goto done;
     }
-    if ((rc = bind_order(&c, ast, &it)))
+    if ((rc = bind_order(&c, ast, &it)) || (rc = bind_qualify(&c, ast, &it)))
         goto done;
     {
         sl_err tmp = {0};
@@ -684,6 +805,9 @@ done:
     for (int i = 0; c.agg_keys && i < q->n_aggs; i++)
         sl_free(c.agg_keys[i]);
     sl_free(c.agg_keys);
+    for (int i = 0; c.win_keys && i < q->n_wins; i++)
+        sl_free(c.win_keys[i]);
+    sl_free(c.win_keys);
     sl_free(child_types);
     if (rc) {
         sl_query_free(&q);

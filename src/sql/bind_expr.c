@@ -48,11 +48,19 @@ bool sl_ast_has_agg(const sl_ast_expr *a)
 {
     if (!a)
         return false;
-    if (is_agg_call(a))
+    if (is_agg_call(a) && !a->over)
         return true;
     for (int i = 0; i < a->n_args; i++)
         if (sl_ast_has_agg(a->args[i]))
             return true;
+    if (a->over) {
+        for (int i = 0; i < a->over->n_part; i++)
+            if (sl_ast_has_agg(a->over->part[i]))
+                return true;
+        for (int i = 0; i < a->over->n_order; i++)
+            if (sl_ast_has_agg(a->over->order[i].e))
+                return true;
+    }
     return false;
 }
 
@@ -303,9 +311,12 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     sl_agg g = {0};
     if (fn->n_args > 0) {
         sl_bind_mode saved = c->mode;
+        bool win_ok = c->win_ok;
         c->mode = BM_AGGARG;
+        c->win_ok = false; /* aggregates run before windows */
         int rc = sl_bind_expr(c, a->args[0], &g.arg);
         c->mode = saved;
+        c->win_ok = win_ok;
         if (rc) {
             sl_free(key);
             return rc;
@@ -362,6 +373,14 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     *out = NULL;
+    if (a->kind == A_FUNC && a->over)
+        return sl_bind_window(c, a, out);
+    if (a->kind == A_COL && c->n_alias && !a->qual && sl_bind_find_col(c, a) < 0)
+        for (int i = 0; i < c->n_alias; i++)
+            if (c->alias_names[i] && strcasecmp(c->alias_names[i], a->name) == 0) {
+                *out = sl_expr_copy(c->alias_exprs[i]);
+                return 0;
+            }
     if (c->mode == BM_POST) {
         int k = group_key_of(c, a);
         if (k >= 0) {

@@ -329,16 +329,34 @@ static int parse_limit_value(sl_parser *p, int64_t *out)
     return 0;
 }
 
-/* SELECT ... [FROM] [WHERE] [GROUP BY] [HAVING]: one select block. */
+/* DISTINCT ON (e, ...): the expressions whose first row (by ORDER BY) is kept. */
+static int parse_distinct_on(sl_parser *p, sl_ast_query *q)
+{
+    if (sl_parse_expect_op(p, "("))
+        return p->err->code;
+    do {
+        sl_ast_expr *e = sl_parse_expr(p);
+        if (!e)
+            return p->err->code;
+        q->distinct_on = sl_xrealloc(q->distinct_on,
+                                     sizeof *q->distinct_on * (size_t)(q->n_distinct_on + 1));
+        q->distinct_on[q->n_distinct_on++] = e;
+    } while (sl_parse_accept_op(p, ","));
+    return sl_parse_expect_op(p, ")") ? p->err->code : 0;
+}
+
+/* SELECT ... [FROM] [WHERE] [GROUP BY] [HAVING] [QUALIFY]: one select block. */
 static int parse_select_core(sl_parser *p, sl_ast_query *q)
 {
     if (sl_parse_expect_kw(p, "select"))
         return p->err->code;
     if (sl_parse_accept_kw(p, "distinct")) {
-        if (sl_parse_is_kw(sl_parse_peek(p), "on"))
-            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                     "DISTINCT ON is not supported yet");
-        q->distinct = true;
+        if (sl_parse_accept_kw(p, "on")) {
+            if (parse_distinct_on(p, q))
+                return p->err->code;
+        } else {
+            q->distinct = true;
+        }
     } else {
         sl_parse_accept_kw(p, "all");
     }
@@ -376,6 +394,8 @@ static int parse_select_core(sl_parser *p, sl_ast_query *q)
         }
     }
     if (sl_parse_accept_kw(p, "having") && !(q->having = sl_parse_expr(p)))
+        return p->err->code;
+    if (sl_parse_accept_kw(p, "qualify") && !(q->qualify = sl_parse_expr(p)))
         return p->err->code;
     return 0;
 }

@@ -304,11 +304,8 @@ static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
     }
     if (sl_parse_expect_op(p, ")"))
         return sl_parse_fail(e);
-    if (sl_parse_is_kw(sl_parse_peek(p), "over")) {
-        sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                          "window functions (OVER) are not supported yet");
+    if (sl_parse_accept_kw(p, "over") && sl_parse_window(p, &e->over))
         return sl_parse_fail(e);
-    }
     return sl_parse_finish(p, e, start);
 }
 

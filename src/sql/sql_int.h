@@ -190,7 +190,38 @@ typedef struct sl_ast_expr {
     bool negated, ilike, try_cast, has_operand, has_else, star, distinct, quoted;
     int n_args, cap_args;
     struct sl_ast_expr **args;
+    struct sl_ast_window *over; /* A_FUNC: f(...) OVER (...), else NULL */
 } sl_ast_expr;
+
+/* ---- window specifications (parse_window.c) ---- */
+
+typedef struct sl_ast_order {
+    struct sl_ast_expr *e;
+    bool desc;
+    bool nulls_first;
+} sl_ast_order;
+
+/* OVER ([PARTITION BY ...] [ORDER BY ...] [ROWS|RANGE frame]). Without a frame clause the
+ * frame is the default (RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW). Bound kinds are
+ * sl_frame_bound (plan/plan.h); start_off / end_off hold the PRECEDING / FOLLOWING offsets. */
+typedef struct sl_ast_window {
+    int n_part;
+    struct sl_ast_expr **part;
+    int n_order;
+    sl_ast_order *order;
+    bool has_frame;
+    bool frame_rows;          /* ROWS, else RANGE */
+    int start_kind, end_kind;
+    struct sl_ast_expr *start_off, *end_off;
+    bool start_iv, end_iv;    /* the offset was an INTERVAL: an A_INT of microseconds */
+} sl_ast_window;
+
+/* Parses what follows OVER: ( window spec ). Returns new in *out, or the error code. Local. */
+int sl_parse_window(sl_parser *p, sl_ast_window **out);
+/* Frees a window spec (and NULLs *pw). Local. */
+void sl_ast_window_free(sl_ast_window **pw);
+/* Appends " OVER (...)" for w (see sl_ast_expr_print). Local. */
+void sl_ast_window_print(sl_buf *b, const sl_ast_window *w, bool canonical);
 
 /* ---- queries ---- */
 
@@ -198,12 +229,6 @@ typedef struct sl_ast_item {
     sl_ast_expr *e;   /* A_STAR for * and alias.* */
     char *alias;      /* or NULL */
 } sl_ast_item;
-
-typedef struct sl_ast_order {
-    sl_ast_expr *e;
-    bool desc;
-    bool nulls_first;
-} sl_ast_order;
 
 typedef enum { AS_FUNC, AS_NAME, AS_QUERY, AS_SETOP } sl_ast_src_kind;
 
@@ -236,6 +261,9 @@ struct sl_ast_query {
     int n_groups;
     sl_ast_expr **groups;
     sl_ast_expr *having;
+    sl_ast_expr *qualify;     /* QUALIFY predicate (over window results too), or NULL */
+    int n_distinct_on;        /* SELECT DISTINCT ON (exprs): the first row of each */
+    sl_ast_expr **distinct_on;
     int n_order;
     sl_ast_order *order;
     int64_t limit;            /* -1 = none */
@@ -303,6 +331,11 @@ typedef struct sl_bind_ctx {
     char **agg_keys;             /* canonical text of each aggregate call (n = q->n_aggs) */
     int64_t max_key_len;         /* longest of group_keys */
     int level;                   /* sl_bind_expr nesting: 1 at a root */
+    bool win_ok;                 /* window calls allowed here (select list, QUALIFY, ORDER BY) */
+    char **win_keys;             /* canonical text of each window call (n = q->n_wins) */
+    int n_alias;                 /* QUALIFY: select-list aliases usable as names there */
+    char *const *alias_names;    /* (a column of the input wins over an alias) */
+    sl_expr *const *alias_exprs;
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */
@@ -310,6 +343,11 @@ int sl_bind_error(sl_bind_ctx *c, int line, int col, int code, const char *fmt, 
     __attribute__((format(printf, 5, 6)));
 /* Binds a in c->mode. Returns new expression in *out (free with sl_expr_free). Local. */
 int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
+/* A window call a (A_FUNC with over): adds it to q->wins (or finds an equal one) and returns
+ * its reference in *out (bind_window.c). Local. */
+int sl_bind_window(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
+/* Adds w (taken over, with its canonical key) as a new window slot; returns the slot. */
+int sl_bind_add_window(sl_bind_ctx *c, sl_win *w, char *key);
 /* True when a is or contains an aggregate call. Local. */
 bool sl_ast_has_agg(const sl_ast_expr *a);
 /* Index of a's column in L0, or -1 (a is A_COL). Local. */

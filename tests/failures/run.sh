@@ -113,6 +113,34 @@ EOF
 )
 check unknown_function 3 "$j" "unkfn.sql:2:8|frobnicate"
 
+j=$(job winwhere <<EOF
+-- a window function in WHERE
+SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS) WHERE row_number() OVER (ORDER BY id) < 3;
+EOF
+)
+check window_in_where 3 "$j" "winwhere.sql:2:|window functions are only allowed in the select list"
+
+j=$(job winagg <<EOF
+-- a window function inside an aggregate, and one in HAVING (both run before any window)
+SELECT sum(row_number() OVER (ORDER BY id)) FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check window_in_aggregate 3 "$j" "winagg.sql:2:12|window functions are only allowed in the select list"
+
+j=$(job winhaving <<EOF
+-- a window function in HAVING
+SELECT name FROM read_csv('$D/good/*.csv', header=true, $COLS) GROUP BY name HAVING rank() OVER (ORDER BY name) > 1;
+EOF
+)
+check window_in_having 3 "$j" "winhaving.sql:2:|window functions are only allowed in the select list"
+
+j=$(job winrange <<EOF
+-- a RANGE offset over a VARCHAR key
+SELECT count(*) OVER (ORDER BY name RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check window_range_varchar 3 "$j" "winrange.sql:2:|a RANGE offset over a VARCHAR key"
+
 j=$(job param <<'EOF'
 -- unknown parameter on line 2 (never given with -D)
 SELECT id FROM read_csv('${nope}/x.csv');

@@ -1,0 +1,947 @@
+/*
+ * WINDOW (streaming over sorted input): appends one column per window function call to rows
+ * that arrive sorted by (partition keys, order keys), as the planner's sort leaves them
+ * (plan/plan_window.c). Rows are buffered until a partition is known to be complete (a row
+ * with other partition keys arrived, or the input ended); the complete partitions are then
+ * computed and emitted, so one partition (plus one batch) is held at a time, never the
+ * rank's input.
+ *
+ * Semantics are DuckDB's (and SQL's): peers are rows of a partition with equal ORDER BY
+ * keys (without ORDER BY the whole partition); rank() is 1 + the rows before the first
+ * peer, dense_rank() counts peer groups, percent_rank() = (rank - 1) / (rows - 1) (0 for a
+ * single row), cume_dist() = (rows up to the last peer) / rows, ntile(n) deals rows into n
+ * buckets whose sizes differ by at most one (bigger ones first); lag/lead read the row
+ * `offset` before/after in the partition (the default, else NULL, outside it); frame
+ * functions (first_value, last_value, nth_value, sum, avg, min, max, count) see the frame:
+ * ROWS offsets count rows, the default frame is RANGE UNBOUNDED PRECEDING .. CURRENT ROW
+ * (up to the current row's last peer). NULL arguments are skipped by the aggregates (an
+ * empty frame gives NULL, count 0); first/last/nth_value return NULL values as they are.
+ * sum over BIGINT leaves an error when it leaves BIGINT's range (as the sum aggregate).
+ *
+ * When every call is row_number, rank or dense_rank, nothing is buffered: each batch is
+ * numbered from the row before it and passed on (push_streaming).
+ *
+ * Frames whose start is UNBOUNDED PRECEDING (running totals) or whose end is UNBOUNDED
+ * FOLLOWING are folded incrementally (O(rows)); other frames are folded row by row over the
+ * frame (O(rows x frame)), which suits the short sliding frames rolling means use.
+ *
+ * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
+ * than that stays in memory anyway (spilling a single partition is not implemented). Local.
+ */
+#include "exec/exec_int.h"
+
+#include <string.h>
+
+#include <mpi.h>
+
+#include "batch/rowcmp.h"
+#include "batch/wire.h"
+#include "core/budget.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "mpi/agree.h"
+
+typedef struct win_state {
+    sl_ctx *ctx;
+    sl_batch *cur;        /* rows not yet emitted (dense), NULL when none */
+    int64_t scanned;      /* rows of cur already checked for partition starts */
+    int64_t last_start;   /* first row of the last partition seen in cur */
+    int64_t res;          /* bytes reserved for cur */
+    sl_rowcmp part, peer;
+    /* streaming ranks (only row_number / rank / dense_rank, with PARTITION BY): nothing is
+     * buffered; the last row seen and its numbers carry over to the next batch */
+    bool streaming;
+    sl_batch *last;       /* the previous batch's last row, NULL before the first */
+    int64_t rn, rk, dr;
+} win_state;
+
+static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    win_state *st = sl_xcalloc(1, sizeof *st);
+    st->ctx = x->ctx;
+    st->part = (sl_rowcmp){ op->u.window.n_part, op->u.window.part, NULL, NULL, false };
+    const sl_sort_spec *o = &op->u.window.order;
+    st->peer = (sl_rowcmp){ o->n_keys, o->cols, o->desc, o->nulls_first, false };
+    st->streaming = !op->u.window.global;
+    for (int i = 0; i < op->u.window.n_calls; i++) {
+        sl_winfn f = op->u.window.calls[i].fn;
+        st->streaming &= f == SL_WF_ROW_NUMBER || f == SL_WF_RANK || f == SL_WF_DENSE_RANK;
+    }
+    op->state = st;
+    return 0;
+}
+
+/* A new dense batch with rows [from, to) of the dense batch b. */
+static sl_batch *slice(sl_batch *b, int64_t from, int64_t to)
+{
+    uint32_t *sel = sl_xmalloc(sizeof *sel * (size_t)(to - from + 1));
+    for (int64_t i = from; i < to; i++)
+        sel[i - from] = (uint32_t)i;
+    b->sel = sel;
+    b->n_sel = to - from;
+    sl_batch *out = sl_batch_compact(b);
+    b->sel = NULL;
+    b->n_sel = 0;
+    sl_free(sel);
+    return out;
+}
+
+/* Row ranges of the chunk: partition [ps, pe) and peer group [gs, ge) of every row. */
+typedef struct ranges {
+    int64_t *ps, *pe, *gs, *ge;
+    const sl_vec *key;    /* the first ORDER BY key (RANGE offsets), or NULL */
+    bool desc, nulls_first;
+} ranges;
+
+/* A slice of the global order (no PARTITION BY): the chunk is h halo rows, then the n rows
+ * of this rank's slice (global rows off..off+n-1 of N), then halo rows. The slice's first
+ * peer group starts at global row gstart, its last one ends before gend, and dbase peer
+ * groups come before its first row's group (not counting that group). */
+typedef struct global_ctx {
+    int64_t off, N, h, n, gstart, gend, dbase;
+} global_ctx;
+
+static void ranges_build(const win_state *st, const sl_batch *b, ranges *r)
+{
+    int64_t n = b->n_rows;
+    r->ps = sl_xmalloc(sizeof *r->ps * (size_t)(n + 1));
+    r->pe = sl_xmalloc(sizeof *r->pe * (size_t)(n + 1));
+    r->gs = sl_xmalloc(sizeof *r->gs * (size_t)(n + 1));
+    r->ge = sl_xmalloc(sizeof *r->ge * (size_t)(n + 1));
+    int64_t ps = 0, gs = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i > 0 && sl_row_cmp(&st->part, b, i - 1, b, i) != 0)
+            ps = gs = i;
+        else if (i > 0 && st->peer.n_keys > 0 && sl_row_cmp(&st->peer, b, i - 1, b, i) != 0)
+            gs = i;
+        r->ps[i] = ps;
+        r->gs[i] = gs;
+    }
+    int64_t pe = n, ge = n;
+    for (int64_t i = n - 1; i >= 0; i--) {
+        r->pe[i] = pe;
+        r->ge[i] = ge;
+        if (r->ps[i] == i)
+            pe = ge = i;
+        else if (r->gs[i] == i)
+            ge = i;
+    }
+}
+
+static void ranges_free(ranges *r)
+{
+    sl_free(r->ps);
+    sl_free(r->pe);
+    sl_free(r->gs);
+    sl_free(r->ge);
+}
+
+/* First row j in [lo, hi) where the monotone condition holds: upper = false: key_j does not
+ * sort before t (key >= t ascending); upper = true: t sorts before key_j (key > t). */
+static int64_t key_search(const ranges *r, int64_t lo, int64_t hi, bool upper, int64_t ti,
+                          double tf)
+{
+    const sl_vec *k = r->key;
+    bool f = k->type == SL_T_DOUBLE;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        int c = f ? (k->d.f64[mid] > tf) - (k->d.f64[mid] < tf)
+                  : (k->d.i64[mid] > ti) - (k->d.i64[mid] < ti);
+        if (r->desc)
+            c = -c;
+        if (upper ? c > 0 : c >= 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t s;
+    if (__builtin_add_overflow(a, b, &s))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return s;
+}
+
+/*
+ * A RANGE bound with an offset for row i: the first row at or past the key value v -/+ off
+ * (PRECEDING / FOLLOWING, in the direction of the order; start) or the first row past it
+ * (end). Only non-NULL keys count; a row with a NULL key has its NULL peers as the frame.
+ */
+static int64_t range_bound(const sl_win_frame *f, const ranges *r, int64_t i, bool is_end,
+                           sl_frame_bound kind)
+{
+    const sl_vec *k = r->key;
+    if (!sl_vec_valid(k, i))
+        return is_end ? r->ge[i] : r->gs[i];
+    /* the non-NULL rows of the partition: NULLs are at one end */
+    int64_t lo = r->ps[i], hi = r->pe[i];
+    if (r->nulls_first) {
+        int64_t a = lo, b = i;
+        while (a < b) {
+            int64_t m = a + (b - a) / 2;
+            if (sl_vec_valid(k, m))
+                b = m;
+            else
+                a = m + 1;
+        }
+        lo = a;
+    } else {
+        int64_t a = i + 1, b = hi;
+        while (a < b) {
+            int64_t m = a + (b - a) / 2;
+            if (!sl_vec_valid(k, m))
+                b = m;
+            else
+                a = m + 1;
+        }
+        hi = a;
+    }
+    bool back = kind == SL_FB_PRECEDING; /* towards the start of the order */
+    int64_t n = is_end ? f->end_n : f->start_n;
+    double d = is_end ? f->end_f : f->start_f;
+    /* ascending: preceding values are smaller; descending: larger */
+    bool minus = back != r->desc;
+    int64_t ti = 0;
+    double tf = 0;
+    if (k->type == SL_T_DOUBLE)
+        tf = minus ? k->d.f64[i] - d : k->d.f64[i] + d;
+    else
+        ti = sat_add(k->d.i64[i], minus ? -n : n);
+    return key_search(r, lo, hi, is_end, ti, tf);
+}
+
+/* The frame [*fs, *fe) of row i. */
+static void frame_of(const sl_win_frame *f, const ranges *r, int64_t i, int64_t *fs,
+                     int64_t *fe)
+{
+    int64_t ps = r->ps[i], pe = r->pe[i], s, e;
+    if (!f->rows && (f->start == SL_FB_PRECEDING || f->start == SL_FB_FOLLOWING ||
+                     f->end == SL_FB_PRECEDING || f->end == SL_FB_FOLLOWING)) {
+        s = f->start == SL_FB_UNBOUNDED_PRECEDING ? ps
+            : f->start == SL_FB_CURRENT_ROW ? r->gs[i]
+            : range_bound(f, r, i, false, f->start);
+        e = f->end == SL_FB_UNBOUNDED_FOLLOWING ? pe
+            : f->end == SL_FB_CURRENT_ROW ? r->ge[i]
+            : range_bound(f, r, i, true, f->end);
+        *fs = s;
+        *fe = e < s ? s : e;
+        return;
+    }
+    switch (f->start) {
+    case SL_FB_UNBOUNDED_PRECEDING: s = ps; break;
+    case SL_FB_PRECEDING: s = f->start_n >= i - ps ? ps : i - f->start_n; break;
+    case SL_FB_CURRENT_ROW: s = f->rows ? i : r->gs[i]; break;
+    case SL_FB_FOLLOWING: s = f->start_n >= pe - i ? pe : i + f->start_n; break;
+    default: s = pe; break;
+    }
+    switch (f->end) {
+    case SL_FB_UNBOUNDED_FOLLOWING: e = pe; break;
+    case SL_FB_FOLLOWING: e = f->end_n >= pe - i ? pe : i + f->end_n + 1; break;
+    case SL_FB_CURRENT_ROW: e = f->rows ? i + 1 : r->ge[i]; break;
+    case SL_FB_PRECEDING: e = f->end_n > i - ps ? ps : i - f->end_n + 1; break;
+    default: e = ps; break;
+    }
+    if (e < s)
+        e = s;
+    *fs = s;
+    *fe = e;
+}
+
+/* ---- frame aggregates ---- */
+
+typedef struct acc {
+    int64_t n;            /* non-NULL values folded in (count(*): rows) */
+    int64_t isum;
+    double dsum;
+    int64_t best;         /* min/max: the row holding it */
+    bool ovf;             /* isum left BIGINT's range */
+} acc;
+
+static int cmp_at(const sl_vec *v, int64_t a, int64_t b)
+{
+    switch (v->type) {
+    case SL_T_DOUBLE: {
+        double x = v->d.f64[a], y = v->d.f64[b];
+        if (x != x || y != y) /* NaN sorts above every number, as ORDER BY */
+            return (x != x) - (y != y);
+        return (x > y) - (x < y);
+    }
+    case SL_T_VARCHAR: {
+        int64_t la, lb;
+        const char *pa = sl_vec_str(v, a, &la), *pb = sl_vec_str(v, b, &lb);
+        int c = memcmp(pa, pb, (size_t)(la < lb ? la : lb));
+        return c ? c : (la > lb) - (la < lb);
+    }
+    default:
+        return (v->d.i64[a] > v->d.i64[b]) - (v->d.i64[a] < v->d.i64[b]);
+    }
+}
+
+static inline void acc_add(acc *a, sl_winfn fn, const sl_vec *v, int64_t j)
+{
+    if (fn == SL_WF_COUNT_STAR) {
+        a->n++;
+        return;
+    }
+    if (!sl_vec_valid(v, j))
+        return;
+    a->n++;
+    switch (fn) {
+    case SL_WF_SUM:
+    case SL_WF_AVG:
+        if (v->type == SL_T_DOUBLE)
+            a->dsum += v->d.f64[j];
+        else {
+            a->dsum += (double)v->d.i64[j];
+            if (__builtin_add_overflow(a->isum, v->d.i64[j], &a->isum))
+                a->ovf = true;
+        }
+        break;
+    case SL_WF_MIN:
+        if (a->n == 1 || cmp_at(v, j, a->best) < 0)
+            a->best = j;
+        break;
+    case SL_WF_MAX:
+        if (a->n == 1 || cmp_at(v, j, a->best) > 0)
+            a->best = j;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Stores acc's result for row i in out slots (i64 / f64 / row / null). */
+typedef struct agg_out {
+    int64_t *i64;
+    double *f64;
+    int64_t *row;         /* min/max: source row, -1 = NULL */
+    bool *null;
+} agg_out;
+
+static int acc_result(const acc *a, const sl_win_call *c, const sl_vec *v, agg_out *o,
+                      int64_t i, sl_err *err)
+{
+    o->null[i] = false;
+    switch (c->fn) {
+    case SL_WF_COUNT:
+    case SL_WF_COUNT_STAR:
+        o->i64[i] = a->n;
+        return 0;
+    case SL_WF_SUM:
+        o->null[i] = a->n == 0;
+        if (v->type == SL_T_DOUBLE)
+            o->f64[i] = a->dsum;
+        else if (a->ovf)
+            return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: a window sum leaves the range "
+                          "of BIGINT (cast the argument to DOUBLE to sum it approximately)");
+        else
+            o->i64[i] = a->isum;
+        return 0;
+    case SL_WF_AVG:
+        o->null[i] = a->n == 0;
+        if (v->type != SL_T_DOUBLE && !a->ovf)
+            o->f64[i] = (double)a->isum / (double)a->n;
+        else
+            o->f64[i] = a->dsum / (double)a->n;
+        return 0;
+    default: /* min, max */
+        o->row[i] = a->n ? a->best : -1;
+        return 0;
+    }
+}
+
+static int frame_agg(const sl_win_call *c, const ranges *r, const sl_vec *v, int64_t n,
+                     agg_out *o, sl_err *err)
+{
+    const sl_win_frame *f = &c->frame;
+    int rc = 0;
+    if (f->start == SL_FB_UNBOUNDED_PRECEDING) {
+        acc a = {0};
+        int64_t k = 0;
+        for (int64_t i = 0; i < n && !rc; i++) {
+            int64_t fs, fe;
+            if (r->ps[i] == i) {
+                memset(&a, 0, sizeof a);
+                k = i;
+            }
+            frame_of(f, r, i, &fs, &fe);
+            for (; k < fe; k++)
+                acc_add(&a, c->fn, v, k);
+            rc = acc_result(&a, c, v, o, i, err);
+        }
+    } else if (f->end == SL_FB_UNBOUNDED_FOLLOWING) {
+        acc a = {0};
+        int64_t k = n;
+        for (int64_t i = n - 1; i >= 0 && !rc; i--) {
+            int64_t fs, fe;
+            if (r->pe[i] == i + 1) {
+                memset(&a, 0, sizeof a);
+                k = i + 1;
+            }
+            frame_of(f, r, i, &fs, &fe);
+            for (; k > fs; k--)
+                acc_add(&a, c->fn, v, k - 1);
+            rc = acc_result(&a, c, v, o, i, err);
+        }
+    } else {
+        for (int64_t i = 0; i < n && !rc; i++) {
+            acc a = {0};
+            int64_t fs, fe;
+            frame_of(f, r, i, &fs, &fe);
+            for (int64_t k = fs; k < fe; k++)
+                acc_add(&a, c->fn, v, k);
+            rc = acc_result(&a, c, v, o, i, err);
+        }
+    }
+    return rc;
+}
+
+/* ---- one call over a chunk ---- */
+
+/* Global start / end of row i's peer group (g: see global_ctx). */
+static int64_t g_start(const global_ctx *g, const ranges *r, int64_t i)
+{
+    return r->gs[i] <= g->h ? g->gstart : g->off + r->gs[i] - g->h;
+}
+
+static int64_t g_end(const global_ctx *g, const ranges *r, int64_t i)
+{
+    return r->ge[i] >= g->h + g->n ? g->gend : g->off + r->ge[i] - g->h;
+}
+
+/* rank, dense_rank, percent_rank, cume_dist, ntile over a slice of the global order: rows
+ * [h, h + n) of the chunk; the others get NULL (never emitted). */
+static void compute_global_rank(const sl_win_call *c, const ranges *r, const global_ctx *g,
+                                int64_t rows_in_chunk, sl_vec *res)
+{
+    int64_t d = g->dbase;
+    for (int64_t i = 0; i < rows_in_chunk; i++) {
+        if (i < g->h || i >= g->h + g->n) {
+            sl_vec_push_null(res);
+            continue;
+        }
+        if (i == g->h || r->gs[i] == i)
+            d++;
+        int64_t k = g->off + i - g->h, N = g->N, gs = g_start(g, r, i);
+        switch (c->fn) {
+        case SL_WF_RANK:
+            sl_vec_push_i64(res, gs + 1);
+            break;
+        case SL_WF_DENSE_RANK:
+            sl_vec_push_i64(res, d);
+            break;
+        case SL_WF_PERCENT_RANK:
+            sl_vec_push_f64(res, N > 1 ? (double)gs / (double)(N - 1) : 0.0);
+            break;
+        case SL_WF_CUME_DIST:
+            sl_vec_push_f64(res, (double)g_end(g, r, i) / (double)N);
+            break;
+        default: { /* ntile */
+            int64_t size = N / c->param, large = N - c->param * size;
+            int64_t small_at = large * (size + 1);
+            sl_vec_push_i64(res, size == 0 ? k + 1
+                                 : k < small_at ? 1 + k / (size + 1)
+                                 : 1 + large + (k - small_at) / size);
+            break;
+        }
+        }
+    }
+}
+
+static int compute(const sl_win_call *c, const sl_batch *b, const ranges *r,
+                   const global_ctx *g, sl_vec **out, sl_err *err)
+{
+    int64_t base = g ? g->off - g->h : 0;
+    int64_t n = b->n_rows;
+    sl_vec *res = sl_vec_new(c->type, n);
+    const sl_vec *arg = c->arg >= 0 ? b->cols[c->arg] : NULL;
+    const sl_vec *def = c->def >= 0 ? b->cols[c->def] : NULL;
+    int rc = 0;
+    *out = res;
+    if (g && (c->fn == SL_WF_RANK || c->fn == SL_WF_DENSE_RANK || c->fn == SL_WF_PERCENT_RANK ||
+              c->fn == SL_WF_CUME_DIST || c->fn == SL_WF_NTILE)) {
+        compute_global_rank(c, r, g, n, res);
+        return 0;
+    }
+    switch (c->fn) {
+    case SL_WF_ROW_NUMBER:
+        for (int64_t i = 0; i < n; i++)
+            sl_vec_push_i64(res, base + i - r->ps[i] + 1);
+        return 0;
+    case SL_WF_RANK:
+        for (int64_t i = 0; i < n; i++)
+            sl_vec_push_i64(res, r->gs[i] - r->ps[i] + 1);
+        return 0;
+    case SL_WF_DENSE_RANK: {
+        int64_t d = 0;
+        for (int64_t i = 0; i < n; i++) {
+            if (r->ps[i] == i)
+                d = 0;
+            if (r->gs[i] == i)
+                d++;
+            sl_vec_push_i64(res, d);
+        }
+        return 0;
+    }
+    case SL_WF_PERCENT_RANK:
+        for (int64_t i = 0; i < n; i++) {
+            int64_t rows = r->pe[i] - r->ps[i];
+            sl_vec_push_f64(res, rows > 1 ? (double)(r->gs[i] - r->ps[i]) / (double)(rows - 1)
+                                          : 0.0);
+        }
+        return 0;
+    case SL_WF_CUME_DIST:
+        for (int64_t i = 0; i < n; i++)
+            sl_vec_push_f64(res, (double)(r->ge[i] - r->ps[i]) /
+                                 (double)(r->pe[i] - r->ps[i]));
+        return 0;
+    case SL_WF_NTILE:
+        for (int64_t i = 0; i < n; i++) {
+            /* n_large buckets of size+1 rows first, then buckets of size rows */
+            int64_t rows = r->pe[i] - r->ps[i], k = i - r->ps[i], b_n = c->param;
+            int64_t size = rows / b_n, large = rows - b_n * size, small_at = large * (size + 1);
+            int64_t t = size == 0 ? k + 1
+                        : k < small_at ? 1 + k / (size + 1)
+                        : 1 + large + (k - small_at) / size;
+            sl_vec_push_i64(res, t);
+        }
+        return 0;
+    case SL_WF_LAG:
+    case SL_WF_LEAD:
+        for (int64_t i = 0; i < n; i++) {
+            int64_t off = c->param, j = -1;
+            if (c->fn == SL_WF_LAG ? off <= i - r->ps[i] : off < r->pe[i] - i)
+                j = c->fn == SL_WF_LAG ? i - off : i + off;
+            if (j >= 0)
+                sl_vec_push_from(res, arg, j);
+            else if (def)
+                sl_vec_push_from(res, def, i);
+            else
+                sl_vec_push_null(res);
+        }
+        return 0;
+    case SL_WF_FIRST_VALUE:
+    case SL_WF_LAST_VALUE:
+    case SL_WF_NTH_VALUE:
+        for (int64_t i = 0; i < n; i++) {
+            int64_t fs, fe, j = -1;
+            frame_of(&c->frame, r, i, &fs, &fe);
+            if (c->fn == SL_WF_FIRST_VALUE && fs < fe)
+                j = fs;
+            else if (c->fn == SL_WF_LAST_VALUE && fs < fe)
+                j = fe - 1;
+            else if (c->fn == SL_WF_NTH_VALUE && c->param <= fe - fs)
+                j = fs + c->param - 1;
+            if (j >= 0)
+                sl_vec_push_from(res, arg, j);
+            else
+                sl_vec_push_null(res);
+        }
+        return 0;
+    default:
+        break;
+    }
+    /* Frame aggregates. */
+    agg_out o;
+    o.i64 = sl_xmalloc(sizeof *o.i64 * (size_t)(n + 1));
+    o.f64 = sl_xmalloc(sizeof *o.f64 * (size_t)(n + 1));
+    o.row = sl_xmalloc(sizeof *o.row * (size_t)(n + 1));
+    o.null = sl_xmalloc(sizeof *o.null * (size_t)(n + 1));
+    rc = frame_agg(c, r, arg, n, &o, err);
+    for (int64_t i = 0; !rc && i < n; i++) {
+        if (c->fn == SL_WF_MIN || c->fn == SL_WF_MAX) {
+            if (o.row[i] >= 0)
+                sl_vec_push_from(res, arg, o.row[i]);
+            else
+                sl_vec_push_null(res);
+        } else if (o.null[i]) {
+            sl_vec_push_null(res);
+        } else if (c->type == SL_T_DOUBLE) {
+            sl_vec_push_f64(res, o.f64[i]);
+        } else {
+            sl_vec_push_i64(res, o.i64[i]);
+        }
+    }
+    sl_free(o.i64);
+    sl_free(o.f64);
+    sl_free(o.row);
+    sl_free(o.null);
+    return rc;
+}
+
+/* Computes the calls over b (complete partitions; taken over) and emits its rows [from, to)
+ * with their results, in batches of at most SL_BATCH_ROWS rows. g places b in the global
+ * order (no PARTITION BY); NULL: b is whole partitions. */
+static int emit_chunk(sl_exec *x, sl_pop *op, sl_batch *b, int64_t from, int64_t to,
+                      const global_ctx *g, sl_err *err)
+{
+    win_state *st = op->state;
+    int nc = op->u.window.n_calls, n_in = b->n_cols;
+    ranges r;
+    ranges_build(st, b, &r);
+    const sl_sort_spec *o = &op->u.window.order;
+    r.key = o->n_keys ? b->cols[o->cols[0]] : NULL;
+    r.desc = o->n_keys ? o->desc[0] : false;
+    r.nulls_first = o->n_keys ? o->nulls_first[0] : false;
+    sl_vec **cols = sl_xcalloc((size_t)(n_in + nc) + 1, sizeof *cols);
+    int rc = 0;
+    for (int i = 0; i < nc && !rc; i++)
+        rc = compute(&op->u.window.calls[i], b, &r, g, &cols[n_in + i], err);
+    ranges_free(&r);
+    if (rc) {
+        for (int i = 0; i < nc; i++)
+            sl_vec_free(&cols[n_in + i]);
+        sl_free(cols);
+        sl_batch_free(&b);
+        return rc;
+    }
+    for (int i = 0; i < n_in; i++) {
+        cols[i] = b->cols[i];
+        b->cols[i] = NULL;
+    }
+    int64_t n = b->n_rows;
+    sl_batch_free(&b);
+    sl_batch *out = sl_batch_from_cols(n_in + nc, cols, n);
+    sl_free(cols);
+    if (from == 0 && to == n && n <= SL_BATCH_ROWS)
+        return sl_exec_emit(x, op, out, err);
+    for (int64_t at = from; at < to && !rc; at += SL_BATCH_ROWS)
+        rc = sl_exec_emit(x, op, slice(out, at, at + SL_BATCH_ROWS < to ? at + SL_BATCH_ROWS
+                                                                         : to), err);
+    sl_batch_free(&out);
+    return rc;
+}
+
+/* Emits rows [0, upto) of the buffer (complete partitions); the rest stays buffered. */
+static int flush(sl_exec *x, sl_pop *op, int64_t upto, sl_err *err)
+{
+    win_state *st = op->state;
+    sl_batch *cur = st->cur, *head = cur, *tail = NULL;
+    int64_t n = cur->n_rows;
+    if (upto < n) {
+        head = slice(cur, 0, upto);
+        tail = slice(cur, upto, n);
+        sl_batch_free(&cur);
+    }
+    st->cur = tail;
+    st->scanned = tail ? tail->n_rows : 0;
+    st->last_start = 0;
+    int64_t keep = tail ? sl_batch_bytes(tail) : 0;
+    if (st->res > keep) {
+        sl_budget_release(&st->ctx->budget, st->res - keep);
+        st->res = keep;
+    }
+    return emit_chunk(x, op, head, 0, head->n_rows, NULL, err);
+}
+
+/*
+ * row_number / rank / dense_rank need neither the partition's end nor its other rows: each
+ * batch is numbered as it arrives, from the numbers of the row before it, and passed on, so a
+ * partition of any size costs one batch of memory (top-n per group, DISTINCT ON).
+ */
+static int push_streaming(sl_exec *x, sl_pop *op, sl_batch *in, sl_err *err)
+{
+    win_state *st = op->state;
+    sl_batch *b = in->sel ? sl_batch_compact(in) : in;
+    if (b != in)
+        sl_batch_free(&in);
+    int64_t n = b->n_rows;
+    int nc = op->u.window.n_calls, n_in = b->n_cols;
+    if (n == 0) {
+        sl_batch_free(&b);
+        return 0;
+    }
+    sl_vec **cols = sl_xcalloc((size_t)(n_in + nc) + 1, sizeof *cols);
+    for (int c = 0; c < nc; c++)
+        cols[n_in + c] = sl_vec_new(SL_T_BIGINT, n);
+    for (int64_t i = 0; i < n; i++) {
+        const sl_batch *pb = i ? b : st->last;
+        int64_t pi = i ? i - 1 : 0;
+        if (!pb || sl_row_cmp(&st->part, pb, pi, b, i) != 0) {
+            st->rn = st->rk = st->dr = 1;
+        } else {
+            st->rn++;
+            if (st->peer.n_keys > 0 && sl_row_cmp(&st->peer, pb, pi, b, i) != 0) {
+                st->rk = st->rn;
+                st->dr++;
+            }
+        }
+        for (int c = 0; c < nc; c++) {
+            sl_winfn f = op->u.window.calls[c].fn;
+            sl_vec_push_i64(cols[n_in + c], f == SL_WF_ROW_NUMBER ? st->rn
+                                            : f == SL_WF_RANK ? st->rk : st->dr);
+        }
+    }
+    sl_batch_free(&st->last);
+    st->last = slice(b, n - 1, n);
+    for (int i = 0; i < n_in; i++) {
+        cols[i] = b->cols[i];
+        b->cols[i] = NULL;
+    }
+    sl_batch_free(&b);
+    sl_batch *out = sl_batch_from_cols(n_in + nc, cols, n);
+    sl_free(cols);
+    return sl_exec_emit(x, op, out, err);
+}
+
+static int window_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
+{
+    win_state *st = op->state;
+    if (err->code) {
+        sl_batch_free(&b);
+        return err->code;
+    }
+    if (st->streaming)
+        return push_streaming(x, op, b, err);
+    if (!st->cur) {
+        st->cur = sl_batch_compact(b);
+    } else {
+        sl_batch_append(st->cur, b);
+    }
+    sl_batch_free(&b);
+    sl_batch *cur = st->cur;
+    for (int64_t i = st->scanned > 0 ? st->scanned : 1; i < cur->n_rows; i++)
+        if (sl_row_cmp(&st->part, cur, i - 1, cur, i) != 0)
+            st->last_start = i;
+    st->scanned = cur->n_rows;
+    /* Account for the buffer; a partition bigger than the grant stays in memory anyway. */
+    int64_t bytes = sl_batch_bytes(cur);
+    if (bytes > st->res &&
+        sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant))
+        st->res = bytes;
+    if (st->last_start > 0)
+        return flush(x, op, st->last_start, err);
+    return 0;
+}
+
+/* Appends rows [from, to) of the dense batch src to dst. */
+static void append_range(sl_batch *dst, sl_batch *src, int64_t from, int64_t to)
+{
+    if (to <= from)
+        return;
+    uint32_t *sel = sl_xmalloc(sizeof *sel * (size_t)(to - from));
+    for (int64_t i = from; i < to; i++)
+        sel[i - from] = (uint32_t)i;
+    src->sel = sel;
+    src->n_sel = to - from;
+    sl_batch_append(dst, src);
+    src->sel = NULL;
+    src->n_sel = 0;
+    sl_free(sel);
+}
+
+/* Peer figures of a dense batch by the ORDER BY keys: rows equal to the first row at its
+ * start (*lead), equal to the last at its end (*trail), and its peer groups (*groups). */
+static void peer_figures(const win_state *st, const sl_batch *b, int64_t *lead, int64_t *trail,
+                         int64_t *groups)
+{
+    int64_t n = b->n_rows;
+    *lead = *trail = *groups = 0;
+    if (n == 0)
+        return;
+    *groups = 1;
+    int64_t last_start = 0;
+    *lead = n;
+    for (int64_t i = 1; i < n; i++)
+        if (sl_row_cmp(&st->peer, b, i - 1, b, i) != 0) {
+            if (*groups == 1)
+                *lead = i;
+            (*groups)++;
+            last_start = i;
+        }
+    *trail = n - last_start;
+}
+
+/*
+ * No PARTITION BY (global): this rank holds the r-th slice of the global order. Every rank
+ * shares its row count, its peer figures and its last halo_prev and first halo_next rows
+ * (allgathers); a rank's row numbers start after the rows of the ranks before it (an
+ * exclusive scan of the counts), and its frames see the halo_prev rows before its slice and
+ * the halo_next rows after it, taken from the nearest ranks that hold them (several when
+ * ranks hold fewer). Peers may straddle ranks (the range exchange deals rows equal on the
+ * keys over the ranks they span): the first and last peer groups of the slice are followed
+ * into the neighbours' figures, which gives rank, dense_rank, percent_rank, cume_dist and
+ * ntile their global values. Collective over x->comm.
+ */
+static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    win_state *st = op->state;
+    const sl_pop *in = op->children[0];
+    int P = x->size, me = x->rank;
+    int64_t A = op->u.window.halo_prev, B = op->u.window.halo_next;
+    if (sl_agree(x->comm, err)) {
+        sl_batch_free(&st->cur);
+        return sl_exec_finish_parent(x, op, err);
+    }
+    sl_batch *cur = st->cur ? st->cur : sl_batch_new(in->n_cols, in->types, 0);
+    st->cur = NULL;
+    int64_t n = cur->n_rows, nt = n < A ? n : A, nh = n < B ? n : B;
+    /* tail, head, and the first and last row (peer checks across ranks) */
+    uint32_t *rows = sl_xmalloc(sizeof *rows * (size_t)(nt + nh + 3));
+    for (int64_t i = 0; i < nt; i++)
+        rows[i] = (uint32_t)(n - nt + i);
+    for (int64_t i = 0; i < nh; i++)
+        rows[nt + i] = (uint32_t)i;
+    rows[nt + nh] = 0;
+    rows[nt + nh + 1] = (uint32_t)(n ? n - 1 : 0);
+    sl_buf out;
+    sl_buf_init(&out);
+    sl_wire_write_rows(cur, rows, nt, &out);
+    sl_wire_write_rows(cur, rows + nt, nh, &out);
+    sl_wire_write_rows(cur, rows + nt + nh, n ? 2 : 0, &out);
+    sl_free(rows);
+
+    enum { NF = 5 };
+    int64_t mine[NF] = { n, (int64_t)out.len, 0, 0, 0 };
+    peer_figures(st, cur, &mine[2], &mine[3], &mine[4]);
+    int64_t *all = sl_xcalloc((size_t)(NF * P), sizeof *all);
+    int *counts = sl_xcalloc((size_t)P, sizeof *counts), *displs = sl_xcalloc((size_t)P,
+                                                                               sizeof *displs);
+    MPI_Allgather(mine, NF, MPI_INT64_T, all, NF, MPI_INT64_T, x->comm);
+    int64_t total = 0, off = 0, N = 0;
+    for (int q = 0; q < P; q++) {
+        if (q < me)
+            off += all[NF * q];
+        N += all[NF * q];
+        total += all[NF * q + 1];
+    }
+    int rc = 0;
+    if (total > INT32_MAX) /* the halos are bounded (HALO_MAX rows a side) */
+        rc = SL_ERR(err, SL_ERUNTIME, "window: %lld bytes of neighbouring rows exceed one "
+                    "allgather", (long long)total);
+    char *recv = sl_xmalloc((size_t)(rc ? 1 : total + 1));
+    for (int q = 0, at = 0; q < P; q++) {
+        counts[q] = rc ? 0 : (int)all[NF * q + 1];
+        displs[q] = at;
+        at += counts[q];
+    }
+    MPI_Allgatherv(out.data, rc ? 0 : (int)out.len, MPI_BYTE, recv, counts, displs, MPI_BYTE,
+                   x->comm);
+    sl_buf_free(&out);
+
+    /* prev: the tails of the ranks before, in order (its last A rows are the ones needed);
+     * next: the heads of the ranks after; ends[q]: rank q's first and last row. */
+    sl_batch *prev = sl_batch_new(in->n_cols, in->types, 0);
+    sl_batch *next = sl_batch_new(in->n_cols, in->types, 0);
+    sl_batch **ends = sl_xcalloc((size_t)P, sizeof *ends);
+    for (int q = 0; q < P && !rc; q++) {
+        const char *p = recv + displs[q];
+        int64_t len = counts[q], used = 0, at = 0;
+        sl_batch *tail = NULL, *head = NULL;
+        if ((rc = sl_wire_read(p, len, &tail, &used, err)) == 0) {
+            at += used;
+            rc = sl_wire_read(p + at, len - at, &head, &used, err);
+        }
+        if (!rc) {
+            at += used;
+            rc = sl_wire_read(p + at, len - at, &ends[q], &used, err);
+        }
+        if (!rc && q < me)
+            sl_batch_append(prev, tail);
+        if (!rc && q > me)
+            sl_batch_append(next, head);
+        sl_batch_free(&tail);
+        sl_batch_free(&head);
+    }
+    sl_free(recv);
+
+    /* Where this slice's first peer group starts and its last one ends, globally, and how
+     * many peer groups come before the first one (dense_rank). */
+    global_ctx g = { off, N, 0, n, off, off + n, 0 };
+    if (!rc && n > 0 && st->peer.n_keys > 0) {
+        int64_t qoff = off;
+        for (int q = me - 1; q >= 0; q--) {
+            int64_t nq = all[NF * q];
+            qoff -= nq;
+            if (nq == 0)
+                continue;
+            if (sl_row_cmp(&st->peer, ends[q], 1, cur, 0) != 0)
+                break;
+            g.gstart = qoff + nq - all[NF * q + 3];
+            if (all[NF * q + 3] != nq)
+                break;
+        }
+        qoff = off + n;
+        for (int q = me + 1; q < P; q++) {
+            int64_t nq = all[NF * q];
+            if (nq == 0)
+                continue;
+            if (sl_row_cmp(&st->peer, cur, n - 1, ends[q], 0) != 0)
+                break;
+            g.gend = qoff + all[NF * q + 2];
+            if (all[NF * q + 2] != nq)
+                break;
+            qoff += nq;
+        }
+        /* groups before: each non-empty rank's groups, less one where a rank's first group
+         * continues the previous non-empty rank's last; this slice's first group is counted
+         * there already when it continues one */
+        int last = -1;
+        for (int q = 0; q <= me; q++) {
+            if (all[NF * q] == 0)
+                continue;
+            bool joins = last >= 0 && sl_row_cmp(&st->peer, ends[last], 1, ends[q], 0) == 0;
+            if (q < me)
+                g.dbase += all[NF * q + 4] - (joins ? 1 : 0);
+            else if (joins)
+                g.dbase -= 1;
+            last = q;
+        }
+    } else if (!rc && n > 0) {
+        g.gstart = 0; /* no ORDER BY: every row is a peer of every other */
+        g.gend = N;
+    }
+    for (int q = 0; q < P; q++)
+        sl_batch_free(&ends[q]);
+    sl_free(ends);
+    sl_free(all);
+    sl_free(counts);
+    sl_free(displs);
+    int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
+    g.h = h;
+    sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
+    append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
+    append_range(chunk, cur, 0, n);
+    append_range(chunk, next, 0, t);
+    sl_batch_free(&prev);
+    sl_batch_free(&next);
+    sl_batch_free(&cur);
+    if (!rc)
+        rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
+    else
+        sl_batch_free(&chunk);
+    return sl_exec_finish_parent(x, op, err);
+}
+
+static int window_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
+{
+    win_state *st = op->state;
+    if (op->u.window.global)
+        return finish_global(x, op, err);
+    if (!err->code && st->cur && st->cur->n_rows > 0)
+        flush(x, op, st->cur->n_rows, err);
+    sl_batch_free(&st->cur);
+    return sl_exec_finish_parent(x, op, err);
+}
+
+static void window_close(sl_exec *x, sl_pop *op)
+{
+    win_state *st = op->state;
+    if (!st)
+        return;
+    sl_batch_free(&st->cur);
+    sl_batch_free(&st->last);
+    sl_budget_release(&st->ctx->budget, st->res);
+    sl_free(st);
+    op->state = NULL;
+}
+
+const sl_op_impl sl_op_window = {
+    .open = window_open,
+    .push = window_push,
+    .finish = window_finish,
+    .close = window_close,
+};

@@ -1,0 +1,356 @@
+/*
+ * Planning window functions (the OVER clause, plan.h's L2 layout). Calls with the same
+ * PARTITION BY and ORDER BY share one chain:
+ *
+ *   project (Y + the keys and arguments that are not columns of Y)
+ *   -> exchange: hash on the partition keys (every partition on one rank); without PARTITION
+ *      BY a range exchange on the ORDER BY keys (rank r holds the r-th slice of the order)
+ *      when every call needs only a bounded number of neighbouring rows or the ranks' counts
+ *      (row_number, rank-like functions, lag, lead, ROWS frames with offsets: see
+ *      halo_only), else a gather to rank 0
+ *   -> sort by (partition keys, order keys), external when it outgrows its grant
+ *   -> window (streams over the sorted rows, one partition held at a time)
+ *   -> project (Y + the results; hidden keys dropped)
+ *
+ * Chains stack: the second sees the first one's results as columns of its Y. At the end the
+ * results are put in q->wins order after the window input X, so outs / order / qualify can
+ * refer to window w as column |X| + w (sl_plan_window_query rewrites their refs). Local.
+ */
+#include "plan/plan_int.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+
+/* Column of e in layout y when e is a plain column reference, else -1. */
+static int plain_col(const sl_expr *e, int ny)
+{
+    return e && e->kind == SL_E_COL && e->col >= 0 && e->col < ny ? e->col : -1;
+}
+
+/* The column holding e: an existing one, or a new one appended to (ex, names). */
+static int want_col(const sl_expr *e, int ny, sl_expr **ex, char **names, int *n)
+{
+    int c = plain_col(e, ny);
+    if (c >= 0)
+        return c;
+    for (int i = ny; i < *n; i++)
+        if (sl_expr_equal(ex[i], e))
+            return i;
+    names[*n] = e->text;
+    ex[*n] = sl_expr_copy(e);
+    return (*n)++;
+}
+
+static bool same_spec(const sl_win *a, const sl_win *b)
+{
+    if (a->n_part != b->n_part || a->n_order != b->n_order)
+        return false;
+    for (int i = 0; i < a->n_part; i++)
+        if (!sl_expr_equal(a->part[i], b->part[i]))
+            return false;
+    for (int i = 0; i < a->n_order; i++)
+        if (!sl_expr_equal(a->order[i], b->order[i]) || a->order_desc[i] != b->order_desc[i] ||
+            a->order_nulls_first[i] != b->order_nulls_first[i])
+            return false;
+    return true;
+}
+
+/* Rows a window without PARTITION BY may need from its neighbours beyond this many (per
+ * side): gathered to rank 0 instead, like the functions that need the whole order. */
+#define HALO_MAX 100000
+
+/*
+ * Whether the calls (no PARTITION BY) can run on a range-partitioned input: each needs only
+ * a bounded number of rows before / after the current one (row_number, lag/lead, frames of
+ * ROWS offsets or CURRENT ROW) or the ranks' counts and peer figures (rank, dense_rank,
+ * percent_rank, cume_dist, ntile). Unbounded and RANGE frames need the whole order before
+ * the row and are gathered. Sets *prev / *next to the rows needed on each side.
+ */
+static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
+{
+    *prev = *next = 0;
+    for (int i = 0; i < n; i++) {
+        const sl_win *w = ws[i];
+        const sl_win_frame *f = &w->frame;
+        int64_t p = 0, q = 0;
+        switch (w->fn) {
+        case SL_WF_ROW_NUMBER:
+        case SL_WF_RANK:
+        case SL_WF_DENSE_RANK:
+        case SL_WF_PERCENT_RANK:
+        case SL_WF_CUME_DIST:
+        case SL_WF_NTILE:
+            /* counts and the peers at the slice's ends come from every rank's figures */
+            break;
+        case SL_WF_LAG:
+            p = w->param;
+            break;
+        case SL_WF_LEAD:
+            q = w->param;
+            break;
+        case SL_WF_FIRST_VALUE:
+        case SL_WF_LAST_VALUE:
+        case SL_WF_NTH_VALUE:
+        case SL_WF_SUM:
+        case SL_WF_AVG:
+        case SL_WF_MIN:
+        case SL_WF_MAX:
+        case SL_WF_COUNT:
+        case SL_WF_COUNT_STAR:
+            if (!f->rows || f->start == SL_FB_UNBOUNDED_PRECEDING ||
+                f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                return false;
+            if (f->start == SL_FB_PRECEDING)
+                p = f->start_n;
+            if (f->end == SL_FB_PRECEDING && f->end_n > p)
+                p = f->end_n;
+            if (f->end == SL_FB_FOLLOWING)
+                q = f->end_n;
+            if (f->start == SL_FB_FOLLOWING && f->start_n > q)
+                q = f->start_n;
+            break;
+        default:
+            return false;
+        }
+        if (p > HALO_MAX || q > HALO_MAX)
+            return false;
+        *prev = p > *prev ? p : *prev;
+        *next = q > *next ? q : *next;
+    }
+    return true;
+}
+
+/* A column-only projection of in onto cols[0..n). */
+static sl_pop *pick(sl_pop *in, const int *cols, int n, int query)
+{
+    sl_type *types = sl_xcalloc((size_t)n + 1, sizeof *types);
+    char **names = sl_xcalloc((size_t)n + 1, sizeof *names);
+    sl_expr **ex = sl_xcalloc((size_t)n + 1, sizeof *ex);
+    for (int i = 0; i < n; i++) {
+        types[i] = in->types[cols[i]];
+        names[i] = in->names ? in->names[cols[i]] : (char *)"";
+        ex[i] = sl_expr_col(cols[i], types[i], names[i]);
+    }
+    sl_pop *op = sl_pop_new(SL_POP_PROJECT, "project", n, types, names);
+    op->u.project.n_exprs = n;
+    op->u.project.exprs = ex;
+    sl_free(types);
+    sl_free(names);
+    return sl_plan_on_top(op, in, query);
+}
+
+/* One chain for the windows ws[0..n) (same spec) over y; col_of[i] = result column of ws[i]
+ * in the returned layout, whose first y->n_cols columns are y's. */
+static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *col_of)
+{
+    const sl_win *w0 = ws[0];
+    int ny = y->n_cols, cap = ny + w0->n_part + w0->n_order + 2 * n + 1, nx = ny;
+    sl_expr **ex = sl_xcalloc((size_t)cap, sizeof *ex);
+    char **names = sl_xcalloc((size_t)cap, sizeof *names);
+    for (int i = 0; i < ny; i++) {
+        names[i] = y->names ? y->names[i] : (char *)"";
+        ex[i] = sl_expr_col(i, y->types[i], names[i]);
+    }
+    int *part = sl_xcalloc((size_t)w0->n_part + 1, sizeof *part);
+    sl_sort_spec order = {0};
+    order.n_keys = w0->n_order;
+    order.cols = sl_xcalloc((size_t)w0->n_order + 1, sizeof *order.cols);
+    order.desc = sl_xcalloc((size_t)w0->n_order + 1, sizeof *order.desc);
+    order.nulls_first = sl_xcalloc((size_t)w0->n_order + 1, sizeof *order.nulls_first);
+    for (int i = 0; i < w0->n_part; i++)
+        part[i] = want_col(w0->part[i], ny, ex, names, &nx);
+    for (int i = 0; i < w0->n_order; i++) {
+        order.cols[i] = want_col(w0->order[i], ny, ex, names, &nx);
+        order.desc[i] = w0->order_desc[i];
+        order.nulls_first[i] = w0->order_nulls_first[i];
+    }
+    sl_win_call *calls = sl_xcalloc((size_t)n + 1, sizeof *calls);
+    for (int i = 0; i < n; i++) {
+        calls[i].fn = ws[i]->fn;
+        calls[i].arg = ws[i]->arg ? want_col(ws[i]->arg, ny, ex, names, &nx) : -1;
+        calls[i].def = ws[i]->def ? want_col(ws[i]->def, ny, ex, names, &nx) : -1;
+        calls[i].param = ws[i]->param;
+        calls[i].frame = ws[i]->frame;
+        calls[i].type = ws[i]->type;
+    }
+    sl_pop *x = y;
+    if (nx > ny) {
+        sl_type *types = sl_xcalloc((size_t)nx + 1, sizeof *types);
+        for (int i = 0; i < nx; i++)
+            types[i] = ex[i]->type;
+        x = sl_pop_new(SL_POP_PROJECT, "project", nx, types, names);
+        x->u.project.n_exprs = nx;
+        x->u.project.exprs = ex;
+        ex = NULL;
+        sl_free(types);
+        x = sl_plan_on_top(x, y, query);
+    } else {
+        for (int i = 0; i < ny; i++)
+            sl_expr_free(&ex[i]);
+    }
+    sl_free(ex);
+    sl_free(names);
+
+    /* Every partition on one rank; without PARTITION BY the global order in slices. */
+    int64_t halo_prev = 0, halo_next = 0;
+    bool global = w0->n_part == 0 && w0->n_order > 0 &&
+                  halo_only(ws, n, &halo_prev, &halo_next);
+    if (global) {
+        x = sl_plan_exchange(x, SL_PART_RANGE, "exchange", query);
+        sl_sort_spec_copy(&x->u.exchange.order, &order);
+    } else if (w0->n_part > 0) {
+        x = sl_plan_exchange(x, SL_PART_HASH, "exchange", query);
+        x->u.exchange.n_keys = w0->n_part;
+        x->u.exchange.keys = sl_xcalloc((size_t)w0->n_part, sizeof *x->u.exchange.keys);
+        memcpy(x->u.exchange.keys, part, sizeof *part * (size_t)w0->n_part);
+    } else {
+        x = sl_plan_exchange(x, SL_PART_GATHER, "gather", query);
+        x->u.exchange.root = 0;
+        x->u.exchange.ordered = false;
+    }
+
+    /* Sorted by (partition, order): a partition's rows are consecutive, in window order. */
+    sl_pop *s = sl_pop_new(SL_POP_SORT, "sort", x->n_cols, x->types, x->names);
+    sl_sort_spec *ss = &s->u.sort.order;
+    int nk = w0->n_part + w0->n_order;
+    ss->n_keys = nk;
+    ss->cols = sl_xcalloc((size_t)nk + 1, sizeof *ss->cols);
+    ss->desc = sl_xcalloc((size_t)nk + 1, sizeof *ss->desc);
+    ss->nulls_first = sl_xcalloc((size_t)nk + 1, sizeof *ss->nulls_first);
+    for (int i = 0; i < w0->n_part; i++)
+        ss->cols[i] = part[i];
+    for (int i = 0; i < w0->n_order; i++) {
+        ss->cols[w0->n_part + i] = order.cols[i];
+        ss->desc[w0->n_part + i] = order.desc[i];
+        ss->nulls_first[w0->n_part + i] = order.nulls_first[i];
+    }
+    s->u.sort.offset = 0;
+    s->u.sort.limit = -1;
+    s->u.sort.n_keep = x->n_cols;
+    x = sl_plan_on_top(s, x, query);
+
+    /* The window operator: input columns, then one per call. */
+    int nw = x->n_cols + n;
+    sl_type *types = sl_xcalloc((size_t)nw + 1, sizeof *types);
+    char **wnames = sl_xcalloc((size_t)nw + 1, sizeof *wnames);
+    for (int i = 0; i < x->n_cols; i++) {
+        types[i] = x->types[i];
+        wnames[i] = x->names ? x->names[i] : (char *)"";
+    }
+    for (int i = 0; i < n; i++) {
+        types[x->n_cols + i] = ws[i]->type;
+        wnames[x->n_cols + i] = ws[i]->text;
+    }
+    sl_pop *wop = sl_pop_new(SL_POP_WINDOW, "window", nw, types, wnames);
+    sl_free(types);
+    sl_free(wnames);
+    wop->u.window.n_part = w0->n_part;
+    wop->u.window.part = part;
+    wop->u.window.order = order;
+    wop->u.window.n_calls = n;
+    wop->u.window.calls = calls;
+    wop->u.window.global = global;
+    wop->u.window.halo_prev = halo_prev;
+    wop->u.window.halo_next = halo_next;
+    wop->collective = global;
+    int n_in = x->n_cols;
+    x = sl_plan_on_top(wop, x, query);
+
+    /* Drop the hidden keys and arguments. */
+    if (n_in > ny) {
+        int *cols = sl_xcalloc((size_t)(ny + n) + 1, sizeof *cols);
+        for (int i = 0; i < ny; i++)
+            cols[i] = i;
+        for (int i = 0; i < n; i++)
+            cols[ny + i] = n_in + i;
+        x = pick(x, cols, ny + n, query);
+        sl_free(cols);
+    }
+    for (int i = 0; i < n; i++)
+        col_of[i] = ny + i;
+    return x;
+}
+
+sl_pop *sl_plan_windows(sl_pop *x, const sl_query *q, int query)
+{
+    int nx = x->n_cols, nw = q->n_wins;
+    int *col_of = sl_xcalloc((size_t)nw + 1, sizeof *col_of);
+    bool *done = sl_xcalloc((size_t)nw + 1, sizeof *done);
+    sl_win **grp = sl_xcalloc((size_t)nw + 1, sizeof *grp);
+    int *idx = sl_xcalloc((size_t)nw + 1, sizeof *idx);
+    int *cols = sl_xcalloc((size_t)nw + 1, sizeof *cols);
+    bool in_order = true;
+    int next = nx;
+    for (int w = 0; w < nw; w++) {
+        if (done[w])
+            continue;
+        int n = 0;
+        for (int v = w; v < nw; v++)
+            if (!done[v] && same_spec(&q->wins[w], &q->wins[v])) {
+                done[v] = true;
+                idx[n] = v;
+                grp[n++] = &q->wins[v];
+            }
+        x = plan_chain(x, grp, n, query, cols);
+        for (int i = 0; i < n; i++) {
+            col_of[idx[i]] = cols[i];
+            in_order &= cols[i] == next++ && idx[i] == cols[i] - nx;
+        }
+    }
+    if (!in_order) {
+        int *all = sl_xcalloc((size_t)(nx + nw) + 1, sizeof *all);
+        for (int i = 0; i < nx; i++)
+            all[i] = i;
+        for (int w = 0; w < nw; w++)
+            all[nx + w] = col_of[w];
+        x = pick(x, all, nx + nw, query);
+        sl_free(all);
+    }
+    sl_free(col_of);
+    sl_free(done);
+    sl_free(grp);
+    sl_free(idx);
+    sl_free(cols);
+    return x;
+}
+
+/* A copy of e with window references (col -1 - w) made columns base + w. */
+static void map_ref(sl_expr *e, void *ctx)
+{
+    int base = *(const int *)ctx;
+    if (e->kind == SL_E_COL && e->col < 0)
+        e->col = base + (-1 - e->col);
+}
+
+static sl_expr *mapped(const sl_expr *e, int base)
+{
+    if (!e)
+        return NULL;
+    sl_expr *c = sl_expr_copy(e);
+    sl_expr_walk(c, map_ref, &base);
+    return c;
+}
+
+void sl_plan_window_query(sl_query *dst, const sl_query *q, int base)
+{
+    *dst = *q;
+    dst->outs = sl_xcalloc((size_t)q->n_outs + 1, sizeof *dst->outs);
+    for (int i = 0; i < q->n_outs; i++)
+        dst->outs[i] = mapped(q->outs[i], base);
+    dst->order = sl_xcalloc((size_t)q->n_order + 1, sizeof *dst->order);
+    for (int i = 0; i < q->n_order; i++)
+        dst->order[i] = mapped(q->order[i], base);
+    dst->qualify = mapped(q->qualify, base);
+}
+
+void sl_plan_window_query_free(sl_query *dst)
+{
+    for (int i = 0; i < dst->n_outs; i++)
+        sl_expr_free(&dst->outs[i]);
+    sl_free(dst->outs);
+    for (int i = 0; i < dst->n_order; i++)
+        sl_expr_free(&dst->order[i]);
+    sl_free(dst->order);
+    sl_expr_free(&dst->qualify);
+}
