@@ -38,6 +38,12 @@ static const char *col_name(const sl_pop *op, int c)
     return in->names && in->names[c] ? in->names[c] : "?";
 }
 
+/* Column c of op's own layout. */
+static const char *own_name(const sl_pop *op, int c)
+{
+    return op->names && op->names[c] ? op->names[c] : "?";
+}
+
 static void sort_keys(sl_buf *b, const sl_pop *op, const sl_sort_spec *o)
 {
     for (int i = 0; i < o->n_keys; i++)
@@ -223,6 +229,23 @@ static void node(ex *e, const sl_pop *op, int depth)
         sl_buf_printf(b, "Repeat each row %s times\n",
                       op->children[0]->names ? op->children[0]->names[op->n_cols] : "n");
         break;
+    case SL_POP_JOIN: {
+        static const char *const jn[] = { "INNER", "LEFT", "RIGHT", "FULL", "SEMI", "ANTI",
+                                          "CROSS" };
+        sl_buf_printf(b, "Hash join %s on (", jn[op->u.join.type]);
+        const sl_pop *bs = op->children[0], *ps = op->children[1];
+        for (int i = 0; i < op->u.join.n_keys; i++)
+            sl_buf_printf(b, "%s%s = %s", i ? ", " : "", own_name(ps, op->u.join.probe_keys[i]),
+                          own_name(bs, op->u.join.build_keys[i]));
+        sl_buf_puts(b, ")");
+        if (op->u.join.residual)
+            sl_buf_printf(b, " and %s", op->u.join.residual->text);
+        sl_buf_printf(b, "; build: the right side (first child), probe: the left side; %s",
+                      op->u.join.strategy ? op->u.join.strategy : "");
+        grant(b, op);
+        sl_buf_puts(b, "\n");
+        break;
+    }
     case SL_POP_SINK:
         sink_line(e, op);
         grant(b, op);

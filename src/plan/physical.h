@@ -41,6 +41,8 @@ typedef enum {
     SL_POP_UNION,     /* streaming, n children: the rows of every child (UNION ALL) */
     SL_POP_REPEAT,    /* streaming: each row as often as its last column says, without it */
     SL_POP_SINK,      /* root: result to rank 0, COPY, table, count */
+    SL_POP_JOIN,      /* 2 children: hash join; child 0 (build) is taken whole, then child 1
+                       * (probe) streams through (see exec/op_hash_join.c) */
     SL_POP_N_KINDS
 } sl_pop_kind;
 
@@ -146,6 +148,18 @@ typedef struct sl_pop {
         struct {              /* LIMIT */
             int64_t offset, limit;
         } limit;
+        struct {              /* JOIN: output [probe cols..., build cols...] (SEMI / ANTI:
+                               * probe cols only); the build side is the query's right side */
+            sl_join_type type;
+            int n_keys;
+            int *build_keys;  /* key columns of child 0 */
+            int *probe_keys;  /* key columns of child 1 (same types, pairwise) */
+            int n_build_out;  /* the first n columns of each child are output (the rest are */
+            int n_probe_out;  /* computed keys) */
+            sl_expr *residual; /* non-equality part of the condition over [probe out, build
+                                * out], or NULL */
+            const char *strategy; /* EXPLAIN: how the sides were distributed, and why */
+        } join;
         struct {              /* SINK */
             sl_sink_kind kind;
             const sl_copy_opts *copy; /* borrowed from the statement */

@@ -60,6 +60,10 @@ void sl_ast_query_free(sl_ast_query **pq)
     sl_free(q->from.name);
     sl_ast_query_free(&q->from.sub);
     sl_ast_query_free(&q->from.right);
+    sl_ast_expr_free(&q->from.on);
+    for (int i = 0; i < q->from.n_using; i++)
+        sl_free(q->from.using_cols[i]);
+    sl_free(q->from.using_cols);
     sl_free(q->from.alias);
     for (int i = 0; i < q->n_ctes; i++) {
         sl_free(q->cte_names[i]);
@@ -324,6 +328,24 @@ static void print_source(sl_buf *b, const sl_ast_source *s)
         sl_buf_printf(b, ") %s%s (", ops[s->setop], s->setop_all ? " ALL" : "");
         print_query(b, s->right);
         sl_buf_puts(b, "))");
+        break;
+    }
+    case AS_JOIN: {
+        static const char *const jn[] = { "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN",
+                                          "SEMI JOIN", "ANTI JOIN", "CROSS JOIN" };
+        print_source(b, &s->sub->from);
+        sl_buf_printf(b, " %s%s ", s->natural ? "NATURAL " : "", jn[s->join]);
+        print_source(b, &s->right->from);
+        if (s->on) {
+            sl_buf_puts(b, " ON ");
+            sl_ast_expr_print(b, s->on, false);
+        }
+        for (int i = 0; i < s->n_using; i++) {
+            sl_buf_puts(b, i ? ", " : " USING (");
+            put_name(b, s->using_cols[i], false);
+        }
+        if (s->n_using)
+            sl_buf_putc(b, ')');
         break;
     }
     }

@@ -67,6 +67,7 @@ static void walk(const sl_ast_query *q, const sl_catalog *cat, int depth, calls 
         walk(s->sub, cat, depth + 1, l);
         break;
     case AS_SETOP:
+    case AS_JOIN:
         walk(s->sub, cat, depth + 1, l);
         walk(s->right, cat, depth + 1, l);
         break;

@@ -248,7 +248,7 @@ static int parse_alias(sl_parser *p, char **alias)
     return 0;
 }
 
-static int parse_source(sl_parser *p, sl_ast_source *s)
+static int parse_primary(sl_parser *p, sl_ast_source *s)
 {
     sl_tok *t = sl_parse_peek(p);
     s->line = t->line;
@@ -283,14 +283,138 @@ static int parse_source(sl_parser *p, sl_ast_source *s)
         sl_free(fns);
         return sl_parse_syntax_error(p, what);
     }
-    if (parse_alias(p, &s->alias))
+    /* SEMI / ANTI are not reserved words: "t semi JOIN u" is a join, not an alias. */
+    if ((sl_parse_is_kw(sl_parse_peek(p), "semi") || sl_parse_is_kw(sl_parse_peek(p), "anti")) &&
+        sl_parse_is_kw(sl_parse_peek_at(p, 1), "join"))
+        return 0;
+    return parse_alias(p, &s->alias);
+}
+
+static sl_ast_query *new_query(sl_parser *p, const sl_tok *at);
+
+/* Moves the source *side into a new SELECT * FROM side query (a join's input). */
+static sl_ast_query *side_query(sl_parser *p, sl_ast_source *side)
+{
+    sl_ast_query *q = new_query(p, sl_parse_peek(p));
+    q->line = side->line;
+    q->col = side->col;
+    q->n_items = 1;
+    q->items = sl_xcalloc(1, sizeof *q->items);
+    sl_ast_expr *star = sl_xcalloc(1, sizeof *star);
+    star->kind = A_STAR;
+    star->line = q->line;
+    star->col = q->col;
+    star->height = 1;
+    star->text = "*";
+    star->text_len = 1;
+    q->items[0].e = star;
+    q->has_from = true;
+    q->from = *side;
+    memset(side, 0, sizeof *side);
+    return q;
+}
+
+/* The join keywords before JOIN: [NATURAL] [INNER | LEFT|RIGHT|FULL [OUTER] | SEMI | ANTI |
+ * CROSS] JOIN, or ','. Returns false when no join follows. */
+static bool accept_join(sl_parser *p, sl_join_type *jt, bool *natural, bool *comma)
+{
+    sl_tok *t = sl_parse_peek(p);
+    *natural = false;
+    *comma = false;
+    *jt = SL_JOIN_INNER;
+    if (sl_parse_is_op(t, ",")) {
+        sl_parse_next(p);
+        *jt = SL_JOIN_CROSS;
+        *comma = true;
+        return true;
+    }
+    int k = 0;
+    if (sl_parse_is_kw(t, "natural"))
+        k++;
+    sl_tok *w = sl_parse_peek_at(p, k);
+    int extra = 0;
+    if (sl_parse_is_kw(w, "inner")) {
+        extra = 1;
+    } else if (sl_parse_is_kw(w, "left") || sl_parse_is_kw(w, "right") ||
+               sl_parse_is_kw(w, "full")) {
+        *jt = sl_parse_is_kw(w, "left") ? SL_JOIN_LEFT
+              : sl_parse_is_kw(w, "right") ? SL_JOIN_RIGHT : SL_JOIN_FULL;
+        extra = sl_parse_is_kw(sl_parse_peek_at(p, k + 1), "outer") ? 2 : 1;
+    } else if (sl_parse_is_kw(w, "semi") || sl_parse_is_kw(w, "anti") ||
+               sl_parse_is_kw(w, "cross")) {
+        *jt = sl_parse_is_kw(w, "semi") ? SL_JOIN_SEMI
+              : sl_parse_is_kw(w, "anti") ? SL_JOIN_ANTI : SL_JOIN_CROSS;
+        extra = 1;
+    }
+    if (!sl_parse_is_kw(sl_parse_peek_at(p, k + extra), "join"))
+        return false;
+    *natural = k > 0;
+    for (int i = 0; i <= k + extra; i++)
+        sl_parse_next(p);
+    return true;
+}
+
+/* USING (a, b, ...) */
+static int parse_using(sl_parser *p, sl_ast_source *j)
+{
+    if (sl_parse_expect_op(p, "("))
         return p->err->code;
-    if (sl_parse_is_op(sl_parse_peek(p), ",") || sl_parse_is_kw(sl_parse_peek(p), "join") ||
-        sl_parse_is_kw(sl_parse_peek(p), "left") || sl_parse_is_kw(sl_parse_peek(p), "inner") ||
-        sl_parse_is_kw(sl_parse_peek(p), "cross") || sl_parse_is_kw(sl_parse_peek(p), "right") ||
-        sl_parse_is_kw(sl_parse_peek(p), "full") || sl_parse_is_kw(sl_parse_peek(p), "natural"))
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "joins are not supported yet");
-    return 0;
+    for (;;) {
+        sl_tok *t = sl_parse_peek(p);
+        if (!sl_parse_is_name(t))
+            return sl_parse_syntax_error(p, "column name");
+        sl_parse_next(p);
+        char *name = sl_xstrdup(t->val);
+        if (t->kind != TK_QIDENT)
+            for (char *c = name; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+        sl_parse_add_str(&j->using_cols, &j->n_using, name);
+        sl_free(name);
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    return sl_parse_expect_op(p, ")");
+}
+
+/* A FROM clause: a source, then any number of joins (left-deep: a JOIN b JOIN c is
+ * (a JOIN b) JOIN c). */
+static int parse_source(sl_parser *p, sl_ast_source *s)
+{
+    if (parse_primary(p, s))
+        return p->err->code;
+    sl_join_type jt;
+    bool natural, comma;
+    for (;;) {
+        sl_tok *at = sl_parse_peek(p);
+        if (!accept_join(p, &jt, &natural, &comma))
+            return 0;
+        sl_ast_source right = {0};
+        if (parse_primary(p, &right)) {
+            sl_ast_query *tmp = side_query(p, &right);
+            sl_ast_query_free(&tmp);
+            return p->err->code;
+        }
+        sl_ast_source j = {0};
+        j.kind = AS_JOIN;
+        j.line = at->line;
+        j.col = at->col;
+        j.join = jt;
+        j.natural = natural;
+        j.sub = side_query(p, s);
+        j.right = side_query(p, &right);
+        *s = j;
+        if (comma || jt == SL_JOIN_CROSS || natural)
+            continue;
+        if (sl_parse_accept_kw(p, "on")) {
+            if (!(s->on = sl_parse_expr(p)))
+                return p->err->code;
+        } else if (sl_parse_accept_kw(p, "using")) {
+            if (parse_using(p, s))
+                return p->err->code;
+        } else {
+            return sl_parse_syntax_error(p, "ON or USING");
+        }
+    }
 }
 
 static int parse_item(sl_parser *p, sl_ast_item *it)
