@@ -85,6 +85,7 @@ SUITES   += spill
 SUITES   += faults
 SUITES   += copy
 SUITES   += sort
+SUITES   += join
 SUITES   += fuzz
 
 .PHONY: all deps test unit e2e failures demo bench clean
@@ -168,6 +169,11 @@ layers:
 .PHONY: sort
 sort: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/sort/run.py
+
+# Issue #12: joins under a 4 MB budget (grace hash join) against sqlite3 at 1-5 ranks.
+.PHONY: join
+join: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/join/run.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
 # Runs on FI_BUILD, and checks that the release binary (REL_BUILD) ignores the hooks.
