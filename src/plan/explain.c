@@ -139,6 +139,10 @@ static void exchange_line(ex *e, const sl_pop *op)
                       op->u.exchange.ordered ? " (rank by rank, in order)" : "");
         break;
     }
+    if (op->u.exchange.join_side == 1)
+        sl_buf_puts(b, ", or broadcast when small (the join above decides)");
+    else if (op->u.exchange.join_side == 2)
+        sl_buf_puts(b, ", or no move when the join's right side is broadcast");
     sl_buf_printf(b, ", MPI_Alltoallv in rounds of <= %s per rank",
                   sl_format_size(e->st->exchange_round_bytes, sz, sizeof sz));
 }
@@ -242,6 +246,17 @@ static void node(ex *e, const sl_pop *op, int depth)
             sl_buf_printf(b, " and %s", op->u.join.residual->text);
         sl_buf_printf(b, "; build: the right side (first child), probe: the left side; %s",
                       op->u.join.strategy ? op->u.join.strategy : "");
+        if (op->u.join.adaptive && !op->u.join.decided) {
+            char th[32];
+            sl_buf_printf(b, " (%s)", sl_format_size(e->st->broadcast_threshold, th, sizeof th));
+        } else if (op->u.join.decided) {
+            char sz[32], th[32];
+            sl_buf_printf(b, "; chosen: %s (right side %s over all ranks %s broadcast_threshold "
+                          "%s)", op->u.join.broadcast ? "broadcast" : "hash-partition both",
+                          sl_format_size(op->u.join.build_bytes, sz, sizeof sz),
+                          op->u.join.broadcast ? "<=" : ">",
+                          sl_format_size(op->u.join.threshold, th, sizeof th));
+        }
         grant(b, op);
         sl_buf_puts(b, "\n");
         break;

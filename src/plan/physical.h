@@ -139,6 +139,10 @@ typedef struct sl_pop {
             sl_sort_spec order; /* RANGE: sort keys (ties broken by every column) */
             int root;         /* GATHER: destination rank */
             bool ordered;     /* GATHER: deliver rank 0's rows first, then rank 1's, ... */
+            int join_side;    /* 0; 1 = HASH build input of a join that may broadcast it
+                               * instead (decided at run time from its size, see
+                               * exec/op_exchange.c join_adapt); 2 = the probe input, which
+                               * then stays where it is */
         } exchange;
         struct {              /* SORT */
             sl_sort_spec order;
@@ -159,6 +163,11 @@ typedef struct sl_pop {
             sl_expr *residual; /* non-equality part of the condition over [probe out, build
                                 * out], or NULL */
             const char *strategy; /* EXPLAIN: how the sides were distributed, and why */
+            bool adaptive;    /* the build input may be broadcast (join_side 1 / 2 below) */
+            /* set while the tree runs (the same on every rank): */
+            bool decided, broadcast; /* adaptive: broadcast chosen */
+            int64_t build_bytes;     /* the build input's bytes over all ranks */
+            int64_t threshold;       /* broadcast_threshold it was compared with */
         } join;
         struct {              /* SINK */
             sl_sink_kind kind;

@@ -157,6 +157,8 @@ typedef struct sl_settings {
     int64_t blocksize;        /* default 64 MB */
     int64_t exchange_round_bytes; /* per-round send cap per rank; default 64 MB */
     int64_t sample_bytes;     /* per rank for inference; default 1 MB */
+    int64_t broadcast_threshold; /* a join's build side of at most this many bytes over all
+                                  * ranks is broadcast instead of hash-exchanged; default 8 MB */
 } sl_settings;
 
 /* Views by name: borrowed ASTs from the job. */

@@ -7,7 +7,10 @@
  *
  *   equality keys       both sides hash-exchanged on the keys, so equal keys meet on one
  *                       rank; the right side is the build side (taken whole first), the left
- *                       side streams through it (exec/op_hash_join.c)
+ *                       side streams through it (exec/op_hash_join.c). For INNER / LEFT /
+ *                       SEMI / ANTI the right side's exchange measures its total size first
+ *                       and broadcasts it instead when it is at most broadcast_threshold; the
+ *                       left side's exchange then moves nothing (exec/op_exchange.c)
  *   none, INNER / LEFT / SEMI / ANTI / CROSS
  *                       the right side is broadcast to every rank; the left stays put
  *   none, RIGHT / FULL  both sides are gathered to rank 0 (every right row must be seen once
@@ -162,7 +165,19 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
     sl_free(rk);
 
     const char *strategy;
-    if (n_keys > 0) {
+    bool adaptive = false;
+    if (n_keys > 0 && jt != SL_JOIN_RIGHT && jt != SL_JOIN_FULL) {
+        /* Every left row may meet every right row on its own rank: a small right side is
+         * broadcast instead, decided when its size is known (exec/op_exchange.c). */
+        L = exchange_on(L, lcols, n_keys, query);
+        R = exchange_on(R, rcols, n_keys, query);
+        L->u.exchange.join_side = 2;
+        R->u.exchange.join_side = 1;
+        adaptive = true;
+        strategy = "the right side broadcast when its total size is at most "
+                   "broadcast_threshold, else both sides hash-partitioned on the keys";
+    } else if (n_keys > 0) {
+        /* RIGHT / FULL emit the right rows nothing matched: each must be on one rank. */
         L = exchange_on(L, lcols, n_keys, query);
         R = exchange_on(R, rcols, n_keys, query);
         strategy = "both sides hash-partitioned on the keys";
@@ -197,6 +212,7 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
     j->u.join.n_probe_out = nl;
     j->u.join.residual = residual;
     j->u.join.strategy = strategy;
+    j->u.join.adaptive = adaptive;
     sl_pop_add_child(j, R);
     sl_pop_add_child(j, L);
     return j;

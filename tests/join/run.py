@@ -11,7 +11,10 @@ are small. The job runs at every rank count with `SET memory_limit = '4MB'`: the
 (d, the right side) holds several times its grant (60% of the budget) on every rank even at 5
 ranks, so the hash join must partition to disk; SLUICE_JOIN_TRACE=1 makes each split print
 "hash join goes grace", which this suite requires on at least one rank of every run (and
-requires absent from a control run without the memory limit at one rank).
+requires absent from a control run without the memory limit at one rank). The runs set
+broadcast_threshold = '0' (both sides hash-exchanged), one more at the highest rank count
+'1GB' (the dimension broadcast to every rank, spilling there); EXPLAIN ANALYZE must name the
+choice made ("chosen: broadcast" / "chosen: hash-partition both").
 
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join: N passed, M failed";
 exits 1 on any failure. Every mpirun runs under `timeout`.
@@ -127,10 +130,12 @@ def oracle():
     return out
 
 
-def job_text(budget):
+def job_text(budget, threshold):
     f = "read_csv('%s', header=true, columns=%s)" % (os.path.join(DATA, "f.csv"), F_COLS)
     d = "read_csv('%s', header=true, columns=%s)" % (os.path.join(DATA, "d.csv"), D_COLS)
     lines = ["SET memory_limit = '%s';" % budget] if budget else []
+    if threshold is not None:
+        lines.append("SET broadcast_threshold = '%s';" % threshold)
     for _, q, _ in QUERIES:
         lines.append(q.replace("F f", f + " f").replace("D d", d + " d") + ";")
     return "\n".join(lines) + "\n"
@@ -163,10 +168,10 @@ def same(got, want):
     return True
 
 
-def run_job(np, budget, verbose):
-    path = os.path.join(DATA, "job-%s.sql" % (budget or "none"))
+def run_job(np, budget, threshold, verbose, text=None):
+    path = os.path.join(DATA, "job-%s-%s.sql" % (budget or "none", threshold))
     with open(path, "w") as fh:
-        fh.write(job_text(budget))
+        fh.write(text or job_text(budget, threshold))
     env = dict(ENV)
     env["SLUICE_JOIN_TRACE"] = "1"
     cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np), SLUICE, "run", "--format", "csv",
@@ -176,9 +181,9 @@ def run_job(np, budget, verbose):
     return subprocess.run(cmd, env=env, capture_output=True, text=True)
 
 
-def check_run(np, budget, want, expect_grace, verbose):
-    tag = "budget=%s" % (budget or "default")
-    p = run_job(np, budget, verbose)
+def check_run(np, budget, threshold, want, expect_grace, verbose):
+    tag = "budget=%s broadcast_threshold=%s" % (budget or "default", threshold)
+    p = run_job(np, budget, threshold, verbose)
     if p.returncode != 0:
         report(False, tag, np, "exit %d: %s" % (p.returncode, p.stderr[-800:]))
         return
@@ -194,6 +199,19 @@ def check_run(np, budget, want, expect_grace, verbose):
            "SLUICE_JOIN_TRACE %s a grace split" % ("shows no" if expect_grace else "shows"))
 
 
+def check_explain(verbose):
+    """EXPLAIN ANALYZE names the choice: broadcast under the threshold, hash above it."""
+    d = "read_csv('%s', header=true, columns=%s)" % (os.path.join(DATA, "d.csv"), D_COLS)
+    q = "EXPLAIN ANALYZE SELECT count(*) FROM %s a JOIN (SELECT * FROM %s LIMIT 10) b ON a.k = b.k;"
+    for threshold, want in (("1MB", "chosen: broadcast (right side "),
+                            ("0", "chosen: hash-partition both (right side ")):
+        text = "SET broadcast_threshold = '%s';\n%s\n" % (threshold, q % (d, d))
+        p = run_job(2, None, threshold, verbose, text)
+        ok = p.returncode == 0 and want in p.stdout
+        report(ok, "explain broadcast_threshold=%s" % threshold, 2,
+               "no '%s' in: %s %s" % (want, p.stdout[-600:], p.stderr[-300:]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ranks", default="1,2,3,4,5")
@@ -201,9 +219,13 @@ def main():
     args = ap.parse_args()
     generate()
     want = oracle()
-    check_run(1, None, want, False, args.v)
-    for np in [int(x) for x in args.ranks.split(",")]:
-        check_run(np, "4MB", want, True, args.v)
+    check_run(1, None, None, want, False, args.v)
+    ranks = [int(x) for x in args.ranks.split(",")]
+    for np in ranks:
+        check_run(np, "4MB", "0", want, True, args.v)
+    # The dimension broadcast to every rank (and still spilling there).
+    check_run(max(ranks), "4MB", "1GB", want, True, args.v)
+    check_explain(args.v)
     print("join: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
