@@ -27,6 +27,7 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     sl_free(e->name);
     sl_free(e->qual);
     sl_free(e->sval);
+    sl_ast_query_free(&e->subq);
     sl_free(e);
     *pe = NULL;
 }
@@ -134,6 +135,8 @@ static void put_name(sl_buf *b, const char *s, bool canonical)
     sl_buf_putc(b, '"');
 }
 
+static void print_query(sl_buf *b, const sl_ast_query *q);
+
 static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max);
 
 static void put_args(sl_buf *b, sl_ast_expr *const *a, int n, bool canonical, int64_t max)
@@ -216,8 +219,16 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         sl_buf_putc(b, '(');
         print(b, e->args[0], c, max);
         sl_buf_puts(b, e->negated ? " NOT IN (" : " IN (");
-        put_args(b, e->args + 1, e->n_args - 1, c, max);
+        if (e->subq)
+            print_query(b, e->subq);
+        else
+            put_args(b, e->args + 1, e->n_args - 1, c, max);
         sl_buf_puts(b, "))");
+        break;
+    case A_EXISTS:
+        sl_buf_puts(b, "EXISTS (");
+        print_query(b, e->subq);
+        sl_buf_putc(b, ')');
         break;
     case A_BETWEEN:
         sl_buf_putc(b, '(');

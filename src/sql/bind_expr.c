@@ -464,7 +464,13 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
     case A_IN:
+        if (a->subq)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "IN (subquery) is only "
+                                 "supported as a condition AND-ed at the top of WHERE");
         return bind_call(c, a, a->negated ? "NOT_IN" : "IN", out);
+    case A_EXISTS:
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "[NOT] EXISTS (subquery) is only "
+                             "supported as a condition AND-ed at the top of WHERE");
     case A_BETWEEN:
         return bind_call(c, a, a->negated ? "NOT_BETWEEN" : "BETWEEN", out);
     case A_LIKE:

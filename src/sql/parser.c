@@ -417,6 +417,18 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_next(p);
         return parse_case(p, start);
     }
+    if (kw && sl_parse_is_kw(t, "exists") && sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+        sl_parse_next(p);
+        sl_parse_next(p);
+        sl_ast_expr *e = sl_parse_new_expr(p, A_EXISTS, start);
+        if (!sl_parse_is_query_start(p)) {
+            sl_parse_syntax_error(p, "SELECT");
+            return sl_parse_fail(e);
+        }
+        if (sl_parse_query(p, &e->subq) || sl_parse_expect_op(p, ")"))
+            return sl_parse_fail(e);
+        return sl_parse_finish(p, e, start);
+    }
     if (kw && (sl_parse_is_kw(t, "exists") || sl_parse_is_kw(t, "select")) ) {
         sl_parse_error_at(p, t, "%s", "subqueries in expressions are not supported");
         return NULL;
@@ -662,9 +674,11 @@ static sl_ast_expr *parse_pred(sl_parser *p)
         add_arg(e, l);
         if (sl_parse_expect_op(p, "("))
             return sl_parse_fail(e);
-        if (sl_parse_is_kw(sl_parse_peek(p), "select")) {
-            sl_parse_error_at(p, sl_parse_peek(p), "%s", "IN (subquery) is not supported");
-            return sl_parse_fail(e);
+        if (sl_parse_is_query_start(p)) {
+            if (sl_parse_query(p, &e->subq) || sl_parse_expect_op(p, ")"))
+                return sl_parse_fail(e);
+            e->negated = neg;
+            return sl_parse_finish(p, e, start);
         }
         for (;;) {
             sl_ast_expr *a = sl_parse_expr(p);

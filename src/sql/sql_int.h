@@ -171,6 +171,7 @@ typedef enum {
     A_CASE,     /* args: [operand,] when1, then1, ..., [else]; has_operand, has_else */
     A_CAST,     /* args[0]; ctype; try_cast; sval = type name as written */
     A_FUNC,     /* name (lower case), args; star: f(*); distinct: f(DISTINCT ...) */
+    A_EXISTS,   /* EXISTS (subq) */
 } sl_ast_kind;
 
 typedef struct sl_ast_expr {
@@ -191,6 +192,7 @@ typedef struct sl_ast_expr {
     int col_index;           /* A_COL made by * expansion: 1 + its L0 index (0 = by name) */
     int n_args, cap_args;
     struct sl_ast_expr **args;
+    struct sl_ast_query *subq; /* A_EXISTS; A_IN with a subquery (args[0] IN (subq)) */
 } sl_ast_expr;
 
 /* ---- queries ---- */
@@ -285,6 +287,7 @@ typedef struct sl_binder {
     struct sl_cte_scope *ctes;   /* the CTEs visible where binding is (innermost first) */
     bool join_side;              /* the next bind_query is a join's input: its * expands the
                                   * hidden USING columns too (see bind.c, joins) */
+    bool exists_side;            /* ... and is an EXISTS subquery: only its FROM is bound */
     sl_err *err;
 } sl_binder;
 
