@@ -16,7 +16,7 @@ broadcast_threshold = '0' (both sides hash-exchanged), one more at the highest r
 '1GB' (the dimension broadcast to every rank, spilling there); EXPLAIN ANALYZE must name the
 choice made ("chosen: broadcast" / "chosen: hash-partition both").
 
-Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join: N passed, M failed";
+Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join: N passed, M failed, K skipped";
 exits 1 on any failure. Every mpirun runs under `timeout`.
 """
 import argparse
@@ -63,7 +63,7 @@ QUERIES = [
      "FROM F f LEFT JOIN D d ON f.k = d.k AND (f.id + d.k) % 3 <> 0", None),
 ]
 
-passed = failed = 0
+passed = failed = skipped = 0
 
 
 def report(ok, name, np, why=""):
@@ -199,6 +199,68 @@ def check_run(np, budget, threshold, want, expect_grace, verbose):
            "SLUICE_JOIN_TRACE %s a grace split" % ("shows no" if expect_grace else "shows"))
 
 
+def duckdb_dir():
+    """A directory whose node_modules holds @duckdb/node-api, or None."""
+    bench = os.path.join(ROOT, "bench")
+    if os.path.isdir(os.path.join(bench, "node_modules", "@duckdb", "node-api")):
+        return bench
+    scratch = os.path.join(DATA, "npm")
+    if os.path.isdir(os.path.join(scratch, "node_modules", "@duckdb", "node-api")):
+        return scratch
+    os.makedirs(scratch, exist_ok=True)
+    for f in ("package.json", "package-lock.json"):
+        with open(os.path.join(bench, f)) as src, open(os.path.join(scratch, f), "w") as dst:
+            dst.write(src.read())
+    try:
+        p = subprocess.run(["timeout", "300", "npm", "ci", "--no-audit", "--no-fund"],
+                           cwd=scratch, capture_output=True, text=True)
+    except OSError:
+        return None
+    return scratch if p.returncode == 0 else None
+
+
+def check_dbbench(ranks, verbose):
+    """q1-q5 of db-benchmark's join task against DuckDB on the same job file."""
+    global skipped
+    d = os.path.join(DATA, "j1")
+    if not os.path.exists(os.path.join(d, "J1_1e5_NA_0_0.csv")):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_join_data.py"),
+                        "1e5", d], check=True)
+    files = {"x": "J1_1e5_NA_0_0.csv", "small": "J1_1e5_1_0_0.csv",
+             "medium": "J1_1e5_1e2_0_0.csv", "big": "J1_1e5_1e5_0_0.csv"}
+    job = os.path.join(ROOT, "bench", "join_q.sql")
+    nd = duckdb_dir()
+    if nd is None:
+        skipped += 1
+        print("skip dbbench: @duckdb/node-api not installable (npm unreachable?)")
+        return
+    env = dict(ENV)
+    env["NODE_PATH"] = os.path.join(nd, "node_modules")
+    p = subprocess.run(["timeout", str(TIMEOUT), "node", os.path.join(ROOT, "bench",
+                        "duckdb_join.js"), job] + ["%s=%s" % (k, os.path.join(d, v))
+                                                   for k, v in files.items()],
+                       env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        report(False, "dbbench duckdb", 1, p.stderr[-500:])
+        return
+    want = [r for r in csv.reader(io.StringIO(p.stdout))][1:]
+    for np in ranks:
+        cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np), SLUICE, "run", "--format",
+               "csv"]
+        for k, v in files.items():
+            cmd += ["-D", "%s=%s" % (k, os.path.join(d, v))]
+        cmd.append(job)
+        if verbose:
+            print("+", " ".join(cmd))
+        q = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+        got = [r for r in csv.reader(io.StringIO(q.stdout)) if r and r[0] != "q"]
+        for w in want:
+            g = [r for r in got if r[0] == w[0]]
+            ok = q.returncode == 0 and len(g) == 1 and g[0][1] == w[1] and all(
+                math.isclose(float(a), float(b), rel_tol=1e-9) for a, b in zip(g[0][2:], w[2:]))
+            report(ok, "dbbench %s" % w[0], np, "got %s, DuckDB %s %s" % (g, w, q.stderr[-300:]))
+
+
 def check_explain(verbose):
     """EXPLAIN ANALYZE names the choice: broadcast under the threshold, hash above it."""
     d = "read_csv('%s', header=true, columns=%s)" % (os.path.join(DATA, "d.csv"), D_COLS)
@@ -226,7 +288,8 @@ def main():
     # The dimension broadcast to every rank (and still spilling there).
     check_run(max(ranks), "4MB", "1GB", want, True, args.v)
     check_explain(args.v)
-    print("join: %d passed, %d failed" % (passed, failed))
+    check_dbbench(ranks, args.v)
+    print("join: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 
