@@ -636,6 +636,8 @@ static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_unary, 
 static sl_ast_expr *parse_add(sl_parser *p) { return left_assoc(p, parse_mul, add_ops); }
 static sl_ast_expr *parse_concat(sl_parser *p) { return left_assoc(p, parse_add, concat_ops); }
 
+sl_ast_expr *sl_parse_expr_noin(sl_parser *p) { return parse_concat(p); }
+
 /* x [NOT] BETWEEN a AND b | x [NOT] IN (list) | x [NOT] LIKE/ILIKE y */
 static sl_ast_expr *parse_pred(sl_parser *p)
 {

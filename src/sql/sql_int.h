@@ -139,6 +139,9 @@ struct sl_ast_expr *sl_parse_expr(sl_parser *p);
 int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
 /* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
 bool sl_parse_is_query_start(sl_parser *p);
+/* An operand without predicates (no IN / LIKE / BETWEEN / comparison at its top): PIVOT's
+ * ON column, which IN follows. Local. */
+struct sl_ast_expr *sl_parse_expr_noin(sl_parser *p);
 /* Option values: true/false/1/0/'true'; appends a copy of s to the string vector (*v, *n).
  * Local. */
 int sl_parse_bool_opt(sl_parser *p, bool *out);
