@@ -91,6 +91,7 @@ SUITES   += copy
 SUITES   += sort
 SUITES   += dialect
 SUITES   += window
+SUITES   += join
 SUITES   += fuzz
 SUITES   += formats
 
@@ -184,6 +185,11 @@ dialect: $(BUILD)/sluice
 .PHONY: window
 window: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/window/run.py
+
+# Issue #12: joins under a 4 MB budget (grace hash join) against sqlite3 at 1-5 ranks.
+.PHONY: join
+join: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/join/run.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
 # Runs on FI_BUILD, and checks that the release binary (REL_BUILD) ignores the hooks.

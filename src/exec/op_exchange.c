@@ -49,6 +49,9 @@ typedef struct xstate {
     /* RANGE ties and ROUND_ROBIN */
     uint64_t deal;
     int P;
+    sl_part_kind part;    /* the partitioner in effect (a join's input may change it) */
+    bool local;           /* a join's probe input after its build input was broadcast: the
+                           * rows stay on this rank */
 } xstate;
 
 static uint64_t next_rand(uint64_t *s)
@@ -75,6 +78,7 @@ static int exchange_open(sl_exec *x, sl_pop *op, sl_err *err)
     st->send = sl_rowstore_new(x->ctx, op->grant);
     st->P = x->size;
     st->deal = (uint64_t)x->rank;
+    st->part = op->u.exchange.part;
     if (op->u.exchange.part == SL_PART_RANGE) {
         const sl_sort_spec *o = &op->u.exchange.order;
         st->cmp = (sl_rowcmp){ o->n_keys, o->cols, o->desc, o->nulls_first, true };
@@ -280,7 +284,7 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
     sl_batchlist_init(&recv);
     sl_xstats xs = {0};
     int rc;
-    switch (op->u.exchange.part) {
+    switch (st->part) {
     case SL_PART_HASH:
         rc = sl_exchange_hash(x->ctx, x->comm, part, op->u.exchange.keys, op->u.exchange.n_keys, cap,
                               &recv, &xs, err);
@@ -359,6 +363,45 @@ static int move_ordered(sl_exec *x, sl_pop *op, xstate *st, int64_t chunk, int64
     return err->code;
 }
 
+/* ---- joins: broadcast or hash, decided from the build input's size (issue #12) ---- */
+
+/*
+ * The inputs of a join that may broadcast its build side (plan/plan_join.c) are two HASH
+ * exchanges under the join. The build input finishes first: with total = its bytes over all
+ * ranks (already agreed by the caller), it broadcasts instead when total is at most
+ * broadcast_threshold, and records the choice on the join node. The probe input, which
+ * finishes later, then keeps its rows where they are. Every rank sees the same total, so all
+ * take the same path. Local (the caller's Allreduce is the agreement).
+ */
+static void join_adapt(sl_exec *x, sl_pop *op, xstate *st, int64_t total)
+{
+    sl_pop *j = op->parent;
+    if (!j || j->kind != SL_POP_JOIN || !j->u.join.adaptive)
+        return;
+    if (op->u.exchange.join_side == 1) {
+        j->u.join.decided = true;
+        j->u.join.build_bytes = total;
+        j->u.join.threshold = x->settings->broadcast_threshold;
+        j->u.join.broadcast = total <= x->settings->broadcast_threshold;
+        if (j->u.join.broadcast)
+            st->part = SL_PART_BROADCAST;
+    } else if (op->u.exchange.join_side == 2 && j->u.join.decided && j->u.join.broadcast) {
+        st->local = true;
+    }
+}
+
+/* Pushes the stored rows on, on this rank. */
+static int move_local(sl_exec *x, sl_pop *op, xstate *st, sl_err *err)
+{
+    while (!err->code) {
+        sl_batch *b = NULL;
+        if (sl_rowstore_next(st->send, &b, err) || !b)
+            break;
+        sl_exec_emit(x, op, b, err);
+    }
+    return err->code;
+}
+
 static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
 {
     xstate *st = op->state;
@@ -380,7 +423,13 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
      * broadcast), beyond half the budget. */
     long long in = sl_rowstore_mem_bytes(st->send) + sl_rowstore_disk_bytes(st->send), total = 0;
     MPI_Allreduce(&in, &total, 1, MPI_LONG_LONG, MPI_SUM, x->comm);
-    sl_part_kind part = op->u.exchange.part;
+    join_adapt(x, op, st, total);
+    if (st->local) {
+        move_local(x, op, st, err);
+        sl_exec_stage_end(x, true);
+        return sl_exec_finish_parent(x, op, err);
+    }
+    sl_part_kind part = st->part;
     int64_t expect = part == SL_PART_HASH || part == SL_PART_RANGE ||
                      part == SL_PART_ROUND_ROBIN ? total / P : total;
     int64_t room = limit / 2 - sl_budget_reserved(&x->ctx->budget);

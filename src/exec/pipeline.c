@@ -35,6 +35,7 @@ static const sl_op_impl *const impls[SL_POP_N_KINDS] = {
     [SL_POP_REPEAT] = &sl_op_repeat,
     [SL_POP_WINDOW] = &sl_op_window,
     [SL_POP_SINK] = &sl_op_sink,
+    [SL_POP_JOIN] = &sl_op_hash_join,
 };
 
 static const sl_op_impl *impl_of(const sl_pop *op) { return impls[op->kind]; }

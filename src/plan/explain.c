@@ -38,6 +38,12 @@ static const char *col_name(const sl_pop *op, int c)
     return in->names && in->names[c] ? in->names[c] : "?";
 }
 
+/* Column c of op's own layout. */
+static const char *own_name(const sl_pop *op, int c)
+{
+    return op->names && op->names[c] ? op->names[c] : "?";
+}
+
 static void sort_keys(sl_buf *b, const sl_pop *op, const sl_sort_spec *o)
 {
     for (int i = 0; i < o->n_keys; i++)
@@ -133,6 +139,10 @@ static void exchange_line(ex *e, const sl_pop *op)
                       op->u.exchange.ordered ? " (rank by rank, in order)" : "");
         break;
     }
+    if (op->u.exchange.join_side == 1)
+        sl_buf_puts(b, ", or broadcast when small (the join above decides)");
+    else if (op->u.exchange.join_side == 2)
+        sl_buf_puts(b, ", or no move when the join's right side is broadcast");
     sl_buf_printf(b, ", MPI_Alltoallv in rounds of <= %s per rank",
                   sl_format_size(e->st->exchange_round_bytes, sz, sizeof sz));
 }
@@ -253,6 +263,34 @@ static void node(ex *e, const sl_pop *op, int depth)
     case SL_POP_WINDOW:
         window_line(b, op);
         break;
+    case SL_POP_JOIN: {
+        static const char *const jn[] = { "INNER", "LEFT", "RIGHT", "FULL", "SEMI", "ANTI",
+                                          "CROSS" };
+        sl_buf_printf(b, "Hash join %s on (", jn[op->u.join.type]);
+        const sl_pop *bs = op->children[0], *ps = op->children[1];
+        for (int i = 0; i < op->u.join.n_keys; i++)
+            sl_buf_printf(b, "%s%s = %s", i ? ", " : "", own_name(ps, op->u.join.probe_keys[i]),
+                          own_name(bs, op->u.join.build_keys[i]));
+        sl_buf_puts(b, ")");
+        if (op->u.join.residual)
+            sl_buf_printf(b, " and %s", op->u.join.residual->text);
+        sl_buf_printf(b, "; build: the right side (first child), probe: the left side; %s",
+                      op->u.join.strategy ? op->u.join.strategy : "");
+        if (op->u.join.adaptive && !op->u.join.decided) {
+            char th[32];
+            sl_buf_printf(b, " (%s)", sl_format_size(e->st->broadcast_threshold, th, sizeof th));
+        } else if (op->u.join.decided) {
+            char sz[32], th[32];
+            sl_buf_printf(b, "; chosen: %s (right side %s over all ranks %s broadcast_threshold "
+                          "%s)", op->u.join.broadcast ? "broadcast" : "hash-partition both",
+                          sl_format_size(op->u.join.build_bytes, sz, sizeof sz),
+                          op->u.join.broadcast ? "<=" : ">",
+                          sl_format_size(op->u.join.threshold, th, sizeof th));
+        }
+        grant(b, op);
+        sl_buf_puts(b, "\n");
+        break;
+    }
     case SL_POP_SINK:
         sink_line(e, op);
         grant(b, op);

@@ -15,6 +15,7 @@
  *                    it, and the exchange behind it needs room)
  *   result    50%    rank 0's buffer of a SELECT result (tables are printed in two passes)
  *   sort      60%    rows kept in memory before a sorted run is written
+ *   join      60%    the build side's rows and hash table (see exec/op_hash_join.c)
  *   exchange  90%    rows waiting to be sent (a plain row store: appending is its only work)
  *
  * COPY keeps one write buffer per open file; its grant bounds their sum (10%).
@@ -37,6 +38,7 @@ static void grant_one(sl_pop *op, void *ctx)
         op->grant = pct(g, 90);
         break;
     case SL_POP_SORT:
+    case SL_POP_JOIN:
         op->grant = pct(g, 60);
         break;
     case SL_POP_WINDOW:

@@ -110,6 +110,11 @@ void sl_pop_free(sl_pop **pop)
         sl_free(op->u.exchange.keys);
         sl_sort_spec_free(&op->u.exchange.order);
         break;
+    case SL_POP_JOIN:
+        sl_free(op->u.join.build_keys);
+        sl_free(op->u.join.probe_keys);
+        sl_expr_free(&op->u.join.residual);
+        break;
     case SL_POP_SORT:
         sl_sort_spec_free(&op->u.sort.order);
         break;

@@ -42,6 +42,8 @@ typedef enum {
     SL_POP_REPEAT,    /* streaming: each row as often as its last column says, without it */
     SL_POP_WINDOW,    /* streaming over sorted input: appends window function results */
     SL_POP_SINK,      /* root: result to rank 0, COPY, table, count */
+    SL_POP_JOIN,      /* 2 children: hash join; child 0 (build) is taken whole, then child 1
+                       * (probe) streams through (see exec/op_hash_join.c) */
     SL_POP_N_KINDS
 } sl_pop_kind;
 
@@ -148,6 +150,10 @@ typedef struct sl_pop {
             sl_sort_spec order; /* RANGE: sort keys (ties broken by every column) */
             int root;         /* GATHER: destination rank */
             bool ordered;     /* GATHER: deliver rank 0's rows first, then rank 1's, ... */
+            int join_side;    /* 0; 1 = HASH build input of a join that may broadcast it
+                               * instead (decided at run time from its size, see
+                               * exec/op_exchange.c join_adapt); 2 = the probe input, which
+                               * then stays where it is */
         } exchange;
         struct {              /* SORT */
             sl_sort_spec order;
@@ -169,6 +175,23 @@ typedef struct sl_pop {
         struct {              /* LIMIT */
             int64_t offset, limit;
         } limit;
+        struct {              /* JOIN: output [probe cols..., build cols...] (SEMI / ANTI:
+                               * probe cols only); the build side is the query's right side */
+            sl_join_type type;
+            int n_keys;
+            int *build_keys;  /* key columns of child 0 */
+            int *probe_keys;  /* key columns of child 1 (same types, pairwise) */
+            int n_build_out;  /* the first n columns of each child are output (the rest are */
+            int n_probe_out;  /* computed keys) */
+            sl_expr *residual; /* non-equality part of the condition over [probe out, build
+                                * out], or NULL */
+            const char *strategy; /* EXPLAIN: how the sides were distributed, and why */
+            bool adaptive;    /* the build input may be broadcast (join_side 1 / 2 below) */
+            /* set while the tree runs (the same on every rank): */
+            bool decided, broadcast; /* adaptive: broadcast chosen */
+            int64_t build_bytes;     /* the build input's bytes over all ranks */
+            int64_t threshold;       /* broadcast_threshold it was compared with */
+        } join;
         struct {              /* SINK */
             sl_sink_kind kind;
             const sl_copy_opts *copy; /* borrowed from the statement */

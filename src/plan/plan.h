@@ -44,7 +44,14 @@ typedef struct sl_table {
     struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times */
 } sl_table;
 
-typedef enum { SL_SRC_FORMAT, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP } sl_src_kind;
+typedef enum { SL_SRC_FORMAT, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP, SL_SRC_JOIN } sl_src_kind;
+
+/* Join types (SQL). SEMI / ANTI keep the left rows that have a match / none (IN, EXISTS);
+ * CROSS is INNER without a condition. */
+typedef enum {
+    SL_JOIN_INNER, SL_JOIN_LEFT, SL_JOIN_RIGHT, SL_JOIN_FULL, SL_JOIN_SEMI, SL_JOIN_ANTI,
+    SL_JOIN_CROSS
+} sl_join_type;
 
 /* Set operations of a SL_SRC_SETOP source (the SQL keywords; ALL keeps duplicates). */
 typedef enum { SL_SETOP_UNION, SL_SETOP_EXCEPT, SL_SETOP_INTERSECT } sl_setop;
@@ -65,6 +72,18 @@ typedef struct sl_source {
     struct sl_query *right;
     sl_setop setop;
     bool setop_all;
+    /* SL_SRC_JOIN: child is the left side, right the right side; L0 (file_col_*) is the left
+     * side's outputs followed by the right side's (SEMI / ANTI: the left side's only). `on`
+     * is over that concatenation (also for SEMI / ANTI), NULL = always true. */
+    sl_join_type join;
+    sl_expr *on;
+    int n_quals;             /* binding only: left + right columns, the arrays below */
+    char **col_quals;        /* binding only: the table alias of each column (or NULL) */
+    bool *col_hidden;        /* binding only: a USING column of the right side (not in *,
+                              * not found unqualified) */
+    int *col_using;          /* binding only: for a left USING column of a RIGHT / FULL join
+                              * the index of its right partner (an unqualified reference is
+                              * COALESCE(left, right)), else -1 */
     /* SL_SRC_TABLE: file_col_* hold the table's columns, proj the ones read (as for files) */
     const sl_table *table;    /* borrowed from the catalog */
     char *alias;             /* FROM ... AS alias (or the view name) */
@@ -191,6 +210,8 @@ typedef struct sl_settings {
     int64_t blocksize;        /* default 64 MB */
     int64_t exchange_round_bytes; /* per-round send cap per rank; default 64 MB */
     int64_t sample_bytes;     /* per rank for inference; default 1 MB */
+    int64_t broadcast_threshold; /* a join's build side of at most this many bytes over all
+                                  * ranks is broadcast instead of hash-exchanged; default 8 MB */
 } sl_settings;
 
 /* Views by name: borrowed ASTs from the job. */

@@ -23,6 +23,9 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d);
 /* Plans the set operation that is q's source; the result has q's source columns. */
 sl_pop *sl_plan_setop(sl_planner *p, const sl_query *q, int query);
 
+/* Plans the join that is q's source (plan_join.c); the result has q's source columns. */
+sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query);
+
 /* Puts node on top of child (child becomes its only child) and returns node. */
 sl_pop *sl_plan_on_top(sl_pop *node, sl_pop *child, int query);
 /* FILTER by pred (copied). */

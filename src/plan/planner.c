@@ -186,6 +186,9 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
     } else if (q->src.kind == SL_SRC_SETOP) {
         x = sl_plan_setop(p, q, query);
         *d = SL_DIST_ANY;
+    } else if (q->src.kind == SL_SRC_JOIN) {
+        x = sl_plan_join(p, q, query);
+        *d = SL_DIST_ANY;
     } else {
         x = plan_scan(q);
         x->query = query;

@@ -24,6 +24,10 @@ static void free_source(sl_source *s)
     sl_free(s->proj);
     sl_query_free(&s->child);
     sl_query_free(&s->right);
+    sl_expr_free(&s->on);
+    free_strv(s->col_quals, s->n_quals);
+    sl_free(s->col_hidden);
+    sl_free(s->col_using);
     sl_free(s->alias);
 }
 

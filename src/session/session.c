@@ -55,6 +55,7 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
     s->settings.exchange_round_bytes =
         opts->exchange_round_bytes > 0 ? opts->exchange_round_bytes : DEFAULT_ROUND_BYTES;
     s->settings.sample_bytes = DEFAULT_SAMPLE_BYTES;
+    s->settings.broadcast_threshold = 8 * 1024 * 1024;
     s->params.n = opts->n_params;
     s->params.names = (char **)opts->param_names;
     s->params.values = (char **)opts->param_values;
@@ -136,6 +137,7 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         {"blocksize", offsetof(sl_settings, blocksize), 1},
         {"exchange_round_bytes", offsetof(sl_settings, exchange_round_bytes), 256},
         {"sample_bytes", offsetof(sl_settings, sample_bytes), 1},
+        {"broadcast_threshold", offsetof(sl_settings, broadcast_threshold), 0},
     };
     /* Issue #3: process-wide settings of the budget and spill modules. */
     if (strcasecmp(st->name, "memory_limit") == 0) {
@@ -164,7 +166,7 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     }
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
-                  "sample_bytes, memory_limit, spill_dir)", job->path, st->line, st->col, st->name);
+                  "sample_bytes, broadcast_threshold, memory_limit, spill_dir)", job->path, st->line, st->col, st->name);
 }
 
 /* Tables and views share one namespace, as in DuckDB. Local. */

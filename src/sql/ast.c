@@ -28,6 +28,7 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     sl_free(e->name);
     sl_free(e->qual);
     sl_free(e->sval);
+    sl_ast_query_free(&e->subq);
     sl_free(e);
     *pe = NULL;
 }
@@ -61,6 +62,10 @@ void sl_ast_query_free(sl_ast_query **pq)
     sl_free(q->from.name);
     sl_ast_query_free(&q->from.sub);
     sl_ast_query_free(&q->from.right);
+    sl_ast_expr_free(&q->from.on);
+    for (int i = 0; i < q->from.n_using; i++)
+        sl_free(q->from.using_cols[i]);
+    sl_free(q->from.using_cols);
     sl_free(q->from.alias);
     for (int i = 0; i < q->n_ctes; i++) {
         sl_free(q->cte_names[i]);
@@ -134,6 +139,8 @@ static void put_name(sl_buf *b, const char *s, bool canonical)
     }
     sl_buf_putc(b, '"');
 }
+
+static void print_query(sl_buf *b, const sl_ast_query *q);
 
 static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max);
 
@@ -217,8 +224,16 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         sl_buf_putc(b, '(');
         print(b, e->args[0], c, max);
         sl_buf_puts(b, e->negated ? " NOT IN (" : " IN (");
-        put_args(b, e->args + 1, e->n_args - 1, c, max);
+        if (e->subq)
+            print_query(b, e->subq);
+        else
+            put_args(b, e->args + 1, e->n_args - 1, c, max);
         sl_buf_puts(b, "))");
+        break;
+    case A_EXISTS:
+        sl_buf_puts(b, "EXISTS (");
+        print_query(b, e->subq);
+        sl_buf_putc(b, ')');
         break;
     case A_BETWEEN:
         sl_buf_putc(b, '(');
@@ -331,6 +346,24 @@ static void print_source(sl_buf *b, const sl_ast_source *s)
         sl_buf_printf(b, ") %s%s (", ops[s->setop], s->setop_all ? " ALL" : "");
         print_query(b, s->right);
         sl_buf_puts(b, "))");
+        break;
+    }
+    case AS_JOIN: {
+        static const char *const jn[] = { "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN",
+                                          "SEMI JOIN", "ANTI JOIN", "CROSS JOIN" };
+        print_source(b, &s->sub->from);
+        sl_buf_printf(b, " %s%s ", s->natural ? "NATURAL " : "", jn[s->join]);
+        print_source(b, &s->right->from);
+        if (s->on) {
+            sl_buf_puts(b, " ON ");
+            sl_ast_expr_print(b, s->on, false);
+        }
+        for (int i = 0; i < s->n_using; i++) {
+            sl_buf_puts(b, i ? ", " : " USING (");
+            put_name(b, s->using_cols[i], false);
+        }
+        if (s->n_using)
+            sl_buf_putc(b, ')');
         break;
     }
     }

@@ -217,6 +217,153 @@ static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
     return 0;
 }
 
+/* ---- joins ---- */
+
+/* The qualifier and hidden flag of each output of a join side (outs in L0 order: a side is
+ * SELECT * FROM <source>, and a side that is a join expands its hidden columns too). */
+static void side_quals(const sl_query *side, char **quals, bool *hidden)
+{
+    const sl_source *ss = &side->src;
+    for (int i = 0; i < side->n_outs; i++) {
+        if (ss->kind == SL_SRC_JOIN && i < ss->n_quals) {
+            quals[i] = ss->col_quals[i] ? sl_xstrdup(ss->col_quals[i]) : NULL;
+            hidden[i] = ss->col_hidden[i];
+        } else {
+            quals[i] = ss->alias ? sl_xstrdup(ss->alias) : NULL;
+            hidden[i] = false;
+        }
+    }
+}
+
+/* The one visible column of side [lo, hi) named name (case-insensitive), -1 none, -2 two. */
+static int find_visible(const sl_source *src, int lo, int hi, const char *name)
+{
+    int found = -1;
+    for (int i = lo; i < hi; i++)
+        if (!src->col_hidden[i] && strcasecmp(src->file_col_names[i], name) == 0) {
+            if (found >= 0)
+                return -2;
+            found = i;
+        }
+    return found;
+}
+
+/* ON for USING (cols) / NATURAL: left.col = right.col AND ...; the right columns become
+ * hidden; for RIGHT / FULL an unqualified name is COALESCE(left, right). */
+static int using_cond(sl_bind_ctx *c, const sl_ast_source *s, int nl, int n)
+{
+    sl_source *src = &c->q->src;
+    int n_names = s->n_using;
+    char **names = s->using_cols;
+    char **common = NULL;
+    int n_common = 0;
+    if (s->natural) {
+        for (int i = 0; i < nl; i++)
+            if (!src->col_hidden[i] && find_visible(src, nl, n, src->file_col_names[i]) >= 0 &&
+                find_visible(src, 0, nl, src->file_col_names[i]) == i)
+                sl_parse_add_str(&common, &n_common, src->file_col_names[i]);
+        n_names = n_common;
+        names = common;
+    }
+    int rc = 0;
+    for (int k = 0; k < n_names && !rc; k++) {
+        int li = find_visible(src, 0, nl, names[k]), ri = find_visible(src, nl, n, names[k]);
+        if (li < 0 || ri < 0) {
+            rc = sl_bind_error(c, s->line, s->col, SL_EBIND,
+                               "column \"%s\" of USING %s on the %s side of the join",
+                               names[k], (li == -2 || ri == -2) ? "is ambiguous" : "not found",
+                               li < 0 ? "left" : "right");
+            break;
+        }
+        sl_expr *args[2] = { sl_expr_col(li, src->file_col_types[li], src->file_col_names[li]),
+                             sl_expr_col(ri, src->file_col_types[ri], src->file_col_names[ri]) };
+        sl_expr *eq = NULL;
+        sl_err tmp = {0};
+        if (sl_func_bind("=", args, 2, names[k], &eq, &tmp)) {
+            rc = sl_bind_error(c, s->line, s->col, SL_EBIND, "USING %s: %s", names[k], tmp.msg);
+            break;
+        }
+        if (src->on) {
+            sl_expr *both[2] = { src->on, eq };
+            src->on = NULL;
+            if (sl_func_bind("AND", both, 2, "AND", &src->on, &tmp)) {
+                rc = sl_bind_error(c, s->line, s->col, SL_EINTERNAL, "%s", tmp.msg);
+                break;
+            }
+        } else {
+            src->on = eq;
+        }
+        src->col_hidden[ri] = true;
+        if (s->join == SL_JOIN_RIGHT || s->join == SL_JOIN_FULL)
+            src->col_using[li] = ri;
+    }
+    for (int i = 0; i < n_common; i++)
+        sl_free(common[i]);
+    sl_free(common);
+    return rc;
+}
+
+/* left JOIN right: both sides bound as children (SELECT * FROM side); L0 = left outputs
+ * then right outputs (SEMI / ANTI: left only); the condition is bound over both. */
+static int open_join(sl_bind_ctx *c, const sl_ast_source *s)
+{
+    sl_source *src = &c->q->src;
+    src->kind = SL_SRC_JOIN;
+    src->join = s->join;
+    c->b->join_side = true;
+    int rc = bind_child(c, s, s->sub, c->b->ctes, &src->child);
+    c->b->join_side = true;
+    if (!rc)
+        rc = bind_child(c, s, s->right, c->b->ctes, &src->right);
+    c->b->join_side = false;
+    if (rc)
+        return rc;
+    const sl_query *l = src->child, *r = src->right;
+    int nl = l->n_outs, nr = r->n_outs, n = nl + nr;
+    src->n_file_cols = n;
+    src->file_col_names = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_names);
+    src->file_col_types = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_types);
+    src->n_quals = n;
+    src->col_quals = sl_xcalloc((size_t)n + 1, sizeof *src->col_quals);
+    src->col_hidden = sl_xcalloc((size_t)n + 1, sizeof *src->col_hidden);
+    src->col_using = sl_xcalloc((size_t)n + 1, sizeof *src->col_using);
+    for (int i = 0; i < n; i++) {
+        const sl_query *side = i < nl ? l : r;
+        int k = i < nl ? i : i - nl;
+        src->file_col_names[i] = sl_xstrdup(side->out_names[k]);
+        src->file_col_types[i] = side->outs[k]->type;
+        src->col_using[i] = -1;
+    }
+    side_quals(l, src->col_quals, src->col_hidden);
+    side_quals(r, src->col_quals + nl, src->col_hidden + nl);
+    c->n_cols = n;
+    c->col_names = src->file_col_names;
+    c->col_types = src->file_col_types;
+    c->col_quals = src->col_quals;
+    c->col_hidden = src->col_hidden;
+    c->col_using = NULL;
+    if (s->n_using || s->natural) {
+        if ((rc = using_cond(c, s, nl, n)))
+            return rc;
+    } else if (s->on) {
+        c->mode = BM_WHERE;
+        if ((rc = sl_bind_expr(c, s->on, &src->on)))
+            return rc;
+        if (src->on->type != SL_T_BOOL && src->on->type != SL_T_NULL)
+            return sl_bind_error(c, s->on->line, s->on->col, SL_EBIND,
+                                 "JOIN condition must be BOOLEAN, got %s",
+                                 sl_type_name(src->on->type));
+    }
+    c->col_using = src->col_using;
+    if (s->join == SL_JOIN_SEMI || s->join == SL_JOIN_ANTI) {
+        for (int i = nl; i < n; i++)
+            sl_free(src->file_col_names[i]);
+        src->n_file_cols = nl;
+        c->n_cols = nl;
+    }
+    return 0;
+}
+
 /* ---- select list ---- */
 
 /* The select list after * expansion: borrowed AST items, plus owned synthetic column refs. */
@@ -245,18 +392,30 @@ static void items_add(items *it, const sl_ast_expr *e, const char *alias)
     it->alias[it->n++] = alias;
 }
 
-static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it)
+static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool join_side,
+                        const sl_ast_item *star_item)
 {
-    for (int i = 0; i < ast->n_items; i++) {
-        const sl_ast_expr *e = ast->items[i].e;
+    const sl_ast_item *items = star_item ? star_item : ast->items;
+    int n_items = star_item ? 1 : ast->n_items;
+    for (int i = 0; i < n_items; i++) {
+        const sl_ast_expr *e = items[i].e;
         if (e->kind != A_STAR) {
-            items_add(it, e, ast->items[i].alias);
+            items_add(it, e, items[i].alias);
             continue;
         }
-        if (e->qual && !(c->alias && strcasecmp(e->qual, c->alias) == 0))
+        if (e->qual && !c->col_quals && !(c->alias && strcasecmp(e->qual, c->alias) == 0))
             return sl_bind_error(c, e->line, e->col, SL_EBIND, "table \"%s\" not found", e->qual);
+        int n_added = 0;
         for (int k = 0; k < c->n_cols; k++) {
+            if (c->col_quals && (e->qual ? !(c->col_quals[k] &&
+                                             strcasecmp(c->col_quals[k], e->qual) == 0)
+                                         : c->col_hidden[k] && !join_side))
+                continue;
+            n_added++;
             sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
+            col->col_index = k + 1;
+            if (e->qual)
+                col->qual = sl_xstrdup(e->qual);
             col->kind = A_COL;
             col->line = e->line;
             col->col = e->col;
@@ -269,6 +428,8 @@ static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it)
             it->owned[it->n_owned++] = col;
             items_add(it, col, NULL);
         }
+        if (e->qual && n_added == 0)
+            return sl_bind_error(c, e->line, e->col, SL_EBIND, "table \"%s\" not found", e->qual);
     }
     return 0;
 }
@@ -563,6 +724,229 @@ static int fold_all(sl_query *q, sl_err *err)
     return rc;
 }
 
+/* ---- WHERE ... IN (subquery) / EXISTS (subquery): semi and anti joins ---- */
+
+/* Appends the AND-ed conjuncts of a (borrowed). */
+static void ast_conjuncts(const sl_ast_expr *a, const sl_ast_expr ***v, int *n)
+{
+    if (a->kind == A_BINARY && strcmp(a->op, "AND") == 0) {
+        ast_conjuncts(a->args[0], v, n);
+        ast_conjuncts(a->args[1], v, n);
+        return;
+    }
+    *v = sl_xrealloc(*v, sizeof **v * (size_t)(*n + 1));
+    (*v)[(*n)++] = a;
+}
+
+/* The subquery of a conjunct that becomes a join: x IN (q), EXISTS (q), NOT EXISTS (q). */
+static const sl_ast_expr *subquery_conjunct(const sl_ast_expr *a, bool *anti)
+{
+    *anti = false;
+    if (a->kind == A_UNARY && strcmp(a->op, "NOT") == 0 && a->args[0]->kind == A_EXISTS) {
+        *anti = true;
+        return a->args[0];
+    }
+    if (a->kind == A_EXISTS || (a->kind == A_IN && a->subq))
+        return a;
+    return NULL;
+}
+
+/* Moves q's source into a new child query that outputs its L0 columns unchanged. */
+static sl_query *wrap_source(sl_bind_ctx *c)
+{
+    sl_query *q = c->q, *w = sl_xcalloc(1, sizeof *w);
+    w->src = q->src;
+    memset(&q->src, 0, sizeof q->src);
+    w->limit = -1;
+    w->n_outs = c->n_cols;
+    w->outs = sl_xcalloc((size_t)c->n_cols + 1, sizeof *w->outs);
+    w->out_names = sl_xcalloc((size_t)c->n_cols + 1, sizeof *w->out_names);
+    for (int i = 0; i < c->n_cols; i++) {
+        w->outs[i] = sl_expr_col(i, c->col_types[i], c->col_names[i]);
+        w->out_names[i] = sl_xstrdup(c->col_names[i]);
+    }
+    return w;
+}
+
+/*
+ * Turns one WHERE conjunct with a subquery into a join with q's source on the left:
+ *   x IN (SELECT y ...)        SEMI JOIN (SELECT y ...) ON x = y
+ *   [NOT] EXISTS (SELECT ... FROM s WHERE cond)
+ *                              SEMI (ANTI) JOIN s ON cond, where cond may refer to the outer
+ *                              query's columns (correlated); an unqualified name is the inner
+ *                              column when both have it, as in SQL.
+ * L0 stays the left columns, so the rest of the query binds as before. NOT IN is refused
+ * (its NULL rule is not an anti join).
+ */
+static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
+{
+    sl_binder *b = c->b;
+    if (a->kind == A_IN && a->negated)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "NOT IN (subquery) is not supported "
+                             "yet (use NOT EXISTS, whose NULL rule differs)");
+    const sl_ast_query *sq = a->subq;
+    bool exists = a->kind == A_EXISTS;
+    if (exists && (!sq->has_from || sq->n_groups || sq->group_all || sq->having ||
+                   sq->distinct || sq->limit >= 0 || sq->offset || sq->from.kind == AS_SETOP))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "EXISTS supports a subquery "
+                             "SELECT ... FROM ... [WHERE ...] (no GROUP BY, DISTINCT, LIMIT or "
+                             "set operation) for now");
+    sl_ast_source at = {0};
+    at.line = a->line;
+    at.col = a->col;
+    sl_query *inner = NULL;
+    int rc;
+    if (exists) {
+        /* SELECT * FROM <the subquery's FROM>: its select list and WHERE are not bound */
+        b->join_side = true;
+        b->exists_side = true;
+        rc = bind_child(c, &at, sq, b->ctes, &inner);
+        b->join_side = false;
+        b->exists_side = false;
+    } else {
+        rc = bind_child(c, &at, sq, b->ctes, &inner);
+        if (!rc && inner->n_outs != 1)
+            rc = sl_bind_error(c, a->line, a->col, SL_EBIND, "subquery of IN returns %d "
+                               "columns, expected 1", inner->n_outs);
+    }
+    if (rc) {
+        sl_query_free(&inner);
+        return rc;
+    }
+    int n = c->n_cols, nr = inner->n_outs, m = n + nr;
+    sl_expr *on = NULL;
+    if (!exists) {
+        sl_expr *lhs = NULL;
+        c->mode = BM_WHERE;
+        if ((rc = sl_bind_expr(c, a->args[0], &lhs))) {
+            sl_query_free(&inner);
+            return rc;
+        }
+        sl_expr *args[2] = { lhs, sl_expr_col(n, inner->outs[0]->type, inner->out_names[0]) };
+        sl_err tmp = {0};
+        if (sl_func_bind("=", args, 2, "IN", &on, &tmp)) {
+            sl_query_free(&inner);
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "IN (subquery): %s", tmp.msg);
+        }
+    }
+    /* The layout the correlated condition sees: outer L0, then the inner columns. */
+    char **names = sl_xcalloc((size_t)m + 1, sizeof *names);
+    sl_type *types = sl_xcalloc((size_t)m + 1, sizeof *types);
+    char **quals = sl_xcalloc((size_t)m + 1, sizeof *quals);
+    bool *hidden = sl_xcalloc((size_t)m + 1, sizeof *hidden);
+    for (int i = 0; i < m; i++) {
+        names[i] = i < n ? c->col_names[i] : inner->out_names[i - n];
+        types[i] = i < n ? c->col_types[i] : inner->outs[i - n]->type;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *qual = c->col_quals ? c->col_quals[i] : c->alias;
+        quals[i] = qual ? sl_xstrdup(qual) : NULL;
+        hidden[i] = c->col_hidden ? c->col_hidden[i] : false;
+        for (int k = 0; k < nr; k++)
+            if (strcasecmp(names[i], inner->out_names[k]) == 0)
+                hidden[i] = true;
+    }
+    side_quals(inner, quals + n, hidden + n);
+    if (exists && sq->where) {
+        sl_bind_ctx jc = *c;
+        jc.n_cols = m;
+        jc.col_names = names;
+        jc.col_types = types;
+        jc.col_quals = quals;
+        jc.col_hidden = hidden;
+        jc.col_using = NULL;
+        jc.mode = BM_WHERE;
+        jc.level = 0;
+        rc = sl_bind_expr(&jc, sq->where, &on);
+    }
+    sl_query *left = rc ? NULL : wrap_source(c);
+    if (!rc) {
+        sl_source *src = &c->q->src;
+        src->kind = SL_SRC_JOIN;
+        src->join = anti ? SL_JOIN_ANTI : SL_JOIN_SEMI;
+        src->child = left;
+        src->right = inner;
+        inner = NULL;
+        src->on = on;
+        on = NULL;
+        src->n_file_cols = n;
+        src->file_col_names = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_names);
+        src->file_col_types = sl_xcalloc((size_t)n + 1, sizeof *src->file_col_types);
+        for (int i = 0; i < n; i++) {
+            src->file_col_names[i] = sl_xstrdup(names[i]);
+            src->file_col_types[i] = types[i];
+        }
+        /* The join's qualifiers describe L0 (what an outer join of this query sees). */
+        src->n_quals = m;
+        src->col_quals = quals;
+        src->col_hidden = hidden;
+        for (int i = 0; i < n; i++)
+            hidden[i] = c->col_hidden ? c->col_hidden[i] : false;
+        quals = NULL;
+        hidden = NULL;
+        src->col_using = sl_xcalloc((size_t)m + 1, sizeof *src->col_using);
+        for (int i = 0; i < m; i++)
+            src->col_using[i] = -1;
+    }
+    if (quals)
+        for (int i = 0; i < m; i++)
+            sl_free(quals[i]);
+    sl_free(quals);
+    sl_free(hidden);
+    sl_free(names);
+    sl_free(types);
+    sl_expr_free(&on);
+    sl_query_free(&inner);
+    return rc;
+}
+
+/* WHERE: conjuncts with subqueries become joins, the others the filter. */
+static int bind_where(sl_bind_ctx *c, const sl_ast_query *ast)
+{
+    const sl_ast_expr **conj = NULL;
+    int n = 0, rc = 0;
+    ast_conjuncts(ast->where, &conj, &n);
+    bool any = false;
+    for (int i = 0; i < n && !rc; i++) {
+        bool anti;
+        const sl_ast_expr *sq = subquery_conjunct(conj[i], &anti);
+        if (sq) {
+            rc = subquery_join(c, sq, anti);
+            conj[i] = NULL;
+            any = true;
+        }
+    }
+    if (!any && !rc) {
+        sl_free(conj);
+        c->mode = BM_WHERE;
+        if ((rc = sl_bind_expr(c, ast->where, &c->q->where)))
+            return rc;
+        return check_bool(c, ast->where, c->q->where, "WHERE clause");
+    }
+    for (int i = 0; i < n && !rc; i++) {
+        if (!conj[i])
+            continue;
+        sl_expr *e = NULL;
+        c->mode = BM_WHERE;
+        if ((rc = sl_bind_expr(c, conj[i], &e)) ||
+            (rc = check_bool(c, conj[i], e, "WHERE clause"))) {
+            sl_expr_free(&e);
+            break;
+        }
+        if (!c->q->where) {
+            c->q->where = e;
+            continue;
+        }
+        sl_expr *both[2] = { c->q->where, e };
+        sl_err tmp = {0};
+        c->q->where = NULL;
+        if (sl_func_bind("AND", both, 2, "AND", &c->q->where, &tmp))
+            rc = sl_bind_error(c, conj[i]->line, conj[i]->col, SL_EINTERNAL, "%s", tmp.msg);
+    }
+    sl_free(conj);
+    return rc;
+}
+
 /* ---- projection pruning ---- */
 
 typedef struct prune { int n; bool *used; int *map; } prune;
@@ -636,9 +1020,15 @@ static void drop_outs(sl_query *q, const bool *keep, int *map)
  */
 static void prune_setop(sl_query *q, prune *p);
 
+static void prune_join(sl_query *q);
+
 static void prune_query(sl_query *q)
 {
     sl_source *s = &q->src;
+    if (s->kind == SL_SRC_JOIN) {
+        prune_join(q);
+        return;
+    }
     if (s->kind == SL_SRC_SETOP) {
         prune p = {s->n_file_cols, sl_xcalloc((size_t)s->n_file_cols + 1, sizeof *p.used),
                    sl_xcalloc((size_t)s->n_file_cols + 1, sizeof *p.map)};
@@ -716,6 +1106,55 @@ static void prune_setop(sl_query *q, prune *p)
     walk_l0(q, renumber, p);
 }
 
+/*
+ * A join: the columns read by the query or the condition stay; each side drops the outputs
+ * nobody reads (keeping one, so its batches carry their row count) and is pruned in turn.
+ * L0 and the condition are renumbered over the narrowed concatenation.
+ */
+static void prune_join(sl_query *q)
+{
+    sl_source *s = &q->src;
+    int nl = s->child->n_outs, nr = s->right->n_outs, n = nl + nr;
+    prune p = {n, sl_xcalloc((size_t)n + 1, sizeof *p.used),
+               sl_xcalloc((size_t)n + 1, sizeof *p.map)};
+    walk_l0(q, mark, &p);
+    sl_expr_walk(s->on, mark, &p);
+    bool any_l = false, any_r = false;
+    for (int i = 0; i < n; i++) {
+        any_l |= i < nl && p.used[i];
+        any_r |= i >= nl && p.used[i];
+    }
+    if (!any_l && nl > 0)
+        p.used[0] = true;
+    if (!any_r && nr > 0)
+        p.used[nl] = true;
+    int *lmap = sl_xcalloc((size_t)nl + 1, sizeof *lmap);
+    int *rmap = sl_xcalloc((size_t)nr + 1, sizeof *rmap);
+    drop_outs(s->child, p.used, lmap);
+    drop_outs(s->right, p.used + nl, rmap);
+    int new_nl = s->child->n_outs;
+    for (int i = 0; i < n; i++)
+        p.map[i] = i < nl ? lmap[i] : rmap[i - nl] >= 0 ? new_nl + rmap[i - nl] : -1;
+    int k = 0;
+    for (int i = 0; i < s->n_file_cols; i++) {
+        if (!p.used[i]) {
+            sl_free(s->file_col_names[i]);
+            continue;
+        }
+        s->file_col_names[k] = s->file_col_names[i];
+        s->file_col_types[k++] = s->file_col_types[i];
+    }
+    s->n_file_cols = k;
+    sl_free(lmap);
+    sl_free(rmap);
+    prune_query(s->child);
+    prune_query(s->right);
+    walk_l0(q, renumber, &p);
+    sl_expr_walk(s->on, renumber, &p);
+    sl_free(p.used);
+    sl_free(p.map);
+}
+
 /* ---- putting it together ---- */
 
 static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
@@ -725,6 +1164,21 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     items it = {0};
     sl_type *child_types = NULL;
     int rc = 0;
+    bool join_side = b->join_side, exists_side = b->exists_side;
+    b->join_side = false;
+    b->exists_side = false;
+    sl_ast_expr star = {0};
+    sl_ast_item star_item = { &star, NULL };
+    if (exists_side) {
+        /* EXISTS (SELECT ... FROM s WHERE cond) as a join's right side: SELECT * FROM s
+         * (the AST is not copied: its sources are found by address) */
+        star.kind = A_STAR;
+        star.line = ast->line;
+        star.col = ast->col;
+        star.height = 1;
+        star.text = "*";
+        star.text_len = 1;
+    }
     c.b = b;
     c.q = q;
     q->limit = ast->limit;
@@ -753,6 +1207,8 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
         rc = open_format(&c, &ast->from);
     else if (ast->from.kind == AS_SETOP)
         rc = open_setop(&c, &ast->from);
+    else if (ast->from.kind == AS_JOIN)
+        rc = open_join(&c, &ast->from);
     else if (table)
         open_table(&c, table);
     else
@@ -767,16 +1223,12 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     c.alias = q->src.alias;
     c.distinct = ast->distinct;
 
-    if ((rc = expand_items(&c, ast, &it)))
+    if ((rc = expand_items(&c, ast, &it, join_side, exists_side ? &star_item : NULL)))
         goto done;
     q->has_agg = query_has_agg(ast, &it);
 
-    if (ast->where) {
-        c.mode = BM_WHERE;
-        if ((rc = sl_bind_expr(&c, ast->where, &q->where)) ||
-            (rc = check_bool(&c, ast->where, q->where, "WHERE clause")))
-            goto done;
-    }
+    if (ast->where && !exists_side && (rc = bind_where(&c, ast)))
+        goto done;
     if ((rc = bind_groups(&c, ast, &it)) || (rc = bind_outputs(&c, &it)))
         goto done;
     if (ast->having) {
@@ -786,7 +1238,7 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
             (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
             goto done;
     }
-    if ((rc = bind_order(&c, ast, &it)) || (rc = bind_qualify(&c, ast, &it)))
+    if ((!exists_side && (rc = bind_order(&c, ast, &it))) || (rc = bind_qualify(&c, ast, &it)))
         goto done;
     {
         sl_err tmp = {0};

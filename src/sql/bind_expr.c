@@ -69,8 +69,34 @@ static bool is_count_star(const sl_ast_expr *a)
     return a->kind == A_FUNC && strcmp(a->name, "count") == 0 && (a->star || a->n_args == 0);
 }
 
+/* A join's L0: columns of the named side, or every column not hidden (USING). */
+static int find_join_col(const sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        int found = -1;
+        for (int i = 0; i < c->n_cols; i++) {
+            if (a->qual ? !(c->col_quals[i] && strcasecmp(c->col_quals[i], a->qual) == 0)
+                        : c->col_hidden[i])
+                continue;
+            if (pass == 0 ? strcmp(c->col_names[i], a->name) != 0
+                          : strcasecmp(c->col_names[i], a->name) != 0)
+                continue;
+            if (found >= 0)
+                return -2;
+            found = i;
+        }
+        if (found >= 0)
+            return found;
+    }
+    return -1;
+}
+
 int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a)
 {
+    if (a->col_index > 0)
+        return a->col_index - 1;
+    if (c->col_quals)
+        return find_join_col(c, a);
     if (a->qual && !(c->alias && strcasecmp(a->qual, c->alias) == 0))
         return -1;
     /* An exact match wins over a case-insensitive one ("A" and "a" may both exist). */
@@ -104,9 +130,24 @@ static char *node_text(const sl_bind_ctx *c, const sl_ast_expr *a)
     return sl_ast_text(a, c->level <= 1 ? -1 : SL_BIND_TEXT_MAX);
 }
 
+static bool has_qual(const sl_bind_ctx *c, const char *qual)
+{
+    for (int i = 0; c->col_quals && i < c->n_cols; i++)
+        if (c->col_quals[i] && strcasecmp(c->col_quals[i], qual) == 0)
+            return true;
+    return false;
+}
+
 static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
 {
-    if (a->qual && !(c->alias && strcasecmp(a->qual, c->alias) == 0))
+    if (sl_bind_find_col(c, a) == -2)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "ambiguous reference to column name \"%s\" (qualify it with "
+                             "the table name)", a->name);
+    if (c->col_quals && a->qual && !has_qual(c, a->qual))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "table \"%s\" not found in the FROM clause", a->qual);
+    if (!c->col_quals && a->qual && !(c->alias && strcasecmp(a->qual, c->alias) == 0))
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "table \"%s\" not found (the FROM source is %s%s%s)", a->qual,
                              c->alias ? "\"" : "", c->alias ? c->alias : "not named",
@@ -421,6 +462,15 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         if (i < 0)
             return col_not_found(c, a);
         *out = sl_expr_col(i, c->col_types[i], c->col_names[i]);
+        if (!a->qual && c->col_using && c->col_using[i] >= 0) {
+            /* USING column of a RIGHT / FULL join: whichever side has the row. */
+            int r = c->col_using[i];
+            sl_expr *args[2] = { *out, sl_expr_col(r, c->col_types[r], c->col_names[r]) };
+            sl_err tmp = {0};
+            *out = NULL;
+            if (sl_func_bind("coalesce", args, 2, c->col_names[i], out, &tmp))
+                return wrap(c, a, &tmp);
+        }
         return 0;
     }
     case A_STAR:
@@ -433,7 +483,13 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
     case A_IN:
+        if (a->subq)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "IN (subquery) is only "
+                                 "supported as a condition AND-ed at the top of WHERE");
         return bind_call(c, a, a->negated ? "NOT_IN" : "IN", out);
+    case A_EXISTS:
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "[NOT] EXISTS (subquery) is only "
+                             "supported as a condition AND-ed at the top of WHERE");
     case A_BETWEEN:
         return bind_call(c, a, a->negated ? "NOT_BETWEEN" : "BETWEEN", out);
     case A_LIKE:

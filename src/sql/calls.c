@@ -50,10 +50,24 @@ static const sl_ast_query *view(const sl_catalog *cat, const char *name)
     return NULL;
 }
 
+static void walk(const sl_ast_query *q, const sl_catalog *cat, int depth, calls *l);
+
+/* Subqueries inside an expression (IN (subquery), EXISTS). */
+static void walk_expr(const sl_ast_expr *e, const sl_catalog *cat, int depth, calls *l)
+{
+    if (!e)
+        return;
+    if (e->subq)
+        walk(e->subq, cat, depth + 1, l);
+    for (int i = 0; i < e->n_args; i++)
+        walk_expr(e->args[i], cat, depth, l);
+}
+
 static void walk(const sl_ast_query *q, const sl_catalog *cat, int depth, calls *l)
 {
     if (!q || depth > WALK_MAX_DEPTH)
         return;
+    walk_expr(q->where, cat, depth, l);
     for (int i = 0; i < q->n_ctes; i++)
         walk(q->ctes[i], cat, depth + 1, l);
     if (!q->has_from)
@@ -67,6 +81,7 @@ static void walk(const sl_ast_query *q, const sl_catalog *cat, int depth, calls 
         walk(s->sub, cat, depth + 1, l);
         break;
     case AS_SETOP:
+    case AS_JOIN:
         walk(s->sub, cat, depth + 1, l);
         walk(s->right, cat, depth + 1, l);
         break;

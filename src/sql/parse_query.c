@@ -248,7 +248,7 @@ static int parse_alias(sl_parser *p, char **alias)
     return 0;
 }
 
-static int parse_source(sl_parser *p, sl_ast_source *s)
+static int parse_primary(sl_parser *p, sl_ast_source *s)
 {
     sl_tok *t = sl_parse_peek(p);
     s->line = t->line;
@@ -283,14 +283,138 @@ static int parse_source(sl_parser *p, sl_ast_source *s)
         sl_free(fns);
         return sl_parse_syntax_error(p, what);
     }
-    if (parse_alias(p, &s->alias))
+    /* SEMI / ANTI are not reserved words: "t semi JOIN u" is a join, not an alias. */
+    if ((sl_parse_is_kw(sl_parse_peek(p), "semi") || sl_parse_is_kw(sl_parse_peek(p), "anti")) &&
+        sl_parse_is_kw(sl_parse_peek_at(p, 1), "join"))
+        return 0;
+    return parse_alias(p, &s->alias);
+}
+
+static sl_ast_query *new_query(sl_parser *p, const sl_tok *at);
+
+/* Moves the source *side into a new SELECT * FROM side query (a join's input). */
+static sl_ast_query *side_query(sl_parser *p, sl_ast_source *side)
+{
+    sl_ast_query *q = new_query(p, sl_parse_peek(p));
+    q->line = side->line;
+    q->col = side->col;
+    q->n_items = 1;
+    q->items = sl_xcalloc(1, sizeof *q->items);
+    sl_ast_expr *star = sl_xcalloc(1, sizeof *star);
+    star->kind = A_STAR;
+    star->line = q->line;
+    star->col = q->col;
+    star->height = 1;
+    star->text = "*";
+    star->text_len = 1;
+    q->items[0].e = star;
+    q->has_from = true;
+    q->from = *side;
+    memset(side, 0, sizeof *side);
+    return q;
+}
+
+/* The join keywords before JOIN: [NATURAL] [INNER | LEFT|RIGHT|FULL [OUTER] | SEMI | ANTI |
+ * CROSS] JOIN, or ','. Returns false when no join follows. */
+static bool accept_join(sl_parser *p, sl_join_type *jt, bool *natural, bool *comma)
+{
+    sl_tok *t = sl_parse_peek(p);
+    *natural = false;
+    *comma = false;
+    *jt = SL_JOIN_INNER;
+    if (sl_parse_is_op(t, ",")) {
+        sl_parse_next(p);
+        *jt = SL_JOIN_CROSS;
+        *comma = true;
+        return true;
+    }
+    int k = 0;
+    if (sl_parse_is_kw(t, "natural"))
+        k++;
+    sl_tok *w = sl_parse_peek_at(p, k);
+    int extra = 0;
+    if (sl_parse_is_kw(w, "inner")) {
+        extra = 1;
+    } else if (sl_parse_is_kw(w, "left") || sl_parse_is_kw(w, "right") ||
+               sl_parse_is_kw(w, "full")) {
+        *jt = sl_parse_is_kw(w, "left") ? SL_JOIN_LEFT
+              : sl_parse_is_kw(w, "right") ? SL_JOIN_RIGHT : SL_JOIN_FULL;
+        extra = sl_parse_is_kw(sl_parse_peek_at(p, k + 1), "outer") ? 2 : 1;
+    } else if (sl_parse_is_kw(w, "semi") || sl_parse_is_kw(w, "anti") ||
+               sl_parse_is_kw(w, "cross")) {
+        *jt = sl_parse_is_kw(w, "semi") ? SL_JOIN_SEMI
+              : sl_parse_is_kw(w, "anti") ? SL_JOIN_ANTI : SL_JOIN_CROSS;
+        extra = 1;
+    }
+    if (!sl_parse_is_kw(sl_parse_peek_at(p, k + extra), "join"))
+        return false;
+    *natural = k > 0;
+    for (int i = 0; i <= k + extra; i++)
+        sl_parse_next(p);
+    return true;
+}
+
+/* USING (a, b, ...) */
+static int parse_using(sl_parser *p, sl_ast_source *j)
+{
+    if (sl_parse_expect_op(p, "("))
         return p->err->code;
-    if (sl_parse_is_op(sl_parse_peek(p), ",") || sl_parse_is_kw(sl_parse_peek(p), "join") ||
-        sl_parse_is_kw(sl_parse_peek(p), "left") || sl_parse_is_kw(sl_parse_peek(p), "inner") ||
-        sl_parse_is_kw(sl_parse_peek(p), "cross") || sl_parse_is_kw(sl_parse_peek(p), "right") ||
-        sl_parse_is_kw(sl_parse_peek(p), "full") || sl_parse_is_kw(sl_parse_peek(p), "natural"))
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "joins are not supported yet");
-    return 0;
+    for (;;) {
+        sl_tok *t = sl_parse_peek(p);
+        if (!sl_parse_is_name(t))
+            return sl_parse_syntax_error(p, "column name");
+        sl_parse_next(p);
+        char *name = sl_xstrdup(t->val);
+        if (t->kind != TK_QIDENT)
+            for (char *c = name; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+        sl_parse_add_str(&j->using_cols, &j->n_using, name);
+        sl_free(name);
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    return sl_parse_expect_op(p, ")");
+}
+
+/* A FROM clause: a source, then any number of joins (left-deep: a JOIN b JOIN c is
+ * (a JOIN b) JOIN c). */
+static int parse_source(sl_parser *p, sl_ast_source *s)
+{
+    if (parse_primary(p, s))
+        return p->err->code;
+    sl_join_type jt;
+    bool natural, comma;
+    for (;;) {
+        sl_tok *at = sl_parse_peek(p);
+        if (!accept_join(p, &jt, &natural, &comma))
+            return 0;
+        sl_ast_source right = {0};
+        if (parse_primary(p, &right)) {
+            sl_ast_query *tmp = side_query(p, &right);
+            sl_ast_query_free(&tmp);
+            return p->err->code;
+        }
+        sl_ast_source j = {0};
+        j.kind = AS_JOIN;
+        j.line = at->line;
+        j.col = at->col;
+        j.join = jt;
+        j.natural = natural;
+        j.sub = side_query(p, s);
+        j.right = side_query(p, &right);
+        *s = j;
+        if (comma || jt == SL_JOIN_CROSS || natural)
+            continue;
+        if (sl_parse_accept_kw(p, "on")) {
+            if (!(s->on = sl_parse_expr(p)))
+                return p->err->code;
+        } else if (sl_parse_accept_kw(p, "using")) {
+            if (parse_using(p, s))
+                return p->err->code;
+        } else {
+            return sl_parse_syntax_error(p, "ON or USING");
+        }
+    }
 }
 
 static int parse_item(sl_parser *p, sl_ast_item *it)
@@ -447,7 +571,8 @@ bool sl_parse_is_query_start(sl_parser *p)
     while (sl_parse_is_op(sl_parse_peek_at(p, k), "("))
         k++;
     const sl_tok *t = sl_parse_peek_at(p, k);
-    return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with");
+    return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
+           sl_parse_is_kw(t, "pivot");
 }
 
 static sl_ast_query *new_query(sl_parser *p, const sl_tok *at)
@@ -499,6 +624,178 @@ static sl_ast_query *setop_query(sl_parser *p, sl_setop_kind op, bool all, sl_as
 
 static int parse_set_expr(sl_parser *p, sl_ast_query **out);
 
+/* ---- PIVOT ---- */
+
+/* Parses the expression at token index at (again: PIVOT builds one copy per value). */
+static sl_ast_expr *reparse_expr(sl_parser *p, int at, bool noin)
+{
+    int saved = p->i;
+    p->i = at;
+    sl_ast_expr *e = noin ? sl_parse_expr_noin(p) : sl_parse_expr(p);
+    p->i = saved;
+    return e;
+}
+
+/* The result column name of a pivot value: its text as DuckDB names it (a string's value,
+ * a number as written). */
+static char *value_name(const sl_ast_expr *v)
+{
+    if (v->kind == A_STR)
+        return sl_xstrdup(v->sval);
+    return sl_xasprintf("%.*s", (int)v->text_len, v->text);
+}
+
+/*
+ * PIVOT source ON col IN (v1, ...) USING agg(x) [AS a] [, ...] [GROUP BY k, ...], DuckDB's
+ * syntax, rewritten here into the one aggregation it means:
+ *   SELECT k, ..., agg(CASE WHEN col = v1 THEN x END) AS "v1", ... FROM source GROUP BY k, ...
+ * (count(*) counts CASE WHEN col = v THEN 1 END). With several aggregates a column is named
+ * "<value>_<alias or aggregate text>". The distinct values are the IN list: without it they
+ * would have to be agreed from the data before binding (not done yet).
+ */
+static int parse_pivot(sl_parser *p, sl_ast_query *q)
+{
+    if (sl_parse_expect_kw(p, "pivot"))
+        return p->err->code;
+    q->has_from = true;
+    if (parse_primary(p, &q->from) || sl_parse_expect_kw(p, "on"))
+        return p->err->code;
+    int col_at = p->i;
+    sl_ast_expr *col = sl_parse_expr_noin(p);
+    if (!col)
+        return p->err->code;
+    sl_ast_expr_free(&col);
+    if (!sl_parse_is_kw(sl_parse_peek(p), "in"))
+        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "PIVOT without IN (value, ...) "
+                                 "is not supported yet (list the values of the ON column)");
+    sl_parse_next(p);
+    if (sl_parse_expect_op(p, "("))
+        return p->err->code;
+    int val_at[256], n_vals = 0;
+    for (;;) {
+        if (n_vals == 256)
+            return sl_parse_error_at(p, sl_parse_peek(p), "%s", "PIVOT IN list: at most 256 "
+                                     "values");
+        val_at[n_vals++] = p->i;
+        sl_ast_expr *v = sl_parse_expr(p);
+        if (!v)
+            return p->err->code;
+        sl_ast_expr_free(&v);
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    if (sl_parse_expect_op(p, ")") || sl_parse_expect_kw(p, "using"))
+        return p->err->code;
+    int agg_at[64], n_aggs = 0;
+    char *agg_alias[64] = {0};
+    int rc = 0;
+    for (;;) {
+        if (n_aggs == 64) {
+            rc = sl_parse_error_at(p, sl_parse_peek(p), "%s", "PIVOT: at most 64 aggregates");
+            goto out;
+        }
+        agg_at[n_aggs] = p->i;
+        sl_ast_expr *a = sl_parse_expr(p);
+        if (!a) {
+            rc = p->err->code;
+            goto out;
+        }
+        bool ok = a->kind == A_FUNC && (a->n_args == 1 || a->star);
+        sl_ast_expr_free(&a);
+        if (!ok) {
+            rc = sl_parse_error_at(p, &p->t[agg_at[n_aggs]], "%s", "PIVOT USING needs "
+                                   "aggregate calls of one argument (or count(*))");
+            goto out;
+        }
+        if (sl_parse_accept_kw(p, "as") || sl_parse_is_name(sl_parse_peek(p))) {
+            sl_tok *t = sl_parse_next(p);
+            agg_alias[n_aggs] = t->kind == TK_QIDENT ? sl_xstrdup(t->val) : sl_parse_raw(p, t);
+        }
+        n_aggs++;
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    /* GROUP BY k, ...: the keys are the first select items, grouped by position */
+    if (sl_parse_accept_kw(p, "group")) {
+        if (sl_parse_expect_kw(p, "by")) {
+            rc = p->err->code;
+            goto out;
+        }
+        for (;;) {
+            sl_ast_expr *g = sl_parse_expr(p);
+            if (!g) {
+                rc = p->err->code;
+                goto out;
+            }
+            q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
+            q->items[q->n_items].e = g;
+            q->items[q->n_items++].alias = NULL;
+            sl_ast_expr *pos = sl_parse_new_expr(p, A_INT, p->i - 1);
+            pos->ival = q->n_items;
+            pos->text = "1";
+            pos->text_len = 1;
+            q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
+            q->groups[q->n_groups++] = pos;
+            if (!sl_parse_accept_op(p, ","))
+                break;
+        }
+    }
+    for (int v = 0; v < n_vals && !rc; v++) {
+        for (int k = 0; k < n_aggs && !rc; k++) {
+            sl_ast_expr *a = reparse_expr(p, agg_at[k], false);
+            sl_ast_expr *c = reparse_expr(p, col_at, true);
+            sl_ast_expr *val = reparse_expr(p, val_at[v], false);
+            if (!a || !c || !val) {
+                sl_ast_expr_free(&a);
+                sl_ast_expr_free(&c);
+                sl_ast_expr_free(&val);
+                rc = p->err->code;
+                break;
+            }
+            char *vname = value_name(val);
+            sl_ast_expr *eq = sl_parse_new_expr(p, A_BINARY, col_at);
+            eq->op = "=";
+            eq->text = c->text;
+            eq->text_len = c->text_len;
+            sl_parse_add_arg(eq, c);
+            sl_parse_add_arg(eq, val);
+            sl_ast_expr *then;
+            if (a->star) {
+                a->star = false;
+                then = sl_parse_new_expr(p, A_INT, agg_at[k]);
+                then->ival = 1;
+                then->text = "1";
+                then->text_len = 1;
+            } else {
+                then = a->args[0];
+                a->n_args = 0;
+            }
+            sl_ast_expr *cs = sl_parse_new_expr(p, A_CASE, agg_at[k]);
+            cs->text = a->text;
+            cs->text_len = a->text_len;
+            sl_parse_add_arg(cs, eq);
+            sl_parse_add_arg(cs, then);
+            a->height = 1;
+            sl_parse_add_arg(a, cs);
+            q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
+            q->items[q->n_items].e = a;
+            if (n_aggs == 1) {
+                q->items[q->n_items++].alias = vname;
+            } else {
+                char *an = agg_alias[k] ? sl_xstrdup(agg_alias[k])
+                                        : sl_xasprintf("%.*s", (int)a->text_len, a->text);
+                q->items[q->n_items++].alias = sl_xasprintf("%s_%s", vname, an);
+                sl_free(an);
+                sl_free(vname);
+            }
+        }
+    }
+out:
+    for (int k = 0; k < n_aggs; k++)
+        sl_free(agg_alias[k]);
+    return rc;
+}
+
 /* A select block, or a parenthesized query (which may have its own ORDER BY / LIMIT). */
 static int parse_set_primary(sl_parser *p, sl_ast_query **out)
 {
@@ -507,6 +804,11 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
         if (!sl_parse_is_query_start(p))
             return sl_parse_syntax_error(p, "SELECT");
         return sl_parse_query(p, out) || sl_parse_expect_op(p, ")") ? p->err->code : 0;
+    }
+    if (sl_parse_is_kw(sl_parse_peek(p), "pivot")) {
+        sl_ast_query *q = new_query(p, sl_parse_peek(p));
+        *out = q;
+        return parse_pivot(p, q);
     }
     if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
         return sl_parse_syntax_error(p, "SELECT");

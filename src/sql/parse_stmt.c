@@ -168,8 +168,7 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
     sl_tok *t = sl_parse_peek(p);
     s->line = t->line;
     s->col = t->col;
-    if (sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
-        (sl_parse_is_op(t, "(") && sl_parse_is_query_start(p))) {
+    if (sl_parse_is_query_start(p)) {
         s->kind = SL_STMT_SELECT;
         return sl_parse_query(p, &s->query);
     }

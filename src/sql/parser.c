@@ -414,6 +414,18 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_next(p);
         return parse_case(p, start);
     }
+    if (kw && sl_parse_is_kw(t, "exists") && sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+        sl_parse_next(p);
+        sl_parse_next(p);
+        sl_ast_expr *e = sl_parse_new_expr(p, A_EXISTS, start);
+        if (!sl_parse_is_query_start(p)) {
+            sl_parse_syntax_error(p, "SELECT");
+            return sl_parse_fail(e);
+        }
+        if (sl_parse_query(p, &e->subq) || sl_parse_expect_op(p, ")"))
+            return sl_parse_fail(e);
+        return sl_parse_finish(p, e, start);
+    }
     if (kw && (sl_parse_is_kw(t, "exists") || sl_parse_is_kw(t, "select")) ) {
         sl_parse_error_at(p, t, "%s", "subqueries in expressions are not supported");
         return NULL;
@@ -621,6 +633,8 @@ static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_unary, 
 static sl_ast_expr *parse_add(sl_parser *p) { return left_assoc(p, parse_mul, add_ops); }
 static sl_ast_expr *parse_concat(sl_parser *p) { return left_assoc(p, parse_add, concat_ops); }
 
+sl_ast_expr *sl_parse_expr_noin(sl_parser *p) { return parse_concat(p); }
+
 /* x [NOT] BETWEEN a AND b | x [NOT] IN (list) | x [NOT] LIKE/ILIKE y */
 static sl_ast_expr *parse_pred(sl_parser *p)
 {
@@ -659,9 +673,11 @@ static sl_ast_expr *parse_pred(sl_parser *p)
         add_arg(e, l);
         if (sl_parse_expect_op(p, "("))
             return sl_parse_fail(e);
-        if (sl_parse_is_kw(sl_parse_peek(p), "select")) {
-            sl_parse_error_at(p, sl_parse_peek(p), "%s", "IN (subquery) is not supported");
-            return sl_parse_fail(e);
+        if (sl_parse_is_query_start(p)) {
+            if (sl_parse_query(p, &e->subq) || sl_parse_expect_op(p, ")"))
+                return sl_parse_fail(e);
+            e->negated = neg;
+            return sl_parse_finish(p, e, start);
         }
         for (;;) {
             sl_ast_expr *a = sl_parse_expr(p);

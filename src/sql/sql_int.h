@@ -139,6 +139,9 @@ struct sl_ast_expr *sl_parse_expr(sl_parser *p);
 int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
 /* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
 bool sl_parse_is_query_start(sl_parser *p);
+/* An operand without predicates (no IN / LIKE / BETWEEN / comparison at its top): PIVOT's
+ * ON column, which IN follows. Local. */
+struct sl_ast_expr *sl_parse_expr_noin(sl_parser *p);
 /* Option values: true/false/1/0/'true'; appends a copy of s to the string vector (*v, *n).
  * Local. */
 int sl_parse_bool_opt(sl_parser *p, bool *out);
@@ -171,6 +174,7 @@ typedef enum {
     A_CASE,     /* args: [operand,] when1, then1, ..., [else]; has_operand, has_else */
     A_CAST,     /* args[0]; ctype; try_cast; sval = type name as written */
     A_FUNC,     /* name (lower case), args; star: f(*); distinct: f(DISTINCT ...) */
+    A_EXISTS,   /* EXISTS (subq) */
 } sl_ast_kind;
 
 typedef struct sl_ast_expr {
@@ -188,9 +192,11 @@ typedef struct sl_ast_expr {
     double dval;
     sl_type ctype;
     bool negated, ilike, try_cast, has_operand, has_else, star, distinct, quoted;
+    int col_index;           /* A_COL made by * expansion: 1 + its L0 index (0 = by name) */
     int n_args, cap_args;
     struct sl_ast_expr **args;
     struct sl_ast_window *over; /* A_FUNC: f(...) OVER (...), else NULL */
+    struct sl_ast_query *subq; /* A_EXISTS; A_IN with a subquery (args[0] IN (subq)) */
 } sl_ast_expr;
 
 /* ---- window specifications (parse_window.c) ---- */
@@ -230,7 +236,9 @@ typedef struct sl_ast_item {
     char *alias;      /* or NULL */
 } sl_ast_item;
 
-typedef enum { AS_FUNC, AS_NAME, AS_QUERY, AS_SETOP } sl_ast_src_kind;
+typedef struct sl_ast_expr *sl_ast_expr_ptr;
+
+typedef enum { AS_FUNC, AS_NAME, AS_QUERY, AS_SETOP, AS_JOIN } sl_ast_src_kind;
 
 /* Set operations; a query `A UNION B` is parsed as SELECT * FROM (A UNION B) with an AS_SETOP
  * source, so ORDER BY / LIMIT of the set result and its binding are those of any query. */
@@ -245,6 +253,14 @@ typedef struct sl_ast_source {
     struct sl_ast_query *right; /* AS_SETOP: the right input */
     sl_setop_kind setop;      /* AS_SETOP */
     bool setop_all;           /* AS_SETOP: UNION ALL, EXCEPT ALL, INTERSECT ALL */
+    /* AS_JOIN: sub and right are the two sides, each parsed as SELECT * FROM <side> (the
+     * side's own alias stays on that inner source; a side that is itself a join keeps its
+     * per-side qualifiers, see bind.c) */
+    sl_join_type join;
+    sl_ast_expr_ptr on;       /* ON condition or NULL */
+    int n_using;
+    char **using_cols;        /* USING (a, b): lower case unless quoted */
+    bool natural;             /* NATURAL: USING every common column */
     char *alias;              /* or NULL */
 } sl_ast_source;
 
@@ -300,6 +316,9 @@ typedef struct sl_binder {
     const sl_fmt_sources *srcs;  /* the statement's table functions, opened (sl_sql_calls) */
     int depth;                   /* view/subquery nesting, guards recursive views */
     struct sl_cte_scope *ctes;   /* the CTEs visible where binding is (innermost first) */
+    bool join_side;              /* the next bind_query is a join's input: its * expands the
+                                  * hidden USING columns too (see bind.c, joins) */
+    bool exists_side;            /* ... and is an EXISTS subquery: only its FROM is bound */
     sl_err *err;
 } sl_binder;
 
@@ -325,6 +344,9 @@ typedef struct sl_bind_ctx {
     char **col_names;            /* borrowed */
     sl_type *col_types;          /* borrowed */
     const char *alias;           /* source alias or NULL */
+    char **col_quals;            /* a join's L0: per column alias (NULL when not a join) */
+    bool *col_hidden;            /* ... hidden USING columns */
+    int *col_using;              /* ... RIGHT/FULL USING partner, -1 = none */
     sl_bind_mode mode;
     bool distinct;               /* SELECT DISTINCT: the group keys are the select list */
     char **group_keys;           /* canonical text of each group key (n = q->n_groups) */
@@ -350,7 +372,8 @@ int sl_bind_window(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
 int sl_bind_add_window(sl_bind_ctx *c, sl_win *w, char *key);
 /* True when a is or contains an aggregate call. Local. */
 bool sl_ast_has_agg(const sl_ast_expr *a);
-/* Index of a's column in L0, or -1 (a is A_COL). Local. */
+/* Index of a's column in L0, or -1 when none, -2 when the name is ambiguous (a join's
+ * sides both have it). a is A_COL. Local. */
 int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a);
 /* Name for a result column: the schema name of a bare column, "count_star()" for count(*),
  * else the text as written. Returns new; free with sl_free. Local. */

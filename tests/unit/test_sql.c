@@ -431,8 +431,13 @@ static void test_errors(void)
               "job.sql:1:39: option blocksize needs a size such as '64MB', '512KiB' or 65536");
     CHECK_STR(perr("SELECT a FROM read_csv('x', delim=';;')"),
               "job.sql:1:35: option delim must be a single character");
-    CHECK_STR(perr("SELECT a FROM t JOIN u ON a = b"),
-              "job.sql:1:17: joins are not supported yet");
+    CHECK_STR(perr("SELECT a FROM t JOIN u WHERE a = b"),
+              "job.sql:1:24: syntax error: expected ON or USING, got \"WHERE\"");
+    CHECK_STR(perr("PIVOT t ON a USING sum(b)"),
+              "job.sql:1:14: PIVOT without IN (value, ...) is not supported yet (list the values "
+              "of the ON column)");
+    CHECK_STR(perr("SELECT a FROM t LEFT OUTER JOIN u USING (a,)"),
+              "job.sql:1:44: syntax error: expected column name, got \")\"");
     CHECK_STR(perr("SELECT a FROM t\nORDER BY a NULLS LAST LAST"),
               "job.sql:2:23: syntax error: expected ';' or end of input, got \"LAST\"");
     {

@@ -1,0 +1,591 @@
+/*
+ * JOIN (two children): hash join of the rows of this rank (plan/plan_join.c has put equal
+ * keys on one rank, or broadcast / gathered a side).
+ *
+ * Child 0 is the build side and runs first: its batches are kept (compacted, charged to the
+ * budget up to the grant) and, when it finishes, a chained hash table over their rows is
+ * built. Rows with a NULL key never enter the table (NULL never equals anything) but stay
+ * for RIGHT / FULL, which emit every build row no pair matched at the end, with NULL for the
+ * probe columns. Child 1, the probe side, streams: each row's key is hashed and looked up;
+ * the candidate pairs (equal hash, equal keys) of a batch are gathered into batches of the
+ * output layout [probe cols..., build cols...], the residual condition filters them, and the
+ * survivors are emitted (INNER, LEFT, RIGHT, FULL) and mark both rows matched. LEFT / FULL
+ * then emit the batch's unmatched probe rows with NULL build columns; SEMI emits the probe
+ * rows with a match, ANTI those without one. Without keys every build row is a candidate.
+ *
+ * Memory: each build batch reserves its bytes plus the table's per-row cost up to the grant.
+ * When that fails (and there are keys), the join goes grace: the build rows held so far and
+ * all later build and probe rows are partitioned into 16 disk row stores per side by 4 hash
+ * bits of the key; when the probe side has finished every partition pair is joined on its
+ * own (a partition's probe rows can only match its build rows, and each row is in exactly
+ * one partition, so outer and semi joins stay exact), recursing with the next 4 bits (up to
+ * 4 levels) when a build partition is still too big. Partition bits are hash bits 16..31:
+ * the exchange routed by hash % P and the table's buckets use the low bits. Beyond depth 4
+ * (one key holding too many rows) the table goes on unreserved.
+ * Local: push and finish make no MPI call.
+ */
+#include "exec/exec_int.h"
+
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "batch/rowcmp.h"
+#include "batch/wire.h"
+#include "core/budget.h"
+#include "core/mem.h"
+#include "func/func.h"
+#include "spill/rowstore.h"
+#include "spill/spill.h"
+
+#define FANOUT 16
+#define FANOUT_BITS 4
+#define MAX_DEPTH 4
+#define PART_SHIFT 16
+/* Table bytes per build row beyond the row itself: ref, hash, chain, ~2 buckets. */
+#define ROW_TABLE_BYTES 40
+
+typedef struct join_state {
+    sl_batchlist build;           /* compacted build batches */
+    int64_t reserved;             /* bytes reserved for them and the table */
+    int64_t n_rows;               /* build rows */
+    int64_t *refs;                /* row i -> SL_ROW_REF(batch, row) */
+    uint64_t *hashes;             /* row i's key hash */
+    int64_t *next;                /* chain: next row in the bucket, -1 = end */
+    int64_t *heads;               /* bucket -> first row, -1 = empty */
+    uint64_t mask;                /* buckets - 1 */
+    uint8_t *matched;             /* RIGHT / FULL: build row i was in an emitted pair */
+    /* pairs of the current probe batch */
+    int64_t cap;
+    int64_t n_pairs;
+    int64_t *probe_refs;          /* SL_ROW_REF(0, physical probe row) */
+    int64_t *build_refs;
+    int64_t *build_idx;           /* build row index (for matched[]) */
+    uint64_t *probe_hashes;
+    /* grace mode (top level) */
+    bool spilled;
+    sl_rowstore *bparts[FANOUT], *pparts[FANOUT];
+    uint64_t *phash;              /* partitioning scratch */
+    uint32_t *prows;
+    int64_t pcap;
+} join_state;
+
+static bool build_outer(const sl_pop *op)
+{
+    return op->u.join.type == SL_JOIN_RIGHT || op->u.join.type == SL_JOIN_FULL;
+}
+
+static bool probe_outer(const sl_pop *op)
+{
+    return op->u.join.type == SL_JOIN_LEFT || op->u.join.type == SL_JOIN_FULL;
+}
+
+static bool is_semi(const sl_pop *op)
+{
+    return op->u.join.type == SL_JOIN_SEMI || op->u.join.type == SL_JOIN_ANTI;
+}
+
+static int join_open(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    (void)x;
+    (void)err;
+    join_state *st = sl_xcalloc(1, sizeof *st);
+    sl_batchlist_init(&st->build);
+    st->cap = SL_BATCH_ROWS;
+    st->probe_refs = sl_xmalloc(sizeof *st->probe_refs * (size_t)st->cap);
+    st->build_refs = sl_xmalloc(sizeof *st->build_refs * (size_t)st->cap);
+    st->build_idx = sl_xmalloc(sizeof *st->build_idx * (size_t)st->cap);
+    op->state = st;
+    return 0;
+}
+
+static void join_close(sl_exec *x, sl_pop *op)
+{
+    join_state *st = op->state;
+    if (!st)
+        return;
+    sl_budget_release(&x->ctx->budget, st->reserved);
+    sl_batchlist_free(&st->build);
+    sl_free(st->refs);
+    sl_free(st->hashes);
+    sl_free(st->next);
+    sl_free(st->heads);
+    sl_free(st->matched);
+    sl_free(st->probe_refs);
+    sl_free(st->build_refs);
+    sl_free(st->build_idx);
+    sl_free(st->probe_hashes);
+    for (int p = 0; p < FANOUT; p++) {
+        sl_rowstore_free(&st->bparts[p]);
+        sl_rowstore_free(&st->pparts[p]);
+    }
+    sl_free(st->phash);
+    sl_free(st->prows);
+    sl_free(st);
+}
+
+/* Drops the table and its build rows (releasing their reservation). */
+static void reset_table(sl_exec *x, join_state *st)
+{
+    sl_budget_release(&x->ctx->budget, st->reserved);
+    st->reserved = 0;
+    sl_batchlist_free(&st->build);
+    sl_batchlist_init(&st->build);
+    sl_free(st->refs);
+    sl_free(st->hashes);
+    sl_free(st->next);
+    sl_free(st->heads);
+    sl_free(st->matched);
+    st->refs = NULL;
+    st->hashes = NULL;
+    st->next = NULL;
+    st->heads = NULL;
+    st->matched = NULL;
+    st->n_rows = 0;
+}
+
+/* Appends the live rows of b to the partition their key hash bits pick at depth. */
+static int partition_batch(join_state *st, sl_rowstore **parts, const int *keys, int nk,
+                           const sl_batch *b, int depth, sl_err *err)
+{
+    int64_t n = sl_batch_live(b);
+    if (n > st->pcap) {
+        sl_free(st->phash);
+        sl_free(st->prows);
+        st->phash = sl_xmalloc((size_t)n * 8);
+        st->prows = sl_xmalloc((size_t)n * 4);
+        st->pcap = n;
+    }
+    sl_hash_batch(b, keys, nk, st->phash);
+    int64_t start[FANOUT + 1] = {0}, fill[FANOUT];
+    int shift = PART_SHIFT + FANOUT_BITS * depth;
+    for (int64_t k = 0; k < n; k++)
+        start[((st->phash[k] >> shift) & (FANOUT - 1)) + 1]++;
+    for (int p = 0; p < FANOUT; p++) {
+        start[p + 1] += start[p];
+        fill[p] = start[p];
+    }
+    for (int64_t k = 0; k < n; k++) {
+        int p = (int)((st->phash[k] >> shift) & (FANOUT - 1));
+        st->prows[fill[p]++] = (uint32_t)sl_batch_row(b, k);
+    }
+    for (int p = 0; p < FANOUT && !err->code; p++)
+        sl_rowstore_append_rows(parts[p], b, &st->prows[start[p]], start[p + 1] - start[p],
+                                err);
+    return err->code;
+}
+
+/* Goes grace at depth: fresh disk partitions for both sides; the build rows held so far
+ * move into them and the table is dropped. */
+static int start_split(sl_exec *x, sl_pop *op, join_state *st, sl_rowstore **bparts,
+                       sl_rowstore **pparts, int depth, sl_err *err)
+{
+    for (int p = 0; p < FANOUT; p++) {
+        bparts[p] = sl_rowstore_new(x->ctx, 0);
+        pparts[p] = sl_rowstore_new(x->ctx, 0);
+    }
+    for (int i = 0; i < st->build.n && !err->code; i++)
+        partition_batch(st, bparts, op->u.join.build_keys, op->u.join.n_keys, st->build.b[i],
+                        depth, err);
+    reset_table(x, st);
+    return err->code;
+}
+
+/* Charges n more bytes to the budget (up to the grant; beyond it the build goes on
+ * unreserved: the bytes are still counted so close releases what was reserved). */
+static bool charge(sl_exec *x, sl_pop *op, join_state *st, int64_t n)
+{
+    if (!sl_budget_reserve_upto(&x->ctx->budget, n, op->grant))
+        return false;
+    st->reserved += n;
+    return true;
+}
+
+/* SLUICE_JOIN_TRACE=1: one stderr line per grace split (tests prove the spilling path runs;
+ * the spill volume itself is in the session's counters). */
+static void trace_split(sl_exec *x, const sl_pop *op, const join_state *st, int depth)
+{
+    const char *t = getenv("SLUICE_JOIN_TRACE");
+    if (t && *t && strcmp(t, "0") != 0)
+        fprintf(stderr, "sluice: rank %d: hash join goes grace at depth %d (%lld build rows "
+                "held, grant %lld bytes)\n", x->rank, depth, (long long)st->n_rows,
+                (long long)op->grant);
+}
+
+/* Cost of holding b (dense) in the table. */
+static int64_t build_cost(const sl_batch *b)
+{
+    return sl_batch_bytes(b) + b->n_rows * ROW_TABLE_BYTES;
+}
+
+static bool any_null_key(const sl_batch *b, const int *keys, int n, int64_t row)
+{
+    for (int k = 0; k < n; k++)
+        if (!sl_vec_valid(b->cols[keys[k]], row))
+            return true;
+    return false;
+}
+
+/* Key equality of probe row pr of p and build row br of b (no NULLs: checked before). */
+static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl_batch *b,
+                       int64_t br)
+{
+    for (int k = 0; k < op->u.join.n_keys; k++) {
+        const sl_vec *a = p->cols[op->u.join.probe_keys[k]];
+        const sl_vec *c = b->cols[op->u.join.build_keys[k]];
+        switch (a->type) {
+        case SL_T_DOUBLE: {
+            double x = a->d.f64[pr], y = c->d.f64[br];
+            if (!(x == y || (x != x && y != y)))
+                return false;
+            break;
+        }
+        case SL_T_VARCHAR: {
+            int64_t la, lc;
+            const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
+            if (la != lc || memcmp(sa, sc, (size_t)la) != 0)
+                return false;
+            break;
+        }
+        default:
+            if (a->d.i64[pr] != c->d.i64[br])
+                return false;
+            break;
+        }
+    }
+    return true;
+}
+
+static int join_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err);
+
+/* Keeps build batch b in the table's rows unless it must split (then *split is set and b
+ * goes to bparts). Takes ownership of b. */
+static int keep_or_split(sl_exec *x, sl_pop *op, join_state *st, bool *split,
+                         sl_rowstore **bparts, sl_rowstore **pparts, sl_batch *b, int depth,
+                         sl_err *err)
+{
+    if (!*split) {
+        if (b->sel) {
+            sl_batch *c = sl_batch_compact(b);
+            sl_batch_free(&b);
+            b = c;
+        }
+        bool ok = charge(x, op, st, build_cost(b)) || op->u.join.n_keys == 0 ||
+                  depth >= MAX_DEPTH || st->build.n == 0;
+        if (ok) {
+            st->n_rows += b->n_rows;
+            sl_batchlist_push(&st->build, b);
+            return 0;
+        }
+        *split = true;
+        trace_split(x, op, st, depth);
+        if (start_split(x, op, st, bparts, pparts, depth, err)) {
+            sl_batch_free(&b);
+            return err->code;
+        }
+    }
+    partition_batch(st, bparts, op->u.join.build_keys, op->u.join.n_keys, b, depth, err);
+    sl_batch_free(&b);
+    return err->code;
+}
+
+/* Build side: keep the batch, or partition it in grace mode. */
+static int build_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
+{
+    join_state *st = op->state;
+    return keep_or_split(x, op, st, &st->spilled, st->bparts, st->pparts, b, 0, err);
+}
+
+/* The build side is complete: the hash table over its rows. */
+static void build_table(sl_exec *x, sl_pop *op, join_state *st)
+{
+    int64_t n = st->n_rows;
+    uint64_t buckets = 1;
+    while (buckets < (uint64_t)n * 2)
+        buckets <<= 1;
+    if (op->u.join.n_keys == 0)
+        buckets = 1;
+    st->mask = buckets - 1;
+    st->refs = sl_xmalloc(sizeof *st->refs * (size_t)(n + 1));
+    st->hashes = sl_xmalloc(sizeof *st->hashes * (size_t)(n + 1));
+    st->next = sl_xmalloc(sizeof *st->next * (size_t)(n + 1));
+    st->heads = sl_xmalloc(sizeof *st->heads * (size_t)buckets);
+    memset(st->heads, 0xff, sizeof *st->heads * (size_t)buckets);
+    if (build_outer(op))
+        st->matched = sl_xcalloc((size_t)n + 1, 1);
+    int64_t i = 0;
+    int nk = op->u.join.n_keys;
+    for (int bi = 0; bi < st->build.n; bi++) {
+        const sl_batch *bb = st->build.b[bi];
+        int64_t m = bb->n_rows;
+        uint64_t *h = st->hashes + i;
+        if (nk > 0)
+            sl_hash_batch(bb, op->u.join.build_keys, nk, h);
+        else
+            memset(h, 0, sizeof *h * (size_t)m);
+        for (int64_t r = 0; r < m; r++, i++) {
+            st->refs[i] = SL_ROW_REF(bi, r);
+            st->next[i] = -1;
+            if (nk > 0 && any_null_key(bb, op->u.join.build_keys, nk, r))
+                continue;
+            uint64_t slot = st->hashes[i] & st->mask;
+            st->next[i] = st->heads[slot];
+            st->heads[slot] = i;
+        }
+    }
+}
+
+/* A batch of n rows of NULLs of the given types. */
+static void push_null_cols(sl_vec **cols, const sl_type *types, int n_cols, int64_t n)
+{
+    for (int c = 0; c < n_cols; c++) {
+        cols[c] = sl_vec_new(types[c], n);
+        for (int64_t r = 0; r < n; r++)
+            sl_vec_push_null(cols[c]);
+    }
+}
+
+/* Output batch of n rows: probe columns from probe refs (or NULLs when pb is NULL), build
+ * columns from build refs (or NULLs when brefs is NULL). */
+static sl_batch *make_out(const sl_pop *op, join_state *st, sl_batch *pb, const int64_t *prefs,
+                          const int64_t *brefs, int64_t n, bool with_build)
+{
+    int np = op->u.join.n_probe_out, nb = with_build ? op->u.join.n_build_out : 0;
+    sl_vec **cols = sl_xcalloc((size_t)(np + nb) + 1, sizeof *cols);
+    const sl_type *types = op->types;
+    sl_type *all_types = NULL;
+    if (is_semi(op) && with_build) {
+        /* SEMI / ANTI pairs carry the build columns for the residual only */
+        all_types = sl_xcalloc((size_t)(np + nb) + 1, sizeof *all_types);
+        memcpy(all_types, op->children[1]->types, sizeof *all_types * (size_t)np);
+        memcpy(all_types + np, op->children[0]->types, sizeof *all_types * (size_t)nb);
+        types = all_types;
+    }
+    if (pb) {
+        sl_batch *d = sl_batch_new(np, types, n);
+        sl_batch_gather(d, &pb, prefs, n);
+        memcpy(cols, d->cols, sizeof *cols * (size_t)np);
+        d->n_cols = 0;
+        sl_batch_free(&d);
+    } else {
+        push_null_cols(cols, types, np, n);
+    }
+    if (nb > 0 && brefs) {
+        sl_batch *d = sl_batch_new(nb, types + np, n);
+        sl_batch_gather(d, st->build.b, brefs, n);
+        memcpy(cols + np, d->cols, sizeof *cols * (size_t)nb);
+        d->n_cols = 0;
+        sl_batch_free(&d);
+    } else if (nb > 0) {
+        push_null_cols(cols + np, types + np, nb, n);
+    }
+    sl_batch *out = sl_batch_from_cols(np + nb, cols, n);
+    sl_free(cols);
+    sl_free(all_types);
+    return out;
+}
+
+/* The pairs collected so far: residual, matched flags, emit (not for SEMI / ANTI). */
+static int flush_pairs(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
+                       uint8_t *probe_matched, sl_err *err)
+{
+    int64_t n = st->n_pairs;
+    st->n_pairs = 0;
+    if (n == 0)
+        return 0;
+    bool need_batch = !is_semi(op) || op->u.join.residual;
+    sl_batch *out = NULL;
+    if (need_batch) {
+        out = make_out(op, st, pb, st->probe_refs, st->build_refs, n, true);
+        if (op->u.join.residual && sl_filter(op->u.join.residual, out, err)) {
+            sl_batch_free(&out);
+            return err->code;
+        }
+    }
+    int64_t live = out ? sl_batch_live(out) : n;
+    for (int64_t k = 0; k < live; k++) {
+        int64_t i = out ? sl_batch_row(out, k) : k;
+        probe_matched[SL_REF_ROW(st->probe_refs[i])] = 1;
+        if (st->matched)
+            st->matched[st->build_idx[i]] = 1;
+    }
+    if (is_semi(op) || live == 0) {
+        sl_batch_free(&out);
+        return 0;
+    }
+    return sl_exec_emit(x, op, out, err);
+}
+
+/* Emits the probe rows of pb selected by keep (matched / unmatched), probe columns only
+ * (SEMI / ANTI) or with NULL build columns (LEFT / FULL). */
+static int emit_probe_rows(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
+                           const uint8_t *probe_matched, bool want_matched, sl_err *err)
+{
+    int64_t live = sl_batch_live(pb), n = 0;
+    int64_t *refs = sl_xmalloc(sizeof *refs * (size_t)(live + 1));
+    for (int64_t k = 0; k < live; k++) {
+        int64_t r = sl_batch_row(pb, k);
+        if ((probe_matched[r] != 0) == want_matched)
+            refs[n++] = SL_ROW_REF(0, r);
+    }
+    int rc = 0;
+    if (n > 0)
+        rc = sl_exec_emit(x, op, make_out(op, st, pb, refs, NULL, n, !is_semi(op)), err);
+    sl_free(refs);
+    return rc;
+}
+
+static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
+{
+    join_state *st = op->state;
+    int nk = op->u.join.n_keys;
+    int64_t live = sl_batch_live(pb);
+    uint8_t *probe_matched = sl_xcalloc((size_t)pb->n_rows + 1, 1);
+    st->probe_hashes = sl_xrealloc(st->probe_hashes, sizeof *st->probe_hashes * (size_t)(live + 1));
+    if (nk > 0)
+        sl_hash_batch(pb, op->u.join.probe_keys, nk, st->probe_hashes);
+    else
+        memset(st->probe_hashes, 0, sizeof *st->probe_hashes * (size_t)(live + 1));
+    bool first_only = is_semi(op) && !op->u.join.residual;
+    for (int64_t k = 0; k < live && !err->code; k++) {
+        int64_t r = sl_batch_row(pb, k);
+        if (nk > 0 && any_null_key(pb, op->u.join.probe_keys, nk, r))
+            continue;
+        uint64_t h = st->probe_hashes[k];
+        for (int64_t i = st->heads[h & st->mask]; i >= 0; i = st->next[i]) {
+            if (st->hashes[i] != h)
+                continue;
+            int64_t ref = st->refs[i];
+            const sl_batch *bb = st->build.b[SL_REF_BATCH(ref)];
+            if (nk > 0 && !keys_equal(op, pb, r, bb, SL_REF_ROW(ref)))
+                continue;
+            st->probe_refs[st->n_pairs] = SL_ROW_REF(0, r);
+            st->build_refs[st->n_pairs] = ref;
+            st->build_idx[st->n_pairs++] = i;
+            if (st->n_pairs == st->cap && flush_pairs(x, op, st, pb, probe_matched, err))
+                break;
+            if (first_only)
+                break;
+        }
+    }
+    if (!err->code)
+        flush_pairs(x, op, st, pb, probe_matched, err);
+    if (!err->code) {
+        if (op->u.join.type == SL_JOIN_SEMI)
+            emit_probe_rows(x, op, st, pb, probe_matched, true, err);
+        else if (op->u.join.type == SL_JOIN_ANTI || probe_outer(op))
+            emit_probe_rows(x, op, st, pb, probe_matched, false, err);
+    }
+    sl_free(probe_matched);
+    sl_batch_free(&pb);
+    return err->code;
+}
+
+static int join_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
+{
+    if (err->code) {
+        sl_batch_free(&b);
+        return err->code;
+    }
+    join_state *st = op->state;
+    if (child == 0)
+        return build_push(x, op, b, err);
+    if (st->spilled) {
+        partition_batch(st, st->pparts, op->u.join.probe_keys, op->u.join.n_keys, b, 0, err);
+        sl_batch_free(&b);
+        return err->code;
+    }
+    return probe_push(x, op, b, err);
+}
+
+/* RIGHT / FULL: the build rows no pair matched, with NULL probe columns. */
+static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, sl_err *err)
+{
+    int64_t *refs = sl_xmalloc(sizeof *refs * (size_t)SL_BATCH_ROWS);
+    int64_t n = 0;
+    for (int64_t i = 0; i < st->n_rows && !err->code; i++) {
+        if (st->matched[i])
+            continue;
+        refs[n++] = st->refs[i];
+        if (n == SL_BATCH_ROWS || i == st->n_rows - 1) {
+            sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, true), err);
+            n = 0;
+        }
+    }
+    if (n > 0 && !err->code)
+        sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, true), err);
+    sl_free(refs);
+    return err->code;
+}
+
+/* Joins one grace partition pair (both consumed) at depth, recursing where the build
+ * partition is still too big. */
+static int join_part(sl_exec *x, sl_pop *op, sl_rowstore *bs, sl_rowstore *ps, int depth,
+                     sl_err *err)
+{
+    join_state *st = op->state;
+    sl_rowstore *bparts[FANOUT] = {0}, *pparts[FANOUT] = {0};
+    bool split = false;
+    while (!err->code) {
+        sl_batch *b = NULL;
+        if (sl_rowstore_next(bs, &b, err) || !b)
+            break;
+        keep_or_split(x, op, st, &split, bparts, pparts, b, depth, err);
+    }
+    if (split) {
+        while (!err->code) {
+            sl_batch *b = NULL;
+            if (sl_rowstore_next(ps, &b, err) || !b)
+                break;
+            partition_batch(st, pparts, op->u.join.probe_keys, op->u.join.n_keys, b, depth,
+                            err);
+            sl_batch_free(&b);
+        }
+        for (int p = 0; p < FANOUT; p++) {
+            if (!err->code)
+                join_part(x, op, bparts[p], pparts[p], depth + 1, err);
+            sl_rowstore_free(&bparts[p]);
+            sl_rowstore_free(&pparts[p]);
+        }
+        return err->code;
+    }
+    build_table(x, op, st);
+    while (!err->code) {
+        sl_batch *b = NULL;
+        if (sl_rowstore_next(ps, &b, err) || !b)
+            break;
+        probe_push(x, op, b, err);
+    }
+    if (!err->code && build_outer(op))
+        emit_unmatched_build(x, op, st, err);
+    reset_table(x, st);
+    return err->code;
+}
+
+static int join_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
+{
+    join_state *st = op->state;
+    if (child == 0) {
+        if (!st->spilled)
+            build_table(x, op, st);
+        return err->code;
+    }
+    if (st->spilled) {
+        for (int p = 0; p < FANOUT; p++) {
+            if (!err->code)
+                join_part(x, op, st->bparts[p], st->pparts[p], 1, err);
+            sl_rowstore_free(&st->bparts[p]);
+            sl_rowstore_free(&st->pparts[p]);
+        }
+    } else if (!err->code && build_outer(op)) {
+        emit_unmatched_build(x, op, st, err);
+    }
+    return sl_exec_finish_parent(x, op, err);
+}
+
+const sl_op_impl sl_op_hash_join = {
+    .open = join_open,
+    .push = join_push,
+    .finish = join_finish,
+    .close = join_close,
+};

@@ -1,0 +1,219 @@
+/*
+ * Planning joins (the SL_SRC_JOIN source of a select block). Both sides are planned as
+ * blocks; the condition is split into its AND-ed conjuncts: each `left expr = right expr`
+ * becomes a key pair (a key that is not a plain column is computed by a projection appended
+ * to its side), the rest is the residual, evaluated on each candidate pair during the join so
+ * that outer joins keep the right rows. Then the sides are distributed:
+ *
+ *   equality keys       both sides hash-exchanged on the keys, so equal keys meet on one
+ *                       rank; the right side is the build side (taken whole first), the left
+ *                       side streams through it (exec/op_hash_join.c). For INNER / LEFT /
+ *                       SEMI / ANTI the right side's exchange measures its total size first
+ *                       and broadcasts it instead when it is at most broadcast_threshold; the
+ *                       left side's exchange then moves nothing (exec/op_exchange.c)
+ *   none, INNER / LEFT / SEMI / ANTI / CROSS
+ *                       the right side is broadcast to every rank; the left stays put
+ *   none, RIGHT / FULL  both sides are gathered to rank 0 (every right row must be seen once
+ *                       against every left row)
+ *
+ * Local.
+ */
+#include "plan/plan_int.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+#include "func/func.h"
+
+typedef struct side_ctx { int nl; bool left, right; } side_ctx;
+
+static void side_mark(sl_expr *e, void *ctx)
+{
+    side_ctx *s = ctx;
+    if (e->kind == SL_E_COL) {
+        if (e->col < s->nl)
+            s->left = true;
+        else
+            s->right = true;
+    }
+}
+
+static void shift_col(sl_expr *e, void *ctx)
+{
+    if (e->kind == SL_E_COL)
+        e->col -= *(int *)ctx;
+}
+
+/* Appends the AND-ed conjuncts of e (borrowed) to (*v, *n). */
+static void conjuncts(sl_expr *e, sl_expr ***v, int *n)
+{
+    if (e->kind == SL_E_CALL && e->fn == SL_FN_AND && e->n_args == 2) {
+        conjuncts(e->args[0], v, n);
+        conjuncts(e->args[1], v, n);
+        return;
+    }
+    *v = sl_xrealloc(*v, sizeof **v * (size_t)(*n + 1));
+    (*v)[(*n)++] = e;
+}
+
+/* Which sides e reads: bit 1 left, bit 2 right. */
+static int sides_of(sl_expr *e, int nl)
+{
+    side_ctx s = { nl, false, false };
+    sl_expr_walk(e, side_mark, &s);
+    return (s.left ? 1 : 0) | (s.right ? 2 : 0);
+}
+
+/* The key columns of one side: plain columns are used as they are; other expressions are
+ * appended by a projection (the join outputs only the side's first columns). */
+static sl_pop *side_keys(sl_pop *in, sl_expr **keys, int n, int *cols, int query)
+{
+    int extra = 0;
+    for (int i = 0; i < n; i++)
+        extra += keys[i]->kind != SL_E_COL;
+    if (extra == 0) {
+        for (int i = 0; i < n; i++)
+            cols[i] = keys[i]->col;
+        return in;
+    }
+    int m = in->n_cols + extra, k = in->n_cols;
+    sl_expr **ex = sl_xcalloc((size_t)m + 1, sizeof *ex);
+    sl_type *types = sl_xcalloc((size_t)m + 1, sizeof *types);
+    char **names = sl_xcalloc((size_t)m + 1, sizeof *names);
+    for (int i = 0; i < in->n_cols; i++) {
+        names[i] = in->names ? in->names[i] : "";
+        ex[i] = sl_expr_col(i, in->types[i], names[i]);
+        types[i] = in->types[i];
+    }
+    for (int i = 0; i < n; i++) {
+        if (keys[i]->kind == SL_E_COL) {
+            cols[i] = keys[i]->col;
+            continue;
+        }
+        cols[i] = k;
+        names[k] = keys[i]->text ? keys[i]->text : "key";
+        types[k] = keys[i]->type;
+        ex[k++] = sl_expr_copy(keys[i]);
+    }
+    sl_pop *op = sl_pop_new(SL_POP_PROJECT, "join_keys", m, types, names);
+    op->u.project.n_exprs = m;
+    op->u.project.exprs = ex;
+    sl_free(types);
+    sl_free(names);
+    return sl_plan_on_top(op, in, query);
+}
+
+static sl_pop *exchange_on(sl_pop *in, const int *keys, int n, int query)
+{
+    sl_pop *x = sl_plan_exchange(in, SL_PART_HASH, "exchange", query);
+    x->u.exchange.n_keys = n;
+    x->u.exchange.keys = sl_xcalloc((size_t)n + 1, sizeof *x->u.exchange.keys);
+    memcpy(x->u.exchange.keys, keys, sizeof *keys * (size_t)n);
+    return x;
+}
+
+sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
+{
+    const sl_source *src = &q->src;
+    sl_dist d;
+    sl_pop *L = sl_plan_block(p, src->child, &d);
+    sl_pop *R = sl_plan_block(p, src->right, &d);
+    int nl = L->n_cols, nr = R->n_cols;
+    sl_join_type jt = src->join;
+
+    /* Split the condition: key pairs (left expr, right expr) and the residual. */
+    sl_expr **conj = NULL, **lk = NULL, **rk = NULL, *residual = NULL;
+    int n_conj = 0, n_keys = 0;
+    if (src->on)
+        conjuncts(src->on, &conj, &n_conj);
+    lk = sl_xcalloc((size_t)n_conj + 1, sizeof *lk);
+    rk = sl_xcalloc((size_t)n_conj + 1, sizeof *rk);
+    for (int i = 0; i < n_conj; i++) {
+        sl_expr *e = conj[i];
+        if (e->kind == SL_E_CALL && e->fn == SL_FN_EQ && e->n_args == 2 &&
+            e->args[0]->type == e->args[1]->type) {
+            int s0 = sides_of(e->args[0], nl), s1 = sides_of(e->args[1], nl);
+            if ((s0 == 1 && s1 == 2) || (s0 == 2 && s1 == 1)) {
+                lk[n_keys] = sl_expr_copy(e->args[s0 == 1 ? 0 : 1]);
+                rk[n_keys] = sl_expr_copy(e->args[s0 == 1 ? 1 : 0]);
+                sl_expr_walk(rk[n_keys], shift_col, &nl);
+                n_keys++;
+                continue;
+            }
+        }
+        sl_expr *c = sl_expr_copy(e);
+        if (!residual) {
+            residual = c;
+        } else {
+            sl_expr *both[2] = { residual, c }, *r = NULL;
+            sl_err tmp = {0};
+            sl_func_bind("AND", both, 2, "AND", &r, &tmp);
+            residual = r;
+        }
+    }
+    sl_free(conj);
+
+    int *lcols = sl_xcalloc((size_t)n_keys + 1, sizeof *lcols);
+    int *rcols = sl_xcalloc((size_t)n_keys + 1, sizeof *rcols);
+    L = side_keys(L, lk, n_keys, lcols, query);
+    R = side_keys(R, rk, n_keys, rcols, query);
+    for (int i = 0; i < n_keys; i++) {
+        sl_expr_free(&lk[i]);
+        sl_expr_free(&rk[i]);
+    }
+    sl_free(lk);
+    sl_free(rk);
+
+    const char *strategy;
+    bool adaptive = false;
+    if (n_keys > 0 && jt != SL_JOIN_RIGHT && jt != SL_JOIN_FULL) {
+        /* Every left row may meet every right row on its own rank: a small right side is
+         * broadcast instead, decided when its size is known (exec/op_exchange.c). */
+        L = exchange_on(L, lcols, n_keys, query);
+        R = exchange_on(R, rcols, n_keys, query);
+        L->u.exchange.join_side = 2;
+        R->u.exchange.join_side = 1;
+        adaptive = true;
+        strategy = "the right side broadcast when its total size is at most "
+                   "broadcast_threshold, else both sides hash-partitioned on the keys";
+    } else if (n_keys > 0) {
+        /* RIGHT / FULL emit the right rows nothing matched: each must be on one rank. */
+        L = exchange_on(L, lcols, n_keys, query);
+        R = exchange_on(R, rcols, n_keys, query);
+        strategy = "both sides hash-partitioned on the keys";
+    } else if (jt == SL_JOIN_RIGHT || jt == SL_JOIN_FULL) {
+        L = sl_plan_exchange(L, SL_PART_GATHER, "gather", query);
+        R = sl_plan_exchange(R, SL_PART_GATHER, "gather", query);
+        strategy = "no equality keys: both sides gathered to rank 0";
+    } else {
+        R = sl_plan_exchange(R, SL_PART_BROADCAST, "broadcast", query);
+        strategy = "no equality keys: the right side broadcast to every rank, the left stays";
+    }
+
+    bool semi = jt == SL_JOIN_SEMI || jt == SL_JOIN_ANTI;
+    int n_out = semi ? nl : nl + nr;
+    sl_type *types = sl_xcalloc((size_t)(nl + nr) + 1, sizeof *types);
+    char **names = sl_xcalloc((size_t)(nl + nr) + 1, sizeof *names);
+    for (int i = 0; i < nl + nr; i++) {
+        const sl_pop *side = i < nl ? L : R;
+        int k = i < nl ? i : i - nl;
+        types[i] = side->types[k];
+        names[i] = side->names ? side->names[k] : "";
+    }
+    sl_pop *j = sl_pop_new(SL_POP_JOIN, "hash_join", n_out, types, names);
+    sl_free(types);
+    sl_free(names);
+    j->query = query;
+    j->u.join.type = jt;
+    j->u.join.n_keys = n_keys;
+    j->u.join.build_keys = rcols;
+    j->u.join.probe_keys = lcols;
+    j->u.join.n_build_out = nr;
+    j->u.join.n_probe_out = nl;
+    j->u.join.residual = residual;
+    j->u.join.strategy = strategy;
+    j->u.join.adaptive = adaptive;
+    sl_pop_add_child(j, R);
+    sl_pop_add_child(j, L);
+    return j;
+}

@@ -1,0 +1,297 @@
+#!/usr/bin/python3
+"""Join tests under a tiny memory budget (`make join`, issue #12): the grace hash join.
+
+Called as `SLUICE=build/sluice /usr/bin/python3 tests/join/run.py [--ranks 1,3] [-v]`.
+
+Oracle: sqlite3 (with indexes on the keys) over the same generated CSV files, never sluice's
+own output. The data is generated here (deterministic): a fact table f of ROWS rows and a
+dimension d of DIM_ROWS rows whose keys repeat (many-to-many), both with NULL keys, an
+integer and a string key. Every query aggregates its join (counts and sums) so the answers
+are small. The job runs at every rank count with `SET memory_limit = '4MB'`: the build side
+(d, the right side) holds several times its grant (60% of the budget) on every rank even at 5
+ranks, so the hash join must partition to disk; SLUICE_JOIN_TRACE=1 makes each split print
+"hash join goes grace", which this suite requires on at least one rank of every run (and
+requires absent from a control run without the memory limit at one rank). The runs set
+broadcast_threshold = '0' (both sides hash-exchanged), one more at the highest rank count
+'1GB' (the dimension broadcast to every rank, spilling there); EXPLAIN ANALYZE must name the
+choice made ("chosen: broadcast" / "chosen: hash-partition both").
+
+Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join: N passed, M failed, K skipped";
+exits 1 on any failure. Every mpirun runs under `timeout`.
+"""
+import argparse
+import csv
+import io
+import math
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import ENV, ROOT, SLUICE  # noqa: E402
+
+ROWS = int(os.environ.get("JOIN_ROWS", "200000"))
+DIM_ROWS = int(os.environ.get("JOIN_DIM_ROWS", "250000"))
+KEYS = 100000
+TIMEOUT = 300
+DATA = os.path.join(ROOT, "build", "join-data")
+
+F_COLS = "{'id': 'BIGINT', 'k': 'BIGINT', 'sk': 'VARCHAR', 'v': 'DOUBLE'}"
+D_COLS = "{'k': 'BIGINT', 'sk': 'VARCHAR', 'name': 'VARCHAR'}"
+
+# (name, sluice query, sqlite query): F and D stand for the two inputs.
+QUERIES = [
+    ("inner", "SELECT count(*) AS n, sum(f.id) AS a, sum(d.k) AS b FROM F f JOIN D d ON f.k = d.k",
+     None),
+    ("left", "SELECT count(*) AS n, count(d.name) AS a, sum(f.id) AS b "
+     "FROM F f LEFT JOIN D d ON f.k = d.k", None),
+    ("right", "SELECT count(*) AS n, count(f.id) AS a, sum(d.k) AS b "
+     "FROM F f RIGHT JOIN D d ON f.k = d.k", None),
+    ("full", "SELECT count(*) AS n, count(f.id) AS a, count(d.name) AS b "
+     "FROM F f FULL OUTER JOIN D d ON f.k = d.k", None),
+    ("semi", "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b FROM F f SEMI JOIN D d ON f.k = d.k",
+     "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b FROM f WHERE EXISTS "
+     "(SELECT 1 FROM d WHERE f.k = d.k)"),
+    ("anti", "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b FROM F f ANTI JOIN D d ON f.k = d.k",
+     "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b FROM f WHERE NOT EXISTS "
+     "(SELECT 1 FROM d WHERE f.k = d.k)"),
+    ("string_key", "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
+     "FROM F f LEFT JOIN D d ON f.sk = d.sk", None),
+    ("residual", "SELECT count(*) AS n, sum(f.id) AS a, count(d.k) AS b "
+     "FROM F f LEFT JOIN D d ON f.k = d.k AND (f.id + d.k) % 3 <> 0", None),
+]
+
+passed = failed = skipped = 0
+
+
+def report(ok, name, np, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok   %s np=%d" % (name, np))
+    else:
+        failed += 1
+        print("FAIL %s np=%d: %s" % (name, np, why))
+    sys.stdout.flush()
+
+
+def generate():
+    os.makedirs(DATA, exist_ok=True)
+    stamp = os.path.join(DATA, "stamp-%d-%d" % (ROWS, DIM_ROWS))
+    if os.path.exists(stamp):
+        return
+    rng = random.Random(12)
+    with open(os.path.join(DATA, "f.csv"), "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["id", "k", "sk", "v"])
+        for i in range(ROWS):
+            k = None if rng.random() < 0.02 else rng.randint(0, KEYS + KEYS // 4)
+            sk = None if k is None or rng.random() < 0.01 else "key-%d" % (k * 7 % KEYS)
+            w.writerow([i, "" if k is None else k, "" if sk is None else sk,
+                        "%.3f" % rng.uniform(-100, 100)])
+    with open(os.path.join(DATA, "d.csv"), "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["k", "sk", "name"])
+        for i in range(DIM_ROWS):
+            k = None if rng.random() < 0.02 else rng.randint(0, KEYS)
+            sk = None if rng.random() < 0.02 else "key-%d" % rng.randint(0, KEYS)
+            w.writerow(["" if k is None else k, "" if sk is None else sk,
+                        "name %d of %s" % (i, k)])
+    open(stamp, "w").close()
+
+
+def oracle():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE f (id INTEGER, k INTEGER, sk TEXT, v REAL)")
+    conn.execute("CREATE TABLE d (k INTEGER, sk TEXT, name TEXT)")
+    for table, n in (("f", 4), ("d", 3)):
+        with open(os.path.join(DATA, table + ".csv"), newline="") as fh:
+            rows = list(csv.reader(fh))[1:]
+        conv = []
+        for r in rows:
+            vals = [None if x == "" else x for x in r]
+            if table == "f":
+                vals = [int(vals[0]), None if vals[1] is None else int(vals[1]), vals[2],
+                        float(vals[3])]
+            else:
+                vals[0] = None if vals[0] is None else int(vals[0])
+            conv.append(vals)
+        conn.executemany("INSERT INTO %s VALUES (%s)" % (table, ",".join("?" * n)), conv)
+    conn.execute("CREATE INDEX fk ON f(k)")
+    conn.execute("CREATE INDEX dk ON d(k)")
+    conn.execute("CREATE INDEX fs ON f(sk)")
+    conn.execute("CREATE INDEX ds ON d(sk)")
+    out = {}
+    for name, q, sq in QUERIES:
+        sq = sq or q.replace("F f", "f").replace("D d", "d")
+        out[name] = [tuple(r) for r in conn.execute(sq).fetchall()]
+    return out
+
+
+def job_text(budget, threshold):
+    f = "read_csv('%s', header=true, columns=%s)" % (os.path.join(DATA, "f.csv"), F_COLS)
+    d = "read_csv('%s', header=true, columns=%s)" % (os.path.join(DATA, "d.csv"), D_COLS)
+    lines = ["SET memory_limit = '%s';" % budget] if budget else []
+    if threshold is not None:
+        lines.append("SET broadcast_threshold = '%s';" % threshold)
+    for _, q, _ in QUERIES:
+        lines.append(q.replace("F f", f + " f").replace("D d", d + " d") + ";")
+    return "\n".join(lines) + "\n"
+
+
+def parse_results(text):
+    """The CSV results of the job's SELECTs, one (header, rows) per statement."""
+    out, cur = [], None
+    for line in text.splitlines():
+        if line.startswith("n,a,b"):
+            cur = []
+            out.append(cur)
+        elif cur is not None and line:
+            cur.append(tuple(next(csv.reader(io.StringIO(line)))))
+    return out
+
+
+def same(got, want):
+    if len(got) != len(want):
+        return False
+    for g, w in zip(got, want):
+        if w is None:
+            if g != "":
+                return False
+        elif isinstance(w, float):
+            if not math.isclose(float(g), w, rel_tol=1e-9):
+                return False
+        elif str(w) != g:
+            return False
+    return True
+
+
+def run_job(np, budget, threshold, verbose, text=None):
+    path = os.path.join(DATA, "job-%s-%s.sql" % (budget or "none", threshold))
+    with open(path, "w") as fh:
+        fh.write(text or job_text(budget, threshold))
+    env = dict(ENV)
+    env["SLUICE_JOIN_TRACE"] = "1"
+    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np), SLUICE, "run", "--format", "csv",
+           path]
+    if verbose:
+        print("+", " ".join(cmd))
+    return subprocess.run(cmd, env=env, capture_output=True, text=True)
+
+
+def check_run(np, budget, threshold, want, expect_grace, verbose):
+    tag = "budget=%s broadcast_threshold=%s" % (budget or "default", threshold)
+    p = run_job(np, budget, threshold, verbose)
+    if p.returncode != 0:
+        report(False, tag, np, "exit %d: %s" % (p.returncode, p.stderr[-800:]))
+        return
+    results = parse_results(p.stdout)
+    if len(results) != len(QUERIES):
+        report(False, tag, np, "expected %d results, got %d" % (len(QUERIES), len(results)))
+        return
+    for (name, _, _), rows in zip(QUERIES, results):
+        ok = len(rows) == len(want[name]) and all(same(g, w) for g, w in zip(rows, want[name]))
+        report(ok, "%s %s" % (name, tag), np, "got %s, sqlite3 %s" % (rows, want[name]))
+    grace = "hash join goes grace" in p.stderr
+    report(grace == expect_grace, "grace-%s %s" % ("seen" if expect_grace else "absent", tag), np,
+           "SLUICE_JOIN_TRACE %s a grace split" % ("shows no" if expect_grace else "shows"))
+
+
+def duckdb_dir():
+    """A directory whose node_modules holds @duckdb/node-api, or None."""
+    bench = os.path.join(ROOT, "bench")
+    if os.path.isdir(os.path.join(bench, "node_modules", "@duckdb", "node-api")):
+        return bench
+    scratch = os.path.join(DATA, "npm")
+    if os.path.isdir(os.path.join(scratch, "node_modules", "@duckdb", "node-api")):
+        return scratch
+    os.makedirs(scratch, exist_ok=True)
+    for f in ("package.json", "package-lock.json"):
+        with open(os.path.join(bench, f)) as src, open(os.path.join(scratch, f), "w") as dst:
+            dst.write(src.read())
+    try:
+        p = subprocess.run(["timeout", "300", "npm", "ci", "--no-audit", "--no-fund"],
+                           cwd=scratch, capture_output=True, text=True)
+    except OSError:
+        return None
+    return scratch if p.returncode == 0 else None
+
+
+def check_dbbench(ranks, verbose):
+    """q1-q5 of db-benchmark's join task against DuckDB on the same job file."""
+    global skipped
+    d = os.path.join(DATA, "j1")
+    if not os.path.exists(os.path.join(d, "J1_1e5_NA_0_0.csv")):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_join_data.py"),
+                        "1e5", d], check=True)
+    files = {"x": "J1_1e5_NA_0_0.csv", "small": "J1_1e5_1_0_0.csv",
+             "medium": "J1_1e5_1e2_0_0.csv", "big": "J1_1e5_1e5_0_0.csv"}
+    job = os.path.join(ROOT, "bench", "join_q.sql")
+    nd = duckdb_dir()
+    if nd is None:
+        skipped += 1
+        print("skip dbbench: @duckdb/node-api not installable (npm unreachable?)")
+        return
+    env = dict(ENV)
+    env["NODE_PATH"] = os.path.join(nd, "node_modules")
+    p = subprocess.run(["timeout", str(TIMEOUT), "node", os.path.join(ROOT, "bench",
+                        "duckdb_join.js"), job] + ["%s=%s" % (k, os.path.join(d, v))
+                                                   for k, v in files.items()],
+                       env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        report(False, "dbbench duckdb", 1, p.stderr[-500:])
+        return
+    want = [r for r in csv.reader(io.StringIO(p.stdout))][1:]
+    for np in ranks:
+        cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np), SLUICE, "run", "--format",
+               "csv"]
+        for k, v in files.items():
+            cmd += ["-D", "%s=%s" % (k, os.path.join(d, v))]
+        cmd.append(job)
+        if verbose:
+            print("+", " ".join(cmd))
+        q = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+        got = [r for r in csv.reader(io.StringIO(q.stdout)) if r and r[0] != "q"]
+        for w in want:
+            g = [r for r in got if r[0] == w[0]]
+            ok = q.returncode == 0 and len(g) == 1 and g[0][1] == w[1] and all(
+                math.isclose(float(a), float(b), rel_tol=1e-9) for a, b in zip(g[0][2:], w[2:]))
+            report(ok, "dbbench %s" % w[0], np, "got %s, DuckDB %s %s" % (g, w, q.stderr[-300:]))
+
+
+def check_explain(verbose):
+    """EXPLAIN ANALYZE names the choice: broadcast under the threshold, hash above it."""
+    d = "read_csv('%s', header=true, columns=%s)" % (os.path.join(DATA, "d.csv"), D_COLS)
+    q = "EXPLAIN ANALYZE SELECT count(*) FROM %s a JOIN (SELECT * FROM %s LIMIT 10) b ON a.k = b.k;"
+    for threshold, want in (("1MB", "chosen: broadcast (right side "),
+                            ("0", "chosen: hash-partition both (right side ")):
+        text = "SET broadcast_threshold = '%s';\n%s\n" % (threshold, q % (d, d))
+        p = run_job(2, None, threshold, verbose, text)
+        ok = p.returncode == 0 and want in p.stdout
+        report(ok, "explain broadcast_threshold=%s" % threshold, 2,
+               "no '%s' in: %s %s" % (want, p.stdout[-600:], p.stderr[-300:]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ranks", default="1,2,3,4,5")
+    ap.add_argument("-v", action="store_true")
+    args = ap.parse_args()
+    generate()
+    want = oracle()
+    check_run(1, None, None, want, False, args.v)
+    ranks = [int(x) for x in args.ranks.split(",")]
+    for np in ranks:
+        check_run(np, "4MB", "0", want, True, args.v)
+    # The dimension broadcast to every rank (and still spilling there).
+    check_run(max(ranks), "4MB", "1GB", want, True, args.v)
+    check_explain(args.v)
+    check_dbbench(ranks, args.v)
+    print("join: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
