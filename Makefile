@@ -86,6 +86,7 @@ SUITES   += faults
 SUITES   += copy
 SUITES   += sort
 SUITES   += fuzz
+SUITES   += stats
 
 .PHONY: all deps test unit e2e failures demo bench clean
 all: $(BUILD)/sluice
@@ -163,6 +164,11 @@ edge: $(BUILD)/sluice
 .PHONY: layers
 layers:
 	@bash scripts/check-layers.sh
+
+# Issue #11: statistical aggregates against Python's statistics and DuckDB (tests/stats/run.py).
+.PHONY: stats
+stats: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/stats/run.py
 
 # Issue #9: distributed ORDER BY (sample sort, external sort, top-k, COPY in global order).
 .PHONY: sort

@@ -345,11 +345,18 @@ static int fold_all(sl_hashagg *h, sl_vec *const *cols, int first_col, sl_vec *c
         if (in >= 0) {
             rc = s->fn->combine(s->call, s->data, cols + in, h->gids, sel, n, err);
         } else {
-            /* One argument per call today: aggregate a's arguments are args[a]. */
+            /* Aggregate a's arguments are args[a] and (two-argument ones) args[n_aggs + a]. */
             if (s->fn->n_args > 0 && !(args && args[a]))
                 return SL_ERR(err, SL_EINTERNAL, "%s: no argument values",
                               s->call->text ? s->call->text : s->fn->name);
-            rc = s->fn->update(s->call, s->data, args ? args + a : NULL, h->gids, sel, n, err);
+            sl_vec *av[SL_AGG_MAX_ARGS] = {args ? args[a] : NULL, NULL};
+            if (s->fn->n_args > 1) {
+                av[1] = args[h->n_aggs + a];
+                if (!av[1])
+                    return SL_ERR(err, SL_EINTERNAL, "%s: no second argument values",
+                                  s->call->text ? s->call->text : s->fn->name);
+            }
+            rc = s->fn->update(s->call, s->data, av, h->gids, sel, n, err);
         }
         if (rc)
             return rc;

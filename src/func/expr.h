@@ -62,6 +62,9 @@ typedef struct sl_agg {
     sl_type type;          /* result type (the registry's bind rule) */
     bool distinct;         /* f(DISTINCT x): planned by the planner, see plan/plan_agg.c */
     char *text;            /* "sum(v1)" */
+    sl_expr *arg2;         /* second argument of a two-argument aggregate (corr(y, x)), as
+                            * arg; NULL otherwise */
+    sl_type arg2_type;     /* its type (SL_T_NULL without one) */
 } sl_agg;
 
 /* The partial-state columns of an aggregate call, shipped through the exchange between the

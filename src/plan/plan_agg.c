@@ -44,8 +44,10 @@ static sl_pop *agg_node(sl_agg_mode mode, const char *name, int k, const sl_type
     op->u.agg.in_state = sl_xcalloc((size_t)n + 1, sizeof *op->u.agg.in_state);
     for (int a = 0; a < n; a++) {
         op->u.agg.aggs[a] = sl_agg_copy(&aggs[a]);
-        if (!keep_args)
-            sl_expr_free(&op->u.agg.aggs[a].arg); /* combines states: no argument */
+        if (!keep_args) { /* combines states: no arguments */
+            sl_expr_free(&op->u.agg.aggs[a].arg);
+            sl_expr_free(&op->u.agg.aggs[a].arg2);
+        }
         op->u.agg.in_state[a] = -1;
     }
     return op;

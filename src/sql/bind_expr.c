@@ -283,11 +283,16 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
                              a->name);
     if (!star && a->n_args != fn->n_args)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
-                             fn->n_args ? "aggregate %s() takes exactly one argument"
-                                        : "aggregate %s() takes no arguments", a->name);
+                             fn->n_args == 2 ? "aggregate %s() takes exactly two arguments"
+                             : fn->n_args ? "aggregate %s() takes exactly one argument"
+                                          : "aggregate %s() takes no arguments", a->name);
     if (a->distinct && fn->n_args == 0)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT) needs an argument",
                              a->name);
+    /* DISTINCT is planned over one distinct argument (plan/plan_agg.c). */
+    if (a->distinct && fn->n_args > 1)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                             "%s(DISTINCT ...) over two arguments is not supported", a->name);
     /* The planner ships partial states; one that needs every value has no plan yet. */
     if (fn->needs_all_values)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
@@ -305,16 +310,24 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         sl_bind_mode saved = c->mode;
         c->mode = BM_AGGARG;
         int rc = sl_bind_expr(c, a->args[0], &g.arg);
+        if (!rc && fn->n_args > 1)
+            rc = sl_bind_expr(c, a->args[1], &g.arg2);
         c->mode = saved;
         if (rc) {
             sl_free(key);
+            sl_expr_free(&g.arg);
             return rc;
         }
     }
-    sl_type t = g.arg ? g.arg->type : SL_T_NULL;
-    if (!sl_agg_init_call(&g, fn, t)) {
+    sl_type t = g.arg ? g.arg->type : SL_T_NULL, t2 = g.arg2 ? g.arg2->type : SL_T_NULL;
+    if (!sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
         sl_expr_free(&g.arg);
+        sl_expr_free(&g.arg2);
+        if (fn->n_args > 1)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                                 "no function matches %s(%s, %s) (it needs numeric arguments)",
+                                 a->name, sl_type_name(t), sl_type_name(t2));
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "no function matches %s(%s) (it needs a numeric argument)",
                              a->name, sl_type_name(t));
