@@ -15,7 +15,7 @@ WERROR   ?=
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(WERROR) -MMD -MP
 CPPFLAGS += -Isrc -Iinclude
-LDLIBS   += -lcsv -lxxhash -lm
+LDLIBS   += -lcsv -lxxhash -lgsl -lgslcblas -lm
 
 # Fault injection (SLUICE_FAULT, SLUICE_SPILL_ENOSPC_AFTER; src/core/fault.h) is compiled in
 # only on request: `make` builds the release build/sluice, which ignores both variables with a

@@ -33,6 +33,12 @@
     X(regr_avgy)      /* agg_covar.c */                                                     \
     X(regr_sxx)       /* agg_covar.c */                                                     \
     X(regr_syy)       /* agg_covar.c */                                                     \
-    X(regr_sxy)       /* agg_covar.c */
+    X(regr_sxy)       /* agg_covar.c */                                                     \
+    X(median)         /* agg_quantile.c */                                                  \
+    X(quantile_cont)  /* agg_quantile.c */                                                  \
+    X(quantile_disc)  /* agg_quantile.c */                                                  \
+    X(mad)            /* agg_quantile.c */                                                  \
+    X(mode)           /* agg_quantile.c */                                                  \
+    X(entropy)        /* agg_quantile.c */
 
 #endif

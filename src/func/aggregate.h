@@ -46,6 +46,10 @@ typedef struct sl_aggfn {
     bool needs_all_values;
     /* f(DISTINCT x) = f(x) (min, max): the binder drops the DISTINCT. */
     bool distinct_is_noop;
+    /* The second argument is a constant parameter (quantile_cont's q, in [0, 1]): the binder
+     * checks it, keeps its value in sl_agg.param and drops the expression, so update sees
+     * only the first argument. */
+    bool const_arg2;
 
     /* Result type for arguments of types args[0..n_args) (none for count(*)). Returns
      * false when the aggregate does not accept them ("no function matches sum(VARCHAR)"). */

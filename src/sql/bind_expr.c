@@ -268,6 +268,38 @@ static __attribute__((noinline)) int group_key_of(const sl_bind_ctx *c, const sl
     return found;
 }
 
+/* The constant second argument of quantile_cont(x, q) and its kind: folded, numeric, in
+ * [0, 1]; stored in g->param. A list of quantiles needs a LIST type, which sluice lacks. */
+static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
+{
+    sl_err tmp = {0};
+    int rc = sl_expr_fold(&g->arg2, &tmp);
+    if (rc) {
+        rc = wrap(c, a->args[1], &tmp);
+        goto fail;
+    }
+    const sl_expr *e = g->arg2;
+    if (e->kind != SL_E_CONST || !sl_type_is_numeric(e->type) || e->cval.is_null) {
+        rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                           "%s(x, q): q must be a constant number in [0, 1] (a list of "
+                           "quantiles needs a LIST type, which sluice does not have)",
+                           a->name);
+        goto fail;
+    }
+    double q = e->type == SL_T_DOUBLE ? e->cval.v.d : (double)e->cval.v.i;
+    if (!(q >= 0 && q <= 1)) {
+        rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                           "%s(x, q): q must be in [0, 1] (got %g)", a->name, q);
+        goto fail;
+    }
+    g->param = q;
+    return 0;
+fail:
+    sl_expr_free(&g->arg);
+    sl_expr_free(&g->arg2);
+    return rc;
+}
+
 /* Finds or adds the aggregate call a in q->aggs; *slot = its index. The registry entry says
  * how many arguments it takes and which types (its bind rule). */
 static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
@@ -293,11 +325,6 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     if (a->distinct && fn->n_args > 1)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "%s(DISTINCT ...) over two arguments is not supported", a->name);
-    /* The planner ships partial states; one that needs every value has no plan yet. */
-    if (fn->needs_all_values)
-        return sl_bind_error(c, a->line, a->col, SL_EBIND,
-                             "aggregate function %s() needs all the values of a group, which "
-                             "is not supported yet", a->name);
     char *key = canon(a);
     for (int i = 0; i < q->n_aggs; i++)
         if (strcmp(c->agg_keys[i], key) == 0) {
@@ -319,7 +346,18 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
             return rc;
         }
     }
+    if (fn->const_arg2) {
+        int rc = bind_param(c, a, &g);
+        if (rc) {
+            sl_free(key);
+            return rc;
+        }
+    }
     sl_type t = g.arg ? g.arg->type : SL_T_NULL, t2 = g.arg2 ? g.arg2->type : SL_T_NULL;
+    if (fn->const_arg2) {
+        t2 = SL_T_DOUBLE;
+        sl_expr_free(&g.arg2); /* kept in g.param */
+    }
     if (!sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
         sl_expr_free(&g.arg);

@@ -30,12 +30,14 @@ order: same tolerance). Prints "ok NAME np=N" / "FAIL ..." and finally
 Options: -k PATTERN (case names), --ranks 1,3, -v.
 """
 import argparse
+import collections
 import csv
 import io
 import json
 import math
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -53,6 +55,7 @@ COLUMNS = {
     "mix": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'y': 'DOUBLE'}",
     "cancel": "{'g': 'VARCHAR', 'x': 'DOUBLE', 'y': 'DOUBLE', 'f': 'DOUBLE'}",
     "empty": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'y': 'DOUBLE'}",
+    "many": "{'g': 'BIGINT', 'v': 'DOUBLE', 'k2': 'BIGINT'}",
 }
 
 
@@ -109,6 +112,18 @@ def gen_cancel(rng):
     write_parts("cancel", ["g", "x", "y", "f"], rows, 5)
 
 
+def gen_many(rng):
+    """40000 groups of 1-20 values and one of 60000: enough values to outgrow 4MB."""
+    rows = []
+    for g in range(40000):
+        for _ in range(rng.randint(1, 20)):
+            rows.append((g, round(rng.uniform(-1000, 1000), 2), rng.randint(0, 3)))
+    for _ in range(60000):
+        rows.append((-1, round(rng.gauss(0, 100), 2), rng.randint(0, 9)))
+    rng.shuffle(rows)
+    write_parts("many", ["g", "v", "k2"], rows, 4)
+
+
 def gen_empty():
     write_parts("empty", ["g", "i", "d", "y"], [], 1)
 
@@ -116,7 +131,7 @@ def gen_empty():
 def load(name):
     """Rows of a data set as dicts of Python values (float(text) for DOUBLE: what sluice
     reads), None for NULL."""
-    kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd"}[name]
+    kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi"}[name]
     out = []
     d = os.path.join(DATA, name)
     for fn in sorted(os.listdir(d)):
@@ -160,6 +175,40 @@ def kurtosis(xs, pop=False):
     if pop:
         return float(m4 / (m2 * m2) - 3)
     return float((n - 1) * ((n + 1) * m4 / (m2 * m2) - 3 * (n - 1)) / ((n - 2) * (n - 3)))
+
+
+def quantile_cont(xs, q):
+    """DuckDB's quantile_cont: linear interpolation at (n-1)q of the sorted values."""
+    v = sorted(xs)
+    h = (len(v) - 1) * q
+    i = math.floor(h)
+    return v[i] if i + 1 >= len(v) else v[i] + (h - i) * (v[i + 1] - v[i])
+
+
+def holistic(fname, xs, q):
+    n = len(xs)
+    if fname == "entropy":
+        if n == 0:
+            return 0.0
+        return -sum(c / n * math.log2(c / n) for c in collections.Counter(xs).values())
+    if n == 0:
+        return None
+    if fname == "median":
+        return statistics.median(xs)
+    if fname == "quantile_cont":
+        return quantile_cont(xs, q)
+    if fname in ("quantile_disc", "quantile"):
+        # The nearest-rank method: the smallest value with at least q n values at or below.
+        return sorted(xs)[max(1, math.ceil(len(xs) * q)) - 1]
+    if fname == "mad":
+        m = statistics.median(xs)
+        return statistics.median([abs(x - m) for x in xs])
+    if fname == "mode":
+        return min(statistics.multimode(xs))  # ties: the smallest (see agg_quantile.c)
+    raise ValueError(fname)
+
+
+HOLISTIC = {"median", "quantile_cont", "quantile_disc", "quantile", "mad", "mode", "entropy"}
 
 
 def guard(f):
@@ -224,14 +273,21 @@ def oracle(rows, aggs, grouped):
     """{group: [value per aggregate]}; aggs are (fname, [cols])."""
     groups = {}
     for r in rows:
-        groups.setdefault(r["g"] if grouped else None, []).append(r)
+        key = (None if r["g"] is None else str(r["g"])) if grouped else None
+        groups.setdefault(key, []).append(r)
     if not grouped and not groups:
         groups[None] = []
     out = {}
     for g, rs in groups.items():
         vals = []
-        for fname, cols in aggs:
-            if len(cols) == 1:
+        for fname, cols, *distinct in aggs:
+            if fname in HOLISTIC:
+                xs = [r[cols[0]] for r in rs if r[cols[0]] is not None]
+                if distinct:
+                    xs = sorted(set(xs))
+                q = float(cols[1]) if len(cols) > 1 else None
+                vals.append(holistic(fname, xs, q))
+            elif len(cols) == 1:
                 xs = [r[cols[0]] for r in rs if r[cols[0]] is not None]
                 vals.append(guard(lambda: one(fname, xs)))
             else:
@@ -319,6 +375,19 @@ CANCEL_AGGS = [("var_samp", ["x"]), ("var_pop", ["f"]), ("stddev_samp", ["f"]),
 # DuckDB's skewness/kurtosis sum plain powers: useless at 1e9 (see the docstring).
 NO_DUCK_CANCEL = {"skewness", "kurtosis"}
 
+HOLI_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"]),
+             ("quantile_cont", ["d", "0.25"]), ("quantile_cont", ["i", "0.9"]),
+             ("quantile_cont", ["d", "1"]), ("quantile_cont", ["i", "0.5"]),
+             ("quantile_disc", ["i", "0.5"]), ("quantile_disc", ["d", "0.1"]),
+             ("quantile_disc", ["d", "0"]), ("quantile", ["i", "1.0"]), ("mad", ["d"]),
+             ("mad", ["i"]), ("mode", ["i"]), ("mode", ["d"]), ("entropy", ["i"]),
+             ("entropy", ["d"]), ("median", ["i"], "distinct"), ("var_samp", ["d"]),
+             ("corr", ["y", "d"])]
+SPILL_AGGS = [("median", ["v"]), ("quantile_disc", ["v", "0.75"]), ("mode", ["k2"]),
+              ("stddev_pop", ["v"])]
+# DuckDB breaks ties of mode by input order: only the exact oracle judges mode.
+NO_DUCK_HOLI = {"mode"}
+
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
     ("mix_grouped", "mix", MIX_AGGS, True, 1e-9),
@@ -327,11 +396,18 @@ CASES = [
     ("cancel_global", "cancel", CANCEL_AGGS, False, 1e-6),
     ("empty_global", "empty", MIX_AGGS, False, 1e-9),
     ("empty_grouped", "empty", MIX_AGGS, True, 1e-9),
+    ("holistic_grouped", "mix", HOLI_AGGS, True, 1e-9),
+    ("holistic_global", "mix", HOLI_AGGS, False, 1e-9),
+    ("holistic_empty_global", "empty", HOLI_AGGS, False, 1e-9),
+    ("holistic_empty_grouped", "empty", HOLI_AGGS, True, 1e-9),
+    ("holistic_spill", "many", SPILL_AGGS, True, 1e-9),
 ]
+# Cases run under a memory limit that must make them spill (the stderr summary says so).
+SPILL_CASES = {"holistic_spill": "4MB"}
 
 
 def sql_of(dataset, aggs, grouped, path):
-    items = ["%s(%s)" % (f, ", ".join(c)) for f, c in aggs]
+    items = ["%s(%s%s)" % (f, "DISTINCT " if d else "", ", ".join(c)) for f, c, *d in aggs]
     sel = ", ".join((["g"] if grouped else []) + items)
     q = "SELECT %s FROM read_csv('%s/*.csv', header=true, columns=%s)" % (
         sel, path, COLUMNS[dataset])
@@ -359,7 +435,7 @@ def compare(got, want, aggs, tol, skip=()):
                                                           sorted(map(str, want))[:10]))
         return diffs
     for g in sorted(want, key=str):
-        for j, (fname, cols) in enumerate(aggs):
+        for j, (fname, cols, *_) in enumerate(aggs):
             if fname in skip:
                 continue
             if not close(got[g][j], want[g][j], tol):
@@ -372,14 +448,16 @@ def run_sluice(sql, np, wdir, extra=()):
     job = os.path.join(wdir, "job.sql")
     with open(job, "w") as f:
         f.write(sql + "\n")
+    # -v (spill cases) prints how much spilled on stderr.
     cmd = ["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run", job, "--format", "csv",
-           "--quiet", "--blocksize", "16KB"] + list(extra)
+           "--blocksize", "16KB"] + list(extra)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=wdir)
     if p.returncode != 0:
         raise RuntimeError("exit %d: %s" % (p.returncode,
                                             p.stderr.decode("utf-8", "replace")[-1500:]))
     rows = list(csv.reader(io.StringIO(p.stdout.decode("utf-8"))))
-    return rows[0], rows[1:]
+    m = re.search(r"spill: (\d+) bytes written", p.stderr.decode("utf-8", "replace"))
+    return rows[0], rows[1:], int(m.group(1)) if m else 0
 
 
 def to_map(rows, grouped):
@@ -390,6 +468,41 @@ def to_map(rows, grouped):
         else:
             out[None] = [parse_num(v) for v in r]
     return out
+
+
+# Bad calls: (name, select list, the message sluice must print).
+ERRORS = [
+    ("q_out_of_range", "quantile_cont(d, 1.5)", "q must be in [0, 1] (got 1.5)"),
+    ("q_not_constant", "quantile_disc(d, i)", "q must be a constant number in [0, 1]"),
+    # No LIST type: the list form of the quantiles is not even parsed.
+    ("q_list", "quantile_cont(d, [0.25, 0.5])", "expected expression, got \"[\""),
+    ("corr_distinct", "corr(DISTINCT y, d)", "over two arguments is not supported"),
+    ("corr_one_arg", "corr(d)", "takes exactly two arguments"),
+    ("stddev_varchar", "stddev(g)", "no function matches stddev(VARCHAR)"),
+]
+
+
+def run_errors(args):
+    passed = failed = 0
+    for name, item, msg in ERRORS:
+        if args.k not in name:
+            continue
+        wdir = os.path.join(WORK, "errors", name)
+        os.makedirs(wdir)
+        sql = "SELECT %s FROM read_csv('%s/*.csv', header=true, columns=%s);" % (
+            item, os.path.join(DATA, "mix"), COLUMNS["mix"])
+        try:
+            run_sluice(sql, 2, wdir)
+            why = "succeeded"
+        except RuntimeError as ex:
+            why = None if msg in str(ex) else "message lacks %r: %s" % (msg, str(ex)[-300:])
+        if why:
+            failed += 1
+            print("FAIL error %s: %s" % (name, why))
+        else:
+            passed += 1
+            print("ok   error %s" % name)
+    return passed, failed
 
 
 def main():
@@ -403,6 +516,7 @@ def main():
     gen_mix(rng)
     gen_cancel(rng)
     gen_empty()
+    gen_many(rng)
     shutil.rmtree(WORK, ignore_errors=True)
     passed = failed = skipped = 0
     duck = find_duckdb(args.v)
@@ -419,10 +533,16 @@ def main():
         for np in ranks:
             wdir = os.path.join(WORK, name, "np%d" % np)
             os.makedirs(wdir)
+            extra = []
+            if name in SPILL_CASES:
+                extra = ["--memory-limit", SPILL_CASES[name], "--spill-dir",
+                         os.path.join(wdir, "spill"), "-v"]
             try:
-                header, rows = run_sluice(sql, np, wdir)
+                header, rows, spilled = run_sluice(sql, np, wdir, extra)
                 got = to_map(rows, grouped)
                 diffs = compare(got, want, aggs, tol)
+                if name in SPILL_CASES and spilled <= 0:
+                    diffs.append("nothing spilled at --memory-limit %s" % SPILL_CASES[name])
                 if base is None:
                     base = got
                 else:
@@ -444,13 +564,13 @@ def main():
             continue
         wdir = os.path.join(WORK, name, "duckdb")
         os.makedirs(wdir)
-        skip = NO_DUCK_CANCEL if dataset == "cancel" else ()
+        skip = NO_DUCK_CANCEL if dataset == "cancel" else NO_DUCK_HOLI
         try:
             drows = run_duckdb(duck, sql, wdir)
             dmap = {}
             for r in drows:
                 vals = [None if v is None else float(v) for v in (r[1:] if grouped else r)]
-                dmap[r[0] if grouped else None] = vals
+                dmap[(None if r[0] is None else str(r[0])) if grouped else None] = vals
             diffs = compare(dmap, want, aggs, tol, skip)
         except (RuntimeError, ValueError) as ex:
             diffs = [str(ex)]
@@ -462,6 +582,9 @@ def main():
         else:
             passed += 1
             print("ok   %s duckdb" % name)
+    p, f = run_errors(args)
+    passed += p
+    failed += f
     print("stats: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 

@@ -14,8 +14,8 @@
 #include "check.h"
 
 /* A one-argument aggregate call without its argument expression (the tests pass vectors). */
-#define CALL(fn, arg_type, type, text)                                                      \
-    { &sl_aggfn_##fn, NULL, arg_type, type, false, text, NULL, SL_T_NULL }
+#define CALL(f, at, rt, txt)                                                                \
+    { .fn = &sl_aggfn_##f, .arg_type = at, .type = rt, .text = txt }
 
 /* ---- test 1: BIGINT key, every aggregate, NULL keys and args, string min/max ---- */
 
@@ -500,8 +500,8 @@ static void moments_in_pieces(const int *cuts, int nc, double *out)
     sl_agg ag[4] = { CALL(var_samp, SL_T_DOUBLE, SL_T_DOUBLE, "v"),
                      CALL(skewness, SL_T_DOUBLE, SL_T_DOUBLE, "s"),
                      CALL(kurtosis, SL_T_DOUBLE, SL_T_DOUBLE, "k"),
-                     { &sl_aggfn_corr, NULL, SL_T_DOUBLE, SL_T_DOUBLE, false, "c", NULL,
-                       SL_T_DOUBLE } };
+                     { .fn = &sl_aggfn_corr, .arg_type = SL_T_DOUBLE, .type = SL_T_DOUBLE,
+                       .text = "c", .arg2_type = SL_T_DOUBLE } };
     sl_type bt[2] = { SL_T_DOUBLE, SL_T_DOUBLE };
     sl_hashagg *f = sl_hashagg_new(0, NULL, 4, ag);
     sl_batchlist st, res;

@@ -24,8 +24,8 @@ static sl_ctx g_ctx;
 #include <xxhash.h>
 
 /* A one-argument aggregate call without its argument expression (the tests pass vectors). */
-#define CALL(fn, arg_type, type, text)                                                      \
-    { &sl_aggfn_##fn, NULL, arg_type, type, false, text, NULL, SL_T_NULL }
+#define CALL(f, at, rt, txt)                                                                \
+    { .fn = &sl_aggfn_##f, .arg_type = at, .type = rt, .text = txt }
 
 static int P, me;
 
