@@ -39,6 +39,12 @@
     X(quantile_disc)  /* agg_quantile.c */                                                  \
     X(mad)            /* agg_quantile.c */                                                  \
     X(mode)           /* agg_quantile.c */                                                  \
-    X(entropy)        /* agg_quantile.c */
+    X(entropy)        /* agg_quantile.c */                                                  \
+    X(bool_and)       /* agg_minmax.c */                                                    \
+    X(bool_or)        /* agg_minmax.c */                                                    \
+    X(any_value)      /* agg_minmax.c */                                                    \
+    X(arg_min)        /* agg_argminmax.c */                                                 \
+    X(arg_max)        /* agg_argminmax.c */                                                 \
+    X(string_agg)     /* agg_string_agg.c */
 
 #endif

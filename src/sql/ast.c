@@ -23,6 +23,7 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     sl_ast_expr *e = *pe;
     for (int i = 0; i < e->n_args; i++)
         sl_ast_expr_free(&e->args[i]);
+    sl_ast_expr_free(&e->filter);
     sl_free(e->args);
     sl_free(e->name);
     sl_free(e->qual);
@@ -266,6 +267,11 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
             sl_buf_puts(b, "DISTINCT ");
         put_args(b, e->args, e->n_args, c, max);
         sl_buf_putc(b, ')');
+        if (e->filter) {
+            sl_buf_puts(b, " FILTER (WHERE ");
+            print(b, e->filter, c, max);
+            sl_buf_putc(b, ')');
+        }
         break;
     }
 }

@@ -190,6 +190,7 @@ typedef struct sl_ast_expr {
     bool negated, ilike, try_cast, has_operand, has_else, star, distinct, quoted;
     int n_args, cap_args;
     struct sl_ast_expr **args;
+    struct sl_ast_expr *filter; /* A_FUNC: f(...) FILTER (WHERE filter), or NULL */
 } sl_ast_expr;
 
 /* ---- queries ---- */
