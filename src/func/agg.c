@@ -166,6 +166,14 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
         extra_groups = h->n_groups ? 0 : 1;
     else
         extra_groups = extra_groups / 4 + 1;
+    /* Large states (a sketch's 4 KB of registers) would make that guess hundreds of new 4 KB
+     * groups per batch, and the table flush every batch: assume there at most twice the
+     * groups (plus 16) per batch, overshooting by part of one batch at worst as well. */
+    int64_t state_sum = 0;
+    for (int a = 0; a < h->n_aggs; a++)
+        state_sum += h->st[a].sb;
+    if (state_sum > 256 && extra_groups > h->n_groups + 16)
+        extra_groups = h->n_groups + 16;
     int64_t need = h->n_groups + extra_groups;
     int64_t gcap = h->gcap, tcap = h->tab ? h->tcap : TAB_INIT;
     while (gcap < need)

@@ -45,6 +45,7 @@
     X(any_value)      /* agg_minmax.c */                                                    \
     X(arg_min)        /* agg_argminmax.c */                                                 \
     X(arg_max)        /* agg_argminmax.c */                                                 \
-    X(string_agg)     /* agg_string_agg.c */
+    X(string_agg)     /* agg_string_agg.c */                                                \
+    X(approx_count_distinct) /* agg_hll.c */
 
 #endif

@@ -23,11 +23,11 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     sl_ast_expr *e = *pe;
     for (int i = 0; i < e->n_args; i++)
         sl_ast_expr_free(&e->args[i]);
-    sl_ast_expr_free(&e->filter);
     sl_free(e->args);
     sl_free(e->name);
     sl_free(e->qual);
     sl_free(e->sval);
+    sl_ast_expr_free(&e->filter);
     sl_free(e);
     *pe = NULL;
 }

@@ -184,13 +184,13 @@ typedef struct sl_ast_expr {
     char *qual;              /* column qualifier (table alias) or NULL */
     const char *op;          /* A_UNARY / A_BINARY operator (a static string) */
     char *sval;
+    struct sl_ast_expr *filter; /* A_FUNC: f(...) FILTER (WHERE filter), or NULL */
     int64_t ival;
     double dval;
     sl_type ctype;
     bool negated, ilike, try_cast, has_operand, has_else, star, distinct, quoted;
     int n_args, cap_args;
     struct sl_ast_expr **args;
-    struct sl_ast_expr *filter; /* A_FUNC: f(...) FILTER (WHERE filter), or NULL */
 } sl_ast_expr;
 
 /* ---- queries ---- */
