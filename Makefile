@@ -15,7 +15,7 @@ WERROR   ?=
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(WERROR) -MMD -MP
 CPPFLAGS += -Isrc -Iinclude
-LDLIBS   += -lcsv -lxxhash -lm
+LDLIBS   += -lcsv -lxxhash -lgsl -lgslcblas -lm
 # Formats (src/io): parallel HDF5 (openmpi flavour), gzip and zstd for compressed CSV, SQLite, PostgreSQL (libpq).
 FMT_PKGS := hdf5-openmpi zlib libzstd sqlite3 libpq
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(FMT_PKGS))
@@ -94,6 +94,7 @@ SUITES   += window
 SUITES   += join
 SUITES   += fuzz
 SUITES   += formats
+SUITES   += stats
 
 .PHONY: all deps test unit e2e failures demo bench clean
 all: $(BUILD)/sluice
@@ -171,6 +172,11 @@ edge: $(BUILD)/sluice
 .PHONY: layers
 layers:
 	@bash scripts/check-layers.sh
+
+# Issue #11: statistical aggregates against Python's statistics and DuckDB (tests/stats/run.py).
+.PHONY: stats
+stats: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/stats/run.py
 
 # Issue #9: distributed ORDER BY (sample sort, external sort, top-k, COPY in global order).
 .PHONY: sort dialect

@@ -154,15 +154,19 @@ static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
     agg_state *st = op->state;
     int nk = op->u.agg.n_keys, na = op->u.agg.n_aggs, rc = 0;
     sl_vec **keys = sl_xcalloc((size_t)nk + 1, sizeof *keys);
-    sl_vec **args = sl_xcalloc((size_t)na + 1, sizeof *args);
+    /* args[a]: aggregate a's argument; args[na + a]: its second one (func/agg.h). */
+    sl_vec **args = sl_xcalloc(2 * (size_t)na + 1, sizeof *args);
     /* Column arguments are copied too: borrowing the input's columns saves ~2% of the work
      * but changes glibc's heap-top trimming so that a projection feeding this operator
      * page-faults all its vectors every batch (measured: 20x the page faults). */
     for (int k = 0; k < nk && !rc; k++)
         rc = sl_expr_eval(op->u.agg.keys[k], b, &keys[k], err);
-    for (int a = 0; a < na && !rc; a++)
+    for (int a = 0; a < na && !rc; a++) {
         if (op->u.agg.aggs[a].arg)
             rc = sl_expr_eval(op->u.agg.aggs[a].arg, b, &args[a], err);
+        if (!rc && op->u.agg.aggs[a].arg2)
+            rc = sl_expr_eval(op->u.agg.aggs[a].arg2, b, &args[na + a], err);
+    }
     if (!rc) {
         int sets = op->u.agg.n_sets > 1 ? op->u.agg.n_sets : 1;
         rc = partial_room(x, op, sl_batch_live(b) * sets, err);
@@ -171,7 +175,7 @@ static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
         rc = fold_batch(st, op, b, keys, args, err);
     for (int k = 0; k < nk; k++)
         sl_vec_free(&keys[k]);
-    for (int a = 0; a < na; a++)
+    for (int a = 0; a < 2 * na; a++)
         sl_vec_free(&args[a]);
     sl_free(keys);
     sl_free(args);

@@ -50,6 +50,10 @@ struct sl_hashagg {
     int64_t tcap;       /* power of two */
     int shift;          /* 64 - log2(tcap) */
     aggstate *st;
+    /* Bytes of values held by the aggregates that keep every value (needs_all_values): an
+     * upper bound (16 per value: 8 and the array's doubling slack), for the budget. */
+    int64_t held;
+    int n_holistic;     /* how many such aggregate calls */
     /* per-batch scratch */
     uint64_t *hashes;
     uint32_t *gids;
@@ -88,6 +92,7 @@ sl_hashagg *sl_hashagg_new(int n_keys, const sl_type *key_types, int n_aggs, con
         s->sb = s->fn->state_bytes(&aggs[a]);
         s->n_cols = sl_agg_state_ncols(&aggs[a]);
         s->in_col = -1;
+        h->n_holistic += s->fn->needs_all_values;
     }
     table_init(h, TAB_INIT);
     return h;
@@ -106,6 +111,7 @@ static void drop_groups(sl_hashagg *h)
     sl_free(h->ghash);
     h->ghash = NULL;
     h->n_groups = h->gcap = 0;
+    h->held = 0;
     sl_free(h->tab);
     h->tab = NULL;
     for (int k = 0; k < h->n_keys; k++) {
@@ -155,10 +161,19 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
     /* Without keys there is one group. With keys, assume a quarter of a batch is new groups:
      * assuming every row is new would make a small budget flush the table every few batches
      * (a worse trade than overshooting the reservation by part of one batch). */
+    int64_t rows = extra_groups;
     if (h->n_keys == 0)
         extra_groups = h->n_groups ? 0 : 1;
     else
         extra_groups = extra_groups / 4 + 1;
+    /* Large states (a sketch's 4 KB of registers) would make that guess hundreds of new 4 KB
+     * groups per batch, and the table flush every batch: assume there at most twice the
+     * groups (plus 16) per batch, overshooting by part of one batch at worst as well. */
+    int64_t state_sum = 0;
+    for (int a = 0; a < h->n_aggs; a++)
+        state_sum += h->st[a].sb;
+    if (state_sum > 256 && extra_groups > h->n_groups + 16)
+        extra_groups = h->n_groups + 16;
     int64_t need = h->n_groups + extra_groups;
     int64_t gcap = h->gcap, tcap = h->tab ? h->tcap : TAB_INIT;
     while (gcap < need)
@@ -185,6 +200,8 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
             heap += hc;
         }
     }
+    /* Aggregates that keep every value grow by up to one value per row. */
+    heap += h->held + rows * 16 * h->n_holistic;
     return gcap * per_group + tcap * (int64_t)sizeof(slot) + heap +
            h->scratch_cap * 12;
 }
@@ -331,6 +348,20 @@ void sl_hashagg_set_input(sl_hashagg *h, int a, int state_col)
     h->st[a].in_col = state_col;
 }
 
+/* Bytes of the VARCHAR states (a holistic aggregate's values) among the live rows. */
+static int64_t held_bytes(const sl_vec *v, const uint32_t *sel, int64_t n)
+{
+    int64_t sum = 0, len = 0;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sel ? (int64_t)sel[k] : k;
+        if (v->type == SL_T_VARCHAR && sl_vec_valid(v, i)) {
+            sl_vec_str(v, i, &len);
+            sum += len;
+        }
+    }
+    return sum;
+}
+
 /* Folds the live rows (whose groups are h->gids) into every aggregate: state input from
  * cols at each aggregate's in_col (or at consecutive offsets from first_col when
  * first_col >= 0), raw values from args[a] otherwise. */
@@ -343,13 +374,24 @@ static int fold_all(sl_hashagg *h, sl_vec *const *cols, int first_col, sl_vec *c
         int in = first_col >= 0 ? c : s->in_col;
         int rc;
         if (in >= 0) {
+            if (s->fn->needs_all_values)
+                h->held += 2 * held_bytes(cols[in], sel, n);
             rc = s->fn->combine(s->call, s->data, cols + in, h->gids, sel, n, err);
         } else {
-            /* One argument per call today: aggregate a's arguments are args[a]. */
+            /* Aggregate a's arguments are args[a] and (two-argument ones) args[n_aggs + a]. */
             if (s->fn->n_args > 0 && !(args && args[a]))
                 return SL_ERR(err, SL_EINTERNAL, "%s: no argument values",
                               s->call->text ? s->call->text : s->fn->name);
-            rc = s->fn->update(s->call, s->data, args ? args + a : NULL, h->gids, sel, n, err);
+            sl_vec *av[SL_AGG_MAX_ARGS] = {args ? args[a] : NULL, NULL};
+            if (s->fn->n_args > 1 && !s->fn->const_arg2) {
+                av[1] = args[h->n_aggs + a];
+                if (!av[1])
+                    return SL_ERR(err, SL_EINTERNAL, "%s: no second argument values",
+                                  s->call->text ? s->call->text : s->fn->name);
+            }
+            if (s->fn->needs_all_values)
+                h->held += 16 * n;
+            rc = s->fn->update(s->call, s->data, av, h->gids, sel, n, err);
         }
         if (rc)
             return rc;

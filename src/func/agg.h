@@ -41,7 +41,9 @@ void sl_hashagg_set_input(sl_hashagg *h, int a, int state_col);
 /*
  * PARTIAL: folds the live rows of `in` into the table. keys[k] and args[a] are vectors of
  * in->n_rows values (args[a] NULL for count(*) and for aggregates combined from `in`'s
- * state columns). Borrows everything. Local.
+ * state columns); a two-argument aggregate's second argument is args[n_aggs + a] (args then
+ * has 2 * n_aggs entries; only those of two-argument aggregates are read). Borrows
+ * everything. Local.
  */
 int sl_hashagg_consume(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
                        sl_vec *const *args, sl_err *err);

@@ -37,15 +37,21 @@ const sl_aggfn *sl_aggfn_find(const char *name)
     return NULL;
 }
 
-bool sl_agg_init_call(sl_agg *a, const sl_aggfn *fn, sl_type arg_type)
+bool sl_agg_init_call2(sl_agg *a, const sl_aggfn *fn, sl_type t0, sl_type t1)
 {
-    sl_type rt = SL_T_NULL;
-    if (!fn->bind(&arg_type, &rt))
+    sl_type rt = SL_T_NULL, args[SL_AGG_MAX_ARGS] = {t0, t1};
+    if (!fn->bind(args, &rt))
         return false;
     a->fn = fn;
-    a->arg_type = arg_type;
+    a->arg_type = t0;
+    a->arg2_type = t1;
     a->type = rt;
     return true;
+}
+
+bool sl_agg_init_call(sl_agg *a, const sl_aggfn *fn, sl_type arg_type)
+{
+    return sl_agg_init_call2(a, fn, arg_type, SL_T_NULL);
 }
 
 int sl_agg_state_ncols(const sl_agg *a)
@@ -63,6 +69,7 @@ sl_agg sl_agg_copy(const sl_agg *a)
 {
     sl_agg c = *a;
     c.arg = a->arg ? sl_expr_copy(a->arg) : NULL;
+    c.arg2 = a->arg2 ? sl_expr_copy(a->arg2) : NULL;
     c.text = a->text ? sl_xstrdup(a->text) : NULL;
     return c;
 }
@@ -70,6 +77,7 @@ sl_agg sl_agg_copy(const sl_agg *a)
 void sl_agg_clear(sl_agg *a)
 {
     sl_expr_free(&a->arg);
+    sl_expr_free(&a->arg2);
     sl_free(a->text);
     a->text = NULL;
 }

@@ -32,10 +32,9 @@
 #include "func/expr.h"
 
 /* Most state columns one aggregate ships, most arguments it takes (guards for fixed
- * arrays). Calls carry one argument today (sl_agg.arg): a two-argument aggregate (corr,
- * arg_min) also widens sl_agg and the operator that evaluates the arguments; the entry
- * interface below already takes arrays. */
-#define SL_AGG_MAX_STATE_COLS 4
+ * arrays). A call carries its arguments in sl_agg.arg and sl_agg.arg2; the hash table gets
+ * them as args[a] and args[n_aggs + a] (func/agg.h) and hands update one array. */
+#define SL_AGG_MAX_STATE_COLS 8
 #define SL_AGG_MAX_ARGS 2
 
 typedef struct sl_aggfn {
@@ -47,6 +46,10 @@ typedef struct sl_aggfn {
     bool needs_all_values;
     /* f(DISTINCT x) = f(x) (min, max): the binder drops the DISTINCT. */
     bool distinct_is_noop;
+    /* The second argument is a constant parameter (quantile_cont's q, in [0, 1]): the binder
+     * checks it, keeps its value in sl_agg.param and drops the expression, so update sees
+     * only the first argument. */
+    bool const_arg2;
 
     /* Result type for arguments of types args[0..n_args) (none for count(*)). Returns
      * false when the aggregate does not accept them ("no function matches sum(VARCHAR)"). */
@@ -90,6 +93,8 @@ const sl_aggfn *sl_aggfn_at(int i);
 /* Fills a call of fn over an argument of type arg_type: a->fn, a->arg_type, a->type.
  * Returns false when fn does not accept the type. Local. */
 bool sl_agg_init_call(sl_agg *a, const sl_aggfn *fn, sl_type arg_type);
+/* The same for a two-argument aggregate (also sets a->arg2_type). Local. */
+bool sl_agg_init_call2(sl_agg *a, const sl_aggfn *fn, sl_type t0, sl_type t1);
 
 /* Copies an aggregate call (argument expression and text duplicated). Local. */
 sl_agg sl_agg_copy(const sl_agg *a);

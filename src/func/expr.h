@@ -62,6 +62,11 @@ typedef struct sl_agg {
     sl_type type;          /* result type (the registry's bind rule) */
     bool distinct;         /* f(DISTINCT x): planned by the planner, see plan/plan_agg.c */
     char *text;            /* "sum(v1)" */
+    sl_expr *arg2;         /* second argument of a two-argument aggregate (corr(y, x)), as
+                            * arg; NULL otherwise */
+    sl_type arg2_type;     /* its type (SL_T_NULL without one) */
+    double param;          /* a constant second argument (quantile_cont(x, 0.25)): see
+                            * sl_aggfn.const_arg2; arg2 is NULL then */
 } sl_agg;
 
 /* The partial-state columns of an aggregate call, shipped through the exchange between the

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "func/aggregate.h"
 
 sl_pop_role sl_pop_role_of(const sl_pop *op)
 {
@@ -99,10 +100,8 @@ void sl_pop_free(sl_pop **pop)
         break;
     case SL_POP_AGG:
         free_exprs(op->u.agg.keys, op->u.agg.n_keys);
-        for (int i = 0; i < op->u.agg.n_aggs; i++) {
-            sl_expr_free(&op->u.agg.aggs[i].arg);
-            sl_free(op->u.agg.aggs[i].text);
-        }
+        for (int i = 0; i < op->u.agg.n_aggs; i++)
+            sl_agg_clear(&op->u.agg.aggs[i]);
         sl_free(op->u.agg.aggs);
         sl_free(op->u.agg.in_state);
         break;

@@ -44,8 +44,10 @@ static sl_pop *agg_node(sl_agg_mode mode, const char *name, int k, const sl_type
     op->u.agg.in_state = sl_xcalloc((size_t)n + 1, sizeof *op->u.agg.in_state);
     for (int a = 0; a < n; a++) {
         op->u.agg.aggs[a] = sl_agg_copy(&aggs[a]);
-        if (!keep_args)
-            sl_expr_free(&op->u.agg.aggs[a].arg); /* combines states: no argument */
+        if (!keep_args) { /* combines states: no arguments */
+            sl_expr_free(&op->u.agg.aggs[a].arg);
+            sl_expr_free(&op->u.agg.aggs[a].arg2);
+        }
         op->u.agg.in_state[a] = -1;
     }
     return op;
@@ -183,20 +185,21 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, int k, sl_expr *const *groups
 }
 
 /* Aggregation of in by k group keys (groups) with n_aggs aggregate calls (both copied): the
- * result has the k key columns, then one column per aggregate. Here the planner chooses
- * between shipping partial states and shipping values. Every aggregate today merges partial
- * states: partial agg -> exchange on the keys (or to rank 0 without keys) -> final agg;
- * DISTINCT calls take plan_distinct_aggregate's longer path. An aggregate that needs all
- * values (median, quantiles) cannot ship states; the binder refuses those until their plan
- * (values to the group's owner) exists: see docs/STYLE.md, "Adding an aggregate". */
+ * result has the k key columns, then one column per aggregate: partial agg -> exchange on the
+ * keys (or to rank 0 without keys) -> final agg; DISTINCT calls take
+ * plan_distinct_aggregate's longer path.
+ * Shipping states or shipping values: an aggregate that needs all values (median, quantiles,
+ * mode: needs_all_values) has the group's values themselves as its partial state
+ * (func/agg_quantile.c), so the same plan ships each value once, batched per group, to the
+ * group's owner, which sorts and finishes them; the final agg's grace partitions spill whole
+ * groups' values beyond its grant. The values of one group meet on one rank (without GROUP
+ * BY: rank 0); a group is not split across ranks. */
 sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
                       int query)
 {
     bool distinct = false;
-    for (int a = 0; a < n_aggs; a++) {
-        assert(!aggs[a].fn->needs_all_values);
+    for (int a = 0; a < n_aggs; a++)
         distinct |= aggs[a].distinct;
-    }
     sl_type *kt = sl_xcalloc((size_t)k + 1, sizeof *kt);
     char **kn = sl_xcalloc((size_t)k + 1, sizeof *kn);
     sl_expr **keys = sl_xcalloc((size_t)k + 1, sizeof *keys);

@@ -1,6 +1,7 @@
 /* Freeing bound queries; see plan.h. Local. */
 #include "plan/plan.h"
 #include "core/mem.h"
+#include "func/aggregate.h"
 
 static void free_strv(char **v, int n)
 {
@@ -53,10 +54,8 @@ void sl_query_free(sl_query **pq)
     free_source(&q->src);
     sl_expr_free(&q->where);
     free_exprv(q->groups, q->n_groups);
-    for (int i = 0; i < q->n_aggs; i++) {
-        sl_expr_free(&q->aggs[i].arg);
-        sl_free(q->aggs[i].text);
-    }
+    for (int i = 0; i < q->n_aggs; i++)
+        sl_agg_clear(&q->aggs[i]);
     sl_free(q->aggs);
     sl_expr_free(&q->having);
     for (int i = 0; i < q->n_wins; i++)

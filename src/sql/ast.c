@@ -29,6 +29,7 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     sl_free(e->qual);
     sl_free(e->sval);
     sl_ast_query_free(&e->subq);
+    sl_ast_expr_free(&e->filter);
     sl_free(e);
     *pe = NULL;
 }
@@ -286,6 +287,11 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
             sl_buf_puts(b, "DISTINCT ");
         put_args(b, e->args, e->n_args, c, max);
         sl_buf_putc(b, ')');
+        if (e->filter) {
+            sl_buf_puts(b, " FILTER (WHERE ");
+            print(b, e->filter, c, max);
+            sl_buf_putc(b, ')');
+        }
         if (e->over)
             sl_ast_window_print(b, e->over, c);
         break;

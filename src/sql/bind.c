@@ -702,8 +702,11 @@ static int fold_all(sl_query *q, sl_err *err)
     int rc = fold(&q->where, err);
     for (int i = 0; !rc && i < q->n_groups; i++)
         rc = fold(&q->groups[i], err);
-    for (int i = 0; !rc && i < q->n_aggs; i++)
+    for (int i = 0; !rc && i < q->n_aggs; i++) {
         rc = fold(&q->aggs[i].arg, err);
+        if (!rc)
+            rc = fold(&q->aggs[i].arg2, err);
+    }
     if (!rc)
         rc = fold(&q->having, err);
     for (int i = 0; !rc && i < q->n_outs; i++)
@@ -971,8 +974,10 @@ static void walk_l0(sl_query *q, void (*fn)(sl_expr *, void *), void *ctx)
     sl_expr_walk(q->where, fn, ctx);
     for (int i = 0; i < q->n_groups; i++)
         sl_expr_walk(q->groups[i], fn, ctx);
-    for (int i = 0; i < q->n_aggs; i++)
+    for (int i = 0; i < q->n_aggs; i++) {
         sl_expr_walk(q->aggs[i].arg, fn, ctx);
+        sl_expr_walk(q->aggs[i].arg2, fn, ctx);
+    }
     if (!q->has_agg) {
         for (int i = 0; i < q->n_outs; i++)
             sl_expr_walk(q->outs[i], fn, ctx);

@@ -115,7 +115,7 @@ char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a)
         int i = sl_bind_find_col(c, a);
         return sl_xstrdup(i >= 0 ? c->col_names[i] : a->name);
     }
-    if (is_count_star(a))
+    if (is_count_star(a) && !a->filter)
         return sl_xstrdup("count_star()");
     return sl_ast_text(a, -1);
 }
@@ -125,7 +125,7 @@ char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a)
  * bound trees stay linear in the job's length. Returns new; free with sl_free. */
 static char *node_text(const sl_bind_ctx *c, const sl_ast_expr *a)
 {
-    if (a->kind == A_COL || is_count_star(a))
+    if (a->kind == A_COL || (is_count_star(a) && !a->filter))
         return sl_bind_name_of(c, a);
     return sl_ast_text(a, c->level <= 1 ? -1 : SL_BIND_TEXT_MAX);
 }
@@ -295,7 +295,7 @@ done:
 
 static char *canon(const sl_ast_expr *a)
 {
-    if (is_count_star(a))
+    if (is_count_star(a) && !a->filter)
         return sl_xstrdup("count_star()");
     return sl_ast_expr_to_string(a, true);
 }
@@ -307,7 +307,7 @@ static __attribute__((noinline)) int group_key_of(const sl_bind_ctx *c, const sl
 {
     if (c->q->n_groups == 0)
         return -1;
-    char *key = is_count_star(a) ? sl_xstrdup("count_star()")
+    char *key = is_count_star(a) && !a->filter ? sl_xstrdup("count_star()")
                                  : sl_ast_expr_to_string_max(a, true, c->max_key_len);
     int found = -1;
     for (int i = 0; key && found < 0 && i < c->q->n_groups; i++)
@@ -315,6 +315,78 @@ static __attribute__((noinline)) int group_key_of(const sl_bind_ctx *c, const sl
             found = i;
     sl_free(key);
     return found;
+}
+
+/* The constant second argument of quantile_cont(x, q) and its kind: folded, numeric, in
+ * [0, 1]; stored in g->param. A list of quantiles needs a LIST type, which sluice lacks. */
+static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
+{
+    sl_err tmp = {0};
+    int rc = sl_expr_fold(&g->arg2, &tmp);
+    if (rc) {
+        rc = wrap(c, a->args[1], &tmp);
+        goto fail;
+    }
+    const sl_expr *e = g->arg2;
+    if (e->kind != SL_E_CONST || !sl_type_is_numeric(e->type) || e->cval.is_null) {
+        rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                           "%s(x, q): q must be a constant number in [0, 1] (a list of "
+                           "quantiles needs a LIST type, which sluice does not have)",
+                           a->name);
+        goto fail;
+    }
+    double q = e->type == SL_T_DOUBLE ? e->cval.v.d : (double)e->cval.v.i;
+    if (!(q >= 0 && q <= 1)) {
+        rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                           "%s(x, q): q must be in [0, 1] (got %g)", a->name, q);
+        goto fail;
+    }
+    g->param = q;
+    return 0;
+fail:
+    sl_expr_free(&g->arg);
+    sl_expr_free(&g->arg2);
+    return rc;
+}
+
+/* CASE WHEN cond THEN e END (cond copied; e taken). */
+static sl_expr *when(const sl_expr *cond, sl_expr *e)
+{
+    sl_expr *args[2] = {sl_expr_copy(cond), e};
+    return sl_expr_new(SL_E_CASE, e->type, 2, args, e->text);
+}
+
+/* f(args) FILTER (WHERE cond): every aggregate skips NULL arguments, so the filter becomes
+ * part of the arguments: f(CASE WHEN cond THEN arg END, ...), count(*) becoming
+ * count(CASE WHEN cond THEN true END). A row whose cond is false or NULL then counts
+ * nowhere, as FILTER requires; DISTINCT and the plans need nothing more. */
+static int bind_filter(sl_bind_ctx *c, const sl_ast_expr *a, const sl_aggfn **fn, sl_agg *g)
+{
+    sl_expr *cond = NULL;
+    sl_bind_mode saved = c->mode;
+    c->mode = BM_AGGARG;
+    int rc = sl_bind_expr(c, a->filter, &cond);
+    c->mode = saved;
+    if (!rc && cond->type != SL_T_BOOL && cond->type != SL_T_NULL)
+        rc = sl_bind_error(c, a->filter->line, a->filter->col, SL_EBIND,
+                           "FILTER (WHERE ...) needs a BOOLEAN condition, not %s",
+                           sl_type_name(cond->type));
+    if (rc) {
+        sl_expr_free(&cond);
+        sl_expr_free(&g->arg);
+        sl_expr_free(&g->arg2);
+        return rc;
+    }
+    if ((*fn)->n_args == 0) {
+        sl_value t = {.type = SL_T_BOOL, .v.i = 1};
+        *fn = &sl_aggfn_count;
+        g->arg = sl_expr_const(&t, "true");
+    }
+    g->arg = when(cond, g->arg);
+    if (g->arg2 && !(*fn)->const_arg2)
+        g->arg2 = when(cond, g->arg2);
+    sl_expr_free(&cond);
+    return 0;
 }
 
 /* Finds or adds the aggregate call a in q->aggs; *slot = its index. The registry entry says
@@ -332,16 +404,16 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
                              a->name);
     if (!star && a->n_args != fn->n_args)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
-                             fn->n_args ? "aggregate %s() takes exactly one argument"
-                                        : "aggregate %s() takes no arguments", a->name);
+                             fn->n_args == 2 ? "aggregate %s() takes exactly two arguments"
+                             : fn->n_args ? "aggregate %s() takes exactly one argument"
+                                          : "aggregate %s() takes no arguments", a->name);
     if (a->distinct && fn->n_args == 0)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT) needs an argument",
                              a->name);
-    /* The planner ships partial states; one that needs every value has no plan yet. */
-    if (fn->needs_all_values)
+    /* DISTINCT is planned over one distinct argument (plan/plan_agg.c). */
+    if (a->distinct && fn->n_args > 1)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
-                             "aggregate function %s() needs all the values of a group, which "
-                             "is not supported yet", a->name);
+                             "%s(DISTINCT ...) over two arguments is not supported", a->name);
     char *key = canon(a);
     for (int i = 0; i < q->n_aggs; i++)
         if (strcmp(c->agg_keys[i], key) == 0) {
@@ -356,17 +428,43 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         c->mode = BM_AGGARG;
         c->win_ok = false; /* aggregates run before windows */
         int rc = sl_bind_expr(c, a->args[0], &g.arg);
+        if (!rc && fn->n_args > 1)
+            rc = sl_bind_expr(c, a->args[1], &g.arg2);
         c->mode = saved;
         c->win_ok = win_ok;
+        if (rc) {
+            sl_free(key);
+            sl_expr_free(&g.arg);
+            return rc;
+        }
+    }
+    if (fn->const_arg2) {
+        int rc = bind_param(c, a, &g);
         if (rc) {
             sl_free(key);
             return rc;
         }
     }
-    sl_type t = g.arg ? g.arg->type : SL_T_NULL;
-    if (!sl_agg_init_call(&g, fn, t)) {
+    if (a->filter) {
+        int rc = bind_filter(c, a, &fn, &g);
+        if (rc) {
+            sl_free(key);
+            return rc;
+        }
+    }
+    sl_type t = g.arg ? g.arg->type : SL_T_NULL, t2 = g.arg2 ? g.arg2->type : SL_T_NULL;
+    if (fn->const_arg2) {
+        t2 = SL_T_DOUBLE;
+        sl_expr_free(&g.arg2); /* kept in g.param */
+    }
+    if (!sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
         sl_expr_free(&g.arg);
+        sl_expr_free(&g.arg2);
+        if (fn->n_args > 1)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND,
+                                 "no function matches %s(%s, %s)",
+                                 a->name, sl_type_name(t), sl_type_name(t2));
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "no function matches %s(%s) (it needs a numeric argument)",
                              a->name, sl_type_name(t));
@@ -505,10 +603,11 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_FUNC:
         if (is_agg_call(a))
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", agg_place(c->mode));
-        if (a->star || a->distinct)
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s...) is not valid: %s is "
-                                 "not an aggregate function", a->name,
-                                 a->star ? "*" : "DISTINCT ", a->name);
+        if (a->star || a->distinct || a->filter)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s...)%s is not valid: %s "
+                                 "is not an aggregate function", a->name,
+                                 a->star ? "*" : a->distinct ? "DISTINCT " : "",
+                                 a->filter ? " FILTER" : "", a->name);
         return bind_call(c, a, a->name, out);
     }
     return sl_bind_error(c, a->line, a->col, SL_EINTERNAL, "unknown expression kind %d",

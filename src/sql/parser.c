@@ -304,6 +304,22 @@ static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
     }
     if (sl_parse_expect_op(p, ")"))
         return sl_parse_fail(e);
+    /* An aggregate's FILTER (WHERE cond): the binder folds it into the arguments. */
+    if (sl_parse_accept_kw(p, "filter")) {
+        if (sl_parse_expect_op(p, "(") || sl_parse_expect_kw(p, "where"))
+            return sl_parse_fail(e);
+        e->filter = sl_parse_expr(p);
+        if (!e->filter || sl_parse_expect_op(p, ")"))
+            return sl_parse_fail(e);
+        if (e->filter->height + 1 > e->height)
+            e->height = e->filter->height + 1;
+    }
+    if (e->filter && sl_parse_is_kw(sl_parse_peek(p), "over")) {
+        /* The window operator computes its aggregates without the filter. */
+        sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                          "FILTER on a window function (OVER) is not supported");
+        return sl_parse_fail(e);
+    }
     if (sl_parse_accept_kw(p, "over") && sl_parse_window(p, &e->over))
         return sl_parse_fail(e);
     return sl_parse_finish(p, e, start);

@@ -188,6 +188,7 @@ typedef struct sl_ast_expr {
     char *qual;              /* column qualifier (table alias) or NULL */
     const char *op;          /* A_UNARY / A_BINARY operator (a static string) */
     char *sval;
+    struct sl_ast_expr *filter; /* A_FUNC: f(...) FILTER (WHERE filter), or NULL */
     int64_t ival;
     double dval;
     sl_type ctype;

@@ -13,6 +13,10 @@
 #include "func/aggregate.h"
 #include "check.h"
 
+/* A one-argument aggregate call without its argument expression (the tests pass vectors). */
+#define CALL(f, at, rt, txt)                                                                \
+    { .fn = &sl_aggfn_##f, .arg_type = at, .type = rt, .text = txt }
+
 /* ---- test 1: BIGINT key, every aggregate, NULL keys and args, string min/max ---- */
 
 #define N1 5000
@@ -30,15 +34,15 @@ static void s_of(int r, char *buf) { snprintf(buf, 32, "%c%d", 'a' + (r * 7) % 2
 static int dropped(int r) { return r >= 2000 && r < 4000 && r % 3 == 0; }
 
 static sl_agg aggs1[N_AGGS1] = {
-    { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
-    { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(x)" },
-    { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(x)" },
-    { &sl_aggfn_avg, NULL, SL_T_BIGINT, SL_T_DOUBLE, false, "avg(x)" },
-    { &sl_aggfn_min, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "min(x)" },
-    { &sl_aggfn_max, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "max(x)" },
-    { &sl_aggfn_sum, NULL, SL_T_DOUBLE, SL_T_DOUBLE, false, "sum(d)" },
-    { &sl_aggfn_min, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "min(s)" },
-    { &sl_aggfn_max, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "max(s)" },
+    CALL(count_star, SL_T_NULL, SL_T_BIGINT, "count(*)"),
+    CALL(count, SL_T_BIGINT, SL_T_BIGINT, "count(x)"),
+    CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(x)"),
+    CALL(avg, SL_T_BIGINT, SL_T_DOUBLE, "avg(x)"),
+    CALL(min, SL_T_BIGINT, SL_T_BIGINT, "min(x)"),
+    CALL(max, SL_T_BIGINT, SL_T_BIGINT, "max(x)"),
+    CALL(sum, SL_T_DOUBLE, SL_T_DOUBLE, "sum(d)"),
+    CALL(min, SL_T_VARCHAR, SL_T_VARCHAR, "min(s)"),
+    CALL(max, SL_T_VARCHAR, SL_T_VARCHAR, "max(s)"),
 };
 
 /* Builds raw columns [key, x, d, s] for rows [lo, hi). */
@@ -211,8 +215,8 @@ static void test_string_keys(void)
 {
     sl_err err = { 0 };
     sl_type kt[2] = { SL_T_VARCHAR, SL_T_DOUBLE };
-    sl_agg ag[2] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
-                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" } };
+    sl_agg ag[2] = { CALL(count_star, SL_T_NULL, SL_T_BIGINT, "count(*)"),
+                     CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(v)") };
     /* Rows: (s, d, v). Expected groups by hand:
      *   ("a", 0.0)  <- rows 0 (0.0), 1 (-0.0): count 2, sum 1+2 = 3
      *   ("a", NaN)  <- rows 2, 3 (two NaN bit patterns): count 2, sum 4+8 = 12
@@ -288,9 +292,9 @@ static void test_mixed_input(void)
 {
     sl_err err = { 0 };
     sl_type kt = SL_T_BIGINT;
-    sl_agg ag[3] = { { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(x)" },
-                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(y)" },
-                     { &sl_aggfn_avg, NULL, SL_T_DOUBLE, SL_T_DOUBLE, false, "avg(z)" } };
+    sl_agg ag[3] = { CALL(count, SL_T_BIGINT, SL_T_BIGINT, "count(x)"),
+                     CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(y)"),
+                     CALL(avg, SL_T_DOUBLE, SL_T_DOUBLE, "avg(z)") };
     /* Columns: k, x (values), sum(y) state, avg(z) state (sum, n). */
     sl_type bt[5] = { SL_T_BIGINT, SL_T_BIGINT, SL_T_BIGINT, SL_T_DOUBLE, SL_T_BIGINT };
     int64_t k[4] = { 1, 1, 2, 1 }, x[4] = { 10, 0, 7, 8 }, ys[4] = { 5, 0, 3, 4 };
@@ -348,7 +352,7 @@ static void test_mixed_input(void)
 static void test_overflow(void)
 {
     sl_err err = { 0 };
-    sl_agg ag = { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" };
+    sl_agg ag = CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(v)");
     sl_type t = SL_T_BIGINT;
     sl_batch *b = sl_batch_new(1, &t, 4);
     sl_vec_push_i64(b->cols[0], INT64_MAX - 1);
@@ -378,11 +382,11 @@ static void test_overflow(void)
 static void test_no_keys(void)
 {
     sl_err err = { 0 };
-    sl_agg ag[5] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
-                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" },
-                     { &sl_aggfn_avg, NULL, SL_T_BIGINT, SL_T_DOUBLE, false, "avg(v)" },
-                     { &sl_aggfn_min, NULL, SL_T_VARCHAR, SL_T_VARCHAR, false, "min(s)" },
-                     { &sl_aggfn_count, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "count(v)" } };
+    sl_agg ag[5] = { CALL(count_star, SL_T_NULL, SL_T_BIGINT, "count(*)"),
+                     CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(v)"),
+                     CALL(avg, SL_T_BIGINT, SL_T_DOUBLE, "avg(v)"),
+                     CALL(min, SL_T_VARCHAR, SL_T_VARCHAR, "min(s)"),
+                     CALL(count, SL_T_BIGINT, SL_T_BIGINT, "count(v)") };
     /* Empty input: PARTIAL emits nothing, FINAL emits one row (0, NULL, NULL, NULL, 0). */
     sl_hashagg *p = sl_hashagg_new(0, NULL, 5, ag);
     sl_batchlist st, res;
@@ -445,8 +449,8 @@ static void test_many_groups(void)
     /* 150000 distinct keys (forces resizes and more than two emitted chunks), each seen
      * twice, in two batches of SL_BATCH_ROWS-ish rows. */
     sl_err err = { 0 };
-    sl_agg ag[2] = { { &sl_aggfn_count_star, NULL, SL_T_NULL, SL_T_BIGINT, false, "count(*)" },
-                     { &sl_aggfn_sum, NULL, SL_T_BIGINT, SL_T_BIGINT, false, "sum(v)" } };
+    sl_agg ag[2] = { CALL(count_star, SL_T_NULL, SL_T_BIGINT, "count(*)"),
+                     CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(v)") };
     sl_type kt = SL_T_BIGINT, bt[2] = { SL_T_BIGINT, SL_T_BIGINT };
     const int G = 150000;
     sl_hashagg *h = sl_hashagg_new(1, &kt, 2, ag);
@@ -482,6 +486,96 @@ static void test_many_groups(void)
     sl_hashagg_free(&h);
 }
 
+/* ---- Chan/Pebay merges: moments split unevenly over "ranks" equal one pass ---- */
+
+/* x near 1e9 with a spread of a few units, y a function of x plus a wobble. */
+static double mx_of(int r) { return 1e9 + (double)((r * 37) % 11) + (r % 4) * 0.125; }
+static double my_of(int r) { return 2.0 * (double)((r * 37) % 11) - (r % 7) * 0.25; }
+
+/* Results of var_samp, skewness, kurtosis, corr over rows [0, 1200) consumed in the pieces
+ * cut at cuts[0..nc) (one table per piece, then merged), into out[4]. */
+static void moments_in_pieces(const int *cuts, int nc, double *out)
+{
+    sl_err err = { 0 };
+    sl_agg ag[4] = { CALL(var_samp, SL_T_DOUBLE, SL_T_DOUBLE, "v"),
+                     CALL(skewness, SL_T_DOUBLE, SL_T_DOUBLE, "s"),
+                     CALL(kurtosis, SL_T_DOUBLE, SL_T_DOUBLE, "k"),
+                     { .fn = &sl_aggfn_corr, .arg_type = SL_T_DOUBLE, .type = SL_T_DOUBLE,
+                       .text = "c", .arg2_type = SL_T_DOUBLE } };
+    sl_type bt[2] = { SL_T_DOUBLE, SL_T_DOUBLE };
+    sl_hashagg *f = sl_hashagg_new(0, NULL, 4, ag);
+    sl_batchlist st, res;
+    sl_batchlist_init(&st);
+    sl_batchlist_init(&res);
+    for (int c = 0; c <= nc; c++) {
+        int lo = c ? cuts[c - 1] : 0, hi = c < nc ? cuts[c] : 1200;
+        sl_batch *b = sl_batch_new(2, bt, hi - lo);
+        for (int r = lo; r < hi; r++) {
+            sl_vec_push_f64(b->cols[0], mx_of(r));
+            sl_vec_push_f64(b->cols[1], my_of(r));
+        }
+        b->n_rows = hi - lo;
+        /* args[a], then the second arguments at args[n_aggs + a] (corr(y, x)). */
+        sl_vec *args[8] = { b->cols[0], b->cols[0], b->cols[0], b->cols[1],
+                            NULL, NULL, NULL, b->cols[0] };
+        sl_hashagg *p = sl_hashagg_new(0, NULL, 4, ag);
+        CHECK_INT(sl_hashagg_consume(p, b, NULL, args, &err), 0);
+        CHECK_INT(sl_hashagg_emit_states(p, &st, &err), 0);
+        sl_hashagg_free(&p);
+        sl_batch_free(&b);
+    }
+    for (int i = 0; i < st.n; i++)
+        CHECK_INT(sl_hashagg_merge(f, st.b[i], &err), 0);
+    CHECK_INT(sl_hashagg_emit_final(f, &res, &err), 0);
+    for (int j = 0; j < 4; j++)
+        out[j] = res.b[0]->cols[j]->d.f64[0];
+    sl_batchlist_free(&res);
+    sl_batchlist_free(&st);
+    sl_hashagg_free(&f);
+}
+
+static void test_moment_merges(void)
+{
+    /* Two-pass reference in long double over exact deviations from the exact mean. */
+    long double sx = 0, sy = 0, n = 1200;
+    for (int r = 0; r < 1200; r++) {
+        sx += (long double)mx_of(r) - 1e9L;
+        sy += my_of(r);
+    }
+    long double mx = sx / n, my = sy / n, m2 = 0, m3 = 0, m4 = 0, syy = 0, sxy = 0;
+    for (int r = 0; r < 1200; r++) {
+        long double dx = (long double)mx_of(r) - 1e9L - mx, dy = my_of(r) - my;
+        m2 += dx * dx;
+        m3 += dx * dx * dx;
+        m4 += dx * dx * dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+    }
+    double want[4];
+    want[0] = (double)(m2 / (n - 1));
+    long double p2 = m2 / n, p3 = m3 / n, p4 = m4 / n;
+    want[1] = (double)(sqrtl(n * (n - 1)) / (n - 2) * p3 / powl(p2, 1.5L));
+    want[2] = (double)((n - 1) * ((n + 1) * p4 / (p2 * p2) - 3 * (n - 1)) /
+                       ((n - 2) * (n - 3)));
+    want[3] = (double)(sxy / sqrtl(m2 * syy));
+    int one[1] = { 1 }, uneven[3] = { 1, 2, 900 }, many[5] = { 100, 101, 500, 777, 1199 };
+    double got[4];
+    const int *cuts[4] = { NULL, one, uneven, many };
+    int ncuts[4] = { 0, 1, 3, 5 };
+    for (int t = 0; t < 4; t++) {
+        moments_in_pieces(cuts[t], ncuts[t], got);
+        for (int j = 0; j < 4; j++) {
+            /* The mean near 1e9 rounds to 1.2e-7: deviations carry that much error, so
+             * results near 0 (the skewness) are good to ~1e-8 absolute. */
+            double tol = 1e-6 * fabs(want[j]) + 1e-7;
+            if (fabs(got[j] - want[j]) > tol)
+                fprintf(stderr, "pieces %d, moment %d: got %.17g, want %.17g\n", t, j,
+                        got[j], want[j]);
+            CHECK(fabs(got[j] - want[j]) <= tol);
+        }
+    }
+}
+
 int main(void)
 {
     test_all_aggs();
@@ -490,6 +584,7 @@ int main(void)
     test_overflow();
     test_no_keys();
     test_many_groups();
+    test_moment_merges();
     CHECK_INT(sl_mem_in_use(), 0);
     return CHECK_DONE();
 }

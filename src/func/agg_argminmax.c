@@ -1,0 +1,229 @@
+/*
+ * arg_min(arg, val) and arg_max(arg, val) (aliases argmin/argmax, min_by/max_by): the arg of
+ * the row with the least / greatest val, of arg's type. As DuckDB: a row counts only when
+ * both are non-NULL; NULL for a group without such rows. val: BIGINT, DOUBLE, DATE,
+ * TIMESTAMP or BOOLEAN (numbers in numeric order, NaN above every number); arg: any type.
+ * Ties on val: the smallest arg (by min's order) wins, so the answer does not depend on the
+ * order rows meet in across ranks (DuckDB keeps the first row it met).
+ * State: {has, val, arg (8 bytes, or bytes owned by the state for VARCHAR)}; shipped as two
+ * columns [val, arg], val NULL for the empty state; combine is update over them. Local.
+ */
+#include "func/aggregate.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+
+typedef struct {
+    int64_t has;
+    union {
+        int64_t i;
+        double f;
+    } val, arg;
+    char *p; /* VARCHAR arg */
+    int64_t len, cap;
+} am_state;
+
+SL_AGG_FIXED_STATE(am_bytes, am_state)
+
+static bool am_bind(const sl_type *args, sl_type *result)
+{
+    if (args[1] == SL_T_VARCHAR || args[1] == SL_T_NULL)
+        return false;
+    *result = args[0] == SL_T_NULL ? SL_T_BIGINT : args[0];
+    return true;
+}
+
+static int64_t am_heap(const sl_agg *a)
+{
+    return a->type == SL_T_VARCHAR ? 16 : 0;
+}
+
+static int am_types(const sl_agg *a, sl_type *types)
+{
+    types[0] = a->arg2_type;
+    types[1] = a->type;
+    return 2;
+}
+
+static inline int cmp_f64(double x, double y)
+{
+    if (x != x)
+        return y != y ? 0 : 1;
+    if (y != y)
+        return -1;
+    return (x > y) - (x < y);
+}
+
+static inline int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
+{
+    int64_t m = la < lb ? la : lb;
+    int c = m ? memcmp(a, b, (size_t)m) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (la > lb) - (la < lb);
+}
+
+/* Compares row i of the arg vector with the state's arg. */
+static int cmp_arg(const sl_vec *v, int64_t i, const am_state *g)
+{
+    if (v->type == SL_T_VARCHAR) {
+        int64_t len;
+        const char *p = sl_vec_str(v, i, &len);
+        return cmp_bytes(p, len, g->p, g->len);
+    }
+    if (v->type == SL_T_DOUBLE)
+        return cmp_f64(v->d.f64[i], g->arg.f);
+    return (v->d.i64[i] > g->arg.i) - (v->d.i64[i] < g->arg.i);
+}
+
+static void set_arg(am_state *g, const sl_vec *v, int64_t i)
+{
+    if (v->type == SL_T_VARCHAR) {
+        int64_t len;
+        const char *p = sl_vec_str(v, i, &len);
+        if (len > g->cap) {
+            g->p = sl_xrealloc(g->p, (size_t)len);
+            g->cap = len;
+        }
+        if (len)
+            memcpy(g->p, p, (size_t)len);
+        g->len = len;
+    } else if (v->type == SL_T_DOUBLE) {
+        g->arg.f = v->d.f64[i];
+    } else {
+        g->arg.i = v->d.i64[i];
+    }
+}
+
+/* Folds rows (arg vector av, val vector vv) into the states; want = -1 keeps the least val,
+ * +1 the greatest. */
+static int am_fold(const sl_agg *a, void *states, const sl_vec *av, const sl_vec *vv,
+                   const uint32_t *gids, const uint32_t *sel, int64_t n, int want)
+{
+    am_state *s = states;
+    bool dbl = vv->type == SL_T_DOUBLE;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sl_agg_row(sel, k);
+        if (!sl_vec_valid(av, i) || !sl_vec_valid(vv, i))
+            continue;
+        am_state *g = &s[gids[k]];
+        int c;
+        if (!g->has) {
+            c = want;
+        } else if (dbl) {
+            c = cmp_f64(vv->d.f64[i], g->val.f);
+        } else {
+            int64_t x = vv->d.i64[i];
+            c = (x > g->val.i) - (x < g->val.i);
+        }
+        if (c == 0)
+            c = cmp_arg(av, i, g) < 0 ? want : 0; /* a tie: the smaller arg */
+        if (c != want)
+            continue;
+        if (dbl)
+            g->val.f = vv->d.f64[i];
+        else
+            g->val.i = vv->d.i64[i];
+        set_arg(g, av, i);
+        g->has = 1;
+    }
+    return 0;
+}
+
+static int argmin_update(const sl_agg *a, void *states, sl_vec *const *args,
+                         const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    return am_fold(a, states, args[0], args[1], gids, sel, n, -1);
+}
+
+static int argmax_update(const sl_agg *a, void *states, sl_vec *const *args,
+                         const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    return am_fold(a, states, args[0], args[1], gids, sel, n, 1);
+}
+
+static int argmin_combine(const sl_agg *a, void *states, sl_vec *const *cols,
+                          const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    return am_fold(a, states, cols[1], cols[0], gids, sel, n, -1);
+}
+
+static int argmax_combine(const sl_agg *a, void *states, sl_vec *const *cols,
+                          const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    return am_fold(a, states, cols[1], cols[0], gids, sel, n, 1);
+}
+
+static void push_arg(const sl_agg *a, const am_state *g, sl_vec *o)
+{
+    if (!g->has)
+        sl_vec_push_null(o);
+    else if (a->type == SL_T_VARCHAR)
+        sl_vec_push_str(o, g->p, g->len);
+    else if (a->type == SL_T_DOUBLE)
+        sl_vec_push_f64(o, g->arg.f);
+    else
+        sl_vec_push_i64(o, g->arg.i);
+}
+
+static void am_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
+{
+    const am_state *s = states;
+    for (int64_t g = 0; g < n; g++) {
+        if (!s[g].has)
+            sl_vec_push_null(cols[0]);
+        else if (a->arg2_type == SL_T_DOUBLE)
+            sl_vec_push_f64(cols[0], s[g].val.f);
+        else
+            sl_vec_push_i64(cols[0], s[g].val.i);
+        push_arg(a, &s[g], cols[1]);
+    }
+}
+
+static void am_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *out)
+{
+    const am_state *s = states;
+    for (int64_t g = 0; g < n; g++)
+        push_arg(a, &s[g], out);
+}
+
+static void am_destroy(const sl_agg *a, void *states, int64_t n)
+{
+    am_state *s = states;
+    for (int64_t g = 0; g < n; g++)
+        sl_free(s[g].p);
+}
+
+static const char *const argmin_aliases[] = {"argmin", "min_by", NULL};
+static const char *const argmax_aliases[] = {"argmax", "max_by", NULL};
+
+const sl_aggfn sl_aggfn_arg_min = {
+    .name = "arg_min",
+    .aliases = argmin_aliases,
+    .n_args = 2,
+    .bind = am_bind,
+    .state_bytes = am_bytes,
+    .state_types = am_types,
+    .update = argmin_update,
+    .combine = argmin_combine,
+    .emit_states = am_emit,
+    .finalize = am_finalize,
+    .destroy = am_destroy,
+    .heap_bytes = am_heap,
+};
+
+const sl_aggfn sl_aggfn_arg_max = {
+    .name = "arg_max",
+    .aliases = argmax_aliases,
+    .n_args = 2,
+    .bind = am_bind,
+    .state_bytes = am_bytes,
+    .state_types = am_types,
+    .update = argmax_update,
+    .combine = argmax_combine,
+    .emit_states = am_emit,
+    .finalize = am_finalize,
+    .destroy = am_destroy,
+    .heap_bytes = am_heap,
+};

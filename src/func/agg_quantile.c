@@ -1,0 +1,278 @@
+/*
+ * Holistic aggregates over one numeric (BIGINT or DOUBLE) argument: median, quantile_cont(x,
+ * q), quantile_disc(x, q) (alias quantile), mad, mode, entropy. Each needs every value of its
+ * group, so its state is the group's values (8 bytes each, BIGINT or DOUBLE as the argument),
+ * and it is finished by sorting them with GSL (gsl_sort, gsl_sort_long) and reading the
+ * answer off the sorted array (gsl_stats_quantile_from_sorted_data, gsl_stats_mad0, or one
+ * scan for mode and entropy).
+ *
+ * Distribution: the values are the partial state. A partial table collects each group's
+ * values on the rank that read them and ships them, one VARCHAR of raw bytes per group and
+ * flush (binary-safe in the row format), through the group-by exchange to the group's owner;
+ * combine concatenates. So the values of a group meet on one rank, never the whole table, and
+ * the final table's grace partitioning spills whole groups' values when they outgrow its grant
+ * (needs_all_values makes the hash table charge the values it holds to the budget, see
+ * func/agg.c). One group must fit in memory on its owner.
+ *
+ * Results, as DuckDB defines them (checked against DuckDB 1.5): with the n non-NULL values
+ * sorted as v[0..n),
+ *   quantile_cont(x, q) = v[i] + (h - i)(v[i+1] - v[i]), h = (n-1)q, i = floor(h): DOUBLE;
+ *   median(x) = quantile_cont(x, 0.5);
+ *   quantile_disc(x, q) = v[max(1, ceil(nq)) - 1] (nearest rank), of x's type;
+ *   mad(x) = median(|x - median(x)|): DOUBLE;
+ *   mode(x) = the most frequent value, of x's type (ties: the smallest; DuckDB takes the first
+ *     it met, which depends on the input order);
+ *   entropy(x) = -sum over distinct values of p log2 p, p = count / n: DOUBLE, 0 for no values.
+ * q is a constant in [0, 1] (the binder checks it: sl_agg.param). NULL for a group without
+ * non-NULL values (entropy: 0). NaN values are not ordered: not supported. Local.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_sort_long.h>
+#include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_statistics_long.h>
+
+#include "core/mem.h"
+#include "func/aggregate.h"
+
+/* long is GSL's 64-bit integer type here (LP64): BIGINT values sort in place as long. */
+_Static_assert(sizeof(long) == sizeof(int64_t), "GSL's long must hold a BIGINT");
+
+typedef struct {
+    uint64_t *v; /* n values: the bits of int64_t or double, as the argument's type */
+    int64_t n, cap;
+} vals_state;
+
+SL_AGG_FIXED_STATE(vals_bytes, vals_state)
+
+static bool num_bind(const sl_type *args, sl_type *result)
+{
+    if (!sl_type_is_numeric(args[0]))
+        return false;
+    *result = SL_T_DOUBLE;
+    return true;
+}
+
+/* quantile_cont(x, q): q numeric (a constant: the binder checks). */
+static bool cont_bind(const sl_type *args, sl_type *result)
+{
+    return sl_type_is_numeric(args[1]) && num_bind(args, result);
+}
+
+/* quantile_disc(x, q), mode(x): x's own type. */
+static bool disc_bind(const sl_type *args, sl_type *result)
+{
+    if (!sl_type_is_numeric(args[0]) || !sl_type_is_numeric(args[1]))
+        return false;
+    *result = args[0];
+    return true;
+}
+
+static bool mode_bind(const sl_type *args, sl_type *result)
+{
+    if (!sl_type_is_numeric(args[0]))
+        return false;
+    *result = args[0];
+    return true;
+}
+
+static int vals_types(const sl_agg *a, sl_type *types)
+{
+    types[0] = SL_T_VARCHAR;
+    return 1;
+}
+
+static void vals_push(vals_state *s, const uint64_t *src, int64_t k)
+{
+    if (s->n + k > s->cap) {
+        int64_t c = s->cap ? s->cap * 2 : 16;
+        while (c < s->n + k)
+            c *= 2;
+        s->v = sl_xrealloc(s->v, (size_t)c * sizeof *s->v);
+        s->cap = c;
+    }
+    memcpy(s->v + s->n, src, (size_t)k * sizeof *s->v);
+    s->n += k;
+}
+
+static int vals_update(const sl_agg *a, void *states, sl_vec *const *args,
+                       const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    vals_state *s = states;
+    const sl_vec *x = args[0];
+    /* BIGINT and DOUBLE vectors both hold 8-byte values: copy the bits. */
+    const uint64_t *bits = x->type == SL_T_DOUBLE ? (const uint64_t *)(const void *)x->d.f64
+                                                  : (const uint64_t *)(const void *)x->d.i64;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sl_agg_row(sel, k);
+        if (sl_vec_valid(x, i))
+            vals_push(&s[gids[k]], &bits[i], 1);
+    }
+    return 0;
+}
+
+static int vals_combine(const sl_agg *a, void *states, sl_vec *const *cols,
+                        const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    vals_state *s = states;
+    const sl_vec *c = cols[0];
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sl_agg_row(sel, k), len = 0;
+        if (!sl_vec_valid(c, i))
+            continue;
+        const char *p = sl_vec_str(c, i, &len);
+        if (len % 8)
+            return SL_ERR(err, SL_EINTERNAL, "%s: a state of %lld bytes", a->text,
+                          (long long)len);
+        /* p may be unaligned: vals_push copies bytes. */
+        vals_push(&s[gids[k]], (const uint64_t *)(const void *)p, len / 8);
+    }
+    return 0;
+}
+
+static void vals_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
+{
+    const vals_state *s = states;
+    for (int64_t g = 0; g < n; g++) {
+        if (s[g].n == 0)
+            sl_vec_push_null(cols[0]);
+        else
+            sl_vec_push_str(cols[0], (const char *)s[g].v, s[g].n * 8);
+    }
+}
+
+static void vals_destroy(const sl_agg *a, void *states, int64_t n)
+{
+    vals_state *s = states;
+    for (int64_t g = 0; g < n; g++) {
+        sl_free(s[g].v);
+        s[g].v = NULL;
+        s[g].n = s[g].cap = 0;
+    }
+}
+
+/* Sorts a state's values in place (the state is finished right after). */
+static void sort_vals(bool is_double, const vals_state *s)
+{
+    if (is_double)
+        gsl_sort((double *)(void *)s->v, 1, (size_t)s->n);
+    else
+        gsl_sort_long((long *)(void *)s->v, 1, (size_t)s->n);
+}
+
+static double quantile_sorted(bool is_double, const vals_state *s, double q)
+{
+    if (is_double)
+        return gsl_stats_quantile_from_sorted_data((const double *)(const void *)s->v, 1,
+                                                   (size_t)s->n, q);
+    return gsl_stats_long_quantile_from_sorted_data((const long *)(const void *)s->v, 1,
+                                                    (size_t)s->n, q);
+}
+
+/* The values of s as doubles (new array). */
+static double *as_doubles(bool is_double, const vals_state *s)
+{
+    double *d = sl_xmalloc((size_t)s->n * sizeof *d + 8);
+    if (is_double)
+        memcpy(d, s->v, (size_t)s->n * 8);
+    else
+        for (int64_t i = 0; i < s->n; i++)
+            d[i] = (double)(int64_t)s->v[i];
+    return d;
+}
+
+static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *out)
+{
+    const vals_state *s = states;
+    const sl_aggfn *f = a->fn;
+    bool dbl = a->arg_type == SL_T_DOUBLE;
+    for (int64_t g = 0; g < n; g++) {
+        const vals_state *st = &s[g];
+        if (st->n == 0) {
+            if (f == &sl_aggfn_entropy)
+                sl_vec_push_f64(out, 0.0);
+            else
+                sl_vec_push_null(out);
+            continue;
+        }
+        sort_vals(dbl, st);
+        if (f == &sl_aggfn_median) {
+            sl_vec_push_f64(out, quantile_sorted(dbl, st, 0.5));
+        } else if (f == &sl_aggfn_quantile_cont) {
+            sl_vec_push_f64(out, quantile_sorted(dbl, st, a->param));
+        } else if (f == &sl_aggfn_quantile_disc) {
+            /* Nearest rank: the smallest value with at least q n values at or below it,
+             * written as DuckDB writes it (max(1, n - floor(n - nq)) - 1). */
+            double nn = (double)st->n;
+            int64_t i = (int64_t)(nn - floor(nn - nn * a->param));
+            i = (i < 1 ? 1 : i) - 1;
+            if (dbl)
+                sl_vec_push_f64(out, ((const double *)(const void *)st->v)[i]);
+            else
+                sl_vec_push_i64(out, (int64_t)st->v[i]);
+        } else if (f == &sl_aggfn_mad) {
+            double *d = as_doubles(dbl, st), *work = sl_xmalloc((size_t)st->n * 8 + 8);
+            sl_vec_push_f64(out, gsl_stats_mad0(d, 1, (size_t)st->n, work));
+            sl_free(work);
+            sl_free(d);
+        } else {
+            /* mode and entropy: runs of equal values in the sorted array (bit equality is
+             * value equality for the ordered, non-NaN values held here, except -0.0/0.0). */
+            int64_t best = 0, best_len = 0;
+            double h = 0, nn = (double)st->n;
+            for (int64_t i = 0; i < st->n;) {
+                int64_t j = i + 1;
+                if (dbl) {
+                    const double *d = (const double *)(const void *)st->v;
+                    while (j < st->n && d[j] == d[i])
+                        j++;
+                } else {
+                    while (j < st->n && st->v[j] == st->v[i])
+                        j++;
+                }
+                double p = (double)(j - i) / nn;
+                h -= p * log2(p);
+                if (j - i > best_len) {
+                    best_len = j - i;
+                    best = i;
+                }
+                i = j;
+            }
+            if (f == &sl_aggfn_entropy)
+                sl_vec_push_f64(out, h);
+            else if (dbl)
+                sl_vec_push_f64(out, ((const double *)(const void *)st->v)[best]);
+            else
+                sl_vec_push_i64(out, (int64_t)st->v[best]);
+        }
+    }
+}
+
+#define VALS_ENTRY(fname, alias_list, nargs, bind_fn, param)                              \
+    const sl_aggfn sl_aggfn_##fname = {                                                    \
+        .name = #fname,                                                                    \
+        .aliases = alias_list,                                                             \
+        .n_args = nargs,                                                                   \
+        .needs_all_values = true,                                                          \
+        .const_arg2 = param,                                                               \
+        .bind = bind_fn,                                                                   \
+        .state_bytes = vals_bytes,                                                         \
+        .state_types = vals_types,                                                         \
+        .update = vals_update,                                                             \
+        .combine = vals_combine,                                                           \
+        .emit_states = vals_emit,                                                          \
+        .finalize = vals_finalize,                                                         \
+        .destroy = vals_destroy,                                                           \
+    };
+
+static const char *const disc_aliases[] = {"quantile", NULL};
+
+VALS_ENTRY(median, NULL, 1, num_bind, false)
+VALS_ENTRY(quantile_cont, NULL, 2, cont_bind, true)
+VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
+VALS_ENTRY(mad, NULL, 1, num_bind, false)
+VALS_ENTRY(mode, NULL, 1, mode_bind, false)
+VALS_ENTRY(entropy, NULL, 1, num_bind, false)

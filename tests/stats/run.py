@@ -1,0 +1,715 @@
+#!/usr/bin/python3
+"""Statistical aggregates end to end (issue 11): sluice at 1..5 ranks against two oracles
+nobody here wrote.
+
+Called by `make stats` as `SLUICE=build/sluice /usr/bin/python3 tests/stats/run.py`.
+
+Oracles:
+  * Python's `statistics` module (exact rational arithmetic inside): variance, pvariance,
+    stdev, pstdev, covariance, correlation, linear_regression. Skewness and kurtosis, which it
+    lacks, are DuckDB's documented definitions evaluated in exact Fractions over the very
+    doubles sluice reads (float(text)).
+  * DuckDB (npm @duckdb/node-api, the version bench/package.json pins) running the same SQL on
+    the same files: reused from bench/node_modules or env SLUICE_DUCKDB_NODE_MODULES, else
+    installed by `npm ci` into build/stats-npm; when npm is unreachable its checks count as
+    skipped (a failure when SLUICE_REQUIRE names duckdb). DuckDB computes skewness and kurtosis
+    from plain power sums, which cancel on the 1e9 data set, so there only the exact oracle
+    judges those two.
+
+Data (scripts-free, generated here with a fixed seed into build/stats-data/): `mix` has a
+group holding half the rows, 60 groups of heavy duplicates, an all-NULL group, groups of one,
+two and three values, a constant group, NULLs in every column; `cancel` has values near 1e9
+with a spread of a few units or a fraction of one (naive sums of squares lose every digit
+there); `empty` is a header only. Every case runs at 1..5 ranks with a small block size, so
+each group's values are spread over ranks and partial states merge through the exchange.
+
+Comparison: numbers relative 1e-9 (1e-6 on `cancel`), absolute 1e-9 (1e-6) near zero; NULL must be
+NULL. Every rank count must also agree with np=1 (floating-point sums merge in a different
+order: same tolerance). Prints "ok NAME np=N" / "FAIL ..." and finally
+"stats: N passed, M failed, K skipped"; exits 1 on a failure.
+Options: -k PATTERN (case names), --ranks 1,3, -v.
+"""
+import argparse
+import collections
+import csv
+import io
+import json
+import math
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from fractions import Fraction
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import ENV, REQUIRE, ROOT, SLUICE  # noqa: E402
+
+DATA = os.path.join(ROOT, "build", "stats-data")
+WORK = os.path.join(ROOT, "build", "stats-out")
+NPM_DIR = os.path.join(ROOT, "build", "stats-npm")
+
+COLUMNS = {
+    "mix": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'y': 'DOUBLE'}",
+    "cancel": "{'g': 'VARCHAR', 'x': 'DOUBLE', 'y': 'DOUBLE', 'f': 'DOUBLE'}",
+    "empty": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'y': 'DOUBLE'}",
+    "many": "{'g': 'BIGINT', 'v': 'DOUBLE', 'k2': 'BIGINT'}",
+    "sketch": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 's': 'VARCHAR'}",
+    "misc": "{'g': 'VARCHAR', 'b': 'BOOLEAN', 's': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE'}",
+}
+
+
+# ---------------------------------------------------------------- data
+
+def write_parts(name, header, rows, parts):
+    d = os.path.join(DATA, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for p in range(parts):
+        with open(os.path.join(d, "part-%d.csv" % p), "w", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(header)
+            for r in rows[p::parts]:
+                w.writerow(["" if v is None else v for v in r])
+
+
+def gen_mix(rng):
+    rows = []
+
+    def maybe(v, p=0.1):
+        return None if rng.random() < p else v
+
+    for _ in range(3000):  # the heavy group: half the rows
+        d = round(rng.gauss(50, 20), 3)
+        rows.append(("big", maybe(rng.randint(-50, 50)), maybe(d),
+                     maybe(round(0.5 * d + rng.gauss(0, 5), 3))))
+    for _ in range(2700):  # 60 groups, heavy duplicate values
+        g = "g%02d" % rng.randint(0, 59)
+        d = float(rng.choice([1, 2, 2, 3, 3, 3, 10.5, -4.25]))
+        rows.append((g, maybe(rng.randint(0, 5)), maybe(d),
+                     maybe(rng.choice([d * 2, d - 1, 7.0]))))
+    rows += [("nul", None, None, None)] * 40
+    rows += [("one", 5, 2.5, 1.0), ("two", 1, 1.0, 3.0), ("two", 4, 2.0, 1.0),
+             ("three", 1, 1.0, 2.0), ("three", 2, 2.0, 2.0), ("three", 9, 9.5, 2.0)]
+    rows += [("const", 7, 3.25, 1.5 + k) for k in range(20)]
+    rows += [("pairless", k, None if k % 2 else 1.0 * k, 2.0 if k % 2 else None)
+             for k in range(10)]
+    rng.shuffle(rows)
+    write_parts("mix", ["g", "i", "d", "y"], rows, 7)
+
+
+def gen_cancel(rng):
+    rows = []
+    for _ in range(4000):
+        k = rng.randint(0, 9)
+        rows.append(("a", "%d.0" % (10 ** 9 + k), "%d.0" % (10 ** 9 + (3 * k) % 7 + k),
+                     repr(1e9 + rng.randint(0, 15) / 16.0)))
+    for _ in range(1000):
+        k = rng.randint(0, 3)
+        rows.append(("b", repr(1e9 + k / 8.0), repr(-1e9 - k / 4.0 + rng.randint(0, 1)),
+                     repr(1e9 + 0.5)))
+    rng.shuffle(rows)
+    write_parts("cancel", ["g", "x", "y", "f"], rows, 5)
+
+
+def gen_many(rng):
+    """40000 groups of 1-20 values and one of 60000: enough values to outgrow 4MB."""
+    rows = []
+    for g in range(40000):
+        for _ in range(rng.randint(1, 20)):
+            rows.append((g, round(rng.uniform(-1000, 1000), 2), rng.randint(0, 3)))
+    for _ in range(60000):
+        rows.append((-1, round(rng.gauss(0, 100), 2), rng.randint(0, 9)))
+    rng.shuffle(rows)
+    write_parts("many", ["g", "v", "k2"], rows, 4)
+
+
+def gen_misc(rng):
+    """Booleans, strings and numbers with NULLs; val ties in some groups."""
+    rows = []
+    for _ in range(3000):
+        g = "m%d" % rng.randint(0, 29)
+        rows.append((g, rng.choice(["true", "false", None, "true"]),
+                     rng.choice([None] + ["s%03d" % k for k in range(50)]),
+                     rng.choice([None, rng.randint(-500, 500)]),
+                     rng.choice([None, round(rng.uniform(0, 100), 2)])))
+    rows += [("allnull", None, None, None, None)] * 5
+    rows += [("ties", "true", "b", 1, 2.0), ("ties", "true", "a", 1, 2.0),
+             ("ties", "true", "c", 7, 1.0)]
+    rng.shuffle(rows)
+    write_parts("misc", ["g", "b", "s", "i", "d"], rows, 6)
+
+
+def gen_sketch(rng):
+    """Groups of 10, 1000, 20000 and 150000 distinct values (of 1-3 rows each), as BIGINT,
+    DOUBLE and VARCHAR."""
+    rows = []
+    for g, nd in (("d10", 10), ("d1000", 1000), ("d20000", 20000), ("d150000", 150000)):
+        for k in range(nd):
+            for _ in range(1 + (k % 3 == 0) + (k % 7 == 0)):
+                rows.append((g, k * 7919 % 1000003, k / 8.0 - 3, "v%d" % k))
+    rows.append(("nul", None, None, None))
+    rng.shuffle(rows)
+    write_parts("sketch", ["g", "i", "d", "s"], rows, 4)
+
+
+def gen_empty():
+    write_parts("empty", ["g", "i", "d", "y"], [], 1)
+
+
+def load(name):
+    """Rows of a data set as dicts of Python values (float(text) for DOUBLE: what sluice
+    reads), None for NULL."""
+    kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid", "sketch": "sids"}[name]
+    out = []
+    d = os.path.join(DATA, name)
+    for fn in sorted(os.listdir(d)):
+        with open(os.path.join(d, fn), newline="") as f:
+            r = csv.reader(f)
+            header = next(r)
+            for row in r:
+                rec = {}
+                for h, k, v in zip(header, kinds, row):
+                    rec[h] = None if v == "" else (v if k == "s" else
+                                                   v == "true" if k == "b" else
+                                                   int(v) if k == "i" else float(v))
+                out.append(rec)
+    return out
+
+
+# ---------------------------------------------------------------- the Python oracle
+
+def skewness(xs):
+    n = len(xs)
+    if n < 3:
+        return None
+    fx = [Fraction(x) for x in xs]
+    mean = sum(fx) / n
+    m2 = sum((x - mean) ** 2 for x in fx) / n
+    m3 = sum((x - mean) ** 3 for x in fx) / n
+    if m2 == 0:
+        return None
+    return math.sqrt(n * (n - 1)) / (n - 2) * float(m3) / float(m2) ** 1.5
+
+
+def kurtosis(xs, pop=False):
+    n = len(xs)
+    if n < (1 if pop else 4):
+        return None
+    fx = [Fraction(x) for x in xs]
+    mean = sum(fx) / n
+    m2 = sum((x - mean) ** 2 for x in fx) / n
+    m4 = sum((x - mean) ** 4 for x in fx) / n
+    if m2 == 0:
+        return None
+    if pop:
+        return float(m4 / (m2 * m2) - 3)
+    return float((n - 1) * ((n + 1) * m4 / (m2 * m2) - 3 * (n - 1)) / ((n - 2) * (n - 3)))
+
+
+def quantile_cont(xs, q):
+    """DuckDB's quantile_cont: linear interpolation at (n-1)q of the sorted values."""
+    v = sorted(xs)
+    h = (len(v) - 1) * q
+    i = math.floor(h)
+    return v[i] if i + 1 >= len(v) else v[i] + (h - i) * (v[i + 1] - v[i])
+
+
+def holistic(fname, xs, q):
+    n = len(xs)
+    if fname == "entropy":
+        if n == 0:
+            return 0.0
+        return -sum(c / n * math.log2(c / n) for c in collections.Counter(xs).values())
+    if n == 0:
+        return None
+    if fname == "median":
+        return statistics.median(xs)
+    if fname == "quantile_cont":
+        return quantile_cont(xs, q)
+    if fname in ("quantile_disc", "quantile"):
+        # The nearest-rank method: the smallest value with at least q n values at or below.
+        return sorted(xs)[max(1, math.ceil(len(xs) * q)) - 1]
+    if fname == "mad":
+        m = statistics.median(xs)
+        return statistics.median([abs(x - m) for x in xs])
+    if fname == "mode":
+        return min(statistics.multimode(xs))  # ties: the smallest (see agg_quantile.c)
+    raise ValueError(fname)
+
+
+def other(fname, cols, rs):
+    """The non-statistical aggregates. any_value and string_agg have no single answer (the
+    order rows meet in is not defined): their oracle is a predicate over sluice's answer."""
+    vals = [r[cols[0]] for r in rs if r[cols[0]] is not None]
+    if fname == "bool_and":
+        return (1.0 if all(vals) else 0.0) if vals else None
+    if fname == "bool_or":
+        return (1.0 if any(vals) else 0.0) if vals else None
+    if fname == "any_value":
+        return (lambda got: got in vals) if vals else None
+    if fname == "string_agg":
+        sep = cols[1].strip("'")
+        return (lambda got: got is not None and sorted(got.split(sep)) == sorted(vals)) \
+            if vals else None
+    if fname == "approx_count_distinct":
+        # HyperLogLog with 4096 registers: standard error 1.04/64 = 1.6%; 3 of them.
+        n = len(set(vals))
+        return lambda got: got is not None and abs(got - n) <= max(1, SKETCH_BOUND * n)
+    if fname in ("arg_min", "arg_max", "min_by"):
+        pairs = [(r[cols[1]], r[cols[0]]) for r in rs
+                 if r[cols[0]] is not None and r[cols[1]] is not None]
+        if not pairs:
+            return None
+        best = max(p[0] for p in pairs) if fname == "arg_max" else min(p[0] for p in pairs)
+        return min(p[1] for p in pairs if p[0] == best)  # ties: the smallest arg
+    raise ValueError(fname)
+
+
+SKETCH_BOUND = 3 * 1.04 / 64
+OTHER = {"approx_count_distinct", "bool_and", "bool_or", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
+HOLISTIC = {"median", "quantile_cont", "quantile_disc", "quantile", "mad", "mode", "entropy"}
+
+
+def guard(f):
+    try:
+        return f()
+    except (statistics.StatisticsError, ZeroDivisionError):
+        return None
+
+
+def one(fname, xs):
+    n = len(xs)
+    if fname == "count":
+        return n
+    if fname == "sum":
+        return sum(xs) if n else None
+    if fname in ("var_samp", "variance"):
+        return float(statistics.variance(xs)) if n >= 2 else None
+    if fname == "var_pop":
+        return float(statistics.pvariance(xs)) if n >= 1 else None
+    if fname in ("stddev_samp", "stddev"):
+        return statistics.stdev(xs) if n >= 2 else None
+    if fname == "stddev_pop":
+        return statistics.pstdev(xs) if n >= 1 else None
+    if fname == "skewness":
+        return skewness(xs)
+    if fname == "kurtosis":
+        return kurtosis(xs)
+    if fname == "kurtosis_pop":
+        return kurtosis(xs, pop=True)
+    raise ValueError(fname)
+
+
+def two(fname, ys, xs):
+    n = len(xs)
+    if fname == "regr_count":
+        return n
+    if n == 0:
+        return None
+    if fname == "covar_samp":
+        return statistics.covariance(xs, ys) if n >= 2 else None
+    if fname == "covar_pop":
+        return statistics.covariance(xs, ys) * (n - 1) / n if n >= 2 else 0.0
+    const_x, const_y = len(set(xs)) == 1, len(set(ys)) == 1
+    if fname == "corr":
+        return None if const_x or const_y else statistics.correlation(xs, ys)
+    if fname == "regr_slope":
+        return None if const_x else statistics.linear_regression(xs, ys).slope
+    if fname == "regr_intercept":
+        return None if const_x else statistics.linear_regression(xs, ys).intercept
+    if fname == "regr_r2":
+        return None if const_x else 1.0 if const_y else statistics.correlation(xs, ys) ** 2
+    if fname == "regr_avgx":
+        return statistics.fmean(xs)
+    if fname == "regr_avgy":
+        return statistics.fmean(ys)
+    if fname == "regr_sxx":
+        return float(statistics.pvariance(xs)) * n
+    if fname == "regr_syy":
+        return float(statistics.pvariance(ys)) * n
+    if fname == "regr_sxy":
+        return statistics.covariance(xs, ys) * (n - 1) if n >= 2 else 0.0
+    raise ValueError(fname)
+
+
+def oracle(rows, aggs, grouped):
+    """{group: [value per aggregate]}; aggs are (fname, [cols])."""
+    groups = {}
+    for r in rows:
+        key = (None if r["g"] is None else str(r["g"])) if grouped else None
+        groups.setdefault(key, []).append(r)
+    if not grouped and not groups:
+        groups[None] = []
+    out = {}
+    for g, rs in groups.items():
+        vals = []
+        for fname, cols, *opts in aggs:
+            distinct = "distinct" in opts
+            filt = [o for o in opts if isinstance(o, tuple)]
+            if filt:  # FILTER (WHERE cond): the rows where the predicate holds
+                sel = [r for r in rs if filt[0][1](r)]
+                vals.append(oracle(sel, [(fname, cols) + tuple(o for o in opts if o != filt[0])],
+                                   False)[None][0])
+            elif fname in OTHER:
+                vals.append(other(fname, cols, rs))
+            elif fname in HOLISTIC:
+                xs = [r[cols[0]] for r in rs if r[cols[0]] is not None]
+                if distinct:
+                    xs = sorted(set(xs))
+                q = float(cols[1]) if len(cols) > 1 else None
+                vals.append(holistic(fname, xs, q))
+            elif len(cols) == 1:
+                xs = [r[cols[0]] for r in rs if r[cols[0]] is not None]
+                if distinct:
+                    xs = sorted(set(xs))
+                vals.append(guard(lambda: one(fname, xs)))
+            else:
+                pairs = [(r[cols[0]], r[cols[1]]) for r in rs
+                         if r[cols[0]] is not None and r[cols[1]] is not None]
+                ys = [p[0] for p in pairs]
+                xs = [p[1] for p in pairs]
+                vals.append(guard(lambda: two(fname, ys, xs)))
+        out[g] = vals
+    return out
+
+
+# ---------------------------------------------------------------- DuckDB
+
+DUCK_JS = r"""
+const { DuckDBInstance } = require(process.argv[2]);
+(async () => {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const r = await c.runAndReadAll(require('fs').readFileSync(process.argv[3], 'utf8'));
+  const rows = r.getRows().map((row) => row.map((v) =>
+    typeof v === 'bigint' ? Number(v) : (v !== null && typeof v === 'object') ? String(v) : v));
+  process.stdout.write(JSON.stringify(rows));
+})().catch((e) => { process.stderr.write(String(e) + '\n'); process.exit(1); });
+"""
+
+
+def find_duckdb(verbose):
+    """Path of the @duckdb/node-api module, or None (with the reason printed)."""
+    cands = [os.environ.get("SLUICE_DUCKDB_NODE_MODULES", ""),
+             os.path.join(ROOT, "bench", "node_modules"), os.path.join(NPM_DIR, "node_modules")]
+    for c in cands:
+        if c and os.path.isdir(os.path.join(c, "@duckdb", "node-api")):
+            return os.path.join(c, "@duckdb", "node-api")
+    if shutil.which("npm") is None:
+        print("stats: npm not found: DuckDB checks skipped")
+        return None
+    os.makedirs(NPM_DIR, exist_ok=True)
+    for f in ("package.json", "package-lock.json"):
+        shutil.copy(os.path.join(ROOT, "bench", f), NPM_DIR)
+    try:
+        p = subprocess.run(["timeout", "300", "npm", "ci", "--no-audit", "--no-fund"],
+                           cwd=NPM_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except OSError as ex:
+        print("stats: npm ci failed (%s): DuckDB checks skipped" % ex)
+        return None
+    mod = os.path.join(NPM_DIR, "node_modules", "@duckdb", "node-api")
+    if p.returncode != 0 or not os.path.isdir(mod):
+        print("stats: npm ci failed: DuckDB checks skipped")
+        if verbose:
+            print(p.stdout.decode("utf-8", "replace")[-2000:])
+        return None
+    return mod
+
+
+def run_duckdb(mod, sql, wdir):
+    js = os.path.join(wdir, "duck.js")
+    with open(js, "w") as f:
+        f.write(DUCK_JS)
+    q = os.path.join(wdir, "duck.sql")
+    with open(q, "w") as f:
+        f.write(sql)
+    p = subprocess.run(["timeout", "120", "node", js, mod, q], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        raise RuntimeError("duckdb: " + p.stderr.decode("utf-8", "replace")[-1000:])
+    return json.loads(p.stdout)
+
+
+# ---------------------------------------------------------------- cases
+
+MIX_AGGS = [("var_samp", ["d"]), ("var_pop", ["d"]), ("stddev", ["i"]), ("stddev_pop", ["i"]),
+            ("variance", ["i"]), ("stddev_samp", ["d"]), ("skewness", ["d"]),
+            ("kurtosis", ["d"]), ("kurtosis_pop", ["i"]), ("skewness", ["i"]),
+            ("covar_samp", ["y", "d"]), ("covar_pop", ["y", "i"]), ("corr", ["y", "d"]),
+            ("regr_slope", ["y", "d"]), ("regr_intercept", ["y", "d"]),
+            ("regr_r2", ["y", "d"]), ("regr_count", ["y", "d"]), ("regr_r2", ["d", "y"]),
+            ("regr_avgx", ["y", "i"]), ("regr_avgy", ["y", "i"]), ("regr_sxx", ["y", "d"]),
+            ("regr_syy", ["y", "d"]), ("regr_sxy", ["y", "d"]), ("corr", ["i", "d"])]
+CANCEL_AGGS = [("var_samp", ["x"]), ("var_pop", ["f"]), ("stddev_samp", ["f"]),
+               ("stddev_pop", ["x"]), ("skewness", ["x"]), ("kurtosis", ["x"]),
+               ("skewness", ["f"]), ("kurtosis", ["f"]), ("covar_samp", ["y", "x"]),
+               ("covar_pop", ["f", "x"]), ("corr", ["y", "x"]), ("regr_slope", ["y", "x"]),
+               ("regr_r2", ["y", "x"])]
+# DuckDB's skewness/kurtosis sum plain powers: useless at 1e9 (see the docstring).
+NO_DUCK_CANCEL = {"skewness", "kurtosis"}
+
+HOLI_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"]),
+             ("quantile_cont", ["d", "0.25"]), ("quantile_cont", ["i", "0.9"]),
+             ("quantile_cont", ["d", "1"]), ("quantile_cont", ["i", "0.5"]),
+             ("quantile_disc", ["i", "0.5"]), ("quantile_disc", ["d", "0.1"]),
+             ("quantile_disc", ["d", "0"]), ("quantile", ["i", "1.0"]), ("mad", ["d"]),
+             ("mad", ["i"]), ("mode", ["i"]), ("mode", ["d"]), ("entropy", ["i"]),
+             ("entropy", ["d"]), ("median", ["i"], "distinct"), ("var_samp", ["d"]),
+             ("corr", ["y", "d"])]
+SPILL_AGGS = [("median", ["v"]), ("quantile_disc", ["v", "0.75"]), ("mode", ["k2"]),
+              ("stddev_pop", ["v"])]
+SKETCH_AGGS = [("approx_count_distinct", ["i"]), ("approx_count_distinct", ["d"]),
+               ("approx_count_distinct", ["s"]),
+               ("approx_count_distinct", ["s"], ("i % 2 = 0",
+                                                 lambda r: r["i"] is not None and r["i"] % 2 == 0))]
+# Aggregates without a single answer (the order rows meet in decides): not compared across
+# rank counts.
+NO_SINGLE = {"any_value", "string_agg"}
+MISC_AGGS = [("bool_and", ["b"]), ("bool_or", ["b"]), ("any_value", ["s"]),
+             ("any_value", ["i"]), ("string_agg", ["s", "'|'"]), ("arg_min", ["s", "i"]),
+             ("arg_max", ["s", "d"]), ("arg_min", ["d", "i"]), ("arg_max", ["i", "d"]),
+             ("min_by", ["s", "d"]),
+             ("count", ["s"], ("i > 0", lambda r: r["i"] is not None and r["i"] > 0)),
+             ("sum", ["i"], ("b", lambda r: r["b"] is True)),
+             ("median", ["d"], ("s < 's020'", lambda r: r["s"] is not None and r["s"] < "s020")),
+             ("corr", ["d", "i"], ("NOT b", lambda r: r["b"] is False)),
+             ("stddev_pop", ["d"], "distinct", ("i % 2 = 0",
+                                                 lambda r: r["i"] is not None and r["i"] % 2 == 0)),
+             ("string_agg", ["s", "','"], ("d > 50", lambda r: r["d"] is not None and r["d"] > 50))]
+# DuckDB breaks ties of mode, arg_min and arg_max by input order, and any_value and string_agg
+# have no single answer: only the exact oracle (or its predicate) judges those.
+NO_DUCK_HOLI = {"approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
+
+CASES = [
+    # name, dataset, aggregates, grouped, relative tolerance
+    ("mix_grouped", "mix", MIX_AGGS, True, 1e-9),
+    ("mix_global", "mix", MIX_AGGS, False, 1e-9),
+    ("cancel_grouped", "cancel", CANCEL_AGGS, True, 1e-6),
+    ("cancel_global", "cancel", CANCEL_AGGS, False, 1e-6),
+    ("empty_global", "empty", MIX_AGGS, False, 1e-9),
+    ("empty_grouped", "empty", MIX_AGGS, True, 1e-9),
+    ("holistic_grouped", "mix", HOLI_AGGS, True, 1e-9),
+    ("holistic_global", "mix", HOLI_AGGS, False, 1e-9),
+    ("holistic_empty_global", "empty", HOLI_AGGS, False, 1e-9),
+    ("holistic_empty_grouped", "empty", HOLI_AGGS, True, 1e-9),
+    ("holistic_spill", "many", SPILL_AGGS, True, 1e-9),
+    ("other_grouped", "misc", MISC_AGGS, True, 1e-9),
+    ("other_global", "misc", MISC_AGGS, False, 1e-9),
+    ("sketch_grouped", "sketch", SKETCH_AGGS, True, 1e-9),
+    ("sketch_global", "sketch", SKETCH_AGGS, False, 1e-9),
+]
+# Cases run under a memory limit that must make them spill (the stderr summary says so).
+SPILL_CASES = {"holistic_spill": "4MB"}
+
+
+def sql_of(dataset, aggs, grouped, path):
+    items = []
+    for f, c, *opts in aggs:
+        item = "%s(%s%s)" % (f, "DISTINCT " if "distinct" in opts else "", ", ".join(c))
+        for o in opts:
+            if isinstance(o, tuple):
+                item += " FILTER (WHERE %s)" % o[0]
+        items.append(item)
+    sel = ", ".join((["g"] if grouped else []) + items)
+    q = "SELECT %s FROM read_csv('%s/*.csv', header=true, columns=%s)" % (
+        sel, path, COLUMNS[dataset])
+    return q + (" GROUP BY g;" if grouped else ";")
+
+
+def parse_num(s):
+    if s == "":
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        return {"true": 1.0, "false": 0.0}.get(s, s)
+
+
+def close(a, b, tol):
+    if callable(b):
+        return b(a)
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    """Relative tol; absolute tol too near zero: a deviation from a mean near 1e9 carries
+    ~1e-7 of rounding (the mean's last bit), so results near 0 on `cancel` are good to
+    ~1e-7 absolute; naive power sums would be off by hundreds there."""
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=tol, abs_tol=max(tol, 1e-9))
+
+
+def compare(got, want, aggs, tol, skip=()):
+    """Differences between {group: values} maps (at most 8 lines)."""
+    diffs = []
+    if set(got) != set(want):
+        diffs.append("groups differ: got %s, want %s" % (sorted(map(str, got))[:10],
+                                                          sorted(map(str, want))[:10]))
+        return diffs
+    for g in sorted(want, key=str):
+        for j, (fname, cols, *_) in enumerate(aggs):
+            if fname in skip:
+                continue
+            if not close(got[g][j], want[g][j], tol) and not (
+                    callable(got[g][j]) and close(want[g][j], got[g][j], tol)):
+                diffs.append("group %s %s(%s): got %.200r, want %.200r" % (
+                    g, fname, ", ".join(cols), got[g][j], want[g][j]))
+    return diffs[:8]
+
+
+def run_sluice(sql, np, wdir, extra=()):
+    job = os.path.join(wdir, "job.sql")
+    with open(job, "w") as f:
+        f.write(sql + "\n")
+    # -v (spill cases) prints how much spilled on stderr.
+    cmd = ["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run", job, "--format", "csv",
+           "--blocksize", "16KB"] + list(extra)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=wdir)
+    if p.returncode != 0:
+        raise RuntimeError("exit %d: %s" % (p.returncode,
+                                            p.stderr.decode("utf-8", "replace")[-1500:]))
+    rows = list(csv.reader(io.StringIO(p.stdout.decode("utf-8"))))
+    m = re.search(r"spill: (\d+) bytes written", p.stderr.decode("utf-8", "replace"))
+    return rows[0], rows[1:], int(m.group(1)) if m else 0
+
+
+def to_map(rows, grouped):
+    out = {}
+    for r in rows:
+        if grouped:
+            out[r[0]] = [parse_num(v) for v in r[1:]]
+        else:
+            out[None] = [parse_num(v) for v in r]
+    return out
+
+
+# Bad calls: (name, select list, the message sluice must print).
+ERRORS = [
+    ("q_out_of_range", "quantile_cont(d, 1.5)", "q must be in [0, 1] (got 1.5)"),
+    ("q_not_constant", "quantile_disc(d, i)", "q must be a constant number in [0, 1]"),
+    # No LIST type: the list form of the quantiles is not even parsed.
+    ("q_list", "quantile_cont(d, [0.25, 0.5])", "expected expression, got \"[\""),
+    ("corr_distinct", "corr(DISTINCT y, d)", "over two arguments is not supported"),
+    ("corr_one_arg", "corr(d)", "takes exactly two arguments"),
+    ("stddev_varchar", "stddev(g)", "no function matches stddev(VARCHAR)"),
+    ("filter_scalar", "abs(d) FILTER (WHERE d > 1)", "abs(...) FILTER is not valid"),
+    ("filter_not_bool", "sum(d) FILTER (WHERE d)", "needs a BOOLEAN condition, not DOUBLE"),
+    ("filter_nested", "sum(d) FILTER (WHERE count(*) > 1)", "cannot be nested"),
+]
+
+
+def run_errors(args):
+    passed = failed = 0
+    for name, item, msg in ERRORS:
+        if args.k not in name:
+            continue
+        wdir = os.path.join(WORK, "errors", name)
+        os.makedirs(wdir)
+        sql = "SELECT %s FROM read_csv('%s/*.csv', header=true, columns=%s);" % (
+            item, os.path.join(DATA, "mix"), COLUMNS["mix"])
+        try:
+            run_sluice(sql, 2, wdir)
+            why = "succeeded"
+        except RuntimeError as ex:
+            why = None if msg in str(ex) else "message lacks %r: %s" % (msg, str(ex)[-300:])
+        if why:
+            failed += 1
+            print("FAIL error %s: %s" % (name, why))
+        else:
+            passed += 1
+            print("ok   error %s" % name)
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", default="")
+    ap.add_argument("--ranks", default="1,2,3,4,5")
+    ap.add_argument("-v", action="store_true")
+    args = ap.parse_args()
+    ranks = [int(x) for x in args.ranks.split(",")]
+    rng = random.Random(11)
+    gen_mix(rng)
+    gen_cancel(rng)
+    gen_empty()
+    gen_many(rng)
+    gen_misc(rng)
+    gen_sketch(rng)
+    shutil.rmtree(WORK, ignore_errors=True)
+    passed = failed = skipped = 0
+    duck = find_duckdb(args.v)
+    if duck is None and "duckdb" in REQUIRE:
+        print("FAIL duckdb: required (SLUICE_REQUIRE) but not available")
+        failed += 1
+    for name, dataset, aggs, grouped, tol in CASES:
+        if args.k not in name:
+            continue
+        path = os.path.join(DATA, dataset)
+        sql = sql_of(dataset, aggs, grouped, path)
+        want = oracle(load(dataset), aggs, grouped)
+        base = None
+        for np in ranks:
+            wdir = os.path.join(WORK, name, "np%d" % np)
+            os.makedirs(wdir)
+            extra = []
+            if name in SPILL_CASES:
+                extra = ["--memory-limit", SPILL_CASES[name], "--spill-dir",
+                         os.path.join(wdir, "spill"), "-v"]
+            try:
+                header, rows, spilled = run_sluice(sql, np, wdir, extra)
+                got = to_map(rows, grouped)
+                diffs = compare(got, want, aggs, tol)
+                if name in SPILL_CASES and spilled <= 0:
+                    diffs.append("nothing spilled at --memory-limit %s" % SPILL_CASES[name])
+                if base is None:
+                    base = got
+                else:
+                    diffs += ["vs np=1: " + d for d in compare(got, base, aggs, tol, NO_SINGLE)]
+            except RuntimeError as ex:
+                diffs = [str(ex)]
+            if diffs:
+                failed += 1
+                print("FAIL %s np=%d" % (name, np))
+                for d in diffs:
+                    print("  " + d)
+                if args.v:
+                    print("  sql: " + sql)
+            else:
+                passed += 1
+                print("ok   %s np=%d" % (name, np))
+        if duck is None:
+            skipped += 1
+            continue
+        wdir = os.path.join(WORK, name, "duckdb")
+        os.makedirs(wdir)
+        skip = NO_DUCK_CANCEL if dataset == "cancel" else NO_DUCK_HOLI
+        try:
+            drows = run_duckdb(duck, sql, wdir)
+            dmap = {}
+            for r in drows:
+                vals = [None if v is None else parse_num(v if isinstance(v, str) else
+                                                         json.dumps(v))
+                        for v in (r[1:] if grouped else r)]
+                dmap[(None if r[0] is None else str(r[0])) if grouped else None] = vals
+            diffs = compare(dmap, want, aggs, tol, skip)
+        except (RuntimeError, ValueError) as ex:
+            diffs = [str(ex)]
+        if diffs:
+            failed += 1
+            print("FAIL %s: DuckDB and the Python oracle disagree" % name)
+            for d in diffs:
+                print("  " + d)
+        else:
+            passed += 1
+            print("ok   %s duckdb" % name)
+    p, f = run_errors(args)
+    passed += p
+    failed += f
+    print("stats: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
