@@ -19,8 +19,10 @@ pkgs=(
   time                                    # /usr/bin/time -v for peak RSS in bench/
   chromium                                # tests/obs renders the --report HTML headless
   python3-fusepy                          # tests/copy: a case-insensitive FUSE mount
-  nodejs npm                              # tests/dialect and bench: DuckDB (@duckdb/node-api)
 )
+# tests/dialect, tests/stats and bench: DuckDB through npm's @duckdb/node-api. Only when npm is
+# missing: a machine with NodeSource's nodejs (npm bundled) cannot take Debian's npm beside it.
+command -v npm >/dev/null || pkgs+=(nodejs npm)
 # --bench: also what bench/compare.sh and the scaling plots need (not needed by make test).
 if [ "${1:-}" = --bench ]; then
   pkgs+=(gnuplot-nox python3-dask python3-distributed)   # plots; Dask LocalCluster baseline
