@@ -58,6 +58,17 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+void sl_buf_put_quoted(sl_buf *b, const char *s, char quote)
+{
+    sl_buf_putc(b, quote);
+    for (; *s; s++) {
+        if (*s == quote)
+            sl_buf_putc(b, quote);
+        sl_buf_putc(b, *s);
+    }
+    sl_buf_putc(b, quote);
+}
+
 void sl_buf_json_str(sl_buf *o, const char *s)
 {
     sl_buf_putc(o, '"');

@@ -23,6 +23,9 @@ void sl_buf_append(sl_buf *b, const void *p, int64_t n);
 void sl_buf_putc(sl_buf *b, char c);
 void sl_buf_puts(sl_buf *b, const char *s);
 void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s between two quote characters, each quote inside doubled: SQL string literals
+ * (quote '\'') and identifiers ('"'). */
+void sl_buf_put_quoted(sl_buf *b, const char *s, char quote);
 /* Appends s as a JSON string literal (quotes, backslash and control bytes escaped). */
 void sl_buf_json_str(sl_buf *b, const char *s);
 /* Keeps data NUL-terminated past len (not counted) and returns it. */

@@ -206,16 +206,7 @@ int sl_csv_ropts_end(void *p, int line, int col, const sl_fmt_ctx *c)
     return 0;
 }
 
-static void put_string(sl_buf *b, const char *s)
-{
-    sl_buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            sl_buf_putc(b, '\'');
-        sl_buf_putc(b, *s);
-    }
-    sl_buf_putc(b, '\'');
-}
+static void put_string(sl_buf *b, const char *s) { sl_buf_put_quoted(b, s, '\''); }
 
 static void put_char_opt(sl_buf *b, const char *name, char ch)
 {

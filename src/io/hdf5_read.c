@@ -105,16 +105,7 @@ int sl_h5_ropts_end(void *o, int line, int col, const sl_fmt_ctx *c)
     return 0;
 }
 
-static void put_string(sl_buf *b, const char *s)
-{
-    sl_buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            sl_buf_putc(b, '\'');
-        sl_buf_putc(b, *s);
-    }
-    sl_buf_putc(b, '\'');
-}
+static void put_string(sl_buf *b, const char *s) { sl_buf_put_quoted(b, s, '\''); }
 
 void sl_h5_ropts_print(sl_buf *b, const void *p)
 {

@@ -248,4 +248,12 @@ void *sl_csv_wopts_new(void);
 int sl_csv_wopts_set(void *o, const sl_fmt_opt *opt, const sl_fmt_ctx *c);
 void sl_csv_wopts_free(void *o);
 
+/* (TABLE name) of the database sinks (sink_opts.c), their wopts slots. */
+typedef struct sl_sink_wopts {
+    char *table;   /* owned; NULL until given */
+} sl_sink_wopts;
+void *sl_sink_wopts_new(void);
+int sl_sink_wopts_set(void *o, const sl_fmt_opt *opt, const sl_fmt_ctx *c);
+void sl_sink_wopts_free(void *o);
+
 #endif

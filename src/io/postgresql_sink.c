@@ -24,34 +24,6 @@
 
 #define PG_CHUNK (1 << 20)
 
-typedef struct pg_wopts {
-    char *table;
-} pg_wopts;
-
-static void *pg_wopts_new(void) { return sl_xcalloc(1, sizeof(pg_wopts)); }
-
-static void pg_wopts_free(void *p)
-{
-    pg_wopts *o = p;
-    if (o)
-        sl_free(o->table);
-    sl_free(o);
-}
-
-static int pg_wopts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
-{
-    pg_wopts *o = p;
-    const sl_fmt_val *v = &opt->v;
-    if (strcasecmp(opt->name, "table"))
-        return SL_FMT_UNKNOWN;
-    if ((v->kind != SL_FV_WORD && v->kind != SL_FV_NAME && v->kind != SL_FV_STRING) ||
-        !v->str[0])
-        return sl_fmt_expected(c, v, "table name");
-    sl_free(o->table);
-    o->table = sl_xstrdup(v->kind == SL_FV_WORD ? v->raw : v->str);
-    return 0;
-}
-
 typedef struct pg_writer {
     char *table;
     int n_cols;
@@ -78,7 +50,7 @@ static int pg_begin(const void *wopts, int n_cols, char *const *names, const sl_
 {
     (void)dir;
     (void)rank;
-    const pg_wopts *o = wopts;
+    const sl_sink_wopts *o = wopts;
     pg_writer *w = sl_xcalloc(1, sizeof *w);
     *out = w;
     sl_buf_init(&w->text);
@@ -105,16 +77,7 @@ static int pg_write(void *p, const sl_batch *b, sl_err *err)
     return 0;
 }
 
-static void quote_ident(sl_buf *b, const char *s)
-{
-    sl_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            sl_buf_putc(b, '"');
-        sl_buf_putc(b, *s);
-    }
-    sl_buf_putc(b, '"');
-}
+static void quote_ident(sl_buf *b, const char *s) { sl_buf_put_quoted(b, s, '"'); }
 
 static const char *pg_type(sl_type t)
 {
@@ -281,9 +244,9 @@ const sl_format sl_format_postgresql = {
     .ext = "",
     .caps = SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE | SL_FMT_SINK,
     .write_opt_names = "TABLE",
-    .wopts_new = pg_wopts_new,
-    .wopts_set = pg_wopts_set,
-    .wopts_free = pg_wopts_free,
+    .wopts_new = sl_sink_wopts_new,
+    .wopts_set = sl_sink_wopts_set,
+    .wopts_free = sl_sink_wopts_free,
     .shared_begin = pg_begin,
     .shared_write = pg_write,
     .shared_finish = pg_finish,

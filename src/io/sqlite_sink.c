@@ -10,6 +10,7 @@
  * rolls the transaction back: the old table is as it was. Errors are agreed at the end.
  */
 #include "io/format.h"
+#include "io/io_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,34 +26,6 @@
 
 #define SQ_MSG (1 << 20)
 #define SQ_TAG 4713
-
-typedef struct sq_wopts {
-    char *table;
-} sq_wopts;
-
-static void *sq_wopts_new(void) { return sl_xcalloc(1, sizeof(sq_wopts)); }
-
-static void sq_wopts_free(void *p)
-{
-    sq_wopts *o = p;
-    if (o)
-        sl_free(o->table);
-    sl_free(o);
-}
-
-static int sq_wopts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
-{
-    sq_wopts *o = p;
-    const sl_fmt_val *v = &opt->v;
-    if (strcasecmp(opt->name, "table"))
-        return SL_FMT_UNKNOWN;
-    if ((v->kind != SL_FV_WORD && v->kind != SL_FV_NAME && v->kind != SL_FV_STRING) ||
-        !v->str[0])
-        return sl_fmt_expected(c, v, "table name");
-    sl_free(o->table);
-    o->table = sl_xstrdup(v->kind == SL_FV_WORD ? v->raw : v->str);
-    return 0;
-}
 
 /* ---- staging (Local) ---- */
 
@@ -84,7 +57,7 @@ static int sq_begin(const void *wopts, int n_cols, char *const *names, const sl_
 {
     (void)dir;
     (void)rank;
-    const sq_wopts *o = wopts;
+    const sl_sink_wopts *o = wopts;
     sq_writer *w = sl_xcalloc(1, sizeof *w);
     *out = w;
     sl_buf_init(&w->rec);
@@ -147,16 +120,7 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
 
 /* ---- the database (Collective) ---- */
 
-static void quote_ident(sl_buf *b, const char *s)
-{
-    sl_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            sl_buf_putc(b, '"');
-        sl_buf_putc(b, *s);
-    }
-    sl_buf_putc(b, '"');
-}
+static void quote_ident(sl_buf *b, const char *s) { sl_buf_put_quoted(b, s, '"'); }
 
 static const char *sq_type(sl_type t)
 {
@@ -382,9 +346,9 @@ const sl_format sl_format_sqlite = {
     .ext = "",
     .caps = SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE | SL_FMT_SINK,
     .write_opt_names = "TABLE",
-    .wopts_new = sq_wopts_new,
-    .wopts_set = sq_wopts_set,
-    .wopts_free = sq_wopts_free,
+    .wopts_new = sl_sink_wopts_new,
+    .wopts_set = sl_sink_wopts_set,
+    .wopts_free = sl_sink_wopts_free,
     .shared_begin = sq_begin,
     .shared_write = sq_write,
     .shared_finish = sq_finish,

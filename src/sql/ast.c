@@ -93,16 +93,7 @@ void sl_ast_query_free(sl_ast_query **pq)
 
 /* ---- printing ---- */
 
-static void put_string(sl_buf *b, const char *s)
-{
-    sl_buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            sl_buf_putc(b, '\'');
-        sl_buf_putc(b, *s);
-    }
-    sl_buf_putc(b, '\'');
-}
+static void put_string(sl_buf *b, const char *s) { sl_buf_put_quoted(b, s, '\''); }
 
 /* A name that re-lexes as itself unquoted: lower-case word, not reserved-looking. */
 static bool plain_name(const char *s)
