@@ -95,6 +95,7 @@ SUITES   += join
 SUITES   += fuzz
 SUITES   += formats
 SUITES   += stats
+SUITES   += install-check
 
 VERSION   := $(shell sed -n 's/^\#define SLUICE_VERSION "\(.*\)"/\1/p' include/sluice/sluice.h)
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))
@@ -352,6 +353,9 @@ uninstall:
 	  $(addprefix $(DESTDIR)$(SHAREDIR)/sbatch/,$(notdir $(SBATCH_JOBS)))
 	-rmdir $(DESTDIR)$(INCDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR)/sbatch \
 	  $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(MODDIR) 2>/dev/null
+
+install-check: $(BUILD)/sluice $(BUILD)/$(SO_REAL)
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice BUILD=$(BUILD) bash tests/install/run.sh
 
 clean:
 	rm -rf build build-fi build-san build-san-rel build-fuzz
