@@ -75,8 +75,10 @@ check "libsluice.a holds the engine (sl_session_run)" \
 check "no installed file names DESTDIR" test -z "$(grep -rl "$STAGE" "$STAGE")"
 check "sluice.pc: prefix=$OPT" grep -qx "prefix=$OPT" "$P/lib/pkgconfig/sluice.pc"
 check "modulefile: prefix $OPT" grep -qx "set prefix $OPT" "$P/share/modulefiles/sluice/$VERSION"
-check "sbatch scripts default to PREFIX/bin/sluice" \
-  grep -q "SLUICE:-$OPT/bin/sluice" "$P/share/sluice/sbatch/sluice.sbatch"
+for f in sluice requeue; do
+  check "$f.sbatch defaults to PREFIX/bin/sluice" \
+    grep -q "SLUICE:-$OPT/bin/sluice}" "$P/share/sluice/sbatch/$f.sbatch"
+done
 check "installed binary runs (--version)" \
   test "$("$P/bin/sluice" --version)" = "sluice $VERSION"
 if mk uninstall DESTDIR="$STAGE" PREFIX="$OPT"; then ok "make uninstall DESTDIR PREFIX"
