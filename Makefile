@@ -115,7 +115,8 @@ $(BUILD)/libsluice.a: $(LIB_OBJ)
 # The shared library (make install): the same objects, built position-independent (-fPIC on
 # every library object, so libsluice.a and libsluice.so share them), linked with every library
 # they need (-z defs: an undefined symbol fails here, not in a user's link). The version is
-# SLUICE_VERSION of the public header; the soname carries its major number.
+# SLUICE_VERSION of the public header; the soname carries its major number. It exports only
+# the public API (packaging/libsluice.map).
 # A build folder made before -fPIC has no .pic stamp: its library objects are rebuilt once.
 $(LIB_OBJ): CFLAGS += -fPIC
 $(LIB_OBJ): $(BUILD)/.pic
@@ -123,9 +124,10 @@ $(BUILD)/.pic:
 	@mkdir -p $(@D)
 	@touch $@
 
-$(BUILD)/$(SO_REAL): $(LIB_OBJ)
+$(BUILD)/$(SO_REAL): $(LIB_OBJ) packaging/libsluice.map
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs \
+	  -Wl,--version-script=packaging/libsluice.map -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(BUILD)/sluice: $(CLI_OBJ) $(BUILD)/libsluice.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -3,7 +3,7 @@
 #
 #   1. `make install DESTDIR=stage PREFIX=/opt/...` puts exactly the expected files under
 #      stage/opt/... (the list below), libsluice.so's soname is libsluice.so.0 and the .so
-#      links point at it, sluice.pc and the modulefile name PREFIX and never DESTDIR, and
+#      links point at it, it exports exactly the functions the installed header declares, sluice.pc and the modulefile name PREFIX and never DESTDIR, and
 #      `make uninstall` with the same variables leaves no file and no sluice folder behind;
 #   2. installed into a scratch PREFIX: a C program (tests/install/api_job.c, copied out of
 #      the source tree) builds with plain `cc` and `pkg-config --cflags --libs sluice` alone,
@@ -70,6 +70,16 @@ check "readelf: soname libsluice.so.0 (got '$soname')" test "$soname" = libsluic
 check "libsluice.so -> libsluice.so.0 -> libsluice.so.$VERSION" \
   test "$(readlink "$P/lib/libsluice.so")" = libsluice.so.0 -a \
        "$(readlink "$P/lib/libsluice.so.0")" = "libsluice.so.$VERSION"
+# The .so exports exactly the functions the installed header declares (packaging/libsluice.map).
+nm -D --defined-only "$P/lib/libsluice.so.$VERSION" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' |
+  sort > "$W/exports"
+grep -o '\bsl_[a-z_]*(' "$P/include/sluice/sluice.h" | tr -d '(' | sort -u > "$W/declared"
+if diff "$W/declared" "$W/exports" > "$W/exports.diff"; then
+  ok "libsluice.so exports exactly the header's $(wc -l < "$W/declared") functions"
+else
+  fail "libsluice.so exports exactly the header's functions ($(grep -c '^>' "$W/exports.diff") more)"
+  grep '^<' "$W/exports.diff"
+fi
 check "libsluice.a holds the engine (sl_session_run)" \
   bash -c "nm '$P/lib/libsluice.a' 2>/dev/null | grep -q ' T sl_session_run$'"
 check "no installed file names DESTDIR" test -z "$(grep -rl "$STAGE" "$STAGE")"
