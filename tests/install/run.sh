@@ -3,7 +3,8 @@
 #
 #   1. `make install DESTDIR=stage PREFIX=/opt/...` puts exactly the expected files under
 #      stage/opt/... (the list below), libsluice.so's soname is libsluice.so.0 and the .so
-#      links point at it, it exports exactly the functions the installed header declares, sluice.pc and the modulefile name PREFIX and never DESTDIR, and
+#      links point at it, it exports exactly the functions the installed header declares,
+#      sluice.pc and the modulefile name PREFIX and never DESTDIR, and
 #      `make uninstall` with the same variables leaves no file and no sluice folder behind;
 #   2. installed into a scratch PREFIX: a C program (tests/install/api_job.c, copied out of
 #      the source tree) builds with plain `cc` and `pkg-config --cflags --libs sluice` alone,
@@ -65,19 +66,21 @@ P=$STAGE$OPT
 if diff <(expected_files | sort) <(listing "$P") > "$W/list.diff"; then ok "installed file list"
 else fail "installed file list:"; cat "$W/list.diff"; fi
 check "nothing outside DESTDIR$OPT" test "$(listing "$STAGE" | grep -vc "^[fl] ${OPT#/}/")" = 0
-soname=$(readelf -d "$P/lib/libsluice.so.$VERSION" 2>/dev/null | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+soname=$(readelf -d "$P/lib/libsluice.so.$VERSION" 2>/dev/null |
+         sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 check "readelf: soname libsluice.so.0 (got '$soname')" test "$soname" = libsluice.so.0
 check "libsluice.so -> libsluice.so.0 -> libsluice.so.$VERSION" \
   test "$(readlink "$P/lib/libsluice.so")" = libsluice.so.0 -a \
        "$(readlink "$P/lib/libsluice.so.0")" = "libsluice.so.$VERSION"
 # The .so exports exactly the functions the installed header declares (packaging/libsluice.map).
-nm -D --defined-only "$P/lib/libsluice.so.$VERSION" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' |
-  sort > "$W/exports"
+nm -D --defined-only "$P/lib/libsluice.so.$VERSION" |
+  awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' | sort > "$W/exports"
 grep -o '\bsl_[a-z_]*(' "$P/include/sluice/sluice.h" | tr -d '(' | sort -u > "$W/declared"
 if diff "$W/declared" "$W/exports" > "$W/exports.diff"; then
   ok "libsluice.so exports exactly the header's $(wc -l < "$W/declared") functions"
 else
-  fail "libsluice.so exports exactly the header's functions ($(grep -c '^>' "$W/exports.diff") more)"
+  fail "libsluice.so exports exactly the header's functions" \
+       "($(grep -c '^>' "$W/exports.diff") more)"
   grep '^<' "$W/exports.diff"
 fi
 check "libsluice.a holds the engine (sl_session_run)" \
@@ -113,9 +116,11 @@ fi
 check "pkg-config --modversion sluice = $VERSION" \
   test "$("${user_env[@]}" pkg-config --modversion sluice)" = "$VERSION"
 check "pkg-config --cflags names no source folder" \
-  bash -c "! PKG_CONFIG_PATH='$PREFIX/lib/pkgconfig' pkg-config --cflags --libs sluice | grep -q '$ROOT'"
+  bash -c "! PKG_CONFIG_PATH='$PREFIX/lib/pkgconfig' pkg-config --cflags --libs sluice |
+           grep -q '$ROOT'"
 check "ldd: libsluice.so.0 from PREFIX/lib" bash -c \
-  "LD_LIBRARY_PATH='$PREFIX/lib' ldd '$W/user/api_job' | grep -q 'libsluice.so.0 => $PREFIX/lib/libsluice.so.0 '"
+  "LD_LIBRARY_PATH='$PREFIX/lib' ldd '$W/user/api_job' |
+   grep -q 'libsluice.so.0 => $PREFIX/lib/libsluice.so.0 '"
 check "readelf: api_job needs libsluice.so.0" bash -c \
   "readelf -d '$W/user/api_job' | grep -q 'NEEDED.*\[libsluice.so.0\]'"
 
@@ -166,7 +171,8 @@ else
 fi
 
 # ---- 4. uninstall --------------------------------------------------------------------------
-if mk uninstall PREFIX="$PREFIX"; then ok "make uninstall PREFIX"; else fail "make uninstall PREFIX"; fi
+if mk uninstall PREFIX="$PREFIX"; then ok "make uninstall PREFIX"
+else fail "make uninstall PREFIX"; fi
 check "uninstall leaves no file" test -z "$(listing "$PREFIX")"
 left=$(cd "$PREFIX" && find . -name '*sluice*')
 check "uninstall leaves no sluice folder${left:+ ($left)}" test -z "$left"
