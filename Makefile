@@ -95,9 +95,15 @@ SUITES   += join
 SUITES   += fuzz
 SUITES   += formats
 SUITES   += stats
+SUITES   += install-check
+
+VERSION   := $(shell sed -n 's/^\#define SLUICE_VERSION "\(.*\)"/\1/p' include/sluice/sluice.h)
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+SONAME    := libsluice.so.$(SOVERSION)
+SO_REAL   := libsluice.so.$(VERSION)
 
 .PHONY: all deps test unit e2e failures demo bench clean
-all: $(BUILD)/sluice
+all: $(BUILD)/sluice $(BUILD)/$(SO_REAL)
 
 $(BUILD)/libsluice.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -105,6 +111,23 @@ $(BUILD)/libsluice.a: $(LIB_OBJ)
 	@# leave its old object (and its symbols) in the library.
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# The shared library (make install): the same objects, built position-independent (-fPIC on
+# every library object, so libsluice.a and libsluice.so share them), linked with every library
+# they need (-z defs: an undefined symbol fails here, not in a user's link). The version is
+# SLUICE_VERSION of the public header; the soname carries its major number. It exports only
+# the public API (packaging/libsluice.map).
+# A build folder made before -fPIC has no .pic stamp: its library objects are rebuilt once.
+$(LIB_OBJ): CFLAGS += -fPIC
+$(LIB_OBJ): $(BUILD)/.pic
+$(BUILD)/.pic:
+	@mkdir -p $(@D)
+	@touch $@
+
+$(BUILD)/$(SO_REAL): $(LIB_OBJ) packaging/libsluice.map
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs \
+	  -Wl,--version-script=packaging/libsluice.map -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(BUILD)/sluice: $(CLI_OBJ) $(BUILD)/libsluice.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -283,6 +306,65 @@ demo: | deps
 
 bench: all
 	@$(MPI_ENV) bash bench/run.sh $(BUILD)/sluice
+
+# `make install PREFIX=/opt/sluice DESTDIR=/tmp/stage`, `make uninstall` (same variables): the
+# binary, both libraries, the public header, pkg-config file, man page, example jobs, sbatch
+# scripts and an Environment Modules/Lmod modulefile. PREFIX is written into sluice.pc, the
+# modulefile and the sbatch scripts; DESTDIR only stages (packagers). tests/install/run.sh.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     := $(PREFIX)/bin
+LIBDIR     := $(PREFIX)/lib
+INCDIR     := $(PREFIX)/include/sluice
+PCDIR      := $(LIBDIR)/pkgconfig
+MAN1DIR    := $(PREFIX)/share/man/man1
+SHAREDIR   := $(PREFIX)/share/sluice
+MODDIR     := $(PREFIX)/share/modulefiles/sluice
+EXAMPLE_JOBS := $(wildcard jobs/examples/*.sql)
+SBATCH_JOBS  := jobs/sluice.sbatch jobs/requeue.sbatch
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g'
+.PHONY: install uninstall install-check
+install: $(BUILD)/sluice $(BUILD)/libsluice.a $(BUILD)/$(SO_REAL)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
+	  $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR)/sbatch \
+	  $(DESTDIR)$(MODDIR)
+	install -m 755 $(BUILD)/sluice $(DESTDIR)$(BINDIR)/sluice
+	install -m 644 $(BUILD)/libsluice.a $(DESTDIR)$(LIBDIR)/libsluice.a
+	install -m 755 $(BUILD)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_REAL)
+	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsluice.so
+	install -m 644 include/sluice/sluice.h $(DESTDIR)$(INCDIR)/sluice.h
+	$(SUBST) packaging/sluice.pc.in > $(DESTDIR)$(PCDIR)/sluice.pc
+	install -m 644 docs/sluice.1 $(DESTDIR)$(MAN1DIR)/sluice.1
+	install -m 644 $(EXAMPLE_JOBS) $(DESTDIR)$(SHAREDIR)/examples/
+	@# Installed sbatch scripts run the installed binary unless SLUICE says otherwise.
+	for f in $(SBATCH_JOBS); do \
+	  sed 's|SLUICE:-build/sluice|SLUICE:-$(BINDIR)/sluice|' $$f \
+	    > $(DESTDIR)$(SHAREDIR)/sbatch/$${f##*/} && chmod 755 $(DESTDIR)$(SHAREDIR)/sbatch/$${f##*/} \
+	    || exit 1; \
+	done
+	$(SUBST) packaging/modulefile.in > $(DESTDIR)$(MODDIR)/$(VERSION)
+
+# Removes what install wrote and the folders only sluice uses (never bin/, lib/, share/, ...).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sluice $(DESTDIR)$(LIBDIR)/libsluice.a \
+	  $(DESTDIR)$(LIBDIR)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsluice.so \
+	  $(DESTDIR)$(INCDIR)/sluice.h $(DESTDIR)$(PCDIR)/sluice.pc $(DESTDIR)$(MAN1DIR)/sluice.1 \
+	  $(DESTDIR)$(MODDIR)/$(VERSION)
+	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/examples/,$(notdir $(EXAMPLE_JOBS))) \
+	  $(addprefix $(DESTDIR)$(SHAREDIR)/sbatch/,$(notdir $(SBATCH_JOBS)))
+	-rmdir $(DESTDIR)$(INCDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR)/sbatch \
+	  $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(MODDIR) 2>/dev/null
+
+# A sanitizer build is not installable (a plain `cc` program would load libasan too late): the
+# suite installs the release build (REL_BUILD) instead.
+ifeq ($(SANITIZE),1)
+install-check:
+	@$(MAKE) --no-print-directory SANITIZE= FAULT_INJECTION=0 BUILD=$(REL_BUILD) install-check
+else
+install-check: $(BUILD)/sluice $(BUILD)/$(SO_REAL)
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice BUILD=$(BUILD) bash tests/install/run.sh
+endif
 
 clean:
 	rm -rf build build-fi build-san build-san-rel build-fuzz

@@ -19,6 +19,7 @@ pkgs=(
   time                                    # /usr/bin/time -v for peak RSS in bench/
   chromium                                # tests/obs renders the --report HTML headless
   python3-fusepy                          # tests/copy: a case-insensitive FUSE mount
+  man-db environment-modules              # tests/install: man -l, lexgrog, `module load sluice`
 )
 # tests/dialect, tests/stats and bench: DuckDB through npm's @duckdb/node-api. Only when npm is
 # missing: a machine with NodeSource's nodejs (npm bundled) cannot take Debian's npm beside it.

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Install tests (`make install-check`): sluice installed like an HPC tool.
+#
+#   1. `make install DESTDIR=stage PREFIX=/opt/...` puts exactly the expected files under
+#      stage/opt/... (the list below), libsluice.so's soname is libsluice.so.0 and the .so
+#      links point at it, it exports exactly the functions the installed header declares,
+#      sluice.pc and the modulefile name PREFIX and never DESTDIR, and
+#      `make uninstall` with the same variables leaves no file and no sluice folder behind;
+#   2. installed into a scratch PREFIX: a C program (tests/install/api_job.c, copied out of
+#      the source tree) builds with plain `cc` and `pkg-config --cflags --libs sluice` alone,
+#      ldd resolves libsluice.so.0 in PREFIX/lib, and at 1 and 2 ranks its answer to a GROUP BY
+#      over 4 CSV files equals sqlite3's (tests/install/data.py);
+#   3. `module load sluice` (Environment Modules' modulecmd; a skip without it) sets PATH,
+#      MANPATH, PKG_CONFIG_PATH and LD_LIBRARY_PATH into PREFIX, and the sluice, man page and
+#      pkg-config found through them are the installed ones; the man page renders without
+#      warnings and lists the options --help lists (tests/install/check_man.py);
+#   4. `make uninstall PREFIX=...` leaves no file and no sluice folder behind (the shared
+#      folders bin/, lib/pkgconfig/, share/man/man1/ ... stay, as automake's uninstall does).
+#
+# Prints "ok   WHAT" / "FAIL WHAT" per check and "install: N passed, M failed, K skipped";
+# exits 1 on any failure. BUILD (default build) must hold a built sluice and libsluice.so.
+# Keep the scratch dir with KEEP=1.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../sluice_env.sh"
+BUILD=${BUILD:-build}
+MAKE=${MAKE:-make}
+PASS=0 FAIL=0 SKIP=0
+ok()   { echo "ok   $*"; PASS=$((PASS + 1)); }
+fail() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
+skip() { echo "skip $*"; SKIP=$((SKIP + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-install.XXXXXX")
+[[ ${KEEP:-0} == 1 ]] || trap 'rm -rf "$W"' EXIT
+VERSION=$("$SLUICE" --version | awk '{print $2}')
+mk() { "$MAKE" -C "$ROOT" --no-print-directory -s BUILD="$BUILD" "$@" >"$W/make.log" 2>&1 ||
+         { cat "$W/make.log"; return 1; }; }
+
+# What `make install` writes, relative to PREFIX (l = a symbolic link).
+expected_files() {
+  cat <<LIST
+f bin/sluice
+f include/sluice/sluice.h
+f lib/libsluice.a
+l lib/libsluice.so
+l lib/libsluice.so.0
+f lib/libsluice.so.$VERSION
+f lib/pkgconfig/sluice.pc
+f share/man/man1/sluice.1
+f share/modulefiles/sluice/$VERSION
+LIST
+  for f in "$ROOT"/jobs/examples/*.sql; do echo "f share/sluice/examples/${f##*/}"; done
+  echo "f share/sluice/sbatch/requeue.sbatch"
+  echo "f share/sluice/sbatch/sluice.sbatch"
+}
+listing() {  # listing DIR: "f path" / "l path" for every file and link under DIR, sorted
+  (cd "$1" && find . \( -type f -printf 'f %P\n' \) -o \( -type l -printf 'l %P\n' \)) | sort
+}
+
+# ---- 1. staged install (DESTDIR) -----------------------------------------------------------
+OPT=/opt/sluice-install-test
+STAGE=$W/stage
+if mk install DESTDIR="$STAGE" PREFIX="$OPT"; then ok "make install DESTDIR PREFIX"
+else fail "make install DESTDIR PREFIX"; fi
+P=$STAGE$OPT
+if diff <(expected_files | sort) <(listing "$P") > "$W/list.diff"; then ok "installed file list"
+else fail "installed file list:"; cat "$W/list.diff"; fi
+check "nothing outside DESTDIR$OPT" test "$(listing "$STAGE" | grep -vc "^[fl] ${OPT#/}/")" = 0
+soname=$(readelf -d "$P/lib/libsluice.so.$VERSION" 2>/dev/null |
+         sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+check "readelf: soname libsluice.so.0 (got '$soname')" test "$soname" = libsluice.so.0
+check "libsluice.so -> libsluice.so.0 -> libsluice.so.$VERSION" \
+  test "$(readlink "$P/lib/libsluice.so")" = libsluice.so.0 -a \
+       "$(readlink "$P/lib/libsluice.so.0")" = "libsluice.so.$VERSION"
+# The .so exports exactly the functions the installed header declares (packaging/libsluice.map).
+nm -D --defined-only "$P/lib/libsluice.so.$VERSION" |
+  awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' | sort > "$W/exports"
+grep -o '\bsl_[a-z_]*(' "$P/include/sluice/sluice.h" | tr -d '(' | sort -u > "$W/declared"
+if diff "$W/declared" "$W/exports" > "$W/exports.diff"; then
+  ok "libsluice.so exports exactly the header's $(wc -l < "$W/declared") functions"
+else
+  fail "libsluice.so exports exactly the header's functions" \
+       "($(grep -c '^>' "$W/exports.diff") more)"
+  grep '^<' "$W/exports.diff"
+fi
+check "libsluice.a holds the engine (sl_session_run)" \
+  bash -c "nm '$P/lib/libsluice.a' 2>/dev/null | grep -q ' T sl_session_run$'"
+check "no installed file names DESTDIR" test -z "$(grep -rl "$STAGE" "$STAGE")"
+check "sluice.pc: prefix=$OPT" grep -qx "prefix=$OPT" "$P/lib/pkgconfig/sluice.pc"
+check "modulefile: prefix $OPT" grep -qx "set prefix $OPT" "$P/share/modulefiles/sluice/$VERSION"
+for f in sluice requeue; do
+  check "$f.sbatch defaults to PREFIX/bin/sluice" \
+    grep -q "SLUICE:-$OPT/bin/sluice}" "$P/share/sluice/sbatch/$f.sbatch"
+done
+check "installed binary runs (--version)" \
+  test "$("$P/bin/sluice" --version)" = "sluice $VERSION"
+if mk uninstall DESTDIR="$STAGE" PREFIX="$OPT"; then ok "make uninstall DESTDIR PREFIX"
+else fail "make uninstall DESTDIR PREFIX"; fi
+check "uninstall (DESTDIR) leaves no file" test -z "$(listing "$STAGE")"
+left=$(cd "$STAGE$OPT" && find . -name '*sluice*')
+check "uninstall (DESTDIR) leaves no sluice folder${left:+ ($left)}" test -z "$left"
+
+# ---- 2. a program built from the install tree only -----------------------------------------
+PREFIX=$W/prefix
+if mk install PREFIX="$PREFIX"; then ok "make install PREFIX"; else fail "make install PREFIX"; fi
+mkdir -p "$W/user"
+cp "$ROOT/tests/install/api_job.c" "$W/user/"
+# The user's shell: no source tree, only what the installed tree says.
+user_env=(env -u CPATH -u LIBRARY_PATH PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig")
+if (cd "$W/user" && "${user_env[@]}" bash -c \
+      'cc -o api_job api_job.c $(pkg-config --cflags --libs sluice)') > "$W/cc.log" 2>&1; then
+  ok "cc api_job.c \$(pkg-config --cflags --libs sluice)"
+else
+  fail "cc api_job.c \$(pkg-config --cflags --libs sluice)"; cat "$W/cc.log"
+fi
+check "pkg-config --modversion sluice = $VERSION" \
+  test "$("${user_env[@]}" pkg-config --modversion sluice)" = "$VERSION"
+check "pkg-config --cflags names no source folder" \
+  bash -c "! PKG_CONFIG_PATH='$PREFIX/lib/pkgconfig' pkg-config --cflags --libs sluice |
+           grep -q '$ROOT'"
+check "ldd: libsluice.so.0 from PREFIX/lib" bash -c \
+  "LD_LIBRARY_PATH='$PREFIX/lib' ldd '$W/user/api_job' |
+   grep -q 'libsluice.so.0 => $PREFIX/lib/libsluice.so.0 '"
+check "readelf: api_job needs libsluice.so.0" bash -c \
+  "readelf -d '$W/user/api_job' | grep -q 'NEEDED.*\[libsluice.so.0\]'"
+
+python3 "$ROOT/tests/install/data.py" gen "$W/data"
+cat > "$W/job.sql" <<'SQL'
+SELECT k, count(*) AS n, count(v) AS nv, sum(v) AS s, min(v) AS lo, max(v) AS hi
+FROM read_csv('${input}', header=true, columns={'k': 'VARCHAR', 'v': 'BIGINT'})
+GROUP BY k ORDER BY k;
+SQL
+for np in 1 2; do
+  rm -f "$W/out.csv"
+  if (cd "$W/user" && LD_LIBRARY_PATH="$PREFIX/lib" timeout 60 mpirun -n $np ./api_job \
+        "$W/job.sql" "$W/out.csv" "input=$W/data/*.csv") > "$W/run.log" 2>&1 &&
+     python3 "$ROOT/tests/install/data.py" check "$W/out.csv" "$W/data"; then
+    ok "api_job np=$np equals sqlite3"
+  else
+    fail "api_job np=$np equals sqlite3"; tail -5 "$W/run.log"
+  fi
+done
+
+# ---- 3. the modulefile and the man page ----------------------------------------------------
+MODULECMD=$(command -v modulecmd || true)
+if [[ -z $MODULECMD ]]; then
+  skip "module load sluice (no modulecmd: apt-get install environment-modules)"
+else
+  # A clean environment, as after login: only the module system's own variables.
+  menv=(env -i HOME="$HOME" PATH=/usr/bin:/bin MODULEPATH="$PREFIX/share/modulefiles")
+  "${menv[@]}" "$MODULECMD" bash load sluice > "$W/module.sh" 2> "$W/module.err"
+  got=$("${menv[@]}" bash -c ". '$W/module.sh'; echo \"PATH=\$PATH\"; \
+        echo \"MANPATH=\$MANPATH\"; echo \"PKG_CONFIG_PATH=\$PKG_CONFIG_PATH\"; \
+        echo \"LD_LIBRARY_PATH=\$LD_LIBRARY_PATH\"; echo \"which=\$(command -v sluice)\"; \
+        echo \"man=\$(man -w sluice 2>/dev/null)\"; \
+        echo \"pc=\$(pkg-config --variable=prefix sluice)\"")
+  for want in "PATH=$PREFIX/bin:" "MANPATH=$PREFIX/share/man" \
+              "PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig" "LD_LIBRARY_PATH=$PREFIX/lib" \
+              "which=$PREFIX/bin/sluice" "man=$PREFIX/share/man/man1/sluice.1" \
+              "pc=$PREFIX"; do
+    if grep -q "^$want" <<<"$got"; then ok "module load sluice: $want"
+    else fail "module load sluice: $want (got: $(tr '\n' ' ' <<<"$got") $(cat "$W/module.err"))"
+    fi
+  done
+fi
+if python3 "$ROOT/tests/install/check_man.py" "$PREFIX/bin/sluice" \
+     "$PREFIX/share/man/man1/sluice.1" > "$W/man.log" 2>&1; then
+  ok "man page: renders without warnings, lexgrog, same options as --help"
+else
+  fail "man page:"; grep -v '^ok' "$W/man.log"
+fi
+
+# ---- 4. uninstall --------------------------------------------------------------------------
+if mk uninstall PREFIX="$PREFIX"; then ok "make uninstall PREFIX"
+else fail "make uninstall PREFIX"; fi
+check "uninstall leaves no file" test -z "$(listing "$PREFIX")"
+left=$(cd "$PREFIX" && find . -name '*sluice*')
+check "uninstall leaves no sluice folder${left:+ ($left)}" test -z "$left"
+
+echo "install: $PASS passed, $FAIL failed, $SKIP skipped"
+[[ $FAIL == 0 ]]
