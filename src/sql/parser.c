@@ -446,12 +446,14 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_error_at(p, t, "%s", "subqueries in expressions are not supported");
         return NULL;
     }
-    if (kw && is_reserved(t->val)) {
+    bool call = sl_parse_is_op(sl_parse_peek_at(p, 1), "(");
+    /* left(s, n) and right(s, n) are functions, though LEFT and RIGHT start joins. */
+    bool join_word_call = call && (sl_parse_is_kw(t, "left") || sl_parse_is_kw(t, "right"));
+    if (kw && is_reserved(t->val) && !join_word_call) {
         sl_parse_syntax_error(p, "expression");
         return NULL;
     }
-    if (sl_parse_is_op(sl_parse_peek_at(p, 1), "("))
-        {
+    if (call) {
         sl_parse_next(p); /* parse_func expects the name consumed and '(' next */
         return parse_func(p, t, start);
     }

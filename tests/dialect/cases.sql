@@ -172,3 +172,6 @@ ORDER BY id;
 
 -- case: column_names
 SELECT id, k, count(*) FROM t GROUP BY id, k ORDER BY id LIMIT 3;
+
+-- case: left_right
+SELECT id, left(s, 2) AS l, right(s, 3) AS r, left(k, 0) AS z FROM t ORDER BY id;
