@@ -56,6 +56,9 @@ int sl_func_bind_case(sl_expr **args, int n_args, bool has_else, const char *tex
 int sl_func_bind_cast(sl_expr *e, sl_type t, bool try_cast, const char *text, sl_expr **out,
                       sl_err *err);
 
+/* True when `name` is a registered scalar function or operator (func/func_list.h). Local. */
+bool sl_func_exists(const char *name);
+
 /* True when `name` is a registered aggregate function (func/aggregate.h). Local. */
 bool sl_func_is_aggregate(const char *name);
 

@@ -193,6 +193,11 @@ bool fn_want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc)
     return fn_want(args, j, dflt, err, rc);
 }
 
+bool sl_func_exists(const char *name)
+{
+    return lookup(name) >= 0 || strcasecmp(name, "CASE") == 0;
+}
+
 int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text, sl_expr **out,
                  sl_err *err)
 {

@@ -207,6 +207,9 @@ static __attribute__((noinline)) int call_func(sl_bind_ctx *c, const sl_ast_expr
 /* Binds the arguments, then calls sl_func_bind(name). */
 static int bind_call(sl_bind_ctx *c, const sl_ast_expr *a, const char *name, sl_expr **out)
 {
+    /* An unknown name is the error to report, before any of its arguments' errors. */
+    if (a->kind == A_FUNC && !sl_func_exists(name))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "unknown function \"%s\"", name);
     sl_expr **args = sl_xcalloc((size_t)a->n_args + 1, sizeof *args);
     int rc = 0, n = 0;
     for (; n < a->n_args; n++)

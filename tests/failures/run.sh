@@ -113,6 +113,14 @@ EOF
 )
 check unknown_function 3 "$j" "unkfn.sql:2:8|frobnicate"
 
+j=$(job unkfngrp <<EOF
+-- an unknown function in a GROUP BY query is reported as unknown (not as its argument's
+-- missing GROUP BY), as DuckDB does
+SELECT name, frobnicate(id) FROM read_csv('$D/good/*.csv', header=true, $COLS) GROUP BY name;
+EOF
+)
+check unknown_function_grouped 3 "$j" "unkfngrp.sql:3:14|unknown function \"frobnicate\""
+
 j=$(job winwhere <<EOF
 -- a window function in WHERE
 SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS) WHERE row_number() OVER (ORDER BY id) < 3;
