@@ -58,6 +58,31 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+void sl_buf_put_i64(sl_buf *b, int64_t v) { sl_buf_append(b, &v, sizeof v); }
+
+void sl_buf_put_str(sl_buf *b, const char *s)
+{
+    int64_t n = (int64_t)strlen(s);
+    sl_buf_put_i64(b, n);
+    sl_buf_append(b, s, n);
+}
+
+int64_t sl_buf_get_i64(const char **p)
+{
+    int64_t v;
+    memcpy(&v, *p, sizeof v);
+    *p += sizeof v;
+    return v;
+}
+
+char *sl_buf_get_str(const char **p)
+{
+    int64_t n = sl_buf_get_i64(p);
+    char *s = sl_xstrndup(*p, (size_t)n);
+    *p += n;
+    return s;
+}
+
 void sl_buf_put_quoted(sl_buf *b, const char *s, char quote)
 {
     sl_buf_putc(b, quote);

@@ -26,6 +26,12 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf
 /* Appends s between two quote characters, each quote inside doubled: SQL string literals
  * (quote '\'') and identifiers ('"'). */
 void sl_buf_put_quoted(sl_buf *b, const char *s, char quote);
+/* A plain byte encoding for what rank 0 broadcasts (native byte order: every rank runs the same
+ * build): an int64, a string as its length then its bytes; the readers advance *p. */
+void sl_buf_put_i64(sl_buf *b, int64_t v);
+void sl_buf_put_str(sl_buf *b, const char *s);
+int64_t sl_buf_get_i64(const char **p);
+char *sl_buf_get_str(const char **p);   /* new; free with sl_free */
 /* Appends s as a JSON string literal (quotes, backslash and control bytes escaped). */
 void sl_buf_json_str(sl_buf *b, const char *s);
 /* Keeps data NUL-terminated past len (not counted) and returns it. */

@@ -45,32 +45,14 @@ void sl_csv_ropts_free(void *p)
     sl_free(o);
 }
 
-static void add_path(sl_csv_opts *o, const char *s)
-{
-    o->paths = sl_xrealloc(o->paths, sizeof *o->paths * (size_t)(o->n_paths + 1));
-    o->paths[o->n_paths++] = sl_xstrdup(s);
-}
-
 int sl_csv_ropts_args(void *p, const sl_fmt_val *args, int n, const sl_fmt_val *next,
                       const sl_fmt_ctx *c)
 {
     sl_csv_opts *o = p;
     if (n == 0)
         return sl_fmt_expected(c, next, "file name string or list of file names");
-    const sl_fmt_val *a = &args[0];
-    if (a->kind == SL_FV_LIST) {
-        if (a->n == 0)
-            return sl_fmt_expected(c, a, "file name string");
-        for (int i = 0; i < a->n; i++) {
-            if (a->items[i].kind != SL_FV_STRING)
-                return sl_fmt_expected(c, &a->items[i], "file name string");
-            add_path(o, a->items[i].str);
-        }
-    } else if (a->kind == SL_FV_STRING) {
-        add_path(o, a->str);
-    } else {
-        return sl_fmt_expected(c, a, "file name string or list of file names");
-    }
+    if (sl_fmt_paths_arg(&args[0], c, &o->n_paths, &o->paths))
+        return c->err->code;
     /* One positional argument: what follows the paths must be a name=value option. */
     if (n > 1)
         return sl_fmt_expected(c, &args[1], "option name");

@@ -228,46 +228,21 @@ static int rank0_plan(sl_csv_source *s, const sl_csv_opts *o, sl_err *err)
 
 /* ---- broadcast of rank 0's plan ---- */
 
-static void put_i64(sl_buf *b, int64_t v) { sl_buf_append(b, &v, sizeof v); }
-
-static void put_str(sl_buf *b, const char *s)
-{
-    int64_t n = (int64_t)strlen(s);
-    put_i64(b, n);
-    sl_buf_append(b, s, n);
-}
-
-static int64_t get_i64(const char **p)
-{
-    int64_t v;
-    memcpy(&v, *p, sizeof v);
-    *p += sizeof v;
-    return v;
-}
-
-static char *get_str(const char **p)
-{
-    int64_t n = get_i64(p);
-    char *s = sl_xstrndup(*p, (size_t)n);
-    *p += n;
-    return s;
-}
-
 static void bcast_plan(sl_csv_source *s, MPI_Comm comm, int rank)
 {
     sl_buf b;
     sl_buf_init(&b);
     if (rank == 0) {
-        put_i64(&b, s->n_files);
+        sl_buf_put_i64(&b, s->n_files);
         for (int f = 0; f < s->n_files; f++) {
-            put_i64(&b, s->files[f].size);
-            put_i64(&b, s->files[f].first_rec);
-            put_i64(&b, s->files[f].first_line);
-            put_str(&b, s->files[f].path);
+            sl_buf_put_i64(&b, s->files[f].size);
+            sl_buf_put_i64(&b, s->files[f].first_rec);
+            sl_buf_put_i64(&b, s->files[f].first_line);
+            sl_buf_put_str(&b, s->files[f].path);
         }
-        put_i64(&b, s->ncols);
+        sl_buf_put_i64(&b, s->ncols);
         for (int c = 0; c < s->ncols; c++)
-            put_str(&b, s->names[c]);
+            sl_buf_put_str(&b, s->names[c]);
     }
     /* Plans are small (paths and names), but count in bytes as int64 anyway. */
     int64_t len = b.len;
@@ -277,18 +252,18 @@ static void bcast_plan(sl_csv_source *s, MPI_Comm comm, int rank)
     MPI_Bcast(b.data, (int)len, MPI_BYTE, 0, comm);
     if (rank != 0) {
         const char *p = b.data;
-        s->n_files = (int)get_i64(&p);
+        s->n_files = (int)sl_buf_get_i64(&p);
         s->files = sl_xcalloc((size_t)s->n_files + 1, sizeof *s->files);
         for (int f = 0; f < s->n_files; f++) {
-            s->files[f].size = get_i64(&p);
-            s->files[f].first_rec = get_i64(&p);
-            s->files[f].first_line = get_i64(&p);
-            s->files[f].path = get_str(&p);
+            s->files[f].size = sl_buf_get_i64(&p);
+            s->files[f].first_rec = sl_buf_get_i64(&p);
+            s->files[f].first_line = sl_buf_get_i64(&p);
+            s->files[f].path = sl_buf_get_str(&p);
         }
-        s->ncols = (int)get_i64(&p);
+        s->ncols = (int)sl_buf_get_i64(&p);
         s->names = sl_xcalloc((size_t)s->ncols + 1, sizeof *s->names);
         for (int c = 0; c < s->ncols; c++)
-            s->names[c] = get_str(&p);
+            s->names[c] = sl_buf_get_str(&p);
     }
     sl_buf_free(&b);
 }

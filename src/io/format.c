@@ -63,6 +63,30 @@ int sl_fmt_expected(const sl_fmt_ctx *c, const sl_fmt_val *v, const char *what)
                   n > 40 ? "..." : "");
 }
 
+static void add_path(int *n_paths, char ***paths, const char *s)
+{
+    *paths = sl_xrealloc(*paths, sizeof **paths * (size_t)(*n_paths + 1));
+    (*paths)[(*n_paths)++] = sl_xstrdup(s);
+}
+
+int sl_fmt_paths_arg(const sl_fmt_val *a, const sl_fmt_ctx *c, int *n_paths, char ***paths)
+{
+    if (a->kind == SL_FV_STRING) {
+        add_path(n_paths, paths, a->str);
+        return 0;
+    }
+    if (a->kind != SL_FV_LIST)
+        return sl_fmt_expected(c, a, "file name string or list of file names");
+    if (a->n == 0)
+        return sl_fmt_expected(c, a, "file name string");
+    for (int i = 0; i < a->n; i++) {
+        if (a->items[i].kind != SL_FV_STRING)
+            return sl_fmt_expected(c, &a->items[i], "file name string");
+        add_path(n_paths, paths, a->items[i].str);
+    }
+    return 0;
+}
+
 int sl_fmt_opt_bool(const sl_fmt_opt *o, const sl_fmt_ctx *c, bool *out)
 {
     const sl_fmt_val *v = &o->v;

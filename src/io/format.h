@@ -99,6 +99,9 @@ int sl_fmt_error_at(const sl_fmt_ctx *c, int line, int col, const char *fmt, ...
 /* Records SL_ESQL "PATH:L:C: syntax error: expected WHAT, got \"RAW\"" at v (the parser's own
  * wording, so a bad value reads the same whoever finds it). Returns the code. */
 int sl_fmt_expected(const sl_fmt_ctx *c, const sl_fmt_val *v, const char *what);
+/* A table function's files argument: a file name (or glob) string, or a non-empty list of them,
+ * appended to *paths (grown; *n_paths counts them). Returns 0, or the error code. */
+int sl_fmt_paths_arg(const sl_fmt_val *a, const sl_fmt_ctx *c, int *n_paths, char ***paths);
 
 /* Value helpers for option parsers (each records the error and returns its code):
  * a boolean: true/false/1/0/'true'..., and a bare COPY flag means true; */

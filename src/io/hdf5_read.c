@@ -43,12 +43,6 @@ void sl_h5_ropts_free(void *p)
     sl_free(o);
 }
 
-static void add_path(sl_h5_opts *o, const char *s)
-{
-    o->paths = sl_xrealloc(o->paths, sizeof *o->paths * (size_t)(o->n_paths + 1));
-    o->paths[o->n_paths++] = sl_xstrdup(s);
-}
-
 static int set_group(sl_h5_opts *o, const sl_fmt_val *v, const sl_fmt_ctx *c)
 {
     if (v->kind != SL_FV_STRING)
@@ -66,20 +60,8 @@ int sl_h5_ropts_args(void *p, const sl_fmt_val *args, int n, const sl_fmt_val *n
     sl_h5_opts *o = p;
     if (n == 0)
         return sl_fmt_expected(c, next, "file name string or list of file names");
-    const sl_fmt_val *a = &args[0];
-    if (a->kind == SL_FV_LIST) {
-        if (a->n == 0)
-            return sl_fmt_expected(c, a, "file name string");
-        for (int i = 0; i < a->n; i++) {
-            if (a->items[i].kind != SL_FV_STRING)
-                return sl_fmt_expected(c, &a->items[i], "file name string");
-            add_path(o, a->items[i].str);
-        }
-    } else if (a->kind == SL_FV_STRING) {
-        add_path(o, a->str);
-    } else {
-        return sl_fmt_expected(c, a, "file name string or list of file names");
-    }
+    if (sl_fmt_paths_arg(&args[0], c, &o->n_paths, &o->paths))
+        return c->err->code;
     /* read_hdf5('f.h5', '/group'): the group may follow the files. */
     if (n > 1 && set_group(o, &args[1], c))
         return c->err->code;
@@ -482,49 +464,24 @@ static int rank0_plan(h5_src *s, const sl_h5_opts *o, sl_err *err)
     return 0;
 }
 
-static void put_i64(sl_buf *b, int64_t v) { sl_buf_append(b, &v, sizeof v); }
-
-static void put_str(sl_buf *b, const char *s)
-{
-    int64_t n = (int64_t)strlen(s);
-    put_i64(b, n);
-    sl_buf_append(b, s, n);
-}
-
-static int64_t get_i64(const char **p)
-{
-    int64_t v;
-    memcpy(&v, *p, sizeof v);
-    *p += sizeof v;
-    return v;
-}
-
-static char *get_str(const char **p)
-{
-    int64_t n = get_i64(p);
-    char *s = sl_xstrndup(*p, (size_t)n);
-    *p += n;
-    return s;
-}
-
 /* Rank 0's plan to every rank. Collective over comm. */
 static void bcast_plan(h5_src *s, MPI_Comm comm, int rank)
 {
     sl_buf b;
     sl_buf_init(&b);
     if (rank == 0) {
-        put_i64(&b, s->n_files);
-        put_i64(&b, s->bytes);
+        sl_buf_put_i64(&b, s->n_files);
+        sl_buf_put_i64(&b, s->bytes);
         for (int f = 0; f < s->n_files; f++) {
-            put_str(&b, s->paths[f]);
-            put_i64(&b, s->rows[f]);
+            sl_buf_put_str(&b, s->paths[f]);
+            sl_buf_put_i64(&b, s->rows[f]);
         }
-        put_i64(&b, s->ncols);
+        sl_buf_put_i64(&b, s->ncols);
         for (int c = 0; c < s->ncols; c++) {
-            put_str(&b, s->cols[c].name);
-            put_i64(&b, s->cols[c].type);
-            put_i64(&b, s->cols[c].kind);
-            put_i64(&b, s->cols[c].has_valid);
+            sl_buf_put_str(&b, s->cols[c].name);
+            sl_buf_put_i64(&b, s->cols[c].type);
+            sl_buf_put_i64(&b, s->cols[c].kind);
+            sl_buf_put_i64(&b, s->cols[c].has_valid);
         }
     }
     int64_t len = b.len;
@@ -534,21 +491,21 @@ static void bcast_plan(h5_src *s, MPI_Comm comm, int rank)
     MPI_Bcast(b.data, (int)len, MPI_BYTE, 0, comm);
     if (rank != 0) {
         const char *p = b.data;
-        s->n_files = (int)get_i64(&p);
-        s->bytes = get_i64(&p);
+        s->n_files = (int)sl_buf_get_i64(&p);
+        s->bytes = sl_buf_get_i64(&p);
         s->paths = sl_xcalloc((size_t)s->n_files + 1, sizeof *s->paths);
         s->rows = sl_xcalloc((size_t)s->n_files + 1, sizeof *s->rows);
         for (int f = 0; f < s->n_files; f++) {
-            s->paths[f] = get_str(&p);
-            s->rows[f] = get_i64(&p);
+            s->paths[f] = sl_buf_get_str(&p);
+            s->rows[f] = sl_buf_get_i64(&p);
         }
-        s->ncols = (int)get_i64(&p);
+        s->ncols = (int)sl_buf_get_i64(&p);
         s->cols = sl_xcalloc((size_t)s->ncols + 1, sizeof *s->cols);
         for (int c = 0; c < s->ncols; c++) {
-            s->cols[c].name = get_str(&p);
-            s->cols[c].type = (sl_type)get_i64(&p);
-            s->cols[c].kind = (int)get_i64(&p);
-            s->cols[c].has_valid = (int)get_i64(&p);
+            s->cols[c].name = sl_buf_get_str(&p);
+            s->cols[c].type = (sl_type)sl_buf_get_i64(&p);
+            s->cols[c].kind = (int)sl_buf_get_i64(&p);
+            s->cols[c].has_valid = (int)sl_buf_get_i64(&p);
         }
     }
     sl_buf_free(&b);
