@@ -5,6 +5,7 @@
  */
 #include <mpi.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 
 static const char usage[] =
     "usage: sluice run JOB.sql [options]      run every statement of a job\n"
+    "       sluice run - [options]            ... of a job read from standard input\n"
+    "       sluice -c SQL [options]           run the statements given as an argument\n"
     "       sluice explain JOB.sql [options]  print the distributed plan of each query\n"
     "       sluice --help | --version\n"
     "\n"
@@ -26,6 +29,7 @@ static const char usage[] =
     "runs on one rank.\n"
     "\n"
     "options:\n"
+    "  -c, --command SQL            run SQL (one or more statements) instead of a job file\n"
     "  -D, --define NAME=VALUE      VALUE is the value of ${NAME} in the job file (repeatable)\n"
     "  --format table|csv           how SELECT results print on stdout (default: table;\n"
     "                               csv = RFC 4180 with a header line)\n"
@@ -68,15 +72,18 @@ static void on_oom(size_t bytes)
     MPI_Abort(MPI_COMM_WORLD, 6);
 }
 
-/* Rank 0 reads the job file and broadcasts it; returns NULL (on every rank) when unreadable,
- * with why set. The text is NUL-terminated after its *n_out bytes, which may themselves hold
- * a NUL byte: the parser gets the length and reports it. */
+/* Rank 0 reads the job file ("-" = standard input) and broadcasts it; returns NULL (on every
+ * rank) when unreadable, with why set. The text is NUL-terminated after its *n_out bytes,
+ * which may themselves hold a NUL byte: the parser gets the length and reports it. */
 static char *read_job(const char *path, int64_t *n_out, char *why, size_t why_n)
 {
     long long len = -1;
     char *text = NULL;
     if (g_rank == 0) {
-        FILE *f = fopen(path, "rb");
+        bool is_stdin = !strcmp(path, "-");
+        FILE *f = is_stdin ? stdin : fopen(path, "rb");
+        if (is_stdin)
+            path = "standard input";
         if (!f) {
             snprintf(why, why_n, "cannot open job file '%s': %s", path, strerror(errno));
         } else {
@@ -93,7 +100,8 @@ static char *read_job(const char *path, int64_t *n_out, char *why, size_t why_n)
                 snprintf(why, why_n, "job file '%s' is larger than 1 GB", path);
             else
                 len = (long long)n;
-            fclose(f);
+            if (!is_stdin)
+                fclose(f);
         }
     }
     MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
@@ -110,6 +118,73 @@ static char *read_job(const char *path, int64_t *n_out, char *why, size_t why_n)
     return text;
 }
 
+/*
+ * When msg starts with "PATH:LINE:COL:" (every error the parser, binder and session report
+ * about a place in the job), prints that line of the job text and a caret under the column on
+ * stderr, the way DuckDB's shell shows a syntax error. Columns count bytes; the caret line
+ * copies the tabs of the text and skips UTF-8 continuation bytes so it lines up in a
+ * terminal. A long line is shown as a window of it around the column. Local.
+ */
+static void print_error_context(const char *text, int64_t len, const char *path, const char *msg)
+{
+    size_t pl = strlen(path);
+    if (!text || strncmp(msg, path, pl) != 0 || msg[pl] != ':')
+        return;
+    char *end;
+    long line = strtol(msg + pl + 1, &end, 10);
+    if (*end != ':' || line < 1)
+        return;
+    long col = strtol(end + 1, &end, 10);
+    if (*end != ':' || col < 1)
+        return;
+    int64_t b = 0;
+    long l = 1;
+    while (l < line && b < len)
+        if (text[b++] == '\n')
+            l++;
+    if (l < line)
+        return;
+    int64_t e = b;
+    while (e < len && text[e] != '\n')
+        e++;
+    if (e > b && text[e - 1] == '\r')
+        e--;
+    int64_t at = b + col - 1;
+    if (at > e)
+        at = e;
+    /* A line of up to 160 bytes is shown whole, a longer one as a window of 120 bytes
+     * around the column, cut at character starts. */
+    int64_t ws = b, we = e;
+    if (e - b > 160) {
+        ws = at - 60 > b ? at - 60 : b;
+        we = ws + 120 < e ? ws + 120 : e;
+    }
+    while (ws > b && ((unsigned char)text[ws] & 0xC0) == 0x80)
+        ws--;
+    while (we < e && ((unsigned char)text[we] & 0xC0) == 0x80)
+        we++;
+    char num[24];
+    int nw = snprintf(num, sizeof num, "%ld", line);
+    sl_buf o;
+    sl_buf_init(&o);
+    sl_buf_printf(&o, "  %s | %s", num, ws > b ? "..." : "");
+    for (int64_t i = ws; i < we; i++) {
+        unsigned char c = (unsigned char)text[i];
+        sl_buf_putc(&o, c < 0x20 && c != '\t' ? ' ' : (char)c);
+    }
+    sl_buf_printf(&o, "%s\n  %*s | %s", we < e ? "..." : "", nw, "", ws > b ? "   " : "");
+    for (int64_t i = ws; i < at; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\t')
+            sl_buf_putc(&o, '\t');
+        else if ((c & 0xC0) != 0x80)
+            sl_buf_putc(&o, ' ');
+    }
+    sl_buf_puts(&o, "^\n");
+    fputs(sl_buf_cstr(&o), stderr);
+    sl_buf_free(&o);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     if (g_rank == 0) {
@@ -124,7 +199,7 @@ static int run(int argc, char **argv)
 {
     sl_options o;
     sl_options_init(&o);
-    const char *cmd = NULL, *job = NULL;
+    const char *cmd = NULL, *job = NULL, *command = NULL;
     const char **names = sl_xcalloc((size_t)argc, sizeof *names);
     const char **values = sl_xcalloc((size_t)argc, sizeof *values);
     int np = 0;
@@ -140,6 +215,11 @@ static int run(int argc, char **argv)
             if (g_rank == 0)
                 printf("sluice %s\n", SLUICE_VERSION);
             return 0;
+        } else if (!strcmp(a, "-c") || !strcmp(a, "--command")) {
+            i++;
+            if (!next)
+                return usage_error("%s needs the SQL to run", a);
+            command = next;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o.verbose = 1;
         } else if (!strcmp(a, "--progress")) {
@@ -225,12 +305,17 @@ static int run(int argc, char **argv)
             return usage_error("unexpected argument '%s'", a);
         }
     }
+    /* -c SQL: the statements come from the command line; `run` is implied. */
+    if (command && !cmd)
+        cmd = "run";
     if (!cmd)
         return usage_error("%s", "missing command (run or explain)");
     if (strcmp(cmd, "run") && strcmp(cmd, "explain"))
         return usage_error("unknown command '%s' (use run or explain)", cmd);
-    if (!job)
-        return usage_error("%s: missing job file", cmd);
+    if (command && job)
+        return usage_error("-c runs its own SQL: unexpected job file '%s'", job);
+    if (!job && !command)
+        return usage_error("%s: missing job file (- = standard input)", cmd);
     sl_err rerr;
     sl_err_clear(&rerr);
     if (sl_retry_configure(retry_time, &rerr)) {
@@ -247,7 +332,11 @@ static int run(int argc, char **argv)
 
     char why[512] = "";
     int64_t text_len = 0;
-    char *text = read_job(job, &text_len, why, sizeof why);
+    /* The name errors give the job: "<command>:1:8: ..." for -c, "<stdin>:..." for "-". */
+    const char *label = command ? "<command>" : !strcmp(job, "-") ? "<stdin>" : job;
+    char *text = command ? sl_xstrdup(command) : read_job(job, &text_len, why, sizeof why);
+    if (command)
+        text_len = (int64_t)strlen(command);
     if (!text) {
         if (g_rank == 0)
             fprintf(stderr, "sluice: error: %s\n", why);
@@ -255,7 +344,7 @@ static int run(int argc, char **argv)
     }
     sl_session *s;
     sl_session_new(MPI_COMM_WORLD, &o, &s);
-    int rc = sl_session_run_n(s, text, text_len, job);
+    int rc = sl_session_run_n(s, text, text_len, label);
     int status = 0;
     if (rc) {
         int size;
@@ -266,6 +355,8 @@ static int run(int argc, char **argv)
         else
             fprintf(stderr, "sluice (rank %d of %d): error: %s [first detected on rank %d]\n",
                     g_rank, size, sl_session_error(s), sl_session_error_rank(s));
+        if (g_rank == 0)
+            print_error_context(text, text_len, label, sl_session_error(s));
         status = sl_session_exit_status(s);
     }
     sl_session_free(&s);

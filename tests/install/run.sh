@@ -13,7 +13,9 @@
 #   3. `module load sluice` (Environment Modules' modulecmd; a skip without it) sets PATH,
 #      MANPATH, PKG_CONFIG_PATH and LD_LIBRARY_PATH into PREFIX, and the sluice, man page and
 #      pkg-config found through them are the installed ones; the man page renders without
-#      warnings and lists the options --help lists (tests/install/check_man.py);
+#      warnings and lists the options --help lists (tests/install/check_man.py); the installed
+#      sluice runs `-c SQL` and `run -` (standard input) like sqlite3 and shows an error's line
+#      with a caret under its position (tests/install/check_cli.py);
 #   4. `make uninstall PREFIX=...` leaves no file and no sluice folder behind (the shared
 #      folders bin/, lib/pkgconfig/, share/man/man1/ ... stay, as automake's uninstall does).
 #
@@ -168,6 +170,13 @@ if python3 "$ROOT/tests/install/check_man.py" "$PREFIX/bin/sluice" \
   ok "man page: renders without warnings, lexgrog, same options as --help"
 else
   fail "man page:"; grep -v '^ok' "$W/man.log"
+fi
+
+# The installed binary's command-line habits: -c SQL, run - (stdin), line and caret on errors.
+if python3 "$ROOT/tests/install/check_cli.py" "$PREFIX/bin/sluice" > "$W/cli.log" 2>&1; then
+  ok "cli: -c SQL, run - (stdin), line and caret under an error's position"
+else
+  fail "cli:"; grep -v '^ok' "$W/cli.log" | head -40
 fi
 
 # ---- 4. uninstall --------------------------------------------------------------------------
