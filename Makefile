@@ -321,6 +321,7 @@ MAN1DIR    := $(PREFIX)/share/man/man1
 SHAREDIR   := $(PREFIX)/share/sluice
 MODDIR     := $(PREFIX)/share/modulefiles/sluice
 EXAMPLE_JOBS := $(wildcard jobs/examples/*.sql)
+EXAMPLE_SRC  := examples/heat.c
 SBATCH_JOBS  := jobs/sluice.sbatch jobs/requeue.sbatch
 SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g'
 .PHONY: install uninstall install-check
@@ -336,7 +337,7 @@ install: $(BUILD)/sluice $(BUILD)/libsluice.a $(BUILD)/$(SO_REAL)
 	install -m 644 include/sluice/sluice.h $(DESTDIR)$(INCDIR)/sluice.h
 	$(SUBST) packaging/sluice.pc.in > $(DESTDIR)$(PCDIR)/sluice.pc
 	install -m 644 docs/sluice.1 $(DESTDIR)$(MAN1DIR)/sluice.1
-	install -m 644 $(EXAMPLE_JOBS) $(DESTDIR)$(SHAREDIR)/examples/
+	install -m 644 $(EXAMPLE_JOBS) $(EXAMPLE_SRC) $(DESTDIR)$(SHAREDIR)/examples/
 	@# Installed sbatch scripts run the installed binary unless SLUICE says otherwise.
 	for f in $(SBATCH_JOBS); do \
 	  sed 's|SLUICE:-build/sluice|SLUICE:-$(BINDIR)/sluice|' $$f \
@@ -351,10 +352,23 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsluice.so \
 	  $(DESTDIR)$(INCDIR)/sluice.h $(DESTDIR)$(PCDIR)/sluice.pc $(DESTDIR)$(MAN1DIR)/sluice.1 \
 	  $(DESTDIR)$(MODDIR)/$(VERSION)
-	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/examples/,$(notdir $(EXAMPLE_JOBS))) \
+	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/examples/,$(notdir $(EXAMPLE_JOBS) $(EXAMPLE_SRC))) \
 	  $(addprefix $(DESTDIR)$(SHAREDIR)/sbatch/,$(notdir $(SBATCH_JOBS)))
 	-rmdir $(DESTDIR)$(INCDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR)/sbatch \
 	  $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(MODDIR) 2>/dev/null
+
+# `make examples PREFIX=...`: the in-situ examples (examples/*.c) built against the sluice
+# installed in PREFIX, with plain cc and pkg-config alone, into EXAMPLES_OUT.
+EXAMPLES_OUT ?= $(BUILD)/examples
+.PHONY: examples
+examples:
+	@test -f $(PREFIX)/lib/pkgconfig/sluice.pc || { echo "make examples: no sluice.pc in" \
+	  "$(PREFIX)/lib/pkgconfig (make install PREFIX=... first)"; exit 1; }
+	@mkdir -p $(EXAMPLES_OUT)
+	for f in $(EXAMPLE_SRC); do \
+	  b=$${f##*/}; cc -O2 -Wall -o $(EXAMPLES_OUT)/$${b%.c} $$f \
+	    $$(PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig pkg-config --cflags --libs sluice) || exit 1; \
+	done
 
 # A sanitizer build is not installable (a plain `cc` program would load libasan too late): the
 # suite installs the release build (REL_BUILD) instead.

@@ -7,6 +7,7 @@
 #define SL_EXEC_H
 
 #include <mpi.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "batch/batch.h"
@@ -27,6 +28,10 @@ typedef struct sl_exec {
     /* result sink */
     FILE *out;
     const struct sl_format *print_format; /* NULL: a table; else a format (io/format.h) */
+    /* ... or, when capture is set, the rows go to the caller (sl_session_query): all of them
+     * to rank 0's list, or with capture_partitioned every rank's own rows to its list */
+    sl_batchlist *capture;
+    bool capture_partitioned;
     /* COPY sink: what keeps it from destroying what sluice did not write, and the --resume
      * fingerprint recorded in the manifest (borrowed, may be NULL) */
     const struct sl_copy_guard *copy_guard;

@@ -8,6 +8,7 @@
  */
 #include "exec/exec_int.h"
 
+#include "batch/borrow.h"
 #include "core/mem.h"
 #include "core/signals.h"
 #include "io/format.h"
@@ -31,9 +32,25 @@ static sl_batch *project_cols(sl_batch *b, const int *proj, int n)
     return out;
 }
 
+/* A registered table: this rank's application arrays, batch by batch. */
+static int run_borrowed(sl_exec *x, sl_pop *op, const sl_borrowed *bt, sl_err *err)
+{
+    for (int64_t s = 0; s < bt->n_rows && !err->code; s += SL_BATCH_ROWS) {
+        if (sl_signals_check(err))
+            break;
+        int64_t n = bt->n_rows - s < SL_BATCH_ROWS ? bt->n_rows - s : SL_BATCH_ROWS;
+        sl_batch *b = sl_borrowed_batch(bt, op->u.scan.proj, op->u.scan.n_proj, s, n);
+        x->ctx->ctr.rows_read += n;
+        sl_exec_emit(x, op, b, err);
+    }
+    return err->code;
+}
+
 static int run_table(sl_exec *x, sl_pop *op, sl_err *err)
 {
     const sl_table *t = op->u.scan.src->table;
+    if (t->borrowed)
+        return run_borrowed(x, op, t->borrowed, err);
     sl_rowstore_cursor cur;
     sl_rowstore_cursor_init(&cur);
     while (!err->code) {

@@ -5,7 +5,9 @@
  * spill file) and then in rank 0's store, so a result is never held whole in memory.
  * When the input is range-partitioned in global order (ORDER BY) rank 0 takes its own rows,
  * then rank 1's, and so on: the printed stream is in order without any sort on rank 0.
- * The gather is the metrics stage "result_gather". push is Local; finish is Collective.
+ * The gather is the metrics stage "result_gather". For sl_session_query the rows go to the
+ * caller's list instead of the printer (on rank 0, or without a gather on every rank).
+ * push is Local; finish is Collective.
  */
 #include "exec/exec_int.h"
 
@@ -91,17 +93,35 @@ static int gather(sl_exec *x, result_state *st, bool ordered, sl_err *err)
     return err->code;
 }
 
+/* Hands this rank's stored rows to the caller's list (sl_session_query) instead of printing
+ * them. The list is outside the budget: the caller holds it after the run. Local. */
+static int capture(sl_exec *x, result_state *st, sl_err *err)
+{
+    for (;;) {
+        sl_batch *b = NULL;
+        if (sl_rowstore_next(st->rows, &b, err) || !b)
+            break;
+        x->rows_out += sl_batch_live(b);
+        sl_batchlist_push(x->capture, b);
+    }
+    return err->code;
+}
+
 static int result_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
 {
     result_state *st = op->state;
     if (sl_agree(x->comm, err))
         return err->code;
+    if (x->capture && x->capture_partitioned)
+        return capture(x, st, err);
     sl_exec_stage_begin(x, op, "result_gather");
     /* Rank 0 only appends to its store; the others only read theirs. */
     gather(x, st, op->u.sink.ordered, err);
     sl_exec_stage_end(x, true);
     if (sl_agree(x->comm, err) || x->rank != 0)
         return err->code;
+    if (x->capture)
+        return capture(x, st, err);
     sl_printer *pr = sl_printer_new(x->out, x->print_format, op->n_cols,
                                     op->names, op->types);
     for (;;) {

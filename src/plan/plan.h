@@ -42,6 +42,9 @@ typedef struct sl_table {
     char **col_names;
     sl_type *col_types;
     struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times */
+    /* Instead of rows: this rank's application arrays, read in place (batch/borrow.h;
+     * sl_session_register_columns). Owned by the session, not by the catalog. */
+    const struct sl_borrowed *borrowed;
 } sl_table;
 
 typedef enum { SL_SRC_FORMAT, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP, SL_SRC_JOIN } sl_src_kind;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "batch/borrow.h"
 #include "core/budget.h"
 #include "core/mem.h"
 #include "core/signals.h"
@@ -107,9 +108,21 @@ static void catalog_clear(sl_catalog *c)
     sl_free(c->names);
     sl_free(c->queries);
     for (int i = 0; i < c->n_tables; i++)
-        table_free(&c->tables[i]);
+        if (!c->tables[i]->borrowed) /* registered tables belong to the session */
+            table_free(&c->tables[i]);
     sl_free(c->tables);
     memset(c, 0, sizeof *c);
+}
+
+/* A registered table: its names and types, and the borrowed arrays. */
+static void registered_free(sl_table **pt)
+{
+    if (!pt || !*pt)
+        return;
+    sl_borrowed *b = (sl_borrowed *)(*pt)->borrowed;
+    sl_borrowed_free(&b);
+    (*pt)->borrowed = NULL;
+    table_free(pt);
 }
 
 void sl_session_free(sl_session **ps)
@@ -118,6 +131,9 @@ void sl_session_free(sl_session **ps)
         return;
     sl_session *s = *ps;
     catalog_clear(&s->cat);
+    for (int i = 0; i < s->n_reg; i++)
+        registered_free(&s->reg[i]);
+    sl_free(s->reg);
     sl_spill_free(&s->ctx.spill);
     MPI_Comm_free(&s->comm);
     sl_free(s);
@@ -246,7 +262,8 @@ static void catalog_put_table(sl_session *s, sl_table *t)
     sl_catalog *c = &s->cat;
     for (int i = 0; i < c->n_tables; i++)
         if (strcmp(c->tables[i]->name, t->name) == 0) {
-            table_free(&c->tables[i]);
+            if (!c->tables[i]->borrowed)
+                table_free(&c->tables[i]);
             c->tables[i] = t;
             return;
         }
@@ -287,11 +304,85 @@ static void register_empty_table(sl_session *s, const sl_stmt *st, const sl_quer
     catalog_put_table(s, t);
 }
 
-static int run_select(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
+/* ---- in situ: the cursor of sl_session_query ---- */
+
+struct sl_cursor {
+    int n_cols;
+    sl_column *meta;        /* names (owned) and types */
+    sl_column *cur;         /* the batch handed out last */
+    sl_batchlist rows;      /* this rank's result batches */
+    int next;               /* the next batch of rows */
+    int64_t n_rows;         /* rows this rank holds */
+    sl_borrow_store store;  /* the arrays of the batch handed out last */
+};
+
+/* The result's names and types (the same on every rank). Local. */
+static void cursor_set_columns(sl_cursor *c, const sl_query *q)
+{
+    c->n_cols = q->n_outs;
+    c->meta = sl_xcalloc((size_t)q->n_outs + 1, sizeof *c->meta);
+    c->cur = sl_xcalloc((size_t)q->n_outs + 1, sizeof *c->cur);
+    for (int i = 0; i < q->n_outs; i++) {
+        c->meta[i].name = sl_xstrdup(q->out_names[i]);
+        c->meta[i].type = sl_borrow_col_type(q->outs[i]->type);
+        c->cur[i] = c->meta[i];
+    }
+}
+
+void sl_cursor_free(sl_cursor **pc)
+{
+    if (!pc || !*pc)
+        return;
+    sl_cursor *c = *pc;
+    for (int i = 0; i < c->n_cols; i++)
+        sl_free((char *)c->meta[i].name);
+    sl_free(c->meta);
+    sl_free(c->cur);
+    for (int i = c->next; i < c->rows.n; i++) /* handed-out batches moved to the store */
+        sl_batch_free(&c->rows.b[i]);
+    sl_free(c->rows.b);
+    sl_borrow_store_free(&c->store);
+    sl_free(c);
+    *pc = NULL;
+}
+
+int sl_cursor_columns(const sl_cursor *c, const sl_column **cols)
+{
+    *cols = c->meta;
+    return c->n_cols;
+}
+
+int64_t sl_cursor_rows(const sl_cursor *c) { return c->n_rows; }
+
+int64_t sl_cursor_next(sl_cursor *c, const sl_column **cols)
+{
+    *cols = c->cur;
+    while (c->next < c->rows.n) {
+        sl_batch *b = c->rows.b[c->next];
+        c->rows.b[c->next++] = NULL;
+        if (sl_batch_live(b) == 0) {
+            sl_batch_free(&b);
+            continue;
+        }
+        return sl_borrow_export(b, c->cur, &c->store);
+    }
+    sl_borrow_store_free(&c->store);
+    for (int i = 0; i < c->n_cols; i++)
+        c->cur[i] = c->meta[i];
+    return 0;
+}
+
+static int run_select(sl_session *s, const sl_job *job, const sl_stmt *st, sl_query *q,
+                      sl_err *err)
 {
     sl_pop *root = plan_for(s, st, q, SL_SINK_RESULT, NULL);
     sl_exec x;
     exec_init(s, &x);
+    if (s->capture && st == job->stmts[job->n_stmts - 1]) {
+        cursor_set_columns(s->capture, q);
+        x.capture = &s->capture->rows;
+        x.capture_partitioned = (s->capture_flags & SL_QUERY_PARTITIONED) != 0;
+    }
     int rc = sl_exec_run(&x, root, err);
     sl_pop_free(&root);
     if (!rc && s->rank == 0) {
@@ -493,7 +584,7 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
             if (!rc && st->kind == SL_STMT_CREATE_TABLE)
                 register_empty_table(s, st, q, err);
         } else if (st->kind == SL_STMT_SELECT) {
-            rc = run_select(s, st, q, err);
+            rc = run_select(s, job, st, q, err);
         } else if (st->kind == SL_STMT_CREATE_TABLE) {
             rc = run_create_table(s, st, q, err);
         } else {
@@ -527,6 +618,13 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
     }
     sl_job *job = NULL;
     sl_sql_parse_job_n(job_text, len, job_path, &s->params, &job, err);
+    if (!err->code && s->capture &&
+        (job->n_stmts == 0 || job->stmts[job->n_stmts - 1]->kind != SL_STMT_SELECT))
+        SL_ERR(err, SL_EUSAGE, "%s: the last statement of a query must be a SELECT (its "
+               "result goes to the cursor)", job_path);
+    /* The registered tables are in the catalog of every run (the same on every rank). */
+    for (int i = 0; i < s->n_reg; i++)
+        catalog_put_table(s, s->reg[i]);
     /* Issue #3: the budget is chosen per run (collective); -v says which rule chose it. */
     sl_spill_set_base(s->ctx.spill, s->opts.spill_dir);
     sl_budget_init(&s->ctx.budget, s->comm, s->opts.memory_limit, err);
@@ -568,4 +666,112 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
     sl_spill_report(&s->ctx, s->comm, s->opts.verbose);
     sl_spill_cleanup(s->ctx.spill);
     return rc;
+}
+
+/* ---- in situ: registered tables and queries ---- */
+
+/* "name(col TYPE, ...)" of a table, for comparing ranks and for messages. */
+static void schema_text(sl_buf *b, const char *name, const sl_borrowed *bt)
+{
+    sl_buf_printf(b, "%s(", name);
+    for (int i = 0; bt && i < bt->n_cols; i++)
+        sl_buf_printf(b, "%s%s %s", i ? ", " : "", bt->cols[i].name,
+                      sl_type_name(sl_borrow_sql_type(bt->cols[i].type)));
+    sl_buf_puts(b, ")");
+}
+
+int sl_session_register_columns(sl_session *s, const char *name, int n_cols,
+                                const sl_column *cols, int64_t n_rows)
+{
+    sl_err *err = &s->err;
+    sl_err_clear(err);
+    sl_borrowed *bt = NULL;
+    if (!name || !*name)
+        SL_ERR(err, SL_EUSAGE, "sl_session_register_columns: the table needs a name");
+    else
+        bt = sl_borrowed_new(n_cols, cols, n_rows, err);
+    if (err->code && name && *name) {
+        /* Say which table: the message is agreed, so every rank reads it. */
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        SL_ERR(err, err->code, "registering table \"%s\": %s", name, msg);
+    }
+    /* Every rank registers the same schema: rank 0's is the reference. */
+    sl_buf mine;
+    sl_buf_init(&mine);
+    schema_text(&mine, name ? name : "", bt);
+    long long len = (long long)mine.len;
+    MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, s->comm);
+    char *ref = sl_xmalloc((size_t)len + 1);
+    if (s->rank == 0)
+        memcpy(ref, sl_buf_cstr(&mine), (size_t)len);
+    MPI_Bcast(ref, (int)len, MPI_CHAR, 0, s->comm);
+    ref[len] = 0;
+    if (!err->code && strcmp(ref, sl_buf_cstr(&mine)) != 0)
+        SL_ERR(err, SL_EUSAGE, "rank %d registers %s, but rank 0 registers %s: every rank "
+               "registers the same table name, column names and types", s->rank,
+               sl_buf_cstr(&mine), ref);
+    sl_free(ref);
+    sl_buf_free(&mine);
+    int rc = sl_agree(s->comm, err);
+    if (rc) {
+        sl_borrowed_free(&bt);
+        return rc;
+    }
+    sl_table *t = sl_xcalloc(1, sizeof *t);
+    t->name = sl_xstrdup(name);
+    t->n_cols = n_cols;
+    t->col_names = sl_xcalloc((size_t)n_cols + 1, sizeof *t->col_names);
+    t->col_types = sl_xcalloc((size_t)n_cols + 1, sizeof *t->col_types);
+    for (int i = 0; i < n_cols; i++) {
+        t->col_names[i] = sl_xstrdup(bt->cols[i].name);
+        t->col_types[i] = sl_borrow_sql_type(bt->cols[i].type);
+    }
+    t->borrowed = bt;
+    for (int i = 0; i < s->n_reg; i++)
+        if (strcmp(s->reg[i]->name, name) == 0) {
+            registered_free(&s->reg[i]);
+            s->reg[i] = t;
+            return 0;
+        }
+    s->reg = sl_xrealloc(s->reg, sizeof *s->reg * (size_t)(s->n_reg + 1));
+    s->reg[s->n_reg++] = t;
+    return 0;
+}
+
+int sl_session_unregister(sl_session *s, const char *name)
+{
+    sl_err_clear(&s->err);
+    for (int i = 0; name && i < s->n_reg; i++)
+        if (strcmp(s->reg[i]->name, name) == 0) {
+            registered_free(&s->reg[i]);
+            s->reg[i] = s->reg[--s->n_reg];
+            break;
+        }
+    return sl_agree(s->comm, &s->err);
+}
+
+int sl_session_query(sl_session *s, const char *sql, int flags, sl_cursor **out)
+{
+    *out = NULL;
+    if (flags & ~SL_QUERY_PARTITIONED) {
+        sl_err_clear(&s->err);
+        SL_ERR(&s->err, SL_EUSAGE, "sl_session_query: unknown flags %#x",
+               (unsigned)(flags & ~SL_QUERY_PARTITIONED));
+        return sl_agree(s->comm, &s->err);
+    }
+    sl_cursor *c = sl_xcalloc(1, sizeof *c);
+    sl_batchlist_init(&c->rows);
+    s->capture = c;
+    s->capture_flags = flags;
+    int rc = sl_session_run(s, sql, "<query>");
+    s->capture = NULL;
+    if (rc) {
+        sl_cursor_free(&c);
+        *out = NULL;
+        return rc;
+    }
+    c->n_rows = sl_batchlist_rows(&c->rows);
+    *out = c;
+    return 0;
 }

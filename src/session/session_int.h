@@ -29,6 +29,13 @@ struct sl_session {
     int64_t stmt_rows_out;   /* rank 0: rows of the running SELECT's result; -1 = none */
     const struct sl_format *print_fmt; /* SELECT results: NULL = a table, else this format */
     bool bad_print_fmt;      /* opts.format names no format that can write */
+    /* Tables of application arrays (sl_session_register_columns), owned here and put into
+     * the catalog at the start of every run. */
+    sl_table **reg;
+    int n_reg;
+    /* sl_session_query: the cursor the last statement's result goes to, or NULL */
+    struct sl_cursor *capture;
+    int capture_flags;
 };
 
 #endif

@@ -10,6 +10,11 @@
 #      the source tree) builds with plain `cc` and `pkg-config --cflags --libs sluice` alone,
 #      ldd resolves libsluice.so.0 in PREFIX/lib, and at 1 and 2 ranks its answer to a GROUP BY
 #      over 4 CSV files equals sqlite3's (tests/install/data.py);
+#   2b. in situ, from the install tree only: `make examples PREFIX=...` builds examples/heat.c
+#      (cc + pkg-config); at 1-3 ranks its per-region statistics every 10 steps and its
+#      partitioned result equal a direct computation (tests/install/heat_check.py);
+#      tests/install/api_insitu.c checks the API: every column type and NULL round-trips,
+#      gathered and partitioned cursors, tables larger than a batch, agreed errors;
 #   3. `module load sluice` (Environment Modules' modulecmd; a skip without it) sets PATH,
 #      MANPATH, PKG_CONFIG_PATH and LD_LIBRARY_PATH into PREFIX, and the sluice, man page and
 #      pkg-config found through them are the installed ones; the man page renders without
@@ -52,6 +57,7 @@ f share/man/man1/sluice.1
 f share/modulefiles/sluice/$VERSION
 LIST
   for f in "$ROOT"/jobs/examples/*.sql; do echo "f share/sluice/examples/${f##*/}"; done
+  echo "f share/sluice/examples/heat.c"
   echo "f share/sluice/sbatch/requeue.sbatch"
   echo "f share/sluice/sbatch/sluice.sbatch"
 }
@@ -142,6 +148,48 @@ for np in 1 2; do
     fail "api_job np=$np equals sqlite3"; tail -5 "$W/run.log"
   fi
 done
+
+# ---- 2b. in situ: the example and the API test, built from the install tree only ----------
+# `make examples` builds examples/heat.c with cc and pkg-config alone; its per-region
+# statistics every 10 steps must equal a direct computation (tests/install/heat_check.py).
+if (cd "$W/user" && "${user_env[@]}" "$MAKE" -C "$ROOT" --no-print-directory -s examples \
+      PREFIX="$PREFIX" EXAMPLES_OUT="$W/user") > "$W/ex.log" 2>&1; then
+  ok "make examples PREFIX (cc + pkg-config only)"
+else
+  fail "make examples PREFIX"; cat "$W/ex.log"
+fi
+check "installed examples/heat.c is the source's" \
+  cmp -s "$ROOT/examples/heat.c" "$PREFIX/share/sluice/examples/heat.c"
+check "ldd: heat uses PREFIX/lib/libsluice.so.0" bash -c \
+  "LD_LIBRARY_PATH='$PREFIX/lib' ldd '$W/user/heat' |
+   grep -q 'libsluice.so.0 => $PREFIX/lib/libsluice.so.0 '"
+printf 'region,name\n0,west\n1,west-central\n2,centre-west\n3,centre-east\n4,east-central\n5,east\n' \
+  > "$W/regions.csv"
+for np in 1 2 3; do
+  if (cd "$W/user" && LD_LIBRARY_PATH="$PREFIX/lib" timeout 60 mpirun -n $np ./heat 1200 40 \
+        "$W/regions.csv") > "$W/heat.$np" 2> "$W/heat.err" &&
+     python3 "$ROOT/tests/install/heat_check.py" "$W/heat.$np" 1200 40 "$W/regions.csv" \
+       > "$W/heat.check" 2>&1; then
+    ok "examples/heat np=$np: per-region statistics equal a direct computation"
+  else
+    fail "examples/heat np=$np"; tail -5 "$W/heat.err" "$W/heat.check" 2>/dev/null
+  fi
+done
+cp "$ROOT/tests/install/api_insitu.c" "$W/user/"
+if (cd "$W/user" && "${user_env[@]}" bash -c \
+      'cc -o api_insitu api_insitu.c $(pkg-config --cflags --libs sluice)') > "$W/cc2.log" 2>&1
+then
+  for np in 1 2 3; do
+    if (cd "$W/user" && LD_LIBRARY_PATH="$PREFIX/lib" timeout 60 mpirun -n $np ./api_insitu) \
+         > "$W/insitu.$np" 2>&1; then
+      ok "api_insitu np=$np: $(tail -1 "$W/insitu.$np")"
+    else
+      fail "api_insitu np=$np:"; grep -v '^ok' "$W/insitu.$np" | head -20
+    fi
+  done
+else
+  fail "cc api_insitu.c \$(pkg-config --cflags --libs sluice)"; cat "$W/cc2.log"
+fi
 
 # ---- 3. the modulefile and the man page ----------------------------------------------------
 MODULECMD=$(command -v modulecmd || true)
