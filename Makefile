@@ -320,6 +320,7 @@ PCDIR      := $(LIBDIR)/pkgconfig
 MAN1DIR    := $(PREFIX)/share/man/man1
 SHAREDIR   := $(PREFIX)/share/sluice
 MODDIR     := $(PREFIX)/share/modulefiles/sluice
+PYDIR      := $(PREFIX)/lib/python3/dist-packages/sluice
 EXAMPLE_JOBS := $(wildcard jobs/examples/*.sql)
 EXAMPLE_SRC  := examples/heat.c
 SBATCH_JOBS  := jobs/sluice.sbatch jobs/requeue.sbatch
@@ -328,8 +329,9 @@ SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g'
 install: $(BUILD)/sluice $(BUILD)/libsluice.a $(BUILD)/$(SO_REAL)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
 	  $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR)/sbatch \
-	  $(DESTDIR)$(MODDIR)
+	  $(DESTDIR)$(MODDIR) $(DESTDIR)$(PYDIR)
 	install -m 755 $(BUILD)/sluice $(DESTDIR)$(BINDIR)/sluice
+	install -m 644 python/sluice/__init__.py $(DESTDIR)$(PYDIR)/__init__.py
 	install -m 644 $(BUILD)/libsluice.a $(DESTDIR)$(LIBDIR)/libsluice.a
 	install -m 755 $(BUILD)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_REAL)
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -351,11 +353,12 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sluice $(DESTDIR)$(LIBDIR)/libsluice.a \
 	  $(DESTDIR)$(LIBDIR)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsluice.so \
 	  $(DESTDIR)$(INCDIR)/sluice.h $(DESTDIR)$(PCDIR)/sluice.pc $(DESTDIR)$(MAN1DIR)/sluice.1 \
-	  $(DESTDIR)$(MODDIR)/$(VERSION)
+	  $(DESTDIR)$(MODDIR)/$(VERSION) $(DESTDIR)$(PYDIR)/__init__.py
+	rm -rf $(DESTDIR)$(PYDIR)/__pycache__
 	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/examples/,$(notdir $(EXAMPLE_JOBS) $(EXAMPLE_SRC))) \
 	  $(addprefix $(DESTDIR)$(SHAREDIR)/sbatch/,$(notdir $(SBATCH_JOBS)))
 	-rmdir $(DESTDIR)$(INCDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR)/sbatch \
-	  $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(MODDIR) 2>/dev/null
+	  $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(PYDIR) 2>/dev/null
 
 # `make examples PREFIX=...`: the in-situ examples (examples/*.c) built against the sluice
 # installed in PREFIX, with plain cc and pkg-config alone, into EXAMPLES_OUT.

@@ -20,6 +20,7 @@ pkgs=(
   chromium                                # tests/obs renders the --report HTML headless
   python3-fusepy                          # tests/copy: a case-insensitive FUSE mount
   man-db environment-modules              # tests/install: man -l, lexgrog, `module load sluice`
+  python3-mpi4py python3-venv python3-pip # the Python package (python/): mpi4py; pip in a venv
 )
 # tests/dialect, tests/stats and bench: DuckDB through npm's @duckdb/node-api. Only when npm is
 # missing: a machine with NodeSource's nodejs (npm bundled) cannot take Debian's npm beside it.

@@ -15,6 +15,9 @@
 #      partitioned result equal a direct computation (tests/install/heat_check.py);
 #      tests/install/api_insitu.c checks the API: every column type and NULL round-trips,
 #      gathered and partitioned cursors, tables larger than a batch, agreed errors;
+#   2c. Python (tests/install/check_python.py under mpirun -n 1..3 python3), with the package
+#      and libsluice.so.0 from the install tree (PYTHONPATH only), and once pip-installed into
+#      a venv; skipped without numpy, pandas and mpi4py;
 #   3. `module load sluice` (Environment Modules' modulecmd; a skip without it) sets PATH,
 #      MANPATH, PKG_CONFIG_PATH and LD_LIBRARY_PATH into PREFIX, and the sluice, man page and
 #      pkg-config found through them are the installed ones; the man page renders without
@@ -58,6 +61,7 @@ f share/modulefiles/sluice/$VERSION
 LIST
   for f in "$ROOT"/jobs/examples/*.sql; do echo "f share/sluice/examples/${f##*/}"; done
   echo "f share/sluice/examples/heat.c"
+  echo "f lib/python3/dist-packages/sluice/__init__.py"
   echo "f share/sluice/sbatch/requeue.sbatch"
   echo "f share/sluice/sbatch/sluice.sbatch"
 }
@@ -191,6 +195,45 @@ else
   fail "cc api_insitu.c \$(pkg-config --cflags --libs sluice)"; cat "$W/cc2.log"
 fi
 
+# ---- 2c. Python: the package from the install tree and from pip in a venv ------------------
+# tests/install/check_python.py under mpirun -n N python3: sluice.sql vs sqlite3 on the e2e
+# data, a registered DataFrame round-trips exactly, partitioned results, errors on every rank,
+# run_job with params. It also checks that sluice and libsluice.so.0 came from where expected.
+PY=${PYTHON:-/usr/bin/python3}
+if ! "$PY" -c 'import numpy, pandas, mpi4py' 2>/dev/null; then
+  skip "python (no numpy/pandas/mpi4py for $PY: scripts/install-deps.sh)"
+else
+  "$PY" "$ROOT/scripts/gen_testdata.py" "$W/e2e-data" > /dev/null
+  pyrun() {  # pyrun NP NAME PYTHON [env...]
+    local np=$1 name=$2 py=$3; shift 3
+    mkdir -p "$W/py-$name-$np"
+    if (cd "$W/user" && env "$@" timeout 120 mpirun -n "$np" "$py" \
+          "$ROOT/tests/install/check_python.py" "$W/e2e-data" "$W/py-$name-$np") \
+          > "$W/py.log" 2>&1; then
+      ok "python ($name) np=$np: $(tail -1 "$W/py.log")"
+    else
+      fail "python ($name) np=$np:"; grep -v '^ok' "$W/py.log" | tail -30
+    fi
+  }
+  for np in 1 2 3; do
+    pyrun $np "install tree" "$PY" PYTHONPATH="$PREFIX/lib/python3/dist-packages" \
+      SLUICE_EXPECT_PKG="$PREFIX/lib/python3/dist-packages/sluice" \
+      SLUICE_EXPECT_LIB="$PREFIX/lib/libsluice.so.$VERSION"
+  done
+  # pip: Debian 12's pip refuses the system site (PEP 668), so a venv that sees the Debian
+  # numpy/pandas/mpi4py; offline, hence --no-build-isolation (setuptools from the system).
+  cp -r "$ROOT/python" "$W/pysrc"
+  if "$PY" -m venv --system-site-packages --without-pip "$W/venv" > "$W/pip.log" 2>&1 &&
+     "$W/venv/bin/python" -m pip install -q --no-build-isolation "$W/pysrc" >> "$W/pip.log" 2>&1
+  then
+    ok "pip install --no-build-isolation ./python (venv --system-site-packages)"
+    pyrun 2 "pip venv" "$W/venv/bin/python" LD_LIBRARY_PATH="$PREFIX/lib" \
+      SLUICE_EXPECT_PKG="$W/venv/lib/" SLUICE_EXPECT_LIB="$PREFIX/lib/libsluice.so.$VERSION"
+  else
+    fail "pip install ./python:"; tail -5 "$W/pip.log"
+  fi
+fi
+
 # ---- 3. the modulefile and the man page ----------------------------------------------------
 MODULECMD=$(command -v modulecmd || true)
 if [[ -z $MODULECMD ]]; then
@@ -202,11 +245,13 @@ else
   got=$("${menv[@]}" bash -c ". '$W/module.sh'; echo \"PATH=\$PATH\"; \
         echo \"MANPATH=\$MANPATH\"; echo \"PKG_CONFIG_PATH=\$PKG_CONFIG_PATH\"; \
         echo \"LD_LIBRARY_PATH=\$LD_LIBRARY_PATH\"; echo \"which=\$(command -v sluice)\"; \
+        echo \"PYTHONPATH=\$PYTHONPATH\"; \
         echo \"man=\$(man -w sluice 2>/dev/null)\"; \
         echo \"pc=\$(pkg-config --variable=prefix sluice)\"")
   for want in "PATH=$PREFIX/bin:" "MANPATH=$PREFIX/share/man" \
               "PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig" "LD_LIBRARY_PATH=$PREFIX/lib" \
               "which=$PREFIX/bin/sluice" "man=$PREFIX/share/man/man1/sluice.1" \
+              "PYTHONPATH=$PREFIX/lib/python3/dist-packages" \
               "pc=$PREFIX"; do
     if grep -q "^$want" <<<"$got"; then ok "module load sluice: $want"
     else fail "module load sluice: $want (got: $(tr '\n' ' ' <<<"$got") $(cat "$W/module.err"))"
