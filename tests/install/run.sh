@@ -10,6 +10,8 @@
 #      the source tree) builds with plain `cc` and `pkg-config --cflags --libs sluice` alone,
 #      ldd resolves libsluice.so.0 in PREFIX/lib, and at 1 and 2 ranks its answer to a GROUP BY
 #      over 4 CSV files equals sqlite3's (tests/install/data.py);
+#      The same program linked with libsluice.a through `pkg-config --static` needs no
+#      libsluice.so and gives the same answers;
 #   2b. in situ, from the install tree only: `make examples PREFIX=...` builds examples/heat.c
 #      (cc + pkg-config); at 1-3 ranks its per-region statistics every 10 steps and its
 #      partitioned result equal a direct computation (tests/install/heat_check.py);
@@ -150,6 +152,31 @@ for np in 1 2; do
     ok "api_job np=$np equals sqlite3"
   else
     fail "api_job np=$np equals sqlite3"; tail -5 "$W/run.log"
+  fi
+done
+
+# libsluice.a through `pkg-config --static`: every library the archive needs is listed and
+# exists (Debian 12's libpq.pc would add -lpgcommon -lpgport, which no client package ships),
+# the program needs no libsluice.so, and it gives the same answer.
+if (cd "$W/user" && "${user_env[@]}" bash -c 'cc -o api_static api_job.c \
+      $(pkg-config --static --cflags --libs sluice | sed "s/-lsluice /-l:libsluice.a /")') \
+      > "$W/cc-static.log" 2>&1; then
+  ok "cc api_job.c \$(pkg-config --static --cflags --libs sluice) with libsluice.a"
+else
+  fail "cc api_job.c \$(pkg-config --static --cflags --libs sluice) with libsluice.a"
+  cat "$W/cc-static.log"
+fi
+check "readelf: the static build needs no libsluice.so" bash -c \
+  "readelf -d '$W/user/api_static' | grep -q NEEDED &&
+   ! readelf -d '$W/user/api_static' | grep -q 'NEEDED.*libsluice'"
+for np in 1 2; do
+  rm -f "$W/out.csv"
+  if (cd "$W/user" && timeout 60 mpirun -n $np ./api_static \
+        "$W/job.sql" "$W/out.csv" "input=$W/data/*.csv") > "$W/run.log" 2>&1 &&
+     python3 "$ROOT/tests/install/data.py" check "$W/out.csv" "$W/data"; then
+    ok "api_job (libsluice.a) np=$np equals sqlite3"
+  else
+    fail "api_job (libsluice.a) np=$np equals sqlite3"; tail -5 "$W/run.log"
   fi
 done
 
