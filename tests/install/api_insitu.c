@@ -189,9 +189,48 @@ int main(int argc, char **argv)
             wsum += all.id[k];
         }
     int64_t tc = 0, ts = 0;
+    int ok;
     MPI_Allreduce(&cnt, &tc, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     MPI_Allreduce(&sum, &ts, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     check(rc == 0 && tc == wcnt && ts == wsum, "partitioned: every rank's part, all rows once");
+
+    /* 2b. Partitioned with ORDER BY: each rank's part is sorted, and rank r's values come
+     * before rank r + 1's (the ranges of a distributed sort). */
+    rc = sl_session_query(s, "SELECT d FROM t WHERE d IS NOT NULL ORDER BY d DESC",
+                          SL_QUERY_PARTITIONED, &c);
+    double bounds[2] = {1e300, -1e300}; /* this rank's max, min */
+    ok = rc == 0;
+    cnt = 0;
+    if (!rc) {
+        const sl_column *r;
+        double prev = 1e300;
+        for (int64_t n; (n = sl_cursor_next(c, &r)) > 0;)
+            for (int64_t i = 0; i < n; i++, cnt++) {
+                double v = ((const double *)r[0].data)[i];
+                ok = ok && v <= prev;
+                prev = v;
+                if (cnt == 0)
+                    bounds[0] = v;
+                bounds[1] = v;
+            }
+        sl_cursor_free(&c);
+    }
+    double *bs = malloc(sizeof *bs * 2 * (size_t)size);
+    int64_t *cs = malloc(sizeof *cs * (size_t)size);
+    MPI_Allgather(bounds, 2, MPI_DOUBLE, bs, 2, MPI_DOUBLE, MPI_COMM_WORLD);
+    MPI_Allgather(&cnt, 1, MPI_INT64_T, cs, 1, MPI_INT64_T, MPI_COMM_WORLD);
+    double last = 1e300;
+    int64_t seen = 0;
+    for (int q = 0; q < size; q++) {
+        if (cs[q] == 0)
+            continue;
+        ok = ok && bs[2 * q] <= last;
+        last = bs[2 * q + 1];
+        seen += cs[q];
+    }
+    check(ok && seen == wcnt, "partitioned ORDER BY: sorted parts, rank r's range before r+1's");
+    free(bs);
+    free(cs);
 
     /* 3. Aggregates over a table bigger than one batch (70000 rows a rank). */
     int64_t big_n = 70000, *big = malloc(8 * (size_t)big_n);
@@ -202,7 +241,7 @@ int main(int argc, char **argv)
     if (!rc)
         rc = sl_session_query(s, "SET blocksize = '1MB'; "
                               "SELECT count(*) AS n, sum(x) AS s FROM big", 0, &c);
-    int ok = rc == 0;
+    ok = rc == 0;
     if (!rc) {
         const sl_column *r;
         int64_t n = sl_cursor_next(c, &r), N = big_n * size;
