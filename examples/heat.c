@@ -70,7 +70,8 @@ int main(int argc, char **argv)
              "FROM cells c JOIN read_csv('%s', header=true, "
              "columns={'region': 'BIGINT', 'name': 'VARCHAR'}) r ON c.region = r.region "
              "GROUP BY c.region, r.name ORDER BY c.region", regions_csv);
-    int left = rank > 0 ? rank - 1 : MPI_PROC_NULL, right = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
+    int left = rank > 0 ? rank - 1 : MPI_PROC_NULL;
+    int right = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
     for (long step = 1; !rc && step <= steps; step++) {
         /* Halo exchange; the domain's ends are held at 0. */
         t[0] = t[n + 1] = 0;

@@ -60,7 +60,8 @@ def main():
     for r, cell in sorted(parts.items()):
         top = max(t[g] for g in range(cells) if region[g] == r and ok[g])
         if not (0 <= cell < cells and region[cell] == r and ok[cell] and t[cell] == top):
-            errors.append("region %d: hottest cell %d is not one at the maximum %r" % (r, cell, top))
+            errors.append("region %d: hottest cell %d is not one at the maximum %r"
+                          % (r, cell, top))
     for e in errors[:20]:
         print(e)
     print("heat: %d stat lines, %d partitioned rows: %s" %

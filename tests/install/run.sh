@@ -194,8 +194,15 @@ check "installed examples/heat.c is the source's" \
 check "ldd: heat uses PREFIX/lib/libsluice.so.0" bash -c \
   "LD_LIBRARY_PATH='$PREFIX/lib' ldd '$W/user/heat' |
    grep -q 'libsluice.so.0 => $PREFIX/lib/libsluice.so.0 '"
-printf 'region,name\n0,west\n1,west-central\n2,centre-west\n3,centre-east\n4,east-central\n5,east\n' \
-  > "$W/regions.csv"
+cat > "$W/regions.csv" <<'CSV'
+region,name
+0,west
+1,west-central
+2,centre-west
+3,centre-east
+4,east-central
+5,east
+CSV
 for np in 1 2 3; do
   if (cd "$W/user" && LD_LIBRARY_PATH="$PREFIX/lib" timeout 60 mpirun -n $np ./heat 1200 40 \
         "$W/regions.csv") > "$W/heat.$np" 2> "$W/heat.err" &&
