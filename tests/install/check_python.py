@@ -5,7 +5,8 @@
 Checks (rank 0 prints "ok"/"FAIL" per check, agreed over all ranks; exits 1 on any failure):
   - sluice.sql over the e2e "people" CSV files (scripts/gen_testdata.py) equals sqlite3's answer
     (tests/e2e/run.py's loader) for a GROUP BY, a filter and a join of a registered DataFrame
-    with read_csv: rows as multisets, numbers to 1e-9, NULL = None/NaN/NA;
+    with read_csv (and with read_hdf5 of a file h5py writes): rows as multisets, numbers to
+    1e-9, NULL = None/NaN/NA;
   - a registered DataFrame (every rank its own rows) of int64, nullable Int64, float64 with
     NaN, bool, nullable boolean, str with None / '' / UTF-8, datetime64[ns] with NaT comes back
     from SELECT * ... ORDER BY id equal to the concatenated frames: same dtypes, same values,
@@ -148,6 +149,26 @@ def main():
         "SELECT z.zone, count(*), sum(p.age) FROM people p JOIN zones z ON p.city = z.city "
         "GROUP BY z.zone"))) if rank == 0 else ""
     check(not detail, "sql: a registered DataFrame joined with read_csv equals sqlite3", detail)
+
+    # The same registered frame joined with an HDF5 file (h5py writes it; skipped without).
+    try:
+        import h5py
+    except ImportError:
+        h5py = None
+    if h5py is not None:
+        h5 = os.path.join(work, "zones_w.h5")
+        if rank == 0:
+            with h5py.File(h5, "w") as f:
+                f["zone"] = np.arange(3, dtype=np.int64)
+                f["weight"] = np.array([0.5, 2.0, -1.25])
+        comm.Barrier()
+        df = sluice.sql("SELECT z.city, h.weight FROM zones z JOIN read_hdf5('%s') h "
+                        "ON z.zone = h.zone" % h5)
+        detail = ""
+        if rank == 0:
+            w = [0.5, 2.0, -1.25]
+            detail = same_rows(frame_rows(df), [(c, w[i % 3]) for i, c in enumerate(cities)])
+        check(not detail, "sql: a registered DataFrame joined with read_hdf5", detail)
 
     # ---- 2. a registered frame round-trips exactly -----------------------------------------
     def part(r):
