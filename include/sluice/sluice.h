@@ -73,6 +73,8 @@ void sl_options_init(sl_options *o);
 /* Returns 0 and a new session in *out (free with sl_session_free); borrows comm and opts'
  * strings for the session's life. Collective over comm. */
 int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out);
+/* Frees the session, its registered tables (the arrays stay the application's) and its
+ * duplicate of comm; accepts NULL. Collective over comm (MPI_Comm_free). */
 void sl_session_free(sl_session **ps);
 
 /* Parses and runs every statement of a job. Returns 0, or the agreed error code (the same on

@@ -114,7 +114,8 @@ static void catalog_clear(sl_catalog *c)
     memset(c, 0, sizeof *c);
 }
 
-/* A registered table: its names and types, and the borrowed arrays. */
+/* Frees a registered table: its names and types, and the record of the borrowed arrays
+ * (never the arrays). Local. */
 static void registered_free(sl_table **pt)
 {
     if (!pt || !*pt)
@@ -623,8 +624,12 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
         SL_ERR(err, SL_EUSAGE, "%s: the last statement of a query must be a SELECT (its "
                "result goes to the cursor)", job_path);
     /* The registered tables are in the catalog of every run (the same on every rank). */
-    for (int i = 0; i < s->n_reg; i++)
-        catalog_put_table(s, s->reg[i]);
+    if (s->n_reg) {
+        sl_catalog *c = &s->cat;
+        c->tables = sl_xrealloc(c->tables, sizeof *c->tables * (size_t)(c->n_tables + s->n_reg));
+        for (int i = 0; i < s->n_reg; i++)
+            c->tables[c->n_tables++] = s->reg[i];
+    }
     /* Issue #3: the budget is chosen per run (collective); -v says which rule chose it. */
     sl_spill_set_base(s->ctx.spill, s->opts.spill_dir);
     sl_budget_init(&s->ctx.budget, s->comm, s->opts.memory_limit, err);
@@ -670,7 +675,7 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
 
 /* ---- in situ: registered tables and queries ---- */
 
-/* "name(col TYPE, ...)" of a table, for comparing ranks and for messages. */
+/* "name(col TYPE, ...)" of a table, for comparing ranks and for messages. Local. */
 static void schema_text(sl_buf *b, const char *name, const sl_borrowed *bt)
 {
     sl_buf_printf(b, "%s(", name);
