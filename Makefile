@@ -20,6 +20,10 @@ LDLIBS   += -lcsv -lxxhash -lgsl -lgslcblas -lm
 FMT_PKGS := hdf5-openmpi zlib libzstd sqlite3 libpq
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(FMT_PKGS))
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(FMT_PKGS))
+# Scalar functions (src/func): PCRE2 for regexp_*, nettle for md5/sha256.
+FN_PKGS  := libpcre2-8 nettle
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(FN_PKGS))
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(FN_PKGS))
 
 # Fault injection (SLUICE_FAULT, SLUICE_SPILL_ENOSPC_AFTER; src/core/fault.h) is compiled in
 # only on request: `make` builds the release build/sluice, which ignores both variables with a

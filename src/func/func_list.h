@@ -8,7 +8,7 @@
  * X(ID, "canonical name", min_args, max_args, flags, bind, exec)
  *   max_args -1 = variadic; flags 0 or FN_LAZY (exec evaluates its own arguments);
  *   bind: the type rule (FN_BIND in fn_int.h); exec: the kernel (FN_EXEC).
- * Aliases (ceiling, pow, substring, prefix, ifnull, ...) live in func_bind.c. Local.
+ * Aliases (ceiling, pow, substring, prefix, instr, ...) live in func_bind.c. Local.
  */
 #ifndef SL_FUNC_LIST_H
 #define SL_FUNC_LIST_H
@@ -43,6 +43,7 @@
     X(IS_NULL, "IS_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_null)                              \
     X(IS_NOT_NULL, "IS_NOT_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_not_null)                  \
     X(COALESCE, "coalesce", 1, -1, FN_LAZY, fn_bind_common, fn_exec_coalesce)                     \
+    X(IFNULL, "ifnull", 2, 2, FN_LAZY, fn_bind_common, fn_exec_coalesce)                          \
     /* strings (fn_string.c) */                                                                   \
     X(LIKE, "LIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_like)                                      \
     X(NOT_LIKE, "NOT_LIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_not_like)                          \
@@ -66,6 +67,18 @@
     X(RIGHT, "right", 2, 2, 0, fn_bind_str_ints, fn_exec_right)                                   \
     X(REVERSE, "reverse", 1, 1, 0, fn_bind_str_str, fn_exec_reverse)                              \
     X(REPEAT, "repeat", 2, 2, 0, fn_bind_str_ints, fn_exec_repeat)                                \
+    X(SPLIT_PART, "split_part", 3, 3, 0, fn_bind_split_part, fn_exec_split_part)                  \
+    X(STRPOS, "strpos", 2, 2, 0, fn_bind_str_int, fn_exec_strpos)                                 \
+    X(LPAD, "lpad", 3, 3, 0, fn_bind_pad, fn_exec_lpad)                                           \
+    X(RPAD, "rpad", 3, 3, 0, fn_bind_pad, fn_exec_rpad)                                           \
+    X(CONCAT_WS, "concat_ws", 2, -1, 0, fn_bind_concat, fn_exec_concat_ws)                        \
+    /* regular expressions, PCRE2 (fn_regex.c) */                                                 \
+    X(REGEXP_MATCHES, "regexp_matches", 2, 3, 0, fn_bind_regexp_matches, fn_exec_regexp_matches)  \
+    X(REGEXP_REPLACE, "regexp_replace", 3, 4, 0, fn_bind_regexp_replace, fn_exec_regexp_replace)  \
+    X(REGEXP_EXTRACT, "regexp_extract", 2, 4, 0, fn_bind_regexp_extract, fn_exec_regexp_extract)  \
+    /* digests, nettle (fn_hash.c) */                                                             \
+    X(MD5, "md5", 1, 1, 0, fn_bind_str_str, fn_exec_md5)                                          \
+    X(SHA256, "sha256", 1, 1, 0, fn_bind_str_str, fn_exec_sha256)                                 \
     /* math (fn_math.c) */                                                                        \
     X(ABS, "abs", 1, 1, 0, fn_bind_num_keep, fn_exec_abs)                                         \
     X(SIGN, "sign", 1, 1, 0, fn_bind_sign, fn_exec_sign)                                          \

@@ -3,8 +3,9 @@
 
 Called by `make dialect` as `SLUICE=build/sluice /usr/bin/python3 tests/dialect/run.py`.
 
-Each case in tests/dialect/cases.sql is one query over the view `t` (messy data written here
-with its own CSV writer: quoted newlines and CRLF records, quotes, commas, Unicode, NULL vs '',
+Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query over the
+view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
+quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
@@ -79,8 +80,17 @@ def write_data(path):
             f.write(",".join(csv_field(v) for v in r) + "\r\n")
 
 
+def case_files():
+    """cases.sql, then tests/dialect/cases/*.test (same format; fn_* scalar functions, sql_*
+    syntax), in name order."""
+    d = os.path.join(HERE, "cases")
+    extra = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".test")) \
+        if os.path.isdir(d) else []
+    return [os.path.join(HERE, "cases.sql")] + extra
+
+
 def load_cases(pattern):
-    text = open(os.path.join(HERE, "cases.sql"), encoding="utf-8").read()
+    text = "\n".join(open(f, encoding="utf-8").read() for f in case_files())
     cases, cur = [], None
     for line in text.splitlines():
         m = re.match(r"--\s*case:\s*(\S+)\s*$", line)
