@@ -91,7 +91,7 @@
     X(LOG2, "log2", 1, 1, 0, fn_bind_double, fn_exec_log2)                                        \
     X(EXP, "exp", 1, 1, 0, fn_bind_double, fn_exec_exp)                                           \
     X(POWER, "power", 2, 2, 0, fn_bind_double, fn_exec_power)                                     \
-    /* dates (fn_date.c) */                                                                       \
+    /* dates (fn_date.c, fn_datepart.c) */                                                                      \
     X(YEAR, "year", 1, 1, 0, fn_bind_date_part, fn_exec_year)                                     \
     X(MONTH, "month", 1, 1, 0, fn_bind_date_part, fn_exec_month)                                  \
     X(DAY, "day", 1, 1, 0, fn_bind_date_part, fn_exec_day)                                        \
@@ -101,6 +101,19 @@
     X(HOUR, "hour", 1, 1, 0, fn_bind_time_part, fn_exec_hour)                                     \
     X(MINUTE, "minute", 1, 1, 0, fn_bind_time_part, fn_exec_minute)                               \
     X(SECOND, "second", 1, 1, 0, fn_bind_time_part, fn_exec_second)                               \
-    X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)
+    X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)                  \
+    X(DATE_PART, "date_part", 2, 2, 0, fn_bind_date_part2, fn_exec_date_part2)                    \
+    X(DATE_DIFF, "date_diff", 3, 3, 0, fn_bind_date_diff, fn_exec_date_diff)                      \
+    X(MAKE_DATE, "make_date", 3, 3, 0, fn_bind_make_date, fn_exec_make_date)                      \
+    X(MAKE_TIMESTAMP, "make_timestamp", 1, 6, 0, fn_bind_make_timestamp, fn_exec_make_timestamp)  \
+    X(EPOCH, "epoch", 1, 1, 0, fn_bind_epoch, fn_exec_epoch)                                      \
+    X(EPOCH_MS, "epoch_ms", 1, 1, 0, fn_bind_epoch_ms, fn_exec_epoch_ms)                          \
+    X(LAST_DAY, "last_day", 1, 1, 0, fn_bind_last_day, fn_exec_last_day)                          \
+    X(DAYNAME, "dayname", 1, 1, 0, fn_bind_date_name, fn_exec_dayname)                            \
+    X(MONTHNAME, "monthname", 1, 1, 0, fn_bind_date_name, fn_exec_monthname)                      \
+    /* date formats (fn_strftime.c) */                                                            \
+    X(STRFTIME, "strftime", 2, 2, 0, fn_bind_strftime, fn_exec_strftime)                          \
+    X(STRPTIME, "strptime", 2, 2, 0, fn_bind_strptime, fn_exec_strptime)                          \
+    X(TRY_STRPTIME, "try_strptime", 2, 2, 0, fn_bind_strptime, fn_exec_try_strptime)
 
 #endif

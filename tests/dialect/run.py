@@ -174,7 +174,10 @@ def main():
     passed = failed = 0
     for c in cases:
         dpath = os.path.join(duck_out, c["name"])
-        duck = (open(dpath + ".csv", "rb").read() if os.path.exists(dpath + ".csv") else None)
+        # A COPY that fails part way may leave an empty .csv beside its .err: the error wins.
+        duck = (open(dpath + ".csv", "rb").read()
+                if os.path.exists(dpath + ".csv") and not os.path.exists(dpath + ".err")
+                else None)
         job = os.path.join(work, c["name"] + ".sql")
         with open(job, "w", encoding="utf-8") as f:
             f.write("".join(v + ";\n" for v in views_sql(data)) + c["sql"] + ";\n")
