@@ -214,6 +214,11 @@ sort: $(BUILD)/sluice
 dialect: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/dialect/run.py
 
+# README's scalar function reference, generated from the registry (the dialect suite checks it).
+.PHONY: func-ref
+func-ref:
+	@$(PYTHON) scripts/gen-func-ref.py --write
+
 # Issue #11: window functions, QUALIFY and DISTINCT ON at scale against sqlite3.
 .PHONY: window
 window: $(BUILD)/sluice

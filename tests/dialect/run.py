@@ -22,6 +22,8 @@ DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it 
 from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
 or the registry the cases are counted as skipped, or fail when SLUICE_REQUIRE has "duckdb".
 Options: -k PATTERN (substring of case names), --ranks 1,3. A failing run prints both outputs.
+First of all, README's scalar function reference must be what scripts/gen-func-ref.py makes
+of the registry (`make func-ref` rewrites it).
 Prints "ok NAME np=N" / "FAIL NAME np=N" / "known NAME" lines and
 "dialect: N passed, M failed, K skipped"; exits 1 on any failure.
 """
@@ -151,6 +153,14 @@ def main():
     args = ap.parse_args()
     ranks = [int(x) for x in args.ranks.split(",")]
     cases = load_cases(args.k)
+    # README's function reference must be what the registry generates (no DuckDB needed).
+    ref = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-func-ref.py"),
+                          "--check"], capture_output=True, text=True)
+    if ref.returncode != 0:
+        print("FAIL func_reference: " + (ref.stdout + ref.stderr).strip())
+        print("dialect: 0 passed, 1 failed, 0 skipped")
+        return 1
+    print("ok   func_reference")
     work = tempfile.mkdtemp(prefix="sluice-dialect-")
     data = os.path.join(work, "t.csv")
     write_data(data)
@@ -171,7 +181,7 @@ def main():
         json.dump(spec, f)
     subprocess.run(["node", os.path.join(HERE, "duck.js"), mod,
                     os.path.join(work, "cases.json"), duck_out], check=True, timeout=600)
-    passed = failed = 0
+    passed, failed = 1, 0  # func_reference
     for c in cases:
         dpath = os.path.join(duck_out, c["name"])
         # A COPY that fails part way may leave an empty .csv beside its .err: the error wins.
