@@ -16,7 +16,9 @@ A case may say why sluice deliberately or for now answers differently:
     -- differs: the reason (shown in README's list of differences)
     SELECT ...;
 Such a case must still differ (it fails once the difference is gone, so the list stays
-true). Cases end at the `;` that ends a line.
+true). `-- ranks: 1` runs a case at those rank counts only (a constant query or an error
+case, where the rank count cannot matter: it keeps the suite short). Cases end at the `;`
+that ends a line.
 
 DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it is installed
 from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
@@ -97,8 +99,12 @@ def load_cases(pattern):
     for line in text.splitlines():
         m = re.match(r"--\s*case:\s*(\S+)\s*$", line)
         if m:
-            cur = {"name": m.group(1), "sql": "", "differs": None}
+            cur = {"name": m.group(1), "sql": "", "differs": None, "ranks": None}
             cases.append(cur)
+            continue
+        m = re.match(r"--\s*ranks:\s*([\d,]+)\s*$", line)
+        if m and cur is not None:
+            cur["ranks"] = [int(x) for x in m.group(1).split(",")]
             continue
         m = re.match(r"--\s*differs:\s*(.*)$", line)
         if m and cur is not None:
@@ -192,7 +198,7 @@ def main():
         with open(job, "w", encoding="utf-8") as f:
             f.write("".join(v + ";\n" for v in views_sql(data)) + c["sql"] + ";\n")
         differed = []
-        for np in ranks:
+        for np in [n for n in ranks if not c["ranks"] or n in c["ranks"]] or ranks[:1]:
             r = subprocess.run(["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run",
                                 "--format", "csv", job], capture_output=True, env=ENV)
             mine = r.stdout if r.returncode == 0 else None
