@@ -349,7 +349,9 @@ FN_BIND(fn_bind_epoch_ms)
     return one_date(args, SL_T_BIGINT, rt, err);
 }
 
-FN_EXEC(fn_exec_epoch)
+/* epoch (DOUBLE seconds), epoch_ms (BIGINT milliseconds, or from a BIGINT the TIMESTAMP),
+ * last_day (DATE): by result type. */
+static int epoch_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out)
 {
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     sl_type at = e->args[0]->type;
@@ -358,21 +360,17 @@ FN_EXEC(fn_exec_epoch)
         if (!fn_ok(&a[0], i))
             continue;
         int64_t x = fn_i64(&a[0], i);
-        int64_t us = at == SL_T_DATE ? x * US_PER_DAY : x;
-        if (e->type == SL_T_DOUBLE)
-            o->d.f64[i] = (double)us / 1e6;
-        else if (e->type == SL_T_BIGINT)
-            o->d.i64[i] = fl_div(us, 1000);
-        else if (e->type == SL_T_DATE)
-            o->d.i64[i] = fl_div(us, US_PER_DAY);
-        else
-            o->d.i64[i] = x * 1000; /* epoch_ms(BIGINT) */
-        if (e->type == SL_T_DATE) { /* last_day */
-            int64_t y;
-            int m, d;
-            sl_civil_from_days(o->d.i64[i], &y, &m, &d);
+        int64_t us = at == SL_T_DATE ? x * US_PER_DAY : x, y;
+        int m, d;
+        switch (e->type) {
+        case SL_T_DOUBLE: o->d.f64[i] = (double)us / 1e6; break;
+        case SL_T_BIGINT: o->d.i64[i] = fl_div(us, 1000); break;
+        case SL_T_TIMESTAMP: o->d.i64[i] = x * 1000; break; /* epoch_ms(BIGINT) */
+        default: /* last_day */
+            sl_civil_from_days(fl_div(us, US_PER_DAY), &y, &m, &d);
             o->d.i64[i] = (m == 12 ? sl_days_from_civil(y + 1, 1, 1)
                                    : sl_days_from_civil(y, m + 1, 1)) - 1;
+            break;
         }
         fn_set_valid(o, i);
     }
@@ -380,8 +378,9 @@ FN_EXEC(fn_exec_epoch)
     return 0;
 }
 
-FN_EXEC(fn_exec_epoch_ms) { return fn_exec_epoch(e, in, rows, a, out, err); }
-FN_EXEC(fn_exec_last_day) { return fn_exec_epoch(e, in, rows, a, out, err); }
+FN_EXEC(fn_exec_epoch) { return epoch_kernel(e, a, rows, out); }
+FN_EXEC(fn_exec_epoch_ms) { return epoch_kernel(e, a, rows, out); }
+FN_EXEC(fn_exec_last_day) { return epoch_kernel(e, a, rows, out); }
 
 static const char *const day_names[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
                                         "Thursday", "Friday", "Saturday"};

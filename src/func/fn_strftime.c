@@ -300,7 +300,7 @@ static int strptime_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *row
         const char *s = fn_str(&a[0], i, &sn), *f = fn_str(&a[1], i, &fn);
         char bad = 0;
         pt_rc r = parse_ts(s, sn, f, fn, &o->d.i64[i], &bad);
-        if (r == PT_BADFMT || (bad = 0, r == PT_FAIL && !try_)) {
+        if (r == PT_BADFMT || (r == PT_FAIL && !try_)) {
             sl_vec_free(&o);
             if (r == PT_BADFMT)
                 return fn_rt_error(err, e, "Failed to parse format specifier %.*s: "

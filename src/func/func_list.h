@@ -91,7 +91,7 @@
     X(LOG2, "log2", 1, 1, 0, fn_bind_double, fn_exec_log2)                                        \
     X(EXP, "exp", 1, 1, 0, fn_bind_double, fn_exec_exp)                                           \
     X(POWER, "power", 2, 2, 0, fn_bind_double, fn_exec_power)                                     \
-    /* dates (fn_date.c, fn_datepart.c) */                                                                      \
+    /* dates (fn_date.c, fn_datepart.c) */                                                        \
     X(YEAR, "year", 1, 1, 0, fn_bind_date_part, fn_exec_year)                                     \
     X(MONTH, "month", 1, 1, 0, fn_bind_date_part, fn_exec_month)                                  \
     X(DAY, "day", 1, 1, 0, fn_bind_date_part, fn_exec_day)                                        \
