@@ -20,6 +20,10 @@ LDLIBS   += -lcsv -lxxhash -lgsl -lgslcblas -lm
 FMT_PKGS := hdf5-openmpi zlib libzstd sqlite3 libpq
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(FMT_PKGS))
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(FMT_PKGS))
+# Scalar functions (src/func): PCRE2 for regexp_*, nettle for md5/sha256.
+FN_PKGS  := libpcre2-8 nettle
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(FN_PKGS))
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(FN_PKGS))
 
 # Fault injection (SLUICE_FAULT, SLUICE_SPILL_ENOSPC_AFTER; src/core/fault.h) is compiled in
 # only on request: `make` builds the release build/sluice, which ignores both variables with a
@@ -209,6 +213,11 @@ sort: $(BUILD)/sluice
 # Issue #17: the same query in sluice and DuckDB prints the same bytes (tests/dialect/run.py).
 dialect: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/dialect/run.py
+
+# README's scalar function reference, generated from the registry (the dialect suite checks it).
+.PHONY: func-ref
+func-ref:
+	@$(PYTHON) scripts/gen-func-ref.py --write
 
 # Issue #11: window functions, QUALIFY and DISTINCT ON at scale against sqlite3.
 .PHONY: window

@@ -13,6 +13,8 @@ pkgs=(
   libcsv-dev                              # CSV parser (RFC 4180)
   libgsl-dev                              # statistics (median, quantiles)
   libxxhash-dev                           # stable 64-bit hashing for the exchange
+  libpcre2-dev                            # regexp_* scalar functions
+  nettle-dev                              # md5 / sha256 scalar functions
   sqlite3                                 # test oracle
   clang libclang-rt-14-dev                # libFuzzer + sanitizer runtimes (make fuzz, suite fuzz)
   python3 python3-pandas python3-numpy    # benchmark baseline, data generators

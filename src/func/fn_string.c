@@ -1,6 +1,7 @@
 /*
- * String functions and operators: LIKE/ILIKE, ||, concat, lower/upper, length/strlen,
- * substr, trim, replace, starts_with/ends_with/contains, left/right, reverse, repeat.
+ * String functions and operators: LIKE/ILIKE, ||, concat, concat_ws, lower/upper,
+ * length/strlen, substr, trim, replace, starts_with/ends_with/contains, left/right, reverse,
+ * repeat, split_part, strpos, lpad/rpad.
  * Positions and lengths count UTF-8 code points (DuckDB counts grapheme clusters; code points
  * agree for everything but combining sequences). lower/upper map every code point with the C
  * library's Unicode tables (C.UTF-8 locale, one code point to one, as DuckDB does).
@@ -523,3 +524,140 @@ STR_KERNEL(fn_exec_repeat,
              }
              for (int64_t x = 0; x < cnt; x++) sl_buf_append(&b, s, sn);
              sl_vec_push_str(o, b.data ? b.data : "", b.len)))
+
+/* ---- split_part, strpos, lpad/rpad, concat_ws ---- */
+
+/* split_part(s, delimiter, index) and lpad/rpad(s, count, characters) take their own types. */
+FN_BIND(fn_bind_split_part)
+{
+    int rc = 0;
+    if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc) || !fn_want(args, 1, SL_T_VARCHAR, err, &rc)
+        || !fn_want(args, 2, SL_T_BIGINT, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    *rt = SL_T_VARCHAR;
+    return 0;
+}
+
+FN_BIND(fn_bind_pad)
+{
+    int rc = 0;
+    if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc) || !fn_want(args, 1, SL_T_BIGINT, err, &rc)
+        || !fn_want(args, 2, SL_T_VARCHAR, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    *rt = SL_T_VARCHAR;
+    return 0;
+}
+
+/* split_part: DuckDB's string_split(s, delimiter)[index]. The index is 1-based, negative
+ * counts from the end, 0 or past either end gives ''. An empty delimiter splits into single
+ * characters (code points), an empty string into nothing. */
+static void split_part_one(sl_vec *o, const char *s, int64_t sn, const char *d, int64_t dn,
+                           int64_t idx)
+{
+    int64_t starts[2], n_parts = 0;
+    /* Count the parts first when counting from the end. */
+    if (dn == 0) {
+        n_parts = n_chars(s, sn);
+    } else {
+        n_parts = 1;
+        for (const char *h = s; (h = sn - (h - s) >= dn
+                                 ? memmem(h, (size_t)(sn - (h - s)), d, (size_t)dn) : NULL);
+             h += dn)
+            n_parts++;
+    }
+    if (idx < 0)
+        idx = n_parts + idx + 1;
+    if (idx <= 0 || idx > n_parts) {
+        sl_vec_push_str(o, "", 0);
+        return;
+    }
+    if (dn == 0) {
+        starts[0] = char_off(s, sn, idx - 1);
+        starts[1] = step(s, sn, starts[0]);
+        sl_vec_push_str(o, s + starts[0], starts[1] - starts[0]);
+        return;
+    }
+    int64_t at = 0;
+    for (int64_t p = 1; p < idx; p++)
+        at = (const char *)memmem(s + at, (size_t)(sn - at), d, (size_t)dn) - s + dn;
+    const char *h = sn - at >= dn ? memmem(s + at, (size_t)(sn - at), d, (size_t)dn) : NULL;
+    int64_t end = h ? h - s : sn;
+    sl_vec_push_str(o, s + at, end - at);
+}
+
+STR_KERNEL(fn_exec_split_part,
+    STR_LOOP(int64_t dn; const char *d = fn_str(&a[1], i, &dn);
+             split_part_one(o, s, sn, d, dn, fn_i64(&a[2], i))))
+
+/* strpos(s, needle): the 1-based character position of the first occurrence, 0 when absent
+ * (1 for an empty needle). */
+FIX_KERNEL(fn_exec_strpos, t = fn_str(&a[1], i, &tn);
+           const char *h = tn == 0 ? s : sn >= tn ? memmem(s, (size_t)sn, t, (size_t)tn) : NULL;
+           r = h ? n_chars(s, h - s) + 1 : 0)
+
+/* lpad/rpad(s, count, characters): s cut or padded to count characters, the padding
+ * repeating `characters` from its start. An empty `characters` that would have to pad is an
+ * error, as in DuckDB. */
+static int pad_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out,
+                      bool left, sl_err *err)
+{
+    sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
+    sl_buf b;
+    sl_buf_init(&b);
+    STR_LOOP(int64_t cnt = fn_i64(&a[1], i); int64_t pn; const char *p = fn_str(&a[2], i, &pn);
+             if (cnt > (INT64_C(1) << 28)) {
+                 sl_buf_free(&b);
+                 sl_vec_free(&o);
+                 return fn_rt_error(err, e, "%s() result is too large", left ? "lpad" : "rpad");
+             }
+             if (cnt < 0) cnt = 0;
+             int64_t have = n_chars(s, sn);
+             int64_t keep = have < cnt ? have : cnt, need = cnt - keep;
+             if (need > 0 && pn == 0) {
+                 sl_buf_free(&b);
+                 sl_vec_free(&o);
+                 return fn_rt_error(err, e, "Insufficient padding in %s",
+                                    left ? "LPAD" : "RPAD");
+             }
+             sl_buf_reset(&b);
+             if (!left) sl_buf_append(&b, s, char_off(s, sn, keep));
+             for (int64_t x = 0, c = 0; c < need; c++) {
+                 int64_t y = step(p, pn, x);
+                 sl_buf_append(&b, p + x, y - x);
+                 x = y < pn ? y : 0;
+             }
+             if (left) sl_buf_append(&b, s, char_off(s, sn, keep));
+             sl_vec_push_str(o, b.data ? b.data : "", b.len))
+    fn_pad(o, rows->n_rows);
+    sl_buf_free(&b);
+    *out = o;
+    return 0;
+}
+
+FN_EXEC(fn_exec_lpad) { return pad_kernel(e, a, rows, out, true, err); }
+FN_EXEC(fn_exec_rpad) { return pad_kernel(e, a, rows, out, false, err); }
+
+/* concat_ws(separator, ...): NULL when the separator is NULL; NULL arguments are skipped (no
+ * separator for them), '' arguments are kept. */
+STR_KERNEL(fn_exec_concat_ws,
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i))
+            continue;
+        int64_t sepn;
+        const char *sep = fn_str(&a[0], i, &sepn);
+        bool first = true;
+        sl_buf_reset(&b);
+        for (int j = 1; j < e->n_args; j++) {
+            if (!fn_ok(&a[j], i))
+                continue;
+            int64_t tn;
+            const char *t = fn_str(&a[j], i, &tn);
+            if (!first)
+                sl_buf_append(&b, sep, sepn);
+            sl_buf_append(&b, t, tn);
+            first = false;
+        }
+        fn_pad(o, i);
+        sl_vec_push_str(o, b.data ? b.data : "", b.len);
+    })

@@ -28,10 +28,11 @@ const fn_def fn_table[SL_FN_COUNT] = {
 static const struct { const char *alias; int fn; } fn_alias[] = {
     {"!=", SL_FN_NE}, {"==", SL_FN_EQ}, {"ceiling", SL_FN_CEIL}, {"pow", SL_FN_POWER},
     {"substring", SL_FN_SUBSTR}, {"prefix", SL_FN_STARTS_WITH}, {"suffix", SL_FN_ENDS_WITH},
-    {"ifnull", SL_FN_COALESCE}, {"mod", SL_FN_MOD}, {"log", SL_FN_LOG10},
+    {"instr", SL_FN_STRPOS}, {"position", SL_FN_STRPOS}, {"mod", SL_FN_MOD}, {"log", SL_FN_LOG10},
     {"char_length", SL_FN_LENGTH}, {"character_length", SL_FN_LENGTH}, {"len", SL_FN_LENGTH},
     {"octet_length", SL_FN_STRLEN}, {"lcase", SL_FN_LOWER}, {"ucase", SL_FN_UPPER},
-    {"datetrunc", SL_FN_DATE_TRUNC}, {"weekday", SL_FN_DAYOFWEEK}, {"dow", SL_FN_DAYOFWEEK},
+    {"datetrunc", SL_FN_DATE_TRUNC}, {"datepart", SL_FN_DATE_PART},
+    {"datediff", SL_FN_DATE_DIFF}, {"weekday", SL_FN_DAYOFWEEK}, {"dow", SL_FN_DAYOFWEEK},
     {"doy", SL_FN_DAYOFYEAR}, {"divide", SL_FN_IDIV}, {"negate", SL_FN_NEG},
     {"~~", SL_FN_LIKE}, {"!~~", SL_FN_NOT_LIKE}, {"~~*", SL_FN_ILIKE}, {"!~~*", SL_FN_NOT_ILIKE},
 };

@@ -8,7 +8,7 @@
  * X(ID, "canonical name", min_args, max_args, flags, bind, exec)
  *   max_args -1 = variadic; flags 0 or FN_LAZY (exec evaluates its own arguments);
  *   bind: the type rule (FN_BIND in fn_int.h); exec: the kernel (FN_EXEC).
- * Aliases (ceiling, pow, substring, prefix, ifnull, ...) live in func_bind.c. Local.
+ * Aliases (ceiling, pow, substring, prefix, instr, ...) live in func_bind.c. Local.
  */
 #ifndef SL_FUNC_LIST_H
 #define SL_FUNC_LIST_H
@@ -43,6 +43,7 @@
     X(IS_NULL, "IS_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_null)                              \
     X(IS_NOT_NULL, "IS_NOT_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_not_null)                  \
     X(COALESCE, "coalesce", 1, -1, FN_LAZY, fn_bind_common, fn_exec_coalesce)                     \
+    X(IFNULL, "ifnull", 2, 2, FN_LAZY, fn_bind_common, fn_exec_coalesce)                          \
     /* strings (fn_string.c) */                                                                   \
     X(LIKE, "LIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_like)                                      \
     X(NOT_LIKE, "NOT_LIKE", 2, 2, 0, fn_bind_str_bool, fn_exec_not_like)                          \
@@ -66,6 +67,18 @@
     X(RIGHT, "right", 2, 2, 0, fn_bind_str_ints, fn_exec_right)                                   \
     X(REVERSE, "reverse", 1, 1, 0, fn_bind_str_str, fn_exec_reverse)                              \
     X(REPEAT, "repeat", 2, 2, 0, fn_bind_str_ints, fn_exec_repeat)                                \
+    X(SPLIT_PART, "split_part", 3, 3, 0, fn_bind_split_part, fn_exec_split_part)                  \
+    X(STRPOS, "strpos", 2, 2, 0, fn_bind_str_int, fn_exec_strpos)                                 \
+    X(LPAD, "lpad", 3, 3, 0, fn_bind_pad, fn_exec_lpad)                                           \
+    X(RPAD, "rpad", 3, 3, 0, fn_bind_pad, fn_exec_rpad)                                           \
+    X(CONCAT_WS, "concat_ws", 2, -1, 0, fn_bind_concat, fn_exec_concat_ws)                        \
+    /* regular expressions, PCRE2 (fn_regex.c) */                                                 \
+    X(REGEXP_MATCHES, "regexp_matches", 2, 3, 0, fn_bind_regexp_matches, fn_exec_regexp_matches)  \
+    X(REGEXP_REPLACE, "regexp_replace", 3, 4, 0, fn_bind_regexp_replace, fn_exec_regexp_replace)  \
+    X(REGEXP_EXTRACT, "regexp_extract", 2, 4, 0, fn_bind_regexp_extract, fn_exec_regexp_extract)  \
+    /* digests, nettle (fn_hash.c) */                                                             \
+    X(MD5, "md5", 1, 1, 0, fn_bind_str_str, fn_exec_md5)                                          \
+    X(SHA256, "sha256", 1, 1, 0, fn_bind_str_str, fn_exec_sha256)                                 \
     /* math (fn_math.c) */                                                                        \
     X(ABS, "abs", 1, 1, 0, fn_bind_num_keep, fn_exec_abs)                                         \
     X(SIGN, "sign", 1, 1, 0, fn_bind_sign, fn_exec_sign)                                          \
@@ -78,7 +91,7 @@
     X(LOG2, "log2", 1, 1, 0, fn_bind_double, fn_exec_log2)                                        \
     X(EXP, "exp", 1, 1, 0, fn_bind_double, fn_exec_exp)                                           \
     X(POWER, "power", 2, 2, 0, fn_bind_double, fn_exec_power)                                     \
-    /* dates (fn_date.c) */                                                                       \
+    /* dates (fn_date.c, fn_datepart.c) */                                                        \
     X(YEAR, "year", 1, 1, 0, fn_bind_date_part, fn_exec_year)                                     \
     X(MONTH, "month", 1, 1, 0, fn_bind_date_part, fn_exec_month)                                  \
     X(DAY, "day", 1, 1, 0, fn_bind_date_part, fn_exec_day)                                        \
@@ -88,6 +101,19 @@
     X(HOUR, "hour", 1, 1, 0, fn_bind_time_part, fn_exec_hour)                                     \
     X(MINUTE, "minute", 1, 1, 0, fn_bind_time_part, fn_exec_minute)                               \
     X(SECOND, "second", 1, 1, 0, fn_bind_time_part, fn_exec_second)                               \
-    X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)
+    X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)                  \
+    X(DATE_PART, "date_part", 2, 2, 0, fn_bind_date_part2, fn_exec_date_part2)                    \
+    X(DATE_DIFF, "date_diff", 3, 3, 0, fn_bind_date_diff, fn_exec_date_diff)                      \
+    X(MAKE_DATE, "make_date", 3, 3, 0, fn_bind_make_date, fn_exec_make_date)                      \
+    X(MAKE_TIMESTAMP, "make_timestamp", 1, 6, 0, fn_bind_make_timestamp, fn_exec_make_timestamp)  \
+    X(EPOCH, "epoch", 1, 1, 0, fn_bind_epoch, fn_exec_epoch)                                      \
+    X(EPOCH_MS, "epoch_ms", 1, 1, 0, fn_bind_epoch_ms, fn_exec_epoch_ms)                          \
+    X(LAST_DAY, "last_day", 1, 1, 0, fn_bind_last_day, fn_exec_last_day)                          \
+    X(DAYNAME, "dayname", 1, 1, 0, fn_bind_date_name, fn_exec_dayname)                            \
+    X(MONTHNAME, "monthname", 1, 1, 0, fn_bind_date_name, fn_exec_monthname)                      \
+    /* date formats (fn_strftime.c) */                                                            \
+    X(STRFTIME, "strftime", 2, 2, 0, fn_bind_strftime, fn_exec_strftime)                          \
+    X(STRPTIME, "strptime", 2, 2, 0, fn_bind_strptime, fn_exec_strptime)                          \
+    X(TRY_STRPTIME, "try_strptime", 2, 2, 0, fn_bind_strptime, fn_exec_try_strptime)
 
 #endif

@@ -3,8 +3,9 @@
 
 Called by `make dialect` as `SLUICE=build/sluice /usr/bin/python3 tests/dialect/run.py`.
 
-Each case in tests/dialect/cases.sql is one query over the view `t` (messy data written here
-with its own CSV writer: quoted newlines and CRLF records, quotes, commas, Unicode, NULL vs '',
+Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query over the
+view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
+quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
@@ -15,12 +16,16 @@ A case may say why sluice deliberately or for now answers differently:
     -- differs: the reason (shown in README's list of differences)
     SELECT ...;
 Such a case must still differ (it fails once the difference is gone, so the list stays
-true). Cases end at the `;` that ends a line.
+true). `-- ranks: 1` runs a case at those rank counts only (a constant query or an error
+case, where the rank count cannot matter: it keeps the suite short). Cases end at the `;`
+that ends a line.
 
 DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it is installed
 from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
 or the registry the cases are counted as skipped, or fail when SLUICE_REQUIRE has "duckdb".
 Options: -k PATTERN (substring of case names), --ranks 1,3. A failing run prints both outputs.
+First of all, README's scalar function reference must be what scripts/gen-func-ref.py makes
+of the registry (`make func-ref` rewrites it).
 Prints "ok NAME np=N" / "FAIL NAME np=N" / "known NAME" lines and
 "dialect: N passed, M failed, K skipped"; exits 1 on any failure.
 """
@@ -79,14 +84,27 @@ def write_data(path):
             f.write(",".join(csv_field(v) for v in r) + "\r\n")
 
 
+def case_files():
+    """cases.sql, then tests/dialect/cases/*.test (same format; fn_* scalar functions, sql_*
+    syntax), in name order."""
+    d = os.path.join(HERE, "cases")
+    extra = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".test")) \
+        if os.path.isdir(d) else []
+    return [os.path.join(HERE, "cases.sql")] + extra
+
+
 def load_cases(pattern):
-    text = open(os.path.join(HERE, "cases.sql"), encoding="utf-8").read()
+    text = "\n".join(open(f, encoding="utf-8").read() for f in case_files())
     cases, cur = [], None
     for line in text.splitlines():
         m = re.match(r"--\s*case:\s*(\S+)\s*$", line)
         if m:
-            cur = {"name": m.group(1), "sql": "", "differs": None}
+            cur = {"name": m.group(1), "sql": "", "differs": None, "ranks": None}
             cases.append(cur)
+            continue
+        m = re.match(r"--\s*ranks:\s*([\d,]+)\s*$", line)
+        if m and cur is not None:
+            cur["ranks"] = [int(x) for x in m.group(1).split(",")]
             continue
         m = re.match(r"--\s*differs:\s*(.*)$", line)
         if m and cur is not None:
@@ -141,6 +159,14 @@ def main():
     args = ap.parse_args()
     ranks = [int(x) for x in args.ranks.split(",")]
     cases = load_cases(args.k)
+    # README's function reference must be what the registry generates (no DuckDB needed).
+    ref = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-func-ref.py"),
+                          "--check"], capture_output=True, text=True)
+    if ref.returncode != 0:
+        print("FAIL func_reference: " + (ref.stdout + ref.stderr).strip())
+        print("dialect: 0 passed, 1 failed, 0 skipped")
+        return 1
+    print("ok   func_reference")
     work = tempfile.mkdtemp(prefix="sluice-dialect-")
     data = os.path.join(work, "t.csv")
     write_data(data)
@@ -161,15 +187,18 @@ def main():
         json.dump(spec, f)
     subprocess.run(["node", os.path.join(HERE, "duck.js"), mod,
                     os.path.join(work, "cases.json"), duck_out], check=True, timeout=600)
-    passed = failed = 0
+    passed, failed = 1, 0  # func_reference
     for c in cases:
         dpath = os.path.join(duck_out, c["name"])
-        duck = (open(dpath + ".csv", "rb").read() if os.path.exists(dpath + ".csv") else None)
+        # A COPY that fails part way may leave an empty .csv beside its .err: the error wins.
+        duck = (open(dpath + ".csv", "rb").read()
+                if os.path.exists(dpath + ".csv") and not os.path.exists(dpath + ".err")
+                else None)
         job = os.path.join(work, c["name"] + ".sql")
         with open(job, "w", encoding="utf-8") as f:
             f.write("".join(v + ";\n" for v in views_sql(data)) + c["sql"] + ";\n")
         differed = []
-        for np in ranks:
+        for np in [n for n in ranks if not c["ranks"] or n in c["ranks"]] or ranks[:1]:
             r = subprocess.run(["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run",
                                 "--format", "csv", job], capture_output=True, env=ENV)
             mine = r.stdout if r.returncode == 0 else None

@@ -780,6 +780,96 @@ static void test_dates(void)
               "1969-01-01 00:00:00");
 }
 
+/* Issue 17's functions and casts; every expected value is DuckDB 1.5.6's answer to the same
+ * call (the dialect suite compares whole columns; these run without DuckDB). */
+static void test_duckdb_functions(void)
+{
+    char msg[SL_ERR_MSG_MAX];
+    CHECK_STR(k_str(F("split_part", cs("a,b,,c"), cs(","), ci(3))), "");
+    CHECK_STR(k_str(F("split_part", cs("abc"), cs(""), ci(1))), "a");
+    CHECK_STR(k_str(F("split_part", cs("a,b,c"), cs(","), ci(-3))), "a");
+    CHECK_STR(k_str(F("split_part", cs("a,b,c"), cs(","), ci(-4))), "");
+    CHECK_STR(k_str(F("split_part", cs("a::b"), cs("::"), ci(2))), "b");
+    CHECK_STR(k_str(F("split_part", cnull(), cs(","), ci(1))), "<NULL>");
+    CHECK_INT(k_i64(F("strpos", cs("héllo"), cs("l"))), 3);
+    CHECK_INT(k_i64(F("instr", cs("abc"), cs(""))), 1);
+    CHECK_INT(k_i64(F("strpos", cs(""), cs("a"))), 0);
+    CHECK_STR(k_str(F("lpad", cs("héllo"), ci(7), cs("é"))), "ééhéllo");
+    CHECK_STR(k_str(F("lpad", cs("abc"), ci(2), cs("x"))), "ab");
+    CHECK_STR(k_str(F("rpad", cs("abc"), ci(6), cs("xy"))), "abcxyx");
+    CHECK_STR(k_str(F("lpad", cs("abc"), ci(-1), cs("x"))), "");
+    CHECK_STR(k_str(F("lpad", cs("abc"), ci(3), cs(""))), "abc");
+    CHECK_INT(ev_err(F("lpad", cs("abc"), ci(5), cs("")), g_one, msg), SL_ERUNTIME);
+    CHECK(strstr(msg, "Insufficient padding in LPAD") != NULL);
+    CHECK_STR(k_str(F("concat_ws", cs(","), cs("a"), cnull(), cs("b"), cs(""))), "a,b,");
+    CHECK_STR(k_str(F("concat_ws", cnull(), cs("a"))), "<NULL>");
+    CHECK_INT(k_i64(F("regexp_matches", cs("abc"), cs("B"))), 0);
+    CHECK_INT(k_i64(F("regexp_matches", cs("abc"), cs("B"), cs("i"))), 1);
+    CHECK_INT(k_i64(F("regexp_matches", cs("a\nb"), cs("a.b"))), 0);
+    CHECK_INT(k_i64(F("regexp_matches", cs("ÉMILE"), cs("émile"), cs("i"))), 1);
+    CHECK_STR(k_str(F("regexp_replace", cs("aaa"), cs("a"), cs("b"))), "baa");
+    CHECK_STR(k_str(F("regexp_replace", cs("AaA"), cs("a"), cs("x"), cs("gi"))), "xxx");
+    CHECK_STR(k_str(F("regexp_replace", cs("abc"), cs("(b)"), cs("[\\1]"))), "a[b]c");
+    CHECK_STR(k_str(F("regexp_replace", cs("abc"), cs("b"), cs("$1"))), "a$1c");
+    CHECK_STR(k_str(F("regexp_replace", cs("abc"), cs("b*"), cs("-"), cs("g"))), "-a-c-");
+    CHECK_STR(k_str(F("regexp_replace", cs("abc"), cs(""), cs("-"), cs("g"))), "-a-b-c-");
+    CHECK_STR(k_str(F("regexp_replace", cs("abc"), cs("b"), cs("x\\y"))), "abc");
+    CHECK_STR(k_str(F("regexp_extract", cs("abc123"), cs("([a-z]+)([0-9]+)"), ci(2))), "123");
+    CHECK_STR(k_str(F("regexp_extract", cs("abc"), cs("x"))), "");
+    CHECK_INT(ev_err(F("regexp_matches", cs("abc"), cs("b"), cs("g")), g_one, msg),
+              SL_ERUNTIME);
+    CHECK_INT(ev_err(F("regexp_matches", cs("abc"), cs("(")), g_one, msg), SL_ERUNTIME);
+    CHECK_STR(k_str(F("md5", cs("abc"))), "900150983cd24fb0d6963f7d28e17f72");
+    CHECK_STR(k_str(F("sha256", cs(""))),
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    /* dates: boundaries crossed, floored before 1970 */
+    sl_expr *a = cast(cs("1969-12-31 23:30:00"), SL_T_TIMESTAMP, false);
+    sl_expr *b = cast(cs("1970-01-01 00:30:00"), SL_T_TIMESTAMP, false);
+    CHECK_INT(k_i64(F("date_diff", cs("hour"), sl_expr_copy(a), sl_expr_copy(b))), 1);
+    CHECK_INT(k_i64(F("datediff", cs("day"), a, b)), 1);
+    CHECK_INT(k_i64(F("date_diff", cs("month"), cast(cs("2024-01-31"), SL_T_DATE, false),
+                      cast(cs("2024-02-01"), SL_T_DATE, false))), 1);
+    CHECK_INT(k_i64(F("date_diff", cs("week"), cast(cs("2024-01-08"), SL_T_DATE, false),
+                      cast(cs("2024-01-01"), SL_T_DATE, false))), -1);
+    CHECK_INT(k_i64(F("date_part", cs("isoyear"), cast(cs("2024-12-30"), SL_T_DATE, false))),
+              2025);
+    CHECK_INT(k_i64(F("date_part", cs("yearweek"), cast(cs("2024-01-01"), SL_T_DATE, false))),
+              202401);
+    CHECK_STR(k_str(F("strftime", cast(cs("2024-12-30"), SL_T_TIMESTAMP, false),
+                      cs("%G|%V|%U|%W|%I|%p|%u|%w"))), "2025|01|52|53|12|AM|1|1");
+    CHECK_STR(k_str(cast(F("strptime", cs("Jan 5 2024 1:02 PM"), cs("%b %d %Y %I:%M %p")),
+                         SL_T_VARCHAR, false)), "2024-01-05 13:02:00");
+    CHECK_STR(k_str(cast(F("strptime", cs("69"), cs("%y")), SL_T_VARCHAR, false)),
+              "1969-01-01 00:00:00");
+    CHECK_INT(k_i64(F("try_strptime", cs("x"), cs("%Y"))), NUL);
+    CHECK_INT(ev_err(F("make_date", ci(2023), ci(2), ci(29)), g_one, msg), SL_ERUNTIME);
+    CHECK_INT(k_i64(F("epoch_ms", cast(cs("1969-12-31"), SL_T_DATE, false))), -86400000);
+    CHECK_STR(k_str(F("dayname", cast(cs("2024-01-01"), SL_T_DATE, false))), "Monday");
+    CHECK_STR(k_str(cast(F("last_day", cast(cs("2024-02-10"), SL_T_DATE, false)),
+                         SL_T_VARCHAR, false)), "2024-02-29");
+    /* casts in DuckDB's looser forms */
+    CHECK_INT(k_i64(cast(cs("0x1F"), SL_T_BIGINT, true)), 31);
+    CHECK_INT(k_i64(cast(cs("0b101"), SL_T_BIGINT, true)), 5);
+    CHECK_INT(k_i64(cast(cs(" 0x1F "), SL_T_BIGINT, true)), NUL);
+    CHECK_INT(k_i64(cast(cs("-0x1F"), SL_T_BIGINT, true)), NUL);
+    CHECK_INT(k_i64(cast(cs("0xFFFFFFFFFFFFFFFF"), SL_T_BIGINT, true)), NUL);
+    CHECK_INT(k_i64(cast(cs("1_000"), SL_T_BIGINT, true)), 1000);
+    CHECK_INT(k_i64(cast(cs("1__000"), SL_T_BIGINT, true)), NUL);
+    CHECK_INT(k_i64(cast(cs("1_000.5"), SL_T_BIGINT, true)), 1001);
+    CHECK_DBL(k_f64(cast(cs("1_000.5"), SL_T_DOUBLE, true)), 1000.5, 0);
+    CHECK_DBL(k_f64(cast(cs("1e1_0"), SL_T_DOUBLE, true)), 1e10, 0);
+    CHECK(isnan(k_f64(cast(cs("1._5"), SL_T_DOUBLE, true))));
+    CHECK_INT(k_i64(cast(cs("2024-1-5"), SL_T_DATE, true)), DATE(2024, 1, 5));
+    CHECK_INT(k_i64(cast(cs("2024/01/05"), SL_T_DATE, true)), DATE(2024, 1, 5));
+    CHECK_INT(k_i64(cast(cs("20240105"), SL_T_DATE, true)), NUL);
+    CHECK_INT(k_i64(cast(cs("epoch"), SL_T_DATE, true)), 0);
+    CHECK_STR(k_str(cast(cast(cs("2024-1-5 1:2:3.1234567"), SL_T_TIMESTAMP, true),
+                         SL_T_VARCHAR, false)), "2024-01-05 01:02:03.123456");
+    CHECK_STR(k_str(cast(cast(cs("2024-01-05 24:00:00"), SL_T_TIMESTAMP, true),
+                         SL_T_VARCHAR, false)), "2024-01-06 00:00:00");
+    CHECK_INT(k_i64(cast(cs("2024-01-05 1"), SL_T_TIMESTAMP, true)), NUL);
+}
+
 static void test_fold(void)
 {
     sl_err err;
@@ -860,6 +950,7 @@ int main(void)
     test_casts();
     test_case();
     test_dates();
+    test_duckdb_functions();
     test_fold();
     test_expr_equal();
     CHECK_STR(sl_func_name(SL_FN_ADD), "+");

@@ -1,0 +1,319 @@
+/*
+ * strftime(x, format) (also strftime(format, x)) and strptime(text, format) /
+ * try_strptime with DuckDB's format codes: %Y %y %-y %G %m %-m %d %-d %j %-j %H %-H %I %-I
+ * %M %-M %S %-S %p %f (microseconds) %g (milliseconds) %n (nanoseconds) %a %A %w %u %b %h %B
+ * %U %W %V %c %x %X %z (+00) %Z (empty) %%. strptime reads numbers of one or more digits (so
+ * '3:4:5' matches %H:%M:%S), skips spaces before a number, matches other characters exactly,
+ * and needs the whole text; a field that is absent takes 1900-01-01 00:00:00 as DuckDB. %z and
+ * %Z give DuckDB a TIMESTAMP WITH TIME ZONE, which sluice has no type for: strptime refuses
+ * them. No time zones; proleptic Gregorian calendar. Local.
+ */
+#include "func/fn_int.h"
+#include "core/mem.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define US_PER_DAY INT64_C(86400000000)
+
+const char *fn_day_name(int dow);
+const char *fn_month_name(int m);
+
+static int64_t fl_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* ---- strftime ---- */
+
+/* strftime(x, fmt) or strftime(fmt, x): x a DATE or TIMESTAMP. */
+FN_BIND(fn_bind_strftime)
+{
+    int rc = 0, x = 0;
+    sl_type t0 = args[0]->type, t1 = args[1]->type;
+    if (t0 != SL_T_DATE && t0 != SL_T_TIMESTAMP && (t1 == SL_T_DATE || t1 == SL_T_TIMESTAMP))
+        x = 1;
+    if (args[x]->type != SL_T_DATE && args[x]->type != SL_T_TIMESTAMP &&
+        !fn_want(args, x, SL_T_TIMESTAMP, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    if (!fn_want(args, 1 - x, SL_T_VARCHAR, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    *rt = SL_T_VARCHAR;
+    return 0;
+}
+
+static void put_num(sl_buf *b, int64_t v, int width)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%0*lld", width, (long long)v);
+    sl_buf_append(b, tmp, n);
+}
+
+/* Formats us by fmt into b; returns false (and the bad specifier in *bad) for an unknown
+ * code. */
+static bool format_ts(sl_buf *b, int64_t us, const char *f, int64_t fn, char *bad)
+{
+    int64_t days = fl_div(us, US_PER_DAY), tod = us - days * US_PER_DAY, y;
+    int m, d;
+    sl_civil_from_days(days, &y, &m, &d);
+    int64_t yday = days - sl_days_from_civil(y, 1, 1); /* 0-based */
+    int64_t wday = ((days + 4) % 7 + 7) % 7;          /* Sunday = 0 */
+    int64_t h = tod / INT64_C(3600000000), mi = tod / 60000000 % 60, s = tod / 1000000 % 60;
+    int64_t frac = tod % 1000000;
+    for (int64_t k = 0; k < fn; k++) {
+        if (f[k] != '%' || k + 1 == fn) {
+            sl_buf_putc(b, f[k]);
+            continue;
+        }
+        char c = f[++k];
+        bool pad = true;
+        if (c == '-' && k + 1 < fn) {
+            pad = false;
+            c = f[++k];
+        }
+        int w = pad ? 2 : 1;
+        switch (c) {
+        case 'Y': put_num(b, y, pad ? 4 : 1); break;
+        case 'y': put_num(b, ((y % 100) + 100) % 100, w); break;
+        case 'G': case 'V': {
+            int64_t isodow = ((days + 3) % 7 + 7) % 7 + 1, thu = days - (isodow - 1) + 3, iy;
+            int im, id;
+            sl_civil_from_days(thu, &iy, &im, &id);
+            if (c == 'G')
+                put_num(b, iy, 4);
+            else
+                put_num(b, (thu - sl_days_from_civil(iy, 1, 1)) / 7 + 1, 2);
+            break;
+        }
+        case 'm': put_num(b, m, w); break;
+        case 'd': put_num(b, d, w); break;
+        case 'j': put_num(b, yday + 1, pad ? 3 : 1); break;
+        case 'H': put_num(b, h, w); break;
+        case 'I': put_num(b, h % 12 == 0 ? 12 : h % 12, w); break;
+        case 'M': put_num(b, mi, w); break;
+        case 'S': put_num(b, s, w); break;
+        case 'p': sl_buf_append(b, h < 12 ? "AM" : "PM", 2); break;
+        case 'f': put_num(b, frac, 6); break;
+        case 'g': put_num(b, frac / 1000, 3); break;
+        case 'n': put_num(b, frac * 1000, 9); break;
+        case 'a': sl_buf_append(b, fn_day_name((int)wday), 3); break;
+        case 'A': sl_buf_append(b, fn_day_name((int)wday),
+                                (int64_t)strlen(fn_day_name((int)wday))); break;
+        case 'w': put_num(b, wday, 1); break;
+        case 'u': put_num(b, wday == 0 ? 7 : wday, 1); break;
+        case 'b': case 'h': sl_buf_append(b, fn_month_name(m), 3); break;
+        case 'B': sl_buf_append(b, fn_month_name(m), (int64_t)strlen(fn_month_name(m))); break;
+        case 'U': put_num(b, (yday + 7 - wday) / 7, 2); break;
+        case 'W': put_num(b, (yday + 7 - (wday ? wday - 1 : 6)) / 7, 2); break;
+        case 'c': format_ts(b, us, "%Y-%m-%d %H:%M:%S", 17, bad); break;
+        case 'x': format_ts(b, us, "%Y-%m-%d", 8, bad); break;
+        case 'X': format_ts(b, us, "%H:%M:%S", 8, bad); break;
+        case 'z': sl_buf_append(b, "+00", 3); break;
+        case 'Z': break;
+        case '%': sl_buf_putc(b, '%'); break;
+        default: *bad = c; return false;
+        }
+    }
+    return true;
+}
+
+FN_EXEC(fn_exec_strftime)
+{
+    int x = (e->args[0]->type == SL_T_DATE || e->args[0]->type == SL_T_TIMESTAMP) ? 0 : 1;
+    bool is_ts = e->args[x]->type == SL_T_TIMESTAMP;
+    sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
+    sl_buf b;
+    sl_buf_init(&b);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        int64_t fn;
+        const char *f = fn_str(&a[1 - x], i, &fn);
+        int64_t v = fn_i64(&a[x], i);
+        char bad = 0;
+        sl_buf_reset(&b);
+        if (!format_ts(&b, is_ts ? v : v * US_PER_DAY, f, fn, &bad)) {
+            sl_buf_free(&b);
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "Failed to parse format specifier %.*s: Unrecognized "
+                               "format for strftime/strptime: %%%c", (int)fn, f, bad);
+        }
+        fn_pad(o, i);
+        sl_vec_push_str(o, b.data ? b.data : "", b.len);
+    }
+    fn_pad(o, rows->n_rows);
+    sl_buf_free(&b);
+    *out = o;
+    return 0;
+}
+
+/* ---- strptime ---- */
+
+FN_BIND(fn_bind_strptime)
+{
+    int rc = 0;
+    for (int j = 0; j < n; j++)
+        if (!fn_want(args, j, SL_T_VARCHAR, err, &rc))
+            return rc ? rc : FN_NO_MATCH;
+    *rt = SL_T_TIMESTAMP;
+    return 0;
+}
+
+/* Reads 1..maxd digits at s[*k] (after spaces); false when there are none. */
+static bool read_num(const char *s, int64_t n, int64_t *k, int maxd, int64_t *v, int *nd)
+{
+    while (*k < n && s[*k] == ' ')
+        (*k)++;
+    int c = 0;
+    int64_t x = 0;
+    while (*k < n && c < maxd && s[*k] >= '0' && s[*k] <= '9') {
+        x = x * 10 + (s[*k] - '0');
+        (*k)++;
+        c++;
+    }
+    *v = x;
+    if (nd)
+        *nd = c;
+    return c > 0;
+}
+
+/* Matches a day or month name (full or 3-letter, case-insensitive) at s[*k]; returns its index
+ * or -1. */
+static int read_name(const char *s, int64_t n, int64_t *k, bool month)
+{
+    int cnt = month ? 12 : 7;
+    for (int full = 1; full >= 0; full--)
+        for (int x = 0; x < cnt; x++) {
+            const char *nm = month ? fn_month_name(x + 1) : fn_day_name(x);
+            int64_t len = full ? (int64_t)strlen(nm) : 3;
+            if (n - *k >= len && strncasecmp(s + *k, nm, (size_t)len) == 0) {
+                *k += len;
+                return x;
+            }
+        }
+    return -1;
+}
+
+typedef enum { PT_OK, PT_FAIL, PT_BADFMT } pt_rc;
+
+static pt_rc parse_ts(const char *s, int64_t n, const char *f, int64_t fn, int64_t *out,
+                      char *bad)
+{
+    int64_t y = 1900, m = 1, d = 1, h = 0, mi = 0, sec = 0, us = 0, yday = -1, v;
+    int pm = -1, nd;
+    bool h12 = false;
+    int64_t k = 0;
+    for (int64_t j = 0; j < fn; j++) {
+        if (f[j] != '%' || j + 1 == fn) {
+            if (f[j] == ' ') { /* a space matches any run of spaces */
+                while (k < n && s[k] == ' ')
+                    k++;
+                continue;
+            }
+            if (k >= n || s[k] != f[j])
+                return PT_FAIL;
+            k++;
+            continue;
+        }
+        char c = f[++j];
+        if (c == '-' && j + 1 < fn)
+            c = f[++j];
+        switch (c) {
+        case 'Y': case 'G': if (!read_num(s, n, &k, 4, &y, NULL)) return PT_FAIL; break;
+        case 'y':
+            if (!read_num(s, n, &k, 2, &v, NULL)) return PT_FAIL;
+            y = v >= 69 ? 1900 + v : 2000 + v;
+            break;
+        case 'm': if (!read_num(s, n, &k, 2, &m, NULL)) return PT_FAIL; break;
+        case 'd': if (!read_num(s, n, &k, 2, &d, NULL)) return PT_FAIL; break;
+        case 'j': if (!read_num(s, n, &k, 3, &yday, NULL)) return PT_FAIL; break;
+        case 'H': if (!read_num(s, n, &k, 2, &h, NULL)) return PT_FAIL; break;
+        case 'I':
+            if (!read_num(s, n, &k, 2, &h, NULL)) return PT_FAIL;
+            h12 = true;
+            break;
+        case 'M': if (!read_num(s, n, &k, 2, &mi, NULL)) return PT_FAIL; break;
+        case 'S': if (!read_num(s, n, &k, 2, &sec, NULL)) return PT_FAIL; break;
+        case 'f': case 'g': case 'n': {
+            int maxd = c == 'f' ? 6 : c == 'g' ? 3 : 9;
+            if (!read_num(s, n, &k, maxd, &v, &nd)) return PT_FAIL;
+            for (; nd < 6; nd++) v *= 10;
+            for (; nd > 6; nd--) v /= 10;
+            us = v;
+            break;
+        }
+        case 'p':
+            if (n - k >= 2 && strncasecmp(s + k, "AM", 2) == 0) pm = 0;
+            else if (n - k >= 2 && strncasecmp(s + k, "PM", 2) == 0) pm = 1;
+            else return PT_FAIL;
+            k += 2;
+            break;
+        case 'a': case 'A': if (read_name(s, n, &k, false) < 0) return PT_FAIL; break;
+        case 'b': case 'h': case 'B': {
+            int x = read_name(s, n, &k, true);
+            if (x < 0) return PT_FAIL;
+            m = x + 1;
+            break;
+        }
+        case 'w': case 'u': if (!read_num(s, n, &k, 1, &v, NULL)) return PT_FAIL; break;
+        case 'U': case 'W': case 'V':
+            if (!read_num(s, n, &k, 2, &v, NULL)) return PT_FAIL;
+            break;
+        case '%': if (k >= n || s[k] != '%') return PT_FAIL; k++; break;
+        default: *bad = c; return PT_BADFMT;
+        }
+    }
+    if (k != n)
+        return PT_FAIL;
+    if (h12) {
+        if (h < 1 || h > 12) return PT_FAIL;
+        h = h % 12 + (pm == 1 ? 12 : 0);
+    } else if (pm == 1 && h < 12) {
+        h += 12;
+    }
+    if (m < 1 || m > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
+        return PT_FAIL;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return PT_FAIL;
+    int64_t days = sl_days_from_civil(y, (int)m, (int)d);
+    if (yday >= 0) {
+        if (yday < 1 || yday > (leap ? 366 : 365)) return PT_FAIL;
+        days = sl_days_from_civil(y, 1, 1) + yday - 1;
+    }
+    *out = days * US_PER_DAY + (h * 3600 + mi * 60 + sec) * INT64_C(1000000) + us;
+    return PT_OK;
+}
+
+static int strptime_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows,
+                           sl_vec **out, bool try_, sl_err *err)
+{
+    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        int64_t sn, fn;
+        const char *s = fn_str(&a[0], i, &sn), *f = fn_str(&a[1], i, &fn);
+        char bad = 0;
+        pt_rc r = parse_ts(s, sn, f, fn, &o->d.i64[i], &bad);
+        if (r == PT_BADFMT || (r == PT_FAIL && !try_)) {
+            sl_vec_free(&o);
+            if (r == PT_BADFMT)
+                return fn_rt_error(err, e, "Failed to parse format specifier %.*s: "
+                                   "Unrecognized format for strptime: %%%c", (int)fn, f, bad);
+            return fn_rt_error(err, e, "Could not parse string \"%.*s\" according to format "
+                               "specifier \"%.*s\"", (int)(sn < 200 ? sn : 200), s, (int)fn, f);
+        }
+        if (r == PT_OK)
+            fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
+FN_EXEC(fn_exec_strptime) { return strptime_kernel(e, a, rows, out, false, err); }
+FN_EXEC(fn_exec_try_strptime) { return strptime_kernel(e, a, rows, out, true, err); }
