@@ -25,6 +25,10 @@ The test bed is 3 nodes x 2 slots under its own prefix (slt1..slt3, state in
   statements committed) ends the job on every node well within the timeout, with an exit
   status that is not 0, and every output directory that is there has a _SUCCESS and all its
   rows (nothing looks complete that is not).
+- the two-level exchange (SET exchange_two_level = 'on') writes the same manifest as the flat
+  one and rows equal to sqlite3: at 1-5 ranks on one host with nodes of 2 consecutive ranks
+  (SET exchange_node_ranks; these run also where namespaces cannot be made) and on 2 and 3
+  simulated nodes x 2 (the real node split); EXPLAIN names the choice; a bad value is refused.
 Prints "ok  NAME" / "FAIL NAME" and finally "nodes: N passed, M failed, K skipped".
 """
 import collections
@@ -173,6 +177,95 @@ def e2e_cases(conn):
             if not why and base is None:
                 base = rows
             report(what, why)
+
+
+# ---------------------------------------------------------------- two-level exchange
+
+TWO_LEVEL_CASE = "copy_partition_two"
+
+
+def manifest_files(out):
+    with open(os.path.join(out, "_SUCCESS"), encoding="utf-8") as f:
+        return sorted((x["path"], x["rows"], x["bytes"], x.get("xxh64"))
+                      for x in json.load(f)["files"])
+
+
+def run_copy_case(case, cmd_prefix, wdir, sets):
+    """Runs the COPY case with SET lines before it; (why, rows, manifest, stderr)."""
+    fresh(wdir)
+    job = sluice_job(wdir, sets + case.job.replace("${columns}",
+                                                   e2e.columns_literal(case.dataset)))
+    out = os.path.join(wdir, "out")
+    argv = [SLUICE, "run", job, "-v", "-D", "data=" + os.path.join(DATA, case.dataset),
+            "-D", "out=" + out] + SPLIT
+    p = run(cmd_prefix + argv, cwd=wdir)
+    if p.returncode != 0:
+        return ["exit %d" % p.returncode] + p.stderr.strip().split("\n")[-8:], None, None, ""
+    _names, rows, problems = e2e.read_copy_dir(out, case.partition)
+    return problems, rows, manifest_files(out), p.stderr
+
+
+def exchange_line(stderr):
+    m = re.search(r"sluice: exchange: (\d+) messages, (\d+) bytes .* max by one rank (\d+) "
+                  r"messages, (\d+) bytes; (\d+) rounds, (\d+) two-level", stderr)
+    return [int(x) for x in m.groups()] if m else None
+
+
+def two_level(conn, layouts):
+    """Flat vs two-level on each layout: the same manifest (byte-identical part files), rows
+    equal to sqlite3, and the -v line saying which one ran. layouts: name -> mpirun prefix."""
+    case = e2e.parse_case(os.path.join(ROOT, "tests", "e2e", "cases", TWO_LEVEL_CASE + ".test"))
+    _names, exp = e2e.oracle_rows(conn, case)
+    for layout, prefix in layouts.items():
+        name = "two-level exchange = flat, byte for byte, on %s" % layout
+        got = {}
+        why = []
+        for mode, sets in (("flat", "SET exchange_two_level = 'off';\n"),
+                           ("two-level", "SET exchange_two_level = 'on';\n" +
+                            ("SET exchange_node_ranks = '2';\n" if "host" in layout else ""))):
+            wdir = os.path.join(WORK, "two-level", layout.replace(" ", ""), mode)
+            w, rows, man, err = run_copy_case(case, prefix, wdir, sets)
+            if w:
+                why += ["%s: %s" % (mode, x) for x in w]
+                break
+            why += ["%s vs sqlite3: %s" % (mode, x) for x in e2e.compare(exp, rows, False)]
+            x = exchange_line(err)
+            if x is None:
+                why.append("%s: no 'sluice: exchange:' line" % mode)
+            elif (x[5] > 0) != (mode == "two-level"):
+                why.append("%s: %d of %d rounds went two-level" % (mode, x[5], x[4]))
+            got[mode] = (man, x)
+        if not why and got["flat"][0] != got["two-level"][0]:
+            why.append("manifests differ: flat %s, two-level %s" % (got["flat"][0][:2],
+                                                                    got["two-level"][0][:2]))
+        report(name, why)
+        if not why:
+            f, t = got["flat"][1], got["two-level"][1]
+            print("    messages (all ranks / max rank): flat %d / %d, two-level %d / %d; "
+                  "bytes %d / %d vs %d / %d; %d rounds" % (f[0], f[2], t[0], t[3 - 1], f[1],
+                                                          f[3], t[1], t[3], f[4]))
+
+
+def explain_choice():
+    name = "EXPLAIN shows flat or two-level"
+    wdir = fresh(os.path.join(WORK, "explain"))
+    why = []
+    for sets, want in (("", "flat (two-level from 64 ranks"),
+                       ("SET exchange_two_level = 'on';", "two-level (through one leader"),
+                       ("SET exchange_two_level_ranks = '2';", "two-level when the 2 ranks span"),
+                       ("SET exchange_two_level = 'auto'; SET exchange_two_level_ranks = '3';",
+                        "flat (two-level from 3 ranks")):
+        job = sluice_job(wdir, sets + "\nEXPLAIN SELECT g, count(*) AS n FROM read_csv("
+                         "'%s/wide/*.csv', header=true) GROUP BY g;\n" % DATA)
+        p = run(["timeout", str(TIMEOUT), "mpirun", "-n", "2", SLUICE, "run", job], cwd=wdir)
+        if p.returncode != 0 or want not in p.stdout:
+            why.append("%r: exit %d, no %r in %s" % (sets, p.returncode, want,
+                                                     p.stdout.strip()[-300:]))
+    p = run(["timeout", str(TIMEOUT), "mpirun", "-n", "1", SLUICE, "run",
+             sluice_job(wdir, "SET exchange_two_level = 'maybe';\nSELECT 1;\n")], cwd=wdir)
+    if p.returncode == 0 or "is not one of 'auto', 'on', 'off'" not in p.stderr:
+        why.append("a bad SET exchange_two_level: exit %d, %s" % (p.returncode, p.stderr[-200:]))
+    report(name, why)
 
 
 # ---------------------------------------------------------------- spill across nodes
@@ -413,7 +506,7 @@ def node_killed():
 
 # ---------------------------------------------------------------- main
 
-N_CHECKS = len(E2E_CASES) * len(LAYOUTS) + 2 + 1 + 3 + 1
+N_CHECKS = len(E2E_CASES) * len(LAYOUTS) + 2 + 2 + 1 + 3 + 1
 
 
 def main():
@@ -421,15 +514,22 @@ def main():
         print("FAIL nodes: no binary %s" % SLUICE)
         print("nodes: 0 passed, 1 failed, 0 skipped")
         return 1
+    e2e.gen_testdata.generate(DATA)
+    conn = e2e.open_oracle(DATA)
+    # One host (no namespaces needed): nodes of 2 consecutive ranks (SET exchange_node_ranks).
+    two_level(conn, {"1 host x %d (nodes of 2 ranks)" % n: ["timeout", str(TIMEOUT), "mpirun",
+                                                             "-n", str(n)]
+                     for n in range(1, 6)})
+    explain_choice()
     if bed("check", check=False).returncode != 0:
         why = "network namespaces cannot be made here (needs root, ip netns, unshare)"
         if "netns" in sluice_env.REQUIRE:
-            print("FAIL nodes: %s (required by SLUICE_REQUIRE)" % why)
-            print("nodes: 0 passed, 1 failed, %d skipped" % N_CHECKS)
-            return 1
-        print("skip nodes: %s" % why)
-        print("nodes: 0 passed, 0 failed, %d skipped" % N_CHECKS)
-        return 0
+            report("nodes", "%s (required by SLUICE_REQUIRE)" % why)
+        else:
+            print("skip nodes: %s" % why)
+        print("nodes: %d passed, %d failed, %d skipped" % (
+            counts["passed"], counts["failed"], counts["skipped"] + N_CHECKS))
+        return 1 if counts["failed"] else 0
 
     def down(*_a):
         bed("down", check=False)
@@ -444,9 +544,9 @@ def main():
             print("FAIL nodes: scripts/nodes.sh up 3 2: %s" % p.stderr.strip())
             print("nodes: 0 passed, 1 failed, 0 skipped")
             return 1
-        e2e.gen_testdata.generate(DATA)
-        conn = e2e.open_oracle(DATA)
         e2e_cases(conn)
+        two_level(conn, {k: ["timeout", str(TIMEOUT), "bash", NODES_SH, "mpirun"] + v
+                         for k, v in LAYOUTS.items() if v is not None})
         manifest_identical()
         budget_per_node()
         csv_path, agg = spill_data()
