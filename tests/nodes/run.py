@@ -29,6 +29,9 @@ The test bed is 3 nodes x 2 slots under its own prefix (slt1..slt3, state in
   one and rows equal to sqlite3: at 1-5 ranks on one host with nodes of 2 consecutive ranks
   (SET exchange_node_ranks; these run also where namespaces cannot be made) and on 2 and 3
   simulated nodes x 2 (the real node split); EXPLAIN names the choice; a bad value is refused.
+- Slurm across the nodes (scripts/slurm-local.sh with SLURM_LOCAL_NODES=3: one slurmd per
+  node): `sbatch -N 2 jobs/sluice.sbatch` runs a GROUP BY through srun on 2 nodes x 2 tasks,
+  rows equal to sqlite3, and sluice saw two nodes (auto two-level from 2 ranks went two-level).
 Prints "ok  NAME" / "FAIL NAME" and finally "nodes: N passed, M failed, K skipped".
 """
 import collections
@@ -504,9 +507,85 @@ def node_killed():
         n_done, nstmt, time.time() - t_kill, time.time() - t0))
 
 
+# ---------------------------------------------------------------- Slurm across the nodes
+
+SLURM = os.path.join(ROOT, "scripts", "slurm-local.sh")
+
+
+def slurm_across_nodes(conn):
+    """sbatch -N 2 jobs/sluice.sbatch through srun on one slurmd per node (3 nodes)."""
+    name = "Slurm: sbatch -N 2 jobs/sluice.sbatch runs through srun on 2 of 3 nodes"
+    env = dict(BED_ENV, SLURM_LOCAL_NODES="3", SLURM_LOCAL_DIR=os.path.join(
+        BED_DIR + "-slurm"), OMPI_MCA_btl="tcp,self", OMPI_MCA_btl_tcp_if_include="198.18.0.0/24",
+        OMPI_MCA_oob_tcp_if_include="198.18.0.0/24", SLUICE=SLUICE)
+    have = all(shutil.which(b) for b in ("slurmctld", "slurmd", "sbatch", "munged"))
+    if not have:
+        if "slurm" in sluice_env.REQUIRE:
+            report(name, "Slurm is not installed (required by SLUICE_REQUIRE)")
+        else:
+            counts["skipped"] += 1
+            print("skip %s: Slurm not installed (scripts/slurm-local.sh install)" % name)
+        return
+
+    def sl(*a, timeout=120):
+        return subprocess.run(["timeout", str(timeout), "bash", SLURM] + list(a), env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        p = sl("start")
+        if p.returncode:
+            report(name, "slurm-local.sh start: " + p.stderr.strip()[-500:])
+            return
+        wdir = fresh(os.path.join(WORK, "slurm"))
+        res = os.path.join(wdir, "res")
+        env["SLUICE_RESULTS"] = res
+        # auto two-level from 2 ranks: it only goes two-level when sluice sees >1 node.
+        job = sluice_job(wdir, "SET exchange_two_level_ranks = '2';\n"
+                         "SELECT k, count(*) AS n, sum(i1) AS s FROM read_csv('%s/wide/*.csv', "
+                         "header=true) GROUP BY k ORDER BY k;\n" % DATA)
+        p = subprocess.run(["timeout", "60", "bash", SLURM, "client", "sbatch", "--parsable",
+                            "-N", "2", "--ntasks-per-node=2", "-o", os.path.join(wdir, "o.txt"),
+                            os.path.join(ROOT, "jobs", "sluice.sbatch"), job, "--format", "csv",
+                            "-v"], env=env, cwd=wdir, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        jid = p.stdout.strip()
+        if p.returncode or not jid:
+            report(name, "sbatch: exit %d %s" % (p.returncode, p.stderr.strip()[-300:]))
+            return
+        w = sl("wait", jid, "90")
+        why = []
+        if w.stdout.strip() != "COMPLETED":
+            why.append("job %s ended %s" % (jid, w.stdout.strip()))
+        try:
+            with open(os.path.join(res, "settings.txt")) as f:
+                settings = f.read()
+            with open(os.path.join(res, "stdout.txt")) as f:
+                got = list(csv.reader(f))
+            with open(os.path.join(res, "stderr.txt")) as f:
+                err = f.read()
+        except OSError as ex:
+            report(name, why + ["results: %s" % ex])
+            return
+        for want in ("launcher: srun", "SLURM_JOB_NUM_NODES=2", "SLURM_TASKS_PER_NODE=2(x2)"):
+            if want not in settings:
+                why.append("settings.txt lacks %r" % want)
+        exp = [list(r) for r in conn.execute(
+            "SELECT k, count(*), sum(i1) FROM wide GROUP BY k ORDER BY k")]
+        rows = [[None if x == "" else int(x) for x in r] for r in got[1:]]
+        def key(r):
+            return [(v is None, v or 0) for v in r]
+        if got[:1] != [["k", "n", "s"]] or sorted(rows, key=key) != sorted(exp, key=key):
+            why.append("rows differ from sqlite3: %s vs %s" % (got[:3], exp[:2]))
+        x = exchange_line(err)
+        if not x or x[5] == 0:
+            why.append("sluice did not see 2 nodes (no two-level round): %s" % x)
+        report(name, why)
+    finally:
+        sl("stop")
+
+
 # ---------------------------------------------------------------- main
 
-N_CHECKS = len(E2E_CASES) * len(LAYOUTS) + 2 + 2 + 1 + 3 + 1
+N_CHECKS = len(E2E_CASES) * len(LAYOUTS) + 2 + 2 + 1 + 3 + 1 + 1
 
 
 def main():
@@ -553,6 +632,7 @@ def main():
         spill_across_nodes(csv_path, agg)
         spill_in_node_tmp(csv_path)
         node_killed()
+        slurm_across_nodes(conn)
     finally:
         down()
     print("(%.0f s)" % (time.time() - t0))
