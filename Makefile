@@ -254,6 +254,12 @@ formats: $(BUILD)/sluice
 nodes: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/nodes/run.py
 
+# jobs/requeue.sbatch at a real Slurm time limit over 2 simulated nodes (~1 min, so not in
+# SUITES): USR1 -> clean stop -> requeue -> --resume skips what was committed.
+.PHONY: nodes-requeue
+nodes-requeue: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/nodes/run.py --requeue
+
 # Issue #4: libFuzzer targets (fuzz/), built with clang + ASan/UBSan under build-fuzz/. Alone,
 # `make fuzz` runs each target FUZZ_TIME=300 s; as a suite of `make test` 20 s each.
 FUZZ_BUILD := build-fuzz

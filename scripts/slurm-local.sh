@@ -289,14 +289,17 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local ok=0 d p f
-    for d in munged:"$BASE/munge/munged.pid" slurmctld:"$BASE/slurmctld.pid" \
-             slurmd:"$BASE/slurmd.pid"; do
+    local ok=0 d p f ds=(slurmd:"$BASE/slurmd.pid") i
+    if [ "$NODES_N" -gt 0 ]; then
+        ds=()
+        for i in $(seq 1 "$NODES_N"); do ds+=(slurmd:"$BASE/slurmd-$NPREFIX$i.pid"); done
+    fi
+    for d in munged:"$BASE/munge/munged.pid" slurmctld:"$BASE/slurmctld.pid" "${ds[@]}"; do
         p=${d%%:*}; f=${d#*:}
         if pid=$(pid_alive "$f" "$p"); then echo "$p running (pid $pid)"
         else echo "$p NOT running"; ok=1; fi
     done
-    if [ $ok -eq 0 ]; then sinfo; squeue; fi
+    if [ $ok -eq 0 ]; then client sinfo; client squeue; fi
     return $ok
 }
 

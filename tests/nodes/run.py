@@ -583,12 +583,150 @@ def slurm_across_nodes(conn):
         sl("stop")
 
 
+def _comm(pid):
+    try:
+        with open("/proc/%s/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def requeue_for_real():
+    """jobs/requeue.sbatch at a real Slurm time limit across 2 nodes (make nodes-requeue):
+    --time=1 with --signal=B:USR1@55 makes slurmctld send USR1 within its first ~35 s; sluice
+    stops (130), the script requeues the job, and the second run (--resume) must skip exactly
+    the COPYs committed before and finish the rest. While the job waits to be requeued the test
+    cuts the job file to the committed statements + 10 (their fingerprints do not depend on
+    later statements) and lifts the time limit and Slurm's requeue delay (~2 min), so the
+    second run is short whatever the machine's speed."""
+    name = "requeue.sbatch: time limit -> USR1 -> requeue -> --resume finishes, skips committed"
+    env = dict(BED_ENV, SLURM_LOCAL_NODES="2", SLURM_LOCAL_DIR=BED_DIR + "-slurm",
+               OMPI_MCA_btl="tcp,self", OMPI_MCA_btl_tcp_if_include="198.18.0.0/24",
+               OMPI_MCA_oob_tcp_if_include="198.18.0.0/24", SLUICE=SLUICE)
+
+    def sl(*a, timeout=60):
+        return subprocess.run(["timeout", str(timeout), "bash", os.path.join(
+            ROOT, "scripts", "slurm-local.sh")] + list(a), env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+
+    def job_info(jid):
+        t = sl("client", "scontrol", "show", "job", jid).stdout
+        st = re.search(r"JobState=(\w+)", t)
+        rs = re.search(r"Restarts=(\d+)", t)
+        return (st.group(1) if st else "?"), (int(rs.group(1)) if rs else -1)
+
+    wdir = fresh(os.path.join(WORK, "requeue"))
+    outs = fresh(os.path.join(wdir, "s"))
+    src = os.path.join(wdir, "m.csv")
+    with open(src, "w") as f:
+        f.write("k,v\n")
+        for i in range(20000):
+            f.write("%d,%d\n" % (i % 100, i))
+    stmts = ["COPY (SELECT k, count(*) AS n FROM read_csv('%s') GROUP BY k) TO '%s/o%04d' "
+             "(FORMAT csv, HEADER false);\n" % (src, outs, i) for i in range(3000)]
+    job = sluice_job(wdir, "".join(stmts))
+    log = os.path.join(wdir, "job.out")
+    try:
+        p = sl("start")
+        if p.returncode:
+            report(name, "slurm-local.sh start: " + p.stderr.strip()[-400:])
+            return
+        p = subprocess.run(["timeout", "60", "bash", SLURM, "client", "sbatch", "--parsable",
+                            "-N", "2", "--ntasks-per-node=2", "--time=1",
+                            "--signal=B:USR1@55", "-o", log,
+                            os.path.join(ROOT, "jobs", "requeue.sbatch"), job], env=env,
+                           cwd=wdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        jid = p.stdout.strip()
+        if p.returncode or not jid:
+            report(name, "sbatch: exit %d %s" % (p.returncode, p.stderr.strip()[-300:]))
+            return
+        t0 = time.time()
+        state, restarts = "?", 0
+        while time.time() - t0 < 120:
+            state, restarts = job_info(jid)
+            if restarts >= 1 or state in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"):
+                break
+            time.sleep(0.5)
+        if restarts < 1:
+            report(name, "not requeued within 120 s: %s, restarts %d" % (state, restarts))
+            return
+        t_requeue = time.time() - t0
+        done = sorted(d for d in os.listdir(outs) if "sluice-" not in d)
+        stamp = {d: os.stat(os.path.join(outs, d, "_SUCCESS")).st_ino for d in done
+                 if os.path.exists(os.path.join(outs, d, "_SUCCESS"))}
+        keep = len(done) + 10
+        with open(job, "w") as f:
+            f.write("".join(stmts[:keep]))
+        # Start the second run only once the first one's steps are gone on every node (the
+        # ~2 min delay Slurm adds to a requeue exists for that), then at once.
+        for _ in range(300):
+            busy = [x for x in node_pids() if _comm(x) in ("slurmstepd", "sluice")]
+            if not busy:
+                break
+            time.sleep(0.1)
+        sl("client", "scontrol", "update", "JobId=" + jid, "TimeLimit=5", "StartTime=now")
+        while time.time() - t0 < 240:
+            state, restarts = job_info(jid)
+            if state in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL"):
+                break
+            time.sleep(0.5)
+        why = []
+        if state != "COMPLETED" or restarts != 1:
+            why.append("job ended %s after %d restarts, want COMPLETED after 1" % (state,
+                                                                                   restarts))
+        with open(log, errors="replace") as f:
+            text = f.read()
+        for want in ("time limit near, stopping sluice", "interrupted; requeueing",
+                     "run 2 of job", "requeue.sbatch: exit status 0"):
+            if want not in text:
+                why.append("job output lacks %r" % want)
+        skipped = re.findall(r"COPY to '[^']*/(o\d+)' skipped: output up to date", text)
+        if sorted(skipped) != sorted(stamp):
+            why.append("skipped %d statements, %d were committed before the requeue" % (
+                len(skipped), len(stamp)))
+        if len(stamp) != len(done):
+            why.append("%d output directories without _SUCCESS after run 1" % (
+                len(done) - len(stamp)))
+        for d, ino in stamp.items():
+            if os.stat(os.path.join(outs, d, "_SUCCESS")).st_ino != ino:
+                why.append("%s was rewritten by run 2" % d)
+                break
+        final = sorted(d for d in os.listdir(outs))
+        if final != ["o%04d" % i for i in range(keep)]:
+            why.append("outputs after run 2: %d, want %d (and no temp dirs)" % (len(final), keep))
+        for d in final:
+            fs = os.listdir(os.path.join(outs, d))
+            rows = sum(sum(1 for _ in open(os.path.join(outs, d, fn))) for fn in fs
+                       if fn.endswith(".csv"))
+            if "_SUCCESS" not in fs or rows != 100:
+                why.append("%s: %d rows, _SUCCESS %s" % (d, rows, "_SUCCESS" in fs))
+                break
+        report(name, why)
+        print("    (USR1 + requeue after %.0f s with %d of %d committed; done after %.0f s)" % (
+            t_requeue, len(stamp), len(stmts), time.time() - t0))
+    finally:
+        sl("stop")
+
+
 # ---------------------------------------------------------------- main
 
 N_CHECKS = len(E2E_CASES) * len(LAYOUTS) + 2 + 2 + 1 + 3 + 1 + 1
 
 
 def main():
+    if "--requeue" in sys.argv[1:]:
+        # make nodes-requeue: ~1 min, so not part of `make test` (see the Makefile).
+        if bed("check", check=False).returncode != 0 or not shutil.which("slurmctld"):
+            print("skip requeue: needs root, network namespaces and Slurm")
+            print("nodes-requeue: 0 passed, 0 failed, 1 skipped")
+            return 0
+        try:
+            requeue_for_real()
+        finally:
+            bed("down", check=False)
+        print("nodes-requeue: %d passed, %d failed, %d skipped" % (
+            counts["passed"], counts["failed"], counts["skipped"]))
+        return 1 if counts["failed"] else 0
     if not os.access(SLUICE, os.X_OK):
         print("FAIL nodes: no binary %s" % SLUICE)
         print("nodes: 0 passed, 1 failed, 0 skipped")
