@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 import sluice_env  # noqa: E402
 
 NODES = os.path.join(ROOT, "scripts", "nodes.sh")
-ENV = dict(sluice_env.ENV, SLUICE_NODES_PREFIX="slx", SLUICE_NODES_DIR="/var/tmp/sluice-nodes-bench")
+ENV = dict(sluice_env.ENV, SLUICE_NODES_PREFIX="slx",
+           SLUICE_NODES_DIR="/var/tmp/sluice-nodes-bench")
 LINE = re.compile(r"sluice: exchange: (\d+) messages, (\d+) bytes .* max by one rank (\d+) "
                   r"messages, (\d+) bytes; (\d+) rounds, (\d+) two-level")
 

@@ -135,7 +135,9 @@ cmd_up() {
   log "up: $n node(s) x $slots slot(s): $(tr '\n' ' ' < "$DIR/nodes")"
 }
 
-need_up() { [[ -f $DIR/nodes && -x $DIR/nsrsh ]] || die "no test bed: run 'scripts/nodes.sh up N'"; }
+need_up() {
+  [[ -f $DIR/nodes && -x $DIR/nsrsh ]] || die "no test bed: run 'scripts/nodes.sh up N'"
+}
 
 cmd_exec() {
   need_up

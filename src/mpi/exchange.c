@@ -384,6 +384,7 @@ typedef struct {
     int *members;       /* P: ranks grouped by node, ascending within a node */
 } topo;
 
+/* Frees the node communicators and maps; t is left empty. Local. */
 static void topo_free(topo *t)
 {
     if (t->node != MPI_COMM_NULL)
@@ -443,6 +444,7 @@ static void topo_make(const sl_ctx *ctx, MPI_Comm comm, int P, int rank, topo *t
     t->on = true;
 }
 
+/* Sum of n ints, in 64 bits. Local. */
 static int64_t sum_ints(const int *v, int n)
 {
     int64_t s = 0;
@@ -452,7 +454,7 @@ static int64_t sum_ints(const int *v, int n)
 }
 
 /* Counts a message of n bytes from this rank to another: only data-bearing ones beyond the
- * counts, which always go. */
+ * counts, which always go. Local. */
 static void count_msg(xch *x, int64_t bytes, bool always)
 {
     if (bytes > 0 || always) {
