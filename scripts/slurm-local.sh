@@ -13,6 +13,19 @@
 #                                    poll until the job ends (default 300 s); prints the final
 #                                    state; exit 0 only for COMPLETED (sbatch --wait polls ~10 s)
 #   scripts/slurm-local.sh selftest  start, sbatch an MPI hello (mpirun and srun --mpi=pmix)
+#   scripts/slurm-local.sh client CMD [ARG...]
+#                                    run a client command (sbatch, squeue, ...) where it reaches
+#                                    slurmctld: here, or on the first simulated node
+#
+# Several nodes (issue 16): with SLURM_LOCAL_NODES=N, `start` makes N simulated nodes with
+# scripts/nodes.sh (network namespaces: own hostname, /tmp and address; SLUICE_NODES_PREFIX,
+# default sln) and runs one slurmd per node under the node's name, slurmctld on the first one;
+# the cluster has nodes sln[1-N] with 2 CPUs each, so `sbatch -N 2` spreads over two of them.
+# Client commands must run inside a node (the host has no address on the nodes' bridge): use
+# `client`, which does that. State defaults to /var/tmp/slurm-local-nodes (not /tmp: every
+# node has its own). `stop` stops the daemons and takes the nodes down. Jobs that run MPI
+# across the nodes must use TCP on the bridge: export OMPI_MCA_btl=tcp,self and
+# OMPI_MCA_btl_tcp_if_include=OMPI_MCA_oob_tcp_if_include=198.18.0.0/24 before sbatch.
 #
 # Everything (config, munge key + socket, state, spool, logs, pid files) lives under
 # $SLURM_LOCAL_DIR (default ${TMPDIR:-/tmp}/slurm-local). Ports: $SLURM_LOCAL_PORT and +1
@@ -30,15 +43,32 @@
 #   -O/--overcommit; such jobs must export OMPI_MCA_mpi_yield_when_idle=1 themselves.
 set -euo pipefail
 
-BASE=${SLURM_LOCAL_DIR:-${TMPDIR:-/tmp}/slurm-local}
+NODES_N=${SLURM_LOCAL_NODES:-0}
+if [ "$NODES_N" -gt 0 ]; then
+    BASE=${SLURM_LOCAL_DIR:-/var/tmp/slurm-local-nodes}
+else
+    BASE=${SLURM_LOCAL_DIR:-${TMPDIR:-/tmp}/slurm-local}
+fi
 PORT=${SLURM_LOCAL_PORT:-16817}
 NODE=localhost
+NODES_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/nodes.sh
+NPREFIX=${SLUICE_NODES_PREFIX:-sln}
+[ "$NODES_N" -gt 0 ] && NODE=${NPREFIX}1
 CONF=$BASE/slurm.conf
 SOCK=$BASE/munge/munge.socket.2
 export SLURM_CONF=$CONF
 
 log() { printf '[slurm-local] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+
+# client CMD...: a Slurm client command where slurmctld can be reached (see the header).
+client() {
+    if [ "$NODES_N" -gt 0 ]; then
+        SLURM_CONF=$CONF bash "$NODES_SH" exec "$NODE" "$@"
+    else
+        "$@"
+    fi
+}
 
 # pid_alive PIDFILE COMM -> prints pid if the process in PIDFILE is alive and its name is COMM
 pid_alive() {
@@ -114,6 +144,24 @@ SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
 MinJobAge=300
+EOF
+    if [ "$NODES_N" -gt 0 ]; then
+        # Simulated nodes: 2 CPUs each and an equal share of the memory, slurmctld on node 1.
+        mem=$(( mem / NODES_N ))
+        sed -i -e "s/^SlurmctldHost=.*/SlurmctldHost=$NODE(198.18.0.11)/" \
+            -e "s|^SlurmdSpoolDir=.*|SlurmdSpoolDir=$BASE/spool-%n|" \
+            -e "s|^SlurmdPidFile=.*|SlurmdPidFile=$BASE/slurmd-%n.pid|" \
+            -e "s|^SlurmdLogFile=.*|SlurmdLogFile=$BASE/log/slurmd-%n.log|" "$CONF"
+        local i
+        for i in $(seq 1 "$NODES_N"); do
+            echo "NodeName=$NPREFIX$i NodeAddr=198.18.0.$((10 + i)) CPUs=2 Sockets=1" \
+                "CoresPerSocket=2 ThreadsPerCore=1 RealMemory=$mem State=UNKNOWN" >> "$CONF"
+        done
+        echo "PartitionName=debug Nodes=$NPREFIX[1-$NODES_N] Default=YES MaxTime=INFINITE" \
+            "State=UP" >> "$CONF"
+        return
+    fi
+    cat >> "$CONF" <<EOF
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$cpus Sockets=$sockets CoresPerSocket=$cores \
     ThreadsPerCore=$threads RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
@@ -173,6 +221,38 @@ cmd_start() {
     log "up in $((SECONDS - t0))s: node $NODE $state; now: export SLURM_CONF=$CONF"
 }
 
+# start with SLURM_LOCAL_NODES=N: the simulated nodes, slurmctld on the first, one slurmd each.
+cmd_start_nodes() {
+    need_bins
+    local t0=$SECONDS i n ctld state=""
+    bash "$NODES_SH" up "$NODES_N" 2 || die "scripts/nodes.sh up $NODES_N failed"
+    mkdir -p "$BASE/state" "$BASE/log"
+    ctld=$(pid_alive "$BASE/slurmctld.pid" slurmctld || true)
+    [ -n "$ctld" ] || write_conf
+    start_munged
+    if [ -z "$ctld" ]; then
+        bash "$NODES_SH" exec "$NODE" slurmctld -c -f "$CONF" ||
+            die "slurmctld failed: $(tail -3 "$BASE/log/slurmctld.log")"
+    fi
+    for i in $(seq 1 "$NODES_N"); do
+        n=$NPREFIX$i
+        mkdir -p "$BASE/spool-$n"
+        pid_alive "$BASE/slurmd-$n.pid" slurmd > /dev/null ||
+            bash "$NODES_SH" exec "$n" slurmd -N "$n" -f "$CONF" ||
+            die "slurmd on $n failed: $(tail -3 "$BASE/log/slurmd-$n.log")"
+    done
+    for _ in $(seq 1 60); do
+        state=$(client sinfo -h -N -o %T 2>/dev/null | sort | uniq -c | tr -s ' ' || true)
+        [ "$state" = " $NODES_N idle" ] && break
+        client scontrol update NodeName="$NPREFIX[1-$NODES_N]" State=RESUME > /dev/null 2>&1 ||
+            true
+        sleep 0.5
+    done
+    [ "$state" = " $NODES_N idle" ] || die "nodes not idle after 30s ($state); see $BASE/log"
+    log "up in $((SECONDS - t0))s: $NODES_N nodes $NPREFIX[1-$NODES_N] idle; clients:" \
+        "$0 client CMD (SLURM_CONF=$CONF)"
+}
+
 # stop_pids PIDFILE:COMM ... -> TERM all (each daemon needs ~2s to exit), wait, KILL leftovers
 stop_pids() {
     local spec pids=() pid
@@ -193,33 +273,39 @@ stop_pids() {
 cmd_stop() {
     if pid_alive "$BASE/slurmctld.pid" slurmctld >/dev/null && [ -s "$CONF" ]; then
         # cancel every job of this private cluster so no slurmstepd / job process outlives slurmd
-        scancel --full -p debug 2>/dev/null || true
+        client scancel --full -p debug 2>/dev/null || true
         for _ in $(seq 1 40); do
-            [ -z "$(squeue -h -t all -o %T 2>/dev/null |
+            [ -z "$(client squeue -h -t all -o %T 2>/dev/null |
                     grep -vE 'COMPLETED|CANCELLED|FAILED|TIMEOUT' || true)" ] && break
             sleep 0.25
         done
     fi
-    stop_pids "$BASE/slurmd.pid:slurmd" "$BASE/slurmctld.pid:slurmctld"
+    local f specs=("$BASE/slurmd.pid:slurmd")
+    for f in "$BASE"/slurmd-*.pid; do [ -e "$f" ] && specs+=("$f:slurmd"); done
+    stop_pids "${specs[@]}" "$BASE/slurmctld.pid:slurmctld"
     stop_pids "$BASE/munge/munged.pid:munged"
+    [ "$NODES_N" -gt 0 ] && bash "$NODES_SH" down
     log "stopped"
 }
 
 cmd_status() {
-    local ok=0 d p f
-    for d in munged:"$BASE/munge/munged.pid" slurmctld:"$BASE/slurmctld.pid" \
-             slurmd:"$BASE/slurmd.pid"; do
+    local ok=0 d p f ds=(slurmd:"$BASE/slurmd.pid") i
+    if [ "$NODES_N" -gt 0 ]; then
+        ds=()
+        for i in $(seq 1 "$NODES_N"); do ds+=(slurmd:"$BASE/slurmd-$NPREFIX$i.pid"); done
+    fi
+    for d in munged:"$BASE/munge/munged.pid" slurmctld:"$BASE/slurmctld.pid" "${ds[@]}"; do
         p=${d%%:*}; f=${d#*:}
         if pid=$(pid_alive "$f" "$p"); then echo "$p running (pid $pid)"
         else echo "$p NOT running"; ok=1; fi
     done
-    if [ $ok -eq 0 ]; then sinfo; squeue; fi
+    if [ $ok -eq 0 ]; then client sinfo; client squeue; fi
     return $ok
 }
 
 # job_state JOBID -> prints the JobState (empty once the job has left slurmctld's memory)
 job_state() {
-    scontrol show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2
+    client scontrol show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2
 }
 
 cmd_wait() {
@@ -238,7 +324,7 @@ cmd_wait() {
         COMPLETED) return 0 ;;
         PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|"")
             log "job $jid still ${st:-unknown} after ${limit}s; cancelling it"
-            scancel "$jid" 2>/dev/null || true
+            client scancel "$jid" 2>/dev/null || true
             return 1 ;;
         *) return 1 ;;
     esac
@@ -277,11 +363,13 @@ EOF
 
 case "${1:-}" in
     install) cmd_install ;;
-    start) cmd_start ;;
+    start) if [ "$NODES_N" -gt 0 ]; then cmd_start_nodes; else cmd_start; fi ;;
+    client) shift; client "$@" ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     env) echo "export SLURM_CONF=$CONF" ;;
     wait) shift; cmd_wait "$@" ;;
     selftest) cmd_selftest ;;
-    *) echo "usage: $0 install|start|stop|status|env|wait JOBID [S]|selftest" >&2; exit 2 ;;
+    *) echo "usage: $0 install|start|stop|status|env|wait JOBID [S]|selftest|client CMD..." >&2
+       exit 2 ;;
 esac

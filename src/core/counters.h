@@ -18,6 +18,10 @@ typedef struct sl_counters {
     int64_t xchg_rows_sent, xchg_bytes_sent;   /* exchange, to all ranks incl. self */
     int64_t xchg_rows_recv, xchg_bytes_recv;
     int64_t xchg_rounds;
+    /* Point-to-point messages this rank sent to other ranks (data and the byte counts that
+     * precede it; a relay of a two-level exchange counts what it forwards) and their payload
+     * bytes, and the rounds that went two-level (mpi/exchange.c). */
+    int64_t xchg_msgs_sent, xchg_net_bytes_sent, xchg_two_level_rounds;
     int64_t spill_bytes_written, spill_bytes_read;
     /* Exchange bytes per peer rank (index = rank in the exchange's communicator), bumped
      * only while a metrics object has allocated them (xchg_peers = communicator size). */

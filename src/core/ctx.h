@@ -20,6 +20,12 @@ typedef struct sl_ctx {
     sl_budget budget;         /* this rank's memory budget and what is reserved */
     sl_counters ctr;          /* this rank's running totals */
     struct sl_spill *spill;   /* this rank's spill directory (spill/spill.h), or NULL */
+    /* How exchanges move data (SET exchange_two_level / exchange_two_level_ranks /
+     * exchange_node_ranks; mpi/exchange.h): two-level 0 = auto, 1 = always, -1 = never;
+     * auto goes two-level from two_level_ranks ranks (0 = the default) when the ranks span
+     * several nodes; node_ranks > 0 makes nodes of that many consecutive ranks (tests on one
+     * host) instead of asking MPI which ranks share a node. */
+    int xchg_two_level, xchg_two_level_ranks, xchg_node_ranks;
 } sl_ctx;
 
 #endif

@@ -22,10 +22,22 @@
  * sends until that agreement; then all ranks run sl_agree so every rank holds the first
  * rank's error record (healthy ranks return SL_EPEER). All exported functions are Collective
  * over comm.
+ *
+ * Two levels (issue 16): with many ranks the flat round costs every rank P-1 messages, P^2 in
+ * all, and at 10,000 ranks that is the whole cost (docs/scaling-model.md). Beyond a settable
+ * rank count, when the ranks span several nodes, a round moves the same send buffers in three
+ * steps instead: each rank gives its buffer and per-destination counts to its node's leader
+ * (lowest rank of MPI_Comm_split_type SHARED: shared memory), the leaders exchange one block
+ * per pair of nodes (count matrices, then bytes: N^2 messages for N nodes), and each leader
+ * hands each of its ranks the bytes addressed to it, ordered by source rank, with the P
+ * per-source counts. What a rank receives is then byte for byte what the flat Alltoallv
+ * delivers (same sources, same order), so everything above is unchanged; only the route
+ * differs. Planning, rounds and the termination agreement are the same for both.
  */
 #include "mpi/exchange.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "batch/wire.h"
@@ -355,6 +367,273 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
     return 0;
 }
 
+/* Default of SET exchange_two_level_ranks: below it the P-1 messages per rank of the flat
+ * exchange cost less than relaying everything through the node leaders. */
+#define DEFAULT_TWO_LEVEL_RANKS 64
+
+/* Which ranks share a node, for the two-level route. */
+typedef struct {
+    bool on;            /* this exchange goes in two levels */
+    MPI_Comm node;      /* the ranks of this node, ordered by rank */
+    MPI_Comm leaders;   /* local rank 0 of every node (MPI_COMM_NULL elsewhere) */
+    int L, lrank;       /* ranks on this node, this rank's index among them */
+    int N, me_node;     /* nodes, this rank's node (nodes numbered by their lowest rank) */
+    int *node_of;       /* P: node of each rank */
+    int *nsize;         /* N: ranks on each node */
+    int *first;         /* N+1: members of node m are members[first[m] .. first[m+1]) */
+    int *members;       /* P: ranks grouped by node, ascending within a node */
+} topo;
+
+/* Frees the node communicators and maps; t is left empty. Local. */
+static void topo_free(topo *t)
+{
+    if (t->node != MPI_COMM_NULL)
+        MPI_Comm_free(&t->node);
+    if (t->leaders != MPI_COMM_NULL)
+        MPI_Comm_free(&t->leaders);
+    sl_free(t->node_of);
+    sl_free(t->nsize);
+    sl_free(t->first);
+    sl_free(t->members);
+    memset(t, 0, sizeof *t);
+    t->node = t->leaders = MPI_COMM_NULL;
+}
+
+/* Decides flat or two-level (the same on every rank: every input is collective or the same
+ * everywhere) and builds the node map when two-level. Collective over comm. */
+static void topo_make(const sl_ctx *ctx, MPI_Comm comm, int P, int rank, topo *t)
+{
+    memset(t, 0, sizeof *t);
+    t->node = t->leaders = MPI_COMM_NULL;
+    int mode = ctx->xchg_two_level;
+    int thr = ctx->xchg_two_level_ranks > 0 ? ctx->xchg_two_level_ranks : DEFAULT_TWO_LEVEL_RANKS;
+    if (mode < 0 || (mode == 0 && P < thr))
+        return;
+    if (ctx->xchg_node_ranks > 0)
+        MPI_Comm_split(comm, rank / ctx->xchg_node_ranks, rank, &t->node);
+    else
+        MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &t->node);
+    MPI_Comm_size(t->node, &t->L);
+    MPI_Comm_rank(t->node, &t->lrank);
+    MPI_Comm_split(comm, t->lrank == 0 ? 0 : MPI_UNDEFINED, rank, &t->leaders);
+    if (t->lrank == 0)
+        MPI_Comm_rank(t->leaders, &t->me_node);
+    MPI_Bcast(&t->me_node, 1, MPI_INT, 0, t->node);
+    t->node_of = sl_xmalloc(sizeof(int) * (size_t)P);
+    MPI_Allgather(&t->me_node, 1, MPI_INT, t->node_of, 1, MPI_INT, comm);
+    t->N = 0;
+    for (int r = 0; r < P; r++)
+        if (t->node_of[r] + 1 > t->N)
+            t->N = t->node_of[r] + 1;
+    /* Auto: one node gains nothing (shared memory already), one rank per node neither. */
+    if (mode == 0 && (t->N < 2 || t->N == P)) {
+        topo_free(t);
+        return;
+    }
+    t->nsize = sl_xcalloc((size_t)t->N, sizeof(int));
+    t->first = sl_xcalloc((size_t)t->N + 1, sizeof(int));
+    t->members = sl_xmalloc(sizeof(int) * (size_t)P);
+    for (int r = 0; r < P; r++)
+        t->nsize[t->node_of[r]]++;
+    for (int m = 0; m < t->N; m++)
+        t->first[m + 1] = t->first[m] + t->nsize[m];
+    int *fill = sl_xcalloc((size_t)t->N, sizeof(int));
+    for (int r = 0; r < P; r++) /* ascending r: members ascending within a node */
+        t->members[t->first[t->node_of[r]] + fill[t->node_of[r]]++] = r;
+    sl_free(fill);
+    t->on = true;
+}
+
+/* Sum of n ints, in 64 bits. Local. */
+static int64_t sum_ints(const int *v, int n)
+{
+    int64_t s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+/* Counts a message of n bytes from this rank to another: only data-bearing ones beyond the
+ * counts, which always go. Local. */
+static void count_msg(xch *x, int64_t bytes, bool always)
+{
+    if (bytes > 0 || always) {
+        x->ctx->ctr.xchg_msgs_sent++;
+        x->ctx->ctr.xchg_net_bytes_sent += bytes;
+    }
+}
+
+/*
+ * One round's transport in two levels (see the file comment). In: this rank's send buffer sb
+ * (grouped by destination, scount/sdispl). Out: rcount[P] and rdispl[P] per source rank and
+ * *rbp (owned, NULL when nothing arrived) laid out by ascending source, as the flat
+ * Alltoallv leaves them. All counts stay below INT_MAX by the round cap (file comment): a
+ * leader holds at most the whole round of every rank. Collective over comm.
+ */
+static void two_level_round(xch *x, topo *t, const char *sb, const int *scount, int *rcount,
+                            int *rdispl, char **rbp)
+{
+    int P = x->P, L = t->L, N = t->N;
+    bool leader = t->lrank == 0;
+    static char empty[1];
+    int64_t mine = sum_ints(scount, P);
+    /* 1. To the leader: P counts, then the bytes (the leader's own go too, as to itself). */
+    int *lc = leader ? sl_xmalloc(sizeof(int) * (size_t)L * P) : NULL;
+    MPI_Gather(scount, P, MPI_INT, lc, P, MPI_INT, 0, t->node);
+    int *gcount = leader ? sl_xmalloc(sizeof(int) * 2 * (size_t)L) : NULL;
+    int *gdispl = leader ? gcount + L : NULL;
+    char *gbuf = NULL;
+    if (leader) {
+        int64_t tot = 0;
+        for (int j = 0; j < L; j++) {
+            gdispl[j] = (int)tot;
+            gcount[j] = (int)sum_ints(lc + (size_t)j * P, P);
+            tot += gcount[j];
+        }
+        gbuf = sl_xmalloc((size_t)(tot ? tot : 1));
+    }
+    MPI_Gatherv(mine ? sb : empty, (int)mine, MPI_BYTE, gbuf, gcount, gdispl, MPI_BYTE, 0,
+                t->node);
+    if (!leader) {
+        count_msg(x, 0, true);
+        count_msg(x, mine, false);
+    }
+
+    char *lbuf = NULL;          /* what the leader hands out, per local rank, by source */
+    int *dcount = NULL, *ddispl = NULL, *dcounts_src = NULL;
+    if (leader) {
+        int me = t->me_node;
+        /* Offsets of (local source j, destination d) in gbuf: the buffer of j is grouped by
+         * ascending destination rank. */
+        int64_t *off = sl_xmalloc(sizeof *off * (size_t)L * P);
+        for (int j = 0; j < L; j++) {
+            int64_t o = gdispl[j];
+            for (int d = 0; d < P; d++) {
+                off[(size_t)j * P + d] = o;
+                o += lc[(size_t)j * P + d];
+            }
+        }
+        /* 2a. Count matrices between leaders: to node m, [j][k] = bytes of local source j for
+         * the k-th rank of m. */
+        int *ccnt = sl_xcalloc((size_t)N * 4, sizeof(int));
+        int *cdsp = ccnt + N, *rcnt = ccnt + 2 * N, *rdsp = ccnt + 3 * N;
+        int64_t ctot = 0, rtot = 0;
+        for (int m = 0; m < N; m++) {
+            cdsp[m] = (int)ctot;
+            ccnt[m] = L * t->nsize[m];
+            ctot += ccnt[m];
+            rdsp[m] = (int)rtot;
+            rcnt[m] = t->nsize[m] * L;
+            rtot += rcnt[m];
+        }
+        int *cm = sl_xmalloc(sizeof(int) * (size_t)(ctot ? ctot : 1));
+        int *rm = sl_xmalloc(sizeof(int) * (size_t)(rtot ? rtot : 1));
+        for (int m = 0; m < N; m++)
+            for (int j = 0; j < L; j++)
+                for (int k = 0; k < t->nsize[m]; k++)
+                    cm[cdsp[m] + j * t->nsize[m] + k] =
+                        lc[(size_t)j * P + t->members[t->first[m] + k]];
+        MPI_Alltoallv(cm, ccnt, cdsp, MPI_INT, rm, rcnt, rdsp, MPI_INT, t->leaders);
+        /* 2b. The bytes, block to node m ordered by (local source, destination in m). */
+        int *bcnt = sl_xcalloc((size_t)N * 4, sizeof(int));
+        int *bdsp = bcnt + N, *brcnt = bcnt + 2 * N, *brdsp = bcnt + 3 * N;
+        int64_t btot = 0, brtot = 0;
+        for (int m = 0; m < N; m++) {
+            bdsp[m] = (int)btot;
+            bcnt[m] = (int)sum_ints(cm + cdsp[m], ccnt[m]);
+            btot += bcnt[m];
+            brdsp[m] = (int)brtot;
+            brcnt[m] = (int)sum_ints(rm + rdsp[m], rcnt[m]);
+            brtot += brcnt[m];
+            if (m != me) {
+                count_msg(x, 0, true);
+                count_msg(x, bcnt[m], false);
+            }
+        }
+        char *bs = sl_xmalloc((size_t)(btot ? btot : 1));
+        for (int m = 0; m < N; m++) {
+            char *p = bs + bdsp[m];
+            for (int j = 0; j < L; j++)
+                for (int k = 0; k < t->nsize[m]; k++) {
+                    int d = t->members[t->first[m] + k];
+                    int n = lc[(size_t)j * P + d];
+                    memcpy(p, gbuf + off[(size_t)j * P + d], (size_t)n);
+                    p += n;
+                }
+        }
+        /* What the ranks gave is packed: free it before the next copy exists, so a leader
+         * holds at most two round-sized copies of its node's data at a time. */
+        sl_free(gbuf);
+        gbuf = NULL;
+        sl_free(off);
+        off = NULL;
+        char *br = sl_xmalloc((size_t)(brtot ? brtot : 1));
+        MPI_Alltoallv(bs, bcnt, bdsp, MPI_BYTE, br, brcnt, brdsp, MPI_BYTE, t->leaders);
+        sl_free(bs);
+        /* 3. Per local destination k: the P source counts, and the bytes by ascending source.
+         * The segment (source j' of node m, destination k) sits in m's block at the prefix
+         * sum of the matrix rm[m] in (j', k) order. */
+        int64_t *soff = sl_xmalloc(sizeof *soff * (size_t)P * L); /* [src][k] offset in br */
+        dcounts_src = sl_xmalloc(sizeof(int) * (size_t)L * P);   /* [k][src] */
+        for (int m = 0; m < N; m++) {
+            int64_t o = brdsp[m];
+            for (int jj = 0; jj < t->nsize[m]; jj++) {
+                int src = t->members[t->first[m] + jj];
+                for (int k = 0; k < L; k++) {
+                    int n = rm[rdsp[m] + jj * L + k];
+                    soff[(size_t)src * L + k] = o;
+                    dcounts_src[(size_t)k * P + src] = n;
+                    o += n;
+                }
+            }
+        }
+        dcount = sl_xcalloc((size_t)L * 2, sizeof(int));
+        ddispl = dcount + L;
+        int64_t dtot = 0;
+        for (int k = 0; k < L; k++) {
+            ddispl[k] = (int)dtot;
+            dcount[k] = (int)sum_ints(dcounts_src + (size_t)k * P, P);
+            dtot += dcount[k];
+            if (k != 0) {
+                count_msg(x, 0, true);
+                count_msg(x, dcount[k], false);
+            }
+        }
+        lbuf = sl_xmalloc((size_t)(dtot ? dtot : 1));
+        for (int k = 0; k < L; k++) {
+            char *p = lbuf + ddispl[k];
+            for (int src = 0; src < P; src++) {
+                int n = dcounts_src[(size_t)k * P + src];
+                memcpy(p, br + soff[(size_t)src * L + k], (size_t)n);
+                p += n;
+            }
+        }
+        sl_free(soff);
+        sl_free(br);
+        sl_free(bcnt);
+        sl_free(cm);
+        sl_free(rm);
+        sl_free(ccnt);
+        sl_free(off);
+    }
+    MPI_Scatter(dcounts_src, P, MPI_INT, rcount, P, MPI_INT, 0, t->node);
+    int64_t total = 0;
+    for (int s = 0; s < P; s++) {
+        rdispl[s] = (int)total;
+        total += rcount[s];
+    }
+    char *rb = total ? sl_xmalloc((size_t)total) : NULL;
+    MPI_Scatterv(lbuf, dcount, ddispl, MPI_BYTE, rb ? rb : empty, (int)total, MPI_BYTE, 0,
+                 t->node);
+    *rbp = rb;
+    sl_free(lc);
+    sl_free(gcount);
+    sl_free(gbuf);
+    sl_free(lbuf);
+    sl_free(dcount);
+    sl_free(dcounts_src);
+}
+
 static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl_xstats *st,
                sl_err *err)
 {
@@ -376,6 +655,8 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     if (root >= P) /* an invalid root is the caller's bug, reported like any local error */
         SL_ERR(err, SL_EINTERNAL, "gather root %d with %d ranks", root, P);
 
+    topo t;
+    topo_make(x.ctx, comm, P, x.rank, &t);
     int *scount = sl_xcalloc((size_t)P * 4, sizeof(int));
     int *sdispl = scount + P, *rcount = scount + 2 * P, *rdispl = scount + 3 * P;
     int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
@@ -400,16 +681,28 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         retire_routes(&x);
         x.st->rounds++;
         x.ctx->ctr.xchg_rounds++;
-        MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
-        int64_t total = 0;
-        for (int s = 0; s < P; s++) {
-            rdispl[s] = (int)total;
-            total += rcount[s];
+        char *rb = empty;
+        if (t.on) {
+            char *got = NULL;
+            two_level_round(&x, &t, sb.len ? sb.data : empty, scount, rcount, rdispl, &got);
+            rb = got ? got : empty;
+            x.ctx->ctr.xchg_two_level_rounds++;
+        } else {
+            MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
+            int64_t total = 0;
+            for (int s = 0; s < P; s++) {
+                rdispl[s] = (int)total;
+                total += rcount[s];
+                if (s != x.rank) {
+                    count_msg(&x, 0, true);
+                    count_msg(&x, scount[s], false);
+                }
+            }
+            /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
+            rb = total ? sl_xmalloc((size_t)total) : empty;
+            MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
+                          rdispl, MPI_BYTE, comm);
         }
-        /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
-        char *rb = total ? sl_xmalloc((size_t)total) : empty;
-        MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount, rdispl,
-                      MPI_BYTE, comm);
         if (!err->code)
             recv_round(&x, rb, rcount, rdispl, out, err);
         if (rb != empty)
@@ -420,6 +713,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         if (global[1] || !global[0])
             break;
     }
+    topo_free(&t);
     for (int i = 0; i < x.n_routes; i++)
         route_free(&x.routes[i]);
     sl_free(x.routes);
@@ -473,4 +767,20 @@ int sl_exchange_broadcast(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, int64_t 
 {
     xch x = { .ctx = ctx, .comm = comm, .root = -1, .bcast = true };
     return run(x, in, round_cap, out, st, err);
+}
+
+void sl_exchange_report(const sl_ctx *ctx, MPI_Comm comm, int verbose)
+{
+    long long mine[4] = {ctx->ctr.xchg_msgs_sent, ctx->ctr.xchg_net_bytes_sent,
+                         ctx->ctr.xchg_rounds, ctx->ctr.xchg_two_level_rounds};
+    long long sum[4], max[4];
+    MPI_Reduce(mine, sum, 4, MPI_LONG_LONG, MPI_SUM, 0, comm);
+    MPI_Reduce(mine, max, 4, MPI_LONG_LONG, MPI_MAX, 0, comm);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (!verbose || rank != 0)
+        return;
+    fprintf(stderr, "sluice: exchange: %lld messages, %lld bytes sent to other ranks over all "
+            "ranks; max by one rank %lld messages, %lld bytes; %lld rounds, %lld two-level\n",
+            sum[0], sum[1], max[0], max[1], max[2], max[3]);
 }

@@ -8,6 +8,10 @@
  * ranks with nothing to send, and a failing rank never leaves the others waiting.
  * Counts above INT_MAX never occur because a round is capped below that. Rows and bytes
  * moved are added to ctx's counters (also per peer, while metrics collect them).
+ *
+ * Flat or two-level (ctx->xchg_*, SET exchange_two_level[_ranks]): flat is one Alltoallv per
+ * round over all ranks; two-level relays each round through one leader per node so that only
+ * the leaders talk across nodes. Both deliver the same bytes in the same order.
  */
 #ifndef SL_EXCHANGE_H
 #define SL_EXCHANGE_H
@@ -50,5 +54,10 @@ int sl_exchange_route(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, sl_route_fn 
  * Collective over comm. */
 int sl_exchange_broadcast(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
                           sl_batchlist *out, sl_xstats *st, sl_err *err);
+
+/* With verbose, rank 0 prints one line: the point-to-point messages and payload bytes the
+ * exchanges of this session sent to other ranks (sums and the largest rank), the rounds and
+ * how many went two-level (ctx's counters). Collective over comm. */
+void sl_exchange_report(const sl_ctx *ctx, MPI_Comm comm, int verbose);
 
 #endif

@@ -145,6 +145,14 @@ static void exchange_line(ex *e, const sl_pop *op)
         sl_buf_puts(b, ", or no move when the join's right side is broadcast");
     sl_buf_printf(b, ", MPI_Alltoallv in rounds of <= %s per rank",
                   sl_format_size(e->st->exchange_round_bytes, sz, sizeof sz));
+    /* Issue #16: flat, or relayed through one leader per node (mpi/exchange.c). */
+    int64_t thr = e->st->exchange_two_level_ranks > 0 ? e->st->exchange_two_level_ranks : 64;
+    if (e->st->exchange_two_level > 0)
+        sl_buf_puts(b, ", two-level (through one leader per node)");
+    else if (e->st->exchange_two_level == 0 && e->n_ranks >= thr)
+        sl_buf_printf(b, ", two-level when the %d ranks span several nodes", e->n_ranks);
+    else
+        sl_buf_printf(b, ", flat (two-level from %lld ranks over several nodes)", (long long)thr);
 }
 
 static void sink_line(ex *e, const sl_pop *op)

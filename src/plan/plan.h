@@ -215,6 +215,8 @@ typedef struct sl_settings {
     int64_t sample_bytes;     /* per rank for inference; default 1 MB */
     int64_t broadcast_threshold; /* a join's build side of at most this many bytes over all
                                   * ranks is broadcast instead of hash-exchanged; default 8 MB */
+    int64_t exchange_two_level;       /* 0 auto, 1 on, -1 off (mpi/exchange.h; EXPLAIN) */
+    int64_t exchange_two_level_ranks; /* auto: two levels from this many ranks; 0 = default */
 } sl_settings;
 
 /* Views by name: borrowed ASTs from the job. */

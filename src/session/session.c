@@ -171,6 +171,31 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         sl_spill_set_base(s->ctx.spill, st->value);
         return 0;
     }
+    /* Issue #16: how exchanges route. The exchange reads the context, EXPLAIN the settings. */
+    if (strcasecmp(st->name, "exchange_two_level") == 0) {
+        int m = strcasecmp(st->value, "auto") == 0 ? 0 : strcasecmp(st->value, "on") == 0 ? 1 :
+                strcasecmp(st->value, "off") == 0 ? -1 : 2;
+        if (m == 2)
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET exchange_two_level: '%s' is not one of "
+                          "'auto', 'on', 'off'", job->path, st->line, st->col, st->value);
+        s->settings.exchange_two_level = s->ctx.xchg_two_level = m;
+        return 0;
+    }
+    if (strcasecmp(st->name, "exchange_two_level_ranks") == 0 ||
+        strcasecmp(st->name, "exchange_node_ranks") == 0) {
+        char *end;
+        long v = strtol(st->value, &end, 10);
+        if (end == st->value || *end || v < 1 || v > 1000000000)
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET %s: '%s' is not a rank count (1 or more)",
+                          job->path, st->line, st->col, st->name, st->value);
+        if (strcasecmp(st->name, "exchange_node_ranks") == 0) {
+            s->ctx.xchg_node_ranks = (int)v;
+        } else {
+            s->settings.exchange_two_level_ranks = v;
+            s->ctx.xchg_two_level_ranks = (int)v;
+        }
+        return 0;
+    }
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         if (strcasecmp(st->name, knobs[i].name) != 0)
             continue;
@@ -183,7 +208,9 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     }
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
-                  "sample_bytes, broadcast_threshold, memory_limit, spill_dir)", job->path, st->line, st->col, st->name);
+                  "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
+                  "exchange_two_level_ranks, exchange_node_ranks)", job->path, st->line, st->col,
+                  st->name);
 }
 
 /* Tables and views share one namespace, as in DuckDB. Local. */
@@ -669,6 +696,7 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
     sl_metrics_free(&s->metrics);
     /* Every rank gets here, also after a failure: report spill volume, drop the spill dir. */
     sl_spill_report(&s->ctx, s->comm, s->opts.verbose);
+    sl_exchange_report(&s->ctx, s->comm, s->opts.verbose);
     sl_spill_cleanup(s->ctx.spill);
     return rc;
 }
