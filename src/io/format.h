@@ -215,6 +215,11 @@ typedef struct sl_format {
                          sl_err *err);
     /* Frees the writer and removes what it staged. Accepts NULL. Local. */
     void (*shared_free)(void *w);
+    /* COPY's description of the file before shared_finish, the same on every rank: a JSON
+     * object (sluice_version, format, partition_by, the partition's values, rows, ranks,
+     * rank_rows, input_hash) the format may keep inside the file. Optional (NULL: not
+     * kept). Local. */
+    void (*shared_note)(void *w, const char *json);
 } sl_format;
 
 /* ---- the registry (io/formats.c; entries listed in io/format_list.h) ---- */

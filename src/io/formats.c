@@ -172,5 +172,9 @@ bool sl_format_check(const sl_format *f, const char **why)
                 FP(f->writer_free));
     SLOTS_MATCH(w && shared, FP(f->shared_begin), FP(f->shared_write), FP(f->shared_finish),
                 FP(f->shared_free));
+    if (!shared && f->shared_note) {
+        *why = "shared_note without SL_FMT_PARALLEL_WRITE";
+        return false;
+    }
     return true;
 }

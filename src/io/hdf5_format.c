@@ -43,4 +43,5 @@ const sl_format sl_format_hdf5 = {
     .shared_write = sl_h5_shared_write,
     .shared_finish = sl_h5_shared_finish,
     .shared_free = sl_h5_shared_free,
+    .shared_note = sl_h5_shared_note,
 };

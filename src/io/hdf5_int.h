@@ -55,12 +55,15 @@ void sl_h5_wopts_free(void *o);
  * Strings are written as <name>__offsets + <name>__bytes (parallel HDF5 cannot write
  * variable-length strings), NULLs as <name>__valid when a column has any, booleans as
  * h5py's enum, DATE and TIMESTAMP as int64 with a sluice_type attribute; the group keeps the
- * creation order and carries sluice_schema (JSON) and sluice_rows attributes. */
+ * creation order and carries sluice_schema (JSON), sluice_rows and sluice_manifest (COPY's
+ * note: version, partition values, rows per rank) attributes. */
 int sl_h5_shared_begin(const void *wopts, int n_cols, char *const *names,
                        const sl_type *types, const char *dir, int rank, void **w, sl_err *err);
 int sl_h5_shared_write(void *w, const sl_batch *b, sl_err *err);
 int sl_h5_shared_finish(MPI_Comm comm, void *w, const char *path, int64_t *rows, sl_err *err);
 void sl_h5_shared_free(void *w);
+/* Keeps COPY's note (format.h's shared_note) for the group's sluice_manifest attribute. */
+void sl_h5_shared_note(void *w, const char *json);
 
 /* Opens the files on every rank (rank 0 reads the schema, every rank gets it); errors
  * agreed. Returns new *src; free with sl_h5_src_free. Collective over comm. */

@@ -98,6 +98,7 @@ typedef struct h5_writer {
     const sl_type *types;
     h5_wcol *cols;
     int64_t rows;
+    char *note;            /* COPY's note (JSON), kept as the group's sluice_manifest */
     sl_buf b1, b2, b3;     /* per-batch scratch */
 } h5_writer;
 
@@ -137,6 +138,7 @@ void sl_h5_shared_free(void *p)
     }
     sl_free(w->cols);
     sl_free(w->group);
+    sl_free(w->note);
     sl_buf_free(&w->b1);
     sl_buf_free(&w->b2);
     sl_buf_free(&w->b3);
@@ -219,6 +221,13 @@ int sl_h5_shared_write(void *p, const sl_batch *b, sl_err *err)
     }
     w->rows += live;
     return 0;
+}
+
+void sl_h5_shared_note(void *p, const char *json)
+{
+    h5_writer *w = p;
+    sl_free(w->note);
+    w->note = sl_xstrdup(json);
 }
 
 /* ---- the shared file (Collective) ---- */
@@ -433,6 +442,8 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
     schema_json(&schema, w);
     if (g >= 0) {
         str_attr(&o, g, "sluice_schema", sl_buf_cstr(&schema));
+        if (w->note)
+            str_attr(&o, g, "sluice_manifest", w->note);
         hid_t sp = H5Screate(H5S_SCALAR);
         hid_t a = H5Acreate2(g, "sluice_rows", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
         if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &N) < 0)

@@ -407,9 +407,23 @@ def cases_write(k):
     src = f"read_hdf5('{d}/in*.h5', '/tab')"
     cols = "id, i32, f64, flag, fixed, vl, ob, day"
     if match(k, "write_types"):
+        def note(path):
+            # COPY's manifest kept in the group: rows per rank add up to the file's rows.
+            import json
+            with h5py.File(path, "r") as f:
+                m = f["/result/t"].attrs.get("sluice_manifest")
+            if m is None:
+                return "no sluice_manifest attribute"
+            m = json.loads(m)
+            if (m["rows"] != 4000 or sum(m["rank_rows"]) != 4000 or m["partition"] is not None
+                    or m["format"] != "hdf5" or len(m["rank_rows"]) != m["ranks"]):
+                return f"sluice_manifest {m}"
+            return ""
         check_copy_h5("write_types",
                       f"COPY (SELECT {cols} FROM {src}) TO '${{out}}' (FORMAT hdf5, GROUP "
-                      f"'/result/t');", db, f"SELECT {cols} FROM t", "/result/t")
+                      f"'/result/t');", db, f"SELECT {cols} FROM t", "/result/t", extra=note)
+    if match(k, "write_partition"):
+        write_partitioned(src, db)
     if match(k, "write_gzip"):
         def gz(path):
             with h5py.File(path, "r") as f:
@@ -465,11 +479,6 @@ def cases_write(k):
                     why = "the CSV read back differs from the CSV written first"
             report(not why, f"write_roundtrip np={n}", why)
     if match(k, "write_errors"):
-        check_error("write_err_partition",
-                    f"COPY (SELECT id, fixed FROM {src}) TO '{W}/pe' (FORMAT hdf5, "
-                    f"PARTITION_BY (fixed));", 2,
-                    "COPY: FORMAT hdf5 writes one file shared by every rank and cannot take "
-                    "PARTITION_BY yet")
         check_error("write_err_option",
                     f"COPY (SELECT id FROM {src}) TO '{W}/oe' (FORMAT hdf5, COMPRESSION "
                     f"'lz77');", 3, "option COMPRESSION for FORMAT hdf5 is 'gzip' or 'none'",
@@ -483,6 +492,51 @@ def cases_write(k):
             ok = rc != 0 and "fixed" not in left and not left
             report(ok, f"write_err_runtime np={n}",
                    "" if ok else f"exit {rc}, left {left}: {e[-300:]}")
+
+
+def write_partitioned(src, db):
+    """COPY (FORMAT hdf5, PARTITION_BY (fx)): one shared file per partition in a hive-style
+    directory fx=<percent-encoded value> (NULL: fx=NULL), read by h5py: each file holds the
+    rows sqlite3 gives for its value (recorded in the group's sluice_manifest attribute, and
+    the same as the directory's name), every value has one file, _SUCCESS lists them all."""
+    import json
+    import urllib.parse
+    fx = "CASE WHEN id % 11 = 0 THEN NULL ELSE fixed END"
+    for n, where in ((1, "id % 5 <> 0"), (3, "id % 5 <> 0"), (5, "id < 3 OR id = 3999")):
+        out = os.path.join(W, f"part-np{n}")
+        rc, _, e = run_job(f"COPY (SELECT id, {fx} AS fx, f64, ob FROM {src} WHERE {where}) "
+                           f"TO '{out}' (FORMAT hdf5, PARTITION_BY (fx), GROUP '/r');", n)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        vals = [r[0] for r in db.execute(f"SELECT DISTINCT {fx} FROM t WHERE {where}")]
+        seen = []
+        if not why:
+            with open(os.path.join(out, "_SUCCESS")) as f:
+                listed = sorted(x["path"] for x in json.load(f)["files"])
+            found = sorted(os.path.relpath(p, out) for p in glob.glob(f"{out}/*/*.h5"))
+            if listed != found or len(found) != len(vals):
+                why = f"files {found}, manifest {listed}, {len(vals)} values"
+        for rel in ([] if why else found):
+            with h5py.File(os.path.join(out, rel), "r") as f:
+                m = json.loads(f["/r"].attrs["sluice_manifest"])
+            v = m["partition"]["fx"]
+            seen.append(v)
+            d = urllib.parse.unquote(rel.split("/")[0])
+            if d != "fx=" + ("NULL" if v is None else v) or m["ranks"] != n:
+                why = f"{rel}: directory {d!r}, sluice_manifest {m}"
+                break
+            cond = "IS NULL" if v is None else "= ?"
+            want = [tuple(norm(x) for x in r) for r in db.execute(
+                f"SELECT id, f64, ob FROM t WHERE ({where}) AND {fx} {cond}",
+                () if v is None else (v,))]
+            names, got = h5py_table(os.path.join(out, rel), "/r")
+            why = (f"{rel}: columns {names}" if names != ["id", "f64", "ob"] else
+                   f"{rel}: rank_rows {m['rank_rows']}" if sum(m["rank_rows"]) != len(want)
+                   else same_rows(got, want))
+            if why:
+                break
+        if not why and sorted(map(str, seen)) != sorted(map(str, vals)):
+            why = f"partitions {seen}, expected {vals}"
+        report(not why, f"write_partition np={n}", why)
 
 
 def cases_big(k):
@@ -663,6 +717,9 @@ def cases_sqlite(k):
         why = "" if rc != 0 else "the failing COPY succeeded"
         why = why or (f"tables {tables}" if tables != ["res"] else same_rows(after, want))
         report(not why, f"sqlite_failure_keeps_table np={n}", why)
+    check_error("sqlite_err_partition", f"COPY (SELECT id FROM {src}) TO 'sqlite:{d}/x.db' "
+                f"(TABLE t, PARTITION_BY (id));", 2,
+                "COPY: the sqlite sink writes one table and cannot take PARTITION_BY")
     check_error("sqlite_err_no_table", f"COPY (SELECT id FROM {src}) TO 'sqlite:{d}/x.db';",
                 2, "COPY to a SQLite database needs (TABLE name)")
     check_error("sqlite_err_open", f"COPY (SELECT id FROM {src}) TO "
