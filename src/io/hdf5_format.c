@@ -44,4 +44,5 @@ const sl_format sl_format_hdf5 = {
     .shared_finish = sl_h5_shared_finish,
     .shared_free = sl_h5_shared_free,
     .shared_note = sl_h5_shared_note,
+    .scan_prune = sl_h5_scan_prune,
 };

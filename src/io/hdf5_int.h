@@ -80,6 +80,9 @@ void sl_h5_explain(sl_buf *b, const void *src, int n_ranks);
 int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **scan,
                     sl_err *err);
 int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err);
+/* Keeps the conjuncts on int64/float64 columns: chunks whose sluice_chunk_min/max rule
+ * them out are skipped (and counted in ctx's chunks_skipped; the others in chunks_read). */
+void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n);
 void sl_h5_scan_free(void *scan);
 
 #endif

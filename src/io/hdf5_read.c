@@ -14,6 +14,7 @@
 #include <glob.h>
 #include <hdf5.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -568,6 +569,13 @@ typedef struct h5_scan {
     hid_t *ds, *aux, *vd; /* per projected column: data (or offsets), bytes, validity */
     unsigned char *vbuf;
     int64_t vcap;
+    /* Pushed-down conjuncts on projected int64/float64 columns (scan_prune), and for the open
+     * file the chunks they rule out by the sluice_chunk_min/max attributes COPY wrote: skip
+     * (NULL: no statistics) of chunks of crows rows; last: the last chunk counted. */
+    sl_fmt_pred *preds;
+    int n_preds;
+    unsigned char *skip;
+    int64_t crows, last;
 } h5_scan;
 
 static void close_file(h5_scan *sc)
@@ -587,6 +595,109 @@ static void close_file(h5_scan *sc)
         H5Fclose(sc->fid);
     sc->gid = sc->fid = -1;
     sc->file = -1;
+    sl_free(sc->skip);
+    sc->skip = NULL;
+    sc->crows = 0;
+    sc->last = -1;
+}
+
+/* Whether no value in [mn, mx] can satisfy "x OP v" (mn > mx: the chunk has no values). */
+static bool rules_out_i(const sl_fmt_pred *p, int64_t mn, int64_t mx)
+{
+    int64_t v = p->v.v.i;
+    if (mn > mx)
+        return true;
+    switch (p->op) {
+    case SL_FMT_LT: return mn >= v;
+    case SL_FMT_LE: return mn > v;
+    case SL_FMT_EQ: return v < mn || v > mx;
+    case SL_FMT_GE: return mx < v;
+    case SL_FMT_GT: return mx <= v;
+    }
+    return false;
+}
+
+static bool rules_out_d(const sl_fmt_pred *p, double mn, double mx)
+{
+    double v = p->v.v.d;
+    if (isnan(mn) || isnan(mx) || isnan(v))
+        return false;   /* a NaN in the chunk or the constant: nothing is known */
+    if (mn > mx)
+        return true;
+    switch (p->op) {
+    case SL_FMT_LT: return mn >= v;
+    case SL_FMT_LE: return mn > v;
+    case SL_FMT_EQ: return v < mn || v > mx;
+    case SL_FMT_GE: return mx < v;
+    case SL_FMT_GT: return mx <= v;
+    }
+    return false;
+}
+
+/* Reads n values of attribute name of d as mt into buf; false when absent or of another
+ * size. */
+static bool read_attr(hid_t d, const char *name, hid_t mt, int64_t n, void *buf)
+{
+    if (H5Aexists(d, name) <= 0)
+        return false;
+    hid_t a = H5Aopen(d, name, H5P_DEFAULT);
+    if (a < 0)
+        return false;
+    hid_t sp = H5Aget_space(a);
+    bool ok = sp >= 0 && H5Sget_simple_extent_npoints(sp) == n && H5Aread(a, mt, buf) >= 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Aclose(a);
+    return ok;
+}
+
+/* The open file's chunks that the pushed-down conjuncts rule out (sc->skip), from the chunk
+ * statistics of their columns; columns without them (files not written by sluice) or with
+ * another chunk size than the first are not used. */
+static void load_skip(h5_scan *sc)
+{
+    int64_t rows = sc->src->rows[sc->file];
+    for (int i = 0; i < sc->n_preds; i++) {
+        const sl_fmt_pred *p = &sc->preds[i];
+        int k = 0;
+        while (k < sc->n_proj && sc->proj[k] != p->col)
+            k++;
+        int64_t cr = 0;
+        if (k == sc->n_proj || !read_attr(sc->ds[k], "sluice_chunk_rows", H5T_NATIVE_INT64, 1,
+                                          &cr) || cr <= 0 || (sc->crows && cr != sc->crows))
+            continue;
+        int64_t n = (rows + cr - 1) / cr;
+        bool dbl = p->v.type == SL_T_DOUBLE;
+        void *mn = sl_xmalloc((size_t)n * 8 + 8), *mx = sl_xmalloc((size_t)n * 8 + 8);
+        hid_t mt = dbl ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
+        if (read_attr(sc->ds[k], "sluice_chunk_min", mt, n, mn) &&
+            read_attr(sc->ds[k], "sluice_chunk_max", mt, n, mx)) {
+            if (!sc->skip) {
+                sc->skip = sl_xcalloc((size_t)n + 1, 1);
+                sc->crows = cr;
+            }
+            for (int64_t c = 0; c < n; c++)
+                if (dbl ? rules_out_d(p, ((double *)mn)[c], ((double *)mx)[c])
+                        : rules_out_i(p, ((int64_t *)mn)[c], ((int64_t *)mx)[c]))
+                    sc->skip[c] = 1;
+        }
+        sl_free(mn);
+        sl_free(mx);
+    }
+}
+
+void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n)
+{
+    h5_scan *sc = scan;
+    for (int i = 0; i < n; i++) {
+        const h5_col *c = &sc->src->cols[preds[i].col];
+        bool fits = (c->kind == K_INT && preds[i].v.type == c->type && c->type != SL_T_BOOL) ||
+                    (c->kind == K_FLOAT && preds[i].v.type == SL_T_DOUBLE);
+        if (!fits || preds[i].v.is_null)
+            continue;
+        sc->preds = sl_xrealloc(sc->preds, sizeof *sc->preds * (size_t)(sc->n_preds + 1));
+        sc->preds[sc->n_preds++] = preds[i];
+    }
 }
 
 static hid_t open_ds(h5_scan *sc, const char *name, const char *sfx, sl_err *err)
@@ -625,6 +736,8 @@ static int open_file(h5_scan *sc, int f, sl_err *err)
         if (c->has_valid && (sc->vd[k] = open_ds(sc, c->name, SFX_VALID, err)) < 0)
             return err->code;
     }
+    if (sc->n_preds)
+        load_skip(sc);
     return 0;
 }
 
@@ -808,6 +921,7 @@ int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **
     }
     sc->fid = sc->gid = -1;
     sc->file = -1;
+    sc->last = -1;
     int64_t total = s->first[s->n_files];
     /* Contiguous, equal shares: the row order of the files is kept rank by rank. */
     sc->cur = (int64_t)((__int128)total * rank / s->n_ranks);
@@ -821,19 +935,46 @@ int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err)
     h5_scan *sc = scan;
     const h5_src *s = sc->src;
     *out = NULL;
-    if (sc->cur >= sc->end) {
-        close_file(sc);
-        return 0;
-    }
     int f = 0;
-    while (f < s->n_files && s->first[f + 1] <= sc->cur)
-        f++;
-    if (f != sc->file && open_file(sc, f, err))
-        return err->code;
-    int64_t off = sc->cur - s->first[f];
-    int64_t n = s->first[f + 1] - sc->cur;
-    if (n > sc->end - sc->cur)
-        n = sc->end - sc->cur;
+    int64_t off, n;
+    for (;;) {
+        if (sc->cur >= sc->end) {
+            close_file(sc);
+            return 0;
+        }
+        while (f < s->n_files && s->first[f + 1] <= sc->cur)
+            f++;
+        if (f != sc->file && open_file(sc, f, err))
+            return err->code;
+        off = sc->cur - s->first[f];
+        n = s->first[f + 1] - sc->cur;
+        if (n > sc->end - sc->cur)
+            n = sc->end - sc->cur;
+        if (!sc->skip)
+            break;
+        /* Skip the chunks ruled out; read up to the next one (chunks counted once). */
+        int64_t c = off / sc->crows;
+        if (sc->skip[c]) {
+            int64_t adv = (c + 1) * sc->crows - off;
+            sc->cur += adv < n ? adv : n;
+            if (c > sc->last) {
+                sc->ctx->ctr.chunks_skipped++;
+                sc->last = c;
+            }
+            continue;
+        }
+        if (n > SL_BATCH_ROWS)
+            n = SL_BATCH_ROWS;
+        for (int64_t cc = c + 1; cc * sc->crows < off + n; cc++)
+            if (sc->skip[cc]) {
+                n = cc * sc->crows - off;
+                break;
+            }
+        int64_t e = (off + n - 1) / sc->crows;
+        sc->ctx->ctr.chunks_read += e - (c > sc->last ? c : sc->last + 1) + 1;
+        sc->last = e;
+        break;
+    }
     if (n > SL_BATCH_ROWS)
         n = SL_BATCH_ROWS;
     sl_vec **cols = sl_xcalloc((size_t)sc->n_proj + 1, sizeof *cols);
@@ -865,5 +1006,6 @@ void sl_h5_scan_free(void *scan)
     sl_free(sc->aux);
     sl_free(sc->vd);
     sl_free(sc->vbuf);
+    sl_free(sc->preds);
     sl_free(sc);
 }
