@@ -27,7 +27,12 @@ typedef struct sl_h5_opts {
     int n_paths;
     char **paths;   /* file names or glob patterns */
     char *group;    /* default "/" */
+    int io;         /* SL_H5_IO_*: io='auto' | 'collective' | 'independent' */
 } sl_h5_opts;
+
+/* How ranks read (read_hdf5's io option): auto is collective MPI-IO when every rank reads the
+ * same number of rows (and there is more than one rank), independent otherwise. */
+enum { SL_H5_IO_AUTO, SL_H5_IO_COLLECTIVE, SL_H5_IO_INDEPENDENT };
 
 void *sl_h5_ropts_new(void);
 int sl_h5_ropts_args(void *o, const sl_fmt_val *args, int n, const sl_fmt_val *next,
@@ -80,6 +85,10 @@ void sl_h5_explain(sl_buf *b, const void *src, int n_ranks);
 int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **scan,
                     sl_err *err);
 int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err);
+/* Collective reads: a rank that stopped early (an error, a stop signal) or never opened its
+ * scan takes part in the rounds left with empty selections, so every rank made the same
+ * HDF5 calls. Collective over comm. */
+int sl_h5_scan_end(MPI_Comm comm, void *src, const void *scan, sl_err *err);
 /* Keeps the conjuncts on int64/float64 columns: chunks whose sluice_chunk_min/max rule
  * them out are skipped (and counted in ctx's chunks_skipped; the others in chunks_read). */
 void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n);

@@ -260,6 +260,26 @@ def cases_read(k):
                     f"SELECT id, fixed, vl, ob FROM {src} WHERE id % 97 = 3 OR vl = '';", db,
                     "SELECT id, fixed, vl, ob FROM t WHERE id % 97 = 3 OR vl = ''",
                     ranks=(1, 4))
+    if match(k, "read_io"):
+        # Collective MPI-IO reads (forced even with unequal shares: 73000 rows at 3 ranks)
+        # and independent reads (forced where auto would be collective) give the same rows.
+        for io, ranks in (("collective", (1, 3)), ("independent", (2, 4))):
+            check_query(f"read_io_{io}", f"SELECT * FROM read_hdf5('{d}/part*.h5', '/tab', "
+                        f"io='{io}');", db, "SELECT * FROM t", ranks=ranks)
+        # auto: collective where every rank reads as many rows (73000 = 2 x 36500), else not.
+        for n, want in ((2, "collective MPI-IO reads"), (3, "independent reads")):
+            rc, o, e = run_job(f"EXPLAIN SELECT count(*) FROM {src};", n)
+            ok = rc == 0 and want in o + e
+            report(ok, f"read_io_auto np={n}", "" if ok else f"no {want!r}: {(o + e)[-600:]}")
+        # A failure on rank 0 only, in its first collective round (the row with id 5, in the
+        # first file), while the others have rounds of the last file to go: rank 0 takes part
+        # in them with no rows, so every rank reports the error and none is left waiting.
+        check_error("read_io_collective_failure",
+                    f"SELECT id, CAST(CASE WHEN id = 5 THEN 'x' ELSE '1' END AS BIGINT) "
+                    f"AS c FROM read_hdf5('{d}/part*.h5', '/tab', io='collective');", 10,
+                    'Could not convert string "x" to BIGINT', ranks=(2, 4))
+        check_error("read_io_bad", f"SELECT * FROM read_hdf5('{d}/part0.h5', io='fast');", 3,
+                    "option io must be 'auto', 'collective' or 'independent'", ranks=(1,))
     # Column order without a creation-order index: names in order.
     if match(k, "read_name_order"):
         p = os.path.join(d, "names.h5")
