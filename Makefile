@@ -245,7 +245,8 @@ copy: $(BUILD)/sluice
 # against h5py, h5dump and sqlite3 at 1-5 ranks; tests/formats/run.py.
 .PHONY: formats
 formats: $(BUILD)/sluice
-	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/formats/run.py
+	@$(FI_MAKE) $(FI_BUILD)/sluice >/dev/null
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice SLUICE_FI=$(FI_BUILD)/sluice $(PYTHON) tests/formats/run.py
 
 # Issue #4: libFuzzer targets (fuzz/), built with clang + ASan/UBSan under build-fuzz/. Alone,
 # `make fuzz` runs each target FUZZ_TIME=300 s; as a suite of `make test` 20 s each.

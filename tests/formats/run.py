@@ -56,18 +56,29 @@ def skip(name, why):
     print(f"skip {name}: {why}", flush=True)
 
 
-def run_job(sql, np_, args=()):
-    """Runs sql on np_ ranks; returns (rc, stdout, stderr)."""
+# The fault-injection build (make formats builds it): SLUICE_FAULT cases run on it.
+SLUICE_FI = os.environ.get("SLUICE_FI", "")
+
+
+def job_cmd(sql, np_, args=(), binary=None):
     global _njob
     _njob += 1
     jf = os.path.join(W, f"job{_njob}.sql")
     with open(jf, "w") as f:
         f.write(sql)
-    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np_), SLUICE, "run", jf,
+    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np_), binary or SLUICE, "run", jf,
            "--format", "csv"] + list(args)
     if verbose:
         print("  $", " ".join(cmd), flush=True)
-    p = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    return cmd
+
+
+def run_job(sql, np_, args=(), fault=None):
+    """Runs sql on np_ ranks (with SLUICE_FAULT=fault on the fault-injection build when
+    fault is given); returns (rc, stdout, stderr)."""
+    env = ENV if fault is None else dict(ENV, SLUICE_FAULT=fault)
+    cmd = job_cmd(sql, np_, args, SLUICE_FI if fault is not None else None)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -798,6 +809,23 @@ def cases_sqlite(k):
         why = "" if rc != 0 else "the failing COPY succeeded"
         why = why or (f"tables {tables}" if tables != ["res"] else same_rows(after, want))
         report(not why, f"sqlite_failure_keeps_table np={n}", why)
+    # A failure injected on rank 1 while it stages its rows (write:1) or while it sends them
+    # to rank 0 (write:2, mid-stream): every rank reports it and the old table stays.
+    if not SLUICE_FI or not os.path.exists(SLUICE_FI):
+        skip("sqlite_fault", "no fault-injection build (SLUICE_FI; make formats builds it)")
+    for spec in ([] if not SLUICE_FI or not os.path.exists(SLUICE_FI) else
+                 ["write:1@rank1", "write:2@rank1"]):
+        path = os.path.join(d, "out3.db")   # holds the rows of sqlite_rows np=3
+        rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src}) TO 'sqlite:{path}' (TABLE res);",
+                           3, fault=spec)
+        con = sqlite3.connect(path)
+        after = [tuple(norm(x) for x in r) for r in con.execute("SELECT * FROM res")]
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master")]
+        con.close()
+        said = sum(1 for ln in e.splitlines() if "injected fault" in ln and ": error: " in ln)
+        why = "" if rc != 0 and said == 3 else f"exit {rc}, {said} of 3 ranks said so: {e[-300:]}"
+        why = why or (f"tables {tables}" if tables != ["res"] else same_rows(after, want))
+        report(not why, f"sqlite_fault {spec} np=3", why)
     check_error("sqlite_err_partition", f"COPY (SELECT id FROM {src}) TO 'sqlite:{d}/x.db' "
                 f"(TABLE t, PARTITION_BY (id));", 2,
                 "COPY: the sqlite sink writes one table and cannot take PARTITION_BY")
@@ -924,6 +952,57 @@ def postgres_checks(k, pg):
                                  "'public'")
                 why = "" if left == [("res",)] else f"tables {left}"
             report(not why, f"postgres_failure_keeps_table np={n}", why)
+        # A failure injected on rank 1 while staging (write:1) or mid-stream into the
+        # staging table (write:2, PQputCopyData): the old table stays, no staging table left.
+        fi = SLUICE_FI and os.path.exists(SLUICE_FI)
+        if not fi:
+            skip("postgres_fault", "no fault-injection build (SLUICE_FI; make formats builds it)")
+        for spec in (["write:1@rank1", "write:2@rank1"] if fi else []):
+            rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src}) TO '{uri}' (TABLE res);", 3,
+                               fault=spec)
+            said = sum(1 for ln in e.splitlines() if "injected fault" in ln and
+                       ": error: " in ln)
+            why = "" if rc != 0 and said == 3 else f"exit {rc}, {said} of 3 said so: {e[-300:]}"
+            why = why or same_rows(psql_rows(pg, back), want)
+            if not why:
+                left = psql_rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = "
+                                 "'public'")
+                why = "" if left == [("res",)] else f"tables {left}"
+            report(not why, f"postgres_fault {spec} np=3", why)
+        # Two jobs writing the same table at once: each stages into a table of its own, both
+        # succeed, and the table ends as one job's rows, whole (never a mix).
+        jobs = [subprocess.Popen(job_cmd(f"COPY (SELECT id, {j} AS job FROM {src}) TO "
+                                         f"'{uri}' (TABLE res);", 2), env=ENV,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for j in (1, 2)]
+        outs = [(p.wait(), p.communicate()[1]) for p in jobs]
+        why = "; ".join(f"job {i + 1} exit {rc}: {e[-200:]}" for i, (rc, e) in enumerate(outs)
+                        if rc != 0)
+        if not why:
+            got = psql_rows(pg, "SELECT job, count(*), count(DISTINCT id) FROM res GROUP BY job")
+            why = "" if got in ([(1.0, 3000.0, 3000.0)], [(2.0, 3000.0, 3000.0)]) else \
+                f"res holds {got}"
+        if not why:
+            left = psql_rows(pg, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            why = "" if left == [("res",)] else f"tables {left}"
+        report(not why, "postgres_two_jobs_same_table np=2", why)
+        # Another job's staging table under the name every job used to stage into is left
+        # alone (it used to be dropped and taken over).
+        psql = [f"{pg[3]}/psql", "-X", "-q", "-h", pg[1], "-p", str(pg[2]), "-U", "postgres",
+                "-c"]
+        subprocess.run(psql + ["CREATE TABLE res__sluice_new (other int); INSERT INTO "
+                               "res__sluice_new VALUES (7)"], capture_output=True)
+        rc, _, e = run_job(f"COPY (SELECT {cols} FROM {src}) TO '{uri}' (TABLE res);", 2)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        if not why:
+            other = psql_rows(pg, "SELECT count(*) FROM pg_tables WHERE tablename = "
+                              "'res__sluice_new'")
+            why = same_rows(psql_rows(pg, back), want) or (
+                "" if other == [(1.0,)] else "the other job's staging table is gone")
+        if not why and psql_rows(pg, "SELECT * FROM res__sluice_new") != [(7.0,)]:
+            why = "the other job's staging table was changed"
+        subprocess.run(psql + ["DROP TABLE IF EXISTS res__sluice_new"], capture_output=True)
+        report(not why, "postgres_staging_name_own np=2", why)
         bad = f"postgresql:///postgres?host={pg[1]}&port={pg[2] + 1}&user=postgres"
         check_error("postgres_err_refused", f"COPY (SELECT id FROM {src}) TO '{bad}' "
                     f"(TABLE res);", 4, "cannot connect: connection to server on socket")
