@@ -151,6 +151,7 @@ typedef struct h5_src {
     h5_col *cols;
     int n_ranks;
     bool coll;         /* collective MPI-IO reads (decided at open, the same on every rank) */
+    int io;            /* SL_H5_IO_*, as the option says */
     MPI_Comm comm;     /* coll: the ranks' own communicator (a dup) */
 } h5_src;
 
@@ -564,6 +565,7 @@ int sl_h5_open(MPI_Comm comm, const void *o, const sl_fmt_env *env, void **out, 
               (opts->io == SL_H5_IO_AUTO && size > 1 && total > 0 && total % size == 0);
     if (s->coll)
         MPI_Comm_dup(comm, &s->comm);
+    s->io = opts->io;
     *out = s;
     return 0;
 }
@@ -733,6 +735,14 @@ void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n)
             continue;
         sc->preds = sl_xrealloc(sc->preds, sizeof *sc->preds * (size_t)(sc->n_preds + 1));
         sc->preds[sc->n_preds++] = preds[i];
+    }
+    /* Skipping chunks makes the ranks' reads unequal, which collective rounds cannot follow:
+     * auto reads independently when there are conjuncts to skip by. Every rank has the same
+     * conjuncts, so every rank decides the same after the same rounds (none yet). */
+    if (sc->coll && sc->n_preds > 0 && sc->src->io == SL_H5_IO_AUTO) {
+        sc->coll = false;
+        H5Pclose(sc->dxpl);
+        sc->dxpl = -1;
     }
 }
 
