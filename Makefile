@@ -255,7 +255,8 @@ copy: $(BUILD)/sluice
 # against h5py, h5dump and sqlite3 at 1-5 ranks; tests/formats/run.py.
 .PHONY: formats
 formats: $(BUILD)/sluice
-	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/formats/run.py
+	@$(FI_MAKE) $(FI_BUILD)/sluice >/dev/null
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice SLUICE_FI=$(FI_BUILD)/sluice $(PYTHON) tests/formats/run.py
 
 # Issue #16: jobs across simulated nodes (scripts/nodes.sh: network namespaces, TCP only),
 # checked against sqlite3/Python and the one-host run; skipped (counted) without root/netns.

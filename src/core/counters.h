@@ -23,6 +23,9 @@ typedef struct sl_counters {
      * bytes, and the rounds that went two-level (mpi/exchange.c). */
     int64_t xchg_msgs_sent, xchg_net_bytes_sent, xchg_two_level_rounds;
     int64_t spill_bytes_written, spill_bytes_read;
+    /* Chunks of a chunked input a scan read, and skipped by their statistics (a pushed-down
+     * filter, io/format.h's scan_prune); 0 where the format keeps no statistics. */
+    int64_t chunks_read, chunks_skipped;
     /* Exchange bytes per peer rank (index = rank in the exchange's communicator), bumped
      * only while a metrics object has allocated them (xchg_peers = communicator size). */
     int64_t *xchg_bytes_to, *xchg_bytes_from;

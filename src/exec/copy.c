@@ -9,7 +9,8 @@
  * its options: ".csv.gz"). A format with SL_FMT_PARALLEL_WRITE writes no part files: each
  * rank stages its rows through the format's shared writer and, at the commit, every rank
  * writes the one file "part-shared<ext>" in the temporary directory (finish_shared), which
- * the manifest then lists like a part file. A database sink (SL_FMT_SINK, chosen by the
+ * the manifest then lists like a part file; with PARTITION_BY, one such file per partition
+ * in its directory (finish_shared_parts). A database sink (SL_FMT_SINK, chosen by the
  * target's scheme) gets no directory, lock or manifest: its shared_finish owns the commit.
  *
  * Layout while running: "<target>.sluice-tmp-<hex>/" next to the target (same file system,
@@ -115,6 +116,11 @@ typedef struct {
     XXH64_state_t hash; /* of the current file, across reopens */
     /* Scratch of one sl_copy_write call: rows of this partition are order[start..+count). */
     int64_t start, count;
+    /* A shared-file format with PARTITION_BY: this partition's writer (one shared file per
+     * partition, dir_rel/part-shared<ext>), its values as JSON and this rank's rows. */
+    void *sw;
+    char *pvals;
+    int64_t srows;
 } part;
 
 struct sl_copy {
@@ -166,6 +172,7 @@ struct sl_copy {
     char *fp_inputs;
     void *sw;           /* a format with SL_FMT_PARALLEL_WRITE: this rank's shared-file writer
                          * (no part files; the one file is written at the commit) */
+    int64_t srows;      /* rows this rank gave sw */
 };
 
 static int fail(sl_copy *c, sl_err *err)
@@ -432,9 +439,38 @@ static int open_part(sl_copy *c, part *p, sl_err *err)
     return 0;
 }
 
+/* A shared-file format's writer for partition p, staging in its directory. Local. */
+static int part_shared_begin(sl_copy *c, part *p, sl_err *err)
+{
+    if (!p->dir_made && p->dir_rel[0]) {
+        char *dir = sl_fs_join(c->tmp, p->dir_rel);
+        int rc = sl_fs_mkdir_p(dir, err);
+        sl_free(dir);
+        if (rc)
+            return fail(c, err);
+    }
+    p->dir_made = true;
+    char *dir = p->dir_rel[0] ? sl_fs_join(c->tmp, p->dir_rel) : sl_xstrdup(c->tmp);
+    int rc = c->fmt->shared_begin(c->wopts, c->n_out, c->out_names, c->out_types, dir,
+                                  c->rank, &p->sw, err);
+    sl_free(dir);
+    return rc ? fail(c, err) : 0;
+}
+
 /* Writes rows sel[0..n) of the view (physical rows of the caller's batch) to partition p. */
 static int emit(sl_copy *c, part *p, sl_batch *view, uint32_t *sel, int64_t n, sl_err *err)
 {
+    if (c->fmt->caps & SL_FMT_PARALLEL_WRITE) {
+        if (!p->sw && part_shared_begin(c, p, err))
+            return err->code;
+        view->sel = sel;
+        view->n_sel = n;
+        if (c->fmt->shared_write(p->sw, view, err))
+            return fail(c, err);
+        p->srows += n;
+        c->ctr->rows_written += n;
+        return 0;
+    }
     for (int64_t k = 0; k < n; k += COPY_CHUNK_ROWS) {
         int64_t m = n - k < COPY_CHUNK_ROWS ? n - k : COPY_CHUNK_ROWS;
         if (p->fd < 0 && open_part(c, p, err))
@@ -563,6 +599,7 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err)
         if (rc)
             return fail(c, err);
         c->ctr->rows_written += live;
+        c->srows += live;
         return 0;
     }
     grow_scratch(c, live);
@@ -584,6 +621,8 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err)
             part *p = c->parts[pi];
             if (added && c->key_cut)
                 p->values_json = values_json(c, b, r);
+            if (added && (c->fmt->caps & SL_FMT_PARALLEL_WRITE))
+                p->pvals = values_json(c, b, r);
             if (p->count == 0)
                 touched[n_touched++] = pi;
             p->count++;
@@ -651,9 +690,9 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
         const sl_format *ignored;
         return sl_format_writer_in(NULL, opts->format ? opts->format->name : "", &ignored, err);
     }
-    if ((opts->format->caps & SL_FMT_PARALLEL_WRITE) && opts->n_partition > 0)
-        return SL_ERR(err, SL_EUSAGE, "COPY: FORMAT %s writes one file shared by every rank "
-                      "and cannot take PARTITION_BY yet", opts->format->name);
+    if ((opts->format->caps & SL_FMT_SINK) && opts->n_partition > 0)
+        return SL_ERR(err, SL_EUSAGE, "COPY: the %s sink writes one table and cannot take "
+                      "PARTITION_BY", opts->format->name);
     const char *base = strrchr(c->target, '/');
     base = base ? base + 1 : c->target;
     if (!strcmp(base, "") || !strcmp(base, ".") || !strcmp(base, ".."))
@@ -1256,7 +1295,7 @@ int sl_copy_begin(sl_ctx *ctx, MPI_Comm comm, const sl_copy_opts *opts,
         fail(c, err);
     /* One shared file: the format stages this rank's rows in the temporary directory. A
      * failure here is this rank's own, agreed at finish like a failed part-file write. */
-    if (rc == 0 && (c->fmt->caps & SL_FMT_PARALLEL_WRITE) &&
+    if (rc == 0 && (c->fmt->caps & SL_FMT_PARALLEL_WRITE) && c->n_pcols == 0 &&
         c->fmt->shared_begin(c->wopts, c->n_out, c->out_names, c->out_types, c->tmp, c->rank,
                              &c->sw, err))
         rc = fail(c, err);
@@ -1542,7 +1581,7 @@ static void commit(sl_copy *c, int64_t total_rows, int64_t total_bytes, sl_err *
         sl_buf_printf(&blob, "F\t%s\t%" PRId64 "\t%" PRId64 "\t%016" PRIx64 "\n",
                       c->files[i].rel, c->files[i].rows, c->files[i].bytes, c->files[i].xxh64);
     for (int i = 0; i < c->n_parts; i++)
-        if (c->parts[i]->values_json && c->parts[i]->seq > 0)
+        if (c->parts[i]->values_json && (c->parts[i]->seq > 0 || c->parts[i]->sw))
             sl_buf_printf(&blob, "P\t%s\t%s\n", c->parts[i]->dir_rel, c->parts[i]->values_json);
     int mine = (int)blob.len;
     int *lens = NULL, *displs = NULL;
@@ -1662,14 +1701,62 @@ static void abort_copy(sl_copy *c)
                 strerror(errno));
 }
 
-/* One shared file: every rank writes it (the format's shared_finish), then rank 0 lists it
- * for the manifest with its size and checksum. Errors agreed. Collective over c->comm. */
-static int finish_shared(sl_copy *c, sl_err *err)
+/* COPY's note on one shared file (see format.h's shared_note), built on rank 0 and the
+ * same on every rank: pvals the partition's values ({"k": "v"}) or NULL. Collective. */
+static char *shared_note(sl_copy *c, const char *pvals, int64_t mine)
+{
+    int64_t *rr = c->rank == 0 ? sl_xcalloc((size_t)c->size, sizeof *rr) : NULL;
+    MPI_Gather(&mine, 1, MPI_INT64_T, rr, 1, MPI_INT64_T, 0, c->comm);
+    sl_buf j;
+    sl_buf_init(&j);
+    if (c->rank == 0) {
+        int64_t sum = 0;
+        for (int r = 0; r < c->size; r++)
+            sum += rr[r];
+        sl_buf_puts(&j, "{\"sluice_version\": ");
+        sl_buf_json_str(&j, SLUICE_VERSION);
+        sl_buf_puts(&j, ", \"format\": ");
+        sl_buf_json_str(&j, c->fmt->name);
+        sl_buf_puts(&j, ", \"partition_by\": [");
+        for (int k = 0; k < c->n_pcols; k++) {
+            if (k)
+                sl_buf_puts(&j, ", ");
+            sl_buf_json_str(&j, c->names[c->pcols[k]]);
+        }
+        sl_buf_printf(&j, "], \"partition\": %s, \"rows\": %" PRId64 ", \"ranks\": %d, "
+                      "\"rank_rows\": [", pvals ? pvals : "null", sum, c->size);
+        for (int r = 0; r < c->size; r++)
+            sl_buf_printf(&j, "%s%" PRId64, r ? ", " : "", rr[r]);
+        sl_buf_puts(&j, "], \"input_hash\": ");
+        if (c->fp_hash)
+            sl_buf_printf(&j, "\"%s\"}", c->fp_hash);
+        else
+            sl_buf_puts(&j, "null}");
+    }
+    sl_free(rr);
+    int len = (int)j.len;
+    MPI_Bcast(&len, 1, MPI_INT, 0, c->comm);
+    sl_buf_reserve(&j, len + 1);
+    MPI_Bcast(j.data, len, MPI_CHAR, 0, c->comm);
+    j.len = len;
+    return sl_buf_take(&j);
+}
+
+/* One shared file in dir_rel ("" or a partition's directory): every rank writes it (the
+ * format's shared_finish), then rank 0 lists it for the manifest with its size and checksum.
+ * Errors agreed. Collective over c->comm. */
+static int finish_shared(sl_copy *c, void *sw, const char *dir_rel, const char *pvals,
+                         int64_t mine, sl_err *err)
 {
     char *name = sl_xasprintf("part-%sshared%s", c->tag, sl_fmt_write_ext(c->fmt, c->wopts));
-    char *path = sl_fs_join(c->tmp, name);
+    char *rel = dir_rel[0] ? sl_fs_join(dir_rel, name) : sl_xstrdup(name);
+    char *path = sl_fs_join(c->tmp, rel);
+    char *note = shared_note(c, pvals, mine);
+    if (c->fmt->shared_note)
+        c->fmt->shared_note(sw, note);
+    sl_free(note);
     int64_t rows = 0;
-    int rc = c->fmt->shared_finish(c->comm, c->sw, path, &rows, err);
+    int rc = c->fmt->shared_finish(c->comm, sw, path, &rows, err);
     if (rc == 0 && c->rank == 0) {
         XXH64_state_t h;
         XXH64_reset(&h, 0);
@@ -1687,13 +1774,79 @@ static int finish_shared(sl_copy *c, sl_err *err)
             close(fd);
         sl_free(buf);
         SL_GROW(c->files, c->cap_files, c->n_files + 1);
-        c->files[c->n_files++] = (out_file){ .rel = sl_xstrdup(name), .rows = rows,
+        c->files[c->n_files++] = (out_file){ .rel = rel, .rows = rows,
                                              .bytes = bytes, .xxh64 = XXH64_digest(&h) };
+        rel = NULL;
         c->ctr->bytes_written += bytes;
     }
+    sl_free(rel);
     sl_free(name);
     sl_free(path);
     return rc ? rc : sl_agree(c->comm, err);
+}
+
+/* PARTITION_BY with a shared-file format: one shared file per partition any rank saw, in
+ * the partition's directory, written by every rank (a rank that saw none of its rows takes
+ * part with an empty writer), partitions in the order of their directory names, the same
+ * on every rank. Errors agreed. Collective over c->comm. */
+static int finish_shared_parts(sl_copy *c, sl_err *err)
+{
+    /* "dir\tvalues\n" of every partition of every rank (values is JSON: no tab, newline). */
+    sl_buf blob;
+    sl_buf_init(&blob);
+    for (int i = 0; i < c->n_parts; i++)
+        if (c->parts[i]->sw)
+            sl_buf_printf(&blob, "%s\t%s\n", c->parts[i]->dir_rel, c->parts[i]->pvals);
+    int mine = (int)blob.len;
+    int *lens = sl_xcalloc((size_t)c->size, sizeof *lens);
+    int *displs = sl_xcalloc((size_t)c->size, sizeof *displs);
+    MPI_Allgather(&mine, 1, MPI_INT, lens, 1, MPI_INT, c->comm);
+    int64_t sum = 0;
+    for (int r = 0; r < c->size; r++) {
+        displs[r] = (int)sum;
+        sum += lens[r];
+    }
+    char *all = sl_xmalloc((size_t)sum + 1);
+    MPI_Allgatherv(blob.data, mine, MPI_CHAR, all, lens, displs, MPI_CHAR, c->comm);
+    all[sum] = 0;
+    sl_buf_free(&blob);
+    sl_free(lens);
+    sl_free(displs);
+    char **lines = NULL;
+    int n_lines = 0;
+    for (char *line = all; *line;) {
+        char *nl = strchr(line, '\n');
+        *nl = 0;
+        push_str(&lines, &n_lines, line);
+        line = nl + 1;
+    }
+    if (n_lines > 1)
+        qsort(lines, (size_t)n_lines, sizeof *lines, cmp_str);
+    int rc = 0;
+    for (int i = 0; i < n_lines && rc == 0; i++) {
+        if (i && strcmp(lines[i], lines[i - 1]) == 0)
+            continue;
+        char *tab = strchr(lines[i], '\t');
+        *tab = 0;
+        bool added;
+        int pi = part_lookup(c, lines[i], (int64_t)strlen(lines[i]), &added); /* may grow */
+        part *p = c->parts[pi];
+        if (added) {
+            p->pvals = sl_xstrdup(tab + 1);
+            if (strchr(p->dir_rel, '~'))   /* a shortened name: the manifest maps it */
+                p->values_json = sl_xstrdup(tab + 1);
+        }
+        if (!p->sw)
+            part_shared_begin(c, p, err);
+        if (sl_agree(c->comm, err))
+            rc = err->code;
+        else
+            rc = finish_shared(c, p->sw, p->dir_rel, p->pvals, p->srows, err);
+        *tab = '\t';
+    }
+    sl_free(lines);   /* the strings point into all */
+    sl_free(all);
+    return rc;
 }
 
 static void copy_free(sl_copy *c)
@@ -1702,6 +1855,9 @@ static void copy_free(sl_copy *c)
         c->fmt->shared_free(c->sw);
     for (int i = 0; i < c->n_parts; i++) {
         part *p = c->parts[i];
+        if (p->sw)
+            c->fmt->shared_free(p->sw);
+        sl_free(p->pvals);
         if (p->fd >= 0)
             close(p->fd);
         sl_fmt_writer_free(&p->w);
@@ -1764,7 +1920,9 @@ int sl_copy_finish(sl_copy **pc, int64_t *rows, int64_t *bytes, sl_err *err)
         return rc;
     }
     if (rc == 0 && c->sw)
-        rc = finish_shared(c, err);
+        rc = finish_shared(c, c->sw, "", NULL, c->srows, err);
+    else if (rc == 0 && (c->fmt->caps & SL_FMT_PARALLEL_WRITE) && c->n_pcols > 0)
+        rc = finish_shared_parts(c, err);
     if (rc == 0) {
         for (int64_t i = 0; i < c->n_files; i++) {
             t[0] += c->files[i].rows;

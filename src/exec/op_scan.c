@@ -72,8 +72,11 @@ static int run_format(sl_exec *x, sl_pop *op, sl_err *err)
     sl_fmt_scan *scan = NULL;
     /* Progress rounds begin and end on every rank, also one whose open failed. */
     sl_metrics_progress_begin(x->metrics, sl_fmt_source_bytes(src));
+    int64_t k0 = x->ctx->ctr.chunks_read, s0 = x->ctx->ctr.chunks_skipped;
     if (!err->code &&
         !sl_fmt_scan_open(x->ctx, src, op->u.scan.proj, op->u.scan.n_proj, &scan, err)) {
+        /* The filter's simple conjuncts: the format may skip chunks that cannot match. */
+        sl_fmt_scan_prune(scan, op->u.scan.preds, op->u.scan.n_preds);
         while (!err->code) {
             sl_batch *b = NULL;
             int64_t b0 = x->ctx->ctr.bytes_read;
@@ -86,6 +89,8 @@ static int run_format(sl_exec *x, sl_pop *op, sl_err *err)
             sl_exec_emit(x, op, b, err);
         }
     }
+    op->stats.chunks_read += x->ctx->ctr.chunks_read - k0;
+    op->stats.chunks_skipped += x->ctx->ctr.chunks_skipped - s0;
     sl_metrics_progress_end(x->metrics);
     /* The format's end of the scan on every rank (collective; read_csv: max_rejects). */
     sl_fmt_scan_end(x->comm, src, scan, err);

@@ -164,6 +164,9 @@ static void close_all(sl_exec *x, sl_pop *op)
     if (op->metrics_op >= 0)
         sl_metrics_op_add(x->metrics, op->metrics_op, op->stats.rows_in, op->stats.rows_out,
                           op->stats.bytes_out, op->stats.seconds);
+    if (op->metrics_op >= 0 && (op->stats.chunks_read || op->stats.chunks_skipped))
+        sl_metrics_op_chunks(x->metrics, op->metrics_op, op->stats.chunks_read,
+                             op->stats.chunks_skipped);
     if (impl_of(op)->close)
         impl_of(op)->close(x, op);
     op->state = NULL;

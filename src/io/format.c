@@ -270,6 +270,12 @@ int sl_fmt_scan_next(sl_fmt_scan *sc, sl_batch **out, sl_err *err)
     return sc->fmt->scan_next(sc->impl, out, err);
 }
 
+void sl_fmt_scan_prune(sl_fmt_scan *sc, const sl_fmt_pred *preds, int n)
+{
+    if (sc->fmt->scan_prune && n > 0)
+        sc->fmt->scan_prune(sc->impl, preds, n);
+}
+
 int sl_fmt_scan_end(MPI_Comm comm, sl_fmt_source *s, const sl_fmt_scan *sc, sl_err *err)
 {
     if (!s->fmt->scan_end)

@@ -116,6 +116,18 @@ int sl_fmt_opt_size(const sl_fmt_opt *o, const sl_fmt_ctx *c, int64_t *out);
  * the caller reports it with the list of the options it knows. */
 #define SL_FMT_UNKNOWN (-1)
 
+/* A simple conjunct of a query's WHERE over a scan's column: "col OP constant" (the planner
+ * turns "constant OP col" around and BETWEEN into two), which a scan may use to skip rows
+ * that cannot satisfy it (chunk statistics). The filter still runs over what is read, so a
+ * format may ignore any of them. */
+typedef enum { SL_FMT_LT, SL_FMT_LE, SL_FMT_EQ, SL_FMT_GE, SL_FMT_GT } sl_fmt_cmp;
+
+typedef struct sl_fmt_pred {
+    int col;                    /* the source's column (not the projection's) */
+    sl_fmt_cmp op;
+    sl_value v;                 /* of the column's type, never NULL or VARCHAR */
+} sl_fmt_pred;
+
 /* Defaults a source takes from the session when its options leave them open. */
 typedef struct sl_fmt_env {
     int64_t blocksize;          /* bytes per input range */
@@ -170,6 +182,10 @@ typedef struct sl_format {
                      sl_err *err);
     /* Next batch (new) or *out = NULL at the end. */
     int (*scan_next)(void *scan, sl_batch **out, sl_err *err);
+    /* Conjuncts preds[0..n) of the query's filter (copied), given after scan_open and before
+     * the first scan_next: the scan may skip whole chunks none of whose rows can satisfy
+     * them, counting chunks read and skipped in ctx's counters. Optional. */
+    void (*scan_prune)(void *scan, const sl_fmt_pred *preds, int n);
     /* End of the scan stage on every rank (scan may be NULL: the rank never opened one),
      * e.g. read_csv's max_rejects over all ranks. Records but does not agree errors. May be
      * NULL. Collective over comm. */
@@ -215,6 +231,11 @@ typedef struct sl_format {
                          sl_err *err);
     /* Frees the writer and removes what it staged. Accepts NULL. Local. */
     void (*shared_free)(void *w);
+    /* COPY's description of the file before shared_finish, the same on every rank: a JSON
+     * object (sluice_version, format, partition_by, the partition's values, rows, ranks,
+     * rank_rows, input_hash) the format may keep inside the file. Optional (NULL: not
+     * kept). Local. */
+    void (*shared_note)(void *w, const char *json);
 } sl_format;
 
 /* ---- the registry (io/formats.c; entries listed in io/format_list.h) ---- */
@@ -292,6 +313,8 @@ typedef struct sl_fmt_scan sl_fmt_scan;
 int sl_fmt_scan_open(sl_ctx *ctx, sl_fmt_source *s, const int *proj, int n_proj,
                      sl_fmt_scan **out, sl_err *err);
 int sl_fmt_scan_next(sl_fmt_scan *sc, sl_batch **out, sl_err *err);
+/* See the scan_prune slot; nothing when the format has none. */
+void sl_fmt_scan_prune(sl_fmt_scan *sc, const sl_fmt_pred *preds, int n);
 /* See the scan_end slot (sc may be NULL). Collective over comm. */
 int sl_fmt_scan_end(MPI_Comm comm, sl_fmt_source *s, const sl_fmt_scan *sc, sl_err *err);
 void sl_fmt_scan_free(sl_fmt_scan **psc);

@@ -158,7 +158,7 @@ bool sl_format_check(const sl_format *f, const char **why)
                 FP(f->ropts_print), FP(f->ropts_free), FP(f->open), FP(f->src_free),
                 FP(f->ncols), FP(f->col_name), FP(f->col_type), FP(f->bytes), FP(f->explain),
                 FP(f->scan_open), FP(f->scan_next), FP(f->scan_free));
-    if (!r && (f->scan_end || f->src_finish || f->nfiles || f->file)) {
+    if (!r && (f->scan_end || f->src_finish || f->nfiles || f->file || f->scan_prune)) {
         *why = "a slot of a capability it lacks is set";
         return false;
     }
@@ -172,5 +172,9 @@ bool sl_format_check(const sl_format *f, const char **why)
                 FP(f->writer_free));
     SLOTS_MATCH(w && shared, FP(f->shared_begin), FP(f->shared_write), FP(f->shared_finish),
                 FP(f->shared_free));
+    if (!shared && f->shared_note) {
+        *why = "shared_note without SL_FMT_PARALLEL_WRITE";
+        return false;
+    }
     return true;
 }

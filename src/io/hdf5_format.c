@@ -15,7 +15,7 @@ const sl_format sl_format_hdf5 = {
     .ext = ".h5",
     .caps = SL_FMT_READ | SL_FMT_WRITE | SL_FMT_PARALLEL_WRITE,
 
-    .read_opt_names = "group",
+    .read_opt_names = "group, io",
     .ropts_new = sl_h5_ropts_new,
     .ropts_args = sl_h5_ropts_args,
     .ropts_set = sl_h5_ropts_set,
@@ -33,6 +33,7 @@ const sl_format sl_format_hdf5 = {
     .explain = sl_h5_explain,
     .scan_open = sl_h5_scan_open,
     .scan_next = sl_h5_scan_next,
+    .scan_end = sl_h5_scan_end,
     .scan_free = sl_h5_scan_free,
 
     .write_opt_names = "GROUP, CHUNK_ROWS, COMPRESSION",
@@ -43,4 +44,6 @@ const sl_format sl_format_hdf5 = {
     .shared_write = sl_h5_shared_write,
     .shared_finish = sl_h5_shared_finish,
     .shared_free = sl_h5_shared_free,
+    .shared_note = sl_h5_shared_note,
+    .scan_prune = sl_h5_scan_prune,
 };

@@ -27,7 +27,12 @@ typedef struct sl_h5_opts {
     int n_paths;
     char **paths;   /* file names or glob patterns */
     char *group;    /* default "/" */
+    int io;         /* SL_H5_IO_*: io='auto' | 'collective' | 'independent' */
 } sl_h5_opts;
+
+/* How ranks read (read_hdf5's io option): auto is collective MPI-IO when every rank reads the
+ * same number of rows (and there is more than one rank), independent otherwise. */
+enum { SL_H5_IO_AUTO, SL_H5_IO_COLLECTIVE, SL_H5_IO_INDEPENDENT };
 
 void *sl_h5_ropts_new(void);
 int sl_h5_ropts_args(void *o, const sl_fmt_val *args, int n, const sl_fmt_val *next,
@@ -55,12 +60,15 @@ void sl_h5_wopts_free(void *o);
  * Strings are written as <name>__offsets + <name>__bytes (parallel HDF5 cannot write
  * variable-length strings), NULLs as <name>__valid when a column has any, booleans as
  * h5py's enum, DATE and TIMESTAMP as int64 with a sluice_type attribute; the group keeps the
- * creation order and carries sluice_schema (JSON) and sluice_rows attributes. */
+ * creation order and carries sluice_schema (JSON), sluice_rows and sluice_manifest (COPY's
+ * note: version, partition values, rows per rank) attributes. */
 int sl_h5_shared_begin(const void *wopts, int n_cols, char *const *names,
                        const sl_type *types, const char *dir, int rank, void **w, sl_err *err);
 int sl_h5_shared_write(void *w, const sl_batch *b, sl_err *err);
 int sl_h5_shared_finish(MPI_Comm comm, void *w, const char *path, int64_t *rows, sl_err *err);
 void sl_h5_shared_free(void *w);
+/* Keeps COPY's note (format.h's shared_note) for the group's sluice_manifest attribute. */
+void sl_h5_shared_note(void *w, const char *json);
 
 /* Opens the files on every rank (rank 0 reads the schema, every rank gets it); errors
  * agreed. Returns new *src; free with sl_h5_src_free. Collective over comm. */
@@ -77,6 +85,13 @@ void sl_h5_explain(sl_buf *b, const void *src, int n_ranks);
 int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **scan,
                     sl_err *err);
 int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err);
+/* Collective reads: a rank that stopped early (an error, a stop signal) or never opened its
+ * scan takes part in the rounds left with empty selections, so every rank made the same
+ * HDF5 calls. Collective over comm. */
+int sl_h5_scan_end(MPI_Comm comm, void *src, const void *scan, sl_err *err);
+/* Keeps the conjuncts on int64/float64 columns: chunks whose sluice_chunk_min/max rule
+ * them out are skipped (and counted in ctx's chunks_skipped; the others in chunks_read). */
+void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n);
 void sl_h5_scan_free(void *scan);
 
 #endif

@@ -3,10 +3,11 @@
  * every file's group and checks that all files hold the same columns; the schema and row
  * counts are agreed and broadcast) and the scan (Local): a rank reads its contiguous share of
  * the rows, [r*N/P, (r+1)*N/P) over the files in order, by hyperslab selections, only the
- * projected columns, one batch at a time. Ranks read independently (each opens the files with
- * the default driver): the pipeline does not keep scans in step across ranks, which a
- * collective MPI-IO read would need, and independent reads of contiguous slabs cost no more
- * on a local or parallel file system. The layout read is described in io/hdf5_int.h.
+ * projected columns, one batch at a time. Independent reads open the files with the default
+ * driver; collective reads (io='collective', or 'auto' with equal shares) open them over
+ * MPI-IO and walk one schedule of rounds on every rank (coll_next), a rank without rows in a
+ * round selecting none, and a rank that stops early finishing the schedule in scan_end. The
+ * layout read is described in io/hdf5_int.h.
  */
 #include "io/hdf5_int.h"
 
@@ -14,6 +15,7 @@
 #include <glob.h>
 #include <hdf5.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -75,6 +77,20 @@ int sl_h5_ropts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
     sl_h5_opts *o = p;
     if (!strcasecmp(opt->name, "group"))
         return set_group(o, &opt->v, c);
+    if (!strcasecmp(opt->name, "io")) {
+        const sl_fmt_val *v = &opt->v;
+        const char *w = v->kind == SL_FV_STRING || v->kind == SL_FV_WORD ? v->str : "";
+        if (!strcasecmp(w, "auto"))
+            o->io = SL_H5_IO_AUTO;
+        else if (!strcasecmp(w, "collective"))
+            o->io = SL_H5_IO_COLLECTIVE;
+        else if (!strcasecmp(w, "independent"))
+            o->io = SL_H5_IO_INDEPENDENT;
+        else
+            return sl_fmt_error_at(c, v->line, v->col, "option io must be 'auto', "
+                                   "'collective' or 'independent'");
+        return 0;
+    }
     return SL_FMT_UNKNOWN;
 }
 
@@ -103,6 +119,9 @@ void sl_h5_ropts_print(sl_buf *b, const void *p)
         sl_buf_putc(b, ']');
     sl_buf_puts(b, ", group=");
     put_string(b, o->group);
+    if (o->io != SL_H5_IO_AUTO)
+        sl_buf_puts(b, o->io == SL_H5_IO_COLLECTIVE ? ", io='collective'"
+                                                    : ", io='independent'");
 }
 
 /* ---- the source ---- */
@@ -131,6 +150,9 @@ typedef struct h5_src {
     int ncols;
     h5_col *cols;
     int n_ranks;
+    bool coll;         /* collective MPI-IO reads (decided at open, the same on every rank) */
+    int io;            /* SL_H5_IO_*, as the option says */
+    MPI_Comm comm;     /* coll: the ranks' own communicator (a dup) */
 } h5_src;
 
 void sl_h5_src_free(void *p)
@@ -147,6 +169,8 @@ void sl_h5_src_free(void *p)
         sl_free(s->cols[c].name);
     sl_free(s->cols);
     sl_free(s->group);
+    if (s->coll)
+        MPI_Comm_free(&s->comm);
     sl_free(s);
 }
 
@@ -534,6 +558,14 @@ int sl_h5_open(MPI_Comm comm, const void *o, const sl_fmt_env *env, void **out, 
         return err->code;
     }
     bcast_plan(s, comm, rank);
+    /* Collective reads need every rank in every round; auto takes them when the shares are
+     * equal (the rounds are then the same on every rank). */
+    int64_t total = s->first[s->n_files];
+    s->coll = opts->io == SL_H5_IO_COLLECTIVE ||
+              (opts->io == SL_H5_IO_AUTO && size > 1 && total > 0 && total % size == 0);
+    if (s->coll)
+        MPI_Comm_dup(comm, &s->comm);
+    s->io = opts->io;
     *out = s;
     return 0;
 }
@@ -550,8 +582,9 @@ void sl_h5_explain(sl_buf *b, const void *src, int n_ranks)
     const h5_src *s = src;
     char sz[32];
     sl_buf_printf(b, "Scan read_hdf5: %d file(s), %s, group '%s', %" PRId64 " row(s) of %d "
-                  "column(s) over %d rank(s)\n", s->n_files, sl_format_size(s->bytes, sz,
-                  sizeof sz), s->group, s->first[s->n_files], s->ncols, n_ranks);
+                  "column(s) over %d rank(s), %s reads\n", s->n_files,
+                  sl_format_size(s->bytes, sz, sizeof sz), s->group, s->first[s->n_files],
+                  s->ncols, n_ranks, s->coll ? "collective MPI-IO" : "independent");
 }
 
 /* ---- the scan ---- */
@@ -568,6 +601,19 @@ typedef struct h5_scan {
     hid_t *ds, *aux, *vd; /* per projected column: data (or offsets), bytes, validity */
     unsigned char *vbuf;
     int64_t vcap;
+    /* Pushed-down conjuncts on projected int64/float64 columns (scan_prune), and for the open
+     * file the chunks they rule out by the sluice_chunk_min/max attributes COPY wrote: skip
+     * (NULL: no statistics) of chunks of crows rows; last: the last chunk counted. */
+    sl_fmt_pred *preds;
+    int n_preds;
+    unsigned char *skip;
+    int64_t crows, last;
+    /* Collective reads: this rank's rows [a, b); the file (cf) and round (round) of the
+     * schedule every rank walks; dxpl for H5Dread. */
+    bool coll;
+    int64_t a, b, round;
+    int cf;
+    hid_t dxpl;
 } h5_scan;
 
 static void close_file(h5_scan *sc)
@@ -587,6 +633,117 @@ static void close_file(h5_scan *sc)
         H5Fclose(sc->fid);
     sc->gid = sc->fid = -1;
     sc->file = -1;
+    sl_free(sc->skip);
+    sc->skip = NULL;
+    sc->crows = 0;
+    sc->last = -1;
+}
+
+/* Whether no value in [mn, mx] can satisfy "x OP v" (mn > mx: the chunk has no values). */
+static bool rules_out_i(const sl_fmt_pred *p, int64_t mn, int64_t mx)
+{
+    int64_t v = p->v.v.i;
+    if (mn > mx)
+        return true;
+    switch (p->op) {
+    case SL_FMT_LT: return mn >= v;
+    case SL_FMT_LE: return mn > v;
+    case SL_FMT_EQ: return v < mn || v > mx;
+    case SL_FMT_GE: return mx < v;
+    case SL_FMT_GT: return mx <= v;
+    }
+    return false;
+}
+
+static bool rules_out_d(const sl_fmt_pred *p, double mn, double mx)
+{
+    double v = p->v.v.d;
+    if (isnan(mn) || isnan(mx) || isnan(v))
+        return false;   /* a NaN in the chunk or the constant: nothing is known */
+    if (mn > mx)
+        return true;
+    switch (p->op) {
+    case SL_FMT_LT: return mn >= v;
+    case SL_FMT_LE: return mn > v;
+    case SL_FMT_EQ: return v < mn || v > mx;
+    case SL_FMT_GE: return mx < v;
+    case SL_FMT_GT: return mx <= v;
+    }
+    return false;
+}
+
+/* Reads n values of attribute name of d as mt into buf; false when absent or of another
+ * size. */
+static bool read_attr(hid_t d, const char *name, hid_t mt, int64_t n, void *buf)
+{
+    if (H5Aexists(d, name) <= 0)
+        return false;
+    hid_t a = H5Aopen(d, name, H5P_DEFAULT);
+    if (a < 0)
+        return false;
+    hid_t sp = H5Aget_space(a);
+    bool ok = sp >= 0 && H5Sget_simple_extent_npoints(sp) == n && H5Aread(a, mt, buf) >= 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Aclose(a);
+    return ok;
+}
+
+/* The open file's chunks that the pushed-down conjuncts rule out (sc->skip), from the chunk
+ * statistics of their columns; columns without them (files not written by sluice) or with
+ * another chunk size than the first are not used. */
+static void load_skip(h5_scan *sc)
+{
+    int64_t rows = sc->src->rows[sc->file];
+    for (int i = 0; i < sc->n_preds; i++) {
+        const sl_fmt_pred *p = &sc->preds[i];
+        int k = 0;
+        while (k < sc->n_proj && sc->proj[k] != p->col)
+            k++;
+        int64_t cr = 0;
+        if (k == sc->n_proj || !read_attr(sc->ds[k], "sluice_chunk_rows", H5T_NATIVE_INT64, 1,
+                                          &cr) || cr <= 0 || (sc->crows && cr != sc->crows))
+            continue;
+        int64_t n = (rows + cr - 1) / cr;
+        bool dbl = p->v.type == SL_T_DOUBLE;
+        void *mn = sl_xmalloc((size_t)n * 8 + 8), *mx = sl_xmalloc((size_t)n * 8 + 8);
+        hid_t mt = dbl ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
+        if (read_attr(sc->ds[k], "sluice_chunk_min", mt, n, mn) &&
+            read_attr(sc->ds[k], "sluice_chunk_max", mt, n, mx)) {
+            if (!sc->skip) {
+                sc->skip = sl_xcalloc((size_t)n + 1, 1);
+                sc->crows = cr;
+            }
+            for (int64_t c = 0; c < n; c++)
+                if (dbl ? rules_out_d(p, ((double *)mn)[c], ((double *)mx)[c])
+                        : rules_out_i(p, ((int64_t *)mn)[c], ((int64_t *)mx)[c]))
+                    sc->skip[c] = 1;
+        }
+        sl_free(mn);
+        sl_free(mx);
+    }
+}
+
+void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n)
+{
+    h5_scan *sc = scan;
+    for (int i = 0; i < n; i++) {
+        const h5_col *c = &sc->src->cols[preds[i].col];
+        bool fits = (c->kind == K_INT && preds[i].v.type == c->type && c->type != SL_T_BOOL) ||
+                    (c->kind == K_FLOAT && preds[i].v.type == SL_T_DOUBLE);
+        if (!fits || preds[i].v.is_null)
+            continue;
+        sc->preds = sl_xrealloc(sc->preds, sizeof *sc->preds * (size_t)(sc->n_preds + 1));
+        sc->preds[sc->n_preds++] = preds[i];
+    }
+    /* Skipping chunks makes the ranks' reads unequal, which collective rounds cannot follow:
+     * auto reads independently when there are conjuncts to skip by. Every rank has the same
+     * conjuncts, so every rank decides the same after the same rounds (none yet). */
+    if (sc->coll && sc->n_preds > 0 && sc->src->io == SL_H5_IO_AUTO) {
+        sc->coll = false;
+        H5Pclose(sc->dxpl);
+        sc->dxpl = -1;
+    }
 }
 
 static hid_t open_ds(h5_scan *sc, const char *name, const char *sfx, sl_err *err)
@@ -605,7 +762,11 @@ static int open_file(h5_scan *sc, int f, sl_err *err)
     close_file(sc);
     const h5_src *s = sc->src;
     sc->file = f;
-    sc->fid = H5Fopen(s->paths[f], H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (sc->coll)
+        H5Pset_fapl_mpio(fapl, s->comm, MPI_INFO_NULL);
+    sc->fid = H5Fopen(s->paths[f], H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
     if (sc->fid < 0)
         return SL_ERR(err, SL_EDATA, "read_hdf5: cannot open '%s' as an HDF5 file",
                       s->paths[f]);
@@ -625,6 +786,8 @@ static int open_file(h5_scan *sc, int f, sl_err *err)
         if (c->has_valid && (sc->vd[k] = open_ds(sc, c->name, SFX_VALID, err)) < 0)
             return err->code;
     }
+    if (sc->n_preds && !sc->coll)
+        load_skip(sc);
     return 0;
 }
 
@@ -632,12 +795,19 @@ static int open_file(h5_scan *sc, int f, sl_err *err)
 static int read_slab(h5_scan *sc, hid_t d, hid_t mt, int64_t off, int64_t n, void *buf,
                      sl_err *err)
 {
-    hsize_t o = (hsize_t)off, cnt = (hsize_t)n;
+    hsize_t o = (hsize_t)off, cnt = (hsize_t)(n > 0 ? n : 1);
     hid_t fs = H5Dget_space(d);
     hid_t ms = H5Screate_simple(1, &cnt, NULL);
-    herr_t rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &o, NULL, &cnt, NULL);
+    herr_t rc;
+    if (n > 0) {
+        rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &o, NULL, &cnt, NULL);
+    } else { /* a collective round this rank has no rows in: it takes part, selecting none */
+        rc = H5Sselect_none(fs);
+        if (rc >= 0)
+            rc = H5Sselect_none(ms);
+    }
     if (rc >= 0)
-        rc = H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf);
+        rc = H5Dread(d, mt, ms, fs, sc->coll ? sc->dxpl : H5P_DEFAULT, buf);
     H5Sclose(ms);
     H5Sclose(fs);
     if (rc < 0)
@@ -730,7 +900,7 @@ static int read_col(h5_scan *sc, int k, int64_t off, int64_t n, sl_vec **out, sl
             sl_vec_push_str(v, p[i], len);
             bytes += len;
         }
-        if (!rc) {
+        if (!rc && n > 0) {
             hsize_t cnt = (hsize_t)n;
             hid_t ms = H5Screate_simple(1, &cnt, NULL);
             H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, p);
@@ -748,7 +918,7 @@ static int read_col(h5_scan *sc, int k, int64_t off, int64_t n, sl_vec **out, sl
             rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': offsets of '%s' decrease",
                         sc->src->paths[sc->file], c->name);
         char *bytesbuf = sl_xmalloc((size_t)blen + 1);
-        if (!rc && blen > 0)
+        if (!rc && (blen > 0 || sc->coll))
             rc = read_slab(sc, sc->aux[k], H5T_NATIVE_UCHAR, o[0], blen, bytesbuf, err);
         for (int64_t i = 0; !rc && i < n; i++) {
             int64_t a = o[i] - o[0], b = o[i + 1] - o[0];
@@ -808,12 +978,112 @@ int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **
     }
     sc->fid = sc->gid = -1;
     sc->file = -1;
+    sc->last = -1;
     int64_t total = s->first[s->n_files];
     /* Contiguous, equal shares: the row order of the files is kept rank by rank. */
-    sc->cur = (int64_t)((__int128)total * rank / s->n_ranks);
-    sc->end = (int64_t)((__int128)total * (rank + 1) / s->n_ranks);
+    sc->cur = sc->a = (int64_t)((__int128)total * rank / s->n_ranks);
+    sc->end = sc->b = (int64_t)((__int128)total * (rank + 1) / s->n_ranks);
+    sc->dxpl = -1;
     *out = sc;
+    if (s->coll) {
+        /* Every rank opened its scan (one that could not says so in scan_end, which every
+         * rank reaches): only then can the rounds be collective. */
+        int ok = 1;
+        MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, s->comm);
+        sc->coll = ok == 1;
+        if (sc->coll) {
+            sc->dxpl = H5Pcreate(H5P_DATASET_XFER);
+            H5Pset_dxpl_mpio(sc->dxpl, H5FD_MPIO_COLLECTIVE);
+        }
+    }
     return 0;
+}
+
+/* Rounds of file f in the collective schedule: the most batches any rank reads from it. */
+static int64_t coll_rounds(const h5_src *s, int f)
+{
+    int64_t total = s->first[s->n_files], most = 0;
+    for (int r = 0; r < s->n_ranks; r++) {
+        int64_t a = (int64_t)((__int128)total * r / s->n_ranks);
+        int64_t b = (int64_t)((__int128)total * (r + 1) / s->n_ranks);
+        int64_t lo = a > s->first[f] ? a : s->first[f];
+        int64_t hi = b < s->first[f + 1] ? b : s->first[f + 1];
+        int64_t n = hi > lo ? (hi - lo + SL_BATCH_ROWS - 1) / SL_BATCH_ROWS : 0;
+        most = n > most ? n : most;
+    }
+    return most;
+}
+
+/* The next batch of the collective schedule: every rank opens every file with rows, reads
+ * the same rounds of it (its own rows, or none) and closes it, in the same order. A read
+ * error is recorded and the rank goes on taking part with no rows. */
+static int coll_next(h5_scan *sc, sl_batch **out, sl_err *err)
+{
+    const h5_src *s = sc->src;
+    *out = NULL;
+    while (sc->cf < s->n_files) {
+        int f = sc->cf;
+        if (s->rows[f] == 0 || sc->round >= coll_rounds(s, f)) {
+            close_file(sc);
+            sc->cf++;
+            sc->round = 0;
+            continue;
+        }
+        if (sc->file != f && open_file(sc, f, err) && !err->code)
+            SL_ERR(err, SL_EIO, "read_hdf5: cannot open '%s'", s->paths[f]);
+        int64_t lo = sc->a > s->first[f] ? sc->a : s->first[f];
+        int64_t hi = sc->b < s->first[f + 1] ? sc->b : s->first[f + 1];
+        int64_t at = lo + sc->round * SL_BATCH_ROWS;
+        int64_t n = hi - at < SL_BATCH_ROWS ? hi - at : SL_BATCH_ROWS;
+        if (n <= 0 || err->code) {
+            n = 0;
+            at = s->first[f]; /* none selected, from a place inside the file */
+        }
+        sc->round++;
+        sl_vec **cols = sl_xcalloc((size_t)sc->n_proj + 1, sizeof *cols);
+        sl_err e2;
+        sl_err_clear(&e2);
+        for (int k = 0; k < sc->n_proj; k++)
+            read_col(sc, k, at - s->first[f], n, &cols[k], err->code ? &e2 : err);
+        if (n == 0 || err->code) {
+            for (int k = 0; k < sc->n_proj; k++)
+                sl_vec_free(&cols[k]);
+            sl_free(cols);
+            continue;
+        }
+        *out = sl_batch_from_cols(sc->n_proj, cols, n);
+        sl_free(cols);
+        sc->ctx->ctr.rows_read += n;
+        return 0;
+    }
+    close_file(sc);
+    return err->code;
+}
+
+int sl_h5_scan_end(MPI_Comm comm, void *src, const void *scan, sl_err *err)
+{
+    (void)comm;
+    h5_src *s = src;
+    if (!s->coll)
+        return err->code;
+    if (!scan) {   /* this rank never opened its scan: the others learn it here */
+        int ok = 0;
+        MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, s->comm);
+        return err->code;
+    }
+    h5_scan *sc = (h5_scan *)scan; /* the rounds left change its position */
+    if (!sc->coll)
+        return err->code;
+    /* The rows of the rounds left are not wanted (the scan stopped): read and dropped. A
+     * failure here comes after the one that stopped the scan, which stays first. */
+    sl_err e2;
+    sl_err_clear(&e2);
+    while (sc->cf < s->n_files) {
+        sl_batch *b = NULL;
+        coll_next(sc, &b, err->code ? &e2 : err);
+        sl_batch_free(&b);
+    }
+    return err->code;
 }
 
 int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err)
@@ -821,19 +1091,48 @@ int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err)
     h5_scan *sc = scan;
     const h5_src *s = sc->src;
     *out = NULL;
-    if (sc->cur >= sc->end) {
-        close_file(sc);
-        return 0;
-    }
+    if (sc->coll)
+        return coll_next(sc, out, err);
     int f = 0;
-    while (f < s->n_files && s->first[f + 1] <= sc->cur)
-        f++;
-    if (f != sc->file && open_file(sc, f, err))
-        return err->code;
-    int64_t off = sc->cur - s->first[f];
-    int64_t n = s->first[f + 1] - sc->cur;
-    if (n > sc->end - sc->cur)
-        n = sc->end - sc->cur;
+    int64_t off, n;
+    for (;;) {
+        if (sc->cur >= sc->end) {
+            close_file(sc);
+            return 0;
+        }
+        while (f < s->n_files && s->first[f + 1] <= sc->cur)
+            f++;
+        if (f != sc->file && open_file(sc, f, err))
+            return err->code;
+        off = sc->cur - s->first[f];
+        n = s->first[f + 1] - sc->cur;
+        if (n > sc->end - sc->cur)
+            n = sc->end - sc->cur;
+        if (!sc->skip)
+            break;
+        /* Skip the chunks ruled out; read up to the next one (chunks counted once). */
+        int64_t c = off / sc->crows;
+        if (sc->skip[c]) {
+            int64_t adv = (c + 1) * sc->crows - off;
+            sc->cur += adv < n ? adv : n;
+            if (c > sc->last) {
+                sc->ctx->ctr.chunks_skipped++;
+                sc->last = c;
+            }
+            continue;
+        }
+        if (n > SL_BATCH_ROWS)
+            n = SL_BATCH_ROWS;
+        for (int64_t cc = c + 1; cc * sc->crows < off + n; cc++)
+            if (sc->skip[cc]) {
+                n = cc * sc->crows - off;
+                break;
+            }
+        int64_t e = (off + n - 1) / sc->crows;
+        sc->ctx->ctr.chunks_read += e - (c > sc->last ? c : sc->last + 1) + 1;
+        sc->last = e;
+        break;
+    }
     if (n > SL_BATCH_ROWS)
         n = SL_BATCH_ROWS;
     sl_vec **cols = sl_xcalloc((size_t)sc->n_proj + 1, sizeof *cols);
@@ -865,5 +1164,8 @@ void sl_h5_scan_free(void *scan)
     sl_free(sc->aux);
     sl_free(sc->vd);
     sl_free(sc->vbuf);
+    sl_free(sc->preds);
+    if (sc->dxpl >= 0)
+        H5Pclose(sc->dxpl);
     sl_free(sc);
 }

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <hdf5.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@
 #define H5W_ROUND (INT64_C(1) << 20)
 #define H5W_CHUNK_DEFAULT 65536
 #define H5W_STAGE_BUF (256 << 10)
+/* Chunk statistics are kept only up to this many chunks per dataset: they are attributes,
+ * which HDF5 stores in the object header (64 KB at most by default). */
+#define H5W_STATS_MAX 2048
 
 /* ---- options ---- */
 
@@ -98,6 +102,7 @@ typedef struct h5_writer {
     const sl_type *types;
     h5_wcol *cols;
     int64_t rows;
+    char *note;            /* COPY's note (JSON), kept as the group's sluice_manifest */
     sl_buf b1, b2, b3;     /* per-batch scratch */
 } h5_writer;
 
@@ -137,6 +142,7 @@ void sl_h5_shared_free(void *p)
     }
     sl_free(w->cols);
     sl_free(w->group);
+    sl_free(w->note);
     sl_buf_free(&w->b1);
     sl_buf_free(&w->b2);
     sl_buf_free(&w->b3);
@@ -221,6 +227,13 @@ int sl_h5_shared_write(void *p, const sl_batch *b, sl_err *err)
     return 0;
 }
 
+void sl_h5_shared_note(void *p, const char *json)
+{
+    h5_writer *w = p;
+    sl_free(w->note);
+    w->note = sl_xstrdup(json);
+}
+
 /* ---- the shared file (Collective) ---- */
 
 typedef struct h5_out {
@@ -273,6 +286,112 @@ static hid_t make_ds(h5_out *o, const h5_writer *w, hid_t g, const char *name, h
     H5Pclose(dcpl);
     H5Sclose(sp);
     return d;
+}
+
+/* Per-chunk min/max of one fixed-width column (BIGINT, DATE, TIMESTAMP as int64, DOUBLE),
+ * over the valid values of every rank's rows: a chunk with none has min > max, a DOUBLE
+ * chunk holding a NaN has NaN bounds (nothing can be said of it). */
+typedef struct h5_stats {
+    bool dbl;
+    int64_t *imin, *imax;
+    double *dmin, *dmax;
+    int64_t *nan;
+} h5_stats;
+
+static void stats_init(h5_stats *s, bool dbl, int64_t n)
+{
+    s->dbl = dbl;
+    s->nan = sl_xcalloc((size_t)n + 1, sizeof *s->nan);
+    if (dbl) {
+        s->dmin = sl_xmalloc(((size_t)n + 1) * sizeof *s->dmin);
+        s->dmax = sl_xmalloc(((size_t)n + 1) * sizeof *s->dmax);
+    } else {
+        s->imin = sl_xmalloc(((size_t)n + 1) * sizeof *s->imin);
+        s->imax = sl_xmalloc(((size_t)n + 1) * sizeof *s->imax);
+    }
+    for (int64_t c = 0; c < n; c++) {
+        if (dbl) {
+            s->dmin[c] = INFINITY;
+            s->dmax[c] = -INFINITY;
+        } else {
+            s->imin[c] = INT64_MAX;
+            s->imax[c] = INT64_MIN;
+        }
+    }
+}
+
+static void stats_free(h5_stats *s)
+{
+    sl_free(s->imin);
+    sl_free(s->imax);
+    sl_free(s->dmin);
+    sl_free(s->dmax);
+    sl_free(s->nan);
+}
+
+/* Adds rows [at, at+m) (values vals, validity vb) to the chunks of chunk_rows rows. */
+static void stats_add(h5_stats *s, int64_t chunk_rows, int64_t at, int64_t m,
+                      const int64_t *vals, const unsigned char *vb)
+{
+    for (int64_t i = 0; i < m; i++) {
+        if (!vb[i])
+            continue;
+        int64_t c = (at + i) / chunk_rows;
+        if (s->dbl) {
+            double x;
+            memcpy(&x, &vals[i], sizeof x);
+            if (isnan(x))
+                s->nan[c] = 1;
+            else {
+                s->dmin[c] = x < s->dmin[c] ? x : s->dmin[c];
+                s->dmax[c] = x > s->dmax[c] ? x : s->dmax[c];
+            }
+        } else {
+            s->imin[c] = vals[i] < s->imin[c] ? vals[i] : s->imin[c];
+            s->imax[c] = vals[i] > s->imax[c] ? vals[i] : s->imax[c];
+        }
+    }
+}
+
+/* Combines every rank's statistics and writes them on d as sluice_chunk_rows (scalar),
+ * sluice_chunk_min and sluice_chunk_max (n values of the column's type). Collective. */
+static void stats_write(h5_out *o, MPI_Comm comm, h5_stats *s, hid_t d, int64_t chunk_rows,
+                        int64_t n, const char *name)
+{
+    MPI_Allreduce(MPI_IN_PLACE, s->nan, (int)n, MPI_INT64_T, MPI_MAX, comm);
+    if (s->dbl) {
+        MPI_Allreduce(MPI_IN_PLACE, s->dmin, (int)n, MPI_DOUBLE, MPI_MIN, comm);
+        MPI_Allreduce(MPI_IN_PLACE, s->dmax, (int)n, MPI_DOUBLE, MPI_MAX, comm);
+        for (int64_t c = 0; c < n; c++)
+            if (s->nan[c])
+                s->dmin[c] = s->dmax[c] = NAN;
+    } else {
+        MPI_Allreduce(MPI_IN_PLACE, s->imin, (int)n, MPI_INT64_T, MPI_MIN, comm);
+        MPI_Allreduce(MPI_IN_PLACE, s->imax, (int)n, MPI_INT64_T, MPI_MAX, comm);
+    }
+    if (d < 0)
+        return;
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(d, "sluice_chunk_rows", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &chunk_rows) < 0)
+        h5_fail(o, "attribute write", name);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    hsize_t dims = (hsize_t)n;
+    sp = H5Screate_simple(1, &dims, NULL);
+    const char *an[2] = { "sluice_chunk_min", "sluice_chunk_max" };
+    const void *av[2] = { s->dbl ? (void *)s->dmin : (void *)s->imin,
+                          s->dbl ? (void *)s->dmax : (void *)s->imax };
+    for (int i = 0; i < 2; i++) {
+        a = H5Acreate2(d, an[i], s->dbl ? H5T_IEEE_F64LE : H5T_STD_I64LE, sp, H5P_DEFAULT,
+                       H5P_DEFAULT);
+        if (a < 0 || H5Awrite(a, s->dbl ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64, av[i]) < 0)
+            h5_fail(o, "attribute write", name);
+        if (a >= 0)
+            H5Aclose(a);
+    }
+    H5Sclose(sp);
 }
 
 /* Writes n values at [start, start+n) of d from buf; n 0 takes part with no selection. */
@@ -433,6 +552,8 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
     schema_json(&schema, w);
     if (g >= 0) {
         str_attr(&o, g, "sluice_schema", sl_buf_cstr(&schema));
+        if (w->note)
+            str_attr(&o, g, "sluice_manifest", w->note);
         hid_t sp = H5Screate(H5S_SCALAR);
         hid_t a = H5Acreate2(g, "sluice_rows", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
         if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &N) < 0)
@@ -442,6 +563,23 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
         H5Sclose(sp);
     }
     sl_buf_free(&schema);
+
+    /* Chunked fixed-width columns get per-chunk min/max (readers skip chunks by them). */
+    int64_t crows = w->chunk_rows > 0 ? w->chunk_rows : H5W_CHUNK_DEFAULT;
+    int64_t nchunks = N > 0 && (w->chunk_rows > 0 || w->gzip) ? (N + crows - 1) / crows : 0;
+    if (crows > N)
+        crows = N;   /* make_ds shrinks the chunk to the dataset */
+    if (crows > 0 && nchunks > 0)
+        nchunks = (N + crows - 1) / crows;
+    h5_stats *st = sl_xcalloc((size_t)nc + 1, sizeof *st);
+    bool *has_st = sl_xcalloc((size_t)nc + 1, sizeof *has_st);
+    for (int k = 0; k < nc; k++) {
+        sl_type t = w->types[k];
+        has_st[k] = nchunks > 0 && nchunks <= H5W_STATS_MAX && t != SL_T_VARCHAR &&
+                    t != SL_T_BOOL;
+        if (has_st[k])
+            stats_init(&st[k], t == SL_T_DOUBLE, nchunks);
+    }
 
     /* The rows, in rounds every rank takes part in. */
     int64_t cap = n < H5W_ROUND ? n : H5W_ROUND;
@@ -491,9 +629,19 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
                 m = 0;
             if (vs[k] >= 0)
                 write_slab(&o, vs[k], H5T_NATIVE_UINT8, at, m, vb, dn[k]);
+            if (has_st[k])
+                stats_add(&st[k], crows, at, m, vals, vb);
         }
         done += m;
     }
+    for (int k = 0; k < nc; k++) {
+        if (has_st[k]) {
+            stats_write(&o, comm, &st[k], ds[k], crows, nchunks, dn[k]);
+            stats_free(&st[k]);
+        }
+    }
+    sl_free(st);
+    sl_free(has_st);
     sl_buf_free(&sbytes);
     sl_free(vals);
     sl_free(vb);

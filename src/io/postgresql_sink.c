@@ -3,7 +3,7 @@
  * over the shared_* slots). Each rank stages its rows (Local) as CSV text (io/csv.h's
  * writer: NULL an empty unquoted field, '' a quoted one, as PostgreSQL's CSV COPY reads them)
  * in an unlinked temporary file. At the end (pg_finish, Collective): rank 0 connects and
- * creates the staging table "<t>__sluice_new" from sluice's schema (committed, so the other
+ * creates the staging table "<t>__sluice_<job tag>" from sluice's schema (committed, so the other
  * ranks' sessions see it); every rank connects and streams its staged rows into it with
  * libpq's COPY ... FROM STDIN protocol, in parallel; after an agreement rank 0 swaps it in
  * with one transaction (DROP TABLE t; ALTER TABLE ... RENAME TO t) or, when any rank failed,
@@ -18,7 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "core/fault.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
 
@@ -71,6 +75,9 @@ static int pg_write(void *p, const sl_batch *b, sl_err *err)
     pg_writer *w = p;
     sl_buf_reset(&w->text);
     sl_csv_format_rows(&w->text, b, w->n_cols, ',');
+    if (sl_batch_live(b) > 0 && sl_fault_hit(SL_FAULT_WRITE))
+        return SL_ERR(err, SL_EIO, "COPY: cannot write the staging file: injected fault "
+                      "(SLUICE_FAULT=%s)", sl_fault_last());
     if (w->text.len && fwrite(w->text.data, 1, (size_t)w->text.len, w->f) !=
                            (size_t)w->text.len)
         return SL_ERR(err, SL_EIO, "COPY: cannot write the staging file: %s", strerror(errno));
@@ -128,6 +135,30 @@ static int run_sql(PGconn *c, const char *sql, const char *target, sl_err *err)
     return ok ? 0 : pg_fail(err, target, sql, c);
 }
 
+/* "<t>__sluice_<16 hex>": t cut to 30 bytes (never inside a UTF-8 character), so the name
+ * stays within PostgreSQL's 63-byte identifiers and is never truncated into another job's. */
+static char *stage_name(const char *t, const char *tag)
+{
+    size_t n = strlen(t);
+    if (n > 30) {
+        n = 30;
+        while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return sl_xasprintf("%.*s__sluice_%s", (int)n, t, tag);
+}
+
+static uint64_t random_u64(void)
+{
+    uint64_t x = 0;
+    if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40);
+    }
+    return x;
+}
+
 static int pg_finish(MPI_Comm comm, void *p, const char *target, int64_t *rows, sl_err *err)
 {
     pg_writer *w = p;
@@ -137,7 +168,13 @@ static int pg_finish(MPI_Comm comm, void *p, const char *target, int64_t *rows, 
     if (fflush(w->f) != 0)
         SL_ERR(err, SL_EIO, "COPY: cannot write the staging file: %s", strerror(errno));
     rewind(w->f);
-    char *stage = sl_xasprintf("%s__sluice_new", w->table);
+    /* The staging table's name is this job's own (rank 0's random tag): two jobs writing
+     * the same table at once each stage and swap their own. */
+    char tag[17] = { 0 };
+    if (rank == 0)
+        snprintf(tag, sizeof tag, "%016llx", (unsigned long long)random_u64());
+    MPI_Bcast(tag, (int)sizeof tag, MPI_CHAR, 0, comm);
+    char *stage = stage_name(w->table, tag);
     sl_buf sql;
     sl_buf_init(&sql);
     PGconn *c = NULL;
@@ -182,11 +219,17 @@ static int pg_finish(MPI_Comm comm, void *p, const char *target, int64_t *rows, 
     if (!err->code) {
         char *buf = sl_xmalloc(PG_CHUNK);
         size_t n;
-        while ((n = fread(buf, 1, PG_CHUNK, w->f)) > 0)
+        while ((n = fread(buf, 1, PG_CHUNK, w->f)) > 0) {
+            if (sl_fault_hit(SL_FAULT_WRITE)) {
+                SL_ERR(err, SL_EIO, "COPY: PostgreSQL: sending rows failed: injected fault "
+                       "(SLUICE_FAULT=%s)", sl_fault_last());
+                break;
+            }
             if (PQputCopyData(c, buf, (int)n) != 1) {
                 pg_fail(err, target, "sending rows", c);
                 break;
             }
+        }
         if (!err->code && ferror(w->f))
             SL_ERR(err, SL_EIO, "COPY: cannot read the staging file back");
         sl_free(buf);

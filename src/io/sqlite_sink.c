@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
 
@@ -78,6 +79,9 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
 {
     sq_writer *w = p;
     int64_t live = sl_batch_live(b);
+    if (live > 0 && sl_fault_hit(SL_FAULT_WRITE)) /* one write of the writer per batch */
+        return SL_ERR(err, SL_EIO, "COPY: cannot write the staging file: injected fault "
+                      "(SLUICE_FAULT=%s)", sl_fault_last());
     for (int64_t i = 0; i < live; i++) {
         int64_t r = sl_batch_row(b, i);
         sl_buf_reset(&w->rec);
@@ -238,11 +242,19 @@ static int sq_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows, sl
             size_t k = err->code ? 0 : fread(buf, 1, SQ_MSG, w->f);
             if (!err->code && k == 0 && ferror(w->f))
                 SL_ERR(err, SL_EIO, "COPY: cannot read the staging file back");
+            if (!err->code && k > 0 && sl_fault_hit(SL_FAULT_WRITE)) {
+                SL_ERR(err, SL_EIO, "COPY: sending rows to rank 0 failed: injected fault "
+                       "(SLUICE_FAULT=%s)", sl_fault_last());
+                k = 0;
+            }
             MPI_Send(buf, (int)k, MPI_BYTE, 0, SQ_TAG, comm);
             if (k == 0)
                 break;
         }
         sl_free(buf);
+        /* A stream cut short by a failure here looks complete to rank 0: it commits only
+         * when every rank says its rows all went. */
+        sl_agree(comm, err);
         int64_t total = 0;
         MPI_Bcast(&total, 1, MPI_INT64_T, 0, comm);
         *rows = total;
@@ -316,6 +328,7 @@ static int sq_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows, sl
     sl_buf_free(&carry);
     if (d.ins)
         sqlite3_finalize(d.ins);
+    sl_agree(comm, err); /* every rank's rows arrived whole (see the senders) */
     sl_buf_reset(&sql);
     sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
     quote_ident(&sql, w->table);

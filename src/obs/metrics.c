@@ -320,7 +320,7 @@ int sl_metrics_op(sl_metrics *m, int q, const char *name)
     if (!m)
         return -1;
     SL_GROW(m->ops, m->cap_ops, m->n_ops + 1);
-    m->ops[m->n_ops] = (lop){ q, name, {0, 0, 0, 0, 0} };
+    m->ops[m->n_ops] = (lop){ q, name, {0} };
     return m->n_ops++;
 }
 
@@ -335,6 +335,14 @@ void sl_metrics_op_add(sl_metrics *m, int h, int64_t rows_in, int64_t rows_out,
     f->bytes_out += bytes_out;
     f->seconds += seconds;
     f->calls++;
+}
+
+void sl_metrics_op_chunks(sl_metrics *m, int h, int64_t read, int64_t skipped)
+{
+    if (!m || h < 0 || h >= m->n_ops)
+        return;
+    m->ops[h].fig.chunks_read += read;
+    m->ops[h].fig.chunks_skipped += skipped;
 }
 
 void sl_metrics_tick(sl_metrics *m)
@@ -527,13 +535,15 @@ void sl_metrics_explain_op(void *ctx, void *buf, int h, int depth)
     sl_stmt_rec *r = &m->job.stmts[m->job.n_stmts - 1];
     int P = r->P;
     for (int o = h; o >= 0 && o < r->n_ops && o == h; o++) {
-        int64_t rin = 0, rout = 0, bout = 0, rmin = INT64_MAX, rmax = 0;
+        int64_t rin = 0, rout = 0, bout = 0, rmin = INT64_MAX, rmax = 0, cr = 0, cs = 0;
         double tmin = 1e300, tmax = 0;
         for (int rk = 0; rk < P; rk++) {
             const sl_op_fig *f = &r->ops[(size_t)o * P + rk];
             rin += f->rows_in;
             rout += f->rows_out;
             bout += f->bytes_out;
+            cr += f->chunks_read;
+            cs += f->chunks_skipped;
             rmin = f->rows_out < rmin ? f->rows_out : rmin;
             rmax = f->rows_out > rmax ? f->rows_out : rmax;
             tmin = f->seconds < tmin ? f->seconds : tmin;
@@ -546,6 +556,12 @@ void sl_metrics_explain_op(void *ctx, void *buf, int h, int depth)
                       "%s, time min %.3f s max %.3f s\n", (long long)rin, (long long)rout,
                       (long long)rmin, (long long)rmax, sl_obs_size(bout, sz, sizeof sz), tmin,
                       tmax);
+        if (cr || cs) {   /* chunk statistics let the scan skip chunks (summed over ranks) */
+            for (int i = 0; i < depth; i++)
+                sl_buf_puts(b, "  ");
+            sl_buf_printf(b, "-> chunks: read %lld, skipped %lld (by their min/max)\n",
+                          (long long)cr, (long long)cs);
+        }
     }
 }
 

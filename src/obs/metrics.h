@@ -75,6 +75,9 @@ int sl_metrics_op(sl_metrics *m, int query, const char *name);
 /* Adds figures to operator h. Local. */
 void sl_metrics_op_add(sl_metrics *m, int h, int64_t rows_in, int64_t rows_out,
                        int64_t bytes_out, double seconds);
+/* Adds a scan's chunks read and skipped by statistics to operator h (EXPLAIN ANALYZE shows
+ * them under its actual figures). Local. */
+void sl_metrics_op_chunks(sl_metrics *m, int h, int64_t read, int64_t skipped);
 
 /* Called once per input batch: samples memory now and then and polls the progress
  * reduction (never blocks). Local. */

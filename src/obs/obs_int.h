@@ -25,6 +25,7 @@ typedef struct sl_stage_fig {
 typedef struct sl_op_fig {
     int64_t rows_in, rows_out, bytes_out, calls;
     double seconds;
+    int64_t chunks_read, chunks_skipped; /* a scan of a chunked input (core/counters.h) */
 } sl_op_fig;
 
 /* One rank's statement totals. */

@@ -91,6 +91,7 @@ void sl_pop_free(sl_pop **pop)
     switch (op->kind) {
     case SL_POP_SCAN:
         sl_free(op->u.scan.proj);
+        sl_free(op->u.scan.preds);
         break;
     case SL_POP_FILTER:
         sl_expr_free(&op->u.filter.pred);

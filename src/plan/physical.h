@@ -92,6 +92,7 @@ typedef struct sl_win_call {
 /* Per-rank figures an operator records while it runs (EXPLAIN ANALYZE, --metrics). */
 typedef struct sl_pop_stats {
     int64_t rows_in, rows_out, bytes_out, batches;
+    int64_t chunks_read, chunks_skipped; /* SCAN: of a chunked input (core/counters.h) */
     double seconds;       /* own time, without the time of the operators it pushed into */
     double emit_seconds;  /* scratch: time spent in the parent during this node's pushes */
 } sl_pop_stats;
@@ -121,6 +122,8 @@ typedef struct sl_pop {
             sl_source *src;   /* borrowed: the bound query's source (file or table) */
             int n_proj;
             int *proj;        /* owned: source columns read, in output order */
+            int n_preds;      /* simple conjuncts of the filter above, for the format's */
+            sl_fmt_pred *preds; /* scan_prune (owned; io/format.h) */
         } scan;
         struct {              /* FILTER */
             sl_expr *pred;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "func/func.h"
 
 static sl_type *expr_types(sl_expr *const *v, int n)
 {
@@ -41,6 +42,55 @@ static sl_pop *plan_scan(const sl_query *q)
     sl_free(types);
     sl_free(names);
     return op;
+}
+
+/* Adds to scan's preds the conjuncts of pred (over the scan's output) of the form "column OP
+ * constant" on a BIGINT, DOUBLE, DATE or TIMESTAMP column (also "constant OP column" turned
+ * around and BETWEEN as two): what a format can check against chunk statistics. */
+static void scan_preds(sl_pop *scan, const sl_expr *e)
+{
+    if (e->kind != SL_E_CALL)
+        return;
+    if (e->fn == SL_FN_AND) {
+        scan_preds(scan, e->args[0]);
+        scan_preds(scan, e->args[1]);
+        return;
+    }
+    static const struct { int fn; sl_fmt_cmp op, flip; } ops[] = {
+        { SL_FN_LT, SL_FMT_LT, SL_FMT_GT }, { SL_FN_LE, SL_FMT_LE, SL_FMT_GE },
+        { SL_FN_EQ, SL_FMT_EQ, SL_FMT_EQ }, { SL_FN_GE, SL_FMT_GE, SL_FMT_LE },
+        { SL_FN_GT, SL_FMT_GT, SL_FMT_LT }, { SL_FN_BETWEEN, SL_FMT_GE, SL_FMT_LE },
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (e->fn != ops[i].fn)
+            continue;
+        const sl_expr *c = e->args[0];
+        bool between = e->fn == SL_FN_BETWEEN;
+        int first = 1, last = between ? 2 : 1;
+        sl_fmt_cmp op = ops[i].op;
+        if (!between && c->kind == SL_E_CONST) {
+            c = e->args[1];
+            first = last = 0;
+            op = ops[i].flip;
+        }
+        if (c->kind != SL_E_COL || c->type == SL_T_VARCHAR || c->type == SL_T_BOOL ||
+            c->type == SL_T_NULL)
+            return;
+        for (int a = first; a <= last; a++) {
+            const sl_expr *k = e->args[a];
+            if (k->kind != SL_E_CONST || k->type != c->type || k->cval.is_null)
+                return;
+        }
+        for (int a = first; a <= last; a++) {
+            scan->u.scan.preds = sl_xrealloc(scan->u.scan.preds, sizeof *scan->u.scan.preds *
+                                              (size_t)(scan->u.scan.n_preds + 1));
+            scan->u.scan.preds[scan->u.scan.n_preds++] = (sl_fmt_pred){
+                .col = scan->u.scan.proj[c->col],
+                .op = between && a == 2 ? SL_FMT_LE : op,
+                .v = e->args[a]->cval };
+        }
+        return;
+    }
 }
 
 sl_pop *sl_plan_filter(sl_pop *in, const sl_expr *pred, const char *name, int query)
@@ -192,6 +242,8 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
     } else {
         x = plan_scan(q);
         x->query = query;
+        if (q->where && q->src.kind == SL_SRC_FORMAT)
+            scan_preds(x, q->where);
     }
     if (q->where)
         x = sl_plan_filter(x, q->where, "filter", query);

@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
-# HDF5 beside CSV (issue #13): on the db-benchmark table G1_1e7_1e2_0_0.csv (bench/run.sh's
+# Formats beside CSV (issue #13): on the db-benchmark table G1_<N>_1e2_0_0.csv (bench/run.sh's
 # data, made here if missing),
 #   csv->h5   COPY (SELECT * FROM read_csv(G1)) TO dir (FORMAT hdf5)         sluice, R ranks
-#   h5 q1     SELECT id1, sum(v1) FROM read_hdf5(dir/part-shared.h5) GROUP BY id1
-#   csv q1    the same query over the CSV (bench/sluice_q1.sql)
+#   h5 q1     SELECT id1, sum(v1) FROM read_hdf5(dir/part-shared.h5) GROUP BY id1, with the
+#             default io (collective MPI-IO when the ranks' shares are equal) and, at 2 ranks,
+#             io='independent'
+#   csv q1    the same query over the CSV
 #   h5py q1   h5py + pandas over the same HDF5 file (bench/h5py_groupby.py)
 # at R = 1 and 2 ranks, REPS runs each; prints the median wall time (mpirun start-up included)
-# and MB/s per rank of input (CSV bytes for csv->h5 and csv q1, HDF5 file bytes for the
-# others). Every q1 answer is compared with the pandas-over-CSV-free oracle: the h5py answer
-# must equal sluice's over CSV and over HDF5 exactly (integer sums).
+# and GB/s per rank of input (CSV bytes for csv->h5 and csv q1, HDF5 file bytes for the
+# others). The h5py + pandas answer (no sluice code) must equal every sluice answer exactly
+# (integer sums).
 #
-#   bench/hdf5.sh [SLUICE_BIN] [REPS]      e.g. bench/hdf5.sh build/sluice 3
+#   bench/formats.sh [SLUICE_BIN] [REPS] [N]   e.g. bench/formats.sh build/sluice 3 1e7
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=${1:-build/sluice}
 REPS=${2:-3}
+N=${3:-1e7}
 PY=/usr/bin/python3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
        OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
 data=bench/data
-csv=$data/G1_1e7_1e2_0_0.csv
-[ -f "$csv" ] || $PY scripts/gen_groupby.py 1e7 100 0 0 --out "$data" --quiet
+csv=$data/G1_${N}_1e2_0_0.csv
+[ -f "$csv" ] || $PY scripts/gen_groupby.py "$N" 100 0 0 --out "$data" --quiet
 work=$(mktemp -d "$data/h5bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 csv_bytes=$(stat -c %s "$csv")
@@ -33,17 +36,17 @@ run() {
     for _ in $(seq "$REPS"); do
         local t0 t1
         t0=$(date +%s.%N)
-        "$@" > "$work/out.txt"
+        "$@" > "$work/out.txt" 2> "$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
         t1=$(date +%s.%N)
         ts+=("$(echo "$t1 - $t0" | bc -l)")
     done
     local m
     m=$(printf '%s\n' "${ts[@]}" | median)
-    printf '| %s | %d | %.2f | %.0f |\n' "$name" "$r" "$m" \
-        "$(echo "$bytes / $m / $r / 1000000" | bc -l)"
+    printf '| %s | %d | %.2f | %.3f |\n' "$name" "$r" "$m" \
+        "$(echo "$bytes / $m / $r / 1000000000" | bc -l)"
 }
 
-echo "| workload | ranks | wall s | MB/s per rank |"
+echo "| workload ($N rows) | ranks | wall s | GB/s per rank |"
 echo "|---|---:|---:|---:|"
 for r in 1 2; do
     echo "COPY (SELECT * FROM read_csv('$csv')) TO '$work/h5-$r' (FORMAT hdf5);" \
@@ -56,6 +59,9 @@ h5_bytes=$(stat -c %s "$h5")
 cat > "$work/q1h5.sql" <<EOF
 SELECT id1, sum(v1) AS v1 FROM read_hdf5('$h5') GROUP BY id1 ORDER BY id1;
 EOF
+cat > "$work/q1h5ind.sql" <<EOF
+SELECT id1, sum(v1) AS v1 FROM read_hdf5('$h5', io='independent') GROUP BY id1 ORDER BY id1;
+EOF
 cat > "$work/q1csv.sql" <<EOF
 SELECT id1, sum(v1) AS v1 FROM read_csv('$csv') GROUP BY id1 ORDER BY id1;
 EOF
@@ -63,13 +69,20 @@ for r in 1 2; do
     run "q1 over hdf5 ($((h5_bytes / 1000000)) MB file)" "$h5_bytes" "$r" \
         timeout 600 mpirun -n "$r" "$SLUICE" run "$work/q1h5.sql" --format csv
     cp "$work/out.txt" "$work/ans-h5-$r.txt"
+    if [ "$r" = 2 ]; then
+        run "q1 over hdf5, io='independent'" "$h5_bytes" "$r" \
+            timeout 600 mpirun -n "$r" "$SLUICE" run "$work/q1h5ind.sql" --format csv
+        cp "$work/out.txt" "$work/ans-h5ind-2.txt"
+    fi
     run "q1 over csv" "$csv_bytes" "$r" \
         timeout 600 mpirun -n "$r" "$SLUICE" run "$work/q1csv.sql" --format csv
     cp "$work/out.txt" "$work/ans-csv-$r.txt"
 done
 run "q1 h5py + pandas, same hdf5 file" "$h5_bytes" 1 $PY bench/h5py_groupby.py "$h5"
 cp "$work/out.txt" "$work/ans-h5py.txt"
-for f in "$work"/ans-h5-1.txt "$work"/ans-h5-2.txt "$work"/ans-csv-1.txt "$work"/ans-csv-2.txt; do
-    cmp -s "$f" "$work/ans-h5py.txt" || { echo "hdf5.sh: $f differs from h5py's answer" >&2; exit 1; }
+for f in "$work"/ans-h5-1.txt "$work"/ans-h5-2.txt "$work"/ans-h5ind-2.txt \
+         "$work"/ans-csv-1.txt "$work"/ans-csv-2.txt; do
+    cmp -s "$f" "$work/ans-h5py.txt" ||
+        { echo "formats.sh: $f differs from h5py's answer" >&2; exit 1; }
 done
 echo "(answers equal: sluice over HDF5 and CSV at 1 and 2 ranks, h5py + pandas)"
