@@ -46,6 +46,8 @@
     X(arg_min)        /* agg_argminmax.c */                                                 \
     X(arg_max)        /* agg_argminmax.c */                                                 \
     X(string_agg)     /* agg_string_agg.c */                                                \
-    X(approx_count_distinct) /* agg_hll.c */
+    X(approx_count_distinct) /* agg_hll.c */                                                \
+    X(first)          /* agg_first.c */                                                     \
+    X(last)           /* agg_first.c */
 
 #endif

@@ -50,6 +50,14 @@ typedef struct sl_aggfn {
      * checks it, keeps its value in sl_agg.param and drops the expression, so update sees
      * only the first argument. */
     bool const_arg2;
+    /* Order-sensitive (first, last, string_agg): the last of its n_args arguments is not
+     * written by the user but built by the binder: create_sort_key over the call's ORDER BY
+     * (func/fn_sortkey.c), or the constant '' without one (every row ties: the order rows
+     * meet in). NULL only where FILTER drops the row. sl_agg.ordered says which. */
+    bool order_arg;
+    /* Takes an optional constant VARCHAR separator after its written arguments (string_agg;
+     * ',' when absent, as DuckDB), kept in sl_agg.sep. */
+    bool sep_arg;
 
     /* Result type for arguments of types args[0..n_args) (none for count(*)). Returns
      * false when the aggregate does not accept them ("no function matches sum(VARCHAR)"). */

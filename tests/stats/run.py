@@ -58,6 +58,7 @@ COLUMNS = {
     "many": "{'g': 'BIGINT', 'v': 'DOUBLE', 'k2': 'BIGINT'}",
     "sketch": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 's': 'VARCHAR'}",
     "misc": "{'g': 'VARCHAR', 'b': 'BOOLEAN', 's': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE'}",
+    "ordered": "{'g': 'VARCHAR', 'k': 'BIGINT', 's': 'VARCHAR', 'd': 'DOUBLE'}",
 }
 
 
@@ -155,6 +156,23 @@ def gen_sketch(rng):
     write_parts("sketch", ["g", "i", "d", "s"], rows, 4)
 
 
+def gen_ordered(rng):
+    """For the order-sensitive aggregates: k is unique in each group (NULL in one row of group
+    `nullk` only), so every ORDER BY k has one answer; d has duplicates and NULLs (ORDER BY d,
+    k); s has NULLs, also at the first and last k of some groups; a group of 2400 rows."""
+    rows = []
+    ks = rng.sample(range(-100000, 100000), 4000)
+    for j, k in enumerate(ks):
+        g = "big" if j < 2400 else "o%d" % (j % 25)
+        rows.append((g, k, None if rng.random() < 0.1 else "s%d" % rng.randint(0, 400),
+                     None if rng.random() < 0.1 else float(rng.randint(0, 30))))
+    rows += [("nullk", None, "nk", 1.0), ("nullk", 100005, "a", None),
+             ("nullk", 100009, None, 2.0)]
+    rows += [("allnull", 100100 + k, None, None) for k in range(3)]
+    rng.shuffle(rows)
+    write_parts("ordered", ["g", "k", "s", "d"], rows, 5)
+
+
 def gen_empty():
     write_parts("empty", ["g", "i", "d", "y"], [], 1)
 
@@ -162,7 +180,8 @@ def gen_empty():
 def load(name):
     """Rows of a data set as dicts of Python values (float(text) for DOUBLE: what sluice
     reads), None for NULL."""
-    kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid", "sketch": "sids"}[name]
+    kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid",
+             "sketch": "sids", "ordered": "sisd"}[name]
     out = []
     d = os.path.join(DATA, name)
     for fn in sorted(os.listdir(d)):
@@ -335,6 +354,44 @@ def two(fname, ys, xs):
     raise ValueError(fname)
 
 
+def sort_rows(rs, order):
+    """rs sorted by ORDER BY items (col, desc, nulls_first): stable sorts, last key first."""
+    out = list(rs)
+    for col, desc, nulls_first in reversed(order):
+        vals = [r for r in out if r[col] is not None]
+        nulls = [r for r in out if r[col] is None]
+        vals.sort(key=lambda r: r[col], reverse=desc)
+        out = nulls + vals if nulls_first else vals + nulls
+    return out
+
+
+def ordered(fname, cols, order, rs):
+    """first / last / string_agg with ORDER BY inside the call (DuckDB's semantics: first and
+    last return the row's value, NULL included; string_agg skips NULLs). Without ORDER BY
+    (order None) the answer is any row's value / the values in any order: a predicate."""
+    if order is None:
+        vals = [r[cols[0]] for r in rs]
+        if fname in ("first", "last"):
+            return (lambda got: got in vals) if rs else None
+        sep = cols[1].strip("'") if len(cols) > 1 else ","
+        nn = [v for v in vals if v is not None]
+        return (lambda got: got is not None and sorted(got.split(sep)) == sorted(nn)) \
+            if nn else None
+    srt = sort_rows(rs, order)
+    if fname == "first":
+        return srt[0][cols[0]] if srt else None
+    if fname == "last":
+        return srt[-1][cols[0]] if srt else None
+    sep = cols[1].strip("'") if len(cols) > 1 else ","
+    nn = [r[cols[0]] for r in srt if r[cols[0]] is not None]
+    return sep.join(nn) if nn else None
+
+
+def order_of(opts):
+    d = [o for o in opts if isinstance(o, dict)]
+    return d[0]["order"] if d else None
+
+
 def oracle(rows, aggs, grouped):
     """{group: [value per aggregate]}; aggs are (fname, [cols])."""
     groups = {}
@@ -353,6 +410,8 @@ def oracle(rows, aggs, grouped):
                 sel = [r for r in rs if filt[0][1](r)]
                 vals.append(oracle(sel, [(fname, cols) + tuple(o for o in opts if o != filt[0])],
                                    False)[None][0])
+            elif fname in ORDERED:
+                vals.append(ordered(fname, cols, order_of(opts), rs))
             elif fname in OTHER:
                 vals.append(other(fname, cols, rs))
             elif fname in HOLISTIC:
@@ -481,6 +540,25 @@ MISC_AGGS = [("bool_and", ["b"]), ("bool_or", ["b"]), ("any_value", ["s"]),
              ("string_agg", ["s", "','"], ("d > 50", lambda r: r["d"] is not None and r["d"] > 50))]
 # DuckDB breaks ties of mode, arg_min and arg_max by input order, and any_value and string_agg
 # have no single answer: only the exact oracle (or its predicate) judges those.
+# Order-sensitive aggregates: opts may hold {"order": [(col, desc, nulls_first), ...]}, the
+# ORDER BY inside the call; without one, first/last/string_agg have no single answer.
+ORDERED = {"first", "last", "string_agg"}
+ORD_AGGS = [("first", ["s"], {"order": [("k", False, False)]}),
+            ("last", ["s"], {"order": [("k", False, True)]}),
+            ("first", ["d"], {"order": [("k", True, False)]}),
+            ("last", ["k"], {"order": [("k", True, True)]}),
+            ("first", ["k"], {"order": [("k", False, True)]}),
+            ("first", ["s"], {"order": [("d", False, False), ("k", True, False)]}),
+            ("last", ["s"], {"order": [("d", True, True), ("k", False, False)]}),
+            ("string_agg", ["s", "';'"], {"order": [("k", True, False)]}),
+            ("string_agg", ["s"], {"order": [("d", False, True), ("k", False, False)]}),
+            ("first", ["s"], {"order": [("k", False, False)]},
+             ("d > 20", lambda r: r["d"] is not None and r["d"] > 20)),
+            ("string_agg", ["s", "'+'"], {"order": [("k", False, False)]},
+             ("d > 20", lambda r: r["d"] is not None and r["d"] > 20)),
+            ("first", ["s"]), ("last", ["d"]), ("string_agg", ["s"]),
+            ("sum", ["k"], {"order": [("s", True, False)]})]
+NO_SINGLE |= {"first", "last", "string_agg"}
 NO_DUCK_HOLI = {"approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
 
 CASES = [
@@ -500,6 +578,8 @@ CASES = [
     ("other_global", "misc", MISC_AGGS, False, 1e-9),
     ("sketch_grouped", "sketch", SKETCH_AGGS, True, 1e-9),
     ("sketch_global", "sketch", SKETCH_AGGS, False, 1e-9),
+    ("ordered_grouped", "ordered", ORD_AGGS, True, 1e-9),
+    ("ordered_global", "ordered", ORD_AGGS, False, 1e-9),
 ]
 # Cases run under a memory limit that must make them spill (the stderr summary says so).
 SPILL_CASES = {"holistic_spill": "4MB"}
@@ -508,7 +588,12 @@ SPILL_CASES = {"holistic_spill": "4MB"}
 def sql_of(dataset, aggs, grouped, path):
     items = []
     for f, c, *opts in aggs:
-        item = "%s(%s%s)" % (f, "DISTINCT " if "distinct" in opts else "", ", ".join(c))
+        order = order_of(opts)
+        item = "%s(%s%s%s)" % (f, "DISTINCT " if "distinct" in opts else "", ", ".join(c),
+                               " ORDER BY " + ", ".join(
+                                   "%s %s NULLS %s" % (k, "DESC" if d else "ASC",
+                                                       "FIRST" if nf else "LAST")
+                                   for k, d, nf in order) if order else "")
         for o in opts:
             if isinstance(o, tuple):
                 item += " FILTER (WHERE %s)" % o[0]
@@ -597,6 +682,10 @@ ERRORS = [
     ("filter_scalar", "abs(d) FILTER (WHERE d > 1)", "abs(...) FILTER is not valid"),
     ("filter_not_bool", "sum(d) FILTER (WHERE d)", "needs a BOOLEAN condition, not DOUBLE"),
     ("filter_nested", "sum(d) FILTER (WHERE count(*) > 1)", "cannot be nested"),
+    ("first_distinct", "first(DISTINCT d)", "first(DISTINCT ...) is not supported"),
+    ("sep_not_constant", "string_agg(g, g)", "separator of string_agg() must be a constant"),
+    ("order_scalar", "abs(d ORDER BY i)", "abs(... ORDER BY) is not valid"),
+    ("order_window", "first(d ORDER BY i) OVER ()", "ORDER BY inside a window function"),
 ]
 
 
@@ -637,6 +726,7 @@ def main():
     gen_many(rng)
     gen_misc(rng)
     gen_sketch(rng)
+    gen_ordered(rng)
     shutil.rmtree(WORK, ignore_errors=True)
     passed = failed = skipped = 0
     duck = find_duckdb(args.v)
