@@ -48,6 +48,7 @@
     X(string_agg)     /* agg_string_agg.c */                                                \
     X(approx_count_distinct) /* agg_hll.c */                                                \
     X(first)          /* agg_first.c */                                                     \
-    X(last)           /* agg_first.c */
+    X(last)           /* agg_first.c */                                                     \
+    X(approx_quantile) /* agg_approx_quantile.c */
 
 #endif

@@ -30,6 +30,7 @@ order: same tolerance). Prints "ok NAME np=N" / "FAIL ..." and finally
 Options: -k PATTERN (case names), --ranks 1,3, -v.
 """
 import argparse
+import bisect
 import collections
 import csv
 import io
@@ -277,6 +278,8 @@ def other(fname, cols, rs):
         # HyperLogLog with 4096 registers: standard error 1.04/64 = 1.6%; 3 of them.
         n = len(set(vals))
         return lambda got: got is not None and abs(got - n) <= max(1, SKETCH_BOUND * n)
+    if fname == "approx_quantile":
+        return approx_quantile(sorted(vals), float(cols[1]))
     if fname in ("arg_min", "arg_max", "min_by"):
         pairs = [(r[cols[1]], r[cols[0]]) for r in rs
                  if r[cols[0]] is not None and r[cols[1]] is not None]
@@ -287,8 +290,34 @@ def other(fname, cols, rs):
     raise ValueError(fname)
 
 
+def approx_quantile(xs, q):
+    """The sketch's answer must be a value of the group whose rank (any of its ranks among
+    equal values) is within QUANTILE_BOUND n of the nearest rank max(1, ceil(q n)); exactly the
+    minimum / maximum at q = 0 / 1 (see func/agg_approx_quantile.c)."""
+    n = len(xs)
+    if n == 0:
+        return None
+    if q == 0:
+        return xs[0]
+    if q == 1:
+        return xs[-1]
+    want = max(1, math.ceil(q * n))
+
+    def ok(got):
+        if got is None:
+            return False
+        lo = bisect.bisect_left(xs, got)  # ranks lo+1 .. hi hold got
+        hi = bisect.bisect_right(xs, got)
+        if hi == lo:
+            return False
+        near = min(max(want, lo + 1), hi)
+        return abs(near - want) <= QUANTILE_BOUND * n + 1
+    return ok
+
+
+QUANTILE_BOUND = 0.01
 SKETCH_BOUND = 3 * 1.04 / 64
-OTHER = {"approx_count_distinct", "bool_and", "bool_or", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
+OTHER = {"approx_quantile", "approx_count_distinct", "bool_and", "bool_or", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
 HOLISTIC = {"median", "quantile_cont", "quantile_disc", "quantile", "mad", "mode", "entropy"}
 
 
@@ -517,16 +546,20 @@ HOLI_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"])
              ("quantile_disc", ["d", "0"]), ("quantile", ["i", "1.0"]), ("mad", ["d"]),
              ("mad", ["i"]), ("mode", ["i"]), ("mode", ["d"]), ("entropy", ["i"]),
              ("entropy", ["d"]), ("median", ["i"], "distinct"), ("var_samp", ["d"]),
-             ("corr", ["y", "d"])]
+             ("corr", ["y", "d"]), ("approx_quantile", ["d", "0.5"]),
+             ("approx_quantile", ["i", "0.25"])]
 SPILL_AGGS = [("median", ["v"]), ("quantile_disc", ["v", "0.75"]), ("mode", ["k2"]),
               ("stddev_pop", ["v"])]
 SKETCH_AGGS = [("approx_count_distinct", ["i"]), ("approx_count_distinct", ["d"]),
                ("approx_count_distinct", ["s"]),
+               ("approx_quantile", ["i", "0.5"]), ("approx_quantile", ["d", "0.9"]),
+               ("approx_quantile", ["d", "0.02"]), ("approx_quantile", ["i", "0"]),
+               ("approx_quantile", ["d", "1"]),
                ("approx_count_distinct", ["s"], ("i % 2 = 0",
                                                  lambda r: r["i"] is not None and r["i"] % 2 == 0))]
 # Aggregates without a single answer (the order rows meet in decides): not compared across
 # rank counts.
-NO_SINGLE = {"any_value", "string_agg"}
+NO_SINGLE = {"any_value", "string_agg", "approx_quantile"}
 MISC_AGGS = [("bool_and", ["b"]), ("bool_or", ["b"]), ("any_value", ["s"]),
              ("any_value", ["i"]), ("string_agg", ["s", "'|'"]), ("arg_min", ["s", "i"]),
              ("arg_max", ["s", "d"]), ("arg_min", ["d", "i"]), ("arg_max", ["i", "d"]),
@@ -559,7 +592,7 @@ ORD_AGGS = [("first", ["s"], {"order": [("k", False, False)]}),
             ("first", ["s"]), ("last", ["d"]), ("string_agg", ["s"]),
             ("sum", ["k"], {"order": [("s", True, False)]})]
 NO_SINGLE |= {"first", "last", "string_agg"}
-NO_DUCK_HOLI = {"approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
+NO_DUCK_HOLI = {"approx_quantile", "approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
 
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
@@ -682,6 +715,8 @@ ERRORS = [
     ("filter_scalar", "abs(d) FILTER (WHERE d > 1)", "abs(...) FILTER is not valid"),
     ("filter_not_bool", "sum(d) FILTER (WHERE d)", "needs a BOOLEAN condition, not DOUBLE"),
     ("filter_nested", "sum(d) FILTER (WHERE count(*) > 1)", "cannot be nested"),
+    ("approx_quantile_varchar", "approx_quantile(g, 0.5)",
+     "no function matches approx_quantile(VARCHAR, DOUBLE)"),
     ("first_distinct", "first(DISTINCT d)", "first(DISTINCT ...) is not supported"),
     ("sep_not_constant", "string_agg(g, g)", "separator of string_agg() must be a constant"),
     ("order_scalar", "abs(d ORDER BY i)", "abs(... ORDER BY) is not valid"),
