@@ -117,6 +117,24 @@ static inline int64_t sl_agg_row(const uint32_t *sel, int64_t k)
     return sel ? (int64_t)sel[k] : k;
 }
 
+/* A NaN that a finalize helper returns to mean "the result is NaN" where a plain NaN means
+ * NULL (var/covar families: 0 / 0 where DuckDB returns NaN, e.g. corr over a zero spread).
+ * A payload no arithmetic produces from numbers. */
+#define SL_AGG_NAN_RESULT_BITS UINT64_C(0x7ff80000000a6e11)
+static inline double sl_agg_nan_result(void)
+{
+    uint64_t u = SL_AGG_NAN_RESULT_BITS;
+    double d;
+    __builtin_memcpy(&d, &u, 8);
+    return d;
+}
+static inline bool sl_agg_is_nan_result(double d)
+{
+    uint64_t u;
+    __builtin_memcpy(&u, &d, 8);
+    return u == SL_AGG_NAN_RESULT_BITS;
+}
+
 /* state_bytes of a call whose state size does not depend on the types. */
 #define SL_AGG_FIXED_STATE(fname, type)                                                    \
     static int64_t fname(const sl_agg *a)                                                  \

@@ -210,7 +210,7 @@ def skewness(xs):
     m2 = sum((x - mean) ** 2 for x in fx) / n
     m3 = sum((x - mean) ** 3 for x in fx) / n
     if m2 == 0:
-        return None
+        return math.nan  # DuckDB: 0 / 0
     return math.sqrt(n * (n - 1)) / (n - 2) * float(m3) / float(m2) ** 1.5
 
 
@@ -362,10 +362,10 @@ def two(fname, ys, xs):
     if fname == "covar_pop":
         return statistics.covariance(xs, ys) * (n - 1) / n if n >= 2 else 0.0
     const_x, const_y = len(set(xs)) == 1, len(set(ys)) == 1
-    if fname == "corr":
-        return None if const_x or const_y else statistics.correlation(xs, ys)
-    if fname == "regr_slope":
-        return None if const_x else statistics.linear_regression(xs, ys).slope
+    if fname == "corr":  # DuckDB: 0 / 0 = NaN for a zero spread (one pair included)
+        return math.nan if const_x or const_y else statistics.correlation(xs, ys)
+    if fname == "regr_slope":  # DuckDB: 0 / 0 = NaN for a constant x
+        return math.nan if const_x else statistics.linear_regression(xs, ys).slope
     if fname == "regr_intercept":
         return None if const_x else statistics.linear_regression(xs, ys).intercept
     if fname == "regr_r2":
@@ -473,7 +473,8 @@ const { DuckDBInstance } = require(process.argv[2]);
   const c = await db.connect();
   const r = await c.runAndReadAll(require('fs').readFileSync(process.argv[3], 'utf8'));
   const rows = r.getRows().map((row) => row.map((v) =>
-    typeof v === 'bigint' ? Number(v) : (v !== null && typeof v === 'object') ? String(v) : v));
+    typeof v === 'bigint' ? Number(v) : (v !== null && typeof v === 'object') ? String(v) :
+    (typeof v === 'number' && !Number.isFinite(v)) ? String(v) : v));
   process.stdout.write(JSON.stringify(rows));
 })().catch((e) => { process.stderr.write(String(e) + '\n'); process.exit(1); });
 """
@@ -656,6 +657,8 @@ def close(a, b, tol):
     ~1e-7 absolute; naive power sums would be off by hundreds there."""
     if a is None or b is None:
         return a is None and b is None
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
     return math.isclose(a, b, rel_tol=tol, abs_tol=max(tol, 1e-9))
 
 
