@@ -1,7 +1,8 @@
 /*
  * first(x) (alias arbitrary) and last(x), also first(x ORDER BY k [DESC], ...): the x of the
- * first / last row in the call's ORDER BY order, NULL included (DuckDB's semantics: unlike
- * any_value, a NULL x is an answer). NULL for a group without rows. Without ORDER BY the
+ * first / last row in the call's ORDER BY order, NULL included (DuckDB's semantics). NULL for
+ * a group without rows. any_value(x [ORDER BY ...]) is first over the rows whose x is not
+ * NULL (DuckDB's: the first non-NULL value; NULL when there is none). Without ORDER BY the
  * order is the one rows meet in, which depends on the split over ranks (DuckDB's is
  * unspecified in parallel as well); rows that tie on the ORDER BY keys are met in that order
  * too (first keeps the first met, last the last met).
@@ -73,12 +74,12 @@ static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
 /* Folds rows (x vector xv, key vector kv): last = false keeps the least key (the first met
  * among ties), true the greatest (the last met among ties). */
 static int fl_fold(void *states, const sl_vec *xv, const sl_vec *kv, const uint32_t *gids,
-                   const uint32_t *sel, int64_t n, bool last)
+                   const uint32_t *sel, int64_t n, bool last, bool skip_null)
 {
     fl_state *s = states;
     for (int64_t k = 0; k < n; k++) {
         int64_t i = sl_agg_row(sel, k), klen;
-        if (!sl_vec_valid(kv, i))
+        if (!sl_vec_valid(kv, i) || (skip_null && !sl_vec_valid(xv, i)))
             continue;
         fl_state *g = &s[gids[k]];
         const char *key = sl_vec_str(kv, i, &klen);
@@ -108,25 +109,37 @@ static int fl_fold(void *states, const sl_vec *xv, const sl_vec *kv, const uint3
 static int first_update(const sl_agg *a, void *states, sl_vec *const *args,
                         const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return fl_fold(states, args[0], args[1], gids, sel, n, false);
+    return fl_fold(states, args[0], args[1], gids, sel, n, false, false);
 }
 
 static int last_update(const sl_agg *a, void *states, sl_vec *const *args,
                        const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return fl_fold(states, args[0], args[1], gids, sel, n, true);
+    return fl_fold(states, args[0], args[1], gids, sel, n, true, false);
 }
 
 static int first_combine(const sl_agg *a, void *states, sl_vec *const *cols,
                          const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return fl_fold(states, cols[1], cols[0], gids, sel, n, false);
+    return fl_fold(states, cols[1], cols[0], gids, sel, n, false, false);
 }
 
 static int last_combine(const sl_agg *a, void *states, sl_vec *const *cols,
                         const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return fl_fold(states, cols[1], cols[0], gids, sel, n, true);
+    return fl_fold(states, cols[1], cols[0], gids, sel, n, true, false);
+}
+
+static int any_update(const sl_agg *a, void *states, sl_vec *const *args,
+                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    return fl_fold(states, args[0], args[1], gids, sel, n, false, true);
+}
+
+static int any_combine(const sl_agg *a, void *states, sl_vec *const *cols,
+                       const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    return fl_fold(states, cols[1], cols[0], gids, sel, n, false, true);
 }
 
 static void push_x(const sl_agg *a, const fl_state *g, sl_vec *o)
@@ -196,6 +209,23 @@ const sl_aggfn sl_aggfn_last = {
     .state_types = fl_types,
     .update = last_update,
     .combine = last_combine,
+    .emit_states = fl_emit,
+    .finalize = fl_finalize,
+    .destroy = fl_destroy,
+    .heap_bytes = fl_heap,
+};
+
+/* any_value(DISTINCT x) is any_value(x): the binder drops the DISTINCT. */
+const sl_aggfn sl_aggfn_any_value = {
+    .name = "any_value",
+    .n_args = 2,
+    .order_arg = true,
+    .distinct_is_noop = true,
+    .bind = fl_bind,
+    .state_bytes = fl_bytes,
+    .state_types = fl_types,
+    .update = any_update,
+    .combine = any_combine,
     .emit_states = fl_emit,
     .finalize = fl_finalize,
     .destroy = fl_destroy,

@@ -42,7 +42,7 @@
     X(entropy)        /* agg_quantile.c */                                                  \
     X(bool_and)       /* agg_minmax.c */                                                    \
     X(bool_or)        /* agg_minmax.c */                                                    \
-    X(any_value)      /* agg_minmax.c */                                                    \
+    X(any_value)      /* agg_first.c */                                                    \
     X(arg_min)        /* agg_argminmax.c */                                                 \
     X(arg_max)        /* agg_argminmax.c */                                                 \
     X(string_agg)     /* agg_string_agg.c */                                                \

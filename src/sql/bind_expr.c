@@ -498,14 +498,14 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
                              : n_written == 2 ? "aggregate %s() takes exactly two arguments"
                              : n_written ? "aggregate %s() takes exactly one argument"
                                           : "aggregate %s() takes no arguments", a->name);
-    if (a->distinct && fn->order_arg)
+    if (a->distinct && fn->order_arg && !fn->distinct_is_noop)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) is not supported",
                              a->name);
     if (a->distinct && fn->n_args == 0)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT) needs an argument",
                              a->name);
     /* DISTINCT is planned over one distinct argument (plan/plan_agg.c). */
-    if (a->distinct && fn->n_args > 1)
+    if (a->distinct && n_written > 1)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "%s(DISTINCT ...) over two arguments is not supported", a->name);
     char *key = canon(a);

@@ -398,6 +398,9 @@ def ordered(fname, cols, order, rs):
     """first / last / string_agg with ORDER BY inside the call (DuckDB's semantics: first and
     last return the row's value, NULL included; string_agg skips NULLs). Without ORDER BY
     (order None) the answer is any row's value / the values in any order: a predicate."""
+    if fname == "any_value":  # the first non-NULL value (in the ORDER BY's order)
+        rs = [r for r in rs if r[cols[0]] is not None]
+        fname = "first"
     if order is None:
         vals = [r[cols[0]] for r in rs]
         if fname in ("first", "last"):
@@ -576,7 +579,7 @@ MISC_AGGS = [("bool_and", ["b"]), ("bool_or", ["b"]), ("any_value", ["s"]),
 # have no single answer: only the exact oracle (or its predicate) judges those.
 # Order-sensitive aggregates: opts may hold {"order": [(col, desc, nulls_first), ...]}, the
 # ORDER BY inside the call; without one, first/last/string_agg have no single answer.
-ORDERED = {"first", "last", "string_agg"}
+ORDERED = {"first", "last", "string_agg", "any_value"}
 ORD_AGGS = [("first", ["s"], {"order": [("k", False, False)]}),
             ("last", ["s"], {"order": [("k", False, True)]}),
             ("first", ["d"], {"order": [("k", True, False)]}),
@@ -591,6 +594,8 @@ ORD_AGGS = [("first", ["s"], {"order": [("k", False, False)]}),
             ("string_agg", ["s", "'+'"], {"order": [("k", False, False)]},
              ("d > 20", lambda r: r["d"] is not None and r["d"] > 20)),
             ("first", ["s"]), ("last", ["d"]), ("string_agg", ["s"]),
+            ("any_value", ["s"], {"order": [("k", True, False)]}),
+            ("any_value", ["d"], {"order": [("s", False, True), ("k", False, False)]}),
             ("sum", ["k"], {"order": [("s", True, False)]})]
 NO_SINGLE |= {"first", "last", "string_agg"}
 NO_DUCK_HOLI = {"approx_quantile", "approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
