@@ -9,9 +9,10 @@
  * n BIGINT and five DOUBLE columns; n = 0 is the empty state, no column is ever NULL.
  * Results follow DuckDB's definitions (checked against DuckDB 1.5), with var_x = M2x/n etc.:
  *   covar_pop = Cyx/n (n >= 1), covar_samp = Cyx/(n-1) (n >= 2);
- *   corr = covar_pop / (stddev_pop(y) stddev_pop(x)), NULL when either spread is 0;
- *   regr_slope = covar_pop / var_x, NULL when var_x = 0; regr_intercept = mean_y - slope
- *   mean_x; regr_r2 = NULL when var_x = 0, 1 when var_y = 0, else corr^2;
+ *   corr = covar_pop / (stddev_pop(y) stddev_pop(x)), NaN when either spread is 0 (one pair
+ *   included: DuckDB divides 0 by 0 there);
+ *   regr_slope = covar_pop / var_x, NaN when var_x = 0 (0 / 0, as DuckDB); regr_intercept =
+ *   mean_y - slope mean_x, NULL when var_x = 0; regr_r2 = NULL when var_x = 0, 1 when var_y = 0, else corr^2;
  *   regr_count = n (0, never NULL); regr_avg{x,y} the means, regr_s{xx,yy,xy} = M2x, M2y, Cyx
  *   (n >= 1).
  * Everything else (no pairs) is NULL. Local.
@@ -143,20 +144,22 @@ static double fin_corr(const co_state *s)
     if (s->n < 1)
         return NAN;
     double n = (double)s->n, sd = sqrt(s->syy / n) * sqrt(s->sxx / n);
-    return sd > 0 ? (s->syx / n) / sd : NAN;
+    return sd > 0 ? (s->syx / n) / sd : sl_agg_nan_result();
 }
 
 static double fin_slope(const co_state *s)
 {
-    if (s->n < 1 || !(s->sxx > 0))
+    if (s->n < 1)
         return NAN;
+    if (!(s->sxx > 0))
+        return sl_agg_nan_result(); /* not NULL */
     return s->syx / s->sxx; /* covar_pop / var_pop(x): the n cancels */
 }
 
 static double fin_intercept(const co_state *s)
 {
     double b = fin_slope(s);
-    return isnan(b) ? NAN : s->my - b * s->mx;
+    return isnan(b) ? NAN : s->my - b * s->mx; /* NULL, not NaN, where the slope is NaN */
 }
 
 static double fin_r2(const co_state *s)
@@ -166,7 +169,7 @@ static double fin_r2(const co_state *s)
     if (!(s->syy > 0))
         return 1;
     double r = fin_corr(s);
-    return r * r;
+    return r * r; /* sxx, syy > 0: a number */
 }
 
 static double fin_avgx(const co_state *s) { return s->n >= 1 ? s->mx : NAN; }
@@ -202,7 +205,10 @@ static void co_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *
     co_fin fin = fin_of(a);
     for (int64_t g = 0; g < n; g++) {
         double r = fin(&s[g]);
-        if (isnan(r))
+        /* NAN is NULL; sl_agg_nan_result() a NaN result (0 / 0 where DuckDB has NaN) */
+        if (sl_agg_is_nan_result(r))
+            sl_vec_push_f64(out, NAN);
+        else if (isnan(r))
             sl_vec_push_null(out);
         else
             sl_vec_push_f64(out, r);

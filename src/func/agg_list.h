@@ -42,10 +42,13 @@
     X(entropy)        /* agg_quantile.c */                                                  \
     X(bool_and)       /* agg_minmax.c */                                                    \
     X(bool_or)        /* agg_minmax.c */                                                    \
-    X(any_value)      /* agg_minmax.c */                                                    \
+    X(any_value)      /* agg_first.c */                                                    \
     X(arg_min)        /* agg_argminmax.c */                                                 \
     X(arg_max)        /* agg_argminmax.c */                                                 \
     X(string_agg)     /* agg_string_agg.c */                                                \
-    X(approx_count_distinct) /* agg_hll.c */
+    X(approx_count_distinct) /* agg_hll.c */                                                \
+    X(first)          /* agg_first.c */                                                     \
+    X(last)           /* agg_first.c */                                                     \
+    X(approx_quantile) /* agg_approx_quantile.c */
 
 #endif

@@ -1,8 +1,7 @@
 /*
  * min(x) and max(x) over any type: the smallest / largest non-NULL value, NULL when there is
- * none. bool_and(x) and bool_or(x) are min and max over BOOLEAN (false < true). any_value(x)
- * is some non-NULL value of the group (the first one a rank met; which one depends on how the
- * input is split), NULL when there is none. Order as DuckDB's: numbers numerically with NaN above every number, strings bytewise
+ * none. bool_and(x) and bool_or(x) are min and max over BOOLEAN (false < true) (any_value,
+ * order-sensitive, is in func/agg_first.c). Order as DuckDB's: numbers numerically with NaN above every number, strings bytewise
  * (the shorter prefix first), BOOLEAN false < true, DATE and TIMESTAMP in time order.
  * DISTINCT changes nothing (distinct_is_noop).
  * State: fixed-width types {has, value}; VARCHAR {has, bytes, len, cap} with the bytes owned
@@ -83,7 +82,7 @@ static void set_str(str_state *s, const char *p, int64_t len)
 }
 
 /* Folds the non-NULL values of v into the states; want = -1 keeps the least, +1 the
- * greatest, 0 the first (any_value). One loop per physical type. */
+ * greatest, 0 the first met. One loop per physical type. */
 static int fold(const sl_agg *a, void *states, const sl_vec *v, const uint32_t *gids,
                 const uint32_t *sel, int64_t n, int want)
 {
@@ -228,17 +227,6 @@ static bool bool_bind(const sl_type *args, sl_type *result)
     return true;
 }
 
-static int any_update(const sl_agg *a, void *states, sl_vec *const *args,
-                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
-{
-    return fold(a, states, args[0], gids, sel, n, 0);
-}
-
-static int any_combine(const sl_agg *a, void *states, sl_vec *const *cols,
-                       const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
-{
-    return fold(a, states, cols[0], gids, sel, n, 0);
-}
 
 const sl_aggfn sl_aggfn_bool_and = {
     .name = "bool_and",
@@ -264,19 +252,4 @@ const sl_aggfn sl_aggfn_bool_or = {
     .combine = max_combine,
     .emit_states = minmax_emit,
     .finalize = minmax_finalize,
-};
-
-const sl_aggfn sl_aggfn_any_value = {
-    .name = "any_value",
-    .n_args = 1,
-    .distinct_is_noop = true,
-    .bind = minmax_bind,
-    .state_bytes = minmax_bytes,
-    .state_types = minmax_types,
-    .update = any_update,
-    .combine = any_combine,
-    .emit_states = minmax_emit,
-    .finalize = minmax_finalize,
-    .destroy = minmax_destroy,
-    .heap_bytes = minmax_heap,
 };

@@ -1,14 +1,19 @@
 /*
- * string_agg(x, sep) (aliases group_concat, listagg): the non-NULL values of x (VARCHAR)
- * joined by sep (VARCHAR; a row whose sep is NULL counts without one, as a row whose x is
- * NULL does not count at all). NULL for a group without values. The order of the values is
- * the order the rows meet in, which depends on how the input is split over ranks (DuckDB's is
- * unspecified as well without ORDER BY inside the call, which sluice does not parse yet).
- * State: {text, the separator last seen}, bytes owned by the state; shipped as two VARCHAR
- * columns [text, sep], text NULL for the empty state; combine appends sep + text. Local.
+ * string_agg(x [, sep] [ORDER BY k [DESC], ...]) (aliases group_concat, listagg): the
+ * non-NULL values of x (VARCHAR) joined by sep, a constant string (',' when not written; DuckDB
+ * also requires a constant). NULL for a group without values. With ORDER BY the values come
+ * in the order of the keys, ties broken by the values' bytes, so the answer is the same at
+ * every rank count; without it, in the order rows meet in, which depends on the split over
+ * ranks (DuckDB's order is unspecified then as well).
+ * The binder appends the sort key (sl_aggfn.order_arg; NULL only for a row FILTER drops).
+ * State: {has, bytes owned by the state}, shipped as one VARCHAR column (NULL for the empty
+ * state). Without ORDER BY the bytes are the joined text and combine appends sep + text; with
+ * it they are pieces [8-byte key length, key, 8-byte text length, text] that combine
+ * concatenates and finalize sorts and joins. Local.
  */
 #include "func/aggregate.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -17,109 +22,172 @@ typedef struct {
     int64_t has;
     char *p;
     int64_t len, cap;
-    char *sep;
-    int64_t sep_len, sep_cap;
 } sa_state;
 
 SL_AGG_FIXED_STATE(sa_bytes, sa_state)
 
 static bool sa_bind(const sl_type *args, sl_type *result)
 {
-    if (args[0] != SL_T_VARCHAR || args[1] != SL_T_VARCHAR)
+    if ((args[0] != SL_T_VARCHAR && args[0] != SL_T_NULL) || args[1] != SL_T_VARCHAR)
         return false;
     *result = SL_T_VARCHAR;
     return true;
 }
 
-static int64_t sa_heap(const sl_agg *a) { return 64; }
+static int64_t sa_heap(const sl_agg *a) { return a->ordered ? 96 : 64; }
 
 static int sa_types(const sl_agg *a, sl_type *types)
 {
     types[0] = SL_T_VARCHAR;
-    types[1] = SL_T_VARCHAR;
-    return 2;
+    return 1;
 }
 
-static void append(char **p, int64_t *len, int64_t *cap, const char *src, int64_t n)
+static void append(sa_state *g, const void *src, int64_t n)
 {
-    if (*len + n > *cap) {
-        int64_t c = *cap ? *cap * 2 : 32;
-        while (c < *len + n)
+    if (g->len + n > g->cap) {
+        int64_t c = g->cap ? g->cap * 2 : 32;
+        while (c < g->len + n)
             c *= 2;
-        *p = sl_xrealloc(*p, (size_t)c);
-        *cap = c;
+        g->p = sl_xrealloc(g->p, (size_t)c);
+        g->cap = c;
     }
     if (n)
-        memcpy(*p + *len, src, (size_t)n);
-    *len += n;
+        memcpy(g->p + g->len, src, (size_t)n);
+    g->len += n;
 }
 
-/* Folds (text, sep) rows: text joins the state's text after sep. */
-static int sa_fold(void *states, const sl_vec *x, const sl_vec *sep, const uint32_t *gids,
-                   const uint32_t *sel, int64_t n)
+static void append_piece(sa_state *g, const char *key, int64_t klen, const char *t,
+                         int64_t tlen)
 {
-    sa_state *s = states;
-    for (int64_t k = 0; k < n; k++) {
-        int64_t i = sl_agg_row(sel, k), len = 0, sl = 0;
-        if (!sl_vec_valid(x, i))
-            continue;
-        sa_state *g = &s[gids[k]];
-        const char *p = sl_vec_str(x, i, &len);
-        const char *sp = sl_vec_valid(sep, i) ? sl_vec_str(sep, i, &sl) : "";
-        if (g->has)
-            append(&g->p, &g->len, &g->cap, sp, sl);
-        append(&g->p, &g->len, &g->cap, p, len);
-        g->sep_len = 0;
-        append(&g->sep, &g->sep_len, &g->sep_cap, sp, sl);
-        g->has = 1;
-    }
-    return 0;
+    append(g, &klen, 8);
+    append(g, key, klen);
+    append(g, &tlen, 8);
+    append(g, t, tlen);
 }
 
 static int sa_update(const sl_agg *a, void *states, sl_vec *const *args,
                      const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return sa_fold(states, args[0], args[1], gids, sel, n);
+    sa_state *s = states;
+    const sl_vec *x = args[0], *kv = args[1];
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sl_agg_row(sel, k), len = 0, klen = 0;
+        if (!sl_vec_valid(x, i) || !sl_vec_valid(kv, i))
+            continue;
+        sa_state *g = &s[gids[k]];
+        const char *p = x->type == SL_T_VARCHAR ? sl_vec_str(x, i, &len) : "";
+        if (a->ordered) {
+            const char *key = sl_vec_str(kv, i, &klen);
+            append_piece(g, key, klen, p, len);
+        } else {
+            if (g->has)
+                append(g, a->sep, a->sep_len);
+            append(g, p, len);
+        }
+        g->has = 1;
+    }
+    return 0;
 }
 
 static int sa_combine(const sl_agg *a, void *states, sl_vec *const *cols,
                       const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
-    return sa_fold(states, cols[0], cols[1], gids, sel, n);
+    sa_state *s = states;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sl_agg_row(sel, k), len;
+        if (!sl_vec_valid(cols[0], i))
+            continue;
+        sa_state *g = &s[gids[k]];
+        const char *p = sl_vec_str(cols[0], i, &len);
+        if (g->has && !a->ordered)
+            append(g, a->sep, a->sep_len);
+        append(g, p, len);
+        g->has = 1;
+    }
+    return 0;
 }
 
 static void sa_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
 {
     const sa_state *s = states;
     for (int64_t g = 0; g < n; g++) {
-        if (!s[g].has) {
+        if (s[g].has)
+            sl_vec_push_str(cols[0], s[g].p ? s[g].p : "", s[g].len);
+        else
             sl_vec_push_null(cols[0]);
-            sl_vec_push_null(cols[1]);
-            continue;
-        }
-        sl_vec_push_str(cols[0], s[g].p ? s[g].p : "", s[g].len);
-        sl_vec_push_str(cols[1], s[g].sep ? s[g].sep : "", s[g].sep_len);
     }
+}
+
+typedef struct {
+    const char *key, *t;
+    int64_t klen, tlen;
+} piece;
+
+static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
+{
+    int64_t m = la < lb ? la : lb;
+    int c = m ? memcmp(a, b, (size_t)m) : 0;
+    if (c)
+        return c;
+    return (la > lb) - (la < lb);
+}
+
+/* By key, then by text: ties do not depend on the order the pieces arrived in. */
+static int cmp_piece(const void *x, const void *y)
+{
+    const piece *a = x, *b = y;
+    int c = cmp_bytes(a->key, a->klen, b->key, b->klen);
+    return c ? c : cmp_bytes(a->t, a->tlen, b->t, b->tlen);
+}
+
+/* Sorts the pieces of an ordered state and pushes them joined by sep. */
+static void push_ordered(const sl_agg *a, const sa_state *g, sl_vec *out)
+{
+    int64_t np = 0, cap = 16;
+    piece *ps = sl_xmalloc(sizeof *ps * (size_t)cap);
+    for (int64_t o = 0; o + 16 <= g->len;) {
+        if (np == cap) {
+            cap *= 2;
+            ps = sl_xrealloc(ps, sizeof *ps * (size_t)cap);
+        }
+        piece *q = &ps[np++];
+        memcpy(&q->klen, g->p + o, 8);
+        q->key = g->p + o + 8;
+        o += 8 + q->klen;
+        memcpy(&q->tlen, g->p + o, 8);
+        q->t = g->p + o + 8;
+        o += 8 + q->tlen;
+    }
+    qsort(ps, (size_t)np, sizeof *ps, cmp_piece);
+    sa_state j = {0};
+    for (int64_t k = 0; k < np; k++) {
+        if (k)
+            append(&j, a->sep, a->sep_len);
+        append(&j, ps[k].t, ps[k].tlen);
+    }
+    sl_vec_push_str(out, j.p ? j.p : "", j.len);
+    sl_free(j.p);
+    sl_free(ps);
 }
 
 static void sa_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *out)
 {
     const sa_state *s = states;
     for (int64_t g = 0; g < n; g++) {
-        if (s[g].has)
-            sl_vec_push_str(out, s[g].p ? s[g].p : "", s[g].len);
-        else
+        if (!s[g].has)
             sl_vec_push_null(out);
+        else if (a->ordered)
+            push_ordered(a, &s[g], out);
+        else
+            sl_vec_push_str(out, s[g].p ? s[g].p : "", s[g].len);
     }
 }
 
 static void sa_destroy(const sl_agg *a, void *states, int64_t n)
 {
     sa_state *s = states;
-    for (int64_t g = 0; g < n; g++) {
+    for (int64_t g = 0; g < n; g++)
         sl_free(s[g].p);
-        sl_free(s[g].sep);
-    }
 }
 
 static const char *const sa_aliases[] = {"group_concat", "listagg", NULL};
@@ -128,6 +196,8 @@ const sl_aggfn sl_aggfn_string_agg = {
     .name = "string_agg",
     .aliases = sa_aliases,
     .n_args = 2,
+    .order_arg = true,
+    .sep_arg = true,
     .bind = sa_bind,
     .state_bytes = sa_bytes,
     .state_types = sa_types,

@@ -10,7 +10,8 @@
  * DOUBLE; n = 0 is the empty state, no column is ever NULL.
  * Results follow DuckDB's definitions (checked against DuckDB 1.5):
  *   var_pop = M2/n (n >= 1), var_samp = M2/(n-1) (n >= 2), stddev_* their square roots;
- *   skewness = sqrt(n(n-1))/(n-2) * g1, g1 = m3 / m2^1.5 (n >= 3, m2 > 0);
+ *   skewness = sqrt(n(n-1))/(n-2) * g1, g1 = m3 / m2^1.5 (n >= 3; NaN when m2 = 0: DuckDB
+ *   divides 0 by 0 there);
  *   kurtosis = (n-1)((n+1) m4/m2^2 - 3(n-1)) / ((n-2)(n-3)) (n >= 4, m2 > 0);
  *   kurtosis_pop = m4/m2^2 - 3 (n >= 1, m2 > 0);
  * with m_k = M_k/n; NULL otherwise, and NULL for a group without non-NULL values. Local.
@@ -159,8 +160,10 @@ static double fin_stddev_samp(const mom_state *s) { return sqrt(fin_var_samp(s))
 static double fin_skewness(const mom_state *s)
 {
     double n = (double)s->n;
-    if (s->n < 3 || !(s->m2 > 0))
+    if (s->n < 3)
         return NAN;
+    if (!(s->m2 > 0))
+        return sl_agg_nan_result(); /* not NULL */
     double m2 = s->m2 / n, m3 = s->m3 / n;
     return sqrt(n * (n - 1)) / (n - 2) * m3 / pow(m2, 1.5);
 }
@@ -201,7 +204,10 @@ static void mom_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec 
     mom_fin fin = fin_of(a);
     for (int64_t g = 0; g < n; g++) {
         double r = fin(&s[g]);
-        if (isnan(r))
+        /* NAN is NULL; sl_agg_nan_result() a NaN result (0 / 0 where DuckDB has NaN) */
+        if (sl_agg_is_nan_result(r))
+            sl_vec_push_f64(out, NAN);
+        else if (isnan(r))
             sl_vec_push_null(out);
         else
             sl_vec_push_f64(out, r);

@@ -5,6 +5,7 @@
  */
 #include "func/aggregate.h"
 
+#include <string.h>
 #include <strings.h>
 
 #include "core/mem.h"
@@ -71,6 +72,10 @@ sl_agg sl_agg_copy(const sl_agg *a)
     c.arg = a->arg ? sl_expr_copy(a->arg) : NULL;
     c.arg2 = a->arg2 ? sl_expr_copy(a->arg2) : NULL;
     c.text = a->text ? sl_xstrdup(a->text) : NULL;
+    if (a->sep) {
+        c.sep = sl_xmalloc((size_t)a->sep_len + 1);
+        memcpy(c.sep, a->sep, (size_t)a->sep_len + 1);
+    }
     return c;
 }
 
@@ -80,4 +85,6 @@ void sl_agg_clear(sl_agg *a)
     sl_expr_free(&a->arg2);
     sl_free(a->text);
     a->text = NULL;
+    sl_free(a->sep);
+    a->sep = NULL;
 }

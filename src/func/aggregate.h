@@ -50,6 +50,14 @@ typedef struct sl_aggfn {
      * checks it, keeps its value in sl_agg.param and drops the expression, so update sees
      * only the first argument. */
     bool const_arg2;
+    /* Order-sensitive (first, last, string_agg): the last of its n_args arguments is not
+     * written by the user but built by the binder: create_sort_key over the call's ORDER BY
+     * (func/fn_sortkey.c), or the constant '' without one (every row ties: the order rows
+     * meet in). NULL only where FILTER drops the row. sl_agg.ordered says which. */
+    bool order_arg;
+    /* Takes an optional constant VARCHAR separator after its written arguments (string_agg;
+     * ',' when absent, as DuckDB), kept in sl_agg.sep. */
+    bool sep_arg;
 
     /* Result type for arguments of types args[0..n_args) (none for count(*)). Returns
      * false when the aggregate does not accept them ("no function matches sum(VARCHAR)"). */
@@ -107,6 +115,24 @@ void sl_agg_clear(sl_agg *a);
 static inline int64_t sl_agg_row(const uint32_t *sel, int64_t k)
 {
     return sel ? (int64_t)sel[k] : k;
+}
+
+/* A NaN that a finalize helper returns to mean "the result is NaN" where a plain NaN means
+ * NULL (var/covar families: 0 / 0 where DuckDB returns NaN, e.g. corr over a zero spread).
+ * A payload no arithmetic produces from numbers. */
+#define SL_AGG_NAN_RESULT_BITS UINT64_C(0x7ff80000000a6e11)
+static inline double sl_agg_nan_result(void)
+{
+    uint64_t u = SL_AGG_NAN_RESULT_BITS;
+    double d;
+    __builtin_memcpy(&d, &u, 8);
+    return d;
+}
+static inline bool sl_agg_is_nan_result(double d)
+{
+    uint64_t u;
+    __builtin_memcpy(&u, &d, 8);
+    return u == SL_AGG_NAN_RESULT_BITS;
 }
 
 /* state_bytes of a call whose state size does not depend on the types. */

@@ -67,6 +67,9 @@ typedef struct sl_agg {
     sl_type arg2_type;     /* its type (SL_T_NULL without one) */
     double param;          /* a constant second argument (quantile_cont(x, 0.25)): see
                             * sl_aggfn.const_arg2; arg2 is NULL then */
+    bool ordered;          /* an order_arg aggregate written with ORDER BY (arg2 = its key) */
+    char *sep;             /* sep_arg: the constant separator (owned), NULL otherwise */
+    int64_t sep_len;
 } sl_agg;
 
 /* The partial-state columns of an aggregate call, shipped through the exchange between the

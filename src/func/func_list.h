@@ -36,6 +36,8 @@
     X(NULLIF, "nullif", 2, 2, 0, fn_bind_common, fn_exec_nullif)                                  \
     X(GREATEST, "greatest", 1, -1, 0, fn_bind_common, fn_exec_greatest)                           \
     X(LEAST, "least", 1, -1, 0, fn_bind_common, fn_exec_least)                                    \
+    /* sort keys (fn_sortkey.c) */                                                                \
+    X(SORT_KEY, "create_sort_key", 2, -1, 0, fn_bind_sort_key, fn_exec_sort_key)                  \
     /* boolean and NULL tests (fn_logic.c) */                                                     \
     X(AND, "AND", 2, 2, FN_LAZY, fn_bind_bool, fn_exec_and)                                       \
     X(OR, "OR", 2, 2, FN_LAZY, fn_bind_bool, fn_exec_or)                                          \

@@ -30,6 +30,9 @@ void sl_ast_expr_free(sl_ast_expr **pe)
     sl_free(e->sval);
     sl_ast_query_free(&e->subq);
     sl_ast_expr_free(&e->filter);
+    for (int i = 0; i < e->n_agg_order; i++)
+        sl_ast_expr_free(&e->agg_order[i].e);
+    sl_free(e->agg_order);
     sl_free(e);
     *pe = NULL;
 }
@@ -277,6 +280,12 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         if (e->distinct)
             sl_buf_puts(b, "DISTINCT ");
         put_args(b, e->args, e->n_args, c, max);
+        for (int i = 0; i < e->n_agg_order; i++) {
+            sl_buf_puts(b, i ? ", " : " ORDER BY ");
+            print(b, e->agg_order[i].e, c, max);
+            sl_buf_puts(b, e->agg_order[i].desc ? " DESC" : " ASC");
+            sl_buf_puts(b, e->agg_order[i].nulls_first ? " NULLS FIRST" : " NULLS LAST");
+        }
         sl_buf_putc(b, ')');
         if (e->filter) {
             sl_buf_puts(b, " FILTER (WHERE ");

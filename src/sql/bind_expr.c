@@ -352,6 +352,89 @@ fail:
     return rc;
 }
 
+/* The separator of string_agg(x, sep): a constant VARCHAR (DuckDB requires one), kept in
+ * g->sep; ',' when not written. */
+static int bind_sep(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
+{
+    sl_expr *e = NULL;
+    sl_err tmp = {0};
+    const char *p = ",";
+    int64_t n = 1;
+    if (a->n_args > 1) {
+        int rc = sl_bind_expr(c, a->args[1], &e);
+        if (!rc && sl_expr_fold(&e, &tmp))
+            rc = wrap(c, a->args[1], &tmp);
+        if (rc) {
+            sl_expr_free(&e);
+            return rc;
+        }
+        if (e->kind != SL_E_CONST || e->cval.is_null ||
+            (e->type != SL_T_VARCHAR && e->type != SL_T_NULL)) {
+            sl_expr_free(&e);
+            return sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                                 "the separator of %s() must be a constant string", a->name);
+        }
+        p = e->cval.v.s.p;
+        n = e->cval.v.s.len;
+    }
+    g->sep = sl_xmalloc((size_t)n + 1);
+    memcpy(g->sep, p, (size_t)n);
+    g->sep[n] = 0;
+    g->sep_len = n;
+    sl_expr_free(&e);
+    return 0;
+}
+
+/* The sort key argument of an order-sensitive aggregate (sl_aggfn.order_arg) in g->arg2:
+ * create_sort_key(k1, 'ASC NULLS LAST', ...) over the call's ORDER BY, or '' without one. */
+static int bind_order_key(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
+{
+    int n = a->n_agg_order, rc = 0, got = 0;
+    if (n == 0) {
+        sl_value v = {.type = SL_T_VARCHAR};
+        v.v.s.p = "";
+        g->arg2 = sl_expr_const(&v, "''");
+        return 0;
+    }
+    sl_expr **args = sl_xcalloc(2 * (size_t)n, sizeof *args);
+    for (; got < n && !rc; got++) {
+        const sl_ast_order *o = &a->agg_order[got];
+        rc = sl_bind_expr(c, o->e, &args[2 * got]);
+        const char *mod = o->desc ? (o->nulls_first ? "DESC NULLS FIRST" : "DESC NULLS LAST")
+                                  : (o->nulls_first ? "ASC NULLS FIRST" : "ASC NULLS LAST");
+        sl_value v = {.type = SL_T_VARCHAR};
+        v.v.s.p = mod;
+        v.v.s.len = (int64_t)strlen(mod);
+        args[2 * got + 1] = sl_expr_const(&v, mod);
+    }
+    if (!rc) {
+        sl_err tmp = {0};
+        if (sl_func_bind("create_sort_key", args, 2 * n, "create_sort_key", &g->arg2, &tmp))
+            rc = wrap(c, a, &tmp);
+    } else {
+        for (int i = 0; i < 2 * got; i++)
+            sl_expr_free(&args[i]);
+    }
+    sl_free(args);
+    g->ordered = true;
+    return rc;
+}
+
+/* An aggregate whose result does not depend on the order of its rows (sum, min, median)
+ * accepts an ORDER BY inside the call, as DuckDB does, and ignores it; its keys must still
+ * bind. */
+static int check_order_keys(sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    for (int i = 0; i < a->n_agg_order; i++) {
+        sl_expr *k = NULL;
+        int rc = sl_bind_expr(c, a->agg_order[i].e, &k);
+        sl_expr_free(&k);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* CASE WHEN cond THEN e END (cond copied; e taken). */
 static sl_expr *when(const sl_expr *cond, sl_expr *e)
 {
@@ -405,16 +488,24 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     if (a->star && !star)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(*) is not valid (only count(*))",
                              a->name);
-    if (!star && a->n_args != fn->n_args)
+    /* Arguments written: an order_arg aggregate's sort key is not, a separator may be. */
+    int n_written = fn->n_args - (fn->order_arg ? 1 : 0);
+    if (fn->sep_arg && !star && (a->n_args == n_written || a->n_args == n_written + 1))
+        n_written = a->n_args;
+    if (!star && a->n_args != n_written)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
-                             fn->n_args == 2 ? "aggregate %s() takes exactly two arguments"
-                             : fn->n_args ? "aggregate %s() takes exactly one argument"
+                             fn->sep_arg ? "aggregate %s() takes one or two arguments"
+                             : n_written == 2 ? "aggregate %s() takes exactly two arguments"
+                             : n_written ? "aggregate %s() takes exactly one argument"
                                           : "aggregate %s() takes no arguments", a->name);
+    if (a->distinct && fn->order_arg && !fn->distinct_is_noop)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) is not supported",
+                             a->name);
     if (a->distinct && fn->n_args == 0)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT) needs an argument",
                              a->name);
     /* DISTINCT is planned over one distinct argument (plan/plan_agg.c). */
-    if (a->distinct && fn->n_args > 1)
+    if (a->distinct && n_written > 1)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "%s(DISTINCT ...) over two arguments is not supported", a->name);
     char *key = canon(a);
@@ -431,13 +522,23 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         c->mode = BM_AGGARG;
         c->win_ok = false; /* aggregates run before windows */
         int rc = sl_bind_expr(c, a->args[0], &g.arg);
-        if (!rc && fn->n_args > 1)
+        if (!rc && fn->order_arg) {
+            if (fn->sep_arg)
+                rc = bind_sep(c, a, &g);
+            if (!rc)
+                rc = bind_order_key(c, a, &g);
+        } else if (!rc && fn->n_args > 1) {
             rc = sl_bind_expr(c, a->args[1], &g.arg2);
+        }
+        if (!rc && !fn->order_arg)
+            rc = check_order_keys(c, a);
         c->mode = saved;
         c->win_ok = win_ok;
         if (rc) {
             sl_free(key);
             sl_expr_free(&g.arg);
+            sl_expr_free(&g.arg2);
+            sl_free(g.sep);
             return rc;
         }
     }
@@ -452,6 +553,7 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         int rc = bind_filter(c, a, &fn, &g);
         if (rc) {
             sl_free(key);
+            sl_free(g.sep);
             return rc;
         }
     }
@@ -464,7 +566,8 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         sl_free(key);
         sl_expr_free(&g.arg);
         sl_expr_free(&g.arg2);
-        if (fn->n_args > 1)
+        sl_free(g.sep);
+        if (fn->n_args > 1 && !fn->order_arg)
             return sl_bind_error(c, a->line, a->col, SL_EBIND,
                                  "no function matches %s(%s, %s)",
                                  a->name, sl_type_name(t), sl_type_name(t2));
@@ -606,10 +709,11 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_FUNC:
         if (is_agg_call(a))
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", agg_place(c->mode));
-        if (a->star || a->distinct || a->filter)
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s...)%s is not valid: %s "
+        if (a->star || a->distinct || a->filter || a->n_agg_order)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s...%s)%s is not valid: %s "
                                  "is not an aggregate function", a->name,
                                  a->star ? "*" : a->distinct ? "DISTINCT " : "",
+                                 a->n_agg_order ? " ORDER BY" : "",
                                  a->filter ? " FILTER" : "", a->name);
         return bind_call(c, a, a->name, out);
     }

@@ -47,6 +47,11 @@ static int parse_order_item(sl_parser *p, sl_ast_order *o)
     return 0;
 }
 
+int sl_parse_order_item(sl_parser *p, sl_ast_order *o)
+{
+    return parse_order_item(p, o);
+}
+
 /* Microseconds in one unit of an INTERVAL (fixed-length units only), or 0. */
 static int64_t unit_micros(const char *u, int64_t len)
 {

@@ -297,6 +297,22 @@ static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
                 break;
         }
     }
+    /* An aggregate's ORDER BY (string_agg(s, ',' ORDER BY k DESC)): the binder turns it into
+     * a sort key argument of the order-sensitive aggregates. */
+    if (e->n_args && !e->star && sl_parse_accept_kw(p, "order")) {
+        if (sl_parse_expect_kw(p, "by"))
+            return sl_parse_fail(e);
+        do {
+            e->agg_order = sl_xrealloc(e->agg_order,
+                                       sizeof *e->agg_order * (size_t)(e->n_agg_order + 1));
+            sl_ast_order *o = &e->agg_order[e->n_agg_order++];
+            memset(o, 0, sizeof *o);
+            if (sl_parse_order_item(p, o))
+                return sl_parse_fail(e);
+            if (o->e->height + 1 > e->height)
+                e->height = o->e->height + 1;
+        } while (sl_parse_accept_op(p, ","));
+    }
     if (sl_parse_is_kw(sl_parse_peek(p), "order") || sl_parse_is_kw(sl_parse_peek(p), "filter")) {
         sl_parse_error_at(p, sl_parse_peek(p), "%s",
                           "ORDER BY / FILTER inside a function call is not supported");
@@ -313,6 +329,11 @@ static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
             return sl_parse_fail(e);
         if (e->filter->height + 1 > e->height)
             e->height = e->filter->height + 1;
+    }
+    if (e->n_agg_order && sl_parse_is_kw(sl_parse_peek(p), "over")) {
+        sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                          "ORDER BY inside a window function call (OVER) is not supported");
+        return sl_parse_fail(e);
     }
     if (e->filter && sl_parse_is_kw(sl_parse_peek(p), "over")) {
         /* The window operator computes its aggregates without the filter. */

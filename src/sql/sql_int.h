@@ -189,6 +189,8 @@ typedef struct sl_ast_expr {
     const char *op;          /* A_UNARY / A_BINARY operator (a static string) */
     char *sval;
     struct sl_ast_expr *filter; /* A_FUNC: f(...) FILTER (WHERE filter), or NULL */
+    int n_agg_order;         /* A_FUNC: f(... ORDER BY agg_order[0], ...) (an aggregate's) */
+    struct sl_ast_order *agg_order;
     int64_t ival;
     double dval;
     sl_type ctype;
@@ -223,6 +225,9 @@ typedef struct sl_ast_window {
     bool start_iv, end_iv;    /* the offset was an INTERVAL: an A_INT of microseconds */
 } sl_ast_window;
 
+/* Parses one ORDER BY item: expr [ASC|DESC] [NULLS FIRST|LAST] into o (zeroed by the
+ * caller). Returns 0 or the error code. Local. */
+int sl_parse_order_item(sl_parser *p, sl_ast_order *o);
 /* Parses what follows OVER: ( window spec ). Returns new in *out, or the error code. Local. */
 int sl_parse_window(sl_parser *p, sl_ast_window **out);
 /* Frees a window spec (and NULLs *pw). Local. */

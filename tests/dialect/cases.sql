@@ -124,6 +124,17 @@ SELECT k, count(DISTINCT s) AS ds, count(DISTINCT i) AS di FROM t GROUP BY k ORD
 -- case: global_aggregates
 SELECT count(*) AS n, count(b) AS nb, min(ts) AS first_ts, max(s) AS last_s FROM t;
 
+-- case: agg_order_by
+SELECT k, string_agg(s, '|' ORDER BY id DESC) AS sa, first(x ORDER BY id) AS f,
+       last(s ORDER BY id) AS l, first(i ORDER BY x DESC NULLS FIRST, id) AS fi,
+       string_agg(k ORDER BY dt, id) AS sk
+FROM t GROUP BY k ORDER BY k NULLS LAST;
+
+-- case: agg_nan_results
+SELECT k, corr(id, id - id) AS c, regr_slope(id, id - id) AS rs, skewness(id - id) AS sk,
+       regr_intercept(id, id - id) AS ri, count(*) AS n
+FROM t GROUP BY k ORDER BY k NULLS LAST;
+
 -- case: sum_overflow
 -- differs: sum(BIGINT) is BIGINT in sluice (overflow is an error), HUGEINT in DuckDB
 SELECT sum(i) AS s FROM t WHERE i > 0;

@@ -30,6 +30,7 @@ order: same tolerance). Prints "ok NAME np=N" / "FAIL ..." and finally
 Options: -k PATTERN (case names), --ranks 1,3, -v.
 """
 import argparse
+import bisect
 import collections
 import csv
 import io
@@ -58,6 +59,7 @@ COLUMNS = {
     "many": "{'g': 'BIGINT', 'v': 'DOUBLE', 'k2': 'BIGINT'}",
     "sketch": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 's': 'VARCHAR'}",
     "misc": "{'g': 'VARCHAR', 'b': 'BOOLEAN', 's': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE'}",
+    "ordered": "{'g': 'VARCHAR', 'k': 'BIGINT', 's': 'VARCHAR', 'd': 'DOUBLE'}",
 }
 
 
@@ -155,6 +157,23 @@ def gen_sketch(rng):
     write_parts("sketch", ["g", "i", "d", "s"], rows, 4)
 
 
+def gen_ordered(rng):
+    """For the order-sensitive aggregates: k is unique in each group (NULL in one row of group
+    `nullk` only), so every ORDER BY k has one answer; d has duplicates and NULLs (ORDER BY d,
+    k); s has NULLs, also at the first and last k of some groups; a group of 2400 rows."""
+    rows = []
+    ks = rng.sample(range(-100000, 100000), 4000)
+    for j, k in enumerate(ks):
+        g = "big" if j < 2400 else "o%d" % (j % 25)
+        rows.append((g, k, None if rng.random() < 0.1 else "s%d" % rng.randint(0, 400),
+                     None if rng.random() < 0.1 else float(rng.randint(0, 30))))
+    rows += [("nullk", None, "nk", 1.0), ("nullk", 100005, "a", None),
+             ("nullk", 100009, None, 2.0)]
+    rows += [("allnull", 100100 + k, None, None) for k in range(3)]
+    rng.shuffle(rows)
+    write_parts("ordered", ["g", "k", "s", "d"], rows, 5)
+
+
 def gen_empty():
     write_parts("empty", ["g", "i", "d", "y"], [], 1)
 
@@ -162,7 +181,8 @@ def gen_empty():
 def load(name):
     """Rows of a data set as dicts of Python values (float(text) for DOUBLE: what sluice
     reads), None for NULL."""
-    kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid", "sketch": "sids"}[name]
+    kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid",
+             "sketch": "sids", "ordered": "sisd"}[name]
     out = []
     d = os.path.join(DATA, name)
     for fn in sorted(os.listdir(d)):
@@ -190,7 +210,7 @@ def skewness(xs):
     m2 = sum((x - mean) ** 2 for x in fx) / n
     m3 = sum((x - mean) ** 3 for x in fx) / n
     if m2 == 0:
-        return None
+        return math.nan  # DuckDB: 0 / 0
     return math.sqrt(n * (n - 1)) / (n - 2) * float(m3) / float(m2) ** 1.5
 
 
@@ -258,6 +278,8 @@ def other(fname, cols, rs):
         # HyperLogLog with 4096 registers: standard error 1.04/64 = 1.6%; 3 of them.
         n = len(set(vals))
         return lambda got: got is not None and abs(got - n) <= max(1, SKETCH_BOUND * n)
+    if fname == "approx_quantile":
+        return approx_quantile(sorted(vals), float(cols[1]))
     if fname in ("arg_min", "arg_max", "min_by"):
         pairs = [(r[cols[1]], r[cols[0]]) for r in rs
                  if r[cols[0]] is not None and r[cols[1]] is not None]
@@ -268,8 +290,34 @@ def other(fname, cols, rs):
     raise ValueError(fname)
 
 
+def approx_quantile(xs, q):
+    """The sketch's answer must be a value of the group whose rank (any of its ranks among
+    equal values) is within QUANTILE_BOUND n of the nearest rank max(1, ceil(q n)); exactly the
+    minimum / maximum at q = 0 / 1 (see func/agg_approx_quantile.c)."""
+    n = len(xs)
+    if n == 0:
+        return None
+    if q == 0:
+        return xs[0]
+    if q == 1:
+        return xs[-1]
+    want = max(1, math.ceil(q * n))
+
+    def ok(got):
+        if got is None:
+            return False
+        lo = bisect.bisect_left(xs, got)  # ranks lo+1 .. hi hold got
+        hi = bisect.bisect_right(xs, got)
+        if hi == lo:
+            return False
+        near = min(max(want, lo + 1), hi)
+        return abs(near - want) <= QUANTILE_BOUND * n + 1
+    return ok
+
+
+QUANTILE_BOUND = 0.01
 SKETCH_BOUND = 3 * 1.04 / 64
-OTHER = {"approx_count_distinct", "bool_and", "bool_or", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
+OTHER = {"approx_quantile", "approx_count_distinct", "bool_and", "bool_or", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
 HOLISTIC = {"median", "quantile_cont", "quantile_disc", "quantile", "mad", "mode", "entropy"}
 
 
@@ -314,10 +362,10 @@ def two(fname, ys, xs):
     if fname == "covar_pop":
         return statistics.covariance(xs, ys) * (n - 1) / n if n >= 2 else 0.0
     const_x, const_y = len(set(xs)) == 1, len(set(ys)) == 1
-    if fname == "corr":
-        return None if const_x or const_y else statistics.correlation(xs, ys)
-    if fname == "regr_slope":
-        return None if const_x else statistics.linear_regression(xs, ys).slope
+    if fname == "corr":  # DuckDB: 0 / 0 = NaN for a zero spread (one pair included)
+        return math.nan if const_x or const_y else statistics.correlation(xs, ys)
+    if fname == "regr_slope":  # DuckDB: 0 / 0 = NaN for a constant x
+        return math.nan if const_x else statistics.linear_regression(xs, ys).slope
     if fname == "regr_intercept":
         return None if const_x else statistics.linear_regression(xs, ys).intercept
     if fname == "regr_r2":
@@ -333,6 +381,47 @@ def two(fname, ys, xs):
     if fname == "regr_sxy":
         return statistics.covariance(xs, ys) * (n - 1) if n >= 2 else 0.0
     raise ValueError(fname)
+
+
+def sort_rows(rs, order):
+    """rs sorted by ORDER BY items (col, desc, nulls_first): stable sorts, last key first."""
+    out = list(rs)
+    for col, desc, nulls_first in reversed(order):
+        vals = [r for r in out if r[col] is not None]
+        nulls = [r for r in out if r[col] is None]
+        vals.sort(key=lambda r: r[col], reverse=desc)
+        out = nulls + vals if nulls_first else vals + nulls
+    return out
+
+
+def ordered(fname, cols, order, rs):
+    """first / last / string_agg with ORDER BY inside the call (DuckDB's semantics: first and
+    last return the row's value, NULL included; string_agg skips NULLs). Without ORDER BY
+    (order None) the answer is any row's value / the values in any order: a predicate."""
+    if fname == "any_value":  # the first non-NULL value (in the ORDER BY's order)
+        rs = [r for r in rs if r[cols[0]] is not None]
+        fname = "first"
+    if order is None:
+        vals = [r[cols[0]] for r in rs]
+        if fname in ("first", "last"):
+            return (lambda got: got in vals) if rs else None
+        sep = cols[1].strip("'") if len(cols) > 1 else ","
+        nn = [v for v in vals if v is not None]
+        return (lambda got: got is not None and sorted(got.split(sep)) == sorted(nn)) \
+            if nn else None
+    srt = sort_rows(rs, order)
+    if fname == "first":
+        return srt[0][cols[0]] if srt else None
+    if fname == "last":
+        return srt[-1][cols[0]] if srt else None
+    sep = cols[1].strip("'") if len(cols) > 1 else ","
+    nn = [r[cols[0]] for r in srt if r[cols[0]] is not None]
+    return sep.join(nn) if nn else None
+
+
+def order_of(opts):
+    d = [o for o in opts if isinstance(o, dict)]
+    return d[0]["order"] if d else None
 
 
 def oracle(rows, aggs, grouped):
@@ -353,6 +442,8 @@ def oracle(rows, aggs, grouped):
                 sel = [r for r in rs if filt[0][1](r)]
                 vals.append(oracle(sel, [(fname, cols) + tuple(o for o in opts if o != filt[0])],
                                    False)[None][0])
+            elif fname in ORDERED:
+                vals.append(ordered(fname, cols, order_of(opts), rs))
             elif fname in OTHER:
                 vals.append(other(fname, cols, rs))
             elif fname in HOLISTIC:
@@ -385,7 +476,8 @@ const { DuckDBInstance } = require(process.argv[2]);
   const c = await db.connect();
   const r = await c.runAndReadAll(require('fs').readFileSync(process.argv[3], 'utf8'));
   const rows = r.getRows().map((row) => row.map((v) =>
-    typeof v === 'bigint' ? Number(v) : (v !== null && typeof v === 'object') ? String(v) : v));
+    typeof v === 'bigint' ? Number(v) : (v !== null && typeof v === 'object') ? String(v) :
+    (typeof v === 'number' && !Number.isFinite(v)) ? String(v) : v));
   process.stdout.write(JSON.stringify(rows));
 })().catch((e) => { process.stderr.write(String(e) + '\n'); process.exit(1); });
 """
@@ -458,16 +550,20 @@ HOLI_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"])
              ("quantile_disc", ["d", "0"]), ("quantile", ["i", "1.0"]), ("mad", ["d"]),
              ("mad", ["i"]), ("mode", ["i"]), ("mode", ["d"]), ("entropy", ["i"]),
              ("entropy", ["d"]), ("median", ["i"], "distinct"), ("var_samp", ["d"]),
-             ("corr", ["y", "d"])]
+             ("corr", ["y", "d"]), ("approx_quantile", ["d", "0.5"]),
+             ("approx_quantile", ["i", "0.25"])]
 SPILL_AGGS = [("median", ["v"]), ("quantile_disc", ["v", "0.75"]), ("mode", ["k2"]),
               ("stddev_pop", ["v"])]
 SKETCH_AGGS = [("approx_count_distinct", ["i"]), ("approx_count_distinct", ["d"]),
                ("approx_count_distinct", ["s"]),
+               ("approx_quantile", ["i", "0.5"]), ("approx_quantile", ["d", "0.9"]),
+               ("approx_quantile", ["d", "0.02"]), ("approx_quantile", ["i", "0"]),
+               ("approx_quantile", ["d", "1"]),
                ("approx_count_distinct", ["s"], ("i % 2 = 0",
                                                  lambda r: r["i"] is not None and r["i"] % 2 == 0))]
 # Aggregates without a single answer (the order rows meet in decides): not compared across
 # rank counts.
-NO_SINGLE = {"any_value", "string_agg"}
+NO_SINGLE = {"any_value", "string_agg", "approx_quantile"}
 MISC_AGGS = [("bool_and", ["b"]), ("bool_or", ["b"]), ("any_value", ["s"]),
              ("any_value", ["i"]), ("string_agg", ["s", "'|'"]), ("arg_min", ["s", "i"]),
              ("arg_max", ["s", "d"]), ("arg_min", ["d", "i"]), ("arg_max", ["i", "d"]),
@@ -481,7 +577,28 @@ MISC_AGGS = [("bool_and", ["b"]), ("bool_or", ["b"]), ("any_value", ["s"]),
              ("string_agg", ["s", "','"], ("d > 50", lambda r: r["d"] is not None and r["d"] > 50))]
 # DuckDB breaks ties of mode, arg_min and arg_max by input order, and any_value and string_agg
 # have no single answer: only the exact oracle (or its predicate) judges those.
-NO_DUCK_HOLI = {"approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
+# Order-sensitive aggregates: opts may hold {"order": [(col, desc, nulls_first), ...]}, the
+# ORDER BY inside the call; without one, first/last/string_agg have no single answer.
+ORDERED = {"first", "last", "string_agg", "any_value"}
+ORD_AGGS = [("first", ["s"], {"order": [("k", False, False)]}),
+            ("last", ["s"], {"order": [("k", False, True)]}),
+            ("first", ["d"], {"order": [("k", True, False)]}),
+            ("last", ["k"], {"order": [("k", True, True)]}),
+            ("first", ["k"], {"order": [("k", False, True)]}),
+            ("first", ["s"], {"order": [("d", False, False), ("k", True, False)]}),
+            ("last", ["s"], {"order": [("d", True, True), ("k", False, False)]}),
+            ("string_agg", ["s", "';'"], {"order": [("k", True, False)]}),
+            ("string_agg", ["s"], {"order": [("d", False, True), ("k", False, False)]}),
+            ("first", ["s"], {"order": [("k", False, False)]},
+             ("d > 20", lambda r: r["d"] is not None and r["d"] > 20)),
+            ("string_agg", ["s", "'+'"], {"order": [("k", False, False)]},
+             ("d > 20", lambda r: r["d"] is not None and r["d"] > 20)),
+            ("first", ["s"]), ("last", ["d"]), ("string_agg", ["s"]),
+            ("any_value", ["s"], {"order": [("k", True, False)]}),
+            ("any_value", ["d"], {"order": [("s", False, True), ("k", False, False)]}),
+            ("sum", ["k"], {"order": [("s", True, False)]})]
+NO_SINGLE |= {"first", "last", "string_agg"}
+NO_DUCK_HOLI = {"approx_quantile", "approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
 
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
@@ -500,6 +617,8 @@ CASES = [
     ("other_global", "misc", MISC_AGGS, False, 1e-9),
     ("sketch_grouped", "sketch", SKETCH_AGGS, True, 1e-9),
     ("sketch_global", "sketch", SKETCH_AGGS, False, 1e-9),
+    ("ordered_grouped", "ordered", ORD_AGGS, True, 1e-9),
+    ("ordered_global", "ordered", ORD_AGGS, False, 1e-9),
 ]
 # Cases run under a memory limit that must make them spill (the stderr summary says so).
 SPILL_CASES = {"holistic_spill": "4MB"}
@@ -508,7 +627,12 @@ SPILL_CASES = {"holistic_spill": "4MB"}
 def sql_of(dataset, aggs, grouped, path):
     items = []
     for f, c, *opts in aggs:
-        item = "%s(%s%s)" % (f, "DISTINCT " if "distinct" in opts else "", ", ".join(c))
+        order = order_of(opts)
+        item = "%s(%s%s%s)" % (f, "DISTINCT " if "distinct" in opts else "", ", ".join(c),
+                               " ORDER BY " + ", ".join(
+                                   "%s %s NULLS %s" % (k, "DESC" if d else "ASC",
+                                                       "FIRST" if nf else "LAST")
+                                   for k, d, nf in order) if order else "")
         for o in opts:
             if isinstance(o, tuple):
                 item += " FILTER (WHERE %s)" % o[0]
@@ -538,6 +662,8 @@ def close(a, b, tol):
     ~1e-7 absolute; naive power sums would be off by hundreds there."""
     if a is None or b is None:
         return a is None and b is None
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
     return math.isclose(a, b, rel_tol=tol, abs_tol=max(tol, 1e-9))
 
 
@@ -597,6 +723,12 @@ ERRORS = [
     ("filter_scalar", "abs(d) FILTER (WHERE d > 1)", "abs(...) FILTER is not valid"),
     ("filter_not_bool", "sum(d) FILTER (WHERE d)", "needs a BOOLEAN condition, not DOUBLE"),
     ("filter_nested", "sum(d) FILTER (WHERE count(*) > 1)", "cannot be nested"),
+    ("approx_quantile_varchar", "approx_quantile(g, 0.5)",
+     "no function matches approx_quantile(VARCHAR, DOUBLE)"),
+    ("first_distinct", "first(DISTINCT d)", "first(DISTINCT ...) is not supported"),
+    ("sep_not_constant", "string_agg(g, g)", "separator of string_agg() must be a constant"),
+    ("order_scalar", "abs(d ORDER BY i)", "abs(... ORDER BY) is not valid"),
+    ("order_window", "first(d ORDER BY i) OVER ()", "ORDER BY inside a window function"),
 ]
 
 
@@ -637,6 +769,7 @@ def main():
     gen_many(rng)
     gen_misc(rng)
     gen_sketch(rng)
+    gen_ordered(rng)
     shutil.rmtree(WORK, ignore_errors=True)
     passed = failed = skipped = 0
     duck = find_duckdb(args.v)
