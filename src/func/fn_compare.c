@@ -4,8 +4,9 @@
  * (fn_common_type: a string literal adapts to the typed side, BIGINT with DOUBLE is DOUBLE,
  * DATE with TIMESTAMP is TIMESTAMP); comparing other mixed types is an error asking for a
  * cast. Three-valued: a NULL operand gives NULL (IN: NULL when not found but the list held
- * a NULL). Strings compare bytewise. One loop per operator, chosen by one switch on the
- * operand type per vector. Local.
+ * a NULL). Strings compare bytewise; doubles in DuckDB's total order (fn_f64_cmp: NaN equals
+ * NaN and is the greatest). One loop per operator, chosen by one switch on the operand type
+ * per vector. Local.
  */
 #include "func/fn_int.h"
 #include "core/mem.h"
@@ -60,7 +61,7 @@ FN_BIND(fn_bind_common)
         const double *Af = a[0].v->d.f64, *Bf = a[1].v->d.f64;                             \
         int64_t ma = a[0].mask, mb = a[1].mask;                                            \
         switch (e->args[0]->type) {                                                        \
-        case SL_T_DOUBLE: CMP_LOOP(oi[i] = Af[i & ma] OP Bf[i & mb]) break;                \
+        case SL_T_DOUBLE: CMP_LOOP(oi[i] = fn_f64_cmp(Af[i & ma], Bf[i & mb]) OP 0) break; \
         case SL_T_VARCHAR: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
         default: CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb]) break;                         \
         }                                                                                  \

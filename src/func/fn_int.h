@@ -145,12 +145,18 @@ static inline int fn_str_cmp(const char *p, int64_t pn, const char *q, int64_t q
         return c;
     return (pn > qn) - (pn < qn);
 }
+/* DuckDB's total order of doubles: NaN equals NaN and is greater than every other value
+ * (so NaN BETWEEN 0 AND 1 is false and NaN = NaN is true); -0.0 equals 0.0. */
+static inline int fn_f64_cmp(double x, double y)
+{
+    if (x != x || y != y)
+        return (x != x) - (y != y);
+    return (x > y) - (x < y);
+}
 static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
 {
-    if (cls == 1) {
-        double x = fn_f64(p, i), y = fn_f64(q, i);
-        return (x > y) - (x < y);
-    }
+    if (cls == 1)
+        return fn_f64_cmp(fn_f64(p, i), fn_f64(q, i));
     if (cls == 2) {
         int64_t pn, qn;
         const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);

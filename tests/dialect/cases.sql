@@ -185,3 +185,14 @@ SELECT id, k, count(*) FROM t GROUP BY id, k ORDER BY id LIMIT 3;
 
 -- case: left_right
 SELECT id, left(s, 2) AS l, right(s, 3) AS r, left(k, 0) AS z FROM t ORDER BY id;
+
+-- case: nan_total_order
+-- DuckDB orders doubles totally: NaN equals NaN and is greater than every other value.
+SELECT id, y, y = y AS eq, y > 1e308 AS gt, y BETWEEN 0 AND 1 AS btw, y IN (0.5, 'NaN') AS inl,
+       greatest(y, 3) AS gr, least(y, 3) AS le, y <> 'NaN'::DOUBLE AS ne
+FROM (SELECT id, CASE WHEN id % 3 = 0 THEN 'NaN'::DOUBLE WHEN id % 3 = 1 THEN 0.5 ELSE x END AS y
+      FROM t) ORDER BY id;
+
+-- case: nan_min_max_order
+SELECT min(y) AS mn, max(y) AS mx, count(DISTINCT y) AS nd
+FROM (SELECT CASE WHEN id % 3 = 0 THEN 'NaN'::DOUBLE ELSE x END AS y FROM t);
