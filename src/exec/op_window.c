@@ -25,6 +25,10 @@
  * FOLLOWING are folded incrementally (O(rows)); other frames are folded row by row over the
  * frame (O(rows x frame)), which suits the short sliding frames rolling means use.
  *
+ * Without PARTITION BY (op->u.window.global) the rank holds one slice of the global order and
+ * finish is collective (finish_global): halo rows, peer figures and, for running and
+ * to-the-end frames, the other ranks' partial aggregates come from one allgather.
+ *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
  * than that stays in memory anyway (spilling a single partition is not implemented). Local.
  */
@@ -97,8 +101,10 @@ typedef struct ranges {
  * of this rank's slice (global rows off..off+n-1 of N), then halo rows. The slice's first
  * peer group starts at global row gstart, its last one ends before gend, and dbase peer
  * groups come before its first row's group (not counting that group). */
+typedef struct gscan gscan;
 typedef struct global_ctx {
     int64_t off, N, h, n, gstart, gend, dbase;
+    const gscan *scan;    /* per call: its prefix / suffix figures (scan.on), or NULL */
 } global_ctx;
 
 static void ranges_build(const win_state *st, const sl_batch *b, ranges *r)
@@ -260,24 +266,30 @@ typedef struct acc {
     bool ovf;             /* isum left BIGINT's range */
 } acc;
 
-static int cmp_at(const sl_vec *v, int64_t a, int64_t b)
+/* Compares value a of va with value b of vb (same type). */
+static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
 {
-    switch (v->type) {
+    switch (va->type) {
     case SL_T_DOUBLE: {
-        double x = v->d.f64[a], y = v->d.f64[b];
+        double x = va->d.f64[a], y = vb->d.f64[b];
         if (x != x || y != y) /* NaN sorts above every number, as ORDER BY */
             return (x != x) - (y != y);
         return (x > y) - (x < y);
     }
     case SL_T_VARCHAR: {
         int64_t la, lb;
-        const char *pa = sl_vec_str(v, a, &la), *pb = sl_vec_str(v, b, &lb);
+        const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
         int c = memcmp(pa, pb, (size_t)(la < lb ? la : lb));
         return c ? c : (la > lb) - (la < lb);
     }
     default:
-        return (v->d.i64[a] > v->d.i64[b]) - (v->d.i64[a] < v->d.i64[b]);
+        return (va->d.i64[a] > vb->d.i64[b]) - (va->d.i64[a] < vb->d.i64[b]);
     }
+}
+
+static int cmp_at(const sl_vec *v, int64_t a, int64_t b)
+{
+    return cmp2(v, a, v, b);
 }
 
 static inline void acc_add(acc *a, sl_winfn fn, const sl_vec *v, int64_t j)
@@ -451,7 +463,210 @@ static void compute_global_rank(const sl_win_call *c, const ranges *r, const glo
     }
 }
 
-static int compute(const sl_win_call *c, const sl_batch *b, const ranges *r,
+/* ---- running and to-the-end frames over the global order (no PARTITION BY) ---- */
+
+/* A partial frame aggregate that merges across ranks: acc's figures, with min / max held as
+ * a value (row brow of vector bv: this chunk or a row another rank sent) instead of a row of
+ * the chunk. */
+typedef struct gacc {
+    int64_t n, isum;
+    double dsum;
+    bool ovf;
+    const sl_vec *bv;
+    int64_t brow;
+} gacc;
+
+/* The figures of a scan call: the rows before this rank's slice (all ranks before it), after
+ * it, the rows of the slice's first peer group on the ranks before and of its last peer group
+ * on the ranks after (RANGE CURRENT ROW bounds), and the global first and last row's
+ * argument (first_value / last_value; v NULL when the input is empty). */
+struct gscan {
+    bool on;
+    gacc before, after, ext_before, ext_after;
+    const sl_vec *first_v, *last_v;
+    int64_t first_r, last_r;
+};
+
+/* Whether call c of a global window runs from prefix / suffix figures: the planner lets only
+ * plan_window.c's scan_frame forms through with an unbounded bound. */
+static bool is_scan(const sl_win_call *c)
+{
+    switch (c->fn) {
+    case SL_WF_SUM: case SL_WF_AVG: case SL_WF_MIN: case SL_WF_MAX: case SL_WF_COUNT:
+    case SL_WF_COUNT_STAR: case SL_WF_FIRST_VALUE: case SL_WF_LAST_VALUE:
+        return c->frame.start == SL_FB_UNBOUNDED_PRECEDING ||
+               c->frame.end == SL_FB_UNBOUNDED_FOLLOWING;
+    default:
+        return false;
+    }
+}
+
+static void gacc_add(gacc *a, sl_winfn fn, const sl_vec *v, int64_t j)
+{
+    if (fn == SL_WF_COUNT_STAR) {
+        a->n++;
+        return;
+    }
+    if (!sl_vec_valid(v, j))
+        return;
+    a->n++;
+    if (fn == SL_WF_SUM || fn == SL_WF_AVG) {
+        if (v->type == SL_T_DOUBLE) {
+            a->dsum += v->d.f64[j];
+        } else {
+            a->dsum += (double)v->d.i64[j];
+            if (__builtin_add_overflow(a->isum, v->d.i64[j], &a->isum))
+                a->ovf = true;
+        }
+    } else if ((fn == SL_WF_MIN || fn == SL_WF_MAX) &&
+               (a->n == 1 || (fn == SL_WF_MIN ? cmp2(v, j, a->bv, a->brow) < 0
+                                              : cmp2(v, j, a->bv, a->brow) > 0))) {
+        a->bv = v;
+        a->brow = j;
+    }
+}
+
+static void gacc_fold(gacc *a, sl_winfn fn, const sl_vec *v, int64_t from, int64_t to)
+{
+    for (int64_t j = from; j < to; j++)
+        gacc_add(a, fn, v, j);
+}
+
+static void gacc_merge(gacc *a, const gacc *b, sl_winfn fn)
+{
+    if (b->n == 0)
+        return;
+    if ((fn == SL_WF_MIN || fn == SL_WF_MAX) &&
+        (a->n == 0 || (fn == SL_WF_MIN ? cmp2(b->bv, b->brow, a->bv, a->brow) < 0
+                                       : cmp2(b->bv, b->brow, a->bv, a->brow) > 0))) {
+        a->bv = b->bv;
+        a->brow = b->brow;
+    }
+    a->n += b->n;
+    if (__builtin_add_overflow(a->isum, b->isum, &a->isum))
+        a->ovf = true;
+    a->dsum += b->dsum;
+    a->ovf |= b->ovf;
+}
+
+/* Pushes the result of the frame aggregate a (as acc_result). */
+static int gacc_push(sl_vec *res, const sl_win_call *c, const sl_vec *v, const gacc *a,
+                     sl_err *err)
+{
+    switch (c->fn) {
+    case SL_WF_COUNT:
+    case SL_WF_COUNT_STAR:
+        sl_vec_push_i64(res, a->n);
+        return 0;
+    case SL_WF_SUM:
+        if (a->n == 0)
+            sl_vec_push_null(res);
+        else if (v->type == SL_T_DOUBLE)
+            sl_vec_push_f64(res, a->dsum);
+        else if (a->ovf)
+            return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: a window sum leaves the range "
+                          "of BIGINT (cast the argument to DOUBLE to sum it approximately)");
+        else
+            sl_vec_push_i64(res, a->isum);
+        return 0;
+    case SL_WF_AVG:
+        if (a->n == 0)
+            sl_vec_push_null(res);
+        else if (v->type != SL_T_DOUBLE && !a->ovf)
+            sl_vec_push_f64(res, (double)a->isum / (double)a->n);
+        else
+            sl_vec_push_f64(res, a->dsum / (double)a->n);
+        return 0;
+    default: /* min, max */
+        if (a->n)
+            sl_vec_push_from(res, a->bv, a->brow);
+        else
+            sl_vec_push_null(res);
+        return 0;
+    }
+}
+
+/*
+ * A running (from UNBOUNDED PRECEDING) or to-the-end (to UNBOUNDED FOLLOWING) frame over a
+ * slice of the global order: rows [h, h + n) of the chunk; the frame's part on the other
+ * ranks enters as their figures (s), its part in the halo rows is folded from the chunk. The
+ * other rows get NULL (never emitted).
+ */
+static int compute_global_scan(const sl_win_call *c, const gscan *s, const ranges *r,
+                               const global_ctx *g, const sl_batch *b, sl_vec *res,
+                               sl_err *err)
+{
+    const sl_win_frame *f = &c->frame;
+    const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
+    int64_t h = g->h, n = g->n, rows = b->n_rows, off = g->off, N = g->N;
+    sl_winfn fn = c->fn;
+    if (fn == SL_WF_FIRST_VALUE || fn == SL_WF_LAST_VALUE) {
+        const sl_vec *sv = fn == SL_WF_FIRST_VALUE ? s->first_v : s->last_v;
+        int64_t sr = fn == SL_WF_FIRST_VALUE ? s->first_r : s->last_r;
+        for (int64_t i = 0; i < rows; i++)
+            if (i < h || i >= h + n || !sv)
+                sl_vec_push_null(res);
+            else
+                sl_vec_push_from(res, sv, sr);
+        return 0;
+    }
+    gacc *acc = sl_xcalloc((size_t)rows + 1, sizeof *acc);
+    if (f->start == SL_FB_UNBOUNDED_PRECEDING) {
+        gacc a = s->before;
+        int64_t kk = h;
+        for (int64_t i = h; i < h + n; i++) {
+            int64_t k = off + i - h, fe;
+            if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                fe = N;
+            else if (f->end == SL_FB_CURRENT_ROW)
+                fe = f->rows ? k + 1 : g_end(g, r, i);
+            else /* ROWS n FOLLOWING */
+                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            int64_t le = h + (fe - off < n ? fe - off : n);
+            gacc_fold(&a, fn, v, kk, le);
+            kk = le > kk ? le : kk;
+            acc[i] = a;
+            if (fe <= off + n)
+                continue;
+            if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                gacc_merge(&acc[i], &s->after, fn);
+            else if (f->end == SL_FB_CURRENT_ROW)
+                gacc_merge(&acc[i], &s->ext_after, fn);
+            else
+                gacc_fold(&acc[i], fn, v, h + n, h + n + (fe - off - n));
+        }
+    } else { /* to UNBOUNDED FOLLOWING, from CURRENT ROW or n PRECEDING */
+        gacc a = s->after;
+        int64_t kk = h + n;
+        for (int64_t i = h + n - 1; i >= h; i--) {
+            int64_t k = off + i - h, fs;
+            if (f->start == SL_FB_CURRENT_ROW)
+                fs = f->rows ? k : g_start(g, r, i);
+            else /* ROWS n PRECEDING */
+                fs = f->start_n >= k ? 0 : k - f->start_n;
+            int64_t ls = h + (fs > off ? fs - off : 0);
+            for (; kk > ls; kk--)
+                gacc_add(&a, fn, v, kk - 1);
+            acc[i] = a;
+            if (fs >= off)
+                continue;
+            if (f->start == SL_FB_CURRENT_ROW)
+                gacc_merge(&acc[i], &s->ext_before, fn);
+            else
+                gacc_fold(&acc[i], fn, v, h - (off - fs), h);
+        }
+    }
+    int rc = 0;
+    for (int64_t i = 0; i < rows && !rc; i++)
+        if (i < h || i >= h + n)
+            sl_vec_push_null(res);
+        else
+            rc = gacc_push(res, c, v, &acc[i], err);
+    sl_free(acc);
+    return rc;
+}
+
+static int compute(const sl_win_call *c, int ci, const sl_batch *b, const ranges *r,
                    const global_ctx *g, sl_vec **out, sl_err *err)
 {
     int64_t base = g ? g->off - g->h : 0;
@@ -461,6 +676,8 @@ static int compute(const sl_win_call *c, const sl_batch *b, const ranges *r,
     const sl_vec *def = c->def >= 0 ? b->cols[c->def] : NULL;
     int rc = 0;
     *out = res;
+    if (g && g->scan && g->scan[ci].on)
+        return compute_global_scan(c, &g->scan[ci], r, g, b, res, err);
     if (g && (c->fn == SL_WF_RANK || c->fn == SL_WF_DENSE_RANK || c->fn == SL_WF_PERCENT_RANK ||
               c->fn == SL_WF_CUME_DIST || c->fn == SL_WF_NTILE)) {
         compute_global_rank(c, r, g, n, res);
@@ -589,7 +806,7 @@ static int emit_chunk(sl_exec *x, sl_pop *op, sl_batch *b, int64_t from, int64_t
     sl_vec **cols = sl_xcalloc((size_t)(n_in + nc) + 1, sizeof *cols);
     int rc = 0;
     for (int i = 0; i < nc && !rc; i++)
-        rc = compute(&op->u.window.calls[i], b, &r, g, &cols[n_in + i], err);
+        rc = compute(&op->u.window.calls[i], i, b, &r, g, &cols[n_in + i], err);
     ranges_free(&r);
     if (rc) {
         for (int i = 0; i < nc; i++)
@@ -755,6 +972,21 @@ static void peer_figures(const win_state *st, const sl_batch *b, int64_t *lead, 
     *trail = n - last_start;
 }
 
+/* Merges into dst rank q's partial aggregate p (0: its slice, 1: its first peer group, 2: its
+ * last) of scan call ci, from the allgathered figures (stride nf) and its rows (ends). */
+static void merge_part(gacc *dst, const int64_t *all, int nf, int q, int ci, int p,
+                       const sl_batch *ends, const sl_win_call *c)
+{
+    const int64_t *m = &all[(int64_t)nf * q + 5 + (ci * 3 + p) * 4];
+    gacc a = { m[0], m[1], 0, m[3] != 0, NULL, 0 };
+    memcpy(&a.dsum, &m[2], sizeof a.dsum);
+    if (c->arg >= 0 && ends->n_rows > 2 + ci * 3 + p) {
+        a.bv = ends->cols[c->arg];
+        a.brow = 2 + ci * 3 + p;
+    }
+    gacc_merge(dst, &a, c->fn);
+}
+
 /*
  * No PARTITION BY (global): this rank holds the r-th slice of the global order. Every rank
  * shares its row count, its peer figures and its last halo_prev and first halo_next rows
@@ -779,28 +1011,54 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     sl_batch *cur = st->cur ? st->cur : sl_batch_new(in->n_cols, in->types, 0);
     st->cur = NULL;
     int64_t n = cur->n_rows, nt = n < A ? n : A, nh = n < B ? n : B;
-    /* tail, head, and the first and last row (peer checks across ranks) */
-    uint32_t *rows = sl_xmalloc(sizeof *rows * (size_t)(nt + nh + 3));
+    int nc = op->u.window.n_calls;
+    /* Figures: count, bytes sent, peer figures, then per call (scan calls: see gscan) the
+     * partial aggregates of the slice, its first and its last peer group (4 each). */
+    enum { NB = 5, NP = 3, NA = 4 };
+    int NF = NB + nc * NP * NA;
+    int64_t *mine = sl_xcalloc((size_t)NF, sizeof *mine);
+    peer_figures(st, cur, &mine[2], &mine[3], &mine[4]);
+    /* tail, head, and the first and last row (peer checks across ranks), then the min / max
+     * rows of the partial aggregates */
+    int n_ends = 2 + nc * NP;
+    uint32_t *rows = sl_xcalloc((size_t)(nt + nh + n_ends), sizeof *rows);
     for (int64_t i = 0; i < nt; i++)
         rows[i] = (uint32_t)(n - nt + i);
     for (int64_t i = 0; i < nh; i++)
         rows[nt + i] = (uint32_t)i;
     rows[nt + nh] = 0;
     rows[nt + nh + 1] = (uint32_t)(n ? n - 1 : 0);
+    for (int ci = 0; ci < nc && n > 0; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        if (!is_scan(c))
+            continue;
+        const sl_vec *v = c->arg >= 0 ? cur->cols[c->arg] : NULL;
+        int64_t from[NP] = { 0, 0, n - mine[3] }, to[NP] = { n, mine[2], n };
+        for (int p = 0; p < NP; p++) {
+            gacc a = {0};
+            gacc_fold(&a, c->fn, v, from[p], to[p]);
+            int64_t *m = &mine[NB + (ci * NP + p) * NA];
+            m[0] = a.n;
+            m[1] = a.isum;
+            memcpy(&m[2], &a.dsum, sizeof a.dsum);
+            m[3] = a.ovf;
+            rows[nt + nh + 2 + ci * NP + p] = (uint32_t)(a.n && a.bv ? a.brow : 0);
+        }
+    }
     sl_buf out;
     sl_buf_init(&out);
     sl_wire_write_rows(cur, rows, nt, &out);
     sl_wire_write_rows(cur, rows + nt, nh, &out);
-    sl_wire_write_rows(cur, rows + nt + nh, n ? 2 : 0, &out);
+    sl_wire_write_rows(cur, rows + nt + nh, n ? n_ends : 0, &out);
     sl_free(rows);
+    mine[0] = n;
+    mine[1] = (int64_t)out.len;
 
-    enum { NF = 5 };
-    int64_t mine[NF] = { n, (int64_t)out.len, 0, 0, 0 };
-    peer_figures(st, cur, &mine[2], &mine[3], &mine[4]);
     int64_t *all = sl_xcalloc((size_t)(NF * P), sizeof *all);
     int *counts = sl_xcalloc((size_t)P, sizeof *counts), *displs = sl_xcalloc((size_t)P,
                                                                                sizeof *displs);
     MPI_Allgather(mine, NF, MPI_INT64_T, all, NF, MPI_INT64_T, x->comm);
+    sl_free(mine);
     int64_t total = 0, off = 0, N = 0;
     for (int q = 0; q < P; q++) {
         if (q < me)
@@ -850,7 +1108,29 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
 
     /* Where this slice's first peer group starts and its last one ends, globally, and how
      * many peer groups come before the first one (dense_rank). */
-    global_ctx g = { off, N, 0, n, off, off + n, 0 };
+    global_ctx g = { off, N, 0, n, off, off + n, 0, NULL };
+    gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
+    for (int ci = 0; !rc && ci < nc; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        gscan *s = &scan[ci];
+        if (!(s->on = is_scan(c)))
+            continue;
+        g.scan = scan;
+        for (int q = 0; q < P; q++) {
+            if (all[NF * q] == 0)
+                continue;
+            if (!s->first_v && c->arg >= 0) {
+                s->first_v = ends[q]->cols[c->arg];
+                s->first_r = 0;
+            }
+            if (c->arg >= 0) {
+                s->last_v = ends[q]->cols[c->arg];
+                s->last_r = 1;
+            }
+            if (q != me)
+                merge_part(q < me ? &s->before : &s->after, all, NF, q, ci, 0, ends[q], c);
+        }
+    }
     if (!rc && n > 0 && st->peer.n_keys > 0) {
         int64_t qoff = off;
         for (int q = me - 1; q >= 0; q--) {
@@ -861,6 +1141,10 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
             if (sl_row_cmp(&st->peer, ends[q], 1, cur, 0) != 0)
                 break;
             g.gstart = qoff + nq - all[NF * q + 3];
+            for (int ci = 0; ci < nc; ci++)
+                if (scan[ci].on)
+                    merge_part(&scan[ci].ext_before, all, NF, q, ci, 2, ends[q],
+                               &op->u.window.calls[ci]);
             if (all[NF * q + 3] != nq)
                 break;
         }
@@ -872,6 +1156,10 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
             if (sl_row_cmp(&st->peer, cur, n - 1, ends[q], 0) != 0)
                 break;
             g.gend = qoff + all[NF * q + 2];
+            for (int ci = 0; ci < nc; ci++)
+                if (scan[ci].on)
+                    merge_part(&scan[ci].ext_after, all, NF, q, ci, 1, ends[q],
+                               &op->u.window.calls[ci]);
             if (all[NF * q + 2] != nq)
                 break;
             qoff += nq;
@@ -894,9 +1182,6 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         g.gstart = 0; /* no ORDER BY: every row is a peer of every other */
         g.gend = N;
     }
-    for (int q = 0; q < P; q++)
-        sl_batch_free(&ends[q]);
-    sl_free(ends);
     sl_free(all);
     sl_free(counts);
     sl_free(displs);
@@ -913,6 +1198,11 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
     else
         sl_batch_free(&chunk);
+    /* the scan figures point into the other ranks' rows until here */
+    for (int q = 0; q < P; q++)
+        sl_batch_free(&ends[q]);
+    sl_free(ends);
+    sl_free(scan);
     return sl_exec_finish_parent(x, op, err);
 }
 

@@ -13,8 +13,10 @@ sqlite's multiset of rows (a sequence when the query has a total ORDER BY):
   - rank / dense_rank with heavy ties, a rolling 7-row sum and a running count per group,
     lag / lead, windows without PARTITION BY (whose plan must be a range exchange, not a
     gather: checked in EXPLAIN), among them rank / dense_rank / cume_dist / percent_rank over
-    a peer group of half the rows (it straddles every rank) and ntile, DISTINCT ON keeping
-    the latest row per key;
+    a peer group of half the rows (it straddles every rank) and ntile, running and
+    to-the-end frames (sum/count/min/max/avg/first_value/last_value; the default RANGE frame
+    over that peer group, a frame reaching wider than a rank's share, empty ranks), DISTINCT
+    ON keeping the latest row per key;
   - q8 again at --memory-limit 4MB, where the sort under the window must spill (checked from
     -v's spill figure), and empty input.
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and "window: N passed, M failed"; exits 1 on
@@ -139,6 +141,40 @@ QUERIES = [
      "DESC NULLS LAST) AS dr, cume_dist() OVER (ORDER BY id6 NULLS LAST) AS cd, percent_rank() "
      "OVER (ORDER BY id6 NULLS LAST) AS pr, ntile(10) OVER (ORDER BY v3 DESC NULLS LAST, id) "
      "AS t FROM t", "iiiffi", False),
+    # Running and to-the-end frames without PARTITION BY: the rows before / after a rank's
+    # slice enter as the other ranks' partial aggregates. Over id6 the peer group of half the
+    # rows straddles every rank (the default RANGE frame runs to the current row's last peer);
+    # 50000 PRECEDING is wider than a rank's share at 5 ranks.
+    ("no_partition_running_peers",
+     "SELECT id, sum(v1) OVER (ORDER BY id6) AS s, count(*) OVER (ORDER BY id6) AS c, "
+     "min(v3) OVER (ORDER BY id6 RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS mn, "
+     "avg(v1) OVER (ORDER BY id6 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) "
+     "AS a, max(v3) OVER (ORDER BY id6 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
+     "AS mx FROM {src}",
+     "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS LAST) AS s, count(*) OVER (ORDER BY id6 "
+     "NULLS LAST) AS c, min(v3) OVER (ORDER BY id6 NULLS LAST RANGE BETWEEN CURRENT ROW AND "
+     "UNBOUNDED FOLLOWING) AS mn, avg(v1) OVER (ORDER BY id6 NULLS LAST ROWS BETWEEN UNBOUNDED "
+     "PRECEDING AND UNBOUNDED FOLLOWING) AS a, max(v3) OVER (ORDER BY id6 NULLS LAST RANGE "
+     "BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS mx FROM t", "iiifff", False),
+    ("no_partition_running_rows",
+     "SELECT id, max(v3) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 2 "
+     "FOLLOWING) AS mx, count(v3) OVER (ORDER BY id DESC ROWS BETWEEN 50000 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS c, first_value(v3) OVER (ORDER BY id DESC) AS fv, "
+     "last_value(v1) OVER (ORDER BY id DESC ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) "
+     "AS lv, sum(v1) OVER (ORDER BY id DESC) AS s FROM {src}",
+     "SELECT id, max(v3) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 2 "
+     "FOLLOWING) AS mx, count(v3) OVER (ORDER BY id DESC ROWS BETWEEN 50000 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS c, first_value(v3) OVER (ORDER BY id DESC) AS fv, "
+     "last_value(v1) OVER (ORDER BY id DESC ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) "
+     "AS lv, sum(v1) OVER (ORDER BY id DESC) AS s FROM t", "ififii", False),
+    # Three rows over up to five ranks: empty slices; NULL keys first.
+    ("no_partition_running_few_rows",
+     "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS FIRST, id) AS s, min(id) OVER (ORDER BY "
+     "id6 NULLS FIRST, id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM {src} "
+     "WHERE id < 3",
+     "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS FIRST, id) AS s, min(id) OVER (ORDER BY "
+     "id6 NULLS FIRST, id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM t "
+     "WHERE id < 3", "iii", False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -192,16 +228,23 @@ def main():
                 report(ok, tag, "" if ok else why)
         # Without PARTITION BY the rows stay spread: a range exchange on the ORDER BY keys, not
         # a gather (EXPLAIN shows the plan that runs).
-        if a.k in "no_partition_by_is_distributed":
+        # Running and to-the-end frames too (they were gathered before).
+        checks = [("no_partition_by_is_distributed", QUERIES[4][1], "Exchange: range by (v3 DESC",
+                   2),
+                  ("no_partition_running_is_distributed", QUERIES[6][1],
+                   "Exchange: range by (id6 ASC", 1)]
+        for name, q, want_ex, scans in checks:
+            if a.k not in name:
+                continue
             job = os.path.join(tmp, "explain.sql")
             with open(job, "w") as f:
-                f.write(QUERIES[4][1].format(src=src) + ";\n")
+                f.write(q.format(src=src) + ";\n")
             r = subprocess.run(["timeout", str(TIMEOUT), "mpirun", "-n", "3", SLUICE, "explain",
                                 job], capture_output=True, text=True, env=ENV)
             plan = r.stdout
-            ok = (r.returncode == 0 and "Exchange: range by (v3 DESC" in plan and
-                  plan.count("exclusive scan") == 2 and "Exchange: gather" not in plan)
-            report(ok, "no_partition_by_is_distributed", plan[-3000:] + r.stderr[-1000:])
+            ok = (r.returncode == 0 and want_ex in plan and
+                  plan.count("exclusive scan") == scans and "Exchange: gather" not in plan)
+            report(ok, name, plan[-3000:] + r.stderr[-1000:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"window: {passed} passed, {failed} failed, 0 skipped")
