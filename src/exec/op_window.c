@@ -610,11 +610,14 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 sl_vec_push_from(res, sv, sr);
         return 0;
     }
-    gacc *acc = sl_xcalloc((size_t)rows + 1, sizeof *acc);
+    int rc = 0;
     if (f->start == SL_FB_UNBOUNDED_PRECEDING) {
+        /* forward: each row's result is pushed as it is folded */
         gacc a = s->before;
         int64_t kk = h;
-        for (int64_t i = h; i < h + n; i++) {
+        for (int64_t i = 0; i < h; i++)
+            sl_vec_push_null(res);
+        for (int64_t i = h; i < h + n && !rc; i++) {
             int64_t k = off + i - h, fe;
             if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
                 fe = N;
@@ -625,17 +628,24 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
             int64_t le = h + (fe - off < n ? fe - off : n);
             gacc_fold(&a, fn, v, kk, le);
             kk = le > kk ? le : kk;
-            acc[i] = a;
-            if (fe <= off + n)
-                continue;
-            if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
-                gacc_merge(&acc[i], &s->after, fn);
-            else if (f->end == SL_FB_CURRENT_ROW)
-                gacc_merge(&acc[i], &s->ext_after, fn);
-            else
-                gacc_fold(&acc[i], fn, v, h + n, h + n + (fe - off - n));
+            gacc t = a;
+            if (fe > off + n) {
+                if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                    gacc_merge(&t, &s->after, fn);
+                else if (f->end == SL_FB_CURRENT_ROW)
+                    gacc_merge(&t, &s->ext_after, fn);
+                else
+                    gacc_fold(&t, fn, v, h + n, h + n + (fe - off - n));
+            }
+            rc = gacc_push(res, c, v, &t, err);
         }
-    } else { /* to UNBOUNDED FOLLOWING, from CURRENT ROW or n PRECEDING */
+        for (int64_t i = h + n; i < rows && !rc; i++)
+            sl_vec_push_null(res);
+        return rc;
+    }
+    /* backward (to UNBOUNDED FOLLOWING, from CURRENT ROW or n PRECEDING): results kept */
+    gacc *acc = sl_xcalloc((size_t)rows + 1, sizeof *acc);
+    {
         gacc a = s->after;
         int64_t kk = h + n;
         for (int64_t i = h + n - 1; i >= h; i--) {
@@ -656,7 +666,6 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 gacc_fold(&acc[i], fn, v, h - (off - fs), h);
         }
     }
-    int rc = 0;
     for (int64_t i = 0; i < rows && !rc; i++)
         if (i < h || i >= h + n)
             sl_vec_push_null(res);
@@ -972,31 +981,175 @@ static void peer_figures(const win_state *st, const sl_batch *b, int64_t *lead, 
     *trail = n - last_start;
 }
 
-/* Merges into dst rank q's partial aggregate p (0: its slice, 1: its first peer group, 2: its
- * last) of scan call ci, from the allgathered figures (stride nf) and its rows (ends). */
+/* Figures: count, wire bytes (finish_global), lead, trail, groups, then per call the partial
+ * aggregates (NA figures) of the slice, its first and its last peer group (NP of them). */
+enum { FG_NB = 5, FG_NP = 3, FG_NA = 4 };
+
+static int fig_stride(const sl_pop *op)
+{
+    return FG_NB + op->u.window.n_calls * FG_NP * FG_NA;
+}
+
+/* Fills m[fig_stride] with the figures of the dense batch b (a slice of one ordered
+ * partition) and returns a new batch of its end rows: first, last, then the min / max rows
+ * of its partial aggregates (none when b is empty). */
+static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *b, int64_t *m)
+{
+    int64_t n = b->n_rows;
+    int nc = op->u.window.n_calls, n_ends = 2 + nc * FG_NP;
+    memset(m, 0, sizeof *m * (size_t)fig_stride(op));
+    m[0] = n;
+    peer_figures(st, b, &m[2], &m[3], &m[4]);
+    uint32_t *rows = sl_xcalloc((size_t)n_ends, sizeof *rows);
+    rows[1] = (uint32_t)(n ? n - 1 : 0);
+    for (int ci = 0; ci < nc && n > 0; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        if (!is_scan(c))
+            continue;
+        const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
+        int64_t from[FG_NP] = { 0, 0, n - m[3] }, to[FG_NP] = { n, m[2], n };
+        for (int p = 0; p < FG_NP; p++) {
+            gacc a = {0};
+            gacc_fold(&a, c->fn, v, from[p], to[p]);
+            int64_t *f = &m[FG_NB + (ci * FG_NP + p) * FG_NA];
+            f[0] = a.n;
+            f[1] = a.isum;
+            memcpy(&f[2], &a.dsum, sizeof a.dsum);
+            f[3] = a.ovf;
+            rows[2 + ci * FG_NP + p] = (uint32_t)(a.n && a.bv ? a.brow : 0);
+        }
+    }
+    sl_batch *ends = NULL;
+    sl_buf w;
+    sl_buf_init(&w);
+    sl_wire_write_rows(b, rows, n ? n_ends : 0, &w);
+    sl_err e = {0};
+    int64_t used = 0;
+    sl_wire_read(w.data, (int64_t)w.len, &ends, &used, &e);
+    sl_buf_free(&w);
+    sl_free(rows);
+    return ends;
+}
+
+/* Merges into dst slice q's partial aggregate p (0: its slice, 1: its first peer group, 2: its
+ * last) of scan call ci, from the figures (stride nf) and its end rows. */
 static void merge_part(gacc *dst, const int64_t *all, int nf, int q, int ci, int p,
                        const sl_batch *ends, const sl_win_call *c)
 {
-    const int64_t *m = &all[(int64_t)nf * q + 5 + (ci * 3 + p) * 4];
+    const int64_t *m = &all[(int64_t)nf * q + FG_NB + (ci * FG_NP + p) * FG_NA];
     gacc a = { m[0], m[1], 0, m[3] != 0, NULL, 0 };
     memcpy(&a.dsum, &m[2], sizeof a.dsum);
-    if (c->arg >= 0 && ends->n_rows > 2 + ci * 3 + p) {
+    if (c->arg >= 0 && ends->n_rows > 2 + ci * FG_NP + p) {
         a.bv = ends->cols[c->arg];
-        a.brow = 2 + ci * 3 + p;
+        a.brow = 2 + ci * FG_NP + p;
     }
     gacc_merge(dst, &a, c->fn);
 }
 
 /*
+ * Places slice me of P consecutive slices of one ordered partition (ranks of a global window,
+ * or the spilled parts of a big partition) from every slice's figures (all, stride nf) and end
+ * rows: *g (without h) and scan[n_calls] (pointing into ends, which must outlive them).
+ * Peer groups may straddle slices: the slice's first and last groups are followed into the
+ * neighbours' figures. Local.
+ */
+static void slice_context(const win_state *st, const sl_pop *op, const int64_t *all, int nf,
+                          sl_batch *const *ends, int P, int me, global_ctx *g, gscan *scan)
+{
+    int nc = op->u.window.n_calls;
+    int64_t off = 0, N = 0, n = all[(int64_t)nf * me];
+    for (int q = 0; q < P; q++) {
+        if (q < me)
+            off += all[(int64_t)nf * q];
+        N += all[(int64_t)nf * q];
+    }
+    *g = (global_ctx){ off, N, 0, n, off, off + n, 0, NULL };
+    for (int ci = 0; ci < nc; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        gscan *s = &scan[ci];
+        memset(s, 0, sizeof *s);
+        if (!(s->on = is_scan(c)))
+            continue;
+        g->scan = scan;
+        for (int q = 0; q < P; q++) {
+            if (all[(int64_t)nf * q] == 0)
+                continue;
+            if (!s->first_v && c->arg >= 0) {
+                s->first_v = ends[q]->cols[c->arg];
+                s->first_r = 0;
+            }
+            if (c->arg >= 0) {
+                s->last_v = ends[q]->cols[c->arg];
+                s->last_r = 1;
+            }
+            if (q != me)
+                merge_part(q < me ? &s->before : &s->after, all, nf, q, ci, 0, ends[q], c);
+        }
+    }
+    if (n > 0 && st->peer.n_keys > 0) {
+        const sl_batch *mine = ends[me];
+        int64_t qoff = off;
+        for (int q = me - 1; q >= 0; q--) {
+            int64_t nq = all[(int64_t)nf * q], trail = all[(int64_t)nf * q + 3];
+            qoff -= nq;
+            if (nq == 0)
+                continue;
+            if (sl_row_cmp(&st->peer, ends[q], 1, mine, 0) != 0)
+                break;
+            g->gstart = qoff + nq - trail;
+            for (int ci = 0; ci < nc; ci++)
+                if (scan[ci].on)
+                    merge_part(&scan[ci].ext_before, all, nf, q, ci, 2, ends[q],
+                               &op->u.window.calls[ci]);
+            if (trail != nq)
+                break;
+        }
+        qoff = off + n;
+        for (int q = me + 1; q < P; q++) {
+            int64_t nq = all[(int64_t)nf * q], lead = all[(int64_t)nf * q + 2];
+            if (nq == 0)
+                continue;
+            if (sl_row_cmp(&st->peer, mine, 1, ends[q], 0) != 0)
+                break;
+            g->gend = qoff + lead;
+            for (int ci = 0; ci < nc; ci++)
+                if (scan[ci].on)
+                    merge_part(&scan[ci].ext_after, all, nf, q, ci, 1, ends[q],
+                               &op->u.window.calls[ci]);
+            if (lead != nq)
+                break;
+            qoff += nq;
+        }
+        /* groups before: each non-empty slice's groups, less one where a slice's first group
+         * continues the previous non-empty slice's last; this slice's first group is counted
+         * there already when it continues one */
+        int last = -1;
+        for (int q = 0; q <= me; q++) {
+            if (all[(int64_t)nf * q] == 0)
+                continue;
+            bool joins = last >= 0 && sl_row_cmp(&st->peer, ends[last], 1, ends[q], 0) == 0;
+            if (q < me)
+                g->dbase += all[(int64_t)nf * q + 4] - (joins ? 1 : 0);
+            else if (joins)
+                g->dbase -= 1;
+            last = q;
+        }
+    } else if (n > 0) {
+        g->gstart = 0; /* no ORDER BY: every row is a peer of every other */
+        g->gend = N;
+    }
+}
+
+/*
  * No PARTITION BY (global): this rank holds the r-th slice of the global order. Every rank
- * shares its row count, its peer figures and its last halo_prev and first halo_next rows
- * (allgathers); a rank's row numbers start after the rows of the ranks before it (an
- * exclusive scan of the counts), and its frames see the halo_prev rows before its slice and
- * the halo_next rows after it, taken from the nearest ranks that hold them (several when
- * ranks hold fewer). Peers may straddle ranks (the range exchange deals rows equal on the
- * keys over the ranks they span): the first and last peer groups of the slice are followed
- * into the neighbours' figures, which gives rank, dense_rank, percent_rank, cume_dist and
- * ntile their global values. Collective over x->comm.
+ * shares its row count, its peer figures, its partial aggregates and its last halo_prev and
+ * first halo_next rows (allgathers); a rank's row numbers start after the rows of the ranks
+ * before it (an exclusive scan of the counts), and its frames see the halo_prev rows before
+ * its slice and the halo_next rows after it, taken from the nearest ranks that hold them
+ * (several when ranks hold fewer). Peers may straddle ranks (the range exchange deals rows
+ * equal on the keys over the ranks they span): slice_context follows them, which gives rank,
+ * dense_rank, percent_rank, cume_dist, ntile and the RANGE frames their global values.
+ * Collective over x->comm.
  */
 static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
 {
@@ -1011,47 +1164,22 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     sl_batch *cur = st->cur ? st->cur : sl_batch_new(in->n_cols, in->types, 0);
     st->cur = NULL;
     int64_t n = cur->n_rows, nt = n < A ? n : A, nh = n < B ? n : B;
-    int nc = op->u.window.n_calls;
-    /* Figures: count, bytes sent, peer figures, then per call (scan calls: see gscan) the
-     * partial aggregates of the slice, its first and its last peer group (4 each). */
-    enum { NB = 5, NP = 3, NA = 4 };
-    int NF = NB + nc * NP * NA;
+    int nc = op->u.window.n_calls, NF = fig_stride(op);
     int64_t *mine = sl_xcalloc((size_t)NF, sizeof *mine);
-    peer_figures(st, cur, &mine[2], &mine[3], &mine[4]);
-    /* tail, head, and the first and last row (peer checks across ranks), then the min / max
-     * rows of the partial aggregates */
-    int n_ends = 2 + nc * NP;
-    uint32_t *rows = sl_xcalloc((size_t)(nt + nh + n_ends), sizeof *rows);
+    sl_batch *my_ends = slice_figures(st, op, cur, mine);
+    /* tail, head, then the end rows */
+    uint32_t *rows = sl_xcalloc((size_t)(nt + nh + my_ends->n_rows + 1), sizeof *rows);
     for (int64_t i = 0; i < nt; i++)
         rows[i] = (uint32_t)(n - nt + i);
     for (int64_t i = 0; i < nh; i++)
         rows[nt + i] = (uint32_t)i;
-    rows[nt + nh] = 0;
-    rows[nt + nh + 1] = (uint32_t)(n ? n - 1 : 0);
-    for (int ci = 0; ci < nc && n > 0; ci++) {
-        const sl_win_call *c = &op->u.window.calls[ci];
-        if (!is_scan(c))
-            continue;
-        const sl_vec *v = c->arg >= 0 ? cur->cols[c->arg] : NULL;
-        int64_t from[NP] = { 0, 0, n - mine[3] }, to[NP] = { n, mine[2], n };
-        for (int p = 0; p < NP; p++) {
-            gacc a = {0};
-            gacc_fold(&a, c->fn, v, from[p], to[p]);
-            int64_t *m = &mine[NB + (ci * NP + p) * NA];
-            m[0] = a.n;
-            m[1] = a.isum;
-            memcpy(&m[2], &a.dsum, sizeof a.dsum);
-            m[3] = a.ovf;
-            rows[nt + nh + 2 + ci * NP + p] = (uint32_t)(a.n && a.bv ? a.brow : 0);
-        }
-    }
     sl_buf out;
     sl_buf_init(&out);
     sl_wire_write_rows(cur, rows, nt, &out);
     sl_wire_write_rows(cur, rows + nt, nh, &out);
-    sl_wire_write_rows(cur, rows + nt + nh, n ? n_ends : 0, &out);
+    sl_wire_write(my_ends, &out);
+    sl_batch_free(&my_ends);
     sl_free(rows);
-    mine[0] = n;
     mine[1] = (int64_t)out.len;
 
     int64_t *all = sl_xcalloc((size_t)(NF * P), sizeof *all);
@@ -1059,13 +1187,9 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
                                                                                sizeof *displs);
     MPI_Allgather(mine, NF, MPI_INT64_T, all, NF, MPI_INT64_T, x->comm);
     sl_free(mine);
-    int64_t total = 0, off = 0, N = 0;
-    for (int q = 0; q < P; q++) {
-        if (q < me)
-            off += all[NF * q];
-        N += all[NF * q];
+    int64_t total = 0;
+    for (int q = 0; q < P; q++)
         total += all[NF * q + 1];
-    }
     int rc = 0;
     if (total > INT32_MAX) /* the halos are bounded (HALO_MAX rows a side) */
         rc = SL_ERR(err, SL_ERUNTIME, "window: %lld bytes of neighbouring rows exceed one "
@@ -1081,7 +1205,7 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     sl_buf_free(&out);
 
     /* prev: the tails of the ranks before, in order (its last A rows are the ones needed);
-     * next: the heads of the ranks after; ends[q]: rank q's first and last row. */
+     * next: the heads of the ranks after; ends[q]: rank q's end rows. */
     sl_batch *prev = sl_batch_new(in->n_cols, in->types, 0);
     sl_batch *next = sl_batch_new(in->n_cols, in->types, 0);
     sl_batch **ends = sl_xcalloc((size_t)P, sizeof *ends);
@@ -1105,86 +1229,14 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         sl_batch_free(&head);
     }
     sl_free(recv);
-
-    /* Where this slice's first peer group starts and its last one ends, globally, and how
-     * many peer groups come before the first one (dense_rank). */
-    global_ctx g = { off, N, 0, n, off, off + n, 0, NULL };
-    gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
-    for (int ci = 0; !rc && ci < nc; ci++) {
-        const sl_win_call *c = &op->u.window.calls[ci];
-        gscan *s = &scan[ci];
-        if (!(s->on = is_scan(c)))
-            continue;
-        g.scan = scan;
-        for (int q = 0; q < P; q++) {
-            if (all[NF * q] == 0)
-                continue;
-            if (!s->first_v && c->arg >= 0) {
-                s->first_v = ends[q]->cols[c->arg];
-                s->first_r = 0;
-            }
-            if (c->arg >= 0) {
-                s->last_v = ends[q]->cols[c->arg];
-                s->last_r = 1;
-            }
-            if (q != me)
-                merge_part(q < me ? &s->before : &s->after, all, NF, q, ci, 0, ends[q], c);
-        }
-    }
-    if (!rc && n > 0 && st->peer.n_keys > 0) {
-        int64_t qoff = off;
-        for (int q = me - 1; q >= 0; q--) {
-            int64_t nq = all[NF * q];
-            qoff -= nq;
-            if (nq == 0)
-                continue;
-            if (sl_row_cmp(&st->peer, ends[q], 1, cur, 0) != 0)
-                break;
-            g.gstart = qoff + nq - all[NF * q + 3];
-            for (int ci = 0; ci < nc; ci++)
-                if (scan[ci].on)
-                    merge_part(&scan[ci].ext_before, all, NF, q, ci, 2, ends[q],
-                               &op->u.window.calls[ci]);
-            if (all[NF * q + 3] != nq)
-                break;
-        }
-        qoff = off + n;
-        for (int q = me + 1; q < P; q++) {
-            int64_t nq = all[NF * q];
-            if (nq == 0)
-                continue;
-            if (sl_row_cmp(&st->peer, cur, n - 1, ends[q], 0) != 0)
-                break;
-            g.gend = qoff + all[NF * q + 2];
-            for (int ci = 0; ci < nc; ci++)
-                if (scan[ci].on)
-                    merge_part(&scan[ci].ext_after, all, NF, q, ci, 1, ends[q],
-                               &op->u.window.calls[ci]);
-            if (all[NF * q + 2] != nq)
-                break;
-            qoff += nq;
-        }
-        /* groups before: each non-empty rank's groups, less one where a rank's first group
-         * continues the previous non-empty rank's last; this slice's first group is counted
-         * there already when it continues one */
-        int last = -1;
-        for (int q = 0; q <= me; q++) {
-            if (all[NF * q] == 0)
-                continue;
-            bool joins = last >= 0 && sl_row_cmp(&st->peer, ends[last], 1, ends[q], 0) == 0;
-            if (q < me)
-                g.dbase += all[NF * q + 4] - (joins ? 1 : 0);
-            else if (joins)
-                g.dbase -= 1;
-            last = q;
-        }
-    } else if (!rc && n > 0) {
-        g.gstart = 0; /* no ORDER BY: every row is a peer of every other */
-        g.gend = N;
-    }
-    sl_free(all);
     sl_free(counts);
     sl_free(displs);
+
+    global_ctx g;
+    gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
+    if (!rc)
+        slice_context(st, op, all, NF, ends, P, me, &g, scan);
+    sl_free(all);
     int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
     g.h = h;
     sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
