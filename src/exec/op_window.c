@@ -30,10 +30,14 @@
  * to-the-end frames, the other ranks' partial aggregates come from one allgather.
  *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
- * than that stays in memory anyway (spilling a single partition is not implemented). Local.
+ * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,
+ * spill_finish), where the calls allow it (the planner's halo_prev >= 0), else it stays in
+ * memory. Local.
  */
 #include "exec/exec_int.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mpi.h>
@@ -44,6 +48,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
+#include "spill/rowstore.h"
 
 typedef struct win_state {
     sl_ctx *ctx;
@@ -57,6 +62,14 @@ typedef struct win_state {
     bool streaming;
     sl_batch *last;       /* the previous batch's last row, NULL before the first */
     int64_t rn, rk, dr;
+    /* a partition outgrowing the grant goes to disk in slices (can_spill: the planner found
+     * the calls computable slice by slice, halo_prev >= 0); cur then holds the pending slice */
+    bool can_spill;
+    sl_rowstore *spill;   /* the spilling partition's rows, NULL when none */
+    sl_batch *spill_last; /* its last row so far */
+    int64_t *figs;        /* per slice: slice_figures */
+    sl_batch **ends;      /* per slice: its end rows */
+    int n_slices, cap_slices;
 } win_state;
 
 static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
@@ -67,6 +80,8 @@ static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
     const sl_sort_spec *o = &op->u.window.order;
     st->peer = (sl_rowcmp){ o->n_keys, o->cols, o->desc, o->nulls_first, false };
     st->streaming = !op->u.window.global;
+    st->can_spill = !op->u.window.global && op->u.window.halo_prev >= 0 &&
+                    op->u.window.halo_next >= 0;
     for (int i = 0; i < op->u.window.n_calls; i++) {
         sl_winfn f = op->u.window.calls[i].fn;
         st->streaming &= f == SL_WF_ROW_NUMBER || f == SL_WF_RANK || f == SL_WF_DENSE_RANK;
@@ -913,6 +928,12 @@ static int push_streaming(sl_exec *x, sl_pop *op, sl_batch *in, sl_err *err)
     return sl_exec_emit(x, op, out, err);
 }
 
+/* A spilling partition is not cut into slices below this many rows (a tiny grant still
+ * makes a few big slices rather than many small ones). */
+#define SPILL_MIN_ROWS 4096
+static int spill_slice(win_state *st, const sl_pop *op, sl_batch *b, sl_err *err);
+static int spill_push(sl_exec *x, sl_pop *op, sl_batch *in, sl_err *err);
+
 static int window_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
 {
     win_state *st = op->state;
@@ -922,6 +943,8 @@ static int window_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *e
     }
     if (st->streaming)
         return push_streaming(x, op, b, err);
+    if (st->spill)
+        return spill_push(x, op, b, err);
     if (!st->cur) {
         st->cur = sl_batch_compact(b);
     } else {
@@ -933,14 +956,29 @@ static int window_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *e
         if (sl_row_cmp(&st->part, cur, i - 1, cur, i) != 0)
             st->last_start = i;
     st->scanned = cur->n_rows;
-    /* Account for the buffer; a partition bigger than the grant stays in memory anyway. */
+    /* Account for the buffer; a partition bigger than the grant goes to disk in slices
+     * (spill_push) where the calls allow, else stays in memory. */
     int64_t bytes = sl_batch_bytes(cur);
     if (bytes > st->res &&
         sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant))
         st->res = bytes;
+    int rc = 0;
     if (st->last_start > 0)
-        return flush(x, op, st->last_start, err);
-    return 0;
+        rc = flush(x, op, st->last_start, err);
+    if (rc || !st->can_spill || !st->cur || st->cur->n_rows < SPILL_MIN_ROWS)
+        return rc;
+    bytes = sl_batch_bytes(st->cur);
+    if (bytes <= st->res ||
+        sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant)) {
+        st->res = bytes > st->res ? bytes : st->res;
+        return 0;
+    }
+    /* the buffer is one partition (flush emitted the complete ones): its first slice */
+    sl_batch *c = st->cur;
+    st->cur = NULL;
+    st->scanned = st->last_start = 0;
+    st->spill = sl_rowstore_new(st->ctx, 0);
+    return spill_slice(st, op, c, err);
 }
 
 /* Appends rows [from, to) of the dense batch src to dst. */
@@ -1137,6 +1175,10 @@ static void slice_context(const win_state *st, const sl_pop *op, const int64_t *
     } else if (n > 0) {
         g->gstart = 0; /* no ORDER BY: every row is a peer of every other */
         g->gend = N;
+        for (int ci = 0; ci < nc; ci++) {
+            scan[ci].ext_before = scan[ci].before;
+            scan[ci].ext_after = scan[ci].after;
+        }
     }
 }
 
@@ -1258,11 +1300,173 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     return sl_exec_finish_parent(x, op, err);
 }
 
+/* ---- a partition larger than the grant (spill) ---- */
+
+/* Rows per record in the spill file: what the read-ahead holds beyond a slice. */
+#define SPILL_PIECE 8192
+/* Rows per slice of a spilled partition: what spill_finish holds (plus the halos). */
+#define SPILL_SLICE_ROWS 16384
+
+/* Moves the dense batch b (the next rows of the spilling partition; taken over) to disk as
+ * slices of at most SPILL_SLICE_ROWS rows, keeping their figures and end rows; releases the
+ * buffer's reservation. Local. */
+static int spill_slice(win_state *st, const sl_pop *op, sl_batch *b, sl_err *err)
+{
+    int nf = fig_stride(op), rc = 0;
+    for (int64_t from = 0; from < b->n_rows && !rc; from += SPILL_SLICE_ROWS) {
+        int64_t to = from + SPILL_SLICE_ROWS < b->n_rows ? from + SPILL_SLICE_ROWS : b->n_rows;
+        sl_batch *part = slice(b, from, to);
+        if (st->n_slices == st->cap_slices) {
+            st->cap_slices = st->cap_slices ? 2 * st->cap_slices : 16;
+            st->figs = sl_xrealloc(st->figs, sizeof *st->figs * (size_t)st->cap_slices *
+                                             (size_t)nf);
+            st->ends = sl_xrealloc(st->ends, sizeof *st->ends * (size_t)st->cap_slices);
+        }
+        int s = st->n_slices++;
+        st->ends[s] = slice_figures(st, op, part, &st->figs[(int64_t)s * nf]);
+        for (int64_t at = 0; at < part->n_rows && !rc; at += SPILL_PIECE)
+            rc = sl_rowstore_append(st->spill, slice(part, at, at + SPILL_PIECE < part->n_rows
+                                                                ? at + SPILL_PIECE
+                                                                : part->n_rows), err);
+        sl_batch_free(&part);
+    }
+    sl_batch_free(&st->spill_last);
+    st->spill_last = slice(b, b->n_rows - 1, b->n_rows);
+    sl_batch_free(&b);
+    sl_budget_release(&st->ctx->budget, st->res);
+    st->res = 0;
+    return rc;
+}
+
+/*
+ * Emits the spilled partition slice by slice, read back in order: each slice is placed in
+ * the partition like a rank's slice of a global window (slice_context: row numbers, peers
+ * across slices, the other slices' partial aggregates for running and to-the-end frames) and
+ * sees the halo_prev rows before it (kept from the previous slice) and the halo_next rows
+ * after it (read ahead). Holds a slice, its halos and one record read ahead. Local.
+ */
+static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    win_state *st = op->state;
+    const sl_pop *in = op->children[0];
+    int64_t A = op->u.window.halo_prev, B = op->u.window.halo_next, N = 0;
+    int S = st->n_slices, nf = fig_stride(op), nc = op->u.window.n_calls, rc = 0;
+    if (st->cur && st->cur->n_rows > 0) {
+        sl_batch *b = st->cur;
+        st->cur = NULL;
+        rc = spill_slice(st, op, b, err);
+        S = st->n_slices;
+    }
+    sl_batch_free(&st->cur);
+    for (int s = 0; s < S; s++)
+        N += st->figs[(int64_t)s * nf];
+    sl_batch *prev = sl_batch_new(in->n_cols, in->types, 0);
+    sl_batch *ahead = sl_batch_new(in->n_cols, in->types, 0);
+    gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
+    bool more = true;
+    for (int s = 0; s < S && !rc; s++) {
+        int64_t n = st->figs[(int64_t)s * nf];
+        while (more && !rc && ahead->n_rows < n + B) {
+            sl_batch *r = NULL;
+            rc = sl_rowstore_next(st->spill, &r, err);
+            if (!rc && r) {
+                sl_batch_append(ahead, r);
+                sl_batch_free(&r);
+            } else {
+                more = false;
+            }
+        }
+        if (rc)
+            break;
+        int64_t h = prev->n_rows < A ? prev->n_rows : A;
+        int64_t t = ahead->n_rows - n < B ? ahead->n_rows - n : B;
+        sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
+        append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
+        append_range(chunk, ahead, 0, n + t);
+        global_ctx g;
+        slice_context(st, op, st->figs, nf, st->ends, S, s, &g, scan);
+        g.h = h;
+        rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
+        /* the next slice's halo: the last A rows of prev + this slice */
+        sl_batch *np = sl_batch_new(in->n_cols, in->types, 0);
+        int64_t keep_prev = n >= A ? 0 : (prev->n_rows < A - n ? prev->n_rows : A - n);
+        append_range(np, prev, prev->n_rows - keep_prev, prev->n_rows);
+        append_range(np, ahead, n - (n < A ? n : A), n);
+        sl_batch *rest = sl_batch_new(in->n_cols, in->types, 0);
+        append_range(rest, ahead, n, ahead->n_rows);
+        sl_batch_free(&prev);
+        sl_batch_free(&ahead);
+        prev = np;
+        ahead = rest;
+    }
+    if (!rc && getenv("SLUICE_WINDOW_TRACE"))
+        fprintf(stderr, "window: a partition of %lld rows spilled in %d slices\n",
+                (long long)N, S);
+    sl_batch_free(&prev);
+    sl_batch_free(&ahead);
+    sl_free(scan);
+    for (int s = 0; s < S; s++)
+        sl_batch_free(&st->ends[s]);
+    st->n_slices = 0;
+    sl_batch_free(&st->spill_last);
+    sl_rowstore_free(&st->spill);
+    return rc;
+}
+
+/* In spill mode: the rows continuing the spilling partition go to the pending slice (spilled
+ * when the grant is reached); at the first row of another partition the spilled one is
+ * emitted and the rest takes the usual path. Local. */
+static int spill_push(sl_exec *x, sl_pop *op, sl_batch *in, sl_err *err)
+{
+    win_state *st = op->state;
+    sl_batch *b = sl_batch_compact(in);
+    sl_batch_free(&in);
+    int64_t n = b->n_rows, end = n;
+    for (int64_t i = 0; i < n; i++)
+        if (i == 0 ? sl_row_cmp(&st->part, st->spill_last, 0, b, 0) != 0
+                   : sl_row_cmp(&st->part, b, i - 1, b, i) != 0) {
+            end = i;
+            break;
+        }
+    int rc = 0;
+    if (end > 0) {
+        if (!st->cur)
+            st->cur = sl_batch_new(b->n_cols, op->children[0]->types, 0);
+        append_range(st->cur, b, 0, end);
+        sl_batch_free(&st->spill_last);
+        st->spill_last = slice(b, end - 1, end);
+        int64_t bytes = sl_batch_bytes(st->cur);
+        if (bytes > st->res) {
+            if (sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant))
+                st->res = bytes;
+            else if (st->cur->n_rows >= SPILL_MIN_ROWS) {
+                sl_batch *c = st->cur;
+                st->cur = NULL;
+                rc = spill_slice(st, op, c, err);
+            }
+        }
+    }
+    if (!rc && end < n) {
+        rc = spill_finish(x, op, err);
+        sl_batch *rest = slice(b, end, n);
+        sl_batch_free(&b);
+        if (rc) {
+            sl_batch_free(&rest);
+            return rc;
+        }
+        return window_push(x, op, 0, rest, err);
+    }
+    sl_batch_free(&b);
+    return rc;
+}
+
 static int window_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
 {
     win_state *st = op->state;
     if (op->u.window.global)
         return finish_global(x, op, err);
+    if (st->spill && !err->code)
+        spill_finish(x, op, err);
     if (!err->code && st->cur && st->cur->n_rows > 0)
         flush(x, op, st->cur->n_rows, err);
     sl_batch_free(&st->cur);
@@ -1276,6 +1480,12 @@ static void window_close(sl_exec *x, sl_pop *op)
         return;
     sl_batch_free(&st->cur);
     sl_batch_free(&st->last);
+    for (int s = 0; s < st->n_slices; s++)
+        sl_batch_free(&st->ends[s]);
+    sl_free(st->ends);
+    sl_free(st->figs);
+    sl_batch_free(&st->spill_last);
+    sl_rowstore_free(&st->spill);
     sl_budget_release(&st->ctx->budget, st->res);
     sl_free(st);
     op->state = NULL;

@@ -220,8 +220,10 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
 
     /* Every partition on one rank; without PARTITION BY the global order in slices. */
     int64_t halo_prev = 0, halo_next = 0;
-    bool global = w0->n_part == 0 && w0->n_order > 0 &&
-                  halo_only(ws, n, &halo_prev, &halo_next);
+    bool halos = halo_only(ws, n, &halo_prev, &halo_next);
+    bool global = w0->n_part == 0 && w0->n_order > 0 && halos;
+    if (!halos) /* a partition outgrowing the grant cannot be computed slice by slice */
+        halo_prev = halo_next = -1;
     if (global) {
         x = sl_plan_exchange(x, SL_PART_RANGE, "exchange", query);
         sl_sort_spec_copy(&x->u.exchange.order, &order);
