@@ -1281,13 +1281,16 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     sl_free(all);
     int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
     g.h = h;
-    sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
-    append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
-    append_range(chunk, cur, 0, n);
+    sl_batch *chunk = cur; /* without rows before, the slice is not copied */
+    if (h > 0) {
+        chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
+        append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
+        append_range(chunk, cur, 0, n);
+        sl_batch_free(&cur);
+    }
     append_range(chunk, next, 0, t);
     sl_batch_free(&prev);
     sl_batch_free(&next);
-    sl_batch_free(&cur);
     if (!rc)
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
     else
