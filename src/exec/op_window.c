@@ -25,11 +25,19 @@
  * FOLLOWING are folded incrementally (O(rows)); other frames are folded row by row over the
  * frame (O(rows x frame)), which suits the short sliding frames rolling means use.
  *
+ * Without PARTITION BY (op->u.window.global) the rank holds one slice of the global order and
+ * finish is collective (finish_global): halo rows, peer figures and, for running and
+ * to-the-end frames, the other ranks' partial aggregates come from one allgather.
+ *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
- * than that stays in memory anyway (spilling a single partition is not implemented). Local.
+ * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,
+ * spill_finish), where the calls allow it (the planner's halo_prev >= 0), else it stays in
+ * memory. Local.
  */
 #include "exec/exec_int.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mpi.h>
@@ -40,6 +48,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
+#include "spill/rowstore.h"
 
 typedef struct win_state {
     sl_ctx *ctx;
@@ -53,6 +62,14 @@ typedef struct win_state {
     bool streaming;
     sl_batch *last;       /* the previous batch's last row, NULL before the first */
     int64_t rn, rk, dr;
+    /* a partition outgrowing the grant goes to disk in slices (can_spill: the planner found
+     * the calls computable slice by slice, halo_prev >= 0); cur then holds the pending slice */
+    bool can_spill;
+    sl_rowstore *spill;   /* the spilling partition's rows, NULL when none */
+    sl_batch *spill_last; /* its last row so far */
+    int64_t *figs;        /* per slice: slice_figures */
+    sl_batch **ends;      /* per slice: its end rows */
+    int n_slices, cap_slices;
 } win_state;
 
 static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
@@ -63,6 +80,8 @@ static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
     const sl_sort_spec *o = &op->u.window.order;
     st->peer = (sl_rowcmp){ o->n_keys, o->cols, o->desc, o->nulls_first, false };
     st->streaming = !op->u.window.global;
+    st->can_spill = !op->u.window.global && op->u.window.halo_prev >= 0 &&
+                    op->u.window.halo_next >= 0;
     for (int i = 0; i < op->u.window.n_calls; i++) {
         sl_winfn f = op->u.window.calls[i].fn;
         st->streaming &= f == SL_WF_ROW_NUMBER || f == SL_WF_RANK || f == SL_WF_DENSE_RANK;
@@ -97,8 +116,10 @@ typedef struct ranges {
  * of this rank's slice (global rows off..off+n-1 of N), then halo rows. The slice's first
  * peer group starts at global row gstart, its last one ends before gend, and dbase peer
  * groups come before its first row's group (not counting that group). */
+typedef struct gscan gscan;
 typedef struct global_ctx {
     int64_t off, N, h, n, gstart, gend, dbase;
+    const gscan *scan;    /* per call: its prefix / suffix figures (scan.on), or NULL */
 } global_ctx;
 
 static void ranges_build(const win_state *st, const sl_batch *b, ranges *r)
@@ -260,24 +281,30 @@ typedef struct acc {
     bool ovf;             /* isum left BIGINT's range */
 } acc;
 
-static int cmp_at(const sl_vec *v, int64_t a, int64_t b)
+/* Compares value a of va with value b of vb (same type). */
+static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
 {
-    switch (v->type) {
+    switch (va->type) {
     case SL_T_DOUBLE: {
-        double x = v->d.f64[a], y = v->d.f64[b];
+        double x = va->d.f64[a], y = vb->d.f64[b];
         if (x != x || y != y) /* NaN sorts above every number, as ORDER BY */
             return (x != x) - (y != y);
         return (x > y) - (x < y);
     }
     case SL_T_VARCHAR: {
         int64_t la, lb;
-        const char *pa = sl_vec_str(v, a, &la), *pb = sl_vec_str(v, b, &lb);
+        const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
         int c = memcmp(pa, pb, (size_t)(la < lb ? la : lb));
         return c ? c : (la > lb) - (la < lb);
     }
     default:
-        return (v->d.i64[a] > v->d.i64[b]) - (v->d.i64[a] < v->d.i64[b]);
+        return (va->d.i64[a] > vb->d.i64[b]) - (va->d.i64[a] < vb->d.i64[b]);
     }
+}
+
+static int cmp_at(const sl_vec *v, int64_t a, int64_t b)
+{
+    return cmp2(v, a, v, b);
 }
 
 static inline void acc_add(acc *a, sl_winfn fn, const sl_vec *v, int64_t j)
@@ -451,7 +478,219 @@ static void compute_global_rank(const sl_win_call *c, const ranges *r, const glo
     }
 }
 
-static int compute(const sl_win_call *c, const sl_batch *b, const ranges *r,
+/* ---- running and to-the-end frames over the global order (no PARTITION BY) ---- */
+
+/* A partial frame aggregate that merges across ranks: acc's figures, with min / max held as
+ * a value (row brow of vector bv: this chunk or a row another rank sent) instead of a row of
+ * the chunk. */
+typedef struct gacc {
+    int64_t n, isum;
+    double dsum;
+    bool ovf;
+    const sl_vec *bv;
+    int64_t brow;
+} gacc;
+
+/* The figures of a scan call: the rows before this rank's slice (all ranks before it), after
+ * it, the rows of the slice's first peer group on the ranks before and of its last peer group
+ * on the ranks after (RANGE CURRENT ROW bounds), and the global first and last row's
+ * argument (first_value / last_value; v NULL when the input is empty). */
+struct gscan {
+    bool on;
+    gacc before, after, ext_before, ext_after;
+    const sl_vec *first_v, *last_v;
+    int64_t first_r, last_r;
+};
+
+/* Whether call c of a global window runs from prefix / suffix figures: the planner lets only
+ * plan_window.c's scan_frame forms through with an unbounded bound. */
+static bool is_scan(const sl_win_call *c)
+{
+    switch (c->fn) {
+    case SL_WF_SUM: case SL_WF_AVG: case SL_WF_MIN: case SL_WF_MAX: case SL_WF_COUNT:
+    case SL_WF_COUNT_STAR: case SL_WF_FIRST_VALUE: case SL_WF_LAST_VALUE:
+        return c->frame.start == SL_FB_UNBOUNDED_PRECEDING ||
+               c->frame.end == SL_FB_UNBOUNDED_FOLLOWING;
+    default:
+        return false;
+    }
+}
+
+static void gacc_add(gacc *a, sl_winfn fn, const sl_vec *v, int64_t j)
+{
+    if (fn == SL_WF_COUNT_STAR) {
+        a->n++;
+        return;
+    }
+    if (!sl_vec_valid(v, j))
+        return;
+    a->n++;
+    if (fn == SL_WF_SUM || fn == SL_WF_AVG) {
+        if (v->type == SL_T_DOUBLE) {
+            a->dsum += v->d.f64[j];
+        } else {
+            a->dsum += (double)v->d.i64[j];
+            if (__builtin_add_overflow(a->isum, v->d.i64[j], &a->isum))
+                a->ovf = true;
+        }
+    } else if ((fn == SL_WF_MIN || fn == SL_WF_MAX) &&
+               (a->n == 1 || (fn == SL_WF_MIN ? cmp2(v, j, a->bv, a->brow) < 0
+                                              : cmp2(v, j, a->bv, a->brow) > 0))) {
+        a->bv = v;
+        a->brow = j;
+    }
+}
+
+static void gacc_fold(gacc *a, sl_winfn fn, const sl_vec *v, int64_t from, int64_t to)
+{
+    for (int64_t j = from; j < to; j++)
+        gacc_add(a, fn, v, j);
+}
+
+static void gacc_merge(gacc *a, const gacc *b, sl_winfn fn)
+{
+    if (b->n == 0)
+        return;
+    if ((fn == SL_WF_MIN || fn == SL_WF_MAX) &&
+        (a->n == 0 || (fn == SL_WF_MIN ? cmp2(b->bv, b->brow, a->bv, a->brow) < 0
+                                       : cmp2(b->bv, b->brow, a->bv, a->brow) > 0))) {
+        a->bv = b->bv;
+        a->brow = b->brow;
+    }
+    a->n += b->n;
+    if (__builtin_add_overflow(a->isum, b->isum, &a->isum))
+        a->ovf = true;
+    a->dsum += b->dsum;
+    a->ovf |= b->ovf;
+}
+
+/* Pushes the result of the frame aggregate a (as acc_result). */
+static int gacc_push(sl_vec *res, const sl_win_call *c, const sl_vec *v, const gacc *a,
+                     sl_err *err)
+{
+    switch (c->fn) {
+    case SL_WF_COUNT:
+    case SL_WF_COUNT_STAR:
+        sl_vec_push_i64(res, a->n);
+        return 0;
+    case SL_WF_SUM:
+        if (a->n == 0)
+            sl_vec_push_null(res);
+        else if (v->type == SL_T_DOUBLE)
+            sl_vec_push_f64(res, a->dsum);
+        else if (a->ovf)
+            return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: a window sum leaves the range "
+                          "of BIGINT (cast the argument to DOUBLE to sum it approximately)");
+        else
+            sl_vec_push_i64(res, a->isum);
+        return 0;
+    case SL_WF_AVG:
+        if (a->n == 0)
+            sl_vec_push_null(res);
+        else if (v->type != SL_T_DOUBLE && !a->ovf)
+            sl_vec_push_f64(res, (double)a->isum / (double)a->n);
+        else
+            sl_vec_push_f64(res, a->dsum / (double)a->n);
+        return 0;
+    default: /* min, max */
+        if (a->n)
+            sl_vec_push_from(res, a->bv, a->brow);
+        else
+            sl_vec_push_null(res);
+        return 0;
+    }
+}
+
+/*
+ * A running (from UNBOUNDED PRECEDING) or to-the-end (to UNBOUNDED FOLLOWING) frame over a
+ * slice of the global order: rows [h, h + n) of the chunk; the frame's part on the other
+ * ranks enters as their figures (s), its part in the halo rows is folded from the chunk. The
+ * other rows get NULL (never emitted).
+ */
+static int compute_global_scan(const sl_win_call *c, const gscan *s, const ranges *r,
+                               const global_ctx *g, const sl_batch *b, sl_vec *res,
+                               sl_err *err)
+{
+    const sl_win_frame *f = &c->frame;
+    const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
+    int64_t h = g->h, n = g->n, rows = b->n_rows, off = g->off, N = g->N;
+    sl_winfn fn = c->fn;
+    if (fn == SL_WF_FIRST_VALUE || fn == SL_WF_LAST_VALUE) {
+        const sl_vec *sv = fn == SL_WF_FIRST_VALUE ? s->first_v : s->last_v;
+        int64_t sr = fn == SL_WF_FIRST_VALUE ? s->first_r : s->last_r;
+        for (int64_t i = 0; i < rows; i++)
+            if (i < h || i >= h + n || !sv)
+                sl_vec_push_null(res);
+            else
+                sl_vec_push_from(res, sv, sr);
+        return 0;
+    }
+    int rc = 0;
+    if (f->start == SL_FB_UNBOUNDED_PRECEDING) {
+        /* forward: each row's result is pushed as it is folded */
+        gacc a = s->before;
+        int64_t kk = h;
+        for (int64_t i = 0; i < h; i++)
+            sl_vec_push_null(res);
+        for (int64_t i = h; i < h + n && !rc; i++) {
+            int64_t k = off + i - h, fe;
+            if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                fe = N;
+            else if (f->end == SL_FB_CURRENT_ROW)
+                fe = f->rows ? k + 1 : g_end(g, r, i);
+            else /* ROWS n FOLLOWING */
+                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            int64_t le = h + (fe - off < n ? fe - off : n);
+            gacc_fold(&a, fn, v, kk, le);
+            kk = le > kk ? le : kk;
+            gacc t = a;
+            if (fe > off + n) {
+                if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                    gacc_merge(&t, &s->after, fn);
+                else if (f->end == SL_FB_CURRENT_ROW)
+                    gacc_merge(&t, &s->ext_after, fn);
+                else
+                    gacc_fold(&t, fn, v, h + n, h + n + (fe - off - n));
+            }
+            rc = gacc_push(res, c, v, &t, err);
+        }
+        for (int64_t i = h + n; i < rows && !rc; i++)
+            sl_vec_push_null(res);
+        return rc;
+    }
+    /* backward (to UNBOUNDED FOLLOWING, from CURRENT ROW or n PRECEDING): results kept */
+    gacc *acc = sl_xcalloc((size_t)rows + 1, sizeof *acc);
+    {
+        gacc a = s->after;
+        int64_t kk = h + n;
+        for (int64_t i = h + n - 1; i >= h; i--) {
+            int64_t k = off + i - h, fs;
+            if (f->start == SL_FB_CURRENT_ROW)
+                fs = f->rows ? k : g_start(g, r, i);
+            else /* ROWS n PRECEDING */
+                fs = f->start_n >= k ? 0 : k - f->start_n;
+            int64_t ls = h + (fs > off ? fs - off : 0);
+            for (; kk > ls; kk--)
+                gacc_add(&a, fn, v, kk - 1);
+            acc[i] = a;
+            if (fs >= off)
+                continue;
+            if (f->start == SL_FB_CURRENT_ROW)
+                gacc_merge(&acc[i], &s->ext_before, fn);
+            else
+                gacc_fold(&acc[i], fn, v, h - (off - fs), h);
+        }
+    }
+    for (int64_t i = 0; i < rows && !rc; i++)
+        if (i < h || i >= h + n)
+            sl_vec_push_null(res);
+        else
+            rc = gacc_push(res, c, v, &acc[i], err);
+    sl_free(acc);
+    return rc;
+}
+
+static int compute(const sl_win_call *c, int ci, const sl_batch *b, const ranges *r,
                    const global_ctx *g, sl_vec **out, sl_err *err)
 {
     int64_t base = g ? g->off - g->h : 0;
@@ -461,6 +700,8 @@ static int compute(const sl_win_call *c, const sl_batch *b, const ranges *r,
     const sl_vec *def = c->def >= 0 ? b->cols[c->def] : NULL;
     int rc = 0;
     *out = res;
+    if (g && g->scan && g->scan[ci].on)
+        return compute_global_scan(c, &g->scan[ci], r, g, b, res, err);
     if (g && (c->fn == SL_WF_RANK || c->fn == SL_WF_DENSE_RANK || c->fn == SL_WF_PERCENT_RANK ||
               c->fn == SL_WF_CUME_DIST || c->fn == SL_WF_NTILE)) {
         compute_global_rank(c, r, g, n, res);
@@ -589,7 +830,7 @@ static int emit_chunk(sl_exec *x, sl_pop *op, sl_batch *b, int64_t from, int64_t
     sl_vec **cols = sl_xcalloc((size_t)(n_in + nc) + 1, sizeof *cols);
     int rc = 0;
     for (int i = 0; i < nc && !rc; i++)
-        rc = compute(&op->u.window.calls[i], b, &r, g, &cols[n_in + i], err);
+        rc = compute(&op->u.window.calls[i], i, b, &r, g, &cols[n_in + i], err);
     ranges_free(&r);
     if (rc) {
         for (int i = 0; i < nc; i++)
@@ -687,6 +928,12 @@ static int push_streaming(sl_exec *x, sl_pop *op, sl_batch *in, sl_err *err)
     return sl_exec_emit(x, op, out, err);
 }
 
+/* A spilling partition is not cut into slices below this many rows (a tiny grant still
+ * makes a few big slices rather than many small ones). */
+#define SPILL_MIN_ROWS 4096
+static int spill_slice(win_state *st, const sl_pop *op, sl_batch *b, sl_err *err);
+static int spill_push(sl_exec *x, sl_pop *op, sl_batch *in, sl_err *err);
+
 static int window_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
 {
     win_state *st = op->state;
@@ -696,6 +943,8 @@ static int window_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *e
     }
     if (st->streaming)
         return push_streaming(x, op, b, err);
+    if (st->spill)
+        return spill_push(x, op, b, err);
     if (!st->cur) {
         st->cur = sl_batch_compact(b);
     } else {
@@ -707,14 +956,29 @@ static int window_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *e
         if (sl_row_cmp(&st->part, cur, i - 1, cur, i) != 0)
             st->last_start = i;
     st->scanned = cur->n_rows;
-    /* Account for the buffer; a partition bigger than the grant stays in memory anyway. */
+    /* Account for the buffer; a partition bigger than the grant goes to disk in slices
+     * (spill_push) where the calls allow, else stays in memory. */
     int64_t bytes = sl_batch_bytes(cur);
     if (bytes > st->res &&
         sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant))
         st->res = bytes;
+    int rc = 0;
     if (st->last_start > 0)
-        return flush(x, op, st->last_start, err);
-    return 0;
+        rc = flush(x, op, st->last_start, err);
+    if (rc || !st->can_spill || !st->cur || st->cur->n_rows < SPILL_MIN_ROWS)
+        return rc;
+    bytes = sl_batch_bytes(st->cur);
+    if (bytes <= st->res ||
+        sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant)) {
+        st->res = bytes > st->res ? bytes : st->res;
+        return 0;
+    }
+    /* the buffer is one partition (flush emitted the complete ones): its first slice */
+    sl_batch *c = st->cur;
+    st->cur = NULL;
+    st->scanned = st->last_start = 0;
+    st->spill = sl_rowstore_new(st->ctx, 0);
+    return spill_slice(st, op, c, err);
 }
 
 /* Appends rows [from, to) of the dense batch src to dst. */
@@ -755,16 +1019,179 @@ static void peer_figures(const win_state *st, const sl_batch *b, int64_t *lead, 
     *trail = n - last_start;
 }
 
+/* Figures: count, wire bytes (finish_global), lead, trail, groups, then per call the partial
+ * aggregates (NA figures) of the slice, its first and its last peer group (NP of them). */
+enum { FG_NB = 5, FG_NP = 3, FG_NA = 4 };
+
+static int fig_stride(const sl_pop *op)
+{
+    return FG_NB + op->u.window.n_calls * FG_NP * FG_NA;
+}
+
+/* Fills m[fig_stride] with the figures of the dense batch b (a slice of one ordered
+ * partition) and returns a new batch of its end rows: first, last, then the min / max rows
+ * of its partial aggregates (none when b is empty). */
+static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *b, int64_t *m)
+{
+    int64_t n = b->n_rows;
+    int nc = op->u.window.n_calls, n_ends = 2 + nc * FG_NP;
+    memset(m, 0, sizeof *m * (size_t)fig_stride(op));
+    m[0] = n;
+    peer_figures(st, b, &m[2], &m[3], &m[4]);
+    uint32_t *rows = sl_xcalloc((size_t)n_ends, sizeof *rows);
+    rows[1] = (uint32_t)(n ? n - 1 : 0);
+    for (int ci = 0; ci < nc && n > 0; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        if (!is_scan(c))
+            continue;
+        const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
+        int64_t from[FG_NP] = { 0, 0, n - m[3] }, to[FG_NP] = { n, m[2], n };
+        for (int p = 0; p < FG_NP; p++) {
+            gacc a = {0};
+            gacc_fold(&a, c->fn, v, from[p], to[p]);
+            int64_t *f = &m[FG_NB + (ci * FG_NP + p) * FG_NA];
+            f[0] = a.n;
+            f[1] = a.isum;
+            memcpy(&f[2], &a.dsum, sizeof a.dsum);
+            f[3] = a.ovf;
+            rows[2 + ci * FG_NP + p] = (uint32_t)(a.n && a.bv ? a.brow : 0);
+        }
+    }
+    sl_batch *ends = NULL;
+    sl_buf w;
+    sl_buf_init(&w);
+    sl_wire_write_rows(b, rows, n ? n_ends : 0, &w);
+    sl_err e = {0};
+    int64_t used = 0;
+    sl_wire_read(w.data, (int64_t)w.len, &ends, &used, &e);
+    sl_buf_free(&w);
+    sl_free(rows);
+    return ends;
+}
+
+/* Merges into dst slice q's partial aggregate p (0: its slice, 1: its first peer group, 2: its
+ * last) of scan call ci, from the figures (stride nf) and its end rows. */
+static void merge_part(gacc *dst, const int64_t *all, int nf, int q, int ci, int p,
+                       const sl_batch *ends, const sl_win_call *c)
+{
+    const int64_t *m = &all[(int64_t)nf * q + FG_NB + (ci * FG_NP + p) * FG_NA];
+    gacc a = { m[0], m[1], 0, m[3] != 0, NULL, 0 };
+    memcpy(&a.dsum, &m[2], sizeof a.dsum);
+    if (c->arg >= 0 && ends->n_rows > 2 + ci * FG_NP + p) {
+        a.bv = ends->cols[c->arg];
+        a.brow = 2 + ci * FG_NP + p;
+    }
+    gacc_merge(dst, &a, c->fn);
+}
+
+/*
+ * Places slice me of P consecutive slices of one ordered partition (ranks of a global window,
+ * or the spilled parts of a big partition) from every slice's figures (all, stride nf) and end
+ * rows: *g (without h) and scan[n_calls] (pointing into ends, which must outlive them).
+ * Peer groups may straddle slices: the slice's first and last groups are followed into the
+ * neighbours' figures. Local.
+ */
+static void slice_context(const win_state *st, const sl_pop *op, const int64_t *all, int nf,
+                          sl_batch *const *ends, int P, int me, global_ctx *g, gscan *scan)
+{
+    int nc = op->u.window.n_calls;
+    int64_t off = 0, N = 0, n = all[(int64_t)nf * me];
+    for (int q = 0; q < P; q++) {
+        if (q < me)
+            off += all[(int64_t)nf * q];
+        N += all[(int64_t)nf * q];
+    }
+    *g = (global_ctx){ off, N, 0, n, off, off + n, 0, NULL };
+    for (int ci = 0; ci < nc; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        gscan *s = &scan[ci];
+        memset(s, 0, sizeof *s);
+        if (!(s->on = is_scan(c)))
+            continue;
+        g->scan = scan;
+        for (int q = 0; q < P; q++) {
+            if (all[(int64_t)nf * q] == 0)
+                continue;
+            if (!s->first_v && c->arg >= 0) {
+                s->first_v = ends[q]->cols[c->arg];
+                s->first_r = 0;
+            }
+            if (c->arg >= 0) {
+                s->last_v = ends[q]->cols[c->arg];
+                s->last_r = 1;
+            }
+            if (q != me)
+                merge_part(q < me ? &s->before : &s->after, all, nf, q, ci, 0, ends[q], c);
+        }
+    }
+    if (n > 0 && st->peer.n_keys > 0) {
+        const sl_batch *mine = ends[me];
+        int64_t qoff = off;
+        for (int q = me - 1; q >= 0; q--) {
+            int64_t nq = all[(int64_t)nf * q], trail = all[(int64_t)nf * q + 3];
+            qoff -= nq;
+            if (nq == 0)
+                continue;
+            if (sl_row_cmp(&st->peer, ends[q], 1, mine, 0) != 0)
+                break;
+            g->gstart = qoff + nq - trail;
+            for (int ci = 0; ci < nc; ci++)
+                if (scan[ci].on)
+                    merge_part(&scan[ci].ext_before, all, nf, q, ci, 2, ends[q],
+                               &op->u.window.calls[ci]);
+            if (trail != nq)
+                break;
+        }
+        qoff = off + n;
+        for (int q = me + 1; q < P; q++) {
+            int64_t nq = all[(int64_t)nf * q], lead = all[(int64_t)nf * q + 2];
+            if (nq == 0)
+                continue;
+            if (sl_row_cmp(&st->peer, mine, 1, ends[q], 0) != 0)
+                break;
+            g->gend = qoff + lead;
+            for (int ci = 0; ci < nc; ci++)
+                if (scan[ci].on)
+                    merge_part(&scan[ci].ext_after, all, nf, q, ci, 1, ends[q],
+                               &op->u.window.calls[ci]);
+            if (lead != nq)
+                break;
+            qoff += nq;
+        }
+        /* groups before: each non-empty slice's groups, less one where a slice's first group
+         * continues the previous non-empty slice's last; this slice's first group is counted
+         * there already when it continues one */
+        int last = -1;
+        for (int q = 0; q <= me; q++) {
+            if (all[(int64_t)nf * q] == 0)
+                continue;
+            bool joins = last >= 0 && sl_row_cmp(&st->peer, ends[last], 1, ends[q], 0) == 0;
+            if (q < me)
+                g->dbase += all[(int64_t)nf * q + 4] - (joins ? 1 : 0);
+            else if (joins)
+                g->dbase -= 1;
+            last = q;
+        }
+    } else if (n > 0) {
+        g->gstart = 0; /* no ORDER BY: every row is a peer of every other */
+        g->gend = N;
+        for (int ci = 0; ci < nc; ci++) {
+            scan[ci].ext_before = scan[ci].before;
+            scan[ci].ext_after = scan[ci].after;
+        }
+    }
+}
+
 /*
  * No PARTITION BY (global): this rank holds the r-th slice of the global order. Every rank
- * shares its row count, its peer figures and its last halo_prev and first halo_next rows
- * (allgathers); a rank's row numbers start after the rows of the ranks before it (an
- * exclusive scan of the counts), and its frames see the halo_prev rows before its slice and
- * the halo_next rows after it, taken from the nearest ranks that hold them (several when
- * ranks hold fewer). Peers may straddle ranks (the range exchange deals rows equal on the
- * keys over the ranks they span): the first and last peer groups of the slice are followed
- * into the neighbours' figures, which gives rank, dense_rank, percent_rank, cume_dist and
- * ntile their global values. Collective over x->comm.
+ * shares its row count, its peer figures, its partial aggregates and its last halo_prev and
+ * first halo_next rows (allgathers); a rank's row numbers start after the rows of the ranks
+ * before it (an exclusive scan of the counts), and its frames see the halo_prev rows before
+ * its slice and the halo_next rows after it, taken from the nearest ranks that hold them
+ * (several when ranks hold fewer). Peers may straddle ranks (the range exchange deals rows
+ * equal on the keys over the ranks they span): slice_context follows them, which gives rank,
+ * dense_rank, percent_rank, cume_dist, ntile and the RANGE frames their global values.
+ * Collective over x->comm.
  */
 static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
 {
@@ -779,35 +1206,32 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     sl_batch *cur = st->cur ? st->cur : sl_batch_new(in->n_cols, in->types, 0);
     st->cur = NULL;
     int64_t n = cur->n_rows, nt = n < A ? n : A, nh = n < B ? n : B;
-    /* tail, head, and the first and last row (peer checks across ranks) */
-    uint32_t *rows = sl_xmalloc(sizeof *rows * (size_t)(nt + nh + 3));
+    int nc = op->u.window.n_calls, NF = fig_stride(op);
+    int64_t *mine = sl_xcalloc((size_t)NF, sizeof *mine);
+    sl_batch *my_ends = slice_figures(st, op, cur, mine);
+    /* tail, head, then the end rows */
+    uint32_t *rows = sl_xcalloc((size_t)(nt + nh + my_ends->n_rows + 1), sizeof *rows);
     for (int64_t i = 0; i < nt; i++)
         rows[i] = (uint32_t)(n - nt + i);
     for (int64_t i = 0; i < nh; i++)
         rows[nt + i] = (uint32_t)i;
-    rows[nt + nh] = 0;
-    rows[nt + nh + 1] = (uint32_t)(n ? n - 1 : 0);
     sl_buf out;
     sl_buf_init(&out);
     sl_wire_write_rows(cur, rows, nt, &out);
     sl_wire_write_rows(cur, rows + nt, nh, &out);
-    sl_wire_write_rows(cur, rows + nt + nh, n ? 2 : 0, &out);
+    sl_wire_write(my_ends, &out);
+    sl_batch_free(&my_ends);
     sl_free(rows);
+    mine[1] = (int64_t)out.len;
 
-    enum { NF = 5 };
-    int64_t mine[NF] = { n, (int64_t)out.len, 0, 0, 0 };
-    peer_figures(st, cur, &mine[2], &mine[3], &mine[4]);
     int64_t *all = sl_xcalloc((size_t)(NF * P), sizeof *all);
     int *counts = sl_xcalloc((size_t)P, sizeof *counts), *displs = sl_xcalloc((size_t)P,
                                                                                sizeof *displs);
     MPI_Allgather(mine, NF, MPI_INT64_T, all, NF, MPI_INT64_T, x->comm);
-    int64_t total = 0, off = 0, N = 0;
-    for (int q = 0; q < P; q++) {
-        if (q < me)
-            off += all[NF * q];
-        N += all[NF * q];
+    sl_free(mine);
+    int64_t total = 0;
+    for (int q = 0; q < P; q++)
         total += all[NF * q + 1];
-    }
     int rc = 0;
     if (total > INT32_MAX) /* the halos are bounded (HALO_MAX rows a side) */
         rc = SL_ERR(err, SL_ERUNTIME, "window: %lld bytes of neighbouring rows exceed one "
@@ -823,7 +1247,7 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     sl_buf_free(&out);
 
     /* prev: the tails of the ranks before, in order (its last A rows are the ones needed);
-     * next: the heads of the ranks after; ends[q]: rank q's first and last row. */
+     * next: the heads of the ranks after; ends[q]: rank q's end rows. */
     sl_batch *prev = sl_batch_new(in->n_cols, in->types, 0);
     sl_batch *next = sl_batch_new(in->n_cols, in->types, 0);
     sl_batch **ends = sl_xcalloc((size_t)P, sizeof *ends);
@@ -847,73 +1271,196 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         sl_batch_free(&head);
     }
     sl_free(recv);
-
-    /* Where this slice's first peer group starts and its last one ends, globally, and how
-     * many peer groups come before the first one (dense_rank). */
-    global_ctx g = { off, N, 0, n, off, off + n, 0 };
-    if (!rc && n > 0 && st->peer.n_keys > 0) {
-        int64_t qoff = off;
-        for (int q = me - 1; q >= 0; q--) {
-            int64_t nq = all[NF * q];
-            qoff -= nq;
-            if (nq == 0)
-                continue;
-            if (sl_row_cmp(&st->peer, ends[q], 1, cur, 0) != 0)
-                break;
-            g.gstart = qoff + nq - all[NF * q + 3];
-            if (all[NF * q + 3] != nq)
-                break;
-        }
-        qoff = off + n;
-        for (int q = me + 1; q < P; q++) {
-            int64_t nq = all[NF * q];
-            if (nq == 0)
-                continue;
-            if (sl_row_cmp(&st->peer, cur, n - 1, ends[q], 0) != 0)
-                break;
-            g.gend = qoff + all[NF * q + 2];
-            if (all[NF * q + 2] != nq)
-                break;
-            qoff += nq;
-        }
-        /* groups before: each non-empty rank's groups, less one where a rank's first group
-         * continues the previous non-empty rank's last; this slice's first group is counted
-         * there already when it continues one */
-        int last = -1;
-        for (int q = 0; q <= me; q++) {
-            if (all[NF * q] == 0)
-                continue;
-            bool joins = last >= 0 && sl_row_cmp(&st->peer, ends[last], 1, ends[q], 0) == 0;
-            if (q < me)
-                g.dbase += all[NF * q + 4] - (joins ? 1 : 0);
-            else if (joins)
-                g.dbase -= 1;
-            last = q;
-        }
-    } else if (!rc && n > 0) {
-        g.gstart = 0; /* no ORDER BY: every row is a peer of every other */
-        g.gend = N;
-    }
-    for (int q = 0; q < P; q++)
-        sl_batch_free(&ends[q]);
-    sl_free(ends);
-    sl_free(all);
     sl_free(counts);
     sl_free(displs);
+
+    global_ctx g;
+    gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
+    if (!rc)
+        slice_context(st, op, all, NF, ends, P, me, &g, scan);
+    sl_free(all);
     int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
     g.h = h;
-    sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
-    append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
-    append_range(chunk, cur, 0, n);
+    sl_batch *chunk = cur; /* without rows before, the slice is not copied */
+    if (h > 0) {
+        chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
+        append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
+        append_range(chunk, cur, 0, n);
+        sl_batch_free(&cur);
+    }
     append_range(chunk, next, 0, t);
     sl_batch_free(&prev);
     sl_batch_free(&next);
-    sl_batch_free(&cur);
     if (!rc)
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
     else
         sl_batch_free(&chunk);
+    /* the scan figures point into the other ranks' rows until here */
+    for (int q = 0; q < P; q++)
+        sl_batch_free(&ends[q]);
+    sl_free(ends);
+    sl_free(scan);
     return sl_exec_finish_parent(x, op, err);
+}
+
+/* ---- a partition larger than the grant (spill) ---- */
+
+/* Rows per record in the spill file: what the read-ahead holds beyond a slice. */
+#define SPILL_PIECE 8192
+/* Rows per slice of a spilled partition: what spill_finish holds (plus the halos). */
+#define SPILL_SLICE_ROWS 16384
+
+/* Moves the dense batch b (the next rows of the spilling partition; taken over) to disk as
+ * slices of at most SPILL_SLICE_ROWS rows, keeping their figures and end rows; releases the
+ * buffer's reservation. Local. */
+static int spill_slice(win_state *st, const sl_pop *op, sl_batch *b, sl_err *err)
+{
+    int nf = fig_stride(op), rc = 0;
+    for (int64_t from = 0; from < b->n_rows && !rc; from += SPILL_SLICE_ROWS) {
+        int64_t to = from + SPILL_SLICE_ROWS < b->n_rows ? from + SPILL_SLICE_ROWS : b->n_rows;
+        sl_batch *part = slice(b, from, to);
+        if (st->n_slices == st->cap_slices) {
+            st->cap_slices = st->cap_slices ? 2 * st->cap_slices : 16;
+            st->figs = sl_xrealloc(st->figs, sizeof *st->figs * (size_t)st->cap_slices *
+                                             (size_t)nf);
+            st->ends = sl_xrealloc(st->ends, sizeof *st->ends * (size_t)st->cap_slices);
+        }
+        int s = st->n_slices++;
+        st->ends[s] = slice_figures(st, op, part, &st->figs[(int64_t)s * nf]);
+        for (int64_t at = 0; at < part->n_rows && !rc; at += SPILL_PIECE)
+            rc = sl_rowstore_append(st->spill, slice(part, at, at + SPILL_PIECE < part->n_rows
+                                                                ? at + SPILL_PIECE
+                                                                : part->n_rows), err);
+        sl_batch_free(&part);
+    }
+    sl_batch_free(&st->spill_last);
+    st->spill_last = slice(b, b->n_rows - 1, b->n_rows);
+    sl_batch_free(&b);
+    sl_budget_release(&st->ctx->budget, st->res);
+    st->res = 0;
+    return rc;
+}
+
+/*
+ * Emits the spilled partition slice by slice, read back in order: each slice is placed in
+ * the partition like a rank's slice of a global window (slice_context: row numbers, peers
+ * across slices, the other slices' partial aggregates for running and to-the-end frames) and
+ * sees the halo_prev rows before it (kept from the previous slice) and the halo_next rows
+ * after it (read ahead). Holds a slice, its halos and one record read ahead. Local.
+ */
+static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
+{
+    win_state *st = op->state;
+    const sl_pop *in = op->children[0];
+    int64_t A = op->u.window.halo_prev, B = op->u.window.halo_next, N = 0;
+    int S = st->n_slices, nf = fig_stride(op), nc = op->u.window.n_calls, rc = 0;
+    if (st->cur && st->cur->n_rows > 0) {
+        sl_batch *b = st->cur;
+        st->cur = NULL;
+        rc = spill_slice(st, op, b, err);
+        S = st->n_slices;
+    }
+    sl_batch_free(&st->cur);
+    for (int s = 0; s < S; s++)
+        N += st->figs[(int64_t)s * nf];
+    sl_batch *prev = sl_batch_new(in->n_cols, in->types, 0);
+    sl_batch *ahead = sl_batch_new(in->n_cols, in->types, 0);
+    gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
+    bool more = true;
+    for (int s = 0; s < S && !rc; s++) {
+        int64_t n = st->figs[(int64_t)s * nf];
+        while (more && !rc && ahead->n_rows < n + B) {
+            sl_batch *r = NULL;
+            rc = sl_rowstore_next(st->spill, &r, err);
+            if (!rc && r) {
+                sl_batch_append(ahead, r);
+                sl_batch_free(&r);
+            } else {
+                more = false;
+            }
+        }
+        if (rc)
+            break;
+        int64_t h = prev->n_rows < A ? prev->n_rows : A;
+        int64_t t = ahead->n_rows - n < B ? ahead->n_rows - n : B;
+        sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
+        append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
+        append_range(chunk, ahead, 0, n + t);
+        global_ctx g;
+        slice_context(st, op, st->figs, nf, st->ends, S, s, &g, scan);
+        g.h = h;
+        rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
+        /* the next slice's halo: the last A rows of prev + this slice */
+        sl_batch *np = sl_batch_new(in->n_cols, in->types, 0);
+        int64_t keep_prev = n >= A ? 0 : (prev->n_rows < A - n ? prev->n_rows : A - n);
+        append_range(np, prev, prev->n_rows - keep_prev, prev->n_rows);
+        append_range(np, ahead, n - (n < A ? n : A), n);
+        sl_batch *rest = sl_batch_new(in->n_cols, in->types, 0);
+        append_range(rest, ahead, n, ahead->n_rows);
+        sl_batch_free(&prev);
+        sl_batch_free(&ahead);
+        prev = np;
+        ahead = rest;
+    }
+    if (!rc && getenv("SLUICE_WINDOW_TRACE"))
+        fprintf(stderr, "window: a partition of %lld rows spilled in %d slices\n",
+                (long long)N, S);
+    sl_batch_free(&prev);
+    sl_batch_free(&ahead);
+    sl_free(scan);
+    for (int s = 0; s < S; s++)
+        sl_batch_free(&st->ends[s]);
+    st->n_slices = 0;
+    sl_batch_free(&st->spill_last);
+    sl_rowstore_free(&st->spill);
+    return rc;
+}
+
+/* In spill mode: the rows continuing the spilling partition go to the pending slice (spilled
+ * when the grant is reached); at the first row of another partition the spilled one is
+ * emitted and the rest takes the usual path. Local. */
+static int spill_push(sl_exec *x, sl_pop *op, sl_batch *in, sl_err *err)
+{
+    win_state *st = op->state;
+    sl_batch *b = sl_batch_compact(in);
+    sl_batch_free(&in);
+    int64_t n = b->n_rows, end = n;
+    for (int64_t i = 0; i < n; i++)
+        if (i == 0 ? sl_row_cmp(&st->part, st->spill_last, 0, b, 0) != 0
+                   : sl_row_cmp(&st->part, b, i - 1, b, i) != 0) {
+            end = i;
+            break;
+        }
+    int rc = 0;
+    if (end > 0) {
+        if (!st->cur)
+            st->cur = sl_batch_new(b->n_cols, op->children[0]->types, 0);
+        append_range(st->cur, b, 0, end);
+        sl_batch_free(&st->spill_last);
+        st->spill_last = slice(b, end - 1, end);
+        int64_t bytes = sl_batch_bytes(st->cur);
+        if (bytes > st->res) {
+            if (sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant))
+                st->res = bytes;
+            else if (st->cur->n_rows >= SPILL_MIN_ROWS) {
+                sl_batch *c = st->cur;
+                st->cur = NULL;
+                rc = spill_slice(st, op, c, err);
+            }
+        }
+    }
+    if (!rc && end < n) {
+        rc = spill_finish(x, op, err);
+        sl_batch *rest = slice(b, end, n);
+        sl_batch_free(&b);
+        if (rc) {
+            sl_batch_free(&rest);
+            return rc;
+        }
+        return window_push(x, op, 0, rest, err);
+    }
+    sl_batch_free(&b);
+    return rc;
 }
 
 static int window_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
@@ -921,6 +1468,8 @@ static int window_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
     win_state *st = op->state;
     if (op->u.window.global)
         return finish_global(x, op, err);
+    if (st->spill && !err->code)
+        spill_finish(x, op, err);
     if (!err->code && st->cur && st->cur->n_rows > 0)
         flush(x, op, st->cur->n_rows, err);
     sl_batch_free(&st->cur);
@@ -934,6 +1483,12 @@ static void window_close(sl_exec *x, sl_pop *op)
         return;
     sl_batch_free(&st->cur);
     sl_batch_free(&st->last);
+    for (int s = 0; s < st->n_slices; s++)
+        sl_batch_free(&st->ends[s]);
+    sl_free(st->ends);
+    sl_free(st->figs);
+    sl_batch_free(&st->spill_last);
+    sl_rowstore_free(&st->spill);
     sl_budget_release(&st->ctx->budget, st->res);
     sl_free(st);
     op->state = NULL;

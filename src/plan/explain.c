@@ -202,8 +202,9 @@ static void window_line(sl_buf *b, const sl_pop *op)
     }
     if (op->u.window.global)
         sl_buf_printf(b, ", over this rank's slice of the global order: row numbers from an "
-                      "exclusive scan of the counts, %lld preceding and %lld following rows "
-                      "from the neighbours (allgather)\n", (long long)op->u.window.halo_prev,
+                      "exclusive scan of the counts, running frames from the other ranks' partial "
+                      "aggregates, %lld preceding and %lld following rows from the neighbours "
+                      "(allgather)\n", (long long)op->u.window.halo_prev,
                       (long long)op->u.window.halo_next);
     else
         sl_buf_puts(b, ", streaming over its sorted input, one partition held at a time\n");

@@ -173,7 +173,8 @@ typedef struct sl_pop {
                                * order (rank r holds the r-th slice); finish is collective:
                                * row numbers start at an exclusive scan of the counts, and
                                * frames see halo_prev / halo_next rows of the neighbours */
-            int64_t halo_prev, halo_next;
+            int64_t halo_prev, halo_next; /* -1: the calls need a whole partition at once
+                                           * (a big one is not spilled in slices) */
         } window;
         struct {              /* LIMIT */
             int64_t offset, limit;

@@ -5,9 +5,9 @@
  *   project (Y + the keys and arguments that are not columns of Y)
  *   -> exchange: hash on the partition keys (every partition on one rank); without PARTITION
  *      BY a range exchange on the ORDER BY keys (rank r holds the r-th slice of the order)
- *      when every call needs only a bounded number of neighbouring rows or the ranks' counts
- *      (row_number, rank-like functions, lag, lead, ROWS frames with offsets: see
- *      halo_only), else a gather to rank 0
+ *      when every call needs only a bounded number of neighbouring rows, the ranks' counts
+ *      or their partial aggregates (row_number, rank-like functions, lag, lead, ROWS frames
+ *      with offsets, running and to-the-end frames: see halo_only), else a gather to rank 0
  *   -> sort by (partition keys, order keys), external when it outgrows its grant
  *   -> window (streams over the sorted rows, one partition held at a time)
  *   -> project (Y + the results; hidden keys dropped)
@@ -61,11 +61,37 @@ static bool same_spec(const sl_win *a, const sl_win *b)
 #define HALO_MAX 100000
 
 /*
+ * Whether a frame call without PARTITION BY runs from prefix / suffix figures: a frame from
+ * UNBOUNDED PRECEDING to CURRENT ROW (ROWS or RANGE), to n FOLLOWING (ROWS) or to UNBOUNDED
+ * FOLLOWING (running totals, the default frame), or from CURRENT ROW or n PRECEDING (ROWS)
+ * to UNBOUNDED FOLLOWING, for sum / avg / min / max / count, first_value over a frame from
+ * UNBOUNDED PRECEDING and last_value over one to UNBOUNDED FOLLOWING. The rows before (after)
+ * a rank's slice enter as the other ranks' partial aggregates (op_window.c), so the rank
+ * holds its slice plus the ROWS offsets. Other unbounded frames (last_value of the default
+ * frame, nth_value, RANGE offsets) are gathered.
+ */
+static bool scan_frame(const sl_win *w)
+{
+    const sl_win_frame *f = &w->frame;
+    bool agg = w->fn == SL_WF_SUM || w->fn == SL_WF_AVG || w->fn == SL_WF_MIN ||
+               w->fn == SL_WF_MAX || w->fn == SL_WF_COUNT || w->fn == SL_WF_COUNT_STAR;
+    if (f->start == SL_FB_UNBOUNDED_PRECEDING)
+        return (agg || w->fn == SL_WF_FIRST_VALUE) &&
+               (f->end == SL_FB_CURRENT_ROW || f->end == SL_FB_UNBOUNDED_FOLLOWING ||
+                (f->end == SL_FB_FOLLOWING && f->rows));
+    if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+        return (agg || w->fn == SL_WF_LAST_VALUE) &&
+               (f->start == SL_FB_CURRENT_ROW || (f->start == SL_FB_PRECEDING && f->rows));
+    return false;
+}
+
+/*
  * Whether the calls (no PARTITION BY) can run on a range-partitioned input: each needs only
  * a bounded number of rows before / after the current one (row_number, lag/lead, frames of
  * ROWS offsets or CURRENT ROW) or the ranks' counts and peer figures (rank, dense_rank,
- * percent_rank, cume_dist, ntile). Unbounded and RANGE frames need the whole order before
- * the row and are gathered. Sets *prev / *next to the rows needed on each side.
+ * percent_rank, cume_dist, ntile) or partial aggregates (scan_frame). RANGE frames with
+ * offsets and the other unbounded frames are gathered. Sets *prev / *next to the rows needed
+ * on each side.
  */
 static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
 {
@@ -98,8 +124,8 @@ static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
         case SL_WF_MAX:
         case SL_WF_COUNT:
         case SL_WF_COUNT_STAR:
-            if (!f->rows || f->start == SL_FB_UNBOUNDED_PRECEDING ||
-                f->end == SL_FB_UNBOUNDED_FOLLOWING)
+            if (!scan_frame(w) && (!f->rows || f->start == SL_FB_UNBOUNDED_PRECEDING ||
+                                   f->end == SL_FB_UNBOUNDED_FOLLOWING))
                 return false;
             if (f->start == SL_FB_PRECEDING)
                 p = f->start_n;
@@ -194,8 +220,10 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
 
     /* Every partition on one rank; without PARTITION BY the global order in slices. */
     int64_t halo_prev = 0, halo_next = 0;
-    bool global = w0->n_part == 0 && w0->n_order > 0 &&
-                  halo_only(ws, n, &halo_prev, &halo_next);
+    bool halos = halo_only(ws, n, &halo_prev, &halo_next);
+    bool global = w0->n_part == 0 && w0->n_order > 0 && halos;
+    if (!halos) /* a partition outgrowing the grant cannot be computed slice by slice */
+        halo_prev = halo_next = -1;
     if (global) {
         x = sl_plan_exchange(x, SL_PART_RANGE, "exchange", query);
         sl_sort_spec_copy(&x->u.exchange.order, &order);

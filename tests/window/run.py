@@ -13,10 +13,14 @@ sqlite's multiset of rows (a sequence when the query has a total ORDER BY):
   - rank / dense_rank with heavy ties, a rolling 7-row sum and a running count per group,
     lag / lead, windows without PARTITION BY (whose plan must be a range exchange, not a
     gather: checked in EXPLAIN), among them rank / dense_rank / cume_dist / percent_rank over
-    a peer group of half the rows (it straddles every rank) and ntile, DISTINCT ON keeping
-    the latest row per key;
+    a peer group of half the rows (it straddles every rank) and ntile, running and
+    to-the-end frames (sum/count/min/max/avg/first_value/last_value; the default RANGE frame
+    over that peer group, a frame reaching wider than a rank's share, empty ranks), DISTINCT
+    ON keeping the latest row per key;
   - q8 again at --memory-limit 4MB, where the sort under the window must spill (checked from
-    -v's spill figure), and empty input.
+    -v's spill figure), and empty input;
+  - ten calls over the partition of half the rows at 4MB, which the window operator must
+    spill in slices (SLUICE_WINDOW_TRACE=1 prints a line per spilled partition).
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and "window: N passed, M failed"; exits 1 on
 any failure. Every mpirun runs under `timeout`.
 """
@@ -92,8 +96,10 @@ def norm(rows):
 
 
 def run(np, job, extra=()):
-    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np), SLUICE, "run", job, "--quiet",
-           "--format", "csv"] + list(extra)
+    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np)]
+    if "-v" in extra:
+        cmd += ["-x", "SLUICE_WINDOW_TRACE=1"]
+    cmd += [SLUICE, "run", job, "--quiet", "--format", "csv"] + list(extra)
     if np > 1:
         cmd += ["--blocksize", "512KB", "--exchange-round-bytes", "256KB"]
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV)
@@ -103,6 +109,20 @@ Q8 = ("SELECT id6, largest2_v3 FROM (SELECT id6, v3 AS largest2_v3, row_number()
       "(PARTITION BY id6 ORDER BY v3 DESC) AS order_v3 FROM {src} WHERE v3 IS NOT NULL) "
       "AS sub_query WHERE order_v3 <= 2")
 Q8_SQLITE = Q8.format(src="t")
+
+# Over the partition of half the rows (id6 = 0) at 4 MB: the window operator must spill it in
+# slices (SLUICE_WINDOW_TRACE says so) and still give sqlite's answers: sliding, running,
+# to-the-end and whole-partition frames, lag/lead, and peers (v1 has 5 values) straddling
+# the slices.
+BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 6 PRECEDING "
+            "AND 2 FOLLOWING) AS s, lag(v3, 3) OVER (PARTITION BY id6 ORDER BY id) AS l3, "
+            "lead(id) OVER (PARTITION BY id6 ORDER BY id) AS l1, count(v3) OVER (PARTITION BY "
+            "id6 ORDER BY id) AS c, min(v3) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN "
+            "CURRENT ROW AND UNBOUNDED FOLLOWING) AS mn, row_number() OVER (PARTITION BY id6 "
+            "ORDER BY id) AS rn, rank() OVER (PARTITION BY id6 ORDER BY v1) AS r, sum(v1) OVER "
+            "(PARTITION BY id6 ORDER BY v1) AS rs, cume_dist() OVER (PARTITION BY id6 ORDER BY "
+            "v1) AS cd, count(*) OVER (PARTITION BY id6) AS n FROM {src}")
+BIG_PART_SQLITE = BIG_PART.replace("{src}", "t")
 
 QUERIES = [
     # name, sluice query, sqlite query, result types, ordered
@@ -139,6 +159,40 @@ QUERIES = [
      "DESC NULLS LAST) AS dr, cume_dist() OVER (ORDER BY id6 NULLS LAST) AS cd, percent_rank() "
      "OVER (ORDER BY id6 NULLS LAST) AS pr, ntile(10) OVER (ORDER BY v3 DESC NULLS LAST, id) "
      "AS t FROM t", "iiiffi", False),
+    # Running and to-the-end frames without PARTITION BY: the rows before / after a rank's
+    # slice enter as the other ranks' partial aggregates. Over id6 the peer group of half the
+    # rows straddles every rank (the default RANGE frame runs to the current row's last peer);
+    # 50000 PRECEDING is wider than a rank's share at 5 ranks.
+    ("no_partition_running_peers",
+     "SELECT id, sum(v1) OVER (ORDER BY id6) AS s, count(*) OVER (ORDER BY id6) AS c, "
+     "min(v3) OVER (ORDER BY id6 RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS mn, "
+     "avg(v1) OVER (ORDER BY id6 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) "
+     "AS a, max(v3) OVER (ORDER BY id6 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
+     "AS mx FROM {src}",
+     "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS LAST) AS s, count(*) OVER (ORDER BY id6 "
+     "NULLS LAST) AS c, min(v3) OVER (ORDER BY id6 NULLS LAST RANGE BETWEEN CURRENT ROW AND "
+     "UNBOUNDED FOLLOWING) AS mn, avg(v1) OVER (ORDER BY id6 NULLS LAST ROWS BETWEEN UNBOUNDED "
+     "PRECEDING AND UNBOUNDED FOLLOWING) AS a, max(v3) OVER (ORDER BY id6 NULLS LAST RANGE "
+     "BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS mx FROM t", "iiifff", False),
+    ("no_partition_running_rows",
+     "SELECT id, max(v3) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 2 "
+     "FOLLOWING) AS mx, count(v3) OVER (ORDER BY id DESC ROWS BETWEEN 50000 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS c, first_value(v3) OVER (ORDER BY id DESC) AS fv, "
+     "last_value(v1) OVER (ORDER BY id DESC ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) "
+     "AS lv, sum(v1) OVER (ORDER BY id DESC) AS s FROM {src}",
+     "SELECT id, max(v3) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 2 "
+     "FOLLOWING) AS mx, count(v3) OVER (ORDER BY id DESC ROWS BETWEEN 50000 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS c, first_value(v3) OVER (ORDER BY id DESC) AS fv, "
+     "last_value(v1) OVER (ORDER BY id DESC ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) "
+     "AS lv, sum(v1) OVER (ORDER BY id DESC) AS s FROM t", "ififii", False),
+    # Three rows over up to five ranks: empty slices; NULL keys first.
+    ("no_partition_running_few_rows",
+     "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS FIRST, id) AS s, min(id) OVER (ORDER BY "
+     "id6 NULLS FIRST, id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM {src} "
+     "WHERE id < 3",
+     "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS FIRST, id) AS s, min(id) OVER (ORDER BY "
+     "id6 NULLS FIRST, id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM t "
+     "WHERE id < 3", "iii", False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -168,6 +222,8 @@ def main():
         cases = [(n, s, o, t, ordered, ()) for n, s, o, t, ordered in QUERIES]
         cases.append(("q8_spill_4MB", Q8, Q8_SQLITE, "if", False, ("--memory-limit", "4MB",
                                                                    "-v")))
+        cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifi", False,
+                      ("--memory-limit", "4MB", "-v")))
         for name, sq, oq, types, ordered, extra in cases:
             if a.k not in name:
                 continue
@@ -189,19 +245,30 @@ def main():
                     spilled = int(m.group(1)) if m else 0
                     ok = ok and spilled > 0
                     why += f"; spilled {spilled} bytes"
+                    if name.startswith("big_partition"):
+                        part = "window: a partition of" in r.stderr
+                        ok = ok and part
+                        why += "" if part else "; the window did not spill a partition"
                 report(ok, tag, "" if ok else why)
         # Without PARTITION BY the rows stay spread: a range exchange on the ORDER BY keys, not
         # a gather (EXPLAIN shows the plan that runs).
-        if a.k in "no_partition_by_is_distributed":
+        # Running and to-the-end frames too (they were gathered before).
+        checks = [("no_partition_by_is_distributed", QUERIES[4][1], "Exchange: range by (v3 DESC",
+                   2),
+                  ("no_partition_running_is_distributed", QUERIES[6][1],
+                   "Exchange: range by (id6 ASC", 1)]
+        for name, q, want_ex, scans in checks:
+            if a.k not in name:
+                continue
             job = os.path.join(tmp, "explain.sql")
             with open(job, "w") as f:
-                f.write(QUERIES[4][1].format(src=src) + ";\n")
+                f.write(q.format(src=src) + ";\n")
             r = subprocess.run(["timeout", str(TIMEOUT), "mpirun", "-n", "3", SLUICE, "explain",
                                 job], capture_output=True, text=True, env=ENV)
             plan = r.stdout
-            ok = (r.returncode == 0 and "Exchange: range by (v3 DESC" in plan and
-                  plan.count("exclusive scan") == 2 and "Exchange: gather" not in plan)
-            report(ok, "no_partition_by_is_distributed", plan[-3000:] + r.stderr[-1000:])
+            ok = (r.returncode == 0 and want_ex in plan and
+                  plan.count("exclusive scan") == scans and "Exchange: gather" not in plan)
+            report(ok, name, plan[-3000:] + r.stderr[-1000:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"window: {passed} passed, {failed} failed, 0 skipped")
