@@ -88,6 +88,13 @@
     X(HOUR, "hour", 1, 1, 0, fn_bind_time_part, fn_exec_hour)                                     \
     X(MINUTE, "minute", 1, 1, 0, fn_bind_time_part, fn_exec_minute)                               \
     X(SECOND, "second", 1, 1, 0, fn_bind_time_part, fn_exec_second)                               \
-    X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)
+    X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)             \
+    /* syntax forms the parser writes (fn_syntax.c) */                                            \
+    X(IS_DISTINCT_FROM, "IS_DISTINCT_FROM", 2, 2, 0, fn_bind_compare, fn_exec_is_distinct)        \
+    X(IS_NOT_DISTINCT_FROM, "IS_NOT_DISTINCT_FROM", 2, 2, 0, fn_bind_compare,                     \
+      fn_exec_is_not_distinct)                                                                    \
+    X(LIKE_ESCAPE, "LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_like_escape)                 \
+    X(NOT_LIKE_ESCAPE, "NOT_LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_not_like_escape)     \
+    X(POSITION_IN, "POSITION_IN", 2, 2, 0, fn_bind_str_int, fn_exec_position_in)
 
 #endif

@@ -241,6 +241,10 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         print(b, e->args[0], c, max);
         sl_buf_printf(b, " %s%s ", e->negated ? "NOT " : "", e->ilike ? "ILIKE" : "LIKE");
         print(b, e->args[1], c, max);
+        if (e->n_args > 2) {
+            sl_buf_puts(b, " ESCAPE ");
+            print(b, e->args[2], c, max);
+        }
         sl_buf_putc(b, ')');
         break;
     case A_CASE: {
@@ -419,6 +423,9 @@ static void print_query(sl_buf *b, const sl_ast_query *q)
         sl_buf_puts(b, " QUALIFY ");
         sl_ast_expr_print(b, q->qualify, false);
     }
+    if (q->order_all)
+        sl_buf_printf(b, " ORDER BY ALL%s%s", q->order_all_desc ? " DESC" : " ASC",
+                      q->order_all_nulls_first ? " NULLS FIRST" : " NULLS LAST");
     for (int i = 0; i < q->n_order; i++) {
         sl_buf_puts(b, i ? ", " : " ORDER BY ");
         sl_ast_expr_print(b, q->order[i].e, false);

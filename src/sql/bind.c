@@ -568,7 +568,7 @@ static int bind_outputs(sl_bind_ctx *c, const items *it)
 static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
 {
     sl_query *q = c->q;
-    int n = ast->n_order;
+    int n = ast->order_all ? it->n : ast->n_order;
     if (!n)
         return 0;
     q->order = sl_xcalloc((size_t)n, sizeof *q->order);
@@ -578,6 +578,12 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
     c->mode = q->has_agg ? BM_POST : BM_PLAIN;
     c->win_ok = true;
     for (int i = 0; i < n; i++) {
+        if (ast->order_all) {
+            q->order_desc[i] = ast->order_all_desc;
+            q->order_nulls_first[i] = ast->order_all_nulls_first;
+            q->order[i] = sl_expr_copy(q->outs[i]);
+            continue;
+        }
         const sl_ast_order *o = &ast->order[i];
         q->order_desc[i] = o->desc;
         q->order_nulls_first[i] = o->nulls_first;
@@ -1190,15 +1196,12 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     q->offset = ast->offset;
     *out = NULL;
 
+    /* SELECT without FROM reads the one-row table (one row of no columns, on rank 0). */
+    static char one_row_name[] = "(no FROM: one row)";
+    static sl_table one_row = { .name = one_row_name };
     if (!ast->has_from) {
-        sl_buf fns;
-        sl_buf_init(&fns);
-        sl_format_names(&fns, NULL, SL_FMT_READ, true, "(...) or ");
-        rc = sl_bind_error(&c, ast->line, ast->col, SL_EBIND,
-                           "SELECT without FROM is not supported yet (add FROM %s(...))",
-                           sl_buf_cstr(&fns));
-        sl_buf_free(&fns);
-        goto done;
+        open_table(&c, &one_row);
+        goto bind_items;
     }
     /* This query's CTEs are visible in its FROM (and, through views, nowhere else). */
     sl_cte_scope own = { ast, ast->n_ctes, b->ctes }, *saved_ctes = b->ctes;
@@ -1226,22 +1229,40 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     else if (ast->from.kind == AS_NAME)
         q->src.alias = sl_xstrdup(ast->from.name);
     c.alias = q->src.alias;
+bind_items:
     c.distinct = ast->distinct;
 
     if ((rc = expand_items(&c, ast, &it, join_side, exists_side ? &star_item : NULL)))
         goto done;
     q->has_agg = query_has_agg(ast, &it);
 
-    if (ast->where && !exists_side && (rc = bind_where(&c, ast)))
+    /* WHERE may name select-list aliases that are not input columns (DuckDB), bound there. */
+    c.n_alias = it.n;
+    c.alias_names = (char *const *)it.alias;
+    c.alias_asts = it.e;
+    rc = ast->where && !exists_side ? bind_where(&c, ast) : 0;
+    c.n_alias = 0;
+    c.alias_asts = NULL;
+    if (rc)
         goto done;
     if ((rc = bind_groups(&c, ast, &it)) || (rc = bind_outputs(&c, &it)))
         goto done;
     if (ast->having) {
         c.mode = BM_POST;
         c.win_ok = false; /* HAVING filters groups before any window runs */
-        if ((rc = sl_bind_expr(&c, ast->having, &q->having)) ||
-            (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
+        /* ... and so may HAVING, where a grouped column wins over an alias */
+        c.n_alias = it.n;
+        c.alias_names = (char *const *)it.alias;
+        c.alias_exprs = q->outs;
+        rc = sl_bind_expr(&c, ast->having, &q->having);
+        c.n_alias = 0;
+        if (rc || (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
             goto done;
+        if (has_window_ref(q->having)) {
+            rc = sl_bind_error(&c, ast->having->line, ast->having->col, SL_EBIND,
+                               "HAVING clause cannot contain window functions");
+            goto done;
+        }
     }
     if ((!exists_side && (rc = bind_order(&c, ast, &it))) || (rc = bind_qualify(&c, ast, &it)))
         goto done;

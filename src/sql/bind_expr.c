@@ -504,6 +504,54 @@ static __attribute__((noinline)) void col_ref(sl_bind_ctx *c, const sl_ast_expr 
 
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
 
+/*
+ * The select-list alias a names (A_COL), if any: its bound item copied (QUALIFY, HAVING) or
+ * its item bound here (WHERE; only the aliases before it are visible while it is bound, so
+ * `a AS b, b AS a` cannot loop). Returns the item's index with *out set (NULL: binding it
+ * failed, the error recorded), or -1 when a is no alias.
+ */
+static int alias_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    *out = NULL;
+    for (int i = 0; i < c->n_alias; i++) {
+        if (!c->alias_names[i] || strcasecmp(c->alias_names[i], a->name) != 0)
+            continue;
+        if (!c->alias_asts) {
+            *out = sl_expr_copy(c->alias_exprs[i]);
+            return i;
+        }
+        int saved = c->n_alias;
+        c->n_alias = i;
+        sl_bind_expr(c, c->alias_asts[i], out);
+        c->n_alias = saved;
+        return i;
+    }
+    return -1;
+}
+
+/* s [NOT] LIKE p ESCAPE e; ILIKE is LIKE over lower() of all three (as DuckDB's ILIKE). */
+static int bind_like_escape(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    sl_expr *args[3] = {0};
+    int rc = 0, n = 0;
+    for (; n < 3; n++) {
+        if ((rc = sl_bind_expr(c, a->args[n], &args[n])))
+            break;
+        sl_expr *low = NULL;
+        if (a->ilike) {
+            rc = call_func(c, a->args[n], "lower", &args[n], 1, &low);
+            args[n] = low; /* lower() took the argument over, also on failure */
+            if (rc)
+                break;
+        }
+    }
+    if (!rc)
+        return call_func(c, a, a->negated ? "NOT_LIKE_ESCAPE" : "LIKE_ESCAPE", args, 3, out);
+    for (int i = 0; i < n; i++)
+        sl_expr_free(&args[i]);
+    return rc;
+}
+
 int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     c->level++;
@@ -518,11 +566,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     if (a->kind == A_FUNC && a->over)
         return sl_bind_window(c, a, out);
     if (a->kind == A_COL && c->n_alias && !a->qual && sl_bind_find_col(c, a) < 0)
-        for (int i = 0; i < c->n_alias; i++)
-            if (c->alias_names[i] && strcasecmp(c->alias_names[i], a->name) == 0) {
-                *out = sl_expr_copy(c->alias_exprs[i]);
-                return 0;
-            }
+        if (alias_ref(c, a, out) >= 0)
+            return *out ? 0 : c->b->err->code;
     if (c->mode == BM_POST) {
         int k = group_key_of(c, a);
         if (k >= 0) {
@@ -537,6 +582,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
                                c->q->aggs[slot].text);
             return 0;
         }
+        if (a->kind == A_COL && c->n_alias && !a->qual && alias_ref(c, a, out) >= 0)
+            return *out ? 0 : c->b->err->code; /* HAVING: an alias of an ungrouped name */
         if (a->kind == A_COL) {
             if (sl_bind_find_col(c, a) < 0)
                 return col_not_found(c, a);
@@ -594,6 +641,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_BETWEEN:
         return bind_call(c, a, a->negated ? "NOT_BETWEEN" : "BETWEEN", out);
     case A_LIKE:
+        if (a->n_args > 2)
+            return bind_like_escape(c, a, out);
         return bind_call(c, a, a->ilike ? (a->negated ? "NOT_ILIKE" : "ILIKE")
                                         : (a->negated ? "NOT_LIKE" : "LIKE"), out);
     case A_CASE:

@@ -530,7 +530,20 @@ static int parse_query_tail(sl_parser *p, sl_ast_query *q)
     if (sl_parse_accept_kw(p, "order")) {
         if (sl_parse_expect_kw(p, "by"))
             return p->err->code;
-        for (;;) {
+        /* ORDER BY ALL [ASC | DESC] [NULLS FIRST | LAST]: by every select item (DuckDB). */
+        if (sl_parse_accept_kw(p, "all")) {
+            q->order_all = true;
+            q->order_all_desc = sl_parse_accept_kw(p, "desc");
+            if (!q->order_all_desc)
+                sl_parse_accept_kw(p, "asc");
+            if (sl_parse_accept_kw(p, "nulls")) {
+                if (sl_parse_accept_kw(p, "first"))
+                    q->order_all_nulls_first = true;
+                else if (sl_parse_expect_kw(p, "last"))
+                    return p->err->code;
+            }
+        }
+        for (; !q->order_all;) {
             sl_ast_order o = {0};
             if (!(o.e = sl_parse_expr(p)))
                 return p->err->code;

@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/size.h"
+#include "func/func.h"
 
 /* Words that end an expression or a select list, so they can't be implicit aliases. */
 static const char *const reserved[] = {
@@ -325,6 +326,63 @@ static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
     return sl_parse_finish(p, e, start);
 }
 
+/* extract(part FROM x), part a word or a 'string': the function of that name (year(x), ...;
+ * dow and doy are dayofweek and dayofyear), which DuckDB's date_part('part', x) equals. A
+ * part with no such function is not supported. At "extract". */
+static sl_ast_expr *parse_extract(sl_parser *p, int start)
+{
+    sl_parse_next(p);
+    sl_parse_next(p);
+    sl_tok *part = sl_parse_next(p);
+    if (part->kind != TK_IDENT && part->kind != TK_STRING) {
+        sl_parse_syntax_error_at(p, part, "a date part (year, month, ...)");
+        return NULL;
+    }
+    char *name = sl_xstrdup(part->val);
+    for (char *c = name; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    const char *fn = strcmp(name, "dow") == 0 ? "dayofweek"
+                   : strcmp(name, "doy") == 0 ? "dayofyear" : name;
+    if (!sl_func_exists(fn) || strcmp(fn, "date_trunc") == 0) {
+        sl_parse_error_at(p, part, "extract(%s FROM ...) is not supported", name);
+        sl_free(name);
+        return NULL;
+    }
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup(fn);
+    sl_free(name);
+    sl_parse_next(p); /* FROM */
+    sl_ast_expr *x = sl_parse_expr(p);
+    if (!x)
+        return sl_parse_fail(e);
+    add_arg(e, x);
+    if (sl_parse_expect_op(p, ")"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
+/* position(needle IN s): the POSITION_IN kernel (DuckDB has only this form). At "position". */
+static sl_ast_expr *parse_position(sl_parser *p, int start)
+{
+    sl_parse_next(p);
+    sl_parse_next(p);
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("POSITION_IN");
+    sl_ast_expr *n = sl_parse_expr_noin(p);
+    if (!n)
+        return sl_parse_fail(e);
+    add_arg(e, n);
+    if (sl_parse_expect_kw(p, "in"))
+        return sl_parse_fail(e);
+    sl_ast_expr *s = sl_parse_expr(p);
+    if (!s)
+        return sl_parse_fail(e);
+    add_arg(e, s);
+    if (sl_parse_expect_op(p, ")"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
 static sl_ast_expr *parse_primary(sl_parser *p)
 {
     int start = p->i;
@@ -447,6 +505,11 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         return NULL;
     }
     bool call = sl_parse_is_op(sl_parse_peek_at(p, 1), "(");
+    if (kw && call && sl_parse_is_kw(sl_parse_peek_at(p, 3), "from") &&
+        sl_parse_is_kw(t, "extract"))
+        return parse_extract(p, start);
+    if (kw && call && sl_parse_is_kw(t, "position"))
+        return parse_position(p, start);
     /* left(s, n) and right(s, n) are functions, though LEFT and RIGHT start joins. */
     bool join_word_call = call && (sl_parse_is_kw(t, "left") || sl_parse_is_kw(t, "right"));
     if (kw && is_reserved(t->val) && !join_word_call) {
@@ -647,7 +710,28 @@ static sl_ast_expr *andor_chain(sl_parser *p, sl_ast_expr *(*operand)(sl_parser 
     return e;
 }
 
-static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_unary, mul_ops); }
+/* a ^ b and a ** b: power(a, b), left-associative, binding tighter than * and looser than a
+ * sign (DuckDB: 2 * 3 ^ 2 = 18, -2 ^ 2 = 4, 2 ^ 3 ^ 2 = 64). */
+static sl_ast_expr *parse_pow(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_unary(p);
+    while (l && (sl_parse_is_op(sl_parse_peek(p), "^") ||
+                 sl_parse_is_op(sl_parse_peek(p), "**"))) {
+        sl_parse_next(p);
+        sl_ast_expr *r = parse_unary(p);
+        if (!r)
+            return sl_parse_fail(l);
+        sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+        e->name = sl_xstrdup("power");
+        add_arg(e, l);
+        add_arg(e, r);
+        l = sl_parse_finish(p, e, start);
+    }
+    return l;
+}
+
+static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_pow, mul_ops); }
 static sl_ast_expr *parse_add(sl_parser *p) { return left_assoc(p, parse_mul, add_ops); }
 static sl_ast_expr *parse_concat(sl_parser *p) { return left_assoc(p, parse_add, concat_ops); }
 
@@ -716,9 +800,12 @@ static sl_ast_expr *parse_pred(sl_parser *p)
         if (!r)
             return sl_parse_fail(e);
         add_arg(e, r);
-        if (sl_parse_is_kw(sl_parse_peek(p), "escape")) {
-            sl_parse_error_at(p, sl_parse_peek(p), "%s", "LIKE ... ESCAPE is not supported");
-            return sl_parse_fail(e);
+        /* ESCAPE c: a third argument (the binder picks the LIKE_ESCAPE kernel). */
+        if (sl_parse_accept_kw(p, "escape")) {
+            sl_ast_expr *x = parse_concat(p);
+            if (!x)
+                return sl_parse_fail(e);
+            add_arg(e, x);
         }
     } else {
         return l;
@@ -764,6 +851,38 @@ static sl_ast_expr *parse_cmp(sl_parser *p)
     return l;
 }
 
+/*
+ * After "l IS [NOT]": DISTINCT FROM r, TRUE or FALSE. x IS [NOT] TRUE / FALSE is CAST(x AS
+ * BOOLEAN) IS [NOT] DISTINCT FROM true / false, as DuckDB writes it (never NULL). The
+ * operator is an A_BINARY "IS [NOT] DISTINCT FROM" (the registry's IS_[NOT_]DISTINCT_FROM).
+ */
+static sl_ast_expr *parse_is_distinct(sl_parser *p, sl_ast_expr *l, bool neg, int start)
+{
+    int at = p->i;
+    sl_ast_expr *r;
+    if (sl_parse_accept_kw(p, "distinct")) {
+        if (sl_parse_expect_kw(p, "from") || !(r = parse_cmp(p)))
+            return sl_parse_fail(l);
+    } else {
+        neg = !neg; /* IS TRUE is IS NOT DISTINCT FROM true */
+        r = sl_parse_new_expr(p, A_BOOL, at);
+        r->ival = sl_parse_is_kw(sl_parse_next(p), "true");
+        r = sl_parse_finish(p, r, at);
+        sl_ast_expr *c = sl_parse_new_expr(p, A_CAST, start);
+        c->ctype = SL_T_BOOL;
+        c->sval = sl_xstrdup("BOOLEAN");
+        c->text = l->text;
+        c->text_len = l->text_len;
+        add_arg(c, l);
+        l = c;
+    }
+    sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, start);
+    e->op = neg ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM";
+    add_arg(e, l);
+    add_arg(e, r);
+    return sl_parse_finish(p, e, start);
+}
+
 static sl_ast_expr *parse_is(sl_parser *p)
 {
     int start = p->i;
@@ -771,6 +890,12 @@ static sl_ast_expr *parse_is(sl_parser *p)
     while (l && sl_parse_is_kw(sl_parse_peek(p), "is")) {
         sl_parse_next(p);
         bool neg = sl_parse_accept_kw(p, "not");
+        if (sl_parse_is_kw(sl_parse_peek(p), "distinct") ||
+            sl_parse_is_kw(sl_parse_peek(p), "true") || sl_parse_is_kw(sl_parse_peek(p), "false")) {
+            if (!(l = parse_is_distinct(p, l, neg, start)))
+                return NULL;
+            continue;
+        }
         if (sl_parse_expect_kw(p, "null"))
             return sl_parse_fail(l);
         sl_ast_expr *e = sl_parse_new_expr(p, A_ISNULL, start);

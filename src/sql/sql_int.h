@@ -283,6 +283,8 @@ struct sl_ast_query {
     sl_ast_expr **distinct_on;
     int n_order;
     sl_ast_order *order;
+    bool order_all;           /* ORDER BY ALL: every select item, left to right (n_order 0) */
+    bool order_all_desc, order_all_nulls_first;
     int64_t limit;            /* -1 = none */
     int64_t offset;
     /* WITH name AS (query), ...: common table expressions visible in this query; each may
@@ -356,9 +358,10 @@ typedef struct sl_bind_ctx {
     int level;                   /* sl_bind_expr nesting: 1 at a root */
     bool win_ok;                 /* window calls allowed here (select list, QUALIFY, ORDER BY) */
     char **win_keys;             /* canonical text of each window call (n = q->n_wins) */
-    int n_alias;                 /* QUALIFY: select-list aliases usable as names there */
+    int n_alias;                 /* QUALIFY, HAVING, WHERE: select-list aliases usable as names */
     char *const *alias_names;    /* (a column of the input wins over an alias) */
-    sl_expr *const *alias_exprs;
+    sl_expr *const *alias_exprs; /* QUALIFY, HAVING: the bound items */
+    const sl_ast_expr *const *alias_asts; /* WHERE: the items, bound where an alias is used */
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */

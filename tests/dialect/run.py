@@ -3,10 +3,10 @@
 
 Called by `make dialect` as `SLUICE=build/sluice /usr/bin/python3 tests/dialect/run.py`.
 
-Each case in tests/dialect/cases.sql is one query over the view `t` (messy data written here
-with its own CSV writer: quoted newlines and CRLF records, quotes, commas, Unicode, NULL vs '',
-doubles at the edges of their printing rules, integers at their limits, ties, dates). The query
-runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
+Each case in tests/dialect/cases.sql (and tests/dialect/cases/*.test) is one query over the
+view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
+quotes, commas, Unicode, NULL vs '', doubles at the edges of their printing rules, integers at
+their limits, ties, dates). The query runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
 
@@ -81,6 +81,11 @@ def write_data(path):
 
 def load_cases(pattern):
     text = open(os.path.join(HERE, "cases.sql"), encoding="utf-8").read()
+    # More cases in tests/dialect/cases/*.test, in the same format (one file per topic).
+    more = os.path.join(HERE, "cases")
+    for name in sorted(os.listdir(more)) if os.path.isdir(more) else []:
+        if name.endswith(".test"):
+            text += "\n" + open(os.path.join(more, name), encoding="utf-8").read()
     cases, cur = [], None
     for line in text.splitlines():
         m = re.match(r"--\s*case:\s*(\S+)\s*$", line)

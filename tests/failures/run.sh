@@ -121,6 +121,20 @@ EOF
 )
 check unknown_function_grouped 3 "$j" "unkfngrp.sql:3:14|unknown function \"frobnicate\""
 
+j=$(job likeesc <<EOF
+-- ESCAPE takes one character (DuckDB's message)
+SELECT name LIKE 'a%' ESCAPE 'xy' FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check like_escape_two_chars 10 "$j" "Escape string must be empty or one character"
+
+j=$(job extractpart <<EOF
+-- extract() of a part sluice has no function for
+SELECT extract(isoyear FROM DATE '2024-01-01') FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check extract_unsupported_part 3 "$j" "extractpart.sql:2:16|extract(isoyear FROM ...) is not supported"
+
 j=$(job winwhere <<EOF
 -- a window function in WHERE
 SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS) WHERE row_number() OVER (ORDER BY id) < 3;
