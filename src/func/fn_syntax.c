@@ -152,3 +152,61 @@ FN_EXEC(fn_exec_position_in)
     *out = o;
     return 0;
 }
+
+/* ---- DATE / TIMESTAMP +/- INTERVAL ---- */
+
+/* TS_ADD_INTERVAL(x, months, days, micros): x a DATE (made a TIMESTAMP, as DuckDB's DATE +
+ * INTERVAL is) or a TIMESTAMP; the others BIGINT constants. */
+FN_BIND(fn_bind_ts_interval)
+{
+    if (args[0]->type == SL_T_DATE || args[0]->type == SL_T_NULL) {
+        int rc = fn_coerce(&args[0], SL_T_TIMESTAMP, err);
+        if (rc)
+            return rc;
+    }
+    if (args[0]->type != SL_T_TIMESTAMP)
+        return SL_ERR(err, SL_EBIND, "only a DATE or a TIMESTAMP can be added to an INTERVAL "
+                      "(not %s)", sl_type_name(args[0]->type));
+    *rt = SL_T_TIMESTAMP;
+    return 0;
+}
+
+#define US_PER_DAY INT64_C(86400000000)
+
+/* Months first (the day of month clamped to the new month's length: Jan 31 + 1 month is
+ * Feb 29 in 2024), then days, then microseconds, as DuckDB adds an interval. */
+FN_EXEC(fn_exec_ts_add_interval)
+{
+    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows);
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i))
+            continue;
+        int64_t ts = fn_i64(&a[0], i), mo = fn_i64(&a[1], i), dd = fn_i64(&a[2], i);
+        int64_t us = fn_i64(&a[3], i);
+        int64_t days = fn_ts_days(ts), tod = ts - days * US_PER_DAY;
+        if (mo) {
+            int64_t y;
+            int m, d;
+            sl_civil_from_days(days, &y, &m, &d);
+            int64_t m0 = y * 12 + (m - 1) + mo;
+            y = m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12);
+            m = (int)(m0 - y * 12) + 1;
+            bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            int last = mdays[m - 1] + (m == 2 && leap);
+            days = sl_days_from_civil(y, m, d > last ? last : d);
+        }
+        int64_t r;
+        if (__builtin_add_overflow(days, dd, &days) ||
+            __builtin_mul_overflow(days, US_PER_DAY, &r) || __builtin_add_overflow(r, tod, &r) ||
+            __builtin_add_overflow(r, us, &r)) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "TIMESTAMP out of range");
+        }
+        o->d.i64[i] = r;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}

@@ -41,8 +41,9 @@ typedef struct sl_table {
     int n_cols;
     char **col_names;
     sl_type *col_types;
-    struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times; NULL:
-                                 * SELECT without FROM's one row of no columns, on rank 0 */
+    struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times */
+    bool one_row;               /* SELECT without FROM's source: no rows store, but one row of
+                                 * no columns, on rank 0 */
 } sl_table;
 
 typedef enum { SL_SRC_FORMAT, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP, SL_SRC_JOIN } sl_src_kind;

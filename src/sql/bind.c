@@ -10,6 +10,7 @@
  */
 #include "sql/sql_int.h"
 
+#include <regex.h>
 #include <string.h>
 #include <strings.h>
 
@@ -392,6 +393,131 @@ static void items_add(items *it, const sl_ast_expr *e, const char *alias)
     it->alias[it->n++] = alias;
 }
 
+/* A synthetic reference to column k of L0 (owned by it), as * expansion makes. */
+static sl_ast_expr *star_col(sl_bind_ctx *c, items *it, const sl_ast_expr *at, const char *qual,
+                             int k)
+{
+    sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
+    col->col_index = k + 1;
+    if (qual)
+        col->qual = sl_xstrdup(qual);
+    col->kind = A_COL;
+    col->line = at->line;
+    col->col = at->col;
+    col->name = sl_xstrdup(c->col_names[k]);
+    col->height = 1;
+    col->text = col->name; /* borrowed from itself */
+    col->text_len = (int64_t)strlen(col->name);
+    col->quoted = true;
+    it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
+    it->owned[it->n_owned++] = col;
+    return col;
+}
+
+/* The first COLUMNS(...) call in e, or NULL; *other: a COLUMNS call with another pattern,
+ * *deep: a window or subquery in e (neither can be copied). */
+static const sl_ast_expr *find_columns(const sl_ast_expr *e, const sl_ast_expr *first,
+                                       bool *other, bool *deep)
+{
+    if (e->over || e->subq)
+        *deep = true;
+    if (sl_ast_is_columns(e)) {
+        if (!first)
+            return e;
+        char *a = sl_ast_expr_to_string(first, true), *b = sl_ast_expr_to_string(e, true);
+        if (strcmp(a, b) != 0)
+            *other = true;
+        sl_free(a);
+        sl_free(b);
+        return first;
+    }
+    for (int i = 0; i < e->n_args; i++)
+        first = find_columns(e->args[i], first, other, deep);
+    if (e->filter)
+        first = find_columns(e->filter, first, other, deep);
+    return first;
+}
+
+/* A select item holding COLUMNS('regex') or COLUMNS(*): one item per matching column (the
+ * columns * would give; the regex is POSIX extended, found anywhere in the name, as
+ * DuckDB's RE2 search), each named after its column unless the item has an alias. */
+static int expand_columns(sl_bind_ctx *c, items *it, const sl_ast_item *item,
+                          const sl_ast_expr *cols, bool join_side)
+{
+    const sl_ast_expr *e = item->e;
+    bool other = false, deep = false;
+    find_columns(e, NULL, &other, &deep);
+    if (other || deep)
+        return sl_bind_error(c, cols->line, cols->col, SL_EBIND, "%s is not supported",
+                             other ? "COLUMNS(...) with different arguments in one expression"
+                                   : "COLUMNS(...) together with a window function or a "
+                                     "subquery");
+    regex_t re;
+    bool star = cols->star;
+    if (!star && (cols->n_args != 1 || cols->args[0]->kind != A_STR))
+        return sl_bind_error(c, cols->line, cols->col, SL_EBIND,
+                             "COLUMNS takes '*' or one constant regular expression string");
+    if (!star) {
+        int rc = regcomp(&re, cols->args[0]->sval, REG_EXTENDED | REG_NOSUB);
+        if (rc) {
+            char msg[256];
+            regerror(rc, &re, msg, sizeof msg);
+            return sl_bind_error(c, cols->args[0]->line, cols->args[0]->col, SL_EBIND,
+                                 "Failed to compile regex \"%s\": %s", cols->args[0]->sval,
+                                 msg);
+        }
+    }
+    int n_added = 0;
+    for (int k = 0; k < c->n_cols; k++) {
+        if (c->col_quals && c->col_hidden[k] && !join_side)
+            continue;
+        if (!star && regexec(&re, c->col_names[k], 0, NULL, 0) != 0)
+            continue;
+        n_added++;
+        sl_ast_expr *col = star_col(c, it, cols, NULL, k);
+        if (e == cols) {
+            items_add(it, col, item->alias);
+            continue;
+        }
+        sl_ast_expr *x = sl_ast_expr_copy_with(e, col);
+        it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
+        it->owned[it->n_owned++] = x;
+        items_add(it, x, item->alias ? item->alias : col->name);
+    }
+    if (!star)
+        regfree(&re);
+    if (n_added == 0)
+        return sl_bind_error(c, cols->line, cols->col, SL_EBIND,
+                             "No matching columns found that match regex \"%s\"",
+                             star ? "*" : cols->args[0]->sval);
+    return 0;
+}
+
+/* The index of name in names[0..n) (case-insensitive), or -1. */
+static int name_in(char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Each name of * EXCLUDE / REPLACE must be a column that the * gives. */
+static int check_star_names(sl_bind_ctx *c, const sl_ast_item *item, const bool *seen_ex,
+                            const bool *seen_rep)
+{
+    for (int j = 0; j < item->n_exclude; j++)
+        if (!seen_ex[j])
+            return sl_bind_error(c, item->e->line, item->e->col, SL_EBIND, "Column \"%s\" in "
+                                 "EXCLUDE list not found in FROM clause", item->exclude[j]);
+    for (int j = 0; j < item->n_replace; j++)
+        if (!seen_rep[j])
+            return sl_bind_error(c, item->e->line, item->e->col, SL_EBIND, "Column \"%s\" in "
+                                 "REPLACE list not found in FROM clause",
+                                 item->replace_names[j]);
+    return 0;
+}
+
 static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool join_side,
                         const sl_ast_item *star_item)
 {
@@ -399,6 +525,14 @@ static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool
     int n_items = star_item ? 1 : ast->n_items;
     for (int i = 0; i < n_items; i++) {
         const sl_ast_expr *e = items[i].e;
+        bool other = false, deep = false;
+        const sl_ast_expr *cols = e->kind == A_STAR ? NULL : find_columns(e, NULL, &other, &deep);
+        if (cols) {
+            int rc = expand_columns(c, it, &items[i], cols, join_side);
+            if (rc)
+                return rc;
+            continue;
+        }
         if (e->kind != A_STAR) {
             items_add(it, e, items[i].alias);
             continue;
@@ -406,28 +540,33 @@ static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool
         if (e->qual && !c->col_quals && !(c->alias && strcasecmp(e->qual, c->alias) == 0))
             return sl_bind_error(c, e->line, e->col, SL_EBIND, "table \"%s\" not found", e->qual);
         int n_added = 0;
+        bool *seen_ex = sl_xcalloc((size_t)items[i].n_exclude + 1, sizeof *seen_ex);
+        bool *seen_rep = sl_xcalloc((size_t)items[i].n_replace + 1, sizeof *seen_rep);
         for (int k = 0; k < c->n_cols; k++) {
             if (c->col_quals && (e->qual ? !(c->col_quals[k] &&
                                              strcasecmp(c->col_quals[k], e->qual) == 0)
                                          : c->col_hidden[k] && !join_side))
                 continue;
             n_added++;
-            sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
-            col->col_index = k + 1;
-            if (e->qual)
-                col->qual = sl_xstrdup(e->qual);
-            col->kind = A_COL;
-            col->line = e->line;
-            col->col = e->col;
-            col->name = sl_xstrdup(c->col_names[k]);
-            col->height = 1;
-            col->text = col->name; /* borrowed from itself */
-            col->text_len = (int64_t)strlen(col->name);
-            col->quoted = true;
-            it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
-            it->owned[it->n_owned++] = col;
-            items_add(it, col, NULL);
+            /* * EXCLUDE (names) leaves them out; * REPLACE (x AS name) puts x in their place */
+            int j = name_in(items[i].exclude, items[i].n_exclude, c->col_names[k]);
+            if (j >= 0) {
+                seen_ex[j] = true;
+                continue;
+            }
+            j = name_in(items[i].replace_names, items[i].n_replace, c->col_names[k]);
+            if (j >= 0) {
+                seen_rep[j] = true;
+                items_add(it, items[i].replace[j], items[i].replace_names[j]);
+                continue;
+            }
+            items_add(it, star_col(c, it, e, e->qual, k), NULL);
         }
+        int rc = check_star_names(c, &items[i], seen_ex, seen_rep);
+        sl_free(seen_ex);
+        sl_free(seen_rep);
+        if (rc)
+            return rc;
         if (e->qual && n_added == 0)
             return sl_bind_error(c, e->line, e->col, SL_EBIND, "table \"%s\" not found", e->qual);
     }
@@ -1179,7 +1318,7 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     b->join_side = false;
     b->exists_side = false;
     sl_ast_expr star = {0};
-    sl_ast_item star_item = { &star, NULL };
+    sl_ast_item star_item = { .e = &star };
     if (exists_side) {
         /* EXISTS (SELECT ... FROM s WHERE cond) as a join's right side: SELECT * FROM s
          * (the AST is not copied: its sources are found by address) */
@@ -1198,7 +1337,7 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
 
     /* SELECT without FROM reads the one-row table (one row of no columns, on rank 0). */
     static char one_row_name[] = "(no FROM: one row)";
-    static sl_table one_row = { .name = one_row_name };
+    static sl_table one_row = { .name = one_row_name, .one_row = true };
     if (!ast->has_from) {
         open_table(&c, &one_row);
         goto bind_items;

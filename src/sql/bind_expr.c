@@ -504,6 +504,34 @@ static __attribute__((noinline)) void col_ref(sl_bind_ctx *c, const sl_ast_expr 
 
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
 
+/* An INTERVAL literal (parser.c: "interval"(months, days, micros)). */
+static bool is_interval(const sl_ast_expr *a)
+{
+    return a->kind == A_FUNC && a->n_args == 3 && strcmp(a->name, "interval") == 0 &&
+           !a->over && a->args[0]->kind == A_INT;
+}
+
+/* x + INTERVAL, INTERVAL + x, x - INTERVAL: TS_ADD_INTERVAL(x, months, days, micros), the
+ * interval's parts negated for -. sluice has no INTERVAL values, only these sums. */
+static int bind_interval_add(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    bool left = is_interval(a->args[0]) && !is_interval(a->args[1]);
+    const sl_ast_expr *iv = a->args[left ? 0 : 1], *x = a->args[left ? 1 : 0];
+    if (is_interval(x))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "INTERVAL %s INTERVAL is not "
+                             "supported (sluice has no INTERVAL values)", a->op);
+    sl_expr *args[4] = {0};
+    int rc = sl_bind_expr(c, x, &args[0]);
+    if (rc)
+        return rc;
+    int64_t sign = strcmp(a->op, "-") == 0 ? -1 : 1;
+    for (int i = 0; i < 3; i++) {
+        sl_value v = {.type = SL_T_BIGINT, .v.i = sign * iv->args[i]->ival};
+        args[1 + i] = sl_expr_const(&v, "interval");
+    }
+    return call_func(c, a, "TS_ADD_INTERVAL", args, 4, out);
+}
+
 /*
  * The select-list alias a names (A_COL), if any: its bound item copied (QUALIFY, HAVING) or
  * its item bound here (WHERE; only the aliases before it are visible while it is bound, so
@@ -627,6 +655,9 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_UNARY:
         return bind_call(c, a, a->op, out);
     case A_BINARY:
+        if ((strcmp(a->op, "+") == 0 || strcmp(a->op, "-") == 0) &&
+            (is_interval(a->args[1]) || (strcmp(a->op, "+") == 0 && is_interval(a->args[0]))))
+            return bind_interval_add(c, a, out);
         return bind_call(c, a, a->op, out);
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
@@ -653,6 +684,12 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         return rc ? rc : cast_func(c, a, x, out);
     }
     case A_FUNC:
+        if (is_interval(a))
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "an INTERVAL value is not "
+                                 "supported here (only DATE / TIMESTAMP + or - INTERVAL '...')");
+        if (sl_ast_is_columns(a))
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "COLUMNS(...) outside the "
+                                 "select list is not supported");
         if (is_agg_call(a))
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", agg_place(c->mode));
         if (a->star || a->distinct || a->filter)

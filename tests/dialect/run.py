@@ -6,9 +6,10 @@ Called by `make dialect` as `SLUICE=build/sluice /usr/bin/python3 tests/dialect/
 Each case in tests/dialect/cases.sql (and tests/dialect/cases/*.test) is one query over the
 view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
 quotes, commas, Unicode, NULL vs '', doubles at the edges of their printing rules, integers at
-their limits, ties, dates). The query runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
-@duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
-values, their text, the column names and the order. A query both engines reject passes.
+their limits, ties, dates). The query runs in sluice at 1, 2 and 3 ranks (`--format csv`) and
+in DuckDB (tests/dialect/duck.js, npm @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the
+two outputs must be the same bytes: values, their text, the column names and the order. A
+query both engines reject passes.
 
 A case may say why sluice deliberately or for now answers differently:
     -- case: name
