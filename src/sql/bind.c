@@ -695,12 +695,21 @@ static int bind_outputs(sl_bind_ctx *c, const items *it)
     q->n_outs = it->n;
     c->mode = q->has_agg ? BM_POST : BM_PLAIN;
     c->win_ok = true;
+    /* An item may name the aliases of the items before it (DuckDB's lateral column aliases:
+     * SELECT x * 2 AS y, y + 1 AS z); a column of the input wins over an alias. */
+    c->alias_names = (char *const *)it->alias;
+    c->alias_asts = it->e;
     for (int i = 0; i < it->n; i++) {
+        c->n_alias = i;
         int rc = sl_bind_expr(c, it->e[i], &q->outs[i]);
-        if (rc)
+        c->n_alias = 0;
+        if (rc) {
+            c->alias_asts = NULL;
             return rc;
+        }
         q->out_names[i] = it->alias[i] ? sl_xstrdup(it->alias[i]) : sl_bind_name_of(c, it->e[i]);
     }
+    c->alias_asts = NULL;
     return 0;
 }
 

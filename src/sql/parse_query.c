@@ -797,8 +797,7 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
                 goto out;
             }
             q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
-            q->items[q->n_items].e = g;
-            q->items[q->n_items++].alias = NULL;
+            q->items[q->n_items++] = (sl_ast_item){.e = g};
             sl_ast_expr *pos = sl_parse_new_expr(p, A_INT, p->i - 1);
             pos->ival = q->n_items;
             pos->text = "1";
@@ -847,7 +846,7 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
             a->height = 1;
             sl_parse_add_arg(a, cs);
             q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
-            q->items[q->n_items].e = a;
+            q->items[q->n_items] = (sl_ast_item){.e = a};
             if (n_aggs == 1) {
                 q->items[q->n_items++].alias = vname;
             } else {

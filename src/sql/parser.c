@@ -588,6 +588,10 @@ static sl_ast_expr *parse_primary(sl_parser *p)
             e = sl_parse_expr(p);
             if (!e)
                 return NULL;
+            if (sl_parse_is_op(sl_parse_peek(p), ",")) {
+                sl_parse_error_at(p, t, "%s", "row values ((a, b, ...)) are not supported");
+                return sl_parse_fail(e);
+            }
             if (sl_parse_expect_op(p, ")"))
                 return sl_parse_fail(e);
             return e;

@@ -428,6 +428,8 @@ static void test_errors(void)
               "job.sql:1:26: GROUP BY ROLLUP is not supported");
     CHECK_STR(perr("SELECT a FROM t WHERE a SIMILAR TO 'x'"),
               "job.sql:1:25: SIMILAR TO (use LIKE, or regexp functions) is not supported");
+    CHECK_STR(perr("SELECT count(DISTINCT (a, b)) FROM t"),
+              "job.sql:1:23: row values ((a, b, ...)) are not supported");
     CHECK_STR(perr("SELECT a ~ 'x' FROM t"),
               "job.sql:1:10: syntax error: the ~ operators (regular expression match) are not "
               "supported");
