@@ -493,13 +493,15 @@ static sl_ast_expr *parse_interval_lit(sl_parser *p, int start)
     return sl_parse_finish(p, e, start);
 }
 
-/* extract(part FROM x), part a word or a 'string': the function of that name (year(x), ...;
- * dow and doy are dayofweek and dayofyear), which DuckDB's date_part('part', x) equals. A
- * part with no such function is not supported. At "extract". */
+/* extract(part FROM x), part a word or a 'string': date_part('part', x) as DuckDB writes it,
+ * where the registry has date_part; else the function of that name (year(x), ...; dow and
+ * doy are dayofweek and dayofyear), and a part with no such function is not supported. At
+ * "extract". */
 static sl_ast_expr *parse_extract(sl_parser *p, int start)
 {
     sl_parse_next(p);
     sl_parse_next(p);
+    int at = p->i;
     sl_tok *part = sl_parse_next(p);
     if (part->kind != TK_IDENT && part->kind != TK_STRING) {
         sl_parse_syntax_error_at(p, part, "a date part (year, month, ...)");
@@ -508,7 +510,8 @@ static sl_ast_expr *parse_extract(sl_parser *p, int start)
     char *name = sl_xstrdup(part->val);
     for (char *c = name; *c; c++)
         *c = (char)tolower((unsigned char)*c);
-    const char *fn = strcmp(name, "dow") == 0 ? "dayofweek"
+    bool dp = sl_func_exists("date_part");
+    const char *fn = dp ? "date_part" : strcmp(name, "dow") == 0 ? "dayofweek"
                    : strcmp(name, "doy") == 0 ? "dayofyear" : name;
     if (!sl_func_exists(fn) || strcmp(fn, "date_trunc") == 0) {
         sl_parse_error_at(p, part, "extract(%s FROM ...) is not supported", name);
@@ -517,6 +520,12 @@ static sl_ast_expr *parse_extract(sl_parser *p, int start)
     }
     sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
     e->name = sl_xstrdup(fn);
+    if (dp) {
+        sl_ast_expr *s = sl_parse_new_expr(p, A_STR, at);
+        s->sval = name;
+        name = NULL;
+        add_arg(e, sl_parse_finish(p, s, at));
+    }
     sl_free(name);
     sl_parse_next(p); /* FROM */
     sl_ast_expr *x = sl_parse_expr(p);
