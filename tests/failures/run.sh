@@ -128,13 +128,6 @@ EOF
 )
 check like_escape_two_chars 10 "$j" "Escape string must be empty or one character"
 
-j=$(job extractpart <<EOF
--- extract() of a part sluice has no function for
-SELECT extract(isoyear FROM DATE '2024-01-01') FROM read_csv('$D/good/*.csv', header=true, $COLS);
-EOF
-)
-check extract_unsupported_part 3 "$j" "extractpart.sql:2:16|extract(isoyear FROM ...) is not supported"
-
 j=$(job intervalval <<EOF
 -- sluice has no INTERVAL values: only DATE / TIMESTAMP +/- INTERVAL '...'
 SELECT id, INTERVAL '1 day' FROM read_csv('$D/good/*.csv', header=true, $COLS);
