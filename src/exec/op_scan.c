@@ -51,6 +51,12 @@ static int run_table(sl_exec *x, sl_pop *op, sl_err *err)
     const sl_table *t = op->u.scan.src->table;
     if (t->borrowed)
         return run_borrowed(x, op, t->borrowed, err);
+    if (t->one_row) {
+        /* The one-row table of SELECT without FROM: one row of no columns, on rank 0. */
+        if (x->rank == 0)
+            sl_exec_emit(x, op, sl_batch_from_cols(0, NULL, 1), err);
+        return err->code;
+    }
     sl_rowstore_cursor cur;
     sl_rowstore_cursor_init(&cur);
     while (!err->code) {

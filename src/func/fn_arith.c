@@ -73,6 +73,9 @@ FN_BIND(fn_bind_sub)
         *rt = b == SL_T_DATE ? SL_T_BIGINT : SL_T_DATE;
         return 0;
     }
+    if ((a == SL_T_TIMESTAMP || a == SL_T_DATE) && (b == SL_T_TIMESTAMP || b == SL_T_DATE))
+        return SL_ERR(err, SL_EBIND, "%s - %s is not supported: it is an INTERVAL in DuckDB, a "
+                      "type sluice does not have", sl_type_name(a), sl_type_name(b));
     return FN_NO_MATCH;
 }
 

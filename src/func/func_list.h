@@ -116,6 +116,14 @@
     /* date formats (fn_strftime.c) */                                                            \
     X(STRFTIME, "strftime", 2, 2, 0, fn_bind_strftime, fn_exec_strftime)                          \
     X(STRPTIME, "strptime", 2, 2, 0, fn_bind_strptime, fn_exec_strptime)                          \
-    X(TRY_STRPTIME, "try_strptime", 2, 2, 0, fn_bind_strptime, fn_exec_try_strptime)
+    X(TRY_STRPTIME, "try_strptime", 2, 2, 0, fn_bind_strptime, fn_exec_try_strptime)              \
+    /* syntax forms the parser writes (fn_syntax.c) */                                            \
+    X(IS_DISTINCT_FROM, "IS_DISTINCT_FROM", 2, 2, 0, fn_bind_compare, fn_exec_is_distinct)        \
+    X(IS_NOT_DISTINCT_FROM, "IS_NOT_DISTINCT_FROM", 2, 2, 0, fn_bind_compare,                     \
+      fn_exec_is_not_distinct)                                                                    \
+    X(LIKE_ESCAPE, "LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_like_escape)                 \
+    X(NOT_LIKE_ESCAPE, "NOT_LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_not_like_escape)     \
+    X(POSITION_IN, "POSITION_IN", 2, 2, 0, fn_bind_str_int, fn_exec_position_in)                  \
+    X(TS_ADD_INTERVAL, "TS_ADD_INTERVAL", 4, 4, 0, fn_bind_ts_interval, fn_exec_ts_add_interval)
 
 #endif

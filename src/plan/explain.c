@@ -98,6 +98,8 @@ static void scan_line(ex *e, const sl_pop *op, int depth)
     const sl_source *src = op->u.scan.src;
     if (src->kind == SL_SRC_FORMAT) {
         sl_fmt_source_explain(b, src->fsrc, e->n_ranks); /* the format's own line */
+    } else if (src->table->one_row) {
+        sl_buf_puts(b, "Scan one row of no columns on rank 0 (SELECT without FROM)\n");
     } else {
         sl_buf_printf(b, "Scan table %s: each rank its own rows (memory, then spill file)\n",
                       src->table->name);

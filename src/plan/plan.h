@@ -45,6 +45,8 @@ typedef struct sl_table {
     /* Instead of rows: this rank's application arrays, read in place (batch/borrow.h;
      * sl_session_register_columns). Owned by the session, not by the catalog. */
     const struct sl_borrowed *borrowed;
+    bool one_row;               /* SELECT without FROM's source: no rows store, but one row of
+                                 * no columns, on rank 0 */
 } sl_table;
 
 typedef enum { SL_SRC_FORMAT, SL_SRC_QUERY, SL_SRC_TABLE, SL_SRC_SETOP, SL_SRC_JOIN } sl_src_kind;

@@ -52,14 +52,50 @@ void sl_copy_opts_clear(sl_copy_opts *c)
     memset(c, 0, sizeof *c);
 }
 
+bool sl_ast_is_columns(const sl_ast_expr *e)
+{
+    return e->kind == A_FUNC && !e->over && strcmp(e->name, "columns") == 0;
+}
+
+sl_ast_expr *sl_ast_expr_copy_with(const sl_ast_expr *e, const sl_ast_expr *to)
+{
+    if (to && sl_ast_is_columns(e))
+        return sl_ast_expr_copy_with(to, NULL);
+    sl_ast_expr *c = sl_xmalloc(sizeof *c);
+    *c = *e;
+    c->name = e->name ? sl_xstrdup(e->name) : NULL;
+    c->qual = e->qual ? sl_xstrdup(e->qual) : NULL;
+    c->sval = e->sval ? sl_xstrdup(e->sval) : NULL;
+    if (e->kind == A_COL && e->text == e->name)
+        c->text = c->name; /* a synthetic column's text is its own name */
+    c->filter = e->filter ? sl_ast_expr_copy_with(e->filter, to) : NULL;
+    c->args = e->n_args ? sl_xcalloc((size_t)e->n_args, sizeof *c->args) : NULL;
+    c->cap_args = e->n_args;
+    for (int i = 0; i < e->n_args; i++)
+        c->args[i] = sl_ast_expr_copy_with(e->args[i], to);
+    c->over = NULL;
+    c->subq = NULL;
+    return c;
+}
+
 void sl_ast_query_free(sl_ast_query **pq)
 {
     if (!pq || !*pq)
         return;
     sl_ast_query *q = *pq;
     for (int i = 0; i < q->n_items; i++) {
-        sl_ast_expr_free(&q->items[i].e);
-        sl_free(q->items[i].alias);
+        sl_ast_item *it = &q->items[i];
+        sl_ast_expr_free(&it->e);
+        sl_free(it->alias);
+        for (int k = 0; k < it->n_exclude; k++)
+            sl_free(it->exclude[k]);
+        sl_free(it->exclude);
+        for (int k = 0; k < it->n_replace; k++) {
+            sl_ast_expr_free(&it->replace[k]);
+            sl_free(it->replace_names[k]);
+        }
+        sl_free(it->replace);
+        sl_free(it->replace_names);
     }
     sl_free(q->items);
     sl_fmt_call_clear(&q->from.call);
@@ -244,6 +280,10 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         print(b, e->args[0], c, max);
         sl_buf_printf(b, " %s%s ", e->negated ? "NOT " : "", e->ilike ? "ILIKE" : "LIKE");
         print(b, e->args[1], c, max);
+        if (e->n_args > 2) {
+            sl_buf_puts(b, " ESCAPE ");
+            print(b, e->args[2], c, max);
+        }
         sl_buf_putc(b, ')');
         break;
     case A_CASE: {
@@ -401,6 +441,20 @@ static void print_query(sl_buf *b, const sl_ast_query *q)
         if (i)
             sl_buf_puts(b, ", ");
         sl_ast_expr_print(b, q->items[i].e, false);
+        for (int k = 0; k < q->items[i].n_exclude; k++) {
+            sl_buf_puts(b, k ? ", " : " EXCLUDE (");
+            put_name(b, q->items[i].exclude[k], false);
+            if (k + 1 == q->items[i].n_exclude)
+                sl_buf_putc(b, ')');
+        }
+        for (int k = 0; k < q->items[i].n_replace; k++) {
+            sl_buf_puts(b, k ? ", " : " REPLACE (");
+            sl_ast_expr_print(b, q->items[i].replace[k], false);
+            sl_buf_puts(b, " AS ");
+            put_name(b, q->items[i].replace_names[k], false);
+            if (k + 1 == q->items[i].n_replace)
+                sl_buf_putc(b, ')');
+        }
         if (q->items[i].alias) {
             sl_buf_puts(b, " AS ");
             put_name(b, q->items[i].alias, false);
@@ -428,6 +482,9 @@ static void print_query(sl_buf *b, const sl_ast_query *q)
         sl_buf_puts(b, " QUALIFY ");
         sl_ast_expr_print(b, q->qualify, false);
     }
+    if (q->order_all)
+        sl_buf_printf(b, " ORDER BY ALL%s%s", q->order_all_desc ? " DESC" : " ASC",
+                      q->order_all_nulls_first ? " NULLS FIRST" : " NULLS LAST");
     for (int i = 0; i < q->n_order; i++) {
         sl_buf_puts(b, i ? ", " : " ORDER BY ");
         sl_ast_expr_print(b, q->order[i].e, false);

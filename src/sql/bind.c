@@ -10,6 +10,7 @@
  */
 #include "sql/sql_int.h"
 
+#include <regex.h>
 #include <string.h>
 #include <strings.h>
 
@@ -392,6 +393,131 @@ static void items_add(items *it, const sl_ast_expr *e, const char *alias)
     it->alias[it->n++] = alias;
 }
 
+/* A synthetic reference to column k of L0 (owned by it), as * expansion makes. */
+static sl_ast_expr *star_col(sl_bind_ctx *c, items *it, const sl_ast_expr *at, const char *qual,
+                             int k)
+{
+    sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
+    col->col_index = k + 1;
+    if (qual)
+        col->qual = sl_xstrdup(qual);
+    col->kind = A_COL;
+    col->line = at->line;
+    col->col = at->col;
+    col->name = sl_xstrdup(c->col_names[k]);
+    col->height = 1;
+    col->text = col->name; /* borrowed from itself */
+    col->text_len = (int64_t)strlen(col->name);
+    col->quoted = true;
+    it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
+    it->owned[it->n_owned++] = col;
+    return col;
+}
+
+/* The first COLUMNS(...) call in e, or NULL; *other: a COLUMNS call with another pattern,
+ * *deep: a window or subquery in e (neither can be copied). */
+static const sl_ast_expr *find_columns(const sl_ast_expr *e, const sl_ast_expr *first,
+                                       bool *other, bool *deep)
+{
+    if (e->over || e->subq)
+        *deep = true;
+    if (sl_ast_is_columns(e)) {
+        if (!first)
+            return e;
+        char *a = sl_ast_expr_to_string(first, true), *b = sl_ast_expr_to_string(e, true);
+        if (strcmp(a, b) != 0)
+            *other = true;
+        sl_free(a);
+        sl_free(b);
+        return first;
+    }
+    for (int i = 0; i < e->n_args; i++)
+        first = find_columns(e->args[i], first, other, deep);
+    if (e->filter)
+        first = find_columns(e->filter, first, other, deep);
+    return first;
+}
+
+/* A select item holding COLUMNS('regex') or COLUMNS(*): one item per matching column (the
+ * columns * would give; the regex is POSIX extended, found anywhere in the name, as
+ * DuckDB's RE2 search), each named after its column unless the item has an alias. */
+static int expand_columns(sl_bind_ctx *c, items *it, const sl_ast_item *item,
+                          const sl_ast_expr *cols, bool join_side)
+{
+    const sl_ast_expr *e = item->e;
+    bool other = false, deep = false;
+    find_columns(e, NULL, &other, &deep);
+    if (other || deep)
+        return sl_bind_error(c, cols->line, cols->col, SL_EBIND, "%s is not supported",
+                             other ? "COLUMNS(...) with different arguments in one expression"
+                                   : "COLUMNS(...) together with a window function or a "
+                                     "subquery");
+    regex_t re;
+    bool star = cols->star;
+    if (!star && (cols->n_args != 1 || cols->args[0]->kind != A_STR))
+        return sl_bind_error(c, cols->line, cols->col, SL_EBIND,
+                             "COLUMNS takes '*' or one constant regular expression string");
+    if (!star) {
+        int rc = regcomp(&re, cols->args[0]->sval, REG_EXTENDED | REG_NOSUB);
+        if (rc) {
+            char msg[256];
+            regerror(rc, &re, msg, sizeof msg);
+            return sl_bind_error(c, cols->args[0]->line, cols->args[0]->col, SL_EBIND,
+                                 "Failed to compile regex \"%s\": %s", cols->args[0]->sval,
+                                 msg);
+        }
+    }
+    int n_added = 0;
+    for (int k = 0; k < c->n_cols; k++) {
+        if (c->col_quals && c->col_hidden[k] && !join_side)
+            continue;
+        if (!star && regexec(&re, c->col_names[k], 0, NULL, 0) != 0)
+            continue;
+        n_added++;
+        sl_ast_expr *col = star_col(c, it, cols, NULL, k);
+        if (e == cols) {
+            items_add(it, col, item->alias);
+            continue;
+        }
+        sl_ast_expr *x = sl_ast_expr_copy_with(e, col);
+        it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
+        it->owned[it->n_owned++] = x;
+        items_add(it, x, item->alias ? item->alias : col->name);
+    }
+    if (!star)
+        regfree(&re);
+    if (n_added == 0)
+        return sl_bind_error(c, cols->line, cols->col, SL_EBIND,
+                             "No matching columns found that match regex \"%s\"",
+                             star ? "*" : cols->args[0]->sval);
+    return 0;
+}
+
+/* The index of name in names[0..n) (case-insensitive), or -1. */
+static int name_in(char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Each name of * EXCLUDE / REPLACE must be a column that the * gives. */
+static int check_star_names(sl_bind_ctx *c, const sl_ast_item *item, const bool *seen_ex,
+                            const bool *seen_rep)
+{
+    for (int j = 0; j < item->n_exclude; j++)
+        if (!seen_ex[j])
+            return sl_bind_error(c, item->e->line, item->e->col, SL_EBIND, "Column \"%s\" in "
+                                 "EXCLUDE list not found in FROM clause", item->exclude[j]);
+    for (int j = 0; j < item->n_replace; j++)
+        if (!seen_rep[j])
+            return sl_bind_error(c, item->e->line, item->e->col, SL_EBIND, "Column \"%s\" in "
+                                 "REPLACE list not found in FROM clause",
+                                 item->replace_names[j]);
+    return 0;
+}
+
 static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool join_side,
                         const sl_ast_item *star_item)
 {
@@ -399,6 +525,14 @@ static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool
     int n_items = star_item ? 1 : ast->n_items;
     for (int i = 0; i < n_items; i++) {
         const sl_ast_expr *e = items[i].e;
+        bool other = false, deep = false;
+        const sl_ast_expr *cols = e->kind == A_STAR ? NULL : find_columns(e, NULL, &other, &deep);
+        if (cols) {
+            int rc = expand_columns(c, it, &items[i], cols, join_side);
+            if (rc)
+                return rc;
+            continue;
+        }
         if (e->kind != A_STAR) {
             items_add(it, e, items[i].alias);
             continue;
@@ -406,28 +540,33 @@ static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool
         if (e->qual && !c->col_quals && !(c->alias && strcasecmp(e->qual, c->alias) == 0))
             return sl_bind_error(c, e->line, e->col, SL_EBIND, "table \"%s\" not found", e->qual);
         int n_added = 0;
+        bool *seen_ex = sl_xcalloc((size_t)items[i].n_exclude + 1, sizeof *seen_ex);
+        bool *seen_rep = sl_xcalloc((size_t)items[i].n_replace + 1, sizeof *seen_rep);
         for (int k = 0; k < c->n_cols; k++) {
             if (c->col_quals && (e->qual ? !(c->col_quals[k] &&
                                              strcasecmp(c->col_quals[k], e->qual) == 0)
                                          : c->col_hidden[k] && !join_side))
                 continue;
             n_added++;
-            sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
-            col->col_index = k + 1;
-            if (e->qual)
-                col->qual = sl_xstrdup(e->qual);
-            col->kind = A_COL;
-            col->line = e->line;
-            col->col = e->col;
-            col->name = sl_xstrdup(c->col_names[k]);
-            col->height = 1;
-            col->text = col->name; /* borrowed from itself */
-            col->text_len = (int64_t)strlen(col->name);
-            col->quoted = true;
-            it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
-            it->owned[it->n_owned++] = col;
-            items_add(it, col, NULL);
+            /* * EXCLUDE (names) leaves them out; * REPLACE (x AS name) puts x in their place */
+            int j = name_in(items[i].exclude, items[i].n_exclude, c->col_names[k]);
+            if (j >= 0) {
+                seen_ex[j] = true;
+                continue;
+            }
+            j = name_in(items[i].replace_names, items[i].n_replace, c->col_names[k]);
+            if (j >= 0) {
+                seen_rep[j] = true;
+                items_add(it, items[i].replace[j], items[i].replace_names[j]);
+                continue;
+            }
+            items_add(it, star_col(c, it, e, e->qual, k), NULL);
         }
+        int rc = check_star_names(c, &items[i], seen_ex, seen_rep);
+        sl_free(seen_ex);
+        sl_free(seen_rep);
+        if (rc)
+            return rc;
         if (e->qual && n_added == 0)
             return sl_bind_error(c, e->line, e->col, SL_EBIND, "table \"%s\" not found", e->qual);
     }
@@ -556,19 +695,28 @@ static int bind_outputs(sl_bind_ctx *c, const items *it)
     q->n_outs = it->n;
     c->mode = q->has_agg ? BM_POST : BM_PLAIN;
     c->win_ok = true;
+    /* An item may name the aliases of the items before it (DuckDB's lateral column aliases:
+     * SELECT x * 2 AS y, y + 1 AS z); a column of the input wins over an alias. */
+    c->alias_names = (char *const *)it->alias;
+    c->alias_asts = it->e;
     for (int i = 0; i < it->n; i++) {
+        c->n_alias = i;
         int rc = sl_bind_expr(c, it->e[i], &q->outs[i]);
-        if (rc)
+        c->n_alias = 0;
+        if (rc) {
+            c->alias_asts = NULL;
             return rc;
+        }
         q->out_names[i] = it->alias[i] ? sl_xstrdup(it->alias[i]) : sl_bind_name_of(c, it->e[i]);
     }
+    c->alias_asts = NULL;
     return 0;
 }
 
 static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
 {
     sl_query *q = c->q;
-    int n = ast->n_order;
+    int n = ast->order_all ? it->n : ast->n_order;
     if (!n)
         return 0;
     q->order = sl_xcalloc((size_t)n, sizeof *q->order);
@@ -578,6 +726,12 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
     c->mode = q->has_agg ? BM_POST : BM_PLAIN;
     c->win_ok = true;
     for (int i = 0; i < n; i++) {
+        if (ast->order_all) {
+            q->order_desc[i] = ast->order_all_desc;
+            q->order_nulls_first[i] = ast->order_all_nulls_first;
+            q->order[i] = sl_expr_copy(q->outs[i]);
+            continue;
+        }
         const sl_ast_order *o = &ast->order[i];
         q->order_desc[i] = o->desc;
         q->order_nulls_first[i] = o->nulls_first;
@@ -1173,7 +1327,7 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     b->join_side = false;
     b->exists_side = false;
     sl_ast_expr star = {0};
-    sl_ast_item star_item = { &star, NULL };
+    sl_ast_item star_item = { .e = &star };
     if (exists_side) {
         /* EXISTS (SELECT ... FROM s WHERE cond) as a join's right side: SELECT * FROM s
          * (the AST is not copied: its sources are found by address) */
@@ -1190,15 +1344,12 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     q->offset = ast->offset;
     *out = NULL;
 
+    /* SELECT without FROM reads the one-row table (one row of no columns, on rank 0). */
+    static char one_row_name[] = "(no FROM: one row)";
+    static sl_table one_row = { .name = one_row_name, .one_row = true };
     if (!ast->has_from) {
-        sl_buf fns;
-        sl_buf_init(&fns);
-        sl_format_names(&fns, NULL, SL_FMT_READ, true, "(...) or ");
-        rc = sl_bind_error(&c, ast->line, ast->col, SL_EBIND,
-                           "SELECT without FROM is not supported yet (add FROM %s(...))",
-                           sl_buf_cstr(&fns));
-        sl_buf_free(&fns);
-        goto done;
+        open_table(&c, &one_row);
+        goto bind_items;
     }
     /* This query's CTEs are visible in its FROM (and, through views, nowhere else). */
     sl_cte_scope own = { ast, ast->n_ctes, b->ctes }, *saved_ctes = b->ctes;
@@ -1226,22 +1377,40 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     else if (ast->from.kind == AS_NAME)
         q->src.alias = sl_xstrdup(ast->from.name);
     c.alias = q->src.alias;
+bind_items:
     c.distinct = ast->distinct;
 
     if ((rc = expand_items(&c, ast, &it, join_side, exists_side ? &star_item : NULL)))
         goto done;
     q->has_agg = query_has_agg(ast, &it);
 
-    if (ast->where && !exists_side && (rc = bind_where(&c, ast)))
+    /* WHERE may name select-list aliases that are not input columns (DuckDB), bound there. */
+    c.n_alias = it.n;
+    c.alias_names = (char *const *)it.alias;
+    c.alias_asts = it.e;
+    rc = ast->where && !exists_side ? bind_where(&c, ast) : 0;
+    c.n_alias = 0;
+    c.alias_asts = NULL;
+    if (rc)
         goto done;
     if ((rc = bind_groups(&c, ast, &it)) || (rc = bind_outputs(&c, &it)))
         goto done;
     if (ast->having) {
         c.mode = BM_POST;
         c.win_ok = false; /* HAVING filters groups before any window runs */
-        if ((rc = sl_bind_expr(&c, ast->having, &q->having)) ||
-            (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
+        /* ... and so may HAVING, where a grouped column wins over an alias */
+        c.n_alias = it.n;
+        c.alias_names = (char *const *)it.alias;
+        c.alias_exprs = q->outs;
+        rc = sl_bind_expr(&c, ast->having, &q->having);
+        c.n_alias = 0;
+        if (rc || (rc = check_bool(&c, ast->having, q->having, "HAVING clause")))
             goto done;
+        if (has_window_ref(q->having)) {
+            rc = sl_bind_error(&c, ast->having->line, ast->having->col, SL_EBIND,
+                               "HAVING clause cannot contain window functions");
+            goto done;
+        }
     }
     if ((!exists_side && (rc = bind_order(&c, ast, &it))) || (rc = bind_qualify(&c, ast, &it)))
         goto done;

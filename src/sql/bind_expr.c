@@ -607,6 +607,82 @@ static __attribute__((noinline)) void col_ref(sl_bind_ctx *c, const sl_ast_expr 
 
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
 
+/* An INTERVAL literal (parser.c: "interval"(months, days, micros)). */
+static bool is_interval(const sl_ast_expr *a)
+{
+    return a->kind == A_FUNC && a->n_args == 3 && strcmp(a->name, "interval") == 0 &&
+           !a->over && a->args[0]->kind == A_INT;
+}
+
+/* x + INTERVAL, INTERVAL + x, x - INTERVAL: TS_ADD_INTERVAL(x, months, days, micros), the
+ * interval's parts negated for -. sluice has no INTERVAL values, only these sums. */
+static int bind_interval_add(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    bool left = is_interval(a->args[0]) && !is_interval(a->args[1]);
+    const sl_ast_expr *iv = a->args[left ? 0 : 1], *x = a->args[left ? 1 : 0];
+    if (is_interval(x))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "INTERVAL %s INTERVAL is not "
+                             "supported (sluice has no INTERVAL values)", a->op);
+    sl_expr *args[4] = {0};
+    int rc = sl_bind_expr(c, x, &args[0]);
+    if (rc)
+        return rc;
+    int64_t sign = strcmp(a->op, "-") == 0 ? -1 : 1;
+    for (int i = 0; i < 3; i++) {
+        sl_value v = {.type = SL_T_BIGINT, .v.i = sign * iv->args[i]->ival};
+        args[1 + i] = sl_expr_const(&v, "interval");
+    }
+    return call_func(c, a, "TS_ADD_INTERVAL", args, 4, out);
+}
+
+/*
+ * The select-list alias a names (A_COL), if any: its bound item copied (QUALIFY, HAVING) or
+ * its item bound here (WHERE; only the aliases before it are visible while it is bound, so
+ * `a AS b, b AS a` cannot loop). Returns the item's index with *out set (NULL: binding it
+ * failed, the error recorded), or -1 when a is no alias.
+ */
+static int alias_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    *out = NULL;
+    for (int i = 0; i < c->n_alias; i++) {
+        if (!c->alias_names[i] || strcasecmp(c->alias_names[i], a->name) != 0)
+            continue;
+        if (!c->alias_asts) {
+            *out = sl_expr_copy(c->alias_exprs[i]);
+            return i;
+        }
+        int saved = c->n_alias;
+        c->n_alias = i;
+        sl_bind_expr(c, c->alias_asts[i], out);
+        c->n_alias = saved;
+        return i;
+    }
+    return -1;
+}
+
+/* s [NOT] LIKE p ESCAPE e; ILIKE is LIKE over lower() of all three (as DuckDB's ILIKE). */
+static int bind_like_escape(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    sl_expr *args[3] = {0};
+    int rc = 0, n = 0;
+    for (; n < 3; n++) {
+        if ((rc = sl_bind_expr(c, a->args[n], &args[n])))
+            break;
+        sl_expr *low = NULL;
+        if (a->ilike) {
+            rc = call_func(c, a->args[n], "lower", &args[n], 1, &low);
+            args[n] = low; /* lower() took the argument over, also on failure */
+            if (rc)
+                break;
+        }
+    }
+    if (!rc)
+        return call_func(c, a, a->negated ? "NOT_LIKE_ESCAPE" : "LIKE_ESCAPE", args, 3, out);
+    for (int i = 0; i < n; i++)
+        sl_expr_free(&args[i]);
+    return rc;
+}
+
 int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     c->level++;
@@ -621,11 +697,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     if (a->kind == A_FUNC && a->over)
         return sl_bind_window(c, a, out);
     if (a->kind == A_COL && c->n_alias && !a->qual && sl_bind_find_col(c, a) < 0)
-        for (int i = 0; i < c->n_alias; i++)
-            if (c->alias_names[i] && strcasecmp(c->alias_names[i], a->name) == 0) {
-                *out = sl_expr_copy(c->alias_exprs[i]);
-                return 0;
-            }
+        if (alias_ref(c, a, out) >= 0)
+            return *out ? 0 : c->b->err->code;
     if (c->mode == BM_POST) {
         int k = group_key_of(c, a);
         if (k >= 0) {
@@ -640,6 +713,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
                                c->q->aggs[slot].text);
             return 0;
         }
+        if (a->kind == A_COL && c->n_alias && !a->qual && alias_ref(c, a, out) >= 0)
+            return *out ? 0 : c->b->err->code; /* HAVING: an alias of an ungrouped name */
         if (a->kind == A_COL) {
             if (sl_bind_find_col(c, a) < 0)
                 return col_not_found(c, a);
@@ -683,6 +758,9 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_UNARY:
         return bind_call(c, a, a->op, out);
     case A_BINARY:
+        if ((strcmp(a->op, "+") == 0 || strcmp(a->op, "-") == 0) &&
+            (is_interval(a->args[1]) || (strcmp(a->op, "+") == 0 && is_interval(a->args[0]))))
+            return bind_interval_add(c, a, out);
         return bind_call(c, a, a->op, out);
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
@@ -697,6 +775,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_BETWEEN:
         return bind_call(c, a, a->negated ? "NOT_BETWEEN" : "BETWEEN", out);
     case A_LIKE:
+        if (a->n_args > 2)
+            return bind_like_escape(c, a, out);
         return bind_call(c, a, a->ilike ? (a->negated ? "NOT_ILIKE" : "ILIKE")
                                         : (a->negated ? "NOT_LIKE" : "LIKE"), out);
     case A_CASE:
@@ -707,6 +787,12 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         return rc ? rc : cast_func(c, a, x, out);
     }
     case A_FUNC:
+        if (is_interval(a))
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "an INTERVAL value is not "
+                                 "supported here (only DATE / TIMESTAMP + or - INTERVAL '...')");
+        if (sl_ast_is_columns(a))
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "COLUMNS(...) outside the "
+                                 "select list is not supported");
         if (is_agg_call(a))
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", agg_place(c->mode));
         if (a->star || a->distinct || a->filter || a->n_agg_order)

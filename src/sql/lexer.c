@@ -262,8 +262,8 @@ static int lex_param(lexer *lx, int64_t i, int64_t *next)
 
 /* ---- tokens ---- */
 
-static const char *const ops2[] = {"//", "==", "<>", "!=", "<=", ">=", "||", "::", NULL};
-static const char ops1[] = "(),.;*+-/%=<>:{}[]";
+static const char *const ops2[] = {"//", "==", "<>", "!=", "<=", ">=", "||", "::", "**", NULL};
+static const char ops1[] = "(),.;*+-/%=<>:{}[]^";
 
 /* A 'string' or "quoted identifier" starting at s[i] == q; a doubled q is an escaped q. A
  * ${name} inside is the value's text: the token's value gets it as is, the display text with
@@ -417,8 +417,14 @@ static int lex_run(lexer *lx)
             i++;
             continue;
         }
-        char what[64];
-        if (isprint((unsigned char)c))
+        char what[128];
+        if (c == '~')
+            snprintf(what, sizeof what, "the ~ operators (regular expression match) are not "
+                     "supported");
+        else if (c == '?' || c == '$')
+            snprintf(what, sizeof what, "prepared-statement parameters (%c) are not supported "
+                     "(use -D name=value and ${name})", c);
+        else if (isprint((unsigned char)c))
             snprintf(what, sizeof what, "unexpected character '%c'", c);
         else
             snprintf(what, sizeof what, "unexpected byte 0x%02x", (unsigned char)c);

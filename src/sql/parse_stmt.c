@@ -219,6 +219,9 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         s->name = sl_xstrdup(sl_parse_next(p)->val);
         for (char *c = s->name; *c; c++)
             *c = (char)tolower((unsigned char)*c);
+        if (s->kind == SL_STMT_CREATE_TABLE && sl_parse_is_op(sl_parse_peek(p), "("))
+            return sl_parse_error_at(p, sl_parse_peek(p), "%s", "CREATE TABLE with a column "
+                                     "list is not supported (CREATE TABLE name AS SELECT ...)");
         if (sl_parse_expect_kw(p, "as"))
             return p->err->code;
         if (!sl_parse_is_query_start(p))
@@ -255,6 +258,11 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         sl_parse_next(p);
         return 0;
     }
+    if (sl_parse_is_kw(t, "from"))
+        return sl_parse_error_at(p, t, "%s", "FROM-first syntax is not supported (write SELECT "
+                                 "... FROM ...)");
+    if (sl_parse_unsupported(p))
+        return p->err->code;
     return sl_parse_syntax_error(p,
                                  "statement (SELECT, COPY, CREATE VIEW, CREATE TABLE, SET, EXPLAIN)");
 }
@@ -321,7 +329,8 @@ int sl_sql_parse_job_n(const char *text, int64_t len, const char *path, const sl
         s->text = sl_xstrndup(st.text + toks[start].off,
                               (size_t)(last->off + last->len - toks[start].off));
         if (!sl_parse_is_op(sl_parse_peek(&p), ";") && sl_parse_peek(&p)->kind != TK_EOF) {
-            sl_parse_syntax_error(&p, "';' or end of input");
+            if (!sl_parse_unsupported(&p))
+                sl_parse_syntax_error(&p, "';' or end of input");
             break;
         }
     }

@@ -13,6 +13,7 @@
 #include "sql/sql_int.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/size.h"
+#include "func/func.h"
 
 /* Words that end an expression or a select list, so they can't be implicit aliases. */
 static const char *const reserved[] = {
@@ -87,6 +89,56 @@ int sl_parse_syntax_error_at(sl_parser *p, const sl_tok *t, const char *what)
 int sl_parse_syntax_error(sl_parser *p, const char *what)
 {
     return sl_parse_syntax_error_at(p, sl_parse_peek(p), what);
+}
+
+/*
+ * Constructs of DuckDB's dialect that sluice does not have, recognised where the parser
+ * would otherwise stop with a bare "expected X" (see sl_parse_unsupported). Each entry: up to
+ * two words (or operators) at the current token, and what to call the construct.
+ */
+static const struct { const char *w1, *w2, *what; } unsupported[] = {
+    {"similar", "to", "SIMILAR TO (use LIKE, or regexp functions)"},
+    {"glob", NULL, "GLOB (use LIKE)"},
+    {"collate", NULL, "COLLATE"},
+    {"using", "sample", "USING SAMPLE"},
+    {"tablesample", NULL, "TABLESAMPLE"},
+    {"fetch", NULL, "FETCH FIRST ... ROWS (use LIMIT)"},
+    {"window", NULL, "the WINDOW clause (named windows)"},
+    {"grouping", "sets", "GROUP BY GROUPING SETS"},
+    {"rollup", "(", "GROUP BY ROLLUP"},
+    {"cube", "(", "GROUP BY CUBE"},
+    {"lateral", NULL, "LATERAL"},
+    {"values", NULL, "VALUES lists (use SELECT ... UNION ALL SELECT ...)"},
+    {"asof", "join", "ASOF JOIN"},
+    {"positional", "join", "POSITIONAL JOIN"},
+    {"with", "ordinality", "WITH ORDINALITY"},
+    {"insert", NULL, "INSERT (jobs write with COPY ... TO)"},
+    {"update", NULL, "UPDATE (jobs write with COPY ... TO)"},
+    {"delete", NULL, "DELETE (jobs write with COPY ... TO)"},
+    {"[", NULL, "LIST values ([...])"},
+    {"{", NULL, "STRUCT values ({...})"},
+    {"any", "(", "ANY (subquery)"},
+    {"some", "(", "SOME (subquery)"},
+    {"all", "(", "ALL (subquery)"},
+    {"symmetric", NULL, "BETWEEN SYMMETRIC"},
+    {"by", "name", "UNION BY NAME"},
+    {NULL, NULL, NULL}};
+
+static bool tok_is(const sl_tok *t, const char *w)
+{
+    return t->kind == TK_OP ? strcmp(t->val, w) == 0 : sl_parse_is_kw(t, w);
+}
+
+int sl_parse_unsupported(sl_parser *p)
+{
+    const sl_tok *t = sl_parse_peek(p), *t1 = sl_parse_peek_at(p, 1);
+    for (int i = 0; unsupported[i].w1; i++)
+        if (tok_is(t, unsupported[i].w1) && (!unsupported[i].w2 || tok_is(t1, unsupported[i].w2)))
+            return sl_parse_error_at(p, t, "%s is not supported", unsupported[i].what);
+    /* LIMIT n% (a percentage) */
+    if (sl_parse_is_op(t, "%") && p->i >= 2 && sl_parse_is_kw(&p->t[p->i - 2], "limit"))
+        return sl_parse_error_at(p, t, "%s is not supported", "LIMIT n% (a percentage)");
+    return 0;
 }
 
 /* The parser's recursion limit, at token t. */
@@ -346,6 +398,188 @@ static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
     return sl_parse_finish(p, e, start);
 }
 
+/* ---- INTERVAL literals ---- */
+
+/* An interval unit: months per unit (years, quarters, months) or microseconds per unit
+ * (weeks and shorter; a day counts as days). Returns false for an unknown unit. */
+static bool interval_unit(const char *u, int64_t len, int64_t *months, int64_t *days,
+                          int64_t *us)
+{
+    static const struct { const char *names; int64_t mo, d, us; } units[] = {
+        {" year years y yr yrs ", 12, 0, 0}, {" quarter quarters ", 3, 0, 0},
+        {" month months mon mons ", 1, 0, 0}, {" week weeks w ", 0, 7, 0},
+        {" day days d ", 0, 1, 0}, {" hour hours h hr hrs ", 0, 0, INT64_C(3600000000)},
+        {" minute minutes m min mins ", 0, 0, 60000000},
+        {" second seconds s sec secs ", 0, 0, 1000000},
+        {" millisecond milliseconds ms msec msecs ", 0, 0, 1000},
+        {" microsecond microseconds us usec usecs ", 0, 0, 1}, {NULL, 0, 0, 0}};
+    char w[24];
+    if (len <= 0 || len > 20)
+        return false;
+    w[0] = ' ';
+    for (int64_t i = 0; i < len; i++)
+        w[1 + i] = (char)tolower((unsigned char)u[i]);
+    w[1 + len] = ' ';
+    w[2 + len] = 0;
+    for (int i = 0; units[i].names; i++)
+        if (strstr(units[i].names, w)) {
+            *months = units[i].mo;
+            *days = units[i].d;
+            *us = units[i].us;
+            return true;
+        }
+    return false;
+}
+
+/* Adds v units (named u, len bytes) to the interval iv[3] = {months, days, micros}. */
+static bool interval_add(int64_t *iv, double v, const char *u, int64_t len)
+{
+    int64_t mo, d, us;
+    if (!interval_unit(u, len, &mo, &d, &us) || !(v > -1e12 && v < 1e12))
+        return false;
+    if (mo) {
+        if (v != (double)(int64_t)v)
+            return false; /* a fraction of a month has no fixed length */
+        iv[0] += (int64_t)v * mo;
+    } else if (d) {
+        double whole = (double)(int64_t)(v * (double)d);
+        iv[1] += (int64_t)whole;
+        iv[2] += llround((v * (double)d - whole) * 86400e6);
+    } else {
+        iv[2] += llround(v * (double)us);
+    }
+    return true;
+}
+
+/*
+ * INTERVAL 'n unit [n unit ...]' | INTERVAL 'n' unit | INTERVAL n unit (at INTERVAL): an
+ * A_FUNC "interval" of three A_INT (months, days, microseconds). sluice has no INTERVAL
+ * type: the binder accepts it only as DATE / TIMESTAMP +/- INTERVAL (TS_ADD_INTERVAL).
+ */
+static sl_ast_expr *parse_interval_lit(sl_parser *p, int start)
+{
+    sl_parse_next(p);
+    sl_tok *t = sl_parse_next(p);
+    int64_t iv[3] = {0, 0, 0};
+    bool ok = true;
+    const char *s = t->val;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    ok = end != s;
+    if (ok && t->kind == TK_STRING) {
+        while (*end == ' ')
+            end++;
+        if (*end == 0) { /* INTERVAL '1' DAY */
+            sl_tok *u = sl_parse_peek(p);
+            ok = u->kind == TK_IDENT && interval_add(iv, v, u->val, (int64_t)strlen(u->val));
+            if (ok)
+                sl_parse_next(p);
+        }
+        while (ok && *end) {
+            const char *u = end;
+            while (*end && *end != ' ')
+                end++;
+            ok = interval_add(iv, v, u, end - u);
+            while (*end == ' ')
+                end++;
+            if (ok && *end) {
+                const char *n = end;
+                v = strtod(n, &end);
+                ok = end != n;
+                while (*end == ' ')
+                    end++;
+                ok = ok && *end;
+            }
+        }
+    } else if (ok) {
+        sl_tok *u = sl_parse_peek(p);
+        ok = *end == 0 && u->kind == TK_IDENT &&
+             interval_add(iv, v, u->val, (int64_t)strlen(u->val));
+        if (ok)
+            sl_parse_next(p);
+    }
+    if (!ok) {
+        sl_parse_error_at(p, t, "%s", "expected an INTERVAL like '1 day', '2 hours 30 minutes' "
+                          "or 3 MONTHS (units: years, quarters, months, weeks, days, hours, "
+                          "minutes, seconds, milliseconds, microseconds)");
+        return NULL;
+    }
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("interval");
+    for (int i = 0; i < 3; i++) {
+        sl_ast_expr *x = sl_parse_new_expr(p, A_INT, start);
+        x->ival = iv[i];
+        add_arg(e, sl_parse_finish(p, x, start));
+    }
+    return sl_parse_finish(p, e, start);
+}
+
+/* extract(part FROM x), part a word or a 'string': date_part('part', x) as DuckDB writes it,
+ * where the registry has date_part; else the function of that name (year(x), ...; dow and
+ * doy are dayofweek and dayofyear), and a part with no such function is not supported. At
+ * "extract". */
+static sl_ast_expr *parse_extract(sl_parser *p, int start)
+{
+    sl_parse_next(p);
+    sl_parse_next(p);
+    int at = p->i;
+    sl_tok *part = sl_parse_next(p);
+    if (part->kind != TK_IDENT && part->kind != TK_STRING) {
+        sl_parse_syntax_error_at(p, part, "a date part (year, month, ...)");
+        return NULL;
+    }
+    char *name = sl_xstrdup(part->val);
+    for (char *c = name; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    bool dp = sl_func_exists("date_part");
+    const char *fn = dp ? "date_part" : strcmp(name, "dow") == 0 ? "dayofweek"
+                   : strcmp(name, "doy") == 0 ? "dayofyear" : name;
+    if (!sl_func_exists(fn) || strcmp(fn, "date_trunc") == 0) {
+        sl_parse_error_at(p, part, "extract(%s FROM ...) is not supported", name);
+        sl_free(name);
+        return NULL;
+    }
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup(fn);
+    if (dp) {
+        sl_ast_expr *s = sl_parse_new_expr(p, A_STR, at);
+        s->sval = name;
+        name = NULL;
+        add_arg(e, sl_parse_finish(p, s, at));
+    }
+    sl_free(name);
+    sl_parse_next(p); /* FROM */
+    sl_ast_expr *x = sl_parse_expr(p);
+    if (!x)
+        return sl_parse_fail(e);
+    add_arg(e, x);
+    if (sl_parse_expect_op(p, ")"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
+/* position(needle IN s): the POSITION_IN kernel (DuckDB has only this form). At "position". */
+static sl_ast_expr *parse_position(sl_parser *p, int start)
+{
+    sl_parse_next(p);
+    sl_parse_next(p);
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("POSITION_IN");
+    sl_ast_expr *n = sl_parse_expr_noin(p);
+    if (!n)
+        return sl_parse_fail(e);
+    add_arg(e, n);
+    if (sl_parse_expect_kw(p, "in"))
+        return sl_parse_fail(e);
+    sl_ast_expr *s = sl_parse_expr(p);
+    if (!s)
+        return sl_parse_fail(e);
+    add_arg(e, s);
+    if (sl_parse_expect_op(p, ")"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
 static sl_ast_expr *parse_primary(sl_parser *p)
 {
     int start = p->i;
@@ -384,11 +618,16 @@ static sl_ast_expr *parse_primary(sl_parser *p)
             e = sl_parse_expr(p);
             if (!e)
                 return NULL;
+            if (sl_parse_is_op(sl_parse_peek(p), ",")) {
+                sl_parse_error_at(p, t, "%s", "row values ((a, b, ...)) are not supported");
+                return sl_parse_fail(e);
+            }
             if (sl_parse_expect_op(p, ")"))
                 return sl_parse_fail(e);
             return e;
         }
-        sl_parse_syntax_error(p, "expression");
+        if (!sl_parse_unsupported(p))
+            sl_parse_syntax_error(p, "expression");
         return NULL;
     case TK_EOF:
         sl_parse_syntax_error(p, "expression");
@@ -447,6 +686,10 @@ static sl_ast_expr *parse_primary(sl_parser *p)
             return sl_parse_fail(e);
         return sl_parse_finish(p, e, start);
     }
+    if (kw && sl_parse_is_kw(t, "interval") && (sl_parse_peek_at(p, 1)->kind == TK_STRING ||
+                                                 sl_parse_peek_at(p, 1)->kind == TK_INT ||
+                                                 sl_parse_peek_at(p, 1)->kind == TK_FLOAT))
+        return parse_interval_lit(p, start);
     if (kw && sl_parse_is_kw(t, "case")) {
         sl_parse_next(p);
         return parse_case(p, start);
@@ -468,12 +711,21 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         return NULL;
     }
     bool call = sl_parse_is_op(sl_parse_peek_at(p, 1), "(");
+    if (kw && call && sl_parse_is_kw(sl_parse_peek_at(p, 3), "from") &&
+        sl_parse_is_kw(t, "extract"))
+        return parse_extract(p, start);
+    if (kw && call && sl_parse_is_kw(t, "position"))
+        return parse_position(p, start);
     /* left(s, n) and right(s, n) are functions, though LEFT and RIGHT start joins. */
     bool join_word_call = call && (sl_parse_is_kw(t, "left") || sl_parse_is_kw(t, "right"));
     if (kw && is_reserved(t->val) && !join_word_call) {
-        sl_parse_syntax_error(p, "expression");
+        if (!sl_parse_unsupported(p))
+            sl_parse_syntax_error(p, "expression");
         return NULL;
     }
+    if (kw && call && (sl_parse_is_kw(t, "any") || sl_parse_is_kw(t, "some")) &&
+        sl_parse_unsupported(p))
+        return NULL;
     if (call) {
         sl_parse_next(p); /* parse_func expects the name consumed and '(' next */
         return parse_func(p, t, start);
@@ -668,7 +920,28 @@ static sl_ast_expr *andor_chain(sl_parser *p, sl_ast_expr *(*operand)(sl_parser 
     return e;
 }
 
-static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_unary, mul_ops); }
+/* a ^ b and a ** b: power(a, b), left-associative, binding tighter than * and looser than a
+ * sign (DuckDB: 2 * 3 ^ 2 = 18, -2 ^ 2 = 4, 2 ^ 3 ^ 2 = 64). */
+static sl_ast_expr *parse_pow(sl_parser *p)
+{
+    int start = p->i;
+    sl_ast_expr *l = parse_unary(p);
+    while (l && (sl_parse_is_op(sl_parse_peek(p), "^") ||
+                 sl_parse_is_op(sl_parse_peek(p), "**"))) {
+        sl_parse_next(p);
+        sl_ast_expr *r = parse_unary(p);
+        if (!r)
+            return sl_parse_fail(l);
+        sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+        e->name = sl_xstrdup("power");
+        add_arg(e, l);
+        add_arg(e, r);
+        l = sl_parse_finish(p, e, start);
+    }
+    return l;
+}
+
+static sl_ast_expr *parse_mul(sl_parser *p) { return left_assoc(p, parse_pow, mul_ops); }
 static sl_ast_expr *parse_add(sl_parser *p) { return left_assoc(p, parse_mul, add_ops); }
 static sl_ast_expr *parse_concat(sl_parser *p) { return left_assoc(p, parse_add, concat_ops); }
 
@@ -694,6 +967,10 @@ static sl_ast_expr *parse_pred(sl_parser *p)
     sl_ast_expr *e;
     if (sl_parse_is_kw(t, "between")) {
         sl_parse_next(p);
+        if (sl_parse_is_kw(sl_parse_peek(p), "symmetric")) {
+            sl_parse_unsupported(p);
+            return sl_parse_fail(l);
+        }
         e = sl_parse_new_expr(p, A_BETWEEN, start);
         add_arg(e, l);
         sl_ast_expr *lo = parse_concat(p);
@@ -737,9 +1014,12 @@ static sl_ast_expr *parse_pred(sl_parser *p)
         if (!r)
             return sl_parse_fail(e);
         add_arg(e, r);
-        if (sl_parse_is_kw(sl_parse_peek(p), "escape")) {
-            sl_parse_error_at(p, sl_parse_peek(p), "%s", "LIKE ... ESCAPE is not supported");
-            return sl_parse_fail(e);
+        /* ESCAPE c: a third argument (the binder picks the LIKE_ESCAPE kernel). */
+        if (sl_parse_accept_kw(p, "escape")) {
+            sl_ast_expr *x = parse_concat(p);
+            if (!x)
+                return sl_parse_fail(e);
+            add_arg(e, x);
         }
     } else {
         return l;
@@ -785,6 +1065,38 @@ static sl_ast_expr *parse_cmp(sl_parser *p)
     return l;
 }
 
+/*
+ * After "l IS [NOT]": DISTINCT FROM r, TRUE or FALSE. x IS [NOT] TRUE / FALSE is CAST(x AS
+ * BOOLEAN) IS [NOT] DISTINCT FROM true / false, as DuckDB writes it (never NULL). The
+ * operator is an A_BINARY "IS [NOT] DISTINCT FROM" (the registry's IS_[NOT_]DISTINCT_FROM).
+ */
+static sl_ast_expr *parse_is_distinct(sl_parser *p, sl_ast_expr *l, bool neg, int start)
+{
+    int at = p->i;
+    sl_ast_expr *r;
+    if (sl_parse_accept_kw(p, "distinct")) {
+        if (sl_parse_expect_kw(p, "from") || !(r = parse_cmp(p)))
+            return sl_parse_fail(l);
+    } else {
+        neg = !neg; /* IS TRUE is IS NOT DISTINCT FROM true */
+        r = sl_parse_new_expr(p, A_BOOL, at);
+        r->ival = sl_parse_is_kw(sl_parse_next(p), "true");
+        r = sl_parse_finish(p, r, at);
+        sl_ast_expr *c = sl_parse_new_expr(p, A_CAST, start);
+        c->ctype = SL_T_BOOL;
+        c->sval = sl_xstrdup("BOOLEAN");
+        c->text = l->text;
+        c->text_len = l->text_len;
+        add_arg(c, l);
+        l = c;
+    }
+    sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, start);
+    e->op = neg ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM";
+    add_arg(e, l);
+    add_arg(e, r);
+    return sl_parse_finish(p, e, start);
+}
+
 static sl_ast_expr *parse_is(sl_parser *p)
 {
     int start = p->i;
@@ -792,6 +1104,13 @@ static sl_ast_expr *parse_is(sl_parser *p)
     while (l && sl_parse_is_kw(sl_parse_peek(p), "is")) {
         sl_parse_next(p);
         bool neg = sl_parse_accept_kw(p, "not");
+        const sl_tok *w = sl_parse_peek(p);
+        if (sl_parse_is_kw(w, "distinct") || sl_parse_is_kw(w, "true") ||
+            sl_parse_is_kw(w, "false")) {
+            if (!(l = parse_is_distinct(p, l, neg, start)))
+                return NULL;
+            continue;
+        }
         if (sl_parse_expect_kw(p, "null"))
             return sl_parse_fail(l);
         sl_ast_expr *e = sl_parse_new_expr(p, A_ISNULL, start);

@@ -121,6 +121,10 @@ int sl_parse_syntax_error_at(sl_parser *p, const sl_tok *t, const char *what);
 int sl_parse_syntax_error(sl_parser *p, const char *what);        /* at the current token */
 int sl_parse_error_at(sl_parser *p, const sl_tok *t, const char *fmt, const char *arg);
 int sl_parse_nest_error(sl_parser *p, const sl_tok *t);   /* past SL_SQL_MAX_DEPTH */
+/* When the current token starts a known DuckDB construct that sluice lacks (SIMILAR TO,
+ * LATERAL, GROUPING SETS, LIST values, ...): records "<construct> is not supported" at it and
+ * returns the code; else 0 (the caller then reports its syntax error). Local. */
+int sl_parse_unsupported(sl_parser *p);
 int sl_parse_expect_kw(sl_parser *p, const char *kw);
 int sl_parse_expect_op(sl_parser *p, const char *op);
 /* The token as written. Returns new; free with sl_free. Local. */
@@ -240,6 +244,13 @@ void sl_ast_window_print(sl_buf *b, const sl_ast_window *w, bool canonical);
 typedef struct sl_ast_item {
     sl_ast_expr *e;   /* A_STAR for * and alias.* */
     char *alias;      /* or NULL */
+    /* * EXCLUDE (names) REPLACE (exprs AS names): names as written (lower case unless
+     * quoted), matched case-insensitively */
+    int n_exclude;
+    char **exclude;
+    int n_replace;
+    sl_ast_expr **replace;
+    char **replace_names;
 } sl_ast_item;
 
 typedef struct sl_ast_expr *sl_ast_expr_ptr;
@@ -288,6 +299,8 @@ struct sl_ast_query {
     sl_ast_expr **distinct_on;
     int n_order;
     sl_ast_order *order;
+    bool order_all;           /* ORDER BY ALL: every select item, left to right (n_order 0) */
+    bool order_all_desc, order_all_nulls_first;
     int64_t limit;            /* -1 = none */
     int64_t offset;
     /* WITH name AS (query), ...: common table expressions visible in this query; each may
@@ -298,6 +311,12 @@ struct sl_ast_query {
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);
+/* A deep copy of e in which every COLUMNS(...) call is replaced by a copy of `to` (when not
+ * NULL); texts still point into the original source. e must hold no window (OVER) and no
+ * subquery (they are not copied). Returns new. Local. */
+sl_ast_expr *sl_ast_expr_copy_with(const sl_ast_expr *e, const sl_ast_expr *to);
+/* e is a COLUMNS('regex') / COLUMNS(*) call (select list only; bind.c expands it). Local. */
+bool sl_ast_is_columns(const sl_ast_expr *e);
 void sl_ast_query_free(sl_ast_query **pq);
 void sl_copy_opts_clear(sl_copy_opts *c);
 
@@ -361,9 +380,10 @@ typedef struct sl_bind_ctx {
     int level;                   /* sl_bind_expr nesting: 1 at a root */
     bool win_ok;                 /* window calls allowed here (select list, QUALIFY, ORDER BY) */
     char **win_keys;             /* canonical text of each window call (n = q->n_wins) */
-    int n_alias;                 /* QUALIFY: select-list aliases usable as names there */
+    int n_alias;                 /* QUALIFY, HAVING, WHERE: select-list aliases usable as names */
     char *const *alias_names;    /* (a column of the input wins over an alias) */
-    sl_expr *const *alias_exprs;
+    sl_expr *const *alias_exprs; /* QUALIFY, HAVING: the bound items */
+    const sl_ast_expr *const *alias_asts; /* WHERE: the items, bound where an alias is used */
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */

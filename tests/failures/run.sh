@@ -121,6 +121,71 @@ EOF
 )
 check unknown_function_grouped 3 "$j" "unkfngrp.sql:3:14|unknown function \"frobnicate\""
 
+j=$(job likeesc <<EOF
+-- ESCAPE takes one character (DuckDB's message)
+SELECT name LIKE 'a%' ESCAPE 'xy' FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check like_escape_two_chars 10 "$j" "Escape string must be empty or one character"
+
+j=$(job intervalval <<EOF
+-- sluice has no INTERVAL values: only DATE / TIMESTAMP +/- INTERVAL '...'
+SELECT id, INTERVAL '1 day' FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check interval_value 3 "$j" "intervalval.sql:2:12|an INTERVAL value is not supported here"
+
+j=$(job tsminus <<EOF
+-- TIMESTAMP - TIMESTAMP is an INTERVAL in DuckDB
+SELECT TIMESTAMP '2024-01-02 00:00:00' - TIMESTAMP '2024-01-01 00:00:00' FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check timestamp_minus_timestamp 3 "$j" "tsminus.sql:2:8|TIMESTAMP - TIMESTAMP is not supported"
+
+j=$(job colswhere <<EOF
+-- COLUMNS(...) expands in the select list only
+CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
+SELECT id FROM g WHERE COLUMNS('v') > 1;
+EOF
+)
+check columns_outside_select 3 "$j" "colswhere.sql:3:24|COLUMNS(...) outside the select list is not supported"
+
+# DuckDB constructs sluice lacks are named as not supported, not a bare syntax error
+j=$(job groupingsets <<EOF
+CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
+SELECT name, count(*) FROM g GROUP BY GROUPING SETS ((name), ());
+EOF
+)
+check grouping_sets_unsupported 3 "$j" "groupingsets.sql:2:39|GROUP BY GROUPING SETS is not supported"
+
+j=$(job lateral <<EOF
+CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
+SELECT * FROM g, LATERAL (SELECT g.id + 1 AS n) s;
+EOF
+)
+check lateral_unsupported 3 "$j" "lateral.sql:2:18|LATERAL is not supported"
+
+j=$(job listlit <<EOF
+CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
+SELECT id, [1, 2] FROM g;
+EOF
+)
+check list_value_unsupported 3 "$j" "listlit.sql:2:12|LIST values ([...]) is not supported"
+
+j=$(job unionbyname <<EOF
+CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
+SELECT id FROM g UNION BY NAME SELECT 1 AS id;
+EOF
+)
+check union_by_name_unsupported 3 "$j" "unionbyname.sql:2:24|UNION BY NAME is not supported"
+
+j=$(job similarto <<EOF
+CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
+SELECT id FROM g WHERE name SIMILAR TO 'a.*';
+EOF
+)
+check similar_to_unsupported 3 "$j" "similarto.sql:2:29|SIMILAR TO (use LIKE, or regexp functions) is not supported"
+
 j=$(job winwhere <<EOF
 -- a window function in WHERE
 SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS) WHERE row_number() OVER (ORDER BY id) < 3;

@@ -429,9 +429,10 @@ static void test_errors(void)
               "job.sql:1:8: table \"z\" not found (the FROM source is \"t\")");
     CHECK_STR(bind_err("SELECT sum(count(*)) FROM " SRC),
               "job.sql:1:12: aggregate function calls cannot be nested");
-    CHECK_STR(bind_err("SELECT 1 + 1"),
-              "job.sql:1:1: SELECT without FROM is not supported yet (add FROM read_csv(...) "
-              "or read_hdf5(...))");
+    CHECK_STR(bind_err("SELECT * EXCLUDE (nope) FROM " SRC),
+              "job.sql:1:8: Column \"nope\" in EXCLUDE list not found in FROM clause");
+    CHECK_STR(bind_err("SELECT COLUMNS('zz') FROM " SRC),
+              "job.sql:1:8: No matching columns found that match regex \"zz\"");
     CHECK_STR(bind_err("SELECT id FROM " SRC " WHERE qty"),
               "job.sql:1:143: WHERE clause must be BOOLEAN, got BIGINT");
     CHECK_STR(bind_err("SELECT DISTINCT Name FROM " SRC " ORDER BY qty"),

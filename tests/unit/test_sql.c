@@ -420,8 +420,19 @@ static void test_errors(void)
     CHECK_STR(perr("SELECT a FROM t /* open"),
               "job.sql:1:17: syntax error: unterminated /* comment");
     CHECK_STR(perr("DELETE FROM t"),
+              "job.sql:1:1: DELETE (jobs write with COPY ... TO) is not supported");
+    CHECK_STR(perr("VACUUM t"),
               "job.sql:1:1: syntax error: expected statement (SELECT, COPY, CREATE VIEW, "
-              "CREATE TABLE, SET, EXPLAIN), got \"DELETE\"");
+              "CREATE TABLE, SET, EXPLAIN), got \"VACUUM\"");
+    CHECK_STR(perr("SELECT a FROM t GROUP BY ROLLUP (a)"),
+              "job.sql:1:26: GROUP BY ROLLUP is not supported");
+    CHECK_STR(perr("SELECT a FROM t WHERE a SIMILAR TO 'x'"),
+              "job.sql:1:25: SIMILAR TO (use LIKE, or regexp functions) is not supported");
+    CHECK_STR(perr("SELECT count(DISTINCT (a, b)) FROM t"),
+              "job.sql:1:23: row values ((a, b, ...)) are not supported");
+    CHECK_STR(perr("SELECT a ~ 'x' FROM t"),
+              "job.sql:1:10: syntax error: the ~ operators (regular expression match) are not "
+              "supported");
     CHECK_STR(perr("SELECT DATE '2024-02-30' FROM t"),
               "job.sql:1:13: invalid DATE literal '2024-02-30'");
     CHECK_STR(perr("SELECT CAST(a AS blob) FROM t"), "job.sql:1:18: unknown type \"blob\"");

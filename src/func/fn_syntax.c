@@ -1,0 +1,212 @@
+/*
+ * Kernels behind SQL syntax forms (the parser and binder in src/sql produce them; users do
+ * not call them by name): a IS [NOT] DISTINCT FROM b (and so x IS [NOT] TRUE / FALSE, which
+ * the parser writes as x IS [NOT] DISTINCT FROM true / false, as DuckDB does), s [NOT] LIKE
+ * p ESCAPE c (ILIKE ... ESCAPE binds to it over lower() of its arguments), and position(n IN
+ * s). Local.
+ */
+#include "func/fn_int.h"
+#include "core/mem.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- IS [NOT] DISTINCT FROM ---- */
+
+/* Never NULL: two NULLs are not distinct, a NULL and a value are; NaN equals NaN (DuckDB's
+ * total order of doubles). */
+static int distinct_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows,
+                           sl_vec **out, int64_t neg)
+{
+    sl_vec *o = fn_new_fixed(SL_T_BOOL, rows->n_rows);
+    sl_type t = e->args[0]->type;
+    int cls = fn_type_class(t);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        bool lok = t != SL_T_NULL && fn_ok(&a[0], i);
+        bool rok = e->args[1]->type != SL_T_NULL && fn_ok(&a[1], i);
+        bool d;
+        if (!lok || !rok) {
+            d = lok != rok;
+        } else if (cls == 1) {
+            double x = fn_f64(&a[0], i), y = fn_f64(&a[1], i);
+            d = isnan(x) || isnan(y) ? isnan(x) != isnan(y) : x != y;
+        } else {
+            d = fn_cmp3(cls, &a[0], &a[1], i) != 0;
+        }
+        o->d.i64[i] = (int64_t)d ^ neg;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
+FN_EXEC(fn_exec_is_distinct) { return distinct_kernel(e, a, rows, out, 0); }
+FN_EXEC(fn_exec_is_not_distinct) { return distinct_kernel(e, a, rows, out, 1); }
+
+/* ---- LIKE ... ESCAPE ---- */
+
+static inline bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+/* Byte length of the UTF-8 character at s[i] (at least 1, at most what is left). */
+static inline int64_t char_len(const char *s, int64_t n, int64_t i)
+{
+    int64_t j = i + 1;
+    while (j < n && is_cont((unsigned char)s[j]))
+        j++;
+    return j - i;
+}
+
+/* LIKE with an escape character (esc, en bytes; en == 0: none): esc followed by any
+ * character matches that character literally; an esc at the end of the pattern matches
+ * nothing (DuckDB). % and _ as in fn_like; _ is one UTF-8 character. */
+static bool like_esc(const char *s, int64_t sn, const char *p, int64_t pn, const char *esc,
+                     int64_t en)
+{
+    int64_t si = 0, pi = 0, star_p = -1, star_s = 0;
+    while (si < sn) {
+        if (pi < pn && en > 0 && pn - pi >= en && memcmp(p + pi, esc, (size_t)en) == 0) {
+            int64_t lit = pi + en;
+            if (lit >= pn)
+                return false;
+            int64_t ln = char_len(p, pn, lit);
+            if (sn - si >= ln && memcmp(s + si, p + lit, (size_t)ln) == 0) {
+                si += ln;
+                pi = lit + ln;
+                continue;
+            }
+        } else if (pi < pn && p[pi] == '%') {
+            star_p = ++pi;
+            star_s = si;
+            continue;
+        } else if (pi < pn && p[pi] == '_') {
+            si += char_len(s, sn, si);
+            pi++;
+            continue;
+        } else if (pi < pn && p[pi] == s[si]) {
+            pi++;
+            si++;
+            continue;
+        }
+        if (star_p >= 0) {
+            star_s += char_len(s, sn, star_s);
+            si = star_s;
+            pi = star_p;
+            continue;
+        }
+        return false;
+    }
+    while (pi < pn && p[pi] == '%')
+        pi++;
+    return pi == pn;
+}
+
+static int like_escape_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows,
+                              sl_vec **out, int64_t neg, sl_err *err)
+{
+    sl_vec *o = fn_new_fixed(SL_T_BOOL, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i) || !fn_ok(&a[2], i))
+            continue;
+        int64_t sn, pn, en;
+        const char *s = fn_str(&a[0], i, &sn), *p = fn_str(&a[1], i, &pn);
+        const char *esc = fn_str(&a[2], i, &en);
+        if (en > 0 && char_len(esc, en, 0) != en) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "Invalid escape string. Escape string must be empty "
+                               "or one character.");
+        }
+        o->d.i64[i] = (int64_t)like_esc(s, sn, p, pn, esc, en) ^ neg;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
+FN_EXEC(fn_exec_like_escape) { return like_escape_kernel(e, a, rows, out, 0, err); }
+FN_EXEC(fn_exec_not_like_escape) { return like_escape_kernel(e, a, rows, out, 1, err); }
+
+/* ---- position(needle IN s) ---- */
+
+/* 1-based character index of the first needle in s; 0 when absent; 1 for an empty needle. */
+FN_EXEC(fn_exec_position_in)
+{
+    sl_vec *o = fn_new_fixed(SL_T_BIGINT, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        int64_t nn, sn;
+        const char *n = fn_str(&a[0], i, &nn), *s = fn_str(&a[1], i, &sn);
+        int64_t pos = 0;
+        const char *hit = nn == 0 ? s : nn > sn ? NULL : memmem(s, (size_t)sn, n, (size_t)nn);
+        if (hit) {
+            pos = 1;
+            for (const char *c = s; c < hit; c++)
+                pos += !is_cont((unsigned char)*c);
+        }
+        o->d.i64[i] = pos;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
+/* ---- DATE / TIMESTAMP +/- INTERVAL ---- */
+
+/* TS_ADD_INTERVAL(x, months, days, micros): x a DATE (made a TIMESTAMP, as DuckDB's DATE +
+ * INTERVAL is) or a TIMESTAMP; the others BIGINT constants. */
+FN_BIND(fn_bind_ts_interval)
+{
+    if (args[0]->type == SL_T_DATE || args[0]->type == SL_T_NULL) {
+        int rc = fn_coerce(&args[0], SL_T_TIMESTAMP, err);
+        if (rc)
+            return rc;
+    }
+    if (args[0]->type != SL_T_TIMESTAMP)
+        return SL_ERR(err, SL_EBIND, "only a DATE or a TIMESTAMP can be added to an INTERVAL "
+                      "(not %s)", sl_type_name(args[0]->type));
+    *rt = SL_T_TIMESTAMP;
+    return 0;
+}
+
+#define US_PER_DAY INT64_C(86400000000)
+
+/* Months first (the day of month clamped to the new month's length: Jan 31 + 1 month is
+ * Feb 29 in 2024), then days, then microseconds, as DuckDB adds an interval. */
+FN_EXEC(fn_exec_ts_add_interval)
+{
+    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows);
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i))
+            continue;
+        int64_t ts = fn_i64(&a[0], i), mo = fn_i64(&a[1], i), dd = fn_i64(&a[2], i);
+        int64_t us = fn_i64(&a[3], i);
+        int64_t days = fn_ts_days(ts), tod = ts - days * US_PER_DAY;
+        if (mo) {
+            int64_t y;
+            int m, d;
+            sl_civil_from_days(days, &y, &m, &d);
+            int64_t m0 = y * 12 + (m - 1) + mo;
+            y = m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12);
+            m = (int)(m0 - y * 12) + 1;
+            bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            int last = mdays[m - 1] + (m == 2 && leap);
+            days = sl_days_from_civil(y, m, d > last ? last : d);
+        }
+        int64_t r;
+        if (__builtin_add_overflow(days, dd, &days) ||
+            __builtin_mul_overflow(days, US_PER_DAY, &r) || __builtin_add_overflow(r, tod, &r) ||
+            __builtin_add_overflow(r, us, &r)) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "TIMESTAMP out of range");
+        }
+        o->d.i64[i] = r;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
