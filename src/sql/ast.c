@@ -227,6 +227,11 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         print_query(b, e->subq);
         sl_buf_putc(b, ')');
         break;
+    case A_SUBQUERY:
+        sl_buf_putc(b, '(');
+        print_query(b, e->subq);
+        sl_buf_putc(b, ')');
+        break;
     case A_BETWEEN:
         sl_buf_putc(b, '(');
         print(b, e->args[0], c, max);

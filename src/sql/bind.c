@@ -778,15 +778,14 @@ static sl_query *wrap_source(sl_bind_ctx *c)
  *                              SEMI (ANTI) JOIN s ON cond, where cond may refer to the outer
  *                              query's columns (correlated); an unqualified name is the inner
  *                              column when both have it, as in SQL.
- * L0 stays the left columns, so the rest of the query binds as before. NOT IN is refused
- * (its NULL rule is not an anti join).
+ * L0 stays the left columns, so the rest of the query binds as before. x NOT IN (SELECT y)
+ * is the anti join on x = y plus the NULL rule (bind_subquery.c).
  */
 static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
 {
     sl_binder *b = c->b;
     if (a->kind == A_IN && a->negated)
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "NOT IN (subquery) is not supported "
-                             "yet (use NOT EXISTS, whose NULL rule differs)");
+        anti = true; /* an anti join, then NOT IN's NULL rule (sl_bind_not_in_nulls) */
     const sl_ast_query *sq = a->subq;
     bool exists = a->kind == A_EXISTS;
     if (exists && (!sq->has_from || sq->n_groups || sq->group_all || sq->having ||
@@ -900,6 +899,8 @@ static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
     sl_free(types);
     sl_expr_free(&on);
     sl_query_free(&inner);
+    if (!rc && a->kind == A_IN && a->negated)
+        rc = sl_bind_not_in_nulls(c, a);
     return rc;
 }
 
@@ -1232,7 +1233,14 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
         goto done;
     q->has_agg = query_has_agg(ast, &it);
 
-    if (ast->where && !exists_side && (rc = bind_where(&c, ast)))
+    /* Subqueries in expressions see this query's CTEs too. */
+    b->ctes = ast->n_ctes ? &own : saved_ctes;
+    if (!exists_side)
+        rc = sl_bind_scalar_subqueries(&c, ast);
+    if (!rc && ast->where && !exists_side)
+        rc = bind_where(&c, ast);
+    b->ctes = saved_ctes;
+    if (rc)
         goto done;
     if ((rc = bind_groups(&c, ast, &it)) || (rc = bind_outputs(&c, &it)))
         goto done;
@@ -1265,6 +1273,7 @@ done:
     for (int i = 0; c.win_keys && i < q->n_wins; i++)
         sl_free(c.win_keys[i]);
     sl_free(c.win_keys);
+    sl_bind_scalar_free(&c);
     sl_free(child_types);
     if (rc) {
         sl_query_free(&q);
@@ -1272,6 +1281,17 @@ done:
     }
     *out = q;
     return 0;
+}
+
+int sl_bind_child_query(sl_bind_ctx *c, const sl_ast_source *s, const sl_ast_query *sub,
+                        sl_query **out)
+{
+    return bind_child(c, s, sub, c->b->ctes, out);
+}
+
+sl_query *sl_bind_wrap_source(sl_bind_ctx *c)
+{
+    return wrap_source(c);
 }
 
 int sl_sql_bind(const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,

@@ -591,6 +591,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_EXISTS:
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "[NOT] EXISTS (subquery) is only "
                              "supported as a condition AND-ed at the top of WHERE");
+    case A_SUBQUERY:
+        return sl_bind_scalar_ref(c, a, out);
     case A_BETWEEN:
         return bind_call(c, a, a->negated ? "NOT_BETWEEN" : "BETWEEN", out);
     case A_LIKE:

@@ -248,6 +248,8 @@ static int parse_alias(sl_parser *p, char **alias)
     return 0;
 }
 
+static int parse_source(sl_parser *p, sl_ast_source *s);
+
 static int parse_primary(sl_parser *p, sl_ast_source *s)
 {
     sl_tok *t = sl_parse_peek(p);
@@ -258,6 +260,18 @@ static int parse_primary(sl_parser *p, sl_ast_source *s)
         s->kind = AS_FUNC;
         if (parse_table_fn(p, f, &s->call))
             return p->err->code;
+    } else if (sl_parse_is_op(t, "(") && !sl_parse_is_query_start(p)) {
+        /* ( a JOIN b ON ... ): a parenthesized FROM clause is one source */
+        if (p->depth >= SL_SQL_MAX_DEPTH)
+            return sl_parse_nest_error(p, t);
+        sl_parse_next(p);
+        p->depth++;
+        int rc = parse_source(p, s);
+        p->depth--;
+        if (rc || sl_parse_expect_op(p, ")"))
+            return p->err->code;
+        s->line = t->line;
+        s->col = t->col;
     } else if (sl_parse_is_op(t, "(")) {
         sl_parse_next(p);
         s->kind = AS_QUERY;

@@ -175,6 +175,7 @@ typedef enum {
     A_CAST,     /* args[0]; ctype; try_cast; sval = type name as written */
     A_FUNC,     /* name (lower case), args; star: f(*); distinct: f(DISTINCT ...) */
     A_EXISTS,   /* EXISTS (subq) */
+    A_SUBQUERY, /* (subq) as a value: a scalar subquery (bind_subquery.c) */
 } sl_ast_kind;
 
 typedef struct sl_ast_expr {
@@ -197,7 +198,8 @@ typedef struct sl_ast_expr {
     int n_args, cap_args;
     struct sl_ast_expr **args;
     struct sl_ast_window *over; /* A_FUNC: f(...) OVER (...), else NULL */
-    struct sl_ast_query *subq; /* A_EXISTS; A_IN with a subquery (args[0] IN (subq)) */
+    struct sl_ast_query *subq; /* A_EXISTS; A_SUBQUERY; A_IN with a subquery (args[0] IN
+                              * (subq)) */
 } sl_ast_expr;
 
 /* ---- window specifications (parse_window.c) ---- */
@@ -359,6 +361,9 @@ typedef struct sl_bind_ctx {
     int n_alias;                 /* QUALIFY: select-list aliases usable as names there */
     char *const *alias_names;    /* (a column of the input wins over an alias) */
     sl_expr *const *alias_exprs;
+    int n_scalar;                /* scalar subqueries joined onto L0 (bind_subquery.c): */
+    const sl_ast_expr **scalar_ast; /* ... each one's A_SUBQUERY node (borrowed) */
+    int *scalar_col;             /* ... and the L0 index of its [value, row count] pair */
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */
@@ -379,5 +384,26 @@ int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a);
 /* Name for a result column: the schema name of a bare column, "count_star()" for count(*),
  * else the text as written. Returns new; free with sl_free. Local. */
 char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a);
+
+/* bind.c, for bind_subquery.c: binds sub as a child query in the CTE scope where binding is
+ * (error at s), and moves q's source into a new child query that outputs L0 unchanged. */
+int sl_bind_child_query(sl_bind_ctx *c, const sl_ast_source *s, const sl_ast_query *sub,
+                        sl_query **out);
+sl_query *sl_bind_wrap_source(sl_bind_ctx *c);
+
+/* ---- subqueries as values (bind_subquery.c) ---- */
+
+/* Joins every scalar subquery of ast's clauses (not those nested in other subqueries) onto
+ * the source: a one-row side [any_value(v), count(*)] crossed with L0, appended as two
+ * hidden columns recorded in c->scalar_*. Local. */
+int sl_bind_scalar_subqueries(sl_bind_ctx *c, const sl_ast_query *ast);
+/* Binds an A_SUBQUERY: its value column, checked to come from at most one row. Local. */
+int sl_bind_scalar_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
+/* The NULL rule of x NOT IN (subquery) after the anti join on x = y: ANDs to WHERE
+ * "count(*) = 0 OR (x IS NOT NULL AND count(y) = count(*))" over the subquery's rows (a
+ * NULL x or a NULL y makes NOT IN unknown unless the subquery is empty). Local. */
+int sl_bind_not_in_nulls(sl_bind_ctx *c, const sl_ast_expr *a);
+/* Frees c->scalar_*. Local. */
+void sl_bind_scalar_free(sl_bind_ctx *c);
 
 #endif
