@@ -86,6 +86,11 @@ void sl_ast_query_free(sl_ast_query **pq)
     for (int i = 0; i < q->n_order; i++)
         sl_ast_expr_free(&q->order[i].e);
     sl_free(q->order);
+    for (int i = 0; i < q->n_unpivot; i++)
+        sl_free(q->unpivot_on[i]);
+    sl_free(q->unpivot_on);
+    sl_free(q->unpivot_name);
+    sl_free(q->unpivot_value);
     sl_sql_src_unref(&q->src);
     sl_free(q);
     *pq = NULL;

@@ -1222,6 +1222,15 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     b->ctes = saved_ctes;
     if (rc)
         goto done;
+    if (ast->n_unpivot) {
+        /* the source's columns known: bind the UNION ALL it means instead */
+        sl_query *u = NULL;
+        if (!(rc = sl_bind_unpivot(&c, ast, &u))) {
+            sl_query_free(&q);
+            q = u;
+        }
+        goto done;
+    }
     if (ast->from.alias)
         q->src.alias = sl_xstrdup(ast->from.alias);
     else if (ast->from.kind == AS_NAME)

@@ -586,7 +586,7 @@ bool sl_parse_is_query_start(sl_parser *p)
         k++;
     const sl_tok *t = sl_parse_peek_at(p, k);
     return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
-           sl_parse_is_kw(t, "pivot");
+           sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot");
 }
 
 static sl_ast_query *new_query(sl_parser *p, const sl_tok *at)
@@ -824,6 +824,11 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
         *out = q;
         return parse_pivot(p, q);
     }
+    if (sl_parse_is_kw(sl_parse_peek(p), "unpivot")) {
+        sl_ast_query *q = new_query(p, sl_parse_peek(p));
+        *out = q;
+        return sl_parse_unpivot(p, q);
+    }
     if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
         return sl_parse_syntax_error(p, "SELECT");
     sl_ast_query *q = new_query(p, sl_parse_peek(p));
@@ -982,4 +987,14 @@ int sl_parse_query(sl_parser *p, sl_ast_query **out)
     int rc = parse_query_full(p, out);
     p->depth--;
     return rc;
+}
+
+int sl_parse_from_primary(sl_parser *p, sl_ast_source *s)
+{
+    return parse_primary(p, s);
+}
+
+sl_ast_query *sl_parse_side_query(sl_parser *p, sl_ast_source *side)
+{
+    return side_query(p, side);
 }

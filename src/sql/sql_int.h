@@ -137,6 +137,13 @@ void sl_parse_add_arg(struct sl_ast_expr *e, struct sl_ast_expr *a);
  * p->err set). Local. */
 struct sl_ast_expr *sl_parse_expr(sl_parser *p);
 int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
+/* parse_query.c, for parse_unpivot.c: one FROM source without joins, and moving a source into
+ * a new SELECT * FROM source query. Local. */
+struct sl_ast_source;
+int sl_parse_from_primary(sl_parser *p, struct sl_ast_source *s);
+struct sl_ast_query *sl_parse_side_query(sl_parser *p, struct sl_ast_source *side);
+/* UNPIVOT source ON col, ... [INTO NAME n VALUE v] into q (parse_unpivot.c). Local. */
+int sl_parse_unpivot(sl_parser *p, struct sl_ast_query *q);
 /* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
 bool sl_parse_is_query_start(sl_parser *p);
 /* An operand without predicates (no IN / LIKE / BETWEEN / comparison at its top): PIVOT's
@@ -292,6 +299,11 @@ struct sl_ast_query {
     int n_ctes;
     char **cte_names;         /* lower case */
     struct sl_ast_query **ctes;
+    /* UNPIVOT from ON unpivot_on INTO NAME unpivot_name VALUE unpivot_value (parse_unpivot.c):
+     * the select list is *, from the source; the binder expands it (bind_unpivot.c) */
+    int n_unpivot;
+    char **unpivot_on;        /* lower case unless quoted */
+    char *unpivot_name, *unpivot_value;
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);
@@ -403,6 +415,10 @@ int sl_bind_scalar_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
  * "count(*) = 0 OR (x IS NOT NULL AND count(y) = count(*))" over the subquery's rows (a
  * NULL x or a NULL y makes NOT IN unknown unless the subquery is empty). Local. */
 int sl_bind_not_in_nulls(sl_bind_ctx *c, const sl_ast_expr *a);
+/* An UNPIVOT query whose source is open as c's L0: binds the UNION ALL it means, one branch per
+ * ON column (the other columns, the column's name, its value; NULL values dropped), with the
+ * query's ORDER BY / LIMIT, into *out (bind_unpivot.c). Local. */
+int sl_bind_unpivot(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);
 /* Frees c->scalar_*. Local. */
 void sl_bind_scalar_free(sl_bind_ctx *c);
 

@@ -229,6 +229,12 @@ WHERE v > (SELECT id, v FROM read_csv('$D/good/*.csv', header=true, $COLS));
 EOF
 )
 check scalar_subquery_columns 3 "$j" "scalarcols.sql:2:11|Subquery returns 2 columns - expected 1"
+j=$(job unpivotcol <<EOF
+UNPIVOT read_csv('$D/good/*.csv', header=true, $COLS) ON v, nosuch;
+EOF
+)
+check unpivot_unknown_column 3 "$j" \
+  "unpivotcol.sql:1:1|Column \"nosuch\" referenced in UNPIVOT but no matching entry was found"
 
 # ---- COPY targets that cannot be written (exit 4) ----------------------------------------
 j=$(job copyproc <<EOF
