@@ -86,6 +86,13 @@ void sl_ast_query_free(sl_ast_query **pq)
     for (int i = 0; i < q->n_order; i++)
         sl_ast_expr_free(&q->order[i].e);
     sl_free(q->order);
+    sl_ast_expr_free(&q->pivot_on);
+    for (int i = 0; i < q->n_pivot_aggs; i++) {
+        sl_ast_expr_free(&q->pivot_aggs[i]);
+        sl_free(q->pivot_alias[i]);
+    }
+    sl_free(q->pivot_aggs);
+    sl_free(q->pivot_alias);
     for (int i = 0; i < q->n_unpivot; i++)
         sl_free(q->unpivot_on[i]);
     sl_free(q->unpivot_on);

@@ -1222,6 +1222,12 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     b->ctes = saved_ctes;
     if (rc)
         goto done;
+    if (ast->pivot_on && !ast->pivot_resolved) {
+        rc = sl_bind_error(&c, ast->line, ast->col, SL_EBIND, "PIVOT without IN needs its "
+                           "values from the data, which `sluice explain` does not read (list "
+                           "them: ON col IN (v1, ...))");
+        goto done;
+    }
     if (ast->n_unpivot) {
         /* the source's columns known: bind the UNION ALL it means instead */
         sl_query *u = NULL;

@@ -679,14 +679,21 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
     if (!col)
         return p->err->code;
     sl_ast_expr_free(&col);
-    if (!sl_parse_is_kw(sl_parse_peek(p), "in"))
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "PIVOT without IN (value, ...) "
-                                 "is not supported yet (list the values of the ON column)");
-    sl_parse_next(p);
-    if (sl_parse_expect_op(p, "("))
-        return p->err->code;
     int val_at[256], n_vals = 0;
-    for (;;) {
+    /* Without IN the values come from the data, found before binding (pivot_values.c): the
+     * source is wrapped as SELECT * FROM source so that query can read it too. */
+    bool from_data = !sl_parse_accept_kw(p, "in");
+    if (from_data) {
+        sl_ast_source src = q->from;
+        memset(&q->from, 0, sizeof q->from);
+        q->from.kind = AS_QUERY;
+        q->from.line = src.line;
+        q->from.col = src.col;
+        q->from.sub = side_query(p, &src);
+    } else if (sl_parse_expect_op(p, "(")) {
+        return p->err->code;
+    }
+    for (; !from_data;) {
         if (n_vals == 256)
             return sl_parse_error_at(p, sl_parse_peek(p), "%s", "PIVOT IN list: at most 256 "
                                      "values");
@@ -698,7 +705,7 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
         if (!sl_parse_accept_op(p, ","))
             break;
     }
-    if (sl_parse_expect_op(p, ")") || sl_parse_expect_kw(p, "using"))
+    if ((!from_data && sl_parse_expect_op(p, ")")) || sl_parse_expect_kw(p, "using"))
         return p->err->code;
     int agg_at[64], n_aggs = 0;
     char *agg_alias[64] = {0};
@@ -753,6 +760,18 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
             if (!sl_parse_accept_op(p, ","))
                 break;
         }
+    }
+    if (from_data && !rc) {
+        q->pivot_on = reparse_expr(p, col_at, true);
+        q->n_pivot_aggs = n_aggs;
+        q->pivot_aggs = sl_xcalloc((size_t)n_aggs, sizeof *q->pivot_aggs);
+        q->pivot_alias = sl_xcalloc((size_t)n_aggs, sizeof *q->pivot_alias);
+        for (int k = 0; k < n_aggs; k++) {
+            q->pivot_aggs[k] = reparse_expr(p, agg_at[k], false);
+            q->pivot_alias[k] = agg_alias[k];
+            agg_alias[k] = NULL;
+        }
+        q->n_pivot_keys = q->n_items;
     }
     for (int v = 0; v < n_vals && !rc; v++) {
         for (int k = 0; k < n_aggs && !rc; k++) {

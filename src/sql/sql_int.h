@@ -304,6 +304,14 @@ struct sl_ast_query {
     int n_unpivot;
     char **unpivot_on;        /* lower case unless quoted */
     char *unpivot_name, *unpivot_value;
+    /* PIVOT ... ON col USING aggs without IN: the values are found from the data before
+     * binding, which adds one item per value and aggregate (pivot_values.c) */
+    sl_ast_expr *pivot_on;    /* col, or NULL (an ordinary query or PIVOT with IN) */
+    int n_pivot_aggs;
+    sl_ast_expr **pivot_aggs; /* agg(x) or count(*) as written */
+    char **pivot_alias;       /* AS alias of each, or NULL */
+    int n_pivot_keys;         /* the GROUP BY items, first in items */
+    bool pivot_resolved;      /* the value items are there */
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);

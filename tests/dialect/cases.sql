@@ -40,6 +40,9 @@ ORDER BY 1, 2;
 -- case: join_unpivot
 UNPIVOT (SELECT id, k, s FROM t) ON k, s INTO NAME col VALUE v ORDER BY id, col;
 
+-- case: join_pivot_values_from_data
+PIVOT (SELECT id % 3 AS m, b, i FROM t) ON m USING count(*), max(i) AS top GROUP BY b ORDER BY b;
+
 -- case: join_parenthesized
 SELECT a.id, b.id AS b, c.id AS c FROM t a JOIN (t b JOIN t c ON b.k = c.k AND b.id < c.id)
 ON a.id = b.id ORDER BY 1, 2, 3;
