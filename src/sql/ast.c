@@ -93,6 +93,9 @@ void sl_ast_query_free(sl_ast_query **pq)
     }
     sl_free(q->pivot_aggs);
     sl_free(q->pivot_alias);
+    for (int i = 0; i < q->n_pivot_used; i++)
+        sl_free(q->pivot_used[i]);
+    sl_free(q->pivot_used);
     for (int i = 0; i < q->n_unpivot; i++)
         sl_free(q->unpivot_on[i]);
     sl_free(q->unpivot_on);

@@ -527,6 +527,40 @@ static int bind_groups(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
 
 /* ---- the query ---- */
 
+/* PIVOT without GROUP BY groups by every source column its ON and USING do not name, those
+ * first in the result (DuckDB). */
+static int pivot_group_rest(sl_bind_ctx *c, const sl_ast_query *ast, items *it)
+{
+    items rest = {0};
+    int rc = 0;
+    for (int k = 0; k < c->n_cols && !rc; k++) {
+        if ((c->col_hidden && c->col_hidden[k]) || sl_ast_pivot_names(ast, c->col_names[k]))
+            continue;
+        sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
+        col->kind = A_COL;
+        col->col_index = k + 1;
+        col->line = ast->line;
+        col->col = ast->col;
+        col->name = sl_xstrdup(c->col_names[k]);
+        col->height = 1;
+        col->text = col->name; /* borrowed from itself */
+        col->text_len = (int64_t)strlen(col->name);
+        col->quoted = true;
+        it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
+        it->owned[it->n_owned++] = col;
+        items_add(&rest, col, NULL);
+        rc = add_group(c, col);
+    }
+    for (int i = 0; i < it->n; i++)
+        items_add(&rest, it->e[i], it->alias[i]);
+    sl_free(it->e);
+    sl_free(it->alias);
+    it->n = rest.n;
+    it->e = rest.e;
+    it->alias = rest.alias;
+    return rc;
+}
+
 static bool query_has_agg(const sl_ast_query *ast, const items *it)
 {
     if (ast->distinct || ast->group_all || ast->n_groups || ast->having)
@@ -1247,6 +1281,8 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     if ((rc = expand_items(&c, ast, &it, join_side, exists_side ? &star_item : NULL)))
         goto done;
     q->has_agg = query_has_agg(ast, &it);
+    if (ast->pivot_group_rest && (rc = pivot_group_rest(&c, ast, &it)))
+        goto done;
 
     /* Subqueries in expressions see this query's CTEs too. */
     b->ctes = ast->n_ctes ? &own : saved_ctes;

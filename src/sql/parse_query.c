@@ -761,6 +761,19 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
                 break;
         }
     }
+    if (!rc && q->n_groups == 0) {
+        /* No GROUP BY: DuckDB groups by every source column that ON and USING do not name,
+         * known once the source is bound (bind.c) */
+        q->pivot_group_rest = true;
+        sl_ast_expr *e = reparse_expr(p, col_at, true);
+        sl_ast_pivot_used(q, e);
+        sl_ast_expr_free(&e);
+        for (int k = 0; k < n_aggs; k++) {
+            e = reparse_expr(p, agg_at[k], false);
+            sl_ast_pivot_used(q, e);
+            sl_ast_expr_free(&e);
+        }
+    }
     if (from_data && !rc) {
         q->pivot_on = reparse_expr(p, col_at, true);
         q->n_pivot_aggs = n_aggs;

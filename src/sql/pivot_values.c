@@ -66,6 +66,27 @@ int sl_sql_pivots(sl_ast_query *ast, const sl_catalog *cat, sl_ast_query ***out)
     return f.n;
 }
 
+/* ---- PIVOT without GROUP BY ---- */
+
+void sl_ast_pivot_used(sl_ast_query *q, const sl_ast_expr *e)
+{
+    if (!e)
+        return;
+    if (e->kind == A_COL && e->name && !sl_ast_pivot_names(q, e->name))
+        sl_parse_add_str(&q->pivot_used, &q->n_pivot_used, e->name);
+    for (int i = 0; i < e->n_args; i++)
+        sl_ast_pivot_used(q, e->args[i]);
+    sl_ast_pivot_used(q, e->filter);
+}
+
+bool sl_ast_pivot_names(const sl_ast_query *q, const char *name)
+{
+    for (int i = 0; i < q->n_pivot_used; i++)
+        if (strcasecmp(q->pivot_used[i], name) == 0)
+            return true;
+    return false;
+}
+
 /* ---- the values query ---- */
 
 static sl_ast_expr *copy_expr(const sl_ast_expr *e)

@@ -142,6 +142,10 @@ int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
 struct sl_ast_source;
 int sl_parse_from_primary(sl_parser *p, struct sl_ast_source *s);
 struct sl_ast_query *sl_parse_side_query(sl_parser *p, struct sl_ast_source *side);
+/* Adds the column names e refers to to q->pivot_used (pivot_values.c). Local. */
+void sl_ast_pivot_used(struct sl_ast_query *q, const struct sl_ast_expr *e);
+/* Whether PIVOT query q names column name in ON or USING. Local. */
+bool sl_ast_pivot_names(const struct sl_ast_query *q, const char *name);
 /* UNPIVOT source ON col, ... [INTO NAME n VALUE v] into q (parse_unpivot.c). Local. */
 int sl_parse_unpivot(sl_parser *p, struct sl_ast_query *q);
 /* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
@@ -312,6 +316,9 @@ struct sl_ast_query {
     char **pivot_alias;       /* AS alias of each, or NULL */
     int n_pivot_keys;         /* the GROUP BY items, first in items */
     bool pivot_resolved;      /* the value items are there */
+    bool pivot_group_rest;    /* PIVOT without GROUP BY: grouped by the columns not named */
+    int n_pivot_used;
+    char **pivot_used;        /* the column names ON and USING name (lower case) */
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);
