@@ -43,6 +43,8 @@
     X(OR, "OR", 2, 2, FN_LAZY, fn_bind_bool, fn_exec_or)                                          \
     X(NOT, "NOT", 1, 1, 0, fn_bind_bool, fn_exec_not)                                             \
     X(IS_NULL, "IS_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_null)                              \
+    X(SCALAR_SUBQUERY, "SCALAR_SUBQUERY", 2, 2, 0, fn_bind_scalar_subquery,                       \
+      fn_exec_scalar_subquery)                                                                    \
     X(IS_NOT_NULL, "IS_NOT_NULL", 1, 1, 0, fn_bind_is_null, fn_exec_is_not_null)                  \
     X(COALESCE, "coalesce", 1, -1, FN_LAZY, fn_bind_common, fn_exec_coalesce)                     \
     X(IFNULL, "ifnull", 2, 2, FN_LAZY, fn_bind_common, fn_exec_coalesce)                          \

@@ -542,6 +542,104 @@ static int run_analyze(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *er
     return rc;
 }
 
+/* Every rank's texts (NUL-terminated, one after another in mine) to all ranks: *all new,
+ * *n their count. Collective. */
+static void allgather_texts(sl_session *s, const sl_buf *mine, int n_mine, char **all, int *n)
+{
+    int len = (int)mine->len, *lens = sl_xcalloc((size_t)s->size, sizeof *lens);
+    int *offs = sl_xcalloc((size_t)s->size, sizeof *offs), total = 0;
+    MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, s->comm);
+    for (int r = 0; r < s->size; r++) {
+        offs[r] = total;
+        total += lens[r];
+    }
+    *all = sl_xmalloc((size_t)total + 1);
+    MPI_Allgatherv(mine->data, len, MPI_CHAR, *all, lens, offs, MPI_CHAR, s->comm);
+    MPI_Allreduce(&n_mine, n, 1, MPI_INT, MPI_SUM, s->comm);
+    sl_free(lens);
+    sl_free(offs);
+}
+
+/*
+ * PIVOT without IN (issue 12): for each such PIVOT the statement reaches, runs SELECT DISTINCT
+ * col FROM its source into a table held per rank (the distinct found through the exchange,
+ * the data never gathered), then allgathers the values alone as text, so every rank adds the
+ * same columns before binding (sql/pivot_values.c). `sluice explain` reads no data: the
+ * binder refuses such a PIVOT there. Collective.
+ */
+static int resolve_pivots(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *err)
+{
+    if (s->opts.explain_only || !st->query)
+        return 0;
+    sl_ast_query **pv = NULL;
+    int n = sl_sql_pivots(st->query, &s->cat, &pv), rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        sl_ast_query *vq = sl_sql_pivot_values_query(pv[i]);
+        const sl_fmt_call **calls = NULL;
+        int n_calls = sl_sql_calls(vq, &s->cat, &calls);
+        sl_fmt_env env = { s->settings.blocksize, s->settings.sample_bytes };
+        sl_fmt_sources *srcs = NULL;
+        sl_query *q = NULL;
+        sl_table t = {0};
+        rc = sl_fmt_sources_open(s->comm, job->path, calls, n_calls, &env, &srcs, err);
+        sl_free(calls);
+        if (!rc)
+            rc = sl_sql_bind(job, vq, &s->cat, srcs, &q, err);
+        rc = sl_agree(s->comm, err);
+        if (!rc) {
+            t.n_cols = 1;
+            t.col_names = q->out_names;
+            t.col_types = &q->outs[0]->type;
+            sl_pop *root = plan_for(s, st, q, SL_SINK_TABLE, &t);
+            sl_exec x;
+            exec_init(s, &x);
+            rc = sl_exec_run(&x, root, err);
+            sl_pop_free(&root);
+        }
+        if (!rc) {
+            sl_buf mine;
+            sl_buf_init(&mine);
+            int n_mine = 0;
+            sl_rowstore_cursor cur;
+            sl_rowstore_cursor_init(&cur);
+            sl_batch *b = NULL;
+            while (!rc && !(rc = sl_rowstore_scan_next(t.rows, &cur, &b, err)) && b) {
+                for (int64_t k = 0; k < sl_batch_live(b); k++) {
+                    sl_value v;
+                    sl_vec_get_value(b->cols[0], sl_batch_row(b, k), &v);
+                    sl_format_value(&mine, &v);
+                    sl_buf_putc(&mine, '\0');
+                    n_mine++;
+                }
+                sl_batch_free(&b);
+            }
+            sl_rowstore_cursor_free(&cur);
+            rc = sl_agree(s->comm, err);
+            char *all = NULL;
+            int n_all = 0;
+            if (!rc)
+                allgather_texts(s, &mine, n_mine, &all, &n_all);
+            char **texts = sl_xcalloc((size_t)n_all + 1, sizeof *texts);
+            for (int k = 0, off = 0; k < n_all; k++) {
+                texts[k] = all + off;
+                off += (int)strlen(all + off) + 1;
+            }
+            if (!rc)
+                rc = sl_sql_pivot_set_values(pv[i], q->outs[0]->type, texts, n_all, err);
+            sl_free(texts);
+            sl_free(all);
+            sl_buf_free(&mine);
+        }
+        sl_rowstore_free(&t.rows);
+        sl_fmt_sources_finish(s->comm, srcs, err);
+        sl_query_free(&q);
+        sl_fmt_sources_free(&srcs);
+        sl_sql_pivot_values_query_free(&vq);
+    }
+    sl_free(pv);
+    return rc;
+}
+
 /*
  * Opens the table functions the statement's query reaches (through views and subqueries),
  * then binds the query over them: the binder only looks sources up. Every rank opens the same
@@ -551,6 +649,8 @@ static int run_analyze(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *er
 static int open_and_bind(sl_session *s, const sl_job *job, const sl_stmt *st,
                          sl_fmt_sources **srcs, sl_query **q, sl_err *err)
 {
+    if (resolve_pivots(s, job, st, err))
+        return err->code;
     const sl_fmt_call **calls = NULL;
     int n = sl_sql_calls(st->query, &s->cat, &calls);
     sl_fmt_env env = { s->settings.blocksize, s->settings.sample_bytes };

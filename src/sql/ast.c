@@ -125,6 +125,21 @@ void sl_ast_query_free(sl_ast_query **pq)
     for (int i = 0; i < q->n_order; i++)
         sl_ast_expr_free(&q->order[i].e);
     sl_free(q->order);
+    sl_ast_expr_free(&q->pivot_on);
+    for (int i = 0; i < q->n_pivot_aggs; i++) {
+        sl_ast_expr_free(&q->pivot_aggs[i]);
+        sl_free(q->pivot_alias[i]);
+    }
+    sl_free(q->pivot_aggs);
+    sl_free(q->pivot_alias);
+    for (int i = 0; i < q->n_pivot_used; i++)
+        sl_free(q->pivot_used[i]);
+    sl_free(q->pivot_used);
+    for (int i = 0; i < q->n_unpivot; i++)
+        sl_free(q->unpivot_on[i]);
+    sl_free(q->unpivot_on);
+    sl_free(q->unpivot_name);
+    sl_free(q->unpivot_value);
     sl_sql_src_unref(&q->src);
     sl_free(q);
     *pq = NULL;
@@ -263,6 +278,11 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         break;
     case A_EXISTS:
         sl_buf_puts(b, "EXISTS (");
+        print_query(b, e->subq);
+        sl_buf_putc(b, ')');
+        break;
+    case A_SUBQUERY:
+        sl_buf_putc(b, '(');
         print_query(b, e->subq);
         sl_buf_putc(b, ')');
         break;

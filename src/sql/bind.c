@@ -666,6 +666,40 @@ static int bind_groups(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
 
 /* ---- the query ---- */
 
+/* PIVOT without GROUP BY groups by every source column its ON and USING do not name, those
+ * first in the result (DuckDB). */
+static int pivot_group_rest(sl_bind_ctx *c, const sl_ast_query *ast, items *it)
+{
+    items rest = {0};
+    int rc = 0;
+    for (int k = 0; k < c->n_cols && !rc; k++) {
+        if ((c->col_hidden && c->col_hidden[k]) || sl_ast_pivot_names(ast, c->col_names[k]))
+            continue;
+        sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
+        col->kind = A_COL;
+        col->col_index = k + 1;
+        col->line = ast->line;
+        col->col = ast->col;
+        col->name = sl_xstrdup(c->col_names[k]);
+        col->height = 1;
+        col->text = col->name; /* borrowed from itself */
+        col->text_len = (int64_t)strlen(col->name);
+        col->quoted = true;
+        it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
+        it->owned[it->n_owned++] = col;
+        items_add(&rest, col, NULL);
+        rc = add_group(c, col);
+    }
+    for (int i = 0; i < it->n; i++)
+        items_add(&rest, it->e[i], it->alias[i]);
+    sl_free(it->e);
+    sl_free(it->alias);
+    it->n = rest.n;
+    it->e = rest.e;
+    it->alias = rest.alias;
+    return rc;
+}
+
 static bool query_has_agg(const sl_ast_query *ast, const items *it)
 {
     if (ast->distinct || ast->group_all || ast->n_groups || ast->having)
@@ -932,15 +966,14 @@ static sl_query *wrap_source(sl_bind_ctx *c)
  *                              SEMI (ANTI) JOIN s ON cond, where cond may refer to the outer
  *                              query's columns (correlated); an unqualified name is the inner
  *                              column when both have it, as in SQL.
- * L0 stays the left columns, so the rest of the query binds as before. NOT IN is refused
- * (its NULL rule is not an anti join).
+ * L0 stays the left columns, so the rest of the query binds as before. x NOT IN (SELECT y)
+ * is the anti join on x = y plus the NULL rule (bind_subquery.c).
  */
 static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
 {
     sl_binder *b = c->b;
     if (a->kind == A_IN && a->negated)
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "NOT IN (subquery) is not supported "
-                             "yet (use NOT EXISTS, whose NULL rule differs)");
+        anti = true; /* an anti join, then NOT IN's NULL rule (sl_bind_not_in_nulls) */
     const sl_ast_query *sq = a->subq;
     bool exists = a->kind == A_EXISTS;
     if (exists && (!sq->has_from || sq->n_groups || sq->group_all || sq->having ||
@@ -1054,6 +1087,8 @@ static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
     sl_free(types);
     sl_expr_free(&on);
     sl_query_free(&inner);
+    if (!rc && a->kind == A_IN && a->negated)
+        rc = sl_bind_not_in_nulls(c, a);
     return rc;
 }
 
@@ -1372,6 +1407,21 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     b->ctes = saved_ctes;
     if (rc)
         goto done;
+    if (ast->pivot_on && !ast->pivot_resolved) {
+        rc = sl_bind_error(&c, ast->line, ast->col, SL_EBIND, "PIVOT without IN needs its "
+                           "values from the data, which `sluice explain` does not read (list "
+                           "them: ON col IN (v1, ...))");
+        goto done;
+    }
+    if (ast->n_unpivot) {
+        /* the source's columns known: bind the UNION ALL it means instead */
+        sl_query *u = NULL;
+        if (!(rc = sl_bind_unpivot(&c, ast, &u))) {
+            sl_query_free(&q);
+            q = u;
+        }
+        goto done;
+    }
     if (ast->from.alias)
         q->src.alias = sl_xstrdup(ast->from.alias);
     else if (ast->from.kind == AS_NAME)
@@ -1383,14 +1433,22 @@ bind_items:
     if ((rc = expand_items(&c, ast, &it, join_side, exists_side ? &star_item : NULL)))
         goto done;
     q->has_agg = query_has_agg(ast, &it);
+    if (ast->pivot_group_rest && (rc = pivot_group_rest(&c, ast, &it)))
+        goto done;
 
+    /* Subqueries in expressions see this query's CTEs too. */
+    b->ctes = ast->n_ctes ? &own : saved_ctes;
+    if (!exists_side)
+        rc = sl_bind_scalar_subqueries(&c, ast);
     /* WHERE may name select-list aliases that are not input columns (DuckDB), bound there. */
     c.n_alias = it.n;
     c.alias_names = (char *const *)it.alias;
     c.alias_asts = it.e;
-    rc = ast->where && !exists_side ? bind_where(&c, ast) : 0;
+    if (!rc && ast->where && !exists_side)
+        rc = bind_where(&c, ast);
     c.n_alias = 0;
     c.alias_asts = NULL;
+    b->ctes = saved_ctes;
     if (rc)
         goto done;
     if ((rc = bind_groups(&c, ast, &it)) || (rc = bind_outputs(&c, &it)))
@@ -1434,6 +1492,7 @@ done:
     for (int i = 0; c.win_keys && i < q->n_wins; i++)
         sl_free(c.win_keys[i]);
     sl_free(c.win_keys);
+    sl_bind_scalar_free(&c);
     sl_free(child_types);
     if (rc) {
         sl_query_free(&q);
@@ -1441,6 +1500,17 @@ done:
     }
     *out = q;
     return 0;
+}
+
+int sl_bind_child_query(sl_bind_ctx *c, const sl_ast_source *s, const sl_ast_query *sub,
+                        sl_query **out)
+{
+    return bind_child(c, s, sub, c->b->ctes, out);
+}
+
+sl_query *sl_bind_wrap_source(sl_bind_ctx *c)
+{
+    return wrap_source(c);
 }
 
 int sl_sql_bind(const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,

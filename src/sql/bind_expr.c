@@ -154,8 +154,12 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
                              c->alias ? "\"" : "");
     sl_buf b;
     sl_buf_init(&b);
-    for (int i = 0; i < c->n_cols && b.len < 300; i++)
-        sl_buf_printf(&b, "%s%s", i ? ", " : "", c->col_names[i]);
+    for (int i = 0, n = 0; i < c->n_cols && b.len < 300; i++) {
+        /* a scalar subquery's columns (hidden, of no table) are not the user's */
+        if (c->col_hidden && c->col_hidden[i] && !(c->col_quals && c->col_quals[i]))
+            continue;
+        sl_buf_printf(&b, "%s%s", n++ ? ", " : "", c->col_names[i]);
+    }
     if (b.len >= 300)
         sl_buf_puts(&b, ", ...");
     int rc = sl_bind_error(c, a->line, a->col, SL_EBIND, "column \"%s\" not found (columns: %s)",
@@ -772,6 +776,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_EXISTS:
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "[NOT] EXISTS (subquery) is only "
                              "supported as a condition AND-ed at the top of WHERE");
+    case A_SUBQUERY:
+        return sl_bind_scalar_ref(c, a, out);
     case A_BETWEEN:
         return bind_call(c, a, a->negated ? "NOT_BETWEEN" : "BETWEEN", out);
     case A_LIKE:

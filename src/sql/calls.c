@@ -52,7 +52,7 @@ static const sl_ast_query *view(const sl_catalog *cat, const char *name)
 
 static void walk(const sl_ast_query *q, const sl_catalog *cat, int depth, calls *l);
 
-/* Subqueries inside an expression (IN (subquery), EXISTS). */
+/* Subqueries inside an expression (IN (subquery), EXISTS, scalar subqueries). */
 static void walk_expr(const sl_ast_expr *e, const sl_catalog *cat, int depth, calls *l)
 {
     if (!e)
@@ -61,6 +61,7 @@ static void walk_expr(const sl_ast_expr *e, const sl_catalog *cat, int depth, ca
         walk(e->subq, cat, depth + 1, l);
     for (int i = 0; i < e->n_args; i++)
         walk_expr(e->args[i], cat, depth, l);
+    walk_expr(e->filter, cat, depth, l);
 }
 
 static void walk(const sl_ast_query *q, const sl_catalog *cat, int depth, calls *l)
@@ -68,6 +69,17 @@ static void walk(const sl_ast_query *q, const sl_catalog *cat, int depth, calls 
     if (!q || depth > WALK_MAX_DEPTH)
         return;
     walk_expr(q->where, cat, depth, l);
+    /* scalar subqueries may be anywhere an expression is (bind_subquery.c) */
+    for (int i = 0; i < q->n_items; i++)
+        walk_expr(q->items[i].e, cat, depth, l);
+    for (int i = 0; i < q->n_groups; i++)
+        walk_expr(q->groups[i], cat, depth, l);
+    walk_expr(q->having, cat, depth, l);
+    walk_expr(q->qualify, cat, depth, l);
+    for (int i = 0; i < q->n_distinct_on; i++)
+        walk_expr(q->distinct_on[i], cat, depth, l);
+    for (int i = 0; i < q->n_order; i++)
+        walk_expr(q->order[i].e, cat, depth, l);
     for (int i = 0; i < q->n_ctes; i++)
         walk(q->ctes[i], cat, depth + 1, l);
     if (!q->has_from)

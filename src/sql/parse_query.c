@@ -255,6 +255,8 @@ static int parse_alias(sl_parser *p, char **alias)
     return 0;
 }
 
+static int parse_source(sl_parser *p, sl_ast_source *s);
+
 static int parse_primary(sl_parser *p, sl_ast_source *s)
 {
     sl_tok *t = sl_parse_peek(p);
@@ -267,6 +269,18 @@ static int parse_primary(sl_parser *p, sl_ast_source *s)
             return p->err->code;
     } else if (sl_parse_is_kw(t, "lateral") || sl_parse_is_kw(t, "values")) {
         return sl_parse_unsupported(p);
+    } else if (sl_parse_is_op(t, "(") && !sl_parse_is_query_start(p)) {
+        /* ( a JOIN b ON ... ): a parenthesized FROM clause is one source */
+        if (p->depth >= SL_SQL_MAX_DEPTH)
+            return sl_parse_nest_error(p, t);
+        sl_parse_next(p);
+        p->depth++;
+        int rc = parse_source(p, s);
+        p->depth--;
+        if (rc || sl_parse_expect_op(p, ")"))
+            return p->err->code;
+        s->line = t->line;
+        s->col = t->col;
     } else if (sl_parse_is_op(t, "(")) {
         sl_parse_next(p);
         s->kind = AS_QUERY;
@@ -641,7 +655,7 @@ bool sl_parse_is_query_start(sl_parser *p)
         k++;
     const sl_tok *t = sl_parse_peek_at(p, k);
     return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
-           sl_parse_is_kw(t, "pivot");
+           sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot");
 }
 
 static sl_ast_query *new_query(sl_parser *p, const sl_tok *at)
@@ -734,14 +748,21 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
     if (!col)
         return p->err->code;
     sl_ast_expr_free(&col);
-    if (!sl_parse_is_kw(sl_parse_peek(p), "in"))
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "PIVOT without IN (value, ...) "
-                                 "is not supported yet (list the values of the ON column)");
-    sl_parse_next(p);
-    if (sl_parse_expect_op(p, "("))
-        return p->err->code;
     int val_at[256], n_vals = 0;
-    for (;;) {
+    /* Without IN the values come from the data, found before binding (pivot_values.c): the
+     * source is wrapped as SELECT * FROM source so that query can read it too. */
+    bool from_data = !sl_parse_accept_kw(p, "in");
+    if (from_data) {
+        sl_ast_source src = q->from;
+        memset(&q->from, 0, sizeof q->from);
+        q->from.kind = AS_QUERY;
+        q->from.line = src.line;
+        q->from.col = src.col;
+        q->from.sub = side_query(p, &src);
+    } else if (sl_parse_expect_op(p, "(")) {
+        return p->err->code;
+    }
+    for (; !from_data;) {
         if (n_vals == 256)
             return sl_parse_error_at(p, sl_parse_peek(p), "%s", "PIVOT IN list: at most 256 "
                                      "values");
@@ -753,7 +774,7 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
         if (!sl_parse_accept_op(p, ","))
             break;
     }
-    if (sl_parse_expect_op(p, ")") || sl_parse_expect_kw(p, "using"))
+    if ((!from_data && sl_parse_expect_op(p, ")")) || sl_parse_expect_kw(p, "using"))
         return p->err->code;
     int agg_at[64], n_aggs = 0;
     char *agg_alias[64] = {0};
@@ -807,6 +828,31 @@ static int parse_pivot(sl_parser *p, sl_ast_query *q)
             if (!sl_parse_accept_op(p, ","))
                 break;
         }
+    }
+    if (!rc && q->n_groups == 0) {
+        /* No GROUP BY: DuckDB groups by every source column that ON and USING do not name,
+         * known once the source is bound (bind.c) */
+        q->pivot_group_rest = true;
+        sl_ast_expr *e = reparse_expr(p, col_at, true);
+        sl_ast_pivot_used(q, e);
+        sl_ast_expr_free(&e);
+        for (int k = 0; k < n_aggs; k++) {
+            e = reparse_expr(p, agg_at[k], false);
+            sl_ast_pivot_used(q, e);
+            sl_ast_expr_free(&e);
+        }
+    }
+    if (from_data && !rc) {
+        q->pivot_on = reparse_expr(p, col_at, true);
+        q->n_pivot_aggs = n_aggs;
+        q->pivot_aggs = sl_xcalloc((size_t)n_aggs, sizeof *q->pivot_aggs);
+        q->pivot_alias = sl_xcalloc((size_t)n_aggs, sizeof *q->pivot_alias);
+        for (int k = 0; k < n_aggs; k++) {
+            q->pivot_aggs[k] = reparse_expr(p, agg_at[k], false);
+            q->pivot_alias[k] = agg_alias[k];
+            agg_alias[k] = NULL;
+        }
+        q->n_pivot_keys = q->n_items;
     }
     for (int v = 0; v < n_vals && !rc; v++) {
         for (int k = 0; k < n_aggs && !rc; k++) {
@@ -877,6 +923,11 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
         sl_ast_query *q = new_query(p, sl_parse_peek(p));
         *out = q;
         return parse_pivot(p, q);
+    }
+    if (sl_parse_is_kw(sl_parse_peek(p), "unpivot")) {
+        sl_ast_query *q = new_query(p, sl_parse_peek(p));
+        *out = q;
+        return sl_parse_unpivot(p, q);
     }
     if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
         return sl_parse_unsupported(p) ? p->err->code : sl_parse_syntax_error(p, "SELECT");
@@ -1036,4 +1087,14 @@ int sl_parse_query(sl_parser *p, sl_ast_query **out)
     int rc = parse_query_full(p, out);
     p->depth--;
     return rc;
+}
+
+int sl_parse_from_primary(sl_parser *p, sl_ast_source *s)
+{
+    return parse_primary(p, s);
+}
+
+sl_ast_query *sl_parse_side_query(sl_parser *p, sl_ast_source *side)
+{
+    return side_query(p, side);
 }

@@ -609,10 +609,14 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         return sl_parse_finish(p, e, start);
     case TK_OP:
         if (sl_parse_is_op(t, "(")) {
-            if (sl_parse_is_kw(sl_parse_peek_at(p, 1), "select")) {
-                sl_parse_error_at(p, sl_parse_peek_at(p, 1), "%s",
-                                  "subqueries in expressions are not supported");
-                return NULL;
+            if (sl_parse_is_kw(sl_parse_peek_at(p, 1), "select") ||
+                sl_parse_is_kw(sl_parse_peek_at(p, 1), "with")) {
+                /* (SELECT ...) as a value: a scalar subquery */
+                sl_parse_next(p);
+                e = sl_parse_new_expr(p, A_SUBQUERY, start);
+                if (sl_parse_query(p, &e->subq) || sl_parse_expect_op(p, ")"))
+                    return sl_parse_fail(e);
+                return sl_parse_finish(p, e, start);
             }
             sl_parse_next(p);
             e = sl_parse_expr(p);

@@ -55,6 +55,20 @@ int sl_sql_calls(const sl_ast_query *ast, const sl_catalog *cat, const sl_fmt_ca
 int sl_sql_bind(const sl_job *job, const sl_ast_query *ast, const sl_catalog *cat,
                 const sl_fmt_sources *srcs, sl_query **out, sl_err *err);
 
+/*
+ * PIVOT without IN (sql/pivot_values.c): the PIVOTs binding ast reaches whose ON values come
+ * from the data (returns the count and a new array of pointers into the ASTs: free it with
+ * sl_free); for each, the query of its distinct non-NULL ON values (new; free with
+ * sl_sql_pivot_values_query_free: it borrows the PIVOT's source); and, once every rank holds
+ * the same values as text (sl_format_value's), the PIVOT's columns for them, which binding
+ * needs. Local.
+ */
+int sl_sql_pivots(sl_ast_query *ast, const sl_catalog *cat, sl_ast_query ***out);
+sl_ast_query *sl_sql_pivot_values_query(const sl_ast_query *pivot);
+void sl_sql_pivot_values_query_free(sl_ast_query **pq);
+int sl_sql_pivot_set_values(sl_ast_query *pivot, sl_type type, char **texts, int n,
+                            sl_err *err);
+
 /* Prints an AST back as SQL (for debugging and tests). Returns new string; free with sl_free. */
 char *sl_sql_ast_to_string(const sl_ast_query *ast);
 

@@ -141,6 +141,17 @@ void sl_parse_add_arg(struct sl_ast_expr *e, struct sl_ast_expr *a);
  * p->err set). Local. */
 struct sl_ast_expr *sl_parse_expr(sl_parser *p);
 int sl_parse_query(sl_parser *p, struct sl_ast_query **out);
+/* parse_query.c, for parse_unpivot.c: one FROM source without joins, and moving a source into
+ * a new SELECT * FROM source query. Local. */
+struct sl_ast_source;
+int sl_parse_from_primary(sl_parser *p, struct sl_ast_source *s);
+struct sl_ast_query *sl_parse_side_query(sl_parser *p, struct sl_ast_source *side);
+/* Adds the column names e refers to to q->pivot_used (pivot_values.c). Local. */
+void sl_ast_pivot_used(struct sl_ast_query *q, const struct sl_ast_expr *e);
+/* Whether PIVOT query q names column name in ON or USING. Local. */
+bool sl_ast_pivot_names(const struct sl_ast_query *q, const char *name);
+/* UNPIVOT source ON col, ... [INTO NAME n VALUE v] into q (parse_unpivot.c). Local. */
+int sl_parse_unpivot(sl_parser *p, struct sl_ast_query *q);
 /* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
 bool sl_parse_is_query_start(sl_parser *p);
 /* An operand without predicates (no IN / LIKE / BETWEEN / comparison at its top): PIVOT's
@@ -179,6 +190,7 @@ typedef enum {
     A_CAST,     /* args[0]; ctype; try_cast; sval = type name as written */
     A_FUNC,     /* name (lower case), args; star: f(*); distinct: f(DISTINCT ...) */
     A_EXISTS,   /* EXISTS (subq) */
+    A_SUBQUERY, /* (subq) as a value: a scalar subquery (bind_subquery.c) */
 } sl_ast_kind;
 
 typedef struct sl_ast_expr {
@@ -203,7 +215,8 @@ typedef struct sl_ast_expr {
     int n_args, cap_args;
     struct sl_ast_expr **args;
     struct sl_ast_window *over; /* A_FUNC: f(...) OVER (...), else NULL */
-    struct sl_ast_query *subq; /* A_EXISTS; A_IN with a subquery (args[0] IN (subq)) */
+    struct sl_ast_query *subq; /* A_EXISTS; A_SUBQUERY; A_IN with a subquery (args[0] IN
+                              * (subq)) */
 } sl_ast_expr;
 
 /* ---- window specifications (parse_window.c) ---- */
@@ -308,6 +321,22 @@ struct sl_ast_query {
     int n_ctes;
     char **cte_names;         /* lower case */
     struct sl_ast_query **ctes;
+    /* UNPIVOT from ON unpivot_on INTO NAME unpivot_name VALUE unpivot_value (parse_unpivot.c):
+     * the select list is *, from the source; the binder expands it (bind_unpivot.c) */
+    int n_unpivot;
+    char **unpivot_on;        /* lower case unless quoted */
+    char *unpivot_name, *unpivot_value;
+    /* PIVOT ... ON col USING aggs without IN: the values are found from the data before
+     * binding, which adds one item per value and aggregate (pivot_values.c) */
+    sl_ast_expr *pivot_on;    /* col, or NULL (an ordinary query or PIVOT with IN) */
+    int n_pivot_aggs;
+    sl_ast_expr **pivot_aggs; /* agg(x) or count(*) as written */
+    char **pivot_alias;       /* AS alias of each, or NULL */
+    int n_pivot_keys;         /* the GROUP BY items, first in items */
+    bool pivot_resolved;      /* the value items are there */
+    bool pivot_group_rest;    /* PIVOT without GROUP BY: grouped by the columns not named */
+    int n_pivot_used;
+    char **pivot_used;        /* the column names ON and USING name (lower case) */
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);
@@ -384,6 +413,9 @@ typedef struct sl_bind_ctx {
     char *const *alias_names;    /* (a column of the input wins over an alias) */
     sl_expr *const *alias_exprs; /* QUALIFY, HAVING: the bound items */
     const sl_ast_expr *const *alias_asts; /* WHERE: the items, bound where an alias is used */
+    int n_scalar;                /* scalar subqueries joined onto L0 (bind_subquery.c): */
+    const sl_ast_expr **scalar_ast; /* ... each one's A_SUBQUERY node (borrowed) */
+    int *scalar_col;             /* ... and the L0 index of its [value, row count] pair */
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */
@@ -404,5 +436,30 @@ int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a);
 /* Name for a result column: the schema name of a bare column, "count_star()" for count(*),
  * else the text as written. Returns new; free with sl_free. Local. */
 char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a);
+
+/* bind.c, for bind_subquery.c: binds sub as a child query in the CTE scope where binding is
+ * (error at s), and moves q's source into a new child query that outputs L0 unchanged. */
+int sl_bind_child_query(sl_bind_ctx *c, const sl_ast_source *s, const sl_ast_query *sub,
+                        sl_query **out);
+sl_query *sl_bind_wrap_source(sl_bind_ctx *c);
+
+/* ---- subqueries as values (bind_subquery.c) ---- */
+
+/* Joins every scalar subquery of ast's clauses (not those nested in other subqueries) onto
+ * the source: a one-row side [any_value(v), count(*)] crossed with L0, appended as two
+ * hidden columns recorded in c->scalar_*. Local. */
+int sl_bind_scalar_subqueries(sl_bind_ctx *c, const sl_ast_query *ast);
+/* Binds an A_SUBQUERY: its value column, checked to come from at most one row. Local. */
+int sl_bind_scalar_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out);
+/* The NULL rule of x NOT IN (subquery) after the anti join on x = y: ANDs to WHERE
+ * "count(*) = 0 OR (x IS NOT NULL AND count(y) = count(*))" over the subquery's rows (a
+ * NULL x or a NULL y makes NOT IN unknown unless the subquery is empty). Local. */
+int sl_bind_not_in_nulls(sl_bind_ctx *c, const sl_ast_expr *a);
+/* An UNPIVOT query whose source is open as c's L0: binds the UNION ALL it means, one branch per
+ * ON column (the other columns, the column's name, its value; NULL values dropped), with the
+ * query's ORDER BY / LIMIT, into *out (bind_unpivot.c). Local. */
+int sl_bind_unpivot(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);
+/* Frees c->scalar_*. Local. */
+void sl_bind_scalar_free(sl_bind_ctx *c);
 
 #endif

@@ -26,6 +26,27 @@ FROM t WHERE abs(i) < 4611686018427387904 ORDER BY id;
 -- case: integer_division_to_double
 SELECT id, i / 7 AS d, i / 2 AS h FROM t WHERE i IS NOT NULL ORDER BY id;
 
+-- case: join_scalar_subquery
+SELECT id, i - (SELECT max(i) FROM t WHERE abs(i) < 1000000) AS di,
+       (SELECT k FROM t WHERE id = 2) AS k2, (SELECT s FROM t WHERE id < 0) AS none
+FROM t WHERE x > (SELECT min(x) FROM t) ORDER BY id;
+
+-- case: join_not_in_subquery
+SELECT id, k FROM t WHERE k NOT IN (SELECT k FROM t WHERE id > 3 AND k IS NOT NULL)
+UNION ALL SELECT id, 'null' FROM t WHERE k NOT IN (SELECT k FROM t)
+UNION ALL SELECT id, 'empty' FROM t WHERE i NOT IN (SELECT i FROM t WHERE id < 0)
+ORDER BY 1, 2;
+
+-- case: join_unpivot
+UNPIVOT (SELECT id, k, s FROM t) ON k, s INTO NAME col VALUE v ORDER BY id, col;
+
+-- case: join_pivot_values_from_data
+PIVOT (SELECT id % 3 AS m, b, i FROM t) ON m USING count(*), max(i) AS top GROUP BY b ORDER BY b;
+
+-- case: join_parenthesized
+SELECT a.id, b.id AS b, c.id AS c FROM t a JOIN (t b JOIN t c ON b.k = c.k AND b.id < c.id)
+ON a.id = b.id ORDER BY 1, 2, 3;
+
 -- case: string_text
 SELECT id, s, length(s) AS n, upper(s) AS u, lower(s) AS l, s || '|' || k AS c,
        reverse(s) AS r

@@ -280,6 +280,27 @@ EOF
 )
 check runtime_bad_cast 10 "$j" "alice|BIGINT"
 
+# A scalar subquery that finds more than one row is DuckDB's error (at run time), one with two
+# columns DuckDB's binder error.
+j=$(job scalarrows <<EOF
+SELECT id, (SELECT v FROM read_csv('$D/good/*.csv', header=true, $COLS) WHERE v > 20) AS w
+FROM read_csv('$D/good/*.csv', header=true, $COLS);
+EOF
+)
+check scalar_subquery_rows 10 "$j" "More than one row returned by a subquery used as an expression"
+j=$(job scalarcols <<EOF
+SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS)
+WHERE v > (SELECT id, v FROM read_csv('$D/good/*.csv', header=true, $COLS));
+EOF
+)
+check scalar_subquery_columns 3 "$j" "scalarcols.sql:2:11|Subquery returns 2 columns - expected 1"
+j=$(job unpivotcol <<EOF
+UNPIVOT read_csv('$D/good/*.csv', header=true, $COLS) ON v, nosuch;
+EOF
+)
+check unpivot_unknown_column 3 "$j" \
+  "unpivotcol.sql:1:1|Column \"nosuch\" referenced in UNPIVOT but no matching entry was found"
+
 # ---- COPY targets that cannot be written (exit 4) ----------------------------------------
 j=$(job copyproc <<EOF
 COPY (SELECT id, v FROM read_csv('$D/good/*.csv', header=true, $COLS))
@@ -436,6 +457,12 @@ print('n,s'); print('%d,%d' % (len(r), sum(int(x['v']) for x in r)))")"
 python3 -c "print('SELECT ' + '(' * 100000 + 'v' + ')' * 100000 +
   \" FROM read_csv('$D/good/*.csv', header=true, $COLS);\")" > "$W/jobs/parens.sql"
 sqlcheck deep_parens 3 "$W/jobs/parens.sql" "parens.sql:1:207: expression or query nested too deeply"
+
+# 100,000 parentheses around a FROM clause: an error, not a crash.
+python3 -c "print(\"SELECT 1 AS x FROM \" + '(' * 100000 + \"read_csv('$D/good/*.csv', \" +
+  \"header=true, $COLS)\" + ')' * 100000 + ';')" > "$W/jobs/fromparens.sql"
+sqlcheck deep_from_parens 3 "$W/jobs/fromparens.sql" \
+  "fromparens.sql:1:219: expression or query nested too deeply"
 
 # A NUL byte is an error at its line and column, not the silent end of the job.
 { printf "SELECT count(*) FROM read_csv('%s/good/*.csv', header=true, %s);\n" "$D" "$COLS"

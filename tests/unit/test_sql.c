@@ -444,9 +444,10 @@ static void test_errors(void)
               "job.sql:1:35: option delim must be a single character");
     CHECK_STR(perr("SELECT a FROM t JOIN u WHERE a = b"),
               "job.sql:1:24: syntax error: expected ON or USING, got \"WHERE\"");
-    CHECK_STR(perr("PIVOT t ON a USING sum(b)"),
-              "job.sql:1:14: PIVOT without IN (value, ...) is not supported yet (list the values "
-              "of the ON column)");
+    /* PIVOT without IN parses: its values come from the data before binding */
+    CHECK_STR(perr("PIVOT t ON a USING sum(b)"), "");
+    CHECK_STR(perr("UNPIVOT t ON (a, b) AS q"), "job.sql:1:14: UNPIVOT ON (col, ...) AS name "
+              "(columns unpivoted together) is not supported yet");
     CHECK_STR(perr("SELECT a FROM t LEFT OUTER JOIN u USING (a,)"),
               "job.sql:1:44: syntax error: expected column name, got \")\"");
     CHECK_STR(perr("SELECT a FROM t\nORDER BY a NULLS LAST LAST"),
