@@ -1379,6 +1379,9 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     q->offset = ast->offset;
     *out = NULL;
 
+    /* This query's CTEs are visible in its FROM (and, through views, nowhere else) and in
+     * its scalar subqueries. */
+    sl_cte_scope own = { ast, ast->n_ctes, b->ctes }, *saved_ctes = b->ctes;
     /* SELECT without FROM reads the one-row table (one row of no columns, on rank 0). */
     static char one_row_name[] = "(no FROM: one row)";
     static sl_table one_row = { .name = one_row_name, .one_row = true };
@@ -1386,8 +1389,6 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
         open_table(&c, &one_row);
         goto bind_items;
     }
-    /* This query's CTEs are visible in its FROM (and, through views, nowhere else). */
-    sl_cte_scope own = { ast, ast->n_ctes, b->ctes }, *saved_ctes = b->ctes;
     if (ast->n_ctes)
         b->ctes = &own;
     sl_cte_scope unused;
