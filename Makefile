@@ -100,7 +100,7 @@ SUITES   += fuzz
 SUITES   += formats
 SUITES   += stats
 SUITES   += install-check
-SUITES   += nodes
+SUITES   += nodes nodes-requeue
 
 VERSION   := $(shell sed -n 's/^\#define SLUICE_VERSION "\(.*\)"/\1/p' include/sluice/sluice.h)
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))
@@ -264,8 +264,7 @@ formats: $(BUILD)/sluice
 nodes: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/nodes/run.py
 
-# jobs/requeue.sbatch at a real Slurm time limit over 2 simulated nodes (~1 min, so not in
-# SUITES): USR1 -> clean stop -> requeue -> --resume skips what was committed.
+# jobs/requeue.sbatch at a real Slurm time limit over 2 simulated nodes (~1 min): USR1 -> clean stop -> requeue -> --resume skips what was committed.
 .PHONY: nodes-requeue
 nodes-requeue: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/nodes/run.py --requeue
