@@ -23,6 +23,7 @@ pkgs=(
   python3-fusepy                          # tests/copy: a case-insensitive FUSE mount
   man-db environment-modules              # tests/install: man -l, lexgrog, `module load sluice`
   python3-mpi4py python3-venv python3-pip # the Python package (python/): mpi4py; pip in a venv
+  iproute2                                # tests/nodes: ip netns, veth, bridge (simulated nodes)
 )
 # tests/dialect, tests/stats and bench: DuckDB through npm's @duckdb/node-api. Only when npm is
 # missing: a machine with NodeSource's nodejs (npm bundled) cannot take Debian's npm beside it.
