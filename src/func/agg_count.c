@@ -1,6 +1,7 @@
 /*
  * count(*) (count_star; the binder maps count(*) and count() here) and count(x): the number
- * of rows, or of non-NULL values of x, per group. State: one BIGINT, shipped as one BIGINT column; the empty state is 0, so count
+ * of rows, or of non-NULL values of x, per group. State: one BIGINT, shipped as one BIGINT
+ * column; the empty state is 0, so count
  * never returns NULL. Local.
  */
 #include "func/aggregate.h"

@@ -12,7 +12,8 @@
  *   corr = covar_pop / (stddev_pop(y) stddev_pop(x)), NaN when either spread is 0 (one pair
  *   included: DuckDB divides 0 by 0 there);
  *   regr_slope = covar_pop / var_x, NaN when var_x = 0 (0 / 0, as DuckDB); regr_intercept =
- *   mean_y - slope mean_x, NULL when var_x = 0; regr_r2 = NULL when var_x = 0, 1 when var_y = 0, else corr^2;
+ *   mean_y - slope mean_x, NULL when var_x = 0; regr_r2 = NULL when var_x = 0, 1 when var_y = 0,
+ * else corr^2;
  *   regr_count = n (0, never NULL); regr_avg{x,y} the means, regr_s{xx,yy,xy} = M2x, M2y, Cyx
  *   (n >= 1).
  * Everything else (no pairs) is NULL. Local.

@@ -1,7 +1,8 @@
 /*
  * min(x) and max(x) over any type: the smallest / largest non-NULL value, NULL when there is
  * none. bool_and(x) and bool_or(x) are min and max over BOOLEAN (false < true) (any_value,
- * order-sensitive, is in func/agg_first.c). Order as DuckDB's: numbers numerically with NaN above every number, strings bytewise
+ * order-sensitive, is in func/agg_first.c). Order as DuckDB's: numbers numerically with NaN above
+ * every number, strings bytewise
  * (the shorter prefix first), BOOLEAN false < true, DATE and TIMESTAMP in time order.
  * DISTINCT changes nothing (distinct_is_noop).
  * State: fixed-width types {has, value}; VARCHAR {has, bytes, len, cap} with the bytes owned

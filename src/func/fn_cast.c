@@ -86,7 +86,10 @@ static bool integral_to_bigint(double r, int64_t *out)
 
 /* DOUBLE -> BIGINT rounds half to even (nearbyint in the default rounding mode), as DuckDB
  * does (2.5 -> 2); decimal text rounds half away from zero there ('2.5' -> 3). */
-static bool double_to_bigint(double x, int64_t *out) { return integral_to_bigint(nearbyint(x), out); }
+static bool double_to_bigint(double x, int64_t *out)
+{
+    return integral_to_bigint(nearbyint(x), out);
+}
 
 /* DuckDB's digit separators: an '_' between two digits (hex digits in '0x...') is dropped,
  * any other '_' makes the text invalid. Copies p without them into b (at most cap bytes);

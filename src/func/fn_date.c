@@ -2,7 +2,8 @@
  * Date parts and truncation: year, month, day, quarter, dayofweek (Sunday = 0), dayofyear of
  * a DATE or TIMESTAMP; hour, minute, second of a TIMESTAMP (the binder casts a DATE);
  * date_trunc(part, x) for year, quarter, month, week (Monday), day, hour, minute, second,
- * returning a TIMESTAMP for either (DuckDB's type). Proleptic Gregorian calendar, no time zones. Local.
+ * returning a TIMESTAMP for either (DuckDB's type). Proleptic Gregorian calendar, no time zones.
+ * Local.
  */
 #include "func/fn_int.h"
 
@@ -66,11 +67,6 @@ static part_t parse_part(const char *p, int64_t n)
     return P_BAD;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 static int64_t trunc_days(int64_t days, part_t p)
 {
     int64_t y;
@@ -109,8 +105,8 @@ FN_EXEC(fn_exec_date_trunc)
             int64_t days = fn_ts_days(x), rem = x - days * US_PER_DAY;
             switch (p) {
             case P_HOUR: rem = rem / INT64_C(3600000000) * INT64_C(3600000000); break;
-            case P_MINUTE: rem = floor_div(rem, 60000000) * 60000000; break;
-            case P_SECOND: rem = floor_div(rem, 1000000) * 1000000; break;
+            case P_MINUTE: rem = fn_floor_div(rem, 60000000) * 60000000; break;
+            case P_SECOND: rem = fn_floor_div(rem, 1000000) * 1000000; break;
             default: rem = 0; days = trunc_days(days, p); break;
             }
             oi[i] = days * US_PER_DAY + rem;

@@ -55,12 +55,7 @@ static dpart dpart_parse(const char *p, int64_t n)
     return DP_BAD;
 }
 
-static int64_t fl_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-static int64_t fmod64(int64_t a, int64_t b) { return a - fl_div(a, b) * b; }
+static int64_t fmod64(int64_t a, int64_t b) { return a - fn_floor_div(a, b) * b; }
 
 /* The microseconds of x (a DATE's midnight). */
 static inline int64_t as_us(const sl_arg *a, bool is_ts, int64_t i)
@@ -84,7 +79,7 @@ static void iso_week(int64_t days, int64_t *iy, int64_t *wk)
 /* The value of part p of the instant us (BIGINT parts). */
 static int64_t part_of(dpart p, int64_t us)
 {
-    int64_t days = fl_div(us, US_PER_DAY), tod = us - days * US_PER_DAY, y, iy, wk;
+    int64_t days = fn_floor_div(us, US_PER_DAY), tod = us - days * US_PER_DAY, y, iy, wk;
     int m, d;
     sl_civil_from_days(days, &y, &m, &d);
     switch (p) {
@@ -92,7 +87,7 @@ static int64_t part_of(dpart p, int64_t us)
     case DP_QUARTER: return (m - 1) / 3 + 1;
     case DP_MONTH: return m;
     case DP_DAY: return d;
-    case DP_DECADE: return fl_div(y, 10);
+    case DP_DECADE: return fn_floor_div(y, 10);
     case DP_CENTURY: return y > 0 ? (y - 1) / 100 + 1 : -((-y) / 100 + 1);
     case DP_MILLENNIUM: return y > 0 ? (y - 1) / 1000 + 1 : -((-y) / 1000 + 1);
     case DP_DOW: return fmod64(days + 4, 7);
@@ -183,7 +178,8 @@ FN_BIND(fn_bind_date_diff)
 
 static int64_t diff_of(dpart p, int64_t u1, int64_t u2)
 {
-    int64_t d1 = fl_div(u1, US_PER_DAY), d2 = fl_div(u2, US_PER_DAY), y1, y2, i1, i2, w;
+    int64_t d1 = fn_floor_div(u1, US_PER_DAY), d2 = fn_floor_div(u2, US_PER_DAY);
+    int64_t y1, y2, i1, i2, w;
     int m1, m2, dd;
     sl_civil_from_days(d1, &y1, &m1, &dd);
     sl_civil_from_days(d2, &y2, &m2, &dd);
@@ -197,10 +193,11 @@ static int64_t diff_of(dpart p, int64_t u1, int64_t u2)
     case DP_DAY: case DP_DOY: case DP_DOW: case DP_ISODOW: return d2 - d1;
     case DP_WEEK: return (d2 - d1) / 7;
     case DP_ISOYEAR: iso_week(d1, &i1, &w); iso_week(d2, &i2, &w); return i2 - i1;
-    case DP_HOUR: return fl_div(u2, INT64_C(3600000000)) - fl_div(u1, INT64_C(3600000000));
-    case DP_MINUTE: return fl_div(u2, 60000000) - fl_div(u1, 60000000);
-    case DP_SECOND: case DP_EPOCH: return fl_div(u2, 1000000) - fl_div(u1, 1000000);
-    case DP_MILLI: return fl_div(u2, 1000) - fl_div(u1, 1000);
+    case DP_HOUR:
+        return fn_floor_div(u2, INT64_C(3600000000)) - fn_floor_div(u1, INT64_C(3600000000));
+    case DP_MINUTE: return fn_floor_div(u2, 60000000) - fn_floor_div(u1, 60000000);
+    case DP_SECOND: case DP_EPOCH: return fn_floor_div(u2, 1000000) - fn_floor_div(u1, 1000000);
+    case DP_MILLI: return fn_floor_div(u2, 1000) - fn_floor_div(u1, 1000);
     case DP_MICRO: return u2 - u1;
     default: return 0;
     }
@@ -364,10 +361,10 @@ static int epoch_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, 
         int m, d;
         switch (e->type) {
         case SL_T_DOUBLE: o->d.f64[i] = (double)us / 1e6; break;
-        case SL_T_BIGINT: o->d.i64[i] = fl_div(us, 1000); break;
+        case SL_T_BIGINT: o->d.i64[i] = fn_floor_div(us, 1000); break;
         case SL_T_TIMESTAMP: o->d.i64[i] = x * 1000; break; /* epoch_ms(BIGINT) */
         default: /* last_day */
-            sl_civil_from_days(fl_div(us, US_PER_DAY), &y, &m, &d);
+            sl_civil_from_days(fn_floor_div(us, US_PER_DAY), &y, &m, &d);
             o->d.i64[i] = (m == 12 ? sl_days_from_civil(y + 1, 1, 1)
                                    : sl_days_from_civil(y, m + 1, 1)) - 1;
             break;

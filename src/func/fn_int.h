@@ -132,6 +132,13 @@ bool fn_want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc);
 bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type *c1,
                     sl_type *c2);
 
+/* a / b rounded toward negative infinity (b > 0): day and microsecond arithmetic on dates and
+ * timestamps before 1970. Local. */
+static inline int64_t fn_floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
 /* Three-way compare of two non-NULL arguments at row i by physical class (cls of type t:
  * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR). */
 static inline int fn_type_class(sl_type t)

@@ -20,11 +20,6 @@
 const char *fn_day_name(int dow);
 const char *fn_month_name(int m);
 
-static int64_t fl_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /* ---- strftime ---- */
 
 /* strftime(x, fmt) or strftime(fmt, x): x a DATE or TIMESTAMP. */
@@ -54,7 +49,7 @@ static void put_num(sl_buf *b, int64_t v, int width)
  * code. */
 static bool format_ts(sl_buf *b, int64_t us, const char *f, int64_t fn, char *bad)
 {
-    int64_t days = fl_div(us, US_PER_DAY), tod = us - days * US_PER_DAY, y;
+    int64_t days = fn_floor_div(us, US_PER_DAY), tod = us - days * US_PER_DAY, y;
     int m, d;
     sl_civil_from_days(days, &y, &m, &d);
     int64_t yday = days - sl_days_from_civil(y, 1, 1); /* 0-based */

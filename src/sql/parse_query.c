@@ -39,6 +39,14 @@ void sl_parse_add_str(char ***v, int *n, const char *s)
     (*v)[(*n)++] = sl_xstrdup(s);
 }
 
+char *sl_parse_lower_dup(const char *s)
+{
+    char *d = sl_xstrdup(s);
+    for (char *c = d; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    return d;
+}
+
 /* Appends a copy of *v to (*items, *n) and clears *v (ownership moves). */
 static void push_val(sl_fmt_val **items, int *n, sl_fmt_val *v)
 {
@@ -297,9 +305,7 @@ static int parse_primary(sl_parser *p, sl_ast_source *s)
         }
         sl_parse_next(p);
         s->kind = AS_NAME;
-        s->name = sl_xstrdup(t->val);
-        for (char *c = s->name; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
+        s->name = sl_parse_lower_dup(t->val);
     } else {
         char *fns = readers(), what[512];
         snprintf(what, sizeof what, "%s(...), a view name or (SELECT ...)", fns);
@@ -390,10 +396,8 @@ static int parse_using(sl_parser *p, sl_ast_source *j)
         if (!sl_parse_is_name(t))
             return sl_parse_syntax_error(p, "column name");
         sl_parse_next(p);
-        char *name = sl_xstrdup(t->val);
-        if (t->kind != TK_QIDENT)
-            for (char *c = name; *c; c++)
-                *c = (char)tolower((unsigned char)*c);
+        char *name = t->kind == TK_QIDENT ? sl_xstrdup(t->val)
+                     : sl_parse_lower_dup(t->val);
         sl_parse_add_str(&j->using_cols, &j->n_using, name);
         sl_free(name);
         if (!sl_parse_accept_op(p, ","))
@@ -1010,9 +1014,7 @@ static int parse_with(sl_parser *p, sl_ast_query *holder)
                                      "[NOT] MATERIALIZED is not supported yet");
         if (sl_parse_expect_op(p, "("))
             return p->err->code;
-        char *name = n->kind == TK_QIDENT ? sl_xstrdup(n->val) : sl_xstrdup(n->val);
-        for (char *c = name; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
+        char *name = sl_parse_lower_dup(n->val);
         for (int i = 0; i < holder->n_ctes; i++)
             if (strcmp(holder->cte_names[i], name) == 0) {
                 sl_free(name);
@@ -1030,7 +1032,8 @@ static int parse_with(sl_parser *p, sl_ast_query *holder)
         }
         holder->cte_names = sl_xrealloc(holder->cte_names,
                                         sizeof *holder->cte_names * (size_t)(holder->n_ctes + 1));
-        holder->ctes = sl_xrealloc(holder->ctes, sizeof *holder->ctes * (size_t)(holder->n_ctes + 1));
+        holder->ctes = sl_xrealloc(holder->ctes,
+                                   sizeof *holder->ctes * (size_t)(holder->n_ctes + 1));
         holder->cte_names[holder->n_ctes] = name;
         holder->ctes[holder->n_ctes++] = body;
         if (!sl_parse_accept_op(p, ","))

@@ -157,9 +157,7 @@ static sl_ast_query *select_star_from(const sl_tok *name)
     q->from.kind = AS_NAME;
     q->from.line = name->line;
     q->from.col = name->col;
-    q->from.name = sl_xstrdup(name->val);
-    for (char *c = q->from.name; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
+    q->from.name = sl_parse_lower_dup(name->val);
     return q;
 }
 
@@ -216,9 +214,7 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         if (!sl_parse_is_name(sl_parse_peek(p)))
             return sl_parse_syntax_error(p, s->kind == SL_STMT_CREATE_TABLE ? "table name"
                                                                               : "view name");
-        s->name = sl_xstrdup(sl_parse_next(p)->val);
-        for (char *c = s->name; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
+        s->name = sl_parse_lower_dup(sl_parse_next(p)->val);
         if (s->kind == SL_STMT_CREATE_TABLE && sl_parse_is_op(sl_parse_peek(p), "("))
             return sl_parse_error_at(p, sl_parse_peek(p), "%s", "CREATE TABLE with a column "
                                      "list is not supported (CREATE TABLE name AS SELECT ...)");
@@ -234,9 +230,7 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
         if (n->kind != TK_IDENT && n->kind != TK_QIDENT)
             return sl_parse_syntax_error(p, "setting name");
         sl_parse_next(p);
-        s->name = sl_xstrdup(n->val);
-        for (char *c = s->name; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
+        s->name = sl_parse_lower_dup(n->val);
         if (!sl_parse_accept_op(p, "=") && sl_parse_expect_kw(p, "to"))
             return p->err->code;
         sl_tok *v = sl_parse_peek(p);
@@ -263,8 +257,8 @@ static int parse_statement(sl_parser *p, sl_stmt *s)
                                  "... FROM ...)");
     if (sl_parse_unsupported(p))
         return p->err->code;
-    return sl_parse_syntax_error(p,
-                                 "statement (SELECT, COPY, CREATE VIEW, CREATE TABLE, SET, EXPLAIN)");
+    return sl_parse_syntax_error(p, "statement (SELECT, COPY, CREATE VIEW, CREATE TABLE, "
+                                    "SET, EXPLAIN)");
 }
 
 static void stmt_free(sl_stmt **ps)

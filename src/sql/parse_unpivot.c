@@ -44,10 +44,8 @@ int sl_parse_unpivot(sl_parser *p, sl_ast_query *q)
         if (!sl_parse_is_name(t))
             return sl_parse_syntax_error(p, "column name");
         sl_parse_next(p);
-        char *name = sl_xstrdup(t->val);
-        if (t->kind != TK_QIDENT)
-            for (char *c = name; *c; c++)
-                *c = (char)tolower((unsigned char)*c);
+        char *name = t->kind == TK_QIDENT ? sl_xstrdup(t->val)
+                     : sl_parse_lower_dup(t->val);
         sl_parse_add_str(&q->unpivot_on, &q->n_unpivot, name);
         sl_free(name);
         if (!sl_parse_accept_op(p, ","))

@@ -62,7 +62,8 @@ static int64_t unit_micros(const char *u, int64_t len)
     if (len > 1 && (u[len - 1] == 's' || u[len - 1] == 'S'))
         len--; /* days, hours, ... */
     for (int i = 0; units[i].name; i++)
-        if ((int64_t)strlen(units[i].name) == len && strncasecmp(units[i].name, u, (size_t)len) == 0)
+        if ((int64_t)strlen(units[i].name) == len &&
+            strncasecmp(units[i].name, u, (size_t)len) == 0)
             return units[i].us;
     return 0;
 }

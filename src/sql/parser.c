@@ -328,10 +328,7 @@ static sl_ast_expr *parse_case(sl_parser *p, int start)
 static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
 {
     sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
-    e->name = sl_xstrdup(name->val);
-    if (name->kind == TK_QIDENT)
-        for (char *c = e->name; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
+    e->name = name->kind == TK_QIDENT ? sl_parse_lower_dup(name->val) : sl_xstrdup(name->val);
     sl_parse_next(p); /* ( */
     if (sl_parse_accept_op(p, "*")) {
         e->star = true;
@@ -528,9 +525,7 @@ static sl_ast_expr *parse_extract(sl_parser *p, int start)
         sl_parse_syntax_error_at(p, part, "a date part (year, month, ...)");
         return NULL;
     }
-    char *name = sl_xstrdup(part->val);
-    for (char *c = name; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
+    char *name = sl_parse_lower_dup(part->val);
     bool dp = sl_func_exists("date_part");
     const char *fn = dp ? "date_part" : strcmp(name, "dow") == 0 ? "dayofweek"
                    : strcmp(name, "doy") == 0 ? "dayofyear" : name;

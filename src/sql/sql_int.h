@@ -161,6 +161,8 @@ struct sl_ast_expr *sl_parse_expr_noin(sl_parser *p);
  * Local. */
 int sl_parse_bool_opt(sl_parser *p, bool *out);
 void sl_parse_add_str(char ***v, int *n, const char *s);
+/* A lower-cased copy of s (names are case-insensitive; the caller frees it). Local. */
+char *sl_parse_lower_dup(const char *s);
 /*
  * A format option's value as written (io/format.h): a 'string', a number (with a leading '-'
  * when signed), a word, a "quoted name", a [list] or a {struct} of those. A token that
