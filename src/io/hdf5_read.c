@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/fault.h"
 #include "core/mem.h"
 #include "core/size.h"
 #include "mpi/agree.h"
@@ -770,6 +771,12 @@ static int open_file(h5_scan *sc, int f, sl_err *err)
     if (sc->fid < 0)
         return SL_ERR(err, SL_EDATA, "read_hdf5: cannot open '%s' as an HDF5 file",
                       s->paths[f]);
+    /* An injected fault fails the open here, after the collective H5Fopen (the file stays
+     * open until close_file, which every rank reaches): a rank that cannot open a group or a
+     * dataset the others can. */
+    if (sl_fault_hit(SL_FAULT_READ))
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s': injected fault opening the file "
+                      "(SLUICE_FAULT=%s)", s->paths[f], sl_fault_last());
     sc->gid = H5Gopen2(sc->fid, s->group, H5P_DEFAULT);
     if (sc->gid < 0)
         return SL_ERR(err, SL_EDATA, "read_hdf5: '%s' has no group '%s'", s->paths[f],
@@ -796,6 +803,15 @@ static int read_slab(h5_scan *sc, hid_t d, hid_t mt, int64_t off, int64_t n, voi
                      sl_err *err)
 {
     hsize_t o = (hsize_t)off, cnt = (hsize_t)(n > 0 ? n : 1);
+    /* An injected fault fails this read; in a collective read the rank still takes part
+     * (selecting none), as a failure HDF5 reports after the collective call would. */
+    bool fault = sl_fault_hit(SL_FAULT_READ) != 0;
+    if (fault && !sc->coll)
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s': injected fault reading group '%s' "
+                      "(SLUICE_FAULT=%s)", sc->src->paths[sc->file], sc->src->group,
+                      sl_fault_last());
+    if (fault)
+        n = 0;
     hid_t fs = H5Dget_space(d);
     hid_t ms = H5Screate_simple(1, &cnt, NULL);
     herr_t rc;
@@ -810,6 +826,10 @@ static int read_slab(h5_scan *sc, hid_t d, hid_t mt, int64_t off, int64_t n, voi
         rc = H5Dread(d, mt, ms, fs, sc->coll ? sc->dxpl : H5P_DEFAULT, buf);
     H5Sclose(ms);
     H5Sclose(fs);
+    if (fault)
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s': injected fault reading group '%s' "
+                      "(SLUICE_FAULT=%s)", sc->src->paths[sc->file], sc->src->group,
+                      sl_fault_last());
     if (rc < 0)
         return SL_ERR(err, SL_EIO, "read_hdf5: '%s': reading rows %" PRId64 "..%" PRId64
                       " of group '%s' failed", sc->src->paths[sc->file], off, off + n,
