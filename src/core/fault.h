@@ -9,10 +9,11 @@
  *                                  eio, estale, eagain, eintr are transient and retried;
  *                                  enospc, eacces, enoent are permanent and fail at once
  *
- * "read" counts every pread attempt of the file readers, "write" every write(2) attempt of the
- * writers (COPY part files, manifests), "exchange" every exchange round, "alloc" every
- * sl_xmalloc/sl_xrealloc. Counters are per rank and per kind; a retry is a new attempt.
- * With no SLUICE_FAULT every hook is one predictable branch on a global flag.
+ * "read" counts every pread attempt of the file readers and, in read_hdf5, every file open and
+ * every dataset read (a "read" fault there fails that open or read), "write" every write(2)
+ * attempt of the writers (COPY part files, manifests), "exchange" every exchange round,
+ * "alloc" every sl_xmalloc/sl_xrealloc. Counters are per rank and per kind; a retry is a new
+ * attempt. With no SLUICE_FAULT every hook is one predictable branch on a global flag.
  *
  * SLUICE_SPILL_ENOSPC_AFTER=N makes a spill write fail with ENOSPC once the rank's spill files
  * would exceed N bytes (spill/spill.c asks sl_fault_spill_limit).

@@ -6,8 +6,12 @@
  * projected columns, one batch at a time. Independent reads open the files with the default
  * driver; collective reads (io='collective', or 'auto' with equal shares) open them over
  * MPI-IO and walk one schedule of rounds on every rank (coll_next), a rank without rows in a
- * round selecting none, and a rank that stops early finishing the schedule in scan_end. The
- * layout read is described in io/hdf5_int.h.
+ * round selecting none, and a rank that stops early finishing the schedule in scan_end. Before
+ * each round's collective reads (after a file's collective open) and at the end of the
+ * schedule the ranks agree whether any of them failed to open or read (coll_agree, one
+ * MPI_Allreduce of a flag); when one did, every rank leaves the schedule with its error, so
+ * none waits in a collective call another skips. The layout read is described in
+ * io/hdf5_int.h.
  */
 #include "io/hdf5_int.h"
 
@@ -20,6 +24,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/fault.h"
 #include "core/mem.h"
 #include "core/size.h"
 #include "mpi/agree.h"
@@ -609,11 +614,15 @@ typedef struct h5_scan {
     unsigned char *skip;
     int64_t crows, last;
     /* Collective reads: this rank's rows [a, b); the file (cf) and round (round) of the
-     * schedule every rank walks; dxpl for H5Dread. */
+     * schedule every rank walks; dxpl for H5Dread; rerr: this rank's first open or read
+     * failure, not yet agreed; done: the schedule is over on every rank (walked to the end,
+     * or left together after a failure). */
     bool coll;
     int64_t a, b, round;
     int cf;
     hid_t dxpl;
+    sl_err rerr;
+    bool done;
 } h5_scan;
 
 static void close_file(h5_scan *sc)
@@ -770,6 +779,12 @@ static int open_file(h5_scan *sc, int f, sl_err *err)
     if (sc->fid < 0)
         return SL_ERR(err, SL_EDATA, "read_hdf5: cannot open '%s' as an HDF5 file",
                       s->paths[f]);
+    /* An injected fault fails the open here, after the collective H5Fopen (the file stays
+     * open until close_file, which every rank reaches): a rank that cannot open a group or a
+     * dataset the others can. */
+    if (sl_fault_hit(SL_FAULT_READ))
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s': injected fault opening the file "
+                      "(SLUICE_FAULT=%s)", s->paths[f], sl_fault_last());
     sc->gid = H5Gopen2(sc->fid, s->group, H5P_DEFAULT);
     if (sc->gid < 0)
         return SL_ERR(err, SL_EDATA, "read_hdf5: '%s' has no group '%s'", s->paths[f],
@@ -796,6 +811,15 @@ static int read_slab(h5_scan *sc, hid_t d, hid_t mt, int64_t off, int64_t n, voi
                      sl_err *err)
 {
     hsize_t o = (hsize_t)off, cnt = (hsize_t)(n > 0 ? n : 1);
+    /* An injected fault fails this read; in a collective read the rank still takes part
+     * (selecting none), as a failure HDF5 reports after the collective call would. */
+    bool fault = sl_fault_hit(SL_FAULT_READ) != 0;
+    if (fault && !sc->coll)
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s': injected fault reading group '%s' "
+                      "(SLUICE_FAULT=%s)", sc->src->paths[sc->file], sc->src->group,
+                      sl_fault_last());
+    if (fault)
+        n = 0;
     hid_t fs = H5Dget_space(d);
     hid_t ms = H5Screate_simple(1, &cnt, NULL);
     herr_t rc;
@@ -810,6 +834,10 @@ static int read_slab(h5_scan *sc, hid_t d, hid_t mt, int64_t off, int64_t n, voi
         rc = H5Dread(d, mt, ms, fs, sc->coll ? sc->dxpl : H5P_DEFAULT, buf);
     H5Sclose(ms);
     H5Sclose(fs);
+    if (fault)
+        return SL_ERR(err, SL_EIO, "read_hdf5: '%s': injected fault reading group '%s' "
+                      "(SLUICE_FAULT=%s)", sc->src->paths[sc->file], sc->src->group,
+                      sl_fault_last());
     if (rc < 0)
         return SL_ERR(err, SL_EIO, "read_hdf5: '%s': reading rows %" PRId64 "..%" PRId64
                       " of group '%s' failed", sc->src->paths[sc->file], off, off + n,
@@ -917,9 +945,16 @@ static int read_col(h5_scan *sc, int k, int64_t off, int64_t n, sl_vec **out, sl
         if (!rc && (blen < 0 || o[0] < 0))
             rc = SL_ERR(err, SL_EDATA, "read_hdf5: '%s': offsets of '%s' decrease",
                         sc->src->paths[sc->file], c->name);
-        char *bytesbuf = sl_xmalloc((size_t)blen + 1);
-        if (!rc && (blen > 0 || sc->coll))
+        char *bytesbuf = sl_xmalloc((size_t)(blen > 0 ? blen : 0) + 1);
+        if (!rc && blen > 0 && !sc->coll)
             rc = read_slab(sc, sc->aux[k], H5T_NATIVE_UCHAR, o[0], blen, bytesbuf, err);
+        if (sc->coll) { /* every rank reads the bytes, a rank that failed selecting none */
+            sl_err e2;
+            sl_err_clear(&e2);
+            int r2 = read_slab(sc, sc->aux[k], H5T_NATIVE_UCHAR, rc ? 0 : o[0], rc ? 0 : blen,
+                               bytesbuf, rc ? &e2 : err);
+            rc = rc ? rc : r2;
+        }
         for (int64_t i = 0; !rc && i < n; i++) {
             int64_t a = o[i] - o[0], b = o[i + 1] - o[0];
             if (b < a || b > blen) {
@@ -938,7 +973,11 @@ static int read_col(h5_scan *sc, int k, int64_t off, int64_t n, sl_vec **out, sl
     if (!rc && c->kind != K_VSTR && c->kind != K_FSTR && c->kind != K_OBSTR)
         for (int64_t i = 0; i < n; i++)
             sl_vec_set_valid(v, i, true);
-    if (!rc && c->has_valid) {
+    if (rc && c->has_valid && sc->coll) { /* the validity read every other rank makes */
+        sl_err e2;
+        sl_err_clear(&e2);
+        read_flags(sc, sc->vd[k], off, 0, &e2);
+    } else if (!rc && c->has_valid) {
         rc = read_flags(sc, sc->vd[k], off, n, err);
         for (int64_t i = 0; !rc && i < n; i++)
             if (!sc->vbuf[i])
@@ -1014,14 +1053,40 @@ static int64_t coll_rounds(const h5_src *s, int f)
     return most;
 }
 
+/* Whether every rank is well before the next collective HDF5 calls: one MPI_Allreduce of
+ * whether this rank's rerr is clear. When a rank failed, the error of the lowest failing
+ * rank reaches every rank, into err unless err holds one already (a scan that stopped for
+ * another error keeps it first), and every rank leaves the schedule together, closing its
+ * file. Collective over the scan's communicator. */
+static bool coll_agree(h5_scan *sc, sl_err *err)
+{
+    const h5_src *s = sc->src;
+    int ok = sc->rerr.code == SL_OK;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, s->comm);
+    if (ok)
+        return true;
+    sl_agree(s->comm, &sc->rerr);
+    if (!err->code)
+        *err = sc->rerr;
+    close_file(sc);
+    sc->cf = s->n_files;
+    sc->done = true;
+    return false;
+}
+
 /* The next batch of the collective schedule: every rank opens every file with rows, reads
- * the same rounds of it (its own rows, or none) and closes it, in the same order. A read
- * error is recorded and the rank goes on taking part with no rows. */
+ * the same rounds of it (its own rows, or none) and closes it, in the same order. Before a
+ * round's reads the ranks agree that none has failed (coll_agree; a failure to open shows
+ * there before any read); a rank whose read fails makes the rest of the round's reads with
+ * no rows, and the next agreement (the next round's, or the one at the end) ends the
+ * schedule on every rank. err gets the agreed error unless it holds one. */
 static int coll_next(h5_scan *sc, sl_batch **out, sl_err *err)
 {
     const h5_src *s = sc->src;
     *out = NULL;
-    while (sc->cf < s->n_files) {
+    sl_err e2; /* failures after this rank's first one, which stays in rerr */
+    sl_err_clear(&e2);
+    while (!sc->done && sc->cf < s->n_files) {
         int f = sc->cf;
         if (s->rows[f] == 0 || sc->round >= coll_rounds(s, f)) {
             close_file(sc);
@@ -1029,23 +1094,26 @@ static int coll_next(h5_scan *sc, sl_batch **out, sl_err *err)
             sc->round = 0;
             continue;
         }
-        if (sc->file != f && open_file(sc, f, err) && !err->code)
-            SL_ERR(err, SL_EIO, "read_hdf5: cannot open '%s'", s->paths[f]);
+        /* H5Fopen over MPI-IO is collective: every rank opens, a rank that failed in the
+         * last round too (its failure is agreed just after). */
+        sl_err *re = sc->rerr.code ? &e2 : &sc->rerr;
+        if (sc->file != f && open_file(sc, f, re) && !re->code)
+            SL_ERR(re, SL_EIO, "read_hdf5: cannot open '%s'", s->paths[f]);
+        if (!coll_agree(sc, err))
+            return err->code;
         int64_t lo = sc->a > s->first[f] ? sc->a : s->first[f];
         int64_t hi = sc->b < s->first[f + 1] ? sc->b : s->first[f + 1];
         int64_t at = lo + sc->round * SL_BATCH_ROWS;
         int64_t n = hi - at < SL_BATCH_ROWS ? hi - at : SL_BATCH_ROWS;
-        if (n <= 0 || err->code) {
+        if (n <= 0) {
             n = 0;
             at = s->first[f]; /* none selected, from a place inside the file */
         }
         sc->round++;
         sl_vec **cols = sl_xcalloc((size_t)sc->n_proj + 1, sizeof *cols);
-        sl_err e2;
-        sl_err_clear(&e2);
         for (int k = 0; k < sc->n_proj; k++)
-            read_col(sc, k, at - s->first[f], n, &cols[k], err->code ? &e2 : err);
-        if (n == 0 || err->code) {
+            read_col(sc, k, at - s->first[f], n, &cols[k], sc->rerr.code ? &e2 : &sc->rerr);
+        if (n == 0 || sc->rerr.code) {
             for (int k = 0; k < sc->n_proj; k++)
                 sl_vec_free(&cols[k]);
             sl_free(cols);
@@ -1056,7 +1124,12 @@ static int coll_next(h5_scan *sc, sl_batch **out, sl_err *err)
         sc->ctx->ctr.rows_read += n;
         return 0;
     }
-    close_file(sc);
+    if (!sc->done) {
+        /* A failure in the last round reaches every rank here. */
+        close_file(sc);
+        sc->done = true;
+        coll_agree(sc, err);
+    }
     return err->code;
 }
 
@@ -1074,13 +1147,11 @@ int sl_h5_scan_end(MPI_Comm comm, void *src, const void *scan, sl_err *err)
     h5_scan *sc = (h5_scan *)scan; /* the rounds left change its position */
     if (!sc->coll)
         return err->code;
-    /* The rows of the rounds left are not wanted (the scan stopped): read and dropped. A
-     * failure here comes after the one that stopped the scan, which stays first. */
-    sl_err e2;
-    sl_err_clear(&e2);
-    while (sc->cf < s->n_files) {
+    /* The rows of the rounds left are not wanted (the scan stopped): read and dropped. The
+     * failure that stopped the scan stays first (coll_next keeps err when it is set). */
+    while (!sc->done) {
         sl_batch *b = NULL;
-        coll_next(sc, &b, err->code ? &e2 : err);
+        coll_next(sc, &b, err);
         sl_batch_free(&b);
     }
     return err->code;

@@ -291,6 +291,8 @@ def cases_read(k):
                     'Could not convert string "x" to BIGINT', ranks=(2, 4))
         check_error("read_io_bad", f"SELECT * FROM read_hdf5('{d}/part0.h5', io='fast');", 3,
                     "option io must be 'auto', 'collective' or 'independent'", ranks=(1,))
+    if match(k, "read_coll_agree"):
+        coll_agree_cases(d)
     # Column order without a creation-order index: names in order.
     if match(k, "read_name_order"):
         p = os.path.join(d, "names.h5")
@@ -341,6 +343,45 @@ def cases_read(k):
                     f"read_hdf5: cannot open '{d}/text.h5' as an HDF5 file")
         check_error("read_err_option", f"SELECT * FROM read_hdf5('{bad}', grup='/a');", 3,
                     "unknown read_hdf5 option", ranks=(1,))
+
+
+def coll_agree_cases(d):
+    """Collective reads (io='collective') where only some ranks fail: every rank must exit
+    non-zero naming the failure, none left waiting in a collective HDF5 call (a hang is
+    timeout's exit 124 after TIMEOUT seconds, a bound only a hang reaches)."""
+    # Offsets that decrease only in the last rank's share (rows 90/91 of 100): it finds the
+    # bad data after the collective read of the offsets, while the others go on to read the
+    # bytes. No fault injection needed.
+    bad = os.path.join(d, "coll_bad_offsets.h5")
+    off = np.arange(101, dtype=np.int64) * 3
+    off[91] = off[90] - 10
+    with h5py.File(bad, "w") as f:
+        g = f.create_group("t")
+        g["s__offsets"] = off
+        g["s__bytes"] = np.frombuffer(b"abc" * 100, dtype=np.uint8)
+    check_error("read_coll_agree_offsets", f"SELECT count(*) AS n, count(s) AS c FROM "
+                f"read_hdf5('{bad}', '/t', io='collective');", 5,
+                "read_hdf5: '%s': offsets of 's' decrease" % bad, ranks=(2, 3))
+    # Faults injected on rank 1 (SLUICE_FAULT "read" counts, on every rank alike: 1 the open
+    # of part0.h5; 2-4 its round's reads of ob__offsets, ob__bytes, ob__valid; 5 the open of
+    # part2.h5; 6-8 its round's reads): the open, a read with more reads of the same column
+    # to go in the round, and the schedule's last read.
+    if not SLUICE_FI or not os.path.exists(SLUICE_FI):
+        skip("read_coll_agree_fault", "no fault-injection build (SLUICE_FI; make formats "
+             "builds it)")
+        return
+    sql = (f"SELECT count(*) AS n, count(ob) AS c FROM read_hdf5('{d}/part*.h5', '/tab', "
+           f"io='collective');")
+    for spec in ("read:1@rank1", "read:2@rank1", "read:8@rank1"):
+        for n in (2, 3):
+            rc, _, e = run_job(sql, n, fault=spec)
+            said = sum(1 for ln in e.splitlines()
+                       if "injected fault" in ln and f"SLUICE_FAULT={spec}" in ln and
+                       ": error: " in ln)
+            ok = rc not in (0, 124) and said == n
+            why = ("" if ok else "hang (timeout)" if rc == 124 else
+                   f"exit {rc}, {said} of {n} ranks named the fault: {e.strip()[-400:]}")
+            report(ok, f"read_coll_agree_fault {spec} np={n}", why)
 
 
 def h5py_table(path, group):
