@@ -15,7 +15,9 @@
  * (1 - count(x) / count(*)) * 100 rounded to two decimals, as text (DuckDB: DECIMAL(9,2)).
  * Local.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -95,7 +97,15 @@ static char *profile_sql(const sl_bind_ctx *c)
     for (int i = 0; i < n; i++) {
         sl_buf q;
         sl_buf_init(&q);
-        sl_buf_put_quoted(&q, c->col_names[i], '"');
+        /* a name two columns share gets a text of its own: aggregates of the same text are
+         * computed once (the reference is pinned to its column by position anyway) */
+        bool dup = false;
+        for (int j = 0; j < n && !dup; j++)
+            dup = j != i && strcasecmp(c->col_names[j], c->col_names[i]) == 0;
+        if (dup)
+            sl_buf_printf(&q, "\"column %d\"", i + 1);
+        else
+            sl_buf_put_quoted(&q, c->col_names[i], '"');
         const char *x = sl_buf_cstr(&q);
         int k = i + 1;
         sl_buf_printf(&b, ", min(%s)::VARCHAR AS m%d, max(%s)::VARCHAR AS x%d, "
@@ -118,19 +128,28 @@ static char *profile_sql(const sl_bind_ctx *c)
     return sl_buf_take(&b);
 }
 
-/* The FROM source named SRC_NAME in q's tree of sources, or NULL. */
-static sl_ast_source *find_src(sl_ast_source *s, int depth)
+/* The query whose FROM is SRC_NAME in q's tree of sources, or NULL. */
+static sl_ast_query *find_agg(sl_ast_query *q, int depth)
 {
-    if (!s || depth > 64)
+    if (!q || !q->has_from || depth > 64)
         return NULL;
+    sl_ast_source *s = &q->from;
     if (s->kind == AS_NAME && strcmp(s->name, SRC_NAME) == 0)
-        return s;
-    sl_ast_source *r = NULL;
-    if (s->sub && s->sub->has_from)
-        r = find_src(&s->sub->from, depth + 1);
-    if (!r && s->right && s->right->has_from)
-        r = find_src(&s->right->from, depth + 1);
-    return r;
+        return q;
+    sl_ast_query *r = find_agg(s->sub, depth + 1);
+    return r ? r : find_agg(s->right, depth + 1);
+}
+
+/* Binds every column e names to L0 column k (1-based) by position: a source may have two
+ * columns of one name (SELECT 1 AS a, 2 AS a), each profiled on its own row. */
+static void pin_cols(sl_ast_expr *e, int k)
+{
+    if (!e)
+        return;
+    if (e->kind == A_COL)
+        e->col_index = k;
+    for (int i = 0; i < e->n_args; i++)
+        pin_cols(e->args[i], k);
 }
 
 int sl_bind_summarize(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out)
@@ -144,14 +163,23 @@ int sl_bind_summarize(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out)
     sl_free(sql);
     if (rc)
         return rc;
-    sl_ast_query *top = job->stmts[0]->query;
-    sl_ast_source *ph = find_src(&top->from, 0);
-    if (!ph) {
+    sl_ast_query *top = job->stmts[0]->query, *agg = find_agg(top, 0);
+    if (!agg) {
         sl_job_free(&job);
         return sl_bind_error(c, ast->line, ast->col, SL_EINTERNAL, "%s",
                              "SUMMARIZE: the profile query lost its source");
     }
+    /* each aggregate's alias ends in its column's number (m1, qa12, ...) */
+    for (int i = 0; i < agg->n_items; i++) {
+        const char *a = agg->items[i].alias;
+        size_t len = a ? strlen(a) : 0, d = len;
+        while (d > 0 && a[d - 1] >= '0' && a[d - 1] <= '9')
+            d--;
+        if (d < len)
+            pin_cols(agg->items[i].e, atoi(a + d));
+    }
     /* the source and the CTEs it may name are the SUMMARIZE's (borrowed) */
+    sl_ast_source *ph = &agg->from;
     ph->kind = AS_QUERY;
     ph->sub = ast->from.sub;
     top->n_ctes = ast->n_ctes;
