@@ -10,7 +10,7 @@
  * so the source is read once, by one aggregate pass on every rank whose partial states merge
  * (min/max, HLL, Chan's mean/M2, the quantile sketch, counts), and the one-row result is
  * crossed with the column numbers; nothing is scanned per column and nothing gathered but
- * the states. Which statistics a column gets follows DuckDB: avg and std for numbers,
+ * the states. Which statistics a column gets follows DuckDB: std for numbers, avg and the
  * quartiles for numbers and dates/timestamps, NULL otherwise. null_percentage is DuckDB's
  * (1 - count(x) / count(*)) * 100 rounded to two decimals, as text (DuckDB: DECIMAL(9,2)).
  * Local.
@@ -44,11 +44,40 @@ static void put_keys(sl_buf *b, int lo, int hi)
 /* CASE k WHEN 1 THEN <prefix>1 ... END over the columns that have the statistic (want). */
 static void put_case(sl_buf *b, int n, const bool *want, const char *prefix)
 {
-    sl_buf_puts(b, "CASE k");
+    int any = 0;
     for (int i = 0; i < n; i++)
         if (!want || want[i])
-            sl_buf_printf(b, " WHEN %d THEN %s%d", i + 1, prefix, i + 1);
-    sl_buf_puts(b, " ELSE NULL END");
+            sl_buf_printf(b, "%s WHEN %d THEN %s%d", any++ ? "" : "CASE k", i + 1, prefix,
+                          i + 1);
+    sl_buf_puts(b, any ? " ELSE NULL END" : "NULL"); /* no column has the statistic */
+}
+
+/* avg of a DATE / TIMESTAMP column x as DuckDB answers it: the TIMESTAMP of the exact mean
+ * of the microseconds since 1970 truncated toward zero, plus one when the mean is positive
+ * and its fraction above one half (DuckDB 1.5's rounding, found by probing it). The sum of the microseconds would
+ * overflow BIGINT past a few thousand rows, so whole seconds (s) and the microseconds within
+ * them (f) are summed apart and the mean is put together by floor divisions:
+ * mean = floor(s / n) * 1e6 + floor(r / n), r = (s mod n) * 1e6 + f. */
+static void put_time_avg(sl_buf *b, const char *x, int k)
+{
+    char *us = sl_xasprintf("date_diff('microsecond', TIMESTAMP '1970-01-01', "
+                            "CAST(%s AS TIMESTAMP))", x);
+    char *s = sl_xasprintf("sum(%s // 1000000)", us), *n = sl_xasprintf("count(%s)", x);
+    char *r = sl_xasprintf("((%s %% %s + %s) %% %s * 1000000 + sum(%s %% 1000000))", s, n, n, n,
+                           us);
+    char *fl = sl_xasprintf("((%s // %s - CASE WHEN %s %% %s < 0 THEN 1 ELSE 0 END) * 1000000 "
+                            "+ %s // %s - CASE WHEN %s %% %s < 0 THEN 1 ELSE 0 END)",
+                            s, n, s, n, r, n, r, n);
+    char *m = sl_xasprintf("((%s %% %s + %s) %% %s)", r, n, n, n); /* mean - floor, x n */
+    sl_buf_printf(b, ", CASE WHEN %s = 0 THEN NULL ELSE CAST(make_timestamp(%s + CASE WHEN %s "
+                  "< 0 THEN CASE WHEN %s <> 0 THEN 1 ELSE 0 END WHEN 2 * %s > %s THEN 1 ELSE 0 "
+                  "END) AS VARCHAR) END AS a%d", n, fl, fl, m, m, n, k);
+    sl_free(m);
+    sl_free(us);
+    sl_free(s);
+    sl_free(n);
+    sl_free(r);
+    sl_free(fl);
 }
 
 /* The SQL of the profile of c's L0, its source named SRC_NAME. */
@@ -77,7 +106,7 @@ static char *profile_sql(const sl_bind_ctx *c)
         {"m", "min"}, {"x", "max"}, {"u", "approx_unique"}, {"a", "avg"}, {"s", "std"},
         {"qa", "q25"}, {"qb", "q50"}, {"qc", "q75"}};
     for (int j = 0; j < 8; j++) {
-        const bool *want = j < 3 ? NULL : j < 5 ? num : ord;
+        const bool *want = j < 3 ? NULL : j == 4 ? num : ord;
         sl_buf_puts(&b, ", CAST(");
         put_case(&b, n, want, text_cols[j][0]);
         sl_buf_printf(&b, " AS %s) AS \"%s\"", j == 2 ? "BIGINT" : "VARCHAR", text_cols[j][1]);
@@ -114,6 +143,8 @@ static char *profile_sql(const sl_bind_ctx *c)
         if (num[i])
             sl_buf_printf(&b, ", avg(%s)::VARCHAR AS a%d, stddev(%s)::VARCHAR AS s%d", x, k,
                           x, k);
+        else if (ord[i])
+            put_time_avg(&b, x, k);
         if (ord[i])
             sl_buf_printf(&b, ", approx_quantile(%s, 0.25)::VARCHAR AS qa%d, "
                           "approx_quantile(%s, 0.5)::VARCHAR AS qb%d, "
