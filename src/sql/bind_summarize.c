@@ -54,9 +54,10 @@ static void put_case(sl_buf *b, int n, const bool *want, const char *prefix)
 
 /* avg of a DATE / TIMESTAMP column x as DuckDB answers it: the TIMESTAMP of the exact mean
  * of the microseconds since 1970 truncated toward zero, plus one when the mean is positive
- * and its fraction above one half (DuckDB 1.5's rounding, found by probing it). The sum of the microseconds would
- * overflow BIGINT past a few thousand rows, so whole seconds (s) and the microseconds within
- * them (f) are summed apart and the mean is put together by floor divisions:
+ * and its fraction above one half (DuckDB 1.5's rounding, found by probing it). The sum of
+ * the microseconds would overflow BIGINT past a few thousand rows, so whole seconds (s) and
+ * the microseconds within them (f) are summed apart and the mean is put together by floor
+ * divisions:
  * mean = floor(s / n) * 1e6 + floor(r / n), r = (s mod n) * 1e6 + f. */
 static void put_time_avg(sl_buf *b, const char *x, int k)
 {
