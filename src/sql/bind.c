@@ -1414,10 +1414,11 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
                            "them: ON col IN (v1, ...))");
         goto done;
     }
-    if (ast->n_unpivot) {
-        /* the source's columns known: bind the UNION ALL it means instead */
+    if (ast->n_unpivot || ast->summarize) {
+        /* the source's columns known: bind the UNION ALL / the profile it means instead */
         sl_query *u = NULL;
-        if (!(rc = sl_bind_unpivot(&c, ast, &u))) {
+        if (!(rc = ast->summarize ? sl_bind_summarize(&c, ast, &u)
+                                  : sl_bind_unpivot(&c, ast, &u))) {
             sl_query_free(&q);
             q = u;
         }

@@ -659,7 +659,8 @@ bool sl_parse_is_query_start(sl_parser *p)
         k++;
     const sl_tok *t = sl_parse_peek_at(p, k);
     return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
-           sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot");
+           sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot") ||
+           sl_parse_is_summarize(p, k);
 }
 
 static sl_ast_query *new_query(sl_parser *p, const sl_tok *at)
@@ -932,6 +933,11 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
         sl_ast_query *q = new_query(p, sl_parse_peek(p));
         *out = q;
         return sl_parse_unpivot(p, q);
+    }
+    if (sl_parse_is_summarize(p, 0)) {
+        sl_ast_query *q = new_query(p, sl_parse_peek(p));
+        *out = q;
+        return sl_parse_summarize(p, q);
     }
     if (!sl_parse_is_kw(sl_parse_peek(p), "select"))
         return sl_parse_unsupported(p) ? p->err->code : sl_parse_syntax_error(p, "SELECT");

@@ -152,6 +152,10 @@ void sl_ast_pivot_used(struct sl_ast_query *q, const struct sl_ast_expr *e);
 bool sl_ast_pivot_names(const struct sl_ast_query *q, const char *name);
 /* UNPIVOT source ON col, ... [INTO NAME n VALUE v] into q (parse_unpivot.c). Local. */
 int sl_parse_unpivot(sl_parser *p, struct sl_ast_query *q);
+/* SUMMARIZE query / name / 'file' into q, and whether token k starts one
+ * (parse_summarize.c). Local. */
+int sl_parse_summarize(sl_parser *p, struct sl_ast_query *q);
+bool sl_parse_is_summarize(sl_parser *p, int k);
 /* True when the next tokens start a query: SELECT or WITH, maybe after '(' s. Local. */
 bool sl_parse_is_query_start(sl_parser *p);
 /* An operand without predicates (no IN / LIKE / BETWEEN / comparison at its top): PIVOT's
@@ -328,6 +332,9 @@ struct sl_ast_query {
     int n_unpivot;
     char **unpivot_on;        /* lower case unless quoted */
     char *unpivot_name, *unpivot_value;
+    /* SUMMARIZE source (parse_summarize.c): SELECT * FROM (source), which the binder turns
+     * into the column profile (bind_summarize.c) */
+    bool summarize;
     /* PIVOT ... ON col USING aggs without IN: the values are found from the data before
      * binding, which adds one item per value and aggregate (pivot_values.c) */
     sl_ast_expr *pivot_on;    /* col, or NULL (an ordinary query or PIVOT with IN) */
@@ -461,6 +468,9 @@ int sl_bind_not_in_nulls(sl_bind_ctx *c, const sl_ast_expr *a);
  * ON column (the other columns, the column's name, its value; NULL values dropped), with the
  * query's ORDER BY / LIMIT, into *out (bind_unpivot.c). Local. */
 int sl_bind_unpivot(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);
+/* A SUMMARIZE query whose source is open as c's L0: binds its column profile, one aggregate
+ * pass over the source turned into one row per column, into *out (bind_summarize.c). Local. */
+int sl_bind_summarize(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);
 /* Frees c->scalar_*. Local. */
 void sl_bind_scalar_free(sl_bind_ctx *c);
 

@@ -23,6 +23,10 @@ with a spread of a few units or a fraction of one (naive sums of squares lose ev
 there); `empty` is a header only. Every case runs at 1..5 ranks with a small block size, so
 each group's values are spread over ranks and partial states merge through the exchange.
 
+SUMMARIZE (summarize_* cases): the profile of `mix` (through SUMMARIZE 'dir/*.csv', types
+inferred) and `empty` (SUMMARIZE read_csv(...)) against the Python oracle, the sketches
+(approx_unique, q25/q50/q75) within their bounds, null_percentage as exact text.
+
 Comparison: numbers relative 1e-9 (1e-6 on `cancel`), absolute 1e-9 (1e-6) near zero; NULL must be
 NULL. Every rank count must also agree with np=1 (floating-point sums merge in a different
 order: same tolerance). Prints "ok NAME np=N" / "FAIL ..." and finally
@@ -755,6 +759,79 @@ def run_errors(args):
     return passed, failed
 
 
+def summarize_want(dataset):
+    """SUMMARIZE's profile of a data set by the Python oracle, per column: exact values for
+    min, max, avg, std (statistics.stdev), count and null_percentage (DuckDB's
+    (1 - count(x) / count(*)) * 100 as DECIMAL(9,2): rounded half away from zero to hundredths,
+    printed as text), and checkers for the sketches: approx_unique within SKETCH_BOUND of the
+    exact distinct count, q25/q50/q75 as approx_quantile above."""
+    rows = load(dataset)
+    kinds = {"s": "VARCHAR", "i": "BIGINT", "d": "DOUBLE"}
+    out = {}
+    header = list(rows[0].keys()) if rows else ["g", "i", "d", "y"]
+    types = [kinds[k] for k in {"mix": "sidd", "empty": "sidd"}[dataset]]
+    n = len(rows)
+    for h, t in zip(header, types):
+        xs = sorted(r[h] for r in rows if r[h] is not None)
+        num = t != "VARCHAR"
+        nd = len(set(xs))
+        cents = None if n == 0 else math.floor((1 - len(xs) / n) * 100 * 100 + 0.5)
+        out[h] = [t, xs[0] if xs else None, xs[-1] if xs else None,
+                  lambda got, nd=nd: got is not None and abs(got - nd) <= SKETCH_BOUND * nd,
+                  statistics.fmean(xs) if num and xs else None,
+                  statistics.stdev(xs) if num and len(xs) > 1 else None]
+        for q in (0.25, 0.5, 0.75):
+            out[h].append(approx_quantile(xs, q) if num and xs else None)
+        out[h] += [float(n), None if cents is None else "%d.%02d" % (cents // 100, cents % 100)]
+    return out
+
+
+def run_summarize(args, ranks):
+    """SUMMARIZE 'dir/*.csv' (issue 11) at every rank count against summarize_want."""
+    passed = failed = 0
+    names = ["column_type", "min", "max", "approx_unique", "avg", "std", "q25", "q50", "q75",
+             "count", "null_percentage"]
+    for dataset in ("mix", "empty"):
+        name = "summarize_" + dataset
+        if args.k not in name:
+            continue
+        want = summarize_want(dataset)
+        sql = "SUMMARIZE read_csv('%s/*.csv', header=true, columns=%s);" % (
+            os.path.join(DATA, dataset), COLUMNS[dataset])
+        if dataset == "mix":  # the quoted-path form, types inferred
+            sql = "SUMMARIZE '%s/*.csv';" % os.path.join(DATA, dataset)
+        for np in ranks:
+            wdir = os.path.join(WORK, name, "np%d" % np)
+            os.makedirs(wdir)
+            try:
+                header, rows, _ = run_sluice(sql, np, wdir)
+                diffs = [] if header == ["column_name"] + names else ["header %r" % header]
+                got = {r[0]: r[1:] for r in rows}
+                if list(got) != list(want):
+                    diffs.append("columns %r, want %r" % (list(got), list(want)))
+                for col in want:
+                    for j, nm in enumerate(names):
+                        g = got.get(col, [""] * len(names))[j]
+                        w = want[col][j]
+                        gv = g if nm in ("column_type", "null_percentage") or (
+                            nm in ("min", "max") and want[col][0] == "VARCHAR") else parse_num(g)
+                        if isinstance(gv, str) and g == "":
+                            gv = None  # NULL (no empty strings in these data sets)
+                        if not close(gv, w, 1e-9):
+                            diffs.append("%s %s: got %r, want %r" % (col, nm, g, w))
+            except RuntimeError as ex:
+                diffs = [str(ex)]
+            if diffs:
+                failed += 1
+                print("FAIL %s np=%d" % (name, np))
+                for d in diffs[:8]:
+                    print("  " + d)
+            else:
+                passed += 1
+                print("ok   %s np=%d" % (name, np))
+    return passed, failed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", default="")
@@ -838,6 +915,9 @@ def main():
             passed += 1
             print("ok   %s duckdb" % name)
     p, f = run_errors(args)
+    passed += p
+    failed += f
+    p, f = run_summarize(args, ranks)
     passed += p
     failed += f
     print("stats: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
