@@ -40,8 +40,7 @@ static sl_ast_expr *col_ref(const sl_ast_query *at, int i, const char *name)
 static void add_item(sl_ast_query *q, sl_ast_expr *e, const char *alias)
 {
     q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
-    q->items[q->n_items].e = e;
-    q->items[q->n_items++].alias = alias ? sl_xstrdup(alias) : NULL;
+    q->items[q->n_items++] = (sl_ast_item){ .e = e, .alias = alias ? sl_xstrdup(alias) : NULL };
 }
 
 static sl_ast_query *new_query(const sl_ast_query *at)

@@ -219,7 +219,7 @@ int sl_sql_pivot_set_values(sl_ast_query *q, sl_type type, char **texts, int n, 
             sl_parse_add_arg(cs, eq);
             sl_parse_add_arg(cs, then);
             sl_parse_add_arg(a, cs);
-            q->items[q->n_items].e = a;
+            q->items[q->n_items] = (sl_ast_item){ .e = a }; /* no EXCLUDE / REPLACE */
             if (n_aggs == 1) {
                 q->items[q->n_items++].alias = sl_xstrdup(v[i].text);
             } else {
