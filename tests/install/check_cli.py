@@ -15,6 +15,7 @@ The environment must carry the Open MPI settings (tests/sluice_env.py / sluice_e
 import csv
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -46,8 +47,14 @@ def caret_line(line, col):
 
 
 def main():
-    sluice = sys.argv[1]
     w = tempfile.mkdtemp(prefix="sluice-cli.")
+    try:
+        return checks(sys.argv[1], w)
+    finally:
+        shutil.rmtree(w, ignore_errors=True)
+
+
+def checks(sluice, w):
     data = os.path.join(w, "t.csv")
     rows = [("a", 1), ("b", 2), ("a", 3), ("c", None), ("b", 5), ("a", 8)]
     with open(data, "w", newline="") as f:
