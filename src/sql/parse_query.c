@@ -39,6 +39,20 @@ void sl_parse_add_str(char ***v, int *n, const char *s)
     (*v)[(*n)++] = sl_xstrdup(s);
 }
 
+void sl_parse_star_items(sl_ast_query *q, int line, int col)
+{
+    sl_ast_expr *star = sl_xcalloc(1, sizeof *star);
+    star->kind = A_STAR;
+    star->line = line;
+    star->col = col;
+    star->height = 1;
+    star->text = "*";
+    star->text_len = 1;
+    q->n_items = 1;
+    q->items = sl_xcalloc(1, sizeof *q->items);
+    q->items[0].e = star;
+}
+
 char *sl_parse_lower_dup(const char *s)
 {
     char *d = sl_xstrdup(s);
@@ -330,16 +344,7 @@ static sl_ast_query *side_query(sl_parser *p, sl_ast_source *side)
     sl_ast_query *q = new_query(p, sl_parse_peek(p));
     q->line = side->line;
     q->col = side->col;
-    q->n_items = 1;
-    q->items = sl_xcalloc(1, sizeof *q->items);
-    sl_ast_expr *star = sl_xcalloc(1, sizeof *star);
-    star->kind = A_STAR;
-    star->line = q->line;
-    star->col = q->col;
-    star->height = 1;
-    star->text = "*";
-    star->text_len = 1;
-    q->items[0].e = star;
+    sl_parse_star_items(q, q->line, q->col);
     q->has_from = true;
     q->from = *side;
     memset(side, 0, sizeof *side);
@@ -680,16 +685,7 @@ static sl_ast_query *wrap_query(sl_parser *p, sl_ast_query *inner)
     sl_ast_query *q = new_query(p, sl_parse_peek(p));
     q->line = inner->line;
     q->col = inner->col;
-    q->n_items = 1;
-    q->items = sl_xcalloc(1, sizeof *q->items);
-    sl_ast_expr *star = sl_xcalloc(1, sizeof *star);
-    star->kind = A_STAR;
-    star->line = q->line;
-    star->col = q->col;
-    star->height = 1;
-    star->text = "*";
-    star->text_len = 1;
-    q->items[0].e = star;
+    sl_parse_star_items(q, q->line, q->col);
     q->has_from = true;
     q->from.kind = AS_QUERY;
     q->from.line = q->line;

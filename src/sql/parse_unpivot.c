@@ -63,15 +63,6 @@ int sl_parse_unpivot(sl_parser *p, sl_ast_query *q)
         q->unpivot_name = sl_xstrdup("name");
     if (!q->unpivot_value)
         q->unpivot_value = sl_xstrdup("value");
-    sl_ast_expr *star = sl_xcalloc(1, sizeof *star);
-    star->kind = A_STAR;
-    star->line = start->line;
-    star->col = start->col;
-    star->height = 1;
-    star->text = "*";
-    star->text_len = 1;
-    q->n_items = 1;
-    q->items = sl_xcalloc(1, sizeof *q->items);
-    q->items[0].e = star;
+    sl_parse_star_items(q, start->line, start->col);
     return 0;
 }

@@ -167,6 +167,8 @@ int sl_parse_bool_opt(sl_parser *p, bool *out);
 void sl_parse_add_str(char ***v, int *n, const char *s);
 /* A lower-cased copy of s (names are case-insensitive; the caller frees it). Local. */
 char *sl_parse_lower_dup(const char *s);
+/* Makes q's select list `*` (the one item, at line:col). Local. */
+void sl_parse_star_items(sl_ast_query *q, int line, int col);
 /*
  * A format option's value as written (io/format.h): a 'string', a number (with a leading '-'
  * when signed), a word, a "quoted name", a [list] or a {struct} of those. A token that
