@@ -393,8 +393,8 @@ static void items_add(items *it, const sl_ast_expr *e, const char *alias)
     it->alias[it->n++] = alias;
 }
 
-/* A synthetic reference to column k of L0 (owned by it), as * expansion makes. */
-static sl_ast_expr *star_col(sl_bind_ctx *c, items *it, const sl_ast_expr *at, const char *qual,
+/* A synthetic reference to column k of L0 at line:col (owned by it), as * expansion makes. */
+static sl_ast_expr *star_col(sl_bind_ctx *c, items *it, int line, int pos, const char *qual,
                              int k)
 {
     sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
@@ -402,8 +402,8 @@ static sl_ast_expr *star_col(sl_bind_ctx *c, items *it, const sl_ast_expr *at, c
     if (qual)
         col->qual = sl_xstrdup(qual);
     col->kind = A_COL;
-    col->line = at->line;
-    col->col = at->col;
+    col->line = line;
+    col->col = pos;
     col->name = sl_xstrdup(c->col_names[k]);
     col->height = 1;
     col->text = col->name; /* borrowed from itself */
@@ -474,7 +474,7 @@ static int expand_columns(sl_bind_ctx *c, items *it, const sl_ast_item *item,
         if (!star && regexec(&re, c->col_names[k], 0, NULL, 0) != 0)
             continue;
         n_added++;
-        sl_ast_expr *col = star_col(c, it, cols, NULL, k);
+        sl_ast_expr *col = star_col(c, it, cols->line, cols->col, NULL, k);
         if (e == cols) {
             items_add(it, col, item->alias);
             continue;
@@ -560,7 +560,7 @@ static int expand_items(sl_bind_ctx *c, const sl_ast_query *ast, items *it, bool
                 items_add(it, items[i].replace[j], items[i].replace_names[j]);
                 continue;
             }
-            items_add(it, star_col(c, it, e, e->qual, k), NULL);
+            items_add(it, star_col(c, it, e->line, e->col, e->qual, k), NULL);
         }
         int rc = check_star_names(c, &items[i], seen_ex, seen_rep);
         sl_free(seen_ex);
@@ -675,18 +675,7 @@ static int pivot_group_rest(sl_bind_ctx *c, const sl_ast_query *ast, items *it)
     for (int k = 0; k < c->n_cols && !rc; k++) {
         if ((c->col_hidden && c->col_hidden[k]) || sl_ast_pivot_names(ast, c->col_names[k]))
             continue;
-        sl_ast_expr *col = sl_xcalloc(1, sizeof *col);
-        col->kind = A_COL;
-        col->col_index = k + 1;
-        col->line = ast->line;
-        col->col = ast->col;
-        col->name = sl_xstrdup(c->col_names[k]);
-        col->height = 1;
-        col->text = col->name; /* borrowed from itself */
-        col->text_len = (int64_t)strlen(col->name);
-        col->quoted = true;
-        it->owned = sl_xrealloc(it->owned, sizeof *it->owned * (size_t)(it->n_owned + 1));
-        it->owned[it->n_owned++] = col;
+        sl_ast_expr *col = star_col(c, it, ast->line, ast->col, NULL, k);
         items_add(&rest, col, NULL);
         rc = add_group(c, col);
     }
