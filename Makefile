@@ -295,12 +295,15 @@ fuzz-build:
 fuzz: fuzz-build
 	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
 
-# CI's sanitizer pass, `make SANITIZE=1 san-check`: unit and failures in full, e2e at 3 ranks
+# CI's sanitizer pass, `make SANITIZE=1 san-check`: unit in full, failures and e2e at 3 ranks
 # only (every case; ASan makes each run several times slower and CI has 15 minutes).
 # `make SANITIZE=1 test` runs everything (about 10 minutes more on 2 cores).
-.PHONY: san-check e2e-np3
+.PHONY: san-check e2e-np3 failures-np3
 san-check: $(BUILD)/sluice
-	$(call run_suites,unit failures e2e-np3)
+	$(call run_suites,unit failures-np3 e2e-np3)
+
+failures-np3: $(BUILD)/sluice
+	@$(MPI_ENV) FAILURE_RANKS=3 SLUICE=$(BUILD)/sluice bash tests/failures/run.sh
 
 e2e-np3: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/e2e/run.py --ranks 3

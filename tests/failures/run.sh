@@ -12,8 +12,10 @@
 #
 # Prints "ok   NAME np=N" / "FAIL NAME np=N" per run and "failures: N passed, M failed,
 # 0 skipped" (it skips nothing); exits 1 on any failure. SLUICE defaults to build/sluice.
-# Keep the scratch dir with KEEP=1.
+# Keep the scratch dir with KEEP=1. FAILURE_RANKS (default "1 3") sets the rank counts: the
+# sanitizer pass (`make SANITIZE=1 san-check`) runs 3 only, the distributed paths, for CI time.
 set -u
+RANKS=${FAILURE_RANKS:-1 3}
 . "$(dirname "${BASH_SOURCE[0]}")/../sluice_env.sh"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-failures.XXXXXX")
@@ -50,7 +52,7 @@ check() {
   local name=$1 want=$2 jobf=$3 frags=$4
   shift 4
   local np rc why out err n_err f
-  for np in 1 3; do
+  for np in $RANKS; do
     out=$W/stdout.$name.$np err=$W/stderr.$name.$np
     [[ -n ${MARKER:-} ]] && { mkdir -p "$(dirname "$MARKER")"; printf 'old\n' > "$MARKER"; }
     timeout 60 mpirun -n "$np" "$SLUICE" run "$jobf" "$@" > "$out" 2> "$err"
@@ -348,7 +350,7 @@ sqlcheck() {
   local name=$1 want_rc=$2 jobf=$3 want=$4
   shift 4
   local np rc why f
-  for np in 1 3; do
+  for np in $RANKS; do
     local out=$W/stdout.$name.$np err=$W/stderr.$name.$np
     rm -rf "${NOOUT:-$W/none}"
     ( ulimit -v "$SQL_VMEM_KB"

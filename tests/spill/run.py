@@ -33,8 +33,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import MPI_ENV, REQUIRE, SLUICE  # noqa: E402
-ROWS = int(os.environ.get("SPILL_ROWS", "1000000"))
-KEYS = int(os.environ.get("SPILL_KEYS", "800000"))
+ROWS = int(os.environ.get("SPILL_ROWS", "600000"))
+KEYS = int(os.environ.get("SPILL_KEYS", "480000"))
 TIMEOUT = 300
 
 passed = failed = skipped = 0
