@@ -335,6 +335,16 @@ demo: | deps
 bench: all
 	@$(MPI_ENV) bash bench/run.sh $(BUILD)/sluice
 
+# `make bench-exchange`: sluice's exchange against a bare MPI_Alltoallv of the same bytes at 2, 4
+# and 8 ranks, 64 KB - 16 MB per peer (bench/exchange.sh; results in bench/results).
+.PHONY: bench-exchange
+$(BUILD)/bench/exchange_bench: bench/exchange_bench.c $(BUILD)/libsluice.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsluice.a $(LDLIBS)
+
+bench-exchange: $(BUILD)/bench/exchange_bench
+	@$(MPI_ENV) bash bench/exchange.sh $(BUILD)/bench/exchange_bench
+
 # `make install PREFIX=/opt/sluice DESTDIR=/tmp/stage`, `make uninstall` (same variables): the
 # binary, both libraries, the public header, pkg-config file, man page, example jobs, sbatch
 # scripts and an Environment Modules/Lmod modulefile. PREFIX is written into sluice.pc, the

@@ -1,0 +1,177 @@
+/*
+ * Exchange microbenchmark (issue 14): the same byte matrix sent through sluice's exchange
+ * (mpi/exchange.c: rows packed into the wire format per destination, bounded rounds of
+ * MPI_Alltoall counts + MPI_Alltoallv bytes, an agreement per round, rows unpacked into
+ * batches) and through one bare MPI_Alltoallv of preallocated, already touched buffers.
+ *
+ *   mpirun -n P build/bench/exchange_bench [reps] [per-peer sizes, e.g. 64K 1M 16M]
+ *
+ * Every rank sends each peer (itself included) S bytes of wire data: rows of a BIGINT and a
+ * 48-byte VARCHAR, row i of a rank to rank i % P. The raw run sends exactly the bytes the
+ * sluice run reported (its xstats), split evenly over the peers. Times are the slowest rank's
+ * (an MPI_Barrier before, MPI_Allreduce MAX of the elapsed after), the median over reps.
+ * Prints one JSON line per size: ranks, per-peer bytes, both medians, the ratio raw / sluice
+ * (1.0 = the exchange costs nothing beyond the Alltoallv) and the rounds sluice used.
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/batch.h"
+#include "core/ctx.h"
+#include "core/err.h"
+#include "core/size.h"
+#include "mpi/exchange.h"
+
+#define PAYLOAD 48
+#define BATCH_ROWS 65536
+#define ROUND_CAP ((int64_t)64 * 1000 * 1000) /* the engine's default exchange_round_bytes */
+
+static int P, me;
+
+static void route(void *arg, const sl_batch *b, uint32_t *dest)
+{
+    (void)arg;
+    for (int64_t k = 0; k < sl_batch_live(b); k++)
+        dest[k] = (uint32_t)(b->cols[0]->d.i64[sl_batch_row(b, k)] % P);
+}
+
+/* rows rows [id, s]: id counts from this rank's first row, so id % P spreads them evenly. */
+static void make_rows(sl_batchlist *l, int64_t rows)
+{
+    sl_type t[2] = { SL_T_BIGINT, SL_T_VARCHAR };
+    char s[PAYLOAD];
+    memset(s, 'x', sizeof s);
+    sl_batchlist_init(l);
+    for (int64_t r0 = 0; r0 < rows; r0 += BATCH_ROWS) {
+        int64_t n = rows - r0 < BATCH_ROWS ? rows - r0 : BATCH_ROWS;
+        sl_batch *b = sl_batch_new(2, t, n);
+        for (int64_t i = 0; i < n; i++) {
+            sl_vec_push_i64(b->cols[0], r0 + i);
+            sl_vec_push_str(b->cols[1], s, PAYLOAD);
+        }
+        b->n_rows = n;
+        sl_batchlist_push(l, b);
+    }
+}
+
+static double slowest(double t0)
+{
+    double dt = MPI_Wtime() - t0, max = 0;
+    MPI_Allreduce(&dt, &max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return max;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* One size: returns 0, or 1 on an exchange error (printed). */
+static int bench_size(sl_ctx *ctx, int64_t per_peer, int reps)
+{
+    /* Calibrate rows per peer from one row's wire size: a first exchange of 1000 rows. */
+    sl_batchlist in, out;
+    sl_xstats st = { 0 };
+    sl_err err = { 0 };
+    make_rows(&in, 1000 * (int64_t)P);
+    sl_batchlist_init(&out);
+    if (sl_exchange_route(ctx, MPI_COMM_WORLD, &in, route, NULL, ROUND_CAP, &out, &st, &err)) {
+        fprintf(stderr, "exchange_bench: %s\n", err.msg);
+        return 1;
+    }
+    sl_batchlist_free(&out);
+    double row_bytes = (double)st.bytes_sent / (1000.0 * P);
+    int64_t rows = (int64_t)((double)per_peer / row_bytes) * P;
+
+    double *ts = calloc((size_t)reps, sizeof *ts), *tr = calloc((size_t)reps, sizeof *tr);
+    int64_t sent = 0, rounds = 0;
+    for (int r = 0; r < reps; r++) {
+        make_rows(&in, rows);
+        sl_batchlist_init(&out);
+        memset(&st, 0, sizeof st);
+        MPI_Barrier(MPI_COMM_WORLD);
+        double t0 = MPI_Wtime();
+        int rc = sl_exchange_route(ctx, MPI_COMM_WORLD, &in, route, NULL, ROUND_CAP, &out, &st,
+                                   &err);
+        ts[r] = slowest(t0);
+        sl_batchlist_free(&out);
+        if (rc) {
+            fprintf(stderr, "exchange_bench: %s\n", err.msg);
+            return 1;
+        }
+        sent = st.bytes_sent;
+        rounds = st.rounds;
+    }
+
+    /* The raw matrix: the same bytes per rank, evenly over the peers, buffers touched. */
+    int64_t each = sent / P;
+    if (each > 2000000000 / P)
+        each = 2000000000 / P; /* int displacements; never reached at the sizes run */
+    char *sb = malloc((size_t)(each * P) + 1), *rb = malloc((size_t)(each * P) + 1);
+    memset(sb, 1, (size_t)(each * P) + 1);
+    memset(rb, 0, (size_t)(each * P) + 1);
+    int *cnt = malloc(sizeof(int) * (size_t)P), *dsp = malloc(sizeof(int) * (size_t)P);
+    for (int p = 0; p < P; p++) {
+        cnt[p] = (int)each;
+        dsp[p] = (int)(each * p);
+    }
+    for (int r = 0; r < reps; r++) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        double t0 = MPI_Wtime();
+        MPI_Alltoallv(sb, cnt, dsp, MPI_BYTE, rb, cnt, dsp, MPI_BYTE, MPI_COMM_WORLD);
+        tr[r] = slowest(t0);
+    }
+    double ms = median(ts, reps), mr = median(tr, reps);
+    if (me == 0)
+        printf("{\"ranks\": %d, \"per_peer_bytes\": %lld, \"rows_per_rank\": %lld, "
+               "\"sluice_s\": %.6f, \"raw_alltoallv_s\": %.6f, \"ratio\": %.3f, "
+               "\"rounds\": %lld, \"reps\": %d}\n",
+               P, (long long)each, (long long)rows, ms, mr, ms > 0 ? mr / ms : 0.0,
+               (long long)rounds, reps);
+    fflush(stdout);
+    free(sb);
+    free(rb);
+    free(cnt);
+    free(dsp);
+    free(ts);
+    free(tr);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_size(MPI_COMM_WORLD, &P);
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
+    sl_ctx ctx = { 0 };
+    ctx.rank = me;
+    sl_budget_default(&ctx.budget);
+    sl_err_set_rank(me);
+    int reps = argc > 1 ? atoi(argv[1]) : 5;
+    if (reps < 1)
+        reps = 1;
+    static const char *dflt[] = { "64K", "256K", "1M", "4M", "16M" };
+    int n = argc > 2 ? argc - 2 : 5, bad = 0;
+    for (int i = 0; i < n && !bad; i++) {
+        const char *arg = argc > 2 ? argv[i + 2] : dflt[i];
+        int64_t bytes = 0;
+        if (!sl_parse_size(arg, &bytes) || bytes <= 0) {
+            if (me == 0)
+                fprintf(stderr, "exchange_bench: bad size '%s'\n", arg);
+            bad = 1;
+            break;
+        }
+        bad = bench_size(&ctx, bytes, reps);
+    }
+    MPI_Finalize();
+    return bad;
+}
