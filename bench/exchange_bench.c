@@ -11,16 +11,19 @@
  * sluice run reported (its xstats), split evenly over the peers. Times are the slowest rank's
  * (an MPI_Barrier before, MPI_Allreduce MAX of the elapsed after), the median over reps.
  * Prints one JSON line per size: ranks, per-peer bytes, both medians, the ratio raw / sluice
- * (1.0 = the exchange costs nothing beyond the Alltoallv) and the rounds sluice used.
+ * (1.0 = the exchange costs nothing beyond the Alltoallv), the same for the slowest rank's CPU
+ * seconds (steadier on a shared machine), and the rounds sluice used.
  */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch/batch.h"
 #include "core/ctx.h"
 #include "core/err.h"
+#include "core/mem.h"
 #include "core/size.h"
 #include "mpi/exchange.h"
 
@@ -56,11 +59,22 @@ static void make_rows(sl_batchlist *l, int64_t rows)
     }
 }
 
-static double slowest(double t0)
+/* This process's CPU seconds (user + system): on a shared machine the wall time also counts
+ * waiting for a core, the CPU time only the work. */
+static double cpu_now(void)
 {
-    double dt = MPI_Wtime() - t0, max = 0;
-    MPI_Allreduce(&dt, &max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    return max;
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The slowest rank's wall and CPU seconds since (t0, c0). */
+static void slowest(double t0, double c0, double *wall, double *cpu)
+{
+    double d[2] = { MPI_Wtime() - t0, cpu_now() - c0 }, max[2];
+    MPI_Allreduce(d, max, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    *wall = max[0];
+    *cpu = max[1];
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -92,17 +106,18 @@ static int bench_size(sl_ctx *ctx, int64_t per_peer, int reps)
     double row_bytes = (double)st.bytes_sent / (1000.0 * P);
     int64_t rows = (int64_t)((double)per_peer / row_bytes) * P;
 
-    double *ts = calloc((size_t)reps, sizeof *ts), *tr = calloc((size_t)reps, sizeof *tr);
+    double *ts = calloc((size_t)reps * 4, sizeof *ts), *tr = ts + reps, *cs = ts + 2 * reps,
+           *cr = ts + 3 * reps;
     int64_t sent = 0, rounds = 0;
     for (int r = 0; r < reps; r++) {
         make_rows(&in, rows);
         sl_batchlist_init(&out);
         memset(&st, 0, sizeof st);
         MPI_Barrier(MPI_COMM_WORLD);
-        double t0 = MPI_Wtime();
+        double t0 = MPI_Wtime(), c0 = cpu_now();
         int rc = sl_exchange_route(ctx, MPI_COMM_WORLD, &in, route, NULL, ROUND_CAP, &out, &st,
                                    &err);
-        ts[r] = slowest(t0);
+        slowest(t0, c0, &ts[r], &cs[r]);
         sl_batchlist_free(&out);
         if (rc) {
             fprintf(stderr, "exchange_bench: %s\n", err.msg);
@@ -126,29 +141,31 @@ static int bench_size(sl_ctx *ctx, int64_t per_peer, int reps)
     }
     for (int r = 0; r < reps; r++) {
         MPI_Barrier(MPI_COMM_WORLD);
-        double t0 = MPI_Wtime();
+        double t0 = MPI_Wtime(), c0 = cpu_now();
         MPI_Alltoallv(sb, cnt, dsp, MPI_BYTE, rb, cnt, dsp, MPI_BYTE, MPI_COMM_WORLD);
-        tr[r] = slowest(t0);
+        slowest(t0, c0, &tr[r], &cr[r]);
     }
     double ms = median(ts, reps), mr = median(tr, reps);
+    double mcs = median(cs, reps), mcr = median(cr, reps);
     if (me == 0)
         printf("{\"ranks\": %d, \"per_peer_bytes\": %lld, \"rows_per_rank\": %lld, "
                "\"sluice_s\": %.6f, \"raw_alltoallv_s\": %.6f, \"ratio\": %.3f, "
+               "\"sluice_cpu_s\": %.6f, \"raw_cpu_s\": %.6f, \"cpu_ratio\": %.3f, "
                "\"rounds\": %lld, \"reps\": %d}\n",
-               P, (long long)each, (long long)rows, ms, mr, ms > 0 ? mr / ms : 0.0,
-               (long long)rounds, reps);
+               P, (long long)each, (long long)rows, ms, mr, ms > 0 ? mr / ms : 0.0, mcs, mcr,
+               mcs > 0 ? mcr / mcs : 0.0, (long long)rounds, reps);
     fflush(stdout);
     free(sb);
     free(rb);
     free(cnt);
     free(dsp);
     free(ts);
-    free(tr);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
+    sl_mem_keep_freed(); /* as the sluice binary does (SLUICE_MALLOC=system: glibc's defaults) */
     MPI_Init(&argc, &argv);
     MPI_Comm_size(MPI_COMM_WORLD, &P);
     MPI_Comm_rank(MPI_COMM_WORLD, &me);

@@ -370,6 +370,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    sl_mem_keep_freed(); /* the binary owns its process: see core/mem.h */
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     sl_mem_set_oom_handler(on_oom);

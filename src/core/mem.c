@@ -5,6 +5,7 @@
 #include "core/mem.h"
 #include "core/fault.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +123,13 @@ void sl_grow(void **pp, int64_t *cap, int64_t need, size_t elem)
         nc *= 2;
     *pp = sl_xrealloc(*pp, (size_t)nc * elem);
     *cap = nc;
+}
+
+void sl_mem_keep_freed(void)
+{
+    const char *m = getenv("SLUICE_MALLOC");
+    if (m && strcmp(m, "system") == 0)
+        return;
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024); /* glibc's largest on 64-bit */
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 }

@@ -38,4 +38,15 @@ int64_t sl_mem_peak(void);
 void sl_grow(void **pp, int64_t *cap, int64_t need, size_t elem);
 #define SL_GROW(ptr, cap, need) sl_grow((void **)&(ptr), &(cap), (need), sizeof *(ptr))
 
+/* Makes the process keep freed memory for reuse. glibc hands every block at or above its mmap
+ * threshold (128 KB, rising with use to at most 32 MB) back to the kernel on free and trims the
+ * heap top soon after, so each exchange round, sort run and hash-table resize page-faults and
+ * zeroes fresh memory again: two thirds of the exchange's CPU time in bench/exchange_bench.c and
+ * ~12 % of a 6-key GROUP BY's (README, Performance). After this call blocks under 32 MB come
+ * from the heap and up to 128 MB of free heap top is kept; allocations stay bounded by the
+ * memory budget, so a small budget's peak RSS does not change. For programs that own their
+ * process (the CLI, benchmarks): the library never calls it, since it would change its host
+ * program's allocator. SLUICE_MALLOC=system in the environment makes it do nothing. Local. */
+void sl_mem_keep_freed(void);
+
 #endif
