@@ -57,6 +57,7 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
         opts->exchange_round_bytes > 0 ? opts->exchange_round_bytes : DEFAULT_ROUND_BYTES;
     s->settings.sample_bytes = DEFAULT_SAMPLE_BYTES;
     s->settings.broadcast_threshold = 8 * 1024 * 1024;
+    s->settings.skew_threshold = 0.05;
     s->params.n = opts->n_params;
     s->params.names = (char **)opts->param_names;
     s->params.values = (char **)opts->param_values;
@@ -196,6 +197,19 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         }
         return 0;
     }
+    /* Issue #12: a shuffle join's heavy probe keys (exec/op_exchange.c). */
+    if (strcasecmp(st->name, "skew_threshold") == 0) {
+        char *end;
+        double v = strtod(st->value, &end);
+        if (strcasecmp(st->value, "off") == 0)
+            v = 0, end = st->value + 3;
+        if (end == st->value || *end || !(v >= 0 && v <= 1))
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET skew_threshold: '%s' is not a fraction "
+                          "of the rows between 0 and 1 (0 or 'off' turns skew handling off)",
+                          job->path, st->line, st->col, st->value);
+        s->settings.skew_threshold = v;
+        return 0;
+    }
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         if (strcasecmp(st->name, knobs[i].name) != 0)
             continue;
@@ -209,7 +223,7 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
                   "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
-                  "exchange_two_level_ranks, exchange_node_ranks)", job->path, st->line, st->col,
+                  "exchange_two_level_ranks, exchange_node_ranks, skew_threshold)", job->path, st->line, st->col,
                   st->name);
 }
 
