@@ -427,6 +427,10 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
             rc = sl_exchange_broadcast(x->ctx, x->comm, &heavy, cap, &recv, &xs, err);
         else if (!rc)
             for (int i = 0; i < heavy.n; i++) {
+                /* Kept rows count as sent to and received from this rank (the stage's rows
+                 * in and out, as rows hashed to their own rank do); no bytes moved. */
+                x->ctx->ctr.xchg_rows_sent += sl_batch_live(heavy.b[i]);
+                x->ctx->ctr.xchg_rows_recv += sl_batch_live(heavy.b[i]);
                 sl_batchlist_push(&recv, heavy.b[i]);
                 heavy.b[i] = NULL;
             }

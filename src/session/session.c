@@ -315,6 +315,17 @@ static void catalog_put_table(sl_session *s, sl_table *t)
         fprintf(stderr, "sluice: table %s created\n", t->name);
 }
 
+/* Issue #12: the report and --metrics record the plan as it ran (a join's broadcast choice and
+ * its heavy keys are decided at run time). Local (rank 0 records). */
+static void plan_as_run(sl_session *s, const sl_pop *root)
+{
+    if (s->rank != 0 || !(s->opts.report_path || s->opts.metrics_path))
+        return;
+    char *plan = sl_explain_plan(root, &s->settings, s->size, NULL, NULL);
+    sl_metrics_stmt_plan(s->metrics, plan);
+    sl_free(plan);
+}
+
 /*
  * CREATE [OR REPLACE] TABLE name AS query: runs the query and keeps every rank's result rows
  * in a row store (memory while the budget allows, spill files beyond). The table replaces an
@@ -327,6 +338,7 @@ static int run_create_table(sl_session *s, const sl_stmt *st, sl_query *q, sl_er
     sl_exec x;
     exec_init(s, &x);
     int rc = sl_exec_run(&x, root, err);
+    plan_as_run(s, root);
     sl_pop_free(&root);
     if (rc) {
         table_free(&t);
@@ -426,6 +438,7 @@ static int run_select(sl_session *s, const sl_job *job, const sl_stmt *st, sl_qu
         x.capture_partitioned = (s->capture_flags & SL_QUERY_PARTITIONED) != 0;
     }
     int rc = sl_exec_run(&x, root, err);
+    plan_as_run(s, root);
     sl_pop_free(&root);
     if (!rc && s->rank == 0) {
         s->stmt_rows_out = x.rows_out;
@@ -482,6 +495,7 @@ static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_quer
     x.copy_fp_hash = fp;
     x.copy_fp_inputs = inputs;
     int rc = sl_exec_run(&x, root, err);
+    plan_as_run(s, root);
     sl_pop_free(&root);
     sl_free(in.v);
     sl_free(fp);

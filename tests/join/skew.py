@@ -15,7 +15,8 @@ input ranges): INNER / LEFT / SEMI / ANTI on the BIGINT key, INNER on the VARCHA
 on the DATE key, a two-column key, a residual, and RIGHT / FULL (not skew-handled, still
 exact), every answer against sqlite3, at each rank count with skew handling on (the default
 threshold) and at 2 and 4 ranks with `SET skew_threshold = 'off'` (the same answers).
-Balance, from the --metrics JSON (not timing): the probe exchange's rows out per rank (its
+The --metrics JSON's plan (as run) must name the heavy key and its rows. Balance, from the
+--metrics JSON (not timing): the probe exchange's rows out per rank (its
 rows after the exchange) must stay within 1.25 x the mean when on, and exceed 1.4 x the mean
 when off (where the heavy key's rank holds 1/2 + 1/(2P) of the rows). EXPLAIN must say that
 skew handling is on and its threshold; EXPLAIN ANALYZE must name key 7 alone as heavy with
@@ -205,18 +206,18 @@ def mpirun(np, path, extra, verbose):
 
 
 def probe_rows_out(metrics_path, statement):
-    """Per-rank rows out of the inner join's probe exchange: the exchange whose input is
-    all ROWS fact rows."""
+    """Per-rank rows out of the inner join's probe exchange (the exchange whose input is all
+    ROWS fact rows), and the statement's plan as it ran."""
     with open(metrics_path) as fh:
         m = json.load(fh)
     st = [s for s in m["statements"] if s["kind"] == "SELECT"][statement]
     for op in st["operators"]:
         if op["op"] == "exchange" and sum(r["rows_in"] for r in op["ranks"]) == ROWS:
-            return [r["rows_out"] for r in op["ranks"]]
-    return None
+            return [r["rows_out"] for r in op["ranks"]], st["plan"] or ""
+    return None, ""
 
 
-def check_run(np, skew, want, verbose):
+def check_run(np, skew, want, heavy_rows, verbose):
     tag = "skew_threshold=%s" % ("default" if skew is None else skew)
     path = os.path.join(DATA, "job-%s.sql" % (skew or "default"))
     with open(path, "w") as fh:
@@ -235,7 +236,11 @@ def check_run(np, skew, want, verbose):
         report(ok, "%s %s" % (name, tag), np, "got %s, sqlite3 %s" % (rows, want[name]))
     if np == 1:
         return
-    rows = probe_rows_out(mpath, 0)
+    rows, plan = probe_rows_out(mpath, 0)
+    w = ("skew handling off (skew_threshold 0)" if skew == "off" else
+         "heavy keys (>= skew_threshold 0.05 of %d left rows): %d (%d rows)" % (ROWS, HEAVY,
+                                                                               heavy_rows))
+    report(w in plan, "metrics plan %s" % tag, np, "no '%s' in %s" % (w, plan))
     if rows is None or sum(rows) != ROWS:
         report(False, "balance %s" % tag, np, "no probe exchange in the metrics: %s" % rows)
         return
@@ -282,9 +287,9 @@ def main():
     want, heavy_rows = oracle()
     ranks = [int(x) for x in args.ranks.split(",")]
     for np in ranks:
-        check_run(np, None, want, args.v)
+        check_run(np, None, want, heavy_rows, args.v)
     for np in (2, 4):
-        check_run(np, "off", want, args.v)
+        check_run(np, "off", want, heavy_rows, args.v)
     check_explain(2, heavy_rows, args.v)
     print("join-skew: %d passed, %d failed, 0 skipped" % (passed, failed))
     return 1 if failed else 0
