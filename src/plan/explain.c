@@ -324,7 +324,8 @@ static void skew_text(ex *e, const sl_pop *op)
 {
     sl_buf *b = e->b;
     const sl_join_type t = op->u.join.type;
-    if (op->u.join.n_keys > 0 && (t == SL_JOIN_RIGHT || t == SL_JOIN_FULL)) {
+    if (op->u.join.n_keys > 0 && (t == SL_JOIN_RIGHT || t == SL_JOIN_FULL) &&
+        op->children[0]->kind == SL_POP_EXCHANGE) {
         sl_buf_puts(b, "; no skew handling for RIGHT / FULL (each right row must be on one "
                     "rank to be emitted once unmatched)");
         return;

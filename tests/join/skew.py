@@ -72,6 +72,13 @@ QUERIES = [
      "FROM F f RIGHT JOIN D d ON f.k = d.k", None),
     ("full", "SELECT count(*) AS n, count(f.id) AS a, count(d.name) AS b "
      "FROM F f FULL OUTER JOIN D d ON f.k = d.k", None),
+    # Both sides grouped on the key: already hash-partitioned on it, nothing moves.
+    ("grouped_inner", "SELECT count(*) AS n, sum(g.s) AS a, sum(h.c) AS b FROM "
+     "(SELECT k, sum(v) AS s FROM F f GROUP BY k) g JOIN "
+     "(SELECT k, count(*) AS c FROM D d GROUP BY k) h ON g.k = h.k", None),
+    ("grouped_full", "SELECT count(*) AS n, sum(g.s) AS a, count(h.c) AS b FROM "
+     "(SELECT sk, sum(v) AS s FROM F f GROUP BY sk) g FULL OUTER JOIN "
+     "(SELECT sk, count(*) AS c FROM D d WHERE k < 1500 GROUP BY sk) h ON g.sk = h.sk", None),
 ]
 
 passed = failed = 0
@@ -270,6 +277,17 @@ def check_explain(np, heavy_rows, verbose):
     for w in want:
         report(p.returncode == 0 and w in out, "explain '%s'" % w[:40], np,
                "not in: %s %s" % (out[-1500:], p.stderr[-300:]))
+    # Already partitioned: the join has no exchange under it, the two GROUP BYs one each.
+    g = QUERIES[[n for n, _, _ in QUERIES].index("grouped_full")][1]
+    with open(path, "w") as fh:
+        fh.write("EXPLAIN %s;\n" % g.replace("F f", f + " f").replace("D d", d + " d"))
+    p = mpirun(np, path, [], verbose)
+    lines = p.stdout.splitlines()
+    j = [i for i, x in enumerate(lines) if "Hash join" in x]
+    ok = (p.returncode == 0 and len(j) == 1 and "already hash-partitioned on the keys" in
+          lines[j[0]] and "Exchange" not in lines[j[0] + 1] and
+          sum("Exchange: hash(" in x for x in lines) == 2)
+    report(ok, "explain already partitioned", np, p.stdout[-2000:] + p.stderr[-300:])
     bad = "SET skew_threshold = 1.5;\n"
     with open(path, "w") as fh:
         fh.write(bad)
