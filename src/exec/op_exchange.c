@@ -143,7 +143,8 @@ static void sample_rows(xstate *st, const sl_batch *b)
     }
 }
 
-/* Hashes the keys of b's live rows into st->h (the exchange's hash: sl_hash_batch). */
+/* Hashes the keys of b's live rows into st->h (the exchange's hash: sl_hash_batch).
+ * Local. */
 static void hash_rows(xstate *st, const sl_pop *op, const sl_batch *b)
 {
     int64_t live = sl_batch_live(b);
@@ -154,7 +155,8 @@ static void hash_rows(xstate *st, const sl_pop *op, const sl_batch *b)
     sl_hash_batch(b, op->u.exchange.keys, op->u.exchange.n_keys, st->h);
 }
 
-/* Adds the key hashes of b's live rows without a NULL key (never heavy) to the summary. */
+/* Adds the key hashes of b's live rows without a NULL key (never heavy) to the summary.
+ * Local. */
 static void sketch_rows(xstate *st, const sl_pop *op, const sl_batch *b)
 {
     hash_rows(st, op, b);
@@ -337,7 +339,8 @@ static int next_chunk(xstate *st, int64_t chunk, sl_batchlist *part, bool *done,
     return err->code;
 }
 
-/* Renders row r's key of b as text ("k" or "(k1, k2)"; strings quoted), for the report. */
+/* Returns row r's key of b as new text ("k" or "(k1, k2)"; strings quoted; free with
+ * sl_free), for the report. Local. */
 static char *key_text(const sl_pop *op, const sl_batch *b, int64_t r)
 {
     sl_buf t;
@@ -364,7 +367,8 @@ static char *key_text(const sl_pop *op, const sl_batch *b, int64_t r)
 }
 
 /* Moves the rows of part's batches whose key is heavy into new batches in heavy (in order);
- * the rest stay in part. The probe side counts its heavy rows per key and names each key. */
+ * the rest stay in part. The probe side counts its heavy rows per key and names each key.
+ * Local. */
 static void split_heavy(xstate *st, const sl_pop *op, sl_batchlist *part, sl_batchlist *heavy)
 {
     const sl_pop *j = st->join;

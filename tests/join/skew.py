@@ -20,7 +20,7 @@ The --metrics JSON's plan (as run) must name the heavy key and its rows. Balance
 rows after the exchange) must stay within 1.25 x the mean when on, and exceed 1.4 x the mean
 when off (where the heavy key's rank holds 1/2 + 1/(2P) of the rows). EXPLAIN must say that
 skew handling is on and its threshold; EXPLAIN ANALYZE must name key 7 alone as heavy with
-its exact row count (and NULL never).
+its exact row count (and NULL never), and the heavy VARCHAR and DATE keys by their values.
 
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join-skew: N passed, M failed,
 0 skipped"; exits 1 on any failure. Every mpirun runs under `timeout`.
@@ -158,7 +158,8 @@ def oracle():
         sq = sq or q.replace("F f", "f").replace("D d", "d")
         out[name] = [tuple(r) for r in conn.execute(sq).fetchall()]
     heavy = conn.execute("SELECT count(*) FROM f WHERE k = %d" % HEAVY).fetchone()[0]
-    return out, heavy
+    heavy_dt = conn.execute("SELECT count(*) FROM f WHERE dt = ?", (date_of(HEAVY),)).fetchone()[0]
+    return out, (heavy, heavy_dt)
 
 
 def sources():
@@ -260,19 +261,24 @@ def check_run(np, skew, want, heavy_rows, verbose):
                "rows after the exchange %s: max/mean %.2f > 1.25" % (rows, ratio))
 
 
-def check_explain(np, heavy_rows, verbose):
+def check_explain(np, heavy_rows, heavy_dt, verbose):
     f, d = sources()
     q = "SELECT count(*) FROM %s f JOIN %s d ON f.k = d.k" % (f, d)
+    qs = "SELECT count(*) FROM %s f SEMI JOIN %s d ON f.sk = d.sk" % (f, d)
+    qd = "SELECT count(*) FROM %s f LEFT JOIN %s d ON f.dt = d.dt" % (f, d)
     path = os.path.join(DATA, "explain.sql")
     with open(path, "w") as fh:
         fh.write("SET broadcast_threshold = '0';\nSET blocksize = '32KB';\n"
                  "SET skew_threshold = 0.1;\nEXPLAIN %s;\nEXPLAIN ANALYZE %s;\n"
-                 "SET skew_threshold = 0;\nEXPLAIN %s;\n" % (q, q, q))
+                 "EXPLAIN ANALYZE %s;\nEXPLAIN ANALYZE %s;\n"
+                 "SET skew_threshold = 0;\nEXPLAIN %s;\n" % (q, q, qs, qd, q))
     p = mpirun(np, path, [], verbose)
     out = p.stdout
     want = ["skew handling on when hash-partitioned: left keys with >= skew_threshold 0.1",
             "heavy keys (>= skew_threshold 0.1 of %d left rows): %d (%d rows): their left rows "
             "stayed, their right rows went to every rank" % (ROWS, HEAVY, heavy_rows),
+            "): 'key-%d' (%d rows): their left rows" % (HEAVY, heavy_rows),
+            "): %s (%d rows): their left rows" % (date_of(HEAVY), heavy_dt),
             "skew handling off (skew_threshold 0)"]
     for w in want:
         report(p.returncode == 0 and w in out, "explain '%s'" % w[:40], np,
@@ -302,13 +308,13 @@ def main():
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     generate()
-    want, heavy_rows = oracle()
+    want, (heavy_rows, heavy_dt) = oracle()
     ranks = [int(x) for x in args.ranks.split(",")]
     for np in ranks:
         check_run(np, None, want, heavy_rows, args.v)
     for np in (2, 4):
         check_run(np, "off", want, heavy_rows, args.v)
-    check_explain(2, heavy_rows, args.v)
+    check_explain(2, heavy_rows, heavy_dt, args.v)
     print("join-skew: %d passed, %d failed, 0 skipped" % (passed, failed))
     return 1 if failed else 0
 
