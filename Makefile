@@ -232,6 +232,7 @@ window: $(BUILD)/sluice
 .PHONY: join
 join: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/join/run.py
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/join/skew.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
 # Runs on FI_BUILD, and checks that the release binary (REL_BUILD) ignores the hooks.

@@ -46,6 +46,11 @@ int sl_exec_finish_parent(sl_exec *x, sl_pop *op, sl_err *err);
 /* finish for streaming operators: passes the end on once every child finished. */
 int sl_exec_default_finish(sl_exec *x, sl_pop *op, int child, sl_err *err);
 
+/* True when join j handles skewed keys (exec/op_exchange.c): an adaptive shuffle join over
+ * several ranks with skew_threshold > 0. Its probe input is then produced before its build
+ * input, and its exchange finishes twice (pipeline.c). The same on every rank. Local. */
+bool sl_exec_skew_on(const sl_exec *x, const sl_pop *j);
+
 /* Metrics stages: a source or a breaker's output phase is one stage of the statement, named
  * after what it does ("scan", "exchange", "final_agg", "sort", "result_gather"). A scan
  * stage's rows_in/bytes_in are the records and bytes read; an exchange stage's figures are

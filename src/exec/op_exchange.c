@@ -20,10 +20,20 @@
  * per rank (each chunk in bounded rounds, mpi/exchange.h), so what a rank receives per call
  * stays about budget / 8 whatever the data size; received batches are pushed on at once.
  * The finish is the metrics stage named after the node ("exchange" or "gather").
+ *
+ * Skewed joins (issue #12, sl_exec_skew_on): the probe input of a shuffle join sketches its
+ * key hashes while rows are pushed (exec/heavy_keys.h, NULL keys left out), and the scheduler
+ * runs it before the build input. Its first finish agrees on the heavy keys (every rank's
+ * summary all-gathered, the same selection on every rank) and holds the rows; the build input
+ * then sends its heavy-key rows to every rank and hashes the rest; the second finish keeps
+ * the probe's heavy-key rows on their rank and hashes the rest. Each probe row still meets
+ * every build row of its key exactly once, so INNER, LEFT, SEMI and ANTI stay exact (RIGHT /
+ * FULL are never adaptive: a build row must be on one rank to be emitted once unmatched).
  * push is Local; finish is Collective over the run's communicator.
  */
 #include "exec/exec_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +41,7 @@
 #include "batch/wire.h"
 #include "core/budget.h"
 #include "core/mem.h"
+#include "exec/heavy_keys.h"
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
 #include "spill/rowstore.h"
@@ -52,6 +63,15 @@ typedef struct xstate {
     sl_part_kind part;    /* the partitioner in effect (a join's input may change it) */
     bool local;           /* a join's probe input after its build input was broadcast: the
                            * rows stay on this rank */
+    /* skew (see the top) */
+    sl_heavy *sketch;     /* probe input: summary of the key hashes pushed */
+    bool skew, held;      /* probe input of a skew-handled join; its first finish is done */
+    sl_pop *join;         /* the join whose heavy keys split this exchange's rows, or NULL */
+    bool to_all;          /* heavy rows go to every rank (build), else stay here (probe) */
+    uint64_t *h;          /* scratch: hashes of a batch's live rows */
+    int64_t hcap;
+    int64_t *heavy_here;  /* probe: rows of each heavy key kept on this rank */
+    char **heavy_txt;     /* probe: each heavy key as text, once seen here */
 } xstate;
 
 static uint64_t next_rand(uint64_t *s)
@@ -72,6 +92,15 @@ static int sample_cap(int P)
     return s < 16 ? 16 : s > 1024 ? 1024 : s;
 }
 
+bool sl_exec_skew_on(const sl_exec *x, const sl_pop *j)
+{
+    return j && j->kind == SL_POP_JOIN && j->u.join.adaptive && x->size > 1 &&
+           x->settings->skew_threshold > 0 && j->n_children == 2 &&
+           j->children[0]->kind == SL_POP_EXCHANGE &&
+           j->children[0]->u.exchange.join_side == 1 &&
+           j->children[1]->kind == SL_POP_EXCHANGE && j->children[1]->u.exchange.join_side == 2;
+}
+
 static int exchange_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     xstate *st = sl_xcalloc(1, sizeof *st);
@@ -79,6 +108,10 @@ static int exchange_open(sl_exec *x, sl_pop *op, sl_err *err)
     st->P = x->size;
     st->deal = (uint64_t)x->rank;
     st->part = op->u.exchange.part;
+    if (op->u.exchange.join_side == 2 && sl_exec_skew_on(x, op->parent)) {
+        st->skew = true;
+        st->sketch = sl_heavy_new(sl_heavy_k_for(x->settings->skew_threshold));
+    }
     if (op->u.exchange.part == SL_PART_RANGE) {
         const sl_sort_spec *o = &op->u.exchange.order;
         st->cmp = (sl_rowcmp){ o->n_keys, o->cols, o->desc, o->nulls_first, true };
@@ -110,6 +143,34 @@ static void sample_rows(xstate *st, const sl_batch *b)
     }
 }
 
+/* Hashes the keys of b's live rows into st->h (the exchange's hash: sl_hash_batch).
+ * Local. */
+static void hash_rows(xstate *st, const sl_pop *op, const sl_batch *b)
+{
+    int64_t live = sl_batch_live(b);
+    if (live > st->hcap) {
+        st->hcap = live;
+        st->h = sl_xrealloc(st->h, sizeof *st->h * (size_t)live);
+    }
+    sl_hash_batch(b, op->u.exchange.keys, op->u.exchange.n_keys, st->h);
+}
+
+/* Adds the key hashes of b's live rows without a NULL key (never heavy) to the summary.
+ * Local. */
+static void sketch_rows(xstate *st, const sl_pop *op, const sl_batch *b)
+{
+    hash_rows(st, op, b);
+    int64_t live = sl_batch_live(b);
+    for (int64_t k = 0; k < live; k++) {
+        int64_t r = sl_batch_row(b, k);
+        bool null = false;
+        for (int c = 0; c < op->u.exchange.n_keys && !null; c++)
+            null = !sl_vec_valid(b->cols[op->u.exchange.keys[c]], r);
+        if (!null)
+            sl_heavy_add(st->sketch, st->h[k]);
+    }
+}
+
 static int exchange_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
 {
     xstate *st = op->state;
@@ -120,6 +181,8 @@ static int exchange_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err 
     st->rows_in += sl_batch_live(b);
     if (op->u.exchange.part == SL_PART_RANGE)
         sample_rows(st, b);
+    if (st->sketch)
+        sketch_rows(st, op, b);
     return sl_rowstore_append(st->send, b, err);
 }
 
@@ -276,6 +339,78 @@ static int next_chunk(xstate *st, int64_t chunk, sl_batchlist *part, bool *done,
     return err->code;
 }
 
+/* Returns row r's key of b as new text ("k" or "(k1, k2)"; strings quoted; free with
+ * sl_free), for the report. Local. */
+static char *key_text(const sl_pop *op, const sl_batch *b, int64_t r)
+{
+    sl_buf t;
+    sl_buf_init(&t);
+    int n = op->u.exchange.n_keys;
+    if (n > 1)
+        sl_buf_puts(&t, "(");
+    for (int c = 0; c < n; c++) {
+        sl_value v;
+        sl_vec_get_value(b->cols[op->u.exchange.keys[c]], r, &v);
+        if (c)
+            sl_buf_puts(&t, ", ");
+        bool str = b->cols[op->u.exchange.keys[c]]->type == SL_T_VARCHAR &&
+                   sl_vec_valid(b->cols[op->u.exchange.keys[c]], r);
+        if (str)
+            sl_buf_puts(&t, "'");
+        sl_format_value(&t, &v);
+        if (str)
+            sl_buf_puts(&t, "'");
+    }
+    if (n > 1)
+        sl_buf_puts(&t, ")");
+    return sl_buf_take(&t);
+}
+
+/* Moves the rows of part's batches whose key is heavy into new batches in heavy (in order);
+ * the rest stay in part. The probe side counts its heavy rows per key and names each key.
+ * Local. */
+static void split_heavy(xstate *st, const sl_pop *op, sl_batchlist *part, sl_batchlist *heavy)
+{
+    const sl_pop *j = st->join;
+    for (int i = 0; i < part->n; i++) {
+        sl_batch *b = part->b[i];
+        int64_t live = sl_batch_live(b), n_h = 0, n_r = 0;
+        hash_rows(st, op, b);
+        uint32_t *hs = sl_xmalloc(sizeof *hs * (size_t)(live + 1));
+        uint32_t *rs = sl_xmalloc(sizeof *rs * (size_t)(live + 1));
+        for (int64_t k = 0; k < live; k++) {
+            uint32_t r = (uint32_t)sl_batch_row(b, k);
+            if (!sl_heavy_has(j->u.join.heavy, j->u.join.n_heavy, st->h[k])) {
+                rs[n_r++] = r;
+                continue;
+            }
+            hs[n_h++] = r;
+            if (st->to_all)
+                continue;
+            /* Which heavy key (binary search again: rows of heavy keys are the few). */
+            int lo = 0, hi = j->u.join.n_heavy - 1;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (j->u.join.heavy[mid] < st->h[k])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            st->heavy_here[lo]++;
+            if (!st->heavy_txt[lo])
+                st->heavy_txt[lo] = key_text(op, b, r);
+        }
+        if (n_h == 0) {
+            sl_free(hs);
+            sl_free(rs);
+            continue;
+        }
+        sl_batch_set_sel(b, hs, n_h);
+        sl_batchlist_push(heavy, sl_batch_compact(b));
+        sl_batch_set_sel(b, rs, n_r);
+    }
+}
+
 /* One collective exchange call of part, received batches pushed on. */
 static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int64_t cap,
                      sl_err *err)
@@ -284,6 +419,34 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
     sl_batchlist_init(&recv);
     sl_xstats xs = {0};
     int rc;
+    if (st->join) {
+        /* Skew: heavy-key rows aside; every rank makes the same two calls (the second an
+         * empty broadcast when it has none) unless the first failed everywhere. */
+        sl_batchlist heavy;
+        sl_batchlist_init(&heavy);
+        split_heavy(st, op, part, &heavy);
+        rc = sl_exchange_hash(x->ctx, x->comm, part, op->u.exchange.keys, op->u.exchange.n_keys,
+                              cap, &recv, &xs, err);
+        if (!rc && st->to_all)
+            rc = sl_exchange_broadcast(x->ctx, x->comm, &heavy, cap, &recv, &xs, err);
+        else if (!rc)
+            for (int i = 0; i < heavy.n; i++) {
+                /* Kept rows count as sent to and received from this rank (the stage's rows
+                 * in and out, as rows hashed to their own rank do); no bytes moved. */
+                x->ctx->ctr.xchg_rows_sent += sl_batch_live(heavy.b[i]);
+                x->ctx->ctr.xchg_rows_recv += sl_batch_live(heavy.b[i]);
+                sl_batchlist_push(&recv, heavy.b[i]);
+                heavy.b[i] = NULL;
+            }
+        sl_batchlist_free(&heavy);
+        op->stats.bytes_out += xs.bytes_sent;
+        for (int i = 0; i < recv.n; i++) {
+            sl_exec_emit(x, op, recv.b[i], err);
+            recv.b[i] = NULL;
+        }
+        sl_batchlist_free(&recv);
+        return rc;
+    }
     switch (st->part) {
     case SL_PART_HASH:
         rc = sl_exchange_hash(x->ctx, x->comm, part, op->u.exchange.keys, op->u.exchange.n_keys, cap,
@@ -390,6 +553,119 @@ static void join_adapt(sl_exec *x, sl_pop *op, xstate *st, int64_t total)
     }
 }
 
+/* The probe input's first finish: all-gathers every rank's summary, picks the heavy keys
+ * (the same on every rank) and records them on the join. Collective over the run's comm. */
+static void agree_heavy(sl_exec *x, sl_pop *op, xstate *st)
+{
+    sl_pop *j = op->parent;
+    int P = x->size, k = sl_heavy_k_for(x->settings->skew_threshold);
+    long long rows = st->rows_in, total = 0;
+    MPI_Allreduce(&rows, &total, 1, MPI_LONG_LONG, MPI_SUM, x->comm);
+    uint64_t *hh = sl_xmalloc(sizeof *hh * (size_t)k);
+    int64_t *cc = sl_xmalloc(sizeof *cc * (size_t)k);
+    int n = sl_heavy_items(st->sketch, hh, cc);
+    uint64_t *mine = sl_xmalloc(sizeof *mine * (size_t)(2 * n + 1));
+    for (int i = 0; i < n; i++) {
+        mine[2 * i] = hh[i];
+        mine[2 * i + 1] = (uint64_t)cc[i];
+    }
+    int len = 2 * n, *lens = sl_xmalloc(sizeof *lens * (size_t)P),
+        *displs = sl_xmalloc(sizeof *displs * (size_t)P);
+    MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, x->comm);
+    int all = 0;
+    for (int r = 0; r < P; r++) {
+        displs[r] = all;
+        all += lens[r];
+    }
+    uint64_t *pairs = sl_xmalloc(sizeof *pairs * (size_t)(all + 1));
+    MPI_Allgatherv(mine, len, MPI_UINT64_T, pairs, lens, displs, MPI_UINT64_T, x->comm);
+    int m = all / 2;
+    uint64_t *ph = sl_xmalloc(sizeof *ph * (size_t)(m + 1));
+    int64_t *pc = sl_xmalloc(sizeof *pc * (size_t)(m + 1));
+    for (int i = 0; i < m; i++) {
+        ph[i] = pairs[2 * i];
+        pc[i] = (int64_t)pairs[2 * i + 1];
+    }
+    sl_free(j->u.join.heavy);
+    j->u.join.heavy = sl_xmalloc(sizeof *j->u.join.heavy * (size_t)(m + 1));
+    j->u.join.n_heavy = sl_heavy_select(ph, pc, m, total, x->settings->skew_threshold,
+                                        j->u.join.heavy, NULL);
+    j->u.join.skew_decided = true;
+    j->u.join.skew_threshold = x->settings->skew_threshold;
+    j->u.join.probe_rows = total;
+    sl_free(ph);
+    sl_free(pc);
+    sl_free(pairs);
+    sl_free(lens);
+    sl_free(displs);
+    sl_free(mine);
+    sl_free(hh);
+    sl_free(cc);
+    sl_heavy_free(&st->sketch);
+}
+
+#define KEY_TEXT 64
+
+/* After the probe rows moved: rank 0 learns each heavy key's rows (summed) and its text (from
+ * the first rank that saw it) for EXPLAIN ANALYZE and the report. Collective over comm. */
+static void report_heavy(sl_exec *x, sl_pop *op, xstate *st)
+{
+    sl_pop *j = op->parent;
+    int n = j->u.join.n_heavy, P = x->size;
+    int64_t *sum = sl_xcalloc((size_t)n + 1, sizeof *sum);
+    MPI_Reduce(st->heavy_here, sum, n, MPI_INT64_T, MPI_SUM, 0, x->comm);
+    char *mine = sl_xcalloc((size_t)n * KEY_TEXT + 1, 1);
+    for (int i = 0; i < n; i++)
+        if (st->heavy_txt[i])
+            snprintf(mine + (size_t)i * KEY_TEXT, KEY_TEXT, "%s", st->heavy_txt[i]);
+    char *all = x->rank == 0 ? sl_xcalloc((size_t)n * KEY_TEXT * (size_t)P + 1, 1) : NULL;
+    MPI_Gather(mine, n * KEY_TEXT, MPI_CHAR, all, n * KEY_TEXT, MPI_CHAR, 0, x->comm);
+    if (x->rank == 0) {
+        sl_buf t;
+        sl_buf_init(&t);
+        for (int i = 0; i < n; i++) {
+            const char *name = "?";
+            for (int r = 0; r < P; r++) {
+                const char *s = all + ((size_t)r * n + i) * KEY_TEXT;
+                if (*s) {
+                    name = s;
+                    break;
+                }
+            }
+            if (i == 8) {
+                sl_buf_printf(&t, ", ... (%d more)", n - 8);
+                break;
+            }
+            sl_buf_printf(&t, "%s%s (%lld rows)", i ? ", " : "", name, (long long)sum[i]);
+        }
+        sl_free(j->u.join.heavy_text);
+        j->u.join.heavy_text = sl_buf_take(&t);
+        sl_free(j->u.join.heavy_rows);
+        j->u.join.heavy_rows = sum;
+        sum = NULL;
+    }
+    sl_free(sum);
+    sl_free(mine);
+    sl_free(all);
+}
+
+/* Sets st->join when this exchange splits heavy-key rows off (see the top): the build or
+ * probe input of a join that hash-partitions both sides and found heavy keys. Local (the
+ * inputs of the decision are the same on every rank). */
+static void skew_route(sl_pop *op, xstate *st)
+{
+    sl_pop *j = op->parent;
+    if (!j || j->kind != SL_POP_JOIN || !j->u.join.skew_decided || j->u.join.n_heavy == 0 ||
+        j->u.join.broadcast || st->part != SL_PART_HASH || st->local)
+        return;
+    st->join = j;
+    st->to_all = op->u.exchange.join_side == 1;
+    if (!st->to_all) {
+        st->heavy_here = sl_xcalloc((size_t)j->u.join.n_heavy, sizeof *st->heavy_here);
+        st->heavy_txt = sl_xcalloc((size_t)j->u.join.n_heavy, sizeof *st->heavy_txt);
+    }
+}
+
 /* Pushes the stored rows on, on this rank. */
 static int move_local(sl_exec *x, sl_pop *op, xstate *st, sl_err *err)
 {
@@ -406,6 +682,14 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
 {
     xstate *st = op->state;
     int P = x->size;
+    if (st->skew && !st->held) {
+        /* The probe input of a skew-handled join, first call (pipeline.c): agree on the heavy
+         * keys and hold the rows until the build input has moved. */
+        st->held = true;
+        if (!sl_agree(x->comm, err))
+            agree_heavy(x, op, st);
+        return err->code;
+    }
     /* An error anywhere before the exchange stops every rank here, together. */
     if (sl_agree(x->comm, err))
         return sl_exec_finish_parent(x, op, err);
@@ -438,10 +722,13 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
 
     if (part == SL_PART_RANGE)
         make_splitters(x, op, st, err);
+    skew_route(op, st);
     if (part == SL_PART_GATHER && op->u.exchange.ordered)
         move_ordered(x, op, st, chunk, cap, err);
     else
         move_all(x, op, st, chunk, cap, err);
+    if (st->join && !st->to_all)
+        report_heavy(x, op, st);
     sl_exec_stage_end(x, true);
     return sl_exec_finish_parent(x, op, err);
 }
@@ -456,6 +743,13 @@ static void exchange_close(sl_exec *x, sl_pop *op)
         sl_buf_free(&st->sample[i]);
     sl_free(st->sample);
     sl_batch_free(&st->split);
+    sl_heavy_free(&st->sketch);
+    sl_free(st->h);
+    sl_free(st->heavy_here);
+    if (st->heavy_txt && st->join)
+        for (int i = 0; i < st->join->u.join.n_heavy; i++)
+            sl_free(st->heavy_txt[i]);
+    sl_free(st->heavy_txt);
     sl_free(st);
 }
 

@@ -146,6 +146,14 @@ static void open_all(sl_exec *x, sl_pop *op, sl_err *err)
 
 static int produce(sl_exec *x, sl_pop *op, sl_err *err)
 {
+    if (op->n_children > 0 && sl_exec_skew_on(x, op)) {
+        /* A skew-handled join: its probe input up to its exchange, which agrees on the heavy
+         * keys and holds the rows; then the build input, routed by those keys; then the held
+         * probe rows move (exec/op_exchange.c). */
+        produce(x, op->children[1], err);
+        produce(x, op->children[0], err);
+        return call_finish(x, op->children[1], 0, err);
+    }
     if (op->n_children > 0) {
         for (int i = 0; i < op->n_children; i++)
             produce(x, op->children[i], err);

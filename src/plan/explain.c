@@ -20,6 +20,8 @@ typedef struct ex {
     void *ctx;
 } ex;
 
+static void skew_text(ex *e, const sl_pop *op);
+
 static void indent(sl_buf *b, int depth)
 {
     for (int i = 0; i < depth; i++)
@@ -298,6 +300,7 @@ static void node(ex *e, const sl_pop *op, int depth)
                           op->u.join.broadcast ? "<=" : ">",
                           sl_format_size(op->u.join.threshold, th, sizeof th));
         }
+        skew_text(e, op);
         grant(b, op);
         sl_buf_puts(b, "\n");
         break;
@@ -314,6 +317,41 @@ static void node(ex *e, const sl_pop *op, int depth)
         e->annot(e->ctx, b, op->metrics_op, depth + 1);
     for (int i = 0; i < op->n_children; i++)
         node(e, op->children[i], depth + 1);
+}
+
+/* Issue #12: the join's skew handling (exec/op_exchange.c), and after a run what it found. */
+static void skew_text(ex *e, const sl_pop *op)
+{
+    sl_buf *b = e->b;
+    const sl_join_type t = op->u.join.type;
+    if (op->u.join.n_keys > 0 && (t == SL_JOIN_RIGHT || t == SL_JOIN_FULL) &&
+        op->children[0]->kind == SL_POP_EXCHANGE) {
+        sl_buf_puts(b, "; no skew handling for RIGHT / FULL (each right row must be on one "
+                    "rank to be emitted once unmatched)");
+        return;
+    }
+    if (!op->u.join.adaptive)
+        return;
+    if (op->u.join.skew_decided && !op->u.join.broadcast) {
+        sl_buf_printf(b, "; heavy keys (>= skew_threshold %g of %lld left rows): %s",
+                      op->u.join.skew_threshold, (long long)op->u.join.probe_rows,
+                      op->u.join.n_heavy == 0 ? "none" :
+                      op->u.join.heavy_text ? op->u.join.heavy_text : "?");
+        if (op->u.join.n_heavy > 0)
+            sl_buf_puts(b, ": their left rows stayed, their right rows went to every rank");
+    } else if (op->u.join.skew_decided) {
+        sl_buf_puts(b, "; skew handling not needed (the left side did not move)");
+    } else if (op->u.join.decided) {
+        sl_buf_printf(b, "; skew handling off (%s)", e->n_ranks <= 1 ? "1 rank" :
+                      "skew_threshold 0");
+    } else if (e->n_ranks > 1 && e->st->skew_threshold > 0) {
+        sl_buf_printf(b, "; skew handling on when hash-partitioned: left keys with >= "
+                      "skew_threshold %g of the left rows are heavy, their left rows stay on "
+                      "their rank and their right rows go to every rank", e->st->skew_threshold);
+    } else {
+        sl_buf_printf(b, "; skew handling off (%s)", e->n_ranks <= 1 ? "1 rank" :
+                      "skew_threshold 0");
+    }
 }
 
 char *sl_explain_plan(const sl_pop *root, const sl_settings *st, int n_ranks,

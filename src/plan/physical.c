@@ -114,6 +114,9 @@ void sl_pop_free(sl_pop **pop)
         sl_free(op->u.join.build_keys);
         sl_free(op->u.join.probe_keys);
         sl_expr_free(&op->u.join.residual);
+        sl_free(op->u.join.heavy);
+        sl_free(op->u.join.heavy_rows);
+        sl_free(op->u.join.heavy_text);
         break;
     case SL_POP_SORT:
         sl_sort_spec_free(&op->u.sort.order);

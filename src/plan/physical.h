@@ -195,6 +195,17 @@ typedef struct sl_pop {
             bool decided, broadcast; /* adaptive: broadcast chosen */
             int64_t build_bytes;     /* the build input's bytes over all ranks */
             int64_t threshold;       /* broadcast_threshold it was compared with */
+            /* skew (adaptive joins over several ranks with skew_threshold > 0, set while
+             * the tree runs, the same on every rank): the probe keys holding at least
+             * skew_threshold of the probe rows (hashes, ascending, owned); their probe rows
+             * stay on their rank and their build rows go to every rank */
+            bool skew_decided;
+            double skew_threshold;
+            int64_t probe_rows;      /* the probe input's rows over all ranks */
+            int n_heavy;
+            uint64_t *heavy;
+            int64_t *heavy_rows;     /* rank 0: probe rows of each heavy key (exact) */
+            char *heavy_text;        /* rank 0: "key (rows), ..." for EXPLAIN ANALYZE */
         } join;
         struct {              /* SINK */
             sl_sink_kind kind;

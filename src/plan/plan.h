@@ -219,6 +219,8 @@ typedef struct sl_settings {
                                   * ranks is broadcast instead of hash-exchanged; default 8 MB */
     int64_t exchange_two_level;       /* 0 auto, 1 on, -1 off (mpi/exchange.h; EXPLAIN) */
     int64_t exchange_two_level_ranks; /* auto: two levels from this many ranks; 0 = default */
+    double skew_threshold;    /* a shuffle join's probe key with at least this fraction of the
+                               * probe side's rows is heavy (exec/op_exchange.c); 0 = off */
 } sl_settings;
 
 /* Views by name: borrowed ASTs from the job. */

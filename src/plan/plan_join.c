@@ -15,6 +15,11 @@
  *                       the right side is broadcast to every rank; the left stays put
  *   none, RIGHT / FULL  both sides are gathered to rank 0 (every right row must be seen once
  *                       against every left row)
+ *   already partitioned each side's rows are already on rank hash(keys) % P, put there by an
+ *                       earlier hash exchange on exactly these key columns (e.g. both sides
+ *                       GROUP BY the key): nothing moves, for every join kind
+ *
+ * Skewed keys of an adaptive join are handled at run time (exec/op_exchange.c).
  *
  * Local.
  */
@@ -112,6 +117,64 @@ static sl_pop *exchange_on(sl_pop *in, const int *keys, int n, int query)
     return x;
 }
 
+/*
+ * True when op's rows are on rank hash(cols) % P: followed down through filters, projections
+ * of plain columns and aggregates' plain group keys (which keep each row, or each group, on
+ * the rank of its input rows) to a hash exchange on exactly those columns, in that order.
+ * Anything else (a join, a window, a scan, a computed key, an adaptive join input) is false.
+ */
+static bool partitioned_on(const sl_pop *op, const int *cols, int n)
+{
+    int c[64];
+    if (n > 64)
+        return false;
+    memcpy(c, cols, sizeof *c * (size_t)n);
+    for (;;) {
+        switch (op->kind) {
+        case SL_POP_EXCHANGE:
+            if (op->u.exchange.part != SL_PART_HASH || op->u.exchange.join_side != 0 ||
+                op->u.exchange.n_keys != n)
+                return false;
+            for (int i = 0; i < n; i++)
+                if (op->u.exchange.keys[i] != c[i])
+                    return false;
+            return true;
+        case SL_POP_FILTER:
+            break;
+        case SL_POP_PROJECT:
+            for (int i = 0; i < n; i++) {
+                const sl_expr *e = c[i] < op->u.project.n_exprs ? op->u.project.exprs[c[i]] : NULL;
+                if (!e || e->kind != SL_E_COL)
+                    return false;
+                c[i] = e->col;
+            }
+            break;
+        case SL_POP_AGG: {
+            /* Output [keys, states...]; a DISTINCT partial's last n_sets keys may be NULLed. */
+            int nk = op->u.agg.n_keys;
+            if (op->u.agg.mode == SL_AGG_PARTIAL && op->u.agg.n_sets > 1)
+                nk -= op->u.agg.n_sets;
+            for (int i = 0; i < n; i++) {
+                if (c[i] >= nk)
+                    return false;
+                if (op->u.agg.mode == SL_AGG_PARTIAL) {
+                    const sl_expr *e = op->u.agg.keys[c[i]];
+                    if (e->kind != SL_E_COL)
+                        return false;
+                    c[i] = e->col;
+                } /* FINAL / MERGE: key i is input column i */
+            }
+            break;
+        }
+        default:
+            return false;
+        }
+        if (op->n_children != 1)
+            return false;
+        op = op->children[0];
+    }
+}
+
 sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
 {
     const sl_source *src = &q->src;
@@ -166,7 +229,11 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
 
     const char *strategy;
     bool adaptive = false;
-    if (n_keys > 0 && jt != SL_JOIN_RIGHT && jt != SL_JOIN_FULL) {
+    if (n_keys > 0 && partitioned_on(L, lcols, n_keys) && partitioned_on(R, rcols, n_keys)) {
+        /* Equal keys are on one rank already: each row meets its matches where it is. */
+        strategy = "both sides already hash-partitioned on the keys by earlier exchanges "
+                   "(hash(keys) % ranks): nothing moves";
+    } else if (n_keys > 0 && jt != SL_JOIN_RIGHT && jt != SL_JOIN_FULL) {
         /* Every left row may meet every right row on its own rank: a small right side is
          * broadcast instead, decided when its size is known (exec/op_exchange.c). */
         L = exchange_on(L, lcols, n_keys, query);

@@ -57,6 +57,7 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
         opts->exchange_round_bytes > 0 ? opts->exchange_round_bytes : DEFAULT_ROUND_BYTES;
     s->settings.sample_bytes = DEFAULT_SAMPLE_BYTES;
     s->settings.broadcast_threshold = 8 * 1024 * 1024;
+    s->settings.skew_threshold = 0.05;
     s->params.n = opts->n_params;
     s->params.names = (char **)opts->param_names;
     s->params.values = (char **)opts->param_values;
@@ -196,6 +197,19 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         }
         return 0;
     }
+    /* Issue #12: a shuffle join's heavy probe keys (exec/op_exchange.c). */
+    if (strcasecmp(st->name, "skew_threshold") == 0) {
+        char *end;
+        double v = strtod(st->value, &end);
+        if (strcasecmp(st->value, "off") == 0)
+            v = 0, end = st->value + 3;
+        if (end == st->value || *end || !(v >= 0 && v <= 1))
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET skew_threshold: '%s' is not a fraction "
+                          "of the rows between 0 and 1 (0 or 'off' turns skew handling off)",
+                          job->path, st->line, st->col, st->value);
+        s->settings.skew_threshold = v;
+        return 0;
+    }
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         if (strcasecmp(st->name, knobs[i].name) != 0)
             continue;
@@ -209,8 +223,8 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
                   "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
-                  "exchange_two_level_ranks, exchange_node_ranks)", job->path, st->line, st->col,
-                  st->name);
+                  "exchange_two_level_ranks, exchange_node_ranks, skew_threshold)", job->path,
+                  st->line, st->col, st->name);
 }
 
 /* Tables and views share one namespace, as in DuckDB. Local. */
@@ -301,6 +315,17 @@ static void catalog_put_table(sl_session *s, sl_table *t)
         fprintf(stderr, "sluice: table %s created\n", t->name);
 }
 
+/* Issue #12: the report and --metrics record the plan as it ran (a join's broadcast choice and
+ * its heavy keys are decided at run time). Local (rank 0 records). */
+static void plan_as_run(sl_session *s, const sl_pop *root)
+{
+    if (s->rank != 0 || !(s->opts.report_path || s->opts.metrics_path))
+        return;
+    char *plan = sl_explain_plan(root, &s->settings, s->size, NULL, NULL);
+    sl_metrics_stmt_plan(s->metrics, plan);
+    sl_free(plan);
+}
+
 /*
  * CREATE [OR REPLACE] TABLE name AS query: runs the query and keeps every rank's result rows
  * in a row store (memory while the budget allows, spill files beyond). The table replaces an
@@ -313,6 +338,7 @@ static int run_create_table(sl_session *s, const sl_stmt *st, sl_query *q, sl_er
     sl_exec x;
     exec_init(s, &x);
     int rc = sl_exec_run(&x, root, err);
+    plan_as_run(s, root);
     sl_pop_free(&root);
     if (rc) {
         table_free(&t);
@@ -412,6 +438,7 @@ static int run_select(sl_session *s, const sl_job *job, const sl_stmt *st, sl_qu
         x.capture_partitioned = (s->capture_flags & SL_QUERY_PARTITIONED) != 0;
     }
     int rc = sl_exec_run(&x, root, err);
+    plan_as_run(s, root);
     sl_pop_free(&root);
     if (!rc && s->rank == 0) {
         s->stmt_rows_out = x.rows_out;
@@ -468,6 +495,7 @@ static int run_copy(sl_session *s, const sl_job *job, const sl_stmt *st, sl_quer
     x.copy_fp_hash = fp;
     x.copy_fp_inputs = inputs;
     int rc = sl_exec_run(&x, root, err);
+    plan_as_run(s, root);
     sl_pop_free(&root);
     sl_free(in.v);
     sl_free(fp);
