@@ -31,7 +31,7 @@ csv=$data/G1_${N}_1e2_0_0.csv
 [ -f "$csv" ] || $PY scripts/gen_groupby.py "$N" 100 0 0 --out "$data" --quiet
 work=$(mktemp -d "$data/h5bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-csv_bytes=$(stat -c %s "$csv")
+csv_bytes=$(stat -L -c %s "$csv")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # run NAME BYTES RANKS CMD...: REPS timed runs, prints one table row
