@@ -689,6 +689,29 @@ static bool rules_out_d(const sl_fmt_pred *p, double mn, double mx)
     return false;
 }
 
+/* Strings compare bytewise, a prefix first (as the filter compares them). */
+static int str_cmp(const char *a, int64_t an, const char *b, int64_t bn)
+{
+    int64_t m = an < bn ? an : bn;
+    int c = m > 0 ? memcmp(a, b, (size_t)m) : 0;
+    return c ? c : (an > bn) - (an < bn);
+}
+
+static bool rules_out_s(const sl_fmt_pred *p, const char *mn, int64_t mnl, const char *mx,
+                        int64_t mxl)
+{
+    int lo = str_cmp(mn, mnl, p->v.v.s.p, p->v.v.s.len);
+    int hi = str_cmp(mx, mxl, p->v.v.s.p, p->v.v.s.len);
+    switch (p->op) {
+    case SL_FMT_LT: return lo >= 0;
+    case SL_FMT_LE: return lo > 0;
+    case SL_FMT_EQ: return lo > 0 || hi < 0;
+    case SL_FMT_GE: return hi < 0;
+    case SL_FMT_GT: return hi <= 0;
+    }
+    return false;
+}
+
 /* Reads n values of attribute name of d as mt into buf; false when absent or of another
  * size. */
 static bool read_attr(hid_t d, const char *name, hid_t mt, int64_t n, void *buf)
@@ -704,6 +727,59 @@ static bool read_attr(hid_t d, const char *name, hid_t mt, int64_t n, void *buf)
         H5Sclose(sp);
     H5Aclose(a);
     return ok;
+}
+
+/* One bound of a string column's chunk statistics: attributes <name>__offsets (n+1 int64)
+ * and <name>__bytes (the strings, then one byte more); new *off and *bytes, or false. */
+static bool read_str_attr(hid_t d, const char *name, int64_t n, int64_t **off, char **bytes)
+{
+    char *on = sl_xasprintf("%s__offsets", name), *bn = sl_xasprintf("%s__bytes", name);
+    *off = sl_xmalloc(((size_t)n + 1) * sizeof **off);
+    *bytes = NULL;
+    bool ok = read_attr(d, on, H5T_NATIVE_INT64, n + 1, *off) && (*off)[0] == 0 &&
+              (*off)[n] >= 0;
+    for (int64_t c = 0; ok && c < n; c++)
+        ok = (*off)[c + 1] >= (*off)[c];
+    if (ok) {
+        *bytes = sl_xmalloc((size_t)(*off)[n] + 1);
+        ok = read_attr(d, bn, H5T_NATIVE_UCHAR, (*off)[n] + 1, *bytes);
+    }
+    sl_free(on);
+    sl_free(bn);
+    if (!ok) {
+        sl_free(*off);
+        sl_free(*bytes);
+        *off = NULL;
+        *bytes = NULL;
+    }
+    return ok;
+}
+
+/* Marks in sc->skip the chunks of cr rows (n of them) that conjunct p on a string column rules
+ * out by the statistics on d: sluice_chunk_any (a chunk has a value) and the bounds
+ * sluice_chunk_min / sluice_chunk_max as offsets + bytes. */
+static void skip_strings(h5_scan *sc, const sl_fmt_pred *p, hid_t d, int64_t n, int64_t cr)
+{
+    unsigned char *any = sl_xmalloc((size_t)n + 1);
+    int64_t *mo = NULL, *xo = NULL;
+    char *mb = NULL, *xb = NULL;
+    if (read_attr(d, "sluice_chunk_any", H5T_NATIVE_UCHAR, n, any) &&
+        read_str_attr(d, "sluice_chunk_min", n, &mo, &mb) &&
+        read_str_attr(d, "sluice_chunk_max", n, &xo, &xb)) {
+        if (!sc->skip) {
+            sc->skip = sl_xcalloc((size_t)n + 1, 1);
+            sc->crows = cr;
+        }
+        for (int64_t c = 0; c < n; c++)
+            if (!any[c] || rules_out_s(p, mb + mo[c], mo[c + 1] - mo[c], xb + xo[c],
+                                       xo[c + 1] - xo[c]))
+                sc->skip[c] = 1;
+    }
+    sl_free(any);
+    sl_free(mo);
+    sl_free(mb);
+    sl_free(xo);
+    sl_free(xb);
 }
 
 /* The open file's chunks that the pushed-down conjuncts rule out (sc->skip), from the chunk
@@ -722,6 +798,10 @@ static void load_skip(h5_scan *sc)
                                           &cr) || cr <= 0 || (sc->crows && cr != sc->crows))
             continue;
         int64_t n = (rows + cr - 1) / cr;
+        if (p->v.type == SL_T_VARCHAR) {
+            skip_strings(sc, p, sc->ds[k], n, cr);
+            continue;
+        }
         bool dbl = p->v.type == SL_T_DOUBLE;
         void *mn = sl_xmalloc((size_t)n * 8 + 8), *mx = sl_xmalloc((size_t)n * 8 + 8);
         hid_t mt = dbl ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
@@ -775,7 +855,8 @@ void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n)
     for (int i = 0; i < n; i++) {
         const h5_col *c = &sc->src->cols[preds[i].col];
         bool fits = (c->kind == K_INT && preds[i].v.type == c->type && c->type != SL_T_BOOL) ||
-                    (c->kind == K_FLOAT && preds[i].v.type == SL_T_DOUBLE);
+                    (c->kind == K_FLOAT && preds[i].v.type == SL_T_DOUBLE) ||
+                    (c->type == SL_T_VARCHAR && preds[i].v.type == SL_T_VARCHAR);
         if (!fits || preds[i].v.is_null)
             continue;
         sc->preds = sl_xrealloc(sc->preds, sizeof *sc->preds * (size_t)(sc->n_preds + 1));
@@ -1045,7 +1126,26 @@ static bool may_pass(const h5_scan *sc, sl_vec *const *cols, int64_t i0, int64_t
         if (k == sc->n_proj)
             continue;
         const sl_vec *v = cols[k];
-        if (p->v.type == SL_T_DOUBLE) {
+        if (p->v.type == SL_T_VARCHAR) {
+            const char *mn = NULL, *mx = NULL;
+            int64_t mnl = 0, mxl = 0;
+            for (int64_t r = i0; r < i1; r++) {
+                if (!sl_vec_valid(v, r))
+                    continue;
+                int64_t len;
+                const char *x = sl_vec_str(v, r, &len);
+                if (!mn || str_cmp(x, len, mn, mnl) < 0) {
+                    mn = x;
+                    mnl = len;
+                }
+                if (!mx || str_cmp(x, len, mx, mxl) > 0) {
+                    mx = x;
+                    mxl = len;
+                }
+            }
+            if (!mn || rules_out_s(p, mn, mnl, mx, mxl))
+                return false;
+        } else if (p->v.type == SL_T_DOUBLE) {
             double mn = INFINITY, mx = -INFINITY;
             bool any = false, nan = false;
             for (int64_t r = i0; r < i1 && !nan; r++) {
