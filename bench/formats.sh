@@ -7,6 +7,11 @@
 #             io='independent'
 #   csv q1    the same query over the CSV
 #   h5py q1   h5py + pandas over the same HDF5 file (bench/h5py_groupby.py)
+#   where     a selective WHERE on a sorted key (0.1% of the rows) over a file h5py writes (no
+#             sluice statistics): key = 0..N-1 beside the numeric columns of the COPY's file,
+#             chunks of 65536 rows; with skipping (key BETWEEN a AND b: late materialization
+#             reads the payload only for the chunks that hold the range) and without (key + 0
+#             BETWEEN a AND b, which the planner cannot push down); answers checked by numpy
 # at R = 1 and 2 ranks, REPS runs each; prints the median wall time (mpirun start-up included)
 # and GB/s per rank of input (CSV bytes for csv->h5 and csv q1, HDF5 file bytes for the
 # others). The h5py + pandas answer (no sluice code) must equal every sluice answer exactly
@@ -26,7 +31,7 @@ csv=$data/G1_${N}_1e2_0_0.csv
 [ -f "$csv" ] || $PY scripts/gen_groupby.py "$N" 100 0 0 --out "$data" --quiet
 work=$(mktemp -d "$data/h5bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-csv_bytes=$(stat -c %s "$csv")
+csv_bytes=$(stat -L -c %s "$csv")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # run NAME BYTES RANKS CMD...: REPS timed runs, prints one table row
@@ -86,3 +91,27 @@ for f in "$work"/ans-h5-1.txt "$work"/ans-h5-2.txt "$work"/ans-h5ind-2.txt \
         { echo "formats.sh: $f differs from h5py's answer" >&2; exit 1; }
 done
 echo "(answers equal: sluice over HDF5 and CSV at 1 and 2 ranks, h5py + pandas)"
+
+# The selective WHERE on a sorted key, over a file h5py writes (no sluice statistics).
+keyed=$work/keyed.h5
+lo=$($PY -c "print(int(float('$N')) // 2)")
+hi=$($PY -c "print(int(float('$N')) // 2 + int(float('$N')) // 1000)")
+$PY bench/h5py_keyed.py "$h5" "$keyed" "$lo" "$hi" > "$work/ans-where.txt"
+keyed_bytes=$(stat -c %s "$keyed")
+for how in skip noskip; do
+    k=key
+    [ "$how" = noskip ] && k="key + 0"
+    echo "SELECT count(*) AS n, sum(v1) AS s1, sum(v3) AS s3 FROM read_hdf5('$keyed')" \
+         "WHERE $k BETWEEN $lo AND $hi;" > "$work/where-$how.sql"
+done
+for r in 1 2; do
+    for how in skip noskip; do
+        run "where key BETWEEN (0.1%, $((keyed_bytes / 1000000)) MB h5py file), $how" \
+            "$keyed_bytes" "$r" \
+            timeout 600 mpirun -n "$r" "$SLUICE" run "$work/where-$how.sql" --format csv
+        $PY bench/h5py_keyed.py --check "$work/out.txt" "$work/ans-where.txt" ||
+            { echo "formats.sh: where-$how at $r rank(s) differs from numpy's answer" >&2;
+              exit 1; }
+    done
+done
+echo "(selective WHERE answers equal numpy's at 1 and 2 ranks, with and without skipping)"

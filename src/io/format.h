@@ -125,7 +125,8 @@ typedef enum { SL_FMT_LT, SL_FMT_LE, SL_FMT_EQ, SL_FMT_GE, SL_FMT_GT } sl_fmt_cm
 typedef struct sl_fmt_pred {
     int col;                    /* the source's column (not the projection's) */
     sl_fmt_cmp op;
-    sl_value v;                 /* of the column's type, never NULL or VARCHAR */
+    sl_value v;                 /* of the column's type, never NULL; a VARCHAR's text is
+                                 * borrowed from the plan */
 } sl_fmt_pred;
 
 /* Defaults a source takes from the session when its options leave them open. */

@@ -90,7 +90,10 @@ int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err);
  * HDF5 calls. Collective over comm. */
 int sl_h5_scan_end(MPI_Comm comm, void *src, const void *scan, sl_err *err);
 /* Keeps the conjuncts on int64/float64 columns: chunks whose sluice_chunk_min/max rule
- * them out are skipped (and counted in ctx's chunks_skipped; the others in chunks_read). */
+ * them out are skipped (and counted in ctx's chunks_skipped; the others in chunks_read).
+ * Files without those statistics (and collective reads) are late-materialized: each batch
+ * reads the conjuncts' columns first and the others only for the granules (chunks) where
+ * some row can pass, counted the same way. */
 void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n);
 void sl_h5_scan_free(void *scan);
 

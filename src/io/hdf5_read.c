@@ -10,8 +10,10 @@
  * each round's collective reads (after a file's collective open) and at the end of the
  * schedule the ranks agree whether any of them failed to open or read (coll_agree, one
  * MPI_Allreduce of a flag); when one did, every rank leaves the schedule with its error, so
- * none waits in a collective call another skips. The layout read is described in
- * io/hdf5_int.h.
+ * none waits in a collective call another skips. With pushed-down conjuncts (scan_prune) a
+ * scan skips chunks by the statistics sluice wrote, or else reads the conjuncts' columns of a
+ * batch first and the other columns only where some granule can pass (late_read). The layout
+ * read is described in io/hdf5_int.h.
  */
 #include "io/hdf5_int.h"
 
@@ -613,6 +615,11 @@ typedef struct h5_scan {
     int n_preds;
     unsigned char *skip;
     int64_t crows, last;
+    /* Late materialization (files without those statistics, or collective reads): granules
+     * of g rows (0: off; the payload's chunk rows where it is chunked); is_pred[k]: projected
+     * column k is one the conjuncts use, read first each round. */
+    int64_t g;
+    bool *is_pred;
     /* Collective reads: this rank's rows [a, b); the file (cf) and round (round) of the
      * schedule every rank walks; dxpl for H5Dread; rerr: this rank's first open or read
      * failure, not yet agreed; done: the schedule is over on every rank (walked to the end,
@@ -646,6 +653,7 @@ static void close_file(h5_scan *sc)
     sc->skip = NULL;
     sc->crows = 0;
     sc->last = -1;
+    sc->g = 0;
 }
 
 /* Whether no value in [mn, mx] can satisfy "x OP v" (mn > mx: the chunk has no values). */
@@ -681,6 +689,29 @@ static bool rules_out_d(const sl_fmt_pred *p, double mn, double mx)
     return false;
 }
 
+/* Strings compare bytewise, a prefix first (as the filter compares them). */
+static int str_cmp(const char *a, int64_t an, const char *b, int64_t bn)
+{
+    int64_t m = an < bn ? an : bn;
+    int c = m > 0 ? memcmp(a, b, (size_t)m) : 0;
+    return c ? c : (an > bn) - (an < bn);
+}
+
+static bool rules_out_s(const sl_fmt_pred *p, const char *mn, int64_t mnl, const char *mx,
+                        int64_t mxl)
+{
+    int lo = str_cmp(mn, mnl, p->v.v.s.p, p->v.v.s.len);
+    int hi = str_cmp(mx, mxl, p->v.v.s.p, p->v.v.s.len);
+    switch (p->op) {
+    case SL_FMT_LT: return lo >= 0;
+    case SL_FMT_LE: return lo > 0;
+    case SL_FMT_EQ: return lo > 0 || hi < 0;
+    case SL_FMT_GE: return hi < 0;
+    case SL_FMT_GT: return hi <= 0;
+    }
+    return false;
+}
+
 /* Reads n values of attribute name of d as mt into buf; false when absent or of another
  * size. */
 static bool read_attr(hid_t d, const char *name, hid_t mt, int64_t n, void *buf)
@@ -696,6 +727,59 @@ static bool read_attr(hid_t d, const char *name, hid_t mt, int64_t n, void *buf)
         H5Sclose(sp);
     H5Aclose(a);
     return ok;
+}
+
+/* One bound of a string column's chunk statistics: attributes <name>__offsets (n+1 int64)
+ * and <name>__bytes (the strings, then one byte more); new *off and *bytes, or false. */
+static bool read_str_attr(hid_t d, const char *name, int64_t n, int64_t **off, char **bytes)
+{
+    char *on = sl_xasprintf("%s__offsets", name), *bn = sl_xasprintf("%s__bytes", name);
+    *off = sl_xmalloc(((size_t)n + 1) * sizeof **off);
+    *bytes = NULL;
+    bool ok = read_attr(d, on, H5T_NATIVE_INT64, n + 1, *off) && (*off)[0] == 0 &&
+              (*off)[n] >= 0;
+    for (int64_t c = 0; ok && c < n; c++)
+        ok = (*off)[c + 1] >= (*off)[c];
+    if (ok) {
+        *bytes = sl_xmalloc((size_t)(*off)[n] + 1);
+        ok = read_attr(d, bn, H5T_NATIVE_UCHAR, (*off)[n] + 1, *bytes);
+    }
+    sl_free(on);
+    sl_free(bn);
+    if (!ok) {
+        sl_free(*off);
+        sl_free(*bytes);
+        *off = NULL;
+        *bytes = NULL;
+    }
+    return ok;
+}
+
+/* Marks in sc->skip the chunks of cr rows (n of them) that conjunct p on a string column rules
+ * out by the statistics on d: sluice_chunk_any (a chunk has a value) and the bounds
+ * sluice_chunk_min / sluice_chunk_max as offsets + bytes. */
+static void skip_strings(h5_scan *sc, const sl_fmt_pred *p, hid_t d, int64_t n, int64_t cr)
+{
+    unsigned char *any = sl_xmalloc((size_t)n + 1);
+    int64_t *mo = NULL, *xo = NULL;
+    char *mb = NULL, *xb = NULL;
+    if (read_attr(d, "sluice_chunk_any", H5T_NATIVE_UCHAR, n, any) &&
+        read_str_attr(d, "sluice_chunk_min", n, &mo, &mb) &&
+        read_str_attr(d, "sluice_chunk_max", n, &xo, &xb)) {
+        if (!sc->skip) {
+            sc->skip = sl_xcalloc((size_t)n + 1, 1);
+            sc->crows = cr;
+        }
+        for (int64_t c = 0; c < n; c++)
+            if (!any[c] || rules_out_s(p, mb + mo[c], mo[c + 1] - mo[c], xb + xo[c],
+                                       xo[c + 1] - xo[c]))
+                sc->skip[c] = 1;
+    }
+    sl_free(any);
+    sl_free(mo);
+    sl_free(mb);
+    sl_free(xo);
+    sl_free(xb);
 }
 
 /* The open file's chunks that the pushed-down conjuncts rule out (sc->skip), from the chunk
@@ -714,6 +798,10 @@ static void load_skip(h5_scan *sc)
                                           &cr) || cr <= 0 || (sc->crows && cr != sc->crows))
             continue;
         int64_t n = (rows + cr - 1) / cr;
+        if (p->v.type == SL_T_VARCHAR) {
+            skip_strings(sc, p, sc->ds[k], n, cr);
+            continue;
+        }
         bool dbl = p->v.type == SL_T_DOUBLE;
         void *mn = sl_xmalloc((size_t)n * 8 + 8), *mx = sl_xmalloc((size_t)n * 8 + 8);
         hid_t mt = dbl ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
@@ -733,17 +821,49 @@ static void load_skip(h5_scan *sc)
     }
 }
 
+/* Rows of the first chunk dimension of dataset d, or 0 when it is not chunked. */
+static int64_t chunk_rows(hid_t d)
+{
+    hid_t pl = d >= 0 ? H5Dget_create_plist(d) : -1;
+    hsize_t dim = 0;
+    if (pl >= 0 && H5Pget_layout(pl) == H5D_CHUNKED && H5Pget_chunk(pl, 1, &dim) < 1)
+        dim = 0;
+    if (pl >= 0)
+        H5Pclose(pl);
+    return (int64_t)dim;
+}
+
+/* Granule rows for late materialization in the open file: the chunk rows of the first
+ * projected column the conjuncts do not use (the payload, whose reads are saved), else of the
+ * first they use; contiguous datasets take SL_H5_GRANULE rows. At most one batch. */
+#define SL_H5_GRANULE 4096
+static int64_t granule_rows(const h5_scan *sc)
+{
+    int64_t g = 0;
+    for (int pass = 0; pass < 2 && g <= 0; pass++)
+        for (int k = 0; k < sc->n_proj && g <= 0; k++)
+            if (sc->is_pred[k] == (pass == 1))
+                g = chunk_rows(sc->ds[k]);
+    if (g <= 0)
+        g = SL_H5_GRANULE;
+    return g < SL_BATCH_ROWS ? g : SL_BATCH_ROWS;
+}
+
 void sl_h5_scan_prune(void *scan, const sl_fmt_pred *preds, int n)
 {
     h5_scan *sc = scan;
     for (int i = 0; i < n; i++) {
         const h5_col *c = &sc->src->cols[preds[i].col];
         bool fits = (c->kind == K_INT && preds[i].v.type == c->type && c->type != SL_T_BOOL) ||
-                    (c->kind == K_FLOAT && preds[i].v.type == SL_T_DOUBLE);
+                    (c->kind == K_FLOAT && preds[i].v.type == SL_T_DOUBLE) ||
+                    (c->type == SL_T_VARCHAR && preds[i].v.type == SL_T_VARCHAR);
         if (!fits || preds[i].v.is_null)
             continue;
         sc->preds = sl_xrealloc(sc->preds, sizeof *sc->preds * (size_t)(sc->n_preds + 1));
         sc->preds[sc->n_preds++] = preds[i];
+        for (int k = 0; k < sc->n_proj; k++)
+            if (sc->proj[k] == preds[i].col)
+                sc->is_pred[k] = true;
     }
     /* Skipping chunks makes the ranks' reads unequal, which collective rounds cannot follow:
      * auto reads independently when there are conjuncts to skip by. Every rank has the same
@@ -803,6 +923,11 @@ static int open_file(h5_scan *sc, int f, sl_err *err)
     }
     if (sc->n_preds && !sc->coll)
         load_skip(sc);
+    /* Without chunk statistics, the conjuncts' columns are read first and decide which
+     * granules the other columns are read for. Collective reads too: every rank has the same
+     * conjuncts and file, so every rank takes this path and makes the same calls. */
+    if (sc->n_preds && !sc->skip)
+        sc->g = granule_rows(sc);
     return 0;
 }
 
@@ -988,6 +1113,150 @@ static int read_col(h5_scan *sc, int k, int64_t off, int64_t n, sl_vec **out, sl
     return rc;
 }
 
+/* Whether some row of cols[.][i0, i1) may satisfy every kept conjunct, by the min and max of
+ * the conjunct's column over those rows (NULLs left out) against the chunk-statistics rules:
+ * a NaN among them decides nothing, no value at all rules the rows out. */
+static bool may_pass(const h5_scan *sc, sl_vec *const *cols, int64_t i0, int64_t i1)
+{
+    for (int i = 0; i < sc->n_preds; i++) {
+        const sl_fmt_pred *p = &sc->preds[i];
+        int k = 0;
+        while (k < sc->n_proj && sc->proj[k] != p->col)
+            k++;
+        if (k == sc->n_proj)
+            continue;
+        const sl_vec *v = cols[k];
+        if (p->v.type == SL_T_VARCHAR) {
+            const char *mn = NULL, *mx = NULL;
+            int64_t mnl = 0, mxl = 0;
+            for (int64_t r = i0; r < i1; r++) {
+                if (!sl_vec_valid(v, r))
+                    continue;
+                int64_t len;
+                const char *x = sl_vec_str(v, r, &len);
+                if (!mn || str_cmp(x, len, mn, mnl) < 0) {
+                    mn = x;
+                    mnl = len;
+                }
+                if (!mx || str_cmp(x, len, mx, mxl) > 0) {
+                    mx = x;
+                    mxl = len;
+                }
+            }
+            if (!mn || rules_out_s(p, mn, mnl, mx, mxl))
+                return false;
+        } else if (p->v.type == SL_T_DOUBLE) {
+            double mn = INFINITY, mx = -INFINITY;
+            bool any = false, nan = false;
+            for (int64_t r = i0; r < i1 && !nan; r++) {
+                if (!sl_vec_valid(v, r))
+                    continue;
+                double x = v->d.f64[r];
+                nan = isnan(x);
+                mn = x < mn ? x : mn;
+                mx = x > mx ? x : mx;
+                any = true;
+            }
+            if (!any)
+                return false;
+            if (!nan && rules_out_d(p, mn, mx))
+                return false;
+        } else {
+            int64_t mn = INT64_MAX, mx = INT64_MIN;
+            bool any = false;
+            for (int64_t r = i0; r < i1; r++) {
+                if (!sl_vec_valid(v, r))
+                    continue;
+                int64_t x = v->d.i64[r];
+                mn = x < mn ? x : mn;
+                mx = x > mx ? x : mx;
+                any = true;
+            }
+            if (!any || rules_out_i(p, mn, mx))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Where a read's later failures go: the first one of a collective read stays in rerr (agreed
+ * at the next round), the others in e2; independent reads stop at their first, in err. */
+static sl_err *read_err(h5_scan *sc, sl_err *err, sl_err *e2)
+{
+    if (!sc->coll)
+        return err;
+    return sc->rerr.code ? e2 : &sc->rerr;
+}
+
+/* A new column holding rows [a, b) of v. */
+static sl_vec *vec_slice(const sl_vec *v, int64_t a, int64_t b)
+{
+    sl_vec *o = sl_vec_new(v->type, b - a);
+    for (int64_t i = a; i < b; i++)
+        sl_vec_push_from(o, v, i);
+    return o;
+}
+
+/*
+ * Late materialization of file rows [off, off+n): reads the conjuncts' columns, finds the
+ * granules (sc->g rows, aligned in the file) where some row may pass (may_pass), and reads the
+ * other columns only for the span from the first such granule to the last; *out: the span's
+ * rows, or NULL when no granule may pass. Granules are counted once each (sc->last) in the
+ * chunks read or skipped. A collective read (n may be 0) makes the same HDF5 calls on every
+ * rank: every column is read, with no rows where the span is empty or a read failed (the
+ * failure kept in rerr, see read_err). Returns err's code (independent reads).
+ */
+static int late_read(h5_scan *sc, int64_t off, int64_t n, sl_batch **out, sl_err *err)
+{
+    sl_err e2;
+    sl_err_clear(&e2);
+    *out = NULL;
+    int np = sc->n_proj;
+    sl_vec **cols = sl_xcalloc((size_t)np + 1, sizeof *cols);
+    bool failed = false;
+    for (int k = 0; k < np && (!failed || sc->coll); k++)
+        if (sc->is_pred[k] && read_col(sc, k, off, failed ? 0 : n, &cols[k],
+                                       read_err(sc, err, &e2)))
+            failed = true;
+    int64_t s0 = n, s1 = 0;
+    for (int64_t j = off / sc->g; !failed && n > 0 && j * sc->g < off + n; j++) {
+        int64_t a = j * sc->g > off ? j * sc->g - off : 0;
+        int64_t b = (j + 1) * sc->g - off < n ? (j + 1) * sc->g - off : n;
+        bool pass = may_pass(sc, cols, a, b);
+        if (pass) {
+            s0 = a < s0 ? a : s0;
+            s1 = b;
+        }
+        if (j > sc->last) {
+            if (pass)
+                sc->ctx->ctr.chunks_read++;
+            else
+                sc->ctx->ctr.chunks_skipped++;
+            sc->last = j;
+        }
+    }
+    int64_t m = !failed && s1 > s0 ? s1 - s0 : 0;
+    for (int k = 0; k < np && (!failed || sc->coll); k++)
+        if (!sc->is_pred[k] && read_col(sc, k, m ? off + s0 : off, m, &cols[k],
+                                        read_err(sc, err, &e2)))
+            failed = true;
+    if (!failed && m > 0) {
+        for (int k = 0; k < np; k++)
+            if (sc->is_pred[k] && (s0 > 0 || s1 < n)) {
+                sl_vec *v = vec_slice(cols[k], s0, s1);
+                sl_vec_free(&cols[k]);
+                cols[k] = v;
+            }
+        *out = sl_batch_from_cols(np, cols, m);
+        sc->ctx->ctr.rows_read += m;
+    } else {
+        for (int k = 0; k < np; k++)
+            sl_vec_free(&cols[k]);
+    }
+    sl_free(cols);
+    return sc->coll ? 0 : err->code;
+}
+
 int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **out,
                     sl_err *err)
 {
@@ -1010,6 +1279,7 @@ int sl_h5_scan_open(sl_ctx *ctx, void *src, const int *proj, int n_proj, void **
     sc->ds = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->ds);
     sc->aux = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->aux);
     sc->vd = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->vd);
+    sc->is_pred = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->is_pred);
     for (int k = 0; k < n_proj; k++) {
         sc->proj[k] = proj[k];
         sc->types[k] = s->cols[proj[k]].type;
@@ -1110,6 +1380,12 @@ static int coll_next(h5_scan *sc, sl_batch **out, sl_err *err)
             at = s->first[f]; /* none selected, from a place inside the file */
         }
         sc->round++;
+        if (sc->g) { /* the conjuncts' columns first; the others for the span they leave */
+            late_read(sc, at - s->first[f], n, out, err);
+            if (!*out)
+                continue;
+            return 0;
+        }
         sl_vec **cols = sl_xcalloc((size_t)sc->n_proj + 1, sizeof *cols);
         for (int k = 0; k < sc->n_proj; k++)
             read_col(sc, k, at - s->first[f], n, &cols[k], sc->rerr.code ? &e2 : &sc->rerr);
@@ -1157,24 +1433,23 @@ int sl_h5_scan_end(MPI_Comm comm, void *src, const void *scan, sl_err *err)
     return err->code;
 }
 
-int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err)
+/* The next rows to read independently: file rows [*off, *off+*n) of the file it opens,
+ * after the chunks the statistics rule out; false at the end of this rank's rows (or on
+ * error, in err). */
+static bool next_range(h5_scan *sc, int64_t *poff, int64_t *pn, sl_err *err)
 {
-    h5_scan *sc = scan;
     const h5_src *s = sc->src;
-    *out = NULL;
-    if (sc->coll)
-        return coll_next(sc, out, err);
     int f = 0;
     int64_t off, n;
     for (;;) {
         if (sc->cur >= sc->end) {
             close_file(sc);
-            return 0;
+            return false;
         }
         while (f < s->n_files && s->first[f + 1] <= sc->cur)
             f++;
         if (f != sc->file && open_file(sc, f, err))
-            return err->code;
+            return false;
         off = sc->cur - s->first[f];
         n = s->first[f + 1] - sc->cur;
         if (n > sc->end - sc->cur)
@@ -1206,6 +1481,35 @@ int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err)
     }
     if (n > SL_BATCH_ROWS)
         n = SL_BATCH_ROWS;
+    /* Late materialization reads whole granules where it can: the range ends on a granule
+     * boundary unless it ends this rank's rows or the file. */
+    if (sc->g && (off + n) % sc->g && (off + n) / sc->g * sc->g > off &&
+        sc->cur + n < sc->end && off + n < s->rows[f])
+        n = (off + n) / sc->g * sc->g - off;
+    *poff = off;
+    *pn = n;
+    return true;
+}
+
+int sl_h5_scan_next(void *scan, sl_batch **out, sl_err *err)
+{
+    h5_scan *sc = scan;
+    *out = NULL;
+    if (sc->coll)
+        return coll_next(sc, out, err);
+    int64_t off, n;
+    for (;;) {
+        if (!next_range(sc, &off, &n, err))
+            return err->code;
+        if (!sc->g)
+            break;
+        /* Rows no granule of which can pass are skipped without a batch. */
+        if (late_read(sc, off, n, out, err))
+            return err->code;
+        sc->cur += n;
+        if (*out)
+            return 0;
+    }
     sl_vec **cols = sl_xcalloc((size_t)sc->n_proj + 1, sizeof *cols);
     int rc = 0;
     for (int k = 0; k < sc->n_proj && !rc; k++)
@@ -1234,6 +1538,7 @@ void sl_h5_scan_free(void *scan)
     sl_free(sc->ds);
     sl_free(sc->aux);
     sl_free(sc->vd);
+    sl_free(sc->is_pred);
     sl_free(sc->vbuf);
     sl_free(sc->preds);
     if (sc->dxpl >= 0)

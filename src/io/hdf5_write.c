@@ -394,6 +394,183 @@ static void stats_write(h5_out *o, MPI_Comm comm, h5_stats *s, hid_t d, int64_t 
     H5Sclose(sp);
 }
 
+/* Per-chunk min/max of one VARCHAR column over the valid values of every rank's rows
+ * (bytewise, as the filter compares strings): any[c] says whether chunk c has a value. */
+typedef struct h5_sstats {
+    int64_t n;
+    unsigned char *any;
+    char **mn, **mx;
+    int64_t *mnl, *mxl;
+} h5_sstats;
+
+/* The statistics are kept only while the bounds of a column take at most this many bytes
+ * (attributes live in the object header). */
+#define H5W_SSTATS_BYTES (32 << 10)
+
+static void sstats_init(h5_sstats *s, int64_t n)
+{
+    s->n = n;
+    s->any = sl_xcalloc((size_t)n + 1, 1);
+    s->mn = sl_xcalloc((size_t)n + 1, sizeof *s->mn);
+    s->mx = sl_xcalloc((size_t)n + 1, sizeof *s->mx);
+    s->mnl = sl_xcalloc((size_t)n + 1, sizeof *s->mnl);
+    s->mxl = sl_xcalloc((size_t)n + 1, sizeof *s->mxl);
+}
+
+static void sstats_free(h5_sstats *s)
+{
+    for (int64_t c = 0; c < s->n; c++) {
+        sl_free(s->mn[c]);
+        sl_free(s->mx[c]);
+    }
+    sl_free(s->any);
+    sl_free(s->mn);
+    sl_free(s->mx);
+    sl_free(s->mnl);
+    sl_free(s->mxl);
+}
+
+static int str_cmp(const char *a, int64_t an, const char *b, int64_t bn)
+{
+    int64_t m = an < bn ? an : bn;
+    int c = m > 0 ? memcmp(a, b, (size_t)m) : 0;
+    return c ? c : (an > bn) - (an < bn);
+}
+
+/* Adds string x (len bytes) to chunk c. */
+static void sstats_put(h5_sstats *s, int64_t c, const char *x, int64_t len)
+{
+    if (!s->any[c] || str_cmp(x, len, s->mn[c], s->mnl[c]) < 0) {
+        sl_free(s->mn[c]);
+        s->mn[c] = sl_xstrndup(x, (size_t)len);
+        s->mnl[c] = len;
+    }
+    if (!s->any[c] || str_cmp(x, len, s->mx[c], s->mxl[c]) > 0) {
+        sl_free(s->mx[c]);
+        s->mx[c] = sl_xstrndup(x, (size_t)len);
+        s->mxl[c] = len;
+    }
+    s->any[c] = 1;
+}
+
+/* Adds rows [at, at+m) of a string column: offs[i] is row i's global byte offset, end the
+ * end of the last one, bytes the round's bytes from base on; vb the validity. */
+static void sstats_add(h5_sstats *s, int64_t chunk_rows, int64_t at, int64_t m,
+                       const int64_t *offs, int64_t base, int64_t end, const char *bytes,
+                       const unsigned char *vb)
+{
+    for (int64_t i = 0; i < m; i++)
+        if (vb[i])
+            sstats_put(s, (at + i) / chunk_rows, bytes + (offs[i] - base),
+                       (i + 1 < m ? offs[i + 1] : end) - offs[i]);
+}
+
+/* Appends one bound's attributes: <an>__offsets (n+1 int64) and <an>__bytes (the strings and
+ * a 0 byte, so it is never empty). */
+static void sstats_attr(h5_out *o, hid_t d, const char *an, int64_t n, char **v,
+                        const int64_t *len, const char *name)
+{
+    int64_t *off = sl_xcalloc((size_t)n + 2, sizeof *off);
+    for (int64_t c = 0; c < n; c++)
+        off[c + 1] = off[c] + len[c];
+    char *b = sl_xmalloc((size_t)off[n] + 1);
+    for (int64_t c = 0; c < n; c++)
+        if (len[c])
+            memcpy(b + off[c], v[c], (size_t)len[c]);
+    b[off[n]] = 0;
+    for (int i = 0; i < 2; i++) {
+        hsize_t dims = (hsize_t)(i ? off[n] + 1 : n + 1);
+        char *nm = sl_xasprintf("%s%s", an, i ? "__bytes" : "__offsets");
+        hid_t sp = H5Screate_simple(1, &dims, NULL);
+        hid_t a = H5Acreate2(d, nm, i ? H5T_STD_U8LE : H5T_STD_I64LE, sp, H5P_DEFAULT,
+                             H5P_DEFAULT);
+        if (a < 0 || H5Awrite(a, i ? H5T_NATIVE_UCHAR : H5T_NATIVE_INT64,
+                              i ? (void *)b : (void *)off) < 0)
+            h5_fail(o, "attribute write", name);
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+        sl_free(nm);
+    }
+    sl_free(off);
+    sl_free(b);
+}
+
+/* Combines every rank's string statistics (each rank's bounds of the chunks it has values in,
+ * gathered on every rank and merged in rank order, so every rank holds the same) and writes
+ * them on d as sluice_chunk_rows, sluice_chunk_any (n uint8) and sluice_chunk_min /
+ * sluice_chunk_max (offsets + bytes, see sstats_attr), unless the bounds take more than
+ * H5W_SSTATS_BYTES (then none, on every rank). Collective. */
+static void sstats_write(h5_out *o, MPI_Comm comm, h5_sstats *s, hid_t d, int64_t chunk_rows,
+                         const char *name)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    for (int64_t c = 0; c < s->n; c++) {
+        if (!s->any[c])
+            continue;
+        int64_t hdr[3] = { c, s->mnl[c], s->mxl[c] };
+        sl_buf_append(&b, hdr, sizeof hdr);
+        sl_buf_append(&b, s->mn[c], s->mnl[c]);
+        sl_buf_append(&b, s->mx[c], s->mxl[c]);
+    }
+    int size;
+    MPI_Comm_size(comm, &size);
+    int mine = b.len > INT32_MAX / size ? 0 : (int)b.len, big = b.len != mine;
+    MPI_Allreduce(MPI_IN_PLACE, &big, 1, MPI_INT, MPI_MAX, comm);
+    int *cnt = sl_xcalloc((size_t)size + 1, sizeof *cnt);
+    int *disp = sl_xcalloc((size_t)size + 1, sizeof *disp);
+    MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm);
+    int64_t total = 0;
+    for (int r = 0; r < size; r++) {
+        disp[r] = (int)total;
+        total += cnt[r];
+    }
+    big = big || total > INT32_MAX;
+    char *all = sl_xmalloc((size_t)(big ? 0 : total) + 1);
+    if (!big)
+        MPI_Allgatherv(b.data, mine, MPI_BYTE, all, cnt, disp, MPI_BYTE, comm);
+    sl_buf_free(&b);
+    h5_sstats m;
+    sstats_init(&m, s->n);
+    for (const char *p = all, *e = all + (big ? 0 : total); p < e;) {
+        int64_t hdr[3];
+        memcpy(hdr, p, sizeof hdr);
+        p += sizeof hdr;
+        sstats_put(&m, hdr[0], p, hdr[1]);
+        p += hdr[1];
+        sstats_put(&m, hdr[0], p, hdr[2]);
+        p += hdr[2];
+    }
+    int64_t bytes = 0;
+    for (int64_t c = 0; c < m.n; c++)
+        bytes += m.mnl[c] + m.mxl[c];
+    if (!big && bytes <= H5W_SSTATS_BYTES && d >= 0) {
+        hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t a = H5Acreate2(d, "sluice_chunk_rows", H5T_STD_I64LE, sp, H5P_DEFAULT,
+                             H5P_DEFAULT);
+        if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &chunk_rows) < 0)
+            h5_fail(o, "attribute write", name);
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+        hsize_t dims = (hsize_t)m.n;
+        sp = H5Screate_simple(1, &dims, NULL);
+        a = H5Acreate2(d, "sluice_chunk_any", H5T_STD_U8LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a < 0 || H5Awrite(a, H5T_NATIVE_UCHAR, m.any) < 0)
+            h5_fail(o, "attribute write", name);
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+        sstats_attr(o, d, "sluice_chunk_min", m.n, m.mn, m.mnl, name);
+        sstats_attr(o, d, "sluice_chunk_max", m.n, m.mx, m.mxl, name);
+    }
+    sstats_free(&m);
+    sl_free(all);
+    sl_free(cnt);
+    sl_free(disp);
+}
+
 /* Writes n values at [start, start+n) of d from buf; n 0 takes part with no selection. */
 static void write_slab(h5_out *o, hid_t d, hid_t mt, int64_t start, int64_t n, const void *buf,
                        const char *name)
@@ -572,12 +749,14 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
     if (crows > 0 && nchunks > 0)
         nchunks = (N + crows - 1) / crows;
     h5_stats *st = sl_xcalloc((size_t)nc + 1, sizeof *st);
+    h5_sstats *sst = sl_xcalloc((size_t)nc + 1, sizeof *sst);
     bool *has_st = sl_xcalloc((size_t)nc + 1, sizeof *has_st);
     for (int k = 0; k < nc; k++) {
         sl_type t = w->types[k];
-        has_st[k] = nchunks > 0 && nchunks <= H5W_STATS_MAX && t != SL_T_VARCHAR &&
-                    t != SL_T_BOOL;
-        if (has_st[k])
+        has_st[k] = nchunks > 0 && nchunks <= H5W_STATS_MAX && t != SL_T_BOOL;
+        if (has_st[k] && t == SL_T_VARCHAR)
+            sstats_init(&sst[k], nchunks);
+        else if (has_st[k])
             stats_init(&st[k], t == SL_T_DOUBLE, nchunks);
     }
 
@@ -598,10 +777,11 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
         for (int k = 0; k < nc; k++) {
             h5_wcol *c = &w->cols[k];
             sl_type t = w->types[k];
+            int64_t base = 0, sum = 0;
             if (stage_get(c->val, vals, (size_t)m * 8, c->pval, err))
                 m = 0; /* still take part in the collective writes */
             if (t == SL_T_VARCHAR) {
-                int64_t base = before[1 + k] + bdone[k], sum = 0;
+                base = before[1 + k] + bdone[k];
                 for (int64_t i = 0; i < m; i++) {
                     int64_t len = vals[i];
                     vals[i] = base + sum;
@@ -629,18 +809,24 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
                 m = 0;
             if (vs[k] >= 0)
                 write_slab(&o, vs[k], H5T_NATIVE_UINT8, at, m, vb, dn[k]);
-            if (has_st[k])
+            if (has_st[k] && t == SL_T_VARCHAR && !err->code)
+                sstats_add(&sst[k], crows, at, m, vals, base, base + sum, sbytes.data, vb);
+            else if (has_st[k] && t != SL_T_VARCHAR)
                 stats_add(&st[k], crows, at, m, vals, vb);
         }
         done += m;
     }
     for (int k = 0; k < nc; k++) {
-        if (has_st[k]) {
+        if (has_st[k] && w->types[k] == SL_T_VARCHAR) {
+            sstats_write(&o, comm, &sst[k], ds[k], crows, dn[k]);
+            sstats_free(&sst[k]);
+        } else if (has_st[k]) {
             stats_write(&o, comm, &st[k], ds[k], crows, nchunks, dn[k]);
             stats_free(&st[k]);
         }
     }
     sl_free(st);
+    sl_free(sst);
     sl_free(has_st);
     sl_buf_free(&sbytes);
     sl_free(vals);

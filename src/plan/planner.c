@@ -45,8 +45,9 @@ static sl_pop *plan_scan(const sl_query *q)
 }
 
 /* Adds to scan's preds the conjuncts of pred (over the scan's output) of the form "column OP
- * constant" on a BIGINT, DOUBLE, DATE or TIMESTAMP column (also "constant OP column" turned
- * around and BETWEEN as two): what a format can check against chunk statistics. */
+ * constant" on a BIGINT, DOUBLE, DATE, TIMESTAMP or VARCHAR column (also "constant OP column"
+ * turned around and BETWEEN as two): what a format can check against chunk statistics. A
+ * VARCHAR constant's text is borrowed from pred, which must outlive the scan. */
 static void scan_preds(sl_pop *scan, const sl_expr *e)
 {
     if (e->kind != SL_E_CALL)
@@ -73,8 +74,7 @@ static void scan_preds(sl_pop *scan, const sl_expr *e)
             first = last = 0;
             op = ops[i].flip;
         }
-        if (c->kind != SL_E_COL || c->type == SL_T_VARCHAR || c->type == SL_T_BOOL ||
-            c->type == SL_T_NULL)
+        if (c->kind != SL_E_COL || c->type == SL_T_BOOL || c->type == SL_T_NULL)
             return;
         for (int a = first; a <= last; a++) {
             const sl_expr *k = e->args[a];
@@ -242,11 +242,14 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
     } else {
         x = plan_scan(q);
         x->query = query;
-        if (q->where && q->src.kind == SL_SRC_FORMAT)
-            scan_preds(x, q->where);
     }
-    if (q->where)
+    if (q->where) {
+        sl_pop *scan = x->kind == SL_POP_SCAN && q->src.kind == SL_SRC_FORMAT ? x : NULL;
         x = sl_plan_filter(x, q->where, "filter", query);
+        /* From the filter's copy of the predicate: a VARCHAR constant's text lives there. */
+        if (scan)
+            scan_preds(scan, x->u.filter.pred);
+    }
     if (q->has_agg) {
         x = plan_aggregate(x, q, query);
         *d = SL_DIST_ANY;

@@ -627,6 +627,10 @@ def cases_prune(k):
     xv = np.ones(n, dtype=np.uint8)
     xv[5000:6000] = 0          # chunk 5 has no values
     day = ids // 10
+    # a sorted string (ids 6000-6999 NULL: an all-NULL chunk) and an unsorted one
+    sv = ["k%05d" % i for i in range(n)]
+    svalid = (ids < 6000) | (ids >= 7000)
+    wv = ["w%d" % int(v) for v in kk]
     src_in = os.path.join(W, "prune-in.h5")
     with h5py.File(src_in, "w") as f:
         g = f.create_group("t", track_order=True)
@@ -635,12 +639,16 @@ def cases_prune(k):
         g["x"] = x
         g["x__valid"] = xv
         g.create_dataset("day", data=day).attrs["sluice_type"] = "DATE"
+        g.create_dataset("s", data=sv, dtype=h5py.string_dtype("utf-8"))
+        g["s__valid"] = svalid.astype(np.uint8)
+        g.create_dataset("w", data=np.array(wv, dtype="S4"))
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE t (id INTEGER, k INTEGER, x REAL, day TEXT)")
+    db.execute("CREATE TABLE t (id INTEGER, k INTEGER, x REAL, day TEXT, s TEXT, w TEXT)")
     epoch = datetime.date(1970, 1, 1)
-    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [
+    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", [
         (int(ids[i]), int(kk[i]), None if not xv[i] or np.isnan(x[i]) else float(x[i]),
-         (epoch + datetime.timedelta(days=int(day[i]))).isoformat()) for i in range(n)])
+         (epoch + datetime.timedelta(days=int(day[i]))).isoformat(),
+         sv[i] if svalid[i] else None, wv[i]) for i in range(n)])
     out = os.path.join(W, "prune-out")
     rc, _, e = run_job(f"COPY (SELECT * FROM read_hdf5('{src_in}', '/t')) TO '{out}' "
                        f"(FORMAT hdf5, CHUNK_ROWS 1000);", 3)
@@ -661,6 +669,28 @@ def cases_prune(k):
             ("unsorted_and", "k = 5 AND id <= 2999", None)):
         check_query(f"prune_{name}", f"SELECT id, k, x, day FROM {src} WHERE {where};", db,
                     f"SELECT id, k, x, day FROM t WHERE {osql or where}", ranks=(1, 2, 3))
+    # Strings: the bounds COPY records (bytewise, as sqlite3's BINARY collation compares),
+    # over the sluice-written file and, by late materialization, over the h5py one.
+    for name, where in (("str_eq", "s = 'k12345'"),
+                        ("str_between", "s BETWEEN 'k04500' AND 'k07100'"),
+                        ("str_lt", "'k00100' > s"),
+                        ("str_prefix", "s >= 'k1' AND s < 'k10'"),
+                        ("str_unsorted", "w = 'w5' AND s <= 'k02999'")):
+        for f, tag, ranks in ((src, "", (1, 3)), (f"read_hdf5('{src_in}', '/t')", "_h5py",
+                                                   (2,))):
+            check_query(f"prune_{name}{tag}", f"SELECT id, s, w FROM {f} WHERE {where};", db,
+                        f"SELECT id, s, w FROM t WHERE {where}", ranks=ranks)
+    # s BETWEEN 'k04500' AND 'k07100' at 1 rank: chunks 4-7 hold it, chunk 6 has no value.
+    for f, tag in ((src, "sluice"), (f"read_hdf5('{src_in}', '/t')", "h5py")):
+        rc, o, e = run_job(f"EXPLAIN ANALYZE SELECT count(*) FROM {f} WHERE s BETWEEN 'k04500' "
+                           f"AND 'k07100';", 1)
+        got = scan_actual(o + e)
+        # the h5py file is contiguous: granules of 4096 rows (1-1 hold the range, 0 and 2-4 not)
+        exp = dict(read=3, skipped=17, rows=3000) if tag == "sluice" else \
+            dict(read=1, skipped=4, rows=4096)
+        ok = rc == 0 and got == exp
+        report(ok, f"prune_str_explain_{tag} np=1", "" if ok else
+               f"exit {rc}, scan {got}, expected {exp}: {(o + e)[-700:]}")
     # Only the NaN is above 1e300 (sqlite3 holds it as NULL: the oracle names its row)
     check_query("prune_above_all", f"SELECT id, k, CASE WHEN x = 'NaN'::DOUBLE THEN 'is NaN' "
                 f"END AS x, day FROM {src} WHERE x > 1e300;", db,
@@ -673,6 +703,128 @@ def cases_prune(k):
     ok = rc == 0 and want in o + e
     report(ok, "prune_explain_analyze np=2", "" if ok else f"exit {rc}, no {want!r} in: "
            f"{(o + e)[-900:]}")
+
+
+def late_file(path, key, sk, skv, u, pay, gzip):
+    """A table as h5py writes it (no sluice statistics), chunks of 1000 rows: a sorted key,
+    a sorted sk with validity, an unsorted u and wide payload columns (doubles with validity,
+    variable-length, fixed and offsets + bytes strings)."""
+    kw = dict(chunks=(1000,), compression="gzip", compression_opts=1) if gzip else \
+        dict(chunks=(1000,))
+    with h5py.File(path, "w") as f:
+        g = f.create_group("t", track_order=True)
+        g.create_dataset("key", data=key, **kw)
+        g.create_dataset("sk", data=sk, **kw)
+        g.create_dataset("sk__valid", data=skv.astype(np.uint8), **kw)
+        g.create_dataset("u", data=u, **kw)
+        g.create_dataset("p", data=pay["p"], **kw)
+        g.create_dataset("p__valid", data=pay["pv"].astype(np.uint8), **kw)
+        g.create_dataset("vl", data=pay["vl"], dtype=h5py.string_dtype("utf-8"), **kw)
+        g.create_dataset("fx", data=pay["fx"], **kw)
+        b = [x.encode() for x in pay["ob"]]
+        off = np.zeros(len(b) + 1, dtype=np.int64)
+        off[1:] = np.cumsum([len(x) for x in b])
+        g.create_dataset("ob__offsets", data=off, **kw)
+        g.create_dataset("ob__bytes", data=np.frombuffer(b"".join(b), dtype=np.uint8))
+
+
+def scan_actual(text):
+    """The Scan's '-> actual: rows in A, rows out B' and '-> chunks: read R, skipped S'
+    numbers of EXPLAIN ANALYZE's text (None where absent)."""
+    import re
+    lines = text.splitlines()
+    out = {}
+    for i, ln in enumerate(lines):
+        if "Scan read_hdf5" not in ln:
+            continue
+        for nx in lines[i + 1:i + 5]:
+            m = re.search(r"-> actual: rows in (\d+), rows out (\d+)", nx)
+            if m:
+                out["rows"] = int(m.group(2))
+            m = re.search(r"-> chunks: read (\d+), skipped (\d+)", nx)
+            if m:
+                out["read"], out["skipped"] = int(m.group(1)), int(m.group(2))
+    return out
+
+
+def cases_late(k):
+    """Chunk skipping on files sluice did not write (h5py, no statistics): the scan reads the
+    conjuncts' columns first and the payload only for the chunks where some row can pass
+    (late materialization). Rows equal sqlite3's at 1-3 ranks and 4 (oversubscribed), with
+    independent and collective reads, chunked and gzip-chunked; EXPLAIN ANALYZE counts the
+    chunks skipped and the Scan's rows drop to the chunks read; an unsorted column skips
+    nothing; NULLs of validity datasets never pass."""
+    if not match(k, "late"):
+        return
+    n = 30000
+    rng = np.random.default_rng(131)
+    ids = np.arange(n, dtype=np.int64)
+    key = ids * 2 + 1000                      # sorted: chunk c holds 1000+2000c..2998+2000c
+    sk = ids / 4.0                            # sorted double; chunk 7 all NULL, some others
+    skv = rng.random(n) > 0.05
+    skv[7000:8000] = False
+    u = rng.integers(0, 50, n, dtype=np.int64)  # unsorted
+    words = np.array([b"ab", b"", b"c,d", b"e f"])
+    pay = dict(p=rng.standard_normal(n), pv=rng.random(n) > 0.2,
+               vl=[("é" * int(x)) + "v" + str(int(x)) for x in rng.integers(0, 9, n)],
+               fx=words[rng.integers(0, 4, n)].astype("S4"),
+               ob=[("z%d" % int(x)) * int(x % 3) for x in rng.integers(0, 99, n)])
+    plain, gz = os.path.join(W, "late.h5"), os.path.join(W, "late-gz.h5")
+    late_file(plain, key, sk, skv, u, pay, False)
+    late_file(gz, key, sk, skv, u, pay, True)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (key INTEGER, sk REAL, u INTEGER, p REAL, vl TEXT, fx TEXT, "
+               "ob TEXT)")
+    db.executemany("INSERT INTO t VALUES (?,?,?,?,?,?,?)", [
+        (int(key[i]), float(sk[i]) if skv[i] else None, int(u[i]),
+         float(pay["p"][i]) if pay["pv"][i] else None, pay["vl"][i],
+         pay["fx"][i].decode(), pay["ob"][i]) for i in range(n)])
+    cols = "key, sk, u, p, vl, fx, ob"
+    for name, f, io, where, ranks in (
+            ("between", plain, "", "key BETWEEN 20001 AND 24010", (1, 2, 3, 4)),
+            ("eq", plain, "", "key = 41234", (1, 4)),
+            ("eq_coll", plain, ", io='collective'", "key = 41234", (3,)),
+            ("between_coll", plain, ", io='collective'", "key BETWEEN 20001 AND 44010",
+             (2, 4)),
+            ("gzip_between", gz, "", "key >= 57000 AND key < 58500", (1, 3)),
+            ("gzip_coll", gz, ", io='collective'", "3000 > key", (2,)),
+            ("sorted_nulls", plain, "", "sk >= 1600 AND sk <= 2100", (1, 3)),
+            ("sorted_nulls_coll", plain, ", io='collective'", "sk BETWEEN 1600 AND 2100",
+             (2,)),
+            ("unsorted", plain, "", "u = 7", (1, 3)),
+            ("unsorted_and", gz, "", "u <= 3 AND key < 9000", (3,)),
+            ("none", plain, "", "key > 99999999", (2,))):
+        check_query(f"late_{name}", f"SELECT {cols} FROM read_hdf5('{f}', '/t'{io}) "
+                    f"WHERE {where};", db, f"SELECT {cols} FROM t WHERE {where}", ranks=ranks)
+    # One rank, 30 chunks: key BETWEEN 20001 AND 24010 touches chunks 9-11 (rows 9500-11505);
+    # u has every value in every chunk (nothing skipped); sk is NULL in all of chunk 7, so
+    # sk >= 1750 AND sk < 2000 (rows 7000-7999) can pass nowhere.
+    for name, f, where, want in (
+            ("between", plain, "key BETWEEN 20001 AND 24010", (3, 27, 3000)),
+            ("gzip_eq", gz, "key = 41234", (1, 29, 1000)),
+            ("unsorted", plain, "u = 7", (30, 0, 30000)),
+            ("all_null", plain, "sk >= 1750 AND sk < 2000", (0, 30, 0))):
+        rc, o, e = run_job(f"EXPLAIN ANALYZE SELECT {cols} FROM read_hdf5('{f}', '/t') "
+                           f"WHERE {where};", 1)
+        got = scan_actual(o + e)
+        exp = dict(read=want[0], skipped=want[1], rows=want[2])
+        ok = rc == 0 and got == exp
+        report(ok, f"late_explain_{name} np=1", "" if ok else
+               f"exit {rc}, scan {got}, expected {exp}: {(o + e)[-700:]}")
+    # Collective reads with a fault on rank 1 in the conjunct's column (read 2: after the
+    # file's open) and in a payload column (read 3, ob__offsets): every rank names it.
+    if not SLUICE_FI or not os.path.exists(SLUICE_FI):
+        skip("late_coll_fault", "no fault-injection build (SLUICE_FI; make formats builds it)")
+        return
+    sql = (f"SELECT count(*) AS n, count(ob) AS c FROM read_hdf5('{plain}', '/t', "
+           f"io='collective') WHERE key BETWEEN 20001 AND 44010;")
+    for spec, n in (("read:2@rank1", 2), ("read:3@rank1", 3)):
+        rc, _, e = run_job(sql, n, fault=spec)
+        said = sum(1 for ln in e.splitlines() if "injected fault" in ln and
+                   f"SLUICE_FAULT={spec}" in ln and ": error: " in ln)
+        ok = rc not in (0, 124) and said == n
+        report(ok, f"late_coll_fault {spec} np={n}", "" if ok else "hang (timeout)" if
+               rc == 124 else f"exit {rc}, {said} of {n} ranks named the fault: {e[-400:]}")
 
 
 def cases_big(k):
@@ -1076,6 +1228,7 @@ def main():
             cases_read(a.k)
             cases_write(a.k)
             cases_prune(a.k)
+            cases_late(a.k)
             cases_big(a.k)
         cases_compressed(a.k)
         if h5py is not None:
