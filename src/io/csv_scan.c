@@ -424,6 +424,9 @@ static bool fast_fields_ok(const sl_csv_walk *w, const char *p, int64_t at, int6
     }
 }
 
+static void fast_field_slow(sl_csv_walk *w, const char *p, int64_t fs, int64_t end,
+                            bool plain);
+
 /* Hands field p[fs..end) of a checked record to tok_field as libcsv would: an empty
  * unquoted field is NULL, a quoted one loses its quotes and its "" are undoubled. Local. */
 static inline void fast_field(sl_csv_walk *w, const char *p, int64_t fs, int64_t end,
@@ -434,6 +437,21 @@ static inline void fast_field(sl_csv_walk *w, const char *p, int64_t fs, int64_t
         w->fields++; /* a column nobody reads: counted, not converted */
         return;
     }
+    if (w->rec_skip || w->rec_bad || w->failed || col >= w->ncols) {
+        fast_field_slow(w, p, fs, end, plain);
+        return;
+    }
+    if (end == fs || plain || p[fs] != w->src->quote) { /* tok_field's work, inline */
+        w->fields++;
+        w->on_field(w, col, p + fs, end - fs, end == fs);
+        return;
+    }
+    fast_field_slow(w, p, fs, end, plain);
+}
+
+/* fast_field's general case: through tok_field, quotes removed. Local. */
+static void fast_field_slow(sl_csv_walk *w, const char *p, int64_t fs, int64_t end, bool plain)
+{
     if (end == fs) {
         tok_field(NULL, 0, w);
         return;
@@ -690,6 +708,24 @@ static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
                     len > show ? "..." : "");
 }
 
+/* sl_parse_bigint's answer without its per-digit overflow test where none can happen (at
+ * most 18 digits). Local. */
+static inline bool parse_int(const char *s, int64_t n, int64_t *out)
+{
+    int64_t i = s[0] == '-' || s[0] == '+';
+    if (n - i > 18 || n == i)
+        return sl_parse_bigint(s, n, out);
+    uint64_t acc = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9)
+            return false;
+        acc = acc * 10 + d;
+    }
+    *out = s[0] == '-' ? (int64_t)(0 - acc) : (int64_t)acc;
+    return true;
+}
+
 static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool is_null)
 {
     sl_csv_scan *sc = w->ctx;
@@ -711,7 +747,8 @@ static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool
         const char *s = p;
         int64_t n = len, i = 0;
         double d = 0;
-        sl_csv_trim(&s, &n);
+        if (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+            sl_csv_trim(&s, &n);
         if (n == 0) { /* "" and blanks are NULL for every non-text type */
             sl_vec_push_null(v);
             continue;
@@ -719,7 +756,7 @@ static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool
         bool ok;
         switch (t) {
         case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
-        case SL_T_BIGINT: ok = sl_parse_bigint(s, n, &i); break;
+        case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
         case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
         case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
         case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
