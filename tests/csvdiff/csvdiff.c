@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch/batch.h"
+#include "core/ctx.h"
 #include "core/mem.h"
 #include "io/io_int.h"
 
@@ -57,8 +59,49 @@ static void text(gen *g, int max, bool bad)
     }
 }
 
-static void field(gen *g, bool bad)
+/* A number for a BIGINT or DOUBLE column: signs, blanks around it, 19-20 digit ones (near
+ * and past overflow), sometimes quoted; bad: sometimes not a number at all. */
+static void number(gen *g, bool dbl, bool bad)
 {
+    static const char *odd[] = {"-", "+", "1e", "--1", "0x1", "1.2.3", "9223372036854775808",
+                                "-9223372036854775809", "12a", "."};
+    bool quoted = upto(8) == 0;
+    if (quoted)
+        put(g, g->quote);
+    if (upto(10) == 0)
+        put(g, upto(2) ? ' ' : '\t');
+    if (bad && upto(3) == 0) {
+        const char *o = odd[upto(10)];
+        sl_buf_append(&g->b, o, (int64_t)strlen(o));
+    } else {
+        if (upto(3) == 0)
+            put(g, upto(2) ? '-' : '+');
+        int n = 1 + upto(upto(6) == 0 ? 20 : 7);
+        for (int i = 0; i < n; i++)
+            put(g, (char)('0' + upto(10)));
+        if (dbl && upto(2)) {
+            put(g, '.');
+            for (int i = upto(6); i >= 0; i--)
+                put(g, (char)('0' + upto(10)));
+        }
+        if (dbl && upto(10) == 0) {
+            put(g, 'e');
+            put(g, (char)('0' + upto(3)));
+        }
+    }
+    if (upto(10) == 0)
+        put(g, ' ');
+    if (quoted)
+        put(g, g->quote);
+}
+
+/* kind: 0 text, 1 BIGINT, 2 DOUBLE. */
+static void field(gen *g, bool bad, int kind)
+{
+    if (kind && upto(6)) {
+        number(g, kind == 2, bad);
+        return;
+    }
     int k = upto(12);
     if (k < 3) /* empty */
         return;
@@ -85,8 +128,8 @@ static void field(gen *g, bool bad)
         text(g, 3, false); /* text after the closing quote */
 }
 
-/* A random file of about `rows` records of ncols fields. */
-static void make_csv(gen *g, int ncols, int rows, bool header)
+/* A random file of about `rows` records of ncols fields (column c of kind kinds[c]). */
+static void make_csv(gen *g, int ncols, int rows, bool header, const int *kinds)
 {
     int bad_rate = upto(4) == 0 ? 2 : upto(3) == 0 ? 40 : 1000;
     if (header) {
@@ -116,7 +159,7 @@ static void make_csv(gen *g, int ncols, int rows, bool header)
         for (int c = 0; c < n; c++) {
             if (c)
                 put(g, g->delim);
-            field(g, bad);
+            field(g, bad, c < ncols ? kinds[c] : 0);
         }
         if (r == rows - 1 && upto(3) == 0)
             break; /* no final newline */
@@ -276,6 +319,56 @@ static int check_index(const char *p, int64_t n, char delim, char quote, uint64_
     return ok;
 }
 
+/* The transcript of the typed scan (sl_csv_scan_*, as a query runs it) of every rank:
+ * each value of the projected columns, the rows, rejects and first reject, the error. */
+static void scan_all(sl_csv_source *s, const char *scanner, const int *proj, int n_proj,
+                     sl_buf *out)
+{
+    static sl_ctx ctx; /* rank and counters: all the scan uses */
+    setenv("SLUICE_CSV_SCANNER", scanner, 1);
+    sl_buf_init(out);
+    for (int rank = 0; rank < s->n_ranks; rank++) {
+        memset(&ctx, 0, sizeof ctx);
+        ctx.rank = rank;
+        sl_err err;
+        sl_err_clear(&err);
+        sl_csv_scan *sc = NULL;
+        int rc = sl_csv_scan_open(&ctx, s, proj, n_proj, &sc, &err);
+        while (!rc) {
+            sl_batch *b = NULL;
+            rc = sl_csv_scan_next(sc, &b, &err);
+            if (rc || !b)
+                break;
+            for (int64_t r = 0; r < b->n_rows; r++) {
+                for (int k = 0; k < n_proj; k++) {
+                    const sl_vec *v = b->cols[k];
+                    if (!sl_vec_valid(v, r)) {
+                        addf(out, "|NULL");
+                    } else if (v->type == SL_T_VARCHAR) {
+                        int64_t len;
+                        const char *p = sl_vec_str(v, r, &len);
+                        addf(out, "|%lld:", (long long)len);
+                        for (int64_t i = 0; i < len; i++)
+                            addf(out, "%02x", (unsigned char)p[i]);
+                    } else if (v->type == SL_T_DOUBLE) {
+                        addf(out, "|%.17g", v->d.f64[r]);
+                    } else {
+                        addf(out, "|%lld", (long long)v->d.i64[r]);
+                    }
+                }
+                addf(out, "\n");
+            }
+            sl_batch_free(&b);
+        }
+        addf(out, "scan rank %d rc %d rows %lld rejected %lld first '%s' %s\n", rank, rc,
+             sc ? (long long)sl_csv_scan_rows(sc) : -1ll, (long long)sl_csv_scan_rejected(sc),
+             sl_csv_scan_first_reject(sc), rc ? err.msg : "");
+        sl_csv_scan_free(&sc);
+        if (rc)
+            break;
+    }
+}
+
 /* One seed: 1 when both scanners agree on every kernel, else 0 (and a report). */
 static int run_seed(uint64_t seed, const char *dir)
 {
@@ -286,7 +379,10 @@ static int run_seed(uint64_t seed, const char *dir)
     sl_buf_init(&g.b);
     int ncols = 1 + upto(5);
     bool header = upto(2);
-    make_csv(&g, ncols, upto(4) == 0 ? upto(400) : upto(40), header);
+    int kinds[8];
+    for (int c = 0; c < ncols; c++)
+        kinds[c] = upto(3);
+    make_csv(&g, ncols, upto(4) == 0 ? upto(400) : upto(40), header, kinds);
     char path[512];
     snprintf(path, sizeof path, "%s/csvdiff-%d-%llu.csv", dir, (int)getpid(),
              (unsigned long long)seed);
@@ -302,7 +398,7 @@ static int run_seed(uint64_t seed, const char *dir)
     sl_type types[8];
     for (int c = 0; c < ncols; c++) {
         names[c] = sl_xasprintf("c%d", c);
-        types[c] = SL_T_VARCHAR;
+        types[c] = kinds[c] == 1 ? SL_T_BIGINT : kinds[c] == 2 ? SL_T_DOUBLE : SL_T_VARCHAR;
     }
     bool need[8];
     for (int c = 0; c < ncols; c++)
@@ -366,6 +462,29 @@ static int run_seed(uint64_t seed, const char *dir)
             ok = 0;
         }
         sl_buf_free(&got);
+    }
+    /* The typed scan: conversions, NULLs, rejected values, only some columns read. */
+    int proj[8], n_proj = 1 + upto(ncols);
+    for (int k = 0; k < n_proj; k++)
+        proj[k] = upto(ncols);
+    s.on_error = u.lenient ? SL_ON_ERROR_SKIP : SL_ON_ERROR_FAIL;
+    s.max_rejects = -1;
+    s.max_rejects_pct = -1;
+    if (ok) {
+        sl_buf sref, sgot;
+        scan_all(&s, "libcsv", proj, n_proj, &sref);
+        scan_all(&s, "fast", proj, n_proj, &sgot);
+        if (sgot.len != sref.len || memcmp(sgot.data, sref.data, (size_t)sref.len) != 0) {
+            int la, lb;
+            int64_t ia = first_diff(&sref, &sgot, &la), ib = first_diff(&sgot, &sref, &lb);
+            fprintf(stderr, "csvdiff: seed %llu typed scan (file %s kept, %d ranks, on_error %s)"
+                    "\n  libcsv: %.*s\n  fast:   %.*s\n", (unsigned long long)seed, path,
+                    u.ranks, u.lenient ? "skip" : "fail", la, sref.data + ia, lb,
+                    sgot.data + ib);
+            ok = 0;
+        }
+        sl_buf_free(&sref);
+        sl_buf_free(&sgot);
     }
     if (ok)
         unlink(path);
