@@ -478,6 +478,29 @@ static void fast_field_slow(sl_csv_walk *w, const char *p, int64_t fs, int64_t e
     tok_field((void *)s, (size_t)n, w);
 }
 
+/* The field bounds of a plain record into w->fld; false (a record for the field-by-field
+ * path) when it does not have exactly ncols fields. Local. */
+static inline bool fast_gather(sl_csv_walk *w, int64_t at, int64_t e, int64_t fe)
+{
+    int64_t *fld = w->fld, fs = at, b = at >> 6;
+    int nf = 0, nc = w->ncols;
+    uint64_t m = w->ix.st[b] & (~(uint64_t)0 << (at & 63));
+    for (;;) {
+        while (!m)
+            m = w->ix.st[++b];
+        int64_t x = (b << 6) + __builtin_ctzll(m);
+        m &= m - 1;
+        if (nf == nc)
+            return false;
+        fld[2 * nf] = fs;
+        fld[2 * nf + 1] = x == e ? fe : x;
+        nf++;
+        if (x == e)
+            return nf == nc;
+        fs = x + 1;
+    }
+}
+
 /* One whole record p[at..e] (p[e] its '\n') if the fast path takes it: returns false, having
  * done nothing, when it must go to libcsv. Local. */
 static bool fast_record(sl_csv_walk *w, const char *p, int64_t at, int64_t e)
@@ -491,7 +514,13 @@ static bool fast_record(sl_csv_walk *w, const char *p, int64_t at, int64_t e)
     w->rec_off = w->pos;
     w->rec_line = w->line;
     w->rec_skip = w->skip_header && w->pos == w->src->files[w->groups[w->g].file].first_rec;
-    if (fe > at) { /* not a blank line */
+    if (fe > at && plain && w->on_record && !w->rec_skip && fast_gather(w, at, e, fe)) {
+        w->fields = w->ncols;
+        w->on_record(w, p, w->fld);
+        tok_row('\n', w);
+        if (w->failed)
+            return true;
+    } else if (fe > at) { /* not a blank line */
         int64_t fs = at, b = at >> 6;
         uint64_t m = ix->st[b] & (~(uint64_t)0 << (at & 63));
         for (;;) {
@@ -665,6 +694,12 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
 
 /* ---- scan ---- */
 
+/* One conversion of a record: file column col into output k of type type. */
+typedef struct scan_step {
+    int col, k;
+    sl_type type;
+} scan_step;
+
 struct sl_csv_scan {
     sl_csv_walk w;
     int n_proj;
@@ -679,6 +714,9 @@ struct sl_csv_scan {
     sl_csv_rejw *rej;     /* this rank's rejects part (on_error='reject') */
     sl_buf raw;           /* scratch: a bad record's bytes */
     bool *need;           /* per file column: read by the query (strict scans; see walk.need) */
+    scan_step *plan;      /* strict scans: every conversion of a record, in scan_field's order */
+    int n_plan;
+    int64_t *fld;         /* the fast scanner's field bounds (walk.fld) */
 };
 
 void sl_csv_trim(const char **p, int64_t *len)
@@ -726,6 +764,50 @@ static inline bool parse_int(const char *s, int64_t n, int64_t *out)
     return true;
 }
 
+/* Converts field p[0..len) of file column col into v (type t). Returns false when the value
+ * does not fit (the record is then bad: sl_csv_walk_bad was called). Local. */
+static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, const char *p,
+                               int64_t len, bool is_null)
+{
+    if (is_null) {
+        sl_vec_push_null(v);
+        return true;
+    }
+    if (t == SL_T_VARCHAR) {
+        sl_vec_push_str(v, p, len);
+        return true;
+    }
+    const char *s = p;
+    int64_t n = len, i = 0;
+    double d = 0;
+    if (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        sl_csv_trim(&s, &n);
+    if (n == 0) { /* "" and blanks are NULL for every non-text type */
+        sl_vec_push_null(v);
+        return true;
+    }
+    bool ok;
+    switch (t) {
+    case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
+    case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
+    case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
+    case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
+    case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
+    default: ok = false; break;
+    }
+    if (!ok) {
+        int show = len > 60 ? 60 : (int)len;
+        sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
+                        len > show ? "..." : "");
+        return false;
+    }
+    if (t == SL_T_DOUBLE)
+        sl_vec_push_f64(v, d);
+    else
+        sl_vec_push_i64(v, i);
+    return true;
+}
+
 static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool is_null)
 {
     sl_csv_scan *sc = w->ctx;
@@ -733,45 +815,21 @@ static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool
         check_unread(w, col, p, len);
         return;
     }
-    for (int k = sc->first_out[col]; k >= 0; k = sc->next_out[k]) {
-        sl_vec *v = sc->b->cols[k];
-        sl_type t = sc->types[k];
-        if (is_null) {
-            sl_vec_push_null(v);
-            continue;
-        }
-        if (t == SL_T_VARCHAR) {
-            sl_vec_push_str(v, p, len);
-            continue;
-        }
-        const char *s = p;
-        int64_t n = len, i = 0;
-        double d = 0;
-        if (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-            sl_csv_trim(&s, &n);
-        if (n == 0) { /* "" and blanks are NULL for every non-text type */
-            sl_vec_push_null(v);
-            continue;
-        }
-        bool ok;
-        switch (t) {
-        case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
-        case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
-        case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
-        case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
-        case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
-        default: ok = false; break;
-        }
-        if (!ok) {
-            int show = len > 60 ? 60 : (int)len;
-            sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
-                            len > show ? "..." : "");
+    for (int k = sc->first_out[col]; k >= 0; k = sc->next_out[k])
+        if (!convert_one(w, sc->b->cols[k], sc->types[k], col, p, len, is_null))
             return;
-        }
-        if (t == SL_T_DOUBLE)
-            sl_vec_push_f64(v, d);
-        else
-            sl_vec_push_i64(v, i);
+}
+
+/* The fast scanner's whole plain record (strict scans): field c is p[fld[2c]..fld[2c+1]).
+ * The same conversions in the same order as scan_field's field by field. Local. */
+static void scan_record(sl_csv_walk *w, const char *p, const int64_t *fld)
+{
+    sl_csv_scan *sc = w->ctx;
+    for (int j = 0; j < sc->n_plan; j++) {
+        const scan_step *st = &sc->plan[j];
+        int64_t a = fld[2 * st->col], len = fld[2 * st->col + 1] - a;
+        if (!convert_one(w, sc->b->cols[st->k], st->type, st->col, p + a, len, len == 0))
+            return;
     }
 }
 
@@ -888,6 +946,13 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
         for (int c = 0; c < s->ncols; c++)
             sc->need[c] = sc->first_out[c] >= 0;
         sc->w.need = sc->need;
+        sc->plan = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->plan);
+        for (int c = 0; c < s->ncols; c++)
+            for (int k = sc->first_out[c]; k >= 0; k = sc->next_out[k])
+                sc->plan[sc->n_plan++] = (scan_step){c, k, sc->types[k]};
+        sc->fld = sl_xcalloc(2 * (size_t)s->ncols + 1, sizeof *sc->fld);
+        sc->w.fld = sc->fld;
+        sc->w.on_record = scan_record;
     }
     sl_err_clear(&sc->saved);
     *out = sc;
@@ -944,6 +1009,8 @@ void sl_csv_scan_free(sl_csv_scan **psc)
     sl_free(sc->first_out);
     sl_free(sc->next_out);
     sl_free(sc->need);
+    sl_free(sc->plan);
+    sl_free(sc->fld);
     sl_free(sc);
     *psc = NULL;
 }

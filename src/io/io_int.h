@@ -174,6 +174,9 @@ typedef void (*sl_csv_walk_row_fn)(sl_csv_walk *w);
 /* A bad record ended (lenient walks only): bad_col/bad_why say why; its bytes are
  * [rec_off, pos) of the current group's file. May be NULL. */
 typedef void (*sl_csv_walk_reject_fn)(sl_csv_walk *w);
+/* A whole record at once (the fast scanner, a plain record of exactly ncols fields): field c
+ * is p[fld[2c]..fld[2c+1]), NULL when empty. */
+typedef void (*sl_csv_walk_rec_fn)(sl_csv_walk *w, const char *p, const int64_t *fld);
 
 /* A run of consecutive ranges of one file, resolved to its owned record bytes [a, b). */
 typedef struct sl_csv_group {
@@ -227,6 +230,8 @@ struct sl_csv_walk {
     int64_t ix_pos, ix_len;       /* its file offset and length */
     int ix_file;
     const bool *need;
+    sl_csv_walk_rec_fn on_record; /* optional: instead of on_field for such records */
+    int64_t *fld;                 /* 2 * ncols bounds for on_record (the caller's) */
     sl_buf unq;                   /* scratch: a quoted field with its "" undoubled */
     int64_t chunk;
 };
