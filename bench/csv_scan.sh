@@ -13,9 +13,10 @@
 # MB/s per rank = input bytes / ranks / the statement's time in sluice's summary (start-up of
 # mpirun and MPI not counted; wall_s has it). MB per CPU s = input bytes / (user + sys of the
 # whole process tree, start-up included): on a machine shared with other jobs the steadier
-# figure, and the per-rank speed a rank would reach with a core of its own. Every answer is checked: q1 against the numpy
-# oracle of scripts/gen_groupby.py, csv_scan.sql against DuckDB's answer to the same SQL
-# (bench/duckdb_bench.js; skipped with a note when bench/node_modules is missing).
+# figure, and the per-rank speed a rank would reach with a core of its own. Every answer is
+# checked: q1 against the numpy oracle of scripts/gen_groupby.py, csv_scan.sql against
+# DuckDB's answer to the same SQL (bench/duckdb_bench.js; without bench/node_modules only
+# between the builds, with a note).
 # Appends JSON lines to bench/results/csv_scan-<date>-<host>.jsonl and prints a median table.
 set -euo pipefail
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -36,7 +37,8 @@ done
 stem=$($PY -c 'import sys; sys.path.insert(0, "scripts"); import gen_groupby as g
 print(g.file_stem(g.parse_count(sys.argv[1]), 100, 0, 0))' "$rows")
 input=$data/$stem.csv oracle=$data/$stem.oracle.json
-[ -f "$input" ] && [ -f "$oracle" ] || $PY scripts/gen_groupby.py "$rows" 100 0 0 --out "$data" --oracle
+[ -f "$input" ] && [ -f "$oracle" ] ||
+  $PY scripts/gen_groupby.py "$rows" 100 0 0 --out "$data" --oracle
 nbytes=$(stat -L -c %s "$input")
 mkdir -p bench/results
 res=bench/results/csv_scan-$(date +%F)-$(hostname -s).jsonl
