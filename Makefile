@@ -97,6 +97,7 @@ SUITES   += dialect
 SUITES   += window
 SUITES   += join
 SUITES   += fuzz
+SUITES   += csvdiff
 SUITES   += formats
 SUITES   += stats
 SUITES   += install-check
@@ -295,6 +296,20 @@ fuzz-build:
 
 fuzz: fuzz-build
 	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
+# Issue 14: the fast CSV scanner against libcsv on random CSV files (tests/csvdiff/csvdiff.c);
+# `make csvdiff` runs a fixed set of seeds (~15 s), `make csvdiff-long` 40 times as many.
+CSVDIFF_SEEDS ?= 2500
+.PHONY: csvdiff csvdiff-long
+$(BUILD)/tests/csvdiff: tests/csvdiff/csvdiff.c $(BUILD)/libsluice.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsluice.a $(LDLIBS)
+
+csvdiff: $(BUILD)/tests/csvdiff
+	@timeout 600 $(BUILD)/tests/csvdiff $(CSVDIFF_SEEDS)
+
+csvdiff-long: $(BUILD)/tests/csvdiff
+	@timeout 7200 $(BUILD)/tests/csvdiff $$(( 40 * $(CSVDIFF_SEEDS) )) 1000001
 
 # CI's sanitizer pass, `make SANITIZE=1 san-check`: unit in full, failures and e2e at 3 ranks
 # only (every case; ASan makes each run several times slower and CI has 15 minutes).

@@ -74,7 +74,7 @@ if [ ! -f "$input" ] || [ ! -f "$oracle" ]; then
     echo "generating $stem in $data ..." >&2
     $PY scripts/gen_groupby.py "$rows" 100 0 0 --out "$data" --oracle
 fi
-nbytes=$(stat -c %s "$input")
+nbytes=$(stat -L -c %s "$input")
 nrows=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["meta"]["N"])' "$oracle")
 # (db-benchmark names keep one significant digit: 2.5e6 rows would find the 2e6 table)
 [ "$nrows" = "$($PY -c 'import sys; print(int(float(sys.argv[1])))' "$rows")" ] ||

@@ -9,16 +9,24 @@
  * (a bare CR, a stray quote) is detected instead of silently shifting every later row.
  * libcsv's strict mode rejects a quote inside an unquoted field or text after a closing
  * quote: exactly the inputs where quote parity and the parser could disagree.
+ *
+ * The fast scanner (fast_records) takes whole well-formed records straight from the
+ * structural index of csv_simd.c and hands their fields to the same callbacks; every other
+ * record still goes to libcsv, the reference (tests/csvdiff holds the two to the same output).
  */
 #include "io/io_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
 #include "io/csv_reject.h"
 #include "core/ctx.h"
+
+/* Bytes the fast scanner indexes at once (its index is 4 bitmasks per 64 bytes). */
+#define FAST_WIN (64 << 10)
 
 /* ---- tokenizer ---- */
 
@@ -129,6 +137,15 @@ static void walk_common(sl_csv_walk *w, const sl_csv_source *s)
     w->lenient = s->on_error != SL_ON_ERROR_FAIL;
     w->bad_col = -1;
     sl_csv_tok_init(&w->tok, s->delim, s->quote);
+    w->index = sl_csv_index_pick(getenv("SLUICE_CSV_SCANNER"));
+    if (w->index && s->quote) {
+        size_t nb = FAST_WIN / 64;
+        w->ix.odd = sl_xmalloc(4 * nb * sizeof(uint64_t));
+        w->ix.st = w->ix.odd + nb;
+        w->ix.end = w->ix.st + nb;
+        w->ix.nl = w->ix.end + nb;
+    }
+    sl_buf_init(&w->unq);
 }
 
 void sl_csv_walk_init(sl_csv_walk *w, const sl_csv_source *s, int rank)
@@ -172,6 +189,9 @@ void sl_csv_walk_free(sl_csv_walk *w)
     sl_csv_tok_free(&w->tok);
     sl_free(w->groups);
     w->groups = NULL;
+    sl_free(w->ix.odd);
+    w->ix.odd = NULL;
+    sl_buf_free(&w->unq);
 }
 
 int sl_csv_walk_fail(sl_csv_walk *w, const char *fmt, ...)
@@ -256,8 +276,11 @@ static int open_group(sl_csv_walk *w, sl_err *err)
         int rc = sl_csv_rd_open(&w->rd, f->path, f->size, err);
         if (rc)
             return rc;
+        if (w->chunk > 0)
+            w->rd.cap = w->chunk;
         w->rd_file = g->file;
     }
+    w->ix_p = NULL; /* the fast scanner's window belonged to the previous group */
     if (!g->resolved) {
         int64_t b_line;
         int rc = sl_csv_next_record(&w->rd, g->s, g->par_s, g->line_s, w->src->quote, f->first_rec,
@@ -338,6 +361,228 @@ static void split_plain(sl_csv_walk *w, const char *p, int64_t k)
     tok_row('\n', w);
 }
 
+/* ---- fast scanner: whole well-formed records from the structural index ---- */
+
+/* The first set bit of m at or after bit `from` among nb blocks, or -1. Local. */
+static inline int64_t next_bit(const uint64_t *m, int64_t nb, int64_t from)
+{
+    int64_t b = from >> 6;
+    if (b >= nb)
+        return -1;
+    uint64_t x = m[b] & (~(uint64_t)0 << (from & 63));
+    while (!x) {
+        if (++b >= nb)
+            return -1;
+        x = m[b];
+    }
+    return (b << 6) + __builtin_ctzll(x);
+}
+
+/* With count, how many bits of m in [a, b) are set; without, whether any is (1 or 0). Local. */
+static inline int64_t bits_in(const uint64_t *m, int64_t a, int64_t b, bool count)
+{
+    if (a >= b)
+        return 0;
+    int64_t ba = a >> 6, bb = (b - 1) >> 6, n = 0;
+    uint64_t lo = ~(uint64_t)0 << (a & 63), hi = ~(uint64_t)0 >> (63 - ((b - 1) & 63));
+    for (int64_t k = ba; k <= bb; k++) {
+        uint64_t x = m[k] & (k == ba ? lo : ~(uint64_t)0) & (k == bb ? hi : ~(uint64_t)0);
+        if (x && !count)
+            return 1;
+        n += __builtin_popcountll(x);
+    }
+    return n;
+}
+
+/*
+ * Whether every field of the record p[at..e] (p[e] its '\n', content ending at fe: before a
+ * final '\r') is one libcsv's strict mode reads without complaint: an unquoted field without
+ * quote or '\r', or a quoted one that closes right before its delimiter (or the line end)
+ * with only doubled quotes inside. Anything else goes to libcsv, which reports it. Local.
+ */
+static bool fast_fields_ok(const sl_csv_walk *w, const char *p, int64_t at, int64_t e,
+                           int64_t fe)
+{
+    const char quote = w->src->quote;
+    for (int64_t fs = at;;) {
+        int64_t x = next_bit(w->ix.st, (e >> 6) + 1, fs);
+        int64_t end = x == e ? fe : x;
+        if (end > fs && p[fs] == quote) {
+            if (end - fs < 2 || p[end - 1] != quote)
+                return false;
+            for (int64_t i = fs + 1; i < end - 1; i++)
+                if (p[i] == quote && (i + 1 >= end - 1 || p[++i] != quote))
+                    return false;
+        } else {
+            for (int64_t i = fs; i < end; i++)
+                if (p[i] == quote || p[i] == '\r')
+                    return false;
+        }
+        if (x == e)
+            return true;
+        fs = x + 1;
+    }
+}
+
+static void fast_field_slow(sl_csv_walk *w, const char *p, int64_t fs, int64_t end,
+                            bool plain);
+
+/* Hands field p[fs..end) of a checked record to tok_field as libcsv would: an empty
+ * unquoted field is NULL, a quoted one loses its quotes and its "" are undoubled. Local. */
+static inline void fast_field(sl_csv_walk *w, const char *p, int64_t fs, int64_t end,
+                              bool plain)
+{
+    int col = w->fields;
+    if (w->need && col < w->ncols && !w->need[col]) {
+        w->fields++; /* a column nobody reads: counted, not converted */
+        return;
+    }
+    if (w->rec_skip || w->rec_bad || w->failed || col >= w->ncols) {
+        fast_field_slow(w, p, fs, end, plain);
+        return;
+    }
+    if (end == fs || plain || p[fs] != w->src->quote) { /* tok_field's work, inline */
+        w->fields++;
+        w->on_field(w, col, p + fs, end - fs, end == fs);
+        return;
+    }
+    fast_field_slow(w, p, fs, end, plain);
+}
+
+/* fast_field's general case: through tok_field, quotes removed. Local. */
+static void fast_field_slow(sl_csv_walk *w, const char *p, int64_t fs, int64_t end, bool plain)
+{
+    if (end == fs) {
+        tok_field(NULL, 0, w);
+        return;
+    }
+    const char quote = w->src->quote;
+    if (plain || p[fs] != quote) {
+        tok_field((void *)(p + fs), (size_t)(end - fs), w);
+        return;
+    }
+    const char *s = p + fs + 1;
+    int64_t n = end - fs - 2;
+    if (n > 0 && memchr(s, quote, (size_t)n)) {
+        sl_buf_reset(&w->unq);
+        sl_buf_append(&w->unq, s, n);
+        char *d = w->unq.data;
+        int64_t k = 0;
+        for (int64_t i = 0; i < n; i++) {
+            d[k++] = s[i];
+            i += s[i] == quote; /* checked: every quote inside is doubled */
+        }
+        s = d;
+        n = k;
+    }
+    tok_field((void *)s, (size_t)n, w);
+}
+
+/* The field bounds of a plain record into w->fld; false (a record for the field-by-field
+ * path) when it does not have exactly ncols fields. Local. */
+static inline bool fast_gather(sl_csv_walk *w, int64_t at, int64_t e, int64_t fe)
+{
+    int64_t *fld = w->fld, fs = at, b = at >> 6;
+    int nf = 0, nc = w->ncols;
+    uint64_t m = w->ix.st[b] & (~(uint64_t)0 << (at & 63));
+    for (;;) {
+        while (!m)
+            m = w->ix.st[++b];
+        int64_t x = (b << 6) + __builtin_ctzll(m);
+        m &= m - 1;
+        if (nf == nc)
+            return false;
+        fld[2 * nf] = fs;
+        fld[2 * nf + 1] = x == e ? fe : x;
+        nf++;
+        if (x == e)
+            return nf == nc;
+        fs = x + 1;
+    }
+}
+
+/* One whole record p[at..e] (p[e] its '\n') if the fast path takes it: returns false, having
+ * done nothing, when it must go to libcsv. Local. */
+static bool fast_record(sl_csv_walk *w, const char *p, int64_t at, int64_t e)
+{
+    const sl_csv_index *ix = &w->ix;
+    int64_t fe = e > at && p[e - 1] == '\r' ? e - 1 : e;
+    bool plain = !bits_in(ix->odd, at, fe, false);
+    if (!plain && !fast_fields_ok(w, p, at, e, fe))
+        return false;
+    w->rec_open = true;
+    w->rec_off = w->pos;
+    w->rec_line = w->line;
+    w->rec_skip = w->skip_header && w->pos == w->src->files[w->groups[w->g].file].first_rec;
+    if (fe > at && plain && w->on_record && !w->rec_skip && fast_gather(w, at, e, fe)) {
+        w->fields = w->ncols;
+        w->on_record(w, p, w->fld);
+        tok_row('\n', w);
+        if (w->failed)
+            return true;
+    } else if (fe > at) { /* not a blank line */
+        int64_t fs = at, b = at >> 6;
+        uint64_t m = ix->st[b] & (~(uint64_t)0 << (at & 63));
+        for (;;) {
+            while (!m)
+                m = ix->st[++b];
+            int64_t x = (b << 6) + __builtin_ctzll(m);
+            m &= m - 1;
+            fast_field(w, p, fs, x == e ? fe : x, plain);
+            if (x == e)
+                break;
+            fs = x + 1;
+        }
+        tok_row('\n', w);
+        if (w->failed)
+            return true; /* as the libcsv path: the failed record is not consumed */
+    }
+    int64_t len = e + 1 - at;
+    w->pos += len;
+    w->line += plain ? 1 : bits_in(ix->nl, at, e + 1, true);
+    w->bytes += len;
+    if (w->ctr)
+        w->ctr->bytes_read += len;
+    end_record(w);
+    return true;
+}
+
+/*
+ * The fast scanner: p[0..avail) are the owned bytes from w->pos (a record start) in the
+ * reader's buffer. Indexes them (at most FAST_WIN bytes; a window is reused while the walk
+ * stays in it, so a record left to libcsv costs no second index) and delivers the whole
+ * records it takes, stopping at the first one it leaves to libcsv (unusual quoting, a bare
+ * CR, a record not ending in the window) or at the run's limits. Returns the bytes consumed
+ * (0: the caller feeds the next record to libcsv). Local.
+ */
+static int64_t fast_records(sl_csv_walk *w, const char *p, int64_t avail, int64_t max_rows,
+                            int64_t max_bytes)
+{
+    int file = w->groups[w->g].file;
+    bool reuse = w->ix_p && w->ix_file == file && w->pos >= w->ix_pos &&
+                 w->pos < w->ix_pos + w->ix_len && w->ix_p + (w->pos - w->ix_pos) == p;
+    if (reuse && w->ix_pos + w->ix_len < w->pos + avail &&
+        next_bit(w->ix.end, (w->ix_len + 63) >> 6, w->pos - w->ix_pos) < 0)
+        reuse = false; /* the next record ends past the window: index from here */
+    if (!reuse) {
+        int64_t n = avail < FAST_WIN ? avail : FAST_WIN;
+        w->index(p, n, w->src->delim, w->src->quote, &w->ix);
+        w->ix_p = p;
+        w->ix_pos = w->pos;
+        w->ix_len = n;
+        w->ix_file = file;
+    }
+    const char *base = w->ix_p;
+    int64_t nb = (w->ix_len + 63) >> 6, at = w->pos - w->ix_pos, start = at;
+    while (!w->done && !w->failed && w->rows_run < max_rows && w->bytes < max_bytes) {
+        int64_t e = next_bit(w->ix.end, nb, at);
+        if (e < 0 || !fast_record(w, base, at, e))
+            break;
+        at = e + 1;
+    }
+    return at - start;
+}
+
 int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err *err)
 {
     const char quote = w->src->quote;
@@ -391,6 +636,13 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
         }
         if (avail > g->b - w->pos)
             avail = g->b - w->pos;
+        if (w->index && quote && !w->rec_open && !w->rec_bad) {
+            int64_t used = fast_records(w, p, avail, max_rows, max_bytes);
+            if (w->failed)
+                return err->code ? err->code : SL_EDATA;
+            if (used > 0)
+                continue;
+        }
         if (!w->rec_open) {
             w->rec_open = true;
             w->rec_off = w->pos;
@@ -422,7 +674,7 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
         /* A bad record's remaining bytes are skipped, not parsed. */
         bool simple = fresh && ended && !any_quote &&
                       (n_cr == 0 || (n_cr == 1 && k >= 2 && p[k - 2] == '\r'));
-        if (simple && !w->rec_bad)
+        if (simple && !w->rec_bad && (w->index || !quote))
             split_plain(w, p, k);
         else if (!w->rec_bad &&
                  sl_csv_tok_feed(&w->tok, p, (size_t)k, tok_field, tok_row, w) && malformed(w))
@@ -442,6 +694,12 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
 
 /* ---- scan ---- */
 
+/* One conversion of a record: file column col into output k of type type. */
+typedef struct scan_step {
+    int col, k;
+    sl_type type;
+} scan_step;
+
 struct sl_csv_scan {
     sl_csv_walk w;
     int n_proj;
@@ -455,6 +713,10 @@ struct sl_csv_scan {
     char first_bad[512];  /* "path:line (byte N): reason" of the first bad record */
     sl_csv_rejw *rej;     /* this rank's rejects part (on_error='reject') */
     sl_buf raw;           /* scratch: a bad record's bytes */
+    bool *need;           /* per file column: read by the query (strict scans; see walk.need) */
+    scan_step *plan;      /* strict scans: every conversion of a record, in scan_field's order */
+    int n_plan;
+    int64_t *fld;         /* the fast scanner's field bounds (walk.fld) */
 };
 
 void sl_csv_trim(const char **p, int64_t *len)
@@ -484,6 +746,68 @@ static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
                     len > show ? "..." : "");
 }
 
+/* sl_parse_bigint's answer without its per-digit overflow test where none can happen (at
+ * most 18 digits). Local. */
+static inline bool parse_int(const char *s, int64_t n, int64_t *out)
+{
+    int64_t i = s[0] == '-' || s[0] == '+';
+    if (n - i > 18 || n == i)
+        return sl_parse_bigint(s, n, out);
+    uint64_t acc = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9)
+            return false;
+        acc = acc * 10 + d;
+    }
+    *out = s[0] == '-' ? (int64_t)(0 - acc) : (int64_t)acc;
+    return true;
+}
+
+/* Converts field p[0..len) of file column col into v (type t). Returns false when the value
+ * does not fit (the record is then bad: sl_csv_walk_bad was called). Local. */
+static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, const char *p,
+                               int64_t len, bool is_null)
+{
+    if (is_null) {
+        sl_vec_push_null(v);
+        return true;
+    }
+    if (t == SL_T_VARCHAR) {
+        sl_vec_push_str(v, p, len);
+        return true;
+    }
+    const char *s = p;
+    int64_t n = len, i = 0;
+    double d = 0;
+    if (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        sl_csv_trim(&s, &n);
+    if (n == 0) { /* "" and blanks are NULL for every non-text type */
+        sl_vec_push_null(v);
+        return true;
+    }
+    bool ok;
+    switch (t) {
+    case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
+    case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
+    case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
+    case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
+    case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
+    default: ok = false; break;
+    }
+    if (!ok) {
+        int show = len > 60 ? 60 : (int)len;
+        sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
+                        len > show ? "..." : "");
+        return false;
+    }
+    if (t == SL_T_DOUBLE)
+        sl_vec_push_f64(v, d);
+    else
+        sl_vec_push_i64(v, i);
+    return true;
+}
+
 static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool is_null)
 {
     sl_csv_scan *sc = w->ctx;
@@ -491,44 +815,21 @@ static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool
         check_unread(w, col, p, len);
         return;
     }
-    for (int k = sc->first_out[col]; k >= 0; k = sc->next_out[k]) {
-        sl_vec *v = sc->b->cols[k];
-        sl_type t = sc->types[k];
-        if (is_null) {
-            sl_vec_push_null(v);
-            continue;
-        }
-        if (t == SL_T_VARCHAR) {
-            sl_vec_push_str(v, p, len);
-            continue;
-        }
-        const char *s = p;
-        int64_t n = len, i = 0;
-        double d = 0;
-        sl_csv_trim(&s, &n);
-        if (n == 0) { /* "" and blanks are NULL for every non-text type */
-            sl_vec_push_null(v);
-            continue;
-        }
-        bool ok;
-        switch (t) {
-        case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
-        case SL_T_BIGINT: ok = sl_parse_bigint(s, n, &i); break;
-        case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
-        case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
-        case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
-        default: ok = false; break;
-        }
-        if (!ok) {
-            int show = len > 60 ? 60 : (int)len;
-            sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
-                            len > show ? "..." : "");
+    for (int k = sc->first_out[col]; k >= 0; k = sc->next_out[k])
+        if (!convert_one(w, sc->b->cols[k], sc->types[k], col, p, len, is_null))
             return;
-        }
-        if (t == SL_T_DOUBLE)
-            sl_vec_push_f64(v, d);
-        else
-            sl_vec_push_i64(v, i);
+}
+
+/* The fast scanner's whole plain record (strict scans): field c is p[fld[2c]..fld[2c+1]).
+ * The same conversions in the same order as scan_field's field by field. Local. */
+static void scan_record(sl_csv_walk *w, const char *p, const int64_t *fld)
+{
+    sl_csv_scan *sc = w->ctx;
+    for (int j = 0; j < sc->n_plan; j++) {
+        const scan_step *st = &sc->plan[j];
+        int64_t a = fld[2 * st->col], len = fld[2 * st->col + 1] - a;
+        if (!convert_one(w, sc->b->cols[st->k], st->type, st->col, p + a, len, len == 0))
+            return;
     }
 }
 
@@ -639,6 +940,20 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
         sc->next_out[k] = sc->first_out[proj[k]];
         sc->first_out[proj[k]] = k;
     }
+    /* A strict scan ignores the columns it does not read (a lenient one checks them). */
+    if (!sc->w.lenient) {
+        sc->need = sl_xcalloc((size_t)s->ncols + 1, sizeof *sc->need);
+        for (int c = 0; c < s->ncols; c++)
+            sc->need[c] = sc->first_out[c] >= 0;
+        sc->w.need = sc->need;
+        sc->plan = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->plan);
+        for (int c = 0; c < s->ncols; c++)
+            for (int k = sc->first_out[c]; k >= 0; k = sc->next_out[k])
+                sc->plan[sc->n_plan++] = (scan_step){c, k, sc->types[k]};
+        sc->fld = sl_xcalloc(2 * (size_t)s->ncols + 1, sizeof *sc->fld);
+        sc->w.fld = sc->fld;
+        sc->w.on_record = scan_record;
+    }
     sl_err_clear(&sc->saved);
     *out = sc;
     if (s->on_error == SL_ON_ERROR_REJECT && s->rejects) {
@@ -693,6 +1008,9 @@ void sl_csv_scan_free(sl_csv_scan **psc)
     sl_free(sc->types);
     sl_free(sc->first_out);
     sl_free(sc->next_out);
+    sl_free(sc->need);
+    sl_free(sc->plan);
+    sl_free(sc->fld);
     sl_free(sc);
     *psc = NULL;
 }

@@ -146,6 +146,23 @@ int sl_csv_tok_feed(sl_csv_tok *t, const char *p, size_t n, sl_csv_tok_field_fn 
 int sl_csv_tok_fini(sl_csv_tok *t, sl_csv_tok_field_fn f, sl_csv_tok_row_fn r, void *ctx);
 void sl_csv_tok_free(sl_csv_tok *t);
 
+/* ---- structural index of the fast scanner (csv_simd.c) ---- */
+
+/* Per 64-byte block of an indexed buffer (bit i = byte 64*b+i; the state starts outside
+ * quotes at byte 0): odd = quote or '\r' bytes; st = delimiters and '\n' outside quotes;
+ * end = '\n' outside quotes (record ends); nl = every '\n' (for line numbers). */
+typedef struct sl_csv_index {
+    uint64_t *odd, *st, *end, *nl;
+} sl_csv_index;
+
+/* Indexes p[0..n) into ix's first ceil(n/64) blocks. */
+typedef void (*sl_csv_index_fn)(const char *p, int64_t n, char delim, char quote,
+                                sl_csv_index *ix);
+/* The kernel named "avx2", "sse2" or "scalar", NULL for "libcsv" (no fast scanner), or the
+ * best one this CPU runs for anything else (NULL or "fast"). Local. */
+sl_csv_index_fn sl_csv_index_pick(const char *name);
+const char *sl_csv_index_name(sl_csv_index_fn fn);
+
 /* ---- record walker (csv_scan.c) ---- */
 
 typedef struct sl_csv_walk sl_csv_walk;
@@ -157,6 +174,9 @@ typedef void (*sl_csv_walk_row_fn)(sl_csv_walk *w);
 /* A bad record ended (lenient walks only): bad_col/bad_why say why; its bytes are
  * [rec_off, pos) of the current group's file. May be NULL. */
 typedef void (*sl_csv_walk_reject_fn)(sl_csv_walk *w);
+/* A whole record at once (the fast scanner, a plain record of exactly ncols fields): field c
+ * is p[fld[2c]..fld[2c+1]), NULL when empty. */
+typedef void (*sl_csv_walk_rec_fn)(sl_csv_walk *w, const char *p, const int64_t *fld);
 
 /* A run of consecutive ranges of one file, resolved to its owned record bytes [a, b). */
 typedef struct sl_csv_group {
@@ -200,6 +220,20 @@ struct sl_csv_walk {
     int bad_col;                  /* file column at fault, or -1 */
     char bad_why[256];            /* the first reason found for the current record */
     sl_csv_walk_reject_fn on_reject;
+    /* Fast scanner (csv_scan.c's fast_records): the index kernel (NULL: every record goes to
+     * libcsv, the reference; chosen by SLUICE_CSV_SCANNER, a test hook), the indexed window
+     * of the reader's buffer it still describes, and the columns a caller reads (NULL: all;
+     * the others are only counted). chunk: reader chunk bytes (0: SL_CSV_CHUNK; tests). */
+    sl_csv_index_fn index;
+    sl_csv_index ix;
+    const char *ix_p;             /* window start in the reader's buffer, or NULL */
+    int64_t ix_pos, ix_len;       /* its file offset and length */
+    int ix_file;
+    const bool *need;
+    sl_csv_walk_rec_fn on_record; /* optional: instead of on_field for such records */
+    int64_t *fld;                 /* 2 * ncols bounds for on_record (the caller's) */
+    sl_buf unq;                   /* scratch: a quoted field with its "" undoubled */
+    int64_t chunk;
 };
 
 /* Walks the owned records of rank's ranges. Local. */

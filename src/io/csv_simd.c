@@ -1,0 +1,183 @@
+/*
+ * The structural index of the fast CSV scanner (csv_scan.c's fast_records): for each 64-byte
+ * block of a buffer, bitmasks of the bytes that matter to the parser. The quote state comes
+ * from a prefix XOR of the quote mask (a carry-less multiply by all ones where PCLMUL is
+ * available, six shift-XORs otherwise), carried from block to block, starting outside quotes
+ * at the buffer's first byte (always a record start). Three kernels, chosen at run time with
+ * __builtin_cpu_supports and compiled with target attributes (the rest of the build stays
+ * portable): AVX2 + PCLMUL, SSE2 (every x86-64), and a portable scalar one. All produce the
+ * same masks (the differential test tests/csvdiff runs each of them). All Local.
+ */
+#include "io/io_int.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SL_CSV_X86 1
+#include <immintrin.h>
+#endif
+
+/* Bit i of x^(x<<1)^...: the XOR of bits 0..i (the portable prefix XOR). */
+static inline uint64_t prefix_xor_shift(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* From a block's raw masks to its index entry; *inq is all ones when the block starts
+ * inside quotes. */
+static inline void finish(sl_csv_index *ix, int64_t b, uint64_t q, uint64_t d, uint64_t nl,
+                          uint64_t cr, uint64_t inside_raw, uint64_t *inq)
+{
+    uint64_t inside = inside_raw ^ *inq;
+    *inq = (uint64_t)0 - (inside >> 63);
+    ix->odd[b] = q | cr;
+    ix->st[b] = (d | nl) & ~inside;
+    ix->end[b] = nl & ~inside;
+    ix->nl[b] = nl;
+}
+
+/* Bits at or above n (the bytes past the buffer's end in its last block) are cleared. */
+static inline uint64_t keep_low(int64_t n)
+{
+    return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
+}
+
+static void index_scalar(const char *p, int64_t n, char delim, char quote, sl_csv_index *ix)
+{
+    uint64_t inq = 0;
+    for (int64_t b = 0, at = 0; at < n; b++, at += 64) {
+        int64_t m = n - at < 64 ? n - at : 64;
+        uint64_t q = 0, d = 0, nl = 0, cr = 0;
+        for (int64_t i = 0; i < m; i++) {
+            char c = p[at + i];
+            uint64_t bit = (uint64_t)1 << i;
+            if (quote && c == quote)
+                q |= bit;
+            else if (c == delim)
+                d |= bit;
+            else if (c == '\n')
+                nl |= bit;
+            else if (c == '\r')
+                cr |= bit;
+        }
+        finish(ix, b, q, d, nl, cr, prefix_xor_shift(q), &inq);
+    }
+}
+
+#ifdef SL_CSV_X86
+/* The last partial block, copied into a zero-padded block: its masks are cut to n bytes. */
+#define TAIL(p, at, n, blk)                                                                    \
+    do {                                                                                       \
+        memset(blk, 0, 64);                                                                    \
+        memcpy(blk, (p) + (at), (size_t)((n) - (at)));                                         \
+    } while (0)
+
+static inline uint64_t mask16(__m128i v, __m128i c)
+{
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c));
+}
+
+static void index_sse2(const char *p, int64_t n, char delim, char quote, sl_csv_index *ix)
+{
+    const __m128i vq = _mm_set1_epi8(quote), vd = _mm_set1_epi8(delim);
+    const __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
+    char tail[64];
+    uint64_t inq = 0;
+    for (int64_t b = 0, at = 0; at < n; b++, at += 64) {
+        const char *s = p + at;
+        uint64_t keep = keep_low(n - at);
+        if (n - at < 64) {
+            TAIL(p, at, n, tail);
+            s = tail;
+        }
+        uint64_t q = 0, d = 0, nl = 0, cr = 0;
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
+            q |= mask16(v, vq) << (16 * k);
+            d |= mask16(v, vd) << (16 * k);
+            nl |= mask16(v, vn) << (16 * k);
+            cr |= mask16(v, vr) << (16 * k);
+        }
+        q = quote ? q & keep : 0;
+        d &= keep & ~q;
+        nl &= keep & ~(q | d);
+        cr &= keep & ~(q | d);
+        finish(ix, b, q, d, nl, cr, prefix_xor_shift(q), &inq);
+    }
+}
+
+__attribute__((target("avx2"))) static inline uint64_t mask32(__m256i v, __m256i c)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, c));
+}
+
+__attribute__((target("avx2,pclmul"))) static void index_avx2(const char *p, int64_t n,
+                                                              char delim, char quote,
+                                                              sl_csv_index *ix)
+{
+    const __m256i vq = _mm256_set1_epi8(quote), vd = _mm256_set1_epi8(delim);
+    const __m256i vn = _mm256_set1_epi8('\n'), vr = _mm256_set1_epi8('\r');
+    const __m128i ones = _mm_set1_epi8(-1);
+    char tail[64];
+    uint64_t inq = 0;
+    for (int64_t b = 0, at = 0; at < n; b++, at += 64) {
+        const char *s = p + at;
+        uint64_t keep = keep_low(n - at);
+        if (n - at < 64) {
+            TAIL(p, at, n, tail);
+            s = tail;
+        }
+        __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)s);
+        __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
+        uint64_t q = mask32(lo, vq) | mask32(hi, vq) << 32;
+        uint64_t d = mask32(lo, vd) | mask32(hi, vd) << 32;
+        uint64_t nl = mask32(lo, vn) | mask32(hi, vn) << 32;
+        uint64_t cr = mask32(lo, vr) | mask32(hi, vr) << 32;
+        q = quote ? q & keep : 0;
+        d &= keep & ~q;
+        nl &= keep & ~(q | d);
+        cr &= keep & ~(q | d);
+        /* Carry-less multiply by all ones: bit i of the product is the XOR of bits 0..i. */
+        uint64_t px = (uint64_t)_mm_cvtsi128_si64(
+            _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)q), ones, 0));
+        finish(ix, b, q, d, nl, cr, px, &inq);
+    }
+}
+#endif
+
+sl_csv_index_fn sl_csv_index_pick(const char *name)
+{
+    if (name && strcmp(name, "libcsv") == 0)
+        return NULL;
+    if (name && strcmp(name, "scalar") == 0)
+        return index_scalar;
+#ifdef SL_CSV_X86
+    if (name && strcmp(name, "sse2") == 0)
+        return index_sse2;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul"))
+        return index_avx2;
+    return index_sse2;
+#else
+    return index_scalar;
+#endif
+}
+
+const char *sl_csv_index_name(sl_csv_index_fn fn)
+{
+    if (!fn)
+        return "libcsv";
+#ifdef SL_CSV_X86
+    if (fn == index_avx2)
+        return "avx2";
+    if (fn == index_sse2)
+        return "sse2";
+#endif
+    return "scalar";
+}
