@@ -41,6 +41,9 @@ const sl_aggfn *sl_aggfn_find(const char *name)
 bool sl_agg_init_call2(sl_agg *a, const sl_aggfn *fn, sl_type t0, sl_type t1)
 {
     sl_type rt = SL_T_NULL, args[SL_AGG_MAX_ARGS] = {t0, t1};
+    /* LIST arguments: only count reads them (the others compare, sum or sort values). */
+    if ((sl_type_is_list(t0) || sl_type_is_list(t1)) && strcmp(fn->name, "count") != 0)
+        return false;
     if (!fn->bind(args, &rt))
         return false;
     a->fn = fn;

@@ -35,6 +35,10 @@ static const struct { const char *alias; int fn; } fn_alias[] = {
     {"datediff", SL_FN_DATE_DIFF}, {"weekday", SL_FN_DAYOFWEEK}, {"dow", SL_FN_DAYOFWEEK},
     {"doy", SL_FN_DAYOFYEAR}, {"divide", SL_FN_IDIV}, {"negate", SL_FN_NEG},
     {"~~", SL_FN_LIKE}, {"!~~", SL_FN_NOT_LIKE}, {"~~*", SL_FN_ILIKE}, {"!~~*", SL_FN_NOT_ILIKE},
+    {"list_element", SL_FN_LIST_EXTRACT}, {"array_extract", SL_FN_LIST_EXTRACT},
+    {"list_has", SL_FN_LIST_CONTAINS}, {"array_contains", SL_FN_LIST_CONTAINS},
+    {"array_has", SL_FN_LIST_CONTAINS}, {"str_split", SL_FN_STRING_SPLIT},
+    {"string_to_array", SL_FN_STRING_SPLIT}, {"list_pack", SL_FN_LIST_VALUE},
 };
 
 const char *sl_func_name(int fn)
@@ -217,6 +221,8 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
     }
     if (n_args == 1 && fn == SL_FN_SUB)
         fn = SL_FN_NEG;
+    if (n_args == 1 && fn == SL_FN_LENGTH && sl_type_is_list(args[0]->type))
+        fn = SL_FN_LIST_LEN; /* len/length of a LIST: its element count */
     if (fn < 0) {
         free_args(args, n_args);
         return SL_ERR(err, SL_EBIND, "unknown function \"%s\"", name);
@@ -233,6 +239,11 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
             rc = no_match(name, args, n_args, err);
         free_args(args, n_args);
         return rc;
+    }
+    if (sl_type_is_list(rt) && (fn == SL_FN_NULLIF || fn == SL_FN_GREATEST || fn == SL_FN_LEAST)) {
+        free_args(args, n_args);
+        return SL_ERR(err, SL_EBIND, "comparing LIST values (%s) is not supported",
+                      sl_type_name(rt));
     }
     sl_expr *e = sl_expr_new(SL_E_CALL, rt, n_args, args, text);
     e->fn = fn;

@@ -19,6 +19,8 @@ Such a case must still differ (it fails once the difference is gone, so the list
 true). `-- ranks: 1` runs a case at those rank counts only (a constant query or an error
 case, where the rank count cannot matter: it keeps the suite short). Cases end at the `;`
 that ends a line.
+`-- error: TEXT` makes a case an expected error of sluice's own (an unsupported use that DuckDB
+may accept): sluice must fail with TEXT in its message; DuckDB's answer is not compared.
 
 DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it is installed
 from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
@@ -99,12 +101,17 @@ def load_cases(pattern):
     for line in text.splitlines():
         m = re.match(r"--\s*case:\s*(\S+)\s*$", line)
         if m:
-            cur = {"name": m.group(1), "sql": "", "differs": None, "ranks": None}
+            cur = {"name": m.group(1), "sql": "", "differs": None, "ranks": None,
+                   "error": None}
             cases.append(cur)
             continue
         m = re.match(r"--\s*ranks:\s*([\d,]+)\s*$", line)
         if m and cur is not None:
             cur["ranks"] = [int(x) for x in m.group(1).split(",")]
+            continue
+        m = re.match(r"--\s*error:\s*(.*)$", line)
+        if m and cur is not None:
+            cur["error"] = m.group(1).strip()
             continue
         m = re.match(r"--\s*differs:\s*(.*)$", line)
         if m and cur is not None:
@@ -202,6 +209,16 @@ def main():
             r = subprocess.run(["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run",
                                 "--format", "csv", job], capture_output=True, env=ENV)
             mine = r.stdout if r.returncode == 0 else None
+            if c["error"]:
+                ok = r.returncode != 0 and c["error"].encode() in r.stderr
+                passed += ok
+                failed += not ok
+                print("%s %s np=%d" % ("ok  " if ok else "FAIL", c["name"], np))
+                if not ok:
+                    print("  query: " + c["sql"].replace("\n", " "))
+                    print("  sluice (exit %d), wanted error %r: %r" % (r.returncode, c["error"],
+                          (r.stdout + r.stderr)[:600]))
+                continue
             same = mine == duck
             if c["differs"]:
                 differed.append(not same)
