@@ -79,6 +79,10 @@ sl_agg sl_agg_copy(const sl_agg *a)
         c.sep = sl_xmalloc((size_t)a->sep_len + 1);
         memcpy(c.sep, a->sep, (size_t)a->sep_len + 1);
     }
+    if (a->params) {
+        c.params = sl_xmalloc(sizeof *c.params * (size_t)a->n_params);
+        memcpy(c.params, a->params, sizeof *c.params * (size_t)a->n_params);
+    }
     return c;
 }
 
@@ -90,4 +94,6 @@ void sl_agg_clear(sl_agg *a)
     a->text = NULL;
     sl_free(a->sep);
     a->sep = NULL;
+    sl_free(a->params);
+    a->params = NULL;
 }
