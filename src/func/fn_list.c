@@ -1,7 +1,8 @@
 /*
  * LIST functions (DuckDB's): list_value (the [a, b, ...] literal), array_length (len/length of
  * a list), list_extract (l[i], 1-based, negative from the end), list_contains and
- * string_split. Lists are encoded values (batch/list.h): kernels walk each list's elements.
+ * string_split; unnest (the type rule: the projection expands the rows, exec/op_project.c).
+ * Lists are encoded values (batch/list.h): kernels walk each list's elements.
  * A NULL list gives NULL; NULL elements are values of a list (list_value keeps them, len
  * counts them). Nested lists are not supported (a clean "no function matches"). Local.
  */
@@ -270,4 +271,25 @@ FN_EXEC(fn_exec_string_split)
     sl_buf_free(&b);
     *out = o;
     return 0;
+}
+
+/* unnest(l): one row per element. Only a whole select-list item (the binder checks), which
+ * the projection expands (exec/op_project.c); the kernel is reached nowhere else. */
+FN_BIND(fn_bind_unnest)
+{
+    (void)n;
+    (void)err;
+    if (!sl_type_is_list(args[0]->type))
+        return FN_NO_MATCH;
+    *rt = sl_list_elem(args[0]->type);
+    return 0;
+}
+
+FN_EXEC(fn_exec_unnest)
+{
+    (void)in;
+    (void)rows;
+    (void)a;
+    (void)out;
+    return fn_rt_error(err, e, "unnest() is only supported as a whole item of a select list");
 }

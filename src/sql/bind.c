@@ -718,6 +718,33 @@ static int check_bool(sl_bind_ctx *c, const sl_ast_expr *a, const sl_expr *e, co
                          sl_type_name(e->type));
 }
 
+/* Counts the unnest() calls in e. */
+static void count_unnest(sl_expr *e, void *ctx)
+{
+    if (e->kind == SL_E_CALL && e->fn == SL_FN_UNNEST)
+        ++*(int *)ctx;
+}
+
+/* unnest(l) expands rows in the projection (exec/op_project.c): it must be a whole select
+ * item, at most one per select list, with no unnest inside its argument. */
+static int check_unnest(sl_bind_ctx *c, const items *it)
+{
+    const sl_query *q = c->q;
+    int seen = 0;
+    for (int i = 0; i < q->n_outs; i++) {
+        int n = 0;
+        sl_expr_walk(q->outs[i], count_unnest, &n);
+        bool root = q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST;
+        if (n && (!root || n > 1))
+            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND, "unnest() is "
+                                 "only supported as a whole select item (unnest(l) AS x)");
+        if (n && seen++)
+            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND,
+                                 "only one unnest() per select list is supported");
+    }
+    return 0;
+}
+
 static int bind_outputs(sl_bind_ctx *c, const items *it)
 {
     sl_query *q = c->q;
@@ -741,7 +768,7 @@ static int bind_outputs(sl_bind_ctx *c, const items *it)
         q->out_names[i] = it->alias[i] ? sl_xstrdup(it->alias[i]) : sl_bind_name_of(c, it->e[i]);
     }
     c->alias_asts = NULL;
-    return 0;
+    return check_unnest(c, it);
 }
 
 static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
@@ -1253,8 +1280,11 @@ static void prune_query(sl_query *q)
         s->n_proj = k;
     } else {
         bool any = false;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) { /* an unnest() output sets the child's row count */
+            p.used[i] |= s->child->outs[i]->kind == SL_E_CALL &&
+                         s->child->outs[i]->fn == SL_FN_UNNEST;
             any |= p.used[i];
+        }
         if (!any && n > 0)
             p.used[0] = true;
         drop_outs(s->child, p.used, p.map);

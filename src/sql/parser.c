@@ -116,7 +116,6 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"update", NULL, "UPDATE (jobs write with COPY ... TO)"},
     {"delete", NULL, "DELETE (jobs write with COPY ... TO)"},
     {"{", NULL, "STRUCT values ({...})"},
-    {"unnest", "(", "unnest(list)"},
     {"any", "(", "ANY (subquery)"},
     {"some", "(", "SOME (subquery)"},
     {"all", "(", "ALL (subquery)"},
@@ -750,8 +749,6 @@ static sl_ast_expr *parse_primary(sl_parser *p)
     }
     if (kw && call && (sl_parse_is_kw(t, "any") || sl_parse_is_kw(t, "some")) &&
         sl_parse_unsupported(p))
-        return NULL;
-    if (kw && call && sl_parse_is_kw(t, "unnest") && sl_parse_unsupported(p))
         return NULL;
     if (call) {
         sl_parse_next(p); /* parse_func expects the name consumed and '(' next */
