@@ -74,7 +74,8 @@ static void open_table(sl_bind_ctx *c, const sl_table *t)
     src->n_file_cols = t->n_cols;
     src->file_col_names = copy_strv(t->col_names, t->n_cols);
     src->file_col_types = sl_xcalloc((size_t)t->n_cols + 1, sizeof *src->file_col_types);
-    memcpy(src->file_col_types, t->col_types, sizeof *t->col_types * (size_t)t->n_cols);
+    if (t->n_cols) /* the FROM-less one-row table has no columns (and no array) */
+        memcpy(src->file_col_types, t->col_types, sizeof *t->col_types * (size_t)t->n_cols);
     c->n_cols = t->n_cols;
     c->col_names = src->file_col_names;
     c->col_types = src->file_col_types;
