@@ -841,8 +841,13 @@ static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **p
     w.frame.end = SL_FB_CURRENT_ROW;
     c->win_ok = false;
     w.part = sl_xcalloc((size_t)ast->n_distinct_on + 1, sizeof *w.part);
-    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++)
+    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++) {
         rc = sl_bind_expr(c, ast->distinct_on[w.n_part], &w.part[w.n_part]);
+        if (!rc && sl_type_is_list(w.part[w.n_part]->type))
+            rc = sl_bind_error(c, ast->distinct_on[w.n_part]->line,
+                               ast->distinct_on[w.n_part]->col, SL_EBIND,
+                               "DISTINCT ON a LIST value is not supported");
+    }
     c->win_ok = true;
     w.order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order);
     w.order_desc = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order_desc);

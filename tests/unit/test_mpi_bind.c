@@ -479,6 +479,16 @@ static void test_lists(void)
     HAS("SELECT list_contains([1], 'x') FROM " SRC, "Could not convert");
     HAS("SELECT CASE WHEN qty > 1 THEN [1] ELSE ['a', Name] END FROM " SRC,
         "incompatible types BIGINT[] and VARCHAR[]");
+    HAS("SELECT row_number() OVER (PARTITION BY [Name]) FROM " SRC,
+        "PARTITION BY or ORDER BY on a LIST value in a window");
+    HAS("SELECT row_number() OVER (ORDER BY [qty]) FROM " SRC,
+        "PARTITION BY or ORDER BY on a LIST value in a window");
+    HAS("SELECT DISTINCT ON ([Name]) id FROM " SRC, "DISTINCT ON a LIST value");
+    HAS("SELECT count(DISTINCT [Name]) FROM " SRC, "count(DISTINCT ...) of a LIST value");
+    HAS("SELECT string_agg(Name, ',' ORDER BY [qty]) FROM " SRC, "ORDER BY on a LIST value");
+    HAS("SELECT list(id ORDER BY [qty]) FROM " SRC, "ORDER BY on a LIST value");
+    HAS("SELECT [Name] || 'x' FROM " SRC, "no function matches ||(VARCHAR[], VARCHAR)");
+    CHECK_STR(bind_err("SELECT count([Name]) FROM " SRC), "(no error)");
 }
 #undef HAS
 
