@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+/* The LIST type of each element type. A type added later (INTEGER, DECIMAL, ...) has no entry
+ * (SL_T_NULL: "no function matches list_value(...)") until it gets a LIST type of its own or
+ * list_value casts it to one that has. */
 static const sl_type list_of[SL_T_COUNT] = {
     [SL_T_NULL] = SL_T_LIST_BIGINT,     [SL_T_BOOL] = SL_T_LIST_BOOL,
     [SL_T_BIGINT] = SL_T_LIST_BIGINT,   [SL_T_DOUBLE] = SL_T_LIST_DOUBLE,
