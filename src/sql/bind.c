@@ -1306,6 +1306,18 @@ static void prune_query(sl_query *q)
  * of one input stays a row of the result whatever its other columns are); the others compare
  * whole rows, so every column stays. Then both inputs are pruned in turn.
  */
+/* Whether output i of q is an unnest() (directly, or in an input of a set operation q is):
+ * it makes rows, so pruning must keep it. */
+static bool out_unnests(const sl_query *q, int i)
+{
+    if (i >= q->n_outs)
+        return false;
+    if (q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST)
+        return true;
+    return q->src.kind == SL_SRC_SETOP &&
+           (out_unnests(q->src.child, i) || out_unnests(q->src.right, i));
+}
+
 static void prune_setop(sl_query *q, prune *p)
 {
     sl_source *s = &q->src;
@@ -1314,7 +1326,7 @@ static void prune_setop(sl_query *q, prune *p)
     walk_l0(q, mark, p);
     bool any = false;
     for (int i = 0; i < n; i++) {
-        if (!drop)
+        if (!drop || out_unnests(s->child, i) || out_unnests(s->right, i))
             p->used[i] = true;
         any |= p->used[i];
     }
