@@ -26,10 +26,11 @@ sl_type sl_list_type(sl_type elem);
 /* The element type of LIST type t (SL_T_NULL when t is not a LIST). Local. */
 sl_type sl_list_elem(sl_type t);
 
-/* Appends one element v (of the list's element type, or NULL) to the encoding in out. */
+/* Appends one element v (of the list's element type, or NULL) to the encoding in out.
+ * Local. */
 void sl_list_put(sl_buf *out, sl_type elem, const sl_value *v);
 
-/* Walks the elements of one encoded list. */
+/* Walks the elements of one encoded list: sl_list_begin, then sl_list_next. Local. */
 typedef struct sl_list_it {
     const char *p, *end;
     sl_type elem;
