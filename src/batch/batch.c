@@ -37,7 +37,7 @@ void sl_vec_reserve(sl_vec *v, int64_t cap)
     int64_t ow = words(v->cap), nw = words(nc);
     v->valid = sl_xrealloc(v->valid, (size_t)nw * 8);
     memset(v->valid + ow, 0, (size_t)(nw - ow) * 8);
-    if (v->type == SL_T_VARCHAR) {
+    if (sl_type_is_var(v->type)) {
         v->d.off = sl_xrealloc(v->d.off, (size_t)(nc + 1) * 8);
         if (v->cap == 0)
             v->d.off[0] = 0;
@@ -51,7 +51,7 @@ void sl_vec_clear(sl_vec *v)
 {
     v->n = 0;
     v->heap_len = 0;
-    if (v->type == SL_T_VARCHAR)
+    if (sl_type_is_var(v->type))
         v->d.off[0] = 0;
     memset(v->valid, 0, (size_t)words(v->cap) * 8);
 }
@@ -66,7 +66,7 @@ void sl_vec_push_null(sl_vec *v)
 {
     room(v);
     sl_vec_set_valid(v, v->n, false);
-    if (v->type == SL_T_VARCHAR)
+    if (sl_type_is_var(v->type))
         v->d.off[v->n + 1] = v->heap_len;
     else
         v->d.i64[v->n] = 0;
@@ -89,7 +89,7 @@ void sl_vec_push_f64(sl_vec *v, double x)
 
 void sl_vec_push_str(sl_vec *v, const char *p, int64_t len)
 {
-    assert(v->type == SL_T_VARCHAR);
+    assert(sl_type_is_var(v->type));
     room(v);
     sl_grow((void **)&v->heap, &v->heap_cap, v->heap_len + len, 1);
     if (len)
@@ -103,7 +103,7 @@ void sl_vec_push_value(sl_vec *v, const sl_value *x)
 {
     if (x->is_null || x->type == SL_T_NULL)
         sl_vec_push_null(v);
-    else if (v->type == SL_T_VARCHAR)
+    else if (sl_type_is_var(v->type))
         sl_vec_push_str(v, x->v.s.p, x->v.s.len);
     else if (v->type == SL_T_DOUBLE)
         sl_vec_push_f64(v, x->v.d);
@@ -115,7 +115,7 @@ void sl_vec_push_from(sl_vec *v, const sl_vec *src, int64_t i)
 {
     if (!sl_vec_valid(src, i)) {
         sl_vec_push_null(v);
-    } else if (v->type == SL_T_VARCHAR) {
+    } else if (sl_type_is_var(v->type)) {
         int64_t len;
         const char *p = sl_vec_str(src, i, &len);
         sl_vec_push_str(v, p, len);
@@ -132,7 +132,7 @@ void sl_vec_get_value(const sl_vec *v, int64_t i, sl_value *out)
     out->is_null = !sl_vec_valid(v, i);
     if (out->is_null)
         return;
-    if (v->type == SL_T_VARCHAR)
+    if (sl_type_is_var(v->type))
         out->v.s.p = sl_vec_str(v, i, &out->v.s.len);
     else if (v->type == SL_T_DOUBLE)
         out->v.d = v->d.f64[i];
@@ -142,7 +142,7 @@ void sl_vec_get_value(const sl_vec *v, int64_t i, sl_value *out)
 
 void sl_vec_resize_fixed(sl_vec *v, int64_t n)
 {
-    assert(v->type != SL_T_VARCHAR);
+    assert(!sl_type_is_var(v->type));
     sl_vec_reserve(v, n);
     memset(v->valid, 0, (size_t)words(v->cap) * 8);
     v->n = n;
@@ -223,7 +223,7 @@ void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, in
         sl_vec *d = dst->cols[c];
         int64_t at = d->n;
         sl_vec_reserve(d, at + n);
-        if (d->type == SL_T_VARCHAR) {
+        if (sl_type_is_var(d->type)) {
             int64_t heap = d->heap_len;
             for (int64_t k = 0; k < n; k++) {
                 const sl_vec *s = bs[refs[k] >> 32]->cols[c];
@@ -237,7 +237,7 @@ void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, in
             int64_t r = refs[k] & 0xffffffff, i = at + k;
             bool ok = sl_vec_valid(s, r);
             sl_vec_set_valid(d, i, ok);
-            if (d->type == SL_T_VARCHAR) {
+            if (sl_type_is_var(d->type)) {
                 int64_t len = ok ? s->d.off[r + 1] - s->d.off[r] : 0;
                 if (len)
                     memcpy(d->heap + d->heap_len, s->heap + s->d.off[r], (size_t)len);

@@ -3,6 +3,7 @@
  * Local.
  */
 #include "batch/borrow.h"
+#include "batch/list.h"
 
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,8 @@ sl_type sl_borrow_sql_type(sl_coltype t)
 
 sl_coltype sl_borrow_col_type(sl_type t)
 {
+    if (sl_type_is_list(t)) /* handed out as its text, [1, 2] (sl_borrow_export) */
+        return SL_COL_VARCHAR;
     switch (t) {
     case SL_T_DOUBLE: return SL_COL_DOUBLE;
     case SL_T_VARCHAR: return SL_COL_VARCHAR;
@@ -163,6 +166,30 @@ void sl_borrow_store_free(sl_borrow_store *st)
     memset(st, 0, sizeof *st);
 }
 
+/* Replaces a LIST column by a VARCHAR column of its text (as CAST(l AS VARCHAR) prints it):
+ * the application gets lists as strings. */
+static void list_to_text(sl_vec **pv)
+{
+    const sl_vec *v = *pv;
+    sl_vec *t = sl_vec_new(SL_T_VARCHAR, v->n);
+    sl_buf b;
+    sl_buf_init(&b);
+    for (int64_t i = 0; i < v->n; i++) {
+        if (!sl_vec_valid(v, i)) {
+            sl_vec_push_null(t);
+            continue;
+        }
+        int64_t len;
+        const char *p = sl_vec_str(v, i, &len);
+        sl_buf_reset(&b);
+        sl_list_format(&b, v->type, p, len);
+        sl_vec_push_str(t, b.data ? b.data : "", b.len);
+    }
+    sl_buf_free(&b);
+    sl_vec_free(pv);
+    *pv = t;
+}
+
 int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
 {
     sl_borrow_store_free(st);
@@ -177,6 +204,9 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
     st->n_cols = d->n_cols;
     st->valid = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->valid);
     st->bools = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->bools);
+    for (int c = 0; c < d->n_cols; c++)
+        if (sl_type_is_list(d->cols[c]->type))
+            list_to_text(&d->cols[c]);
     for (int c = 0; c < d->n_cols; c++) {
         const sl_vec *v = d->cols[c];
         out[c].data = v->d.i64;

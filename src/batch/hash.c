@@ -42,6 +42,8 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
     case SL_T_VARCHAR:
         return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
     default:
+        if (sl_type_is_list(v->type)) /* a LIST: its encoded bytes, as VARCHAR */
+            return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
         return hash_i64(v->d.i64[i]);
     }
 }
@@ -73,7 +75,7 @@ void sl_hash_vecs_sel(sl_vec *const *vecs, int n, const uint32_t *sel, int64_t n
         const sl_vec *v = vecs[c];
         /* The first column initialises, later ones mix: h*K^x with h = 0 is just x. */
         uint64_t k_mul = c == 0 ? 0 : HASH_MIX;
-        if (v->type != SL_T_DOUBLE && v->type != SL_T_VARCHAR) {
+        if (v->type != SL_T_DOUBLE && !sl_type_is_var(v->type)) {
             for (int64_t k = 0; k < n_rows; k++) {
                 int64_t i = sel ? sel[k] : k;
                 uint64_t x = sl_vec_valid(v, i) ? hash_i64(v->d.i64[i]) : HASH_NULL;

@@ -8,6 +8,7 @@
  *   DATE       int64  days since 1970-01-01
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
+ *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
  * Local.
  */
@@ -27,6 +28,14 @@ typedef enum {
     SL_T_VARCHAR,
     SL_T_DATE,
     SL_T_TIMESTAMP,
+    /* LIST of one element type (batch/list.h): stored like VARCHAR, offsets into a heap that
+     * holds each list's encoded elements. Nested lists are not supported. */
+    SL_T_LIST_BOOL,
+    SL_T_LIST_BIGINT,
+    SL_T_LIST_DOUBLE,
+    SL_T_LIST_VARCHAR,
+    SL_T_LIST_DATE,
+    SL_T_LIST_TIMESTAMP,
     SL_T_COUNT
 } sl_type;
 
@@ -37,6 +46,13 @@ const char *sl_type_name(sl_type t);
  * Returns false when unknown. Local. */
 bool sl_type_parse(const char *name, int64_t len, sl_type *out);
 static inline bool sl_type_is_numeric(sl_type t) { return t == SL_T_BIGINT || t == SL_T_DOUBLE; }
+/* A LIST type (SL_T_LIST_*). Local. */
+static inline bool sl_type_is_list(sl_type t)
+{
+    return t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP;
+}
+/* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
+static inline bool sl_type_is_var(sl_type t) { return t == SL_T_VARCHAR || sl_type_is_list(t); }
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
 typedef struct sl_value {
@@ -45,7 +61,7 @@ typedef struct sl_value {
     union {
         int64_t i;   /* BOOL, BIGINT, DATE, TIMESTAMP */
         double d;    /* DOUBLE */
-        struct { const char *p; int64_t len; } s; /* VARCHAR */
+        struct { const char *p; int64_t len; } s; /* VARCHAR; a LIST's encoded elements */
     } v;
 } sl_value;
 

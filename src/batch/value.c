@@ -3,6 +3,7 @@
  * Date arithmetic uses Howard Hinnant's days_from_civil / civil_from_days algorithms.
  */
 #include "batch/types.h"
+#include "batch/list.h"
 
 #include <errno.h>
 #include <float.h>
@@ -15,6 +16,9 @@
 
 static const char *const type_names[SL_T_COUNT] = {
     "NULL", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "DATE", "TIMESTAMP",
+    [SL_T_LIST_BOOL] = "BOOLEAN[]", [SL_T_LIST_BIGINT] = "BIGINT[]",
+    [SL_T_LIST_DOUBLE] = "DOUBLE[]", [SL_T_LIST_VARCHAR] = "VARCHAR[]",
+    [SL_T_LIST_DATE] = "DATE[]", [SL_T_LIST_TIMESTAMP] = "TIMESTAMP[]",
 };
 
 const char *sl_type_name(sl_type t)
@@ -356,6 +360,9 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
     case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
-    default: break;
+    default:
+        if (sl_type_is_list(v->type))
+            sl_list_format(out, v->type, v->v.s.p, v->v.s.len);
+        break;
     }
 }

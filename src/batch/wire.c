@@ -24,7 +24,7 @@ int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes)
     int64_t sz = 16;
     for (int c = 0; c < b->n_cols; c++) {
         sz += 8 + words_of(n) * 8;
-        if (b->cols[c]->type == SL_T_VARCHAR)
+        if (sl_type_is_var(b->cols[c]->type))
             sz += (n + 1) * 8 + 8;
         else
             sz += n * 8;
@@ -63,7 +63,7 @@ static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char 
         memcpy(p + w * 8, &word, 8);
     }
     p += nw * 8;
-    if (v->type != SL_T_VARCHAR) {
+    if (!sl_type_is_var(v->type)) {
         if (!rows) {
             memcpy(p, v->d.i64, (size_t)n * 8);
             /* Zero the NULL slots so the bytes do not depend on what a NULL slot held. */
@@ -116,7 +116,7 @@ static int64_t heap_bytes_of(const sl_batch *b, const uint32_t *rows, int64_t n)
     int64_t h = 0;
     for (int c = 0; c < b->n_cols; c++) {
         const sl_vec *v = b->cols[c];
-        if (v->type != SL_T_VARCHAR)
+        if (!sl_type_is_var(v->type))
             continue;
         for (int64_t k = 0; k < n; k++) {
             int64_t i = row_at(rows, k);
@@ -195,7 +195,7 @@ static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
         return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: bad column type %u at offset %lld",
                       t, (long long)(r->at - 8));
     int64_t nw = words_of(n);
-    int64_t fixed = t == SL_T_VARCHAR ? (n + 1) * 8 + 8 : n * 8;
+    int64_t fixed = sl_type_is_var((sl_type)t) ? (n + 1) * 8 + 8 : n * 8;
     if (need(r, nw * 8 + fixed, "column", err))
         return SL_EINTERNAL;
     sl_vec *v = sl_vec_new((sl_type)t, n);
@@ -206,7 +206,7 @@ static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
             v->valid[nw - 1] &= (UINT64_C(1) << (n % 64)) - 1;
     }
     r->at += nw * 8;
-    if (t != SL_T_VARCHAR) {
+    if (!sl_type_is_var((sl_type)t)) {
         if (n)
             memcpy(v->d.i64, r->p + r->at, (size_t)n * 8);
         r->at += n * 8;

@@ -33,7 +33,9 @@ static void format_cell(sl_buf *out, const sl_vec *v, int64_t r)
         sl_buf_puts(out, "NULL");
         return;
     }
-    if (v->type != SL_T_VARCHAR) {
+    sl_buf text;
+    sl_buf_init(&text);
+    if (v->type != SL_T_VARCHAR && !sl_type_is_list(v->type)) {
         sl_value x;
         sl_vec_get_value(v, r, &x);
         sl_format_value(out, &x);
@@ -41,6 +43,11 @@ static void format_cell(sl_buf *out, const sl_vec *v, int64_t r)
     }
     int64_t len;
     const char *p = sl_vec_str(v, r, &len);
+    if (sl_type_is_list(v->type)) { /* its text, escaped as a VARCHAR's */
+        sl_format_value(&text, &(sl_value){.type = v->type, .v.s = {p, len}});
+        p = text.data ? text.data : "";
+        len = text.len;
+    }
     for (int64_t i = 0; i < len; i++) {
         char c = p[i];
         if (c == '\n')
@@ -52,6 +59,7 @@ static void format_cell(sl_buf *out, const sl_vec *v, int64_t r)
         else
             sl_buf_putc(out, c);
     }
+    sl_buf_free(&text);
 }
 
 static void put_padded(FILE *f, const char *p, int64_t len, int64_t width, bool right)

@@ -49,6 +49,7 @@
     X(approx_count_distinct) /* agg_hll.c */                                                \
     X(first)          /* agg_first.c */                                                     \
     X(last)           /* agg_first.c */                                                     \
-    X(approx_quantile) /* agg_approx_quantile.c */
+    X(approx_quantile) /* agg_approx_quantile.c */                                         \
+    X(list)           /* agg_list_agg.c */
 
 #endif

@@ -35,6 +35,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_statistics_long.h>
 
+#include "batch/list.h"
 #include "core/mem.h"
 #include "func/aggregate.h"
 
@@ -184,6 +185,29 @@ static double *as_doubles(bool is_double, const vals_state *s)
     return d;
 }
 
+/* quantile_cont / quantile_disc (x, [q1, q2, ...]): the list of answers, one per q, each
+ * as the one-q form computes it. */
+static void push_quantile_list(const sl_agg *a, bool dbl, const vals_state *st, sl_vec *out)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    for (int k = 0; k < a->n_params; k++) {
+        double q = a->params[k], nn = (double)st->n;
+        sl_value v = {.type = dbl ? SL_T_DOUBLE : SL_T_BIGINT};
+        if (a->fn == &sl_aggfn_quantile_cont) {
+            v.type = SL_T_DOUBLE;
+            v.v.d = quantile_sorted(dbl, st, q);
+        } else {
+            int64_t i = (int64_t)(nn - floor(nn - nn * q));
+            i = (i < 1 ? 1 : i) - 1;
+            v.v.i = (int64_t)st->v[i]; /* a double's bits alike */
+        }
+        sl_list_put(&b, sl_list_elem(a->type), &v);
+    }
+    sl_vec_push_str(out, b.data ? b.data : "", b.len);
+    sl_buf_free(&b);
+}
+
 static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *out)
 {
     const vals_state *s = states;
@@ -201,6 +225,8 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
         sort_vals(dbl, st);
         if (f == &sl_aggfn_median) {
             sl_vec_push_f64(out, quantile_sorted(dbl, st, 0.5));
+        } else if (a->n_params) {
+            push_quantile_list(a, dbl, st, out);
         } else if (f == &sl_aggfn_quantile_cont) {
             sl_vec_push_f64(out, quantile_sorted(dbl, st, a->param));
         } else if (f == &sl_aggfn_quantile_disc) {

@@ -41,6 +41,9 @@ const sl_aggfn *sl_aggfn_find(const char *name)
 bool sl_agg_init_call2(sl_agg *a, const sl_aggfn *fn, sl_type t0, sl_type t1)
 {
     sl_type rt = SL_T_NULL, args[SL_AGG_MAX_ARGS] = {t0, t1};
+    /* LIST arguments: only count reads them (the others compare, sum or sort values). */
+    if ((sl_type_is_list(t0) || sl_type_is_list(t1)) && strcmp(fn->name, "count") != 0)
+        return false;
     if (!fn->bind(args, &rt))
         return false;
     a->fn = fn;
@@ -76,6 +79,10 @@ sl_agg sl_agg_copy(const sl_agg *a)
         c.sep = sl_xmalloc((size_t)a->sep_len + 1);
         memcpy(c.sep, a->sep, (size_t)a->sep_len + 1);
     }
+    if (a->params) {
+        c.params = sl_xmalloc(sizeof *c.params * (size_t)a->n_params);
+        memcpy(c.params, a->params, sizeof *c.params * (size_t)a->n_params);
+    }
     return c;
 }
 
@@ -87,4 +94,6 @@ void sl_agg_clear(sl_agg *a)
     a->text = NULL;
     sl_free(a->sep);
     a->sep = NULL;
+    sl_free(a->params);
+    a->params = NULL;
 }

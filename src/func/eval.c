@@ -67,8 +67,8 @@ uint32_t *fn_sub_rows(const sl_rows *r, const sl_arg *c, fn_keep keep, int64_t *
 
 sl_vec *fn_assemble(sl_type t, const sl_rows *r, const sl_arg *parts, const int32_t *which)
 {
-    if (t == SL_T_VARCHAR) {
-        sl_vec *o = sl_vec_new(SL_T_VARCHAR, r->n_rows);
+    if (sl_type_is_var(t)) {
+        sl_vec *o = sl_vec_new(t, r->n_rows);
         for (int64_t k = 0; k < r->n; k++) {
             int64_t i = fn_row(r, k);
             int32_t b = which[i];
@@ -235,7 +235,7 @@ static sl_vec *materialize(sl_arg *x, sl_type t, const sl_rows *rows)
         sl_vec *v = sl_vec_new(s->type, s->n);
         int64_t words = (s->n + 63) / 64;
         memcpy(v->valid, s->valid, (size_t)words * 8);
-        if (s->type == SL_T_VARCHAR) {
+        if (sl_type_is_var(s->type)) {
             memcpy(v->d.off, s->d.off, (size_t)(s->n + 1) * 8);
             sl_grow((void **)&v->heap, &v->heap_cap, s->heap_len, 1);
             if (s->heap_len)

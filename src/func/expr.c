@@ -17,7 +17,7 @@ sl_expr *sl_expr_const(const sl_value *v, const char *text)
 {
     sl_expr *e = alloc_expr(SL_E_CONST, v->type, text);
     e->cval = *v;
-    if (v->type == SL_T_VARCHAR && !v->is_null) {
+    if (sl_type_is_var(v->type) && !v->is_null) { /* VARCHAR, a LIST's bytes */
         e->cstr = sl_xstrndup(v->v.s.p, (size_t)v->v.s.len);
         e->cval.v.s.p = e->cstr;
     }
@@ -98,6 +98,9 @@ static bool const_equal(const sl_value *a, const sl_value *b)
     case SL_T_DOUBLE:
         return memcmp(&a->v.d, &b->v.d, sizeof a->v.d) == 0; /* bitwise: 0.0 vs -0.0 differ */
     default:
+        if (sl_type_is_list(a->type))
+            return a->v.s.len == b->v.s.len &&
+                   (a->v.s.len == 0 || memcmp(a->v.s.p, b->v.s.p, (size_t)a->v.s.len) == 0);
         return a->v.i == b->v.i;
     }
 }

@@ -70,6 +70,9 @@ typedef struct sl_agg {
     bool ordered;          /* an order_arg aggregate written with ORDER BY (arg2 = its key) */
     char *sep;             /* sep_arg: the constant separator (owned), NULL otherwise */
     int64_t sep_len;
+    double *params;        /* const_arg2 given as a LIST (quantile_cont(x, [0.25, 0.5])): its
+                            * n_params values (owned); the result is then a LIST */
+    int n_params;
 } sl_agg;
 
 /* The partial-state columns of an aggregate call, shipped through the exchange between the

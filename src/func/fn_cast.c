@@ -48,6 +48,8 @@ int64_t fn_ts_days(int64_t us)
 
 bool fn_cast_allowed(sl_type from, sl_type to)
 {
+    if (sl_type_is_list(to)) /* a LIST is only made by list functions */
+        return from == to || from == SL_T_NULL;
     if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
         return true;
     bool fnum = from == SL_T_BOOL || from == SL_T_BIGINT || from == SL_T_DOUBLE;

@@ -16,6 +16,10 @@ FN_BIND(fn_bind_compare)
     int idx[n > 0 ? n : 1];
     for (int k = 0; k < n; k++)
         idx[k] = k;
+    for (int k = 0; k < n; k++)
+        if (sl_type_is_list(args[k]->type))
+            return SL_ERR(err, SL_EBIND, "comparing LIST values (%s) is not supported",
+                          sl_type_name(args[k]->type));
     sl_type t, c1, c2;
     if (!fn_common_type(args, idx, n, &t, &c1, &c2))
         return SL_ERR(err, SL_EBIND, "Cannot compare values of type %s and %s - an "

@@ -12,6 +12,7 @@
  */
 #include "func/fn_int.h"
 #include "func/aggregate.h"
+#include "batch/list.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -35,6 +36,10 @@ static const struct { const char *alias; int fn; } fn_alias[] = {
     {"datediff", SL_FN_DATE_DIFF}, {"weekday", SL_FN_DAYOFWEEK}, {"dow", SL_FN_DAYOFWEEK},
     {"doy", SL_FN_DAYOFYEAR}, {"divide", SL_FN_IDIV}, {"negate", SL_FN_NEG},
     {"~~", SL_FN_LIKE}, {"!~~", SL_FN_NOT_LIKE}, {"~~*", SL_FN_ILIKE}, {"!~~*", SL_FN_NOT_ILIKE},
+    {"list_element", SL_FN_LIST_EXTRACT}, {"array_extract", SL_FN_LIST_EXTRACT},
+    {"list_has", SL_FN_LIST_CONTAINS}, {"array_contains", SL_FN_LIST_CONTAINS},
+    {"array_has", SL_FN_LIST_CONTAINS}, {"str_split", SL_FN_STRING_SPLIT},
+    {"string_to_array", SL_FN_STRING_SPLIT}, {"list_pack", SL_FN_LIST_VALUE},
 };
 
 const char *sl_func_name(int fn)
@@ -94,6 +99,12 @@ static int no_match(const char *name, sl_expr **args, int n, sl_err *err)
     return SL_ERR(err, SL_EBIND, "no function matches %s(%s)", name, sig);
 }
 
+/* A list literal [a, ...] not folded yet: its elements can still change type. */
+static bool is_list_lit(const sl_expr *e)
+{
+    return e->kind == SL_E_CALL && e->fn == SL_FN_LIST_VALUE;
+}
+
 /* Converts *pe to type t: retypes an untyped NULL, converts a string literal now, else wraps
  * it in an implicit CAST. */
 int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
@@ -101,6 +112,15 @@ int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
     sl_expr *e = *pe;
     if (e->type == t || t == SL_T_NULL)
         return 0;
+    if (sl_type_is_list(t) && is_list_lit(e)) { /* [1, 2] as DOUBLE[]: its elements */
+        for (int k = 0; k < e->n_args; k++) {
+            int rc = fn_coerce(&e->args[k], sl_list_elem(t), err);
+            if (rc)
+                return rc;
+        }
+        e->type = t;
+        return 0;
+    }
     if (e->type == SL_T_NULL && e->kind == SL_E_CONST) {
         e->type = t;
         e->cval.type = t;
@@ -137,18 +157,27 @@ static sl_type unify(sl_type a, sl_type b)
         return SL_T_DOUBLE;
     if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))
         return SL_T_TIMESTAMP;
+    if (sl_type_is_list(a) && sl_type_is_list(b)) { /* [1] and [2.5]: DOUBLE[] */
+        sl_type u = unify(sl_list_elem(a), sl_list_elem(b));
+        return u == SL_T_COUNT ? SL_T_COUNT : sl_list_type(u);
+    }
     return SL_T_COUNT;
 }
+
 
 bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type *c1,
                         sl_type *c2)
 {
     sl_type t = SL_T_NULL;
-    bool lit = false;
+    bool lit = false, empty = false;
     for (int k = 0; k < n; k++) {
         const sl_expr *e = args[idx[k]];
         if (fn_is_str_lit(e)) {
             lit = true;
+            continue;
+        }
+        if (is_list_lit(e) && e->n_args == 0) { /* [] has any element type */
+            empty = true;
             continue;
         }
         sl_type u = unify(t, e->type);
@@ -161,6 +190,8 @@ bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type
     }
     if (t == SL_T_NULL && lit)
         t = SL_T_VARCHAR;
+    if (t == SL_T_NULL && empty)
+        t = SL_T_LIST_BIGINT;
     *out = t;
     return true;
 }
@@ -217,6 +248,8 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
     }
     if (n_args == 1 && fn == SL_FN_SUB)
         fn = SL_FN_NEG;
+    if (n_args == 1 && fn == SL_FN_LENGTH && sl_type_is_list(args[0]->type))
+        fn = SL_FN_LIST_LEN; /* len/length of a LIST: its element count */
     if (fn < 0) {
         free_args(args, n_args);
         return SL_ERR(err, SL_EBIND, "unknown function \"%s\"", name);
@@ -233,6 +266,11 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
             rc = no_match(name, args, n_args, err);
         free_args(args, n_args);
         return rc;
+    }
+    if (sl_type_is_list(rt) && (fn == SL_FN_NULLIF || fn == SL_FN_GREATEST || fn == SL_FN_LEAST)) {
+        free_args(args, n_args);
+        return SL_ERR(err, SL_EBIND, "comparing LIST values (%s) is not supported",
+                      sl_type_name(rt));
     }
     sl_expr *e = sl_expr_new(SL_E_CALL, rt, n_args, args, text);
     e->fn = fn;

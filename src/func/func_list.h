@@ -126,6 +126,13 @@
     X(LIKE_ESCAPE, "LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_like_escape)                 \
     X(NOT_LIKE_ESCAPE, "NOT_LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_not_like_escape)     \
     X(POSITION_IN, "POSITION_IN", 2, 2, 0, fn_bind_str_int, fn_exec_position_in)                  \
-    X(TS_ADD_INTERVAL, "TS_ADD_INTERVAL", 4, 4, 0, fn_bind_ts_interval, fn_exec_ts_add_interval)
+    X(TS_ADD_INTERVAL, "TS_ADD_INTERVAL", 4, 4, 0, fn_bind_ts_interval, fn_exec_ts_add_interval) \
+    /* LIST values (fn_list.c) */                                                                 \
+    X(LIST_VALUE, "list_value", 0, -1, 0, fn_bind_list_value, fn_exec_list_value)                 \
+    X(LIST_LEN, "array_length", 1, 1, 0, fn_bind_list_len, fn_exec_list_len)                      \
+    X(LIST_EXTRACT, "list_extract", 2, 2, 0, fn_bind_list_extract, fn_exec_list_extract)          \
+    X(LIST_CONTAINS, "list_contains", 2, 2, 0, fn_bind_list_contains, fn_exec_list_contains)      \
+    X(STRING_SPLIT, "string_split", 2, 2, 0, fn_bind_string_split, fn_exec_string_split) \
+    X(UNNEST, "unnest", 1, 1, 0, fn_bind_unnest, fn_exec_unnest)
 
 #endif

@@ -6,6 +6,7 @@
  * are formatted with sl_format_* (as DuckDB prints them). Records end with "\n". Local.
  */
 #include "io/csv.h"
+#include "batch/list.h"
 
 #include <string.h>
 
@@ -70,6 +71,11 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
     case SL_T_DATE: sl_format_date(out, v->d.i64[i]); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;
     default: break;
+    }
+    if (sl_type_is_list(v->type)) { /* a LIST: DuckDB's text, [1, 2] (then quoted) */
+        int64_t n;
+        const char *p = sl_vec_str(v, i, &n);
+        sl_list_format(out, v->type, p, n);
     }
     int64_t len = out->len - start;
     if (len > 0 && needs_quotes(out->data + start, len, delim)) {

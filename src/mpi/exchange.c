@@ -102,7 +102,7 @@ static int route_make(xch *x, int idx, route *r, sl_err *err)
     r->b = b;
     r->in_idx = idx;
     for (int c = 0; c < b->n_cols; c++)
-        r->has_varchar |= b->cols[c]->type == SL_T_VARCHAR;
+        r->has_varchar |= sl_type_is_var(b->cols[c]->type);
     for (int k = 0; k < x->n_keys; k++)
         if (x->key_cols[k] < 0 || x->key_cols[k] >= b->n_cols)
             return SL_ERR(err, SL_EINTERNAL, "exchange key column %d of a %d-column batch",
@@ -163,7 +163,7 @@ static int64_t chunk_size(const route *r, int64_t at, int64_t k)
     if (r->has_varchar) {
         for (int c = 0; c < r->b->n_cols; c++) {
             const sl_vec *v = r->b->cols[c];
-            if (v->type != SL_T_VARCHAR)
+            if (!sl_type_is_var(v->type))
                 continue;
             for (int64_t j = at; j < at + k; j++) {
                 uint32_t i = r->rows[j];
@@ -202,7 +202,7 @@ static int64_t fit(const route *r, int d, int64_t limit, int64_t *bytes)
         int64_t row_heap = 0;
         for (int c = 0; c < r->b->n_cols; c++) {
             const sl_vec *v = r->b->cols[c];
-            if (v->type == SL_T_VARCHAR && sl_vec_valid(v, i))
+            if (sl_type_is_var(v->type) && sl_vec_valid(v, i))
                 row_heap += v->d.off[i + 1] - v->d.off[i];
         }
         int64_t sz = sl_wire_size(r->b, k + 1, heap + row_heap);

@@ -74,7 +74,8 @@ static void open_table(sl_bind_ctx *c, const sl_table *t)
     src->n_file_cols = t->n_cols;
     src->file_col_names = copy_strv(t->col_names, t->n_cols);
     src->file_col_types = sl_xcalloc((size_t)t->n_cols + 1, sizeof *src->file_col_types);
-    memcpy(src->file_col_types, t->col_types, sizeof *t->col_types * (size_t)t->n_cols);
+    if (t->n_cols) /* the FROM-less one-row table has no columns (and no array) */
+        memcpy(src->file_col_types, t->col_types, sizeof *t->col_types * (size_t)t->n_cols);
     c->n_cols = t->n_cols;
     c->col_names = src->file_col_names;
     c->col_types = src->file_col_types;
@@ -209,6 +210,9 @@ static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
                                  "which have no common type (CAST one side)", names[s->setop],
                                  i + 1, l->out_names[i], sl_type_name(l->outs[i]->type),
                                  sl_type_name(r->outs[i]->type));
+        if (sl_type_is_list(t) && !(s->setop == SETOP_UNION && s->setop_all))
+            return sl_bind_error(c, s->line, s->col, SL_EBIND, "%s on a LIST column is not "
+                                 "supported (UNION ALL is)", names[s->setop]);
         /* An untyped NULL on both sides stays BIGINT, as everywhere else. */
         src->file_col_types[i] = t == SL_T_NULL ? SL_T_BIGINT : t;
     }
@@ -608,6 +612,11 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
     int rc = sl_bind_expr(c, g, &e);
     if (rc)
         return rc;
+    if (sl_type_is_list(e->type)) {
+        sl_expr_free(&e);
+        return sl_bind_error(c, g->line, g->col, SL_EBIND, "GROUP BY or DISTINCT on a LIST "
+                             "value is not supported");
+    }
     q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
     c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
     q->groups[q->n_groups] = e;
@@ -710,6 +719,33 @@ static int check_bool(sl_bind_ctx *c, const sl_ast_expr *a, const sl_expr *e, co
                          sl_type_name(e->type));
 }
 
+/* Counts the unnest() calls in e. */
+static void count_unnest(sl_expr *e, void *ctx)
+{
+    if (e->kind == SL_E_CALL && e->fn == SL_FN_UNNEST)
+        ++*(int *)ctx;
+}
+
+/* unnest(l) expands rows in the projection (exec/op_project.c): it must be a whole select
+ * item, at most one per select list, with no unnest inside its argument. */
+static int check_unnest(sl_bind_ctx *c, const items *it)
+{
+    const sl_query *q = c->q;
+    int seen = 0;
+    for (int i = 0; i < q->n_outs; i++) {
+        int n = 0;
+        sl_expr_walk(q->outs[i], count_unnest, &n);
+        bool root = q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST;
+        if (n && (!root || n > 1))
+            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND, "unnest() is "
+                                 "only supported as a whole select item (unnest(l) AS x)");
+        if (n && seen++)
+            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND,
+                                 "only one unnest() per select list is supported");
+    }
+    return 0;
+}
+
 static int bind_outputs(sl_bind_ctx *c, const items *it)
 {
     sl_query *q = c->q;
@@ -733,7 +769,7 @@ static int bind_outputs(sl_bind_ctx *c, const items *it)
         q->out_names[i] = it->alias[i] ? sl_xstrdup(it->alias[i]) : sl_bind_name_of(c, it->e[i]);
     }
     c->alias_asts = NULL;
-    return 0;
+    return check_unnest(c, it);
 }
 
 static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
@@ -753,6 +789,9 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order_desc[i] = ast->order_all_desc;
             q->order_nulls_first[i] = ast->order_all_nulls_first;
             q->order[i] = sl_expr_copy(q->outs[i]);
+            if (sl_type_is_list(q->order[i]->type))
+                return sl_bind_error(c, ast->line, ast->col, SL_EBIND,
+                                     "ORDER BY on a LIST value is not supported");
             continue;
         }
         const sl_ast_order *o = &ast->order[i];
@@ -768,6 +807,9 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order[i] = sl_expr_copy(q->outs[k]);
         else if ((rc = sl_bind_expr(c, o->e, &q->order[i])))
             return rc;
+        if (sl_type_is_list(q->order[i]->type))
+            return sl_bind_error(c, o->e->line, o->e->col, SL_EBIND,
+                                 "ORDER BY on a LIST value is not supported");
     }
     return 0;
 }
@@ -799,8 +841,13 @@ static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **p
     w.frame.end = SL_FB_CURRENT_ROW;
     c->win_ok = false;
     w.part = sl_xcalloc((size_t)ast->n_distinct_on + 1, sizeof *w.part);
-    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++)
+    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++) {
         rc = sl_bind_expr(c, ast->distinct_on[w.n_part], &w.part[w.n_part]);
+        if (!rc && sl_type_is_list(w.part[w.n_part]->type))
+            rc = sl_bind_error(c, ast->distinct_on[w.n_part]->line,
+                               ast->distinct_on[w.n_part]->col, SL_EBIND,
+                               "DISTINCT ON a LIST value is not supported");
+    }
     c->win_ok = true;
     w.order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order);
     w.order_desc = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order_desc);
@@ -1239,8 +1286,11 @@ static void prune_query(sl_query *q)
         s->n_proj = k;
     } else {
         bool any = false;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) { /* an unnest() output sets the child's row count */
+            p.used[i] |= s->child->outs[i]->kind == SL_E_CALL &&
+                         s->child->outs[i]->fn == SL_FN_UNNEST;
             any |= p.used[i];
+        }
         if (!any && n > 0)
             p.used[0] = true;
         drop_outs(s->child, p.used, p.map);
@@ -1256,6 +1306,18 @@ static void prune_query(sl_query *q)
  * of one input stays a row of the result whatever its other columns are); the others compare
  * whole rows, so every column stays. Then both inputs are pruned in turn.
  */
+/* Whether output i of q is an unnest() (directly, or in an input of a set operation q is):
+ * it makes rows, so pruning must keep it. */
+static bool out_unnests(const sl_query *q, int i)
+{
+    if (i >= q->n_outs)
+        return false;
+    if (q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST)
+        return true;
+    return q->src.kind == SL_SRC_SETOP &&
+           (out_unnests(q->src.child, i) || out_unnests(q->src.right, i));
+}
+
 static void prune_setop(sl_query *q, prune *p)
 {
     sl_source *s = &q->src;
@@ -1264,7 +1326,7 @@ static void prune_setop(sl_query *q, prune *p)
     walk_l0(q, mark, p);
     bool any = false;
     for (int i = 0; i < n; i++) {
-        if (!drop)
+        if (!drop || out_unnests(s->child, i) || out_unnests(s->right, i))
             p->used[i] = true;
         any |= p->used[i];
     }

@@ -10,6 +10,7 @@
  * helpers that run after the children are bound). Local.
  */
 #include "sql/sql_int.h"
+#include "batch/list.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -326,6 +327,47 @@ static __attribute__((noinline)) int group_key_of(const sl_bind_ctx *c, const sl
 
 /* The constant second argument of quantile_cont(x, q) and its kind: folded, numeric, in
  * [0, 1]; stored in g->param. A list of quantiles needs a LIST type, which sluice lacks. */
+/* quantile_cont(x, [q1, q2, ...]): every q a number in [0, 1]; kept in g->params (the
+ * result becomes a LIST, see sl_bind_agg). */
+static int bind_param_list(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
+{
+    const sl_expr *e = g->arg2;
+    sl_list_it it;
+    sl_value v;
+    int n = 0, rc = 0;
+    const sl_aggfn *f = sl_aggfn_find(a->name);
+    if (f != &sl_aggfn_quantile_cont && f != &sl_aggfn_quantile_disc) {
+        rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                           "%s(x, [q, ...]): a list of quantiles is not supported here",
+                           a->name);
+        sl_expr_free(&g->arg);
+        sl_expr_free(&g->arg2);
+        return rc;
+    }
+    g->params = sl_xmalloc(sizeof *g->params * (size_t)(e->cval.v.s.len / 9 + 1));
+    sl_list_begin(&it, e->type, e->cval.v.s.p, e->cval.v.s.len);
+    while (!rc && sl_list_next(&it, &v)) {
+        double q = v.type == SL_T_DOUBLE ? v.v.d : (double)v.v.i;
+        if (v.is_null || !(q >= 0 && q <= 1))
+            rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                               "%s(x, [q, ...]): every q must be a number in [0, 1]",
+                               a->name);
+        g->params[n++] = q;
+    }
+    g->n_params = n;
+    if (!rc && n == 0)
+        rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
+                           "%s(x, []): the list of quantiles is empty", a->name);
+    if (rc) {
+        sl_free(g->params);
+        g->params = NULL;
+        g->n_params = 0;
+        sl_expr_free(&g->arg);
+        sl_expr_free(&g->arg2);
+    }
+    return rc;
+}
+
 static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
 {
     sl_err tmp = {0};
@@ -335,11 +377,13 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     const sl_expr *e = g->arg2;
+    if (e->kind == SL_E_CONST && !e->cval.is_null &&
+        (e->type == SL_T_LIST_DOUBLE || e->type == SL_T_LIST_BIGINT))
+        return bind_param_list(c, a, g);
     if (e->kind != SL_E_CONST || !sl_type_is_numeric(e->type) || e->cval.is_null) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
-                           "%s(x, q): q must be a constant number in [0, 1] (a list of "
-                           "quantiles needs a LIST type, which sluice does not have)",
-                           a->name);
+                           "%s(x, q): q must be a constant number in [0, 1] or a constant "
+                           "list of them", a->name);
         goto fail;
     }
     double q = e->type == SL_T_DOUBLE ? e->cval.v.d : (double)e->cval.v.i;
@@ -578,6 +622,14 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "no function matches %s(%s) (it needs a numeric argument)",
                              a->name, sl_type_name(t));
+    }
+    if (g.n_params) /* quantiles given as a list: a list of answers */
+        g.type = sl_list_type(g.type);
+    if (a->distinct && sl_type_is_list(t)) {
+        sl_free(key);
+        sl_agg_clear(&g);
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) of a LIST value "
+                             "is not supported", a->name);
     }
     /* f(DISTINCT x) is f(x) where duplicates cannot change the result (min, max). */
     g.distinct = a->distinct && !fn->distinct_is_noop;

@@ -115,7 +115,6 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"insert", NULL, "INSERT (jobs write with COPY ... TO)"},
     {"update", NULL, "UPDATE (jobs write with COPY ... TO)"},
     {"delete", NULL, "DELETE (jobs write with COPY ... TO)"},
-    {"[", NULL, "LIST values ([...])"},
     {"{", NULL, "STRUCT values ({...})"},
     {"any", "(", "ANY (subquery)"},
     {"some", "(", "SOME (subquery)"},
@@ -575,6 +574,30 @@ static sl_ast_expr *parse_position(sl_parser *p, int start)
     return sl_parse_finish(p, e, start);
 }
 
+/* [a, b, ...] (a LIST literal) is the call list_value(a, b, ...), as in DuckDB. */
+static sl_ast_expr *parse_list_lit(sl_parser *p, int start)
+{
+    if (++p->depth > SL_SQL_MAX_DEPTH) {
+        sl_parse_nest_error(p, sl_parse_peek(p));
+        return NULL;
+    }
+    sl_parse_next(p); /* [ */
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("list_value");
+    while (!sl_parse_is_op(sl_parse_peek(p), "]")) {
+        sl_ast_expr *a = sl_parse_expr(p);
+        if (!a)
+            return p->depth--, sl_parse_fail(e);
+        add_arg(e, a);
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    p->depth--;
+    if (sl_parse_expect_op(p, "]"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
 static sl_ast_expr *parse_primary(sl_parser *p)
 {
     int start = p->i;
@@ -625,6 +648,8 @@ static sl_ast_expr *parse_primary(sl_parser *p)
                 return sl_parse_fail(e);
             return e;
         }
+        if (sl_parse_is_op(t, "["))
+            return parse_list_lit(p, start);
         if (!sl_parse_unsupported(p))
             sl_parse_syntax_error(p, "expression");
         return NULL;
@@ -755,6 +780,25 @@ static sl_ast_expr *parse_postfix(sl_parser *p)
 {
     int start = p->i;
     sl_ast_expr *e = parse_primary(p);
+    /* l[i]: list_extract(l, i) (1-based, DuckDB); slices l[a:b] are not supported. */
+    while (e && sl_parse_is_op(sl_parse_peek(p), "[")) {
+        sl_parse_next(p);
+        sl_ast_expr *x = sl_parse_new_expr(p, A_FUNC, start);
+        x->name = sl_xstrdup("list_extract");
+        add_arg(x, e);
+        e = x;
+        sl_ast_expr *i = sl_parse_expr(p);
+        if (!i)
+            return sl_parse_fail(x);
+        add_arg(x, i);
+        if (sl_parse_is_op(sl_parse_peek(p), ":")) {
+            sl_parse_error_at(p, sl_parse_peek(p), "%s", "list slices (l[a:b]) are not supported");
+            return sl_parse_fail(x);
+        }
+        if (sl_parse_expect_op(p, "]"))
+            return sl_parse_fail(x);
+        e = sl_parse_finish(p, x, start);
+    }
     while (e && sl_parse_is_op(sl_parse_peek(p), "::")) {
         sl_parse_next(p);
         sl_ast_expr *c = sl_parse_new_expr(p, A_CAST, start);

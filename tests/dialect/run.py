@@ -19,6 +19,10 @@ Such a case must still differ (it fails once the difference is gone, so the list
 true). `-- ranks: 1` runs a case at those rank counts only (a constant query or an error
 case, where the rank count cannot matter: it keeps the suite short). Cases end at the `;`
 that ends a line.
+`-- copy` runs the case in sluice as `COPY (query) TO dir (FORMAT csv, HEADER)` instead of a
+SELECT: the part files (in rank order, the header kept once) must equal DuckDB's COPY file.
+`-- error: TEXT` makes a case an expected error of sluice's own (an unsupported use that DuckDB
+may accept): sluice must fail with TEXT in its message; DuckDB's answer is not compared.
 
 DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it is installed
 from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
@@ -99,12 +103,20 @@ def load_cases(pattern):
     for line in text.splitlines():
         m = re.match(r"--\s*case:\s*(\S+)\s*$", line)
         if m:
-            cur = {"name": m.group(1), "sql": "", "differs": None, "ranks": None}
+            cur = {"name": m.group(1), "sql": "", "differs": None, "ranks": None,
+                   "error": None, "copy": False}
             cases.append(cur)
             continue
         m = re.match(r"--\s*ranks:\s*([\d,]+)\s*$", line)
         if m and cur is not None:
             cur["ranks"] = [int(x) for x in m.group(1).split(",")]
+            continue
+        if re.match(r"--\s*copy\s*$", line) and cur is not None:
+            cur["copy"] = True
+            continue
+        m = re.match(r"--\s*error:\s*(.*)$", line)
+        if m and cur is not None:
+            cur["error"] = m.group(1).strip()
             continue
         m = re.match(r"--\s*differs:\s*(.*)$", line)
         if m and cur is not None:
@@ -118,6 +130,18 @@ def load_cases(pattern):
         assert c["sql"].endswith(";"), c["name"]
         c["sql"] = c["sql"][:-1].strip()
     return [c for c in cases if not pattern or pattern in c["name"]]
+
+
+def copy_text(out_dir):
+    """The part files of a sluice COPY in rank order (part-RANK-SEQ.csv), one header kept."""
+    def key(f):
+        return [int(x) for x in re.findall(r"\d+", f)]
+    parts = sorted((f for f in os.listdir(out_dir) if f.endswith(".csv")), key=key)
+    text = b""
+    for k, f in enumerate(parts):
+        lines = open(os.path.join(out_dir, f), "rb").read().split(b"\n", 1)
+        text += (lines[0] + b"\n" if k == 0 else b"") + (lines[1] if len(lines) > 1 else b"")
+    return text
 
 
 def duckdb_module(work):
@@ -195,13 +219,28 @@ def main():
                 if os.path.exists(dpath + ".csv") and not os.path.exists(dpath + ".err")
                 else None)
         job = os.path.join(work, c["name"] + ".sql")
+        out_dir = os.path.join(work, c["name"] + ".out")
+        stmt = ("COPY (%s) TO '%s' (FORMAT csv, HEADER, OVERWRITE)" % (c["sql"], out_dir)
+                if c["copy"] else c["sql"])
         with open(job, "w", encoding="utf-8") as f:
-            f.write("".join(v + ";\n" for v in views_sql(data)) + c["sql"] + ";\n")
+            f.write("".join(v + ";\n" for v in views_sql(data)) + stmt + ";\n")
         differed = []
         for np in [n for n in ranks if not c["ranks"] or n in c["ranks"]] or ranks[:1]:
             r = subprocess.run(["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run",
                                 "--format", "csv", job], capture_output=True, env=ENV)
             mine = r.stdout if r.returncode == 0 else None
+            if c["copy"] and mine is not None:
+                mine = copy_text(out_dir)
+            if c["error"]:
+                ok = r.returncode != 0 and c["error"].encode() in r.stderr
+                passed += ok
+                failed += not ok
+                print("%s %s np=%d" % ("ok  " if ok else "FAIL", c["name"], np))
+                if not ok:
+                    print("  query: " + c["sql"].replace("\n", " "))
+                    print("  sluice (exit %d), wanted error %r: %r" % (r.returncode, c["error"],
+                          (r.stdout + r.stderr)[:600]))
+                continue
             same = mine == duck
             if c["differs"]:
                 differed.append(not same)

@@ -719,8 +719,7 @@ def to_map(rows, grouped):
 ERRORS = [
     ("q_out_of_range", "quantile_cont(d, 1.5)", "q must be in [0, 1] (got 1.5)"),
     ("q_not_constant", "quantile_disc(d, i)", "q must be a constant number in [0, 1]"),
-    # No LIST type: the list form of the quantiles is not even parsed.
-    ("q_list", "quantile_cont(d, [0.25, 0.5])", "LIST values ([...]) is not supported"),
+    ("q_list", "quantile_cont(d, [0.25, 1.5])", "every q must be a number in [0, 1]"),
     ("corr_distinct", "corr(DISTINCT y, d)", "over two arguments is not supported"),
     ("corr_one_arg", "corr(d)", "takes exactly two arguments"),
     ("stddev_varchar", "stddev(g)", "no function matches stddev(VARCHAR)"),

@@ -451,6 +451,47 @@ static void test_errors(void)
 }
 
 /* The longest text below the root of e (the root itself not counted). */
+/* LIST values: the uses sluice does not support are clean bind errors (DuckDB accepts most;
+ * tests/dialect/cases/list.test compares the supported ones with DuckDB). */
+#define HAS(sql, want) CHECK(strstr(bind_err(sql), want) != NULL)
+static void test_lists(void)
+{
+    HAS("SELECT id, [Name] AS l FROM " SRC " ORDER BY l", "ORDER BY on a LIST value");
+    HAS("SELECT [Name] AS l FROM " SRC " ORDER BY ALL", "ORDER BY on a LIST value");
+    HAS("SELECT [Name] AS l, count(*) FROM " SRC " GROUP BY l", "GROUP BY or DISTINCT on a LIST");
+    HAS("SELECT DISTINCT [Name] AS l FROM " SRC, "GROUP BY or DISTINCT on a LIST");
+    HAS("SELECT id FROM " SRC " WHERE [qty] = [1]", "comparing LIST values (BIGINT[])");
+    HAS("SELECT id FROM " SRC " WHERE [qty] IN ([1])", "comparing LIST values");
+    HAS("SELECT greatest([qty], [1]) FROM " SRC, "comparing LIST values");
+    HAS("SELECT [Name] FROM " SRC " UNION SELECT ['x']", "UNION on a LIST column");
+    HAS("SELECT [Name] FROM " SRC " EXCEPT ALL SELECT ['x']", "EXCEPT on a LIST column");
+    CHECK_STR(bind_err("SELECT [Name] FROM " SRC " UNION ALL SELECT ['x']"), "(no error)");
+    HAS("SELECT [[1, 2], [3]] AS l", "no function matches list_value(BIGINT[], BIGINT[])");
+    HAS("SELECT min([Name]) FROM " SRC, "no function matches min(VARCHAR[])");
+    HAS("SELECT list([qty]) FROM " SRC, "no function matches list(BIGINT[]");
+    HAS("SELECT CAST('[1]' AS INTEGER[])", "list types are not supported");
+    HAS("SELECT [1, 2][1:2]", "list slices (l[a:b]) are not supported");
+    HAS("SELECT unnest([1, 2]) + 1 AS u", "unnest() is only supported as a whole select item");
+    HAS("SELECT unnest([1]) AS u, unnest([2]) AS v", "only one unnest() per select list");
+    HAS("SELECT quantile_cont(price, [0.5, 2]) FROM " SRC, "every q must be a number in [0, 1]");
+    HAS("SELECT quantile_cont(price, []) FROM " SRC, "a constant list of them");
+    HAS("SELECT approx_quantile(price, [0.5]) FROM " SRC, "a list of quantiles is not supported");
+    HAS("SELECT list_contains([1], 'x') FROM " SRC, "Could not convert");
+    HAS("SELECT CASE WHEN qty > 1 THEN [1] ELSE ['a', Name] END FROM " SRC,
+        "incompatible types BIGINT[] and VARCHAR[]");
+    HAS("SELECT row_number() OVER (PARTITION BY [Name]) FROM " SRC,
+        "PARTITION BY or ORDER BY on a LIST value in a window");
+    HAS("SELECT row_number() OVER (ORDER BY [qty]) FROM " SRC,
+        "PARTITION BY or ORDER BY on a LIST value in a window");
+    HAS("SELECT DISTINCT ON ([Name]) id FROM " SRC, "DISTINCT ON a LIST value");
+    HAS("SELECT count(DISTINCT [Name]) FROM " SRC, "count(DISTINCT ...) of a LIST value");
+    HAS("SELECT string_agg(Name, ',' ORDER BY [qty]) FROM " SRC, "ORDER BY on a LIST value");
+    HAS("SELECT list(id ORDER BY [qty]) FROM " SRC, "ORDER BY on a LIST value");
+    HAS("SELECT [Name] || 'x' FROM " SRC, "no function matches ||(VARCHAR[], VARCHAR)");
+    CHECK_STR(bind_err("SELECT count([Name]) FROM " SRC), "(no error)");
+}
+#undef HAS
+
 static int64_t max_inner_text(const sl_expr *e)
 {
     int64_t m = 0;
@@ -581,6 +622,7 @@ int main(int argc, char **argv)
     test_errors();
     test_long_exprs();
     test_calls();
+    test_lists();
     sl_job_free(&g_views);
     for (int i = 0; i < g_n_srcs; i++)
         sl_fmt_sources_free(&g_srcs[i]);
