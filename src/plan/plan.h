@@ -219,6 +219,8 @@ typedef struct sl_settings {
                                   * ranks is broadcast instead of hash-exchanged; default 8 MB */
     int64_t exchange_two_level;       /* 0 auto, 1 on, -1 off (mpi/exchange.h; EXPLAIN) */
     int64_t exchange_two_level_ranks; /* auto: two levels from this many ranks; 0 = default */
+    double heavy_group_threshold; /* a group with at least this share of a holistic
+                                   * aggregation's values is split across ranks (0 = never) */
 } sl_settings;
 
 /* Views by name: borrowed ASTs from the job. */

@@ -57,6 +57,7 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
         opts->exchange_round_bytes > 0 ? opts->exchange_round_bytes : DEFAULT_ROUND_BYTES;
     s->settings.sample_bytes = DEFAULT_SAMPLE_BYTES;
     s->settings.broadcast_threshold = 8 * 1024 * 1024;
+    s->settings.heavy_group_threshold = 0.1;
     s->params.n = opts->n_params;
     s->params.names = (char **)opts->param_names;
     s->params.values = (char **)opts->param_values;
@@ -196,6 +197,17 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         }
         return 0;
     }
+    /* Issue #11: which groups of a median or quantile are split across ranks. */
+    if (strcasecmp(st->name, "heavy_group_threshold") == 0) {
+        char *end;
+        double v = strtod(st->value, &end);
+        if (end == st->value || *end || !(v >= 0 && v <= 1))
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET heavy_group_threshold: '%s' is not a "
+                          "share of the rows between 0 and 1", job->path, st->line, st->col,
+                          st->value);
+        s->settings.heavy_group_threshold = v;
+        return 0;
+    }
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         if (strcasecmp(st->name, knobs[i].name) != 0)
             continue;
@@ -209,7 +221,7 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
                   "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
-                  "exchange_two_level_ranks, exchange_node_ranks)", job->path, st->line, st->col,
+                  "exchange_two_level_ranks, exchange_node_ranks, heavy_group_threshold)", job->path, st->line, st->col,
                   st->name);
 }
 
