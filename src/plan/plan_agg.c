@@ -220,6 +220,7 @@ sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, con
                              true, true);
         for (int a = 0; a < n_aggs; a++)
             p->u.agg.split_heavy |= sl_agg_vals_splittable(&aggs[a]);
+        p->collective = p->u.agg.split_heavy; /* its finish selects across the ranks */
         x = finish_aggregate(sl_plan_on_top(p, in, query), k, kt, kn, n_aggs, aggs, query);
     }
     sl_free(kt);

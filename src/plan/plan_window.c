@@ -7,7 +7,9 @@
  *      BY a range exchange on the ORDER BY keys (rank r holds the r-th slice of the order)
  *      when every call needs only a bounded number of neighbouring rows, the ranks' counts
  *      or their partial aggregates (row_number, rank-like functions, lag, lead, ROWS frames
- *      with offsets, running and to-the-end frames: see halo_only), else a gather to rank 0
+ *      with offsets, running and to-the-end frames: see halo_only), and no exchange at all
+ *      for those over no ORDER BY either (OVER (): any split of the rows is a split of
+ *      the order, every row a peer of all), else a gather to rank 0
  *   -> sort by (partition keys, order keys), external when it outgrows its grant
  *   -> window (streams over the sorted rows, one partition held at a time)
  *   -> project (Y + the results; hidden keys dropped)
@@ -221,10 +223,12 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
     /* Every partition on one rank; without PARTITION BY the global order in slices. */
     int64_t halo_prev = 0, halo_next = 0;
     bool halos = halo_only(ws, n, &halo_prev, &halo_next);
-    bool global = w0->n_part == 0 && w0->n_order > 0 && halos;
+    bool global = w0->n_part == 0 && halos;
     if (!halos) /* a partition outgrowing the grant cannot be computed slice by slice */
         halo_prev = halo_next = -1;
-    if (global) {
+    if (global && w0->n_order == 0) {
+        /* OVER (): no order, so the rows a rank read are as good a slice as any */
+    } else if (global) {
         x = sl_plan_exchange(x, SL_PART_RANGE, "exchange", query);
         sl_sort_spec_copy(&x->u.exchange.order, &order);
     } else if (w0->n_part > 0) {

@@ -15,8 +15,9 @@ sqlite's multiset of rows (a sequence when the query has a total ORDER BY):
     gather: checked in EXPLAIN), among them rank / dense_rank / cume_dist / percent_rank over
     a peer group of half the rows (it straddles every rank) and ntile, running and
     to-the-end frames (sum/count/min/max/avg/first_value/last_value; the default RANGE frame
-    over that peer group, a frame reaching wider than a rank's share, empty ranks), DISTINCT
-    ON keeping the latest row per key;
+    over that peer group, a frame reaching wider than a rank's share, empty ranks), whole-table
+    frames (OVER (), x / sum(x) OVER (): no exchange nor gather in EXPLAIN), DISTINCT ON
+    keeping the latest row per key;
   - q8 again at --memory-limit 4MB, where the sort under the window must spill (checked from
     -v's spill figure), and empty input;
   - ten calls over the partition of half the rows at 4MB, which the window operator must
@@ -193,6 +194,16 @@ QUERIES = [
      "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS FIRST, id) AS s, min(id) OVER (ORDER BY "
      "id6 NULLS FIRST, id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM t "
      "WHERE id < 3", "iii", False),
+    # Whole-table frames (OVER ()): every rank folds its own rows and the ranks' partial
+    # aggregates combine (allgather); nothing moves to one rank.
+    ("whole_table_over",
+     "SELECT id, sum(v1) OVER () AS s, count(*) OVER () AS c, count(v3) OVER () AS cv, "
+     "avg(v3) OVER () AS a, min(v3) OVER () AS mn, max(v1) OVER () AS mx, v1 / sum(v1) OVER () "
+     "AS share FROM {src} WHERE id % 8 = 0",
+     "SELECT id, sum(v1) OVER (), count(*) OVER (), count(v3) OVER (), avg(v3) OVER (), "
+     "min(v3) OVER (), max(v1) OVER (), CAST(v1 AS REAL) / sum(v1) OVER () FROM t "
+     "WHERE id % 8 = 0", "iiiiffif",
+     False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -256,7 +267,10 @@ def main():
         checks = [("no_partition_by_is_distributed", QUERIES[4][1], "Exchange: range by (v3 DESC",
                    2),
                   ("no_partition_running_is_distributed", QUERIES[6][1],
-                   "Exchange: range by (id6 ASC", 1)]
+                   "Exchange: range by (id6 ASC", 1),
+                  ("whole_table_over_is_distributed",
+                   next(q[1] for q in QUERIES if q[0] == "whole_table_over"),
+                   "Window: sum(v1) OVER ()", 1)]
         for name, q, want_ex, scans in checks:
             if a.k not in name:
                 continue
