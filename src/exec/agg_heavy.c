@@ -29,6 +29,7 @@
  *
  * Values never move in steps 1-5: only counts, histograms and one row per heavy group do.
  * mode and entropy are not split (their heavy groups' values still go to the owner).
+ * Functions are Local unless their comment says Collective (over x->comm).
  */
 #include "exec/agg_heavy.h"
 

@@ -113,8 +113,8 @@ Q8_SQLITE = Q8.format(src="t")
 
 # Over the partition of half the rows (id6 = 0) at 4 MB: the window operator must spill it in
 # slices (SLUICE_WINDOW_TRACE says so) and still give sqlite's answers: sliding, running,
-# to-the-end and whole-partition frames, lag/lead, and peers (v1 has 5 values) straddling
-# the slices.
+# to-the-end and whole-partition frames, lag/lead, nth_value beyond the first slices, and peers
+# (v1 has 5 values) straddling the slices.
 BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 6 PRECEDING "
             "AND 2 FOLLOWING) AS s, lag(v3, 3) OVER (PARTITION BY id6 ORDER BY id) AS l3, "
             "lead(id) OVER (PARTITION BY id6 ORDER BY id) AS l1, count(v3) OVER (PARTITION BY "
@@ -122,7 +122,8 @@ BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 
             "CURRENT ROW AND UNBOUNDED FOLLOWING) AS mn, row_number() OVER (PARTITION BY id6 "
             "ORDER BY id) AS rn, rank() OVER (PARTITION BY id6 ORDER BY v1) AS r, sum(v1) OVER "
             "(PARTITION BY id6 ORDER BY v1) AS rs, cume_dist() OVER (PARTITION BY id6 ORDER BY "
-            "v1) AS cd, count(*) OVER (PARTITION BY id6) AS n FROM {src}")
+            "v1) AS cd, count(*) OVER (PARTITION BY id6) AS n, nth_value(v1, 40000) OVER "
+            "(PARTITION BY id6 ORDER BY id) AS nv FROM {src}")
 BIG_PART_SQLITE = BIG_PART.replace("{src}", "t")
 
 QUERIES = [
@@ -204,6 +205,19 @@ QUERIES = [
      "min(v3) OVER (), max(v1) OVER (), CAST(v1 AS REAL) / sum(v1) OVER () FROM t "
      "WHERE id % 8 = 0", "iiiiffif",
      False),
+    # nth_value from UNBOUNDED PRECEDING without PARTITION BY: the n-th row of the order comes
+    # from the first rows every rank sends; over the default frame the peer group of half the
+    # rows decides where the frame reaches it (its value: the key, the same for all peers).
+    ("no_partition_nth_value",
+     "SELECT id, nth_value(v1, 3) OVER (ORDER BY id) AS a, nth_value(id6, 30000) OVER (ORDER BY "
+     "id6) AS b, nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED PRECEDING "
+     "AND 2 FOLLOWING) AS c, nth_value(v3, 2) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED "
+     "PRECEDING AND UNBOUNDED FOLLOWING) AS d FROM {src} WHERE id % 4 = 0",
+     "SELECT id, nth_value(v1, 3) OVER (ORDER BY id) AS a, nth_value(id6, 30000) OVER (ORDER BY "
+     "id6 NULLS LAST) AS b, nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED "
+     "PRECEDING AND 2 FOLLOWING) AS c, nth_value(v3, 2) OVER (ORDER BY id DESC ROWS BETWEEN "
+     "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS d FROM t WHERE id % 4 = 0", "iiiif",
+     False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -233,7 +247,7 @@ def main():
         cases = [(n, s, o, t, ordered, ()) for n, s, o, t, ordered in QUERIES]
         cases.append(("q8_spill_4MB", Q8, Q8_SQLITE, "if", False, ("--memory-limit", "4MB",
                                                                    "-v")))
-        cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifi", False,
+        cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifii", False,
                       ("--memory-limit", "4MB", "-v")))
         for name, sq, oq, types, ordered, extra in cases:
             if a.k not in name:
@@ -270,7 +284,10 @@ def main():
                    "Exchange: range by (id6 ASC", 1),
                   ("whole_table_over_is_distributed",
                    next(q[1] for q in QUERIES if q[0] == "whole_table_over"),
-                   "Window: sum(v1) OVER ()", 1)]
+                   "Window: sum(v1) OVER ()", 1),
+                  ("no_partition_nth_value_is_distributed",
+                   next(q[1] for q in QUERIES if q[0] == "no_partition_nth_value"),
+                   "Exchange: range by (id ASC", 4)]
         for name, q, want_ex, scans in checks:
             if a.k not in name:
                 continue
