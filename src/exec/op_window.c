@@ -27,7 +27,10 @@
  *
  * Without PARTITION BY (op->u.window.global) the rank holds one slice of the global order and
  * finish is collective (finish_global): halo rows, peer figures and, for running and
- * to-the-end frames, the other ranks' partial aggregates come from one allgather.
+ * to-the-end frames, the other ranks' partial aggregates come from one allgather, as do the
+ * rows first_value, last_value and nth_value from UNBOUNDED PRECEDING read on other ranks (the
+ * first and last row, the last row of the first peer group, the first n rows: end rows). With
+ * no ORDER BY either (OVER ()) the rows stay on the rank that read them.
  *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
  * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,
@@ -500,6 +503,10 @@ struct gscan {
     gacc before, after, ext_before, ext_after;
     const sl_vec *first_v, *last_v;
     int64_t first_r, last_r;
+    /* last_value up to the current row's last peer: the last row of the slice's last peer
+     * group where that group goes on into the slices after (NULL: it ends in the slice) */
+    const sl_vec *grp_last_v;
+    int64_t grp_last_r;
 };
 
 /* Whether call c of a global window runs from prefix / suffix figures: the planner lets only
@@ -634,6 +641,32 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 fe = f->end_n >= N - k ? N : k + f->end_n + 1;
             if (fe > c->param - 1)
                 sl_vec_push_from(res, s->first_v, s->first_r);
+            else
+                sl_vec_push_null(res);
+        }
+        return 0;
+    }
+    if (fn == SL_WF_LAST_VALUE && f->start == SL_FB_UNBOUNDED_PRECEDING &&
+        f->end != SL_FB_UNBOUNDED_FOLLOWING) {
+        /* the frame's last row: in the chunk (the slice or the rows after it), else the last
+         * peer on a later slice, else the last row of all */
+        for (int64_t i = 0; i < rows; i++) {
+            int64_t k = off + i - h, fe;
+            if (i < h || i >= h + n) {
+                sl_vec_push_null(res);
+                continue;
+            }
+            if (f->end == SL_FB_CURRENT_ROW)
+                fe = f->rows ? k + 1 : g_end(g, r, i);
+            else /* ROWS n FOLLOWING */
+                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            int64_t at = h + (fe - 1 - off);
+            if (at < rows)
+                sl_vec_push_from(res, v, at);
+            else if (f->end == SL_FB_CURRENT_ROW && !f->rows && s->grp_last_v)
+                sl_vec_push_from(res, s->grp_last_v, s->grp_last_r);
+            else if (fe == N && s->last_v)
+                sl_vec_push_from(res, s->last_v, s->last_r);
             else
                 sl_vec_push_null(res);
         }
@@ -1093,6 +1126,8 @@ static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *
             f[3] = a.ovf;
             rows[2 + ci * FG_NP + p] = (uint32_t)(a.n && a.bv ? a.brow : 0);
         }
+        if (c->fn == SL_WF_LAST_VALUE) /* the last row of its first peer group */
+            rows[2 + ci * FG_NP + 1] = (uint32_t)(m[2] - 1);
     }
     sl_batch *ends = NULL;
     sl_buf w;
@@ -1201,9 +1236,14 @@ static void slice_context(const win_state *st, const sl_pop *op, const int64_t *
                 break;
             g->gend = qoff + lead;
             for (int ci = 0; ci < nc; ci++)
-                if (scan[ci].on)
+                if (scan[ci].on) {
                     merge_part(&scan[ci].ext_after, all, nf, q, ci, 1, ends[q],
                                &op->u.window.calls[ci]);
+                    if (op->u.window.calls[ci].arg >= 0) {
+                        scan[ci].grp_last_v = ends[q]->cols[op->u.window.calls[ci].arg];
+                        scan[ci].grp_last_r = 2 + ci * FG_NP + 1;
+                    }
+                }
             if (lead != nq)
                 break;
             qoff += nq;

@@ -66,12 +66,13 @@ static bool same_spec(const sl_win *a, const sl_win *b)
  * Whether a frame call without PARTITION BY runs from prefix / suffix figures: a frame from
  * UNBOUNDED PRECEDING to CURRENT ROW (ROWS or RANGE), to n FOLLOWING (ROWS) or to UNBOUNDED
  * FOLLOWING (running totals, the default frame), or from CURRENT ROW or n PRECEDING (ROWS)
- * to UNBOUNDED FOLLOWING, for sum / avg / min / max / count, first_value and nth_value (n up
- * to HALO_MAX: every rank sends its first n rows) over a frame from UNBOUNDED PRECEDING and
- * last_value over one to UNBOUNDED FOLLOWING. The rows before (after) a rank's slice enter as
- * the other ranks' partial aggregates (op_window.c), so the rank holds its slice plus the ROWS
- * offsets. Other unbounded frames (last_value of the default frame, nth_value over other
- * frames, RANGE offsets) are gathered.
+ * to UNBOUNDED FOLLOWING, for sum / avg / min / max / count, first_value, last_value (the
+ * frame's last row: in the slice or its halo, the last peer from a later rank's end rows, or
+ * the last row of all) and nth_value (n up to HALO_MAX: every rank sends its first n rows)
+ * over a frame from UNBOUNDED PRECEDING and last_value over one to UNBOUNDED FOLLOWING. The
+ * rows before (after) a rank's slice enter as the other ranks' partial aggregates
+ * (op_window.c), so the rank holds its slice plus the ROWS offsets. Other unbounded frames
+ * (first_value, last_value or nth_value over other frames, RANGE offsets) are gathered.
  */
 static bool scan_frame(const sl_win *w)
 {
@@ -79,7 +80,7 @@ static bool scan_frame(const sl_win *w)
     bool agg = w->fn == SL_WF_SUM || w->fn == SL_WF_AVG || w->fn == SL_WF_MIN ||
                w->fn == SL_WF_MAX || w->fn == SL_WF_COUNT || w->fn == SL_WF_COUNT_STAR;
     if (f->start == SL_FB_UNBOUNDED_PRECEDING)
-        return (agg || w->fn == SL_WF_FIRST_VALUE ||
+        return (agg || w->fn == SL_WF_FIRST_VALUE || w->fn == SL_WF_LAST_VALUE ||
                 (w->fn == SL_WF_NTH_VALUE && w->param <= HALO_MAX)) &&
                (f->end == SL_FB_CURRENT_ROW || f->end == SL_FB_UNBOUNDED_FOLLOWING ||
                 (f->end == SL_FB_FOLLOWING && f->rows));

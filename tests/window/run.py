@@ -113,8 +113,9 @@ Q8_SQLITE = Q8.format(src="t")
 
 # Over the partition of half the rows (id6 = 0) at 4 MB: the window operator must spill it in
 # slices (SLUICE_WINDOW_TRACE says so) and still give sqlite's answers: sliding, running,
-# to-the-end and whole-partition frames, lag/lead, nth_value beyond the first slices, and peers
-# (v1 has 5 values) straddling the slices.
+# to-the-end and whole-partition frames, lag/lead, nth_value beyond the first slices, last_value
+# (of a peer group that straddles slices; 20000 rows ahead), and peers (v1 has 5 values)
+# straddling the slices.
 BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 6 PRECEDING "
             "AND 2 FOLLOWING) AS s, lag(v3, 3) OVER (PARTITION BY id6 ORDER BY id) AS l3, "
             "lead(id) OVER (PARTITION BY id6 ORDER BY id) AS l1, count(v3) OVER (PARTITION BY "
@@ -123,7 +124,9 @@ BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 
             "ORDER BY id) AS rn, rank() OVER (PARTITION BY id6 ORDER BY v1) AS r, sum(v1) OVER "
             "(PARTITION BY id6 ORDER BY v1) AS rs, cume_dist() OVER (PARTITION BY id6 ORDER BY "
             "v1) AS cd, count(*) OVER (PARTITION BY id6) AS n, nth_value(v1, 40000) OVER "
-            "(PARTITION BY id6 ORDER BY id) AS nv FROM {src}")
+            "(PARTITION BY id6 ORDER BY id) AS nv, last_value(v1) OVER (PARTITION BY id6 ORDER "
+            "BY v1) AS lv, last_value(id) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN "
+            "UNBOUNDED PRECEDING AND 20000 FOLLOWING) AS lf FROM {src}")
 BIG_PART_SQLITE = BIG_PART.replace("{src}", "t")
 
 QUERIES = [
@@ -218,6 +221,20 @@ QUERIES = [
      "PRECEDING AND 2 FOLLOWING) AS c, nth_value(v3, 2) OVER (ORDER BY id DESC ROWS BETWEEN "
      "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS d FROM t WHERE id % 4 = 0", "iiiif",
      False),
+    # last_value from UNBOUNDED PRECEDING without PARTITION BY: the frame's last row from the
+    # slice, its halo, a later rank's end rows (the last peer of the group of half the rows,
+    # which straddles every rank; its value: the key) or the last row of all.
+    ("no_partition_last_value",
+     "SELECT id, last_value(id6) OVER (ORDER BY id6) AS a, last_value(v3) OVER (ORDER BY id "
+     "ROWS BETWEEN UNBOUNDED PRECEDING AND 3 FOLLOWING) AS b, last_value(v1) OVER (ORDER BY v1 "
+     "DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND 30000 FOLLOWING) AS c, last_value(id) OVER "
+     "(ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS d FROM {src} "
+     "WHERE id % 2 = 0",
+     "SELECT id, last_value(id6) OVER (ORDER BY id6 NULLS LAST) AS a, last_value(v3) OVER "
+     "(ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 3 FOLLOWING) AS b, last_value(v1) OVER "
+     "(ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND 30000 FOLLOWING) AS c, "
+     "last_value(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS d "
+     "FROM t WHERE id % 2 = 0", "iifii", False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -247,7 +264,8 @@ def main():
         cases = [(n, s, o, t, ordered, ()) for n, s, o, t, ordered in QUERIES]
         cases.append(("q8_spill_4MB", Q8, Q8_SQLITE, "if", False, ("--memory-limit", "4MB",
                                                                    "-v")))
-        cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifii", False,
+        cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifiiii",
+                      False,
                       ("--memory-limit", "4MB", "-v")))
         for name, sq, oq, types, ordered, extra in cases:
             if a.k not in name:
@@ -287,7 +305,10 @@ def main():
                    "Window: sum(v1) OVER ()", 1),
                   ("no_partition_nth_value_is_distributed",
                    next(q[1] for q in QUERIES if q[0] == "no_partition_nth_value"),
-                   "Exchange: range by (id ASC", 4)]
+                   "Exchange: range by (id ASC", 4),
+                  ("no_partition_last_value_is_distributed",
+                   next(q[1] for q in QUERIES if q[0] == "no_partition_last_value"),
+                   "Exchange: range by (id6 ASC", 3)]
         for name, q, want_ex, scans in checks:
             if a.k not in name:
                 continue
