@@ -16,8 +16,8 @@ sqlite's multiset of rows (a sequence when the query has a total ORDER BY):
     a peer group of half the rows (it straddles every rank) and ntile, running and
     to-the-end frames (sum/count/min/max/avg/first_value/last_value; the default RANGE frame
     over that peer group, a frame reaching wider than a rank's share, empty ranks), whole-table
-    frames (OVER (), x / sum(x) OVER (): no exchange nor gather in EXPLAIN), DISTINCT ON
-    keeping the latest row per key;
+    frames (OVER (), x / sum(x) OVER (): no exchange nor gather in EXPLAIN), nth_value and
+    last_value from UNBOUNDED PRECEDING, DISTINCT ON keeping the latest row per key;
   - q8 again at --memory-limit 4MB, where the sort under the window must spill (checked from
     -v's spill figure), and empty input;
   - ten calls over the partition of half the rows at 4MB, which the window operator must
@@ -198,43 +198,33 @@ QUERIES = [
      "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS FIRST, id) AS s, min(id) OVER (ORDER BY "
      "id6 NULLS FIRST, id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM t "
      "WHERE id < 3", "iii", False),
-    # Whole-table frames (OVER ()): every rank folds its own rows and the ranks' partial
-    # aggregates combine (allgather); nothing moves to one rank.
-    ("whole_table_over",
-     "SELECT id, sum(v1) OVER () AS s, count(*) OVER () AS c, count(v3) OVER () AS cv, "
-     "avg(v3) OVER () AS a, min(v3) OVER () AS mn, max(v1) OVER () AS mx, v1 / sum(v1) OVER () "
-     "AS share FROM {src} WHERE id % 8 = 0",
-     "SELECT id, sum(v1) OVER (), count(*) OVER (), count(v3) OVER (), avg(v3) OVER (), "
-     "min(v3) OVER (), max(v1) OVER (), CAST(v1 AS REAL) / sum(v1) OVER () FROM t "
-     "WHERE id % 8 = 0", "iiiiffif",
-     False),
-    # nth_value from UNBOUNDED PRECEDING without PARTITION BY: the n-th row of the order comes
-    # from the first rows every rank sends; over the default frame the peer group of half the
-    # rows decides where the frame reaches it (its value: the key, the same for all peers).
-    ("no_partition_nth_value",
-     "SELECT id, nth_value(v1, 3) OVER (ORDER BY id) AS a, nth_value(id6, 30000) OVER (ORDER BY "
-     "id6) AS b, nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED PRECEDING "
-     "AND 2 FOLLOWING) AS c, nth_value(v3, 2) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED "
-     "PRECEDING AND UNBOUNDED FOLLOWING) AS d FROM {src} WHERE id % 4 = 0",
-     "SELECT id, nth_value(v1, 3) OVER (ORDER BY id) AS a, nth_value(id6, 30000) OVER (ORDER BY "
-     "id6 NULLS LAST) AS b, nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED "
-     "PRECEDING AND 2 FOLLOWING) AS c, nth_value(v3, 2) OVER (ORDER BY id DESC ROWS BETWEEN "
-     "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS d FROM t WHERE id % 4 = 0", "iiiif",
-     False),
-    # last_value from UNBOUNDED PRECEDING without PARTITION BY: the frame's last row from the
-    # slice, its halo, a later rank's end rows (the last peer of the group of half the rows,
-    # which straddles every rank; its value: the key) or the last row of all.
-    ("no_partition_last_value",
-     "SELECT id, last_value(id6) OVER (ORDER BY id6) AS a, last_value(v3) OVER (ORDER BY id "
-     "ROWS BETWEEN UNBOUNDED PRECEDING AND 3 FOLLOWING) AS b, last_value(v1) OVER (ORDER BY v1 "
-     "DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND 30000 FOLLOWING) AS c, last_value(id) OVER "
-     "(ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS d FROM {src} "
-     "WHERE id % 2 = 0",
-     "SELECT id, last_value(id6) OVER (ORDER BY id6 NULLS LAST) AS a, last_value(v3) OVER "
-     "(ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 3 FOLLOWING) AS b, last_value(v1) OVER "
-     "(ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND 30000 FOLLOWING) AS c, "
-     "last_value(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS d "
-     "FROM t WHERE id % 2 = 0", "iifii", False),
+    # More frames without PARTITION BY that stay distributed (one query, five chains):
+    # whole-table frames (OVER (): no exchange at all, the ranks' partial aggregates), and
+    # nth_value / last_value from UNBOUNDED PRECEDING, whose rows on other ranks come among
+    # the allgathered end rows: the n-th row of the order, the last peer of the group of half
+    # the rows (it straddles every rank; the value read is the key, the same for all peers),
+    # frames reaching 3 and 8000 rows ahead, and the last row of all.
+    ("no_partition_more_frames",
+     "SELECT id, sum(v1) OVER () AS s, v1 / sum(v1) OVER () AS share, count(*) OVER () AS c, "
+     "avg(v3) OVER () AS a, min(v3) OVER () AS mn, max(v1) OVER () AS mx, nth_value(v1, 3) OVER "
+     "(ORDER BY id) AS n1, last_value(v3) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING "
+     "AND 3 FOLLOWING) AS l1, last_value(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING "
+     "AND CURRENT ROW) AS l2, nth_value(id6, 15000) OVER (ORDER BY id6) AS n2, last_value(id6) "
+     "OVER (ORDER BY id6) AS l3, nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN "
+     "UNBOUNDED PRECEDING AND 2 FOLLOWING) AS n3, last_value(v1) OVER (ORDER BY v1 DESC, id "
+     "ROWS BETWEEN UNBOUNDED PRECEDING AND 8000 FOLLOWING) AS l4, nth_value(v3, 2) OVER (ORDER "
+     "BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n4 FROM {src} "
+     "WHERE id % 8 = 0",
+     "SELECT id, sum(v1) OVER (), CAST(v1 AS REAL) / sum(v1) OVER (), count(*) OVER (), "
+     "avg(v3) OVER (), min(v3) OVER (), max(v1) OVER (), nth_value(v1, 3) OVER (ORDER BY id), "
+     "last_value(v3) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 3 FOLLOWING), "
+     "last_value(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), "
+     "nth_value(id6, 15000) OVER (ORDER BY id6 NULLS LAST), last_value(id6) OVER (ORDER BY id6 "
+     "NULLS LAST), nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED PRECEDING "
+     "AND 2 FOLLOWING), last_value(v1) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED "
+     "PRECEDING AND 8000 FOLLOWING), nth_value(v3, 2) OVER (ORDER BY id DESC ROWS BETWEEN "
+     "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM t WHERE id % 8 = 0",
+     "iififfiifiiiiif", False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -300,15 +290,9 @@ def main():
                    2),
                   ("no_partition_running_is_distributed", QUERIES[6][1],
                    "Exchange: range by (id6 ASC", 1),
-                  ("whole_table_over_is_distributed",
-                   next(q[1] for q in QUERIES if q[0] == "whole_table_over"),
-                   "Window: sum(v1) OVER ()", 1),
-                  ("no_partition_nth_value_is_distributed",
-                   next(q[1] for q in QUERIES if q[0] == "no_partition_nth_value"),
-                   "Exchange: range by (id ASC", 4),
-                  ("no_partition_last_value_is_distributed",
-                   next(q[1] for q in QUERIES if q[0] == "no_partition_last_value"),
-                   "Exchange: range by (id6 ASC", 3)]
+                  ("no_partition_more_frames_is_distributed",
+                   next(q[1] for q in QUERIES if q[0] == "no_partition_more_frames"),
+                   "Window: sum(v1) OVER ()", 5)]
         for name, q, want_ex, scans in checks:
             if a.k not in name:
                 continue
