@@ -221,8 +221,8 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
                   "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
-                  "exchange_two_level_ranks, exchange_node_ranks, heavy_group_threshold)", job->path, st->line, st->col,
-                  st->name);
+                  "exchange_two_level_ranks, exchange_node_ranks, heavy_group_threshold)",
+                  job->path, st->line, st->col, st->name);
 }
 
 /* Tables and views share one namespace, as in DuckDB. Local. */
