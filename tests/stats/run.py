@@ -643,8 +643,11 @@ HEAVY_CHECK = {"heavy_grouped": ("H", 0.5), "heavy_global": (None, 0.1),
                "heavy_spill": ("H", 0.5)}
 # Rank counts of cases that do not need all of them (test time), and cases whose data and
 # functions another case already checks against DuckDB.
-CASE_RANKS = {"heavy_global": [1, 2, 4], "heavy_spill": [1, 3]}
-NO_DUCK_CASES = {"heavy_global", "heavy_spill"}
+CASE_RANKS = {"heavy_global": [1, 2, 4], "heavy_spill": [1, 3], "heavy_many": [1, 3]}
+NO_DUCK_CASES = {"heavy_global", "heavy_spill", "heavy_many"}
+# Statements run before a case's query: a threshold that makes dozens of the small groups
+# heavy too (each finished by its own selection, their emitters on different ranks).
+CASE_PRE = {"heavy_many": "SET heavy_group_threshold = 0.001;\n"}
 
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
@@ -668,6 +671,7 @@ CASES = [
     ("heavy_grouped", "heavy", HEAVY_AGGS, True, 1e-9),
     ("heavy_global", "heavy", HEAVY_AGGS, False, 1e-9),
     ("heavy_spill", "heavyspill", HEAVY_SPILL_AGGS, True, 1e-9),
+    ("heavy_many", "heavy", HEAVY_SPILL_AGGS, True, 1e-9),
 ]
 # Cases run under a memory limit that must make them spill (the stderr summary says so).
 SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB"}
@@ -808,8 +812,29 @@ ERRORS = [
 ]
 
 
+# Bad settings: (name, statement, the message sluice must print).
+SET_ERRORS = [("heavy_threshold_range", "SET heavy_group_threshold = 2;",
+               "SET heavy_group_threshold: '2' is not a share of the rows between 0 and 1")]
+
+
 def run_errors(args):
     passed = failed = 0
+    for name, stmt, msg in SET_ERRORS:
+        if args.k not in name:
+            continue
+        wdir = os.path.join(WORK, "errors", name)
+        os.makedirs(wdir)
+        try:
+            run_sluice(stmt, 1, wdir)
+            why = "succeeded"
+        except RuntimeError as ex:
+            why = None if msg in str(ex) else "message lacks %r: %s" % (msg, str(ex)[-300:])
+        if why:
+            failed += 1
+            print("FAIL error %s: %s" % (name, why))
+        else:
+            passed += 1
+            print("ok   error %s" % name)
     for name, item, msg in ERRORS:
         if args.k not in name:
             continue
@@ -931,7 +956,7 @@ def main():
         if args.k not in name:
             continue
         path = os.path.join(DATA, dataset)
-        sql = sql_of(dataset, aggs, grouped, path)
+        sql = CASE_PRE.get(name, "") + sql_of(dataset, aggs, grouped, path)
         rows_in = load(dataset)
         want = oracle(rows_in, aggs, grouped)
         base = None
