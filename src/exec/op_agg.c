@@ -5,7 +5,10 @@
  * batch the table's next size is reserved up to the operator's grant; when that fails, the
  * states so far are pushed on (into the exchange, whose row store spills) and the table
  * starts empty: partial states merge later, so flushing early is always correct. At the end
- * the states are pushed on.
+ * the states are pushed on. A PARTIAL that splits heavy groups (split_heavy: median, quantiles,
+ * mad) holds its flushed states in a row store instead and hands them at the end to
+ * exec/agg_heavy.c, which finds the heavy groups and finishes them by selection across the
+ * ranks before pushing the states on (its finish is then collective).
  *
  * FINAL (after the exchange) merges state batches as they arrive. When the table cannot
  * reserve more it switches to grace hashing: its states and all later input are partitioned
@@ -30,6 +33,7 @@
 #include <string.h>
 
 #include "batch/wire.h"
+#include "exec/agg_heavy.h"
 #include "core/budget.h"
 #include "core/mem.h"
 #include "func/agg.h"
@@ -47,6 +51,8 @@ typedef struct agg_state {
     sl_hashagg *h;
     int64_t res;                  /* bytes reserved for the table */
     sl_type *key_types;
+    /* PARTIAL with heavy groups split (split_heavy): flushed states wait here for the end */
+    sl_agg_heavy *held;
     /* FINAL, grace mode */
     bool split;
     sl_rowstore *parts[FANOUT];
@@ -76,6 +82,9 @@ static int agg_open(sl_exec *x, sl_pop *op, sl_err *err)
     for (int a = 0; op->u.agg.in_state && a < op->u.agg.n_aggs; a++)
         if (op->u.agg.in_state[a] >= 0)
             sl_hashagg_set_input(st->h, a, op->u.agg.in_state[a]);
+    if (op->u.agg.mode == SL_AGG_PARTIAL && op->u.agg.split_heavy &&
+        x->settings->heavy_group_threshold > 0)
+        st->held = sl_agg_heavy_new(x, op, x->settings->heavy_group_threshold);
     op->state = st;
     return 0;
 }
@@ -90,7 +99,12 @@ static int emit_states(sl_exec *x, sl_pop *op, sl_err *err)
     sl_budget_release(&st->ctx->budget, st->res);
     st->res = 0;
     for (int i = 0; i < out.n; i++) {
-        sl_exec_emit(x, op, out.b[i], err);
+        if (st->held && !err->code)
+            sl_agg_heavy_add(st->held, out.b[i], err);
+        else if (st->held)
+            sl_batch_free(&out.b[i]);
+        else
+            sl_exec_emit(x, op, out.b[i], err);
         out.b[i] = NULL;
     }
     sl_batchlist_free(&out);
@@ -356,8 +370,11 @@ static int agg_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
 {
     if (op->u.agg.mode != SL_AGG_PARTIAL)
         return final_finish(x, op, err);
+    agg_state *st = op->state;
     if (!err->code)
         emit_states(x, op, err);
+    if (st->held) /* collective: every rank, also after an error (it agrees first) */
+        sl_agg_heavy_finish(st->held, err);
     return sl_exec_finish_parent(x, op, err);
 }
 
@@ -367,6 +384,7 @@ static void agg_close(sl_exec *x, sl_pop *op)
     if (!st)
         return;
     sl_hashagg_free(&st->h);
+    sl_agg_heavy_free(&st->held);
     sl_budget_release(&st->ctx->budget, st->res);
     for (int p = 0; p < FANOUT; p++)
         sl_rowstore_free(&st->parts[p]);

@@ -27,7 +27,10 @@
  *
  * Without PARTITION BY (op->u.window.global) the rank holds one slice of the global order and
  * finish is collective (finish_global): halo rows, peer figures and, for running and
- * to-the-end frames, the other ranks' partial aggregates come from one allgather.
+ * to-the-end frames, the other ranks' partial aggregates come from one allgather, as do the
+ * rows first_value, last_value and nth_value from UNBOUNDED PRECEDING read on other ranks (the
+ * first and last row, the last row of the first peer group, the first n rows: end rows). With
+ * no ORDER BY either (OVER ()) the rows stay on the rank that read them.
  *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
  * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,
@@ -500,13 +503,21 @@ struct gscan {
     gacc before, after, ext_before, ext_after;
     const sl_vec *first_v, *last_v;
     int64_t first_r, last_r;
+    /* last_value up to the current row's last peer: the last row of the slice's last peer
+     * group where that group goes on into the slices after (NULL: it ends in the slice) */
+    const sl_vec *grp_last_v;
+    int64_t grp_last_r;
 };
 
 /* Whether call c of a global window runs from prefix / suffix figures: the planner lets only
- * plan_window.c's scan_frame forms through with an unbounded bound. */
+ * plan_window.c's scan_frame forms through with an unbounded bound. nth_value from UNBOUNDED
+ * PRECEDING reads the n-th row of the order, which every slice sends among its end rows (its
+ * first n rows). */
 static bool is_scan(const sl_win_call *c)
 {
     switch (c->fn) {
+    case SL_WF_NTH_VALUE:
+        return c->frame.start == SL_FB_UNBOUNDED_PRECEDING;
     case SL_WF_SUM: case SL_WF_AVG: case SL_WF_MIN: case SL_WF_MAX: case SL_WF_COUNT:
     case SL_WF_COUNT_STAR: case SL_WF_FIRST_VALUE: case SL_WF_LAST_VALUE:
         return c->frame.start == SL_FB_UNBOUNDED_PRECEDING ||
@@ -615,6 +626,52 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
     const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
     int64_t h = g->h, n = g->n, rows = b->n_rows, off = g->off, N = g->N;
     sl_winfn fn = c->fn;
+    if (fn == SL_WF_NTH_VALUE) { /* row param - 1 of the order, once the frame reaches it */
+        for (int64_t i = 0; i < rows; i++) {
+            int64_t k = off + i - h, fe;
+            if (i < h || i >= h + n || !s->first_v) {
+                sl_vec_push_null(res);
+                continue;
+            }
+            if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+                fe = N;
+            else if (f->end == SL_FB_CURRENT_ROW)
+                fe = f->rows ? k + 1 : g_end(g, r, i);
+            else /* ROWS n FOLLOWING */
+                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            if (fe > c->param - 1)
+                sl_vec_push_from(res, s->first_v, s->first_r);
+            else
+                sl_vec_push_null(res);
+        }
+        return 0;
+    }
+    if (fn == SL_WF_LAST_VALUE && f->start == SL_FB_UNBOUNDED_PRECEDING &&
+        f->end != SL_FB_UNBOUNDED_FOLLOWING) {
+        /* the frame's last row: in the chunk (the slice or the rows after it), else the last
+         * peer on a later slice, else the last row of all */
+        for (int64_t i = 0; i < rows; i++) {
+            int64_t k = off + i - h, fe;
+            if (i < h || i >= h + n) {
+                sl_vec_push_null(res);
+                continue;
+            }
+            if (f->end == SL_FB_CURRENT_ROW)
+                fe = f->rows ? k + 1 : g_end(g, r, i);
+            else /* ROWS n FOLLOWING */
+                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            int64_t at = h + (fe - 1 - off);
+            if (at < rows)
+                sl_vec_push_from(res, v, at);
+            else if (f->end == SL_FB_CURRENT_ROW && !f->rows && s->grp_last_v)
+                sl_vec_push_from(res, s->grp_last_v, s->grp_last_r);
+            else if (fe == N && s->last_v)
+                sl_vec_push_from(res, s->last_v, s->last_r);
+            else
+                sl_vec_push_null(res);
+        }
+        return 0;
+    }
     if (fn == SL_WF_FIRST_VALUE || fn == SL_WF_LAST_VALUE) {
         const sl_vec *sv = fn == SL_WF_FIRST_VALUE ? s->first_v : s->last_v;
         int64_t sr = fn == SL_WF_FIRST_VALUE ? s->first_r : s->last_r;
@@ -1029,17 +1086,30 @@ static int fig_stride(const sl_pop *op)
 }
 
 /* Fills m[fig_stride] with the figures of the dense batch b (a slice of one ordered
- * partition) and returns a new batch of its end rows: first, last, then the min / max rows
- * of its partial aggregates (none when b is empty). */
-static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *b, int64_t *m)
+ * partition, with `before` rows known to come before it: 0 where unknown) and returns a new
+ * batch of its end rows: first, last, then the min / max rows of its partial aggregates, then
+ * its first rows up to the largest n of an nth_value scan call, less `before` (none when b is
+ * empty). */
+static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *b, int64_t *m,
+                               int64_t before)
 {
-    int64_t n = b->n_rows;
-    int nc = op->u.window.n_calls, n_ends = 2 + nc * FG_NP;
+    int64_t n = b->n_rows, heads = 0;
+    int nc = op->u.window.n_calls;
+    for (int ci = 0; ci < nc; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        if (c->fn == SL_WF_NTH_VALUE && is_scan(c) && c->param > heads)
+            heads = c->param;
+    }
+    heads = heads - before < n ? heads - before : n;
+    heads = heads > 0 ? heads : 0;
+    int64_t n_ends = 2 + nc * FG_NP + heads;
     memset(m, 0, sizeof *m * (size_t)fig_stride(op));
     m[0] = n;
     peer_figures(st, b, &m[2], &m[3], &m[4]);
     uint32_t *rows = sl_xcalloc((size_t)n_ends, sizeof *rows);
     rows[1] = (uint32_t)(n ? n - 1 : 0);
+    for (int64_t j = 0; j < heads; j++)
+        rows[2 + nc * FG_NP + j] = (uint32_t)j;
     for (int ci = 0; ci < nc && n > 0; ci++) {
         const sl_win_call *c = &op->u.window.calls[ci];
         if (!is_scan(c))
@@ -1056,6 +1126,8 @@ static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *
             f[3] = a.ovf;
             rows[2 + ci * FG_NP + p] = (uint32_t)(a.n && a.bv ? a.brow : 0);
         }
+        if (c->fn == SL_WF_LAST_VALUE) /* the last row of its first peer group */
+            rows[2 + ci * FG_NP + 1] = (uint32_t)(m[2] - 1);
     }
     sl_batch *ends = NULL;
     sl_buf w;
@@ -1123,6 +1195,19 @@ static void slice_context(const win_state *st, const sl_pop *op, const int64_t *
             if (q != me)
                 merge_part(q < me ? &s->before : &s->after, all, nf, q, ci, 0, ends[q], c);
         }
+        if (c->fn == SL_WF_NTH_VALUE) { /* row param - 1 of the order: among some slice's
+                                          * first rows (slice_figures), or none */
+            s->first_v = NULL;
+            for (int64_t q = 0, at = 0; q < P && c->arg >= 0; q++) {
+                int64_t nq = all[(int64_t)nf * q];
+                if (c->param - 1 < at + nq) {
+                    s->first_v = ends[q]->cols[c->arg];
+                    s->first_r = 2 + nc * FG_NP + (c->param - 1 - at);
+                    break;
+                }
+                at += nq;
+            }
+        }
     }
     if (n > 0 && st->peer.n_keys > 0) {
         const sl_batch *mine = ends[me];
@@ -1151,9 +1236,14 @@ static void slice_context(const win_state *st, const sl_pop *op, const int64_t *
                 break;
             g->gend = qoff + lead;
             for (int ci = 0; ci < nc; ci++)
-                if (scan[ci].on)
+                if (scan[ci].on) {
                     merge_part(&scan[ci].ext_after, all, nf, q, ci, 1, ends[q],
                                &op->u.window.calls[ci]);
+                    if (op->u.window.calls[ci].arg >= 0) {
+                        scan[ci].grp_last_v = ends[q]->cols[op->u.window.calls[ci].arg];
+                        scan[ci].grp_last_r = 2 + ci * FG_NP + 1;
+                    }
+                }
             if (lead != nq)
                 break;
             qoff += nq;
@@ -1208,7 +1298,7 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     int64_t n = cur->n_rows, nt = n < A ? n : A, nh = n < B ? n : B;
     int nc = op->u.window.n_calls, NF = fig_stride(op);
     int64_t *mine = sl_xcalloc((size_t)NF, sizeof *mine);
-    sl_batch *my_ends = slice_figures(st, op, cur, mine);
+    sl_batch *my_ends = slice_figures(st, op, cur, mine, 0);
     /* tail, head, then the end rows */
     uint32_t *rows = sl_xcalloc((size_t)(nt + nh + my_ends->n_rows + 1), sizeof *rows);
     for (int64_t i = 0; i < nt; i++)
@@ -1326,7 +1416,10 @@ static int spill_slice(win_state *st, const sl_pop *op, sl_batch *b, sl_err *err
             st->ends = sl_xrealloc(st->ends, sizeof *st->ends * (size_t)st->cap_slices);
         }
         int s = st->n_slices++;
-        st->ends[s] = slice_figures(st, op, part, &st->figs[(int64_t)s * nf]);
+        int64_t before = 0; /* the slices before: their first rows hold nth_value's row */
+        for (int q = 0; q < s; q++)
+            before += st->figs[(int64_t)q * nf];
+        st->ends[s] = slice_figures(st, op, part, &st->figs[(int64_t)s * nf], before);
         for (int64_t at = 0; at < part->n_rows && !rc; at += SPILL_PIECE)
             rc = sl_rowstore_append(st->spill, slice(part, at, at + SPILL_PIECE < part->n_rows
                                                                 ? at + SPILL_PIECE

@@ -37,6 +37,7 @@
 
 #include "batch/list.h"
 #include "core/mem.h"
+#include "func/agg_vals.h"
 #include "func/aggregate.h"
 
 /* long is GSL's 64-bit integer type here (LP64): BIGINT values sort in place as long. */
@@ -45,6 +46,8 @@ _Static_assert(sizeof(long) == sizeof(int64_t), "GSL's long must hold a BIGINT")
 typedef struct {
     uint64_t *v; /* n values: the bits of int64_t or double, as the argument's type */
     int64_t n, cap;
+    bool done;   /* the result came finished (a heavy group's marker): res holds it */
+    uint64_t res;
 } vals_state;
 
 SL_AGG_FIXED_STATE(vals_bytes, vals_state)
@@ -125,6 +128,12 @@ static int vals_combine(const sl_agg *a, void *states, sl_vec *const *cols,
         if (!sl_vec_valid(c, i))
             continue;
         const char *p = sl_vec_str(c, i, &len);
+        if (len == SL_AGG_VALS_DONE_LEN && p[8] == SL_AGG_VALS_DONE_TAG) {
+            vals_state *st = &s[gids[k]];
+            memcpy(&st->res, p, 8);
+            st->done = true;
+            continue;
+        }
         if (len % 8)
             return SL_ERR(err, SL_EINTERNAL, "%s: a state of %lld bytes", a->text,
                           (long long)len);
@@ -138,7 +147,11 @@ static void vals_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *co
 {
     const vals_state *s = states;
     for (int64_t g = 0; g < n; g++) {
-        if (s[g].n == 0)
+        if (s[g].done) {
+            char m[SL_AGG_VALS_DONE_LEN];
+            sl_agg_vals_marker(s[g].res, m);
+            sl_vec_push_str(cols[0], m, SL_AGG_VALS_DONE_LEN);
+        } else if (s[g].n == 0)
             sl_vec_push_null(cols[0]);
         else
             sl_vec_push_str(cols[0], (const char *)s[g].v, s[g].n * 8);
@@ -152,6 +165,7 @@ static void vals_destroy(const sl_agg *a, void *states, int64_t n)
         sl_free(s[g].v);
         s[g].v = NULL;
         s[g].n = s[g].cap = 0;
+        s[g].done = false;
     }
 }
 
@@ -215,6 +229,16 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
     bool dbl = a->arg_type == SL_T_DOUBLE;
     for (int64_t g = 0; g < n; g++) {
         const vals_state *st = &s[g];
+        if (st->done) {
+            if (a->type == SL_T_DOUBLE) {
+                double d;
+                memcpy(&d, &st->res, 8);
+                sl_vec_push_f64(out, d);
+            } else {
+                sl_vec_push_i64(out, (int64_t)st->res);
+            }
+            continue;
+        }
         if (st->n == 0) {
             if (f == &sl_aggfn_entropy)
                 sl_vec_push_f64(out, 0.0);
@@ -302,3 +326,71 @@ VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
 VALS_ENTRY(mad, NULL, 1, num_bind, false)
 VALS_ENTRY(mode, NULL, 1, mode_bind, false)
 VALS_ENTRY(entropy, NULL, 1, num_bind, false)
+
+/* ---- split finishing of heavy groups (func/agg_vals.h) ---- */
+
+bool sl_agg_vals_splittable(const sl_agg *a)
+{
+    const sl_aggfn *f = a->fn;
+    return f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
+           f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad;
+}
+
+int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }
+
+/* q of a quantile_cont-like call (median: 0.5). */
+static double cont_q(const sl_agg *a) { return a->fn == &sl_aggfn_median ? 0.5 : a->param; }
+
+int sl_agg_vals_positions(const sl_agg *a, int phase, int64_t n, int64_t pos[2])
+{
+    (void)phase;
+    if (a->fn == &sl_aggfn_quantile_disc) {
+        double nn = (double)n;
+        int64_t i = (int64_t)(nn - floor(nn - nn * a->param));
+        pos[0] = (i < 1 ? 1 : i) - 1;
+        return 1;
+    }
+    if (a->fn == &sl_aggfn_mad) { /* gsl_stats_median: (n-1)/2 and n/2 */
+        pos[0] = (n - 1) / 2;
+        pos[1] = n / 2;
+        return pos[0] == pos[1] ? 1 : 2;
+    }
+    /* gsl_stats_quantile_from_sorted_data: lhs = (int)(q (n-1)), and lhs + 1 unless last */
+    double index = cont_q(a) * (double)(n - 1);
+    int64_t lhs = (int)index;
+    pos[0] = lhs;
+    pos[1] = lhs + 1;
+    return lhs == n - 1 ? 1 : 2;
+}
+
+/* The value bits v of the phase's type as a double. */
+static double phase_double(const sl_agg *a, int phase, uint64_t v)
+{
+    double d;
+    if (a->fn == &sl_aggfn_mad || phase > 0 || a->arg_type == SL_T_DOUBLE) {
+        memcpy(&d, &v, 8);
+        return d;
+    }
+    return (double)(int64_t)v;
+}
+
+uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int64_t n, const uint64_t vals[2])
+{
+    uint64_t out;
+    double r;
+    if (a->fn == &sl_aggfn_quantile_disc)
+        return vals[0];
+    int64_t pos[2];
+    int np = sl_agg_vals_positions(a, phase, n, pos);
+    if (a->fn == &sl_aggfn_mad) {
+        r = np == 1 ? phase_double(a, phase, vals[0])
+                    : 0.5 * (phase_double(a, phase, vals[0]) + phase_double(a, phase, vals[1]));
+    } else {
+        double index = cont_q(a) * (double)(n - 1), delta = index - (double)pos[0];
+        r = np == 1 ? phase_double(a, phase, vals[0])
+                    : (1 - delta) * phase_double(a, phase, vals[0]) +
+                          delta * phase_double(a, phase, vals[1]);
+    }
+    memcpy(&out, &r, 8);
+    return out;
+}

@@ -145,6 +145,9 @@ typedef struct sl_pop {
                                * each row enters once per argument, with that key and NULL in
                                * the other n_sets - 1; aggregates update on the first entry */
             bool emit_empty;  /* FINAL without keys: one row even with no input (rank 0) */
+            bool split_heavy; /* PARTIAL before the group-by exchange of splittable holistic
+                               * calls: heavy groups are finished by selection over the
+                               * ranks (exec/agg_heavy.c; heavy_group_threshold) */
         } agg;
         struct {              /* EXCHANGE */
             sl_part_kind part;

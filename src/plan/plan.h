@@ -221,6 +221,8 @@ typedef struct sl_settings {
     int64_t exchange_two_level_ranks; /* auto: two levels from this many ranks; 0 = default */
     double skew_threshold;    /* a shuffle join's probe key with at least this fraction of the
                                * probe side's rows is heavy (exec/op_exchange.c); 0 = off */
+    double heavy_group_threshold; /* a group with at least this share of a holistic
+                                   * aggregation's values is split across ranks (0 = never) */
 } sl_settings;
 
 /* Views by name: borrowed ASTs from the job. */

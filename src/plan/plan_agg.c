@@ -5,6 +5,7 @@
 #include <assert.h>
 
 #include "core/mem.h"
+#include "func/agg_vals.h"
 #include "func/aggregate.h"
 #include "plan/plan_int.h"
 
@@ -193,7 +194,9 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, int k, sl_expr *const *groups
  * (func/agg_quantile.c), so the same plan ships each value once, batched per group, to the
  * group's owner, which sorts and finishes them; the final agg's grace partitions spill whole
  * groups' values beyond its grant. The values of one group meet on one rank (without GROUP
- * BY: rank 0); a group is not split across ranks. */
+ * BY: rank 0), except a heavy group's (split_heavy: at least heavy_group_threshold of the
+ * values) under median, quantile_cont, quantile_disc and mad, which stay spread over the ranks
+ * and are finished by a distributed selection (exec/agg_heavy.c) before the exchange. */
 sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
                       int query)
 {
@@ -215,6 +218,9 @@ sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, con
     } else {
         sl_pop *p = agg_node(SL_AGG_PARTIAL, "partial_agg", k, kt, kn, keys, n_aggs, aggs,
                              true, true);
+        for (int a = 0; a < n_aggs; a++)
+            p->u.agg.split_heavy |= sl_agg_vals_splittable(&aggs[a]);
+        p->collective = p->u.agg.split_heavy; /* its finish selects across the ranks */
         x = finish_aggregate(sl_plan_on_top(p, in, query), k, kt, kn, n_aggs, aggs, query);
     }
     sl_free(kt);

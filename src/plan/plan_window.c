@@ -7,7 +7,9 @@
  *      BY a range exchange on the ORDER BY keys (rank r holds the r-th slice of the order)
  *      when every call needs only a bounded number of neighbouring rows, the ranks' counts
  *      or their partial aggregates (row_number, rank-like functions, lag, lead, ROWS frames
- *      with offsets, running and to-the-end frames: see halo_only), else a gather to rank 0
+ *      with offsets, running and to-the-end frames: see halo_only), and no exchange at all
+ *      for those over no ORDER BY either (OVER (): any split of the rows is a split of
+ *      the order, every row a peer of all), else a gather to rank 0
  *   -> sort by (partition keys, order keys), external when it outgrows its grant
  *   -> window (streams over the sorted rows, one partition held at a time)
  *   -> project (Y + the results; hidden keys dropped)
@@ -64,11 +66,13 @@ static bool same_spec(const sl_win *a, const sl_win *b)
  * Whether a frame call without PARTITION BY runs from prefix / suffix figures: a frame from
  * UNBOUNDED PRECEDING to CURRENT ROW (ROWS or RANGE), to n FOLLOWING (ROWS) or to UNBOUNDED
  * FOLLOWING (running totals, the default frame), or from CURRENT ROW or n PRECEDING (ROWS)
- * to UNBOUNDED FOLLOWING, for sum / avg / min / max / count, first_value over a frame from
- * UNBOUNDED PRECEDING and last_value over one to UNBOUNDED FOLLOWING. The rows before (after)
- * a rank's slice enter as the other ranks' partial aggregates (op_window.c), so the rank
- * holds its slice plus the ROWS offsets. Other unbounded frames (last_value of the default
- * frame, nth_value, RANGE offsets) are gathered.
+ * to UNBOUNDED FOLLOWING, for sum / avg / min / max / count, first_value, last_value (the
+ * frame's last row: in the slice or its halo, the last peer from a later rank's end rows, or
+ * the last row of all) and nth_value (n up to HALO_MAX: every rank sends its first n rows)
+ * over a frame from UNBOUNDED PRECEDING and last_value over one to UNBOUNDED FOLLOWING. The
+ * rows before (after) a rank's slice enter as the other ranks' partial aggregates
+ * (op_window.c), so the rank holds its slice plus the ROWS offsets. Other unbounded frames
+ * (first_value, last_value or nth_value over other frames, RANGE offsets) are gathered.
  */
 static bool scan_frame(const sl_win *w)
 {
@@ -76,7 +80,8 @@ static bool scan_frame(const sl_win *w)
     bool agg = w->fn == SL_WF_SUM || w->fn == SL_WF_AVG || w->fn == SL_WF_MIN ||
                w->fn == SL_WF_MAX || w->fn == SL_WF_COUNT || w->fn == SL_WF_COUNT_STAR;
     if (f->start == SL_FB_UNBOUNDED_PRECEDING)
-        return (agg || w->fn == SL_WF_FIRST_VALUE) &&
+        return (agg || w->fn == SL_WF_FIRST_VALUE || w->fn == SL_WF_LAST_VALUE ||
+                (w->fn == SL_WF_NTH_VALUE && w->param <= HALO_MAX)) &&
                (f->end == SL_FB_CURRENT_ROW || f->end == SL_FB_UNBOUNDED_FOLLOWING ||
                 (f->end == SL_FB_FOLLOWING && f->rows));
     if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
@@ -221,10 +226,12 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
     /* Every partition on one rank; without PARTITION BY the global order in slices. */
     int64_t halo_prev = 0, halo_next = 0;
     bool halos = halo_only(ws, n, &halo_prev, &halo_next);
-    bool global = w0->n_part == 0 && w0->n_order > 0 && halos;
+    bool global = w0->n_part == 0 && halos;
     if (!halos) /* a partition outgrowing the grant cannot be computed slice by slice */
         halo_prev = halo_next = -1;
-    if (global) {
+    if (global && w0->n_order == 0) {
+        /* OVER (): no order, so the rows a rank read are as good a slice as any */
+    } else if (global) {
         x = sl_plan_exchange(x, SL_PART_RANGE, "exchange", query);
         sl_sort_spec_copy(&x->u.exchange.order, &order);
     } else if (w0->n_part > 0) {

@@ -58,6 +58,7 @@ int sl_session_new(MPI_Comm comm, const sl_options *opts, sl_session **out)
     s->settings.sample_bytes = DEFAULT_SAMPLE_BYTES;
     s->settings.broadcast_threshold = 8 * 1024 * 1024;
     s->settings.skew_threshold = 0.05;
+    s->settings.heavy_group_threshold = 0.1;
     s->params.n = opts->n_params;
     s->params.names = (char **)opts->param_names;
     s->params.values = (char **)opts->param_values;
@@ -149,6 +150,22 @@ int sl_session_error_rank(const sl_session *s) { return s->err.code ? s->err.ran
 /* ---- statements ---- */
 
 /* Local (every rank applies the same SET). */
+/* SET of a fraction of the rows in [0, 1]; 0 or 'off' (which zero_does) stores 0. Local. */
+static int set_fraction(const sl_job *job, const sl_stmt *st, double *out, const char *zero_does,
+                        sl_err *err)
+{
+    char *end;
+    double v = strtod(st->value, &end);
+    if (strcasecmp(st->value, "off") == 0)
+        v = 0, end = st->value + 3;
+    if (end == st->value || *end || !(v >= 0 && v <= 1))
+        return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET %s: '%s' is not a fraction of the rows "
+                      "between 0 and 1 (0 or 'off' %s)", job->path, st->line, st->col, st->name,
+                      st->value, zero_does);
+    *out = v;
+    return 0;
+}
+
 static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *err)
 {
     static const struct { const char *name; size_t off; int64_t min; } knobs[] = {
@@ -197,19 +214,14 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
         }
         return 0;
     }
-    /* Issue #12: a shuffle join's heavy probe keys (exec/op_exchange.c). */
-    if (strcasecmp(st->name, "skew_threshold") == 0) {
-        char *end;
-        double v = strtod(st->value, &end);
-        if (strcasecmp(st->value, "off") == 0)
-            v = 0, end = st->value + 3;
-        if (end == st->value || *end || !(v >= 0 && v <= 1))
-            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET skew_threshold: '%s' is not a fraction "
-                          "of the rows between 0 and 1 (0 or 'off' turns skew handling off)",
-                          job->path, st->line, st->col, st->value);
-        s->settings.skew_threshold = v;
-        return 0;
-    }
+    /* Issue #12: a shuffle join's heavy probe keys (exec/op_exchange.c); issue #11: which
+     * groups of a median or quantile are split across ranks (exec/agg_heavy.c). */
+    if (strcasecmp(st->name, "skew_threshold") == 0)
+        return set_fraction(job, st, &s->settings.skew_threshold, "turns skew handling off",
+                            err);
+    if (strcasecmp(st->name, "heavy_group_threshold") == 0)
+        return set_fraction(job, st, &s->settings.heavy_group_threshold,
+                            "never splits a group", err);
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         if (strcasecmp(st->name, knobs[i].name) != 0)
             continue;
@@ -223,8 +235,8 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
     return SL_ERR(err, SL_ESQL,
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
                   "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
-                  "exchange_two_level_ranks, exchange_node_ranks, skew_threshold)", job->path,
-                  st->line, st->col, st->name);
+                  "exchange_two_level_ranks, exchange_node_ranks, skew_threshold, "
+                  "heavy_group_threshold)", job->path, st->line, st->col, st->name);
 }
 
 /* Tables and views share one namespace, as in DuckDB. Local. */

@@ -64,6 +64,8 @@ COLUMNS = {
     "sketch": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 's': 'VARCHAR'}",
     "misc": "{'g': 'VARCHAR', 'b': 'BOOLEAN', 's': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE'}",
     "ordered": "{'g': 'VARCHAR', 'k': 'BIGINT', 's': 'VARCHAR', 'd': 'DOUBLE'}",
+    "heavy": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT'}",
+    "heavyspill": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT'}",
 }
 
 
@@ -132,6 +134,24 @@ def gen_many(rng):
     write_parts("many", ["g", "v", "k2"], rows, 4)
 
 
+def gen_heavy(rng, name="heavy", n_heavy=8000, n_small=7960, n_groups=800):
+    """Group "H" holds half the rows (values from a few dozen, so the selected positions fall
+    on ties; 10% NULL; column e all NULL in H), 800 small groups the other half, an all-NULL
+    group and a group of one. heavyspill: H with 150000 rows beside 10000 in 500 groups, more
+    values than a 4 MB budget holds."""
+    rows = []
+    dvals = [k * 0.25 - 3 for k in range(40)]
+    for _ in range(n_heavy):
+        rows.append(("H", None if rng.random() < 0.1 else rng.randint(-20, 20),
+                     None if rng.random() < 0.1 else rng.choice(dvals), None))
+    for _ in range(n_small):
+        rows.append(("s%03d" % rng.randint(0, n_groups - 1), rng.randint(-5, 5),
+                     round(rng.uniform(-10, 10), 2), rng.randint(0, 3)))
+    rows += [("nul", None, None, None)] * 39 + [("one", 3, 0.5, 1)]
+    rng.shuffle(rows)
+    write_parts(name, ["g", "i", "d", "e"], rows, 5)
+
+
 def gen_misc(rng):
     """Booleans, strings and numbers with NULLs; val ties in some groups."""
     rows = []
@@ -186,7 +206,8 @@ def load(name):
     """Rows of a data set as dicts of Python values (float(text) for DOUBLE: what sluice
     reads), None for NULL."""
     kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid",
-             "sketch": "sids", "ordered": "sisd"}[name]
+             "sketch": "sids", "ordered": "sisd", "heavy": "sidi",
+             "heavyspill": "sidi"}[name]
     out = []
     d = os.path.join(DATA, name)
     for fn in sorted(os.listdir(d)):
@@ -604,6 +625,30 @@ ORD_AGGS = [("first", ["s"], {"order": [("k", False, False)]}),
 NO_SINGLE |= {"first", "last", "string_agg"}
 NO_DUCK_HOLI = {"approx_quantile", "approx_count_distinct", "mode", "any_value", "string_agg", "arg_min", "arg_max", "min_by"}
 
+# Heavy groups (split across ranks and finished by selection, exec/agg_heavy.c): quantiles at
+# 0, 0.5, 1 and in between, over ties, NULLs and an all-NULL column of the heavy group.
+HEAVY_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"]),
+              ("quantile_cont", ["d", "0.5"]), ("quantile_cont", ["d", "1"]),
+              ("quantile_cont", ["i", "0.37"]), ("quantile_disc", ["i", "0"]),
+              ("quantile_disc", ["d", "0.5"]), ("quantile_disc", ["i", "1"]),
+              ("quantile_disc", ["d", "0.37"]), ("mad", ["d"]), ("mad", ["i"]),
+              ("median", ["e"]), ("count", ["d"]), ("var_pop", ["i"])]
+HEAVY_SPILL_AGGS = [("median", ["d"]), ("quantile_cont", ["i", "0.37"]),
+                    ("quantile_disc", ["d", "1"]), ("mad", ["i"]), ("count", ["d"])]
+# Cases whose group-by exchange must not bring a heavy group's values to one rank: at np >= 2
+# every rank receives from the other ranks less than a share of them (the owner would receive
+# (np-1)/np of them, plus its part of the small groups' values; without GROUP BY there are no
+# others); checked in --metrics (bytes_recv_from per stage). (the heavy group, the share)
+HEAVY_CHECK = {"heavy_grouped": ("H", 0.5), "heavy_global": (None, 0.1),
+               "heavy_spill": ("H", 0.5)}
+# Rank counts of cases that do not need all of them (test time), and cases whose data and
+# functions another case already checks against DuckDB.
+CASE_RANKS = {"heavy_global": [1, 2, 4], "heavy_spill": [1, 3], "heavy_many": [1, 3]}
+NO_DUCK_CASES = {"heavy_global", "heavy_spill", "heavy_many"}
+# Statements run before a case's query: a threshold that makes dozens of the small groups
+# heavy too (each finished by its own selection, their emitters on different ranks).
+CASE_PRE = {"heavy_many": "SET heavy_group_threshold = 0.001;\n"}
+
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
     ("mix_grouped", "mix", MIX_AGGS, True, 1e-9),
@@ -623,9 +668,40 @@ CASES = [
     ("sketch_global", "sketch", SKETCH_AGGS, False, 1e-9),
     ("ordered_grouped", "ordered", ORD_AGGS, True, 1e-9),
     ("ordered_global", "ordered", ORD_AGGS, False, 1e-9),
+    ("heavy_grouped", "heavy", HEAVY_AGGS, True, 1e-9),
+    ("heavy_global", "heavy", HEAVY_AGGS, False, 1e-9),
+    ("heavy_spill", "heavyspill", HEAVY_SPILL_AGGS, True, 1e-9),
+    ("heavy_many", "heavy", HEAVY_SPILL_AGGS, True, 1e-9),
 ]
 # Cases run under a memory limit that must make them spill (the stderr summary says so).
-SPILL_CASES = {"holistic_spill": "4MB"}
+SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB"}
+
+
+def heavy_bytes(rows, aggs, group):
+    """Bytes of the heavy group's values (8 per non-NULL argument value of each holistic
+    call): what its owner would receive."""
+    n = 0
+    for fname, cols, *_ in aggs:
+        if fname in HOLISTIC:
+            n += 8 * sum(1 for r in rows if (group is None or r["g"] == group) and
+                         r[cols[0]] is not None)
+    return n
+
+
+def check_heavy(metrics, np, hb, share):
+    """Differences: ranks that received share * hb bytes or more from other ranks in the
+    statement's group-by exchange (its first exchange or gather stage)."""
+    with open(metrics) as f:
+        m = json.load(f)
+    st = m["statements"][-1]
+    stage = next(s for s in st["stages"] if s["name"] in ("exchange", "gather"))
+    out = []
+    for r in stage["ranks"]:
+        got = sum(b for q, b in enumerate(r["bytes_recv_from"]) if q != r["rank"])
+        if np >= 2 and got >= share * hb:
+            out.append("rank %d received %d bytes from other ranks in the group-by exchange "
+                       "(the heavy group's values: %d)" % (r["rank"], got, hb))
+    return out
 
 
 def sql_of(dataset, aggs, grouped, path):
@@ -735,8 +811,29 @@ ERRORS = [
 ]
 
 
+# Bad settings: (name, statement, the message sluice must print).
+SET_ERRORS = [("heavy_threshold_range", "SET heavy_group_threshold = 2;",
+               "SET heavy_group_threshold: '2' is not a fraction of the rows between 0 and 1")]
+
+
 def run_errors(args):
     passed = failed = 0
+    for name, stmt, msg in SET_ERRORS:
+        if args.k not in name:
+            continue
+        wdir = os.path.join(WORK, "errors", name)
+        os.makedirs(wdir)
+        try:
+            run_sluice(stmt, 1, wdir)
+            why = "succeeded"
+        except RuntimeError as ex:
+            why = None if msg in str(ex) else "message lacks %r: %s" % (msg, str(ex)[-300:])
+        if why:
+            failed += 1
+            print("FAIL error %s: %s" % (name, why))
+        else:
+            passed += 1
+            print("ok   error %s" % name)
     for name, item, msg in ERRORS:
         if args.k not in name:
             continue
@@ -846,6 +943,8 @@ def main():
     gen_misc(rng)
     gen_sketch(rng)
     gen_ordered(rng)
+    gen_heavy(rng)
+    gen_heavy(rng, "heavyspill", 150000, 10000, 500)
     shutil.rmtree(WORK, ignore_errors=True)
     passed = failed = skipped = 0
     duck = find_duckdb(args.v)
@@ -856,20 +955,29 @@ def main():
         if args.k not in name:
             continue
         path = os.path.join(DATA, dataset)
-        sql = sql_of(dataset, aggs, grouped, path)
-        want = oracle(load(dataset), aggs, grouped)
+        sql = CASE_PRE.get(name, "") + sql_of(dataset, aggs, grouped, path)
+        rows_in = load(dataset)
+        want = oracle(rows_in, aggs, grouped)
         base = None
         for np in ranks:
+            if name in CASE_RANKS and np not in CASE_RANKS[name]:
+                continue
             wdir = os.path.join(WORK, name, "np%d" % np)
             os.makedirs(wdir)
             extra = []
             if name in SPILL_CASES:
                 extra = ["--memory-limit", SPILL_CASES[name], "--spill-dir",
                          os.path.join(wdir, "spill"), "-v"]
+            if name in HEAVY_CHECK:
+                extra += ["--metrics", os.path.join(wdir, "metrics.json")]
             try:
                 header, rows, spilled = run_sluice(sql, np, wdir, extra)
                 got = to_map(rows, grouped)
                 diffs = compare(got, want, aggs, tol)
+                if name in HEAVY_CHECK:
+                    group, share = HEAVY_CHECK[name]
+                    diffs += check_heavy(os.path.join(wdir, "metrics.json"), np,
+                                         heavy_bytes(rows_in, aggs, group), share)
                 if name in SPILL_CASES and spilled <= 0:
                     diffs.append("nothing spilled at --memory-limit %s" % SPILL_CASES[name])
                 if base is None:
@@ -888,6 +996,8 @@ def main():
             else:
                 passed += 1
                 print("ok   %s np=%d" % (name, np))
+        if name in NO_DUCK_CASES:
+            continue
         if duck is None:
             skipped += 1
             continue

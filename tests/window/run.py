@@ -15,8 +15,9 @@ sqlite's multiset of rows (a sequence when the query has a total ORDER BY):
     gather: checked in EXPLAIN), among them rank / dense_rank / cume_dist / percent_rank over
     a peer group of half the rows (it straddles every rank) and ntile, running and
     to-the-end frames (sum/count/min/max/avg/first_value/last_value; the default RANGE frame
-    over that peer group, a frame reaching wider than a rank's share, empty ranks), DISTINCT
-    ON keeping the latest row per key;
+    over that peer group, a frame reaching wider than a rank's share, empty ranks), whole-table
+    frames (OVER (), x / sum(x) OVER (): no exchange nor gather in EXPLAIN), nth_value and
+    last_value from UNBOUNDED PRECEDING, DISTINCT ON keeping the latest row per key;
   - q8 again at --memory-limit 4MB, where the sort under the window must spill (checked from
     -v's spill figure), and empty input;
   - ten calls over the partition of half the rows at 4MB, which the window operator must
@@ -112,8 +113,9 @@ Q8_SQLITE = Q8.format(src="t")
 
 # Over the partition of half the rows (id6 = 0) at 4 MB: the window operator must spill it in
 # slices (SLUICE_WINDOW_TRACE says so) and still give sqlite's answers: sliding, running,
-# to-the-end and whole-partition frames, lag/lead, and peers (v1 has 5 values) straddling
-# the slices.
+# to-the-end and whole-partition frames, lag/lead, nth_value beyond the first slices, last_value
+# (of a peer group that straddles slices; 20000 rows ahead), and peers (v1 has 5 values)
+# straddling the slices.
 BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 6 PRECEDING "
             "AND 2 FOLLOWING) AS s, lag(v3, 3) OVER (PARTITION BY id6 ORDER BY id) AS l3, "
             "lead(id) OVER (PARTITION BY id6 ORDER BY id) AS l1, count(v3) OVER (PARTITION BY "
@@ -121,7 +123,10 @@ BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 
             "CURRENT ROW AND UNBOUNDED FOLLOWING) AS mn, row_number() OVER (PARTITION BY id6 "
             "ORDER BY id) AS rn, rank() OVER (PARTITION BY id6 ORDER BY v1) AS r, sum(v1) OVER "
             "(PARTITION BY id6 ORDER BY v1) AS rs, cume_dist() OVER (PARTITION BY id6 ORDER BY "
-            "v1) AS cd, count(*) OVER (PARTITION BY id6) AS n FROM {src}")
+            "v1) AS cd, count(*) OVER (PARTITION BY id6) AS n, nth_value(v1, 40000) OVER "
+            "(PARTITION BY id6 ORDER BY id) AS nv, last_value(v1) OVER (PARTITION BY id6 ORDER "
+            "BY v1) AS lv, last_value(id) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN "
+            "UNBOUNDED PRECEDING AND 20000 FOLLOWING) AS lf FROM {src}")
 BIG_PART_SQLITE = BIG_PART.replace("{src}", "t")
 
 QUERIES = [
@@ -193,6 +198,33 @@ QUERIES = [
      "SELECT id, sum(v1) OVER (ORDER BY id6 NULLS FIRST, id) AS s, min(id) OVER (ORDER BY "
      "id6 NULLS FIRST, id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM t "
      "WHERE id < 3", "iii", False),
+    # More frames without PARTITION BY that stay distributed (one query, five chains):
+    # whole-table frames (OVER (): no exchange at all, the ranks' partial aggregates), and
+    # nth_value / last_value from UNBOUNDED PRECEDING, whose rows on other ranks come among
+    # the allgathered end rows: the n-th row of the order, the last peer of the group of half
+    # the rows (it straddles every rank; the value read is the key, the same for all peers),
+    # frames reaching 3 and 8000 rows ahead, and the last row of all.
+    ("no_partition_more_frames",
+     "SELECT id, sum(v1) OVER () AS s, v1 / sum(v1) OVER () AS share, count(*) OVER () AS c, "
+     "avg(v3) OVER () AS a, min(v3) OVER () AS mn, max(v1) OVER () AS mx, nth_value(v1, 3) OVER "
+     "(ORDER BY id) AS n1, last_value(v3) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING "
+     "AND 3 FOLLOWING) AS l1, last_value(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING "
+     "AND CURRENT ROW) AS l2, nth_value(id6, 15000) OVER (ORDER BY id6) AS n2, last_value(id6) "
+     "OVER (ORDER BY id6) AS l3, nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN "
+     "UNBOUNDED PRECEDING AND 2 FOLLOWING) AS n3, last_value(v1) OVER (ORDER BY v1 DESC, id "
+     "ROWS BETWEEN UNBOUNDED PRECEDING AND 8000 FOLLOWING) AS l4, nth_value(v3, 2) OVER (ORDER "
+     "BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n4 FROM {src} "
+     "WHERE id % 8 = 0",
+     "SELECT id, sum(v1) OVER (), CAST(v1 AS REAL) / sum(v1) OVER (), count(*) OVER (), "
+     "avg(v3) OVER (), min(v3) OVER (), max(v1) OVER (), nth_value(v1, 3) OVER (ORDER BY id), "
+     "last_value(v3) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 3 FOLLOWING), "
+     "last_value(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), "
+     "nth_value(id6, 15000) OVER (ORDER BY id6 NULLS LAST), last_value(id6) OVER (ORDER BY id6 "
+     "NULLS LAST), nth_value(id, 5) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED PRECEDING "
+     "AND 2 FOLLOWING), last_value(v1) OVER (ORDER BY v1 DESC, id ROWS BETWEEN UNBOUNDED "
+     "PRECEDING AND 8000 FOLLOWING), nth_value(v3, 2) OVER (ORDER BY id DESC ROWS BETWEEN "
+     "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM t WHERE id % 8 = 0",
+     "iififfiifiiiiif", False),
     ("distinct_on_latest",
      "SELECT DISTINCT ON (id6) id6, id, v3 FROM {src} ORDER BY id6, v3 DESC, id",
      "SELECT id6, id, v3 FROM (SELECT id6, id, v3, row_number() OVER (PARTITION BY id6 "
@@ -222,7 +254,8 @@ def main():
         cases = [(n, s, o, t, ordered, ()) for n, s, o, t, ordered in QUERIES]
         cases.append(("q8_spill_4MB", Q8, Q8_SQLITE, "if", False, ("--memory-limit", "4MB",
                                                                    "-v")))
-        cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifi", False,
+        cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifiiii",
+                      False,
                       ("--memory-limit", "4MB", "-v")))
         for name, sq, oq, types, ordered, extra in cases:
             if a.k not in name:
@@ -256,7 +289,10 @@ def main():
         checks = [("no_partition_by_is_distributed", QUERIES[4][1], "Exchange: range by (v3 DESC",
                    2),
                   ("no_partition_running_is_distributed", QUERIES[6][1],
-                   "Exchange: range by (id6 ASC", 1)]
+                   "Exchange: range by (id6 ASC", 1),
+                  ("no_partition_more_frames_is_distributed",
+                   next(q[1] for q in QUERIES if q[0] == "no_partition_more_frames"),
+                   "Window: sum(v1) OVER ()", 5)]
         for name, q, want_ex, scans in checks:
             if a.k not in name:
                 continue
