@@ -611,9 +611,11 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
     q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
     c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
     q->groups[q->n_groups] = e;
-    char *key = sl_ast_expr_to_string(g, true);
-    if ((int64_t)strlen(key) > c->max_key_len)
-        c->max_key_len = (int64_t)strlen(key);
+    char *text = sl_ast_expr_to_string(g, true);
+    if ((int64_t)strlen(text) > c->max_key_len)
+        c->max_key_len = (int64_t)strlen(text);
+    sl_free(text);
+    char *key = sl_bind_key(c, g, -1);
     c->group_keys[q->n_groups++] = key;
     return 0;
 }

@@ -447,6 +447,10 @@ int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a);
 /* Name for a result column: the schema name of a bare column, "count_star()" for count(*),
  * else the text as written. Returns new; free with sl_free. Local. */
 char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a);
+/* "The same expression" for GROUP BY keys, aggregate and window calls: the canonical text
+ * (at most max_len bytes of it, -1 = all; NULL when longer) plus the L0 column each column
+ * reference resolves to. Returns new. Local. */
+char *sl_bind_key(const sl_bind_ctx *c, const sl_ast_expr *a, int64_t max_len);
 
 /* bind.c, for bind_subquery.c: binds sub as a child query in the CTE scope where binding is
  * (error at s), and moves q's source into a new child query that outputs L0 unchanged. */
