@@ -943,6 +943,7 @@ int sl_bind_corr_open(sl_bind_ctx *c, const sl_ast_expr *a, const sl_ast_query *
     }
     sl_query *inner = k->inner;
     int n = c->n_cols, nr = inner->n_outs, m = n + nr;
+    k->sq = sq;
     k->n = n;
     k->m = m;
     k->names = sl_xcalloc((size_t)m + 1, sizeof *k->names);
@@ -980,60 +981,96 @@ int sl_bind_corr_open(sl_bind_ctx *c, const sl_ast_expr *a, const sl_ast_query *
     return 0;
 }
 
-static void corr_walk(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e, int depth,
-                      int *f);
+/* The queries between the subquery and a name deeper down: their FROM aliases hide the
+ * outer query's. */
+typedef struct corr_scope {
+    const sl_ast_query *q;
+    const struct corr_scope *up;
+} corr_scope;
 
-static void corr_walk_query(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_query *q,
-                            int depth, int *f)
+/* s names a source qual (its alias, a table's name; a join's sides). */
+static bool src_has_alias(const sl_ast_source *s, const char *qual)
 {
-    for (int i = 0; i < q->n_items; i++)
-        corr_walk(k, c, q->items[i].e, depth, f);
-    corr_walk(k, c, q->where, depth, f);
-    for (int i = 0; i < q->n_groups; i++)
-        corr_walk(k, c, q->groups[i], depth, f);
-    corr_walk(k, c, q->having, depth, f);
-    corr_walk(k, c, q->qualify, depth, f);
-    for (int i = 0; i < q->n_order; i++)
-        corr_walk(k, c, q->order[i].e, depth, f);
-    if (q->has_from && q->from.kind == AS_QUERY && q->from.sub)
-        corr_walk_query(k, c, q->from.sub, depth + 1, f);
+    if (s->alias)
+        return strcasecmp(s->alias, qual) == 0;
+    if (s->kind == AS_NAME)
+        return strcasecmp(s->name, qual) == 0;
+    if (s->kind == AS_JOIN)
+        return (s->sub && src_has_alias(&s->sub->from, qual)) ||
+               (s->right && src_has_alias(&s->right->from, qual));
+    return false;
 }
 
-static void corr_walk(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e, int depth,
-                      int *f)
+/* e is an unqualified name of one of q's select-list aliases (HAVING, ORDER BY may use). */
+static bool is_item_alias(const sl_ast_query *q, const sl_ast_expr *e)
+{
+    for (int i = 0; !e->qual && i < q->n_items; i++)
+        if (q->items[i].alias && strcasecmp(q->items[i].alias, e->name) == 0)
+            return true;
+    return false;
+}
+
+static void corr_walk(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e,
+                      const corr_scope *sc, int *f);
+
+static void corr_walk_query(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_query *q,
+                            const corr_scope *sc, int *f)
+{
+    for (int i = 0; i < q->n_items; i++)
+        corr_walk(k, c, q->items[i].e, sc, f);
+    corr_walk(k, c, q->where, sc, f);
+    for (int i = 0; i < q->n_groups; i++)
+        corr_walk(k, c, q->groups[i], sc, f);
+    corr_walk(k, c, q->having, sc, f);
+    corr_walk(k, c, q->qualify, sc, f);
+    for (int i = 0; i < q->n_order; i++)
+        corr_walk(k, c, q->order[i].e, sc, f);
+    if (q->has_from && q->from.kind == AS_QUERY && q->from.sub) {
+        corr_scope in = { q->from.sub, sc };
+        corr_walk_query(k, c, q->from.sub, &in, f);
+    }
+}
+
+static void corr_walk(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e,
+                      const corr_scope *sc, int *f)
 {
     if (!e)
         return;
-    if (e->kind == A_COL && depth == 0) {
-        if (sl_bind_find_col(&k->in, e) != -1)
+    if (e->kind == A_COL && !sc) {
+        if (sl_bind_find_col(&k->in, e) != -1 || is_item_alias(k->sq, e))
             *f |= SL_CORR_INNER;
         else if (sl_bind_find_col(c, e) != -1)
             *f |= SL_CORR_OUTER;
     } else if (e->kind == A_COL && e->qual) {
-        /* deeper, only a qualified name is surely the outer query's */
-        if (sl_bind_find_col(&k->in, e) == -1 && sl_bind_find_col(c, e) >= 0)
+        /* deeper, only a qualified name that no query on the way names is the outer's */
+        bool hidden = false;
+        for (const corr_scope *s = sc; s && !hidden; s = s->up)
+            hidden = s->q->has_from && src_has_alias(&s->q->from, e->qual);
+        if (!hidden && sl_bind_find_col(&k->in, e) == -1 && sl_bind_find_col(c, e) >= 0)
             *f |= SL_CORR_NESTED;
     }
     for (int i = 0; i < e->n_args; i++)
-        corr_walk(k, c, e->args[i], depth, f);
-    corr_walk(k, c, e->filter, depth, f);
+        corr_walk(k, c, e->args[i], sc, f);
+    corr_walk(k, c, e->filter, sc, f);
     for (int i = 0; i < e->n_agg_order; i++)
-        corr_walk(k, c, e->agg_order[i].e, depth, f);
+        corr_walk(k, c, e->agg_order[i].e, sc, f);
     if (e->over) {
         for (int i = 0; i < e->over->n_part; i++)
-            corr_walk(k, c, e->over->part[i], depth, f);
+            corr_walk(k, c, e->over->part[i], sc, f);
         for (int i = 0; i < e->over->n_order; i++)
-            corr_walk(k, c, e->over->order[i].e, depth, f);
+            corr_walk(k, c, e->over->order[i].e, sc, f);
     }
-    if (e->subq)
-        corr_walk_query(k, c, e->subq, depth + 1, f);
+    if (e->subq) {
+        corr_scope in = { e->subq, sc };
+        corr_walk_query(k, c, e->subq, &in, f);
+    }
 }
 
 int sl_bind_corr_refs(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e)
 {
     int f = 0;
     if (k->inner)
-        corr_walk(k, c, e, 0, &f);
+        corr_walk(k, c, e, NULL, &f);
     return f;
 }
 
@@ -1041,7 +1078,7 @@ int sl_bind_corr_query_refs(const sl_corr *k, const sl_bind_ctx *c, const sl_ast
 {
     int f = 0;
     if (k->inner)
-        corr_walk_query(k, c, sq, 0, &f);
+        corr_walk_query(k, c, sq, NULL, &f);
     return f;
 }
 

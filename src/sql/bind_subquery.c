@@ -335,6 +335,14 @@ static int corr_scalar(sl_bind_ctx *c, const sl_ast_expr *a, const sl_corr *k, i
         c->mode = BM_WHERE;
         if ((rc = sl_bind_expr(c, okeys.v[i], &x)))
             break;
+        /* Text compared with a number or date may equal it in several spellings ('1',
+         * '01'): two groups would then match one outer row. */
+        if ((x->type == SL_T_VARCHAR) != (side->outs[i]->type == SL_T_VARCHAR)) {
+            sl_expr_free(&x);
+            rc = corr_error(c, a, "comparing VARCHAR with another type in inner = outer (cast "
+                            "one side)");
+            break;
+        }
         sl_expr *args[2] = { x, sl_expr_col(n + i, side->outs[i]->type, side->out_names[i]) };
         sl_err tmp = {0};
         if (sl_func_bind("=", args, 2, "=", &eq, &tmp) ||

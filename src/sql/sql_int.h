@@ -464,6 +464,7 @@ sl_query *sl_bind_wrap_source(sl_bind_ctx *c);
  * name that both have is the inner column, as in SQL. */
 typedef struct sl_corr {
     sl_query *inner;             /* SELECT * FROM <the subquery's FROM> */
+    const struct sl_ast_query *sq; /* the subquery (borrowed) */
     int n, m;                    /* outer L0 width; n + the inner width */
     char **names;                /* m each (names, types borrowed) */
     sl_type *types;

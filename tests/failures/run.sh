@@ -302,10 +302,10 @@ corr() {  # corr NAME FRAGMENT  (the query on stdin)
   jf=$(job "$1")
   check "$1" 3 "$jf" "$1.sql:|$2"
 }
-corr corr_scalar_lt "correlated subquery with a condition on outer columns other than inner = outer" <<EOF
+corr corr_scalar_lt "correlated subquery with a condition on outer columns other than" <<EOF
 SELECT id, (SELECT max(x.v) FROM $G x WHERE x.v > t.v) AS m FROM $G t;
 EOF
-corr corr_scalar_or "correlated subquery with a condition on outer columns other than inner = outer" <<EOF
+corr corr_scalar_or "correlated subquery with a condition on outer columns other than" <<EOF
 SELECT id, (SELECT count(*) FROM $G x WHERE x.id = t.id OR x.v = 10) AS m FROM $G t;
 EOF
 corr corr_scalar_no_agg "correlated subquery without an aggregate" <<EOF
@@ -316,6 +316,9 @@ SELECT id FROM $G t WHERE (SELECT count(*) + 1 FROM $G x WHERE x.id = t.id) > 1;
 EOF
 corr corr_scalar_group "correlated subquery with GROUP BY" <<EOF
 SELECT id, (SELECT max(x.v) FROM $G x WHERE x.id = t.id GROUP BY x.name) AS m FROM $G t;
+EOF
+corr corr_scalar_text_key "correlated subquery comparing VARCHAR with another type" <<EOF
+SELECT id, (SELECT max(x.v) FROM $G x WHERE x.name = t.id) AS m FROM $G t;
 EOF
 corr corr_exists_limit "correlated subquery with GROUP BY, DISTINCT, LIMIT" <<EOF
 SELECT id FROM $G t WHERE EXISTS (SELECT 1 FROM $G x WHERE x.id = t.id LIMIT 1);
