@@ -1169,9 +1169,10 @@ static int corr_in_cond(sl_bind_ctx *c, const sl_ast_expr *a, char **names, sl_t
     } else {
         sl_expr *pair[2] = { sl_expr_copy(x), sl_expr_copy(y) }, *e = NULL, *xn = NULL;
         sl_expr *yn = NULL, *o = NULL;
-        rc = sl_func_bind("=", pair, 2, "NOT IN", &e, &tmp) ||
-             sl_func_bind("IS_NULL", &x, 1, "x IS NULL", &xn, &tmp) ||
-             sl_func_bind("IS_NULL", &y, 1, "y IS NULL", &yn, &tmp);
+        /* each call takes its arguments, also when it fails */
+        rc = sl_func_bind("=", pair, 2, "NOT IN", &e, &tmp);
+        rc = sl_func_bind("IS_NULL", &x, 1, "x IS NULL", &xn, &tmp) || rc;
+        rc = sl_func_bind("IS_NULL", &y, 1, "y IS NULL", &yn, &tmp) || rc;
         if (!rc) {
             sl_expr *ors[2] = { e, xn };
             e = xn = NULL;

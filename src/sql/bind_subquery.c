@@ -345,9 +345,13 @@ static int corr_scalar(sl_bind_ctx *c, const sl_ast_expr *a, const sl_corr *k, i
         }
         sl_expr *args[2] = { x, sl_expr_col(n + i, side->outs[i]->type, side->out_names[i]) };
         sl_err tmp = {0};
-        if (sl_func_bind("=", args, 2, "=", &eq, &tmp) ||
-            (on && sl_func_bind("AND", (sl_expr *[2]){ on, eq }, 2, "AND", &eq, &tmp))) {
-            on = NULL;
+        rc = sl_func_bind("=", args, 2, "=", &eq, &tmp);
+        if (!rc && on) {
+            sl_expr *both[2] = { on, eq };
+            on = NULL; /* taken, also on failure */
+            rc = sl_func_bind("AND", both, 2, "AND", &eq, &tmp);
+        }
+        if (rc) {
             rc = sl_bind_error(c, a->line, a->col, SL_EBIND, "correlated subquery: %s",
                                tmp.msg);
             break;
