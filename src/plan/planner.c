@@ -139,7 +139,7 @@ static sl_pop *plan_project(sl_pop *in, const sl_query *q, sl_sort_spec *spec, i
     for (int k = 0; k < q->n_order; k++) {
         int found = -1;
         for (int i = 0; i < q->n_outs && found < 0; i++)
-            if (strcmp(q->outs[i]->text, q->order[k]->text) == 0)
+            if (sl_expr_equal(q->outs[i], q->order[k]))
                 found = i;
         if (found < 0) {
             found = n;

@@ -620,9 +620,11 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
     q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
     c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
     q->groups[q->n_groups] = e;
-    char *key = sl_ast_expr_to_string(g, true);
-    if ((int64_t)strlen(key) > c->max_key_len)
-        c->max_key_len = (int64_t)strlen(key);
+    char *text = sl_ast_expr_to_string(g, true);
+    if ((int64_t)strlen(text) > c->max_key_len)
+        c->max_key_len = (int64_t)strlen(text);
+    sl_free(text);
+    char *key = sl_bind_key(c, g, -1);
     c->group_keys[q->n_groups++] = key;
     return 0;
 }
@@ -951,6 +953,194 @@ static int fold_all(sl_query *q, sl_err *err)
     return rc;
 }
 
+/* ---- correlated subqueries: the inner FROM and the outer columns they read ---- */
+
+int sl_bind_corr_open(sl_bind_ctx *c, const sl_ast_expr *a, const sl_ast_query *sq, sl_corr *k)
+{
+    memset(k, 0, sizeof *k);
+    if (!sq->has_from || sq->from.kind == AS_SETOP || sq->n_unpivot || sq->summarize ||
+        sq->pivot_on || sq->n_pivot_aggs)
+        return 0; /* nothing to correlate with: k->inner stays NULL */
+    /* Only the FROM is bound (exists_side); the clauses that would read the outer columns
+     * are left out for the while. The query itself is bound, not a copy: its FROM's table
+     * functions were opened before binding and are found by their address. */
+    sl_ast_query *w = (sl_ast_query *)sq, saved = *sq;
+    w->distinct = false;
+    w->n_groups = 0;
+    w->group_all = false;
+    w->having = NULL;
+    w->qualify = NULL;
+    w->n_distinct_on = 0;
+    w->n_order = 0;
+    w->order_all = false;
+    w->limit = -1;
+    w->offset = 0;
+    sl_ast_source at = {0};
+    at.line = a->line;
+    at.col = a->col;
+    c->b->join_side = true;
+    c->b->exists_side = true;
+    int rc = bind_child(c, &at, w, c->b->ctes, &k->inner);
+    c->b->join_side = false;
+    c->b->exists_side = false;
+    *w = saved;
+    if (rc) {
+        sl_query_free(&k->inner);
+        return rc;
+    }
+    sl_query *inner = k->inner;
+    int n = c->n_cols, nr = inner->n_outs, m = n + nr;
+    k->sq = sq;
+    k->n = n;
+    k->m = m;
+    k->names = sl_xcalloc((size_t)m + 1, sizeof *k->names);
+    k->types = sl_xcalloc((size_t)m + 1, sizeof *k->types);
+    k->quals = sl_xcalloc((size_t)m + 1, sizeof *k->quals);
+    k->hidden = sl_xcalloc((size_t)m + 1, sizeof *k->hidden);
+    for (int i = 0; i < m; i++) {
+        k->names[i] = i < n ? c->col_names[i] : inner->out_names[i - n];
+        k->types[i] = i < n ? c->col_types[i] : inner->outs[i - n]->type;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *qual = c->col_quals ? c->col_quals[i] : c->alias;
+        k->quals[i] = qual ? sl_xstrdup(qual) : NULL;
+        k->hidden[i] = c->col_hidden ? c->col_hidden[i] : false;
+        for (int j = 0; j < nr; j++)
+            if (strcasecmp(k->names[i], inner->out_names[j]) == 0)
+                k->hidden[i] = true;
+    }
+    side_quals(inner, k->quals + n, k->hidden + n);
+    k->both = *c;
+    k->both.n_cols = m;
+    k->both.col_names = k->names;
+    k->both.col_types = k->types;
+    k->both.col_quals = k->quals;
+    k->both.col_hidden = k->hidden;
+    k->both.col_using = NULL;
+    k->both.mode = BM_WHERE;
+    k->both.level = 0;
+    k->in = k->both;
+    k->in.n_cols = nr;
+    k->in.col_names = k->names + n;
+    k->in.col_types = k->types + n;
+    k->in.col_quals = k->quals + n;
+    k->in.col_hidden = k->hidden + n;
+    return 0;
+}
+
+/* The queries between the subquery and a name deeper down: their FROM aliases hide the
+ * outer query's. */
+typedef struct corr_scope {
+    const sl_ast_query *q;
+    const struct corr_scope *up;
+} corr_scope;
+
+/* s names a source qual (its alias, a table's name; a join's sides). */
+static bool src_has_alias(const sl_ast_source *s, const char *qual)
+{
+    if (s->alias)
+        return strcasecmp(s->alias, qual) == 0;
+    if (s->kind == AS_NAME)
+        return strcasecmp(s->name, qual) == 0;
+    if (s->kind == AS_JOIN)
+        return (s->sub && src_has_alias(&s->sub->from, qual)) ||
+               (s->right && src_has_alias(&s->right->from, qual));
+    return false;
+}
+
+/* e is an unqualified name of one of q's select-list aliases (HAVING, ORDER BY may use). */
+static bool is_item_alias(const sl_ast_query *q, const sl_ast_expr *e)
+{
+    for (int i = 0; !e->qual && i < q->n_items; i++)
+        if (q->items[i].alias && strcasecmp(q->items[i].alias, e->name) == 0)
+            return true;
+    return false;
+}
+
+static void corr_walk(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e,
+                      const corr_scope *sc, int *f);
+
+static void corr_walk_query(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_query *q,
+                            const corr_scope *sc, int *f)
+{
+    for (int i = 0; i < q->n_items; i++)
+        corr_walk(k, c, q->items[i].e, sc, f);
+    corr_walk(k, c, q->where, sc, f);
+    for (int i = 0; i < q->n_groups; i++)
+        corr_walk(k, c, q->groups[i], sc, f);
+    corr_walk(k, c, q->having, sc, f);
+    corr_walk(k, c, q->qualify, sc, f);
+    for (int i = 0; i < q->n_order; i++)
+        corr_walk(k, c, q->order[i].e, sc, f);
+    if (q->has_from && q->from.kind == AS_QUERY && q->from.sub) {
+        corr_scope in = { q->from.sub, sc };
+        corr_walk_query(k, c, q->from.sub, &in, f);
+    }
+}
+
+static void corr_walk(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e,
+                      const corr_scope *sc, int *f)
+{
+    if (!e)
+        return;
+    if (e->kind == A_COL && !sc) {
+        if (sl_bind_find_col(&k->in, e) != -1 || is_item_alias(k->sq, e))
+            *f |= SL_CORR_INNER;
+        else if (sl_bind_find_col(c, e) != -1)
+            *f |= SL_CORR_OUTER;
+    } else if (e->kind == A_COL && e->qual) {
+        /* deeper, only a qualified name that no query on the way names is the outer's */
+        bool hidden = false;
+        for (const corr_scope *s = sc; s && !hidden; s = s->up)
+            hidden = s->q->has_from && src_has_alias(&s->q->from, e->qual);
+        if (!hidden && sl_bind_find_col(&k->in, e) == -1 && sl_bind_find_col(c, e) >= 0)
+            *f |= SL_CORR_NESTED;
+    }
+    for (int i = 0; i < e->n_args; i++)
+        corr_walk(k, c, e->args[i], sc, f);
+    corr_walk(k, c, e->filter, sc, f);
+    for (int i = 0; i < e->n_agg_order; i++)
+        corr_walk(k, c, e->agg_order[i].e, sc, f);
+    if (e->over) {
+        for (int i = 0; i < e->over->n_part; i++)
+            corr_walk(k, c, e->over->part[i], sc, f);
+        for (int i = 0; i < e->over->n_order; i++)
+            corr_walk(k, c, e->over->order[i].e, sc, f);
+    }
+    if (e->subq) {
+        corr_scope in = { e->subq, sc };
+        corr_walk_query(k, c, e->subq, &in, f);
+    }
+}
+
+int sl_bind_corr_refs(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e)
+{
+    int f = 0;
+    if (k->inner)
+        corr_walk(k, c, e, NULL, &f);
+    return f;
+}
+
+int sl_bind_corr_query_refs(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_query *sq)
+{
+    int f = 0;
+    if (k->inner)
+        corr_walk_query(k, c, sq, NULL, &f);
+    return f;
+}
+
+void sl_bind_corr_close(sl_corr *k)
+{
+    for (int i = 0; k->quals && i < k->m; i++)
+        sl_free(k->quals[i]);
+    sl_free(k->quals);
+    sl_free(k->hidden);
+    sl_free(k->names);
+    sl_free(k->types);
+    sl_query_free(&k->inner);
+    memset(k, 0, sizeof *k);
+}
+
 /* ---- WHERE ... IN (subquery) / EXISTS (subquery): semi and anti joins ---- */
 
 /* Appends the AND-ed conjuncts of a (borrowed). */
@@ -995,6 +1185,70 @@ static sl_query *wrap_source(sl_bind_ctx *c)
     return w;
 }
 
+/* The ON of a correlated x [NOT] IN (SELECT y FROM s WHERE cond), given *on = cond (or
+ * NULL) bound over the layout: x = y AND cond; NOT IN: (x = y OR x IS NULL OR y IS NULL)
+ * AND cond, for the anti join. */
+static int corr_in_cond(sl_bind_ctx *c, const sl_ast_expr *a, char **names, sl_type *types,
+                        char **quals, bool *hidden, int m, sl_expr **on)
+{
+    sl_bind_ctx jc = *c;
+    jc.n_cols = m;
+    jc.col_names = names;
+    jc.col_types = types;
+    jc.col_quals = quals;
+    jc.col_hidden = hidden;
+    jc.col_using = NULL;
+    jc.mode = BM_WHERE;
+    jc.level = 0;
+    sl_expr *x = NULL, *y = NULL, *eq = NULL;
+    c->mode = BM_WHERE;
+    int rc = sl_bind_expr(c, a->args[0], &x);
+    if (!rc)
+        rc = sl_bind_expr(&jc, a->subq->items[0].e, &y);
+    if (rc) {
+        sl_expr_free(&x);
+        return rc;
+    }
+    sl_err tmp = {0};
+    sl_expr *xy[2] = { x, y };
+    if (!a->negated) {
+        rc = sl_func_bind("=", xy, 2, "IN", &eq, &tmp);
+    } else {
+        sl_expr *pair[2] = { sl_expr_copy(x), sl_expr_copy(y) }, *e = NULL, *xn = NULL;
+        sl_expr *yn = NULL, *o = NULL;
+        /* each call takes its arguments, also when it fails */
+        rc = sl_func_bind("=", pair, 2, "NOT IN", &e, &tmp);
+        rc = sl_func_bind("IS_NULL", &x, 1, "x IS NULL", &xn, &tmp) || rc;
+        rc = sl_func_bind("IS_NULL", &y, 1, "y IS NULL", &yn, &tmp) || rc;
+        if (!rc) {
+            sl_expr *ors[2] = { e, xn };
+            e = xn = NULL;
+            rc = sl_func_bind("OR", ors, 2, "OR", &o, &tmp);
+        }
+        if (!rc) {
+            sl_expr *ors[2] = { o, yn };
+            o = yn = NULL;
+            rc = sl_func_bind("OR", ors, 2, "NOT IN", &eq, &tmp);
+        }
+        sl_expr_free(&e);
+        sl_expr_free(&xn);
+        sl_expr_free(&yn);
+        sl_expr_free(&o);
+    }
+    if (!rc && *on) {
+        sl_expr *both[2] = { eq, *on };
+        eq = *on = NULL;
+        rc = sl_func_bind("AND", both, 2, "AND", on, &tmp);
+    } else if (!rc) {
+        *on = eq;
+        eq = NULL;
+    }
+    sl_expr_free(&eq);
+    if (rc)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "IN (subquery): %s", tmp.msg);
+    return 0;
+}
+
 /*
  * Turns one WHERE conjunct with a subquery into a join with q's source on the left:
  *   x IN (SELECT y ...)        SEMI JOIN (SELECT y ...) ON x = y
@@ -1008,21 +1262,50 @@ static sl_query *wrap_source(sl_bind_ctx *c)
 static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
 {
     sl_binder *b = c->b;
-    if (a->kind == A_IN && a->negated)
+    bool not_in = a->kind == A_IN && a->negated;
+    if (not_in)
         anti = true; /* an anti join, then NOT IN's NULL rule (sl_bind_not_in_nulls) */
     const sl_ast_query *sq = a->subq;
     bool exists = a->kind == A_EXISTS;
-    if (exists && (!sq->has_from || sq->n_groups || sq->group_all || sq->having ||
-                   sq->distinct || sq->limit >= 0 || sq->offset || sq->from.kind == AS_SETOP))
+    bool simple = sq->has_from && !sq->n_groups && !sq->group_all && !sq->having &&
+                  !sq->distinct && sq->limit < 0 && !sq->offset && sq->from.kind != AS_SETOP &&
+                  !sq->qualify && !sq->n_distinct_on;
+    /* Which outer columns the subquery reads (its FROM bound once more, alone). */
+    int refs = 0;
+    {
+        sl_corr k;
+        int rc = sl_bind_corr_open(c, a, sq, &k);
+        if (rc)
+            return rc;
+        refs = sl_bind_corr_query_refs(&k, c, sq);
+        sl_bind_corr_close(&k);
+    }
+    if (refs & SL_CORR_NESTED)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "correlated subquery nested two "
+                             "levels deep (an outer column inside a subquery of the "
+                             "subquery) is not supported");
+    if ((refs & SL_CORR_OUTER) && !simple)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "correlated subquery with GROUP "
+                             "BY, DISTINCT, LIMIT, OFFSET or a set operation is not supported "
+                             "(only SELECT ... FROM ... WHERE ...)");
+    if (exists && !simple)
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "EXISTS supports a subquery "
                              "SELECT ... FROM ... [WHERE ...] (no GROUP BY, DISTINCT, LIMIT or "
                              "set operation) for now");
+    /* x [NOT] IN (SELECT y FROM s WHERE cond) that reads outer columns: the [anti] join on
+     * x = y AND cond (NOT IN: cond AND (x = y OR x IS NULL OR y IS NULL), i.e. NOT EXISTS of
+     * a row that makes x NOT IN unknown or false). */
+    bool corr_in = !exists && (refs & SL_CORR_OUTER);
+    if (corr_in && (sq->n_items != 1 || sq->items[0].e->kind == A_STAR ||
+                    sl_ast_has_agg(sq->items[0].e)))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "correlated subquery of IN must "
+                             "select one expression without aggregates");
     sl_ast_source at = {0};
     at.line = a->line;
     at.col = a->col;
     sl_query *inner = NULL;
     int rc;
-    if (exists) {
+    if (exists || corr_in) {
         /* SELECT * FROM <the subquery's FROM>: its select list and WHERE are not bound */
         b->join_side = true;
         b->exists_side = true;
@@ -1041,7 +1324,7 @@ static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
     }
     int n = c->n_cols, nr = inner->n_outs, m = n + nr;
     sl_expr *on = NULL;
-    if (!exists) {
+    if (!exists && !corr_in) {
         sl_expr *lhs = NULL;
         c->mode = BM_WHERE;
         if ((rc = sl_bind_expr(c, a->args[0], &lhs))) {
@@ -1073,7 +1356,7 @@ static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
                 hidden[i] = true;
     }
     side_quals(inner, quals + n, hidden + n);
-    if (exists && sq->where) {
+    if ((exists || corr_in) && sq->where) {
         sl_bind_ctx jc = *c;
         jc.n_cols = m;
         jc.col_names = names;
@@ -1085,6 +1368,8 @@ static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
         jc.level = 0;
         rc = sl_bind_expr(&jc, sq->where, &on);
     }
+    if (!rc && corr_in)
+        rc = corr_in_cond(c, a, names, types, quals, hidden, m, &on);
     sl_query *left = rc ? NULL : wrap_source(c);
     if (!rc) {
         sl_source *src = &c->q->src;
@@ -1123,7 +1408,7 @@ static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
     sl_free(types);
     sl_expr_free(&on);
     sl_query_free(&inner);
-    if (!rc && a->kind == A_IN && a->negated)
+    if (!rc && not_in && !corr_in)
         rc = sl_bind_not_in_nulls(c, a);
     return rc;
 }

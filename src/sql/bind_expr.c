@@ -2,9 +2,9 @@
  * Binding expressions: AST -> sl_expr over the layout that the mode says (see sl_bind_mode).
  * Column names resolve against L0 (case-insensitively, as DuckDB does); operators and
  * functions are built with sl_func_bind (src/exec/func.h), which checks types and inserts
- * implicit casts. In BM_POST an expression equal to a GROUP BY key (same canonical text)
- * becomes a reference to that key and an aggregate call becomes a reference to its slot in
- * q->aggs (distinct calls collected here, args bound over L0).
+ * implicit casts. In BM_POST an expression equal to a GROUP BY key (sl_bind_key: same
+ * canonical text and columns) becomes a reference to that key and an aggregate call becomes a
+ * reference to its slot in q->aggs (distinct calls collected here, args bound over L0).
  * Recursion follows the AST, whose height the parser bounds (SL_SQL_MAX_EXPR_DEPTH); the
  * frames on that path stay small (no sl_err or message buffers: those live in the noinline
  * helpers that run after the children are bound). Local.
@@ -301,22 +301,58 @@ done:
     return rc;
 }
 
-static char *canon(const sl_ast_expr *a)
+/* Appends the L0 column that each column reference of a resolves to, in print order (not
+ * inside subqueries, which bind in their own scope). */
+static void put_col_ids(const sl_bind_ctx *c, const sl_ast_expr *a, sl_buf *b)
 {
-    if (is_count_star(a) && !a->filter)
-        return sl_xstrdup("count_star()");
-    return sl_ast_expr_to_string(a, true);
+    if (!a)
+        return;
+    if (a->kind == A_COL)
+        sl_buf_printf(b, " %d", sl_bind_find_col(c, a));
+    for (int i = 0; i < a->n_args; i++)
+        put_col_ids(c, a->args[i], b);
+    put_col_ids(c, a->filter, b);
+    for (int i = 0; i < a->n_agg_order; i++)
+        put_col_ids(c, a->agg_order[i].e, b);
+    if (a->over) {
+        for (int i = 0; i < a->over->n_part; i++)
+            put_col_ids(c, a->over->part[i], b);
+        for (int i = 0; i < a->over->n_order; i++)
+            put_col_ids(c, a->over->order[i].e, b);
+    }
 }
 
-/* The GROUP BY key that a is (same canonical text), or -1. Printing stops past the longest
- * key, so checking every node of a long expression costs O(nodes x key length), not
+char *sl_bind_key(const sl_bind_ctx *c, const sl_ast_expr *a, int64_t max_len)
+{
+    char *text = is_count_star(a) && !a->filter ? sl_xstrdup("count_star()")
+               : max_len < 0 ? sl_ast_expr_to_string(a, true)
+                             : sl_ast_expr_to_string_max(a, true, max_len);
+    if (!text)
+        return NULL;
+    /* The canonical text drops qualifiers (so `k` and `t.k` are one key); the resolved
+     * columns tell count(a.k) from count(b.k). */
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_puts(&b, text);
+    sl_free(text);
+    sl_buf_puts(&b, " |");
+    put_col_ids(c, a, &b);
+    return sl_buf_take(&b);
+}
+
+static char *canon(const sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    return sl_bind_key(c, a, -1);
+}
+
+/* The GROUP BY key that a is (same canonical text and columns), or -1. Printing stops past
+ * the longest key, so checking every node of a long expression costs O(nodes x key length), not
  * O(nodes x expression length). Not inlined: keeps its buffers off the recursive path. */
 static __attribute__((noinline)) int group_key_of(const sl_bind_ctx *c, const sl_ast_expr *a)
 {
     if (c->q->n_groups == 0)
         return -1;
-    char *key = is_count_star(a) && !a->filter ? sl_xstrdup("count_star()")
-                                 : sl_ast_expr_to_string_max(a, true, c->max_key_len);
+    char *key = sl_bind_key(c, a, c->max_key_len);
     int found = -1;
     for (int i = 0; key && found < 0 && i < c->q->n_groups; i++)
         if (strcmp(key, c->group_keys[i]) == 0)
@@ -556,7 +592,7 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     if (a->distinct && n_written > 1)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "%s(DISTINCT ...) over two arguments is not supported", a->name);
-    char *key = canon(a);
+    char *key = canon(c, a);
     for (int i = 0; i < q->n_aggs; i++)
         if (strcmp(c->agg_keys[i], key) == 0) {
             sl_free(key);

@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/mem.h"
 #include "func/func.h"
@@ -98,15 +99,18 @@ static int bind_side(sl_bind_ctx *c, const sl_ast_expr *a, const char *what, boo
 
 /*
  * CROSS JOINs the two-column one-row side onto q's source: L0 grows by two hidden columns
- * named name_v / name_n (value, count). Returns the L0 index of the first.
+ * named name_v / name_n (value, count). Returns the L0 index of the first. A correlated
+ * side (on not NULL: its GROUP BY keys, then the value) is LEFT JOINed ON on instead (taken),
+ * its columns named name_k1, ... name_v.
  */
-static int join_side(sl_bind_ctx *c, sl_query *side, const char *name)
+static int join_side_on(sl_bind_ctx *c, sl_query *side, const char *name, sl_expr *on)
 {
-    int n = c->n_cols, m = n + 2;
+    int n = c->n_cols, m = n + side->n_outs;
     sl_query *left = sl_bind_wrap_source(c);
     sl_source *src = &c->q->src;
     src->kind = SL_SRC_JOIN;
-    src->join = SL_JOIN_CROSS;
+    src->join = on ? SL_JOIN_LEFT : SL_JOIN_CROSS;
+    src->on = on;
     src->child = left;
     src->right = side;
     src->n_file_cols = m;
@@ -127,7 +131,10 @@ static int join_side(sl_bind_ctx *c, sl_query *side, const char *name)
             continue;
         }
         char buf[80];
-        snprintf(buf, sizeof buf, "%s_%c", name, i == n ? 'v' : 'n');
+        if (on && i < m - 1)
+            snprintf(buf, sizeof buf, "%s_k%d", name, i - n + 1);
+        else
+            snprintf(buf, sizeof buf, "%s_%c", name, i == n || on ? 'v' : 'n');
         src->file_col_names[i] = sl_xstrdup(buf);
         src->file_col_types[i] = side->outs[i - n]->type;
         src->col_hidden[i] = true;
@@ -139,7 +146,12 @@ static int join_side(sl_bind_ctx *c, sl_query *side, const char *name)
     c->col_quals = src->col_quals;
     c->col_hidden = src->col_hidden;
     c->col_using = src->col_using;
-    return n;
+    return on ? m - 1 : n;
+}
+
+static int join_side(sl_bind_ctx *c, sl_query *side, const char *name)
+{
+    return join_side_on(c, side, name, NULL);
 }
 
 /* ---- scalar subqueries ---- */
@@ -167,6 +179,202 @@ static void collect(const sl_ast_expr *a, found *f)
     }
 }
 
+/* ---- correlated scalar subqueries ---- */
+
+/* Appends the AND-ed conjuncts of a (borrowed). */
+static void conjuncts(const sl_ast_expr *a, found *f)
+{
+    if (a->kind == A_BINARY && strcmp(a->op, "AND") == 0) {
+        conjuncts(a->args[0], f);
+        conjuncts(a->args[1], f);
+        return;
+    }
+    f->v = sl_xrealloc(f->v, sizeof *f->v * (size_t)(f->n + 1));
+    f->v[f->n++] = a;
+}
+
+/* count and approx_count_distinct give 0, not NULL, over no rows. */
+static bool is_count(const sl_ast_expr *a)
+{
+    return a->kind == A_FUNC && !a->over && (strcasecmp(a->name, "count") == 0 ||
+                                             strcasecmp(a->name, "approx_count_distinct") == 0);
+}
+
+static bool has_count(const sl_ast_expr *a)
+{
+    if (!a || a->subq)
+        return false;
+    if (is_count(a))
+        return true;
+    for (int i = 0; i < a->n_args; i++)
+        if (has_count(a->args[i]))
+            return true;
+    return false;
+}
+
+/* a AND b: a new node over borrowed operands (free with sl_free of args, then of it). */
+static sl_ast_expr *ast_and(sl_ast_expr *x, sl_ast_expr *y)
+{
+    sl_ast_expr *e = sl_xcalloc(1, sizeof *e);
+    e->kind = A_BINARY;
+    e->op = "AND";
+    e->line = x->line;
+    e->col = x->col;
+    e->height = (x->height > y->height ? x->height : y->height) + 1;
+    e->text = "AND";
+    e->text_len = 3;
+    e->args = sl_xcalloc(2, sizeof *e->args);
+    e->args[0] = x;
+    e->args[1] = y;
+    e->n_args = 2;
+    return e;
+}
+
+static int corr_error(sl_bind_ctx *c, const sl_ast_expr *a, const char *what)
+{
+    return sl_bind_error(c, a->line, a->col, SL_EBIND, "correlated subquery %s is not "
+                         "supported (supported: (SELECT agg(...) FROM ... WHERE inner = outer "
+                         "[AND ...]), whose other conditions read only the subquery's columns)",
+                         what);
+}
+
+/*
+ * (SELECT f(agg(y)) FROM s WHERE s.k = outer.k AND cond) reading outer columns only in
+ * inner = outer equalities AND-ed at the top of its WHERE: the side
+ *   SELECT s.k, f(agg(y)) FROM s WHERE cond GROUP BY s.k
+ * LEFT JOINed ON outer.k = s.k. No matching group gives NULL; count(...) gives 0 then, as
+ * DuckDB does. Records the value column (and whether it is a count) in c->scalar_*.
+ */
+static int corr_scalar(sl_bind_ctx *c, const sl_ast_expr *a, const sl_corr *k, int refs,
+                       int *col, int *kind)
+{
+    const sl_ast_query *sq = a->subq;
+    if (refs & SL_CORR_NESTED)
+        return corr_error(c, a, "nested two levels deep (an outer column inside a subquery "
+                          "of the subquery)");
+    if (sq->n_groups || sq->group_all || sq->having || sq->distinct || sq->limit >= 0 ||
+        sq->offset || sq->qualify || sq->n_distinct_on || sq->n_order || sq->order_all)
+        return corr_error(c, a, "with GROUP BY, HAVING, DISTINCT, ORDER BY, LIMIT or OFFSET");
+    if (sq->n_items != 1 || sq->items[0].e->kind == A_STAR)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "Subquery returns %d columns - "
+                             "expected 1", sq->n_items);
+    const sl_ast_expr *item = sq->items[0].e;
+    if (sl_bind_corr_refs(k, c, item) & SL_CORR_OUTER)
+        return corr_error(c, a, "reading an outer column in its select list");
+    if (!sl_ast_has_agg(item))
+        return corr_error(c, a, "without an aggregate (which makes it one row per outer "
+                          "row)");
+    if (has_count(item) && !is_count(item))
+        return corr_error(c, a, "with count() inside an expression");
+    found conj = {0}, inner = {0}, ikeys = {0}, okeys = {0};
+    if (sq->where)
+        conjuncts(sq->where, &conj);
+    int rc = 0;
+    for (int i = 0; i < conj.n && !rc; i++) {
+        const sl_ast_expr *e = conj.v[i];
+        if (!(sl_bind_corr_refs(k, c, e) & SL_CORR_OUTER)) {
+            conjuncts(e, &inner); /* appends e itself */
+            continue;
+        }
+        int f0 = -1, f1 = -1;
+        if (e->kind == A_BINARY && strcmp(e->op, "=") == 0) {
+            f0 = sl_bind_corr_refs(k, c, e->args[0]);
+            f1 = sl_bind_corr_refs(k, c, e->args[1]);
+        }
+        int s = f0 == SL_CORR_INNER && f1 == SL_CORR_OUTER ? 0
+              : f0 == SL_CORR_OUTER && f1 == SL_CORR_INNER ? 1 : -1;
+        if (s < 0) {
+            rc = corr_error(c, a, "with a condition on outer columns other than inner = "
+                            "outer AND-ed at the top of its WHERE (under OR, or a "
+                            "non-equality)");
+            break;
+        }
+        const sl_ast_expr *ik = e->args[s], *ok = e->args[1 - s];
+        ikeys.v = sl_xrealloc(ikeys.v, sizeof *ikeys.v * (size_t)(ikeys.n + 1));
+        ikeys.v[ikeys.n++] = ik;
+        okeys.v = sl_xrealloc(okeys.v, sizeof *okeys.v * (size_t)(okeys.n + 1));
+        okeys.v[okeys.n++] = ok;
+    }
+    /* The side: the subquery with the keys, the item and the GROUP BY, for the while (the
+     * query itself is bound, not a copy: its FROM's table functions were opened before
+     * binding and are found by their address). */
+    sl_query *side = NULL;
+    sl_ast_expr **ands = NULL;
+    int n_ands = 0;
+    if (!rc) {
+        sl_ast_query *w = (sl_ast_query *)sq, saved = *sq;
+        int nk = ikeys.n;
+        w->n_items = nk + 1;
+        w->items = sl_xcalloc((size_t)nk + 1, sizeof *w->items);
+        for (int i = 0; i < nk; i++)
+            w->items[i].e = (sl_ast_expr *)ikeys.v[i];
+        w->items[nk].e = (sl_ast_expr *)item;
+        w->n_groups = nk;
+        w->groups = (sl_ast_expr **)ikeys.v;
+        w->where = inner.n ? (sl_ast_expr *)inner.v[0] : NULL;
+        ands = sl_xcalloc((size_t)inner.n + 1, sizeof *ands);
+        for (int i = 1; i < inner.n; i++)
+            w->where = ands[n_ands++] = ast_and(w->where, (sl_ast_expr *)inner.v[i]);
+        sl_ast_source at = {0};
+        at.line = a->line;
+        at.col = a->col;
+        rc = sl_bind_child_query(c, &at, w, &side);
+        sl_free(w->items);
+        *w = saved;
+    }
+    for (int i = 0; i < n_ands; i++) {
+        sl_free(ands[i]->args);
+        sl_free(ands[i]);
+    }
+    sl_free(ands);
+    /* ON outer.k1 = side.k1 AND ..., over L0 then the side's columns */
+    sl_expr *on = NULL;
+    int n = c->n_cols;
+    for (int i = 0; i < okeys.n && !rc; i++) {
+        sl_expr *x = NULL, *eq = NULL;
+        c->mode = BM_WHERE;
+        if ((rc = sl_bind_expr(c, okeys.v[i], &x)))
+            break;
+        /* Text compared with a number or date may equal it in several spellings ('1',
+         * '01'): two groups would then match one outer row. */
+        if ((x->type == SL_T_VARCHAR) != (side->outs[i]->type == SL_T_VARCHAR)) {
+            sl_expr_free(&x);
+            rc = corr_error(c, a, "comparing VARCHAR with another type in inner = outer (cast "
+                            "one side)");
+            break;
+        }
+        sl_expr *args[2] = { x, sl_expr_col(n + i, side->outs[i]->type, side->out_names[i]) };
+        sl_err tmp = {0};
+        rc = sl_func_bind("=", args, 2, "=", &eq, &tmp);
+        if (!rc && on) {
+            sl_expr *both[2] = { on, eq };
+            on = NULL; /* taken, also on failure */
+            rc = sl_func_bind("AND", both, 2, "AND", &eq, &tmp);
+        }
+        if (rc) {
+            rc = sl_bind_error(c, a->line, a->col, SL_EBIND, "correlated subquery: %s",
+                               tmp.msg);
+            break;
+        }
+        on = eq;
+    }
+    if (!rc) {
+        char name[40];
+        snprintf(name, sizeof name, "__scalar_subquery_%d", c->n_scalar + 1);
+        *col = join_side_on(c, side, name, on);
+        *kind = is_count(item) ? 2 : 1;
+        side = NULL;
+        on = NULL;
+    }
+    sl_expr_free(&on);
+    sl_query_free(&side);
+    sl_free(conj.v);
+    sl_free(inner.v);
+    sl_free(ikeys.v);
+    sl_free(okeys.v);
+    return rc;
+}
+
 int sl_bind_scalar_subqueries(sl_bind_ctx *c, const sl_ast_query *ast)
 {
     found f = {0};
@@ -184,21 +392,72 @@ int sl_bind_scalar_subqueries(sl_bind_ctx *c, const sl_ast_query *ast)
     int rc = 0;
     for (int i = 0; i < f.n && !rc; i++) {
         const sl_ast_expr *a = f.v[i];
-        sl_query *side = NULL;
-        if ((rc = bind_side(c, a, "", true, &side)))
+        sl_corr k;
+        if ((rc = sl_bind_corr_open(c, a, a->subq, &k)))
             break;
-        char name[40];
-        snprintf(name, sizeof name, "__scalar_subquery_%d", c->n_scalar + 1);
-        int col = join_side(c, side, name);
-        c->scalar_ast = sl_xrealloc(c->scalar_ast, sizeof *c->scalar_ast *
-                                    (size_t)(c->n_scalar + 1));
-        c->scalar_col = sl_xrealloc(c->scalar_col, sizeof *c->scalar_col *
-                                    (size_t)(c->n_scalar + 1));
+        int refs = sl_bind_corr_query_refs(&k, c, a->subq), col = -1, kind = 0;
+        if (refs & (SL_CORR_OUTER | SL_CORR_NESTED)) {
+            rc = corr_scalar(c, a, &k, refs, &col, &kind);
+            sl_bind_corr_close(&k);
+            if (rc)
+                break;
+        } else {
+            sl_bind_corr_close(&k);
+            sl_query *side = NULL;
+            if ((rc = bind_side(c, a, "", true, &side)))
+                break;
+            char name[40];
+            snprintf(name, sizeof name, "__scalar_subquery_%d", c->n_scalar + 1);
+            col = join_side(c, side, name);
+        }
+        size_t sz = (size_t)(c->n_scalar + 1);
+        c->scalar_ast = sl_xrealloc(c->scalar_ast, sizeof *c->scalar_ast * sz);
+        c->scalar_col = sl_xrealloc(c->scalar_col, sizeof *c->scalar_col * sz);
+        c->scalar_corr = sl_xrealloc(c->scalar_corr, sizeof *c->scalar_corr * sz);
         c->scalar_ast[c->n_scalar] = a;
+        c->scalar_corr[c->n_scalar] = kind;
         c->scalar_col[c->n_scalar++] = col;
     }
     sl_free(f.v);
     return rc;
+}
+
+/* A correlated scalar subquery's value: its column (a group's any_value in an aggregate
+ * query), 0 for a count that found no group. */
+static int corr_ref(sl_bind_ctx *c, const sl_ast_expr *a, int col, bool count, sl_expr **out)
+{
+    sl_expr *v = NULL;
+    if (c->mode == BM_POST) {
+        if (c->q->n_groups == 0)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "a scalar subquery outside "
+                                 "the aggregate calls of a query without GROUP BY is not "
+                                 "supported yet (use it inside the aggregate's argument, or "
+                                 "aggregate in a subquery first)");
+        sl_ast_expr *call = ast_call(a, "any_value", ast_col(a, col, c->col_names[col]));
+        int rc = sl_bind_expr(c, call, &v);
+        sl_ast_expr_free(&call);
+        if (rc)
+            return rc;
+    } else {
+        v = sl_expr_col(col, c->col_types[col], c->col_names[col]);
+    }
+    char *text = sl_ast_text(a, SL_BIND_TEXT_MAX);
+    if (count) {
+        sl_value zv = { .type = SL_T_BIGINT };
+        sl_expr *args[2] = { v, sl_expr_const(&zv, "0") };
+        sl_err tmp = {0};
+        v = NULL;
+        if (sl_func_bind("coalesce", args, 2, text, &v, &tmp)) {
+            sl_free(text);
+            return sl_bind_error(c, a->line, a->col, SL_EINTERNAL, "%s", tmp.msg);
+        }
+    } else {
+        sl_free(v->text);
+        v->text = sl_xstrdup(text);
+    }
+    sl_free(text);
+    *out = v;
+    return 0;
 }
 
 int sl_bind_scalar_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
@@ -213,6 +472,8 @@ int sl_bind_scalar_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     int col = c->scalar_col[k];
     sl_expr *args[2] = { NULL, NULL };
     int rc = 0;
+    if (c->scalar_corr[k])
+        return corr_ref(c, a, col, c->scalar_corr[k] == 2, out);
     if (c->mode == BM_POST) {
         if (c->q->n_groups == 0)
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "a scalar subquery outside "
@@ -299,6 +560,8 @@ void sl_bind_scalar_free(sl_bind_ctx *c)
 {
     sl_free(c->scalar_ast);
     sl_free(c->scalar_col);
+    sl_free(c->scalar_corr);
+    c->scalar_corr = NULL;
     c->scalar_ast = NULL;
     c->scalar_col = NULL;
     c->n_scalar = 0;

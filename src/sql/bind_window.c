@@ -2,8 +2,8 @@
  * Binding window function calls: f(args) OVER (PARTITION BY ... ORDER BY ... frame) becomes
  * an entry of q->wins (arguments, partition and order keys bound over the window input
  * layout, L1 or L0) and, where the call was written, a reference SL_E_COL col = -1 - slot
- * (plan.h explains the layout). Equal calls (same canonical text, OVER included) share one
- * slot. Constant parameters (ntile's buckets, lag/lead offsets, nth_value's n, ROWS offsets)
+ * (plan.h explains the layout). Equal calls (sl_bind_key: same canonical text and columns,
+ * OVER included) share one slot. Constant parameters (ntile's buckets, lag/lead offsets, nth_value's n, ROWS offsets)
  * are folded and must be non-negative integer constants. Local.
  */
 #include "sql/sql_int.h"
@@ -274,7 +274,7 @@ int sl_bind_window(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
                              "rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, "
                              "first_value, last_value, nth_value, sum, avg, min, max, count)",
                              a->name);
-    char *key = sl_ast_expr_to_string(a, true);
+    char *key = sl_bind_key(c, a, -1);
     for (int i = 0; i < c->q->n_wins; i++)
         if (strcmp(c->win_keys[i], key) == 0) {
             sl_free(key);

@@ -427,6 +427,7 @@ typedef struct sl_bind_ctx {
     int n_scalar;                /* scalar subqueries joined onto L0 (bind_subquery.c): */
     const sl_ast_expr **scalar_ast; /* ... each one's A_SUBQUERY node (borrowed) */
     int *scalar_col;             /* ... and the L0 index of its [value, row count] pair */
+    int *scalar_corr;            /* ... 0, or correlated: 1 = its value column, 2 = count */
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */
@@ -447,12 +448,40 @@ int sl_bind_find_col(const sl_bind_ctx *c, const sl_ast_expr *a);
 /* Name for a result column: the schema name of a bare column, "count_star()" for count(*),
  * else the text as written. Returns new; free with sl_free. Local. */
 char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a);
+/* "The same expression" for GROUP BY keys, aggregate and window calls: the canonical text
+ * (at most max_len bytes of it, -1 = all; NULL when longer) plus the L0 column each column
+ * reference resolves to. Returns new. Local. */
+char *sl_bind_key(const sl_bind_ctx *c, const sl_ast_expr *a, int64_t max_len);
 
 /* bind.c, for bind_subquery.c: binds sub as a child query in the CTE scope where binding is
  * (error at s), and moves q's source into a new child query that outputs L0 unchanged. */
 int sl_bind_child_query(sl_bind_ctx *c, const sl_ast_source *s, const sl_ast_query *sub,
                         sl_query **out);
 sl_query *sl_bind_wrap_source(sl_bind_ctx *c);
+
+/* A correlated subquery (bind.c): its FROM bound as SELECT * (the rest of it unread) and the
+ * layout its conditions see, the outer query's L0 then the inner columns; an unqualified
+ * name that both have is the inner column, as in SQL. */
+typedef struct sl_corr {
+    sl_query *inner;             /* SELECT * FROM <the subquery's FROM> */
+    const struct sl_ast_query *sq; /* the subquery (borrowed) */
+    int n, m;                    /* outer L0 width; n + the inner width */
+    char **names;                /* m each (names, types borrowed) */
+    sl_type *types;
+    char **quals;
+    bool *hidden;
+    sl_bind_ctx in;              /* resolves the inner columns only */
+    sl_bind_ctx both;            /* resolves the layout (mode BM_WHERE) */
+} sl_corr;
+enum { SL_CORR_INNER = 1, SL_CORR_OUTER = 2, SL_CORR_NESTED = 4 };
+/* Binds sq's FROM into k (error at a). Local. */
+int sl_bind_corr_open(sl_bind_ctx *c, const sl_ast_expr *a, const sl_ast_query *sq, sl_corr *k);
+/* Which columns e reads: SL_CORR_INNER, SL_CORR_OUTER (c's L0, not the inner's), and
+ * SL_CORR_NESTED (an outer column named by its qualifier inside a subquery of e). Local. */
+int sl_bind_corr_refs(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_expr *e);
+/* The same over every clause of sq. Local. */
+int sl_bind_corr_query_refs(const sl_corr *k, const sl_bind_ctx *c, const sl_ast_query *sq);
+void sl_bind_corr_close(sl_corr *k);
 
 /* ---- subqueries as values (bind_subquery.c) ---- */
 

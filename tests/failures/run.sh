@@ -296,6 +296,42 @@ WHERE v > (SELECT id, v FROM read_csv('$D/good/*.csv', header=true, $COLS));
 EOF
 )
 check scalar_subquery_columns 3 "$j" "scalarcols.sql:2:11|Subquery returns 2 columns - expected 1"
+# Correlated subqueries that are not decorrelated into joins: a clean binder error at the
+# subquery (not "table not found"). G is the good data again, aliased t outside, x and y inside.
+G="read_csv('$D/good/*.csv', header=true, $COLS)"
+corr() {  # corr NAME FRAGMENT  (the query on stdin)
+  local jf
+  jf=$(job "$1")
+  check "$1" 3 "$jf" "$1.sql:|$2"
+}
+corr corr_scalar_lt "correlated subquery with a condition on outer columns other than" <<EOF
+SELECT id, (SELECT max(x.v) FROM $G x WHERE x.v > t.v) AS m FROM $G t;
+EOF
+corr corr_scalar_or "correlated subquery with a condition on outer columns other than" <<EOF
+SELECT id, (SELECT count(*) FROM $G x WHERE x.id = t.id OR x.v = 10) AS m FROM $G t;
+EOF
+corr corr_scalar_no_agg "correlated subquery without an aggregate" <<EOF
+SELECT id, (SELECT x.v FROM $G x WHERE x.id = t.id) AS m FROM $G t;
+EOF
+corr corr_scalar_count_expr "correlated subquery with count() inside an expression" <<EOF
+SELECT id FROM $G t WHERE (SELECT count(*) + 1 FROM $G x WHERE x.id = t.id) > 1;
+EOF
+corr corr_scalar_group "correlated subquery with GROUP BY" <<EOF
+SELECT id, (SELECT max(x.v) FROM $G x WHERE x.id = t.id GROUP BY x.name) AS m FROM $G t;
+EOF
+corr corr_scalar_text_key "correlated subquery comparing VARCHAR with another type" <<EOF
+SELECT id, (SELECT max(x.v) FROM $G x WHERE x.name = t.id) AS m FROM $G t;
+EOF
+corr corr_exists_limit "correlated subquery with GROUP BY, DISTINCT, LIMIT" <<EOF
+SELECT id FROM $G t WHERE EXISTS (SELECT 1 FROM $G x WHERE x.id = t.id LIMIT 1);
+EOF
+corr corr_in_agg "correlated subquery of IN must select one expression without aggregates" <<EOF
+SELECT id FROM $G t WHERE v IN (SELECT max(x.v) FROM $G x WHERE x.id = t.id);
+EOF
+corr corr_nested "correlated subquery nested two levels deep" <<EOF
+SELECT id FROM $G t WHERE EXISTS (SELECT 1 FROM $G x WHERE x.id = t.id
+  AND x.v IN (SELECT y.v FROM $G y WHERE y.name = t.name));
+EOF
 j=$(job unpivotcol <<EOF
 UNPIVOT read_csv('$D/good/*.csv', header=true, $COLS) ON v, nosuch;
 EOF
