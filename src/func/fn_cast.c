@@ -46,8 +46,17 @@ int64_t fn_ts_days(int64_t us)
     return us >= 0 ? us / US_PER_DAY : -((-us + US_PER_DAY - 1) / US_PER_DAY);
 }
 
+/* DECIMAL casts to and from BOOLEAN, BIGINT, DOUBLE, DECIMAL and VARCHAR. */
+static bool dec_num(sl_type t)
+{
+    return t == SL_T_BOOL || t == SL_T_BIGINT || t == SL_T_DOUBLE || sl_type_is_decimal(t);
+}
+
 bool fn_cast_allowed(sl_type from, sl_type to)
 {
+    if ((sl_type_is_decimal(from) || sl_type_is_decimal(to)) && from != SL_T_NULL &&
+        from != SL_T_VARCHAR && to != SL_T_VARCHAR)
+        return dec_num(from) && dec_num(to);
     if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
         return true;
     bool fnum = from == SL_T_BOOL || from == SL_T_BIGINT || from == SL_T_DOUBLE;
@@ -310,6 +319,48 @@ static void trim_spaces(const char **p, int64_t *n)
         (*n)--;
 }
 
+/* A cast from or to DECIMAL between numbers (not VARCHAR): DuckDB rounds half away from zero
+ * whenever digits are dropped, and a value outside the target's range is an error. */
+static int dec_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                          char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    int fs = sl_type_is_decimal(from) ? sl_dec_scale(from) : 0;
+    bool ok;
+    if (sl_type_is_decimal(t)) {
+        int tw = sl_dec_width(t), ts = sl_dec_scale(t);
+        if (from == SL_T_DOUBLE)
+            ok = sl_dec_from_double(in->v.d, tw, ts, &out->v.i);
+        else
+            ok = sl_dec_rescale(in->v.i, fs, ts, tw, &out->v.i);
+        if (ok)
+            return 0;
+        sl_buf_reset(tmp);
+        if (from == SL_T_DOUBLE)
+            sl_buf_printf(tmp, "%f", in->v.d);
+        else
+            sl_format_value(tmp, in);
+        snprintf(msg, msg_cap, "Could not cast value %s to %s: out of range", sl_buf_cstr(tmp),
+                 sl_type_name(t));
+        return SL_ERUNTIME;
+    }
+    /* from is a DECIMAL */
+    switch (t) {
+    case SL_T_DOUBLE: out->v.d = sl_dec_to_double(in->v.i, fs); return 0;
+    case SL_T_BOOL: out->v.i = in->v.i != 0; return 0;
+    case SL_T_BIGINT:
+        if (sl_dec_rescale(in->v.i, fs, 0, 19, &out->v.i))
+            return 0;
+        break;
+    default: break;
+    }
+    sl_buf_reset(tmp);
+    sl_format_value(tmp, in);
+    snprintf(msg, msg_cap, "Failed to cast decimal value %s to %s", sl_buf_cstr(tmp),
+             sl_type_name(t));
+    return SL_ERUNTIME;
+}
+
 int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                   size_t msg_cap)
 {
@@ -337,7 +388,14 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
         int64_t n = in->v.s.len;
         trim_spaces(&p, &n);
         bool ok = false;
-        switch (t) {
+        if (sl_type_is_decimal(t)) {
+            char b[512];
+            int64_t bn;
+            ok = sl_parse_decimal(p, n, sl_dec_width(t), sl_dec_scale(t), &out->v.i) ||
+                 (memchr(p, '_', (size_t)n) && strip_underscores(p, n, b, sizeof b, &bn, false) &&
+                  sl_parse_decimal(b, bn, sl_dec_width(t), sl_dec_scale(t), &out->v.i));
+        }
+        switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
         case SL_T_BOOL: ok = parse_bool_text(p, n, &out->v.i); break;
         case SL_T_BIGINT:
             /* DuckDB reads '0x1F' but not ' 0x1F ' */
@@ -358,6 +416,11 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
             return SL_ERUNTIME;
         }
         return 0;
+    }
+    if (sl_type_is_decimal(t) || sl_type_is_decimal(from)) {
+        if (!fn_cast_allowed(from, t))
+            goto bad;
+        return dec_cast_value(in, t, out, tmp, msg, msg_cap);
     }
     switch (t) {
     case SL_T_BOOL:
@@ -425,9 +488,11 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 sl_vec **out, sl_err *err)
 {
     sl_type t = e->type;
-    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR) {
+    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR ||
+        ((sl_type_is_decimal(t) || sl_type_is_decimal(from)) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
-         * format dominates, so boxing costs nothing measurable here. */
+         * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
+         * same path (a rescale with rounding is a few operations either way). */
         sl_vec *o = t == SL_T_VARCHAR ? sl_vec_new(SL_T_VARCHAR, rows->n_rows)
                                       : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;

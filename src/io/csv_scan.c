@@ -510,14 +510,16 @@ static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool
             sl_vec_push_null(v);
             continue;
         }
-        bool ok;
-        switch (t) {
+        bool ok = false;
+        if (sl_type_is_decimal(t))
+            ok = sl_parse_decimal(s, n, sl_dec_width(t), sl_dec_scale(t), &i);
+        switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
         case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
         case SL_T_BIGINT: ok = sl_parse_bigint(s, n, &i); break;
         case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
         case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
         case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
-        default: ok = false; break;
+        default: break;
         }
         if (!ok) {
             int show = len > 60 ? 60 : (int)len;

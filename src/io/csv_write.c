@@ -63,6 +63,8 @@ void sl_csv_format_header(sl_buf *out, char *const *names, int n_cols, char deli
 static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, char delim)
 {
     int64_t start = out->len;
+    if (sl_type_is_decimal(v->type))
+        sl_format_decimal(out, v->d.i64[i], v->type);
     switch (v->type) {
     case SL_T_BOOL: sl_format_bool(out, v->d.i64[i]); break;
     case SL_T_BIGINT: sl_format_bigint(out, v->d.i64[i]); break;

@@ -174,7 +174,12 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     memset(&v, 0, sizeof v);
     switch (a->kind) {
     case A_INT: v.type = SL_T_BIGINT; v.v.i = a->ival; break;
-    case A_DBL: v.type = SL_T_DOUBLE; v.v.d = a->dval; break;
+    case A_DBL:
+        v.type = SL_T_DOUBLE;
+        v.v.d = a->dval;
+        if (a->sval)
+            sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v);
+        break;
     case A_BOOL: v.type = SL_T_BOOL; v.v.i = a->ival; break;
     case A_NULL: v.type = SL_T_NULL; v.is_null = true; break;
     case A_TYPED: v.type = a->ctype; v.v.i = a->ival; break;
@@ -335,14 +340,17 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     const sl_expr *e = g->arg2;
-    if (e->kind != SL_E_CONST || !sl_type_is_numeric(e->type) || e->cval.is_null) {
+    if (e->kind != SL_E_CONST || e->cval.is_null ||
+        !(sl_type_is_numeric(e->type) || sl_type_is_decimal(e->type))) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
                            "%s(x, q): q must be a constant number in [0, 1] (a list of "
                            "quantiles needs a LIST type, which sluice does not have)",
                            a->name);
         goto fail;
     }
-    double q = e->type == SL_T_DOUBLE ? e->cval.v.d : (double)e->cval.v.i;
+    double q = e->type == SL_T_DOUBLE ? e->cval.v.d
+               : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+               : (double)e->cval.v.i;
     if (!(q >= 0 && q <= 1)) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
                            "%s(x, q): q must be in [0, 1] (got %g)", a->name, q);

@@ -215,7 +215,8 @@ static void test_literals_and_forms(void)
     CHECK_STR(e2s("\"MyCol\" + T.b"), "(\"MyCol\" + t.b)");
     CHECK_STR(e2s("'it''s'"), "'it''s'");
     CHECK_STR(e2s("1.5e3"), "1500.0");
-    CHECK_STR(e2s(".25"), "0.25");
+    CHECK_STR(e2s(".25"), ".25"); /* DECIMAL(2,2): DuckDB's text, which re-parses as it */
+    CHECK_STR(e2s("00.10"), "0.10");
     CHECK_STR(e2s("TRUE AND false OR null"), "((TRUE AND FALSE) OR NULL)");
 
     sl_err err;
