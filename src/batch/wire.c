@@ -188,7 +188,7 @@ static int64_t get_i64(rd *r)
 /* A stored column type: one of the plain types, or a DECIMAL with a valid width and scale. */
 static bool type_ok(uint32_t t)
 {
-    if (t != SL_T_NULL && t < SL_T_COUNT)
+    if (t != SL_T_NULL && t != SL_T_DECIMAL && t < SL_T_COUNT)
         return true;
     sl_type d = (sl_type)t;
     return sl_type_is_decimal(d) && t >> 24 == 0 && sl_dec_width(d) >= 1 &&

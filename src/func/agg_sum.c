@@ -2,9 +2,9 @@
  * sum(x): BIGINT (and BOOLEAN) arguments sum exactly into a BIGINT, where leaving its range is
  * an error (DuckDB widens to HUGEINT instead; the message says to cast to DOUBLE); DOUBLE
  * arguments sum into a DOUBLE; DECIMAL(p,s) sums exactly into DECIMAL(38,s) as DuckDB's does,
- * its unscaled int64 leaving that range being the same error. NULL when the group has no non-NULL value.
- * State: {n, sum}; shipped as one column of the result type, NULL for the empty state.
- * Local.
+ * its unscaled int64 leaving that range being the same error. NULL when the group has no
+ * non-NULL value. State: {n, sum}; shipped as one column of the result type, NULL for the empty
+ * state. Local.
  */
 #include "func/aggregate.h"
 

@@ -574,7 +574,18 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         t2 = SL_T_DOUBLE;
         sl_expr_free(&g.arg2); /* kept in g.param */
     }
-    if (!sl_agg_init_call2(&g, fn, t, t2)) {
+    if (!sl_agg_init_call2(&g, fn, t, t2) && (sl_type_is_decimal(t) || sl_type_is_decimal(t2))) {
+        /* An aggregate without a DECIMAL rule (var_samp, quantile_cont, corr ...): DuckDB
+         * casts a DECIMAL argument to DOUBLE implicitly. */
+        sl_err tmp = {0};
+        if (sl_type_is_decimal(t) &&
+            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
+            t = SL_T_DOUBLE;
+        if (sl_type_is_decimal(t2) && g.arg2 &&
+            sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
+            t2 = SL_T_DOUBLE;
+    }
+    if (!g.fn && !sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
         sl_expr_free(&g.arg);
         sl_expr_free(&g.arg2);
