@@ -29,8 +29,33 @@ typedef enum {
     SL_T_DATE,
     SL_T_TIMESTAMP,
     SL_T_DECIMAL,   /* base tag only: a DECIMAL column's type is sl_type_decimal(p, s) */
+    SL_T_TINYINT,   /* TINYINT, SMALLINT, INTEGER: int64 values kept in their DuckDB ranges */
+    SL_T_SMALLINT,
+    SL_T_INTEGER,
     SL_T_COUNT
 } sl_type;
+
+/* An integer type: TINYINT, SMALLINT, INTEGER or BIGINT (all stored as int64; the type decides
+ * the range that casts and arithmetic check). */
+static inline bool sl_type_is_int(sl_type t)
+{
+    return t == SL_T_BIGINT || t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+}
+/* The range of an integer type (INT64's for BIGINT). Local. */
+static inline void sl_int_range(sl_type t, int64_t *lo, int64_t *hi)
+{
+    switch (t) {
+    case SL_T_TINYINT: *lo = INT8_MIN; *hi = INT8_MAX; break;
+    case SL_T_SMALLINT: *lo = INT16_MIN; *hi = INT16_MAX; break;
+    case SL_T_INTEGER: *lo = INT32_MIN; *hi = INT32_MAX; break;
+    default: *lo = INT64_MIN; *hi = INT64_MAX; break;
+    }
+}
+/* 0 TINYINT, 1 SMALLINT, 2 INTEGER, 3 BIGINT: the wider of two integer types wins. */
+static inline int sl_int_rank(sl_type t)
+{
+    return t == SL_T_TINYINT ? 0 : t == SL_T_SMALLINT ? 1 : t == SL_T_INTEGER ? 2 : 3;
+}
 
 /*
  * DECIMAL(p,s): the width p (1..38) and scale s (0..p) live in the type value itself,
@@ -56,7 +81,11 @@ const char *sl_type_name(sl_type t);
  * FLOAT, VARCHAR, TEXT, STRING, BOOLEAN, BOOL, DATE, TIMESTAMP, DATETIME; case-insensitive).
  * Returns false when unknown. Local. */
 bool sl_type_parse(const char *name, int64_t len, sl_type *out);
-static inline bool sl_type_is_numeric(sl_type t) { return t == SL_T_BIGINT || t == SL_T_DOUBLE; }
+static inline bool sl_type_is_numeric(sl_type t)
+{
+    return t == SL_T_BIGINT || t == SL_T_DOUBLE || t == SL_T_TINYINT || t == SL_T_SMALLINT ||
+           t == SL_T_INTEGER;
+}
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
 typedef struct sl_value {
@@ -118,7 +147,7 @@ double sl_dec_to_double(int64_t v, int scale);
 bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v);
 /* The common type of a DECIMAL with BIGINT, DECIMAL or DOUBLE, as DuckDB picks it: DOUBLE
  * when either is; else DECIMAL(max integer digits + max scale, max scale) (BIGINT counts as
- * DECIMAL(19,0)), at most 38 wide. SL_T_COUNT when either is not a number. Local. */
+ * DECIMAL(19,0), INTEGER (10,0), SMALLINT (5,0), TINYINT (3,0)), at most 38 wide. SL_T_COUNT when either is not a number. Local. */
 sl_type sl_dec_common_type(sl_type a, sl_type b);
 /* The DECIMAL width and scale of a DECIMAL or integer type (BIGINT is (19,0)). Local. */
 void sl_dec_props(sl_type t, int *width, int *scale);

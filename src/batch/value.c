@@ -16,6 +16,7 @@
 static const char *const type_names[SL_T_COUNT] = {
     "NULL", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "DATE", "TIMESTAMP",
     [SL_T_DECIMAL] = "DECIMAL",
+    [SL_T_TINYINT] = "TINYINT", [SL_T_SMALLINT] = "SMALLINT", [SL_T_INTEGER] = "INTEGER",
 };
 
 /* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
@@ -95,8 +96,10 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
     static const struct { const char *n; sl_type t; } map[] = {
         {"BOOLEAN", SL_T_BOOL},   {"BOOL", SL_T_BOOL},         {"LOGICAL", SL_T_BOOL},
         {"BIGINT", SL_T_BIGINT},  {"INT8", SL_T_BIGINT},       {"LONG", SL_T_BIGINT},
-        {"INTEGER", SL_T_BIGINT}, {"INT", SL_T_BIGINT},        {"INT4", SL_T_BIGINT},
-        {"SMALLINT", SL_T_BIGINT}, {"TINYINT", SL_T_BIGINT},   {"HUGEINT", SL_T_BIGINT},
+        {"INTEGER", SL_T_INTEGER}, {"INT", SL_T_INTEGER},      {"INT4", SL_T_INTEGER},
+        {"SIGNED", SL_T_INTEGER}, {"SMALLINT", SL_T_SMALLINT}, {"INT2", SL_T_SMALLINT},
+        {"SHORT", SL_T_SMALLINT}, {"TINYINT", SL_T_TINYINT},   {"INT1", SL_T_TINYINT},
+        {"HUGEINT", SL_T_BIGINT},
         {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
         {"REAL", SL_T_DOUBLE},    {"FLOAT4", SL_T_DOUBLE},
         {"VARCHAR", SL_T_VARCHAR}, {"TEXT", SL_T_VARCHAR},     {"STRING", SL_T_VARCHAR},
@@ -424,7 +427,10 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     }
     switch (v->type) {
     case SL_T_BOOL: sl_format_bool(out, v->v.i); break;
-    case SL_T_BIGINT: sl_format_bigint(out, v->v.i); break;
+    case SL_T_BIGINT:
+    case SL_T_TINYINT:
+    case SL_T_SMALLINT:
+    case SL_T_INTEGER: sl_format_bigint(out, v->v.i); break;
     case SL_T_DOUBLE: sl_format_double(out, v->v.d); break;
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;

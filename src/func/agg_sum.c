@@ -25,7 +25,7 @@ static bool sum_bind(const sl_type *args, sl_type *result)
         *result = sl_type_decimal(SL_DEC_MAX_WIDTH, sl_dec_scale(arg));
         return true;
     }
-    if (arg != SL_T_DOUBLE && arg != SL_T_BIGINT && arg != SL_T_BOOL)
+    if (arg != SL_T_DOUBLE && !sl_type_is_int(arg) && arg != SL_T_BOOL)
         return false;
     *result = arg == SL_T_DOUBLE ? SL_T_DOUBLE : SL_T_BIGINT;
     return true;

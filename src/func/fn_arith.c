@@ -40,8 +40,9 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         b = SL_T_DOUBLE;
     if (!sl_type_is_numeric(a) || !sl_type_is_numeric(b))
         return FN_NO_MATCH;
+    /* Two integer types: the wider (DuckDB: INTEGER + SMALLINT is INTEGER). */
     sl_type t = (force_double || a == SL_T_DOUBLE || b == SL_T_DOUBLE) ? SL_T_DOUBLE
-                                                                       : SL_T_BIGINT;
+                : sl_int_rank(a) >= sl_int_rank(b) ? a : b;
     int rc = fn_coerce(&args[0], t, err);
     if (!rc)
         rc = fn_coerce(&args[1], t, err);
@@ -75,7 +76,7 @@ FN_BIND(fn_bind_add)
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
-    if ((a == SL_T_DATE && b == SL_T_BIGINT) || (a == SL_T_BIGINT && b == SL_T_DATE)) {
+    if ((a == SL_T_DATE && sl_type_is_int(b)) || (sl_type_is_int(a) && b == SL_T_DATE)) {
         *rt = SL_T_DATE;
         return 0;
     }
@@ -88,7 +89,7 @@ FN_BIND(fn_bind_sub)
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
-    if (a == SL_T_DATE && (b == SL_T_BIGINT || b == SL_T_DATE)) {
+    if (a == SL_T_DATE && (sl_type_is_int(b) || b == SL_T_DATE)) {
         *rt = b == SL_T_DATE ? SL_T_BIGINT : SL_T_DATE;
         return 0;
     }
@@ -141,6 +142,10 @@ FN_BIND(fn_bind_neg)
 static int overflow(sl_err *err, const sl_expr *e, const char *what, const char *op,
                     int64_t x, int64_t y)
 {
+    if (e->type == SL_T_TINYINT || e->type == SL_T_SMALLINT || e->type == SL_T_INTEGER)
+        return fn_rt_error(err, e, "Overflow in %s of %s (%lld %s %lld)", what,
+                           e->type == SL_T_TINYINT ? "INT8" : e->type == SL_T_SMALLINT
+                           ? "INT16" : "INT32", (long long)x, op, (long long)y);
     if (sl_type_is_decimal(e->type)) /* DuckDB's wording; x and y are unscaled */
         return fn_rt_error(err, e, "Overflow in %s of DECIMAL(%d) (%lld %s %lld). You might "
                            "want to add an explicit cast to a bigger decimal.", what,
@@ -150,11 +155,17 @@ static int overflow(sl_err *err, const sl_expr *e, const char *what, const char 
                        op, (long long)y);
 }
 
-/* The bound a DECIMAL result of width <= 18 must stay under (DuckDB checks 64-bit decimal
- * results against 10^18), 0 for every other result type. */
-static int64_t dec_limit(sl_type t)
+/* The range a result must stay in beyond int64's: a DECIMAL of width <= 18 under 10^18 (DuckDB
+ * checks 64-bit decimal results so), TINYINT..INTEGER their own. False: no check. */
+static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
 {
-    return sl_type_is_decimal(t) && sl_dec_width(t) <= 18 ? sl_dec_pow10(18) : 0;
+    if (sl_type_is_decimal(t) && sl_dec_width(t) <= 18) {
+        *hi = sl_dec_pow10(18) - 1;
+        *lo = -*hi;
+        return true;
+    }
+    sl_int_range(t, lo, hi);
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
 }
 
 /* + - *: DOUBLE, or BIGINT with an overflow check (BUILTIN is __builtin_*_overflow). */
@@ -165,9 +176,10 @@ static int64_t dec_limit(sl_type t)
         if (e->type == SL_T_DOUBLE) {                                                      \
             BIN_LOOP(f, f, of[i] = x OP y)                                                 \
         } else {                                                                           \
-            int64_t lim = dec_limit(e->type);                                              \
+            int64_t lo, hi;                                                                \
+            bool chk = result_range(e->type, &lo, &hi);                                    \
             BIN_LOOP(i, i, if (BUILTIN(x, y, &oi[i]) ||                                    \
-                               (lim && (oi[i] >= lim || oi[i] <= -lim))) {                 \
+                               (chk && (oi[i] < lo || oi[i] > hi))) {                      \
                 sl_vec_free(&o);                                                           \
                 return overflow(err, e, WHAT, SYM, x, y);                                  \
             })                                                                             \
@@ -225,7 +237,11 @@ FN_EXEC(fn_exec_neg)
         if (e->type == SL_T_DOUBLE) {
             o->d.f64[i] = -fn_f64(&a[0], i);
         } else {
-            int64_t x = fn_i64(&a[0], i);
+            int64_t x = fn_i64(&a[0], i), lo, hi;
+            if (result_range(e->type, &lo, &hi) && x < -hi) {
+                sl_vec_free(&o);
+                return overflow(err, e, "negation", "-", 0, x);
+            }
             if (x == INT64_MIN) {
                 sl_vec_free(&o);
                 return fn_rt_error(err, e, "Overflow in negation of BIGINT (-(%lld))",

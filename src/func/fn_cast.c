@@ -49,7 +49,20 @@ int64_t fn_ts_days(int64_t us)
 /* DECIMAL casts to and from BOOLEAN, BIGINT, DOUBLE, DECIMAL and VARCHAR. */
 static bool dec_num(sl_type t)
 {
-    return t == SL_T_BOOL || t == SL_T_BIGINT || t == SL_T_DOUBLE || sl_type_is_decimal(t);
+    return t == SL_T_BOOL || sl_type_is_int(t) || t == SL_T_DOUBLE || sl_type_is_decimal(t);
+}
+
+/* TINYINT, SMALLINT, INTEGER: the type other than BIGINT that a cast must range-check. */
+static bool small_int(sl_type t)
+{
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+}
+
+/* DuckDB's names of the integer types in its conversion errors. */
+static const char *int_name(sl_type t)
+{
+    return t == SL_T_TINYINT ? "INT8" : t == SL_T_SMALLINT ? "INT16"
+           : t == SL_T_INTEGER ? "INT32" : "INT64";
 }
 
 bool fn_cast_allowed(sl_type from, sl_type to)
@@ -59,8 +72,8 @@ bool fn_cast_allowed(sl_type from, sl_type to)
         return dec_num(from) && dec_num(to);
     if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
         return true;
-    bool fnum = from == SL_T_BOOL || from == SL_T_BIGINT || from == SL_T_DOUBLE;
-    bool tnum = to == SL_T_BOOL || to == SL_T_BIGINT || to == SL_T_DOUBLE;
+    bool fnum = from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_DOUBLE;
+    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE;
     bool fdt = from == SL_T_DATE || from == SL_T_TIMESTAMP;
     bool tdt = to == SL_T_DATE || to == SL_T_TIMESTAMP;
     return (fnum && tnum) || (fdt && tdt);
@@ -361,8 +374,44 @@ static int dec_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *
     return SL_ERUNTIME;
 }
 
+static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
+                      size_t msg_cap);
+
+/* TINYINT, SMALLINT, INTEGER are BIGINTs in a range: a value of one converts as a BIGINT, a
+ * value converted to one is converted to BIGINT and then checked (DuckDB: a string out of range
+ * is "Could not convert string", a number "out of range for the destination type"). */
 int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                   size_t msg_cap)
+{
+    if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)))
+        return cast_value(in, t, out, tmp, msg, msg_cap);
+    sl_value x = *in;
+    if (small_int(x.type))
+        x.type = SL_T_BIGINT;
+    int rc = cast_value(&x, small_int(t) ? SL_T_BIGINT : t, out, tmp, msg, msg_cap);
+    if (rc && in->type == SL_T_VARCHAR && small_int(t))
+        snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                 (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, int_name(t));
+    out->type = t;
+    if (rc || !small_int(t))
+        return rc;
+    int64_t lo, hi;
+    sl_int_range(t, &lo, &hi);
+    if (out->v.i >= lo && out->v.i <= hi)
+        return 0;
+    if (in->type == SL_T_VARCHAR)
+        snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                 (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, int_name(t));
+    else
+        snprintf(msg, msg_cap, "Type %s with value %lld can't be cast because the value is out "
+                 "of range for the destination type %s",
+                 sl_type_is_int(in->type) ? int_name(in->type) : sl_type_name(in->type),
+                 (long long)out->v.i, int_name(t));
+    return SL_ERUNTIME;
+}
+
+static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
+                      size_t msg_cap)
 {
     sl_type from = in->type;
     memset(out, 0, sizeof *out);
@@ -489,10 +538,12 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
 {
     sl_type t = e->type;
     if (t == SL_T_VARCHAR || from == SL_T_VARCHAR ||
-        ((sl_type_is_decimal(t) || sl_type_is_decimal(from)) && from != SL_T_NULL)) {
+        ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
+          small_int(from)) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
-         * same path (a rescale with rounding is a few operations either way). */
+         * same path (a rescale with rounding is a few operations either way), and so do the
+         * integer types with a range (a check per value). */
         sl_vec *o = t == SL_T_VARCHAR ? sl_vec_new(SL_T_VARCHAR, rows->n_rows)
                                       : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;

@@ -17,7 +17,7 @@ int fn_dec_bind_arith(sl_expr **args, char op, sl_type *rt, sl_err *err)
     int w[2], s[2];
     for (int j = 0; j < 2; j++) {
         sl_type t = args[j]->type;
-        if (t != SL_T_BIGINT && !sl_type_is_decimal(t))
+        if (!sl_type_is_int(t) && !sl_type_is_decimal(t))
             return FN_NO_MATCH;
         sl_dec_props(t, &w[j], &s[j]);
     }

@@ -135,6 +135,8 @@ static sl_type unify(sl_type a, sl_type b)
         return a;
     if (sl_type_is_decimal(a) || sl_type_is_decimal(b))
         return sl_dec_common_type(a, b);
+    if (sl_type_is_int(a) && sl_type_is_int(b)) /* the wider integer type */
+        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
         return SL_T_DOUBLE;
     if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))
@@ -184,7 +186,8 @@ bool fn_want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc)
         return true;
     /* DuckDB casts a DECIMAL to DOUBLE implicitly where a function wants one. */
     if (a == SL_T_NULL || (fn_is_str_lit(args[j]) && t != SL_T_VARCHAR) ||
-        (sl_type_is_decimal(a) && t == SL_T_DOUBLE)) {
+        (sl_type_is_decimal(a) && t == SL_T_DOUBLE) ||
+        (sl_type_is_int(a) && t == SL_T_BIGINT)) { /* TINYINT..INTEGER widen to BIGINT */
         *rc = fn_coerce(&args[j], t, err);
         return *rc == 0;
     }

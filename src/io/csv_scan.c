@@ -516,6 +516,14 @@ static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool
         switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
         case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
         case SL_T_BIGINT: ok = sl_parse_bigint(s, n, &i); break;
+        case SL_T_TINYINT:
+        case SL_T_SMALLINT:
+        case SL_T_INTEGER: {
+            int64_t lo, hi;
+            sl_int_range(t, &lo, &hi);
+            ok = sl_parse_bigint(s, n, &i) && i >= lo && i <= hi;
+            break;
+        }
         case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
         case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
         case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;

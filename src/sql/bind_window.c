@@ -87,7 +87,7 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
                              "TIMESTAMP key, or whole days over a DATE key (the key is %s)",
                              sl_type_name(kt));
     }
-    if (kt == SL_T_BIGINT)
+    if (sl_type_is_int(kt))
         return bind_const_int(c, off, "a RANGE offset over a BIGINT key", 0, n);
     if (kt != SL_T_DOUBLE)
         return sl_bind_error(c, off->line, off->col, SL_EBIND, "a RANGE offset over a %s key "
