@@ -70,10 +70,10 @@ bool sl_parse_decimal(const char *p, int64_t len, int width, int scale, int64_t 
     bool neg = false;
     if (i < len && (p[i] == '+' || p[i] == '-'))
         neg = p[i++] == '-';
-    /* The significant digits as an integer m (at most 19 of them are kept exactly; further
-     * ones only decide the rounding) and the power of ten e with value = m * 10^e. */
+    /* The significant digits as an integer m (as many as int64 holds; further ones only
+     * decide the rounding) and the power of ten e with value = m * 10^e. */
     uint64_t m = 0;
-    int kept = 0, e = 0, ndig = 0;
+    int e = 0, ndig = 0;
     bool seen_point = false, round_up = false, dropped = false;
     for (; i < len; i++) {
         char c = p[i];
@@ -89,9 +89,8 @@ bool sl_parse_decimal(const char *p, int64_t len, int width, int scale, int64_t 
                 e--;
             continue;
         }
-        if (kept < 18) {
+        if (!dropped && m <= ((uint64_t)INT64_MAX - (uint64_t)(c - '0')) / 10) {
             m = m * 10 + (uint64_t)(c - '0');
-            kept++;
             if (seen_point)
                 e--;
         } else {
@@ -127,11 +126,14 @@ bool sl_parse_decimal(const char *p, int64_t len, int width, int scale, int64_t 
         r = 0;
     } else if (shift > 0) {
         if (dropped || shift > 18 || __builtin_mul_overflow((int64_t)m, pow10_tab[shift], &r))
-            return false; /* all of more than 18 significant digits are needed */
+            return false; /* more significant digits than int64 holds are needed */
     } else if (shift == 0) {
-        r = (int64_t)m + (round_up ? 1 : 0); /* the digits kept end exactly at the scale */
+        /* the digits kept end exactly at the scale */
+        if (__builtin_add_overflow((int64_t)m, round_up ? 1 : 0, &r))
+            return false;
     } else if (-shift > 18) {
-        r = 0; /* m < 10^18: even its first digit lies past the one that decides rounding */
+        /* m < 2^63 < 10^19: only a 19-digit m's first digit can decide the rounding */
+        r = -shift == 19 && m >= UINT64_C(5000000000000000000) ? 1 : 0;
     } else {
         /* Half away from zero: only the first dropped digit decides. */
         uint64_t q = m / (uint64_t)pow10_tab[-shift];

@@ -147,7 +147,8 @@ double sl_dec_to_double(int64_t v, int scale);
 bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v);
 /* The common type of a DECIMAL with BIGINT, DECIMAL or DOUBLE, as DuckDB picks it: DOUBLE
  * when either is; else DECIMAL(max integer digits + max scale, max scale) (BIGINT counts as
- * DECIMAL(19,0), INTEGER (10,0), SMALLINT (5,0), TINYINT (3,0)), at most 38 wide. SL_T_COUNT when either is not a number. Local. */
+ * DECIMAL(19,0), INTEGER (10,0), SMALLINT (5,0), TINYINT (3,0)), at most 38 wide.
+ * SL_T_COUNT when either is not a number. Local. */
 sl_type sl_dec_common_type(sl_type a, sl_type b);
 /* The DECIMAL width and scale of a DECIMAL or integer type (BIGINT is (19,0)). Local. */
 void sl_dec_props(sl_type t, int *width, int *scale);
