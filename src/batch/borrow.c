@@ -33,7 +33,9 @@ sl_coltype sl_borrow_col_type(sl_type t)
     case SL_T_BOOL: return SL_COL_BOOLEAN;
     case SL_T_DATE: return SL_COL_DATE;
     case SL_T_TIMESTAMP: return SL_COL_TIMESTAMP;
-    default: return SL_COL_BIGINT; /* BIGINT, and an untyped NULL column (all NULL) */
+    /* BIGINT, TINYINT..INTEGER, and an untyped NULL column (all NULL); a DECIMAL is handed
+     * out as DOUBLE (sl_borrow_export converts it), never as its unscaled integer */
+    default: return sl_type_is_decimal(t) ? SL_COL_DOUBLE : SL_COL_BIGINT;
     }
 }
 
@@ -208,7 +210,13 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
         if (sl_type_is_list(d->cols[c]->type))
             list_to_text(&d->cols[c]);
     for (int c = 0; c < d->n_cols; c++) {
-        const sl_vec *v = d->cols[c];
+        sl_vec *v = d->cols[c];
+        if (sl_type_is_decimal(v->type)) { /* the store owns d: convert it in place */
+            int scale = sl_dec_scale(v->type);
+            for (int64_t i = 0; i < n; i++)
+                v->d.f64[i] = sl_vec_valid(v, i) ? sl_dec_to_double(v->d.i64[i], scale) : 0;
+            v->type = SL_T_DOUBLE;
+        }
         out[c].data = v->d.i64;
         out[c].chars = v->type == SL_T_VARCHAR ? v->heap : NULL;
         out[c].valid = NULL;

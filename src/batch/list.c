@@ -11,6 +11,10 @@ static const sl_type list_of[SL_T_COUNT] = {
     [SL_T_BIGINT] = SL_T_LIST_BIGINT,   [SL_T_DOUBLE] = SL_T_LIST_DOUBLE,
     [SL_T_VARCHAR] = SL_T_LIST_VARCHAR, [SL_T_DATE] = SL_T_LIST_DATE,
     [SL_T_TIMESTAMP] = SL_T_LIST_TIMESTAMP,
+    /* The narrower integers are int64 values too: their lists are BIGINT[] (DuckDB keeps
+     * INTEGER[]; the elements and their text are the same). */
+    [SL_T_TINYINT] = SL_T_LIST_BIGINT,  [SL_T_SMALLINT] = SL_T_LIST_BIGINT,
+    [SL_T_INTEGER] = SL_T_LIST_BIGINT,
 };
 
 sl_type sl_list_type(sl_type elem)

@@ -8,6 +8,7 @@
  *   DATE       int64  days since 1970-01-01
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
+ *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
  * Local.
@@ -36,8 +37,52 @@ typedef enum {
     SL_T_LIST_VARCHAR,
     SL_T_LIST_DATE,
     SL_T_LIST_TIMESTAMP,
+    SL_T_DECIMAL,   /* base tag only: a DECIMAL column's type is sl_type_decimal(p, s) */
+    SL_T_TINYINT,   /* TINYINT, SMALLINT, INTEGER: int64 values kept in their DuckDB ranges */
+    SL_T_SMALLINT,
+    SL_T_INTEGER,
     SL_T_COUNT
 } sl_type;
+
+/* An integer type: TINYINT, SMALLINT, INTEGER or BIGINT (all stored as int64; the type decides
+ * the range that casts and arithmetic check). */
+static inline bool sl_type_is_int(sl_type t)
+{
+    return t == SL_T_BIGINT || t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+}
+/* The range of an integer type (INT64's for BIGINT). Local. */
+static inline void sl_int_range(sl_type t, int64_t *lo, int64_t *hi)
+{
+    switch (t) {
+    case SL_T_TINYINT: *lo = INT8_MIN; *hi = INT8_MAX; break;
+    case SL_T_SMALLINT: *lo = INT16_MIN; *hi = INT16_MAX; break;
+    case SL_T_INTEGER: *lo = INT32_MIN; *hi = INT32_MAX; break;
+    default: *lo = INT64_MIN; *hi = INT64_MAX; break;
+    }
+}
+/* 0 TINYINT, 1 SMALLINT, 2 INTEGER, 3 BIGINT: the wider of two integer types wins. */
+static inline int sl_int_rank(sl_type t)
+{
+    return t == SL_T_TINYINT ? 0 : t == SL_T_SMALLINT ? 1 : t == SL_T_INTEGER ? 2 : 3;
+}
+
+/*
+ * DECIMAL(p,s): the width p (1..38) and scale s (0..p) live in the type value itself,
+ * SL_T_DECIMAL | p << 8 | s << 16, so they travel wherever a type does (schemas, plans, the
+ * wire format, spill files) without a side table. Values are int64 unscaled integers: every
+ * width up to 38 is accepted as a type, and a value whose unscaled integer leaves int64 is an
+ * overflow error (DuckDB holds widths above 18 in 128 bits). Test with sl_type_is_decimal,
+ * never with ==; sl_type_base gives SL_T_DECIMAL for any of them.
+ */
+#define SL_DEC_MAX_WIDTH 38
+static inline sl_type sl_type_base(sl_type t) { return (sl_type)((unsigned)t & 0xffu); }
+static inline bool sl_type_is_decimal(sl_type t) { return sl_type_base(t) == SL_T_DECIMAL; }
+static inline int sl_dec_width(sl_type t) { return (int)(((unsigned)t >> 8) & 0xffu); }
+static inline int sl_dec_scale(sl_type t) { return (int)(((unsigned)t >> 16) & 0xffu); }
+static inline sl_type sl_type_decimal(int width, int scale)
+{
+    return (sl_type)((unsigned)SL_T_DECIMAL | (unsigned)width << 8 | (unsigned)scale << 16);
+}
 
 /* "BIGINT", ... (DuckDB's names). Local. */
 const char *sl_type_name(sl_type t);
@@ -45,7 +90,11 @@ const char *sl_type_name(sl_type t);
  * FLOAT, VARCHAR, TEXT, STRING, BOOLEAN, BOOL, DATE, TIMESTAMP, DATETIME; case-insensitive).
  * Returns false when unknown. Local. */
 bool sl_type_parse(const char *name, int64_t len, sl_type *out);
-static inline bool sl_type_is_numeric(sl_type t) { return t == SL_T_BIGINT || t == SL_T_DOUBLE; }
+static inline bool sl_type_is_numeric(sl_type t)
+{
+    return t == SL_T_BIGINT || t == SL_T_DOUBLE || t == SL_T_TINYINT || t == SL_T_SMALLINT ||
+           t == SL_T_INTEGER;
+}
 /* A LIST type (SL_T_LIST_*). Local. */
 static inline bool sl_type_is_list(sl_type t)
 {
@@ -93,5 +142,34 @@ void sl_format_double(sl_buf *out, double v);
 void sl_format_date(sl_buf *out, int64_t days);
 void sl_format_timestamp(sl_buf *out, int64_t micros);
 void sl_format_value(sl_buf *out, const sl_value *v);
+
+/* DECIMAL helpers (batch/decimal.c). sl_dec_pow10(k) is 10^k for k in 0..18. Local. */
+int64_t sl_dec_pow10(int k);
+/* Text -> unscaled value of DECIMAL(width, scale): [+-]digits[.digits][e[+-]n], rounding half
+ * away from zero past the scale (DuckDB's). False when malformed or out of the width's range
+ * (or of int64). Local. */
+bool sl_parse_decimal(const char *p, int64_t len, int width, int scale, int64_t *out);
+/* Rescales unscaled v from scale `from` to scale `to` (rounding half away from zero when
+ * dropping digits) and checks it fits `width` digits (and int64). False when it does not. */
+bool sl_dec_rescale(int64_t v, int from, int to, int width, int64_t *out);
+/* A double as DECIMAL(width, scale), rounding half away from zero; false out of range. */
+bool sl_dec_from_double(double d, int width, int scale, int64_t *out);
+/* The unscaled v of scale s as the nearest double. Local. */
+double sl_dec_to_double(int64_t v, int scale);
+/* DuckDB's type of a numeric literal with a point and no exponent: DECIMAL(digits, digits
+ * after the point) ('0.1' is DECIMAL(2,1), '.5' DECIMAL(1,1)). When the text is such a
+ * literal whose unscaled value fits int64, sets *v to that DECIMAL and returns true; else
+ * leaves *v (the caller's DOUBLE) alone. Local. */
+bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v);
+/* The common type of a DECIMAL with BIGINT, DECIMAL or DOUBLE, as DuckDB picks it: DOUBLE
+ * when either is; else DECIMAL(max integer digits + max scale, max scale) (BIGINT counts as
+ * DECIMAL(19,0), INTEGER (10,0), SMALLINT (5,0), TINYINT (3,0)), at most 38 wide.
+ * SL_T_COUNT when either is not a number. Local. */
+sl_type sl_dec_common_type(sl_type a, sl_type b);
+/* The DECIMAL width and scale of a DECIMAL or integer type (BIGINT is (19,0)). Local. */
+void sl_dec_props(sl_type t, int *width, int *scale);
+/* Appends unscaled v of DECIMAL type t as DuckDB prints it: "65.95", "-0.10", and with no
+ * leading zero when the width is the scale (".5" for DECIMAL(1,1)). Local. */
+void sl_format_decimal(sl_buf *out, int64_t v, sl_type t);
 
 #endif

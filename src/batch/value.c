@@ -19,11 +19,80 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_LIST_BOOL] = "BOOLEAN[]", [SL_T_LIST_BIGINT] = "BIGINT[]",
     [SL_T_LIST_DOUBLE] = "DOUBLE[]", [SL_T_LIST_VARCHAR] = "VARCHAR[]",
     [SL_T_LIST_DATE] = "DATE[]", [SL_T_LIST_TIMESTAMP] = "TIMESTAMP[]",
+    [SL_T_DECIMAL] = "DECIMAL",
+    [SL_T_TINYINT] = "TINYINT", [SL_T_SMALLINT] = "SMALLINT", [SL_T_INTEGER] = "INTEGER",
 };
+
+/* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
+ * writer writes the same bytes). */
+static const char *decimal_name(sl_type t)
+{
+    static char names[SL_DEC_MAX_WIDTH + 1][SL_DEC_MAX_WIDTH + 1][24];
+    int w = sl_dec_width(t), s = sl_dec_scale(t);
+    if (w < 1 || w > SL_DEC_MAX_WIDTH || s > w)
+        return "DECIMAL";
+    if (!names[w][s][0])
+        snprintf(names[w][s], sizeof names[w][s], "DECIMAL(%d,%d)", w, s);
+    return names[w][s];
+}
 
 const char *sl_type_name(sl_type t)
 {
+    if (sl_type_is_decimal(t))
+        return decimal_name(t);
     return (t >= 0 && t < SL_T_COUNT) ? type_names[t] : "?";
+}
+
+/* DECIMAL, NUMERIC, DECIMAL(p), DECIMAL(p,s) (spaces allowed inside the parentheses): DuckDB's
+ * default is DECIMAL(18,3), a bare width means scale 0. */
+static bool parse_decimal_type(const char *name, int64_t len, sl_type *out)
+{
+    int64_t k = 0;
+    if (len >= 7 && strncasecmp(name, "DECIMAL", 7) == 0)
+        k = 7;
+    else if (len >= 7 && strncasecmp(name, "NUMERIC", 7) == 0)
+        k = 7;
+    else
+        return false;
+    int w = 18, sc = 3;
+    while (k < len && name[k] == ' ')
+        k++;
+    if (k < len) {
+        int v[2] = {0, 0}, nv = 0;
+        if (name[k++] != '(')
+            return false;
+        while (nv < 2) {
+            while (k < len && name[k] == ' ')
+                k++;
+            int nd = 0;
+            while (k < len && name[k] >= '0' && name[k] <= '9' && nd < 4) {
+                v[nv] = v[nv] * 10 + (name[k++] - '0');
+                nd++;
+            }
+            if (!nd)
+                return false;
+            nv++;
+            while (k < len && name[k] == ' ')
+                k++;
+            if (k < len && name[k] == ',' && nv == 1) {
+                k++;
+                continue;
+            }
+            break;
+        }
+        if (k >= len || name[k++] != ')')
+            return false;
+        while (k < len && name[k] == ' ')
+            k++;
+        if (k != len)
+            return false;
+        w = v[0];
+        sc = nv == 2 ? v[1] : 0;
+    }
+    if (w < 1 || w > SL_DEC_MAX_WIDTH || sc > w)
+        return false;
+    *out = sl_type_decimal(w, sc);
+    return true;
 }
 
 bool sl_type_parse(const char *name, int64_t len, sl_type *out)
@@ -31,16 +100,19 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
     static const struct { const char *n; sl_type t; } map[] = {
         {"BOOLEAN", SL_T_BOOL},   {"BOOL", SL_T_BOOL},         {"LOGICAL", SL_T_BOOL},
         {"BIGINT", SL_T_BIGINT},  {"INT8", SL_T_BIGINT},       {"LONG", SL_T_BIGINT},
-        {"INTEGER", SL_T_BIGINT}, {"INT", SL_T_BIGINT},        {"INT4", SL_T_BIGINT},
-        {"SMALLINT", SL_T_BIGINT}, {"TINYINT", SL_T_BIGINT},   {"HUGEINT", SL_T_BIGINT},
+        {"INTEGER", SL_T_INTEGER}, {"INT", SL_T_INTEGER},      {"INT4", SL_T_INTEGER},
+        {"SIGNED", SL_T_INTEGER}, {"SMALLINT", SL_T_SMALLINT}, {"INT2", SL_T_SMALLINT},
+        {"SHORT", SL_T_SMALLINT}, {"TINYINT", SL_T_TINYINT},   {"INT1", SL_T_TINYINT},
+        {"HUGEINT", SL_T_BIGINT},
         {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
-        {"REAL", SL_T_DOUBLE},    {"FLOAT4", SL_T_DOUBLE},     {"NUMERIC", SL_T_DOUBLE},
-        {"DECIMAL", SL_T_DOUBLE},
+        {"REAL", SL_T_DOUBLE},    {"FLOAT4", SL_T_DOUBLE},
         {"VARCHAR", SL_T_VARCHAR}, {"TEXT", SL_T_VARCHAR},     {"STRING", SL_T_VARCHAR},
         {"CHAR", SL_T_VARCHAR},   {"BPCHAR", SL_T_VARCHAR},
         {"DATE", SL_T_DATE},
         {"TIMESTAMP", SL_T_TIMESTAMP}, {"DATETIME", SL_T_TIMESTAMP},
     };
+    if (parse_decimal_type(name, len, out))
+        return true;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if ((int64_t)strlen(map[i].n) == len && strncasecmp(map[i].n, name, (size_t)len) == 0) {
             *out = map[i].t;
@@ -353,9 +425,16 @@ void sl_format_value(sl_buf *out, const sl_value *v)
 {
     if (v->is_null)
         return;
+    if (sl_type_is_decimal(v->type)) {
+        sl_format_decimal(out, v->v.i, v->type);
+        return;
+    }
     switch (v->type) {
     case SL_T_BOOL: sl_format_bool(out, v->v.i); break;
-    case SL_T_BIGINT: sl_format_bigint(out, v->v.i); break;
+    case SL_T_BIGINT:
+    case SL_T_TINYINT:
+    case SL_T_SMALLINT:
+    case SL_T_INTEGER: sl_format_bigint(out, v->v.i); break;
     case SL_T_DOUBLE: sl_format_double(out, v->v.d); break;
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;

@@ -185,13 +185,23 @@ static int64_t get_i64(rd *r)
     return x;
 }
 
+/* A stored column type: one of the plain types, or a DECIMAL with a valid width and scale. */
+static bool type_ok(uint32_t t)
+{
+    if (t != SL_T_NULL && t != SL_T_DECIMAL && t < SL_T_COUNT)
+        return true;
+    sl_type d = (sl_type)t;
+    return sl_type_is_decimal(d) && t >> 24 == 0 && sl_dec_width(d) >= 1 &&
+           sl_dec_width(d) <= SL_DEC_MAX_WIDTH && sl_dec_scale(d) <= sl_dec_width(d);
+}
+
 static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
 {
     if (need(r, 8, "column header", err))
         return SL_EINTERNAL;
     uint32_t t = get_u32(r);
     (void)get_u32(r);
-    if (t == SL_T_NULL || t >= SL_T_COUNT)
+    if (!type_ok(t))
         return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: bad column type %u at offset %lld",
                       t, (long long)(r->at - 8));
     int64_t nw = words_of(n);

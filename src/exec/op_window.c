@@ -310,6 +310,14 @@ static int cmp_at(const sl_vec *v, int64_t a, int64_t b)
     return cmp2(v, a, v, b);
 }
 
+/* avg of a DECIMAL from its unscaled sum: the scale applied at the end, in long double as
+ * DuckDB's avg does (the DOUBLE sum only when the exact one overflowed). */
+static double dec_avg(bool ovf, int64_t isum, double dsum, int64_t n, sl_type t)
+{
+    long double div = (long double)n * (long double)sl_dec_pow10(sl_dec_scale(t));
+    return (double)((ovf ? (long double)dsum : (long double)isum) / div);
+}
+
 static inline void acc_add(acc *a, sl_winfn fn, const sl_vec *v, int64_t j)
 {
     if (fn == SL_WF_COUNT_STAR) {
@@ -372,7 +380,9 @@ static int acc_result(const acc *a, const sl_win_call *c, const sl_vec *v, agg_o
         return 0;
     case SL_WF_AVG:
         o->null[i] = a->n == 0;
-        if (v->type != SL_T_DOUBLE && !a->ovf)
+        if (sl_type_is_decimal(v->type))
+            o->f64[i] = dec_avg(a->ovf, a->isum, a->dsum, a->n, v->type);
+        else if (v->type != SL_T_DOUBLE && !a->ovf)
             o->f64[i] = (double)a->isum / (double)a->n;
         else
             o->f64[i] = a->dsum / (double)a->n;
@@ -598,6 +608,8 @@ static int gacc_push(sl_vec *res, const sl_win_call *c, const sl_vec *v, const g
     case SL_WF_AVG:
         if (a->n == 0)
             sl_vec_push_null(res);
+        else if (sl_type_is_decimal(v->type))
+            sl_vec_push_f64(res, dec_avg(a->ovf, a->isum, a->dsum, a->n, v->type));
         else if (v->type != SL_T_DOUBLE && !a->ovf)
             sl_vec_push_f64(res, (double)a->isum / (double)a->n);
         else

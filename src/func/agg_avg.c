@@ -1,12 +1,17 @@
 /*
- * avg(x) (alias mean): the mean of the non-NULL values of a BIGINT or DOUBLE x, as DOUBLE;
+ * avg(x) (alias mean): the mean of the non-NULL values of a BIGINT, DOUBLE or DECIMAL x (its
+ * unscaled integers are summed, the scale applied at the end, as DuckDB does), as DOUBLE;
  * NULL when there are none. State: {sum DOUBLE, n BIGINT}, shipped as those two columns
- * (the sum column is never NULL; n = 0 is the empty state). Local.
+ * (the sum column is never NULL; n = 0 is the empty state); for a DECIMAL the sum is the exact
+ * int64 sum of its unscaled integers (a BIGINT column), leaving int64 being an error. Local.
  */
 #include "func/aggregate.h"
 
 typedef struct {
-    double sum;
+    union {
+        double sum;
+        int64_t dsum; /* a DECIMAL argument: the exact sum of its unscaled integers */
+    };
     int64_t n;
 } avg_state;
 
@@ -14,7 +19,7 @@ SL_AGG_FIXED_STATE(avg_bytes, avg_state)
 
 static bool avg_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]))
+    if (!sl_type_is_numeric(args[0]) && !sl_type_is_decimal(args[0]))
         return false;
     *result = SL_T_DOUBLE;
     return true;
@@ -22,9 +27,31 @@ static bool avg_bind(const sl_type *args, sl_type *result)
 
 static int avg_types(const sl_agg *a, sl_type *types)
 {
-    types[0] = SL_T_DOUBLE;
+    types[0] = sl_type_is_decimal(a->arg_type) ? SL_T_BIGINT : SL_T_DOUBLE;
     types[1] = SL_T_BIGINT;
     return 2;
+}
+
+static int dec_overflow(const sl_agg *a, sl_err *err)
+{
+    return SL_ERR(err, SL_ERUNTIME, "Overflow in AVG: the sum of %s leaves the range sluice "
+                  "holds DECIMAL in (64 bits; cast the argument to DOUBLE)",
+                  a->text ? a->text : "avg");
+}
+
+/* A DECIMAL argument (or a DECIMAL state's sum column): exact int64 sums. */
+static int dec_fold(const sl_agg *a, avg_state *s, const sl_vec *sum, const sl_vec *cnt,
+                    const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
+{
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sl_agg_row(sel, k);
+        if (!sl_vec_valid(sum, i))
+            continue;
+        if (__builtin_add_overflow(s[gids[k]].dsum, sum->d.i64[i], &s[gids[k]].dsum))
+            return dec_overflow(a, err);
+        s[gids[k]].n += cnt ? (sl_vec_valid(cnt, i) ? cnt->d.i64[i] : 0) : 1;
+    }
+    return 0;
 }
 
 static int avg_update(const sl_agg *a, void *states, sl_vec *const *args,
@@ -32,6 +59,8 @@ static int avg_update(const sl_agg *a, void *states, sl_vec *const *args,
 {
     avg_state *s = states;
     const sl_vec *arg = args[0];
+    if (sl_type_is_decimal(a->arg_type))
+        return dec_fold(a, s, arg, NULL, gids, sel, n, err);
     if (arg->type == SL_T_DOUBLE) {
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k);
@@ -57,6 +86,8 @@ static int avg_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 {
     avg_state *s = states;
     const sl_vec *sum = cols[0], *cnt = cols[1];
+    if (sl_type_is_decimal(a->arg_type))
+        return dec_fold(a, s, sum, cnt, gids, sel, n, err);
     for (int64_t k = 0; k < n; k++) {
         int64_t i = sl_agg_row(sel, k);
         if (sl_vec_valid(sum, i))
@@ -70,8 +101,12 @@ static int avg_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 static void avg_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
 {
     const avg_state *s = states;
+    bool dec = sl_type_is_decimal(a->arg_type);
     for (int64_t g = 0; g < n; g++) {
-        sl_vec_push_f64(cols[0], s[g].sum);
+        if (dec)
+            sl_vec_push_i64(cols[0], s[g].dsum);
+        else
+            sl_vec_push_f64(cols[0], s[g].sum);
         sl_vec_push_i64(cols[1], s[g].n);
     }
 }
@@ -82,6 +117,10 @@ static void avg_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec 
     for (int64_t g = 0; g < n; g++) {
         if (s[g].n == 0)
             sl_vec_push_null(out);
+        else if (sl_type_is_decimal(a->arg_type)) /* unscaled sum: DuckDB's long double */
+            sl_vec_push_f64(out, (double)((long double)s[g].dsum /
+                                          ((long double)s[g].n *
+                                           (long double)sl_dec_pow10(sl_dec_scale(a->arg_type)))));
         else
             sl_vec_push_f64(out, s[g].sum / (double)s[g].n);
     }

@@ -1,9 +1,10 @@
 /*
  * sum(x): BIGINT (and BOOLEAN) arguments sum exactly into a BIGINT, where leaving its range is
  * an error (DuckDB widens to HUGEINT instead; the message says to cast to DOUBLE); DOUBLE
- * arguments sum into a DOUBLE. NULL when the group has no non-NULL value.
- * State: {n, sum}; shipped as one column of the result type, NULL for the empty state.
- * Local.
+ * arguments sum into a DOUBLE; DECIMAL(p,s) sums exactly into DECIMAL(38,s) as DuckDB's does,
+ * its unscaled int64 leaving that range being the same error. NULL when the group has no
+ * non-NULL value. State: {n, sum}; shipped as one column of the result type, NULL for the empty
+ * state. Local.
  */
 #include "func/aggregate.h"
 
@@ -20,7 +21,11 @@ SL_AGG_FIXED_STATE(sum_bytes, sum_state)
 static bool sum_bind(const sl_type *args, sl_type *result)
 {
     sl_type arg = args[0];
-    if (arg != SL_T_DOUBLE && arg != SL_T_BIGINT && arg != SL_T_BOOL)
+    if (sl_type_is_decimal(arg)) { /* DuckDB: DECIMAL(38, s), exact; here within int64 */
+        *result = sl_type_decimal(SL_DEC_MAX_WIDTH, sl_dec_scale(arg));
+        return true;
+    }
+    if (arg != SL_T_DOUBLE && !sl_type_is_int(arg) && arg != SL_T_BOOL)
         return false;
     *result = arg == SL_T_DOUBLE ? SL_T_DOUBLE : SL_T_BIGINT;
     return true;
@@ -34,6 +39,10 @@ static int sum_types(const sl_agg *a, sl_type *types)
 
 static int overflow(const sl_agg *a, sl_err *err)
 {
+    if (sl_type_is_decimal(a->type))
+        return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the range sluice holds "
+                      "DECIMAL in (64 bits; cast the argument to DOUBLE to sum it "
+                      "approximately)", a->text ? a->text : "sum");
     return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the range of BIGINT "
                   "(cast the argument to DOUBLE to sum it approximately)",
                   a->text ? a->text : "sum");

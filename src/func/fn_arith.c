@@ -14,7 +14,7 @@
  * a number becomes that number type. Then both numeric operands get one type: DOUBLE when
  * either is (or when force_double), else BIGINT. Returns FN_NO_MATCH for non-numeric
  * operands, leaving them converted for the date rules. */
-static int numeric_operands(sl_expr **args, bool force_double, sl_type *rt, sl_err *err)
+static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
 {
     for (int j = 0; j < 2; j++) {
         sl_type other = args[1 - j]->type;
@@ -22,17 +22,27 @@ static int numeric_operands(sl_expr **args, bool force_double, sl_type *rt, sl_e
         if (args[j]->type == SL_T_NULL)
             to = (other == SL_T_NULL || other == SL_T_DATE || other == SL_T_TIMESTAMP)
                      ? SL_T_BIGINT : other;
-        else if (fn_is_str_lit(args[j]) && sl_type_is_numeric(other))
-            to = other;
+        else if (fn_is_str_lit(args[j]) &&
+                 (sl_type_is_numeric(other) || sl_type_is_decimal(other)))
+            to = sl_type_is_decimal(other) ? SL_T_DOUBLE : other;
         int rc = to == SL_T_NULL ? 0 : fn_coerce(&args[j], to, err);
         if (rc)
             return rc;
     }
     sl_type a = args[0]->type, b = args[1]->type;
+    bool force_double = op == '/';
+    if ((sl_type_is_decimal(a) || sl_type_is_decimal(b)) && !force_double &&
+        a != SL_T_DOUBLE && b != SL_T_DOUBLE && op != 'i')
+        return fn_dec_bind_arith(args, op, rt, err);
+    if (sl_type_is_decimal(a))
+        a = SL_T_DOUBLE; /* with a DOUBLE, and for / and //: DOUBLE, as DuckDB */
+    if (sl_type_is_decimal(b))
+        b = SL_T_DOUBLE;
     if (!sl_type_is_numeric(a) || !sl_type_is_numeric(b))
         return FN_NO_MATCH;
+    /* Two integer types: the wider (DuckDB: INTEGER + SMALLINT is INTEGER). */
     sl_type t = (force_double || a == SL_T_DOUBLE || b == SL_T_DOUBLE) ? SL_T_DOUBLE
-                                                                       : SL_T_BIGINT;
+                : sl_int_rank(a) >= sl_int_rank(b) ? a : b;
     int rc = fn_coerce(&args[0], t, err);
     if (!rc)
         rc = fn_coerce(&args[1], t, err);
@@ -42,21 +52,31 @@ static int numeric_operands(sl_expr **args, bool force_double, sl_type *rt, sl_e
 
 FN_BIND(fn_bind_arith)
 {
-    return numeric_operands(args, false, rt, err);
+    return numeric_operands(args, 'i', rt, err); /* // */
+}
+
+FN_BIND(fn_bind_mul)
+{
+    return numeric_operands(args, '*', rt, err);
+}
+
+FN_BIND(fn_bind_mod)
+{
+    return numeric_operands(args, '%', rt, err);
 }
 
 FN_BIND(fn_bind_div)
 {
-    return numeric_operands(args, true, rt, err);
+    return numeric_operands(args, '/', rt, err);
 }
 
 FN_BIND(fn_bind_add)
 {
-    int rc = numeric_operands(args, false, rt, err);
+    int rc = numeric_operands(args, '+', rt, err);
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
-    if ((a == SL_T_DATE && b == SL_T_BIGINT) || (a == SL_T_BIGINT && b == SL_T_DATE)) {
+    if ((a == SL_T_DATE && sl_type_is_int(b)) || (sl_type_is_int(a) && b == SL_T_DATE)) {
         *rt = SL_T_DATE;
         return 0;
     }
@@ -65,11 +85,11 @@ FN_BIND(fn_bind_add)
 
 FN_BIND(fn_bind_sub)
 {
-    int rc = numeric_operands(args, false, rt, err);
+    int rc = numeric_operands(args, '-', rt, err);
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
-    if (a == SL_T_DATE && (b == SL_T_BIGINT || b == SL_T_DATE)) {
+    if (a == SL_T_DATE && (sl_type_is_int(b) || b == SL_T_DATE)) {
         *rt = b == SL_T_DATE ? SL_T_BIGINT : SL_T_DATE;
         return 0;
     }
@@ -82,6 +102,10 @@ FN_BIND(fn_bind_sub)
 FN_BIND(fn_bind_neg)
 {
     int rc = 0;
+    if (sl_type_is_decimal(args[0]->type)) {
+        *rt = args[0]->type;
+        return 0;
+    }
     if (!fn_want_numeric(args, 0, SL_T_BIGINT, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     *rt = args[0]->type;
@@ -118,8 +142,30 @@ FN_BIND(fn_bind_neg)
 static int overflow(sl_err *err, const sl_expr *e, const char *what, const char *op,
                     int64_t x, int64_t y)
 {
+    if (e->type == SL_T_TINYINT || e->type == SL_T_SMALLINT || e->type == SL_T_INTEGER)
+        return fn_rt_error(err, e, "Overflow in %s of %s (%lld %s %lld)", what,
+                           e->type == SL_T_TINYINT ? "INT8" : e->type == SL_T_SMALLINT
+                           ? "INT16" : "INT32", (long long)x, op, (long long)y);
+    if (sl_type_is_decimal(e->type)) /* DuckDB's wording; x and y are unscaled */
+        return fn_rt_error(err, e, "Overflow in %s of DECIMAL(%d) (%lld %s %lld). You might "
+                           "want to add an explicit cast to a bigger decimal.", what,
+                           sl_dec_width(e->type) > 18 ? 38 : 18, (long long)x, op,
+                           (long long)y);
     return fn_rt_error(err, e, "Overflow in %s of BIGINT (%lld %s %lld)", what, (long long)x,
                        op, (long long)y);
+}
+
+/* The range a result must stay in beyond int64's: a DECIMAL of width <= 18 under 10^18 (DuckDB
+ * checks 64-bit decimal results so), TINYINT..INTEGER their own. False: no check. */
+static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
+{
+    if (sl_type_is_decimal(t) && sl_dec_width(t) <= 18) {
+        *hi = sl_dec_pow10(18) - 1;
+        *lo = -*hi;
+        return true;
+    }
+    sl_int_range(t, lo, hi);
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
 }
 
 /* + - *: DOUBLE, or BIGINT with an overflow check (BUILTIN is __builtin_*_overflow). */
@@ -130,7 +176,10 @@ static int overflow(sl_err *err, const sl_expr *e, const char *what, const char 
         if (e->type == SL_T_DOUBLE) {                                                      \
             BIN_LOOP(f, f, of[i] = x OP y)                                                 \
         } else {                                                                           \
-            BIN_LOOP(i, i, if (BUILTIN(x, y, &oi[i])) {                                    \
+            int64_t lo, hi;                                                                \
+            bool chk = result_range(e->type, &lo, &hi);                                    \
+            BIN_LOOP(i, i, if (BUILTIN(x, y, &oi[i]) ||                                    \
+                               (chk && (oi[i] < lo || oi[i] > hi))) {                      \
                 sl_vec_free(&o);                                                           \
                 return overflow(err, e, WHAT, SYM, x, y);                                  \
             })                                                                             \
@@ -188,7 +237,11 @@ FN_EXEC(fn_exec_neg)
         if (e->type == SL_T_DOUBLE) {
             o->d.f64[i] = -fn_f64(&a[0], i);
         } else {
-            int64_t x = fn_i64(&a[0], i);
+            int64_t x = fn_i64(&a[0], i), lo, hi;
+            if (result_range(e->type, &lo, &hi) && x < -hi) {
+                sl_vec_free(&o);
+                return overflow(err, e, "negation", "-", 0, x);
+            }
             if (x == INT64_MIN) {
                 sl_vec_free(&o);
                 return fn_rt_error(err, e, "Overflow in negation of BIGINT (-(%lld))",

@@ -46,14 +46,36 @@ int64_t fn_ts_days(int64_t us)
     return us >= 0 ? us / US_PER_DAY : -((-us + US_PER_DAY - 1) / US_PER_DAY);
 }
 
+/* DECIMAL casts to and from BOOLEAN, BIGINT, DOUBLE, DECIMAL and VARCHAR. */
+static bool dec_num(sl_type t)
+{
+    return t == SL_T_BOOL || sl_type_is_int(t) || t == SL_T_DOUBLE || sl_type_is_decimal(t);
+}
+
+/* TINYINT, SMALLINT, INTEGER: the type other than BIGINT that a cast must range-check. */
+static bool small_int(sl_type t)
+{
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+}
+
+/* DuckDB's names of the integer types in its conversion errors. */
+static const char *int_name(sl_type t)
+{
+    return t == SL_T_TINYINT ? "INT8" : t == SL_T_SMALLINT ? "INT16"
+           : t == SL_T_INTEGER ? "INT32" : "INT64";
+}
+
 bool fn_cast_allowed(sl_type from, sl_type to)
 {
     if (sl_type_is_list(to)) /* a LIST is only made by list functions */
         return from == to || from == SL_T_NULL;
+    if ((sl_type_is_decimal(from) || sl_type_is_decimal(to)) && from != SL_T_NULL &&
+        from != SL_T_VARCHAR && to != SL_T_VARCHAR)
+        return dec_num(from) && dec_num(to);
     if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
         return true;
-    bool fnum = from == SL_T_BOOL || from == SL_T_BIGINT || from == SL_T_DOUBLE;
-    bool tnum = to == SL_T_BOOL || to == SL_T_BIGINT || to == SL_T_DOUBLE;
+    bool fnum = from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_DOUBLE;
+    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE;
     bool fdt = from == SL_T_DATE || from == SL_T_TIMESTAMP;
     bool tdt = to == SL_T_DATE || to == SL_T_TIMESTAMP;
     return (fnum && tnum) || (fdt && tdt);
@@ -312,8 +334,86 @@ static void trim_spaces(const char **p, int64_t *n)
         (*n)--;
 }
 
+/* A cast from or to DECIMAL between numbers (not VARCHAR): DuckDB rounds half away from zero
+ * whenever digits are dropped, and a value outside the target's range is an error. */
+static int dec_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                          char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    int fs = sl_type_is_decimal(from) ? sl_dec_scale(from) : 0;
+    bool ok;
+    if (sl_type_is_decimal(t)) {
+        int tw = sl_dec_width(t), ts = sl_dec_scale(t);
+        if (from == SL_T_DOUBLE)
+            ok = sl_dec_from_double(in->v.d, tw, ts, &out->v.i);
+        else
+            ok = sl_dec_rescale(in->v.i, fs, ts, tw, &out->v.i);
+        if (ok)
+            return 0;
+        sl_buf_reset(tmp);
+        if (from == SL_T_DOUBLE)
+            sl_buf_printf(tmp, "%f", in->v.d);
+        else
+            sl_format_value(tmp, in);
+        snprintf(msg, msg_cap, "Could not cast value %s to %s: out of range", sl_buf_cstr(tmp),
+                 sl_type_name(t));
+        return SL_ERUNTIME;
+    }
+    /* from is a DECIMAL */
+    switch (t) {
+    case SL_T_DOUBLE: out->v.d = sl_dec_to_double(in->v.i, fs); return 0;
+    case SL_T_BOOL: out->v.i = in->v.i != 0; return 0;
+    case SL_T_BIGINT:
+        if (sl_dec_rescale(in->v.i, fs, 0, 19, &out->v.i))
+            return 0;
+        break;
+    default: break;
+    }
+    sl_buf_reset(tmp);
+    sl_format_value(tmp, in);
+    snprintf(msg, msg_cap, "Failed to cast decimal value %s to %s", sl_buf_cstr(tmp),
+             sl_type_name(t));
+    return SL_ERUNTIME;
+}
+
+static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
+                      size_t msg_cap);
+
+/* TINYINT, SMALLINT, INTEGER are BIGINTs in a range: a value of one converts as a BIGINT, a
+ * value converted to one is converted to BIGINT and then checked (DuckDB: a string out of range
+ * is "Could not convert string", a number "out of range for the destination type"). */
 int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                   size_t msg_cap)
+{
+    if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)))
+        return cast_value(in, t, out, tmp, msg, msg_cap);
+    sl_value x = *in;
+    if (small_int(x.type))
+        x.type = SL_T_BIGINT;
+    int rc = cast_value(&x, small_int(t) ? SL_T_BIGINT : t, out, tmp, msg, msg_cap);
+    if (rc && in->type == SL_T_VARCHAR && small_int(t))
+        snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                 (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, int_name(t));
+    out->type = t;
+    if (rc || !small_int(t))
+        return rc;
+    int64_t lo, hi;
+    sl_int_range(t, &lo, &hi);
+    if (out->v.i >= lo && out->v.i <= hi)
+        return 0;
+    if (in->type == SL_T_VARCHAR)
+        snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                 (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, int_name(t));
+    else
+        snprintf(msg, msg_cap, "Type %s with value %lld can't be cast because the value is out "
+                 "of range for the destination type %s",
+                 sl_type_is_int(in->type) ? int_name(in->type) : sl_type_name(in->type),
+                 (long long)out->v.i, int_name(t));
+    return SL_ERUNTIME;
+}
+
+static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
+                      size_t msg_cap)
 {
     sl_type from = in->type;
     memset(out, 0, sizeof *out);
@@ -339,7 +439,14 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
         int64_t n = in->v.s.len;
         trim_spaces(&p, &n);
         bool ok = false;
-        switch (t) {
+        if (sl_type_is_decimal(t)) {
+            char b[512];
+            int64_t bn;
+            ok = sl_parse_decimal(p, n, sl_dec_width(t), sl_dec_scale(t), &out->v.i) ||
+                 (memchr(p, '_', (size_t)n) && strip_underscores(p, n, b, sizeof b, &bn, false) &&
+                  sl_parse_decimal(b, bn, sl_dec_width(t), sl_dec_scale(t), &out->v.i));
+        }
+        switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
         case SL_T_BOOL: ok = parse_bool_text(p, n, &out->v.i); break;
         case SL_T_BIGINT:
             /* DuckDB reads '0x1F' but not ' 0x1F ' */
@@ -360,6 +467,11 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
             return SL_ERUNTIME;
         }
         return 0;
+    }
+    if (sl_type_is_decimal(t) || sl_type_is_decimal(from)) {
+        if (!fn_cast_allowed(from, t))
+            goto bad;
+        return dec_cast_value(in, t, out, tmp, msg, msg_cap);
     }
     switch (t) {
     case SL_T_BOOL:
@@ -427,9 +539,13 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 sl_vec **out, sl_err *err)
 {
     sl_type t = e->type;
-    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR) {
+    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR ||
+        ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
+          small_int(from)) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
-         * format dominates, so boxing costs nothing measurable here. */
+         * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
+         * same path (a rescale with rounding is a few operations either way), and so do the
+         * integer types with a range (a check per value). */
         sl_vec *o = t == SL_T_VARCHAR ? sl_vec_new(SL_T_VARCHAR, rows->n_rows)
                                       : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;

@@ -173,6 +173,14 @@ static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
     return (x > y) - (x < y);
 }
 
+/* The DECIMAL rule of + - * % (op is the operator's character) once an operand is a DECIMAL
+ * and none is a DOUBLE: sets *rt and rescales the operands (fn_decimal.c). Local. */
+int fn_dec_bind_arith(sl_expr **args, char op, sl_type *rt, sl_err *err);
+/* round (mode 0), floor (1), ceil (2) of a DECIMAL argument into e's DECIMAL type, rounding
+ * half away from zero (fn_decimal.c). Local. */
+int fn_dec_round_vec(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,
+                     sl_vec **out, sl_err *err);
+
 /* Kernel of CAST / TRY_CAST (an expression kind, not a registry function). Local. */
 int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *rows,
                 sl_vec **out, sl_err *err);

@@ -25,6 +25,10 @@ FN_BIND(fn_bind_list_value)
     sl_type t = SL_T_NULL, c1, c2;
     if (!fn_common_type(args, idx, n, &t, &c1, &c2))
         return FN_NO_MATCH;
+    /* No DECIMAL lists: [0.25, 0.5] is a DOUBLE[] (DuckDB: DECIMAL(2,2)[]; the same text
+     * unless a value has trailing zeros, [0.10] printing [0.1]). */
+    if (sl_type_is_decimal(t))
+        t = SL_T_DOUBLE;
     int rc = fn_coerce_all(args, idx, n, t, err);
     if (rc)
         return rc;

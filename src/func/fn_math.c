@@ -13,6 +13,10 @@
 FN_BIND(fn_bind_num_keep)
 {
     int rc = 0;
+    if (sl_type_is_decimal(args[0]->type) && n == 1) { /* abs, sign: the unscaled integer */
+        *rt = args[0]->type;
+        return 0;
+    }
     if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     if (n > 1 && !fn_want(args, 1, SL_T_BIGINT, err, &rc))
@@ -130,6 +134,8 @@ FN_EXEC(fn_exec_sign)
 
 FN_EXEC(fn_exec_round)
 {
+    if (sl_type_is_decimal(e->args[0]->type))
+        return fn_dec_round_vec(e, rows, a, 0, out, err);
     PROLOGUE;
     if (is_int) {
         LOOP1(int64_t n = e->n_args > 1 ? fn_i64(&a[1], i) : 0;
@@ -146,6 +152,8 @@ FN_EXEC(fn_exec_round)
 
 FN_EXEC(fn_exec_floor)
 {
+    if (sl_type_is_decimal(e->args[0]->type))
+        return fn_dec_round_vec(e, rows, a, 1, out, err);
     PROLOGUE;
     if (is_int) {
         LOOP1(oi[i] = fn_i64(&a[0], i))
@@ -157,6 +165,8 @@ FN_EXEC(fn_exec_floor)
 
 FN_EXEC(fn_exec_ceil)
 {
+    if (sl_type_is_decimal(e->args[0]->type))
+        return fn_dec_round_vec(e, rows, a, 2, out, err);
     PROLOGUE;
     if (is_int) {
         LOOP1(oi[i] = fn_i64(&a[0], i))

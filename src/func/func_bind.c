@@ -153,6 +153,10 @@ static sl_type unify(sl_type a, sl_type b)
         return b;
     if (b == SL_T_NULL || a == b)
         return a;
+    if (sl_type_is_decimal(a) || sl_type_is_decimal(b))
+        return sl_dec_common_type(a, b);
+    if (sl_type_is_int(a) && sl_type_is_int(b)) /* the wider integer type */
+        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
         return SL_T_DOUBLE;
     if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))
@@ -211,7 +215,10 @@ bool fn_want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc)
     sl_type a = args[j]->type;
     if (a == t)
         return true;
-    if (a == SL_T_NULL || (fn_is_str_lit(args[j]) && t != SL_T_VARCHAR)) {
+    /* DuckDB casts a DECIMAL to DOUBLE implicitly where a function wants one. */
+    if (a == SL_T_NULL || (fn_is_str_lit(args[j]) && t != SL_T_VARCHAR) ||
+        (sl_type_is_decimal(a) && t == SL_T_DOUBLE) ||
+        (sl_type_is_int(a) && t == SL_T_BIGINT)) { /* TINYINT..INTEGER widen to BIGINT */
         *rc = fn_coerce(&args[j], t, err);
         return *rc == 0;
     }
@@ -222,6 +229,8 @@ bool fn_want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc)
 {
     if (sl_type_is_numeric(args[j]->type))
         return true;
+    if (sl_type_is_decimal(args[j]->type)) /* functions without a DECIMAL kernel: DOUBLE */
+        return fn_want(args, j, SL_T_DOUBLE, err, rc);
     return fn_want(args, j, dflt, err, rc);
 }
 
@@ -238,7 +247,8 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
     if (strcasecmp(name, "CASE") == 0)
         return sl_func_bind_case(args, n_args, n_args % 2 == 1, text, out, err);
     if (n_args == 1 && strcmp(name, "+") == 0) { /* unary plus */
-        if (!sl_type_is_numeric(args[0]->type) && args[0]->type != SL_T_NULL) {
+        if (!sl_type_is_numeric(args[0]->type) && args[0]->type != SL_T_NULL &&
+            !sl_type_is_decimal(args[0]->type)) {
             int rc = no_match(name, args, n_args, err);
             free_args(args, n_args);
             return rc;
@@ -319,7 +329,7 @@ int sl_func_bind_cast(sl_expr *e, sl_type t, bool try_cast, const char *text, sl
                       sl_err *err)
 {
     *out = NULL;
-    if (t == SL_T_NULL || t >= SL_T_COUNT || !fn_cast_allowed(e->type, t)) {
+    if (t == SL_T_NULL || sl_type_base(t) >= SL_T_COUNT || !fn_cast_allowed(e->type, t)) {
         int rc = SL_ERR(err, SL_EBIND, "Cannot cast %s to %s (in \"%s\")",
                         sl_type_name(e->type), sl_type_name(t), text ? text : e->text);
         sl_expr_free(&e);

@@ -17,10 +17,10 @@
     /* arithmetic (fn_arith.c) */                                                                 \
     X(ADD, "+", 2, 2, 0, fn_bind_add, fn_exec_add)                                                \
     X(SUB, "-", 2, 2, 0, fn_bind_sub, fn_exec_sub)                                                \
-    X(MUL, "*", 2, 2, 0, fn_bind_arith, fn_exec_mul)                                              \
+    X(MUL, "*", 2, 2, 0, fn_bind_mul, fn_exec_mul)                                                \
     X(DIV, "/", 2, 2, 0, fn_bind_div, fn_exec_div)                                                \
     X(IDIV, "//", 2, 2, 0, fn_bind_arith, fn_exec_idiv)                                           \
-    X(MOD, "%", 2, 2, 0, fn_bind_arith, fn_exec_mod)                                              \
+    X(MOD, "%", 2, 2, 0, fn_bind_mod, fn_exec_mod)                                                \
     X(NEG, "NEG", 1, 1, 0, fn_bind_neg, fn_exec_neg)                                              \
     /* comparison (fn_compare.c) */                                                               \
     X(EQ, "=", 2, 2, 0, fn_bind_compare, fn_exec_eq)                                              \
@@ -86,9 +86,9 @@
     /* math (fn_math.c) */                                                                        \
     X(ABS, "abs", 1, 1, 0, fn_bind_num_keep, fn_exec_abs)                                         \
     X(SIGN, "sign", 1, 1, 0, fn_bind_sign, fn_exec_sign)                                          \
-    X(ROUND, "round", 1, 2, 0, fn_bind_num_keep, fn_exec_round)                                   \
-    X(FLOOR, "floor", 1, 1, 0, fn_bind_num_keep, fn_exec_floor)                                   \
-    X(CEIL, "ceil", 1, 1, 0, fn_bind_num_keep, fn_exec_ceil)                                      \
+    X(ROUND, "round", 1, 2, 0, fn_bind_round, fn_exec_round)                                      \
+    X(FLOOR, "floor", 1, 1, 0, fn_bind_floor, fn_exec_floor)                                      \
+    X(CEIL, "ceil", 1, 1, 0, fn_bind_floor, fn_exec_ceil)                                         \
     X(SQRT, "sqrt", 1, 1, 0, fn_bind_double, fn_exec_sqrt)                                        \
     X(LN, "ln", 1, 1, 0, fn_bind_double, fn_exec_ln)                                              \
     X(LOG10, "log10", 1, 1, 0, fn_bind_double, fn_exec_log10)                                     \
@@ -119,6 +119,8 @@
     X(STRFTIME, "strftime", 2, 2, 0, fn_bind_strftime, fn_exec_strftime)                          \
     X(STRPTIME, "strptime", 2, 2, 0, fn_bind_strptime, fn_exec_strptime)                          \
     X(TRY_STRPTIME, "try_strptime", 2, 2, 0, fn_bind_strptime, fn_exec_try_strptime)              \
+    /* types (fn_decimal.c) */                                                                    \
+    X(TYPEOF, "typeof", 1, 1, 0, fn_bind_typeof, fn_exec_typeof)                                  \
     /* syntax forms the parser writes (fn_syntax.c) */                                            \
     X(IS_DISTINCT_FROM, "IS_DISTINCT_FROM", 2, 2, 0, fn_bind_compare, fn_exec_is_distinct)        \
     X(IS_NOT_DISTINCT_FROM, "IS_NOT_DISTINCT_FROM", 2, 2, 0, fn_bind_compare,                     \

@@ -786,14 +786,24 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
         sl_vec_push_null(v);
         return true;
     }
-    bool ok;
-    switch (t) {
+    bool ok = false;
+    if (sl_type_is_decimal(t))
+        ok = sl_parse_decimal(s, n, sl_dec_width(t), sl_dec_scale(t), &i);
+    switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
     case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
     case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
+    case SL_T_TINYINT:
+    case SL_T_SMALLINT:
+    case SL_T_INTEGER: {
+        int64_t lo, hi;
+        sl_int_range(t, &lo, &hi);
+        ok = parse_int(s, n, &i) && i >= lo && i <= hi;
+        break;
+    }
     case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
     case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
     case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
-    default: ok = false; break;
+    default: break;
     }
     if (!ok) {
         int show = len > 60 ? 60 : (int)len;

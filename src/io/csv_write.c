@@ -64,9 +64,14 @@ void sl_csv_format_header(sl_buf *out, char *const *names, int n_cols, char deli
 static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, char delim)
 {
     int64_t start = out->len;
+    if (sl_type_is_decimal(v->type))
+        sl_format_decimal(out, v->d.i64[i], v->type);
     switch (v->type) {
     case SL_T_BOOL: sl_format_bool(out, v->d.i64[i]); break;
-    case SL_T_BIGINT: sl_format_bigint(out, v->d.i64[i]); break;
+    case SL_T_BIGINT:
+    case SL_T_TINYINT:
+    case SL_T_SMALLINT:
+    case SL_T_INTEGER: sl_format_bigint(out, v->d.i64[i]); break;
     case SL_T_DOUBLE: sl_format_double(out, v->d.f64[i]); break;
     case SL_T_DATE: sl_format_date(out, v->d.i64[i]); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;

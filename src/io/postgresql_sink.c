@@ -94,7 +94,10 @@ static const char *pg_type(sl_type t)
     case SL_T_BOOL: return "BOOLEAN";
     case SL_T_DATE: return "DATE";
     case SL_T_TIMESTAMP: return "TIMESTAMP";
-    default: return "TEXT";
+    case SL_T_TINYINT: return "SMALLINT"; /* PostgreSQL has no 1-byte integer */
+    case SL_T_SMALLINT:
+    case SL_T_INTEGER: return sl_type_name(t);
+    default: return sl_type_is_decimal(t) ? sl_type_name(t) : "TEXT"; /* DECIMAL(p,s) */
     }
 }
 

@@ -91,7 +91,8 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
             if (!sl_vec_valid(v, r)) {
                 sl_buf_append(&w->rec, &tag, 1);
             } else if (v->type == SL_T_VARCHAR || v->type == SL_T_DATE ||
-                       v->type == SL_T_TIMESTAMP) {
+                       v->type == SL_T_TIMESTAMP || sl_type_is_decimal(v->type)) {
+                /* a DECIMAL goes as its text ("65.95"), never its unscaled integer */
                 int64_t len;
                 const char *s;
                 if (v->type == SL_T_VARCHAR) {
@@ -134,7 +135,10 @@ static const char *sq_type(sl_type t)
     case SL_T_BOOL: return "BOOLEAN";
     case SL_T_DATE: return "DATE";
     case SL_T_TIMESTAMP: return "TIMESTAMP";
-    default: return "VARCHAR";
+    case SL_T_TINYINT:
+    case SL_T_SMALLINT:
+    case SL_T_INTEGER: return sl_type_name(t);
+    default: return sl_type_is_decimal(t) ? sl_type_name(t) : "VARCHAR";
     }
 }
 

@@ -215,6 +215,13 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         sl_buf_printf(b, "%" PRId64, e->ival);
         break;
     case A_DBL: {
+        sl_value dv;
+        if (e->sval && sl_dec_literal_type(e->sval, (int64_t)strlen(e->sval), &dv)) {
+            /* A DECIMAL literal as DuckDB names it (".5", "0.10"); it re-parses as the same
+             * DECIMAL. */
+            sl_format_value(b, &dv);
+            break;
+        }
         char tmp[40];
         snprintf(tmp, sizeof tmp, "%.17g", e->dval);
         sl_buf_puts(b, tmp);

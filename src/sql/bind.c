@@ -166,6 +166,13 @@ static sl_type setop_type(sl_type a, sl_type b)
         return b;
     if (b == SL_T_NULL)
         return a;
+    if (sl_type_is_decimal(a) || sl_type_is_decimal(b)) {
+        sl_type d = sl_dec_common_type(a, b);
+        if (d != SL_T_COUNT)
+            return d;
+    }
+    if (sl_type_is_int(a) && sl_type_is_int(b))
+        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
         return SL_T_DOUBLE;
     if ((a == SL_T_BOOL && sl_type_is_numeric(b)) || (b == SL_T_BOOL && sl_type_is_numeric(a)))

@@ -175,7 +175,12 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     memset(&v, 0, sizeof v);
     switch (a->kind) {
     case A_INT: v.type = SL_T_BIGINT; v.v.i = a->ival; break;
-    case A_DBL: v.type = SL_T_DOUBLE; v.v.d = a->dval; break;
+    case A_DBL:
+        v.type = SL_T_DOUBLE;
+        v.v.d = a->dval;
+        if (a->sval)
+            sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v);
+        break;
     case A_BOOL: v.type = SL_T_BOOL; v.v.i = a->ival; break;
     case A_NULL: v.type = SL_T_NULL; v.is_null = true; break;
     case A_TYPED: v.type = a->ctype; v.v.i = a->ival; break;
@@ -416,13 +421,16 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
     if (e->kind == SL_E_CONST && !e->cval.is_null &&
         (e->type == SL_T_LIST_DOUBLE || e->type == SL_T_LIST_BIGINT))
         return bind_param_list(c, a, g);
-    if (e->kind != SL_E_CONST || !sl_type_is_numeric(e->type) || e->cval.is_null) {
+    if (e->kind != SL_E_CONST || e->cval.is_null ||
+        !(sl_type_is_numeric(e->type) || sl_type_is_decimal(e->type))) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
                            "%s(x, q): q must be a constant number in [0, 1] or a constant "
                            "list of them", a->name);
         goto fail;
     }
-    double q = e->type == SL_T_DOUBLE ? e->cval.v.d : (double)e->cval.v.i;
+    double q = e->type == SL_T_DOUBLE ? e->cval.v.d
+               : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+               : (double)e->cval.v.i;
     if (!(q >= 0 && q <= 1)) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
                            "%s(x, q): q must be in [0, 1] (got %g)", a->name, q);
@@ -646,7 +654,18 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         t2 = SL_T_DOUBLE;
         sl_expr_free(&g.arg2); /* kept in g.param */
     }
-    if (!sl_agg_init_call2(&g, fn, t, t2)) {
+    if (!sl_agg_init_call2(&g, fn, t, t2) && (sl_type_is_decimal(t) || sl_type_is_decimal(t2))) {
+        /* An aggregate without a DECIMAL rule (var_samp, quantile_cont, corr ...): DuckDB
+         * casts a DECIMAL argument to DOUBLE implicitly. */
+        sl_err tmp = {0};
+        if (sl_type_is_decimal(t) &&
+            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
+            t = SL_T_DOUBLE;
+        if (sl_type_is_decimal(t2) && g.arg2 &&
+            sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
+            t2 = SL_T_DOUBLE;
+    }
+    if (!g.fn && !sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
         sl_expr_free(&g.arg);
         sl_expr_free(&g.arg2);

@@ -89,7 +89,7 @@ static char *profile_sql(const sl_bind_ctx *c)
     bool *ord = sl_xcalloc((size_t)n + 1, sizeof *ord);
     for (int i = 0; i < n; i++) {
         sl_type t = c->col_types[i];
-        num[i] = t == SL_T_BIGINT || t == SL_T_DOUBLE;
+        num[i] = sl_type_is_numeric(t);
         ord[i] = num[i] || t == SL_T_DATE || t == SL_T_TIMESTAMP;
     }
     sl_buf b;

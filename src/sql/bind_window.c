@@ -87,7 +87,7 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
                              "TIMESTAMP key, or whole days over a DATE key (the key is %s)",
                              sl_type_name(kt));
     }
-    if (kt == SL_T_BIGINT)
+    if (sl_type_is_int(kt))
         return bind_const_int(c, off, "a RANGE offset over a BIGINT key", 0, n);
     if (kt != SL_T_DOUBLE)
         return sl_bind_error(c, off->line, off->col, SL_EBIND, "a RANGE offset over a %s key "
@@ -100,9 +100,11 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
     sl_err tmp = {0};
     sl_expr_fold(&e, &tmp);
     bool ok = e->kind == SL_E_CONST && !e->cval.is_null &&
-              (e->type == SL_T_BIGINT || e->type == SL_T_DOUBLE);
+              (e->type == SL_T_BIGINT || e->type == SL_T_DOUBLE || sl_type_is_decimal(e->type));
     if (ok)
-        *f = e->type == SL_T_DOUBLE ? e->cval.v.d : (double)e->cval.v.i;
+        *f = e->type == SL_T_DOUBLE ? e->cval.v.d
+             : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+             : (double)e->cval.v.i;
     sl_expr_free(&e);
     if (!ok || !(*f >= 0))
         return sl_bind_error(c, off->line, off->col, SL_EBIND,

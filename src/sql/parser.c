@@ -268,14 +268,22 @@ static int parse_type(sl_parser *p, sl_type *out, char **written)
     if (sl_parse_accept_op(p, "(")) {
         if (sl_parse_peek(p)->kind != TK_INT)
             return sl_parse_syntax_error(p, "type width");
-        sl_parse_next(p);
+        sl_tok *w = sl_parse_next(p), *sc = NULL;
         if (sl_parse_accept_op(p, ",")) {
             if (sl_parse_peek(p)->kind != TK_INT)
                 return sl_parse_syntax_error(p, "type scale");
-            sl_parse_next(p);
+            sc = sl_parse_next(p);
         }
         if (sl_parse_expect_op(p, ")"))
             return p->err->code;
+        if (ok && sl_type_is_decimal(*out)) { /* DECIMAL(w[, s]): DuckDB's limits */
+            long wv = strtol(w->val, NULL, 10), sv = sc ? strtol(sc->val, NULL, 10) : 0;
+            if (wv < 1 || wv > SL_DEC_MAX_WIDTH)
+                return sl_parse_error_at(p, w, "%s", "Width must be between 1 and 38!");
+            if (sv > wv)
+                return sl_parse_error_at(p, sc, "%s", "Scale must be less than or equal to width");
+            *out = sl_type_decimal((int)wv, (int)sv);
+        }
     }
     if (sl_parse_is_op(sl_parse_peek(p), "["))
         return sl_parse_error_at(p, sl_parse_peek(p), "%s", "list types are not supported");
@@ -619,6 +627,7 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_next(p);
         e = sl_parse_new_expr(p, A_DBL, start);
         e->dval = strtod(t->val, NULL);
+        e->sval = sl_xstrdup(t->val); /* the binder types 65.946 as DECIMAL(5,3) from it */
         return sl_parse_finish(p, e, start);
     case TK_STRING:
         sl_parse_next(p);

@@ -190,7 +190,7 @@ int sl_sql_pivot_set_values(sl_ast_query *q, sl_type type, char **texts, int n, 
     /* DuckDB orders the pivot columns by value: numbers numerically, the others as text
      * (ISO dates and times, false < true sort right as text). */
     val *v = sl_xcalloc((size_t)n + 1, sizeof *v);
-    bool num = type == SL_T_BIGINT || type == SL_T_DOUBLE;
+    bool num = sl_type_is_numeric(type);
     for (int i = 0; i < n; i++) {
         v[i].text = texts[i];
         v[i].num = num ? strtod(texts[i], NULL) : 0;

@@ -123,7 +123,6 @@ SELECT TRY_CAST('0x1F' AS BIGINT) AS a, TRY_CAST('1_000' AS BIGINT) AS b,
 FROM t WHERE id = 0;
 
 -- case: cast_integer_range
--- differs: INTEGER is BIGINT in sluice, so 2147483648 fits
 SELECT TRY_CAST('2147483648' AS INTEGER) AS a FROM t WHERE id = 0;
 
 -- case: group_sum

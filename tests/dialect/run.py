@@ -6,7 +6,8 @@ Called by `make dialect` as `SLUICE=build/sluice /usr/bin/python3 tests/dialect/
 Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query over the
 view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
 quotes, commas, Unicode, NULL vs '',
-doubles at the edges of their printing rules, integers at their limits, ties, dates). The query
+doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
+`tdec` holds DECIMAL columns for the dec_* cases). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
@@ -81,11 +82,38 @@ def rows():
     return out
 
 
+# tdec (the dec_* cases): money-like text read as DECIMAL by both engines' CSV readers: ties
+# at the declared scale (0.125 as DECIMAL(6,2)), negatives below one, the widths' limits,
+# blanks (NULL), spaces around, exponents.
+DEC_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "m": "DECIMAL(18,3)", "r": "DECIMAL(6,2)",
+               "w": "DECIMAL(18,0)"}
+
+
+def dec_rows():
+    ms = ["65.946", "-0.100", "0.300", "0.125", "-0.125", "2.5", "-2.5", "0", "-0.001",
+          "999999999999999.999", "-999999999999999.999", "1234.5", "0.005", "7", "", "100.000"]
+    rs = ["0.125", "-0.125", "1.005", "2.675", " 3.5 ", "9999.99", "-9999.99", "0.1", "",
+          "1e1", "12.344", "12.345", "-0.005", "0.004"]
+    ws = ["1", "-1", "999999999999999999", "-999999999999999999", "42", "", "2.5", "-2.5",
+          "3.49", "0"]
+    out = []
+    for n in range(48):
+        k = ["g1", "g2", "g3", None][n % 4]
+        out.append([n, k, ms[n % len(ms)] or None, rs[n % len(rs)] or None,
+                    ws[n % len(ws)] or None])
+    return out
+
+
 def write_data(path):
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(COLUMNS) + "\r\n")
         for r in rows():
             f.write(",".join(csv_field(v) for v in r) + "\r\n")
+    with open(os.path.join(os.path.dirname(path), "dec.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write(",".join(DEC_COLUMNS) + "\n")
+        for r in dec_rows():
+            f.write(",".join(csv_field(v) for v in r) + "\n")
 
 
 def case_files():
@@ -171,9 +199,12 @@ def views_sql(data):
     DuckDB's); tq: DuckDB's reading, "" is NULL; td: each engine's defaults."""
     cols = ", ".join("'%s': '%s'" % kv for kv in COLUMNS.items())
     read = "read_csv('%s', columns={%s}%%s)" % (data, cols)
+    dec = os.path.join(os.path.dirname(data), "dec.csv")
+    dcols = ", ".join("'%s': '%s'" % kv for kv in DEC_COLUMNS.items())
     return ["CREATE VIEW t AS SELECT * FROM " + read % ", allow_quoted_nulls=false",
             "CREATE VIEW tq AS SELECT * FROM " + read % ", allow_quoted_nulls=true",
-            "CREATE VIEW td AS SELECT * FROM " + read % ""]
+            "CREATE VIEW td AS SELECT * FROM " + read % "",
+            "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols)]
 
 
 def main():

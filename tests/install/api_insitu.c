@@ -172,6 +172,26 @@ int main(int argc, char **argv)
         sl_cursor_free(&c);
     }
 
+    /* 1b. A DECIMAL result comes out as DOUBLE (its value, not its unscaled integer), an
+     * INTEGER as int64. */
+    rc = sl_session_query(s, "SELECT CAST(65.946 AS DECIMAL(18,2)) AS m, -0.10 AS n, "
+                          "CAST(7 AS INTEGER) AS i", SL_QUERY_GATHER, &c);
+    if (!rc) {
+        const sl_column *r;
+        int64_t n, got = 0;
+        int dok = 1;
+        while ((n = sl_cursor_next(c, &r)) > 0) {
+            got += n;
+            dok = dok && r[0].type == SL_COL_DOUBLE && r[1].type == SL_COL_DOUBLE &&
+                  r[2].type == SL_COL_BIGINT && ((const double *)r[0].data)[0] == 65.95 &&
+                  ((const double *)r[1].data)[0] == -0.1 && ((const int64_t *)r[2].data)[0] == 7;
+        }
+        check(dok && got == (rank == 0 ? 1 : 0), "DECIMAL results as DOUBLE, INTEGER as int64");
+        sl_cursor_free(&c);
+    } else {
+        check(0, "DECIMAL results as DOUBLE, INTEGER as int64");
+    }
+
     /* 2. Partitioned: each rank keeps what it computed; together, every row once. */
     rc = sl_session_query(s, "SELECT id, d FROM t WHERE d IS NOT NULL", SL_QUERY_PARTITIONED,
                           &c);

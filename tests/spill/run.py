@@ -228,6 +228,19 @@ def main():
                 j = job(name, q.format(src) + ";\n")
                 for np_ in ranks:
                     check_ok(name, np_, j, want, sd, ["--memory-limit", "16MB", "--spill-dir", sd])
+        # 1c. a DECIMAL(9,6) group key (issue 17): its values go through the spill files'
+        # wire format and the grace partitions as scaled integers and print as the text read
+        if a.k in "decimal_16mb":
+            ddata = os.path.join(w, "d.csv")  # 150,000 rows, as many x keys: outgrow 16 MB
+            gen(ddata, rows=150000, keys=1000)
+            ddb = load_sqlite(ddata)
+            dcols = "columns={'k': 'BIGINT', 's': 'VARCHAR', 'v': 'BIGINT', 'x': 'DECIMAL(9,6)'}"
+            dsrc = f"read_csv('{ddata}', header=true, {dcols})"
+            q = ("SELECT x, count(*) AS n, sum(v) AS sv, sum(x) AS sx, min(k) AS mk FROM {} "
+                 "GROUP BY x")
+            want = ddb.execute(q.format("t")).fetchall()
+            j = job("g1d", q.format(dsrc) + ";\n")
+            check_ok("decimal_16mb", 2, j, want, sd, ["--memory-limit", "16MB", "--spill-dir", sd])
         # 2. SET memory_limit / spill_dir in the job, HAVING + ORDER BY + LIMIT on top
         if a.k in "set_having_order":
             q = ("SELECT k, sum(v) AS sv, count(*) AS n FROM {} GROUP BY k "

@@ -117,7 +117,12 @@ int main(void)
     CHECK(sl_parse_bool("TRUE", 4, &v)); CHECK_INT(v, 1);
     CHECK(!sl_parse_bool("yes", 3, &v));
     sl_type t;
-    CHECK(sl_type_parse("integer", 7, &t)); CHECK_INT(t, SL_T_BIGINT);
+    CHECK(sl_type_parse("integer", 7, &t)); CHECK_INT(t, SL_T_INTEGER);
+    CHECK(sl_type_parse("int8", 4, &t)); CHECK_INT(t, SL_T_BIGINT);
+    CHECK(sl_type_parse("decimal( 9 , 2 )", 16, &t)); CHECK_INT(t, sl_type_decimal(9, 2));
+    CHECK(sl_type_parse("NUMERIC", 7, &t)); CHECK_INT(t, sl_type_decimal(18, 3));
+    CHECK(!sl_type_parse("DECIMAL(39,2)", 13, &t));
+    CHECK(!sl_type_parse("DECIMAL(4,5)", 12, &t));
     CHECK(sl_type_parse("TEXT", 4, &t)); CHECK_INT(t, SL_T_VARCHAR);
     CHECK(!sl_type_parse("BLOB", 4, &t));
 

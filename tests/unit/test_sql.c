@@ -189,7 +189,7 @@ static void test_precedence(void)
     CHECK_STR(e2s("x not between 1 and 5"), "(x NOT BETWEEN 1 AND 5)");
     CHECK_STR(e2s("s ILIKE 'A_' = true"), "((s ILIKE 'A_') = TRUE)");
     CHECK_STR(e2s("a::VARCHAR || 'x'"), "(CAST(a AS VARCHAR) || 'x')");
-    CHECK_STR(e2s("-a::int"), "(- CAST(a AS BIGINT))");
+    CHECK_STR(e2s("-a::int"), "(- CAST(a AS INTEGER))");
     CHECK_STR(e2s("7 // 2 % 3 * 4 / 5"), "((((7 // 2) % 3) * 4) / 5)");
     CHECK_STR(e2s("(1 + 2) * 3"), "((1 + 2) * 3)");
     CHECK_STR(e2s("a == 1 OR b != 2 AND c <> 3"), "((a = 1) OR ((b <> 2) AND (c <> 3)))");
@@ -203,7 +203,7 @@ static void test_literals_and_forms(void)
     CHECK_STR(e2s("CASE x WHEN 1 THEN 'a' WHEN 2 THEN 'b' ELSE 'c' END"),
               "CASE x WHEN 1 THEN 'a' WHEN 2 THEN 'b' ELSE 'c' END");
     CHECK_STR(e2s("case when a > 1 then 1 end"), "CASE WHEN (a > 1) THEN 1 END");
-    CHECK_STR(e2s("CAST(a AS INTEGER)"), "CAST(a AS BIGINT)");
+    CHECK_STR(e2s("CAST(a AS INTEGER)"), "CAST(a AS INTEGER)");
     CHECK_STR(e2s("TRY_CAST(a AS double precision)"), "TRY_CAST(a AS DOUBLE)");
     CHECK_STR(e2s("a::VARCHAR(10)"), "CAST(a AS VARCHAR)");
     CHECK_STR(e2s("DATE '2024-01-31'"), "DATE '2024-01-31'");
@@ -215,7 +215,8 @@ static void test_literals_and_forms(void)
     CHECK_STR(e2s("\"MyCol\" + T.b"), "(\"MyCol\" + t.b)");
     CHECK_STR(e2s("'it''s'"), "'it''s'");
     CHECK_STR(e2s("1.5e3"), "1500.0");
-    CHECK_STR(e2s(".25"), "0.25");
+    CHECK_STR(e2s(".25"), ".25"); /* DECIMAL(2,2): DuckDB's text, which re-parses as it */
+    CHECK_STR(e2s("00.10"), "0.10");
     CHECK_STR(e2s("TRUE AND false OR null"), "((TRUE AND FALSE) OR NULL)");
 
     sl_err err;
@@ -262,7 +263,7 @@ static void test_queries(void)
     CHECK_STR(q2s("SELECT a FROM read_csv_auto(['a.csv', 'b.csv'], header=false, sep='|', "
                   "quote='', blocksize='64KB', columns={'a': 'INTEGER', 'B': 'varchar'}) x"),
               "SELECT a FROM read_csv(['a.csv', 'b.csv'], header=false, delim='|', quote='', "
-              "blocksize=64000, columns={'a': 'BIGINT', 'B': 'VARCHAR'}) AS x");
+              "blocksize=64000, columns={'a': 'INTEGER', 'B': 'VARCHAR'}) AS x");
     CHECK_STR(q2s("SELECT a FROM read_csv('a.csv', delim='\\t', blocksize='1MiB', HEADER=1)"),
               "SELECT a FROM read_csv('a.csv', header=true, delim='\\t', quote='\"', "
               "blocksize=1048576)");

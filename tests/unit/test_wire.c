@@ -266,6 +266,41 @@ static void test_truncated(void)
     sl_buf_free(&buf);
 }
 
+/* A DECIMAL column keeps its width and scale through the wire (they live in the type); a type
+ * word with a bad width or scale, or junk above a plain type, is corrupt data. */
+static void test_decimal(void)
+{
+    sl_type t = sl_type_decimal(18, 2);
+    sl_batch *b = sl_batch_new(1, &t, 4);
+    sl_vec_push_i64(b->cols[0], 6595);
+    sl_vec_push_null(b->cols[0]);
+    sl_vec_push_i64(b->cols[0], -10);
+    b->n_rows = 3;
+    sl_buf buf;
+    sl_buf_init(&buf);
+    sl_wire_write(b, &buf);
+    sl_err err = { 0 };
+    sl_batch *got = NULL;
+    int64_t used;
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), 0);
+    if (got) {
+        CHECK(got->cols[0]->type == t);
+        CHECK_STR(sl_type_name(got->cols[0]->type), "DECIMAL(18,2)");
+        CHECK(got->cols[0]->d.i64[2] == -10 && !sl_vec_valid(got->cols[0], 1));
+        sl_batch_free(&got);
+    }
+    uint32_t bad[] = { (uint32_t)sl_type_decimal(39, 2), (uint32_t)sl_type_decimal(4, 5),
+                       (uint32_t)SL_T_DECIMAL, (uint32_t)SL_T_BIGINT | 0x200u };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memcpy(buf.data + 16, &bad[k], 4);
+        sl_err_clear(&err);
+        CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), SL_EINTERNAL);
+        CHECK(got == NULL);
+    }
+    sl_batch_free(&b);
+    sl_buf_free(&buf);
+}
+
 static uint64_t xx8(int64_t x) { return XXH3_64bits(&x, 8); }
 
 static void test_hash(void)
@@ -407,6 +442,7 @@ int main(void)
     test_round_trip();
     test_empty();
     test_truncated();
+    test_decimal();
     test_hash();
     CHECK_INT(sl_mem_in_use(), 0);
     return CHECK_DONE();
