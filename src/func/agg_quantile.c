@@ -332,8 +332,9 @@ VALS_ENTRY(entropy, NULL, 1, num_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
-    return f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
-           f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad;
+    /* A list of quantiles (n_params) is one list answer, finished by the group's owner. */
+    return a->n_params == 0 && !a->distinct && (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
+           f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad);
 }
 
 int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }

@@ -157,8 +157,8 @@ FN_BIND(fn_bind_list_contains)
         sl_list_type(args[1]->type) != SL_T_NULL)
         args[0]->type = sl_list_type(args[1]->type);
     sl_type elem = sl_list_elem(args[0]->type);
-    if (args[1]->type != elem && sl_type_is_numeric(args[1]->type) &&
-        sl_type_is_numeric(elem)) {
+    if (args[1]->type != elem && sl_type_is_numeric(elem) &&
+        (sl_type_is_numeric(args[1]->type) || sl_type_is_decimal(args[1]->type))) {
         rc = fn_coerce(&args[1], SL_T_DOUBLE, err);
         if (rc)
             return rc;
