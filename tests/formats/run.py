@@ -519,6 +519,27 @@ def cases_write(k):
                       f"COPY (SELECT id, ob, f64 FROM {src} WHERE id IN (5, 3000)) TO "
                       f"'${{out}}' (FORMAT hdf5);", db,
                       "SELECT id, ob, f64 FROM t WHERE id IN (5, 3000)", "/", ranks=(3, 5))
+    if match(k, "write_late_null"):
+        # A column's first NULL after whole batches of valid rows (65536 rows a batch: at np=1
+        # the third batch), under a filter's selection: the rows staged before it must read
+        # back valid, the NULLs as NULLs (the writer stages validity only from a first NULL).
+        ln = os.path.join(d, "late.csv")
+        lrows = []
+        with open(ln, "w") as f:
+            f.write("id,x,s,v\n")
+            for i in range(200000):
+                x = None if i >= 180000 and i % 7 == 0 else i * 3 - 1000
+                s = None if i >= 140000 and i % 5 == 0 else f"s{i % 97}"
+                v = i * 0.25
+                f.write(f"{i},{'' if x is None else x},{'' if s is None else s},{v!r}\n")
+                if i % 3 != 1:
+                    lrows.append((i, x, s, v))
+        db.execute("CREATE TABLE late (id INTEGER, x INTEGER, s TEXT, v REAL)")
+        db.executemany("INSERT INTO late VALUES (?,?,?,?)", lrows)
+        check_copy_h5("write_late_null",
+                      f"COPY (SELECT * FROM read_csv('{ln}') WHERE id % 3 <> 1) TO "
+                      f"'${{out}}' (FORMAT hdf5);", db, "SELECT * FROM late", "/",
+                      ranks=(1, 2))
     if match(k, "write_roundtrip"):
         # CSV -> HDF5 -> CSV: the CSV read back is byte for byte the one written first.
         c0 = os.path.join(W, "rt-csv0")
