@@ -134,6 +134,17 @@ def same_rows(got, want):
     return ""
 
 
+def exit_why(rc, errtext):
+    """Why a job failed, for a report: the exit status (timeout's 124, a signal), sluice's
+    own error lines, which Open MPI's MPI_ABORT banner after them would otherwise push out of
+    a plain tail, then the tail."""
+    st = (f"exit {rc} (timeout: a hang)" if rc == 124 else
+          f"killed by signal {-rc}" if rc < 0 else
+          f"exit {rc} (signal {rc - 128})" if rc > 128 else f"exit {rc}")
+    errs = [ln for ln in errtext.splitlines() if ": error: " in ln][:4]
+    return f"{st}: " + " | ".join(errs + [errtext.strip()[-400:]])
+
+
 def check_query(name, sql, db, oracle_sql, ranks=(1, 2, 3, 4, 5), header=None):
     """Runs sql at each rank count and compares with db's answer to oracle_sql."""
     cur = db.execute(oracle_sql)
@@ -142,7 +153,7 @@ def check_query(name, sql, db, oracle_sql, ranks=(1, 2, 3, 4, 5), header=None):
     for n in ranks:
         rc, out, errtext = run_job(sql, n)
         if rc != 0:
-            report(False, f"{name} np={n}", f"exit {rc}: {errtext.strip()[-400:]}")
+            report(False, f"{name} np={n}", exit_why(rc, errtext))
             continue
         try:
             recs = sluice_csv.read_records(out)
@@ -444,7 +455,7 @@ def check_copy_h5(name, sql_tpl, db, oracle_sql, group, ranks=(1, 2, 3, 5), extr
         out = os.path.join(W, f"{name}-np{n}")
         rc, _, errtext = run_job(sql_tpl.replace("${out}", out), n)
         if rc != 0:
-            report(False, f"{name} np={n}", f"exit {rc}: {errtext.strip()[-400:]}")
+            report(False, f"{name} np={n}", exit_why(rc, errtext))
             continue
         files = [x for x in os.listdir(out) if x.endswith(".h5")]
         if len(files) != 1:
