@@ -388,26 +388,41 @@ static void stats_free(h5_stats *s)
     sl_free(s->nan);
 }
 
-/* Adds rows [at, at+m) (values vals, validity vb) to the chunks of chunk_rows rows. */
+/* Adds rows [at, at+m) (values vals, validity vb) to the chunks of chunk_rows rows: one
+ * chunk's run of rows at a time (no division per row). */
 static void stats_add(h5_stats *s, int64_t chunk_rows, int64_t at, int64_t m,
                       const int64_t *vals, const unsigned char *vb)
 {
-    for (int64_t i = 0; i < m; i++) {
-        if (!vb[i])
-            continue;
-        int64_t c = (at + i) / chunk_rows;
+    for (int64_t i = 0; i < m;) {
+        int64_t c = (at + i) / chunk_rows, e = (c + 1) * chunk_rows - at;
+        if (e > m)
+            e = m;
         if (s->dbl) {
-            double x;
-            memcpy(&x, &vals[i], sizeof x);
-            if (isnan(x))
-                s->nan[c] = 1;
-            else {
-                s->dmin[c] = x < s->dmin[c] ? x : s->dmin[c];
-                s->dmax[c] = x > s->dmax[c] ? x : s->dmax[c];
+            double lo = s->dmin[c], hi = s->dmax[c];
+            for (; i < e; i++) {
+                double x;
+                memcpy(&x, &vals[i], sizeof x);
+                if (!vb[i])
+                    continue;
+                if (isnan(x)) {
+                    s->nan[c] = 1;
+                    continue;
+                }
+                lo = x < lo ? x : lo;
+                hi = x > hi ? x : hi;
             }
+            s->dmin[c] = lo;
+            s->dmax[c] = hi;
         } else {
-            s->imin[c] = vals[i] < s->imin[c] ? vals[i] : s->imin[c];
-            s->imax[c] = vals[i] > s->imax[c] ? vals[i] : s->imax[c];
+            int64_t lo = s->imin[c], hi = s->imax[c];
+            for (; i < e; i++) {
+                if (!vb[i])
+                    continue;
+                lo = vals[i] < lo ? vals[i] : lo;
+                hi = vals[i] > hi ? vals[i] : hi;
+            }
+            s->imin[c] = lo;
+            s->imax[c] = hi;
         }
     }
 }
@@ -518,10 +533,13 @@ static void sstats_add(h5_sstats *s, int64_t chunk_rows, int64_t at, int64_t m,
                        const int64_t *offs, int64_t base, int64_t end, const char *bytes,
                        const unsigned char *vb)
 {
-    for (int64_t i = 0; i < m; i++)
-        if (vb[i])
-            sstats_put(s, (at + i) / chunk_rows, bytes + (offs[i] - base),
-                       (i + 1 < m ? offs[i + 1] : end) - offs[i]);
+    for (int64_t i = 0; i < m;) {
+        int64_t c = (at + i) / chunk_rows, e = (c + 1) * chunk_rows - at;
+        for (e = e < m ? e : m; i < e; i++)
+            if (vb[i])
+                sstats_put(s, c, bytes + (offs[i] - base),
+                           (i + 1 < m ? offs[i + 1] : end) - offs[i]);
+    }
 }
 
 /* Appends one bound's attributes: <an>__offsets (n+1 int64) and <an>__bytes (the strings and
