@@ -12,10 +12,10 @@
 #             chunks of 65536 rows; with skipping (key BETWEEN a AND b: late materialization
 #             reads the payload only for the chunks that hold the range) and without (key + 0
 #             BETWEEN a AND b, which the planner cannot push down); answers checked by numpy
-# at R = 1 and 2 ranks, REPS runs each; prints the median wall time (mpirun start-up included)
-# and GB/s per rank of input (CSV bytes for csv->h5 and csv q1, HDF5 file bytes for the
-# others). The h5py + pandas answer (no sluice code) must equal every sluice answer exactly
-# (integer sums).
+# at R = 1 and 2 ranks, REPS runs each; prints the median wall time (mpirun start-up included),
+# the median CPU time (user + sys, all ranks) and GB/s per rank of input (CSV bytes for csv->h5
+# and csv q1, HDF5 file bytes for the others). The h5py + pandas answer (no sluice code) must
+# equal every sluice answer exactly (integer sums).
 #
 #   bench/formats.sh [SLUICE_BIN] [REPS] [N]   e.g. bench/formats.sh build/sluice 3 1e7
 set -euo pipefail
@@ -34,25 +34,30 @@ trap 'rm -rf "$work"' EXIT
 csv_bytes=$(stat -L -c %s "$csv")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# run NAME BYTES RANKS CMD...: REPS timed runs, prints one table row
+# run NAME BYTES RANKS CMD...: REPS timed runs, prints one table row: median wall seconds,
+# median CPU seconds (user + sys of the command and its children, every rank included: on a
+# shared machine the wall time mostly measures the other load) and GB/s per rank.
 run() {
     local name=$1 bytes=$2 r=$3; shift 3
-    local ts=()
+    local ts=() cs=()
     for _ in $(seq "$REPS"); do
         local t0 t1
         t0=$(date +%s.%N)
-        "$@" > "$work/out.txt" 2> "$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
+        /usr/bin/time -f "%U %S" -o "$work/cpu.txt" "$@" > "$work/out.txt" \
+            2> "$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
         t1=$(date +%s.%N)
         ts+=("$(echo "$t1 - $t0" | bc -l)")
+        cs+=("$(awk '{print $1 + $2}' "$work/cpu.txt")")
     done
-    local m
+    local m c
     m=$(printf '%s\n' "${ts[@]}" | median)
-    printf '| %s | %d | %.2f | %.3f |\n' "$name" "$r" "$m" \
+    c=$(printf '%s\n' "${cs[@]}" | median)
+    printf '| %s | %d | %.2f | %.2f | %.3f |\n' "$name" "$r" "$m" "$c" \
         "$(echo "$bytes / $m / $r / 1000000000" | bc -l)"
 }
 
-echo "| workload ($N rows) | ranks | wall s | GB/s per rank |"
-echo "|---|---:|---:|---:|"
+echo "| workload ($N rows) | ranks | wall s | CPU s | GB/s per rank |"
+echo "|---|---:|---:|---:|---:|"
 for r in 1 2; do
     echo "COPY (SELECT * FROM read_csv('$csv')) TO '$work/h5-$r' (FORMAT hdf5);" \
         > "$work/copy$r.sql"

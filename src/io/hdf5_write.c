@@ -2,7 +2,8 @@
  * COPY ... (FORMAT hdf5): COPY's options for it and the shared-file writer (see
  * io/hdf5_int.h). Staging is Local: each rank appends its rows, column by column, to files
  * ".stage-<rank>-<col>-{v,b,n}" in COPY's temporary directory (values or string lengths,
- * string bytes, validity bytes). The file is written in sl_h5_shared_finish, Collective: row
+ * string bytes, validity bytes; the validity file only from the column's first NULL on that
+ * rank, most columns have none). The file is written in sl_h5_shared_finish, Collective: row
  * offsets and string byte offsets by exclusive scans, then every rank makes every H5*create /
  * write / close call with the same arguments (parallel HDF5 needs that), writing its rows in
  * rounds of at most H5W_ROUND rows with collective transfers (filters need them); a rank out
@@ -186,6 +187,87 @@ static int stage_put(FILE *f, const void *p, size_t n, const char *path, sl_err 
     return 0;
 }
 
+/* Stages one column's live rows of b: values (or string lengths) into w->b1, string bytes
+ * into w->b2, validity bytes into w->b3 (only once the column has had a NULL: until then
+ * its validity file stays empty and every staged row is valid). Typed loops over the
+ * vector's arrays, one memcpy where there is no selection and no NULL. Local. */
+static void stage_col(h5_writer *w, int k, const sl_batch *b, int64_t live)
+{
+    const sl_vec *v = b->cols[k];
+    h5_wcol *c = &w->cols[k];
+    const uint32_t *sel = b->sel;
+    bool str = w->types[k] == SL_T_VARCHAR;
+    int64_t nulls = 0;
+    if (!sel) {
+        /* Whole 64-row words first; the tail bit by bit. */
+        int64_t words = live >> 6;
+        for (int64_t i = 0; i < words; i++)
+            nulls += 64 - __builtin_popcountll(v->valid[i]);
+        for (int64_t i = words << 6; i < live; i++)
+            nulls += !sl_vec_valid(v, i);
+    } else {
+        for (int64_t i = 0; i < live; i++)
+            nulls += !sl_vec_valid(v, sel[i]);
+    }
+    sl_buf_reset(&w->b1);
+    sl_buf_reset(&w->b2);
+    sl_buf_reset(&w->b3);
+    sl_buf_reserve(&w->b1, live * 8);
+    int64_t *dst = (int64_t *)w->b1.data;
+    w->b1.len = live * 8;
+    if (!str) {
+        if (!sel) {
+            memcpy(dst, v->d.i64, (size_t)live * 8);
+        } else {
+            for (int64_t i = 0; i < live; i++)
+                dst[i] = v->d.i64[sel[i]];
+        }
+        if (nulls) /* a NULL's slot is 0 in the file (the 8 bytes of a double alike) */
+            for (int64_t i = 0; i < live; i++)
+                if (!sl_vec_valid(v, sel ? sel[i] : i))
+                    dst[i] = 0;
+    } else if (!sel && !nulls) {
+        const int64_t *off = v->d.off;
+        for (int64_t i = 0; i < live; i++)
+            dst[i] = off[i + 1] - off[i];
+        int64_t n = off[live] - off[0];
+        sl_buf_append(&w->b2, v->heap + off[0], n);
+        c->nbytes += n;
+    } else {
+        const int64_t *off = v->d.off;
+        int64_t n = 0;
+        for (int64_t i = 0; i < live; i++) {
+            int64_t r = sel ? sel[i] : i;
+            dst[i] = sl_vec_valid(v, r) ? off[r + 1] - off[r] : 0;
+            n += dst[i];
+        }
+        sl_buf_reserve(&w->b2, n);
+        char *bp = w->b2.data;
+        for (int64_t i = 0; i < live; i++) {
+            int64_t r = sel ? sel[i] : i;
+            if (dst[i])
+                memcpy(bp, v->heap + off[r], (size_t)dst[i]);
+            bp += dst[i];
+        }
+        w->b2.len = n;
+        c->nbytes += n;
+    }
+    if (nulls && c->nulls == 0) {
+        /* The column's first NULL: the rows staged before it were all valid. */
+        sl_buf_reserve(&w->b3, w->rows);
+        memset(w->b3.data, 1, (size_t)w->rows);
+        w->b3.len = w->rows;
+    }
+    if (nulls || c->nulls) {
+        sl_buf_reserve(&w->b3, live);
+        unsigned char *vb = (unsigned char *)w->b3.data + w->b3.len;
+        for (int64_t i = 0; i < live; i++)
+            vb[i] = sl_vec_valid(v, sel ? sel[i] : i);
+        w->b3.len += live;
+    }
+    c->nulls += nulls;
+}
+
 int sl_h5_shared_write(void *p, const sl_batch *b, sl_err *err)
 {
     h5_writer *w = p;
@@ -193,31 +275,8 @@ int sl_h5_shared_write(void *p, const sl_batch *b, sl_err *err)
     if (live == 0)
         return 0;
     for (int k = 0; k < w->n_cols; k++) {
-        const sl_vec *v = b->cols[k];
         h5_wcol *c = &w->cols[k];
-        sl_buf_reset(&w->b1);
-        sl_buf_reset(&w->b2);
-        sl_buf_reset(&w->b3);
-        sl_buf_reserve(&w->b1, live * 8);
-        sl_buf_reserve(&w->b3, live);
-        for (int64_t i = 0; i < live; i++) {
-            int64_t r = sl_batch_row(b, i);
-            bool ok = sl_vec_valid(v, r);
-            char vb = ok ? 1 : 0;
-            sl_buf_append(&w->b3, &vb, 1);
-            if (!ok)
-                c->nulls++;
-            if (w->types[k] == SL_T_VARCHAR) {
-                int64_t len = 0;
-                const char *s = ok ? sl_vec_str(v, r, &len) : "";
-                sl_buf_append(&w->b1, &len, 8);
-                sl_buf_append(&w->b2, s, len);
-                c->nbytes += len;
-            } else {
-                int64_t x = ok ? v->d.i64[r] : 0; /* the 8 bytes of a double alike */
-                sl_buf_append(&w->b1, &x, 8);
-            }
-        }
+        stage_col(w, k, b, live);
         if (stage_put(c->val, w->b1.data, (size_t)w->b1.len, c->pval, err) ||
             stage_put(c->valid, w->b3.data, (size_t)w->b3.len, c->pvalid, err) ||
             (c->bytes && stage_put(c->bytes, w->b2.data, (size_t)w->b2.len, c->pbytes, err)))
@@ -329,26 +388,41 @@ static void stats_free(h5_stats *s)
     sl_free(s->nan);
 }
 
-/* Adds rows [at, at+m) (values vals, validity vb) to the chunks of chunk_rows rows. */
+/* Adds rows [at, at+m) (values vals, validity vb) to the chunks of chunk_rows rows: one
+ * chunk's run of rows at a time (no division per row). */
 static void stats_add(h5_stats *s, int64_t chunk_rows, int64_t at, int64_t m,
                       const int64_t *vals, const unsigned char *vb)
 {
-    for (int64_t i = 0; i < m; i++) {
-        if (!vb[i])
-            continue;
-        int64_t c = (at + i) / chunk_rows;
+    for (int64_t i = 0; i < m;) {
+        int64_t c = (at + i) / chunk_rows, e = (c + 1) * chunk_rows - at;
+        if (e > m)
+            e = m;
         if (s->dbl) {
-            double x;
-            memcpy(&x, &vals[i], sizeof x);
-            if (isnan(x))
-                s->nan[c] = 1;
-            else {
-                s->dmin[c] = x < s->dmin[c] ? x : s->dmin[c];
-                s->dmax[c] = x > s->dmax[c] ? x : s->dmax[c];
+            double lo = s->dmin[c], hi = s->dmax[c];
+            for (; i < e; i++) {
+                double x;
+                memcpy(&x, &vals[i], sizeof x);
+                if (!vb[i])
+                    continue;
+                if (isnan(x)) {
+                    s->nan[c] = 1;
+                    continue;
+                }
+                lo = x < lo ? x : lo;
+                hi = x > hi ? x : hi;
             }
+            s->dmin[c] = lo;
+            s->dmax[c] = hi;
         } else {
-            s->imin[c] = vals[i] < s->imin[c] ? vals[i] : s->imin[c];
-            s->imax[c] = vals[i] > s->imax[c] ? vals[i] : s->imax[c];
+            int64_t lo = s->imin[c], hi = s->imax[c];
+            for (; i < e; i++) {
+                if (!vb[i])
+                    continue;
+                lo = vals[i] < lo ? vals[i] : lo;
+                hi = vals[i] > hi ? vals[i] : hi;
+            }
+            s->imin[c] = lo;
+            s->imax[c] = hi;
         }
     }
 }
@@ -459,10 +533,13 @@ static void sstats_add(h5_sstats *s, int64_t chunk_rows, int64_t at, int64_t m,
                        const int64_t *offs, int64_t base, int64_t end, const char *bytes,
                        const unsigned char *vb)
 {
-    for (int64_t i = 0; i < m; i++)
-        if (vb[i])
-            sstats_put(s, (at + i) / chunk_rows, bytes + (offs[i] - base),
-                       (i + 1 < m ? offs[i + 1] : end) - offs[i]);
+    for (int64_t i = 0; i < m;) {
+        int64_t c = (at + i) / chunk_rows, e = (c + 1) * chunk_rows - at;
+        for (e = e < m ? e : m; i < e; i++)
+            if (vb[i])
+                sstats_put(s, c, bytes + (offs[i] - base),
+                           (i + 1 < m ? offs[i + 1] : end) - offs[i]);
+    }
 }
 
 /* Appends one bound's attributes: <an>__offsets (n+1 int64) and <an>__bytes (the strings and
@@ -805,7 +882,9 @@ int sl_h5_shared_finish(MPI_Comm comm, void *p, const char *path, int64_t *rows,
                 write_slab(&o, ds[k], t == SL_T_DOUBLE ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64,
                            at, m, vals, dn[k]);
             }
-            if (stage_get(c->valid, vb, (size_t)m, c->pvalid, err))
+            if (c->nulls == 0)
+                memset(vb, 1, (size_t)m); /* no NULL staged: the validity file is empty */
+            else if (stage_get(c->valid, vb, (size_t)m, c->pvalid, err))
                 m = 0;
             if (vs[k] >= 0)
                 write_slab(&o, vs[k], H5T_NATIVE_UINT8, at, m, vb, dn[k]);
