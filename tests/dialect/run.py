@@ -28,13 +28,16 @@ may accept): sluice must fail with TEXT in its message; DuckDB's answer is not c
 DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it is installed
 from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
 or the registry the cases are counted as skipped, or fail when SLUICE_REQUIRE has "duckdb".
-Options: -k PATTERN (substring of case names), --ranks 1,3. A failing run prints both outputs.
+Options: -k PATTERN (substring of case names), --ranks 1,3. A failing case prints its query, the
+start of both outputs, their line diff and sluice's stderr; the failing cases are named again
+just before the totals line.
 First of all, README's scalar function reference must be what scripts/gen-func-ref.py makes
 of the registry (`make func-ref` rewrites it).
 Prints "ok NAME np=N" / "FAIL NAME np=N" / "known NAME" lines and
 "dialect: N passed, M failed, K skipped"; exits 1 on any failure.
 """
 import argparse
+import difflib
 import json
 import os
 import re
@@ -207,6 +210,25 @@ def views_sql(data):
             "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols)]
 
 
+def print_diff(mine, duck, r):
+    """A failure's whole story, however long the outputs: the line diff (duckdb -> sluice,
+    lines as Python literals so CR, tabs and trailing spaces show) and sluice's stderr (an
+    error, a sanitizer report or mpirun's word on a rank that died)."""
+    if mine is not None and duck is not None:
+        diff = list(difflib.unified_diff(
+            [repr(x) for x in duck.split(b"\n")], [repr(x) for x in mine.split(b"\n")],
+            "duckdb", "sluice", n=1, lineterm=""))
+        for line in diff[:80]:
+            print("  | " + line)
+        if len(diff) > 80:
+            print("  | ... %d more diff lines" % (len(diff) - 80))
+    err = r.stderr.decode("utf-8", "replace").strip()
+    if err:
+        print("  stderr (last 2000 bytes):")
+        for line in err[-2000:].splitlines():
+            print("  ! " + line)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", default="")
@@ -243,6 +265,7 @@ def main():
     subprocess.run(["node", os.path.join(HERE, "duck.js"), mod,
                     os.path.join(work, "cases.json"), duck_out], check=True, timeout=600)
     passed, failed = 1, 0  # func_reference
+    failures = []
     for c in cases:
         dpath = os.path.join(duck_out, c["name"])
         # A COPY that fails part way may leave an empty .csv beside its .err: the error wins.
@@ -268,6 +291,7 @@ def main():
                 failed += not ok
                 print("%s %s np=%d" % ("ok  " if ok else "FAIL", c["name"], np))
                 if not ok:
+                    failures.append("%s np=%d" % (c["name"], np))
                     print("  query: " + c["sql"].replace("\n", " "))
                     print("  sluice (exit %d), wanted error %r: %r" % (r.returncode, c["error"],
                           (r.stdout + r.stderr)[:600]))
@@ -286,15 +310,21 @@ def main():
                 print("  query: " + c["sql"].replace("\n", " "))
                 print("  sluice (exit %d): %r" % (r.returncode, (mine or r.stderr)[:600]))
                 print("  duckdb: %r" % ((duck or err.encode())[:600]))
+                print_diff(mine, duck, r)
+                failures.append("%s np=%d" % (c["name"], np))
         if c["differs"]:
             if all(differed):
                 passed += 1
                 print("known %s: %s" % (c["name"], c["differs"]))
             else:
                 failed += 1
+                failures.append(c["name"])
                 print("FAIL %s: listed as differing (%s) but sluice now gives DuckDB's output;"
                       " remove its `differs:` line" % (c["name"], c["differs"]))
     shutil.rmtree(work, ignore_errors=True)
+    # Named again last, so that a log cut to its tail still says which cases failed.
+    for f in failures:
+        print("failed: " + f)
     print("dialect: %d passed, %d failed, 0 skipped" % (passed, failed))
     return 1 if failed else 0
 
