@@ -22,7 +22,8 @@
 #
 # options:
 #   --rows N            table rows (default 1e7; K=100, no NAs; generated once into --data)
-#   --questions "..."   default "q1 q2 q3 q4 q5 q7 pipeline"
+#   --questions "..."   default "q1 q2 q3 q4 q5 q7 pipeline"; also q10 (6 keys, ~1 group per
+#                       row: issue 14's aggregation job; DuckDB and sluice only)
 #   --tools "..."       default "duckdb sluice1 sluice2 pandas dask" (duckdb is always run
 #                       first: it is the reference)
 #   --reps N            runs per tool and question (default 3)
@@ -153,12 +154,13 @@ import json, sys, time
 path, tool, q, par, rows, nbytes, version, machine, rep, mf = sys.argv[1:]
 m = json.load(open(mf))
 line = {"tool": tool, "workload": q, "parallelism": int(par), "rows": int(rows),
-        "bytes": int(nbytes), "wall_s": m["wall_s"], "peak_pss_mb": m["peak_pss_mb"],
+        "bytes": int(nbytes), "wall_s": m["wall_s"], "cpu_s": m.get("cpu_s"),
+        "peak_pss_mb": m["peak_pss_mb"],
         "peak_rss_mb": m["peak_rss_mb"], "version": version, "machine": machine,
         "rep": int(rep), "date": time.strftime("%Y-%m-%dT%H:%M:%S")}
 open(path, "a").write(json.dumps(line) + "\n")
-print("%-8s %-9s rep=%s wall=%7.2fs tree PSS=%7.1f MB  (checked)" % (
-    tool, q, rep, m["wall_s"], m["peak_pss_mb"]), file=sys.stderr)
+print("%-8s %-9s rep=%s wall=%7.2fs cpu=%7.2fs tree PSS=%7.1f MB  (checked)" % (
+    tool, q, rep, m["wall_s"], m.get("cpu_s", 0), m["peak_pss_mb"]), file=sys.stderr)
 PYEOF
         done
     done

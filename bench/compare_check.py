@@ -7,8 +7,8 @@ generated integers (ORACLE.json, questions q1 and pipeline only).
 
 RESULT and REFERENCE are a CSV file with a header, a directory of CSV part files (one header
 each), or (REFERENCE only) an oracle JSON. Rows are matched on the group keys (the first
-column, two for q2 and pipeline); same header, same set of groups, integers exact, other
-numbers to 1e-9 relative. Prints what differs and exits 1 on a mismatch.
+column, two for q2 and pipeline, six for q10); same header, same set of groups, integers
+exact, other numbers to 1e-9 relative. Prints what differs and exits 1 on a mismatch.
 """
 import csv
 import glob
@@ -17,7 +17,8 @@ import math
 import os
 import sys
 
-N_KEYS = {"q1": 1, "q2": 2, "q3": 1, "q4": 1, "q5": 1, "q7": 1, "pipeline": 2}
+N_KEYS = {"q1": 1, "q2": 2, "q3": 1, "q4": 1, "q5": 1, "q7": 1, "q10": 6,
+          "pipeline": 2}
 
 
 def load(path, q):

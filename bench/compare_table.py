@@ -11,10 +11,11 @@ import sys
 
 TOOLS = [("sluice1", "sluice, 1 rank"), ("sluice2", "sluice, 2 ranks"),
          ("duckdb", "DuckDB"), ("pandas", "pandas"), ("dask", "Dask")]
-ORDER = ["q1", "q2", "q3", "q4", "q5", "q7", "pipeline"]
+ORDER = ["q1", "q2", "q3", "q4", "q5", "q7", "q10", "pipeline"]
 LABEL = {"q1": "q1 sum v1 by id1", "q2": "q2 sum v1 by id1:id2",
          "q3": "q3 sum v1 mean v3 by id3", "q4": "q4 mean v1:v3 by id4",
          "q5": "q5 sum v1:v3 by id6", "q7": "q7 max v1 - min v2 by id3",
+         "q10": "q10 sum v3 count by id1:id6",
          "pipeline": "pipeline filter-derive-group-write"}
 
 

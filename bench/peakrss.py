@@ -4,7 +4,8 @@ memory of the whole process tree, sampled every 0.1 s from /proc.
 
     bench/peakrss.py RESULT.json -- COMMAND [ARGS...]
 
-RESULT.json gets {"wall_s", "peak_pss_mb", "peak_rss_mb", "rc"}:
+RESULT.json gets {"wall_s", "cpu_s", "peak_pss_mb", "peak_rss_mb", "rc"} (cpu_s: user + sys
+of the whole process tree, from getrusage(RUSAGE_CHILDREN) - mpirun waits for its ranks):
 - peak_pss_mb: the largest sum, over one sample, of the proportional set size (PSS, from
   /proc/PID/smaps_rollup) of the command and all its descendants (mpirun and every rank, a
   Dask scheduler, nannies and workers). PSS splits shared pages (libraries, shared memory)
@@ -16,6 +17,7 @@ A spike shorter than the sampling interval can be missed. Exits with the command
 """
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -78,10 +80,12 @@ def main():
     th.start()
     rc = proc.wait()
     wall = time.time() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     done.set()
     th.join()
     with open(out, "w") as f:
-        json.dump({"wall_s": round(wall, 3), "peak_pss_mb": round(peak["pss"] / 1e6, 1),
+        json.dump({"wall_s": round(wall, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
+                   "peak_pss_mb": round(peak["pss"] / 1e6, 1),
                    "peak_rss_mb": round(peak["rss"] / 1e6, 1), "rc": rc}, f)
     sys.exit(rc)
 

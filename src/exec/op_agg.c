@@ -10,6 +10,14 @@
  * exec/agg_heavy.c, which finds the heavy groups and finishes them by selection across the
  * ranks before pushing the states on (its finish is then collective).
  *
+ * Adaptive (issue 14): the table only pays when it shrinks its input. After the first
+ * SAMPLE_ROWS rows (env SLUICE_PARTIAL_AGG_SAMPLE; 0 = never decide) a table holding more than
+ * PASS_RATIO groups per row it took in pushes its states on and stops: every later row goes
+ * on as a one-row state batch (sl_hashagg_rows_to_states: no hashing, no probing, the key
+ * vectors move, not copied), merged after the exchange like any partial state. Each rank
+ * decides alone (no collective); DISTINCT's multi-set entry (n_sets > 1) and holistic
+ * aggregates keep the table.
+ *
  * FINAL (after the exchange) merges state batches as they arrive. When the table cannot
  * reserve more it switches to grace hashing: its states and all later input are partitioned
  * into 16 disk row stores by 4 hash bits, and at the end every partition is finished on its
@@ -30,6 +38,7 @@
 #include "exec/exec_int.h"
 
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch/wire.h"
@@ -37,6 +46,7 @@
 #include "core/budget.h"
 #include "core/mem.h"
 #include "func/agg.h"
+#include "func/aggregate.h"
 #include "func/func.h"
 #include "spill/rowstore.h"
 #include "spill/spill.h"
@@ -45,6 +55,8 @@
 #define FANOUT_BITS 4
 #define MAX_DEPTH 4
 #define PART_SHIFT 16
+#define SAMPLE_ROWS 100000
+#define PASS_RATIO 0.5
 
 typedef struct agg_state {
     sl_ctx *ctx;
@@ -60,11 +72,34 @@ typedef struct agg_state {
     uint64_t *hashes;
     uint32_t *rows;
     int64_t scratch_cap;
+    /* PARTIAL, adaptive: rows folded so far (until decided), the sample size, pass-through */
+    int64_t seen;
+    int64_t sample;
+    bool pass;
 } agg_state;
 
 /* Returns freed heap to the OS: a flushed table leaves large free blocks that glibc would
  * otherwise keep, and peak RSS (what the scheduler kills on) is what the budget is about. */
 static void give_back_memory(void) { malloc_trim(0); }
+
+/* PARTIAL: the rows to sample before deciding whether the table pays (0: keep it). */
+static void adapt_init(agg_state *st, const sl_pop *op)
+{
+    st->sample = SAMPLE_ROWS;
+    const char *e = getenv("SLUICE_PARTIAL_AGG_SAMPLE");
+    if (e && *e) {
+        char *end;
+        long long v = strtoll(e, &end, 10);
+        if (*end == '\0' && v >= 0)
+            st->sample = v;
+    }
+    bool holistic = false;
+    for (int a = 0; a < op->u.agg.n_aggs; a++)
+        holistic |= op->u.agg.aggs[a].fn->needs_all_values;
+    if (op->u.agg.mode != SL_AGG_PARTIAL || op->u.agg.n_keys == 0 || op->u.agg.n_sets > 1 ||
+        holistic)
+        st->sample = 0;
+}
 
 static int agg_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
@@ -86,6 +121,7 @@ static int agg_open(sl_exec *x, sl_pop *op, sl_err *err)
         x->settings->heavy_group_threshold > 0)
         st->held = sl_agg_heavy_new(x, op, x->settings->heavy_group_threshold);
     op->state = st;
+    adapt_init(st, op);
     return 0;
 }
 
@@ -163,6 +199,38 @@ static int fold_batch(agg_state *st, sl_pop *op, sl_batch *b, sl_vec **keys, sl_
     return rc;
 }
 
+/* PARTIAL, adaptive: pushes b on as one-row states (the table was left for good). */
+static int pass_rows(sl_exec *x, sl_pop *op, const sl_batch *b, sl_vec **keys,
+                     sl_vec *const *args, sl_err *err)
+{
+    agg_state *st = op->state;
+    sl_batch *out = NULL;
+    if (sl_batch_live(b) == 0)
+        return 0;
+    if (sl_hashagg_rows_to_states(st->h, b, keys, args, &out, err))
+        return err->code;
+    return sl_exec_emit(x, op, out, err);
+}
+
+/* PARTIAL, adaptive: after the sample, leaves the table when it did not shrink the rows. */
+static void adapt_decide(sl_exec *x, sl_pop *op, int64_t n, sl_err *err)
+{
+    agg_state *st = op->state;
+    if (st->sample <= 0)
+        return;
+    st->seen += n;
+    if (st->seen < st->sample)
+        return;
+    /* Groups held over rows seen: a flush (budget) empties the table and would understate
+     * it, so such a table keeps working (it did flush: it is big and may still shrink). */
+    st->pass = (double)sl_hashagg_groups(st->h) > PASS_RATIO * (double)st->seen;
+    st->sample = 0;
+    if (st->pass) {
+        emit_states(x, op, err);
+        give_back_memory();
+    }
+}
+
 static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
 {
     agg_state *st = op->state;
@@ -181,12 +249,16 @@ static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
         if (!rc && op->u.agg.aggs[a].arg2)
             rc = sl_expr_eval(op->u.agg.aggs[a].arg2, b, &args[na + a], err);
     }
-    if (!rc) {
+    if (!rc && st->pass) {
+        rc = pass_rows(x, op, b, keys, args, err);
+    } else if (!rc) {
         int sets = op->u.agg.n_sets > 1 ? op->u.agg.n_sets : 1;
         rc = partial_room(x, op, sl_batch_live(b) * sets, err);
+        if (!rc)
+            rc = fold_batch(st, op, b, keys, args, err);
+        if (!rc)
+            adapt_decide(x, op, sl_batch_live(b), err);
     }
-    if (!rc)
-        rc = fold_batch(st, op, b, keys, args, err);
     for (int k = 0; k < nk; k++)
         sl_vec_free(&keys[k]);
     for (int a = 0; a < 2 * na; a++)

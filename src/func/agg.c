@@ -432,6 +432,78 @@ int sl_hashagg_merge(sl_hashagg *h, const sl_batch *states, sl_err *err)
     return fold_all(h, states->cols, h->n_keys, NULL, states->sel, n, err);
 }
 
+/* ---- rows straight to states (adaptive partial aggregation) ---- */
+
+int sl_hashagg_rows_to_states(sl_hashagg *h, const sl_batch *in, sl_vec **keys,
+                              sl_vec *const *args, sl_batch **out, sl_err *err)
+{
+    *out = NULL;
+    int64_t n = in->n_rows;
+    int nk = h->n_keys, ncols = nk + sl_hashagg_state_ncols(h);
+    for (int k = 0; k < nk; k++)
+        if (!keys[k] || keys[k]->n != n || keys[k]->type != h->key_types[k])
+            return SL_ERR(err, SL_EINTERNAL, "aggregate key %d: %s vector of %lld values for "
+                          "a batch of %lld rows", k, keys[k] ? "wrong" : "no",
+                          (long long)(keys[k] ? keys[k]->n : 0), (long long)n);
+    /* States are laid out by physical row, so row r's group id is r: the selection is the
+     * same for every column, and the key vectors move into the batch unchanged. */
+    if (n > h->scratch_cap) {
+        h->hashes = sl_xrealloc(h->hashes, (size_t)n * 8);
+        h->gids = sl_xrealloc(h->gids, (size_t)n * 4);
+        h->scratch_cap = n;
+    }
+    int64_t live = sl_batch_live(in);
+    for (int64_t k = 0; k < live; k++)
+        h->gids[k] = (uint32_t)sl_batch_row(in, k);
+    sl_vec **cols = sl_xcalloc((size_t)ncols + 1, sizeof *cols);
+    uint8_t **saved = sl_xcalloc((size_t)h->n_aggs + 1, sizeof *saved);
+    for (int a = 0; a < h->n_aggs; a++) {
+        aggstate *s = &h->st[a];
+        saved[a] = s->data;
+        s->data = sl_xcalloc((size_t)(n ? n : 1), (size_t)s->sb);
+        if (s->fn->init)
+            s->fn->init(s->call, s->data, n);
+    }
+    int64_t held = h->held;
+    int rc = fold_all(h, in->cols, -1, args, in->sel, live, err);
+    h->held = held;
+    int c = nk;
+    for (int a = 0; a < h->n_aggs; a++) {
+        aggstate *s = &h->st[a];
+        sl_type t[SL_AGG_MAX_STATE_COLS];
+        sl_agg_state_types(s->call, t);
+        for (int j = 0; j < s->n_cols; j++)
+            cols[c + j] = sl_vec_new(t[j], n);
+        if (!rc)
+            s->fn->emit_states(s->call, s->data, n, cols + c);
+        c += s->n_cols;
+        if (s->fn->destroy)
+            s->fn->destroy(s->call, s->data, n);
+        sl_free(s->data);
+        s->data = saved[a];
+    }
+    sl_free(saved);
+    if (rc) {
+        for (int i = nk; i < ncols; i++)
+            sl_vec_free(&cols[i]);
+        sl_free(cols);
+        return rc;
+    }
+    for (int k = 0; k < nk; k++) {
+        cols[k] = keys[k];
+        keys[k] = NULL;
+    }
+    sl_batch *b = sl_batch_from_cols(ncols, cols, n);
+    sl_free(cols);
+    if (in->sel) {
+        uint32_t *sel = sl_xmalloc((size_t)(live ? live : 1) * 4);
+        memcpy(sel, in->sel, (size_t)live * 4);
+        sl_batch_set_sel(b, sel, live);
+    }
+    *out = b;
+    return 0;
+}
+
 /* ---- emit ---- */
 
 static void emit(sl_hashagg *h, bool final, sl_batchlist *out)

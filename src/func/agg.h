@@ -51,6 +51,12 @@ int sl_hashagg_consume(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
  * into their states: a new group starts empty. Local. */
 int sl_hashagg_add_groups(sl_hashagg *h, const sl_batch *in, sl_vec *const *keys,
                           sl_err *err);
+/* PARTIAL without the table, for input the table would not shrink (issue 14): returns in
+ * *out a new state batch (layout above) with one group per row of `in`, its states folded
+ * from that row alone (keys and args as for consume; the selection of `in` is kept). The
+ * key vectors move into *out (keys[k] set to NULL); the table is not touched. Local. */
+int sl_hashagg_rows_to_states(sl_hashagg *h, const sl_batch *in, sl_vec **keys,
+                              sl_vec *const *args, sl_batch **out, sl_err *err);
 /* FINAL: merges the live rows of a state batch (layout above). Local. */
 int sl_hashagg_merge(sl_hashagg *h, const sl_batch *states, sl_err *err);
 /* Moves the table out as state batches (PARTIAL) or result batches (FINAL), appended to out;
