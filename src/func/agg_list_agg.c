@@ -18,12 +18,9 @@
 
 #include "batch/list.h"
 #include "core/mem.h"
+#include "func/agg_bytes.h"
 
-typedef struct {
-    int64_t has;
-    char *p;
-    int64_t len, cap;
-} la_state;
+typedef agg_bytes la_state;
 
 SL_AGG_FIXED_STATE(la_bytes, la_state)
 
@@ -41,20 +38,6 @@ static int la_types(const sl_agg *a, sl_type *types)
 {
     types[0] = SL_T_VARCHAR;
     return 1;
-}
-
-static void append(la_state *g, const void *src, int64_t n)
-{
-    if (g->len + n > g->cap) {
-        int64_t c = g->cap ? g->cap * 2 : 64;
-        while (c < g->len + n)
-            c *= 2;
-        g->p = sl_xrealloc(g->p, (size_t)c);
-        g->cap = c;
-    }
-    if (n)
-        memcpy(g->p + g->len, src, (size_t)n);
-    g->len += n;
 }
 
 static int la_update(const sl_agg *a, void *states, sl_vec *const *args,
@@ -77,9 +60,9 @@ static int la_update(const sl_agg *a, void *states, sl_vec *const *args,
             v.is_null = true;
         sl_buf_reset(&b);
         sl_list_put(&b, elem, &v);
-        append(g, &klen, 8);
-        append(g, key, klen);
-        append(g, b.data, b.len);
+        agg_bytes_append(g, &klen, 8);
+        agg_bytes_append(g, key, klen);
+        agg_bytes_append(g, b.data, b.len);
         g->has = 1;
     }
     sl_buf_free(&b);
@@ -96,7 +79,7 @@ static int la_combine(const sl_agg *a, void *states, sl_vec *const *cols,
             continue;
         la_state *g = &s[gids[k]];
         const char *p = sl_vec_str(cols[0], i, &len);
-        append(g, p, len);
+        agg_bytes_append(g, p, len);
         g->has = 1;
     }
     return 0;
@@ -104,34 +87,7 @@ static int la_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 
 static void la_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
 {
-    const la_state *s = states;
-    for (int64_t g = 0; g < n; g++) {
-        if (s[g].has)
-            sl_vec_push_str(cols[0], s[g].p ? s[g].p : "", s[g].len);
-        else
-            sl_vec_push_null(cols[0]);
-    }
-}
-
-typedef struct {
-    const char *key, *el;
-    int64_t klen, elen;
-} piece;
-
-static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
-{
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c;
-    return (la > lb) - (la < lb);
-}
-
-static int cmp_piece(const void *x, const void *y)
-{
-    const piece *a = x, *b = y;
-    int c = cmp_bytes(a->key, a->klen, b->key, b->klen);
-    return c ? c : cmp_bytes(a->el, a->elen, b->el, b->elen);
+    agg_bytes_emit(states, n, cols[0]);
 }
 
 /* Bytes of the element encoded at p (end bounds it): its tag and payload. */
@@ -153,28 +109,28 @@ static void push_list(const sl_agg *a, const la_state *g, sl_vec *out)
 {
     sl_type elem = sl_list_elem(a->type);
     int64_t np = 0, cap = 16;
-    piece *ps = sl_xmalloc(sizeof *ps * (size_t)cap);
+    agg_piece *ps = sl_xmalloc(sizeof *ps * (size_t)cap);
     const char *end = g->p + g->len;
     for (int64_t o = 0; o + 8 <= g->len;) {
         if (np == cap) {
             cap *= 2;
             ps = sl_xrealloc(ps, sizeof *ps * (size_t)cap);
         }
-        piece *q = &ps[np++];
+        agg_piece *q = &ps[np++];
         memcpy(&q->klen, g->p + o, 8);
         if (q->klen < 0 || q->klen > g->len - o - 8)
             q->klen = g->len - o - 8;
         q->key = g->p + o + 8;
         o += 8 + q->klen;
-        q->el = g->p + o;
-        q->elen = elem_len(elem, q->el, end);
-        o += q->elen;
+        q->val = g->p + o;
+        q->vlen = elem_len(elem, q->val, end);
+        o += q->vlen;
     }
     if (a->ordered)
-        qsort(ps, (size_t)np, sizeof *ps, cmp_piece);
+        qsort(ps, (size_t)np, sizeof *ps, agg_piece_cmp);
     la_state j = {0};
     for (int64_t k = 0; k < np; k++)
-        append(&j, ps[k].el, ps[k].elen);
+        agg_bytes_append(&j, ps[k].val, ps[k].vlen);
     sl_vec_push_str(out, j.p ? j.p : "", j.len);
     sl_free(j.p);
     sl_free(ps);
@@ -193,9 +149,7 @@ static void la_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *
 
 static void la_destroy(const sl_agg *a, void *states, int64_t n)
 {
-    la_state *s = states;
-    for (int64_t g = 0; g < n; g++)
-        sl_free(s[g].p);
+    agg_bytes_destroy(states, n);
 }
 
 static const char *const la_aliases[] = {"array_agg", NULL};

@@ -17,12 +17,9 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "func/agg_bytes.h"
 
-typedef struct {
-    int64_t has;
-    char *p;
-    int64_t len, cap;
-} sa_state;
+typedef agg_bytes sa_state;
 
 SL_AGG_FIXED_STATE(sa_bytes, sa_state)
 
@@ -42,27 +39,13 @@ static int sa_types(const sl_agg *a, sl_type *types)
     return 1;
 }
 
-static void append(sa_state *g, const void *src, int64_t n)
-{
-    if (g->len + n > g->cap) {
-        int64_t c = g->cap ? g->cap * 2 : 32;
-        while (c < g->len + n)
-            c *= 2;
-        g->p = sl_xrealloc(g->p, (size_t)c);
-        g->cap = c;
-    }
-    if (n)
-        memcpy(g->p + g->len, src, (size_t)n);
-    g->len += n;
-}
-
 static void append_piece(sa_state *g, const char *key, int64_t klen, const char *t,
                          int64_t tlen)
 {
-    append(g, &klen, 8);
-    append(g, key, klen);
-    append(g, &tlen, 8);
-    append(g, t, tlen);
+    agg_bytes_append(g, &klen, 8);
+    agg_bytes_append(g, key, klen);
+    agg_bytes_append(g, &tlen, 8);
+    agg_bytes_append(g, t, tlen);
 }
 
 static int sa_update(const sl_agg *a, void *states, sl_vec *const *args,
@@ -81,8 +64,8 @@ static int sa_update(const sl_agg *a, void *states, sl_vec *const *args,
             append_piece(g, key, klen, p, len);
         } else {
             if (g->has)
-                append(g, a->sep, a->sep_len);
-            append(g, p, len);
+                agg_bytes_append(g, a->sep, a->sep_len);
+            agg_bytes_append(g, p, len);
         }
         g->has = 1;
     }
@@ -100,8 +83,8 @@ static int sa_combine(const sl_agg *a, void *states, sl_vec *const *cols,
         sa_state *g = &s[gids[k]];
         const char *p = sl_vec_str(cols[0], i, &len);
         if (g->has && !a->ordered)
-            append(g, a->sep, a->sep_len);
-        append(g, p, len);
+            agg_bytes_append(g, a->sep, a->sep_len);
+        agg_bytes_append(g, p, len);
         g->has = 1;
     }
     return 0;
@@ -109,61 +92,33 @@ static int sa_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 
 static void sa_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
 {
-    const sa_state *s = states;
-    for (int64_t g = 0; g < n; g++) {
-        if (s[g].has)
-            sl_vec_push_str(cols[0], s[g].p ? s[g].p : "", s[g].len);
-        else
-            sl_vec_push_null(cols[0]);
-    }
-}
-
-typedef struct {
-    const char *key, *t;
-    int64_t klen, tlen;
-} piece;
-
-static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
-{
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c;
-    return (la > lb) - (la < lb);
-}
-
-/* By key, then by text: ties do not depend on the order the pieces arrived in. */
-static int cmp_piece(const void *x, const void *y)
-{
-    const piece *a = x, *b = y;
-    int c = cmp_bytes(a->key, a->klen, b->key, b->klen);
-    return c ? c : cmp_bytes(a->t, a->tlen, b->t, b->tlen);
+    agg_bytes_emit(states, n, cols[0]);
 }
 
 /* Sorts the pieces of an ordered state and pushes them joined by sep. */
 static void push_ordered(const sl_agg *a, const sa_state *g, sl_vec *out)
 {
     int64_t np = 0, cap = 16;
-    piece *ps = sl_xmalloc(sizeof *ps * (size_t)cap);
+    agg_piece *ps = sl_xmalloc(sizeof *ps * (size_t)cap);
     for (int64_t o = 0; o + 16 <= g->len;) {
         if (np == cap) {
             cap *= 2;
             ps = sl_xrealloc(ps, sizeof *ps * (size_t)cap);
         }
-        piece *q = &ps[np++];
+        agg_piece *q = &ps[np++];
         memcpy(&q->klen, g->p + o, 8);
         q->key = g->p + o + 8;
         o += 8 + q->klen;
-        memcpy(&q->tlen, g->p + o, 8);
-        q->t = g->p + o + 8;
-        o += 8 + q->tlen;
+        memcpy(&q->vlen, g->p + o, 8);
+        q->val = g->p + o + 8;
+        o += 8 + q->vlen;
     }
-    qsort(ps, (size_t)np, sizeof *ps, cmp_piece);
+    qsort(ps, (size_t)np, sizeof *ps, agg_piece_cmp);
     sa_state j = {0};
     for (int64_t k = 0; k < np; k++) {
         if (k)
-            append(&j, a->sep, a->sep_len);
-        append(&j, ps[k].t, ps[k].tlen);
+            agg_bytes_append(&j, a->sep, a->sep_len);
+        agg_bytes_append(&j, ps[k].val, ps[k].vlen);
     }
     sl_vec_push_str(out, j.p ? j.p : "", j.len);
     sl_free(j.p);
@@ -185,9 +140,7 @@ static void sa_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *
 
 static void sa_destroy(const sl_agg *a, void *states, int64_t n)
 {
-    sa_state *s = states;
-    for (int64_t g = 0; g < n; g++)
-        sl_free(s[g].p);
+    agg_bytes_destroy(states, n);
 }
 
 static const char *const sa_aliases[] = {"group_concat", "listagg", NULL};
