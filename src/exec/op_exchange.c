@@ -411,6 +411,19 @@ static void split_heavy(xstate *st, const sl_pop *op, sl_batchlist *part, sl_bat
     }
 }
 
+/* Counts what an exchange call sent and pushes its received batches on; returns rc. */
+static int emit_received(sl_exec *x, sl_pop *op, const sl_xstats *xs, sl_batchlist *recv,
+                         int rc, sl_err *err)
+{
+    op->stats.bytes_out += xs->bytes_sent;
+    for (int i = 0; i < recv->n; i++) {
+        sl_exec_emit(x, op, recv->b[i], err);
+        recv->b[i] = NULL;
+    }
+    sl_batchlist_free(recv);
+    return rc;
+}
+
 /* One collective exchange call of part, received batches pushed on. */
 static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int64_t cap,
                      sl_err *err)
@@ -439,13 +452,7 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
                 heavy.b[i] = NULL;
             }
         sl_batchlist_free(&heavy);
-        op->stats.bytes_out += xs.bytes_sent;
-        for (int i = 0; i < recv.n; i++) {
-            sl_exec_emit(x, op, recv.b[i], err);
-            recv.b[i] = NULL;
-        }
-        sl_batchlist_free(&recv);
-        return rc;
+        return emit_received(x, op, &xs, &recv, rc, err);
     }
     switch (st->part) {
     case SL_PART_HASH:
@@ -465,13 +472,7 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
         rc = sl_exchange_gather(x->ctx, x->comm, op->u.exchange.root, part, cap, &recv, &xs, err);
         break;
     }
-    op->stats.bytes_out += xs.bytes_sent;
-    for (int i = 0; i < recv.n; i++) {
-        sl_exec_emit(x, op, recv.b[i], err);
-        recv.b[i] = NULL;
-    }
-    sl_batchlist_free(&recv);
-    return rc;
+    return emit_received(x, op, &xs, &recv, rc, err);
 }
 
 /* Chunked exchange of the whole send store: every rank sends at once. */

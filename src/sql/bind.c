@@ -1192,11 +1192,10 @@ static sl_query *wrap_source(sl_bind_ctx *c)
     return w;
 }
 
-/* The ON of a correlated x [NOT] IN (SELECT y FROM s WHERE cond), given *on = cond (or
- * NULL) bound over the layout: x = y AND cond; NOT IN: (x = y OR x IS NULL OR y IS NULL)
- * AND cond, for the anti join. */
-static int corr_in_cond(sl_bind_ctx *c, const sl_ast_expr *a, char **names, sl_type *types,
-                        char **quals, bool *hidden, int m, sl_expr **on)
+/* c binding a WHERE over the m columns of a decorrelated join's layout (outer columns, then
+ * the subquery's). Local. */
+static sl_bind_ctx join_layout_ctx(const sl_bind_ctx *c, int m, char **names, sl_type *types,
+                                   char **quals, bool *hidden)
 {
     sl_bind_ctx jc = *c;
     jc.n_cols = m;
@@ -1207,6 +1206,16 @@ static int corr_in_cond(sl_bind_ctx *c, const sl_ast_expr *a, char **names, sl_t
     jc.col_using = NULL;
     jc.mode = BM_WHERE;
     jc.level = 0;
+    return jc;
+}
+
+/* The ON of a correlated x [NOT] IN (SELECT y FROM s WHERE cond), given *on = cond (or
+ * NULL) bound over the layout: x = y AND cond; NOT IN: (x = y OR x IS NULL OR y IS NULL)
+ * AND cond, for the anti join. */
+static int corr_in_cond(sl_bind_ctx *c, const sl_ast_expr *a, char **names, sl_type *types,
+                        char **quals, bool *hidden, int m, sl_expr **on)
+{
+    sl_bind_ctx jc = join_layout_ctx(c, m, names, types, quals, hidden);
     sl_expr *x = NULL, *y = NULL, *eq = NULL;
     c->mode = BM_WHERE;
     int rc = sl_bind_expr(c, a->args[0], &x);
@@ -1364,15 +1373,7 @@ static int subquery_join(sl_bind_ctx *c, const sl_ast_expr *a, bool anti)
     }
     side_quals(inner, quals + n, hidden + n);
     if ((exists || corr_in) && sq->where) {
-        sl_bind_ctx jc = *c;
-        jc.n_cols = m;
-        jc.col_names = names;
-        jc.col_types = types;
-        jc.col_quals = quals;
-        jc.col_hidden = hidden;
-        jc.col_using = NULL;
-        jc.mode = BM_WHERE;
-        jc.level = 0;
+        sl_bind_ctx jc = join_layout_ctx(c, m, names, types, quals, hidden);
         rc = sl_bind_expr(&jc, sq->where, &on);
     }
     if (!rc && corr_in)

@@ -422,6 +422,15 @@ int sl_bind_scalar_subqueries(sl_bind_ctx *c, const sl_ast_query *ast)
     return rc;
 }
 
+/* A scalar subquery above the aggregates of an ungrouped aggregate query. Local. */
+static int ungrouped_scalar_error(sl_bind_ctx *c, const sl_ast_expr *a)
+{
+    return sl_bind_error(c, a->line, a->col, SL_EBIND, "a scalar subquery outside the "
+                         "aggregate calls of a query without GROUP BY is not supported yet "
+                         "(use it inside the aggregate's argument, or aggregate in a subquery "
+                         "first)");
+}
+
 /* A correlated scalar subquery's value: its column (a group's any_value in an aggregate
  * query), 0 for a count that found no group. */
 static int corr_ref(sl_bind_ctx *c, const sl_ast_expr *a, int col, bool count, sl_expr **out)
@@ -429,10 +438,7 @@ static int corr_ref(sl_bind_ctx *c, const sl_ast_expr *a, int col, bool count, s
     sl_expr *v = NULL;
     if (c->mode == BM_POST) {
         if (c->q->n_groups == 0)
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "a scalar subquery outside "
-                                 "the aggregate calls of a query without GROUP BY is not "
-                                 "supported yet (use it inside the aggregate's argument, or "
-                                 "aggregate in a subquery first)");
+            return ungrouped_scalar_error(c, a);
         sl_ast_expr *call = ast_call(a, "any_value", ast_col(a, col, c->col_names[col]));
         int rc = sl_bind_expr(c, call, &v);
         sl_ast_expr_free(&call);
@@ -476,10 +482,7 @@ int sl_bind_scalar_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         return corr_ref(c, a, col, c->scalar_corr[k] == 2, out);
     if (c->mode == BM_POST) {
         if (c->q->n_groups == 0)
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "a scalar subquery outside "
-                                 "the aggregate calls of a query without GROUP BY is not "
-                                 "supported yet (use it inside the aggregate's argument, or "
-                                 "aggregate in a subquery first)");
+            return ungrouped_scalar_error(c, a);
         /* The same value on every row of a group: the group's any_value of the columns. */
         for (int i = 0; i < 2 && !rc; i++) {
             sl_ast_expr *call = ast_call(a, "any_value",
