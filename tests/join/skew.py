@@ -27,9 +27,7 @@ Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join-skew: N passed
 """
 import argparse
 import csv
-import io
 import json
-import math
 import os
 import random
 import sqlite3
@@ -38,6 +36,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import ENV, ROOT, SLUICE  # noqa: E402
+from join.run import parse_results, same  # noqa: E402  (the join suite's result reading)
 
 ROWS = 40000
 KEYS = 2000
@@ -176,33 +175,6 @@ def job_text(skew):
     for _, q, _ in QUERIES:
         lines.append(q.replace("F f", f + " f").replace("D d", d + " d") + ";")
     return "\n".join(lines) + "\n"
-
-
-def parse_results(text):
-    """The CSV results of the job's SELECTs, one list of rows per statement."""
-    out, cur = [], None
-    for line in text.splitlines():
-        if line.startswith("n,a,b"):
-            cur = []
-            out.append(cur)
-        elif cur is not None and line:
-            cur.append(tuple(next(csv.reader(io.StringIO(line)))))
-    return out
-
-
-def same(got, want):
-    if len(got) != len(want):
-        return False
-    for g, w in zip(got, want):
-        if w is None:
-            if g != "":
-                return False
-        elif isinstance(w, float):
-            if not math.isclose(float(g), w, rel_tol=1e-9):
-                return False
-        elif str(w) != g:
-            return False
-    return True
 
 
 def mpirun(np, path, extra, verbose):
