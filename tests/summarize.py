@@ -7,7 +7,7 @@
 Each suite's runner ends with a closing line "<suite>: N passed, M failed, K skipped" (the
 skipped part may be missing: fuzz/run.sh and tests/faults/run.sh print only the first two);
 the Makefile tees suite S's output into LOGDIR/S.log and its exit status into LOGDIR/S.rc.
-The last such line of a log counts. A suite fails the run when it printed no closing line,
+The last such line of each name in a log counts, summed (join runs two scripts). A suite fails the run when it printed no closing line,
 when it counted a failure, or when it exited non-zero (then at least one failure is counted
 for it, so the total never says "0 failed" for a suite that failed). The total goes to
 LOGDIR/total.txt too, for --total. Exits 1 when any suite failed.
@@ -16,21 +16,24 @@ import os
 import re
 import sys
 
-CLOSING_RE = re.compile(r"^(?:[\w./-]+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
+CLOSING_RE = re.compile(r"^(?:([\w./-]+): )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
 
 def closing_line(path):
-    """(passed, failed, skipped) from the last closing line in path, or None."""
-    last = None
+    """(passed, failed, skipped) from path's closing lines, or None: the last line of each
+    name, summed (a suite of several scripts, e.g. join's "join:" and "join-skew:")."""
+    last = {}
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             for line in f:
                 m = CLOSING_RE.match(line.rstrip("\n"))
                 if m:
-                    last = (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+                    last[m.group(1)] = (int(m.group(2)), int(m.group(3)), int(m.group(4) or 0))
     except OSError:
         return None
-    return last
+    if not last:
+        return None
+    return tuple(sum(c[i] for c in last.values()) for i in range(3))
 
 
 def exit_status(path):
