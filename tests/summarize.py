@@ -6,11 +6,12 @@
 
 Each suite's runner ends with a closing line "<suite>: N passed, M failed, K skipped" (the
 skipped part may be missing: fuzz/run.sh and tests/faults/run.sh print only the first two);
-the Makefile tees suite S's output into LOGDIR/S.log and its exit status into LOGDIR/S.rc.
-The last such line of each name in a log counts, summed (join runs two scripts). A suite
-fails the run when it printed no closing line, when it counted a failure, or when it exited non-zero (then at least one failure is counted
-for it, so the total never says "0 failed" for a suite that failed). The total goes to
-LOGDIR/total.txt too, for --total. Exits 1 when any suite failed.
+the Makefile tees suite S's output into LOGDIR/S.log and its exit status into LOGDIR/S.rc. The
+last such line of each name in a log counts, summed (join runs two scripts). A suite fails the
+run when it printed no closing line, when it counted a failure, or when it exited non-zero
+(then at least one failure is counted for it, so the total never says "0 failed" for a suite
+that failed). The total goes to LOGDIR/total.txt too, for --total. Exits 1 when any suite
+failed.
 """
 import os
 import re
