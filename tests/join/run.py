@@ -181,19 +181,29 @@ def run_job(np, budget, threshold, verbose, text=None):
     return subprocess.run(cmd, env=env, capture_output=True, text=True)
 
 
+def check_results(p, queries, want, tag, np, report_fn=None):
+    """Reports (through report_fn: the calling script counts its own checks) each query's rows
+    of finished run p against sqlite3's (want by name); False when the run failed or printed
+    the wrong number of results (reported too)."""
+    report = report_fn or globals()["report"]
+    if p.returncode != 0:
+        report(False, tag, np, "exit %d: %s" % (p.returncode, p.stderr[-800:]))
+        return False
+    results = parse_results(p.stdout)
+    if len(results) != len(queries):
+        report(False, tag, np, "expected %d results, got %d" % (len(queries), len(results)))
+        return False
+    for (name, _, _), rows in zip(queries, results):
+        ok = len(rows) == len(want[name]) and all(same(g, w) for g, w in zip(rows, want[name]))
+        report(ok, "%s %s" % (name, tag), np, "got %s, sqlite3 %s" % (rows, want[name]))
+    return True
+
+
 def check_run(np, budget, threshold, want, expect_grace, verbose):
     tag = "budget=%s broadcast_threshold=%s" % (budget or "default", threshold)
     p = run_job(np, budget, threshold, verbose)
-    if p.returncode != 0:
-        report(False, tag, np, "exit %d: %s" % (p.returncode, p.stderr[-800:]))
+    if not check_results(p, QUERIES, want, tag, np):
         return
-    results = parse_results(p.stdout)
-    if len(results) != len(QUERIES):
-        report(False, tag, np, "expected %d results, got %d" % (len(QUERIES), len(results)))
-        return
-    for (name, _, _), rows in zip(QUERIES, results):
-        ok = len(rows) == len(want[name]) and all(same(g, w) for g, w in zip(rows, want[name]))
-        report(ok, "%s %s" % (name, tag), np, "got %s, sqlite3 %s" % (rows, want[name]))
     grace = "hash join goes grace" in p.stderr
     report(grace == expect_grace, "grace-%s %s" % ("seen" if expect_grace else "absent", tag), np,
            "SLUICE_JOIN_TRACE %s a grace split" % ("shows no" if expect_grace else "shows"))

@@ -36,7 +36,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import ENV, ROOT, SLUICE  # noqa: E402
-from join.run import parse_results, same  # noqa: E402  (the join suite's result reading)
+from join.run import check_results  # noqa: E402  (the join suite's result checks)
 
 ROWS = 40000
 KEYS = 2000
@@ -204,16 +204,8 @@ def check_run(np, skew, want, heavy_rows, verbose):
         fh.write(job_text(skew))
     mpath = os.path.join(DATA, "metrics-%s-%d.json" % (skew or "default", np))
     p = mpirun(np, path, ["--metrics", mpath], verbose)
-    if p.returncode != 0:
-        report(False, tag, np, "exit %d: %s" % (p.returncode, p.stderr[-800:]))
+    if not check_results(p, QUERIES, want, tag, np, report):
         return
-    results = parse_results(p.stdout)
-    if len(results) != len(QUERIES):
-        report(False, tag, np, "expected %d results, got %d" % (len(QUERIES), len(results)))
-        return
-    for (name, _, _), rows in zip(QUERIES, results):
-        ok = len(rows) == len(want[name]) and all(same(g, w) for g, w in zip(rows, want[name]))
-        report(ok, "%s %s" % (name, tag), np, "got %s, sqlite3 %s" % (rows, want[name]))
     if np == 1:
         return
     rows, plan = probe_rows_out(mpath, 0)
