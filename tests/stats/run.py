@@ -818,31 +818,18 @@ SET_ERRORS = [("heavy_threshold_range", "SET heavy_group_threshold = 2;",
 
 def run_errors(args):
     passed = failed = 0
-    for name, stmt, msg in SET_ERRORS:
+    source = " FROM read_csv('%s/*.csv', header=true, columns=%s);" % (
+        os.path.join(DATA, "mix"), COLUMNS["mix"])
+    # (name, statement, ranks, message): SET errors at 1 rank, select items at 2
+    cases = ([(n, stmt, 1, m) for n, stmt, m in SET_ERRORS] +
+             [(n, "SELECT " + item + source, 2, m) for n, item, m in ERRORS])
+    for name, sql, ranks, msg in cases:
         if args.k not in name:
             continue
         wdir = os.path.join(WORK, "errors", name)
         os.makedirs(wdir)
         try:
-            run_sluice(stmt, 1, wdir)
-            why = "succeeded"
-        except RuntimeError as ex:
-            why = None if msg in str(ex) else "message lacks %r: %s" % (msg, str(ex)[-300:])
-        if why:
-            failed += 1
-            print("FAIL error %s: %s" % (name, why))
-        else:
-            passed += 1
-            print("ok   error %s" % name)
-    for name, item, msg in ERRORS:
-        if args.k not in name:
-            continue
-        wdir = os.path.join(WORK, "errors", name)
-        os.makedirs(wdir)
-        sql = "SELECT %s FROM read_csv('%s/*.csv', header=true, columns=%s);" % (
-            item, os.path.join(DATA, "mix"), COLUMNS["mix"])
-        try:
-            run_sluice(sql, 2, wdir)
+            run_sluice(sql, ranks, wdir)
             why = "succeeded"
         except RuntimeError as ex:
             why = None if msg in str(ex) else "message lacks %r: %s" % (msg, str(ex)[-300:])
