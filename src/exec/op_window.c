@@ -452,6 +452,18 @@ static int64_t g_end(const global_ctx *g, const ranges *r, int64_t i)
     return r->ge[i] >= g->h + g->n ? g->gend : g->off + r->ge[i] - g->h;
 }
 
+/* One past the last global row of row i's frame (global row k of N) for frames ending at
+ * UNBOUNDED FOLLOWING, CURRENT ROW (its peer group's end under RANGE) or n FOLLOWING. */
+static int64_t frame_end(const sl_win_frame *f, const global_ctx *g, const ranges *r, int64_t i,
+                         int64_t k, int64_t N)
+{
+    if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
+        return N;
+    if (f->end == SL_FB_CURRENT_ROW)
+        return f->rows ? k + 1 : g_end(g, r, i);
+    return f->end_n >= N - k ? N : k + f->end_n + 1; /* ROWS n FOLLOWING */
+}
+
 /* rank, dense_rank, percent_rank, cume_dist, ntile over a slice of the global order: rows
  * [h, h + n) of the chunk; the others get NULL (never emitted). */
 static void compute_global_rank(const sl_win_call *c, const ranges *r, const global_ctx *g,
@@ -645,12 +657,7 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 sl_vec_push_null(res);
                 continue;
             }
-            if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
-                fe = N;
-            else if (f->end == SL_FB_CURRENT_ROW)
-                fe = f->rows ? k + 1 : g_end(g, r, i);
-            else /* ROWS n FOLLOWING */
-                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            fe = frame_end(f, g, r, i, k, N);
             if (fe > c->param - 1)
                 sl_vec_push_from(res, s->first_v, s->first_r);
             else
@@ -668,10 +675,7 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 sl_vec_push_null(res);
                 continue;
             }
-            if (f->end == SL_FB_CURRENT_ROW)
-                fe = f->rows ? k + 1 : g_end(g, r, i);
-            else /* ROWS n FOLLOWING */
-                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            fe = frame_end(f, g, r, i, k, N);
             int64_t at = h + (fe - 1 - off);
             if (at < rows)
                 sl_vec_push_from(res, v, at);
@@ -703,12 +707,7 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
             sl_vec_push_null(res);
         for (int64_t i = h; i < h + n && !rc; i++) {
             int64_t k = off + i - h, fe;
-            if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
-                fe = N;
-            else if (f->end == SL_FB_CURRENT_ROW)
-                fe = f->rows ? k + 1 : g_end(g, r, i);
-            else /* ROWS n FOLLOWING */
-                fe = f->end_n >= N - k ? N : k + f->end_n + 1;
+            fe = frame_end(f, g, r, i, k, N);
             int64_t le = h + (fe - off < n ? fe - off : n);
             gacc_fold(&a, fn, v, kk, le);
             kk = le > kk ? le : kk;
