@@ -1,7 +1,7 @@
 /*
  * Heavy groups of a holistic aggregation, split across ranks (issue #11).
  *
- * A holistic aggregate (median, quantiles, mad) ships a group's values to the group's owner.
+ * A holistic aggregate (median, quantiles, mad, mode, entropy) ships a group's values to the group's owner.
  * A group that holds most of the rows would then sit on one rank, in memory and in time. The
  * PARTIAL aggregation therefore holds its state batches until its end (spilling as a row
  * store) and hands them here, where every rank, in the same order:
@@ -23,12 +23,13 @@
  *      an allreduced min/max and then histograms of 1024 buckets over the remaining key
  *      interval, allreduced, each round narrowing to the bucket that holds the position
  *      (at most 6 rounds; one pass over the local part each). Exact, with ties, and the same
- *      at every rank count;
+ *      at every rank count; mode and entropy instead sum the values' counts across ranks
+ *      by value (exec/agg_heavy_counts.c);
  *   5. the emitter pushes its held row with the finished results as marker states; the
  *      owner's FINAL combines it with the group's other states and returns the results.
  *
- * Values never move in steps 1-5: only counts, histograms and one row per heavy group do.
- * mode and entropy are not split (their heavy groups' values still go to the owner).
+ * Values never move in steps 1-5: only counts, histograms, (value, count) pairs (mode,
+ * entropy: one per distinct value and rank) and one row per heavy group do.
  * Functions are Local unless their comment says Collective (over x->comm).
  */
 #include "exec/agg_heavy.h"
@@ -326,7 +327,7 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
         int nt = 0;
         for (int s = 0; s < r->ns; s++) {
             const sl_agg *a = &r->op->u.agg.aggs[r->split[s]];
-            if (n[s] == 0 || phase >= sl_agg_vals_phases(a))
+            if (n[s] == 0 || phase >= sl_agg_vals_phases(a) || sl_agg_vals_counted(a))
                 continue;
             int64_t pos[2];
             int np = sl_agg_vals_positions(a, phase, n[s], pos);
@@ -354,6 +355,13 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
             }
             i += np;
         }
+    }
+    /* mode and entropy: by value counts (exec/agg_heavy_counts.c); n is allreduced, so
+     * every rank calls the same ones */
+    for (int s = 0; s < r->ns; s++) {
+        const sl_agg *a = &r->op->u.agg.aggs[r->split[s]];
+        if (n[s] > 0 && sl_agg_vals_counted(a))
+            sl_agg_heavy_counts(r->x, r->op->grant, store, s, a, n[s], &res[s], &has[s], err);
     }
     sl_free(t);
     sl_free(center);

@@ -75,11 +75,25 @@ static bool disc_bind(const sl_type *args, sl_type *result)
     return true;
 }
 
+/* mode(x), entropy(x): also DATE and TIMESTAMP (8-byte integers, ordered as BIGINT). */
+static bool count_arg(sl_type t)
+{
+    return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP;
+}
+
 static bool mode_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]))
+    if (!count_arg(args[0]))
         return false;
     *result = args[0];
+    return true;
+}
+
+static bool entropy_bind(const sl_type *args, sl_type *result)
+{
+    if (!count_arg(args[0]))
+        return false;
+    *result = SL_T_DOUBLE;
     return true;
 }
 
@@ -272,7 +286,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
             /* mode and entropy: runs of equal values in the sorted array (bit equality is
              * value equality for the ordered, non-NaN values held here, except -0.0/0.0). */
             int64_t best = 0, best_len = 0;
-            double h = 0, nn = (double)st->n;
+            sl_agg_ent_sum h = 0;
             for (int64_t i = 0; i < st->n;) {
                 int64_t j = i + 1;
                 if (dbl) {
@@ -283,8 +297,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
                     while (j < st->n && st->v[j] == st->v[i])
                         j++;
                 }
-                double p = (double)(j - i) / nn;
-                h -= p * log2(p);
+                h += sl_agg_ent_term(j - i, st->n);
                 if (j - i > best_len) {
                     best_len = j - i;
                     best = i;
@@ -292,9 +305,9 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
                 i = j;
             }
             if (f == &sl_aggfn_entropy)
-                sl_vec_push_f64(out, h);
-            else if (dbl)
-                sl_vec_push_f64(out, ((const double *)(const void *)st->v)[best]);
+                sl_vec_push_f64(out, sl_agg_ent_value(h));
+            else if (dbl) /* + 0.0: -0.0 and 0.0 are one value, given as 0.0 */
+                sl_vec_push_f64(out, ((const double *)(const void *)st->v)[best] + 0.0);
             else
                 sl_vec_push_i64(out, (int64_t)st->v[best]);
         }
@@ -325,7 +338,7 @@ VALS_ENTRY(quantile_cont, NULL, 2, cont_bind, true)
 VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
 VALS_ENTRY(mad, NULL, 1, num_bind, false)
 VALS_ENTRY(mode, NULL, 1, mode_bind, false)
-VALS_ENTRY(entropy, NULL, 1, num_bind, false)
+VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 
 /* ---- split finishing of heavy groups (func/agg_vals.h) ---- */
 
@@ -334,8 +347,16 @@ bool sl_agg_vals_splittable(const sl_agg *a)
     const sl_aggfn *f = a->fn;
     /* A list of quantiles (n_params) is one list answer, finished by the group's owner. */
     return a->n_params == 0 && !a->distinct && (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
-           f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad);
+           f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad || f == &sl_aggfn_mode ||
+           f == &sl_aggfn_entropy);
 }
+
+bool sl_agg_vals_counted(const sl_agg *a)
+{
+    return a->fn == &sl_aggfn_mode || a->fn == &sl_aggfn_entropy;
+}
+
+bool sl_agg_vals_is_entropy(const sl_agg *a) { return a->fn == &sl_aggfn_entropy; }
 
 int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }
 
