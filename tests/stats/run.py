@@ -64,8 +64,8 @@ COLUMNS = {
     "sketch": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 's': 'VARCHAR'}",
     "misc": "{'g': 'VARCHAR', 'b': 'BOOLEAN', 's': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE'}",
     "ordered": "{'g': 'VARCHAR', 'k': 'BIGINT', 's': 'VARCHAR', 'd': 'DOUBLE'}",
-    "heavy": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT'}",
-    "heavyspill": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT'}",
+    "heavy": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT', 'u': 'BIGINT'}",
+    "heavyspill": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT', 'u': 'BIGINT'}",
     "heavymode": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 't': 'DATE', 'u': 'BIGINT'}",
 }
 
@@ -138,19 +138,21 @@ def gen_many(rng):
 def gen_heavy(rng, name="heavy", n_heavy=8000, n_small=7960, n_groups=800):
     """Group "H" holds half the rows (values from a few dozen, so the selected positions fall
     on ties; 10% NULL; column e all NULL in H), 800 small groups the other half, an all-NULL
-    group and a group of one. heavyspill: H with 150000 rows beside 10000 in 500 groups, more
-    values than a 4 MB budget holds."""
+    group and a group of one; u is mostly distinct values. heavyspill: H with 150000 rows beside
+    10000 in 500 groups, more values than a 4 MB budget holds, and more distinct values of u than
+    one pass of mode/entropy's counting holds there (exec/agg_heavy_counts.c)."""
     rows = []
     dvals = [k * 0.25 - 3 for k in range(40)]
     for _ in range(n_heavy):
         rows.append(("H", None if rng.random() < 0.1 else rng.randint(-20, 20),
-                     None if rng.random() < 0.1 else rng.choice(dvals), None))
+                     None if rng.random() < 0.1 else rng.choice(dvals), None,
+                     rng.randint(0, 10 ** 6)))
     for _ in range(n_small):
         rows.append(("s%03d" % rng.randint(0, n_groups - 1), rng.randint(-5, 5),
-                     round(rng.uniform(-10, 10), 2), rng.randint(0, 3)))
-    rows += [("nul", None, None, None)] * 39 + [("one", 3, 0.5, 1)]
+                     round(rng.uniform(-10, 10), 2), rng.randint(0, 3), rng.randint(0, 9)))
+    rows += [("nul", None, None, None, None)] * 39 + [("one", 3, 0.5, 1, 1)]
     rng.shuffle(rows)
-    write_parts(name, ["g", "i", "d", "e"], rows, 5)
+    write_parts(name, ["g", "i", "d", "e", "u"], rows, 5)
 
 
 def gen_heavymode(rng):
@@ -235,8 +237,8 @@ def load(name):
     """Rows of a data set as dicts of Python values (float(text) for DOUBLE: what sluice
     reads), None for NULL."""
     kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid",
-             "sketch": "sids", "ordered": "sisd", "heavy": "sidi",
-             "heavyspill": "sidi", "heavymode": "sidsi"}[name]
+             "sketch": "sids", "ordered": "sisd", "heavy": "sidii",
+             "heavyspill": "sidii", "heavymode": "sidsi"}[name]
     out = []
     d = os.path.join(DATA, name)
     for fn in sorted(os.listdir(d)):
@@ -664,7 +666,7 @@ HEAVY_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"]
               ("median", ["e"]), ("count", ["d"]), ("var_pop", ["i"])]
 HEAVY_SPILL_AGGS = [("median", ["d"]), ("quantile_cont", ["i", "0.37"]),
                     ("quantile_disc", ["d", "1"]), ("mad", ["i"]), ("count", ["d"]),
-                    ("mode", ["i"]), ("entropy", ["d"])]
+                    ("mode", ["i"]), ("entropy", ["d"]), ("mode", ["u"]), ("entropy", ["u"])]
 # mode and entropy (split by value counts, exec/agg_heavy_counts.c): ties for the highest
 # count, -0.0 beside 0.0, DATE values, many distinct values, a selection beside them.
 HEAVYMODE_AGGS = [("mode", ["i"]), ("entropy", ["i"]), ("mode", ["d"]), ("entropy", ["d"]),
