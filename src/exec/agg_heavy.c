@@ -1,10 +1,10 @@
 /*
  * Heavy groups of a holistic aggregation, split across ranks (issue #11).
  *
- * A holistic aggregate (median, quantiles, mad, mode, entropy) ships a group's values to the group's owner.
- * A group that holds most of the rows would then sit on one rank, in memory and in time. The
- * PARTIAL aggregation therefore holds its state batches until its end (spilling as a row
- * store) and hands them here, where every rank, in the same order:
+ * A holistic aggregate (median, quantiles, mad, mode, entropy) ships a group's values to the
+ * group's owner. A group that holds most of the rows would then sit on one rank, in memory and
+ * in time. The PARTIAL aggregation therefore holds its state batches until its end (spilling
+ * as a row store) and hands them here, where every rank, in the same order:
  *
  *   1. counts its groups' values (a state row's weight: the most values any holistic call of
  *      it holds) into a Misra-Gries summary of M slots, which keeps every group with more

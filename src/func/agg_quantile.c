@@ -346,9 +346,10 @@ bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
     /* A list of quantiles (n_params) is one list answer, finished by the group's owner. */
-    return a->n_params == 0 && !a->distinct && (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
-           f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad || f == &sl_aggfn_mode ||
-           f == &sl_aggfn_entropy);
+    return a->n_params == 0 && !a->distinct &&
+           (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
+            f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad || f == &sl_aggfn_mode ||
+            f == &sl_aggfn_entropy);
 }
 
 bool sl_agg_vals_counted(const sl_agg *a)
