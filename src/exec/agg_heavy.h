@@ -35,8 +35,10 @@ int sl_agg_heavy_finish(sl_agg_heavy *h, sl_err *err);
 /* Finishes mode or entropy call a (func/agg_vals.h: sl_agg_vals_counted) of a heavy group
  * whose values on this rank are column s of store (n > 0 values over all ranks) from the
  * values' counts, summed across ranks by value (exec/agg_heavy_counts.c): *res gets the
- * result bits, *has whether there is one. grant: the operator's. Collective over x->comm. */
+ * result bits (mode over VARCHAR: str_res the string), *has whether there is one. grant: the
+ * operator's. Collective over x->comm. */
 void sl_agg_heavy_counts(sl_exec *x, int64_t grant, sl_rowstore *store, int s,
-                         const sl_agg *a, int64_t n, uint64_t *res, bool *has, sl_err *err);
+                         const sl_agg *a, int64_t n, uint64_t *res, sl_buf *str_res,
+                         bool *has, sl_err *err);
 
 #endif

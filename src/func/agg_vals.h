@@ -32,6 +32,47 @@ static inline void sl_agg_vals_marker(uint64_t res, char m[SL_AGG_VALS_DONE_LEN]
     m[8] = SL_AGG_VALS_DONE_TAG;
 }
 
+/* VARCHAR values (mode, entropy): a state is records of a 4-byte length (host order) and
+ * the bytes; a finished result is the length SL_AGG_VALS_STR_DONE and then the result's bytes
+ * (mode: the string; entropy: the double's 8 bytes). */
+#define SL_AGG_VALS_STR_DONE UINT32_MAX
+
+/* Whether a VARCHAR state (len bytes at p) is a finished result. Local. */
+static inline bool sl_agg_vals_str_done(const char *p, int64_t len)
+{
+    uint32_t l;
+    if (len < 4)
+        return false;
+    memcpy(&l, p, 4);
+    return l == SL_AGG_VALS_STR_DONE;
+}
+
+static inline double sl_agg_vals_bits_double(uint64_t v)
+{
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+/* Records in a VARCHAR values state, or -1 if it is malformed (0 for a finished result).
+ * Local. */
+static inline int64_t sl_agg_vals_str_count(const char *p, int64_t len)
+{
+    if (sl_agg_vals_str_done(p, len))
+        return 0;
+    int64_t n = 0;
+    for (int64_t j = 0; j < len; n++) {
+        uint32_t l;
+        if (len - j < 4)
+            return -1;
+        memcpy(&l, p + j, 4);
+        if ((int64_t)l > len - j - 4)
+            return -1;
+        j += 4 + (int64_t)l;
+    }
+    return n;
+}
+
 /* Whether a heavy group of call a can be finished without its owner: by selection (median,
  * quantile_cont, quantile_disc, mad) or by value counts (mode, entropy: sl_agg_vals_counted).
  * Local. */

@@ -66,7 +66,8 @@ COLUMNS = {
     "ordered": "{'g': 'VARCHAR', 'k': 'BIGINT', 's': 'VARCHAR', 'd': 'DOUBLE'}",
     "heavy": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT', 'u': 'BIGINT'}",
     "heavyspill": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT', 'u': 'BIGINT'}",
-    "heavymode": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 't': 'DATE', 'u': 'BIGINT'}",
+    "heavymode": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 't': 'DATE', 'u': 'BIGINT', "
+                 "'s': 'VARCHAR'}",
 }
 
 
@@ -157,9 +158,9 @@ def gen_heavy(rng, name="heavy", n_heavy=8000, n_small=7960, n_groups=800):
 
 def gen_heavymode(rng):
     """mode and entropy's heavy group: "H" holds half the rows, with three values tied for the
-    highest count in i, d (0.0 and -0.0 count as one value) and t (DATE), 10% NULLs, and about
-    5600 distinct values of u (more than one counting pass holds at 1 rank); 400 small groups,
-    an all-NULL group and a group of one."""
+    highest count in i, d (0.0 and -0.0 count as one value), t (DATE) and s (VARCHAR: byte
+    order, "Zebra" before "apple", a prefix beside a longer string, non-ASCII), 10% NULLs, and
+    about 5600 distinct values of u; 400 small groups, an all-NULL group and a group of one."""
     rows = []
 
     def column(top, others, n_other, n_null):
@@ -173,14 +174,17 @@ def gen_heavymode(rng):
                3700, 800)
     d = [-0.0 if v == 0.0 and rng.random() < 0.4 else v for v in d]
     t = column(["2021-03-04", "2020-12-31", "2021-01-01"], dates, 3900, 600)
+    words = ["app", "apples", "b", "\u00e9t\u00e9", "zz", "Apple", "a b", "ab"]
+    st = column(["apple", "Zebra", "\u00e9"], words + ["w%d" % k for k in range(30)], 3900, 600)
     for k in range(6000):
-        rows.append(("H", i[k], d[k], t[k], rng.randint(0, 40000)))
+        rows.append(("H", i[k], d[k], t[k], rng.randint(0, 40000), st[k]))
     for _ in range(6000):
         rows.append(("s%03d" % rng.randint(0, 399), rng.randint(-3, 3),
-                     rng.choice([0.5, -0.5, 1.0]), rng.choice(dates[:5]), rng.randint(0, 5)))
-    rows += [("nul", None, None, None, None)] * 20 + [("one", 3, 0.5, "2020-02-02", 9)]
+                     rng.choice([0.5, -0.5, 1.0]), rng.choice(dates[:5]), rng.randint(0, 5),
+                     rng.choice(words[:4])))
+    rows += [("nul", None, None, None, None, None)] * 20 + [("one", 3, 0.5, "2020-02-02", 9, "x")]
     rng.shuffle(rows)
-    write_parts("heavymode", ["g", "i", "d", "t", "u"], rows, 5)
+    write_parts("heavymode", ["g", "i", "d", "t", "u", "s"], rows, 5)
 
 
 def gen_misc(rng):
@@ -238,7 +242,7 @@ def load(name):
     reads), None for NULL."""
     kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid",
              "sketch": "sids", "ordered": "sisd", "heavy": "sidii",
-             "heavyspill": "sidii", "heavymode": "sidsi"}[name]
+             "heavyspill": "sidii", "heavymode": "sidsis"}[name]
     out = []
     d = os.path.join(DATA, name)
     for fn in sorted(os.listdir(d)):
@@ -671,7 +675,7 @@ HEAVY_SPILL_AGGS = [("median", ["d"]), ("quantile_cont", ["i", "0.37"]),
 # count, -0.0 beside 0.0, DATE values, many distinct values, a selection beside them.
 HEAVYMODE_AGGS = [("mode", ["i"]), ("entropy", ["i"]), ("mode", ["d"]), ("entropy", ["d"]),
                   ("mode", ["t"]), ("entropy", ["t"]), ("mode", ["u"]), ("entropy", ["u"]),
-                  ("count", ["i"]), ("median", ["d"])]
+                  ("mode", ["s"]), ("entropy", ["s"]), ("count", ["i"]), ("median", ["d"])]
 # Cases whose group-by exchange must not bring a heavy group's values to one rank: at np >= 2
 # every rank receives from the other ranks less than a share of them (the owner would receive
 # (np-1)/np of them, plus its part of the small groups' values; without GROUP BY there are no
@@ -682,16 +686,17 @@ HEAVY_CHECK = {"heavy_grouped": ("H", 0.5), "heavy_global": (None, 0.1),
 # Rank counts of cases that do not need all of them (test time), and cases whose data and
 # functions another case already checks against DuckDB.
 CASE_RANKS = {"heavy_global": [1, 2, 4], "heavy_spill": [1, 3], "heavy_many": [1, 3],
-              "heavymode_global": [1, 3], "heavymode_owner": [2]}
+              "heavymode_global": [1, 3], "heavymode_owner": [2], "heavymode_spill": [3]}
 NO_DUCK_CASES = {"heavy_global", "heavy_spill", "heavy_many", "heavymode_global",
-                 "heavymode_owner"}
+                 "heavymode_owner", "heavymode_spill"}
 # Statements run before a case's query: a threshold that makes dozens of the small groups
 # heavy too (each finished by its own selection, their emitters on different ranks).
 CASE_PRE = {"heavy_many": "SET heavy_group_threshold = 0.001;\n",
             "heavymode_owner": "SET heavy_group_threshold = 0;\n"}
 # Cases whose output must be byte for byte that of a case's first run (mode and entropy are
 # exact: the same bits at every rank count, split or on the owner).
-SAME_AS = {"heavymode_grouped": "heavymode_grouped", "heavymode_owner": "heavymode_grouped"}
+SAME_AS = {"heavymode_grouped": "heavymode_grouped", "heavymode_owner": "heavymode_grouped",
+           "heavymode_spill": "heavymode_grouped"}
 
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
@@ -719,9 +724,10 @@ CASES = [
     ("heavymode_grouped", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
     ("heavymode_global", "heavymode", HEAVYMODE_AGGS, False, 1e-9),
     ("heavymode_owner", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
+    ("heavymode_spill", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
 ]
 # Cases run under a memory limit that must make them spill (the stderr summary says so).
-SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB"}
+SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB", "heavymode_spill": "4MB"}
 
 
 def heavy_bytes(rows, aggs, group):
