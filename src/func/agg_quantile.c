@@ -21,10 +21,12 @@
  *   quantile_disc(x, q) = v[max(1, ceil(nq)) - 1] (nearest rank), of x's type;
  *   mad(x) = median(|x - median(x)|): DOUBLE;
  *   mode(x) = the most frequent value, of x's type (ties: the smallest; DuckDB takes the first
- *     it met, which depends on the input order);
+ *     it met, which depends on the input order); -0.0 and 0.0 are one value, given as 0.0;
  *   entropy(x) = -sum over distinct values of p log2 p, p = count / n: DOUBLE, 0 for no values.
  * q is a constant in [0, 1] (the binder checks it: sl_agg.param). NULL for a group without
- * non-NULL values (entropy: 0). NaN values are not ordered: not supported. Local.
+ * non-NULL values (entropy: 0). NaN values are not ordered: not supported. mode and entropy
+ * also take DATE and TIMESTAMP (8-byte integers) and VARCHAR, whose state is records of a
+ * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. Local.
  */
 #include <math.h>
 #include <stdlib.h>
