@@ -18,10 +18,10 @@
  *
  * The pass count starts at 1 and doubles (all passes redone) when a rank's table outgrows
  * cap (its values plus its key bytes / 32) or the pairs sent (over all ranks) outgrow cap per
- * rank; the decision reads only
- * allreduced figures, so every rank runs the same collectives. cap follows the operator's
- * grant. Only pairs move: at most one per distinct value per rank and pass.
- * Collective over x->comm unless a comment says Local.
+ * rank; the decision reads only allreduced figures, so every rank runs the same collectives.
+ * cap follows the operator's grant. Only pairs move: at most one per distinct value, rank
+ * and pass.
+ * Functions are Local unless their comment says Collective (over x->comm).
  */
 #include "exec/agg_heavy.h"
 
@@ -47,6 +47,7 @@ typedef struct {
     sl_buf arena;
 } ctable;
 
+/* splitmix64's finalizer. */
 static uint64_t mix64(uint64_t z)
 {
     z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
@@ -63,6 +64,7 @@ static uint64_t key_hash(const char *p, int64_t len)
     return mix64(h ^ (uint64_t)len);
 }
 
+/* An empty table of `slots` slots (a power of two). */
 static void ct_init(ctable *t, int64_t slots)
 {
     t->s = sl_xcalloc((size_t)slots, sizeof *t->s);
@@ -71,7 +73,7 @@ static void ct_init(ctable *t, int64_t slots)
     sl_buf_init(&t->arena);
 }
 
-static void ct_free(ctable *t)
+static void ct_free(ctable *t) /* and empties it */
 {
     sl_free(t->s);
     sl_buf_free(&t->arena);
@@ -96,6 +98,8 @@ static int64_t ct_find(const ctable *t, uint64_t h, const char *p, int64_t len)
     return i;
 }
 
+/* Adds c to the count of key (p, len) with hash h, inserting it (copied into the arena);
+ * the slots double at half full. */
 static void ct_add(ctable *t, uint64_t h, const char *p, int64_t len, int64_t c)
 {
     if (2 * (t->n + 1) > t->mask + 1) {
@@ -145,6 +149,7 @@ static void num_key(uint64_t v, bool dbl, unsigned char k[8])
         k[j] = (unsigned char)(o >> (56 - 8 * j));
 }
 
+/* The number bits of a num_key key. */
 static uint64_t num_of_key(const char *p, bool dbl)
 {
     uint64_t k = 0;
@@ -234,6 +239,8 @@ static void pairs_of(const ctable *t, sl_batchlist *l)
         sl_batchlist_push(l, b);
 }
 
+/* See exec/agg_heavy.h. Every rank makes the same calls: the pass decisions read only
+ * allreduced figures, and an error anywhere ends the passes on every rank. Collective. */
 void sl_agg_heavy_counts(sl_exec *x, int64_t grant, sl_rowstore *store, int s,
                          const sl_agg *a, int64_t n, uint64_t *res, sl_buf *str_res,
                          bool *has, sl_err *err)
