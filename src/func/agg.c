@@ -389,8 +389,9 @@ static int fold_all(sl_hashagg *h, sl_vec *const *cols, int first_col, sl_vec *c
                     return SL_ERR(err, SL_EINTERNAL, "%s: no second argument values",
                                   s->call->text ? s->call->text : s->fn->name);
             }
-            if (s->fn->needs_all_values)
-                h->held += 16 * n;
+            if (s->fn->needs_all_values) /* VARCHAR (mode, entropy): 4 + len a value */
+                h->held += 16 * n + (av[0] && av[0]->type == SL_T_VARCHAR ?
+                                     2 * held_bytes(av[0], sel, n) : 0);
             rc = s->fn->update(s->call, s->data, av, h->gids, sel, n, err);
         }
         if (rc)

@@ -238,7 +238,7 @@ static void node(ex *e, const sl_pop *op, int depth)
         agg_line(b, op);
         if (op->u.agg.split_heavy && e->st && e->st->heavy_group_threshold > 0)
             sl_buf_printf(b, ", holds its states: groups with >= %g of the values are finished "
-                          "by selection across the ranks (heavy_group_threshold)",
+                          "across the ranks (selection, value counts; heavy_group_threshold)",
                           e->st->heavy_group_threshold);
         grant(b, op);
         sl_buf_puts(b, " (breaker)\n");
