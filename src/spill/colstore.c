@@ -65,9 +65,17 @@ void sl_colstore_free(sl_colstore **pcs)
     *pcs = NULL;
 }
 
-/* Gives back a VARCHAR heap's unused tail (a scanner's heap may be sized for its input). */
+/* Gives back a column's unused capacity (a scanner's heap may be sized for its input, a
+ * block filled from small batches grew by doubling): a block holds only its values. */
 static void shrink(sl_vec *v)
 {
+    int64_t n = v->n;
+    if (v->cap > n + n / 8 + 64) {
+        int64_t cap = n ? n : 1;
+        v->valid = sl_xrealloc(v->valid, (size_t)words(cap) * 8);
+        v->d.i64 = sl_xrealloc(v->d.i64, (size_t)(cap + sl_type_is_var(v->type)) * 8);
+        v->cap = cap;
+    }
     if (sl_type_is_var(v->type) && v->heap_cap - v->heap_len > v->heap_len / 8 + 4096) {
         v->heap = sl_xrealloc(v->heap, (size_t)(v->heap_len ? v->heap_len : 1));
         v->heap_cap = v->heap_len ? v->heap_len : 1;
@@ -176,7 +184,7 @@ int sl_colstore_append(sl_colstore *cs, sl_batch *b, sl_err *err)
         return put_block(cs, b, err);
     for (int64_t done = 0; done < live && !err->code;) {
         if (!cs->open)
-            cs->open = sl_batch_new(cs->n_cols, cs->types, SL_BATCH_ROWS);
+            cs->open = sl_batch_new(cs->n_cols, cs->types, live - done);
         int64_t n = SL_BATCH_ROWS - cs->open->n_rows;
         if (n > live - done)
             n = live - done;
