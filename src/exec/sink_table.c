@@ -1,7 +1,7 @@
 /*
- * The table sink of CREATE TABLE AS: every rank keeps its rows in the table's column store (dense blocks)
- * (memory up to the grant, then the rank's spill file), sealed at the end for any number of
- * later reads. push is Local; finish agrees (Collective).
+ * The table sink of CREATE TABLE AS: every rank keeps its rows in the table's column store
+ * (spill/colstore.h: dense blocks, memory up to the grant, then the rank's spill file), sealed
+ * at the end for any number of later reads. push is Local; finish agrees (Collective).
  */
 #include "exec/exec_int.h"
 

@@ -340,7 +340,7 @@ static void plan_as_run(sl_session *s, const sl_pop *root)
 
 /*
  * CREATE [OR REPLACE] TABLE name AS query: runs the query and keeps every rank's result rows
- * in a row store (memory while the budget allows, spill files beyond). The table replaces an
+ * in a column store (memory while the budget allows, spill files beyond). The table replaces an
  * older one of the same name only after it was built. Collective.
  */
 static int run_create_table(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)

@@ -36,10 +36,12 @@ int sl_colstore_append(sl_colstore *cs, sl_batch *b, sl_err *err);
 /* Ends appending: the partly filled block is stored. Local. */
 int sl_colstore_seal(sl_colstore *cs, sl_err *err);
 
+/* One pass over a sealed store; many may read at once (nothing to free). */
 typedef struct sl_colstore_cursor {
     int next;   /* next block */
 } sl_colstore_cursor;
 
+/* Starts c at the first block. Local. */
 void sl_colstore_cursor_init(sl_colstore_cursor *c);
 /* Sets *out to a new batch (caller frees) of the next block's columns proj[0..n_proj), in
  * that order (proj == NULL: all columns), dense; NULL at the end. Local. */
