@@ -72,7 +72,7 @@ static sl_batch *make(int64_t first, int64_t n, int every_other)
     sl_batch *b = sl_batch_new(NC, types, every_other ? 2 * n : n);
     for (int64_t k = 0; k < n; k++) {
         if (every_other)
-            push_row(b, 999999999 - k);
+            push_row(b, 5000000 - k);
         push_row(b, first + k);
     }
     if (every_other) {
