@@ -1283,6 +1283,168 @@ static void slice_context(const win_state *st, const sl_pop *op, const int64_t *
     }
 }
 
+/* ---- RANGE frames over the global order: halos by key ---- */
+
+/* How far the RANGE frames of a global window's calls reach from the current row's key, in
+ * the key's units: [0] before it (PRECEDING), [1] after it (FOLLOWING). */
+typedef struct key_reach {
+    int64_t n[2];
+    double f[2];
+} key_reach;
+
+/* Whether some call has a RANGE frame bounded on both sides (offsets or CURRENT ROW: the
+ * planner lets no other RANGE frame through that is not a scan), whose frames the rows on the
+ * neighbouring ranks within its offsets (and the current row's peers) complete; fills *kr. */
+static bool range_reach(const sl_pop *op, key_reach *kr)
+{
+    bool any = false;
+    memset(kr, 0, sizeof *kr);
+    if (op->u.window.order.n_keys != 1)
+        return false;
+    for (int ci = 0; ci < op->u.window.n_calls; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        const sl_win_frame *f = &c->frame;
+        bool frame_fn = c->fn == SL_WF_FIRST_VALUE || c->fn == SL_WF_LAST_VALUE ||
+                        c->fn == SL_WF_NTH_VALUE || c->fn == SL_WF_SUM || c->fn == SL_WF_AVG ||
+                        c->fn == SL_WF_MIN || c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT ||
+                        c->fn == SL_WF_COUNT_STAR;
+        if (f->rows || !frame_fn || is_scan(c))
+            continue;
+        any = true;
+        for (int e = 0; e < 2; e++) {
+            sl_frame_bound k = e ? f->end : f->start;
+            int64_t n = e ? f->end_n : f->start_n;
+            double d = e ? f->end_f : f->start_f;
+            int s = k == SL_FB_FOLLOWING;
+            if (k != SL_FB_PRECEDING && k != SL_FB_FOLLOWING)
+                continue;
+            kr->n[s] = n > kr->n[s] ? n : kr->n[s];
+            kr->f[s] = d > kr->f[s] ? d : kr->f[s];
+        }
+    }
+    return any;
+}
+
+/* Whether key j of k lies within the reach of key t of tk: back: j is before t's slice, whose
+ * first key t is (j's key at or past t's key less the preceding reach, in the order's
+ * direction); else j is after t's slice, whose last key t is. A NULL key is a peer of NULL
+ * keys only (its frame is its NULL peers; a non-NULL key's frame holds no NULLs). */
+static bool in_reach(const sl_vec *k, int64_t j, const sl_vec *tk, int64_t t, bool desc,
+                     bool back, const key_reach *kr)
+{
+    bool jn = !sl_vec_valid(k, j), tn = !sl_vec_valid(tk, t);
+    if (jn || tn)
+        return jn && tn;
+    bool minus = back != desc; /* ascending: the rows before hold smaller keys */
+    int c;
+    if (k->type == SL_T_DOUBLE) {
+        double d = kr->f[!back], b = minus ? tk->d.f64[t] - d : tk->d.f64[t] + d;
+        c = (k->d.f64[j] > b) - (k->d.f64[j] < b); /* NaN: 0, sent (more rows do no harm) */
+    } else {
+        int64_t b = sat_add(tk->d.i64[t], minus ? -kr->n[!back] : kr->n[!back]);
+        c = (k->d.i64[j] > b) - (k->d.i64[j] < b);
+    }
+    if (desc)
+        c = -c;
+    return back ? c >= 0 : c <= 0;
+}
+
+/*
+ * The rows of the neighbouring slices that this rank's RANGE frames reach (and its first and
+ * last keys' peers): every rank sends each later rank the end of its slice whose keys lie
+ * within the preceding reach of that rank's first key, and each earlier rank the start within
+ * the following reach of its last key (the first and last rows of every slice are in ends,
+ * from the allgather), so a rank receives exactly the rows its frames need, from however many
+ * ranks hold them. *prev / *next: the rows received from the ranks before / after, in order.
+ * skip: the allgather failed (ends unset): nothing is sent, the collectives still run.
+ * Collective over x->comm.
+ */
+static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const int64_t *all,
+                     int nf, sl_batch *const *ends, const key_reach *kr, bool skip,
+                     sl_batch **prev, sl_batch **next, sl_err *err)
+{
+    const sl_pop *in = op->children[0];
+    int P = x->size, me = x->rank, kc = op->u.window.order.cols[0];
+    bool desc = op->u.window.order.desc[0];
+    int64_t n = cur->n_rows;
+    const sl_vec *k = cur->cols[kc];
+    int64_t *scnt = sl_xcalloc((size_t)P, sizeof *scnt), *rcnt = sl_xcalloc((size_t)P,
+                                                                            sizeof *rcnt);
+    uint32_t *rows = sl_xcalloc((size_t)n + 1, sizeof *rows);
+    for (int64_t i = 0; i < n; i++)
+        rows[i] = (uint32_t)i;
+    sl_buf out;
+    sl_buf_init(&out);
+    for (int q = 0; q < P && !skip && n > 0; q++) {
+        if (q == me || all[(int64_t)nf * q] == 0)
+            continue;
+        const sl_vec *tk = ends[q]->cols[kc];
+        size_t at = out.len;
+        int64_t m = 0;
+        if (q > me) { /* the end of this slice, before q's first key */
+            while (m < n && in_reach(k, n - 1 - m, tk, 0, desc, true, kr))
+                m++;
+            if (m > 0)
+                sl_wire_write_rows(cur, rows + n - m, m, &out);
+        } else { /* the start of this slice, after q's last key */
+            while (m < n && in_reach(k, m, tk, 1, desc, false, kr))
+                m++;
+            if (m > 0)
+                sl_wire_write_rows(cur, rows, m, &out);
+        }
+        scnt[q] = (int64_t)(out.len - at);
+    }
+    sl_free(rows);
+    MPI_Alltoall(scnt, 1, MPI_INT64_T, rcnt, 1, MPI_INT64_T, x->comm);
+    int64_t ssum = 0, rsum = 0;
+    for (int q = 0; q < P; q++) {
+        ssum += scnt[q];
+        rsum += rcnt[q];
+    }
+    int big = ssum > INT32_MAX || rsum > INT32_MAX, any_big = 0;
+    MPI_Allreduce(&big, &any_big, 1, MPI_INT, MPI_LOR, x->comm);
+    int *sc = sl_xcalloc((size_t)P, sizeof *sc), *sd = sl_xcalloc((size_t)P, sizeof *sd);
+    int *rc_ = sl_xcalloc((size_t)P, sizeof *rc_), *rd = sl_xcalloc((size_t)P, sizeof *rd);
+    int rc = 0;
+    char *recv = NULL;
+    if (any_big) {
+        rc = SL_ERR(err, SL_ERUNTIME, "window: the rows within a RANGE frame's offsets on "
+                    "the neighbouring ranks exceed 2 GB (%lld bytes to one rank)",
+                    (long long)(rsum > ssum ? rsum : ssum));
+    } else {
+        for (int q = 0, sa = 0, ra = 0; q < P; q++) {
+            sc[q] = (int)scnt[q];
+            sd[q] = sa;
+            sa += sc[q];
+            rc_[q] = (int)rcnt[q];
+            rd[q] = ra;
+            ra += rc_[q];
+        }
+        recv = sl_xmalloc((size_t)rsum + 1);
+        MPI_Alltoallv(out.data, sc, sd, MPI_BYTE, recv, rc_, rd, MPI_BYTE, x->comm);
+    }
+    sl_buf_free(&out);
+    *prev = sl_batch_new(in->n_cols, in->types, 0);
+    *next = sl_batch_new(in->n_cols, in->types, 0);
+    for (int q = 0; q < P && !rc; q++) {
+        if (rc_[q] == 0)
+            continue;
+        sl_batch *b = NULL;
+        int64_t used = 0;
+        if ((rc = sl_wire_read(recv + rd[q], rc_[q], &b, &used, err)) == 0)
+            sl_batch_append(q < me ? *prev : *next, b);
+        sl_batch_free(&b);
+    }
+    sl_free(recv);
+    sl_free(scnt);
+    sl_free(rcnt);
+    sl_free(sc);
+    sl_free(sd);
+    sl_free(rc_);
+    sl_free(rd);
+    return rc;
+}
+
 /*
  * No PARTITION BY (global): this rank holds the r-th slice of the global order. Every rank
  * shares its row count, its peer figures, its partial aggregates and its last halo_prev and
@@ -1379,19 +1541,38 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
     if (!rc)
         slice_context(st, op, all, NF, ends, P, me, &g, scan);
+    /* RANGE frames: the rows within their offsets, from the ranks they lie on */
+    key_reach kr;
+    sl_batch *kprev = NULL, *knext = NULL;
+    if (range_reach(op, &kr)) {
+        int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, err);
+        rc = rc ? rc : krc;
+    }
     sl_free(all);
+    /* both halos are the rows next to the slice: the longer one holds the other */
     int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
+    sl_batch *hp = prev, *hn = next;
+    if (kprev && kprev->n_rows > h) {
+        hp = kprev;
+        h = kprev->n_rows;
+    }
+    if (knext && knext->n_rows > t) {
+        hn = knext;
+        t = knext->n_rows;
+    }
     g.h = h;
     sl_batch *chunk = cur; /* without rows before, the slice is not copied */
     if (h > 0) {
         chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
-        append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
+        append_range(chunk, hp, hp->n_rows - h, hp->n_rows);
         append_range(chunk, cur, 0, n);
         sl_batch_free(&cur);
     }
-    append_range(chunk, next, 0, t);
+    append_range(chunk, hn, 0, t);
     sl_batch_free(&prev);
     sl_batch_free(&next);
+    sl_batch_free(&kprev);
+    sl_batch_free(&knext);
     if (!rc)
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
     else

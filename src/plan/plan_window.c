@@ -98,9 +98,10 @@ static bool scan_frame(const sl_win *w)
  * offsets and the other unbounded frames are gathered. Sets *prev / *next to the rows needed
  * on each side.
  */
-static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
+static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next, bool *keyed)
 {
     *prev = *next = 0;
+    *keyed = false;
     for (int i = 0; i < n; i++) {
         const sl_win *w = ws[i];
         const sl_win_frame *f = &w->frame;
@@ -129,9 +130,16 @@ static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
         case SL_WF_MAX:
         case SL_WF_COUNT:
         case SL_WF_COUNT_STAR:
-            if (!scan_frame(w) && (!f->rows || f->start == SL_FB_UNBOUNDED_PRECEDING ||
+            if (!scan_frame(w) && (f->start == SL_FB_UNBOUNDED_PRECEDING ||
                                    f->end == SL_FB_UNBOUNDED_FOLLOWING))
                 return false;
+            if (!f->rows) {
+                /* RANGE, bounded on both sides: the rows within its offsets of the slice's
+                 * first / last key (their count unknown here) come from the ranks they lie
+                 * on (op_window.c's key_halos); running ones from the partial aggregates */
+                *keyed |= !scan_frame(w);
+                break;
+            }
             if (f->start == SL_FB_PRECEDING)
                 p = f->start_n;
             if (f->end == SL_FB_PRECEDING && f->end_n > p)
@@ -225,9 +233,12 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
 
     /* Every partition on one rank; without PARTITION BY the global order in slices. */
     int64_t halo_prev = 0, halo_next = 0;
-    bool halos = halo_only(ws, n, &halo_prev, &halo_next);
+    bool keyed = false;
+    bool halos = halo_only(ws, n, &halo_prev, &halo_next, &keyed);
     bool global = w0->n_part == 0 && halos;
-    if (!halos) /* a partition outgrowing the grant cannot be computed slice by slice */
+    /* a partition outgrowing the grant cannot be computed slice by slice (the slices of a
+     * spilled partition get counted halos only) */
+    if (!halos || (keyed && !global))
         halo_prev = halo_next = -1;
     if (global && w0->n_order == 0) {
         /* OVER (): no order, so the rows a rank read are as good a slice as any */
