@@ -1652,9 +1652,18 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
     sl_batch *ahead = sl_batch_new(in->n_cols, in->types, 0);
     gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
     bool more = true;
+    /* RANGE frames: the rows within their offsets of a slice's first / last key (slices'
+     * first and last rows are among their end rows) */
+    key_reach kr;
+    bool keyed = range_reach(op, &kr);
+    int kc = keyed ? op->u.window.order.cols[0] : 0;
+    bool desc = keyed && op->u.window.order.desc[0];
     for (int s = 0; s < S && !rc; s++) {
         int64_t n = st->figs[(int64_t)s * nf];
-        while (more && !rc && ahead->n_rows < n + B) {
+        while (more && !rc &&
+               (ahead->n_rows < n + B ||
+                (keyed && in_reach(ahead->cols[kc], ahead->n_rows - 1, st->ends[s]->cols[kc], 1,
+                                   desc, false, &kr)))) {
             sl_batch *r = NULL;
             rc = sl_rowstore_next(st->spill, &r, err);
             if (!rc && r) {
@@ -1668,6 +1677,12 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
             break;
         int64_t h = prev->n_rows < A ? prev->n_rows : A;
         int64_t t = ahead->n_rows - n < B ? ahead->n_rows - n : B;
+        for (int64_t j = prev->n_rows - h - 1; keyed && j >= 0 &&
+             in_reach(prev->cols[kc], j, st->ends[s]->cols[kc], 0, desc, true, &kr); j--)
+            h++;
+        for (int64_t j = n + t; keyed && j < ahead->n_rows &&
+             in_reach(ahead->cols[kc], j, st->ends[s]->cols[kc], 1, desc, false, &kr); j++)
+            t++;
         sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
         append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
         append_range(chunk, ahead, 0, n + t);
@@ -1675,11 +1690,20 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
         slice_context(st, op, st->figs, nf, st->ends, S, s, &g, scan);
         g.h = h;
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
-        /* the next slice's halo: the last A rows of prev + this slice */
+        /* the next slice's halo: the last A rows of prev + this slice, or more, those
+         * within the RANGE offsets of its first key */
+        int64_t keep = A, in_prev = prev->n_rows;
+        for (int64_t j = n + in_prev - 1 - keep; keyed && s + 1 < S && j >= 0; j--) {
+            const sl_batch *b = j >= in_prev ? ahead : prev;
+            int64_t row = j >= in_prev ? j - in_prev : j;
+            if (!in_reach(b->cols[kc], row, st->ends[s + 1]->cols[kc], 0, desc, true, &kr))
+                break;
+            keep++;
+        }
         sl_batch *np = sl_batch_new(in->n_cols, in->types, 0);
-        int64_t keep_prev = n >= A ? 0 : (prev->n_rows < A - n ? prev->n_rows : A - n);
-        append_range(np, prev, prev->n_rows - keep_prev, prev->n_rows);
-        append_range(np, ahead, n - (n < A ? n : A), n);
+        int64_t keep_prev = n >= keep ? 0 : (in_prev < keep - n ? in_prev : keep - n);
+        append_range(np, prev, in_prev - keep_prev, in_prev);
+        append_range(np, ahead, n - (n < keep ? n : keep), n);
         sl_batch *rest = sl_batch_new(in->n_cols, in->types, 0);
         append_range(rest, ahead, n, ahead->n_rows);
         sl_batch_free(&prev);
@@ -1688,8 +1712,8 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
         ahead = rest;
     }
     if (!rc && getenv("SLUICE_WINDOW_TRACE"))
-        fprintf(stderr, "window: a partition of %lld rows spilled in %d slices\n",
-                (long long)N, S);
+        fprintf(stderr, "window: a partition of %lld rows spilled in %d slices (%s, ...)\n",
+                (long long)N, S, op->names ? op->names[in->n_cols] : "?");
     sl_batch_free(&prev);
     sl_batch_free(&ahead);
     sl_free(scan);

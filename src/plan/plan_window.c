@@ -98,10 +98,9 @@ static bool scan_frame(const sl_win *w)
  * offsets and the other unbounded frames are gathered. Sets *prev / *next to the rows needed
  * on each side.
  */
-static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next, bool *keyed)
+static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
 {
     *prev = *next = 0;
-    *keyed = false;
     for (int i = 0; i < n; i++) {
         const sl_win *w = ws[i];
         const sl_win_frame *f = &w->frame;
@@ -135,9 +134,9 @@ static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next, bo
                 return false;
             if (!f->rows) {
                 /* RANGE, bounded on both sides: the rows within its offsets of the slice's
-                 * first / last key (their count unknown here) come from the ranks they lie
-                 * on (op_window.c's key_halos); running ones from the partial aggregates */
-                *keyed |= !scan_frame(w);
+                 * first / last key (their count unknown here) come from the ranks or spilled
+                 * slices they lie on (op_window.c's key_halos, spill_finish); running ones
+                 * from the partial aggregates */
                 break;
             }
             if (f->start == SL_FB_PRECEDING)
@@ -233,12 +232,9 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
 
     /* Every partition on one rank; without PARTITION BY the global order in slices. */
     int64_t halo_prev = 0, halo_next = 0;
-    bool keyed = false;
-    bool halos = halo_only(ws, n, &halo_prev, &halo_next, &keyed);
+    bool halos = halo_only(ws, n, &halo_prev, &halo_next);
     bool global = w0->n_part == 0 && halos;
-    /* a partition outgrowing the grant cannot be computed slice by slice (the slices of a
-     * spilled partition get counted halos only) */
-    if (!halos || (keyed && !global))
+    if (!halos) /* a partition outgrowing the grant cannot be computed slice by slice */
         halo_prev = halo_next = -1;
     if (global && w0->n_order == 0) {
         /* OVER (): no order, so the rows a rank read are as good a slice as any */

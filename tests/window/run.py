@@ -129,6 +129,14 @@ BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 
             "BY v1) AS lv, last_value(id) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN "
             "UNBOUNDED PRECEDING AND 20000 FOLLOWING) AS lf FROM {src}")
 BIG_PART_SQLITE = BIG_PART.replace("{src}", "t")
+# RANGE frames with offsets over that partition at 4 MB: spilled in slices too, each slice
+# with the rows within the offsets of its first and last keys from the slices around it.
+RANGE_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id RANGE BETWEEN 9 PRECEDING "
+              "AND 5 FOLLOWING) AS a, first_value(v3) OVER (PARTITION BY id6 ORDER BY id RANGE "
+              "BETWEEN 3 FOLLOWING AND 8 FOLLOWING) AS b, max(v3 * 2) OVER (PARTITION BY id6 "
+              "ORDER BY id RANGE BETWEEN 20 PRECEDING AND 1 PRECEDING) AS c, count(v1 + id) "
+              "OVER (PARTITION BY id6 ORDER BY id RANGE BETWEEN CURRENT ROW AND 7 FOLLOWING) AS "
+              "d FROM {src}")
 
 QUERIES = [
     # name, sluice query, sqlite query, result types, ordered
@@ -341,6 +349,8 @@ def main():
         cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifiiii",
                       False,
                       ("--memory-limit", "4MB", "-v")))
+        cases.append(("range_partition_spill_4MB", RANGE_PART, RANGE_PART.replace("{src}", "t"),
+                      "iiffi", False, ("--memory-limit", "4MB", "-v")))
         for name, sq, oq, types, ordered, extra in cases:
             if a.k not in name:
                 continue
@@ -362,7 +372,7 @@ def main():
                     spilled = int(m.group(1)) if m else 0
                     ok = ok and spilled > 0
                     why += f"; spilled {spilled} bytes"
-                    if name.startswith("big_partition"):
+                    if name.startswith("big_partition") or name.startswith("range_partition"):
                         part = "window: a partition of" in r.stderr
                         ok = ok and part
                         why += "" if part else "; the window did not spill a partition"
