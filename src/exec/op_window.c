@@ -452,8 +452,14 @@ static int64_t g_end(const global_ctx *g, const ranges *r, int64_t i)
     return r->ge[i] >= g->h + g->n ? g->gend : g->off + r->ge[i] - g->h;
 }
 
+static void frame_of(const sl_win_frame *f, const ranges *r, int64_t i, int64_t *fs,
+                     int64_t *fe);
+
 /* One past the last global row of row i's frame (global row k of N) for frames ending at
- * UNBOUNDED FOLLOWING, CURRENT ROW (its peer group's end under RANGE) or n FOLLOWING. */
+ * UNBOUNDED FOLLOWING, CURRENT ROW (its peer group's end under RANGE), n FOLLOWING or n
+ * PRECEDING (0: the frame is empty). A RANGE offset's end is in the chunk: it holds every
+ * row within the offsets of the slice's keys (key_halos), and the rows before it lie before
+ * every frame's end. */
 static int64_t frame_end(const sl_win_frame *f, const global_ctx *g, const ranges *r, int64_t i,
                          int64_t k, int64_t N)
 {
@@ -461,6 +467,13 @@ static int64_t frame_end(const sl_win_frame *f, const global_ctx *g, const range
         return N;
     if (f->end == SL_FB_CURRENT_ROW)
         return f->rows ? k + 1 : g_end(g, r, i);
+    if (!f->rows) {
+        int64_t fs, fe;
+        frame_of(f, r, i, &fs, &fe);
+        return g->off + fe - g->h;
+    }
+    if (f->end == SL_FB_PRECEDING)
+        return f->end_n > k ? 0 : k - f->end_n + 1;
     return f->end_n >= N - k ? N : k + f->end_n + 1; /* ROWS n FOLLOWING */
 }
 
@@ -539,9 +552,10 @@ static bool is_scan(const sl_win_call *c)
 {
     switch (c->fn) {
     case SL_WF_NTH_VALUE:
+    case SL_WF_FIRST_VALUE: /* to UNBOUNDED FOLLOWING: the frame's first rows, in the chunk */
         return c->frame.start == SL_FB_UNBOUNDED_PRECEDING;
     case SL_WF_SUM: case SL_WF_AVG: case SL_WF_MIN: case SL_WF_MAX: case SL_WF_COUNT:
-    case SL_WF_COUNT_STAR: case SL_WF_FIRST_VALUE: case SL_WF_LAST_VALUE:
+    case SL_WF_COUNT_STAR: case SL_WF_LAST_VALUE:
         return c->frame.start == SL_FB_UNBOUNDED_PRECEDING ||
                c->frame.end == SL_FB_UNBOUNDED_FOLLOWING;
     default:
@@ -677,7 +691,9 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
             }
             fe = frame_end(f, g, r, i, k, N);
             int64_t at = h + (fe - 1 - off);
-            if (at < rows)
+            if (fe == 0 || at < 0) /* an empty frame (ending n PRECEDING) */
+                sl_vec_push_null(res);
+            else if (at < rows)
                 sl_vec_push_from(res, v, at);
             else if (f->end == SL_FB_CURRENT_ROW && !f->rows && s->grp_last_v)
                 sl_vec_push_from(res, s->grp_last_v, s->grp_last_r);
@@ -692,8 +708,9 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         const sl_vec *sv = fn == SL_WF_FIRST_VALUE ? s->first_v : s->last_v;
         int64_t sr = fn == SL_WF_FIRST_VALUE ? s->first_r : s->last_r;
         for (int64_t i = 0; i < rows; i++)
-            if (i < h || i >= h + n || !sv)
-                sl_vec_push_null(res);
+            if (i < h || i >= h + n || !sv ||
+                (f->end == SL_FB_PRECEDING && frame_end(f, g, r, i, off + i - h, N) == 0))
+                sl_vec_push_null(res); /* also an empty frame (ending n PRECEDING) */
             else
                 sl_vec_push_from(res, sv, sr);
         return 0;
@@ -733,10 +750,15 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         int64_t kk = h + n;
         for (int64_t i = h + n - 1; i >= h; i--) {
             int64_t k = off + i - h, fs;
-            if (f->start == SL_FB_CURRENT_ROW)
+            if (f->start == SL_FB_CURRENT_ROW) {
                 fs = f->rows ? k : g_start(g, r, i);
-            else /* ROWS n PRECEDING */
+            } else if (!f->rows) { /* RANGE n PRECEDING: in the chunk (key_halos) */
+                int64_t ls_, le_;
+                frame_of(f, r, i, &ls_, &le_);
+                fs = off + ls_ - h;
+            } else { /* ROWS n PRECEDING */
                 fs = f->start_n >= k ? 0 : k - f->start_n;
+            }
             int64_t ls = h + (fs > off ? fs - off : 0);
             for (; kk > ls; kk--)
                 gacc_add(&a, fn, v, kk - 1);
@@ -1292,9 +1314,10 @@ typedef struct key_reach {
     double f[2];
 } key_reach;
 
-/* Whether some call has a RANGE frame bounded on both sides (offsets or CURRENT ROW: the
- * planner lets no other RANGE frame through that is not a scan), whose frames the rows on the
- * neighbouring ranks within its offsets (and the current row's peers) complete; fills *kr. */
+/* Whether some call has a RANGE frame bounded on both sides (offsets or CURRENT ROW) or an
+ * offset on one side and UNBOUNDED on the other (a scan whose bound is found in the chunk),
+ * whose frames the rows on the neighbouring ranks within its offsets (and the current row's
+ * peers) complete; fills *kr. */
 static bool range_reach(const sl_pop *op, key_reach *kr)
 {
     bool any = false;
@@ -1308,7 +1331,9 @@ static bool range_reach(const sl_pop *op, key_reach *kr)
                         c->fn == SL_WF_NTH_VALUE || c->fn == SL_WF_SUM || c->fn == SL_WF_AVG ||
                         c->fn == SL_WF_MIN || c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT ||
                         c->fn == SL_WF_COUNT_STAR;
-        if (f->rows || !frame_fn || is_scan(c))
+        bool offset = f->start == SL_FB_PRECEDING || f->start == SL_FB_FOLLOWING ||
+                      f->end == SL_FB_PRECEDING || f->end == SL_FB_FOLLOWING;
+        if (f->rows || !frame_fn || (is_scan(c) && !offset))
             continue;
         any = true;
         for (int e = 0; e < 2; e++) {

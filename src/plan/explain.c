@@ -187,8 +187,9 @@ static void sink_line(ex *e, const sl_pop *op)
     }
 }
 
-/* Whether a window has a frame call over a RANGE frame bounded on both sides (a global one
- * gets the rows within its offsets from the other ranks: op_window.c's key_halos). */
+/* Whether a window has a frame call over a RANGE frame with an offset or bounded on both
+ * sides (a global one gets the rows within its offsets from the other ranks: op_window.c's
+ * key_halos). */
 static bool window_keyed(const sl_pop *op)
 {
     for (int i = 0; i < op->u.window.n_calls; i++) {
@@ -197,8 +198,11 @@ static bool window_keyed(const sl_pop *op)
                         c->fn == SL_WF_NTH_VALUE || c->fn == SL_WF_SUM || c->fn == SL_WF_AVG ||
                         c->fn == SL_WF_MIN || c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT ||
                         c->fn == SL_WF_COUNT_STAR;
-        if (frame_fn && !c->frame.rows && c->frame.start != SL_FB_UNBOUNDED_PRECEDING &&
-            c->frame.end != SL_FB_UNBOUNDED_FOLLOWING)
+        const sl_win_frame *f = &c->frame;
+        bool offset = f->start == SL_FB_PRECEDING || f->start == SL_FB_FOLLOWING ||
+                      f->end == SL_FB_PRECEDING || f->end == SL_FB_FOLLOWING;
+        if (frame_fn && !f->rows && (offset || (f->start != SL_FB_UNBOUNDED_PRECEDING &&
+                                                f->end != SL_FB_UNBOUNDED_FOLLOWING)))
             return true;
     }
     return false;

@@ -321,6 +321,30 @@ def sqlite_text(q):
 SMALL_QUERIES = [
     ("no_partition_range_numbers", RANGE_NUMBERS, "iiiiifiiiii"),
     ("no_partition_range_dates", RANGE_DATES, "iiiiiiiiif"),
+    # a RANGE offset on one side, UNBOUNDED on the other (running / to-the-end frames whose
+    # offset end is found among the rows within it), frames from UNBOUNDED PRECEDING to n
+    # PRECEDING (first / last / nth_value: the first row, the row n before, the n-th) and to
+    # UNBOUNDED FOLLOWING from n PRECEDING / CURRENT ROW / n FOLLOWING (first / nth_value)
+    ("no_partition_one_side_unbounded",
+     "SELECT id, sum(v) OVER (ORDER BY k NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 3 "
+     "FOLLOWING) AS a1, min(v) OVER (ORDER BY k DESC NULLS FIRST RANGE BETWEEN 4 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS a2, count(v) OVER (ORDER BY x NULLS LAST RANGE BETWEEN UNBOUNDED "
+     "PRECEDING AND 2.5 FOLLOWING) AS a3, max(id) OVER (ORDER BY x DESC NULLS LAST RANGE "
+     "BETWEEN 7.25 PRECEDING AND UNBOUNDED FOLLOWING) AS a4, last_value(k) OVER (ORDER BY k "
+     "NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 2 FOLLOWING) AS l1, nth_value(k, 4) "
+     "OVER (ORDER BY k NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING) AS n1, "
+     "first_value(k) OVER (ORDER BY k NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 3 "
+     "PRECEDING) AS f1, nth_value(k, 2) OVER (ORDER BY k DESC NULLS LAST RANGE BETWEEN "
+     "UNBOUNDED PRECEDING AND 2 PRECEDING) AS n2, last_value(v) OVER (ORDER BY id ROWS BETWEEN "
+     "UNBOUNDED PRECEDING AND 4 PRECEDING) AS l2, first_value(v) OVER (ORDER BY id DESC ROWS "
+     "BETWEEN UNBOUNDED PRECEDING AND 2 PRECEDING) AS f2, nth_value(v, 3) OVER (ORDER BY id "
+     "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS n3, first_value(v) OVER (ORDER BY id "
+     "ROWS BETWEEN 3 PRECEDING AND UNBOUNDED FOLLOWING) AS f3, nth_value(v, 5) OVER (ORDER BY "
+     "id DESC ROWS BETWEEN 2 FOLLOWING AND UNBOUNDED FOLLOWING) AS n4, first_value(k) OVER "
+     "(ORDER BY k NULLS LAST RANGE BETWEEN 3 PRECEDING AND UNBOUNDED FOLLOWING) AS f4, "
+     "nth_value(k, 3) OVER (ORDER BY k NULLS FIRST RANGE BETWEEN CURRENT ROW AND UNBOUNDED "
+     "FOLLOWING) AS n5, last_value(v) OVER (ORDER BY id RANGE BETWEEN 6 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS l3 FROM {src}", "i" * 17),
     # four rows over up to five ranks: empty slices
     ("no_partition_range_few_rows",
      "SELECT id, sum(v) OVER (ORDER BY k NULLS LAST RANGE BETWEEN 30 PRECEDING AND 1 "
