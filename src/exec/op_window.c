@@ -1312,18 +1312,31 @@ static void slice_context(const win_state *st, const sl_pop *op, const int64_t *
 typedef struct key_reach {
     int64_t n[2];
     double f[2];
+    const sl_rowcmp *peer; /* the ORDER BY keys */
+    int kc;               /* the one ORDER BY key (offsets), else -1: peers only */
+    bool desc;
 } key_reach;
 
 /* Whether some call has a RANGE frame bounded on both sides (offsets or CURRENT ROW) or an
  * offset on one side and UNBOUNDED on the other (a scan whose bound is found in the chunk),
  * whose frames the rows on the neighbouring ranks within its offsets (and the current row's
  * peers) complete; fills *kr. */
-static bool range_reach(const sl_pop *op, key_reach *kr)
+static bool range_reach(const win_state *st, const sl_pop *op, key_reach *kr)
 {
     bool any = false;
+    const sl_sort_spec *o = &op->u.window.order;
     memset(kr, 0, sizeof *kr);
-    if (op->u.window.order.n_keys != 1)
+    kr->peer = &st->peer;
+    kr->kc = -1;
+    if (o->n_keys == 0)
         return false;
+    /* offsets need one numeric key (the binder's rule); other keys have peers only */
+    sl_type kt = op->children[0]->types[o->cols[0]];
+    if (o->n_keys == 1 && (kt == SL_T_DOUBLE || sl_type_is_int(kt) || kt == SL_T_DATE ||
+                           kt == SL_T_TIMESTAMP)) {
+        kr->kc = o->cols[0];
+        kr->desc = o->desc[0];
+    }
     for (int ci = 0; ci < op->u.window.n_calls; ci++) {
         const sl_win_call *c = &op->u.window.calls[ci];
         const sl_win_frame *f = &c->frame;
@@ -1350,26 +1363,30 @@ static bool range_reach(const sl_pop *op, key_reach *kr)
     return any;
 }
 
-/* Whether key j of k lies within the reach of key t of tk: back: j is before t's slice, whose
- * first key t is (j's key at or past t's key less the preceding reach, in the order's
- * direction); else j is after t's slice, whose last key t is. A NULL key is a peer of NULL
- * keys only (its frame is its NULL peers; a non-NULL key's frame holds no NULLs). */
-static bool in_reach(const sl_vec *k, int64_t j, const sl_vec *tk, int64_t t, bool desc,
-                     bool back, const key_reach *kr)
+/* Whether row j of b lies within the reach of row t of tb: back: j is before t's slice, whose
+ * first row t is (j's key at or past t's key less the preceding reach, in the order's
+ * direction); else j is after t's slice, whose last row t is. A NULL key is a peer of NULL
+ * keys only (its frame is its NULL peers; a non-NULL key's frame holds no NULLs); without
+ * one numeric key (no offsets) the reach is t's peers. */
+static bool in_reach(const key_reach *kr, const sl_batch *b, int64_t j, const sl_batch *tb,
+                     int64_t t, bool back)
 {
+    if (kr->kc < 0)
+        return sl_row_cmp(kr->peer, b, j, tb, t) == 0;
+    const sl_vec *k = b->cols[kr->kc], *tk = tb->cols[kr->kc];
     bool jn = !sl_vec_valid(k, j), tn = !sl_vec_valid(tk, t);
     if (jn || tn)
         return jn && tn;
-    bool minus = back != desc; /* ascending: the rows before hold smaller keys */
+    bool minus = back != kr->desc; /* ascending: the rows before hold smaller keys */
     int c;
     if (k->type == SL_T_DOUBLE) {
-        double d = kr->f[!back], b = minus ? tk->d.f64[t] - d : tk->d.f64[t] + d;
-        c = (k->d.f64[j] > b) - (k->d.f64[j] < b); /* NaN: 0, sent (more rows do no harm) */
+        double d = kr->f[!back], lim = minus ? tk->d.f64[t] - d : tk->d.f64[t] + d;
+        c = (k->d.f64[j] > lim) - (k->d.f64[j] < lim); /* NaN: 0, sent (more do no harm) */
     } else {
-        int64_t b = sat_add(tk->d.i64[t], minus ? -kr->n[!back] : kr->n[!back]);
-        c = (k->d.i64[j] > b) - (k->d.i64[j] < b);
+        int64_t lim = sat_add(tk->d.i64[t], minus ? -kr->n[!back] : kr->n[!back]);
+        c = (k->d.i64[j] > lim) - (k->d.i64[j] < lim);
     }
-    if (desc)
+    if (kr->desc)
         c = -c;
     return back ? c >= 0 : c <= 0;
 }
@@ -1389,10 +1406,8 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
                      sl_batch **prev, sl_batch **next, sl_err *err)
 {
     const sl_pop *in = op->children[0];
-    int P = x->size, me = x->rank, kc = op->u.window.order.cols[0];
-    bool desc = op->u.window.order.desc[0];
+    int P = x->size, me = x->rank;
     int64_t n = cur->n_rows;
-    const sl_vec *k = cur->cols[kc];
     int64_t *scnt = sl_xcalloc((size_t)P, sizeof *scnt), *rcnt = sl_xcalloc((size_t)P,
                                                                             sizeof *rcnt);
     uint32_t *rows = sl_xcalloc((size_t)n + 1, sizeof *rows);
@@ -1403,16 +1418,15 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
     for (int q = 0; q < P && !skip && n > 0; q++) {
         if (q == me || all[(int64_t)nf * q] == 0)
             continue;
-        const sl_vec *tk = ends[q]->cols[kc];
         size_t at = out.len;
         int64_t m = 0;
         if (q > me) { /* the end of this slice, before q's first key */
-            while (m < n && in_reach(k, n - 1 - m, tk, 0, desc, true, kr))
+            while (m < n && in_reach(kr, cur, n - 1 - m, ends[q], 0, true))
                 m++;
             if (m > 0)
                 sl_wire_write_rows(cur, rows + n - m, m, &out);
         } else { /* the start of this slice, after q's last key */
-            while (m < n && in_reach(k, m, tk, 1, desc, false, kr))
+            while (m < n && in_reach(kr, cur, m, ends[q], 1, false))
                 m++;
             if (m > 0)
                 sl_wire_write_rows(cur, rows, m, &out);
@@ -1569,7 +1583,7 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     /* RANGE frames: the rows within their offsets, from the ranks they lie on */
     key_reach kr;
     sl_batch *kprev = NULL, *knext = NULL;
-    if (range_reach(op, &kr)) {
+    if (range_reach(st, op, &kr)) {
         int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, err);
         rc = rc ? rc : krc;
     }
@@ -1680,15 +1694,12 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
     /* RANGE frames: the rows within their offsets of a slice's first / last key (slices'
      * first and last rows are among their end rows) */
     key_reach kr;
-    bool keyed = range_reach(op, &kr);
-    int kc = keyed ? op->u.window.order.cols[0] : 0;
-    bool desc = keyed && op->u.window.order.desc[0];
+    bool keyed = range_reach(st, op, &kr);
     for (int s = 0; s < S && !rc; s++) {
         int64_t n = st->figs[(int64_t)s * nf];
         while (more && !rc &&
                (ahead->n_rows < n + B ||
-                (keyed && in_reach(ahead->cols[kc], ahead->n_rows - 1, st->ends[s]->cols[kc], 1,
-                                   desc, false, &kr)))) {
+                (keyed && in_reach(&kr, ahead, ahead->n_rows - 1, st->ends[s], 1, false)))) {
             sl_batch *r = NULL;
             rc = sl_rowstore_next(st->spill, &r, err);
             if (!rc && r) {
@@ -1703,10 +1714,10 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
         int64_t h = prev->n_rows < A ? prev->n_rows : A;
         int64_t t = ahead->n_rows - n < B ? ahead->n_rows - n : B;
         for (int64_t j = prev->n_rows - h - 1; keyed && j >= 0 &&
-             in_reach(prev->cols[kc], j, st->ends[s]->cols[kc], 0, desc, true, &kr); j--)
+             in_reach(&kr, prev, j, st->ends[s], 0, true); j--)
             h++;
         for (int64_t j = n + t; keyed && j < ahead->n_rows &&
-             in_reach(ahead->cols[kc], j, st->ends[s]->cols[kc], 1, desc, false, &kr); j++)
+             in_reach(&kr, ahead, j, st->ends[s], 1, false); j++)
             t++;
         sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
         append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
@@ -1721,7 +1732,7 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
         for (int64_t j = n + in_prev - 1 - keep; keyed && s + 1 < S && j >= 0; j--) {
             const sl_batch *b = j >= in_prev ? ahead : prev;
             int64_t row = j >= in_prev ? j - in_prev : j;
-            if (!in_reach(b->cols[kc], row, st->ends[s + 1]->cols[kc], 0, desc, true, &kr))
+            if (!in_reach(&kr, b, row, st->ends[s + 1], 0, true))
                 break;
             keep++;
         }

@@ -345,6 +345,13 @@ SMALL_QUERIES = [
      "nth_value(k, 3) OVER (ORDER BY k NULLS FIRST RANGE BETWEEN CURRENT ROW AND UNBOUNDED "
      "FOLLOWING) AS n5, last_value(v) OVER (ORDER BY id RANGE BETWEEN 6 PRECEDING AND "
      "UNBOUNDED FOLLOWING) AS l3 FROM {src}", "i" * 17),
+    # RANGE CURRENT ROW AND CURRENT ROW: the peers only, over several keys or a VARCHAR key
+    # (no offsets there): the peers on the neighbouring ranks come too
+    ("no_partition_peers_only",
+     "SELECT id, sum(v) OVER (ORDER BY k, d RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS p1, "
+     "count(*) OVER (ORDER BY CAST(k % 4 AS VARCHAR) DESC RANGE BETWEEN CURRENT ROW AND "
+     "CURRENT ROW) AS p2, min(id) OVER (ORDER BY CAST(k % 5 AS VARCHAR), x DESC RANGE BETWEEN "
+     "CURRENT ROW AND CURRENT ROW) AS p3 FROM {src}", "iiii"),
     # four rows over up to five ranks: empty slices
     ("no_partition_range_few_rows",
      "SELECT id, sum(v) OVER (ORDER BY k NULLS LAST RANGE BETWEEN 30 PRECEDING AND 1 "
