@@ -29,8 +29,10 @@
  * finish is collective (finish_global): halo rows, peer figures and, for running and
  * to-the-end frames, the other ranks' partial aggregates come from one allgather, as do the
  * rows first_value, last_value and nth_value from UNBOUNDED PRECEDING read on other ranks (the
- * first and last row, the last row of the first peer group, the first n rows: end rows). With
- * no ORDER BY either (OVER ()) the rows stay on the rank that read them.
+ * first and last row, the last row of the first peer group, the first n rows: end rows); the
+ * rows RANGE frames reach (within their offsets of the slice's first / last key, and those
+ * keys' peers) come from one alltoallv after it (key_halos). With no ORDER BY either (OVER ())
+ * the rows stay on the rank that read them.
  *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
  * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,

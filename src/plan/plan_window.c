@@ -6,10 +6,10 @@
  *   -> exchange: hash on the partition keys (every partition on one rank); without PARTITION
  *      BY a range exchange on the ORDER BY keys (rank r holds the r-th slice of the order)
  *      when every call needs only a bounded number of neighbouring rows, the ranks' counts
- *      or their partial aggregates (row_number, rank-like functions, lag, lead, ROWS frames
- *      with offsets, running and to-the-end frames: see halo_only), and no exchange at all
- *      for those over no ORDER BY either (OVER (): any split of the rows is a split of
- *      the order, every row a peer of all), else a gather to rank 0
+ *      or their partial aggregates (row_number, rank-like functions, lag, lead, ROWS and
+ *      RANGE frames with offsets, running and to-the-end frames: see halo_only), and no
+ *      exchange at all for those over no ORDER BY either (OVER (): any split of the rows is
+ *      a split of the order, every row a peer of all), else a gather to rank 0
  *   -> sort by (partition keys, order keys), external when it outgrows its grant
  *   -> window (streams over the sorted rows, one partition held at a time)
  *   -> project (Y + the results; hidden keys dropped)
@@ -110,9 +110,10 @@ static bool head_frame(const sl_win *w)
  * Whether the calls (no PARTITION BY) can run on a range-partitioned input: each needs only
  * a bounded number of rows before / after the current one (row_number, lag/lead, frames of
  * ROWS offsets or CURRENT ROW) or the ranks' counts and peer figures (rank, dense_rank,
- * percent_rank, cume_dist, ntile) or partial aggregates (scan_frame). RANGE frames with
- * offsets and the other unbounded frames are gathered. Sets *prev / *next to the rows needed
- * on each side.
+ * percent_rank, cume_dist, ntile) or partial aggregates (scan_frame), or the frame's first
+ * rows (head_frame), or, for RANGE frames, the rows within their offsets (fetched by key at
+ * run time, not counted here). The other unbounded frames are gathered. Sets *prev / *next
+ * to the rows needed on each side.
  */
 static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
 {
