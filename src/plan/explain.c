@@ -201,8 +201,11 @@ static bool window_keyed(const sl_pop *op)
         const sl_win_frame *f = &c->frame;
         bool offset = f->start == SL_FB_PRECEDING || f->start == SL_FB_FOLLOWING ||
                       f->end == SL_FB_PRECEDING || f->end == SL_FB_FOLLOWING;
-        if (frame_fn && !f->rows && (offset || (f->start != SL_FB_UNBOUNDED_PRECEDING &&
-                                                f->end != SL_FB_UNBOUNDED_FOLLOWING)))
+        /* the running / to-the-end ones without an offset come from partial aggregates */
+        bool head = c->fn == SL_WF_FIRST_VALUE || c->fn == SL_WF_NTH_VALUE;
+        bool scan = f->start == SL_FB_UNBOUNDED_PRECEDING ||
+                    (!head && f->end == SL_FB_UNBOUNDED_FOLLOWING);
+        if (frame_fn && !f->rows && (offset || !scan))
             return true;
     }
     return false;
