@@ -122,9 +122,20 @@ typedef struct sl_value {
 bool sl_parse_bool(const char *p, int64_t len, int64_t *out);      /* true/false, case-insens. */
 bool sl_parse_bigint(const char *p, int64_t len, int64_t *out);    /* [+-]digits, no overflow */
 bool sl_parse_double(const char *p, int64_t len, double *out);     /* strtod syntax, inf, nan */
-bool sl_parse_date(const char *p, int64_t len, int64_t *days);     /* YYYY-MM-DD */
+/* YYYY-MM-DD; also DuckDB's specials 'infinity', '-infinity', 'inf', '-inf', 'epoch'
+ * (case-insensitive). */
+bool sl_parse_date(const char *p, int64_t len, int64_t *days);
 /* YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]] ; a bare date means midnight. */
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
+
+/* Infinite dates and timestamps, as DuckDB stores them: DATE 'infinity' is INT32_MAX days,
+ * '-infinity' its negation; TIMESTAMP 'infinity' is INT64_MAX microseconds, '-infinity' its
+ * negation. They compare above / below every finite value as plain integers, print as
+ * "infinity" / "-infinity", and calendar functions of them are NULL. Local. */
+#define SL_DATE_INF INT64_C(2147483647)
+#define SL_TS_INF INT64_MAX
+static inline bool sl_date_is_inf(int64_t d) { return d == SL_DATE_INF || d == -SL_DATE_INF; }
+static inline bool sl_ts_is_inf(int64_t t) { return t == SL_TS_INF || t == -SL_TS_INF; }
 
 /* Calendar helpers (proleptic Gregorian). Local. */
 int64_t sl_days_from_civil(int64_t y, int m, int d);

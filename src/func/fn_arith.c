@@ -168,6 +168,17 @@ static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
     return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
 }
 
+/* DATE +/- days: an infinite DATE operand stays itself (DuckDB's 'infinity' + 1). */
+static void date_inf_fix(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec *o)
+{
+    int j = e->args[0]->type == SL_T_DATE ? 0 : 1;
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (fn_ok(&a[j], i) && sl_date_is_inf(fn_i64(&a[j], i)))
+            o->d.i64[i] = fn_i64(&a[j], i);
+    }
+}
+
 /* + - *: DOUBLE, or BIGINT with an overflow check (BUILTIN is __builtin_*_overflow). */
 #define CHECKED_OP(NAME, OP, BUILTIN, WHAT, SYM)                                           \
     FN_EXEC(NAME)                                                                          \
@@ -183,6 +194,8 @@ static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
                 sl_vec_free(&o);                                                           \
                 return overflow(err, e, WHAT, SYM, x, y);                                  \
             })                                                                             \
+            if (e->type == SL_T_DATE)                                                      \
+                date_inf_fix(e, a, rows, o);                                               \
         }                                                                                  \
         *out = o;                                                                          \
         return 0;                                                                          \

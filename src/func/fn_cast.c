@@ -615,9 +615,12 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
     } else if (t == SL_T_BOOL && from == SL_T_DOUBLE) {
         CAST_LOOP(f64, oi, oi[i] = x != 0)
     } else if (t == SL_T_DATE && from == SL_T_TIMESTAMP) {
-        CAST_LOOP(i64, oi, oi[i] = fn_ts_days(x))
+        CAST_LOOP(i64, oi, oi[i] = sl_ts_is_inf(x) ? (x > 0 ? SL_DATE_INF : -SL_DATE_INF)
+                                                   : fn_ts_days(x))
     } else if (t == SL_T_TIMESTAMP && from == SL_T_DATE) {
-        CAST_LOOP(i64, oi, if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {
+        CAST_LOOP(i64, oi, if (sl_date_is_inf(x)) {
+            oi[i] = x > 0 ? SL_TS_INF : -SL_TS_INF;
+        } else if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {
             if (e->try_cast)
                 continue;
             sl_vec_free(&o);

@@ -64,6 +64,13 @@ static inline int64_t as_us(const sl_arg *a, bool is_ts, int64_t i)
     return is_ts ? x : x * US_PER_DAY;
 }
 
+/* Row i of a DATE or TIMESTAMP argument is 'infinity' or '-infinity' (its parts are NULL). */
+static inline bool is_inf(const sl_arg *a, bool is_ts, int64_t i)
+{
+    int64_t x = fn_i64(a, i);
+    return is_ts ? sl_ts_is_inf(x) : sl_date_is_inf(x);
+}
+
 /* ISO-8601 year and week of a day. */
 static void iso_week(int64_t days, int64_t *iy, int64_t *wk)
 {
@@ -145,6 +152,8 @@ FN_EXEC(fn_exec_date_part2)
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
+        if (is_inf(&a[1], is_ts, i))
+            continue;
         int64_t us = as_us(&a[1], is_ts, i);
         if (dbl)
             o->d.f64[i] = (double)us / 1e6;
@@ -218,6 +227,8 @@ FN_EXEC(fn_exec_date_diff)
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
+        if (is_inf(&a[1], is_ts, i) || is_inf(&a[2], is_ts, i))
+            continue;
         o->d.i64[i] = diff_of(p, as_us(&a[1], is_ts, i), as_us(&a[2], is_ts, i));
         fn_set_valid(o, i);
     }
@@ -357,6 +368,8 @@ static int epoch_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, 
         if (!fn_ok(&a[0], i))
             continue;
         int64_t x = fn_i64(&a[0], i);
+        if ((at == SL_T_DATE || at == SL_T_TIMESTAMP) && is_inf(&a[0], at == SL_T_TIMESTAMP, i))
+            continue;
         int64_t us = at == SL_T_DATE ? x * US_PER_DAY : x, y;
         int m, d;
         switch (e->type) {
@@ -391,7 +404,7 @@ static sl_vec *name_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *row
     bool is_ts = e->args[0]->type == SL_T_TIMESTAMP;
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
-        if (!fn_ok(&a[0], i))
+        if (!fn_ok(&a[0], i) || is_inf(&a[0], is_ts, i))
             continue;
         int64_t us = as_us(&a[0], is_ts, i);
         const char *s = day ? day_names[part_of(DP_DOW, us)]

@@ -185,6 +185,11 @@ FN_EXEC(fn_exec_ts_add_interval)
             continue;
         int64_t ts = fn_i64(&a[0], i), mo = fn_i64(&a[1], i), dd = fn_i64(&a[2], i);
         int64_t us = fn_i64(&a[3], i);
+        if (sl_ts_is_inf(ts)) { /* infinity + an interval is infinity, as DuckDB */
+            o->d.i64[i] = ts;
+            fn_set_valid(o, i);
+            continue;
+        }
         int64_t days = fn_ts_days(ts), tod = ts - days * US_PER_DAY;
         if (mo) {
             int64_t y;

@@ -115,6 +115,9 @@
     X(LAST_DAY, "last_day", 1, 1, 0, fn_bind_last_day, fn_exec_last_day)                          \
     X(DAYNAME, "dayname", 1, 1, 0, fn_bind_date_name, fn_exec_dayname)                            \
     X(MONTHNAME, "monthname", 1, 1, 0, fn_bind_date_name, fn_exec_monthname)                      \
+    /* infinite dates, INTERVAL values (fn_interval.c) */                                          \
+    X(ISINF, "isinf", 1, 1, 0, fn_bind_isinf, fn_exec_isinf)                                      \
+    X(ISFINITE, "isfinite", 1, 1, 0, fn_bind_isinf, fn_exec_isfinite)                             \
     /* date formats (fn_strftime.c) */                                                            \
     X(STRFTIME, "strftime", 2, 2, 0, fn_bind_strftime, fn_exec_strftime)                          \
     X(STRPTIME, "strptime", 2, 2, 0, fn_bind_strptime, fn_exec_strptime)                          \
