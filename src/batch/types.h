@@ -9,6 +9,7 @@
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
  *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below
+ *   INTERVAL   16 bytes (int32 months, int32 days, int64 micros), stored as VARCHAR is
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
  * Local.
@@ -41,6 +42,8 @@ typedef enum {
     SL_T_TINYINT,   /* TINYINT, SMALLINT, INTEGER: int64 values kept in their DuckDB ranges */
     SL_T_SMALLINT,
     SL_T_INTEGER,
+    /* INTERVAL (batch/interval.c): 16 bytes a value (sl_interval_put), stored like VARCHAR */
+    SL_T_INTERVAL,
     SL_T_COUNT
 } sl_type;
 
@@ -101,7 +104,10 @@ static inline bool sl_type_is_list(sl_type t)
     return t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP;
 }
 /* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
-static inline bool sl_type_is_var(sl_type t) { return t == SL_T_VARCHAR || sl_type_is_list(t); }
+static inline bool sl_type_is_var(sl_type t)
+{
+    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL;
+}
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
 typedef struct sl_value {
@@ -153,6 +159,33 @@ void sl_format_double(sl_buf *out, double v);
 void sl_format_date(sl_buf *out, int64_t days);
 void sl_format_timestamp(sl_buf *out, int64_t micros);
 void sl_format_value(sl_buf *out, const sl_value *v);
+
+/*
+ * INTERVAL (batch/interval.c), DuckDB's: months, days and microseconds kept apart. Ordered
+ * and equal as DuckDB orders them: normalized (30 days a month, 24 hours a day, carried once)
+ * then compared field by field, so '30 days' = '1 month' and '24 hours' = '1 day'. Local.
+ */
+typedef struct sl_interval {
+    int32_t months;
+    int32_t days;
+    int64_t micros;
+} sl_interval;
+#define SL_IV_BYTES 16
+#define SL_IV_DAYS_PER_MONTH 30
+#define SL_IV_US_PER_DAY INT64_C(86400000000)
+#define SL_IV_US_PER_MONTH (SL_IV_US_PER_DAY * SL_IV_DAYS_PER_MONTH)
+/* The value in / into SL_IV_BYTES bytes (any alignment). */
+sl_interval sl_interval_get(const char *p);
+void sl_interval_put(char *p, sl_interval v);
+/* DuckDB's normalized (months, days, micros) of v, the key of its order and equality. */
+void sl_interval_normalize(sl_interval v, int64_t out[3]);
+int sl_interval_cmp(sl_interval a, sl_interval b);
+/* DuckDB's interval text: '1 day', '2 hours 30 minutes', '1 year 2 months 3 days 04:05:06',
+ * '-1 day 25:00:00', '36 hours ago', '@ 1 day', a bare number of seconds; units from
+ * microseconds to millennia, fractions carried down (1.5 months = 1 month 15 days). */
+bool sl_parse_interval(const char *p, int64_t len, sl_interval *out);
+/* "1 year 2 months 3 days 04:05:06.789", "-1 day", "00:00:00": DuckDB's text. */
+void sl_format_interval(sl_buf *out, sl_interval v);
 
 /* DECIMAL helpers (batch/decimal.c). sl_dec_pow10(k) is 10^k for k in 0..18. Local. */
 int64_t sl_dec_pow10(int k);

@@ -21,6 +21,7 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_LIST_DATE] = "DATE[]", [SL_T_LIST_TIMESTAMP] = "TIMESTAMP[]",
     [SL_T_DECIMAL] = "DECIMAL",
     [SL_T_TINYINT] = "TINYINT", [SL_T_SMALLINT] = "SMALLINT", [SL_T_INTEGER] = "INTEGER",
+    [SL_T_INTERVAL] = "INTERVAL",
 };
 
 /* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
@@ -110,6 +111,7 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
         {"CHAR", SL_T_VARCHAR},   {"BPCHAR", SL_T_VARCHAR},
         {"DATE", SL_T_DATE},
         {"TIMESTAMP", SL_T_TIMESTAMP}, {"DATETIME", SL_T_TIMESTAMP},
+        {"INTERVAL", SL_T_INTERVAL},
     };
     if (parse_decimal_type(name, len, out))
         return true;
@@ -479,6 +481,10 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
     case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
+    case SL_T_INTERVAL:
+        if (v->v.s.len == SL_IV_BYTES)
+            sl_format_interval(out, sl_interval_get(v->v.s.p));
+        break;
     default:
         if (sl_type_is_list(v->type))
             sl_list_format(out, v->type, v->v.s.p, v->v.s.len);

@@ -8,7 +8,7 @@ view `t` (messy data written here with its own CSV writer: quoted newlines and C
 quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
 `tdec` holds DECIMAL columns for the dec_* cases, `ti` infinite dates and interval text for the
-inf_* and intv_* cases). The query
+inf_* and intv_* cases, `tiv` the same with iv read as INTERVAL). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
@@ -232,7 +232,9 @@ def views_sql(data):
             "CREATE VIEW tq AS SELECT * FROM " + read % ", allow_quoted_nulls=true",
             "CREATE VIEW td AS SELECT * FROM " + read % "",
             "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols),
-            "CREATE VIEW ti AS SELECT * FROM read_csv('%s', columns={%s})" % (ti, tcols)]
+            "CREATE VIEW ti AS SELECT * FROM read_csv('%s', columns={%s})" % (ti, tcols),
+            "CREATE VIEW tiv AS SELECT * FROM read_csv('%s', columns={%s})"
+            % (ti, tcols.replace("'iv': 'VARCHAR'", "'iv': 'INTERVAL'"))]
 
 
 def print_diff(mine, duck, r):
