@@ -30,20 +30,18 @@ void sl_interval_put(char *p, sl_interval v)
     memcpy(p + 8, &v.micros, 8);
 }
 
-/* DuckDB's Interval::Normalize: whole months out of the days and the micros (30 days, 30 * 24
- * hours), then whole days out of what micros remain (days may reach 59 afterwards: DuckDB
- * does not carry twice, and neither may we, or '29 days 30 hours' would equal '1 month 6
- * hours' here and not there). */
+/* DuckDB's Interval::Normalize: whole days out of the micros, then whole months out of the
+ * days (30 a month), each truncated toward zero, so '2 months 29 days 29:00:00' equals '3
+ * months -1 day 29:00:00' but '1 month -1 day' stays above '29 days' (signs are not evened
+ * out), as in DuckDB. */
 void sl_interval_normalize(sl_interval v, int64_t out[3])
 {
-    int64_t mo = v.months, d = v.days, us = v.micros;
-    int64_t xm_d = d / SL_IV_DAYS_PER_MONTH, xm_us = us / SL_IV_US_PER_MONTH;
-    d -= xm_d * SL_IV_DAYS_PER_MONTH;
-    us -= xm_us * SL_IV_US_PER_MONTH;
-    int64_t xd_us = us / SL_IV_US_PER_DAY;
-    us -= xd_us * SL_IV_US_PER_DAY;
-    out[0] = mo + xm_d + xm_us;
-    out[1] = d + xd_us;
+    int64_t us = v.micros, xd = us / SL_IV_US_PER_DAY;
+    us -= xd * SL_IV_US_PER_DAY;
+    int64_t d = (int64_t)v.days + xd, xm = d / SL_IV_DAYS_PER_MONTH;
+    d -= xm * SL_IV_DAYS_PER_MONTH;
+    out[0] = (int64_t)v.months + xm;
+    out[1] = d;
     out[2] = us;
 }
 

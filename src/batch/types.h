@@ -162,8 +162,8 @@ void sl_format_value(sl_buf *out, const sl_value *v);
 
 /*
  * INTERVAL (batch/interval.c), DuckDB's: months, days and microseconds kept apart. Ordered
- * and equal as DuckDB orders them: normalized (30 days a month, 24 hours a day, carried once)
- * then compared field by field, so '30 days' = '1 month' and '24 hours' = '1 day'. Local.
+ * and equal as DuckDB orders them: normalized (24 hours a day, then 30 days a month) then
+ * compared field by field, so '30 days' = '1 month' and '24 hours' = '1 day'. Local.
  */
 typedef struct sl_interval {
     int32_t months;

@@ -61,9 +61,14 @@ static int cmp(const char *a, const char *b)
 }
 
 /* DuckDB: '30 days' = '1 month', '24 hours' = '1 day', '720 hours' = '1 month',
- * '-1 day 25 hours' = '1 hour'; '1 month -1 day' > '29 days' (no second carry). */
+ * '-1 day 25 hours' = '1 hour', '2 months 29 days 29:00:44' = '3 months -1 day 29:00:44' (hours
+ * carried into days, then days into months); '1 month -1 day' > '29 days' (signs are not
+ * evened out). */
 static void test_order(void)
 {
+    CHECK_INT(cmp("2 months 29 days 29:00:44", "3 months -1 day 29:00:44"), 0);
+    CHECK_INT(cmp("-2 months -29 days 03:00:59", "-2 months -30 days 27:00:59"), 0);
+    CHECK_INT(cmp("1 month 29 days 25:00:35", "3 months -30 days 01:00:35"), 0);
     CHECK_INT(cmp("30 days", "1 month"), 0);
     CHECK_INT(cmp("24 hours", "1 day"), 0);
     CHECK_INT(cmp("720 hours", "1 month"), 0);
