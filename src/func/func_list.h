@@ -115,7 +115,7 @@
     X(LAST_DAY, "last_day", 1, 1, 0, fn_bind_last_day, fn_exec_last_day)                          \
     X(DAYNAME, "dayname", 1, 1, 0, fn_bind_date_name, fn_exec_dayname)                            \
     X(MONTHNAME, "monthname", 1, 1, 0, fn_bind_date_name, fn_exec_monthname)                      \
-    /* infinite dates, INTERVAL values (fn_interval.c) */                                          \
+    /* infinite dates, INTERVAL values (fn_interval.c) */                                         \
     X(ISINF, "isinf", 1, 1, 0, fn_bind_isinf, fn_exec_isinf)                                      \
     X(ISFINITE, "isfinite", 1, 1, 0, fn_bind_isinf, fn_exec_isfinite)                             \
     X(TO_YEARS, "to_years", 1, 1, 0, fn_bind_to_interval_i, fn_exec_to_years)                     \
