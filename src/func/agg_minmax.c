@@ -6,8 +6,8 @@
  * (the shorter prefix first), BOOLEAN false < true, DATE and TIMESTAMP in time order.
  * DISTINCT changes nothing (distinct_is_noop).
  * State: fixed-width types {has, value}; VARCHAR and INTERVAL (in DuckDB's normalized order)
- * {has, bytes, len, cap} with the bytes owned by the state (sl_xmalloc). Shipped as one column of x's type, NULL for the empty state;
- * combine is update over that column. Local.
+ * {has, bytes, len, cap} with the bytes owned by the state (sl_xmalloc). Shipped as one
+ * column of x's type, NULL for the empty state; combine is update over that column. Local.
  */
 #include "func/aggregate.h"
 
