@@ -6,7 +6,9 @@
  */
 #include <string.h>
 
+#include "batch/batch.h"
 #include "batch/types.h"
+#include "batch/wire.h"
 #include "check.h"
 
 /* CAST(in AS INTERVAL)::VARCHAR, or "ERR" when the text is not an interval. */
@@ -103,8 +105,57 @@ static void test_infinity(void)
     sl_buf_free(&b);
 }
 
+/* An INTERVAL column (with NULLs) through the wire format, as the exchange and spill files
+ * carry it; the hash of equal intervals ('30 days', '1 month') is equal. */
+static void test_wire(void)
+{
+    sl_type t = SL_T_INTERVAL;
+    sl_batch *b = sl_batch_new(1, &t, 8);
+    const char *texts[] = {"1 month", NULL, "30 days", "-1 day 02:00:00.5", "00:00:00"};
+    for (int i = 0; i < 5; i++) {
+        sl_interval v;
+        if (!texts[i] || !sl_parse_interval(texts[i], (int64_t)strlen(texts[i]), &v)) {
+            sl_vec_push_null(b->cols[0]);
+            continue;
+        }
+        char raw[SL_IV_BYTES];
+        sl_interval_put(raw, v);
+        sl_vec_push_str(b->cols[0], raw, SL_IV_BYTES);
+    }
+    b->n_rows = 5;
+    sl_buf w;
+    sl_buf_init(&w);
+    sl_wire_write(b, &w);
+    sl_batch *r = NULL;
+    int64_t used = 0;
+    sl_err err = {0};
+    CHECK_INT(sl_wire_read(w.data, w.len, &r, &used, &err), 0);
+    if (r) {
+        CHECK_INT(r->n_rows, 5);
+        CHECK_INT(r->cols[0]->type, SL_T_INTERVAL);
+        sl_buf txt;
+        sl_buf_init(&txt);
+        for (int i = 0; i < 5; i++) {
+            sl_value v;
+            sl_vec_get_value(r->cols[0], i, &v);
+            if (!v.is_null)
+                sl_format_value(&txt, &v);
+            sl_buf_putc(&txt, '|');
+        }
+        CHECK_STR(sl_buf_cstr(&txt), "1 month||30 days|-1 day 02:00:00.5|00:00:00|");
+        sl_buf_free(&txt);
+        int col = 0;
+        CHECK(sl_hash_row(r, &col, 1, 0) == sl_hash_row(r, &col, 1, 2));
+        CHECK(sl_hash_row(r, &col, 1, 0) != sl_hash_row(r, &col, 1, 3));
+        sl_batch_free(&r);
+    }
+    sl_buf_free(&w);
+    sl_batch_free(&b);
+}
+
 int main(void)
 {
+    test_wire();
     test_text();
     test_order();
     test_infinity();
