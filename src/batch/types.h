@@ -9,6 +9,7 @@
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
  *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below
+ *   INTERVAL   16 bytes (int32 months, int32 days, int64 micros), stored as VARCHAR is
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
  * Local.
@@ -41,6 +42,8 @@ typedef enum {
     SL_T_TINYINT,   /* TINYINT, SMALLINT, INTEGER: int64 values kept in their DuckDB ranges */
     SL_T_SMALLINT,
     SL_T_INTEGER,
+    /* INTERVAL (batch/interval.c): 16 bytes a value (sl_interval_put), stored like VARCHAR */
+    SL_T_INTERVAL,
     SL_T_COUNT
 } sl_type;
 
@@ -101,7 +104,10 @@ static inline bool sl_type_is_list(sl_type t)
     return t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP;
 }
 /* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
-static inline bool sl_type_is_var(sl_type t) { return t == SL_T_VARCHAR || sl_type_is_list(t); }
+static inline bool sl_type_is_var(sl_type t)
+{
+    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL;
+}
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
 typedef struct sl_value {
@@ -122,9 +128,20 @@ typedef struct sl_value {
 bool sl_parse_bool(const char *p, int64_t len, int64_t *out);      /* true/false, case-insens. */
 bool sl_parse_bigint(const char *p, int64_t len, int64_t *out);    /* [+-]digits, no overflow */
 bool sl_parse_double(const char *p, int64_t len, double *out);     /* strtod syntax, inf, nan */
-bool sl_parse_date(const char *p, int64_t len, int64_t *days);     /* YYYY-MM-DD */
+/* YYYY-MM-DD; also DuckDB's specials 'infinity', '-infinity', 'inf', '-inf', 'epoch'
+ * (case-insensitive). */
+bool sl_parse_date(const char *p, int64_t len, int64_t *days);
 /* YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]] ; a bare date means midnight. */
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
+
+/* Infinite dates and timestamps, as DuckDB stores them: DATE 'infinity' is INT32_MAX days,
+ * '-infinity' its negation; TIMESTAMP 'infinity' is INT64_MAX microseconds, '-infinity' its
+ * negation. They compare above / below every finite value as plain integers, print as
+ * "infinity" / "-infinity", and calendar functions of them are NULL. Local. */
+#define SL_DATE_INF INT64_C(2147483647)
+#define SL_TS_INF INT64_MAX
+static inline bool sl_date_is_inf(int64_t d) { return d == SL_DATE_INF || d == -SL_DATE_INF; }
+static inline bool sl_ts_is_inf(int64_t t) { return t == SL_TS_INF || t == -SL_TS_INF; }
 
 /* Calendar helpers (proleptic Gregorian). Local. */
 int64_t sl_days_from_civil(int64_t y, int m, int d);
@@ -142,6 +159,33 @@ void sl_format_double(sl_buf *out, double v);
 void sl_format_date(sl_buf *out, int64_t days);
 void sl_format_timestamp(sl_buf *out, int64_t micros);
 void sl_format_value(sl_buf *out, const sl_value *v);
+
+/*
+ * INTERVAL (batch/interval.c), DuckDB's: months, days and microseconds kept apart. Ordered
+ * and equal as DuckDB orders them: normalized (24 hours a day, then 30 days a month) then
+ * compared field by field, so '30 days' = '1 month' and '24 hours' = '1 day'. Local.
+ */
+typedef struct sl_interval {
+    int32_t months;
+    int32_t days;
+    int64_t micros;
+} sl_interval;
+#define SL_IV_BYTES 16
+#define SL_IV_DAYS_PER_MONTH 30
+#define SL_IV_US_PER_DAY INT64_C(86400000000)
+#define SL_IV_US_PER_MONTH (SL_IV_US_PER_DAY * SL_IV_DAYS_PER_MONTH)
+/* The value in / into SL_IV_BYTES bytes (any alignment). */
+sl_interval sl_interval_get(const char *p);
+void sl_interval_put(char *p, sl_interval v);
+/* DuckDB's normalized (months, days, micros) of v, the key of its order and equality. */
+void sl_interval_normalize(sl_interval v, int64_t out[3]);
+int sl_interval_cmp(sl_interval a, sl_interval b);
+/* DuckDB's interval text: '1 day', '2 hours 30 minutes', '1 year 2 months 3 days 04:05:06',
+ * '-1 day 25:00:00', '36 hours ago', '@ 1 day', a bare number of seconds; units from
+ * microseconds to millennia, fractions carried down (1.5 months = 1 month 15 days). */
+bool sl_parse_interval(const char *p, int64_t len, sl_interval *out);
+/* "1 year 2 months 3 days 04:05:06.789", "-1 day", "00:00:00": DuckDB's text. */
+void sl_format_interval(sl_buf *out, sl_interval v);
 
 /* DECIMAL helpers (batch/decimal.c). sl_dec_pow10(k) is 10^k for k in 0..18. Local. */
 int64_t sl_dec_pow10(int k);

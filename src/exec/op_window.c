@@ -302,6 +302,13 @@ static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
         int c = memcmp(pa, pb, (size_t)(la < lb ? la : lb));
         return c ? c : (la > lb) - (la < lb);
     }
+    case SL_T_INTERVAL: { /* DuckDB's normalized order (types.h) */
+        int64_t la, lb;
+        const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
+        if (la != SL_IV_BYTES || lb != SL_IV_BYTES)
+            return (la > lb) - (la < lb);
+        return sl_interval_cmp(sl_interval_get(pa), sl_interval_get(pb));
+    }
     default:
         return (va->d.i64[a] > vb->d.i64[b]) - (va->d.i64[a] < vb->d.i64[b]);
     }

@@ -280,6 +280,14 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
                 return false;
             break;
         }
+        case SL_T_INTERVAL: { /* DuckDB's equality: '30 days' = '1 month' (types.h) */
+            int64_t la, lb;
+            const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+            if (la != lb || (la == SL_IV_BYTES && sl_interval_cmp(sl_interval_get(pa),
+                                                                  sl_interval_get(pb)) != 0))
+                return false;
+            break;
+        }
         default:
             if (a->d.i64[g] != b->d.i64[i])
                 return false;

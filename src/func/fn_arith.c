@@ -57,7 +57,8 @@ FN_BIND(fn_bind_arith)
 
 FN_BIND(fn_bind_mul)
 {
-    return numeric_operands(args, '*', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '*', rt, err);
+    return rc != FN_NO_MATCH ? rc : numeric_operands(args, '*', rt, err);
 }
 
 FN_BIND(fn_bind_mod)
@@ -67,12 +68,16 @@ FN_BIND(fn_bind_mod)
 
 FN_BIND(fn_bind_div)
 {
-    return numeric_operands(args, '/', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '/', rt, err);
+    return rc != FN_NO_MATCH ? rc : numeric_operands(args, '/', rt, err);
 }
 
 FN_BIND(fn_bind_add)
 {
-    int rc = numeric_operands(args, '+', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '+', rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    rc = numeric_operands(args, '+', rt, err);
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
@@ -85,7 +90,10 @@ FN_BIND(fn_bind_add)
 
 FN_BIND(fn_bind_sub)
 {
-    int rc = numeric_operands(args, '-', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '-', rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    rc = numeric_operands(args, '-', rt, err);
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
@@ -93,15 +101,15 @@ FN_BIND(fn_bind_sub)
         *rt = b == SL_T_DATE ? SL_T_BIGINT : SL_T_DATE;
         return 0;
     }
-    if ((a == SL_T_TIMESTAMP || a == SL_T_DATE) && (b == SL_T_TIMESTAMP || b == SL_T_DATE))
-        return SL_ERR(err, SL_EBIND, "%s - %s is not supported: it is an INTERVAL in DuckDB, a "
-                      "type sluice does not have", sl_type_name(a), sl_type_name(b));
     return FN_NO_MATCH;
 }
 
 FN_BIND(fn_bind_neg)
 {
-    int rc = 0;
+    int rc = fn_interval_bind_arith(args, n, 'n', rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    rc = 0;
     if (sl_type_is_decimal(args[0]->type)) {
         *rt = args[0]->type;
         return 0;
@@ -168,10 +176,23 @@ static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
     return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
 }
 
+/* DATE +/- days: an infinite DATE operand stays itself (DuckDB's 'infinity' + 1). */
+static void date_inf_fix(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec *o)
+{
+    int j = e->args[0]->type == SL_T_DATE ? 0 : 1;
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (fn_ok(&a[j], i) && sl_date_is_inf(fn_i64(&a[j], i)))
+            o->d.i64[i] = fn_i64(&a[j], i);
+    }
+}
+
 /* + - *: DOUBLE, or BIGINT with an overflow check (BUILTIN is __builtin_*_overflow). */
 #define CHECKED_OP(NAME, OP, BUILTIN, WHAT, SYM)                                           \
     FN_EXEC(NAME)                                                                          \
     {                                                                                      \
+        if (fn_interval_arith(e) || e->type == SL_T_TIMESTAMP)                             \
+            return fn_interval_exec_arith(e, a, rows, SYM[0], out, err);                   \
         BIN_PROLOGUE;                                                                      \
         if (e->type == SL_T_DOUBLE) {                                                      \
             BIN_LOOP(f, f, of[i] = x OP y)                                                 \
@@ -183,6 +204,8 @@ static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
                 sl_vec_free(&o);                                                           \
                 return overflow(err, e, WHAT, SYM, x, y);                                  \
             })                                                                             \
+            if (e->type == SL_T_DATE)                                                      \
+                date_inf_fix(e, a, rows, o);                                               \
         }                                                                                  \
         *out = o;                                                                          \
         return 0;                                                                          \
@@ -194,6 +217,8 @@ CHECKED_OP(fn_exec_mul, *, __builtin_mul_overflow, "multiplication", "*")
 
 FN_EXEC(fn_exec_div)
 {
+    if (fn_interval_arith(e))
+        return fn_interval_exec_arith(e, a, rows, '/', out, err);
     BIN_PROLOGUE;
     BIN_LOOP(f, f, of[i] = x / y)
     *out = o;
@@ -229,6 +254,8 @@ FN_EXEC(fn_exec_mod)
 
 FN_EXEC(fn_exec_neg)
 {
+    if (fn_interval_arith(e))
+        return fn_interval_exec_arith(e, a, rows, 'n', out, err);
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);

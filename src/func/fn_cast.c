@@ -459,6 +459,19 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         case SL_T_TIMESTAMP:
             ok = sl_parse_timestamp(p, n, &out->v.i) || parse_ts_loose(p, n, &out->v.i);
             break;
+        case SL_T_INTERVAL: { /* its 16 bytes live in tmp */
+            sl_interval iv;
+            ok = sl_parse_interval(p, n, &iv);
+            if (ok) {
+                char b[SL_IV_BYTES];
+                sl_interval_put(b, iv);
+                sl_buf_reset(tmp);
+                sl_buf_append(tmp, b, SL_IV_BYTES);
+                out->v.s.p = tmp->data;
+                out->v.s.len = SL_IV_BYTES;
+            }
+            break;
+        }
         default: break;
         }
         if (!ok) {
@@ -539,14 +552,14 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 sl_vec **out, sl_err *err)
 {
     sl_type t = e->type;
-    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR ||
+    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL ||
         ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
           small_int(from)) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
          * same path (a rescale with rounding is a few operations either way), and so do the
          * integer types with a range (a check per value). */
-        sl_vec *o = t == SL_T_VARCHAR ? sl_vec_new(SL_T_VARCHAR, rows->n_rows)
+        sl_vec *o = sl_type_is_var(t) ? sl_vec_new(t, rows->n_rows)
                                       : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;
         sl_buf_init(&tmp);
@@ -564,7 +577,7 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
             }
             if (rc)
                 r.is_null = true;
-            if (t == SL_T_VARCHAR) {
+            if (sl_type_is_var(t)) {
                 fn_pad(o, i);
                 sl_vec_push_value(o, &r);
             } else if (!r.is_null) {
@@ -575,7 +588,7 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 fn_set_valid(o, i);
             }
         }
-        if (t == SL_T_VARCHAR)
+        if (sl_type_is_var(t))
             fn_pad(o, rows->n_rows);
         sl_buf_free(&tmp);
         *out = o;
@@ -615,9 +628,12 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
     } else if (t == SL_T_BOOL && from == SL_T_DOUBLE) {
         CAST_LOOP(f64, oi, oi[i] = x != 0)
     } else if (t == SL_T_DATE && from == SL_T_TIMESTAMP) {
-        CAST_LOOP(i64, oi, oi[i] = fn_ts_days(x))
+        CAST_LOOP(i64, oi, oi[i] = sl_ts_is_inf(x) ? (x > 0 ? SL_DATE_INF : -SL_DATE_INF)
+                                                   : fn_ts_days(x))
     } else if (t == SL_T_TIMESTAMP && from == SL_T_DATE) {
-        CAST_LOOP(i64, oi, if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {
+        CAST_LOOP(i64, oi, if (sl_date_is_inf(x)) {
+            oi[i] = x > 0 ? SL_TS_INF : -SL_TS_INF;
+        } else if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {
             if (e->try_cast)
                 continue;
             sl_vec_free(&o);

@@ -739,7 +739,9 @@ static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
     const char *s = p;
     int64_t n = len;
     sl_csv_trim(&s, &n);
-    if (t == SL_T_VARCHAR || n == 0 || (sl_csv_fits(s, n, 1u << t) & (1u << t)))
+    sl_interval iv;
+    if (t == SL_T_VARCHAR || n == 0 || (sl_csv_fits(s, n, 1u << t) & (1u << t)) ||
+        (t == SL_T_INTERVAL && sl_parse_interval(s, n, &iv)))
         return;
     int show = len > 60 ? 60 : (int)len;
     sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
@@ -787,6 +789,13 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
         return true;
     }
     bool ok = false;
+    sl_interval iv;
+    if (t == SL_T_INTERVAL && (ok = sl_parse_interval(s, n, &iv))) { /* 16 heap bytes */
+        char b[SL_IV_BYTES];
+        sl_interval_put(b, iv);
+        sl_vec_push_str(v, b, SL_IV_BYTES);
+        return true;
+    }
     if (sl_type_is_decimal(t))
         ok = sl_parse_decimal(s, n, sl_dec_width(t), sl_dec_scale(t), &i);
     switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
@@ -856,7 +865,7 @@ static void vec_truncate(sl_vec *v, int64_t n)
     if (v->n <= n)
         return;
     v->n = n;
-    if (v->type == SL_T_VARCHAR)
+    if (sl_type_is_var(v->type))
         v->heap_len = v->d.off[n];
 }
 

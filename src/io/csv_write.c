@@ -77,6 +77,12 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;
     default: break;
     }
+    if (v->type == SL_T_INTERVAL) { /* DuckDB's text, 1 day 02:00:00 */
+        int64_t n;
+        const char *p = sl_vec_str(v, i, &n);
+        if (n == SL_IV_BYTES)
+            sl_format_interval(out, sl_interval_get(p));
+    }
     if (sl_type_is_list(v->type)) { /* a LIST: DuckDB's text, [1, 2] (then quoted) */
         int64_t n;
         const char *p = sl_vec_str(v, i, &n);

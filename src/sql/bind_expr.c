@@ -725,25 +725,18 @@ static bool is_interval(const sl_ast_expr *a)
            !a->over && a->args[0]->kind == A_INT;
 }
 
-/* x + INTERVAL, INTERVAL + x, x - INTERVAL: TS_ADD_INTERVAL(x, months, days, micros), the
- * interval's parts negated for -. sluice has no INTERVAL values, only these sums. */
-static int bind_interval_add(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+/* An INTERVAL literal as a constant INTERVAL value; out of INTERVAL's range (int32 months
+ * and days) an error. */
+static int bind_interval_lit(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
-    bool left = is_interval(a->args[0]) && !is_interval(a->args[1]);
-    const sl_ast_expr *iv = a->args[left ? 0 : 1], *x = a->args[left ? 1 : 0];
-    if (is_interval(x))
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "INTERVAL %s INTERVAL is not "
-                             "supported (sluice has no INTERVAL values)", a->op);
-    sl_expr *args[4] = {0};
-    int rc = sl_bind_expr(c, x, &args[0]);
-    if (rc)
-        return rc;
-    int64_t sign = strcmp(a->op, "-") == 0 ? -1 : 1;
-    for (int i = 0; i < 3; i++) {
-        sl_value v = {.type = SL_T_BIGINT, .v.i = sign * iv->args[i]->ival};
-        args[1 + i] = sl_expr_const(&v, "interval");
-    }
-    return call_func(c, a, "TS_ADD_INTERVAL", args, 4, out);
+    int64_t mo = a->args[0]->ival, d = a->args[1]->ival;
+    if (mo < INT32_MIN || mo > INT32_MAX || d < INT32_MIN || d > INT32_MAX)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "INTERVAL out of range");
+    char b[SL_IV_BYTES];
+    sl_interval_put(b, (sl_interval){(int32_t)mo, (int32_t)d, a->args[2]->ival});
+    sl_value v = {.type = SL_T_INTERVAL, .v.s = {b, SL_IV_BYTES}};
+    *out = sl_expr_const(&v, "interval");
+    return 0;
 }
 
 /*
@@ -869,9 +862,6 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_UNARY:
         return bind_call(c, a, a->op, out);
     case A_BINARY:
-        if ((strcmp(a->op, "+") == 0 || strcmp(a->op, "-") == 0) &&
-            (is_interval(a->args[1]) || (strcmp(a->op, "+") == 0 && is_interval(a->args[0]))))
-            return bind_interval_add(c, a, out);
         return bind_call(c, a, a->op, out);
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
@@ -901,8 +891,7 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     }
     case A_FUNC:
         if (is_interval(a))
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "an INTERVAL value is not "
-                                 "supported here (only DATE / TIMESTAMP + or - INTERVAL '...')");
+            return bind_interval_lit(c, a, out);
         if (sl_ast_is_columns(a))
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "COLUMNS(...) outside the "
                                  "select list is not supported");

@@ -457,8 +457,8 @@ static bool interval_add(int64_t *iv, double v, const char *u, int64_t len)
 
 /*
  * INTERVAL 'n unit [n unit ...]' | INTERVAL 'n' unit | INTERVAL n unit (at INTERVAL): an
- * A_FUNC "interval" of three A_INT (months, days, microseconds). sluice has no INTERVAL
- * type: the binder accepts it only as DATE / TIMESTAMP +/- INTERVAL (TS_ADD_INTERVAL).
+ * A_FUNC "interval" of three A_INT (months, days, microseconds), which the binder makes an
+ * INTERVAL constant. A whole string is read as CAST(text AS INTERVAL) reads it.
  */
 static sl_ast_expr *parse_interval_lit(sl_parser *p, int start)
 {
@@ -470,7 +470,13 @@ static sl_ast_expr *parse_interval_lit(sl_parser *p, int start)
     char *end = NULL;
     double v = strtod(s, &end);
     ok = end != s;
-    if (ok && t->kind == TK_STRING) {
+    sl_interval whole;
+    if (t->kind == TK_STRING && !(ok && *end == 0) &&
+        sl_parse_interval(s, (int64_t)strlen(s), &whole)) { /* '1 day 02:00:00', '-1 day' */
+        iv[0] = whole.months;
+        iv[1] = whole.days;
+        iv[2] = whole.micros;
+    } else if (ok && t->kind == TK_STRING) {
         while (*end == ' ')
             end++;
         if (*end == 0) { /* INTERVAL '1' DAY */

@@ -7,7 +7,8 @@ Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query
 view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
 quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
-`tdec` holds DECIMAL columns for the dec_* cases). The query
+`tdec` holds DECIMAL columns for the dec_* cases, `ti` infinite dates and interval text for the
+inf_* and intv_* cases, `tiv` the same with iv read as INTERVAL). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
@@ -107,6 +108,22 @@ def dec_rows():
     return out
 
 
+# ti (the inf_* and intv_* cases): dates and timestamps with 'infinity' / '-infinity' (as
+# DuckDB's CSV reader takes them in typed columns) and interval text, with NULLs.
+TI_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "d": "DATE", "ts": "TIMESTAMP", "iv": "VARCHAR"}
+
+
+def ti_rows():
+    ds = ["2024-01-31", "infinity", "-infinity", "2023-02-28", "", "2000-02-29", "1969-12-31"]
+    tss = ["2024-03-15 12:30:00", "-infinity", "infinity", "", "2024-02-29 23:59:59.5",
+           "1970-01-01 00:00:00", "2023-12-31 00:00:01"]
+    ivs = ["1 day", "2 hours 30 minutes", "1 month", "30 days", "", "-1 day 25 hours",
+           "1 year 2 months 3 days 04:05:06.789", "00:00:00", "720 hours", "-3 months",
+           "36 hours", "1.5 seconds", "2 weeks"]
+    return [[n, ["g1", "g2", "g3", None][n % 4], ds[n % len(ds)] or None,
+             tss[n % len(tss)] or None, ivs[n % len(ivs)] or None] for n in range(26)]
+
+
 def write_data(path):
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(COLUMNS) + "\r\n")
@@ -116,6 +133,11 @@ def write_data(path):
               newline="") as f:
         f.write(",".join(DEC_COLUMNS) + "\n")
         for r in dec_rows():
+            f.write(",".join(csv_field(v) for v in r) + "\n")
+    with open(os.path.join(os.path.dirname(path), "ti.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write(",".join(TI_COLUMNS) + "\n")
+        for r in ti_rows():
             f.write(",".join(csv_field(v) for v in r) + "\n")
 
 
@@ -204,10 +226,15 @@ def views_sql(data):
     read = "read_csv('%s', columns={%s}%%s)" % (data, cols)
     dec = os.path.join(os.path.dirname(data), "dec.csv")
     dcols = ", ".join("'%s': '%s'" % kv for kv in DEC_COLUMNS.items())
+    ti = os.path.join(os.path.dirname(data), "ti.csv")
+    tcols = ", ".join("'%s': '%s'" % kv for kv in TI_COLUMNS.items())
     return ["CREATE VIEW t AS SELECT * FROM " + read % ", allow_quoted_nulls=false",
             "CREATE VIEW tq AS SELECT * FROM " + read % ", allow_quoted_nulls=true",
             "CREATE VIEW td AS SELECT * FROM " + read % "",
-            "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols)]
+            "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols),
+            "CREATE VIEW ti AS SELECT * FROM read_csv('%s', columns={%s})" % (ti, tcols),
+            "CREATE VIEW tiv AS SELECT * FROM read_csv('%s', columns={%s})"
+            % (ti, tcols.replace("'iv': 'VARCHAR'", "'iv': 'INTERVAL'"))]
 
 
 def print_diff(mine, duck, r):
