@@ -29,6 +29,14 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         if (rc)
             return rc;
     }
+    /* An integer literal takes the other operand's integer type where its value fits
+     * (DuckDB: 1::TINYINT + 1 is TINYINT, 1::TINYINT + 1000 INTEGER). */
+    for (int j = 0; j < 2; j++)
+        if (!args[1 - j]->int_lit && fn_int_lit_fits(args[j], args[1 - j]->type)) {
+            int rc = fn_coerce(&args[j], args[1 - j]->type, err);
+            if (rc)
+                return rc;
+        }
     sl_type a = args[0]->type, b = args[1]->type;
     bool force_double = op == '/';
     if ((sl_type_is_decimal(a) || sl_type_is_decimal(b)) && !force_double &&
