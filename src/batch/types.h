@@ -125,6 +125,11 @@ bool sl_parse_double(const char *p, int64_t len, double *out);     /* strtod syn
 bool sl_parse_date(const char *p, int64_t len, int64_t *days);     /* YYYY-MM-DD */
 /* YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]] ; a bare date means midnight. */
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
+/* Text as DuckDB's CAST from VARCHAR reads it into type t (BOOLEAN, BIGINT, DOUBLE, DATE,
+ * TIMESTAMP, DECIMAL): spaces around trimmed, then the strict forms above, then '0x1F', '0b101',
+ * '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5', '2024/01/05', 'epoch',
+ * single-digit time fields (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
+bool sl_text_cast(const char *p, int64_t len, sl_type t, int64_t *i, double *d);
 
 /* Calendar helpers (proleptic Gregorian). Local. */
 int64_t sl_days_from_civil(int64_t y, int m, int d);
