@@ -52,14 +52,15 @@ static bool dec_num(sl_type t)
 /* TINYINT, SMALLINT, INTEGER: the type other than BIGINT that a cast must range-check. */
 static bool small_int(sl_type t)
 {
-    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER || sl_type_is_uint(t);
 }
 
 /* DuckDB's names of the integer types in its conversion errors. */
 static const char *int_name(sl_type t)
 {
     return t == SL_T_TINYINT ? "INT8" : t == SL_T_SMALLINT ? "INT16"
-           : t == SL_T_INTEGER ? "INT32" : "INT64";
+           : t == SL_T_INTEGER ? "INT32" : t == SL_T_UTINYINT ? "UINT8"
+           : t == SL_T_USMALLINT ? "UINT16" : t == SL_T_UINTEGER ? "UINT32" : "INT64";
 }
 
 bool fn_cast_allowed(sl_type from, sl_type to)

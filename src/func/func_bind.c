@@ -165,7 +165,7 @@ static sl_type unify(sl_type a, sl_type b)
     if (sl_type_is_decimal(a) || sl_type_is_decimal(b))
         return sl_dec_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b)) /* the wider integer type */
-        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
+        return sl_int_common(a, b, false);
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
         return SL_T_DOUBLE;
     if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))

@@ -807,7 +807,10 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER: {
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: {
         int64_t lo, hi;
         sl_int_range(t, &lo, &hi);
         ok = parse_int(s, n, &i) && i >= lo && i <= hi;
