@@ -5,7 +5,8 @@
  * (DuckDB's): BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, else VARCHAR; an all-NULL column is
  * VARCHAR. A value fits a type as DuckDB's sniffer decides it (sl_csv_fits: '0x1F' and
  * '2024-1-5' fit, '1_000', '+5', '007' and 'inf' stay text); the scan then reads the column
- * with CAST's forms (batch/text_cast.c), so every value the sample accepted converts. sl_csv_infer is Collective; the helpers are Local.
+ * with CAST's forms (batch/text_cast.c), so every value the sample accepted converts.
+ * sl_csv_infer is Collective; the helpers are Local.
  */
 #include "io/io_int.h"
 
