@@ -44,14 +44,23 @@ typedef enum {
     SL_T_INTEGER,
     /* INTERVAL (batch/interval.c): 16 bytes a value (sl_interval_put), stored like VARCHAR */
     SL_T_INTERVAL,
+    SL_T_UTINYINT,  /* UTINYINT, USMALLINT, UINTEGER: int64 values kept in their DuckDB ranges */
+    SL_T_USMALLINT,
+    SL_T_UINTEGER,
     SL_T_COUNT
 } sl_type;
 
-/* An integer type: TINYINT, SMALLINT, INTEGER or BIGINT (all stored as int64; the type decides
- * the range that casts and arithmetic check). */
+/* UTINYINT, USMALLINT or UINTEGER. */
+static inline bool sl_type_is_uint(sl_type t)
+{
+    return t == SL_T_UTINYINT || t == SL_T_USMALLINT || t == SL_T_UINTEGER;
+}
+/* An integer type: TINYINT, SMALLINT, INTEGER, BIGINT or an unsigned one (all stored as int64;
+ * the type decides the range that casts and arithmetic check). */
 static inline bool sl_type_is_int(sl_type t)
 {
-    return t == SL_T_BIGINT || t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+    return t == SL_T_BIGINT || t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER ||
+           sl_type_is_uint(t);
 }
 /* The range of an integer type (INT64's for BIGINT). Local. */
 static inline void sl_int_range(sl_type t, int64_t *lo, int64_t *hi)
@@ -60,13 +69,32 @@ static inline void sl_int_range(sl_type t, int64_t *lo, int64_t *hi)
     case SL_T_TINYINT: *lo = INT8_MIN; *hi = INT8_MAX; break;
     case SL_T_SMALLINT: *lo = INT16_MIN; *hi = INT16_MAX; break;
     case SL_T_INTEGER: *lo = INT32_MIN; *hi = INT32_MAX; break;
+    case SL_T_UTINYINT: *lo = 0; *hi = UINT8_MAX; break;
+    case SL_T_USMALLINT: *lo = 0; *hi = UINT16_MAX; break;
+    case SL_T_UINTEGER: *lo = 0; *hi = UINT32_MAX; break;
     default: *lo = INT64_MIN; *hi = INT64_MAX; break;
     }
 }
-/* 0 TINYINT, 1 SMALLINT, 2 INTEGER, 3 BIGINT: the wider of two integer types wins. */
+/* 0 TINYINT / UTINYINT, 1 SMALLINT / USMALLINT, 2 INTEGER / UINTEGER, 3 BIGINT. */
 static inline int sl_int_rank(sl_type t)
 {
-    return t == SL_T_TINYINT ? 0 : t == SL_T_SMALLINT ? 1 : t == SL_T_INTEGER ? 2 : 3;
+    return t == SL_T_TINYINT || t == SL_T_UTINYINT ? 0 : t == SL_T_SMALLINT ||
+           t == SL_T_USMALLINT ? 1 : t == SL_T_INTEGER || t == SL_T_UINTEGER ? 2 : 3;
+}
+/* The type two integer types meet in, as DuckDB picks it: of one signedness the wider; an
+ * unsigned with a wider signed type, the signed; else, for + - * // % (arith), BIGINT
+ * (UTINYINT + TINYINT is BIGINT there), and otherwise (comparisons, CASE, COALESCE, UNION) the
+ * signed type twice the unsigned's width (UTINYINT with TINYINT is SMALLINT). Local. */
+static inline sl_type sl_int_common(sl_type a, sl_type b, bool arith)
+{
+    if (sl_type_is_uint(a) == sl_type_is_uint(b))
+        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
+    sl_type u = sl_type_is_uint(a) ? a : b, s = sl_type_is_uint(a) ? b : a;
+    if (sl_int_rank(s) > sl_int_rank(u))
+        return s;
+    if (arith)
+        return SL_T_BIGINT;
+    return u == SL_T_UTINYINT ? SL_T_SMALLINT : u == SL_T_USMALLINT ? SL_T_INTEGER : SL_T_BIGINT;
 }
 
 /*
@@ -95,8 +123,7 @@ const char *sl_type_name(sl_type t);
 bool sl_type_parse(const char *name, int64_t len, sl_type *out);
 static inline bool sl_type_is_numeric(sl_type t)
 {
-    return t == SL_T_BIGINT || t == SL_T_DOUBLE || t == SL_T_TINYINT || t == SL_T_SMALLINT ||
-           t == SL_T_INTEGER;
+    return t == SL_T_DOUBLE || sl_type_is_int(t);
 }
 /* A LIST type (SL_T_LIST_*). Local. */
 static inline bool sl_type_is_list(sl_type t)
@@ -133,6 +160,11 @@ bool sl_parse_double(const char *p, int64_t len, double *out);     /* strtod syn
 bool sl_parse_date(const char *p, int64_t len, int64_t *days);
 /* YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]] ; a bare date means midnight. */
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
+/* Text as DuckDB's CAST from VARCHAR reads it into type t (BOOLEAN, BIGINT, DOUBLE, DATE,
+ * TIMESTAMP, DECIMAL): spaces around trimmed, then the strict forms above, then '0x1F', '0b101',
+ * '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5', '2024/01/05', 'epoch',
+ * single-digit time fields (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
+bool sl_text_cast(const char *p, int64_t len, sl_type t, int64_t *i, double *d);
 
 /* Infinite dates and timestamps, as DuckDB stores them: DATE 'infinity' is INT32_MAX days,
  * '-infinity' its negation; TIMESTAMP 'infinity' is INT64_MAX microseconds, '-infinity' its

@@ -22,6 +22,7 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_DECIMAL] = "DECIMAL",
     [SL_T_TINYINT] = "TINYINT", [SL_T_SMALLINT] = "SMALLINT", [SL_T_INTEGER] = "INTEGER",
     [SL_T_INTERVAL] = "INTERVAL",
+    [SL_T_UTINYINT] = "UTINYINT", [SL_T_USMALLINT] = "USMALLINT", [SL_T_UINTEGER] = "UINTEGER",
 };
 
 /* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
@@ -105,6 +106,8 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
         {"SIGNED", SL_T_INTEGER}, {"SMALLINT", SL_T_SMALLINT}, {"INT2", SL_T_SMALLINT},
         {"SHORT", SL_T_SMALLINT}, {"TINYINT", SL_T_TINYINT},   {"INT1", SL_T_TINYINT},
         {"HUGEINT", SL_T_BIGINT},
+        {"UTINYINT", SL_T_UTINYINT}, {"UINT8", SL_T_UTINYINT}, {"USMALLINT", SL_T_USMALLINT},
+        {"UINT16", SL_T_USMALLINT}, {"UINTEGER", SL_T_UINTEGER}, {"UINT32", SL_T_UINTEGER},
         {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
         {"REAL", SL_T_DOUBLE},    {"FLOAT4", SL_T_DOUBLE},
         {"VARCHAR", SL_T_VARCHAR}, {"TEXT", SL_T_VARCHAR},     {"STRING", SL_T_VARCHAR},
@@ -476,7 +479,10 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_BIGINT:
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER: sl_format_bigint(out, v->v.i); break;
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: sl_format_bigint(out, v->v.i); break;
     case SL_T_DOUBLE: sl_format_double(out, v->v.d); break;
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;

@@ -29,6 +29,14 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         if (rc)
             return rc;
     }
+    /* An integer literal takes the other operand's integer type where its value fits
+     * (DuckDB: 1::TINYINT + 1 is TINYINT, 1::TINYINT + 1000 INTEGER). */
+    for (int j = 0; j < 2; j++)
+        if (!args[1 - j]->int_lit && fn_int_lit_fits(args[j], args[1 - j]->type)) {
+            int rc = fn_coerce(&args[j], args[1 - j]->type, err);
+            if (rc)
+                return rc;
+        }
     sl_type a = args[0]->type, b = args[1]->type;
     bool force_double = op == '/';
     if ((sl_type_is_decimal(a) || sl_type_is_decimal(b)) && !force_double &&
@@ -42,7 +50,7 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         return FN_NO_MATCH;
     /* Two integer types: the wider (DuckDB: INTEGER + SMALLINT is INTEGER). */
     sl_type t = (force_double || a == SL_T_DOUBLE || b == SL_T_DOUBLE) ? SL_T_DOUBLE
-                : sl_int_rank(a) >= sl_int_rank(b) ? a : b;
+                : sl_int_common(a, b, true);
     int rc = fn_coerce(&args[0], t, err);
     if (!rc)
         rc = fn_coerce(&args[1], t, err);
@@ -150,10 +158,13 @@ FN_BIND(fn_bind_neg)
 static int overflow(sl_err *err, const sl_expr *e, const char *what, const char *op,
                     int64_t x, int64_t y)
 {
-    if (e->type == SL_T_TINYINT || e->type == SL_T_SMALLINT || e->type == SL_T_INTEGER)
+    if (e->type == SL_T_TINYINT || e->type == SL_T_SMALLINT || e->type == SL_T_INTEGER ||
+        sl_type_is_uint(e->type))
         return fn_rt_error(err, e, "Overflow in %s of %s (%lld %s %lld)", what,
                            e->type == SL_T_TINYINT ? "INT8" : e->type == SL_T_SMALLINT
-                           ? "INT16" : "INT32", (long long)x, op, (long long)y);
+                           ? "INT16" : e->type == SL_T_INTEGER ? "INT32"
+                           : e->type == SL_T_UTINYINT ? "UINT8" : e->type == SL_T_USMALLINT
+                           ? "UINT16" : "UINT32", (long long)x, op, (long long)y);
     if (sl_type_is_decimal(e->type)) /* DuckDB's wording; x and y are unscaled */
         return fn_rt_error(err, e, "Overflow in %s of DECIMAL(%d) (%lld %s %lld). You might "
                            "want to add an explicit cast to a bigger decimal.", what,
@@ -173,7 +184,7 @@ static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
         return true;
     }
     sl_int_range(t, lo, hi);
-    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER || sl_type_is_uint(t);
 }
 
 /* DATE +/- days: an infinite DATE operand stays itself (DuckDB's 'infinity' + 1). */
@@ -265,6 +276,12 @@ FN_EXEC(fn_exec_neg)
             o->d.f64[i] = -fn_f64(&a[0], i);
         } else {
             int64_t x = fn_i64(&a[0], i), lo, hi;
+            if (sl_type_is_uint(e->type)) { /* DuckDB wraps: -(1::UTINYINT) is 255 */
+                sl_int_range(e->type, &lo, &hi);
+                o->d.i64[i] = x ? hi + 1 - x : 0;
+                fn_set_valid(o, i);
+                continue;
+            }
             if (result_range(e->type, &lo, &hi) && x < -hi) {
                 sl_vec_free(&o);
                 return overflow(err, e, "negation", "-", 0, x);

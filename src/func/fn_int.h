@@ -123,6 +123,9 @@ sl_vec *fn_assemble(sl_type t, const sl_rows *r, const sl_arg *parts, const int3
  * untyped NULL, converts a string literal now, else wraps an implicit CAST). fn_want: argument
  * j must be of type t (a NULL or a string literal converts): false when it is not. Local. */
 bool fn_is_str_lit(const sl_expr *e);
+/* e is an integer literal as written whose value lies in integer type t's range: DuckDB then
+ * gives it t's type next to an operand of type t (1::TINYINT + 1 is TINYINT). Local. */
+bool fn_int_lit_fits(const sl_expr *e, sl_type t);
 int fn_coerce(sl_expr **pe, sl_type t, sl_err *err);
 int fn_coerce_all(sl_expr **args, const int *idx, int n, sl_type t, sl_err *err);
 bool fn_want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc);

@@ -731,16 +731,29 @@ void sl_csv_trim(const char **p, int64_t *len)
     *len = n;
 }
 
+/* Field text the strict parsers refused, read as DuckDB's CAST reads it (sl_text_cast:
+ * '0x1F', '1_000', '2024-1-5', 'yes', ...), in t's range for the narrower integers. DuckDB's
+ * reader converts a declared (or sniffed) column so. Local. */
+static bool convert_loose(const char *p, int64_t len, sl_type t, int64_t *i, double *d)
+{
+    if (!sl_text_cast(p, len, sl_type_is_int(t) ? SL_T_BIGINT : t, i, d))
+        return false;
+    int64_t lo, hi;
+    sl_int_range(t, &lo, &hi);
+    return !sl_type_is_int(t) || (*i >= lo && *i <= hi);
+}
+
 /* Lenient scans check the columns the query does not read as well: whether a row is bad
  * must not depend on the query (count(*) and sum(x) over one read_csv see the same rows). */
 static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
 {
     sl_type t = w->src->types[col];
     const char *s = p;
-    int64_t n = len;
+    int64_t n = len, i;
+    double d;
     sl_csv_trim(&s, &n);
     sl_interval iv;
-    if (t == SL_T_VARCHAR || n == 0 || (sl_csv_fits(s, n, 1u << t) & (1u << t)) ||
+    if (t == SL_T_VARCHAR || n == 0 || convert_loose(s, n, t, &i, &d) ||
         (t == SL_T_INTERVAL && sl_parse_interval(s, n, &iv)))
         return;
     int show = len > 60 ? 60 : (int)len;
@@ -803,7 +816,10 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER: {
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: {
         int64_t lo, hi;
         sl_int_range(t, &lo, &hi);
         ok = parse_int(s, n, &i) && i >= lo && i <= hi;
@@ -814,6 +830,8 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
     default: break;
     }
+    if (!ok)
+        ok = convert_loose(s, n, t, &i, &d);
     if (!ok) {
         int show = len > 60 ? 60 : (int)len;
         sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,

@@ -71,7 +71,10 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
     case SL_T_BIGINT:
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER: sl_format_bigint(out, v->d.i64[i]); break;
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: sl_format_bigint(out, v->d.i64[i]); break;
     case SL_T_DOUBLE: sl_format_double(out, v->d.f64[i]); break;
     case SL_T_DATE: sl_format_date(out, v->d.i64[i]); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;

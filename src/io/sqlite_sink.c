@@ -138,6 +138,9 @@ static const char *sq_type(sl_type t)
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
     case SL_T_INTEGER: return sl_type_name(t);
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: return "BIGINT";
     default: return sl_type_is_decimal(t) ? sl_type_name(t) : "VARCHAR";
     }
 }

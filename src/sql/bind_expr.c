@@ -145,6 +145,16 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "ambiguous reference to column name \"%s\" (qualify it with "
                              "the table name)", a->name);
+    if (a->qual && !has_qual(c, a->qual) && !(c->alias && strcasecmp(a->qual, c->alias) == 0)) {
+        /* s.a with s a column, not a table: DuckDB reads a STRUCT field there. */
+        sl_ast_expr q = *a;
+        q.qual = NULL;
+        q.name = a->qual;
+        if (sl_bind_find_col(c, &q) >= 0)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "cannot read field \"%s\" of "
+                                 "column \"%s\": STRUCT values are not supported", a->name,
+                                 a->qual);
+    }
     if (c->col_quals && a->qual && !has_qual(c, a->qual))
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "table \"%s\" not found in the FROM clause", a->qual);
@@ -174,7 +184,14 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     sl_value v;
     memset(&v, 0, sizeof v);
     switch (a->kind) {
-    case A_INT: v.type = SL_T_BIGINT; v.v.i = a->ival; break;
+    case A_INT:
+        /* DuckDB: INTEGER when the literal's digits fit in int32, else BIGINT. The sign is
+         * not part of the literal there (-2147483648 is the BIGINT 2147483648 negated), so the
+         * magnitude decides. TODO(i17huge): past int64 DuckDB types a literal HUGEINT; the
+         * parser rejects it today ("out of range for BIGINT"). */
+        v.type = a->ival >= -INT32_MAX && a->ival <= INT32_MAX ? SL_T_INTEGER : SL_T_BIGINT;
+        v.v.i = a->ival;
+        break;
     case A_DBL:
         v.type = SL_T_DOUBLE;
         v.v.d = a->dval;
@@ -194,6 +211,7 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     }
     char *text = node_text(c, a);
     *out = sl_expr_const(&v, text);
+    (*out)->int_lit = a->kind == A_INT;
     sl_free(text);
     return 0;
 }
