@@ -77,6 +77,8 @@ typedef struct win_state {
     int n_slices, cap_slices;
 } win_state;
 
+static bool lag_agg(const sl_win_call *c, bool ahead);
+
 static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     win_state *st = sl_xcalloc(1, sizeof *st);
@@ -90,6 +92,10 @@ static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
     for (int i = 0; i < op->u.window.n_calls; i++) {
         sl_winfn f = op->u.window.calls[i].fn;
         st->streaming &= f == SL_WF_ROW_NUMBER || f == SL_WF_RANK || f == SL_WF_DENSE_RANK;
+        /* the frame of the row n before a slice comes from the ranks' halos (finish_global),
+         * which spilled slices do not keep: such a partition stays in memory */
+        if (lag_agg(&op->u.window.calls[i], false) || lag_agg(&op->u.window.calls[i], true))
+            st->can_spill = false;
     }
     op->state = st;
     return 0;
@@ -544,7 +550,27 @@ struct gscan {
      * group where that group goes on into the slices after (NULL: it ends in the slice) */
     const sl_vec *grp_last_v;
     int64_t grp_last_r;
+    /* aggregates over ROWS frames from UNBOUNDED PRECEDING to n PRECEDING (from n FOLLOWING
+     * to UNBOUNDED FOLLOWING): the frame of the rows before (after) the slice up to the
+     * first (from the last) of the lag_h (lead_h) rows next to it, which the chunk holds
+     * (finish_global: lag_frames) */
+    gacc lag0, lead0;
+    int64_t lag_h, lead_h;
 };
+
+/* Whether call c is an aggregate over a ROWS frame from UNBOUNDED PRECEDING to n PRECEDING
+ * (from n FOLLOWING to UNBOUNDED FOLLOWING): the running total of the row n before (after).
+ * Local. */
+static bool lag_agg(const sl_win_call *c, bool ahead)
+{
+    const sl_win_frame *f = &c->frame;
+    bool agg = c->fn == SL_WF_SUM || c->fn == SL_WF_AVG || c->fn == SL_WF_MIN ||
+               c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT || c->fn == SL_WF_COUNT_STAR;
+    if (!agg || !f->rows)
+        return false;
+    return ahead ? f->start == SL_FB_FOLLOWING && f->end == SL_FB_UNBOUNDED_FOLLOWING
+                 : f->start == SL_FB_UNBOUNDED_PRECEDING && f->end == SL_FB_PRECEDING;
+}
 
 /* Whether call c of a global window runs from prefix / suffix figures: the planner lets only
  * plan_window.c's scan_frame forms through with an unbounded bound. nth_value from UNBOUNDED
@@ -718,6 +744,36 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         return 0;
     }
     int rc = 0;
+    if (lag_agg(c, false) || lag_agg(c, true)) {
+        /* the running (to-the-end) total of the row end_n before (start_n after): folded
+         * on from the frame at the first (last) of the lag_h (lead_h) rows next to the
+         * slice; the frames' ends only move one way */
+        bool fwd = lag_agg(c, false);
+        gacc a = fwd ? s->lag0 : s->lead0, none = {0};
+        int64_t kk = fwd ? h - s->lag_h : h + n + s->lead_h;
+        gacc *acc = sl_xcalloc((size_t)rows + 1, sizeof *acc);
+        for (int64_t j = 0; j < n; j++) {
+            int64_t i = fwd ? h + j : h + n - 1 - j, k = off + i - h;
+            if (fwd) {
+                int64_t fe = f->end_n > k ? 0 : k - f->end_n + 1;
+                for (; fe > 0 && kk < h + (fe - off); kk++)
+                    gacc_add(&a, fn, v, kk);
+                acc[i] = fe > 0 ? a : none;
+            } else {
+                int64_t fs = f->start_n >= N - k ? N : k + f->start_n;
+                for (; fs < N && kk > h + (fs - off); kk--)
+                    gacc_add(&a, fn, v, kk - 1);
+                acc[i] = fs < N ? a : none;
+            }
+        }
+        for (int64_t i = 0; i < rows && !rc; i++)
+            if (i < h || i >= h + n)
+                sl_vec_push_null(res);
+            else
+                rc = gacc_push(res, c, v, &acc[i], err);
+        sl_free(acc);
+        return rc;
+    }
     if (f->start == SL_FB_UNBOUNDED_PRECEDING) {
         /* forward: each row's result is pushed as it is folded */
         gacc a = s->before;
@@ -1112,8 +1168,10 @@ static void peer_figures(const win_state *st, const sl_batch *b, int64_t *lead, 
 }
 
 /* Figures: count, wire bytes (finish_global), lead, trail, groups, then per call the partial
- * aggregates (NA figures) of the slice, its first and its last peer group (NP of them). */
-enum { FG_NB = 5, FG_NP = 3, FG_NA = 4 };
+ * aggregates (NA figures) of the slice, its first and its last peer group, its rows before its
+ * last halo_prev and after its first halo_next (the rows it sends as halos: lag_frames), NP
+ * of them. */
+enum { FG_NB = 5, FG_NP = 5, FG_NA = 4 };
 
 static int fig_stride(const sl_pop *op)
 {
@@ -1150,7 +1208,10 @@ static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *
         if (!is_scan(c))
             continue;
         const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
-        int64_t from[FG_NP] = { 0, 0, n - m[3] }, to[FG_NP] = { n, m[2], n };
+        int64_t A = op->u.window.halo_prev > 0 ? op->u.window.halo_prev : 0;
+        int64_t B = op->u.window.halo_next > 0 ? op->u.window.halo_next : 0;
+        int64_t from[FG_NP] = { 0, 0, n - m[3], 0, n < B ? n : B };
+        int64_t to[FG_NP] = { n, m[2], n, n - (n < A ? n : A), n };
         for (int p = 0; p < FG_NP; p++) {
             gacc a = {0};
             gacc_fold(&a, c->fn, v, from[p], to[p]);
@@ -1497,6 +1558,54 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
  * dense_rank, percent_rank, cume_dist, ntile and the RANGE frames their global values.
  * Collective over x->comm.
  */
+static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *const *ends,
+                       int P, int me, int64_t off, const sl_batch *prev, const sl_batch *next,
+                       gscan *scan)
+{
+    int64_t A = op->u.window.halo_prev, B = op->u.window.halo_next;
+    for (int ci = 0; ci < op->u.window.n_calls; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        gscan *s = &scan[ci];
+        if (!s->on || !(lag_agg(c, false) || lag_agg(c, true)))
+            continue;
+        if (lag_agg(c, false)) {
+            /* prev: rank q's last min(n_q, A) rows for each q < me, in order; the frame
+             * wanted ends where the last lag_h of them start (global row at) */
+            int64_t hp = prev->n_rows < A ? prev->n_rows : A, at = off - hp;
+            const sl_vec *v = c->arg >= 0 ? prev->cols[c->arg] : NULL;
+            s->lag_h = hp;
+            for (int64_t q = 0, o = 0, pat = 0; q < me; q++) {
+                int64_t nq = all[(int64_t)nf * q], tq = nq < A ? nq : A;
+                if (o + nq <= at) {
+                    merge_part(&s->lag0, all, nf, (int)q, ci, 0, ends[q], c);
+                } else if (o < at && nq > 0) { /* in q's tail: its rows before it, then */
+                    merge_part(&s->lag0, all, nf, (int)q, ci, 3, ends[q], c);
+                    gacc_fold(&s->lag0, c->fn, v, pat, pat + (at - o) - (nq - tq));
+                }
+                o += nq;
+                pat += tq;
+            }
+        } else {
+            /* next: rank q's first min(n_q, B) rows for each q > me, in order */
+            int64_t hn = next->n_rows < B ? next->n_rows : B, at = off + all[(int64_t)nf * me];
+            int64_t from = at + hn; /* the wanted frame starts here */
+            const sl_vec *v = c->arg >= 0 ? next->cols[c->arg] : NULL;
+            s->lead_h = hn;
+            for (int64_t q = me + 1, o = at, pat = 0; q < P; q++) {
+                int64_t nq = all[(int64_t)nf * q], hq = nq < B ? nq : B;
+                if (o >= from) {
+                    merge_part(&s->lead0, all, nf, (int)q, ci, 0, ends[q], c);
+                } else if (o + nq > from) { /* in q's head: the rest of it, then its rows after */
+                    gacc_fold(&s->lead0, c->fn, v, pat + (from - o), pat + hq);
+                    merge_part(&s->lead0, all, nf, (int)q, ci, 4, ends[q], c);
+                }
+                o += nq;
+                pat += hq;
+            }
+        }
+    }
+}
+
 static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
 {
     win_state *st = op->state;
@@ -1589,7 +1698,6 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, err);
         rc = rc ? rc : krc;
     }
-    sl_free(all);
     /* both halos are the rows next to the slice: the longer one holds the other */
     int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
     sl_batch *hp = prev, *hn = next;
@@ -1610,14 +1718,18 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         sl_batch_free(&cur);
     }
     append_range(chunk, hn, 0, t);
-    sl_batch_free(&prev);
-    sl_batch_free(&next);
     sl_batch_free(&kprev);
     sl_batch_free(&knext);
-    if (!rc)
+    if (!rc) {
+        lag_frames(op, all, NF, ends, P, me, g.off, prev, next, scan);
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
-    else
+    } else {
         sl_batch_free(&chunk);
+    }
+    /* lag_frames' figures may point into the halo rows */
+    sl_batch_free(&prev);
+    sl_batch_free(&next);
+    sl_free(all);
     /* the scan figures point into the other ranks' rows until here */
     for (int q = 0; q < P; q++)
         sl_batch_free(&ends[q]);
