@@ -558,15 +558,15 @@ struct gscan {
     int64_t lag_h, lead_h;
 };
 
-/* Whether call c is an aggregate over a ROWS frame from UNBOUNDED PRECEDING to n PRECEDING
- * (from n FOLLOWING to UNBOUNDED FOLLOWING): the running total of the row n before (after).
- * Local. */
+/* Whether call c is an aggregate over a ROWS or RANGE frame from UNBOUNDED PRECEDING to n
+ * PRECEDING (from n FOLLOWING to UNBOUNDED FOLLOWING): the running total of the row n before
+ * (after), or of the last row n (in key) before (first one after). Local. */
 static bool lag_agg(const sl_win_call *c, bool ahead)
 {
     const sl_win_frame *f = &c->frame;
     bool agg = c->fn == SL_WF_SUM || c->fn == SL_WF_AVG || c->fn == SL_WF_MIN ||
                c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT || c->fn == SL_WF_COUNT_STAR;
-    if (!agg || !f->rows)
+    if (!agg)
         return false;
     return ahead ? f->start == SL_FB_FOLLOWING && f->end == SL_FB_UNBOUNDED_FOLLOWING
                  : f->start == SL_FB_UNBOUNDED_PRECEDING && f->end == SL_FB_PRECEDING;
@@ -755,12 +755,16 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         for (int64_t j = 0; j < n; j++) {
             int64_t i = fwd ? h + j : h + n - 1 - j, k = off + i - h;
             if (fwd) {
-                int64_t fe = f->end_n > k ? 0 : k - f->end_n + 1;
+                int64_t fe = frame_end(f, g, r, i, k, N);
                 for (; fe > 0 && kk < h + (fe - off); kk++)
                     gacc_add(&a, fn, v, kk);
                 acc[i] = fe > 0 ? a : none;
             } else {
-                int64_t fs = f->start_n >= N - k ? N : k + f->start_n;
+                int64_t fs = f->start_n >= N - k ? N : k + f->start_n, ls_, le_;
+                if (!f->rows) { /* RANGE: in the chunk (key_halos) */
+                    frame_of(f, r, i, &ls_, &le_);
+                    fs = off + ls_ - h;
+                }
                 for (; fs < N && kk > h + (fs - off); kk--)
                     gacc_add(&a, fn, v, kk - 1);
                 acc[i] = fs < N ? a : none;
@@ -1454,6 +1458,55 @@ static bool in_reach(const key_reach *kr, const sl_batch *b, int64_t j, const sl
     return back ? c >= 0 : c <= 0;
 }
 
+/* What key_halos brings for the aggregates over RANGE frames from UNBOUNDED PRECEDING to n
+ * PRECEDING (from n FOLLOWING to UNBOUNDED FOLLOWING): the rows received from each rank and,
+ * from the one rank before (after) that sent only part of its slice, per such call ci the
+ * partial aggregate of the rest of that slice (its rows before / after the ones sent):
+ * figures num[side][ci * FG_NA ..], its min / max as row ci of fig[side]. */
+typedef struct key_edge {
+    int64_t *from;
+    sl_batch *fig[2];
+    int64_t *num[2];
+} key_edge;
+
+/* Whether some call is a lag_agg over a RANGE frame (ahead: to UNBOUNDED FOLLOWING). */
+static bool lag_keyed(const sl_pop *op, bool ahead)
+{
+    for (int ci = 0; ci < op->u.window.n_calls; ci++)
+        if (lag_agg(&op->u.window.calls[ci], ahead) && !op->u.window.calls[ci].frame.rows)
+            return true;
+    return false;
+}
+
+/* Writes, after the m rows sent to an earlier (ahead) or later rank, the partial aggregates
+ * of the rest of the slice cur for that rank's keyed lag_agg calls (see key_edge). */
+static void edge_write(const sl_pop *op, const sl_batch *cur, int64_t m, bool ahead,
+                       sl_buf *out)
+{
+    int nc = op->u.window.n_calls;
+    int64_t n = cur->n_rows;
+    uint32_t *fr = sl_xcalloc((size_t)nc + 1, sizeof *fr);
+    int64_t *num = sl_xcalloc((size_t)nc * FG_NA + 1, sizeof *num);
+    for (int ci = 0; ci < nc; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        if (!lag_agg(c, ahead) || c->frame.rows)
+            continue;
+        gacc a = {0};
+        gacc_fold(&a, c->fn, c->arg >= 0 ? cur->cols[c->arg] : NULL, ahead ? m : 0,
+                  ahead ? n : n - m);
+        num[ci * FG_NA] = a.n;
+        num[ci * FG_NA + 1] = a.isum;
+        memcpy(&num[ci * FG_NA + 2], &a.dsum, sizeof a.dsum);
+        num[ci * FG_NA + 3] = a.ovf;
+        fr[ci] = (uint32_t)(a.n && a.bv ? a.brow : 0);
+    }
+    sl_wire_write_rows(cur, fr, nc, out);
+    for (int j = 0; j < nc * FG_NA; j++)
+        sl_buf_put_i64(out, num[j]);
+    sl_free(fr);
+    sl_free(num);
+}
+
 /*
  * The rows of the neighbouring slices that this rank's RANGE frames reach (and its first and
  * last keys' peers): every rank sends each later rank the end of its slice whose keys lie
@@ -1466,9 +1519,10 @@ static bool in_reach(const key_reach *kr, const sl_batch *b, int64_t j, const sl
  */
 static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const int64_t *all,
                      int nf, sl_batch *const *ends, const key_reach *kr, bool skip,
-                     sl_batch **prev, sl_batch **next, sl_err *err)
+                     sl_batch **prev, sl_batch **next, key_edge *edge, sl_err *err)
 {
     const sl_pop *in = op->children[0];
+    int nc = op->u.window.n_calls;
     int P = x->size, me = x->rank;
     int64_t n = cur->n_rows;
     int64_t *scnt = sl_xcalloc((size_t)P, sizeof *scnt), *rcnt = sl_xcalloc((size_t)P,
@@ -1488,11 +1542,15 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
                 m++;
             if (m > 0)
                 sl_wire_write_rows(cur, rows + n - m, m, &out);
+            if (m > 0 && m < n && lag_keyed(op, false))
+                edge_write(op, cur, m, false, &out);
         } else { /* the start of this slice, after q's last key */
             while (m < n && in_reach(kr, cur, m, ends[q], 1, false))
                 m++;
             if (m > 0)
                 sl_wire_write_rows(cur, rows, m, &out);
+            if (m > 0 && m < n && lag_keyed(op, true))
+                edge_write(op, cur, m, true, &out);
         }
         scnt[q] = (int64_t)(out.len - at);
     }
@@ -1533,9 +1591,23 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
             continue;
         sl_batch *b = NULL;
         int64_t used = 0;
-        if ((rc = sl_wire_read(recv + rd[q], rc_[q], &b, &used, err)) == 0)
+        if ((rc = sl_wire_read(recv + rd[q], rc_[q], &b, &used, err)) == 0) {
             sl_batch_append(q < me ? *prev : *next, b);
+            edge->from[q] = b->n_rows;
+        }
         sl_batch_free(&b);
+        int side = q > me;
+        if (!rc && used < rc_[q] && !(side == 0 && edge->fig[0])) {
+            /* the rest of a slice sent in part: the one nearest the far end of the halo */
+            int64_t fu = 0;
+            sl_batch_free(&edge->fig[side]);
+            sl_free(edge->num[side]);
+            edge->num[side] = sl_xcalloc((size_t)nc * FG_NA + 1, sizeof *edge->num[side]);
+            rc = sl_wire_read(recv + rd[q] + used, rc_[q] - used, &edge->fig[side], &fu, err);
+            const char *np = recv + rd[q] + used + fu;
+            for (int j = 0; j < nc * FG_NA && !rc; j++)
+                edge->num[side][j] = sl_buf_get_i64(&np);
+        }
     }
     sl_free(recv);
     sl_free(scnt);
@@ -1560,7 +1632,7 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
  */
 static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *const *ends,
                        int P, int me, int64_t off, const sl_batch *prev, const sl_batch *next,
-                       gscan *scan)
+                       const key_edge *edge, int64_t kp, int64_t kn, gscan *scan)
 {
     int64_t A = op->u.window.halo_prev, B = op->u.window.halo_next;
     for (int ci = 0; ci < op->u.window.n_calls; ci++) {
@@ -1568,6 +1640,32 @@ static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *c
         gscan *s = &scan[ci];
         if (!s->on || !(lag_agg(c, false) || lag_agg(c, true)))
             continue;
+        if (!c->frame.rows) {
+            /* RANGE: the chunk holds the kp (kn) rows within the offsets before (after) the
+             * slice, all of the slices they came from but the farthest, whose rest is in
+             * edge; the frame of the rows beyond is the slices that sent none */
+            bool fwd = lag_agg(c, false);
+            gacc *a = fwd ? &s->lag0 : &s->lead0;
+            if (fwd)
+                s->lag_h = kp;
+            else
+                s->lead_h = kn;
+            for (int q = fwd ? 0 : me + 1; q < (fwd ? me : P); q++)
+                if (edge->from[q] == 0)
+                    merge_part(a, all, nf, q, ci, 0, ends[q], c);
+            const sl_batch *fb = edge->fig[!fwd];
+            if (fb) {
+                const int64_t *m = &edge->num[!fwd][ci * FG_NA];
+                gacc e = { m[0], m[1], 0, m[3] != 0, NULL, 0 };
+                memcpy(&e.dsum, &m[2], sizeof e.dsum);
+                if (c->arg >= 0 && fb->n_rows > ci) {
+                    e.bv = fb->cols[c->arg];
+                    e.brow = ci;
+                }
+                gacc_merge(a, &e, c->fn);
+            }
+            continue;
+        }
         if (lag_agg(c, false)) {
             /* prev: rank q's last min(n_q, A) rows for each q < me, in order; the frame
              * wanted ends where the last lag_h of them start (global row at) */
@@ -1694,8 +1792,10 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     /* RANGE frames: the rows within their offsets, from the ranks they lie on */
     key_reach kr;
     sl_batch *kprev = NULL, *knext = NULL;
+    key_edge edge = { sl_xcalloc((size_t)P, sizeof *edge.from), { NULL, NULL }, { NULL, NULL } };
     if (range_reach(st, op, &kr)) {
-        int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, err);
+        int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, &edge,
+                            err);
         rc = rc ? rc : krc;
     }
     /* both halos are the rows next to the slice: the longer one holds the other */
@@ -1718,13 +1818,19 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         sl_batch_free(&cur);
     }
     append_range(chunk, hn, 0, t);
+    int64_t kp = kprev ? kprev->n_rows : 0, kn = knext ? knext->n_rows : 0;
     sl_batch_free(&kprev);
     sl_batch_free(&knext);
     if (!rc) {
-        lag_frames(op, all, NF, ends, P, me, g.off, prev, next, scan);
+        lag_frames(op, all, NF, ends, P, me, g.off, prev, next, &edge, kp, kn, scan);
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
     } else {
         sl_batch_free(&chunk);
+    }
+    sl_free(edge.from);
+    for (int side = 0; side < 2; side++) {
+        sl_batch_free(&edge.fig[side]);
+        sl_free(edge.num[side]);
     }
     /* lag_frames' figures may point into the halo rows */
     sl_batch_free(&prev);
