@@ -78,6 +78,7 @@ typedef struct win_state {
 } win_state;
 
 static bool lag_agg(const sl_win_call *c, bool ahead);
+static bool keyed_value(const sl_win_call *c, bool ahead);
 
 static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
@@ -94,7 +95,10 @@ static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
         st->streaming &= f == SL_WF_ROW_NUMBER || f == SL_WF_RANK || f == SL_WF_DENSE_RANK;
         /* the frame of the row n before a slice comes from the ranks' halos (finish_global),
          * which spilled slices do not keep: such a partition stays in memory */
-        if (lag_agg(&op->u.window.calls[i], false) || lag_agg(&op->u.window.calls[i], true))
+        const sl_win_call *c = &op->u.window.calls[i];
+        if (lag_agg(c, false) || lag_agg(c, true) || keyed_value(c, false) ||
+            keyed_value(c, true) || (c->fn == SL_WF_LAST_VALUE &&
+                                     c->frame.start == SL_FB_FOLLOWING))
             st->can_spill = false;
     }
     op->state = st;
@@ -556,7 +560,25 @@ struct gscan {
      * (finish_global: lag_frames) */
     gacc lag0, lead0;
     int64_t lag_h, lead_h;
+    /* keyed_value calls: the row just before (after) the rows within the offset (edge_v
+     * NULL: none) */
+    const sl_vec *edge_v;
+    int64_t edge_r;
 };
+
+/* last_value over a RANGE frame from UNBOUNDED PRECEDING to n PRECEDING, first_value over one
+ * from n FOLLOWING to UNBOUNDED FOLLOWING (ahead): the frame's last (first) row is within
+ * the offset or the row just beyond it. Local. */
+static bool keyed_value(const sl_win_call *c, bool ahead)
+{
+    const sl_win_frame *f = &c->frame;
+    if (f->rows)
+        return false;
+    return ahead ? c->fn == SL_WF_FIRST_VALUE && f->start == SL_FB_FOLLOWING &&
+                   f->end == SL_FB_UNBOUNDED_FOLLOWING
+                 : c->fn == SL_WF_LAST_VALUE && f->start == SL_FB_UNBOUNDED_PRECEDING &&
+                   f->end == SL_FB_PRECEDING;
+}
 
 /* Whether call c is an aggregate over a ROWS or RANGE frame from UNBOUNDED PRECEDING to n
  * PRECEDING (from n FOLLOWING to UNBOUNDED FOLLOWING): the running total of the row n before
@@ -581,7 +603,7 @@ static bool is_scan(const sl_win_call *c)
     switch (c->fn) {
     case SL_WF_NTH_VALUE:
     case SL_WF_FIRST_VALUE: /* to UNBOUNDED FOLLOWING: the frame's first rows, in the chunk */
-        return c->frame.start == SL_FB_UNBOUNDED_PRECEDING;
+        return c->frame.start == SL_FB_UNBOUNDED_PRECEDING || keyed_value(c, true);
     case SL_WF_SUM: case SL_WF_AVG: case SL_WF_MIN: case SL_WF_MAX: case SL_WF_COUNT:
     case SL_WF_COUNT_STAR: case SL_WF_LAST_VALUE:
         return c->frame.start == SL_FB_UNBOUNDED_PRECEDING ||
@@ -708,7 +730,7 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         return 0;
     }
     if (fn == SL_WF_LAST_VALUE && f->start == SL_FB_UNBOUNDED_PRECEDING &&
-        f->end != SL_FB_UNBOUNDED_FOLLOWING) {
+        f->end != SL_FB_UNBOUNDED_FOLLOWING && !keyed_value(c, false)) {
         /* the frame's last row: in the chunk (the slice or the rows after it), else the last
          * peer on a later slice, else the last row of all */
         for (int64_t i = 0; i < rows; i++) {
@@ -727,6 +749,35 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 sl_vec_push_from(res, s->grp_last_v, s->grp_last_r);
             else if (fe == N && s->last_v)
                 sl_vec_push_from(res, s->last_v, s->last_r);
+            else
+                sl_vec_push_null(res);
+        }
+        return 0;
+    }
+    if (keyed_value(c, false) || keyed_value(c, true) ||
+        (fn == SL_WF_LAST_VALUE && f->start == SL_FB_FOLLOWING)) {
+        /* the frame's last (first) row: in the chunk, else the row just beyond the rows
+         * within the offset (edge_v); from n FOLLOWING to the end: the last row of all */
+        for (int64_t i = 0; i < rows; i++) {
+            int64_t k = off + i - h, ls, le;
+            if (i < h || i >= h + n) {
+                sl_vec_push_null(res);
+                continue;
+            }
+            frame_of(f, r, i, &ls, &le);
+            if (f->rows) /* ROWS n FOLLOWING: the frame may start past the chunk */
+                ls = f->start_n >= N - k ? rows + N : i + f->start_n;
+            int64_t at = fn == SL_WF_LAST_VALUE ? le - 1 : ls;
+            bool empty = fn == SL_WF_LAST_VALUE && f->end == SL_FB_PRECEDING
+                             ? off + le - h <= 0 : off + ls - h >= N;
+            if (empty)
+                sl_vec_push_null(res);
+            else if (f->end == SL_FB_UNBOUNDED_FOLLOWING && fn == SL_WF_LAST_VALUE)
+                sl_vec_push_from(res, s->last_v, s->last_r);
+            else if (at >= 0 && at < rows)
+                sl_vec_push_from(res, v, at);
+            else if (s->edge_v)
+                sl_vec_push_from(res, s->edge_v, s->edge_r);
             else
                 sl_vec_push_null(res);
         }
@@ -1473,7 +1524,8 @@ typedef struct key_edge {
 static bool lag_keyed(const sl_pop *op, bool ahead)
 {
     for (int ci = 0; ci < op->u.window.n_calls; ci++)
-        if (lag_agg(&op->u.window.calls[ci], ahead) && !op->u.window.calls[ci].frame.rows)
+        if ((lag_agg(&op->u.window.calls[ci], ahead) && !op->u.window.calls[ci].frame.rows) ||
+            keyed_value(&op->u.window.calls[ci], ahead))
             return true;
     return false;
 }
@@ -1489,6 +1541,8 @@ static void edge_write(const sl_pop *op, const sl_batch *cur, int64_t m, bool ah
     int64_t *num = sl_xcalloc((size_t)nc * FG_NA + 1, sizeof *num);
     for (int ci = 0; ci < nc; ci++) {
         const sl_win_call *c = &op->u.window.calls[ci];
+        if (keyed_value(c, ahead)) /* the row just beyond the ones sent */
+            fr[ci] = (uint32_t)(ahead ? m : n - m - 1);
         if (!lag_agg(c, ahead) || c->frame.rows)
             continue;
         gacc a = {0};
@@ -1638,6 +1692,26 @@ static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *c
     for (int ci = 0; ci < op->u.window.n_calls; ci++) {
         const sl_win_call *c = &op->u.window.calls[ci];
         gscan *s = &scan[ci];
+        if (s->on && (keyed_value(c, false) || keyed_value(c, true))) {
+            /* the row beyond the rows within the offset: from the slice that sent part of
+             * its rows, else the nearest slice that sent none */
+            bool fwd = keyed_value(c, false);
+            const sl_batch *fb = edge->fig[!fwd];
+            if (fb && c->arg >= 0 && fb->n_rows > ci) {
+                s->edge_v = fb->cols[c->arg];
+                s->edge_r = ci;
+            }
+            for (int q = fwd ? me - 1 : me + 1; !fb && c->arg >= 0 && q >= 0 && q < P;
+                 q += fwd ? -1 : 1) {
+                int64_t nq = all[(int64_t)nf * q];
+                if (nq == 0 || edge->from[q] == nq)
+                    continue;
+                s->edge_v = ends[q]->cols[c->arg];
+                s->edge_r = fwd ? 1 : 0;
+                break;
+            }
+            continue;
+        }
         if (!s->on || !(lag_agg(c, false) || lag_agg(c, true)))
             continue;
         if (!c->frame.rows) {

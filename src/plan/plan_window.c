@@ -84,9 +84,9 @@ static bool scan_frame(const sl_win *w)
                w->fn == SL_WF_MAX || w->fn == SL_WF_COUNT || w->fn == SL_WF_COUNT_STAR;
     bool nth = w->fn == SL_WF_NTH_VALUE && w->param <= HALO_MAX;
     if (f->start == SL_FB_UNBOUNDED_PRECEDING && f->end == SL_FB_PRECEDING)
-        return w->fn == SL_WF_FIRST_VALUE || nth || agg || (w->fn == SL_WF_LAST_VALUE && f->rows);
-    if (f->start == SL_FB_FOLLOWING && f->end == SL_FB_UNBOUNDED_FOLLOWING && agg)
-        return true;
+        return w->fn == SL_WF_FIRST_VALUE || nth || agg || w->fn == SL_WF_LAST_VALUE;
+    if (f->start == SL_FB_FOLLOWING && f->end == SL_FB_UNBOUNDED_FOLLOWING)
+        return agg || w->fn == SL_WF_LAST_VALUE || (w->fn == SL_WF_FIRST_VALUE && !f->rows);
     if (f->start == SL_FB_UNBOUNDED_PRECEDING)
         return (agg || w->fn == SL_WF_FIRST_VALUE || w->fn == SL_WF_LAST_VALUE || nth) &&
                (f->end == SL_FB_CURRENT_ROW || f->end == SL_FB_UNBOUNDED_FOLLOWING ||

@@ -385,8 +385,23 @@ LAG_QUERIES = [
      "count(*) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS c, "
      "min(v) OVER (ORDER BY id ROWS BETWEEN 2 FOLLOWING AND UNBOUNDED FOLLOWING) AS n, "
      "sum(v) OVER (ORDER BY id RANGE BETWEEN UNBOUNDED PRECEDING AND 10 PRECEDING) AS s2, "
-     "max(v) OVER (ORDER BY id RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS m2 FROM "
-     "{src} WHERE id IN (3, 17, 40, 41)", "iiiiiii"),
+     "max(v) OVER (ORDER BY id RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS m2, "
+     "last_value(v) OVER (ORDER BY id RANGE BETWEEN UNBOUNDED PRECEDING AND 10 PRECEDING) AS "
+     "l1, first_value(v) OVER (ORDER BY id RANGE BETWEEN 10 FOLLOWING AND UNBOUNDED "
+     "FOLLOWING) AS f1 FROM {src} WHERE id IN (3, 17, 40, 41)", "iiiiiiiii"),
+    # last_value up to n PRECEDING (RANGE) and from n FOLLOWING, first_value from n FOLLOWING
+    # (RANGE): the frame's last / first row, just beyond the rows within the offset
+    ("no_partition_lag_values",
+     "SELECT id, last_value(v) OVER (ORDER BY id RANGE BETWEEN UNBOUNDED PRECEDING AND 5 "
+     "PRECEDING) AS l1, last_value(k) OVER (ORDER BY k DESC NULLS FIRST RANGE BETWEEN "
+     "UNBOUNDED PRECEDING AND 4 PRECEDING) AS l2, last_value(x) OVER (ORDER BY x NULLS LAST "
+     "RANGE BETWEEN UNBOUNDED PRECEDING AND 7.5 PRECEDING) AS l3, last_value(v) OVER (ORDER BY "
+     "id ROWS BETWEEN 3 FOLLOWING AND UNBOUNDED FOLLOWING) AS l4, last_value(v) OVER (ORDER BY "
+     "id DESC RANGE BETWEEN 20 FOLLOWING AND UNBOUNDED FOLLOWING) AS l5, first_value(v) OVER "
+     "(ORDER BY id RANGE BETWEEN 4 FOLLOWING AND UNBOUNDED FOLLOWING) AS f1, first_value(k) "
+     "OVER (ORDER BY k NULLS FIRST RANGE BETWEEN 6 FOLLOWING AND UNBOUNDED FOLLOWING) AS f2, "
+     "last_value(id) OVER (ORDER BY id RANGE BETWEEN UNBOUNDED PRECEDING AND 100 PRECEDING) "
+     "AS l6 FROM {src}", "iiifiiiii"),
     # the same over RANGE frames: the frame of the rows beyond the rows within the offset
     # (key halos) from the ranks that sent none and the rest of the one that sent some
     ("no_partition_lag_range",
