@@ -31,8 +31,11 @@
  * rows first_value, last_value and nth_value from UNBOUNDED PRECEDING read on other ranks (the
  * first and last row, the last row of the first peer group, the first n rows: end rows); the
  * rows RANGE frames reach (within their offsets of the slice's first / last key, and those
- * keys' peers) come from one alltoallv after it (key_halos). With no ORDER BY either (OVER ())
- * the rows stay on the rank that read them.
+ * keys' peers) come from one alltoallv after it (key_halos). Aggregates over frames that end
+ * n PRECEDING or start n FOLLOWING with the other side unbounded (the running total of
+ * another row) fold on from the frame at the far end of the halo rows, which the ranks'
+ * partial aggregates of their rows outside the halos they send give (lag_frames). With no
+ * ORDER BY either (OVER ()) the rows stay on the rank that read them.
  *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
  * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,
@@ -1683,6 +1686,15 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
  * equal on the keys over the ranks they span): slice_context follows them, which gives rank,
  * dense_rank, percent_rank, cume_dist, ntile and the RANGE frames their global values.
  * Collective over x->comm.
+ */
+/*
+ * The frames lag_agg calls fold on from: for ROWS, the frame before (after) the last lag_h
+ * (first lead_h) rows next to the slice, which the count-based halos hold (prev: each rank's
+ * last min(n_q, A) rows, in rank order; next: the first min(n_q, B)): the slices wholly
+ * beyond it, then the farthest slice's rows outside its halo rows (its figure 3 / 4), then
+ * its halo rows up to there; for RANGE, the slices that sent no key halo rows and the rest of
+ * the one that sent part (edge); keyed_value calls get the row just beyond the key halo.
+ * Local.
  */
 static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *const *ends,
                        int P, int me, int64_t off, const sl_batch *prev, const sl_batch *next,
