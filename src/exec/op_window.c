@@ -563,21 +563,24 @@ struct gscan {
      * (finish_global: lag_frames) */
     gacc lag0, lead0;
     int64_t lag_h, lead_h;
-    /* keyed_value calls: the row just before (after) the rows within the offset (edge_v
-     * NULL: none) */
+    /* keyed_value calls: the row just before the rows within the offset (edge_v NULL:
+     * none); ahead: the nb rows just after them (bv[j], br[j]) */
     const sl_vec *edge_v;
     int64_t edge_r;
+    const sl_vec **bv;
+    int64_t *br, nb;
 };
 
-/* last_value over a RANGE frame from UNBOUNDED PRECEDING to n PRECEDING, first_value over one
- * from n FOLLOWING to UNBOUNDED FOLLOWING (ahead): the frame's last (first) row is within
- * the offset or the row just beyond it. Local. */
+/* last_value over a RANGE frame from UNBOUNDED PRECEDING to n PRECEDING, first_value or
+ * nth_value over one from n FOLLOWING to UNBOUNDED FOLLOWING (ahead): the frame's last (first,
+ * n-th) row is within the offset or among the rows just beyond it. Local. */
 static bool keyed_value(const sl_win_call *c, bool ahead)
 {
     const sl_win_frame *f = &c->frame;
     if (f->rows)
         return false;
-    return ahead ? c->fn == SL_WF_FIRST_VALUE && f->start == SL_FB_FOLLOWING &&
+    return ahead ? (c->fn == SL_WF_FIRST_VALUE || c->fn == SL_WF_NTH_VALUE) &&
+                   f->start == SL_FB_FOLLOWING &&
                    f->end == SL_FB_UNBOUNDED_FOLLOWING
                  : c->fn == SL_WF_LAST_VALUE && f->start == SL_FB_UNBOUNDED_PRECEDING &&
                    f->end == SL_FB_PRECEDING;
@@ -717,7 +720,8 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
     const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
     int64_t h = g->h, n = g->n, rows = b->n_rows, off = g->off, N = g->N;
     sl_winfn fn = c->fn;
-    if (fn == SL_WF_NTH_VALUE) { /* row param - 1 of the order, once the frame reaches it */
+    if (fn == SL_WF_NTH_VALUE && !keyed_value(c, true)) {
+        /* row param - 1 of the order, once the frame reaches it */
         for (int64_t i = 0; i < rows; i++) {
             int64_t k = off + i - h, fe;
             if (i < h || i >= h + n || !s->first_v) {
@@ -770,11 +774,16 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
             frame_of(f, r, i, &ls, &le);
             if (f->rows) /* ROWS n FOLLOWING: the frame may start past the chunk */
                 ls = f->start_n >= N - k ? rows + N : i + f->start_n;
-            int64_t at = fn == SL_WF_LAST_VALUE ? le - 1 : ls;
+            int64_t at = fn == SL_WF_LAST_VALUE ? le - 1
+                         : ls + (fn == SL_WF_NTH_VALUE ? c->param - 1 : 0);
             bool empty = fn == SL_WF_LAST_VALUE && f->end == SL_FB_PRECEDING
-                             ? off + le - h <= 0 : off + ls - h >= N;
+                             ? off + le - h <= 0
+                             : off + (fn == SL_WF_LAST_VALUE ? ls : at) - h >= N;
             if (empty)
                 sl_vec_push_null(res);
+            else if (keyed_value(c, true) && at >= rows && at - rows < s->nb)
+                sl_vec_push_from(res, s->bv[at - rows], s->br[at - rows]); /* past the rows
+                                                                             * within the offset */
             else if (f->end == SL_FB_UNBOUNDED_FOLLOWING && fn == SL_WF_LAST_VALUE)
                 sl_vec_push_from(res, s->last_v, s->last_r);
             else if (at >= 0 && at < rows)
@@ -1521,7 +1530,22 @@ typedef struct key_edge {
     int64_t *from;
     sl_batch *fig[2];
     int64_t *num[2];
+    sl_batch *beyond; /* ahead: the partly sent slice's next rows (keyed_value), or NULL */
+    int part_q;       /* ahead: the rank of that slice */
 } key_edge;
+
+/* The most rows past the rows within the offset that an ahead keyed_value call reads. */
+static int64_t beyond_rows(const sl_pop *op)
+{
+    int64_t w = 0;
+    for (int ci = 0; ci < op->u.window.n_calls; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        int64_t p = c->fn == SL_WF_NTH_VALUE ? c->param : 1;
+        if (keyed_value(c, true) && p > w)
+            w = p;
+    }
+    return w;
+}
 
 /* Whether some call is a lag_agg over a RANGE frame (ahead: to UNBOUNDED FOLLOWING). */
 static bool lag_keyed(const sl_pop *op, bool ahead)
@@ -1544,8 +1568,8 @@ static void edge_write(const sl_pop *op, const sl_batch *cur, int64_t m, bool ah
     int64_t *num = sl_xcalloc((size_t)nc * FG_NA + 1, sizeof *num);
     for (int ci = 0; ci < nc; ci++) {
         const sl_win_call *c = &op->u.window.calls[ci];
-        if (keyed_value(c, ahead)) /* the row just beyond the ones sent */
-            fr[ci] = (uint32_t)(ahead ? m : n - m - 1);
+        if (keyed_value(c, ahead) && !ahead) /* the row just before the ones sent */
+            fr[ci] = (uint32_t)(n - m - 1);
         if (!lag_agg(c, ahead) || c->frame.rows)
             continue;
         gacc a = {0};
@@ -1560,6 +1584,15 @@ static void edge_write(const sl_pop *op, const sl_batch *cur, int64_t m, bool ah
     sl_wire_write_rows(cur, fr, nc, out);
     for (int j = 0; j < nc * FG_NA; j++)
         sl_buf_put_i64(out, num[j]);
+    int64_t w = ahead ? beyond_rows(op) : 0;
+    if (w > 0) { /* the rows just after the ones sent */
+        int64_t to = n - m < w ? n : m + w;
+        uint32_t *br = sl_xcalloc((size_t)(to - m) + 1, sizeof *br);
+        for (int64_t j = m; j < to; j++)
+            br[j - m] = (uint32_t)j;
+        sl_wire_write_rows(cur, br, to - m, out);
+        sl_free(br);
+    }
     sl_free(fr);
     sl_free(num);
 }
@@ -1664,6 +1697,13 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
             const char *np = recv + rd[q] + used + fu;
             for (int j = 0; j < nc * FG_NA && !rc; j++)
                 edge->num[side][j] = sl_buf_get_i64(&np);
+            int64_t at = used + fu + (int64_t)sizeof(int64_t) * nc * FG_NA, bu = 0;
+            if (!rc && side == 1 && at < rc_[q]) {
+                sl_batch_free(&edge->beyond);
+                rc = sl_wire_read(recv + rd[q] + at, rc_[q] - at, &edge->beyond, &bu, err);
+            }
+            if (side == 1)
+                edge->part_q = q;
         }
     }
     sl_free(recv);
@@ -1709,18 +1749,43 @@ static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *c
              * its rows, else the nearest slice that sent none */
             bool fwd = keyed_value(c, false);
             const sl_batch *fb = edge->fig[!fwd];
-            if (fb && c->arg >= 0 && fb->n_rows > ci) {
+            if (fwd && fb && c->arg >= 0 && fb->n_rows > ci) {
                 s->edge_v = fb->cols[c->arg];
                 s->edge_r = ci;
             }
-            for (int q = fwd ? me - 1 : me + 1; !fb && c->arg >= 0 && q >= 0 && q < P;
-                 q += fwd ? -1 : 1) {
+            for (int q = me - 1; fwd && !fb && c->arg >= 0 && q >= 0; q--) {
                 int64_t nq = all[(int64_t)nf * q];
                 if (nq == 0 || edge->from[q] == nq)
                     continue;
                 s->edge_v = ends[q]->cols[c->arg];
-                s->edge_r = fwd ? 1 : 0;
+                s->edge_r = 1;
                 break;
+            }
+            if (fwd || c->arg < 0)
+                continue;
+            /* ahead: the rest of the slice sent in part, then the first rows of the slices
+             * that sent none (their end rows: the first, the heads of nth_value scans) */
+            int64_t want = c->fn == SL_WF_NTH_VALUE ? c->param : 1, heads = 0;
+            for (int cj = 0; cj < op->u.window.n_calls; cj++) {
+                const sl_win_call *o = &op->u.window.calls[cj];
+                if (o->fn == SL_WF_NTH_VALUE && is_scan(o) && o->param > heads)
+                    heads = o->param;
+            }
+            s->bv = sl_xcalloc((size_t)want + 1, sizeof *s->bv);
+            s->br = sl_xcalloc((size_t)want + 1, sizeof *s->br);
+            for (int64_t j = 0; fb && edge->beyond && j < edge->beyond->n_rows && s->nb < want;
+                 j++) {
+                s->bv[s->nb] = edge->beyond->cols[c->arg];
+                s->br[s->nb++] = j;
+            }
+            for (int q = fb ? edge->part_q + 1 : me + 1; q < P && s->nb < want; q++) {
+                int64_t nq = all[(int64_t)nf * q], hq = nq < heads ? nq : heads;
+                if (nq == 0 || edge->from[q] == nq)
+                    continue;
+                for (int64_t j = 0; j < (hq > 0 ? hq : 1) && s->nb < want; j++) {
+                    s->bv[s->nb] = ends[q]->cols[c->arg];
+                    s->br[s->nb++] = hq > 0 ? 2 + op->u.window.n_calls * FG_NP + j : 0;
+                }
             }
             continue;
         }
@@ -1878,7 +1943,8 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     /* RANGE frames: the rows within their offsets, from the ranks they lie on */
     key_reach kr;
     sl_batch *kprev = NULL, *knext = NULL;
-    key_edge edge = { sl_xcalloc((size_t)P, sizeof *edge.from), { NULL, NULL }, { NULL, NULL } };
+    key_edge edge = { sl_xcalloc((size_t)P, sizeof *edge.from), { NULL, NULL }, { NULL, NULL },
+                      NULL, -1 };
     if (range_reach(st, op, &kr)) {
         int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, &edge,
                             err);
@@ -1914,6 +1980,11 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         sl_batch_free(&chunk);
     }
     sl_free(edge.from);
+    sl_batch_free(&edge.beyond);
+    for (int ci = 0; ci < nc; ci++) {
+        sl_free(scan[ci].bv);
+        sl_free(scan[ci].br);
+    }
     for (int side = 0; side < 2; side++) {
         sl_batch_free(&edge.fig[side]);
         sl_free(edge.num[side]);

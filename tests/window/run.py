@@ -388,7 +388,8 @@ LAG_QUERIES = [
      "max(v) OVER (ORDER BY id RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS m2, "
      "last_value(v) OVER (ORDER BY id RANGE BETWEEN UNBOUNDED PRECEDING AND 10 PRECEDING) AS "
      "l1, first_value(v) OVER (ORDER BY id RANGE BETWEEN 10 FOLLOWING AND UNBOUNDED "
-     "FOLLOWING) AS f1 FROM {src} WHERE id IN (3, 17, 40, 41)", "iiiiiiiii"),
+     "FOLLOWING) AS f1, nth_value(id, 2) OVER (ORDER BY id RANGE BETWEEN 10 FOLLOWING AND "
+     "UNBOUNDED FOLLOWING) AS n1 FROM {src} WHERE id IN (3, 17, 40, 41)", "iiiiiiiiii"),
     # last_value up to n PRECEDING (RANGE) and from n FOLLOWING, first_value from n FOLLOWING
     # (RANGE): the frame's last / first row, just beyond the rows within the offset
     ("no_partition_lag_values",
@@ -401,7 +402,10 @@ LAG_QUERIES = [
      "(ORDER BY id RANGE BETWEEN 4 FOLLOWING AND UNBOUNDED FOLLOWING) AS f1, first_value(k) "
      "OVER (ORDER BY k NULLS FIRST RANGE BETWEEN 6 FOLLOWING AND UNBOUNDED FOLLOWING) AS f2, "
      "last_value(id) OVER (ORDER BY id RANGE BETWEEN UNBOUNDED PRECEDING AND 100 PRECEDING) "
-     "AS l6 FROM {src}", "iiifiiiii"),
+     "AS l6, nth_value(v, 9) OVER (ORDER BY id RANGE BETWEEN 3 FOLLOWING AND UNBOUNDED "
+     "FOLLOWING) AS n1, nth_value(id, 25) OVER (ORDER BY id DESC RANGE BETWEEN 2 FOLLOWING AND "
+     "UNBOUNDED FOLLOWING) AS n2, nth_value(k, 4) OVER (ORDER BY k NULLS FIRST RANGE BETWEEN "
+     "5 FOLLOWING AND UNBOUNDED FOLLOWING) AS n3 FROM {src}", "iiifiiiiiiii"),
     # the same over RANGE frames: the frame of the rows beyond the rows within the offset
     # (key halos) from the ranks that sent none and the rest of the one that sent some
     ("no_partition_lag_range",
