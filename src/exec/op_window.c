@@ -31,8 +31,11 @@
  * rows first_value, last_value and nth_value from UNBOUNDED PRECEDING read on other ranks (the
  * first and last row, the last row of the first peer group, the first n rows: end rows); the
  * rows RANGE frames reach (within their offsets of the slice's first / last key, and those
- * keys' peers) come from one alltoallv after it (key_halos). With no ORDER BY either (OVER ())
- * the rows stay on the rank that read them.
+ * keys' peers) come from one alltoallv after it (key_halos). Aggregates over frames that end
+ * n PRECEDING or start n FOLLOWING with the other side unbounded (the running total of
+ * another row) fold on from the frame at the far end of the halo rows, which the ranks'
+ * partial aggregates of their rows outside the halos they send give (lag_frames). With no
+ * ORDER BY either (OVER ()) the rows stay on the rank that read them.
  *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
  * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,
@@ -77,6 +80,9 @@ typedef struct win_state {
     int n_slices, cap_slices;
 } win_state;
 
+static bool lag_agg(const sl_win_call *c, bool ahead);
+static bool keyed_value(const sl_win_call *c, bool ahead);
+
 static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     win_state *st = sl_xcalloc(1, sizeof *st);
@@ -90,6 +96,13 @@ static int window_open(sl_exec *x, sl_pop *op, sl_err *err)
     for (int i = 0; i < op->u.window.n_calls; i++) {
         sl_winfn f = op->u.window.calls[i].fn;
         st->streaming &= f == SL_WF_ROW_NUMBER || f == SL_WF_RANK || f == SL_WF_DENSE_RANK;
+        /* the frame of the row n before a slice comes from the ranks' halos (finish_global),
+         * which spilled slices do not keep: such a partition stays in memory */
+        const sl_win_call *c = &op->u.window.calls[i];
+        if (lag_agg(c, false) || lag_agg(c, true) || keyed_value(c, false) ||
+            keyed_value(c, true) || (c->fn == SL_WF_LAST_VALUE &&
+                                     c->frame.start == SL_FB_FOLLOWING))
+            st->can_spill = false;
     }
     op->state = st;
     return 0;
@@ -551,7 +564,48 @@ struct gscan {
      * group where that group goes on into the slices after (NULL: it ends in the slice) */
     const sl_vec *grp_last_v;
     int64_t grp_last_r;
+    /* aggregates over ROWS frames from UNBOUNDED PRECEDING to n PRECEDING (from n FOLLOWING
+     * to UNBOUNDED FOLLOWING): the frame of the rows before (after) the slice up to the
+     * first (from the last) of the lag_h (lead_h) rows next to it, which the chunk holds
+     * (finish_global: lag_frames) */
+    gacc lag0, lead0;
+    int64_t lag_h, lead_h;
+    /* keyed_value calls: the row just before the rows within the offset (edge_v NULL:
+     * none); ahead: the nb rows just after them (bv[j], br[j]) */
+    const sl_vec *edge_v;
+    int64_t edge_r;
+    const sl_vec **bv;
+    int64_t *br, nb;
 };
+
+/* last_value over a RANGE frame from UNBOUNDED PRECEDING to n PRECEDING, first_value or
+ * nth_value over one from n FOLLOWING to UNBOUNDED FOLLOWING (ahead): the frame's last (first,
+ * n-th) row is within the offset or among the rows just beyond it. Local. */
+static bool keyed_value(const sl_win_call *c, bool ahead)
+{
+    const sl_win_frame *f = &c->frame;
+    if (f->rows)
+        return false;
+    return ahead ? (c->fn == SL_WF_FIRST_VALUE || c->fn == SL_WF_NTH_VALUE) &&
+                   f->start == SL_FB_FOLLOWING &&
+                   f->end == SL_FB_UNBOUNDED_FOLLOWING
+                 : c->fn == SL_WF_LAST_VALUE && f->start == SL_FB_UNBOUNDED_PRECEDING &&
+                   f->end == SL_FB_PRECEDING;
+}
+
+/* Whether call c is an aggregate over a ROWS or RANGE frame from UNBOUNDED PRECEDING to n
+ * PRECEDING (from n FOLLOWING to UNBOUNDED FOLLOWING): the running total of the row n before
+ * (after), or of the last row n (in key) before (first one after). Local. */
+static bool lag_agg(const sl_win_call *c, bool ahead)
+{
+    const sl_win_frame *f = &c->frame;
+    bool agg = c->fn == SL_WF_SUM || c->fn == SL_WF_AVG || c->fn == SL_WF_MIN ||
+               c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT || c->fn == SL_WF_COUNT_STAR;
+    if (!agg)
+        return false;
+    return ahead ? f->start == SL_FB_FOLLOWING && f->end == SL_FB_UNBOUNDED_FOLLOWING
+                 : f->start == SL_FB_UNBOUNDED_PRECEDING && f->end == SL_FB_PRECEDING;
+}
 
 /* Whether call c of a global window runs from prefix / suffix figures: the planner lets only
  * plan_window.c's scan_frame forms through with an unbounded bound. nth_value from UNBOUNDED
@@ -562,7 +616,7 @@ static bool is_scan(const sl_win_call *c)
     switch (c->fn) {
     case SL_WF_NTH_VALUE:
     case SL_WF_FIRST_VALUE: /* to UNBOUNDED FOLLOWING: the frame's first rows, in the chunk */
-        return c->frame.start == SL_FB_UNBOUNDED_PRECEDING;
+        return c->frame.start == SL_FB_UNBOUNDED_PRECEDING || keyed_value(c, true);
     case SL_WF_SUM: case SL_WF_AVG: case SL_WF_MIN: case SL_WF_MAX: case SL_WF_COUNT:
     case SL_WF_COUNT_STAR: case SL_WF_LAST_VALUE:
         return c->frame.start == SL_FB_UNBOUNDED_PRECEDING ||
@@ -673,7 +727,8 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
     const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
     int64_t h = g->h, n = g->n, rows = b->n_rows, off = g->off, N = g->N;
     sl_winfn fn = c->fn;
-    if (fn == SL_WF_NTH_VALUE) { /* row param - 1 of the order, once the frame reaches it */
+    if (fn == SL_WF_NTH_VALUE && !keyed_value(c, true)) {
+        /* row param - 1 of the order, once the frame reaches it */
         for (int64_t i = 0; i < rows; i++) {
             int64_t k = off + i - h, fe;
             if (i < h || i >= h + n || !s->first_v) {
@@ -689,7 +744,7 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         return 0;
     }
     if (fn == SL_WF_LAST_VALUE && f->start == SL_FB_UNBOUNDED_PRECEDING &&
-        f->end != SL_FB_UNBOUNDED_FOLLOWING) {
+        f->end != SL_FB_UNBOUNDED_FOLLOWING && !keyed_value(c, false)) {
         /* the frame's last row: in the chunk (the slice or the rows after it), else the last
          * peer on a later slice, else the last row of all */
         for (int64_t i = 0; i < rows; i++) {
@@ -713,6 +768,40 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         }
         return 0;
     }
+    if (keyed_value(c, false) || keyed_value(c, true) ||
+        (fn == SL_WF_LAST_VALUE && f->start == SL_FB_FOLLOWING)) {
+        /* the frame's last (first) row: in the chunk, else the row just beyond the rows
+         * within the offset (edge_v); from n FOLLOWING to the end: the last row of all */
+        for (int64_t i = 0; i < rows; i++) {
+            int64_t k = off + i - h, ls, le;
+            if (i < h || i >= h + n) {
+                sl_vec_push_null(res);
+                continue;
+            }
+            frame_of(f, r, i, &ls, &le);
+            if (f->rows) /* ROWS n FOLLOWING: the frame may start past the chunk */
+                ls = f->start_n >= N - k ? rows + N : i + f->start_n;
+            int64_t at = fn == SL_WF_LAST_VALUE ? le - 1
+                         : ls + (fn == SL_WF_NTH_VALUE ? c->param - 1 : 0);
+            bool empty = fn == SL_WF_LAST_VALUE && f->end == SL_FB_PRECEDING
+                             ? off + le - h <= 0
+                             : off + (fn == SL_WF_LAST_VALUE ? ls : at) - h >= N;
+            if (empty)
+                sl_vec_push_null(res);
+            else if (keyed_value(c, true) && at >= rows && at - rows < s->nb)
+                sl_vec_push_from(res, s->bv[at - rows], s->br[at - rows]); /* past the rows
+                                                                             * within the offset */
+            else if (f->end == SL_FB_UNBOUNDED_FOLLOWING && fn == SL_WF_LAST_VALUE)
+                sl_vec_push_from(res, s->last_v, s->last_r);
+            else if (at >= 0 && at < rows)
+                sl_vec_push_from(res, v, at);
+            else if (s->edge_v)
+                sl_vec_push_from(res, s->edge_v, s->edge_r);
+            else
+                sl_vec_push_null(res);
+        }
+        return 0;
+    }
     if (fn == SL_WF_FIRST_VALUE || fn == SL_WF_LAST_VALUE) {
         const sl_vec *sv = fn == SL_WF_FIRST_VALUE ? s->first_v : s->last_v;
         int64_t sr = fn == SL_WF_FIRST_VALUE ? s->first_r : s->last_r;
@@ -725,6 +814,40 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         return 0;
     }
     int rc = 0;
+    if (lag_agg(c, false) || lag_agg(c, true)) {
+        /* the running (to-the-end) total of the row end_n before (start_n after): folded
+         * on from the frame at the first (last) of the lag_h (lead_h) rows next to the
+         * slice; the frames' ends only move one way */
+        bool fwd = lag_agg(c, false);
+        gacc a = fwd ? s->lag0 : s->lead0, none = {0};
+        int64_t kk = fwd ? h - s->lag_h : h + n + s->lead_h;
+        gacc *acc = sl_xcalloc((size_t)rows + 1, sizeof *acc);
+        for (int64_t j = 0; j < n; j++) {
+            int64_t i = fwd ? h + j : h + n - 1 - j, k = off + i - h;
+            if (fwd) {
+                int64_t fe = frame_end(f, g, r, i, k, N);
+                for (; fe > 0 && kk < h + (fe - off); kk++)
+                    gacc_add(&a, fn, v, kk);
+                acc[i] = fe > 0 ? a : none;
+            } else {
+                int64_t fs = f->start_n >= N - k ? N : k + f->start_n, ls_, le_;
+                if (!f->rows) { /* RANGE: in the chunk (key_halos) */
+                    frame_of(f, r, i, &ls_, &le_);
+                    fs = off + ls_ - h;
+                }
+                for (; fs < N && kk > h + (fs - off); kk--)
+                    gacc_add(&a, fn, v, kk - 1);
+                acc[i] = fs < N ? a : none;
+            }
+        }
+        for (int64_t i = 0; i < rows && !rc; i++)
+            if (i < h || i >= h + n)
+                sl_vec_push_null(res);
+            else
+                rc = gacc_push(res, c, v, &acc[i], err);
+        sl_free(acc);
+        return rc;
+    }
     if (f->start == SL_FB_UNBOUNDED_PRECEDING) {
         /* forward: each row's result is pushed as it is folded */
         gacc a = s->before;
@@ -1119,8 +1242,10 @@ static void peer_figures(const win_state *st, const sl_batch *b, int64_t *lead, 
 }
 
 /* Figures: count, wire bytes (finish_global), lead, trail, groups, then per call the partial
- * aggregates (NA figures) of the slice, its first and its last peer group (NP of them). */
-enum { FG_NB = 5, FG_NP = 3, FG_NA = 4 };
+ * aggregates (NA figures) of the slice, its first and its last peer group, its rows before its
+ * last halo_prev and after its first halo_next (the rows it sends as halos: lag_frames), NP
+ * of them. */
+enum { FG_NB = 5, FG_NP = 5, FG_NA = 4 };
 
 static int fig_stride(const sl_pop *op)
 {
@@ -1157,7 +1282,10 @@ static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *
         if (!is_scan(c))
             continue;
         const sl_vec *v = c->arg >= 0 ? b->cols[c->arg] : NULL;
-        int64_t from[FG_NP] = { 0, 0, n - m[3] }, to[FG_NP] = { n, m[2], n };
+        int64_t A = op->u.window.halo_prev > 0 ? op->u.window.halo_prev : 0;
+        int64_t B = op->u.window.halo_next > 0 ? op->u.window.halo_next : 0;
+        int64_t from[FG_NP] = { 0, 0, n - m[3], 0, n < B ? n : B };
+        int64_t to[FG_NP] = { n, m[2], n, n - (n < A ? n : A), n };
         for (int p = 0; p < FG_NP; p++) {
             gacc a = {0};
             gacc_fold(&a, c->fn, v, from[p], to[p]);
@@ -1400,6 +1528,82 @@ static bool in_reach(const key_reach *kr, const sl_batch *b, int64_t j, const sl
     return back ? c >= 0 : c <= 0;
 }
 
+/* What key_halos brings for the aggregates over RANGE frames from UNBOUNDED PRECEDING to n
+ * PRECEDING (from n FOLLOWING to UNBOUNDED FOLLOWING): the rows received from each rank and,
+ * from the one rank before (after) that sent only part of its slice, per such call ci the
+ * partial aggregate of the rest of that slice (its rows before / after the ones sent):
+ * figures num[side][ci * FG_NA ..], its min / max as row ci of fig[side]. */
+typedef struct key_edge {
+    int64_t *from;
+    sl_batch *fig[2];
+    int64_t *num[2];
+    sl_batch *beyond; /* ahead: the partly sent slice's next rows (keyed_value), or NULL */
+    int part_q;       /* ahead: the rank of that slice */
+} key_edge;
+
+/* The most rows past the rows within the offset that an ahead keyed_value call reads. */
+static int64_t beyond_rows(const sl_pop *op)
+{
+    int64_t w = 0;
+    for (int ci = 0; ci < op->u.window.n_calls; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        int64_t p = c->fn == SL_WF_NTH_VALUE ? c->param : 1;
+        if (keyed_value(c, true) && p > w)
+            w = p;
+    }
+    return w;
+}
+
+/* Whether some call is a lag_agg over a RANGE frame (ahead: to UNBOUNDED FOLLOWING). */
+static bool lag_keyed(const sl_pop *op, bool ahead)
+{
+    for (int ci = 0; ci < op->u.window.n_calls; ci++)
+        if ((lag_agg(&op->u.window.calls[ci], ahead) && !op->u.window.calls[ci].frame.rows) ||
+            keyed_value(&op->u.window.calls[ci], ahead))
+            return true;
+    return false;
+}
+
+/* Writes, after the m rows sent to an earlier (ahead) or later rank, the partial aggregates
+ * of the rest of the slice cur for that rank's keyed lag_agg calls (see key_edge). */
+static void edge_write(const sl_pop *op, const sl_batch *cur, int64_t m, bool ahead,
+                       sl_buf *out)
+{
+    int nc = op->u.window.n_calls;
+    int64_t n = cur->n_rows;
+    uint32_t *fr = sl_xcalloc((size_t)nc + 1, sizeof *fr);
+    int64_t *num = sl_xcalloc((size_t)nc * FG_NA + 1, sizeof *num);
+    for (int ci = 0; ci < nc; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        if (keyed_value(c, ahead) && !ahead) /* the row just before the ones sent */
+            fr[ci] = (uint32_t)(n - m - 1);
+        if (!lag_agg(c, ahead) || c->frame.rows)
+            continue;
+        gacc a = {0};
+        gacc_fold(&a, c->fn, c->arg >= 0 ? cur->cols[c->arg] : NULL, ahead ? m : 0,
+                  ahead ? n : n - m);
+        num[ci * FG_NA] = a.n;
+        num[ci * FG_NA + 1] = a.isum;
+        memcpy(&num[ci * FG_NA + 2], &a.dsum, sizeof a.dsum);
+        num[ci * FG_NA + 3] = a.ovf;
+        fr[ci] = (uint32_t)(a.n && a.bv ? a.brow : 0);
+    }
+    sl_wire_write_rows(cur, fr, nc, out);
+    for (int j = 0; j < nc * FG_NA; j++)
+        sl_buf_put_i64(out, num[j]);
+    int64_t w = ahead ? beyond_rows(op) : 0;
+    if (w > 0) { /* the rows just after the ones sent */
+        int64_t to = n - m < w ? n : m + w;
+        uint32_t *br = sl_xcalloc((size_t)(to - m) + 1, sizeof *br);
+        for (int64_t j = m; j < to; j++)
+            br[j - m] = (uint32_t)j;
+        sl_wire_write_rows(cur, br, to - m, out);
+        sl_free(br);
+    }
+    sl_free(fr);
+    sl_free(num);
+}
+
 /*
  * The rows of the neighbouring slices that this rank's RANGE frames reach (and its first and
  * last keys' peers): every rank sends each later rank the end of its slice whose keys lie
@@ -1412,9 +1616,10 @@ static bool in_reach(const key_reach *kr, const sl_batch *b, int64_t j, const sl
  */
 static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const int64_t *all,
                      int nf, sl_batch *const *ends, const key_reach *kr, bool skip,
-                     sl_batch **prev, sl_batch **next, sl_err *err)
+                     sl_batch **prev, sl_batch **next, key_edge *edge, sl_err *err)
 {
     const sl_pop *in = op->children[0];
+    int nc = op->u.window.n_calls;
     int P = x->size, me = x->rank;
     int64_t n = cur->n_rows;
     int64_t *scnt = sl_xcalloc((size_t)P, sizeof *scnt), *rcnt = sl_xcalloc((size_t)P,
@@ -1434,11 +1639,15 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
                 m++;
             if (m > 0)
                 sl_wire_write_rows(cur, rows + n - m, m, &out);
+            if (m > 0 && m < n && lag_keyed(op, false))
+                edge_write(op, cur, m, false, &out);
         } else { /* the start of this slice, after q's last key */
             while (m < n && in_reach(kr, cur, m, ends[q], 1, false))
                 m++;
             if (m > 0)
                 sl_wire_write_rows(cur, rows, m, &out);
+            if (m > 0 && m < n && lag_keyed(op, true))
+                edge_write(op, cur, m, true, &out);
         }
         scnt[q] = (int64_t)(out.len - at);
     }
@@ -1479,9 +1688,30 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
             continue;
         sl_batch *b = NULL;
         int64_t used = 0;
-        if ((rc = sl_wire_read(recv + rd[q], rc_[q], &b, &used, err)) == 0)
+        if ((rc = sl_wire_read(recv + rd[q], rc_[q], &b, &used, err)) == 0) {
             sl_batch_append(q < me ? *prev : *next, b);
+            edge->from[q] = b->n_rows;
+        }
         sl_batch_free(&b);
+        int side = q > me;
+        if (!rc && used < rc_[q] && !(side == 0 && edge->fig[0])) {
+            /* the rest of a slice sent in part: the one nearest the far end of the halo */
+            int64_t fu = 0;
+            sl_batch_free(&edge->fig[side]);
+            sl_free(edge->num[side]);
+            edge->num[side] = sl_xcalloc((size_t)nc * FG_NA + 1, sizeof *edge->num[side]);
+            rc = sl_wire_read(recv + rd[q] + used, rc_[q] - used, &edge->fig[side], &fu, err);
+            const char *np = recv + rd[q] + used + fu;
+            for (int j = 0; j < nc * FG_NA && !rc; j++)
+                edge->num[side][j] = sl_buf_get_i64(&np);
+            int64_t at = used + fu + (int64_t)sizeof(int64_t) * nc * FG_NA, bu = 0;
+            if (!rc && side == 1 && at < rc_[q]) {
+                sl_batch_free(&edge->beyond);
+                rc = sl_wire_read(recv + rd[q] + at, rc_[q] - at, &edge->beyond, &bu, err);
+            }
+            if (side == 1)
+                edge->part_q = q;
+        }
     }
     sl_free(recv);
     sl_free(scnt);
@@ -1504,6 +1734,134 @@ static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const in
  * dense_rank, percent_rank, cume_dist, ntile and the RANGE frames their global values.
  * Collective over x->comm.
  */
+/*
+ * The frames lag_agg calls fold on from: for ROWS, the frame before (after) the last lag_h
+ * (first lead_h) rows next to the slice, which the count-based halos hold (prev: each rank's
+ * last min(n_q, A) rows, in rank order; next: the first min(n_q, B)): the slices wholly
+ * beyond it, then the farthest slice's rows outside its halo rows (its figure 3 / 4), then
+ * its halo rows up to there; for RANGE, the slices that sent no key halo rows and the rest of
+ * the one that sent part (edge); keyed_value calls get the row just beyond the key halo.
+ * Local.
+ */
+static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *const *ends,
+                       int P, int me, int64_t off, const sl_batch *prev, const sl_batch *next,
+                       const key_edge *edge, int64_t kp, int64_t kn, gscan *scan)
+{
+    int64_t A = op->u.window.halo_prev, B = op->u.window.halo_next;
+    for (int ci = 0; ci < op->u.window.n_calls; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        gscan *s = &scan[ci];
+        if (s->on && (keyed_value(c, false) || keyed_value(c, true))) {
+            /* the row beyond the rows within the offset: from the slice that sent part of
+             * its rows, else the nearest slice that sent none */
+            bool fwd = keyed_value(c, false);
+            const sl_batch *fb = edge->fig[!fwd];
+            if (fwd && fb && c->arg >= 0 && fb->n_rows > ci) {
+                s->edge_v = fb->cols[c->arg];
+                s->edge_r = ci;
+            }
+            for (int q = me - 1; fwd && !fb && c->arg >= 0 && q >= 0; q--) {
+                int64_t nq = all[(int64_t)nf * q];
+                if (nq == 0 || edge->from[q] == nq)
+                    continue;
+                s->edge_v = ends[q]->cols[c->arg];
+                s->edge_r = 1;
+                break;
+            }
+            if (fwd || c->arg < 0)
+                continue;
+            /* ahead: the rest of the slice sent in part, then the first rows of the slices
+             * that sent none (their end rows: the first, the heads of nth_value scans) */
+            int64_t want = c->fn == SL_WF_NTH_VALUE ? c->param : 1, heads = 0;
+            for (int cj = 0; cj < op->u.window.n_calls; cj++) {
+                const sl_win_call *o = &op->u.window.calls[cj];
+                if (o->fn == SL_WF_NTH_VALUE && is_scan(o) && o->param > heads)
+                    heads = o->param;
+            }
+            s->bv = sl_xcalloc((size_t)want + 1, sizeof *s->bv);
+            s->br = sl_xcalloc((size_t)want + 1, sizeof *s->br);
+            for (int64_t j = 0; fb && edge->beyond && j < edge->beyond->n_rows && s->nb < want;
+                 j++) {
+                s->bv[s->nb] = edge->beyond->cols[c->arg];
+                s->br[s->nb++] = j;
+            }
+            for (int q = fb ? edge->part_q + 1 : me + 1; q < P && s->nb < want; q++) {
+                int64_t nq = all[(int64_t)nf * q], hq = nq < heads ? nq : heads;
+                if (nq == 0 || edge->from[q] == nq)
+                    continue;
+                for (int64_t j = 0; j < (hq > 0 ? hq : 1) && s->nb < want; j++) {
+                    s->bv[s->nb] = ends[q]->cols[c->arg];
+                    s->br[s->nb++] = hq > 0 ? 2 + op->u.window.n_calls * FG_NP + j : 0;
+                }
+            }
+            continue;
+        }
+        if (!s->on || !(lag_agg(c, false) || lag_agg(c, true)))
+            continue;
+        if (!c->frame.rows) {
+            /* RANGE: the chunk holds the kp (kn) rows within the offsets before (after) the
+             * slice, all of the slices they came from but the farthest, whose rest is in
+             * edge; the frame of the rows beyond is the slices that sent none */
+            bool fwd = lag_agg(c, false);
+            gacc *a = fwd ? &s->lag0 : &s->lead0;
+            if (fwd)
+                s->lag_h = kp;
+            else
+                s->lead_h = kn;
+            for (int q = fwd ? 0 : me + 1; q < (fwd ? me : P); q++)
+                if (edge->from[q] == 0)
+                    merge_part(a, all, nf, q, ci, 0, ends[q], c);
+            const sl_batch *fb = edge->fig[!fwd];
+            if (fb) {
+                const int64_t *m = &edge->num[!fwd][ci * FG_NA];
+                gacc e = { m[0], m[1], 0, m[3] != 0, NULL, 0 };
+                memcpy(&e.dsum, &m[2], sizeof e.dsum);
+                if (c->arg >= 0 && fb->n_rows > ci) {
+                    e.bv = fb->cols[c->arg];
+                    e.brow = ci;
+                }
+                gacc_merge(a, &e, c->fn);
+            }
+            continue;
+        }
+        if (lag_agg(c, false)) {
+            /* prev: rank q's last min(n_q, A) rows for each q < me, in order; the frame
+             * wanted ends where the last lag_h of them start (global row at) */
+            int64_t hp = prev->n_rows < A ? prev->n_rows : A, at = off - hp;
+            const sl_vec *v = c->arg >= 0 ? prev->cols[c->arg] : NULL;
+            s->lag_h = hp;
+            for (int64_t q = 0, o = 0, pat = 0; q < me; q++) {
+                int64_t nq = all[(int64_t)nf * q], tq = nq < A ? nq : A;
+                if (o + nq <= at) {
+                    merge_part(&s->lag0, all, nf, (int)q, ci, 0, ends[q], c);
+                } else if (o < at && nq > 0) { /* in q's tail: its rows before it, then */
+                    merge_part(&s->lag0, all, nf, (int)q, ci, 3, ends[q], c);
+                    gacc_fold(&s->lag0, c->fn, v, pat, pat + (at - o) - (nq - tq));
+                }
+                o += nq;
+                pat += tq;
+            }
+        } else {
+            /* next: rank q's first min(n_q, B) rows for each q > me, in order */
+            int64_t hn = next->n_rows < B ? next->n_rows : B, at = off + all[(int64_t)nf * me];
+            int64_t from = at + hn; /* the wanted frame starts here */
+            const sl_vec *v = c->arg >= 0 ? next->cols[c->arg] : NULL;
+            s->lead_h = hn;
+            for (int64_t q = me + 1, o = at, pat = 0; q < P; q++) {
+                int64_t nq = all[(int64_t)nf * q], hq = nq < B ? nq : B;
+                if (o >= from) {
+                    merge_part(&s->lead0, all, nf, (int)q, ci, 0, ends[q], c);
+                } else if (o + nq > from) { /* in q's head: the rest of it, then its rows after */
+                    gacc_fold(&s->lead0, c->fn, v, pat + (from - o), pat + hq);
+                    merge_part(&s->lead0, all, nf, (int)q, ci, 4, ends[q], c);
+                }
+                o += nq;
+                pat += hq;
+            }
+        }
+    }
+}
+
 static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
 {
     win_state *st = op->state;
@@ -1592,11 +1950,13 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     /* RANGE frames: the rows within their offsets, from the ranks they lie on */
     key_reach kr;
     sl_batch *kprev = NULL, *knext = NULL;
+    key_edge edge = { sl_xcalloc((size_t)P, sizeof *edge.from), { NULL, NULL }, { NULL, NULL },
+                      NULL, -1 };
     if (range_reach(st, op, &kr)) {
-        int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, err);
+        int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, &edge,
+                            err);
         rc = rc ? rc : krc;
     }
-    sl_free(all);
     /* both halos are the rows next to the slice: the longer one holds the other */
     int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
     sl_batch *hp = prev, *hn = next;
@@ -1617,14 +1977,29 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
         sl_batch_free(&cur);
     }
     append_range(chunk, hn, 0, t);
-    sl_batch_free(&prev);
-    sl_batch_free(&next);
+    int64_t kp = kprev ? kprev->n_rows : 0, kn = knext ? knext->n_rows : 0;
     sl_batch_free(&kprev);
     sl_batch_free(&knext);
-    if (!rc)
+    if (!rc) {
+        lag_frames(op, all, NF, ends, P, me, g.off, prev, next, &edge, kp, kn, scan);
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
-    else
+    } else {
         sl_batch_free(&chunk);
+    }
+    sl_free(edge.from);
+    sl_batch_free(&edge.beyond);
+    for (int ci = 0; ci < nc; ci++) {
+        sl_free(scan[ci].bv);
+        sl_free(scan[ci].br);
+    }
+    for (int side = 0; side < 2; side++) {
+        sl_batch_free(&edge.fig[side]);
+        sl_free(edge.num[side]);
+    }
+    /* lag_frames' figures may point into the halo rows */
+    sl_batch_free(&prev);
+    sl_batch_free(&next);
+    sl_free(all);
     /* the scan figures point into the other ranks' rows until here */
     for (int q = 0; q < P; q++)
         sl_batch_free(&ends[q]);

@@ -59,7 +59,9 @@ static bool same_spec(const sl_win *a, const sl_win *b)
 }
 
 /* Rows a window without PARTITION BY may need from its neighbours beyond this many (per
- * side): gathered to rank 0 instead, like the functions that need the whole order. */
+ * side): gathered to rank 0 instead, like the functions that need the whole order. The
+ * halo rows go through one allgather (every rank gets every rank's last / first rows), so
+ * a bigger reach would make every rank hold up to P times what the gather holds on one. */
 #define HALO_MAX 100000
 
 /*
@@ -70,12 +72,15 @@ static bool same_spec(const sl_win *a, const sl_win *b)
  * slice or its halo, the last peer from a later rank's end rows, or the last row of all) and
  * nth_value (n up to HALO_MAX: every rank sends its first n rows) over a frame from UNBOUNDED
  * PRECEDING, and last_value over one to UNBOUNDED FOLLOWING; also first_value, nth_value and
- * (ROWS) last_value from UNBOUNDED PRECEDING to n PRECEDING (the first row, the n-th, the row
- * n before). The rows before (after) a rank's slice enter as the other ranks' partial
- * aggregates (op_window.c), so the rank holds its slice plus the offsets' rows (RANGE: the
- * rows within them, by key). Aggregates over frames that end n PRECEDING or start n
- * FOLLOWING with the other side unbounded are the running frame of another row, which the
- * partial aggregates of whole slices cannot give: gathered.
+ * last_value from UNBOUNDED PRECEDING to n PRECEDING (the first row, the n-th, the row n
+ * before), and the aggregates, last_value and (RANGE) first / nth_value from n FOLLOWING to
+ * UNBOUNDED FOLLOWING. The rows before (after) a rank's slice enter as the other ranks'
+ * partial aggregates (op_window.c), so the rank holds its slice plus the offsets' rows
+ * (RANGE: the rows within them, by key). Aggregates over frames that end n PRECEDING or start
+ * n FOLLOWING with the other side unbounded are the running frame of another row: each rank
+ * also sends the partial aggregate of its rows outside the halo rows it sends (op_window.c's
+ * lag_frames); first_value / nth_value from RANGE n FOLLOWING read up to n rows past the
+ * rows within the offset, sent with them or among the slices' first rows.
  */
 static bool scan_frame(const sl_win *w)
 {
@@ -84,7 +89,10 @@ static bool scan_frame(const sl_win *w)
                w->fn == SL_WF_MAX || w->fn == SL_WF_COUNT || w->fn == SL_WF_COUNT_STAR;
     bool nth = w->fn == SL_WF_NTH_VALUE && w->param <= HALO_MAX;
     if (f->start == SL_FB_UNBOUNDED_PRECEDING && f->end == SL_FB_PRECEDING)
-        return w->fn == SL_WF_FIRST_VALUE || nth || (w->fn == SL_WF_LAST_VALUE && f->rows);
+        return w->fn == SL_WF_FIRST_VALUE || nth || agg || w->fn == SL_WF_LAST_VALUE;
+    if (f->start == SL_FB_FOLLOWING && f->end == SL_FB_UNBOUNDED_FOLLOWING)
+        return agg || w->fn == SL_WF_LAST_VALUE ||
+               ((w->fn == SL_WF_FIRST_VALUE || nth) && !f->rows);
     if (f->start == SL_FB_UNBOUNDED_PRECEDING)
         return (agg || w->fn == SL_WF_FIRST_VALUE || w->fn == SL_WF_LAST_VALUE || nth) &&
                (f->end == SL_FB_CURRENT_ROW || f->end == SL_FB_UNBOUNDED_FOLLOWING ||
