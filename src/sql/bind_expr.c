@@ -347,7 +347,7 @@ static void put_col_ids(const sl_bind_ctx *c, const sl_ast_expr *a, sl_buf *b)
 
 char *sl_bind_key(const sl_bind_ctx *c, const sl_ast_expr *a, int64_t max_len)
 {
-    char *text = is_count_star(a) && !a->filter ? sl_xstrdup("count_star()")
+    char *text = is_count_star(a) && !a->filter && !a->over ? sl_xstrdup("count_star()")
                : max_len < 0 ? sl_ast_expr_to_string(a, true)
                              : sl_ast_expr_to_string_max(a, true, max_len);
     if (!text)
