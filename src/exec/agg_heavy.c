@@ -1,7 +1,8 @@
 /*
  * Heavy groups of a holistic aggregation, split across ranks (issue #11).
  *
- * A holistic aggregate (median, quantiles, mad, mode, entropy) ships a group's values to the
+ * A holistic aggregate (median, quantiles and lists of them, mad, mode, entropy; also DISTINCT,
+ * where the PARTIAL node is the distinct aggregation over deduplicated pairs) ships a group's values to the
  * group's owner. A group that holds most of the rows would then sit on one rank, in memory and
  * in time. The PARTIAL aggregation therefore holds its state batches until its end (spilling
  * as a row store) and hands them here, where every rank, in the same order:
@@ -19,7 +20,8 @@
  *      and travel as empty states, and the first row of each heavy group on the lowest rank
  *      that has one (its emitter) is held back;
  *   4. finds, for each heavy group and call, the values at the positions the result reads
- *      (func/agg_vals.h) by a distributed selection: on 64-bit order keys of the values,
+ *      (func/agg_vals.h; a list of quantiles: each quantile's, all of a phase's positions
+ *      in one set of rounds) by a distributed selection: on 64-bit order keys of the values,
  *      an allreduced min/max and then histograms of 1024 buckets over the remaining key
  *      interval, allreduced, each round narrowing to the bucket that holds the position
  *      (at most 6 rounds; one pass over the local part each). Exact, with ties, and the same

@@ -516,8 +516,9 @@ VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
-    /* A list of quantiles (n_params): each finished by its own selection. */
-    return !a->distinct && (a->n_params == 0 || f == &sl_aggfn_quantile_cont ||
+    /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
+     * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
+    return (a->n_params == 0 || f == &sl_aggfn_quantile_cont ||
                             f == &sl_aggfn_quantile_disc) &&
            (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
             f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad || f == &sl_aggfn_mode ||
