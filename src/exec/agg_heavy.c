@@ -1,7 +1,8 @@
 /*
  * Heavy groups of a holistic aggregation, split across ranks (issue #11).
  *
- * A holistic aggregate (median, quantiles, mad, mode, entropy) ships a group's values to the
+ * A holistic aggregate (median, quantiles and lists of them, mad, mode, entropy; also DISTINCT,
+ * where the PARTIAL node is the distinct aggregation over deduplicated pairs) ships a group's values to the
  * group's owner. A group that holds most of the rows would then sit on one rank, in memory and
  * in time. The PARTIAL aggregation therefore holds its state batches until its end (spilling
  * as a row store) and hands them here, where every rank, in the same order:
@@ -19,7 +20,8 @@
  *      and travel as empty states, and the first row of each heavy group on the lowest rank
  *      that has one (its emitter) is held back;
  *   4. finds, for each heavy group and call, the values at the positions the result reads
- *      (func/agg_vals.h) by a distributed selection: on 64-bit order keys of the values,
+ *      (func/agg_vals.h; a list of quantiles: each quantile's, all of a phase's positions
+ *      in one set of rounds) by a distributed selection: on 64-bit order keys of the values,
  *      an allreduced min/max and then histograms of 1024 buckets over the remaining key
  *      interval, allreduced, each round narrowing to the bucket that holds the position
  *      (at most 6 rounds; one pass over the local part each). Exact, with ties, and the same
@@ -62,6 +64,8 @@ struct sl_agg_heavy {
     int *col0;       /* per aggregate: its first state column */
     bool *hol;       /* per aggregate: needs all values */
     int *split;      /* splittable calls' aggregate indices */
+    int *roff;       /* per splittable call: its first result (a list of quantiles: n_params
+                      * of them) in the results arrays; roff[ns] of them in all */
     int *key_cols;
     uint64_t *hashes;
     int64_t cap;
@@ -145,7 +149,7 @@ static int64_t n_vals(const run_ctx *r, const sl_batch *b, int a, int64_t i)
         int64_t n = sl_agg_vals_str_count(p, len);
         return n > 0 ? n : 0;
     }
-    return len == SL_AGG_VALS_DONE_LEN ? 0 : len / 8;
+    return len % 8 ? 0 : len / 8; /* a finished result (marker) is not a multiple of 8 */
 }
 
 /* A state row's weight: the most values one holistic call of it holds. */
@@ -191,6 +195,7 @@ static uint64_t key_fnv(const run_ctx *r, const sl_batch *b, int64_t i)
 
 typedef struct {
     int s;           /* splittable call (column of the group's store) */
+    int k;           /* its result (a list of quantiles: the quantile's index) */
     int phase;       /* 0: the argument's values; 1: |double(x) - center| (mad) */
     bool dbl;        /* the phase's values are doubles */
     bool arg_dbl;    /* the stored values are doubles */
@@ -322,12 +327,13 @@ static void dselect(run_ctx *r, sl_rowstore *store, target *t, int nt, sl_err *e
 }
 
 /* Finishes heavy group g (values in store; n[s] values of splittable call s over all ranks):
- * res[s] gets the result bits (mode over VARCHAR: sres[s] its string), has[s] whether there is
- * one (no values: NULL). Collective. */
+ * res[roff[s] + k] gets result k's bits (mode over VARCHAR: sres[s] its string), has[s]
+ * whether there are results (no values: NULL). All the targets of a phase, every quantile of
+ * a list among them, share one set of histogram rounds. Collective. */
 static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint64_t *res,
                          sl_buf *sres, bool *has, sl_err *err)
 {
-    target *t = sl_xcalloc(4 * (size_t)r->ns + 1, sizeof *t);
+    target *t = sl_xcalloc(2 * (size_t)r->roff[r->ns] + 1, sizeof *t);
     double *center = sl_xcalloc((size_t)r->ns + 1, sizeof *center);
     for (int phase = 0; phase < 2; phase++) {
         int nt = 0;
@@ -335,28 +341,31 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
             const sl_agg *a = &r->op->u.agg.aggs[r->split[s]];
             if (n[s] == 0 || phase >= sl_agg_vals_phases(a) || sl_agg_vals_counted(a))
                 continue;
-            int64_t pos[2];
-            int np = sl_agg_vals_positions(a, phase, n[s], pos);
             bool mad = sl_agg_vals_phases(a) == 2;
-            for (int p = 0; p < np; p++)
-                t[nt++] = (target){.s = s, .phase = phase, .pos = pos[p],
-                                   .dbl = mad || a->arg_type == SL_T_DOUBLE,
-                                   .arg_dbl = a->arg_type == SL_T_DOUBLE,
-                                   .center = center[s]};
+            for (int k = 0; k < sl_agg_vals_nres(a); k++) {
+                int64_t pos[2];
+                int np = sl_agg_vals_positions(a, phase, k, n[s], pos);
+                for (int p = 0; p < np; p++)
+                    t[nt++] = (target){.s = s, .k = k, .phase = phase, .pos = pos[p],
+                                       .dbl = mad || a->arg_type == SL_T_DOUBLE,
+                                       .arg_dbl = a->arg_type == SL_T_DOUBLE,
+                                       .center = center[s]};
+            }
         }
         if (nt == 0)
             break; /* the same at every rank: n is allreduced */
         dselect(r, store, t, nt, err);
         for (int i = 0; i < nt;) {
-            int s = t[i].s, np = i + 1 < nt && t[i + 1].s == s ? 2 : 1;
+            int s = t[i].s, k = t[i].k;
+            int np = i + 1 < nt && t[i + 1].s == s && t[i + 1].k == k ? 2 : 1;
             const sl_agg *a = &r->op->u.agg.aggs[r->split[s]];
             uint64_t v[2] = {from_okey(t[i].key, t[i].dbl),
                              from_okey(t[i + np - 1].key, t[i].dbl)};
-            uint64_t out = sl_agg_vals_result(a, phase, n[s], v);
+            uint64_t out = sl_agg_vals_result(a, phase, k, n[s], v);
             if (phase + 1 < sl_agg_vals_phases(a)) {
                 memcpy(&center[s], &out, 8);
             } else {
-                res[s] = out;
+                res[r->roff[s] + k] = out;
                 has[s] = true;
             }
             i += np;
@@ -367,8 +376,8 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
     for (int s = 0; s < r->ns; s++) {
         const sl_agg *a = &r->op->u.agg.aggs[r->split[s]];
         if (n[s] > 0 && sl_agg_vals_counted(a))
-            sl_agg_heavy_counts(r->x, r->op->grant, store, s, a, n[s], &res[s], &sres[s],
-                                &has[s], err);
+            sl_agg_heavy_counts(r->x, r->op->grant, store, s, a, n[s], &res[r->roff[s]],
+                                &sres[s], &has[s], err);
     }
     sl_free(t);
     sl_free(center);
@@ -409,15 +418,19 @@ static sl_batch *result_row(const run_ctx *r, const sl_batch *row, const uint64_
             uint32_t tag = SL_AGG_VALS_STR_DONE;
             sl_buf_append(&m, &tag, 4);
             if (sl_agg_vals_is_entropy(a))
-                sl_buf_append(&m, &res[s], 8);
+                sl_buf_append(&m, &res[r->roff[s]], 8);
             else
                 sl_buf_append(&m, sres[s].data, (int64_t)sres[s].len);
             sl_vec_push_str(cols[c], m.data, (int64_t)m.len);
             sl_buf_free(&m);
         } else if (has[s]) {
-            char m[SL_AGG_VALS_DONE_LEN];
-            sl_agg_vals_marker(res[s], m);
-            sl_vec_push_str(cols[c], m, SL_AGG_VALS_DONE_LEN);
+            /* the results' bits (a list of quantiles: each in turn) and the tag */
+            int nr = sl_agg_vals_nres(a);
+            char *m = sl_xmalloc(8 * (size_t)nr + 1);
+            memcpy(m, &res[r->roff[s]], 8 * (size_t)nr);
+            m[8 * nr] = SL_AGG_VALS_DONE_TAG;
+            sl_vec_push_str(cols[c], m, 8 * (int64_t)nr + 1);
+            sl_free(m);
         } else {
             sl_vec_push_null(cols[c]);
         }
@@ -438,6 +451,7 @@ sl_agg_heavy *sl_agg_heavy_new(sl_exec *x, sl_pop *op, double threshold)
     r->col0 = sl_xcalloc((size_t)r->na + 1, sizeof *r->col0);
     r->hol = sl_xcalloc((size_t)r->na + 1, sizeof *r->hol);
     r->split = sl_xcalloc((size_t)r->na + 1, sizeof *r->split);
+    r->roff = sl_xcalloc((size_t)r->na + 1, sizeof *r->roff);
     r->key_cols = sl_xcalloc((size_t)r->k + 1, sizeof *r->key_cols);
     for (int i = 0; i < r->k; i++)
         r->key_cols[i] = i;
@@ -445,8 +459,10 @@ sl_agg_heavy *sl_agg_heavy_new(sl_exec *x, sl_pop *op, double threshold)
         const sl_agg *g = &op->u.agg.aggs[a];
         r->col0[a] = c;
         r->hol[a] = g->fn->needs_all_values;
-        if (sl_agg_vals_splittable(g))
+        if (sl_agg_vals_splittable(g)) {
+            r->roff[r->ns + 1] = r->roff[r->ns] + sl_agg_vals_nres(g);
             r->split[r->ns++] = a;
+        }
         c += sl_agg_state_ncols(g);
     }
     /* M + 1 > 1 / threshold slots: see step 1 above */
@@ -464,6 +480,7 @@ void sl_agg_heavy_free(sl_agg_heavy **ph)
     sl_free(r->col0);
     sl_free(r->hol);
     sl_free(r->split);
+    sl_free(r->roff);
     sl_free(r->key_cols);
     sl_free(r->hashes);
     sl_free(r->mg);
@@ -630,7 +647,7 @@ int sl_agg_heavy_finish(sl_agg_heavy *hv, sl_err *err)
     /* 4. selection, 5. the results from each group's emitter */
     if (nh > 0 && r->ns > 0)
         MPI_Allreduce(MPI_IN_PLACE, cnt, nh * r->ns, MPI_INT64_T, MPI_SUM, x->comm);
-    uint64_t *res = sl_xcalloc((size_t)r->ns + 1, sizeof *res);
+    uint64_t *res = sl_xcalloc((size_t)r->roff[r->ns] + 1, sizeof *res);
     bool *has = sl_xcalloc((size_t)r->ns + 1, sizeof *has);
     sl_buf *sres = sl_xcalloc((size_t)r->ns + 1, sizeof *sres);
     for (int s = 0; s < r->ns; s++)

@@ -50,6 +50,7 @@ typedef struct {
     int64_t n, cap;
     bool done;   /* the result came finished (a heavy group's marker): res holds it */
     uint64_t res;
+    uint64_t *lres; /* a list of quantiles' finished results (n_params), when done */
     /* VARCHAR (mode, entropy): n records (func/agg_vals.h) in sb; a finished result's bytes */
     char *sb;
     int64_t sbytes, scap;
@@ -197,9 +198,14 @@ static int vals_combine(const sl_agg *a, void *states, sl_vec *const *cols,
             st->n += m;
             continue;
         }
-        if (len == SL_AGG_VALS_DONE_LEN && p[8] == SL_AGG_VALS_DONE_TAG) {
+        if (sl_agg_vals_num_done(p, len, sl_agg_vals_nres(a))) {
             vals_state *st = &s[gids[k]];
             memcpy(&st->res, p, 8);
+            if (a->n_params) {
+                if (!st->lres)
+                    st->lres = sl_xmalloc((size_t)a->n_params * 8);
+                memcpy(st->lres, p, (size_t)a->n_params * 8);
+            }
             st->done = true;
             continue;
         }
@@ -231,7 +237,14 @@ static void vals_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *co
             }
             continue;
         }
-        if (s[g].done) {
+        if (s[g].done && a->n_params) {
+            int64_t ml = 8 * (int64_t)a->n_params + 1;
+            char *m = sl_xmalloc((size_t)ml);
+            memcpy(m, s[g].lres, (size_t)ml - 1);
+            m[ml - 1] = SL_AGG_VALS_DONE_TAG;
+            sl_vec_push_str(cols[0], m, ml);
+            sl_free(m);
+        } else if (s[g].done) {
             char m[SL_AGG_VALS_DONE_LEN];
             sl_agg_vals_marker(s[g].res, m);
             sl_vec_push_str(cols[0], m, SL_AGG_VALS_DONE_LEN);
@@ -249,6 +262,8 @@ static void vals_destroy(const sl_agg *a, void *states, int64_t n)
         sl_free(s[g].v);
         sl_free(s[g].sb);
         sl_free(s[g].rs);
+        sl_free(s[g].lres);
+        s[g].lres = NULL;
         s[g].v = NULL;
         s[g].sb = s[g].rs = NULL;
         s[g].sbytes = s[g].scap = s[g].rlen = 0;
@@ -288,26 +303,39 @@ static double *as_doubles(bool is_double, const vals_state *s)
 }
 
 /* quantile_cont / quantile_disc (x, [q1, q2, ...]): the list of answers, one per q, each
- * as the one-q form computes it. */
-static void push_quantile_list(const sl_agg *a, bool dbl, const vals_state *st, sl_vec *out)
+ * as the one-q form computes it, from its bits (a heavy group's finished results, or the
+ * sorted values' below): the one place the list is built, so both give the same bytes. */
+static void push_list_bits(const sl_agg *a, bool dbl, const uint64_t *bits, sl_vec *out)
 {
     sl_buf b;
     sl_buf_init(&b);
     for (int k = 0; k < a->n_params; k++) {
-        double q = a->params[k], nn = (double)st->n;
         sl_value v = {.type = dbl ? SL_T_DOUBLE : SL_T_BIGINT};
-        if (a->fn == &sl_aggfn_quantile_cont) {
+        if (a->fn == &sl_aggfn_quantile_cont)
             v.type = SL_T_DOUBLE;
-            v.v.d = quantile_sorted(dbl, st, q);
-        } else {
-            int64_t i = (int64_t)(nn - floor(nn - nn * q));
-            i = (i < 1 ? 1 : i) - 1;
-            v.v.i = (int64_t)st->v[i]; /* a double's bits alike */
-        }
+        memcpy(&v.v, &bits[k], 8); /* v.d or v.i: a double's bits alike */
         sl_list_put(&b, sl_list_elem(a->type), &v);
     }
     sl_vec_push_str(out, b.data ? b.data : "", b.len);
     sl_buf_free(&b);
+}
+
+static void push_quantile_list(const sl_agg *a, bool dbl, const vals_state *st, sl_vec *out)
+{
+    uint64_t *bits = sl_xcalloc((size_t)a->n_params + 1, sizeof *bits);
+    for (int k = 0; k < a->n_params; k++) {
+        double q = a->params[k], nn = (double)st->n;
+        if (a->fn == &sl_aggfn_quantile_cont) {
+            double d = quantile_sorted(dbl, st, q);
+            memcpy(&bits[k], &d, 8);
+        } else {
+            int64_t i = (int64_t)(nn - floor(nn - nn * q));
+            i = (i < 1 ? 1 : i) - 1;
+            bits[k] = st->v[i];
+        }
+    }
+    push_list_bits(a, dbl, bits, out);
+    sl_free(bits);
 }
 
 typedef struct {
@@ -380,6 +408,10 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
         const vals_state *st = &s[g];
         if (a->arg_type == SL_T_VARCHAR) {
             finalize_str(a, st, out);
+            continue;
+        }
+        if (st->done && a->n_params) {
+            push_list_bits(a, dbl, st->lres, out);
             continue;
         }
         if (st->done) {
@@ -484,8 +516,10 @@ VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
-    /* A list of quantiles (n_params) is one list answer, finished by the group's owner. */
-    return a->n_params == 0 && !a->distinct &&
+    /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
+     * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
+    return (a->n_params == 0 || f == &sl_aggfn_quantile_cont ||
+                            f == &sl_aggfn_quantile_disc) &&
            (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
             f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad || f == &sl_aggfn_mode ||
             f == &sl_aggfn_entropy);
@@ -500,15 +534,20 @@ bool sl_agg_vals_is_entropy(const sl_agg *a) { return a->fn == &sl_aggfn_entropy
 
 int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }
 
-/* q of a quantile_cont-like call (median: 0.5). */
-static double cont_q(const sl_agg *a) { return a->fn == &sl_aggfn_median ? 0.5 : a->param; }
+/* q of a quantile call's result k (median: 0.5; a list: its k-th). */
+static double call_q(const sl_agg *a, int k)
+{
+    if (a->fn == &sl_aggfn_median)
+        return 0.5;
+    return a->n_params ? a->params[k] : a->param;
+}
 
-int sl_agg_vals_positions(const sl_agg *a, int phase, int64_t n, int64_t pos[2])
+int sl_agg_vals_positions(const sl_agg *a, int phase, int k, int64_t n, int64_t pos[2])
 {
     (void)phase;
     if (a->fn == &sl_aggfn_quantile_disc) {
         double nn = (double)n;
-        int64_t i = (int64_t)(nn - floor(nn - nn * a->param));
+        int64_t i = (int64_t)(nn - floor(nn - nn * call_q(a, k)));
         pos[0] = (i < 1 ? 1 : i) - 1;
         return 1;
     }
@@ -518,7 +557,7 @@ int sl_agg_vals_positions(const sl_agg *a, int phase, int64_t n, int64_t pos[2])
         return pos[0] == pos[1] ? 1 : 2;
     }
     /* gsl_stats_quantile_from_sorted_data: lhs = (int)(q (n-1)), and lhs + 1 unless last */
-    double index = cont_q(a) * (double)(n - 1);
+    double index = call_q(a, k) * (double)(n - 1);
     int64_t lhs = (int)index;
     pos[0] = lhs;
     pos[1] = lhs + 1;
@@ -536,19 +575,20 @@ static double phase_double(const sl_agg *a, int phase, uint64_t v)
     return (double)(int64_t)v;
 }
 
-uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int64_t n, const uint64_t vals[2])
+uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int k, int64_t n,
+                            const uint64_t vals[2])
 {
     uint64_t out;
     double r;
     if (a->fn == &sl_aggfn_quantile_disc)
         return vals[0];
     int64_t pos[2];
-    int np = sl_agg_vals_positions(a, phase, n, pos);
+    int np = sl_agg_vals_positions(a, phase, k, n, pos);
     if (a->fn == &sl_aggfn_mad) {
         r = np == 1 ? phase_double(a, phase, vals[0])
                     : 0.5 * (phase_double(a, phase, vals[0]) + phase_double(a, phase, vals[1]));
     } else {
-        double index = cont_q(a) * (double)(n - 1), delta = index - (double)pos[0];
+        double index = call_q(a, k) * (double)(n - 1), delta = index - (double)pos[0];
         r = np == 1 ? phase_double(a, phase, vals[0])
                     : (1 - delta) * phase_double(a, phase, vals[0]) +
                           delta * phase_double(a, phase, vals[1]);

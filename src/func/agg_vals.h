@@ -20,7 +20,8 @@
 #include "func/expr.h"
 
 /* A state of this length ending in this tag is a finished result, not values (a values
- * state is a multiple of 8 bytes long). */
+ * state is a multiple of 8 bytes long). A list of quantiles (quantile_cont(x, [q1, ...]))
+ * finishes as its n_params results' 8 bytes each and the tag: 8 n_params + 1 bytes. */
 #define SL_AGG_VALS_DONE_LEN 9
 #define SL_AGG_VALS_DONE_TAG 'R'
 
@@ -30,6 +31,12 @@ static inline void sl_agg_vals_marker(uint64_t res, char m[SL_AGG_VALS_DONE_LEN]
 {
     memcpy(m, &res, 8);
     m[8] = SL_AGG_VALS_DONE_TAG;
+}
+
+/* Whether a numeric state (len bytes at p) is a finished result of nres results. Local. */
+static inline bool sl_agg_vals_num_done(const char *p, int64_t len, int nres)
+{
+    return len == 8 * (int64_t)nres + 1 && p[len - 1] == SL_AGG_VALS_DONE_TAG;
 }
 
 /* VARCHAR values (mode, entropy): a state is records of a 4-byte length (host order) and
@@ -103,18 +110,23 @@ static inline sl_agg_ent_sum sl_agg_ent_term(int64_t c, int64_t n)
 
 static inline double sl_agg_ent_value(sl_agg_ent_sum s) { return ldexp((double)s, -100); }
 
+/* Results of call a: its n_params quantiles for a list of them, else 1. Local. */
+static inline int sl_agg_vals_nres(const sl_agg *a) { return a->n_params ? a->n_params : 1; }
+
 /* Phases of call a (1, or 2 for mad). In phase 0 the values are the argument's (as its type;
  * mad: converted to double); in phase 1 (mad) they are |double(x) - center|, center being
  * phase 0's result. Local. */
 int sl_agg_vals_phases(const sl_agg *a);
 
-/* The 0-based positions in ascending order of the n (> 0) values that the phase reads: 1 or
- * 2 of them, written to pos; returns how many. Local. */
-int sl_agg_vals_positions(const sl_agg *a, int phase, int64_t n, int64_t pos[2]);
+/* The 0-based positions in ascending order of the n (> 0) values that the phase reads for
+ * result k (0 <= k < sl_agg_vals_nres(a)): 1 or 2 of them, written to pos; returns how many.
+ * Local. */
+int sl_agg_vals_positions(const sl_agg *a, int phase, int k, int64_t n, int64_t pos[2]);
 
-/* The phase's result from the values at those positions (bits as the phase's values are:
- * the argument's type in phase 0, except mad's doubles): the call's result bits, or for
- * mad's phase 0 the center (a double's bits). Local. */
-uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int64_t n, const uint64_t vals[2]);
+/* The phase's result k from the values at those positions (bits as the phase's values are:
+ * the argument's type in phase 0, except mad's doubles): the call's result bits (a list's
+ * element k), or for mad's phase 0 the center (a double's bits). Local. */
+uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int k, int64_t n,
+                            const uint64_t vals[2]);
 
 #endif

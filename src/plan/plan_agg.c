@@ -175,6 +175,12 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, int k, sl_expr *const *groups
         else
             d->u.agg.in_state[a] = ord_col[o++];
     }
+    /* Each (group, distinct value) pair reaches the distinct agg once, on one rank: its
+     * states partition a heavy group's distinct values (and the ordinary calls' values)
+     * over the ranks, so a heavy group splits there as after a plain partial agg. */
+    for (int a = 0; a < na; a++)
+        d->u.agg.split_heavy |= sl_agg_vals_splittable(&d->u.agg.aggs[a]);
+    d->collective = d->u.agg.split_heavy;
     x = finish_aggregate(sl_plan_on_top(d, x, query), k, kt, kn, na, aggs, query);
     sl_free(t1);
     sl_free(n1);
@@ -197,7 +203,7 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, int k, sl_expr *const *groups
  * BY: rank 0), except a heavy group's (split_heavy: at least heavy_group_threshold of the
  * values) under median, quantile_cont, quantile_disc, mad, mode and entropy, which stay spread
  * over the ranks and are finished by a distributed selection or value counts summed across the
- * ranks (exec/agg_heavy.c) before the exchange. */
+ * ranks (exec/agg_heavy.c) before the exchange (DISTINCT calls: at the distinct agg). */
 sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
                       int query)
 {

@@ -297,7 +297,26 @@ def quantile_cont(xs, q):
     return v[i] if i + 1 >= len(v) else v[i] + (h - i) * (v[i + 1] - v[i])
 
 
+def parse_list(s):
+    """A list's text ("[1.5, 2.0]", sluice's or DuckDB's) as floats, or None (NULL, or not
+    a list)."""
+    if not isinstance(s, str) or not (s.startswith("[") and s.endswith("]")):
+        return None
+    body = s[1:-1].strip()
+    try:
+        return [float(v) for v in body.split(",")] if body else []
+    except ValueError:
+        return None
+
+
 def holistic(fname, xs, q):
+    if isinstance(q, list):  # a list of quantiles: one answer per q, each as the one-q form
+        want = None if not xs else [holistic(fname, xs, qq) for qq in q]
+        if want is None:
+            return None
+        return lambda got: (parse_list(got) is not None and len(parse_list(got)) == len(want)
+                            and all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+                                    for a, b in zip(parse_list(got), want)))
     n = len(xs)
     if fname == "entropy":
         if n == 0:
@@ -510,7 +529,8 @@ def oracle(rows, aggs, grouped):
                 xs = [r[cols[0]] for r in rs if r[cols[0]] is not None]
                 if distinct:
                     xs = sorted(set(xs))
-                q = float(cols[1]) if len(cols) > 1 else None
+                q = None if len(cols) < 2 else (
+                    json.loads(cols[1]) if cols[1].startswith("[") else float(cols[1]))
                 vals.append(holistic(fname, xs, q))
             elif len(cols) == 1:
                 xs = [r[cols[0]] for r in rs if r[cols[0]] is not None]
@@ -671,6 +691,21 @@ HEAVY_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"]
 HEAVY_SPILL_AGGS = [("median", ["d"]), ("quantile_cont", ["i", "0.37"]),
                     ("quantile_disc", ["d", "1"]), ("mad", ["i"]), ("count", ["d"]),
                     ("mode", ["i"]), ("entropy", ["d"]), ("mode", ["u"]), ("entropy", ["u"])]
+# Lists of quantiles over the heavy group: each quantile by its own selection, the list built
+# as the owner builds it (positions at 0, 1 and between ties; an all-NULL column; BIGINT and
+# DOUBLE; one-element lists beside the one-q forms of the same q).
+HEAVYQ_AGGS = [("quantile_cont", ["d", "[0, 0.1, 0.5, 0.9, 1]"]),
+               ("quantile_cont", ["i", "[0.37, 0.25, 0.75]"]),
+               ("quantile_disc", ["i", "[0, 0.37, 0.5, 1]"]),
+               ("quantile_disc", ["d", "[0.1, 0.9]"]), ("quantile_cont", ["d", "[0.5]"]),
+               ("quantile_cont", ["d", "0.5"]), ("quantile_cont", ["e", "[0.1, 0.9]"]),
+               ("mad", ["d"]), ("count", ["d"])]
+# DISTINCT holistic calls over the heavy group (u: ~8000 distinct values in H): split at the
+# distinct agg, where each (group, value) pair arrives once (plan/plan_agg.c), beside plain ones.
+HEAVYD_AGGS = [("median", ["u"], "distinct"), ("mad", ["u"], "distinct"),
+               ("entropy", ["u"], "distinct"), ("median", ["d"], "distinct"),
+               ("median", ["e"], "distinct"), ("count", ["u"], "distinct"), ("median", ["d"]),
+               ("quantile_cont", ["i", "[0.25, 0.75]"])]
 # mode and entropy (split by value counts, exec/agg_heavy_counts.c): ties for the highest
 # count, -0.0 beside 0.0, DATE values, many distinct values, a selection beside them.
 HEAVYMODE_AGGS = [("mode", ["i"]), ("entropy", ["i"]), ("mode", ["d"]), ("entropy", ["d"]),
@@ -679,24 +714,29 @@ HEAVYMODE_AGGS = [("mode", ["i"]), ("entropy", ["i"]), ("mode", ["d"]), ("entrop
 # Cases whose group-by exchange must not bring a heavy group's values to one rank: at np >= 2
 # every rank receives from the other ranks less than a share of them (the owner would receive
 # (np-1)/np of them, plus its part of the small groups' values; without GROUP BY there are no
-# others); checked in --metrics (bytes_recv_from per stage). (the heavy group, the share)
+# others); checked in --metrics (bytes_recv_from per stage). (the heavy group, the share[,
+# which exchange: DISTINCT plans exchange (group, value) pairs first, then the groups])
 HEAVY_CHECK = {"heavy_grouped": ("H", 0.5), "heavy_global": (None, 0.1),
                "heavy_spill": ("H", 0.5), "heavymode_grouped": ("H", 0.5),
-               "heavymode_global": (None, 0.1)}
+               "heavymode_global": (None, 0.1), "heavyq_grouped": ("H", 0.5),
+               "heavyd_grouped": ("H", 0.5, 1), "heavyd_global": (None, 0.1, 1)}
 # Rank counts of cases that do not need all of them (test time), and cases whose data and
 # functions another case already checks against DuckDB.
 CASE_RANKS = {"heavy_global": [1, 2, 4], "heavy_spill": [1, 3], "heavy_many": [1, 3],
-              "heavymode_global": [1, 3], "heavymode_owner": [2], "heavymode_spill": [3]}
+              "heavymode_global": [1, 3], "heavymode_owner": [2], "heavymode_spill": [3],
+              "heavyq_owner": [1, 3], "heavyd_grouped": [1, 2, 4], "heavyd_global": [3]}
 NO_DUCK_CASES = {"heavy_global", "heavy_spill", "heavy_many", "heavymode_global",
-                 "heavymode_owner", "heavymode_spill"}
+                 "heavymode_owner", "heavymode_spill", "heavyq_owner", "heavyd_global"}
 # Statements run before a case's query: a threshold that makes dozens of the small groups
 # heavy too (each finished by its own selection, their emitters on different ranks).
 CASE_PRE = {"heavy_many": "SET heavy_group_threshold = 0.001;\n",
-            "heavymode_owner": "SET heavy_group_threshold = 0;\n"}
+            "heavymode_owner": "SET heavy_group_threshold = 0;\n",
+            "heavyq_owner": "SET heavy_group_threshold = 0;\n"}
 # Cases whose output must be byte for byte that of a case's first run (mode and entropy are
 # exact: the same bits at every rank count, split or on the owner).
 SAME_AS = {"heavymode_grouped": "heavymode_grouped", "heavymode_owner": "heavymode_grouped",
-           "heavymode_spill": "heavymode_grouped"}
+           "heavymode_spill": "heavymode_grouped", "heavyq_owner": "heavyq_owner",
+           "heavyq_grouped": "heavyq_owner", "heavyd_grouped": "heavyd_grouped"}
 
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
@@ -725,6 +765,10 @@ CASES = [
     ("heavymode_global", "heavymode", HEAVYMODE_AGGS, False, 1e-9),
     ("heavymode_owner", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
     ("heavymode_spill", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
+    ("heavyq_owner", "heavy", HEAVYQ_AGGS, True, 1e-9),
+    ("heavyq_grouped", "heavy", HEAVYQ_AGGS, True, 1e-9),
+    ("heavyd_grouped", "heavy", HEAVYD_AGGS, True, 1e-9),
+    ("heavyd_global", "heavy", HEAVYD_AGGS, False, 1e-9),
 ]
 # Cases run under a memory limit that must make them spill (the stderr summary says so).
 SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB", "heavymode_spill": "4MB"}
@@ -732,22 +776,23 @@ SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB", "heavymode_spill":
 
 def heavy_bytes(rows, aggs, group):
     """Bytes of the heavy group's values (8 per non-NULL argument value of each holistic
-    call): what its owner would receive."""
+    call, per distinct one of a DISTINCT call): what its owner would receive."""
     n = 0
-    for fname, cols, *_ in aggs:
+    for fname, cols, *opts in aggs:
         if fname in HOLISTIC:
-            n += 8 * sum(1 for r in rows if (group is None or r["g"] == group) and
-                         r[cols[0]] is not None)
+            xs = [r[cols[0]] for r in rows if (group is None or r["g"] == group) and
+                  r[cols[0]] is not None]
+            n += 8 * len(set(xs) if "distinct" in opts else xs)
     return n
 
 
-def check_heavy(metrics, np, hb, share):
+def check_heavy(metrics, np, hb, share, nth=0):
     """Differences: ranks that received share * hb bytes or more from other ranks in the
-    statement's group-by exchange (its first exchange or gather stage)."""
+    statement's group-by exchange (its nth exchange or gather stage)."""
     with open(metrics) as f:
         m = json.load(f)
     st = m["statements"][-1]
-    stage = next(s for s in st["stages"] if s["name"] in ("exchange", "gather"))
+    stage = [s for s in st["stages"] if s["name"] in ("exchange", "gather")][nth]
     out = []
     for r in stage["ranks"]:
         got = sum(b for q, b in enumerate(r["bytes_recv_from"]) if q != r["rank"])
@@ -1018,9 +1063,9 @@ def main():
                 got = to_map(rows, grouped)
                 diffs = compare(got, want, aggs, tol)
                 if name in HEAVY_CHECK:
-                    group, share = HEAVY_CHECK[name]
+                    group, share, *nth = HEAVY_CHECK[name]
                     diffs += check_heavy(os.path.join(wdir, "metrics.json"), np,
-                                         heavy_bytes(rows_in, aggs, group), share)
+                                         heavy_bytes(rows_in, aggs, group), share, *nth)
                 if name in SPILL_CASES and spilled <= 0:
                     diffs.append("nothing spilled at --memory-limit %s" % SPILL_CASES[name])
                 if name in SAME_AS:
