@@ -10,13 +10,20 @@
  * end to exec/agg_heavy.c, which finds the heavy groups and finishes them across the ranks
  * before pushing the states on (its finish is then collective).
  *
- * Adaptive (issue 14): the table only pays when it shrinks its input. After the first
- * SAMPLE_ROWS rows (env SLUICE_PARTIAL_AGG_SAMPLE; 0 = never decide) a table holding more than
- * PASS_RATIO groups per row it took in pushes its states on and stops: every later row goes
- * on as a one-row state batch (sl_hashagg_rows_to_states: no hashing, no probing, the key
- * vectors move, not copied), merged after the exchange like any partial state. Each rank
- * decides alone (no collective); DISTINCT's multi-set entry (n_sets > 1) and holistic
- * aggregates keep the table.
+ * Adaptive (issue 14): the table only pays when it shrinks its input. It judges itself by the
+ * share of new groups among the rows of a window, not by groups over rows seen: a table with G
+ * groups shows about 63% as many groups as rows after its first G rows, yet shrinks N rows to
+ * G. Windows end where the table doubles: the first one at SAMPLE_GROUPS groups (env
+ * SLUICE_PARTIAL_AGG_SAMPLE; 0 = never decide) only sets the mark, and at each later doubling
+ * a window whose rows made more than PASS_RATE new groups each (the data brings a new group
+ * with almost every row, as with ~1 group per row) makes the table push its states on and
+ * stop: every later row goes on as a one-row state batch (sl_hashagg_rows_to_states: no
+ * hashing, no probing, the key vectors move, not copied), merged after the exchange like any
+ * partial state. A table that stays below SAMPLE_GROUPS never leaves, and as the table grows
+ * the share of new groups only falls for the same data, so later windows catch only data
+ * whose keys change character mid-stream. A budget flush empties the table and starts over.
+ * Each rank decides alone (no collective); DISTINCT's multi-set entry (n_sets > 1) and
+ * holistic aggregates keep the table.
  *
  * FINAL (after the exchange) merges state batches as they arrive. When the table cannot
  * reserve more it switches to grace hashing: its states and all later input are partitioned
@@ -55,8 +62,8 @@
 #define FANOUT_BITS 4
 #define MAX_DEPTH 4
 #define PART_SHIFT 16
-#define SAMPLE_ROWS 100000
-#define PASS_RATIO 0.5
+#define SAMPLE_GROUPS 65536
+#define PASS_RATE 0.95
 
 typedef struct agg_state {
     sl_ctx *ctx;
@@ -72,9 +79,14 @@ typedef struct agg_state {
     uint64_t *hashes;
     uint32_t *rows;
     int64_t scratch_cap;
-    /* PARTIAL, adaptive: rows folded so far (until decided), the sample size, pass-through */
-    int64_t seen;
+    /* PARTIAL, adaptive: the first mark in groups (0: decided or never), the window (rows
+     * folded since the mark, groups at the mark, whether a mark is set), the next mark,
+     * pass-through */
     int64_t sample;
+    int64_t win_rows;
+    int64_t win_groups;
+    bool marked;
+    int64_t next_mark;
     bool pass;
 } agg_state;
 
@@ -82,10 +94,20 @@ typedef struct agg_state {
  * otherwise keep, and peak RSS (what the scheduler kills on) is what the budget is about. */
 static void give_back_memory(void) { malloc_trim(0); }
 
-/* PARTIAL: the rows to sample before deciding whether the table pays (0: keep it). */
+/* PARTIAL, adaptive: starts the windows over (an empty table). */
+static void adapt_restart(agg_state *st)
+{
+    st->marked = false;
+    st->win_rows = 0;
+    st->win_groups = 0;
+    st->next_mark = st->sample;
+}
+
+/* PARTIAL: the groups at the first mark of the windows that decide whether the table pays
+ * (0: keep it). */
 static void adapt_init(agg_state *st, const sl_pop *op)
 {
-    st->sample = SAMPLE_ROWS;
+    st->sample = SAMPLE_GROUPS;
     const char *e = getenv("SLUICE_PARTIAL_AGG_SAMPLE");
     if (e && *e) {
         char *end;
@@ -99,6 +121,7 @@ static void adapt_init(agg_state *st, const sl_pop *op)
     if (op->u.agg.mode != SL_AGG_PARTIAL || op->u.agg.n_keys == 0 || op->u.agg.n_sets > 1 ||
         holistic)
         st->sample = 0;
+    adapt_restart(st);
 }
 
 static int agg_open(sl_exec *x, sl_pop *op, sl_err *err)
@@ -162,6 +185,7 @@ static int partial_room(sl_exec *x, sl_pop *op, int64_t n, sl_err *err)
         return 0; /* nothing to flush: one batch over budget proceeds unreserved */
     emit_states(x, op, err);
     give_back_memory();
+    adapt_restart(st);
     /* Reserve for the batch about to come in; failure is fine (it proceeds unreserved). */
     need = sl_hashagg_bytes(st->h, n);
     if (sl_budget_reserve_upto(&st->ctx->budget, need, op->grant))
@@ -212,23 +236,29 @@ static int pass_rows(sl_exec *x, sl_pop *op, const sl_batch *b, sl_vec **keys,
     return sl_exec_emit(x, op, out, err);
 }
 
-/* PARTIAL, adaptive: after the sample, leaves the table when it did not shrink the rows. */
+/* PARTIAL, adaptive: at each mark (the table doubled), leaves the table when the window's
+ * rows made more than PASS_RATE new groups each. */
 static void adapt_decide(sl_exec *x, sl_pop *op, int64_t n, sl_err *err)
 {
     agg_state *st = op->state;
     if (st->sample <= 0)
         return;
-    st->seen += n;
-    if (st->seen < st->sample)
+    st->win_rows += n;
+    int64_t g = sl_hashagg_groups(st->h);
+    if (g < st->next_mark)
         return;
-    /* Groups held over rows seen: a flush (budget) empties the table and would understate
-     * it, so such a table keeps working (it did flush: it is big and may still shrink). */
-    st->pass = (double)sl_hashagg_groups(st->h) > PASS_RATIO * (double)st->seen;
-    st->sample = 0;
-    if (st->pass) {
+    if (st->marked && st->win_rows > 0 &&
+        (double)(g - st->win_groups) > PASS_RATE * (double)st->win_rows) {
+        st->pass = true;
+        st->sample = 0;
         emit_states(x, op, err);
         give_back_memory();
+        return;
     }
+    st->marked = true;
+    st->win_rows = 0;
+    st->win_groups = g;
+    st->next_mark = 2 * g;
 }
 
 static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
