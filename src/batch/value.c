@@ -4,6 +4,7 @@
  */
 #include "batch/types.h"
 #include "batch/list.h"
+#include "batch/int128.h"
 
 #include <errno.h>
 #include <float.h>
@@ -21,6 +22,7 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_LIST_DATE] = "DATE[]", [SL_T_LIST_TIMESTAMP] = "TIMESTAMP[]",
     [SL_T_DECIMAL] = "DECIMAL",
     [SL_T_TINYINT] = "TINYINT", [SL_T_SMALLINT] = "SMALLINT", [SL_T_INTEGER] = "INTEGER",
+    [SL_T_HUGEINT] = "HUGEINT",
 };
 
 /* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
@@ -103,7 +105,7 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
         {"INTEGER", SL_T_INTEGER}, {"INT", SL_T_INTEGER},      {"INT4", SL_T_INTEGER},
         {"SIGNED", SL_T_INTEGER}, {"SMALLINT", SL_T_SMALLINT}, {"INT2", SL_T_SMALLINT},
         {"SHORT", SL_T_SMALLINT}, {"TINYINT", SL_T_TINYINT},   {"INT1", SL_T_TINYINT},
-        {"HUGEINT", SL_T_BIGINT},
+        {"HUGEINT", SL_T_HUGEINT}, {"INT128", SL_T_HUGEINT},
         {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
         {"REAL", SL_T_DOUBLE},    {"FLOAT4", SL_T_DOUBLE},
         {"VARCHAR", SL_T_VARCHAR}, {"TEXT", SL_T_VARCHAR},     {"STRING", SL_T_VARCHAR},
@@ -439,6 +441,7 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
     case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
+    case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->v.s.p)); break;
     default:
         if (sl_type_is_list(v->type))
             sl_list_format(out, v->type, v->v.s.p, v->v.s.len);

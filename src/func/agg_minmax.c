@@ -37,12 +37,12 @@ static bool minmax_bind(const sl_type *args, sl_type *result)
 
 static int64_t minmax_bytes(const sl_agg *a)
 {
-    return a->type == SL_T_VARCHAR ? (int64_t)sizeof(str_state) : (int64_t)sizeof(fixed_state);
+    return sl_type_is_bytes(a->type) ? (int64_t)sizeof(str_state) : (int64_t)sizeof(fixed_state);
 }
 
 static int64_t minmax_heap(const sl_agg *a)
 {
-    return a->type == SL_T_VARCHAR ? 16 : 0; /* a guess at the length of a kept string */
+    return sl_type_is_bytes(a->type) ? 16 : 0; /* a guess at the length of a kept string */
 }
 
 static int minmax_types(const sl_agg *a, sl_type *types)
@@ -87,7 +87,7 @@ static void set_str(str_state *s, const char *p, int64_t len)
 static int fold(const sl_agg *a, void *states, const sl_vec *v, const uint32_t *gids,
                 const uint32_t *sel, int64_t n, int want)
 {
-    if (a->type == SL_T_VARCHAR) {
+    if (sl_type_is_bytes(a->type)) {
         str_state *s = states;
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k);
@@ -155,7 +155,7 @@ static int max_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 static void minmax_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
 {
     sl_vec *o = cols[0];
-    if (a->type == SL_T_VARCHAR) {
+    if (sl_type_is_bytes(a->type)) {
         const str_state *s = states;
         for (int64_t g = 0; g < n; g++) {
             if (s[g].has)
@@ -183,7 +183,7 @@ static void minmax_finalize(const sl_agg *a, const void *states, int64_t n, sl_v
 
 static void minmax_destroy(const sl_agg *a, void *states, int64_t n)
 {
-    if (a->type != SL_T_VARCHAR)
+    if (!sl_type_is_bytes(a->type))
         return;
     str_state *s = states;
     for (int64_t g = 0; g < n; g++)

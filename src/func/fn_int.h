@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "batch/int128.h"
 #include "func/func.h"
 
 /* An evaluated argument: a vector read at physical row i (or at 0 when constant). */
@@ -143,7 +144,7 @@ static inline int64_t fn_floor_div(int64_t a, int64_t b)
  * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR). */
 static inline int fn_type_class(sl_type t)
 {
-    return t == SL_T_DOUBLE ? 1 : t == SL_T_VARCHAR ? 2 : 0;
+    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : 0;
 }
 static inline int fn_str_cmp(const char *p, int64_t pn, const char *q, int64_t qn)
 {

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch/int128.h"
 #include "core/mem.h"
 #include "io/csv_reject.h"
 #include "core/ctx.h"
@@ -739,7 +740,9 @@ static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
     const char *s = p;
     int64_t n = len;
     sl_csv_trim(&s, &n);
-    if (t == SL_T_VARCHAR || n == 0 || (sl_csv_fits(s, n, 1u << t) & (1u << t)))
+    sl_i128 h;
+    if (t == SL_T_VARCHAR || n == 0 || (t == SL_T_HUGEINT && sl_parse_hugeint(s, n, &h)) ||
+        (t != SL_T_HUGEINT && (sl_csv_fits(s, n, 1u << t) & (1u << t))))
         return;
     int show = len > 60 ? 60 : (int)len;
     sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
@@ -803,6 +806,15 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
     case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
     case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
+    case SL_T_HUGEINT: { /* 16 bytes in a byte column (batch/int128.h) */
+        sl_i128 h;
+        char enc[SL_I128_BYTES];
+        if (!sl_parse_hugeint(s, n, &h))
+            break;
+        sl_i128_store(enc, h);
+        sl_vec_push_str(v, enc, SL_I128_BYTES);
+        return true;
+    }
     default: break;
     }
     if (!ok) {

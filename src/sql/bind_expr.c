@@ -11,6 +11,7 @@
  */
 #include "sql/sql_int.h"
 #include "batch/list.h"
+#include "batch/int128.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,14 +173,22 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
 static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     sl_value v;
+    char huge[SL_I128_BYTES];
+    sl_i128 h;
     memset(&v, 0, sizeof v);
     switch (a->kind) {
     case A_INT: v.type = SL_T_BIGINT; v.v.i = a->ival; break;
     case A_DBL:
         v.type = SL_T_DOUBLE;
         v.v.d = a->dval;
-        if (a->sval)
-            sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v);
+        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v) &&
+            sl_parse_hugeint(a->sval, (int64_t)strlen(a->sval), &h)) {
+            /* an integer literal past BIGINT's range (the parser) */
+            sl_i128_store(huge, h);
+            v.type = SL_T_HUGEINT;
+            v.v.s.p = huge;
+            v.v.s.len = SL_I128_BYTES;
+        }
         break;
     case A_BOOL: v.type = SL_T_BOOL; v.v.i = a->ival; break;
     case A_NULL: v.type = SL_T_NULL; v.is_null = true; break;

@@ -155,7 +155,8 @@ static int agg_type(sl_bind_ctx *c, const sl_ast_expr *a, sl_win *w)
     if (!fn || !sl_agg_init_call(&g, fn, w->arg->type))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "no function matches %s(%s)",
                              a->name, sl_type_name(w->arg->type));
-    w->type = g.type;
+    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT) */
+    w->type = g.type == SL_T_HUGEINT ? SL_T_BIGINT : g.type;
     return 0;
 }
 

@@ -7,7 +7,8 @@ Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query
 view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
 quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
-`tdec` holds DECIMAL columns for the dec_* cases). The query
+`tdec` holds DECIMAL columns for the dec_* cases, `thuge` HUGEINT and BIGINT limits for the
+huge_* cases). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
@@ -107,6 +108,19 @@ def dec_rows():
     return out
 
 
+# thuge (the huge_* cases): HUGEINT text at and near its limits, BIGINT's limits, blanks.
+HUGE_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "h": "HUGEINT", "b": "BIGINT"}
+
+
+def huge_rows():
+    hs = ["170141183460469231731687303715884105727", "-170141183460469231731687303715884105728",
+          "9223372036854775808", "-9223372036854775809", "18446744073709551616", "0", "-1",
+          "12345678901234567890123", "", " 42 ", "-99999999999999999999"]
+    bs = ["9223372036854775807", "-9223372036854775808", "4611686018427387904", "1", "", "-7"]
+    return [[n, ["g1", "g2", "g3", None][n % 4], hs[n % len(hs)] or None, bs[n % len(bs)] or None]
+            for n in range(44)]
+
+
 def write_data(path):
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(COLUMNS) + "\r\n")
@@ -116,6 +130,11 @@ def write_data(path):
               newline="") as f:
         f.write(",".join(DEC_COLUMNS) + "\n")
         for r in dec_rows():
+            f.write(",".join(csv_field(v) for v in r) + "\n")
+    with open(os.path.join(os.path.dirname(path), "huge.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write(",".join(HUGE_COLUMNS) + "\n")
+        for r in huge_rows():
             f.write(",".join(csv_field(v) for v in r) + "\n")
 
 
@@ -204,10 +223,13 @@ def views_sql(data):
     read = "read_csv('%s', columns={%s}%%s)" % (data, cols)
     dec = os.path.join(os.path.dirname(data), "dec.csv")
     dcols = ", ".join("'%s': '%s'" % kv for kv in DEC_COLUMNS.items())
+    huge = os.path.join(os.path.dirname(data), "huge.csv")
+    hcols = ", ".join("'%s': '%s'" % kv for kv in HUGE_COLUMNS.items())
     return ["CREATE VIEW t AS SELECT * FROM " + read % ", allow_quoted_nulls=false",
             "CREATE VIEW tq AS SELECT * FROM " + read % ", allow_quoted_nulls=true",
             "CREATE VIEW td AS SELECT * FROM " + read % "",
-            "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols)]
+            "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols),
+            "CREATE VIEW thuge AS SELECT * FROM read_csv('%s', columns={%s})" % (huge, hcols)]
 
 
 def print_diff(mine, duck, r):
