@@ -747,6 +747,12 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
             rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" is a LIST (%s), which FORMAT %s "
                         "cannot store; CAST it AS VARCHAR", c->out_names[k],
                         sl_type_name(c->out_types[k]), opts->format->name);
+    /* HDF5 has no 128-bit integer type sluice could read back: a HUGEINT is refused there (the
+     * database sinks write its text into a wide numeric column) */
+    for (int k = 0; rc == 0 && k < c->n_out; k++)
+        if (c->out_types[k] == SL_T_HUGEINT && strcmp(opts->format->name, "hdf5") == 0)
+            rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" is a HUGEINT, which FORMAT hdf5 "
+                        "cannot store; CAST it AS BIGINT, DOUBLE or VARCHAR", c->out_names[k]);
     sl_free(is_p);
     return rc;
 }
