@@ -457,10 +457,9 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
     }
     if (sl_type_is_decimal(t)) {
         int w = sl_dec_width(t), s = sl_dec_scale(t);
-        sl_i128 lim = sl_i128_pow10(w - s);
-        if (x < lim && x > -lim && x * sl_dec_pow10(s) <= INT64_MAX &&
-            x * sl_dec_pow10(s) >= -INT64_MAX) {
-            out->v.i = (int64_t)(x * sl_dec_pow10(s));
+        sl_i128 lim = sl_i128_pow10(w - s), u = x * sl_i128_pow10(s); /* |u| < 10^38 */
+        if (x < lim && x > -lim && u <= INT64_MAX && u >= -INT64_MAX) {
+            out->v.i = (int64_t)u; /* DECIMAL values are held in 64 bits (README) */
             return 0;
         }
         sl_buf_reset(tmp);
