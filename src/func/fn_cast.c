@@ -469,7 +469,9 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
         return SL_ERUNTIME;
     }
     if (sl_type_is_int(t)) {
-        if (x >= INT64_MIN && x <= INT64_MAX) {
+        int64_t lo, hi;
+        sl_int_range(t, &lo, &hi);
+        if (x >= lo && x <= hi) {
             out->v.i = (int64_t)x;
             return 0;
         }
@@ -489,7 +491,8 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
 int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                   size_t msg_cap)
 {
-    if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)))
+    if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)) ||
+        in->type == SL_T_HUGEINT) /* HUGEINT checks the target's range itself */
         return cast_value(in, t, out, tmp, msg, msg_cap);
     sl_value x = *in;
     if (small_int(x.type))
