@@ -1,8 +1,8 @@
 /*
- * sum(x): integer arguments (TINYINT .. BIGINT, HUGEINT) sum exactly into a HUGEINT as
- * DuckDB's do (exact past 2^63; leaving HUGEINT's range is DuckDB's overflow error); BOOLEAN
- * into a HUGEINT too; DOUBLE arguments sum into a DOUBLE; DECIMAL(p,s) sums exactly into
- * DECIMAL(38,s) as DuckDB's does, its unscaled int64 leaving that range being an error. A
+ * sum(x): integer arguments (TINYINT .. BIGINT, HUGEINT) and BOOLEAN sum exactly into a HUGEINT
+ * as DuckDB's do (exact past 2^63; leaving HUGEINT's range is an error, as in DuckDB);
+ * DOUBLE arguments sum into a DOUBLE; DECIMAL(p,s) sums exactly into DECIMAL(38,s) as DuckDB's
+ * does, its unscaled int64 leaving that range being an error. A
  * caller may set the result type to BIGINT after binding (set operations count rows so): then
  * the sum is a BIGINT whose overflow is an error. NULL when the group has no non-NULL value.
  *
@@ -56,7 +56,8 @@ static int overflow(const sl_agg *a, sl_err *err)
                       "DECIMAL in (64 bits; cast the argument to DOUBLE to sum it "
                       "approximately)", a->text ? a->text : "sum");
     if (a->type == SL_T_HUGEINT)
-        return SL_ERR(err, SL_ERUNTIME, "Out of Range Error: Overflow in HUGEINT addition in %s",
+        return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the range of HUGEINT "
+                      "(cast the argument to DOUBLE to sum it approximately)",
                       a->text ? a->text : "sum");
     return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the range of BIGINT "
                   "(cast the argument to DOUBLE to sum it approximately)",
