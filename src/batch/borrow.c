@@ -26,7 +26,7 @@ sl_type sl_borrow_sql_type(sl_coltype t)
 
 sl_coltype sl_borrow_col_type(sl_type t)
 {
-    if (sl_type_is_list(t)) /* handed out as its text, [1, 2] (sl_borrow_export) */
+    if (sl_type_is_list(t) || t == SL_T_INTERVAL) /* handed out as text (sl_borrow_export) */
         return SL_COL_VARCHAR;
     switch (t) {
     case SL_T_DOUBLE: return SL_COL_DOUBLE;
@@ -186,7 +186,7 @@ static void list_to_text(sl_vec **pv)
         int64_t len;
         const char *p = sl_vec_str(v, i, &len);
         sl_buf_reset(&b);
-        sl_list_format(&b, v->type, p, len);
+        sl_format_value(&b, &(sl_value){.type = v->type, .v.s = {p, len}}); /* or INTERVAL */
         sl_vec_push_str(t, b.data ? b.data : "", b.len);
     }
     sl_buf_free(&b);
@@ -226,7 +226,7 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
     st->valid = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->valid);
     st->bools = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->bools);
     for (int c = 0; c < d->n_cols; c++)
-        if (sl_type_is_list(d->cols[c]->type))
+        if (sl_type_is_list(d->cols[c]->type) || d->cols[c]->type == SL_T_INTERVAL)
             list_to_text(&d->cols[c]);
         else if (d->cols[c]->type == SL_T_HUGEINT)
             huge_to_bigint(&d->cols[c]);

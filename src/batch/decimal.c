@@ -218,8 +218,9 @@ void sl_dec_props(sl_type t, int *width, int *scale)
         *width = sl_dec_width(t);
         *scale = sl_dec_scale(t);
     } else {
-        *width = t == SL_T_BOOL ? 1 : t == SL_T_TINYINT ? 3 : t == SL_T_SMALLINT ? 5
-                 : t == SL_T_INTEGER ? 10 : t == SL_T_HUGEINT ? 38 : 19;
+        *width = t == SL_T_BOOL ? 1 : t == SL_T_TINYINT || t == SL_T_UTINYINT ? 3
+                 : t == SL_T_SMALLINT || t == SL_T_USMALLINT ? 5
+                 : t == SL_T_INTEGER || t == SL_T_UINTEGER ? 10 : t == SL_T_HUGEINT ? 38 : 19;
         *scale = 0;
     }
 }

@@ -42,6 +42,12 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
     case SL_T_VARCHAR:
     case SL_T_HUGEINT: /* its 16 encoded bytes */
         return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
+    case SL_T_INTERVAL: { /* its normalized fields: '30 days' and '1 month' are equal */
+        int64_t nf[3] = {0, 0, 0};
+        if (v->d.off[i + 1] - v->d.off[i] == SL_IV_BYTES)
+            sl_interval_normalize(sl_interval_get(v->heap + v->d.off[i]), nf);
+        return XXH3_64bits(nf, sizeof nf);
+    }
     default:
         if (sl_type_is_list(v->type)) /* a LIST: its encoded bytes, as VARCHAR */
             return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));

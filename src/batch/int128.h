@@ -58,6 +58,10 @@ static inline sl_type sl_huge_common_type(sl_type a, sl_type b)
 
 /* [+-]digits (no spaces, no overflow) as a HUGEINT. Local. */
 bool sl_parse_hugeint(const char *p, int64_t len, sl_i128 *out);
+/* Text as DuckDB's CAST from VARCHAR reads it into a HUGEINT: spaces around trimmed, '_'
+ * between digits, decimal text rounded half away from zero ('2.5' -> 3, '1e30' exact), no
+ * '0x' / '0b' forms (batch/text_cast.c). Local. */
+bool sl_text_cast_hugeint(const char *p, int64_t len, sl_i128 *out);
 /* Appends x in decimal digits. Local. */
 void sl_format_hugeint(sl_buf *out, sl_i128 x);
 /* The double nearest x. Local. */

@@ -15,6 +15,8 @@ static const sl_type list_of[SL_T_COUNT] = {
      * INTEGER[]; the elements and their text are the same). */
     [SL_T_TINYINT] = SL_T_LIST_BIGINT,  [SL_T_SMALLINT] = SL_T_LIST_BIGINT,
     [SL_T_INTEGER] = SL_T_LIST_BIGINT,
+    [SL_T_UTINYINT] = SL_T_LIST_BIGINT, [SL_T_USMALLINT] = SL_T_LIST_BIGINT,
+    [SL_T_UINTEGER] = SL_T_LIST_BIGINT,
 };
 
 sl_type sl_list_type(sl_type elem)

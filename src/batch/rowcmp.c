@@ -30,6 +30,16 @@ static int cmp_str(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
     return (la > lb) - (la < lb);
 }
 
+/* INTERVALs in DuckDB's order: normalized, then field by field (types.h). */
+static int cmp_iv(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
+{
+    int64_t la, lb;
+    const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
+    if (la != SL_IV_BYTES || lb != SL_IV_BYTES)
+        return (la > lb) - (la < lb);
+    return sl_interval_cmp(sl_interval_get(pa), sl_interval_get(pb));
+}
+
 /* One column: NULL placement, then the value. */
 static int cmp_col(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b, bool desc,
                    bool nulls_first)
@@ -46,6 +56,7 @@ static int cmp_col(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b, boo
     case SL_T_DOUBLE: c = cmp_f64(va->d.f64[a], vb->d.f64[b]); break;
     case SL_T_VARCHAR:
     case SL_T_HUGEINT: c = cmp_str(va, a, vb, b); break;
+    case SL_T_INTERVAL: c = cmp_iv(va, a, vb, b); break;
     default: c = cmp_i64(va->d.i64[a], vb->d.i64[b]); break;
     }
     return desc ? -c : c;
@@ -162,7 +173,15 @@ static void make_prefix(const sl_rowcmp *c, const sl_batch *b, int64_t r, entry 
         if (!put_byte(&k, 1))
             break;
         bool fits;
-        if (sl_type_is_bytes(v->type)) {
+        if (v->type == SL_T_INTERVAL) { /* its normalized fields, each sign-flipped */
+            int64_t len, nf3[3] = {0, 0, 0};
+            const char *p = sl_vec_str(v, r, &len);
+            if (len == SL_IV_BYTES)
+                sl_interval_normalize(sl_interval_get(p), nf3);
+            fits = true;
+            for (int f = 0; f < 3 && fits; f++)
+                fits = put_u64(&k, (uint64_t)nf3[f] ^ (UINT64_C(1) << 63), desc);
+        } else if (sl_type_is_bytes(v->type)) {
             int64_t len;
             const char *p = sl_vec_str(v, r, &len);
             fits = put_str(&k, p, len, desc);

@@ -9,6 +9,7 @@
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
  *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below
+ *   INTERVAL   16 bytes (int32 months, int32 days, int64 micros), stored as VARCHAR is
  *   HUGEINT    16 bytes in a byte column (like VARCHAR): batch/int128.h's encoding
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
@@ -42,15 +43,26 @@ typedef enum {
     SL_T_TINYINT,   /* TINYINT, SMALLINT, INTEGER: int64 values kept in their DuckDB ranges */
     SL_T_SMALLINT,
     SL_T_INTEGER,
+    /* INTERVAL (batch/interval.c): 16 bytes a value (sl_interval_put), stored like VARCHAR */
+    SL_T_INTERVAL,
+    SL_T_UTINYINT,  /* UTINYINT, USMALLINT, UINTEGER: int64 values kept in their DuckDB ranges */
+    SL_T_USMALLINT,
+    SL_T_UINTEGER,
     SL_T_HUGEINT,   /* 128-bit integer stored as 16 order-preserving bytes (batch/int128.h) */
     SL_T_COUNT
 } sl_type;
 
-/* An integer type: TINYINT, SMALLINT, INTEGER or BIGINT (all stored as int64; the type decides
- * the range that casts and arithmetic check). */
+/* UTINYINT, USMALLINT or UINTEGER. */
+static inline bool sl_type_is_uint(sl_type t)
+{
+    return t == SL_T_UTINYINT || t == SL_T_USMALLINT || t == SL_T_UINTEGER;
+}
+/* An integer type: TINYINT, SMALLINT, INTEGER, BIGINT or an unsigned one (all stored as int64;
+ * the type decides the range that casts and arithmetic check). */
 static inline bool sl_type_is_int(sl_type t)
 {
-    return t == SL_T_BIGINT || t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+    return t == SL_T_BIGINT || t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER ||
+           sl_type_is_uint(t);
 }
 /* The range of an integer type (INT64's for BIGINT). Local. */
 static inline void sl_int_range(sl_type t, int64_t *lo, int64_t *hi)
@@ -59,13 +71,32 @@ static inline void sl_int_range(sl_type t, int64_t *lo, int64_t *hi)
     case SL_T_TINYINT: *lo = INT8_MIN; *hi = INT8_MAX; break;
     case SL_T_SMALLINT: *lo = INT16_MIN; *hi = INT16_MAX; break;
     case SL_T_INTEGER: *lo = INT32_MIN; *hi = INT32_MAX; break;
+    case SL_T_UTINYINT: *lo = 0; *hi = UINT8_MAX; break;
+    case SL_T_USMALLINT: *lo = 0; *hi = UINT16_MAX; break;
+    case SL_T_UINTEGER: *lo = 0; *hi = UINT32_MAX; break;
     default: *lo = INT64_MIN; *hi = INT64_MAX; break;
     }
 }
-/* 0 TINYINT, 1 SMALLINT, 2 INTEGER, 3 BIGINT: the wider of two integer types wins. */
+/* 0 TINYINT / UTINYINT, 1 SMALLINT / USMALLINT, 2 INTEGER / UINTEGER, 3 BIGINT. */
 static inline int sl_int_rank(sl_type t)
 {
-    return t == SL_T_TINYINT ? 0 : t == SL_T_SMALLINT ? 1 : t == SL_T_INTEGER ? 2 : 3;
+    return t == SL_T_TINYINT || t == SL_T_UTINYINT ? 0 : t == SL_T_SMALLINT ||
+           t == SL_T_USMALLINT ? 1 : t == SL_T_INTEGER || t == SL_T_UINTEGER ? 2 : 3;
+}
+/* The type two integer types meet in, as DuckDB picks it: of one signedness the wider; an
+ * unsigned with a wider signed type, the signed; else, for + - * // % (arith), BIGINT
+ * (UTINYINT + TINYINT is BIGINT there), and otherwise (comparisons, CASE, COALESCE, UNION) the
+ * signed type twice the unsigned's width (UTINYINT with TINYINT is SMALLINT). Local. */
+static inline sl_type sl_int_common(sl_type a, sl_type b, bool arith)
+{
+    if (sl_type_is_uint(a) == sl_type_is_uint(b))
+        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
+    sl_type u = sl_type_is_uint(a) ? a : b, s = sl_type_is_uint(a) ? b : a;
+    if (sl_int_rank(s) > sl_int_rank(u))
+        return s;
+    if (arith)
+        return SL_T_BIGINT;
+    return u == SL_T_UTINYINT ? SL_T_SMALLINT : u == SL_T_USMALLINT ? SL_T_INTEGER : SL_T_BIGINT;
 }
 
 /*
@@ -94,8 +125,7 @@ const char *sl_type_name(sl_type t);
 bool sl_type_parse(const char *name, int64_t len, sl_type *out);
 static inline bool sl_type_is_numeric(sl_type t)
 {
-    return t == SL_T_BIGINT || t == SL_T_DOUBLE || t == SL_T_TINYINT || t == SL_T_SMALLINT ||
-           t == SL_T_INTEGER;
+    return t == SL_T_DOUBLE || sl_type_is_int(t);
 }
 /* A LIST type (SL_T_LIST_*). Local. */
 static inline bool sl_type_is_list(sl_type t)
@@ -105,10 +135,11 @@ static inline bool sl_type_is_list(sl_type t)
 /* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
 static inline bool sl_type_is_var(sl_type t)
 {
-    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_HUGEINT;
+    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT;
 }
 /* Compared, hashed and ordered as their bytes (memcmp, shorter first on a tie): VARCHAR, and
- * HUGEINT, whose 16-byte encoding orders as the numbers (batch/int128.h). */
+ * HUGEINT, whose 16-byte encoding orders as the numbers (batch/int128.h). Not INTERVAL: its
+ * order is that of its normalized fields (batch/interval.c). */
 static inline bool sl_type_is_bytes(sl_type t) { return t == SL_T_VARCHAR || t == SL_T_HUGEINT; }
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
@@ -130,9 +161,25 @@ typedef struct sl_value {
 bool sl_parse_bool(const char *p, int64_t len, int64_t *out);      /* true/false, case-insens. */
 bool sl_parse_bigint(const char *p, int64_t len, int64_t *out);    /* [+-]digits, no overflow */
 bool sl_parse_double(const char *p, int64_t len, double *out);     /* strtod syntax, inf, nan */
-bool sl_parse_date(const char *p, int64_t len, int64_t *days);     /* YYYY-MM-DD */
+/* YYYY-MM-DD; also DuckDB's specials 'infinity', '-infinity', 'inf', '-inf', 'epoch'
+ * (case-insensitive). */
+bool sl_parse_date(const char *p, int64_t len, int64_t *days);
 /* YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]] ; a bare date means midnight. */
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
+/* Text as DuckDB's CAST from VARCHAR reads it into type t (BOOLEAN, BIGINT, DOUBLE, DATE,
+ * TIMESTAMP, DECIMAL): spaces around trimmed, then the strict forms above, then '0x1F', '0b101',
+ * '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5', '2024/01/05', 'epoch',
+ * single-digit time fields (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
+bool sl_text_cast(const char *p, int64_t len, sl_type t, int64_t *i, double *d);
+
+/* Infinite dates and timestamps, as DuckDB stores them: DATE 'infinity' is INT32_MAX days,
+ * '-infinity' its negation; TIMESTAMP 'infinity' is INT64_MAX microseconds, '-infinity' its
+ * negation. They compare above / below every finite value as plain integers, print as
+ * "infinity" / "-infinity", and calendar functions of them are NULL. Local. */
+#define SL_DATE_INF INT64_C(2147483647)
+#define SL_TS_INF INT64_MAX
+static inline bool sl_date_is_inf(int64_t d) { return d == SL_DATE_INF || d == -SL_DATE_INF; }
+static inline bool sl_ts_is_inf(int64_t t) { return t == SL_TS_INF || t == -SL_TS_INF; }
 
 /* Calendar helpers (proleptic Gregorian). Local. */
 int64_t sl_days_from_civil(int64_t y, int m, int d);
@@ -150,6 +197,33 @@ void sl_format_double(sl_buf *out, double v);
 void sl_format_date(sl_buf *out, int64_t days);
 void sl_format_timestamp(sl_buf *out, int64_t micros);
 void sl_format_value(sl_buf *out, const sl_value *v);
+
+/*
+ * INTERVAL (batch/interval.c), DuckDB's: months, days and microseconds kept apart. Ordered
+ * and equal as DuckDB orders them: normalized (24 hours a day, then 30 days a month) then
+ * compared field by field, so '30 days' = '1 month' and '24 hours' = '1 day'. Local.
+ */
+typedef struct sl_interval {
+    int32_t months;
+    int32_t days;
+    int64_t micros;
+} sl_interval;
+#define SL_IV_BYTES 16
+#define SL_IV_DAYS_PER_MONTH 30
+#define SL_IV_US_PER_DAY INT64_C(86400000000)
+#define SL_IV_US_PER_MONTH (SL_IV_US_PER_DAY * SL_IV_DAYS_PER_MONTH)
+/* The value in / into SL_IV_BYTES bytes (any alignment). */
+sl_interval sl_interval_get(const char *p);
+void sl_interval_put(char *p, sl_interval v);
+/* DuckDB's normalized (months, days, micros) of v, the key of its order and equality. */
+void sl_interval_normalize(sl_interval v, int64_t out[3]);
+int sl_interval_cmp(sl_interval a, sl_interval b);
+/* DuckDB's interval text: '1 day', '2 hours 30 minutes', '1 year 2 months 3 days 04:05:06',
+ * '-1 day 25:00:00', '36 hours ago', '@ 1 day', a bare number of seconds; units from
+ * microseconds to millennia, fractions carried down (1.5 months = 1 month 15 days). */
+bool sl_parse_interval(const char *p, int64_t len, sl_interval *out);
+/* "1 year 2 months 3 days 04:05:06.789", "-1 day", "00:00:00": DuckDB's text. */
+void sl_format_interval(sl_buf *out, sl_interval v);
 
 /* DECIMAL helpers (batch/decimal.c). sl_dec_pow10(k) is 10^k for k in 0..18. Local. */
 int64_t sl_dec_pow10(int k);

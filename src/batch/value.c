@@ -22,6 +22,8 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_LIST_DATE] = "DATE[]", [SL_T_LIST_TIMESTAMP] = "TIMESTAMP[]",
     [SL_T_DECIMAL] = "DECIMAL",
     [SL_T_TINYINT] = "TINYINT", [SL_T_SMALLINT] = "SMALLINT", [SL_T_INTEGER] = "INTEGER",
+    [SL_T_INTERVAL] = "INTERVAL",
+    [SL_T_UTINYINT] = "UTINYINT", [SL_T_USMALLINT] = "USMALLINT", [SL_T_UINTEGER] = "UINTEGER",
     [SL_T_HUGEINT] = "HUGEINT",
 };
 
@@ -106,12 +108,15 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
         {"SIGNED", SL_T_INTEGER}, {"SMALLINT", SL_T_SMALLINT}, {"INT2", SL_T_SMALLINT},
         {"SHORT", SL_T_SMALLINT}, {"TINYINT", SL_T_TINYINT},   {"INT1", SL_T_TINYINT},
         {"HUGEINT", SL_T_HUGEINT}, {"INT128", SL_T_HUGEINT},
+        {"UTINYINT", SL_T_UTINYINT}, {"UINT8", SL_T_UTINYINT}, {"USMALLINT", SL_T_USMALLINT},
+        {"UINT16", SL_T_USMALLINT}, {"UINTEGER", SL_T_UINTEGER}, {"UINT32", SL_T_UINTEGER},
         {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
         {"REAL", SL_T_DOUBLE},    {"FLOAT4", SL_T_DOUBLE},
         {"VARCHAR", SL_T_VARCHAR}, {"TEXT", SL_T_VARCHAR},     {"STRING", SL_T_VARCHAR},
         {"CHAR", SL_T_VARCHAR},   {"BPCHAR", SL_T_VARCHAR},
         {"DATE", SL_T_DATE},
         {"TIMESTAMP", SL_T_TIMESTAMP}, {"DATETIME", SL_T_TIMESTAMP},
+        {"INTERVAL", SL_T_INTERVAL},
     };
     if (parse_decimal_type(name, len, out))
         return true;
@@ -270,9 +275,36 @@ static bool valid_ymd(int y, int m, int d)
     return d <= md;
 }
 
+/* 'infinity', '-infinity', 'inf', '-inf' (case-insensitive, no '+', as DuckDB): +1 / -1
+ * into *sign; 'epoch' sets *sign 0. False for anything else. */
+static bool parse_special(const char *p, int64_t len, int *sign)
+{
+    int s = 1;
+    bool signed_ = len > 0 && p[0] == '-';
+    if (signed_) {
+        s = -1;
+        p++;
+        len--;
+    }
+    if ((len == 8 && strncasecmp(p, "infinity", 8) == 0) ||
+        (len == 3 && strncasecmp(p, "inf", 3) == 0)) {
+        *sign = s;
+        return true;
+    }
+    if (len == 5 && !signed_ && strncasecmp(p, "epoch", 5) == 0) {
+        *sign = 0;
+        return true;
+    }
+    return false;
+}
+
 bool sl_parse_date(const char *p, int64_t len, int64_t *days)
 {
-    int y, m, d;
+    int y, m, d, sign;
+    if (len != 10 && len >= 3 && len <= 9 && parse_special(p, len, &sign)) {
+        *days = sign * SL_DATE_INF;
+        return true;
+    }
     if (len != 10 || p[4] != '-' || p[7] != '-')
         return false;
     if (!digits(p, 4, &y) || !digits(p + 5, 2, &m) || !digits(p + 8, 2, &d))
@@ -286,6 +318,11 @@ bool sl_parse_date(const char *p, int64_t len, int64_t *days)
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros)
 {
     int64_t days;
+    int sign;
+    if (len != 10 && len >= 3 && len <= 9 && parse_special(p, len, &sign)) {
+        *micros = sign * SL_TS_INF;
+        return true;
+    }
     if (len < 10 || !sl_parse_date(p, 10, &days))
         return false;
     int hh = 0, mi = 0, ss = 0;
@@ -399,6 +436,10 @@ void sl_format_date(sl_buf *out, int64_t days)
 {
     int64_t y;
     int m, d;
+    if (sl_date_is_inf(days)) {
+        sl_buf_puts(out, days > 0 ? "infinity" : "-infinity");
+        return;
+    }
     sl_civil_from_days(days, &y, &m, &d);
     sl_buf_printf(out, "%04" PRId64 "-%02d-%02d", y, m, d);
 }
@@ -406,6 +447,10 @@ void sl_format_date(sl_buf *out, int64_t days)
 void sl_format_timestamp(sl_buf *out, int64_t us)
 {
     int64_t day_us = INT64_C(86400000000);
+    if (sl_ts_is_inf(us)) {
+        sl_buf_puts(out, us > 0 ? "infinity" : "-infinity");
+        return;
+    }
     int64_t days = us >= 0 ? us / day_us : -((-us + day_us - 1) / day_us);
     int64_t rem = us - days * day_us;
     sl_format_date(out, days);
@@ -436,12 +481,19 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_BIGINT:
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER: sl_format_bigint(out, v->v.i); break;
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: sl_format_bigint(out, v->v.i); break;
     case SL_T_DOUBLE: sl_format_double(out, v->v.d); break;
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
     case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
     case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->v.s.p)); break;
+    case SL_T_INTERVAL:
+        if (v->v.s.len == SL_IV_BYTES)
+            sl_format_interval(out, sl_interval_get(v->v.s.p));
+        break;
     default:
         if (sl_type_is_list(v->type))
             sl_list_format(out, v->type, v->v.s.p, v->v.s.len);

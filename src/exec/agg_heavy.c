@@ -1,10 +1,10 @@
 /*
  * Heavy groups of a holistic aggregation, split across ranks (issue #11).
  *
- * A holistic aggregate (median, quantiles, mad) ships a group's values to the group's owner.
- * A group that holds most of the rows would then sit on one rank, in memory and in time. The
- * PARTIAL aggregation therefore holds its state batches until its end (spilling as a row
- * store) and hands them here, where every rank, in the same order:
+ * A holistic aggregate (median, quantiles, mad, mode, entropy) ships a group's values to the
+ * group's owner. A group that holds most of the rows would then sit on one rank, in memory and
+ * in time. The PARTIAL aggregation therefore holds its state batches until its end (spilling
+ * as a row store) and hands them here, where every rank, in the same order:
  *
  *   1. counts its groups' values (a state row's weight: the most values any holistic call of
  *      it holds) into a Misra-Gries summary of M slots, which keeps every group with more
@@ -23,12 +23,13 @@
  *      an allreduced min/max and then histograms of 1024 buckets over the remaining key
  *      interval, allreduced, each round narrowing to the bucket that holds the position
  *      (at most 6 rounds; one pass over the local part each). Exact, with ties, and the same
- *      at every rank count;
+ *      at every rank count; mode and entropy instead sum the values' counts across ranks
+ *      by value (exec/agg_heavy_counts.c);
  *   5. the emitter pushes its held row with the finished results as marker states; the
  *      owner's FINAL combines it with the group's other states and returns the results.
  *
- * Values never move in steps 1-5: only counts, histograms and one row per heavy group do.
- * mode and entropy are not split (their heavy groups' values still go to the owner).
+ * Values never move in steps 1-5: only counts, histograms, (value, count) pairs (mode,
+ * entropy: one per distinct value and rank) and one row per heavy group do.
  * Functions are Local unless their comment says Collective (over x->comm).
  */
 #include "exec/agg_heavy.h"
@@ -132,13 +133,18 @@ static int find_u64(const uint64_t *a, int n, uint64_t h)
     return lo < n && a[lo] == h ? lo : -1;
 }
 
-/* Values held by the state string of column c, row i (0 when NULL). */
-static int64_t n_vals(const sl_batch *b, int c, int64_t i)
+/* Values held by the state string of aggregate a's column in b, row i (0 when NULL). */
+static int64_t n_vals(const run_ctx *r, const sl_batch *b, int a, int64_t i)
 {
+    int c = r->col0[a];
     if (!sl_vec_valid(b->cols[c], i))
         return 0;
     int64_t len = 0;
-    sl_vec_str(b->cols[c], i, &len);
+    const char *p = sl_vec_str(b->cols[c], i, &len);
+    if (r->op->u.agg.aggs[a].arg_type == SL_T_VARCHAR) { /* records (func/agg_vals.h) */
+        int64_t n = sl_agg_vals_str_count(p, len);
+        return n > 0 ? n : 0;
+    }
     return len == SL_AGG_VALS_DONE_LEN ? 0 : len / 8;
 }
 
@@ -148,7 +154,7 @@ static int64_t row_weight(const run_ctx *r, const sl_batch *b, int64_t i)
     int64_t w = 0;
     for (int a = 0; a < r->na; a++)
         if (r->hol[a]) {
-            int64_t v = n_vals(b, r->col0[a], i);
+            int64_t v = n_vals(r, b, a, i);
             w = v > w ? v : w;
         }
     return w;
@@ -316,9 +322,10 @@ static void dselect(run_ctx *r, sl_rowstore *store, target *t, int nt, sl_err *e
 }
 
 /* Finishes heavy group g (values in store; n[s] values of splittable call s over all ranks):
- * res[s] gets the result bits, has[s] whether there is one (no values: NULL). Collective. */
+ * res[s] gets the result bits (mode over VARCHAR: sres[s] its string), has[s] whether there is
+ * one (no values: NULL). Collective. */
 static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint64_t *res,
-                         bool *has, sl_err *err)
+                         sl_buf *sres, bool *has, sl_err *err)
 {
     target *t = sl_xcalloc(4 * (size_t)r->ns + 1, sizeof *t);
     double *center = sl_xcalloc((size_t)r->ns + 1, sizeof *center);
@@ -326,7 +333,7 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
         int nt = 0;
         for (int s = 0; s < r->ns; s++) {
             const sl_agg *a = &r->op->u.agg.aggs[r->split[s]];
-            if (n[s] == 0 || phase >= sl_agg_vals_phases(a))
+            if (n[s] == 0 || phase >= sl_agg_vals_phases(a) || sl_agg_vals_counted(a))
                 continue;
             int64_t pos[2];
             int np = sl_agg_vals_positions(a, phase, n[s], pos);
@@ -355,6 +362,14 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
             i += np;
         }
     }
+    /* mode and entropy: by value counts (exec/agg_heavy_counts.c); n is allreduced, so
+     * every rank calls the same ones */
+    for (int s = 0; s < r->ns; s++) {
+        const sl_agg *a = &r->op->u.agg.aggs[r->split[s]];
+        if (n[s] > 0 && sl_agg_vals_counted(a))
+            sl_agg_heavy_counts(r->x, r->op->grant, store, s, a, n[s], &res[s], &sres[s],
+                                &has[s], err);
+    }
     sl_free(t);
     sl_free(center);
 }
@@ -375,7 +390,7 @@ static sl_batch *copy_row(const sl_batch *b, int64_t i)
 
 /* The emitter's held row with the results in its splittable state columns. */
 static sl_batch *result_row(const run_ctx *r, const sl_batch *row, const uint64_t *res,
-                            const bool *has)
+                            const sl_buf *sres, const bool *has)
 {
     int nc = row->n_cols;
     sl_vec **cols = sl_xcalloc((size_t)nc + 1, sizeof *cols);
@@ -384,8 +399,21 @@ static sl_batch *result_row(const run_ctx *r, const sl_batch *row, const uint64_
         int s = 0;
         while (s < r->ns && r->col0[r->split[s]] != c)
             s++;
+        const sl_agg *a = s < r->ns ? &r->op->u.agg.aggs[r->split[s]] : NULL;
         if (s == r->ns) {
             sl_vec_push_from(cols[c], row->cols[c], 0);
+        } else if (has[s] && a->arg_type == SL_T_VARCHAR) {
+            /* the VARCHAR marker: the string (mode) or the double's bits (entropy) */
+            sl_buf m;
+            sl_buf_init(&m);
+            uint32_t tag = SL_AGG_VALS_STR_DONE;
+            sl_buf_append(&m, &tag, 4);
+            if (sl_agg_vals_is_entropy(a))
+                sl_buf_append(&m, &res[s], 8);
+            else
+                sl_buf_append(&m, sres[s].data, (int64_t)sres[s].len);
+            sl_vec_push_str(cols[c], m.data, (int64_t)m.len);
+            sl_buf_free(&m);
         } else if (has[s]) {
             char m[SL_AGG_VALS_DONE_LEN];
             sl_agg_vals_marker(res[s], m);
@@ -580,7 +608,7 @@ int sl_agg_heavy_finish(sl_agg_heavy *hv, sl_err *err)
             sl_batch *vb = sl_batch_new(r->ns, vt, 1);
             for (int s = 0; s < r->ns; s++) {
                 int col = r->col0[r->split[s]];
-                cnt[(int64_t)g * r->ns + s] += n_vals(b, col, i);
+                cnt[(int64_t)g * r->ns + s] += n_vals(r, b, r->split[s], i);
                 sl_vec_push_from(vb->cols[s], b->cols[col], i);
                 sl_vec_set_valid(b->cols[col], i, false);
             }
@@ -604,16 +632,22 @@ int sl_agg_heavy_finish(sl_agg_heavy *hv, sl_err *err)
         MPI_Allreduce(MPI_IN_PLACE, cnt, nh * r->ns, MPI_INT64_T, MPI_SUM, x->comm);
     uint64_t *res = sl_xcalloc((size_t)r->ns + 1, sizeof *res);
     bool *has = sl_xcalloc((size_t)r->ns + 1, sizeof *has);
+    sl_buf *sres = sl_xcalloc((size_t)r->ns + 1, sizeof *sres);
+    for (int s = 0; s < r->ns; s++)
+        sl_buf_init(&sres[s]);
     for (int g = 0; g < nh; g++) {
         sl_rowstore_seal(store[g], err);
         memset(has, 0, (size_t)r->ns * sizeof *has);
-        finish_group(r, store[g], cnt + (int64_t)g * r->ns, res, has, err);
+        finish_group(r, store[g], cnt + (int64_t)g * r->ns, res, sres, has, err);
         if (held_row[g]) {
-            sl_exec_emit(x, op, result_row(r, held_row[g], res, has), err);
+            sl_exec_emit(x, op, result_row(r, held_row[g], res, sres, has), err);
             sl_batch_free(&held_row[g]);
         }
         sl_rowstore_free(&store[g]);
     }
+    for (int s = 0; s < r->ns; s++)
+        sl_buf_free(&sres[s]);
+    sl_free(sres);
     sl_free(res);
     sl_free(has);
     sl_free(store);

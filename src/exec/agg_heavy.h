@@ -1,8 +1,8 @@
 /*
- * Heavy groups of a holistic aggregation (median, quantile_cont, quantile_disc, mad): found
- * collectively and finished by a distributed selection over the ranks' parts, so that no rank
- * receives a group that holds a large share of the rows (exec/agg_heavy.c). Private to
- * src/exec.
+ * Heavy groups of a holistic aggregation (median, quantile_cont, quantile_disc, mad, mode,
+ * entropy): found collectively and finished by a distributed selection over the ranks' parts
+ * (exec/agg_heavy.c) or by value counts summed across ranks (exec/agg_heavy_counts.c), so
+ * that no rank receives a group that holds a large share of the rows. Private to src/exec.
  */
 #ifndef SL_AGG_HEAVY_H
 #define SL_AGG_HEAVY_H
@@ -31,5 +31,14 @@ int sl_agg_heavy_add(sl_agg_heavy *h, sl_batch *b, sl_err *err);
  * the same order. Collective over x->comm.
  */
 int sl_agg_heavy_finish(sl_agg_heavy *h, sl_err *err);
+
+/* Finishes mode or entropy call a (func/agg_vals.h: sl_agg_vals_counted) of a heavy group
+ * whose values on this rank are column s of store (n > 0 values over all ranks) from the
+ * values' counts, summed across ranks by value (exec/agg_heavy_counts.c): *res gets the
+ * result bits (mode over VARCHAR: str_res the string), *has whether there is one. grant: the
+ * operator's. Collective over x->comm. */
+void sl_agg_heavy_counts(sl_exec *x, int64_t grant, sl_rowstore *store, int s,
+                         const sl_agg *a, int64_t n, uint64_t *res, sl_buf *str_res,
+                         bool *has, sl_err *err);
 
 #endif

@@ -6,9 +6,9 @@
  * states so far are pushed on (into the exchange, whose row store spills) and the table
  * starts empty: partial states merge later, so flushing early is always correct. At the end
  * the states are pushed on. A PARTIAL that splits heavy groups (split_heavy: median, quantiles,
- * mad) holds its flushed states in a row store instead and hands them at the end to
- * exec/agg_heavy.c, which finds the heavy groups and finishes them by selection across the
- * ranks before pushing the states on (its finish is then collective).
+ * mad, mode, entropy) holds its flushed states in a row store instead and hands them at the
+ * end to exec/agg_heavy.c, which finds the heavy groups and finishes them across the ranks
+ * before pushing the states on (its finish is then collective).
  *
  * Adaptive (issue 14): the table only pays when it shrinks its input. After the first
  * SAMPLE_ROWS rows (env SLUICE_PARTIAL_AGG_SAMPLE; 0 = never decide) a table holding more than

@@ -248,6 +248,14 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
                 return false;
             break;
         }
+        case SL_T_INTERVAL: { /* DuckDB's equality: '30 days' = '1 month' (types.h) */
+            int64_t la, lc;
+            const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
+            if (la != lc || (la == SL_IV_BYTES && sl_interval_cmp(sl_interval_get(sa),
+                                                                  sl_interval_get(sc)) != 0))
+                return false;
+            break;
+        }
         default:
             if (a->d.i64[pr] != c->d.i64[br])
                 return false;

@@ -13,24 +13,7 @@
 #include "core/signals.h"
 #include "io/format.h"
 #include "obs/metrics.h"
-#include "spill/rowstore.h"
-
-/* Keeps the columns proj[0..n) of b (a table's batch), in that order. Takes ownership. */
-static sl_batch *project_cols(sl_batch *b, const int *proj, int n)
-{
-    sl_vec **cols = sl_xcalloc((size_t)n + 1, sizeof *cols);
-    for (int i = 0; i < n; i++) {
-        cols[i] = b->cols[proj[i]];
-        b->cols[proj[i]] = NULL;
-    }
-    sl_batch *out = sl_batch_from_cols(n, cols, b->n_rows);
-    out->sel = b->sel;
-    out->n_sel = b->n_sel;
-    b->sel = NULL;
-    sl_free(cols);
-    sl_batch_free(&b); /* sl_vec_free accepts the NULLed slots */
-    return out;
-}
+#include "spill/colstore.h"
 
 /* A registered table: this rank's application arrays, batch by batch. */
 static int run_borrowed(sl_exec *x, sl_pop *op, const sl_borrowed *bt, sl_err *err)
@@ -57,18 +40,19 @@ static int run_table(sl_exec *x, sl_pop *op, sl_err *err)
             sl_exec_emit(x, op, sl_batch_from_cols(0, NULL, 1), err);
         return err->code;
     }
-    sl_rowstore_cursor cur;
-    sl_rowstore_cursor_init(&cur);
+    /* Only the projected columns leave the store (copied, or read from its spill file). */
+    sl_colstore_cursor cur;
+    sl_colstore_cursor_init(&cur);
     while (!err->code) {
         sl_batch *b = NULL;
-        if (sl_signals_check(err) || sl_rowstore_scan_next(t->rows, &cur, &b, err) || !b)
+        if (sl_signals_check(err) ||
+            sl_colstore_scan_next(t->rows, &cur, op->u.scan.proj, op->u.scan.n_proj, &b, err) ||
+            !b)
             break;
-        b = project_cols(b, op->u.scan.proj, op->u.scan.n_proj);
         /* A table's rows count as rows read, as a file's records do. */
         x->ctx->ctr.rows_read += sl_batch_live(b);
         sl_exec_emit(x, op, b, err);
     }
-    sl_rowstore_cursor_free(&cur);
     return err->code;
 }
 

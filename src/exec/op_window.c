@@ -29,8 +29,10 @@
  * finish is collective (finish_global): halo rows, peer figures and, for running and
  * to-the-end frames, the other ranks' partial aggregates come from one allgather, as do the
  * rows first_value, last_value and nth_value from UNBOUNDED PRECEDING read on other ranks (the
- * first and last row, the last row of the first peer group, the first n rows: end rows). With
- * no ORDER BY either (OVER ()) the rows stay on the rank that read them.
+ * first and last row, the last row of the first peer group, the first n rows: end rows); the
+ * rows RANGE frames reach (within their offsets of the slice's first / last key, and those
+ * keys' peers) come from one alltoallv after it (key_halos). With no ORDER BY either (OVER ())
+ * the rows stay on the rank that read them.
  *
  * Memory: the buffered rows are reserved from the budget up to the grant; a partition larger
  * than that goes to disk in slices and is computed slice by slice when it ends (spill_push,
@@ -301,6 +303,13 @@ static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
         int c = memcmp(pa, pb, (size_t)(la < lb ? la : lb));
         return c ? c : (la > lb) - (la < lb);
     }
+    case SL_T_INTERVAL: { /* DuckDB's normalized order (types.h) */
+        int64_t la, lb;
+        const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
+        if (la != SL_IV_BYTES || lb != SL_IV_BYTES)
+            return (la > lb) - (la < lb);
+        return sl_interval_cmp(sl_interval_get(pa), sl_interval_get(pb));
+    }
     default:
         return (va->d.i64[a] > vb->d.i64[b]) - (va->d.i64[a] < vb->d.i64[b]);
     }
@@ -453,8 +462,14 @@ static int64_t g_end(const global_ctx *g, const ranges *r, int64_t i)
     return r->ge[i] >= g->h + g->n ? g->gend : g->off + r->ge[i] - g->h;
 }
 
+static void frame_of(const sl_win_frame *f, const ranges *r, int64_t i, int64_t *fs,
+                     int64_t *fe);
+
 /* One past the last global row of row i's frame (global row k of N) for frames ending at
- * UNBOUNDED FOLLOWING, CURRENT ROW (its peer group's end under RANGE) or n FOLLOWING. */
+ * UNBOUNDED FOLLOWING, CURRENT ROW (its peer group's end under RANGE), n FOLLOWING or n
+ * PRECEDING (0: the frame is empty). A RANGE offset's end is in the chunk: it holds every
+ * row within the offsets of the slice's keys (key_halos), and the rows before it lie before
+ * every frame's end. */
 static int64_t frame_end(const sl_win_frame *f, const global_ctx *g, const ranges *r, int64_t i,
                          int64_t k, int64_t N)
 {
@@ -462,6 +477,13 @@ static int64_t frame_end(const sl_win_frame *f, const global_ctx *g, const range
         return N;
     if (f->end == SL_FB_CURRENT_ROW)
         return f->rows ? k + 1 : g_end(g, r, i);
+    if (!f->rows) {
+        int64_t fs, fe;
+        frame_of(f, r, i, &fs, &fe);
+        return g->off + fe - g->h;
+    }
+    if (f->end == SL_FB_PRECEDING)
+        return f->end_n > k ? 0 : k - f->end_n + 1;
     return f->end_n >= N - k ? N : k + f->end_n + 1; /* ROWS n FOLLOWING */
 }
 
@@ -540,9 +562,10 @@ static bool is_scan(const sl_win_call *c)
 {
     switch (c->fn) {
     case SL_WF_NTH_VALUE:
+    case SL_WF_FIRST_VALUE: /* to UNBOUNDED FOLLOWING: the frame's first rows, in the chunk */
         return c->frame.start == SL_FB_UNBOUNDED_PRECEDING;
     case SL_WF_SUM: case SL_WF_AVG: case SL_WF_MIN: case SL_WF_MAX: case SL_WF_COUNT:
-    case SL_WF_COUNT_STAR: case SL_WF_FIRST_VALUE: case SL_WF_LAST_VALUE:
+    case SL_WF_COUNT_STAR: case SL_WF_LAST_VALUE:
         return c->frame.start == SL_FB_UNBOUNDED_PRECEDING ||
                c->frame.end == SL_FB_UNBOUNDED_FOLLOWING;
     default:
@@ -678,7 +701,9 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
             }
             fe = frame_end(f, g, r, i, k, N);
             int64_t at = h + (fe - 1 - off);
-            if (at < rows)
+            if (fe == 0 || at < 0) /* an empty frame (ending n PRECEDING) */
+                sl_vec_push_null(res);
+            else if (at < rows)
                 sl_vec_push_from(res, v, at);
             else if (f->end == SL_FB_CURRENT_ROW && !f->rows && s->grp_last_v)
                 sl_vec_push_from(res, s->grp_last_v, s->grp_last_r);
@@ -693,8 +718,9 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         const sl_vec *sv = fn == SL_WF_FIRST_VALUE ? s->first_v : s->last_v;
         int64_t sr = fn == SL_WF_FIRST_VALUE ? s->first_r : s->last_r;
         for (int64_t i = 0; i < rows; i++)
-            if (i < h || i >= h + n || !sv)
-                sl_vec_push_null(res);
+            if (i < h || i >= h + n || !sv ||
+                (f->end == SL_FB_PRECEDING && frame_end(f, g, r, i, off + i - h, N) == 0))
+                sl_vec_push_null(res); /* also an empty frame (ending n PRECEDING) */
             else
                 sl_vec_push_from(res, sv, sr);
         return 0;
@@ -734,10 +760,15 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
         int64_t kk = h + n;
         for (int64_t i = h + n - 1; i >= h; i--) {
             int64_t k = off + i - h, fs;
-            if (f->start == SL_FB_CURRENT_ROW)
+            if (f->start == SL_FB_CURRENT_ROW) {
                 fs = f->rows ? k : g_start(g, r, i);
-            else /* ROWS n PRECEDING */
+            } else if (!f->rows) { /* RANGE n PRECEDING: in the chunk (key_halos) */
+                int64_t ls_, le_;
+                frame_of(f, r, i, &ls_, &le_);
+                fs = off + ls_ - h;
+            } else { /* ROWS n PRECEDING */
                 fs = f->start_n >= k ? 0 : k - f->start_n;
+            }
             int64_t ls = h + (fs > off ? fs - off : 0);
             for (; kk > ls; kk--)
                 gacc_add(&a, fn, v, kk - 1);
@@ -1284,6 +1315,185 @@ static void slice_context(const win_state *st, const sl_pop *op, const int64_t *
     }
 }
 
+/* ---- RANGE frames over the global order: halos by key ---- */
+
+/* How far the RANGE frames of a global window's calls reach from the current row's key, in
+ * the key's units: [0] before it (PRECEDING), [1] after it (FOLLOWING). */
+typedef struct key_reach {
+    int64_t n[2];
+    double f[2];
+    const sl_rowcmp *peer; /* the ORDER BY keys */
+    int kc;               /* the one ORDER BY key (offsets), else -1: peers only */
+    bool desc;
+} key_reach;
+
+/* Whether some call has a RANGE frame bounded on both sides (offsets or CURRENT ROW) or an
+ * offset on one side and UNBOUNDED on the other (a scan whose bound is found in the chunk),
+ * whose frames the rows on the neighbouring ranks within its offsets (and the current row's
+ * peers) complete; fills *kr. */
+static bool range_reach(const win_state *st, const sl_pop *op, key_reach *kr)
+{
+    bool any = false;
+    const sl_sort_spec *o = &op->u.window.order;
+    memset(kr, 0, sizeof *kr);
+    kr->peer = &st->peer;
+    kr->kc = -1;
+    if (o->n_keys == 0)
+        return false;
+    /* offsets need one numeric key (the binder's rule); other keys have peers only */
+    sl_type kt = op->children[0]->types[o->cols[0]];
+    if (o->n_keys == 1 && (kt == SL_T_DOUBLE || sl_type_is_int(kt) || kt == SL_T_DATE ||
+                           kt == SL_T_TIMESTAMP)) {
+        kr->kc = o->cols[0];
+        kr->desc = o->desc[0];
+    }
+    for (int ci = 0; ci < op->u.window.n_calls; ci++) {
+        const sl_win_call *c = &op->u.window.calls[ci];
+        const sl_win_frame *f = &c->frame;
+        bool frame_fn = c->fn == SL_WF_FIRST_VALUE || c->fn == SL_WF_LAST_VALUE ||
+                        c->fn == SL_WF_NTH_VALUE || c->fn == SL_WF_SUM || c->fn == SL_WF_AVG ||
+                        c->fn == SL_WF_MIN || c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT ||
+                        c->fn == SL_WF_COUNT_STAR;
+        bool offset = f->start == SL_FB_PRECEDING || f->start == SL_FB_FOLLOWING ||
+                      f->end == SL_FB_PRECEDING || f->end == SL_FB_FOLLOWING;
+        if (f->rows || !frame_fn || (is_scan(c) && !offset))
+            continue;
+        any = true;
+        for (int e = 0; e < 2; e++) {
+            sl_frame_bound k = e ? f->end : f->start;
+            int64_t n = e ? f->end_n : f->start_n;
+            double d = e ? f->end_f : f->start_f;
+            int s = k == SL_FB_FOLLOWING;
+            if (k != SL_FB_PRECEDING && k != SL_FB_FOLLOWING)
+                continue;
+            kr->n[s] = n > kr->n[s] ? n : kr->n[s];
+            kr->f[s] = d > kr->f[s] ? d : kr->f[s];
+        }
+    }
+    return any;
+}
+
+/* Whether row j of b lies within the reach of row t of tb: back: j is before t's slice, whose
+ * first row t is (j's key at or past t's key less the preceding reach, in the order's
+ * direction); else j is after t's slice, whose last row t is. A NULL key is a peer of NULL
+ * keys only (its frame is its NULL peers; a non-NULL key's frame holds no NULLs); without
+ * one numeric key (no offsets) the reach is t's peers. */
+static bool in_reach(const key_reach *kr, const sl_batch *b, int64_t j, const sl_batch *tb,
+                     int64_t t, bool back)
+{
+    if (kr->kc < 0)
+        return sl_row_cmp(kr->peer, b, j, tb, t) == 0;
+    const sl_vec *k = b->cols[kr->kc], *tk = tb->cols[kr->kc];
+    bool jn = !sl_vec_valid(k, j), tn = !sl_vec_valid(tk, t);
+    if (jn || tn)
+        return jn && tn;
+    bool minus = back != kr->desc; /* ascending: the rows before hold smaller keys */
+    int c;
+    if (k->type == SL_T_DOUBLE) {
+        double d = kr->f[!back], lim = minus ? tk->d.f64[t] - d : tk->d.f64[t] + d;
+        c = (k->d.f64[j] > lim) - (k->d.f64[j] < lim); /* NaN: 0, sent (more do no harm) */
+    } else {
+        int64_t lim = sat_add(tk->d.i64[t], minus ? -kr->n[!back] : kr->n[!back]);
+        c = (k->d.i64[j] > lim) - (k->d.i64[j] < lim);
+    }
+    if (kr->desc)
+        c = -c;
+    return back ? c >= 0 : c <= 0;
+}
+
+/*
+ * The rows of the neighbouring slices that this rank's RANGE frames reach (and its first and
+ * last keys' peers): every rank sends each later rank the end of its slice whose keys lie
+ * within the preceding reach of that rank's first key, and each earlier rank the start within
+ * the following reach of its last key (the first and last rows of every slice are in ends,
+ * from the allgather), so a rank receives exactly the rows its frames need, from however many
+ * ranks hold them. *prev / *next: the rows received from the ranks before / after, in order.
+ * skip: the allgather failed (ends unset): nothing is sent, the collectives still run.
+ * Collective over x->comm.
+ */
+static int key_halos(sl_exec *x, const sl_pop *op, const sl_batch *cur, const int64_t *all,
+                     int nf, sl_batch *const *ends, const key_reach *kr, bool skip,
+                     sl_batch **prev, sl_batch **next, sl_err *err)
+{
+    const sl_pop *in = op->children[0];
+    int P = x->size, me = x->rank;
+    int64_t n = cur->n_rows;
+    int64_t *scnt = sl_xcalloc((size_t)P, sizeof *scnt), *rcnt = sl_xcalloc((size_t)P,
+                                                                            sizeof *rcnt);
+    uint32_t *rows = sl_xcalloc((size_t)n + 1, sizeof *rows);
+    for (int64_t i = 0; i < n; i++)
+        rows[i] = (uint32_t)i;
+    sl_buf out;
+    sl_buf_init(&out);
+    for (int q = 0; q < P && !skip && n > 0; q++) {
+        if (q == me || all[(int64_t)nf * q] == 0)
+            continue;
+        size_t at = out.len;
+        int64_t m = 0;
+        if (q > me) { /* the end of this slice, before q's first key */
+            while (m < n && in_reach(kr, cur, n - 1 - m, ends[q], 0, true))
+                m++;
+            if (m > 0)
+                sl_wire_write_rows(cur, rows + n - m, m, &out);
+        } else { /* the start of this slice, after q's last key */
+            while (m < n && in_reach(kr, cur, m, ends[q], 1, false))
+                m++;
+            if (m > 0)
+                sl_wire_write_rows(cur, rows, m, &out);
+        }
+        scnt[q] = (int64_t)(out.len - at);
+    }
+    sl_free(rows);
+    MPI_Alltoall(scnt, 1, MPI_INT64_T, rcnt, 1, MPI_INT64_T, x->comm);
+    int64_t ssum = 0, rsum = 0;
+    for (int q = 0; q < P; q++) {
+        ssum += scnt[q];
+        rsum += rcnt[q];
+    }
+    int big = ssum > INT32_MAX || rsum > INT32_MAX, any_big = 0;
+    MPI_Allreduce(&big, &any_big, 1, MPI_INT, MPI_LOR, x->comm);
+    int *sc = sl_xcalloc((size_t)P, sizeof *sc), *sd = sl_xcalloc((size_t)P, sizeof *sd);
+    int *rc_ = sl_xcalloc((size_t)P, sizeof *rc_), *rd = sl_xcalloc((size_t)P, sizeof *rd);
+    int rc = 0;
+    char *recv = NULL;
+    if (any_big) {
+        rc = SL_ERR(err, SL_ERUNTIME, "window: the rows within a RANGE frame's offsets on "
+                    "the neighbouring ranks exceed 2 GB (%lld bytes to one rank)",
+                    (long long)(rsum > ssum ? rsum : ssum));
+    } else {
+        for (int q = 0, sa = 0, ra = 0; q < P; q++) {
+            sc[q] = (int)scnt[q];
+            sd[q] = sa;
+            sa += sc[q];
+            rc_[q] = (int)rcnt[q];
+            rd[q] = ra;
+            ra += rc_[q];
+        }
+        recv = sl_xmalloc((size_t)rsum + 1);
+        MPI_Alltoallv(out.data, sc, sd, MPI_BYTE, recv, rc_, rd, MPI_BYTE, x->comm);
+    }
+    sl_buf_free(&out);
+    *prev = sl_batch_new(in->n_cols, in->types, 0);
+    *next = sl_batch_new(in->n_cols, in->types, 0);
+    for (int q = 0; q < P && !rc; q++) {
+        if (rc_[q] == 0)
+            continue;
+        sl_batch *b = NULL;
+        int64_t used = 0;
+        if ((rc = sl_wire_read(recv + rd[q], rc_[q], &b, &used, err)) == 0)
+            sl_batch_append(q < me ? *prev : *next, b);
+        sl_batch_free(&b);
+    }
+    sl_free(recv);
+    sl_free(scnt);
+    sl_free(rcnt);
+    sl_free(sc);
+    sl_free(sd);
+    sl_free(rc_);
+    sl_free(rd);
+    return rc;
+}
+
 /*
  * No PARTITION BY (global): this rank holds the r-th slice of the global order. Every rank
  * shares its row count, its peer figures, its partial aggregates and its last halo_prev and
@@ -1380,19 +1590,38 @@ static int finish_global(sl_exec *x, sl_pop *op, sl_err *err)
     gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
     if (!rc)
         slice_context(st, op, all, NF, ends, P, me, &g, scan);
+    /* RANGE frames: the rows within their offsets, from the ranks they lie on */
+    key_reach kr;
+    sl_batch *kprev = NULL, *knext = NULL;
+    if (range_reach(st, op, &kr)) {
+        int krc = key_halos(x, op, cur, all, NF, ends, &kr, rc != 0, &kprev, &knext, err);
+        rc = rc ? rc : krc;
+    }
     sl_free(all);
+    /* both halos are the rows next to the slice: the longer one holds the other */
     int64_t h = prev->n_rows < A ? prev->n_rows : A, t = next->n_rows < B ? next->n_rows : B;
+    sl_batch *hp = prev, *hn = next;
+    if (kprev && kprev->n_rows > h) {
+        hp = kprev;
+        h = kprev->n_rows;
+    }
+    if (knext && knext->n_rows > t) {
+        hn = knext;
+        t = knext->n_rows;
+    }
     g.h = h;
     sl_batch *chunk = cur; /* without rows before, the slice is not copied */
     if (h > 0) {
         chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
-        append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
+        append_range(chunk, hp, hp->n_rows - h, hp->n_rows);
         append_range(chunk, cur, 0, n);
         sl_batch_free(&cur);
     }
-    append_range(chunk, next, 0, t);
+    append_range(chunk, hn, 0, t);
     sl_batch_free(&prev);
     sl_batch_free(&next);
+    sl_batch_free(&kprev);
+    sl_batch_free(&knext);
     if (!rc)
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
     else
@@ -1472,9 +1701,15 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
     sl_batch *ahead = sl_batch_new(in->n_cols, in->types, 0);
     gscan *scan = sl_xcalloc((size_t)nc + 1, sizeof *scan);
     bool more = true;
+    /* RANGE frames: the rows within their offsets of a slice's first / last key (slices'
+     * first and last rows are among their end rows) */
+    key_reach kr;
+    bool keyed = range_reach(st, op, &kr);
     for (int s = 0; s < S && !rc; s++) {
         int64_t n = st->figs[(int64_t)s * nf];
-        while (more && !rc && ahead->n_rows < n + B) {
+        while (more && !rc &&
+               (ahead->n_rows < n + B ||
+                (keyed && in_reach(&kr, ahead, ahead->n_rows - 1, st->ends[s], 1, false)))) {
             sl_batch *r = NULL;
             rc = sl_rowstore_next(st->spill, &r, err);
             if (!rc && r) {
@@ -1488,6 +1723,12 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
             break;
         int64_t h = prev->n_rows < A ? prev->n_rows : A;
         int64_t t = ahead->n_rows - n < B ? ahead->n_rows - n : B;
+        for (int64_t j = prev->n_rows - h - 1; keyed && j >= 0 &&
+             in_reach(&kr, prev, j, st->ends[s], 0, true); j--)
+            h++;
+        for (int64_t j = n + t; keyed && j < ahead->n_rows &&
+             in_reach(&kr, ahead, j, st->ends[s], 1, false); j++)
+            t++;
         sl_batch *chunk = sl_batch_new(in->n_cols, in->types, h + n + t);
         append_range(chunk, prev, prev->n_rows - h, prev->n_rows);
         append_range(chunk, ahead, 0, n + t);
@@ -1495,11 +1736,20 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
         slice_context(st, op, st->figs, nf, st->ends, S, s, &g, scan);
         g.h = h;
         rc = emit_chunk(x, op, chunk, h, h + n, &g, err);
-        /* the next slice's halo: the last A rows of prev + this slice */
+        /* the next slice's halo: the last A rows of prev + this slice, or more, those
+         * within the RANGE offsets of its first key */
+        int64_t keep = A, in_prev = prev->n_rows;
+        for (int64_t j = n + in_prev - 1 - keep; keyed && s + 1 < S && j >= 0; j--) {
+            const sl_batch *b = j >= in_prev ? ahead : prev;
+            int64_t row = j >= in_prev ? j - in_prev : j;
+            if (!in_reach(&kr, b, row, st->ends[s + 1], 0, true))
+                break;
+            keep++;
+        }
         sl_batch *np = sl_batch_new(in->n_cols, in->types, 0);
-        int64_t keep_prev = n >= A ? 0 : (prev->n_rows < A - n ? prev->n_rows : A - n);
-        append_range(np, prev, prev->n_rows - keep_prev, prev->n_rows);
-        append_range(np, ahead, n - (n < A ? n : A), n);
+        int64_t keep_prev = n >= keep ? 0 : (in_prev < keep - n ? in_prev : keep - n);
+        append_range(np, prev, in_prev - keep_prev, in_prev);
+        append_range(np, ahead, n - (n < keep ? n : keep), n);
         sl_batch *rest = sl_batch_new(in->n_cols, in->types, 0);
         append_range(rest, ahead, n, ahead->n_rows);
         sl_batch_free(&prev);
@@ -1508,8 +1758,8 @@ static int spill_finish(sl_exec *x, sl_pop *op, sl_err *err)
         ahead = rest;
     }
     if (!rc && getenv("SLUICE_WINDOW_TRACE"))
-        fprintf(stderr, "window: a partition of %lld rows spilled in %d slices\n",
-                (long long)N, S);
+        fprintf(stderr, "window: a partition of %lld rows spilled in %d slices (%s, ...)\n",
+                (long long)N, S, op->names ? op->names[in->n_cols] : "?");
     sl_batch_free(&prev);
     sl_batch_free(&ahead);
     sl_free(scan);

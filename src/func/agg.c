@@ -281,6 +281,14 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
                 return false;
             break;
         }
+        case SL_T_INTERVAL: { /* DuckDB's equality: '30 days' = '1 month' (types.h) */
+            int64_t la, lb;
+            const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+            if (la != lb || (la == SL_IV_BYTES && sl_interval_cmp(sl_interval_get(pa),
+                                                                  sl_interval_get(pb)) != 0))
+                return false;
+            break;
+        }
         default:
             if (a->d.i64[g] != b->d.i64[i])
                 return false;
@@ -390,8 +398,9 @@ static int fold_all(sl_hashagg *h, sl_vec *const *cols, int first_col, sl_vec *c
                     return SL_ERR(err, SL_EINTERNAL, "%s: no second argument values",
                                   s->call->text ? s->call->text : s->fn->name);
             }
-            if (s->fn->needs_all_values)
-                h->held += 16 * n;
+            if (s->fn->needs_all_values) /* VARCHAR (mode, entropy): 4 + len a value */
+                h->held += 16 * n + (av[0] && av[0]->type == SL_T_VARCHAR ?
+                                     2 * held_bytes(av[0], sel, n) : 0);
             rc = s->fn->update(s->call, s->data, av, h->gids, sel, n, err);
         }
         if (rc)

@@ -5,9 +5,9 @@
  * every number, strings bytewise
  * (the shorter prefix first), BOOLEAN false < true, DATE and TIMESTAMP in time order.
  * DISTINCT changes nothing (distinct_is_noop).
- * State: fixed-width types {has, value}; VARCHAR {has, bytes, len, cap} with the bytes owned
- * by the state (sl_xmalloc). Shipped as one column of x's type, NULL for the empty state;
- * combine is update over that column. Local.
+ * State: fixed-width types {has, value}; VARCHAR and INTERVAL (in DuckDB's normalized order)
+ * {has, bytes, len, cap} with the bytes owned by the state (sl_xmalloc). Shipped as one
+ * column of x's type, NULL for the empty state; combine is update over that column. Local.
  */
 #include "func/aggregate.h"
 
@@ -37,12 +37,12 @@ static bool minmax_bind(const sl_type *args, sl_type *result)
 
 static int64_t minmax_bytes(const sl_agg *a)
 {
-    return sl_type_is_bytes(a->type) ? (int64_t)sizeof(str_state) : (int64_t)sizeof(fixed_state);
+    return sl_type_is_var(a->type) ? (int64_t)sizeof(str_state) : (int64_t)sizeof(fixed_state);
 }
 
 static int64_t minmax_heap(const sl_agg *a)
 {
-    return sl_type_is_bytes(a->type) ? 16 : 0; /* a guess at the length of a kept string */
+    return sl_type_is_var(a->type) ? 16 : 0; /* a guess at the length of a kept string */
 }
 
 static int minmax_types(const sl_agg *a, sl_type *types)
@@ -70,6 +70,14 @@ static inline int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb
     return (la > lb) - (la < lb);
 }
 
+/* VARCHAR bytewise; INTERVAL in DuckDB's order (normalized, types.h). */
+static inline int cmp_var(sl_type t, const char *a, int64_t la, const char *b, int64_t lb)
+{
+    if (t == SL_T_INTERVAL && la == SL_IV_BYTES && lb == SL_IV_BYTES)
+        return sl_interval_cmp(sl_interval_get(a), sl_interval_get(b));
+    return cmp_bytes(a, la, b, lb);
+}
+
 static void set_str(str_state *s, const char *p, int64_t len)
 {
     if (len > s->cap) {
@@ -87,7 +95,7 @@ static void set_str(str_state *s, const char *p, int64_t len)
 static int fold(const sl_agg *a, void *states, const sl_vec *v, const uint32_t *gids,
                 const uint32_t *sel, int64_t n, int want)
 {
-    if (sl_type_is_bytes(a->type)) {
+    if (sl_type_is_var(a->type)) {
         str_state *s = states;
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k);
@@ -96,7 +104,7 @@ static int fold(const sl_agg *a, void *states, const sl_vec *v, const uint32_t *
             str_state *g = &s[gids[k]];
             int64_t len;
             const char *p = sl_vec_str(v, i, &len);
-            if (!g->has || (want && cmp_bytes(p, len, g->p, g->len) == want))
+            if (!g->has || (want && cmp_var(a->type, p, len, g->p, g->len) == want))
                 set_str(g, p, len);
         }
         return 0;
@@ -155,7 +163,7 @@ static int max_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 static void minmax_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
 {
     sl_vec *o = cols[0];
-    if (sl_type_is_bytes(a->type)) {
+    if (sl_type_is_var(a->type)) {
         const str_state *s = states;
         for (int64_t g = 0; g < n; g++) {
             if (s[g].has)
@@ -183,7 +191,7 @@ static void minmax_finalize(const sl_agg *a, const void *states, int64_t n, sl_v
 
 static void minmax_destroy(const sl_agg *a, void *states, int64_t n)
 {
-    if (!sl_type_is_bytes(a->type))
+    if (!sl_type_is_var(a->type))
         return;
     str_state *s = states;
     for (int64_t g = 0; g < n; g++)

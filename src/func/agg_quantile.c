@@ -21,10 +21,12 @@
  *   quantile_disc(x, q) = v[max(1, ceil(nq)) - 1] (nearest rank), of x's type;
  *   mad(x) = median(|x - median(x)|): DOUBLE;
  *   mode(x) = the most frequent value, of x's type (ties: the smallest; DuckDB takes the first
- *     it met, which depends on the input order);
+ *     it met, which depends on the input order); -0.0 and 0.0 are one value, given as 0.0;
  *   entropy(x) = -sum over distinct values of p log2 p, p = count / n: DOUBLE, 0 for no values.
  * q is a constant in [0, 1] (the binder checks it: sl_agg.param). NULL for a group without
- * non-NULL values (entropy: 0). NaN values are not ordered: not supported. Local.
+ * non-NULL values (entropy: 0). NaN values are not ordered: not supported. mode and entropy
+ * also take DATE and TIMESTAMP (8-byte integers) and VARCHAR, whose state is records of a
+ * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. Local.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -48,6 +50,11 @@ typedef struct {
     int64_t n, cap;
     bool done;   /* the result came finished (a heavy group's marker): res holds it */
     uint64_t res;
+    /* VARCHAR (mode, entropy): n records (func/agg_vals.h) in sb; a finished result's bytes */
+    char *sb;
+    int64_t sbytes, scap;
+    char *rs;
+    int64_t rlen;
 } vals_state;
 
 SL_AGG_FIXED_STATE(vals_bytes, vals_state)
@@ -75,11 +82,27 @@ static bool disc_bind(const sl_type *args, sl_type *result)
     return true;
 }
 
+/* mode(x), entropy(x): also DATE and TIMESTAMP (8-byte integers, ordered as BIGINT) and
+ * VARCHAR (records of bytes, ordered by memcmp, then length). */
+static bool count_arg(sl_type t)
+{
+    return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP ||
+           t == SL_T_VARCHAR;
+}
+
 static bool mode_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]))
+    if (!count_arg(args[0]))
         return false;
     *result = args[0];
+    return true;
+}
+
+static bool entropy_bind(const sl_type *args, sl_type *result)
+{
+    if (!count_arg(args[0]))
+        return false;
+    *result = SL_T_DOUBLE;
     return true;
 }
 
@@ -102,11 +125,38 @@ static void vals_push(vals_state *s, const uint64_t *src, int64_t k)
     s->n += k;
 }
 
+static void bytes_push(vals_state *s, const void *p, int64_t len)
+{
+    if (s->sbytes + len > s->scap) {
+        int64_t c = s->scap ? s->scap * 2 : 64;
+        while (c < s->sbytes + len)
+            c *= 2;
+        s->sb = sl_xrealloc(s->sb, (size_t)c);
+        s->scap = c;
+    }
+    if (len)
+        memcpy(s->sb + s->sbytes, p, (size_t)len);
+    s->sbytes += len;
+}
+
 static int vals_update(const sl_agg *a, void *states, sl_vec *const *args,
                        const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
 {
     vals_state *s = states;
     const sl_vec *x = args[0];
+    if (x->type == SL_T_VARCHAR) {
+        for (int64_t k = 0; k < n; k++) {
+            int64_t i = sl_agg_row(sel, k), len = 0;
+            if (!sl_vec_valid(x, i))
+                continue;
+            const char *p = sl_vec_str(x, i, &len);
+            uint32_t l = (uint32_t)len;
+            bytes_push(&s[gids[k]], &l, 4);
+            bytes_push(&s[gids[k]], p, len);
+            s[gids[k]].n++;
+        }
+        return 0;
+    }
     /* BIGINT and DOUBLE vectors both hold 8-byte values: copy the bits. */
     const uint64_t *bits = x->type == SL_T_DOUBLE ? (const uint64_t *)(const void *)x->d.f64
                                                   : (const uint64_t *)(const void *)x->d.i64;
@@ -128,6 +178,25 @@ static int vals_combine(const sl_agg *a, void *states, sl_vec *const *cols,
         if (!sl_vec_valid(c, i))
             continue;
         const char *p = sl_vec_str(c, i, &len);
+        if (a->arg_type == SL_T_VARCHAR) {
+            vals_state *st = &s[gids[k]];
+            if (sl_agg_vals_str_done(p, len)) {
+                st->done = true;
+                st->rs = sl_xrealloc(st->rs, (size_t)len);
+                st->rlen = len - 4;
+                memcpy(st->rs, p + 4, (size_t)st->rlen);
+                if (st->rlen == 8)
+                    memcpy(&st->res, st->rs, 8);
+                continue;
+            }
+            int64_t m = sl_agg_vals_str_count(p, len);
+            if (m < 0)
+                return SL_ERR(err, SL_EINTERNAL, "%s: a malformed state of %lld bytes",
+                              a->text, (long long)len);
+            bytes_push(st, p, len);
+            st->n += m;
+            continue;
+        }
         if (len == SL_AGG_VALS_DONE_LEN && p[8] == SL_AGG_VALS_DONE_TAG) {
             vals_state *st = &s[gids[k]];
             memcpy(&st->res, p, 8);
@@ -147,6 +216,21 @@ static void vals_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *co
 {
     const vals_state *s = states;
     for (int64_t g = 0; g < n; g++) {
+        if (a->arg_type == SL_T_VARCHAR) {
+            if (s[g].done) {
+                char *m = sl_xmalloc((size_t)s[g].rlen + 4);
+                uint32_t tag = SL_AGG_VALS_STR_DONE;
+                memcpy(m, &tag, 4);
+                memcpy(m + 4, s[g].rs, (size_t)s[g].rlen);
+                sl_vec_push_str(cols[0], m, s[g].rlen + 4);
+                sl_free(m);
+            } else if (s[g].n == 0) {
+                sl_vec_push_null(cols[0]);
+            } else {
+                sl_vec_push_str(cols[0], s[g].sb, s[g].sbytes);
+            }
+            continue;
+        }
         if (s[g].done) {
             char m[SL_AGG_VALS_DONE_LEN];
             sl_agg_vals_marker(s[g].res, m);
@@ -163,7 +247,11 @@ static void vals_destroy(const sl_agg *a, void *states, int64_t n)
     vals_state *s = states;
     for (int64_t g = 0; g < n; g++) {
         sl_free(s[g].v);
+        sl_free(s[g].sb);
+        sl_free(s[g].rs);
         s[g].v = NULL;
+        s[g].sb = s[g].rs = NULL;
+        s[g].sbytes = s[g].scap = s[g].rlen = 0;
         s[g].n = s[g].cap = 0;
         s[g].done = false;
     }
@@ -222,6 +310,67 @@ static void push_quantile_list(const sl_agg *a, bool dbl, const vals_state *st, 
     sl_buf_free(&b);
 }
 
+typedef struct {
+    const char *p;
+    int64_t len;
+} str_ref;
+
+/* memcmp order, then the shorter first (DuckDB's VARCHAR order). Local. */
+static int str_cmp(const str_ref *x, const str_ref *y)
+{
+    int c = memcmp(x->p, y->p, (size_t)(x->len < y->len ? x->len : y->len));
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int str_qcmp(const void *a, const void *b) { return str_cmp(a, b); }
+
+/* mode or entropy of a VARCHAR state: sorts the records and scans the runs. */
+static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
+{
+    bool ent = a->fn == &sl_aggfn_entropy;
+    if (st->done) {
+        if (ent)
+            sl_vec_push_f64(out, sl_agg_vals_bits_double(st->res));
+        else
+            sl_vec_push_str(out, st->rs, st->rlen);
+        return;
+    }
+    if (st->n == 0) {
+        if (ent)
+            sl_vec_push_f64(out, 0.0);
+        else
+            sl_vec_push_null(out);
+        return;
+    }
+    str_ref *r = sl_xmalloc((size_t)st->n * sizeof *r + 8);
+    int64_t k = 0;
+    for (int64_t j = 0; j < st->sbytes && k < st->n; k++) {
+        uint32_t l;
+        memcpy(&l, st->sb + j, 4);
+        r[k] = (str_ref){st->sb + j + 4, l};
+        j += 4 + (int64_t)l;
+    }
+    qsort(r, (size_t)k, sizeof *r, str_qcmp);
+    int64_t best = 0, best_len = 0;
+    sl_agg_ent_sum h = 0;
+    for (int64_t i = 0; i < k;) {
+        int64_t j = i + 1;
+        while (j < k && str_cmp(&r[j], &r[i]) == 0)
+            j++;
+        h += sl_agg_ent_term(j - i, k);
+        if (j - i > best_len) {
+            best_len = j - i;
+            best = i;
+        }
+        i = j;
+    }
+    if (ent)
+        sl_vec_push_f64(out, sl_agg_ent_value(h));
+    else
+        sl_vec_push_str(out, r[best].p, r[best].len);
+    sl_free(r);
+}
+
 static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec *out)
 {
     const vals_state *s = states;
@@ -229,6 +378,10 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
     bool dbl = a->arg_type == SL_T_DOUBLE;
     for (int64_t g = 0; g < n; g++) {
         const vals_state *st = &s[g];
+        if (a->arg_type == SL_T_VARCHAR) {
+            finalize_str(a, st, out);
+            continue;
+        }
         if (st->done) {
             if (a->type == SL_T_DOUBLE) {
                 double d;
@@ -272,7 +425,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
             /* mode and entropy: runs of equal values in the sorted array (bit equality is
              * value equality for the ordered, non-NaN values held here, except -0.0/0.0). */
             int64_t best = 0, best_len = 0;
-            double h = 0, nn = (double)st->n;
+            sl_agg_ent_sum h = 0;
             for (int64_t i = 0; i < st->n;) {
                 int64_t j = i + 1;
                 if (dbl) {
@@ -283,8 +436,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
                     while (j < st->n && st->v[j] == st->v[i])
                         j++;
                 }
-                double p = (double)(j - i) / nn;
-                h -= p * log2(p);
+                h += sl_agg_ent_term(j - i, st->n);
                 if (j - i > best_len) {
                     best_len = j - i;
                     best = i;
@@ -292,9 +444,9 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
                 i = j;
             }
             if (f == &sl_aggfn_entropy)
-                sl_vec_push_f64(out, h);
-            else if (dbl)
-                sl_vec_push_f64(out, ((const double *)(const void *)st->v)[best]);
+                sl_vec_push_f64(out, sl_agg_ent_value(h));
+            else if (dbl) /* + 0.0: -0.0 and 0.0 are one value, given as 0.0 */
+                sl_vec_push_f64(out, ((const double *)(const void *)st->v)[best] + 0.0);
             else
                 sl_vec_push_i64(out, (int64_t)st->v[best]);
         }
@@ -325,7 +477,7 @@ VALS_ENTRY(quantile_cont, NULL, 2, cont_bind, true)
 VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
 VALS_ENTRY(mad, NULL, 1, num_bind, false)
 VALS_ENTRY(mode, NULL, 1, mode_bind, false)
-VALS_ENTRY(entropy, NULL, 1, num_bind, false)
+VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 
 /* ---- split finishing of heavy groups (func/agg_vals.h) ---- */
 
@@ -333,9 +485,18 @@ bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
     /* A list of quantiles (n_params) is one list answer, finished by the group's owner. */
-    return a->n_params == 0 && !a->distinct && (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
-           f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad);
+    return a->n_params == 0 && !a->distinct &&
+           (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont ||
+            f == &sl_aggfn_quantile_disc || f == &sl_aggfn_mad || f == &sl_aggfn_mode ||
+            f == &sl_aggfn_entropy);
 }
+
+bool sl_agg_vals_counted(const sl_agg *a)
+{
+    return a->fn == &sl_aggfn_mode || a->fn == &sl_aggfn_entropy;
+}
+
+bool sl_agg_vals_is_entropy(const sl_agg *a) { return a->fn == &sl_aggfn_entropy; }
 
 int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }
 

@@ -12,6 +12,7 @@
 #ifndef SL_AGG_VALS_H
 #define SL_AGG_VALS_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -31,9 +32,76 @@ static inline void sl_agg_vals_marker(uint64_t res, char m[SL_AGG_VALS_DONE_LEN]
     m[8] = SL_AGG_VALS_DONE_TAG;
 }
 
-/* Whether a heavy group of call a can be finished by selection: median, quantile_cont,
- * quantile_disc, mad (mode and entropy need every distinct value's count: not). Local. */
+/* VARCHAR values (mode, entropy): a state is records of a 4-byte length (host order) and
+ * the bytes; a finished result is the length SL_AGG_VALS_STR_DONE and then the result's bytes
+ * (mode: the string; entropy: the double's 8 bytes). */
+#define SL_AGG_VALS_STR_DONE UINT32_MAX
+
+/* Whether a VARCHAR state (len bytes at p) is a finished result. Local. */
+static inline bool sl_agg_vals_str_done(const char *p, int64_t len)
+{
+    uint32_t l;
+    if (len < 4)
+        return false;
+    memcpy(&l, p, 4);
+    return l == SL_AGG_VALS_STR_DONE;
+}
+
+static inline double sl_agg_vals_bits_double(uint64_t v)
+{
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+/* Records in a VARCHAR values state, or -1 if it is malformed (0 for a finished result).
+ * Local. */
+static inline int64_t sl_agg_vals_str_count(const char *p, int64_t len)
+{
+    if (sl_agg_vals_str_done(p, len))
+        return 0;
+    int64_t n = 0;
+    for (int64_t j = 0; j < len; n++) {
+        uint32_t l;
+        if (len - j < 4)
+            return -1;
+        memcpy(&l, p + j, 4);
+        if ((int64_t)l > len - j - 4)
+            return -1;
+        j += 4 + (int64_t)l;
+    }
+    return n;
+}
+
+/* Whether a heavy group of call a can be finished without its owner: by selection (median,
+ * quantile_cont, quantile_disc, mad) or by value counts (mode, entropy: sl_agg_vals_counted).
+ * Local. */
 bool sl_agg_vals_splittable(const sl_agg *a);
+
+/* Whether call a is finished from every distinct value's count (mode, entropy) rather than by
+ * selection. Its result: mode's value bits (the argument's type, -0.0 as 0.0), entropy's
+ * double bits. Local. */
+bool sl_agg_vals_counted(const sl_agg *a);
+
+/* Whether call a is entropy (else, if counted, mode). Local. */
+bool sl_agg_vals_is_entropy(const sl_agg *a);
+
+/*
+ * entropy's sum, -sum p log2 p over the distinct values (p = c / n), in fixed point: each
+ * term (a double in [0, 0.531]) scaled by 2^100 is an integer for every term >= 2^-47 (its
+ * last bit is at or above 2^-100), so the 128-bit sum is the exact sum of the terms whatever
+ * the order they are added in (no overflow: the sum is at most log2(n) < 64). The owner's scan
+ * and a heavy group's per-rank parts therefore give the same bits at every rank count. Local.
+ */
+typedef unsigned __int128 sl_agg_ent_sum;
+
+static inline sl_agg_ent_sum sl_agg_ent_term(int64_t c, int64_t n)
+{
+    double p = (double)c / (double)n, t = -(p * log2(p));
+    return t > 0 ? (sl_agg_ent_sum)ldexp(t, 100) : 0;
+}
+
+static inline double sl_agg_ent_value(sl_agg_ent_sum s) { return ldexp((double)s, -100); }
 
 /* Phases of call a (1, or 2 for mad). In phase 0 the values are the argument's (as its type;
  * mad: converted to double); in phase 1 (mad) they are |double(x) - center|, center being

@@ -44,6 +44,10 @@ bool sl_agg_init_call2(sl_agg *a, const sl_aggfn *fn, sl_type t0, sl_type t1)
     /* LIST arguments: only count reads them (the others compare, sum or sort values). */
     if ((sl_type_is_list(t0) || sl_type_is_list(t1)) && strcmp(fn->name, "count") != 0)
         return false;
+    /* INTERVAL arguments: count, min and max (the others keep fixed-width or text states). */
+    if ((t0 == SL_T_INTERVAL || t1 == SL_T_INTERVAL) && strcmp(fn->name, "count") != 0 &&
+        strcmp(fn->name, "min") != 0 && strcmp(fn->name, "max") != 0)
+        return false;
     if (!fn->bind(args, &rt))
         return false;
     a->fn = fn;

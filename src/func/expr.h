@@ -32,6 +32,9 @@ typedef struct sl_expr {
     struct sl_expr **args; /* owned */
     bool has_else;         /* SL_E_CASE */
     bool try_cast;         /* SL_E_CAST */
+    bool int_lit;          /* SL_E_CONST: an integer literal as written (DuckDB's
+                            * INTEGER_LITERAL: next to an integer operand it takes that
+                            * operand's type where its value fits, so 1::TINYINT + 1 is TINYINT) */
     char *text;            /* owned: SQL text for EXPLAIN and result column names */
 } sl_expr;
 

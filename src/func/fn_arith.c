@@ -30,6 +30,14 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         if (rc)
             return rc;
     }
+    /* An integer literal takes the other operand's integer type where its value fits
+     * (DuckDB: 1::TINYINT + 1 is TINYINT, 1::TINYINT + 1000 INTEGER). */
+    for (int j = 0; j < 2; j++)
+        if (!args[1 - j]->int_lit && fn_int_lit_fits(args[j], args[1 - j]->type)) {
+            int rc = fn_coerce(&args[j], args[1 - j]->type, err);
+            if (rc)
+                return rc;
+        }
     sl_type a = args[0]->type, b = args[1]->type;
     bool force_double = op == '/';
     if (a == SL_T_HUGEINT || b == SL_T_HUGEINT) {
@@ -62,7 +70,7 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         return FN_NO_MATCH;
     /* Two integer types: the wider (DuckDB: INTEGER + SMALLINT is INTEGER). */
     sl_type t = (force_double || a == SL_T_DOUBLE || b == SL_T_DOUBLE) ? SL_T_DOUBLE
-                : sl_int_rank(a) >= sl_int_rank(b) ? a : b;
+                : sl_int_common(a, b, true);
     int rc = fn_coerce(&args[0], t, err);
     if (!rc)
         rc = fn_coerce(&args[1], t, err);
@@ -77,7 +85,8 @@ FN_BIND(fn_bind_arith)
 
 FN_BIND(fn_bind_mul)
 {
-    return numeric_operands(args, '*', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '*', rt, err);
+    return rc != FN_NO_MATCH ? rc : numeric_operands(args, '*', rt, err);
 }
 
 FN_BIND(fn_bind_mod)
@@ -87,12 +96,16 @@ FN_BIND(fn_bind_mod)
 
 FN_BIND(fn_bind_div)
 {
-    return numeric_operands(args, '/', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '/', rt, err);
+    return rc != FN_NO_MATCH ? rc : numeric_operands(args, '/', rt, err);
 }
 
 FN_BIND(fn_bind_add)
 {
-    int rc = numeric_operands(args, '+', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '+', rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    rc = numeric_operands(args, '+', rt, err);
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
@@ -105,7 +118,10 @@ FN_BIND(fn_bind_add)
 
 FN_BIND(fn_bind_sub)
 {
-    int rc = numeric_operands(args, '-', rt, err);
+    int rc = fn_interval_bind_arith(args, n, '-', rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    rc = numeric_operands(args, '-', rt, err);
     if (rc != FN_NO_MATCH)
         return rc;
     sl_type a = args[0]->type, b = args[1]->type;
@@ -113,15 +129,15 @@ FN_BIND(fn_bind_sub)
         *rt = b == SL_T_DATE ? SL_T_BIGINT : SL_T_DATE;
         return 0;
     }
-    if ((a == SL_T_TIMESTAMP || a == SL_T_DATE) && (b == SL_T_TIMESTAMP || b == SL_T_DATE))
-        return SL_ERR(err, SL_EBIND, "%s - %s is not supported: it is an INTERVAL in DuckDB, a "
-                      "type sluice does not have", sl_type_name(a), sl_type_name(b));
     return FN_NO_MATCH;
 }
 
 FN_BIND(fn_bind_neg)
 {
-    int rc = 0;
+    int rc = fn_interval_bind_arith(args, n, 'n', rt, err);
+    if (rc != FN_NO_MATCH)
+        return rc;
+    rc = 0;
     if (sl_type_is_decimal(args[0]->type) || args[0]->type == SL_T_HUGEINT) {
         *rt = args[0]->type;
         return 0;
@@ -162,10 +178,13 @@ FN_BIND(fn_bind_neg)
 static int overflow(sl_err *err, const sl_expr *e, const char *what, const char *op,
                     int64_t x, int64_t y)
 {
-    if (e->type == SL_T_TINYINT || e->type == SL_T_SMALLINT || e->type == SL_T_INTEGER)
+    if (e->type == SL_T_TINYINT || e->type == SL_T_SMALLINT || e->type == SL_T_INTEGER ||
+        sl_type_is_uint(e->type))
         return fn_rt_error(err, e, "Overflow in %s of %s (%lld %s %lld)", what,
                            e->type == SL_T_TINYINT ? "INT8" : e->type == SL_T_SMALLINT
-                           ? "INT16" : "INT32", (long long)x, op, (long long)y);
+                           ? "INT16" : e->type == SL_T_INTEGER ? "INT32"
+                           : e->type == SL_T_UTINYINT ? "UINT8" : e->type == SL_T_USMALLINT
+                           ? "UINT16" : "UINT32", (long long)x, op, (long long)y);
     if (sl_type_is_decimal(e->type)) /* DuckDB's wording; x and y are unscaled */
         return fn_rt_error(err, e, "Overflow in %s of DECIMAL(%d) (%lld %s %lld). You might "
                            "want to add an explicit cast to a bigger decimal.", what,
@@ -185,7 +204,18 @@ static bool result_range(sl_type t, int64_t *lo, int64_t *hi)
         return true;
     }
     sl_int_range(t, lo, hi);
-    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER || sl_type_is_uint(t);
+}
+
+/* DATE +/- days: an infinite DATE operand stays itself (DuckDB's 'infinity' + 1). */
+static void date_inf_fix(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec *o)
+{
+    int j = e->args[0]->type == SL_T_DATE ? 0 : 1;
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (fn_ok(&a[j], i) && sl_date_is_inf(fn_i64(&a[j], i)))
+            o->d.i64[i] = fn_i64(&a[j], i);
+    }
 }
 
 /* HUGEINT operators: op is + - * i (//) or %; the result a HUGEINT vector (16-byte values,
@@ -248,6 +278,8 @@ static int huge_binop(const sl_expr *e, const sl_rows *rows, const sl_arg *a, ch
     {                                                                                      \
         if (e->type == SL_T_HUGEINT)                                                       \
             return huge_binop(e, rows, a, SYM[0], out, err);                               \
+        if (fn_interval_arith(e) || e->type == SL_T_TIMESTAMP)                             \
+            return fn_interval_exec_arith(e, a, rows, SYM[0], out, err);                   \
         BIN_PROLOGUE;                                                                      \
         if (e->type == SL_T_DOUBLE) {                                                      \
             BIN_LOOP(f, f, of[i] = x OP y)                                                 \
@@ -259,6 +291,8 @@ static int huge_binop(const sl_expr *e, const sl_rows *rows, const sl_arg *a, ch
                 sl_vec_free(&o);                                                           \
                 return overflow(err, e, WHAT, SYM, x, y);                                  \
             })                                                                             \
+            if (e->type == SL_T_DATE)                                                      \
+                date_inf_fix(e, a, rows, o);                                               \
         }                                                                                  \
         *out = o;                                                                          \
         return 0;                                                                          \
@@ -270,6 +304,8 @@ CHECKED_OP(fn_exec_mul, *, __builtin_mul_overflow, "multiplication", "*")
 
 FN_EXEC(fn_exec_div)
 {
+    if (fn_interval_arith(e))
+        return fn_interval_exec_arith(e, a, rows, '/', out, err);
     BIN_PROLOGUE;
     BIN_LOOP(f, f, of[i] = x / y)
     *out = o;
@@ -309,6 +345,8 @@ FN_EXEC(fn_exec_mod)
 
 FN_EXEC(fn_exec_neg)
 {
+    if (fn_interval_arith(e))
+        return fn_interval_exec_arith(e, a, rows, 'n', out, err);
     if (e->type == SL_T_HUGEINT) {
         sl_vec *o = sl_vec_new(SL_T_HUGEINT, rows->n_rows);
         for (int64_t k = 0; k < rows->n; k++) {
@@ -338,6 +376,12 @@ FN_EXEC(fn_exec_neg)
             o->d.f64[i] = -fn_f64(&a[0], i);
         } else {
             int64_t x = fn_i64(&a[0], i), lo, hi;
+            if (sl_type_is_uint(e->type)) { /* DuckDB wraps: -(1::UTINYINT) is 255 */
+                sl_int_range(e->type, &lo, &hi);
+                o->d.i64[i] = x ? hi + 1 - x : 0;
+                fn_set_valid(o, i);
+                continue;
+            }
             if (result_range(e->type, &lo, &hi) && x < -hi) {
                 sl_vec_free(&o);
                 return overflow(err, e, "negation", "-", 0, x);

@@ -1,10 +1,7 @@
 /*
  * CAST and TRY_CAST between BOOLEAN, BIGINT, DOUBLE, VARCHAR, DATE and TIMESTAMP, with
- * DuckDB's rules: VARCHAR -> T trims spaces and uses the sl_parse_* parsers (a decimal text
- * such as '2.5' casts to BIGINT by rounding, as DuckDB does), then DuckDB's looser forms:
- * '0x1F' / '0b101' and '_' digit separators ('1_000', '1_000.5') for numbers, single-digit
- * month, day and time fields, '/' separators and 'epoch' for dates and timestamps (the CSV
- * reader keeps the strict forms); T -> VARCHAR uses sl_format_*;
+ * DuckDB's rules: VARCHAR -> T is sl_text_cast (batch/text_cast.c: trimmed, strict forms,
+ * then DuckDB's looser ones, as the CSV reader also reads); T -> VARCHAR uses sl_format_*;
  * DOUBLE -> BIGINT rounds half to even and fails when out of range; DATE <-> TIMESTAMP
  * promotes / truncates. A failed conversion is an error for CAST and NULL for TRY_CAST.
  * Also the shared scalar helpers fn_new_fixed and fn_rt_error. Local.
@@ -53,17 +50,38 @@ static bool dec_num(sl_type t)
            t == SL_T_HUGEINT;
 }
 
+/* CAST(VARCHAR AS INTERVAL): spaces around trimmed; the 16 bytes live in tmp. Local. */
+static bool cast_text_interval(const char *p, int64_t n, sl_value *out, sl_buf *tmp)
+{
+    while (n > 0 && isspace((unsigned char)*p))
+        p++, n--;
+    while (n > 0 && isspace((unsigned char)p[n - 1]))
+        n--;
+    sl_interval iv;
+    if (!sl_parse_interval(p, n, &iv))
+        return false;
+    char b[SL_IV_BYTES];
+    sl_interval_put(b, iv);
+    sl_buf_reset(tmp);
+    sl_buf_append(tmp, b, SL_IV_BYTES);
+    out->v.s.p = tmp->data;
+    out->v.s.len = SL_IV_BYTES;
+    return true;
+}
+
 /* TINYINT, SMALLINT, INTEGER: the type other than BIGINT that a cast must range-check. */
 static bool small_int(sl_type t)
 {
-    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER;
+    return t == SL_T_TINYINT || t == SL_T_SMALLINT || t == SL_T_INTEGER || sl_type_is_uint(t);
 }
 
 /* DuckDB's names of the integer types in its conversion errors. */
 static const char *int_name(sl_type t)
 {
     return t == SL_T_TINYINT ? "INT8" : t == SL_T_SMALLINT ? "INT16"
-           : t == SL_T_INTEGER ? "INT32" : t == SL_T_HUGEINT ? "INT128" : "INT64";
+           : t == SL_T_INTEGER ? "INT32" : t == SL_T_UTINYINT ? "UINT8"
+           : t == SL_T_USMALLINT ? "UINT16" : t == SL_T_UINTEGER ? "UINT32"
+           : t == SL_T_HUGEINT ? "INT128" : "INT64";
 }
 
 bool fn_cast_allowed(sl_type from, sl_type to)
@@ -83,24 +101,6 @@ bool fn_cast_allowed(sl_type from, sl_type to)
     return (fnum && tnum) || (fdt && tdt);
 }
 
-/* DuckDB accepts these spellings of booleans (case-insensitive). */
-static bool parse_bool_text(const char *p, int64_t n, int64_t *out)
-{
-    static const char *const t[] = {"true", "t", "yes", "y", "1"};
-    static const char *const f[] = {"false", "f", "no", "n", "0"};
-    for (int k = 0; k < 5; k++) {
-        if ((int64_t)strlen(t[k]) == n && strncasecmp(p, t[k], (size_t)n) == 0) {
-            *out = 1;
-            return true;
-        }
-        if ((int64_t)strlen(f[k]) == n && strncasecmp(p, f[k], (size_t)n) == 0) {
-            *out = 0;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The integral double r as a BIGINT, false when out of range. */
 static bool integral_to_bigint(double r, int64_t *out)
 {
@@ -117,224 +117,6 @@ static bool double_to_bigint(double x, int64_t *out)
     return integral_to_bigint(nearbyint(x), out);
 }
 
-/* DuckDB's digit separators: an '_' between two digits (hex digits in '0x...') is dropped,
- * any other '_' makes the text invalid. Copies p without them into b (at most cap bytes);
- * returns false when an '_' is misplaced or the text is too long. */
-static bool strip_underscores(const char *p, int64_t n, char *b, int64_t cap, int64_t *bn,
-                              bool hex)
-{
-    if (n > cap)
-        return false;
-    int64_t k = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (p[i] != '_') {
-            b[k++] = p[i];
-            continue;
-        }
-        bool l = i > 0 && (hex ? isxdigit((unsigned char)p[i - 1])
-                                : isdigit((unsigned char)p[i - 1]));
-        bool r = i + 1 < n && (hex ? isxdigit((unsigned char)p[i + 1])
-                                   : isdigit((unsigned char)p[i + 1]));
-        if (!l || !r)
-            return false;
-    }
-    *bn = k;
-    return true;
-}
-
-/* '0x1F' (hex) and '0b101' (binary) as DuckDB reads them for integers: no sign, no spaces
- * around, '_' between digits, fails past INT64_MAX. */
-static bool parse_radix(const char *p, int64_t n, int64_t *out)
-{
-    int base = (p[1] == 'x' || p[1] == 'X') ? 16 : 2;
-    char b[128];
-    int64_t bn;
-    if (!strip_underscores(p + 2, n - 2, b, sizeof b, &bn, base == 16) || bn == 0)
-        return false;
-    uint64_t v = 0;
-    for (int64_t i = 0; i < bn; i++) {
-        int d = isdigit((unsigned char)b[i]) ? b[i] - '0'
-                : isxdigit((unsigned char)b[i]) ? (tolower((unsigned char)b[i]) - 'a' + 10) : 99;
-        if (d >= base || v > (UINT64_C(0x7FFFFFFFFFFFFFFF) - (uint64_t)d) / (uint64_t)base)
-            return false;
-        v = v * (uint64_t)base + (uint64_t)d;
-    }
-    *out = (int64_t)v;
-    return true;
-}
-
-static bool is_radix(const char *p, int64_t n)
-{
-    return n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X' || p[1] == 'b' || p[1] == 'B');
-}
-
-/* A DOUBLE from text, also with DuckDB's '_' digit separators ('1_000.5'). */
-static bool parse_double_text(const char *p, int64_t n, double *out)
-{
-    if (sl_parse_double(p, n, out))
-        return true;
-    char b[512];
-    int64_t bn;
-    return memchr(p, '_', (size_t)n) && strip_underscores(p, n, b, sizeof b, &bn, false) &&
-           sl_parse_double(b, bn, out);
-}
-
-/* '42', also '42.5' / '1e3' (DuckDB rounds decimal text when casting to an integer), '1_000',
- * '0x1F', '0b101'. */
-static bool parse_bigint_text(const char *p, int64_t n, int64_t *out)
-{
-    if (sl_parse_bigint(p, n, out))
-        return true;
-    if (is_radix(p, n))
-        return parse_radix(p, n, out);
-    char b[512];
-    int64_t bn;
-    if (memchr(p, '_', (size_t)n)) {
-        if (!strip_underscores(p, n, b, sizeof b, &bn, false))
-            return false;
-        p = b;
-        n = bn;
-        if (sl_parse_bigint(p, n, out))
-            return true;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
-            return false;
-    }
-    double d;
-    return sl_parse_double(p, n, &d) && integral_to_bigint(round(d), out);
-}
-
-/* Reads 1..maxd digits at p[*k]. */
-static bool digits(const char *p, int64_t n, int64_t *k, int maxd, int64_t *v)
-{
-    int c = 0;
-    *v = 0;
-    while (*k < n && c < maxd && isdigit((unsigned char)p[*k])) {
-        *v = *v * 10 + (p[*k] - '0');
-        (*k)++;
-        c++;
-    }
-    return c > 0;
-}
-
-/* The date at the start of p in DuckDB's looser forms: a year of 1+ digits, month and day of
- * 1-2 digits, separated by the same '-', '/', '\\' or ' '. Sets *k past it. */
-static bool loose_ymd(const char *p, int64_t n, int64_t *k, int64_t *days)
-{
-    int64_t y, m, d;
-    *k = 0;
-    if (!digits(p, n, k, 9, &y) || *k >= n)
-        return false;
-    char sep = p[*k];
-    if (sep != '-' && sep != '/' && sep != '\\' && sep != ' ')
-        return false;
-    (*k)++;
-    if (!digits(p, n, k, 2, &m) || *k >= n || p[*k] != sep)
-        return false;
-    (*k)++;
-    if (!digits(p, n, k, 2, &d))
-        return false;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
-        return false;
-    *days = sl_days_from_civil(y, (int)m, (int)d);
-    return true;
-}
-
-static bool is_epoch(const char *p, int64_t n)
-{
-    return n == 5 && strncasecmp(p, "epoch", 5) == 0;
-}
-
-/* DATE text DuckDB accepts beyond YYYY-MM-DD: '2024-1-5', '2024/01/05', 'epoch', and a date
- * followed by a space or 'T' and anything (a time, which is dropped). */
-static bool parse_date_loose(const char *p, int64_t n, int64_t *days)
-{
-    int64_t k;
-    if (is_epoch(p, n)) {
-        *days = 0;
-        return true;
-    }
-    if (!loose_ymd(p, n, &k, days))
-        return false;
-    return k == n || p[k] == ' ' || p[k] == 'T';
-}
-
-/* TIMESTAMP text DuckDB accepts beyond sl_parse_timestamp: the loose date, then spaces or 'T',
- * H[H]:M[M][:S[S][.fraction]] (digits past microseconds dropped, 24:00:00 is the next
- * midnight), then optionally 'Z' or an offset +HH[:MM] (ignored, as DuckDB's TIMESTAMP cast
- * does); 'epoch'. */
-static bool parse_ts_loose(const char *p, int64_t n, int64_t *us)
-{
-    int64_t k, days, h, mi, s = 0, frac = 0, v;
-    if (is_epoch(p, n)) {
-        *us = 0;
-        return true;
-    }
-    if (!loose_ymd(p, n, &k, &days))
-        return false;
-    if (k == n) {
-        *us = days * US_PER_DAY;
-        return true;
-    }
-    if (p[k] == 'T') {
-        k++;
-    } else {
-        if (p[k] != ' ')
-            return false;
-        while (k < n && p[k] == ' ')
-            k++;
-    }
-    if (!digits(p, n, &k, 2, &h) || k >= n || p[k++] != ':' || !digits(p, n, &k, 2, &mi))
-        return false;
-    if (k < n && p[k] == ':') {
-        k++;
-        if (!digits(p, n, &k, 2, &s))
-            return false;
-        if (k < n && p[k] == '.') {
-            k++;
-            int c = 0;
-            while (k < n && isdigit((unsigned char)p[k])) {
-                if (c < 6)
-                    frac = frac * 10 + (p[k] - '0');
-                c++;
-                k++;
-            }
-            if (c == 0)
-                return false;
-            for (; c < 6; c++)
-                frac *= 10;
-        }
-    }
-    if (k < n && p[k] == 'Z') {
-        k++;
-    } else if (k < n && (p[k] == '+' || p[k] == '-')) {
-        k++;
-        if (!digits(p, n, &k, 2, &v))
-            return false;
-        if (k < n && p[k] == ':')
-            k++;
-        digits(p, n, &k, 2, &v);
-    }
-    if (k != n || mi > 59 || s > 59 || h > 24 || (h == 24 && (mi || s || frac)))
-        return false;
-    *us = days * US_PER_DAY + (h * 3600 + mi * 60 + s) * INT64_C(1000000) + frac;
-    return true;
-}
-
-static void trim_spaces(const char **p, int64_t *n)
-{
-    while (*n > 0 && ((*p)[0] == ' ' || (*p)[0] == '\t' || (*p)[0] == '\n' || (*p)[0] == '\r')) {
-        (*p)++;
-        (*n)--;
-    }
-    while (*n > 0 && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' || (*p)[*n - 1] == '\n' ||
-                      (*p)[*n - 1] == '\r'))
-        (*n)--;
-}
 
 /* A cast from or to DECIMAL between numbers (not VARCHAR): DuckDB rounds half away from zero
  * whenever digits are dropped, and a value outside the target's range is an error. */
@@ -380,7 +162,6 @@ static int dec_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *
 
 static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                       size_t msg_cap);
-static bool parse_bigint_text(const char *p, int64_t n, int64_t *out);
 
 /* x as a HUGEINT value: its 16 encoded bytes in tmp. */
 static void huge_out(sl_value *out, sl_i128 x, sl_buf *tmp)
@@ -404,21 +185,7 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
         sl_i128 x = 0;
         bool ok = true;
         if (from == SL_T_VARCHAR) {
-            const char *p = in->v.s.p;
-            int64_t n = in->v.s.len, v;
-            trim_spaces(&p, &n);
-            double d;
-            char b[512];
-            int64_t bn;
-            if (!sl_parse_hugeint(p, n, &x)) {
-                if (memchr(p, '_', (size_t)n) && strip_underscores(p, n, b, sizeof b, &bn, false)
-                    && sl_parse_hugeint(b, bn, &x))
-                    ok = true;
-                else if (parse_bigint_text(p, n, &v) && (!is_radix(p, n) || n == in->v.s.len))
-                    x = v;
-                else
-                    ok = parse_double_text(p, n, &d) && sl_i128_from_double(round(d), &x);
-            }
+            ok = sl_text_cast_hugeint(in->v.s.p, in->v.s.len, &x);
             if (!ok) {
                 snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to INT128",
                          (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p);
@@ -544,32 +311,10 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
     if (from == SL_T_HUGEINT || t == SL_T_HUGEINT)
         return huge_cast_value(in, t, out, tmp, msg, msg_cap);
     if (from == SL_T_VARCHAR) {
-        const char *p = in->v.s.p;
-        int64_t n = in->v.s.len;
-        trim_spaces(&p, &n);
-        bool ok = false;
-        if (sl_type_is_decimal(t)) {
-            char b[512];
-            int64_t bn;
-            ok = sl_parse_decimal(p, n, sl_dec_width(t), sl_dec_scale(t), &out->v.i) ||
-                 (memchr(p, '_', (size_t)n) && strip_underscores(p, n, b, sizeof b, &bn, false) &&
-                  sl_parse_decimal(b, bn, sl_dec_width(t), sl_dec_scale(t), &out->v.i));
-        }
-        switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
-        case SL_T_BOOL: ok = parse_bool_text(p, n, &out->v.i); break;
-        case SL_T_BIGINT:
-            /* DuckDB reads '0x1F' but not ' 0x1F ' */
-            ok = parse_bigint_text(p, n, &out->v.i) && (!is_radix(p, n) || n == in->v.s.len);
-            break;
-        case SL_T_DOUBLE: ok = parse_double_text(p, n, &out->v.d); break;
-        case SL_T_DATE:
-            ok = sl_parse_date(p, n, &out->v.i) || parse_date_loose(p, n, &out->v.i);
-            break;
-        case SL_T_TIMESTAMP:
-            ok = sl_parse_timestamp(p, n, &out->v.i) || parse_ts_loose(p, n, &out->v.i);
-            break;
-        default: break;
-        }
+        sl_type pt = small_int(t) ? SL_T_BIGINT : t;
+        bool ok = t == SL_T_INTERVAL
+                      ? cast_text_interval(in->v.s.p, in->v.s.len, out, tmp)
+                      : sl_text_cast(in->v.s.p, in->v.s.len, pt, &out->v.i, &out->v.d);
         if (!ok) {
             snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
                      (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, sl_type_name(t));
@@ -648,14 +393,14 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 sl_vec **out, sl_err *err)
 {
     sl_type t = e->type;
-    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_HUGEINT ||
+    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL ||
         ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
           small_int(from) || t == SL_T_HUGEINT || from == SL_T_HUGEINT) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
          * same path (a rescale with rounding is a few operations either way), and so do the
          * integer types with a range (a check per value). */
-        bool var = sl_type_is_var(t); /* VARCHAR, HUGEINT */
+        bool var = sl_type_is_var(t); /* VARCHAR, INTERVAL, HUGEINT */
         sl_vec *o = var ? sl_vec_new(t, rows->n_rows) : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;
         sl_buf_init(&tmp);
@@ -724,9 +469,12 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
     } else if (t == SL_T_BOOL && from == SL_T_DOUBLE) {
         CAST_LOOP(f64, oi, oi[i] = x != 0)
     } else if (t == SL_T_DATE && from == SL_T_TIMESTAMP) {
-        CAST_LOOP(i64, oi, oi[i] = fn_ts_days(x))
+        CAST_LOOP(i64, oi, oi[i] = sl_ts_is_inf(x) ? (x > 0 ? SL_DATE_INF : -SL_DATE_INF)
+                                                   : fn_ts_days(x))
     } else if (t == SL_T_TIMESTAMP && from == SL_T_DATE) {
-        CAST_LOOP(i64, oi, if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {
+        CAST_LOOP(i64, oi, if (sl_date_is_inf(x)) {
+            oi[i] = x > 0 ? SL_TS_INF : -SL_TS_INF;
+        } else if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {
             if (e->try_cast)
                 continue;
             sl_vec_free(&o);

@@ -99,7 +99,9 @@ FN_EXEC(fn_exec_date_trunc)
                                (int)pn, ps);
         }
         int64_t x = fn_i64(&a[1], i);
-        if (!is_ts) {
+        if (is_ts ? sl_ts_is_inf(x) : sl_date_is_inf(x)) { /* stays infinite, as DuckDB */
+            oi[i] = x > 0 ? SL_TS_INF : -SL_TS_INF;
+        } else if (!is_ts) {
             oi[i] = trunc_days(x, p) * US_PER_DAY; /* hour, minute, second: the day itself */
         } else {
             int64_t days = fn_ts_days(x), rem = x - days * US_PER_DAY;
@@ -129,6 +131,8 @@ FN_EXEC(fn_exec_date_trunc)
             if (!fn_ok(&a[0], i))                                                          \
                 continue;                                                                  \
             int64_t x = fn_i64(&a[0], i);                                                  \
+            if (is_ts ? sl_ts_is_inf(x) : sl_date_is_inf(x))                               \
+                continue; /* NULL, as DuckDB */                                            \
             int64_t days = is_ts ? fn_ts_days(x) : x;                                      \
             int64_t us = is_ts ? x - days * US_PER_DAY : 0;                                \
             int64_t y, r;                                                                  \

@@ -64,6 +64,13 @@ static inline int64_t as_us(const sl_arg *a, bool is_ts, int64_t i)
     return is_ts ? x : x * US_PER_DAY;
 }
 
+/* Row i of a DATE or TIMESTAMP argument is 'infinity' or '-infinity' (its parts are NULL). */
+static inline bool is_inf(const sl_arg *a, bool is_ts, int64_t i)
+{
+    int64_t x = fn_i64(a, i);
+    return is_ts ? sl_ts_is_inf(x) : sl_date_is_inf(x);
+}
+
 /* ISO-8601 year and week of a day. */
 static void iso_week(int64_t days, int64_t *iy, int64_t *wk)
 {
@@ -113,7 +120,7 @@ FN_BIND(fn_bind_date_part2)
     if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     if (args[1]->type != SL_T_DATE && args[1]->type != SL_T_TIMESTAMP &&
-        !fn_want(args, 1, SL_T_TIMESTAMP, err, &rc))
+        args[1]->type != SL_T_INTERVAL && !fn_want(args, 1, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     *rt = SL_T_BIGINT;
     if (args[0]->kind == SL_E_CONST && !args[0]->cval.is_null) {
@@ -130,8 +137,40 @@ static int bad_part(const sl_expr *e, const char *p, int64_t n, sl_err *err)
     return fn_rt_error(err, e, "extract specifier \"%.*s\" not recognized", (int)n, p);
 }
 
+/* date_part of an INTERVAL (fn_interval.c's parts; DuckDB's error for the others). */
+static int interval_part2(const sl_expr *e, const sl_arg *a, const sl_rows *rows, sl_vec **out,
+                          sl_err *err)
+{
+    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        int64_t pn, vn;
+        const char *ps = fn_str(&a[0], i, &pn), *vp = fn_str(&a[1], i, &vn);
+        bool dbl;
+        int64_t r = 0;
+        double d = 0;
+        if (vn != SL_IV_BYTES ||
+            fn_interval_part(ps, pn, sl_interval_get(vp), &dbl, &r, &d) != 0 ||
+            dbl != (e->type == SL_T_DOUBLE)) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "interval units \"%.*s\" not recognized", (int)pn, ps);
+        }
+        if (dbl)
+            o->d.f64[i] = d;
+        else
+            o->d.i64[i] = r;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
 FN_EXEC(fn_exec_date_part2)
 {
+    if (e->args[1]->type == SL_T_INTERVAL)
+        return interval_part2(e, a, rows, out, err);
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     bool is_ts = e->args[1]->type == SL_T_TIMESTAMP, dbl = e->type == SL_T_DOUBLE;
     for (int64_t k = 0; k < rows->n; k++) {
@@ -145,6 +184,8 @@ FN_EXEC(fn_exec_date_part2)
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
+        if (is_inf(&a[1], is_ts, i))
+            continue;
         int64_t us = as_us(&a[1], is_ts, i);
         if (dbl)
             o->d.f64[i] = (double)us / 1e6;
@@ -218,6 +259,8 @@ FN_EXEC(fn_exec_date_diff)
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
+        if (is_inf(&a[1], is_ts, i) || is_inf(&a[2], is_ts, i))
+            continue;
         o->d.i64[i] = diff_of(p, as_us(&a[1], is_ts, i), as_us(&a[2], is_ts, i));
         fn_set_valid(o, i);
     }
@@ -357,6 +400,8 @@ static int epoch_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, 
         if (!fn_ok(&a[0], i))
             continue;
         int64_t x = fn_i64(&a[0], i);
+        if ((at == SL_T_DATE || at == SL_T_TIMESTAMP) && is_inf(&a[0], at == SL_T_TIMESTAMP, i))
+            continue;
         int64_t us = at == SL_T_DATE ? x * US_PER_DAY : x, y;
         int m, d;
         switch (e->type) {
@@ -391,7 +436,7 @@ static sl_vec *name_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *row
     bool is_ts = e->args[0]->type == SL_T_TIMESTAMP;
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
-        if (!fn_ok(&a[0], i))
+        if (!fn_ok(&a[0], i) || is_inf(&a[0], is_ts, i))
             continue;
         int64_t us = as_us(&a[0], is_ts, i);
         const char *s = day ? day_names[part_of(DP_DOW, us)]

@@ -124,6 +124,9 @@ sl_vec *fn_assemble(sl_type t, const sl_rows *r, const sl_arg *parts, const int3
  * untyped NULL, converts a string literal now, else wraps an implicit CAST). fn_want: argument
  * j must be of type t (a NULL or a string literal converts): false when it is not. Local. */
 bool fn_is_str_lit(const sl_expr *e);
+/* e is an integer literal as written whose value lies in integer type t's range: DuckDB then
+ * gives it t's type next to an operand of type t (1::TINYINT + 1 is TINYINT). Local. */
+bool fn_int_lit_fits(const sl_expr *e, sl_type t);
 int fn_coerce(sl_expr **pe, sl_type t, sl_err *err);
 int fn_coerce_all(sl_expr **args, const int *idx, int n, sl_type t, sl_err *err);
 bool fn_want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc);
@@ -141,10 +144,19 @@ static inline int64_t fn_floor_div(int64_t a, int64_t b)
 }
 
 /* Three-way compare of two non-NULL arguments at row i by physical class (cls of type t:
- * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR). */
+ * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR or HUGEINT (their bytes), 3 = INTERVAL). */
 static inline int fn_type_class(sl_type t)
 {
-    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : 0;
+    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : t == SL_T_INTERVAL ? 3 : 0;
+}
+/* INTERVALs at row i of p and q in DuckDB's order (normalized, types.h). */
+static inline int fn_iv_cmp(const sl_arg *p, const sl_arg *q, int64_t i)
+{
+    int64_t pn, qn;
+    const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);
+    if (pn != SL_IV_BYTES || qn != SL_IV_BYTES)
+        return (pn > qn) - (pn < qn);
+    return sl_interval_cmp(sl_interval_get(ps), sl_interval_get(qs));
 }
 static inline int fn_str_cmp(const char *p, int64_t pn, const char *q, int64_t qn)
 {
@@ -165,6 +177,8 @@ static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
 {
     if (cls == 1)
         return fn_f64_cmp(fn_f64(p, i), fn_f64(q, i));
+    if (cls == 3)
+        return fn_iv_cmp(p, q, i);
     if (cls == 2) {
         int64_t pn, qn;
         const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);
@@ -173,6 +187,18 @@ static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
     int64_t x = fn_i64(p, i), y = fn_i64(q, i);
     return (x > y) - (x < y);
 }
+
+/* INTERVAL arithmetic (fn_interval.c). fn_interval_bind_arith is the rule of + - * / and
+ * negation (op '+', '-', '*', '/', 'n') for an INTERVAL operand and for TIMESTAMP -
+ * TIMESTAMP (FN_NO_MATCH otherwise); fn_interval_arith says whether a bound e is one of those,
+ * and fn_interval_exec_arith is its kernel. Local. */
+int fn_interval_bind_arith(sl_expr **args, int n, char op, sl_type *rt, sl_err *err);
+bool fn_interval_arith(const sl_expr *e);
+int fn_interval_exec_arith(const sl_expr *e, const sl_arg *a, const sl_rows *rows, char op,
+                           sl_vec **out, sl_err *err);
+/* date_part(p, v) of an INTERVAL: *r (or *d when *dbl, for 'epoch'); -1 for a part that an
+ * INTERVAL does not have. Local. */
+int fn_interval_part(const char *p, int64_t n, sl_interval v, bool *dbl, int64_t *r, double *d);
 
 /* The DECIMAL rule of + - * % (op is the operator's character) once an operand is a DECIMAL
  * and none is a DOUBLE: sets *rt and rescales the operands (fn_decimal.c). Local. */

@@ -129,6 +129,11 @@ FN_EXEC(fn_exec_strftime)
         int64_t v = fn_i64(&a[x], i);
         char bad = 0;
         sl_buf_reset(&b);
+        if (is_ts ? sl_ts_is_inf(v) : sl_date_is_inf(v)) { /* DuckDB prints the value */
+            fn_pad(o, i);
+            sl_vec_push_str(o, v > 0 ? "infinity" : "-infinity", v > 0 ? 8 : 9);
+            continue;
+        }
         if (!format_ts(&b, is_ts ? v : v * US_PER_DAY, f, fn, &bad)) {
             sl_buf_free(&b);
             sl_vec_free(&o);

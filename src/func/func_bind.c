@@ -88,6 +88,15 @@ bool fn_is_str_lit(const sl_expr *e)
     return e->kind == SL_E_CONST && e->type == SL_T_VARCHAR;
 }
 
+bool fn_int_lit_fits(const sl_expr *e, sl_type t)
+{
+    int64_t lo, hi;
+    if (e->kind != SL_E_CONST || !e->int_lit || e->cval.is_null || !sl_type_is_int(t))
+        return false;
+    sl_int_range(t, &lo, &hi);
+    return e->cval.v.i >= lo && e->cval.v.i <= hi;
+}
+
 static int no_match(const char *name, sl_expr **args, int n, sl_err *err)
 {
     char sig[512];
@@ -158,7 +167,7 @@ static sl_type unify(sl_type a, sl_type b)
     if (a == SL_T_HUGEINT || b == SL_T_HUGEINT)
         return sl_huge_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b)) /* the wider integer type */
-        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
+        return sl_int_common(a, b, false);
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
         return SL_T_DOUBLE;
     if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))
@@ -176,8 +185,16 @@ bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type
 {
     sl_type t = SL_T_NULL;
     bool lit = false, empty = false;
+    /* Two passes: integer literals last, since one takes the others' integer type where its
+     * value fits (DuckDB: coalesce(1::TINYINT, 2) is TINYINT). */
+    for (int pass = 0; pass < 2; pass++)
     for (int k = 0; k < n; k++) {
         const sl_expr *e = args[idx[k]];
+        bool int_lit = e->kind == SL_E_CONST && e->int_lit;
+        if (int_lit != (pass == 1))
+            continue;
+        if (int_lit && fn_int_lit_fits(e, t))
+            continue;
         if (fn_is_str_lit(e)) {
             lit = true;
             continue;

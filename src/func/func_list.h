@@ -115,6 +115,20 @@
     X(LAST_DAY, "last_day", 1, 1, 0, fn_bind_last_day, fn_exec_last_day)                          \
     X(DAYNAME, "dayname", 1, 1, 0, fn_bind_date_name, fn_exec_dayname)                            \
     X(MONTHNAME, "monthname", 1, 1, 0, fn_bind_date_name, fn_exec_monthname)                      \
+    /* infinite dates, INTERVAL values (fn_interval.c) */                                         \
+    X(ISINF, "isinf", 1, 1, 0, fn_bind_isinf, fn_exec_isinf)                                      \
+    X(ISFINITE, "isfinite", 1, 1, 0, fn_bind_isinf, fn_exec_isfinite)                             \
+    X(TO_YEARS, "to_years", 1, 1, 0, fn_bind_to_interval_i, fn_exec_to_years)                     \
+    X(TO_MONTHS, "to_months", 1, 1, 0, fn_bind_to_interval_i, fn_exec_to_months)                  \
+    X(TO_WEEKS, "to_weeks", 1, 1, 0, fn_bind_to_interval_i, fn_exec_to_weeks)                     \
+    X(TO_DAYS, "to_days", 1, 1, 0, fn_bind_to_interval_i, fn_exec_to_days)                        \
+    X(TO_HOURS, "to_hours", 1, 1, 0, fn_bind_to_interval_i, fn_exec_to_hours)                     \
+    X(TO_MINUTES, "to_minutes", 1, 1, 0, fn_bind_to_interval_i, fn_exec_to_minutes)               \
+    X(TO_SECONDS, "to_seconds", 1, 1, 0, fn_bind_to_interval_d, fn_exec_to_seconds)               \
+    X(TO_MILLISECONDS, "to_milliseconds", 1, 1, 0, fn_bind_to_interval_d,                         \
+      fn_exec_to_milliseconds)                                                                    \
+    X(TO_MICROSECONDS, "to_microseconds", 1, 1, 0, fn_bind_to_interval_i,                         \
+      fn_exec_to_microseconds)                                                                    \
     /* date formats (fn_strftime.c) */                                                            \
     X(STRFTIME, "strftime", 2, 2, 0, fn_bind_strftime, fn_exec_strftime)                          \
     X(STRPTIME, "strptime", 2, 2, 0, fn_bind_strptime, fn_exec_strptime)                          \
@@ -128,7 +142,6 @@
     X(LIKE_ESCAPE, "LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_like_escape)                 \
     X(NOT_LIKE_ESCAPE, "NOT_LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_not_like_escape)     \
     X(POSITION_IN, "POSITION_IN", 2, 2, 0, fn_bind_str_int, fn_exec_position_in)                  \
-    X(TS_ADD_INTERVAL, "TS_ADD_INTERVAL", 4, 4, 0, fn_bind_ts_interval, fn_exec_ts_add_interval) \
     /* LIST values (fn_list.c) */                                                                 \
     X(LIST_VALUE, "list_value", 0, -1, 0, fn_bind_list_value, fn_exec_list_value)                 \
     X(LIST_LEN, "array_length", 1, 1, 0, fn_bind_list_len, fn_exec_list_len)                      \

@@ -39,6 +39,9 @@ typedef struct sl_csv_opts {
     int n_decl;            /* columns={...}: declared names and types (0 = infer) */
     char **decl_names;
     sl_type *decl_types;
+    int n_over;            /* types={...}: these columns' types instead of the sniffed ones */
+    char **over_names;
+    sl_type *over_types;
     int64_t sample_bytes;  /* per rank, for inference; 0 = default */
     int on_error;          /* SL_ON_ERROR_*: what a bad row does (README "Bad input") */
     char *rejects;         /* on_error='reject': the rejects CSV path (owned), else NULL */

@@ -196,7 +196,7 @@ const sl_format sl_format_csv = {
     .ext = ".csv",
     .caps = SL_FMT_READ | SL_FMT_WRITE | SL_FMT_SPLITTABLE,
 
-    .read_opt_names = "header, delim, sep, quote, blocksize, sample_bytes, columns, "
+    .read_opt_names = "header, delim, sep, quote, blocksize, sample_bytes, columns, types, "
                       "auto_detect, on_error, rejects, max_rejects",
     .ropts_new = sl_csv_ropts_new,
     .ropts_args = sl_csv_ropts_args,

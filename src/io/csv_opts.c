@@ -1,9 +1,9 @@
 /*
  * The options of the CSV format, parsed from the values as written (format.h): read_csv's
- * (paths, header, delim/sep/delimiter, quote, blocksize, sample_bytes, columns, auto_detect,
- * on_error, rejects, max_rejects) and COPY's (HEADER, DELIMITER/DELIM/SEP), and read_csv's
- * arguments printed back as SQL. Errors are SL_ESQL at the value or option they are about,
- * worded as the SQL parser words its own. Local.
+ * (paths, header, delim/sep/delimiter, quote, blocksize, sample_bytes, columns,
+ * types / dtypes, auto_detect, on_error, rejects, max_rejects) and COPY's (HEADER,
+ * DELIMITER/DELIM/SEP), and read_csv's arguments printed back as SQL. Errors are SL_ESQL at
+ * the value or option they are about, worded as the SQL parser words its own. Local.
  */
 #include "io/io_int.h"
 
@@ -41,6 +41,10 @@ void sl_csv_ropts_free(void *p)
         sl_free(o->decl_names[i]);
     sl_free(o->decl_names);
     sl_free(o->decl_types);
+    for (int i = 0; i < o->n_over; i++)
+        sl_free(o->over_names[i]);
+    sl_free(o->over_names);
+    sl_free(o->over_types);
     sl_free(o->rejects);
     sl_free(o);
 }
@@ -59,7 +63,9 @@ int sl_csv_ropts_args(void *p, const sl_fmt_val *args, int n, const sl_fmt_val *
     return 0;
 }
 
-static int columns_opt(sl_csv_opts *o, const sl_fmt_val *v, const sl_fmt_ctx *c)
+/* {'name': 'TYPE', ...} of columns= (all columns) or types= (some: *n, *names, *types). */
+static int columns_opt(int *n_out, char ***names, sl_type **types, const sl_fmt_val *v,
+                       const sl_fmt_ctx *c)
 {
     if (v->kind != SL_FV_STRUCT)
         return sl_fmt_expected(c, v, "'{'");
@@ -72,12 +78,10 @@ static int columns_opt(sl_csv_opts *o, const sl_fmt_val *v, const sl_fmt_ctx *c)
             return sl_fmt_error_at(c, ty->line, ty->col, "unknown type \"%s\"", ty->str);
         /* Keys keep their case (as DuckDB does for a string key). */
         const char *name = k->kind == SL_FV_WORD ? k->raw : k->str;
-        o->decl_names =
-            sl_xrealloc(o->decl_names, sizeof *o->decl_names * (size_t)(o->n_decl + 1));
-        o->decl_types =
-            sl_xrealloc(o->decl_types, sizeof *o->decl_types * (size_t)(o->n_decl + 1));
-        o->decl_names[o->n_decl] = sl_xstrdup(name);
-        o->decl_types[o->n_decl++] = t;
+        *names = sl_xrealloc(*names, sizeof **names * (size_t)(*n_out + 1));
+        *types = sl_xrealloc(*types, sizeof **types * (size_t)(*n_out + 1));
+        (*names)[*n_out] = sl_xstrdup(name);
+        (*types)[(*n_out)++] = t;
     }
     return 0;
 }
@@ -130,7 +134,9 @@ int sl_csv_ropts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
     if (!strcasecmp(n, "sample_bytes"))
         return sl_fmt_opt_size(opt, c, &o->sample_bytes);
     if (!strcasecmp(n, "columns"))
-        return columns_opt(o, v, c);
+        return columns_opt(&o->n_decl, &o->decl_names, &o->decl_types, v, c);
+    if (!strcasecmp(n, "types") || !strcasecmp(n, "dtypes"))
+        return columns_opt(&o->n_over, &o->over_names, &o->over_types, v, c);
     if (!strcasecmp(n, "on_error")) {
         mark(&o->on_error_at, opt);
         if (v->kind != SL_FV_STRING)
@@ -230,6 +236,17 @@ void sl_csv_ropts_print(sl_buf *b, const void *p)
             put_string(b, o->decl_names[i]);
             sl_buf_puts(b, ": ");
             put_string(b, sl_type_name(o->decl_types[i]));
+        }
+        sl_buf_putc(b, '}');
+    }
+    if (o->n_over) {
+        sl_buf_puts(b, ", types={");
+        for (int i = 0; i < o->n_over; i++) {
+            if (i)
+                sl_buf_puts(b, ", ");
+            put_string(b, o->over_names[i]);
+            sl_buf_puts(b, ": ");
+            put_string(b, sl_type_name(o->over_types[i]));
         }
         sl_buf_putc(b, '}');
     }

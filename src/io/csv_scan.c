@@ -732,17 +732,33 @@ void sl_csv_trim(const char **p, int64_t *len)
     *len = n;
 }
 
+/* Field text the strict parsers refused, read as DuckDB's CAST reads it (sl_text_cast:
+ * '0x1F', '1_000', '2024-1-5', 'yes', ...), in t's range for the narrower integers. DuckDB's
+ * reader converts a declared (or sniffed) column so. Local. */
+static bool convert_loose(const char *p, int64_t len, sl_type t, int64_t *i, double *d)
+{
+    sl_i128 h;
+    if (t == SL_T_HUGEINT) /* only checked: convert_one stores the 16 bytes itself */
+        return sl_text_cast_hugeint(p, len, &h);
+    if (!sl_text_cast(p, len, sl_type_is_int(t) ? SL_T_BIGINT : t, i, d))
+        return false;
+    int64_t lo, hi;
+    sl_int_range(t, &lo, &hi);
+    return !sl_type_is_int(t) || (*i >= lo && *i <= hi);
+}
+
 /* Lenient scans check the columns the query does not read as well: whether a row is bad
  * must not depend on the query (count(*) and sum(x) over one read_csv see the same rows). */
 static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
 {
     sl_type t = w->src->types[col];
     const char *s = p;
-    int64_t n = len;
+    int64_t n = len, i;
+    double d;
     sl_csv_trim(&s, &n);
-    sl_i128 h;
-    if (t == SL_T_VARCHAR || n == 0 || (t == SL_T_HUGEINT && sl_parse_hugeint(s, n, &h)) ||
-        (t != SL_T_HUGEINT && (sl_csv_fits(s, n, 1u << t) & (1u << t))))
+    sl_interval iv;
+    if (t == SL_T_VARCHAR || n == 0 || convert_loose(s, n, t, &i, &d) ||
+        (t == SL_T_INTERVAL && sl_parse_interval(s, n, &iv)))
         return;
     int show = len > 60 ? 60 : (int)len;
     sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
@@ -790,6 +806,13 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
         return true;
     }
     bool ok = false;
+    sl_interval iv;
+    if (t == SL_T_INTERVAL && (ok = sl_parse_interval(s, n, &iv))) { /* 16 heap bytes */
+        char b[SL_IV_BYTES];
+        sl_interval_put(b, iv);
+        sl_vec_push_str(v, b, SL_IV_BYTES);
+        return true;
+    }
     if (sl_type_is_decimal(t))
         ok = sl_parse_decimal(s, n, sl_dec_width(t), sl_dec_scale(t), &i);
     switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
@@ -797,7 +820,10 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER: {
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: {
         int64_t lo, hi;
         sl_int_range(t, &lo, &hi);
         ok = parse_int(s, n, &i) && i >= lo && i <= hi;
@@ -809,7 +835,7 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     case SL_T_HUGEINT: { /* 16 bytes in a byte column (batch/int128.h) */
         sl_i128 h;
         char enc[SL_I128_BYTES];
-        if (!sl_parse_hugeint(s, n, &h))
+        if (!sl_text_cast_hugeint(s, n, &h)) /* '1_000', '2.5' as CAST reads them */
             break;
         sl_i128_store(enc, h);
         sl_vec_push_str(v, enc, SL_I128_BYTES);
@@ -817,6 +843,8 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     }
     default: break;
     }
+    if (!ok)
+        ok = convert_loose(s, n, t, &i, &d);
     if (!ok) {
         int show = len > 60 ? 60 : (int)len;
         sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
@@ -868,7 +896,7 @@ static void vec_truncate(sl_vec *v, int64_t n)
     if (v->n <= n)
         return;
     v->n = n;
-    if (v->type == SL_T_VARCHAR)
+    if (sl_type_is_var(v->type))
         v->heap_len = v->d.off[n];
 }
 

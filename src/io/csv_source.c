@@ -315,6 +315,20 @@ int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksiz
         if (sl_agree(comm, err))
             goto fail;
     }
+    /* types={'name': 'TYPE'}: DuckDB's override of the sniffed types (the same on every rank,
+     * so an unknown name fails everywhere alike). */
+    for (int k = 0; k < opts->n_over && !err->code; k++) {
+        int c = 0;
+        while (c < s->ncols && strcmp(s->names[c], opts->over_names[k]) != 0)
+            c++;
+        if (c == s->ncols)
+            SL_ERR(err, SL_EBIND, "read_csv: types={...} names column \"%s\", which the "
+                   "file does not have", opts->over_names[k]);
+        else
+            s->types[c] = opts->over_types[k];
+    }
+    if (sl_agree(comm, err))
+        goto fail;
     *out = s;
     return 0;
 fail:

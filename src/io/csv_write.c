@@ -72,12 +72,21 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
     case SL_T_BIGINT:
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER: sl_format_bigint(out, v->d.i64[i]); break;
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: sl_format_bigint(out, v->d.i64[i]); break;
     case SL_T_DOUBLE: sl_format_double(out, v->d.f64[i]); break;
     case SL_T_DATE: sl_format_date(out, v->d.i64[i]); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;
     case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->heap + v->d.off[i])); break;
     default: break;
+    }
+    if (v->type == SL_T_INTERVAL) { /* DuckDB's text, 1 day 02:00:00 */
+        int64_t n;
+        const char *p = sl_vec_str(v, i, &n);
+        if (n == SL_IV_BYTES)
+            sl_format_interval(out, sl_interval_get(p));
     }
     if (sl_type_is_list(v->type)) { /* a LIST: DuckDB's text, [1, 2] (then quoted) */
         int64_t n;

@@ -255,7 +255,8 @@ void sl_csv_walk_free(sl_csv_walk *w);
 
 /* ---- inference (csv_infer.c) ---- */
 
-/* Bit (1u << sl_type) set when the text fits the type; VARCHAR always fits. Local. */
+/* Bit (1u << sl_type) set when the field text (spaces kept) fits the type as DuckDB's CSV
+ * sniffer decides it; VARCHAR always fits. Local. */
 unsigned sl_csv_fits(const char *p, int64_t len, unsigned candidates);
 /* Picks the first fitting type of BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, else VARCHAR. */
 sl_type sl_csv_pick(unsigned mask);

@@ -98,6 +98,9 @@ static const char *pg_type(sl_type t)
     case SL_T_SMALLINT:
     case SL_T_INTEGER: return sl_type_name(t);
     case SL_T_HUGEINT: return "NUMERIC(39,0)"; /* its text */
+    case SL_T_UTINYINT: return "SMALLINT"; /* the signed type that holds the range */
+    case SL_T_USMALLINT: return "INTEGER";
+    case SL_T_UINTEGER: return "BIGINT";
     default: return sl_type_is_decimal(t) ? sl_type_name(t) : "TEXT"; /* DECIMAL(p,s) */
     }
 }

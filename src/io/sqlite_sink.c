@@ -138,8 +138,11 @@ static const char *sq_type(sl_type t)
     case SL_T_TIMESTAMP: return "TIMESTAMP";
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
-    case SL_T_INTEGER:
+    case SL_T_INTEGER: return sl_type_name(t);
     case SL_T_HUGEINT: return sl_type_name(t); /* its text: INTEGER affinity when it fits */
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: return "BIGINT";
     default: return sl_type_is_decimal(t) ? sl_type_name(t) : "VARCHAR";
     }
 }

@@ -187,6 +187,30 @@ static void sink_line(ex *e, const sl_pop *op)
     }
 }
 
+/* Whether a window has a frame call over a RANGE frame with an offset or bounded on both
+ * sides (a global one gets the rows within its offsets from the other ranks: op_window.c's
+ * key_halos). */
+static bool window_keyed(const sl_pop *op)
+{
+    for (int i = 0; i < op->u.window.n_calls; i++) {
+        const sl_win_call *c = &op->u.window.calls[i];
+        bool frame_fn = c->fn == SL_WF_FIRST_VALUE || c->fn == SL_WF_LAST_VALUE ||
+                        c->fn == SL_WF_NTH_VALUE || c->fn == SL_WF_SUM || c->fn == SL_WF_AVG ||
+                        c->fn == SL_WF_MIN || c->fn == SL_WF_MAX || c->fn == SL_WF_COUNT ||
+                        c->fn == SL_WF_COUNT_STAR;
+        const sl_win_frame *f = &c->frame;
+        bool offset = f->start == SL_FB_PRECEDING || f->start == SL_FB_FOLLOWING ||
+                      f->end == SL_FB_PRECEDING || f->end == SL_FB_FOLLOWING;
+        /* the running / to-the-end ones without an offset come from partial aggregates */
+        bool head = c->fn == SL_WF_FIRST_VALUE || c->fn == SL_WF_NTH_VALUE;
+        bool scan = f->start == SL_FB_UNBOUNDED_PRECEDING ||
+                    (!head && f->end == SL_FB_UNBOUNDED_FOLLOWING);
+        if (frame_fn && !f->rows && (offset || !scan))
+            return true;
+    }
+    return false;
+}
+
 /* "Window: row_number() AS rn over partitions (k) ordered by t DESC (input sorted)". */
 static void window_line(sl_buf *b, const sl_pop *op)
 {
@@ -208,8 +232,10 @@ static void window_line(sl_buf *b, const sl_pop *op)
         sl_buf_printf(b, ", over this rank's slice of the global order: row numbers from an "
                       "exclusive scan of the counts, running frames from the other ranks' partial "
                       "aggregates, %lld preceding and %lld following rows from the neighbours "
-                      "(allgather)\n", (long long)op->u.window.halo_prev,
-                      (long long)op->u.window.halo_next);
+                      "(allgather)%s\n", (long long)op->u.window.halo_prev,
+                      (long long)op->u.window.halo_next,
+                      window_keyed(op) ? ", the rows within the RANGE frames' offsets of its "
+                      "first and last keys from the ranks that hold them (alltoallv)" : "");
     else
         sl_buf_puts(b, ", streaming over its sorted input, one partition held at a time\n");
 }
@@ -238,7 +264,7 @@ static void node(ex *e, const sl_pop *op, int depth)
         agg_line(b, op);
         if (op->u.agg.split_heavy && e->st && e->st->heavy_group_threshold > 0)
             sl_buf_printf(b, ", holds its states: groups with >= %g of the values are finished "
-                          "by selection across the ranks (heavy_group_threshold)",
+                          "across the ranks (selection, value counts; heavy_group_threshold)",
                           e->st->heavy_group_threshold);
         grant(b, op);
         sl_buf_puts(b, " (breaker)\n");

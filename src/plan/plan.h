@@ -34,14 +34,15 @@ struct sl_query;
 
 /*
  * A persisted table (CREATE TABLE name AS query): every rank holds its part of the rows in a
- * row store that stays in memory while the budget allows and spills beyond (src/spill).
+ * column store (spill/colstore.h) that stays in memory while the budget allows and spills
+ * beyond, column by column.
  */
 typedef struct sl_table {
     char *name;
     int n_cols;
     char **col_names;
     sl_type *col_types;
-    struct sl_rowstore *rows;   /* this rank's rows; sealed, read any number of times */
+    struct sl_colstore *rows;   /* this rank's rows; sealed, read any number of times */
     /* Instead of rows: this rank's application arrays, read in place (batch/borrow.h;
      * sl_session_register_columns). Owned by the session, not by the catalog. */
     const struct sl_borrowed *borrowed;

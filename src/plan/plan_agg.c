@@ -195,8 +195,9 @@ static sl_pop *plan_distinct_aggregate(sl_pop *in, int k, sl_expr *const *groups
  * group's owner, which sorts and finishes them; the final agg's grace partitions spill whole
  * groups' values beyond its grant. The values of one group meet on one rank (without GROUP
  * BY: rank 0), except a heavy group's (split_heavy: at least heavy_group_threshold of the
- * values) under median, quantile_cont, quantile_disc and mad, which stay spread over the ranks
- * and are finished by a distributed selection (exec/agg_heavy.c) before the exchange. */
+ * values) under median, quantile_cont, quantile_disc, mad, mode and entropy, which stay spread
+ * over the ranks and are finished by a distributed selection or value counts summed across the
+ * ranks (exec/agg_heavy.c) before the exchange. */
 sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, const sl_agg *aggs,
                       int query)
 {

@@ -6,10 +6,10 @@
  *   -> exchange: hash on the partition keys (every partition on one rank); without PARTITION
  *      BY a range exchange on the ORDER BY keys (rank r holds the r-th slice of the order)
  *      when every call needs only a bounded number of neighbouring rows, the ranks' counts
- *      or their partial aggregates (row_number, rank-like functions, lag, lead, ROWS frames
- *      with offsets, running and to-the-end frames: see halo_only), and no exchange at all
- *      for those over no ORDER BY either (OVER (): any split of the rows is a split of
- *      the order, every row a peer of all), else a gather to rank 0
+ *      or their partial aggregates (row_number, rank-like functions, lag, lead, ROWS and
+ *      RANGE frames with offsets, running and to-the-end frames: see halo_only), and no
+ *      exchange at all for those over no ORDER BY either (OVER (): any split of the rows is
+ *      a split of the order, every row a peer of all), else a gather to rank 0
  *   -> sort by (partition keys, order keys), external when it outgrows its grant
  *   -> window (streams over the sorted rows, one partition held at a time)
  *   -> project (Y + the results; hidden keys dropped)
@@ -64,39 +64,56 @@ static bool same_spec(const sl_win *a, const sl_win *b)
 
 /*
  * Whether a frame call without PARTITION BY runs from prefix / suffix figures: a frame from
- * UNBOUNDED PRECEDING to CURRENT ROW (ROWS or RANGE), to n FOLLOWING (ROWS) or to UNBOUNDED
- * FOLLOWING (running totals, the default frame), or from CURRENT ROW or n PRECEDING (ROWS)
- * to UNBOUNDED FOLLOWING, for sum / avg / min / max / count, first_value, last_value (the
- * frame's last row: in the slice or its halo, the last peer from a later rank's end rows, or
- * the last row of all) and nth_value (n up to HALO_MAX: every rank sends its first n rows)
- * over a frame from UNBOUNDED PRECEDING and last_value over one to UNBOUNDED FOLLOWING. The
- * rows before (after) a rank's slice enter as the other ranks' partial aggregates
- * (op_window.c), so the rank holds its slice plus the ROWS offsets. Other unbounded frames
- * (first_value, last_value or nth_value over other frames, RANGE offsets) are gathered.
+ * UNBOUNDED PRECEDING to CURRENT ROW, to n FOLLOWING or to UNBOUNDED FOLLOWING (running
+ * totals, the default frame), or from CURRENT ROW or n PRECEDING to UNBOUNDED FOLLOWING,
+ * for sum / avg / min / max / count, first_value and last_value (the frame's last row: in the
+ * slice or its halo, the last peer from a later rank's end rows, or the last row of all) and
+ * nth_value (n up to HALO_MAX: every rank sends its first n rows) over a frame from UNBOUNDED
+ * PRECEDING, and last_value over one to UNBOUNDED FOLLOWING; also first_value, nth_value and
+ * (ROWS) last_value from UNBOUNDED PRECEDING to n PRECEDING (the first row, the n-th, the row
+ * n before). The rows before (after) a rank's slice enter as the other ranks' partial
+ * aggregates (op_window.c), so the rank holds its slice plus the offsets' rows (RANGE: the
+ * rows within them, by key). Aggregates over frames that end n PRECEDING or start n
+ * FOLLOWING with the other side unbounded are the running frame of another row, which the
+ * partial aggregates of whole slices cannot give: gathered.
  */
 static bool scan_frame(const sl_win *w)
 {
     const sl_win_frame *f = &w->frame;
     bool agg = w->fn == SL_WF_SUM || w->fn == SL_WF_AVG || w->fn == SL_WF_MIN ||
                w->fn == SL_WF_MAX || w->fn == SL_WF_COUNT || w->fn == SL_WF_COUNT_STAR;
+    bool nth = w->fn == SL_WF_NTH_VALUE && w->param <= HALO_MAX;
+    if (f->start == SL_FB_UNBOUNDED_PRECEDING && f->end == SL_FB_PRECEDING)
+        return w->fn == SL_WF_FIRST_VALUE || nth || (w->fn == SL_WF_LAST_VALUE && f->rows);
     if (f->start == SL_FB_UNBOUNDED_PRECEDING)
-        return (agg || w->fn == SL_WF_FIRST_VALUE || w->fn == SL_WF_LAST_VALUE ||
-                (w->fn == SL_WF_NTH_VALUE && w->param <= HALO_MAX)) &&
+        return (agg || w->fn == SL_WF_FIRST_VALUE || w->fn == SL_WF_LAST_VALUE || nth) &&
                (f->end == SL_FB_CURRENT_ROW || f->end == SL_FB_UNBOUNDED_FOLLOWING ||
-                (f->end == SL_FB_FOLLOWING && f->rows));
+                f->end == SL_FB_FOLLOWING);
     if (f->end == SL_FB_UNBOUNDED_FOLLOWING)
         return (agg || w->fn == SL_WF_LAST_VALUE) &&
-               (f->start == SL_FB_CURRENT_ROW || (f->start == SL_FB_PRECEDING && f->rows));
+               (f->start == SL_FB_CURRENT_ROW || f->start == SL_FB_PRECEDING);
     return false;
+}
+
+/* first_value / nth_value over a frame to UNBOUNDED FOLLOWING from n PRECEDING, CURRENT ROW or
+ * (ROWS) n FOLLOWING: the frame's first rows, a bounded reach from the current row. */
+static bool head_frame(const sl_win *w)
+{
+    const sl_win_frame *f = &w->frame;
+    return (w->fn == SL_WF_FIRST_VALUE || w->fn == SL_WF_NTH_VALUE) &&
+           f->end == SL_FB_UNBOUNDED_FOLLOWING &&
+           (f->start == SL_FB_PRECEDING || f->start == SL_FB_CURRENT_ROW ||
+            (f->start == SL_FB_FOLLOWING && f->rows));
 }
 
 /*
  * Whether the calls (no PARTITION BY) can run on a range-partitioned input: each needs only
  * a bounded number of rows before / after the current one (row_number, lag/lead, frames of
  * ROWS offsets or CURRENT ROW) or the ranks' counts and peer figures (rank, dense_rank,
- * percent_rank, cume_dist, ntile) or partial aggregates (scan_frame). RANGE frames with
- * offsets and the other unbounded frames are gathered. Sets *prev / *next to the rows needed
- * on each side.
+ * percent_rank, cume_dist, ntile) or partial aggregates (scan_frame), or the frame's first
+ * rows (head_frame), or, for RANGE frames, the rows within their offsets (fetched by key at
+ * run time, not counted here). The other unbounded frames are gathered. Sets *prev / *next
+ * to the rows needed on each side.
  */
 static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
 {
@@ -129,9 +146,19 @@ static bool halo_only(sl_win *const *ws, int n, int64_t *prev, int64_t *next)
         case SL_WF_MAX:
         case SL_WF_COUNT:
         case SL_WF_COUNT_STAR:
-            if (!scan_frame(w) && (!f->rows || f->start == SL_FB_UNBOUNDED_PRECEDING ||
-                                   f->end == SL_FB_UNBOUNDED_FOLLOWING))
+            if (!scan_frame(w) && !head_frame(w) &&
+                (f->start == SL_FB_UNBOUNDED_PRECEDING || f->end == SL_FB_UNBOUNDED_FOLLOWING))
                 return false;
+            if (head_frame(w)) /* the frame's first rows: up to its start + n - 1 ahead */
+                q = (f->start == SL_FB_FOLLOWING ? f->start_n : 0) +
+                    (w->fn == SL_WF_NTH_VALUE ? w->param - 1 : 0);
+            if (!f->rows) {
+                /* RANGE, bounded on both sides: the rows within its offsets of the slice's
+                 * first / last key (their count unknown here) come from the ranks or spilled
+                 * slices they lie on (op_window.c's key_halos, spill_finish); running ones
+                 * from the partial aggregates */
+                break;
+            }
             if (f->start == SL_FB_PRECEDING)
                 p = f->start_n;
             if (f->end == SL_FB_PRECEDING && f->end_n > p)

@@ -19,7 +19,7 @@
 #include "core/signals.h"
 #include "core/size.h"
 #include "exec/copy.h"
-#include "spill/rowstore.h"
+#include "spill/colstore.h"
 #include "exec/print.h"
 #include "session/resume.h"
 #include "io/format.h"
@@ -97,7 +97,7 @@ static void table_free(sl_table **pt)
         sl_free(t->col_names[i]);
     sl_free(t->col_names);
     sl_free(t->col_types);
-    sl_rowstore_free(&t->rows);
+    sl_colstore_free(&t->rows);
     sl_free(t->name);
     sl_free(t);
     *pt = NULL;
@@ -340,7 +340,7 @@ static void plan_as_run(sl_session *s, const sl_pop *root)
 
 /*
  * CREATE [OR REPLACE] TABLE name AS query: runs the query and keeps every rank's result rows
- * in a row store (memory while the budget allows, spill files beyond). The table replaces an
+ * in a column store (memory while the budget allows, spill files beyond). The table replaces an
  * older one of the same name only after it was built. Collective.
  */
 static int run_create_table(sl_session *s, const sl_stmt *st, sl_query *q, sl_err *err)
@@ -365,8 +365,8 @@ static void register_empty_table(sl_session *s, const sl_stmt *st, const sl_quer
                                  sl_err *err)
 {
     sl_table *t = table_new(st, q);
-    t->rows = sl_rowstore_new(&s->ctx, 0);
-    sl_rowstore_seal(t->rows, err);
+    t->rows = sl_colstore_new(&s->ctx, 0);
+    sl_colstore_seal(t->rows, err);
     catalog_put_table(s, t);
 }
 
@@ -640,10 +640,10 @@ static int resolve_pivots(sl_session *s, const sl_job *job, const sl_stmt *st, s
             sl_buf mine;
             sl_buf_init(&mine);
             int n_mine = 0;
-            sl_rowstore_cursor cur;
-            sl_rowstore_cursor_init(&cur);
+            sl_colstore_cursor cur;
+            sl_colstore_cursor_init(&cur);
             sl_batch *b = NULL;
-            while (!rc && !(rc = sl_rowstore_scan_next(t.rows, &cur, &b, err)) && b) {
+            while (!rc && !(rc = sl_colstore_scan_next(t.rows, &cur, NULL, 0, &b, err)) && b) {
                 for (int64_t k = 0; k < sl_batch_live(b); k++) {
                     sl_value v;
                     sl_vec_get_value(b->cols[0], sl_batch_row(b, k), &v);
@@ -653,7 +653,6 @@ static int resolve_pivots(sl_session *s, const sl_job *job, const sl_stmt *st, s
                 }
                 sl_batch_free(&b);
             }
-            sl_rowstore_cursor_free(&cur);
             rc = sl_agree(s->comm, err);
             char *all = NULL;
             int n_all = 0;
@@ -670,7 +669,7 @@ static int resolve_pivots(sl_session *s, const sl_job *job, const sl_stmt *st, s
             sl_free(all);
             sl_buf_free(&mine);
         }
-        sl_rowstore_free(&t.rows);
+        sl_colstore_free(&t.rows);
         sl_fmt_sources_finish(s->comm, srcs, err);
         sl_query_free(&q);
         sl_fmt_sources_free(&srcs);

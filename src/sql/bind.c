@@ -175,7 +175,7 @@ static sl_type setop_type(sl_type a, sl_type b)
     if ((a == SL_T_HUGEINT || b == SL_T_HUGEINT) && sl_huge_common_type(a, b) != SL_T_COUNT)
         return sl_huge_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b))
-        return sl_int_rank(a) >= sl_int_rank(b) ? a : b;
+        return sl_int_common(a, b, false);
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
         return SL_T_DOUBLE;
     if ((a == SL_T_BOOL && sl_type_is_numeric(b)) || (b == SL_T_BOOL && sl_type_is_numeric(a)))

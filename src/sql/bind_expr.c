@@ -146,6 +146,16 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "ambiguous reference to column name \"%s\" (qualify it with "
                              "the table name)", a->name);
+    if (a->qual && !has_qual(c, a->qual) && !(c->alias && strcasecmp(a->qual, c->alias) == 0)) {
+        /* s.a with s a column, not a table: DuckDB reads a STRUCT field there. */
+        sl_ast_expr q = *a;
+        q.qual = NULL;
+        q.name = a->qual;
+        if (sl_bind_find_col(c, &q) >= 0)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "cannot read field \"%s\" of "
+                                 "column \"%s\": STRUCT values are not supported", a->name,
+                                 a->qual);
+    }
     if (c->col_quals && a->qual && !has_qual(c, a->qual))
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "table \"%s\" not found in the FROM clause", a->qual);
@@ -177,7 +187,14 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     sl_i128 h;
     memset(&v, 0, sizeof v);
     switch (a->kind) {
-    case A_INT: v.type = SL_T_BIGINT; v.v.i = a->ival; break;
+    case A_INT:
+        /* DuckDB: INTEGER when the literal's digits fit in int32, else BIGINT. The sign is
+         * not part of the literal there (-2147483648 is the BIGINT 2147483648 negated), so the
+         * magnitude decides. Past int64 the parser hands the digits over as A_DBL text,
+         * which becomes a HUGEINT below (past HUGEINT's range a DOUBLE), as in DuckDB. */
+        v.type = a->ival >= -INT32_MAX && a->ival <= INT32_MAX ? SL_T_INTEGER : SL_T_BIGINT;
+        v.v.i = a->ival;
+        break;
     case A_DBL:
         v.type = SL_T_DOUBLE;
         v.v.d = a->dval;
@@ -203,6 +220,7 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     }
     char *text = node_text(c, a);
     *out = sl_expr_const(&v, text);
+    (*out)->int_lit = a->kind == A_INT;
     sl_free(text);
     return 0;
 }
@@ -734,25 +752,18 @@ static bool is_interval(const sl_ast_expr *a)
            !a->over && a->args[0]->kind == A_INT;
 }
 
-/* x + INTERVAL, INTERVAL + x, x - INTERVAL: TS_ADD_INTERVAL(x, months, days, micros), the
- * interval's parts negated for -. sluice has no INTERVAL values, only these sums. */
-static int bind_interval_add(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+/* An INTERVAL literal as a constant INTERVAL value; out of INTERVAL's range (int32 months
+ * and days) an error. */
+static int bind_interval_lit(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
-    bool left = is_interval(a->args[0]) && !is_interval(a->args[1]);
-    const sl_ast_expr *iv = a->args[left ? 0 : 1], *x = a->args[left ? 1 : 0];
-    if (is_interval(x))
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "INTERVAL %s INTERVAL is not "
-                             "supported (sluice has no INTERVAL values)", a->op);
-    sl_expr *args[4] = {0};
-    int rc = sl_bind_expr(c, x, &args[0]);
-    if (rc)
-        return rc;
-    int64_t sign = strcmp(a->op, "-") == 0 ? -1 : 1;
-    for (int i = 0; i < 3; i++) {
-        sl_value v = {.type = SL_T_BIGINT, .v.i = sign * iv->args[i]->ival};
-        args[1 + i] = sl_expr_const(&v, "interval");
-    }
-    return call_func(c, a, "TS_ADD_INTERVAL", args, 4, out);
+    int64_t mo = a->args[0]->ival, d = a->args[1]->ival;
+    if (mo < INT32_MIN || mo > INT32_MAX || d < INT32_MIN || d > INT32_MAX)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "INTERVAL out of range");
+    char b[SL_IV_BYTES];
+    sl_interval_put(b, (sl_interval){(int32_t)mo, (int32_t)d, a->args[2]->ival});
+    sl_value v = {.type = SL_T_INTERVAL, .v.s = {b, SL_IV_BYTES}};
+    *out = sl_expr_const(&v, "interval");
+    return 0;
 }
 
 /*
@@ -878,9 +889,6 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_UNARY:
         return bind_call(c, a, a->op, out);
     case A_BINARY:
-        if ((strcmp(a->op, "+") == 0 || strcmp(a->op, "-") == 0) &&
-            (is_interval(a->args[1]) || (strcmp(a->op, "+") == 0 && is_interval(a->args[0]))))
-            return bind_interval_add(c, a, out);
         return bind_call(c, a, a->op, out);
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
@@ -910,8 +918,7 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     }
     case A_FUNC:
         if (is_interval(a))
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "an INTERVAL value is not "
-                                 "supported here (only DATE / TIMESTAMP + or - INTERVAL '...')");
+            return bind_interval_lit(c, a, out);
         if (sl_ast_is_columns(a))
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "COLUMNS(...) outside the "
                                  "select list is not supported");

@@ -50,7 +50,7 @@ static int bind_const_int(sl_bind_ctx *c, const sl_ast_expr *a, const char *what
         return rc;
     sl_err tmp = {0};
     sl_expr_fold(&e, &tmp);
-    bool ok = e->kind == SL_E_CONST && e->type == SL_T_BIGINT && !e->cval.is_null &&
+    bool ok = e->kind == SL_E_CONST && sl_type_is_int(e->type) && !e->cval.is_null &&
               e->cval.v.i >= min;
     if (ok)
         *v = e->cval.v.i;
@@ -100,7 +100,8 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
     sl_err tmp = {0};
     sl_expr_fold(&e, &tmp);
     bool ok = e->kind == SL_E_CONST && !e->cval.is_null &&
-              (e->type == SL_T_BIGINT || e->type == SL_T_DOUBLE || sl_type_is_decimal(e->type));
+              (sl_type_is_int(e->type) || e->type == SL_T_DOUBLE ||
+               sl_type_is_decimal(e->type));
     if (ok)
         *f = e->type == SL_T_DOUBLE ? e->cval.v.d
              : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))

@@ -261,6 +261,10 @@ static int parse_type(sl_parser *p, sl_type *out, char **written)
     sl_tok *t = sl_parse_peek(p);
     if (t->kind != TK_IDENT && t->kind != TK_QIDENT)
         return sl_parse_syntax_error(p, "type name");
+    if (sl_parse_is_kw(t, "struct") || sl_parse_is_kw(t, "map") || sl_parse_is_kw(t, "union"))
+        return sl_parse_error_at(p, t, "%s types are not supported",
+                                 sl_parse_is_kw(t, "struct") ? "STRUCT"
+                                 : sl_parse_is_kw(t, "map") ? "MAP" : "UNION");
     sl_parse_next(p);
     bool ok = sl_type_parse(t->val, (int64_t)strlen(t->val), out);
     if (sl_parse_is_kw(t, "double") && sl_parse_is_kw(sl_parse_peek(p), "precision"))
@@ -457,8 +461,8 @@ static bool interval_add(int64_t *iv, double v, const char *u, int64_t len)
 
 /*
  * INTERVAL 'n unit [n unit ...]' | INTERVAL 'n' unit | INTERVAL n unit (at INTERVAL): an
- * A_FUNC "interval" of three A_INT (months, days, microseconds). sluice has no INTERVAL
- * type: the binder accepts it only as DATE / TIMESTAMP +/- INTERVAL (TS_ADD_INTERVAL).
+ * A_FUNC "interval" of three A_INT (months, days, microseconds), which the binder makes an
+ * INTERVAL constant. A whole string is read as CAST(text AS INTERVAL) reads it.
  */
 static sl_ast_expr *parse_interval_lit(sl_parser *p, int start)
 {
@@ -470,7 +474,13 @@ static sl_ast_expr *parse_interval_lit(sl_parser *p, int start)
     char *end = NULL;
     double v = strtod(s, &end);
     ok = end != s;
-    if (ok && t->kind == TK_STRING) {
+    sl_interval whole;
+    if (t->kind == TK_STRING && !(ok && *end == 0) &&
+        sl_parse_interval(s, (int64_t)strlen(s), &whole)) { /* '1 day 02:00:00', '-1 day' */
+        iv[0] = whole.months;
+        iv[1] = whole.days;
+        iv[2] = whole.micros;
+    } else if (ok && t->kind == TK_STRING) {
         while (*end == ' ')
             end++;
         if (*end == 0) { /* INTERVAL '1' DAY */
@@ -764,6 +774,15 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_unsupported(p))
         return NULL;
     if (call) {
+        /* STRUCT constructors and accessors: sluice has no STRUCT values (README). Said here,
+         * before struct_pack's `name := value` arguments could read as a syntax error. */
+        static const char *const struct_fns[] = {"struct_pack", "row", "struct_extract",
+                                                 "struct_insert", "struct_concat", NULL};
+        for (int i = 0; struct_fns[i]; i++)
+            if (t->kind == TK_IDENT && strcasecmp(t->val, struct_fns[i]) == 0) {
+                sl_parse_error_at(p, t, "STRUCT values (%s) are not supported", struct_fns[i]);
+                return NULL;
+            }
         sl_parse_next(p); /* parse_func expects the name consumed and '(' next */
         return parse_func(p, t, start);
     }
@@ -781,6 +800,11 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         e->qual = sl_xstrdup(t->val);
         e->name = sl_xstrdup(c->val);
         e->quoted = c->kind == TK_QIDENT;
+        if (sl_parse_is_op(sl_parse_peek(p), ".")) { /* t.s.a: a STRUCT field */
+            sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                              "STRUCT field access (t.s.a) is not supported");
+            return sl_parse_fail(e);
+        }
     } else {
         e->name = sl_xstrdup(t->val);
         e->quoted = t->kind == TK_QIDENT;

@@ -8,7 +8,9 @@ view `t` (messy data written here with its own CSV writer: quoted newlines and C
 quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
 `tdec` holds DECIMAL columns for the dec_* cases, `thuge` HUGEINT and BIGINT limits for the
-huge_* cases). The query
+huge_* cases, `ti` infinite dates and interval text for the inf_* and intv_* cases, `tiv` the
+same with iv read as INTERVAL; '@DIR@' in a case is the data directory, whose forms.csv the
+csvform_* cases read). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
@@ -121,7 +123,56 @@ def huge_rows():
             for n in range(44)]
 
 
+# ti (the inf_* and intv_* cases): dates and timestamps with 'infinity' / '-infinity' (as
+# DuckDB's CSV reader takes them in typed columns) and interval text, with NULLs.
+TI_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "d": "DATE", "ts": "TIMESTAMP", "iv": "VARCHAR"}
+
+
+def ti_rows():
+    ds = ["2024-01-31", "infinity", "-infinity", "2023-02-28", "", "2000-02-29", "1969-12-31"]
+    tss = ["2024-03-15 12:30:00", "-infinity", "infinity", "", "2024-02-29 23:59:59.5",
+           "1970-01-01 00:00:00", "2023-12-31 00:00:01"]
+    ivs = ["1 day", "2 hours 30 minutes", "1 month", "30 days", "", "-1 day 25 hours",
+           "1 year 2 months 3 days 04:05:06.789", "00:00:00", "720 hours", "-3 months",
+           "36 hours", "1.5 seconds", "2 weeks"]
+    return [[n, ["g1", "g2", "g3", None][n % 4], ds[n % len(ds)] or None,
+             tss[n % len(tss)] or None, ivs[n % len(ivs)] or None] for n in range(26)]
+
+
+# forms.csv (the csvform_* cases, read as `read_csv('@DIR@/forms.csv')`: @DIR@ is the data
+# directory): one column per text form DuckDB's sniffer judges (hex, '_', non-padded dates,
+# a leading '+' or zero, spaces around numbers, inf / nan, boolean spellings), each column
+# holding one form so that its sniffed type is that form's.
+FORMS = {
+    "hex": ["0x1F", "0xff", "0b101", "10", "0x1_F", ""],
+    "under": ["1_000", "2", "3", "4", "5", "6"],
+    "date_np": ["2024-1-5", "2024-12-25", "1999-2-28", "2000-02-29", "", "2024-01-05"],
+    "date_slash": ["2024/01/05", "2024/1/6", "2023/12/31", "", "2024/2/29", "1970/1/1"],
+    "ts_np": ["2024-1-5 1:2:3", "2024-01-05 10:00:00.5", "2024-01-05T10:00", "",
+              "1999-12-31 23:59:59", "2024-2-29 0:0:0"],
+    "plus": ["+5", "3", "4", "5", "6", "7"],
+    "lead0": ["007", "1", "2", "3", "4", "5"],
+    "neg07": ["-07", "1", "-2", "0", "-0", "5"],
+    "ws_int": [" 5", "3 ", " 7 ", "8", "", "9"],
+    "ws_dbl": [" 1.5", "2.5", " 3", "4e2", ".5", "5."],
+    "ws_dbl_trail": ["1.5 ", "2.5", "3.5", "4.5", "5.5", "6.5"],
+    "nan": ["nan", "1.5", "NaN", "-1e-5", "2", ""],
+    "inf": ["inf", "1.5", "2.5", "3.5", "4.5", "5.5"],
+    "bool_tf": ["t", "f", "T", "FALSE", "yes", "NO"],
+    "bool_yn": ["Y", "N", "y", "n", "Y", "N"],
+    "bool_01": ["1", "0", "1", "0", "1", "0"],
+    "mixdt": ["2024-01-05", "2024-01-05 10:00:00", "2024-01-06", "", "2024-01-07", "2024-01-08"],
+    "epoch": ["epoch", "2024-01-05", "", "2024-1-6", "1999-12-31", "2000-01-01"],
+    "code": ["0", "00", "01", "1", "2", "3"],
+}
+
+
 def write_data(path):
+    with open(os.path.join(os.path.dirname(path), "forms.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write(",".join(FORMS) + "\n")
+        for r in range(6):
+            f.write(",".join(v[r] for v in FORMS.values()) + "\n")
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(COLUMNS) + "\r\n")
         for r in rows():
@@ -135,6 +186,11 @@ def write_data(path):
               newline="") as f:
         f.write(",".join(HUGE_COLUMNS) + "\n")
         for r in huge_rows():
+            f.write(",".join(csv_field(v) for v in r) + "\n")
+    with open(os.path.join(os.path.dirname(path), "ti.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write(",".join(TI_COLUMNS) + "\n")
+        for r in ti_rows():
             f.write(",".join(csv_field(v) for v in r) + "\n")
 
 
@@ -225,11 +281,16 @@ def views_sql(data):
     dcols = ", ".join("'%s': '%s'" % kv for kv in DEC_COLUMNS.items())
     huge = os.path.join(os.path.dirname(data), "huge.csv")
     hcols = ", ".join("'%s': '%s'" % kv for kv in HUGE_COLUMNS.items())
+    ti = os.path.join(os.path.dirname(data), "ti.csv")
+    tcols = ", ".join("'%s': '%s'" % kv for kv in TI_COLUMNS.items())
     return ["CREATE VIEW t AS SELECT * FROM " + read % ", allow_quoted_nulls=false",
             "CREATE VIEW tq AS SELECT * FROM " + read % ", allow_quoted_nulls=true",
             "CREATE VIEW td AS SELECT * FROM " + read % "",
             "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols),
-            "CREATE VIEW thuge AS SELECT * FROM read_csv('%s', columns={%s})" % (huge, hcols)]
+            "CREATE VIEW thuge AS SELECT * FROM read_csv('%s', columns={%s})" % (huge, hcols),
+            "CREATE VIEW ti AS SELECT * FROM read_csv('%s', columns={%s})" % (ti, tcols),
+            "CREATE VIEW tiv AS SELECT * FROM read_csv('%s', columns={%s})"
+            % (ti, tcols.replace("'iv': 'VARCHAR'", "'iv': 'INTERVAL'"))]
 
 
 def print_diff(mine, duck, r):
@@ -269,6 +330,8 @@ def main():
     work = tempfile.mkdtemp(prefix="sluice-dialect-")
     data = os.path.join(work, "t.csv")
     write_data(data)
+    for c in cases:
+        c["sql"] = c["sql"].replace("@DIR@", work)
     mod = duckdb_module(work)
     if mod is None:
         n = len(cases) * len(ranks)

@@ -64,8 +64,10 @@ COLUMNS = {
     "sketch": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 's': 'VARCHAR'}",
     "misc": "{'g': 'VARCHAR', 'b': 'BOOLEAN', 's': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE'}",
     "ordered": "{'g': 'VARCHAR', 'k': 'BIGINT', 's': 'VARCHAR', 'd': 'DOUBLE'}",
-    "heavy": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT'}",
-    "heavyspill": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT'}",
+    "heavy": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT', 'u': 'BIGINT'}",
+    "heavyspill": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 'e': 'BIGINT', 'u': 'BIGINT'}",
+    "heavymode": "{'g': 'VARCHAR', 'i': 'BIGINT', 'd': 'DOUBLE', 't': 'DATE', 'u': 'BIGINT', "
+                 "'s': 'VARCHAR'}",
 }
 
 
@@ -137,19 +139,52 @@ def gen_many(rng):
 def gen_heavy(rng, name="heavy", n_heavy=8000, n_small=7960, n_groups=800):
     """Group "H" holds half the rows (values from a few dozen, so the selected positions fall
     on ties; 10% NULL; column e all NULL in H), 800 small groups the other half, an all-NULL
-    group and a group of one. heavyspill: H with 150000 rows beside 10000 in 500 groups, more
-    values than a 4 MB budget holds."""
+    group and a group of one; u is mostly distinct values. heavyspill: H with 150000 rows beside
+    10000 in 500 groups, more values than a 4 MB budget holds, and more distinct values of u than
+    one pass of mode/entropy's counting holds there (exec/agg_heavy_counts.c)."""
     rows = []
     dvals = [k * 0.25 - 3 for k in range(40)]
     for _ in range(n_heavy):
         rows.append(("H", None if rng.random() < 0.1 else rng.randint(-20, 20),
-                     None if rng.random() < 0.1 else rng.choice(dvals), None))
+                     None if rng.random() < 0.1 else rng.choice(dvals), None,
+                     rng.randint(0, 10 ** 6)))
     for _ in range(n_small):
         rows.append(("s%03d" % rng.randint(0, n_groups - 1), rng.randint(-5, 5),
-                     round(rng.uniform(-10, 10), 2), rng.randint(0, 3)))
-    rows += [("nul", None, None, None)] * 39 + [("one", 3, 0.5, 1)]
+                     round(rng.uniform(-10, 10), 2), rng.randint(0, 3), rng.randint(0, 9)))
+    rows += [("nul", None, None, None, None)] * 39 + [("one", 3, 0.5, 1, 1)]
     rng.shuffle(rows)
-    write_parts(name, ["g", "i", "d", "e"], rows, 5)
+    write_parts(name, ["g", "i", "d", "e", "u"], rows, 5)
+
+
+def gen_heavymode(rng):
+    """mode and entropy's heavy group: "H" holds half the rows, with three values tied for the
+    highest count in i, d (0.0 and -0.0 count as one value), t (DATE) and s (VARCHAR: byte
+    order, "Zebra" before "apple", a prefix beside a longer string, non-ASCII), 10% NULLs, and
+    about 5600 distinct values of u; 400 small groups, an all-NULL group and a group of one."""
+    rows = []
+
+    def column(top, others, n_other, n_null):
+        xs = [v for v in top for _ in range(500)] + [rng.choice(others) for _ in range(n_other)]
+        xs += [None] * n_null
+        rng.shuffle(xs)
+        return xs
+    dates = ["2020-%02d-%02d" % (m, d) for m in range(1, 13) for d in range(1, 29)]
+    i = column([4, -2, 7], [v for v in range(-10, 11) if v not in (4, -2, 7)], 3900, 600)
+    d = column([0.0, 2.5, -1.25], [k * 0.125 for k in range(-40, 41) if k not in (0, 20, -10)],
+               3700, 800)
+    d = [-0.0 if v == 0.0 and rng.random() < 0.4 else v for v in d]
+    t = column(["2021-03-04", "2020-12-31", "2021-01-01"], dates, 3900, 600)
+    words = ["app", "apples", "b", "\u00e9t\u00e9", "zz", "Apple", "a b", "ab"]
+    st = column(["apple", "Zebra", "\u00e9"], words + ["w%d" % k for k in range(30)], 3900, 600)
+    for k in range(6000):
+        rows.append(("H", i[k], d[k], t[k], rng.randint(0, 40000), st[k]))
+    for _ in range(6000):
+        rows.append(("s%03d" % rng.randint(0, 399), rng.randint(-3, 3),
+                     rng.choice([0.5, -0.5, 1.0]), rng.choice(dates[:5]), rng.randint(0, 5),
+                     rng.choice(words[:4])))
+    rows += [("nul", None, None, None, None, None)] * 20 + [("one", 3, 0.5, "2020-02-02", 9, "x")]
+    rng.shuffle(rows)
+    write_parts("heavymode", ["g", "i", "d", "t", "u", "s"], rows, 5)
 
 
 def gen_misc(rng):
@@ -206,8 +241,8 @@ def load(name):
     """Rows of a data set as dicts of Python values (float(text) for DOUBLE: what sluice
     reads), None for NULL."""
     kinds = {"mix": "sidd", "cancel": "sddd", "empty": "sidd", "many": "idi", "misc": "sbsid",
-             "sketch": "sids", "ordered": "sisd", "heavy": "sidi",
-             "heavyspill": "sidi"}[name]
+             "sketch": "sids", "ordered": "sisd", "heavy": "sidii",
+             "heavyspill": "sidii", "heavymode": "sidsis"}[name]
     out = []
     d = os.path.join(DATA, name)
     for fn in sorted(os.listdir(d)):
@@ -634,20 +669,34 @@ HEAVY_AGGS = [("median", ["d"]), ("median", ["i"]), ("quantile_cont", ["d", "0"]
               ("quantile_disc", ["d", "0.37"]), ("mad", ["d"]), ("mad", ["i"]),
               ("median", ["e"]), ("count", ["d"]), ("var_pop", ["i"])]
 HEAVY_SPILL_AGGS = [("median", ["d"]), ("quantile_cont", ["i", "0.37"]),
-                    ("quantile_disc", ["d", "1"]), ("mad", ["i"]), ("count", ["d"])]
+                    ("quantile_disc", ["d", "1"]), ("mad", ["i"]), ("count", ["d"]),
+                    ("mode", ["i"]), ("entropy", ["d"]), ("mode", ["u"]), ("entropy", ["u"])]
+# mode and entropy (split by value counts, exec/agg_heavy_counts.c): ties for the highest
+# count, -0.0 beside 0.0, DATE values, many distinct values, a selection beside them.
+HEAVYMODE_AGGS = [("mode", ["i"]), ("entropy", ["i"]), ("mode", ["d"]), ("entropy", ["d"]),
+                  ("mode", ["t"]), ("entropy", ["t"]), ("mode", ["u"]), ("entropy", ["u"]),
+                  ("mode", ["s"]), ("entropy", ["s"]), ("count", ["i"]), ("median", ["d"])]
 # Cases whose group-by exchange must not bring a heavy group's values to one rank: at np >= 2
 # every rank receives from the other ranks less than a share of them (the owner would receive
 # (np-1)/np of them, plus its part of the small groups' values; without GROUP BY there are no
 # others); checked in --metrics (bytes_recv_from per stage). (the heavy group, the share)
 HEAVY_CHECK = {"heavy_grouped": ("H", 0.5), "heavy_global": (None, 0.1),
-               "heavy_spill": ("H", 0.5)}
+               "heavy_spill": ("H", 0.5), "heavymode_grouped": ("H", 0.5),
+               "heavymode_global": (None, 0.1)}
 # Rank counts of cases that do not need all of them (test time), and cases whose data and
 # functions another case already checks against DuckDB.
-CASE_RANKS = {"heavy_global": [1, 2, 4], "heavy_spill": [1, 3], "heavy_many": [1, 3]}
-NO_DUCK_CASES = {"heavy_global", "heavy_spill", "heavy_many"}
+CASE_RANKS = {"heavy_global": [1, 2, 4], "heavy_spill": [1, 3], "heavy_many": [1, 3],
+              "heavymode_global": [1, 3], "heavymode_owner": [2], "heavymode_spill": [3]}
+NO_DUCK_CASES = {"heavy_global", "heavy_spill", "heavy_many", "heavymode_global",
+                 "heavymode_owner", "heavymode_spill"}
 # Statements run before a case's query: a threshold that makes dozens of the small groups
 # heavy too (each finished by its own selection, their emitters on different ranks).
-CASE_PRE = {"heavy_many": "SET heavy_group_threshold = 0.001;\n"}
+CASE_PRE = {"heavy_many": "SET heavy_group_threshold = 0.001;\n",
+            "heavymode_owner": "SET heavy_group_threshold = 0;\n"}
+# Cases whose output must be byte for byte that of a case's first run (mode and entropy are
+# exact: the same bits at every rank count, split or on the owner).
+SAME_AS = {"heavymode_grouped": "heavymode_grouped", "heavymode_owner": "heavymode_grouped",
+           "heavymode_spill": "heavymode_grouped"}
 
 CASES = [
     # name, dataset, aggregates, grouped, relative tolerance
@@ -672,9 +721,13 @@ CASES = [
     ("heavy_global", "heavy", HEAVY_AGGS, False, 1e-9),
     ("heavy_spill", "heavyspill", HEAVY_SPILL_AGGS, True, 1e-9),
     ("heavy_many", "heavy", HEAVY_SPILL_AGGS, True, 1e-9),
+    ("heavymode_grouped", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
+    ("heavymode_global", "heavymode", HEAVYMODE_AGGS, False, 1e-9),
+    ("heavymode_owner", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
+    ("heavymode_spill", "heavymode", HEAVYMODE_AGGS, True, 1e-9),
 ]
 # Cases run under a memory limit that must make them spill (the stderr summary says so).
-SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB"}
+SPILL_CASES = {"holistic_spill": "4MB", "heavy_spill": "4MB", "heavymode_spill": "4MB"}
 
 
 def heavy_bytes(rows, aggs, group):
@@ -777,6 +830,7 @@ def run_sluice(sql, np, wdir, extra=()):
         raise RuntimeError("exit %d: %s" % (p.returncode,
                                             p.stderr.decode("utf-8", "replace")[-1500:]))
     rows = list(csv.reader(io.StringIO(p.stdout.decode("utf-8"))))
+    run_sluice.raw = sorted(rows[1:])
     m = re.search(r"spill: (\d+) bytes written", p.stderr.decode("utf-8", "replace"))
     return rows[0], rows[1:], int(m.group(1)) if m else 0
 
@@ -932,8 +986,10 @@ def main():
     gen_ordered(rng)
     gen_heavy(rng)
     gen_heavy(rng, "heavyspill", 150000, 10000, 500)
+    gen_heavymode(rng)
     shutil.rmtree(WORK, ignore_errors=True)
     passed = failed = skipped = 0
+    raw_of = {}  # case: its first run's rows (SAME_AS)
     duck = find_duckdb(args.v)
     if duck is None and "duckdb" in REQUIRE:
         print("FAIL duckdb: required (SLUICE_REQUIRE) but not available")
@@ -967,6 +1023,14 @@ def main():
                                          heavy_bytes(rows_in, aggs, group), share)
                 if name in SPILL_CASES and spilled <= 0:
                     diffs.append("nothing spilled at --memory-limit %s" % SPILL_CASES[name])
+                if name in SAME_AS:
+                    raw_of.setdefault(name, run_sluice.raw)
+                    ref = raw_of.get(SAME_AS[name])
+                    if ref is None:
+                        diffs.append("no rows of %s to compare with" % SAME_AS[name])
+                    elif run_sluice.raw != ref:
+                        diffs.append("rows differ from %s's first run: %s" % (
+                            SAME_AS[name], [r for r in run_sluice.raw if r not in ref][:3]))
                 if base is None:
                     base = got
                 else:

@@ -229,8 +229,8 @@ static void test_options(void)
     sl_err_clear(&err);
     CHECK_INT(sl_fmt_call_opt(&call, &bogus, &c), SL_ESQL);
     CHECK_STR(err.msg, "job.sql:3:7: unknown read_csv option \"bogus\" (known: header, delim, "
-                       "sep, quote, blocksize, sample_bytes, columns, auto_detect, on_error, "
-                       "rejects, max_rejects)");
+                       "sep, quote, blocksize, sample_bytes, columns, types, auto_detect, "
+                       "on_error, rejects, max_rejects)");
     sl_fmt_opt_clear(&bogus);
 
     sl_fmt_opt delim = {sl_xstrdup("sep"), 1, 33, false, val(SL_FV_STRING, ";;", "';;'", 1, 37)};

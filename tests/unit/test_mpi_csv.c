@@ -263,7 +263,8 @@ static void test_infer(void)
 {
     /* i: ints; f: doubles and ints; dt: dates; mixed: ints then one word at the very end
      * (seen only by the rank that owns the last rows); e: all empty; b: booleans;
-     * ts: timestamps and dates. */
+     * ts: timestamps and dates (VARCHAR: DuckDB's sniffer gives a column mixing dates and
+     * timestamps no type of the two, checked with its read_csv). */
     if (rank == 0) {
         char path[400];
         snprintf(path, sizeof path, "%s/infer.csv", dir);
@@ -282,7 +283,7 @@ static void test_infer(void)
     if (!s)
         return;
     static const sl_type want[] = {SL_T_BIGINT, SL_T_DOUBLE, SL_T_DATE, SL_T_VARCHAR,
-                                   SL_T_VARCHAR, SL_T_BOOL, SL_T_TIMESTAMP};
+                                   SL_T_VARCHAR, SL_T_BOOL, SL_T_VARCHAR};
     CHECK_INT(sl_csv_source_ncols(s), 7);
     for (int c = 0; c < 7; c++)
         CHECK_INT(sl_csv_source_type(s, c), want[c]);

@@ -410,7 +410,8 @@ static void test_errors(void)
         "DELIMITER, COMPRESSION, PARTITION_BY, OVERWRITE, OVERWRITE_OR_IGNORE)");
     CHECK_STR(perr("SELECT a FROM read_csv('x.csv',\n   foo=1)"),
               "job.sql:2:4: unknown read_csv option \"foo\" (known: header, delim, sep, quote, "
-              "blocksize, sample_bytes, columns, auto_detect, on_error, rejects, max_rejects)");
+              "blocksize, sample_bytes, columns, types, auto_detect, on_error, rejects, "
+              "max_rejects)");
     CHECK_STR(perr("SELECT a FROM t LIMIT x"),
               "job.sql:1:23: syntax error: expected a non-negative integer, got \"x\"");
     CHECK_STR(perr("SELECT a = b = c FROM t"),

@@ -27,6 +27,7 @@ any failure. Every mpirun runs under `timeout`.
 """
 import argparse
 import csv
+import datetime
 import io
 import os
 import random
@@ -128,6 +129,14 @@ BIG_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN 
             "BY v1) AS lv, last_value(id) OVER (PARTITION BY id6 ORDER BY id ROWS BETWEEN "
             "UNBOUNDED PRECEDING AND 20000 FOLLOWING) AS lf FROM {src}")
 BIG_PART_SQLITE = BIG_PART.replace("{src}", "t")
+# RANGE frames with offsets over that partition at 4 MB: spilled in slices too, each slice
+# with the rows within the offsets of its first and last keys from the slices around it.
+RANGE_PART = ("SELECT id, sum(v1) OVER (PARTITION BY id6 ORDER BY id RANGE BETWEEN 9 PRECEDING "
+              "AND 5 FOLLOWING) AS a, first_value(v3) OVER (PARTITION BY id6 ORDER BY id RANGE "
+              "BETWEEN 3 FOLLOWING AND 8 FOLLOWING) AS b, max(v3 * 2) OVER (PARTITION BY id6 "
+              "ORDER BY id RANGE BETWEEN 20 PRECEDING AND 1 PRECEDING) AS c, count(v1 + id) "
+              "OVER (PARTITION BY id6 ORDER BY id RANGE BETWEEN CURRENT ROW AND 7 FOLLOWING) AS "
+              "d FROM {src}")
 
 QUERIES = [
     # name, sluice query, sqlite query, result types, ordered
@@ -238,6 +247,120 @@ QUERIES = [
 ]
 
 
+# Windows without PARTITION BY over RANGE frames with offsets and bounded frames, on a small
+# table (64 rows: at 5 ranks a slice holds ~13 rows, so the rows within an offset come from
+# several ranks): keys with ties at the range boundaries, NULL keys (their own peer group),
+# DATE and TIMESTAMP keys. sqlite3 sees dates as day numbers and timestamps as epoch seconds,
+# so the sqlite text differs only in the offsets (INTERVALs as numbers) and NULL placement.
+SMALL_COLUMNS = ("{'id': 'BIGINT', 'k': 'BIGINT', 'x': 'DOUBLE', 'd': 'DATE', "
+                 "'ts': 'TIMESTAMP', 'v': 'BIGINT'}")
+
+
+def gen_small(path, rows, seed):
+    """Writes (id, k, x, d, ts, v), 10% NULL each; returns them for sqlite3 (d: days since
+    2024-01-01, ts: seconds since then)."""
+    rnd = random.Random(seed)
+    base = datetime.datetime(2024, 1, 1)
+    out = []
+    with open(path, "w") as f:
+        f.write("id,k,x,d,ts,v\n")
+        for i in range(rows):
+            k = None if rnd.random() < 0.1 else rnd.randrange(0, 25)
+            x = None if rnd.random() < 0.1 else rnd.randrange(0, 400) / 8
+            d = None if rnd.random() < 0.1 else rnd.randrange(0, 60)
+            ts = None if rnd.random() < 0.1 else rnd.randrange(0, 160) * 3 * 3600
+            v = None if rnd.random() < 0.1 else rnd.randrange(-50, 100)
+            ds = "" if d is None else (base + datetime.timedelta(days=d)).strftime("%Y-%m-%d")
+            tss = ("" if ts is None else
+                   (base + datetime.timedelta(seconds=ts)).strftime("%Y-%m-%d %H:%M:%S"))
+            f.write(",".join(["%d" % i, "" if k is None else "%d" % k,
+                              "" if x is None else repr(x), ds, tss,
+                              "" if v is None else "%d" % v]) + "\n")
+            out.append((i, k, x, d, ts, v))
+    return out
+
+
+RANGE_NUMBERS = (
+    "SELECT id, sum(v) OVER (ORDER BY k NULLS LAST RANGE BETWEEN 5 PRECEDING AND 5 FOLLOWING) "
+    "AS s1, count(*) OVER (ORDER BY k DESC NULLS FIRST RANGE BETWEEN 3 PRECEDING AND 1 "
+    "PRECEDING) AS c1, min(v) OVER (ORDER BY k NULLS FIRST RANGE BETWEEN CURRENT ROW AND 4 "
+    "FOLLOWING) AS m1, max(id) OVER (ORDER BY x NULLS LAST RANGE BETWEEN 2.5 PRECEDING AND 0.5 "
+    "FOLLOWING) AS m2, avg(v) OVER (ORDER BY x DESC NULLS LAST RANGE BETWEEN 10 PRECEDING AND "
+    "CURRENT ROW) AS a1, first_value(k) OVER (ORDER BY k NULLS LAST RANGE BETWEEN 4 PRECEDING "
+    "AND 2 PRECEDING) AS f1, nth_value(k, 3) OVER (ORDER BY k NULLS LAST RANGE BETWEEN 3 "
+    "PRECEDING AND 3 FOLLOWING) AS n1, last_value(k) OVER (ORDER BY k DESC NULLS LAST RANGE "
+    "BETWEEN 12 PRECEDING AND 12 FOLLOWING) AS l1, count(v) OVER (ORDER BY k NULLS LAST RANGE "
+    "BETWEEN 30 PRECEDING AND 30 FOLLOWING) AS c2, sum(id) OVER (ORDER BY k NULLS LAST RANGE "
+    "BETWEEN CURRENT ROW AND CURRENT ROW) AS s2 FROM {src}")
+RANGE_DATES = (
+    "SELECT id, sum(v) OVER (ORDER BY d RANGE BETWEEN INTERVAL 7 DAYS PRECEDING AND CURRENT "
+    "ROW) AS s1, count(*) OVER (ORDER BY ts DESC RANGE BETWEEN INTERVAL '36 hours' PRECEDING "
+    "AND INTERVAL 1 DAY FOLLOWING) AS c1, max(v) OVER (ORDER BY d NULLS FIRST RANGE BETWEEN "
+    "INTERVAL 3 DAYS FOLLOWING AND INTERVAL 10 DAYS FOLLOWING) AS m1, min(id) OVER (ORDER BY ts "
+    "RANGE BETWEEN INTERVAL 2 DAYS PRECEDING AND INTERVAL 2 DAYS PRECEDING) AS m2, "
+    "first_value(v) OVER (ORDER BY id RANGE BETWEEN 5 PRECEDING AND 2 FOLLOWING) AS f1, "
+    "last_value(v) OVER (ORDER BY id DESC RANGE BETWEEN 3 PRECEDING AND 4 FOLLOWING) AS l1, "
+    "nth_value(v, 2) OVER (ORDER BY id ROWS BETWEEN 3 PRECEDING AND 2 FOLLOWING) AS n1, "
+    "first_value(v) OVER (ORDER BY id DESC ROWS BETWEEN 2 FOLLOWING AND 5 FOLLOWING) AS f2, "
+    "avg(v) OVER (ORDER BY d DESC RANGE BETWEEN INTERVAL 20 DAYS PRECEDING AND INTERVAL 20 "
+    "DAYS FOLLOWING) AS a1 FROM {src}")
+
+
+def sqlite_text(q):
+    """The sqlite3 form: INTERVALs as day numbers (d) or seconds (ts), NULLS LAST spelled
+    out where sluice (DuckDB) defaults to it and sqlite does not (ascending)."""
+    for iv, num in (("INTERVAL 7 DAYS", "7"), ("INTERVAL '36 hours'", "129600"),
+                    ("INTERVAL 1 DAY", "86400"), ("INTERVAL 3 DAYS", "3"),
+                    ("INTERVAL 10 DAYS", "10"), ("INTERVAL 2 DAYS", "172800"),
+                    ("INTERVAL 20 DAYS", "20"), ("INTERVAL 40 DAYS", "40")):
+        q = q.replace(iv, num)
+    q = re.sub(r"ORDER BY (d|ts) RANGE", r"ORDER BY \1 NULLS LAST RANGE", q)
+    return q.replace("{src}", "s")
+
+
+SMALL_QUERIES = [
+    ("no_partition_range_numbers", RANGE_NUMBERS, "iiiiifiiiii"),
+    ("no_partition_range_dates", RANGE_DATES, "iiiiiiiiif"),
+    # a RANGE offset on one side, UNBOUNDED on the other (running / to-the-end frames whose
+    # offset end is found among the rows within it), frames from UNBOUNDED PRECEDING to n
+    # PRECEDING (first / last / nth_value: the first row, the row n before, the n-th) and to
+    # UNBOUNDED FOLLOWING from n PRECEDING / CURRENT ROW / n FOLLOWING (first / nth_value)
+    ("no_partition_one_side_unbounded",
+     "SELECT id, sum(v) OVER (ORDER BY k NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 3 "
+     "FOLLOWING) AS a1, min(v) OVER (ORDER BY k DESC NULLS FIRST RANGE BETWEEN 4 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS a2, count(v) OVER (ORDER BY x NULLS LAST RANGE BETWEEN UNBOUNDED "
+     "PRECEDING AND 2.5 FOLLOWING) AS a3, max(id) OVER (ORDER BY x DESC NULLS LAST RANGE "
+     "BETWEEN 7.25 PRECEDING AND UNBOUNDED FOLLOWING) AS a4, last_value(k) OVER (ORDER BY k "
+     "NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 2 FOLLOWING) AS l1, nth_value(k, 4) "
+     "OVER (ORDER BY k NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING) AS n1, "
+     "first_value(k) OVER (ORDER BY k NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 3 "
+     "PRECEDING) AS f1, nth_value(k, 2) OVER (ORDER BY k DESC NULLS LAST RANGE BETWEEN "
+     "UNBOUNDED PRECEDING AND 2 PRECEDING) AS n2, last_value(v) OVER (ORDER BY id ROWS BETWEEN "
+     "UNBOUNDED PRECEDING AND 4 PRECEDING) AS l2, first_value(v) OVER (ORDER BY id DESC ROWS "
+     "BETWEEN UNBOUNDED PRECEDING AND 2 PRECEDING) AS f2, nth_value(v, 3) OVER (ORDER BY id "
+     "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS n3, first_value(v) OVER (ORDER BY id "
+     "ROWS BETWEEN 3 PRECEDING AND UNBOUNDED FOLLOWING) AS f3, nth_value(v, 5) OVER (ORDER BY "
+     "id DESC ROWS BETWEEN 2 FOLLOWING AND UNBOUNDED FOLLOWING) AS n4, first_value(k) OVER "
+     "(ORDER BY k NULLS LAST RANGE BETWEEN 3 PRECEDING AND UNBOUNDED FOLLOWING) AS f4, "
+     "nth_value(k, 3) OVER (ORDER BY k NULLS FIRST RANGE BETWEEN CURRENT ROW AND UNBOUNDED "
+     "FOLLOWING) AS n5, last_value(v) OVER (ORDER BY id RANGE BETWEEN 6 PRECEDING AND "
+     "UNBOUNDED FOLLOWING) AS l3 FROM {src}", "i" * 17),
+    # RANGE CURRENT ROW AND CURRENT ROW: the peers only, over several keys or a VARCHAR key
+    # (no offsets there): the peers on the neighbouring ranks come too
+    ("no_partition_peers_only",
+     "SELECT id, sum(v) OVER (ORDER BY k, d RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS p1, "
+     "count(*) OVER (ORDER BY CAST(k % 4 AS VARCHAR) DESC RANGE BETWEEN CURRENT ROW AND "
+     "CURRENT ROW) AS p2, min(id) OVER (ORDER BY CAST(k % 5 AS VARCHAR), x DESC RANGE BETWEEN "
+     "CURRENT ROW AND CURRENT ROW) AS p3 FROM {src}", "iiii"),
+    # four rows over up to five ranks: empty slices
+    ("no_partition_range_few_rows",
+     "SELECT id, sum(v) OVER (ORDER BY k NULLS LAST RANGE BETWEEN 30 PRECEDING AND 1 "
+     "PRECEDING) AS s, count(*) OVER (ORDER BY d DESC RANGE BETWEEN INTERVAL 40 DAYS PRECEDING "
+     "AND CURRENT ROW) AS c, last_value(id) OVER (ORDER BY id RANGE BETWEEN 1 FOLLOWING AND 2 "
+     "FOLLOWING) AS l FROM {src} WHERE id IN (3, 17, 40, 41)", "iiii"),
+]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", default="")
@@ -257,6 +380,8 @@ def main():
         cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifiiii",
                       False,
                       ("--memory-limit", "4MB", "-v")))
+        cases.append(("range_partition_spill_4MB", RANGE_PART, RANGE_PART.replace("{src}", "t"),
+                      "iiffi", False, ("--memory-limit", "4MB", "-v")))
         for name, sq, oq, types, ordered, extra in cases:
             if a.k not in name:
                 continue
@@ -278,11 +403,44 @@ def main():
                     spilled = int(m.group(1)) if m else 0
                     ok = ok and spilled > 0
                     why += f"; spilled {spilled} bytes"
-                    if name.startswith("big_partition"):
+                    if name.startswith("big_partition") or name.startswith("range_partition"):
                         part = "window: a partition of" in r.stderr
                         ok = ok and part
                         why += "" if part else "; the window did not spill a partition"
                 report(ok, tag, "" if ok else why)
+        small = os.path.join(tmp, "s.csv")
+        db.execute("CREATE TABLE s (id INTEGER, k INTEGER, x REAL, d INTEGER, ts INTEGER, "
+                   "v INTEGER)")
+        db.executemany("INSERT INTO s VALUES (?,?,?,?,?,?)", gen_small(small, 64, 11))
+        ssrc = f"read_csv('{small}', columns={SMALL_COLUMNS})"
+        # one job of all the small queries per rank count (each result has its own header)
+        smalls = [q for q in SMALL_QUERIES if a.k in q[0]]
+        job = os.path.join(tmp, "small.sql")
+        with open(job, "w") as f:
+            f.write("".join(sq.format(src=ssrc) + ";\n" for _, sq, _ in smalls))
+        wants = [norm(db.execute(sqlite_text(sq)).fetchall()) for _, sq, _ in smalls]
+        for np in ranks if smalls else []:
+            r = run(np, job)
+            blocks = re.split(r"(?m)^(?=id,)", r.stdout)[1:]
+            if r.returncode != 0 or len(blocks) != len(smalls):
+                report(False, f"small_queries np={np}",
+                       f"exit {r.returncode}, {len(blocks)} results: {r.stderr[-2000:]}")
+                continue
+            for (name, _, types), want, text in zip(smalls, wants, blocks):
+                got = sorted(norm(parse_csv_out(text, types)), key=repr)
+                ok = got == sorted(want, key=repr)
+                diff = [x for x in got if x not in want][:3]
+                report(ok, f"{name} np={np}",
+                       f"{len(got)} rows vs sqlite {len(want)}; not in sqlite's: {diff}")
+        if smalls:
+            # the plans: a range exchange per ORDER BY, the rows within the RANGE frames'
+            # offsets from the ranks that hold them (alltoallv), never a gather
+            r = subprocess.run(["timeout", str(TIMEOUT), "mpirun", "-n", "3", SLUICE, "explain",
+                                job], capture_output=True, text=True, env=ENV)
+            plan = r.stdout
+            ok = (r.returncode == 0 and plan.count("(alltoallv)") >= 2 * len(smalls) and
+                  "Exchange: gather" not in plan)
+            report(ok, "no_partition_range_is_distributed", plan[-3000:] + r.stderr[-1000:])
         # Without PARTITION BY the rows stay spread: a range exchange on the ORDER BY keys, not
         # a gather (EXPLAIN shows the plan that runs).
         # Running and to-the-end frames too (they were gathered before).

@@ -1,0 +1,376 @@
+/*
+ * Text -> value as DuckDB's CAST from VARCHAR reads it (sl_text_cast), shared by CAST
+ * (func/fn_cast.c) and the CSV reader's declared and inferred columns (io/csv_scan.c): spaces
+ * around are trimmed, then the strict sl_parse_* forms, then DuckDB's looser ones: '0x1F' /
+ * '0b101' and '_' digit separators ('1_000', '1_000.5') for numbers, decimal text rounding to
+ * an integer ('2.5' -> 3), t / yes / y / 1 booleans, single-digit month, day and time fields,
+ * '/' separators and 'epoch' for dates and timestamps. Local.
+ */
+#include "batch/types.h"
+#include "batch/int128.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#define US_PER_DAY INT64_C(86400000000)
+
+/* DuckDB accepts these spellings of booleans (case-insensitive). */
+static bool parse_bool_text(const char *p, int64_t n, int64_t *out)
+{
+    static const char *const t[] = {"true", "t", "yes", "y", "1"};
+    static const char *const f[] = {"false", "f", "no", "n", "0"};
+    for (int k = 0; k < 5; k++) {
+        if ((int64_t)strlen(t[k]) == n && strncasecmp(p, t[k], (size_t)n) == 0) {
+            *out = 1;
+            return true;
+        }
+        if ((int64_t)strlen(f[k]) == n && strncasecmp(p, f[k], (size_t)n) == 0) {
+            *out = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The integral double r as a BIGINT, false when out of range. */
+static bool integral_to_bigint(double r, int64_t *out)
+{
+    if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0))
+        return false;
+    *out = (int64_t)r;
+    return true;
+}
+
+/* DuckDB's digit separators: an '_' between two digits (hex digits in '0x...') is dropped,
+ * any other '_' makes the text invalid. Copies p without them into b (at most cap bytes);
+ * returns false when an '_' is misplaced or the text is too long. */
+static bool strip_underscores(const char *p, int64_t n, char *b, int64_t cap, int64_t *bn,
+                              bool hex)
+{
+    if (n > cap)
+        return false;
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (p[i] != '_') {
+            b[k++] = p[i];
+            continue;
+        }
+        bool l = i > 0 && (hex ? isxdigit((unsigned char)p[i - 1])
+                                : isdigit((unsigned char)p[i - 1]));
+        bool r = i + 1 < n && (hex ? isxdigit((unsigned char)p[i + 1])
+                                   : isdigit((unsigned char)p[i + 1]));
+        if (!l || !r)
+            return false;
+    }
+    *bn = k;
+    return true;
+}
+
+/* '0x1F' (hex) and '0b101' (binary) as DuckDB reads them for integers: no sign, no spaces
+ * around, '_' between digits, fails past INT64_MAX. */
+static bool parse_radix(const char *p, int64_t n, int64_t *out)
+{
+    int base = (p[1] == 'x' || p[1] == 'X') ? 16 : 2;
+    char b[128];
+    int64_t bn;
+    if (!strip_underscores(p + 2, n - 2, b, sizeof b, &bn, base == 16) || bn == 0)
+        return false;
+    uint64_t v = 0;
+    for (int64_t i = 0; i < bn; i++) {
+        int d = isdigit((unsigned char)b[i]) ? b[i] - '0'
+                : isxdigit((unsigned char)b[i]) ? (tolower((unsigned char)b[i]) - 'a' + 10) : 99;
+        if (d >= base || v > (UINT64_C(0x7FFFFFFFFFFFFFFF) - (uint64_t)d) / (uint64_t)base)
+            return false;
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    *out = (int64_t)v;
+    return true;
+}
+
+static bool is_radix(const char *p, int64_t n)
+{
+    return n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X' || p[1] == 'b' || p[1] == 'B');
+}
+
+/* A DOUBLE from text, also with DuckDB's '_' digit separators ('1_000.5'). */
+static bool parse_double_text(const char *p, int64_t n, double *out)
+{
+    if (sl_parse_double(p, n, out))
+        return true;
+    char b[512];
+    int64_t bn;
+    return memchr(p, '_', (size_t)n) && strip_underscores(p, n, b, sizeof b, &bn, false) &&
+           sl_parse_double(b, bn, out);
+}
+
+/* '42', also '42.5' / '1e3' (DuckDB rounds decimal text when casting to an integer), '1_000',
+ * '0x1F', '0b101'. */
+static bool parse_bigint_text(const char *p, int64_t n, int64_t *out)
+{
+    if (sl_parse_bigint(p, n, out))
+        return true;
+    if (is_radix(p, n))
+        return parse_radix(p, n, out);
+    char b[512];
+    int64_t bn;
+    if (memchr(p, '_', (size_t)n)) {
+        if (!strip_underscores(p, n, b, sizeof b, &bn, false))
+            return false;
+        p = b;
+        n = bn;
+        if (sl_parse_bigint(p, n, out))
+            return true;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
+            return false;
+    }
+    double d;
+    return sl_parse_double(p, n, &d) && integral_to_bigint(round(d), out);
+}
+
+/* Reads 1..maxd digits at p[*k]. */
+static bool digits(const char *p, int64_t n, int64_t *k, int maxd, int64_t *v)
+{
+    int c = 0;
+    *v = 0;
+    while (*k < n && c < maxd && isdigit((unsigned char)p[*k])) {
+        *v = *v * 10 + (p[*k] - '0');
+        (*k)++;
+        c++;
+    }
+    return c > 0;
+}
+
+/* The date at the start of p in DuckDB's looser forms: a year of 1+ digits, month and day of
+ * 1-2 digits, separated by the same '-', '/', '\\' or ' '. Sets *k past it. */
+static bool loose_ymd(const char *p, int64_t n, int64_t *k, int64_t *days)
+{
+    int64_t y, m, d;
+    *k = 0;
+    if (!digits(p, n, k, 9, &y) || *k >= n)
+        return false;
+    char sep = p[*k];
+    if (sep != '-' && sep != '/' && sep != '\\' && sep != ' ')
+        return false;
+    (*k)++;
+    if (!digits(p, n, k, 2, &m) || *k >= n || p[*k] != sep)
+        return false;
+    (*k)++;
+    if (!digits(p, n, k, 2, &d))
+        return false;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return false;
+    *days = sl_days_from_civil(y, (int)m, (int)d);
+    return true;
+}
+
+static bool is_epoch(const char *p, int64_t n)
+{
+    return n == 5 && strncasecmp(p, "epoch", 5) == 0;
+}
+
+/* DATE text DuckDB accepts beyond YYYY-MM-DD: '2024-1-5', '2024/01/05', 'epoch', and a date
+ * followed by a space or 'T' and anything (a time, which is dropped). */
+static bool parse_date_loose(const char *p, int64_t n, int64_t *days)
+{
+    int64_t k;
+    if (is_epoch(p, n)) {
+        *days = 0;
+        return true;
+    }
+    if (!loose_ymd(p, n, &k, days))
+        return false;
+    return k == n || p[k] == ' ' || p[k] == 'T';
+}
+
+/* TIMESTAMP text DuckDB accepts beyond sl_parse_timestamp: the loose date, then spaces or 'T',
+ * H[H]:M[M][:S[S][.fraction]] (digits past microseconds dropped, 24:00:00 is the next
+ * midnight), then optionally 'Z' or an offset +HH[:MM] (ignored, as DuckDB's TIMESTAMP cast
+ * does); 'epoch'. */
+static bool parse_ts_loose(const char *p, int64_t n, int64_t *us)
+{
+    int64_t k, days, h, mi, s = 0, frac = 0, v;
+    if (is_epoch(p, n)) {
+        *us = 0;
+        return true;
+    }
+    if (!loose_ymd(p, n, &k, &days))
+        return false;
+    if (k == n) {
+        *us = days * US_PER_DAY;
+        return true;
+    }
+    if (p[k] == 'T') {
+        k++;
+    } else {
+        if (p[k] != ' ')
+            return false;
+        while (k < n && p[k] == ' ')
+            k++;
+    }
+    if (!digits(p, n, &k, 2, &h) || k >= n || p[k++] != ':' || !digits(p, n, &k, 2, &mi))
+        return false;
+    if (k < n && p[k] == ':') {
+        k++;
+        if (!digits(p, n, &k, 2, &s))
+            return false;
+        if (k < n && p[k] == '.') {
+            k++;
+            int c = 0;
+            while (k < n && isdigit((unsigned char)p[k])) {
+                if (c < 6)
+                    frac = frac * 10 + (p[k] - '0');
+                c++;
+                k++;
+            }
+            if (c == 0)
+                return false;
+            for (; c < 6; c++)
+                frac *= 10;
+        }
+    }
+    if (k < n && p[k] == 'Z') {
+        k++;
+    } else if (k < n && (p[k] == '+' || p[k] == '-')) {
+        k++;
+        if (!digits(p, n, &k, 2, &v))
+            return false;
+        if (k < n && p[k] == ':')
+            k++;
+        digits(p, n, &k, 2, &v);
+    }
+    if (k != n || mi > 59 || s > 59 || h > 24 || (h == 24 && (mi || s || frac)))
+        return false;
+    *us = days * US_PER_DAY + (h * 3600 + mi * 60 + s) * INT64_C(1000000) + frac;
+    return true;
+}
+
+static void trim_spaces(const char **p, int64_t *n)
+{
+    while (*n > 0 && ((*p)[0] == ' ' || (*p)[0] == '\t' || (*p)[0] == '\n' || (*p)[0] == '\r')) {
+        (*p)++;
+        (*n)--;
+    }
+    while (*n > 0 && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' || (*p)[*n - 1] == '\n' ||
+                      (*p)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+bool sl_text_cast(const char *p, int64_t n, sl_type t, int64_t *i, double *d)
+{
+    int64_t n0 = n;
+    trim_spaces(&p, &n);
+    if (sl_type_is_decimal(t)) {
+        char b[512];
+        int64_t bn;
+        return sl_parse_decimal(p, n, sl_dec_width(t), sl_dec_scale(t), i) ||
+               (memchr(p, '_', (size_t)n) && strip_underscores(p, n, b, sizeof b, &bn, false) &&
+                sl_parse_decimal(b, bn, sl_dec_width(t), sl_dec_scale(t), i));
+    }
+    switch (t) {
+    case SL_T_BOOL: return parse_bool_text(p, n, i);
+    case SL_T_BIGINT:
+        /* DuckDB reads '0x1F' but not ' 0x1F ' */
+        return parse_bigint_text(p, n, i) && (!is_radix(p, n) || n == n0);
+    case SL_T_DOUBLE: return parse_double_text(p, n, d);
+    case SL_T_DATE: return sl_parse_date(p, n, i) || parse_date_loose(p, n, i);
+    case SL_T_TIMESTAMP: return sl_parse_timestamp(p, n, i) || parse_ts_loose(p, n, i);
+    default: return false;
+    }
+}
+
+/* [+-]digits[.digits][e[+-]digits] read exactly (no double in between) and rounded half away
+ * from zero, as DuckDB reads decimal text into a HUGEINT ('1e30' is 10^30, '2.5' 3). */
+static bool parse_huge_decimal(const char *p, int64_t n, sl_i128 *out)
+{
+    int64_t k = 0, ex = 0, nd = 0;
+    bool neg = false, any = false;
+    if (k < n && (p[k] == '+' || p[k] == '-'))
+        neg = p[k++] == '-';
+    sl_i128 v = 0; /* accumulated negatively: -2^127 fits */
+    int first_dropped = -1;
+    bool dot = false;
+    for (; k < n && (isdigit((unsigned char)p[k]) || (p[k] == '.' && !dot)); k++) {
+        if (p[k] == '.') {
+            dot = true;
+            continue;
+        }
+        any = true;
+        int d = p[k] - '0';
+        if (nd > 0 || d != 0) {
+            if (v < SL_I128_MIN / 10 || v * 10 < SL_I128_MIN + d) {
+                if (!dot)
+                    return false; /* the integer part alone overflows */
+                if (first_dropped < 0)
+                    first_dropped = d;
+                continue;
+            }
+            v = v * 10 - d;
+            nd++;
+        }
+        if (dot)
+            ex--;
+    }
+    if (!any)
+        return false;
+    if (k < n && (p[k] == 'e' || p[k] == 'E')) {
+        k++;
+        bool eneg = false;
+        if (k < n && (p[k] == '+' || p[k] == '-'))
+            eneg = p[k++] == '-';
+        if (k == n)
+            return false;
+        int64_t e = 0;
+        for (; k < n; k++) {
+            if (!isdigit((unsigned char)p[k]))
+                return false;
+            if (e < 100000)
+                e = e * 10 + (p[k] - '0');
+        }
+        ex += eneg ? -e : e;
+    }
+    if (k != n)
+        return false;
+    for (; ex > 0 && v != 0; ex--) {
+        if (v < SL_I128_MIN / 10)
+            return false;
+        v *= 10;
+    }
+    for (; ex < 0; ex++) {
+        first_dropped = v == 0 ? 0 : (int)-(v % 10); /* the most significant digit dropped */
+        if (v == 0)
+            break;
+        v /= 10;
+    }
+    if (first_dropped >= 5) {
+        if (v == SL_I128_MIN)
+            return false;
+        v -= 1;
+    }
+    if (!neg && v == SL_I128_MIN)
+        return false;
+    *out = neg ? v : -v;
+    return true;
+}
+
+bool sl_text_cast_hugeint(const char *p, int64_t n, sl_i128 *out)
+{
+    trim_spaces(&p, &n);
+    if (sl_parse_hugeint(p, n, out))
+        return true;
+    char b[512];
+    int64_t bn;
+    if (memchr(p, '_', (size_t)n)) {
+        if (!strip_underscores(p, n, b, sizeof b, &bn, false))
+            return false;
+        p = b;
+        n = bn;
+    }
+    return parse_huge_decimal(p, n, out); /* no '0x' / '0b' for HUGEINT in DuckDB */
+}
