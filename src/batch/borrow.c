@@ -4,6 +4,7 @@
  */
 #include "batch/borrow.h"
 #include "batch/list.h"
+#include "batch/int128.h"
 
 #include <string.h>
 #include <strings.h>
@@ -33,8 +34,9 @@ sl_coltype sl_borrow_col_type(sl_type t)
     case SL_T_BOOL: return SL_COL_BOOLEAN;
     case SL_T_DATE: return SL_COL_DATE;
     case SL_T_TIMESTAMP: return SL_COL_TIMESTAMP;
-    /* BIGINT, TINYINT..INTEGER, and an untyped NULL column (all NULL); a DECIMAL is handed
-     * out as DOUBLE (sl_borrow_export converts it), never as its unscaled integer */
+    /* BIGINT, TINYINT..INTEGER, HUGEINT (sl_borrow_export converts it: sums are HUGEINT) and
+     * an untyped NULL column (all NULL); a DECIMAL is handed out as DOUBLE (sl_borrow_export
+     * converts it), never as its unscaled integer */
     default: return sl_type_is_decimal(t) ? SL_COL_DOUBLE : SL_COL_BIGINT;
     }
 }
@@ -192,6 +194,23 @@ static void list_to_text(sl_vec **pv)
     *pv = t;
 }
 
+/* A HUGEINT column as BIGINT: a value past BIGINT's range is handed out as NULL (README). */
+static void huge_to_bigint(sl_vec **pv)
+{
+    const sl_vec *v = *pv;
+    sl_vec *t = sl_vec_new(SL_T_BIGINT, v->n);
+    for (int64_t i = 0; i < v->n; i++) {
+        int64_t len;
+        sl_i128 x = sl_vec_valid(v, i) ? sl_i128_load(sl_vec_str(v, i, &len)) : 0;
+        if (!sl_vec_valid(v, i) || x < INT64_MIN || x > INT64_MAX)
+            sl_vec_push_null(t);
+        else
+            sl_vec_push_i64(t, (int64_t)x);
+    }
+    sl_vec_free(pv);
+    *pv = t;
+}
+
 int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
 {
     sl_borrow_store_free(st);
@@ -209,6 +228,8 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
     for (int c = 0; c < d->n_cols; c++)
         if (sl_type_is_list(d->cols[c]->type) || d->cols[c]->type == SL_T_INTERVAL)
             list_to_text(&d->cols[c]);
+        else if (d->cols[c]->type == SL_T_HUGEINT)
+            huge_to_bigint(&d->cols[c]);
     for (int c = 0; c < d->n_cols; c++) {
         sl_vec *v = d->cols[c];
         if (sl_type_is_decimal(v->type)) { /* the store owns d: convert it in place */

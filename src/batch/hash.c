@@ -40,6 +40,7 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
     case SL_T_DOUBLE:
         return hash_f64(v->d.f64[i]);
     case SL_T_VARCHAR:
+    case SL_T_HUGEINT: /* its 16 encoded bytes */
         return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
     case SL_T_INTERVAL: { /* its normalized fields: '30 days' and '1 month' are equal */
         int64_t nf[3] = {0, 0, 0};

@@ -54,7 +54,8 @@ static int cmp_col(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b, boo
     int c;
     switch (va->type) {
     case SL_T_DOUBLE: c = cmp_f64(va->d.f64[a], vb->d.f64[b]); break;
-    case SL_T_VARCHAR: c = cmp_str(va, a, vb, b); break;
+    case SL_T_VARCHAR:
+    case SL_T_HUGEINT: c = cmp_str(va, a, vb, b); break;
     case SL_T_INTERVAL: c = cmp_iv(va, a, vb, b); break;
     default: c = cmp_i64(va->d.i64[a], vb->d.i64[b]); break;
     }
@@ -180,7 +181,7 @@ static void make_prefix(const sl_rowcmp *c, const sl_batch *b, int64_t r, entry 
             fits = true;
             for (int f = 0; f < 3 && fits; f++)
                 fits = put_u64(&k, (uint64_t)nf3[f] ^ (UINT64_C(1) << 63), desc);
-        } else if (v->type == SL_T_VARCHAR) {
+        } else if (sl_type_is_bytes(v->type)) {
             int64_t len;
             const char *p = sl_vec_str(v, r, &len);
             fits = put_str(&k, p, len, desc);

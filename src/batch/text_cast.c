@@ -7,6 +7,7 @@
  * '/' separators and 'epoch' for dates and timestamps. Local.
  */
 #include "batch/types.h"
+#include "batch/int128.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -282,4 +283,94 @@ bool sl_text_cast(const char *p, int64_t n, sl_type t, int64_t *i, double *d)
     case SL_T_TIMESTAMP: return sl_parse_timestamp(p, n, i) || parse_ts_loose(p, n, i);
     default: return false;
     }
+}
+
+/* [+-]digits[.digits][e[+-]digits] read exactly (no double in between) and rounded half away
+ * from zero, as DuckDB reads decimal text into a HUGEINT ('1e30' is 10^30, '2.5' 3). */
+static bool parse_huge_decimal(const char *p, int64_t n, sl_i128 *out)
+{
+    int64_t k = 0, ex = 0, nd = 0;
+    bool neg = false, any = false;
+    if (k < n && (p[k] == '+' || p[k] == '-'))
+        neg = p[k++] == '-';
+    sl_i128 v = 0; /* accumulated negatively: -2^127 fits */
+    int first_dropped = -1;
+    bool dot = false;
+    for (; k < n && (isdigit((unsigned char)p[k]) || (p[k] == '.' && !dot)); k++) {
+        if (p[k] == '.') {
+            dot = true;
+            continue;
+        }
+        any = true;
+        int d = p[k] - '0';
+        if (nd > 0 || d != 0) {
+            if (v < SL_I128_MIN / 10 || v * 10 < SL_I128_MIN + d) {
+                if (!dot)
+                    return false; /* the integer part alone overflows */
+                if (first_dropped < 0)
+                    first_dropped = d;
+                continue;
+            }
+            v = v * 10 - d;
+            nd++;
+        }
+        if (dot)
+            ex--;
+    }
+    if (!any)
+        return false;
+    if (k < n && (p[k] == 'e' || p[k] == 'E')) {
+        k++;
+        bool eneg = false;
+        if (k < n && (p[k] == '+' || p[k] == '-'))
+            eneg = p[k++] == '-';
+        if (k == n)
+            return false;
+        int64_t e = 0;
+        for (; k < n; k++) {
+            if (!isdigit((unsigned char)p[k]))
+                return false;
+            if (e < 100000)
+                e = e * 10 + (p[k] - '0');
+        }
+        ex += eneg ? -e : e;
+    }
+    if (k != n)
+        return false;
+    for (; ex > 0 && v != 0; ex--) {
+        if (v < SL_I128_MIN / 10)
+            return false;
+        v *= 10;
+    }
+    for (; ex < 0; ex++) {
+        first_dropped = v == 0 ? 0 : (int)-(v % 10); /* the most significant digit dropped */
+        if (v == 0)
+            break;
+        v /= 10;
+    }
+    if (first_dropped >= 5) {
+        if (v == SL_I128_MIN)
+            return false;
+        v -= 1;
+    }
+    if (!neg && v == SL_I128_MIN)
+        return false;
+    *out = neg ? v : -v;
+    return true;
+}
+
+bool sl_text_cast_hugeint(const char *p, int64_t n, sl_i128 *out)
+{
+    trim_spaces(&p, &n);
+    if (sl_parse_hugeint(p, n, out))
+        return true;
+    char b[512];
+    int64_t bn;
+    if (memchr(p, '_', (size_t)n)) {
+        if (!strip_underscores(p, n, b, sizeof b, &bn, false))
+            return false;
+        p = b;
+        n = bn;
+    }
+    return parse_huge_decimal(p, n, out); /* no '0x' / '0b' for HUGEINT in DuckDB */
 }

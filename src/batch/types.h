@@ -10,6 +10,7 @@
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
  *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below
  *   INTERVAL   16 bytes (int32 months, int32 days, int64 micros), stored as VARCHAR is
+ *   HUGEINT    16 bytes in a byte column (like VARCHAR): batch/int128.h's encoding
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
  * Local.
@@ -47,6 +48,7 @@ typedef enum {
     SL_T_UTINYINT,  /* UTINYINT, USMALLINT, UINTEGER: int64 values kept in their DuckDB ranges */
     SL_T_USMALLINT,
     SL_T_UINTEGER,
+    SL_T_HUGEINT,   /* 128-bit integer stored as 16 order-preserving bytes (batch/int128.h) */
     SL_T_COUNT
 } sl_type;
 
@@ -133,8 +135,12 @@ static inline bool sl_type_is_list(sl_type t)
 /* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
 static inline bool sl_type_is_var(sl_type t)
 {
-    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL;
+    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT;
 }
+/* Compared, hashed and ordered as their bytes (memcmp, shorter first on a tie): VARCHAR, and
+ * HUGEINT, whose 16-byte encoding orders as the numbers (batch/int128.h). Not INTERVAL: its
+ * order is that of its normalized fields (batch/interval.c). */
+static inline bool sl_type_is_bytes(sl_type t) { return t == SL_T_VARCHAR || t == SL_T_HUGEINT; }
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
 typedef struct sl_value {

@@ -4,6 +4,7 @@
  */
 #include "batch/types.h"
 #include "batch/list.h"
+#include "batch/int128.h"
 
 #include <errno.h>
 #include <float.h>
@@ -23,6 +24,7 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_TINYINT] = "TINYINT", [SL_T_SMALLINT] = "SMALLINT", [SL_T_INTEGER] = "INTEGER",
     [SL_T_INTERVAL] = "INTERVAL",
     [SL_T_UTINYINT] = "UTINYINT", [SL_T_USMALLINT] = "USMALLINT", [SL_T_UINTEGER] = "UINTEGER",
+    [SL_T_HUGEINT] = "HUGEINT",
 };
 
 /* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
@@ -105,7 +107,7 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
         {"INTEGER", SL_T_INTEGER}, {"INT", SL_T_INTEGER},      {"INT4", SL_T_INTEGER},
         {"SIGNED", SL_T_INTEGER}, {"SMALLINT", SL_T_SMALLINT}, {"INT2", SL_T_SMALLINT},
         {"SHORT", SL_T_SMALLINT}, {"TINYINT", SL_T_TINYINT},   {"INT1", SL_T_TINYINT},
-        {"HUGEINT", SL_T_BIGINT},
+        {"HUGEINT", SL_T_HUGEINT}, {"INT128", SL_T_HUGEINT},
         {"UTINYINT", SL_T_UTINYINT}, {"UINT8", SL_T_UTINYINT}, {"USMALLINT", SL_T_USMALLINT},
         {"UINT16", SL_T_USMALLINT}, {"UINTEGER", SL_T_UINTEGER}, {"UINT32", SL_T_UINTEGER},
         {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
@@ -487,6 +489,7 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
     case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
+    case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->v.s.p)); break;
     case SL_T_INTERVAL:
         if (v->v.s.len == SL_IV_BYTES)
             sl_format_interval(out, sl_interval_get(v->v.s.p));

@@ -46,6 +46,7 @@
 
 #include "sluice/sluice.h"
 
+#include "batch/int128.h"
 #include "core/budget.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -576,6 +577,50 @@ static char *values_json(sl_copy *c, const sl_batch *b, int64_t r)
     return sl_buf_take(&o);
 }
 
+/* The HUGEINT output columns written as BIGINT (FORMAT hdf5: out_types says BIGINT) become
+ * new BIGINT vectors in vcols (owned[j] set), their live rows converted; a value past BIGINT's
+ * range is an error naming the column. */
+static int narrow_huge(sl_copy *c, const sl_batch *b, sl_vec **vcols, bool *owned, sl_err *err)
+{
+    for (int j = 0; j < c->n_out; j++) {
+        if (vcols[j]->type != SL_T_HUGEINT || c->out_types[j] != SL_T_BIGINT)
+            continue;
+        const sl_vec *h = vcols[j];
+        sl_vec *o = sl_vec_new(SL_T_BIGINT, b->n_rows);
+        sl_vec_resize_fixed(o, b->n_rows);
+        vcols[j] = o;
+        owned[j] = true;
+        for (int64_t k = 0; k < sl_batch_live(b); k++) {
+            int64_t r = sl_batch_row(b, k), len;
+            if (!sl_vec_valid(h, r))
+                continue;
+            sl_i128 x = sl_i128_load(sl_vec_str(h, r, &len));
+            if (x < INT64_MIN || x > INT64_MAX) {
+                sl_buf t;
+                sl_buf_init(&t);
+                sl_format_hugeint(&t, x);
+                int rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" holds %s, past BIGINT's "
+                                "range: FORMAT hdf5 stores a HUGEINT as int64 (CAST it AS DOUBLE "
+                                "or VARCHAR)", c->out_names[j], sl_buf_cstr(&t));
+                sl_buf_free(&t);
+                return rc;
+            }
+            o->d.i64[r] = (int64_t)x;
+            sl_vec_set_valid(o, r, true);
+        }
+    }
+    return 0;
+}
+
+static void free_narrowed(int n, sl_vec **vcols, bool *owned)
+{
+    for (int j = 0; j < n; j++)
+        if (owned[j])
+            sl_vec_free(&vcols[j]);
+    sl_free(owned);
+    sl_free(vcols);
+}
+
 int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err)
 {
     if (c->first.code != SL_OK) {
@@ -587,15 +632,20 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err)
     if (live == 0)
         return 0;
     sl_vec **vcols = sl_xmalloc(sizeof *vcols * (size_t)(c->n_out ? c->n_out : 1));
+    bool *owned = sl_xcalloc((size_t)(c->n_out ? c->n_out : 1), sizeof *owned);
     for (int j = 0; j < c->n_out; j++)
         vcols[j] = b->cols[c->out_cols[j]];
+    if (narrow_huge(c, b, vcols, owned, err)) {
+        free_narrowed(c->n_out, vcols, owned);
+        return fail(c, err);
+    }
     /* A borrowed view: only the output columns, with a selection set per chunk. */
     sl_batch view = { .n_cols = c->n_out, .n_rows = b->n_rows, .cols = vcols };
     if (c->sw) {
         view.sel = b->sel;
         view.n_sel = b->n_sel;
         int rc = c->fmt->shared_write(c->sw, &view, err);
-        sl_free(vcols);
+        free_narrowed(c->n_out, vcols, owned);
         if (rc)
             return fail(c, err);
         c->ctr->rows_written += live;
@@ -647,7 +697,7 @@ int sl_copy_write(sl_copy *c, const sl_batch *b, sl_err *err)
         }
         sl_free(touched);
     }
-    sl_free(vcols);
+    free_narrowed(c->n_out, vcols, owned);
     return rc;
 }
 
@@ -750,6 +800,12 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
                         c->out_types[k] == SL_T_INTERVAL ? "an " : "a LIST (",
                         sl_type_name(c->out_types[k]),
                         c->out_types[k] == SL_T_INTERVAL ? "" : ")", opts->format->name);
+    /* HDF5 has no 128-bit integer type sluice could read back: a HUGEINT column (a sum) is
+     * written as int64, a value past BIGINT's range being an error (sl_copy_write); the CSV
+     * and database sinks write its digits */
+    for (int k = 0; rc == 0 && k < c->n_out; k++)
+        if (c->out_types[k] == SL_T_HUGEINT && strcmp(opts->format->name, "hdf5") == 0)
+            c->out_types[k] = SL_T_BIGINT;
     sl_free(is_p);
     return rc;
 }

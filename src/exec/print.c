@@ -178,7 +178,8 @@ static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *
     for (int c = 0; c < n_cols; c++) {
         const char *nm = names[c] ? names[c] : "";
         width[c] = display_width(nm, (int64_t)strlen(nm));
-        right[c] = types && (sl_type_is_numeric(types[c]) || sl_type_is_decimal(types[c]));
+        right[c] = types && (sl_type_is_numeric(types[c]) || sl_type_is_decimal(types[c]) ||
+                            types[c] == SL_T_HUGEINT);
     }
     int64_t cell = 0;
     for (int64_t r = 0; r < shown; r++) {

@@ -199,7 +199,7 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
         while (kcap < need)
             kcap = kcap ? kcap * 2 : 16;
         heap += kcap * 8 + (kcap / 64 + 1) * 8;
-        if (v->type == SL_T_VARCHAR && v->n > 0) {
+        if (sl_type_is_var(v->type) && v->n > 0) {
             /* The heap doubles like the arrays: round the extrapolated length up the same way. */
             int64_t want = v->heap_len / v->n * need + v->heap_len % v->n + 8, hc = v->heap_cap;
             while (hc < want)
@@ -280,7 +280,8 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
                 return false;
             break;
         }
-        case SL_T_VARCHAR: {
+        case SL_T_VARCHAR:
+        case SL_T_HUGEINT: {
             int64_t la, lb;
             const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
             if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
@@ -349,7 +350,7 @@ static void assign_groups(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
         if (k + AHEAD / 2 < n && h->tab) {
             /* By now that slot is cached: fetch the key it points at for the compare. */
             const slot *s = &h->tab[h->hashes[k + AHEAD / 2] >> h->shift];
-            if (s->g1 && h->keys[0]->type != SL_T_VARCHAR)
+            if (s->g1 && !sl_type_is_var(h->keys[0]->type))
                 __builtin_prefetch(&h->keys[0]->d.i64[s->g1 - 1]);
         }
         h->gids[k] = (uint32_t)find_or_insert(h, h->hashes[k], vecs, sel ? sel[k] : k);

@@ -28,7 +28,7 @@ SL_AGG_FIXED_STATE(am_bytes, am_state)
 
 static bool am_bind(const sl_type *args, sl_type *result)
 {
-    if (args[1] == SL_T_VARCHAR || args[1] == SL_T_NULL)
+    if (args[1] == SL_T_VARCHAR || args[1] == SL_T_HUGEINT || args[1] == SL_T_NULL)
         return false;
     *result = args[0] == SL_T_NULL ? SL_T_BIGINT : args[0];
     return true;
@@ -36,7 +36,7 @@ static bool am_bind(const sl_type *args, sl_type *result)
 
 static int64_t am_heap(const sl_agg *a)
 {
-    return a->type == SL_T_VARCHAR ? 16 : 0;
+    return sl_type_is_bytes(a->type) ? 16 : 0;
 }
 
 static int am_types(const sl_agg *a, sl_type *types)
@@ -67,7 +67,7 @@ static inline int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb
 /* Compares row i of the arg vector with the state's arg. */
 static int cmp_arg(const sl_vec *v, int64_t i, const am_state *g)
 {
-    if (v->type == SL_T_VARCHAR) {
+    if (sl_type_is_bytes(v->type)) {
         int64_t len;
         const char *p = sl_vec_str(v, i, &len);
         return cmp_bytes(p, len, g->p, g->len);
@@ -79,7 +79,7 @@ static int cmp_arg(const sl_vec *v, int64_t i, const am_state *g)
 
 static void set_arg(am_state *g, const sl_vec *v, int64_t i)
 {
-    if (v->type == SL_T_VARCHAR) {
+    if (sl_type_is_bytes(v->type)) {
         int64_t len;
         const char *p = sl_vec_str(v, i, &len);
         if (len > g->cap) {
@@ -159,7 +159,7 @@ static void push_arg(const sl_agg *a, const am_state *g, sl_vec *o)
 {
     if (!g->has)
         sl_vec_push_null(o);
-    else if (a->type == SL_T_VARCHAR)
+    else if (sl_type_is_bytes(a->type))
         sl_vec_push_str(o, g->p, g->len);
     else if (a->type == SL_T_DOUBLE)
         sl_vec_push_f64(o, g->arg.f);

@@ -41,7 +41,7 @@ static bool fl_bind(const sl_type *args, sl_type *result)
 
 static int64_t fl_heap(const sl_agg *a)
 {
-    return a->type == SL_T_VARCHAR ? 48 : 32;
+    return sl_type_is_bytes(a->type) ? 48 : 32;
 }
 
 static int fl_types(const sl_agg *a, sl_type *types)
@@ -93,7 +93,7 @@ static int fl_fold(void *states, const sl_vec *xv, const sl_vec *kv, const uint3
         g->valid = sl_vec_valid(xv, i);
         if (!g->valid)
             continue;
-        if (xv->type == SL_T_VARCHAR) {
+        if (sl_type_is_bytes(xv->type)) {
             int64_t len;
             const char *p = sl_vec_str(xv, i, &len);
             set_bytes(&g->p, &g->len, &g->cap, p, len);
@@ -146,7 +146,7 @@ static void push_x(const sl_agg *a, const fl_state *g, sl_vec *o)
 {
     if (!g->has || !g->valid)
         sl_vec_push_null(o);
-    else if (a->type == SL_T_VARCHAR)
+    else if (sl_type_is_bytes(a->type))
         sl_vec_push_str(o, g->p ? g->p : "", g->len);
     else if (a->type == SL_T_DOUBLE)
         sl_vec_push_f64(o, g->v.f);

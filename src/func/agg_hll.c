@@ -53,7 +53,7 @@ static int hll_update(const sl_agg *a, void *states, sl_vec *const *args,
 {
     hll_state *s = states;
     const sl_vec *v = args[0];
-    if (v->type == SL_T_VARCHAR) {
+    if (sl_type_is_bytes(v->type)) { /* VARCHAR, HUGEINT: the bytes */
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k), len = 0;
             if (!sl_vec_valid(v, i))

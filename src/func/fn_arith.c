@@ -23,7 +23,8 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
             to = (other == SL_T_NULL || other == SL_T_DATE || other == SL_T_TIMESTAMP)
                      ? SL_T_BIGINT : other;
         else if (fn_is_str_lit(args[j]) &&
-                 (sl_type_is_numeric(other) || sl_type_is_decimal(other)))
+                 (sl_type_is_numeric(other) || sl_type_is_decimal(other) ||
+                  other == SL_T_HUGEINT))
             to = sl_type_is_decimal(other) ? SL_T_DOUBLE : other;
         int rc = to == SL_T_NULL ? 0 : fn_coerce(&args[j], to, err);
         if (rc)
@@ -39,6 +40,25 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         }
     sl_type a = args[0]->type, b = args[1]->type;
     bool force_double = op == '/';
+    if (a == SL_T_HUGEINT || b == SL_T_HUGEINT) {
+        /* DuckDB: HUGEINT with an integer is HUGEINT, with a DECIMAL(p,s) DECIMAL(38,s) (the
+         * HUGEINT as DECIMAL(38,0)), with a DOUBLE or under / DOUBLE. */
+        sl_type o = a == SL_T_HUGEINT ? b : a;
+        if (sl_type_is_decimal(o) && !force_double && op != 'i') {
+            int rc = fn_coerce(&args[a == SL_T_HUGEINT ? 0 : 1], sl_type_decimal(38, 0), err);
+            return rc ? rc : fn_dec_bind_arith(args, op, rt, err);
+        }
+        sl_type t = sl_huge_common_type(a, sl_type_is_decimal(o) ? SL_T_DOUBLE : b);
+        if (t == SL_T_COUNT)
+            return FN_NO_MATCH;
+        if (force_double)
+            t = SL_T_DOUBLE;
+        int rc = fn_coerce(&args[0], t, err);
+        if (!rc)
+            rc = fn_coerce(&args[1], t, err);
+        *rt = t;
+        return rc;
+    }
     if ((sl_type_is_decimal(a) || sl_type_is_decimal(b)) && !force_double &&
         a != SL_T_DOUBLE && b != SL_T_DOUBLE && op != 'i')
         return fn_dec_bind_arith(args, op, rt, err);
@@ -118,7 +138,7 @@ FN_BIND(fn_bind_neg)
     if (rc != FN_NO_MATCH)
         return rc;
     rc = 0;
-    if (sl_type_is_decimal(args[0]->type)) {
+    if (sl_type_is_decimal(args[0]->type) || args[0]->type == SL_T_HUGEINT) {
         *rt = args[0]->type;
         return 0;
     }
@@ -198,10 +218,66 @@ static void date_inf_fix(const sl_expr *e, const sl_arg *a, const sl_rows *rows,
     }
 }
 
+/* HUGEINT operators: op is + - * i (//) or %; the result a HUGEINT vector (16-byte values,
+ * batch/int128.h). Overflow is DuckDB's error, // and % by zero NULL as for BIGINT. */
+static int huge_binop(const sl_expr *e, const sl_rows *rows, const sl_arg *a, char op,
+                      sl_vec **out, sl_err *err)
+{
+    static const char *const what[] = {"addition", "subtraction", "multiplication", "division"};
+    sl_vec *o = sl_vec_new(SL_T_HUGEINT, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k), ln;
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        sl_i128 x = sl_i128_load(fn_str(&a[0], i, &ln)), y = sl_i128_load(fn_str(&a[1], i, &ln));
+        sl_i128 r = 0;
+        bool ovf = false;
+        int w = 0;
+        switch (op) {
+        case '+': ovf = __builtin_add_overflow(x, y, &r); break;
+        case '-': ovf = __builtin_sub_overflow(x, y, &r); w = 1; break;
+        case '*': ovf = __builtin_mul_overflow(x, y, &r); w = 2; break;
+        default:
+            if (y == 0)
+                continue;
+            ovf = op == 'i' && x == SL_I128_MIN && y == -1;
+            w = 3;
+            r = y == -1 ? (op == 'i' ? -x : 0) : op == 'i' ? x / y : x % y;
+            break;
+        }
+        if (ovf) {
+            sl_buf bx, by;
+            sl_buf_init(&bx);
+            sl_buf_init(&by);
+            sl_format_hugeint(&bx, x);
+            sl_format_hugeint(&by, y);
+            if (w == 3)
+                fn_rt_error(err, e, "Overflow in division of %s / %s", sl_buf_cstr(&bx),
+                            sl_buf_cstr(&by));
+            else
+                fn_rt_error(err, e, "Overflow in %s of INT128 (%s %c %s)!", what[w],
+                            sl_buf_cstr(&bx), op, sl_buf_cstr(&by));
+            sl_buf_free(&bx);
+            sl_buf_free(&by);
+            sl_vec_free(&o);
+            return SL_ERUNTIME;
+        }
+        char enc[SL_I128_BYTES];
+        sl_i128_store(enc, r);
+        fn_pad(o, i);
+        sl_vec_push_str(o, enc, SL_I128_BYTES);
+    }
+    fn_pad(o, rows->n_rows);
+    *out = o;
+    return 0;
+}
+
 /* + - *: DOUBLE, or BIGINT with an overflow check (BUILTIN is __builtin_*_overflow). */
 #define CHECKED_OP(NAME, OP, BUILTIN, WHAT, SYM)                                           \
     FN_EXEC(NAME)                                                                          \
     {                                                                                      \
+        if (e->type == SL_T_HUGEINT)                                                       \
+            return huge_binop(e, rows, a, SYM[0], out, err);                               \
         if (fn_interval_arith(e) || e->type == SL_T_TIMESTAMP)                             \
             return fn_interval_exec_arith(e, a, rows, SYM[0], out, err);                   \
         BIN_PROLOGUE;                                                                      \
@@ -238,6 +314,8 @@ FN_EXEC(fn_exec_div)
 
 FN_EXEC(fn_exec_idiv)
 {
+    if (e->type == SL_T_HUGEINT)
+        return huge_binop(e, rows, a, 'i', out, err);
     BIN_PROLOGUE;
     if (e->type == SL_T_DOUBLE) {
         BIN_LOOP(f, f, if (y == 0) continue; of[i] = x / y)
@@ -253,6 +331,8 @@ FN_EXEC(fn_exec_idiv)
 
 FN_EXEC(fn_exec_mod)
 {
+    if (e->type == SL_T_HUGEINT)
+        return huge_binop(e, rows, a, '%', out, err);
     BIN_PROLOGUE;
     if (e->type == SL_T_DOUBLE) {
         BIN_LOOP(f, f, of[i] = y == 0 ? -(double)NAN : fmod(x, y))
@@ -267,6 +347,26 @@ FN_EXEC(fn_exec_neg)
 {
     if (fn_interval_arith(e))
         return fn_interval_exec_arith(e, a, rows, 'n', out, err);
+    if (e->type == SL_T_HUGEINT) {
+        sl_vec *o = sl_vec_new(SL_T_HUGEINT, rows->n_rows);
+        for (int64_t k = 0; k < rows->n; k++) {
+            int64_t i = fn_row(rows, k), ln;
+            if (!fn_ok(&a[0], i))
+                continue;
+            sl_i128 x = sl_i128_load(fn_str(&a[0], i, &ln));
+            if (x == SL_I128_MIN) {
+                sl_vec_free(&o);
+                return fn_rt_error(err, e, "Overflow in negation of numeric value!");
+            }
+            char enc[SL_I128_BYTES];
+            sl_i128_store(enc, -x);
+            fn_pad(o, i);
+            sl_vec_push_str(o, enc, SL_I128_BYTES);
+        }
+        fn_pad(o, rows->n_rows);
+        *out = o;
+        return 0;
+    }
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);

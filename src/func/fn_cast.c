@@ -46,7 +46,8 @@ int64_t fn_ts_days(int64_t us)
 /* DECIMAL casts to and from BOOLEAN, BIGINT, DOUBLE, DECIMAL and VARCHAR. */
 static bool dec_num(sl_type t)
 {
-    return t == SL_T_BOOL || sl_type_is_int(t) || t == SL_T_DOUBLE || sl_type_is_decimal(t);
+    return t == SL_T_BOOL || sl_type_is_int(t) || t == SL_T_DOUBLE || sl_type_is_decimal(t) ||
+           t == SL_T_HUGEINT;
 }
 
 /* CAST(VARCHAR AS INTERVAL): spaces around trimmed; the 16 bytes live in tmp. Local. */
@@ -79,7 +80,8 @@ static const char *int_name(sl_type t)
 {
     return t == SL_T_TINYINT ? "INT8" : t == SL_T_SMALLINT ? "INT16"
            : t == SL_T_INTEGER ? "INT32" : t == SL_T_UTINYINT ? "UINT8"
-           : t == SL_T_USMALLINT ? "UINT16" : t == SL_T_UINTEGER ? "UINT32" : "INT64";
+           : t == SL_T_USMALLINT ? "UINT16" : t == SL_T_UINTEGER ? "UINT32"
+           : t == SL_T_HUGEINT ? "INT128" : "INT64";
 }
 
 bool fn_cast_allowed(sl_type from, sl_type to)
@@ -91,8 +93,9 @@ bool fn_cast_allowed(sl_type from, sl_type to)
         return dec_num(from) && dec_num(to);
     if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
         return true;
-    bool fnum = from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_DOUBLE;
-    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE;
+    bool fnum = from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_DOUBLE ||
+                from == SL_T_HUGEINT;
+    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE || to == SL_T_HUGEINT;
     bool fdt = from == SL_T_DATE || from == SL_T_TIMESTAMP;
     bool tdt = to == SL_T_DATE || to == SL_T_TIMESTAMP;
     return (fnum && tnum) || (fdt && tdt);
@@ -160,13 +163,103 @@ static int dec_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *
 static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                       size_t msg_cap);
 
+/* x as a HUGEINT value: its 16 encoded bytes in tmp. */
+static void huge_out(sl_value *out, sl_i128 x, sl_buf *tmp)
+{
+    sl_buf_reset(tmp);
+    sl_buf_reserve(tmp, SL_I128_BYTES);
+    sl_i128_store(tmp->data, x);
+    tmp->len = SL_I128_BYTES;
+    out->v.s.p = tmp->data;
+    out->v.s.len = SL_I128_BYTES;
+}
+
+/* Casts from and to HUGEINT (text to VARCHAR goes the common way): exact between the integer
+ * types with DuckDB's range errors, DOUBLE rounds half to even, DECIMAL rounds half away from
+ * zero when its fraction is dropped. */
+static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                           char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    if (t == SL_T_HUGEINT) {
+        sl_i128 x = 0;
+        bool ok = true;
+        if (from == SL_T_VARCHAR) {
+            ok = sl_text_cast_hugeint(in->v.s.p, in->v.s.len, &x);
+            if (!ok) {
+                snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to INT128",
+                         (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p);
+                return SL_ERUNTIME;
+            }
+        } else if (sl_type_is_int(from) || from == SL_T_BOOL) {
+            x = in->v.i;
+        } else if (from == SL_T_DOUBLE) {
+            if (!sl_i128_from_double(in->v.d, &x)) {
+                sl_buf_reset(tmp);
+                sl_format_double(tmp, in->v.d);
+                snprintf(msg, msg_cap, "Type DOUBLE with value %s can't be cast because the "
+                         "value is out of range for the destination type INT128",
+                         sl_buf_cstr(tmp));
+                return SL_ERUNTIME;
+            }
+        } else if (sl_type_is_decimal(from)) {
+            int64_t v;
+            sl_dec_rescale(in->v.i, sl_dec_scale(from), 0, 19, &v);
+            x = v;
+        } else {
+            snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+            return SL_EBIND;
+        }
+        huge_out(out, x, tmp);
+        return 0;
+    }
+    sl_i128 x = sl_i128_load(in->v.s.p);
+    if (t == SL_T_DOUBLE) {
+        out->v.d = sl_i128_to_double(x);
+        return 0;
+    }
+    if (t == SL_T_BOOL) {
+        out->v.i = x != 0;
+        return 0;
+    }
+    if (sl_type_is_decimal(t)) {
+        int w = sl_dec_width(t), s = sl_dec_scale(t);
+        sl_i128 lim = sl_i128_pow10(w - s), u = x * sl_i128_pow10(s); /* |u| < 10^38 */
+        if (x < lim && x > -lim && u <= INT64_MAX && u >= -INT64_MAX) {
+            out->v.i = (int64_t)u; /* DECIMAL values are held in 64 bits (README) */
+            return 0;
+        }
+        sl_buf_reset(tmp);
+        sl_format_hugeint(tmp, x);
+        snprintf(msg, msg_cap, "Could not cast value %s to %s", sl_buf_cstr(tmp),
+                 sl_type_name(t));
+        return SL_ERUNTIME;
+    }
+    if (sl_type_is_int(t)) {
+        int64_t lo, hi;
+        sl_int_range(t, &lo, &hi);
+        if (x >= lo && x <= hi) {
+            out->v.i = (int64_t)x;
+            return 0;
+        }
+        sl_buf_reset(tmp);
+        sl_format_hugeint(tmp, x);
+        snprintf(msg, msg_cap, "Type INT128 with value %s can't be cast because the value is out "
+                 "of range for the destination type %s", sl_buf_cstr(tmp), int_name(t));
+        return SL_ERUNTIME;
+    }
+    snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+    return SL_EBIND;
+}
+
 /* TINYINT, SMALLINT, INTEGER are BIGINTs in a range: a value of one converts as a BIGINT, a
  * value converted to one is converted to BIGINT and then checked (DuckDB: a string out of range
  * is "Could not convert string", a number "out of range for the destination type"). */
 int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                   size_t msg_cap)
 {
-    if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)))
+    if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)) ||
+        in->type == SL_T_HUGEINT) /* HUGEINT checks the target's range itself */
         return cast_value(in, t, out, tmp, msg, msg_cap);
     sl_value x = *in;
     if (small_int(x.type))
@@ -215,6 +308,8 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         out->v.s.len = tmp->len;
         return 0;
     }
+    if (from == SL_T_HUGEINT || t == SL_T_HUGEINT)
+        return huge_cast_value(in, t, out, tmp, msg, msg_cap);
     if (from == SL_T_VARCHAR) {
         sl_type pt = small_int(t) ? SL_T_BIGINT : t;
         bool ok = t == SL_T_INTERVAL
@@ -298,15 +393,15 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 sl_vec **out, sl_err *err)
 {
     sl_type t = e->type;
-    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL ||
+    if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
         ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
-          small_int(from)) && from != SL_T_NULL)) {
+          small_int(from) || t == SL_T_HUGEINT || from == SL_T_HUGEINT) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
          * same path (a rescale with rounding is a few operations either way), and so do the
          * integer types with a range (a check per value). */
-        sl_vec *o = sl_type_is_var(t) ? sl_vec_new(t, rows->n_rows)
-                                      : fn_new_fixed(t, rows->n_rows);
+        bool var = sl_type_is_var(t); /* VARCHAR, INTERVAL, HUGEINT */
+        sl_vec *o = var ? sl_vec_new(t, rows->n_rows) : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;
         sl_buf_init(&tmp);
         char msg[512];
@@ -323,7 +418,7 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
             }
             if (rc)
                 r.is_null = true;
-            if (sl_type_is_var(t)) {
+            if (var) {
                 fn_pad(o, i);
                 sl_vec_push_value(o, &r);
             } else if (!r.is_null) {
@@ -334,7 +429,7 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 fn_set_valid(o, i);
             }
         }
-        if (sl_type_is_var(t))
+        if (var)
             fn_pad(o, rows->n_rows);
         sl_buf_free(&tmp);
         *out = o;

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "batch/int128.h"
 #include "func/func.h"
 
 /* An evaluated argument: a vector read at physical row i (or at 0 when constant). */
@@ -143,10 +144,10 @@ static inline int64_t fn_floor_div(int64_t a, int64_t b)
 }
 
 /* Three-way compare of two non-NULL arguments at row i by physical class (cls of type t:
- * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR, 3 = INTERVAL). */
+ * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR or HUGEINT (their bytes), 3 = INTERVAL). */
 static inline int fn_type_class(sl_type t)
 {
-    return t == SL_T_DOUBLE ? 1 : t == SL_T_VARCHAR ? 2 : t == SL_T_INTERVAL ? 3 : 0;
+    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : t == SL_T_INTERVAL ? 3 : 0;
 }
 /* INTERVALs at row i of p and q in DuckDB's order (normalized, types.h). */
 static inline int fn_iv_cmp(const sl_arg *p, const sl_arg *q, int64_t i)

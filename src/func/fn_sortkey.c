@@ -143,7 +143,7 @@ FN_EXEC(fn_exec_sort_key)
                 continue;
             }
             sl_buf_putc(&b, 1);
-            if (v->v->type == SL_T_VARCHAR) {
+            if (sl_type_is_bytes(v->v->type)) {
                 int64_t len;
                 const char *s = fn_str(v, i, &len);
                 put_str(&b, s, len, desc[k]);

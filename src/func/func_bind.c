@@ -164,6 +164,8 @@ static sl_type unify(sl_type a, sl_type b)
         return a;
     if (sl_type_is_decimal(a) || sl_type_is_decimal(b))
         return sl_dec_common_type(a, b);
+    if (a == SL_T_HUGEINT || b == SL_T_HUGEINT)
+        return sl_huge_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b)) /* the wider integer type */
         return sl_int_common(a, b, false);
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch/int128.h"
 #include "core/mem.h"
 #include "io/csv_reject.h"
 #include "core/ctx.h"
@@ -736,6 +737,9 @@ void sl_csv_trim(const char **p, int64_t *len)
  * reader converts a declared (or sniffed) column so. Local. */
 static bool convert_loose(const char *p, int64_t len, sl_type t, int64_t *i, double *d)
 {
+    sl_i128 h;
+    if (t == SL_T_HUGEINT) /* only checked: convert_one stores the 16 bytes itself */
+        return sl_text_cast_hugeint(p, len, &h);
     if (!sl_text_cast(p, len, sl_type_is_int(t) ? SL_T_BIGINT : t, i, d))
         return false;
     int64_t lo, hi;
@@ -828,6 +832,15 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
     case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
     case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
+    case SL_T_HUGEINT: { /* 16 bytes in a byte column (batch/int128.h) */
+        sl_i128 h;
+        char enc[SL_I128_BYTES];
+        if (!sl_text_cast_hugeint(s, n, &h)) /* '1_000', '2.5' as CAST reads them */
+            break;
+        sl_i128_store(enc, h);
+        sl_vec_push_str(v, enc, SL_I128_BYTES);
+        return true;
+    }
     default: break;
     }
     if (!ok)

@@ -122,6 +122,7 @@ sl_pop *sl_plan_setop(sl_planner *p, const sl_query *q, int query)
     memset(counts, 0, sizeof counts);
     for (int k = 0; k < 2 && counted; k++) {
         sl_agg_init_call(&counts[k], &sl_aggfn_sum, SL_T_BIGINT);
+        counts[k].type = SL_T_BIGINT; /* row counts: BIGINT, not sum's HUGEINT */
         counts[k].arg = col(x, n + k);
         counts[k].text = (char *)(k ? "sum(r)" : "sum(l)");
     }

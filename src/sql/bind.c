@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "batch/int128.h"
 #include "core/mem.h"
 #include "func/func.h"
 
@@ -171,6 +172,8 @@ static sl_type setop_type(sl_type a, sl_type b)
         if (d != SL_T_COUNT)
             return d;
     }
+    if ((a == SL_T_HUGEINT || b == SL_T_HUGEINT) && sl_huge_common_type(a, b) != SL_T_COUNT)
+        return sl_huge_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b))
         return sl_int_common(a, b, false);
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))

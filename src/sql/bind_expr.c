@@ -11,6 +11,7 @@
  */
 #include "sql/sql_int.h"
 #include "batch/list.h"
+#include "batch/int128.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -182,21 +183,29 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
 static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     sl_value v;
+    char huge[SL_I128_BYTES];
+    sl_i128 h;
     memset(&v, 0, sizeof v);
     switch (a->kind) {
     case A_INT:
         /* DuckDB: INTEGER when the literal's digits fit in int32, else BIGINT. The sign is
          * not part of the literal there (-2147483648 is the BIGINT 2147483648 negated), so the
-         * magnitude decides. TODO(i17huge): past int64 DuckDB types a literal HUGEINT; the
-         * parser rejects it today ("out of range for BIGINT"). */
+         * magnitude decides. Past int64 the parser hands the digits over as A_DBL text,
+         * which becomes a HUGEINT below (past HUGEINT's range a DOUBLE), as in DuckDB. */
         v.type = a->ival >= -INT32_MAX && a->ival <= INT32_MAX ? SL_T_INTEGER : SL_T_BIGINT;
         v.v.i = a->ival;
         break;
     case A_DBL:
         v.type = SL_T_DOUBLE;
         v.v.d = a->dval;
-        if (a->sval)
-            sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v);
+        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v) &&
+            sl_parse_hugeint(a->sval, (int64_t)strlen(a->sval), &h)) {
+            /* an integer literal past BIGINT's range (the parser) */
+            sl_i128_store(huge, h);
+            v.type = SL_T_HUGEINT;
+            v.v.s.p = huge;
+            v.v.s.len = SL_I128_BYTES;
+        }
         break;
     case A_BOOL: v.type = SL_T_BOOL; v.v.i = a->ival; break;
     case A_NULL: v.type = SL_T_NULL; v.is_null = true; break;

@@ -63,9 +63,11 @@ static void put_time_avg(sl_buf *b, const char *x, int k)
 {
     char *us = sl_xasprintf("date_diff('microsecond', TIMESTAMP '1970-01-01', "
                             "CAST(%s AS TIMESTAMP))", x);
-    char *s = sl_xasprintf("sum(%s // 1000000)", us), *n = sl_xasprintf("count(%s)", x);
-    char *r = sl_xasprintf("((%s %% %s + %s) %% %s * 1000000 + sum(%s %% 1000000))", s, n, n, n,
-                           us);
+    /* the sums are HUGEINT: BIGINT holds them here (make_timestamp takes BIGINT) */
+    char *s = sl_xasprintf("CAST(sum(%s // 1000000) AS BIGINT)", us);
+    char *n = sl_xasprintf("count(%s)", x);
+    char *r = sl_xasprintf("((%s %% %s + %s) %% %s * 1000000 + CAST(sum(%s %% 1000000) AS "
+                           "BIGINT))", s, n, n, n, us);
     char *fl = sl_xasprintf("((%s // %s - CASE WHEN %s %% %s < 0 THEN 1 ELSE 0 END) * 1000000 "
                             "+ %s // %s - CASE WHEN %s %% %s < 0 THEN 1 ELSE 0 END)",
                             s, n, s, n, r, n, r, n);

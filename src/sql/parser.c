@@ -625,8 +625,12 @@ static sl_ast_expr *parse_primary(sl_parser *p)
     case TK_INT: {
         int64_t v;
         if (!sl_parse_bigint(t->val, (int64_t)strlen(t->val), &v)) {
-            sl_parse_error_at(p, t, "integer literal %s is out of range for BIGINT", t->val);
-            return NULL;
+            /* past BIGINT: HUGEINT, past that DOUBLE, as DuckDB types it (the binder) */
+            sl_parse_next(p);
+            e = sl_parse_new_expr(p, A_DBL, start);
+            e->dval = strtod(t->val, NULL);
+            e->sval = sl_xstrdup(t->val);
+            return sl_parse_finish(p, e, start);
         }
         sl_parse_next(p);
         e = sl_parse_new_expr(p, A_INT, start);

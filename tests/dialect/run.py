@@ -7,9 +7,10 @@ Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query
 view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
 quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
-`tdec` holds DECIMAL columns for the dec_* cases, `ti` infinite dates and interval text for the
-inf_* and intv_* cases, `tiv` the same with iv read as INTERVAL; '@DIR@' in a case is the data
-directory, whose forms.csv the csvform_* cases read). The query
+`tdec` holds DECIMAL columns for the dec_* cases, `thuge` HUGEINT and BIGINT limits for the
+huge_* cases, `ti` infinite dates and interval text for the inf_* and intv_* cases, `tiv` the
+same with iv read as INTERVAL; '@DIR@' in a case is the data directory, whose forms.csv the
+csvform_* cases read). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
@@ -109,6 +110,19 @@ def dec_rows():
     return out
 
 
+# thuge (the huge_* cases): HUGEINT text at and near its limits, BIGINT's limits, blanks.
+HUGE_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "h": "HUGEINT", "b": "BIGINT"}
+
+
+def huge_rows():
+    hs = ["170141183460469231731687303715884105727", "-170141183460469231731687303715884105728",
+          "9223372036854775808", "-9223372036854775809", "18446744073709551616", "0", "-1",
+          "12345678901234567890123", "", " 42 ", "-99999999999999999999"]
+    bs = ["9223372036854775807", "-9223372036854775808", "4611686018427387904", "1", "", "-7"]
+    return [[n, ["g1", "g2", "g3", None][n % 4], hs[n % len(hs)] or None, bs[n % len(bs)] or None]
+            for n in range(44)]
+
+
 # ti (the inf_* and intv_* cases): dates and timestamps with 'infinity' / '-infinity' (as
 # DuckDB's CSV reader takes them in typed columns) and interval text, with NULLs.
 TI_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "d": "DATE", "ts": "TIMESTAMP", "iv": "VARCHAR"}
@@ -167,6 +181,11 @@ def write_data(path):
               newline="") as f:
         f.write(",".join(DEC_COLUMNS) + "\n")
         for r in dec_rows():
+            f.write(",".join(csv_field(v) for v in r) + "\n")
+    with open(os.path.join(os.path.dirname(path), "huge.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write(",".join(HUGE_COLUMNS) + "\n")
+        for r in huge_rows():
             f.write(",".join(csv_field(v) for v in r) + "\n")
     with open(os.path.join(os.path.dirname(path), "ti.csv"), "w", encoding="utf-8",
               newline="") as f:
@@ -260,12 +279,15 @@ def views_sql(data):
     read = "read_csv('%s', columns={%s}%%s)" % (data, cols)
     dec = os.path.join(os.path.dirname(data), "dec.csv")
     dcols = ", ".join("'%s': '%s'" % kv for kv in DEC_COLUMNS.items())
+    huge = os.path.join(os.path.dirname(data), "huge.csv")
+    hcols = ", ".join("'%s': '%s'" % kv for kv in HUGE_COLUMNS.items())
     ti = os.path.join(os.path.dirname(data), "ti.csv")
     tcols = ", ".join("'%s': '%s'" % kv for kv in TI_COLUMNS.items())
     return ["CREATE VIEW t AS SELECT * FROM " + read % ", allow_quoted_nulls=false",
             "CREATE VIEW tq AS SELECT * FROM " + read % ", allow_quoted_nulls=true",
             "CREATE VIEW td AS SELECT * FROM " + read % "",
             "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols),
+            "CREATE VIEW thuge AS SELECT * FROM read_csv('%s', columns={%s})" % (huge, hcols),
             "CREATE VIEW ti AS SELECT * FROM read_csv('%s', columns={%s})" % (ti, tcols),
             "CREATE VIEW tiv AS SELECT * FROM read_csv('%s', columns={%s})"
             % (ti, tcols.replace("'iv': 'VARCHAR'", "'iv': 'INTERVAL'"))]

@@ -310,6 +310,33 @@ def main():
             want = ddb.execute(q.format("t")).fetchall()
             j = job("g1d", q.format(dsrc) + ";\n")
             check_ok("decimal_16mb", 2, j, want, sd, ["--memory-limit", "16MB", "--spill-dir", sd])
+        # 1d. HUGEINT group keys and sums past 2^63 (issue 17) through the grace partitions:
+        # 16-byte values in the spill files' wire format; Python's integers are the oracle (the
+        # values leave what sqlite3 holds exactly), compared as text ('h' keeps them strings)
+        if a.k in "hugeint_16mb":
+            hdata = os.path.join(w, "d.csv")  # the same rows as 1c's (one seed)
+            if not os.path.exists(hdata):
+                gen(hdata, rows=150000, keys=1000)
+            groups = {}
+            with open(hdata, newline="") as f:
+                for r in csv.DictReader(f):
+                    hk = int(r["k"]) * 10 ** 19 + int(r["x"].replace(".", ""))
+                    g = groups.setdefault(hk, [0, 0, 0, False])
+                    g[0] += 1
+                    if r["v"] != "":
+                        g[1] += int(r["v"])
+                        g[2] += int(r["v"]) * 10 ** 17
+                        g[3] = True
+            want = [("h%d" % hk, "h%d" % g[1] if g[3] else None, "h%d" % g[2] if g[3] else None,
+                     g[0]) for hk, g in groups.items()]
+            hsrc = (f"read_csv('{hdata}', header=true, columns={{'k': 'BIGINT', 's': 'VARCHAR', "
+                    f"'v': 'BIGINT', 'x': 'VARCHAR'}})")
+            q = ("SELECT 'h' || CAST(hk AS VARCHAR) AS key, 'h' || CAST(sum(v) AS VARCHAR) AS s, "
+                 "'h' || CAST(sum(CAST(v AS HUGEINT) * 100000000000000000) AS VARCHAR) AS sh, "
+                 "count(*) AS n FROM (SELECT CAST(k AS HUGEINT) * 10000000000000000000 + "
+                 f"CAST(replace(x, '.', '') AS BIGINT) AS hk, v FROM {hsrc}) GROUP BY hk")
+            j = job("g1h", q + ";\n")
+            check_ok("hugeint_16mb", 2, j, want, sd, ["--memory-limit", "16MB", "--spill-dir", sd])
         # 2. SET memory_limit / spill_dir in the job, HAVING + ORDER BY + LIMIT on top
         if a.k in "set_having_order":
             q = ("SELECT k, sum(v) AS sv, count(*) AS n FROM {} GROUP BY k "

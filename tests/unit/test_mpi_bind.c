@@ -204,7 +204,7 @@ static void test_agg(void)
         CHECK_INT(q->aggs[0].type, SL_T_BIGINT);
         CHECK_STR(q->aggs[0].text, "count_star()");
         CHECK(q->aggs[1].fn == &sl_aggfn_sum);
-        CHECK_INT(q->aggs[1].type, SL_T_BIGINT);
+        CHECK_INT(q->aggs[1].type, SL_T_HUGEINT); /* DuckDB's sum(BIGINT) */
         check_col(q->aggs[1].arg, 2, SL_T_BIGINT);
         CHECK(q->aggs[2].fn == &sl_aggfn_avg);
         CHECK_INT(q->aggs[2].type, SL_T_DOUBLE);
@@ -400,7 +400,7 @@ static void test_distinct(void)
         CHECK_STR(q->aggs[0].text, "count(DISTINCT id)");
         CHECK(q->aggs[1].fn == &sl_aggfn_count && !q->aggs[1].distinct);
         CHECK(q->aggs[2].fn == &sl_aggfn_sum && q->aggs[2].distinct);
-        CHECK_INT(q->aggs[2].type, SL_T_BIGINT);
+        CHECK_INT(q->aggs[2].type, SL_T_HUGEINT);
         CHECK(q->aggs[3].fn == &sl_aggfn_min && !q->aggs[3].distinct);
         CHECK_STR(q->aggs[3].text, "min(DISTINCT Name)");
     }

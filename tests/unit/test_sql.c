@@ -438,8 +438,8 @@ static void test_errors(void)
     CHECK_STR(perr("SELECT DATE '2024-02-30' FROM t"),
               "job.sql:1:13: invalid DATE literal '2024-02-30'");
     CHECK_STR(perr("SELECT CAST(a AS blob) FROM t"), "job.sql:1:18: unknown type \"blob\"");
-    CHECK_STR(perr("SELECT 99999999999999999999 FROM t"),
-              "job.sql:1:8: integer literal 99999999999999999999 is out of range for BIGINT");
+    /* past BIGINT an integer literal is a HUGEINT (past that a DOUBLE), as in DuckDB */
+    CHECK_STR(perr("SELECT 99999999999999999999 FROM t"), "");
     CHECK_STR(perr("SELECT a FROM read_csv('x', blocksize='lots')"),
               "job.sql:1:39: option blocksize needs a size such as '64MB', '512KiB' or 65536");
     CHECK_STR(perr("SELECT a FROM read_csv('x', delim=';;')"),
