@@ -56,8 +56,7 @@ int sl_interval_cmp(sl_interval a, sl_interval b)
     return 0;
 }
 
-/* A unit word: months, days or microseconds per unit (one of them set). */
-static bool unit_of(const char *u, int64_t len, int64_t *mo, int64_t *d, int64_t *us)
+bool sl_interval_unit(const char *u, int64_t len, int64_t *mo, int64_t *d, int64_t *us)
 {
     static const struct { const char *names; int64_t mo, d, us; } units[] = {
         {" millennium millennia millenniums mil mils ", 12000, 0, 0},
@@ -190,7 +189,7 @@ bool sl_parse_interval(const char *p, int64_t len, sl_interval *out)
         while (i < len && isalpha((unsigned char)p[i]))
             i++;
         int64_t mo = 0, d = 0, us = 1000000; /* a bare number counts seconds */
-        if (i > u0 && !unit_of(p + u0, i - u0, &mo, &d, &us))
+        if (i > u0 && !sl_interval_unit(p + u0, i - u0, &mo, &d, &us))
             return false;
         if (!add_units(acc, v, mo, d, us))
             return false;

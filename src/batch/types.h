@@ -224,6 +224,9 @@ int sl_interval_cmp(sl_interval a, sl_interval b);
 bool sl_parse_interval(const char *p, int64_t len, sl_interval *out);
 /* "1 year 2 months 3 days 04:05:06.789", "-1 day", "00:00:00": DuckDB's text. */
 void sl_format_interval(sl_buf *out, sl_interval v);
+/* A unit word of len bytes, any case ("days", "hr", "millennia", ...): months, days or
+ * microseconds per unit, one of them set; false for an unknown word. Local. */
+bool sl_interval_unit(const char *u, int64_t len, int64_t *mo, int64_t *d, int64_t *us);
 
 /* DECIMAL helpers (batch/decimal.c). sl_dec_pow10(k) is 10^k for k in 0..18. Local. */
 int64_t sl_dec_pow10(int k);

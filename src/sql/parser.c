@@ -408,42 +408,11 @@ static sl_ast_expr *parse_func(sl_parser *p, const sl_tok *name, int start)
 
 /* ---- INTERVAL literals ---- */
 
-/* An interval unit: months per unit (years, quarters, months) or microseconds per unit
- * (weeks and shorter; a day counts as days). Returns false for an unknown unit. */
-static bool interval_unit(const char *u, int64_t len, int64_t *months, int64_t *days,
-                          int64_t *us)
-{
-    static const struct { const char *names; int64_t mo, d, us; } units[] = {
-        {" year years y yr yrs ", 12, 0, 0}, {" quarter quarters ", 3, 0, 0},
-        {" month months mon mons ", 1, 0, 0}, {" week weeks w ", 0, 7, 0},
-        {" day days d ", 0, 1, 0}, {" hour hours h hr hrs ", 0, 0, INT64_C(3600000000)},
-        {" minute minutes m min mins ", 0, 0, 60000000},
-        {" second seconds s sec secs ", 0, 0, 1000000},
-        {" millisecond milliseconds ms msec msecs ", 0, 0, 1000},
-        {" microsecond microseconds us usec usecs ", 0, 0, 1}, {NULL, 0, 0, 0}};
-    char w[24];
-    if (len <= 0 || len > 20)
-        return false;
-    w[0] = ' ';
-    for (int64_t i = 0; i < len; i++)
-        w[1 + i] = (char)tolower((unsigned char)u[i]);
-    w[1 + len] = ' ';
-    w[2 + len] = 0;
-    for (int i = 0; units[i].names; i++)
-        if (strstr(units[i].names, w)) {
-            *months = units[i].mo;
-            *days = units[i].d;
-            *us = units[i].us;
-            return true;
-        }
-    return false;
-}
-
 /* Adds v units (named u, len bytes) to the interval iv[3] = {months, days, micros}. */
 static bool interval_add(int64_t *iv, double v, const char *u, int64_t len)
 {
     int64_t mo, d, us;
-    if (!interval_unit(u, len, &mo, &d, &us) || !(v > -1e12 && v < 1e12))
+    if (!sl_interval_unit(u, len, &mo, &d, &us) || !(v > -1e12 && v < 1e12))
         return false;
     if (mo) {
         if (v != (double)(int64_t)v)
