@@ -714,6 +714,21 @@ static int gacc_push(sl_vec *res, const sl_win_call *c, const sl_vec *v, const g
     }
 }
 
+/* Pushes the results kept in acc for the slice's rows [h, h + n) and NULL for the halo rows
+ * around them, then frees acc. Local. */
+static int push_kept(sl_vec *res, const sl_win_call *c, const sl_vec *v, gacc *acc,
+                     int64_t rows, int64_t h, int64_t n, sl_err *err)
+{
+    int rc = 0;
+    for (int64_t i = 0; i < rows && !rc; i++)
+        if (i < h || i >= h + n)
+            sl_vec_push_null(res);
+        else
+            rc = gacc_push(res, c, v, &acc[i], err);
+    sl_free(acc);
+    return rc;
+}
+
 /*
  * A running (from UNBOUNDED PRECEDING) or to-the-end (to UNBOUNDED FOLLOWING) frame over a
  * slice of the global order: rows [h, h + n) of the chunk; the frame's part on the other
@@ -841,13 +856,7 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 acc[i] = fs < N ? a : none;
             }
         }
-        for (int64_t i = 0; i < rows && !rc; i++)
-            if (i < h || i >= h + n)
-                sl_vec_push_null(res);
-            else
-                rc = gacc_push(res, c, v, &acc[i], err);
-        sl_free(acc);
-        return rc;
+        return push_kept(res, c, v, acc, rows, h, n, err);
     }
     if (f->start == SL_FB_UNBOUNDED_PRECEDING) {
         /* forward: each row's result is pushed as it is folded */
@@ -904,13 +913,7 @@ static int compute_global_scan(const sl_win_call *c, const gscan *s, const range
                 gacc_fold(&acc[i], fn, v, h - (off - fs), h);
         }
     }
-    for (int64_t i = 0; i < rows && !rc; i++)
-        if (i < h || i >= h + n)
-            sl_vec_push_null(res);
-        else
-            rc = gacc_push(res, c, v, &acc[i], err);
-    sl_free(acc);
-    return rc;
+    return push_kept(res, c, v, acc, rows, h, n, err);
 }
 
 static int compute(const sl_win_call *c, int ci, const sl_batch *b, const ranges *r,
