@@ -9,7 +9,16 @@
  * by destination (so the Alltoallv displacements are plain prefix sums and nothing is copied
  * twice), and exchanges them: MPI_Alltoall of int byte counts, MPI_Alltoallv of the bytes,
  * sl_wire_read of what arrived. Input batches are freed as soon as all their rows are sent,
- * and packing is lazy, so at most about one round of send bytes exists at a time.
+ * and packing is lazy, so at most about one round of send bytes exists at a time. The send
+ * and receive buffers are sized exactly from the plan and the counts and kept across the
+ * rounds of one call.
+ *
+ * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
+ * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where
+ * packing, the Alltoallv and unpacking made three, and a whole dense input batch that goes
+ * entirely to this rank is handed over without a copy. They still count as bytes sent and
+ * received (their exact wire size), and out receives them at this rank's place among the
+ * sources, so the result is the same batches in the same order as through the wire.
  *
  * Progress: a destination that has rows and got nothing yet this round always gets one chunk
  * (up to cap/P bytes, or a single row when one row is bigger), so every round moves data.
@@ -82,6 +91,8 @@ typedef struct {
     int64_t n_chunks, cap_chunks;
     int64_t cap, chunk_target, max_chunk;
     sl_xstats *st;
+    sl_batchlist self;  /* this round's rows for this rank, already batches (no wire) */
+    int64_t self_bytes; /* their wire size, counted as sent and received like other bytes */
 } xch;
 
 static void route_free(route *r)
@@ -195,7 +206,14 @@ static int64_t fit(const route *r, int d, int64_t limit, int64_t *bytes)
             *bytes = sl_wire_size(r->b, lo, 0);
         return lo;
     }
-    /* Strings: grow k one row at a time, adding that row's string bytes. */
+    /* Strings: all remaining rows at once when they fit (the usual case: a round holds a
+     * batch's rows for one destination), counted column at a time; else grow k one row at a
+     * time, adding that row's string bytes. */
+    int64_t all = chunk_size(r, at, rem);
+    if (all <= limit) {
+        *bytes = all;
+        return rem;
+    }
     int64_t heap = 0, k = 0;
     for (; k < rem; k++) {
         uint32_t i = r->rows[at + k];
@@ -302,28 +320,62 @@ static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
     return 0;
 }
 
-/* Serializes the planned chunks grouped by destination into sb; fills counts and displs. */
+/* Serializes the planned chunks for other ranks grouped by destination into sb (sized once:
+ * the plan knows every chunk's exact bytes) and fills counts and displs; this rank's own
+ * chunks become batches in x->self without the wire (see the file comment). */
 static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
 {
     int P = x->P;
+    int64_t total = 0;
+    for (int64_t c = 0; c < x->n_chunks; c++)
+        if (x->chunks[c].dest != x->rank)
+            total += x->chunks[c].bytes;
+    if (sb->cap < total + 1) {
+        /* exact, and no copy of old bytes: sb is empty at the start of a round */
+        sl_free(sb->data);
+        sb->data = sl_xmalloc((size_t)total + 1);
+        sb->cap = total + 1;
+    }
     for (int d = 0; d < P; d++) {
         int64_t before = sb->len;
         displs[d] = (int)before;
-        for (int64_t c = 0; c < x->n_chunks; c++) {
+        for (int64_t c = 0; c < x->n_chunks && d != x->rank; c++) {
             const chunk *ch = &x->chunks[c];
             if (ch->dest != d)
                 continue;
             const route *r = &x->routes[ch->r];
-            sl_wire_write_rows(r->b, r->rows + ch->at, ch->n, sb);
+            sl_wire_write_rows_sized(r->b, r->rows + ch->at, ch->n, ch->bytes, sb);
             x->st->rows_sent += ch->n;
             x->ctx->ctr.xchg_rows_sent += ch->n;
         }
         counts[d] = (int)(sb->len - before);
-        if (x->ctx->ctr.xchg_peers == P)
+        if (x->ctx->ctr.xchg_peers == P && d != x->rank)
             x->ctx->ctr.xchg_bytes_to[d] += counts[d];
     }
-    x->st->bytes_sent += sb->len;
-    x->ctx->ctr.xchg_bytes_sent += sb->len;
+    /* This rank's own rows last, once every other destination has its copy: a chunk that is
+     * a whole dense input batch whose rows are all planned is handed over as it is. */
+    x->self_bytes = 0;
+    for (int64_t c = 0; c < x->n_chunks; c++) {
+        const chunk *ch = &x->chunks[c];
+        if (ch->dest != x->rank)
+            continue;
+        route *r = &x->routes[ch->r];
+        sl_batch *g;
+        if (r->planned && !r->b->sel && ch->n == r->b->n_rows && x->in->b[r->in_idx]) {
+            g = r->b;
+            x->in->b[r->in_idx] = NULL; /* now owned by x->self; retire_routes skips it */
+        } else {
+            g = sl_wire_gather_rows(r->b, r->rows + ch->at, ch->n);
+        }
+        sl_batchlist_push(&x->self, g);
+        x->self_bytes += ch->bytes;
+        x->st->rows_sent += ch->n;
+        x->ctx->ctr.xchg_rows_sent += ch->n;
+    }
+    if (x->ctx->ctr.xchg_peers == P)
+        x->ctx->ctr.xchg_bytes_to[x->rank] += x->self_bytes;
+    x->st->bytes_sent += sb->len + x->self_bytes;
+    x->ctx->ctr.xchg_bytes_sent += sb->len + x->self_bytes;
 }
 
 /* Frees the routes (and input batches) whose rows are all sent; keeps a partly planned one. */
@@ -342,10 +394,26 @@ static void retire_routes(xch *x)
     x->n_routes = keep;
 }
 
+/* Appends what arrived this round to out, by ascending source rank (this rank's own rows,
+ * x->self, at its place), so the order is the one a plain Alltoallv of everything gives. */
 static int recv_round(xch *x, const char *rb, const int *counts, const int *displs,
                       sl_batchlist *out, sl_err *err)
 {
     for (int s = 0; s < x->P; s++) {
+        if (s == x->rank) {
+            for (int i = 0; i < x->self.n; i++) {
+                x->st->rows_recv += x->self.b[i]->n_rows;
+                x->ctx->ctr.xchg_rows_recv += x->self.b[i]->n_rows;
+                sl_batchlist_push(out, x->self.b[i]);
+                x->self.b[i] = NULL;
+            }
+            x->self.n = 0;
+            x->st->bytes_recv += x->self_bytes;
+            x->ctx->ctr.xchg_bytes_recv += x->self_bytes;
+            if (x->ctx->ctr.xchg_peers == x->P)
+                x->ctx->ctr.xchg_bytes_from[s] += x->self_bytes;
+            continue;
+        }
         const char *p = rb + displs[s];
         int64_t len = counts[s];
         x->st->bytes_recv += len;
@@ -662,6 +730,9 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
     sl_buf sb;
     sl_buf_init(&sb);
+    sl_batchlist_init(&x.self);
+    char *rbuf = NULL; /* the flat route's receive buffer, kept across rounds */
+    int64_t rcap = 0;
     static char empty[1];
     int global[2] = { 0, 0 };
     for (;;) {
@@ -699,14 +770,21 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
                 }
             }
             /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
-            rb = total ? sl_xmalloc((size_t)total) : empty;
+            if (total > rcap) {
+                sl_free(rbuf);
+                rbuf = sl_xmalloc((size_t)total);
+                rcap = total;
+            }
+            rb = total ? rbuf : empty;
             MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
                           rdispl, MPI_BYTE, comm);
         }
         if (!err->code)
             recv_round(&x, rb, rcount, rdispl, out, err);
-        if (rb != empty)
+        if (rb != empty && rb != rbuf)
             sl_free(rb);
+        sl_batchlist_free(&x.self); /* left only when this round failed */
+        sl_batchlist_init(&x.self);
         bool more = x.n_routes > 0 || x.next_in < in->n;
         int mine[2] = { !err->code && more, err->code != 0 };
         MPI_Allreduce(mine, global, 2, MPI_INT, MPI_MAX, comm);
@@ -721,6 +799,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_free(scount);
     sl_free(sent_d);
     sl_buf_free(&sb);
+    sl_free(rbuf);
     sl_batchlist_free(in);
     if (global[1]) {
         /* Agree here, on the error path only: sl_agree picks the lowest failing rank, so a
