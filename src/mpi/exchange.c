@@ -25,12 +25,18 @@
  * Int counts: cap is clamped to INT_MAX / (2 (P+1)); a destination then receives at most
  * cap + one forced chunk from each of the P senders, which stays below INT_MAX.
  *
- * Termination and errors: after each round one MPI_Allreduce(MAX) of {more_to_send, failed}
- * decides for all ranks together, so all ranks call the same collectives the same number of
- * times. A failed rank (also one that entered with err set) keeps taking part with empty
- * sends until that agreement; then all ranks run sl_agree so every rank holds the first
- * rank's error record (healthy ranks return SL_EPEER). All exported functions are Collective
- * over comm.
+ * Termination and errors: every rank adds one flags word to its byte counts (2 = failed,
+ * 1 = rows left for a later round), so the counts MPI_Alltoall hands every rank every rank's
+ * flags and all decide together, before the round's bytes move, whether any rank failed (then
+ * no Alltoallv: all stop) and whether this round is the last; all ranks call the same
+ * collectives the same number of times, with no collective of its own for the agreement (the
+ * two-level route, whose counts go through the node leaders, does one MPI_Allreduce of the
+ * flags first instead). A failure while unpacking is reported by the next round's flags, or,
+ * after the last round, by the conservation MPI_Allreduce (rows sent and received summed over
+ * all ranks) that ends every exchange. A failed rank (also one that entered with err set)
+ * keeps taking part with empty sends until that agreement; then all ranks run sl_agree so
+ * every rank holds the first rank's error record (healthy ranks return SL_EPEER). All
+ * exported functions are Collective over comm.
  *
  * Two levels (issue 16): with many ranks the flat round costs every rank P-1 messages, P^2 in
  * all, and at 10,000 ranks that is the whole cost (docs/scaling-model.md). Beyond a settable
@@ -725,8 +731,9 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
 
     topo t;
     topo_make(x.ctx, comm, P, x.rank, &t);
-    int *scount = sl_xcalloc((size_t)P * 4, sizeof(int));
+    int *scount = sl_xcalloc((size_t)P * 8, sizeof(int));
     int *sdispl = scount + P, *rcount = scount + 2 * P, *rdispl = scount + 3 * P;
+    int *spair = scount + 4 * P, *rpair = scount + 6 * P; /* {count, flags} per peer */
     int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
     sl_buf sb;
     sl_buf_init(&sb);
@@ -734,7 +741,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     char *rbuf = NULL; /* the flat route's receive buffer, kept across rounds */
     int64_t rcap = 0;
     static char empty[1];
-    int global[2] = { 0, 0 };
+    bool stopped = false; /* some rank reported a failure before a round's data moved */
     for (;;) {
         sl_buf_reset(&sb);
         x.n_chunks = 0;
@@ -752,43 +759,60 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         retire_routes(&x);
         x.st->rounds++;
         x.ctx->ctr.xchg_rounds++;
+        /* This rank's word of the agreement (see the file comment): 2 = failed, 1 = has rows
+         * for a later round. any = the OR over all ranks, known before the data moves. */
+        bool more = x.n_routes > 0 || x.next_in < in->n;
+        int flags = err->code ? 2 : more ? 1 : 0, any = 0;
         char *rb = empty;
         if (t.on) {
-            char *got = NULL;
-            two_level_round(&x, &t, sb.len ? sb.data : empty, scount, rcount, rdispl, &got);
-            rb = got ? got : empty;
-            x.ctx->ctr.xchg_two_level_rounds++;
+            MPI_Allreduce(&flags, &any, 1, MPI_INT, MPI_BOR, comm);
+            if (!(any & 2)) {
+                char *got = NULL;
+                two_level_round(&x, &t, sb.len ? sb.data : empty, scount, rcount, rdispl, &got);
+                rb = got ? got : empty;
+                x.ctx->ctr.xchg_two_level_rounds++;
+            }
         } else {
-            MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
+            for (int d = 0; d < P; d++) {
+                spair[2 * d] = scount[d];
+                spair[2 * d + 1] = flags;
+            }
+            MPI_Alltoall(spair, 2, MPI_INT, rpair, 2, MPI_INT, comm);
             int64_t total = 0;
             for (int s = 0; s < P; s++) {
+                rcount[s] = rpair[2 * s];
+                any |= rpair[2 * s + 1];
                 rdispl[s] = (int)total;
                 total += rcount[s];
-                if (s != x.rank) {
+                if (s != x.rank)
                     count_msg(&x, 0, true);
-                    count_msg(&x, scount[s], false);
+            }
+            if (!(any & 2)) {
+                for (int s = 0; s < P; s++)
+                    if (s != x.rank)
+                        count_msg(&x, scount[s], false);
+                /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
+                if (total > rcap) {
+                    sl_free(rbuf);
+                    rbuf = sl_xmalloc((size_t)total);
+                    rcap = total;
                 }
+                rb = total ? rbuf : empty;
+                MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
+                              rdispl, MPI_BYTE, comm);
             }
-            /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
-            if (total > rcap) {
-                sl_free(rbuf);
-                rbuf = sl_xmalloc((size_t)total);
-                rcap = total;
-            }
-            rb = total ? rbuf : empty;
-            MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
-                          rdispl, MPI_BYTE, comm);
         }
-        if (!err->code)
+        if (!(any & 2) && !err->code)
             recv_round(&x, rb, rcount, rdispl, out, err);
         if (rb != empty && rb != rbuf)
             sl_free(rb);
         sl_batchlist_free(&x.self); /* left only when this round failed */
         sl_batchlist_init(&x.self);
-        bool more = x.n_routes > 0 || x.next_in < in->n;
-        int mine[2] = { !err->code && more, err->code != 0 };
-        MPI_Allreduce(mine, global, 2, MPI_INT, MPI_MAX, comm);
-        if (global[1] || !global[0])
+        if (any & 2) {
+            stopped = true;
+            break;
+        }
+        if (!(any & 1))
             break;
     }
     topo_free(&t);
@@ -801,7 +825,12 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_buf_free(&sb);
     sl_free(rbuf);
     sl_batchlist_free(in);
-    if (global[1]) {
+    /* Conservation (every row sent was received somewhere) and, in the same reduction, a
+     * failure in the last round's unpacking, which no later round would report. */
+    int64_t mine[3] = { x.st->rows_sent, x.st->rows_recv, err->code != 0 }, tot[3] = { 0 };
+    if (!stopped)
+        MPI_Allreduce(mine, tot, 3, MPI_INT64_T, MPI_SUM, comm);
+    if (stopped || tot[2] > 0) {
         /* Agree here, on the error path only: sl_agree picks the lowest failing rank, so a
          * healthy rank that recorded SL_EPEER first would hide the real message. After this
          * every rank holds the first real error; a later sl_agree by the caller is a no-op.
@@ -810,9 +839,6 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         sl_agree(comm, err);
         return failed_here ? err->code : SL_EPEER;
     }
-    /* Conservation: every row sent was received somewhere. */
-    int64_t mine[2] = { x.st->rows_sent, x.st->rows_recv }, tot[2];
-    MPI_Allreduce(mine, tot, 2, MPI_INT64_T, MPI_SUM, comm);
     if (tot[0] != tot[1])
         return SL_ERR(err, SL_EINTERNAL, "exchange lost rows: %lld sent, %lld received",
                       (long long)tot[0], (long long)tot[1]);
