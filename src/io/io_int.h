@@ -162,6 +162,10 @@ typedef void (*sl_csv_index_fn)(const char *p, int64_t n, char delim, char quote
  * best one this CPU runs for anything else (NULL or "fast"). Local. */
 sl_csv_index_fn sl_csv_index_pick(const char *name);
 const char *sl_csv_index_name(sl_csv_index_fn fn);
+/* The count pass's kernel (quote and '\n' bytes of p[0..n) added to *q and *nl; quote 0:
+ * *q unchanged): named as sl_csv_index_pick's ("scalar" for "libcsv"), or the best one. */
+typedef void (*sl_csv_count_fn)(const char *p, int64_t n, char quote, int64_t *q, int64_t *nl);
+sl_csv_count_fn sl_csv_count_pick(const char *name);
 
 /* ---- record walker (csv_scan.c) ---- */
 
