@@ -566,11 +566,11 @@ static inline bool fast_gather_blk(sl_csv_walk *w, int64_t at, int64_t e, int64_
         m &= m - 1;
         if (nf == nc)
             return false;
-        int j = slot[nf++];
-        if (j >= 0) {
-            blk[2 * (int64_t)j * SL_CSV_BLK] = fs;
-            blk[2 * (int64_t)j * SL_CSV_BLK + 1] = x == e ? fe : x;
-        }
+        /* Unconditional stores (an unread column's slot is a scratch one): the branch on the
+         * slot was the walk's costliest instruction. */
+        int64_t *to = blk + slot[nf++];
+        to[0] = fs;
+        to[1] = x == e ? fe : x;
         if (x == e)
             return nf == nc;
         fs = x + 1;
@@ -1061,7 +1061,7 @@ static int64_t scan_block(sl_csv_walk *w, const char *p, const int64_t *blk, int
     int64_t n0 = sc->b->n_rows, lim = n;
     for (int j = 0; j < sc->n_plan && lim > 0; j++) {
         const scan_step *st = &sc->plan[j];
-        const int64_t *f = blk + 2 * (int64_t)w->slot[st->col] * SL_CSV_BLK;
+        const int64_t *f = blk + w->slot[st->col];
         lim = convert_col(sc->b->cols[st->k], st->type, p, w->ix_len, f, lim);
     }
     if (lim < n)
@@ -1197,7 +1197,9 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
         sc->slot = sl_xmalloc(((size_t)s->ncols + 1) * sizeof *sc->slot);
         int n_slot = 0;
         for (int c = 0; c < s->ncols; c++)
-            sc->slot[c] = sc->need[c] ? n_slot++ : -1;
+            n_slot += sc->need[c];
+        for (int c = 0, j = 0; c < s->ncols; c++)
+            sc->slot[c] = 2 * SL_CSV_BLK * (sc->need[c] ? j++ : n_slot);
         sc->blk = sl_xmalloc(2 * ((size_t)n_slot + 1) * SL_CSV_BLK * sizeof *sc->blk);
         sc->w.slot = sc->slot;
         sc->w.blk = sc->blk;

@@ -184,8 +184,9 @@ typedef void (*sl_csv_walk_rec_fn)(sl_csv_walk *w, const char *p, const int64_t 
 /* Records the fast scanner gathers for on_block at most (rows of a block). */
 #define SL_CSV_BLK 1024
 /* A block of n consecutive plain records of exactly ncols fields (the fast scanner, when set):
- * the field of record r in read column j (slot[col] == j) is p[blk[2i]..blk[2i+1]) with
- * i = j * SL_CSV_BLK + r, empty when NULL. Converts and counts (as on_row would) the leading
+ * the field of record r in file column c is p[blk[i]..blk[i+1]) with i = slot[c] + 2r, empty
+ * when NULL (slot[c] = 2 * SL_CSV_BLK * j for the j-th read column, and the same scratch j
+ * for every unread one). Converts and counts (as on_row would) the leading
  * records it takes and returns how many; the walk hands the next record to on_record, which
  * reports what was wrong with it. */
 typedef int64_t (*sl_csv_walk_block_fn)(sl_csv_walk *w, const char *p, const int64_t *blk,
@@ -246,8 +247,8 @@ struct sl_csv_walk {
     sl_csv_walk_rec_fn on_record; /* optional: instead of on_field for such records */
     int64_t *fld;                 /* 2 * ncols bounds for on_record (the caller's) */
     sl_csv_walk_block_fn on_block; /* optional (needs on_record): whole blocks of records */
-    const int *slot;              /* per file column: its read column for on_block, or -1 */
-    int64_t *blk;                 /* 2 * SL_CSV_BLK bounds per read column (the caller's) */
+    const int *slot;              /* per file column: its bounds' place in blk (on_block) */
+    int64_t *blk;                 /* 2 * SL_CSV_BLK bounds per read column + 1 (the caller's) */
     int64_t *blk_at;              /* SL_CSV_BLK: each gathered record's start (the walk's) */
     sl_buf unq;                   /* scratch: a quoted field with its "" undoubled */
     int64_t chunk;
