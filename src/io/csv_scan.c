@@ -944,6 +944,26 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     return false;
 }
 
+/* parse_int of 1-8 unsigned digits s[0..n) as one 8-byte word (SWAR: no loop, no branch on
+ * the length); false (nothing decided) for anything else. s[0..8) must be readable. Local. */
+static inline bool parse_digits8(const char *s, int64_t n, int64_t *out)
+{
+    if (n > 8)
+        return false;
+    uint64_t v;
+    memcpy(&v, s, 8);
+    unsigned sh = 8 * (unsigned)(8 - n); /* the digits to the top bytes, '0's below */
+    v = (v << sh) | (UINT64_C(0x3030303030303030) & ((UINT64_C(1) << sh) - 1));
+    const uint64_t hi = UINT64_C(0xF0F0F0F0F0F0F0F0);
+    if (((v & hi) | (((v + UINT64_C(0x0606060606060606)) & hi) >> 4)) !=
+        UINT64_C(0x3333333333333333))
+        return false; /* a byte outside '0'..'9' */
+    v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
+    v = (v & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
+    *out = (int64_t)((v & UINT64_C(0x0000FFFF0000FFFF)) * UINT64_C(42949672960001) >> 32);
+    return true;
+}
+
 /* Whether field s[0..n) (n > 0) starts or ends with a blank (convert_val trims those). */
 static inline bool blank_edge(const char *s, int64_t n)
 {
@@ -975,7 +995,8 @@ static int64_t convert_col(sl_vec *v, sl_type t, const char *p, int64_t p_len,
             if (blank_edge(s, len))
                 ok = false;
             else if (t == SL_T_BIGINT)
-                ok = parse_int(s, len, &x);
+                ok = (f[2 * r] + 8 <= p_len && parse_digits8(s, len, &x)) ||
+                     parse_int(s, len, &x);
             else
                 ok = sl_parse_double(s, len, &d);
             if (!ok) { /* the general path: blanks, '0x1F', '1_000', ... */
