@@ -198,7 +198,7 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_DBL:
         v.type = SL_T_DOUBLE;
         v.v.d = a->dval;
-        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v) &&
+        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v, huge) &&
             sl_parse_hugeint(a->sval, (int64_t)strlen(a->sval), &h)) {
             /* an integer literal past BIGINT's range (the parser) */
             sl_i128_store(huge, h);
@@ -456,7 +456,7 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     double q = e->type == SL_T_DOUBLE ? e->cval.v.d
-               : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+               : sl_type_is_decimal(e->type) ? sl_dec_value_double(&e->cval)
                : (double)e->cval.v.i;
     if (!(q >= 0 && q <= 1)) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,

@@ -104,7 +104,7 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
                sl_type_is_decimal(e->type));
     if (ok)
         *f = e->type == SL_T_DOUBLE ? e->cval.v.d
-             : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+             : sl_type_is_decimal(e->type) ? sl_dec_value_double(&e->cval)
              : (double)e->cval.v.i;
     sl_expr_free(&e);
     if (!ok || !(*f >= 0))
@@ -165,8 +165,15 @@ static int agg_type(sl_bind_ctx *c, const sl_ast_expr *a, sl_win *w)
     if (!fn || !sl_agg_init_call(&g, fn, w->arg->type))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "no function matches %s(%s)",
                              a->name, sl_type_name(w->arg->type));
-    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT) */
+    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT); a DECIMAL's
+     * sum likewise stays 64 bits, DECIMAL(18,s) (DuckDB: DECIMAL(38,s)) */
+    if (sl_dec_is_wide(w->arg->type) && w->fn != SL_WF_COUNT)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s) OVER (...) is not "
+                             "supported (cast the argument to DOUBLE)", a->name,
+                             sl_type_name(w->arg->type));
     w->type = g.type == SL_T_HUGEINT ? SL_T_BIGINT : g.type;
+    if (sl_dec_is_wide(w->type))
+        w->type = sl_type_decimal(18, sl_dec_scale(w->type));
     return 0;
 }
 
