@@ -68,19 +68,53 @@ static bool num_bind(const sl_type *args, sl_type *result)
     return true;
 }
 
+/* A DECIMAL of at most 18 digits (8-byte unscaled values, kept as BIGINT's are): median,
+ * quantile_cont, quantile_disc and mode give its own type, as DuckDB's do (a wider one is
+ * cast to DOUBLE by the binder, as for the other aggregates). */
+static bool dec64(sl_type t)
+{
+    return sl_type_is_decimal(t) && !sl_dec_is_wide(t);
+}
+
+/* median(x): DOUBLE, or x's DECIMAL type. */
+static bool median_bind(const sl_type *args, sl_type *result)
+{
+    if (dec64(args[0])) {
+        *result = args[0];
+        return true;
+    }
+    return num_bind(args, result);
+}
+
 /* quantile_cont(x, q): q numeric (a constant: the binder checks). */
 static bool cont_bind(const sl_type *args, sl_type *result)
 {
-    return sl_type_is_numeric(args[1]) && num_bind(args, result);
+    return sl_type_is_numeric(args[1]) && median_bind(args, result);
 }
 
 /* quantile_disc(x, q), mode(x): x's own type. */
 static bool disc_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]) || !sl_type_is_numeric(args[1]))
+    if ((!sl_type_is_numeric(args[0]) && !dec64(args[0])) || !sl_type_is_numeric(args[1]))
         return false;
     *result = args[0];
     return true;
+}
+
+/* quantile_cont of sorted 8-byte DECIMAL values v[0..n) as DuckDB interpolates them: h =
+ * (n-1)q, lo = v[floor h], hi = v[ceil h], lo + (hi - lo)(h - floor h) truncated (so the
+ * unscaled result is floored: 1.875 is 1.87, -1.875 -1.88). */
+static int64_t dec_cont(int64_t lo, int64_t hi, double delta)
+{
+    return lo + (int64_t)((double)(hi - lo) * delta);
+}
+
+static int64_t dec_quantile(const vals_state *s, double q)
+{
+    double h = (double)(s->n - 1) * q;
+    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    const int64_t *v = (const int64_t *)(const void *)s->v;
+    return i == j ? v[i] : dec_cont(v[i], v[j], h - (double)i);
 }
 
 /* mode(x), entropy(x): also DATE and TIMESTAMP (8-byte integers, ordered as BIGINT) and
@@ -88,7 +122,7 @@ static bool disc_bind(const sl_type *args, sl_type *result)
 static bool count_arg(sl_type t)
 {
     return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP ||
-           t == SL_T_VARCHAR;
+           t == SL_T_VARCHAR || dec64(t);
 }
 
 static bool mode_bind(const sl_type *args, sl_type *result)
@@ -432,7 +466,10 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
             continue;
         }
         sort_vals(dbl, st);
-        if (f == &sl_aggfn_median) {
+        if (sl_type_is_decimal(a->type) && (f == &sl_aggfn_median || (!a->n_params &&
+                                                                 f == &sl_aggfn_quantile_cont))) {
+            sl_vec_push_i64(out, dec_quantile(st, f == &sl_aggfn_median ? 0.5 : a->param));
+        } else if (f == &sl_aggfn_median) {
             sl_vec_push_f64(out, quantile_sorted(dbl, st, 0.5));
         } else if (a->n_params) {
             push_quantile_list(a, dbl, st, out);
@@ -504,7 +541,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
 
 static const char *const disc_aliases[] = {"quantile", NULL};
 
-VALS_ENTRY(median, NULL, 1, num_bind, false)
+VALS_ENTRY(median, NULL, 1, median_bind, false)
 VALS_ENTRY(quantile_cont, NULL, 2, cont_bind, true)
 VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
 VALS_ENTRY(mad, NULL, 1, num_bind, false)
@@ -584,6 +621,12 @@ uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int k, int64_t n,
         return vals[0];
     int64_t pos[2];
     int np = sl_agg_vals_positions(a, phase, k, n, pos);
+    if (sl_type_is_decimal(a->type) && a->fn != &sl_aggfn_mad) { /* dec_quantile's rule */
+        double index = call_q(a, k) * (double)(n - 1);
+        int64_t lo = (int64_t)vals[0];
+        int64_t x = np == 1 ? lo : dec_cont(lo, (int64_t)vals[1], index - (double)pos[0]);
+        return (uint64_t)x;
+    }
     if (a->fn == &sl_aggfn_mad) {
         r = np == 1 ? phase_double(a, phase, vals[0])
                     : 0.5 * (phase_double(a, phase, vals[0]) + phase_double(a, phase, vals[1]));

@@ -705,6 +705,14 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
                              "no function matches %s(%s) (it needs a numeric argument)",
                              a->name, sl_type_name(t));
     }
+    if (g.n_params && sl_type_is_decimal(g.type)) {
+        /* no DECIMAL lists: a list of quantiles of a DECIMAL is of its DOUBLE (DuckDB:
+         * DECIMAL(p,s)[]) */
+        sl_err tmp = {0};
+        if (sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0 &&
+            sl_agg_init_call2(&g, fn, SL_T_DOUBLE, t2))
+            t = SL_T_DOUBLE;
+    }
     if (g.n_params) /* quantiles given as a list: a list of answers */
         g.type = sl_list_type(g.type);
     if (a->distinct && sl_type_is_list(t)) {
