@@ -7,7 +7,8 @@ Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query
 view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
 quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
-`tdec` holds DECIMAL columns for the dec_* cases, `thuge` HUGEINT and BIGINT limits for the
+`tdec` holds DECIMAL columns for the dec_* cases (`td38` wide ones for dec38_*),
+`thuge` HUGEINT and BIGINT limits for the
 huge_* cases, `ti` infinite dates and interval text for the inf_* and intv_* cases, `tiv` the
 same with iv read as INTERVAL; '@DIR@' in a case is the data directory, whose forms.csv the
 csvform_* cases read). The query
