@@ -685,12 +685,12 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         /* An aggregate without a DECIMAL rule (var_samp, quantile_cont, corr ...): DuckDB
          * casts a DECIMAL argument to DOUBLE implicitly. */
         sl_err tmp = {0};
-        if (sl_type_is_decimal(t) &&
-            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
-            t = SL_T_DOUBLE;
         if (sl_type_is_decimal(t2) && g.arg2 &&
             sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
-            t2 = SL_T_DOUBLE;
+            t2 = SL_T_DOUBLE; /* the second first: arg_min(DECIMAL, wide DECIMAL) */
+        if (sl_type_is_decimal(t) && !sl_agg_init_call2(&g, fn, t, t2) &&
+            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
+            t = SL_T_DOUBLE;
     }
     if (!g.fn && !sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
