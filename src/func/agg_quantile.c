@@ -37,6 +37,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_statistics_long.h>
 
+#include "batch/int128.h"
 #include "batch/list.h"
 #include "core/mem.h"
 #include "func/agg_vals.h"
@@ -68,18 +69,24 @@ static bool num_bind(const sl_type *args, sl_type *result)
     return true;
 }
 
-/* A DECIMAL of at most 18 digits (8-byte unscaled values, kept as BIGINT's are): median,
- * quantile_cont, quantile_disc and mode give its own type, as DuckDB's do (a wider one is
- * cast to DOUBLE by the binder, as for the other aggregates). */
-static bool dec64(sl_type t)
+/* A DECIMAL: median, quantile_cont, quantile_disc and mode give its own type, as DuckDB's do.
+ * Up to 18 digits its values are 8 bytes, kept as BIGINT's are; a wider one's are kept as
+ * VARCHAR's are (records, rec_arg): its 16-byte encoding sorts as the numbers by memcmp. */
+static bool is_dec(sl_type t)
 {
-    return sl_type_is_decimal(t) && !sl_dec_is_wide(t);
+    return sl_type_is_decimal(t);
+}
+
+/* Values kept as records of bytes (func/agg_vals.h): VARCHAR, a wide DECIMAL. */
+static bool rec_arg(sl_type t)
+{
+    return t == SL_T_VARCHAR || sl_dec_is_wide(t);
 }
 
 /* median(x): DOUBLE, or x's DECIMAL type. */
 static bool median_bind(const sl_type *args, sl_type *result)
 {
-    if (dec64(args[0])) {
+    if (is_dec(args[0])) {
         *result = args[0];
         return true;
     }
@@ -95,7 +102,7 @@ static bool cont_bind(const sl_type *args, sl_type *result)
 /* quantile_disc(x, q), mode(x): x's own type. */
 static bool disc_bind(const sl_type *args, sl_type *result)
 {
-    if ((!sl_type_is_numeric(args[0]) && !dec64(args[0])) || !sl_type_is_numeric(args[1]))
+    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0])) || !sl_type_is_numeric(args[1]))
         return false;
     *result = args[0];
     return true;
@@ -122,7 +129,7 @@ static int64_t dec_quantile(const vals_state *s, double q)
 static bool count_arg(sl_type t)
 {
     return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP ||
-           t == SL_T_VARCHAR || dec64(t);
+           t == SL_T_VARCHAR || is_dec(t);
 }
 
 static bool mode_bind(const sl_type *args, sl_type *result)
@@ -179,7 +186,7 @@ static int vals_update(const sl_agg *a, void *states, sl_vec *const *args,
 {
     vals_state *s = states;
     const sl_vec *x = args[0];
-    if (x->type == SL_T_VARCHAR) {
+    if (rec_arg(x->type)) {
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k), len = 0;
             if (!sl_vec_valid(x, i))
@@ -213,7 +220,7 @@ static int vals_combine(const sl_agg *a, void *states, sl_vec *const *cols,
         if (!sl_vec_valid(c, i))
             continue;
         const char *p = sl_vec_str(c, i, &len);
-        if (a->arg_type == SL_T_VARCHAR) {
+        if (rec_arg(a->arg_type)) {
             vals_state *st = &s[gids[k]];
             if (sl_agg_vals_str_done(p, len)) {
                 st->done = true;
@@ -256,7 +263,7 @@ static void vals_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *co
 {
     const vals_state *s = states;
     for (int64_t g = 0; g < n; g++) {
-        if (a->arg_type == SL_T_VARCHAR) {
+        if (rec_arg(a->arg_type)) {
             if (s[g].done) {
                 char *m = sl_xmalloc((size_t)s[g].rlen + 4);
                 uint32_t tag = SL_AGG_VALS_STR_DONE;
@@ -372,6 +379,17 @@ static void push_quantile_list(const sl_agg *a, bool dbl, const vals_state *st, 
     sl_free(bits);
 }
 
+/* DuckDB's double of a hugeint: lower + upper * UINT64_MAX (2^64 as a double), upper -1
+ * apart. */
+static double huge_double(sl_i128 x)
+{
+    uint64_t lower = (uint64_t)x;
+    int64_t upper = (int64_t)(x >> 64);
+    if (upper == -1)
+        return -(double)(UINT64_MAX - lower) - 1;
+    return (double)lower + (double)upper * (double)UINT64_MAX;
+}
+
 typedef struct {
     const char *p;
     int64_t len;
@@ -413,6 +431,31 @@ static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
         j += 4 + (int64_t)l;
     }
     qsort(r, (size_t)k, sizeof *r, str_qcmp);
+    const sl_aggfn *f = a->fn;
+    if (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont || f == &sl_aggfn_quantile_disc) {
+        /* a wide DECIMAL (16-byte records, in order): quantile_disc the nearest rank's;
+         * median and quantile_cont DuckDB's interpolation of 128-bit decimals, in double */
+        double q = f == &sl_aggfn_median ? 0.5 : a->param, nn = (double)k;
+        char enc[SL_I128_BYTES];
+        if (f == &sl_aggfn_quantile_disc) {
+            int64_t i = (int64_t)(nn - floor(nn - nn * q));
+            i = (i < 1 ? 1 : i) - 1;
+            sl_vec_push_str(out, r[i].p, r[i].len);
+        } else {
+            double h = (nn - 1) * q;
+            int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+            if (i == j) {
+                sl_vec_push_str(out, r[i].p, r[i].len);
+            } else {
+                double lo = huge_double(sl_i128_load(r[i].p));
+                double hi = huge_double(sl_i128_load(r[j].p));
+                sl_i128_store(enc, (sl_i128)(lo + (hi - lo) * (h - (double)i)));
+                sl_vec_push_str(out, enc, SL_I128_BYTES);
+            }
+        }
+        sl_free(r);
+        return;
+    }
     int64_t best = 0, best_len = 0;
     sl_agg_ent_sum h = 0;
     for (int64_t i = 0; i < k;) {
@@ -440,7 +483,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
     bool dbl = a->arg_type == SL_T_DOUBLE;
     for (int64_t g = 0; g < n; g++) {
         const vals_state *st = &s[g];
-        if (a->arg_type == SL_T_VARCHAR) {
+        if (rec_arg(a->arg_type)) {
             finalize_str(a, st, out);
             continue;
         }
@@ -553,6 +596,8 @@ VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
+    if (sl_dec_is_wide(a->arg_type)) /* exec/agg_heavy.c reads 8-byte values or VARCHAR */
+        return false;
     /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
      * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
     return (a->n_params == 0 || f == &sl_aggfn_quantile_cont ||
