@@ -26,7 +26,11 @@
  * q is a constant in [0, 1] (the binder checks it: sl_agg.param). NULL for a group without
  * non-NULL values (entropy: 0). NaN values are not ordered: not supported. mode and entropy
  * also take DATE and TIMESTAMP (8-byte integers) and VARCHAR, whose state is records of a
- * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. Local.
+ * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. median,
+ * quantile_cont, quantile_disc and mode of a DECIMAL give its type, as DuckDB's: up to 18
+ * digits its unscaled int64s are kept as BIGINT's, the interpolation lo + (hi - lo) * d
+ * truncated; a wider DECIMAL's 16 order-preserving bytes are kept as VARCHAR's records and
+ * interpolated through DuckDB's double of a hugeint. Local.
  */
 #include <math.h>
 #include <stdlib.h>
