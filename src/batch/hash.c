@@ -36,7 +36,7 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
 {
     if (!sl_vec_valid(v, i))
         return HASH_NULL;
-    switch (v->type) {
+    switch (sl_type_phys(v->type)) {
     case SL_T_DOUBLE:
         return hash_f64(v->d.f64[i]);
     case SL_T_VARCHAR:

@@ -8,7 +8,8 @@
  *   DATE       int64  days since 1970-01-01
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
- *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below
+ *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below; wider
+ *              than 18 digits 16 bytes as HUGEINT (batch/dec128.h)
  *   INTERVAL   16 bytes (int32 months, int32 days, int64 micros), stored as VARCHAR is
  *   HUGEINT    16 bytes in a byte column (like VARCHAR): batch/int128.h's encoding
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
@@ -102,10 +103,10 @@ static inline sl_type sl_int_common(sl_type a, sl_type b, bool arith)
 /*
  * DECIMAL(p,s): the width p (1..38) and scale s (0..p) live in the type value itself,
  * SL_T_DECIMAL | p << 8 | s << 16, so they travel wherever a type does (schemas, plans, the
- * wire format, spill files) without a side table. Values are int64 unscaled integers: every
- * width up to 38 is accepted as a type, and a value whose unscaled integer leaves int64 is an
- * overflow error (DuckDB holds widths above 18 in 128 bits). Test with sl_type_is_decimal,
- * never with ==; sl_type_base gives SL_T_DECIMAL for any of them.
+ * wire format, spill files) without a side table. Values of widths up to 18 are int64
+ * unscaled integers; wider ones (sl_dec_is_wide) 128-bit unscaled integers stored as HUGEINT
+ * is (batch/dec128.h), as DuckDB holds them. Test with sl_type_is_decimal, never with ==;
+ * sl_type_base gives SL_T_DECIMAL for any of them.
  */
 #define SL_DEC_MAX_WIDTH 38
 static inline sl_type sl_type_base(sl_type t) { return (sl_type)((unsigned)t & 0xffu); }
@@ -132,15 +133,28 @@ static inline bool sl_type_is_list(sl_type t)
 {
     return t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP;
 }
+/* A DECIMAL wider than 18 digits: its unscaled value is 128 bits, stored as HUGEINT is
+ * (batch/dec128.h). (The tag test is sl_type_is_decimal's, spelled out: defined below.) */
+static inline bool sl_dec_is_wide(sl_type t)
+{
+    return ((unsigned)t & 0xffu) == SL_T_DECIMAL && ((unsigned)t >> 8 & 0xffu) > 18;
+}
+/* The type whose storage and order t's values share: HUGEINT for a wide DECIMAL (16
+ * order-preserving bytes), t itself otherwise. Switches over storage use it. */
+static inline sl_type sl_type_phys(sl_type t) { return sl_dec_is_wide(t) ? SL_T_HUGEINT : t; }
 /* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
 static inline bool sl_type_is_var(sl_type t)
 {
-    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT;
+    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
+           sl_dec_is_wide(t);
 }
 /* Compared, hashed and ordered as their bytes (memcmp, shorter first on a tie): VARCHAR, and
  * HUGEINT, whose 16-byte encoding orders as the numbers (batch/int128.h). Not INTERVAL: its
  * order is that of its normalized fields (batch/interval.c). */
-static inline bool sl_type_is_bytes(sl_type t) { return t == SL_T_VARCHAR || t == SL_T_HUGEINT; }
+static inline bool sl_type_is_bytes(sl_type t)
+{
+    return t == SL_T_VARCHAR || t == SL_T_HUGEINT || sl_dec_is_wide(t);
+}
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
 typedef struct sl_value {
@@ -241,11 +255,14 @@ bool sl_dec_rescale(int64_t v, int from, int to, int width, int64_t *out);
 bool sl_dec_from_double(double d, int width, int scale, int64_t *out);
 /* The unscaled v of scale s as the nearest double. Local. */
 double sl_dec_to_double(int64_t v, int scale);
+/* A non-NULL DECIMAL value (any width) as the nearest double. Local. */
+double sl_dec_value_double(const sl_value *v);
 /* DuckDB's type of a numeric literal with a point and no exponent: DECIMAL(digits, digits
  * after the point) ('0.1' is DECIMAL(2,1), '.5' DECIMAL(1,1)). When the text is such a
- * literal whose unscaled value fits int64, sets *v to that DECIMAL and returns true; else
- * leaves *v (the caller's DOUBLE) alone. Local. */
-bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v);
+ * literal of at most 38 digits, sets *v to that DECIMAL (a wide one's 16 bytes in buf, of
+ * SL_DEC_LIT_BUF bytes) and returns true; else leaves *v (the caller's DOUBLE) alone. Local. */
+#define SL_DEC_LIT_BUF 16
+bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v, char *buf);
 /* The common type of a DECIMAL with BIGINT, DECIMAL or DOUBLE, as DuckDB picks it: DOUBLE
  * when either is; else DECIMAL(max integer digits + max scale, max scale) (BIGINT counts as
  * DECIMAL(19,0), INTEGER (10,0), SMALLINT (5,0), TINYINT (3,0)), at most 38 wide.

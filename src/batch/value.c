@@ -5,6 +5,7 @@
 #include "batch/types.h"
 #include "batch/list.h"
 #include "batch/int128.h"
+#include "batch/dec128.h"
 
 #include <errno.h>
 #include <float.h>
@@ -472,6 +473,10 @@ void sl_format_value(sl_buf *out, const sl_value *v)
 {
     if (v->is_null)
         return;
+    if (sl_dec_is_wide(v->type)) {
+        sl_format_decimal128(out, sl_i128_load(v->v.s.p), v->type);
+        return;
+    }
     if (sl_type_is_decimal(v->type)) {
         sl_format_decimal(out, v->v.i, v->type);
         return;

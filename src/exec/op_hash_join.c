@@ -233,7 +233,7 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
     for (int k = 0; k < op->u.join.n_keys; k++) {
         const sl_vec *a = p->cols[op->u.join.probe_keys[k]];
         const sl_vec *c = b->cols[op->u.join.build_keys[k]];
-        switch (a->type) {
+        switch (sl_type_phys(a->type)) {
         case SL_T_DOUBLE: {
             double x = a->d.f64[pr], y = c->d.f64[br];
             if (!(x == y || (x != x && y != y)))

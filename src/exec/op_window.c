@@ -302,7 +302,7 @@ typedef struct acc {
 /* Compares value a of va with value b of vb (same type). */
 static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
 {
-    switch (va->type) {
+    switch (sl_type_phys(va->type)) {
     case SL_T_DOUBLE: {
         double x = va->d.f64[a], y = vb->d.f64[b];
         if (x != x || y != y) /* NaN sorts above every number, as ORDER BY */

@@ -273,7 +273,7 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
             return false;
         if (!va)
             continue;
-        switch (a->type) {
+        switch (sl_type_phys(a->type)) {
         case SL_T_DOUBLE: {
             double x = a->d.f64[g], y = b->d.f64[i];
             if (!(x == y || (x != x && y != y)))

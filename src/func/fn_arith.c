@@ -278,6 +278,8 @@ static int huge_binop(const sl_expr *e, const sl_rows *rows, const sl_arg *a, ch
     {                                                                                      \
         if (e->type == SL_T_HUGEINT)                                                       \
             return huge_binop(e, rows, a, SYM[0], out, err);                               \
+        if (sl_dec_is_wide(e->type))                                                       \
+            return fn_dec128_arith(e, rows, a, SYM[0], out, err);                          \
         if (fn_interval_arith(e) || e->type == SL_T_TIMESTAMP)                             \
             return fn_interval_exec_arith(e, a, rows, SYM[0], out, err);                   \
         BIN_PROLOGUE;                                                                      \
@@ -333,6 +335,8 @@ FN_EXEC(fn_exec_mod)
 {
     if (e->type == SL_T_HUGEINT)
         return huge_binop(e, rows, a, '%', out, err);
+    if (sl_dec_is_wide(e->type))
+        return fn_dec128_arith(e, rows, a, '%', out, err);
     BIN_PROLOGUE;
     if (e->type == SL_T_DOUBLE) {
         BIN_LOOP(f, f, of[i] = y == 0 ? -(double)NAN : fmod(x, y))
@@ -347,6 +351,8 @@ FN_EXEC(fn_exec_neg)
 {
     if (fn_interval_arith(e))
         return fn_interval_exec_arith(e, a, rows, 'n', out, err);
+    if (sl_dec_is_wide(e->type))
+        return fn_dec128_arith(e, rows, a, 'n', out, err);
     if (e->type == SL_T_HUGEINT) {
         sl_vec *o = sl_vec_new(SL_T_HUGEINT, rows->n_rows);
         for (int64_t k = 0; k < rows->n; k++) {

@@ -8,6 +8,7 @@
  */
 #include "func/fn_int.h"
 #include "core/mem.h"
+#include "batch/dec128.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -163,6 +164,84 @@ static int dec_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *
 static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                       size_t msg_cap);
 
+/* Casts where a wide DECIMAL (batch/dec128.h) is one side, or a DECIMAL and a HUGEINT are the
+ * two: through the 128-bit unscaled integer, with DuckDB's rounding (half away from zero when
+ * digits are dropped) and its range errors. A wide DECIMAL's 16 bytes go to tmp. */
+static int wide_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                           char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    bool tdec = sl_type_is_decimal(t);
+    int tw = tdec ? sl_dec_width(t) : 39, ts = tdec ? sl_dec_scale(t) : 0;
+    sl_i128 r;
+    if (from == SL_T_VARCHAR || from == SL_T_DOUBLE) { /* to a wide DECIMAL */
+        bool ok = from == SL_T_VARCHAR
+                      ? sl_dec128_text_cast(in->v.s.p, in->v.s.len, tw, ts, &r)
+                      : sl_dec128_from_double(in->v.d, tw, ts, &r);
+        if (!ok) {
+            if (from == SL_T_VARCHAR)
+                snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                         (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p,
+                         sl_type_name(t));
+            else
+                snprintf(msg, msg_cap, "Could not cast value %f to %s", in->v.d,
+                         sl_type_name(t));
+            return SL_ERUNTIME;
+        }
+    } else if (from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_HUGEINT ||
+               sl_type_is_decimal(from)) {
+        int fs = sl_type_is_decimal(from) ? sl_dec_scale(from) : 0;
+        sl_i128 u = sl_dec_value_get(in);
+        if (t == SL_T_DOUBLE) {
+            out->v.d = sl_dec128_to_double(u, fs);
+            return 0;
+        }
+        if (t == SL_T_BOOL) {
+            out->v.i = u != 0;
+            return 0;
+        }
+        int64_t lo = INT64_MIN, hi = INT64_MAX;
+        if (sl_type_is_int(t))
+            sl_int_range(t, &lo, &hi);
+        if (!sl_dec128_rescale(u, fs, ts, tw, &r) ||
+            (sl_type_is_int(t) && (r < lo || r > hi))) {
+            sl_buf_reset(tmp);
+            if (tdec)
+                sl_format_value(tmp, in);
+            else /* DuckDB shows the rounded integer */
+                sl_format_hugeint(tmp, r);
+            if (tdec && sl_type_is_decimal(from))
+                snprintf(msg, msg_cap, "Casting value \"%s\" to type %s failed: value is out "
+                         "of range!", sl_buf_cstr(tmp), sl_type_name(t));
+            else if (tdec)
+                snprintf(msg, msg_cap, "Could not cast value %s to %s", sl_buf_cstr(tmp),
+                         sl_type_name(t));
+            else
+                snprintf(msg, msg_cap, "Failed to cast decimal value %s to type %s",
+                         sl_buf_cstr(tmp), int_name(t));
+            return SL_ERUNTIME;
+        }
+        if (sl_type_is_int(t)) {
+            out->v.i = (int64_t)r;
+            return 0;
+        }
+    } else {
+        snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+        return SL_EBIND;
+    }
+    /* a DECIMAL or a HUGEINT */
+    if (t == SL_T_HUGEINT || sl_dec_is_wide(t)) {
+        sl_buf_reset(tmp);
+        sl_buf_reserve(tmp, SL_I128_BYTES);
+        sl_dec_value_set(out, t, r, tmp->data);
+        out->type = t;
+        tmp->len = SL_I128_BYTES;
+    } else {
+        out->v.i = (int64_t)r;
+    }
+    return 0;
+}
+
 /* x as a HUGEINT value: its 16 encoded bytes in tmp. */
 static void huge_out(sl_value *out, sl_i128 x, sl_buf *tmp)
 {
@@ -202,11 +281,7 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
                          sl_buf_cstr(tmp));
                 return SL_ERUNTIME;
             }
-        } else if (sl_type_is_decimal(from)) {
-            int64_t v;
-            sl_dec_rescale(in->v.i, sl_dec_scale(from), 0, 19, &v);
-            x = v;
-        } else {
+        } else { /* a DECIMAL goes through wide_cast_value */
             snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
             return SL_EBIND;
         }
@@ -221,19 +296,6 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
     if (t == SL_T_BOOL) {
         out->v.i = x != 0;
         return 0;
-    }
-    if (sl_type_is_decimal(t)) {
-        int w = sl_dec_width(t), s = sl_dec_scale(t);
-        sl_i128 lim = sl_i128_pow10(w - s), u = x * sl_i128_pow10(s); /* |u| < 10^38 */
-        if (x < lim && x > -lim && u <= INT64_MAX && u >= -INT64_MAX) {
-            out->v.i = (int64_t)u; /* DECIMAL values are held in 64 bits (README) */
-            return 0;
-        }
-        sl_buf_reset(tmp);
-        sl_format_hugeint(tmp, x);
-        snprintf(msg, msg_cap, "Could not cast value %s to %s", sl_buf_cstr(tmp),
-                 sl_type_name(t));
-        return SL_ERUNTIME;
     }
     if (sl_type_is_int(t)) {
         int64_t lo, hi;
@@ -308,6 +370,10 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         out->v.s.len = tmp->len;
         return 0;
     }
+    if (sl_dec_is_wide(from) || sl_dec_is_wide(t) ||
+        (sl_type_is_decimal(from) && t == SL_T_HUGEINT) ||
+        (from == SL_T_HUGEINT && sl_type_is_decimal(t)))
+        return wide_cast_value(in, t, out, tmp, msg, msg_cap);
     if (from == SL_T_HUGEINT || t == SL_T_HUGEINT)
         return huge_cast_value(in, t, out, tmp, msg, msg_cap);
     if (from == SL_T_VARCHAR) {
@@ -394,6 +460,7 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
 {
     sl_type t = e->type;
     if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
+        sl_dec_is_wide(t) || /* a byte column, NULL casts included */
         ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
           small_int(from) || t == SL_T_HUGEINT || from == SL_T_HUGEINT) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or

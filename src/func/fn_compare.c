@@ -64,7 +64,7 @@ FN_BIND(fn_bind_common)
         const int64_t *Ai = a[0].v->d.i64, *Bi = a[1].v->d.i64;                            \
         const double *Af = a[0].v->d.f64, *Bf = a[1].v->d.f64;                             \
         int64_t ma = a[0].mask, mb = a[1].mask;                                            \
-        switch (e->args[0]->type) {                                                        \
+        switch (sl_type_phys(e->args[0]->type)) {                                          \
         case SL_T_DOUBLE: CMP_LOOP(oi[i] = fn_f64_cmp(Af[i & ma], Bf[i & mb]) OP 0) break; \
         case SL_T_VARCHAR: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
         case SL_T_HUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \

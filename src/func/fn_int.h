@@ -203,6 +203,14 @@ int fn_interval_part(const char *p, int64_t n, sl_interval v, bool *dbl, int64_t
 /* The DECIMAL rule of + - * % (op is the operator's character) once an operand is a DECIMAL
  * and none is a DOUBLE: sets *rt and rescales the operands (fn_decimal.c). Local. */
 int fn_dec_bind_arith(sl_expr **args, char op, sl_type *rt, sl_err *err);
+/* + - * % (op) and negation ('n') into a wide DECIMAL e->type (operands DECIMAL or integers at
+ * their unscaled values, as fn_dec_bind_arith left them), with DuckDB's overflow errors past 38
+ * digits; % by zero is NULL (fn_decimal.c). Local. */
+int fn_dec128_arith(const sl_expr *e, const sl_rows *rows, const sl_arg *a, char op,
+                    sl_vec **out, sl_err *err);
+/* abs ('a') and sign ('s') of a wide DECIMAL argument (fn_decimal.c). Local. */
+int fn_dec128_unary(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,
+                    sl_vec **out, sl_err *err);
 /* round (mode 0), floor (1), ceil (2) of a DECIMAL argument into e's DECIMAL type, rounding
  * half away from zero (fn_decimal.c). Local. */
 int fn_dec_round_vec(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,

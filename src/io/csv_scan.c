@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "batch/int128.h"
+#include "batch/dec128.h"
 #include "core/mem.h"
 #include "io/csv_reject.h"
 #include "core/ctx.h"
@@ -818,6 +819,8 @@ static bool convert_loose(const char *p, int64_t len, sl_type t, int64_t *i, dou
     sl_i128 h;
     if (t == SL_T_HUGEINT) /* only checked: convert_one stores the 16 bytes itself */
         return sl_text_cast_hugeint(p, len, &h);
+    if (sl_dec_is_wide(t)) /* likewise */
+        return sl_dec128_text_cast(p, len, sl_dec_width(t), sl_dec_scale(t), &h);
     if (!sl_text_cast(p, len, sl_type_is_int(t) ? SL_T_BIGINT : t, i, d))
         return false;
     int64_t lo, hi;
@@ -890,8 +893,17 @@ static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len,
         sl_vec_push_str(v, b, SL_IV_BYTES);
         return true;
     }
-    if (sl_type_is_decimal(t))
+    if (sl_dec_is_wide(t)) { /* 16 bytes in a byte column (batch/dec128.h) */
+        sl_i128 h;
+        char enc[SL_I128_BYTES];
+        if (sl_dec128_text_cast(s, n, sl_dec_width(t), sl_dec_scale(t), &h)) {
+            sl_i128_store(enc, h);
+            sl_vec_push_str(v, enc, SL_I128_BYTES);
+            return true;
+        }
+    } else if (sl_type_is_decimal(t)) {
         ok = sl_parse_decimal(s, n, sl_dec_width(t), sl_dec_scale(t), &i);
+    }
     switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
     case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
     case SL_T_BIGINT: ok = parse_int(s, n, &i); break;

@@ -8,6 +8,7 @@
 #include "io/csv.h"
 #include "batch/list.h"
 #include "batch/int128.h"
+#include "batch/dec128.h"
 
 #include <string.h>
 
@@ -65,7 +66,9 @@ void sl_csv_format_header(sl_buf *out, char *const *names, int n_cols, char deli
 static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, char delim)
 {
     int64_t start = out->len;
-    if (sl_type_is_decimal(v->type))
+    if (sl_dec_is_wide(v->type))
+        sl_format_decimal128(out, sl_dec_vec_get(v, i), v->type);
+    else if (sl_type_is_decimal(v->type))
         sl_format_decimal(out, v->d.i64[i], v->type);
     switch (v->type) {
     case SL_T_BOOL: sl_format_bool(out, v->d.i64[i]); break;

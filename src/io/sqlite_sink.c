@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "batch/dec128.h"
 #include "core/fault.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
@@ -75,6 +76,16 @@ static int sq_begin(const void *wopts, int n_cols, char *const *names, const sl_
     return 0;
 }
 
+/* Whether a wide DECIMAL value survives SQLite's NUMERIC affinity, which turns its text into
+ * a REAL keeping 15 significant digits: at most 15 digits once trailing zeros go. */
+static bool sq_dec_fits(const sl_value *x)
+{
+    sl_i128 u = sl_dec_value_get(x);
+    while (u != 0 && u % 10 == 0)
+        u /= 10;
+    return u < sl_i128_pow10(15) && u > -sl_i128_pow10(15);
+}
+
 static int sq_write(void *p, const sl_batch *b, sl_err *err)
 {
     sq_writer *w = p;
@@ -101,6 +112,10 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
                 } else {
                     sl_value x;
                     sl_vec_get_value(v, r, &x);
+                    if (sl_dec_is_wide(v->type) && !sq_dec_fits(&x))
+                        return SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" holds a DECIMAL "
+                                      "of more than 15 significant digits, which SQLite "
+                                      "keeps only as a REAL (CAST it AS VARCHAR)", w->names[k]);
                     sl_buf_reset(&w->val);
                     sl_format_value(&w->val, &x);
                     s = w->val.data ? w->val.data : "";

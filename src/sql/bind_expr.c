@@ -198,7 +198,7 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_DBL:
         v.type = SL_T_DOUBLE;
         v.v.d = a->dval;
-        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v) &&
+        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v, huge) &&
             sl_parse_hugeint(a->sval, (int64_t)strlen(a->sval), &h)) {
             /* an integer literal past BIGINT's range (the parser) */
             sl_i128_store(huge, h);
@@ -456,7 +456,7 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     double q = e->type == SL_T_DOUBLE ? e->cval.v.d
-               : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+               : sl_type_is_decimal(e->type) ? sl_dec_value_double(&e->cval)
                : (double)e->cval.v.i;
     if (!(q >= 0 && q <= 1)) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
@@ -685,12 +685,12 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         /* An aggregate without a DECIMAL rule (var_samp, quantile_cont, corr ...): DuckDB
          * casts a DECIMAL argument to DOUBLE implicitly. */
         sl_err tmp = {0};
-        if (sl_type_is_decimal(t) &&
-            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
-            t = SL_T_DOUBLE;
         if (sl_type_is_decimal(t2) && g.arg2 &&
             sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
-            t2 = SL_T_DOUBLE;
+            t2 = SL_T_DOUBLE; /* the second first: arg_min(DECIMAL, wide DECIMAL) */
+        if (sl_type_is_decimal(t) && !sl_agg_init_call2(&g, fn, t, t2) &&
+            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
+            t = SL_T_DOUBLE;
     }
     if (!g.fn && !sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
@@ -704,6 +704,14 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "no function matches %s(%s) (it needs a numeric argument)",
                              a->name, sl_type_name(t));
+    }
+    if (g.n_params && sl_type_is_decimal(g.type)) {
+        /* no DECIMAL lists: a list of quantiles of a DECIMAL is of its DOUBLE (DuckDB:
+         * DECIMAL(p,s)[]) */
+        sl_err tmp = {0};
+        if (sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0 &&
+            sl_agg_init_call2(&g, fn, SL_T_DOUBLE, t2))
+            t = SL_T_DOUBLE;
     }
     if (g.n_params) /* quantiles given as a list: a list of answers */
         g.type = sl_list_type(g.type);

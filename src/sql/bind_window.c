@@ -104,7 +104,7 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
                sl_type_is_decimal(e->type));
     if (ok)
         *f = e->type == SL_T_DOUBLE ? e->cval.v.d
-             : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+             : sl_type_is_decimal(e->type) ? sl_dec_value_double(&e->cval)
              : (double)e->cval.v.i;
     sl_expr_free(&e);
     if (!ok || !(*f >= 0))
@@ -165,8 +165,30 @@ static int agg_type(sl_bind_ctx *c, const sl_ast_expr *a, sl_win *w)
     if (!fn || !sl_agg_init_call(&g, fn, w->arg->type))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "no function matches %s(%s)",
                              a->name, sl_type_name(w->arg->type));
-    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT) */
+    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT); a DECIMAL's
+     * sum likewise stays 64 bits, DECIMAL(18,s), read as DuckDB's DECIMAL(38,s) (widen_sum) */
+    if (sl_dec_is_wide(w->arg->type) && w->fn != SL_WF_COUNT)
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s) OVER (...) is not "
+                             "supported (cast the argument to DOUBLE)", a->name,
+                             sl_type_name(w->arg->type));
     w->type = g.type == SL_T_HUGEINT ? SL_T_BIGINT : g.type;
+    if (sl_dec_is_wide(w->type))
+        w->type = sl_type_decimal(18, sl_dec_scale(w->type));
+    return 0;
+}
+
+/* A window sum of a DECIMAL, computed in int64 as DECIMAL(18,s), read as DuckDB's
+ * DECIMAL(38,s): *out (the window's column) cast. */
+static int widen_sum(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w, sl_expr **out)
+{
+    if (w->fn != SL_WF_SUM || !sl_type_is_decimal(w->type))
+        return 0;
+    sl_err tmp = {0};
+    sl_expr *e = *out;
+    *out = NULL;
+    if (sl_func_bind_cast(e, sl_type_decimal(SL_DEC_MAX_WIDTH, sl_dec_scale(w->type)), false,
+                          e->text, out, &tmp))
+        return sl_bind_error(c, a->line, a->col, tmp.code, "%s", tmp.msg);
     return 0;
 }
 
@@ -294,7 +316,7 @@ int sl_bind_window(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
             char *text = sl_bind_name_of(c, a);
             *out = sl_expr_col(-1 - i, c->q->wins[i].type, text);
             sl_free(text);
-            return 0;
+            return widen_sum(c, a, &c->q->wins[i], out);
         }
     sl_win w = {0};
     c->win_ok = false; /* no window calls inside a window call */
@@ -312,5 +334,5 @@ int sl_bind_window(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     w.text = sl_bind_name_of(c, a);
     int slot = sl_bind_add_window(c, &w, key);
     *out = sl_expr_col(-1 - slot, c->q->wins[slot].type, c->q->wins[slot].text);
-    return 0;
+    return widen_sum(c, a, &c->q->wins[slot], out);
 }
