@@ -153,20 +153,12 @@ static int agg_type(sl_bind_ctx *c, const sl_ast_expr *a, sl_win *w)
                                         [SL_WF_COUNT] = "count"};
     const sl_aggfn *fn = sl_aggfn_find(names[w->fn]);
     sl_agg g = {0};
-    if (w->arg->type == SL_T_HUGEINT && w->fn != SL_WF_COUNT) {
-        /* op_window reads 8-byte values: a HUGEINT argument (sum(sum(x)) OVER ...) is read
-         * as BIGINT, a value past its range being the cast's error */
-        sl_err tmp = {0};
-        sl_expr *arg = w->arg;
-        w->arg = NULL;
-        if (sl_func_bind_cast(arg, SL_T_BIGINT, false, arg->text, &w->arg, &tmp))
-            return sl_bind_error(c, a->line, a->col, tmp.code, "%s", tmp.msg);
-    }
     if (!fn || !sl_agg_init_call(&g, fn, w->arg->type))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "no function matches %s(%s)",
                              a->name, sl_type_name(w->arg->type));
-    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT) */
-    w->type = g.type == SL_T_HUGEINT ? SL_T_BIGINT : g.type;
+    /* op_window sums integers (and HUGEINTs) into a 128-bit total: a HUGEINT as the sum
+     * aggregate's */
+    w->type = g.type;
     return 0;
 }
 
