@@ -594,6 +594,25 @@ static int bind_filter(sl_bind_ctx *c, const sl_ast_expr *a, const sl_aggfn **fn
     return 0;
 }
 
+/* A 128-bit (or unsigned 64-bit) integer type, which the statistical aggregates take as its
+ * DOUBLE value (DuckDB's implicit cast). */
+static bool wide_int_arg(sl_type t) { return t == SL_T_HUGEINT; }
+
+/* Whether aggregate fn, given wide_int_arg arguments as DOUBLE, answers with DuckDB's type:
+ * its result is DOUBLE whether the argument is BIGINT or DOUBLE (var_samp, median, corr ...;
+ * not quantile_disc or mode, whose result is the argument's type), and it does not count
+ * distinct values (entropy: values a DOUBLE cannot tell apart would merge). */
+static bool double_agg(const sl_aggfn *fn, sl_type t, sl_type t2)
+{
+    sl_type a[SL_AGG_MAX_ARGS] = {wide_int_arg(t) ? SL_T_BIGINT : t,
+                                  wide_int_arg(t2) ? SL_T_BIGINT : t2}, r = SL_T_NULL;
+    if (strcmp(fn->name, "entropy") == 0 || !fn->bind(a, &r) || r != SL_T_DOUBLE)
+        return false;
+    a[0] = wide_int_arg(t) ? SL_T_DOUBLE : t;
+    a[1] = wide_int_arg(t2) ? SL_T_DOUBLE : t2;
+    return fn->bind(a, &r) && r == SL_T_DOUBLE;
+}
+
 /* Finds or adds the aggregate call a in q->aggs; *slot = its index. The registry entry says
  * how many arguments it takes and which types (its bind rule). */
 static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
@@ -689,6 +708,17 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
             sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
             t = SL_T_DOUBLE;
         if (sl_type_is_decimal(t2) && g.arg2 &&
+            sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
+            t2 = SL_T_DOUBLE;
+    }
+    if (!g.fn && (wide_int_arg(t) || wide_int_arg(t2)) && double_agg(fn, t, t2)) {
+        /* var_samp, median, quantile_cont, mad, corr ... of a HUGEINT: DuckDB reads the
+         * value as DOUBLE */
+        sl_err tmp = {0};
+        if (wide_int_arg(t) &&
+            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
+            t = SL_T_DOUBLE;
+        if (wide_int_arg(t2) && g.arg2 &&
             sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
             t2 = SL_T_DOUBLE;
     }
