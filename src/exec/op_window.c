@@ -314,7 +314,9 @@ static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
         return (x > y) - (x < y);
     }
     case SL_T_VARCHAR:
-    case SL_T_HUGEINT: {
+    case SL_T_HUGEINT:
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: {
         int64_t la, lb;
         const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
         int c = memcmp(pa, pb, (size_t)(la < lb ? la : lb));

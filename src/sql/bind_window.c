@@ -153,6 +153,17 @@ static int agg_type(sl_bind_ctx *c, const sl_ast_expr *a, sl_win *w)
                                         [SL_WF_COUNT] = "count"};
     const sl_aggfn *fn = sl_aggfn_find(names[w->fn]);
     sl_agg g = {0};
+    sl_type at = w->arg->type;
+    if ((at == SL_T_UBIGINT || at == SL_T_UHUGEINT) && (w->fn == SL_WF_SUM || w->fn == SL_WF_AVG)) {
+        /* as the aggregates read them (sql/bind_expr.c): a UBIGINT as HUGEINT, a UHUGEINT
+         * as DOUBLE */
+        sl_err tmp = {0};
+        sl_expr *arg = w->arg;
+        w->arg = NULL;
+        if (sl_func_bind_cast(arg, at == SL_T_UBIGINT ? SL_T_HUGEINT : SL_T_DOUBLE, false,
+                              arg->text, &w->arg, &tmp))
+            return sl_bind_error(c, a->line, a->col, tmp.code, "%s", tmp.msg);
+    }
     if (!fn || !sl_agg_init_call(&g, fn, w->arg->type))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "no function matches %s(%s)",
                              a->name, sl_type_name(w->arg->type));
