@@ -626,9 +626,9 @@ static bool double_agg(const sl_aggfn *fn, sl_type t, sl_type t2)
 /* Whether aggregate fn takes argument j as type to (HUGEINT or DOUBLE) with a result that does
  * not follow the argument's type (sum, avg, var_samp ...; not min, quantile_disc, mode), so a
  * UBIGINT / UHUGEINT argument may be read as to (entropy, counting distinct values, not). */
-static bool ubig_agg(const sl_aggfn *fn, int j, sl_type to)
+static bool ubig_agg(const sl_aggfn *fn, int j, sl_type to, sl_type t, sl_type t2)
 {
-    sl_type a[SL_AGG_MAX_ARGS] = {SL_T_DOUBLE, SL_T_DOUBLE}, r = SL_T_NULL, rb = SL_T_NULL;
+    sl_type a[SL_AGG_MAX_ARGS] = {t, t2}, r = SL_T_NULL, rb = SL_T_NULL;
     if (strcmp(fn->name, "entropy") == 0)
         return false;
     a[j] = SL_T_BIGINT;
@@ -742,7 +742,7 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         sl_type *tj = j ? &t2 : &t;
         sl_expr **ej = j ? &g.arg2 : &g.arg;
         sl_type to = *tj == SL_T_UBIGINT ? SL_T_HUGEINT : SL_T_DOUBLE;
-        if ((*tj != SL_T_UBIGINT && *tj != SL_T_UHUGEINT) || !*ej || !ubig_agg(fn, j, to))
+        if ((*tj != SL_T_UBIGINT && *tj != SL_T_UHUGEINT) || !*ej || !ubig_agg(fn, j, to, t, t2))
             continue;
         sl_err tmp = {0};
         if (sl_func_bind_cast(*ej, to, false, NULL, ej, &tmp) == 0)
