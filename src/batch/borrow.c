@@ -29,6 +29,8 @@ sl_coltype sl_borrow_col_type(sl_type t)
 {
     if (sl_type_is_list(t) || t == SL_T_INTERVAL) /* handed out as text (sl_borrow_export) */
         return SL_COL_VARCHAR;
+    if (t == SL_T_UBIGINT || t == SL_T_UHUGEINT) /* their digits: no int64 holds them */
+        return SL_COL_VARCHAR;
     switch (t) {
     case SL_T_DOUBLE: return SL_COL_DOUBLE;
     case SL_T_VARCHAR: return SL_COL_VARCHAR;
@@ -242,7 +244,8 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
     st->valid = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->valid);
     st->bools = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->bools);
     for (int c = 0; c < d->n_cols; c++)
-        if (sl_type_is_list(d->cols[c]->type) || d->cols[c]->type == SL_T_INTERVAL)
+        if (sl_type_is_list(d->cols[c]->type) || d->cols[c]->type == SL_T_INTERVAL ||
+            d->cols[c]->type == SL_T_UBIGINT || d->cols[c]->type == SL_T_UHUGEINT)
             list_to_text(&d->cols[c]);
         else if (d->cols[c]->type == SL_T_HUGEINT)
             huge_to_bigint(&d->cols[c]);

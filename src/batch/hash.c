@@ -41,6 +41,8 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
         return hash_f64(v->d.f64[i]);
     case SL_T_VARCHAR:
     case SL_T_HUGEINT: /* its 16 encoded bytes */
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT:
         return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
     case SL_T_INTERVAL: { /* its normalized fields: '30 days' and '1 month' are equal */
         int64_t nf[3] = {0, 0, 0};

@@ -50,6 +50,8 @@ typedef enum {
     SL_T_USMALLINT,
     SL_T_UINTEGER,
     SL_T_HUGEINT,   /* 128-bit integer stored as 16 order-preserving bytes (batch/int128.h) */
+    SL_T_UBIGINT,   /* unsigned 64-bit, stored as HUGEINT is (batch/int128.h says why) */
+    SL_T_UHUGEINT,  /* unsigned 128-bit, 16 big-endian bytes (batch/int128.h) */
     SL_T_COUNT
 } sl_type;
 
@@ -146,14 +148,15 @@ static inline sl_type sl_type_phys(sl_type t) { return sl_dec_is_wide(t) ? SL_T_
 static inline bool sl_type_is_var(sl_type t)
 {
     return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
-           sl_dec_is_wide(t);
+           sl_dec_is_wide(t) || t == SL_T_UBIGINT || t == SL_T_UHUGEINT;
 }
 /* Compared, hashed and ordered as their bytes (memcmp, shorter first on a tie): VARCHAR, and
  * HUGEINT, whose 16-byte encoding orders as the numbers (batch/int128.h). Not INTERVAL: its
  * order is that of its normalized fields (batch/interval.c). */
 static inline bool sl_type_is_bytes(sl_type t)
 {
-    return t == SL_T_VARCHAR || t == SL_T_HUGEINT || sl_dec_is_wide(t);
+    return t == SL_T_VARCHAR || t == SL_T_HUGEINT || sl_dec_is_wide(t) || t == SL_T_UBIGINT ||
+           t == SL_T_UHUGEINT;
 }
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */

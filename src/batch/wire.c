@@ -327,7 +327,9 @@ static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
     for (int64_t k = 0; k < n && !bad; k++)
         bad = v->d.off[k + 1] < v->d.off[k];
     /* a HUGEINT is exactly 16 bytes where it is not NULL (batch/int128.h reads 16) */
-    for (int64_t k = 0; k < n && !bad && sl_type_phys((sl_type)t) == SL_T_HUGEINT; k++)
+    bool wide = sl_type_phys((sl_type)t) == SL_T_HUGEINT || t == SL_T_UBIGINT ||
+                t == SL_T_UHUGEINT;
+    for (int64_t k = 0; k < n && !bad && wide; k++)
         bad = v->d.off[k + 1] - v->d.off[k] != (sl_vec_valid(v, k) ? 16 : 0);
     if (bad) {
         sl_vec_free(&v);

@@ -830,6 +830,12 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
             else
                 c->out_types[k] = sl_type_decimal(18, sl_dec_scale(c->out_types[k]));
         }
+    for (int k = 0; rc == 0 && k < c->n_out; k++)
+        if ((c->out_types[k] == SL_T_UBIGINT || c->out_types[k] == SL_T_UHUGEINT) &&
+            strcmp(opts->format->name, "hdf5") == 0)
+            rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" is %s, which FORMAT hdf5 cannot "
+                        "store; CAST it AS DOUBLE or VARCHAR", c->out_names[k],
+                        sl_type_name(c->out_types[k]));
     sl_free(is_p);
     return rc;
 }

@@ -241,7 +241,9 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
             break;
         }
         case SL_T_VARCHAR:
-        case SL_T_HUGEINT: {
+        case SL_T_HUGEINT:
+        case SL_T_UBIGINT:
+        case SL_T_UHUGEINT: {
             int64_t la, lc;
             const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
             if (la != lc || memcmp(sa, sc, (size_t)la) != 0)

@@ -179,7 +179,8 @@ static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *
         const char *nm = names[c] ? names[c] : "";
         width[c] = display_width(nm, (int64_t)strlen(nm));
         right[c] = types && (sl_type_is_numeric(types[c]) || sl_type_is_decimal(types[c]) ||
-                            types[c] == SL_T_HUGEINT);
+                            types[c] == SL_T_HUGEINT || types[c] == SL_T_UBIGINT ||
+                            types[c] == SL_T_UHUGEINT);
     }
     int64_t cell = 0;
     for (int64_t r = 0; r < shown; r++) {

@@ -281,7 +281,9 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
             break;
         }
         case SL_T_VARCHAR:
-        case SL_T_HUGEINT: {
+        case SL_T_HUGEINT:
+        case SL_T_UBIGINT:
+        case SL_T_UHUGEINT: {
             int64_t la, lb;
             const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
             if (la != lb || memcmp(pa, pb, (size_t)la) != 0)

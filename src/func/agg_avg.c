@@ -23,7 +23,7 @@ typedef struct {
 static bool wide(const sl_agg *a)
 {
     return sl_type_is_int(a->arg_type) || a->arg_type == SL_T_HUGEINT ||
-           sl_type_is_decimal(a->arg_type);
+           sl_type_is_decimal(a->arg_type) || a->arg_type == SL_T_UBIGINT;
 }
 
 static void wide_add(avg_state *g, sl_i128 x)
@@ -53,7 +53,8 @@ SL_AGG_FIXED_STATE(avg_bytes, avg_state)
 
 static bool avg_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]) && !sl_type_is_decimal(args[0]) && args[0] != SL_T_HUGEINT)
+    if (!sl_type_is_numeric(args[0]) && !sl_type_is_decimal(args[0]) &&
+        args[0] != SL_T_HUGEINT && args[0] != SL_T_UBIGINT) /* UBIGINT: HUGEINT's values */
         return false;
     *result = SL_T_DOUBLE;
     return true;
@@ -71,7 +72,8 @@ static int avg_update(const sl_agg *a, void *states, sl_vec *const *args,
 {
     avg_state *s = states;
     const sl_vec *arg = args[0];
-    if (sl_type_phys(arg->type) == SL_T_HUGEINT) /* HUGEINT, a wide DECIMAL: 16 bytes */
+    /* HUGEINT, UBIGINT (HUGEINT's encoding), a wide DECIMAL: 16 bytes */
+    if (sl_type_phys(arg->type) == SL_T_HUGEINT || arg->type == SL_T_UBIGINT)
         return wide_fold(s, arg, NULL, gids, sel, n);
     if (wide(a)) { /* an int64 into the two words: an add, a carry and a sign word */
         for (int64_t k = 0; k < n; k++) {
@@ -156,6 +158,9 @@ static void avg_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec 
             sl_vec_push_f64(out, (double)(((long double)s[g].w.lo +
                                            (long double)s[g].w.hi * 18446744073709551616.0L) /
                                           (long double)s[g].n));
+        else if (a->arg_type == SL_T_UBIGINT) /* DuckDB: the exact sum as DOUBLE, over n */
+            sl_vec_push_f64(out, (double)(sl_i128)((sl_u128)(uint64_t)s[g].w.hi << 64 |
+                                                   s[g].w.lo) / (double)s[g].n);
         else if (wide(a)) /* TINYINT .. INTEGER: DuckDB sums in int64, divides in double */
             sl_vec_push_f64(out, (double)(int64_t)s[g].w.lo / (double)s[g].n);
         else

@@ -48,7 +48,7 @@ int64_t fn_ts_days(int64_t us)
 static bool dec_num(sl_type t)
 {
     return t == SL_T_BOOL || sl_type_is_int(t) || t == SL_T_DOUBLE || sl_type_is_decimal(t) ||
-           t == SL_T_HUGEINT;
+           sl_type_is_wide(t);
 }
 
 /* CAST(VARCHAR AS INTERVAL): spaces around trimmed; the 16 bytes live in tmp. Local. */
@@ -82,7 +82,8 @@ static const char *int_name(sl_type t)
     return t == SL_T_TINYINT ? "INT8" : t == SL_T_SMALLINT ? "INT16"
            : t == SL_T_INTEGER ? "INT32" : t == SL_T_UTINYINT ? "UINT8"
            : t == SL_T_USMALLINT ? "UINT16" : t == SL_T_UINTEGER ? "UINT32"
-           : t == SL_T_HUGEINT ? "INT128" : "INT64";
+           : t == SL_T_HUGEINT ? "INT128" : t == SL_T_UBIGINT ? "UINT64"
+           : t == SL_T_UHUGEINT ? "UINT128" : "INT64";
 }
 
 bool fn_cast_allowed(sl_type from, sl_type to)
@@ -95,8 +96,8 @@ bool fn_cast_allowed(sl_type from, sl_type to)
     if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
         return true;
     bool fnum = from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_DOUBLE ||
-                from == SL_T_HUGEINT;
-    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE || to == SL_T_HUGEINT;
+                sl_type_is_wide(from);
+    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE || sl_type_is_wide(to);
     bool fdt = from == SL_T_DATE || from == SL_T_TIMESTAMP;
     bool tdt = to == SL_T_DATE || to == SL_T_TIMESTAMP;
     return (fnum && tnum) || (fdt && tdt);
@@ -314,6 +315,142 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
     return SL_EBIND;
 }
 
+/* A UBIGINT or UHUGEINT cast's value: its sign and magnitude (129 bits hold every value of
+ * every integer type). */
+typedef struct {
+    bool neg;
+    sl_u128 mag;
+} ubig_val;
+
+static ubig_val ubig_of_i128(sl_i128 x)
+{
+    return (ubig_val){x < 0, x < 0 ? (sl_u128)0 - (sl_u128)x : (sl_u128)x};
+}
+
+/* Casts from and to UBIGINT and UHUGEINT (to VARCHAR goes the common way): exact between the
+ * integer types with DuckDB's range errors (UINT64, UINT128), DOUBLE rounds half to even; a
+ * DECIMAL target goes through HUGEINT's rules. */
+static int ubig_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                           char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    ubig_val v = {false, 0};
+    char fmt[64];
+    fmt[0] = 0;
+    if (from == SL_T_VARCHAR) {
+        char enc[SL_I128_BYTES];
+        if ((t == SL_T_UBIGINT || t == SL_T_UHUGEINT) &&
+            sl_text_cast_ubig(in->v.s.p, in->v.s.len, t, enc)) {
+            v = t == SL_T_UHUGEINT ? (ubig_val){false, sl_u128_load(enc)}
+                                   : ubig_of_i128(sl_i128_load(enc));
+        } else {
+            snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                     (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, int_name(t));
+            return SL_ERUNTIME;
+        }
+    } else if (sl_type_is_int(from) || from == SL_T_BOOL) {
+        v = ubig_of_i128(in->v.i);
+    } else if (from == SL_T_HUGEINT || from == SL_T_UBIGINT) {
+        v = ubig_of_i128(sl_i128_load(in->v.s.p));
+    } else if (from == SL_T_UHUGEINT) {
+        v.mag = sl_u128_load(in->v.s.p);
+    } else if (from == SL_T_DOUBLE) {
+        double r = nearbyint(in->v.d);
+        /* 2^128 is exact as a double */
+        if (r > -340282366920938463463374607431768211456.0 &&
+            r < 340282366920938463463374607431768211456.0) {
+            v.neg = r < 0;
+            v.mag = (sl_u128)(r < 0 ? -r : r);
+        } else {
+            v.neg = true; /* out of every range below */
+            v.mag = ~(sl_u128)0;
+            sl_buf tb;
+            sl_buf_init(&tb);
+            sl_format_double(&tb, in->v.d);
+            snprintf(fmt, sizeof fmt, "%s", sl_buf_cstr(&tb));
+            sl_buf_free(&tb);
+        }
+    } else if (sl_dec_is_wide(from)) {
+        sl_i128 x;
+        sl_dec128_rescale(sl_dec_value_get(in), sl_dec_scale(from), 0, 39, &x);
+        v = ubig_of_i128(x);
+    } else if (sl_type_is_decimal(from)) {
+        int64_t x;
+        sl_dec_rescale(in->v.i, sl_dec_scale(from), 0, 19, &x);
+        v = ubig_of_i128(x);
+    } else {
+        snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+        return SL_EBIND;
+    }
+    if (v.mag == 0)
+        v.neg = false;
+    sl_u128 i128max = ((sl_u128)1 << 127) - 1;
+    bool ok;
+    switch (t) {
+    case SL_T_UBIGINT: ok = !v.neg && v.mag <= UINT64_MAX; break;
+    case SL_T_UHUGEINT: ok = !v.neg; break;
+    case SL_T_DOUBLE:
+        out->v.d = v.neg ? -sl_u128_to_double(v.mag) : sl_u128_to_double(v.mag);
+        return 0;
+    case SL_T_BOOL: out->v.i = v.mag != 0; return 0;
+    default:
+        if (sl_type_is_int(t)) {
+            int64_t lo, hi;
+            sl_int_range(t, &lo, &hi);
+            ok = v.neg ? v.mag <= (sl_u128)-(sl_i128)lo : v.mag <= (sl_u128)hi;
+            if (ok)
+                out->v.i = v.neg ? (int64_t)-(sl_i128)v.mag : (int64_t)v.mag;
+        } else { /* HUGEINT, DECIMAL */
+            ok = v.neg ? v.mag <= i128max + 1 : v.mag <= i128max;
+        }
+        break;
+    }
+    if (ok && (t == SL_T_UBIGINT || t == SL_T_UHUGEINT || t == SL_T_HUGEINT)) {
+        sl_buf_reset(tmp);
+        sl_buf_reserve(tmp, SL_I128_BYTES);
+        if (t == SL_T_UHUGEINT)
+            sl_u128_store(tmp->data, v.mag);
+        else
+            sl_i128_store(tmp->data, v.neg ? -(sl_i128)v.mag : (sl_i128)v.mag);
+        tmp->len = SL_I128_BYTES;
+        out->v.s.p = tmp->data;
+        out->v.s.len = SL_I128_BYTES;
+        return 0;
+    }
+    if (ok && sl_type_is_int(t))
+        return 0;
+    if (ok) { /* a DECIMAL: HUGEINT's rules */
+        sl_value h = {.type = SL_T_HUGEINT};
+        char enc[SL_I128_BYTES];
+        sl_i128_store(enc, v.neg ? -(sl_i128)v.mag : (sl_i128)v.mag);
+        h.v.s.p = enc;
+        h.v.s.len = SL_I128_BYTES;
+        return wide_cast_value(&h, t, out, tmp, msg, msg_cap);
+    }
+    sl_buf_reset(tmp);
+    if (fmt[0])
+        sl_buf_printf(tmp, "%s", fmt);
+    else if (from == SL_T_VARCHAR)
+        sl_buf_append(tmp, in->v.s.p, in->v.s.len > 200 ? 200 : in->v.s.len);
+    else if (from == SL_T_DOUBLE)
+        sl_format_double(tmp, in->v.d);
+    else {
+        if (v.neg)
+            sl_buf_append(tmp, "-", 1);
+        sl_format_uhugeint(tmp, v.mag);
+    }
+    if (from == SL_T_VARCHAR)
+        snprintf(msg, msg_cap, "Could not convert string \"%s\" to %s", sl_buf_cstr(tmp),
+                 int_name(t));
+    else
+        snprintf(msg, msg_cap, "Type %s with value %s can't be cast because the value is out "
+                 "of range for the destination type %s",
+                 sl_type_is_int(from) || sl_type_is_wide(from) ? int_name(from)
+                 : sl_type_name(from), sl_buf_cstr(tmp),
+                 sl_type_is_decimal(t) ? sl_type_name(t) : int_name(t));
+    return SL_ERUNTIME;
+}
+
 /* TINYINT, SMALLINT, INTEGER are BIGINTs in a range: a value of one converts as a BIGINT, a
  * value converted to one is converted to BIGINT and then checked (DuckDB: a string out of range
  * is "Could not convert string", a number "out of range for the destination type"). */
@@ -321,7 +458,7 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
                   size_t msg_cap)
 {
     if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)) ||
-        in->type == SL_T_HUGEINT) /* HUGEINT checks the target's range itself */
+        sl_type_is_wide(in->type) || sl_type_is_wide(t)) /* these check the range themselves */
         return cast_value(in, t, out, tmp, msg, msg_cap);
     sl_value x = *in;
     if (small_int(x.type))
@@ -370,6 +507,9 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         out->v.s.len = tmp->len;
         return 0;
     }
+    if (from == SL_T_UBIGINT || t == SL_T_UBIGINT || from == SL_T_UHUGEINT ||
+        t == SL_T_UHUGEINT)
+        return ubig_cast_value(in, t, out, tmp, msg, msg_cap);
     if (sl_dec_is_wide(from) || sl_dec_is_wide(t) ||
         (sl_type_is_decimal(from) && t == SL_T_HUGEINT) ||
         (from == SL_T_HUGEINT && sl_type_is_decimal(t)))
@@ -462,7 +602,8 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
     if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
         sl_dec_is_wide(t) || /* a byte column, NULL casts included */
         ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
-          small_int(from) || t == SL_T_HUGEINT || from == SL_T_HUGEINT) && from != SL_T_NULL)) {
+          small_int(from) || sl_type_is_wide(t) || sl_type_is_wide(from)) &&
+         from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
          * same path (a rescale with rounding is a few operations either way), and so do the

@@ -68,6 +68,8 @@ FN_BIND(fn_bind_common)
         case SL_T_DOUBLE: CMP_LOOP(oi[i] = fn_f64_cmp(Af[i & ma], Bf[i & mb]) OP 0) break; \
         case SL_T_VARCHAR: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
         case SL_T_HUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
+        case SL_T_UBIGINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
+        case SL_T_UHUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                     \
         case SL_T_INTERVAL: CMP_LOOP(oi[i] = fn_iv_cmp(&a[0], &a[1], i) OP 0) break;       \
         default: CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb]) break;                         \
         }                                                                                  \

@@ -91,6 +91,14 @@ bool fn_is_str_lit(const sl_expr *e)
 bool fn_int_lit_fits(const sl_expr *e, sl_type t)
 {
     int64_t lo, hi;
+    if (e->kind == SL_E_CONST && e->int_lit && !e->cval.is_null && e->type == SL_T_HUGEINT) {
+        /* a literal past BIGINT: it fits UBIGINT / UHUGEINT where it is not negative */
+        sl_i128 x = sl_i128_load(e->cval.v.s.p);
+        return (t == SL_T_UBIGINT && x >= 0 && x <= SL_U64_MAX) || (t == SL_T_UHUGEINT && x >= 0);
+    }
+    if (e->kind == SL_E_CONST && e->int_lit && !e->cval.is_null &&
+        (t == SL_T_UBIGINT || t == SL_T_UHUGEINT))
+        return e->cval.v.i >= 0;
     if (e->kind != SL_E_CONST || !e->int_lit || e->cval.is_null || !sl_type_is_int(t))
         return false;
     sl_int_range(t, &lo, &hi);
@@ -164,6 +172,8 @@ static sl_type unify(sl_type a, sl_type b)
         return a;
     if (sl_type_is_decimal(a) || sl_type_is_decimal(b))
         return sl_dec_common_type(a, b);
+    if (a == SL_T_UBIGINT || b == SL_T_UBIGINT || a == SL_T_UHUGEINT || b == SL_T_UHUGEINT)
+        return sl_ubig_common_type(a, b, false);
     if (a == SL_T_HUGEINT || b == SL_T_HUGEINT)
         return sl_huge_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b)) /* the wider integer type */

@@ -821,6 +821,9 @@ static bool convert_loose(const char *p, int64_t len, sl_type t, int64_t *i, dou
         return sl_text_cast_hugeint(p, len, &h);
     if (sl_dec_is_wide(t)) /* likewise */
         return sl_dec128_text_cast(p, len, sl_dec_width(t), sl_dec_scale(t), &h);
+    char enc[SL_I128_BYTES];
+    if (t == SL_T_UBIGINT || t == SL_T_UHUGEINT) /* only checked, as HUGEINT */
+        return sl_text_cast_ubig(p, len, t, enc);
     if (!sl_text_cast(p, len, sl_type_is_int(t) ? SL_T_BIGINT : t, i, d))
         return false;
     int64_t lo, hi;
@@ -927,6 +930,14 @@ static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len,
         if (!sl_text_cast_hugeint(s, n, &h)) /* '1_000', '2.5' as CAST reads them */
             break;
         sl_i128_store(enc, h);
+        sl_vec_push_str(v, enc, SL_I128_BYTES);
+        return true;
+    }
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: { /* 16 bytes in a byte column (batch/int128.h) */
+        char enc[SL_I128_BYTES];
+        if (!sl_text_cast_ubig(s, n, t, enc))
+            break;
         sl_vec_push_str(v, enc, SL_I128_BYTES);
         return true;
     }

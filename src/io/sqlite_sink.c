@@ -103,7 +103,8 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
                 sl_buf_append(&w->rec, &tag, 1);
             } else if (v->type == SL_T_VARCHAR || v->type == SL_T_DATE ||
                        v->type == SL_T_TIMESTAMP || sl_type_is_decimal(v->type) ||
-                       v->type == SL_T_HUGEINT) {
+                       v->type == SL_T_HUGEINT || v->type == SL_T_UBIGINT ||
+                       v->type == SL_T_UHUGEINT) {
                 /* a DECIMAL goes as its text ("65.95"), never its unscaled integer */
                 int64_t len;
                 const char *s;
@@ -155,6 +156,8 @@ static const char *sq_type(sl_type t)
     case SL_T_SMALLINT:
     case SL_T_INTEGER: return sl_type_name(t);
     case SL_T_HUGEINT: return sl_type_name(t); /* its text: INTEGER affinity when it fits */
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: return sl_type_name(t); /* as HUGEINT */
     case SL_T_UTINYINT:
     case SL_T_USMALLINT:
     case SL_T_UINTEGER: return "BIGINT";

@@ -172,6 +172,8 @@ static sl_type setop_type(sl_type a, sl_type b)
         if (d != SL_T_COUNT)
             return d;
     }
+    if (sl_ubig_common_type(a, b, false) != SL_T_COUNT)
+        return sl_ubig_common_type(a, b, false);
     if ((a == SL_T_HUGEINT || b == SL_T_HUGEINT) && sl_huge_common_type(a, b) != SL_T_COUNT)
         return sl_huge_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b))

@@ -185,6 +185,7 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     sl_value v;
     char huge[SL_I128_BYTES];
     sl_i128 h;
+    sl_u128 uh;
     memset(&v, 0, sizeof v);
     switch (a->kind) {
     case A_INT:
@@ -205,6 +206,13 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
             v.type = SL_T_HUGEINT;
             v.v.s.p = huge;
             v.v.s.len = SL_I128_BYTES;
+        } else if (a->sval && v.type == SL_T_DOUBLE &&
+                   sl_parse_uhugeint(a->sval, (int64_t)strlen(a->sval), &uh)) {
+            /* past HUGEINT's range: a UHUGEINT up to 2^128 - 1, as in DuckDB */
+            sl_u128_store(huge, uh);
+            v.type = SL_T_UHUGEINT;
+            v.v.s.p = huge;
+            v.v.s.len = SL_I128_BYTES;
         }
         break;
     case A_BOOL: v.type = SL_T_BOOL; v.v.i = a->ival; break;
@@ -220,7 +228,9 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     }
     char *text = node_text(c, a);
     *out = sl_expr_const(&v, text);
-    (*out)->int_lit = a->kind == A_INT;
+    /* an integer literal past BIGINT (a HUGEINT) too: next to a UBIGINT / UHUGEINT it takes
+     * that type where its value fits, as in DuckDB (func_bind.c: fn_int_lit_fits) */
+    (*out)->int_lit = a->kind == A_INT || (a->kind == A_DBL && v.type == SL_T_HUGEINT);
     sl_free(text);
     return 0;
 }
@@ -594,6 +604,40 @@ static int bind_filter(sl_bind_ctx *c, const sl_ast_expr *a, const sl_aggfn **fn
     return 0;
 }
 
+/* A 128-bit (or unsigned 64-bit) integer type, which the statistical aggregates take as its
+ * DOUBLE value (DuckDB's implicit cast). */
+static bool wide_int_arg(sl_type t) { return t == SL_T_HUGEINT; }
+
+/* Whether aggregate fn, given wide_int_arg arguments as DOUBLE, answers with DuckDB's type:
+ * its result is DOUBLE whether the argument is BIGINT or DOUBLE (var_samp, median, corr ...;
+ * not quantile_disc or mode, whose result is the argument's type), and it does not count
+ * distinct values (entropy: values a DOUBLE cannot tell apart would merge). */
+static bool double_agg(const sl_aggfn *fn, sl_type t, sl_type t2)
+{
+    sl_type a[SL_AGG_MAX_ARGS] = {wide_int_arg(t) ? SL_T_BIGINT : t,
+                                  wide_int_arg(t2) ? SL_T_BIGINT : t2}, r = SL_T_NULL;
+    if (strcmp(fn->name, "entropy") == 0 || !fn->bind(a, &r) || r != SL_T_DOUBLE)
+        return false;
+    a[0] = wide_int_arg(t) ? SL_T_DOUBLE : t;
+    a[1] = wide_int_arg(t2) ? SL_T_DOUBLE : t2;
+    return fn->bind(a, &r) && r == SL_T_DOUBLE;
+}
+
+/* Whether aggregate fn takes argument j as type to (HUGEINT or DOUBLE) with a result that does
+ * not follow the argument's type (sum, avg, var_samp ...; not min, quantile_disc, mode), so a
+ * UBIGINT / UHUGEINT argument may be read as to (entropy, counting distinct values, not). */
+static bool ubig_agg(const sl_aggfn *fn, int j, sl_type to, sl_type t, sl_type t2)
+{
+    sl_type a[SL_AGG_MAX_ARGS] = {t, t2}, r = SL_T_NULL, rb = SL_T_NULL;
+    if (strcmp(fn->name, "entropy") == 0)
+        return false;
+    a[j] = SL_T_BIGINT;
+    if (!fn->bind(a, &rb) || rb == SL_T_BIGINT)
+        return false;
+    a[j] = to;
+    return fn->bind(a, &r) || to == SL_T_HUGEINT;
+}
+
 /* Finds or adds the aggregate call a in q->aggs; *slot = its index. The registry entry says
  * how many arguments it takes and which types (its bind rule). */
 static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
@@ -691,6 +735,29 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         if (sl_type_is_decimal(t) && !sl_agg_init_call2(&g, fn, t, t2) &&
             sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
             t = SL_T_DOUBLE;
+    }
+    for (int j = 0; j < 2 && !g.fn; j++) {
+        /* sum, avg, var_samp, median ... of a UBIGINT: as a HUGEINT (exact; sum is HUGEINT
+         * in DuckDB too); of a UHUGEINT: as a DOUBLE (DuckDB's sum and avg are DOUBLE) */
+        sl_type *tj = j ? &t2 : &t;
+        sl_expr **ej = j ? &g.arg2 : &g.arg;
+        sl_type to = *tj == SL_T_UBIGINT ? SL_T_HUGEINT : SL_T_DOUBLE;
+        if ((*tj != SL_T_UBIGINT && *tj != SL_T_UHUGEINT) || !*ej || !ubig_agg(fn, j, to, t, t2))
+            continue;
+        sl_err tmp = {0};
+        if (sl_func_bind_cast(*ej, to, false, NULL, ej, &tmp) == 0)
+            *tj = to;
+    }
+    if (!g.fn && (wide_int_arg(t) || wide_int_arg(t2)) && double_agg(fn, t, t2)) {
+        /* var_samp, median, quantile_cont, mad, corr ... of a HUGEINT: DuckDB reads the
+         * value as DOUBLE */
+        sl_err tmp = {0};
+        if (wide_int_arg(t) &&
+            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
+            t = SL_T_DOUBLE;
+        if (wide_int_arg(t2) && g.arg2 &&
+            sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
+            t2 = SL_T_DOUBLE;
     }
     if (!g.fn && !sl_agg_init_call2(&g, fn, t, t2)) {
         sl_free(key);
@@ -895,6 +962,20 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "* is only allowed in the select list and in count(*)");
     case A_UNARY:
+        if (strcmp(a->op, "NEG") == 0 && a->args[0]->kind == A_DBL && a->args[0]->sval &&
+            strcmp(a->args[0]->sval, "170141183460469231731687303715884105728") == 0) {
+            /* -2^127: the digits alone are a UHUGEINT, their negation HUGEINT's minimum (as
+             * DuckDB types the literal) */
+            char enc[SL_I128_BYTES];
+            sl_i128_store(enc, SL_I128_MIN);
+            sl_value v = {.type = SL_T_HUGEINT};
+            v.v.s.p = enc;
+            v.v.s.len = SL_I128_BYTES;
+            char *text = node_text(c, a);
+            *out = sl_expr_const(&v, text);
+            sl_free(text);
+            return 0;
+        }
         return bind_call(c, a, a->op, out);
     case A_BINARY:
         return bind_call(c, a, a->op, out);

@@ -153,42 +153,23 @@ static int agg_type(sl_bind_ctx *c, const sl_ast_expr *a, sl_win *w)
                                         [SL_WF_COUNT] = "count"};
     const sl_aggfn *fn = sl_aggfn_find(names[w->fn]);
     sl_agg g = {0};
-    if (w->arg->type == SL_T_HUGEINT && w->fn != SL_WF_COUNT) {
-        /* op_window reads 8-byte values: a HUGEINT argument (sum(sum(x)) OVER ...) is read
-         * as BIGINT, a value past its range being the cast's error */
+    sl_type at = w->arg->type;
+    if ((at == SL_T_UBIGINT || at == SL_T_UHUGEINT) && (w->fn == SL_WF_SUM || w->fn == SL_WF_AVG)) {
+        /* as the aggregates read them (sql/bind_expr.c): a UBIGINT as HUGEINT, a UHUGEINT
+         * as DOUBLE */
         sl_err tmp = {0};
         sl_expr *arg = w->arg;
         w->arg = NULL;
-        if (sl_func_bind_cast(arg, SL_T_BIGINT, false, arg->text, &w->arg, &tmp))
+        if (sl_func_bind_cast(arg, at == SL_T_UBIGINT ? SL_T_HUGEINT : SL_T_DOUBLE, false,
+                              arg->text, &w->arg, &tmp))
             return sl_bind_error(c, a->line, a->col, tmp.code, "%s", tmp.msg);
     }
     if (!fn || !sl_agg_init_call(&g, fn, w->arg->type))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "no function matches %s(%s)",
                              a->name, sl_type_name(w->arg->type));
-    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT); a DECIMAL's
-     * sum likewise stays 64 bits, DECIMAL(18,s), read as DuckDB's DECIMAL(38,s) (widen_sum) */
-    if (sl_dec_is_wide(w->arg->type) && w->fn != SL_WF_COUNT)
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(%s) OVER (...) is not "
-                             "supported (cast the argument to DOUBLE)", a->name,
-                             sl_type_name(w->arg->type));
-    w->type = g.type == SL_T_HUGEINT ? SL_T_BIGINT : g.type;
-    if (sl_dec_is_wide(w->type))
-        w->type = sl_type_decimal(18, sl_dec_scale(w->type));
-    return 0;
-}
-
-/* A window sum of a DECIMAL, computed in int64 as DECIMAL(18,s), read as DuckDB's
- * DECIMAL(38,s): *out (the window's column) cast. */
-static int widen_sum(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w, sl_expr **out)
-{
-    if (w->fn != SL_WF_SUM || !sl_type_is_decimal(w->type))
-        return 0;
-    sl_err tmp = {0};
-    sl_expr *e = *out;
-    *out = NULL;
-    if (sl_func_bind_cast(e, sl_type_decimal(SL_DEC_MAX_WIDTH, sl_dec_scale(w->type)), false,
-                          e->text, out, &tmp))
-        return sl_bind_error(c, a->line, a->col, tmp.code, "%s", tmp.msg);
+    /* op_window sums integers, HUGEINTs and DECIMALs (unscaled; a wide DECIMAL's 16 bytes)
+     * into a 128-bit total: the sum aggregate's type, HUGEINT or DECIMAL(38,s), as DuckDB's */
+    w->type = g.type;
     return 0;
 }
 
@@ -316,7 +297,7 @@ int sl_bind_window(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
             char *text = sl_bind_name_of(c, a);
             *out = sl_expr_col(-1 - i, c->q->wins[i].type, text);
             sl_free(text);
-            return widen_sum(c, a, &c->q->wins[i], out);
+            return 0;
         }
     sl_win w = {0};
     c->win_ok = false; /* no window calls inside a window call */
@@ -334,5 +315,5 @@ int sl_bind_window(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     w.text = sl_bind_name_of(c, a);
     int slot = sl_bind_add_window(c, &w, key);
     *out = sl_expr_col(-1 - slot, c->q->wins[slot].type, c->q->wins[slot].text);
-    return widen_sum(c, a, &c->q->wins[slot], out);
+    return 0;
 }
