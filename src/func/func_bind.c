@@ -214,7 +214,7 @@ bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type
     if (t == SL_T_NULL && lit)
         t = SL_T_VARCHAR;
     if (t == SL_T_NULL && empty)
-        t = SL_T_LIST_BIGINT;
+        t = sl_list_type(SL_T_NULL); /* DuckDB's "NULL"[] */
     *out = t;
     return true;
 }

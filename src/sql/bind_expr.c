@@ -415,7 +415,9 @@ static int bind_param_list(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
     g->params = sl_xmalloc(sizeof *g->params * (size_t)(e->cval.v.s.len / 9 + 1));
     sl_list_begin(&it, e->type, e->cval.v.s.p, e->cval.v.s.len);
     while (!rc && sl_list_next(&it, &v)) {
-        double q = v.type == SL_T_DOUBLE ? v.v.d : (double)v.v.i;
+        double q = v.type == SL_T_DOUBLE ? v.v.d
+                   : sl_type_is_decimal(v.type) ? sl_dec_to_double(v.v.i, sl_dec_scale(v.type))
+                   : (double)v.v.i;
         if (v.is_null || !(q >= 0 && q <= 1))
             rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
                                "%s(x, [q, ...]): every q must be a number in [0, 1]",
@@ -445,8 +447,9 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     const sl_expr *e = g->arg2;
-    if (e->kind == SL_E_CONST && !e->cval.is_null &&
-        (e->type == SL_T_LIST_DOUBLE || e->type == SL_T_LIST_BIGINT))
+    sl_type qe = sl_list_elem(e->type); /* [0.25, 0.5] is DECIMAL(3,2)[], [] "NULL"[] */
+    if (e->kind == SL_E_CONST && !e->cval.is_null && sl_type_is_list(e->type) &&
+        (sl_type_is_numeric(qe) || sl_type_is_decimal(qe) || qe == SL_T_NULL))
         return bind_param_list(c, a, g);
     if (e->kind != SL_E_CONST || e->cval.is_null ||
         !(sl_type_is_numeric(e->type) || sl_type_is_decimal(e->type))) {

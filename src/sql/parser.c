@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "batch/list.h"
+#include "batch/nested.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/size.h"
@@ -255,16 +257,80 @@ sl_ast_expr *sl_parse_fail(sl_ast_expr *e)
     return NULL;
 }
 
-/* type name [ (n [, m]) ] ; DOUBLE PRECISION. */
+static int parse_type(sl_parser *p, sl_type *out, char **written);
+
+/* { [] } after a type: a LIST of it, at any depth (T[3], DuckDB's fixed-size ARRAY, is not
+ * supported). */
+static int parse_list_suffix(sl_parser *p, sl_type *out)
+{
+    while (sl_parse_is_op(sl_parse_peek(p), "[")) {
+        sl_tok *b = sl_parse_next(p);
+        if (!sl_parse_is_op(sl_parse_peek(p), "]"))
+            return sl_parse_error_at(p, b, "%s", "fixed-size ARRAY types (T[n]) are not supported");
+        sl_parse_next(p);
+        *out = sl_list_type(*out);
+        if (*out == SL_T_NULL)
+            return sl_parse_error_at(p, b, "%s", "this LIST type cannot be represented");
+    }
+    return 0;
+}
+
+/* STRUCT(name type, ...) after the word STRUCT; names are words or "quoted". */
+static int parse_struct_type(sl_parser *p, sl_type *out)
+{
+    int n = 0, cap = 4, rc = 0;
+    char **names = sl_xmalloc(sizeof *names * (size_t)cap);
+    sl_type *types = sl_xmalloc(sizeof *types * (size_t)cap);
+    sl_tok *open = sl_parse_next(p);
+    (void)open;
+    sl_parse_next(p); /* ( */
+    do {
+        sl_tok *nt = sl_parse_peek(p);
+        if (nt->kind != TK_IDENT && nt->kind != TK_QIDENT) {
+            rc = sl_parse_syntax_error(p, "STRUCT field name");
+            break;
+        }
+        sl_parse_next(p);
+        if (n == cap) {
+            cap *= 2;
+            names = sl_xrealloc(names, sizeof *names * (size_t)cap);
+            types = sl_xrealloc(types, sizeof *types * (size_t)cap);
+        }
+        names[n] = sl_xstrdup(nt->val);
+        rc = parse_type(p, &types[n++], NULL);
+    } while (!rc && sl_parse_accept_op(p, ","));
+    if (!rc)
+        rc = sl_parse_expect_op(p, ")") ? p->err->code : 0;
+    if (!rc) {
+        *out = sl_struct_type(n, (const char *const *)names, types, false);
+        if (*out == SL_T_NULL)
+            rc = sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                   "a STRUCT type needs distinct field names");
+    }
+    for (int i = 0; i < n; i++)
+        sl_free(names[i]);
+    sl_free(names);
+    sl_free(types);
+    return rc;
+}
+
+/* type name [ (n [, m]) ] { [] } ; DOUBLE PRECISION ; STRUCT(name type, ...) { [] }. */
 static int parse_type(sl_parser *p, sl_type *out, char **written)
 {
     sl_tok *t = sl_parse_peek(p);
     if (t->kind != TK_IDENT && t->kind != TK_QIDENT)
         return sl_parse_syntax_error(p, "type name");
-    if (sl_parse_is_kw(t, "struct") || sl_parse_is_kw(t, "map") || sl_parse_is_kw(t, "union"))
+    if (sl_parse_is_kw(t, "map") || sl_parse_is_kw(t, "union"))
         return sl_parse_error_at(p, t, "%s types are not supported",
-                                 sl_parse_is_kw(t, "struct") ? "STRUCT"
-                                 : sl_parse_is_kw(t, "map") ? "MAP" : "UNION");
+                                 sl_parse_is_kw(t, "map") ? "MAP" : "UNION");
+    if (sl_parse_is_kw(t, "struct") && sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+        int rc = parse_struct_type(p, out);
+        if (!rc)
+            rc = parse_list_suffix(p, out);
+        if (!rc && written)
+            *written = sl_xstrdup(sl_type_name(*out));
+        return rc;
+    }
     sl_parse_next(p);
     bool ok = sl_type_parse(t->val, (int64_t)strlen(t->val), out);
     if (sl_parse_is_kw(t, "double") && sl_parse_is_kw(sl_parse_peek(p), "precision"))
@@ -289,10 +355,10 @@ static int parse_type(sl_parser *p, sl_type *out, char **written)
             *out = sl_type_decimal((int)wv, (int)sv);
         }
     }
-    if (sl_parse_is_op(sl_parse_peek(p), "["))
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "list types are not supported");
     if (!ok)
         return sl_parse_error_at(p, t, "unknown type \"%s\"", t->val);
+    if (parse_list_suffix(p, out))
+        return p->err->code;
     if (written)
         *written = sl_parse_raw(p, t);
     return 0;
