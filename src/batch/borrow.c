@@ -26,7 +26,7 @@ sl_type sl_borrow_sql_type(sl_coltype t)
 
 sl_coltype sl_borrow_col_type(sl_type t)
 {
-    if (sl_type_is_list(t) || t == SL_T_INTERVAL) /* handed out as text (sl_borrow_export) */
+    if (sl_type_is_list(t) || sl_type_is_struct(t) || t == SL_T_INTERVAL) /* as text */
         return SL_COL_VARCHAR;
     switch (t) {
     case SL_T_DOUBLE: return SL_COL_DOUBLE;
@@ -226,7 +226,8 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
     st->valid = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->valid);
     st->bools = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->bools);
     for (int c = 0; c < d->n_cols; c++)
-        if (sl_type_is_list(d->cols[c]->type) || d->cols[c]->type == SL_T_INTERVAL)
+        if (sl_type_is_list(d->cols[c]->type) || sl_type_is_struct(d->cols[c]->type) ||
+            d->cols[c]->type == SL_T_INTERVAL)
             list_to_text(&d->cols[c]);
         else if (d->cols[c]->type == SL_T_HUGEINT)
             huge_to_bigint(&d->cols[c]);

@@ -143,6 +143,11 @@ static inline bool sl_type_is_composite(sl_type t)
     return sl_type_base(t) == SL_T_LIST || sl_type_base(t) == SL_T_STRUCT;
 }
 static inline bool sl_type_is_struct(sl_type t) { return sl_type_base(t) == SL_T_STRUCT; }
+/* "LIST" or "STRUCT" for the error messages of what either cannot do yet. */
+static inline const char *sl_type_kind_name(sl_type t)
+{
+    return sl_type_base(t) == SL_T_STRUCT ? "STRUCT" : "LIST";
+}
 
 /* "BIGINT", ... (DuckDB's names). Local. */
 const char *sl_type_name(sl_type t);

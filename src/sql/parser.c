@@ -117,7 +117,6 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"insert", NULL, "INSERT (jobs write with COPY ... TO)"},
     {"update", NULL, "UPDATE (jobs write with COPY ... TO)"},
     {"delete", NULL, "DELETE (jobs write with COPY ... TO)"},
-    {"{", NULL, "STRUCT values ({...})"},
     {"any", "(", "ANY (subquery)"},
     {"some", "(", "SOME (subquery)"},
     {"all", "(", "ALL (subquery)"},
@@ -651,6 +650,75 @@ static sl_ast_expr *parse_list_lit(sl_parser *p, int start)
     return sl_parse_finish(p, e, start);
 }
 
+/* A STRUCT field name token: a word, a "quoted name" or a 'string'. */
+static bool field_name_tok(const sl_tok *t)
+{
+    return t->kind == TK_IDENT || t->kind == TK_QIDENT || t->kind == TK_STRING;
+}
+
+/* Appends the pair (name as a string literal, value) of one named STRUCT field. */
+static void add_field(sl_parser *p, sl_ast_expr *e, const sl_tok *name, sl_ast_expr *v)
+{
+    sl_ast_expr *s = sl_parse_new_expr(p, A_STR, p->i);
+    s->sval = sl_xstrdup(name->val);
+    add_arg(e, s);
+    add_arg(e, v);
+}
+
+/* {'a': x, b: y} (a STRUCT literal) is the call struct_pack('a', x, 'b', y): name / value
+ * pairs, the names string literals (the binder takes them as the field names). */
+static sl_ast_expr *parse_struct_lit(sl_parser *p, int start)
+{
+    if (++p->depth > SL_SQL_MAX_DEPTH) {
+        sl_parse_nest_error(p, sl_parse_peek(p));
+        return NULL;
+    }
+    sl_parse_next(p); /* { */
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("struct_pack");
+    do {
+        sl_tok *nt = sl_parse_peek(p);
+        if (!field_name_tok(nt)) {
+            p->depth--;
+            sl_parse_syntax_error(p, "STRUCT field name");
+            return sl_parse_fail(e);
+        }
+        sl_parse_next(p);
+        sl_ast_expr *v = NULL;
+        if (sl_parse_expect_op(p, ":") || !(v = sl_parse_expr(p)))
+            return p->depth--, sl_parse_fail(e);
+        add_field(p, e, nt, v);
+    } while (sl_parse_accept_op(p, ","));
+    p->depth--;
+    if (sl_parse_expect_op(p, "}"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
+/* struct_pack(a := x, ...) at "struct_pack": the same pairs as a STRUCT literal. */
+static sl_ast_expr *parse_struct_pack(sl_parser *p, int start)
+{
+    sl_parse_next(p); /* struct_pack */
+    sl_parse_next(p); /* ( */
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("struct_pack");
+    do {
+        sl_tok *nt = sl_parse_peek(p);
+        if (nt->kind != TK_IDENT && nt->kind != TK_QIDENT) {
+            sl_parse_syntax_error(p, "name := value");
+            return sl_parse_fail(e);
+        }
+        sl_parse_next(p);
+        sl_ast_expr *v = NULL;
+        if (sl_parse_expect_op(p, ":") || sl_parse_expect_op(p, "=") || !(v = sl_parse_expr(p)))
+            return sl_parse_fail(e);
+        add_field(p, e, nt, v);
+    } while (sl_parse_accept_op(p, ","));
+    if (sl_parse_expect_op(p, ")"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
 static sl_ast_expr *parse_primary(sl_parser *p)
 {
     int start = p->i;
@@ -708,6 +776,8 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         }
         if (sl_parse_is_op(t, "["))
             return parse_list_lit(p, start);
+        if (sl_parse_is_op(t, "{"))
+            return parse_struct_lit(p, start);
         if (!sl_parse_unsupported(p))
             sl_parse_syntax_error(p, "expression");
         return NULL;
@@ -809,10 +879,11 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_unsupported(p))
         return NULL;
     if (call) {
-        /* STRUCT constructors and accessors: sluice has no STRUCT values (README). Said here,
-         * before struct_pack's `name := value` arguments could read as a syntax error. */
-        static const char *const struct_fns[] = {"struct_pack", "row", "struct_extract",
-                                                 "struct_insert", "struct_concat", NULL};
+        if (t->kind == TK_IDENT && strcasecmp(t->val, "struct_pack") == 0)
+            return parse_struct_pack(p, start);
+        /* STRUCT functions sluice lacks: said here, before `name := value` arguments could
+         * read as a syntax error. */
+        static const char *const struct_fns[] = {"struct_insert", "struct_concat", NULL};
         for (int i = 0; struct_fns[i]; i++)
             if (t->kind == TK_IDENT && strcasecmp(t->val, struct_fns[i]) == 0) {
                 sl_parse_error_at(p, t, "STRUCT values (%s) are not supported", struct_fns[i]);
@@ -835,11 +906,7 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         e->qual = sl_xstrdup(t->val);
         e->name = sl_xstrdup(c->val);
         e->quoted = c->kind == TK_QIDENT;
-        if (sl_parse_is_op(sl_parse_peek(p), ".")) { /* t.s.a: a STRUCT field */
-            sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                              "STRUCT field access (t.s.a) is not supported");
-            return sl_parse_fail(e);
-        }
+        /* t.s.a: a STRUCT field (parse_postfix reads the .a) */
     } else {
         e->name = sl_xstrdup(t->val);
         e->quoted = t->kind == TK_QIDENT;
@@ -852,8 +919,27 @@ static sl_ast_expr *parse_postfix(sl_parser *p)
 {
     int start = p->i;
     sl_ast_expr *e = parse_primary(p);
-    /* l[i]: list_extract(l, i) (1-based, DuckDB); slices l[a:b] are not supported. */
-    while (e && sl_parse_is_op(sl_parse_peek(p), "[")) {
+    /* l[i]: list_extract(l, i) (1-based, DuckDB); slices l[a:b] are not supported. s.a: the
+     * STRUCT field struct_extract(s, 'a') (s['a'] is list_extract, which the binder turns into
+     * struct_extract on a STRUCT). */
+    while (e && (sl_parse_is_op(sl_parse_peek(p), "[") || sl_parse_is_op(sl_parse_peek(p), "."))) {
+        if (sl_parse_is_op(sl_parse_peek(p), ".")) {
+            sl_parse_next(p);
+            sl_tok *f = sl_parse_peek(p);
+            if (f->kind != TK_IDENT && f->kind != TK_QIDENT) {
+                sl_parse_syntax_error(p, "STRUCT field name");
+                return sl_parse_fail(e);
+            }
+            sl_parse_next(p);
+            sl_ast_expr *x = sl_parse_new_expr(p, A_FUNC, start);
+            x->name = sl_xstrdup("struct_extract");
+            add_arg(x, e);
+            sl_ast_expr *s = sl_parse_new_expr(p, A_STR, start);
+            s->sval = sl_xstrdup(f->val);
+            add_arg(x, s);
+            e = sl_parse_finish(p, x, start);
+            continue;
+        }
         sl_parse_next(p);
         sl_ast_expr *x = sl_parse_new_expr(p, A_FUNC, start);
         x->name = sl_xstrdup("list_extract");

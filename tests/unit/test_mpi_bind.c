@@ -467,7 +467,6 @@ static void test_lists(void)
     HAS("SELECT [Name] FROM " SRC " EXCEPT ALL SELECT ['x']", "EXCEPT on a LIST column");
     CHECK_STR(bind_err("SELECT [Name] FROM " SRC " UNION ALL SELECT ['x']"), "(no error)");
     HAS("SELECT min([Name]) FROM " SRC, "no function matches min(VARCHAR[])");
-    HAS("SELECT list([qty]) FROM " SRC, "no function matches list(BIGINT[]");
     HAS("SELECT CAST('[1]' AS INTEGER[])", "Cannot cast VARCHAR to INTEGER[]");
     HAS("SELECT [1, 2][1:2]", "list slices (l[a:b]) are not supported");
     HAS("SELECT unnest([1, 2]) + 1 AS u", "unnest() is only supported as a whole select item");
