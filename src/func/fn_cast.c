@@ -465,7 +465,8 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
 {
     sl_type t = e->type;
     if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
-        sl_type_is_list(t) || sl_type_is_struct(t) || ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
+        sl_type_is_list(t) || sl_type_is_struct(t) ||
+        ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
           small_int(from) || t == SL_T_HUGEINT || from == SL_T_HUGEINT) && from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the

@@ -256,7 +256,8 @@ static int bind_spec(sl_bind_ctx *c, const sl_ast_window *aw, sl_win *w)
         const sl_expr *e = k < w->n_part ? w->part[k] : w->order[k - w->n_part];
         if (sl_type_is_list(e->type) || sl_type_is_struct(e->type))
             rc = sl_bind_error(c, ak->line, ak->col, SL_EBIND, "PARTITION BY or ORDER BY on a "
-                               "%s value in a window is not supported", sl_type_kind_name(e->type));
+                               "%s value in a window is not supported",
+                               sl_type_kind_name(e->type));
     }
     return rc;
 }

@@ -265,7 +265,8 @@ static int parse_list_suffix(sl_parser *p, sl_type *out)
     while (sl_parse_is_op(sl_parse_peek(p), "[")) {
         sl_tok *b = sl_parse_next(p);
         if (!sl_parse_is_op(sl_parse_peek(p), "]"))
-            return sl_parse_error_at(p, b, "%s", "fixed-size ARRAY types (T[n]) are not supported");
+            return sl_parse_error_at(p, b, "%s",
+                                     "fixed-size ARRAY types (T[n]) are not supported");
         sl_parse_next(p);
         *out = sl_list_type(*out);
         if (*out == SL_T_NULL)

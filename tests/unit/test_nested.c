@@ -77,7 +77,8 @@ static void test_values(void)
     sl_list_put(&sb, lli, &ll);
     sl_buf_reset(&t);
     sl_struct_format(&t, st, sb.data, sb.len);
-    CHECK_STR(sl_buf_cstr(&t), "{'s': ' it\\'s', 'iv': '25:00:00', 'l': [[0.10, NULL], NULL, []]}");
+    CHECK_STR(sl_buf_cstr(&t),
+              "{'s': ' it\\'s', 'iv': '25:00:00', 'l': [[0.10, NULL], NULL, []]}");
     sl_value f;
     sl_struct_get(st, sb.data, sb.len, 2, &f);
     CHECK(!f.is_null && f.type == lli && f.v.s.len == b.len);
