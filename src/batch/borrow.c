@@ -27,7 +27,7 @@ sl_type sl_borrow_sql_type(sl_coltype t)
 
 sl_coltype sl_borrow_col_type(sl_type t)
 {
-    if (sl_type_is_list(t) || t == SL_T_INTERVAL) /* handed out as text (sl_borrow_export) */
+    if (sl_type_is_list(t) || sl_type_is_struct(t) || t == SL_T_INTERVAL) /* as text */
         return SL_COL_VARCHAR;
     if (t == SL_T_UBIGINT || t == SL_T_UHUGEINT) /* their digits: no int64 holds them */
         return SL_COL_VARCHAR;
@@ -244,8 +244,9 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
     st->valid = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->valid);
     st->bools = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->bools);
     for (int c = 0; c < d->n_cols; c++)
-        if (sl_type_is_list(d->cols[c]->type) || d->cols[c]->type == SL_T_INTERVAL ||
-            d->cols[c]->type == SL_T_UBIGINT || d->cols[c]->type == SL_T_UHUGEINT)
+        if (sl_type_is_list(d->cols[c]->type) || sl_type_is_struct(d->cols[c]->type) ||
+            d->cols[c]->type == SL_T_INTERVAL || d->cols[c]->type == SL_T_UBIGINT ||
+            d->cols[c]->type == SL_T_UHUGEINT)
             list_to_text(&d->cols[c]);
         else if (d->cols[c]->type == SL_T_HUGEINT)
             huge_to_bigint(&d->cols[c]);

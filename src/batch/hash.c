@@ -51,7 +51,7 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
         return XXH3_64bits(nf, sizeof nf);
     }
     default:
-        if (sl_type_is_list(v->type)) /* a LIST: its encoded bytes, as VARCHAR */
+        if (sl_type_is_list(v->type) || sl_type_is_struct(v->type)) /* encoded bytes */
             return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
         return hash_i64(v->d.i64[i]);
     }

@@ -13,6 +13,7 @@
  *   INTERVAL   16 bytes (int32 months, int32 days, int64 micros), stored as VARCHAR is
  *   HUGEINT    16 bytes in a byte column (like VARCHAR): batch/int128.h's encoding
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
+ *   STRUCT     its fields encoded as a list's elements are (batch/nested.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
  * Local.
  */
@@ -33,7 +34,9 @@ typedef enum {
     SL_T_DATE,
     SL_T_TIMESTAMP,
     /* LIST of one element type (batch/list.h): stored like VARCHAR, offsets into a heap that
-     * holds each list's encoded elements. Nested lists are not supported. */
+     * holds each list's encoded elements. These six keep their own values (every rank, plan
+     * and test that names them); a list of any other element type is an SL_T_LIST composite
+     * (below), and sl_list_type picks the one canonical value of each. */
     SL_T_LIST_BOOL,
     SL_T_LIST_BIGINT,
     SL_T_LIST_DOUBLE,
@@ -52,6 +55,8 @@ typedef enum {
     SL_T_HUGEINT,   /* 128-bit integer stored as 16 order-preserving bytes (batch/int128.h) */
     SL_T_UBIGINT,   /* unsigned 64-bit, stored as HUGEINT is (batch/int128.h says why) */
     SL_T_UHUGEINT,  /* unsigned 128-bit, 16 big-endian bytes (batch/int128.h) */
+    SL_T_LIST,      /* base tag only: a composite LIST type, sl_type_composite (batch/nested.h) */
+    SL_T_STRUCT,    /* base tag only: a composite STRUCT type (batch/nested.h) */
     SL_T_COUNT
 } sl_type;
 
@@ -120,6 +125,33 @@ static inline sl_type sl_type_decimal(int width, int scale)
     return (sl_type)((unsigned)SL_T_DECIMAL | (unsigned)width << 8 | (unsigned)scale << 16);
 }
 
+/*
+ * Composite types (LIST of anything but the six above, STRUCT): SL_T_LIST or SL_T_STRUCT in
+ * the low 8 bits and a 23-bit id above them, the id naming an entry of batch/nested.c's
+ * interned, immutable table that describes the type (element type, field names and types).
+ * So a composite type stays one plain value that travels wherever a type does (schemas,
+ * plans, sl_value, the C API) and compares with ==, at any depth of nesting, which the high
+ * bits alone (DECIMAL's way) cannot hold. The id is a hash of the type's structure, not an
+ * arrival order, so every rank and every process derives the same id for the same type
+ * whatever it bound before (the wire format carries ids between ranks; a rank that binds the
+ * same SQL interns the same entries). Two different types whose hashes meet are refused at
+ * bind time (a clean error, odds about n^2 / 2^24 for n types in a process). The table is
+ * process-wide like an intern pool, not session state: entries are never changed or freed,
+ * so readers need no lock. Local.
+ */
+#define SL_TYPE_ID_SHIFT 8
+#define SL_TYPE_ID_BITS 23
+static inline bool sl_type_is_composite(sl_type t)
+{
+    return sl_type_base(t) == SL_T_LIST || sl_type_base(t) == SL_T_STRUCT;
+}
+static inline bool sl_type_is_struct(sl_type t) { return sl_type_base(t) == SL_T_STRUCT; }
+/* "LIST" or "STRUCT" for the error messages of what either cannot do yet. */
+static inline const char *sl_type_kind_name(sl_type t)
+{
+    return sl_type_base(t) == SL_T_STRUCT ? "STRUCT" : "LIST";
+}
+
 /* "BIGINT", ... (DuckDB's names). Local. */
 const char *sl_type_name(sl_type t);
 /* Parses a type name as DuckDB accepts it (INTEGER, INT, INT8, BIGINT, DOUBLE, FLOAT8, REAL,
@@ -130,10 +162,10 @@ static inline bool sl_type_is_numeric(sl_type t)
 {
     return t == SL_T_DOUBLE || sl_type_is_int(t);
 }
-/* A LIST type (SL_T_LIST_*). Local. */
+/* A LIST type (SL_T_LIST_* or a composite LIST). Local. */
 static inline bool sl_type_is_list(sl_type t)
 {
-    return t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP;
+    return (t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP) || sl_type_base(t) == SL_T_LIST;
 }
 /* A DECIMAL wider than 18 digits: its unscaled value is 128 bits, stored as HUGEINT is
  * (batch/dec128.h). (The tag test is sl_type_is_decimal's, spelled out: defined below.) */
@@ -144,11 +176,13 @@ static inline bool sl_dec_is_wide(sl_type t)
 /* The type whose storage and order t's values share: HUGEINT for a wide DECIMAL (16
  * order-preserving bytes), t itself otherwise. Switches over storage use it. */
 static inline sl_type sl_type_phys(sl_type t) { return sl_dec_is_wide(t) ? SL_T_HUGEINT : t; }
-/* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
+/* Stored as offsets into a byte heap (VARCHAR, LIST and STRUCT types, the 16-byte integers),
+ * not 8 bytes a value. */
 static inline bool sl_type_is_var(sl_type t)
 {
     return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
-           sl_dec_is_wide(t) || t == SL_T_UBIGINT || t == SL_T_UHUGEINT;
+           sl_dec_is_wide(t) || t == SL_T_UBIGINT || t == SL_T_UHUGEINT ||
+           sl_type_is_struct(t);
 }
 /* Compared, hashed and ordered as their bytes (memcmp, shorter first on a tie): VARCHAR, and
  * HUGEINT, whose 16-byte encoding orders as the numbers (batch/int128.h). Not INTERVAL: its

@@ -4,6 +4,7 @@
  */
 #include "batch/types.h"
 #include "batch/list.h"
+#include "batch/nested.h"
 #include "batch/int128.h"
 #include "batch/dec128.h"
 
@@ -47,6 +48,10 @@ const char *sl_type_name(sl_type t)
 {
     if (sl_type_is_decimal(t))
         return decimal_name(t);
+    if (sl_type_is_composite(t)) {
+        const sl_nested *d = sl_nested_get(t);
+        return d ? d->name : "?";
+    }
     return (t >= 0 && t < SL_T_COUNT) ? type_names[t] : "?";
 }
 
@@ -508,6 +513,8 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     default:
         if (sl_type_is_list(v->type))
             sl_list_format(out, v->type, v->v.s.p, v->v.s.len);
+        else if (sl_type_is_struct(v->type))
+            sl_struct_format(out, v->type, v->v.s.p, v->v.s.len);
         break;
     }
 }

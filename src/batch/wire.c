@@ -8,6 +8,7 @@
  * to equal bytes (spill checksums). All functions are Local.
  */
 #include "batch/wire.h"
+#include "batch/nested.h"
 
 #include <string.h>
 
@@ -281,12 +282,16 @@ static int64_t get_i64(rd *r)
     return x;
 }
 
-/* A stored column type: one of the plain types, or a DECIMAL with a valid width and scale. */
+/* A stored column type: one of the plain types, a DECIMAL with a valid width and scale, or a
+ * composite type this process has interned (every rank binds the same SQL, so it has). */
 static bool type_ok(uint32_t t)
 {
-    if (t != SL_T_NULL && t != SL_T_DECIMAL && t < SL_T_COUNT)
+    if (t != SL_T_NULL && t != SL_T_DECIMAL && t != SL_T_LIST && t != SL_T_STRUCT &&
+        t < SL_T_COUNT)
         return true;
     sl_type d = (sl_type)t;
+    if (sl_type_is_composite(d))
+        return sl_nested_get(d) != NULL;
     return sl_type_is_decimal(d) && t >> 24 == 0 && sl_dec_width(d) >= 1 &&
            sl_dec_width(d) <= SL_DEC_MAX_WIDTH && sl_dec_scale(d) <= sl_dec_width(d);
 }

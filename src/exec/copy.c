@@ -806,11 +806,13 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
     /* A LIST or an INTERVAL is text in CSV ([1, 2], 1 day 02:00:00, as DuckDB writes them);
      * the typed formats and the database sinks have no column type for them. */
     for (int k = 0; rc == 0 && k < c->n_out; k++)
-        if ((sl_type_is_list(c->out_types[k]) || c->out_types[k] == SL_T_INTERVAL) &&
+        if ((sl_type_is_list(c->out_types[k]) || sl_type_is_struct(c->out_types[k]) ||
+             c->out_types[k] == SL_T_INTERVAL) &&
             strcmp(opts->format->name, "csv") != 0)
             rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" is %s%s%s, which FORMAT %s "
                         "cannot store; CAST it AS VARCHAR", c->out_names[k],
-                        c->out_types[k] == SL_T_INTERVAL ? "an " : "a LIST (",
+                        c->out_types[k] == SL_T_INTERVAL ? "an "
+                        : sl_type_is_struct(c->out_types[k]) ? "a STRUCT (" : "a LIST (",
                         sl_type_name(c->out_types[k]),
                         c->out_types[k] == SL_T_INTERVAL ? "" : ")", opts->format->name);
     /* HDF5 has no 128-bit integer type sluice could read back: a HUGEINT column (a sum) is

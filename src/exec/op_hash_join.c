@@ -259,8 +259,14 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
             break;
         }
         default:
-            if (a->d.i64[pr] != c->d.i64[br])
+            if (sl_type_is_struct(a->type)) { /* equal structs encode alike (batch/nested.h) */
+                int64_t la, lc;
+                const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
+                if (la != lc || memcmp(sa, sc, (size_t)la) != 0)
+                    return false;
+            } else if (a->d.i64[pr] != c->d.i64[br]) {
                 return false;
+            }
             break;
         }
     }

@@ -299,8 +299,14 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
             break;
         }
         default:
-            if (a->d.i64[g] != b->d.i64[i])
+            if (sl_type_is_struct(a->type)) { /* equal structs encode alike (batch/nested.h) */
+                int64_t la, lb;
+                const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+                if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
+                    return false;
+            } else if (a->d.i64[g] != b->d.i64[i]) {
                 return false;
+            }
         }
     }
     return true;

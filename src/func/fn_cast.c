@@ -7,6 +7,8 @@
  * Also the shared scalar helpers fn_new_fixed and fn_rt_error. Local.
  */
 #include "func/fn_int.h"
+#include "batch/list.h"
+#include "batch/nested.h"
 #include "core/mem.h"
 #include "batch/dec128.h"
 
@@ -86,10 +88,34 @@ static const char *int_name(sl_type t)
            : t == SL_T_UHUGEINT ? "UINT128" : "INT64";
 }
 
+/* LIST to LIST element by element; STRUCT to STRUCT field by field (same number of fields,
+ * named ones by the same names, as DuckDB); either to VARCHAR (its text); NULL to either.
+ * Text is not parsed into one (a clean "Cannot cast"). */
+static bool nested_cast_allowed(sl_type from, sl_type to)
+{
+    if (from == to || from == SL_T_NULL || to == SL_T_VARCHAR)
+        return true;
+    if (sl_type_is_list(from) && sl_type_is_list(to))
+        return fn_cast_allowed(sl_list_elem(from), sl_list_elem(to));
+    if (!sl_type_is_struct(from) || !sl_type_is_struct(to))
+        return false;
+    const sl_nested *a = sl_nested_get(from), *b = sl_nested_get(to);
+    if (!a || !b || a->n_fields != b->n_fields)
+        return false;
+    for (int i = 0; i < a->n_fields; i++) {
+        if (!a->unnamed && !b->unnamed && strcasecmp(a->fnames[i], b->fnames[i]) != 0)
+            return false;
+        if (!fn_cast_allowed(a->ftypes[i], b->ftypes[i]))
+            return false;
+    }
+    return true;
+}
+
 bool fn_cast_allowed(sl_type from, sl_type to)
 {
-    if (sl_type_is_list(to)) /* a LIST is only made by list functions */
-        return from == to || from == SL_T_NULL;
+    if (sl_type_is_list(to) || sl_type_is_struct(to) || sl_type_is_list(from) ||
+        sl_type_is_struct(from))
+        return nested_cast_allowed(from, to);
     if ((sl_type_is_decimal(from) || sl_type_is_decimal(to)) && from != SL_T_NULL &&
         from != SL_T_VARCHAR && to != SL_T_VARCHAR)
         return dec_num(from) && dec_num(to);
@@ -485,6 +511,48 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
     return SL_ERUNTIME;
 }
 
+/* A LIST or STRUCT value converted element by element (the rules of each element's cast);
+ * the new encoding goes to tmp. */
+static int nested_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                             char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    if (!nested_cast_allowed(from, t)) {
+        snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+        return SL_EBIND;
+    }
+    const sl_nested *fd = sl_type_is_struct(from) ? sl_nested_get(from) : NULL;
+    const sl_nested *td = sl_type_is_struct(t) ? sl_nested_get(t) : NULL;
+    const char *p = in->v.s.p, *end = p + in->v.s.len;
+    sl_buf enc, scratch;
+    sl_buf_init(&enc);
+    sl_buf_init(&scratch);
+    int rc = 0;
+    sl_value x, y;
+    for (int k = 0; rc == 0 || rc == SL_ERUNTIME; k++) {
+        sl_type fe = fd ? (k < fd->n_fields ? fd->ftypes[k] : SL_T_NULL) : sl_list_elem(from);
+        sl_type te = td ? (k < td->n_fields ? td->ftypes[k] : SL_T_NULL) : sl_list_elem(t);
+        if ((fd && k >= fd->n_fields) || !sl_nested_next(&p, end, fe, &x))
+            break;
+        /* A failed element is NULL in the value built; the error is still returned (TRY_CAST
+         * keeps the value, as DuckDB's gives ['x']::INTEGER[] as [NULL]). */
+        int erc = fn_cast_value(&x, te, &y, &scratch, msg, msg_cap);
+        if (erc)
+            y.is_null = true;
+        if (erc && (!rc || erc != SL_ERUNTIME))
+            rc = erc;
+        sl_list_put(&enc, te, &y);
+    }
+    sl_buf_free(&scratch);
+    sl_buf_reset(tmp);
+    if (enc.len)
+        sl_buf_append(tmp, enc.data, enc.len);
+    sl_buf_free(&enc);
+    out->v.s.p = tmp->data ? tmp->data : "";
+    out->v.s.len = tmp->len;
+    return rc;
+}
+
 static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                       size_t msg_cap)
 {
@@ -507,6 +575,9 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         out->v.s.len = tmp->len;
         return 0;
     }
+    if (sl_type_is_list(t) || sl_type_is_struct(t) || sl_type_is_list(from) ||
+        sl_type_is_struct(from))
+        return nested_cast_value(in, t, out, tmp, msg, msg_cap);
     if (from == SL_T_UBIGINT || t == SL_T_UBIGINT || from == SL_T_UHUGEINT ||
         t == SL_T_UHUGEINT)
         return ubig_cast_value(in, t, out, tmp, msg, msg_cap);
@@ -601,6 +672,7 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
     sl_type t = e->type;
     if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
         sl_dec_is_wide(t) || /* a byte column, NULL casts included */
+        sl_type_is_list(t) || sl_type_is_struct(t) ||
         ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
           small_int(from) || sl_type_is_wide(t) || sl_type_is_wide(from)) &&
          from != SL_T_NULL)) {
@@ -608,7 +680,7 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
          * same path (a rescale with rounding is a few operations either way), and so do the
          * integer types with a range (a check per value). */
-        bool var = sl_type_is_var(t); /* VARCHAR, INTERVAL, HUGEINT */
+        bool var = sl_type_is_var(t); /* VARCHAR, INTERVAL, HUGEINT, LIST, STRUCT */
         sl_vec *o = var ? sl_vec_new(t, rows->n_rows) : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;
         sl_buf_init(&tmp);
@@ -624,7 +696,8 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 sl_vec_free(&o);
                 return fn_rt_error(err, e, "%s", msg);
             }
-            if (rc)
+            /* TRY_CAST of a LIST or STRUCT keeps it, its failed elements NULL */
+            if (rc && !(rc == SL_ERUNTIME && (sl_type_is_list(t) || sl_type_is_struct(t))))
                 r.is_null = true;
             if (var) {
                 fn_pad(o, i);

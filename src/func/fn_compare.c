@@ -71,7 +71,12 @@ FN_BIND(fn_bind_common)
         case SL_T_UBIGINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
         case SL_T_UHUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                     \
         case SL_T_INTERVAL: CMP_LOOP(oi[i] = fn_iv_cmp(&a[0], &a[1], i) OP 0) break;       \
-        default: CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb]) break;                         \
+        default:                                                                           \
+            if (sl_type_is_struct(e->args[0]->type)) /* = <> only: bytes (batch/nested.h) */ \
+                CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0)                                        \
+            else                                                                           \
+                CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb])                                 \
+            break;                                                                         \
         }                                                                                  \
         *out = o;                                                                          \
         return 0;                                                                          \

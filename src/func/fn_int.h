@@ -147,7 +147,9 @@ static inline int64_t fn_floor_div(int64_t a, int64_t b)
  * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR or HUGEINT (their bytes), 3 = INTERVAL). */
 static inline int fn_type_class(sl_type t)
 {
-    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : t == SL_T_INTERVAL ? 3 : 0;
+    /* a STRUCT's bytes: equal structs encode alike (its order is refused at bind time) */
+    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) || sl_type_is_struct(t) ? 2
+                                : t == SL_T_INTERVAL ? 3 : 0;
 }
 /* INTERVALs at row i of p and q in DuckDB's order (normalized, types.h). */
 static inline int fn_iv_cmp(const sl_arg *p, const sl_arg *q, int64_t i)

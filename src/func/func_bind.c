@@ -13,6 +13,7 @@
 #include "func/fn_int.h"
 #include "func/aggregate.h"
 #include "batch/list.h"
+#include "batch/nested.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -122,6 +123,17 @@ static bool is_list_lit(const sl_expr *e)
     return e->kind == SL_E_CALL && e->fn == SL_FN_LIST_VALUE;
 }
 
+/* A struct literal ({'a': x}, struct_pack, row) not folded yet: its fields can still change
+ * type. Sets *first / *step to where its value arguments are. */
+static bool is_struct_lit(const sl_expr *e, int *first, int *step)
+{
+    if (e->kind != SL_E_CALL || (e->fn != SL_FN_STRUCT_PACK && e->fn != SL_FN_ROW))
+        return false;
+    *first = e->fn == SL_FN_ROW ? 0 : 1;
+    *step = e->fn == SL_FN_ROW ? 1 : 2;
+    return true;
+}
+
 /* Converts *pe to type t: retypes an untyped NULL, converts a string literal now, else wraps
  * it in an implicit CAST. */
 int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
@@ -132,6 +144,18 @@ int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
     if (sl_type_is_list(t) && is_list_lit(e)) { /* [1, 2] as DOUBLE[]: its elements */
         for (int k = 0; k < e->n_args; k++) {
             int rc = fn_coerce(&e->args[k], sl_list_elem(t), err);
+            if (rc)
+                return rc;
+        }
+        e->type = t;
+        return 0;
+    }
+    int first, step;
+    const sl_nested *td = sl_nested_get(t), *fd = sl_nested_get(e->type);
+    if (sl_type_is_struct(t) && td && fd && is_struct_lit(e, &first, &step) &&
+        td->n_fields == fd->n_fields && fn_cast_allowed(e->type, t)) {
+        for (int k = 0; k < td->n_fields; k++) { /* {'a': 1} as STRUCT(a DOUBLE): fields */
+            int rc = fn_coerce(&e->args[first + k * step], td->ftypes[k], err);
             if (rc)
                 return rc;
         }
@@ -186,6 +210,21 @@ static sl_type unify(sl_type a, sl_type b)
         sl_type u = unify(sl_list_elem(a), sl_list_elem(b));
         return u == SL_T_COUNT ? SL_T_COUNT : sl_list_type(u);
     }
+    if (sl_type_is_struct(a) && sl_type_is_struct(b)) { /* the same fields: field by field */
+        const sl_nested *x = sl_nested_get(a), *y = sl_nested_get(b);
+        if (!x || !y || x->n_fields != y->n_fields || x->unnamed != y->unnamed)
+            return SL_T_COUNT;
+        sl_type ft[x->n_fields];
+        for (int k = 0; k < x->n_fields; k++) {
+            if (!x->unnamed && strcasecmp(x->fnames[k], y->fnames[k]) != 0)
+                return SL_T_COUNT;
+            ft[k] = unify(x->ftypes[k], y->ftypes[k]);
+            if (ft[k] == SL_T_COUNT)
+                return SL_T_COUNT;
+        }
+        sl_type u = sl_struct_type(x->n_fields, x->fnames, ft, x->unnamed);
+        return u == SL_T_NULL ? SL_T_COUNT : u;
+    }
     return SL_T_COUNT;
 }
 
@@ -224,7 +263,7 @@ bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type
     if (t == SL_T_NULL && lit)
         t = SL_T_VARCHAR;
     if (t == SL_T_NULL && empty)
-        t = SL_T_LIST_BIGINT;
+        t = sl_list_type(SL_T_NULL); /* DuckDB's "NULL"[] */
     *out = t;
     return true;
 }
@@ -289,6 +328,13 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
         fn = SL_FN_NEG;
     if (n_args == 1 && fn == SL_FN_LENGTH && sl_type_is_list(args[0]->type))
         fn = SL_FN_LIST_LEN; /* len/length of a LIST: its element count */
+    if (n_args == 2 && fn == SL_FN_LIST_EXTRACT && sl_type_is_struct(args[0]->type))
+        fn = SL_FN_STRUCT_EXTRACT; /* s['a']: the field */
+    if (n_args == 2 && sl_type_is_struct(args[0]->type) && sl_type_is_struct(args[1]->type) &&
+        (fn == SL_FN_LT || fn == SL_FN_LE || fn == SL_FN_GT || fn == SL_FN_GE)) {
+        free_args(args, n_args); /* equal structs encode alike; their order is not kept */
+        return SL_ERR(err, SL_EBIND, "ordering STRUCT values (%s) is not supported", name);
+    }
     if (fn < 0) {
         free_args(args, n_args);
         return SL_ERR(err, SL_EBIND, "unknown function \"%s\"", name);

@@ -148,6 +148,10 @@
     X(LIST_EXTRACT, "list_extract", 2, 2, 0, fn_bind_list_extract, fn_exec_list_extract)          \
     X(LIST_CONTAINS, "list_contains", 2, 2, 0, fn_bind_list_contains, fn_exec_list_contains)      \
     X(STRING_SPLIT, "string_split", 2, 2, 0, fn_bind_string_split, fn_exec_string_split) \
-    X(UNNEST, "unnest", 1, 1, 0, fn_bind_unnest, fn_exec_unnest)
+    X(UNNEST, "unnest", 1, 1, 0, fn_bind_unnest, fn_exec_unnest)                                  \
+    /* STRUCT values (fn_struct.c) */                                                             \
+    X(STRUCT_PACK, "struct_pack", 0, -1, 0, fn_bind_struct_pack, fn_exec_struct_pack)             \
+    X(ROW, "row", 1, -1, 0, fn_bind_row, fn_exec_row)                                             \
+    X(STRUCT_EXTRACT, "struct_extract", 2, 2, 0, fn_bind_struct_extract, fn_exec_struct_extract)
 
 #endif

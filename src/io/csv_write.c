@@ -93,10 +93,11 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
         if (n == SL_IV_BYTES)
             sl_format_interval(out, sl_interval_get(p));
     }
-    if (sl_type_is_list(v->type)) { /* a LIST: DuckDB's text, [1, 2] (then quoted) */
+    if (sl_type_is_list(v->type) || sl_type_is_struct(v->type)) {
+        /* a LIST or STRUCT: DuckDB's text, [1, 2] / {'a': 1} (then quoted) */
         int64_t n;
         const char *p = sl_vec_str(v, i, &n);
-        sl_list_format(out, v->type, p, n);
+        sl_format_value(out, &(sl_value){.type = v->type, .v.s = {p, n}});
     }
     int64_t len = out->len - start;
     if (len > 0 && needs_quotes(out->data + start, len, delim)) {

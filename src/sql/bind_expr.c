@@ -119,7 +119,15 @@ char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a)
     }
     if (is_count_star(a) && !a->filter)
         return sl_xstrdup("count_star()");
-    return sl_ast_text(a, -1);
+    char *t = sl_ast_text(a, -1);
+    /* t.s.a (a STRUCT field of a column, not parenthesized) is named a, as in DuckDB */
+    if (a->kind == A_FUNC && a->name && strcmp(a->name, "struct_extract") == 0 &&
+        a->n_args == 2 && a->args[0]->kind == A_COL && a->args[1]->kind == A_STR && t[0] != '(' &&
+        strncasecmp(t, "struct_extract", 14) != 0) {
+        sl_free(t);
+        return sl_xstrdup(a->args[1]->sval);
+    }
+    return t;
 }
 
 /* Text of a bound node: all of it at a root (a select item, WHERE, ...: EXPLAIN and result
@@ -146,16 +154,6 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "ambiguous reference to column name \"%s\" (qualify it with "
                              "the table name)", a->name);
-    if (a->qual && !has_qual(c, a->qual) && !(c->alias && strcasecmp(a->qual, c->alias) == 0)) {
-        /* s.a with s a column, not a table: DuckDB reads a STRUCT field there. */
-        sl_ast_expr q = *a;
-        q.qual = NULL;
-        q.name = a->qual;
-        if (sl_bind_find_col(c, &q) >= 0)
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "cannot read field \"%s\" of "
-                                 "column \"%s\": STRUCT values are not supported", a->name,
-                                 a->qual);
-    }
     if (c->col_quals && a->qual && !has_qual(c, a->qual))
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "table \"%s\" not found in the FROM clause", a->qual);
@@ -425,7 +423,9 @@ static int bind_param_list(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
     g->params = sl_xmalloc(sizeof *g->params * (size_t)(e->cval.v.s.len / 9 + 1));
     sl_list_begin(&it, e->type, e->cval.v.s.p, e->cval.v.s.len);
     while (!rc && sl_list_next(&it, &v)) {
-        double q = v.type == SL_T_DOUBLE ? v.v.d : (double)v.v.i;
+        double q = v.type == SL_T_DOUBLE ? v.v.d
+                   : sl_type_is_decimal(v.type) ? sl_dec_to_double(v.v.i, sl_dec_scale(v.type))
+                   : (double)v.v.i;
         if (v.is_null || !(q >= 0 && q <= 1))
             rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
                                "%s(x, [q, ...]): every q must be a number in [0, 1]",
@@ -455,8 +455,9 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     const sl_expr *e = g->arg2;
-    if (e->kind == SL_E_CONST && !e->cval.is_null &&
-        (e->type == SL_T_LIST_DOUBLE || e->type == SL_T_LIST_BIGINT))
+    sl_type qe = sl_list_elem(e->type); /* [0.25, 0.5] is DECIMAL(3,2)[], [] "NULL"[] */
+    if (e->kind == SL_E_CONST && !e->cval.is_null && sl_type_is_list(e->type) &&
+        (sl_type_is_numeric(qe) || sl_type_is_decimal(qe) || qe == SL_T_NULL))
         return bind_param_list(c, a, g);
     if (e->kind != SL_E_CONST || e->cval.is_null ||
         !(sl_type_is_numeric(e->type) || sl_type_is_decimal(e->type))) {
@@ -782,11 +783,11 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     }
     if (g.n_params) /* quantiles given as a list: a list of answers */
         g.type = sl_list_type(g.type);
-    if (a->distinct && sl_type_is_list(t)) {
+    if (a->distinct && (sl_type_is_list(t) || sl_type_is_struct(t))) {
         sl_free(key);
         sl_agg_clear(&g);
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) of a LIST value "
-                             "is not supported", a->name);
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) of a %s value "
+                             "is not supported", a->name, sl_type_kind_name(t));
     }
     /* f(DISTINCT x) is f(x) where duplicates cannot change the result (min, max). */
     g.distinct = a->distinct && !fn->distinct_is_noop;
@@ -897,11 +898,41 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     return rc;
 }
 
+/* s.a where s is a column (of a STRUCT), not a table: DuckDB reads the field there. Binds it
+ * as struct_extract(s, 'a') (through the group keys when s is one) and returns 1; 0 when a is
+ * not such a reference. */
+static int struct_field_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out, int *rc)
+{
+    if (a->kind != A_COL || !a->qual || sl_bind_find_col(c, a) >= 0 || has_qual(c, a->qual) ||
+        (c->alias && strcasecmp(a->qual, c->alias) == 0))
+        return 0;
+    sl_ast_expr col = *a, name = *a, call = *a, *args[2] = {&col, &name};
+    col.qual = NULL;
+    col.name = a->qual;
+    col.text = a->text;
+    col.text_len = (int64_t)strlen(a->qual);
+    if (sl_bind_find_col(c, &col) < 0)
+        return 0;
+    name.kind = A_STR;
+    name.qual = NULL;
+    name.sval = a->name;
+    call.kind = A_FUNC;
+    call.qual = NULL;
+    call.name = (char *)"struct_extract";
+    call.n_args = 2;
+    call.args = args;
+    *rc = bind_call(c, &call, "struct_extract", out);
+    return 1;
+}
+
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     *out = NULL;
     if (a->kind == A_FUNC && a->over)
         return sl_bind_window(c, a, out);
+    int src;
+    if (struct_field_ref(c, a, out, &src))
+        return src;
     if (a->kind == A_COL && c->n_alias && !a->qual && sl_bind_find_col(c, a) < 0)
         if (alias_ref(c, a, out) >= 0)
             return *out ? 0 : c->b->err->code;
