@@ -757,7 +757,9 @@ static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
     double d;
     sl_csv_trim(&s, &n);
     sl_interval iv;
-    if (t == SL_T_VARCHAR || n == 0 || convert_loose(s, n, t, &i, &d) ||
+    if (t == SL_T_VARCHAR || n == 0 ||
+        (w->src->dtfmt[col] || w->src->dttz[col] ? sl_csv_conv_dt(w->src, col, t, s, n, &i)
+                                                 : convert_loose(s, n, t, &i, &d)) ||
         (t == SL_T_INTERVAL && sl_parse_interval(s, n, &iv)))
         return;
     int show = len > 60 ? 60 : (int)len;
@@ -805,7 +807,7 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
         sl_vec_push_null(v);
         return true;
     }
-    bool ok = false;
+    bool ok = false, fixed = false; /* fixed: no CAST forms (a format decides) */
     sl_interval iv;
     if (t == SL_T_INTERVAL && (ok = sl_parse_interval(s, n, &iv))) { /* 16 heap bytes */
         char b[SL_IV_BYTES];
@@ -830,8 +832,13 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
         break;
     }
     case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
-    case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
-    case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
+    case SL_T_DATE:
+    case SL_T_TIMESTAMP:
+        if ((fixed = w->src->dtfmt[col] || w->src->dttz[col]))
+            ok = sl_csv_conv_dt(w->src, col, t, s, n, &i);
+        else
+            ok = t == SL_T_DATE ? sl_parse_date(s, n, &i) : sl_parse_timestamp(s, n, &i);
+        break;
     case SL_T_HUGEINT: { /* 16 bytes in a byte column (batch/int128.h) */
         sl_i128 h;
         char enc[SL_I128_BYTES];
@@ -843,7 +850,7 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     }
     default: break;
     }
-    if (!ok)
+    if (!ok && !fixed)
         ok = convert_loose(s, n, t, &i, &d);
     if (!ok) {
         int show = len > 60 ? 60 : (int)len;
