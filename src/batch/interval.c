@@ -113,7 +113,7 @@ static bool parse_clock(const char *p, int64_t len, int64_t *k, int64_t *us)
 {
     int64_t i = *k, part[3] = {0, 0, 0}, frac = 0;
     bool neg = false;
-    if (i < len && (p[i] == '-' || p[i] == '+'))
+    if (i < len && p[i] == '-')
         neg = p[i++] == '-';
     for (int f = 0; f < 3; f++) {
         int64_t nd = 0;
@@ -142,33 +142,42 @@ static bool parse_clock(const char *p, int64_t len, int64_t *k, int64_t *us)
     return true;
 }
 
+static bool iv_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+/* DuckDB's Interval::FromCString: parts "n unit" (n digits after an optional '-', a fraction
+ * allowed), then optionally a clock as the last part or a final "ago"; a bare number (seconds)
+ * only as the whole text; no '+', no ISO 8601 'P...' form (DuckDB 1.5 has none either). */
 bool sl_parse_interval(const char *p, int64_t len, sl_interval *out)
 {
     int64_t acc[3] = {0, 0, 0}, i = 0;
     bool any = false, ago = false;
-    while (i < len && p[i] == ' ')
+    while (i < len && iv_space(p[i]))
         i++;
     if (i < len && p[i] == '@')
         i++;
     while (i < len) {
-        while (i < len && p[i] == ' ')
+        while (i < len && iv_space(p[i]))
             i++;
         if (i >= len)
             break;
         if (ago)
             return false;
-        /* a clock: digits (after an optional sign) followed by ':' */
-        int64_t j = i + (p[i] == '-' || p[i] == '+');
+        /* a clock: digits (after an optional '-') followed by ':'; nothing may follow it */
+        int64_t j = i + (p[i] == '-');
         while (j < len && isdigit((unsigned char)p[j]))
             j++;
         if (j < len && p[j] == ':') {
             if (!parse_clock(p, len, &i, &acc[2]))
                 return false;
+            while (i < len && iv_space(p[i]))
+                i++;
+            if (i < len)
+                return false;
             any = true;
             continue;
         }
         if (len - i >= 3 && strncasecmp(p + i, "ago", 3) == 0 && any &&
-            (len - i == 3 || p[i + 3] == ' ')) {
+            (len - i == 3 || iv_space(p[i + 3]))) {
             ago = true;
             i += 3;
             continue;
@@ -176,20 +185,22 @@ bool sl_parse_interval(const char *p, int64_t len, sl_interval *out)
         char num[64];
         int64_t n = 0;
         while (i < len && n < 63 && (isdigit((unsigned char)p[i]) || p[i] == '.' ||
-                                     ((p[i] == '-' || p[i] == '+') && n == 0)))
+                                     (p[i] == '-' && n == 0)))
             num[n++] = p[i++];
         num[n] = 0;
         char *end;
         double v = strtod(num, &end);
-        if (!n || end != num + n)
+        if (!n || end != num + n || !isdigit((unsigned char)num[num[0] == '-']))
             return false;
-        while (i < len && p[i] == ' ')
+        while (i < len && iv_space(p[i]))
             i++;
         int64_t u0 = i;
         while (i < len && isalpha((unsigned char)p[i]))
             i++;
         int64_t mo = 0, d = 0, us = 1000000; /* a bare number counts seconds */
         if (i > u0 && !sl_interval_unit(p + u0, i - u0, &mo, &d, &us))
+            return false;
+        if (i == u0 && (any || i < len)) /* a bare number is the whole text or wrong */
             return false;
         if (!add_units(acc, v, mo, d, us))
             return false;

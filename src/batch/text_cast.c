@@ -193,9 +193,9 @@ static bool parse_date_loose(const char *p, int64_t n, int64_t *days)
  * H[H]:M[M][:S[S][.fraction]] (digits past microseconds dropped, 24:00:00 is the next
  * midnight), then optionally 'Z' or an offset +HH[:MM] (ignored, as DuckDB's TIMESTAMP cast
  * does); 'epoch'. */
-static bool parse_ts_loose(const char *p, int64_t n, int64_t *us)
+static bool parse_ts_loose(const char *p, int64_t n, int64_t *us, int64_t *off_us)
 {
-    int64_t k, days, h, mi, s = 0, frac = 0, v;
+    int64_t k, days, h, mi, s = 0, frac = 0, v, oh = 0, om = 0, sign = 0;
     if (is_epoch(p, n)) {
         *us = 0;
         return true;
@@ -238,16 +238,20 @@ static bool parse_ts_loose(const char *p, int64_t n, int64_t *us)
     if (k < n && p[k] == 'Z') {
         k++;
     } else if (k < n && (p[k] == '+' || p[k] == '-')) {
-        k++;
-        if (!digits(p, n, &k, 2, &v))
+        sign = p[k++] == '-' ? -1 : 1;
+        if (!digits(p, n, &k, 2, &oh))
             return false;
         if (k < n && p[k] == ':')
             k++;
-        digits(p, n, &k, 2, &v);
+        if (!digits(p, n, &k, 2, &om))
+            om = 0;
     }
+    (void)v;
     if (k != n || mi > 59 || s > 59 || h > 24 || (h == 24 && (mi || s || frac)))
         return false;
     *us = days * US_PER_DAY + (h * 3600 + mi * 60 + s) * INT64_C(1000000) + frac;
+    if (off_us)
+        *off_us = sign * (oh * 60 + om) * INT64_C(60000000);
     return true;
 }
 
@@ -280,9 +284,21 @@ bool sl_text_cast(const char *p, int64_t n, sl_type t, int64_t *i, double *d)
         return parse_bigint_text(p, n, i) && (!is_radix(p, n) || n == n0);
     case SL_T_DOUBLE: return parse_double_text(p, n, d);
     case SL_T_DATE: return sl_parse_date(p, n, i) || parse_date_loose(p, n, i);
-    case SL_T_TIMESTAMP: return sl_parse_timestamp(p, n, i) || parse_ts_loose(p, n, i);
+    case SL_T_TIMESTAMP: return sl_parse_timestamp(p, n, i) || parse_ts_loose(p, n, i, NULL);
     default: return false;
     }
+}
+
+bool sl_text_cast_tz(const char *p, int64_t n, int64_t *us)
+{
+    int64_t off = 0;
+    trim_spaces(&p, &n);
+    if (sl_parse_timestamp(p, n, us))
+        return true;
+    if (!parse_ts_loose(p, n, us, &off))
+        return false;
+    *us -= off;
+    return true;
 }
 
 /* [+-]digits[.digits][e[+-]digits] read exactly (no double in between) and rounded half away
@@ -373,4 +389,138 @@ bool sl_text_cast_hugeint(const char *p, int64_t n, sl_i128 *out)
         n = bn;
     }
     return parse_huge_decimal(p, n, out); /* no '0x' / '0b' for HUGEINT in DuckDB */
+}
+
+/* ---- strptime (func/fn_strftime.c's strptime, read_csv's dateformat= and its sniffer) ---- */
+
+static const char *const day_names[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday"};
+static const char *const month_names[] = {"January", "February", "March", "April", "May",
+                                          "June", "July", "August", "September", "October",
+                                          "November", "December"};
+
+/* Reads 1..maxd digits at s[*k] (after spaces); false when there are none. */
+static bool pt_num(const char *s, int64_t n, int64_t *k, int maxd, int64_t *v, int *nd)
+{
+    while (*k < n && s[*k] == ' ')
+        (*k)++;
+    int c = 0;
+    int64_t x = 0;
+    while (*k < n && c < maxd && s[*k] >= '0' && s[*k] <= '9') {
+        x = x * 10 + (s[*k] - '0');
+        (*k)++;
+        c++;
+    }
+    *v = x;
+    if (nd)
+        *nd = c;
+    return c > 0;
+}
+
+/* Matches a day or month name (full or 3-letter, case-insensitive) at s[*k]; returns its index
+ * or -1. */
+static int pt_name(const char *s, int64_t n, int64_t *k, bool month)
+{
+    int cnt = month ? 12 : 7;
+    for (int full = 1; full >= 0; full--)
+        for (int x = 0; x < cnt; x++) {
+            const char *nm = month ? month_names[x] : day_names[x];
+            int64_t len = full ? (int64_t)strlen(nm) : 3;
+            if (n - *k >= len && strncasecmp(s + *k, nm, (size_t)len) == 0) {
+                *k += len;
+                return x;
+            }
+        }
+    return -1;
+}
+
+/* The parser of sl_strptime (types.h): y/m/d default 1900-01-01, every field checked at the
+ * end, an unknown code sets *bad. */
+int sl_strptime(const char *s, int64_t n, const char *f, int64_t fn, int64_t *out, char *bad)
+{
+    int64_t y = 1900, m = 1, d = 1, h = 0, mi = 0, sec = 0, us = 0, yday = -1, v;
+    int pm = -1, nd;
+    bool h12 = false;
+    int64_t k = 0;
+    for (int64_t j = 0; j < fn; j++) {
+        if (f[j] != '%' || j + 1 == fn) {
+            if (f[j] == ' ') { /* a space matches any run of spaces */
+                while (k < n && s[k] == ' ')
+                    k++;
+                continue;
+            }
+            if (k >= n || s[k] != f[j])
+                return SL_PT_FAIL;
+            k++;
+            continue;
+        }
+        char c = f[++j];
+        if (c == '-' && j + 1 < fn)
+            c = f[++j];
+        switch (c) {
+        case 'Y': case 'G': if (!pt_num(s, n, &k, 4, &y, NULL)) return SL_PT_FAIL; break;
+        case 'y':
+            if (!pt_num(s, n, &k, 2, &v, NULL)) return SL_PT_FAIL;
+            y = v >= 69 ? 1900 + v : 2000 + v;
+            break;
+        case 'm': if (!pt_num(s, n, &k, 2, &m, NULL)) return SL_PT_FAIL; break;
+        case 'd': if (!pt_num(s, n, &k, 2, &d, NULL)) return SL_PT_FAIL; break;
+        case 'j': if (!pt_num(s, n, &k, 3, &yday, NULL)) return SL_PT_FAIL; break;
+        case 'H': if (!pt_num(s, n, &k, 2, &h, NULL)) return SL_PT_FAIL; break;
+        case 'I':
+            if (!pt_num(s, n, &k, 2, &h, NULL)) return SL_PT_FAIL;
+            h12 = true;
+            break;
+        case 'M': if (!pt_num(s, n, &k, 2, &mi, NULL)) return SL_PT_FAIL; break;
+        case 'S': if (!pt_num(s, n, &k, 2, &sec, NULL)) return SL_PT_FAIL; break;
+        case 'f': case 'g': case 'n': {
+            int maxd = c == 'f' ? 6 : c == 'g' ? 3 : 9;
+            if (!pt_num(s, n, &k, maxd, &v, &nd)) return SL_PT_FAIL;
+            for (; nd < 6; nd++) v *= 10;
+            for (; nd > 6; nd--) v /= 10;
+            us = v;
+            break;
+        }
+        case 'p':
+            if (n - k >= 2 && strncasecmp(s + k, "AM", 2) == 0) pm = 0;
+            else if (n - k >= 2 && strncasecmp(s + k, "PM", 2) == 0) pm = 1;
+            else return SL_PT_FAIL;
+            k += 2;
+            break;
+        case 'a': case 'A': if (pt_name(s, n, &k, false) < 0) return SL_PT_FAIL; break;
+        case 'b': case 'h': case 'B': {
+            int x = pt_name(s, n, &k, true);
+            if (x < 0) return SL_PT_FAIL;
+            m = x + 1;
+            break;
+        }
+        case 'w': case 'u': if (!pt_num(s, n, &k, 1, &v, NULL)) return SL_PT_FAIL; break;
+        case 'U': case 'W': case 'V':
+            if (!pt_num(s, n, &k, 2, &v, NULL)) return SL_PT_FAIL;
+            break;
+        case '%': if (k >= n || s[k] != '%') return SL_PT_FAIL; k++; break;
+        default: *bad = c; return SL_PT_BADFMT;
+        }
+    }
+    if (k != n)
+        return SL_PT_FAIL;
+    if (h12) {
+        if (h < 1 || h > 12) return SL_PT_FAIL;
+        h = h % 12 + (pm == 1 ? 12 : 0);
+    } else if (pm == 1 && h < 12) {
+        h += 12;
+    }
+    if (m < 1 || m > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
+        return SL_PT_FAIL;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return SL_PT_FAIL;
+    int64_t days = sl_days_from_civil(y, (int)m, (int)d);
+    if (yday >= 0) {
+        if (yday < 1 || yday > (leap ? 366 : 365)) return SL_PT_FAIL;
+        days = sl_days_from_civil(y, 1, 1) + yday - 1;
+    }
+    *out = days * US_PER_DAY + (h * 3600 + mi * 60 + sec) * INT64_C(1000000) + us;
+    return SL_PT_OK;
 }

@@ -222,6 +222,16 @@ bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
  * '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5', '2024/01/05', 'epoch',
  * single-digit time fields (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
 bool sl_text_cast(const char *p, int64_t len, sl_type t, int64_t *i, double *d);
+/* TIMESTAMP text with an optional zone ('Z', '+01', '-05:30') as DuckDB reads it into a
+ * TIMESTAMP WITH TIME ZONE: microseconds in UTC (the offset applied; sl_text_cast ignores
+ * it). Local. */
+bool sl_text_cast_tz(const char *p, int64_t len, int64_t *us);
+/* strptime(s, f) with DuckDB's format codes (%Y %y %m %d %H %I %M %S %f %p %b %a %j ...; a
+ * space in f matches a run of spaces, numbers may have spaces before them, the whole text must
+ * match): SL_PT_OK with *us (microseconds since 1970), SL_PT_FAIL, or SL_PT_BADFMT with the
+ * unknown code in *bad (batch/text_cast.c). Local. */
+enum { SL_PT_OK, SL_PT_FAIL, SL_PT_BADFMT };
+int sl_strptime(const char *s, int64_t n, const char *f, int64_t fn, int64_t *us, char *bad);
 
 /* Infinite dates and timestamps, as DuckDB stores them: DATE 'infinity' is INT32_MAX days,
  * '-infinity' its negation; TIMESTAMP 'infinity' is INT64_MAX microseconds, '-infinity' its

@@ -16,7 +16,10 @@
  * else corr^2;
  *   regr_count = n (0, never NULL); regr_avg{x,y} the means, regr_s{xx,yy,xy} = M2x, M2y, Cyx
  *   (n >= 1).
- * Everything else (no pairs) is NULL. Local.
+ * Everything else (no pairs) is NULL. A NaN input makes covar_*, regr_sxy, regr_avg* and
+ * regr_slope (of a NaN y) NaN, as DuckDB; where DuckDB stops with "out of range" (a NaN
+ * variance: corr, regr_r2, regr_sxx / syy, regr_slope of a NaN x) sluice gives NULL (or NaN
+ * for corr and that slope): finalize has no error path. Local.
  */
 #include <math.h>
 
@@ -130,14 +133,17 @@ static void co_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *cons
 /* One result, or NAN for NULL. */
 typedef double (*co_fin)(const co_state *s);
 
+/* A result computed from a NaN input is NaN, as in DuckDB, not NULL. */
+static double data_nan(double r) { return isnan(r) ? sl_agg_nan_result() : r; }
+
 static double fin_covar_pop(const co_state *s)
 {
-    return s->n >= 1 ? s->syx / (double)s->n : NAN;
+    return s->n >= 1 ? data_nan(s->syx / (double)s->n) : NAN;
 }
 
 static double fin_covar_samp(const co_state *s)
 {
-    return s->n >= 2 ? s->syx / (double)(s->n - 1) : NAN;
+    return s->n >= 2 ? data_nan(s->syx / (double)(s->n - 1)) : NAN;
 }
 
 static double fin_corr(const co_state *s)
@@ -154,7 +160,7 @@ static double fin_slope(const co_state *s)
         return NAN;
     if (!(s->sxx > 0))
         return sl_agg_nan_result(); /* not NULL */
-    return s->syx / s->sxx; /* covar_pop / var_pop(x): the n cancels */
+    return data_nan(s->syx / s->sxx); /* covar_pop / var_pop(x): the n cancels */
 }
 
 static double fin_intercept(const co_state *s)
@@ -173,11 +179,11 @@ static double fin_r2(const co_state *s)
     return r * r; /* sxx, syy > 0: a number */
 }
 
-static double fin_avgx(const co_state *s) { return s->n >= 1 ? s->mx : NAN; }
-static double fin_avgy(const co_state *s) { return s->n >= 1 ? s->my : NAN; }
+static double fin_avgx(const co_state *s) { return s->n >= 1 ? data_nan(s->mx) : NAN; }
+static double fin_avgy(const co_state *s) { return s->n >= 1 ? data_nan(s->my) : NAN; }
 static double fin_sxx(const co_state *s) { return s->n >= 1 ? s->sxx : NAN; }
 static double fin_syy(const co_state *s) { return s->n >= 1 ? s->syy : NAN; }
-static double fin_sxy(const co_state *s) { return s->n >= 1 ? s->syx : NAN; }
+static double fin_sxy(const co_state *s) { return s->n >= 1 ? data_nan(s->syx) : NAN; }
 
 static co_fin fin_of(const sl_agg *a)
 {

@@ -4,7 +4,8 @@
  * %M %-M %S %-S %p %f (microseconds) %g (milliseconds) %n (nanoseconds) %a %A %w %u %b %h %B
  * %U %W %V %c %x %X %z (+00) %Z (empty) %%. strptime reads numbers of one or more digits (so
  * '3:4:5' matches %H:%M:%S), skips spaces before a number, matches other characters exactly,
- * and needs the whole text; a field that is absent takes 1900-01-01 00:00:00 as DuckDB. %z and
+ * and needs the whole text; a field that is absent takes 1900-01-01 00:00:00 as DuckDB (the
+ * parser is sl_strptime in batch/text_cast.c, shared with read_csv's dateformat=). %z and
  * %Z give DuckDB a TIMESTAMP WITH TIME ZONE, which sluice has no type for: strptime refuses
  * them. No time zones; proleptic Gregorian calendar. Local.
  */
@@ -161,133 +162,6 @@ FN_BIND(fn_bind_strptime)
     return 0;
 }
 
-/* Reads 1..maxd digits at s[*k] (after spaces); false when there are none. */
-static bool read_num(const char *s, int64_t n, int64_t *k, int maxd, int64_t *v, int *nd)
-{
-    while (*k < n && s[*k] == ' ')
-        (*k)++;
-    int c = 0;
-    int64_t x = 0;
-    while (*k < n && c < maxd && s[*k] >= '0' && s[*k] <= '9') {
-        x = x * 10 + (s[*k] - '0');
-        (*k)++;
-        c++;
-    }
-    *v = x;
-    if (nd)
-        *nd = c;
-    return c > 0;
-}
-
-/* Matches a day or month name (full or 3-letter, case-insensitive) at s[*k]; returns its index
- * or -1. */
-static int read_name(const char *s, int64_t n, int64_t *k, bool month)
-{
-    int cnt = month ? 12 : 7;
-    for (int full = 1; full >= 0; full--)
-        for (int x = 0; x < cnt; x++) {
-            const char *nm = month ? fn_month_name(x + 1) : fn_day_name(x);
-            int64_t len = full ? (int64_t)strlen(nm) : 3;
-            if (n - *k >= len && strncasecmp(s + *k, nm, (size_t)len) == 0) {
-                *k += len;
-                return x;
-            }
-        }
-    return -1;
-}
-
-typedef enum { PT_OK, PT_FAIL, PT_BADFMT } pt_rc;
-
-static pt_rc parse_ts(const char *s, int64_t n, const char *f, int64_t fn, int64_t *out,
-                      char *bad)
-{
-    int64_t y = 1900, m = 1, d = 1, h = 0, mi = 0, sec = 0, us = 0, yday = -1, v;
-    int pm = -1, nd;
-    bool h12 = false;
-    int64_t k = 0;
-    for (int64_t j = 0; j < fn; j++) {
-        if (f[j] != '%' || j + 1 == fn) {
-            if (f[j] == ' ') { /* a space matches any run of spaces */
-                while (k < n && s[k] == ' ')
-                    k++;
-                continue;
-            }
-            if (k >= n || s[k] != f[j])
-                return PT_FAIL;
-            k++;
-            continue;
-        }
-        char c = f[++j];
-        if (c == '-' && j + 1 < fn)
-            c = f[++j];
-        switch (c) {
-        case 'Y': case 'G': if (!read_num(s, n, &k, 4, &y, NULL)) return PT_FAIL; break;
-        case 'y':
-            if (!read_num(s, n, &k, 2, &v, NULL)) return PT_FAIL;
-            y = v >= 69 ? 1900 + v : 2000 + v;
-            break;
-        case 'm': if (!read_num(s, n, &k, 2, &m, NULL)) return PT_FAIL; break;
-        case 'd': if (!read_num(s, n, &k, 2, &d, NULL)) return PT_FAIL; break;
-        case 'j': if (!read_num(s, n, &k, 3, &yday, NULL)) return PT_FAIL; break;
-        case 'H': if (!read_num(s, n, &k, 2, &h, NULL)) return PT_FAIL; break;
-        case 'I':
-            if (!read_num(s, n, &k, 2, &h, NULL)) return PT_FAIL;
-            h12 = true;
-            break;
-        case 'M': if (!read_num(s, n, &k, 2, &mi, NULL)) return PT_FAIL; break;
-        case 'S': if (!read_num(s, n, &k, 2, &sec, NULL)) return PT_FAIL; break;
-        case 'f': case 'g': case 'n': {
-            int maxd = c == 'f' ? 6 : c == 'g' ? 3 : 9;
-            if (!read_num(s, n, &k, maxd, &v, &nd)) return PT_FAIL;
-            for (; nd < 6; nd++) v *= 10;
-            for (; nd > 6; nd--) v /= 10;
-            us = v;
-            break;
-        }
-        case 'p':
-            if (n - k >= 2 && strncasecmp(s + k, "AM", 2) == 0) pm = 0;
-            else if (n - k >= 2 && strncasecmp(s + k, "PM", 2) == 0) pm = 1;
-            else return PT_FAIL;
-            k += 2;
-            break;
-        case 'a': case 'A': if (read_name(s, n, &k, false) < 0) return PT_FAIL; break;
-        case 'b': case 'h': case 'B': {
-            int x = read_name(s, n, &k, true);
-            if (x < 0) return PT_FAIL;
-            m = x + 1;
-            break;
-        }
-        case 'w': case 'u': if (!read_num(s, n, &k, 1, &v, NULL)) return PT_FAIL; break;
-        case 'U': case 'W': case 'V':
-            if (!read_num(s, n, &k, 2, &v, NULL)) return PT_FAIL;
-            break;
-        case '%': if (k >= n || s[k] != '%') return PT_FAIL; k++; break;
-        default: *bad = c; return PT_BADFMT;
-        }
-    }
-    if (k != n)
-        return PT_FAIL;
-    if (h12) {
-        if (h < 1 || h > 12) return PT_FAIL;
-        h = h % 12 + (pm == 1 ? 12 : 0);
-    } else if (pm == 1 && h < 12) {
-        h += 12;
-    }
-    if (m < 1 || m > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
-        return PT_FAIL;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
-        return PT_FAIL;
-    int64_t days = sl_days_from_civil(y, (int)m, (int)d);
-    if (yday >= 0) {
-        if (yday < 1 || yday > (leap ? 366 : 365)) return PT_FAIL;
-        days = sl_days_from_civil(y, 1, 1) + yday - 1;
-    }
-    *out = days * US_PER_DAY + (h * 3600 + mi * 60 + sec) * INT64_C(1000000) + us;
-    return PT_OK;
-}
-
 static int strptime_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows,
                            sl_vec **out, bool try_, sl_err *err)
 {
@@ -299,16 +173,16 @@ static int strptime_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *row
         int64_t sn, fn;
         const char *s = fn_str(&a[0], i, &sn), *f = fn_str(&a[1], i, &fn);
         char bad = 0;
-        pt_rc r = parse_ts(s, sn, f, fn, &o->d.i64[i], &bad);
-        if (r == PT_BADFMT || (r == PT_FAIL && !try_)) {
+        int r = sl_strptime(s, sn, f, fn, &o->d.i64[i], &bad);
+        if (r == SL_PT_BADFMT || (r == SL_PT_FAIL && !try_)) {
             sl_vec_free(&o);
-            if (r == PT_BADFMT)
+            if (r == SL_PT_BADFMT)
                 return fn_rt_error(err, e, "Failed to parse format specifier %.*s: "
                                    "Unrecognized format for strptime: %%%c", (int)fn, f, bad);
             return fn_rt_error(err, e, "Could not parse string \"%.*s\" according to format "
                                "specifier \"%.*s\"", (int)(sn < 200 ? sn : 200), s, (int)fn, f);
         }
-        if (r == PT_OK)
+        if (r == SL_PT_OK)
             fn_set_valid(o, i);
     }
     *out = o;

@@ -455,9 +455,28 @@ static __attribute__((noinline)) void fold_call(sl_expr **pe)
     sl_batch_free(&one);
 }
 
+/* typeof(x) is its argument's type name, known at bind time: DuckDB does not evaluate x, so
+ * typeof(CAST('abc' AS INTEGER)) is 'INTEGER', not a conversion error. */
+static void fold_typeof(sl_expr **pe)
+{
+    sl_expr *e = *pe;
+    const char *name = sl_type_name(e->args[0]->type);
+    sl_value x = {0};
+    x.type = SL_T_VARCHAR;
+    x.v.s.p = name;
+    x.v.s.len = (int64_t)strlen(name);
+    sl_expr *c = sl_expr_const(&x, e->text);
+    sl_expr_free(pe);
+    *pe = c;
+}
+
 static void fold(sl_expr **pe)
 {
     sl_expr *e = *pe;
+    if (e->kind == SL_E_CALL && e->fn == SL_FN_TYPEOF && e->n_args == 1) {
+        fold_typeof(pe);
+        return;
+    }
     bool all_const = e->n_args > 0;
     for (int i = 0; i < e->n_args; i++) {
         fold(&e->args[i]);

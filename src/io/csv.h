@@ -43,6 +43,8 @@ typedef struct sl_csv_opts {
     char **over_names;
     sl_type *over_types;
     int64_t sample_bytes;  /* per rank, for inference; 0 = default */
+    char *dateformat;      /* dateformat= / timestampformat=: strptime formats or NULL (owned) */
+    char *tsformat;
     int on_error;          /* SL_ON_ERROR_*: what a bad row does (README "Bad input") */
     char *rejects;         /* on_error='reject': the rejects CSV path (owned), else NULL */
     int64_t max_rejects;   /* most bad rows allowed over all ranks; -1 = no limit */

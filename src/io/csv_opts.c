@@ -1,7 +1,7 @@
 /*
  * The options of the CSV format, parsed from the values as written (format.h): read_csv's
  * (paths, header, delim/sep/delimiter, quote, blocksize, sample_bytes, columns,
- * types / dtypes, auto_detect, on_error, rejects, max_rejects) and COPY's (HEADER,
+ * types / dtypes, dateformat, timestampformat, auto_detect, on_error, rejects, max_rejects) and COPY's (HEADER,
  * DELIMITER/DELIM/SEP), and read_csv's arguments printed back as SQL. Errors are SL_ESQL at
  * the value or option they are about, worded as the SQL parser words its own. Local.
  */
@@ -46,6 +46,8 @@ void sl_csv_ropts_free(void *p)
     sl_free(o->over_names);
     sl_free(o->over_types);
     sl_free(o->rejects);
+    sl_free(o->dateformat);
+    sl_free(o->tsformat);
     sl_free(o);
 }
 
@@ -110,6 +112,28 @@ static int max_rejects_opt(sl_csv_opts *o, const sl_fmt_val *v, const sl_fmt_ctx
                            "100 or a percentage of the rows read such as '1%%'");
 }
 
+/* dateformat= / timestampformat=: a strptime format whose codes sl_strptime knows
+ * (batch/text_cast.c; %z / %Z need a zone type), with DuckDB's message for another code. */
+static int strptime_opt(char **out, const char *what, const sl_fmt_val *v, const sl_fmt_ctx *c)
+{
+    if (v->kind != SL_FV_STRING || !v->str[0])
+        return sl_fmt_expected(c, v, "strptime format string such as '%d/%m/%Y'");
+    for (const char *q = v->str; *q; q++) {
+        if (*q != '%')
+            continue;
+        if (q[1] == '-' && q[2])
+            q++;
+        if (!q[1] || !strchr("YGymdjHIMSfgnpaAbhBwuUWV%", q[1]))
+            return sl_fmt_error_at(c, v->line, v->col, "Could not parse %s: Unrecognized "
+                                   "format for strftime/strptime: %%%s", what,
+                                   q[1] ? (char[]){q[1], 0} : "");
+        q++;
+    }
+    sl_free(*out);
+    *out = sl_xstrdup(v->str);
+    return 0;
+}
+
 static void mark(sl_csv_opt_pos *at, const sl_fmt_opt *opt)
 {
     at->line = opt->line;
@@ -137,6 +161,10 @@ int sl_csv_ropts_set(void *p, const sl_fmt_opt *opt, const sl_fmt_ctx *c)
         return columns_opt(&o->n_decl, &o->decl_names, &o->decl_types, v, c);
     if (!strcasecmp(n, "types") || !strcasecmp(n, "dtypes"))
         return columns_opt(&o->n_over, &o->over_names, &o->over_types, v, c);
+    if (!strcasecmp(n, "dateformat"))
+        return strptime_opt(&o->dateformat, "DATEFORMAT", v, c);
+    if (!strcasecmp(n, "timestampformat"))
+        return strptime_opt(&o->tsformat, "TIMESTAMPFORMAT", v, c);
     if (!strcasecmp(n, "on_error")) {
         mark(&o->on_error_at, opt);
         if (v->kind != SL_FV_STRING)
@@ -249,6 +277,14 @@ void sl_csv_ropts_print(sl_buf *b, const void *p)
             put_string(b, sl_type_name(o->over_types[i]));
         }
         sl_buf_putc(b, '}');
+    }
+    if (o->dateformat) {
+        sl_buf_puts(b, ", dateformat=");
+        put_string(b, o->dateformat);
+    }
+    if (o->tsformat) {
+        sl_buf_puts(b, ", timestampformat=");
+        put_string(b, o->tsformat);
     }
     if (o->on_error != SL_ON_ERROR_FAIL)
         sl_buf_printf(b, ", on_error='%s'", o->on_error == SL_ON_ERROR_SKIP ? "skip" : "reject");

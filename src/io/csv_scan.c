@@ -841,7 +841,9 @@ static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
     double d;
     sl_csv_trim(&s, &n);
     sl_interval iv;
-    if (t == SL_T_VARCHAR || n == 0 || convert_loose(s, n, t, &i, &d) ||
+    if (t == SL_T_VARCHAR || n == 0 ||
+        (w->src->dtfmt[col] || w->src->dttz[col] ? sl_csv_conv_dt(w->src, col, t, s, n, &i)
+                                                 : convert_loose(s, n, t, &i, &d)) ||
         (t == SL_T_INTERVAL && sl_parse_interval(s, n, &iv)))
         return;
     int show = len > 60 ? 60 : (int)len;
@@ -869,7 +871,8 @@ static inline bool parse_int(const char *s, int64_t n, int64_t *out)
 
 /* Appends field p[0..len) converted to t to v. Returns false, having appended nothing, when
  * the text is not a t. Local. */
-static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len, bool is_null)
+static inline bool convert_val(const sl_csv_source *src, int col, sl_vec *v, sl_type t,
+                               const char *p, int64_t len, bool is_null)
 {
     if (is_null) {
         sl_vec_push_null(v);
@@ -888,7 +891,7 @@ static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len,
         sl_vec_push_null(v);
         return true;
     }
-    bool ok = false;
+    bool ok = false, fixed = false; /* fixed: no CAST forms (a format decides) */
     sl_interval iv;
     if (t == SL_T_INTERVAL && (ok = sl_parse_interval(s, n, &iv))) { /* 16 heap bytes */
         char b[SL_IV_BYTES];
@@ -922,8 +925,13 @@ static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len,
         break;
     }
     case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
-    case SL_T_DATE: ok = sl_parse_date(s, n, &i); break;
-    case SL_T_TIMESTAMP: ok = sl_parse_timestamp(s, n, &i); break;
+    case SL_T_DATE:
+    case SL_T_TIMESTAMP:
+        if ((fixed = src->dtfmt[col] || src->dttz[col]))
+            ok = sl_csv_conv_dt(src, col, t, s, n, &i);
+        else
+            ok = t == SL_T_DATE ? sl_parse_date(s, n, &i) : sl_parse_timestamp(s, n, &i);
+        break;
     case SL_T_HUGEINT: { /* 16 bytes in a byte column (batch/int128.h) */
         sl_i128 h;
         char enc[SL_I128_BYTES];
@@ -943,7 +951,7 @@ static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len,
     }
     default: break;
     }
-    if (!ok)
+    if (!ok && !fixed)
         ok = convert_loose(s, n, t, &i, &d);
     if (!ok)
         return false;
@@ -959,7 +967,7 @@ static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len,
 static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, const char *p,
                                int64_t len, bool is_null)
 {
-    if (convert_val(v, t, p, len, is_null))
+    if (convert_val(w->src, col, v, t, p, len, is_null))
         return true;
     int show = len > 60 ? 60 : (int)len;
     sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
@@ -999,8 +1007,8 @@ static inline bool blank_edge(const char *s, int64_t n)
  * (the text convert_val takes the short way for goes through it); other types call
  * convert_val per field. Appends the leading n' <= n values that convert and returns n'. Local.
  */
-static int64_t convert_col(sl_vec *v, sl_type t, const char *p, int64_t p_len,
-                           const int64_t *f, int64_t n)
+static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type t,
+                           const char *p, int64_t p_len, const int64_t *f, int64_t n)
 {
     int64_t n0 = v->n;
     sl_vec_reserve(v, n0 + n);
@@ -1024,7 +1032,7 @@ static int64_t convert_col(sl_vec *v, sl_type t, const char *p, int64_t p_len,
                 ok = sl_parse_double(s, len, &d);
             if (!ok) { /* the general path: blanks, '0x1F', '1_000', ... */
                 v->n = n0 + r;
-                if (!convert_val(v, t, s, len, false))
+                if (!convert_val(src, col, v, t, s, len, false))
                     return r;
                 continue;
             }
@@ -1062,7 +1070,7 @@ static int64_t convert_col(sl_vec *v, sl_type t, const char *p, int64_t p_len,
     }
     for (int64_t r = 0; r < n; r++) {
         int64_t len = f[2 * r + 1] - f[2 * r];
-        if (!convert_val(v, t, p + f[2 * r], len, len == 0))
+        if (!convert_val(src, col, v, t, p + f[2 * r], len, len == 0))
             return r;
     }
     return n;
@@ -1106,7 +1114,8 @@ static int64_t scan_block(sl_csv_walk *w, const char *p, const int64_t *blk, int
     for (int j = 0; j < sc->n_plan && lim > 0; j++) {
         const scan_step *st = &sc->plan[j];
         const int64_t *f = blk + w->slot[st->col];
-        lim = convert_col(sc->b->cols[st->k], st->type, p, w->ix_len, f, lim);
+        lim = convert_col(w->src, st->col, sc->b->cols[st->k], st->type, p, w->ix_len, f,
+                          lim);
     }
     if (lim < n)
         for (int k = 0; k < sc->n_proj; k++)

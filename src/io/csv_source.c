@@ -311,9 +311,14 @@ int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksiz
             s->types[c] = opts->decl_types[c];
     } else {
         int64_t sb = opts->sample_bytes > 0 ? opts->sample_bytes : default_sample_bytes;
-        sl_csv_infer(s, comm, rank, sb > 0 ? sb : 1 << 20, err);
+        sl_csv_infer(s, comm, rank, sb > 0 ? sb : 1 << 20, opts->dateformat, opts->tsformat,
+                     err);
         if (sl_agree(comm, err))
             goto fail;
+    }
+    if (!s->dtfmt) {
+        s->dtfmt = sl_xcalloc((size_t)s->ncols + 1, sizeof *s->dtfmt);
+        s->dttz = sl_xcalloc((size_t)s->ncols + 1, sizeof *s->dttz);
     }
     /* types={'name': 'TYPE'}: DuckDB's override of the sniffed types (the same on every rank,
      * so an unknown name fails everywhere alike). */
@@ -324,8 +329,21 @@ int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksiz
         if (c == s->ncols)
             SL_ERR(err, SL_EBIND, "read_csv: types={...} names column \"%s\", which the "
                    "file does not have", opts->over_names[k]);
-        else
+        else if (s->types[c] != opts->over_types[k]) {
             s->types[c] = opts->over_types[k];
+            sl_free(s->dtfmt[c]); /* a sniffed format belongs to the sniffed type */
+            s->dtfmt[c] = NULL;
+            s->dttz[c] = false;
+        }
+    }
+    /* dateformat= / timestampformat= read every DATE / TIMESTAMP column, as in DuckDB */
+    for (int c = 0; c < s->ncols && !err->code; c++) {
+        const char *f = s->types[c] == SL_T_DATE ? opts->dateformat
+                        : s->types[c] == SL_T_TIMESTAMP ? opts->tsformat : NULL;
+        if (f && !s->dtfmt[c]) {
+            s->dtfmt[c] = sl_xstrdup(f);
+            s->dttz[c] = false;
+        }
     }
     if (sl_agree(comm, err))
         goto fail;
@@ -349,6 +367,10 @@ void sl_csv_source_free(sl_csv_source **ps)
             sl_free(s->names[c]);
     sl_free(s->names);
     sl_free(s->types);
+    for (int c = 0; s->dtfmt && c < s->ncols; c++)
+        sl_free(s->dtfmt[c]);
+    sl_free(s->dtfmt);
+    sl_free(s->dttz);
     sl_free(s->rejects);
     sl_free(s->ranges);
     sl_free(s->rank_first);

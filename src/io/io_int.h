@@ -61,6 +61,8 @@ struct sl_csv_source {
     int ncols;
     char **names;        /* owned */
     sl_type *types;
+    char **dtfmt;        /* per column: the DATE / TIMESTAMP strptime format, or NULL (owned) */
+    bool *dttz;          /* per column: TIMESTAMP text with zones, read as UTC */
     /* Bad rows (read_csv on_error=...; csv_reject.c) */
     int on_error;        /* SL_ON_ERROR_* */
     char *rejects;       /* rejects file (owned) or NULL */
@@ -276,14 +278,25 @@ void sl_csv_walk_free(sl_csv_walk *w);
 /* Bit (1u << sl_type) set when the field text (spaces kept) fits the type as DuckDB's CSV
  * sniffer decides it; VARCHAR always fits. Local. */
 unsigned sl_csv_fits(const char *p, int64_t len, unsigned candidates);
-/* Picks the first fitting type of BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, else VARCHAR. */
+/* Picks the first fitting type of BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, TIMESTAMP WITH
+ * TIME ZONE (as TIMESTAMP), else VARCHAR. */
 sl_type sl_csv_pick(unsigned mask);
 /* Bit meaning "no non-NULL value seen" (all-NULL columns become VARCHAR). */
 #define SL_CSV_ALLNULL (1u << 31)
-/* Samples sample_bytes of this rank's records, merges the per-column masks with one
- * MPI_Allreduce(BAND) and sets s->types. Read errors are recorded in err (the caller agrees);
- * data errors in the sample are left for the scan to report. Collective over comm. */
-int sl_csv_infer(sl_csv_source *s, MPI_Comm comm, int rank, int64_t sample_bytes, sl_err *err);
+/* Bits: the value reads as a TIMESTAMP WITH TIME ZONE; the value has no zone. */
+#define SL_CSV_TSTZ (1u << 30)
+#define SL_CSV_NOZONE (1u << 29)
+/* Samples sample_bytes of this rank's records, merges the per-column masks and format
+ * candidates with one MPI_Allreduce(BAND) and sets s->types, s->dtfmt and s->dttz; datefmt /
+ * tsfmt (or NULL): read_csv's dateformat= / timestampformat=. Read errors are recorded in err
+ * (the caller agrees); data errors in the sample are left for the scan to report. Collective
+ * over comm. */
+int sl_csv_infer(sl_csv_source *s, MPI_Comm comm, int rank, int64_t sample_bytes,
+                 const char *datefmt, const char *tsfmt, sl_err *err);
+/* A DATE or TIMESTAMP field (trimmed) of column col read with the column's format
+ * (s->dtfmt[col]) or, without one, as zone text converted to UTC (s->dttz[col]). Local. */
+bool sl_csv_conv_dt(const sl_csv_source *s, int col, sl_type t, const char *p, int64_t n,
+                    int64_t *out);
 
 /* Strips spaces and tabs at both ends (numbers may be padded). Local. */
 void sl_csv_trim(const char **p, int64_t *len);

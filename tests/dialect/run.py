@@ -11,7 +11,7 @@ doubles at the edges of their printing rules, integers at their limits, ties, da
 `thuge` HUGEINT and BIGINT limits for the
 huge_* cases, `ti` infinite dates and interval text for the inf_* and intv_* cases, `tiv` the
 same with iv read as INTERVAL; '@DIR@' in a case is the data directory, whose forms.csv the
-csvform_* cases read). The query
+csvform_* cases read and sniff_*.csv the sniff_* cases). The query
 runs in sluice at 1, 2 and 3 ranks (`--format csv`) and in DuckDB (tests/dialect/duck.js, npm
 @duckdb/node-api, `COPY (query) TO ... (HEADER)`), and the two outputs must be the same bytes:
 values, their text, the column names and the order. A query both engines reject passes.
@@ -24,6 +24,7 @@ Such a case must still differ (it fails once the difference is gone, so the list
 true). `-- ranks: 1` runs a case at those rank counts only (a constant query or an error
 case, where the rank count cannot matter: it keeps the suite short). Cases end at the `;`
 that ends a line.
+`-- blocksize: N` runs sluice with `--blocksize N` (small files split over the ranks).
 `-- copy` runs the case in sluice as `COPY (query) TO dir (FORMAT csv, HEADER)` instead of a
 SELECT: the part files (in rank order, the header kept once) must equal DuckDB's COPY file.
 `-- error: TEXT` makes a case an expected error of sluice's own (an unsupported use that DuckDB
@@ -189,7 +190,42 @@ FORMS = {
 }
 
 
+# sniff_*.csv (the sniff_* cases): date and timestamp spellings DuckDB's sniffer reads with a
+# format per column. Each file holds one format per type (DuckDB keeps one per file). Rows are
+# many and short so that with `-- blocksize:` every rank samples some: the rows that decide an
+# ambiguous format ('02/13/2024' after many '01/02/2024') are the last.
+def sniff_files():
+    amb = ["0%d/0%d/2024" % (1 + r % 9, 1 + r % 7) for r in range(40)] + ["02/13/2024"]
+    ts = ["%02d/01/2024 %02d:%02d:05" % (1 + r % 12, r % 24, r % 60) for r in range(40)] + \
+        ["25/12/2024 23:59:59"]
+    return {
+        "sniff_mdy.csv": ["id,d,ts,s"] + ["%d,%s,%s,x%d" % (r, amb[r], ts[r], r)
+                                          for r in range(41)],
+        "sniff_dot.csv": ["d,n"] + ["2024.%d.%d,%d" % (1 + r % 12, 1 + r % 28, r)
+                                    for r in range(30)],
+        "sniff_dmy.csv": ["d,n"] + ["%d-%d-2023,%d" % (1 + r % 28, 1 + r % 12, r)
+                                    for r in range(30)],
+        "sniff_y2.csv": ["d,n"] + ["%02d/%02d/%02d,%d" % (r % 30, 1 + r % 12, 1 + r % 28, r)
+                                   for r in range(30)],
+        "sniff_ampm.csv": ["ts,n"] + ["%02d/%02d/2024 %02d:%02d:%02d %s,%d" % (
+            1 + r % 12, 1 + r % 28, 1 + r % 12, r % 60, r % 7, "AP"[r % 2] + "M", r)
+            for r in range(30)],
+        "sniff_mixsep.csv": ["d,n"] + ["2024%s%d%s%d,%d" % ("/-"[r // 20], 1 + r % 12,
+                                                            "/-"[r // 20], 1 + r % 28, r)
+                                       for r in range(30)],
+        "sniff_tz.csv": ["ts,n"] + ["2024-01-%02d %02d:30:00%s,%d" % (
+            1 + r % 28, r % 24, ["Z", "+01:00", "-05:30", "", "+02"][r % 5], r)
+            for r in range(30)],
+        "sniff_fmt.csv": ["d,ts"] + ["%02d|%02d|2024,2024-01-05 %02d.%02d" % (
+            1 + r % 28, 1 + r % 12, r % 24, r % 60) for r in range(30)],
+    }
+
+
 def write_data(path):
+    for name, lines in sniff_files().items():
+        with open(os.path.join(os.path.dirname(path), name), "w", encoding="utf-8",
+                  newline="") as f:
+            f.write("\n".join(lines) + "\n")
     with open(os.path.join(os.path.dirname(path), "forms.csv"), "w", encoding="utf-8",
               newline="") as f:
         f.write(",".join(FORMS) + "\n")
@@ -237,12 +273,16 @@ def load_cases(pattern):
         m = re.match(r"--\s*case:\s*(\S+)\s*$", line)
         if m:
             cur = {"name": m.group(1), "sql": "", "differs": None, "ranks": None,
-                   "error": None, "copy": False}
+                   "error": None, "copy": False, "blocksize": None}
             cases.append(cur)
             continue
         m = re.match(r"--\s*ranks:\s*([\d,]+)\s*$", line)
         if m and cur is not None:
             cur["ranks"] = [int(x) for x in m.group(1).split(",")]
+            continue
+        m = re.match(r"--\s*blocksize:\s*(\d+)\s*$", line)
+        if m and cur is not None:
+            cur["blocksize"] = m.group(1)
             continue
         if re.match(r"--\s*copy\s*$", line) and cur is not None:
             cur["copy"] = True
@@ -395,8 +435,9 @@ def main():
             f.write("".join(v + ";\n" for v in views_sql(data)) + stmt + ";\n")
         differed = []
         for np in [n for n in ranks if not c["ranks"] or n in c["ranks"]] or ranks[:1]:
+            bs = ["--blocksize", c["blocksize"]] if c["blocksize"] else []
             r = subprocess.run(["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run",
-                                "--format", "csv", job], capture_output=True, env=ENV)
+                                "--format", "csv"] + bs + [job], capture_output=True, env=ENV)
             mine = r.stdout if r.returncode == 0 else None
             if c["copy"] and mine is not None:
                 mine = copy_text(out_dir)
