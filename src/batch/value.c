@@ -358,7 +358,29 @@ bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros)
 
 void sl_format_bool(sl_buf *out, int64_t v) { sl_buf_puts(out, v ? "true" : "false"); }
 
-void sl_format_bigint(sl_buf *out, int64_t v) { sl_buf_printf(out, "%" PRId64, v); }
+/* Digits by hand, two at a time: printf's parsing and locale work were ~10% of a 1e7-row
+ * GROUP BY's CSV output (issue 14). */
+void sl_format_bigint(sl_buf *out, int64_t v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char tmp[24];
+    int k = (int)sizeof tmp;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    while (u >= 100) {
+        memcpy(tmp + (k -= 2), pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10)
+        memcpy(tmp + (k -= 2), pairs + 2 * u, 2);
+    else
+        tmp[--k] = (char)('0' + u);
+    if (v < 0)
+        tmp[--k] = '-';
+    sl_buf_append(out, tmp + k, (int64_t)sizeof tmp - k);
+}
 
 void sl_format_double(sl_buf *out, double v)
 {

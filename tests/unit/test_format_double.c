@@ -1,5 +1,5 @@
 /*
- * DOUBLE -> text against an oracle nobody here wrote: DuckDB prints a DOUBLE exactly as
+ * DOUBLE (and BIGINT, against printf) -> text against an oracle nobody here wrote: DuckDB prints a DOUBLE exactly as
  * Python's repr(float) does (checked value by value with DuckDB 1.5.6: shortest round-trip
  * digits, positional for 1e-4 <= |v| < 1e16 with ".0" on integral values, else d.ddde+XX).
  * Fixed cases from DuckDB's own output, then 600,000 doubles (the 20,000 smallest
@@ -10,6 +10,7 @@
  */
 #include "check.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -77,10 +78,31 @@ static double value(int i)
     return d;
 }
 
+/* BIGINT -> text (sl_format_bigint writes its digits by hand) against glibc's printf. */
+static void check_bigint(sl_buf *b)
+{
+    int64_t fixed[] = {0, 1, -1, 9, 10, 99, 100, -100, 999, 1000, 123456789, INT64_MAX,
+                       INT64_MIN, INT64_MIN + 1, 1000000000000000000};
+    char want[32];
+    int bad = 0;
+    for (int i = 0; i < 200000; i++) {
+        int64_t v = i < (int)(sizeof fixed / sizeof fixed[0]) ? fixed[i] : (int64_t)next();
+        if (i % 3 == 1)
+            v >>= next() % 64; /* every length */
+        snprintf(want, sizeof want, "%" PRId64, v);
+        sl_buf_reset(b);
+        sl_format_bigint(b, v);
+        if (strcmp(sl_buf_cstr(b), want) != 0 && bad++ < 10)
+            fprintf(stderr, "bigint %s: sluice %s\n", want, sl_buf_cstr(b));
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
     sl_buf b;
     sl_buf_init(&b);
+    check_bigint(&b);
     /* DuckDB 1.5.6: SELECT x::DOUBLE::VARCHAR, and its CSV writer, print these. */
     CHECK_STR(fmt(&b, 170.0), "170.0");
     CHECK_STR(fmt(&b, 90.0), "90.0");
