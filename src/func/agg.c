@@ -328,7 +328,9 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
     return true;
 }
 
-/* Row i of vecs equals row j of vecs in every key (keys_eq's rules). */
+/* Row i of vecs equals row j of vecs in every key (keys_eq's rules). Decided by storage, not
+ * by type name, so that a type stored in the byte heap (VARCHAR, HUGEINT, a wide DECIMAL, a
+ * LIST) compares its bytes: only INTERVAL (its own equality) and DOUBLE are special. */
 static bool rows_eq(const sl_hashagg *h, sl_vec *const *vecs, int64_t i, int64_t j)
 {
     for (int k = 0; k < h->n_keys; k++) {
@@ -338,32 +340,23 @@ static bool rows_eq(const sl_hashagg *h, sl_vec *const *vecs, int64_t i, int64_t
             return false;
         if (!va)
             continue;
-        switch (v->type) {
-        case SL_T_DOUBLE: {
+        if (v->type == SL_T_DOUBLE) {
             double x = v->d.f64[i], y = v->d.f64[j];
             if (!(x == y || (x != x && y != y)))
                 return false;
-            break;
-        }
-        case SL_T_VARCHAR:
-        case SL_T_HUGEINT: {
-            int64_t la, lb;
-            const char *pa = sl_vec_str(v, i, &la), *pb = sl_vec_str(v, j, &lb);
-            if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
-                return false;
-            break;
-        }
-        case SL_T_INTERVAL: {
+        } else if (v->type == SL_T_INTERVAL) {
             int64_t la, lb;
             const char *pa = sl_vec_str(v, i, &la), *pb = sl_vec_str(v, j, &lb);
             if (la != lb || (la == SL_IV_BYTES && sl_interval_cmp(sl_interval_get(pa),
                                                                   sl_interval_get(pb)) != 0))
                 return false;
-            break;
-        }
-        default:
-            if (v->d.i64[i] != v->d.i64[j])
+        } else if (sl_type_is_var(v->type)) {
+            int64_t la, lb;
+            const char *pa = sl_vec_str(v, i, &la), *pb = sl_vec_str(v, j, &lb);
+            if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
                 return false;
+        } else if (v->d.i64[i] != v->d.i64[j]) {
+            return false;
         }
     }
     return true;
