@@ -316,6 +316,13 @@ csvdiff: $(BUILD)/tests/csvdiff
 csvdiff-long: $(BUILD)/tests/csvdiff
 	@timeout 7200 $(BUILD)/tests/csvdiff $$(( 40 * $(CSVDIFF_SEEDS) )) 1000001
 
+# Issue 14: DOUBLE -> text (src/batch/dtoa.c) against Python's repr on 5e7 doubles, 10 seeds of
+# tests/unit/test_format_double.c (which `make unit` runs on 6e5); a few minutes. Not in `make test`.
+.PHONY: fuzz-double
+fuzz-double: $(BUILD)/tests/test_format_double
+	@for s in 1 2 3 4 5 6 7 8 9 10; do \
+	  SLUICE_FMT_N=5000000 SLUICE_FMT_SEED=$$s timeout 1200 $< || exit 1; done
+
 # CI's sanitizer pass, `make SANITIZE=1 san-check`: unit in full, failures and e2e at 3 ranks
 # only (every case; ASan makes each run several times slower and CI has 15 minutes).
 # `make SANITIZE=1 test` runs everything (about 10 minutes more on 2 cores).

@@ -88,6 +88,9 @@ typedef struct agg_state {
     bool marked;
     int64_t next_mark;
     bool pass;
+    /* PARTIAL: state rows pushed on (into the exchange). FINAL: whether it sized its table. */
+    int64_t emitted;
+    bool sized;
 } agg_state;
 
 /* Returns freed heap to the OS: a flushed table leaves large free blocks that glibc would
@@ -162,8 +165,10 @@ static int emit_states(sl_exec *x, sl_pop *op, sl_err *err)
             sl_agg_heavy_add(st->held, out.b[i], err);
         else if (st->held)
             sl_batch_free(&out.b[i]);
-        else
+        else {
+            st->emitted += sl_batch_live(out.b[i]);
             sl_exec_emit(x, op, out.b[i], err);
+        }
         out.b[i] = NULL;
     }
     sl_batchlist_free(&out);
@@ -233,6 +238,7 @@ static int pass_rows(sl_exec *x, sl_pop *op, const sl_batch *b, sl_vec **keys,
         return 0;
     if (sl_hashagg_rows_to_states(st->h, b, keys, args, &out, err))
         return err->code;
+    st->emitted += sl_batch_live(out);
     return sl_exec_emit(x, op, out, err);
 }
 
@@ -376,9 +382,38 @@ static int merge_or_split(sl_pop *op, agg_state *st, sl_hashagg *h, int64_t *res
     return partition_batch(st, parts, n_keys, b, depth, err);
 }
 
+/* FINAL, before its first merge: sizes the table once for the state rows this rank's own
+ * PARTIAL (below the exchange) pushed, when the grant allows it. The exchange is a breaker,
+ * so that count is final; a hash exchange brings each rank about its own share back (an
+ * even spread of every rank's rows), and the rows bound the groups. Growing instead costs a
+ * rehash per doubling (a cache miss per group each) and copies of every per-group array: at
+ * ~1 group per row (q10) 17% of the table's probe time went to rehashing (issue 14). */
+static void final_size(sl_pop *op, agg_state *st)
+{
+    st->sized = true;
+    const sl_pop *xo = op->children[0], *po;
+    if (op->u.agg.n_keys == 0 || xo->kind != SL_POP_EXCHANGE || xo->n_children != 1)
+        return;
+    po = xo->children[0];
+    if (po->kind != SL_POP_AGG || po->u.agg.mode != SL_AGG_PARTIAL || !po->state)
+        return;
+    int64_t groups = ((const agg_state *)po->state)->emitted;
+    if (groups < SAMPLE_GROUPS)
+        return; /* small tables grow cheaply */
+    int64_t need = sl_hashagg_presize_bytes(st->h, groups);
+    if (need <= st->res)
+        return;
+    if (!sl_budget_reserve_upto(&st->ctx->budget, need - st->res, op->grant))
+        return;
+    st->res = need;
+    sl_hashagg_presize(st->h, groups);
+}
+
 static int final_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
 {
     agg_state *st = op->state;
+    if (!st->sized && !st->split)
+        final_size(op, st);
     /* The volume still to come is unknown while the exchange runs: check for one batch. */
     merge_or_split(op, st, st->h, &st->res, &st->split, st->parts, b, sl_batch_bytes(b), 0,
                    err);

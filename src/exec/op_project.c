@@ -69,6 +69,52 @@ static int project_unnest(sl_exec *x, sl_pop *op, int u, const sl_batch *b, sl_e
     return rc ? rc : err->code;
 }
 
+/* Projects b (owned) into *out. An output column that only names an input column of its
+ * type takes that column over instead of a copy (the first such use of it; the other
+ * expressions are evaluated before anything moves): above a GROUP BY of ~1 group per row the
+ * copies were every result byte once more (issue 14). */
+static int project_moving(const sl_pop *op, sl_batch *b, sl_batch **out, sl_err *err)
+{
+    int n = op->u.project.n_exprs, rc = 0;
+    sl_expr *const *ex = op->u.project.exprs;
+    sl_vec **cols = sl_xcalloc((size_t)(n ? n : 1), sizeof *cols);
+    int *from = sl_xmalloc(sizeof *from * (size_t)(n ? n : 1));
+    bool *taken = sl_xcalloc((size_t)(b->n_cols ? b->n_cols : 1), sizeof *taken);
+    for (int c = 0; c < n; c++) {
+        const sl_expr *e = ex[c];
+        from[c] = -1;
+        if (e->kind == SL_E_COL && e->col >= 0 && e->col < b->n_cols && !taken[e->col] &&
+            b->cols[e->col] && b->cols[e->col]->type == e->type &&
+            b->cols[e->col]->n == b->n_rows) {
+            from[c] = e->col;
+            taken[e->col] = true;
+        }
+    }
+    for (int c = 0; c < n && !rc; c++)
+        if (from[c] < 0)
+            rc = sl_expr_eval(ex[c], b, &cols[c], err);
+    if (!rc) {
+        for (int c = 0; c < n; c++)
+            if (from[c] >= 0) {
+                cols[c] = b->cols[from[c]];
+                b->cols[from[c]] = NULL;
+            }
+        *out = sl_batch_from_cols(n, cols, b->n_rows);
+        if (b->sel) { /* the same live rows */
+            (*out)->sel = b->sel;
+            (*out)->n_sel = b->n_sel;
+            b->sel = NULL;
+        }
+    } else {
+        for (int c = 0; c < n; c++)
+            sl_vec_free(&cols[c]);
+    }
+    sl_free(cols);
+    sl_free(from);
+    sl_free(taken);
+    return rc;
+}
+
 static int project_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err)
 {
     int u = err->code ? -1 : unnest_col(op);
@@ -79,7 +125,7 @@ static int project_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *
     }
     sl_batch *pb = NULL;
     if (!err->code)
-        sl_project(op->u.project.exprs, op->u.project.n_exprs, b, &pb, err);
+        project_moving(op, b, &pb, err);
     sl_batch_free(&b);
     if (!pb)
         return err->code;

@@ -58,9 +58,10 @@ struct sl_hashagg {
      * upper bound (16 per value: 8 and the array's doubling slack), for the budget. */
     int64_t held;
     int n_holistic;     /* how many such aggregate calls */
-    /* per-batch scratch */
+    /* per-batch scratch; new_rows[j]: the input row that made group base + j of a batch */
     uint64_t *hashes;
     uint32_t *gids;
+    uint32_t *new_rows;
     int64_t scratch_cap;
 };
 
@@ -140,6 +141,7 @@ void sl_hashagg_free(sl_hashagg **ph)
     sl_free(h->st);
     sl_free(h->hashes);
     sl_free(h->gids);
+    sl_free(h->new_rows);
     sl_free(h);
     *ph = NULL;
 }
@@ -210,7 +212,13 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
     /* Aggregates that keep every value grow by up to one value per row. */
     heap += h->held + rows * 16 * h->n_holistic;
     return gcap * per_group + tcap * (int64_t)sizeof(slot) + heap +
-           h->scratch_cap * 12;
+           h->scratch_cap * 16;
+}
+
+int64_t sl_hashagg_presize_bytes(const sl_hashagg *h, int64_t groups)
+{
+    /* sl_hashagg_bytes assumes a quarter of the rows are new groups. */
+    return h->n_groups ? 0 : sl_hashagg_bytes(h, 4 * groups);
 }
 
 /* ---- groups ---- */
@@ -242,6 +250,22 @@ static void rehash(sl_hashagg *h)
         h->tab[idx].h = tag(h->ghash[g]);
         h->tab[idx].g1 = (uint32_t)(g + 1);
     }
+}
+
+void sl_hashagg_presize(sl_hashagg *h, int64_t groups)
+{
+    if (h->n_groups || h->n_keys == 0 || groups <= 0)
+        return;
+    int64_t tcap = TAB_INIT;
+    while (groups * 2 > tcap)
+        tcap *= 2;
+    if (!h->tab || h->tcap < tcap) {
+        sl_free(h->tab);
+        table_init(h, tcap);
+    }
+    grow_groups(h, groups);
+    for (int k = 0; k < h->n_keys; k++)
+        sl_vec_reserve(h->keys[k], groups);
 }
 
 static int64_t new_group(sl_hashagg *h, uint64_t hash, sl_vec *const *vecs, int64_t i)
@@ -312,34 +336,84 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
     return true;
 }
 
-static int64_t find_or_insert(sl_hashagg *h, uint64_t hash, sl_vec *const *vecs, int64_t i)
+/* Row i of vecs equals row j of vecs in every key (keys_eq's rules). Decided by storage, not
+ * by type name, so that a type stored in the byte heap (VARCHAR, HUGEINT, a wide DECIMAL, a
+ * LIST) compares its bytes: only INTERVAL (its own equality) and DOUBLE are special. */
+static bool rows_eq(const sl_hashagg *h, sl_vec *const *vecs, int64_t i, int64_t j)
 {
-    if (!h->tab)
-        table_init(h, TAB_INIT);
-    int64_t mask = h->tcap - 1;
-    int64_t idx = (int64_t)(hash >> h->shift);
-    for (;;) {
-        slot *s = &h->tab[idx];
-        if (!s->g1)
-            break;
-        if (s->h == tag(hash) && keys_eq(h, s->g1 - 1, vecs, i))
-            return s->g1 - 1;
-        idx = (idx + 1) & mask;
+    for (int k = 0; k < h->n_keys; k++) {
+        const sl_vec *v = vecs[k];
+        bool va = sl_vec_valid(v, i), vb = sl_vec_valid(v, j);
+        if (va != vb)
+            return false;
+        if (!va)
+            continue;
+        if (v->type == SL_T_DOUBLE) {
+            double x = v->d.f64[i], y = v->d.f64[j];
+            if (!(x == y || (x != x && y != y)))
+                return false;
+        } else if (v->type == SL_T_INTERVAL) {
+            int64_t la, lb;
+            const char *pa = sl_vec_str(v, i, &la), *pb = sl_vec_str(v, j, &lb);
+            if (la != lb || (la == SL_IV_BYTES && sl_interval_cmp(sl_interval_get(pa),
+                                                                  sl_interval_get(pb)) != 0))
+                return false;
+        } else if (sl_type_is_var(v->type)) {
+            int64_t la, lb;
+            const char *pa = sl_vec_str(v, i, &la), *pb = sl_vec_str(v, j, &lb);
+            if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
+                return false;
+        } else if (v->d.i64[i] != v->d.i64[j]) {
+            return false;
+        }
     }
-    int64_t g = new_group(h, hash, vecs, i);
-    h->tab[idx].h = tag(hash);
-    h->tab[idx].g1 = (uint32_t)(g + 1);
-    if (h->n_groups * 2 > h->tcap)
-        rehash(h);
-    return g;
+    return true;
 }
 
-/* Fills h->gids[k] with the group of the k-th live row (sel or 0..n), creating groups. */
+/* Appends rows[0..n) of src to dst: one reservation and one heap growth per column, not one
+ * check per value. */
+static void append_rows(sl_vec *dst, const sl_vec *src, const uint32_t *rows, int64_t n)
+{
+    int64_t at = dst->n;
+    sl_vec_reserve(dst, at + n);
+    if (sl_type_is_var(dst->type)) {
+        int64_t bytes = 0;
+        for (int64_t j = 0; j < n; j++)
+            bytes += src->d.off[rows[j] + 1] - src->d.off[rows[j]];
+        sl_grow((void **)&dst->heap, &dst->heap_cap, dst->heap_len + bytes, 1);
+        int64_t len = dst->heap_len;
+        for (int64_t j = 0; j < n; j++) {
+            int64_t r = rows[j], l = src->d.off[r + 1] - src->d.off[r];
+            bool ok = sl_vec_valid(src, r);
+            if (ok && l)
+                memcpy(dst->heap + len, src->heap + src->d.off[r], (size_t)l);
+            len += ok ? l : 0;
+            dst->d.off[at + j + 1] = len;
+            sl_vec_set_valid(dst, at + j, ok);
+        }
+        dst->heap_len = len;
+    } else {
+        for (int64_t j = 0; j < n; j++) {
+            int64_t r = rows[j];
+            bool ok = sl_vec_valid(src, r);
+            dst->d.i64[at + j] = ok ? src->d.i64[r] : 0;
+            sl_vec_set_valid(dst, at + j, ok);
+        }
+    }
+    dst->n = at + n;
+}
+
+/* Fills h->gids[k] with the group of the k-th live row (sel or 0..n), creating groups. A new
+ * group gets its slot, hash and number at once, but its key values and zeroed states only
+ * after the loop, column at a time (appending a row's six keys value by value was a third of
+ * a ~1-group-per-row final aggregation, issue 14); until then a later row of the batch that
+ * lands on it compares against the input row that made it (new_rows). */
 static void assign_groups(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *sel, int64_t n)
 {
     if (n > h->scratch_cap) {
         h->hashes = sl_xrealloc(h->hashes, (size_t)n * 8);
         h->gids = sl_xrealloc(h->gids, (size_t)n * 4);
+        h->new_rows = sl_xrealloc(h->new_rows, (size_t)n * 4);
         h->scratch_cap = n;
     }
     if (h->n_keys == 0) {
@@ -349,19 +423,62 @@ static void assign_groups(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
         memset(h->gids, 0, (size_t)n * 4);
         return;
     }
+    if (!h->tab)
+        table_init(h, TAB_INIT);
     sl_hash_vecs_sel(vecs, h->n_keys, sel, n, h->hashes);
+    int64_t base = h->n_groups;
+    bool fixed0 = !sl_type_is_var(h->keys[0]->type);
     /* Prefetching the slot a few rows ahead hides most of the cache miss of a big table. */
     enum { AHEAD = 16 };
     for (int64_t k = 0; k < n; k++) {
-        if (k + AHEAD < n && h->tab)
+        if (k + AHEAD < n)
             __builtin_prefetch(&h->tab[h->hashes[k + AHEAD] >> h->shift]);
-        if (k + AHEAD / 2 < n && h->tab) {
+        if (k + AHEAD / 2 < n && fixed0) {
             /* By now that slot is cached: fetch the key it points at for the compare. */
-            const slot *s = &h->tab[h->hashes[k + AHEAD / 2] >> h->shift];
-            if (s->g1 && !sl_type_is_var(h->keys[0]->type))
-                __builtin_prefetch(&h->keys[0]->d.i64[s->g1 - 1]);
+            const slot *ps = &h->tab[h->hashes[k + AHEAD / 2] >> h->shift];
+            if (ps->g1 && ps->g1 - 1 < base)
+                __builtin_prefetch(&h->keys[0]->d.i64[ps->g1 - 1]);
         }
-        h->gids[k] = (uint32_t)find_or_insert(h, h->hashes[k], vecs, sel ? sel[k] : k);
+        uint64_t hash = h->hashes[k];
+        int64_t i = sel ? sel[k] : k, mask = h->tcap - 1, g = -1;
+        int64_t idx = (int64_t)(hash >> h->shift);
+        uint32_t t = tag(hash);
+        for (;;) {
+            slot *s = &h->tab[idx];
+            if (!s->g1)
+                break;
+            if (s->h == t) {
+                int64_t c = s->g1 - 1;
+                if (c < base ? keys_eq(h, c, vecs, i) : rows_eq(h, vecs, h->new_rows[c - base], i)) {
+                    g = c;
+                    break;
+                }
+            }
+            idx = (idx + 1) & mask;
+        }
+        if (g < 0) {
+            g = h->n_groups++;
+            grow_groups(h, g + 1);
+            h->ghash[g] = hash;
+            h->new_rows[g - base] = (uint32_t)i;
+            h->tab[idx].h = t;
+            h->tab[idx].g1 = (uint32_t)(g + 1);
+            if (h->n_groups * 2 > h->tcap)
+                rehash(h);
+        }
+        h->gids[k] = (uint32_t)g;
+    }
+    int64_t added = h->n_groups - base;
+    if (added == 0)
+        return;
+    for (int k = 0; k < h->n_keys; k++)
+        append_rows(h->keys[k], vecs[k], h->new_rows, added);
+    for (int a = 0; a < h->n_aggs; a++) {
+        aggstate *s = &h->st[a];
+        uint8_t *p = s->data + base * s->sb;
+        memset(p, 0, (size_t)(added * s->sb));
+        if (s->fn->init)
+            s->fn->init(s->call, p, added);
     }
 }
 
@@ -531,6 +648,29 @@ int sl_hashagg_rows_to_states(sl_hashagg *h, const sl_batch *in, sl_vec **keys,
 
 /* ---- emit ---- */
 
+/* Appends values [g0, g1) of src to the empty dst: whole arrays, not value by value. */
+static void append_range(sl_vec *dst, const sl_vec *src, int64_t g0, int64_t g1)
+{
+    int64_t n = g1 - g0;
+    assert(dst->n == 0);
+    sl_vec_reserve(dst, n);
+    if (sl_type_is_var(dst->type)) {
+        int64_t o0 = src->d.off[g0], bytes = src->d.off[g1] - o0;
+        sl_grow((void **)&dst->heap, &dst->heap_cap, bytes, 1);
+        if (bytes)
+            memcpy(dst->heap, src->heap + o0, (size_t)bytes);
+        for (int64_t j = 0; j <= n; j++)
+            dst->d.off[j] = src->d.off[g0 + j] - o0;
+        dst->heap_len = bytes;
+    } else {
+        memcpy(dst->d.i64, src->d.i64 + g0, (size_t)n * 8);
+    }
+    for (int64_t j = 0; j < n; j++)
+        if (sl_vec_valid(src, g0 + j))
+            dst->valid[j >> 6] |= UINT64_C(1) << (j & 63);
+    dst->n = n;
+}
+
 static void emit(sl_hashagg *h, bool final, sl_batchlist *out)
 {
     int ncols = h->n_keys + (final ? h->n_aggs : sl_hashagg_state_ncols(h));
@@ -547,8 +687,7 @@ static void emit(sl_hashagg *h, bool final, sl_batchlist *out)
         int64_t g1 = g0 + SL_BATCH_ROWS < h->n_groups ? g0 + SL_BATCH_ROWS : h->n_groups;
         sl_batch *b = sl_batch_new(ncols, types, g1 - g0);
         for (int k = 0; k < h->n_keys; k++)
-            for (int64_t g = g0; g < g1; g++)
-                sl_vec_push_from(b->cols[k], h->keys[k], g);
+            append_range(b->cols[k], h->keys[k], g0, g1);
         int c = h->n_keys;
         for (int a = 0; a < h->n_aggs; a++) {
             const aggstate *s = &h->st[a];

@@ -69,5 +69,11 @@ int64_t sl_hashagg_groups(const sl_hashagg *h);
  * the table grows them; string bytes extrapolated). The memory budget reserves this before a
  * batch is folded in (issue #3). Local. */
 int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups);
+/* Bytes an empty table sized for `groups` groups holds (sl_hashagg_presize). Local. */
+int64_t sl_hashagg_presize_bytes(const sl_hashagg *h, int64_t groups);
+/* Sizes an empty table for `groups` groups at once: slots, hashes, states and key arrays, so
+ * that reaching that many groups needs no rehash and no reallocation. Does nothing to a
+ * table that holds groups. Local. */
+void sl_hashagg_presize(sl_hashagg *h, int64_t groups);
 
 #endif

@@ -445,16 +445,23 @@ static void test_no_keys(void)
     sl_hashagg_free(&f);
 }
 
-static void test_many_groups(void)
+static void test_many_groups(int64_t presize)
 {
     /* 150000 distinct keys (forces resizes and more than two emitted chunks), each seen
-     * twice, in two batches of SL_BATCH_ROWS-ish rows. */
+     * twice, in two batches of SL_BATCH_ROWS-ish rows; with presize > 0 the table is sized
+     * for that many groups first (FINAL does so from its partial's rows; too few here, so it
+     * must still grow past it). */
     sl_err err = { 0 };
     sl_agg ag[2] = { CALL(count_star, SL_T_NULL, SL_T_BIGINT, "count(*)"),
                      CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(v)") };
     sl_type kt = SL_T_BIGINT, bt[2] = { SL_T_BIGINT, SL_T_BIGINT };
     const int G = 150000;
     sl_hashagg *h = sl_hashagg_new(1, &kt, 2, ag);
+    if (presize) {
+        CHECK(sl_hashagg_presize_bytes(h, presize) >= presize * 8);
+        sl_hashagg_presize(h, presize);
+        CHECK_INT(sl_hashagg_groups(h), 0);
+    }
     for (int rep = 0; rep < 2; rep++) {
         for (int lo = 0; lo < G; lo += 50000) {
             sl_batch *b = sl_batch_new(2, bt, 50000);
@@ -584,7 +591,9 @@ int main(void)
     test_mixed_input();
     test_overflow();
     test_no_keys();
-    test_many_groups();
+    test_many_groups(0);
+    test_many_groups(100000);
+    test_many_groups(400000);
     test_moment_merges();
     CHECK_INT(sl_mem_in_use(), 0);
     return CHECK_DONE();
