@@ -58,6 +58,7 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -149,7 +150,8 @@ struct sl_copy {
     char *const *names;
     const sl_type *types;
     int n_out, *out_cols;
-    char **out_names;   /* borrowed from names */
+    char **out_names;   /* borrowed from names, or from renamed */
+    char **renamed;     /* owned: out_names[k]'s new name where it repeated an earlier one */
     sl_type *out_types; /* the types of the written columns */
     int n_pcols, *pcols;
     part **parts;
@@ -743,6 +745,71 @@ void sl_copy_set_limits(sl_copy *c, int64_t file_bytes, int max_open)
 
 void sl_copy_set_test_flags(sl_copy *c, unsigned flags) { c->test_flags = flags; }
 
+/* DuckDB's QueryResult::DeduplicateColumns, which its COPY writes column names with: names are
+ * compared without case; a name met before gets "_k", k its count so far, raised past any name
+ * already taken ('a, a, a, a_1, A' -> 'a, a_1, a_2, a_1_1, A_3'). seen[] holds the lower-case
+ * names met, cnt[] their counts. */
+static int dedup_find(char **seen, int n, const char *low)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(seen[k], low) == 0)
+            return k;
+    return -1;
+}
+
+static char *lower_dup(const char *s)
+{
+    char *l = sl_xstrdup(s);
+    for (char *q = l; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    return l;
+}
+
+
+/* Renames the output columns whose names repeat an earlier one (DuckDB's COPY: a CSV header of
+ * 'a, a' is 'a,a_1'; a query's own result keeps both names, as DuckDB's does). Local. */
+static void dedup_names(sl_copy *c)
+{
+    int n = c->n_out;
+    char **seen = sl_xcalloc((size_t)n * 2 + 1, sizeof *seen);
+    int64_t *cnt = sl_xcalloc((size_t)n * 2 + 1, sizeof *cnt);
+    int n_seen = 0;
+    sl_buf nb;
+    sl_buf_init(&nb);
+    for (int k = 0; k < n; k++) {
+        const char *nm = c->out_names[k] ? c->out_names[k] : "";
+        char *low = lower_dup(nm);
+        int at = dedup_find(seen, n_seen, low);
+        if (at < 0) {
+            seen[n_seen] = low;
+            cnt[n_seen++] = 1;
+            continue;
+        }
+        char *nlow = NULL;
+        for (;;) {
+            sl_buf_reset(&nb);
+            sl_buf_printf(&nb, "%s_%lld", nm, (long long)cnt[at]);
+            sl_free(nlow);
+            nlow = lower_dup(sl_buf_cstr(&nb));
+            if (dedup_find(seen, n_seen, nlow) < 0)
+                break;
+            cnt[at]++;
+        }
+        seen[n_seen] = nlow;
+        cnt[n_seen++] = 1;
+        sl_free(low);
+        if (!c->renamed)
+            c->renamed = sl_xcalloc((size_t)n, sizeof *c->renamed);
+        c->renamed[k] = sl_xstrdup(sl_buf_cstr(&nb));
+        c->out_names[k] = c->renamed[k];
+    }
+    for (int k = 0; k < n_seen; k++)
+        sl_free(seen[k]);
+    sl_free(seen);
+    sl_free(cnt);
+    sl_buf_free(&nb);
+}
+
 /* Checks opts and fills the output/partition column lists. Same result on every rank. */
 static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
 {
@@ -803,6 +870,7 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
             c->out_names[c->n_out++] = c->names[k];
         }
     }
+    dedup_names(c);
     /* A LIST or an INTERVAL is text in CSV ([1, 2], 1 day 02:00:00, as DuckDB writes them);
      * the typed formats and the database sinks have no column type for them. */
     for (int k = 0; rc == 0 && k < c->n_out; k++)
@@ -1976,6 +2044,9 @@ static void copy_free(sl_copy *c)
         sl_free(c->files[i].rel);
     sl_free(c->files);
     sl_free(c->out_cols);
+    for (int k = 0; c->renamed && k < c->n_out; k++)
+        sl_free(c->renamed[k]);
+    sl_free(c->renamed);
     sl_free(c->out_names);
     sl_free(c->out_types);
     sl_free(c->pcols);

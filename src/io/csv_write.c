@@ -10,10 +10,7 @@
 #include "batch/int128.h"
 #include "batch/dec128.h"
 
-#include <ctype.h>
 #include <string.h>
-
-#include "core/mem.h"
 
 static bool needs_quotes(const char *p, int64_t len, char delim)
 {
@@ -53,67 +50,15 @@ void sl_csv_format_field(sl_buf *out, const char *p, int64_t len, char delim)
         sl_buf_append(out, p, len);
 }
 
-/* DuckDB's QueryResult::DeduplicateColumns, which its COPY writes the header with: names are
- * compared without case; a name met before gets "_k", k its count so far, raised past any name
- * already taken ('a, a, a, a_1, A' -> 'a, a_1, a_2, a_1_1, A_3'). seen[] holds the lower-case
- * names met, cnt[] their counts. */
-static int dedup_find(char **seen, int n, const char *low)
-{
-    for (int k = 0; k < n; k++)
-        if (strcmp(seen[k], low) == 0)
-            return k;
-    return -1;
-}
-
-static char *lower_dup(const char *s)
-{
-    char *l = sl_xstrdup(s);
-    for (char *q = l; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    return l;
-}
-
 void sl_csv_format_header(sl_buf *out, char *const *names, int n_cols, char delim)
 {
-    char **seen = sl_xcalloc((size_t)n_cols * 2 + 1, sizeof *seen);
-    int64_t *cnt = sl_xcalloc((size_t)n_cols * 2 + 1, sizeof *cnt);
-    int n_seen = 0;
-    sl_buf nb;
-    sl_buf_init(&nb);
     for (int c = 0; c < n_cols; c++) {
         if (c)
             sl_buf_putc(out, delim);
         const char *nm = names[c] ? names[c] : "";
-        char *low = lower_dup(nm);
-        int at = dedup_find(seen, n_seen, low);
-        if (at < 0) {
-            seen[n_seen] = low;
-            cnt[n_seen++] = 1;
-            sl_csv_format_field(out, nm, (int64_t)strlen(nm), delim);
-            continue;
-        }
-        char *nlow = NULL;
-        for (;;) {
-            sl_buf_reset(&nb);
-            sl_buf_printf(&nb, "%s_%lld", nm, (long long)cnt[at]);
-            sl_buf_putc(&nb, 0);
-            sl_free(nlow);
-            nlow = lower_dup(nb.data);
-            if (dedup_find(seen, n_seen, nlow) < 0)
-                break;
-            cnt[at]++;
-        }
-        seen[n_seen] = nlow;
-        cnt[n_seen++] = 1;
-        sl_free(low);
-        sl_csv_format_field(out, nb.data, (int64_t)strlen(nb.data), delim);
+        sl_csv_format_field(out, nm, (int64_t)strlen(nm), delim);
     }
     sl_buf_putc(out, '\n');
-    for (int k = 0; k < n_seen; k++)
-        sl_free(seen[k]);
-    sl_free(seen);
-    sl_free(cnt);
-    sl_buf_free(&nb);
 }
 
 /* Appends a non-NULL fixed-width value. Formats in place, then re-quotes in the rare case the
