@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "batch/list_order.h"
 #include "batch/rowcmp.h"
 #include "batch/wire.h"
 #include "core/budget.h"
@@ -257,8 +258,14 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
             break;
         }
         default:
-            if (a->d.i64[pr] != c->d.i64[br])
+            if (sl_type_is_list(a->type)) { /* DuckDB's list equality: [-0.0] = [0.0] */
+                int64_t la, lc;
+                const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
+                if (sl_list_cmp(a->type, sa, la, sc, lc) != 0)
+                    return false;
+            } else if (a->d.i64[pr] != c->d.i64[br]) {
                 return false;
+            }
             break;
         }
     }

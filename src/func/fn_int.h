@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "batch/int128.h"
+#include "batch/list_order.h"
 #include "func/func.h"
 
 /* An evaluated argument: a vector read at physical row i (or at 0 when constant). */
@@ -147,7 +148,8 @@ static inline int64_t fn_floor_div(int64_t a, int64_t b)
  * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR or HUGEINT (their bytes), 3 = INTERVAL). */
 static inline int fn_type_class(sl_type t)
 {
-    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : t == SL_T_INTERVAL ? 3 : 0;
+    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : t == SL_T_INTERVAL ? 3
+           : sl_type_is_list(t) ? 4 : 0;
 }
 /* INTERVALs at row i of p and q in DuckDB's order (normalized, types.h). */
 static inline int fn_iv_cmp(const sl_arg *p, const sl_arg *q, int64_t i)
@@ -179,6 +181,11 @@ static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
         return fn_f64_cmp(fn_f64(p, i), fn_f64(q, i));
     if (cls == 3)
         return fn_iv_cmp(p, q, i);
+    if (cls == 4) { /* LISTs (batch/list_order.h); both of p's vector type */
+        int64_t pn, qn;
+        const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);
+        return sl_list_cmp(p->v->type, ps, pn, qs, qn);
+    }
     if (cls == 2) {
         int64_t pn, qn;
         const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);

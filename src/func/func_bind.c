@@ -296,11 +296,6 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
         free_args(args, n_args);
         return rc;
     }
-    if (sl_type_is_list(rt) && (fn == SL_FN_NULLIF || fn == SL_FN_GREATEST || fn == SL_FN_LEAST)) {
-        free_args(args, n_args);
-        return SL_ERR(err, SL_EBIND, "comparing LIST values (%s) is not supported",
-                      sl_type_name(rt));
-    }
     sl_expr *e = sl_expr_new(SL_E_CALL, rt, n_args, args, text);
     e->fn = fn;
     *out = e;

@@ -220,9 +220,6 @@ static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
                                  "which have no common type (CAST one side)", names[s->setop],
                                  i + 1, l->out_names[i], sl_type_name(l->outs[i]->type),
                                  sl_type_name(r->outs[i]->type));
-        if (sl_type_is_list(t) && !(s->setop == SETOP_UNION && s->setop_all))
-            return sl_bind_error(c, s->line, s->col, SL_EBIND, "%s on a LIST column is not "
-                                 "supported (UNION ALL is)", names[s->setop]);
         /* An untyped NULL on both sides stays BIGINT, as everywhere else. */
         src->file_col_types[i] = t == SL_T_NULL ? SL_T_BIGINT : t;
     }
@@ -622,11 +619,6 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
     int rc = sl_bind_expr(c, g, &e);
     if (rc)
         return rc;
-    if (sl_type_is_list(e->type)) {
-        sl_expr_free(&e);
-        return sl_bind_error(c, g->line, g->col, SL_EBIND, "GROUP BY or DISTINCT on a LIST "
-                             "value is not supported");
-    }
     q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
     c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
     q->groups[q->n_groups] = e;
@@ -801,9 +793,6 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order_desc[i] = ast->order_all_desc;
             q->order_nulls_first[i] = ast->order_all_nulls_first;
             q->order[i] = sl_expr_copy(q->outs[i]);
-            if (sl_type_is_list(q->order[i]->type))
-                return sl_bind_error(c, ast->line, ast->col, SL_EBIND,
-                                     "ORDER BY on a LIST value is not supported");
             continue;
         }
         const sl_ast_order *o = &ast->order[i];
@@ -819,9 +808,6 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order[i] = sl_expr_copy(q->outs[k]);
         else if ((rc = sl_bind_expr(c, o->e, &q->order[i])))
             return rc;
-        if (sl_type_is_list(q->order[i]->type))
-            return sl_bind_error(c, o->e->line, o->e->col, SL_EBIND,
-                                 "ORDER BY on a LIST value is not supported");
     }
     return 0;
 }
@@ -855,10 +841,6 @@ static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **p
     w.part = sl_xcalloc((size_t)ast->n_distinct_on + 1, sizeof *w.part);
     for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++) {
         rc = sl_bind_expr(c, ast->distinct_on[w.n_part], &w.part[w.n_part]);
-        if (!rc && sl_type_is_list(w.part[w.n_part]->type))
-            rc = sl_bind_error(c, ast->distinct_on[w.n_part]->line,
-                               ast->distinct_on[w.n_part]->col, SL_EBIND,
-                               "DISTINCT ON a LIST value is not supported");
     }
     c->win_ok = true;
     w.order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order);
