@@ -277,8 +277,8 @@ FN_EXEC(fn_exec_string_split)
     return 0;
 }
 
-/* unnest(l): one row per element. Only a whole select-list item (the binder checks), which
- * the projection expands (exec/op_project.c); the kernel is reached nowhere else. */
+/* unnest(l): one row per element. Only in the select list (alone or inside an expression),
+ * which the projection expands (exec/op_project.c); elsewhere (WHERE) the kernel is an error. */
 FN_BIND(fn_bind_unnest)
 {
     (void)n;
@@ -295,5 +295,5 @@ FN_EXEC(fn_exec_unnest)
     (void)rows;
     (void)a;
     (void)out;
-    return fn_rt_error(err, e, "unnest() is only supported as a whole item of a select list");
+    return fn_rt_error(err, e, "unnest() is only supported in a select list");
 }

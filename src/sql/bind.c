@@ -730,24 +730,42 @@ static void count_unnest(sl_expr *e, void *ctx)
         ++*(int *)ctx;
 }
 
-/* unnest(l) expands rows in the projection (exec/op_project.c): it must be a whole select
- * item, at most one per select list, with no unnest inside its argument. */
+/* unnest(l) expands rows in the projection (exec/op_project.c): any number per select list,
+ * anywhere in an item (unnest(l) + 1), but none inside another unnest's argument. */
 static int check_unnest(sl_bind_ctx *c, const items *it)
 {
     const sl_query *q = c->q;
-    int seen = 0;
     for (int i = 0; i < q->n_outs; i++) {
         int n = 0;
         sl_expr_walk(q->outs[i], count_unnest, &n);
-        bool root = q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST;
-        if (n && (!root || n > 1))
-            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND, "unnest() is "
-                                 "only supported as a whole select item (unnest(l) AS x)");
-        if (n && seen++)
-            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND,
-                                 "only one unnest() per select list is supported");
+        if (!n)
+            continue;
+        int outer = 0;
+        sl_expr *stack[64];
+        int top = 0;
+        stack[top++] = q->outs[i];
+        while (top) { /* the unnest calls not below another one */
+            sl_expr *e = stack[--top];
+            if (e->kind == SL_E_CALL && e->fn == SL_FN_UNNEST) {
+                outer++;
+                continue;
+            }
+            for (int k = 0; k < e->n_args && top < 64; k++)
+                stack[top++] = e->args[k];
+        }
+        if (outer != n)
+            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND, "unnest() "
+                                 "inside the argument of another unnest() is not supported");
     }
     return 0;
+}
+
+/* Whether e holds an unnest() call. */
+static bool has_unnest(const sl_expr *e)
+{
+    int n = 0;
+    sl_expr_walk((sl_expr *)e, count_unnest, &n);
+    return n > 0;
 }
 
 static int bind_outputs(sl_bind_ctx *c, const items *it)
@@ -1565,8 +1583,7 @@ static void prune_query(sl_query *q)
     } else {
         bool any = false;
         for (int i = 0; i < n; i++) { /* an unnest() output sets the child's row count */
-            p.used[i] |= s->child->outs[i]->kind == SL_E_CALL &&
-                         s->child->outs[i]->fn == SL_FN_UNNEST;
+            p.used[i] |= has_unnest(s->child->outs[i]);
             any |= p.used[i];
         }
         if (!any && n > 0)
@@ -1584,13 +1601,13 @@ static void prune_query(sl_query *q)
  * of one input stays a row of the result whatever its other columns are); the others compare
  * whole rows, so every column stays. Then both inputs are pruned in turn.
  */
-/* Whether output i of q is an unnest() (directly, or in an input of a set operation q is):
- * it makes rows, so pruning must keep it. */
+/* Whether output i of q holds an unnest() (directly, or in an input of a set operation q
+ * is): it makes rows, so pruning must keep it. */
 static bool out_unnests(const sl_query *q, int i)
 {
     if (i >= q->n_outs)
         return false;
-    if (q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST)
+    if (has_unnest(q->outs[i]))
         return true;
     return q->src.kind == SL_SRC_SETOP &&
            (out_unnests(q->src.child, i) || out_unnests(q->src.right, i));
