@@ -37,6 +37,7 @@ static const struct { const char *alias; int fn; } fn_alias[] = {
     {"doy", SL_FN_DAYOFYEAR}, {"divide", SL_FN_IDIV}, {"negate", SL_FN_NEG},
     {"~~", SL_FN_LIKE}, {"!~~", SL_FN_NOT_LIKE}, {"~~*", SL_FN_ILIKE}, {"!~~*", SL_FN_NOT_ILIKE},
     {"list_element", SL_FN_LIST_EXTRACT}, {"array_extract", SL_FN_LIST_EXTRACT},
+    {"array_slice", SL_FN_LIST_SLICE},
     {"list_has", SL_FN_LIST_CONTAINS}, {"array_contains", SL_FN_LIST_CONTAINS},
     {"array_has", SL_FN_LIST_CONTAINS}, {"str_split", SL_FN_STRING_SPLIT},
     {"string_to_array", SL_FN_STRING_SPLIT}, {"list_pack", SL_FN_LIST_VALUE},

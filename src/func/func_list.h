@@ -147,6 +147,7 @@
     X(LIST_LEN, "array_length", 1, 1, 0, fn_bind_list_len, fn_exec_list_len)                      \
     X(LIST_EXTRACT, "list_extract", 2, 2, 0, fn_bind_list_extract, fn_exec_list_extract)          \
     X(LIST_CONTAINS, "list_contains", 2, 2, 0, fn_bind_list_contains, fn_exec_list_contains)      \
+    X(LIST_SLICE, "list_slice", 3, 4, 0, fn_bind_list_slice, fn_exec_list_slice)                  \
     X(STRING_SPLIT, "string_split", 2, 2, 0, fn_bind_string_split, fn_exec_string_split) \
     X(UNNEST, "unnest", 1, 1, 0, fn_bind_unnest, fn_exec_unnest)
 

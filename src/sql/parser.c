@@ -781,25 +781,80 @@ static sl_ast_expr *parse_primary(sl_parser *p)
     return sl_parse_finish(p, e, start);
 }
 
+/* The sign of a slice's step when the parser can see it (a literal: 1, -1, - 1); 0 else. */
+static int step_sign(const sl_ast_expr *st)
+{
+    if (st->kind == A_INT)
+        return st->ival < 0 ? -1 : 1;
+    if (st->kind == A_UNARY && strcmp(st->op, "NEG") == 0 && st->args[0]->kind == A_INT)
+        return st->args[0]->ival > 0 ? -1 : 1;
+    return 0;
+}
+
+/* The rest of l[a:b] / l[a:b:step] after a (x = list_extract(l[, a]), at the first ':'):
+ * x becomes list_slice(l, a, b[, step]). An omitted bound is DuckDB's "from the start" / "to
+ * the end", which depend on the step's direction: a = 0 (step > 0) or -1 (step < 0), b = -1
+ * (step > 0) or 0 (step < 0); so an omitted bound needs a literal step. */
+static int parse_slice(sl_parser *p, sl_ast_expr *x, int start, bool no_begin)
+{
+    sl_free(x->name);
+    x->name = sl_xstrdup("list_slice");
+    sl_tok *colon = sl_parse_next(p);
+    bool no_end = sl_parse_is_op(sl_parse_peek(p), "]") || sl_parse_is_op(sl_parse_peek(p), ":");
+    sl_ast_expr *end = no_end ? NULL : sl_parse_expr(p), *step = NULL;
+    if (!no_end && !end)
+        return p->err->code;
+    if (sl_parse_accept_op(p, ":")) {
+        step = sl_parse_expr(p);
+        if (!step) {
+            sl_ast_expr_free(&end);
+            return p->err->code;
+        }
+    }
+    int sign = step ? step_sign(step) : 1;
+    if ((no_begin || no_end) && !sign) {
+        sl_ast_expr_free(&end);
+        sl_ast_expr_free(&step);
+        return sl_parse_error_at(p, colon, "%s", "a list slice with an omitted bound needs a "
+                                 "constant step (l[a:b:step])");
+    }
+    if (no_begin) {
+        sl_ast_expr *b = sl_parse_new_expr(p, A_INT, start);
+        b->ival = sign < 0 ? -1 : 0;
+        add_arg(x, sl_parse_finish(p, b, start));
+    }
+    if (no_end) {
+        end = sl_parse_new_expr(p, A_INT, start);
+        end->ival = sign < 0 ? 0 : -1;
+        end = sl_parse_finish(p, end, start);
+    }
+    add_arg(x, end);
+    if (step)
+        add_arg(x, step);
+    return 0;
+}
+
 /* primary { :: type } */
 static sl_ast_expr *parse_postfix(sl_parser *p)
 {
     int start = p->i;
     sl_ast_expr *e = parse_primary(p);
-    /* l[i]: list_extract(l, i) (1-based, DuckDB); slices l[a:b] are not supported. */
+    /* l[i]: list_extract(l, i) (1-based, DuckDB); l[a:b] and l[a:b:step]: list_slice. */
     while (e && sl_parse_is_op(sl_parse_peek(p), "[")) {
         sl_parse_next(p);
         sl_ast_expr *x = sl_parse_new_expr(p, A_FUNC, start);
         x->name = sl_xstrdup("list_extract");
         add_arg(x, e);
         e = x;
-        sl_ast_expr *i = sl_parse_expr(p);
-        if (!i)
+        bool slice = sl_parse_is_op(sl_parse_peek(p), ":");
+        sl_ast_expr *i = slice ? NULL : sl_parse_expr(p);
+        if (!slice && !i)
             return sl_parse_fail(x);
-        add_arg(x, i);
-        if (sl_parse_is_op(sl_parse_peek(p), ":")) {
-            sl_parse_error_at(p, sl_parse_peek(p), "%s", "list slices (l[a:b]) are not supported");
-            return sl_parse_fail(x);
+        if (i)
+            add_arg(x, i);
+        if (slice || sl_parse_is_op(sl_parse_peek(p), ":")) {
+            if (parse_slice(p, x, start, i == NULL))
+                return sl_parse_fail(x);
         }
         if (sl_parse_expect_op(p, "]"))
             return sl_parse_fail(x);

@@ -481,7 +481,9 @@ static void test_lists(void)
     HAS("SELECT min([Name]) FROM " SRC, "no function matches min(VARCHAR[])");
     HAS("SELECT list([qty]) FROM " SRC, "no function matches list(BIGINT[]");
     HAS("SELECT CAST('[1]' AS INTEGER[])", "list types are not supported");
-    HAS("SELECT [1, 2][1:2]", "list slices (l[a:b]) are not supported");
+    CHECK_STR(bind_err("SELECT [1, 2][1:2], [1, 2][:1], [1][:1:1]"), "(no error)");
+    HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
+    HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
     CHECK_STR(bind_err("SELECT unnest([1, 2]) + 1 AS u"), "(no error)");
     CHECK_STR(bind_err("SELECT unnest([1]) AS u, unnest([2]) AS v"), "(no error)");
     HAS("SELECT quantile_cont(price, [0.5, 2]) FROM " SRC, "every q must be a number in [0, 1]");
