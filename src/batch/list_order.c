@@ -23,8 +23,7 @@ static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
     return (la > lb) - (la < lb);
 }
 
-/* Two non-NULL elements of the same type. */
-static int elem_cmp(const sl_value *a, const sl_value *b)
+int sl_list_value_cmp(const sl_value *a, const sl_value *b)
 {
     sl_type t = a->type;
     if (sl_type_is_list(t))
@@ -56,7 +55,7 @@ int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t 
                 return x.is_null ? 1 : -1; /* a NULL element above every value */
             continue;
         }
-        int c = elem_cmp(&x, &y);
+        int c = sl_list_value_cmp(&x, &y);
         if (c)
             return c;
     }

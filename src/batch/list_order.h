@@ -20,6 +20,10 @@
 #include "batch/types.h"
 #include "core/buf.h"
 
+/* <0, 0, >0 as non-NULL element a orders before, with, after b (the same type): the element
+ * order above (list_sort, list_min, list_distinct use it). Local. */
+int sl_list_value_cmp(const sl_value *a, const sl_value *b);
+
 /* <0, 0, >0 as list a (lt, encoded bytes pa, la) orders before, with, after list b. Local. */
 int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t lb);
 
