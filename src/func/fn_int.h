@@ -234,5 +234,7 @@ bool fn_cast_allowed(sl_type from, sl_type to);
 bool fn_like(const char *s, int64_t sn, const char *p, int64_t pn, bool ci);
 /* Civil fields of a TIMESTAMP in microseconds. Local. */
 int64_t fn_ts_days(int64_t us);
+/* ts + sign * iv as DuckDB adds an interval (fn_interval.c); false on overflow. Local. */
+bool fn_ts_add_interval(int64_t ts, sl_interval iv, int sign, int64_t *out);
 
 #endif

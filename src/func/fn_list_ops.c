@@ -764,10 +764,23 @@ FN_EXEC(fn_exec_list_agg)
 /* ---- range, generate_series ---- */
 
 /* range(stop) / range(start, stop [, step]): start, start + step, ... before stop;
- * generate_series the same up to and including stop. BIGINT[]; a zero step is an error. */
+ * generate_series the same up to and including stop. BIGINT[] (a zero step: empty), or with
+ * DATE / TIMESTAMP bounds and an INTERVAL step TIMESTAMP[] (each element the previous plus
+ * the step, as DuckDB adds it: Jan 31 + 1 month, + 1 month is Mar 29). */
 FN_BIND(fn_bind_list_range)
 {
     int rc = 0;
+    if (n == 3 && args[2]->type == SL_T_INTERVAL) {
+        for (int j = 0; j < 2; j++)
+            if (args[j]->type != SL_T_DATE && args[j]->type != SL_T_TIMESTAMP &&
+                !fn_is_str_lit(args[j]) && args[j]->type != SL_T_NULL)
+                return FN_NO_MATCH;
+        for (int j = 0; j < 2; j++)
+            if ((rc = fn_coerce(&args[j], SL_T_TIMESTAMP, err)))
+                return rc;
+        *rt = SL_T_LIST_TIMESTAMP;
+        return 0;
+    }
     for (int j = 0; j < n; j++)
         if (!fn_want(args, j, SL_T_BIGINT, err, &rc))
             return rc ? rc : FN_NO_MATCH;
@@ -775,11 +788,46 @@ FN_BIND(fn_bind_list_range)
     return 0;
 }
 
+#define SERIES_MAX 100000000 /* elements of one generated list: a bound, not DuckDB's */
+
+/* The TIMESTAMP series of row i into b (reset first). */
+static int ts_series(const sl_expr *e, const sl_arg *a, int64_t i, bool incl, sl_buf *b,
+                     sl_err *err)
+{
+    int64_t cur = fn_i64(&a[0], i), stop = fn_i64(&a[1], i), ivn;
+    const char *ivp = fn_str(&a[2], i, &ivn);
+    sl_interval iv = ivn == SL_IV_BYTES ? sl_interval_get(ivp) : (sl_interval){0, 0, 0};
+    bool pos = iv.months >= 0 && iv.days >= 0 && iv.micros >= 0;
+    bool neg = iv.months <= 0 && iv.days <= 0 && iv.micros <= 0;
+    sl_buf_reset(b);
+    if (!pos && !neg)
+        return fn_rt_error(err, e, "%s", "Interval with mix of negative/positive entries not "
+                           "supported");
+    if (sl_ts_is_inf(cur) || sl_ts_is_inf(stop))
+        return fn_rt_error(err, e, "%s", "Interval infinite bounds not supported");
+    if (pos && neg) /* a zero step: DuckDB's empty list */
+        return 0;
+    sl_value v = { .type = SL_T_TIMESTAMP };
+    for (int64_t m = 0;; m++) {
+        bool in = pos ? (incl ? cur <= stop : cur < stop) : (incl ? cur >= stop : cur > stop);
+        if (!in)
+            break;
+        if (m == SERIES_MAX)
+            return fn_rt_error(err, e, "%s", "range / generate_series: more than 100000000 "
+                               "elements in one list");
+        v.v.i = cur;
+        sl_list_put(b, SL_T_TIMESTAMP, &v);
+        if (!fn_ts_add_interval(cur, iv, 1, &cur))
+            break;
+    }
+    return 0;
+}
+
 FN_EXEC(fn_exec_list_range)
 {
     (void)in;
     bool incl = e->fn == SL_FN_GENERATE_SERIES;
-    sl_vec *o = sl_vec_new(SL_T_LIST_BIGINT, rows->n_rows);
+    sl_vec *o = sl_vec_new(e->type, rows->n_rows);
     sl_buf b;
     sl_buf_init(&b);
     int rc = 0;
@@ -793,12 +841,18 @@ FN_EXEC(fn_exec_list_range)
             sl_vec_push_null(o);
             continue;
         }
+        if (e->type == SL_T_LIST_TIMESTAMP) {
+            rc = ts_series(e, a, i, incl, &b, err);
+            if (!rc)
+                sl_vec_push_str(o, b.data ? b.data : "", b.len);
+            continue;
+        }
         int64_t start = e->n_args > 1 ? fn_i64(&a[0], i) : 0;
         int64_t stop = fn_i64(&a[e->n_args > 1 ? 1 : 0], i);
         int64_t step = e->n_args > 2 ? fn_i64(&a[2], i) : 1;
-        if (step == 0) {
-            rc = fn_rt_error(err, e, "%s", "the step of range / generate_series cannot be 0");
-            break;
+        if (step == 0) { /* DuckDB: an empty list */
+            sl_vec_push_str(o, "", 0);
+            continue;
         }
         /* the element count first (in 128 bits: no overflow), then a bound on it */
         sl_i128 span = (sl_i128)stop - start, cnt;
@@ -808,7 +862,7 @@ FN_EXEC(fn_exec_list_range)
             cnt = span > 0 ? 0 : span / step + (incl || span % step ? 1 : 0);
         if (!incl && span == 0)
             cnt = 0;
-        if (cnt > (sl_i128)100000000) {
+        if (cnt > (sl_i128)SERIES_MAX) {
             rc = fn_rt_error(err, e, "%s", "range / generate_series: more than 100000000 "
                              "elements in one list");
             break;
