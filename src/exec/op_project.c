@@ -45,6 +45,14 @@ static sl_expr *rewrite(const sl_expr *e, int n_in, unnests *u)
     return c;
 }
 
+static void mark_col(sl_expr *e, void *ctx)
+{
+    bool *used = ((bool **)ctx)[0];
+    int n = (int)(intptr_t)((bool **)ctx)[1];
+    if (e->kind == SL_E_COL && e->col >= 0 && e->col < n)
+        used[e->col] = true;
+}
+
 /* Evaluates the rewritten expressions over the expanded rows x and emits the result. Takes
  * ownership of x. */
 static int emit_expanded(sl_exec *x, sl_pop *op, sl_expr *const *rew, sl_batch *xb,
@@ -73,6 +81,11 @@ static int project_unnest(sl_exec *x, sl_pop *op, const sl_batch *b, sl_err *err
     for (int c = 0; c < n; c++)
         rew[c] = rewrite(op->u.project.exprs[c], n_in, &u);
     int nx = n_in + u.n;
+    /* Only the input columns the items read are repeated (an unnest's list is not). */
+    bool *used = sl_xcalloc((size_t)n_in + 1, sizeof *used);
+    void *ctx[2] = { used, (void *)(intptr_t)n_in };
+    for (int c = 0; c < n; c++)
+        sl_expr_walk(rew[c], mark_col, ctx);
     sl_type *xt = sl_xmalloc(sizeof *xt * (size_t)nx);
     for (int c = 0; c < n_in; c++)
         xt[c] = b->cols[c]->type;
@@ -97,8 +110,12 @@ static int project_unnest(sl_exec *x, sl_pop *op, const sl_batch *b, sl_err *err
         for (int64_t e = 0; e < most && !rc; e++) {
             if (!xb)
                 xb = sl_batch_new(nx, xt, 1024);
-            for (int c = 0; c < n_in; c++)
-                sl_vec_push_from(xb->cols[c], b->cols[c], r);
+            for (int c = 0; c < n_in; c++) {
+                if (used[c])
+                    sl_vec_push_from(xb->cols[c], b->cols[c], r);
+                else
+                    sl_vec_push_null(xb->cols[c]);
+            }
             for (int j = 0; j < u.n; j++) {
                 sl_value v;
                 if (sl_list_next(&its[j], &v))
@@ -121,6 +138,7 @@ static int project_unnest(sl_exec *x, sl_pop *op, const sl_batch *b, sl_err *err
     for (int c = 0; c < n; c++)
         sl_expr_free(&rew[c]);
     sl_free(lists);
+    sl_free(used);
     sl_free(its);
     sl_free(xt);
     sl_free(rew);

@@ -885,3 +885,165 @@ FN_EXEC(fn_exec_list_range)
     *out = o;
     return 0;
 }
+
+/* ---- lambdas: list_transform, list_filter ---- */
+
+/* LAMBDA_PARAM(k): a lambda's parameter (sql/bind_expr.c makes it; users cannot). The list
+ * function's kernel replaces it by a column before evaluating the body, so this kernel is
+ * reached only outside of one. */
+FN_BIND(fn_bind_lambda_param)
+{
+    (void)args;
+    (void)n;
+    (void)rt;
+    (void)err;
+    return FN_NO_MATCH;
+}
+
+FN_EXEC(fn_exec_lambda_param)
+{
+    (void)in;
+    (void)rows;
+    (void)a;
+    (void)out;
+    return fn_rt_error(err, e, "%s", "a lambda parameter used outside of its lambda");
+}
+
+/* list_transform(l, x -> body) (list_apply, array_transform): the body of each element, as
+ * a list of the body's type (a DECIMAL body gives DOUBLEs: there are no DECIMAL lists);
+ * list_filter(l, x -> cond) (array_filter): the elements whose cond is true. The binder adds
+ * a third argument, the slot of the lambda's first parameter times 4 plus their number (a
+ * second parameter is the 1-based index). A NULL list gives NULL. */
+static int bind_lambda(bool filter, sl_expr **args, int n, sl_type *rt, sl_err *err)
+{
+    if (n != 3 || !sl_type_is_list(args[0]->type) || args[2]->kind != SL_E_CONST ||
+        args[2]->type != SL_T_BIGINT)
+        return FN_NO_MATCH;
+    if (filter) {
+        int rc = 0;
+        if (!fn_want(args, 1, SL_T_BOOL, err, &rc))
+            return rc ? rc : SL_ERR(err, SL_EBIND, "list_filter: the lambda must give a "
+                                    "BOOLEAN, not %s", sl_type_name(args[1]->type));
+        *rt = args[0]->type;
+        return 0;
+    }
+    if (sl_type_is_decimal(args[1]->type)) {
+        int rc = fn_coerce(&args[1], SL_T_DOUBLE, err);
+        if (rc)
+            return rc;
+    }
+    *rt = sl_list_type(args[1]->type);
+    if (*rt == SL_T_NULL)
+        return SL_ERR(err, SL_EBIND, "list_transform: a lambda giving %s is not supported (lists "
+                      "of lists are not)", sl_type_name(args[1]->type));
+    return 0;
+}
+
+FN_BIND(fn_bind_list_transform) { return bind_lambda(false, args, n, rt, err); }
+FN_BIND(fn_bind_list_filter) { return bind_lambda(true, args, n, rt, err); }
+
+/* Returns new: e with LAMBDA_PARAM(base + k) as column col0 + k (k < np). */
+static sl_expr *lambda_rewrite(const sl_expr *e, int64_t base, int64_t np, int col0)
+{
+    if (e->kind == SL_E_CALL && e->fn == SL_FN_LAMBDA_PARAM) {
+        int64_t k = e->args[0]->cval.v.i - base;
+        if (k >= 0 && k < np)
+            return sl_expr_col(col0 + (int)k, e->type, e->text);
+    }
+    sl_expr *c = sl_expr_copy(e);
+    for (int i = 0; i < c->n_args; i++) {
+        sl_expr_free(&c->args[i]);
+        c->args[i] = lambda_rewrite(e->args[i], base, np, col0);
+    }
+    return c;
+}
+
+static void mark_cols(sl_expr *e, void *ctx)
+{
+    bool *used = ((bool **)ctx)[0];
+    int n = (int)(intptr_t)((bool **)ctx)[1];
+    if (e->kind == SL_E_COL && e->col >= 0 && e->col < n)
+        used[e->col] = true;
+}
+
+/* Evaluates the body once over all elements of all rows: the rows of in that the body reads
+ * repeated once per element, beside the element (and its index) as the last columns. */
+FN_EXEC(fn_exec_list_lambda)
+{
+    bool filter = e->fn == SL_FN_LIST_FILTER;
+    sl_type lt = e->args[0]->type, elem = sl_list_elem(lt), rt = e->type;
+    int64_t slot = e->args[2]->cval.v.i, base = slot / 4, np = slot % 4;
+    int n_in = in->n_cols, rc;
+    sl_arg la;
+    if ((rc = fn_eval(e->args[0], in, rows, &la, err)))
+        return rc;
+    sl_expr *body = lambda_rewrite(e->args[1], base, np, n_in);
+    bool *used = sl_xcalloc((size_t)n_in + 1, sizeof *used);
+    void *ctx[2] = { used, (void *)(intptr_t)n_in };
+    sl_expr_walk(body, mark_cols, ctx);
+    sl_type *xt = sl_xmalloc(sizeof *xt * (size_t)(n_in + 2));
+    for (int c = 0; c < n_in; c++)
+        xt[c] = in->cols[c]->type;
+    xt[n_in] = elem;
+    xt[n_in + 1] = SL_T_BIGINT;
+    sl_batch *xb = sl_batch_new(n_in + 2, xt, 1024);
+    sl_list_it it;
+    sl_value v;
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k), len;
+        if (!fn_ok(&la, i))
+            continue;
+        const char *p = fn_str(&la, i, &len);
+        sl_list_begin(&it, lt, p, len);
+        for (int64_t at = 1; sl_list_next(&it, &v); at++) {
+            for (int c = 0; c < n_in; c++) {
+                if (used[c])
+                    sl_vec_push_from(xb->cols[c], in->cols[c], i);
+                else
+                    sl_vec_push_null(xb->cols[c]);
+            }
+            sl_vec_push_value(xb->cols[n_in], &v);
+            sl_vec_push_i64(xb->cols[n_in + 1], at);
+            xb->n_rows++;
+        }
+    }
+    sl_vec *res = NULL;
+    rc = sl_expr_eval(body, xb, &res, err);
+    sl_vec *o = rc ? NULL : sl_vec_new(rt, rows->n_rows);
+    sl_buf b;
+    sl_buf_init(&b);
+    for (int64_t k = 0, r = 0; k < rows->n && !rc; k++) {
+        int64_t i = fn_row(rows, k), len;
+        fn_pad(o, i);
+        if (!fn_ok(&la, i)) {
+            sl_vec_push_null(o);
+            continue;
+        }
+        const char *p = fn_str(&la, i, &len);
+        sl_buf_reset(&b);
+        sl_list_begin(&it, lt, p, len);
+        for (; sl_list_next(&it, &v); r++) {
+            if (filter) {
+                if (sl_vec_valid(res, r) && res->d.i64[r])
+                    sl_list_put(&b, elem, &v);
+                continue;
+            }
+            sl_value x;
+            sl_vec_get_value(res, r, &x);
+            sl_list_put(&b, sl_list_elem(rt), &x);
+        }
+        sl_vec_push_str(o, b.data ? b.data : "", b.len);
+    }
+    if (o)
+        fn_pad(o, rows->n_rows);
+    sl_buf_free(&b);
+    sl_vec_free(&res);
+    sl_batch_free(&xb);
+    sl_free(xt);
+    sl_free(used);
+    sl_expr_free(&body);
+    fn_arg_free(&la);
+    if (!rc)
+        *out = o;
+    return rc;
+}

@@ -174,6 +174,10 @@
     X(LIST_FIRST, "list_first", 1, 1, 0, fn_bind_list_first, fn_exec_list_agg)                    \
     X(LIST_LAST, "list_last", 1, 1, 0, fn_bind_list_last, fn_exec_list_agg)                       \
     X(LIST_RANGE, "range", 1, 3, 0, fn_bind_list_range, fn_exec_list_range)                       \
-    X(GENERATE_SERIES, "generate_series", 1, 3, 0, fn_bind_list_range, fn_exec_list_range)
+    X(GENERATE_SERIES, "generate_series", 1, 3, 0, fn_bind_list_range, fn_exec_list_range)        \
+    X(LIST_TRANSFORM, "list_transform", 3, 3, FN_LAZY, fn_bind_list_transform,                    \
+      fn_exec_list_lambda)                                                                        \
+    X(LIST_FILTER, "list_filter", 3, 3, FN_LAZY, fn_bind_list_filter, fn_exec_list_lambda)        \
+    X(LAMBDA_PARAM, "LAMBDA_PARAM", 1, 1, 0, fn_bind_lambda_param, fn_exec_lambda_param)
 
 #endif

@@ -808,6 +808,65 @@ static int bind_like_escape(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     return rc;
 }
 
+/* ---- lambdas: list_transform(l, x -> body), list_filter(l, lambda x, i: body) ---- */
+
+/* Lambda parameter k of the scope: LAMBDA_PARAM(k), which the list function's kernel turns
+ * into a column of the rows it evaluates the body over (func/fn_list_ops.c). */
+static int lambda_param(int k, sl_type t, const char *name, sl_expr **out)
+{
+    sl_value v = { .type = SL_T_BIGINT, .v.i = k };
+    sl_expr *arg = sl_expr_const(&v, name);
+    *out = sl_expr_new(SL_E_CALL, t, 1, &arg, name);
+    (*out)->fn = SL_FN_LAMBDA_PARAM;
+    return 0;
+}
+
+/* f(l, lambda): the list bound first, then the body with the lambda's parameters (the element,
+ * and a second one the 1-based index) in scope; the call gets a third, hidden argument: the
+ * slot of its first parameter. */
+static int bind_lambda_call(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    const sl_ast_expr *lam = a->args[1];
+    int np = lam->n_args - 1;
+    if (!sl_func_exists(a->name))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "unknown function \"%s\"", a->name);
+    if (np < 1 || np > 2 || c->n_lambda + np > 8)
+        return sl_bind_error(c, lam->line, lam->col, SL_EBIND, "%s", "a lambda takes one or "
+                             "two parameters (the element and its index), at most 8 in scope");
+    for (int k = 0; k < np; k++)
+        if (lam->args[k]->kind != A_COL || lam->args[k]->qual)
+            return sl_bind_error(c, lam->line, lam->col, SL_EBIND, "%s", "a lambda parameter "
+                                 "must be a plain name");
+    sl_expr *args[3] = {NULL, NULL, NULL};
+    int rc = sl_bind_expr(c, a->args[0], &args[0]);
+    if (rc)
+        return rc;
+    if (!sl_type_is_list(args[0]->type)) {
+        sl_expr_free(&args[0]);
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s: the first argument must be a "
+                             "list", a->name);
+    }
+    int base = c->n_lambda;
+    for (int k = 0; k < np; k++) {
+        c->lambda_name[base + k] = lam->args[k]->name;
+        c->lambda_type[base + k] = k == 0 ? sl_list_elem(args[0]->type) : SL_T_BIGINT;
+    }
+    c->n_lambda += np;
+    rc = sl_bind_expr(c, lam->args[np], &args[1]);
+    c->n_lambda = base;
+    if (rc) {
+        sl_expr_free(&args[0]);
+        return rc;
+    }
+    sl_value v = { .type = SL_T_BIGINT, .v.i = base * 4 + np };
+    args[2] = sl_expr_const(&v, "lambda");
+    char *text = node_text(c, a);
+    sl_err tmp = {0};
+    rc = sl_func_bind(a->name, args, 3, text, out, &tmp);
+    sl_free(text);
+    return rc ? wrap(c, a, &tmp) : 0;
+}
+
 int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     c->level++;
@@ -821,6 +880,10 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     *out = NULL;
     if (a->kind == A_FUNC && a->over)
         return sl_bind_window(c, a, out);
+    /* A lambda's parameter hides columns and aliases of its name (innermost first). */
+    for (int k = c->n_lambda - 1; a->kind == A_COL && !a->qual && k >= 0; k--)
+        if (strcmp(c->lambda_name[k], a->name) == 0)
+            return lambda_param(k, c->lambda_type[k], a->name, out);
     if (a->kind == A_COL && c->n_alias && !a->qual && sl_bind_find_col(c, a) < 0)
         if (alias_ref(c, a, out) >= 0)
             return *out ? 0 : c->b->err->code;
@@ -883,6 +946,10 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_UNARY:
         return bind_call(c, a, a->op, out);
     case A_BINARY:
+        if (strcmp(a->op, "->") == 0)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", "a lambda (x -> ...) is "
+                                 "only allowed as the last argument of list_transform or "
+                                 "list_filter");
         return bind_call(c, a, a->op, out);
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
@@ -924,6 +991,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
                                  a->star ? "*" : a->distinct ? "DISTINCT " : "",
                                  a->n_agg_order ? " ORDER BY" : "",
                                  a->filter ? " FILTER" : "", a->name);
+        if (a->n_args == 2 && a->args[1]->kind == A_BINARY && strcmp(a->args[1]->op, "->") == 0)
+            return bind_lambda_call(c, a, out);
         return bind_call(c, a, a->name, out);
     }
     return sl_bind_error(c, a->line, a->col, SL_EINTERNAL, "unknown expression kind %d",

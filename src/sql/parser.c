@@ -1248,13 +1248,57 @@ static sl_ast_expr *parse_not(sl_parser *p)
 
 static sl_ast_expr *parse_and(sl_parser *p) { return andor_chain(p, parse_not, and_ops); }
 
+/* A lambda (list_transform(l, x -> x + 1)): A_BINARY "->" whose last argument is the body
+ * and the others its parameters (A_COL names): `x -> body` or DuckDB's `lambda x[, i]: body`.
+ * At "lambda" (or after the parameter x, at "->"). */
+static sl_ast_expr *parse_lambda(sl_parser *p, int start, sl_ast_expr *param)
+{
+    sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, start);
+    e->op = "->";
+    if (param) {
+        add_arg(e, param);
+        sl_parse_next(p); /* -> */
+    } else {
+        sl_parse_next(p); /* lambda */
+        do {
+            sl_tok *t = sl_parse_peek(p);
+            if (t->kind != TK_IDENT) {
+                sl_parse_error_at(p, t, "%s", "expected a lambda parameter name");
+                return sl_parse_fail(e);
+            }
+            int at = p->i;
+            sl_ast_expr *x = sl_parse_new_expr(p, A_COL, at);
+            x->name = sl_xstrdup(t->val);
+            sl_parse_next(p);
+            add_arg(e, sl_parse_finish(p, x, at));
+        } while (sl_parse_accept_op(p, ","));
+        if (sl_parse_expect_op(p, ":"))
+            return sl_parse_fail(e);
+    }
+    sl_ast_expr *body = sl_parse_expr(p);
+    if (!body)
+        return sl_parse_fail(e);
+    add_arg(e, body);
+    return sl_parse_finish(p, e, start);
+}
+
 sl_ast_expr *sl_parse_expr(sl_parser *p)
 {
     if (++p->depth > SL_SQL_MAX_DEPTH) {
         sl_parse_nest_error(p, sl_parse_peek(p));
         return NULL;
     }
-    sl_ast_expr *l = andor_chain(p, parse_and, or_ops);
+    int start = p->i;
+    sl_tok *t = sl_parse_peek(p);
+    sl_ast_expr *l;
+    if (sl_parse_is_kw(t, "lambda") && sl_parse_peek_at(p, 1)->kind == TK_IDENT &&
+        (sl_parse_is_op(sl_parse_peek_at(p, 2), ":") ||
+         sl_parse_is_op(sl_parse_peek_at(p, 2), ",")))
+        l = parse_lambda(p, start, NULL);
+    else
+        l = andor_chain(p, parse_and, or_ops);
+    if (l && l->kind == A_COL && !l->qual && sl_parse_is_op(sl_parse_peek(p), "->"))
+        l = parse_lambda(p, start, l);
     p->depth--;
     return l;
 }

@@ -484,6 +484,11 @@ static void test_lists(void)
     CHECK_STR(bind_err("SELECT [1, 2][1:2], [1, 2][:1], [1][:1:1]"), "(no error)");
     HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
     HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
+    HAS("SELECT x -> x + 1 AS f", "a lambda (x -> ...) is only allowed");
+    HAS("SELECT list_transform(qty, x -> x) FROM " SRC, "the first argument must be a list");
+    HAS("SELECT list_filter([1], x -> x + 1)", "list_filter: the lambda must give a BOOLEAN");
+    HAS("SELECT list_transform([1], x -> [x])", "lists of lists are not");
+    CHECK_STR(bind_err("SELECT list_transform([qty], x -> x + qty) FROM " SRC), "(no error)");
     CHECK_STR(bind_err("SELECT unnest([1, 2]) + 1 AS u"), "(no error)");
     CHECK_STR(bind_err("SELECT unnest([1]) AS u, unnest([2]) AS v"), "(no error)");
     HAS("SELECT quantile_cont(price, [0.5, 2]) FROM " SRC, "every q must be a number in [0, 1]");
