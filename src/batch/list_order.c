@@ -68,14 +68,28 @@ int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t 
  * terminator, below every byte of a longer string; INTERVAL its three normalized fields;
  * a LIST element its own key. */
 typedef struct keyw {
-    sl_buf *out;
+    sl_buf *out;           /* the key goes here, or (out NULL) into fixed[0, max) */
+    unsigned char *fixed;
+    int64_t n;             /* bytes in fixed */
     unsigned char inv;
     int64_t max;
 } keyw;
 
-static bool full(const keyw *k) { return k->max >= 0 && k->out->len >= k->max; }
+static bool full(const keyw *k)
+{
+    return k->out ? k->max >= 0 && k->out->len >= k->max : k->n >= k->max;
+}
 
-static void put(keyw *k, unsigned char c) { sl_buf_putc(k->out, (char)(c ^ k->inv)); }
+static void put(keyw *k, unsigned char c)
+{
+    if (!k->out) {
+        if (k->n < k->max)
+            k->fixed[k->n] = c ^ k->inv;
+        k->n++;
+        return;
+    }
+    sl_buf_putc(k->out, (char)(c ^ k->inv));
+}
 
 static void put_u64(keyw *k, uint64_t x)
 {
@@ -143,10 +157,18 @@ static void key_list(keyw *k, sl_type lt, const char *p, int64_t len)
 
 void sl_list_key(sl_buf *out, sl_type lt, const char *p, int64_t len, bool desc, int64_t max)
 {
-    keyw k = { out, desc ? 0xFF : 0, max < 0 ? -1 : out->len + max };
+    keyw k = { .out = out, .inv = desc ? 0xFF : 0, .max = max < 0 ? -1 : out->len + max };
     key_list(&k, lt, p, len);
     if (max >= 0 && out->len > k.max)
         out->len = k.max; /* the bytes written past max (terminators) are not the key's */
+}
+
+int64_t sl_list_key_into(unsigned char *out, int64_t max, sl_type lt, const char *p,
+                         int64_t len, bool desc)
+{
+    keyw k = { .fixed = out, .inv = desc ? 0xFF : 0, .max = max };
+    key_list(&k, lt, p, len);
+    return k.n < max ? k.n : max;
 }
 
 uint64_t sl_list_hash(sl_type lt, const char *p, int64_t len)

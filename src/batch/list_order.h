@@ -33,6 +33,11 @@ int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t 
  * the key's first max (a normalized prefix); max < 0 the whole key. Local. */
 void sl_list_key(sl_buf *out, sl_type lt, const char *p, int64_t len, bool desc, int64_t max);
 
+/* sl_list_key's first max bytes into out[0, max), without allocating (normalized sort
+ * prefixes); returns how many it wrote (max when the key is cut or exactly fills it). */
+int64_t sl_list_key_into(unsigned char *out, int64_t max, sl_type lt, const char *p,
+                         int64_t len, bool desc);
+
 /* A hash that is equal for lists sl_list_cmp finds equal ([-0.0] and [0.0]). Local. */
 uint64_t sl_list_hash(sl_type lt, const char *p, int64_t len);
 

@@ -163,13 +163,11 @@ static bool put_list(keybuf *k, const sl_vec *v, int64_t r, bool desc)
 {
     int64_t len;
     const char *p = sl_vec_str(v, r, &len);
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_list_key(&b, v->type, p, len, desc, PREFIX - k->n + 1);
-    bool fits = b.len <= PREFIX - k->n;
-    for (int64_t j = 0; j < b.len && k->n < PREFIX; j++)
-        k->b[k->n++] = (unsigned char)b.data[j];
-    sl_buf_free(&b);
+    unsigned char tmp[PREFIX + 1];
+    int64_t room = PREFIX - k->n, got = sl_list_key_into(tmp, room + 1, v->type, p, len, desc);
+    bool fits = got <= room;
+    for (int64_t j = 0; j < got && k->n < PREFIX; j++)
+        k->b[k->n++] = tmp[j];
     return fits;
 }
 

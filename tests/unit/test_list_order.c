@@ -131,6 +131,13 @@ static void test_random(sl_type el)
         sl_list_key(&cut[i], lt, enc[i].data, enc[i].len, false, 1 + i % 20);
     }
     int bad_cmp = 0, bad_key = 0, bad_desc = 0, bad_cut = 0, bad_hash = 0, eq = 0;
+    int bad_into = 0;
+    for (int i = 0; i < N; i++) { /* the allocation-free form: the same first bytes */
+        unsigned char fx[24];
+        int64_t m = 1 + i % 20, got = sl_list_key_into(fx, m, lt, enc[i].data, enc[i].len, false);
+        bad_into += got != cut[i].len || memcmp(fx, cut[i].data, (size_t)got) != 0;
+    }
+    CHECK_INT(bad_into, 0);
     for (int i = 0; i < N; i++) {
         CHECK(cut[i].len <= 1 + i % 20);
         for (int j = 0; j < N; j++) {
