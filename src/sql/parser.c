@@ -562,6 +562,8 @@ static sl_ast_expr *parse_position(sl_parser *p, int start)
 }
 
 /* [a, b, ...] (a LIST literal) is the call list_value(a, b, ...), as in DuckDB. */
+static sl_ast_expr *parse_comprehension(sl_parser *p, int start, sl_ast_expr *expr);
+
 static sl_ast_expr *parse_list_lit(sl_parser *p, int start)
 {
     if (++p->depth > SL_SQL_MAX_DEPTH) {
@@ -575,6 +577,14 @@ static sl_ast_expr *parse_list_lit(sl_parser *p, int start)
         sl_ast_expr *a = sl_parse_expr(p);
         if (!a)
             return p->depth--, sl_parse_fail(e);
+        if (e->n_args == 0 && sl_parse_is_kw(sl_parse_peek(p), "for")) {
+            sl_ast_expr_free(&e);
+            a = parse_comprehension(p, start, a);
+            p->depth--;
+            if (!a || sl_parse_expect_op(p, "]"))
+                return a ? sl_parse_fail(a) : NULL;
+            return sl_parse_finish(p, a, start);
+        }
         add_arg(e, a);
         if (!sl_parse_accept_op(p, ","))
             break;
@@ -1249,17 +1259,18 @@ static sl_ast_expr *parse_not(sl_parser *p)
 static sl_ast_expr *parse_and(sl_parser *p) { return andor_chain(p, parse_not, and_ops); }
 
 /* A lambda (list_transform(l, x -> x + 1)): A_BINARY "->" whose last argument is the body
- * and the others its parameters (A_COL names): `x -> body` or DuckDB's `lambda x[, i]: body`.
- * At "lambda" (or after the parameter x, at "->"). */
+ * and the others its parameters (A_COL names): `x -> body`, `(x, i) -> body` or DuckDB's
+ * `lambda x[, i]: body`. At "lambda" or "(" (or after the parameter x, at "->"). */
 static sl_ast_expr *parse_lambda(sl_parser *p, int start, sl_ast_expr *param)
 {
     sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, start);
     e->op = "->";
+    bool paren = !param && sl_parse_is_op(sl_parse_peek(p), "(");
     if (param) {
         add_arg(e, param);
         sl_parse_next(p); /* -> */
     } else {
-        sl_parse_next(p); /* lambda */
+        sl_parse_next(p); /* lambda, or ( */
         do {
             sl_tok *t = sl_parse_peek(p);
             if (t->kind != TK_IDENT) {
@@ -1272,7 +1283,8 @@ static sl_ast_expr *parse_lambda(sl_parser *p, int start, sl_ast_expr *param)
             sl_parse_next(p);
             add_arg(e, sl_parse_finish(p, x, at));
         } while (sl_parse_accept_op(p, ","));
-        if (sl_parse_expect_op(p, ":"))
+        if (paren ? sl_parse_expect_op(p, ")") || sl_parse_expect_op(p, "->")
+                  : sl_parse_expect_op(p, ":"))
             return sl_parse_fail(e);
     }
     sl_ast_expr *body = sl_parse_expr(p);
@@ -1280,6 +1292,63 @@ static sl_ast_expr *parse_lambda(sl_parser *p, int start, sl_ast_expr *param)
         return sl_parse_fail(e);
     add_arg(e, body);
     return sl_parse_finish(p, e, start);
+}
+
+/* Whether the tokens ahead are "(" name {"," name} ")" "->": a lambda's parameters. */
+static bool paren_params(sl_parser *p)
+{
+    if (!sl_parse_is_op(sl_parse_peek(p), "("))
+        return false;
+    int k = 1;
+    for (;;) {
+        if (sl_parse_peek_at(p, k)->kind != TK_IDENT)
+            return false;
+        if (sl_parse_is_op(sl_parse_peek_at(p, k + 1), ")"))
+            return sl_parse_is_op(sl_parse_peek_at(p, k + 2), "->");
+        if (!sl_parse_is_op(sl_parse_peek_at(p, k + 1), ","))
+            return false;
+        k += 2;
+    }
+}
+
+/* [expr FOR x IN l [IF cond]]: DuckDB's list comprehension, which is
+ * list_transform(list_filter(l, x -> cond), x -> expr). At "for", expr parsed. */
+static sl_ast_expr *parse_comprehension(sl_parser *p, int start, sl_ast_expr *expr)
+{
+    sl_parse_next(p); /* for */
+    int at = p->i;
+    sl_tok *t = sl_parse_peek(p);
+    sl_ast_expr *l = NULL, *cond = NULL;
+    if (t->kind != TK_IDENT) {
+        sl_parse_error_at(p, t, "%s", "expected a name after FOR");
+        return sl_parse_fail(expr);
+    }
+    sl_parse_next(p);
+    if (!sl_parse_accept_kw(p, "in")) {
+        sl_parse_error_at(p, sl_parse_peek(p), "%s", "expected IN");
+        return sl_parse_fail(expr);
+    }
+    l = sl_parse_expr_noin(p);
+    if (l && sl_parse_accept_kw(p, "if") && !(cond = sl_parse_expr(p)))
+        sl_ast_expr_free(&l);
+    if (!l) {
+        sl_ast_expr_free(&expr);
+        return NULL;
+    }
+    for (int pass = cond ? 0 : 1; pass < 2; pass++) {
+        sl_ast_expr *lam = sl_parse_new_expr(p, A_BINARY, start), *x;
+        lam->op = "->";
+        x = sl_parse_new_expr(p, A_COL, at);
+        x->name = sl_xstrdup(t->val);
+        add_arg(lam, sl_parse_finish(p, x, at));
+        add_arg(lam, pass == 0 ? cond : expr);
+        sl_ast_expr *f = sl_parse_new_expr(p, A_FUNC, start);
+        f->name = sl_xstrdup(pass == 0 ? "list_filter" : "list_transform");
+        add_arg(f, l);
+        add_arg(f, sl_parse_finish(p, lam, start));
+        l = sl_parse_finish(p, f, start);
+    }
+    return l;
 }
 
 sl_ast_expr *sl_parse_expr(sl_parser *p)
@@ -1291,9 +1360,9 @@ sl_ast_expr *sl_parse_expr(sl_parser *p)
     int start = p->i;
     sl_tok *t = sl_parse_peek(p);
     sl_ast_expr *l;
-    if (sl_parse_is_kw(t, "lambda") && sl_parse_peek_at(p, 1)->kind == TK_IDENT &&
-        (sl_parse_is_op(sl_parse_peek_at(p, 2), ":") ||
-         sl_parse_is_op(sl_parse_peek_at(p, 2), ",")))
+    if ((sl_parse_is_kw(t, "lambda") && sl_parse_peek_at(p, 1)->kind == TK_IDENT &&
+         (sl_parse_is_op(sl_parse_peek_at(p, 2), ":") ||
+          sl_parse_is_op(sl_parse_peek_at(p, 2), ","))) || paren_params(p))
         l = parse_lambda(p, start, NULL);
     else
         l = andor_chain(p, parse_and, or_ops);
