@@ -1047,3 +1047,133 @@ FN_EXEC(fn_exec_list_lambda)
         *out = o;
     return rc;
 }
+
+/* list_reduce(l, (acc, x [, i]) -> body [, initial]) (reduce, array_reduce): acc starts as
+ * the first element (or initial, converted to the element type) and becomes body of each
+ * later element in turn (body converted to the element type, as DuckDB's accumulator keeps
+ * it); NULL for a NULL list; an empty list without initial is an error. */
+FN_BIND(fn_bind_list_reduce)
+{
+    if (n < 3 || !sl_type_is_list(args[0]->type) || args[2]->kind != SL_E_CONST ||
+        args[2]->type != SL_T_BIGINT)
+        return FN_NO_MATCH;
+    sl_type elem = sl_list_elem(args[0]->type);
+    int rc = fn_coerce(&args[1], elem, err);
+    if (!rc && n == 4)
+        rc = fn_coerce(&args[3], elem, err);
+    if (rc)
+        return rc;
+    *rt = elem;
+    return 0;
+}
+
+/* One step for the rows that still have an element: the body over [used input columns, acc,
+ * element, index]; their acc becomes its result. */
+FN_EXEC(fn_exec_list_reduce)
+{
+    sl_type lt = e->args[0]->type, elem = e->type;
+    int64_t slot = e->args[2]->cval.v.i, base = slot / 4, np = slot % 4;
+    bool init = e->n_args == 4;
+    int n_in = in->n_cols, rc;
+    sl_arg la, ia = {0};
+    if ((rc = fn_eval(e->args[0], in, rows, &la, err)))
+        return rc;
+    if (init && (rc = fn_eval(e->args[3], in, rows, &ia, err))) {
+        fn_arg_free(&la);
+        return rc;
+    }
+    sl_expr *body = lambda_rewrite(e->args[1], base, np, n_in);
+    bool *used = sl_xcalloc((size_t)n_in + 1, sizeof *used);
+    void *ctx[2] = { used, (void *)(intptr_t)n_in };
+    sl_expr_walk(body, mark_cols, ctx);
+    sl_type *xt = sl_xmalloc(sizeof *xt * (size_t)(n_in + 3));
+    for (int c = 0; c < n_in; c++)
+        xt[c] = in->cols[c]->type;
+    xt[n_in] = elem;
+    xt[n_in + 1] = elem;
+    xt[n_in + 2] = SL_T_BIGINT;
+    /* per live row k: its elements, and its accumulator (acc: one row per k) */
+    int64_t nr = rows->n;
+    elems *es = sl_xcalloc((size_t)(nr ? nr : 1), sizeof *es);
+    sl_vec *acc = sl_vec_new(elem, nr), *vals = NULL;
+    int64_t most = 0;
+    for (int64_t k = 0; k < nr && !rc; k++) {
+        int64_t i = fn_row(rows, k), len;
+        bool ok = fn_ok(&la, i);
+        if (ok) {
+            const char *p = fn_str(&la, i, &len);
+            elems_read(&es[k], lt, p, len);
+        }
+        if (ok && !init && es[k].n == 0)
+            rc = fn_rt_error(err, e, "%s", "Cannot perform list_reduce on an empty input list");
+        else if (!ok)
+            sl_vec_push_null(acc);
+        else if (init)
+            sl_vec_push_from(acc, ia.v, i & ia.mask);
+        else
+            sl_vec_push_value(acc, &es[k].v[0]);
+        if (ok && es[k].n > most)
+            most = es[k].n;
+    }
+    /* step s takes element s (0-based; from 1 without an initial value) */
+    int64_t *who = sl_xmalloc(sizeof *who * (size_t)(nr ? nr : 1));
+    for (int64_t s = init ? 0 : 1; s < most && !rc; s++) {
+        sl_batch *xb = sl_batch_new(n_in + 3, xt, 1024);
+        int64_t m = 0;
+        for (int64_t k = 0; k < nr; k++) {
+            int64_t i = fn_row(rows, k);
+            if (!fn_ok(&la, i) || s >= es[k].n)
+                continue;
+            for (int c = 0; c < n_in; c++) {
+                if (used[c])
+                    sl_vec_push_from(xb->cols[c], in->cols[c], i);
+                else
+                    sl_vec_push_null(xb->cols[c]);
+            }
+            sl_vec_push_from(xb->cols[n_in], acc, k);
+            sl_vec_push_value(xb->cols[n_in + 1], &es[k].v[s]);
+            sl_vec_push_i64(xb->cols[n_in + 2], s + 1);
+            xb->n_rows++;
+            who[m++] = k;
+        }
+        rc = sl_expr_eval(body, xb, &vals, err);
+        if (!rc) { /* the new accumulators: the results where a row stepped, else the old */
+            sl_vec *next = sl_vec_new(elem, nr);
+            for (int64_t k = 0, j = 0; k < nr; k++) {
+                if (j < m && who[j] == k)
+                    sl_vec_push_from(next, vals, j++);
+                else
+                    sl_vec_push_from(next, acc, k);
+            }
+            sl_vec_free(&acc);
+            acc = next;
+        }
+        sl_vec_free(&vals);
+        sl_batch_free(&xb);
+    }
+    sl_vec *o = NULL;
+    if (!rc) {
+        o = new_of(elem, rows->n_rows);
+        for (int64_t k = 0; k < nr; k++) {
+            int64_t i = fn_row(rows, k);
+            sl_value x;
+            sl_vec_get_value(acc, k, &x);
+            put_elem(o, i, &x);
+        }
+        finish_of(o, rows->n_rows);
+    }
+    for (int64_t k = 0; k < nr; k++)
+        sl_free(es[k].v);
+    sl_free(es);
+    sl_free(who);
+    sl_vec_free(&acc);
+    sl_free(xt);
+    sl_free(used);
+    sl_expr_free(&body);
+    fn_arg_free(&la);
+    if (init)
+        fn_arg_free(&ia);
+    if (!rc)
+        *out = o;
+    return rc;
+}

@@ -50,6 +50,7 @@ static const struct { const char *alias; int fn; } fn_alias[] = {
     {"list_apply", SL_FN_LIST_TRANSFORM}, {"array_transform", SL_FN_LIST_TRANSFORM},
     {"array_apply", SL_FN_LIST_TRANSFORM}, {"apply", SL_FN_LIST_TRANSFORM},
     {"array_filter", SL_FN_LIST_FILTER}, {"filter", SL_FN_LIST_FILTER},
+    {"reduce", SL_FN_LIST_REDUCE}, {"array_reduce", SL_FN_LIST_REDUCE},
     {"list_has", SL_FN_LIST_CONTAINS}, {"array_contains", SL_FN_LIST_CONTAINS},
     {"array_has", SL_FN_LIST_CONTAINS}, {"str_split", SL_FN_STRING_SPLIT},
     {"string_to_array", SL_FN_STRING_SPLIT}, {"list_pack", SL_FN_LIST_VALUE},

@@ -178,6 +178,7 @@
     X(LIST_TRANSFORM, "list_transform", 3, 3, FN_LAZY, fn_bind_list_transform,                    \
       fn_exec_list_lambda)                                                                        \
     X(LIST_FILTER, "list_filter", 3, 3, FN_LAZY, fn_bind_list_filter, fn_exec_list_lambda)        \
+    X(LIST_REDUCE, "list_reduce", 3, 4, FN_LAZY, fn_bind_list_reduce, fn_exec_list_reduce)        \
     X(LAMBDA_PARAM, "LAMBDA_PARAM", 1, 1, 0, fn_bind_lambda_param, fn_exec_lambda_param)
 
 #endif

@@ -821,23 +821,31 @@ static int lambda_param(int k, sl_type t, const char *name, sl_expr **out)
     return 0;
 }
 
-/* f(l, lambda): the list bound first, then the body with the lambda's parameters (the element,
- * and a second one the 1-based index) in scope; the call gets a third, hidden argument: the
- * slot of its first parameter. */
+/* f(l, lambda [, initial]): the list bound first, then the body with the lambda's parameters
+ * in scope: the element and its 1-based index, or for list_reduce the accumulator, the
+ * element and its index; the call gets a hidden argument after the lambda: the slot of its
+ * first parameter times 4 plus their number (then list_reduce's initial value, if any). */
 static int bind_lambda_call(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     const sl_ast_expr *lam = a->args[1];
     int np = lam->n_args - 1;
+    bool reduce = strcasecmp(a->name, "list_reduce") == 0 || strcasecmp(a->name, "reduce") == 0 ||
+                  strcasecmp(a->name, "array_reduce") == 0;
     if (!sl_func_exists(a->name))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "unknown function \"%s\"", a->name);
-    if (np < 1 || np > 2 || c->n_lambda + np > 8)
-        return sl_bind_error(c, lam->line, lam->col, SL_EBIND, "%s", "a lambda takes one or "
-                             "two parameters (the element and its index), at most 8 in scope");
+    if (a->n_args > (reduce ? 3 : 2))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s: too many arguments", a->name);
+    if (np < 1 + reduce || np > 2 + reduce || c->n_lambda + np > 8)
+        return sl_bind_error(c, lam->line, lam->col, SL_EBIND, "%s", reduce
+                             ? "list_reduce's lambda takes two or three parameters (the "
+                               "accumulator, the element, its index)"
+                             : "a lambda takes one or two parameters (the element and its "
+                               "index), at most 8 in scope");
     for (int k = 0; k < np; k++)
         if (lam->args[k]->kind != A_COL || lam->args[k]->qual)
             return sl_bind_error(c, lam->line, lam->col, SL_EBIND, "%s", "a lambda parameter "
                                  "must be a plain name");
-    sl_expr *args[3] = {NULL, NULL, NULL};
+    sl_expr *args[4] = {NULL, NULL, NULL, NULL};
     int rc = sl_bind_expr(c, a->args[0], &args[0]);
     if (rc)
         return rc;
@@ -849,7 +857,7 @@ static int bind_lambda_call(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     int base = c->n_lambda;
     for (int k = 0; k < np; k++) {
         c->lambda_name[base + k] = lam->args[k]->name;
-        c->lambda_type[base + k] = k == 0 ? sl_list_elem(args[0]->type) : SL_T_BIGINT;
+        c->lambda_type[base + k] = k < 1 + reduce ? sl_list_elem(args[0]->type) : SL_T_BIGINT;
     }
     c->n_lambda += np;
     rc = sl_bind_expr(c, lam->args[np], &args[1]);
@@ -860,9 +868,14 @@ static int bind_lambda_call(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     }
     sl_value v = { .type = SL_T_BIGINT, .v.i = base * 4 + np };
     args[2] = sl_expr_const(&v, "lambda");
+    if (a->n_args == 3 && (rc = sl_bind_expr(c, a->args[2], &args[3]))) {
+        for (int k = 0; k < 3; k++)
+            sl_expr_free(&args[k]);
+        return rc;
+    }
     char *text = node_text(c, a);
     sl_err tmp = {0};
-    rc = sl_func_bind(a->name, args, 3, text, out, &tmp);
+    rc = sl_func_bind(a->name, args, a->n_args == 3 ? 4 : 3, text, out, &tmp);
     sl_free(text);
     return rc ? wrap(c, a, &tmp) : 0;
 }
@@ -991,7 +1004,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
                                  a->star ? "*" : a->distinct ? "DISTINCT " : "",
                                  a->n_agg_order ? " ORDER BY" : "",
                                  a->filter ? " FILTER" : "", a->name);
-        if (a->n_args == 2 && a->args[1]->kind == A_BINARY && strcmp(a->args[1]->op, "->") == 0)
+        if ((a->n_args == 2 || a->n_args == 3) && a->args[1]->kind == A_BINARY &&
+            strcmp(a->args[1]->op, "->") == 0)
             return bind_lambda_call(c, a, out);
         return bind_call(c, a, a->name, out);
     }
