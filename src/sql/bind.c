@@ -611,6 +611,8 @@ static int position_index(sl_bind_ctx *c, const items *it, const sl_ast_expr *e,
 
 /* ---- GROUP BY ---- */
 
+static bool has_unnest(const sl_expr *e);
+
 static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
 {
     sl_query *q = c->q;
@@ -619,6 +621,13 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
     int rc = sl_bind_expr(c, g, &e);
     if (rc)
         return rc;
+    if (has_unnest(e)) { /* the rows unnest makes exist only after the grouping */
+        sl_expr_free(&e);
+        return sl_bind_error(c, g->line, g->col, SL_EBIND, "%s", c->distinct
+                             ? "SELECT DISTINCT of an unnest() is not supported: unnest in a "
+                               "subquery (SELECT DISTINCT u FROM (SELECT unnest(l) AS u ...))"
+                             : "Cannot group on an unnest(): unnest in a subquery");
+    }
     q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
     c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
     q->groups[q->n_groups] = e;

@@ -485,6 +485,9 @@ static void test_lists(void)
     HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
     HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
     HAS("SELECT x -> x + 1 AS f", "a lambda (x -> ...) is only allowed");
+    HAS("SELECT DISTINCT unnest([Name]) AS u FROM " SRC, "SELECT DISTINCT of an unnest()");
+    HAS("SELECT unnest([Name]) AS u, count(*) FROM " SRC " GROUP BY ALL",
+        "Cannot group on an unnest()");
     HAS("SELECT list_transform(qty, x -> x) FROM " SRC, "the first argument must be a list");
     HAS("SELECT list_filter([1], x -> x + 1)", "list_filter: the lambda must give a BOOLEAN");
     HAS("SELECT list_transform([1], x -> [x])", "lists of lists are not");
