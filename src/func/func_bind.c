@@ -45,6 +45,7 @@ static const struct { const char *alias; int fn; } fn_alias[] = {
     {"array_concat", SL_FN_LIST_CONCAT}, {"array_cat", SL_FN_LIST_CONCAT},
     {"array_push_back", SL_FN_LIST_APPEND}, {"array_push_front", SL_FN_LIST_PREPEND},
     {"array_has_any", SL_FN_LIST_HAS_ANY}, {"array_has_all", SL_FN_LIST_HAS_ALL},
+    {"&&", SL_FN_LIST_HAS_ANY}, {"@>", SL_FN_LIST_HAS_ALL},
     {"list_aggr", SL_FN_LIST_AGGREGATE}, {"aggregate", SL_FN_LIST_AGGREGATE},
     {"array_aggregate", SL_FN_LIST_AGGREGATE}, {"array_aggr", SL_FN_LIST_AGGREGATE},
     {"list_apply", SL_FN_LIST_TRANSFORM}, {"array_transform", SL_FN_LIST_TRANSFORM},

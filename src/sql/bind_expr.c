@@ -808,6 +808,16 @@ static int bind_like_escape(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     return rc;
 }
 
+/* a <@ b: list_has_all(b, a). */
+static int bind_contained(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    sl_expr *args[2] = {NULL, NULL};
+    int rc = sl_bind_expr(c, a->args[1], &args[0]);
+    if (!rc && (rc = sl_bind_expr(c, a->args[0], &args[1])))
+        sl_expr_free(&args[0]);
+    return rc ? rc : call_func(c, a, "list_has_all", args, 2, out);
+}
+
 /* ---- lambdas: list_transform(l, x -> body), list_filter(l, lambda x, i: body) ---- */
 
 /* Lambda parameter k of the scope: LAMBDA_PARAM(k), which the list function's kernel turns
@@ -963,6 +973,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
             return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", "a lambda (x -> ...) is "
                                  "only allowed as the last argument of list_transform or "
                                  "list_filter");
+        if (strcmp(a->op, "<@") == 0) /* a <@ b is b @> a: list_has_all(b, a) */
+            return bind_contained(c, a, out);
         return bind_call(c, a, a->op, out);
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);

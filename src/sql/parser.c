@@ -928,7 +928,9 @@ typedef struct binop { const char *tok; bool kw; const char *name; } binop;
 static const binop mul_ops[] = {{"*", 0, "*"}, {"/", 0, "/"}, {"//", 0, "//"}, {"%", 0, "%"},
                                 {NULL, 0, NULL}};
 static const binop add_ops[] = {{"+", 0, "+"}, {"-", 0, "-"}, {NULL, 0, NULL}};
-static const binop concat_ops[] = {{"||", 0, "||"}, {NULL, 0, NULL}};
+/* && @> <@ (list overlap / containment) share ||'s level, as in DuckDB. */
+static const binop concat_ops[] = {{"||", 0, "||"}, {"&&", 0, "&&"}, {"@>", 0, "@>"},
+                                   {"<@", 0, "<@"}, {NULL, 0, NULL}};
 static const binop and_ops[] = {{"and", 1, "AND"}, {NULL, 0, NULL}};
 static const binop or_ops[] = {{"or", 1, "OR"}, {NULL, 0, NULL}};
 
