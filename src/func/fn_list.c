@@ -1,7 +1,8 @@
 /*
  * LIST functions (DuckDB's): list_value (the [a, b, ...] literal), array_length (len/length of
  * a list), list_extract (l[i], 1-based, negative from the end), list_slice (l[a:b:step]),
- * list_contains and string_split; unnest (the type rule: the projection expands the rows, exec/op_project.c).
+ * list_contains and string_split; unnest (the type rule: the projection expands the rows,
+ * exec/op_project.c).
  * Lists are encoded values (batch/list.h): kernels walk each list's elements.
  * A NULL list gives NULL; NULL elements are values of a list (list_value keeps them, len
  * counts them). Nested lists are not supported (a clean "no function matches"). Local.
