@@ -18,8 +18,10 @@ done
 /usr/bin/python3 - "$OUT" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-print(f"{'ranks':>5} {'per peer':>10} {'sluice s':>9} {'raw s':>9} {'raw/sluice':>10} rounds")
+print(f"{'ranks':>5} {'per peer':>10} {'sluice s':>9} {'raw s':>9} {'raw/sluice':>10} "
+      f"{'cpu':>5} {'cpu min':>7} rounds")
 for r in rows:
     print(f"{r['ranks']:>5} {r['per_peer_bytes']:>10} {r['sluice_s']:>9.4f} "
-          f"{r['raw_alltoallv_s']:>9.4f} {r['ratio']:>10.2f} {r['rounds']:>6}")
+          f"{r['raw_alltoallv_s']:>9.4f} {r['ratio']:>10.2f} {r.get('cpu_ratio', 0):>5.2f} "
+          f"{r.get('cpu_min_ratio', 0):>7.2f} {r['rounds']:>6}")
 PY

@@ -5,6 +5,7 @@
 #include "batch/borrow.h"
 #include "batch/list.h"
 #include "batch/int128.h"
+#include "batch/dec128.h"
 
 #include <string.h>
 #include <strings.h>
@@ -26,7 +27,9 @@ sl_type sl_borrow_sql_type(sl_coltype t)
 
 sl_coltype sl_borrow_col_type(sl_type t)
 {
-    if (sl_type_is_list(t) || t == SL_T_INTERVAL) /* handed out as text (sl_borrow_export) */
+    if (sl_type_is_list(t) || sl_type_is_struct(t) || t == SL_T_INTERVAL) /* as text */
+        return SL_COL_VARCHAR;
+    if (t == SL_T_UBIGINT || t == SL_T_UHUGEINT) /* their digits: no int64 holds them */
         return SL_COL_VARCHAR;
     switch (t) {
     case SL_T_DOUBLE: return SL_COL_DOUBLE;
@@ -211,6 +214,21 @@ static void huge_to_bigint(sl_vec **pv)
     *pv = t;
 }
 
+/* A wide DECIMAL column as DOUBLE (as the int64 ones are handed out). */
+static void wide_dec_to_double(sl_vec **pv)
+{
+    const sl_vec *v = *pv;
+    sl_vec *t = sl_vec_new(SL_T_DOUBLE, v->n);
+    for (int64_t i = 0; i < v->n; i++) {
+        if (!sl_vec_valid(v, i))
+            sl_vec_push_null(t);
+        else
+            sl_vec_push_f64(t, sl_dec128_to_double(sl_dec_vec_get(v, i), sl_dec_scale(v->type)));
+    }
+    sl_vec_free(pv);
+    *pv = t;
+}
+
 int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
 {
     sl_borrow_store_free(st);
@@ -226,10 +244,14 @@ int64_t sl_borrow_export(sl_batch *b, sl_column *out, sl_borrow_store *st)
     st->valid = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->valid);
     st->bools = sl_xcalloc((size_t)d->n_cols + 1, sizeof *st->bools);
     for (int c = 0; c < d->n_cols; c++)
-        if (sl_type_is_list(d->cols[c]->type) || d->cols[c]->type == SL_T_INTERVAL)
+        if (sl_type_is_list(d->cols[c]->type) || sl_type_is_struct(d->cols[c]->type) ||
+            d->cols[c]->type == SL_T_INTERVAL || d->cols[c]->type == SL_T_UBIGINT ||
+            d->cols[c]->type == SL_T_UHUGEINT)
             list_to_text(&d->cols[c]);
         else if (d->cols[c]->type == SL_T_HUGEINT)
             huge_to_bigint(&d->cols[c]);
+        else if (sl_dec_is_wide(d->cols[c]->type))
+            wide_dec_to_double(&d->cols[c]);
     for (int c = 0; c < d->n_cols; c++) {
         sl_vec *v = d->cols[c];
         if (sl_type_is_decimal(v->type)) { /* the store owns d: convert it in place */

@@ -6,6 +6,7 @@
  * so callers turn it into DuckDB's conversion or overflow error. All functions are Local.
  */
 #include "batch/types.h"
+#include "batch/dec128.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -187,7 +188,7 @@ void sl_format_decimal(sl_buf *out, int64_t v, sl_type t)
     sl_buf_append(out, digits + (n > scale ? n - scale : 0), n > scale ? scale : n);
 }
 
-bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v)
+bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v, char *buf)
 {
     int digits = 0, frac = -1;
     for (int64_t i = 0; i < len; i++) {
@@ -204,8 +205,15 @@ bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v)
     if (frac < 0 || digits == 0 || digits > SL_DEC_MAX_WIDTH)
         return false;
     int64_t x;
+    if (digits > 18) { /* a wide DECIMAL: 128 bits */
+        sl_i128 w;
+        if (!sl_dec128_parse(p, len, digits, frac, &w))
+            return false;
+        sl_dec_value_set(v, sl_type_decimal(digits, frac), w, buf);
+        return true;
+    }
     if (!sl_parse_decimal(p, len, digits, frac, &x))
-        return false; /* wider than int64 holds: stays DOUBLE (DuckDB: a 128-bit DECIMAL) */
+        return false;
     v->type = sl_type_decimal(digits, frac);
     v->is_null = false;
     v->v.i = x;
@@ -241,4 +249,11 @@ sl_type sl_dec_common_type(sl_type a, sl_type b)
     if (w > SL_DEC_MAX_WIDTH)
         w = SL_DEC_MAX_WIDTH;
     return sl_type_decimal(w, s);
+}
+
+double sl_dec_value_double(const sl_value *v)
+{
+    return sl_dec_is_wide(v->type) ? sl_dec128_to_double(sl_i128_load(v->v.s.p),
+                                                         sl_dec_scale(v->type))
+                                   : sl_dec_to_double(v->v.i, sl_dec_scale(v->type));
 }

@@ -37,11 +37,13 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
 {
     if (!sl_vec_valid(v, i))
         return HASH_NULL;
-    switch (v->type) {
+    switch (sl_type_phys(v->type)) {
     case SL_T_DOUBLE:
         return hash_f64(v->d.f64[i]);
     case SL_T_VARCHAR:
     case SL_T_HUGEINT: /* its 16 encoded bytes */
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT:
         return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
     case SL_T_INTERVAL: { /* its normalized fields: '30 days' and '1 month' are equal */
         int64_t nf[3] = {0, 0, 0};
@@ -52,6 +54,8 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
     default:
         if (sl_type_is_list(v->type)) /* equal for equal lists ([-0.0] and [0.0]) */
             return sl_list_hash(v->type, v->heap + v->d.off[i], v->d.off[i + 1] - v->d.off[i]);
+        if (sl_type_is_struct(v->type)) /* encoded bytes: equal structs encode alike */
+            return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
         return hash_i64(v->d.i64[i]);
     }
 }

@@ -6,8 +6,10 @@
  * expression that carries an sl_type carries it.
  *
  * Encoding of one element: a tag byte (0 = NULL, 1 = a value), then for a value 8 bytes
- * (little-endian int64 or double: BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP) or, for VARCHAR,
- * a 4-byte length and the bytes. An empty list is zero bytes. Equal lists encode to equal
+ * (little-endian int64 or double: a fixed-width type, BOOLEAN, the integers, DOUBLE, DATE,
+ * TIMESTAMP, DECIMAL's unscaled int64) or, for a type stored in a byte heap (sl_type_is_var:
+ * VARCHAR, INTERVAL, HUGEINT, a nested LIST or STRUCT), a 4-byte length and the bytes. An
+ * empty list is zero bytes. Equal lists encode to equal
  * bytes (NULL elements hold no payload). Readers check every length against the bytes left, so
  * corrupt input ends the list early instead of reading out of bounds. Local.
  */
@@ -20,8 +22,9 @@
 #include "batch/types.h"
 #include "core/buf.h"
 
-/* The LIST type of element type elem, or SL_T_NULL when lists of elem are not supported
- * (an untyped NULL element type gives BIGINT[], as `[]` and `[NULL]` need one). Local. */
+/* The LIST type of element type elem (any type, lists and structs included; an untyped NULL
+ * element type gives DuckDB's "NULL"[], the type of `[]` and `[NULL]`), or SL_T_NULL when the
+ * composite type table refuses it (batch/nested.h). Thread safe. Local. */
 sl_type sl_list_type(sl_type elem);
 /* The element type of LIST type t (SL_T_NULL when t is not a LIST). Local. */
 sl_type sl_list_elem(sl_type t);

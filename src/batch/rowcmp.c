@@ -54,10 +54,12 @@ static int cmp_col(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b, boo
         return !oka ? nul : -nul;
     }
     int c;
-    switch (va->type) {
+    switch (sl_type_phys(va->type)) {
     case SL_T_DOUBLE: c = cmp_f64(va->d.f64[a], vb->d.f64[b]); break;
     case SL_T_VARCHAR:
-    case SL_T_HUGEINT: c = cmp_str(va, a, vb, b); break;
+    case SL_T_HUGEINT:
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: c = cmp_str(va, a, vb, b); break;
     case SL_T_INTERVAL: c = cmp_iv(va, a, vb, b); break;
     default:
         if (sl_type_is_list(va->type)) { /* DuckDB's list order (batch/list_order.h) */

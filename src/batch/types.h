@@ -8,10 +8,12 @@
  *   DATE       int64  days since 1970-01-01
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
- *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below
+ *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below; wider
+ *              than 18 digits 16 bytes as HUGEINT (batch/dec128.h)
  *   INTERVAL   16 bytes (int32 months, int32 days, int64 micros), stored as VARCHAR is
  *   HUGEINT    16 bytes in a byte column (like VARCHAR): batch/int128.h's encoding
  *   T[]        a LIST of T: its elements encoded as bytes (batch/list.h), stored as VARCHAR is
+ *   STRUCT     its fields encoded as a list's elements are (batch/nested.h), stored as VARCHAR is
  * SL_T_NULL is the type of an untyped NULL literal; it never appears in a stored column.
  * Local.
  */
@@ -32,7 +34,9 @@ typedef enum {
     SL_T_DATE,
     SL_T_TIMESTAMP,
     /* LIST of one element type (batch/list.h): stored like VARCHAR, offsets into a heap that
-     * holds each list's encoded elements. Nested lists are not supported. */
+     * holds each list's encoded elements. These six keep their own values (every rank, plan
+     * and test that names them); a list of any other element type is an SL_T_LIST composite
+     * (below), and sl_list_type picks the one canonical value of each. */
     SL_T_LIST_BOOL,
     SL_T_LIST_BIGINT,
     SL_T_LIST_DOUBLE,
@@ -49,6 +53,10 @@ typedef enum {
     SL_T_USMALLINT,
     SL_T_UINTEGER,
     SL_T_HUGEINT,   /* 128-bit integer stored as 16 order-preserving bytes (batch/int128.h) */
+    SL_T_UBIGINT,   /* unsigned 64-bit, stored as HUGEINT is (batch/int128.h says why) */
+    SL_T_UHUGEINT,  /* unsigned 128-bit, 16 big-endian bytes (batch/int128.h) */
+    SL_T_LIST,      /* base tag only: a composite LIST type, sl_type_composite (batch/nested.h) */
+    SL_T_STRUCT,    /* base tag only: a composite STRUCT type (batch/nested.h) */
     SL_T_COUNT
 } sl_type;
 
@@ -102,10 +110,10 @@ static inline sl_type sl_int_common(sl_type a, sl_type b, bool arith)
 /*
  * DECIMAL(p,s): the width p (1..38) and scale s (0..p) live in the type value itself,
  * SL_T_DECIMAL | p << 8 | s << 16, so they travel wherever a type does (schemas, plans, the
- * wire format, spill files) without a side table. Values are int64 unscaled integers: every
- * width up to 38 is accepted as a type, and a value whose unscaled integer leaves int64 is an
- * overflow error (DuckDB holds widths above 18 in 128 bits). Test with sl_type_is_decimal,
- * never with ==; sl_type_base gives SL_T_DECIMAL for any of them.
+ * wire format, spill files) without a side table. Values of widths up to 18 are int64
+ * unscaled integers; wider ones (sl_dec_is_wide) 128-bit unscaled integers stored as HUGEINT
+ * is (batch/dec128.h), as DuckDB holds them. Test with sl_type_is_decimal, never with ==;
+ * sl_type_base gives SL_T_DECIMAL for any of them.
  */
 #define SL_DEC_MAX_WIDTH 38
 static inline sl_type sl_type_base(sl_type t) { return (sl_type)((unsigned)t & 0xffu); }
@@ -115,6 +123,33 @@ static inline int sl_dec_scale(sl_type t) { return (int)(((unsigned)t >> 16) & 0
 static inline sl_type sl_type_decimal(int width, int scale)
 {
     return (sl_type)((unsigned)SL_T_DECIMAL | (unsigned)width << 8 | (unsigned)scale << 16);
+}
+
+/*
+ * Composite types (LIST of anything but the six above, STRUCT): SL_T_LIST or SL_T_STRUCT in
+ * the low 8 bits and a 23-bit id above them, the id naming an entry of batch/nested.c's
+ * interned, immutable table that describes the type (element type, field names and types).
+ * So a composite type stays one plain value that travels wherever a type does (schemas,
+ * plans, sl_value, the C API) and compares with ==, at any depth of nesting, which the high
+ * bits alone (DECIMAL's way) cannot hold. The id is a hash of the type's structure, not an
+ * arrival order, so every rank and every process derives the same id for the same type
+ * whatever it bound before (the wire format carries ids between ranks; a rank that binds the
+ * same SQL interns the same entries). Two different types whose hashes meet are refused at
+ * bind time (a clean error, odds about n^2 / 2^24 for n types in a process). The table is
+ * process-wide like an intern pool, not session state: entries are never changed or freed,
+ * so readers need no lock. Local.
+ */
+#define SL_TYPE_ID_SHIFT 8
+#define SL_TYPE_ID_BITS 23
+static inline bool sl_type_is_composite(sl_type t)
+{
+    return sl_type_base(t) == SL_T_LIST || sl_type_base(t) == SL_T_STRUCT;
+}
+static inline bool sl_type_is_struct(sl_type t) { return sl_type_base(t) == SL_T_STRUCT; }
+/* "LIST" or "STRUCT" for the error messages of what either cannot do yet. */
+static inline const char *sl_type_kind_name(sl_type t)
+{
+    return sl_type_base(t) == SL_T_STRUCT ? "STRUCT" : "LIST";
 }
 
 /* "BIGINT", ... (DuckDB's names). Local. */
@@ -127,20 +162,36 @@ static inline bool sl_type_is_numeric(sl_type t)
 {
     return t == SL_T_DOUBLE || sl_type_is_int(t);
 }
-/* A LIST type (SL_T_LIST_*). Local. */
+/* A LIST type (SL_T_LIST_* or a composite LIST). Local. */
 static inline bool sl_type_is_list(sl_type t)
 {
-    return t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP;
+    return (t >= SL_T_LIST_BOOL && t <= SL_T_LIST_TIMESTAMP) || sl_type_base(t) == SL_T_LIST;
 }
-/* Stored as offsets into a byte heap (VARCHAR and the LIST types), not 8 bytes a value. */
+/* A DECIMAL wider than 18 digits: its unscaled value is 128 bits, stored as HUGEINT is
+ * (batch/dec128.h). (The tag test is sl_type_is_decimal's, spelled out: defined below.) */
+static inline bool sl_dec_is_wide(sl_type t)
+{
+    return ((unsigned)t & 0xffu) == SL_T_DECIMAL && ((unsigned)t >> 8 & 0xffu) > 18;
+}
+/* The type whose storage and order t's values share: HUGEINT for a wide DECIMAL (16
+ * order-preserving bytes), t itself otherwise. Switches over storage use it. */
+static inline sl_type sl_type_phys(sl_type t) { return sl_dec_is_wide(t) ? SL_T_HUGEINT : t; }
+/* Stored as offsets into a byte heap (VARCHAR, LIST and STRUCT types, the 16-byte integers),
+ * not 8 bytes a value. */
 static inline bool sl_type_is_var(sl_type t)
 {
-    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT;
+    return t == SL_T_VARCHAR || sl_type_is_list(t) || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
+           sl_dec_is_wide(t) || t == SL_T_UBIGINT || t == SL_T_UHUGEINT ||
+           sl_type_is_struct(t);
 }
 /* Compared, hashed and ordered as their bytes (memcmp, shorter first on a tie): VARCHAR, and
  * HUGEINT, whose 16-byte encoding orders as the numbers (batch/int128.h). Not INTERVAL: its
  * order is that of its normalized fields (batch/interval.c). */
-static inline bool sl_type_is_bytes(sl_type t) { return t == SL_T_VARCHAR || t == SL_T_HUGEINT; }
+static inline bool sl_type_is_bytes(sl_type t)
+{
+    return t == SL_T_VARCHAR || t == SL_T_HUGEINT || sl_dec_is_wide(t) || t == SL_T_UBIGINT ||
+           t == SL_T_UHUGEINT;
+}
 
 /* A scalar. For VARCHAR, s points to bytes owned elsewhere (a literal, a batch heap). */
 typedef struct sl_value {
@@ -241,11 +292,14 @@ bool sl_dec_rescale(int64_t v, int from, int to, int width, int64_t *out);
 bool sl_dec_from_double(double d, int width, int scale, int64_t *out);
 /* The unscaled v of scale s as the nearest double. Local. */
 double sl_dec_to_double(int64_t v, int scale);
+/* A non-NULL DECIMAL value (any width) as the nearest double. Local. */
+double sl_dec_value_double(const sl_value *v);
 /* DuckDB's type of a numeric literal with a point and no exponent: DECIMAL(digits, digits
  * after the point) ('0.1' is DECIMAL(2,1), '.5' DECIMAL(1,1)). When the text is such a
- * literal whose unscaled value fits int64, sets *v to that DECIMAL and returns true; else
- * leaves *v (the caller's DOUBLE) alone. Local. */
-bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v);
+ * literal of at most 38 digits, sets *v to that DECIMAL (a wide one's 16 bytes in buf, of
+ * SL_DEC_LIT_BUF bytes) and returns true; else leaves *v (the caller's DOUBLE) alone. Local. */
+#define SL_DEC_LIT_BUF 16
+bool sl_dec_literal_type(const char *p, int64_t len, sl_value *v, char *buf);
 /* The common type of a DECIMAL with BIGINT, DECIMAL or DOUBLE, as DuckDB picks it: DOUBLE
  * when either is; else DECIMAL(max integer digits + max scale, max scale) (BIGINT counts as
  * DECIMAL(19,0), INTEGER (10,0), SMALLINT (5,0), TINYINT (3,0)), at most 38 wide.

@@ -4,7 +4,9 @@
  */
 #include "batch/types.h"
 #include "batch/list.h"
+#include "batch/nested.h"
 #include "batch/int128.h"
+#include "batch/dec128.h"
 
 #include <errno.h>
 #include <float.h>
@@ -25,6 +27,8 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_INTERVAL] = "INTERVAL",
     [SL_T_UTINYINT] = "UTINYINT", [SL_T_USMALLINT] = "USMALLINT", [SL_T_UINTEGER] = "UINTEGER",
     [SL_T_HUGEINT] = "HUGEINT",
+    [SL_T_UBIGINT] = "UBIGINT",
+    [SL_T_UHUGEINT] = "UHUGEINT",
 };
 
 /* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
@@ -44,6 +48,10 @@ const char *sl_type_name(sl_type t)
 {
     if (sl_type_is_decimal(t))
         return decimal_name(t);
+    if (sl_type_is_composite(t)) {
+        const sl_nested *d = sl_nested_get(t);
+        return d ? d->name : "?";
+    }
     return (t >= 0 && t < SL_T_COUNT) ? type_names[t] : "?";
 }
 
@@ -108,6 +116,8 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
         {"SIGNED", SL_T_INTEGER}, {"SMALLINT", SL_T_SMALLINT}, {"INT2", SL_T_SMALLINT},
         {"SHORT", SL_T_SMALLINT}, {"TINYINT", SL_T_TINYINT},   {"INT1", SL_T_TINYINT},
         {"HUGEINT", SL_T_HUGEINT}, {"INT128", SL_T_HUGEINT},
+        {"UBIGINT", SL_T_UBIGINT}, {"UINT64", SL_T_UBIGINT},
+        {"UHUGEINT", SL_T_UHUGEINT}, {"UINT128", SL_T_UHUGEINT},
         {"UTINYINT", SL_T_UTINYINT}, {"UINT8", SL_T_UTINYINT}, {"USMALLINT", SL_T_USMALLINT},
         {"UINT16", SL_T_USMALLINT}, {"UINTEGER", SL_T_UINTEGER}, {"UINT32", SL_T_UINTEGER},
         {"DOUBLE", SL_T_DOUBLE},  {"FLOAT8", SL_T_DOUBLE},     {"FLOAT", SL_T_DOUBLE},
@@ -472,6 +482,10 @@ void sl_format_value(sl_buf *out, const sl_value *v)
 {
     if (v->is_null)
         return;
+    if (sl_dec_is_wide(v->type)) {
+        sl_format_decimal128(out, sl_i128_load(v->v.s.p), v->type);
+        return;
+    }
     if (sl_type_is_decimal(v->type)) {
         sl_format_decimal(out, v->v.i, v->type);
         return;
@@ -490,6 +504,8 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
     case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
     case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->v.s.p)); break;
+    case SL_T_UBIGINT: sl_format_hugeint(out, sl_i128_load(v->v.s.p)); break;
+    case SL_T_UHUGEINT: sl_format_uhugeint(out, sl_u128_load(v->v.s.p)); break;
     case SL_T_INTERVAL:
         if (v->v.s.len == SL_IV_BYTES)
             sl_format_interval(out, sl_interval_get(v->v.s.p));
@@ -497,6 +513,8 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     default:
         if (sl_type_is_list(v->type))
             sl_list_format(out, v->type, v->v.s.p, v->v.s.len);
+        else if (sl_type_is_struct(v->type))
+            sl_struct_format(out, v->type, v->v.s.p, v->v.s.len);
         break;
     }
 }

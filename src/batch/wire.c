@@ -8,6 +8,7 @@
  * to equal bytes (spill checksums). All functions are Local.
  */
 #include "batch/wire.h"
+#include "batch/nested.h"
 
 #include <string.h>
 
@@ -34,6 +35,30 @@ int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes)
 
 static void put_u32(char *p, uint32_t x) { memcpy(p, &x, 4); }
 static void put_i64(char *p, int64_t x) { memcpy(p, &x, 8); }
+
+/* Copies len bytes without a call into libc for the short strings rows usually hold: moves
+ * of 4 to 32 bytes that may overlap each other but never leave [s, s+len) or [d, d+len). */
+static inline void copy_bytes(char *d, const char *s, int64_t len)
+{
+    if (len > 64) {
+        memcpy(d, s, (size_t)len);
+    } else if (len > 32) {
+        memcpy(d, s, 32);
+        memcpy(d + len - 32, s + len - 32, 32);
+    } else if (len >= 16) {
+        memcpy(d, s, 16);
+        memcpy(d + len - 16, s + len - 16, 16);
+    } else if (len >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + len - 8, s + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + len - 4, s + len - 4, 4);
+    } else {
+        for (int64_t j = 0; j < len; j++)
+            d[j] = s[j];
+    }
+}
 
 /* Physical index of the k-th written row: rows[k], or k itself when rows is NULL. */
 static inline int64_t row_at(const uint32_t *rows, int64_t k) { return rows ? rows[k] : k; }
@@ -73,12 +98,31 @@ static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char 
         } else {
             for (int64_t k = 0; k < n; k++) {
                 int64_t i = rows[k];
-                int64_t x = sl_vec_valid(v, i) ? v->d.i64[i] : 0;
+                /* all ones where valid, zero where NULL: no branch per row */
+                int64_t x = v->d.i64[i] & -(int64_t)sl_vec_valid(v, i);
                 memcpy(p + k * 8, &x, 8);
             }
         }
         p += n * 8;
         return p - start;
+    }
+    if (rows) {
+        /* VARCHAR rows: the offsets (a NULL is an empty string), the heap length and the
+         * heap bytes in one pass (the heap starts after the n+1 offsets and its length). */
+        char *heap = p + (n + 1) * 8 + 8;
+        int64_t off = 0;
+        put_i64(p, 0);
+        for (int64_t k = 0; k < n; k++) {
+            int64_t i = rows[k];
+            if (sl_vec_valid(v, i)) {
+                int64_t len = v->d.off[i + 1] - v->d.off[i];
+                copy_bytes(heap + off, v->heap + v->d.off[i], len);
+                off += len;
+            }
+            put_i64(p + (k + 1) * 8, off);
+        }
+        put_i64(p + (n + 1) * 8, off);
+        return heap + off - start;
     }
     /* VARCHAR: offsets first (a NULL is an empty string), then the heap bytes. */
     int64_t off = 0;
@@ -102,8 +146,7 @@ static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char 
             if (!sl_vec_valid(v, i))
                 continue;
             int64_t len = v->d.off[i + 1] - v->d.off[i];
-            if (len)
-                memcpy(p, v->heap + v->d.off[i], (size_t)len);
+            copy_bytes(p, v->heap + v->d.off[i], len);
             p += len;
         }
     }
@@ -127,9 +170,10 @@ static int64_t heap_bytes_of(const sl_batch *b, const uint32_t *rows, int64_t n)
     return h;
 }
 
-static void write_impl(const sl_batch *b, const uint32_t *rows, int64_t n, sl_buf *out)
+/* Writes the rows; total is their exact sl_wire_size. */
+static void write_impl(const sl_batch *b, const uint32_t *rows, int64_t n, int64_t total,
+                       sl_buf *out)
 {
-    int64_t total = sl_wire_size(b, n, heap_bytes_of(b, rows, n));
     sl_buf_reserve(out, total);
     char *p = out->data + out->len;
     put_u32(p, WIRE_MAGIC);
@@ -145,12 +189,65 @@ static void write_impl(const sl_batch *b, const uint32_t *rows, int64_t n, sl_bu
 
 void sl_wire_write(const sl_batch *b, sl_buf *out)
 {
-    write_impl(b, b->sel, sl_batch_live(b), out);
+    int64_t n = sl_batch_live(b);
+    write_impl(b, b->sel, n, sl_wire_size(b, n, heap_bytes_of(b, b->sel, n)), out);
 }
 
 void sl_wire_write_rows(const sl_batch *b, const uint32_t *rows, int64_t n, sl_buf *out)
 {
-    write_impl(b, rows, n, out);
+    write_impl(b, rows, n, sl_wire_size(b, n, heap_bytes_of(b, rows, n)), out);
+}
+
+void sl_wire_write_rows_sized(const sl_batch *b, const uint32_t *rows, int64_t n, int64_t bytes,
+                              sl_buf *out)
+{
+    write_impl(b, rows, n, bytes, out);
+}
+
+sl_batch *sl_wire_gather_rows(const sl_batch *b, const uint32_t *rows, int64_t n)
+{
+    sl_vec **cols = sl_xmalloc(sizeof *cols * (size_t)(b->n_cols ? b->n_cols : 1));
+    for (int c = 0; c < b->n_cols; c++) {
+        const sl_vec *s = b->cols[c];
+        sl_vec *v = sl_vec_new(s->type, n);
+        uint64_t *valid = v->valid; /* zeroed by sl_vec_new */
+        for (int64_t k = 0; k < n; k++) {
+            uint32_t i = rows[k];
+            valid[k >> 6] |= ((s->valid[i >> 6] >> (i & 63)) & 1) << (k & 63);
+        }
+        if (!sl_type_is_var(s->type)) {
+            const int64_t *src = s->d.i64;
+            int64_t *dst = v->d.i64;
+            for (int64_t k = 0; k < n; k++)
+                dst[k] = src[rows[k]] & -(int64_t)((valid[k >> 6] >> (k & 63)) & 1);
+        } else {
+            const int64_t *so = s->d.off;
+            int64_t *off = v->d.off, heap = 0;
+            for (int64_t k = 0; k < n; k++) {
+                uint32_t i = rows[k];
+                if ((valid[k >> 6] >> (k & 63)) & 1)
+                    heap += so[i + 1] - so[i];
+            }
+            sl_grow((void **)&v->heap, &v->heap_cap, heap ? heap : 1, 1);
+            int64_t at = 0;
+            off[0] = 0;
+            for (int64_t k = 0; k < n; k++) {
+                uint32_t i = rows[k];
+                if ((valid[k >> 6] >> (k & 63)) & 1) {
+                    int64_t len = so[i + 1] - so[i];
+                    copy_bytes(v->heap + at, s->heap + so[i], len);
+                    at += len;
+                }
+                off[k + 1] = at;
+            }
+            v->heap_len = at;
+        }
+        v->n = n;
+        cols[c] = v;
+    }
+    sl_batch *out = sl_batch_from_cols(b->n_cols, cols, n);
+    sl_free(cols);
+    return out;
 }
 
 /* ---- reading ---- */
@@ -185,12 +282,16 @@ static int64_t get_i64(rd *r)
     return x;
 }
 
-/* A stored column type: one of the plain types, or a DECIMAL with a valid width and scale. */
+/* A stored column type: one of the plain types, a DECIMAL with a valid width and scale, or a
+ * composite type this process has interned (every rank binds the same SQL, so it has). */
 static bool type_ok(uint32_t t)
 {
-    if (t != SL_T_NULL && t != SL_T_DECIMAL && t < SL_T_COUNT)
+    if (t != SL_T_NULL && t != SL_T_DECIMAL && t != SL_T_LIST && t != SL_T_STRUCT &&
+        t < SL_T_COUNT)
         return true;
     sl_type d = (sl_type)t;
+    if (sl_type_is_composite(d))
+        return sl_nested_get(d) != NULL;
     return sl_type_is_decimal(d) && t >> 24 == 0 && sl_dec_width(d) >= 1 &&
            sl_dec_width(d) <= SL_DEC_MAX_WIDTH && sl_dec_scale(d) <= sl_dec_width(d);
 }
@@ -231,7 +332,9 @@ static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
     for (int64_t k = 0; k < n && !bad; k++)
         bad = v->d.off[k + 1] < v->d.off[k];
     /* a HUGEINT is exactly 16 bytes where it is not NULL (batch/int128.h reads 16) */
-    for (int64_t k = 0; k < n && !bad && t == SL_T_HUGEINT; k++)
+    bool wide = sl_type_phys((sl_type)t) == SL_T_HUGEINT || t == SL_T_UBIGINT ||
+                t == SL_T_UHUGEINT;
+    for (int64_t k = 0; k < n && !bad && wide; k++)
         bad = v->d.off[k + 1] - v->d.off[k] != (sl_vec_valid(v, k) ? 16 : 0);
     if (bad) {
         sl_vec_free(&v);

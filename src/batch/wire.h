@@ -17,6 +17,13 @@
 void sl_wire_write(const sl_batch *b, sl_buf *out);
 /* Appends rows rows[0..n) (physical indices) of b to out. Local. */
 void sl_wire_write_rows(const sl_batch *b, const uint32_t *rows, int64_t n, sl_buf *out);
+/* Same, where bytes is already known: the exact sl_wire_size of these rows. Local. */
+void sl_wire_write_rows_sized(const sl_batch *b, const uint32_t *rows, int64_t n, int64_t bytes,
+                              sl_buf *out);
+/* Returns a new dense batch of rows rows[0..n) (physical indices) of b, exactly what writing
+ * them with sl_wire_write_rows and reading that back gives (NULL slots zero, NULL strings
+ * empty), in one copy instead of three (an exchange's rows for its own rank). Local. */
+sl_batch *sl_wire_gather_rows(const sl_batch *b, const uint32_t *rows, int64_t n);
 /* Exact bytes sl_wire_write_rows would append for n rows with heap_bytes of strings. */
 int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes);
 /*

@@ -47,6 +47,7 @@
 #include "sluice/sluice.h"
 
 #include "batch/int128.h"
+#include "batch/dec128.h"
 #include "core/budget.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -579,14 +580,16 @@ static char *values_json(sl_copy *c, const sl_batch *b, int64_t r)
 
 /* The HUGEINT output columns written as BIGINT (FORMAT hdf5: out_types says BIGINT) become
  * new BIGINT vectors in vcols (owned[j] set), their live rows converted; a value past BIGINT's
- * range is an error naming the column. */
+ * range is an error naming the column. Wide DECIMALs written as DECIMAL(18,s) likewise. */
 static int narrow_huge(sl_copy *c, const sl_batch *b, sl_vec **vcols, bool *owned, sl_err *err)
 {
     for (int j = 0; j < c->n_out; j++) {
-        if (vcols[j]->type != SL_T_HUGEINT || c->out_types[j] != SL_T_BIGINT)
+        bool dec = sl_dec_is_wide(vcols[j]->type); /* a wide DECIMAL as DECIMAL(18,s) */
+        if ((vcols[j]->type != SL_T_HUGEINT || c->out_types[j] != SL_T_BIGINT) &&
+            (!dec || vcols[j]->type == c->out_types[j]))
             continue;
         const sl_vec *h = vcols[j];
-        sl_vec *o = sl_vec_new(SL_T_BIGINT, b->n_rows);
+        sl_vec *o = sl_vec_new(c->out_types[j], b->n_rows);
         sl_vec_resize_fixed(o, b->n_rows);
         vcols[j] = o;
         owned[j] = true;
@@ -595,6 +598,16 @@ static int narrow_huge(sl_copy *c, const sl_batch *b, sl_vec **vcols, bool *owne
             if (!sl_vec_valid(h, r))
                 continue;
             sl_i128 x = sl_i128_load(sl_vec_str(h, r, &len));
+            if (dec && (x >= sl_i128_pow10(18) || x <= -sl_i128_pow10(18))) {
+                sl_buf t;
+                sl_buf_init(&t);
+                sl_format_decimal128(&t, x, h->type);
+                int rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" holds %s, past 18 digits: "
+                                "FORMAT hdf5 stores a DECIMAL in 64 bits (CAST it AS DOUBLE or "
+                                "VARCHAR)", c->out_names[j], sl_buf_cstr(&t));
+                sl_buf_free(&t);
+                return rc;
+            }
             if (x < INT64_MIN || x > INT64_MAX) {
                 sl_buf t;
                 sl_buf_init(&t);
@@ -793,11 +806,13 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
     /* A LIST or an INTERVAL is text in CSV ([1, 2], 1 day 02:00:00, as DuckDB writes them);
      * the typed formats and the database sinks have no column type for them. */
     for (int k = 0; rc == 0 && k < c->n_out; k++)
-        if ((sl_type_is_list(c->out_types[k]) || c->out_types[k] == SL_T_INTERVAL) &&
+        if ((sl_type_is_list(c->out_types[k]) || sl_type_is_struct(c->out_types[k]) ||
+             c->out_types[k] == SL_T_INTERVAL) &&
             strcmp(opts->format->name, "csv") != 0)
             rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" is %s%s%s, which FORMAT %s "
                         "cannot store; CAST it AS VARCHAR", c->out_names[k],
-                        c->out_types[k] == SL_T_INTERVAL ? "an " : "a LIST (",
+                        c->out_types[k] == SL_T_INTERVAL ? "an "
+                        : sl_type_is_struct(c->out_types[k]) ? "a STRUCT (" : "a LIST (",
                         sl_type_name(c->out_types[k]),
                         c->out_types[k] == SL_T_INTERVAL ? "" : ")", opts->format->name);
     /* HDF5 has no 128-bit integer type sluice could read back: a HUGEINT column (a sum) is
@@ -806,6 +821,23 @@ static int check_opts(sl_copy *c, const sl_copy_opts *opts, sl_err *err)
     for (int k = 0; rc == 0 && k < c->n_out; k++)
         if (c->out_types[k] == SL_T_HUGEINT && strcmp(opts->format->name, "hdf5") == 0)
             c->out_types[k] = SL_T_BIGINT;
+    /* ... and a wide DECIMAL(p,s) as DECIMAL(18,s) (int64, as every DECIMAL there), a value
+     * past 18 digits being an error likewise */
+    for (int k = 0; rc == 0 && k < c->n_out; k++)
+        if (sl_dec_is_wide(c->out_types[k]) && strcmp(opts->format->name, "hdf5") == 0) {
+            if (sl_dec_scale(c->out_types[k]) > 18)
+                rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" is %s: FORMAT hdf5 stores a "
+                            "DECIMAL in 64 bits, at most 18 digits (CAST it AS DOUBLE or "
+                            "VARCHAR)", c->out_names[k], sl_type_name(c->out_types[k]));
+            else
+                c->out_types[k] = sl_type_decimal(18, sl_dec_scale(c->out_types[k]));
+        }
+    for (int k = 0; rc == 0 && k < c->n_out; k++)
+        if ((c->out_types[k] == SL_T_UBIGINT || c->out_types[k] == SL_T_UHUGEINT) &&
+            strcmp(opts->format->name, "hdf5") == 0)
+            rc = SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" is %s, which FORMAT hdf5 cannot "
+                        "store; CAST it AS DOUBLE or VARCHAR", c->out_names[k],
+                        sl_type_name(c->out_types[k]));
     sl_free(is_p);
     return rc;
 }

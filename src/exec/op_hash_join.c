@@ -234,7 +234,7 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
     for (int k = 0; k < op->u.join.n_keys; k++) {
         const sl_vec *a = p->cols[op->u.join.probe_keys[k]];
         const sl_vec *c = b->cols[op->u.join.build_keys[k]];
-        switch (a->type) {
+        switch (sl_type_phys(a->type)) {
         case SL_T_DOUBLE: {
             double x = a->d.f64[pr], y = c->d.f64[br];
             if (!(x == y || (x != x && y != y)))
@@ -242,7 +242,9 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
             break;
         }
         case SL_T_VARCHAR:
-        case SL_T_HUGEINT: {
+        case SL_T_HUGEINT:
+        case SL_T_UBIGINT:
+        case SL_T_UHUGEINT: {
             int64_t la, lc;
             const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
             if (la != lc || memcmp(sa, sc, (size_t)la) != 0)
@@ -262,6 +264,11 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
                 int64_t la, lc;
                 const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
                 if (sl_list_cmp(a->type, sa, la, sc, lc) != 0)
+                    return false;
+            } else if (sl_type_is_struct(a->type)) { /* equal structs encode alike */
+                int64_t la, lc;
+                const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
+                if (la != lc || memcmp(sa, sc, (size_t)la) != 0)
                     return false;
             } else if (a->d.i64[pr] != c->d.i64[br]) {
                 return false;

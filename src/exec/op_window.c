@@ -16,7 +16,10 @@
  * ROWS offsets count rows, the default frame is RANGE UNBOUNDED PRECEDING .. CURRENT ROW
  * (up to the current row's last peer). NULL arguments are skipped by the aggregates (an
  * empty frame gives NULL, count 0); first/last/nth_value return NULL values as they are.
- * sum over BIGINT leaves an error when it leaves BIGINT's range (as the sum aggregate).
+ * sum of an integer column is a HUGEINT, as the sum aggregate's (DuckDB's): integer values add
+ * into a 128-bit total, which fewer than 2^63 values of 64 bits cannot overflow (one add with
+ * carry a value, the cost of the old int64 add and overflow test); a HUGEINT argument's total
+ * is checked (an overflow error, as the aggregate's).
  *
  * When every call is row_number, rank or dense_rank, nothing is buffered: each batch is
  * numbered from the row before it and passed on (push_streaming).
@@ -50,6 +53,7 @@
 
 #include <mpi.h>
 
+#include "batch/int128.h"
 #include "batch/rowcmp.h"
 #include "batch/wire.h"
 #include "core/budget.h"
@@ -293,16 +297,16 @@ static void frame_of(const sl_win_frame *f, const ranges *r, int64_t i, int64_t 
 
 typedef struct acc {
     int64_t n;            /* non-NULL values folded in (count(*): rows) */
-    int64_t isum;
+    sl_i128 isum;         /* integers' (DECIMALs' unscaled) exact total */
     double dsum;
     int64_t best;         /* min/max: the row holding it */
-    bool ovf;             /* isum left BIGINT's range */
+    bool ovf;             /* isum left HUGEINT's range (HUGEINT values only) */
 } acc;
 
 /* Compares value a of va with value b of vb (same type). */
 static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
 {
-    switch (va->type) {
+    switch (sl_type_phys(va->type)) {
     case SL_T_DOUBLE: {
         double x = va->d.f64[a], y = vb->d.f64[b];
         if (x != x || y != y) /* NaN sorts above every number, as ORDER BY */
@@ -310,7 +314,9 @@ static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
         return (x > y) - (x < y);
     }
     case SL_T_VARCHAR:
-    case SL_T_HUGEINT: {
+    case SL_T_HUGEINT:
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: {
         int64_t la, lb;
         const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
         int c = memcmp(pa, pb, (size_t)(la < lb ? la : lb));
@@ -333,12 +339,64 @@ static int cmp_at(const sl_vec *v, int64_t a, int64_t b)
     return cmp2(v, a, v, b);
 }
 
-/* avg of a DECIMAL from its unscaled sum: the scale applied at the end, in long double as
- * DuckDB's avg does (the DOUBLE sum only when the exact one overflowed). */
-static double dec_avg(bool ovf, int64_t isum, double dsum, int64_t n, sl_type t)
+/* avg of a DECIMAL from its exact unscaled sum, divided in long double as the avg aggregate
+ * (func/agg_avg.c) and DuckDB's avg do: by 10^scale, then times the count. */
+static double dec_avg(sl_i128 isum, int64_t n, sl_type t)
 {
-    long double div = (long double)n * (long double)sl_dec_pow10(sl_dec_scale(t));
-    return (double)((ovf ? (long double)dsum : (long double)isum) / div);
+    long double div = 1;
+    for (int k = 0; k < sl_dec_scale(t); k++)
+        div *= 10.0L;
+    div *= (long double)n;
+    return (double)((long double)isum / div);
+}
+
+/* avg of an integer column t from its exact total, as the avg aggregate divides
+ * (func/agg_avg.c, DuckDB's): BIGINT and HUGEINT in long double, the narrower ones in double
+ * (their total fits int64). */
+static double int_avg(sl_i128 isum, int64_t n, sl_type t)
+{
+    if (t == SL_T_BIGINT || t == SL_T_HUGEINT)
+        return (double)((long double)isum / (long double)n);
+    return (double)(int64_t)isum / (double)n;
+}
+
+/* Folds value j of the integer, DECIMAL or HUGEINT column v into the exact total *isum (and
+ * the DOUBLE one): int64 values cannot overflow 128 bits (fewer than 2^63 rows); a HUGEINT
+ * total can, which sets *ovf. */
+static inline void sum_add(sl_i128 *isum, double *dsum, bool *ovf, const sl_vec *v, int64_t j)
+{
+    if (sl_type_phys(v->type) == SL_T_HUGEINT) { /* a HUGEINT, a wide DECIMAL */
+        int64_t len;
+        sl_i128 x = sl_i128_load(sl_vec_str(v, j, &len));
+        *dsum += sl_i128_to_double(x);
+        if (__builtin_add_overflow(*isum, x, isum))
+            *ovf = true;
+        return;
+    }
+    *dsum += (double)v->d.i64[j];
+    *isum += v->d.i64[j];
+}
+
+/* The result of an integer or DECIMAL window sum: a HUGEINT (integers, HUGEINT) or a
+ * DECIMAL(38,s) (DECIMALs, as the sum aggregate's) is pushed as its 16 bytes; a narrower
+ * DECIMAL result (none is bound today) must fit int64. Local. */
+static int sum_push(sl_vec *res, sl_type t, sl_i128 isum, bool ovf, sl_err *err)
+{
+    if (ovf)
+        return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: a window sum leaves the range "
+                      "of HUGEINT (cast the argument to DOUBLE to sum it approximately)");
+    if (sl_type_phys(t) == SL_T_HUGEINT) { /* a HUGEINT, a DECIMAL(38,s) */
+        char enc[SL_I128_BYTES];
+        sl_i128_store(enc, isum);
+        sl_vec_push_str(res, enc, SL_I128_BYTES);
+        return 0;
+    }
+    if (isum > INT64_MAX || isum < INT64_MIN)
+        return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: a window sum leaves the range "
+                      "of a DECIMAL held in 64 bits (cast the argument to DOUBLE to sum it "
+                      "approximately)");
+    sl_vec_push_i64(res, (int64_t)isum);
+    return 0;
 }
 
 static inline void acc_add(acc *a, sl_winfn fn, const sl_vec *v, int64_t j)
@@ -355,11 +413,8 @@ static inline void acc_add(acc *a, sl_winfn fn, const sl_vec *v, int64_t j)
     case SL_WF_AVG:
         if (v->type == SL_T_DOUBLE)
             a->dsum += v->d.f64[j];
-        else {
-            a->dsum += (double)v->d.i64[j];
-            if (__builtin_add_overflow(a->isum, v->d.i64[j], &a->isum))
-                a->ovf = true;
-        }
+        else
+            sum_add(&a->isum, &a->dsum, &a->ovf, v, j);
         break;
     case SL_WF_MIN:
         if (a->n == 1 || cmp_at(v, j, a->best) < 0)
@@ -378,6 +433,8 @@ static inline void acc_add(acc *a, sl_winfn fn, const sl_vec *v, int64_t j)
 typedef struct agg_out {
     int64_t *i64;
     double *f64;
+    sl_i128 *sum;         /* sum of integers / DECIMALs: the exact total */
+    bool *ovf;            /* ... which left HUGEINT's range */
     int64_t *row;         /* min/max: source row, -1 = NULL */
     bool *null;
 } agg_out;
@@ -393,20 +450,19 @@ static int acc_result(const acc *a, const sl_win_call *c, const sl_vec *v, agg_o
         return 0;
     case SL_WF_SUM:
         o->null[i] = a->n == 0;
-        if (v->type == SL_T_DOUBLE)
+        if (v->type == SL_T_DOUBLE) {
             o->f64[i] = a->dsum;
-        else if (a->ovf)
-            return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: a window sum leaves the range "
-                          "of BIGINT (cast the argument to DOUBLE to sum it approximately)");
-        else
-            o->i64[i] = a->isum;
+        } else {
+            o->sum[i] = a->isum;
+            o->ovf[i] = a->ovf;
+        }
         return 0;
     case SL_WF_AVG:
         o->null[i] = a->n == 0;
         if (sl_type_is_decimal(v->type))
-            o->f64[i] = dec_avg(a->ovf, a->isum, a->dsum, a->n, v->type);
+            o->f64[i] = dec_avg(a->isum, a->n, v->type);
         else if (v->type != SL_T_DOUBLE && !a->ovf)
-            o->f64[i] = (double)a->isum / (double)a->n;
+            o->f64[i] = int_avg(a->isum, a->n, v->type);
         else
             o->f64[i] = a->dsum / (double)a->n;
         return 0;
@@ -545,7 +601,8 @@ static void compute_global_rank(const sl_win_call *c, const ranges *r, const glo
  * a value (row brow of vector bv: this chunk or a row another rank sent) instead of a row of
  * the chunk. */
 typedef struct gacc {
-    int64_t n, isum;
+    int64_t n;
+    sl_i128 isum;
     double dsum;
     bool ovf;
     const sl_vec *bv;
@@ -637,13 +694,10 @@ static void gacc_add(gacc *a, sl_winfn fn, const sl_vec *v, int64_t j)
         return;
     a->n++;
     if (fn == SL_WF_SUM || fn == SL_WF_AVG) {
-        if (v->type == SL_T_DOUBLE) {
+        if (v->type == SL_T_DOUBLE)
             a->dsum += v->d.f64[j];
-        } else {
-            a->dsum += (double)v->d.i64[j];
-            if (__builtin_add_overflow(a->isum, v->d.i64[j], &a->isum))
-                a->ovf = true;
-        }
+        else
+            sum_add(&a->isum, &a->dsum, &a->ovf, v, j);
     } else if ((fn == SL_WF_MIN || fn == SL_WF_MAX) &&
                (a->n == 1 || (fn == SL_WF_MIN ? cmp2(v, j, a->bv, a->brow) < 0
                                               : cmp2(v, j, a->bv, a->brow) > 0))) {
@@ -670,7 +724,7 @@ static void gacc_merge(gacc *a, const gacc *b, sl_winfn fn)
     }
     a->n += b->n;
     if (__builtin_add_overflow(a->isum, b->isum, &a->isum))
-        a->ovf = true;
+        a->ovf = true; /* HUGEINT values only: int64 ones cannot reach 2^127 */
     a->dsum += b->dsum;
     a->ovf |= b->ovf;
 }
@@ -689,19 +743,16 @@ static int gacc_push(sl_vec *res, const sl_win_call *c, const sl_vec *v, const g
             sl_vec_push_null(res);
         else if (v->type == SL_T_DOUBLE)
             sl_vec_push_f64(res, a->dsum);
-        else if (a->ovf)
-            return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: a window sum leaves the range "
-                          "of BIGINT (cast the argument to DOUBLE to sum it approximately)");
         else
-            sl_vec_push_i64(res, a->isum);
+            return sum_push(res, c->type, a->isum, a->ovf, err);
         return 0;
     case SL_WF_AVG:
         if (a->n == 0)
             sl_vec_push_null(res);
         else if (sl_type_is_decimal(v->type))
-            sl_vec_push_f64(res, dec_avg(a->ovf, a->isum, a->dsum, a->n, v->type));
+            sl_vec_push_f64(res, dec_avg(a->isum, a->n, v->type));
         else if (v->type != SL_T_DOUBLE && !a->ovf)
-            sl_vec_push_f64(res, (double)a->isum / (double)a->n);
+            sl_vec_push_f64(res, int_avg(a->isum, a->n, v->type));
         else
             sl_vec_push_f64(res, a->dsum / (double)a->n);
         return 0;
@@ -1015,6 +1066,8 @@ static int compute(const sl_win_call *c, int ci, const sl_batch *b, const ranges
     agg_out o;
     o.i64 = sl_xmalloc(sizeof *o.i64 * (size_t)(n + 1));
     o.f64 = sl_xmalloc(sizeof *o.f64 * (size_t)(n + 1));
+    o.sum = sl_xmalloc(sizeof *o.sum * (size_t)(n + 1));
+    o.ovf = sl_xmalloc(sizeof *o.ovf * (size_t)(n + 1));
     o.row = sl_xmalloc(sizeof *o.row * (size_t)(n + 1));
     o.null = sl_xmalloc(sizeof *o.null * (size_t)(n + 1));
     rc = frame_agg(c, r, arg, n, &o, err);
@@ -1028,12 +1081,16 @@ static int compute(const sl_win_call *c, int ci, const sl_batch *b, const ranges
             sl_vec_push_null(res);
         } else if (c->type == SL_T_DOUBLE) {
             sl_vec_push_f64(res, o.f64[i]);
+        } else if (c->fn == SL_WF_SUM) {
+            rc = sum_push(res, c->type, o.sum[i], o.ovf[i], err);
         } else {
             sl_vec_push_i64(res, o.i64[i]);
         }
     }
     sl_free(o.i64);
     sl_free(o.f64);
+    sl_free(o.sum);
+    sl_free(o.ovf);
     sl_free(o.row);
     sl_free(o.null);
     return rc;
@@ -1249,7 +1306,28 @@ static void peer_figures(const win_state *st, const sl_batch *b, int64_t *lead, 
  * aggregates (NA figures) of the slice, its first and its last peer group, its rows before its
  * last halo_prev and after its first halo_next (the rows it sends as halos: lag_frames), NP
  * of them. */
-enum { FG_NB = 5, FG_NP = 5, FG_NA = 4 };
+enum { FG_NB = 5, FG_NP = 5, FG_NA = 5 };
+
+/* A partial aggregate's FG_NA figures: n, the exact total's low and high words, the DOUBLE
+ * total's bits, the overflow flag. Local. */
+static void fig_put(int64_t *f, const gacc *a)
+{
+    f[0] = a->n;
+    f[1] = (int64_t)(uint64_t)((sl_u128)a->isum & UINT64_MAX);
+    f[2] = (int64_t)(a->isum >> 64);
+    memcpy(&f[3], &a->dsum, sizeof a->dsum);
+    f[4] = a->ovf;
+}
+
+static gacc fig_get(const int64_t *f)
+{
+    gacc a = {0};
+    a.n = f[0];
+    a.isum = (sl_i128)(((sl_u128)(uint64_t)f[2] << 64) | (uint64_t)f[1]);
+    memcpy(&a.dsum, &f[3], sizeof a.dsum);
+    a.ovf = f[4] != 0;
+    return a;
+}
 
 static int fig_stride(const sl_pop *op)
 {
@@ -1294,10 +1372,7 @@ static sl_batch *slice_figures(const win_state *st, const sl_pop *op, sl_batch *
             gacc a = {0};
             gacc_fold(&a, c->fn, v, from[p], to[p]);
             int64_t *f = &m[FG_NB + (ci * FG_NP + p) * FG_NA];
-            f[0] = a.n;
-            f[1] = a.isum;
-            memcpy(&f[2], &a.dsum, sizeof a.dsum);
-            f[3] = a.ovf;
+            fig_put(f, &a);
             rows[2 + ci * FG_NP + p] = (uint32_t)(a.n && a.bv ? a.brow : 0);
         }
         if (c->fn == SL_WF_LAST_VALUE) /* the last row of its first peer group */
@@ -1321,8 +1396,7 @@ static void merge_part(gacc *dst, const int64_t *all, int nf, int q, int ci, int
                        const sl_batch *ends, const sl_win_call *c)
 {
     const int64_t *m = &all[(int64_t)nf * q + FG_NB + (ci * FG_NP + p) * FG_NA];
-    gacc a = { m[0], m[1], 0, m[3] != 0, NULL, 0 };
-    memcpy(&a.dsum, &m[2], sizeof a.dsum);
+    gacc a = fig_get(m);
     if (c->arg >= 0 && ends->n_rows > 2 + ci * FG_NP + p) {
         a.bv = ends->cols[c->arg];
         a.brow = 2 + ci * FG_NP + p;
@@ -1586,10 +1660,7 @@ static void edge_write(const sl_pop *op, const sl_batch *cur, int64_t m, bool ah
         gacc a = {0};
         gacc_fold(&a, c->fn, c->arg >= 0 ? cur->cols[c->arg] : NULL, ahead ? m : 0,
                   ahead ? n : n - m);
-        num[ci * FG_NA] = a.n;
-        num[ci * FG_NA + 1] = a.isum;
-        memcpy(&num[ci * FG_NA + 2], &a.dsum, sizeof a.dsum);
-        num[ci * FG_NA + 3] = a.ovf;
+        fig_put(&num[ci * FG_NA], &a);
         fr[ci] = (uint32_t)(a.n && a.bv ? a.brow : 0);
     }
     sl_wire_write_rows(cur, fr, nc, out);
@@ -1818,8 +1889,7 @@ static void lag_frames(const sl_pop *op, const int64_t *all, int nf, sl_batch *c
             const sl_batch *fb = edge->fig[!fwd];
             if (fb) {
                 const int64_t *m = &edge->num[!fwd][ci * FG_NA];
-                gacc e = { m[0], m[1], 0, m[3] != 0, NULL, 0 };
-                memcpy(&e.dsum, &m[2], sizeof e.dsum);
+                gacc e = fig_get(m);
                 if (c->arg >= 0 && fb->n_rows > ci) {
                     e.bv = fb->cols[c->arg];
                     e.brow = ci;

@@ -35,7 +35,8 @@ static void format_cell(sl_buf *out, const sl_vec *v, int64_t r)
     }
     sl_buf text;
     sl_buf_init(&text);
-    if (v->type != SL_T_VARCHAR && !sl_type_is_list(v->type)) {
+    bool nested = sl_type_is_list(v->type) || sl_type_is_struct(v->type);
+    if (v->type != SL_T_VARCHAR && !nested) {
         sl_value x;
         sl_vec_get_value(v, r, &x);
         sl_format_value(out, &x);
@@ -43,7 +44,7 @@ static void format_cell(sl_buf *out, const sl_vec *v, int64_t r)
     }
     int64_t len;
     const char *p = sl_vec_str(v, r, &len);
-    if (sl_type_is_list(v->type)) { /* its text, escaped as a VARCHAR's */
+    if (nested) { /* its text, escaped as a VARCHAR's */
         sl_format_value(&text, &(sl_value){.type = v->type, .v.s = {p, len}});
         p = text.data ? text.data : "";
         len = text.len;
@@ -179,7 +180,8 @@ static void print_table(FILE *f, int n_cols, char *const *names, const sl_type *
         const char *nm = names[c] ? names[c] : "";
         width[c] = display_width(nm, (int64_t)strlen(nm));
         right[c] = types && (sl_type_is_numeric(types[c]) || sl_type_is_decimal(types[c]) ||
-                            types[c] == SL_T_HUGEINT);
+                            types[c] == SL_T_HUGEINT || types[c] == SL_T_UBIGINT ||
+                            types[c] == SL_T_UHUGEINT);
     }
     int64_t cell = 0;
     for (int64_t r = 0; r < shown; r++) {

@@ -274,7 +274,7 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
             return false;
         if (!va)
             continue;
-        switch (a->type) {
+        switch (sl_type_phys(a->type)) {
         case SL_T_DOUBLE: {
             double x = a->d.f64[g], y = b->d.f64[i];
             if (!(x == y || (x != x && y != y)))
@@ -282,7 +282,9 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
             break;
         }
         case SL_T_VARCHAR:
-        case SL_T_HUGEINT: {
+        case SL_T_HUGEINT:
+        case SL_T_UBIGINT:
+        case SL_T_UHUGEINT: {
             int64_t la, lb;
             const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
             if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
@@ -302,6 +304,11 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
                 int64_t la, lb;
                 const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
                 if (sl_list_cmp(a->type, pa, la, pb, lb) != 0)
+                    return false;
+            } else if (sl_type_is_struct(a->type)) { /* equal structs encode alike */
+                int64_t la, lb;
+                const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+                if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
                     return false;
             } else if (a->d.i64[g] != b->d.i64[i]) {
                 return false;

@@ -28,7 +28,10 @@ SL_AGG_FIXED_STATE(am_bytes, am_state)
 
 static bool am_bind(const sl_type *args, sl_type *result)
 {
-    if (args[1] == SL_T_VARCHAR || args[1] == SL_T_HUGEINT || args[1] == SL_T_NULL)
+    /* the ordering value is 8 bytes: not a HUGEINT, UBIGINT, UHUGEINT or a wide DECIMAL (the
+     * binder reads the latter as DOUBLE) */
+    if (args[1] == SL_T_VARCHAR || args[1] == SL_T_HUGEINT || args[1] == SL_T_UBIGINT ||
+        args[1] == SL_T_UHUGEINT || args[1] == SL_T_NULL || sl_dec_is_wide(args[1]))
         return false;
     *result = args[0] == SL_T_NULL ? SL_T_BIGINT : args[0];
     return true;

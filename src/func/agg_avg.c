@@ -2,8 +2,8 @@
  * avg(x) (alias mean): the mean of the non-NULL values of a BIGINT, DOUBLE or DECIMAL x (its
  * unscaled integers are summed, the scale applied at the end, as DuckDB does), as DOUBLE;
  * NULL when there are none. State: {sum DOUBLE, n BIGINT}, shipped as those two columns
- * (the sum column is never NULL; n = 0 is the empty state); for a DECIMAL the sum is the exact
- * int64 sum of its unscaled integers (a BIGINT column), leaving int64 being an error. An
+ * (the sum column is never NULL; n = 0 is the empty state); a DECIMAL's unscaled integers are
+ * summed exactly in 128 bits (a HUGEINT sum column) and divided in long double as DuckDB's. An
  * integer argument (TINYINT .. BIGINT, HUGEINT) is summed exactly in 128 bits as DuckDB does
  * (its sum column is a HUGEINT), and divided as DuckDB divides: BIGINT and HUGEINT sums in long
  * double, the narrower ones in double. Local.
@@ -14,16 +14,16 @@
 typedef struct {
     union {
         double sum;
-        int64_t dsum; /* a DECIMAL argument: the exact sum of its unscaled integers */
-        struct { uint64_t lo; int64_t hi; } w; /* an integer argument: hi * 2^64 + lo */
+        struct { uint64_t lo; int64_t hi; } w; /* integers, DECIMAL: hi * 2^64 + lo */
     };
     int64_t n;
 } avg_state;
 
-/* An integer argument: the 128-bit sum. */
+/* An integer or DECIMAL argument: the 128-bit sum (of a DECIMAL's unscaled integers). */
 static bool wide(const sl_agg *a)
 {
-    return sl_type_is_int(a->arg_type) || a->arg_type == SL_T_HUGEINT;
+    return sl_type_is_int(a->arg_type) || a->arg_type == SL_T_HUGEINT ||
+           sl_type_is_decimal(a->arg_type) || a->arg_type == SL_T_UBIGINT;
 }
 
 static void wide_add(avg_state *g, sl_i128 x)
@@ -53,7 +53,8 @@ SL_AGG_FIXED_STATE(avg_bytes, avg_state)
 
 static bool avg_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]) && !sl_type_is_decimal(args[0]) && args[0] != SL_T_HUGEINT)
+    if (!sl_type_is_numeric(args[0]) && !sl_type_is_decimal(args[0]) &&
+        args[0] != SL_T_HUGEINT && args[0] != SL_T_UBIGINT) /* UBIGINT: HUGEINT's values */
         return false;
     *result = SL_T_DOUBLE;
     return true;
@@ -61,32 +62,9 @@ static bool avg_bind(const sl_type *args, sl_type *result)
 
 static int avg_types(const sl_agg *a, sl_type *types)
 {
-    types[0] = sl_type_is_decimal(a->arg_type) ? SL_T_BIGINT
-               : wide(a) ? SL_T_HUGEINT : SL_T_DOUBLE;
+    types[0] = wide(a) ? SL_T_HUGEINT : SL_T_DOUBLE;
     types[1] = SL_T_BIGINT;
     return 2;
-}
-
-static int dec_overflow(const sl_agg *a, sl_err *err)
-{
-    return SL_ERR(err, SL_ERUNTIME, "Overflow in AVG: the sum of %s leaves the range sluice "
-                  "holds DECIMAL in (64 bits; cast the argument to DOUBLE)",
-                  a->text ? a->text : "avg");
-}
-
-/* A DECIMAL argument (or a DECIMAL state's sum column): exact int64 sums. */
-static int dec_fold(const sl_agg *a, avg_state *s, const sl_vec *sum, const sl_vec *cnt,
-                    const uint32_t *gids, const uint32_t *sel, int64_t n, sl_err *err)
-{
-    for (int64_t k = 0; k < n; k++) {
-        int64_t i = sl_agg_row(sel, k);
-        if (!sl_vec_valid(sum, i))
-            continue;
-        if (__builtin_add_overflow(s[gids[k]].dsum, sum->d.i64[i], &s[gids[k]].dsum))
-            return dec_overflow(a, err);
-        s[gids[k]].n += cnt ? (sl_vec_valid(cnt, i) ? cnt->d.i64[i] : 0) : 1;
-    }
-    return 0;
 }
 
 static int avg_update(const sl_agg *a, void *states, sl_vec *const *args,
@@ -94,9 +72,8 @@ static int avg_update(const sl_agg *a, void *states, sl_vec *const *args,
 {
     avg_state *s = states;
     const sl_vec *arg = args[0];
-    if (sl_type_is_decimal(a->arg_type))
-        return dec_fold(a, s, arg, NULL, gids, sel, n, err);
-    if (arg->type == SL_T_HUGEINT)
+    /* HUGEINT, UBIGINT (HUGEINT's encoding), a wide DECIMAL: 16 bytes */
+    if (sl_type_phys(arg->type) == SL_T_HUGEINT || arg->type == SL_T_UBIGINT)
         return wide_fold(s, arg, NULL, gids, sel, n);
     if (wide(a)) { /* an int64 into the two words: an add, a carry and a sign word */
         for (int64_t k = 0; k < n; k++) {
@@ -137,8 +114,6 @@ static int avg_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 {
     avg_state *s = states;
     const sl_vec *sum = cols[0], *cnt = cols[1];
-    if (sl_type_is_decimal(a->arg_type))
-        return dec_fold(a, s, sum, cnt, gids, sel, n, err);
     if (wide(a))
         return wide_fold(s, sum, cnt, gids, sel, n);
     for (int64_t k = 0; k < n; k++) {
@@ -154,11 +129,8 @@ static int avg_combine(const sl_agg *a, void *states, sl_vec *const *cols,
 static void avg_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *const *cols)
 {
     const avg_state *s = states;
-    bool dec = sl_type_is_decimal(a->arg_type);
     for (int64_t g = 0; g < n; g++) {
-        if (dec) {
-            sl_vec_push_i64(cols[0], s[g].dsum);
-        } else if (wide(a)) {
+        if (wide(a)) {
             char enc[SL_I128_BYTES];
             sl_i128_store(enc, (sl_i128)((sl_u128)(uint64_t)s[g].w.hi << 64 | s[g].w.lo));
             sl_vec_push_str(cols[0], enc, SL_I128_BYTES);
@@ -174,14 +146,21 @@ static void avg_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec 
     for (int64_t g = 0; g < n; g++) {
         if (s[g].n == 0)
             sl_vec_push_null(out);
-        else if (sl_type_is_decimal(a->arg_type)) /* unscaled sum: DuckDB's long double */
-            sl_vec_push_f64(out, (double)((long double)s[g].dsum /
-                                          ((long double)s[g].n *
-                                           (long double)sl_dec_pow10(sl_dec_scale(a->arg_type)))));
+        else if (sl_type_is_decimal(a->arg_type)) { /* unscaled sum: DuckDB's long double */
+            long double div = 1; /* DuckDB's divisor: 10^scale, then times the count */
+            for (int k = 0; k < sl_dec_scale(a->arg_type); k++)
+                div *= 10.0L;
+            div *= (long double)s[g].n;
+            sl_vec_push_f64(out, (double)((long double)(sl_i128)((sl_u128)(uint64_t)s[g].w.hi
+                                                                 << 64 | s[g].w.lo) / div));
+        }
         else if (a->arg_type == SL_T_BIGINT || a->arg_type == SL_T_HUGEINT) /* DuckDB's */
             sl_vec_push_f64(out, (double)(((long double)s[g].w.lo +
                                            (long double)s[g].w.hi * 18446744073709551616.0L) /
                                           (long double)s[g].n));
+        else if (a->arg_type == SL_T_UBIGINT) /* DuckDB: the exact sum as DOUBLE, over n */
+            sl_vec_push_f64(out, (double)(sl_i128)((sl_u128)(uint64_t)s[g].w.hi << 64 |
+                                                   s[g].w.lo) / (double)s[g].n);
         else if (wide(a)) /* TINYINT .. INTEGER: DuckDB sums in int64, divides in double */
             sl_vec_push_f64(out, (double)(int64_t)s[g].w.lo / (double)s[g].n);
         else

@@ -95,7 +95,7 @@ static int64_t elem_len(sl_type elem, const char *p, const char *end)
 {
     if (end - p < 1 || p[0] == 0)
         return end - p < 1 ? 0 : 1;
-    if (elem != SL_T_VARCHAR)
+    if (!sl_type_is_var(elem)) /* 8 bytes; a string, nested list or struct: length + bytes */
         return end - p < 9 ? end - p : 9;
     uint32_t n;
     if (end - p < 5)

@@ -26,7 +26,11 @@
  * q is a constant in [0, 1] (the binder checks it: sl_agg.param). NULL for a group without
  * non-NULL values (entropy: 0). NaN values are not ordered: not supported. mode and entropy
  * also take DATE and TIMESTAMP (8-byte integers) and VARCHAR, whose state is records of a
- * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. Local.
+ * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. median,
+ * quantile_cont, quantile_disc and mode of a DECIMAL give its type, as DuckDB's: up to 18
+ * digits its unscaled int64s are kept as BIGINT's, the interpolation lo + (hi - lo) * d
+ * truncated; a wider DECIMAL's 16 order-preserving bytes are kept as VARCHAR's records and
+ * interpolated through DuckDB's double of a hugeint. Local.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +41,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_statistics_long.h>
 
+#include "batch/int128.h"
 #include "batch/list.h"
 #include "core/mem.h"
 #include "func/agg_vals.h"
@@ -68,19 +73,59 @@ static bool num_bind(const sl_type *args, sl_type *result)
     return true;
 }
 
+/* A DECIMAL: median, quantile_cont, quantile_disc and mode give its own type, as DuckDB's do.
+ * Up to 18 digits its values are 8 bytes, kept as BIGINT's are; a wider one's are kept as
+ * VARCHAR's are (records, rec_arg): its 16-byte encoding sorts as the numbers by memcmp. */
+static bool is_dec(sl_type t)
+{
+    return sl_type_is_decimal(t);
+}
+
+/* Values kept as records of bytes (func/agg_vals.h): VARCHAR, a wide DECIMAL. */
+static bool rec_arg(sl_type t)
+{
+    return t == SL_T_VARCHAR || sl_dec_is_wide(t);
+}
+
+/* median(x): DOUBLE, or x's DECIMAL type. */
+static bool median_bind(const sl_type *args, sl_type *result)
+{
+    if (is_dec(args[0])) {
+        *result = args[0];
+        return true;
+    }
+    return num_bind(args, result);
+}
+
 /* quantile_cont(x, q): q numeric (a constant: the binder checks). */
 static bool cont_bind(const sl_type *args, sl_type *result)
 {
-    return sl_type_is_numeric(args[1]) && num_bind(args, result);
+    return sl_type_is_numeric(args[1]) && median_bind(args, result);
 }
 
 /* quantile_disc(x, q), mode(x): x's own type. */
 static bool disc_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]) || !sl_type_is_numeric(args[1]))
+    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0])) || !sl_type_is_numeric(args[1]))
         return false;
     *result = args[0];
     return true;
+}
+
+/* quantile_cont of sorted 8-byte DECIMAL values v[0..n) as DuckDB interpolates them: h =
+ * (n-1)q, lo = v[floor h], hi = v[ceil h], lo + (hi - lo)(h - floor h) truncated (so the
+ * unscaled result is floored: 1.875 is 1.87, -1.875 -1.88). */
+static int64_t dec_cont(int64_t lo, int64_t hi, double delta)
+{
+    return lo + (int64_t)((double)(hi - lo) * delta);
+}
+
+static int64_t dec_quantile(const vals_state *s, double q)
+{
+    double h = (double)(s->n - 1) * q;
+    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    const int64_t *v = (const int64_t *)(const void *)s->v;
+    return i == j ? v[i] : dec_cont(v[i], v[j], h - (double)i);
 }
 
 /* mode(x), entropy(x): also DATE and TIMESTAMP (8-byte integers, ordered as BIGINT) and
@@ -88,7 +133,7 @@ static bool disc_bind(const sl_type *args, sl_type *result)
 static bool count_arg(sl_type t)
 {
     return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP ||
-           t == SL_T_VARCHAR;
+           t == SL_T_VARCHAR || is_dec(t);
 }
 
 static bool mode_bind(const sl_type *args, sl_type *result)
@@ -145,7 +190,7 @@ static int vals_update(const sl_agg *a, void *states, sl_vec *const *args,
 {
     vals_state *s = states;
     const sl_vec *x = args[0];
-    if (x->type == SL_T_VARCHAR) {
+    if (rec_arg(x->type)) {
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k), len = 0;
             if (!sl_vec_valid(x, i))
@@ -179,7 +224,7 @@ static int vals_combine(const sl_agg *a, void *states, sl_vec *const *cols,
         if (!sl_vec_valid(c, i))
             continue;
         const char *p = sl_vec_str(c, i, &len);
-        if (a->arg_type == SL_T_VARCHAR) {
+        if (rec_arg(a->arg_type)) {
             vals_state *st = &s[gids[k]];
             if (sl_agg_vals_str_done(p, len)) {
                 st->done = true;
@@ -222,7 +267,7 @@ static void vals_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *co
 {
     const vals_state *s = states;
     for (int64_t g = 0; g < n; g++) {
-        if (a->arg_type == SL_T_VARCHAR) {
+        if (rec_arg(a->arg_type)) {
             if (s[g].done) {
                 char *m = sl_xmalloc((size_t)s[g].rlen + 4);
                 uint32_t tag = SL_AGG_VALS_STR_DONE;
@@ -338,6 +383,17 @@ static void push_quantile_list(const sl_agg *a, bool dbl, const vals_state *st, 
     sl_free(bits);
 }
 
+/* DuckDB's double of a hugeint: lower + upper * UINT64_MAX (2^64 as a double), upper -1
+ * apart. */
+static double huge_double(sl_i128 x)
+{
+    uint64_t lower = (uint64_t)x;
+    int64_t upper = (int64_t)(x >> 64);
+    if (upper == -1)
+        return -(double)(UINT64_MAX - lower) - 1;
+    return (double)lower + (double)upper * (double)UINT64_MAX;
+}
+
 typedef struct {
     const char *p;
     int64_t len;
@@ -379,6 +435,31 @@ static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
         j += 4 + (int64_t)l;
     }
     qsort(r, (size_t)k, sizeof *r, str_qcmp);
+    const sl_aggfn *f = a->fn;
+    if (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont || f == &sl_aggfn_quantile_disc) {
+        /* a wide DECIMAL (16-byte records, in order): quantile_disc the nearest rank's;
+         * median and quantile_cont DuckDB's interpolation of 128-bit decimals, in double */
+        double q = f == &sl_aggfn_median ? 0.5 : a->param, nn = (double)k;
+        char enc[SL_I128_BYTES];
+        if (f == &sl_aggfn_quantile_disc) {
+            int64_t i = (int64_t)(nn - floor(nn - nn * q));
+            i = (i < 1 ? 1 : i) - 1;
+            sl_vec_push_str(out, r[i].p, r[i].len);
+        } else {
+            double h = (nn - 1) * q;
+            int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+            if (i == j) {
+                sl_vec_push_str(out, r[i].p, r[i].len);
+            } else {
+                double lo = huge_double(sl_i128_load(r[i].p));
+                double hi = huge_double(sl_i128_load(r[j].p));
+                sl_i128_store(enc, (sl_i128)(lo + (hi - lo) * (h - (double)i)));
+                sl_vec_push_str(out, enc, SL_I128_BYTES);
+            }
+        }
+        sl_free(r);
+        return;
+    }
     int64_t best = 0, best_len = 0;
     sl_agg_ent_sum h = 0;
     for (int64_t i = 0; i < k;) {
@@ -406,7 +487,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
     bool dbl = a->arg_type == SL_T_DOUBLE;
     for (int64_t g = 0; g < n; g++) {
         const vals_state *st = &s[g];
-        if (a->arg_type == SL_T_VARCHAR) {
+        if (rec_arg(a->arg_type)) {
             finalize_str(a, st, out);
             continue;
         }
@@ -432,7 +513,10 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
             continue;
         }
         sort_vals(dbl, st);
-        if (f == &sl_aggfn_median) {
+        if (sl_type_is_decimal(a->type) && (f == &sl_aggfn_median || (!a->n_params &&
+                                                                 f == &sl_aggfn_quantile_cont))) {
+            sl_vec_push_i64(out, dec_quantile(st, f == &sl_aggfn_median ? 0.5 : a->param));
+        } else if (f == &sl_aggfn_median) {
             sl_vec_push_f64(out, quantile_sorted(dbl, st, 0.5));
         } else if (a->n_params) {
             push_quantile_list(a, dbl, st, out);
@@ -504,7 +588,7 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
 
 static const char *const disc_aliases[] = {"quantile", NULL};
 
-VALS_ENTRY(median, NULL, 1, num_bind, false)
+VALS_ENTRY(median, NULL, 1, median_bind, false)
 VALS_ENTRY(quantile_cont, NULL, 2, cont_bind, true)
 VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
 VALS_ENTRY(mad, NULL, 1, num_bind, false)
@@ -516,6 +600,8 @@ VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
+    if (sl_dec_is_wide(a->arg_type)) /* exec/agg_heavy.c reads 8-byte values or VARCHAR */
+        return false;
     /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
      * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
     return (a->n_params == 0 || f == &sl_aggfn_quantile_cont ||
@@ -584,6 +670,12 @@ uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int k, int64_t n,
         return vals[0];
     int64_t pos[2];
     int np = sl_agg_vals_positions(a, phase, k, n, pos);
+    if (sl_type_is_decimal(a->type) && a->fn != &sl_aggfn_mad) { /* dec_quantile's rule */
+        double index = call_q(a, k) * (double)(n - 1);
+        int64_t lo = (int64_t)vals[0];
+        int64_t x = np == 1 ? lo : dec_cont(lo, (int64_t)vals[1], index - (double)pos[0]);
+        return (uint64_t)x;
+    }
     if (a->fn == &sl_aggfn_mad) {
         r = np == 1 ? phase_double(a, phase, vals[0])
                     : 0.5 * (phase_double(a, phase, vals[0]) + phase_double(a, phase, vals[1]));

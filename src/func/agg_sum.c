@@ -2,14 +2,15 @@
  * sum(x): integer arguments (TINYINT .. BIGINT, HUGEINT) and BOOLEAN sum exactly into a HUGEINT
  * as DuckDB's do (exact past 2^63; leaving HUGEINT's range is an error, as in DuckDB);
  * DOUBLE arguments sum into a DOUBLE; DECIMAL(p,s) sums exactly into DECIMAL(38,s) as DuckDB's
- * does, its unscaled int64 leaving that range being an error. A
+ * does, in the same two words as HUGEINT (its 16 bytes are a wide DECIMAL's, batch/dec128.h;
+ * like DuckDB's, the sum may pass 38 digits and only leaving 128 bits is an error). A
  * caller may set the result type to BIGINT after binding (set operations count rows so): then
  * the sum is a BIGINT whose overflow is an error. NULL when the group has no non-NULL value.
  *
  * The HUGEINT sum is two words, hi * 2^64 + lo (lo unsigned): adding an int64 is an add, a
  * carry and a sign word, no branch, about as cheap as the int64 sum it replaces; the state is
  * 8-byte aligned like every other. State: {n, sum}; shipped as one column of the result type
- * (HUGEINT: its 16 exact bytes), NULL for the empty state. Local.
+ * (HUGEINT, DECIMAL(38,s): its 16 exact bytes), NULL for the empty state. Local.
  */
 #include "func/aggregate.h"
 #include "batch/int128.h"
@@ -33,7 +34,7 @@ SL_AGG_FIXED_STATE(sum_bytes, sum_state)
 static bool sum_bind(const sl_type *args, sl_type *result)
 {
     sl_type arg = args[0];
-    if (sl_type_is_decimal(arg)) { /* DuckDB: DECIMAL(38, s), exact; here within int64 */
+    if (sl_type_is_decimal(arg)) { /* DuckDB: DECIMAL(38, s), exact: 128 bits */
         *result = sl_type_decimal(SL_DEC_MAX_WIDTH, sl_dec_scale(arg));
         return true;
     }
@@ -49,12 +50,18 @@ static int sum_types(const sl_agg *a, sl_type *types)
     return 1;
 }
 
+/* A sum in two words: HUGEINT, or a DECIMAL's (DECIMAL(38,s), 16 bytes). */
+static bool wide_sum(const sl_agg *a)
+{
+    return a->type == SL_T_HUGEINT || sl_type_is_decimal(a->type);
+}
+
 static int overflow(const sl_agg *a, sl_err *err)
 {
     if (sl_type_is_decimal(a->type))
-        return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the range sluice holds "
-                      "DECIMAL in (64 bits; cast the argument to DOUBLE to sum it "
-                      "approximately)", a->text ? a->text : "sum");
+        return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the 128 bits of "
+                      "DECIMAL(38) (cast the argument to DOUBLE to sum it approximately)",
+                      a->text ? a->text : "sum");
     if (a->type == SL_T_HUGEINT)
         return SL_ERR(err, SL_ERUNTIME, "Overflow in SUM: %s leaves the range of HUGEINT "
                       "(cast the argument to DOUBLE to sum it approximately)",
@@ -85,7 +92,8 @@ static int sum_fold(const sl_agg *a, void *states, const sl_vec *v, const uint32
     }
     if (v->type == SL_T_DOUBLE)
         return SL_ERR(err, SL_EINTERNAL, "%s: BIGINT sum of a DOUBLE argument", a->text);
-    if (a->type == SL_T_HUGEINT && v->type == SL_T_HUGEINT) { /* partial sums, HUGEINT values */
+    if (wide_sum(a) && sl_type_phys(v->type) == SL_T_HUGEINT) {
+        /* partial sums, HUGEINT or wide DECIMAL values: 16 bytes each */
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k), len;
             if (!sl_vec_valid(v, i))
@@ -100,7 +108,7 @@ static int sum_fold(const sl_agg *a, void *states, const sl_vec *v, const uint32
         }
         return 0;
     }
-    if (a->type == SL_T_HUGEINT) { /* int64 values into the two words: cannot overflow */
+    if (wide_sum(a)) { /* int64 values into the two words: cannot overflow */
         for (int64_t k = 0; k < n; k++) {
             int64_t i = sl_agg_row(sel, k);
             if (k + 16 < n)
@@ -152,7 +160,7 @@ static void sum_emit(const sl_agg *a, const void *states, int64_t n, sl_vec *con
             sl_vec_push_null(o);
         else if (a->type == SL_T_DOUBLE)
             sl_vec_push_f64(o, s[g].v.f);
-        else if (a->type == SL_T_HUGEINT) {
+        else if (wide_sum(a)) {
             char enc[SL_I128_BYTES];
             sl_i128_store(enc, wide_get(&s[g]));
             sl_vec_push_str(o, enc, SL_I128_BYTES);

@@ -99,7 +99,7 @@ static bool const_equal(const sl_value *a, const sl_value *b)
     case SL_T_DOUBLE:
         return memcmp(&a->v.d, &b->v.d, sizeof a->v.d) == 0; /* bitwise: 0.0 vs -0.0 differ */
     default:
-        if (sl_type_is_list(a->type))
+        if (sl_type_is_var(a->type)) /* a LIST, STRUCT, HUGEINT, wide DECIMAL: bytes */
             return a->v.s.len == b->v.s.len &&
                    (a->v.s.len == 0 || memcmp(a->v.s.p, b->v.s.p, (size_t)a->v.s.len) == 0);
         return a->v.i == b->v.i;

@@ -24,7 +24,7 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
                      ? SL_T_BIGINT : other;
         else if (fn_is_str_lit(args[j]) &&
                  (sl_type_is_numeric(other) || sl_type_is_decimal(other) ||
-                  other == SL_T_HUGEINT))
+                  sl_type_is_wide(other)))
             to = sl_type_is_decimal(other) ? SL_T_DOUBLE : other;
         int rc = to == SL_T_NULL ? 0 : fn_coerce(&args[j], to, err);
         if (rc)
@@ -40,6 +40,20 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         }
     sl_type a = args[0]->type, b = args[1]->type;
     bool force_double = op == '/';
+    if (a == SL_T_UBIGINT || b == SL_T_UBIGINT || a == SL_T_UHUGEINT || b == SL_T_UHUGEINT) {
+        /* DuckDB: UBIGINT with an unsigned type UBIGINT, with a signed one HUGEINT; UHUGEINT
+         * with an unsigned type UHUGEINT, with a signed one DOUBLE; / is DOUBLE */
+        sl_type t = sl_ubig_common_type(a, b, true);
+        if (t == SL_T_COUNT)
+            return FN_NO_MATCH;
+        if (force_double)
+            t = SL_T_DOUBLE;
+        int rc = fn_coerce(&args[0], t, err);
+        if (!rc)
+            rc = fn_coerce(&args[1], t, err);
+        *rt = t;
+        return rc;
+    }
     if (a == SL_T_HUGEINT || b == SL_T_HUGEINT) {
         /* DuckDB: HUGEINT with an integer is HUGEINT, with a DECIMAL(p,s) DECIMAL(38,s) (the
          * HUGEINT as DECIMAL(38,0)), with a DOUBLE or under / DOUBLE. */
@@ -138,7 +152,7 @@ FN_BIND(fn_bind_neg)
     if (rc != FN_NO_MATCH)
         return rc;
     rc = 0;
-    if (sl_type_is_decimal(args[0]->type) || args[0]->type == SL_T_HUGEINT) {
+    if (sl_type_is_decimal(args[0]->type) || sl_type_is_wide(args[0]->type)) {
         *rt = args[0]->type;
         return 0;
     }
@@ -272,12 +286,72 @@ static int huge_binop(const sl_expr *e, const sl_rows *rows, const sl_arg *a, ch
     return 0;
 }
 
+/* UBIGINT and UHUGEINT operators: op is + - * i (//) or %. A UBIGINT (held as a HUGEINT,
+ * batch/int128.h) is computed in 128 bits and must stay in [0, 2^64); a UHUGEINT in unsigned
+ * 128 bits. Overflow is DuckDB's error ("Overflow in addition of UINT64 (...)!"), // and % by
+ * zero NULL. */
+static int ubig_binop(const sl_expr *e, const sl_rows *rows, const sl_arg *a, char op,
+                      sl_vec **out, sl_err *err)
+{
+    static const char *const what[] = {"addition", "subtraction", "multiplication"};
+    bool u64 = e->type == SL_T_UBIGINT;
+    sl_vec *o = sl_vec_new(e->type, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k), ln;
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        const char *px = fn_str(&a[0], i, &ln), *py = fn_str(&a[1], i, &ln);
+        sl_u128 x = u64 ? (sl_u128)sl_i128_load(px) : sl_u128_load(px);
+        sl_u128 y = u64 ? (sl_u128)sl_i128_load(py) : sl_u128_load(py);
+        sl_u128 r = 0;
+        bool ovf = false;
+        int w = 0;
+        switch (op) {
+        case '+': ovf = __builtin_add_overflow(x, y, &r); break;
+        case '-': ovf = __builtin_sub_overflow(x, y, &r); w = 1; break;
+        case '*': ovf = __builtin_mul_overflow(x, y, &r); w = 2; break;
+        default:
+            if (y == 0)
+                continue;
+            r = op == 'i' ? x / y : x % y;
+            break;
+        }
+        if (ovf || (u64 && r > UINT64_MAX)) {
+            sl_buf bx, by;
+            sl_buf_init(&bx);
+            sl_buf_init(&by);
+            sl_format_uhugeint(&bx, x);
+            sl_format_uhugeint(&by, y);
+            fn_rt_error(err, e, "Overflow in %s of %s (%s %c %s)!", what[w],
+                        u64 ? "UINT64" : "UINT128", sl_buf_cstr(&bx), op, sl_buf_cstr(&by));
+            sl_buf_free(&bx);
+            sl_buf_free(&by);
+            sl_vec_free(&o);
+            return SL_ERUNTIME;
+        }
+        char enc[SL_I128_BYTES];
+        if (u64)
+            sl_i128_store(enc, (sl_i128)r);
+        else
+            sl_u128_store(enc, r);
+        fn_pad(o, i);
+        sl_vec_push_str(o, enc, SL_I128_BYTES);
+    }
+    fn_pad(o, rows->n_rows);
+    *out = o;
+    return 0;
+}
+
 /* + - *: DOUBLE, or BIGINT with an overflow check (BUILTIN is __builtin_*_overflow). */
 #define CHECKED_OP(NAME, OP, BUILTIN, WHAT, SYM)                                           \
     FN_EXEC(NAME)                                                                          \
     {                                                                                      \
         if (e->type == SL_T_HUGEINT)                                                       \
             return huge_binop(e, rows, a, SYM[0], out, err);                               \
+        if (sl_dec_is_wide(e->type))                                                       \
+            return fn_dec128_arith(e, rows, a, SYM[0], out, err);                          \
+        if (e->type == SL_T_UBIGINT || e->type == SL_T_UHUGEINT)                           \
+            return ubig_binop(e, rows, a, SYM[0], out, err);                               \
         if (fn_interval_arith(e) || e->type == SL_T_TIMESTAMP)                             \
             return fn_interval_exec_arith(e, a, rows, SYM[0], out, err);                   \
         BIN_PROLOGUE;                                                                      \
@@ -316,6 +390,8 @@ FN_EXEC(fn_exec_idiv)
 {
     if (e->type == SL_T_HUGEINT)
         return huge_binop(e, rows, a, 'i', out, err);
+    if (e->type == SL_T_UBIGINT || e->type == SL_T_UHUGEINT)
+        return ubig_binop(e, rows, a, 'i', out, err);
     BIN_PROLOGUE;
     if (e->type == SL_T_DOUBLE) {
         BIN_LOOP(f, f, if (y == 0) continue; of[i] = x / y)
@@ -333,6 +409,10 @@ FN_EXEC(fn_exec_mod)
 {
     if (e->type == SL_T_HUGEINT)
         return huge_binop(e, rows, a, '%', out, err);
+    if (sl_dec_is_wide(e->type))
+        return fn_dec128_arith(e, rows, a, '%', out, err);
+    if (e->type == SL_T_UBIGINT || e->type == SL_T_UHUGEINT)
+        return ubig_binop(e, rows, a, '%', out, err);
     BIN_PROLOGUE;
     if (e->type == SL_T_DOUBLE) {
         BIN_LOOP(f, f, of[i] = y == 0 ? -(double)NAN : fmod(x, y))
@@ -347,6 +427,28 @@ FN_EXEC(fn_exec_neg)
 {
     if (fn_interval_arith(e))
         return fn_interval_exec_arith(e, a, rows, 'n', out, err);
+    if (sl_dec_is_wide(e->type))
+        return fn_dec128_arith(e, rows, a, 'n', out, err);
+    if (e->type == SL_T_UBIGINT || e->type == SL_T_UHUGEINT) {
+        /* DuckDB wraps: -(1::UBIGINT) is 2^64 - 1, -(1::UHUGEINT) 2^128 - 1 */
+        sl_vec *o = sl_vec_new(e->type, rows->n_rows);
+        for (int64_t k = 0; k < rows->n; k++) {
+            int64_t i = fn_row(rows, k), ln;
+            if (!fn_ok(&a[0], i))
+                continue;
+            const char *p = fn_str(&a[0], i, &ln);
+            char enc[SL_I128_BYTES];
+            if (e->type == SL_T_UBIGINT)
+                sl_i128_store(enc, (sl_i128)(uint64_t)(0 - (uint64_t)sl_i128_load(p)));
+            else
+                sl_u128_store(enc, (sl_u128)0 - sl_u128_load(p));
+            fn_pad(o, i);
+            sl_vec_push_str(o, enc, SL_I128_BYTES);
+        }
+        fn_pad(o, rows->n_rows);
+        *out = o;
+        return 0;
+    }
     if (e->type == SL_T_HUGEINT) {
         sl_vec *o = sl_vec_new(SL_T_HUGEINT, rows->n_rows);
         for (int64_t k = 0; k < rows->n; k++) {

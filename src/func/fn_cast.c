@@ -7,7 +7,10 @@
  * Also the shared scalar helpers fn_new_fixed and fn_rt_error. Local.
  */
 #include "func/fn_int.h"
+#include "batch/list.h"
+#include "batch/nested.h"
 #include "core/mem.h"
+#include "batch/dec128.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -47,7 +50,7 @@ int64_t fn_ts_days(int64_t us)
 static bool dec_num(sl_type t)
 {
     return t == SL_T_BOOL || sl_type_is_int(t) || t == SL_T_DOUBLE || sl_type_is_decimal(t) ||
-           t == SL_T_HUGEINT;
+           sl_type_is_wide(t);
 }
 
 /* CAST(VARCHAR AS INTERVAL): spaces around trimmed; the 16 bytes live in tmp. Local. */
@@ -81,21 +84,46 @@ static const char *int_name(sl_type t)
     return t == SL_T_TINYINT ? "INT8" : t == SL_T_SMALLINT ? "INT16"
            : t == SL_T_INTEGER ? "INT32" : t == SL_T_UTINYINT ? "UINT8"
            : t == SL_T_USMALLINT ? "UINT16" : t == SL_T_UINTEGER ? "UINT32"
-           : t == SL_T_HUGEINT ? "INT128" : "INT64";
+           : t == SL_T_HUGEINT ? "INT128" : t == SL_T_UBIGINT ? "UINT64"
+           : t == SL_T_UHUGEINT ? "UINT128" : "INT64";
+}
+
+/* LIST to LIST element by element; STRUCT to STRUCT field by field (same number of fields,
+ * named ones by the same names, as DuckDB); either to VARCHAR (its text); NULL to either.
+ * Text is not parsed into one (a clean "Cannot cast"). */
+static bool nested_cast_allowed(sl_type from, sl_type to)
+{
+    if (from == to || from == SL_T_NULL || to == SL_T_VARCHAR)
+        return true;
+    if (sl_type_is_list(from) && sl_type_is_list(to))
+        return fn_cast_allowed(sl_list_elem(from), sl_list_elem(to));
+    if (!sl_type_is_struct(from) || !sl_type_is_struct(to))
+        return false;
+    const sl_nested *a = sl_nested_get(from), *b = sl_nested_get(to);
+    if (!a || !b || a->n_fields != b->n_fields)
+        return false;
+    for (int i = 0; i < a->n_fields; i++) {
+        if (!a->unnamed && !b->unnamed && strcasecmp(a->fnames[i], b->fnames[i]) != 0)
+            return false;
+        if (!fn_cast_allowed(a->ftypes[i], b->ftypes[i]))
+            return false;
+    }
+    return true;
 }
 
 bool fn_cast_allowed(sl_type from, sl_type to)
 {
-    if (sl_type_is_list(to)) /* a LIST is only made by list functions */
-        return from == to || from == SL_T_NULL;
+    if (sl_type_is_list(to) || sl_type_is_struct(to) || sl_type_is_list(from) ||
+        sl_type_is_struct(from))
+        return nested_cast_allowed(from, to);
     if ((sl_type_is_decimal(from) || sl_type_is_decimal(to)) && from != SL_T_NULL &&
         from != SL_T_VARCHAR && to != SL_T_VARCHAR)
         return dec_num(from) && dec_num(to);
     if (from == to || from == SL_T_NULL || from == SL_T_VARCHAR || to == SL_T_VARCHAR)
         return true;
     bool fnum = from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_DOUBLE ||
-                from == SL_T_HUGEINT;
-    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE || to == SL_T_HUGEINT;
+                sl_type_is_wide(from);
+    bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE || sl_type_is_wide(to);
     bool fdt = from == SL_T_DATE || from == SL_T_TIMESTAMP;
     bool tdt = to == SL_T_DATE || to == SL_T_TIMESTAMP;
     return (fnum && tnum) || (fdt && tdt);
@@ -163,6 +191,84 @@ static int dec_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *
 static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                       size_t msg_cap);
 
+/* Casts where a wide DECIMAL (batch/dec128.h) is one side, or a DECIMAL and a HUGEINT are the
+ * two: through the 128-bit unscaled integer, with DuckDB's rounding (half away from zero when
+ * digits are dropped) and its range errors. A wide DECIMAL's 16 bytes go to tmp. */
+static int wide_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                           char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    bool tdec = sl_type_is_decimal(t);
+    int tw = tdec ? sl_dec_width(t) : 39, ts = tdec ? sl_dec_scale(t) : 0;
+    sl_i128 r;
+    if (from == SL_T_VARCHAR || from == SL_T_DOUBLE) { /* to a wide DECIMAL */
+        bool ok = from == SL_T_VARCHAR
+                      ? sl_dec128_text_cast(in->v.s.p, in->v.s.len, tw, ts, &r)
+                      : sl_dec128_from_double(in->v.d, tw, ts, &r);
+        if (!ok) {
+            if (from == SL_T_VARCHAR)
+                snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                         (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p,
+                         sl_type_name(t));
+            else
+                snprintf(msg, msg_cap, "Could not cast value %f to %s", in->v.d,
+                         sl_type_name(t));
+            return SL_ERUNTIME;
+        }
+    } else if (from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_HUGEINT ||
+               sl_type_is_decimal(from)) {
+        int fs = sl_type_is_decimal(from) ? sl_dec_scale(from) : 0;
+        sl_i128 u = sl_dec_value_get(in);
+        if (t == SL_T_DOUBLE) {
+            out->v.d = sl_dec128_to_double(u, fs);
+            return 0;
+        }
+        if (t == SL_T_BOOL) {
+            out->v.i = u != 0;
+            return 0;
+        }
+        int64_t lo = INT64_MIN, hi = INT64_MAX;
+        if (sl_type_is_int(t))
+            sl_int_range(t, &lo, &hi);
+        if (!sl_dec128_rescale(u, fs, ts, tw, &r) ||
+            (sl_type_is_int(t) && (r < lo || r > hi))) {
+            sl_buf_reset(tmp);
+            if (tdec)
+                sl_format_value(tmp, in);
+            else /* DuckDB shows the rounded integer */
+                sl_format_hugeint(tmp, r);
+            if (tdec && sl_type_is_decimal(from))
+                snprintf(msg, msg_cap, "Casting value \"%s\" to type %s failed: value is out "
+                         "of range!", sl_buf_cstr(tmp), sl_type_name(t));
+            else if (tdec)
+                snprintf(msg, msg_cap, "Could not cast value %s to %s", sl_buf_cstr(tmp),
+                         sl_type_name(t));
+            else
+                snprintf(msg, msg_cap, "Failed to cast decimal value %s to type %s",
+                         sl_buf_cstr(tmp), int_name(t));
+            return SL_ERUNTIME;
+        }
+        if (sl_type_is_int(t)) {
+            out->v.i = (int64_t)r;
+            return 0;
+        }
+    } else {
+        snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+        return SL_EBIND;
+    }
+    /* a DECIMAL or a HUGEINT */
+    if (t == SL_T_HUGEINT || sl_dec_is_wide(t)) {
+        sl_buf_reset(tmp);
+        sl_buf_reserve(tmp, SL_I128_BYTES);
+        sl_dec_value_set(out, t, r, tmp->data);
+        out->type = t;
+        tmp->len = SL_I128_BYTES;
+    } else {
+        out->v.i = (int64_t)r;
+    }
+    return 0;
+}
+
 /* x as a HUGEINT value: its 16 encoded bytes in tmp. */
 static void huge_out(sl_value *out, sl_i128 x, sl_buf *tmp)
 {
@@ -202,11 +308,7 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
                          sl_buf_cstr(tmp));
                 return SL_ERUNTIME;
             }
-        } else if (sl_type_is_decimal(from)) {
-            int64_t v;
-            sl_dec_rescale(in->v.i, sl_dec_scale(from), 0, 19, &v);
-            x = v;
-        } else {
+        } else { /* a DECIMAL goes through wide_cast_value */
             snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
             return SL_EBIND;
         }
@@ -221,19 +323,6 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
     if (t == SL_T_BOOL) {
         out->v.i = x != 0;
         return 0;
-    }
-    if (sl_type_is_decimal(t)) {
-        int w = sl_dec_width(t), s = sl_dec_scale(t);
-        sl_i128 lim = sl_i128_pow10(w - s), u = x * sl_i128_pow10(s); /* |u| < 10^38 */
-        if (x < lim && x > -lim && u <= INT64_MAX && u >= -INT64_MAX) {
-            out->v.i = (int64_t)u; /* DECIMAL values are held in 64 bits (README) */
-            return 0;
-        }
-        sl_buf_reset(tmp);
-        sl_format_hugeint(tmp, x);
-        snprintf(msg, msg_cap, "Could not cast value %s to %s", sl_buf_cstr(tmp),
-                 sl_type_name(t));
-        return SL_ERUNTIME;
     }
     if (sl_type_is_int(t)) {
         int64_t lo, hi;
@@ -252,6 +341,142 @@ static int huge_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf 
     return SL_EBIND;
 }
 
+/* A UBIGINT or UHUGEINT cast's value: its sign and magnitude (129 bits hold every value of
+ * every integer type). */
+typedef struct {
+    bool neg;
+    sl_u128 mag;
+} ubig_val;
+
+static ubig_val ubig_of_i128(sl_i128 x)
+{
+    return (ubig_val){x < 0, x < 0 ? (sl_u128)0 - (sl_u128)x : (sl_u128)x};
+}
+
+/* Casts from and to UBIGINT and UHUGEINT (to VARCHAR goes the common way): exact between the
+ * integer types with DuckDB's range errors (UINT64, UINT128), DOUBLE rounds half to even; a
+ * DECIMAL target goes through HUGEINT's rules. */
+static int ubig_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                           char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    ubig_val v = {false, 0};
+    char fmt[64];
+    fmt[0] = 0;
+    if (from == SL_T_VARCHAR) {
+        char enc[SL_I128_BYTES];
+        if ((t == SL_T_UBIGINT || t == SL_T_UHUGEINT) &&
+            sl_text_cast_ubig(in->v.s.p, in->v.s.len, t, enc)) {
+            v = t == SL_T_UHUGEINT ? (ubig_val){false, sl_u128_load(enc)}
+                                   : ubig_of_i128(sl_i128_load(enc));
+        } else {
+            snprintf(msg, msg_cap, "Could not convert string \"%.*s\" to %s",
+                     (int)(in->v.s.len > 200 ? 200 : in->v.s.len), in->v.s.p, int_name(t));
+            return SL_ERUNTIME;
+        }
+    } else if (sl_type_is_int(from) || from == SL_T_BOOL) {
+        v = ubig_of_i128(in->v.i);
+    } else if (from == SL_T_HUGEINT || from == SL_T_UBIGINT) {
+        v = ubig_of_i128(sl_i128_load(in->v.s.p));
+    } else if (from == SL_T_UHUGEINT) {
+        v.mag = sl_u128_load(in->v.s.p);
+    } else if (from == SL_T_DOUBLE) {
+        double r = nearbyint(in->v.d);
+        /* 2^128 is exact as a double */
+        if (r > -340282366920938463463374607431768211456.0 &&
+            r < 340282366920938463463374607431768211456.0) {
+            v.neg = r < 0;
+            v.mag = (sl_u128)(r < 0 ? -r : r);
+        } else {
+            v.neg = true; /* out of every range below */
+            v.mag = ~(sl_u128)0;
+            sl_buf tb;
+            sl_buf_init(&tb);
+            sl_format_double(&tb, in->v.d);
+            snprintf(fmt, sizeof fmt, "%s", sl_buf_cstr(&tb));
+            sl_buf_free(&tb);
+        }
+    } else if (sl_dec_is_wide(from)) {
+        sl_i128 x;
+        sl_dec128_rescale(sl_dec_value_get(in), sl_dec_scale(from), 0, 39, &x);
+        v = ubig_of_i128(x);
+    } else if (sl_type_is_decimal(from)) {
+        int64_t x;
+        sl_dec_rescale(in->v.i, sl_dec_scale(from), 0, 19, &x);
+        v = ubig_of_i128(x);
+    } else {
+        snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+        return SL_EBIND;
+    }
+    if (v.mag == 0)
+        v.neg = false;
+    sl_u128 i128max = ((sl_u128)1 << 127) - 1;
+    bool ok;
+    switch (t) {
+    case SL_T_UBIGINT: ok = !v.neg && v.mag <= UINT64_MAX; break;
+    case SL_T_UHUGEINT: ok = !v.neg; break;
+    case SL_T_DOUBLE:
+        out->v.d = v.neg ? -sl_u128_to_double(v.mag) : sl_u128_to_double(v.mag);
+        return 0;
+    case SL_T_BOOL: out->v.i = v.mag != 0; return 0;
+    default:
+        if (sl_type_is_int(t)) {
+            int64_t lo, hi;
+            sl_int_range(t, &lo, &hi);
+            ok = v.neg ? v.mag <= (sl_u128)-(sl_i128)lo : v.mag <= (sl_u128)hi;
+            if (ok)
+                out->v.i = v.neg ? (int64_t)-(sl_i128)v.mag : (int64_t)v.mag;
+        } else { /* HUGEINT, DECIMAL */
+            ok = v.neg ? v.mag <= i128max + 1 : v.mag <= i128max;
+        }
+        break;
+    }
+    if (ok && (t == SL_T_UBIGINT || t == SL_T_UHUGEINT || t == SL_T_HUGEINT)) {
+        sl_buf_reset(tmp);
+        sl_buf_reserve(tmp, SL_I128_BYTES);
+        if (t == SL_T_UHUGEINT)
+            sl_u128_store(tmp->data, v.mag);
+        else
+            sl_i128_store(tmp->data, v.neg ? -(sl_i128)v.mag : (sl_i128)v.mag);
+        tmp->len = SL_I128_BYTES;
+        out->v.s.p = tmp->data;
+        out->v.s.len = SL_I128_BYTES;
+        return 0;
+    }
+    if (ok && sl_type_is_int(t))
+        return 0;
+    if (ok) { /* a DECIMAL: HUGEINT's rules */
+        sl_value h = {.type = SL_T_HUGEINT};
+        char enc[SL_I128_BYTES];
+        sl_i128_store(enc, v.neg ? -(sl_i128)v.mag : (sl_i128)v.mag);
+        h.v.s.p = enc;
+        h.v.s.len = SL_I128_BYTES;
+        return wide_cast_value(&h, t, out, tmp, msg, msg_cap);
+    }
+    sl_buf_reset(tmp);
+    if (fmt[0])
+        sl_buf_printf(tmp, "%s", fmt);
+    else if (from == SL_T_VARCHAR)
+        sl_buf_append(tmp, in->v.s.p, in->v.s.len > 200 ? 200 : in->v.s.len);
+    else if (from == SL_T_DOUBLE)
+        sl_format_double(tmp, in->v.d);
+    else {
+        if (v.neg)
+            sl_buf_append(tmp, "-", 1);
+        sl_format_uhugeint(tmp, v.mag);
+    }
+    if (from == SL_T_VARCHAR)
+        snprintf(msg, msg_cap, "Could not convert string \"%s\" to %s", sl_buf_cstr(tmp),
+                 int_name(t));
+    else
+        snprintf(msg, msg_cap, "Type %s with value %s can't be cast because the value is out "
+                 "of range for the destination type %s",
+                 sl_type_is_int(from) || sl_type_is_wide(from) ? int_name(from)
+                 : sl_type_name(from), sl_buf_cstr(tmp),
+                 sl_type_is_decimal(t) ? sl_type_name(t) : int_name(t));
+    return SL_ERUNTIME;
+}
+
 /* TINYINT, SMALLINT, INTEGER are BIGINTs in a range: a value of one converts as a BIGINT, a
  * value converted to one is converted to BIGINT and then checked (DuckDB: a string out of range
  * is "Could not convert string", a number "out of range for the destination type"). */
@@ -259,7 +484,7 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
                   size_t msg_cap)
 {
     if (in->is_null || in->type == SL_T_NULL || (!small_int(in->type) && !small_int(t)) ||
-        in->type == SL_T_HUGEINT) /* HUGEINT checks the target's range itself */
+        sl_type_is_wide(in->type) || sl_type_is_wide(t)) /* these check the range themselves */
         return cast_value(in, t, out, tmp, msg, msg_cap);
     sl_value x = *in;
     if (small_int(x.type))
@@ -286,6 +511,48 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
     return SL_ERUNTIME;
 }
 
+/* A LIST or STRUCT value converted element by element (the rules of each element's cast);
+ * the new encoding goes to tmp. */
+static int nested_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                             char *msg, size_t msg_cap)
+{
+    sl_type from = in->type;
+    if (!nested_cast_allowed(from, t)) {
+        snprintf(msg, msg_cap, "Cannot cast %s to %s", sl_type_name(from), sl_type_name(t));
+        return SL_EBIND;
+    }
+    const sl_nested *fd = sl_type_is_struct(from) ? sl_nested_get(from) : NULL;
+    const sl_nested *td = sl_type_is_struct(t) ? sl_nested_get(t) : NULL;
+    const char *p = in->v.s.p, *end = p + in->v.s.len;
+    sl_buf enc, scratch;
+    sl_buf_init(&enc);
+    sl_buf_init(&scratch);
+    int rc = 0;
+    sl_value x, y;
+    for (int k = 0; rc == 0 || rc == SL_ERUNTIME; k++) {
+        sl_type fe = fd ? (k < fd->n_fields ? fd->ftypes[k] : SL_T_NULL) : sl_list_elem(from);
+        sl_type te = td ? (k < td->n_fields ? td->ftypes[k] : SL_T_NULL) : sl_list_elem(t);
+        if ((fd && k >= fd->n_fields) || !sl_nested_next(&p, end, fe, &x))
+            break;
+        /* A failed element is NULL in the value built; the error is still returned (TRY_CAST
+         * keeps the value, as DuckDB's gives ['x']::INTEGER[] as [NULL]). */
+        int erc = fn_cast_value(&x, te, &y, &scratch, msg, msg_cap);
+        if (erc)
+            y.is_null = true;
+        if (erc && (!rc || erc != SL_ERUNTIME))
+            rc = erc;
+        sl_list_put(&enc, te, &y);
+    }
+    sl_buf_free(&scratch);
+    sl_buf_reset(tmp);
+    if (enc.len)
+        sl_buf_append(tmp, enc.data, enc.len);
+    sl_buf_free(&enc);
+    out->v.s.p = tmp->data ? tmp->data : "";
+    out->v.s.len = tmp->len;
+    return rc;
+}
+
 static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
                       size_t msg_cap)
 {
@@ -308,6 +575,16 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         out->v.s.len = tmp->len;
         return 0;
     }
+    if (sl_type_is_list(t) || sl_type_is_struct(t) || sl_type_is_list(from) ||
+        sl_type_is_struct(from))
+        return nested_cast_value(in, t, out, tmp, msg, msg_cap);
+    if (from == SL_T_UBIGINT || t == SL_T_UBIGINT || from == SL_T_UHUGEINT ||
+        t == SL_T_UHUGEINT)
+        return ubig_cast_value(in, t, out, tmp, msg, msg_cap);
+    if (sl_dec_is_wide(from) || sl_dec_is_wide(t) ||
+        (sl_type_is_decimal(from) && t == SL_T_HUGEINT) ||
+        (from == SL_T_HUGEINT && sl_type_is_decimal(t)))
+        return wide_cast_value(in, t, out, tmp, msg, msg_cap);
     if (from == SL_T_HUGEINT || t == SL_T_HUGEINT)
         return huge_cast_value(in, t, out, tmp, msg, msg_cap);
     if (from == SL_T_VARCHAR) {
@@ -394,13 +671,16 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
 {
     sl_type t = e->type;
     if (t == SL_T_VARCHAR || from == SL_T_VARCHAR || t == SL_T_INTERVAL || t == SL_T_HUGEINT ||
+        sl_dec_is_wide(t) || /* a byte column, NULL casts included */
+        sl_type_is_list(t) || sl_type_is_struct(t) ||
         ((sl_type_is_decimal(t) || sl_type_is_decimal(from) || small_int(t) ||
-          small_int(from) || t == SL_T_HUGEINT || from == SL_T_HUGEINT) && from != SL_T_NULL)) {
+          small_int(from) || sl_type_is_wide(t) || sl_type_is_wide(from)) &&
+         from != SL_T_NULL)) {
         /* Strings are converted one value at a time through the scalar path: the parse or
          * format dominates, so boxing costs nothing measurable here. DECIMAL casts take the
          * same path (a rescale with rounding is a few operations either way), and so do the
          * integer types with a range (a check per value). */
-        bool var = sl_type_is_var(t); /* VARCHAR, INTERVAL, HUGEINT */
+        bool var = sl_type_is_var(t); /* VARCHAR, INTERVAL, HUGEINT, LIST, STRUCT */
         sl_vec *o = var ? sl_vec_new(t, rows->n_rows) : fn_new_fixed(t, rows->n_rows);
         sl_buf tmp;
         sl_buf_init(&tmp);
@@ -416,7 +696,8 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
                 sl_vec_free(&o);
                 return fn_rt_error(err, e, "%s", msg);
             }
-            if (rc)
+            /* TRY_CAST of a LIST or STRUCT keeps it, its failed elements NULL */
+            if (rc && !(rc == SL_ERUNTIME && (sl_type_is_list(t) || sl_type_is_struct(t))))
                 r.is_null = true;
             if (var) {
                 fn_pad(o, i);

@@ -60,14 +60,18 @@ FN_BIND(fn_bind_common)
         const int64_t *Ai = a[0].v->d.i64, *Bi = a[1].v->d.i64;                            \
         const double *Af = a[0].v->d.f64, *Bf = a[1].v->d.f64;                             \
         int64_t ma = a[0].mask, mb = a[1].mask;                                            \
-        switch (e->args[0]->type) {                                                        \
+        switch (sl_type_phys(e->args[0]->type)) {                                          \
         case SL_T_DOUBLE: CMP_LOOP(oi[i] = fn_f64_cmp(Af[i & ma], Bf[i & mb]) OP 0) break; \
         case SL_T_VARCHAR: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
         case SL_T_HUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
+        case SL_T_UBIGINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
+        case SL_T_UHUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                     \
         case SL_T_INTERVAL: CMP_LOOP(oi[i] = fn_iv_cmp(&a[0], &a[1], i) OP 0) break;       \
         default:                                                                           \
             if (sl_type_is_list(e->args[0]->type))                                         \
                 CMP_LOOP(oi[i] = fn_cmp3(4, &a[0], &a[1], i) OP 0)                         \
+            else if (sl_type_is_struct(e->args[0]->type)) /* = <> only: bytes */           \
+                CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0)                                        \
             else                                                                           \
                 CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb])                                 \
             break;                                                                         \

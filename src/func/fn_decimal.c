@@ -11,6 +11,7 @@
  * 64 bits and checks them); every width is at most 38. Also typeof(x). Local.
  */
 #include "func/fn_int.h"
+#include "batch/dec128.h"
 
 int fn_dec_bind_arith(sl_expr **args, char op, sl_type *rt, sl_err *err)
 {
@@ -110,9 +111,64 @@ FN_BIND(fn_bind_floor)
     return 0;
 }
 
+static sl_i128 arg128(const sl_arg *a, int64_t i);
+
+/* abs ('a'), sign ('s', a BIGINT), round (0), floor (1), ceil (2) of a wide DECIMAL: as the
+ * int64 kernels, over 128 bits. */
+static int dec128_unary(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,
+                        sl_vec **out, sl_err *err)
+{
+    int from = sl_dec_scale(e->args[0]->type), to = sl_dec_is_wide(e->type) ||
+               sl_type_is_decimal(e->type) ? sl_dec_scale(e->type) : 0;
+    int64_t d = mode == 0 && e->n_args > 1 ? fn_i64(&a[1], 0) : to;
+    sl_vec *o = sl_vec_new(e->type, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i))
+            continue;
+        sl_i128 x = arg128(&a[0], i), r = x;
+        bool ok = true;
+        if (mode == 'a') {
+            r = x < 0 ? -x : x;
+        } else if (mode == 's') {
+            r = (x > 0) - (x < 0);
+        } else if (mode == 0 && d < 0) {
+            int dd = (int)(d < -40 ? -40 : d);
+            ok = sl_dec128_rescale(x, from - dd, 0, 39, &r) &&
+                 sl_dec128_rescale(r, 0, -dd, sl_dec_width(e->type), &r);
+        } else if (mode == 0 || from == to) {
+            ok = sl_dec128_rescale(x, from, to, 39, &r);
+        } else {
+            sl_i128 p = sl_i128_pow10(from - to), q = x / p, rem = x % p;
+            r = q + (mode == 1 ? (rem < 0 ? -1 : 0) : (rem > 0 ? 1 : 0));
+        }
+        if (!ok) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "Overflow in rounding of %s",
+                               sl_type_name(e->args[0]->type));
+        }
+        fn_pad(o, i);
+        if (mode == 's')
+            sl_vec_push_i64(o, (int64_t)r);
+        else
+            sl_dec_vec_push(o, r);
+    }
+    fn_pad(o, rows->n_rows);
+    *out = o;
+    return 0;
+}
+
+int fn_dec128_unary(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,
+                    sl_vec **out, sl_err *err)
+{
+    return dec128_unary(e, rows, a, mode, out, err);
+}
+
 int fn_dec_round_vec(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,
                      sl_vec **out, sl_err *err)
 {
+    if (sl_dec_is_wide(e->args[0]->type))
+        return dec128_unary(e, rows, a, mode, out, err);
     int from = sl_dec_scale(e->args[0]->type), to = sl_dec_scale(e->type);
     int64_t d = mode == 0 && e->n_args > 1 ? fn_i64(&a[1], 0) : to;
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
@@ -141,6 +197,63 @@ int fn_dec_round_vec(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int
         o->d.i64[i] = r;
         fn_set_valid(o, i);
     }
+    *out = o;
+    return 0;
+}
+
+/* The unscaled value at row i (non-NULL) of a DECIMAL, integer or HUGEINT argument. */
+static sl_i128 arg128(const sl_arg *a, int64_t i)
+{
+    sl_type t = a->v->type;
+    if (sl_dec_is_wide(t) || t == SL_T_HUGEINT) {
+        int64_t ln;
+        return sl_i128_load(fn_str(a, i, &ln));
+    }
+    return fn_i64(a, i);
+}
+
+int fn_dec128_arith(const sl_expr *e, const sl_rows *rows, const sl_arg *a, char op,
+                    sl_vec **out, sl_err *err)
+{
+    sl_i128 lim = sl_i128_pow10(SL_DEC_MAX_WIDTH);
+    sl_vec *o = sl_vec_new(e->type, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || (op != 'n' && !fn_ok(&a[1], i)))
+            continue;
+        sl_i128 x = arg128(&a[0], i), y = op == 'n' ? 0 : arg128(&a[1], i), r = 0;
+        bool ovf = false;
+        switch (op) {
+        case '+': ovf = __builtin_add_overflow(x, y, &r); break;
+        case '-': ovf = __builtin_sub_overflow(x, y, &r); break;
+        case '*': ovf = __builtin_mul_overflow(x, y, &r); break;
+        case 'n': r = -x; break;
+        default: /* % */
+            if (y == 0)
+                continue;
+            r = y == -1 ? 0 : x % y;
+            break;
+        }
+        if (ovf || r >= lim || r <= -lim) {
+            sl_buf bx, by;
+            sl_buf_init(&bx);
+            sl_buf_init(&by);
+            sl_format_hugeint(&bx, x);
+            sl_format_hugeint(&by, y);
+            fn_rt_error(err, e, "Overflow in %s of DECIMAL(38) (%s %c %s)%s",
+                        op == '+' ? "addition" : op == '-' ? "subtract" : "multiplication",
+                        sl_buf_cstr(&bx), op, sl_buf_cstr(&by),
+                        op == '*' ? ". You might want to add an explicit cast to a decimal "
+                        "with a smaller scale." : ";");
+            sl_buf_free(&bx);
+            sl_buf_free(&by);
+            sl_vec_free(&o);
+            return SL_ERUNTIME;
+        }
+        fn_pad(o, i);
+        sl_dec_vec_push(o, r);
+    }
+    fn_pad(o, rows->n_rows);
     *out = o;
     return 0;
 }

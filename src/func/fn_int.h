@@ -148,8 +148,9 @@ static inline int64_t fn_floor_div(int64_t a, int64_t b)
  * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR or HUGEINT (their bytes), 3 = INTERVAL). */
 static inline int fn_type_class(sl_type t)
 {
-    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2 : t == SL_T_INTERVAL ? 3
-           : sl_type_is_list(t) ? 4 : 0;
+    /* a STRUCT's bytes: equal structs encode alike (its order is refused at bind time) */
+    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) || sl_type_is_struct(t) ? 2
+           : t == SL_T_INTERVAL ? 3 : sl_type_is_list(t) ? 4 : 0;
 }
 /* INTERVALs at row i of p and q in DuckDB's order (normalized, types.h). */
 static inline int fn_iv_cmp(const sl_arg *p, const sl_arg *q, int64_t i)
@@ -210,6 +211,14 @@ int fn_interval_part(const char *p, int64_t n, sl_interval v, bool *dbl, int64_t
 /* The DECIMAL rule of + - * % (op is the operator's character) once an operand is a DECIMAL
  * and none is a DOUBLE: sets *rt and rescales the operands (fn_decimal.c). Local. */
 int fn_dec_bind_arith(sl_expr **args, char op, sl_type *rt, sl_err *err);
+/* + - * % (op) and negation ('n') into a wide DECIMAL e->type (operands DECIMAL or integers at
+ * their unscaled values, as fn_dec_bind_arith left them), with DuckDB's overflow errors past 38
+ * digits; % by zero is NULL (fn_decimal.c). Local. */
+int fn_dec128_arith(const sl_expr *e, const sl_rows *rows, const sl_arg *a, char op,
+                    sl_vec **out, sl_err *err);
+/* abs ('a') and sign ('s') of a wide DECIMAL argument (fn_decimal.c). Local. */
+int fn_dec128_unary(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,
+                    sl_vec **out, sl_err *err);
 /* round (mode 0), floor (1), ceil (2) of a DECIMAL argument into e's DECIMAL type, rounding
  * half away from zero (fn_decimal.c). Local. */
 int fn_dec_round_vec(const sl_expr *e, const sl_rows *rows, const sl_arg *a, int mode,

@@ -5,7 +5,7 @@
  * exec/op_project.c).
  * Lists are encoded values (batch/list.h): kernels walk each list's elements.
  * A NULL list gives NULL; NULL elements are values of a list (list_value keeps them, len
- * counts them). Nested lists are not supported (a clean "no function matches"). Local.
+ * counts them). Elements of any type, nested lists and structs included. Local.
  */
 #include "func/fn_int.h"
 #include "batch/list.h"
@@ -14,22 +14,15 @@
 #include <string.h>
 
 /* list_value(a, ...): the arguments' common type (string literals adapt, NULLs are neutral;
- * DuckDB: [1, 'a'] is an INTEGER list that fails to convert 'a'); `[]` is BIGINT[]. */
+ * DuckDB: [1, 'a'] is an INTEGER list that fails to convert 'a'); `[]` is "NULL"[]. */
 FN_BIND(fn_bind_list_value)
 {
     int idx[n ? n : 1];
-    for (int k = 0; k < n; k++) {
-        if (sl_type_is_list(args[k]->type))
-            return FN_NO_MATCH; /* nested lists */
+    for (int k = 0; k < n; k++)
         idx[k] = k;
-    }
     sl_type t = SL_T_NULL, c1, c2;
     if (!fn_common_type(args, idx, n, &t, &c1, &c2))
         return FN_NO_MATCH;
-    /* No DECIMAL lists: [0.25, 0.5] is a DOUBLE[] (DuckDB: DECIMAL(2,2)[]; the same text
-     * unless a value has trailing zeros, [0.10] printing [0.1]). */
-    if (sl_type_is_decimal(t))
-        t = SL_T_DOUBLE;
     int rc = fn_coerce_all(args, idx, n, t, err);
     if (rc)
         return rc;
@@ -109,8 +102,8 @@ FN_EXEC(fn_exec_list_extract)
     (void)in;
     (void)err;
     sl_type lt = e->args[0]->type, elem = sl_list_elem(lt);
-    sl_vec *o = elem == SL_T_VARCHAR ? sl_vec_new(SL_T_VARCHAR, rows->n_rows)
-                                     : fn_new_fixed(elem, rows->n_rows);
+    bool var = sl_type_is_var(elem);
+    sl_vec *o = var ? sl_vec_new(elem, rows->n_rows) : fn_new_fixed(elem, rows->n_rows);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         bool got = false;
@@ -128,7 +121,7 @@ FN_EXEC(fn_exec_list_extract)
                     break;
                 }
         }
-        if (elem == SL_T_VARCHAR) {
+        if (var) {
             fn_pad(o, i);
             if (got)
                 sl_vec_push_str(o, x.v.s.p, x.v.s.len);
@@ -139,7 +132,7 @@ FN_EXEC(fn_exec_list_extract)
             fn_set_valid(o, i);
         }
     }
-    if (elem == SL_T_VARCHAR)
+    if (var)
         fn_pad(o, rows->n_rows);
     *out = o;
     return 0;
@@ -270,7 +263,7 @@ FN_BIND(fn_bind_list_contains)
         sl_list_type(args[1]->type) != SL_T_NULL)
         args[0]->type = sl_list_type(args[1]->type);
     sl_type elem = sl_list_elem(args[0]->type);
-    if (args[1]->type != elem && sl_type_is_numeric(elem) &&
+    if (args[1]->type != elem && (sl_type_is_numeric(elem) || sl_type_is_decimal(elem)) &&
         (sl_type_is_numeric(args[1]->type) || sl_type_is_decimal(args[1]->type))) {
         rc = fn_coerce(&args[1], SL_T_DOUBLE, err);
         if (rc)
@@ -287,15 +280,19 @@ FN_EXEC(fn_exec_list_contains)
     (void)in;
     (void)err;
     sl_type lt = e->args[0]->type, elem = sl_list_elem(lt), xt = e->args[1]->type;
-    /* BIGINT elements against a DOUBLE needle compare as doubles. */
-    bool widen = elem == SL_T_BIGINT && xt == SL_T_DOUBLE;
-    int cls = fn_type_class(widen ? SL_T_DOUBLE : elem);
+    /* Integer or DECIMAL elements against a DOUBLE needle compare as doubles. */
+    bool widen = (sl_type_is_int(elem) || sl_type_is_decimal(elem)) && xt == SL_T_DOUBLE;
+    int dscale = sl_type_is_decimal(elem) ? sl_dec_scale(elem) : -1;
+    /* Nested lists and structs compare as their bytes (equal values encode alike). */
+    int cls = widen ? 1 : sl_type_is_var(elem) && elem != SL_T_INTERVAL ? 2
+                                                                       : fn_type_class(elem);
     sl_vec *o = fn_new_fixed(SL_T_BOOL, rows->n_rows);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k), len, xn = 0;
         if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
             continue;
-        const char *p = fn_str(&a[0], i, &len), *xs = cls == 2 ? fn_str(&a[1], i, &xn) : NULL;
+        const char *p = fn_str(&a[0], i, &len);
+        const char *xs = cls >= 2 ? fn_str(&a[1], i, &xn) : NULL;
         sl_list_it it;
         sl_value v;
         bool hit = false;
@@ -305,8 +302,13 @@ FN_EXEC(fn_exec_list_contains)
                 continue;
             if (cls == 2)
                 hit = fn_str_cmp(v.v.s.p, v.v.s.len, xs, xn) == 0;
+            else if (cls == 3)
+                hit = v.v.s.len == SL_IV_BYTES && xn == SL_IV_BYTES &&
+                      sl_interval_cmp(sl_interval_get(v.v.s.p), sl_interval_get(xs)) == 0;
             else if (cls == 1)
-                hit = fn_f64_cmp(widen ? (double)v.v.i : v.v.d, fn_f64(&a[1], i)) == 0;
+                hit = fn_f64_cmp(!widen ? v.v.d : dscale >= 0 ? sl_dec_to_double(v.v.i, dscale)
+                                                              : (double)v.v.i,
+                                 fn_f64(&a[1], i)) == 0;
             else
                 hit = v.v.i == fn_i64(&a[1], i);
         }

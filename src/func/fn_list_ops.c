@@ -611,14 +611,21 @@ static int la_kind(const sl_expr *e)
     return -1;
 }
 
-static bool is_int_elem(sl_type t) { return t == SL_T_BIGINT || t == SL_T_BOOL; }
+/* Elements summed as 8-byte integers: the integers, BOOLEAN, DECIMALs of up to 18 digits
+ * (their unscaled values) and the NULLs of "NULL"[] (`list_sum([])` is a HUGEINT NULL). */
+static bool is_int_elem(sl_type t)
+{
+    return sl_type_is_int(t) || t == SL_T_BOOL || t == SL_T_NULL ||
+           (sl_type_is_decimal(t) && !sl_dec_is_wide(t));
+}
 
 /* The result type of aggregate kind over elements of type elem; false when it has none. */
 static bool agg_type(int kind, sl_type elem, sl_type *rt)
 {
     switch (kind) {
-    case LA_SUM:
-        *rt = is_int_elem(elem) ? SL_T_HUGEINT : SL_T_DOUBLE;
+    case LA_SUM: /* DuckDB's sum: HUGEINT of integers, DECIMAL(38,s) of DECIMAL(p,s) */
+        *rt = sl_type_is_decimal(elem) ? sl_type_decimal(SL_DEC_MAX_WIDTH, sl_dec_scale(elem))
+              : is_int_elem(elem) ? SL_T_HUGEINT : SL_T_DOUBLE;
         return is_int_elem(elem) || elem == SL_T_DOUBLE;
     case LA_AVG:
         *rt = SL_T_DOUBLE;
@@ -737,9 +744,11 @@ FN_EXEC(fn_exec_list_agg)
                 o->d.f64[i] = dsum;
                 fn_set_valid(o, i);
             } else { /* DuckDB's: the exact sum in long double over the count */
-                o->d.f64[i] = is_int_elem(elem)
-                                  ? (double)((long double)isum / (long double)cnt)
-                                  : dsum / (double)cnt;
+                long double div = (long double)cnt;
+                for (int sc = sl_type_is_decimal(elem) ? sl_dec_scale(elem) : 0; sc > 0; sc--)
+                    div *= 10; /* a DECIMAL's unscaled sum over count * 10^scale */
+                o->d.f64[i] = is_int_elem(elem) ? (double)((long double)isum / div)
+                                                : dsum / (double)cnt;
                 fn_set_valid(o, i);
             }
             break;
@@ -927,15 +936,10 @@ static int bind_lambda(bool filter, sl_expr **args, int n, sl_type *rt, sl_err *
         *rt = args[0]->type;
         return 0;
     }
-    if (sl_type_is_decimal(args[1]->type)) {
-        int rc = fn_coerce(&args[1], SL_T_DOUBLE, err);
-        if (rc)
-            return rc;
-    }
     *rt = sl_list_type(args[1]->type);
     if (*rt == SL_T_NULL)
-        return SL_ERR(err, SL_EBIND, "list_transform: a lambda giving %s is not supported (lists "
-                      "of lists are not)", sl_type_name(args[1]->type));
+        return SL_ERR(err, SL_EBIND, "list_transform: a lambda giving %s is not supported",
+                      sl_type_name(args[1]->type));
     return 0;
 }
 

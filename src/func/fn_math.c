@@ -108,6 +108,8 @@ static bool round_bigint(int64_t x, int64_t n, int64_t *out)
 
 FN_EXEC(fn_exec_abs)
 {
+    if (sl_dec_is_wide(e->type))
+        return fn_dec128_unary(e, rows, a, 'a', out, err);
     PROLOGUE;
     if (is_int) {
         LOOP1(int64_t x = fn_i64(&a[0], i);
@@ -123,6 +125,8 @@ FN_EXEC(fn_exec_abs)
 
 FN_EXEC(fn_exec_sign)
 {
+    if (sl_dec_is_wide(e->args[0]->type))
+        return fn_dec128_unary(e, rows, a, 's', out, err);
     PROLOGUE;
     if (is_int) {
         LOOP1(int64_t x = fn_i64(&a[0], i); oi[i] = (x > 0) - (x < 0))

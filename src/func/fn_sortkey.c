@@ -66,8 +66,9 @@ FN_BIND(fn_bind_sort_key)
     if (n % 2)
         return FN_NO_MATCH;
     for (int j = 0; j < n; j++)
-        if (args[j]->type == SL_T_INTERVAL)
-            return SL_ERR(err, SL_EBIND, "ORDER BY on an INTERVAL value is not supported here");
+        if (args[j]->type == SL_T_INTERVAL || sl_type_is_struct(args[j]->type))
+            return SL_ERR(err, SL_EBIND, "ORDER BY on %s value is not supported here",
+                          args[j]->type == SL_T_INTERVAL ? "an INTERVAL" : "a STRUCT");
     for (int j = 1; j < n; j += 2) {
         const sl_expr *m = args[j];
         bool d, nf;

@@ -360,7 +360,7 @@ FN_BIND(fn_bind_str_ints)
 FN_BIND(fn_bind_concat)
 {
     for (int j = 0; j < n; j++)
-        if (sl_type_is_list(args[j]->type))
+        if (sl_type_is_list(args[j]->type) || sl_type_is_struct(args[j]->type))
             return FN_NO_MATCH; /* DuckDB: "Cannot concatenate types VARCHAR[] and ..." */
     for (int j = 0; j < n; j++) {
         int rc = fn_coerce(&args[j], SL_T_VARCHAR, err);

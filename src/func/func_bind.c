@@ -13,6 +13,7 @@
 #include "func/fn_int.h"
 #include "func/aggregate.h"
 #include "batch/list.h"
+#include "batch/nested.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -106,6 +107,14 @@ bool fn_is_str_lit(const sl_expr *e)
 bool fn_int_lit_fits(const sl_expr *e, sl_type t)
 {
     int64_t lo, hi;
+    if (e->kind == SL_E_CONST && e->int_lit && !e->cval.is_null && e->type == SL_T_HUGEINT) {
+        /* a literal past BIGINT: it fits UBIGINT / UHUGEINT where it is not negative */
+        sl_i128 x = sl_i128_load(e->cval.v.s.p);
+        return (t == SL_T_UBIGINT && x >= 0 && x <= SL_U64_MAX) || (t == SL_T_UHUGEINT && x >= 0);
+    }
+    if (e->kind == SL_E_CONST && e->int_lit && !e->cval.is_null &&
+        (t == SL_T_UBIGINT || t == SL_T_UHUGEINT))
+        return e->cval.v.i >= 0;
     if (e->kind != SL_E_CONST || !e->int_lit || e->cval.is_null || !sl_type_is_int(t))
         return false;
     sl_int_range(t, &lo, &hi);
@@ -129,6 +138,17 @@ static bool is_list_lit(const sl_expr *e)
     return e->kind == SL_E_CALL && e->fn == SL_FN_LIST_VALUE;
 }
 
+/* A struct literal ({'a': x}, struct_pack, row) not folded yet: its fields can still change
+ * type. Sets *first / *step to where its value arguments are. */
+static bool is_struct_lit(const sl_expr *e, int *first, int *step)
+{
+    if (e->kind != SL_E_CALL || (e->fn != SL_FN_STRUCT_PACK && e->fn != SL_FN_ROW))
+        return false;
+    *first = e->fn == SL_FN_ROW ? 0 : 1;
+    *step = e->fn == SL_FN_ROW ? 1 : 2;
+    return true;
+}
+
 /* Converts *pe to type t: retypes an untyped NULL, converts a string literal now, else wraps
  * it in an implicit CAST. */
 int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
@@ -139,6 +159,18 @@ int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
     if (sl_type_is_list(t) && is_list_lit(e)) { /* [1, 2] as DOUBLE[]: its elements */
         for (int k = 0; k < e->n_args; k++) {
             int rc = fn_coerce(&e->args[k], sl_list_elem(t), err);
+            if (rc)
+                return rc;
+        }
+        e->type = t;
+        return 0;
+    }
+    int first, step;
+    const sl_nested *td = sl_nested_get(t), *fd = sl_nested_get(e->type);
+    if (sl_type_is_struct(t) && td && fd && is_struct_lit(e, &first, &step) &&
+        td->n_fields == fd->n_fields && fn_cast_allowed(e->type, t)) {
+        for (int k = 0; k < td->n_fields; k++) { /* {'a': 1} as STRUCT(a DOUBLE): fields */
+            int rc = fn_coerce(&e->args[first + k * step], td->ftypes[k], err);
             if (rc)
                 return rc;
         }
@@ -179,6 +211,8 @@ static sl_type unify(sl_type a, sl_type b)
         return a;
     if (sl_type_is_decimal(a) || sl_type_is_decimal(b))
         return sl_dec_common_type(a, b);
+    if (a == SL_T_UBIGINT || b == SL_T_UBIGINT || a == SL_T_UHUGEINT || b == SL_T_UHUGEINT)
+        return sl_ubig_common_type(a, b, false);
     if (a == SL_T_HUGEINT || b == SL_T_HUGEINT)
         return sl_huge_common_type(a, b);
     if (sl_type_is_int(a) && sl_type_is_int(b)) /* the wider integer type */
@@ -190,6 +224,21 @@ static sl_type unify(sl_type a, sl_type b)
     if (sl_type_is_list(a) && sl_type_is_list(b)) { /* [1] and [2.5]: DOUBLE[] */
         sl_type u = unify(sl_list_elem(a), sl_list_elem(b));
         return u == SL_T_COUNT ? SL_T_COUNT : sl_list_type(u);
+    }
+    if (sl_type_is_struct(a) && sl_type_is_struct(b)) { /* the same fields: field by field */
+        const sl_nested *x = sl_nested_get(a), *y = sl_nested_get(b);
+        if (!x || !y || x->n_fields != y->n_fields || x->unnamed != y->unnamed)
+            return SL_T_COUNT;
+        sl_type ft[x->n_fields];
+        for (int k = 0; k < x->n_fields; k++) {
+            if (!x->unnamed && strcasecmp(x->fnames[k], y->fnames[k]) != 0)
+                return SL_T_COUNT;
+            ft[k] = unify(x->ftypes[k], y->ftypes[k]);
+            if (ft[k] == SL_T_COUNT)
+                return SL_T_COUNT;
+        }
+        sl_type u = sl_struct_type(x->n_fields, x->fnames, ft, x->unnamed);
+        return u == SL_T_NULL ? SL_T_COUNT : u;
     }
     return SL_T_COUNT;
 }
@@ -229,7 +278,7 @@ bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type
     if (t == SL_T_NULL && lit)
         t = SL_T_VARCHAR;
     if (t == SL_T_NULL && empty)
-        t = SL_T_LIST_BIGINT;
+        t = sl_list_type(SL_T_NULL); /* DuckDB's "NULL"[] */
     *out = t;
     return true;
 }
@@ -297,6 +346,13 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
     if (n_args == 2 && fn == SL_FN_CONCAT_OP &&
         (sl_type_is_list(args[0]->type) || sl_type_is_list(args[1]->type)))
         fn = SL_FN_LIST_CONCAT_OP; /* [1] || [2]: list concatenation, NULL with a NULL */
+    if (n_args == 2 && fn == SL_FN_LIST_EXTRACT && sl_type_is_struct(args[0]->type))
+        fn = SL_FN_STRUCT_EXTRACT; /* s['a']: the field */
+    if (n_args == 2 && sl_type_is_struct(args[0]->type) && sl_type_is_struct(args[1]->type) &&
+        (fn == SL_FN_LT || fn == SL_FN_LE || fn == SL_FN_GT || fn == SL_FN_GE)) {
+        free_args(args, n_args); /* equal structs encode alike; their order is not kept */
+        return SL_ERR(err, SL_EBIND, "ordering STRUCT values (%s) is not supported", name);
+    }
     if (fn < 0) {
         free_args(args, n_args);
         return SL_ERR(err, SL_EBIND, "unknown function \"%s\"", name);

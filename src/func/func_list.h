@@ -179,6 +179,10 @@
       fn_exec_list_lambda)                                                                        \
     X(LIST_FILTER, "list_filter", 3, 3, FN_LAZY, fn_bind_list_filter, fn_exec_list_lambda)        \
     X(LIST_REDUCE, "list_reduce", 3, 4, FN_LAZY, fn_bind_list_reduce, fn_exec_list_reduce)        \
-    X(LAMBDA_PARAM, "LAMBDA_PARAM", 1, 1, 0, fn_bind_lambda_param, fn_exec_lambda_param)
+    X(LAMBDA_PARAM, "LAMBDA_PARAM", 1, 1, 0, fn_bind_lambda_param, fn_exec_lambda_param)          \
+    /* STRUCT values (fn_struct.c) */                                                             \
+    X(STRUCT_PACK, "struct_pack", 0, -1, 0, fn_bind_struct_pack, fn_exec_struct_pack)             \
+    X(ROW, "row", 1, -1, 0, fn_bind_row, fn_exec_row)                                             \
+    X(STRUCT_EXTRACT, "struct_extract", 2, 2, 0, fn_bind_struct_extract, fn_exec_struct_extract)
 
 #endif

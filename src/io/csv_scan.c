@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "batch/int128.h"
+#include "batch/dec128.h"
 #include "core/mem.h"
 #include "io/csv_reject.h"
 #include "core/ctx.h"
@@ -192,6 +193,8 @@ void sl_csv_walk_free(sl_csv_walk *w)
     w->groups = NULL;
     sl_free(w->ix.odd);
     w->ix.odd = NULL;
+    sl_free(w->blk_at);
+    w->blk_at = NULL;
     sl_buf_free(&w->unq);
 }
 
@@ -548,6 +551,76 @@ static bool fast_record(sl_csv_walk *w, const char *p, int64_t at, int64_t e)
     return true;
 }
 
+/* fast_gather for on_block: the read columns' field bounds of the plain record p[at..e]
+ * into row r of w->blk; false when it does not have exactly ncols fields. Local. */
+static inline bool fast_gather_blk(sl_csv_walk *w, int64_t at, int64_t e, int64_t fe,
+                                   int64_t r)
+{
+    int64_t *blk = w->blk + 2 * r, fs = at, b = at >> 6;
+    const int *slot = w->slot;
+    int nf = 0, nc = w->ncols;
+    uint64_t m = w->ix.st[b] & (~(uint64_t)0 << (at & 63));
+    for (;;) {
+        while (!m)
+            m = w->ix.st[++b];
+        int64_t x = (b << 6) + __builtin_ctzll(m);
+        m &= m - 1;
+        if (nf == nc)
+            return false;
+        /* Unconditional stores (an unread column's slot is a scratch one): the branch on the
+         * slot was the walk's costliest instruction. */
+        int64_t *to = blk + slot[nf++];
+        to[0] = fs;
+        to[1] = x == e ? fe : x;
+        if (x == e)
+            return nf == nc;
+        fs = x + 1;
+    }
+}
+
+/*
+ * The block path of the fast scanner (strict scans with on_block): gathers the consecutive
+ * records from base[*at] that are plain (no quote, no '\r' but a final one), not blank, not
+ * a header and of exactly ncols fields, at most SL_CSV_BLK and within the run's limits, and
+ * hands them to on_block at once, which converts column by column (no callback, type switch
+ * or push per field). Advances *at and the walk's position over the records on_block took
+ * and returns how many (0: the next record is for fast_record). Local.
+ */
+static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t nb, int64_t *at,
+                          int64_t max_rows, int64_t max_bytes)
+{
+    int64_t a0 = *at, a = a0, n = 0, lim = max_rows - w->rows_run, bytes = w->bytes;
+    const sl_csv_file *f = &w->src->files[w->groups[w->g].file];
+    int64_t hdr = w->skip_header ? f->first_rec - (w->pos - a0) : -1; /* its base offset */
+    if (lim > SL_CSV_BLK)
+        lim = SL_CSV_BLK;
+    if (!w->blk_at)
+        w->blk_at = sl_xmalloc(SL_CSV_BLK * sizeof *w->blk_at);
+    while (n < lim && bytes + (a - a0) < max_bytes && a != hdr) {
+        int64_t e = next_bit(w->ix.end, nb, a);
+        if (e < 0)
+            break;
+        int64_t fe = e > a && base[e - 1] == '\r' ? e - 1 : e;
+        if (fe == a || bits_in(w->ix.odd, a, fe, false) || !fast_gather_blk(w, a, e, fe, n))
+            break;
+        w->blk_at[n++] = a;
+        a = e + 1;
+    }
+    if (n == 0)
+        return 0;
+    int64_t k = w->on_block(w, base, w->blk, n);
+    int64_t used = (k < n ? w->blk_at[k] : a) - a0;
+    w->pos += used;
+    w->line += k; /* a plain record holds one '\n', its end */
+    w->bytes += used;
+    if (w->ctr)
+        w->ctr->bytes_read += used;
+    w->rows += k;
+    w->rows_run += k;
+    *at = a0 + used;
+    return k;
+}
+
 /*
  * The fast scanner: p[0..avail) are the owned bytes from w->pos (a record start) in the
  * reader's buffer. Indexes them (at most FAST_WIN bytes; a window is reused while the walk
@@ -576,6 +649,8 @@ static int64_t fast_records(sl_csv_walk *w, const char *p, int64_t avail, int64_
     const char *base = w->ix_p;
     int64_t nb = (w->ix_len + 63) >> 6, at = w->pos - w->ix_pos, start = at;
     while (!w->done && !w->failed && w->rows_run < max_rows && w->bytes < max_bytes) {
+        if (w->on_block && fast_block(w, base, nb, &at, max_rows, max_bytes) > 0)
+            continue;
         int64_t e = next_bit(w->ix.end, nb, at);
         if (e < 0 || !fast_record(w, base, at, e))
             break;
@@ -718,6 +793,10 @@ struct sl_csv_scan {
     scan_step *plan;      /* strict scans: every conversion of a record, in scan_field's order */
     int n_plan;
     int64_t *fld;         /* the fast scanner's field bounds (walk.fld) */
+    int64_t last_rows;    /* the previous batch's rows and string bytes per output */
+    int64_t *last_heap;
+    int *slot;            /* walk.slot and walk.blk: column at a time (scan_block) */
+    int64_t *blk;
 };
 
 void sl_csv_trim(const char **p, int64_t *len)
@@ -740,6 +819,11 @@ static bool convert_loose(const char *p, int64_t len, sl_type t, int64_t *i, dou
     sl_i128 h;
     if (t == SL_T_HUGEINT) /* only checked: convert_one stores the 16 bytes itself */
         return sl_text_cast_hugeint(p, len, &h);
+    if (sl_dec_is_wide(t)) /* likewise */
+        return sl_dec128_text_cast(p, len, sl_dec_width(t), sl_dec_scale(t), &h);
+    char enc[SL_I128_BYTES];
+    if (t == SL_T_UBIGINT || t == SL_T_UHUGEINT) /* only checked, as HUGEINT */
+        return sl_text_cast_ubig(p, len, t, enc);
     if (!sl_text_cast(p, len, sl_type_is_int(t) ? SL_T_BIGINT : t, i, d))
         return false;
     int64_t lo, hi;
@@ -783,10 +867,9 @@ static inline bool parse_int(const char *s, int64_t n, int64_t *out)
     return true;
 }
 
-/* Converts field p[0..len) of file column col into v (type t). Returns false when the value
- * does not fit (the record is then bad: sl_csv_walk_bad was called). Local. */
-static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, const char *p,
-                               int64_t len, bool is_null)
+/* Appends field p[0..len) converted to t to v. Returns false, having appended nothing, when
+ * the text is not a t. Local. */
+static inline bool convert_val(sl_vec *v, sl_type t, const char *p, int64_t len, bool is_null)
 {
     if (is_null) {
         sl_vec_push_null(v);
@@ -813,8 +896,17 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
         sl_vec_push_str(v, b, SL_IV_BYTES);
         return true;
     }
-    if (sl_type_is_decimal(t))
+    if (sl_dec_is_wide(t)) { /* 16 bytes in a byte column (batch/dec128.h) */
+        sl_i128 h;
+        char enc[SL_I128_BYTES];
+        if (sl_dec128_text_cast(s, n, sl_dec_width(t), sl_dec_scale(t), &h)) {
+            sl_i128_store(enc, h);
+            sl_vec_push_str(v, enc, SL_I128_BYTES);
+            return true;
+        }
+    } else if (sl_type_is_decimal(t)) {
         ok = sl_parse_decimal(s, n, sl_dec_width(t), sl_dec_scale(t), &i);
+    }
     switch (sl_type_is_decimal(t) ? SL_T_COUNT : t) {
     case SL_T_BOOL: ok = sl_parse_bool(s, n, &i); break;
     case SL_T_BIGINT: ok = parse_int(s, n, &i); break;
@@ -841,21 +933,139 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
         sl_vec_push_str(v, enc, SL_I128_BYTES);
         return true;
     }
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: { /* 16 bytes in a byte column (batch/int128.h) */
+        char enc[SL_I128_BYTES];
+        if (!sl_text_cast_ubig(s, n, t, enc))
+            break;
+        sl_vec_push_str(v, enc, SL_I128_BYTES);
+        return true;
+    }
     default: break;
     }
     if (!ok)
         ok = convert_loose(s, n, t, &i, &d);
-    if (!ok) {
-        int show = len > 60 ? 60 : (int)len;
-        sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
-                        len > show ? "..." : "");
+    if (!ok)
         return false;
-    }
     if (t == SL_T_DOUBLE)
         sl_vec_push_f64(v, d);
     else
         sl_vec_push_i64(v, i);
     return true;
+}
+
+/* convert_val of field p[0..len) of file column col; when the text is not a t the record is
+ * bad (sl_csv_walk_bad was called) and the result false. Local. */
+static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, const char *p,
+                               int64_t len, bool is_null)
+{
+    if (convert_val(v, t, p, len, is_null))
+        return true;
+    int show = len > 60 ? 60 : (int)len;
+    sl_csv_walk_bad(w, col, "expected %s, got \"%.*s%s\"", sl_type_name(t), show, p,
+                    len > show ? "..." : "");
+    return false;
+}
+
+/* parse_int of 1-8 unsigned digits s[0..n) as one 8-byte word (SWAR: no loop, no branch on
+ * the length); false (nothing decided) for anything else. s[0..8) must be readable. Local. */
+static inline bool parse_digits8(const char *s, int64_t n, int64_t *out)
+{
+    if (n > 8)
+        return false;
+    uint64_t v;
+    memcpy(&v, s, 8);
+    unsigned sh = 8 * (unsigned)(8 - n); /* the digits to the top bytes, '0's below */
+    v = (v << sh) | (UINT64_C(0x3030303030303030) & ((UINT64_C(1) << sh) - 1));
+    const uint64_t hi = UINT64_C(0xF0F0F0F0F0F0F0F0);
+    if (((v & hi) | (((v + UINT64_C(0x0606060606060606)) & hi) >> 4)) !=
+        UINT64_C(0x3333333333333333))
+        return false; /* a byte outside '0'..'9' */
+    v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
+    v = (v & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
+    *out = (int64_t)((v & UINT64_C(0x0000FFFF0000FFFF)) * UINT64_C(42949672960001) >> 32);
+    return true;
+}
+
+/* Whether field s[0..n) (n > 0) starts or ends with a blank (convert_val trims those). */
+static inline bool blank_edge(const char *s, int64_t n)
+{
+    return s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t';
+}
+
+/*
+ * One read column of a block at once (scan_block): field r is p[f[2r]..f[2r+1]), empty =
+ * NULL; p[0..p_len) may be read. BIGINT, DOUBLE and VARCHAR run a loop of their own writing straight into v's arrays
+ * (the text convert_val takes the short way for goes through it); other types call
+ * convert_val per field. Appends the leading n' <= n values that convert and returns n'. Local.
+ */
+static int64_t convert_col(sl_vec *v, sl_type t, const char *p, int64_t p_len,
+                           const int64_t *f, int64_t n)
+{
+    int64_t n0 = v->n;
+    sl_vec_reserve(v, n0 + n);
+    if (t == SL_T_BIGINT || t == SL_T_DOUBLE) {
+        for (int64_t r = 0; r < n; r++) {
+            const char *s = p + f[2 * r];
+            int64_t len = f[2 * r + 1] - f[2 * r], x = 0;
+            double d = 0;
+            bool ok;
+            if (len == 0) {
+                v->d.i64[n0 + r] = 0;
+                sl_vec_set_valid(v, n0 + r, false);
+                continue;
+            }
+            if (blank_edge(s, len))
+                ok = false;
+            else if (t == SL_T_BIGINT)
+                ok = (f[2 * r] + 8 <= p_len && parse_digits8(s, len, &x)) ||
+                     parse_int(s, len, &x);
+            else
+                ok = sl_parse_double(s, len, &d);
+            if (!ok) { /* the general path: blanks, '0x1F', '1_000', ... */
+                v->n = n0 + r;
+                if (!convert_val(v, t, s, len, false))
+                    return r;
+                continue;
+            }
+            if (t == SL_T_BIGINT)
+                v->d.i64[n0 + r] = x;
+            else
+                v->d.f64[n0 + r] = d;
+            sl_vec_set_valid(v, n0 + r, true);
+        }
+        v->n = n0 + n;
+        return n;
+    }
+    if (t == SL_T_VARCHAR) {
+        int64_t bytes = 0;
+        for (int64_t r = 0; r < n; r++)
+            bytes += f[2 * r + 1] - f[2 * r];
+        sl_grow((void **)&v->heap, &v->heap_cap, v->heap_len + bytes + 16, 1);
+        char *h = v->heap;
+        int64_t *off = v->d.off, at = v->heap_len;
+        for (int64_t r = 0; r < n; r++) {
+            int64_t len = f[2 * r + 1] - f[2 * r];
+            /* Short fields (most keys) as one 16-byte move: a libc call per field was 10 %
+             * of a scan. The bytes past the field are overwritten by the next one. */
+            if (len <= 16 && f[2 * r] + 16 <= p_len)
+                memcpy(h + at, p + f[2 * r], 16);
+            else
+                memcpy(h + at, p + f[2 * r], (size_t)len);
+            at += len;
+            off[n0 + r + 1] = at;
+            sl_vec_set_valid(v, n0 + r, len > 0);
+        }
+        v->heap_len = at;
+        v->n = n0 + n;
+        return n;
+    }
+    for (int64_t r = 0; r < n; r++) {
+        int64_t len = f[2 * r + 1] - f[2 * r];
+        if (!convert_val(v, t, p + f[2 * r], len, len == 0))
+            return r;
+    }
+    return n;
 }
 
 static void scan_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool is_null)
@@ -881,6 +1091,29 @@ static void scan_record(sl_csv_walk *w, const char *p, const int64_t *fld)
         if (!convert_one(w, sc->b->cols[st->k], st->type, st->col, p + a, len, len == 0))
             return;
     }
+}
+
+/* Cuts v back to n values (drops what a bad record appended). */
+static void vec_truncate(sl_vec *v, int64_t n);
+
+/* The fast scanner's block of n plain records (strict scans): each read column converted at
+ * once by convert_col, in scan_record's order. Rows up to the first record with a value that
+ * does not convert are kept; that record is left to scan_record, which reports it. Local. */
+static int64_t scan_block(sl_csv_walk *w, const char *p, const int64_t *blk, int64_t n)
+{
+    sl_csv_scan *sc = w->ctx;
+    int64_t n0 = sc->b->n_rows, lim = n;
+    for (int j = 0; j < sc->n_plan && lim > 0; j++) {
+        const scan_step *st = &sc->plan[j];
+        const int64_t *f = blk + w->slot[st->col];
+        lim = convert_col(sc->b->cols[st->k], st->type, p, w->ix_len, f, lim);
+    }
+    if (lim < n)
+        for (int k = 0; k < sc->n_proj; k++)
+            vec_truncate(sc->b->cols[k], n0 + lim);
+    sc->b->n_rows += lim;
+    w->ctr->rows_read += lim;
+    return lim;
 }
 
 static void scan_row(sl_csv_walk *w)
@@ -980,6 +1213,7 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
     sl_buf_init(&sc->raw);
     sc->n_proj = n_proj;
     sc->types = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->types);
+    sc->last_heap = sl_xcalloc((size_t)n_proj + 1, sizeof *sc->last_heap);
     sc->first_out = sl_xmalloc((size_t)s->ncols * sizeof *sc->first_out + 1);
     sc->next_out = sl_xmalloc(((size_t)n_proj + 1) * sizeof *sc->next_out);
     for (int c = 0; c < s->ncols; c++)
@@ -1003,6 +1237,17 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
         sc->fld = sl_xcalloc(2 * (size_t)s->ncols + 1, sizeof *sc->fld);
         sc->w.fld = sc->fld;
         sc->w.on_record = scan_record;
+        /* Column at a time: the read columns' bounds of a block of records. */
+        sc->slot = sl_xmalloc(((size_t)s->ncols + 1) * sizeof *sc->slot);
+        int n_slot = 0;
+        for (int c = 0; c < s->ncols; c++)
+            n_slot += sc->need[c];
+        for (int c = 0, j = 0; c < s->ncols; c++)
+            sc->slot[c] = 2 * SL_CSV_BLK * (sc->need[c] ? j++ : n_slot);
+        sc->blk = sl_xmalloc(2 * ((size_t)n_slot + 1) * SL_CSV_BLK * sizeof *sc->blk);
+        sc->w.slot = sc->slot;
+        sc->w.blk = sc->blk;
+        sc->w.on_block = scan_block;
     }
     sl_err_clear(&sc->saved);
     *out = sc;
@@ -1021,7 +1266,13 @@ int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err)
             *err = sc->saved;
         return sc->saved.code;
     }
-    sc->b = sl_batch_new(sc->n_proj, sc->types, 1024);
+    /* Sized as the last batch (rows and string bytes): growing 1024 rows to a full batch by
+     * doubling was 3 % of a scan in realloc copies. */
+    sc->b = sl_batch_new(sc->n_proj, sc->types, sc->last_rows > 1024 ? sc->last_rows : 1024);
+    for (int k = 0; k < sc->n_proj && sc->last_rows > 0; k++)
+        if (sc->last_heap[k] > 0)
+            sl_grow((void **)&sc->b->cols[k]->heap, &sc->b->cols[k]->heap_cap,
+                    sc->last_heap[k], 1);
     int rc = sl_csv_walk_run(&sc->w, SL_BATCH_ROWS, INT64_MAX, err);
     if (!rc && sc->w.failed) /* a rejects write failed inside the walk */
         rc = err->code ? err->code : SL_EIO;
@@ -1036,6 +1287,9 @@ int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err)
         sl_batch_free(&sc->b);
         return 0;
     }
+    sc->last_rows = sc->b->n_rows;
+    for (int k = 0; k < sc->n_proj; k++)
+        sc->last_heap[k] = sc->b->cols[k]->heap_len;
     *out = sc->b;
     sc->b = NULL;
     return 0;
@@ -1061,6 +1315,9 @@ void sl_csv_scan_free(sl_csv_scan **psc)
     sl_free(sc->need);
     sl_free(sc->plan);
     sl_free(sc->fld);
+    sl_free(sc->slot);
+    sl_free(sc->blk);
+    sl_free(sc->last_heap);
     sl_free(sc);
     *psc = NULL;
 }

@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,35 +99,12 @@ int sl_csv_rd_at(sl_csv_rd *r, int64_t pos, const char **p, int64_t *avail, sl_e
     return 0;
 }
 
-/*
- * Adds the quote bytes (when quote != 0) and '\n' bytes of p[0..n) to *q and *nl. Written as
- * branch-free loops over blocks with 32-bit counters so the compiler vectorizes them: this pass
- * reads every input byte once before parsing and was ~10% of a scan.
- */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("O3"))) /* GCC's -O2 cost model leaves these loops scalar */
-#endif
-static void count_bytes(const unsigned char *p, int64_t n, unsigned char quote, int64_t *q,
-                        int64_t *nl)
-{
-    for (int64_t at = 0; at < n; at += 1 << 20) {
-        int64_t m = n - at < (1 << 20) ? n - at : (1 << 20);
-        const unsigned char *b = p + at;
-        uint32_t cn = 0, cq = 0;
-        for (int64_t i = 0; i < m; i++)
-            cn += b[i] == '\n';
-        if (quote)
-            for (int64_t i = 0; i < m; i++)
-                cq += b[i] == quote;
-        *nl += cn;
-        *q += cq;
-    }
-}
-
 int sl_csv_count(sl_csv_rd *r, int64_t off, int64_t len, char quote, int64_t *n_quotes,
                  int64_t *n_nl, sl_err *err)
 {
     int64_t q = 0, nl = 0, pos = off, end = off + len;
+    /* (csv_simd.c's kernels; SLUICE_CSV_SCANNER forces one, as for the index) */
+    sl_csv_count_fn count = sl_csv_count_pick(getenv("SLUICE_CSV_SCANNER"));
     while (pos < end) {
         const char *p;
         int64_t avail;
@@ -135,7 +113,7 @@ int sl_csv_count(sl_csv_rd *r, int64_t off, int64_t len, char quote, int64_t *n_
             return rc;
         if (avail > end - pos)
             avail = end - pos;
-        count_bytes((const unsigned char *)p, avail, (unsigned char)quote, &q, &nl);
+        count(p, avail, quote, &q, &nl);
         pos += avail;
     }
     *n_quotes = q;

@@ -8,6 +8,7 @@
 #include "io/csv.h"
 #include "batch/list.h"
 #include "batch/int128.h"
+#include "batch/dec128.h"
 
 #include <string.h>
 
@@ -65,7 +66,9 @@ void sl_csv_format_header(sl_buf *out, char *const *names, int n_cols, char deli
 static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, char delim)
 {
     int64_t start = out->len;
-    if (sl_type_is_decimal(v->type))
+    if (sl_dec_is_wide(v->type))
+        sl_format_decimal128(out, sl_dec_vec_get(v, i), v->type);
+    else if (sl_type_is_decimal(v->type))
         sl_format_decimal(out, v->d.i64[i], v->type);
     switch (v->type) {
     case SL_T_BOOL: sl_format_bool(out, v->d.i64[i]); break;
@@ -80,6 +83,8 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
     case SL_T_DATE: sl_format_date(out, v->d.i64[i]); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;
     case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->heap + v->d.off[i])); break;
+    case SL_T_UBIGINT: sl_format_hugeint(out, sl_i128_load(v->heap + v->d.off[i])); break;
+    case SL_T_UHUGEINT: sl_format_uhugeint(out, sl_u128_load(v->heap + v->d.off[i])); break;
     default: break;
     }
     if (v->type == SL_T_INTERVAL) { /* DuckDB's text, 1 day 02:00:00 */
@@ -88,10 +93,11 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
         if (n == SL_IV_BYTES)
             sl_format_interval(out, sl_interval_get(p));
     }
-    if (sl_type_is_list(v->type)) { /* a LIST: DuckDB's text, [1, 2] (then quoted) */
+    if (sl_type_is_list(v->type) || sl_type_is_struct(v->type)) {
+        /* a LIST or STRUCT: DuckDB's text, [1, 2] / {'a': 1} (then quoted) */
         int64_t n;
         const char *p = sl_vec_str(v, i, &n);
-        sl_list_format(out, v->type, p, n);
+        sl_format_value(out, &(sl_value){.type = v->type, .v.s = {p, n}});
     }
     int64_t len = out->len - start;
     if (len > 0 && needs_quotes(out->data + start, len, delim)) {

@@ -162,6 +162,10 @@ typedef void (*sl_csv_index_fn)(const char *p, int64_t n, char delim, char quote
  * best one this CPU runs for anything else (NULL or "fast"). Local. */
 sl_csv_index_fn sl_csv_index_pick(const char *name);
 const char *sl_csv_index_name(sl_csv_index_fn fn);
+/* The count pass's kernel (quote and '\n' bytes of p[0..n) added to *q and *nl; quote 0:
+ * *q unchanged): named as sl_csv_index_pick's ("scalar" for "libcsv"), or the best one. */
+typedef void (*sl_csv_count_fn)(const char *p, int64_t n, char quote, int64_t *q, int64_t *nl);
+sl_csv_count_fn sl_csv_count_pick(const char *name);
 
 /* ---- record walker (csv_scan.c) ---- */
 
@@ -177,6 +181,16 @@ typedef void (*sl_csv_walk_reject_fn)(sl_csv_walk *w);
 /* A whole record at once (the fast scanner, a plain record of exactly ncols fields): field c
  * is p[fld[2c]..fld[2c+1]), NULL when empty. */
 typedef void (*sl_csv_walk_rec_fn)(sl_csv_walk *w, const char *p, const int64_t *fld);
+/* Records the fast scanner gathers for on_block at most (rows of a block). */
+#define SL_CSV_BLK 1024
+/* A block of n consecutive plain records of exactly ncols fields (the fast scanner, when set):
+ * the field of record r in file column c is p[blk[i]..blk[i+1]) with i = slot[c] + 2r, empty
+ * when NULL (slot[c] = 2 * SL_CSV_BLK * j for the j-th read column, and the same scratch j
+ * for every unread one). Converts and counts (as on_row would) the leading
+ * records it takes and returns how many; the walk hands the next record to on_record, which
+ * reports what was wrong with it. */
+typedef int64_t (*sl_csv_walk_block_fn)(sl_csv_walk *w, const char *p, const int64_t *blk,
+                                        int64_t n);
 
 /* A run of consecutive ranges of one file, resolved to its owned record bytes [a, b). */
 typedef struct sl_csv_group {
@@ -232,6 +246,10 @@ struct sl_csv_walk {
     const bool *need;
     sl_csv_walk_rec_fn on_record; /* optional: instead of on_field for such records */
     int64_t *fld;                 /* 2 * ncols bounds for on_record (the caller's) */
+    sl_csv_walk_block_fn on_block; /* optional (needs on_record): whole blocks of records */
+    const int *slot;              /* per file column: its bounds' place in blk (on_block) */
+    int64_t *blk;                 /* 2 * SL_CSV_BLK bounds per read column + 1 (the caller's) */
+    int64_t *blk_at;              /* SL_CSV_BLK: each gathered record's start (the walk's) */
     sl_buf unq;                   /* scratch: a quoted field with its "" undoubled */
     int64_t chunk;
 };

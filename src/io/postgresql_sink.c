@@ -98,6 +98,8 @@ static const char *pg_type(sl_type t)
     case SL_T_SMALLINT:
     case SL_T_INTEGER: return sl_type_name(t);
     case SL_T_HUGEINT: return "NUMERIC(39,0)"; /* its text */
+    case SL_T_UBIGINT: return "NUMERIC(20,0)";
+    case SL_T_UHUGEINT: return "NUMERIC(39,0)";
     case SL_T_UTINYINT: return "SMALLINT"; /* the signed type that holds the range */
     case SL_T_USMALLINT: return "INTEGER";
     case SL_T_UINTEGER: return "BIGINT";

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "batch/dec128.h"
 #include "core/fault.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
@@ -75,6 +76,16 @@ static int sq_begin(const void *wopts, int n_cols, char *const *names, const sl_
     return 0;
 }
 
+/* Whether a wide DECIMAL value survives SQLite's NUMERIC affinity, which turns its text into
+ * a REAL keeping 15 significant digits: at most 15 digits once trailing zeros go. */
+static bool sq_dec_fits(const sl_value *x)
+{
+    sl_i128 u = sl_dec_value_get(x);
+    while (u != 0 && u % 10 == 0)
+        u /= 10;
+    return u < sl_i128_pow10(15) && u > -sl_i128_pow10(15);
+}
+
 static int sq_write(void *p, const sl_batch *b, sl_err *err)
 {
     sq_writer *w = p;
@@ -92,7 +103,8 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
                 sl_buf_append(&w->rec, &tag, 1);
             } else if (v->type == SL_T_VARCHAR || v->type == SL_T_DATE ||
                        v->type == SL_T_TIMESTAMP || sl_type_is_decimal(v->type) ||
-                       v->type == SL_T_HUGEINT) {
+                       v->type == SL_T_HUGEINT || v->type == SL_T_UBIGINT ||
+                       v->type == SL_T_UHUGEINT) {
                 /* a DECIMAL goes as its text ("65.95"), never its unscaled integer */
                 int64_t len;
                 const char *s;
@@ -101,6 +113,10 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
                 } else {
                     sl_value x;
                     sl_vec_get_value(v, r, &x);
+                    if (sl_dec_is_wide(v->type) && !sq_dec_fits(&x))
+                        return SL_ERR(err, SL_EUSAGE, "COPY: column \"%s\" holds a DECIMAL "
+                                      "of more than 15 significant digits, which SQLite "
+                                      "keeps only as a REAL (CAST it AS VARCHAR)", w->names[k]);
                     sl_buf_reset(&w->val);
                     sl_format_value(&w->val, &x);
                     s = w->val.data ? w->val.data : "";
@@ -140,6 +156,8 @@ static const char *sq_type(sl_type t)
     case SL_T_SMALLINT:
     case SL_T_INTEGER: return sl_type_name(t);
     case SL_T_HUGEINT: return sl_type_name(t); /* its text: INTEGER affinity when it fits */
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: return sl_type_name(t); /* as HUGEINT */
     case SL_T_UTINYINT:
     case SL_T_USMALLINT:
     case SL_T_UINTEGER: return "BIGINT";

@@ -9,19 +9,34 @@
  * by destination (so the Alltoallv displacements are plain prefix sums and nothing is copied
  * twice), and exchanges them: MPI_Alltoall of int byte counts, MPI_Alltoallv of the bytes,
  * sl_wire_read of what arrived. Input batches are freed as soon as all their rows are sent,
- * and packing is lazy, so at most about one round of send bytes exists at a time.
+ * and packing is lazy, so at most about one round of send bytes exists at a time. The send
+ * and receive buffers are sized exactly from the plan and the counts and kept across the
+ * rounds of one call.
+ *
+ * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
+ * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where
+ * packing, the Alltoallv and unpacking made three, and a whole dense input batch that goes
+ * entirely to this rank is handed over without a copy. They still count as bytes sent and
+ * received (their exact wire size), and out receives them at this rank's place among the
+ * sources, so the result is the same batches in the same order as through the wire.
  *
  * Progress: a destination that has rows and got nothing yet this round always gets one chunk
  * (up to cap/P bytes, or a single row when one row is bigger), so every round moves data.
  * Int counts: cap is clamped to INT_MAX / (2 (P+1)); a destination then receives at most
  * cap + one forced chunk from each of the P senders, which stays below INT_MAX.
  *
- * Termination and errors: after each round one MPI_Allreduce(MAX) of {more_to_send, failed}
- * decides for all ranks together, so all ranks call the same collectives the same number of
- * times. A failed rank (also one that entered with err set) keeps taking part with empty
- * sends until that agreement; then all ranks run sl_agree so every rank holds the first
- * rank's error record (healthy ranks return SL_EPEER). All exported functions are Collective
- * over comm.
+ * Termination and errors: every rank adds one flags word to its byte counts (2 = failed,
+ * 1 = rows left for a later round), so the counts MPI_Alltoall hands every rank every rank's
+ * flags and all decide together, before the round's bytes move, whether any rank failed (then
+ * no Alltoallv: all stop) and whether this round is the last; all ranks call the same
+ * collectives the same number of times, with no collective of its own for the agreement (the
+ * two-level route, whose counts go through the node leaders, does one MPI_Allreduce of the
+ * flags first instead). A failure while unpacking is reported by the next round's flags, or,
+ * after the last round, by the conservation MPI_Allreduce (rows sent and received summed over
+ * all ranks) that ends every exchange. A failed rank (also one that entered with err set)
+ * keeps taking part with empty sends until that agreement; then all ranks run sl_agree so
+ * every rank holds the first rank's error record (healthy ranks return SL_EPEER). All
+ * exported functions are Collective over comm.
  *
  * Two levels (issue 16): with many ranks the flat round costs every rank P-1 messages, P^2 in
  * all, and at 10,000 ranks that is the whole cost (docs/scaling-model.md). Beyond a settable
@@ -82,6 +97,8 @@ typedef struct {
     int64_t n_chunks, cap_chunks;
     int64_t cap, chunk_target, max_chunk;
     sl_xstats *st;
+    sl_batchlist self;  /* this round's rows for this rank, already batches (no wire) */
+    int64_t self_bytes; /* their wire size, counted as sent and received like other bytes */
 } xch;
 
 static void route_free(route *r)
@@ -195,7 +212,14 @@ static int64_t fit(const route *r, int d, int64_t limit, int64_t *bytes)
             *bytes = sl_wire_size(r->b, lo, 0);
         return lo;
     }
-    /* Strings: grow k one row at a time, adding that row's string bytes. */
+    /* Strings: all remaining rows at once when they fit (the usual case: a round holds a
+     * batch's rows for one destination), counted column at a time; else grow k one row at a
+     * time, adding that row's string bytes. */
+    int64_t all = chunk_size(r, at, rem);
+    if (all <= limit) {
+        *bytes = all;
+        return rem;
+    }
     int64_t heap = 0, k = 0;
     for (; k < rem; k++) {
         uint32_t i = r->rows[at + k];
@@ -302,28 +326,62 @@ static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
     return 0;
 }
 
-/* Serializes the planned chunks grouped by destination into sb; fills counts and displs. */
+/* Serializes the planned chunks for other ranks grouped by destination into sb (sized once:
+ * the plan knows every chunk's exact bytes) and fills counts and displs; this rank's own
+ * chunks become batches in x->self without the wire (see the file comment). */
 static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
 {
     int P = x->P;
+    int64_t total = 0;
+    for (int64_t c = 0; c < x->n_chunks; c++)
+        if (x->chunks[c].dest != x->rank)
+            total += x->chunks[c].bytes;
+    if (sb->cap < total + 1) {
+        /* exact, and no copy of old bytes: sb is empty at the start of a round */
+        sl_free(sb->data);
+        sb->data = sl_xmalloc((size_t)total + 1);
+        sb->cap = total + 1;
+    }
     for (int d = 0; d < P; d++) {
         int64_t before = sb->len;
         displs[d] = (int)before;
-        for (int64_t c = 0; c < x->n_chunks; c++) {
+        for (int64_t c = 0; c < x->n_chunks && d != x->rank; c++) {
             const chunk *ch = &x->chunks[c];
             if (ch->dest != d)
                 continue;
             const route *r = &x->routes[ch->r];
-            sl_wire_write_rows(r->b, r->rows + ch->at, ch->n, sb);
+            sl_wire_write_rows_sized(r->b, r->rows + ch->at, ch->n, ch->bytes, sb);
             x->st->rows_sent += ch->n;
             x->ctx->ctr.xchg_rows_sent += ch->n;
         }
         counts[d] = (int)(sb->len - before);
-        if (x->ctx->ctr.xchg_peers == P)
+        if (x->ctx->ctr.xchg_peers == P && d != x->rank)
             x->ctx->ctr.xchg_bytes_to[d] += counts[d];
     }
-    x->st->bytes_sent += sb->len;
-    x->ctx->ctr.xchg_bytes_sent += sb->len;
+    /* This rank's own rows last, once every other destination has its copy: a chunk that is
+     * a whole dense input batch whose rows are all planned is handed over as it is. */
+    x->self_bytes = 0;
+    for (int64_t c = 0; c < x->n_chunks; c++) {
+        const chunk *ch = &x->chunks[c];
+        if (ch->dest != x->rank)
+            continue;
+        route *r = &x->routes[ch->r];
+        sl_batch *g;
+        if (r->planned && !r->b->sel && ch->n == r->b->n_rows && x->in->b[r->in_idx]) {
+            g = r->b;
+            x->in->b[r->in_idx] = NULL; /* now owned by x->self; retire_routes skips it */
+        } else {
+            g = sl_wire_gather_rows(r->b, r->rows + ch->at, ch->n);
+        }
+        sl_batchlist_push(&x->self, g);
+        x->self_bytes += ch->bytes;
+        x->st->rows_sent += ch->n;
+        x->ctx->ctr.xchg_rows_sent += ch->n;
+    }
+    if (x->ctx->ctr.xchg_peers == P)
+        x->ctx->ctr.xchg_bytes_to[x->rank] += x->self_bytes;
+    x->st->bytes_sent += sb->len + x->self_bytes;
+    x->ctx->ctr.xchg_bytes_sent += sb->len + x->self_bytes;
 }
 
 /* Frees the routes (and input batches) whose rows are all sent; keeps a partly planned one. */
@@ -342,10 +400,26 @@ static void retire_routes(xch *x)
     x->n_routes = keep;
 }
 
+/* Appends what arrived this round to out, by ascending source rank (this rank's own rows,
+ * x->self, at its place), so the order is the one a plain Alltoallv of everything gives. */
 static int recv_round(xch *x, const char *rb, const int *counts, const int *displs,
                       sl_batchlist *out, sl_err *err)
 {
     for (int s = 0; s < x->P; s++) {
+        if (s == x->rank) {
+            for (int i = 0; i < x->self.n; i++) {
+                x->st->rows_recv += x->self.b[i]->n_rows;
+                x->ctx->ctr.xchg_rows_recv += x->self.b[i]->n_rows;
+                sl_batchlist_push(out, x->self.b[i]);
+                x->self.b[i] = NULL;
+            }
+            x->self.n = 0;
+            x->st->bytes_recv += x->self_bytes;
+            x->ctx->ctr.xchg_bytes_recv += x->self_bytes;
+            if (x->ctx->ctr.xchg_peers == x->P)
+                x->ctx->ctr.xchg_bytes_from[s] += x->self_bytes;
+            continue;
+        }
         const char *p = rb + displs[s];
         int64_t len = counts[s];
         x->st->bytes_recv += len;
@@ -657,13 +731,17 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
 
     topo t;
     topo_make(x.ctx, comm, P, x.rank, &t);
-    int *scount = sl_xcalloc((size_t)P * 4, sizeof(int));
+    int *scount = sl_xcalloc((size_t)P * 8, sizeof(int));
     int *sdispl = scount + P, *rcount = scount + 2 * P, *rdispl = scount + 3 * P;
+    int *spair = scount + 4 * P, *rpair = scount + 6 * P; /* {count, flags} per peer */
     int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
     sl_buf sb;
     sl_buf_init(&sb);
+    sl_batchlist_init(&x.self);
+    char *rbuf = NULL; /* the flat route's receive buffer, kept across rounds */
+    int64_t rcap = 0;
     static char empty[1];
-    int global[2] = { 0, 0 };
+    bool stopped = false; /* some rank reported a failure before a round's data moved */
     for (;;) {
         sl_buf_reset(&sb);
         x.n_chunks = 0;
@@ -681,36 +759,60 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         retire_routes(&x);
         x.st->rounds++;
         x.ctx->ctr.xchg_rounds++;
+        /* This rank's word of the agreement (see the file comment): 2 = failed, 1 = has rows
+         * for a later round. any = the OR over all ranks, known before the data moves. */
+        bool more = x.n_routes > 0 || x.next_in < in->n;
+        int flags = err->code ? 2 : more ? 1 : 0, any = 0;
         char *rb = empty;
         if (t.on) {
-            char *got = NULL;
-            two_level_round(&x, &t, sb.len ? sb.data : empty, scount, rcount, rdispl, &got);
-            rb = got ? got : empty;
-            x.ctx->ctr.xchg_two_level_rounds++;
+            MPI_Allreduce(&flags, &any, 1, MPI_INT, MPI_BOR, comm);
+            if (!(any & 2)) {
+                char *got = NULL;
+                two_level_round(&x, &t, sb.len ? sb.data : empty, scount, rcount, rdispl, &got);
+                rb = got ? got : empty;
+                x.ctx->ctr.xchg_two_level_rounds++;
+            }
         } else {
-            MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
+            for (int d = 0; d < P; d++) {
+                spair[2 * d] = scount[d];
+                spair[2 * d + 1] = flags;
+            }
+            MPI_Alltoall(spair, 2, MPI_INT, rpair, 2, MPI_INT, comm);
             int64_t total = 0;
             for (int s = 0; s < P; s++) {
+                rcount[s] = rpair[2 * s];
+                any |= rpair[2 * s + 1];
                 rdispl[s] = (int)total;
                 total += rcount[s];
-                if (s != x.rank) {
+                if (s != x.rank)
                     count_msg(&x, 0, true);
-                    count_msg(&x, scount[s], false);
-                }
             }
-            /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
-            rb = total ? sl_xmalloc((size_t)total) : empty;
-            MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
-                          rdispl, MPI_BYTE, comm);
+            if (!(any & 2)) {
+                for (int s = 0; s < P; s++)
+                    if (s != x.rank)
+                        count_msg(&x, scount[s], false);
+                /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
+                if (total > rcap) {
+                    sl_free(rbuf);
+                    rbuf = sl_xmalloc((size_t)total);
+                    rcap = total;
+                }
+                rb = total ? rbuf : empty;
+                MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
+                              rdispl, MPI_BYTE, comm);
+            }
         }
-        if (!err->code)
+        if (!(any & 2) && !err->code)
             recv_round(&x, rb, rcount, rdispl, out, err);
-        if (rb != empty)
+        if (rb != empty && rb != rbuf)
             sl_free(rb);
-        bool more = x.n_routes > 0 || x.next_in < in->n;
-        int mine[2] = { !err->code && more, err->code != 0 };
-        MPI_Allreduce(mine, global, 2, MPI_INT, MPI_MAX, comm);
-        if (global[1] || !global[0])
+        sl_batchlist_free(&x.self); /* left only when this round failed */
+        sl_batchlist_init(&x.self);
+        if (any & 2) {
+            stopped = true;
+            break;
+        }
+        if (!(any & 1))
             break;
     }
     topo_free(&t);
@@ -721,8 +823,14 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_free(scount);
     sl_free(sent_d);
     sl_buf_free(&sb);
+    sl_free(rbuf);
     sl_batchlist_free(in);
-    if (global[1]) {
+    /* Conservation (every row sent was received somewhere) and, in the same reduction, a
+     * failure in the last round's unpacking, which no later round would report. */
+    int64_t mine[3] = { x.st->rows_sent, x.st->rows_recv, err->code != 0 }, tot[3] = { 0 };
+    if (!stopped)
+        MPI_Allreduce(mine, tot, 3, MPI_INT64_T, MPI_SUM, comm);
+    if (stopped || tot[2] > 0) {
         /* Agree here, on the error path only: sl_agree picks the lowest failing rank, so a
          * healthy rank that recorded SL_EPEER first would hide the real message. After this
          * every rank holds the first real error; a later sl_agree by the caller is a no-op.
@@ -731,9 +839,6 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         sl_agree(comm, err);
         return failed_here ? err->code : SL_EPEER;
     }
-    /* Conservation: every row sent was received somewhere. */
-    int64_t mine[2] = { x.st->rows_sent, x.st->rows_recv }, tot[2];
-    MPI_Allreduce(mine, tot, 2, MPI_INT64_T, MPI_SUM, comm);
     if (tot[0] != tot[1])
         return SL_ERR(err, SL_EINTERNAL, "exchange lost rows: %lld sent, %lld received",
                       (long long)tot[0], (long long)tot[1]);

@@ -3,9 +3,11 @@
  * root), broadcast (every row to every rank), or any routing the caller computes (range,
  * round robin). Bounded rounds: a sender packs per-destination buffers up to round_cap bytes in
  * total per round; each round is MPI_Alltoall of byte counts then MPI_Alltoallv of bytes.
- * Whether another round is needed is agreed with an MPI_Allreduce that also carries every
- * rank's error flag, so all ranks call the same collectives the same number of times, also
- * ranks with nothing to send, and a failing rank never leaves the others waiting.
+ * Whether another round is needed is agreed in the counts MPI_Alltoall, which also carries
+ * every rank's error flag (and an error found after the last round in the closing
+ * conservation MPI_Allreduce), so all ranks call the same collectives the same number of
+ * times, also ranks with nothing to send, and a failing rank never leaves the others waiting.
+ * Rows a rank routes to itself skip the wire but count as sent and received.
  * Counts above INT_MAX never occur because a round is capped below that. Rows and bytes
  * moved are added to ctx's counters (also per peer, while metrics collect them).
  *

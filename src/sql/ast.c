@@ -216,7 +216,8 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         break;
     case A_DBL: {
         sl_value dv;
-        if (e->sval && sl_dec_literal_type(e->sval, (int64_t)strlen(e->sval), &dv)) {
+        char dbuf[SL_DEC_LIT_BUF];
+        if (e->sval && sl_dec_literal_type(e->sval, (int64_t)strlen(e->sval), &dv, dbuf)) {
             /* A DECIMAL literal as DuckDB names it (".5", "0.10"); it re-parses as the same
              * DECIMAL. */
             sl_format_value(b, &dv);

@@ -119,7 +119,15 @@ char *sl_bind_name_of(const sl_bind_ctx *c, const sl_ast_expr *a)
     }
     if (is_count_star(a) && !a->filter)
         return sl_xstrdup("count_star()");
-    return sl_ast_text(a, -1);
+    char *t = sl_ast_text(a, -1);
+    /* t.s.a (a STRUCT field of a column, not parenthesized) is named a, as in DuckDB */
+    if (a->kind == A_FUNC && a->name && strcmp(a->name, "struct_extract") == 0 &&
+        a->n_args == 2 && a->args[0]->kind == A_COL && a->args[1]->kind == A_STR && t[0] != '(' &&
+        strncasecmp(t, "struct_extract", 14) != 0) {
+        sl_free(t);
+        return sl_xstrdup(a->args[1]->sval);
+    }
+    return t;
 }
 
 /* Text of a bound node: all of it at a root (a select item, WHERE, ...: EXPLAIN and result
@@ -146,16 +154,6 @@ static int col_not_found(sl_bind_ctx *c, const sl_ast_expr *a)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "ambiguous reference to column name \"%s\" (qualify it with "
                              "the table name)", a->name);
-    if (a->qual && !has_qual(c, a->qual) && !(c->alias && strcasecmp(a->qual, c->alias) == 0)) {
-        /* s.a with s a column, not a table: DuckDB reads a STRUCT field there. */
-        sl_ast_expr q = *a;
-        q.qual = NULL;
-        q.name = a->qual;
-        if (sl_bind_find_col(c, &q) >= 0)
-            return sl_bind_error(c, a->line, a->col, SL_EBIND, "cannot read field \"%s\" of "
-                                 "column \"%s\": STRUCT values are not supported", a->name,
-                                 a->qual);
-    }
     if (c->col_quals && a->qual && !has_qual(c, a->qual))
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "table \"%s\" not found in the FROM clause", a->qual);
@@ -185,6 +183,7 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     sl_value v;
     char huge[SL_I128_BYTES];
     sl_i128 h;
+    sl_u128 uh;
     memset(&v, 0, sizeof v);
     switch (a->kind) {
     case A_INT:
@@ -198,11 +197,18 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     case A_DBL:
         v.type = SL_T_DOUBLE;
         v.v.d = a->dval;
-        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v) &&
+        if (a->sval && !sl_dec_literal_type(a->sval, (int64_t)strlen(a->sval), &v, huge) &&
             sl_parse_hugeint(a->sval, (int64_t)strlen(a->sval), &h)) {
             /* an integer literal past BIGINT's range (the parser) */
             sl_i128_store(huge, h);
             v.type = SL_T_HUGEINT;
+            v.v.s.p = huge;
+            v.v.s.len = SL_I128_BYTES;
+        } else if (a->sval && v.type == SL_T_DOUBLE &&
+                   sl_parse_uhugeint(a->sval, (int64_t)strlen(a->sval), &uh)) {
+            /* past HUGEINT's range: a UHUGEINT up to 2^128 - 1, as in DuckDB */
+            sl_u128_store(huge, uh);
+            v.type = SL_T_UHUGEINT;
             v.v.s.p = huge;
             v.v.s.len = SL_I128_BYTES;
         }
@@ -220,7 +226,9 @@ static int bind_const(const sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     }
     char *text = node_text(c, a);
     *out = sl_expr_const(&v, text);
-    (*out)->int_lit = a->kind == A_INT;
+    /* an integer literal past BIGINT (a HUGEINT) too: next to a UBIGINT / UHUGEINT it takes
+     * that type where its value fits, as in DuckDB (func_bind.c: fn_int_lit_fits) */
+    (*out)->int_lit = a->kind == A_INT || (a->kind == A_DBL && v.type == SL_T_HUGEINT);
     sl_free(text);
     return 0;
 }
@@ -415,7 +423,9 @@ static int bind_param_list(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
     g->params = sl_xmalloc(sizeof *g->params * (size_t)(e->cval.v.s.len / 9 + 1));
     sl_list_begin(&it, e->type, e->cval.v.s.p, e->cval.v.s.len);
     while (!rc && sl_list_next(&it, &v)) {
-        double q = v.type == SL_T_DOUBLE ? v.v.d : (double)v.v.i;
+        double q = v.type == SL_T_DOUBLE ? v.v.d
+                   : sl_type_is_decimal(v.type) ? sl_dec_to_double(v.v.i, sl_dec_scale(v.type))
+                   : (double)v.v.i;
         if (v.is_null || !(q >= 0 && q <= 1))
             rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
                                "%s(x, [q, ...]): every q must be a number in [0, 1]",
@@ -445,8 +455,9 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     const sl_expr *e = g->arg2;
-    if (e->kind == SL_E_CONST && !e->cval.is_null &&
-        (e->type == SL_T_LIST_DOUBLE || e->type == SL_T_LIST_BIGINT))
+    sl_type qe = sl_list_elem(e->type); /* [0.25, 0.5] is DECIMAL(3,2)[], [] "NULL"[] */
+    if (e->kind == SL_E_CONST && !e->cval.is_null && sl_type_is_list(e->type) &&
+        (sl_type_is_numeric(qe) || sl_type_is_decimal(qe) || qe == SL_T_NULL))
         return bind_param_list(c, a, g);
     if (e->kind != SL_E_CONST || e->cval.is_null ||
         !(sl_type_is_numeric(e->type) || sl_type_is_decimal(e->type))) {
@@ -456,7 +467,7 @@ static int bind_param(sl_bind_ctx *c, const sl_ast_expr *a, sl_agg *g)
         goto fail;
     }
     double q = e->type == SL_T_DOUBLE ? e->cval.v.d
-               : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+               : sl_type_is_decimal(e->type) ? sl_dec_value_double(&e->cval)
                : (double)e->cval.v.i;
     if (!(q >= 0 && q <= 1)) {
         rc = sl_bind_error(c, a->args[1]->line, a->args[1]->col, SL_EBIND,
@@ -594,6 +605,40 @@ static int bind_filter(sl_bind_ctx *c, const sl_ast_expr *a, const sl_aggfn **fn
     return 0;
 }
 
+/* A 128-bit (or unsigned 64-bit) integer type, which the statistical aggregates take as its
+ * DOUBLE value (DuckDB's implicit cast). */
+static bool wide_int_arg(sl_type t) { return t == SL_T_HUGEINT; }
+
+/* Whether aggregate fn, given wide_int_arg arguments as DOUBLE, answers with DuckDB's type:
+ * its result is DOUBLE whether the argument is BIGINT or DOUBLE (var_samp, median, corr ...;
+ * not quantile_disc or mode, whose result is the argument's type), and it does not count
+ * distinct values (entropy: values a DOUBLE cannot tell apart would merge). */
+static bool double_agg(const sl_aggfn *fn, sl_type t, sl_type t2)
+{
+    sl_type a[SL_AGG_MAX_ARGS] = {wide_int_arg(t) ? SL_T_BIGINT : t,
+                                  wide_int_arg(t2) ? SL_T_BIGINT : t2}, r = SL_T_NULL;
+    if (strcmp(fn->name, "entropy") == 0 || !fn->bind(a, &r) || r != SL_T_DOUBLE)
+        return false;
+    a[0] = wide_int_arg(t) ? SL_T_DOUBLE : t;
+    a[1] = wide_int_arg(t2) ? SL_T_DOUBLE : t2;
+    return fn->bind(a, &r) && r == SL_T_DOUBLE;
+}
+
+/* Whether aggregate fn takes argument j as type to (HUGEINT or DOUBLE) with a result that does
+ * not follow the argument's type (sum, avg, var_samp ...; not min, quantile_disc, mode), so a
+ * UBIGINT / UHUGEINT argument may be read as to (entropy, counting distinct values, not). */
+static bool ubig_agg(const sl_aggfn *fn, int j, sl_type to, sl_type t, sl_type t2)
+{
+    sl_type a[SL_AGG_MAX_ARGS] = {t, t2}, r = SL_T_NULL, rb = SL_T_NULL;
+    if (strcmp(fn->name, "entropy") == 0)
+        return false;
+    a[j] = SL_T_BIGINT;
+    if (!fn->bind(a, &rb) || rb == SL_T_BIGINT)
+        return false;
+    a[j] = to;
+    return fn->bind(a, &r) || to == SL_T_HUGEINT;
+}
+
 /* Finds or adds the aggregate call a in q->aggs; *slot = its index. The registry entry says
  * how many arguments it takes and which types (its bind rule). */
 static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
@@ -685,10 +730,33 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
         /* An aggregate without a DECIMAL rule (var_samp, quantile_cont, corr ...): DuckDB
          * casts a DECIMAL argument to DOUBLE implicitly. */
         sl_err tmp = {0};
-        if (sl_type_is_decimal(t) &&
+        if (sl_type_is_decimal(t2) && g.arg2 &&
+            sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
+            t2 = SL_T_DOUBLE; /* the second first: arg_min(DECIMAL, wide DECIMAL) */
+        if (sl_type_is_decimal(t) && !sl_agg_init_call2(&g, fn, t, t2) &&
             sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
             t = SL_T_DOUBLE;
-        if (sl_type_is_decimal(t2) && g.arg2 &&
+    }
+    for (int j = 0; j < 2 && !g.fn; j++) {
+        /* sum, avg, var_samp, median ... of a UBIGINT: as a HUGEINT (exact; sum is HUGEINT
+         * in DuckDB too); of a UHUGEINT: as a DOUBLE (DuckDB's sum and avg are DOUBLE) */
+        sl_type *tj = j ? &t2 : &t;
+        sl_expr **ej = j ? &g.arg2 : &g.arg;
+        sl_type to = *tj == SL_T_UBIGINT ? SL_T_HUGEINT : SL_T_DOUBLE;
+        if ((*tj != SL_T_UBIGINT && *tj != SL_T_UHUGEINT) || !*ej || !ubig_agg(fn, j, to, t, t2))
+            continue;
+        sl_err tmp = {0};
+        if (sl_func_bind_cast(*ej, to, false, NULL, ej, &tmp) == 0)
+            *tj = to;
+    }
+    if (!g.fn && (wide_int_arg(t) || wide_int_arg(t2)) && double_agg(fn, t, t2)) {
+        /* var_samp, median, quantile_cont, mad, corr ... of a HUGEINT: DuckDB reads the
+         * value as DOUBLE */
+        sl_err tmp = {0};
+        if (wide_int_arg(t) &&
+            sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0)
+            t = SL_T_DOUBLE;
+        if (wide_int_arg(t2) && g.arg2 &&
             sl_func_bind_cast(g.arg2, SL_T_DOUBLE, false, NULL, &g.arg2, &tmp) == 0)
             t2 = SL_T_DOUBLE;
     }
@@ -705,8 +773,22 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
                              "no function matches %s(%s) (it needs a numeric argument)",
                              a->name, sl_type_name(t));
     }
+    if (g.n_params && sl_type_is_decimal(g.type)) {
+        /* no DECIMAL lists: a list of quantiles of a DECIMAL is of its DOUBLE (DuckDB:
+         * DECIMAL(p,s)[]) */
+        sl_err tmp = {0};
+        if (sl_func_bind_cast(g.arg, SL_T_DOUBLE, false, NULL, &g.arg, &tmp) == 0 &&
+            sl_agg_init_call2(&g, fn, SL_T_DOUBLE, t2))
+            t = SL_T_DOUBLE;
+    }
     if (g.n_params) /* quantiles given as a list: a list of answers */
         g.type = sl_list_type(g.type);
+    if (a->distinct && sl_type_is_struct(t)) {
+        sl_free(key);
+        sl_agg_clear(&g);
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) of a STRUCT value "
+                             "is not supported", a->name);
+    }
     /* f(DISTINCT x) is f(x) where duplicates cannot change the result (min, max). */
     g.distinct = a->distinct && !fn->distinct_is_noop;
     g.text = sl_bind_name_of(c, a);
@@ -898,6 +980,33 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     return rc;
 }
 
+/* s.a where s is a column (of a STRUCT), not a table: DuckDB reads the field there. Binds it
+ * as struct_extract(s, 'a') (through the group keys when s is one) and returns 1; 0 when a is
+ * not such a reference. */
+static int struct_field_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out, int *rc)
+{
+    if (a->kind != A_COL || !a->qual || sl_bind_find_col(c, a) >= 0 || has_qual(c, a->qual) ||
+        (c->alias && strcasecmp(a->qual, c->alias) == 0))
+        return 0;
+    sl_ast_expr col = *a, name = *a, call = *a, *args[2] = {&col, &name};
+    col.qual = NULL;
+    col.name = a->qual;
+    col.text = a->text;
+    col.text_len = (int64_t)strlen(a->qual);
+    if (sl_bind_find_col(c, &col) < 0)
+        return 0;
+    name.kind = A_STR;
+    name.qual = NULL;
+    name.sval = a->name;
+    call.kind = A_FUNC;
+    call.qual = NULL;
+    call.name = (char *)"struct_extract";
+    call.n_args = 2;
+    call.args = args;
+    *rc = bind_call(c, &call, "struct_extract", out);
+    return 1;
+}
+
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     *out = NULL;
@@ -907,6 +1016,9 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     for (int k = c->n_lambda - 1; a->kind == A_COL && !a->qual && k >= 0; k--)
         if (strcmp(c->lambda_name[k], a->name) == 0)
             return lambda_param(k, c->lambda_type[k], a->name, out);
+    int src;
+    if (struct_field_ref(c, a, out, &src))
+        return src;
     if (a->kind == A_COL && c->n_alias && !a->qual && sl_bind_find_col(c, a) < 0)
         if (alias_ref(c, a, out) >= 0)
             return *out ? 0 : c->b->err->code;
@@ -967,6 +1079,20 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         return sl_bind_error(c, a->line, a->col, SL_EBIND,
                              "* is only allowed in the select list and in count(*)");
     case A_UNARY:
+        if (strcmp(a->op, "NEG") == 0 && a->args[0]->kind == A_DBL && a->args[0]->sval &&
+            strcmp(a->args[0]->sval, "170141183460469231731687303715884105728") == 0) {
+            /* -2^127: the digits alone are a UHUGEINT, their negation HUGEINT's minimum (as
+             * DuckDB types the literal) */
+            char enc[SL_I128_BYTES];
+            sl_i128_store(enc, SL_I128_MIN);
+            sl_value v = {.type = SL_T_HUGEINT};
+            v.v.s.p = enc;
+            v.v.s.len = SL_I128_BYTES;
+            char *text = node_text(c, a);
+            *out = sl_expr_const(&v, text);
+            sl_free(text);
+            return 0;
+        }
         return bind_call(c, a, a->op, out);
     case A_BINARY:
         if (strcmp(a->op, "->") == 0)

@@ -12,7 +12,7 @@
  * crossed with the column numbers; nothing is scanned per column and nothing gathered but
  * the states. Which statistics a column gets follows DuckDB: std for numbers, avg and the
  * quartiles for numbers and dates/timestamps, NULL otherwise. null_percentage is DuckDB's
- * (1 - count(x) / count(*)) * 100 rounded to two decimals, as text (DuckDB: DECIMAL(9,2)).
+ * (1 - count(x) / count(*)) * 100 rounded to two decimals, a DECIMAL(9,2) as DuckDB's.
  * Local.
  */
 #include <stdlib.h>
@@ -121,9 +121,8 @@ static char *profile_sql(const sl_bind_ctx *c)
     put_case(&cents, n, NULL, "c");
     sl_buf_puts(&cents, " / n) * 100 * 100) AS BIGINT)");
     const char *ct = sl_buf_cstr(&cents);
-    sl_buf_printf(&b, ", n AS \"count\", CASE WHEN n = 0 THEN NULL ELSE CAST(%s // 100 AS "
-                  "VARCHAR) || '.' || lpad(CAST(%s %% 100 AS VARCHAR), 2, '0') END AS "
-                  "null_percentage", ct, ct);
+    sl_buf_printf(&b, ", n AS \"count\", CASE WHEN n = 0 THEN NULL ELSE CAST(CAST(%s AS "
+                  "DECIMAL(9,0)) * 0.01 AS DECIMAL(9,2)) END AS null_percentage", ct);
     sl_buf_free(&cents);
     sl_buf_puts(&b, " FROM (SELECT count(*) AS n");
     for (int i = 0; i < n; i++) {

@@ -104,7 +104,7 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
                sl_type_is_decimal(e->type));
     if (ok)
         *f = e->type == SL_T_DOUBLE ? e->cval.v.d
-             : sl_type_is_decimal(e->type) ? sl_dec_to_double(e->cval.v.i, sl_dec_scale(e->type))
+             : sl_type_is_decimal(e->type) ? sl_dec_value_double(&e->cval)
              : (double)e->cval.v.i;
     sl_expr_free(&e);
     if (!ok || !(*f >= 0))
@@ -153,20 +153,23 @@ static int agg_type(sl_bind_ctx *c, const sl_ast_expr *a, sl_win *w)
                                         [SL_WF_COUNT] = "count"};
     const sl_aggfn *fn = sl_aggfn_find(names[w->fn]);
     sl_agg g = {0};
-    if (w->arg->type == SL_T_HUGEINT && w->fn != SL_WF_COUNT) {
-        /* op_window reads 8-byte values: a HUGEINT argument (sum(sum(x)) OVER ...) is read
-         * as BIGINT, a value past its range being the cast's error */
+    sl_type at = w->arg->type;
+    if ((at == SL_T_UBIGINT || at == SL_T_UHUGEINT) && (w->fn == SL_WF_SUM || w->fn == SL_WF_AVG)) {
+        /* as the aggregates read them (sql/bind_expr.c): a UBIGINT as HUGEINT, a UHUGEINT
+         * as DOUBLE */
         sl_err tmp = {0};
         sl_expr *arg = w->arg;
         w->arg = NULL;
-        if (sl_func_bind_cast(arg, SL_T_BIGINT, false, arg->text, &w->arg, &tmp))
+        if (sl_func_bind_cast(arg, at == SL_T_UBIGINT ? SL_T_HUGEINT : SL_T_DOUBLE, false,
+                              arg->text, &w->arg, &tmp))
             return sl_bind_error(c, a->line, a->col, tmp.code, "%s", tmp.msg);
     }
     if (!fn || !sl_agg_init_call(&g, fn, w->arg->type))
         return sl_bind_error(c, a->line, a->col, SL_EBIND, "no function matches %s(%s)",
                              a->name, sl_type_name(w->arg->type));
-    /* op_window sums integers in int64: its sum is a BIGINT (DuckDB: HUGEINT) */
-    w->type = g.type == SL_T_HUGEINT ? SL_T_BIGINT : g.type;
+    /* op_window sums integers, HUGEINTs and DECIMALs (unscaled; a wide DECIMAL's 16 bytes)
+     * into a 128-bit total: the sum aggregate's type, HUGEINT or DECIMAL(38,s), as DuckDB's */
+    w->type = g.type;
     return 0;
 }
 
@@ -250,6 +253,13 @@ static int bind_spec(sl_bind_ctx *c, const sl_ast_window *aw, sl_win *w)
         w->order_desc[w->n_order] = aw->order[w->n_order].desc;
         w->order_nulls_first[w->n_order] = aw->order[w->n_order].nulls_first;
         rc = sl_bind_expr(c, aw->order[w->n_order].e, &w->order[w->n_order]);
+    }
+    for (int k = 0; !rc && k < w->n_part + w->n_order; k++) { /* keys compare values */
+        const sl_ast_expr *ak = k < w->n_part ? aw->part[k] : aw->order[k - w->n_part].e;
+        const sl_expr *e = k < w->n_part ? w->part[k] : w->order[k - w->n_part];
+        if (sl_type_is_struct(e->type)) /* lists order and hash (batch/list_order.h) */
+            rc = sl_bind_error(c, ak->line, ak->col, SL_EBIND, "PARTITION BY or ORDER BY on a "
+                               "STRUCT value in a window is not supported");
     }
     return rc;
 }

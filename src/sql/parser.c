@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "batch/list.h"
+#include "batch/nested.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/size.h"
@@ -115,7 +117,6 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"insert", NULL, "INSERT (jobs write with COPY ... TO)"},
     {"update", NULL, "UPDATE (jobs write with COPY ... TO)"},
     {"delete", NULL, "DELETE (jobs write with COPY ... TO)"},
-    {"{", NULL, "STRUCT values ({...})"},
     {"any", "(", "ANY (subquery)"},
     {"some", "(", "SOME (subquery)"},
     {"all", "(", "ALL (subquery)"},
@@ -255,16 +256,81 @@ sl_ast_expr *sl_parse_fail(sl_ast_expr *e)
     return NULL;
 }
 
-/* type name [ (n [, m]) ] ; DOUBLE PRECISION. */
+static int parse_type(sl_parser *p, sl_type *out, char **written);
+
+/* { [] } after a type: a LIST of it, at any depth (T[3], DuckDB's fixed-size ARRAY, is not
+ * supported). */
+static int parse_list_suffix(sl_parser *p, sl_type *out)
+{
+    while (sl_parse_is_op(sl_parse_peek(p), "[")) {
+        sl_tok *b = sl_parse_next(p);
+        if (!sl_parse_is_op(sl_parse_peek(p), "]"))
+            return sl_parse_error_at(p, b, "%s",
+                                     "fixed-size ARRAY types (T[n]) are not supported");
+        sl_parse_next(p);
+        *out = sl_list_type(*out);
+        if (*out == SL_T_NULL)
+            return sl_parse_error_at(p, b, "%s", "this LIST type cannot be represented");
+    }
+    return 0;
+}
+
+/* STRUCT(name type, ...) after the word STRUCT; names are words or "quoted". */
+static int parse_struct_type(sl_parser *p, sl_type *out)
+{
+    int n = 0, cap = 4, rc = 0;
+    char **names = sl_xmalloc(sizeof *names * (size_t)cap);
+    sl_type *types = sl_xmalloc(sizeof *types * (size_t)cap);
+    sl_tok *open = sl_parse_next(p);
+    (void)open;
+    sl_parse_next(p); /* ( */
+    do {
+        sl_tok *nt = sl_parse_peek(p);
+        if (nt->kind != TK_IDENT && nt->kind != TK_QIDENT) {
+            rc = sl_parse_syntax_error(p, "STRUCT field name");
+            break;
+        }
+        sl_parse_next(p);
+        if (n == cap) {
+            cap *= 2;
+            names = sl_xrealloc(names, sizeof *names * (size_t)cap);
+            types = sl_xrealloc(types, sizeof *types * (size_t)cap);
+        }
+        names[n] = sl_xstrdup(nt->val);
+        rc = parse_type(p, &types[n++], NULL);
+    } while (!rc && sl_parse_accept_op(p, ","));
+    if (!rc)
+        rc = sl_parse_expect_op(p, ")") ? p->err->code : 0;
+    if (!rc) {
+        *out = sl_struct_type(n, (const char *const *)names, types, false);
+        if (*out == SL_T_NULL)
+            rc = sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                   "a STRUCT type needs distinct field names");
+    }
+    for (int i = 0; i < n; i++)
+        sl_free(names[i]);
+    sl_free(names);
+    sl_free(types);
+    return rc;
+}
+
+/* type name [ (n [, m]) ] { [] } ; DOUBLE PRECISION ; STRUCT(name type, ...) { [] }. */
 static int parse_type(sl_parser *p, sl_type *out, char **written)
 {
     sl_tok *t = sl_parse_peek(p);
     if (t->kind != TK_IDENT && t->kind != TK_QIDENT)
         return sl_parse_syntax_error(p, "type name");
-    if (sl_parse_is_kw(t, "struct") || sl_parse_is_kw(t, "map") || sl_parse_is_kw(t, "union"))
+    if (sl_parse_is_kw(t, "map") || sl_parse_is_kw(t, "union"))
         return sl_parse_error_at(p, t, "%s types are not supported",
-                                 sl_parse_is_kw(t, "struct") ? "STRUCT"
-                                 : sl_parse_is_kw(t, "map") ? "MAP" : "UNION");
+                                 sl_parse_is_kw(t, "map") ? "MAP" : "UNION");
+    if (sl_parse_is_kw(t, "struct") && sl_parse_is_op(sl_parse_peek_at(p, 1), "(")) {
+        int rc = parse_struct_type(p, out);
+        if (!rc)
+            rc = parse_list_suffix(p, out);
+        if (!rc && written)
+            *written = sl_xstrdup(sl_type_name(*out));
+        return rc;
+    }
     sl_parse_next(p);
     bool ok = sl_type_parse(t->val, (int64_t)strlen(t->val), out);
     if (sl_parse_is_kw(t, "double") && sl_parse_is_kw(sl_parse_peek(p), "precision"))
@@ -289,10 +355,10 @@ static int parse_type(sl_parser *p, sl_type *out, char **written)
             *out = sl_type_decimal((int)wv, (int)sv);
         }
     }
-    if (sl_parse_is_op(sl_parse_peek(p), "["))
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s", "list types are not supported");
     if (!ok)
         return sl_parse_error_at(p, t, "unknown type \"%s\"", t->val);
+    if (parse_list_suffix(p, out))
+        return p->err->code;
     if (written)
         *written = sl_parse_raw(p, t);
     return 0;
@@ -595,6 +661,75 @@ static sl_ast_expr *parse_list_lit(sl_parser *p, int start)
     return sl_parse_finish(p, e, start);
 }
 
+/* A STRUCT field name token: a word, a "quoted name" or a 'string'. */
+static bool field_name_tok(const sl_tok *t)
+{
+    return t->kind == TK_IDENT || t->kind == TK_QIDENT || t->kind == TK_STRING;
+}
+
+/* Appends the pair (name as a string literal, value) of one named STRUCT field. */
+static void add_field(sl_parser *p, sl_ast_expr *e, const sl_tok *name, sl_ast_expr *v)
+{
+    sl_ast_expr *s = sl_parse_new_expr(p, A_STR, p->i);
+    s->sval = sl_xstrdup(name->val);
+    add_arg(e, s);
+    add_arg(e, v);
+}
+
+/* {'a': x, b: y} (a STRUCT literal) is the call struct_pack('a', x, 'b', y): name / value
+ * pairs, the names string literals (the binder takes them as the field names). */
+static sl_ast_expr *parse_struct_lit(sl_parser *p, int start)
+{
+    if (++p->depth > SL_SQL_MAX_DEPTH) {
+        sl_parse_nest_error(p, sl_parse_peek(p));
+        return NULL;
+    }
+    sl_parse_next(p); /* { */
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("struct_pack");
+    do {
+        sl_tok *nt = sl_parse_peek(p);
+        if (!field_name_tok(nt)) {
+            p->depth--;
+            sl_parse_syntax_error(p, "STRUCT field name");
+            return sl_parse_fail(e);
+        }
+        sl_parse_next(p);
+        sl_ast_expr *v = NULL;
+        if (sl_parse_expect_op(p, ":") || !(v = sl_parse_expr(p)))
+            return p->depth--, sl_parse_fail(e);
+        add_field(p, e, nt, v);
+    } while (sl_parse_accept_op(p, ","));
+    p->depth--;
+    if (sl_parse_expect_op(p, "}"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
+/* struct_pack(a := x, ...) at "struct_pack": the same pairs as a STRUCT literal. */
+static sl_ast_expr *parse_struct_pack(sl_parser *p, int start)
+{
+    sl_parse_next(p); /* struct_pack */
+    sl_parse_next(p); /* ( */
+    sl_ast_expr *e = sl_parse_new_expr(p, A_FUNC, start);
+    e->name = sl_xstrdup("struct_pack");
+    do {
+        sl_tok *nt = sl_parse_peek(p);
+        if (nt->kind != TK_IDENT && nt->kind != TK_QIDENT) {
+            sl_parse_syntax_error(p, "name := value");
+            return sl_parse_fail(e);
+        }
+        sl_parse_next(p);
+        sl_ast_expr *v = NULL;
+        if (sl_parse_expect_op(p, ":") || sl_parse_expect_op(p, "=") || !(v = sl_parse_expr(p)))
+            return sl_parse_fail(e);
+        add_field(p, e, nt, v);
+    } while (sl_parse_accept_op(p, ","));
+    if (sl_parse_expect_op(p, ")"))
+        return sl_parse_fail(e);
+    return sl_parse_finish(p, e, start);
+}
+
 static sl_ast_expr *parse_primary(sl_parser *p)
 {
     int start = p->i;
@@ -652,6 +787,8 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         }
         if (sl_parse_is_op(t, "["))
             return parse_list_lit(p, start);
+        if (sl_parse_is_op(t, "{"))
+            return parse_struct_lit(p, start);
         if (!sl_parse_unsupported(p))
             sl_parse_syntax_error(p, "expression");
         return NULL;
@@ -753,10 +890,11 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_unsupported(p))
         return NULL;
     if (call) {
-        /* STRUCT constructors and accessors: sluice has no STRUCT values (README). Said here,
-         * before struct_pack's `name := value` arguments could read as a syntax error. */
-        static const char *const struct_fns[] = {"struct_pack", "row", "struct_extract",
-                                                 "struct_insert", "struct_concat", NULL};
+        if (t->kind == TK_IDENT && strcasecmp(t->val, "struct_pack") == 0)
+            return parse_struct_pack(p, start);
+        /* STRUCT functions sluice lacks: said here, before `name := value` arguments could
+         * read as a syntax error. */
+        static const char *const struct_fns[] = {"struct_insert", "struct_concat", NULL};
         for (int i = 0; struct_fns[i]; i++)
             if (t->kind == TK_IDENT && strcasecmp(t->val, struct_fns[i]) == 0) {
                 sl_parse_error_at(p, t, "STRUCT values (%s) are not supported", struct_fns[i]);
@@ -779,11 +917,7 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         e->qual = sl_xstrdup(t->val);
         e->name = sl_xstrdup(c->val);
         e->quoted = c->kind == TK_QIDENT;
-        if (sl_parse_is_op(sl_parse_peek(p), ".")) { /* t.s.a: a STRUCT field */
-            sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                              "STRUCT field access (t.s.a) is not supported");
-            return sl_parse_fail(e);
-        }
+        /* t.s.a: a STRUCT field (parse_postfix reads the .a) */
     } else {
         e->name = sl_xstrdup(t->val);
         e->quoted = t->kind == TK_QIDENT;
@@ -849,8 +983,27 @@ static sl_ast_expr *parse_postfix(sl_parser *p)
 {
     int start = p->i;
     sl_ast_expr *e = parse_primary(p);
-    /* l[i]: list_extract(l, i) (1-based, DuckDB); l[a:b] and l[a:b:step]: list_slice. */
-    while (e && sl_parse_is_op(sl_parse_peek(p), "[")) {
+    /* l[i]: list_extract(l, i) (1-based, DuckDB); l[a:b] and l[a:b:step]: list_slice. s.a:
+     * the STRUCT field struct_extract(s, 'a') (s['a'] is list_extract, which the binder turns
+     * into struct_extract on a STRUCT). */
+    while (e && (sl_parse_is_op(sl_parse_peek(p), "[") || sl_parse_is_op(sl_parse_peek(p), "."))) {
+        if (sl_parse_is_op(sl_parse_peek(p), ".")) {
+            sl_parse_next(p);
+            sl_tok *f = sl_parse_peek(p);
+            if (f->kind != TK_IDENT && f->kind != TK_QIDENT) {
+                sl_parse_syntax_error(p, "STRUCT field name");
+                return sl_parse_fail(e);
+            }
+            sl_parse_next(p);
+            sl_ast_expr *x = sl_parse_new_expr(p, A_FUNC, start);
+            x->name = sl_xstrdup("struct_extract");
+            add_arg(x, e);
+            sl_ast_expr *s = sl_parse_new_expr(p, A_STR, start);
+            s->sval = sl_xstrdup(f->val);
+            add_arg(x, s);
+            e = sl_parse_finish(p, x, start);
+            continue;
+        }
         sl_parse_next(p);
         sl_ast_expr *x = sl_parse_new_expr(p, A_FUNC, start);
         x->name = sl_xstrdup("list_extract");

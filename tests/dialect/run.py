@@ -7,7 +7,8 @@ Each case in tests/dialect/cases.sql and tests/dialect/cases/*.test is one query
 view `t` (messy data written here with its own CSV writer: quoted newlines and CRLF records,
 quotes, commas, Unicode, NULL vs '',
 doubles at the edges of their printing rules, integers at their limits, ties, dates; the view
-`tdec` holds DECIMAL columns for the dec_* cases, `thuge` HUGEINT and BIGINT limits for the
+`tdec` holds DECIMAL columns for the dec_* cases (`td38` wide ones for dec38_*),
+`thuge` HUGEINT and BIGINT limits for the
 huge_* cases, `ti` infinite dates and interval text for the inf_* and intv_* cases, `tiv` the
 same with iv read as INTERVAL; '@DIR@' in a case is the data directory, whose forms.csv the
 csvform_* cases read). The query
@@ -123,6 +124,27 @@ def huge_rows():
             for n in range(44)]
 
 
+# td38 (the dec38_* cases): money near DECIMAL(18,2)'s limit (sums pass 2^63), rates, and
+# DECIMAL(38,10) / DECIMAL(20,2) text at their limits, ties past the scale, blanks.
+D38_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "a": "DECIMAL(18,2)", "r": "DECIMAL(9,4)",
+               "w": "DECIMAL(38,10)", "z": "DECIMAL(20,2)"}
+
+
+def d38_rows():
+    as_ = ["9999999999999999.99", "9876543210987654.32", "-0.01", "1234567890123456.78", "",
+           "0.125", "-9999999999999999.99", "7"]
+    rs = ["1.0725", "0.0001", "-0.5", "2.25", "", "0.33335", "1"]
+    ws = ["12345678901234567890.1234567890", "-999999999999999999999999999.9999999999",
+          "0.0000000001", "", "1e10", " 42.5 ", "-0.00000000005", "12345678901234567890.123456789",
+          "999999999999999999999999999.9999999999"]
+    zs = ["123456789012345678.90", "-999999999999999999.99", "0.01", "", "5.555", "42"]
+    out = [[n, ["g1", "g2", "g3", None][n % 4], as_[n % len(as_)] or None,
+            rs[n % len(rs)] or None, ws[n % len(ws)] or None, zs[n % len(zs)] or None]
+           for n in range(60)]
+    out[59][4] = "-9999999999999999999999999999.9999999999"  # once: 38 digits, no sum overflow
+    return out
+
+
 # ti (the inf_* and intv_* cases): dates and timestamps with 'infinity' / '-infinity' (as
 # DuckDB's CSV reader takes them in typed columns) and interval text, with NULLs.
 TI_COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "d": "DATE", "ts": "TIMESTAMP", "iv": "VARCHAR"}
@@ -186,6 +208,11 @@ def write_data(path):
               newline="") as f:
         f.write(",".join(HUGE_COLUMNS) + "\n")
         for r in huge_rows():
+            f.write(",".join(csv_field(v) for v in r) + "\n")
+    with open(os.path.join(os.path.dirname(path), "d38.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write(",".join(D38_COLUMNS) + "\n")
+        for r in d38_rows():
             f.write(",".join(csv_field(v) for v in r) + "\n")
     with open(os.path.join(os.path.dirname(path), "ti.csv"), "w", encoding="utf-8",
               newline="") as f:
@@ -289,6 +316,9 @@ def views_sql(data):
             "CREATE VIEW tdec AS SELECT * FROM read_csv('%s', columns={%s})" % (dec, dcols),
             "CREATE VIEW thuge AS SELECT * FROM read_csv('%s', columns={%s})" % (huge, hcols),
             "CREATE VIEW ti AS SELECT * FROM read_csv('%s', columns={%s})" % (ti, tcols),
+            "CREATE VIEW td38 AS SELECT * FROM read_csv('%s', columns={%s})"
+            % (os.path.join(os.path.dirname(data), "d38.csv"),
+               ", ".join("'%s': '%s'" % kv for kv in D38_COLUMNS.items())),
             "CREATE VIEW tiv AS SELECT * FROM read_csv('%s', columns={%s})"
             % (ti, tcols.replace("'iv': 'VARCHAR'", "'iv': 'INTERVAL'"))]
 

@@ -1069,6 +1069,16 @@ def cases_sqlite(k):
     check_error("sqlite_err_open", f"COPY (SELECT id FROM {src}) TO "
                 f"'sqlite:{d}/no/such/dir/x.db' (TABLE t);", 4,
                 f"COPY: SQLite '{d}/no/such/dir/x.db': open")
+    # A wide DECIMAL value SQLite would keep only as a REAL (15 digits) is refused; the
+    # same column type under HDF5 (int64) refuses a value past 18 digits, or a scale past 18.
+    wide = "SELECT CAST(123456789012345678.5 AS DECIMAL(20,2)) AS x"
+    check_error("sqlite_err_wide_decimal", f"COPY ({wide}) TO 'sqlite:{d}/w.db' (TABLE t);", 2,
+                "more than 15 significant digits, which SQLite keeps only as a REAL")
+    check_error("hdf5_err_wide_decimal", f"COPY (SELECT CAST(1.5 AS DECIMAL(20,2)) AS x "
+                f"UNION ALL {wide}) TO "
+                f"'{d}/wh5' (FORMAT hdf5);", 2, "past 18 digits: FORMAT hdf5 stores a DECIMAL")
+    check_error("hdf5_err_wide_decimal_scale", f"COPY (SELECT CAST(1.5 AS DECIMAL(30,20)) AS x) "
+                f"TO '{d}/wh6' (FORMAT hdf5);", 2, "FORMAT hdf5 stores a DECIMAL in 64 bits")
 
 
 def start_postgres():
@@ -1243,6 +1253,23 @@ def postgres_checks(k, pg):
                     f"(TABLE res);", 4, "cannot connect: connection to server on socket")
         check_error("postgres_err_no_table", f"COPY (SELECT id FROM {src}) TO '{uri}';", 2,
                     "COPY to a PostgreSQL database needs (TABLE name)")
+        # A wide DECIMAL is NUMERIC(p,s) there, every digit kept (PostgreSQL's own text)
+        rc, _, e = run_job(f"COPY (SELECT 1 AS id, 12345678901234567890.1234567890 AS w UNION ALL "
+                           f"SELECT 2, CAST('-9999999999999999999999999999.9999999999' AS "
+                           f"DECIMAL(38,10)) UNION ALL SELECT 3, NULL) TO '{uri}' (TABLE res_dec);",
+                           2)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        if not why:
+            got = psql_rows(pg, "SELECT id, 'v' || w::text FROM res_dec")
+            want = [(1, "v12345678901234567890.1234567890"),
+                    (2, "v-9999999999999999999999999999.9999999999"), (3, None)]
+            why = "" if sorted(got, key=str) == sorted(want, key=str) else f"rows {got}"
+        if not why:
+            t = psql_rows(pg, "SELECT numeric_precision, numeric_scale FROM "
+                          "information_schema.columns WHERE table_name = 'res_dec' AND "
+                          "column_name = 'w'")
+            why = "" if t == [(38, 10)] else f"column type {t}"
+        report(not why, "postgres_wide_decimal np=2", why)
 
 
 def match(k, name):

@@ -337,6 +337,30 @@ def main():
                  f"CAST(replace(x, '.', '') AS BIGINT) AS hk, v FROM {hsrc}) GROUP BY hk")
             j = job("g1h", q + ";\n")
             check_ok("hugeint_16mb", 2, j, want, sd, ["--memory-limit", "16MB", "--spill-dir", sd])
+        # 1e. a STRUCT group key (issue 17): {'k': k, 'l': [s, x]} groups by its encoded
+        # bytes through the exchange, the grace partitions and the spill files' wire format,
+        # and prints as DuckDB's text; Python groups 1c's rows by (k, s, x) and writes that
+        # text itself (s is never quoted: nameN or NULL; x as read, a VARCHAR)
+        if a.k in "struct_16mb":
+            sdata = os.path.join(w, "d.csv")  # the same rows as 1c's (one seed)
+            if not os.path.exists(sdata):
+                gen(sdata, rows=150000, keys=1000)
+            groups = {}
+            with open(sdata, newline="") as f:
+                for r in csv.DictReader(f):
+                    g = groups.setdefault("{'k': %s, 'l': [%s, %s]}" % (
+                        r["k"], r["s"] or "NULL", r["x"]), [0, 0, False])
+                    g[0] += 1
+                    if r["v"] != "":
+                        g[1] += int(r["v"])
+                        g[2] = True
+            want = [(key, g[0], g[1] if g[2] else None) for key, g in groups.items()]
+            ssrc = (f"read_csv('{sdata}', header=true, columns={{'k': 'BIGINT', 's': 'VARCHAR', "
+                    f"'v': 'BIGINT', 'x': 'VARCHAR'}})")
+            q = ("SELECT g, count(*) AS n, sum(v) AS sv FROM (SELECT {'k': k, 'l': [s, x]} "
+                 f"AS g, v FROM {ssrc}) GROUP BY g")
+            j = job("g1s", q + ";\n")
+            check_ok("struct_16mb", 2, j, want, sd, ["--memory-limit", "16MB", "--spill-dir", sd])
         # 2. SET memory_limit / spill_dir in the job, HAVING + ORDER BY + LIMIT on top
         if a.k in "set_having_order":
             q = ("SELECT k, sum(v) AS sv, count(*) AS n FROM {} GROUP BY k "

@@ -477,10 +477,8 @@ static void test_lists(void)
     for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
         CHECK_STR(bind_err(ok[k]), "(no error)");
     CHECK_STR(bind_err("SELECT [Name] FROM " SRC " UNION ALL SELECT ['x']"), "(no error)");
-    HAS("SELECT [[1, 2], [3]] AS l", "no function matches list_value(BIGINT[], BIGINT[])");
     HAS("SELECT min([Name]) FROM " SRC, "no function matches min(VARCHAR[])");
-    HAS("SELECT list([qty]) FROM " SRC, "no function matches list(BIGINT[]");
-    HAS("SELECT CAST('[1]' AS INTEGER[])", "list types are not supported");
+    HAS("SELECT CAST('[1]' AS INTEGER[])", "Cannot cast VARCHAR to INTEGER[]");
     CHECK_STR(bind_err("SELECT [1, 2][1:2], [1, 2][:1], [1][:1:1]"), "(no error)");
     HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
     HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
@@ -490,7 +488,7 @@ static void test_lists(void)
         "Cannot group on an unnest()");
     HAS("SELECT list_transform(qty, x -> x) FROM " SRC, "the first argument must be a list");
     HAS("SELECT list_filter([1], x -> x + 1)", "list_filter: the lambda must give a BOOLEAN");
-    HAS("SELECT list_transform([1], x -> [x])", "lists of lists are not");
+    CHECK_STR(bind_err("SELECT list_transform([1], x -> [x])"), "(no error)");
     CHECK_STR(bind_err("SELECT list_transform([qty], x -> x + qty) FROM " SRC), "(no error)");
     CHECK_STR(bind_err("SELECT unnest([1, 2]) + 1 AS u"), "(no error)");
     CHECK_STR(bind_err("SELECT unnest([1]) AS u, unnest([2]) AS v"), "(no error)");
@@ -499,7 +497,7 @@ static void test_lists(void)
     HAS("SELECT approx_quantile(price, [0.5]) FROM " SRC, "a list of quantiles is not supported");
     HAS("SELECT list_contains([1], 'x') FROM " SRC, "Could not convert");
     HAS("SELECT CASE WHEN qty > 1 THEN [1] ELSE ['a', Name] END FROM " SRC,
-        "incompatible types BIGINT[] and VARCHAR[]");
+        "incompatible types INTEGER[] and VARCHAR[]");
     HAS("SELECT [Name] || 'x' FROM " SRC, "no function matches ||(VARCHAR[], VARCHAR)");
     CHECK_STR(bind_err("SELECT count([Name]) FROM " SRC), "(no error)");
 }

@@ -333,6 +333,88 @@ static void test_gather(int root, int64_t cap)
     sl_batchlist_free(&out);
 }
 
+/* ---- order ---- */
+
+static void route_mod(void *arg, const sl_batch *b, uint32_t *dest)
+{
+    (void)arg;
+    for (int64_t k = 0; k < sl_batch_live(b); k++)
+        dest[k] = (uint32_t)(b->cols[0]->d.i64[sl_batch_row(b, k)] % P);
+}
+
+/* What arrives is ordered by source rank, each source's rows in their sending order, this
+ * rank's own rows at their place (they skip the wire): rows carry (source, sequence), and
+ * with a small cap (many rounds) each round's part of every source must still line up. A
+ * batch that goes wholly to this rank (every row of the first batch when P == 1, the second
+ * batch of every rank at any P: ids of this rank's residue only) takes the same place. */
+static void test_order(int64_t cap)
+{
+    sl_type t[2] = { SL_T_BIGINT, SL_T_VARCHAR };
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    char s[32];
+    int64_t seq = 0;
+    for (int bi = 0; bi < 3; bi++) {
+        sl_batch *b = sl_batch_new(2, t, 300);
+        for (int64_t j = 0; j < 300; j++, seq++) {
+            /* id % P = destination; the second batch holds only ids for this rank */
+            int64_t id = bi == 1 ? (me * 1000000 + seq) * P + me : me * 1000000 + seq;
+            sl_vec_push_i64(b->cols[0], id);
+            snprintf(s, sizeof s, "r%d-%lld", me, (long long)seq);
+            sl_vec_push_str(b->cols[1], s, (int64_t)strlen(s));
+        }
+        b->n_rows = 300;
+        sl_batchlist_push(&in, b);
+    }
+    sl_err err = { 0 };
+    sl_xstats st;
+    CHECK_INT(sl_exchange_route(&g_ctx, MPI_COMM_WORLD, &in, route_mod, NULL, cap, &out, &st,
+                                &err), 0);
+    /* Expected: from each source, its rows with id % P == me in sending order; with one
+     * round (st.rounds == 1) also the sources ascending. cur[q] = next sequence of q. */
+    int64_t got = 0, bad = 0, want = 0, cur[64] = { 0 };
+    int last_src = 0;
+    for (int i = 0; i < out.n; i++)
+        for (int64_t k = 0; k < sl_batch_live(out.b[i]); k++) {
+            int64_t r = sl_batch_row(out.b[i], k), id = out.b[i]->cols[0]->d.i64[r];
+            int64_t len;
+            const char *p = sl_vec_str(out.b[i]->cols[1], r, &len);
+            char txt[32];
+            int src = (int)((id % P == me && id >= (int64_t)P * 1000000 && P > 1
+                             ? id / P : id) / 1000000);
+            if (src < 0 || src >= P || src >= 64) {
+                bad++;
+                continue;
+            }
+            bad += st.rounds == 1 && src < last_src;
+            last_src = src;
+            /* the next sequence of src that comes to this rank */
+            int64_t e = -1;
+            for (; cur[src] < 900; cur[src]++) {
+                int64_t q = cur[src];
+                int64_t c = q / 300 == 1 ? (src * 1000000 + q) * P + src : src * 1000000 + q;
+                if (c % P == me) {
+                    e = c;
+                    snprintf(txt, sizeof txt, "r%d-%lld", src, (long long)q);
+                    cur[src]++;
+                    break;
+                }
+            }
+            bad += id != e || len != (int64_t)strlen(txt) || memcmp(p, txt, (size_t)len);
+            got++;
+        }
+    for (int q = 0; q < P; q++)
+        for (int64_t g = 0; g < 900; g++) {
+            int64_t e = g / 300 == 1 ? (q * 1000000 + g) * P + q : q * 1000000 + g;
+            want += e % P == me;
+        }
+    CHECK_INT(bad, 0);
+    CHECK_INT(got, want);
+    CHECK_INT(st.rows_recv, want);
+    sl_batchlist_free(&out);
+}
+
 /* ---- errors ---- */
 
 /* One rank fails before the exchange: every rank returns non-zero, nobody hangs. */
@@ -406,6 +488,20 @@ int main(int argc, char **argv)
     test_error_before();
     test_error_inside();
     test_hash(4096, &k1, 1); /* still works after failed exchanges */
+    test_order(1024);
+    test_order((int64_t)64 << 20);
+    /* The same through two levels (nodes of two consecutive ranks): the relay, its flags
+     * Allreduce and the error paths. */
+    g_ctx.xchg_two_level = 1;
+    g_ctx.xchg_node_ranks = 2;
+    test_hash(1024, &k1, 1);
+    test_gather(P - 1, 1024);
+    test_order(1024);
+    test_error_before();
+    test_error_inside();
+    test_order((int64_t)64 << 20);
+    g_ctx.xchg_two_level = 0;
+    g_ctx.xchg_node_ranks = 0;
     CHECK_INT(sl_mem_in_use(), 0);
     /* Every rank's checks count: rank 0 prints the total. */
     int loc[2] = { check_passed, check_failed }, glob[2];

@@ -504,11 +504,176 @@ static void test_hugeint(void)
     sl_buf_free(&buf);
 }
 
+/* Strings of every length 0..130 (each of the writer's short-copy sizes and their edges)
+ * with NULLs whose slots hold garbage, written for a row subset in any order (repeats
+ * too): the bytes read back are the generated ones, the sized writer writes the same bytes,
+ * and sl_wire_gather_rows gives the batch the round trip gives, byte for byte re-written. */
+static void test_gather_rows(void)
+{
+    enum { N = 131 };
+    sl_type t[2] = { SL_T_VARCHAR, SL_T_BIGINT };
+    sl_batch *b = sl_batch_new(2, t, N);
+    char s[N + 1];
+    for (int r = 0; r < N; r++) {
+        for (int j = 0; j < r; j++)
+            s[j] = (char)('a' + (r * 7 + j * 3) % 26);
+        if (r % 11 == 4) {
+            sl_vec_push_null(b->cols[0]);
+            sl_vec_push_null(b->cols[1]);
+            b->cols[1]->d.i64[r] = 12345; /* garbage in a NULL slot: must not travel */
+        } else {
+            sl_vec_push_str(b->cols[0], s, r);
+            sl_vec_push_i64(b->cols[1], (int64_t)r * 3 - 100);
+        }
+    }
+    b->n_rows = N;
+    uint32_t rows[N + 3];
+    int n = 0;
+    for (int r = N - 1; r >= 0; r -= 2)
+        rows[n++] = (uint32_t)r;
+    for (int r = 0; r < N; r += 2)
+        rows[n++] = (uint32_t)r;
+    rows[n++] = 4;
+    rows[n++] = 130;
+    rows[n++] = 33;
+    sl_buf a, c, g;
+    sl_buf_init(&a);
+    sl_buf_init(&c);
+    sl_buf_init(&g);
+    sl_wire_write_rows(b, rows, n, &a);
+    sl_wire_write_rows_sized(b, rows, n, a.len, &c);
+    CHECK_INT(c.len, a.len);
+    CHECK(c.len == a.len && memcmp(a.data, c.data, (size_t)a.len) == 0);
+    sl_err err = { 0 };
+    sl_batch *got = NULL;
+    int64_t used = 0;
+    CHECK_INT(sl_wire_read(a.data, a.len, &got, &used, &err), 0);
+    int bad = 0;
+    for (int k = 0; got && k < n; k++) {
+        int r = (int)rows[k];
+        if (r % 11 == 4) {
+            bad += sl_vec_valid(got->cols[0], k) || sl_vec_valid(got->cols[1], k);
+            continue;
+        }
+        for (int j = 0; j < r; j++)
+            s[j] = (char)('a' + (r * 7 + j * 3) % 26);
+        int64_t len;
+        const char *p = sl_vec_str(got->cols[0], k, &len);
+        bad += !sl_vec_valid(got->cols[0], k) || len != r || memcmp(p, s, (size_t)r) != 0;
+        bad += got->cols[1]->d.i64[k] != (int64_t)r * 3 - 100;
+    }
+    CHECK_INT(bad, 0);
+    sl_batch *gb = sl_wire_gather_rows(b, rows, n);
+    CHECK_INT(gb->n_rows, n);
+    CHECK(gb->sel == NULL);
+    sl_wire_write(gb, &g);
+    CHECK_INT(g.len, a.len);
+    CHECK(g.len == a.len && memcmp(a.data, g.data, (size_t)a.len) == 0);
+    /* the gathered batch's own arrays equal the read-back batch's (NULL slots zero) */
+    for (int k = 0; got && k < n; k++)
+        bad += gb->cols[1]->d.i64[k] != got->cols[1]->d.i64[k] ||
+               gb->cols[0]->d.off[k + 1] != got->cols[0]->d.off[k + 1];
+    CHECK_INT(bad, 0);
+    sl_batch_free(&gb);
+    sl_batch_free(&got);
+    sl_batch_free(&b);
+    sl_buf_free(&a);
+    sl_buf_free(&c);
+    sl_buf_free(&g);
+}
+
+/* UHUGEINT's and UBIGINT's encodings (batch/int128.h): digits both ways, memcmp order is the
+ * numbers' order (UHUGEINT's plain big-endian bytes; UBIGINT's HUGEINT encoding), the text
+ * casts' ranges, and both cross the wire with their 16 bytes checked. */
+static void test_ubig(void)
+{
+    static const char *const txt[] = {"340282366920938463463374607431768211455",
+                                      "170141183460469231731687303715884105728", "0", "1",
+                                      "18446744073709551616", "18446744073709551615", "255"};
+    enum { NT = sizeof txt / sizeof txt[0] };
+    sl_type t[2] = {SL_T_UHUGEINT, SL_T_UBIGINT};
+    sl_batch *b = sl_batch_new(2, t, NT + 1);
+    sl_u128 x[NT];
+    for (int k = 0; k < NT; k++) {
+        char enc[SL_I128_BYTES];
+        CHECK(sl_parse_uhugeint(txt[k], (int64_t)strlen(txt[k]), &x[k]));
+        sl_u128_store(enc, x[k]);
+        CHECK(sl_u128_load(enc) == x[k]);
+        sl_vec_push_str(b->cols[0], enc, SL_I128_BYTES);
+        sl_buf s;
+        sl_buf_init(&s);
+        sl_format_uhugeint(&s, x[k]);
+        CHECK_STR(sl_buf_cstr(&s), txt[k]);
+        sl_buf_free(&s);
+        /* UBIGINT: in range exactly up to 2^64 - 1, stored as its HUGEINT encoding */
+        bool fits = x[k] <= UINT64_MAX;
+        CHECK(sl_text_cast_ubig(txt[k], (int64_t)strlen(txt[k]), SL_T_UBIGINT, enc) == fits);
+        if (fits) {
+            CHECK(sl_i128_load(enc) == (sl_i128)x[k]);
+            sl_vec_push_str(b->cols[1], enc, SL_I128_BYTES);
+        } else {
+            sl_vec_push_null(b->cols[1]);
+        }
+    }
+    sl_vec_push_null(b->cols[0]);
+    sl_vec_push_null(b->cols[1]);
+    b->n_rows = NT + 1;
+    for (int c = 0; c < 2; c++)
+        for (int j = 0; j < NT; j++)
+            for (int k = 0; k < NT; k++) {
+                if (!sl_vec_valid(b->cols[c], j) || !sl_vec_valid(b->cols[c], k))
+                    continue;
+                int64_t lj, lk;
+                const char *pj = sl_vec_str(b->cols[c], j, &lj);
+                const char *pk = sl_vec_str(b->cols[c], k, &lk);
+                int cm = memcmp(pj, pk, SL_I128_BYTES);
+                CHECK((cm < 0) == (x[j] < x[k]) && (cm == 0) == (x[j] == x[k]));
+            }
+    sl_u128 y;
+    char enc[SL_I128_BYTES];
+    CHECK(!sl_parse_uhugeint("340282366920938463463374607431768211456", 39, &y));
+    CHECK(!sl_parse_uhugeint("-1", 2, &y) && !sl_parse_uhugeint("", 0, &y));
+    CHECK(!sl_text_cast_ubig("-1", 2, SL_T_UHUGEINT, enc));
+    CHECK(sl_text_cast_ubig(" 0x10 ", 6, SL_T_UBIGINT, enc) && sl_i128_load(enc) == 16);
+    CHECK(sl_text_cast_ubig("1_000", 5, SL_T_UHUGEINT, enc) && sl_u128_load(enc) == 1000);
+    sl_buf buf;
+    sl_buf_init(&buf);
+    sl_wire_write(b, &buf);
+    sl_err err = { 0 };
+    sl_batch *got = NULL;
+    int64_t used;
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), 0);
+    if (got) {
+        CHECK(got->cols[0]->type == SL_T_UHUGEINT && got->cols[1]->type == SL_T_UBIGINT);
+        for (int k = 0; k < NT; k++) {
+            int64_t len;
+            const char *p = sl_vec_str(got->cols[0], k, &len);
+            CHECK(len == SL_I128_BYTES && sl_u128_load(p) == x[k]);
+        }
+        sl_batch_free(&got);
+    }
+    sl_vec_free(&b->cols[0]); /* a UHUGEINT of 15 bytes is corrupt data */
+    b->cols[0] = sl_vec_new(SL_T_UHUGEINT, 2);
+    sl_vec_push_str(b->cols[0], "0123456789abcde", 15);
+    sl_vec_free(&b->cols[1]);
+    b->cols[1] = sl_vec_new(SL_T_UBIGINT, 2);
+    sl_vec_push_str(b->cols[1], "0123456789abcdef", 16);
+    b->n_rows = 1;
+    sl_buf_reset(&buf);
+    sl_wire_write(b, &buf);
+    CHECK_INT(sl_wire_read(buf.data, buf.len, &got, &used, &err), SL_EINTERNAL);
+    CHECK(got == NULL);
+    sl_batch_free(&b);
+    sl_buf_free(&buf);
+}
+
 int main(void)
 {
     test_hugeint();
+    test_ubig();
     test_lists();
     test_round_trip();
+    test_gather_rows();
     test_empty();
     test_truncated();
     test_decimal();
