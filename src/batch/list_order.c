@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include "batch/list.h"
+#include "batch/nested.h"
 
 static int cmp_f64(double a, double b)
 {
@@ -23,11 +24,15 @@ static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
     return (la > lb) - (la < lb);
 }
 
+static int struct_cmp(sl_type st, const char *pa, int64_t la, const char *pb, int64_t lb);
+
 int sl_list_value_cmp(const sl_value *a, const sl_value *b)
 {
     sl_type t = a->type;
     if (sl_type_is_list(t))
         return sl_list_cmp(t, a->v.s.p, a->v.s.len, b->v.s.p, b->v.s.len);
+    if (sl_type_is_struct(t))
+        return struct_cmp(t, a->v.s.p, a->v.s.len, b->v.s.p, b->v.s.len);
     if (t == SL_T_DOUBLE)
         return cmp_f64(a->v.d, b->v.d);
     if (sl_type_is_bytes(t))
@@ -61,12 +66,38 @@ int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t 
     }
 }
 
+/* A STRUCT element of a list: DuckDB's order, field by field in the type's order, each as a
+ * list element (a NULL field above every value). Both have the type's fields; corrupt bytes
+ * end a struct early, which orders it first. */
+static int struct_cmp(sl_type st, const char *pa, int64_t la, const char *pb, int64_t lb)
+{
+    const sl_nested *d = sl_nested_get(st);
+    const char *ea = pa + la, *eb = pb + lb;
+    sl_value x, y;
+    for (int f = 0; d && f < d->n_fields; f++) {
+        bool ha = sl_nested_next(&pa, ea, d->ftypes[f], &x);
+        bool hb = sl_nested_next(&pb, eb, d->ftypes[f], &y);
+        if (!ha || !hb)
+            return (int)ha - (int)hb;
+        if (x.is_null || y.is_null) {
+            if (x.is_null != y.is_null)
+                return x.is_null ? 1 : -1;
+            continue;
+        }
+        int c = sl_list_value_cmp(&x, &y);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
 /* Key bytes: per element 0x02 then the value's key, or 0x03 for a NULL element; 0x01 ends
  * the list (below every element's mark: the shorter list first). Values: integers 8 bytes
  * big-endian with the sign bit flipped; DOUBLE its IEEE bits made monotone (-0.0 as 0.0,
  * one NaN above +inf); bytes with 0x00 and 0x01 escaped (0x01 0x01, 0x01 0x02) and a 0x00
  * terminator, below every byte of a longer string; INTERVAL its three normalized fields;
- * a LIST element its own key. */
+ * a LIST element its own key; a STRUCT element its fields' keys, each after its mark 0x02 or
+ * 0x03 (a fixed number of fields, so no terminator is needed). */
 typedef struct keyw {
     sl_buf *out;           /* the key goes here, or (out NULL) into fixed[0, max) */
     unsigned char *fixed;
@@ -109,12 +140,15 @@ static uint64_t f64_key(double d)
 }
 
 static void key_list(keyw *k, sl_type lt, const char *p, int64_t len);
+static void key_struct(keyw *k, sl_type st, const char *p, int64_t len);
 
 static void key_value(keyw *k, const sl_value *v)
 {
     sl_type t = v->type;
     if (sl_type_is_list(t)) {
         key_list(k, t, v->v.s.p, v->v.s.len);
+    } else if (sl_type_is_struct(t)) {
+        key_struct(k, t, v->v.s.p, v->v.s.len);
     } else if (t == SL_T_DOUBLE) {
         put_u64(k, f64_key(v->v.d));
     } else if (sl_type_is_bytes(t)) {
@@ -155,6 +189,23 @@ static void key_list(keyw *k, sl_type lt, const char *p, int64_t len)
     put(k, 1);
 }
 
+static void key_struct(keyw *k, sl_type st, const char *p, int64_t len)
+{
+    const sl_nested *d = sl_nested_get(st);
+    const char *end = p + len;
+    sl_value x;
+    for (int f = 0; d && f < d->n_fields && !full(k); f++) {
+        if (!sl_nested_next(&p, end, d->ftypes[f], &x))
+            break;
+        if (x.is_null) {
+            put(k, 3);
+            continue;
+        }
+        put(k, 2);
+        key_value(k, &x);
+    }
+}
+
 void sl_list_key(sl_buf *out, sl_type lt, const char *p, int64_t len, bool desc, int64_t max)
 {
     keyw k = { .out = out, .inv = desc ? 0xFF : 0, .max = max < 0 ? -1 : out->len + max };
@@ -173,10 +224,12 @@ int64_t sl_list_key_into(unsigned char *out, int64_t max, sl_type lt, const char
 
 uint64_t sl_list_hash(sl_type lt, const char *p, int64_t len)
 {
-    /* Only DOUBLE elements have equal values of different bytes (-0.0, NaNs): other lists
-     * hash their encoding, which is what equal lists share. */
+    /* Only DOUBLE and INTERVAL elements have equal values of different bytes (-0.0, NaNs,
+     * '30 days' and '1 month'), also inside nested lists and structs: other lists hash their
+     * encoding, which is what equal lists share. */
     sl_type el = sl_list_elem(lt);
-    if (el != SL_T_DOUBLE && !sl_type_is_list(el) && el != SL_T_INTERVAL)
+    if (el != SL_T_DOUBLE && !sl_type_is_composite(el) && !sl_type_is_list(el) &&
+        el != SL_T_INTERVAL)
         return XXH3_64bits(p, (size_t)len);
     sl_buf b;
     sl_buf_init(&b);

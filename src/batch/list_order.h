@@ -9,7 +9,8 @@
  * keeps that also under DESC, which inverts the whole list, and under NULLS FIRST, which only
  * places NULL lists); on a common prefix the shorter list first. Everything walks the
  * elements (sl_list_begin / sl_list_next), never the encoding's bytes, so it holds for every
- * element type the iterator yields (a LIST-typed element compares recursively). Local.
+ * element type the iterator yields (a LIST element compares recursively, a STRUCT element field
+ * by field as DuckDB orders structs, each field as a list element). Local.
  */
 #ifndef SL_LIST_ORDER_H
 #define SL_LIST_ORDER_H
