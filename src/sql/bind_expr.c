@@ -980,20 +980,25 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     return rc;
 }
 
-/* s.a where s is a column (of a STRUCT), not a table: DuckDB reads the field there. Binds it
- * as struct_extract(s, 'a') (through the group keys when s is one) and returns 1; 0 when a is
- * not such a reference. */
+/* s.a where s is a column (of a STRUCT) or a lambda's parameter, not a table: DuckDB reads the
+ * field there. Binds it as struct_extract(s, 'a') (through the group keys when s is one) and
+ * returns 1; 0 when a is not such a reference. */
 static int struct_field_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out, int *rc)
 {
-    if (a->kind != A_COL || !a->qual || sl_bind_find_col(c, a) >= 0 || has_qual(c, a->qual) ||
-        (c->alias && strcasecmp(a->qual, c->alias) == 0))
+    if (a->kind != A_COL || !a->qual)
+        return 0;
+    bool lam = false; /* x.a of a lambda's parameter x: hides tables named x too */
+    for (int k = 0; k < c->n_lambda; k++)
+        lam = lam || strcmp(c->lambda_name[k], a->qual) == 0;
+    if (!lam && (sl_bind_find_col(c, a) >= 0 || has_qual(c, a->qual) ||
+                 (c->alias && strcasecmp(a->qual, c->alias) == 0)))
         return 0;
     sl_ast_expr col = *a, name = *a, call = *a, *args[2] = {&col, &name};
     col.qual = NULL;
     col.name = a->qual;
     col.text = a->text;
     col.text_len = (int64_t)strlen(a->qual);
-    if (sl_bind_find_col(c, &col) < 0)
+    if (!lam && sl_bind_find_col(c, &col) < 0)
         return 0;
     name.kind = A_STR;
     name.qual = NULL;
