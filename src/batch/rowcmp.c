@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "batch/list_order.h"
+
 #include "core/mem.h"
 
 static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
@@ -59,7 +61,15 @@ static int cmp_col(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b, boo
     case SL_T_UBIGINT:
     case SL_T_UHUGEINT: c = cmp_str(va, a, vb, b); break;
     case SL_T_INTERVAL: c = cmp_iv(va, a, vb, b); break;
-    default: c = cmp_i64(va->d.i64[a], vb->d.i64[b]); break;
+    default:
+        if (sl_type_is_list(va->type)) { /* DuckDB's list order (batch/list_order.h) */
+            int64_t la, lb;
+            const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
+            c = sl_list_cmp(va->type, pa, la, pb, lb);
+        } else {
+            c = cmp_i64(va->d.i64[a], vb->d.i64[b]);
+        }
+        break;
     }
     return desc ? -c : c;
 }
@@ -149,6 +159,20 @@ static bool put_str(keybuf *k, const char *p, int64_t len, bool desc)
     return put_byte(k, inv);
 }
 
+/* Appends a LIST's order key (batch/list_order.h: self-delimiting, memcmp order), as much
+ * as fits; false when it was cut (the prefix is then full). */
+static bool put_list(keybuf *k, const sl_vec *v, int64_t r, bool desc)
+{
+    int64_t len;
+    const char *p = sl_vec_str(v, r, &len);
+    unsigned char tmp[PREFIX + 1];
+    int64_t room = PREFIX - k->n, got = sl_list_key_into(tmp, room + 1, v->type, p, len, desc);
+    bool fits = got <= room;
+    for (int64_t j = 0; j < got && k->n < PREFIX; j++)
+        k->b[k->n++] = tmp[j];
+    return fits;
+}
+
 static uint64_t f64_key(double d)
 {
     if (d != d)
@@ -187,6 +211,8 @@ static void make_prefix(const sl_rowcmp *c, const sl_batch *b, int64_t r, entry 
             int64_t len;
             const char *p = sl_vec_str(v, r, &len);
             fits = put_str(&k, p, len, desc);
+        } else if (sl_type_is_list(v->type)) {
+            fits = put_list(&k, v, r, desc);
         } else {
             uint64_t x = v->type == SL_T_DOUBLE ? f64_key(v->d.f64[r])
                                                 : (uint64_t)v->d.i64[r] ^ (UINT64_C(1) << 63);

@@ -1,7 +1,8 @@
 /*
  * Comparing rows of batches by sort keys, as ORDER BY orders them (DuckDB's order):
  * integers, dates, timestamps and booleans numerically; DOUBLE numerically with NaN above
- * every number (NaN == NaN, -0.0 == 0.0); VARCHAR bytewise (memcmp, then shorter first).
+ * every number (NaN == NaN, -0.0 == 0.0); VARCHAR bytewise (memcmp, then shorter first);
+ * LISTs element by element (batch/list_order.h).
  * NULL placement is absolute (nulls_first), not flipped by DESC.
  *
  * tie_all: rows equal on the keys are then compared on every column in order (ascending,

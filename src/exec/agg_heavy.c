@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch/list_order.h"
 #include "batch/wire.h"
 #include "core/mem.h"
 #include "func/agg_vals.h"
@@ -176,14 +177,45 @@ static void hash_keys(run_ctx *r, const sl_batch *b)
     sl_hash_batch(b, r->key_cols, r->k, r->hashes);
 }
 
-/* FNV-1a over the wire bytes of row i's keys: a checksum independent of the key hash. */
+/* FNV-1a over row i's keys: a checksum independent of the key hash. Each key adds its wire
+ * bytes, except a key whose equal values may differ in bytes, which adds a canonical form (as
+ * the key hash does: batch/hash.c): a LIST its order key ([-0.0] and [0.0], batch/list_order.h),
+ * a DOUBLE its bits with -0.0 as 0.0 and one NaN, an INTERVAL its normalized fields. Else one
+ * group whose ranks kept different representatives would never be heavy. */
 static uint64_t key_fnv(const run_ctx *r, const sl_batch *b, int64_t i)
 {
-    sl_batch view = {.n_cols = r->k, .n_rows = b->n_rows, .cols = b->cols};
     uint32_t row = (uint32_t)i;
     sl_buf buf;
     sl_buf_init(&buf);
-    sl_wire_write_rows(&view, &row, 1, &buf);
+    for (int c = 0; c < r->k; c++) {
+        const sl_vec *v = b->cols[r->key_cols[c]];
+        sl_type t = v->type;
+        if (!sl_vec_valid(v, i)) {
+            sl_buf_putc(&buf, 0);
+        } else if (sl_type_is_list(t)) {
+            int64_t len;
+            const char *p = sl_vec_str(v, i, &len);
+            sl_buf_putc(&buf, 1);
+            sl_list_key(&buf, t, p, len, false, -1);
+        } else if (t == SL_T_DOUBLE) {
+            double d = v->d.f64[i];
+            d = d != d ? NAN : d == 0 ? 0.0 : d;
+            sl_buf_putc(&buf, 2);
+            sl_buf_append(&buf, (const char *)&d, 8);
+        } else if (t == SL_T_INTERVAL) {
+            int64_t len, nf[3] = {0, 0, 0};
+            const char *p = sl_vec_str(v, i, &len);
+            if (len == SL_IV_BYTES)
+                sl_interval_normalize(sl_interval_get(p), nf);
+            sl_buf_putc(&buf, 3);
+            sl_buf_append(&buf, (const char *)nf, sizeof nf);
+        } else {
+            sl_vec *one[1] = {(sl_vec *)v};
+            sl_batch view = {.n_cols = 1, .n_rows = b->n_rows, .cols = one};
+            sl_buf_putc(&buf, 4);
+            sl_wire_write_rows(&view, &row, 1, &buf);
+        }
+    }
     uint64_t h = UINT64_C(0xcbf29ce484222325);
     for (int64_t j = 0; j < (int64_t)buf.len; j++)
         h = (h ^ (unsigned char)buf.data[j]) * UINT64_C(0x100000001b3);

@@ -26,6 +26,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "batch/list_order.h"
 #include "batch/wire.h"
 #include "core/mem.h"
 
@@ -323,7 +324,12 @@ static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t
             break;
         }
         default:
-            if (sl_type_is_struct(a->type)) { /* equal structs encode alike (batch/nested.h) */
+            if (sl_type_is_list(a->type)) { /* DuckDB's list equality: [-0.0] = [0.0] */
+                int64_t la, lb;
+                const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+                if (sl_list_cmp(a->type, pa, la, pb, lb) != 0)
+                    return false;
+            } else if (sl_type_is_struct(a->type)) { /* equal structs encode alike */
                 int64_t la, lb;
                 const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
                 if (la != lb || memcmp(pa, pb, (size_t)la) != 0)

@@ -18,7 +18,8 @@ sl_expr *sl_expr_const(const sl_value *v, const char *text)
     sl_expr *e = alloc_expr(SL_E_CONST, v->type, text);
     e->cval = *v;
     if (sl_type_is_var(v->type) && !v->is_null) { /* VARCHAR, a LIST's bytes */
-        e->cstr = sl_xstrndup(v->v.s.p, (size_t)v->v.s.len);
+        /* an empty value may point nowhere (a column whose heap was never allocated) */
+        e->cstr = sl_xstrndup(v->v.s.len ? v->v.s.p : "", (size_t)v->v.s.len);
         e->cval.v.s.p = e->cstr;
     }
     return e;

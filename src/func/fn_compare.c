@@ -16,10 +16,6 @@ FN_BIND(fn_bind_compare)
     int idx[n > 0 ? n : 1];
     for (int k = 0; k < n; k++)
         idx[k] = k;
-    for (int k = 0; k < n; k++)
-        if (sl_type_is_list(args[k]->type))
-            return SL_ERR(err, SL_EBIND, "comparing LIST values (%s) is not supported",
-                          sl_type_name(args[k]->type));
     sl_type t, c1, c2;
     if (!fn_common_type(args, idx, n, &t, &c1, &c2))
         return SL_ERR(err, SL_EBIND, "Cannot compare values of type %s and %s - an "
@@ -72,7 +68,9 @@ FN_BIND(fn_bind_common)
         case SL_T_UHUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                     \
         case SL_T_INTERVAL: CMP_LOOP(oi[i] = fn_iv_cmp(&a[0], &a[1], i) OP 0) break;       \
         default:                                                                           \
-            if (sl_type_is_struct(e->args[0]->type)) /* = <> only: bytes (batch/nested.h) */ \
+            if (sl_type_is_list(e->args[0]->type))                                         \
+                CMP_LOOP(oi[i] = fn_cmp3(4, &a[0], &a[1], i) OP 0)                         \
+            else if (sl_type_is_struct(e->args[0]->type)) /* = <> only: bytes */           \
                 CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0)                                        \
             else                                                                           \
                 CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb])                                 \

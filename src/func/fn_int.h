@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "batch/int128.h"
+#include "batch/list_order.h"
 #include "func/func.h"
 
 /* An evaluated argument: a vector read at physical row i (or at 0 when constant). */
@@ -149,7 +150,7 @@ static inline int fn_type_class(sl_type t)
 {
     /* a STRUCT's bytes: equal structs encode alike (its order is refused at bind time) */
     return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) || sl_type_is_struct(t) ? 2
-                                : t == SL_T_INTERVAL ? 3 : 0;
+           : t == SL_T_INTERVAL ? 3 : sl_type_is_list(t) ? 4 : 0;
 }
 /* INTERVALs at row i of p and q in DuckDB's order (normalized, types.h). */
 static inline int fn_iv_cmp(const sl_arg *p, const sl_arg *q, int64_t i)
@@ -181,6 +182,11 @@ static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
         return fn_f64_cmp(fn_f64(p, i), fn_f64(q, i));
     if (cls == 3)
         return fn_iv_cmp(p, q, i);
+    if (cls == 4) { /* LISTs (batch/list_order.h); both of p's vector type */
+        int64_t pn, qn;
+        const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);
+        return sl_list_cmp(p->v->type, ps, pn, qs, qn);
+    }
     if (cls == 2) {
         int64_t pn, qn;
         const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);
@@ -237,5 +243,7 @@ bool fn_cast_allowed(sl_type from, sl_type to);
 bool fn_like(const char *s, int64_t sn, const char *p, int64_t pn, bool ci);
 /* Civil fields of a TIMESTAMP in microseconds. Local. */
 int64_t fn_ts_days(int64_t us);
+/* ts + sign * iv as DuckDB adds an interval (fn_interval.c); false on overflow. Local. */
+bool fn_ts_add_interval(int64_t ts, sl_interval iv, int sign, int64_t *out);
 
 #endif

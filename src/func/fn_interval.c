@@ -393,3 +393,9 @@ static sl_vec *inf_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows
 
 FN_EXEC(fn_exec_isinf) { (void)err; *out = inf_kernel(e, a, rows, true); return 0; }
 FN_EXEC(fn_exec_isfinite) { (void)err; *out = inf_kernel(e, a, rows, false); return 0; }
+
+/* ts + iv for other kernels (list_ops' TIMESTAMP range): ts_add. Local. */
+bool fn_ts_add_interval(int64_t ts, sl_interval iv, int sign, int64_t *out)
+{
+    return ts_add(ts, iv, sign, out);
+}

@@ -1,7 +1,8 @@
 /*
  * LIST functions (DuckDB's): list_value (the [a, b, ...] literal), array_length (len/length of
- * a list), list_extract (l[i], 1-based, negative from the end), list_contains and
- * string_split; unnest (the type rule: the projection expands the rows, exec/op_project.c).
+ * a list), list_extract (l[i], 1-based, negative from the end), list_slice (l[a:b:step]),
+ * list_contains and string_split; unnest (the type rule: the projection expands the rows,
+ * exec/op_project.c).
  * Lists are encoded values (batch/list.h): kernels walk each list's elements.
  * A NULL list gives NULL; NULL elements are values of a list (list_value keeps them, len
  * counts them). Elements of any type, nested lists and structs included. Local.
@@ -133,6 +134,118 @@ FN_EXEC(fn_exec_list_extract)
     }
     if (var)
         fn_pad(o, rows->n_rows);
+    *out = o;
+    return 0;
+}
+
+/* list_slice(l, a, b[, step]) / array_slice, l[a:b], l[a:b:step]: DuckDB's rule. a and b
+ * are 1-based and inclusive, negative from the end (-1 the last), 0 for a the start; a
+ * before the start is the start, b past the end the end. A negative step walks from b down
+ * to a (the bounds swap roles). A NULL argument gives NULL; a zero step is an error. On a
+ * VARCHAR the same bounds pick characters (no step, as in DuckDB). */
+FN_BIND(fn_bind_list_slice)
+{
+    int rc = 0;
+    bool str = args[0]->type == SL_T_VARCHAR;
+    if (!sl_type_is_list(args[0]->type) && !str)
+        return FN_NO_MATCH;
+    if (str && n == 4)
+        return SL_ERR(err, SL_EBIND, "Slice with steps has not been implemented for string "
+                      "types");
+    for (int j = 1; j < n; j++)
+        if (!fn_want(args, j, SL_T_BIGINT, err, &rc))
+            return rc ? rc : FN_NO_MATCH;
+    *rt = args[0]->type;
+    return 0;
+}
+
+/* 0-based [lo, hi) of bounds a (from) and b (to) over n elements, DuckDB's clamping. */
+static void slice_range(int64_t a, int64_t b, int64_t n, int64_t *lo, int64_t *hi)
+{
+    a = a > 0 ? a - 1 : a < 0 ? (a < -n ? 0 : n + a) : 0;
+    if (a > n)
+        a = n;
+    b = b < 0 ? (b < -n - 1 ? 0 : n + b + 1) : b > n ? n : b;
+    *lo = a;
+    *hi = b > a ? b : a;
+}
+
+/* Byte offset of character k (0-based) of s (n bytes), n past the end. */
+static int64_t char_at(const char *s, int64_t n, int64_t k)
+{
+    int64_t at = 0;
+    for (; at < n && k > 0; k--)
+        for (at++; at < n && ((unsigned char)s[at] & 0xC0) == 0x80;)
+            at++;
+    return at;
+}
+
+FN_EXEC(fn_exec_list_slice)
+{
+    (void)in;
+    sl_type lt = e->args[0]->type, elem = sl_list_elem(lt);
+    bool str = lt == SL_T_VARCHAR;
+    sl_vec *o = sl_vec_new(lt, rows->n_rows);
+    sl_buf b;
+    sl_buf_init(&b);
+    int rc = 0;
+    for (int64_t k = 0; k < rows->n && !rc; k++) {
+        int64_t i = fn_row(rows, k), len;
+        fn_pad(o, i);
+        bool ok = true;
+        for (int j = 0; j < e->n_args; j++)
+            ok = ok && fn_ok(&a[j], i);
+        if (!ok) {
+            sl_vec_push_null(o);
+            continue;
+        }
+        const char *p = fn_str(&a[0], i, &len);
+        int64_t step = e->n_args > 3 ? fn_i64(&a[3], i) : 1, lo, hi;
+        if (step == 0) {
+            rc = fn_rt_error(err, e, "Slice step cannot be zero");
+            break;
+        }
+        if (str) {
+            int64_t chars = 0;
+            for (int64_t at = 0; at < len; at++)
+                chars += ((unsigned char)p[at] & 0xC0) != 0x80;
+            slice_range(fn_i64(&a[1], i), fn_i64(&a[2], i), chars, &lo, &hi);
+            int64_t from = char_at(p, len, lo);
+            int64_t to = from + char_at(p + from, len - from, hi - lo);
+            sl_vec_push_str(o, p + from, to - from);
+            continue;
+        }
+        int64_t cnt = sl_list_count(lt, p, len);
+        if (step > 0)
+            slice_range(fn_i64(&a[1], i), fn_i64(&a[2], i), cnt, &lo, &hi);
+        else
+            slice_range(fn_i64(&a[2], i), fn_i64(&a[1], i), cnt, &lo, &hi);
+        /* the elements in [lo, hi), then every step-th from the walk's start */
+        sl_value *el = sl_xmalloc(sizeof *el * (size_t)(hi - lo + 1));
+        sl_list_it it;
+        sl_value x;
+        sl_list_begin(&it, lt, p, len);
+        for (int64_t at = 0; at < hi && sl_list_next(&it, &x); at++)
+            if (at >= lo)
+                el[at - lo] = x;
+        sl_buf_reset(&b);
+        int64_t m = hi - lo;
+        if (step > 0)
+            for (int64_t at = 0; at < m; at += step)
+                sl_list_put(&b, elem, &el[at]);
+        else
+            for (int64_t at = m - 1; at >= 0; at += step)
+                sl_list_put(&b, elem, &el[at]);
+        sl_free(el);
+        sl_vec_push_str(o, b.data ? b.data : "", b.len);
+    }
+    if (rc) {
+        sl_vec_free(&o);
+        sl_buf_free(&b);
+        return rc;
+    }
+    fn_pad(o, rows->n_rows);
+    sl_buf_free(&b);
     *out = o;
     return 0;
 }
@@ -279,8 +392,8 @@ FN_EXEC(fn_exec_string_split)
     return 0;
 }
 
-/* unnest(l): one row per element. Only a whole select-list item (the binder checks), which
- * the projection expands (exec/op_project.c); the kernel is reached nowhere else. */
+/* unnest(l): one row per element. Only in the select list (alone or inside an expression),
+ * which the projection expands (exec/op_project.c); elsewhere (WHERE) the kernel is an error. */
 FN_BIND(fn_bind_unnest)
 {
     (void)n;
@@ -297,5 +410,5 @@ FN_EXEC(fn_exec_unnest)
     (void)rows;
     (void)a;
     (void)out;
-    return fn_rt_error(err, e, "unnest() is only supported as a whole item of a select list");
+    return fn_rt_error(err, e, "unnest() is only supported in a select list");
 }

@@ -11,7 +11,8 @@
  * TIMESTAMP) 8 bytes big-endian with the sign bit flipped; DOUBLE 8 bytes of the IEEE bits
  * made monotone (negative: all bits inverted; else the sign bit set; -0 as 0, every NaN
  * above +inf, DuckDB's order); VARCHAR its bytes with 0x00 written 0x00 0x01, then 0x00 0x00
- * (so no key is a prefix of another). DESC inverts the value bytes. The key is never NULL.
+ * (so no key is a prefix of another); a LIST its order key (batch/list_order.h). DESC inverts
+ * the value bytes. The key is never NULL.
  * Local.
  */
 #include "func/fn_int.h"
@@ -65,11 +66,9 @@ FN_BIND(fn_bind_sort_key)
     if (n % 2)
         return FN_NO_MATCH;
     for (int j = 0; j < n; j++)
-        if (sl_type_is_list(args[j]->type) || args[j]->type == SL_T_INTERVAL ||
-            sl_type_is_struct(args[j]->type))
+        if (args[j]->type == SL_T_INTERVAL || sl_type_is_struct(args[j]->type))
             return SL_ERR(err, SL_EBIND, "ORDER BY on %s value is not supported here",
-                          args[j]->type == SL_T_INTERVAL ? "an INTERVAL"
-                          : sl_type_is_struct(args[j]->type) ? "a STRUCT" : "a LIST");
+                          args[j]->type == SL_T_INTERVAL ? "an INTERVAL" : "a STRUCT");
     for (int j = 1; j < n; j += 2) {
         const sl_expr *m = args[j];
         bool d, nf;
@@ -145,7 +144,11 @@ FN_EXEC(fn_exec_sort_key)
                 continue;
             }
             sl_buf_putc(&b, 1);
-            if (sl_type_is_bytes(v->v->type)) {
+            if (sl_type_is_list(v->v->type)) {
+                int64_t len;
+                const char *s = fn_str(v, i, &len);
+                sl_list_key(&b, v->v->type, s, len, desc[k], -1);
+            } else if (sl_type_is_bytes(v->v->type)) {
                 int64_t len;
                 const char *s = fn_str(v, i, &len);
                 put_str(&b, s, len, desc[k]);

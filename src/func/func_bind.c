@@ -38,6 +38,21 @@ static const struct { const char *alias; int fn; } fn_alias[] = {
     {"doy", SL_FN_DAYOFYEAR}, {"divide", SL_FN_IDIV}, {"negate", SL_FN_NEG},
     {"~~", SL_FN_LIKE}, {"!~~", SL_FN_NOT_LIKE}, {"~~*", SL_FN_ILIKE}, {"!~~*", SL_FN_NOT_ILIKE},
     {"list_element", SL_FN_LIST_EXTRACT}, {"array_extract", SL_FN_LIST_EXTRACT},
+    {"array_slice", SL_FN_LIST_SLICE},
+    {"array_sort", SL_FN_LIST_SORT}, {"array_reverse_sort", SL_FN_LIST_REVERSE_SORT},
+    {"array_distinct", SL_FN_LIST_DISTINCT}, {"array_unique", SL_FN_LIST_UNIQUE},
+    {"list_indexof", SL_FN_LIST_POSITION}, {"array_position", SL_FN_LIST_POSITION},
+    {"array_indexof", SL_FN_LIST_POSITION}, {"list_cat", SL_FN_LIST_CONCAT},
+    {"array_concat", SL_FN_LIST_CONCAT}, {"array_cat", SL_FN_LIST_CONCAT},
+    {"array_push_back", SL_FN_LIST_APPEND}, {"array_push_front", SL_FN_LIST_PREPEND},
+    {"array_has_any", SL_FN_LIST_HAS_ANY}, {"array_has_all", SL_FN_LIST_HAS_ALL},
+    {"&&", SL_FN_LIST_HAS_ANY}, {"@>", SL_FN_LIST_HAS_ALL},
+    {"list_aggr", SL_FN_LIST_AGGREGATE}, {"aggregate", SL_FN_LIST_AGGREGATE},
+    {"array_aggregate", SL_FN_LIST_AGGREGATE}, {"array_aggr", SL_FN_LIST_AGGREGATE},
+    {"list_apply", SL_FN_LIST_TRANSFORM}, {"array_transform", SL_FN_LIST_TRANSFORM},
+    {"array_apply", SL_FN_LIST_TRANSFORM}, {"apply", SL_FN_LIST_TRANSFORM},
+    {"array_filter", SL_FN_LIST_FILTER}, {"filter", SL_FN_LIST_FILTER},
+    {"reduce", SL_FN_LIST_REDUCE}, {"array_reduce", SL_FN_LIST_REDUCE},
     {"list_has", SL_FN_LIST_CONTAINS}, {"array_contains", SL_FN_LIST_CONTAINS},
     {"array_has", SL_FN_LIST_CONTAINS}, {"str_split", SL_FN_STRING_SPLIT},
     {"string_to_array", SL_FN_STRING_SPLIT}, {"list_pack", SL_FN_LIST_VALUE},
@@ -328,6 +343,9 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
         fn = SL_FN_NEG;
     if (n_args == 1 && fn == SL_FN_LENGTH && sl_type_is_list(args[0]->type))
         fn = SL_FN_LIST_LEN; /* len/length of a LIST: its element count */
+    if (n_args == 2 && fn == SL_FN_CONCAT_OP &&
+        (sl_type_is_list(args[0]->type) || sl_type_is_list(args[1]->type)))
+        fn = SL_FN_LIST_CONCAT_OP; /* [1] || [2]: list concatenation, NULL with a NULL */
     if (n_args == 2 && fn == SL_FN_LIST_EXTRACT && sl_type_is_struct(args[0]->type))
         fn = SL_FN_STRUCT_EXTRACT; /* s['a']: the field */
     if (n_args == 2 && sl_type_is_struct(args[0]->type) && sl_type_is_struct(args[1]->type) &&
@@ -351,11 +369,6 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
             rc = no_match(name, args, n_args, err);
         free_args(args, n_args);
         return rc;
-    }
-    if (sl_type_is_list(rt) && (fn == SL_FN_NULLIF || fn == SL_FN_GREATEST || fn == SL_FN_LEAST)) {
-        free_args(args, n_args);
-        return SL_ERR(err, SL_EBIND, "comparing LIST values (%s) is not supported",
-                      sl_type_name(rt));
     }
     sl_expr *e = sl_expr_new(SL_E_CALL, rt, n_args, args, text);
     e->fn = fn;

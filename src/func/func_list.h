@@ -147,8 +147,39 @@
     X(LIST_LEN, "array_length", 1, 1, 0, fn_bind_list_len, fn_exec_list_len)                      \
     X(LIST_EXTRACT, "list_extract", 2, 2, 0, fn_bind_list_extract, fn_exec_list_extract)          \
     X(LIST_CONTAINS, "list_contains", 2, 2, 0, fn_bind_list_contains, fn_exec_list_contains)      \
+    X(LIST_SLICE, "list_slice", 3, 4, 0, fn_bind_list_slice, fn_exec_list_slice)                  \
     X(STRING_SPLIT, "string_split", 2, 2, 0, fn_bind_string_split, fn_exec_string_split) \
     X(UNNEST, "unnest", 1, 1, 0, fn_bind_unnest, fn_exec_unnest)                                  \
+    /* more LIST functions (fn_list_ops.c) */                                                     \
+    X(LIST_SORT, "list_sort", 1, 3, 0, fn_bind_list_sort, fn_exec_list_sort)                      \
+    X(LIST_REVERSE_SORT, "list_reverse_sort", 1, 2, 0, fn_bind_list_sort, fn_exec_list_sort)      \
+    X(LIST_DISTINCT, "list_distinct", 1, 1, 0, fn_bind_list_distinct, fn_exec_list_distinct)      \
+    X(LIST_UNIQUE, "list_unique", 1, 1, 0, fn_bind_list_unique, fn_exec_list_distinct)            \
+    X(LIST_POSITION, "list_position", 2, 2, 0, fn_bind_list_position, fn_exec_list_position)      \
+    X(LIST_CONCAT, "list_concat", 2, -1, 0, fn_bind_list_concat, fn_exec_list_concat)             \
+    X(LIST_CONCAT_OP, "LIST_CONCAT_OP", 2, 2, 0, fn_bind_list_concat, fn_exec_list_concat)        \
+    X(LIST_APPEND, "list_append", 2, 2, 0, fn_bind_list_append, fn_exec_list_concat)              \
+    X(LIST_PREPEND, "list_prepend", 2, 2, 0, fn_bind_list_prepend, fn_exec_list_concat)           \
+    X(LIST_REVERSE, "list_reverse", 1, 1, 0, fn_bind_list_reverse, fn_exec_list_concat)           \
+    X(ARRAY_TO_STRING, "array_to_string", 2, 2, 0, fn_bind_array_to_string,                       \
+      fn_exec_array_to_string)                                                                    \
+    X(LIST_HAS_ANY, "list_has_any", 2, 2, 0, fn_bind_list_has, fn_exec_list_has)                  \
+    X(LIST_HAS_ALL, "list_has_all", 2, 2, 0, fn_bind_list_has, fn_exec_list_has)                  \
+    X(LIST_AGGREGATE, "list_aggregate", 2, 3, 0, fn_bind_list_aggregate, fn_exec_list_agg)        \
+    X(LIST_SUM, "list_sum", 1, 1, 0, fn_bind_list_sum, fn_exec_list_agg)                          \
+    X(LIST_MIN, "list_min", 1, 1, 0, fn_bind_list_min, fn_exec_list_agg)                          \
+    X(LIST_MAX, "list_max", 1, 1, 0, fn_bind_list_max, fn_exec_list_agg)                          \
+    X(LIST_AVG, "list_avg", 1, 1, 0, fn_bind_list_avg, fn_exec_list_agg)                          \
+    X(LIST_COUNT, "list_count", 1, 1, 0, fn_bind_list_count, fn_exec_list_agg)                    \
+    X(LIST_FIRST, "list_first", 1, 1, 0, fn_bind_list_first, fn_exec_list_agg)                    \
+    X(LIST_LAST, "list_last", 1, 1, 0, fn_bind_list_last, fn_exec_list_agg)                       \
+    X(LIST_RANGE, "range", 1, 3, 0, fn_bind_list_range, fn_exec_list_range)                       \
+    X(GENERATE_SERIES, "generate_series", 1, 3, 0, fn_bind_list_range, fn_exec_list_range)        \
+    X(LIST_TRANSFORM, "list_transform", 3, 3, FN_LAZY, fn_bind_list_transform,                    \
+      fn_exec_list_lambda)                                                                        \
+    X(LIST_FILTER, "list_filter", 3, 3, FN_LAZY, fn_bind_list_filter, fn_exec_list_lambda)        \
+    X(LIST_REDUCE, "list_reduce", 3, 4, FN_LAZY, fn_bind_list_reduce, fn_exec_list_reduce)        \
+    X(LAMBDA_PARAM, "LAMBDA_PARAM", 1, 1, 0, fn_bind_lambda_param, fn_exec_lambda_param)          \
     /* STRUCT values (fn_struct.c) */                                                             \
     X(STRUCT_PACK, "struct_pack", 0, -1, 0, fn_bind_struct_pack, fn_exec_struct_pack)             \
     X(ROW, "row", 1, -1, 0, fn_bind_row, fn_exec_row)                                             \

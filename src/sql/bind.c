@@ -222,9 +222,6 @@ static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
                                  "which have no common type (CAST one side)", names[s->setop],
                                  i + 1, l->out_names[i], sl_type_name(l->outs[i]->type),
                                  sl_type_name(r->outs[i]->type));
-        if (sl_type_is_list(t) && !(s->setop == SETOP_UNION && s->setop_all))
-            return sl_bind_error(c, s->line, s->col, SL_EBIND, "%s on a LIST column is not "
-                                 "supported (UNION ALL is)", names[s->setop]);
         /* An untyped NULL on both sides stays BIGINT, as everywhere else. */
         src->file_col_types[i] = t == SL_T_NULL ? SL_T_BIGINT : t;
     }
@@ -616,6 +613,8 @@ static int position_index(sl_bind_ctx *c, const items *it, const sl_ast_expr *e,
 
 /* ---- GROUP BY ---- */
 
+static bool has_unnest(const sl_expr *e);
+
 static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
 {
     sl_query *q = c->q;
@@ -624,10 +623,12 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
     int rc = sl_bind_expr(c, g, &e);
     if (rc)
         return rc;
-    if (sl_type_is_list(e->type)) {
+    if (has_unnest(e)) { /* the rows unnest makes exist only after the grouping */
         sl_expr_free(&e);
-        return sl_bind_error(c, g->line, g->col, SL_EBIND, "GROUP BY or DISTINCT on a LIST "
-                             "value is not supported");
+        return sl_bind_error(c, g->line, g->col, SL_EBIND, "%s", c->distinct
+                             ? "SELECT DISTINCT of an unnest() is not supported: unnest in a "
+                               "subquery (SELECT DISTINCT u FROM (SELECT unnest(l) AS u ...))"
+                             : "Cannot group on an unnest(): unnest in a subquery");
     }
     q->groups = sl_xrealloc(q->groups, sizeof *q->groups * (size_t)(q->n_groups + 1));
     c->group_keys = sl_xrealloc(c->group_keys, sizeof *c->group_keys * (size_t)(q->n_groups + 1));
@@ -740,24 +741,42 @@ static void count_unnest(sl_expr *e, void *ctx)
         ++*(int *)ctx;
 }
 
-/* unnest(l) expands rows in the projection (exec/op_project.c): it must be a whole select
- * item, at most one per select list, with no unnest inside its argument. */
+/* unnest(l) expands rows in the projection (exec/op_project.c): any number per select list,
+ * anywhere in an item (unnest(l) + 1), but none inside another unnest's argument. */
 static int check_unnest(sl_bind_ctx *c, const items *it)
 {
     const sl_query *q = c->q;
-    int seen = 0;
     for (int i = 0; i < q->n_outs; i++) {
         int n = 0;
         sl_expr_walk(q->outs[i], count_unnest, &n);
-        bool root = q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST;
-        if (n && (!root || n > 1))
-            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND, "unnest() is "
-                                 "only supported as a whole select item (unnest(l) AS x)");
-        if (n && seen++)
-            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND,
-                                 "only one unnest() per select list is supported");
+        if (!n)
+            continue;
+        int outer = 0;
+        sl_expr *stack[64];
+        int top = 0;
+        stack[top++] = q->outs[i];
+        while (top) { /* the unnest calls not below another one */
+            sl_expr *e = stack[--top];
+            if (e->kind == SL_E_CALL && e->fn == SL_FN_UNNEST) {
+                outer++;
+                continue;
+            }
+            for (int k = 0; k < e->n_args && top < 64; k++)
+                stack[top++] = e->args[k];
+        }
+        if (outer != n)
+            return sl_bind_error(c, it->e[i]->line, it->e[i]->col, SL_EBIND, "unnest() "
+                                 "inside the argument of another unnest() is not supported");
     }
     return 0;
+}
+
+/* Whether e holds an unnest() call. */
+static bool has_unnest(const sl_expr *e)
+{
+    int n = 0;
+    sl_expr_walk((sl_expr *)e, count_unnest, &n);
+    return n > 0;
 }
 
 static int bind_outputs(sl_bind_ctx *c, const items *it)
@@ -803,10 +822,9 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order_desc[i] = ast->order_all_desc;
             q->order_nulls_first[i] = ast->order_all_nulls_first;
             q->order[i] = sl_expr_copy(q->outs[i]);
-            if (sl_type_is_list(q->order[i]->type) || sl_type_is_struct(q->order[i]->type))
+            if (sl_type_is_struct(q->order[i]->type))
                 return sl_bind_error(c, ast->line, ast->col, SL_EBIND,
-                                     "ORDER BY on a %s value is not supported",
-                                     sl_type_kind_name(q->order[i]->type));
+                                     "ORDER BY on a STRUCT value is not supported");
             continue;
         }
         const sl_ast_order *o = &ast->order[i];
@@ -822,10 +840,9 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order[i] = sl_expr_copy(q->outs[k]);
         else if ((rc = sl_bind_expr(c, o->e, &q->order[i])))
             return rc;
-        if (sl_type_is_list(q->order[i]->type) || sl_type_is_struct(q->order[i]->type))
+        if (sl_type_is_struct(q->order[i]->type))
             return sl_bind_error(c, o->e->line, o->e->col, SL_EBIND,
-                                 "ORDER BY on a %s value is not supported",
-                                 sl_type_kind_name(q->order[i]->type));
+                                 "ORDER BY on a STRUCT value is not supported");
     }
     return 0;
 }
@@ -859,12 +876,10 @@ static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **p
     w.part = sl_xcalloc((size_t)ast->n_distinct_on + 1, sizeof *w.part);
     for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++) {
         rc = sl_bind_expr(c, ast->distinct_on[w.n_part], &w.part[w.n_part]);
-        if (!rc && (sl_type_is_list(w.part[w.n_part]->type) ||
-                    sl_type_is_struct(w.part[w.n_part]->type)))
+        if (!rc && sl_type_is_struct(w.part[w.n_part]->type))
             rc = sl_bind_error(c, ast->distinct_on[w.n_part]->line,
                                ast->distinct_on[w.n_part]->col, SL_EBIND,
-                               "DISTINCT ON a %s value is not supported",
-                               sl_type_kind_name(w.part[w.n_part]->type));
+                               "DISTINCT ON a STRUCT value is not supported");
     }
     c->win_ok = true;
     w.order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order);
@@ -1589,8 +1604,7 @@ static void prune_query(sl_query *q)
     } else {
         bool any = false;
         for (int i = 0; i < n; i++) { /* an unnest() output sets the child's row count */
-            p.used[i] |= s->child->outs[i]->kind == SL_E_CALL &&
-                         s->child->outs[i]->fn == SL_FN_UNNEST;
+            p.used[i] |= has_unnest(s->child->outs[i]);
             any |= p.used[i];
         }
         if (!any && n > 0)
@@ -1608,13 +1622,13 @@ static void prune_query(sl_query *q)
  * of one input stays a row of the result whatever its other columns are); the others compare
  * whole rows, so every column stays. Then both inputs are pruned in turn.
  */
-/* Whether output i of q is an unnest() (directly, or in an input of a set operation q is):
- * it makes rows, so pruning must keep it. */
+/* Whether output i of q holds an unnest() (directly, or in an input of a set operation q
+ * is): it makes rows, so pruning must keep it. */
 static bool out_unnests(const sl_query *q, int i)
 {
     if (i >= q->n_outs)
         return false;
-    if (q->outs[i]->kind == SL_E_CALL && q->outs[i]->fn == SL_FN_UNNEST)
+    if (has_unnest(q->outs[i]))
         return true;
     return q->src.kind == SL_SRC_SETOP &&
            (out_unnests(q->src.child, i) || out_unnests(q->src.right, i));

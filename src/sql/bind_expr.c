@@ -783,11 +783,11 @@ static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
     }
     if (g.n_params) /* quantiles given as a list: a list of answers */
         g.type = sl_list_type(g.type);
-    if (a->distinct && (sl_type_is_list(t) || sl_type_is_struct(t))) {
+    if (a->distinct && sl_type_is_struct(t)) {
         sl_free(key);
         sl_agg_clear(&g);
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) of a %s value "
-                             "is not supported", a->name, sl_type_kind_name(t));
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) of a STRUCT value "
+                             "is not supported", a->name);
     }
     /* f(DISTINCT x) is f(x) where duplicates cannot change the result (min, max). */
     g.distinct = a->distinct && !fn->distinct_is_noop;
@@ -890,6 +890,88 @@ static int bind_like_escape(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     return rc;
 }
 
+/* a <@ b: list_has_all(b, a). */
+static int bind_contained(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    sl_expr *args[2] = {NULL, NULL};
+    int rc = sl_bind_expr(c, a->args[1], &args[0]);
+    if (!rc && (rc = sl_bind_expr(c, a->args[0], &args[1])))
+        sl_expr_free(&args[0]);
+    return rc ? rc : call_func(c, a, "list_has_all", args, 2, out);
+}
+
+/* ---- lambdas: list_transform(l, x -> body), list_filter(l, lambda x, i: body) ---- */
+
+/* Lambda parameter k of the scope: LAMBDA_PARAM(k), which the list function's kernel turns
+ * into a column of the rows it evaluates the body over (func/fn_list_ops.c). */
+static int lambda_param(int k, sl_type t, const char *name, sl_expr **out)
+{
+    sl_value v = { .type = SL_T_BIGINT, .v.i = k };
+    sl_expr *arg = sl_expr_const(&v, name);
+    *out = sl_expr_new(SL_E_CALL, t, 1, &arg, name);
+    (*out)->fn = SL_FN_LAMBDA_PARAM;
+    return 0;
+}
+
+/* f(l, lambda [, initial]): the list bound first, then the body with the lambda's parameters
+ * in scope: the element and its 1-based index, or for list_reduce the accumulator, the
+ * element and its index; the call gets a hidden argument after the lambda: the slot of its
+ * first parameter times 4 plus their number (then list_reduce's initial value, if any). */
+static int bind_lambda_call(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+{
+    const sl_ast_expr *lam = a->args[1];
+    int np = lam->n_args - 1;
+    bool reduce = strcasecmp(a->name, "list_reduce") == 0 || strcasecmp(a->name, "reduce") == 0 ||
+                  strcasecmp(a->name, "array_reduce") == 0;
+    if (!sl_func_exists(a->name))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "unknown function \"%s\"", a->name);
+    if (a->n_args > (reduce ? 3 : 2))
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s: too many arguments", a->name);
+    if (np < 1 + reduce || np > 2 + reduce || c->n_lambda + np > 8)
+        return sl_bind_error(c, lam->line, lam->col, SL_EBIND, "%s", reduce
+                             ? "list_reduce's lambda takes two or three parameters (the "
+                               "accumulator, the element, its index)"
+                             : "a lambda takes one or two parameters (the element and its "
+                               "index), at most 8 in scope");
+    for (int k = 0; k < np; k++)
+        if (lam->args[k]->kind != A_COL || lam->args[k]->qual)
+            return sl_bind_error(c, lam->line, lam->col, SL_EBIND, "%s", "a lambda parameter "
+                                 "must be a plain name");
+    sl_expr *args[4] = {NULL, NULL, NULL, NULL};
+    int rc = sl_bind_expr(c, a->args[0], &args[0]);
+    if (rc)
+        return rc;
+    if (!sl_type_is_list(args[0]->type)) {
+        sl_expr_free(&args[0]);
+        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s: the first argument must be a "
+                             "list", a->name);
+    }
+    int base = c->n_lambda;
+    for (int k = 0; k < np; k++) {
+        c->lambda_name[base + k] = lam->args[k]->name;
+        c->lambda_type[base + k] = k < 1 + reduce ? sl_list_elem(args[0]->type) : SL_T_BIGINT;
+    }
+    c->n_lambda += np;
+    rc = sl_bind_expr(c, lam->args[np], &args[1]);
+    c->n_lambda = base;
+    if (rc) {
+        sl_expr_free(&args[0]);
+        return rc;
+    }
+    sl_value v = { .type = SL_T_BIGINT, .v.i = base * 4 + np };
+    args[2] = sl_expr_const(&v, "lambda");
+    if (a->n_args == 3 && (rc = sl_bind_expr(c, a->args[2], &args[3]))) {
+        for (int k = 0; k < 3; k++)
+            sl_expr_free(&args[k]);
+        return rc;
+    }
+    char *text = node_text(c, a);
+    sl_err tmp = {0};
+    rc = sl_func_bind(a->name, args, a->n_args == 3 ? 4 : 3, text, out, &tmp);
+    sl_free(text);
+    return rc ? wrap(c, a, &tmp) : 0;
+}
+
 int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     c->level++;
@@ -898,20 +980,25 @@ int sl_bind_expr(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     return rc;
 }
 
-/* s.a where s is a column (of a STRUCT), not a table: DuckDB reads the field there. Binds it
- * as struct_extract(s, 'a') (through the group keys when s is one) and returns 1; 0 when a is
- * not such a reference. */
+/* s.a where s is a column (of a STRUCT) or a lambda's parameter, not a table: DuckDB reads the
+ * field there. Binds it as struct_extract(s, 'a') (through the group keys when s is one) and
+ * returns 1; 0 when a is not such a reference. */
 static int struct_field_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out, int *rc)
 {
-    if (a->kind != A_COL || !a->qual || sl_bind_find_col(c, a) >= 0 || has_qual(c, a->qual) ||
-        (c->alias && strcasecmp(a->qual, c->alias) == 0))
+    if (a->kind != A_COL || !a->qual)
+        return 0;
+    bool lam = false; /* x.a of a lambda's parameter x: hides tables named x too */
+    for (int k = 0; k < c->n_lambda; k++)
+        lam = lam || strcmp(c->lambda_name[k], a->qual) == 0;
+    if (!lam && (sl_bind_find_col(c, a) >= 0 || has_qual(c, a->qual) ||
+                 (c->alias && strcasecmp(a->qual, c->alias) == 0)))
         return 0;
     sl_ast_expr col = *a, name = *a, call = *a, *args[2] = {&col, &name};
     col.qual = NULL;
     col.name = a->qual;
     col.text = a->text;
     col.text_len = (int64_t)strlen(a->qual);
-    if (sl_bind_find_col(c, &col) < 0)
+    if (!lam && sl_bind_find_col(c, &col) < 0)
         return 0;
     name.kind = A_STR;
     name.qual = NULL;
@@ -930,6 +1017,10 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
     *out = NULL;
     if (a->kind == A_FUNC && a->over)
         return sl_bind_window(c, a, out);
+    /* A lambda's parameter hides columns and aliases of its name (innermost first). */
+    for (int k = c->n_lambda - 1; a->kind == A_COL && !a->qual && k >= 0; k--)
+        if (strcmp(c->lambda_name[k], a->name) == 0)
+            return lambda_param(k, c->lambda_type[k], a->name, out);
     int src;
     if (struct_field_ref(c, a, out, &src))
         return src;
@@ -1009,6 +1100,12 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         }
         return bind_call(c, a, a->op, out);
     case A_BINARY:
+        if (strcmp(a->op, "->") == 0)
+            return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s", "a lambda (x -> ...) is "
+                                 "only allowed as the last argument of list_transform or "
+                                 "list_filter");
+        if (strcmp(a->op, "<@") == 0) /* a <@ b is b @> a: list_has_all(b, a) */
+            return bind_contained(c, a, out);
         return bind_call(c, a, a->op, out);
     case A_ISNULL:
         return bind_call(c, a, a->negated ? "IS_NOT_NULL" : "IS_NULL", out);
@@ -1050,6 +1147,9 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
                                  a->star ? "*" : a->distinct ? "DISTINCT " : "",
                                  a->n_agg_order ? " ORDER BY" : "",
                                  a->filter ? " FILTER" : "", a->name);
+        if ((a->n_args == 2 || a->n_args == 3) && a->args[1]->kind == A_BINARY &&
+            strcmp(a->args[1]->op, "->") == 0)
+            return bind_lambda_call(c, a, out);
         return bind_call(c, a, a->name, out);
     }
     return sl_bind_error(c, a->line, a->col, SL_EINTERNAL, "unknown expression kind %d",

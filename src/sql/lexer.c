@@ -262,7 +262,8 @@ static int lex_param(lexer *lx, int64_t i, int64_t *next)
 
 /* ---- tokens ---- */
 
-static const char *const ops2[] = {"//", "==", "<>", "!=", "<=", ">=", "||", "::", "**", NULL};
+static const char *const ops2[] = {"//", "==", "<>", "!=", "<=", ">=", "||", "::", "**", "->",
+                                    "&&", "@>", "<@", NULL};
 static const char ops1[] = "(),.;*+-/%=<>:{}[]^";
 
 /* A 'string' or "quoted identifier" starting at s[i] == q; a doubled q is an escaped q. A

@@ -628,6 +628,8 @@ static sl_ast_expr *parse_position(sl_parser *p, int start)
 }
 
 /* [a, b, ...] (a LIST literal) is the call list_value(a, b, ...), as in DuckDB. */
+static sl_ast_expr *parse_comprehension(sl_parser *p, int start, sl_ast_expr *expr);
+
 static sl_ast_expr *parse_list_lit(sl_parser *p, int start)
 {
     if (++p->depth > SL_SQL_MAX_DEPTH) {
@@ -641,6 +643,14 @@ static sl_ast_expr *parse_list_lit(sl_parser *p, int start)
         sl_ast_expr *a = sl_parse_expr(p);
         if (!a)
             return p->depth--, sl_parse_fail(e);
+        if (e->n_args == 0 && sl_parse_is_kw(sl_parse_peek(p), "for")) {
+            sl_ast_expr_free(&e);
+            a = parse_comprehension(p, start, a);
+            p->depth--;
+            if (!a || sl_parse_expect_op(p, "]"))
+                return a ? sl_parse_fail(a) : NULL;
+            return sl_parse_finish(p, a, start);
+        }
         add_arg(e, a);
         if (!sl_parse_accept_op(p, ","))
             break;
@@ -915,14 +925,67 @@ static sl_ast_expr *parse_primary(sl_parser *p)
     return sl_parse_finish(p, e, start);
 }
 
+/* The sign of a slice's step when the parser can see it (a literal: 1, -1, - 1); 0 else. */
+static int step_sign(const sl_ast_expr *st)
+{
+    if (st->kind == A_INT)
+        return st->ival < 0 ? -1 : 1;
+    if (st->kind == A_UNARY && strcmp(st->op, "NEG") == 0 && st->args[0]->kind == A_INT)
+        return st->args[0]->ival > 0 ? -1 : 1;
+    return 0;
+}
+
+/* The rest of l[a:b] / l[a:b:step] after a (x = list_extract(l[, a]), at the first ':'):
+ * x becomes list_slice(l, a, b[, step]). An omitted bound is DuckDB's "from the start" / "to
+ * the end", which depend on the step's direction: a = 0 (step > 0) or -1 (step < 0), b = -1
+ * (step > 0) or 0 (step < 0); so an omitted bound needs a literal step. */
+static int parse_slice(sl_parser *p, sl_ast_expr *x, int start, bool no_begin)
+{
+    sl_free(x->name);
+    x->name = sl_xstrdup("list_slice");
+    sl_tok *colon = sl_parse_next(p);
+    bool no_end = sl_parse_is_op(sl_parse_peek(p), "]") || sl_parse_is_op(sl_parse_peek(p), ":");
+    sl_ast_expr *end = no_end ? NULL : sl_parse_expr(p), *step = NULL;
+    if (!no_end && !end)
+        return p->err->code;
+    if (sl_parse_accept_op(p, ":")) {
+        step = sl_parse_expr(p);
+        if (!step) {
+            sl_ast_expr_free(&end);
+            return p->err->code;
+        }
+    }
+    int sign = step ? step_sign(step) : 1;
+    if ((no_begin || no_end) && !sign) {
+        sl_ast_expr_free(&end);
+        sl_ast_expr_free(&step);
+        return sl_parse_error_at(p, colon, "%s", "a list slice with an omitted bound needs a "
+                                 "constant step (l[a:b:step])");
+    }
+    if (no_begin) {
+        sl_ast_expr *b = sl_parse_new_expr(p, A_INT, start);
+        b->ival = sign < 0 ? -1 : 0;
+        add_arg(x, sl_parse_finish(p, b, start));
+    }
+    if (no_end) {
+        end = sl_parse_new_expr(p, A_INT, start);
+        end->ival = sign < 0 ? 0 : -1;
+        end = sl_parse_finish(p, end, start);
+    }
+    add_arg(x, end);
+    if (step)
+        add_arg(x, step);
+    return 0;
+}
+
 /* primary { :: type } */
 static sl_ast_expr *parse_postfix(sl_parser *p)
 {
     int start = p->i;
     sl_ast_expr *e = parse_primary(p);
-    /* l[i]: list_extract(l, i) (1-based, DuckDB); slices l[a:b] are not supported. s.a: the
-     * STRUCT field struct_extract(s, 'a') (s['a'] is list_extract, which the binder turns into
-     * struct_extract on a STRUCT). */
+    /* l[i]: list_extract(l, i) (1-based, DuckDB); l[a:b] and l[a:b:step]: list_slice. s.a:
+     * the STRUCT field struct_extract(s, 'a') (s['a'] is list_extract, which the binder turns
+     * into struct_extract on a STRUCT). */
     while (e && (sl_parse_is_op(sl_parse_peek(p), "[") || sl_parse_is_op(sl_parse_peek(p), "."))) {
         if (sl_parse_is_op(sl_parse_peek(p), ".")) {
             sl_parse_next(p);
@@ -946,13 +1009,15 @@ static sl_ast_expr *parse_postfix(sl_parser *p)
         x->name = sl_xstrdup("list_extract");
         add_arg(x, e);
         e = x;
-        sl_ast_expr *i = sl_parse_expr(p);
-        if (!i)
+        bool slice = sl_parse_is_op(sl_parse_peek(p), ":");
+        sl_ast_expr *i = slice ? NULL : sl_parse_expr(p);
+        if (!slice && !i)
             return sl_parse_fail(x);
-        add_arg(x, i);
-        if (sl_parse_is_op(sl_parse_peek(p), ":")) {
-            sl_parse_error_at(p, sl_parse_peek(p), "%s", "list slices (l[a:b]) are not supported");
-            return sl_parse_fail(x);
+        if (i)
+            add_arg(x, i);
+        if (slice || sl_parse_is_op(sl_parse_peek(p), ":")) {
+            if (parse_slice(p, x, start, i == NULL))
+                return sl_parse_fail(x);
         }
         if (sl_parse_expect_op(p, "]"))
             return sl_parse_fail(x);
@@ -1016,7 +1081,9 @@ typedef struct binop { const char *tok; bool kw; const char *name; } binop;
 static const binop mul_ops[] = {{"*", 0, "*"}, {"/", 0, "/"}, {"//", 0, "//"}, {"%", 0, "%"},
                                 {NULL, 0, NULL}};
 static const binop add_ops[] = {{"+", 0, "+"}, {"-", 0, "-"}, {NULL, 0, NULL}};
-static const binop concat_ops[] = {{"||", 0, "||"}, {NULL, 0, NULL}};
+/* && @> <@ (list overlap / containment) share ||'s level, as in DuckDB. */
+static const binop concat_ops[] = {{"||", 0, "||"}, {"&&", 0, "&&"}, {"@>", 0, "@>"},
+                                   {"<@", 0, "<@"}, {NULL, 0, NULL}};
 static const binop and_ops[] = {{"and", 1, "AND"}, {NULL, 0, NULL}};
 static const binop or_ops[] = {{"or", 1, "OR"}, {NULL, 0, NULL}};
 
@@ -1346,13 +1413,116 @@ static sl_ast_expr *parse_not(sl_parser *p)
 
 static sl_ast_expr *parse_and(sl_parser *p) { return andor_chain(p, parse_not, and_ops); }
 
+/* A lambda (list_transform(l, x -> x + 1)): A_BINARY "->" whose last argument is the body
+ * and the others its parameters (A_COL names): `x -> body`, `(x, i) -> body` or DuckDB's
+ * `lambda x[, i]: body`. At "lambda" or "(" (or after the parameter x, at "->"). */
+static sl_ast_expr *parse_lambda(sl_parser *p, int start, sl_ast_expr *param)
+{
+    sl_ast_expr *e = sl_parse_new_expr(p, A_BINARY, start);
+    e->op = "->";
+    bool paren = !param && sl_parse_is_op(sl_parse_peek(p), "(");
+    if (param) {
+        add_arg(e, param);
+        sl_parse_next(p); /* -> */
+    } else {
+        sl_parse_next(p); /* lambda, or ( */
+        do {
+            sl_tok *t = sl_parse_peek(p);
+            if (t->kind != TK_IDENT) {
+                sl_parse_error_at(p, t, "%s", "expected a lambda parameter name");
+                return sl_parse_fail(e);
+            }
+            int at = p->i;
+            sl_ast_expr *x = sl_parse_new_expr(p, A_COL, at);
+            x->name = sl_xstrdup(t->val);
+            sl_parse_next(p);
+            add_arg(e, sl_parse_finish(p, x, at));
+        } while (sl_parse_accept_op(p, ","));
+        if (paren ? sl_parse_expect_op(p, ")") || sl_parse_expect_op(p, "->")
+                  : sl_parse_expect_op(p, ":"))
+            return sl_parse_fail(e);
+    }
+    sl_ast_expr *body = sl_parse_expr(p);
+    if (!body)
+        return sl_parse_fail(e);
+    add_arg(e, body);
+    return sl_parse_finish(p, e, start);
+}
+
+/* Whether the tokens ahead are "(" name {"," name} ")" "->": a lambda's parameters. */
+static bool paren_params(sl_parser *p)
+{
+    if (!sl_parse_is_op(sl_parse_peek(p), "("))
+        return false;
+    int k = 1;
+    for (;;) {
+        if (sl_parse_peek_at(p, k)->kind != TK_IDENT)
+            return false;
+        if (sl_parse_is_op(sl_parse_peek_at(p, k + 1), ")"))
+            return sl_parse_is_op(sl_parse_peek_at(p, k + 2), "->");
+        if (!sl_parse_is_op(sl_parse_peek_at(p, k + 1), ","))
+            return false;
+        k += 2;
+    }
+}
+
+/* [expr FOR x IN l [IF cond]]: DuckDB's list comprehension, which is
+ * list_transform(list_filter(l, x -> cond), x -> expr). At "for", expr parsed. */
+static sl_ast_expr *parse_comprehension(sl_parser *p, int start, sl_ast_expr *expr)
+{
+    sl_parse_next(p); /* for */
+    int at = p->i;
+    sl_tok *t = sl_parse_peek(p);
+    sl_ast_expr *l = NULL, *cond = NULL;
+    if (t->kind != TK_IDENT) {
+        sl_parse_error_at(p, t, "%s", "expected a name after FOR");
+        return sl_parse_fail(expr);
+    }
+    sl_parse_next(p);
+    if (!sl_parse_accept_kw(p, "in")) {
+        sl_parse_error_at(p, sl_parse_peek(p), "%s", "expected IN");
+        return sl_parse_fail(expr);
+    }
+    l = sl_parse_expr_noin(p);
+    if (l && sl_parse_accept_kw(p, "if") && !(cond = sl_parse_expr(p)))
+        sl_ast_expr_free(&l);
+    if (!l) {
+        sl_ast_expr_free(&expr);
+        return NULL;
+    }
+    for (int pass = cond ? 0 : 1; pass < 2; pass++) {
+        sl_ast_expr *lam = sl_parse_new_expr(p, A_BINARY, start), *x;
+        lam->op = "->";
+        x = sl_parse_new_expr(p, A_COL, at);
+        x->name = sl_xstrdup(t->val);
+        add_arg(lam, sl_parse_finish(p, x, at));
+        add_arg(lam, pass == 0 ? cond : expr);
+        sl_ast_expr *f = sl_parse_new_expr(p, A_FUNC, start);
+        f->name = sl_xstrdup(pass == 0 ? "list_filter" : "list_transform");
+        add_arg(f, l);
+        add_arg(f, sl_parse_finish(p, lam, start));
+        l = sl_parse_finish(p, f, start);
+    }
+    return l;
+}
+
 sl_ast_expr *sl_parse_expr(sl_parser *p)
 {
     if (++p->depth > SL_SQL_MAX_DEPTH) {
         sl_parse_nest_error(p, sl_parse_peek(p));
         return NULL;
     }
-    sl_ast_expr *l = andor_chain(p, parse_and, or_ops);
+    int start = p->i;
+    sl_tok *t = sl_parse_peek(p);
+    sl_ast_expr *l;
+    if ((sl_parse_is_kw(t, "lambda") && sl_parse_peek_at(p, 1)->kind == TK_IDENT &&
+         (sl_parse_is_op(sl_parse_peek_at(p, 2), ":") ||
+          sl_parse_is_op(sl_parse_peek_at(p, 2), ","))) || paren_params(p))
+        l = parse_lambda(p, start, NULL);
+    else
+        l = andor_chain(p, parse_and, or_ops);
+    if (l && l->kind == A_COL && !l->qual && sl_parse_is_op(sl_parse_peek(p), "->"))
+        l = parse_lambda(p, start, l);
     p->depth--;
     return l;
 }

@@ -428,6 +428,9 @@ typedef struct sl_bind_ctx {
     const sl_ast_expr **scalar_ast; /* ... each one's A_SUBQUERY node (borrowed) */
     int *scalar_col;             /* ... and the L0 index of its [value, row count] pair */
     int *scalar_corr;            /* ... 0, or correlated: 1 = its value column, 2 = count */
+    int n_lambda;                /* lambda parameters in scope, innermost last (bind_expr.c) */
+    const char *lambda_name[8];
+    sl_type lambda_type[8];
 } sl_bind_ctx;
 
 /* Records an SL_E* error at a's position: "PATH:LINE:COL: msg". Returns code. Local. */

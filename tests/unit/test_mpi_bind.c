@@ -452,39 +452,52 @@ static void test_errors(void)
 
 /* The longest text below the root of e (the root itself not counted). */
 /* LIST values: the uses sluice does not support are clean bind errors (DuckDB accepts most;
- * tests/dialect/cases/list.test compares the supported ones with DuckDB). */
+ * tests/dialect/cases/list.test and lops.test compare the supported ones with DuckDB). */
 #define HAS(sql, want) CHECK(strstr(bind_err(sql), want) != NULL)
 static void test_lists(void)
 {
-    HAS("SELECT id, [Name] AS l FROM " SRC " ORDER BY l", "ORDER BY on a LIST value");
-    HAS("SELECT [Name] AS l FROM " SRC " ORDER BY ALL", "ORDER BY on a LIST value");
-    HAS("SELECT [Name] AS l, count(*) FROM " SRC " GROUP BY l", "GROUP BY or DISTINCT on a LIST");
-    HAS("SELECT DISTINCT [Name] AS l FROM " SRC, "GROUP BY or DISTINCT on a LIST");
-    HAS("SELECT id FROM " SRC " WHERE [qty] = [1]", "comparing LIST values (BIGINT[])");
-    HAS("SELECT id FROM " SRC " WHERE [qty] IN ([1])", "comparing LIST values");
-    HAS("SELECT greatest([qty], [1]) FROM " SRC, "comparing LIST values");
-    HAS("SELECT [Name] FROM " SRC " UNION SELECT ['x']", "UNION on a LIST column");
-    HAS("SELECT [Name] FROM " SRC " EXCEPT ALL SELECT ['x']", "EXCEPT on a LIST column");
+    /* Ordering, grouping and comparing lists bind (tests/dialect/cases/lops.test). */
+    static const char *const ok[] = {
+        "SELECT id, [Name] AS l FROM " SRC " ORDER BY l",
+        "SELECT [Name] AS l FROM " SRC " ORDER BY ALL",
+        "SELECT [Name] AS l, count(*) FROM " SRC " GROUP BY l",
+        "SELECT DISTINCT [Name] AS l FROM " SRC,
+        "SELECT id FROM " SRC " WHERE [qty] = [1]",
+        "SELECT id FROM " SRC " WHERE [qty] IN ([1])",
+        "SELECT greatest([qty], [1]) FROM " SRC,
+        "SELECT [Name] FROM " SRC " UNION SELECT ['x']",
+        "SELECT [Name] FROM " SRC " EXCEPT ALL SELECT ['x']",
+        "SELECT row_number() OVER (PARTITION BY [Name]) FROM " SRC,
+        "SELECT row_number() OVER (ORDER BY [qty]) FROM " SRC,
+        "SELECT DISTINCT ON ([Name]) id FROM " SRC,
+        "SELECT count(DISTINCT [Name]) FROM " SRC,
+        "SELECT string_agg(Name, ',' ORDER BY [qty]) FROM " SRC,
+        "SELECT list(id ORDER BY [qty]) FROM " SRC,
+    };
+    for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
+        CHECK_STR(bind_err(ok[k]), "(no error)");
     CHECK_STR(bind_err("SELECT [Name] FROM " SRC " UNION ALL SELECT ['x']"), "(no error)");
     HAS("SELECT min([Name]) FROM " SRC, "no function matches min(VARCHAR[])");
     HAS("SELECT CAST('[1]' AS INTEGER[])", "Cannot cast VARCHAR to INTEGER[]");
-    HAS("SELECT [1, 2][1:2]", "list slices (l[a:b]) are not supported");
-    HAS("SELECT unnest([1, 2]) + 1 AS u", "unnest() is only supported as a whole select item");
-    HAS("SELECT unnest([1]) AS u, unnest([2]) AS v", "only one unnest() per select list");
+    CHECK_STR(bind_err("SELECT [1, 2][1:2], [1, 2][:1], [1][:1:1]"), "(no error)");
+    HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
+    HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
+    HAS("SELECT x -> x + 1 AS f", "a lambda (x -> ...) is only allowed");
+    HAS("SELECT DISTINCT unnest([Name]) AS u FROM " SRC, "SELECT DISTINCT of an unnest()");
+    HAS("SELECT unnest([Name]) AS u, count(*) FROM " SRC " GROUP BY ALL",
+        "Cannot group on an unnest()");
+    HAS("SELECT list_transform(qty, x -> x) FROM " SRC, "the first argument must be a list");
+    HAS("SELECT list_filter([1], x -> x + 1)", "list_filter: the lambda must give a BOOLEAN");
+    CHECK_STR(bind_err("SELECT list_transform([1], x -> [x])"), "(no error)");
+    CHECK_STR(bind_err("SELECT list_transform([qty], x -> x + qty) FROM " SRC), "(no error)");
+    CHECK_STR(bind_err("SELECT unnest([1, 2]) + 1 AS u"), "(no error)");
+    CHECK_STR(bind_err("SELECT unnest([1]) AS u, unnest([2]) AS v"), "(no error)");
     HAS("SELECT quantile_cont(price, [0.5, 2]) FROM " SRC, "every q must be a number in [0, 1]");
     HAS("SELECT quantile_cont(price, []) FROM " SRC, "a constant list of them");
     HAS("SELECT approx_quantile(price, [0.5]) FROM " SRC, "a list of quantiles is not supported");
     HAS("SELECT list_contains([1], 'x') FROM " SRC, "Could not convert");
     HAS("SELECT CASE WHEN qty > 1 THEN [1] ELSE ['a', Name] END FROM " SRC,
         "incompatible types INTEGER[] and VARCHAR[]");
-    HAS("SELECT row_number() OVER (PARTITION BY [Name]) FROM " SRC,
-        "PARTITION BY or ORDER BY on a LIST value in a window");
-    HAS("SELECT row_number() OVER (ORDER BY [qty]) FROM " SRC,
-        "PARTITION BY or ORDER BY on a LIST value in a window");
-    HAS("SELECT DISTINCT ON ([Name]) id FROM " SRC, "DISTINCT ON a LIST value");
-    HAS("SELECT count(DISTINCT [Name]) FROM " SRC, "count(DISTINCT ...) of a LIST value");
-    HAS("SELECT string_agg(Name, ',' ORDER BY [qty]) FROM " SRC, "ORDER BY on a LIST value");
-    HAS("SELECT list(id ORDER BY [qty]) FROM " SRC, "ORDER BY on a LIST value");
     HAS("SELECT [Name] || 'x' FROM " SRC, "no function matches ||(VARCHAR[], VARCHAR)");
     CHECK_STR(bind_err("SELECT count([Name]) FROM " SRC), "(no error)");
 }
