@@ -287,91 +287,65 @@ static int64_t new_group(sl_hashagg *h, uint64_t hash, sl_vec *const *vecs, int6
     return g;
 }
 
-/* Grouping equality: NULL equals NULL; -0.0 equals 0.0 and NaN equals NaN, as hashing folds
- * them the same way. */
+/* Grouping equality of value g of a and value i of b, both valid: -0.0 equals 0.0 and NaN
+ * equals NaN, as hashing folds them the same way; INTERVALs and LISTs by DuckDB's equality. */
+static inline bool val_eq(const sl_vec *a, int64_t g, const sl_vec *b, int64_t i)
+{
+    switch (sl_type_phys(a->type)) {
+    case SL_T_DOUBLE: {
+        double x = a->d.f64[g], y = b->d.f64[i];
+        return x == y || (x != x && y != y);
+    }
+    case SL_T_VARCHAR:
+    case SL_T_HUGEINT:
+    case SL_T_UBIGINT:
+    case SL_T_UHUGEINT: {
+        int64_t la, lb;
+        const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+        return la == lb && memcmp(pa, pb, (size_t)la) == 0;
+    }
+    case SL_T_INTERVAL: { /* DuckDB's equality: '30 days' = '1 month' (types.h) */
+        int64_t la, lb;
+        const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+        return la == lb && (la != SL_IV_BYTES ||
+                            sl_interval_cmp(sl_interval_get(pa), sl_interval_get(pb)) == 0);
+    }
+    default:
+        if (sl_type_is_list(a->type)) { /* DuckDB's list equality: [-0.0] = [0.0] */
+            int64_t la, lb;
+            const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+            return sl_list_cmp(a->type, pa, la, pb, lb) == 0;
+        }
+        if (sl_type_is_struct(a->type)) { /* equal structs encode alike */
+            int64_t la, lb;
+            const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
+            return la == lb && memcmp(pa, pb, (size_t)la) == 0;
+        }
+        return a->d.i64[g] == b->d.i64[i];
+    }
+}
+
+/* Group g's keys equal row i of vecs (NULL equals NULL; val_eq's rules). */
 static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t i)
 {
     for (int k = 0; k < h->n_keys; k++) {
         const sl_vec *a = h->keys[k], *b = vecs[k];
         bool va = sl_vec_valid(a, g), vb = sl_vec_valid(b, i);
-        if (va != vb)
+        if (va != vb || (va && !val_eq(a, g, b, i)))
             return false;
-        if (!va)
-            continue;
-        switch (sl_type_phys(a->type)) {
-        case SL_T_DOUBLE: {
-            double x = a->d.f64[g], y = b->d.f64[i];
-            if (!(x == y || (x != x && y != y)))
-                return false;
-            break;
-        }
-        case SL_T_VARCHAR:
-        case SL_T_HUGEINT:
-        case SL_T_UBIGINT:
-        case SL_T_UHUGEINT: {
-            int64_t la, lb;
-            const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
-            if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
-                return false;
-            break;
-        }
-        case SL_T_INTERVAL: { /* DuckDB's equality: '30 days' = '1 month' (types.h) */
-            int64_t la, lb;
-            const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
-            if (la != lb || (la == SL_IV_BYTES && sl_interval_cmp(sl_interval_get(pa),
-                                                                  sl_interval_get(pb)) != 0))
-                return false;
-            break;
-        }
-        default:
-            if (sl_type_is_list(a->type)) { /* DuckDB's list equality: [-0.0] = [0.0] */
-                int64_t la, lb;
-                const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
-                if (sl_list_cmp(a->type, pa, la, pb, lb) != 0)
-                    return false;
-            } else if (sl_type_is_struct(a->type)) { /* equal structs encode alike */
-                int64_t la, lb;
-                const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
-                if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
-                    return false;
-            } else if (a->d.i64[g] != b->d.i64[i]) {
-                return false;
-            }
-        }
     }
     return true;
 }
 
-/* Row i of vecs equals row j of vecs in every key (keys_eq's rules). Decided by storage, not
- * by type name, so that a type stored in the byte heap (VARCHAR, HUGEINT, a wide DECIMAL, a
- * LIST) compares its bytes: only INTERVAL (its own equality) and DOUBLE are special. */
+/* Row i of vecs equals row j of vecs in every key (keys_eq's rules): a group made earlier in
+ * the same batch is compared through the input row that made it. */
 static bool rows_eq(const sl_hashagg *h, sl_vec *const *vecs, int64_t i, int64_t j)
 {
     for (int k = 0; k < h->n_keys; k++) {
         const sl_vec *v = vecs[k];
         bool va = sl_vec_valid(v, i), vb = sl_vec_valid(v, j);
-        if (va != vb)
+        if (va != vb || (va && !val_eq(v, i, v, j)))
             return false;
-        if (!va)
-            continue;
-        if (v->type == SL_T_DOUBLE) {
-            double x = v->d.f64[i], y = v->d.f64[j];
-            if (!(x == y || (x != x && y != y)))
-                return false;
-        } else if (v->type == SL_T_INTERVAL) {
-            int64_t la, lb;
-            const char *pa = sl_vec_str(v, i, &la), *pb = sl_vec_str(v, j, &lb);
-            if (la != lb || (la == SL_IV_BYTES && sl_interval_cmp(sl_interval_get(pa),
-                                                                  sl_interval_get(pb)) != 0))
-                return false;
-        } else if (sl_type_is_var(v->type)) {
-            int64_t la, lb;
-            const char *pa = sl_vec_str(v, i, &la), *pb = sl_vec_str(v, j, &lb);
-            if (la != lb || memcmp(pa, pb, (size_t)la) != 0)
-                return false;
-        } else if (v->d.i64[i] != v->d.i64[j]) {
-            return false;
-        }
     }
     return true;
 }
