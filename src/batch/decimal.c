@@ -228,15 +228,19 @@ void sl_dec_props(sl_type t, int *width, int *scale)
     } else {
         *width = t == SL_T_BOOL ? 1 : t == SL_T_TINYINT || t == SL_T_UTINYINT ? 3
                  : t == SL_T_SMALLINT || t == SL_T_USMALLINT ? 5
-                 : t == SL_T_INTEGER || t == SL_T_UINTEGER ? 10 : t == SL_T_HUGEINT ? 38 : 19;
+                 : t == SL_T_INTEGER || t == SL_T_UINTEGER ? 10 : t == SL_T_HUGEINT ? 38
+                 : t == SL_T_UBIGINT ? 20 : t == SL_T_UHUGEINT ? 38 : 19;
         *scale = 0;
     }
 }
 
 sl_type sl_dec_common_type(sl_type a, sl_type b)
 {
-    bool an = sl_type_is_int(a) || a == SL_T_DOUBLE || sl_type_is_decimal(a) || a == SL_T_HUGEINT;
-    bool bn = sl_type_is_int(b) || b == SL_T_DOUBLE || sl_type_is_decimal(b) || b == SL_T_HUGEINT;
+    /* UBIGINT counts as DECIMAL(20,0), UHUGEINT as DECIMAL(38,0), as DuckDB's */
+    bool an = sl_type_is_int(a) || a == SL_T_DOUBLE || sl_type_is_decimal(a) ||
+              a == SL_T_HUGEINT || a == SL_T_UBIGINT || a == SL_T_UHUGEINT;
+    bool bn = sl_type_is_int(b) || b == SL_T_DOUBLE || sl_type_is_decimal(b) ||
+              b == SL_T_HUGEINT || b == SL_T_UBIGINT || b == SL_T_UHUGEINT;
     if (!an || !bn)
         return SL_T_COUNT;
     if (a == SL_T_DOUBLE || b == SL_T_DOUBLE)

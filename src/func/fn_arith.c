@@ -40,7 +40,25 @@ static int numeric_operands(sl_expr **args, char op, sl_type *rt, sl_err *err)
         }
     sl_type a = args[0]->type, b = args[1]->type;
     bool force_double = op == '/';
-    if (a == SL_T_UBIGINT || b == SL_T_UBIGINT || a == SL_T_UHUGEINT || b == SL_T_UHUGEINT) {
+    bool ua = a == SL_T_UBIGINT || a == SL_T_UHUGEINT;
+    bool ub = b == SL_T_UBIGINT || b == SL_T_UHUGEINT;
+    if ((ua && sl_type_is_decimal(b)) || (ub && sl_type_is_decimal(a))) {
+        /* DuckDB: with a DECIMAL the UBIGINT is a DECIMAL(20,0), the UHUGEINT a DECIMAL(38,0),
+         * then the DECIMAL rules; / and // are DOUBLE */
+        int u = ua ? 0 : 1;
+        sl_type ut = args[u]->type == SL_T_UBIGINT ? sl_type_decimal(20, 0)
+                                                   : sl_type_decimal(38, 0);
+        if (force_double || op == 'i') {
+            int rc = fn_coerce(&args[0], SL_T_DOUBLE, err);
+            if (!rc)
+                rc = fn_coerce(&args[1], SL_T_DOUBLE, err);
+            *rt = SL_T_DOUBLE;
+            return rc;
+        }
+        int rc = fn_coerce(&args[u], ut, err);
+        return rc ? rc : fn_dec_bind_arith(args, op, rt, err);
+    }
+    if (ua || ub) {
         /* DuckDB: UBIGINT with an unsigned type UBIGINT, with a signed one HUGEINT; UHUGEINT
          * with an unsigned type UHUGEINT, with a signed one DOUBLE; / is DOUBLE */
         sl_type t = sl_ubig_common_type(a, b, true);
