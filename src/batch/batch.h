@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "batch/types.h"
 
@@ -52,6 +53,17 @@ static inline const char *sl_vec_str(const sl_vec *v, int64_t i, int64_t *len)
 {
     *len = v->d.off[i + 1] - v->d.off[i];
     return v->heap + v->d.off[i];
+}
+
+/* The order of two byte strings: memcmp's, the shorter first on a common prefix (-1, 0 or 1).
+ * VARCHAR's order, and that of every value stored as order-preserving bytes. Local. */
+static inline int sl_bytes_cmp(const char *a, int64_t la, const char *b, int64_t lb)
+{
+    int64_t m = la < lb ? la : lb;
+    int c = m ? memcmp(a, b, (size_t)m) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (la > lb) - (la < lb);
 }
 
 /* Returns new empty column of type t with room for cap values; free with sl_vec_free. Local. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "batch/batch.h"
 #include "batch/list.h"
 #include "batch/nested.h"
 
@@ -13,15 +14,6 @@ static int cmp_f64(double a, double b)
     if (an || bn)
         return (int)an - (int)bn;
     return (a > b) - (a < b);
-}
-
-static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
-{
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return (la > lb) - (la < lb);
 }
 
 static int struct_cmp(sl_type st, const char *pa, int64_t la, const char *pb, int64_t lb);
@@ -36,7 +28,7 @@ int sl_list_value_cmp(const sl_value *a, const sl_value *b)
     if (t == SL_T_DOUBLE)
         return cmp_f64(a->v.d, b->v.d);
     if (sl_type_is_bytes(t))
-        return cmp_bytes(a->v.s.p, a->v.s.len, b->v.s.p, b->v.s.len);
+        return sl_bytes_cmp(a->v.s.p, a->v.s.len, b->v.s.p, b->v.s.len);
     if (t == SL_T_INTERVAL) {
         if (a->v.s.len != SL_IV_BYTES || b->v.s.len != SL_IV_BYTES)
             return (a->v.s.len > b->v.s.len) - (a->v.s.len < b->v.s.len);

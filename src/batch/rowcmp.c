@@ -25,11 +25,7 @@ static int cmp_str(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
 {
     int64_t la, lb;
     const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(pa, pb, (size_t)m) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return (la > lb) - (la < lb);
+    return sl_bytes_cmp(pa, la, pb, lb);
 }
 
 /* INTERVALs in DuckDB's order: normalized, then field by field (types.h). */

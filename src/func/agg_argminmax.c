@@ -58,22 +58,13 @@ static inline int cmp_f64(double x, double y)
     return (x > y) - (x < y);
 }
 
-static inline int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
-{
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return (la > lb) - (la < lb);
-}
-
 /* Compares row i of the arg vector with the state's arg. */
 static int cmp_arg(const sl_vec *v, int64_t i, const am_state *g)
 {
     if (sl_type_is_bytes(v->type)) {
         int64_t len;
         const char *p = sl_vec_str(v, i, &len);
-        return cmp_bytes(p, len, g->p, g->len);
+        return sl_bytes_cmp(p, len, g->p, g->len);
     }
     if (v->type == SL_T_DOUBLE)
         return cmp_f64(v->d.f64[i], g->arg.f);

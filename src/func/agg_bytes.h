@@ -61,21 +61,12 @@ typedef struct {
     int64_t klen, vlen;
 } agg_piece;
 
-static inline int agg_cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
-{
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c;
-    return (la > lb) - (la < lb);
-}
-
 /* qsort order of pieces: by key, then by value. Local. */
 static inline int agg_piece_cmp(const void *x, const void *y)
 {
     const agg_piece *a = x, *b = y;
-    int c = agg_cmp_bytes(a->key, a->klen, b->key, b->klen);
-    return c ? c : agg_cmp_bytes(a->val, a->vlen, b->val, b->vlen);
+    int c = sl_bytes_cmp(a->key, a->klen, b->key, b->klen);
+    return c ? c : sl_bytes_cmp(a->val, a->vlen, b->val, b->vlen);
 }
 
 #endif

@@ -62,15 +62,6 @@ static void set_bytes(char **p, int64_t *len, int64_t *cap, const char *src, int
     *len = n;
 }
 
-static int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
-{
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return (la > lb) - (la < lb);
-}
-
 /* Folds rows (x vector xv, key vector kv): last = false keeps the least key (the first met
  * among ties), true the greatest (the last met among ties). */
 static int fl_fold(void *states, const sl_vec *xv, const sl_vec *kv, const uint32_t *gids,
@@ -84,7 +75,7 @@ static int fl_fold(void *states, const sl_vec *xv, const sl_vec *kv, const uint3
         fl_state *g = &s[gids[k]];
         const char *key = sl_vec_str(kv, i, &klen);
         if (g->has) {
-            int c = cmp_bytes(key, klen, g->key, g->klen);
+            int c = sl_bytes_cmp(key, klen, g->key, g->klen);
             if (last ? c < 0 : c >= 0)
                 continue;
         }

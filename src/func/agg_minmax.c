@@ -61,21 +61,12 @@ static inline int cmp_f64(double x, double y)
     return (x > y) - (x < y);
 }
 
-static inline int cmp_bytes(const char *a, int64_t la, const char *b, int64_t lb)
-{
-    int64_t m = la < lb ? la : lb;
-    int c = m ? memcmp(a, b, (size_t)m) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return (la > lb) - (la < lb);
-}
-
 /* VARCHAR bytewise; INTERVAL in DuckDB's order (normalized, types.h). */
 static inline int cmp_var(sl_type t, const char *a, int64_t la, const char *b, int64_t lb)
 {
     if (t == SL_T_INTERVAL && la == SL_IV_BYTES && lb == SL_IV_BYTES)
         return sl_interval_cmp(sl_interval_get(a), sl_interval_get(b));
-    return cmp_bytes(a, la, b, lb);
+    return sl_bytes_cmp(a, la, b, lb);
 }
 
 static void set_str(str_state *s, const char *p, int64_t len)
