@@ -842,8 +842,8 @@ static void check_unread(sl_csv_walk *w, int col, const char *p, int64_t len)
     sl_csv_trim(&s, &n);
     sl_interval iv;
     if (t == SL_T_VARCHAR || n == 0 ||
-        (w->src->dtfmt[col] || w->src->dttz[col] ? sl_csv_conv_dt(w->src, col, t, s, n, &i)
-                                                 : convert_loose(s, n, t, &i, &d)) ||
+        (sl_csv_has_dtfmt(w->src, col) ? sl_csv_conv_dt(w->src, col, t, s, n, &i)
+                                        : convert_loose(s, n, t, &i, &d)) ||
         (t == SL_T_INTERVAL && sl_parse_interval(s, n, &iv)))
         return;
     int show = len > 60 ? 60 : (int)len;
@@ -927,7 +927,7 @@ static inline bool convert_val(const sl_csv_source *src, int col, sl_vec *v, sl_
     case SL_T_DOUBLE: ok = sl_parse_double(s, n, &d); break;
     case SL_T_DATE:
     case SL_T_TIMESTAMP:
-        if ((fixed = src->dtfmt[col] || src->dttz[col]))
+        if ((fixed = sl_csv_has_dtfmt(src, col)))
             ok = sl_csv_conv_dt(src, col, t, s, n, &i);
         else
             ok = t == SL_T_DATE ? sl_parse_date(s, n, &i) : sl_parse_timestamp(s, n, &i);

@@ -293,6 +293,12 @@ sl_type sl_csv_pick(unsigned mask);
  * over comm. */
 int sl_csv_infer(sl_csv_source *s, MPI_Comm comm, int rank, int64_t sample_bytes,
                  const char *datefmt, const char *tsfmt, sl_err *err);
+/* Column col has a DATE / TIMESTAMP format or zone text to read with sl_csv_conv_dt (a source
+ * built without the per-column arrays, as tests build one, has none). Local. */
+static inline bool sl_csv_has_dtfmt(const sl_csv_source *s, int col)
+{
+    return s->dtfmt && (s->dtfmt[col] || s->dttz[col]);
+}
 /* A DATE or TIMESTAMP field (trimmed) of column col read with the column's format
  * (s->dtfmt[col]) or, without one, as zone text converted to UTC (s->dttz[col]). Local. */
 bool sl_csv_conv_dt(const sl_csv_source *s, int col, sl_type t, const char *p, int64_t n,
