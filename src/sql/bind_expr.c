@@ -1012,6 +1012,40 @@ static int struct_field_ref(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out,
     return 1;
 }
 
+/* The rare cases of bind_expr_at with big locals live in functions of their own (noinline):
+ * bind_expr_at recurses once per level of an expression (up to SL_SQL_MAX_EXPR_DEPTH), so its
+ * frame is paid a thousand times over (under AddressSanitizer, with redzones, a 900-level
+ * chain overflowed the 8 MB stack). */
+
+/* A USING column of a RIGHT / FULL join (column i): whichever side has the row. */
+static __attribute__((noinline)) int bind_using_col(sl_bind_ctx *c, const sl_ast_expr *a,
+                                                    int i, sl_expr **out)
+{
+    int r = c->col_using[i];
+    sl_expr *args[2] = { *out, sl_expr_col(r, c->col_types[r], c->col_names[r]) };
+    sl_err tmp = {0};
+    *out = NULL;
+    if (sl_func_bind("coalesce", args, 2, c->col_names[i], out, &tmp))
+        return wrap(c, a, &tmp);
+    return 0;
+}
+
+/* -2^127: the digits alone are a UHUGEINT, their negation HUGEINT's minimum (as DuckDB types
+ * the literal). */
+static __attribute__((noinline)) int bind_hugeint_min(sl_bind_ctx *c, const sl_ast_expr *a,
+                                                      sl_expr **out)
+{
+    char enc[SL_I128_BYTES];
+    sl_i128_store(enc, SL_I128_MIN);
+    sl_value v = {.type = SL_T_HUGEINT};
+    v.v.s.p = enc;
+    v.v.s.len = SL_I128_BYTES;
+    char *text = node_text(c, a);
+    *out = sl_expr_const(&v, text);
+    sl_free(text);
+    return 0;
+}
+
 static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
 {
     *out = NULL;
@@ -1069,15 +1103,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
         if (i < 0)
             return col_not_found(c, a);
         *out = sl_expr_col(i, c->col_types[i], c->col_names[i]);
-        if (!a->qual && c->col_using && c->col_using[i] >= 0) {
-            /* USING column of a RIGHT / FULL join: whichever side has the row. */
-            int r = c->col_using[i];
-            sl_expr *args[2] = { *out, sl_expr_col(r, c->col_types[r], c->col_names[r]) };
-            sl_err tmp = {0};
-            *out = NULL;
-            if (sl_func_bind("coalesce", args, 2, c->col_names[i], out, &tmp))
-                return wrap(c, a, &tmp);
-        }
+        if (!a->qual && c->col_using && c->col_using[i] >= 0)
+            return bind_using_col(c, a, i, out);
         return 0;
     }
     case A_STAR:
@@ -1085,19 +1112,8 @@ static int bind_expr_at(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
                              "* is only allowed in the select list and in count(*)");
     case A_UNARY:
         if (strcmp(a->op, "NEG") == 0 && a->args[0]->kind == A_DBL && a->args[0]->sval &&
-            strcmp(a->args[0]->sval, "170141183460469231731687303715884105728") == 0) {
-            /* -2^127: the digits alone are a UHUGEINT, their negation HUGEINT's minimum (as
-             * DuckDB types the literal) */
-            char enc[SL_I128_BYTES];
-            sl_i128_store(enc, SL_I128_MIN);
-            sl_value v = {.type = SL_T_HUGEINT};
-            v.v.s.p = enc;
-            v.v.s.len = SL_I128_BYTES;
-            char *text = node_text(c, a);
-            *out = sl_expr_const(&v, text);
-            sl_free(text);
-            return 0;
-        }
+            strcmp(a->args[0]->sval, "170141183460469231731687303715884105728") == 0)
+            return bind_hugeint_min(c, a, out);
         return bind_call(c, a, a->op, out);
     case A_BINARY:
         if (strcmp(a->op, "->") == 0)

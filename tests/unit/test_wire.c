@@ -527,7 +527,7 @@ static void test_gather_rows(void)
         }
     }
     b->n_rows = N;
-    uint32_t rows[N + 3];
+    uint32_t rows[N + 4]; /* the 66 even rows down, the same rows up, 3 repeats */
     int n = 0;
     for (int r = N - 1; r >= 0; r -= 2)
         rows[n++] = (uint32_t)r;
