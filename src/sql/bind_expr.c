@@ -640,8 +640,10 @@ static bool ubig_agg(const sl_aggfn *fn, int j, sl_type to, sl_type t, sl_type t
 }
 
 /* Finds or adds the aggregate call a in q->aggs; *slot = its index. The registry entry says
- * how many arguments it takes and which types (its bind rule). */
-static int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a, int *slot)
+ * how many arguments it takes and which types (its bind rule). Not inlined: its frame is
+ * large and the expression recursion must not carry it (see bind_using_col). */
+static __attribute__((noinline)) int bind_agg(sl_bind_ctx *c, const sl_ast_expr *a,
+                                              int *slot)
 {
     sl_query *q = c->q;
     bool star = is_count_star(a);
@@ -917,7 +919,8 @@ static int lambda_param(int k, sl_type t, const char *name, sl_expr **out)
  * in scope: the element and its 1-based index, or for list_reduce the accumulator, the
  * element and its index; the call gets a hidden argument after the lambda: the slot of its
  * first parameter times 4 plus their number (then list_reduce's initial value, if any). */
-static int bind_lambda_call(sl_bind_ctx *c, const sl_ast_expr *a, sl_expr **out)
+static __attribute__((noinline)) int bind_lambda_call(sl_bind_ctx *c, const sl_ast_expr *a,
+                                                      sl_expr **out)
 {
     const sl_ast_expr *lam = a->args[1];
     int np = lam->n_args - 1;
