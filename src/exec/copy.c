@@ -58,7 +58,6 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -747,64 +746,45 @@ void sl_copy_set_test_flags(sl_copy *c, unsigned flags) { c->test_flags = flags;
 
 /* DuckDB's QueryResult::DeduplicateColumns, which its COPY writes column names with: names are
  * compared without case; a name met before gets "_k", k its count so far, raised past any name
- * already taken ('a, a, a, a_1, A' -> 'a, a_1, a_2, a_1_1, A_3'). seen[] holds the lower-case
- * names met, cnt[] their counts. */
-static int dedup_find(char **seen, int n, const char *low)
+ * already taken ('a, a, a, a_1, A' -> 'a, a_1, a_2, a_1_1, A_3'). seen[] holds the names met
+ * (borrowed), cnt[] their counts. */
+static int dedup_find(const char *const *seen, int n, const char *name)
 {
     for (int k = 0; k < n; k++)
-        if (strcmp(seen[k], low) == 0)
+        if (strcasecmp(seen[k], name) == 0)
             return k;
     return -1;
 }
-
-static char *lower_dup(const char *s)
-{
-    char *l = sl_xstrdup(s);
-    for (char *q = l; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    return l;
-}
-
 
 /* Renames the output columns whose names repeat an earlier one (DuckDB's COPY: a CSV header of
  * 'a, a' is 'a,a_1'; a query's own result keeps both names, as DuckDB's does). Local. */
 static void dedup_names(sl_copy *c)
 {
-    int n = c->n_out;
-    char **seen = sl_xcalloc((size_t)n * 2 + 1, sizeof *seen);
-    int64_t *cnt = sl_xcalloc((size_t)n * 2 + 1, sizeof *cnt);
-    int n_seen = 0;
+    int n = c->n_out, n_seen = 0;
+    const char **seen = sl_xcalloc((size_t)n + 1, sizeof *seen);
+    int64_t *cnt = sl_xcalloc((size_t)n + 1, sizeof *cnt);
     sl_buf nb;
     sl_buf_init(&nb);
     for (int k = 0; k < n; k++) {
         const char *nm = c->out_names[k] ? c->out_names[k] : "";
-        char *low = lower_dup(nm);
-        int at = dedup_find(seen, n_seen, low);
-        if (at < 0) {
-            seen[n_seen] = low;
-            cnt[n_seen++] = 1;
-            continue;
+        int at = dedup_find(seen, n_seen, nm);
+        if (at >= 0) {
+            for (;;) {
+                sl_buf_reset(&nb);
+                sl_buf_printf(&nb, "%s_%lld", nm, (long long)cnt[at]);
+                if (dedup_find(seen, n_seen, sl_buf_cstr(&nb)) < 0)
+                    break;
+                cnt[at]++;
+            }
+            if (!c->renamed)
+                c->renamed = sl_xcalloc((size_t)n, sizeof *c->renamed);
+            c->renamed[k] = sl_xstrdup(sl_buf_cstr(&nb));
+            c->out_names[k] = c->renamed[k];
+            nm = c->renamed[k];
         }
-        char *nlow = NULL;
-        for (;;) {
-            sl_buf_reset(&nb);
-            sl_buf_printf(&nb, "%s_%lld", nm, (long long)cnt[at]);
-            sl_free(nlow);
-            nlow = lower_dup(sl_buf_cstr(&nb));
-            if (dedup_find(seen, n_seen, nlow) < 0)
-                break;
-            cnt[at]++;
-        }
-        seen[n_seen] = nlow;
+        seen[n_seen] = nm;
         cnt[n_seen++] = 1;
-        sl_free(low);
-        if (!c->renamed)
-            c->renamed = sl_xcalloc((size_t)n, sizeof *c->renamed);
-        c->renamed[k] = sl_xstrdup(sl_buf_cstr(&nb));
-        c->out_names[k] = c->renamed[k];
     }
-    for (int k = 0; k < n_seen; k++)
-        sl_free(seen[k]);
     sl_free(seen);
     sl_free(cnt);
     sl_buf_free(&nb);
