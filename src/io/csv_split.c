@@ -1,8 +1,9 @@
 /*
  * CSV split planning and record boundaries: the chunked pread reader, cutting files into
- * ranges dealt to ranks by byte offset, counting quotes and newlines per range, the prefix that
- * gives every range its in-quote state and line number, and finding the first record start at
- * or after a byte position. All Local except sl_csv_count_all (Collective).
+ * ranges dealt to ranks by byte offset, counting quotes and newlines per range (only where a
+ * later rank's run of the same file needs them), the prefix that gives every range its
+ * in-quote state and line number, and finding the first record start at or after a byte
+ * position. All Local except sl_csv_count_all (Collective).
  *
  * Invariant: everything here reads through sl_csv_rd in chunks of at most SL_CSV_CHUNK bytes;
  * no file is ever held in memory whole.
@@ -281,16 +282,33 @@ void sl_csv_prefix(sl_csv_source *s)
     }
 }
 
+void sl_csv_count_needed(const sl_csv_source *s, bool *need)
+{
+    bool later = false; /* a range after k in k's file starts another rank's run */
+    for (int k = s->n_ranges - 1; k >= 0; k--) {
+        const sl_csv_range *rg = &s->ranges[k];
+        if (k == s->n_ranges - 1 || s->ranges[k + 1].file != rg->file)
+            later = false;
+        need[k] = later;
+        if (k > 0 && s->ranges[k - 1].file == rg->file && s->ranges[k - 1].rank != rg->rank)
+            later = true;
+    }
+}
+
 int sl_csv_count_all(sl_csv_source *s, MPI_Comm comm, int rank, sl_err *err)
 {
     int lo = s->rank_first[rank], hi = s->rank_first[rank + 1];
     int64_t *mine = sl_xcalloc((size_t)(hi - lo) * 2 + 1, sizeof *mine);
+    bool *need = sl_xcalloc((size_t)s->n_ranges + 1, sizeof *need);
+    sl_csv_count_needed(s, need);
     sl_csv_rd rd;
     int open_file = -1, failed = 0;
     memset(&rd, 0, sizeof rd);
     rd.fd = -1;
     for (int k = lo; k < hi && !failed; k++) {
         sl_csv_range *rg = &s->ranges[k];
+        if (!need[k])
+            continue; /* counts 0: nobody reads them (sl_csv_count_needed) */
         if (rg->file != open_file) {
             sl_csv_rd_close(&rd);
             open_file = rg->file;
@@ -324,5 +342,6 @@ int sl_csv_count_all(sl_csv_source *s, MPI_Comm comm, int rank, sl_err *err)
     sl_free(counts);
     sl_free(displs);
     sl_free(mine);
+    sl_free(need);
     return err->code;
 }

@@ -123,9 +123,19 @@ void sl_csv_plan_ranges(sl_csv_source *s, int64_t blocksize, int n_ranks);
 /* From n_quotes/n_nl of every range, fills par and line (exclusive prefix per file). Local. */
 void sl_csv_prefix(sl_csv_source *s);
 /*
- * Counts quotes/newlines in this rank's ranges, allgathers every range's counts and fills
- * par/line. A read error is recorded in err, but the collective is still reached (the
- * caller agrees afterwards). Collective over comm.
+ * need[k] (n_ranges entries): whether range k's counts are read by anyone: only when a
+ * range after it in its file starts another rank's run, whose in-quote state and line
+ * number are the prefix of the counts before it. The ranges after a file's last such start
+ * (all of a file a single rank reads, the last rank's share, a compressed file) need none:
+ * their bytes are read once, by the scan, instead of twice. Local.
+ */
+void sl_csv_count_needed(const sl_csv_source *s, bool *need);
+/*
+ * Counts quotes/newlines in this rank's ranges that sl_csv_count_needed names (the others
+ * count 0), allgathers every range's counts and fills par/line (right for every range a
+ * run starts at or ends before; past a file's last run start, unused). A read error is
+ * recorded in err, but the collective is still reached (the caller agrees afterwards).
+ * Collective over comm.
  */
 int sl_csv_count_all(sl_csv_source *s, MPI_Comm comm, int rank, sl_err *err);
 
