@@ -297,51 +297,47 @@ void sl_csv_count_needed(const sl_csv_source *s, bool *need)
 
 int sl_csv_count_all(sl_csv_source *s, MPI_Comm comm, int rank, sl_err *err)
 {
-    int lo = s->rank_first[rank], hi = s->rank_first[rank + 1];
-    int64_t *mine = sl_xcalloc((size_t)(hi - lo) * 2 + 1, sizeof *mine);
-    bool *need = sl_xcalloc((size_t)s->n_ranges + 1, sizeof *need);
+    int P = s->n_ranks, n = s->n_ranges;
+    bool *need = sl_xcalloc((size_t)n + 1, sizeof *need);
     sl_csv_count_needed(s, need);
+    /* The needed ranges are dealt to all ranks by their bytes, not counted by their owners:
+     * the last rank of a file needs no counts of its own, and would only wait. */
+    int64_t total = 0, before = 0;
+    for (int k = 0; k < n; k++)
+        total += need[k] ? s->ranges[k].len : 0;
+    int64_t *all = sl_xcalloc((size_t)n * 2 + 1, sizeof *all);
     sl_csv_rd rd;
-    int open_file = -1, failed = 0;
+    int open_file = -1;
     memset(&rd, 0, sizeof rd);
     rd.fd = -1;
-    for (int k = lo; k < hi && !failed; k++) {
+    for (int k = 0; k < n && !err->code; k++) {
         sl_csv_range *rg = &s->ranges[k];
         if (!need[k])
             continue; /* counts 0: nobody reads them (sl_csv_count_needed) */
+        /* Monotone in k, the same on every rank (as sl_csv_plan_ranges' owners). */
+        int who = (int)((long double)(before + rg->len / 2) * P / (long double)total);
+        before += rg->len;
+        if ((who < P ? who : P - 1) != rank)
+            continue;
         if (rg->file != open_file) {
             sl_csv_rd_close(&rd);
             open_file = rg->file;
-            if (sl_csv_rd_open(&rd, s->files[rg->file].path, s->files[rg->file].size, err)) {
-                failed = 1;
+            if (sl_csv_rd_open(&rd, s->files[rg->file].path, s->files[rg->file].size, err))
                 break;
-            }
         }
-        if (sl_csv_count(&rd, rg->off, rg->len, s->quote, &mine[2 * (k - lo)],
-                         &mine[2 * (k - lo) + 1], err))
-            failed = 1;
+        sl_csv_count(&rd, rg->off, rg->len, s->quote, &all[2 * k], &all[2 * k + 1], err);
     }
     sl_csv_rd_close(&rd);
     /* Reached by every rank even after a failure: the counts are then garbage, but the
-     * caller's sl_agree stops everyone before they are used. */
-    int P = s->n_ranks;
-    int *counts = sl_xmalloc((size_t)P * sizeof *counts);
-    int *displs = sl_xmalloc((size_t)P * sizeof *displs);
-    for (int r = 0; r < P; r++) {
-        counts[r] = 2 * (s->rank_first[r + 1] - s->rank_first[r]);
-        displs[r] = 2 * s->rank_first[r];
-    }
-    int64_t *all = sl_xcalloc((size_t)s->n_ranges * 2 + 1, sizeof *all);
-    MPI_Allgatherv(mine, counts[rank], MPI_INT64_T, all, counts, displs, MPI_INT64_T, comm);
-    for (int k = 0; k < s->n_ranges; k++) {
+     * caller's sl_agree stops everyone before they are used. Every range has one counter
+     * (or none): the sum is its counts. */
+    MPI_Allreduce(MPI_IN_PLACE, all, 2 * n, MPI_INT64_T, MPI_SUM, comm);
+    for (int k = 0; k < n; k++) {
         s->ranges[k].n_quotes = all[2 * k];
         s->ranges[k].n_nl = all[2 * k + 1];
     }
     sl_csv_prefix(s);
     sl_free(all);
-    sl_free(counts);
-    sl_free(displs);
-    sl_free(mine);
     sl_free(need);
     return err->code;
 }

@@ -131,11 +131,11 @@ void sl_csv_prefix(sl_csv_source *s);
  */
 void sl_csv_count_needed(const sl_csv_source *s, bool *need);
 /*
- * Counts quotes/newlines in this rank's ranges that sl_csv_count_needed names (the others
- * count 0), allgathers every range's counts and fills par/line (right for every range a
- * run starts at or ends before; past a file's last run start, unused). A read error is
- * recorded in err, but the collective is still reached (the caller agrees afterwards).
- * Collective over comm.
+ * Counts quotes/newlines of the ranges sl_csv_count_needed names (the others count 0), dealt
+ * to all ranks by bytes (a rank counts its share of them, wherever they lie), sums every
+ * range's counts over comm and fills par/line (right for every range a run starts at or
+ * ends before; past a file's last run start, unused). A read error is recorded in err, but
+ * the collective is still reached (the caller agrees afterwards). Collective over comm.
  */
 int sl_csv_count_all(sl_csv_source *s, MPI_Comm comm, int rank, sl_err *err);
 
