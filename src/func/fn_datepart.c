@@ -119,7 +119,7 @@ FN_BIND(fn_bind_date_part2)
     int rc = 0;
     if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc))
         return rc ? rc : FN_NO_MATCH;
-    if (args[1]->type != SL_T_DATE && args[1]->type != SL_T_TIMESTAMP &&
+    if (args[1]->type != SL_T_DATE && !sl_type_is_ts(args[1]->type) &&
         args[1]->type != SL_T_INTERVAL && !fn_want(args, 1, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     *rt = SL_T_BIGINT;
@@ -172,7 +172,7 @@ FN_EXEC(fn_exec_date_part2)
     if (e->args[1]->type == SL_T_INTERVAL)
         return interval_part2(e, a, rows, out, err);
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
-    bool is_ts = e->args[1]->type == SL_T_TIMESTAMP, dbl = e->type == SL_T_DOUBLE;
+    bool is_ts = sl_type_is_ts(e->args[1]->type), dbl = e->type == SL_T_DOUBLE;
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
@@ -209,7 +209,7 @@ FN_BIND(fn_bind_date_diff)
         return FN_NO_MATCH;
     if (t == SL_T_NULL || t == SL_T_VARCHAR)
         t = SL_T_TIMESTAMP;
-    if (t != SL_T_DATE && t != SL_T_TIMESTAMP)
+    if (t != SL_T_DATE && !sl_type_is_ts(t))
         return FN_NO_MATCH;
     if ((rc = fn_coerce_all(args, idx, 2, t, err)))
         return rc;
@@ -247,7 +247,7 @@ static int64_t diff_of(dpart p, int64_t u1, int64_t u2)
 FN_EXEC(fn_exec_date_diff)
 {
     sl_vec *o = fn_new_fixed(SL_T_BIGINT, rows->n_rows);
-    bool is_ts = e->args[1]->type == SL_T_TIMESTAMP;
+    bool is_ts = sl_type_is_ts(e->args[1]->type);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i) || !fn_ok(&a[2], i))
@@ -367,7 +367,7 @@ FN_EXEC(fn_exec_make_timestamp)
 static int one_date(sl_expr **args, sl_type t, sl_type *rt, sl_err *err)
 {
     int rc = 0;
-    if (args[0]->type != SL_T_DATE && args[0]->type != SL_T_TIMESTAMP &&
+    if (args[0]->type != SL_T_DATE && !sl_type_is_ts(args[0]->type) &&
         !fn_want(args, 0, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     *rt = t;
@@ -400,7 +400,7 @@ static int epoch_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, 
         if (!fn_ok(&a[0], i))
             continue;
         int64_t x = fn_i64(&a[0], i);
-        if ((at == SL_T_DATE || at == SL_T_TIMESTAMP) && is_inf(&a[0], at == SL_T_TIMESTAMP, i))
+        if ((at == SL_T_DATE || sl_type_is_ts(at)) && is_inf(&a[0], sl_type_is_ts(at), i))
             continue;
         int64_t us = at == SL_T_DATE ? x * US_PER_DAY : x, y;
         int m, d;
@@ -433,7 +433,7 @@ static const char *const month_names[] = {"January", "February", "March", "April
 static sl_vec *name_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, bool day)
 {
     sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
-    bool is_ts = e->args[0]->type == SL_T_TIMESTAMP;
+    bool is_ts = sl_type_is_ts(e->args[0]->type);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || is_inf(&a[0], is_ts, i))

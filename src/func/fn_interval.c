@@ -16,7 +16,7 @@
 
 /* ---- + - * / and negation ---- */
 
-static bool is_ts_like(sl_type t) { return t == SL_T_DATE || t == SL_T_TIMESTAMP; }
+static bool is_ts_like(sl_type t) { return t == SL_T_DATE || sl_type_is_ts(t); }
 
 int fn_interval_bind_arith(sl_expr **args, int n, char op, sl_type *rt, sl_err *err)
 {
@@ -26,9 +26,11 @@ int fn_interval_bind_arith(sl_expr **args, int n, char op, sl_type *rt, sl_err *
         return a == SL_T_INTERVAL ? (*rt = SL_T_INTERVAL, 0) : FN_NO_MATCH;
     bool ia = a == SL_T_INTERVAL, ib = b == SL_T_INTERVAL;
     if (op == '-' && is_ts_like(a) && is_ts_like(b) && !(a == SL_T_DATE && b == SL_T_DATE)) {
-        /* TIMESTAMP - TIMESTAMP (a DATE beside a TIMESTAMP is its midnight): an INTERVAL */
-        if ((rc = fn_coerce(&args[0], SL_T_TIMESTAMP, err)) ||
-            (rc = fn_coerce(&args[1], SL_T_TIMESTAMP, err)))
+        /* TIMESTAMP - TIMESTAMP (a DATE beside a TIMESTAMP is its midnight): an INTERVAL;
+         * beside a TIMESTAMPTZ both are instants */
+        sl_type ts = a == SL_T_TIMESTAMPTZ || b == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ
+                                                                    : SL_T_TIMESTAMP;
+        if ((rc = fn_coerce(&args[0], ts, err)) || (rc = fn_coerce(&args[1], ts, err)))
             return rc;
         *rt = SL_T_INTERVAL;
         return 0;
@@ -43,11 +45,13 @@ int fn_interval_bind_arith(sl_expr **args, int n, char op, sl_type *rt, sl_err *
         return 0;
     }
     if ((op == '+' && (is_ts_like(a) || is_ts_like(b))) || (op == '-' && is_ts_like(a))) {
-        /* DATE / TIMESTAMP +/- INTERVAL: a TIMESTAMP (DuckDB's type for a DATE too) */
+        /* DATE / TIMESTAMP +/- INTERVAL: a TIMESTAMP (DuckDB's type for a DATE too); a
+         * TIMESTAMPTZ stays one (in the UTC session zone the same calendar arithmetic) */
         int j = ia ? 1 : 0;
-        if ((rc = fn_coerce(&args[j], SL_T_TIMESTAMP, err)))
+        sl_type ts = args[j]->type == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ : SL_T_TIMESTAMP;
+        if ((rc = fn_coerce(&args[j], ts, err)))
             return rc;
-        *rt = SL_T_TIMESTAMP;
+        *rt = ts;
         return 0;
     }
     if ((op == '*' && (ia != ib)) || (op == '/' && ia && !ib)) {
@@ -163,8 +167,8 @@ int fn_interval_exec_arith(const sl_expr *e, const sl_arg *a, const sl_rows *row
                            sl_vec **out, sl_err *err)
 {
     sl_type t0 = e->args[0]->type, t1 = e->n_args > 1 ? e->args[1]->type : SL_T_NULL;
-    bool ts_out = e->type == SL_T_TIMESTAMP;
-    sl_vec *o = ts_out ? fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows)
+    bool ts_out = sl_type_is_ts(e->type);
+    sl_vec *o = ts_out ? fn_new_fixed(e->type, rows->n_rows)
                        : sl_vec_new(SL_T_INTERVAL, rows->n_rows);
     char buf[SL_IV_BYTES];
     for (int64_t k = 0; k < rows->n; k++) {
@@ -184,7 +188,7 @@ int fn_interval_exec_arith(const sl_expr *e, const sl_arg *a, const sl_rows *row
                 fn_set_valid(o, i);
         } else if (op == 'n') {
             fine = iv_addsub((sl_interval){0, 0, 0}, iv_at(&a[0], i), -1, &r);
-        } else if (t0 == SL_T_TIMESTAMP && t1 == SL_T_TIMESTAMP) {
+        } else if (sl_type_is_ts(t0) && sl_type_is_ts(t1)) {
             if (ts_diff(e, fn_i64(&a[0], i), fn_i64(&a[1], i), &r, err)) {
                 sl_vec_free(&o);
                 return SL_ERUNTIME;
@@ -356,7 +360,7 @@ FN_BIND(fn_bind_isinf)
     int rc = 0;
     (void)n;
     sl_type t = args[0]->type;
-    if (t != SL_T_DATE && t != SL_T_TIMESTAMP) {
+    if (t != SL_T_DATE && !sl_type_is_ts(t)) {
         if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
             return rc ? rc : FN_NO_MATCH;
         if (args[0]->type != SL_T_DOUBLE && (rc = fn_coerce(&args[0], SL_T_DOUBLE, err)))

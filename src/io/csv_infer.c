@@ -100,7 +100,8 @@ unsigned sl_csv_fits(const char *p, int64_t len, unsigned candidates)
     const char *colon = has_time ? memchr(s, ':', (size_t)n) : NULL;
     bool zone = colon && (memchr(colon, '+', (size_t)(s + n - colon)) ||
                           memchr(colon, '-', (size_t)(s + n - colon)) ||
-                          memchr(colon, 'Z', (size_t)(s + n - colon)));
+                          memchr(colon, 'Z', (size_t)(s + n - colon)) ||
+                          isalpha((unsigned char)s[n - 1])); /* ' UTC' */
     if ((candidates & BIT(SL_T_TIMESTAMP)) && dated && has_time && !zone &&
         sl_text_cast(s, n, SL_T_TIMESTAMP, &i, &d))
         m |= BIT(SL_T_TIMESTAMP);
@@ -123,7 +124,7 @@ sl_type sl_csv_pick(unsigned mask)
             return order[k];
     /* TIMESTAMP WITH TIME ZONE when some value has a zone (mixed dates and timestamps
      * without one are text in DuckDB) */
-    return (mask & SL_CSV_TSTZ) && !(mask & SL_CSV_NOZONE) ? SL_T_TIMESTAMP : SL_T_VARCHAR;
+    return (mask & SL_CSV_TSTZ) && !(mask & SL_CSV_NOZONE) ? SL_T_TIMESTAMPTZ : SL_T_VARCHAR;
 }
 
 /* ---- DATE and TIMESTAMP formats ---- */
@@ -373,8 +374,6 @@ int sl_csv_infer(sl_csv_source *s, MPI_Comm comm, int rank, int64_t sample_bytes
             s->dtfmt[c] = sl_xstrdup(df);
         else if (t == SL_T_TIMESTAMP && tf)
             s->dtfmt[c] = sl_xstrdup(tf);
-        else if (t == SL_T_TIMESTAMP && !(mask & BIT(SL_T_TIMESTAMP)))
-            s->dttz[c] = true; /* zone text: converted to UTC */
     }
     cands_free(&st.dc);
     cands_free(&st.tc);
