@@ -20,7 +20,7 @@
 typedef enum {
     DP_YEAR, DP_QUARTER, DP_MONTH, DP_DAY, DP_DECADE, DP_CENTURY, DP_MILLENNIUM, DP_DOW,
     DP_ISODOW, DP_DOY, DP_WEEK, DP_ISOYEAR, DP_YEARWEEK, DP_ERA, DP_HOUR, DP_MINUTE,
-    DP_SECOND, DP_MILLI, DP_MICRO, DP_EPOCH, DP_BAD
+    DP_SECOND, DP_MILLI, DP_MICRO, DP_EPOCH, DP_TZ, DP_BAD
 } dpart;
 
 /* DuckDB's specifier names (case-insensitive). */
@@ -48,6 +48,8 @@ static dpart dpart_parse(const char *p, int64_t n)
         {"mseconds", DP_MILLI}, {"microsecond", DP_MICRO}, {"microseconds", DP_MICRO},
         {"us", DP_MICRO}, {"usec", DP_MICRO}, {"usecs", DP_MICRO}, {"usecond", DP_MICRO},
         {"useconds", DP_MICRO}, {"epoch", DP_EPOCH},
+        /* the session zone's offset: UTC's, 0 (DuckDB gives 0 for a TIMESTAMP too) */
+        {"timezone", DP_TZ}, {"timezone_hour", DP_TZ}, {"timezone_minute", DP_TZ},
     };
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
         if ((int64_t)strlen(map[k].s) == n && strncasecmp(map[k].s, p, (size_t)n) == 0)
@@ -180,7 +182,7 @@ FN_EXEC(fn_exec_date_part2)
         int64_t pn;
         const char *ps = fn_str(&a[0], i, &pn);
         dpart p = dpart_parse(ps, pn);
-        if (p == DP_BAD || (p == DP_EPOCH && !dbl)) {
+        if (p == DP_BAD || (p == DP_EPOCH && !dbl) || (p == DP_TZ && !is_ts)) {
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
@@ -255,7 +257,7 @@ FN_EXEC(fn_exec_date_diff)
         int64_t pn;
         const char *ps = fn_str(&a[0], i, &pn);
         dpart p = dpart_parse(ps, pn);
-        if (p == DP_BAD || p == DP_YEARWEEK || p == DP_ERA) {
+        if (p == DP_BAD || p == DP_YEARWEEK || p == DP_ERA || p == DP_TZ) {
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
