@@ -229,6 +229,79 @@ int fn_interval_exec_arith(const sl_expr *e, const sl_arg *a, const sl_rows *row
     return 0;
 }
 
+/* ---- age ---- */
+
+/* age(a, b): TIMESTAMP or TIMESTAMPTZ (both of the common type; a DATE is its midnight, a
+ * TIMESTAMPTZ is taken apart in the UTC session zone): an INTERVAL. */
+FN_BIND(fn_bind_age)
+{
+    int idx[2] = {0, 1}, rc;
+    sl_type t, c1, c2;
+    (void)n;
+    if (!fn_common_type(args, idx, 2, &t, &c1, &c2))
+        return FN_NO_MATCH;
+    if (t == SL_T_NULL || t == SL_T_DATE)
+        t = SL_T_TIMESTAMP;
+    if (!sl_type_is_ts(t)) /* two strings are ambiguous in DuckDB too */
+        return FN_NO_MATCH;
+    if ((rc = fn_coerce_all(args, idx, 2, t, err)))
+        return rc;
+    *rt = SL_T_INTERVAL;
+    return 0;
+}
+
+/* DuckDB's Interval::GetAge (PostgreSQL's age): the field differences of a and b, taken with
+ * the later one first, each negative field borrowed from the next larger (a day borrows the
+ * length of the earlier one's month), the sign put back. */
+static sl_interval age_of(int64_t a, int64_t b)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t da = fn_floor_div(a, US_PER_DAY), db = fn_floor_div(b, US_PER_DAY), ya, yb;
+    int64_t ta = a - da * US_PER_DAY, tb = b - db * US_PER_DAY;
+    int ma, mb, dda, ddb;
+    sl_civil_from_days(da, &ya, &ma, &dda);
+    sl_civil_from_days(db, &yb, &mb, &ddb);
+    int64_t h = INT64_C(3600000000);
+    int64_t f[6] = {ya - yb, ma - mb, dda - ddb, ta / h - tb / h,
+                    ta / 60000000 % 60 - tb / 60000000 % 60, ta % 60000000 - tb % 60000000};
+    bool flip = a < b;
+    if (flip)
+        for (int k = 0; k < 6; k++)
+            f[k] = -f[k];
+    int64_t y = flip ? ya : yb;
+    int m = flip ? ma : mb;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int64_t dim = mdays[m - 1] + (m == 2 && leap);
+    while (f[5] < 0) { f[5] += 60000000; f[4]--; } /* seconds and microseconds */
+    while (f[4] < 0) { f[4] += 60; f[3]--; }
+    while (f[3] < 0) { f[3] += 24; f[2]--; }
+    while (f[2] < 0) { f[2] += dim; f[1]--; }
+    while (f[1] < 0) { f[1] += 12; f[0]--; }
+    int64_t sg = flip ? -1 : 1;
+    return (sl_interval){(int32_t)(sg * (f[0] * 12 + f[1])), (int32_t)(sg * f[2]),
+                         sg * ((f[3] * 60 + f[4]) * 60000000 + f[5])};
+}
+
+FN_EXEC(fn_exec_age)
+{
+    sl_vec *o = sl_vec_new(SL_T_INTERVAL, rows->n_rows);
+    char buf[SL_IV_BYTES];
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        int64_t x = fn_i64(&a[0], i), y = fn_i64(&a[1], i);
+        if (sl_ts_is_inf(x) || sl_ts_is_inf(y)) /* NULL, as DuckDB */
+            continue;
+        fn_pad(o, i);
+        sl_interval_put(buf, age_of(x, y));
+        sl_vec_push_str(o, buf, SL_IV_BYTES);
+    }
+    fn_pad(o, rows->n_rows);
+    *out = o;
+    return 0;
+}
+
 /* ---- date_part of an INTERVAL ---- */
 
 int fn_interval_part(const char *p, int64_t n, sl_interval v, bool *dbl, int64_t *r, double *d)
