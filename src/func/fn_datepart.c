@@ -330,9 +330,18 @@ FN_BIND(fn_bind_make_timestamp)
     return 0;
 }
 
-FN_EXEC(fn_exec_make_timestamp)
+/* make_timestamptz: the same fields read in the session time zone (UTC): TIMESTAMPTZ. */
+FN_BIND(fn_bind_make_timestamptz)
 {
-    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows);
+    int rc = fn_bind_make_timestamp(args, n, rt, err);
+    if (!rc)
+        *rt = SL_T_TIMESTAMPTZ;
+    return rc;
+}
+
+FN_EXEC(fn_exec_make_timestamp) /* also make_timestamptz: e->type */
+{
+    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         bool ok = true;
@@ -357,6 +366,41 @@ FN_EXEC(fn_exec_make_timestamp)
             o->d.i64[i] = sl_days_from_civil(y, (int)m, (int)d) * US_PER_DAY +
                           (h * 3600 + mi * 60) * INT64_C(1000000) + us;
         }
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
+/* to_timestamp(seconds): the TIMESTAMPTZ that many seconds (a DOUBLE, rounded half to even to
+ * the microsecond) after 1970-01-01 00:00:00 UTC. */
+FN_BIND(fn_bind_to_timestamp)
+{
+    int rc = 0;
+    (void)n;
+    if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    if (args[0]->type != SL_T_DOUBLE && (rc = fn_coerce(&args[0], SL_T_DOUBLE, err)))
+        return rc;
+    *rt = SL_T_TIMESTAMPTZ;
+    return 0;
+}
+
+FN_EXEC(fn_exec_to_timestamp)
+{
+    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMPTZ, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i))
+            continue;
+        double us = nearbyint(fn_f64(&a[0], i) * 1e6);
+        if (!(us >= -9223372036854775808.0 && us < 9223372036854775808.0) ||
+            sl_ts_is_inf((int64_t)us)) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "Epoch seconds out of range for TIMESTAMP WITH TIME "
+                               "ZONE");
+        }
+        o->d.i64[i] = (int64_t)us;
         fn_set_valid(o, i);
     }
     *out = o;
