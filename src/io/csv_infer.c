@@ -100,13 +100,13 @@ unsigned sl_csv_fits(const char *p, int64_t len, unsigned candidates)
     const char *colon = has_time ? memchr(s, ':', (size_t)n) : NULL;
     bool zone = colon && (memchr(colon, '+', (size_t)(s + n - colon)) ||
                           memchr(colon, '-', (size_t)(s + n - colon)) ||
-                          memchr(colon, 'Z', (size_t)(s + n - colon)) ||
-                          isalpha((unsigned char)s[n - 1])); /* ' UTC' */
+                          memchr(colon, 'Z', (size_t)(s + n - colon)));
     if ((candidates & BIT(SL_T_TIMESTAMP)) && dated && has_time && !zone &&
         sl_text_cast(s, n, SL_T_TIMESTAMP, &i, &d))
         m |= BIT(SL_T_TIMESTAMP);
-    /* DuckDB's TIMESTAMP WITH TIME ZONE takes a zone or none, and a bare date too. */
-    if ((candidates & SL_CSV_TSTZ) && year_first(s, n) && sl_text_cast_tz(s, n, &i))
+    /* DuckDB's sniffer takes a time with a zone or none (' UTC' is no zone: TIMESTAMP reads
+     * it) as TIMESTAMP WITH TIME ZONE, not a bare date. */
+    if ((candidates & SL_CSV_TSTZ) && year_first(s, n) && has_time && sl_text_cast_tz(s, n, &i))
         m |= SL_CSV_TSTZ;
     if (!zone)
         m |= SL_CSV_NOZONE;
