@@ -4,7 +4,8 @@
  * around are trimmed, then the strict sl_parse_* forms, then DuckDB's looser ones: '0x1F' /
  * '0b101' and '_' digit separators ('1_000', '1_000.5') for numbers, decimal text rounding to
  * an integer ('2.5' -> 3), t / yes / y / 1 booleans, single-digit month, day and time fields,
- * '/' separators and 'epoch' for dates and timestamps. Local.
+ * '/' separators and 'epoch' for dates and timestamps; TIMESTAMP WITH TIME ZONE text with an
+ * offset or a zone name of fixed offset (sl_text_cast_tz); strptime (sl_strptime). Local.
  */
 #include "batch/types.h"
 #include "batch/int128.h"

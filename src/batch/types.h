@@ -229,9 +229,10 @@ bool sl_parse_date(const char *p, int64_t len, int64_t *days);
 /* YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]] ; a bare date means midnight. */
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
 /* Text as DuckDB's CAST from VARCHAR reads it into type t (BOOLEAN, BIGINT, DOUBLE, DATE,
- * TIMESTAMP, DECIMAL): spaces around trimmed, then the strict forms above, then '0x1F', '0b101',
- * '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5', '2024/01/05', 'epoch',
- * single-digit time fields (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
+ * TIMESTAMP, TIMESTAMPTZ, DECIMAL): spaces around trimmed, then the strict forms above, then
+ * '0x1F', '0b101', '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5',
+ * '2024/01/05', 'epoch', single-digit time fields, a zone for TIMESTAMPTZ (sl_text_cast_tz)
+ * (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
 bool sl_text_cast(const char *p, int64_t len, sl_type t, int64_t *i, double *d);
 /* TIMESTAMP text with an optional zone as DuckDB reads it into a TIMESTAMP WITH TIME ZONE
  * (sl_text_cast of SL_T_TIMESTAMPTZ): microseconds in UTC, the offset applied. Zones: 'Z',
@@ -241,7 +242,7 @@ bool sl_text_cast(const char *p, int64_t len, sl_type t, int64_t *i, double *d);
 bool sl_text_cast_tz(const char *p, int64_t len, int64_t *us);
 /* The UTC offset in seconds of a time zone name of fixed offset, as DuckDB's ICU has it:
  * UTC, Etc/UTC, GMT, UCT, Zulu, Universal, Greenwich (and their Etc/ forms), Etc/GMT+N
- * (UTC-N hours, the sign POSIX-inverted), case-insensitive. False for any other name. */
+ * (UTC-N hours, the sign POSIX-inverted), case-insensitive. False for any other name. Local. */
 bool sl_tz_name_offset(const char *p, int64_t len, int64_t *secs);
 /* strptime(s, f) with DuckDB's format codes (%Y %y %m %d %H %I %M %S %f %p %b %a %j ...; a
  * space in f matches a run of spaces, numbers may have spaces before them, the whole text must

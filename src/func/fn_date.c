@@ -2,8 +2,9 @@
  * Date parts and truncation: year, month, day, quarter, dayofweek (Sunday = 0), dayofyear of
  * a DATE or TIMESTAMP; hour, minute, second of a TIMESTAMP (the binder casts a DATE);
  * date_trunc(part, x) for year, quarter, month, week (Monday), day, hour, minute, second,
- * returning a TIMESTAMP for either (DuckDB's type). Proleptic Gregorian calendar, no time zones.
- * Local.
+ * returning a TIMESTAMP for either (DuckDB's type). Proleptic Gregorian calendar. A TIMESTAMP
+ * WITH TIME ZONE is taken apart in the session time zone, UTC in sluice: its fields are those of
+ * the TIMESTAMP of the same microseconds (date_trunc keeps its type). Local.
  */
 #include "func/fn_int.h"
 

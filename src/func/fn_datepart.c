@@ -1,11 +1,11 @@
 /*
- * DuckDB's date functions beyond the single parts of fn_date.c: date_part (datepart) and
- * date_diff (datediff) with DuckDB's part names, make_date, make_timestamp, epoch, epoch_ms,
- * last_day, dayname, monthname. A DATE argument where a TIMESTAMP is wanted is its midnight.
- * date_diff counts the boundaries crossed, as DuckDB does: months from the calendar month,
- * days from the date, hours and smaller from the epoch microseconds floored to the unit;
- * a week is 7 days of difference (truncated). Proleptic Gregorian calendar, no time zones.
- * Local.
+ * DuckDB's date functions beyond the single parts of fn_date.c: date_part (datepart) and date_diff
+ * (datediff) with DuckDB's part names, make_date, make_timestamp, make_timestamptz, to_timestamp,
+ * epoch, epoch_ms, last_day, dayname, monthname. A DATE argument where a TIMESTAMP is wanted is
+ * its midnight. date_diff counts the boundaries crossed, as DuckDB does: months from the calendar
+ * month, days from the date, hours and smaller from the epoch microseconds floored to the unit; a
+ * week is 7 days of difference (truncated). Proleptic Gregorian calendar; a TIMESTAMPTZ in the UTC
+ * session zone (its timezone parts 0). Local.
  */
 #include "func/fn_int.h"
 #include "core/mem.h"

@@ -1,10 +1,10 @@
 /*
  * INTERVAL values and infinite dates (issue 17), as DuckDB computes them: the arithmetic rules
  * that fn_arith.c's + - * / and negation hand over once an operand is an INTERVAL (or for
- * TIMESTAMP - TIMESTAMP), date_part of an INTERVAL, the to_years ... to_microseconds
- * constructors, and isinf / isfinite of a DOUBLE, DATE or TIMESTAMP (DATE and TIMESTAMP
- * 'infinity' / '-infinity', types.h's SL_DATE_INF and SL_TS_INF). INTERVAL values are 16-byte
- * heap values (batch/interval.c). Local.
+ * TIMESTAMP - TIMESTAMP), date_part of an INTERVAL, the to_years ... to_microseconds constructors,
+ * age(a, b), and isinf / isfinite of a DOUBLE, DATE or TIMESTAMP (DATE and TIMESTAMP 'infinity' /
+ * '-infinity', types.h's SL_DATE_INF and SL_TS_INF). INTERVAL values are 16-byte heap values
+ * (batch/interval.c). Local.
  */
 #include "func/fn_int.h"
 
