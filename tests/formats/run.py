@@ -1081,6 +1081,52 @@ def cases_sqlite(k):
                 f"TO '{d}/wh6' (FORMAT hdf5);", 2, "FORMAT hdf5 stores a DECIMAL in 64 bits")
 
 
+def cases_tz(k):
+    """TIMESTAMP WITH TIME ZONE to SQLite (its text, declared TIMESTAMPTZ) and HDF5 (int64
+    microseconds, sluice_type 'TIMESTAMP WITH TIME ZONE'): the instants Python's datetime reads
+    from the zone text the job read (no sluice code in the oracle)."""
+    if not match(k, "tz"):
+        return
+    import datetime
+    d = os.path.join(W, "tz")
+    os.makedirs(d, exist_ok=True)
+    texts = ["2024-%02d-%02d %02d:%02d:%02d.%06d%s" % (1 + r % 12, 1 + r % 28, r % 24, r % 60,
+                                                      (r * 7) % 60, (r * 37) % 1000000,
+                                                      ["Z", "+01:00", "-05:30", "+14:00"][r % 4])
+             for r in range(40)]
+    with open(os.path.join(d, "in.csv"), "w") as f:
+        f.write("id,ts\n" + "".join("%d,%s\n" % (r, t) for r, t in enumerate(texts)))
+    inst = [datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc) for t in texts]
+    us = [(x - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) //
+          datetime.timedelta(microseconds=1) for x in inst]
+    text = [x.strftime("%Y-%m-%d %H:%M:%S") + (".%06d" % x.microsecond).rstrip("0").rstrip(".") +
+            "+00" for x in inst]
+    src = f"read_csv('{d}/in.csv')"
+    for n in (3,):  # rows from every rank
+        path = os.path.join(d, f"out{n}.db")
+        rc, _, e = run_job(f"COPY (SELECT id, ts FROM {src}) TO 'sqlite:{path}' (TABLE t);", n)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        if not why:
+            con = sqlite3.connect(path)
+            got = sorted(con.execute("SELECT id, ts FROM t").fetchall())
+            decl = con.execute("SELECT sql FROM sqlite_master").fetchone()[0]
+            con.close()
+            why = ("declared %r" % decl if '"ts" TIMESTAMPTZ' not in decl else
+                   "" if got == list(enumerate(text)) else "rows %r" % got[:3])
+        report(not why, f"sqlite_tz np={n}", why)
+        out = os.path.join(d, f"h{n}")
+        rc, _, e = run_job(f"COPY (SELECT id, ts FROM {src}) TO '{out}' (FORMAT hdf5);", n)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        if not why:
+            with h5py.File(os.path.join(out, "part-shared.h5"), "r") as f:
+                st = f["ts"].attrs.get("sluice_type")
+                got = sorted(zip(f["id"][:].tolist(), f["ts"][:].tolist()))
+            st = st.decode() if isinstance(st, bytes) else st
+            why = ("sluice_type %r" % st if st != "TIMESTAMP WITH TIME ZONE" else
+                   "" if got == list(enumerate(us)) else "rows %r" % got[:3])
+        report(not why, f"hdf5_tz np={n}", why)
+
+
 def start_postgres():
     """A private PostgreSQL server (initdb/pg_ctl, trust auth, a Unix socket in its own
     directory, a free port) run as the postgres user when we are root (it refuses root).
@@ -1299,6 +1345,7 @@ def main():
         cases_compressed(a.k)
         if h5py is not None:
             cases_sqlite(a.k)
+            cases_tz(a.k)
             cases_postgres(a.k)
     finally:
         shutil.rmtree(W, ignore_errors=True)
