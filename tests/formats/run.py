@@ -1081,26 +1081,34 @@ def cases_sqlite(k):
                 f"TO '{d}/wh6' (FORMAT hdf5);", 2, "FORMAT hdf5 stores a DECIMAL in 64 bits")
 
 
-def cases_tz(k):
-    """TIMESTAMP WITH TIME ZONE to SQLite (its text, declared TIMESTAMPTZ) and HDF5 (int64
-    microseconds, sluice_type 'TIMESTAMP WITH TIME ZONE'): the instants Python's datetime reads
-    from the zone text the job read (no sluice code in the oracle)."""
-    if not match(k, "tz"):
-        return
+def tz_data(d):
+    """d/in.csv of TIMESTAMPTZ text (offsets, Z, microseconds) and the instants Python's
+    datetime reads from it: (path, microseconds since 1970, sluice's text of each in UTC)."""
     import datetime
-    d = os.path.join(W, "tz")
     os.makedirs(d, exist_ok=True)
     texts = ["2024-%02d-%02d %02d:%02d:%02d.%06d%s" % (1 + r % 12, 1 + r % 28, r % 24, r % 60,
                                                       (r * 7) % 60, (r * 37) % 1000000,
                                                       ["Z", "+01:00", "-05:30", "+14:00"][r % 4])
              for r in range(40)]
-    with open(os.path.join(d, "in.csv"), "w") as f:
+    path = os.path.join(d, "in.csv")
+    with open(path, "w") as f:
         f.write("id,ts\n" + "".join("%d,%s\n" % (r, t) for r, t in enumerate(texts)))
     inst = [datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc) for t in texts]
     us = [(x - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) //
           datetime.timedelta(microseconds=1) for x in inst]
     text = [x.strftime("%Y-%m-%d %H:%M:%S") + (".%06d" % x.microsecond).rstrip("0").rstrip(".") +
             "+00" for x in inst]
+    return path, us, text
+
+
+def cases_tz(k):
+    """TIMESTAMP WITH TIME ZONE to SQLite (its text, declared TIMESTAMPTZ) and HDF5 (int64
+    microseconds, sluice_type 'TIMESTAMP WITH TIME ZONE'): the instants Python's datetime reads
+    from the zone text the job read (no sluice code in the oracle)."""
+    if not match(k, "tz"):
+        return
+    d = os.path.join(W, "tz")
+    _, us, text = tz_data(d)
     src = f"read_csv('{d}/in.csv')"
     for n in (3,):  # rows from every rank
         path = os.path.join(d, f"out{n}.db")
@@ -1207,7 +1215,27 @@ def cases_postgres(k):
         stop()
 
 
+def postgres_tz(pg):
+    """TIMESTAMPTZ into a timestamptz column at 3 ranks: the instants Python reads."""
+    path, us, _ = tz_data(os.path.join(W, "pgtz"))
+    rc, _, e = run_job(f"COPY (SELECT id, ts FROM read_csv('{path}')) TO '{pg[0]}' "
+                       f"(TABLE tzres);", 3)
+    why = f"exit {rc}: {e[-300:]}" if rc else ""
+    if not why:
+        typ = psql_rows(pg, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                        "attrelid = 'tzres'::regclass AND attname = 'ts'")
+        got = sorted(psql_rows(pg, "SELECT id, (extract(epoch FROM ts) * 1000000)::bigint "
+                               "FROM tzres"))
+        why = (f"type {typ}" if typ != [("timestamp with time zone",)] else
+               "" if got == [(norm(i), norm(u)) for i, u in enumerate(us)] else
+               f"rows {got[:3]}")
+    report(not why, "postgres_tz np=3", why)
+    subprocess.run([f"{pg[3]}/psql", "-X", "-q", "-h", pg[1], "-p", str(pg[2]), "-U",
+                    "postgres", "-c", "DROP TABLE IF EXISTS tzres"], capture_output=True)
+
+
 def postgres_checks(k, pg):
+    postgres_tz(pg)
     if True:
         uri = pg[0]
         rng = np.random.default_rng(12)
