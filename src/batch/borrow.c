@@ -37,6 +37,7 @@ sl_coltype sl_borrow_col_type(sl_type t)
     case SL_T_BOOL: return SL_COL_BOOLEAN;
     case SL_T_DATE: return SL_COL_DATE;
     case SL_T_TIMESTAMP: return SL_COL_TIMESTAMP;
+    case SL_T_TIMESTAMPTZ: return SL_COL_TIMESTAMP; /* the instant: microseconds in UTC */
     /* BIGINT, TINYINT..INTEGER, HUGEINT (sl_borrow_export converts it: sums are HUGEINT) and
      * an untyped NULL column (all NULL); a DECIMAL is handed out as DOUBLE (sl_borrow_export
      * converts it), never as its unscaled integer */

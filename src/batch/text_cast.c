@@ -4,7 +4,8 @@
  * around are trimmed, then the strict sl_parse_* forms, then DuckDB's looser ones: '0x1F' /
  * '0b101' and '_' digit separators ('1_000', '1_000.5') for numbers, decimal text rounding to
  * an integer ('2.5' -> 3), t / yes / y / 1 booleans, single-digit month, day and time fields,
- * '/' separators and 'epoch' for dates and timestamps. Local.
+ * '/' separators and 'epoch' for dates and timestamps; TIMESTAMP WITH TIME ZONE text with an
+ * offset or a zone name of fixed offset (sl_text_cast_tz); strptime (sl_strptime). Local.
  */
 #include "batch/types.h"
 #include "batch/int128.h"
@@ -189,13 +190,77 @@ static bool parse_date_loose(const char *p, int64_t n, int64_t *days)
     return k == n || p[k] == ' ' || p[k] == 'T';
 }
 
+/* Exactly two digits at p[*k]. */
+static bool two_digits(const char *p, int64_t n, int64_t *k, int64_t *v)
+{
+    if (*k + 2 > n || !isdigit((unsigned char)p[*k]) || !isdigit((unsigned char)p[*k + 1]))
+        return false;
+    *v = (p[*k] - '0') * 10 + (p[*k + 1] - '0');
+    *k += 2;
+    return true;
+}
+
+/* DuckDB's UTC offset after a time: +HH, +HHMM, +HH:MM, +HH:MM:SS (or -), exactly two digits
+ * each and not range-checked ('+02:60' is three hours there); sets *secs, east positive. */
+static bool parse_offset(const char *p, int64_t n, int64_t *k, int64_t *secs)
+{
+    int64_t sign = p[*k] == '-' ? -1 : 1, h, m = 0, s = 0;
+    (*k)++;
+    if (!two_digits(p, n, k, &h))
+        return false;
+    if (*k < n && p[*k] == ':') {
+        (*k)++;
+        if (!two_digits(p, n, k, &m))
+            return false;
+        if (*k < n && p[*k] == ':') {
+            (*k)++;
+            if (!two_digits(p, n, k, &s))
+                return false;
+        }
+    } else if (*k < n && isdigit((unsigned char)p[*k]) && !two_digits(p, n, k, &m)) {
+        return false;
+    }
+    *secs = sign * (h * 3600 + m * 60 + s);
+    return true;
+}
+
+bool sl_tz_name_offset(const char *p, int64_t n, int64_t *secs)
+{
+    static const char *const utc[] = {"UTC", "GMT", "UCT", "Zulu", "Universal", "Greenwich",
+                                      "GMT0", "GMT+0", "GMT-0"};
+    const char *q = p;
+    int64_t m = n;
+    if (m > 4 && strncasecmp(q, "Etc/", 4) == 0)
+        q += 4, m -= 4;
+    for (size_t i = 0; i < sizeof utc / sizeof utc[0]; i++)
+        if ((int64_t)strlen(utc[i]) == m && strncasecmp(utc[i], q, (size_t)m) == 0) {
+            *secs = 0;
+            return true;
+        }
+    /* Etc/GMT+5 is five hours west (POSIX's sign): Etc/GMT-14 .. Etc/GMT+12, no leading 0 */
+    if (q == p || m < 5 || m > 6 || strncasecmp(q, "GMT", 3) != 0 || (q[3] != '+' && q[3] != '-'))
+        return false;
+    int64_t h = 0;
+    for (int64_t i = 4; i < m; i++) {
+        if (!isdigit((unsigned char)q[i]) || (i == 4 && q[i] == '0'))
+            return false;
+        h = h * 10 + (q[i] - '0');
+    }
+    if (h > (q[3] == '+' ? 12 : 14))
+        return false;
+    *secs = (q[3] == '+' ? -h : h) * 3600;
+    return true;
+}
+
 /* TIMESTAMP text DuckDB accepts beyond sl_parse_timestamp: the loose date, then spaces or 'T',
  * H[H]:M[M][:S[S][.fraction]] (digits past microseconds dropped, 24:00:00 is the next
- * midnight), then optionally 'Z' or an offset +HH[:MM] (ignored, as DuckDB's TIMESTAMP cast
- * does); 'epoch'. */
+ * midnight), then optionally a zone after the seconds: 'Z', an offset (parse_offset) or a space
+ * and a zone name; 'epoch'. With off_us NULL (TIMESTAMP: the zone ignored, as DuckDB's cast
+ * does) the only name is UTC; else *off_us is the zone's offset (sl_tz_name_offset's names). */
 static bool parse_ts_loose(const char *p, int64_t n, int64_t *us, int64_t *off_us)
 {
-    int64_t k, days, h, mi, s = 0, frac = 0, v, oh = 0, om = 0, sign = 0;
+    int64_t k, days, h, mi, s = 0, frac = 0, off = 0;
+    bool has_s = false;
     if (is_epoch(p, n)) {
         *us = 0;
         return true;
@@ -218,6 +283,7 @@ static bool parse_ts_loose(const char *p, int64_t n, int64_t *us, int64_t *off_u
         return false;
     if (k < n && p[k] == ':') {
         k++;
+        has_s = true;
         if (!digits(p, n, &k, 2, &s))
             return false;
         if (k < n && p[k] == '.') {
@@ -235,23 +301,26 @@ static bool parse_ts_loose(const char *p, int64_t n, int64_t *us, int64_t *off_u
                 frac *= 10;
         }
     }
-    if (k < n && p[k] == 'Z') {
-        k++;
-    } else if (k < n && (p[k] == '+' || p[k] == '-')) {
-        sign = p[k++] == '-' ? -1 : 1;
-        if (!digits(p, n, &k, 2, &oh))
-            return false;
-        if (k < n && p[k] == ':')
+    if (k < n && has_s) {
+        if (p[k] == 'Z') {
             k++;
-        if (!digits(p, n, &k, 2, &om))
-            om = 0;
+        } else if (p[k] == '+' || p[k] == '-') {
+            if (!parse_offset(p, n, &k, &off))
+                return false;
+        } else if (p[k] == ' ' && k + 1 < n) {
+            const char *z = p + k + 1;
+            int64_t zn = n - k - 1;
+            if (off_us ? !sl_tz_name_offset(z, zn, &off)
+                       : !(zn == 3 && strncasecmp(z, "UTC", 3) == 0))
+                return false;
+            k = n;
+        }
     }
-    (void)v;
     if (k != n || mi > 59 || s > 59 || h > 24 || (h == 24 && (mi || s || frac)))
         return false;
     *us = days * US_PER_DAY + (h * 3600 + mi * 60 + s) * INT64_C(1000000) + frac;
     if (off_us)
-        *off_us = sign * (oh * 60 + om) * INT64_C(60000000);
+        *off_us = off * INT64_C(1000000);
     return true;
 }
 
@@ -285,6 +354,7 @@ bool sl_text_cast(const char *p, int64_t n, sl_type t, int64_t *i, double *d)
     case SL_T_DOUBLE: return parse_double_text(p, n, d);
     case SL_T_DATE: return sl_parse_date(p, n, i) || parse_date_loose(p, n, i);
     case SL_T_TIMESTAMP: return sl_parse_timestamp(p, n, i) || parse_ts_loose(p, n, i, NULL);
+    case SL_T_TIMESTAMPTZ: return sl_text_cast_tz(p, n, i);
     default: return false;
     }
 }
@@ -435,12 +505,12 @@ static int pt_name(const char *s, int64_t n, int64_t *k, bool month)
 }
 
 /* The parser of sl_strptime (types.h): y/m/d default 1900-01-01, every field checked at the
- * end, an unknown code sets *bad. */
+ * end, an unknown code sets *bad; %z / %Z subtract their zone's offset (an instant in UTC). */
 int sl_strptime(const char *s, int64_t n, const char *f, int64_t fn, int64_t *out, char *bad)
 {
-    int64_t y = 1900, m = 1, d = 1, h = 0, mi = 0, sec = 0, us = 0, yday = -1, v;
+    int64_t y = 1900, m = 1, d = 1, h = 0, mi = 0, sec = 0, us = 0, yday = -1, v, off = 0;
     int pm = -1, nd;
-    bool h12 = false;
+    bool h12 = false, has_z = false;
     int64_t k = 0;
     for (int64_t j = 0; j < fn; j++) {
         if (f[j] != '%' || j + 1 == fn) {
@@ -499,6 +569,22 @@ int sl_strptime(const char *s, int64_t n, const char *f, int64_t fn, int64_t *ou
             if (!pt_num(s, n, &k, 2, &v, NULL)) return SL_PT_FAIL;
             break;
         case '%': if (k >= n || s[k] != '%') return SL_PT_FAIL; k++; break;
+        case 'z': /* +HH[[:]MM[:SS]]: the result is the instant in UTC */
+            if (k >= n || (s[k] != '+' && s[k] != '-') || !parse_offset(s, n, &k, &v))
+                return SL_PT_FAIL;
+            off = v;
+            has_z = true;
+            break;
+        case 'Z': { /* a zone name of fixed offset (sl_tz_name_offset) */
+            int64_t z = k;
+            while (k < n && s[k] != ' ')
+                k++;
+            if (!sl_tz_name_offset(s + z, k - z, &v))
+                return SL_PT_FAIL;
+            if (!has_z) /* an offset (%z) wins over the name, as DuckDB's */
+                off = v;
+            break;
+        }
         default: *bad = c; return SL_PT_BADFMT;
         }
     }
@@ -521,6 +607,6 @@ int sl_strptime(const char *s, int64_t n, const char *f, int64_t fn, int64_t *ou
         if (yday < 1 || yday > (leap ? 366 : 365)) return SL_PT_FAIL;
         days = sl_days_from_civil(y, 1, 1) + yday - 1;
     }
-    *out = days * US_PER_DAY + (h * 3600 + mi * 60 + sec) * INT64_C(1000000) + us;
+    *out = days * US_PER_DAY + (h * 3600 + mi * 60 + sec - off) * INT64_C(1000000) + us;
     return SL_PT_OK;
 }

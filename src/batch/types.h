@@ -7,6 +7,7 @@
  *   DOUBLE     double
  *   DATE       int64  days since 1970-01-01
  *   TIMESTAMP  int64  microseconds since 1970-01-01 00:00:00 (no time zone)
+ *   TIMESTAMPTZ int64 microseconds since 1970-01-01 00:00:00 UTC (an instant; TIMESTAMP's order)
  *   VARCHAR    bytes (not NUL-terminated; length kept separately)
  *   DECIMAL    int64  the unscaled value (12.34 in DECIMAL(p,2) is 1234); see below; wider
  *              than 18 digits 16 bytes as HUGEINT (batch/dec128.h)
@@ -57,6 +58,9 @@ typedef enum {
     SL_T_UHUGEINT,  /* unsigned 128-bit, 16 big-endian bytes (batch/int128.h) */
     SL_T_LIST,      /* base tag only: a composite LIST type, sl_type_composite (batch/nested.h) */
     SL_T_STRUCT,    /* base tag only: a composite STRUCT type (batch/nested.h) */
+    /* TIMESTAMP WITH TIME ZONE: an instant, int64 microseconds since 1970-01-01 00:00:00 UTC
+     * (TIMESTAMP's storage and order); shown in the session time zone, always UTC here */
+    SL_T_TIMESTAMPTZ,
     SL_T_COUNT
 } sl_type;
 
@@ -152,6 +156,13 @@ static inline const char *sl_type_kind_name(sl_type t)
     return sl_type_base(t) == SL_T_STRUCT ? "STRUCT" : "LIST";
 }
 
+/* TIMESTAMP or TIMESTAMP WITH TIME ZONE: the same storage, and in the UTC session time zone
+ * (the only one sluice has) the same calendar fields. */
+static inline bool sl_type_is_ts(sl_type t)
+{
+    return t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ;
+}
+
 /* "BIGINT", ... (DuckDB's names). Local. */
 const char *sl_type_name(sl_type t);
 /* Parses a type name as DuckDB accepts it (INTEGER, INT, INT8, BIGINT, DOUBLE, FLOAT8, REAL,
@@ -218,18 +229,25 @@ bool sl_parse_date(const char *p, int64_t len, int64_t *days);
 /* YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]] ; a bare date means midnight. */
 bool sl_parse_timestamp(const char *p, int64_t len, int64_t *micros);
 /* Text as DuckDB's CAST from VARCHAR reads it into type t (BOOLEAN, BIGINT, DOUBLE, DATE,
- * TIMESTAMP, DECIMAL): spaces around trimmed, then the strict forms above, then '0x1F', '0b101',
- * '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5', '2024/01/05', 'epoch',
- * single-digit time fields (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
+ * TIMESTAMP, TIMESTAMPTZ, DECIMAL): spaces around trimmed, then the strict forms above, then
+ * '0x1F', '0b101', '1_000', '2.5' (rounded for BIGINT), 'yes' / 't' / '1', '2024-1-5',
+ * '2024/01/05', 'epoch', single-digit time fields, a zone for TIMESTAMPTZ (sl_text_cast_tz)
+ * (batch/text_cast.c). *d is set for DOUBLE, *i otherwise. Local. */
 bool sl_text_cast(const char *p, int64_t len, sl_type t, int64_t *i, double *d);
-/* TIMESTAMP text with an optional zone ('Z', '+01', '-05:30') as DuckDB reads it into a
- * TIMESTAMP WITH TIME ZONE: microseconds in UTC (the offset applied; sl_text_cast ignores
- * it). Local. */
+/* TIMESTAMP text with an optional zone as DuckDB reads it into a TIMESTAMP WITH TIME ZONE
+ * (sl_text_cast of SL_T_TIMESTAMPTZ): microseconds in UTC, the offset applied. Zones: 'Z',
+ * +HH[[:]MM[[:]SS]] / -..., or a space and a zone name of fixed offset (UTC, GMT, Etc/UTC,
+ * Zulu, ..., Etc/GMT+5; sl_tz_name_offset); a name with daylight saving time (Europe/Berlin)
+ * is not read (batch/text_cast.c). Local. */
 bool sl_text_cast_tz(const char *p, int64_t len, int64_t *us);
+/* The UTC offset in seconds of a time zone name of fixed offset, as DuckDB's ICU has it:
+ * UTC, Etc/UTC, GMT, UCT, Zulu, Universal, Greenwich (and their Etc/ forms), Etc/GMT+N
+ * (UTC-N hours, the sign POSIX-inverted), case-insensitive. False for any other name. Local. */
+bool sl_tz_name_offset(const char *p, int64_t len, int64_t *secs);
 /* strptime(s, f) with DuckDB's format codes (%Y %y %m %d %H %I %M %S %f %p %b %a %j ...; a
  * space in f matches a run of spaces, numbers may have spaces before them, the whole text must
- * match): SL_PT_OK with *us (microseconds since 1970), SL_PT_FAIL, or SL_PT_BADFMT with the
- * unknown code in *bad (batch/text_cast.c). Local. */
+ * match): SL_PT_OK with *us (microseconds since 1970; with %z / %Z the instant in UTC),
+ * SL_PT_FAIL, or SL_PT_BADFMT with the unknown code in *bad (batch/text_cast.c). Local. */
 enum { SL_PT_OK, SL_PT_FAIL, SL_PT_BADFMT };
 int sl_strptime(const char *s, int64_t n, const char *f, int64_t fn, int64_t *us, char *bad);
 
@@ -257,6 +275,9 @@ void sl_format_bigint(sl_buf *out, int64_t v);
 void sl_format_double(sl_buf *out, double v);
 void sl_format_date(sl_buf *out, int64_t days);
 void sl_format_timestamp(sl_buf *out, int64_t micros);
+/* TIMESTAMP WITH TIME ZONE in the UTC session zone, as DuckDB prints it: the TIMESTAMP text
+ * and "+00" (2024-01-31 12:00:00+00; infinity as TIMESTAMP's). */
+void sl_format_timestamptz(sl_buf *out, int64_t micros);
 void sl_format_value(sl_buf *out, const sl_value *v);
 
 /*

@@ -30,6 +30,7 @@ static const char *const type_names[SL_T_COUNT] = {
     [SL_T_HUGEINT] = "HUGEINT",
     [SL_T_UBIGINT] = "UBIGINT",
     [SL_T_UHUGEINT] = "UHUGEINT",
+    [SL_T_TIMESTAMPTZ] = "TIMESTAMP WITH TIME ZONE",
 };
 
 /* "DECIMAL(18,2)": one constant string per width and scale, written on first use (every
@@ -128,6 +129,8 @@ bool sl_type_parse(const char *name, int64_t len, sl_type *out)
         {"DATE", SL_T_DATE},
         {"TIMESTAMP", SL_T_TIMESTAMP}, {"DATETIME", SL_T_TIMESTAMP},
         {"INTERVAL", SL_T_INTERVAL},
+        {"TIMESTAMPTZ", SL_T_TIMESTAMPTZ}, {"TIMESTAMP WITH TIME ZONE", SL_T_TIMESTAMPTZ},
+        {"TIMESTAMP WITHOUT TIME ZONE", SL_T_TIMESTAMP},
     };
     if (parse_decimal_type(name, len, out))
         return true;
@@ -479,6 +482,13 @@ void sl_format_timestamp(sl_buf *out, int64_t us)
     }
 }
 
+void sl_format_timestamptz(sl_buf *out, int64_t us)
+{
+    sl_format_timestamp(out, us);
+    if (!sl_ts_is_inf(us))
+        sl_buf_puts(out, "+00");
+}
+
 void sl_format_value(sl_buf *out, const sl_value *v)
 {
     if (v->is_null)
@@ -503,6 +513,7 @@ void sl_format_value(sl_buf *out, const sl_value *v)
     case SL_T_DOUBLE: sl_format_double(out, v->v.d); break;
     case SL_T_DATE: sl_format_date(out, v->v.i); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->v.i); break;
+    case SL_T_TIMESTAMPTZ: sl_format_timestamptz(out, v->v.i); break;
     case SL_T_VARCHAR: sl_buf_append(out, v->v.s.p, v->v.s.len); break;
     case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->v.s.p)); break;
     case SL_T_UBIGINT: sl_format_hugeint(out, sl_i128_load(v->v.s.p)); break;

@@ -1548,7 +1548,7 @@ static bool range_reach(const win_state *st, const sl_pop *op, key_reach *kr)
     /* offsets need one numeric key (the binder's rule); other keys have peers only */
     sl_type kt = op->children[0]->types[o->cols[0]];
     if (o->n_keys == 1 && (kt == SL_T_DOUBLE || sl_type_is_int(kt) || kt == SL_T_DATE ||
-                           kt == SL_T_TIMESTAMP)) {
+                           sl_type_is_ts(kt))) {
         kr->kc = o->cols[0];
         kr->desc = o->desc[0];
     }

@@ -51,7 +51,7 @@ SL_AGG_FIXED_STATE(aq_bytes, aq_state)
 
 static bool aq_bind(const sl_type *args, sl_type *result)
 {
-    if (!sl_type_is_numeric(args[0]) && args[0] != SL_T_DATE && args[0] != SL_T_TIMESTAMP)
+    if (!sl_type_is_numeric(args[0]) && args[0] != SL_T_DATE && !sl_type_is_ts(args[0]))
         return false;
     *result = args[0];
     return true;

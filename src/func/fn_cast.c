@@ -124,8 +124,8 @@ bool fn_cast_allowed(sl_type from, sl_type to)
     bool fnum = from == SL_T_BOOL || sl_type_is_int(from) || from == SL_T_DOUBLE ||
                 sl_type_is_wide(from);
     bool tnum = to == SL_T_BOOL || sl_type_is_int(to) || to == SL_T_DOUBLE || sl_type_is_wide(to);
-    bool fdt = from == SL_T_DATE || from == SL_T_TIMESTAMP;
-    bool tdt = to == SL_T_DATE || to == SL_T_TIMESTAMP;
+    bool fdt = from == SL_T_DATE || sl_type_is_ts(from);
+    bool tdt = to == SL_T_DATE || sl_type_is_ts(to);
     return (fnum && tnum) || (fdt && tdt);
 }
 
@@ -635,11 +635,16 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
             goto bad;
         return 0;
     case SL_T_DATE:
-        if (from != SL_T_TIMESTAMP)
+        if (!sl_type_is_ts(from))
             goto bad;
         out->v.i = fn_ts_days(in->v.i);
         return 0;
+    case SL_T_TIMESTAMPTZ: /* TIMESTAMP <-> TIMESTAMPTZ: the same instant in UTC */
     case SL_T_TIMESTAMP:
+        if (sl_type_is_ts(from)) {
+            out->v.i = in->v.i;
+            return 0;
+        }
         if (from != SL_T_DATE)
             goto bad;
         if (__builtin_mul_overflow(in->v.i, US_PER_DAY, &out->v.i)) {
@@ -749,10 +754,12 @@ int fn_cast_vec(const sl_expr *e, sl_type from, const sl_arg *a, const sl_rows *
         CAST_LOOP(i64, oi, oi[i] = x != 0)
     } else if (t == SL_T_BOOL && from == SL_T_DOUBLE) {
         CAST_LOOP(f64, oi, oi[i] = x != 0)
-    } else if (t == SL_T_DATE && from == SL_T_TIMESTAMP) {
+    } else if (sl_type_is_ts(t) && sl_type_is_ts(from)) { /* the same instant in UTC */
+        CAST_LOOP(i64, oi, oi[i] = x)
+    } else if (t == SL_T_DATE && sl_type_is_ts(from)) {
         CAST_LOOP(i64, oi, oi[i] = sl_ts_is_inf(x) ? (x > 0 ? SL_DATE_INF : -SL_DATE_INF)
                                                    : fn_ts_days(x))
-    } else if (t == SL_T_TIMESTAMP && from == SL_T_DATE) {
+    } else if (sl_type_is_ts(t) && from == SL_T_DATE) {
         CAST_LOOP(i64, oi, if (sl_date_is_inf(x)) {
             oi[i] = x > 0 ? SL_TS_INF : -SL_TS_INF;
         } else if (__builtin_mul_overflow(x, US_PER_DAY, &oi[i])) {

@@ -2,8 +2,9 @@
  * Date parts and truncation: year, month, day, quarter, dayofweek (Sunday = 0), dayofyear of
  * a DATE or TIMESTAMP; hour, minute, second of a TIMESTAMP (the binder casts a DATE);
  * date_trunc(part, x) for year, quarter, month, week (Monday), day, hour, minute, second,
- * returning a TIMESTAMP for either (DuckDB's type). Proleptic Gregorian calendar, no time zones.
- * Local.
+ * returning a TIMESTAMP for either (DuckDB's type). Proleptic Gregorian calendar. A TIMESTAMP
+ * WITH TIME ZONE is taken apart in the session time zone, UTC in sluice: its fields are those of
+ * the TIMESTAMP of the same microseconds (date_trunc keeps its type). Local.
  */
 #include "func/fn_int.h"
 
@@ -17,7 +18,7 @@ FN_BIND(fn_bind_date_part)
 {
     int rc = 0;
     sl_type t = args[0]->type;
-    if (t != SL_T_DATE && t != SL_T_TIMESTAMP && !fn_want(args, 0, SL_T_DATE, err, &rc))
+    if (t != SL_T_DATE && !sl_type_is_ts(t) && !fn_want(args, 0, SL_T_DATE, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     *rt = SL_T_BIGINT;
     return 0;
@@ -28,24 +29,26 @@ FN_BIND(fn_bind_time_part)
 {
     int rc = 0;
     sl_type t = args[0]->type;
-    if (t != SL_T_DATE && t != SL_T_TIMESTAMP && !fn_want(args, 0, SL_T_TIMESTAMP, err, &rc))
+    if (t != SL_T_DATE && !sl_type_is_ts(t) && !fn_want(args, 0, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
-    if ((rc = fn_coerce(&args[0], SL_T_TIMESTAMP, err)))
+    if (!sl_type_is_ts(args[0]->type) && (rc = fn_coerce(&args[0], SL_T_TIMESTAMP, err)))
         return rc;
     *rt = SL_T_BIGINT;
     return 0;
 }
 
-/* date_trunc(part VARCHAR, x DATE or TIMESTAMP): TIMESTAMP, also for a DATE (as DuckDB). */
+/* date_trunc(part VARCHAR, x DATE, TIMESTAMP or TIMESTAMPTZ): TIMESTAMP, also for a DATE (as
+ * DuckDB); TIMESTAMPTZ for one. */
 FN_BIND(fn_bind_date_trunc)
 {
     int rc = 0;
     if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc))
         return rc ? rc : FN_NO_MATCH;
-    if (args[1]->type != SL_T_DATE && args[1]->type != SL_T_TIMESTAMP &&
+    if (args[1]->type != SL_T_DATE && !sl_type_is_ts(args[1]->type) &&
         !fn_want(args, 1, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
-    *rt = SL_T_TIMESTAMP;
+    /* a TIMESTAMPTZ stays one: truncated in the UTC session zone */
+    *rt = args[1]->type == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ : SL_T_TIMESTAMP;
     return 0;
 }
 
@@ -85,7 +88,7 @@ FN_EXEC(fn_exec_date_trunc)
 {
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     int64_t *oi = o->d.i64;
-    bool is_ts = e->args[1]->type == SL_T_TIMESTAMP;
+    bool is_ts = sl_type_is_ts(e->args[1]->type);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
@@ -125,7 +128,7 @@ FN_EXEC(fn_exec_date_trunc)
     FN_EXEC(NAME)                                                                          \
     {                                                                                      \
         sl_vec *o = fn_new_fixed(e->type, rows->n_rows);                                   \
-        bool is_ts = e->args[0]->type == SL_T_TIMESTAMP;                                   \
+        bool is_ts = sl_type_is_ts(e->args[0]->type);                                      \
         for (int64_t k = 0; k < rows->n; k++) {                                            \
             int64_t i = fn_row(rows, k);                                                   \
             if (!fn_ok(&a[0], i))                                                          \

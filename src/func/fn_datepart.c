@@ -1,11 +1,11 @@
 /*
- * DuckDB's date functions beyond the single parts of fn_date.c: date_part (datepart) and
- * date_diff (datediff) with DuckDB's part names, make_date, make_timestamp, epoch, epoch_ms,
- * last_day, dayname, monthname. A DATE argument where a TIMESTAMP is wanted is its midnight.
- * date_diff counts the boundaries crossed, as DuckDB does: months from the calendar month,
- * days from the date, hours and smaller from the epoch microseconds floored to the unit;
- * a week is 7 days of difference (truncated). Proleptic Gregorian calendar, no time zones.
- * Local.
+ * DuckDB's date functions beyond the single parts of fn_date.c: date_part (datepart) and date_diff
+ * (datediff) with DuckDB's part names, make_date, make_timestamp, make_timestamptz, to_timestamp,
+ * epoch, epoch_ms, last_day, dayname, monthname. A DATE argument where a TIMESTAMP is wanted is
+ * its midnight. date_diff counts the boundaries crossed, as DuckDB does: months from the calendar
+ * month, days from the date, hours and smaller from the epoch microseconds floored to the unit; a
+ * week is 7 days of difference (truncated). Proleptic Gregorian calendar; a TIMESTAMPTZ in the UTC
+ * session zone (its timezone parts 0). Local.
  */
 #include "func/fn_int.h"
 #include "core/mem.h"
@@ -20,7 +20,7 @@
 typedef enum {
     DP_YEAR, DP_QUARTER, DP_MONTH, DP_DAY, DP_DECADE, DP_CENTURY, DP_MILLENNIUM, DP_DOW,
     DP_ISODOW, DP_DOY, DP_WEEK, DP_ISOYEAR, DP_YEARWEEK, DP_ERA, DP_HOUR, DP_MINUTE,
-    DP_SECOND, DP_MILLI, DP_MICRO, DP_EPOCH, DP_BAD
+    DP_SECOND, DP_MILLI, DP_MICRO, DP_EPOCH, DP_TZ, DP_BAD
 } dpart;
 
 /* DuckDB's specifier names (case-insensitive). */
@@ -48,6 +48,8 @@ static dpart dpart_parse(const char *p, int64_t n)
         {"mseconds", DP_MILLI}, {"microsecond", DP_MICRO}, {"microseconds", DP_MICRO},
         {"us", DP_MICRO}, {"usec", DP_MICRO}, {"usecs", DP_MICRO}, {"usecond", DP_MICRO},
         {"useconds", DP_MICRO}, {"epoch", DP_EPOCH},
+        /* the session zone's offset: UTC's, 0 (DuckDB gives 0 for a TIMESTAMP too) */
+        {"timezone", DP_TZ}, {"timezone_hour", DP_TZ}, {"timezone_minute", DP_TZ},
     };
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
         if ((int64_t)strlen(map[k].s) == n && strncasecmp(map[k].s, p, (size_t)n) == 0)
@@ -119,7 +121,7 @@ FN_BIND(fn_bind_date_part2)
     int rc = 0;
     if (!fn_want(args, 0, SL_T_VARCHAR, err, &rc))
         return rc ? rc : FN_NO_MATCH;
-    if (args[1]->type != SL_T_DATE && args[1]->type != SL_T_TIMESTAMP &&
+    if (args[1]->type != SL_T_DATE && !sl_type_is_ts(args[1]->type) &&
         args[1]->type != SL_T_INTERVAL && !fn_want(args, 1, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     *rt = SL_T_BIGINT;
@@ -172,7 +174,7 @@ FN_EXEC(fn_exec_date_part2)
     if (e->args[1]->type == SL_T_INTERVAL)
         return interval_part2(e, a, rows, out, err);
     sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
-    bool is_ts = e->args[1]->type == SL_T_TIMESTAMP, dbl = e->type == SL_T_DOUBLE;
+    bool is_ts = sl_type_is_ts(e->args[1]->type), dbl = e->type == SL_T_DOUBLE;
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
@@ -180,7 +182,7 @@ FN_EXEC(fn_exec_date_part2)
         int64_t pn;
         const char *ps = fn_str(&a[0], i, &pn);
         dpart p = dpart_parse(ps, pn);
-        if (p == DP_BAD || (p == DP_EPOCH && !dbl)) {
+        if (p == DP_BAD || (p == DP_EPOCH && !dbl) || (p == DP_TZ && !is_ts)) {
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
@@ -209,7 +211,7 @@ FN_BIND(fn_bind_date_diff)
         return FN_NO_MATCH;
     if (t == SL_T_NULL || t == SL_T_VARCHAR)
         t = SL_T_TIMESTAMP;
-    if (t != SL_T_DATE && t != SL_T_TIMESTAMP)
+    if (t != SL_T_DATE && !sl_type_is_ts(t))
         return FN_NO_MATCH;
     if ((rc = fn_coerce_all(args, idx, 2, t, err)))
         return rc;
@@ -247,7 +249,7 @@ static int64_t diff_of(dpart p, int64_t u1, int64_t u2)
 FN_EXEC(fn_exec_date_diff)
 {
     sl_vec *o = fn_new_fixed(SL_T_BIGINT, rows->n_rows);
-    bool is_ts = e->args[1]->type == SL_T_TIMESTAMP;
+    bool is_ts = sl_type_is_ts(e->args[1]->type);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i) || !fn_ok(&a[2], i))
@@ -255,7 +257,7 @@ FN_EXEC(fn_exec_date_diff)
         int64_t pn;
         const char *ps = fn_str(&a[0], i, &pn);
         dpart p = dpart_parse(ps, pn);
-        if (p == DP_BAD || p == DP_YEARWEEK || p == DP_ERA) {
+        if (p == DP_BAD || p == DP_YEARWEEK || p == DP_ERA || p == DP_TZ) {
             sl_vec_free(&o);
             return bad_part(e, ps, pn, err);
         }
@@ -328,9 +330,18 @@ FN_BIND(fn_bind_make_timestamp)
     return 0;
 }
 
-FN_EXEC(fn_exec_make_timestamp)
+/* make_timestamptz: the same fields read in the session time zone (UTC): TIMESTAMPTZ. */
+FN_BIND(fn_bind_make_timestamptz)
 {
-    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows);
+    int rc = fn_bind_make_timestamp(args, n, rt, err);
+    if (!rc)
+        *rt = SL_T_TIMESTAMPTZ;
+    return rc;
+}
+
+FN_EXEC(fn_exec_make_timestamp) /* also make_timestamptz: e->type */
+{
+    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         bool ok = true;
@@ -361,13 +372,48 @@ FN_EXEC(fn_exec_make_timestamp)
     return 0;
 }
 
+/* to_timestamp(seconds): the TIMESTAMPTZ that many seconds (a DOUBLE, rounded half to even to
+ * the microsecond) after 1970-01-01 00:00:00 UTC. */
+FN_BIND(fn_bind_to_timestamp)
+{
+    int rc = 0;
+    (void)n;
+    if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    if (args[0]->type != SL_T_DOUBLE && (rc = fn_coerce(&args[0], SL_T_DOUBLE, err)))
+        return rc;
+    *rt = SL_T_TIMESTAMPTZ;
+    return 0;
+}
+
+FN_EXEC(fn_exec_to_timestamp)
+{
+    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMPTZ, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i))
+            continue;
+        double us = nearbyint(fn_f64(&a[0], i) * 1e6);
+        if (!(us >= -9223372036854775808.0 && us < 9223372036854775808.0) ||
+            sl_ts_is_inf((int64_t)us)) {
+            sl_vec_free(&o);
+            return fn_rt_error(err, e, "Epoch seconds out of range for TIMESTAMP WITH TIME "
+                               "ZONE");
+        }
+        o->d.i64[i] = (int64_t)us;
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
+
 /* ---- epoch, epoch_ms, last_day, dayname, monthname ---- */
 
 /* One DATE or TIMESTAMP argument (a literal or NULL becomes TIMESTAMP); result t. */
 static int one_date(sl_expr **args, sl_type t, sl_type *rt, sl_err *err)
 {
     int rc = 0;
-    if (args[0]->type != SL_T_DATE && args[0]->type != SL_T_TIMESTAMP &&
+    if (args[0]->type != SL_T_DATE && !sl_type_is_ts(args[0]->type) &&
         !fn_want(args, 0, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     *rt = t;
@@ -400,7 +446,7 @@ static int epoch_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, 
         if (!fn_ok(&a[0], i))
             continue;
         int64_t x = fn_i64(&a[0], i);
-        if ((at == SL_T_DATE || at == SL_T_TIMESTAMP) && is_inf(&a[0], at == SL_T_TIMESTAMP, i))
+        if ((at == SL_T_DATE || sl_type_is_ts(at)) && is_inf(&a[0], sl_type_is_ts(at), i))
             continue;
         int64_t us = at == SL_T_DATE ? x * US_PER_DAY : x, y;
         int m, d;
@@ -433,7 +479,7 @@ static const char *const month_names[] = {"January", "February", "March", "April
 static sl_vec *name_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows, bool day)
 {
     sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
-    bool is_ts = e->args[0]->type == SL_T_TIMESTAMP;
+    bool is_ts = sl_type_is_ts(e->args[0]->type);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || is_inf(&a[0], is_ts, i))

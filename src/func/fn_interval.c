@@ -1,10 +1,10 @@
 /*
  * INTERVAL values and infinite dates (issue 17), as DuckDB computes them: the arithmetic rules
  * that fn_arith.c's + - * / and negation hand over once an operand is an INTERVAL (or for
- * TIMESTAMP - TIMESTAMP), date_part of an INTERVAL, the to_years ... to_microseconds
- * constructors, and isinf / isfinite of a DOUBLE, DATE or TIMESTAMP (DATE and TIMESTAMP
- * 'infinity' / '-infinity', types.h's SL_DATE_INF and SL_TS_INF). INTERVAL values are 16-byte
- * heap values (batch/interval.c). Local.
+ * TIMESTAMP - TIMESTAMP), date_part of an INTERVAL, the to_years ... to_microseconds constructors,
+ * age(a, b), and isinf / isfinite of a DOUBLE, DATE or TIMESTAMP (DATE and TIMESTAMP 'infinity' /
+ * '-infinity', types.h's SL_DATE_INF and SL_TS_INF). INTERVAL values are 16-byte heap values
+ * (batch/interval.c). Local.
  */
 #include "func/fn_int.h"
 
@@ -16,7 +16,7 @@
 
 /* ---- + - * / and negation ---- */
 
-static bool is_ts_like(sl_type t) { return t == SL_T_DATE || t == SL_T_TIMESTAMP; }
+static bool is_ts_like(sl_type t) { return t == SL_T_DATE || sl_type_is_ts(t); }
 
 int fn_interval_bind_arith(sl_expr **args, int n, char op, sl_type *rt, sl_err *err)
 {
@@ -26,9 +26,11 @@ int fn_interval_bind_arith(sl_expr **args, int n, char op, sl_type *rt, sl_err *
         return a == SL_T_INTERVAL ? (*rt = SL_T_INTERVAL, 0) : FN_NO_MATCH;
     bool ia = a == SL_T_INTERVAL, ib = b == SL_T_INTERVAL;
     if (op == '-' && is_ts_like(a) && is_ts_like(b) && !(a == SL_T_DATE && b == SL_T_DATE)) {
-        /* TIMESTAMP - TIMESTAMP (a DATE beside a TIMESTAMP is its midnight): an INTERVAL */
-        if ((rc = fn_coerce(&args[0], SL_T_TIMESTAMP, err)) ||
-            (rc = fn_coerce(&args[1], SL_T_TIMESTAMP, err)))
+        /* TIMESTAMP - TIMESTAMP (a DATE beside a TIMESTAMP is its midnight): an INTERVAL;
+         * beside a TIMESTAMPTZ both are instants */
+        sl_type ts = a == SL_T_TIMESTAMPTZ || b == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ
+                                                                    : SL_T_TIMESTAMP;
+        if ((rc = fn_coerce(&args[0], ts, err)) || (rc = fn_coerce(&args[1], ts, err)))
             return rc;
         *rt = SL_T_INTERVAL;
         return 0;
@@ -43,11 +45,13 @@ int fn_interval_bind_arith(sl_expr **args, int n, char op, sl_type *rt, sl_err *
         return 0;
     }
     if ((op == '+' && (is_ts_like(a) || is_ts_like(b))) || (op == '-' && is_ts_like(a))) {
-        /* DATE / TIMESTAMP +/- INTERVAL: a TIMESTAMP (DuckDB's type for a DATE too) */
+        /* DATE / TIMESTAMP +/- INTERVAL: a TIMESTAMP (DuckDB's type for a DATE too); a
+         * TIMESTAMPTZ stays one (in the UTC session zone the same calendar arithmetic) */
         int j = ia ? 1 : 0;
-        if ((rc = fn_coerce(&args[j], SL_T_TIMESTAMP, err)))
+        sl_type ts = args[j]->type == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ : SL_T_TIMESTAMP;
+        if ((rc = fn_coerce(&args[j], ts, err)))
             return rc;
-        *rt = SL_T_TIMESTAMP;
+        *rt = ts;
         return 0;
     }
     if ((op == '*' && (ia != ib)) || (op == '/' && ia && !ib)) {
@@ -163,8 +167,8 @@ int fn_interval_exec_arith(const sl_expr *e, const sl_arg *a, const sl_rows *row
                            sl_vec **out, sl_err *err)
 {
     sl_type t0 = e->args[0]->type, t1 = e->n_args > 1 ? e->args[1]->type : SL_T_NULL;
-    bool ts_out = e->type == SL_T_TIMESTAMP;
-    sl_vec *o = ts_out ? fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows)
+    bool ts_out = sl_type_is_ts(e->type);
+    sl_vec *o = ts_out ? fn_new_fixed(e->type, rows->n_rows)
                        : sl_vec_new(SL_T_INTERVAL, rows->n_rows);
     char buf[SL_IV_BYTES];
     for (int64_t k = 0; k < rows->n; k++) {
@@ -184,7 +188,7 @@ int fn_interval_exec_arith(const sl_expr *e, const sl_arg *a, const sl_rows *row
                 fn_set_valid(o, i);
         } else if (op == 'n') {
             fine = iv_addsub((sl_interval){0, 0, 0}, iv_at(&a[0], i), -1, &r);
-        } else if (t0 == SL_T_TIMESTAMP && t1 == SL_T_TIMESTAMP) {
+        } else if (sl_type_is_ts(t0) && sl_type_is_ts(t1)) {
             if (ts_diff(e, fn_i64(&a[0], i), fn_i64(&a[1], i), &r, err)) {
                 sl_vec_free(&o);
                 return SL_ERUNTIME;
@@ -221,6 +225,79 @@ int fn_interval_exec_arith(const sl_expr *e, const sl_arg *a, const sl_rows *row
     }
     if (!ts_out)
         fn_pad(o, rows->n_rows);
+    *out = o;
+    return 0;
+}
+
+/* ---- age ---- */
+
+/* age(a, b): TIMESTAMP or TIMESTAMPTZ (both of the common type; a DATE is its midnight, a
+ * TIMESTAMPTZ is taken apart in the UTC session zone): an INTERVAL. */
+FN_BIND(fn_bind_age)
+{
+    int idx[2] = {0, 1}, rc;
+    sl_type t, c1, c2;
+    (void)n;
+    if (!fn_common_type(args, idx, 2, &t, &c1, &c2))
+        return FN_NO_MATCH;
+    if (t == SL_T_NULL || t == SL_T_DATE)
+        t = SL_T_TIMESTAMP;
+    if (!sl_type_is_ts(t)) /* two strings are ambiguous in DuckDB too */
+        return FN_NO_MATCH;
+    if ((rc = fn_coerce_all(args, idx, 2, t, err)))
+        return rc;
+    *rt = SL_T_INTERVAL;
+    return 0;
+}
+
+/* DuckDB's Interval::GetAge (PostgreSQL's age): the field differences of a and b, taken with
+ * the later one first, each negative field borrowed from the next larger (a day borrows the
+ * length of the earlier one's month), the sign put back. */
+static sl_interval age_of(int64_t a, int64_t b)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t da = fn_floor_div(a, US_PER_DAY), db = fn_floor_div(b, US_PER_DAY), ya, yb;
+    int64_t ta = a - da * US_PER_DAY, tb = b - db * US_PER_DAY;
+    int ma, mb, dda, ddb;
+    sl_civil_from_days(da, &ya, &ma, &dda);
+    sl_civil_from_days(db, &yb, &mb, &ddb);
+    int64_t h = INT64_C(3600000000);
+    int64_t f[6] = {ya - yb, ma - mb, dda - ddb, ta / h - tb / h,
+                    ta / 60000000 % 60 - tb / 60000000 % 60, ta % 60000000 - tb % 60000000};
+    bool flip = a < b;
+    if (flip)
+        for (int k = 0; k < 6; k++)
+            f[k] = -f[k];
+    int64_t y = flip ? ya : yb;
+    int m = flip ? ma : mb;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int64_t dim = mdays[m - 1] + (m == 2 && leap);
+    while (f[5] < 0) { f[5] += 60000000; f[4]--; } /* seconds and microseconds */
+    while (f[4] < 0) { f[4] += 60; f[3]--; }
+    while (f[3] < 0) { f[3] += 24; f[2]--; }
+    while (f[2] < 0) { f[2] += dim; f[1]--; }
+    while (f[1] < 0) { f[1] += 12; f[0]--; }
+    int64_t sg = flip ? -1 : 1;
+    return (sl_interval){(int32_t)(sg * (f[0] * 12 + f[1])), (int32_t)(sg * f[2]),
+                         sg * ((f[3] * 60 + f[4]) * 60000000 + f[5])};
+}
+
+FN_EXEC(fn_exec_age)
+{
+    sl_vec *o = sl_vec_new(SL_T_INTERVAL, rows->n_rows);
+    char buf[SL_IV_BYTES];
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        int64_t x = fn_i64(&a[0], i), y = fn_i64(&a[1], i);
+        if (sl_ts_is_inf(x) || sl_ts_is_inf(y)) /* NULL, as DuckDB */
+            continue;
+        fn_pad(o, i);
+        sl_interval_put(buf, age_of(x, y));
+        sl_vec_push_str(o, buf, SL_IV_BYTES);
+    }
+    fn_pad(o, rows->n_rows);
     *out = o;
     return 0;
 }
@@ -356,7 +433,7 @@ FN_BIND(fn_bind_isinf)
     int rc = 0;
     (void)n;
     sl_type t = args[0]->type;
-    if (t != SL_T_DATE && t != SL_T_TIMESTAMP) {
+    if (t != SL_T_DATE && !sl_type_is_ts(t)) {
         if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
             return rc ? rc : FN_NO_MATCH;
         if (args[0]->type != SL_T_DOUBLE && (rc = fn_coerce(&args[0], SL_T_DOUBLE, err)))

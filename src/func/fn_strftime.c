@@ -5,9 +5,10 @@
  * %U %W %V %c %x %X %z (+00) %Z (empty) %%. strptime reads numbers of one or more digits (so
  * '3:4:5' matches %H:%M:%S), skips spaces before a number, matches other characters exactly,
  * and needs the whole text; a field that is absent takes 1900-01-01 00:00:00 as DuckDB (the
- * parser is sl_strptime in batch/text_cast.c, shared with read_csv's dateformat=). %z and
- * %Z give DuckDB a TIMESTAMP WITH TIME ZONE, which sluice has no type for: strptime refuses
- * them. No time zones; proleptic Gregorian calendar. Local.
+ * parser is sl_strptime in batch/text_cast.c, shared with read_csv's dateformat=). A constant
+ * format with %z (+HH[:MM]) or %Z (a zone name of fixed offset) gives a TIMESTAMP WITH TIME
+ * ZONE, as DuckDB's; strftime of one is in the UTC session zone (%z +00, %Z Etc/UTC).
+ * Proleptic Gregorian calendar. Local.
  */
 #include "func/fn_int.h"
 #include "core/mem.h"
@@ -28,9 +29,9 @@ FN_BIND(fn_bind_strftime)
 {
     int rc = 0, x = 0;
     sl_type t0 = args[0]->type, t1 = args[1]->type;
-    if (t0 != SL_T_DATE && t0 != SL_T_TIMESTAMP && (t1 == SL_T_DATE || t1 == SL_T_TIMESTAMP))
+    if (t0 != SL_T_DATE && !sl_type_is_ts(t0) && (t1 == SL_T_DATE || sl_type_is_ts(t1)))
         x = 1;
-    if (args[x]->type != SL_T_DATE && args[x]->type != SL_T_TIMESTAMP &&
+    if (args[x]->type != SL_T_DATE && !sl_type_is_ts(args[x]->type) &&
         !fn_want(args, x, SL_T_TIMESTAMP, err, &rc))
         return rc ? rc : FN_NO_MATCH;
     if (!fn_want(args, 1 - x, SL_T_VARCHAR, err, &rc))
@@ -46,9 +47,9 @@ static void put_num(sl_buf *b, int64_t v, int width)
     sl_buf_append(b, tmp, n);
 }
 
-/* Formats us by fmt into b; returns false (and the bad specifier in *bad) for an unknown
- * code. */
-static bool format_ts(sl_buf *b, int64_t us, const char *f, int64_t fn, char *bad)
+/* Formats us by fmt into b (tz: a TIMESTAMPTZ, whose %Z is the session zone's name); returns
+ * false (and the bad specifier in *bad) for an unknown code. */
+static bool format_ts(sl_buf *b, int64_t us, bool tz, const char *f, int64_t fn, char *bad)
 {
     int64_t days = fn_floor_div(us, US_PER_DAY), tod = us - days * US_PER_DAY, y;
     int m, d;
@@ -102,11 +103,11 @@ static bool format_ts(sl_buf *b, int64_t us, const char *f, int64_t fn, char *ba
         case 'B': sl_buf_append(b, fn_month_name(m), (int64_t)strlen(fn_month_name(m))); break;
         case 'U': put_num(b, (yday + 7 - wday) / 7, 2); break;
         case 'W': put_num(b, (yday + 7 - (wday ? wday - 1 : 6)) / 7, 2); break;
-        case 'c': format_ts(b, us, "%Y-%m-%d %H:%M:%S", 17, bad); break;
-        case 'x': format_ts(b, us, "%Y-%m-%d", 8, bad); break;
-        case 'X': format_ts(b, us, "%H:%M:%S", 8, bad); break;
+        case 'c': format_ts(b, us, tz, "%Y-%m-%d %H:%M:%S", 17, bad); break;
+        case 'x': format_ts(b, us, tz, "%Y-%m-%d", 8, bad); break;
+        case 'X': format_ts(b, us, tz, "%H:%M:%S", 8, bad); break;
         case 'z': sl_buf_append(b, "+00", 3); break;
-        case 'Z': break;
+        case 'Z': if (tz) sl_buf_append(b, "Etc/UTC", 7); break;
         case '%': sl_buf_putc(b, '%'); break;
         default: *bad = c; return false;
         }
@@ -116,8 +117,8 @@ static bool format_ts(sl_buf *b, int64_t us, const char *f, int64_t fn, char *ba
 
 FN_EXEC(fn_exec_strftime)
 {
-    int x = (e->args[0]->type == SL_T_DATE || e->args[0]->type == SL_T_TIMESTAMP) ? 0 : 1;
-    bool is_ts = e->args[x]->type == SL_T_TIMESTAMP;
+    int x = (e->args[0]->type == SL_T_DATE || sl_type_is_ts(e->args[0]->type)) ? 0 : 1;
+    bool is_ts = sl_type_is_ts(e->args[x]->type);
     sl_vec *o = sl_vec_new(SL_T_VARCHAR, rows->n_rows);
     sl_buf b;
     sl_buf_init(&b);
@@ -135,7 +136,8 @@ FN_EXEC(fn_exec_strftime)
             sl_vec_push_str(o, v > 0 ? "infinity" : "-infinity", v > 0 ? 8 : 9);
             continue;
         }
-        if (!format_ts(&b, is_ts ? v : v * US_PER_DAY, f, fn, &bad)) {
+        if (!format_ts(&b, is_ts ? v : v * US_PER_DAY, e->args[x]->type == SL_T_TIMESTAMPTZ,
+                       f, fn, &bad)) {
             sl_buf_free(&b);
             sl_vec_free(&o);
             return fn_rt_error(err, e, "Failed to parse format specifier %.*s: Unrecognized "
@@ -159,13 +161,22 @@ FN_BIND(fn_bind_strptime)
         if (!fn_want(args, j, SL_T_VARCHAR, err, &rc))
             return rc ? rc : FN_NO_MATCH;
     *rt = SL_T_TIMESTAMP;
+    /* DuckDB types strptime by its constant format: with a zone code, TIMESTAMPTZ */
+    const sl_expr *f = args[1];
+    if (f->kind == SL_E_CONST && !f->cval.is_null && f->cval.type == SL_T_VARCHAR)
+        for (int64_t k = 0; k + 1 < f->cval.v.s.len; k++)
+            if (f->cval.v.s.p[k] == '%') {
+                char c = f->cval.v.s.p[++k];
+                if (c == 'z' || c == 'Z')
+                    *rt = SL_T_TIMESTAMPTZ;
+            }
     return 0;
 }
 
 static int strptime_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *rows,
                            sl_vec **out, bool try_, sl_err *err)
 {
-    sl_vec *o = fn_new_fixed(SL_T_TIMESTAMP, rows->n_rows);
+    sl_vec *o = fn_new_fixed(e->type, rows->n_rows);
     for (int64_t k = 0; k < rows->n; k++) {
         int64_t i = fn_row(rows, k);
         if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))

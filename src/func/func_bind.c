@@ -219,8 +219,8 @@ static sl_type unify(sl_type a, sl_type b)
         return sl_int_common(a, b, false);
     if (sl_type_is_numeric(a) && sl_type_is_numeric(b))
         return SL_T_DOUBLE;
-    if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))
-        return SL_T_TIMESTAMP;
+    if ((a == SL_T_DATE || sl_type_is_ts(a)) && (b == SL_T_DATE || sl_type_is_ts(b)))
+        return a == SL_T_TIMESTAMPTZ || b == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ : SL_T_TIMESTAMP;
     if (sl_type_is_list(a) && sl_type_is_list(b)) { /* [1] and [2.5]: DOUBLE[] */
         sl_type u = unify(sl_list_elem(a), sl_list_elem(b));
         return u == SL_T_COUNT ? SL_T_COUNT : sl_list_type(u);

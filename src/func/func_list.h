@@ -108,8 +108,12 @@
     X(DATE_TRUNC, "date_trunc", 2, 2, 0, fn_bind_date_trunc, fn_exec_date_trunc)                  \
     X(DATE_PART, "date_part", 2, 2, 0, fn_bind_date_part2, fn_exec_date_part2)                    \
     X(DATE_DIFF, "date_diff", 3, 3, 0, fn_bind_date_diff, fn_exec_date_diff)                      \
+    X(AGE, "age", 2, 2, 0, fn_bind_age, fn_exec_age)                                              \
     X(MAKE_DATE, "make_date", 3, 3, 0, fn_bind_make_date, fn_exec_make_date)                      \
     X(MAKE_TIMESTAMP, "make_timestamp", 1, 6, 0, fn_bind_make_timestamp, fn_exec_make_timestamp)  \
+    X(MAKE_TIMESTAMPTZ, "make_timestamptz", 1, 6, 0, fn_bind_make_timestamptz,                    \
+      fn_exec_make_timestamp)                                                                     \
+    X(TO_TIMESTAMP, "to_timestamp", 1, 1, 0, fn_bind_to_timestamp, fn_exec_to_timestamp)          \
     X(EPOCH, "epoch", 1, 1, 0, fn_bind_epoch, fn_exec_epoch)                                      \
     X(EPOCH_MS, "epoch_ms", 1, 1, 0, fn_bind_epoch_ms, fn_exec_epoch_ms)                          \
     X(LAST_DAY, "last_day", 1, 1, 0, fn_bind_last_day, fn_exec_last_day)                          \

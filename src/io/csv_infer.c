@@ -104,8 +104,9 @@ unsigned sl_csv_fits(const char *p, int64_t len, unsigned candidates)
     if ((candidates & BIT(SL_T_TIMESTAMP)) && dated && has_time && !zone &&
         sl_text_cast(s, n, SL_T_TIMESTAMP, &i, &d))
         m |= BIT(SL_T_TIMESTAMP);
-    /* DuckDB's TIMESTAMP WITH TIME ZONE takes a zone or none, and a bare date too. */
-    if ((candidates & SL_CSV_TSTZ) && year_first(s, n) && sl_text_cast_tz(s, n, &i))
+    /* DuckDB's sniffer takes a time with a zone or none (' UTC' is no zone: TIMESTAMP reads
+     * it) as TIMESTAMP WITH TIME ZONE, not a bare date. */
+    if ((candidates & SL_CSV_TSTZ) && year_first(s, n) && has_time && sl_text_cast_tz(s, n, &i))
         m |= SL_CSV_TSTZ;
     if (!zone)
         m |= SL_CSV_NOZONE;
@@ -123,7 +124,7 @@ sl_type sl_csv_pick(unsigned mask)
             return order[k];
     /* TIMESTAMP WITH TIME ZONE when some value has a zone (mixed dates and timestamps
      * without one are text in DuckDB) */
-    return (mask & SL_CSV_TSTZ) && !(mask & SL_CSV_NOZONE) ? SL_T_TIMESTAMP : SL_T_VARCHAR;
+    return (mask & SL_CSV_TSTZ) && !(mask & SL_CSV_NOZONE) ? SL_T_TIMESTAMPTZ : SL_T_VARCHAR;
 }
 
 /* ---- DATE and TIMESTAMP formats ---- */
@@ -373,8 +374,6 @@ int sl_csv_infer(sl_csv_source *s, MPI_Comm comm, int rank, int64_t sample_bytes
             s->dtfmt[c] = sl_xstrdup(df);
         else if (t == SL_T_TIMESTAMP && tf)
             s->dtfmt[c] = sl_xstrdup(tf);
-        else if (t == SL_T_TIMESTAMP && !(mask & BIT(SL_T_TIMESTAMP)))
-            s->dttz[c] = true; /* zone text: converted to UTC */
     }
     cands_free(&st.dc);
     cands_free(&st.tc);

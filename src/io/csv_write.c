@@ -82,6 +82,7 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
     case SL_T_DOUBLE: sl_format_double(out, v->d.f64[i]); break;
     case SL_T_DATE: sl_format_date(out, v->d.i64[i]); break;
     case SL_T_TIMESTAMP: sl_format_timestamp(out, v->d.i64[i]); break;
+    case SL_T_TIMESTAMPTZ: sl_format_timestamptz(out, v->d.i64[i]); break;
     case SL_T_HUGEINT: sl_format_hugeint(out, sl_i128_load(v->heap + v->d.off[i])); break;
     case SL_T_UBIGINT: sl_format_hugeint(out, sl_i128_load(v->heap + v->d.off[i])); break;
     case SL_T_UHUGEINT: sl_format_uhugeint(out, sl_u128_load(v->heap + v->d.off[i])); break;

@@ -94,6 +94,7 @@ static const char *pg_type(sl_type t)
     case SL_T_BOOL: return "BOOLEAN";
     case SL_T_DATE: return "DATE";
     case SL_T_TIMESTAMP: return "TIMESTAMP";
+    case SL_T_TIMESTAMPTZ: return "TIMESTAMPTZ"; /* its text ends in +00: the same instant */
     case SL_T_TINYINT: return "SMALLINT"; /* PostgreSQL has no 1-byte integer */
     case SL_T_SMALLINT:
     case SL_T_INTEGER: return sl_type_name(t);

@@ -102,7 +102,7 @@ static int sq_write(void *p, const sl_batch *b, sl_err *err)
             if (!sl_vec_valid(v, r)) {
                 sl_buf_append(&w->rec, &tag, 1);
             } else if (v->type == SL_T_VARCHAR || v->type == SL_T_DATE ||
-                       v->type == SL_T_TIMESTAMP || sl_type_is_decimal(v->type) ||
+                       sl_type_is_ts(v->type) || sl_type_is_decimal(v->type) ||
                        v->type == SL_T_HUGEINT || v->type == SL_T_UBIGINT ||
                        v->type == SL_T_UHUGEINT) {
                 /* a DECIMAL goes as its text ("65.95"), never its unscaled integer */
@@ -152,6 +152,7 @@ static const char *sq_type(sl_type t)
     case SL_T_BOOL: return "BOOLEAN";
     case SL_T_DATE: return "DATE";
     case SL_T_TIMESTAMP: return "TIMESTAMP";
+    case SL_T_TIMESTAMPTZ: return "TIMESTAMPTZ"; /* its text, 2024-01-31 12:00:00+00 */
     case SL_T_TINYINT:
     case SL_T_SMALLINT:
     case SL_T_INTEGER: return sl_type_name(t);

@@ -185,6 +185,16 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
             fprintf(stderr, "sluice: %s\n", sl_budget_why(&s->ctx.budget));
         return 0;
     }
+    /* DuckDB's session time zone: TIMESTAMPTZ is shown and its calendar fields taken in it.
+     * sluice has UTC only (another zone needs its rules, and glibc's TZ is process-wide). */
+    if (strcasecmp(st->name, "timezone") == 0) {
+        int64_t off;
+        if (!sl_tz_name_offset(st->value, (int64_t)strlen(st->value), &off) || off != 0)
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET TimeZone: '%s' is not supported (sluice "
+                          "has the UTC session time zone only: 'UTC', 'Etc/UTC', 'GMT')",
+                          job->path, st->line, st->col, st->value);
+        return 0;
+    }
     if (strcasecmp(st->name, "spill_dir") == 0) {
         sl_spill_set_base(s->ctx.spill, st->value);
         return 0;
@@ -236,7 +246,7 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
                   "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
                   "exchange_two_level_ranks, exchange_node_ranks, skew_threshold, "
-                  "heavy_group_threshold)", job->path, st->line, st->col, st->name);
+                  "heavy_group_threshold, TimeZone)", job->path, st->line, st->col, st->name);
 }
 
 /* Tables and views share one namespace, as in DuckDB. Local. */

@@ -240,7 +240,8 @@ static void print(sl_buf *b, const sl_ast_expr *e, bool c, int64_t max)
         sl_buf_puts(b, "NULL");
         break;
     case A_TYPED:
-        sl_buf_puts(b, e->ctype == SL_T_DATE ? "DATE " : "TIMESTAMP ");
+        sl_buf_puts(b, sl_type_name(e->ctype)); /* DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE */
+        sl_buf_putc(b, ' ');
         put_string(b, e->sval);
         break;
     case A_COL:

@@ -182,8 +182,8 @@ static sl_type setop_type(sl_type a, sl_type b)
         return SL_T_DOUBLE;
     if ((a == SL_T_BOOL && sl_type_is_numeric(b)) || (b == SL_T_BOOL && sl_type_is_numeric(a)))
         return a == SL_T_BOOL ? b : a;
-    if ((a == SL_T_DATE || a == SL_T_TIMESTAMP) && (b == SL_T_DATE || b == SL_T_TIMESTAMP))
-        return SL_T_TIMESTAMP;
+    if ((a == SL_T_DATE || sl_type_is_ts(a)) && (b == SL_T_DATE || sl_type_is_ts(b)))
+        return a == SL_T_TIMESTAMPTZ || b == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ : SL_T_TIMESTAMP;
     if (a == SL_T_VARCHAR || b == SL_T_VARCHAR)
         return SL_T_VARCHAR;
     return SL_T_COUNT;

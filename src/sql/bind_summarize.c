@@ -59,7 +59,7 @@ static void put_case(sl_buf *b, int n, const bool *want, const char *prefix)
  * the microseconds within them (f) are summed apart and the mean is put together by floor
  * divisions:
  * mean = floor(s / n) * 1e6 + floor(r / n), r = (s mod n) * 1e6 + f. */
-static void put_time_avg(sl_buf *b, const char *x, int k)
+static void put_time_avg(sl_buf *b, const char *x, int k, bool tz)
 {
     char *us = sl_xasprintf("date_diff('microsecond', TIMESTAMP '1970-01-01', "
                             "CAST(%s AS TIMESTAMP))", x);
@@ -74,7 +74,8 @@ static void put_time_avg(sl_buf *b, const char *x, int k)
     char *m = sl_xasprintf("((%s %% %s + %s) %% %s)", r, n, n, n); /* mean - floor, x n */
     sl_buf_printf(b, ", CASE WHEN %s = 0 THEN NULL ELSE CAST(make_timestamp(%s + CASE WHEN %s "
                   "< 0 THEN CASE WHEN %s <> 0 THEN 1 ELSE 0 END WHEN 2 * %s > %s THEN 1 ELSE 0 "
-                  "END) AS VARCHAR) END AS a%d", n, fl, fl, m, m, n, k);
+                  "END)%s AS VARCHAR) END AS a%d", n, fl, fl, m, m, n,
+                  tz ? "::TIMESTAMPTZ" : "", k); /* a TIMESTAMPTZ's mean prints as one */
     sl_free(m);
     sl_free(us);
     sl_free(s);
@@ -92,7 +93,7 @@ static char *profile_sql(const sl_bind_ctx *c)
     for (int i = 0; i < n; i++) {
         sl_type t = c->col_types[i];
         num[i] = sl_type_is_numeric(t);
-        ord[i] = num[i] || t == SL_T_DATE || t == SL_T_TIMESTAMP;
+        ord[i] = num[i] || t == SL_T_DATE || sl_type_is_ts(t);
     }
     sl_buf b;
     sl_buf_init(&b);
@@ -146,7 +147,7 @@ static char *profile_sql(const sl_bind_ctx *c)
             sl_buf_printf(&b, ", avg(%s)::VARCHAR AS a%d, stddev(%s)::VARCHAR AS s%d", x, k,
                           x, k);
         else if (ord[i])
-            put_time_avg(&b, x, k);
+            put_time_avg(&b, x, k, c->col_types[i] == SL_T_TIMESTAMPTZ);
         if (ord[i])
             sl_buf_printf(&b, ", approx_quantile(%s, 0.25)::VARCHAR AS qa%d, "
                           "approx_quantile(%s, 0.5)::VARCHAR AS qb%d, "

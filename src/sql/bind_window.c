@@ -75,7 +75,7 @@ static int range_offset(sl_bind_ctx *c, const sl_ast_expr *a, const sl_win *w,
                              "a RANGE frame with an offset needs exactly one ORDER BY key");
     sl_type kt = w->order[0]->type;
     if (iv) {
-        if (kt == SL_T_TIMESTAMP) {
+        if (sl_type_is_ts(kt)) {
             *n = off->ival;
             return 0;
         }

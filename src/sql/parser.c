@@ -335,6 +335,15 @@ static int parse_type(sl_parser *p, sl_type *out, char **written)
     bool ok = sl_type_parse(t->val, (int64_t)strlen(t->val), out);
     if (sl_parse_is_kw(t, "double") && sl_parse_is_kw(sl_parse_peek(p), "precision"))
         sl_parse_next(p);
+    /* TIMESTAMP WITH TIME ZONE, TIMESTAMP WITHOUT TIME ZONE */
+    bool with = sl_parse_is_kw(sl_parse_peek(p), "with");
+    if (sl_parse_is_kw(t, "timestamp") && (with || sl_parse_is_kw(sl_parse_peek(p), "without")) &&
+        sl_parse_is_kw(sl_parse_peek_at(p, 1), "time") &&
+        sl_parse_is_kw(sl_parse_peek_at(p, 2), "zone")) {
+        for (int w = 0; w < 3; w++)
+            sl_parse_next(p);
+        *out = with ? SL_T_TIMESTAMPTZ : SL_T_TIMESTAMP;
+    }
     if (sl_parse_accept_op(p, "(")) {
         if (sl_parse_peek(p)->kind != TK_INT)
             return sl_parse_syntax_error(p, "type width");
@@ -810,12 +819,21 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         sl_parse_next(p);
         return sl_parse_finish(p, sl_parse_new_expr(p, A_NULL, start), start);
     }
-    if (kw && (sl_parse_is_kw(t, "date") || sl_parse_is_kw(t, "timestamp")) &&
-        sl_parse_peek_at(p, 1)->kind == TK_STRING) {
-        sl_tok *s = sl_parse_peek_at(p, 1);
+    /* TIMESTAMPTZ '...' and TIMESTAMP WITH TIME ZONE '...': tz_words tokens before the text */
+    int tz_words = kw && sl_parse_is_kw(t, "timestamptz") ? 1
+                   : kw && sl_parse_is_kw(t, "timestamp") &&
+                     sl_parse_is_kw(sl_parse_peek_at(p, 1), "with") &&
+                     sl_parse_is_kw(sl_parse_peek_at(p, 2), "time") &&
+                     sl_parse_is_kw(sl_parse_peek_at(p, 3), "zone") ? 4 : 0;
+    if ((tz_words || (kw && (sl_parse_is_kw(t, "date") || sl_parse_is_kw(t, "timestamp")))) &&
+        sl_parse_peek_at(p, tz_words ? tz_words : 1)->kind == TK_STRING) {
+        sl_tok *s = sl_parse_peek_at(p, tz_words ? tz_words : 1);
         e = sl_parse_new_expr(p, A_TYPED, start);
         bool ok;
-        if (sl_parse_is_kw(t, "date")) {
+        if (tz_words) {
+            e->ctype = SL_T_TIMESTAMPTZ;
+            ok = sl_text_cast_tz(s->val, (int64_t)strlen(s->val), &e->ival);
+        } else if (sl_parse_is_kw(t, "date")) {
             e->ctype = SL_T_DATE;
             ok = sl_parse_date(s->val, (int64_t)strlen(s->val), &e->ival);
         } else {
@@ -824,14 +842,14 @@ static sl_ast_expr *parse_primary(sl_parser *p)
         }
         if (!ok) {
             char msg[200];
-            snprintf(msg, sizeof msg, "invalid %s literal '%.120s'",
-                     e->ctype == SL_T_DATE ? "DATE" : "TIMESTAMP", s->val);
+            snprintf(msg, sizeof msg, "invalid %s literal '%.120s'", sl_type_name(e->ctype),
+                     s->val);
             sl_parse_error_at(p, s, "%s", msg);
             return sl_parse_fail(e);
         }
         e->sval = sl_xstrdup(s->val);
-        sl_parse_next(p);
-        sl_parse_next(p);
+        for (int w = 0; w <= (tz_words ? tz_words : 1); w++)
+            sl_parse_next(p);
         return sl_parse_finish(p, e, start);
     }
     if (kw && (sl_parse_is_kw(t, "cast") || sl_parse_is_kw(t, "try_cast")) &&

@@ -216,6 +216,12 @@ def sniff_files():
         "sniff_tz.csv": ["ts,n"] + ["2024-01-%02d %02d:30:00%s,%d" % (
             1 + r % 28, r % 24, ["Z", "+01:00", "-05:30", "", "+02"][r % 5], r)
             for r in range(30)],
+        # tz_sniff_mixed: ' UTC' alone is TIMESTAMP, beside offsets TIMESTAMPTZ; a bare date
+        # beside a zone is text
+        "sniff_tzmix.csv": ["utc,mix,dz,n"] + [
+            "2024-01-%02d 10:00:00 UTC,2024-02-%02d 11:00:00%s,%s,%d" % (
+                1 + r, 1 + r, [" UTC", "+01", ""][r % 3],
+                ["2024-03-01", "2024-03-01 10:00:00Z"][r % 2], r) for r in range(12)],
         "sniff_fmt.csv": ["d,ts"] + ["%02d|%02d|2024,2024-01-05 %02d.%02d" % (
             1 + r % 28, 1 + r % 12, r % 24, r % 60) for r in range(30)],
     }

@@ -1081,6 +1081,60 @@ def cases_sqlite(k):
                 f"TO '{d}/wh6' (FORMAT hdf5);", 2, "FORMAT hdf5 stores a DECIMAL in 64 bits")
 
 
+def tz_data(d):
+    """d/in.csv of TIMESTAMPTZ text (offsets, Z, microseconds) and the instants Python's
+    datetime reads from it: (path, microseconds since 1970, sluice's text of each in UTC)."""
+    import datetime
+    os.makedirs(d, exist_ok=True)
+    texts = ["2024-%02d-%02d %02d:%02d:%02d.%06d%s" % (1 + r % 12, 1 + r % 28, r % 24, r % 60,
+                                                      (r * 7) % 60, (r * 37) % 1000000,
+                                                      ["Z", "+01:00", "-05:30", "+14:00"][r % 4])
+             for r in range(40)]
+    path = os.path.join(d, "in.csv")
+    with open(path, "w") as f:
+        f.write("id,ts\n" + "".join("%d,%s\n" % (r, t) for r, t in enumerate(texts)))
+    inst = [datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc) for t in texts]
+    us = [(x - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) //
+          datetime.timedelta(microseconds=1) for x in inst]
+    text = [x.strftime("%Y-%m-%d %H:%M:%S") + (".%06d" % x.microsecond).rstrip("0").rstrip(".") +
+            "+00" for x in inst]
+    return path, us, text
+
+
+def cases_tz(k):
+    """TIMESTAMP WITH TIME ZONE to SQLite (its text, declared TIMESTAMPTZ) and HDF5 (int64
+    microseconds, sluice_type 'TIMESTAMP WITH TIME ZONE'): the instants Python's datetime reads
+    from the zone text the job read (no sluice code in the oracle)."""
+    if not match(k, "tz"):
+        return
+    d = os.path.join(W, "tz")
+    _, us, text = tz_data(d)
+    src = f"read_csv('{d}/in.csv')"
+    for n in (3,):  # rows from every rank
+        path = os.path.join(d, f"out{n}.db")
+        rc, _, e = run_job(f"COPY (SELECT id, ts FROM {src}) TO 'sqlite:{path}' (TABLE t);", n)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        if not why:
+            con = sqlite3.connect(path)
+            got = sorted(con.execute("SELECT id, ts FROM t").fetchall())
+            decl = con.execute("SELECT sql FROM sqlite_master").fetchone()[0]
+            con.close()
+            why = ("declared %r" % decl if '"ts" TIMESTAMPTZ' not in decl else
+                   "" if got == list(enumerate(text)) else "rows %r" % got[:3])
+        report(not why, f"sqlite_tz np={n}", why)
+        out = os.path.join(d, f"h{n}")
+        rc, _, e = run_job(f"COPY (SELECT id, ts FROM {src}) TO '{out}' (FORMAT hdf5);", n)
+        why = f"exit {rc}: {e[-300:]}" if rc else ""
+        if not why:
+            with h5py.File(os.path.join(out, "part-shared.h5"), "r") as f:
+                st = f["ts"].attrs.get("sluice_type")
+                got = sorted(zip(f["id"][:].tolist(), f["ts"][:].tolist()))
+            st = st.decode() if isinstance(st, bytes) else st
+            why = ("sluice_type %r" % st if st != "TIMESTAMP WITH TIME ZONE" else
+                   "" if got == list(enumerate(us)) else "rows %r" % got[:3])
+        report(not why, f"hdf5_tz np={n}", why)
+
+
 def start_postgres():
     """A private PostgreSQL server (initdb/pg_ctl, trust auth, a Unix socket in its own
     directory, a free port) run as the postgres user when we are root (it refuses root).
@@ -1161,7 +1215,27 @@ def cases_postgres(k):
         stop()
 
 
+def postgres_tz(pg):
+    """TIMESTAMPTZ into a timestamptz column at 3 ranks: the instants Python reads."""
+    path, us, _ = tz_data(os.path.join(W, "pgtz"))
+    rc, _, e = run_job(f"COPY (SELECT id, ts FROM read_csv('{path}')) TO '{pg[0]}' "
+                       f"(TABLE tzres);", 3)
+    why = f"exit {rc}: {e[-300:]}" if rc else ""
+    if not why:
+        typ = psql_rows(pg, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                        "attrelid = 'tzres'::regclass AND attname = 'ts'")
+        got = sorted(psql_rows(pg, "SELECT id, (extract(epoch FROM ts) * 1000000)::bigint "
+                               "FROM tzres"))
+        why = (f"type {typ}" if typ != [("timestamp with time zone",)] else
+               "" if got == [(norm(i), norm(u)) for i, u in enumerate(us)] else
+               f"rows {got[:3]}")
+    report(not why, "postgres_tz np=3", why)
+    subprocess.run([f"{pg[3]}/psql", "-X", "-q", "-h", pg[1], "-p", str(pg[2]), "-U",
+                    "postgres", "-c", "DROP TABLE IF EXISTS tzres"], capture_output=True)
+
+
 def postgres_checks(k, pg):
+    postgres_tz(pg)
     if True:
         uri = pg[0]
         rng = np.random.default_rng(12)
@@ -1299,6 +1373,7 @@ def main():
         cases_compressed(a.k)
         if h5py is not None:
             cases_sqlite(a.k)
+            cases_tz(a.k)
             cases_postgres(a.k)
     finally:
         shutil.rmtree(W, ignore_errors=True)
