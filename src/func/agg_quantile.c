@@ -30,7 +30,9 @@
  * quantile_cont, quantile_disc and mode of a DECIMAL give its type, as DuckDB's: up to 18
  * digits its unscaled int64s are kept as BIGINT's, the interpolation lo + (hi - lo) * d
  * truncated; a wider DECIMAL's 16 order-preserving bytes are kept as VARCHAR's records and
- * interpolated through DuckDB's double of a hugeint. Local.
+ * interpolated through DuckDB's double of a hugeint. quantile_disc, mode and entropy of a
+ * HUGEINT, UBIGINT or UHUGEINT keep its 16 order-preserving bytes as records the same way
+ * (their result: the argument's type; entropy DOUBLE). Local.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -81,10 +83,19 @@ static bool is_dec(sl_type t)
     return sl_type_is_decimal(t);
 }
 
-/* Values kept as records of bytes (func/agg_vals.h): VARCHAR, a wide DECIMAL. */
+/* HUGEINT, UBIGINT, UHUGEINT: 16 bytes a value that memcmp orders as the numbers
+ * (batch/int128.h), kept as VARCHAR's are (quantile_disc, mode, entropy only: median,
+ * quantile_cont and mad take them as DOUBLE, the binder's cast, as DuckDB does). */
+static bool wide_int(sl_type t)
+{
+    return t == SL_T_HUGEINT || t == SL_T_UBIGINT || t == SL_T_UHUGEINT;
+}
+
+/* Values kept as records of bytes (func/agg_vals.h): VARCHAR, a wide DECIMAL, a 128-bit
+ * integer. */
 static bool rec_arg(sl_type t)
 {
-    return t == SL_T_VARCHAR || sl_dec_is_wide(t);
+    return t == SL_T_VARCHAR || sl_dec_is_wide(t) || wide_int(t);
 }
 
 /* median(x): DOUBLE, or x's DECIMAL type. */
@@ -106,7 +117,8 @@ static bool cont_bind(const sl_type *args, sl_type *result)
 /* quantile_disc(x, q), mode(x): x's own type. */
 static bool disc_bind(const sl_type *args, sl_type *result)
 {
-    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0])) || !sl_type_is_numeric(args[1]))
+    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0]) && !wide_int(args[0])) ||
+        !sl_type_is_numeric(args[1]))
         return false;
     *result = args[0];
     return true;
@@ -133,7 +145,7 @@ static int64_t dec_quantile(const vals_state *s, double q)
 static bool count_arg(sl_type t)
 {
     return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP ||
-           t == SL_T_VARCHAR || is_dec(t);
+           t == SL_T_VARCHAR || is_dec(t) || wide_int(t);
 }
 
 static bool mode_bind(const sl_type *args, sl_type *result)
@@ -441,7 +453,21 @@ static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
          * median and quantile_cont DuckDB's interpolation of 128-bit decimals, in double */
         double q = f == &sl_aggfn_median ? 0.5 : a->param, nn = (double)k;
         char enc[SL_I128_BYTES];
-        if (f == &sl_aggfn_quantile_disc) {
+        if (f == &sl_aggfn_quantile_disc && a->n_params) {
+            /* quantile_disc(h, [q1, ...]) of a 128-bit integer: a list of its type */
+            sl_buf b;
+            sl_buf_init(&b);
+            for (int p = 0; p < a->n_params; p++) {
+                int64_t i = (int64_t)(nn - floor(nn - nn * a->params[p]));
+                i = (i < 1 ? 1 : i) - 1;
+                sl_value v = {.type = a->arg_type};
+                v.v.s.p = r[i].p;
+                v.v.s.len = r[i].len;
+                sl_list_put(&b, sl_list_elem(a->type), &v);
+            }
+            sl_vec_push_str(out, b.data ? b.data : "", b.len);
+            sl_buf_free(&b);
+        } else if (f == &sl_aggfn_quantile_disc) {
             int64_t i = (int64_t)(nn - floor(nn - nn * q));
             i = (i < 1 ? 1 : i) - 1;
             sl_vec_push_str(out, r[i].p, r[i].len);
@@ -600,7 +626,8 @@ VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
-    if (sl_dec_is_wide(a->arg_type)) /* exec/agg_heavy.c reads 8-byte values or VARCHAR */
+    /* exec/agg_heavy.c reads 8-byte values or VARCHAR records */
+    if (sl_dec_is_wide(a->arg_type) || wide_int(a->arg_type))
         return false;
     /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
      * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
