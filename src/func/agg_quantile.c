@@ -19,7 +19,8 @@
  *   quantile_cont(x, q) = v[i] + (h - i)(v[i+1] - v[i]), h = (n-1)q, i = floor(h): DOUBLE;
  *   median(x) = quantile_cont(x, 0.5);
  *   quantile_disc(x, q) = v[max(1, ceil(nq)) - 1] (nearest rank), of x's type;
- *   mad(x) = median(|x - median(x)|): DOUBLE;
+ *   mad(x) = median(|x - median(x)|): DOUBLE (a DECIMAL: of its type, both medians by the
+ *     DECIMAL median's rule below, in its scaled integers, as DuckDB's);
  *   mode(x) = the most frequent value, of x's type (ties: the smallest; DuckDB takes the first
  *     it met, which depends on the input order); -0.0 and 0.0 are one value, given as 0.0;
  *   entropy(x) = -sum over distinct values of p log2 p, p = count / n: DOUBLE, 0 for no values.
@@ -108,6 +109,13 @@ static bool median_bind(const sl_type *args, sl_type *result)
     return num_bind(args, result);
 }
 
+/* mad(x): DOUBLE, or x's DECIMAL type (DuckDB's: the median and the median of |x - median| in
+ * the DECIMAL's scaled integers, each interpolated as median's). */
+static bool mad_bind(const sl_type *args, sl_type *result)
+{
+    return median_bind(args, result);
+}
+
 /* quantile_cont(x, q): q numeric (a constant: the binder checks). */
 static bool cont_bind(const sl_type *args, sl_type *result)
 {
@@ -132,12 +140,33 @@ static int64_t dec_cont(int64_t lo, int64_t hi, double delta)
     return lo + (int64_t)((double)(hi - lo) * delta);
 }
 
+/* quantile q of the n sorted 8-byte DECIMAL values v (dec_cont's rule). */
+static int64_t dec_quantile_of(const int64_t *v, int64_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    return i == j ? v[i] : dec_cont(v[i], v[j], h - (double)i);
+}
+
 static int64_t dec_quantile(const vals_state *s, double q)
 {
-    double h = (double)(s->n - 1) * q;
-    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    return dec_quantile_of((const int64_t *)(const void *)s->v, s->n, q);
+}
+
+/* mad of the sorted 8-byte DECIMAL values of s, as DuckDB computes it for a DECIMAL: m =
+ * the median (dec_quantile), then the median of |v - m| by the same rule, all in the scaled
+ * integers (no overflow: |v - m| < 2 * 10^18 < 2^63). */
+static int64_t dec_mad(const vals_state *s)
+{
     const int64_t *v = (const int64_t *)(const void *)s->v;
-    return i == j ? v[i] : dec_cont(v[i], v[j], h - (double)i);
+    int64_t m = dec_quantile(s, 0.5);
+    long *d = sl_xmalloc((size_t)s->n * sizeof *d + 8);
+    for (int64_t i = 0; i < s->n; i++)
+        d[i] = v[i] >= m ? v[i] - m : m - v[i];
+    gsl_sort_long(d, 1, (size_t)s->n);
+    int64_t r = dec_quantile_of((const int64_t *)d, s->n, 0.5);
+    sl_free(d);
+    return r;
 }
 
 /* mode(x), entropy(x): also DATE and TIMESTAMP (8-byte integers, ordered as BIGINT) and
@@ -406,6 +435,26 @@ static double huge_double(sl_i128 x)
     return (double)lower + (double)upper * (double)UINT64_MAX;
 }
 
+/* quantile q of n sorted 128-bit values v as DuckDB interpolates a wide DECIMAL: through
+ * huge_double, truncated toward zero. */
+static sl_i128 wide_quantile(const sl_i128 *v, int64_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    if (i == j)
+        return v[i];
+    double lo = huge_double(v[i]), hi = huge_double(v[j]);
+    return (sl_i128)(lo + (hi - lo) * (h - (double)i));
+}
+
+static int i128_cmp(const void *a, const void *b)
+{
+    sl_i128 x, y;
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    return (x > y) - (x < y);
+}
+
 typedef struct {
     const char *p;
     int64_t len;
@@ -448,6 +497,23 @@ static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
     }
     qsort(r, (size_t)k, sizeof *r, str_qcmp);
     const sl_aggfn *f = a->fn;
+    if (f == &sl_aggfn_mad) {
+        /* a wide DECIMAL: the median, then the median of |x - median|, in 128 bits (no
+         * overflow: |x - m| < 2 * 10^38 < 2^127), each interpolated as median's */
+        sl_i128 *v = sl_xmalloc((size_t)k * sizeof *v + 16);
+        for (int64_t i = 0; i < k; i++)
+            v[i] = sl_i128_load(r[i].p);
+        sl_i128 m = wide_quantile(v, k, 0.5);
+        for (int64_t i = 0; i < k; i++)
+            v[i] = v[i] >= m ? v[i] - m : m - v[i];
+        qsort(v, (size_t)k, sizeof *v, i128_cmp);
+        char enc[SL_I128_BYTES];
+        sl_i128_store(enc, wide_quantile(v, k, 0.5));
+        sl_vec_push_str(out, enc, SL_I128_BYTES);
+        sl_free(v);
+        sl_free(r);
+        return;
+    }
     if (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont || f == &sl_aggfn_quantile_disc) {
         /* a wide DECIMAL (16-byte records, in order): quantile_disc the nearest rank's;
          * median and quantile_cont DuckDB's interpolation of 128-bit decimals, in double */
@@ -477,9 +543,8 @@ static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
             if (i == j) {
                 sl_vec_push_str(out, r[i].p, r[i].len);
             } else {
-                double lo = huge_double(sl_i128_load(r[i].p));
-                double hi = huge_double(sl_i128_load(r[j].p));
-                sl_i128_store(enc, (sl_i128)(lo + (hi - lo) * (h - (double)i)));
+                sl_i128 two[2] = {sl_i128_load(r[i].p), sl_i128_load(r[j].p)};
+                sl_i128_store(enc, wide_quantile(two, 2, h - (double)i));
                 sl_vec_push_str(out, enc, SL_I128_BYTES);
             }
         }
@@ -558,6 +623,8 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
                 sl_vec_push_f64(out, ((const double *)(const void *)st->v)[i]);
             else
                 sl_vec_push_i64(out, (int64_t)st->v[i]);
+        } else if (f == &sl_aggfn_mad && sl_type_is_decimal(a->type)) {
+            sl_vec_push_i64(out, dec_mad(st));
         } else if (f == &sl_aggfn_mad) {
             double *d = as_doubles(dbl, st), *work = sl_xmalloc((size_t)st->n * 8 + 8);
             sl_vec_push_f64(out, gsl_stats_mad0(d, 1, (size_t)st->n, work));
@@ -617,7 +684,7 @@ static const char *const disc_aliases[] = {"quantile", NULL};
 VALS_ENTRY(median, NULL, 1, median_bind, false)
 VALS_ENTRY(quantile_cont, NULL, 2, cont_bind, true)
 VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
-VALS_ENTRY(mad, NULL, 1, num_bind, false)
+VALS_ENTRY(mad, NULL, 1, mad_bind, false)
 VALS_ENTRY(mode, NULL, 1, mode_bind, false)
 VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 
@@ -628,6 +695,10 @@ bool sl_agg_vals_splittable(const sl_agg *a)
     const sl_aggfn *f = a->fn;
     /* exec/agg_heavy.c reads 8-byte values or VARCHAR records */
     if (sl_dec_is_wide(a->arg_type) || wide_int(a->arg_type))
+        return false;
+    /* mad of a DECIMAL: its phase 1 (|x - median| in scaled integers) is not agg_heavy.c's
+     * |double(x) - center|: finished on the group's owner */
+    if (f == &sl_aggfn_mad && sl_type_is_decimal(a->arg_type))
         return false;
     /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
      * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
