@@ -696,10 +696,6 @@ bool sl_agg_vals_splittable(const sl_agg *a)
     /* exec/agg_heavy.c reads 8-byte values or VARCHAR records */
     if (sl_dec_is_wide(a->arg_type) || wide_int(a->arg_type))
         return false;
-    /* mad of a DECIMAL: its phase 1 (|x - median| in scaled integers) is not agg_heavy.c's
-     * |double(x) - center|: finished on the group's owner */
-    if (f == &sl_aggfn_mad && sl_type_is_decimal(a->arg_type))
-        return false;
     /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
      * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
     return (a->n_params == 0 || f == &sl_aggfn_quantile_cont ||
@@ -717,6 +713,11 @@ bool sl_agg_vals_counted(const sl_agg *a)
 bool sl_agg_vals_is_entropy(const sl_agg *a) { return a->fn == &sl_aggfn_entropy; }
 
 int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }
+
+bool sl_agg_vals_mad_exact(const sl_agg *a)
+{
+    return a->fn == &sl_aggfn_mad && sl_type_is_decimal(a->arg_type);
+}
 
 /* q of a quantile call's result k (median: 0.5; a list: its k-th). */
 static double call_q(const sl_agg *a, int k)
@@ -768,6 +769,9 @@ uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int k, int64_t n,
         return vals[0];
     int64_t pos[2];
     int np = sl_agg_vals_positions(a, phase, k, n, pos);
+    if (sl_agg_vals_mad_exact(a)) /* dec_mad's: both medians by dec_quantile's rule */
+        return (uint64_t)(np == 1 ? (int64_t)vals[0]
+                                  : dec_cont((int64_t)vals[0], (int64_t)vals[1], 0.5));
     if (sl_type_is_decimal(a->type) && a->fn != &sl_aggfn_mad) { /* dec_quantile's rule */
         double index = call_q(a, k) * (double)(n - 1);
         int64_t lo = (int64_t)vals[0];
