@@ -146,7 +146,7 @@ static int64_t n_vals(const run_ctx *r, const sl_batch *b, int a, int64_t i)
         return 0;
     int64_t len = 0;
     const char *p = sl_vec_str(b->cols[c], i, &len);
-    if (r->op->u.agg.aggs[a].arg_type == SL_T_VARCHAR) { /* records (func/agg_vals.h) */
+    if (sl_agg_vals_recs(&r->op->u.agg.aggs[a])) { /* records (func/agg_vals.h) */
         int64_t n = sl_agg_vals_str_count(p, len);
         return n > 0 ? n : 0;
     }
@@ -449,7 +449,7 @@ static sl_batch *result_row(const run_ctx *r, const sl_batch *row, const uint64_
         const sl_agg *a = s < r->ns ? &r->op->u.agg.aggs[r->split[s]] : NULL;
         if (s == r->ns) {
             sl_vec_push_from(cols[c], row->cols[c], 0);
-        } else if (has[s] && a->arg_type == SL_T_VARCHAR) {
+        } else if (has[s] && sl_agg_vals_recs(a)) {
             /* the VARCHAR marker: the string (mode) or the double's bits (entropy) */
             sl_buf m;
             sl_buf_init(&m);

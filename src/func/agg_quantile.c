@@ -693,8 +693,11 @@ VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
-    /* exec/agg_heavy.c reads 8-byte values or VARCHAR records */
-    if (sl_dec_is_wide(a->arg_type) || wide_int(a->arg_type))
+    /* exec/agg_heavy.c selects among 8-byte values or counts records: a wide DECIMAL's and a
+     * 128-bit integer's quantiles stay with the owner; mode and entropy of a 128-bit integer
+     * count its 16 bytes as VARCHAR's (sl_agg_vals_recs) */
+    if (sl_dec_is_wide(a->arg_type) ||
+        (wide_int(a->arg_type) && f != &sl_aggfn_mode && f != &sl_aggfn_entropy))
         return false;
     /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
      * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
@@ -711,6 +714,11 @@ bool sl_agg_vals_counted(const sl_agg *a)
 }
 
 bool sl_agg_vals_is_entropy(const sl_agg *a) { return a->fn == &sl_aggfn_entropy; }
+
+bool sl_agg_vals_recs(const sl_agg *a)
+{
+    return a->arg_type == SL_T_VARCHAR || wide_int(a->arg_type);
+}
 
 int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }
 

@@ -90,6 +90,11 @@ bool sl_agg_vals_splittable(const sl_agg *a);
  * double bits. Local. */
 bool sl_agg_vals_counted(const sl_agg *a);
 
+/* Whether call a's values are records of bytes (VARCHAR; a HUGEINT, UBIGINT or UHUGEINT's 16
+ * order-preserving bytes), not 8-byte numbers: its state and a counted result's marker are
+ * the VARCHAR forms above. Local. */
+bool sl_agg_vals_recs(const sl_agg *a);
+
 /* Whether call a is entropy (else, if counted, mode). Local. */
 bool sl_agg_vals_is_entropy(const sl_agg *a);
 
