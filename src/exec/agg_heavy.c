@@ -146,7 +146,7 @@ static int64_t n_vals(const run_ctx *r, const sl_batch *b, int a, int64_t i)
         return 0;
     int64_t len = 0;
     const char *p = sl_vec_str(b->cols[c], i, &len);
-    if (r->op->u.agg.aggs[a].arg_type == SL_T_VARCHAR) { /* records (func/agg_vals.h) */
+    if (sl_agg_vals_recs(&r->op->u.agg.aggs[a])) { /* records (func/agg_vals.h) */
         int64_t n = sl_agg_vals_str_count(p, len);
         return n > 0 ? n : 0;
     }
@@ -228,10 +228,10 @@ static uint64_t key_fnv(const run_ctx *r, const sl_batch *b, int64_t i)
 typedef struct {
     int s;           /* splittable call (column of the group's store) */
     int k;           /* its result (a list of quantiles: the quantile's index) */
-    int phase;       /* 0: the argument's values; 1: |double(x) - center| (mad) */
+    int phase;       /* 0: the argument's values; 1: |x - center| (mad; func/agg_vals.h) */
     bool dbl;        /* the phase's values are doubles */
     bool arg_dbl;    /* the stored values are doubles */
-    double center;
+    uint64_t center; /* phase 1: the center's bits (a double; a DECIMAL's: its int64) */
     int64_t pos;     /* 0-based position sought */
     uint64_t lo, hi; /* key interval that holds it */
     int64_t base;    /* values below lo, over all ranks */
@@ -241,15 +241,20 @@ typedef struct {
 /* The key of stored value bits v under target t. */
 static uint64_t value_key(const target *t, const sl_agg *a, uint64_t v)
 {
+    if (!t->dbl && t->phase == 1) { /* a DECIMAL's mad: |x - center| in scaled integers */
+        int64_t x = (int64_t)v, c = (int64_t)t->center;
+        v = (uint64_t)(x >= c ? x - c : c - x);
+    }
     if (!t->dbl)
         return okey(v, false);
-    double d;
+    double d, center;
+    memcpy(&center, &t->center, 8);
     if (t->arg_dbl)
         memcpy(&d, &v, 8);
     else
         d = (double)(int64_t)v;
     if (t->phase == 1)
-        d = fabs(d - t->center);
+        d = fabs(d - center);
     (void)a;
     uint64_t u;
     memcpy(&u, &d, 8);
@@ -366,7 +371,7 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
                          sl_buf *sres, bool *has, sl_err *err)
 {
     target *t = sl_xcalloc(2 * (size_t)r->roff[r->ns] + 1, sizeof *t);
-    double *center = sl_xcalloc((size_t)r->ns + 1, sizeof *center);
+    uint64_t *center = sl_xcalloc((size_t)r->ns + 1, sizeof *center);
     for (int phase = 0; phase < 2; phase++) {
         int nt = 0;
         for (int s = 0; s < r->ns; s++) {
@@ -379,7 +384,8 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
                 int np = sl_agg_vals_positions(a, phase, k, n[s], pos);
                 for (int p = 0; p < np; p++)
                     t[nt++] = (target){.s = s, .k = k, .phase = phase, .pos = pos[p],
-                                       .dbl = mad || a->arg_type == SL_T_DOUBLE,
+                                       .dbl = (mad && !sl_agg_vals_mad_exact(a)) ||
+                                              a->arg_type == SL_T_DOUBLE,
                                        .arg_dbl = a->arg_type == SL_T_DOUBLE,
                                        .center = center[s]};
             }
@@ -395,7 +401,7 @@ static void finish_group(run_ctx *r, sl_rowstore *store, const int64_t *n, uint6
                              from_okey(t[i + np - 1].key, t[i].dbl)};
             uint64_t out = sl_agg_vals_result(a, phase, k, n[s], v);
             if (phase + 1 < sl_agg_vals_phases(a)) {
-                memcpy(&center[s], &out, 8);
+                center[s] = out;
             } else {
                 res[r->roff[s] + k] = out;
                 has[s] = true;
@@ -443,7 +449,7 @@ static sl_batch *result_row(const run_ctx *r, const sl_batch *row, const uint64_
         const sl_agg *a = s < r->ns ? &r->op->u.agg.aggs[r->split[s]] : NULL;
         if (s == r->ns) {
             sl_vec_push_from(cols[c], row->cols[c], 0);
-        } else if (has[s] && a->arg_type == SL_T_VARCHAR) {
+        } else if (has[s] && sl_agg_vals_recs(a)) {
             /* the VARCHAR marker: the string (mode) or the double's bits (entropy) */
             sl_buf m;
             sl_buf_init(&m);

@@ -245,7 +245,7 @@ void sl_agg_heavy_counts(sl_exec *x, int64_t grant, sl_rowstore *store, int s,
                          const sl_agg *a, int64_t n, uint64_t *res, sl_buf *str_res,
                          bool *has, sl_err *err)
 {
-    bool str = a->arg_type == SL_T_VARCHAR, dbl = a->arg_type == SL_T_DOUBLE;
+    bool str = sl_agg_vals_recs(a), dbl = a->arg_type == SL_T_DOUBLE;
     bool ent = sl_agg_vals_is_entropy(a);
     /* about 80 bytes a pair between the tables and the batches in flight */
     int64_t cap = grant / 80 > 4096 ? grant / 80 : 4096;

@@ -19,7 +19,8 @@
  *   quantile_cont(x, q) = v[i] + (h - i)(v[i+1] - v[i]), h = (n-1)q, i = floor(h): DOUBLE;
  *   median(x) = quantile_cont(x, 0.5);
  *   quantile_disc(x, q) = v[max(1, ceil(nq)) - 1] (nearest rank), of x's type;
- *   mad(x) = median(|x - median(x)|): DOUBLE;
+ *   mad(x) = median(|x - median(x)|): DOUBLE (a DECIMAL: of its type, both medians by the
+ *     DECIMAL median's rule below, in its scaled integers, as DuckDB's);
  *   mode(x) = the most frequent value, of x's type (ties: the smallest; DuckDB takes the first
  *     it met, which depends on the input order); -0.0 and 0.0 are one value, given as 0.0;
  *   entropy(x) = -sum over distinct values of p log2 p, p = count / n: DOUBLE, 0 for no values.
@@ -30,7 +31,9 @@
  * quantile_cont, quantile_disc and mode of a DECIMAL give its type, as DuckDB's: up to 18
  * digits its unscaled int64s are kept as BIGINT's, the interpolation lo + (hi - lo) * d
  * truncated; a wider DECIMAL's 16 order-preserving bytes are kept as VARCHAR's records and
- * interpolated through DuckDB's double of a hugeint. Local.
+ * interpolated through DuckDB's double of a hugeint. quantile_disc, mode and entropy of a
+ * HUGEINT, UBIGINT or UHUGEINT keep its 16 order-preserving bytes as records the same way
+ * (their result: the argument's type; entropy DOUBLE). Local.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -81,10 +84,19 @@ static bool is_dec(sl_type t)
     return sl_type_is_decimal(t);
 }
 
-/* Values kept as records of bytes (func/agg_vals.h): VARCHAR, a wide DECIMAL. */
+/* HUGEINT, UBIGINT, UHUGEINT: 16 bytes a value that memcmp orders as the numbers
+ * (batch/int128.h), kept as VARCHAR's are (quantile_disc, mode, entropy only: median,
+ * quantile_cont and mad take them as DOUBLE, the binder's cast, as DuckDB does). */
+static bool wide_int(sl_type t)
+{
+    return t == SL_T_HUGEINT || t == SL_T_UBIGINT || t == SL_T_UHUGEINT;
+}
+
+/* Values kept as records of bytes (func/agg_vals.h): VARCHAR, a wide DECIMAL, a 128-bit
+ * integer. */
 static bool rec_arg(sl_type t)
 {
-    return t == SL_T_VARCHAR || sl_dec_is_wide(t);
+    return t == SL_T_VARCHAR || sl_dec_is_wide(t) || wide_int(t);
 }
 
 /* median(x): DOUBLE, or x's DECIMAL type. */
@@ -97,6 +109,13 @@ static bool median_bind(const sl_type *args, sl_type *result)
     return num_bind(args, result);
 }
 
+/* mad(x): DOUBLE, or x's DECIMAL type (DuckDB's: the median and the median of |x - median| in
+ * the DECIMAL's scaled integers, each interpolated as median's). */
+static bool mad_bind(const sl_type *args, sl_type *result)
+{
+    return median_bind(args, result);
+}
+
 /* quantile_cont(x, q): q numeric (a constant: the binder checks). */
 static bool cont_bind(const sl_type *args, sl_type *result)
 {
@@ -106,7 +125,8 @@ static bool cont_bind(const sl_type *args, sl_type *result)
 /* quantile_disc(x, q), mode(x): x's own type. */
 static bool disc_bind(const sl_type *args, sl_type *result)
 {
-    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0])) || !sl_type_is_numeric(args[1]))
+    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0]) && !wide_int(args[0])) ||
+        !sl_type_is_numeric(args[1]))
         return false;
     *result = args[0];
     return true;
@@ -120,12 +140,33 @@ static int64_t dec_cont(int64_t lo, int64_t hi, double delta)
     return lo + (int64_t)((double)(hi - lo) * delta);
 }
 
+/* quantile q of the n sorted 8-byte DECIMAL values v (dec_cont's rule). */
+static int64_t dec_quantile_of(const int64_t *v, int64_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    return i == j ? v[i] : dec_cont(v[i], v[j], h - (double)i);
+}
+
 static int64_t dec_quantile(const vals_state *s, double q)
 {
-    double h = (double)(s->n - 1) * q;
-    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    return dec_quantile_of((const int64_t *)(const void *)s->v, s->n, q);
+}
+
+/* mad of the sorted 8-byte DECIMAL values of s, as DuckDB computes it for a DECIMAL: m =
+ * the median (dec_quantile), then the median of |v - m| by the same rule, all in the scaled
+ * integers (no overflow: |v - m| < 2 * 10^18 < 2^63). */
+static int64_t dec_mad(const vals_state *s)
+{
     const int64_t *v = (const int64_t *)(const void *)s->v;
-    return i == j ? v[i] : dec_cont(v[i], v[j], h - (double)i);
+    int64_t m = dec_quantile(s, 0.5);
+    long *d = sl_xmalloc((size_t)s->n * sizeof *d + 8);
+    for (int64_t i = 0; i < s->n; i++)
+        d[i] = v[i] >= m ? v[i] - m : m - v[i];
+    gsl_sort_long(d, 1, (size_t)s->n);
+    int64_t r = dec_quantile_of((const int64_t *)d, s->n, 0.5);
+    sl_free(d);
+    return r;
 }
 
 /* mode(x), entropy(x): also DATE and TIMESTAMP (8-byte integers, ordered as BIGINT) and
@@ -133,7 +174,7 @@ static int64_t dec_quantile(const vals_state *s, double q)
 static bool count_arg(sl_type t)
 {
     return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP ||
-           t == SL_T_VARCHAR || is_dec(t);
+           t == SL_T_VARCHAR || is_dec(t) || wide_int(t);
 }
 
 static bool mode_bind(const sl_type *args, sl_type *result)
@@ -394,6 +435,26 @@ static double huge_double(sl_i128 x)
     return (double)lower + (double)upper * (double)UINT64_MAX;
 }
 
+/* quantile q of n sorted 128-bit values v as DuckDB interpolates a wide DECIMAL: through
+ * huge_double, truncated toward zero. */
+static sl_i128 wide_quantile(const sl_i128 *v, int64_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    if (i == j)
+        return v[i];
+    double lo = huge_double(v[i]), hi = huge_double(v[j]);
+    return (sl_i128)(lo + (hi - lo) * (h - (double)i));
+}
+
+static int i128_cmp(const void *a, const void *b)
+{
+    sl_i128 x, y;
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    return (x > y) - (x < y);
+}
+
 typedef struct {
     const char *p;
     int64_t len;
@@ -436,12 +497,43 @@ static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
     }
     qsort(r, (size_t)k, sizeof *r, str_qcmp);
     const sl_aggfn *f = a->fn;
+    if (f == &sl_aggfn_mad) {
+        /* a wide DECIMAL: the median, then the median of |x - median|, in 128 bits (no
+         * overflow: |x - m| < 2 * 10^38 < 2^127), each interpolated as median's */
+        sl_i128 *v = sl_xmalloc((size_t)k * sizeof *v + 16);
+        for (int64_t i = 0; i < k; i++)
+            v[i] = sl_i128_load(r[i].p);
+        sl_i128 m = wide_quantile(v, k, 0.5);
+        for (int64_t i = 0; i < k; i++)
+            v[i] = v[i] >= m ? v[i] - m : m - v[i];
+        qsort(v, (size_t)k, sizeof *v, i128_cmp);
+        char enc[SL_I128_BYTES];
+        sl_i128_store(enc, wide_quantile(v, k, 0.5));
+        sl_vec_push_str(out, enc, SL_I128_BYTES);
+        sl_free(v);
+        sl_free(r);
+        return;
+    }
     if (f == &sl_aggfn_median || f == &sl_aggfn_quantile_cont || f == &sl_aggfn_quantile_disc) {
         /* a wide DECIMAL (16-byte records, in order): quantile_disc the nearest rank's;
          * median and quantile_cont DuckDB's interpolation of 128-bit decimals, in double */
         double q = f == &sl_aggfn_median ? 0.5 : a->param, nn = (double)k;
         char enc[SL_I128_BYTES];
-        if (f == &sl_aggfn_quantile_disc) {
+        if (f == &sl_aggfn_quantile_disc && a->n_params) {
+            /* quantile_disc(h, [q1, ...]) of a 128-bit integer: a list of its type */
+            sl_buf b;
+            sl_buf_init(&b);
+            for (int p = 0; p < a->n_params; p++) {
+                int64_t i = (int64_t)(nn - floor(nn - nn * a->params[p]));
+                i = (i < 1 ? 1 : i) - 1;
+                sl_value v = {.type = a->arg_type};
+                v.v.s.p = r[i].p;
+                v.v.s.len = r[i].len;
+                sl_list_put(&b, sl_list_elem(a->type), &v);
+            }
+            sl_vec_push_str(out, b.data ? b.data : "", b.len);
+            sl_buf_free(&b);
+        } else if (f == &sl_aggfn_quantile_disc) {
             int64_t i = (int64_t)(nn - floor(nn - nn * q));
             i = (i < 1 ? 1 : i) - 1;
             sl_vec_push_str(out, r[i].p, r[i].len);
@@ -451,9 +543,8 @@ static void finalize_str(const sl_agg *a, const vals_state *st, sl_vec *out)
             if (i == j) {
                 sl_vec_push_str(out, r[i].p, r[i].len);
             } else {
-                double lo = huge_double(sl_i128_load(r[i].p));
-                double hi = huge_double(sl_i128_load(r[j].p));
-                sl_i128_store(enc, (sl_i128)(lo + (hi - lo) * (h - (double)i)));
+                sl_i128 two[2] = {sl_i128_load(r[i].p), sl_i128_load(r[j].p)};
+                sl_i128_store(enc, wide_quantile(two, 2, h - (double)i));
                 sl_vec_push_str(out, enc, SL_I128_BYTES);
             }
         }
@@ -532,6 +623,8 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
                 sl_vec_push_f64(out, ((const double *)(const void *)st->v)[i]);
             else
                 sl_vec_push_i64(out, (int64_t)st->v[i]);
+        } else if (f == &sl_aggfn_mad && sl_type_is_decimal(a->type)) {
+            sl_vec_push_i64(out, dec_mad(st));
         } else if (f == &sl_aggfn_mad) {
             double *d = as_doubles(dbl, st), *work = sl_xmalloc((size_t)st->n * 8 + 8);
             sl_vec_push_f64(out, gsl_stats_mad0(d, 1, (size_t)st->n, work));
@@ -591,7 +684,7 @@ static const char *const disc_aliases[] = {"quantile", NULL};
 VALS_ENTRY(median, NULL, 1, median_bind, false)
 VALS_ENTRY(quantile_cont, NULL, 2, cont_bind, true)
 VALS_ENTRY(quantile_disc, disc_aliases, 2, disc_bind, true)
-VALS_ENTRY(mad, NULL, 1, num_bind, false)
+VALS_ENTRY(mad, NULL, 1, mad_bind, false)
 VALS_ENTRY(mode, NULL, 1, mode_bind, false)
 VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 
@@ -600,7 +693,11 @@ VALS_ENTRY(entropy, NULL, 1, entropy_bind, false)
 bool sl_agg_vals_splittable(const sl_agg *a)
 {
     const sl_aggfn *f = a->fn;
-    if (sl_dec_is_wide(a->arg_type)) /* exec/agg_heavy.c reads 8-byte values or VARCHAR */
+    /* exec/agg_heavy.c selects among 8-byte values or counts records: a wide DECIMAL's and a
+     * 128-bit integer's quantiles stay with the owner; mode and entropy of a 128-bit integer
+     * count its 16 bytes as VARCHAR's (sl_agg_vals_recs) */
+    if (sl_dec_is_wide(a->arg_type) ||
+        (wide_int(a->arg_type) && f != &sl_aggfn_mode && f != &sl_aggfn_entropy))
         return false;
     /* A list of quantiles (n_params): each finished by its own selection. A DISTINCT call
      * is split where its values arrive deduplicated (plan/plan_agg.c: the distinct agg). */
@@ -618,7 +715,17 @@ bool sl_agg_vals_counted(const sl_agg *a)
 
 bool sl_agg_vals_is_entropy(const sl_agg *a) { return a->fn == &sl_aggfn_entropy; }
 
+bool sl_agg_vals_recs(const sl_agg *a)
+{
+    return a->arg_type == SL_T_VARCHAR || wide_int(a->arg_type);
+}
+
 int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1; }
+
+bool sl_agg_vals_mad_exact(const sl_agg *a)
+{
+    return a->fn == &sl_aggfn_mad && sl_type_is_decimal(a->arg_type);
+}
 
 /* q of a quantile call's result k (median: 0.5; a list: its k-th). */
 static double call_q(const sl_agg *a, int k)
@@ -670,6 +777,9 @@ uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int k, int64_t n,
         return vals[0];
     int64_t pos[2];
     int np = sl_agg_vals_positions(a, phase, k, n, pos);
+    if (sl_agg_vals_mad_exact(a)) /* dec_mad's: both medians by dec_quantile's rule */
+        return (uint64_t)(np == 1 ? (int64_t)vals[0]
+                                  : dec_cont((int64_t)vals[0], (int64_t)vals[1], 0.5));
     if (sl_type_is_decimal(a->type) && a->fn != &sl_aggfn_mad) { /* dec_quantile's rule */
         double index = call_q(a, k) * (double)(n - 1);
         int64_t lo = (int64_t)vals[0];

@@ -90,6 +90,11 @@ bool sl_agg_vals_splittable(const sl_agg *a);
  * double bits. Local. */
 bool sl_agg_vals_counted(const sl_agg *a);
 
+/* Whether call a's values are records of bytes (VARCHAR; a HUGEINT, UBIGINT or UHUGEINT's 16
+ * order-preserving bytes), not 8-byte numbers: its state and a counted result's marker are
+ * the VARCHAR forms above. Local. */
+bool sl_agg_vals_recs(const sl_agg *a);
+
 /* Whether call a is entropy (else, if counted, mode). Local. */
 bool sl_agg_vals_is_entropy(const sl_agg *a);
 
@@ -117,6 +122,11 @@ static inline int sl_agg_vals_nres(const sl_agg *a) { return a->n_params ? a->n_
  * mad: converted to double); in phase 1 (mad) they are |double(x) - center|, center being
  * phase 0's result. Local. */
 int sl_agg_vals_phases(const sl_agg *a);
+
+/* Whether call a is the mad of a DECIMAL (DuckDB's exact rule): then both phases' values stay
+ * the scaled int64s (phase 1: |x - center| with center phase 0's int64 result) and the
+ * results are int64 bits. Local. */
+bool sl_agg_vals_mad_exact(const sl_agg *a);
 
 /* The 0-based positions in ascending order of the n (> 0) values that the phase reads for
  * result k (0 <= k < sl_agg_vals_nres(a)): 1 or 2 of them, written to pos; returns how many.

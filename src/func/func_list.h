@@ -83,6 +83,7 @@
     /* digests, nettle (fn_hash.c) */                                                             \
     X(MD5, "md5", 1, 1, 0, fn_bind_str_str, fn_exec_md5)                                          \
     X(SHA256, "sha256", 1, 1, 0, fn_bind_str_str, fn_exec_sha256)                                 \
+    X(HASH, "hash", 1, -1, 0, fn_bind_hash, fn_exec_hash)                                         \
     /* math (fn_math.c) */                                                                        \
     X(ABS, "abs", 1, 1, 0, fn_bind_num_keep, fn_exec_abs)                                         \
     X(SIGN, "sign", 1, 1, 0, fn_bind_sign, fn_exec_sign)                                          \
