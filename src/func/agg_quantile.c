@@ -169,12 +169,12 @@ static int64_t dec_mad(const vals_state *s)
     return r;
 }
 
-/* mode(x), entropy(x): also DATE and TIMESTAMP (8-byte integers, ordered as BIGINT) and
- * VARCHAR (records of bytes, ordered by memcmp, then length). */
+/* mode(x), entropy(x): also DATE, TIMESTAMP and TIMESTAMPTZ (8-byte integers, ordered as
+ * BIGINT) and VARCHAR (records of bytes, ordered by memcmp, then length). */
 static bool count_arg(sl_type t)
 {
     return sl_type_is_numeric(t) || t == SL_T_DATE || t == SL_T_TIMESTAMP ||
-           t == SL_T_VARCHAR || is_dec(t) || wide_int(t);
+           t == SL_T_TIMESTAMPTZ || t == SL_T_VARCHAR || is_dec(t) || wide_int(t);
 }
 
 static bool mode_bind(const sl_type *args, sl_type *result)
