@@ -14,7 +14,7 @@
  * for rehashing). Resized at 50% load. Slots of 8 bytes, not 16: a table of 1e7 groups is 256 MB of slots, not 512,
  * and its probes (a cache and TLB miss each) were the top item of q10's final aggregation.
  *
- * A VARCHAR first key also has a 16-byte inline view per group (length + first 12 bytes,
+ * A lone VARCHAR key also has a 16-byte inline view per group (length + first 12 bytes,
  * kview): a probe whose tag matches compares that view at the group's number, which the probe
  * loop prefetches, and reads the group's key bytes from the heap only when both values are
  * longer than 12 bytes and their views agree. With 1e5 id3 groups over 1e7 rows each probe
@@ -55,7 +55,7 @@ struct sl_hashagg {
     sl_type *key_types;
     const sl_agg *aggs;
     sl_vec **keys;      /* n_keys columns, one value per group */
-    /* A VARCHAR first key's inline view per group (kview): its length and first 12 bytes, so
+    /* A lone VARCHAR key's inline view per group (kview): its length and first 12 bytes, so
      * that a probe compares 16 bytes at the group's number instead of chasing the group's
      * offset and heap bytes (two cache misses a row with 1e5 id3 groups, issue 14); NULL
      * when the first key is of another type. */
@@ -140,7 +140,9 @@ sl_hashagg *sl_hashagg_new(int n_keys, const sl_type *key_types, int n_aggs, con
         h->key_types[k] = key_types[k];
         h->keys[k] = sl_vec_new(key_types[k], 16);
     }
-    h->use_kv = n_keys > 0 && sl_type_phys(key_types[0]) == SL_T_VARCHAR;
+    /* Only for a lone key: with more keys the others' bytes are read anyway, and a table of
+     * ~1 group per row (q10's six keys) would pay 16 bytes a group for few compares. */
+    h->use_kv = n_keys == 1 && sl_type_phys(key_types[0]) == SL_T_VARCHAR;
     h->st = sl_xcalloc((size_t)(n_aggs ? n_aggs : 1), sizeof *h->st);
     for (int a = 0; a < n_aggs; a++) {
         aggstate *s = &h->st[a];
@@ -377,8 +379,8 @@ static inline bool val_eq(const sl_vec *a, int64_t g, const sl_vec *b, int64_t i
     }
 }
 
-/* Group g's keys equal row i of vecs (NULL equals NULL; val_eq's rules). With a VARCHAR
- * first key (h->use_kv), *iv is row i's view of it: the group's view decides key 0 unless both
+/* Group g's keys equal row i of vecs (NULL equals NULL; val_eq's rules). With a lone VARCHAR
+ * key (h->use_kv), *iv is row i's view of it: the group's view decides key 0 unless both
  * are longer than KV_INLINE bytes. */
 static bool keys_eq(const sl_hashagg *h, int64_t g, sl_vec *const *vecs, int64_t i,
                     const kview *iv)
