@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "batch/list_order.h"
 #include "core/mem.h"
 
 typedef struct {
@@ -30,8 +31,7 @@ static bool am_bind(const sl_type *args, sl_type *result)
 {
     /* the ordering value is 8 bytes: not a HUGEINT, UBIGINT, UHUGEINT or a wide DECIMAL (the
      * binder reads the latter as DOUBLE) */
-    if (args[1] == SL_T_VARCHAR || args[1] == SL_T_HUGEINT || args[1] == SL_T_UBIGINT ||
-        args[1] == SL_T_UHUGEINT || args[1] == SL_T_NULL || sl_dec_is_wide(args[1]))
+    if (sl_type_is_var(args[1]) || args[1] == SL_T_NULL)
         return false;
     *result = args[0] == SL_T_NULL ? SL_T_BIGINT : args[0];
     return true;
@@ -39,7 +39,7 @@ static bool am_bind(const sl_type *args, sl_type *result)
 
 static int64_t am_heap(const sl_agg *a)
 {
-    return sl_type_is_bytes(a->type) ? 16 : 0;
+    return sl_type_is_var(a->type) ? 16 : 0;
 }
 
 static int am_types(const sl_agg *a, sl_type *types)
@@ -61,9 +61,11 @@ static inline int cmp_f64(double x, double y)
 /* Compares row i of the arg vector with the state's arg. */
 static int cmp_arg(const sl_vec *v, int64_t i, const am_state *g)
 {
-    if (sl_type_is_bytes(v->type)) {
+    if (sl_type_is_var(v->type)) { /* bytes; a LIST or STRUCT as DuckDB orders it */
         int64_t len;
         const char *p = sl_vec_str(v, i, &len);
+        if (sl_list_order_is_nested(v->type))
+            return sl_list_cmp(v->type, p, len, g->p, g->len);
         return sl_bytes_cmp(p, len, g->p, g->len);
     }
     if (v->type == SL_T_DOUBLE)
@@ -73,7 +75,7 @@ static int cmp_arg(const sl_vec *v, int64_t i, const am_state *g)
 
 static void set_arg(am_state *g, const sl_vec *v, int64_t i)
 {
-    if (sl_type_is_bytes(v->type)) {
+    if (sl_type_is_var(v->type)) {
         int64_t len;
         const char *p = sl_vec_str(v, i, &len);
         if (len > g->cap) {
@@ -153,7 +155,7 @@ static void push_arg(const sl_agg *a, const am_state *g, sl_vec *o)
 {
     if (!g->has)
         sl_vec_push_null(o);
-    else if (sl_type_is_bytes(a->type))
+    else if (sl_type_is_var(a->type))
         sl_vec_push_str(o, g->p, g->len);
     else if (a->type == SL_T_DOUBLE)
         sl_vec_push_f64(o, g->arg.f);

@@ -348,11 +348,6 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
         fn = SL_FN_LIST_CONCAT_OP; /* [1] || [2]: list concatenation, NULL with a NULL */
     if (n_args == 2 && fn == SL_FN_LIST_EXTRACT && sl_type_is_struct(args[0]->type))
         fn = SL_FN_STRUCT_EXTRACT; /* s['a']: the field */
-    if (n_args == 2 && sl_type_is_struct(args[0]->type) && sl_type_is_struct(args[1]->type) &&
-        (fn == SL_FN_LT || fn == SL_FN_LE || fn == SL_FN_GT || fn == SL_FN_GE)) {
-        free_args(args, n_args); /* equal structs encode alike; their order is not kept */
-        return SL_ERR(err, SL_EBIND, "ordering STRUCT values (%s) is not supported", name);
-    }
     if (fn < 0) {
         free_args(args, n_args);
         return SL_ERR(err, SL_EBIND, "unknown function \"%s\"", name);

@@ -822,9 +822,6 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order_desc[i] = ast->order_all_desc;
             q->order_nulls_first[i] = ast->order_all_nulls_first;
             q->order[i] = sl_expr_copy(q->outs[i]);
-            if (sl_type_is_struct(q->order[i]->type))
-                return sl_bind_error(c, ast->line, ast->col, SL_EBIND,
-                                     "ORDER BY on a STRUCT value is not supported");
             continue;
         }
         const sl_ast_order *o = &ast->order[i];
@@ -840,9 +837,6 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order[i] = sl_expr_copy(q->outs[k]);
         else if ((rc = sl_bind_expr(c, o->e, &q->order[i])))
             return rc;
-        if (sl_type_is_struct(q->order[i]->type))
-            return sl_bind_error(c, o->e->line, o->e->col, SL_EBIND,
-                                 "ORDER BY on a STRUCT value is not supported");
     }
     return 0;
 }
@@ -874,13 +868,8 @@ static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **p
     w.frame.end = SL_FB_CURRENT_ROW;
     c->win_ok = false;
     w.part = sl_xcalloc((size_t)ast->n_distinct_on + 1, sizeof *w.part);
-    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++) {
+    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++)
         rc = sl_bind_expr(c, ast->distinct_on[w.n_part], &w.part[w.n_part]);
-        if (!rc && sl_type_is_struct(w.part[w.n_part]->type))
-            rc = sl_bind_error(c, ast->distinct_on[w.n_part]->line,
-                               ast->distinct_on[w.n_part]->col, SL_EBIND,
-                               "DISTINCT ON a STRUCT value is not supported");
-    }
     c->win_ok = true;
     w.order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order);
     w.order_desc = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order_desc);

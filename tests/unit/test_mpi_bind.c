@@ -477,7 +477,8 @@ static void test_lists(void)
     for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
         CHECK_STR(bind_err(ok[k]), "(no error)");
     CHECK_STR(bind_err("SELECT [Name] FROM " SRC " UNION ALL SELECT ['x']"), "(no error)");
-    HAS("SELECT min([Name]) FROM " SRC, "no function matches min(VARCHAR[])");
+    HAS("SELECT sum([Name]) FROM " SRC, "no function matches sum(VARCHAR[])");
+    CHECK_STR(bind_err("SELECT min([Name]), max({'a': qty}) FROM " SRC), "(no error)");
     HAS("SELECT CAST('[1]' AS INTEGER[])", "Cannot cast VARCHAR to INTEGER[]");
     CHECK_STR(bind_err("SELECT [1, 2][1:2], [1, 2][:1], [1][:1:1]"), "(no error)");
     HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
