@@ -484,7 +484,10 @@ static void test_lists(void)
     HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
     HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
     HAS("SELECT x -> x + 1 AS f", "a lambda (x -> ...) is only allowed");
-    HAS("SELECT DISTINCT unnest([Name]) AS u FROM " SRC, "SELECT DISTINCT of an unnest()");
+    CHECK_STR(bind_err("SELECT DISTINCT unnest([Name]) AS u FROM " SRC " ORDER BY u"),
+              "(no error)");
+    HAS("SELECT DISTINCT unnest([Name]) AS u FROM " SRC " ORDER BY qty",
+        "for SELECT DISTINCT, ORDER BY expressions must appear in the select list");
     HAS("SELECT unnest([Name]) AS u, count(*) FROM " SRC " GROUP BY ALL",
         "Cannot group on an unnest()");
     HAS("SELECT list_transform(qty, x -> x) FROM " SRC, "the first argument must be a list");
