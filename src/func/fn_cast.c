@@ -93,8 +93,8 @@ static const char *int_name(sl_type t)
  * Text is not parsed into one (a clean "Cannot cast"). */
 static bool nested_cast_allowed(sl_type from, sl_type to)
 {
-    if (from == to || from == SL_T_NULL || to == SL_T_VARCHAR)
-        return true;
+    if (from == to || from == SL_T_NULL || to == SL_T_VARCHAR || from == SL_T_VARCHAR)
+        return true; /* text: split as DuckDB does (fn_cast_text.c) */
     if (sl_type_is_list(from) && sl_type_is_list(to))
         return fn_cast_allowed(sl_list_elem(from), sl_list_elem(to));
     if (!sl_type_is_struct(from) || !sl_type_is_struct(to))
@@ -620,6 +620,8 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         out->v.s.len = tmp->len;
         return 0;
     }
+    if (from == SL_T_VARCHAR && (sl_type_is_list(t) || sl_type_is_struct(t)))
+        return fn_cast_text_nested(in, t, out, tmp, msg, msg_cap);
     if (sl_type_is_list(t) || sl_type_is_struct(t) || sl_type_is_list(from) ||
         sl_type_is_struct(from))
         return nested_cast_value(in, t, out, tmp, msg, msg_cap);

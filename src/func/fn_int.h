@@ -238,6 +238,11 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
                   size_t msg_cap);
 /* Whether CAST(from AS to) is allowed. Local. */
 bool fn_cast_allowed(sl_type from, sl_type to);
+/* fn_cast_value of VARCHAR text to a LIST or STRUCT type t, as DuckDB splits and converts it
+ * (fn_cast_text.c): SL_ERUNTIME with out NULL when the text does not split, or with the
+ * elements that do not convert NULL. Local. */
+int fn_cast_text_nested(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
+                        size_t msg_cap);
 
 /* LIKE matcher (% and _; _ is one UTF-8 character; ci = ASCII case-insensitive). Local. */
 bool fn_like(const char *s, int64_t sn, const char *p, int64_t pn, bool ci);

@@ -479,7 +479,7 @@ static void test_lists(void)
     CHECK_STR(bind_err("SELECT [Name] FROM " SRC " UNION ALL SELECT ['x']"), "(no error)");
     HAS("SELECT sum([Name]) FROM " SRC, "no function matches sum(VARCHAR[])");
     CHECK_STR(bind_err("SELECT min([Name]), max({'a': qty}) FROM " SRC), "(no error)");
-    HAS("SELECT CAST('[1]' AS INTEGER[])", "Cannot cast VARCHAR to INTEGER[]");
+    CHECK_STR(bind_err("SELECT CAST('[1]' AS INTEGER[]), '{a: 1}'::STRUCT(a INT)"), "(no error)");
     CHECK_STR(bind_err("SELECT [1, 2][1:2], [1, 2][:1], [1][:1:1]"), "(no error)");
     HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
     HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
