@@ -250,6 +250,10 @@ uint64_t sl_list_hash(sl_type lt, const char *p, int64_t len)
      * encoding, which is what equal lists share. */
     if (plain_bytes(lt))
         return XXH3_64bits(p, (size_t)len);
+    unsigned char small[257]; /* most keys fit: no allocation per row (GROUP BY, joins) */
+    int64_t n = sl_list_key_into(small, (int64_t)sizeof small, lt, p, len, false);
+    if (n < (int64_t)sizeof small)
+        return XXH3_64bits(small, (size_t)n);
     sl_buf b;
     sl_buf_init(&b);
     sl_list_key(&b, lt, p, len, false, -1);
