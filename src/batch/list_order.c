@@ -60,9 +60,9 @@ int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t 
     }
 }
 
-/* A STRUCT (a column's value or a list's element): DuckDB's order, field by field in the type's order, each as a
- * list element (a NULL field above every value). Both have the type's fields; corrupt bytes
- * end a struct early, which orders it first. */
+/* A STRUCT (a column's value or a list's element): DuckDB's order, field by field in the
+ * type's order, each as a list element (a NULL field above every value). Both have the type's
+ * fields; corrupt bytes end a struct early, which orders it first. */
 static int struct_cmp(sl_type st, const char *pa, int64_t la, const char *pb, int64_t lb)
 {
     const sl_nested *d = sl_nested_get(st);

@@ -155,8 +155,8 @@ static bool put_str(keybuf *k, const char *p, int64_t len, bool desc)
     return put_byte(k, inv);
 }
 
-/* Appends a LIST's (or STRUCT's) order key (batch/list_order.h: self-delimiting, memcmp order), as much
- * as fits; false when it was cut (the prefix is then full). */
+/* Appends a LIST's (or STRUCT's) order key (batch/list_order.h: self-delimiting, memcmp
+ * order), as much as fits; false when it was cut (the prefix is then full). */
 static bool put_list(keybuf *k, const sl_vec *v, int64_t r, bool desc)
 {
     int64_t len;
