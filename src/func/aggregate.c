@@ -43,13 +43,12 @@ bool sl_agg_init_call2(sl_agg *a, const sl_aggfn *fn, sl_type t0, sl_type t1)
 {
     sl_type rt = SL_T_NULL, args[SL_AGG_MAX_ARGS] = {t0, t1};
     /* LIST and STRUCT arguments: count and list read them (list keeps their encoded bytes as
-     * elements), min and max order them (batch/list_order.h), arg_min / arg_max return one;
+     * elements), min, max, arg_min and arg_max order them (batch/list_order.h) or return one;
      * the others sum or sort values. */
     bool am = strcmp(fn->name, "arg_min") == 0 || strcmp(fn->name, "arg_max") == 0;
     if ((sl_list_order_is_nested(t0) || sl_list_order_is_nested(t1)) &&
         strcmp(fn->name, "count") != 0 && strcmp(fn->name, "list") != 0 &&
-        strcmp(fn->name, "min") != 0 && strcmp(fn->name, "max") != 0 &&
-        !(am && !sl_list_order_is_nested(t1)))
+        strcmp(fn->name, "min") != 0 && strcmp(fn->name, "max") != 0 && !am)
         return false;
     /* INTERVAL arguments: count, min and max (the others keep fixed-width or text states). */
     if ((t0 == SL_T_INTERVAL || t1 == SL_T_INTERVAL) && strcmp(fn->name, "count") != 0 &&
