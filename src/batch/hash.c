@@ -52,10 +52,8 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
         return XXH3_64bits(nf, sizeof nf);
     }
     default:
-        if (sl_type_is_list(v->type)) /* equal for equal lists ([-0.0] and [0.0]) */
+        if (sl_list_order_is_nested(v->type)) /* equal for equal lists ([-0.0] and [0.0]) */
             return sl_list_hash(v->type, v->heap + v->d.off[i], v->d.off[i + 1] - v->d.off[i]);
-        if (sl_type_is_struct(v->type)) /* encoded bytes: equal structs encode alike */
-            return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
         return hash_i64(v->d.i64[i]);
     }
 }

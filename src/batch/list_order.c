@@ -39,6 +39,8 @@ int sl_list_value_cmp(const sl_value *a, const sl_value *b)
 
 int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t lb)
 {
+    if (sl_type_is_struct(lt))
+        return struct_cmp(lt, pa, la, pb, lb);
     sl_list_it ia, ib;
     sl_value x, y;
     sl_list_begin(&ia, lt, pa, la);
@@ -58,9 +60,9 @@ int sl_list_cmp(sl_type lt, const char *pa, int64_t la, const char *pb, int64_t 
     }
 }
 
-/* A STRUCT element of a list: DuckDB's order, field by field in the type's order, each as a
- * list element (a NULL field above every value). Both have the type's fields; corrupt bytes
- * end a struct early, which orders it first. */
+/* A STRUCT (a column's value or a list's element): DuckDB's order, field by field in the
+ * type's order, each as a list element (a NULL field above every value). Both have the type's
+ * fields; corrupt bytes end a struct early, which orders it first. */
 static int struct_cmp(sl_type st, const char *pa, int64_t la, const char *pb, int64_t lb)
 {
     const sl_nested *d = sl_nested_get(st);
@@ -198,10 +200,19 @@ static void key_struct(keyw *k, sl_type st, const char *p, int64_t len)
     }
 }
 
+/* A LIST's key, or a STRUCT's (its fields' keys: a fixed number, so self-delimiting). */
+static void key_top(keyw *k, sl_type t, const char *p, int64_t len)
+{
+    if (sl_type_is_struct(t))
+        key_struct(k, t, p, len);
+    else
+        key_list(k, t, p, len);
+}
+
 void sl_list_key(sl_buf *out, sl_type lt, const char *p, int64_t len, bool desc, int64_t max)
 {
     keyw k = { .out = out, .inv = desc ? 0xFF : 0, .max = max < 0 ? -1 : out->len + max };
-    key_list(&k, lt, p, len);
+    key_top(&k, lt, p, len);
     if (max >= 0 && out->len > k.max)
         out->len = k.max; /* the bytes written past max (terminators) are not the key's */
 }
@@ -210,8 +221,26 @@ int64_t sl_list_key_into(unsigned char *out, int64_t max, sl_type lt, const char
                          int64_t len, bool desc)
 {
     keyw k = { .fixed = out, .inv = desc ? 0xFF : 0, .max = max };
-    key_list(&k, lt, p, len);
+    key_top(&k, lt, p, len);
     return k.n < max ? k.n : max;
+}
+
+/* Whether equal values of type t (a LIST or STRUCT) always have equal encodings: no DOUBLE or
+ * INTERVAL inside, at any depth. */
+static bool plain_bytes(sl_type t)
+{
+    if (t == SL_T_DOUBLE || t == SL_T_INTERVAL)
+        return false;
+    if (sl_type_is_struct(t)) {
+        const sl_nested *d = sl_nested_get(t);
+        for (int f = 0; d && f < d->n_fields; f++)
+            if (!plain_bytes(d->ftypes[f]))
+                return false;
+        return true;
+    }
+    if (sl_type_is_list(t))
+        return plain_bytes(sl_list_elem(t));
+    return true;
 }
 
 uint64_t sl_list_hash(sl_type lt, const char *p, int64_t len)
@@ -219,10 +248,12 @@ uint64_t sl_list_hash(sl_type lt, const char *p, int64_t len)
     /* Only DOUBLE and INTERVAL elements have equal values of different bytes (-0.0, NaNs,
      * '30 days' and '1 month'), also inside nested lists and structs: other lists hash their
      * encoding, which is what equal lists share. */
-    sl_type el = sl_list_elem(lt);
-    if (el != SL_T_DOUBLE && !sl_type_is_composite(el) && !sl_type_is_list(el) &&
-        el != SL_T_INTERVAL)
+    if (plain_bytes(lt))
         return XXH3_64bits(p, (size_t)len);
+    unsigned char small[257]; /* most keys fit: no allocation per row (GROUP BY, joins) */
+    int64_t n = sl_list_key_into(small, (int64_t)sizeof small, lt, p, len, false);
+    if (n < (int64_t)sizeof small)
+        return XXH3_64bits(small, (size_t)n);
     sl_buf b;
     sl_buf_init(&b);
     sl_list_key(&b, lt, p, len, false, -1);

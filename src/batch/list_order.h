@@ -10,7 +10,9 @@
  * places NULL lists); on a common prefix the shorter list first. Everything walks the
  * elements (sl_list_begin / sl_list_next), never the encoding's bytes, so it holds for every
  * element type the iterator yields (a LIST element compares recursively, a STRUCT element field
- * by field as DuckDB orders structs, each field as a list element). Local.
+ * by field as DuckDB orders structs, each field as a list element). The functions below that
+ * take a list type lt take a STRUCT type too: a STRUCT value orders, keys and hashes as such
+ * an element (ORDER BY, min/max, windows and comparisons of structs). Local.
  */
 #ifndef SL_LIST_ORDER_H
 #define SL_LIST_ORDER_H
@@ -20,6 +22,12 @@
 
 #include "batch/types.h"
 #include "core/buf.h"
+
+/* A LIST or STRUCT type: one whose values these functions order. Local. */
+static inline bool sl_list_order_is_nested(sl_type t)
+{
+    return sl_type_is_list(t) || sl_type_is_struct(t);
+}
 
 /* <0, 0, >0 as non-NULL element a orders before, with, after b (the same type): the element
  * order above (list_sort, list_min, list_distinct use it). Local. */

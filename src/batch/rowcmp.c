@@ -58,7 +58,7 @@ static int cmp_col(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b, boo
     case SL_T_UHUGEINT: c = cmp_str(va, a, vb, b); break;
     case SL_T_INTERVAL: c = cmp_iv(va, a, vb, b); break;
     default:
-        if (sl_type_is_list(va->type)) { /* DuckDB's list order (batch/list_order.h) */
+        if (sl_list_order_is_nested(va->type)) { /* DuckDB's list / struct order (list_order.h) */
             int64_t la, lb;
             const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
             c = sl_list_cmp(va->type, pa, la, pb, lb);
@@ -155,8 +155,8 @@ static bool put_str(keybuf *k, const char *p, int64_t len, bool desc)
     return put_byte(k, inv);
 }
 
-/* Appends a LIST's order key (batch/list_order.h: self-delimiting, memcmp order), as much
- * as fits; false when it was cut (the prefix is then full). */
+/* Appends a LIST's (or STRUCT's) order key (batch/list_order.h: self-delimiting, memcmp
+ * order), as much as fits; false when it was cut (the prefix is then full). */
 static bool put_list(keybuf *k, const sl_vec *v, int64_t r, bool desc)
 {
     int64_t len;
@@ -207,7 +207,7 @@ static void make_prefix(const sl_rowcmp *c, const sl_batch *b, int64_t r, entry 
             int64_t len;
             const char *p = sl_vec_str(v, r, &len);
             fits = put_str(&k, p, len, desc);
-        } else if (sl_type_is_list(v->type)) {
+        } else if (sl_list_order_is_nested(v->type)) {
             fits = put_list(&k, v, r, desc);
         } else {
             uint64_t x = v->type == SL_T_DOUBLE ? f64_key(v->d.f64[r])

@@ -192,7 +192,7 @@ static uint64_t key_fnv(const run_ctx *r, const sl_batch *b, int64_t i)
         sl_type t = v->type;
         if (!sl_vec_valid(v, i)) {
             sl_buf_putc(&buf, 0);
-        } else if (sl_type_is_list(t)) {
+        } else if (sl_list_order_is_nested(t)) {
             int64_t len;
             const char *p = sl_vec_str(v, i, &len);
             sl_buf_putc(&buf, 1);

@@ -260,15 +260,10 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
             break;
         }
         default:
-            if (sl_type_is_list(a->type)) { /* DuckDB's list equality: [-0.0] = [0.0] */
+            if (sl_list_order_is_nested(a->type)) { /* DuckDB's equality: [-0.0] = [0.0] */
                 int64_t la, lc;
                 const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
                 if (sl_list_cmp(a->type, sa, la, sc, lc) != 0)
-                    return false;
-            } else if (sl_type_is_struct(a->type)) { /* equal structs encode alike */
-                int64_t la, lc;
-                const char *sa = sl_vec_str(a, pr, &la), *sc = sl_vec_str(c, br, &lc);
-                if (la != lc || memcmp(sa, sc, (size_t)la) != 0)
                     return false;
             } else if (a->d.i64[pr] != c->d.i64[br]) {
                 return false;

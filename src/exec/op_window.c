@@ -54,6 +54,7 @@
 #include <mpi.h>
 
 #include "batch/int128.h"
+#include "batch/list_order.h"
 #include "batch/rowcmp.h"
 #include "batch/wire.h"
 #include "core/budget.h"
@@ -330,6 +331,11 @@ static int cmp2(const sl_vec *va, int64_t a, const sl_vec *vb, int64_t b)
         return sl_interval_cmp(sl_interval_get(pa), sl_interval_get(pb));
     }
     default:
+        if (sl_list_order_is_nested(va->type)) { /* LIST, STRUCT: batch/list_order.h */
+            int64_t la, lb;
+            const char *pa = sl_vec_str(va, a, &la), *pb = sl_vec_str(vb, b, &lb);
+            return sl_list_cmp(va->type, pa, la, pb, lb);
+        }
         return (va->d.i64[a] > vb->d.i64[b]) - (va->d.i64[a] < vb->d.i64[b]);
     }
 }

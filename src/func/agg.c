@@ -365,15 +365,10 @@ static inline bool val_eq(const sl_vec *a, int64_t g, const sl_vec *b, int64_t i
                             sl_interval_cmp(sl_interval_get(pa), sl_interval_get(pb)) == 0);
     }
     default:
-        if (sl_type_is_list(a->type)) { /* DuckDB's list equality: [-0.0] = [0.0] */
+        if (sl_list_order_is_nested(a->type)) { /* DuckDB's equality: [-0.0] = [0.0] */
             int64_t la, lb;
             const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
             return sl_list_cmp(a->type, pa, la, pb, lb) == 0;
-        }
-        if (sl_type_is_struct(a->type)) { /* equal structs encode alike */
-            int64_t la, lb;
-            const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
-            return la == lb && memcmp(pa, pb, (size_t)la) == 0;
         }
         return a->d.i64[g] == b->d.i64[i];
     }

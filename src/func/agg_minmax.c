@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "batch/list_order.h"
 #include "core/mem.h"
 
 typedef struct {
@@ -61,11 +62,14 @@ static inline int cmp_f64(double x, double y)
     return (x > y) - (x < y);
 }
 
-/* VARCHAR bytewise; INTERVAL in DuckDB's order (normalized, types.h). */
+/* VARCHAR bytewise; INTERVAL in DuckDB's order (normalized, types.h); LIST and STRUCT in
+ * DuckDB's order of nested values (batch/list_order.h). */
 static inline int cmp_var(sl_type t, const char *a, int64_t la, const char *b, int64_t lb)
 {
     if (t == SL_T_INTERVAL && la == SL_IV_BYTES && lb == SL_IV_BYTES)
         return sl_interval_cmp(sl_interval_get(a), sl_interval_get(b));
+    if (sl_list_order_is_nested(t))
+        return sl_list_cmp(t, a, la, b, lb);
     return sl_bytes_cmp(a, la, b, lb);
 }
 

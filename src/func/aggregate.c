@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "batch/list_order.h"
 #include "core/mem.h"
 
 static const sl_aggfn *const registry[] = {
@@ -41,11 +42,13 @@ const sl_aggfn *sl_aggfn_find(const char *name)
 bool sl_agg_init_call2(sl_agg *a, const sl_aggfn *fn, sl_type t0, sl_type t1)
 {
     sl_type rt = SL_T_NULL, args[SL_AGG_MAX_ARGS] = {t0, t1};
-    /* LIST and STRUCT arguments: only count and list read them (the others compare, sum or
-     * sort values); list keeps their encoded bytes as elements. */
-    if ((sl_type_is_list(t0) || sl_type_is_list(t1) || sl_type_is_struct(t0) ||
-         sl_type_is_struct(t1)) && strcmp(fn->name, "count") != 0 &&
-        strcmp(fn->name, "list") != 0)
+    /* LIST and STRUCT arguments: count and list read them (list keeps their encoded bytes as
+     * elements), min, max, arg_min and arg_max order them (batch/list_order.h) or return one;
+     * the others sum or sort values. */
+    bool am = strcmp(fn->name, "arg_min") == 0 || strcmp(fn->name, "arg_max") == 0;
+    if ((sl_list_order_is_nested(t0) || sl_list_order_is_nested(t1)) &&
+        strcmp(fn->name, "count") != 0 && strcmp(fn->name, "list") != 0 &&
+        strcmp(fn->name, "min") != 0 && strcmp(fn->name, "max") != 0 && !am)
         return false;
     /* INTERVAL arguments: count, min and max (the others keep fixed-width or text states). */
     if ((t0 == SL_T_INTERVAL || t1 == SL_T_INTERVAL) && strcmp(fn->name, "count") != 0 &&

@@ -93,13 +93,23 @@ static const char *int_name(sl_type t)
  * Text is not parsed into one (a clean "Cannot cast"). */
 static bool nested_cast_allowed(sl_type from, sl_type to)
 {
-    if (from == to || from == SL_T_NULL || to == SL_T_VARCHAR)
-        return true;
+    if (from == to || from == SL_T_NULL || to == SL_T_VARCHAR || from == SL_T_VARCHAR)
+        return true; /* text: split as DuckDB does (fn_cast_text.c) */
     if (sl_type_is_list(from) && sl_type_is_list(to))
         return fn_cast_allowed(sl_list_elem(from), sl_list_elem(to));
     if (!sl_type_is_struct(from) || !sl_type_is_struct(to))
         return false;
     const sl_nested *a = sl_nested_get(from), *b = sl_nested_get(to);
+    if (a && b && !a->unnamed && !b->unnamed) { /* by name: one field in common at least */
+        bool any = false;
+        for (int i = 0; i < b->n_fields; i++) {
+            int j = sl_struct_field(from, b->fnames[i], (int64_t)strlen(b->fnames[i]));
+            if (j >= 0 && !fn_cast_allowed(a->ftypes[j], b->ftypes[i]))
+                return false;
+            any |= j >= 0;
+        }
+        return any;
+    }
     if (!a || !b || a->n_fields != b->n_fields)
         return false;
     for (int i = 0; i < a->n_fields; i++) {
@@ -511,6 +521,39 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
     return SL_ERUNTIME;
 }
 
+/* A named STRUCT cast to another by name (DuckDB): each field of t is the same-named field of
+ * the value (case-insensitive) cast to its type, NULL where the value has none; the value's
+ * other fields are dropped. The new encoding goes to tmp. */
+static int struct_cast_by_name(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
+                               char *msg, size_t msg_cap)
+{
+    const sl_nested *td = sl_nested_get(t);
+    sl_buf enc, scratch;
+    sl_buf_init(&enc);
+    sl_buf_init(&scratch);
+    int rc = 0;
+    for (int k = 0; k < td->n_fields; k++) {
+        sl_value x = { .type = SL_T_NULL, .is_null = true }, y;
+        int j = sl_struct_field(in->type, td->fnames[k], (int64_t)strlen(td->fnames[k]));
+        if (j >= 0)
+            sl_struct_get(in->type, in->v.s.p, in->v.s.len, j, &x);
+        int erc = fn_cast_value(&x, td->ftypes[k], &y, &scratch, msg, msg_cap);
+        if (erc)
+            y.is_null = true;
+        if (erc && (!rc || erc != SL_ERUNTIME))
+            rc = erc;
+        sl_list_put(&enc, td->ftypes[k], &y);
+    }
+    sl_buf_free(&scratch);
+    sl_buf_reset(tmp);
+    if (enc.len)
+        sl_buf_append(tmp, enc.data, enc.len);
+    sl_buf_free(&enc);
+    out->v.s.p = tmp->data ? tmp->data : "";
+    out->v.s.len = tmp->len;
+    return rc;
+}
+
 /* A LIST or STRUCT value converted element by element (the rules of each element's cast);
  * the new encoding goes to tmp. */
 static int nested_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
@@ -523,6 +566,8 @@ static int nested_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_bu
     }
     const sl_nested *fd = sl_type_is_struct(from) ? sl_nested_get(from) : NULL;
     const sl_nested *td = sl_type_is_struct(t) ? sl_nested_get(t) : NULL;
+    if (fd && td && !fd->unnamed && !td->unnamed)
+        return struct_cast_by_name(in, t, out, tmp, msg, msg_cap);
     const char *p = in->v.s.p, *end = p + in->v.s.len;
     sl_buf enc, scratch;
     sl_buf_init(&enc);
@@ -575,6 +620,8 @@ static int cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp,
         out->v.s.len = tmp->len;
         return 0;
     }
+    if (from == SL_T_VARCHAR && (sl_type_is_list(t) || sl_type_is_struct(t)))
+        return fn_cast_text_nested(in, t, out, tmp, msg, msg_cap);
     if (sl_type_is_list(t) || sl_type_is_struct(t) || sl_type_is_list(from) ||
         sl_type_is_struct(from))
         return nested_cast_value(in, t, out, tmp, msg, msg_cap);

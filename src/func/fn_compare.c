@@ -68,10 +68,8 @@ FN_BIND(fn_bind_common)
         case SL_T_UHUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                     \
         case SL_T_INTERVAL: CMP_LOOP(oi[i] = fn_iv_cmp(&a[0], &a[1], i) OP 0) break;       \
         default:                                                                           \
-            if (sl_type_is_list(e->args[0]->type))                                         \
+            if (sl_list_order_is_nested(e->args[0]->type)) /* LIST, STRUCT */             \
                 CMP_LOOP(oi[i] = fn_cmp3(4, &a[0], &a[1], i) OP 0)                         \
-            else if (sl_type_is_struct(e->args[0]->type)) /* = <> only: bytes */           \
-                CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0)                                        \
             else                                                                           \
                 CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb])                                 \
             break;                                                                         \

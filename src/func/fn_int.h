@@ -148,9 +148,9 @@ static inline int64_t fn_floor_div(int64_t a, int64_t b)
  * 0 = 8-byte integer, 1 = DOUBLE, 2 = VARCHAR or HUGEINT (their bytes), 3 = INTERVAL). */
 static inline int fn_type_class(sl_type t)
 {
-    /* a STRUCT's bytes: equal structs encode alike (its order is refused at bind time) */
-    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) || sl_type_is_struct(t) ? 2
-           : t == SL_T_INTERVAL ? 3 : sl_type_is_list(t) ? 4 : 0;
+    /* LIST and STRUCT (4): DuckDB's order of nested values (batch/list_order.h) */
+    return t == SL_T_DOUBLE ? 1 : sl_type_is_bytes(t) ? 2
+           : t == SL_T_INTERVAL ? 3 : sl_list_order_is_nested(t) ? 4 : 0;
 }
 /* INTERVALs at row i of p and q in DuckDB's order (normalized, types.h). */
 static inline int fn_iv_cmp(const sl_arg *p, const sl_arg *q, int64_t i)
@@ -182,7 +182,7 @@ static inline int fn_cmp3(int cls, const sl_arg *p, const sl_arg *q, int64_t i)
         return fn_f64_cmp(fn_f64(p, i), fn_f64(q, i));
     if (cls == 3)
         return fn_iv_cmp(p, q, i);
-    if (cls == 4) { /* LISTs (batch/list_order.h); both of p's vector type */
+    if (cls == 4) { /* LISTs and STRUCTs (batch/list_order.h); both of p's vector type */
         int64_t pn, qn;
         const char *ps = fn_str(p, i, &pn), *qs = fn_str(q, i, &qn);
         return sl_list_cmp(p->v->type, ps, pn, qs, qn);
@@ -238,6 +238,11 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
                   size_t msg_cap);
 /* Whether CAST(from AS to) is allowed. Local. */
 bool fn_cast_allowed(sl_type from, sl_type to);
+/* fn_cast_value of VARCHAR text to a LIST or STRUCT type t, as DuckDB splits and converts it
+ * (fn_cast_text.c): SL_ERUNTIME with out NULL when the text does not split, or with the
+ * elements that do not convert NULL. Local. */
+int fn_cast_text_nested(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, char *msg,
+                        size_t msg_cap);
 
 /* LIKE matcher (% and _; _ is one UTF-8 character; ci = ASCII case-insensitive). Local. */
 bool fn_like(const char *s, int64_t sn, const char *p, int64_t pn, bool ci);

@@ -66,9 +66,8 @@ FN_BIND(fn_bind_sort_key)
     if (n % 2)
         return FN_NO_MATCH;
     for (int j = 0; j < n; j++)
-        if (args[j]->type == SL_T_INTERVAL || sl_type_is_struct(args[j]->type))
-            return SL_ERR(err, SL_EBIND, "ORDER BY on %s value is not supported here",
-                          args[j]->type == SL_T_INTERVAL ? "an INTERVAL" : "a STRUCT");
+        if (args[j]->type == SL_T_INTERVAL)
+            return SL_ERR(err, SL_EBIND, "ORDER BY on an INTERVAL value is not supported here");
     for (int j = 1; j < n; j += 2) {
         const sl_expr *m = args[j];
         bool d, nf;
@@ -144,7 +143,7 @@ FN_EXEC(fn_exec_sort_key)
                 continue;
             }
             sl_buf_putc(&b, 1);
-            if (sl_type_is_list(v->v->type)) {
+            if (sl_list_order_is_nested(v->v->type)) {
                 int64_t len;
                 const char *s = fn_str(v, i, &len);
                 sl_list_key(&b, v->v->type, s, len, desc[k], -1);

@@ -202,6 +202,8 @@ int fn_coerce(sl_expr **pe, sl_type t, sl_err *err)
     return sl_func_bind_cast(e, t, false, e->text, pe, err) ? err->code : 0;
 }
 
+static sl_type unify_struct(sl_type a, sl_type b);
+
 /* The common type of two types, or SL_T_COUNT when there is none. NULL is neutral. */
 static sl_type unify(sl_type a, sl_type b)
 {
@@ -225,22 +227,42 @@ static sl_type unify(sl_type a, sl_type b)
         sl_type u = unify(sl_list_elem(a), sl_list_elem(b));
         return u == SL_T_COUNT ? SL_T_COUNT : sl_list_type(u);
     }
-    if (sl_type_is_struct(a) && sl_type_is_struct(b)) { /* the same fields: field by field */
-        const sl_nested *x = sl_nested_get(a), *y = sl_nested_get(b);
-        if (!x || !y || x->n_fields != y->n_fields || x->unnamed != y->unnamed)
-            return SL_T_COUNT;
-        sl_type ft[x->n_fields];
-        for (int k = 0; k < x->n_fields; k++) {
-            if (!x->unnamed && strcasecmp(x->fnames[k], y->fnames[k]) != 0)
-                return SL_T_COUNT;
-            ft[k] = unify(x->ftypes[k], y->ftypes[k]);
-            if (ft[k] == SL_T_COUNT)
-                return SL_T_COUNT;
-        }
-        sl_type u = sl_struct_type(x->n_fields, x->fnames, ft, x->unnamed);
-        return u == SL_T_NULL ? SL_T_COUNT : u;
-    }
+    if (sl_type_is_struct(a) && sl_type_is_struct(b))
+        return unify_struct(a, b);
     return SL_T_COUNT;
+}
+
+/* DuckDB's common type of two STRUCTs: named ones by name (case-insensitive), a's fields in
+ * its order and spelling, then b's other fields ([{'a': 1}, {'b': 2}] is STRUCT(a INTEGER, b
+ * INTEGER)[], each field the common type of its types); an unnamed one field by field with a
+ * struct of as many fields, taking the other's names. */
+static sl_type unify_struct(sl_type a, sl_type b)
+{
+    const sl_nested *x = sl_nested_get(a), *y = sl_nested_get(b);
+    if (!x || !y)
+        return SL_T_COUNT;
+    int n = x->n_fields, cap = x->n_fields + y->n_fields;
+    if ((x->unnamed || y->unnamed) && x->n_fields != y->n_fields)
+        return SL_T_COUNT;
+    sl_type ft[cap];
+    const char *fn[cap];
+    bool positional = x->unnamed || y->unnamed;
+    for (int k = 0; k < x->n_fields; k++) {
+        int j = positional ? k : sl_struct_field(b, x->fnames[k], (int64_t)strlen(x->fnames[k]));
+        ft[k] = j < 0 ? x->ftypes[k] : unify(x->ftypes[k], y->ftypes[j]);
+        fn[k] = x->unnamed ? (y->unnamed ? NULL : y->fnames[k]) : x->fnames[k];
+        if (ft[k] == SL_T_COUNT)
+            return SL_T_COUNT;
+    }
+    for (int j = 0; !positional && j < y->n_fields; j++)
+        if (sl_struct_field(a, y->fnames[j], (int64_t)strlen(y->fnames[j])) < 0) {
+            ft[n] = y->ftypes[j];
+            fn[n++] = y->fnames[j];
+        }
+    if (n > SL_STRUCT_MAX_FIELDS)
+        return SL_T_COUNT;
+    sl_type u = sl_struct_type(n, fn, ft, x->unnamed && y->unnamed);
+    return u == SL_T_NULL ? SL_T_COUNT : u;
 }
 
 
@@ -348,11 +370,6 @@ int sl_func_bind(const char *name, sl_expr **args, int n_args, const char *text,
         fn = SL_FN_LIST_CONCAT_OP; /* [1] || [2]: list concatenation, NULL with a NULL */
     if (n_args == 2 && fn == SL_FN_LIST_EXTRACT && sl_type_is_struct(args[0]->type))
         fn = SL_FN_STRUCT_EXTRACT; /* s['a']: the field */
-    if (n_args == 2 && sl_type_is_struct(args[0]->type) && sl_type_is_struct(args[1]->type) &&
-        (fn == SL_FN_LT || fn == SL_FN_LE || fn == SL_FN_GT || fn == SL_FN_GE)) {
-        free_args(args, n_args); /* equal structs encode alike; their order is not kept */
-        return SL_ERR(err, SL_EBIND, "ordering STRUCT values (%s) is not supported", name);
-    }
     if (fn < 0) {
         free_args(args, n_args);
         return SL_ERR(err, SL_EBIND, "unknown function \"%s\"", name);
@@ -389,13 +406,17 @@ int sl_func_bind_case(sl_expr **args, int n_args, bool has_else, const char *tex
     }
     int idx[n_when + 1];
     int n_val = 0;
+    /* DuckDB unifies the ELSE first: a struct's fields come in that order ({'b': NULL, 'a': 1}
+     * for CASE WHEN c THEN {'a': 1} ELSE {'b': 2} END) */
+    if (has_else && sl_type_is_struct(args[n_args - 1]->type))
+        idx[n_val++] = n_args - 1;
     for (int w = 0; w < n_when && !rc; w++) {
         if (!fn_want(args, 2 * w, SL_T_BOOL, err, &rc) && !rc)
             rc = SL_ERR(err, SL_EBIND, "CASE WHEN condition \"%s\" must be BOOLEAN, not %s",
                         args[2 * w]->text, sl_type_name(args[2 * w]->type));
         idx[n_val++] = 2 * w + 1;
     }
-    if (has_else)
+    if (has_else && !sl_type_is_struct(args[n_args - 1]->type))
         idx[n_val++] = n_args - 1;
     sl_type t = SL_T_NULL, c1, c2;
     if (!rc && !fn_common_type(args, idx, n_val, &t, &c1, &c2))

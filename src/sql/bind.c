@@ -644,7 +644,7 @@ static int add_group(sl_bind_ctx *c, const sl_ast_expr *g)
 
 static int bind_groups(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
 {
-    if (ast->distinct) {
+    if (c->distinct) {
         if (ast->n_groups || ast->group_all)
             return sl_bind_error(c, ast->line, ast->col, SL_EBIND,
                                  "SELECT DISTINCT together with GROUP BY is not supported yet");
@@ -822,9 +822,6 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order_desc[i] = ast->order_all_desc;
             q->order_nulls_first[i] = ast->order_all_nulls_first;
             q->order[i] = sl_expr_copy(q->outs[i]);
-            if (sl_type_is_struct(q->order[i]->type))
-                return sl_bind_error(c, ast->line, ast->col, SL_EBIND,
-                                     "ORDER BY on a STRUCT value is not supported");
             continue;
         }
         const sl_ast_order *o = &ast->order[i];
@@ -840,9 +837,6 @@ static int bind_order(sl_bind_ctx *c, const sl_ast_query *ast, const items *it)
             q->order[i] = sl_expr_copy(q->outs[k]);
         else if ((rc = sl_bind_expr(c, o->e, &q->order[i])))
             return rc;
-        if (sl_type_is_struct(q->order[i]->type))
-            return sl_bind_error(c, o->e->line, o->e->col, SL_EBIND,
-                                 "ORDER BY on a STRUCT value is not supported");
     }
     return 0;
 }
@@ -874,13 +868,8 @@ static int bind_distinct_on(sl_bind_ctx *c, const sl_ast_query *ast, sl_expr **p
     w.frame.end = SL_FB_CURRENT_ROW;
     c->win_ok = false;
     w.part = sl_xcalloc((size_t)ast->n_distinct_on + 1, sizeof *w.part);
-    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++) {
+    for (; !rc && w.n_part < ast->n_distinct_on; w.n_part++)
         rc = sl_bind_expr(c, ast->distinct_on[w.n_part], &w.part[w.n_part]);
-        if (!rc && sl_type_is_struct(w.part[w.n_part]->type))
-            rc = sl_bind_error(c, ast->distinct_on[w.n_part]->line,
-                               ast->distinct_on[w.n_part]->col, SL_EBIND,
-                               "DISTINCT ON a STRUCT value is not supported");
-    }
     c->win_ok = true;
     w.order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order);
     w.order_desc = sl_xcalloc((size_t)q->n_order + 1, sizeof *w.order_desc);
@@ -1718,13 +1707,102 @@ static void prune_join(sl_query *q)
 
 /* ---- putting it together ---- */
 
+/* ---- SELECT DISTINCT over unnest(): the DISTINCT above the projection that unnests ---- */
+
+static bool ast_has_unnest(const sl_ast_expr *a)
+{
+    if (!a)
+        return false;
+    if (a->kind == A_FUNC && a->name && strcasecmp(a->name, "unnest") == 0)
+        return true;
+    for (int i = 0; i < a->n_args; i++)
+        if (ast_has_unnest(a->args[i]))
+            return true;
+    return false;
+}
+
+/* Whether ast is a plain SELECT DISTINCT (no GROUP BY, HAVING, aggregates or DISTINCT ON)
+ * with an unnest() among its items: bound without the DISTINCT, then wrapped by
+ * wrap_distinct, since the rows unnest makes exist only after the projection. */
+static bool distinct_over_unnest(const sl_ast_query *ast, const items *it)
+{
+    if (!ast->distinct || ast->n_distinct_on || ast->n_groups || ast->group_all || ast->having)
+        return false;
+    bool any = false;
+    for (int i = 0; i < it->n; i++) {
+        if (sl_ast_has_agg(it->e[i]))
+            return false;
+        any |= ast_has_unnest(it->e[i]);
+    }
+    return any;
+}
+
+/* The select item each ORDER BY term of q is (DuckDB: under DISTINCT the ORDER BY names select
+ * items), into pos (n_order entries); an error for a term that is none. */
+static int distinct_order_items(sl_bind_ctx *c, const sl_ast_query *ast, int *pos)
+{
+    const sl_query *q = c->q;
+    for (int i = 0; i < q->n_order; i++) {
+        pos[i] = -1;
+        for (int k = 0; k < q->n_outs && pos[i] < 0; k++)
+            if (sl_expr_equal(q->order[i], q->outs[k]))
+                pos[i] = k;
+        if (pos[i] < 0) {
+            const sl_ast_expr *e = ast->order_all ? NULL : ast->order[i].e;
+            return sl_bind_error(c, e ? e->line : ast->line, e ? e->col : ast->col, SL_EBIND,
+                                 "for SELECT DISTINCT, ORDER BY expressions must appear in "
+                                 "the select list");
+        }
+    }
+    return 0;
+}
+
+/* q (bound without its DISTINCT) as the child of SELECT DISTINCT * ... ORDER BY (the items
+ * pos names) LIMIT / OFFSET: q keeps its projection, unnest included, and loses its order
+ * and limit to the new query, which it returns. */
+static sl_query *wrap_distinct(sl_query *q, const int *pos)
+{
+    sl_query *w = sl_xcalloc(1, sizeof *w);
+    int n = q->n_outs;
+    w->src.kind = SL_SRC_QUERY;
+    w->src.child = q;
+    w->has_agg = true;
+    w->n_groups = w->n_outs = n;
+    w->groups = sl_xcalloc((size_t)n + 1, sizeof *w->groups);
+    w->outs = sl_xcalloc((size_t)n + 1, sizeof *w->outs);
+    w->out_names = sl_xcalloc((size_t)n + 1, sizeof *w->out_names);
+    for (int k = 0; k < n; k++) {
+        w->groups[k] = sl_expr_col(k, q->outs[k]->type, q->out_names[k]);
+        w->outs[k] = sl_expr_col(k, q->outs[k]->type, q->out_names[k]);
+        w->out_names[k] = sl_xstrdup(q->out_names[k]);
+    }
+    w->n_order = q->n_order;
+    w->order = sl_xcalloc((size_t)q->n_order + 1, sizeof *w->order);
+    for (int i = 0; i < q->n_order; i++) {
+        w->order[i] = sl_expr_col(pos[i], q->outs[pos[i]]->type, q->out_names[pos[i]]);
+        sl_expr_free(&q->order[i]);
+    }
+    sl_free(q->order);
+    w->order_desc = q->order_desc;
+    w->order_nulls_first = q->order_nulls_first;
+    q->order = NULL;
+    q->order_desc = q->order_nulls_first = NULL;
+    q->n_order = 0;
+    w->limit = q->limit;
+    w->offset = q->offset;
+    q->limit = -1;
+    q->offset = 0;
+    return w;
+}
+
 static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
 {
     sl_query *q = sl_xcalloc(1, sizeof *q);
     sl_bind_ctx c = {0};
     items it = {0};
     sl_type *child_types = NULL;
-    int rc = 0;
+    int rc = 0, *dpos = NULL;
+    bool distinct_unnest = false;
     bool join_side = b->join_side, exists_side = b->exists_side;
     b->join_side = false;
     b->exists_side = false;
@@ -1801,7 +1879,9 @@ bind_items:
 
     if ((rc = expand_items(&c, ast, &it, join_side, exists_side ? &star_item : NULL)))
         goto done;
-    q->has_agg = query_has_agg(ast, &it);
+    if ((distinct_unnest = distinct_over_unnest(ast, &it)))
+        c.distinct = false; /* bound as a plain projection, wrapped below */
+    q->has_agg = !distinct_unnest && query_has_agg(ast, &it);
     if (ast->pivot_group_rest && (rc = pivot_group_rest(&c, ast, &it)))
         goto done;
 
@@ -1841,6 +1921,11 @@ bind_items:
     }
     if ((!exists_side && (rc = bind_order(&c, ast, &it))) || (rc = bind_qualify(&c, ast, &it)))
         goto done;
+    if (distinct_unnest) {
+        dpos = sl_xcalloc((size_t)q->n_order + 1, sizeof *dpos);
+        if ((rc = distinct_order_items(&c, ast, dpos)))
+            goto done;
+    }
     {
         sl_err tmp = {0};
         if (fold_all(q, &tmp)) {
@@ -1863,6 +1948,9 @@ done:
     sl_free(c.win_keys);
     sl_bind_scalar_free(&c);
     sl_free(child_types);
+    if (!rc && distinct_unnest)
+        q = wrap_distinct(q, dpos);
+    sl_free(dpos);
     if (rc) {
         sl_query_free(&q);
         return rc;

@@ -785,12 +785,6 @@ static __attribute__((noinline)) int bind_agg(sl_bind_ctx *c, const sl_ast_expr 
     }
     if (g.n_params) /* quantiles given as a list: a list of answers */
         g.type = sl_list_type(g.type);
-    if (a->distinct && sl_type_is_struct(t)) {
-        sl_free(key);
-        sl_agg_clear(&g);
-        return sl_bind_error(c, a->line, a->col, SL_EBIND, "%s(DISTINCT ...) of a STRUCT value "
-                             "is not supported", a->name);
-    }
     /* f(DISTINCT x) is f(x) where duplicates cannot change the result (min, max). */
     g.distinct = a->distinct && !fn->distinct_is_noop;
     g.text = sl_bind_name_of(c, a);

@@ -254,13 +254,6 @@ static int bind_spec(sl_bind_ctx *c, const sl_ast_window *aw, sl_win *w)
         w->order_nulls_first[w->n_order] = aw->order[w->n_order].nulls_first;
         rc = sl_bind_expr(c, aw->order[w->n_order].e, &w->order[w->n_order]);
     }
-    for (int k = 0; !rc && k < w->n_part + w->n_order; k++) { /* keys compare values */
-        const sl_ast_expr *ak = k < w->n_part ? aw->part[k] : aw->order[k - w->n_part].e;
-        const sl_expr *e = k < w->n_part ? w->part[k] : w->order[k - w->n_part];
-        if (sl_type_is_struct(e->type)) /* lists order and hash (batch/list_order.h) */
-            rc = sl_bind_error(c, ak->line, ak->col, SL_EBIND, "PARTITION BY or ORDER BY on a "
-                               "STRUCT value in a window is not supported");
-    }
     return rc;
 }
 

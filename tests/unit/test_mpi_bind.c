@@ -477,13 +477,17 @@ static void test_lists(void)
     for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
         CHECK_STR(bind_err(ok[k]), "(no error)");
     CHECK_STR(bind_err("SELECT [Name] FROM " SRC " UNION ALL SELECT ['x']"), "(no error)");
-    HAS("SELECT min([Name]) FROM " SRC, "no function matches min(VARCHAR[])");
-    HAS("SELECT CAST('[1]' AS INTEGER[])", "Cannot cast VARCHAR to INTEGER[]");
+    HAS("SELECT sum([Name]) FROM " SRC, "no function matches sum(VARCHAR[])");
+    CHECK_STR(bind_err("SELECT min([Name]), max({'a': qty}) FROM " SRC), "(no error)");
+    CHECK_STR(bind_err("SELECT CAST('[1]' AS INTEGER[]), '{a: 1}'::STRUCT(a INT)"), "(no error)");
     CHECK_STR(bind_err("SELECT [1, 2][1:2], [1, 2][:1], [1][:1:1]"), "(no error)");
     HAS("SELECT [1, 2][:2:qty] FROM " SRC, "an omitted bound needs a constant step");
     HAS("SELECT 'ab'[1:2:1]", "Slice with steps has not been implemented for string");
     HAS("SELECT x -> x + 1 AS f", "a lambda (x -> ...) is only allowed");
-    HAS("SELECT DISTINCT unnest([Name]) AS u FROM " SRC, "SELECT DISTINCT of an unnest()");
+    CHECK_STR(bind_err("SELECT DISTINCT unnest([Name]) AS u FROM " SRC " ORDER BY u"),
+              "(no error)");
+    HAS("SELECT DISTINCT unnest([Name]) AS u FROM " SRC " ORDER BY qty",
+        "for SELECT DISTINCT, ORDER BY expressions must appear in the select list");
     HAS("SELECT unnest([Name]) AS u, count(*) FROM " SRC " GROUP BY ALL",
         "Cannot group on an unnest()");
     HAS("SELECT list_transform(qty, x -> x) FROM " SRC, "the first argument must be a list");
