@@ -169,6 +169,12 @@ e2e: $(BUILD)/sluice
 failures: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice bash tests/failures/run.sh
 
+# A crash hunt at the end of failed jobs, not part of `make test` (minutes): the dialect error
+# cases looped at 3 and 4 ranks (tests/failures/exit_loop.py; EXIT_LOOP="--iterations 100").
+.PHONY: exit-loop
+exit-loop: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/failures/exit_loop.py $(EXIT_LOOP)
+
 # Issue #3: memory budget, grace aggregation, spill directory, full disk (tests/spill/run.py).
 .PHONY: spill
 # It injects ENOSPC (SLUICE_SPILL_ENOSPC_AFTER): runs on FI_BUILD.

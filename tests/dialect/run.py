@@ -55,6 +55,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import ENV, REQUIRE, ROOT, SLUICE  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# What a rank that died of a signal (Open MPI's handler, mpirun's notice) or of a sanitizer
+# report leaves in stderr.
+CRASH_RE = (rb"Process received signal|exited on signal|ERROR: (Address|Leak)Sanitizer|"
+            rb"runtime error:")
 COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "s": "VARCHAR", "x": "DOUBLE", "i": "BIGINT",
            "dt": "DATE", "ts": "TIMESTAMP", "b": "BOOLEAN"}
 
@@ -447,6 +451,14 @@ def main():
             mine = r.stdout if r.returncode == 0 else None
             if c["copy"] and mine is not None:
                 mine = copy_text(out_dir)
+            if re.search(CRASH_RE, r.stderr):
+                # A rank that crashed after an (expected) error leaves the status and the
+                # message as wanted, and the case would pass: its trace is the tell.
+                failed += 1
+                failures.append("%s np=%d" % (c["name"], np))
+                print("FAIL %s np=%d: a rank crashed (exit %d)" % (c["name"], np, r.returncode))
+                print_diff(None, None, r)
+                continue
             if c["error"]:
                 ok = r.returncode != 0 and c["error"].encode() in r.stderr
                 passed += ok

@@ -44,6 +44,9 @@ job() {  # job NAME  (text on stdin) -> prints the path
 }
 
 pass=0 fail=0
+# What a rank that died of a signal or a sanitizer report leaves in stderr: Open MPI's handler
+# ("*** Process received signal ***"), mpirun's "exited on signal", ASan/LSan/UBSan reports.
+CRASH_RE='Process received signal|exited on signal|ERROR: (Address|Leak)Sanitizer|runtime error:'
 
 # check NAME WANT_RC JOB FRAGMENTS [sluice args...]
 #   FRAGMENTS: '|'-separated strings that must all occur in stderr.
@@ -70,6 +73,9 @@ check() {
     for f in "${fs[@]}"; do
       [[ -z $f ]] || grep -qF -- "$f" "$err" || why+=("stderr lacks '$f'")
     done
+    # A rank that crashes after the expected error (at exit, say) leaves the exit status and
+    # the message as wanted: mpirun reports the first rank's status. Its trace is the tell.
+    f=$(grep -m1 -E "$CRASH_RE" "$err") && why+=("a rank crashed: $f")
     if [[ -n ${NOOUT:-} && -e $NOOUT ]]; then why+=("output $NOOUT exists after a failed job"); fi
     if [[ -n ${MARKER:-} ]]; then
       [[ -f $MARKER && $(cat "$MARKER") == old ]] || why+=("old output $MARKER was touched")
