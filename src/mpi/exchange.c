@@ -401,8 +401,9 @@ static void retire_routes(xch *x)
 }
 
 /* Appends what arrived this round to out, by ascending source rank (this rank's own rows,
- * x->self, at its place), so the order is the one a plain Alltoallv of everything gives. */
-static int recv_round(xch *x, const char *rb, const int *counts, const int *displs,
+ * x->self, at its place), so the order is the one a plain Alltoallv of everything gives.
+ * The batches read from rb borrow their arrays from it (blk, which holds rb): no copy. */
+static int recv_round(xch *x, char *rb, sl_vblock *blk, const int *counts, const int *displs,
                       sl_batchlist *out, sl_err *err)
 {
     for (int s = 0; s < x->P; s++) {
@@ -420,7 +421,7 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
                 x->ctx->ctr.xchg_bytes_from[s] += x->self_bytes;
             continue;
         }
-        const char *p = rb + displs[s];
+        char *p = rb + displs[s];
         int64_t len = counts[s];
         x->st->bytes_recv += len;
         x->ctx->ctr.xchg_bytes_recv += len;
@@ -429,7 +430,7 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
         while (len > 0) {
             sl_batch *b;
             int64_t used;
-            if (sl_wire_read(p, len, &b, &used, err))
+            if (sl_wire_read_borrow(p, len, blk, &b, &used, err))
                 return err->code;
             x->st->rows_recv += b->n_rows;
             x->ctx->ctr.xchg_rows_recv += b->n_rows;
@@ -738,8 +739,10 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_buf sb;
     sl_buf_init(&sb);
     sl_batchlist_init(&x.self);
-    char *rbuf = NULL; /* the flat route's receive buffer, kept across rounds */
-    int64_t rcap = 0;
+    /* The flat route's receive buffer: the batches read from it borrow its bytes, so it is
+     * reused by the next round only when none of them is alive any more (a consumer freed
+     * them), else that round gets a fresh one. */
+    sl_vblock *rblk = NULL;
     static char empty[1];
     bool stopped = false; /* some rank reported a failure before a round's data moved */
     for (;;) {
@@ -764,12 +767,17 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         bool more = x.n_routes > 0 || x.next_in < in->n;
         int flags = err->code ? 2 : more ? 1 : 0, any = 0;
         char *rb = empty;
+        sl_vblock *blk = NULL; /* holds rb */
         if (t.on) {
             MPI_Allreduce(&flags, &any, 1, MPI_INT, MPI_BOR, comm);
             if (!(any & 2)) {
                 char *got = NULL;
                 two_level_round(&x, &t, sb.len ? sb.data : empty, scount, rcount, rdispl, &got);
-                rb = got ? got : empty;
+                if (got) {
+                    blk = sl_xmalloc(sizeof *blk);
+                    *blk = (sl_vblock){ .refs = 1, .bytes = sum_ints(rcount, P), .mem = got };
+                    rb = got;
+                }
                 x.ctx->ctr.xchg_two_level_rounds++;
             }
         } else {
@@ -792,20 +800,22 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
                     if (s != x.rank)
                         count_msg(&x, scount[s], false);
                 /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
-                if (total > rcap) {
-                    sl_free(rbuf);
-                    rbuf = sl_xmalloc((size_t)total);
-                    rcap = total;
+                if (rblk && (rblk->refs > 1 || rblk->bytes < total)) {
+                    sl_vblock_release(rblk);
+                    rblk = NULL;
                 }
-                rb = total ? rbuf : empty;
+                if (total && !rblk)
+                    rblk = sl_vblock_new(total);
+                rb = total ? rblk->mem : empty;
+                blk = total ? rblk : NULL;
                 MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
                               rdispl, MPI_BYTE, comm);
             }
         }
         if (!(any & 2) && !err->code)
-            recv_round(&x, rb, rcount, rdispl, out, err);
-        if (rb != empty && rb != rbuf)
-            sl_free(rb);
+            recv_round(&x, rb, blk, rcount, rdispl, out, err);
+        if (blk && blk != rblk)
+            sl_vblock_release(blk); /* the two-level route's: its batches hold it now */
         sl_batchlist_free(&x.self); /* left only when this round failed */
         sl_batchlist_init(&x.self);
         if (any & 2) {
@@ -823,7 +833,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_free(scount);
     sl_free(sent_d);
     sl_buf_free(&sb);
-    sl_free(rbuf);
+    sl_vblock_release(rblk);
     sl_batchlist_free(in);
     /* Conservation (every row sent was received somewhere) and, in the same reduction, a
      * failure in the last round's unpacking, which no later round would report. */
