@@ -359,7 +359,10 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
             x->ctx->ctr.xchg_bytes_to[d] += counts[d];
     }
     /* This rank's own rows last, once every other destination has its copy: a chunk that is
-     * a whole dense input batch whose rows are all planned is handed over as it is. */
+     * a whole dense input batch whose rows are all planned is handed over as it is, and one
+     * that holds all of its batch's rows for this rank, when they are at least a third of
+     * its physical rows (so what the batch keeps alive stays within 3x of what it
+     * delivers), is handed over too with those rows as its selection: no copy either. */
     x->self_bytes = 0;
     for (int64_t c = 0; c < x->n_chunks; c++) {
         const chunk *ch = &x->chunks[c];
@@ -367,9 +370,16 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
             continue;
         route *r = &x->routes[ch->r];
         sl_batch *g;
+        bool whole = ch->at == r->start[x->rank] && ch->at + ch->n == r->start[x->rank + 1];
         if (r->planned && !r->b->sel && ch->n == r->b->n_rows && x->in->b[r->in_idx]) {
             g = r->b;
             x->in->b[r->in_idx] = NULL; /* now owned by x->self; retire_routes skips it */
+        } else if (r->planned && whole && 3 * ch->n >= r->b->n_rows && x->in->b[r->in_idx]) {
+            g = r->b;
+            x->in->b[r->in_idx] = NULL;
+            uint32_t *sel = sl_xmalloc(sizeof *sel * (size_t)ch->n);
+            memcpy(sel, r->rows + ch->at, sizeof *sel * (size_t)ch->n); /* ascending */
+            sl_batch_set_sel(g, sel, ch->n);
         } else {
             g = sl_wire_gather_rows(r->b, r->rows + ch->at, ch->n);
         }
@@ -409,8 +419,8 @@ static int recv_round(xch *x, char *rb, sl_vblock *blk, const int *counts, const
     for (int s = 0; s < x->P; s++) {
         if (s == x->rank) {
             for (int i = 0; i < x->self.n; i++) {
-                x->st->rows_recv += x->self.b[i]->n_rows;
-                x->ctx->ctr.xchg_rows_recv += x->self.b[i]->n_rows;
+                x->st->rows_recv += sl_batch_live(x->self.b[i]);
+                x->ctx->ctr.xchg_rows_recv += sl_batch_live(x->self.b[i]);
                 sl_batchlist_push(out, x->self.b[i]);
                 x->self.b[i] = NULL;
             }
