@@ -10,13 +10,17 @@
  * twice), and exchanges them: MPI_Alltoall of int byte counts, MPI_Alltoallv of the bytes,
  * sl_wire_read of what arrived. Input batches are freed as soon as all their rows are sent,
  * and packing is lazy, so at most about one round of send bytes exists at a time. The send
- * and receive buffers are sized exactly from the plan and the counts and kept across the
- * rounds of one call.
+ * and receive buffers are sized exactly from the plan and the counts; the send buffer is kept
+ * across the rounds of one call. Received batches are not copied out of the receive buffer:
+ * they borrow its arrays (sl_wire_read_borrow; the buffer is a reference-counted sl_vblock
+ * freed with the last of its columns), so a round reuses it only when none of its batches is
+ * alive any more, else it gets a fresh one.
  *
  * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
  * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where
  * packing, the Alltoallv and unpacking made three, and a whole dense input batch that goes
- * entirely to this rank is handed over without a copy. They still count as bytes sent and
+ * entirely to this rank is handed over without a copy, as is one with at least a third of its
+ * rows for this rank (with those rows as its selection). They still count as bytes sent and
  * received (their exact wire size), and out receives them at this rank's place among the
  * sources, so the result is the same batches in the same order as through the wire.
  *
