@@ -7,6 +7,50 @@
 
 static int64_t words(int64_t cap) { return (cap + 63) / 64; }
 
+sl_vblock *sl_vblock_new(int64_t bytes)
+{
+    sl_vblock *blk = sl_xmalloc(sizeof *blk);
+    blk->refs = 1;
+    blk->bytes = bytes;
+    blk->mem = sl_xmalloc((size_t)(bytes > 0 ? bytes : 1));
+    return blk;
+}
+
+void sl_vblock_release(sl_vblock *blk)
+{
+    if (blk && --blk->refs == 0) {
+        sl_free(blk->mem);
+        sl_free(blk);
+    }
+}
+
+/* Gives a borrowing column arrays of its own with room for cap values (at least n), holding
+ * its n values, and drops its reference to the block. */
+static void unborrow(sl_vec *v, int64_t cap)
+{
+    int64_t nc = cap > v->n ? cap : v->n;
+    if (nc < 16)
+        nc = 16;
+    bool var = sl_type_is_var(v->type);
+    uint64_t *valid = sl_xcalloc((size_t)words(nc), 8);
+    memcpy(valid, v->valid, (size_t)words(v->n) * 8);
+    int64_t *d = sl_xmalloc((size_t)(nc + var) * 8);
+    memcpy(d, v->d.i64, (size_t)(v->n + var) * 8);
+    char *heap = NULL;
+    if (var) {
+        heap = sl_xmalloc((size_t)(v->heap_len ? v->heap_len : 1));
+        if (v->heap_len)
+            memcpy(heap, v->heap, (size_t)v->heap_len);
+        v->heap_cap = v->heap_len ? v->heap_len : 1;
+    }
+    sl_vblock_release(v->borrow);
+    v->borrow = NULL;
+    v->valid = valid;
+    v->d.i64 = d;
+    v->heap = heap;
+    v->cap = nc;
+}
+
 sl_vec *sl_vec_new(sl_type t, int64_t cap)
 {
     sl_vec *v = sl_xcalloc(1, sizeof *v);
@@ -20,9 +64,13 @@ void sl_vec_free(sl_vec **pv)
     if (!pv || !*pv)
         return;
     sl_vec *v = *pv;
-    sl_free(v->valid);
-    sl_free(v->d.i64);
-    sl_free(v->heap);
+    if (v->borrow) {
+        sl_vblock_release(v->borrow);
+    } else {
+        sl_free(v->valid);
+        sl_free(v->d.i64);
+        sl_free(v->heap);
+    }
     sl_free(v);
     *pv = NULL;
 }
@@ -31,6 +79,11 @@ void sl_vec_reserve(sl_vec *v, int64_t cap)
 {
     if (cap <= v->cap)
         return;
+    if (v->borrow) {
+        unborrow(v, cap);
+        if (cap <= v->cap)
+            return;
+    }
     int64_t nc = v->cap ? v->cap : 16;
     while (nc < cap)
         nc *= 2;
@@ -49,6 +102,8 @@ void sl_vec_reserve(sl_vec *v, int64_t cap)
 
 void sl_vec_clear(sl_vec *v)
 {
+    if (v->borrow) /* refilled by appenders, which may grow the heap without a reserve */
+        unborrow(v, v->cap);
     v->n = 0;
     v->heap_len = 0;
     if (sl_type_is_var(v->type))

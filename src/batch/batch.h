@@ -11,7 +11,11 @@
  * (n_rows) whose values are defined only at live rows.
  *
  * Invariant: every column of a batch has exactly n_rows values.
- * Ownership: a batch owns its columns, a column owns its arrays. Local.
+ * Ownership: a batch owns its columns, a column owns its arrays, except a borrowing column
+ * (borrow != NULL, e.g. one the exchange read from its receive buffer): its arrays lie in a
+ * shared block it holds one reference to, its cap is exactly n (heap_cap heap_len), and the
+ * first change of size (reserve beyond n, clear) copies them into arrays of its own and
+ * drops the reference. Writing slots below n in place is allowed either way. Local.
  */
 #ifndef SL_BATCH_H
 #define SL_BATCH_H
@@ -23,6 +27,19 @@
 #include "batch/types.h"
 
 #define SL_BATCH_ROWS 65536
+
+/* A reference-counted block of memory that borrowing columns point into (see above); freed
+ * with its last reference. Local (one thread). */
+typedef struct sl_vblock {
+    int64_t refs;
+    int64_t bytes;    /* size of mem */
+    char *mem;
+} sl_vblock;
+
+/* Returns a new block of bytes uninitialized bytes with one reference (the caller's). */
+sl_vblock *sl_vblock_new(int64_t bytes);
+/* Drops one reference; frees the block with the last one. NULL is a no-op. */
+void sl_vblock_release(sl_vblock *blk);
 
 typedef struct sl_vec {
     sl_type type;
@@ -36,6 +53,7 @@ typedef struct sl_vec {
     } d;
     char *heap;       /* VARCHAR bytes */
     int64_t heap_len, heap_cap;
+    sl_vblock *borrow; /* NULL: owns valid, d and heap; else they lie in this block */
 } sl_vec;
 
 static inline bool sl_vec_valid(const sl_vec *v, int64_t i)

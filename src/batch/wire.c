@@ -20,6 +20,9 @@
 
 static int64_t words_of(int64_t n) { return (n + 63) / 64; }
 
+/* Zero bytes after heap_bytes of heaps that end a batch on a multiple of 8. */
+static int64_t pad_of(int64_t heap_bytes) { return -heap_bytes & 7; }
+
 int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes)
 {
     int64_t sz = 16;
@@ -30,7 +33,7 @@ int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes)
         else
             sz += n * 8;
     }
-    return sz + heap_bytes;
+    return sz + heap_bytes + pad_of(heap_bytes);
 }
 
 static void put_u32(char *p, uint32_t x) { memcpy(p, &x, 4); }
@@ -63,9 +66,10 @@ static inline void copy_bytes(char *d, const char *s, int64_t len)
 /* Physical index of the k-th written row: rows[k], or k itself when rows is NULL. */
 static inline int64_t row_at(const uint32_t *rows, int64_t k) { return rows ? rows[k] : k; }
 
-/* Writes column v restricted to rows into p (exactly its share of sl_wire_size); returns the
- * bytes written. */
-static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char *p)
+/* Writes column v restricted to rows into p (its fixed part: header, validity, values or
+ * offsets and heap length) and a VARCHAR column's heap bytes at *heap, advancing *heap;
+ * returns the bytes written at p. */
+static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char *p, char **heap)
 {
     char *start = p;
     put_u32(p, (uint32_t)v->type);
@@ -106,50 +110,47 @@ static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char 
         p += n * 8;
         return p - start;
     }
-    if (rows) {
-        /* VARCHAR rows: the offsets (a NULL is an empty string), the heap length and the
-         * heap bytes in one pass (the heap starts after the n+1 offsets and its length). */
-        char *heap = p + (n + 1) * 8 + 8;
-        int64_t off = 0;
-        put_i64(p, 0);
+    /* VARCHAR: the offsets (a NULL is an empty string) and the heap bytes in one pass, then
+     * the heap length. */
+    char *h = *heap;
+    int64_t off = 0;
+    put_i64(p, 0);
+    if (!rows && n > 0 && v->d.off[n] - v->d.off[0] > 0) {
+        bool nulls = false;
         for (int64_t k = 0; k < n; k++) {
-            int64_t i = rows[k];
+            if (sl_vec_valid(v, k))
+                off += v->d.off[k + 1] - v->d.off[k];
+            else
+                nulls |= v->d.off[k + 1] != v->d.off[k];
+            put_i64(p + (k + 1) * 8, off);
+        }
+        if (!nulls) { /* no NULL took bytes away: the heap range is contiguous */
+            memcpy(h, v->heap + v->d.off[0], (size_t)off);
+        } else {
+            int64_t at = 0;
+            for (int64_t k = 0; k < n; k++) {
+                if (!sl_vec_valid(v, k))
+                    continue;
+                int64_t len = v->d.off[k + 1] - v->d.off[k];
+                copy_bytes(h + at, v->heap + v->d.off[k], len);
+                at += len;
+            }
+        }
+    } else {
+        for (int64_t k = 0; k < n; k++) {
+            int64_t i = row_at(rows, k);
             if (sl_vec_valid(v, i)) {
                 int64_t len = v->d.off[i + 1] - v->d.off[i];
-                copy_bytes(heap + off, v->heap + v->d.off[i], len);
+                copy_bytes(h + off, v->heap + v->d.off[i], len);
                 off += len;
             }
             put_i64(p + (k + 1) * 8, off);
         }
-        put_i64(p + (n + 1) * 8, off);
-        return heap + off - start;
-    }
-    /* VARCHAR: offsets first (a NULL is an empty string), then the heap bytes. */
-    int64_t off = 0;
-    put_i64(p, 0);
-    for (int64_t k = 0; k < n; k++) {
-        int64_t i = row_at(rows, k);
-        if (sl_vec_valid(v, i))
-            off += v->d.off[i + 1] - v->d.off[i];
-        put_i64(p + (k + 1) * 8, off);
     }
     p += (n + 1) * 8;
     put_i64(p, off);
     p += 8;
-    if (!rows && n > 0 && off == v->d.off[n] - v->d.off[0] && off > 0) {
-        /* No NULL took bytes away: the heap range is contiguous. */
-        memcpy(p, v->heap + v->d.off[0], (size_t)off);
-        p += off;
-    } else {
-        for (int64_t k = 0; k < n; k++) {
-            int64_t i = row_at(rows, k);
-            if (!sl_vec_valid(v, i))
-                continue;
-            int64_t len = v->d.off[i + 1] - v->d.off[i];
-            copy_bytes(p, v->heap + v->d.off[i], len);
-            p += len;
-        }
-    }
+    *heap = h + off;
     return p - start;
 }
 
@@ -180,8 +181,12 @@ static void write_impl(const sl_batch *b, const uint32_t *rows, int64_t n, int64
     put_u32(p + 4, (uint32_t)b->n_cols);
     put_i64(p + 8, n);
     int64_t at = 16;
+    char *heap = p + sl_wire_size(b, n, 0); /* the heaps follow every column's fixed part */
     for (int c = 0; c < b->n_cols; c++)
-        at += write_col(b->cols[c], rows, n, p + at);
+        at += write_col(b->cols[c], rows, n, p + at, &heap);
+    int64_t pad = pad_of(heap - (p + at));
+    memset(heap, 0, (size_t)pad);
+    at = heap + pad - p;
     /* Invariant: sl_wire_size is exact; the exchange plans message sizes with it. */
     (void)total;
     out->len += at;
@@ -296,7 +301,10 @@ static bool type_ok(uint32_t t)
            sl_dec_width(d) <= SL_DEC_MAX_WIDTH && sl_dec_scale(d) <= sl_dec_width(d);
 }
 
-static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
+/* Reads one column's fixed part (header, validity, values or offsets and heap length; its
+ * heap follows after every column's, see read_heaps). With blk the column borrows its arrays
+ * from the bytes at r (which lie in blk and are 8-byte aligned) instead of copying them. */
+static int read_col(rd *r, int64_t n, sl_vblock *blk, sl_vec **out, sl_err *err)
 {
     if (need(r, 8, "column header", err))
         return SL_EINTERNAL;
@@ -306,26 +314,40 @@ static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
         return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: bad column type %u at offset %lld",
                       t, (long long)(r->at - 8));
     int64_t nw = words_of(n);
-    int64_t fixed = sl_type_is_var((sl_type)t) ? (n + 1) * 8 + 8 : n * 8;
+    bool var = sl_type_is_var((sl_type)t);
+    int64_t fixed = var ? (n + 1) * 8 + 8 : n * 8;
     if (need(r, nw * 8 + fixed, "column", err))
         return SL_EINTERNAL;
-    sl_vec *v = sl_vec_new((sl_type)t, n);
-    if (nw) {
-        memcpy(v->valid, r->p + r->at, (size_t)nw * 8);
-        /* Bits past n must stay clear: appenders rely on fresh slots being zero. */
-        if (n % 64)
-            v->valid[nw - 1] &= (UINT64_C(1) << (n % 64)) - 1;
+    sl_vec *v;
+    if (blk) {
+        /* the bytes are the caller's to change (a receive buffer): the arrays are them */
+        char *at = (char *)r->p + r->at;
+        v = sl_xcalloc(1, sizeof *v);
+        v->type = (sl_type)t;
+        v->cap = n;
+        v->valid = (uint64_t *)(void *)at;
+        v->d.i64 = (int64_t *)(void *)(at + nw * 8);
+        v->borrow = blk;
+        blk->refs++;
+    } else {
+        v = sl_vec_new((sl_type)t, n);
+        if (nw)
+            memcpy(v->valid, r->p + r->at, (size_t)nw * 8);
     }
+    /* Bits past n must stay clear: appenders rely on fresh slots being zero. */
+    if (n % 64)
+        v->valid[nw - 1] &= (UINT64_C(1) << (n % 64)) - 1;
     r->at += nw * 8;
-    if (!sl_type_is_var((sl_type)t)) {
-        if (n)
+    if (!var) {
+        if (n && !blk)
             memcpy(v->d.i64, r->p + r->at, (size_t)n * 8);
         r->at += n * 8;
         v->n = n;
         *out = v;
         return 0;
     }
-    memcpy(v->d.off, r->p + r->at, (size_t)(n + 1) * 8);
+    if (!blk)
+        memcpy(v->d.off, r->p + r->at, (size_t)(n + 1) * 8);
     r->at += (n + 1) * 8;
     int64_t heap_len = get_i64(r);
     int bad = v->d.off[0] != 0 || v->d.off[n] != heap_len;
@@ -342,21 +364,45 @@ static int read_col(rd *r, int64_t n, sl_vec **out, sl_err *err)
                       "corrupt batch data: bad string offsets before offset %lld",
                       (long long)r->at);
     }
-    if (need(r, heap_len, "string heap", err)) {
-        sl_vec_free(&v);
-        return SL_EINTERNAL;
-    }
-    sl_grow((void **)&v->heap, &v->heap_cap, heap_len, 1);
-    if (heap_len)
-        memcpy(v->heap, r->p + r->at, (size_t)heap_len);
-    r->at += heap_len;
-    v->heap_len = heap_len;
+    v->heap_len = heap_len; /* the bytes come with read_heaps */
     v->n = n;
     *out = v;
     return 0;
 }
 
-int sl_wire_read(const char *p, int64_t len, sl_batch **out, int64_t *used, sl_err *err)
+/* Reads the heaps of the VARCHAR columns (in column order, after every fixed part) and the
+ * padding to a multiple of 8; copies them, or with blk points the columns at them. */
+static int read_heaps(rd *r, sl_vec **cols, uint32_t n_cols, sl_vblock *blk, sl_err *err)
+{
+    int64_t total = 0;
+    for (uint32_t c = 0; c < n_cols; c++) {
+        sl_vec *v = cols[c];
+        if (!sl_type_is_var(v->type))
+            continue;
+        int64_t len = v->heap_len;
+        if (need(r, len, "string heap", err))
+            return SL_EINTERNAL;
+        if (blk) {
+            v->heap = (char *)r->p + r->at;
+            v->heap_cap = len;
+        } else {
+            v->heap_len = 0;
+            sl_grow((void **)&v->heap, &v->heap_cap, len, 1);
+            if (len)
+                memcpy(v->heap, r->p + r->at, (size_t)len);
+            v->heap_len = len;
+        }
+        r->at += len;
+        total += len;
+    }
+    if (need(r, pad_of(total), "padding", err))
+        return SL_EINTERNAL;
+    r->at += pad_of(total);
+    return 0;
+}
+
+static int read_impl(const char *p, int64_t len, sl_vblock *blk, sl_batch **out, int64_t *used,
+                     sl_err *err)
 {
     rd r = { p, len, 0 };
     *out = NULL;
@@ -375,17 +421,35 @@ int sl_wire_read(const char *p, int64_t len, sl_batch **out, int64_t *used, sl_e
     if (n_cols > 0 && (len - r.at) / per_col < (int64_t)n_cols)
         return SL_ERR(err, SL_EINTERNAL, "corrupt batch data: %u columns of %lld rows do not "
                       "fit in %lld bytes", n_cols, (long long)n_rows, (long long)(len - r.at));
+    if (n_rows == 0 || ((uintptr_t)p & 7) != 0)
+        blk = NULL; /* nothing to borrow, or arrays that would not be aligned: copies */
     sl_vec **cols = sl_xcalloc(n_cols ? n_cols : 1, sizeof *cols);
-    for (uint32_t c = 0; c < n_cols; c++) {
-        if (read_col(&r, n_rows, &cols[c], err)) {
-            for (uint32_t j = 0; j < c; j++)
-                sl_vec_free(&cols[j]);
-            sl_free(cols);
-            return SL_EINTERNAL;
-        }
+    uint32_t got = 0;
+    int rc = 0;
+    for (; got < n_cols && !rc; got++)
+        if ((rc = read_col(&r, n_rows, blk, &cols[got], err)) != 0)
+            break;
+    if (!rc)
+        rc = read_heaps(&r, cols, n_cols, blk, err);
+    if (rc) {
+        for (uint32_t j = 0; j < got; j++)
+            sl_vec_free(&cols[j]);
+        sl_free(cols);
+        return SL_EINTERNAL;
     }
     *out = sl_batch_from_cols((int)n_cols, cols, n_rows);
     sl_free(cols);
     *used = r.at;
     return 0;
+}
+
+int sl_wire_read(const char *p, int64_t len, sl_batch **out, int64_t *used, sl_err *err)
+{
+    return read_impl(p, len, NULL, out, used, err);
+}
+
+int sl_wire_read_borrow(char *p, int64_t len, sl_vblock *blk, sl_batch **out, int64_t *used,
+                        sl_err *err)
+{
+    return read_impl(p, len, blk, out, used, err);
 }

@@ -3,7 +3,12 @@
  * Format (little-endian, as the host; all ranks of a job share an architecture):
  *   u32 magic 'SLB1', u32 n_cols, i64 n_rows,
  *   per column: u32 type, u32 pad, validity words (ceil(n_rows/64) u64),
- *               fixed: n_rows * 8 bytes | VARCHAR: (n_rows+1) i64 offsets, i64 heap_len, heap
+ *               fixed: n_rows * 8 bytes | VARCHAR: (n_rows+1) i64 offsets, i64 heap_len
+ *   then the heaps of the VARCHAR columns (in column order), then zero bytes up to a
+ *   multiple of 8.
+ * Column-major, every array 8-byte aligned relative to the batch's start and every batch a
+ * multiple of 8 bytes, so batches written one after another in an aligned buffer can be read
+ * in place: their columns borrow the buffer's arrays (sl_wire_read_borrow).
  * Only the live rows are written (a selection is applied while writing). Local.
  */
 #ifndef SL_WIRE_H
@@ -31,6 +36,12 @@ int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes);
  * Truncated or corrupt input is SL_EINTERNAL. Local.
  */
 int sl_wire_read(const char *p, int64_t len, sl_batch **out, int64_t *used, sl_err *err);
+/* Same, without copying: where p is 8-byte aligned the new batch's columns borrow their
+ * arrays from [p, p+len), which lies in blk (one reference per column; batch.h's borrowing
+ * columns), and bits past n_rows of the validity words are cleared in place; else (or for
+ * zero rows) it copies like sl_wire_read. Local. */
+int sl_wire_read_borrow(char *p, int64_t len, sl_vblock *blk, sl_batch **out, int64_t *used,
+                        sl_err *err);
 
 /* 64-bit hash of row i over key columns cols[0..n) (xxh3, seed 0; stable across runs and
  * machines; NULL hashes as a fixed value; equal values of one type hash equal). Local. */

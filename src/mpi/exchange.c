@@ -10,13 +10,17 @@
  * twice), and exchanges them: MPI_Alltoall of int byte counts, MPI_Alltoallv of the bytes,
  * sl_wire_read of what arrived. Input batches are freed as soon as all their rows are sent,
  * and packing is lazy, so at most about one round of send bytes exists at a time. The send
- * and receive buffers are sized exactly from the plan and the counts and kept across the
- * rounds of one call.
+ * and receive buffers are sized exactly from the plan and the counts; the send buffer is kept
+ * across the rounds of one call. Received batches are not copied out of the receive buffer:
+ * they borrow its arrays (sl_wire_read_borrow; the buffer is a reference-counted sl_vblock
+ * freed with the last of its columns), so a round reuses it only when none of its batches is
+ * alive any more, else it gets a fresh one.
  *
  * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
  * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where
  * packing, the Alltoallv and unpacking made three, and a whole dense input batch that goes
- * entirely to this rank is handed over without a copy. They still count as bytes sent and
+ * entirely to this rank is handed over without a copy, as is one with at least a third of its
+ * rows for this rank (with those rows as its selection). They still count as bytes sent and
  * received (their exact wire size), and out receives them at this rank's place among the
  * sources, so the result is the same batches in the same order as through the wire.
  *
@@ -359,7 +363,10 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
             x->ctx->ctr.xchg_bytes_to[d] += counts[d];
     }
     /* This rank's own rows last, once every other destination has its copy: a chunk that is
-     * a whole dense input batch whose rows are all planned is handed over as it is. */
+     * a whole dense input batch whose rows are all planned is handed over as it is, and one
+     * that holds all of its batch's rows for this rank, when they are at least a third of
+     * its physical rows (so what the batch keeps alive stays within 3x of what it
+     * delivers), is handed over too with those rows as its selection: no copy either. */
     x->self_bytes = 0;
     for (int64_t c = 0; c < x->n_chunks; c++) {
         const chunk *ch = &x->chunks[c];
@@ -367,9 +374,16 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
             continue;
         route *r = &x->routes[ch->r];
         sl_batch *g;
+        bool whole = ch->at == r->start[x->rank] && ch->at + ch->n == r->start[x->rank + 1];
         if (r->planned && !r->b->sel && ch->n == r->b->n_rows && x->in->b[r->in_idx]) {
             g = r->b;
             x->in->b[r->in_idx] = NULL; /* now owned by x->self; retire_routes skips it */
+        } else if (r->planned && whole && 3 * ch->n >= r->b->n_rows && x->in->b[r->in_idx]) {
+            g = r->b;
+            x->in->b[r->in_idx] = NULL;
+            uint32_t *sel = sl_xmalloc(sizeof *sel * (size_t)ch->n);
+            memcpy(sel, r->rows + ch->at, sizeof *sel * (size_t)ch->n); /* ascending */
+            sl_batch_set_sel(g, sel, ch->n);
         } else {
             g = sl_wire_gather_rows(r->b, r->rows + ch->at, ch->n);
         }
@@ -401,15 +415,16 @@ static void retire_routes(xch *x)
 }
 
 /* Appends what arrived this round to out, by ascending source rank (this rank's own rows,
- * x->self, at its place), so the order is the one a plain Alltoallv of everything gives. */
-static int recv_round(xch *x, const char *rb, const int *counts, const int *displs,
+ * x->self, at its place), so the order is the one a plain Alltoallv of everything gives.
+ * The batches read from rb borrow their arrays from it (blk, which holds rb): no copy. */
+static int recv_round(xch *x, char *rb, sl_vblock *blk, const int *counts, const int *displs,
                       sl_batchlist *out, sl_err *err)
 {
     for (int s = 0; s < x->P; s++) {
         if (s == x->rank) {
             for (int i = 0; i < x->self.n; i++) {
-                x->st->rows_recv += x->self.b[i]->n_rows;
-                x->ctx->ctr.xchg_rows_recv += x->self.b[i]->n_rows;
+                x->st->rows_recv += sl_batch_live(x->self.b[i]);
+                x->ctx->ctr.xchg_rows_recv += sl_batch_live(x->self.b[i]);
                 sl_batchlist_push(out, x->self.b[i]);
                 x->self.b[i] = NULL;
             }
@@ -420,7 +435,7 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
                 x->ctx->ctr.xchg_bytes_from[s] += x->self_bytes;
             continue;
         }
-        const char *p = rb + displs[s];
+        char *p = rb + displs[s];
         int64_t len = counts[s];
         x->st->bytes_recv += len;
         x->ctx->ctr.xchg_bytes_recv += len;
@@ -429,7 +444,7 @@ static int recv_round(xch *x, const char *rb, const int *counts, const int *disp
         while (len > 0) {
             sl_batch *b;
             int64_t used;
-            if (sl_wire_read(p, len, &b, &used, err))
+            if (sl_wire_read_borrow(p, len, blk, &b, &used, err))
                 return err->code;
             x->st->rows_recv += b->n_rows;
             x->ctx->ctr.xchg_rows_recv += b->n_rows;
@@ -738,8 +753,10 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_buf sb;
     sl_buf_init(&sb);
     sl_batchlist_init(&x.self);
-    char *rbuf = NULL; /* the flat route's receive buffer, kept across rounds */
-    int64_t rcap = 0;
+    /* The flat route's receive buffer: the batches read from it borrow its bytes, so it is
+     * reused by the next round only when none of them is alive any more (a consumer freed
+     * them), else that round gets a fresh one. */
+    sl_vblock *rblk = NULL;
     static char empty[1];
     bool stopped = false; /* some rank reported a failure before a round's data moved */
     for (;;) {
@@ -764,12 +781,17 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         bool more = x.n_routes > 0 || x.next_in < in->n;
         int flags = err->code ? 2 : more ? 1 : 0, any = 0;
         char *rb = empty;
+        sl_vblock *blk = NULL; /* holds rb */
         if (t.on) {
             MPI_Allreduce(&flags, &any, 1, MPI_INT, MPI_BOR, comm);
             if (!(any & 2)) {
                 char *got = NULL;
                 two_level_round(&x, &t, sb.len ? sb.data : empty, scount, rcount, rdispl, &got);
-                rb = got ? got : empty;
+                if (got) {
+                    blk = sl_xmalloc(sizeof *blk);
+                    *blk = (sl_vblock){ .refs = 1, .bytes = sum_ints(rcount, P), .mem = got };
+                    rb = got;
+                }
                 x.ctx->ctr.xchg_two_level_rounds++;
             }
         } else {
@@ -792,20 +814,22 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
                     if (s != x.rank)
                         count_msg(&x, scount[s], false);
                 /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
-                if (total > rcap) {
-                    sl_free(rbuf);
-                    rbuf = sl_xmalloc((size_t)total);
-                    rcap = total;
+                if (rblk && (rblk->refs > 1 || rblk->bytes < total)) {
+                    sl_vblock_release(rblk);
+                    rblk = NULL;
                 }
-                rb = total ? rbuf : empty;
+                if (total && !rblk)
+                    rblk = sl_vblock_new(total);
+                rb = total ? rblk->mem : empty;
+                blk = total ? rblk : NULL;
                 MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
                               rdispl, MPI_BYTE, comm);
             }
         }
         if (!(any & 2) && !err->code)
-            recv_round(&x, rb, rcount, rdispl, out, err);
-        if (rb != empty && rb != rbuf)
-            sl_free(rb);
+            recv_round(&x, rb, blk, rcount, rdispl, out, err);
+        if (blk && blk != rblk)
+            sl_vblock_release(blk); /* the two-level route's: its batches hold it now */
         sl_batchlist_free(&x.self); /* left only when this round failed */
         sl_batchlist_init(&x.self);
         if (any & 2) {
@@ -823,7 +847,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_free(scount);
     sl_free(sent_d);
     sl_buf_free(&sb);
-    sl_free(rbuf);
+    sl_vblock_release(rblk);
     sl_batchlist_free(in);
     /* Conservation (every row sent was received somewhere) and, in the same reduction, a
      * failure in the last round's unpacking, which no later round would report. */

@@ -468,6 +468,55 @@ static void test_error_inside(void)
     sl_batchlist_free(&out);
 }
 
+/* Issue 14: nothing is copied on the receive side. Batches from other ranks borrow the
+ * receive buffer (their columns hold it), and this rank's own share of a batch, when it is at
+ * least a third of the batch (P <= 3 here), comes back as the input batch itself with those
+ * rows selected; every row arrives once with its values, in source order. */
+static void test_no_copy(void)
+{
+    enum { N = 600 };
+    sl_type t[2] = { SL_T_BIGINT, SL_T_VARCHAR };
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    sl_batch *b = sl_batch_new(2, t, N);
+    for (int64_t i = 0; i < N; i++) {
+        int64_t g = (int64_t)me * N + i;
+        char s[40];
+        snprintf(s, sizeof s, "row-%lld", (long long)g);
+        sl_vec_push_i64(b->cols[0], g);
+        sl_vec_push_str(b->cols[1], s, (int64_t)strlen(s));
+    }
+    b->n_rows = N;
+    sl_batchlist_push(&in, b);
+    sl_err err = { 0 };
+    sl_xstats st;
+    CHECK_INT(sl_exchange_route(&g_ctx, MPI_COMM_WORLD, &in, route_mod, NULL, (int64_t)64 << 20,
+                                &out, &st, &err), 0);
+    int64_t rows = 0, bad = 0, last = -1;
+    int borrowed = 0, selected = 0;
+    for (int i = 0; i < out.n; i++) {
+        const sl_batch *o = out.b[i];
+        borrowed += o->cols[0]->borrow != NULL && o->cols[1]->borrow != NULL;
+        selected += o->sel != NULL && o->n_rows == N;
+        for (int64_t k = 0; k < sl_batch_live(o); k++) {
+            int64_t r = sl_batch_row(o, k), g = o->cols[0]->d.i64[r], len;
+            char s[40];
+            snprintf(s, sizeof s, "row-%lld", (long long)g);
+            const char *p = sl_vec_str(o->cols[1], r, &len);
+            bad += g % P != me || g <= last || len != (int64_t)strlen(s) ||
+                   memcmp(p, s, (size_t)len) != 0;
+            last = g;
+            rows++;
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(rows, (int64_t)N); /* P * (N / P): N is a multiple of 1, 2, 3 and 5 */
+    CHECK_INT(borrowed, P - 1);
+    CHECK_INT(selected, P > 1 && P <= 3 ? 1 : 0);
+    sl_batchlist_free(&out);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -490,6 +539,7 @@ int main(int argc, char **argv)
     test_hash(4096, &k1, 1); /* still works after failed exchanges */
     test_order(1024);
     test_order((int64_t)64 << 20);
+    test_no_copy();
     /* The same through two levels (nodes of two consecutive ranks): the relay, its flags
      * Allreduce and the error paths. */
     g_ctx.xchg_two_level = 1;

@@ -257,7 +257,7 @@ static void test_truncated(void)
     b->n_rows = 2;
     sl_buf_init(&buf);
     sl_wire_write(b, &buf);
-    CHECK_INT(buf.len, 16 + 8 + 8 + 24 + 8 + 5);
+    CHECK_INT(buf.len, 16 + 8 + 8 + 24 + 8 + 5 + 3); /* the heap padded to 8 */
     int64_t big = 1000;
     memcpy(buf.data + 16 + 8 + 8 + 16, &big, 8); /* offsets[2] */
     sl_err_clear(&err);
@@ -667,6 +667,102 @@ static void test_ubig(void)
     sl_buf_free(&buf);
 }
 
+/* Reading in place (sl_wire_read_borrow, the exchange's receive side): every batch is a
+ * multiple of 8 bytes with its columns 8-byte aligned (also those after a string heap of odd
+ * length), two batches read from one block borrow its arrays (no copy) and hold one
+ * reference per column, the block lives until the last column is freed, and a borrowing
+ * column that grows or is cleared gets arrays of its own first with its values intact. */
+static void test_borrow(void)
+{
+    sl_batch *b = make_batch(NROWS);
+    uint32_t sub[3] = { 149, 2, 77 };
+    int subr[3] = { 149, 2, 77 };
+    sl_buf buf;
+    sl_buf_init(&buf);
+    sl_wire_write(b, &buf);
+    int64_t first = buf.len;
+    CHECK_INT(first % 8, 0);
+    sl_wire_write_rows(b, sub, 3, &buf);
+    CHECK_INT(buf.len % 8, 0);
+    CHECK_INT(ref_heap(subr, 3) % 8 != 0, 1); /* the subset's heap needs padding */
+    sl_vblock *blk = sl_vblock_new(buf.len);
+    memcpy(blk->mem, buf.data, (size_t)buf.len);
+    sl_err err = { 0 };
+    sl_batch *g1 = NULL, *g2 = NULL;
+    int64_t u1 = 0, u2 = 0;
+    CHECK_INT(sl_wire_read_borrow(blk->mem, buf.len, blk, &g1, &u1, &err), 0);
+    CHECK_INT(u1, first);
+    CHECK_INT(sl_wire_read_borrow(blk->mem + u1, buf.len - u1, blk, &g2, &u2, &err), 0);
+    CHECK_INT(u1 + u2, buf.len);
+    if (!g1 || !g2)
+        return;
+    CHECK_INT(blk->refs, 1 + 2 * 6);
+    int bad = 0;
+    for (int r = 0; r < NROWS; r++)
+        bad += row_matches(g1, r, r);
+    for (int k = 0; k < 3; k++)
+        bad += row_matches(g2, k, subr[k]);
+    CHECK_INT(bad, 0);
+    for (int c = 0; c < 6; c++) {
+        const sl_vec *v = g2->cols[c];
+        const char *lo = blk->mem, *hi = blk->mem + blk->bytes, *d = (const char *)v->d.i64;
+        bad += v->borrow != blk || d < lo || d >= hi || ((uintptr_t)d & 7) != 0 ||
+               ((uintptr_t)v->valid & 7) != 0 || v->cap != 3;
+    }
+    CHECK_INT(bad, 0);
+    /* growing a borrowed column: its own arrays, the old values and the new one */
+    sl_vec_push_i64(g2->cols[1], 42);
+    CHECK(g2->cols[1]->borrow == NULL);
+    CHECK_INT(blk->refs, 2 * 6);
+    CHECK_INT(g2->cols[1]->d.i64[2], 77LL * 1000003 - 77);
+    CHECK_INT(g2->cols[1]->d.i64[3], 42);
+    sl_vec_push_str(g2->cols[3], "tail", 4);
+    CHECK(g2->cols[3]->borrow == NULL);
+    int64_t len;
+    const char *p = sl_vec_str(g2->cols[3], 3, &len);
+    CHECK(len == 4 && memcmp(p, "tail", 4) == 0);
+    p = sl_vec_str(g2->cols[3], 1, &len);
+    CHECK(len == 5 && memcmp(p, "s2-ab", 5) == 0);
+    /* clearing one, then refilling it past its old heap */
+    sl_vec_clear(g1->cols[3]);
+    CHECK(g1->cols[3]->borrow == NULL);
+    for (int k = 0; k < 200; k++)
+        sl_vec_push_str(g1->cols[3], "0123456789", 10);
+    CHECK_INT(g1->cols[3]->n, 200);
+    CHECK_INT(g1->cols[3]->heap_len, 2000);
+    /* a slot written in place changes only that batch */
+    g1->cols[5]->d.i64[149] = -1;
+    CHECK_INT(g2->cols[5]->d.i64[0], 149LL * 86400000000LL + 5);
+    int64_t refs = blk->refs;
+    sl_batch_free(&g2);
+    CHECK_INT(blk->refs, refs - 4);
+    /* a truncated batch read in place fails and leaves no reference behind */
+    refs = blk->refs;
+    for (int64_t cut = 0; cut < first; cut += 8) {
+        sl_batch *t = NULL;
+        int64_t u = 0;
+        sl_err e = { 0 };
+        bad += sl_wire_read_borrow(blk->mem, cut, blk, &t, &u, &e) != SL_EINTERNAL || t != NULL;
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(blk->refs, refs);
+    /* not 8-byte aligned: copies */
+    sl_vblock *odd = sl_vblock_new(buf.len + 4);
+    memcpy(odd->mem + 4, buf.data, (size_t)buf.len);
+    CHECK_INT(sl_wire_read_borrow(odd->mem + 4, buf.len, odd, &g2, &u2, &err), 0);
+    CHECK(g2 && g2->cols[0]->borrow == NULL && odd->refs == 1);
+    for (int r = 0; g2 && r < NROWS; r++)
+        bad += row_matches(g2, r, r);
+    CHECK_INT(bad, 0);
+    sl_vblock_release(odd);
+    sl_batch_free(&g2);
+    sl_vblock_release(blk); /* the test's reference: g1's columns keep the block */
+    CHECK_INT(g1->cols[5]->d.i64[1], 1LL * 86400000000LL + 5);
+    sl_batch_free(&g1);
+    sl_batch_free(&b);
+    sl_buf_free(&buf);
+}
+
 int main(void)
 {
     test_hugeint();
@@ -674,6 +770,7 @@ int main(void)
     test_lists();
     test_round_trip();
     test_gather_rows();
+    test_borrow();
     test_empty();
     test_truncated();
     test_decimal();
