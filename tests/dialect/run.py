@@ -41,8 +41,9 @@ and the next. A case whose batch output differs from DuckDB's is run again alone
 decides (and is what a failure shows). When a batch job fails, the cases before the one that
 did not finish keep their outputs, that case runs alone, and the cases after it go into a new
 batch if it failed alone too (it was the culprit), else run one by one. `--no-batch` runs every
-case alone. The batch jobs and then the single runs go SLUICE_TEST_JOBS (default 4) at a time,
-each with its own files; results are judged in case order afterwards. A line "time: ..." before
+case alone. A batch's case gets the 120 s a case alone gets, counted from the marker before it
+(sluice_env.run_watched). The batch jobs and then the single runs go SLUICE_TEST_JOBS (default
+4) at a time, each with its own files; results are judged in case order afterwards. A line "time: ..." before
 the totals says how long DuckDB, the batches and the single runs took.
 Options: -k PATTERN (substring of case names), --ranks 1,3. A failing case prints its query, the
 start of both outputs, their line diff and sluice's stderr; the failing cases are named again
@@ -67,7 +68,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sluice_env import ENV, REQUIRE, ROOT, SLUICE  # noqa: E402
+from sluice_env import ENV, REQUIRE, ROOT, SLUICE, run_watched  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "s": "VARCHAR", "x": "DOUBLE", "i": "BIGINT",
@@ -413,8 +414,13 @@ JOBS = max(1, int(os.environ.get("SLUICE_TEST_JOBS", "4")))
 def run_sluice(np, blocksize, job, limit, kind="alone"):
     bs = ["--blocksize", blocksize] if blocksize else []
     t0 = time.monotonic()
-    r = subprocess.run(["timeout", str(limit), "mpirun", "-n", str(np), SLUICE, "run",
-                        "--format", "csv"] + bs + [job], capture_output=True, env=ENV)
+    cmd = ["timeout", str(limit), "mpirun", "-n", str(np), SLUICE, "run", "--format",
+           "csv"] + bs + [job]
+    if kind == "batch":
+        # Each case of a batch gets the 120 s a case alone gets: from one marker to the next.
+        r = run_watched(cmd, b"sluice_batch_case\n", 120, env=ENV)
+    else:
+        r = subprocess.run(cmd, capture_output=True, env=ENV)
     with SPENT_LOCK:
         SPENT[kind][0] += 1
         SPENT[kind][1] += time.monotonic() - t0
@@ -445,7 +451,7 @@ def run_batch(cases, np, blocksize, work, data, solo):
         stmts.append(marker(token, len(cases))[0])
         job = os.path.join(work, "batch-%d-%s.sql" % (np, token))
         write_job(job, data, stmts)
-        r = run_sluice(np, blocksize, job, 120 + 3 * len(cases), "batch")
+        r = run_sluice(np, blocksize, job, 120 * (len(cases) + 1), "batch")
         out, pos, k = r.stdout, 0, 0
         if out.startswith(marker(token, 0)[1]):
             pos = len(marker(token, 0)[1])

@@ -45,7 +45,8 @@ output is the bytes between its marker and the next, judged as its own run would
 fails in a batch is run again alone, and that run decides and is shown. When a batch job fails,
 the cases before the one that did not finish keep their outputs, that case runs alone, and the
 cases after it form a new batch if it failed alone too, else run alone. COPY cases and jobs of
-several statements always run alone; --no-batch runs every case alone. Batches and single runs
+several statements always run alone; --no-batch runs every case alone. A batch's case gets
+the 120 s a case alone gets, counted from the marker before it (sluice_env.run_watched). Batches and single runs
 go SLUICE_TEST_JOBS (default 4) at a time, each in its own directory; the results are judged
 in case order afterwards.
 
@@ -79,6 +80,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import gen_testdata  # noqa: E402
 import sluice_csv  # noqa: E402
+import sluice_env  # noqa: E402
 
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
@@ -672,11 +674,11 @@ def run_batch(cases, dataset, np, bsize, args, solo):
                 f.write(c.job.replace("${columns}", columns_literal(dataset)).rstrip() + "\n")
             f.write(marker(token, len(cases))[0])
         cmd = run_cmd(dataset, np, bsize, job, os.path.join(wdir, "out"), args,
-                      120 + 3 * len(cases))
+                      120 * (len(cases) + 1))
         if args.verbose:
             print("  $ " + " ".join(cmd))
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=mpi_env(),
-                           cwd=wdir)
+        # Each case gets the 120 s a case alone gets: from one marker to the next.
+        p = sluice_env.run_watched(cmd, b"sluice_batch_case\n", 120, env=mpi_env(), cwd=wdir)
         out, k = p.stdout, 0
         if out.startswith(marker(token, 0)[1]):
             pos = len(marker(token, 0)[1])
