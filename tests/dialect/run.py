@@ -43,8 +43,8 @@ did not finish keep their outputs, that case runs alone, and the cases after it 
 batch if it failed alone too (it was the culprit), else run one by one. `--no-batch` runs every
 case alone. A batch's case gets the 120 s a case alone gets, counted from the marker before it
 (sluice_env.run_watched). The batch jobs and then the single runs go SLUICE_TEST_JOBS (default
-4) at a time, each with its own files; results are judged in case order afterwards. A line "time: ..." before
-the totals says how long DuckDB, the batches and the single runs took.
+4) at a time, each with its own files; results are judged in case order afterwards. A line
+"time: ..." before the totals says how long DuckDB, the batches and the single runs took.
 Options: -k PATTERN (substring of case names), --ranks 1,3. A failing case prints its query, the
 start of both outputs, their line diff and sluice's stderr; the failing cases are named again
 just before the totals line.
