@@ -343,15 +343,17 @@ e2e-np3: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/e2e/run.py --ranks 3
 
 # `make test`: every suite in SUITES, one after another, also after a failing one. Each
-# suite's output is teed to $(BUILD)/test-logs/<suite>.log and its exit status to <suite>.rc;
+# suite's output is teed to $(BUILD)/test-logs/<suite>.log, its exit status to <suite>.rc and
+# its wall and CPU seconds to <suite>.time (summarize.py --time);
 # tests/summarize.py then prints one line per suite and the overall "N passed, M failed,
 # K skipped" last, and fails when a suite failed or printed no closing line. FUZZ_TIME is
 # passed on: in a sub-make whose goal is `fuzz` it would default to `make fuzz`'s 300 s.
 define run_suites
 	@mkdir -p $(BUILD)/test-logs
 	@for s in $(1); do \
-	  rm -f $(BUILD)/test-logs/$$s.log $(BUILD)/test-logs/$$s.rc; \
-	  { $(MAKE) --no-print-directory $$s FUZZ_TIME=$(FUZZ_TIME); \
+	  rm -f $(BUILD)/test-logs/$$s.log $(BUILD)/test-logs/$$s.rc $(BUILD)/test-logs/$$s.time; \
+	  { $(PYTHON) tests/summarize.py --time $(BUILD)/test-logs/$$s.time \
+	      $(MAKE) --no-print-directory $$s FUZZ_TIME=$(FUZZ_TIME); \
 	    echo $$? > $(BUILD)/test-logs/$$s.rc; } 2>&1 | \
 	    tee $(BUILD)/test-logs/$$s.log; \
 	done

@@ -19,3 +19,50 @@ REQUIRE = {x.strip() for x in os.environ.get("SLUICE_REQUIRE", "").split(",") if
 ENV = dict(os.environ)
 for _k, _v in MPI_ENV.items():
     ENV.setdefault(_k, _v)
+
+
+def run_watched(cmd, mark, idle, env=None, cwd=None):
+    """subprocess.run(cmd, capture_output=True) for a batch of test cases in one job: ends cmd
+    (SIGTERM to its process group, SIGKILL 10 s later; exit status 124, as `timeout` gives) once
+    idle seconds pass without a new occurrence of the bytes mark on its stdout, i.e. each case
+    (one mark each) gets the time limit a case alone got, however many the batch has."""
+    import select
+    import signal
+    import subprocess
+    import threading
+    import time
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
+                         start_new_session=True)
+    err = []
+    reader = threading.Thread(target=lambda: err.append(p.stderr.read()))
+    reader.start()
+    out, scan, last, killed = bytearray(), 0, time.monotonic(), None
+    fd = p.stdout.fileno()
+    while True:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            out += chunk
+            found = out.find(mark, scan)
+            while found >= 0:
+                last, scan = time.monotonic(), found + len(mark)
+                found = out.find(mark, scan)
+        now = time.monotonic()
+        if killed is None and now - last > idle:
+            killed = now
+            _signal_group(p.pid, signal.SIGTERM)
+        elif killed is not None and now - killed > 10:
+            _signal_group(p.pid, signal.SIGKILL)
+    p.wait()
+    reader.join()
+    return subprocess.CompletedProcess(cmd, 124 if killed is not None else p.returncode,
+                                       bytes(out), err[0] if err else b"")
+
+
+def _signal_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass

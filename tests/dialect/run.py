@@ -33,6 +33,18 @@ may accept): sluice must fail with TEXT in its message; DuckDB's answer is not c
 DuckDB comes from bench/node_modules when `cd bench && npm ci` was run, else it is installed
 from bench/package-lock.json into build/dialect-node/ (npm registry needed). Without node/npm
 or the registry the cases are counted as skipped, or fail when SLUICE_REQUIRE has "duckdb".
+Batches (CI time: one mpirun per case and rank count cost ~0.3 s each, most of the suite): the
+plain cases (no `-- copy`, `-- error:` or `-- differs:`, and DuckDB answered) run as one job per
+rank count and block size, each case's statement after a marker statement (a SELECT of a random
+token and the case's index) that splits the output; a case's bytes are those between its marker
+and the next. A case whose batch output differs from DuckDB's is run again alone, and that run
+decides (and is what a failure shows). When a batch job fails, the cases before the one that
+did not finish keep their outputs, that case runs alone, and the cases after it go into a new
+batch if it failed alone too (it was the culprit), else run one by one. `--no-batch` runs every
+case alone. A batch's case gets the 120 s a case alone gets, counted from the marker before it
+(sluice_env.run_watched). The batch jobs and then the single runs go SLUICE_TEST_JOBS (default
+4) at a time, each with its own files; results are judged in case order afterwards. A line
+"time: ..." before the totals says how long DuckDB, the batches and the single runs took.
 Options: -k PATTERN (substring of case names), --ranks 1,3. A failing case prints its query, the
 start of both outputs, their line diff and sluice's stderr; the failing cases are named again
 just before the totals line.
@@ -42,17 +54,21 @@ Prints "ok NAME np=N" / "FAIL NAME np=N" / "known NAME" lines and
 "dialect: N passed, M failed, K skipped"; exits 1 on any failure.
 """
 import argparse
+import concurrent.futures
 import difflib
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sluice_env import ENV, REQUIRE, ROOT, SLUICE  # noqa: E402
+from sluice_env import ENV, REQUIRE, ROOT, SLUICE, run_watched  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # What a rank that died of a signal (Open MPI's handler, mpirun's notice) or of a sanitizer
@@ -392,10 +408,99 @@ def print_diff(mine, duck, r):
             print("  ! " + line)
 
 
+def write_job(path, data, stmts):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(v + ";\n" for v in views_sql(data) + stmts))
+
+
+# Where the suite's time goes, printed before the totals: [mpiruns, seconds] of batch jobs and of
+# single runs.
+SPENT = {"batch": [0, 0.0], "alone": [0, 0.0]}
+SPENT_LOCK = threading.Lock()
+# How many mpiruns at a time (env SLUICE_TEST_JOBS).
+JOBS = max(1, int(os.environ.get("SLUICE_TEST_JOBS", "4")))
+
+
+def run_sluice(np, blocksize, job, limit, kind="alone"):
+    bs = ["--blocksize", blocksize] if blocksize else []
+    t0 = time.monotonic()
+    cmd = ["timeout", str(limit), "mpirun", "-n", str(np), SLUICE, "run", "--format",
+           "csv"] + bs + [job]
+    if kind == "batch":
+        # Each case of a batch gets the 120 s a case alone gets: from one marker to the next.
+        r = run_watched(cmd, b"sluice_batch_case\n", 120, env=ENV)
+    else:
+        r = subprocess.run(cmd, capture_output=True, env=ENV)
+    with SPENT_LOCK:
+        SPENT[kind][0] += 1
+        SPENT[kind][1] += time.monotonic() - t0
+    return r
+
+
+class Ran:
+    """A case's share of a batch run: what subprocess.run of it alone would hold."""
+    def __init__(self, stdout):
+        self.returncode, self.stdout, self.stderr = 0, stdout, b""
+
+
+def marker(token, i):
+    """Statement i's marker and the bytes it prints (--format csv: header, value)."""
+    return ("SELECT '%s-%d' AS sluice_batch_case" % (token, i),
+            b"sluice_batch_case\n%s-%d\n" % (token.encode(), i))
+
+
+def run_batch(cases, np, blocksize, work, data, solo):
+    """{case name: Ran} for cases (plain SELECT cases) at np ranks, as few mpiruns as the cases
+    allow (see the docstring); solo(case) runs one case alone (its result is stored too)."""
+    done = {}
+    while cases:
+        token = secrets.token_hex(8)
+        stmts = []
+        for i, c in enumerate(cases):
+            stmts += [marker(token, i)[0], c["sql"]]
+        stmts.append(marker(token, len(cases))[0])
+        job = os.path.join(work, "batch-%d-%s.sql" % (np, token))
+        write_job(job, data, stmts)
+        r = run_sluice(np, blocksize, job, 120 * (len(cases) + 1), "batch")
+        out, pos, k = r.stdout, 0, 0
+        if out.startswith(marker(token, 0)[1]):
+            pos = len(marker(token, 0)[1])
+            while k < len(cases):
+                m = marker(token, k + 1)[1]
+                end = out.find(m, pos)
+                if end < 0 or (end > 0 and out[end - 1:end] != b"\n"):
+                    break
+                done[cases[k]["name"]] = Ran(out[pos:end])
+                pos, k = end + len(m), k + 1
+        crashed = re.search(CRASH_RE, r.stderr) is not None
+        if r.returncode == 0 and k == len(cases) and not crashed:
+            return done
+        if k == len(cases):
+            # A failure at exit, after the last marker, belongs to no one case (nor does a
+            # rank's crash trace with exit status 0): every case runs alone, as without
+            # batches, where the crash check sees each case's own stderr.
+            print("batch np=%d: exit %d%s after all %d cases; running them alone"
+                  % (np, r.returncode, ", a rank crashed" if crashed else "", k))
+            for c in cases:
+                done.pop(c["name"], None)
+                solo(c)
+            return done
+        # cases[:k] finished and keep their outputs; cases[k] did not.
+        print("batch np=%d: exit %d after %d of %d cases; running %s alone"
+              % (np, r.returncode, k, len(cases), cases[k]["name"]))
+        if solo(cases[k]).returncode == 0:
+            for c in cases[k + 1:]:
+                solo(c)
+            return done
+        cases = cases[k + 1:]
+    return done
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", default="")
     ap.add_argument("--ranks", default="1,2,3")
+    ap.add_argument("--no-batch", action="store_true")
     args = ap.parse_args()
     ranks = [int(x) for x in args.ranks.split(",")]
     cases = load_cases(args.k)
@@ -427,30 +532,71 @@ def main():
             "cases": [{"name": c["name"], "sql": c["sql"]} for c in cases]}
     with open(os.path.join(work, "cases.json"), "w") as f:
         json.dump(spec, f)
+    t0 = time.monotonic()
     subprocess.run(["node", os.path.join(HERE, "duck.js"), mod,
                     os.path.join(work, "cases.json"), duck_out], check=True, timeout=600)
+    duck_s = time.monotonic() - t0
     passed, failed = 1, 0  # func_reference
     failures = []
-    for c in cases:
+
+    def duck_of(c):
         dpath = os.path.join(duck_out, c["name"])
         # A COPY that fails part way may leave an empty .csv beside its .err: the error wins.
-        duck = (open(dpath + ".csv", "rb").read()
+        return (open(dpath + ".csv", "rb").read()
                 if os.path.exists(dpath + ".csv") and not os.path.exists(dpath + ".err")
                 else None)
-        job = os.path.join(work, c["name"] + ".sql")
-        out_dir = os.path.join(work, c["name"] + ".out")
-        stmt = ("COPY (%s) TO '%s' (FORMAT csv, HEADER, OVERWRITE)" % (c["sql"], out_dir)
-                if c["copy"] else c["sql"])
-        with open(job, "w", encoding="utf-8") as f:
-            f.write("".join(v + ";\n" for v in views_sql(data)) + stmt + ";\n")
+
+    def out_dir_of(c, np):
+        return os.path.join(work, "%s.np%d.out" % (c["name"], np))
+
+    solo_runs = {}
+
+    def solo(c, np):
+        """c alone at np ranks (its own job file), as every case ran before batches."""
+        job = os.path.join(work, "%s.np%d.sql" % (c["name"], np))
+        stmt = ("COPY (%s) TO '%s' (FORMAT csv, HEADER, OVERWRITE)" % (c["sql"],
+                out_dir_of(c, np)) if c["copy"] else c["sql"])
+        write_job(job, data, [stmt])
+        r = solo_runs[(c["name"], np)] = run_sluice(np, c["blocksize"], job, 120)
+        return r
+
+    def rank_counts(c):
+        return [n for n in ranks if not c["ranks"] or n in c["ranks"]] or ranks[:1]
+
+    # The batch jobs, then the runs alone, JOBS at a time (mpirun start-up is mostly waiting;
+    # every run has its own job file and output directory, and results are judged below in
+    # case order, so the output does not depend on which finished first).
+    batched = {}
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
+        if not args.no_batch:
+            groups = {}
+            for c in cases:
+                if not (c["copy"] or c["error"] or c["differs"]) and duck_of(c) is not None:
+                    for np in rank_counts(c):
+                        groups.setdefault((np, c["blocksize"] or ""), []).append(c)
+            jobs = [((np, bsize), pool.submit(run_batch, group, np, bsize or None, work, data,
+                                              lambda c, np=np: solo(c, np)))
+                    for (np, bsize), group in sorted(groups.items())]
+            for (np, _), job in jobs:
+                batched.update(((name, np), ran) for name, ran in job.result().items())
+        left = [(c, np) for c in cases for np in rank_counts(c)
+                if (c["name"], np) not in batched and (c["name"], np) not in solo_runs]
+        for job in [pool.submit(solo, c, np) for c, np in left]:
+            job.result()
+    for c in cases:
+        duck = duck_of(c)
+        dpath = os.path.join(duck_out, c["name"])
         differed = []
-        for np in [n for n in ranks if not c["ranks"] or n in c["ranks"]] or ranks[:1]:
-            bs = ["--blocksize", c["blocksize"]] if c["blocksize"] else []
-            r = subprocess.run(["timeout", "120", "mpirun", "-n", str(np), SLUICE, "run",
-                                "--format", "csv"] + bs + [job], capture_output=True, env=ENV)
+        for np in rank_counts(c):
+            key = (c["name"], np)
+            r = solo_runs[key] if key in solo_runs else batched.get(key) or solo(c, np)
             mine = r.stdout if r.returncode == 0 else None
+            if key not in solo_runs and mine != duck:
+                # A batch's difference is confirmed alone, and that run is what is shown.
+                r = solo(c, np)
+                mine = r.stdout if r.returncode == 0 else None
             if c["copy"] and mine is not None:
-                mine = copy_text(out_dir)
+                mine = copy_text(out_dir_of(c, np))
             if re.search(CRASH_RE, r.stderr):
                 # A rank that crashed after an (expected) error leaves the status and the
                 # message as wanted, and the case would pass: its trace is the tell.
@@ -496,6 +642,9 @@ def main():
                 print("FAIL %s: listed as differing (%s) but sluice now gives DuckDB's output;"
                       " remove its `differs:` line" % (c["name"], c["differs"]))
     shutil.rmtree(work, ignore_errors=True)
+    print("time: DuckDB %.1f s; sluice %d batch jobs %.1f s, %d runs alone %.1f s (%d at a time)"
+          % (duck_s, SPENT["batch"][0], SPENT["batch"][1], SPENT["alone"][0],
+             SPENT["alone"][1], JOBS))
     # Named again last, so that a log cut to its tail still says which cases failed.
     for f in failures:
         print("failed: " + f)

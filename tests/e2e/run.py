@@ -38,7 +38,19 @@ by its text, DuckDB by its own canonical print: such a case must alias it or giv
 whose names were taken from DuckDB). For COPY the header of the part files plus the partition
 columns are compared. Every rank count must also give the same rows as np=1.
 
-Options: -k PATTERN (substring of case names), --ranks 1,3, -v (print commands),
+Batches (CI time: an mpirun costs ~0.3 s, most of the suite): the cases whose job is one
+SELECT run as one job per rank count, block size and dataset, each case's statement after a
+marker statement (a SELECT of a random token and the case's index) that splits stdout; a case's
+output is the bytes between its marker and the next, judged as its own run would be. A case that
+fails in a batch is run again alone, and that run decides and is shown. When a batch job fails,
+the cases before the one that did not finish keep their outputs, that case runs alone, and the
+cases after it form a new batch if it failed alone too, else run alone. COPY cases and jobs of
+several statements always run alone; --no-batch runs every case alone. A batch's case gets
+the 120 s a case alone gets, counted from the marker before it (sluice_env.run_watched). Batches and single runs
+go SLUICE_TEST_JOBS (default 4) at a time, each in its own directory; the results are judged
+in case order afterwards.
+
+Options: -k PATTERN (substring of case names), --ranks 1,3, -v (print commands), --no-batch,
 --oracle-only (run only the sqlite side: checks the cases and the oracle without an engine),
 --self-test (run everything against a tiny sqlite-backed stand-in for sluice built into this
 file: proves the harness, the case files and the COPY checker before the engine exists).
@@ -50,6 +62,7 @@ Prints "ok  NAME np=N" / "FAIL NAME np=N" per run and finally
 count); exits 1 on any failure.
 """
 import argparse
+import concurrent.futures
 import csv
 import json
 import math
@@ -67,6 +80,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import gen_testdata  # noqa: E402
 import sluice_csv  # noqa: E402
+import sluice_env  # noqa: E402
 
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
@@ -78,6 +92,8 @@ ALL_RANKS = [1, 2, 3, 4, 5]
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
 MAX_DIFF_LINES = 20
+# How many mpiruns at a time (env SLUICE_TEST_JOBS).
+JOBS = max(1, int(os.environ.get("SLUICE_TEST_JOBS", "4")))
 
 DATA_DIR = os.path.join(ROOT, "build", "e2e-data")
 OUT_DIR = os.path.join(ROOT, "build", "e2e-out")
@@ -549,6 +565,26 @@ def sluice_cmd(args):
     return [exe if os.path.isabs(exe) else os.path.join(ROOT, exe)]
 
 
+def blocksize(idx, np):
+    return BLOCKSIZES[(idx + np) % len(BLOCKSIZES)] if np >= 2 else None
+
+
+def run_cmd(dataset, np, bsize, job, out, args, limit):
+    cmd = ["timeout", str(limit), "mpirun", "-n", str(np)] + sluice_cmd(args) + [
+        "run", job, "-D", "data=" + os.path.join(args.data, dataset), "-D", "out=" + out,
+        "-D", "columns_sql=" + columns_literal(dataset), "--format", "csv"]
+    if bsize:
+        cmd += ["--blocksize", bsize, "--exchange-round-bytes", ROUND_BYTES]
+    return cmd
+
+
+def mpi_env():
+    env = dict(os.environ)
+    for k, v in MPI_ENV.items():
+        env.setdefault(k, v)
+    return env
+
+
 def run_case(case, np, idx, args):
     """Runs one case at np ranks. Returns (ok, column names or None, rows, lines)."""
     wdir = os.path.join(OUT_DIR, case.name, "np%d" % np)
@@ -564,17 +600,10 @@ def run_case(case, np, idx, args):
         with open(job + ".oracle.json", "w", encoding="utf-8") as f:
             json.dump({"sql": case.sqlite, "kind": case.kind, "partition": case.partition,
                        "data": args.data, "names": case.names}, f)
-    cmd = ["timeout", "120", "mpirun", "-n", str(np)] + sluice_cmd(args) + [
-        "run", job, "-D", "data=" + os.path.join(args.data, case.dataset), "-D", "out=" + out,
-        "-D", "columns_sql=" + columns_literal(case.dataset), "--format", "csv"]
-    if np >= 2:
-        cmd += ["--blocksize", BLOCKSIZES[(idx + np) % len(BLOCKSIZES)],
-                "--exchange-round-bytes", ROUND_BYTES]
+    cmd = run_cmd(case.dataset, np, blocksize(idx, np), job, out, args, 120)
     if args.verbose:
         print("  $ " + " ".join(cmd))
-    env = dict(os.environ)
-    for k, v in MPI_ENV.items():
-        env.setdefault(k, v)
+    env = mpi_env()
     t0 = time.time()
     # Run inside the case's own directory: a path sluice fails to substitute lands there.
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=wdir)
@@ -585,13 +614,19 @@ def run_case(case, np, idx, args):
         lines = ["%s after %.1fs: %s" % (why, dt, " ".join(cmd))]
         lines += ["  stderr: " + x for x in stderr.strip().split("\n")[-12:] if x]
         return False, None, [], lines
+    return result_of(case, out, p.stdout)
+
+
+def result_of(case, out, stdout):
+    """(ok, column names or None, rows, lines) of a run that exited 0 with stdout (a COPY
+    case: of its output directory out)."""
     if case.kind == "copy":
         names, rows, problems = read_copy_dir(out, case.partition)
         if problems:
             return False, names, rows, ["COPY output: " + x for x in problems[:MAX_DIFF_LINES]]
     else:
         try:
-            header, rows = parse_csv_text(p.stdout.decode("utf-8"))
+            header, rows = parse_csv_text(stdout.decode("utf-8"))
         except (UnicodeDecodeError, csv.Error) as ex:
             return False, None, [], ["stdout is not UTF-8 CSV: %s" % ex]
         if header is None:
@@ -602,6 +637,111 @@ def run_case(case, np, idx, args):
             return False, names, rows, ["%d rows do not have %d fields, e.g. %s" % (
                 len(bad), len(names), show(bad[0]))]
     return True, names, rows, []
+
+
+# ---------------------------------------------------------------- batches
+
+def batchable(case):
+    """A case whose job is one SELECT and nothing else (no COPY, no view or table of its own
+    that would outlive it, no ${out}): it can share an mpirun with others."""
+    body = "\n".join(x for x in case.job.split("\n") if not x.strip().startswith("--")).strip()
+    return (case.kind == "sluice" and "${out}" not in body and body.count(";") == 1
+            and body.endswith(";") and re.match(r"(?i)(select|with|from)\b", body) is not None)
+
+
+def marker(token, i):
+    """Statement i's marker and the bytes it prints (--format csv: header, value)."""
+    return ("SELECT '%s-%d' AS sluice_batch_case;\n" % (token, i),
+            b"sluice_batch_case\n%s-%d\n" % (token.encode(), i))
+
+
+def run_batch(cases, dataset, np, bsize, args, solo):
+    """{case name: stdout} for cases (batchable, of one dataset) at np ranks and block size
+    bsize in as few mpiruns as they allow: one job of every case's statement, each after a
+    marker statement (a SELECT of a random token and the case's index) that splits stdout. When
+    the job fails, the cases before the one that did not finish keep their outputs; that one
+    runs alone (solo(case), whose result main uses); the cases after it form a new batch if it
+    failed alone too, else are left out (main runs them alone)."""
+    done = {}
+    while cases:
+        token = os.urandom(8).hex()
+        wdir = os.path.join(OUT_DIR, "batch-%s-np%d-%s" % (dataset, np, token))
+        os.makedirs(wdir)
+        job = os.path.join(wdir, "job.sql")
+        with open(job, "w", encoding="utf-8") as f:
+            for i, c in enumerate(cases):
+                f.write(marker(token, i)[0])
+                f.write(c.job.replace("${columns}", columns_literal(dataset)).rstrip() + "\n")
+            f.write(marker(token, len(cases))[0])
+        cmd = run_cmd(dataset, np, bsize, job, os.path.join(wdir, "out"), args,
+                      120 * (len(cases) + 1))
+        if args.verbose:
+            print("  $ " + " ".join(cmd))
+        # Each case gets the 120 s a case alone gets: from one marker to the next.
+        p = sluice_env.run_watched(cmd, b"sluice_batch_case\n", 120, env=mpi_env(), cwd=wdir)
+        out, k = p.stdout, 0
+        if out.startswith(marker(token, 0)[1]):
+            pos = len(marker(token, 0)[1])
+            while k < len(cases):
+                m = marker(token, k + 1)[1]
+                end = out.find(m, pos)
+                if end < 0 or out[end - 1:end] != b"\n":
+                    break
+                done[cases[k].name] = out[pos:end]
+                pos, k = end + len(m), k + 1
+        if p.returncode == 0 and k == len(cases):
+            shutil.rmtree(wdir, ignore_errors=True)
+            return done
+        if k == len(cases):
+            # A failure at exit, after the last marker, belongs to no one case: every case
+            # runs alone, as without batches.
+            print("batch np=%d: exit %d after all %d cases; running them alone"
+                  % (np, p.returncode, k))
+            for c in cases:
+                done.pop(c.name, None)
+            return done
+        print("batch np=%d: exit %d after %d of %d cases; running %s alone"
+              % (np, p.returncode, k, len(cases), cases[k].name))
+        if solo(cases[k])[0]:
+            return done
+        cases = cases[k + 1:]
+    return done
+
+
+def run_batches(cases, ranks, args, batch=True):
+    """Every (idx, case) at every rank count it has: the batchable ones (with batch) batched by
+    rank count, block size and dataset, the others alone; JOBS mpiruns at a time (start-up is
+    mostly waiting; each run has its own directory, and main judges the results in case order,
+    so nothing depends on which finished first). Returns ({(name, np): stdout},
+    {(name, np): run_case's result})."""
+    groups, solo = {}, {}
+    for idx, case in cases:
+        if batch and batchable(case):
+            for np in [r for r in ranks if r in case.ranks]:
+                groups.setdefault((np, blocksize(idx, np) or "", case.dataset),
+                                  []).append((idx, case))
+    batched = {}
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
+        jobs = []
+        for (np, bsize, dataset), group in sorted(groups.items()):
+            where = {c.name: i for i, c in group}
+
+            def alone(c, np=np, where=where):
+                r = solo[(c.name, np)] = run_case(c, np, where[c.name], args)
+                return r
+            jobs.append((np, pool.submit(run_batch, [c for _, c in group], dataset, np,
+                                         bsize or None, args, alone)))
+        for np, job in jobs:
+            batched.update(((name, np), out) for name, out in job.result().items())
+        left = [(idx, case, np) for idx, case in cases for np in ranks
+                if np in case.ranks and (case.name, np) not in batched
+                and (case.name, np) not in solo]
+
+        def run_alone(idx, case, np):
+            solo[(case.name, np)] = run_case(case, np, idx, args)
+        for job in [pool.submit(run_alone, *x) for x in left]:
+            job.result()
+    return batched, solo
 
 
 # ---------------------------------------------------------------- a stand-in engine
@@ -668,6 +808,26 @@ def fake_sluice(argv):
 
 # ---------------------------------------------------------------- main
 
+def judge(case, exp, base, np, result):
+    """(ok, lines, rows) of one run's result against the oracle's rows exp and the np=1 rows
+    base (None before np=1 passed)."""
+    ok, got_names, rows, lines = result
+    if ok and got_names != case.names:
+        ok, lines = False, ["column names %s, expected %s" % (
+            json.dumps(got_names, ensure_ascii=False),
+            json.dumps(case.names, ensure_ascii=False))]
+    if ok:
+        lines = compare(exp, rows, case.ordered)
+        ok = not lines
+    if ok and np != 1 and base is not None:
+        lines = compare(base, rows, case.ordered, loose=True, exp_label="np=1",
+                        got_label="np=%d" % np)
+        ok = not lines
+        if lines:
+            lines.insert(0, "differs from np=1:")
+    return ok, lines, rows
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--fake-sluice":
         return fake_sluice(sys.argv[2:])
@@ -679,6 +839,8 @@ def main():
     ap.add_argument("--self-test", action="store_true",
                     help="run against a sqlite-backed stand-in for sluice")
     ap.add_argument("--data", default=DATA_DIR, help="dataset directory (build/e2e-data)")
+    ap.add_argument("--no-batch", action="store_true",
+                    help="run every case alone (one mpirun per case and rank count)")
     args = ap.parse_args()
     args.data = os.path.abspath(args.data)
     ranks = ALL_RANKS
@@ -691,6 +853,7 @@ def main():
     passed = failed = skipped = 0
     paths = sorted(os.path.join(CASES_DIR, f) for f in os.listdir(CASES_DIR)
                    if f.endswith(".test"))
+    selected = []   # (idx, name, case or None, expected rows or the case's error)
     for idx, path in enumerate(paths):
         name = os.path.splitext(os.path.basename(path))[0]
         if args.pattern and args.pattern not in name:
@@ -699,9 +862,20 @@ def main():
             case = parse_case(path)
             names, exp = oracle_rows(conn, case)
         except (CaseError, sqlite3.Error) as ex:
-            print("FAIL %s (case file or sqlite query): %s" % (name, ex))
+            selected.append((idx, name, None, ex))
+            continue
+        case.names = names
+        selected.append((idx, name, case, exp))
+    batched, solo = {}, {}
+    if not args.oracle_only:
+        batched, solo = run_batches([(i, c) for i, _, c, _ in selected if c], ranks, args,
+                                    not (args.self_test or args.no_batch))
+    for idx, name, case, exp in selected:
+        if case is None:
+            print("FAIL %s (case file or sqlite query): %s" % (name, exp))
             failed += 1
             continue
+        names = case.names
         if args.oracle_only:
             print("ok  %s oracle: %d rows x %d cols %s" % (name, len(exp), len(names),
                                                           json.dumps(names)))
@@ -710,26 +884,22 @@ def main():
                     print("    " + show(r))
             passed += 1
             continue
-        case.names = names
         base = None
         skipped += len([r for r in ranks if r not in case.ranks])
         for np in [r for r in ranks if r in case.ranks]:
-            ok, got_names, rows, lines = run_case(case, np, idx, args)
-            if ok and got_names != names:
-                ok, lines = False, ["column names %s, expected %s" % (
-                    json.dumps(got_names, ensure_ascii=False),
-                    json.dumps(names, ensure_ascii=False))]
-            if ok:
-                lines = compare(exp, rows, case.ordered)
-                ok = not lines
+            key = (name, np)
+            if key in solo:
+                result = solo[key]
+            elif key in batched:
+                result = result_of(case, None, batched[key])
+            else:
+                result = run_case(case, np, idx, args)
+            ok, lines, rows = judge(case, exp, base, np, result)
+            if not ok and key in batched and key not in solo:
+                # A batch's failure is confirmed alone, and that run is what is shown.
+                ok, lines, rows = judge(case, exp, base, np, run_case(case, np, idx, args))
             if ok and np == 1:
                 base = rows
-            elif ok and base is not None:
-                lines = compare(base, rows, case.ordered, loose=True, exp_label="np=1",
-                                got_label="np=%d" % np)
-                ok = not lines
-                if lines:
-                    lines.insert(0, "differs from np=1:")
             print("%s %s np=%d" % ("ok " if ok else "FAIL", name, np))
             for x in lines[:MAX_DIFF_LINES]:
                 print("    " + x)
