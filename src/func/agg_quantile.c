@@ -33,7 +33,12 @@
  * truncated; a wider DECIMAL's 16 order-preserving bytes are kept as VARCHAR's records and
  * interpolated through DuckDB's double of a hugeint. quantile_disc, mode and entropy of a
  * HUGEINT, UBIGINT or UHUGEINT keep its 16 order-preserving bytes as records the same way
- * (their result: the argument's type; entropy DOUBLE). Local.
+ * (their result: the argument's type; entropy DOUBLE). median, quantile_cont, quantile_disc and
+ * mad also take DATE, TIMESTAMP and TIMESTAMPTZ (8-byte integers, kept as BIGINT's), as DuckDB
+ * 1.5: median and quantile_cont give a TIMESTAMP (a TIMESTAMPTZ's: TIMESTAMPTZ), a DATE's days
+ * taken as midnight's microseconds, interpolated as llround(lo (1 - d) + hi d); quantile_disc
+ * the argument's type; mad an INTERVAL of days and microseconds, the median of |x - median| in
+ * microseconds interpolated as lo + llround((hi - lo) d). Local.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -194,7 +199,7 @@ static int64_t time_us(sl_type t, int64_t v)
         return v;
     if (sl_date_is_inf(v))
         return v > 0 ? SL_TS_INF : -SL_TS_INF;
-    return v * SL_IV_US_PER_DAY;
+    return (int64_t)((uint64_t)v * (uint64_t)SL_IV_US_PER_DAY); /* no DATE overflows it */
 }
 
 /* DuckDB's interpolation of two timestamps (microseconds): lo at d = 0, else
@@ -235,8 +240,9 @@ static int64_t time_mad(sl_type t, const vals_state *s)
     int64_t m = time_quantile_of(t, v, s->n, 0.5);
     long *d = sl_xmalloc((size_t)s->n * sizeof *d + 8);
     for (int64_t i = 0; i < s->n; i++) {
+        /* in unsigned arithmetic: an infinity's distance wraps (DuckDB's is an error) */
         int64_t x = time_us(t, v[i]);
-        d[i] = x >= m ? x - m : m - x;
+        d[i] = (long)(x >= m ? (uint64_t)x - (uint64_t)m : (uint64_t)m - (uint64_t)x);
     }
     gsl_sort_long(d, 1, (size_t)s->n);
     int64_t i = (s->n - 1) / 2, j = s->n / 2;
