@@ -242,8 +242,8 @@ typedef struct {
 static uint64_t value_key(const target *t, const sl_agg *a, uint64_t v)
 {
     if (!t->dbl && t->phase == 1) { /* a DECIMAL's mad: |x - center| in scaled integers */
-        int64_t x = (int64_t)v, c = (int64_t)t->center;
-        v = (uint64_t)(x >= c ? x - c : c - x);
+        int64_t x = sl_agg_vals_time_us(a, (int64_t)v), c = (int64_t)t->center;
+        v = x >= c ? (uint64_t)x - (uint64_t)c : (uint64_t)c - (uint64_t)x;
     }
     if (!t->dbl)
         return okey(v, false);

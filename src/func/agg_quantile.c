@@ -33,7 +33,12 @@
  * truncated; a wider DECIMAL's 16 order-preserving bytes are kept as VARCHAR's records and
  * interpolated through DuckDB's double of a hugeint. quantile_disc, mode and entropy of a
  * HUGEINT, UBIGINT or UHUGEINT keep its 16 order-preserving bytes as records the same way
- * (their result: the argument's type; entropy DOUBLE). Local.
+ * (their result: the argument's type; entropy DOUBLE). median, quantile_cont, quantile_disc and
+ * mad also take DATE, TIMESTAMP and TIMESTAMPTZ (8-byte integers, kept as BIGINT's), as DuckDB
+ * 1.5: median and quantile_cont give a TIMESTAMP (a TIMESTAMPTZ's: TIMESTAMPTZ), a DATE's days
+ * taken as midnight's microseconds, interpolated as llround(lo (1 - d) + hi d); quantile_disc
+ * the argument's type; mad an INTERVAL of days and microseconds, the median of |x - median| in
+ * microseconds interpolated as lo + llround((hi - lo) d). Local.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -99,9 +104,20 @@ static bool rec_arg(sl_type t)
     return t == SL_T_VARCHAR || sl_dec_is_wide(t) || wide_int(t);
 }
 
-/* median(x): DOUBLE, or x's DECIMAL type. */
+/* DATE, TIMESTAMP, TIMESTAMPTZ: 8-byte integers (days or microseconds), kept as BIGINT's. */
+static bool is_time(sl_type t)
+{
+    return t == SL_T_DATE || t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ;
+}
+
+/* median(x): DOUBLE, or x's DECIMAL type; of a DATE or TIMESTAMP a TIMESTAMP, of a
+ * TIMESTAMPTZ a TIMESTAMPTZ (DuckDB's: a DATE's median may fall between two days). */
 static bool median_bind(const sl_type *args, sl_type *result)
 {
+    if (is_time(args[0])) {
+        *result = args[0] == SL_T_TIMESTAMPTZ ? SL_T_TIMESTAMPTZ : SL_T_TIMESTAMP;
+        return true;
+    }
     if (is_dec(args[0])) {
         *result = args[0];
         return true;
@@ -113,6 +129,10 @@ static bool median_bind(const sl_type *args, sl_type *result)
  * the DECIMAL's scaled integers, each interpolated as median's). */
 static bool mad_bind(const sl_type *args, sl_type *result)
 {
+    if (is_time(args[0])) { /* DuckDB's: an INTERVAL of days and microseconds */
+        *result = SL_T_INTERVAL;
+        return true;
+    }
     return median_bind(args, result);
 }
 
@@ -125,7 +145,8 @@ static bool cont_bind(const sl_type *args, sl_type *result)
 /* quantile_disc(x, q), mode(x): x's own type. */
 static bool disc_bind(const sl_type *args, sl_type *result)
 {
-    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0]) && !wide_int(args[0])) ||
+    if ((!sl_type_is_numeric(args[0]) && !is_dec(args[0]) && !wide_int(args[0]) &&
+         !is_time(args[0])) ||
         !sl_type_is_numeric(args[1]))
         return false;
     *result = args[0];
@@ -167,6 +188,77 @@ static int64_t dec_mad(const vals_state *s)
     int64_t r = dec_quantile_of((const int64_t *)d, s->n, 0.5);
     sl_free(d);
     return r;
+}
+
+/* A DATE's days as a TIMESTAMP's microseconds (infinities stay infinite), a TIMESTAMP's as
+ * they are: the values median, quantile_cont and mad of a DATE interpolate, as DuckDB casts
+ * them. Local. */
+static int64_t time_us(sl_type t, int64_t v)
+{
+    if (t != SL_T_DATE)
+        return v;
+    if (sl_date_is_inf(v))
+        return v > 0 ? SL_TS_INF : -SL_TS_INF;
+    return (int64_t)((uint64_t)v * (uint64_t)SL_IV_US_PER_DAY); /* no DATE overflows it */
+}
+
+/* DuckDB's interpolation of two timestamps (microseconds): lo at d = 0, else
+ * llround(lo (1 - d) + hi d) in double (ties away from zero: 1 and 4 give 3, -1 and -4 -3). */
+static int64_t time_interp(int64_t lo, int64_t hi, double d)
+{
+    if (d == 0)
+        return lo;
+    return (int64_t)llround((double)lo * (1.0 - d) + (double)hi * d);
+}
+
+/* DuckDB's interpolation of two intervals of microseconds (mad's): lo + llround((hi - lo) d). */
+static int64_t span_interp(int64_t lo, int64_t hi, double d)
+{
+    if (d == 0)
+        return lo;
+    return lo + (int64_t)llround((double)(hi - lo) * d);
+}
+
+/* quantile q of the n sorted values v (days or microseconds of type t) as DuckDB's
+ * quantile_cont of a DATE or TIMESTAMP: microseconds, h = (n-1)q, time_interp of v[floor h]
+ * and v[ceil h] by h - floor h. */
+static int64_t time_quantile_of(sl_type t, const int64_t *v, int64_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    int64_t i = (int64_t)floor(h), j = (int64_t)ceil(h);
+    if (i == j)
+        return time_us(t, v[i]);
+    return time_interp(time_us(t, v[i]), time_us(t, v[j]), h - (double)i);
+}
+
+/* mad of the sorted values of s (days or microseconds of type t), as DuckDB's of a DATE or
+ * TIMESTAMP: m = the median (time_quantile_of), then the median of |x - m| in microseconds,
+ * interpolated as intervals are (span_interp). */
+static int64_t time_mad(sl_type t, const vals_state *s)
+{
+    const int64_t *v = (const int64_t *)(const void *)s->v;
+    int64_t m = time_quantile_of(t, v, s->n, 0.5);
+    long *d = sl_xmalloc((size_t)s->n * sizeof *d + 8);
+    for (int64_t i = 0; i < s->n; i++) {
+        /* in unsigned arithmetic: an infinity's distance wraps (DuckDB's is an error) */
+        int64_t x = time_us(t, v[i]);
+        d[i] = (long)(x >= m ? (uint64_t)x - (uint64_t)m : (uint64_t)m - (uint64_t)x);
+    }
+    gsl_sort_long(d, 1, (size_t)s->n);
+    int64_t i = (s->n - 1) / 2, j = s->n / 2;
+    int64_t r = span_interp(d[i], d[j], i == j ? 0 : 0.5);
+    sl_free(d);
+    return r;
+}
+
+/* An interval of us microseconds as DuckDB's Interval::FromMicro makes it (days and
+ * microseconds, no months), pushed in its 16 bytes. */
+static void push_span(sl_vec *out, int64_t us)
+{
+    char b[SL_IV_BYTES];
+    sl_interval_put(b, (sl_interval){.months = 0, .days = (int32_t)(us / SL_IV_US_PER_DAY),
+                                     .micros = us % SL_IV_US_PER_DAY});
+    sl_vec_push_str(out, b, SL_IV_BYTES);
 }
 
 /* mode(x), entropy(x): also DATE, TIMESTAMP and TIMESTAMPTZ (8-byte integers, ordered as
@@ -411,7 +503,10 @@ static void push_quantile_list(const sl_agg *a, bool dbl, const vals_state *st, 
     uint64_t *bits = sl_xcalloc((size_t)a->n_params + 1, sizeof *bits);
     for (int k = 0; k < a->n_params; k++) {
         double q = a->params[k], nn = (double)st->n;
-        if (a->fn == &sl_aggfn_quantile_cont) {
+        if (a->fn == &sl_aggfn_quantile_cont && is_time(a->arg_type)) {
+            bits[k] = (uint64_t)time_quantile_of(a->arg_type, (const int64_t *)(const void *)st->v,
+                                                 st->n, q);
+        } else if (a->fn == &sl_aggfn_quantile_cont) {
             double d = quantile_sorted(dbl, st, q);
             memcpy(&bits[k], &d, 8);
         } else {
@@ -587,7 +682,9 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
             continue;
         }
         if (st->done) {
-            if (a->type == SL_T_DOUBLE) {
+            if (a->type == SL_T_INTERVAL) {
+                push_span(out, (int64_t)st->res);
+            } else if (a->type == SL_T_DOUBLE) {
                 double d;
                 memcpy(&d, &st->res, 8);
                 sl_vec_push_f64(out, d);
@@ -604,6 +701,17 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
             continue;
         }
         sort_vals(dbl, st);
+        if (is_time(a->arg_type) && f == &sl_aggfn_mad) {
+            push_span(out, time_mad(a->arg_type, st));
+            continue;
+        }
+        if (is_time(a->arg_type) && (f == &sl_aggfn_median || (!a->n_params &&
+                                                                f == &sl_aggfn_quantile_cont))) {
+            sl_vec_push_i64(out, time_quantile_of(a->arg_type,
+                                                  (const int64_t *)(const void *)st->v, st->n,
+                                                  f == &sl_aggfn_median ? 0.5 : a->param));
+            continue;
+        }
         if (sl_type_is_decimal(a->type) && (f == &sl_aggfn_median || (!a->n_params &&
                                                                  f == &sl_aggfn_quantile_cont))) {
             sl_vec_push_i64(out, dec_quantile(st, f == &sl_aggfn_median ? 0.5 : a->param));
@@ -724,7 +832,12 @@ int sl_agg_vals_phases(const sl_agg *a) { return a->fn == &sl_aggfn_mad ? 2 : 1;
 
 bool sl_agg_vals_mad_exact(const sl_agg *a)
 {
-    return a->fn == &sl_aggfn_mad && sl_type_is_decimal(a->arg_type);
+    return a->fn == &sl_aggfn_mad && (sl_type_is_decimal(a->arg_type) || is_time(a->arg_type));
+}
+
+int64_t sl_agg_vals_time_us(const sl_agg *a, int64_t v)
+{
+    return time_us(a->arg_type, v);
 }
 
 /* q of a quantile call's result k (median: 0.5; a list: its k-th). */
@@ -777,6 +890,16 @@ uint64_t sl_agg_vals_result(const sl_agg *a, int phase, int k, int64_t n,
         return vals[0];
     int64_t pos[2];
     int np = sl_agg_vals_positions(a, phase, k, n, pos);
+    if (is_time(a->arg_type) && a->fn == &sl_aggfn_mad && phase == 1) /* time_mad's */
+        return (uint64_t)(np == 1 ? (int64_t)vals[0]
+                                  : span_interp((int64_t)vals[0], (int64_t)vals[1], 0.5));
+    if (is_time(a->arg_type)) { /* time_quantile_of's (mad's phase 0: the median) */
+        double q = a->fn == &sl_aggfn_mad ? 0.5 : call_q(a, k), index = q * (double)(n - 1);
+        int64_t lo = time_us(a->arg_type, (int64_t)vals[0]);
+        return (uint64_t)(np == 1 ? lo
+                                  : time_interp(lo, time_us(a->arg_type, (int64_t)vals[1]),
+                                                index - (double)pos[0]));
+    }
     if (sl_agg_vals_mad_exact(a)) /* dec_mad's: both medians by dec_quantile's rule */
         return (uint64_t)(np == 1 ? (int64_t)vals[0]
                                   : dec_cont((int64_t)vals[0], (int64_t)vals[1], 0.5));

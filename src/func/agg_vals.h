@@ -128,6 +128,10 @@ int sl_agg_vals_phases(const sl_agg *a);
  * results are int64 bits. Local. */
 bool sl_agg_vals_mad_exact(const sl_agg *a);
 
+/* A stored value v of call a as the microseconds its quantiles interpolate: a DATE's days as
+ * a TIMESTAMP's (infinities kept), any other value as it is. Local. */
+int64_t sl_agg_vals_time_us(const sl_agg *a, int64_t v);
+
 /* The 0-based positions in ascending order of the n (> 0) values that the phase reads for
  * result k (0 <= k < sl_agg_vals_nres(a)): 1 or 2 of them, written to pos; returns how many.
  * Local. */
