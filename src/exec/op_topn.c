@@ -20,8 +20,9 @@
  * keeps its last row's first order key (integer or DOUBLE), so most rows of a big input are
  * rejected without reading a kept row. Reservations go up to the grant; when one fails, or
  * when the table does not shrink the input (after 1M rows it keeps more than half), the kept
- * rows are emitted and the rest of the input passes through untouched: the window chain behind computes the same answer from
- * any superset of the kept rows, so this is the spill path. Local.
+ * rows are emitted and the rest of the input passes through untouched: the window chain
+ * behind computes the same answer from any superset of the kept rows, so this is the spill
+ * path. Local.
  */
 #include "exec/exec_int.h"
 
