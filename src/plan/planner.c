@@ -243,6 +243,8 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
     if (q->src.kind == SL_SRC_QUERY) {
         const sl_query *c = q->src.child;
         for (int i = 0; q->where && i < c->n_outs && p->topn_rows == 0; i++) {
+            if (c->outs[i]->kind != SL_E_COL || c->outs[i]->col != -1)
+                continue; /* not the (first) window's result */
             p->topn_rows = sl_plan_topn_rows(q->where, i);
             p->topn_col = i;
         }
