@@ -36,7 +36,7 @@ typedef struct sl_op_impl {
 /* The operator tables (one per file). */
 extern const sl_op_impl sl_op_scan, sl_op_filter, sl_op_project, sl_op_agg, sl_op_exchange,
     sl_op_sort, sl_op_limit, sl_op_union, sl_op_repeat, sl_op_window, sl_op_sink,
-    sl_op_hash_join;
+    sl_op_hash_join, sl_op_topn;
 
 /* Pushes b (ownership passes) from op to its parent, with the figures recorded for both.
  * When err is already set the batch is dropped. Local. */

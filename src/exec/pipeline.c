@@ -34,6 +34,7 @@ static const sl_op_impl *const impls[SL_POP_N_KINDS] = {
     [SL_POP_UNION] = &sl_op_union,
     [SL_POP_REPEAT] = &sl_op_repeat,
     [SL_POP_WINDOW] = &sl_op_window,
+    [SL_POP_TOPN] = &sl_op_topn,
     [SL_POP_SINK] = &sl_op_sink,
     [SL_POP_JOIN] = &sl_op_hash_join,
 };

@@ -306,6 +306,20 @@ static void node(ex *e, const sl_pop *op, int depth)
     case SL_POP_WINDOW:
         window_line(b, op);
         break;
+    case SL_POP_TOPN: {
+        const sl_pop *in = op->children[0];
+        sl_buf_printf(b, "Top-%lld per partition (", (long long)op->u.topn.k);
+        for (int i = 0; i < op->u.topn.n_part; i++)
+            sl_buf_printf(b, "%s%s", i ? ", " : "",
+                          in->names ? in->names[op->u.topn.part[i]] : "?");
+        sl_buf_puts(b, ") ordered by ");
+        sort_keys(b, op, &op->u.topn.order);
+        sl_buf_puts(b, ", ties by every column: the rows a row_number() <= k keeps, before "
+                    "the exchange (past its grant or without reduction it passes rows on)");
+        grant(b, op);
+        sl_buf_puts(b, "\n");
+        break;
+    }
     case SL_POP_JOIN: {
         static const char *const jn[] = { "INNER", "LEFT", "RIGHT", "FULL", "SEMI", "ANTI",
                                           "CROSS" };

@@ -16,6 +16,8 @@
  *   result    50%    rank 0's buffer of a SELECT result (tables are printed in two passes)
  *   sort      60%    rows kept in memory before a sorted run is written
  *   join      60%    the build side's rows and hash table (see exec/op_hash_join.c)
+ *   top-n     60%    a window's k first rows per partition (exec/op_topn.c; past it the
+ *                    rows pass through to the window's own sort)
  *   exchange  90%    rows waiting to be sent (a plain row store: appending is its only work)
  *
  * COPY keeps one write buffer per open file; its grant bounds their sum (10%).
@@ -39,6 +41,7 @@ static void grant_one(sl_pop *op, void *ctx)
         break;
     case SL_POP_SORT:
     case SL_POP_JOIN:
+    case SL_POP_TOPN: /* gives way like a sort: its fallback passes rows on */
         op->grant = pct(g, 60);
         break;
     case SL_POP_WINDOW:

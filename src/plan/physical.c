@@ -121,6 +121,10 @@ void sl_pop_free(sl_pop **pop)
     case SL_POP_SORT:
         sl_sort_spec_free(&op->u.sort.order);
         break;
+    case SL_POP_TOPN:
+        sl_free(op->u.topn.part);
+        sl_sort_spec_free(&op->u.topn.order);
+        break;
     case SL_POP_WINDOW:
         sl_free(op->u.window.part);
         sl_sort_spec_free(&op->u.window.order);

@@ -44,6 +44,8 @@ typedef enum {
     SL_POP_SINK,      /* root: result to rank 0, COPY, table, count */
     SL_POP_JOIN,      /* 2 children: hash join; child 0 (build) is taken whole, then child 1
                        * (probe) streams through (see exec/op_hash_join.c) */
+    SL_POP_TOPN,      /* streaming, holds rows to its end: the k first rows of each partition
+                       * in window order (exec/op_topn.c) */
     SL_POP_N_KINDS
 } sl_pop_kind;
 
@@ -179,6 +181,13 @@ typedef struct sl_pop {
             int64_t halo_prev, halo_next; /* -1: the calls need a whole partition at once
                                            * (a big one is not spilled in slices) */
         } window;
+        struct {              /* TOPN: per partition, the k first rows by order (ties by
+                               * every column, as the window's sort), before its exchange */
+            int n_part;
+            int *part;        /* partition key columns */
+            sl_sort_spec order; /* the window's ORDER BY columns */
+            int64_t k;
+        } topn;
         struct {              /* LIMIT */
             int64_t offset, limit;
         } limit;

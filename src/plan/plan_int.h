@@ -16,6 +16,9 @@ typedef enum {
 
 typedef struct sl_planner {
     int next_query;   /* select blocks numbered in pre-order: 0 is the statement's */
+    int64_t topn_rows; /* > 0: the block planned next has its rows filtered by the block
+                        * above to its output column `topn_col` <= topn_rows (rn <= k) */
+    int topn_col;
 } sl_planner;
 
 /* Plans one select block (and what it reads); *d says where its rows end up. */
@@ -38,8 +41,17 @@ sl_pop *sl_plan_group(sl_pop *in, int k, sl_expr *const *groups, int n_aggs, con
                       int query);
 
 /* Window calls of q over x (layout X, plan_window.c): the result is X, then one column per
- * q->wins entry in order. */
-sl_pop *sl_plan_windows(sl_pop *x, const sl_query *q, int query);
+ * q->wins entry in order. topn > 0: only the rows of q's one window (a row_number() with
+ * PARTITION BY and ORDER BY) numbered <= topn are used, so each rank keeps its topn first
+ * rows per partition before the exchange (exec/op_topn.c). */
+sl_pop *sl_plan_windows(sl_pop *x, const sl_query *q, int query, int64_t topn);
+/* The k of a filter `rn <= k` (< k + 1, = k, turned around too) among the conjuncts of pred,
+ * where rn is column `col` of pred's layout; the least one, or 0 when none. Local. */
+int64_t sl_plan_topn_rows(const sl_expr *pred, int col);
+/* k > 0 when q's windows can run as a top-k: one row_number() with PARTITION BY and ORDER
+ * BY over rows that nothing but the filter on it (k: from the block above, or QUALIFY)
+ * looks at; else 0. Local. */
+int64_t sl_plan_topn_for(const sl_query *q, int64_t from_above);
 /* Fills dst with q (shallow) but its outs, order and qualify copied with window references
  * made columns base + w; free those with sl_plan_window_query_free. */
 void sl_plan_window_query(sl_query *dst, const sl_query *q, int base);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "func/func.h"
 
 /* Column of e in layout y when e is a plain column reference, else -1. */
 static int plain_col(const sl_expr *e, int ny)
@@ -208,7 +209,8 @@ static sl_pop *pick(sl_pop *in, const int *cols, int n, int query)
 
 /* One chain for the windows ws[0..n) (same spec) over y; col_of[i] = result column of ws[i]
  * in the returned layout, whose first y->n_cols columns are y's. */
-static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *col_of)
+static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *col_of,
+                          int64_t topn)
 {
     const sl_win *w0 = ws[0];
     int ny = y->n_cols, cap = ny + w0->n_part + w0->n_order + 2 * n + 1, nx = ny;
@@ -257,6 +259,19 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
     }
     sl_free(ex);
     sl_free(names);
+
+    /* rn <= topn: each rank keeps only its topn first rows of each partition (in the sort's
+     * order below) before they are shipped (exec/op_topn.c). */
+    if (topn > 0 && n == 1 && w0->fn == SL_WF_ROW_NUMBER && w0->n_part > 0 &&
+        w0->n_order > 0) {
+        sl_pop *t = sl_pop_new(SL_POP_TOPN, "top_n", x->n_cols, x->types, x->names);
+        t->u.topn.n_part = w0->n_part;
+        t->u.topn.part = sl_xcalloc((size_t)w0->n_part, sizeof *t->u.topn.part);
+        memcpy(t->u.topn.part, part, sizeof *part * (size_t)w0->n_part);
+        sl_sort_spec_copy(&t->u.topn.order, &order);
+        t->u.topn.k = topn;
+        x = sl_plan_on_top(t, x, query);
+    }
 
     /* Every partition on one rank; without PARTITION BY the global order in slices. */
     int64_t halo_prev = 0, halo_next = 0;
@@ -342,7 +357,57 @@ static sl_pop *plan_chain(sl_pop *y, sl_win *const *ws, int n, int query, int *c
     return x;
 }
 
-sl_pop *sl_plan_windows(sl_pop *x, const sl_query *q, int query)
+/* Rows a top-k may keep per partition at most: beyond, the plain path. */
+#define TOPN_MAX 100000
+
+int64_t sl_plan_topn_rows(const sl_expr *e, int col)
+{
+    if (!e || e->kind != SL_E_CALL)
+        return 0;
+    if (e->fn == SL_FN_AND) {
+        int64_t a = sl_plan_topn_rows(e->args[0], col), b = sl_plan_topn_rows(e->args[1], col);
+        return a > 0 && (b <= 0 || a < b) ? a : b;
+    }
+    if (e->n_args != 2)
+        return 0;
+    const sl_expr *c = e->args[0], *k = e->args[1];
+    bool flip = false;
+    if (c->kind == SL_E_CONST) {
+        c = e->args[1];
+        k = e->args[0];
+        flip = true;
+    }
+    if (c->kind != SL_E_COL || c->col != col || k->kind != SL_E_CONST || k->cval.is_null ||
+        !sl_type_is_int(k->type) || !sl_type_is_int(c->type))
+        return 0;
+    int64_t v = k->cval.v.i;
+    /* rn <= v, rn = v, v >= rn: the v first; rn < v, v > rn: the v - 1 first */
+    if (e->fn == SL_FN_EQ || e->fn == (flip ? SL_FN_GE : SL_FN_LE))
+        ;
+    else if (e->fn == (flip ? SL_FN_GT : SL_FN_LT))
+        v = v > INT64_MIN ? v - 1 : 0;
+    else
+        return 0;
+    return v >= 1 && v <= TOPN_MAX ? v : 0;
+}
+
+int64_t sl_plan_topn_for(const sl_query *q, int64_t from_above)
+{
+    if (q->n_wins != 1 || q->has_agg || q->limit >= 0 || q->offset > 0)
+        return 0;
+    const sl_win *w = &q->wins[0];
+    if (w->fn != SL_WF_ROW_NUMBER || w->n_part == 0 || w->n_order == 0)
+        return 0;
+    /* QUALIFY refers to the window as column -1 (plan.h's L2 before the rewrite) */
+    int64_t k = sl_plan_topn_rows(q->qualify, -1);
+    if (from_above > 0 && (k <= 0 || from_above < k))
+        k = from_above;
+    /* a QUALIFY that does not bound rn filters rows the block above then bounds: still
+     * only the k first of each partition are kept there */
+    return k;
+}
+
+sl_pop *sl_plan_windows(sl_pop *x, const sl_query *q, int query, int64_t topn)
 {
     int nx = x->n_cols, nw = q->n_wins;
     int *col_of = sl_xcalloc((size_t)nw + 1, sizeof *col_of);
@@ -362,7 +427,7 @@ sl_pop *sl_plan_windows(sl_pop *x, const sl_query *q, int query)
                 idx[n] = v;
                 grp[n++] = &q->wins[v];
             }
-        x = plan_chain(x, grp, n, query, cols);
+        x = plan_chain(x, grp, n, query, cols, topn);
         for (int i = 0; i < n; i++) {
             col_of[idx[i]] = cols[i];
             in_order &= cols[i] == next++ && idx[i] == cols[i] - nx;

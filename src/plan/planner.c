@@ -231,8 +231,25 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
     int query = p->next_query++;
     sl_pop *x;
     *d = SL_DIST_ANY;
+    /* rn <= k from the block above on one of this block's outputs (taken here, so the
+     * blocks below do not see it) */
+    int64_t topn = 0;
+    if (p->topn_rows > 0 && p->topn_col >= 0 && p->topn_col < q->n_outs) {
+        const sl_expr *o = q->outs[p->topn_col];
+        if (o->kind == SL_E_COL && o->col == -1)
+            topn = p->topn_rows;
+    }
+    p->topn_rows = 0;
     if (q->src.kind == SL_SRC_QUERY) {
+        const sl_query *c = q->src.child;
+        for (int i = 0; q->where && i < c->n_outs && p->topn_rows == 0; i++) {
+            if (c->outs[i]->kind != SL_E_COL || c->outs[i]->col != -1)
+                continue; /* not the (first) window's result */
+            p->topn_rows = sl_plan_topn_rows(q->where, i);
+            p->topn_col = i;
+        }
         x = sl_plan_block(p, q->src.child, d);
+        p->topn_rows = 0;
     } else if (q->src.kind == SL_SRC_SETOP) {
         x = sl_plan_setop(p, q, query);
         *d = SL_DIST_ANY;
@@ -263,7 +280,7 @@ sl_pop *sl_plan_block(sl_planner *p, const sl_query *q, sl_dist *d)
     if (q->n_wins) {
         /* Windows, then QUALIFY, over L2 (plan/plan_window.c). */
         int base = x->n_cols;
-        x = sl_plan_windows(x, q, query);
+        x = sl_plan_windows(x, q, query, sl_plan_topn_for(q, topn));
         *d = SL_DIST_ANY;
         sl_plan_window_query(&qw, q, base);
         qp = &qw;

@@ -19,7 +19,11 @@ sqlite's multiset of rows (a sequence when the query has a total ORDER BY):
     frames (OVER (), x / sum(x) OVER (): no exchange nor gather in EXPLAIN), nth_value and
     last_value from UNBOUNDED PRECEDING, DISTINCT ON keeping the latest row per key;
   - q8 again at --memory-limit 4MB, where the sort under the window must spill (checked from
-    -v's spill figure), and empty input;
+    -v's spill figure; written as `rn + 0 <= 2`, so without the per-partition top-k), and
+    empty input; q8 at 4MB with the top-k (EXPLAIN must show it), and a top-k over unique
+    partitions at 4MB, which outgrows its grant and passes its rows on to the spilling sort;
+  - the top-k against the plain path on heavy ties (no oracle orders tied rows; the plain
+    path breaks ties by every column, so whole rows must be the same);
   - ten calls over the partition of half the rows at 4MB, which the window operator must
     spill in slices (SLUICE_WINDOW_TRACE=1 prints a line per spilled partition).
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and "window: N passed, M failed"; exits 1 on
@@ -111,6 +115,16 @@ Q8 = ("SELECT id6, largest2_v3 FROM (SELECT id6, v3 AS largest2_v3, row_number()
       "(PARTITION BY id6 ORDER BY v3 DESC) AS order_v3 FROM {src} WHERE v3 IS NOT NULL) "
       "AS sub_query WHERE order_v3 <= 2")
 Q8_SQLITE = Q8.format(src="t")
+# The same filter as an expression: not `rn <= k`, so no per-partition top-k before the
+# exchange (exec/op_topn.c): every row goes through the window's sort.
+Q8_PLAIN = Q8.replace("WHERE order_v3 <= 2", "WHERE order_v3 + 0 <= 2")
+# Unique partitions at 4 MB: the top-k cannot hold them and passes rows on to the sort.
+TOPN_UNIQUE = ("SELECT id, v3 FROM (SELECT id, v3, row_number() OVER (PARTITION BY id ORDER "
+               "BY v3 DESC NULLS FIRST) AS rn FROM {src}) WHERE rn = 1")
+# Heavy ties in v1 (5 values): the top-k keeps the rows the plain path numbers <= 3 (ties
+# broken by every column in both), so whole rows must match the plain path's.
+TOPN_TIES = ("SELECT id, id6, v1, v3, rn FROM (SELECT id6, v1, v3, id, row_number() OVER "
+             "(PARTITION BY id6 ORDER BY v1 DESC) AS rn FROM {src}) WHERE rn <= 3")
 
 # Over the partition of half the rows (id6 = 0) at 4 MB: the window operator must spill it in
 # slices (SLUICE_WINDOW_TRACE says so) and still give sqlite's answers: sliding, running,
@@ -437,8 +451,11 @@ def main():
         db.executemany("INSERT INTO t VALUES (?,?,?,?)", gen(data, ROWS, 8))
         src = f"read_csv('{data}', columns={COLUMNS})"
         cases = [(n, s, o, t, ordered, ()) for n, s, o, t, ordered in QUERIES]
-        cases.append(("q8_spill_4MB", Q8, Q8_SQLITE, "if", False, ("--memory-limit", "4MB",
-                                                                   "-v")))
+        cases.append(("q8_spill_4MB", Q8_PLAIN, Q8_SQLITE, "if", False,
+                      ("--memory-limit", "4MB", "-v")))
+        cases.append(("q8_topn_4MB", Q8, Q8_SQLITE, "if", False, ("--memory-limit", "4MB")))
+        cases.append(("topn_unique_4MB", TOPN_UNIQUE, TOPN_UNIQUE.format(src="t").replace(
+            " NULLS FIRST", ""), "if", False, ("--memory-limit", "4MB", "-v")))
         cases.append(("big_partition_spill_4MB", BIG_PART, BIG_PART_SQLITE, "iifiifiiifiiii",
                       False,
                       ("--memory-limit", "4MB", "-v")))
@@ -460,7 +477,7 @@ def main():
                 got = norm(parse_csv_out(r.stdout, types))
                 ok = got == want if ordered else sorted(got, key=repr) == sorted(want, key=repr)
                 why = f"{len(got)} rows vs sqlite {len(want)}"
-                if extra:
+                if "-v" in extra:
                     m = re.search(r"spill: (\d+) bytes written", r.stderr)
                     spilled = int(m.group(1)) if m else 0
                     ok = ok and spilled > 0
@@ -470,6 +487,35 @@ def main():
                         ok = ok and part
                         why += "" if part else "; the window did not spill a partition"
                 report(ok, tag, "" if ok else why)
+        if a.k in "topn_ties_vs_plain":
+            # no oracle decides between tied rows: the plain path (deterministic: ties by
+            # every column) is the reference here, at every rank count
+            outs = {}
+            for form, q in (("topn", TOPN_TIES), ("plain", TOPN_TIES.replace(
+                    "WHERE rn <= 3", "WHERE rn + 0 <= 3"))):
+                job = os.path.join(tmp, form + ".sql")
+                with open(job, "w") as f:
+                    f.write(q.format(src=src) + ";\n")
+                for np in [n for n in (1, 3) if n in ranks] or ranks[:1]:
+                    r = run(np, job)
+                    outs[(form, np)] = (r.returncode, sorted(r.stdout.splitlines()))
+            ref = outs[("plain", min(n for f, n in outs if f == "plain"))]
+            for (form, np), got in sorted(outs.items()):
+                ok = got[0] == 0 and got == ref and len(ref[1]) > 1000
+                report(ok, f"topn_ties_vs_plain {form} np={np}",
+                       f"exit {got[0]}, {len(got[1])} lines vs {len(ref[1])}")
+        if a.k in "q8_plans_topn":
+            plans = {}
+            for form, q in (("topn", Q8), ("plain", Q8_PLAIN)):
+                job = os.path.join(tmp, "explain.sql")
+                with open(job, "w") as f:
+                    f.write(q.format(src=src) + ";\n")
+                r = subprocess.run(["timeout", str(TIMEOUT), "mpirun", "-n", "2", SLUICE,
+                                    "explain", job], capture_output=True, text=True, env=ENV)
+                plans[form] = r.stdout if r.returncode == 0 else ""
+            ok = ("Top-2 per partition (id6) ordered by v3 DESC" in plans["topn"] and
+                  "Top-" not in plans["plain"])
+            report(ok, "q8_plans_topn", plans["topn"][-3000:])
         small = os.path.join(tmp, "s.csv")
         db.execute("CREATE TABLE s (id INTEGER, k INTEGER, x REAL, d INTEGER, ts INTEGER, "
                    "v INTEGER)")
