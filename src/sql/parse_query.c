@@ -278,6 +278,35 @@ static int parse_alias(sl_parser *p, char **alias)
 }
 
 static int parse_source(sl_parser *p, sl_ast_source *s);
+static sl_ast_query *values_names(sl_ast_query *q);
+
+/* alias(a, b, ...) after a VALUES source: renames its first columns (DuckDB keeps the
+ * colN names of the rest). */
+static int parse_column_aliases(sl_parser *p, sl_ast_source *s)
+{
+    sl_tok *open = sl_parse_next(p);
+    if (s->kind != AS_QUERY || !s->sub->values)
+        return sl_parse_error_at(p, open, "%s", "column names after a table alias are "
+                                 "supported for VALUES lists only (alias the columns in "
+                                 "the SELECT)");
+    sl_ast_query *first = values_names(s->sub);
+    int n = 0;
+    do {
+        sl_tok *t = sl_parse_peek(p);
+        if (!sl_parse_is_name(t))
+            return sl_parse_syntax_error(p, "column name");
+        sl_parse_next(p);
+        if (n == first->n_items) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "table \"%.64s\" has %d columns available but more "
+                     "columns specified", s->alias, first->n_items);
+            return sl_parse_error_at(p, t, "%s", msg);
+        }
+        sl_free(first->items[n].alias);
+        first->items[n++].alias = t->kind == TK_QIDENT ? sl_xstrdup(t->val) : sl_parse_raw(p, t);
+    } while (sl_parse_accept_op(p, ","));
+    return sl_parse_expect_op(p, ")");
+}
 
 static int parse_primary(sl_parser *p, sl_ast_source *s)
 {
@@ -289,7 +318,7 @@ static int parse_primary(sl_parser *p, sl_ast_source *s)
         s->kind = AS_FUNC;
         if (parse_table_fn(p, f, &s->call))
             return p->err->code;
-    } else if (sl_parse_is_kw(t, "lateral") || sl_parse_is_kw(t, "values")) {
+    } else if (sl_parse_is_kw(t, "lateral")) {
         return sl_parse_unsupported(p);
     } else if (sl_parse_is_op(t, "(") && !sl_parse_is_query_start(p)) {
         /* ( a JOIN b ON ... ): a parenthesized FROM clause is one source */
@@ -333,7 +362,9 @@ static int parse_primary(sl_parser *p, sl_ast_source *s)
     if ((sl_parse_is_kw(sl_parse_peek(p), "asof") ||
          sl_parse_is_kw(sl_parse_peek(p), "positional")) && sl_parse_unsupported(p))
         return p->err->code;
-    return parse_alias(p, &s->alias);
+    if (parse_alias(p, &s->alias))
+        return p->err->code;
+    return s->alias && sl_parse_is_op(sl_parse_peek(p), "(") ? parse_column_aliases(p, s) : 0;
 }
 
 static sl_ast_query *new_query(sl_parser *p, const sl_tok *at);
@@ -664,7 +695,7 @@ bool sl_parse_is_query_start(sl_parser *p)
         k++;
     const sl_tok *t = sl_parse_peek_at(p, k);
     return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
-           sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot") ||
+           sl_parse_is_kw(t, "values") || sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot") ||
            sl_parse_is_summarize(p, k);
 }
 
@@ -911,6 +942,83 @@ out:
     return rc;
 }
 
+/* One row of VALUES after its '(': the items of q; width: the first row's, or -1. */
+static int parse_values_row(sl_parser *p, sl_ast_query *q, const sl_tok *open, int width)
+{
+    for (;;) {
+        sl_ast_expr *e = sl_parse_expr(p);
+        if (!e)
+            return p->err->code;
+        q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
+        q->items[q->n_items] = (sl_ast_item){.e = e, .alias = sl_xasprintf("col%d", q->n_items)};
+        q->n_items++;
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    if (sl_parse_expect_op(p, ")"))
+        return p->err->code;
+    if (width >= 0 && q->n_items != width)
+        return sl_parse_error_at(p, open, "%s", "VALUES lists must all be the same length");
+    return 0;
+}
+
+/* rows[lo..hi] joined by UNION ALL as a balanced tree (a list of n rows nests log2(n) deep,
+ * not n: the binder limits nesting), rows[lo] leftmost so the rows keep their order. */
+static sl_ast_query *values_tree(sl_parser *p, sl_ast_query **rows, int lo, int hi)
+{
+    if (lo == hi)
+        return rows[lo];
+    int mid = lo + (hi - lo) / 2;
+    sl_ast_query *l = values_tree(p, rows, lo, mid);
+    return setop_query(p, SETOP_UNION, true, l, values_tree(p, rows, mid + 1, hi));
+}
+
+/*
+ * VALUES (e, ...), (e, ...) ...: each row a SELECT of its expressions named col0, col1, ...
+ * (DuckDB's names), the rows joined by UNION ALL in the order listed, so the column types
+ * unify as a UNION's do and the rows print in that order.
+ */
+static int parse_values(sl_parser *p, sl_ast_query **out)
+{
+    sl_tok *kw = sl_parse_next(p);
+    sl_ast_query **rows = NULL;
+    int n_rows = 0, rc = 0;
+    for (;;) {
+        sl_tok *open = sl_parse_peek(p);
+        if (sl_parse_expect_op(p, "(")) {
+            rc = p->err->code;
+            break;
+        }
+        sl_ast_query *q = new_query(p, open);
+        rows = sl_xrealloc(rows, sizeof *rows * (size_t)(n_rows + 1));
+        rows[n_rows++] = q;
+        if ((rc = parse_values_row(p, q, open, n_rows > 1 ? rows[0]->n_items : -1)))
+            break;
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    if (rc) {
+        for (int i = 0; i < n_rows; i++)
+            sl_ast_query_free(&rows[i]);
+        sl_free(rows);
+        return rc;
+    }
+    *out = values_tree(p, rows, 0, n_rows - 1);
+    sl_free(rows);
+    (*out)->values = true;
+    (*out)->line = kw->line;
+    (*out)->col = kw->col;
+    return 0;
+}
+
+/* The first select block of a VALUES query: the one whose item aliases name the columns. */
+static sl_ast_query *values_names(sl_ast_query *q)
+{
+    while (q->has_from && q->from.kind == AS_SETOP)
+        q = q->from.sub;
+    return q;
+}
+
 /* A select block, or a parenthesized query (which may have its own ORDER BY / LIMIT). */
 static int parse_set_primary(sl_parser *p, sl_ast_query **out)
 {
@@ -920,6 +1028,8 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
             return sl_parse_syntax_error(p, "SELECT");
         return sl_parse_query(p, out) || sl_parse_expect_op(p, ")") ? p->err->code : 0;
     }
+    if (sl_parse_is_kw(sl_parse_peek(p), "values"))
+        return parse_values(p, out);
     if (sl_parse_is_kw(sl_parse_peek(p), "pivot")) {
         sl_ast_query *q = new_query(p, sl_parse_peek(p));
         *out = q;

@@ -110,7 +110,6 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"rollup", "(", "GROUP BY ROLLUP"},
     {"cube", "(", "GROUP BY CUBE"},
     {"lateral", NULL, "LATERAL"},
-    {"values", NULL, "VALUES lists (use SELECT ... UNION ALL SELECT ...)"},
     {"asof", "join", "ASOF JOIN"},
     {"positional", "join", "POSITIONAL JOIN"},
     {"with", "ordinality", "WITH ORDINALITY"},

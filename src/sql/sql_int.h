@@ -348,6 +348,9 @@ struct sl_ast_query {
     bool pivot_group_rest;    /* PIVOT without GROUP BY: grouped by the columns not named */
     int n_pivot_used;
     char **pivot_used;        /* the column names ON and USING name (lower case) */
+    /* VALUES (row), ...: rewritten into SELECT row AS col0, ... UNION ALL SELECT row ...;
+     * the columns of the first block are the ones t(a, b, ...) renames */
+    bool values;
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);
