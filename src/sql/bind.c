@@ -189,6 +189,49 @@ static sl_type setop_type(sl_type a, sl_type b)
     return SL_T_COUNT;
 }
 
+/* The column of q named name (case-insensitive), or -1. */
+static int out_named(const sl_query *q, const char *name)
+{
+    for (int i = 0; i < q->n_outs; i++)
+        if (strcasecmp(q->out_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* UNION [ALL] BY NAME, both sides bound: binds them again as SELECTs of the same names in
+ * DuckDB's order (the left's columns, then the right's that the left lacks), a side's missing
+ * column NULL, so the positional set operation follows. */
+static int by_name(sl_bind_ctx *c, const sl_ast_source *s)
+{
+    sl_source *src = &c->q->src;
+    sl_query *side[2] = { src->child, src->right };
+    char **names = NULL;
+    int n = 0, rc = 0;
+    for (int k = 0; k < 2 && !rc; k++)
+        for (int i = 0; i < side[k]->n_outs && !rc; i++) {
+            const char *name = side[k]->out_names[i];
+            if (out_named(side[k], name) != i)
+                rc = sl_bind_error(c, s->line, s->col, SL_EBIND, "UNION (ALL) BY NAME "
+                                   "operation doesn't support duplicate names in the SELECT "
+                                   "list - the name \"%s\" occurs multiple times", name);
+            else if (k == 0 || out_named(side[0], name) < 0)
+                sl_parse_add_str(&names, &n, name);
+        }
+    const sl_ast_query *ast[2] = { s->sub, s->right };
+    sl_query **dst[2] = { &src->child, &src->right };
+    for (int k = 0; k < 2 && !rc; k++) {
+        sl_ast_query *w = sl_bind_by_name_side(ast[k], side[k], names, n);
+        sl_query_free(dst[k]);
+        rc = bind_child(c, s, w, c->b->ctes, dst[k]);
+        w->from.sub = NULL;
+        sl_ast_query_free(&w);
+    }
+    for (int i = 0; i < n; i++)
+        sl_free(names[i]);
+    sl_free(names);
+    return rc;
+}
+
 /* left UNION|EXCEPT|INTERSECT [ALL] right: both inputs bound as children; L0 = the result
  * columns (named by the left input, of the common types; the planner converts each input). */
 static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
@@ -202,6 +245,8 @@ static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
     int rc = bind_child(c, s, s->sub, c->b->ctes, &src->child);
     if (!rc)
         rc = bind_child(c, s, s->right, c->b->ctes, &src->right);
+    if (!rc && s->setop_by_name)
+        rc = by_name(c, s);
     if (rc)
         return rc;
     const sl_query *l = src->child, *r = src->right;

@@ -1053,7 +1053,8 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
 }
 
 /* UNION / EXCEPT / INTERSECT [ALL | DISTINCT] after a set term; *all says which. */
-static bool accept_setop(sl_parser *p, bool intersect, sl_setop_kind *op, bool *all)
+static bool accept_setop(sl_parser *p, bool intersect, sl_setop_kind *op, bool *all,
+                         bool *by_name)
 {
     sl_tok *t = sl_parse_peek(p);
     if (intersect ? !sl_parse_is_kw(t, "intersect")
@@ -1065,7 +1066,15 @@ static bool accept_setop(sl_parser *p, bool intersect, sl_setop_kind *op, bool *
     *all = sl_parse_accept_kw(p, "all");
     if (!*all)
         sl_parse_accept_kw(p, "distinct");
-    return true; /* UNION BY NAME: the SELECT expected next reports it (parse_set_primary) */
+    /* UNION [ALL] BY NAME (EXCEPT / INTERSECT BY NAME: the SELECT expected next reports it) */
+    *by_name = false;
+    if (*op == SETOP_UNION && sl_parse_is_kw(sl_parse_peek(p), "by") &&
+        sl_parse_is_kw(sl_parse_peek_at(p, 1), "name")) {
+        sl_parse_next(p);
+        sl_parse_next(p);
+        *by_name = true;
+    }
+    return true;
 }
 
 /* INTERSECT binds tighter than UNION and EXCEPT (SQL, DuckDB); all are left-associative. */
@@ -1074,8 +1083,8 @@ static int parse_set_term(sl_parser *p, sl_ast_query **out)
     if (parse_set_primary(p, out))
         return p->err->code;
     sl_setop_kind op;
-    bool all;
-    while (accept_setop(p, true, &op, &all)) {
+    bool all, by_name;
+    while (accept_setop(p, true, &op, &all, &by_name)) {
         sl_ast_query *r;
         if (parse_set_primary(p, &r)) {
             sl_ast_query_free(&r);
@@ -1091,14 +1100,15 @@ static int parse_set_expr(sl_parser *p, sl_ast_query **out)
     if (parse_set_term(p, out))
         return p->err->code;
     sl_setop_kind op;
-    bool all;
-    while (accept_setop(p, false, &op, &all)) {
+    bool all, by_name;
+    while (accept_setop(p, false, &op, &all, &by_name)) {
         sl_ast_query *r;
         if (parse_set_term(p, &r)) {
             sl_ast_query_free(&r);
             return p->err->code;
         }
         *out = setop_query(p, op, all, *out, r);
+        (*out)->from.setop_by_name = by_name;
     }
     return 0;
 }

@@ -120,7 +120,7 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"some", "(", "SOME (subquery)"},
     {"all", "(", "ALL (subquery)"},
     {"symmetric", NULL, "BETWEEN SYMMETRIC"},
-    {"by", "name", "UNION BY NAME"},
+    {"by", "name", "EXCEPT / INTERSECT BY NAME"},
     {NULL, NULL, NULL}};
 
 static bool tok_is(const sl_tok *t, const char *w)

@@ -291,6 +291,7 @@ typedef struct sl_ast_source {
     struct sl_ast_query *right; /* AS_SETOP: the right input */
     sl_setop_kind setop;      /* AS_SETOP */
     bool setop_all;           /* AS_SETOP: UNION ALL, EXCEPT ALL, INTERSECT ALL */
+    bool setop_by_name;       /* AS_SETOP: UNION [ALL] BY NAME (columns matched by name) */
     /* AS_JOIN: sub and right are the two sides, each parsed as SELECT * FROM <side> (the
      * side's own alias stays on that inner source; a side that is itself a join keeps its
      * per-side qualifiers, see bind.c) */
@@ -505,6 +506,11 @@ int sl_bind_not_in_nulls(sl_bind_ctx *c, const sl_ast_expr *a);
  * ON column (the other columns, the column's name, its value; NULL values dropped), with the
  * query's ORDER BY / LIMIT, into *out (bind_unpivot.c). Local. */
 int sl_bind_unpivot(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);
+/* One side of UNION [ALL] BY NAME: SELECT names[0], ..., names[n-1] FROM (side), each the
+ * column of bound (side bound once already) of that name (case-insensitive) or NULL. side is
+ * borrowed as the FROM query: set from.sub to NULL before freeing the result. Local. */
+sl_ast_query *sl_bind_by_name_side(const sl_ast_query *side, const sl_query *bound,
+                                   char *const *names, int n);
 /* A SUMMARIZE query whose source is open as c's L0: binds its column profile, one aggregate
  * pass over the source turned into one row per column, into *out (bind_summarize.c). Local. */
 int sl_bind_summarize(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);
