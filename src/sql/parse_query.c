@@ -263,6 +263,10 @@ static int parse_alias(sl_parser *p, char **alias)
             return sl_parse_syntax_error(p, "alias");
     } else if (!sl_parse_is_name(sl_parse_peek(p))) {
         return 0;
+    } else if (sl_parse_is_kw(sl_parse_peek(p), "fetch") &&
+               (sl_parse_is_kw(sl_parse_peek_at(p, 1), "first") ||
+                sl_parse_is_kw(sl_parse_peek_at(p, 1), "next"))) {
+        return 0; /* FETCH FIRST n ROWS ONLY, not an alias */
     } else {
         /* x COLLATE c, t TABLESAMPLE ...: not aliases but constructs sluice lacks */
         static const char *const not_alias[] = {"collate", "tablesample", "glob", "similar",
@@ -675,14 +679,28 @@ static int parse_query_tail(sl_parser *p, sl_ast_query *q)
                 break;
         }
     }
-    /* LIMIT and OFFSET in either order, each at most once. */
+    /* LIMIT (or SQL's FETCH {FIRST | NEXT} [n] {ROW | ROWS} ONLY) and OFFSET n [ROW | ROWS]
+     * in either order, each at most once. */
+    bool offset = false;
     for (int k = 0; k < 2; k++) {
         if (q->limit < 0 && sl_parse_accept_kw(p, "limit")) {
             if (parse_limit_value(p, &q->limit))
                 return p->err->code;
-        } else if (q->offset == 0 && sl_parse_accept_kw(p, "offset")) {
+        } else if (q->limit < 0 && sl_parse_accept_kw(p, "fetch")) {
+            if (!sl_parse_accept_kw(p, "first") && sl_parse_expect_kw(p, "next"))
+                return p->err->code;
+            q->limit = 1;
+            if (sl_parse_peek(p)->kind == TK_INT && parse_limit_value(p, &q->limit))
+                return p->err->code;
+            if ((!sl_parse_accept_kw(p, "rows") && sl_parse_expect_kw(p, "row")) ||
+                sl_parse_expect_kw(p, "only"))
+                return p->err->code;
+        } else if (!offset && sl_parse_accept_kw(p, "offset")) {
+            offset = true;
             if (parse_limit_value(p, &q->offset))
                 return p->err->code;
+            if (!sl_parse_accept_kw(p, "rows"))
+                sl_parse_accept_kw(p, "row");
         }
     }
     return 0;
@@ -1180,7 +1198,7 @@ static int parse_query_full(sl_parser *p, sl_ast_query **out)
         goto fail;
     sl_tok *t = sl_parse_peek(p);
     bool tail = sl_parse_is_kw(t, "order") || sl_parse_is_kw(t, "limit") ||
-                sl_parse_is_kw(t, "offset");
+                sl_parse_is_kw(t, "offset") || sl_parse_is_kw(t, "fetch");
     /* Clauses that would land on a query that already has them (a parenthesized one) apply
      * to its result instead. */
     if ((tail && has_tail(*out)) || (with.n_ctes && (*out)->n_ctes))

@@ -104,7 +104,6 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"collate", NULL, "COLLATE"},
     {"using", "sample", "USING SAMPLE"},
     {"tablesample", NULL, "TABLESAMPLE"},
-    {"fetch", NULL, "FETCH FIRST ... ROWS (use LIMIT)"},
     {"window", NULL, "the WINDOW clause (named windows)"},
     {"grouping", "sets", "GROUP BY GROUPING SETS"},
     {"rollup", "(", "GROUP BY ROLLUP"},
