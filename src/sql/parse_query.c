@@ -269,8 +269,7 @@ static int parse_alias(sl_parser *p, char **alias)
         return 0; /* FETCH FIRST n ROWS ONLY, not an alias */
     } else {
         /* x COLLATE c, t TABLESAMPLE ...: not aliases but constructs sluice lacks */
-        static const char *const not_alias[] = {"collate", "tablesample", "glob", "similar",
-                                                NULL};
+        static const char *const not_alias[] = {"collate", "tablesample", "similar", NULL};
         for (int i = 0; not_alias[i]; i++)
             if (sl_parse_is_kw(sl_parse_peek(p), not_alias[i]) && sl_parse_unsupported(p))
                 return p->err->code;
