@@ -580,8 +580,20 @@ static int parse_distinct_on(sl_parser *p, sl_ast_query *q)
     return sl_parse_expect_op(p, ")") ? p->err->code : 0;
 }
 
-/* SELECT ... [FROM] [WHERE] [GROUP BY] [HAVING] [QUALIFY]: one select block. */
+static int parse_select_body(sl_parser *p, sl_ast_query *q);
+
+/* SELECT ... [FROM] [WHERE] [GROUP BY] [HAVING] [WINDOW] [QUALIFY]: one select block; OVER
+ * name reads the block's WINDOW clause ahead (p->window_at, this block's while parsing it). */
 static int parse_select_core(sl_parser *p, sl_ast_query *q)
+{
+    int saved = p->window_at;
+    p->window_at = sl_parse_find_window(p);
+    int rc = parse_select_body(p, q);
+    p->window_at = saved;
+    return rc;
+}
+
+static int parse_select_body(sl_parser *p, sl_ast_query *q)
 {
     if (sl_parse_expect_kw(p, "select"))
         return p->err->code;
@@ -631,6 +643,8 @@ static int parse_select_core(sl_parser *p, sl_ast_query *q)
         }
     }
     if (sl_parse_accept_kw(p, "having") && !(q->having = sl_parse_expr(p)))
+        return p->err->code;
+    if (sl_parse_accept_kw(p, "window") && sl_parse_window_clause(p))
         return p->err->code;
     if (sl_parse_accept_kw(p, "qualify") && !(q->qualify = sl_parse_expr(p)))
         return p->err->code;

@@ -103,7 +103,6 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"collate", NULL, "COLLATE"},
     {"using", "sample", "USING SAMPLE"},
     {"tablesample", NULL, "TABLESAMPLE"},
-    {"window", NULL, "the WINDOW clause (named windows)"},
     {"grouping", "sets", "GROUP BY GROUPING SETS"},
     {"rollup", "(", "GROUP BY ROLLUP"},
     {"cube", "(", "GROUP BY CUBE"},

@@ -101,6 +101,7 @@ typedef struct sl_parser {
     int n, i;                  /* count, current */
     int depth;                 /* expression/query nesting */
     sl_err *err;
+    int window_at;             /* the WINDOW keyword of the select block being parsed, or 0 */
 } sl_parser;
 
 struct sl_ast_expr;
@@ -255,6 +256,12 @@ typedef struct sl_ast_window {
 int sl_parse_order_item(sl_parser *p, sl_ast_order *o);
 /* Parses what follows OVER: ( window spec ). Returns new in *out, or the error code. Local. */
 int sl_parse_window(sl_parser *p, sl_ast_window **out);
+/* Index of the WINDOW keyword of the select block whose SELECT is the current token (the
+ * same parenthesis level, before any UNION / ORDER BY / LIMIT), or 0. Local. */
+int sl_parse_find_window(sl_parser *p);
+/* Parses WINDOW name AS (spec), ... (after WINDOW): checks the specs, rejects a name defined
+ * twice (the specs are read where OVER names them). Local. */
+int sl_parse_window_clause(sl_parser *p);
 /* Frees a window spec (and NULLs *pw). Local. */
 void sl_ast_window_free(sl_ast_window **pw);
 /* Appends " OVER (...)" for w (see sl_ast_expr_print). Local. */
