@@ -166,13 +166,11 @@ static int parse_spec(sl_parser *p, sl_ast_window *w);
 static int window_def(sl_parser *p, const char *name, int from)
 {
     int j = p->window_at ? p->window_at + 1 : 0;
-    while (j && j < p->n - 2 && j < from) {
+    while (j && j < p->n - 2) {
         sl_tok *t = &p->t[j];
         if (!sl_parse_is_name(t) || !sl_parse_is_kw(&p->t[j + 1], "as") ||
             !sl_parse_is_op(&p->t[j + 2], "("))
             return 0;
-        if (strcasecmp(t->val, name) == 0)
-            return j + 2;
         int depth = 0, k = j + 2;
         for (; k < p->n && p->t[k].kind != TK_EOF; k++) {
             if (sl_parse_is_op(&p->t[k], "("))
@@ -180,6 +178,9 @@ static int window_def(sl_parser *p, const char *name, int from)
             else if (sl_parse_is_op(&p->t[k], ")") && --depth == 0)
                 break;
         }
+        /* a definition is seen after its ')' (w AS (w) names no window) */
+        if (strcasecmp(t->val, name) == 0 && k < from)
+            return j + 2;
         if (k + 1 >= p->n || !sl_parse_is_op(&p->t[k + 1], ","))
             return 0;
         j = k + 2;
