@@ -147,6 +147,15 @@ static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
     if (rc)
         return rc;
     sl_query *ch = src->child;
+    /* alias(a, b, ...): the first columns renamed (DuckDB's binder error when too many) */
+    if (s->n_col_alias > ch->n_outs)
+        return sl_bind_error(c, s->line, s->col, SL_EBIND, "table \"%s\" has %d columns "
+                             "available but %d columns specified", s->alias, ch->n_outs,
+                             s->n_col_alias);
+    for (int i = 0; i < s->n_col_alias; i++) {
+        sl_free(ch->out_names[i]);
+        ch->out_names[i] = sl_xstrdup(s->col_alias[i]);
+    }
     *types = sl_xcalloc((size_t)ch->n_outs + 1, sizeof **types);
     for (int i = 0; i < ch->n_outs; i++)
         (*types)[i] = ch->outs[i]->type;
@@ -1885,7 +1894,11 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     const sl_table *table = ast->from.kind == AS_NAME &&
                             !find_cte(b->ctes, ast->from.name, &unused)
                             ? find_table(b->cat, ast->from.name) : NULL;
-    if (ast->from.kind == AS_FUNC)
+    if (ast->from.n_col_alias && (table || ast->from.kind == AS_FUNC))
+        rc = sl_bind_error(&c, ast->from.line, ast->from.col, SL_EBIND, "%s", "column names "
+                           "after a table alias are supported on subqueries, CTEs and views "
+                           "only (alias the columns in a SELECT)");
+    else if (ast->from.kind == AS_FUNC)
         rc = open_format(&c, &ast->from);
     else if (ast->from.kind == AS_SETOP)
         rc = open_setop(&c, &ast->from);

@@ -283,15 +283,23 @@ static int parse_alias(sl_parser *p, char **alias)
 static int parse_source(sl_parser *p, sl_ast_source *s);
 static sl_ast_query *values_names(sl_ast_query *q);
 
-/* alias(a, b, ...) after a VALUES source: renames its first columns (DuckDB keeps the
- * colN names of the rest). */
+/* alias(a, b, ...) after a source: renames its first columns (DuckDB keeps the names of the
+ * rest): a VALUES list's here, a subquery's, CTE's or view's when bound (bind.c). */
 static int parse_column_aliases(sl_parser *p, sl_ast_source *s)
 {
-    sl_tok *open = sl_parse_next(p);
-    if (s->kind != AS_QUERY || !s->sub->values)
-        return sl_parse_error_at(p, open, "%s", "column names after a table alias are "
-                                 "supported for VALUES lists only (alias the columns in "
-                                 "the SELECT)");
+    sl_parse_next(p);
+    if (s->kind != AS_QUERY || !s->sub->values) {
+        do {
+            sl_tok *t = sl_parse_peek(p);
+            if (!sl_parse_is_name(t))
+                return sl_parse_syntax_error(p, "column name");
+            sl_parse_next(p);
+            char *name = t->kind == TK_QIDENT ? sl_xstrdup(t->val) : sl_parse_raw(p, t);
+            sl_parse_add_str(&s->col_alias, &s->n_col_alias, name);
+            sl_free(name);
+        } while (sl_parse_accept_op(p, ","));
+        return sl_parse_expect_op(p, ")");
+    }
     sl_ast_query *first = values_names(s->sub);
     int n = 0;
     do {

@@ -308,6 +308,8 @@ typedef struct sl_ast_source {
     char **using_cols;        /* USING (a, b): lower case unless quoted */
     bool natural;             /* NATURAL: USING every common column */
     char *alias;              /* or NULL */
+    int n_col_alias;          /* alias(a, b, ...) on a subquery, CTE or view: the names of */
+    char **col_alias;         /* its first columns, as written (VALUES renames in the parser) */
 } sl_ast_source;
 
 struct sl_ast_query {
