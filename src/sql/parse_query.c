@@ -1152,7 +1152,27 @@ static int parse_set_expr(sl_parser *p, sl_ast_query **out)
     return 0;
 }
 
-/* WITH name AS (query) [, ...] */
+/* name(a, b, ...) AS (body): the body as SELECT * FROM (body) name(a, b, ...). */
+static int parse_cte_columns(sl_parser *p, const sl_tok *n, sl_ast_source *cols)
+{
+    cols->alias = sl_parse_lower_dup(n->val);
+    cols->kind = AS_QUERY;
+    cols->sub = new_query(p, n); /* not VALUES: the names are kept for the binder */
+    int rc = parse_column_aliases(p, cols);
+    sl_ast_query_free(&cols->sub);
+    return rc;
+}
+
+static void free_cte_columns(sl_ast_source *cols)
+{
+    for (int i = 0; i < cols->n_col_alias; i++)
+        sl_free(cols->col_alias[i]);
+    sl_free(cols->col_alias);
+    sl_free(cols->alias);
+    memset(cols, 0, sizeof *cols);
+}
+
+/* WITH name [(a, b, ...)] AS (query) [, ...] */
 static int parse_with(sl_parser *p, sl_ast_query *holder)
 {
     if (sl_parse_is_kw(sl_parse_peek(p), "recursive"))
@@ -1163,34 +1183,51 @@ static int parse_with(sl_parser *p, sl_ast_query *holder)
         if (!sl_parse_is_name(n))
             return sl_parse_syntax_error(p, "CTE name");
         sl_parse_next(p);
-        if (sl_parse_is_op(sl_parse_peek(p), "("))
-            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                     "column names after a CTE name are not supported yet "
-                                     "(alias the columns in its SELECT)");
+        sl_ast_source cols = {0};
+        if (sl_parse_is_op(sl_parse_peek(p), "(") && parse_cte_columns(p, n, &cols)) {
+            free_cte_columns(&cols);
+            return p->err->code;
+        }
+        int rc = 0;
         if (sl_parse_expect_kw(p, "as"))
-            return p->err->code;
-        if (sl_parse_is_kw(sl_parse_peek(p), "materialized") ||
-            sl_parse_is_kw(sl_parse_peek(p), "not"))
-            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                     "[NOT] MATERIALIZED is not supported yet");
-        if (sl_parse_expect_op(p, "("))
-            return p->err->code;
+            rc = p->err->code;
+        else if (sl_parse_is_kw(sl_parse_peek(p), "materialized") ||
+                 sl_parse_is_kw(sl_parse_peek(p), "not"))
+            rc = sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                   "[NOT] MATERIALIZED is not supported yet");
+        else if (sl_parse_expect_op(p, "("))
+            rc = p->err->code;
+        if (rc) {
+            free_cte_columns(&cols);
+            return rc;
+        }
         char *name = sl_parse_lower_dup(n->val);
         for (int i = 0; i < holder->n_ctes; i++)
             if (strcmp(holder->cte_names[i], name) == 0) {
                 sl_free(name);
+                free_cte_columns(&cols);
                 return sl_parse_error_at(p, n, "duplicate CTE name \"%s\"", n->val);
             }
         sl_ast_query *body = NULL;
         if (!sl_parse_is_query_start(p)) {
             sl_free(name);
+            free_cte_columns(&cols);
             return sl_parse_syntax_error(p, "SELECT");
         }
         if (sl_parse_query(p, &body) || sl_parse_expect_op(p, ")")) {
             sl_free(name);
+            free_cte_columns(&cols);
             sl_ast_query_free(&body);
             return p->err->code;
         }
+        if (cols.n_col_alias) {
+            body = wrap_query(p, body);
+            body->from.alias = cols.alias;
+            body->from.n_col_alias = cols.n_col_alias;
+            body->from.col_alias = cols.col_alias;
+            memset(&cols, 0, sizeof cols);
+        }
+        free_cte_columns(&cols);
         holder->cte_names = sl_xrealloc(holder->cte_names,
                                         sizeof *holder->cte_names * (size_t)(holder->n_ctes + 1));
         holder->ctes = sl_xrealloc(holder->ctes,
