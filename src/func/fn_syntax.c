@@ -2,8 +2,8 @@
  * Kernels behind SQL syntax forms (the parser and binder in src/sql produce them; users do
  * not call them by name): a IS [NOT] DISTINCT FROM b (and so x IS [NOT] TRUE / FALSE, which
  * the parser writes as x IS [NOT] DISTINCT FROM true / false, as DuckDB does), s [NOT] LIKE
- * p ESCAPE c (ILIKE ... ESCAPE binds to it over lower() of its arguments), and position(n IN
- * s). Local.
+ * p ESCAPE c (ILIKE ... ESCAPE binds to it over lower() of its arguments), s GLOB p and
+ * position(n IN s). Local.
  */
 #include "func/fn_int.h"
 #include "core/mem.h"
@@ -126,6 +126,105 @@ static int like_escape_kernel(const sl_expr *e, const sl_arg *a, const sl_rows *
 
 FN_EXEC(fn_exec_like_escape) { return like_escape_kernel(e, a, rows, out, 0, err); }
 FN_EXEC(fn_exec_not_like_escape) { return like_escape_kernel(e, a, rows, out, 1, err); }
+
+/* ---- s GLOB p ---- */
+
+/* Whether pattern element p[*pi] (not '*') matches byte c; moves *pi past it. Bytes, not
+ * characters, and signed char ranges, as DuckDB's Glob: '?' one byte, '[a-z]' / '[!a-z]'
+ * (a ']' first in the brackets is literal; no closing ']': no match), '\\x' a literal x. */
+static bool glob_elem(const char *p, int64_t pn, int64_t *pi, char c)
+{
+    int64_t j = *pi;
+    if (p[j] == '?') {
+        *pi = j + 1;
+        return true;
+    }
+    if (p[j] == '\\') {
+        *pi = j + 2;
+        return j + 1 < pn && p[j + 1] == c;
+    }
+    if (p[j] != '[') {
+        *pi = j + 1;
+        return p[j] == c;
+    }
+    if (++j == pn)
+        return false;
+    bool invert = p[j] == '!';
+    if (invert)
+        j++;
+    bool found = invert, closed = false;
+    int64_t start = j;
+    while (j < pn) {
+        if (p[j] == ']' && j > start) {
+            closed = true;
+            j++;
+            break;
+        }
+        if (j + 1 == pn)
+            break;
+        bool m;
+        if (p[j + 1] == '-') {
+            if (j + 2 == pn)
+                break;
+            m = c >= p[j] && c <= p[j + 2];
+            j += 3;
+        } else {
+            m = p[j] == c;
+            j++;
+        }
+        if (found == invert && m)
+            found = !invert;
+    }
+    *pi = j;
+    return closed && found;
+}
+
+/* DuckDB's GLOB: '*' any bytes; the last '*' is retried one byte further on a mismatch (the
+ * other elements match one byte each, so this finds a match when there is one). */
+static bool glob_match(const char *s, int64_t sn, const char *p, int64_t pn)
+{
+    int64_t si = 0, pi = 0, star_p = -1, star_s = 0;
+    while (si < sn) {
+        if (pi < pn && p[pi] == '*') {
+            while (pi < pn && p[pi] == '*')
+                pi++;
+            if (pi == pn)
+                return true;
+            star_p = pi;
+            star_s = si;
+            continue;
+        }
+        int64_t next = pi;
+        if (pi < pn && glob_elem(p, pn, &next, s[si])) {
+            pi = next;
+            si++;
+        } else if (star_p >= 0) {
+            pi = star_p;
+            si = ++star_s;
+        } else {
+            return false;
+        }
+    }
+    while (pi < pn && p[pi] == '*')
+        pi++;
+    return pi == pn;
+}
+
+FN_EXEC(fn_exec_glob)
+{
+    sl_vec *o = fn_new_fixed(SL_T_BOOL, rows->n_rows);
+    for (int64_t k = 0; k < rows->n; k++) {
+        int64_t i = fn_row(rows, k);
+        if (!fn_ok(&a[0], i) || !fn_ok(&a[1], i))
+            continue;
+        int64_t sn, pn;
+        const char *s = fn_str(&a[0], i, &sn), *p = fn_str(&a[1], i, &pn);
+        o->d.i64[i] = glob_match(s, sn, p, pn);
+        fn_set_valid(o, i);
+    }
+    *out = o;
+    return 0;
+}
 
 /* ---- position(needle IN s) ---- */
 

@@ -147,6 +147,7 @@
     X(LIKE_ESCAPE, "LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_like_escape)                 \
     X(NOT_LIKE_ESCAPE, "NOT_LIKE_ESCAPE", 3, 3, 0, fn_bind_str_bool, fn_exec_not_like_escape)     \
     X(POSITION_IN, "POSITION_IN", 2, 2, 0, fn_bind_str_int, fn_exec_position_in)                  \
+    X(GLOB, "GLOB", 2, 2, 0, fn_bind_str_bool, fn_exec_glob)                                      \
     /* LIST values (fn_list.c) */                                                                 \
     X(LIST_VALUE, "list_value", 0, -1, 0, fn_bind_list_value, fn_exec_list_value)                 \
     X(LIST_LEN, "array_length", 1, 1, 0, fn_bind_list_len, fn_exec_list_len)                      \

@@ -107,6 +107,9 @@ void sl_ast_query_free(sl_ast_query **pq)
         sl_free(q->from.using_cols[i]);
     sl_free(q->from.using_cols);
     sl_free(q->from.alias);
+    for (int i = 0; i < q->from.n_col_alias; i++)
+        sl_free(q->from.col_alias[i]);
+    sl_free(q->from.col_alias);
     for (int i = 0; i < q->n_ctes; i++) {
         sl_free(q->cte_names[i]);
         sl_ast_query_free(&q->ctes[i]);

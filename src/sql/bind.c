@@ -147,6 +147,15 @@ static int open_child(sl_bind_ctx *c, const sl_ast_source *s, sl_type **types)
     if (rc)
         return rc;
     sl_query *ch = src->child;
+    /* alias(a, b, ...): the first columns renamed (DuckDB's binder error when too many) */
+    if (s->n_col_alias > ch->n_outs)
+        return sl_bind_error(c, s->line, s->col, SL_EBIND, "table \"%s\" has %d columns "
+                             "available but %d columns specified", s->alias, ch->n_outs,
+                             s->n_col_alias);
+    for (int i = 0; i < s->n_col_alias; i++) {
+        sl_free(ch->out_names[i]);
+        ch->out_names[i] = sl_xstrdup(s->col_alias[i]);
+    }
     *types = sl_xcalloc((size_t)ch->n_outs + 1, sizeof **types);
     for (int i = 0; i < ch->n_outs; i++)
         (*types)[i] = ch->outs[i]->type;
@@ -189,6 +198,49 @@ static sl_type setop_type(sl_type a, sl_type b)
     return SL_T_COUNT;
 }
 
+/* The column of q named name (case-insensitive), or -1. */
+static int out_named(const sl_query *q, const char *name)
+{
+    for (int i = 0; i < q->n_outs; i++)
+        if (strcasecmp(q->out_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* UNION [ALL] BY NAME, both sides bound: binds them again as SELECTs of the same names in
+ * DuckDB's order (the left's columns, then the right's that the left lacks), a side's missing
+ * column NULL, so the positional set operation follows. */
+static int by_name(sl_bind_ctx *c, const sl_ast_source *s)
+{
+    sl_source *src = &c->q->src;
+    sl_query *side[2] = { src->child, src->right };
+    char **names = NULL;
+    int n = 0, rc = 0;
+    for (int k = 0; k < 2 && !rc; k++)
+        for (int i = 0; i < side[k]->n_outs && !rc; i++) {
+            const char *name = side[k]->out_names[i];
+            if (out_named(side[k], name) != i)
+                rc = sl_bind_error(c, s->line, s->col, SL_EBIND, "UNION (ALL) BY NAME "
+                                   "operation doesn't support duplicate names in the SELECT "
+                                   "list - the name \"%s\" occurs multiple times", name);
+            else if (k == 0 || out_named(side[0], name) < 0)
+                sl_parse_add_str(&names, &n, name);
+        }
+    const sl_ast_query *ast[2] = { s->sub, s->right };
+    sl_query **dst[2] = { &src->child, &src->right };
+    for (int k = 0; k < 2 && !rc; k++) {
+        sl_ast_query *w = sl_bind_by_name_side(ast[k], side[k], names, n);
+        sl_query_free(dst[k]);
+        rc = bind_child(c, s, w, c->b->ctes, dst[k]);
+        w->from.sub = NULL;
+        sl_ast_query_free(&w);
+    }
+    for (int i = 0; i < n; i++)
+        sl_free(names[i]);
+    sl_free(names);
+    return rc;
+}
+
 /* left UNION|EXCEPT|INTERSECT [ALL] right: both inputs bound as children; L0 = the result
  * columns (named by the left input, of the common types; the planner converts each input). */
 static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
@@ -202,6 +254,8 @@ static int open_setop(sl_bind_ctx *c, const sl_ast_source *s)
     int rc = bind_child(c, s, s->sub, c->b->ctes, &src->child);
     if (!rc)
         rc = bind_child(c, s, s->right, c->b->ctes, &src->right);
+    if (!rc && s->setop_by_name)
+        rc = by_name(c, s);
     if (rc)
         return rc;
     const sl_query *l = src->child, *r = src->right;
@@ -1840,7 +1894,11 @@ static int bind_query(sl_binder *b, const sl_ast_query *ast, sl_query **out)
     const sl_table *table = ast->from.kind == AS_NAME &&
                             !find_cte(b->ctes, ast->from.name, &unused)
                             ? find_table(b->cat, ast->from.name) : NULL;
-    if (ast->from.kind == AS_FUNC)
+    if (ast->from.n_col_alias && (table || ast->from.kind == AS_FUNC))
+        rc = sl_bind_error(&c, ast->from.line, ast->from.col, SL_EBIND, "%s", "column names "
+                           "after a table alias are supported on subqueries, CTEs and views "
+                           "only (alias the columns in a SELECT)");
+    else if (ast->from.kind == AS_FUNC)
         rc = open_format(&c, &ast->from);
     else if (ast->from.kind == AS_SETOP)
         rc = open_setop(&c, &ast->from);

@@ -7,9 +7,11 @@
  * with the UNPIVOT's ORDER BY / LIMIT / OFFSET on the result, as DuckDB answers it (NULL values
  * dropped; the value column of the ON columns' common type, VARCHAR mixed with another type an
  * error). Every branch reads the source: it is scanned once per ON column, in parallel on every
- * rank, and nothing is gathered. Local.
+ * rank, and nothing is gathered. Also the sides of UNION [ALL] BY NAME (the same kind of
+ * rewrite once both sides' columns are known). Local.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "core/mem.h"
 #include "sql/sql_int.h"
@@ -150,4 +152,20 @@ int sl_bind_unpivot(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out)
     sl_free(on);
     sl_free(is_on);
     return rc;
+}
+
+sl_ast_query *sl_bind_by_name_side(const sl_ast_query *side, const sl_query *bound,
+                                   char *const *names, int n)
+{
+    sl_ast_query *q = new_query(side);
+    q->from.kind = AS_QUERY;
+    q->from.sub = (sl_ast_query *)side; /* borrowed: the caller detaches it */
+    for (int k = 0; k < n; k++) {
+        int i = 0;
+        while (i < bound->n_outs && strcasecmp(bound->out_names[i], names[k]) != 0)
+            i++;
+        add_item(q, i < bound->n_outs ? col_ref(side, i, bound->out_names[i])
+                                      : node(A_NULL, side, "NULL"), names[k]);
+    }
+    return q;
 }

@@ -263,10 +263,13 @@ static int parse_alias(sl_parser *p, char **alias)
             return sl_parse_syntax_error(p, "alias");
     } else if (!sl_parse_is_name(sl_parse_peek(p))) {
         return 0;
+    } else if (sl_parse_is_kw(sl_parse_peek(p), "fetch") &&
+               (sl_parse_is_kw(sl_parse_peek_at(p, 1), "first") ||
+                sl_parse_is_kw(sl_parse_peek_at(p, 1), "next"))) {
+        return 0; /* FETCH FIRST n ROWS ONLY, not an alias */
     } else {
         /* x COLLATE c, t TABLESAMPLE ...: not aliases but constructs sluice lacks */
-        static const char *const not_alias[] = {"collate", "tablesample", "glob", "similar",
-                                                NULL};
+        static const char *const not_alias[] = {"collate", "tablesample", "similar", NULL};
         for (int i = 0; not_alias[i]; i++)
             if (sl_parse_is_kw(sl_parse_peek(p), not_alias[i]) && sl_parse_unsupported(p))
                 return p->err->code;
@@ -278,6 +281,43 @@ static int parse_alias(sl_parser *p, char **alias)
 }
 
 static int parse_source(sl_parser *p, sl_ast_source *s);
+static sl_ast_query *values_names(sl_ast_query *q);
+
+/* alias(a, b, ...) after a source: renames its first columns (DuckDB keeps the names of the
+ * rest): a VALUES list's here, a subquery's, CTE's or view's when bound (bind.c). */
+static int parse_column_aliases(sl_parser *p, sl_ast_source *s)
+{
+    sl_parse_next(p);
+    if (s->kind != AS_QUERY || !s->sub->values) {
+        do {
+            sl_tok *t = sl_parse_peek(p);
+            if (!sl_parse_is_name(t))
+                return sl_parse_syntax_error(p, "column name");
+            sl_parse_next(p);
+            char *name = t->kind == TK_QIDENT ? sl_xstrdup(t->val) : sl_parse_raw(p, t);
+            sl_parse_add_str(&s->col_alias, &s->n_col_alias, name);
+            sl_free(name);
+        } while (sl_parse_accept_op(p, ","));
+        return sl_parse_expect_op(p, ")");
+    }
+    sl_ast_query *first = values_names(s->sub);
+    int n = 0;
+    do {
+        sl_tok *t = sl_parse_peek(p);
+        if (!sl_parse_is_name(t))
+            return sl_parse_syntax_error(p, "column name");
+        sl_parse_next(p);
+        if (n == first->n_items) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "table \"%.64s\" has %d columns available but more "
+                     "columns specified", s->alias, first->n_items);
+            return sl_parse_error_at(p, t, "%s", msg);
+        }
+        sl_free(first->items[n].alias);
+        first->items[n++].alias = t->kind == TK_QIDENT ? sl_xstrdup(t->val) : sl_parse_raw(p, t);
+    } while (sl_parse_accept_op(p, ","));
+    return sl_parse_expect_op(p, ")");
+}
 
 static int parse_primary(sl_parser *p, sl_ast_source *s)
 {
@@ -289,7 +329,7 @@ static int parse_primary(sl_parser *p, sl_ast_source *s)
         s->kind = AS_FUNC;
         if (parse_table_fn(p, f, &s->call))
             return p->err->code;
-    } else if (sl_parse_is_kw(t, "lateral") || sl_parse_is_kw(t, "values")) {
+    } else if (sl_parse_is_kw(t, "lateral")) {
         return sl_parse_unsupported(p);
     } else if (sl_parse_is_op(t, "(") && !sl_parse_is_query_start(p)) {
         /* ( a JOIN b ON ... ): a parenthesized FROM clause is one source */
@@ -333,7 +373,9 @@ static int parse_primary(sl_parser *p, sl_ast_source *s)
     if ((sl_parse_is_kw(sl_parse_peek(p), "asof") ||
          sl_parse_is_kw(sl_parse_peek(p), "positional")) && sl_parse_unsupported(p))
         return p->err->code;
-    return parse_alias(p, &s->alias);
+    if (parse_alias(p, &s->alias))
+        return p->err->code;
+    return s->alias && sl_parse_is_op(sl_parse_peek(p), "(") ? parse_column_aliases(p, s) : 0;
 }
 
 static sl_ast_query *new_query(sl_parser *p, const sl_tok *at);
@@ -546,8 +588,20 @@ static int parse_distinct_on(sl_parser *p, sl_ast_query *q)
     return sl_parse_expect_op(p, ")") ? p->err->code : 0;
 }
 
-/* SELECT ... [FROM] [WHERE] [GROUP BY] [HAVING] [QUALIFY]: one select block. */
+static int parse_select_body(sl_parser *p, sl_ast_query *q);
+
+/* SELECT ... [FROM] [WHERE] [GROUP BY] [HAVING] [WINDOW] [QUALIFY]: one select block; OVER
+ * name reads the block's WINDOW clause ahead (p->window_at, this block's while parsing it). */
 static int parse_select_core(sl_parser *p, sl_ast_query *q)
+{
+    int saved = p->window_at;
+    p->window_at = sl_parse_find_window(p);
+    int rc = parse_select_body(p, q);
+    p->window_at = saved;
+    return rc;
+}
+
+static int parse_select_body(sl_parser *p, sl_ast_query *q)
 {
     if (sl_parse_expect_kw(p, "select"))
         return p->err->code;
@@ -598,6 +652,8 @@ static int parse_select_core(sl_parser *p, sl_ast_query *q)
     }
     if (sl_parse_accept_kw(p, "having") && !(q->having = sl_parse_expr(p)))
         return p->err->code;
+    if (sl_parse_accept_kw(p, "window") && sl_parse_window_clause(p))
+        return p->err->code;
     if (sl_parse_accept_kw(p, "qualify") && !(q->qualify = sl_parse_expr(p)))
         return p->err->code;
     return 0;
@@ -644,14 +700,28 @@ static int parse_query_tail(sl_parser *p, sl_ast_query *q)
                 break;
         }
     }
-    /* LIMIT and OFFSET in either order, each at most once. */
+    /* LIMIT (or SQL's FETCH {FIRST | NEXT} [n] {ROW | ROWS} ONLY) and OFFSET n [ROW | ROWS]
+     * in either order, each at most once. */
+    bool offset = false;
     for (int k = 0; k < 2; k++) {
         if (q->limit < 0 && sl_parse_accept_kw(p, "limit")) {
             if (parse_limit_value(p, &q->limit))
                 return p->err->code;
-        } else if (q->offset == 0 && sl_parse_accept_kw(p, "offset")) {
+        } else if (q->limit < 0 && sl_parse_accept_kw(p, "fetch")) {
+            if (!sl_parse_accept_kw(p, "first") && sl_parse_expect_kw(p, "next"))
+                return p->err->code;
+            q->limit = 1;
+            if (sl_parse_peek(p)->kind == TK_INT && parse_limit_value(p, &q->limit))
+                return p->err->code;
+            if ((!sl_parse_accept_kw(p, "rows") && sl_parse_expect_kw(p, "row")) ||
+                sl_parse_expect_kw(p, "only"))
+                return p->err->code;
+        } else if (!offset && sl_parse_accept_kw(p, "offset")) {
+            offset = true;
             if (parse_limit_value(p, &q->offset))
                 return p->err->code;
+            if (!sl_parse_accept_kw(p, "rows"))
+                sl_parse_accept_kw(p, "row");
         }
     }
     return 0;
@@ -664,7 +734,7 @@ bool sl_parse_is_query_start(sl_parser *p)
         k++;
     const sl_tok *t = sl_parse_peek_at(p, k);
     return sl_parse_is_kw(t, "select") || sl_parse_is_kw(t, "with") ||
-           sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot") ||
+           sl_parse_is_kw(t, "values") || sl_parse_is_kw(t, "pivot") || sl_parse_is_kw(t, "unpivot") ||
            sl_parse_is_summarize(p, k);
 }
 
@@ -911,6 +981,83 @@ out:
     return rc;
 }
 
+/* One row of VALUES after its '(': the items of q; width: the first row's, or -1. */
+static int parse_values_row(sl_parser *p, sl_ast_query *q, const sl_tok *open, int width)
+{
+    for (;;) {
+        sl_ast_expr *e = sl_parse_expr(p);
+        if (!e)
+            return p->err->code;
+        q->items = sl_xrealloc(q->items, sizeof *q->items * (size_t)(q->n_items + 1));
+        q->items[q->n_items] = (sl_ast_item){.e = e, .alias = sl_xasprintf("col%d", q->n_items)};
+        q->n_items++;
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    if (sl_parse_expect_op(p, ")"))
+        return p->err->code;
+    if (width >= 0 && q->n_items != width)
+        return sl_parse_error_at(p, open, "%s", "VALUES lists must all be the same length");
+    return 0;
+}
+
+/* rows[lo..hi] joined by UNION ALL as a balanced tree (a list of n rows nests log2(n) deep,
+ * not n: the binder limits nesting), rows[lo] leftmost so the rows keep their order. */
+static sl_ast_query *values_tree(sl_parser *p, sl_ast_query **rows, int lo, int hi)
+{
+    if (lo == hi)
+        return rows[lo];
+    int mid = lo + (hi - lo) / 2;
+    sl_ast_query *l = values_tree(p, rows, lo, mid);
+    return setop_query(p, SETOP_UNION, true, l, values_tree(p, rows, mid + 1, hi));
+}
+
+/*
+ * VALUES (e, ...), (e, ...) ...: each row a SELECT of its expressions named col0, col1, ...
+ * (DuckDB's names), the rows joined by UNION ALL in the order listed, so the column types
+ * unify as a UNION's do and the rows print in that order.
+ */
+static int parse_values(sl_parser *p, sl_ast_query **out)
+{
+    sl_tok *kw = sl_parse_next(p);
+    sl_ast_query **rows = NULL;
+    int n_rows = 0, rc = 0;
+    for (;;) {
+        sl_tok *open = sl_parse_peek(p);
+        if (sl_parse_expect_op(p, "(")) {
+            rc = p->err->code;
+            break;
+        }
+        sl_ast_query *q = new_query(p, open);
+        rows = sl_xrealloc(rows, sizeof *rows * (size_t)(n_rows + 1));
+        rows[n_rows++] = q;
+        if ((rc = parse_values_row(p, q, open, n_rows > 1 ? rows[0]->n_items : -1)))
+            break;
+        if (!sl_parse_accept_op(p, ","))
+            break;
+    }
+    if (rc) {
+        for (int i = 0; i < n_rows; i++)
+            sl_ast_query_free(&rows[i]);
+        sl_free(rows);
+        return rc;
+    }
+    *out = values_tree(p, rows, 0, n_rows - 1);
+    sl_free(rows);
+    (*out)->values = true;
+    (*out)->line = kw->line;
+    (*out)->col = kw->col;
+    return 0;
+}
+
+/* The first select block of a VALUES query: the one whose item aliases name the columns. */
+static sl_ast_query *values_names(sl_ast_query *q)
+{
+    while (q->has_from && q->from.kind == AS_SETOP)
+        q = q->from.sub;
+    return q;
+}
+
 /* A select block, or a parenthesized query (which may have its own ORDER BY / LIMIT). */
 static int parse_set_primary(sl_parser *p, sl_ast_query **out)
 {
@@ -920,6 +1067,8 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
             return sl_parse_syntax_error(p, "SELECT");
         return sl_parse_query(p, out) || sl_parse_expect_op(p, ")") ? p->err->code : 0;
     }
+    if (sl_parse_is_kw(sl_parse_peek(p), "values"))
+        return parse_values(p, out);
     if (sl_parse_is_kw(sl_parse_peek(p), "pivot")) {
         sl_ast_query *q = new_query(p, sl_parse_peek(p));
         *out = q;
@@ -943,7 +1092,8 @@ static int parse_set_primary(sl_parser *p, sl_ast_query **out)
 }
 
 /* UNION / EXCEPT / INTERSECT [ALL | DISTINCT] after a set term; *all says which. */
-static bool accept_setop(sl_parser *p, bool intersect, sl_setop_kind *op, bool *all)
+static bool accept_setop(sl_parser *p, bool intersect, sl_setop_kind *op, bool *all,
+                         bool *by_name)
 {
     sl_tok *t = sl_parse_peek(p);
     if (intersect ? !sl_parse_is_kw(t, "intersect")
@@ -955,7 +1105,15 @@ static bool accept_setop(sl_parser *p, bool intersect, sl_setop_kind *op, bool *
     *all = sl_parse_accept_kw(p, "all");
     if (!*all)
         sl_parse_accept_kw(p, "distinct");
-    return true; /* UNION BY NAME: the SELECT expected next reports it (parse_set_primary) */
+    /* UNION [ALL] BY NAME (EXCEPT / INTERSECT BY NAME: the SELECT expected next reports it) */
+    *by_name = false;
+    if (*op == SETOP_UNION && sl_parse_is_kw(sl_parse_peek(p), "by") &&
+        sl_parse_is_kw(sl_parse_peek_at(p, 1), "name")) {
+        sl_parse_next(p);
+        sl_parse_next(p);
+        *by_name = true;
+    }
+    return true;
 }
 
 /* INTERSECT binds tighter than UNION and EXCEPT (SQL, DuckDB); all are left-associative. */
@@ -964,8 +1122,8 @@ static int parse_set_term(sl_parser *p, sl_ast_query **out)
     if (parse_set_primary(p, out))
         return p->err->code;
     sl_setop_kind op;
-    bool all;
-    while (accept_setop(p, true, &op, &all)) {
+    bool all, by_name;
+    while (accept_setop(p, true, &op, &all, &by_name)) {
         sl_ast_query *r;
         if (parse_set_primary(p, &r)) {
             sl_ast_query_free(&r);
@@ -981,19 +1139,40 @@ static int parse_set_expr(sl_parser *p, sl_ast_query **out)
     if (parse_set_term(p, out))
         return p->err->code;
     sl_setop_kind op;
-    bool all;
-    while (accept_setop(p, false, &op, &all)) {
+    bool all, by_name;
+    while (accept_setop(p, false, &op, &all, &by_name)) {
         sl_ast_query *r;
         if (parse_set_term(p, &r)) {
             sl_ast_query_free(&r);
             return p->err->code;
         }
         *out = setop_query(p, op, all, *out, r);
+        (*out)->from.setop_by_name = by_name;
     }
     return 0;
 }
 
-/* WITH name AS (query) [, ...] */
+/* name(a, b, ...) AS (body): the body as SELECT * FROM (body) name(a, b, ...). */
+static int parse_cte_columns(sl_parser *p, const sl_tok *n, sl_ast_source *cols)
+{
+    cols->alias = sl_parse_lower_dup(n->val);
+    cols->kind = AS_QUERY;
+    cols->sub = new_query(p, n); /* not VALUES: the names are kept for the binder */
+    int rc = parse_column_aliases(p, cols);
+    sl_ast_query_free(&cols->sub);
+    return rc;
+}
+
+static void free_cte_columns(sl_ast_source *cols)
+{
+    for (int i = 0; i < cols->n_col_alias; i++)
+        sl_free(cols->col_alias[i]);
+    sl_free(cols->col_alias);
+    sl_free(cols->alias);
+    memset(cols, 0, sizeof *cols);
+}
+
+/* WITH name [(a, b, ...)] AS (query) [, ...] */
 static int parse_with(sl_parser *p, sl_ast_query *holder)
 {
     if (sl_parse_is_kw(sl_parse_peek(p), "recursive"))
@@ -1004,34 +1183,51 @@ static int parse_with(sl_parser *p, sl_ast_query *holder)
         if (!sl_parse_is_name(n))
             return sl_parse_syntax_error(p, "CTE name");
         sl_parse_next(p);
-        if (sl_parse_is_op(sl_parse_peek(p), "("))
-            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                     "column names after a CTE name are not supported yet "
-                                     "(alias the columns in its SELECT)");
+        sl_ast_source cols = {0};
+        if (sl_parse_is_op(sl_parse_peek(p), "(") && parse_cte_columns(p, n, &cols)) {
+            free_cte_columns(&cols);
+            return p->err->code;
+        }
+        int rc = 0;
         if (sl_parse_expect_kw(p, "as"))
-            return p->err->code;
-        if (sl_parse_is_kw(sl_parse_peek(p), "materialized") ||
-            sl_parse_is_kw(sl_parse_peek(p), "not"))
-            return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                     "[NOT] MATERIALIZED is not supported yet");
-        if (sl_parse_expect_op(p, "("))
-            return p->err->code;
+            rc = p->err->code;
+        else if (sl_parse_is_kw(sl_parse_peek(p), "materialized") ||
+                 sl_parse_is_kw(sl_parse_peek(p), "not"))
+            rc = sl_parse_error_at(p, sl_parse_peek(p), "%s",
+                                   "[NOT] MATERIALIZED is not supported yet");
+        else if (sl_parse_expect_op(p, "("))
+            rc = p->err->code;
+        if (rc) {
+            free_cte_columns(&cols);
+            return rc;
+        }
         char *name = sl_parse_lower_dup(n->val);
         for (int i = 0; i < holder->n_ctes; i++)
             if (strcmp(holder->cte_names[i], name) == 0) {
                 sl_free(name);
+                free_cte_columns(&cols);
                 return sl_parse_error_at(p, n, "duplicate CTE name \"%s\"", n->val);
             }
         sl_ast_query *body = NULL;
         if (!sl_parse_is_query_start(p)) {
             sl_free(name);
+            free_cte_columns(&cols);
             return sl_parse_syntax_error(p, "SELECT");
         }
         if (sl_parse_query(p, &body) || sl_parse_expect_op(p, ")")) {
             sl_free(name);
+            free_cte_columns(&cols);
             sl_ast_query_free(&body);
             return p->err->code;
         }
+        if (cols.n_col_alias) {
+            body = wrap_query(p, body);
+            body->from.alias = cols.alias;
+            body->from.n_col_alias = cols.n_col_alias;
+            body->from.col_alias = cols.col_alias;
+            memset(&cols, 0, sizeof cols);
+        }
+        free_cte_columns(&cols);
         holder->cte_names = sl_xrealloc(holder->cte_names,
                                         sizeof *holder->cte_names * (size_t)(holder->n_ctes + 1));
         holder->ctes = sl_xrealloc(holder->ctes,
@@ -1060,7 +1256,7 @@ static int parse_query_full(sl_parser *p, sl_ast_query **out)
         goto fail;
     sl_tok *t = sl_parse_peek(p);
     bool tail = sl_parse_is_kw(t, "order") || sl_parse_is_kw(t, "limit") ||
-                sl_parse_is_kw(t, "offset");
+                sl_parse_is_kw(t, "offset") || sl_parse_is_kw(t, "fetch");
     /* Clauses that would land on a query that already has them (a parenthesized one) apply
      * to its result instead. */
     if ((tail && has_tail(*out)) || (with.n_ctes && (*out)->n_ctes))

@@ -305,7 +305,7 @@ int sl_sql_parse_job_n(const char *text, int64_t len, const char *path, const sl
         path = "<job>";
     if (sl_sql_lex(text ? text : "", text ? len : 0, path, params, &st, &toks, &ntok, err))
         return err->code;
-    sl_parser p = {&st, toks, ntok, 0, 0, err};
+    sl_parser p = {&st, toks, ntok, 0, 0, err, 0};
     sl_job *job = sl_xcalloc(1, sizeof *job);
     job->path = sl_xstrdup(path);
     for (;;) {

@@ -1,6 +1,7 @@
 /*
  * SQL parser, window part: the specification after OVER (PARTITION BY, ORDER BY, a ROWS or
- * RANGE frame), and freeing / printing it. Kept apart from the FROM clause and the
+ * RANGE frame; a window named in the block's WINDOW clause, read again where it is used),
+ * and freeing / printing it. Kept apart from the FROM clause and the
  * expression grammar (parser.c calls sl_parse_window after a function call). Local.
  */
 #include "sql/sql_int.h"
@@ -159,10 +160,109 @@ static int parse_frame(sl_parser *p, sl_ast_window *w)
     return 0;
 }
 
+static int parse_spec(sl_parser *p, sl_ast_window *w);
+
+/* Index of the '(' of window name's spec in the current block's WINDOW clause, or 0. */
+static int window_def(sl_parser *p, const char *name, int from)
+{
+    int j = p->window_at ? p->window_at + 1 : 0;
+    while (j && j < p->n - 2) {
+        sl_tok *t = &p->t[j];
+        if (!sl_parse_is_name(t) || !sl_parse_is_kw(&p->t[j + 1], "as") ||
+            !sl_parse_is_op(&p->t[j + 2], "("))
+            return 0;
+        int depth = 0, k = j + 2;
+        for (; k < p->n && p->t[k].kind != TK_EOF; k++) {
+            if (sl_parse_is_op(&p->t[k], "("))
+                depth++;
+            else if (sl_parse_is_op(&p->t[k], ")") && --depth == 0)
+                break;
+        }
+        /* a definition is seen after its ')' (w AS (w) names no window) */
+        if (strcasecmp(t->val, name) == 0 && k < from)
+            return j + 2;
+        if (k + 1 >= p->n || !sl_parse_is_op(&p->t[k + 1], ","))
+            return 0;
+        j = k + 2;
+    }
+    return 0;
+}
+
+/* The spec of named window t into w, as if written here (a use after the WINDOW keyword, in
+ * the clause itself or in QUALIFY, sees the definitions before it). */
+static int named_window(sl_parser *p, const sl_tok *t, sl_ast_window *w)
+{
+    int idx = (int)(t - p->t);
+    int at = window_def(p, t->val, p->window_at && idx > p->window_at ? idx : p->n);
+    if (!at)
+        return sl_parse_error_at(p, t, "window \"%s\" does not exist", t->val);
+    if (++p->depth > SL_SQL_MAX_DEPTH)
+        return sl_parse_nest_error(p, t);
+    int saved = p->i;
+    p->i = at;
+    int rc = parse_spec(p, w);
+    p->i = saved;
+    p->depth--;
+    return rc;
+}
+
+int sl_parse_find_window(sl_parser *p)
+{
+    static const char *const end[] = {"union", "except", "intersect", "order", "limit",
+                                      "offset", "fetch", NULL};
+    int depth = 0;
+    for (int j = p->i; j < p->n && p->t[j].kind != TK_EOF; j++) {
+        sl_tok *t = &p->t[j];
+        if (sl_parse_is_op(t, "(")) {
+            depth++;
+        } else if (sl_parse_is_op(t, ")")) {
+            if (depth-- == 0)
+                return 0;
+        } else if (depth == 0) {
+            if (sl_parse_is_op(t, ";"))
+                return 0;
+            for (int k = 0; end[k]; k++)
+                if (sl_parse_is_kw(t, end[k]))
+                    return 0;
+            if (sl_parse_is_kw(t, "window"))
+                return j;
+        }
+    }
+    return 0;
+}
+
+int sl_parse_window_clause(sl_parser *p)
+{
+    do {
+        sl_tok *n = sl_parse_peek(p);
+        if (!sl_parse_is_name(n))
+            return sl_parse_syntax_error(p, "window name");
+        sl_parse_next(p);
+        if (window_def(p, n->val, (int)(n - p->t)))
+            return sl_parse_error_at(p, n, "window \"%s\" is already defined", n->val);
+        if (sl_parse_expect_kw(p, "as"))
+            return p->err->code;
+        sl_ast_window *w;
+        if (sl_parse_window(p, &w))
+            return p->err->code;
+        sl_ast_window_free(&w);
+    } while (sl_parse_accept_op(p, ","));
+    return 0;
+}
+
 static int parse_spec(sl_parser *p, sl_ast_window *w)
 {
     if (sl_parse_expect_op(p, "("))
         return p->err->code;
+    /* OVER (w [ORDER BY ...] [frame]): the named window's spec, then what is added here */
+    sl_tok *base = sl_parse_peek(p);
+    if (sl_parse_is_name(base) && !sl_parse_is_kw(base, "partition") &&
+        !sl_parse_is_kw(base, "order") && !sl_parse_is_kw(base, "rows") &&
+        !sl_parse_is_kw(base, "range") && !sl_parse_is_kw(base, "groups")) {
+        if (named_window(p, base, w))
+            return p->err->code;
+        sl_parse_next(p);
+    }
     if (sl_parse_accept_kw(p, "partition")) {
         if (sl_parse_expect_kw(p, "by"))
             return p->err->code;
@@ -202,16 +302,20 @@ int sl_parse_window(sl_parser *p, sl_ast_window **out)
 {
     sl_ast_window *w = sl_xcalloc(1, sizeof *w);
     *out = NULL;
-    if (!sl_parse_is_op(sl_parse_peek(p), "(")) {
-        sl_ast_window_free(&w);
-        return sl_parse_error_at(p, sl_parse_peek(p), "%s",
-                                 "named windows (OVER name) are not supported yet");
-    }
     if (++p->depth > SL_SQL_MAX_DEPTH) {
         sl_ast_window_free(&w);
         return sl_parse_nest_error(p, sl_parse_peek(p));
     }
-    int rc = parse_spec(p, w);
+    sl_tok *name = sl_parse_peek(p);
+    int rc;
+    if (!sl_parse_is_op(name, "(") && sl_parse_is_name(name)) {
+        /* OVER name: the spec of WINDOW name AS (...) */
+        rc = named_window(p, name, w);
+        if (!rc)
+            sl_parse_next(p);
+    } else {
+        rc = parse_spec(p, w);
+    }
     p->depth--;
     if (rc) {
         sl_ast_window_free(&w);

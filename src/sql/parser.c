@@ -100,17 +100,13 @@ int sl_parse_syntax_error(sl_parser *p, const char *what)
  */
 static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"similar", "to", "SIMILAR TO (use LIKE, or regexp functions)"},
-    {"glob", NULL, "GLOB (use LIKE)"},
     {"collate", NULL, "COLLATE"},
     {"using", "sample", "USING SAMPLE"},
     {"tablesample", NULL, "TABLESAMPLE"},
-    {"fetch", NULL, "FETCH FIRST ... ROWS (use LIMIT)"},
-    {"window", NULL, "the WINDOW clause (named windows)"},
     {"grouping", "sets", "GROUP BY GROUPING SETS"},
     {"rollup", "(", "GROUP BY ROLLUP"},
     {"cube", "(", "GROUP BY CUBE"},
     {"lateral", NULL, "LATERAL"},
-    {"values", NULL, "VALUES lists (use SELECT ... UNION ALL SELECT ...)"},
     {"asof", "join", "ASOF JOIN"},
     {"positional", "join", "POSITIONAL JOIN"},
     {"with", "ordinality", "WITH ORDINALITY"},
@@ -121,7 +117,7 @@ static const struct { const char *w1, *w2, *what; } unsupported[] = {
     {"some", "(", "SOME (subquery)"},
     {"all", "(", "ALL (subquery)"},
     {"symmetric", NULL, "BETWEEN SYMMETRIC"},
-    {"by", "name", "UNION BY NAME"},
+    {"by", "name", "EXCEPT / INTERSECT BY NAME"},
     {NULL, NULL, NULL}};
 
 static bool tok_is(const sl_tok *t, const char *w)
@@ -1292,6 +1288,16 @@ static sl_ast_expr *parse_pred(sl_parser *p)
         }
         if (sl_parse_expect_op(p, ")"))
             return sl_parse_fail(e);
+    } else if (!neg && sl_parse_is_kw(t, "glob")) {
+        /* s GLOB p: the GLOB kernel (DuckDB has no NOT GLOB) */
+        sl_parse_next(p);
+        e = sl_parse_new_expr(p, A_FUNC, start);
+        e->name = sl_xstrdup("GLOB");
+        add_arg(e, l);
+        sl_ast_expr *r = parse_concat(p);
+        if (!r)
+            return sl_parse_fail(e);
+        add_arg(e, r);
     } else if (sl_parse_is_kw(t, "like") || sl_parse_is_kw(t, "ilike")) {
         sl_parse_next(p);
         e = sl_parse_new_expr(p, A_LIKE, start);

@@ -101,6 +101,7 @@ typedef struct sl_parser {
     int n, i;                  /* count, current */
     int depth;                 /* expression/query nesting */
     sl_err *err;
+    int window_at;             /* the WINDOW keyword of the select block being parsed, or 0 */
 } sl_parser;
 
 struct sl_ast_expr;
@@ -255,6 +256,12 @@ typedef struct sl_ast_window {
 int sl_parse_order_item(sl_parser *p, sl_ast_order *o);
 /* Parses what follows OVER: ( window spec ). Returns new in *out, or the error code. Local. */
 int sl_parse_window(sl_parser *p, sl_ast_window **out);
+/* Index of the WINDOW keyword of the select block whose SELECT is the current token (the
+ * same parenthesis level, before any UNION / ORDER BY / LIMIT), or 0. Local. */
+int sl_parse_find_window(sl_parser *p);
+/* Parses WINDOW name AS (spec), ... (after WINDOW): checks the specs, rejects a name defined
+ * twice (the specs are read where OVER names them). Local. */
+int sl_parse_window_clause(sl_parser *p);
 /* Frees a window spec (and NULLs *pw). Local. */
 void sl_ast_window_free(sl_ast_window **pw);
 /* Appends " OVER (...)" for w (see sl_ast_expr_print). Local. */
@@ -291,6 +298,7 @@ typedef struct sl_ast_source {
     struct sl_ast_query *right; /* AS_SETOP: the right input */
     sl_setop_kind setop;      /* AS_SETOP */
     bool setop_all;           /* AS_SETOP: UNION ALL, EXCEPT ALL, INTERSECT ALL */
+    bool setop_by_name;       /* AS_SETOP: UNION [ALL] BY NAME (columns matched by name) */
     /* AS_JOIN: sub and right are the two sides, each parsed as SELECT * FROM <side> (the
      * side's own alias stays on that inner source; a side that is itself a join keeps its
      * per-side qualifiers, see bind.c) */
@@ -300,6 +308,8 @@ typedef struct sl_ast_source {
     char **using_cols;        /* USING (a, b): lower case unless quoted */
     bool natural;             /* NATURAL: USING every common column */
     char *alias;              /* or NULL */
+    int n_col_alias;          /* alias(a, b, ...) on a subquery, CTE or view: the names of */
+    char **col_alias;         /* its first columns, as written (VALUES renames in the parser) */
 } sl_ast_source;
 
 struct sl_ast_query {
@@ -348,6 +358,9 @@ struct sl_ast_query {
     bool pivot_group_rest;    /* PIVOT without GROUP BY: grouped by the columns not named */
     int n_pivot_used;
     char **pivot_used;        /* the column names ON and USING name (lower case) */
+    /* VALUES (row), ...: rewritten into SELECT row AS col0, ... UNION ALL SELECT row ...;
+     * the columns of the first block are the ones t(a, b, ...) renames */
+    bool values;
 };
 
 void sl_ast_expr_free(sl_ast_expr **pe);
@@ -502,6 +515,11 @@ int sl_bind_not_in_nulls(sl_bind_ctx *c, const sl_ast_expr *a);
  * ON column (the other columns, the column's name, its value; NULL values dropped), with the
  * query's ORDER BY / LIMIT, into *out (bind_unpivot.c). Local. */
 int sl_bind_unpivot(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);
+/* One side of UNION [ALL] BY NAME: SELECT names[0], ..., names[n-1] FROM (side), each the
+ * column of bound (side bound once already) of that name (case-insensitive) or NULL. side is
+ * borrowed as the FROM query: set from.sub to NULL before freeing the result. Local. */
+sl_ast_query *sl_bind_by_name_side(const sl_ast_query *side, const sl_query *bound,
+                                   char *const *names, int n);
 /* A SUMMARIZE query whose source is open as c's L0: binds its column profile, one aggregate
  * pass over the source turned into one row per column, into *out (bind_summarize.c). Local. */
 int sl_bind_summarize(sl_bind_ctx *c, const sl_ast_query *ast, sl_query **out);

@@ -175,10 +175,10 @@ check lateral_unsupported 3 "$j" "lateral.sql:2:18|LATERAL is not supported"
 
 j=$(job unionbyname <<EOF
 CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
-SELECT id FROM g UNION BY NAME SELECT 1 AS id;
+SELECT id FROM g EXCEPT BY NAME SELECT 1 AS id;
 EOF
 )
-check union_by_name_unsupported 3 "$j" "unionbyname.sql:2:24|UNION BY NAME is not supported"
+check except_by_name_unsupported 3 "$j" "unionbyname.sql:2:25|EXCEPT / INTERSECT BY NAME is not supported"
 
 j=$(job similarto <<EOF
 CREATE VIEW g AS SELECT * FROM read_csv('$D/good/*.csv', header=true, $COLS);
