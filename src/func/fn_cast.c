@@ -521,6 +521,18 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
     return SL_ERUNTIME;
 }
 
+/* A nested value's encoding built in enc becomes out's bytes, held in tmp (enc is freed).
+ * Local. */
+void fn_nested_out(sl_value *out, sl_buf *enc, sl_buf *tmp)
+{
+    sl_buf_reset(tmp);
+    if (enc->len)
+        sl_buf_append(tmp, enc->data, enc->len);
+    sl_buf_free(enc);
+    out->v.s.p = tmp->data ? tmp->data : "";
+    out->v.s.len = tmp->len;
+}
+
 /* A named STRUCT cast to another by name (DuckDB): each field of t is the same-named field of
  * the value (case-insensitive) cast to its type, NULL where the value has none; the value's
  * other fields are dropped. The new encoding goes to tmp. */
@@ -545,12 +557,7 @@ static int struct_cast_by_name(const sl_value *in, sl_type t, sl_value *out, sl_
         sl_list_put(&enc, td->ftypes[k], &y);
     }
     sl_buf_free(&scratch);
-    sl_buf_reset(tmp);
-    if (enc.len)
-        sl_buf_append(tmp, enc.data, enc.len);
-    sl_buf_free(&enc);
-    out->v.s.p = tmp->data ? tmp->data : "";
-    out->v.s.len = tmp->len;
+    fn_nested_out(out, &enc, tmp);
     return rc;
 }
 
@@ -589,12 +596,7 @@ static int nested_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_bu
         sl_list_put(&enc, te, &y);
     }
     sl_buf_free(&scratch);
-    sl_buf_reset(tmp);
-    if (enc.len)
-        sl_buf_append(tmp, enc.data, enc.len);
-    sl_buf_free(&enc);
-    out->v.s.p = tmp->data ? tmp->data : "";
-    out->v.s.len = tmp->len;
+    fn_nested_out(out, &enc, tmp);
     return rc;
 }
 

@@ -337,11 +337,6 @@ int fn_cast_text_nested(const sl_value *in, sl_type t, sl_value *out, sl_buf *tm
     sl_free(ps);
     sl_buf_free(&text);
     sl_buf_free(&scratch);
-    sl_buf_reset(tmp);
-    if (enc.len)
-        sl_buf_append(tmp, enc.data, enc.len);
-    sl_buf_free(&enc);
-    out->v.s.p = tmp->data ? tmp->data : "";
-    out->v.s.len = tmp->len;
+    fn_nested_out(out, &enc, tmp);
     return rc;
 }

@@ -238,6 +238,8 @@ int fn_cast_value(const sl_value *in, sl_type t, sl_value *out, sl_buf *tmp, cha
                   size_t msg_cap);
 /* Whether CAST(from AS to) is allowed. Local. */
 bool fn_cast_allowed(sl_type from, sl_type to);
+/* out's bytes are the nested encoding enc (copied into tmp; enc freed). Local. */
+void fn_nested_out(sl_value *out, sl_buf *enc, sl_buf *tmp);
 /* fn_cast_value of VARCHAR text to a LIST or STRUCT type t, as DuckDB splits and converts it
  * (fn_cast_text.c): SL_ERUNTIME with out NULL when the text does not split, or with the
  * elements that do not convert NULL. Local. */
