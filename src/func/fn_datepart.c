@@ -378,9 +378,7 @@ FN_BIND(fn_bind_to_timestamp)
 {
     int rc = 0;
     (void)n;
-    if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
-        return rc ? rc : FN_NO_MATCH;
-    if (args[0]->type != SL_T_DOUBLE && (rc = fn_coerce(&args[0], SL_T_DOUBLE, err)))
+    if ((rc = fn_want_double(args, 0, err)))
         return rc;
     *rt = SL_T_TIMESTAMPTZ;
     return 0;

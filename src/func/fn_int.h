@@ -132,6 +132,9 @@ int fn_coerce(sl_expr **pe, sl_type t, sl_err *err);
 int fn_coerce_all(sl_expr **args, const int *idx, int n, sl_type t, sl_err *err);
 bool fn_want(sl_expr **args, int j, sl_type t, sl_err *err, int *rc);
 bool fn_want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc);
+/* args[j], a number (or a NULL or string literal), coerced to DOUBLE: 0, FN_NO_MATCH or an
+ * error code. Local. */
+int fn_want_double(sl_expr **args, int j, sl_err *err);
 /* Common type of args[idx[k]]: string literals adapt to the typed side, NULLs to anything.
  * Returns false (and the two clashing types) when there is none. */
 bool fn_common_type(sl_expr **args, const int *idx, int n, sl_type *out, sl_type *c1,

@@ -365,9 +365,7 @@ FN_BIND(fn_bind_to_interval_d)
 {
     int rc = 0;
     (void)n;
-    if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
-        return rc ? rc : FN_NO_MATCH;
-    if (args[0]->type != SL_T_DOUBLE && (rc = fn_coerce(&args[0], SL_T_DOUBLE, err)))
+    if ((rc = fn_want_double(args, 0, err)))
         return rc;
     *rt = SL_T_INTERVAL;
     return 0;
@@ -434,9 +432,7 @@ FN_BIND(fn_bind_isinf)
     (void)n;
     sl_type t = args[0]->type;
     if (t != SL_T_DATE && !sl_type_is_ts(t)) {
-        if (!fn_want_numeric(args, 0, SL_T_DOUBLE, err, &rc))
-            return rc ? rc : FN_NO_MATCH;
-        if (args[0]->type != SL_T_DOUBLE && (rc = fn_coerce(&args[0], SL_T_DOUBLE, err)))
+        if ((rc = fn_want_double(args, 0, err)))
             return rc;
     }
     *rt = SL_T_BOOL;

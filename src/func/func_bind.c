@@ -339,6 +339,16 @@ bool fn_want_numeric(sl_expr **args, int j, sl_type dflt, sl_err *err, int *rc)
     return fn_want(args, j, dflt, err, rc);
 }
 
+int fn_want_double(sl_expr **args, int j, sl_err *err)
+{
+    int rc = 0;
+    if (!fn_want_numeric(args, j, SL_T_DOUBLE, err, &rc))
+        return rc ? rc : FN_NO_MATCH;
+    if (args[j]->type != SL_T_DOUBLE)
+        rc = fn_coerce(&args[j], SL_T_DOUBLE, err);
+    return rc;
+}
+
 bool sl_func_exists(const char *name)
 {
     return lookup(name) >= 0 || strcasecmp(name, "CASE") == 0;
