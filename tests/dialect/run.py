@@ -73,6 +73,7 @@ from sluice_env import ENV, REQUIRE, ROOT, SLUICE, run_watched  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 # What a rank that died of a signal (Open MPI's handler, mpirun's notice) or of a sanitizer
 # report leaves in stderr.
+QUERY_RE = re.compile(r"(?is)\s*(select|with|from|values|\()")
 CRASH_RE = (rb"Process received signal|exited on signal|ERROR: (Address|Leak)Sanitizer|"
             rb"runtime error:")
 COLUMNS = {"id": "BIGINT", "k": "VARCHAR", "s": "VARCHAR", "x": "DOUBLE", "i": "BIGINT",
@@ -571,7 +572,9 @@ def main():
         if not args.no_batch:
             groups = {}
             for c in cases:
-                if not (c["copy"] or c["error"] or c["differs"]) and duck_of(c) is not None:
+                # only queries share a job: a SET or CREATE would leak into the cases after it
+                if (not (c["copy"] or c["error"] or c["differs"]) and duck_of(c) is not None
+                        and QUERY_RE.match(c["sql"])):
                     for np in rank_counts(c):
                         groups.setdefault((np, c["blocksize"] or ""), []).append(c)
             jobs = [((np, bsize), pool.submit(run_batch, group, np, bsize or None, work, data,
