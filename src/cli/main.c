@@ -368,9 +368,28 @@ static int run(int argc, char **argv)
     return status;
 }
 
+/* Every rank on one host (mpirun's OMPI_COMM_WORLD_LOCAL_SIZE equals OMPI_COMM_WORLD_SIZE, or
+ * a singleton started without a launcher): Open MPI ends up on its ob1 shared-memory path
+ * there anyway, but first opens and probes UCX and the OFI MTL, ~0.2 s of every job's
+ * start-up on these machines (README: fixed costs). Ask for ob1 directly unless the user chose
+ * a PML (or set SLUICE_KEEP_MPI_PML). Every rank sees the same environment, so all ranks choose alike; across hosts, or
+ * under a launcher that does not say (srun's PMIx), Open MPI's own choice stands. Local. */
+static void prefer_shared_memory_pml(void)
+{
+    if (getenv("OMPI_MCA_pml") || getenv("SLUICE_KEEP_MPI_PML"))
+        return;
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE");
+    const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    bool one_host = size ? local && strcmp(size, local) == 0
+                         : !getenv("PMIX_RANK") && !getenv("PMI_RANK");
+    if (one_host)
+        setenv("OMPI_MCA_pml", "ob1", 0);
+}
+
 int main(int argc, char **argv)
 {
     sl_mem_keep_freed(); /* the binary owns its process: see core/mem.h */
+    prefer_shared_memory_pml();
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     sl_mem_set_oom_handler(on_oom);

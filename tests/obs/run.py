@@ -314,6 +314,27 @@ COPY (SELECT k, count(*) AS n FROM read_csv('{csvp}') WHERE v > 10 GROUP BY k) T
               st[2]["rows_in"] == 2 * ok_rows,
               f"np={n}: UNION ALL of two table reads: {ops}, rows_in {st[2]['rows_in']}")
 
+    # Start-up (issue 14's fixed costs): on one host sluice asks Open MPI for the ob1 PML
+    # before MPI_Init instead of letting it open and probe every PML first; a PML the user
+    # names, or SLUICE_KEEP_MPI_PML, leaves the choice to Open MPI. Open MPI's own verbose
+    # output says which PML components it loaded.
+    def pmls(n, extra):
+        e = {k: v for k, v in os.environ.items() if k != "OMPI_MCA_pml"}
+        e.update(extra, OMPI_MCA_pml_base_verbose="10")
+        r = subprocess.run(["timeout", "120", "mpirun", "-n", str(n), SLUICE, "run", job,
+                            "--quiet"], capture_output=True, text=True, env=e)
+        found = set(re.findall(r"components_open: found loaded component (\w+)", r.stderr))
+        return r.returncode, found
+    for n in (1, 2):
+        rc, found = pmls(n, {})
+        check(rc == 0 and found == {"ob1"}, f"np={n}: one host: only ob1 opened: {rc} {found}")
+    rc, everything = pmls(2, {"SLUICE_KEEP_MPI_PML": "1"})
+    check(rc == 0 and "ob1" in everything, f"SLUICE_KEEP_MPI_PML: {rc} {everything}")
+    if len(everything) > 1:  # Debian's Open MPI has cm, v, monitoring (and ucx) beside ob1
+        rc, found = pmls(2, {"OMPI_MCA_pml": "^monitoring"})
+        check(rc == 0 and "monitoring" not in found and len(found) > 1,
+              f"the user's OMPI_MCA_pml is kept: {rc} {found} (all: {everything})")
+
     # Unwritable metrics file: clear error, non-zero exit.
     r = mpirun(2, ["run", job, "--metrics", "/nonexistent/dir/m.json", "--quiet"])
     check(r.returncode == 4 and "cannot write metrics file" in r.stderr,
