@@ -57,8 +57,7 @@ typedef struct topn_state {
     sl_rowcmp part;        /* partition keys: equal = one partition */
     sl_rowcmp ord;         /* window order within a partition, ties by every column */
     int64_t k;
-    sl_batch **bs;         /* kept input batches (refs point into them) */
-    int nb, capb;
+    sl_batchlist kept_in;  /* kept input batches (refs point into them) */
     int64_t held_rows;     /* physical rows of bs */
     int64_t n_groups, cap_groups;
     int64_t *refs;         /* group g: refs[g*k .. g*k+grp[g].cnt) in window order */
@@ -96,31 +95,27 @@ static int topn_open(sl_exec *x, sl_pop *op, sl_err *err)
 
 static void free_table(topn_state *st)
 {
-    for (int i = 0; i < st->nb; i++)
-        sl_batch_free(&st->bs[i]);
-    sl_free(st->bs);
+    sl_batchlist_free(&st->kept_in);
     sl_free(st->refs);
     sl_free(st->grp);
     sl_free(st->slots);
-    st->bs = NULL;
     st->refs = NULL;
     st->grp = NULL;
     st->slots = NULL;
     st->null_group = -1;
-    st->nb = st->capb = 0;
     st->held_rows = st->n_groups = st->cap_groups = st->n_slots = st->kept = 0;
 }
 
 /* A new dense batch with the kept rows refs[from..to) of the table. */
 static sl_batch *take(topn_state *st, const int64_t *refs, int64_t n, int n_cols)
 {
-    const sl_batch *b0 = st->bs[SL_REF_BATCH(refs[0])];
+    const sl_batch *b0 = st->kept_in.b[SL_REF_BATCH(refs[0])];
     sl_type *types = sl_xcalloc((size_t)n_cols + 1, sizeof *types);
     for (int c = 0; c < n_cols; c++)
         types[c] = b0->cols[c]->type;
     sl_batch *out = sl_batch_new(n_cols, types, n);
     sl_free(types);
-    sl_batch_gather(out, st->bs, refs, n);
+    sl_batch_gather(out, st->kept_in.b, refs, n);
     return out;
 }
 
@@ -142,10 +137,8 @@ static void compact(topn_state *st, int n_cols)
     int64_t *all = all_refs(st);
     sl_batch *d = take(st, all, st->kept, n_cols);
     sl_free(all);
-    for (int i = 0; i < st->nb; i++)
-        sl_batch_free(&st->bs[i]);
-    st->bs[0] = d;
-    st->nb = 1;
+    sl_batchlist_free(&st->kept_in);
+    sl_batchlist_push(&st->kept_in, d);
     st->held_rows = d->n_rows;
     int64_t n = 0;
     for (int64_t g = 0; g < st->n_groups; g++)
@@ -243,7 +236,7 @@ static int64_t group_of(topn_state *st, const sl_batch *b, int64_t r)
         if (st->int_part)
             return sl->g;
         int64_t ref = st->refs[sl->g * st->k];
-        if (sl_row_cmp(&st->part, b, r, st->bs[SL_REF_BATCH(ref)], SL_REF_ROW(ref)) == 0)
+        if (sl_row_cmp(&st->part, b, r, st->kept_in.b[SL_REF_BATCH(ref)], SL_REF_ROW(ref)) == 0)
             return sl->g;
     }
     int64_t g = new_group(st);
@@ -281,7 +274,7 @@ static int first_key_cmp(const topn_state *st, const topn_group *gr, const sl_ba
 /* Records the first order key of group gr's last kept row (it is full). */
 static void set_worst(topn_state *st, topn_group *gr, int64_t ref)
 {
-    const sl_vec *v = st->bs[SL_REF_BATCH(ref)]->cols[st->ord.cols[0]];
+    const sl_vec *v = st->kept_in.b[SL_REF_BATCH(ref)]->cols[st->ord.cols[0]];
     int64_t r = SL_REF_ROW(ref);
     gr->worst_null = !sl_vec_valid(v, r);
     if (st->fast_ord == 1)
@@ -307,12 +300,12 @@ static void offer(topn_state *st, const sl_batch *b, int bi, int64_t r)
         if (st->fast_ord && first_key_cmp(st, gr, b, r) > 0)
             return;
         int64_t w = v[st->k - 1];
-        if (sl_row_cmp(&st->ord, b, r, st->bs[SL_REF_BATCH(w)], SL_REF_ROW(w)) >= 0)
+        if (sl_row_cmp(&st->ord, b, r, st->kept_in.b[SL_REF_BATCH(w)], SL_REF_ROW(w)) >= 0)
             return;
         p = st->k - 1;
     }
     /* insertion: after every row that orders before or with it (stable) */
-    while (p > 0 && sl_row_cmp(&st->ord, b, r, st->bs[SL_REF_BATCH(v[p - 1])],
+    while (p > 0 && sl_row_cmp(&st->ord, b, r, st->kept_in.b[SL_REF_BATCH(v[p - 1])],
                                SL_REF_ROW(v[p - 1])) < 0) {
         v[p] = v[p - 1];
         p--;
@@ -326,8 +319,8 @@ static int64_t table_bytes(const topn_state *st)
 {
     int64_t b = st->cap_groups * (st->k * 8 + (int64_t)sizeof(topn_group)) +
                 st->n_slots * (int64_t)sizeof(topn_slot);
-    for (int i = 0; i < st->nb; i++)
-        b += sl_batch_bytes(st->bs[i]);
+    for (int i = 0; i < st->kept_in.n; i++)
+        b += sl_batch_bytes(st->kept_in.b[i]);
     return b;
 }
 
@@ -341,12 +334,8 @@ static int topn_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err
     }
     if (st->pass)
         return sl_exec_emit(x, op, b, err);
-    if (st->nb == st->capb) {
-        st->capb = st->capb ? st->capb * 2 : 16;
-        st->bs = sl_xrealloc(st->bs, sizeof *st->bs * (size_t)st->capb);
-    }
-    int bi = st->nb++;
-    st->bs[bi] = b;
+    int bi = st->kept_in.n;
+    sl_batchlist_push(&st->kept_in, b);
     st->held_rows += b->n_rows;
     int64_t live = sl_batch_live(b);
     st->rows_in += live;
