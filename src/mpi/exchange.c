@@ -12,8 +12,9 @@
  * and packing is lazy, so at most about one round of send bytes exists at a time. The send
  * and receive buffers are sized exactly from the plan and the counts; the send buffer is kept
  * across the rounds of one call, and both across calls where the caller gives a pool
- * (exchange.h's sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied out of the receive buffer:
- * they borrow its arrays (sl_wire_read_borrow; the buffer is a reference-counted sl_vblock
+ * (exchange.h's sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied
+ * out of the receive buffer: they borrow its arrays (sl_wire_read_borrow; the buffer is a
+ * reference-counted sl_vblock
  * freed with the last of its columns), so a round reuses it only when none of its batches is
  * alive any more, else it gets a fresh one.
  *
