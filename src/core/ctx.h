@@ -26,6 +26,9 @@ typedef struct sl_ctx {
      * several nodes; node_ranks > 0 makes nodes of that many consecutive ranks (tests on one
      * host) instead of asking MPI which ranks share a node. */
     int xchg_two_level, xchg_two_level_ranks, xchg_node_ranks;
+    /* Round buffers an exchange keeps for the next call (mpi/exchange.h's sl_xpool), set by
+     * whoever holds and charges them (an EXCHANGE operator's finish), else NULL. */
+    struct sl_xpool *xchg_pool;
 } sl_ctx;
 
 #endif

@@ -19,6 +19,8 @@
  * At finish the ranks agree on errors, then move the rows in chunks of budget / (8 P) bytes
  * per rank (each chunk in bounded rounds, mpi/exchange.h), so what a rank receives per call
  * stays about budget / 8 whatever the data size; received batches are pushed on at once.
+ * The calls of one finish share their round buffers (mpi/exchange.h's sl_xpool), kept between
+ * calls only while the grant has room for them and freed at the end of the finish.
  * The finish is the metrics stage named after the node ("exchange" or "gather").
  *
  * Skewed joins (issue #12, sl_exec_skew_on): the probe input of a shuffle join sketches its
@@ -72,7 +74,35 @@ typedef struct xstate {
     int64_t hcap;
     int64_t *heavy_here;  /* probe: rows of each heavy key kept on this rank */
     char **heavy_txt;     /* probe: each heavy key as text, once seen here */
+    /* The exchange's round buffers kept from one call of a finish to the next, and the bytes
+     * of them reserved from the grant (pool_keep). */
+    sl_xpool pool;
+    int64_t pool_charged;
 } xstate;
+
+/* After an exchange call: keeps its round buffers for the next call when the grant has room
+ * for them (charged like the operator's other memory), else frees them. Local. */
+static void pool_keep(sl_exec *x, sl_pop *op, xstate *st)
+{
+    sl_budget *b = &x->ctx->budget;
+    int64_t held = sl_xpool_bytes(&st->pool);
+    if (held > st->pool_charged &&
+        !sl_budget_reserve_upto(b, held - st->pool_charged, op->grant)) {
+        sl_xpool_free(&st->pool);
+        held = 0;
+    }
+    if (held < st->pool_charged)
+        sl_budget_release(b, st->pool_charged - held);
+    st->pool_charged = held;
+}
+
+/* Frees the kept round buffers and gives their bytes back to the budget. Local. */
+static void pool_drop(sl_exec *x, xstate *st)
+{
+    sl_xpool_free(&st->pool);
+    sl_budget_release(&x->ctx->budget, st->pool_charged);
+    st->pool_charged = 0;
+}
 
 static uint64_t next_rand(uint64_t *s)
 {
@@ -432,6 +462,8 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
     sl_batchlist_init(&recv);
     sl_xstats xs = {0};
     int rc;
+    /* Only these calls use the pool: nothing collective runs while the batches go on. */
+    x->ctx->xchg_pool = &st->pool;
     if (st->join) {
         /* Skew: heavy-key rows aside; every rank makes the same two calls (the second an
          * empty broadcast when it has none) unless the first failed everywhere. */
@@ -452,6 +484,8 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
                 heavy.b[i] = NULL;
             }
         sl_batchlist_free(&heavy);
+        x->ctx->xchg_pool = NULL;
+        pool_keep(x, op, st);
         return emit_received(x, op, &xs, &recv, rc, err);
     }
     switch (st->part) {
@@ -472,6 +506,8 @@ static int move_part(sl_exec *x, sl_pop *op, xstate *st, sl_batchlist *part, int
         rc = sl_exchange_gather(x->ctx, x->comm, op->u.exchange.root, part, cap, &recv, &xs, err);
         break;
     }
+    x->ctx->xchg_pool = NULL;
+    pool_keep(x, op, st);
     return emit_received(x, op, &xs, &recv, rc, err);
 }
 
@@ -728,6 +764,7 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
         move_ordered(x, op, st, chunk, cap, err);
     else
         move_all(x, op, st, chunk, cap, err);
+    pool_drop(x, st);
     if (st->join && !st->to_all)
         report_heavy(x, op, st);
     sl_exec_stage_end(x, true);
@@ -739,6 +776,7 @@ static void exchange_close(sl_exec *x, sl_pop *op)
     xstate *st = op->state;
     if (!st)
         return;
+    pool_drop(x, st);
     sl_rowstore_free(&st->send);
     for (int i = 0; i < st->cap_sample; i++)
         sl_buf_free(&st->sample[i]);

@@ -11,8 +11,10 @@
  * sl_wire_read of what arrived. Input batches are freed as soon as all their rows are sent,
  * and packing is lazy, so at most about one round of send bytes exists at a time. The send
  * and receive buffers are sized exactly from the plan and the counts; the send buffer is kept
- * across the rounds of one call. Received batches are not copied out of the receive buffer:
- * they borrow its arrays (sl_wire_read_borrow; the buffer is a reference-counted sl_vblock
+ * across the rounds of one call, and both across calls where the caller gives a pool
+ * (exchange.h's sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied
+ * out of the receive buffer: they borrow its arrays (sl_wire_read_borrow; the buffer is a
+ * reference-counted sl_vblock
  * freed with the last of its columns), so a round reuses it only when none of its batches is
  * alive any more, else it gets a fresh one.
  *
@@ -751,12 +753,21 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     int *spair = scount + 4 * P, *rpair = scount + 6 * P; /* {count, flags} per peer */
     int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
     sl_buf sb;
-    sl_buf_init(&sb);
     sl_batchlist_init(&x.self);
     /* The flat route's receive buffer: the batches read from it borrow its bytes, so it is
      * reused by the next round only when none of them is alive any more (a consumer freed
-     * them), else that round gets a fresh one. */
+     * them), else that round gets a fresh one. Both buffers come from the caller's pool
+     * when there is one (exchange.h's sl_xpool) and go back to it at the end. */
+    sl_xpool *pool = x.ctx->xchg_pool;
     sl_vblock *rblk = NULL;
+    if (pool) {
+        sb = pool->send;
+        rblk = pool->recv;
+        sl_buf_init(&pool->send);
+        pool->recv = NULL;
+    } else {
+        sl_buf_init(&sb);
+    }
     static char empty[1];
     bool stopped = false; /* some rank reported a failure before a round's data moved */
     for (;;) {
@@ -846,8 +857,14 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     sl_free(x.chunks);
     sl_free(scount);
     sl_free(sent_d);
-    sl_buf_free(&sb);
-    sl_vblock_release(rblk);
+    if (pool) {
+        sl_buf_reset(&sb);
+        pool->send = sb;
+        pool->recv = rblk;
+    } else {
+        sl_buf_free(&sb);
+        sl_vblock_release(rblk);
+    }
     sl_batchlist_free(in);
     /* Conservation (every row sent was received somewhere) and, in the same reduction, a
      * failure in the last round's unpacking, which no later round would report. */
@@ -867,6 +884,18 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         return SL_ERR(err, SL_EINTERNAL, "exchange lost rows: %lld sent, %lld received",
                       (long long)tot[0], (long long)tot[1]);
     return 0;
+}
+
+int64_t sl_xpool_bytes(const sl_xpool *p)
+{
+    return p->send.cap + (p->recv ? p->recv->bytes : 0);
+}
+
+void sl_xpool_free(sl_xpool *p)
+{
+    sl_buf_free(&p->send);
+    sl_vblock_release(p->recv);
+    p->recv = NULL;
 }
 
 int sl_exchange_hash(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, const int *key_cols, int n_keys,

@@ -21,6 +21,7 @@
 #include <mpi.h>
 
 #include "batch/batch.h"
+#include "core/buf.h"
 #include "core/ctx.h"
 #include "core/err.h"
 
@@ -29,6 +30,24 @@ typedef struct sl_xstats {
     int64_t rows_sent, rows_recv;
     int64_t bytes_sent, bytes_recv; /* to/from other ranks and self */
 } sl_xstats;
+
+/*
+ * Round buffers kept across exchange calls: while ctx->xchg_pool points to one, a call takes
+ * its send buffer and receive block from it and leaves them there at the end, so a run of
+ * calls (an operator's chunks, a benchmark's repetitions) maps and faults in its buffers once
+ * instead of per call (above glibc's 32 MB mmap threshold every fresh buffer is new pages).
+ * The receive block is reused only when no batch read from it is alive any more. Whoever
+ * sets ctx->xchg_pool charges sl_xpool_bytes to its grant and frees the pool. Local.
+ */
+typedef struct sl_xpool {
+    sl_buf send;       /* capacity kept, length 0 between calls */
+    sl_vblock *recv;   /* one reference held by the pool, or NULL */
+} sl_xpool;
+
+/* Bytes the pool holds (both buffers, also a block batches still borrow). Local. */
+int64_t sl_xpool_bytes(const sl_xpool *p);
+/* Frees both buffers (the block lives on while batches borrow it); p is left empty. Local. */
+void sl_xpool_free(sl_xpool *p);
 
 /*
  * Hash exchange: consumes in (freed and reset), appends received batches to out. Rows go to
