@@ -20,6 +20,14 @@
  * longer than 12 bytes and their views agree. With 1e5 id3 groups over 1e7 rows each probe
  * otherwise missed the cache twice (the group's offset, then its bytes; issue 14).
  *
+ * A lone integer key (BIGINT, INTEGER, DATE, DECIMAL(<=18), ...: compared as its 8 bytes) whose
+ * values so far span at most DIRECT_SPAN is looked up in a direct index instead (group + 1 at
+ * value - low end; DuckDB's "perfect hash" aggregation): no hashing and no probing for a row,
+ * only for a new group. db-benchmark's q4 (100 id4 values) spent more than half its CPU
+ * hashing, probing and comparing keys. The hash table is kept up to date beside it, so a batch
+ * whose values would stretch the span past DIRECT_SPAN turns the index off for good and goes
+ * on through the table at no cost.
+ *
  * consume/merge hash the whole batch first (column at a time), then probe, then hand the
  * whole batch's group ids to each aggregate's update or combine: one indirect call per batch
  * and aggregate, a tight loop inside.
@@ -61,6 +69,13 @@ struct sl_hashagg {
      * when the first key is of another type. */
     struct kview *kv;
     bool use_kv;
+    /* The direct index of a lone integer key (file comment): dix[v - dlo] is the group + 1 of
+     * value v for dlo <= v <= dhi (0: none yet), dnull the NULL key's; direct is 1 while it
+     * is in use, 0 until the first batch decides, -1 for other keys or once off. */
+    int direct;
+    uint32_t *dix;
+    int64_t dlo, dhi;
+    uint32_t dnull;
     uint64_t *ghash;
     int64_t n_groups, gcap;
     slot *tab;
@@ -79,6 +94,8 @@ struct sl_hashagg {
 };
 
 #define TAB_INIT 1024
+/* Widest range of values the direct index covers: 1 MB of uint32 (q5's 1e5 id6 values fit). */
+#define DIRECT_SPAN (1 << 18)
 
 /* A VARCHAR value's length (KV_NULL for NULL) and its first KV_INLINE bytes, zero-padded:
  * equal values have equal views, and values of up to KV_INLINE bytes are equal exactly when
@@ -143,6 +160,9 @@ sl_hashagg *sl_hashagg_new(int n_keys, const sl_type *key_types, int n_aggs, con
     /* Only for a lone key: with more keys the others' bytes are read anyway, and a table of
      * ~1 group per row (q10's six keys) would pay 16 bytes a group for few compares. */
     h->use_kv = n_keys == 1 && sl_type_phys(key_types[0]) == SL_T_VARCHAR;
+    /* val_eq compares these as their 8 bytes (not DOUBLE: -0.0 and NaN fold). */
+    h->direct = n_keys == 1 && !sl_type_is_var(key_types[0]) &&
+                sl_type_phys(key_types[0]) != SL_T_DOUBLE ? 0 : -1;
     h->st = sl_xcalloc((size_t)(n_aggs ? n_aggs : 1), sizeof *h->st);
     for (int a = 0; a < n_aggs; a++) {
         aggstate *s = &h->st[a];
@@ -171,6 +191,11 @@ static void drop_groups(sl_hashagg *h)
     h->ghash = NULL;
     sl_free(h->kv);
     h->kv = NULL;
+    sl_free(h->dix);
+    h->dix = NULL;
+    h->dnull = 0;
+    if (h->direct > 0)
+        h->direct = 0;
     h->n_groups = h->gcap = 0;
     h->held = 0;
     sl_free(h->tab);
@@ -264,6 +289,8 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
     }
     /* Aggregates that keep every value grow by up to one value per row. */
     heap += h->held + rows * 16 * h->n_holistic;
+    if (h->dix) /* the direct index: at most DIRECT_SPAN entries */
+        heap += (h->dhi - h->dlo + 1) * 4;
     return gcap * per_group + tcap * (int64_t)sizeof(slot) + heap +
            h->scratch_cap * 16;
 }
@@ -293,18 +320,22 @@ static void grow_groups(sl_hashagg *h, int64_t need)
     h->gcap = nc;
 }
 
+/* Puts group g (its ghash set) into a free slot of the table. */
+static void table_add(sl_hashagg *h, int64_t g)
+{
+    int64_t mask = h->tcap - 1, idx = (int64_t)(h->ghash[g] >> h->shift);
+    while (h->tab[idx].g1)
+        idx = (idx + 1) & mask;
+    h->tab[idx].h = tag(h->ghash[g]);
+    h->tab[idx].g1 = (uint32_t)(g + 1);
+}
+
 static void rehash(sl_hashagg *h)
 {
     sl_free(h->tab);
     table_init(h, h->tcap * 2);
-    int64_t mask = h->tcap - 1;
-    for (int64_t g = 0; g < h->n_groups; g++) {
-        int64_t idx = (int64_t)(h->ghash[g] >> h->shift);
-        while (h->tab[idx].g1)
-            idx = (idx + 1) & mask;
-        h->tab[idx].h = tag(h->ghash[g]);
-        h->tab[idx].g1 = (uint32_t)(g + 1);
-    }
+    for (int64_t g = 0; g < h->n_groups; g++)
+        table_add(h, g);
 }
 
 void sl_hashagg_presize(sl_hashagg *h, int64_t groups)
@@ -444,6 +475,101 @@ static void append_rows(sl_vec *dst, const sl_vec *src, const uint32_t *rows, in
     dst->n = at + n;
 }
 
+/* Makes the direct index cover lo..hi besides the values it covers: false when together they
+ * span more than DIRECT_SPAN. A wider index is rebuilt from the groups' keys. */
+static bool direct_cover(sl_hashagg *h, int64_t lo, int64_t hi)
+{
+    if (h->dix) {
+        if (lo >= h->dlo && hi <= h->dhi)
+            return true;
+        lo = lo < h->dlo ? lo : h->dlo;
+        hi = hi > h->dhi ? hi : h->dhi;
+    }
+    if ((uint64_t)hi - (uint64_t)lo >= DIRECT_SPAN)
+        return false;
+    sl_free(h->dix);
+    h->dix = sl_xcalloc((size_t)(hi - lo + 1), sizeof *h->dix);
+    h->dlo = lo;
+    h->dhi = hi;
+    const sl_vec *k = h->keys[0];
+    for (int64_t g = 0; g < h->n_groups; g++)
+        if (sl_vec_valid(k, g))
+            h->dix[k->d.i64[g] - lo] = (uint32_t)(g + 1);
+    return true;
+}
+
+/* assign_groups through the direct index: false (and the index off for good, the table
+ * taking over) when the batch's values do not fit it. */
+static bool assign_direct(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *sel, int64_t n)
+{
+    const sl_vec *v = vecs[0];
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sel ? sel[k] : k;
+        if (sl_vec_valid(v, i)) {
+            int64_t x = v->d.i64[i];
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
+        }
+    }
+    if (lo <= hi && !direct_cover(h, lo, hi)) {
+        sl_free(h->dix);
+        h->dix = NULL;
+        h->direct = -1;
+        return false;
+    }
+    h->direct = 1;
+    int64_t base = h->n_groups;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = sel ? sel[k] : k;
+        uint32_t *e = sl_vec_valid(v, i) ? &h->dix[v->d.i64[i] - h->dlo] : &h->dnull;
+        if (!*e) {
+            h->new_rows[h->n_groups - base] = (uint32_t)i;
+            *e = (uint32_t)++h->n_groups;
+        }
+        h->gids[k] = *e - 1;
+    }
+    int64_t added = h->n_groups - base;
+    if (added == 0)
+        return true;
+    /* New groups still get their hash and slot: the table takes over should the index stop. */
+    grow_groups(h, h->n_groups);
+    sl_hash_vecs_sel(vecs, 1, h->new_rows, added, h->hashes);
+    memcpy(h->ghash + base, h->hashes, (size_t)added * 8);
+    int64_t from = base;
+    if (h->n_groups * 2 > h->tcap) {
+        int64_t cap = h->tcap;
+        while (h->n_groups * 2 > cap)
+            cap *= 2;
+        sl_free(h->tab);
+        table_init(h, cap);
+        from = 0;
+    }
+    for (int64_t g = from; g < h->n_groups; g++)
+        table_add(h, g);
+    return true;
+}
+
+/* The key values and zeroed states of groups base.. made by one batch (new_rows). */
+static void init_new_groups(sl_hashagg *h, sl_vec *const *vecs, int64_t base)
+{
+    int64_t added = h->n_groups - base;
+    if (added == 0)
+        return;
+    for (int k = 0; k < h->n_keys; k++)
+        append_rows(h->keys[k], vecs[k], h->new_rows, added);
+    if (h->use_kv)
+        for (int64_t j = 0; j < added; j++)
+            h->kv[base + j] = kview_of(h->keys[0], base + j);
+    for (int a = 0; a < h->n_aggs; a++) {
+        aggstate *s = &h->st[a];
+        uint8_t *p = s->data + base * s->sb;
+        memset(p, 0, (size_t)(added * s->sb));
+        if (s->fn->init)
+            s->fn->init(s->call, p, added);
+    }
+}
+
 /* Fills h->gids[k] with the group of the k-th live row (sel or 0..n), creating groups. A new
  * group gets its slot, hash and number at once, but its key values and zeroed states only
  * after the loop, column at a time (appending a row's six keys value by value was a third of
@@ -466,8 +592,12 @@ static void assign_groups(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
     }
     if (!h->tab)
         table_init(h, TAB_INIT);
-    sl_hash_vecs_sel(vecs, h->n_keys, sel, n, h->hashes);
     int64_t base = h->n_groups;
+    if (h->direct >= 0 && assign_direct(h, vecs, sel, n)) {
+        init_new_groups(h, vecs, base);
+        return;
+    }
+    sl_hash_vecs_sel(vecs, h->n_keys, sel, n, h->hashes);
     bool fixed0 = !sl_type_is_var(h->keys[0]->type);
     /* Prefetching the slot a few rows ahead hides most of the cache miss of a big table. */
     enum { AHEAD = 16 };
@@ -520,21 +650,7 @@ static void assign_groups(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
         }
         h->gids[k] = (uint32_t)g;
     }
-    int64_t added = h->n_groups - base;
-    if (added == 0)
-        return;
-    for (int k = 0; k < h->n_keys; k++)
-        append_rows(h->keys[k], vecs[k], h->new_rows, added);
-    if (h->use_kv)
-        for (int64_t j = 0; j < added; j++)
-            h->kv[base + j] = kview_of(h->keys[0], base + j);
-    for (int a = 0; a < h->n_aggs; a++) {
-        aggstate *s = &h->st[a];
-        uint8_t *p = s->data + base * s->sb;
-        memset(p, 0, (size_t)(added * s->sb));
-        if (s->fn->init)
-            s->fn->init(s->call, p, added);
-    }
+    init_new_groups(h, vecs, base);
 }
 
 /* ---- folding batches in ---- */
