@@ -555,29 +555,17 @@ static bool fast_record(sl_csv_walk *w, const char *p, int64_t at, int64_t e)
     return true;
 }
 
-/*
- * The block path of the fast scanner (strict scans with on_block): gathers the consecutive
- * records from base[*at] that are plain (no quote, no '\r' but a final one), not blank, not
- * a header and of exactly ncols fields, at most SL_CSV_BLK and within the run's limits, and
- * hands them to on_block at once, which converts column by column (no callback, type switch
- * or push per field). Advances *at and the walk's position over the records on_block took
- * and returns how many (0: the next record is for fast_record). Local.
- *
- * A record is read from the window's flattened positions (fast_records): its fields end at
- * the next ncols st positions, and it has exactly ncols fields iff the last of them is its
- * end (the next end position). So a record costs two compares whatever its width, and only
- * the read columns' bounds are stored: no walk over each field's bit.
- */
-static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t max_rows,
-                          int64_t max_bytes)
+/* fast_block's gather where the query reads few of the columns (w->flat): a record's fields
+ * end at the next ncols positions of the window's flattened st bits, and it has exactly ncols
+ * fields iff the last of them is an end bit and no other end bit lies in it (checked once
+ * for the block with a popcount). So a record costs two compares whatever its width, and only
+ * the read columns' bounds are stored: no walk over each field's bit. Gathers from base[a0]
+ * at most lim records within max_bytes, stopping before the header at hdr; advances *pa past
+ * them and returns how many. Local. */
+static inline int64_t gather_flat(sl_csv_walk *w, const char *base, int64_t a0, int64_t *pa,
+                                  int64_t lim, int64_t max_bytes, int64_t hdr)
 {
-    int64_t a0 = *at, a = a0, n = 0, lim = max_rows - w->rows_run, bytes = w->bytes;
-    const sl_csv_file *f = &w->src->files[w->groups[w->g].file];
-    int64_t hdr = w->skip_header ? f->first_rec - (w->pos - a0) : -1; /* its base offset */
-    if (lim > SL_CSV_BLK)
-        lim = SL_CSV_BLK;
-    if (!w->blk_at)
-        w->blk_at = sl_xmalloc(SL_CSV_BLK * sizeof *w->blk_at);
+    int64_t a = a0, n = 0;
     const uint32_t *st = w->fl_st;
     const uint64_t *endm = w->ix.end;
     int64_t k0 = w->k_st, n_st = w->n_st;
@@ -587,7 +575,7 @@ static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t
     /* the last column's end is fe: before a final '\r' */
     const int64_t last = w->need[nc - 1] ? slot[nc - 1] + 1 : -1;
     int64_t *blk = w->blk, k = k0;
-    while (n < lim && k + nc <= n_st && bytes + (a - a0) < max_bytes && a != hdr) {
+    while (n < lim && k + nc <= n_st && a - a0 < max_bytes && a != hdr) {
         int64_t e = st[k + nc - 1];
         if (!(endm[e >> 6] >> (e & 63) & 1) || e == a)
             break; /* more than ncols fields (or fewer: see below), or a blank line */
@@ -623,6 +611,74 @@ static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t
         k = k0 + r * nc;
     }
     w->k_st = k;
+    *pa = a;
+    return n;
+}
+
+/* fast_block's gather where the query reads most columns: one walk over the record's st bits,
+ * every field's bounds stored (an unread column's into a scratch slot: the branch on the slot
+ * was the walk's costliest instruction). Arguments as gather_flat's. Local. */
+static inline int64_t gather_bits(sl_csv_walk *w, const char *base, int64_t a0, int64_t *pa,
+                                  int64_t lim, int64_t max_bytes, int64_t hdr)
+{
+    int64_t a = a0, n = 0, nb = (w->ix_len + 63) >> 6;
+    const int *slot = w->slot, nc = w->ncols;
+    while (n < lim && a - a0 < max_bytes && a != hdr) {
+        int64_t e = next_bit(w->ix.end, nb, a);
+        if (e < 0)
+            break;
+        int64_t fe = e > a && base[e - 1] == '\r' ? e - 1 : e;
+        if (fe == a || bits_in(w->ix.odd, a, fe, false))
+            break;
+        int64_t *blk = w->blk + 2 * n, fs = a, b = a >> 6;
+        int nf = 0;
+        bool ok = false;
+        uint64_t m = w->ix.st[b] & (~(uint64_t)0 << (a & 63));
+        for (;;) {
+            while (!m)
+                m = w->ix.st[++b];
+            int64_t x = (b << 6) + __builtin_ctzll(m);
+            m &= m - 1;
+            if (nf == nc)
+                break; /* more than ncols fields */
+            int64_t *to = blk + slot[nf++];
+            to[0] = fs;
+            to[1] = x == e ? fe : x;
+            if (x == e) {
+                ok = nf == nc;
+                break;
+            }
+            fs = x + 1;
+        }
+        if (!ok)
+            break;
+        w->blk_at[n++] = a;
+        a = e + 1;
+    }
+    *pa = a;
+    return n;
+}
+
+/*
+ * The block path of the fast scanner (strict scans with on_block): gathers the consecutive
+ * records from base[*at] that are plain (no quote, no '\r' but a final one), not blank, not
+ * a header and of exactly ncols fields, at most SL_CSV_BLK and within the run's limits, and
+ * hands them to on_block at once, which converts column by column (no callback, type switch
+ * or push per field). Advances *at and the walk's position over the records on_block took
+ * and returns how many (0: the next record is for fast_record). Local.
+ */
+static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t max_rows,
+                          int64_t max_bytes)
+{
+    int64_t a0 = *at, a = a0, n = 0, lim = max_rows - w->rows_run, bytes = w->bytes;
+    const sl_csv_file *f = &w->src->files[w->groups[w->g].file];
+    int64_t hdr = w->skip_header ? f->first_rec - (w->pos - a0) : -1; /* its base offset */
+    if (lim > SL_CSV_BLK)
+        lim = SL_CSV_BLK;
+    if (!w->blk_at)
+        w->blk_at = sl_xmalloc(SL_CSV_BLK * sizeof *w->blk_at);
+    n = w->flat ? gather_flat(w, base, a0, &a, lim, max_bytes - bytes, hdr)
+                : gather_bits(w, base, a0, &a, lim, max_bytes - bytes, hdr);
     if (n == 0)
         return 0;
     int64_t taken = w->on_block(w, base, w->blk, n);
@@ -638,21 +694,29 @@ static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t
     return taken;
 }
 
-/* The block path's view of a freshly indexed window: its st bits as positions,
- * whether it holds a quote or '\r' at all, the read columns (once). Local. */
-static void flatten_window(sl_csv_walk *w)
+/* The block path's view of a freshly indexed window (the first time: its kernels, the read
+ * columns, and which gather it uses): for gather_flat its st bits as positions and whether it
+ * holds a quote or '\r' at all. Local. */
+static void block_window(sl_csv_walk *w)
 {
     int64_t nb = (w->ix_len + 63) >> 6;
-    if (!w->fl_st) {
-        w->flatten = sl_csv_flatten_pick();
-        w->count_bits = sl_csv_bits_pick();
-        w->fl_st = sl_xmalloc((FAST_WIN + 64) * sizeof *w->fl_st);
+    if (!w->rcols) {
         w->rcols = sl_xmalloc(((size_t)w->ncols + 1) * sizeof *w->rcols);
         w->n_rcols = 0;
         for (int c = 0; c < w->ncols; c++)
             if (w->need[c])
                 w->rcols[w->n_rcols++] = c;
+        /* Flattening costs about what walking one field's bit does, so it pays where most
+         * fields are not read (q1: 2 of 9); with most read, the walk stores every bound. */
+        w->flat = 2 * w->n_rcols <= w->ncols;
+        if (w->flat) {
+            w->flatten = sl_csv_flatten_pick();
+            w->count_bits = sl_csv_bits_pick();
+            w->fl_st = sl_xmalloc((FAST_WIN + 64) * sizeof *w->fl_st);
+        }
     }
+    if (!w->flat)
+        return;
     w->n_st = w->flatten(w->ix.st, nb, w->fl_st);
     w->k_st = 0;
     uint64_t odd = 0;
@@ -686,7 +750,7 @@ static int64_t fast_records(sl_csv_walk *w, const char *p, int64_t avail, int64_
         w->ix_len = n;
         w->ix_file = file;
         if (w->on_block)
-            flatten_window(w);
+            block_window(w);
     }
     const char *base = w->ix_p;
     int64_t nb = (w->ix_len + 63) >> 6, at = w->pos - w->ix_pos, start = at;

@@ -270,9 +270,10 @@ struct sl_csv_walk {
     const int *slot;              /* per file column: its bounds' place in blk (on_block) */
     int64_t *blk;                 /* 2 * SL_CSV_BLK bounds per read column + 1 (the caller's) */
     int64_t *blk_at;              /* SL_CSV_BLK: each gathered record's start (the walk's) */
-    /* on_block: the window's st bits as ascending positions (flattened once per window), a
-     * cursor at the first one not before the walk, the read columns, and whether the window
-     * holds any quote or '\r' */
+    /* on_block: the read columns; flat: few of them, so the window's st bits are read as
+     * ascending positions (flattened once per window) with a cursor at the first one not
+     * before the walk, and whether the window holds any quote or '\r' */
+    bool flat;
     sl_csv_flatten_fn flatten;
     sl_csv_bits_fn count_bits;
     uint32_t *fl_st;
