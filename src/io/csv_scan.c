@@ -1107,29 +1107,11 @@ static inline bool blank_edge(const char *s, int64_t n)
     return s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t';
 }
 
-/* Sets (on) or clears the validity bits of rows [lo, hi) a word at a time. Local. */
-static void valid_range(uint64_t *valid, int64_t lo, int64_t hi, bool on)
-{
-    if (lo >= hi)
-        return;
-    int64_t a = lo >> 6, b = (hi - 1) >> 6;
-    uint64_t ma = ~(uint64_t)0 << (lo & 63), mb = ~(uint64_t)0 >> (63 - ((hi - 1) & 63));
-    if (a == b)
-        ma &= mb;
-    valid[a] = on ? valid[a] | ma : valid[a] & ~ma;
-    if (a == b)
-        return;
-    for (int64_t k = a + 1; k < b; k++)
-        valid[k] = on ? ~(uint64_t)0 : 0;
-    valid[b] = on ? valid[b] | mb : valid[b] & ~mb;
-}
-
 /*
  * One read column of a block at once (scan_block): field r is p[f[2r]..f[2r+1]), empty =
- * NULL; p[0..p_len) may be read. BIGINT, DOUBLE and VARCHAR run a loop of their own writing
- * straight into v's arrays (the text convert_val takes the short way for goes through it);
- * other types call convert_val per field. Appends the leading n' <= n values that convert and
- * returns n'. Local.
+ * NULL; p[0..p_len) may be read. BIGINT, DOUBLE and VARCHAR run a loop of their own writing straight into v's arrays
+ * (the text convert_val takes the short way for goes through it); other types call
+ * convert_val per field. Appends the leading n' <= n values that convert and returns n'. Local.
  */
 static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type t,
                            const char *p, int64_t p_len, const int64_t *f, int64_t n)
@@ -1137,43 +1119,34 @@ static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type
     int64_t n0 = v->n;
     sl_vec_reserve(v, n0 + n);
     if (t == SL_T_BIGINT || t == SL_T_DOUBLE) {
-        /* Rows valid at once, a NULL's bit cleared: no read-modify-write of the bitmap per
-         * value. The arrays are reserved, so the pointers hold through convert_val. */
-        valid_range(v->valid, n0, n0 + n, true);
-        int64_t *oi = v->d.i64 + n0;
-        double *od = v->d.f64 + n0;
         for (int64_t r = 0; r < n; r++) {
             const char *s = p + f[2 * r];
-            int64_t len = f[2 * r + 1] - f[2 * r];
+            int64_t len = f[2 * r + 1] - f[2 * r], x = 0;
+            double d = 0;
+            bool ok;
             if (len == 0) {
-                oi[r] = 0;
+                v->d.i64[n0 + r] = 0;
                 sl_vec_set_valid(v, n0 + r, false);
                 continue;
             }
-            if (!blank_edge(s, len)) {
-                if (t == SL_T_BIGINT) {
-                    int64_t x8, x;
-                    if (f[2 * r] + 8 <= p_len && parse_digits8(s, len, &x8)) {
-                        oi[r] = x8;
-                        continue;
-                    }
-                    if (parse_int(s, len, &x)) {
-                        oi[r] = x;
-                        continue;
-                    }
-                } else {
-                    double d;
-                    if (sl_parse_double(s, len, &d)) {
-                        od[r] = d;
-                        continue;
-                    }
-                }
+            if (blank_edge(s, len))
+                ok = false;
+            else if (t == SL_T_BIGINT)
+                ok = (f[2 * r] + 8 <= p_len && parse_digits8(s, len, &x)) ||
+                     parse_int(s, len, &x);
+            else
+                ok = sl_parse_double(s, len, &d);
+            if (!ok) { /* the general path: blanks, '0x1F', '1_000', ... */
+                v->n = n0 + r;
+                if (!convert_val(src, col, v, t, s, len, false))
+                    return r;
+                continue;
             }
-            v->n = n0 + r; /* the general path: blanks, '0x1F', '1_000', ... */
-            if (!convert_val(src, col, v, t, s, len, false)) {
-                valid_range(v->valid, n0 + r, n0 + n, false);
-                return r;
-            }
+            if (t == SL_T_BIGINT)
+                v->d.i64[n0 + r] = x;
+            else
+                v->d.f64[n0 + r] = d;
+            sl_vec_set_valid(v, n0 + r, true);
         }
         v->n = n0 + n;
         return n;
@@ -1183,7 +1156,6 @@ static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type
         for (int64_t r = 0; r < n; r++)
             bytes += f[2 * r + 1] - f[2 * r];
         sl_grow((void **)&v->heap, &v->heap_cap, v->heap_len + bytes + 16, 1);
-        valid_range(v->valid, n0, n0 + n, true);
         char *h = v->heap;
         int64_t *off = v->d.off, at = v->heap_len;
         for (int64_t r = 0; r < n; r++) {
@@ -1196,8 +1168,7 @@ static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type
                 memcpy(h + at, p + f[2 * r], (size_t)len);
             at += len;
             off[n0 + r + 1] = at;
-            if (len == 0)
-                sl_vec_set_valid(v, n0 + r, false);
+            sl_vec_set_valid(v, n0 + r, len > 0);
         }
         v->heap_len = at;
         v->n = n0 + n;
