@@ -180,10 +180,10 @@ typedef void (*sl_csv_count_fn)(const char *p, int64_t n, char quote, int64_t *q
 sl_csv_count_fn sl_csv_count_pick(const char *name);
 /* The positions of the set bits of m[0..nb) in ascending order into out (bit i of block b is
  * 64 * b + i); returns how many. out must hold that many + 64 (whole groups of 8 are stored).
- * Picked once: with POPCNT and BMI where the CPU has them. */
+ * Picked once: with POPCNT and BMI where the CPU has them. Local. */
 typedef int64_t (*sl_csv_flatten_fn)(const uint64_t *m, int64_t nb, uint32_t *out);
 sl_csv_flatten_fn sl_csv_flatten_pick(void);
-/* How many bits of m in bit positions [a, b) are set (POPCNT where the CPU has it). */
+/* How many bits of m in bit positions [a, b) are set (POPCNT where the CPU has it). Local. */
 typedef int64_t (*sl_csv_bits_fn)(const uint64_t *m, int64_t a, int64_t b);
 sl_csv_bits_fn sl_csv_bits_pick(void);
 
