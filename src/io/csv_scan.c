@@ -195,6 +195,10 @@ void sl_csv_walk_free(sl_csv_walk *w)
     w->ix.odd = NULL;
     sl_free(w->blk_at);
     w->blk_at = NULL;
+    sl_free(w->fl_st);
+    sl_free(w->rcols);
+    w->fl_st = NULL;
+    w->rcols = NULL;
     sl_buf_free(&w->unq);
 }
 
@@ -551,31 +555,108 @@ static bool fast_record(sl_csv_walk *w, const char *p, int64_t at, int64_t e)
     return true;
 }
 
-/* fast_gather for on_block: the read columns' field bounds of the plain record p[at..e]
- * into row r of w->blk; false when it does not have exactly ncols fields. Local. */
-static inline bool fast_gather_blk(sl_csv_walk *w, int64_t at, int64_t e, int64_t fe,
-                                   int64_t r)
+/* fast_block's gather where the query reads few of the columns (w->flat): a record's fields
+ * end at the next ncols positions of the window's flattened st bits, and it has exactly ncols
+ * fields iff the last of them is an end bit and no other end bit lies in it (checked once
+ * for the block with a popcount). So a record costs two compares whatever its width, and only
+ * the read columns' bounds are stored: no walk over each field's bit. Gathers from base[a0]
+ * at most lim records within max_bytes, stopping before the header at hdr; advances *pa past
+ * them and returns how many. Local. */
+static inline int64_t gather_flat(sl_csv_walk *w, const char *base, int64_t a0, int64_t *pa,
+                                  int64_t lim, int64_t max_bytes, int64_t hdr)
 {
-    int64_t *blk = w->blk + 2 * r, fs = at, b = at >> 6;
-    const int *slot = w->slot;
-    int nf = 0, nc = w->ncols;
-    uint64_t m = w->ix.st[b] & (~(uint64_t)0 << (at & 63));
-    for (;;) {
-        while (!m)
-            m = w->ix.st[++b];
-        int64_t x = (b << 6) + __builtin_ctzll(m);
-        m &= m - 1;
-        if (nf == nc)
-            return false;
-        /* Unconditional stores (an unread column's slot is a scratch one): the branch on the
-         * slot was the walk's costliest instruction. */
-        int64_t *to = blk + slot[nf++];
-        to[0] = fs;
-        to[1] = x == e ? fe : x;
-        if (x == e)
-            return nf == nc;
-        fs = x + 1;
+    int64_t a = a0, n = 0;
+    const uint32_t *st = w->fl_st;
+    const uint64_t *endm = w->ix.end;
+    int64_t k0 = w->k_st, n_st = w->n_st;
+    while (k0 < n_st && st[k0] < a)
+        k0++;
+    const int nc = w->ncols, nr = w->n_rcols, *rc = w->rcols, *slot = w->slot;
+    /* the last column's end is fe: before a final '\r' */
+    const int64_t last = w->need[nc - 1] ? slot[nc - 1] + 1 : -1;
+    int64_t *blk = w->blk, k = k0;
+    while (n < lim && k + nc <= n_st && a - a0 < max_bytes && a != hdr) {
+        int64_t e = st[k + nc - 1];
+        if (!(endm[e >> 6] >> (e & 63) & 1) || e == a)
+            break; /* more than ncols fields (or fewer: see below), or a blank line */
+        int64_t fe = e;
+        if (w->ix_odd) {
+            fe -= base[e - 1] == '\r';
+            if (fe == a || bits_in(w->ix.odd, a, fe, false))
+                break;
+        }
+        for (int i = 0; i < nr; i++) {
+            int c = rc[i];
+            int64_t *to = blk + slot[c] + 2 * n;
+            to[0] = c ? st[k + c - 1] + 1 : a;
+            to[1] = st[k + c];
+        }
+        if (last >= 0)
+            blk[last + 2 * n] = fe;
+        w->blk_at[n++] = a;
+        a = e + 1;
+        k += nc;
     }
+    /* Each record ends at an end bit; it had exactly ncols fields iff no other end bit lies
+     * in it, so the block as a whole holds exactly n. Otherwise keep the records before the
+     * first one with another end bit inside (fewer fields: fast_record reports it). */
+    if (n > 0 && w->count_bits(endm, a0, a) != n) {
+        int64_t nb = (w->ix_len + 63) >> 6, r = 0;
+        for (; r < n; r++)
+            if (next_bit(endm, nb, w->blk_at[r]) != (r + 1 < n ? w->blk_at[r + 1] : a) - 1)
+                break;
+        if (r < n)
+            a = w->blk_at[r];
+        n = r;
+        k = k0 + r * nc;
+    }
+    w->k_st = k;
+    *pa = a;
+    return n;
+}
+
+/* fast_block's gather where the query reads most columns: one walk over the record's st bits,
+ * every field's bounds stored (an unread column's into a scratch slot: the branch on the slot
+ * was the walk's costliest instruction). Arguments as gather_flat's. Local. */
+static inline int64_t gather_bits(sl_csv_walk *w, const char *base, int64_t a0, int64_t *pa,
+                                  int64_t lim, int64_t max_bytes, int64_t hdr)
+{
+    int64_t a = a0, n = 0, nb = (w->ix_len + 63) >> 6;
+    const int *slot = w->slot, nc = w->ncols;
+    while (n < lim && a - a0 < max_bytes && a != hdr) {
+        int64_t e = next_bit(w->ix.end, nb, a);
+        if (e < 0)
+            break;
+        int64_t fe = e > a && base[e - 1] == '\r' ? e - 1 : e;
+        if (fe == a || bits_in(w->ix.odd, a, fe, false))
+            break;
+        int64_t *blk = w->blk + 2 * n, fs = a, b = a >> 6;
+        int nf = 0;
+        bool ok = false;
+        uint64_t m = w->ix.st[b] & (~(uint64_t)0 << (a & 63));
+        for (;;) {
+            while (!m)
+                m = w->ix.st[++b];
+            int64_t x = (b << 6) + __builtin_ctzll(m);
+            m &= m - 1;
+            if (nf == nc)
+                break; /* more than ncols fields */
+            int64_t *to = blk + slot[nf++];
+            to[0] = fs;
+            to[1] = x == e ? fe : x;
+            if (x == e) {
+                ok = nf == nc;
+                break;
+            }
+            fs = x + 1;
+        }
+        if (!ok)
+            break;
+        w->blk_at[n++] = a;
+        a = e + 1;
+    }
+    *pa = a;
+    return n;
 }
 
 /*
@@ -586,8 +667,8 @@ static inline bool fast_gather_blk(sl_csv_walk *w, int64_t at, int64_t e, int64_
  * or push per field). Advances *at and the walk's position over the records on_block took
  * and returns how many (0: the next record is for fast_record). Local.
  */
-static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t nb, int64_t *at,
-                          int64_t max_rows, int64_t max_bytes)
+static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t max_rows,
+                          int64_t max_bytes)
 {
     int64_t a0 = *at, a = a0, n = 0, lim = max_rows - w->rows_run, bytes = w->bytes;
     const sl_csv_file *f = &w->src->files[w->groups[w->g].file];
@@ -596,29 +677,52 @@ static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t nb, int64_t 
         lim = SL_CSV_BLK;
     if (!w->blk_at)
         w->blk_at = sl_xmalloc(SL_CSV_BLK * sizeof *w->blk_at);
-    while (n < lim && bytes + (a - a0) < max_bytes && a != hdr) {
-        int64_t e = next_bit(w->ix.end, nb, a);
-        if (e < 0)
-            break;
-        int64_t fe = e > a && base[e - 1] == '\r' ? e - 1 : e;
-        if (fe == a || bits_in(w->ix.odd, a, fe, false) || !fast_gather_blk(w, a, e, fe, n))
-            break;
-        w->blk_at[n++] = a;
-        a = e + 1;
-    }
+    n = w->flat ? gather_flat(w, base, a0, &a, lim, max_bytes - bytes, hdr)
+                : gather_bits(w, base, a0, &a, lim, max_bytes - bytes, hdr);
     if (n == 0)
         return 0;
-    int64_t k = w->on_block(w, base, w->blk, n);
-    int64_t used = (k < n ? w->blk_at[k] : a) - a0;
+    int64_t taken = w->on_block(w, base, w->blk, n);
+    int64_t used = (taken < n ? w->blk_at[taken] : a) - a0;
     w->pos += used;
-    w->line += k; /* a plain record holds one '\n', its end */
+    w->line += taken; /* a plain record holds one '\n', its end */
     w->bytes += used;
     if (w->ctr)
         w->ctr->bytes_read += used;
-    w->rows += k;
-    w->rows_run += k;
+    w->rows += taken;
+    w->rows_run += taken;
     *at = a0 + used;
-    return k;
+    return taken;
+}
+
+/* The block path's view of a freshly indexed window (the first time: its kernels, the read
+ * columns, and which gather it uses): for gather_flat its st bits as positions and whether it
+ * holds a quote or '\r' at all. Local. */
+static void block_window(sl_csv_walk *w)
+{
+    int64_t nb = (w->ix_len + 63) >> 6;
+    if (!w->rcols) {
+        w->rcols = sl_xmalloc(((size_t)w->ncols + 1) * sizeof *w->rcols);
+        w->n_rcols = 0;
+        for (int c = 0; c < w->ncols; c++)
+            if (w->need[c])
+                w->rcols[w->n_rcols++] = c;
+        /* Flattening costs about what walking one field's bit does, so it pays where most
+         * fields are not read (q1: 2 of 9); with most read, the walk stores every bound. */
+        w->flat = 2 * w->n_rcols <= w->ncols;
+        if (w->flat) {
+            w->flatten = sl_csv_flatten_pick();
+            w->count_bits = sl_csv_bits_pick();
+            w->fl_st = sl_xmalloc((FAST_WIN + 64) * sizeof *w->fl_st);
+        }
+    }
+    if (!w->flat)
+        return;
+    w->n_st = w->flatten(w->ix.st, nb, w->fl_st);
+    w->k_st = 0;
+    uint64_t odd = 0;
+    for (int64_t b = 0; b < nb; b++)
+        odd |= w->ix.odd[b];
+    w->ix_odd = odd != 0;
 }
 
 /*
@@ -645,11 +749,13 @@ static int64_t fast_records(sl_csv_walk *w, const char *p, int64_t avail, int64_
         w->ix_pos = w->pos;
         w->ix_len = n;
         w->ix_file = file;
+        if (w->on_block)
+            block_window(w);
     }
     const char *base = w->ix_p;
     int64_t nb = (w->ix_len + 63) >> 6, at = w->pos - w->ix_pos, start = at;
     while (!w->done && !w->failed && w->rows_run < max_rows && w->bytes < max_bytes) {
-        if (w->on_block && fast_block(w, base, nb, &at, max_rows, max_bytes) > 0)
+        if (w->on_block && fast_block(w, base, &at, max_rows, max_bytes) > 0)
             continue;
         int64_t e = next_bit(w->ix.end, nb, at);
         if (e < 0 || !fast_record(w, base, at, e))

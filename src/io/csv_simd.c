@@ -219,6 +219,107 @@ __attribute__((target("avx2,popcnt"))) static void count_avx2(const char *p, int
 }
 #endif
 
+/* ---- flattening a mask to positions (csv_scan.c's block path) ---- */
+
+/* Every block stores 8 positions unconditionally (16 when it has more than 8 set bits, then
+ * one per further bit), unrolled: the branches depend on the count only, not on each bit, so
+ * neither this loop nor the record walk that reads the positions has a branch per field.
+ * ctz of x | 1 << 63 is ctz(x) for x != 0 and a harmless 63 past the last bit. */
+#define FLAT_ONE(o, i, base, x)                                                                \
+    do {                                                                                       \
+        (o)[i] = (base) + (uint32_t)__builtin_ctzll((x) | (UINT64_C(1) << 63));                \
+        (x) &= (x) - 1;                                                                        \
+    } while (0)
+#define FLAT_EIGHT(o, i, base, x)                                                              \
+    do {                                                                                       \
+        FLAT_ONE(o, (i) + 0, base, x);                                                         \
+        FLAT_ONE(o, (i) + 1, base, x);                                                         \
+        FLAT_ONE(o, (i) + 2, base, x);                                                         \
+        FLAT_ONE(o, (i) + 3, base, x);                                                         \
+        FLAT_ONE(o, (i) + 4, base, x);                                                         \
+        FLAT_ONE(o, (i) + 5, base, x);                                                         \
+        FLAT_ONE(o, (i) + 6, base, x);                                                         \
+        FLAT_ONE(o, (i) + 7, base, x);                                                         \
+    } while (0)
+#define FLATTEN_BODY(m, nb, out)                                                               \
+    do {                                                                                       \
+        int64_t n_ = 0;                                                                        \
+        for (int64_t b_ = 0; b_ < (nb); b_++) {                                                \
+            uint64_t x_ = (m)[b_];                                                             \
+            uint32_t base_ = (uint32_t)(b_ << 6), *o_ = (out) + n_;                            \
+            int cnt_ = __builtin_popcountll(x_);                                               \
+            FLAT_EIGHT(o_, 0, base_, x_);                                                      \
+            if (cnt_ > 8) {                                                                    \
+                FLAT_EIGHT(o_, 8, base_, x_);                                                  \
+                for (int i_ = 16; x_; i_++)                                                    \
+                    FLAT_ONE(o_, i_, base_, x_);                                               \
+            }                                                                                  \
+            n_ += cnt_;                                                                        \
+        }                                                                                      \
+        return n_;                                                                             \
+    } while (0)
+
+static int64_t flatten_plain(const uint64_t *m, int64_t nb, uint32_t *out)
+{
+    FLATTEN_BODY(m, nb, out);
+}
+
+#ifdef SL_CSV_X86
+__attribute__((target("popcnt,bmi"))) static int64_t flatten_bmi(const uint64_t *m, int64_t nb,
+                                                                  uint32_t *out)
+{
+    FLATTEN_BODY(m, nb, out);
+}
+#endif
+
+sl_csv_flatten_fn sl_csv_flatten_pick(void)
+{
+#ifdef SL_CSV_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi"))
+        return flatten_bmi;
+#endif
+    return flatten_plain;
+}
+
+/* Set bits of m in bit positions [a, b): whole words between two masked ends. */
+#define BITS_BODY(m, a, b)                                                                     \
+    do {                                                                                       \
+        if ((a) >= (b))                                                                        \
+            return 0;                                                                          \
+        int64_t ba_ = (a) >> 6, bb_ = ((b) - 1) >> 6;                                          \
+        uint64_t lo_ = ~(uint64_t)0 << ((a) & 63), hi_ = ~(uint64_t)0 >> (63 - (((b) - 1) & 63)); \
+        if (ba_ == bb_)                                                                        \
+            return __builtin_popcountll((m)[ba_] & lo_ & hi_);                                 \
+        int64_t n_ = __builtin_popcountll((m)[ba_] & lo_) + __builtin_popcountll((m)[bb_] & hi_); \
+        for (int64_t k_ = ba_ + 1; k_ < bb_; k_++)                                             \
+            n_ += __builtin_popcountll((m)[k_]);                                               \
+        return n_;                                                                             \
+    } while (0)
+
+static int64_t bits_plain(const uint64_t *m, int64_t a, int64_t b)
+{
+    BITS_BODY(m, a, b);
+}
+
+#ifdef SL_CSV_X86
+__attribute__((target("popcnt"))) static int64_t bits_popcnt(const uint64_t *m, int64_t a,
+                                                             int64_t b)
+{
+    BITS_BODY(m, a, b);
+}
+#endif
+
+sl_csv_bits_fn sl_csv_bits_pick(void)
+{
+#ifdef SL_CSV_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("popcnt"))
+        return bits_popcnt;
+#endif
+    return bits_plain;
+}
+
 sl_csv_count_fn sl_csv_count_pick(const char *name)
 {
     if (name && (strcmp(name, "scalar") == 0 || strcmp(name, "libcsv") == 0))

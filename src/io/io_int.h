@@ -178,6 +178,14 @@ const char *sl_csv_index_name(sl_csv_index_fn fn);
  * *q unchanged): named as sl_csv_index_pick's ("scalar" for "libcsv"), or the best one. */
 typedef void (*sl_csv_count_fn)(const char *p, int64_t n, char quote, int64_t *q, int64_t *nl);
 sl_csv_count_fn sl_csv_count_pick(const char *name);
+/* The positions of the set bits of m[0..nb) in ascending order into out (bit i of block b is
+ * 64 * b + i); returns how many. out must hold that many + 64 (whole groups of 8 are stored).
+ * Picked once: with POPCNT and BMI where the CPU has them. Local. */
+typedef int64_t (*sl_csv_flatten_fn)(const uint64_t *m, int64_t nb, uint32_t *out);
+sl_csv_flatten_fn sl_csv_flatten_pick(void);
+/* How many bits of m in bit positions [a, b) are set (POPCNT where the CPU has it). Local. */
+typedef int64_t (*sl_csv_bits_fn)(const uint64_t *m, int64_t a, int64_t b);
+sl_csv_bits_fn sl_csv_bits_pick(void);
 
 /* ---- record walker (csv_scan.c) ---- */
 
@@ -262,6 +270,16 @@ struct sl_csv_walk {
     const int *slot;              /* per file column: its bounds' place in blk (on_block) */
     int64_t *blk;                 /* 2 * SL_CSV_BLK bounds per read column + 1 (the caller's) */
     int64_t *blk_at;              /* SL_CSV_BLK: each gathered record's start (the walk's) */
+    /* on_block: the read columns; flat: few of them, so the window's st bits are read as
+     * ascending positions (flattened once per window) with a cursor at the first one not
+     * before the walk, and whether the window holds any quote or '\r' */
+    bool flat;
+    sl_csv_flatten_fn flatten;
+    sl_csv_bits_fn count_bits;
+    uint32_t *fl_st;
+    int64_t n_st, k_st;
+    int *rcols, n_rcols;
+    bool ix_odd;
     sl_buf unq;                   /* scratch: a quoted field with its "" undoubled */
     int64_t chunk;
 };

@@ -3,14 +3,16 @@
  * (quoted fields with "" and quoted newlines, CR/LF/CRLF line ends, bare CRs, empty and blank
  * fields, blank lines, wrong field counts, quotes inside unquoted fields, text after a closing
  * quote, an unterminated quote, long fields across index blocks and windows, no final
- * newline) are walked twice by the real record walker (csv_scan.c), once with every record
- * given to libcsv (SLUICE_CSV_SCANNER=libcsv, the reference) and once with the fast scanner
- * (each index kernel in turn: avx2, sse2, scalar), under random range splits, reader chunk
- * sizes, batch row limits, header, delimiter, on_error and read columns. Everything the
- * callbacks see must be identical: each field (column, NULL-ness, bytes), each row's line
- * and byte offset, each reject (line, offset, column, reason), the batch ends, the totals and
- * the error of a strict walk. The reference walks with every range's quote and newline
- * counts, the fast scanner with only those sl_csv_count_all makes (sl_csv_count_needed).
+ * newline; every fourth seed a file without any quote or CR, whose windows the block path
+ * reads from their delimiter positions alone) are walked twice by the real record walker
+ * (csv_scan.c), once with every record given to libcsv (SLUICE_CSV_SCANNER=libcsv, the
+ * reference) and once with the fast scanner (each index kernel in turn: avx2, sse2, scalar),
+ * under random range splits, reader chunk sizes, batch row limits, header, delimiter,
+ * on_error and read columns. Everything the callbacks see must be identical: each field
+ * (column, NULL-ness, bytes), each row's line and byte offset, each reject (line, offset,
+ * column, reason), the batch ends, the totals and the error of a strict walk. The reference
+ * walks with every range's quote and newline counts, the fast scanner with only those
+ * sl_csv_count_all makes (sl_csv_count_needed).
  *
  *   csvdiff [SEEDS [FIRST]]   default 2500 seeds from 1; ends "csvdiff: N passed, M failed"
  *
@@ -42,6 +44,7 @@ static int upto(int n) { return (int)(next() % (uint64_t)n); } /* 0..n-1 */
 
 typedef struct gen {
     char delim, quote;
+    bool plain; /* no quote or '\r' anywhere (the block path's quote-free windows) */
     sl_buf b;
 } gen;
 
@@ -54,7 +57,7 @@ static void text(gen *g, int max, bool bad)
     int n = upto(max + 1);
     for (int i = 0; i < n; i++) {
         if (bad && upto(8) == 0)
-            put(g, upto(2) ? g->quote : '\r');
+            put(g, g->plain ? 'q' : upto(2) ? g->quote : '\r');
         else
             put(g, alpha[upto((int)sizeof alpha - 1)]);
     }
@@ -66,7 +69,7 @@ static void number(gen *g, bool dbl, bool bad)
 {
     static const char *odd[] = {"-", "+", "1e", "--1", "0x1", "1.2.3", "9223372036854775808",
                                 "-9223372036854775809", "12a", "."};
-    bool quoted = upto(8) == 0;
+    bool quoted = upto(8) == 0 && !g->plain;
     if (quoted)
         put(g, g->quote);
     if (upto(10) == 0)
@@ -106,7 +109,7 @@ static void field(gen *g, bool bad, int kind)
     int k = upto(12);
     if (k < 3) /* empty */
         return;
-    if (k < 7) {
+    if (k < 7 || g->plain) {
         text(g, upto(8) == 0 ? 200 : 6, bad);
         return;
     }
@@ -148,7 +151,7 @@ static void make_csv(gen *g, int ncols, int rows, bool header, const int *kinds)
         if (bad && upto(4) == 0)
             n += upto(2) ? 1 : -1; /* wrong field count */
         if (upto(30) == 0) { /* blank line */
-            if (upto(2))
+            if (upto(2) && !g->plain)
                 put(g, '\r');
             put(g, '\n');
             continue;
@@ -164,7 +167,7 @@ static void make_csv(gen *g, int ncols, int rows, bool header, const int *kinds)
         }
         if (r == rows - 1 && upto(3) == 0)
             break; /* no final newline */
-        int e = upto(10);
+        int e = g->plain ? 5 : upto(10);
         if (e < 3)
             put(g, '\r');
         else if (bad && e == 9)
@@ -394,7 +397,8 @@ static int run_seed(uint64_t seed, const char *dir)
     rng = seed * 0x9E3779B97F4A7C15ull + 1;
     for (int i = 0; i < 4; i++)
         next();
-    gen g = {.delim = ",;\t|"[upto(4)], .quote = upto(5) ? '"' : '\''};
+    gen g = {.delim = ",;\t|"[upto(4)], .quote = upto(5) ? '"' : '\'',
+             .plain = seed % 4 == 0};
     sl_buf_init(&g.b);
     int ncols = 1 + upto(5);
     bool header = upto(2);
