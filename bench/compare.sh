@@ -42,8 +42,8 @@
 # OPTIONAL, the 1e8 run: --issue14 --rows 1e8 runs the table job only, tools "duckdb sluice2",
 # sluice with --memory-limit 2GB per rank, one rep (issue 14: load + questions at 2 ranks with
 # a 2 GB budget per rank, <= 0.5x DuckDB's wall, <= 4 GB peak RSS summed over the ranks).
-# Its data, G1_1e8_1e2_0_0.csv, is 5.2 GB (made once by scripts/gen_groupby.py: ~20 min of one
-# core, ~0.3 GB RAM); sluice takes minutes and spills to bench/data/out/compare/spill; DuckDB
+# Its data, G1_1e8_1e2_0_0.csv, is 5.2 GB (made once by scripts/gen_groupby.py: 4 min of CPU,
+# 0.63 GB RAM); sluice takes minutes and spills to bench/data/out/compare/spill; DuckDB
 # holds the table in memory (~19 GB here): run it on a quiet machine. Without DuckDB
 # (--tools sluice2 --unchecked) the answers are kept unchecked in bench/data/out/compare/.
 #
@@ -58,6 +58,8 @@
 #   --table-questions "..."  the table job's questions (default "q1 q2 q3 q4 q5 q7 q10")
 #   --memory-limit SIZE sluice's --memory-limit per rank (default none; 2GB at --issue14
 #                       --rows 1e8)
+#   --sluice-args "..." more options for every sluice run (e.g. "-v --progress": per-statement
+#                       lines on stderr while it runs, kept in <answer>.stderr)
 #   --unchecked         let --tools leave out duckdb: answers are kept, not checked, and
 #                       recorded with "checked": false (the table job's q1 check row is
 #                       still checked against the numpy oracle)
@@ -77,7 +79,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 rows=1e7 questions="" tools="" reps="" cores=$(nproc) data=bench/data sluice=build/sluice
-limit="" results="" issue14=false memlimit="" unchecked=false
+limit="" results="" issue14=false memlimit="" unchecked=false sluice_args=""
 table_qs="q1 q2 q3 q4 q5 q7 q10"
 die() { echo "bench/compare.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -91,6 +93,7 @@ while [ $# -gt 0 ]; do
         --memory-limit) memlimit=${2:?}; shift 2 ;;
         --issue14) issue14=true; shift ;;
         --unchecked) unchecked=true; shift ;;
+        --sluice-args) sluice_args=${2:?}; shift 2 ;;
         --data) data=${2:?}; shift 2 ;;
         --sluice) sluice=${2:?}; shift 2 ;;
         --timeout) limit=${2:?}; shift 2 ;;
@@ -182,7 +185,9 @@ command_for() {
                 mkdir -p "$out/spill"
                 cmd+=(--spill-dir "$out/spill" --metrics "$tmp/metrics.json")
             fi
-            [ -z "$memlimit" ] || cmd+=(--memory-limit "$memlimit") ;;
+            [ -z "$memlimit" ] || cmd+=(--memory-limit "$memlimit")
+            # shellcheck disable=SC2206 # split into words on purpose
+            [ -z "$sluice_args" ] || cmd+=($sluice_args) ;;
         duckdb) par=$cores
             if [ "$q" = table ]; then
                 cmd=(node bench/dbbench_duckdb.js "$sql" "$input" --threads "$cores")
@@ -229,20 +234,16 @@ for q in $questions; do
             res=$out/$q.$t
             rm -rf "$res" "$tmp/metrics.json"
             command_for "$t" "$q" "$res"
-            rc=0
-            if [[ $t == sluice* && $q != pipeline ]] || [ "$q" = table ]; then
-                timeout "$limit" bench/peakrss.py "$tmp/m.json" -- "${cmd[@]}" \
-                    > "$res" 2> "$tmp/err" || rc=$?
-            else
-                timeout "$limit" bench/peakrss.py "$tmp/m.json" -- "${cmd[@]}" \
-                    > /dev/null 2> "$tmp/err" || rc=$?
-            fi
+            rc=0 sout=/dev/null
+            if [[ $t == sluice* && $q != pipeline ]] || [ "$q" = table ]; then sout=$res; fi
+            # stderr straight into <answer>.stderr: it can be followed while a long run goes
+            timeout "$limit" bench/peakrss.py "$tmp/m.json" -- "${cmd[@]}" \
+                > "$sout" 2> "$res.stderr" || rc=$?
             if [ $rc != 0 ]; then
                 echo "******** FAILED (exit $rc): ${cmd[*]}" >&2
-                tail -20 "$tmp/err" >&2
+                tail -20 "$res.stderr" >&2
                 exit 1
             fi
-            cp "$tmp/err" "$res.stderr"
             refs=()
             if [ "$t" != duckdb ] && ! $unchecked; then refs=("$ref"); fi
             case "$q" in q1|pipeline|table) refs+=("$oracle") ;; esac
