@@ -137,11 +137,14 @@ def main():
         print("| %s | %s |" % (LABEL.get(q, q), " | ".join(cells)))
     ref = "sluice2" if any(k[1] == "sluice2" for k in by) else "sluice1"
     others = [t for t in tools if not t[0].startswith("sluice")]
-    print("\nsluice at %s rank(s) relative to each tool (their wall / sluice's wall; "
-          "> 1: sluice faster, < 1: sluice slower):\n" % ref[-1])
-    print("| workload | " + " | ".join(t[1] for t in others) + " |")
-    print("|---|" + "---:|" * len(others))
-    for q in qs:
+    if not others or not any(k[1] == ref for k in by):
+        others = []
+    if others:
+        print("\nsluice at %s rank(s) relative to each tool (their wall / sluice's wall; "
+              "> 1: sluice faster, < 1: sluice slower):\n" % ref[-1])
+        print("| workload | " + " | ".join(t[1] for t in others) + " |")
+        print("|---|" + "---:|" * len(others))
+    for q in qs if others else []:
         s = med.get((q, ref))
         cells = ["-" if s is None or (q, t) not in med else "%.2fx" % (med[(q, t)][0] / s[0])
                  for t, _ in others]
