@@ -43,9 +43,12 @@
 # sluice with --memory-limit 2GB per rank, one rep (issue 14: load + questions at 2 ranks with
 # a 2 GB budget per rank, <= 0.5x DuckDB's wall, <= 4 GB peak RSS summed over the ranks).
 # Its data, G1_1e8_1e2_0_0.csv, is 5.2 GB (made once by scripts/gen_groupby.py: 4 min of CPU,
-# 0.63 GB RAM); sluice takes minutes and spills to bench/data/out/compare/spill; DuckDB
+# 0.63 GB RAM); sluice takes minutes and spills to the output folder's spill/; DuckDB
 # holds the table in memory (~19 GB here): run it on a quiet machine. Without DuckDB
-# (--tools sluice2 --unchecked) the answers are kept unchecked in bench/data/out/compare/.
+# (--tools sluice2 --unchecked) the answers are kept unchecked in the output folder.
+# Output folder: DATA/out/compare/<table stem>/ (e.g. bench/data/out/compare/G1_1e7_1e2_0_0/)
+# holds each job's last answer per tool (<job>.<tool>) with its stderr (<job>.<tool>.stderr),
+# the table job (table.sql) and sluice's spill directory (spill/); one per table size.
 #
 # options:
 #   --rows N            table rows (default 1e7; K=100, no NAs; generated once into --data)
@@ -147,7 +150,7 @@ nrows=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["meta"]["N"
 # (db-benchmark names keep one significant digit: 2.5e6 rows would find the 2e6 table)
 [ "$nrows" = "$($PY -c 'import sys; print(int(float(sys.argv[1])))' "$rows")" ] ||
     die "$input holds $nrows rows, not $rows: use one significant digit (1e6, 1e7)"
-out=$data/out/compare
+out=$data/out/compare/$stem
 mkdir -p "$out"
 results=${results:-bench/results/compare-$(date +%Y-%m-%d)-$(hostname -s).jsonl}
 run_id=$(date +%Y%m%dT%H%M%S)-$$
