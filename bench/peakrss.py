@@ -13,7 +13,11 @@ of the whole process tree, from getrusage(RUSAGE_CHILDREN) - mpirun waits for it
   count a library once per process.
 - peak_rss_mb: the largest RSS of any single process of the tree (what /usr/bin/time -v
   reports for one process; bench/run.sh's figure for one sluice rank).
-A spike shorter than the sampling interval can be missed. Exits with the command's status.
+- procs: per process of the tree, {"comm", "peak_rss_mb"}: the kernel's high-water mark of
+  its RSS (VmHWM in /proc/PID/status), as last read before it exited (bench/compare.sh sums
+  the sluice ranks' for issue 14's memory goal).
+A spike shorter than the sampling interval can be missed (VmHWM only in the process's last
+0.1 s). Exits with the command's status.
 """
 import json
 import os
@@ -60,18 +64,39 @@ def mem(pid):
         return 0, 0
 
 
+def hwm(pid):
+    """(comm, VmHWM in bytes), or None for a process that is gone (or a kernel thread)."""
+    try:
+        comm, peak = None, None
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("Name:"):
+                    comm = line.split(None, 1)[1].strip()
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) * 1024
+        return None if peak is None else (comm, peak)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def main():
     if len(sys.argv) < 4 or sys.argv[2] != "--":
         sys.exit(__doc__)
     out, cmd = sys.argv[1], sys.argv[3:]
     peak = {"pss": 0, "rss": 0}
+    procs = {}
     t0 = time.time()
     proc = subprocess.Popen(cmd)
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            ms = [mem(p) for p in tree(proc.pid)]
+            pids = tree(proc.pid)
+            ms = [mem(p) for p in pids]
+            for p in pids:
+                h = hwm(p)
+                if h is not None:
+                    procs[p] = h
             peak["pss"] = max(peak["pss"], sum(m[0] for m in ms))
             peak["rss"] = max([peak["rss"]] + [m[1] for m in ms])
             done.wait(0.1)
@@ -86,7 +111,9 @@ def main():
     with open(out, "w") as f:
         json.dump({"wall_s": round(wall, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
                    "peak_pss_mb": round(peak["pss"] / 1e6, 1),
-                   "peak_rss_mb": round(peak["rss"] / 1e6, 1), "rc": rc}, f)
+                   "peak_rss_mb": round(peak["rss"] / 1e6, 1), "rc": rc,
+                   "procs": [{"comm": c, "peak_rss_mb": round(b / 1e6, 1)}
+                             for _, (c, b) in sorted(procs.items())]}, f)
     sys.exit(rc)
 
 
