@@ -4,9 +4,10 @@
  * A format (--format csv) is formatted on every rank as its rows arrive, through the format's
  * part-file writer: rank 0 keeps the header, the others drop theirs, and the text waits in a
  * row store on its rank (chunks of whole rows, one VARCHAR value each; memory up to the grant,
- * then the spill file). After the statement succeeded rank 0 writes its own text, then
- * receives the others' chunks and writes them as they come. The table needs widths over all
- * rows: its rows travel as rows into rank 0's store, which prints them.
+ * then the spill file). After the statement succeeded the chunks go to rank 0's store behind
+ * its own, and once that succeeded too rank 0 writes them: text crosses the wire instead of
+ * rows, and rank 0 only writes. The table needs widths over all rows: its rows travel as rows
+ * into rank 0's store, which prints them.
  * When the input is range-partitioned in global order (ORDER BY) rank 0 takes its own rows,
  * then rank 1's, and so on: the printed stream is in order without any sort on rank 0.
  * The gather is the metrics stage "result_gather". For sl_session_query the rows go to the
@@ -102,8 +103,8 @@ static void write_chunks(FILE *f, sl_batchlist *l)
     l->n = 0;
 }
 
-/* Moves the rows of ranks 1..P-1 into rank 0's store, or in text mode writes their text to
- * x->out on rank 0: one sender at a time in rank order when ordered, all at once otherwise. */
+/* Moves the rows (in text mode the text chunks) of ranks 1..P-1 into rank 0's store: one
+ * sender at a time in rank order when ordered, all at once otherwise. */
 static int gather(sl_exec *x, result_state *st, bool ordered, sl_err *err)
 {
     int P = x->size;
@@ -136,8 +137,6 @@ static int gather(sl_exec *x, result_state *st, bool ordered, sl_err *err)
             }
             sl_xstats xs = {0};
             int rc = sl_exchange_gather(x->ctx, x->comm, 0, &part, cap, &recv, &xs, err);
-            if (st->as_text && !rc && !err->code)
-                write_chunks(x->out, &recv);
             for (int i = 0; i < recv.n; i++) {
                 if (!err->code)
                     sl_rowstore_append(st->rows, recv.b[i], err);
@@ -172,29 +171,28 @@ static int capture(sl_exec *x, result_state *st, sl_err *err)
     return err->code;
 }
 
-/* Text mode: rank 0 writes its own text, then the others' as they arrive, then the writer's
- * last bytes; rows_out is the rows of every rank. Collective over comm. */
+/* Text mode: the others' chunks join rank 0's store behind its own (rank by rank when
+ * ordered); once that succeeded everywhere rank 0 writes them all, then the writer's last
+ * bytes. rows_out is the rows of every rank. Collective over comm. */
 static int text_print(sl_exec *x, sl_pop *op, result_state *st, sl_err *err)
 {
     int64_t total = 0;
     MPI_Allreduce(&st->n_rows, &total, 1, MPI_INT64_T, MPI_SUM, x->comm);
-    if (x->rank == 0) {
-        sl_batchlist own;
-        sl_batchlist_init(&own);
-        for (;;) {
-            sl_batch *c = NULL;
-            if (sl_rowstore_next(st->rows, &c, err) || !c)
-                break;
-            sl_batchlist_push(&own, c);
-            write_chunks(x->out, &own);
-        }
-        sl_batchlist_free(&own);
-    }
     sl_exec_stage_begin(x, op, "result_gather");
     gather(x, st, op->u.sink.ordered, err);
     sl_exec_stage_end(x, true);
     if (sl_agree(x->comm, err) || x->rank != 0)
         return err->code;
+    sl_batchlist chunks;
+    sl_batchlist_init(&chunks);
+    for (;;) {
+        sl_batch *c = NULL;
+        if (sl_rowstore_next(st->rows, &c, err) || !c)
+            break;
+        sl_batchlist_push(&chunks, c);
+        write_chunks(x->out, &chunks);
+    }
+    sl_batchlist_free(&chunks);
     fwrite(st->tail.data, 1, (size_t)st->tail.len, x->out);
     fflush(x->out);
     x->rows_out = total;
