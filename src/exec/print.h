@@ -2,7 +2,9 @@
  * Printing a result (on rank 0): an aligned text table (default), or the bytes of a format
  * that can write (io/format.h) with its default options, as one part file of COPY would hold
  * them (--format csv: CSV with a header). Prints the first n_cols columns of the live rows of
- * each batch. NULL prints as "NULL" in the table. Local.
+ * each batch. NULL prints as "NULL" in the table. A SELECT's result in a format does not come
+ * here: exec/sink_result.c formats it on every rank with the format's writer (the same bytes)
+ * and rank 0 writes the text. Local.
  */
 #ifndef SL_PRINT_H
 #define SL_PRINT_H

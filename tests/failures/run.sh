@@ -50,7 +50,8 @@ CRASH_RE='Process received signal|exited on signal|ERROR: (Address|Leak)Sanitize
 
 # check NAME WANT_RC JOB FRAGMENTS [sluice args...]
 #   FRAGMENTS: '|'-separated strings that must all occur in stderr.
-#   Env: NOOUT=dir must not exist afterwards; MARKER=file must still exist holding "old".
+#   Env: NOOUT=dir must not exist afterwards; MARKER=file must still exist holding "old";
+#   NOROWS=1: stdout must be empty (a failed SELECT prints no rows).
 check() {
   local name=$1 want=$2 jobf=$3 frags=$4
   shift 4
@@ -77,6 +78,7 @@ check() {
     # the message as wanted: mpirun reports the first rank's status. Its trace is the tell.
     f=$(grep -m1 -E "$CRASH_RE" "$err") && why+=("a rank crashed: $f")
     if [[ -n ${NOOUT:-} && -e $NOOUT ]]; then why+=("output $NOOUT exists after a failed job"); fi
+    [[ -z ${NOROWS:-} || ! -s $out ]] || why+=("stdout of a failed SELECT: '$(head -c 200 "$out")'")
     if [[ -n ${MARKER:-} ]]; then
       [[ -f $MARKER && $(cat "$MARKER") == old ]] || why+=("old output $MARKER was touched")
       [[ $(ls -A "$(dirname "$MARKER")") == MARKER ]] ||
@@ -261,6 +263,10 @@ SELECT id, name, v FROM read_csv('$D/bad/*.csv', header=true, $COLS);
 EOF
 )
 check bad_bigint 5 "$j" "b.csv:6 (byte 46)|expected BIGINT|x12" --blocksize 64B
+# As CSV every rank formats its rows as they come: the ranks before the bad record have
+# formatted theirs when the error is agreed, and still none is printed.
+NOROWS=1 check bad_bigint_csv 5 "$j" "b.csv:6 (byte 46)|expected BIGINT|x12" --blocksize 64B \
+  --format csv --exchange-round-bytes 64B
 
 j=$(job badval_copy <<EOF
 COPY (SELECT id, name, v FROM read_csv('$D/bad/*.csv', header=true, $COLS))

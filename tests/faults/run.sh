@@ -207,6 +207,17 @@ if [[ $rc == 2 ]] && grep -q "SLUICE_FAULT: bad entry 'read:zero'" "$err"; then
   ok "bad SLUICE_FAULT"
 else bad "bad SLUICE_FAULT" "rc=$rc" "$err"; fi
 
+# A SELECT's text is formatted on every rank; an exchange fault while it travels to rank 0
+# (the job's only exchange: round 1 succeeded, round 2 fails on the last rank) still prints
+# no row: rank 0 writes only once every rank's text has arrived.
+echo "SELECT k, v FROM read_csv('$W/d/a.csv');" > "$W/rows.sql"
+name="no row printed after exchange:2@rank2 in a SELECT's result np=3"
+SLUICE_FAULT='exchange:2@rank2' timeout 60 mpirun -n 3 "$SLUICE" run "$W/rows.sql" \
+  --format csv --blocksize 16KB --exchange-round-bytes 4KB > "$W/rows.out" 2> "$err"
+rc=$?
+if [[ $rc == 4 && ! -s $W/rows.out ]] && grep -q injected "$err"; then ok "$name"
+else bad "$name" "rc=$rc, want 4; stdout $(wc -c < "$W/rows.out") bytes, want none" "$err"; fi
+
 # Spill files are removed too: a group-by over 100000 keys with a 2 MB budget spills, then an
 # exchange fault stops it; the spill directory must be empty afterwards.
 $PY - "$W/d/u.csv" <<'EOF'
