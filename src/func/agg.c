@@ -11,8 +11,9 @@
  * P, so after a shuffle the low bits of every key on a rank are alike (and a grace partition
  * fixes bits 16..31 too): the tag folds both halves of the hash, so that it still tells apart
  * most keys of one probe chain (it only filters the key compares; ghash[] keeps the whole hash
- * for rehashing). Resized at 50% load. Slots of 8 bytes, not 16: a table of 1e7 groups is 256 MB of slots, not 512,
- * and its probes (a cache and TLB miss each) were the top item of q10's final aggregation.
+ * for rehashing). Resized above 3/4 load (over_load). Slots of 8 bytes, not 16, and that load: a
+ * table of 1e7 groups is 128 MB of slots, not 512 (16-byte slots at 1/2 load), and its probes
+ * (a cache and TLB miss each) were the top item of q10's final aggregation.
  *
  * A lone VARCHAR key also has a 16-byte inline view per group (length + first 12 bytes,
  * kview): a probe whose tag matches compares that view at the group's number, which the probe
@@ -131,6 +132,12 @@ static inline bool kview_eq(const kview *a, const kview *b)
     memcpy(&b1, (const char *)b + 8, 8);
     return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
+
+/* A table of cap slots holding n groups is due to grow: above 3/4 load. Linear probing over
+ * 8-byte slots (8 to a cache line) stays short there, and at ~1 group per row (q10, 1e7 groups
+ * on a rank) the slots are 2^24, 128 MB, instead of the 2^25 that a 1/2 rule needs: half the
+ * first-touch page faults and TLB reach of the probe loop's cache misses. */
+static inline bool over_load(int64_t n, int64_t cap) { return n * 4 > cap * 3; }
 
 /* The 32 bits of a hash a slot keeps: both halves folded (see the file comment). */
 static inline uint32_t tag(uint64_t hash) { return (uint32_t)(hash ^ (hash >> 32)); }
@@ -265,7 +272,7 @@ int64_t sl_hashagg_bytes(const sl_hashagg *h, int64_t extra_groups)
     int64_t gcap = h->gcap, tcap = h->tab ? h->tcap : TAB_INIT;
     while (gcap < need)
         gcap = gcap ? gcap * 2 : 256;
-    while (need * 2 > tcap)
+    while (over_load(need, tcap))
         tcap *= 2;
     int64_t per_group = 8 + (h->use_kv ? (int64_t)sizeof(kview) : 0); /* ghash, kv */
     for (int a = 0; a < h->n_aggs; a++) {
@@ -343,7 +350,7 @@ void sl_hashagg_presize(sl_hashagg *h, int64_t groups)
     if (h->n_groups || h->n_keys == 0 || groups <= 0)
         return;
     int64_t tcap = TAB_INIT;
-    while (groups * 2 > tcap)
+    while (over_load(groups, tcap))
         tcap *= 2;
     if (!h->tab || h->tcap < tcap) {
         sl_free(h->tab);
@@ -645,7 +652,7 @@ static void assign_groups(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
             h->new_rows[g - base] = (uint32_t)i;
             h->tab[idx].h = t;
             h->tab[idx].g1 = (uint32_t)(g + 1);
-            if (h->n_groups * 2 > h->tcap)
+            if (over_load(h->n_groups, h->tcap))
                 rehash(h);
         }
         h->gids[k] = (uint32_t)g;
