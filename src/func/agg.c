@@ -544,9 +544,9 @@ static bool assign_direct(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
     sl_hash_vecs_sel(vecs, 1, h->new_rows, added, h->hashes);
     memcpy(h->ghash + base, h->hashes, (size_t)added * 8);
     int64_t from = base;
-    if (h->n_groups * 2 > h->tcap) {
+    if (over_load(h->n_groups, h->tcap)) {
         int64_t cap = h->tcap;
-        while (h->n_groups * 2 > cap)
+        while (over_load(h->n_groups, cap))
             cap *= 2;
         sl_free(h->tab);
         table_init(h, cap);
