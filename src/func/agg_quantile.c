@@ -2,9 +2,11 @@
  * Holistic aggregates over one numeric (BIGINT or DOUBLE) argument: median, quantile_cont(x,
  * q), quantile_disc(x, q) (alias quantile), mad, mode, entropy. Each needs every value of its
  * group, so its state is the group's values (8 bytes each, BIGINT or DOUBLE as the argument),
- * and it is finished by sorting them with GSL (gsl_sort, gsl_sort_long) and reading the
- * answer off the sorted array (gsl_stats_quantile_from_sorted_data, gsl_stats_mad0, or one
- * scan for mode and entropy).
+ * and it is finished by putting in place the positions the answer reads off the sorted array
+ * (a selection over order-preserving keys: select_vals; a NaN above +inf, as DuckDB orders
+ * it) and reading them with GSL's formulas (gsl_stats_quantile_from_sorted_data, the
+ * medians of gsl_stats_mad0; a list of more than 8 quantiles sorts the keys), or by sorting
+ * them with GSL (gsl_sort, gsl_sort_long: mode and entropy) and one scan.
  *
  * Distribution: the values are the partial state. A partial table collects each group's
  * values on the rank that read them and ships them, one VARCHAR of raw bytes per group and
@@ -25,7 +27,8 @@
  *     it met, which depends on the input order); -0.0 and 0.0 are one value, given as 0.0;
  *   entropy(x) = -sum over distinct values of p log2 p, p = count / n: DOUBLE, 0 for no values.
  * q is a constant in [0, 1] (the binder checks it: sl_agg.param). NULL for a group without
- * non-NULL values (entropy: 0). NaN values are not ordered: not supported. mode and entropy
+ * non-NULL values (entropy: 0). A NaN orders above +inf for median, the quantiles and mad
+ * (DuckDB's order); mode and entropy do not order it (not supported). mode and entropy
  * also take DATE and TIMESTAMP (8-byte integers) and VARCHAR, whose state is records of a
  * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. median,
  * quantile_cont, quantile_disc and mode of a DECIMAL give its type, as DuckDB's: up to 18
@@ -293,15 +296,20 @@ static int vals_types(const sl_agg *a, sl_type *types)
     return 1;
 }
 
+/* Makes room for k more values in s (doubling, at least 16). */
+static void vals_grow(vals_state *s, int64_t k)
+{
+    int64_t c = s->cap ? s->cap * 2 : 16;
+    while (c < s->n + k)
+        c *= 2;
+    s->v = sl_xrealloc(s->v, (size_t)c * sizeof *s->v);
+    s->cap = c;
+}
+
 static void vals_push(vals_state *s, const uint64_t *src, int64_t k)
 {
-    if (s->n + k > s->cap) {
-        int64_t c = s->cap ? s->cap * 2 : 16;
-        while (c < s->n + k)
-            c *= 2;
-        s->v = sl_xrealloc(s->v, (size_t)c * sizeof *s->v);
-        s->cap = c;
-    }
+    if (s->n + k > s->cap)
+        vals_grow(s, k);
     memcpy(s->v + s->n, src, (size_t)k * sizeof *s->v);
     s->n += k;
 }
@@ -341,10 +349,15 @@ static int vals_update(const sl_agg *a, void *states, sl_vec *const *args,
     /* BIGINT and DOUBLE vectors both hold 8-byte values: copy the bits. */
     const uint64_t *bits = x->type == SL_T_DOUBLE ? (const uint64_t *)(const void *)x->d.f64
                                                   : (const uint64_t *)(const void *)x->d.i64;
+    /* One store a value (the grow test rarely taken): no call, no copy of a variable size. */
     for (int64_t k = 0; k < n; k++) {
         int64_t i = sl_agg_row(sel, k);
-        if (sl_vec_valid(x, i))
-            vals_push(&s[gids[k]], &bits[i], 1);
+        if (!sl_vec_valid(x, i))
+            continue;
+        vals_state *st = &s[gids[k]];
+        if (st->n == st->cap)
+            vals_grow(st, 1);
+        st->v[st->n++] = bits[i];
     }
     return 0;
 }
@@ -594,8 +607,12 @@ static void select_vals(bool is_double, uint64_t *v, int64_t n, const int64_t *p
 static void place_vals(const sl_agg *a, bool is_double, const vals_state *s)
 {
     int nq = a->n_params ? a->n_params : 1;
-    if (nq > 8) {
-        sort_vals(is_double, s);
+    if (nq > 8) { /* sorted in select_vals' order */
+        for (int64_t i = 0; i < s->n; i++)
+            s->v[i] = val_key(is_double, s->v[i]);
+        qsort(s->v, (size_t)s->n, sizeof *s->v, key_cmp);
+        for (int64_t i = 0; i < s->n; i++)
+            s->v[i] = key_val(is_double, s->v[i]);
         return;
     }
     int64_t pos[2 * 8 + 2];
