@@ -2,9 +2,11 @@
  * Holistic aggregates over one numeric (BIGINT or DOUBLE) argument: median, quantile_cont(x,
  * q), quantile_disc(x, q) (alias quantile), mad, mode, entropy. Each needs every value of its
  * group, so its state is the group's values (8 bytes each, BIGINT or DOUBLE as the argument),
- * and it is finished by sorting them with GSL (gsl_sort, gsl_sort_long) and reading the
- * answer off the sorted array (gsl_stats_quantile_from_sorted_data, gsl_stats_mad0, or one
- * scan for mode and entropy).
+ * and it is finished by putting in place the positions the answer reads off the sorted array
+ * (a selection over order-preserving keys: select_vals; a NaN above +inf, as DuckDB orders
+ * it) and reading them with GSL's formulas (gsl_stats_quantile_from_sorted_data, the
+ * medians of gsl_stats_mad0; a list of more than 8 quantiles sorts the keys), or by sorting
+ * them with GSL (gsl_sort, gsl_sort_long: mode and entropy) and one scan.
  *
  * Distribution: the values are the partial state. A partial table collects each group's
  * values on the rank that read them and ships them, one VARCHAR of raw bytes per group and
@@ -25,7 +27,8 @@
  *     it met, which depends on the input order); -0.0 and 0.0 are one value, given as 0.0;
  *   entropy(x) = -sum over distinct values of p log2 p, p = count / n: DOUBLE, 0 for no values.
  * q is a constant in [0, 1] (the binder checks it: sl_agg.param). NULL for a group without
- * non-NULL values (entropy: 0). NaN values are not ordered: not supported. mode and entropy
+ * non-NULL values (entropy: 0). A NaN orders above +inf for median, the quantiles and mad
+ * (DuckDB's order); mode and entropy do not order it (not supported). mode and entropy
  * also take DATE and TIMESTAMP (8-byte integers) and VARCHAR, whose state is records of a
  * 4-byte length and the bytes (func/agg_vals.h), sorted by bytes, then length. median,
  * quantile_cont, quantile_disc and mode of a DECIMAL give its type, as DuckDB's: up to 18
@@ -174,6 +177,8 @@ static int64_t dec_quantile(const vals_state *s, double q)
     return dec_quantile_of((const int64_t *)(const void *)s->v, s->n, q);
 }
 
+static void place_median(long *d, int64_t n);
+
 /* mad of the sorted 8-byte DECIMAL values of s, as DuckDB computes it for a DECIMAL: m =
  * the median (dec_quantile), then the median of |v - m| by the same rule, all in the scaled
  * integers (no overflow: |v - m| < 2 * 10^18 < 2^63). */
@@ -184,7 +189,7 @@ static int64_t dec_mad(const vals_state *s)
     long *d = sl_xmalloc((size_t)s->n * sizeof *d + 8);
     for (int64_t i = 0; i < s->n; i++)
         d[i] = v[i] >= m ? v[i] - m : m - v[i];
-    gsl_sort_long(d, 1, (size_t)s->n);
+    place_median(d, s->n);
     int64_t r = dec_quantile_of((const int64_t *)d, s->n, 0.5);
     sl_free(d);
     return r;
@@ -244,7 +249,7 @@ static int64_t time_mad(sl_type t, const vals_state *s)
         int64_t x = time_us(t, v[i]);
         d[i] = (long)(x >= m ? (uint64_t)x - (uint64_t)m : (uint64_t)m - (uint64_t)x);
     }
-    gsl_sort_long(d, 1, (size_t)s->n);
+    place_median(d, s->n);
     int64_t i = (s->n - 1) / 2, j = s->n / 2;
     int64_t r = span_interp(d[i], d[j], i == j ? 0 : 0.5);
     sl_free(d);
@@ -291,15 +296,20 @@ static int vals_types(const sl_agg *a, sl_type *types)
     return 1;
 }
 
+/* Makes room for k more values in s (doubling, at least 16). */
+static void vals_grow(vals_state *s, int64_t k)
+{
+    int64_t c = s->cap ? s->cap * 2 : 16;
+    while (c < s->n + k)
+        c *= 2;
+    s->v = sl_xrealloc(s->v, (size_t)c * sizeof *s->v);
+    s->cap = c;
+}
+
 static void vals_push(vals_state *s, const uint64_t *src, int64_t k)
 {
-    if (s->n + k > s->cap) {
-        int64_t c = s->cap ? s->cap * 2 : 16;
-        while (c < s->n + k)
-            c *= 2;
-        s->v = sl_xrealloc(s->v, (size_t)c * sizeof *s->v);
-        s->cap = c;
-    }
+    if (s->n + k > s->cap)
+        vals_grow(s, k);
     memcpy(s->v + s->n, src, (size_t)k * sizeof *s->v);
     s->n += k;
 }
@@ -339,10 +349,15 @@ static int vals_update(const sl_agg *a, void *states, sl_vec *const *args,
     /* BIGINT and DOUBLE vectors both hold 8-byte values: copy the bits. */
     const uint64_t *bits = x->type == SL_T_DOUBLE ? (const uint64_t *)(const void *)x->d.f64
                                                   : (const uint64_t *)(const void *)x->d.i64;
+    /* One store a value (the grow test rarely taken): no call, no copy of a variable size. */
     for (int64_t k = 0; k < n; k++) {
         int64_t i = sl_agg_row(sel, k);
-        if (sl_vec_valid(x, i))
-            vals_push(&s[gids[k]], &bits[i], 1);
+        if (!sl_vec_valid(x, i))
+            continue;
+        vals_state *st = &s[gids[k]];
+        if (st->n == st->cap)
+            vals_grow(st, 1);
+        st->v[st->n++] = bits[i];
     }
     return 0;
 }
@@ -457,6 +472,179 @@ static void sort_vals(bool is_double, const vals_state *s)
         gsl_sort((double *)(void *)s->v, 1, (size_t)s->n);
     else
         gsl_sort_long((long *)(void *)s->v, 1, (size_t)s->n);
+}
+
+/* Order-preserving keys of 8-byte values: a BIGINT's with its sign bit flipped, a double's
+ * IEEE bits with the sign bit flipped (non-negative) or all bits flipped (negative), so that
+ * unsigned order is the numbers' order (-0.0 just below 0.0; every NaN one key above +inf,
+ * DuckDB's place for it). Local. */
+#define KEY_SIGN (UINT64_C(1) << 63)
+
+static uint64_t val_key(bool is_double, uint64_t b)
+{
+    if (!is_double)
+        return b ^ KEY_SIGN;
+    if ((b & ~KEY_SIGN) > UINT64_C(0x7ff0000000000000)) /* a NaN, either sign */
+        return UINT64_MAX;
+    return b & KEY_SIGN ? ~b : b | KEY_SIGN;
+}
+
+static uint64_t key_val(bool is_double, uint64_t k)
+{
+    if (!is_double)
+        return k ^ KEY_SIGN;
+    return k & KEY_SIGN ? k & ~KEY_SIGN : ~k;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    return (x > y) - (x < y);
+}
+
+/* Rearranges the keys v[lo..hi) so that v[k] is the one sorted order puts there, none before
+ * it greater, none after it smaller (Hoare's selection, the median of three as pivot; past
+ * 2 log2 n + 8 rounds, or should a round not split, the rest is sorted). Local. */
+static void select_key(uint64_t *v, int64_t lo, int64_t hi, int64_t k)
+{
+    int rounds = 8;
+    for (int64_t m = hi - lo; m > 1; m >>= 1)
+        rounds += 2;
+    while (hi - lo > 16) {
+        int64_t mid = lo + (hi - lo) / 2;
+        uint64_t t;
+#define KSWAP(x, y) (t = v[x], v[x] = v[y], v[y] = t)
+        if (v[mid] < v[lo])
+            KSWAP(mid, lo);
+        if (v[hi - 1] < v[mid]) {
+            KSWAP(hi - 1, mid);
+            if (v[mid] < v[lo])
+                KSWAP(mid, lo);
+        }
+        uint64_t p = v[mid];
+        int64_t i = lo - 1, j = hi;
+        for (;;) {
+            do
+                i++;
+            while (v[i] < p);
+            do
+                j--;
+            while (v[j] > p);
+            if (i >= j)
+                break;
+            KSWAP(i, j);
+        }
+#undef KSWAP
+        if (--rounds < 0 || j < lo || j >= hi - 1)
+            break;
+        if (k <= j)
+            hi = j + 1;
+        else
+            lo = j + 1;
+    }
+    qsort(v + lo, (size_t)(hi - lo), sizeof *v, key_cmp);
+}
+
+/* The positions a quantile call reads off its sorted values (n > 0), ascending, into pos
+ * (room for 2 n_params + 2): quantile_disc's nearest rank; otherwise floor((n-1)q) and the
+ * one after it (GSL's lhs and lhs + 1; DuckDB's floor and ceil). Returns how many. */
+static int read_positions(const sl_agg *a, int64_t n, int64_t *pos)
+{
+    int nq = a->n_params ? a->n_params : 1, np = 0;
+    for (int k = 0; k < nq; k++) {
+        double q = a->fn == &sl_aggfn_median || a->fn == &sl_aggfn_mad
+                       ? 0.5
+                       : (a->n_params ? a->params[k] : a->param);
+        double nn = (double)n;
+        if (a->fn == &sl_aggfn_quantile_disc) {
+            int64_t i = (int64_t)(nn - floor(nn - nn * q));
+            pos[np++] = (i < 1 ? 1 : i) - 1;
+        } else {
+            int64_t i = (int64_t)floor((nn - 1) * q);
+            pos[np++] = i;
+            if (i + 1 < n)
+                pos[np++] = i + 1;
+        }
+    }
+    qsort(pos, (size_t)np, sizeof *pos, key_cmp); /* non-negative: unsigned order is theirs */
+    return np;
+}
+
+/* Puts at each of the np ascending positions pos of v[0..n) (BIGINT or double bits) the value
+ * a full sort would put there, in O(n) per position instead of sorting: keys, a selection
+ * per position over what lies past the previous one (the next position a minimum), values
+ * back. */
+static void select_vals(bool is_double, uint64_t *v, int64_t n, const int64_t *pos, int np)
+{
+    for (int64_t i = 0; i < n; i++)
+        v[i] = val_key(is_double, v[i]);
+    int64_t done = -1; /* the last position placed: nothing after it is smaller */
+    for (int k = 0; k < np; k++) {
+        int64_t p = pos[k];
+        if (p <= done)
+            continue;
+        if (p == done + 1 && done >= 0) {
+            int64_t m = p;
+            for (int64_t i = p + 1; i < n; i++)
+                if (v[i] < v[m])
+                    m = i;
+            uint64_t t = v[p];
+            v[p] = v[m];
+            v[m] = t;
+        } else {
+            select_key(v, done + 1, n, p);
+        }
+        done = p;
+    }
+    for (int64_t i = 0; i < n; i++)
+        v[i] = key_val(is_double, v[i]);
+}
+
+/* Puts in place the values a quantile call (or mad's median) reads off s's sorted values:
+ * selected, or sorted for a long list of quantiles. */
+static void place_vals(const sl_agg *a, bool is_double, const vals_state *s)
+{
+    int nq = a->n_params ? a->n_params : 1;
+    if (nq > 8) { /* sorted in select_vals' order */
+        for (int64_t i = 0; i < s->n; i++)
+            s->v[i] = val_key(is_double, s->v[i]);
+        qsort(s->v, (size_t)s->n, sizeof *s->v, key_cmp);
+        for (int64_t i = 0; i < s->n; i++)
+            s->v[i] = key_val(is_double, s->v[i]);
+        return;
+    }
+    int64_t pos[2 * 8 + 2];
+    int np = read_positions(a, s->n, pos);
+    select_vals(is_double, s->v, s->n, pos, np);
+}
+
+/* Puts in place the median's values of the n BIGINTs d ((n-1)/2 and n/2 of their order). */
+static void place_median(long *d, int64_t n)
+{
+    int64_t pos[2] = {(n - 1) / 2, n / 2};
+    select_vals(false, (uint64_t *)(void *)d, n, pos, pos[0] == pos[1] ? 1 : 2);
+}
+
+/* gsl_stats_median's answer for the n doubles d (n > 0), by select_vals' order (a NaN
+ * above +inf, as DuckDB orders it): the value at (n-1)/2, or the mean of those at (n-1)/2 and
+ * n/2. Rearranges d. */
+static double median_doubles(double *d, int64_t n)
+{
+    int64_t pos[2] = {(n - 1) / 2, n / 2};
+    select_vals(true, (uint64_t *)(void *)d, n, pos, pos[0] == pos[1] ? 1 : 2);
+    return pos[0] == pos[1] ? d[pos[0]] : 0.5 * (d[pos[0]] + d[pos[1]]);
+}
+
+/* gsl_stats_mad0's answer for the n doubles d (n > 0): the median of |d - median|, each
+ * median median_doubles'. Rearranges d. */
+static double mad_doubles(double *d, int64_t n)
+{
+    double m = median_doubles(d, n);
+    for (int64_t i = 0; i < n; i++)
+        d[i] = fabs(d[i] - m);
+    return median_doubles(d, n);
 }
 
 static double quantile_sorted(bool is_double, const vals_state *s, double q)
@@ -700,7 +888,10 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
                 sl_vec_push_null(out);
             continue;
         }
-        sort_vals(dbl, st);
+        if (f == &sl_aggfn_mode || f == &sl_aggfn_entropy)
+            sort_vals(dbl, st);
+        else if (f != &sl_aggfn_mad || is_time(a->arg_type) || sl_type_is_decimal(a->type))
+            place_vals(a, dbl, st); /* a DOUBLE mad: mad_doubles selects its own */
         if (is_time(a->arg_type) && f == &sl_aggfn_mad) {
             push_span(out, time_mad(a->arg_type, st));
             continue;
@@ -734,9 +925,8 @@ static void vals_finalize(const sl_agg *a, const void *states, int64_t n, sl_vec
         } else if (f == &sl_aggfn_mad && sl_type_is_decimal(a->type)) {
             sl_vec_push_i64(out, dec_mad(st));
         } else if (f == &sl_aggfn_mad) {
-            double *d = as_doubles(dbl, st), *work = sl_xmalloc((size_t)st->n * 8 + 8);
-            sl_vec_push_f64(out, gsl_stats_mad0(d, 1, (size_t)st->n, work));
-            sl_free(work);
+            double *d = as_doubles(dbl, st);
+            sl_vec_push_f64(out, mad_doubles(d, st->n));
             sl_free(d);
         } else {
             /* mode and entropy: runs of equal values in the sorted array (bit equality is
