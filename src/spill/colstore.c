@@ -107,25 +107,41 @@ static int narrow(const int64_t *x, int64_t n, bool zero_base, int64_t *base)
     return span <= UINT8_MAX ? 1 : span <= UINT16_MAX ? 2 : span <= UINT32_MAX ? 4 : 8;
 }
 
+/* One loop per width (no per-value dispatch): T is the stored unsigned type. */
+#define PACK_LOOP(T)                                                                    \
+    for (int64_t i = 0; i < n; i++) {                                                   \
+        T h = (T)((uint64_t)x[i] - b);                                                  \
+        memcpy(out + sizeof(T) * (size_t)i, &h, sizeof(T));                             \
+    }
+#define UNPACK_LOOP(T)                                                                  \
+    do {                                                                                \
+        T h;                                                                            \
+        if (prefix)                                                                     \
+            for (int64_t i = 0; i < n; i++) {                                           \
+                memcpy(&h, in + sizeof(T) * (size_t)i, sizeof(T));                      \
+                acc += h;                                                               \
+                x[i + 1] = (int64_t)acc;                                                \
+            }                                                                           \
+        else                                                                            \
+            for (int64_t i = 0; i < n; i++) {                                           \
+                memcpy(&h, in + sizeof(T) * (size_t)i, sizeof(T));                      \
+                x[i] = (int64_t)((uint64_t)h + acc);                                    \
+            }                                                                           \
+    } while (0)
+
 /* Writes x[0..n) as (uint64)x[i] - (uint64)base in w little-endian bytes each; out may be x
  * itself (each value is read before its bytes, never past them, are written). */
 static void pack(unsigned char *out, const int64_t *x, int64_t n, int64_t base, int w)
 {
     uint64_t b = (uint64_t)base;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t d = (uint64_t)x[i] - b;
-        if (w == 1) {
-            out[i] = (uint8_t)d;
-        } else if (w == 2) {
-            uint16_t h = (uint16_t)d;
-            memcpy(out + 2 * i, &h, 2);
-        } else if (w == 4) {
-            uint32_t h = (uint32_t)d;
-            memcpy(out + 4 * i, &h, 4);
-        } else {
-            memcpy(out + 8 * i, &d, 8);
-        }
-    }
+    if (w == 1)
+        PACK_LOOP(uint8_t)
+    else if (w == 2)
+        PACK_LOOP(uint16_t)
+    else if (w == 4)
+        PACK_LOOP(uint32_t)
+    else
+        PACK_LOOP(uint64_t)
 }
 
 /* Widens n values of w bytes (what pack wrote with base) into x[0..n); the packed bytes lie
@@ -137,28 +153,14 @@ static void unpack(int64_t *x, int64_t n, int64_t base, int w, bool prefix)
     uint64_t acc = (uint64_t)base;
     if (prefix)
         x[0] = base;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t d = 0;
-        if (w == 1) {
-            d = in[i];
-        } else if (w == 2) {
-            uint16_t h;
-            memcpy(&h, in + 2 * i, 2);
-            d = h;
-        } else if (w == 4) {
-            uint32_t h;
-            memcpy(&h, in + 4 * i, 4);
-            d = h;
-        } else {
-            memcpy(&d, in + 8 * i, 8);
-        }
-        if (prefix) {
-            acc += d;
-            x[i + 1] = (int64_t)acc;
-        } else {
-            x[i] = (int64_t)(d + (uint64_t)base);
-        }
-    }
+    if (w == 1)
+        UNPACK_LOOP(uint8_t);
+    else if (w == 2)
+        UNPACK_LOOP(uint16_t);
+    else if (w == 4)
+        UNPACK_LOOP(uint32_t);
+    else
+        UNPACK_LOOP(uint64_t);
 }
 
 /* Writes column c (v) of block k as its section of the spill file: [validity words, unless
