@@ -92,9 +92,12 @@ static void shrink(sl_vec *v)
 }
 
 /* The narrowest width (1, 2, 4 or 8 bytes) that holds every x[i] - *base as an unsigned
- * number, for n >= 1 values; *base is the least x[i] (as signed), or 0 when zero_base. */
+ * number, for n values; *base is the least x[i] (as signed), or 0 when zero_base. */
 static int narrow(const int64_t *x, int64_t n, bool zero_base, int64_t *base)
 {
+    *base = 0;
+    if (n < 1)
+        return 1;
     int64_t lo = x[0], hi = x[0];
     for (int64_t i = 1; i < n; i++) {
         lo = x[i] < lo ? x[i] : lo;
@@ -328,13 +331,18 @@ int sl_colstore_append(sl_colstore *cs, sl_batch *b, sl_err *err)
 int sl_colstore_seal(sl_colstore *cs, sl_err *err)
 {
     cs->sealed = true;
+    int rc = 0;
     if (cs->open && cs->open->n_rows) {
         sl_batch *last = cs->open;
         cs->open = NULL;
-        return put_block(cs, last, err);
+        rc = put_block(cs, last, err);
     }
     sl_batch_free(&cs->open);
-    return 0;
+    /* the encoding buffer serves appends only (a table outlives its statement) */
+    sl_free(cs->enc);
+    cs->enc = NULL;
+    cs->enc_cap = 0;
+    return rc;
 }
 
 void sl_colstore_cursor_init(sl_colstore_cursor *c) { c->next = 0; }
