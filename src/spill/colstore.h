@@ -13,8 +13,8 @@
  *
  * Reading (after seal): any number of cursors, each handing out the blocks in order as new
  * batches of only the requested columns (projection): a memory block's columns are copied
- * with memcpy, a spilled block's columns are read from the file and widened. The store is unchanged by
- * reading. Local.
+ * with memcpy, a spilled block's columns are read from the file and widened. The store is
+ * unchanged by reading. Local.
  */
 #ifndef SL_COLSTORE_H
 #define SL_COLSTORE_H
