@@ -7,13 +7,14 @@
  * filtered ones are copied column by column into the block being filled, strings into the
  * block's own heap). A full block stays in memory while sl_budget_reserve_upto(bytes, level)
  * allows; once one does not fit, it and every later block go to the store's spill file,
- * column after column ([validity words][values: 8 bytes each | offsets n+1, heap]), so that
- * reading a column back is a few reads straight into a new vector, no decoding.
+ * column after column ([validity words, none when no NULL][values: their differences from the
+ * block's least value in 1, 2, 4 or 8 bytes each | lengths so, heap]), so that reading a
+ * column back is a few reads straight into a new vector and one widening pass.
  *
  * Reading (after seal): any number of cursors, each handing out the blocks in order as new
  * batches of only the requested columns (projection): a memory block's columns are copied
- * with memcpy, a spilled block's columns are read from the file. The store is unchanged by
- * reading. Local.
+ * with memcpy, a spilled block's columns are read from the file and widened. The store is
+ * unchanged by reading. Local.
  */
 #ifndef SL_COLSTORE_H
 #define SL_COLSTORE_H

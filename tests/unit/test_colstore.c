@@ -187,6 +187,69 @@ static void one_store(sl_ctx *ctx, int64_t level, int want_mem, int want_disk)
     CHECK_INT(sl_budget_reserved(&ctx->budget), 0);
 }
 
+/* A spilled column is stored in the fewest bytes per value that hold its span in the block:
+ * every width's edges (spans 255/256, 65535/65536, 2^32-1/2^32, the whole int64 range,
+ * negative values, doubles' bits) come back exactly, and a table of small integers and short
+ * strings without NULLs spills about 1 byte a value plus the strings' bytes, not 8. */
+static void narrow_cases(sl_ctx *ctx)
+{
+    static const int64_t span[] = { 0, 255, 256, 65535, 65536, 4294967295LL, 4294967296LL };
+    sl_type t[3] = { SL_T_BIGINT, SL_T_DOUBLE, SL_T_VARCHAR };
+    sl_err err = {0};
+    for (int s = 0; s < 9; s++) {
+        sl_colstore *cs = sl_colstore_new(ctx, 0);
+        int64_t n = 1000 + s, lo = s == 8 ? INT64_MIN : -5 - s, hi;
+        hi = s == 7 ? INT64_MAX : s == 8 ? INT64_MAX : lo + span[s < 7 ? s : 0];
+        sl_batch *b = sl_batch_new(3, t, n);
+        for (int64_t i = 0; i < n; i++) {
+            int64_t x = i == 0 ? lo : i == 1 ? hi : lo + (int64_t)(((uint64_t)hi -
+                        (uint64_t)lo) / (uint64_t)n * (uint64_t)i);
+            sl_vec_push_i64(b->cols[0], x);
+            sl_vec_push_f64(b->cols[1], i % 3 ? (double)x / 7 : -0.0);
+            sl_vec_push_str(b->cols[2], "abcdefghij" + i % 10, i % 10);
+            b->n_rows++;
+        }
+        CHECK_INT(sl_colstore_append(cs, b, &err), 0);
+        CHECK_INT(sl_colstore_seal(cs, &err), 0);
+        sl_colstore_cursor cur;
+        sl_colstore_cursor_init(&cur);
+        sl_batch *got = NULL;
+        int64_t bad = 0, rows = 0;
+        while (!sl_colstore_scan_next(cs, &cur, NULL, 0, &got, &err) && got) {
+            for (int64_t i = 0; i < got->n_rows; i++, rows++) {
+                int64_t x = rows == 0 ? lo : rows == 1 ? hi : lo + (int64_t)(((uint64_t)hi -
+                            (uint64_t)lo) / (uint64_t)n * (uint64_t)rows);
+                double f = rows % 3 ? (double)x / 7 : -0.0, g = got->cols[1]->d.f64[i];
+                int64_t len;
+                const char *p = sl_vec_str(got->cols[2], i, &len);
+                bad += got->cols[0]->d.i64[i] != x || memcmp(&f, &g, 8) != 0;
+                bad += len != rows % 10 || memcmp(p, "abcdefghij" + rows % 10, (size_t)len);
+                bad += !sl_vec_valid(got->cols[0], i) || !sl_vec_valid(got->cols[2], i);
+            }
+            sl_batch_free(&got);
+        }
+        CHECK_INT(err.code, 0);
+        CHECK_INT(bad, 0);
+        CHECK_INT(rows, n);
+        sl_colstore_free(&cs);
+    }
+    /* 50,000 rows of ints in 0..99 and 5-byte strings: ~1 + 1 + 5 bytes a row on disk */
+    sl_colstore *cs = sl_colstore_new(ctx, 0);
+    sl_type t2[2] = { SL_T_BIGINT, SL_T_VARCHAR };
+    sl_batch *b = sl_batch_new(2, t2, 50000);
+    char tmp[16];
+    for (int64_t i = 0; i < 50000; i++) {
+        sl_vec_push_i64(b->cols[0], i % 100);
+        snprintf(tmp, sizeof tmp, "id%03d", (int)(i % 100));
+        sl_vec_push_str(b->cols[1], tmp, 5);
+        b->n_rows++;
+    }
+    CHECK_INT(sl_colstore_append(cs, b, &err), 0);
+    CHECK_INT(sl_colstore_seal(cs, &err), 0);
+    CHECK(sl_colstore_disk_bytes(cs) > 0 && sl_colstore_disk_bytes(cs) <= 50000 * 7 + 4096);
+    sl_colstore_free(&cs);
+}
+
 int main(void)
 {
     init_types();
@@ -224,6 +287,8 @@ int main(void)
     CHECK(sl_colstore_mem_bytes(cs) > 0 && sl_colstore_mem_bytes(cs) < 16384);
     check_read(cs, (int[]){ 1, 3, 7 }, 3, 0, 50);
     sl_colstore_free(&cs);
+
+    narrow_cases(&ctx);
 
     sl_spill_free(&ctx.spill);
     rmdir(dir);
