@@ -15,7 +15,9 @@
 #   duckdb            node bench/duckdb_bench.js: the SAME SQL file in DuckDB, threads = cores
 #   pandas            bench/pandas_questions.py (one process)
 #   dask              bench/dask_groupby.py: LocalCluster, one 1-thread worker per core
-# Jobs (--questions): q1 q2 q3 q4 q5 q7 q10 and pipeline read the CSV; "table" is ONE job file
+# Jobs (--questions): q1 q2 q3 q4 q5 q7 q10 and pipeline read the CSV (q1-q10 print their
+# answer with --format csv; pipeline and q10copy, q10 written by bench/queries/q10_copy.sql,
+# COPY it to a directory: one part file per rank, as issue 14 measures q10); "table" is ONE job file
 # made from bench/dbbench.sql (bench/dbbench_check.py job: its load statement and the
 # statements of the --table-questions, text unchanged): CREATE TABLE x AS SELECT * FROM
 # read_csv(...), then per question CREATE TABLE ansN AS ... and its check row; sluice runs it
@@ -34,7 +36,7 @@
 # machine, rep. Reps are interleaved (rep 1 of every tool, then rep 2, ...) so slow drifts in
 # the machine's load spread over all tools.
 #
-# --issue14: jobs "q1 q10 table pipeline", tools "duckdb sluice1 sluice2", then a scoreboard
+# --issue14: jobs "q1 q10copy table pipeline", tools "duckdb sluice1 sluice2", then a scoreboard
 # of this run (bench/compare_table.py --scoreboard): per job the sluice (2 ranks) / DuckDB wall
 # ratio of each rep (median and range) beside issue 14's goal (q1 <= 0.5x, q10 <= 1.0x,
 # table <= 0.7x; the pipeline has none), and the 1 -> 2 rank efficiency of q1 and the pipeline
@@ -52,8 +54,9 @@
 #
 # options:
 #   --rows N            table rows (default 1e7; K=100, no NAs; generated once into --data)
-#   --questions "..."   default "q1 q2 q3 q4 q5 q7 pipeline"; also q10 (6 keys, ~1 group per
-#                       row: issue 14's aggregation job; DuckDB and sluice only) and table
+#   --questions "..."   default "q1 q2 q3 q4 q5 q7 pipeline"; also q10 and q10copy (6 keys,
+#                       ~1 group per row: issue 14's aggregation job; DuckDB and sluice only)
+#                       and table
 #   --tools "..."       default "duckdb sluice1 sluice2 pandas dask" (duckdb is always run
 #                       first: it is the reference)
 #   --reps N            runs per tool and question (default 3; 1 with --rows 1e8)
@@ -110,7 +113,7 @@ big=$($PY -c 'import sys; print(int(float(sys.argv[1]) >= 1e8))' "$rows") ||
 if $issue14 && [ "$big" = 1 ]; then
     questions=${questions:-table} tools=${tools:-duckdb sluice2} memlimit=${memlimit:-2GB}
 elif $issue14; then
-    questions=${questions:-q1 q10 table pipeline} tools=${tools:-duckdb sluice1 sluice2}
+    questions=${questions:-q1 q10copy table pipeline} tools=${tools:-duckdb sluice1 sluice2}
 fi
 questions=${questions:-q1 q2 q3 q4 q5 q7 pipeline}
 tools=${tools:-duckdb sluice1 sluice2 pandas dask}
@@ -131,7 +134,7 @@ case " $tools " in *" sluice"*) [ -x "$sluice" ] || die "no $sluice (run make)" 
 for q in $questions; do
     case "$q" in
         q1|q2|q3|q4|q5|q7|pipeline) ;;
-        q10|table) for t in $tools; do case "$t" in duckdb|sluice*) ;; *)
+        q10|q10copy|table) for t in $tools; do case "$t" in duckdb|sluice*) ;; *)
             die "$q: duckdb and sluice only, not $t" ;; esac; done ;;
         *) die "unknown job '$q'" ;;
     esac
@@ -174,16 +177,20 @@ version() {
 declare -A ver
 for t in $tools; do ver[$t]=$(version "$t"); done
 
+# is_copy Q: the job writes its answer with COPY to a directory (-D output=...), not to stdout
+is_copy() { [ "$1" = pipeline ] || [ "$1" = q10copy ]; }
+
 # command TOOL Q RESULT -> the command line of one run (in the array cmd), and $par
 command_for() {
     local t=$1 q=$2 res=$3 sql=bench/queries/$2.sql
     [ "$q" != pipeline ] || sql=bench/sluice_pipeline.sql
+    [ "$q" != q10copy ] || sql=bench/queries/q10_copy.sql
     [ "$q" != table ] || sql=$out/table.sql
     case "$t" in
         sluice1|sluice2)
             par=${t#sluice}
             cmd=(mpirun -n "$par" "$sluice" run "$sql" -D "input=$input")
-            if [ "$q" = pipeline ]; then cmd+=(-D "output=$res"); else cmd+=(--format csv); fi
+            if is_copy "$q"; then cmd+=(-D "output=$res"); else cmd+=(--format csv); fi
             if [ "$q" = table ]; then
                 mkdir -p "$out/spill"
                 cmd+=(--spill-dir "$out/spill" --metrics "$tmp/metrics.json")
@@ -238,7 +245,7 @@ for q in $questions; do
             rm -rf "$res" "$tmp/metrics.json"
             command_for "$t" "$q" "$res"
             rc=0 sout=/dev/null
-            if [[ $t == sluice* && $q != pipeline ]] || [ "$q" = table ]; then sout=$res; fi
+            if [[ $t == sluice* ]] && ! is_copy "$q" || [ "$q" = table ]; then sout=$res; fi
             # stderr straight into <answer>.stderr: it can be followed while a long run goes
             timeout "$limit" bench/peakrss.py "$tmp/m.json" -- "${cmd[@]}" \
                 > "$sout" 2> "$res.stderr" || rc=$?

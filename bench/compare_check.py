@@ -32,9 +32,9 @@ import subprocess
 import sys
 
 # questions checked by sorting and streaming instead of a dict of every group
-STREAMED = {"q10"}
+STREAMED = {"q10", "q10copy"}
 
-N_KEYS = {"q1": 1, "q2": 2, "q3": 1, "q4": 1, "q5": 1, "q7": 1, "q10": 6,
+N_KEYS = {"q1": 1, "q2": 2, "q3": 1, "q4": 1, "q5": 1, "q7": 1, "q10": 6, "q10copy": 6,
           "pipeline": 2}
 
 

@@ -20,10 +20,10 @@ import sys
 
 TOOLS = [("sluice1", "sluice, 1 rank"), ("sluice2", "sluice, 2 ranks"),
          ("duckdb", "DuckDB"), ("pandas", "pandas"), ("dask", "Dask")]
-ORDER = ["q1", "q2", "q3", "q4", "q5", "q7", "q10", "pipeline"]
+ORDER = ["q1", "q2", "q3", "q4", "q5", "q7", "q10", "q10copy", "pipeline"]
 # issue 14's goals: sluice (2 ranks) / DuckDB wall, by job; at >= 1e8 rows (GOAL_1E8) the
 # table job's ratio and its peak RSS summed over the ranks
-GOAL = {"q1": 0.5, "q10": 1.0, "table": 0.7}
+GOAL = {"q1": 0.5, "q10": 1.0, "q10copy": 1.0, "table": 0.7}
 GOAL_1E8 = {"table": 0.5}
 GOAL_RSS_1E8_MB = 4000
 GOAL_EFF = {"q1": 0.9, "pipeline": 0.9}
@@ -31,6 +31,7 @@ LABEL = {"q1": "q1 sum v1 by id1", "q2": "q2 sum v1 by id1:id2",
          "q3": "q3 sum v1 mean v3 by id3", "q4": "q4 mean v1:v3 by id4",
          "q5": "q5 sum v1:v3 by id6", "q7": "q7 max v1 - min v2 by id3",
          "q10": "q10 sum v3 count by id1:id6",
+         "q10copy": "q10 written with COPY",
          "pipeline": "pipeline filter-derive-group-write",
          "table": "table: load + questions from CREATE TABLE"}
 
