@@ -96,7 +96,8 @@ static void write_chunks(FILE *f, sl_batchlist *l)
         for (int64_t k = 0; k < sl_batch_live(c); k++) {
             int64_t len;
             const char *p = sl_vec_str(c->cols[0], sl_batch_row(c, k), &len);
-            fwrite(p, 1, (size_t)len, f);
+            if (len)
+                fwrite(p, 1, (size_t)len, f);
         }
         sl_batch_free(&l->b[i]);
     }
@@ -193,7 +194,8 @@ static int text_print(sl_exec *x, sl_pop *op, result_state *st, sl_err *err)
         write_chunks(x->out, &chunks);
     }
     sl_batchlist_free(&chunks);
-    fwrite(st->tail.data, 1, (size_t)st->tail.len, x->out);
+    if (st->tail.len) /* no tail: its data is NULL, which fwrite must not get */
+        fwrite(st->tail.data, 1, (size_t)st->tail.len, x->out);
     fflush(x->out);
     x->rows_out = total;
     return err->code;

@@ -202,11 +202,11 @@ static void narrow_cases(sl_ctx *ctx)
         hi = s == 7 ? INT64_MAX : s == 8 ? INT64_MAX : lo + span[s < 7 ? s : 0];
         sl_batch *b = sl_batch_new(3, t, n);
         for (int64_t i = 0; i < n; i++) {
-            int64_t x = i == 0 ? lo : i == 1 ? hi : lo + (int64_t)(((uint64_t)hi -
-                        (uint64_t)lo) / (uint64_t)n * (uint64_t)i);
+            int64_t x = i == 0 ? lo : i == 1 ? hi : (int64_t)((uint64_t)lo + ((uint64_t)hi -
+                        (uint64_t)lo) / (uint64_t)n * (uint64_t)i); /* wraps, not UB */
             sl_vec_push_i64(b->cols[0], x);
             sl_vec_push_f64(b->cols[1], i % 3 ? (double)x / 7 : -0.0);
-            sl_vec_push_str(b->cols[2], "abcdefghij" + i % 10, i % 10);
+            sl_vec_push_str(b->cols[2], "abcdefghijklmnopqrst" + i % 10, i % 10);
             b->n_rows++;
         }
         CHECK_INT(sl_colstore_append(cs, b, &err), 0);
@@ -217,13 +217,14 @@ static void narrow_cases(sl_ctx *ctx)
         int64_t bad = 0, rows = 0;
         while (!sl_colstore_scan_next(cs, &cur, NULL, 0, &got, &err) && got) {
             for (int64_t i = 0; i < got->n_rows; i++, rows++) {
-                int64_t x = rows == 0 ? lo : rows == 1 ? hi : lo + (int64_t)(((uint64_t)hi -
-                            (uint64_t)lo) / (uint64_t)n * (uint64_t)rows);
+                int64_t x = rows == 0 ? lo : rows == 1 ? hi : (int64_t)((uint64_t)lo +
+                            ((uint64_t)hi - (uint64_t)lo) / (uint64_t)n * (uint64_t)rows);
                 double f = rows % 3 ? (double)x / 7 : -0.0, g = got->cols[1]->d.f64[i];
                 int64_t len;
                 const char *p = sl_vec_str(got->cols[2], i, &len);
                 bad += got->cols[0]->d.i64[i] != x || memcmp(&f, &g, 8) != 0;
-                bad += len != rows % 10 || memcmp(p, "abcdefghij" + rows % 10, (size_t)len);
+                bad += len != rows % 10 ||
+                       memcmp(p, "abcdefghijklmnopqrst" + rows % 10, (size_t)len);
                 bad += !sl_vec_valid(got->cols[0], i) || !sl_vec_valid(got->cols[2], i);
             }
             sl_batch_free(&got);
