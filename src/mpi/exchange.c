@@ -14,9 +14,8 @@
  * across the rounds of one call, and both across calls where the caller gives a pool
  * (exchange.h's sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied
  * out of the receive buffer: they borrow its arrays (sl_wire_read_borrow; the buffer is a
- * reference-counted sl_vblock
- * freed with the last of its columns), so a round reuses it only when none of its batches is
- * alive any more, else it gets a fresh one.
+ * reference-counted sl_vblock freed with the last of its columns), so a round reuses it only
+ * when none of its batches is alive any more, else it gets a fresh one.
  *
  * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
  * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where

@@ -170,10 +170,10 @@ static void unpack(int64_t *x, int64_t n, int64_t base, int w, bool prefix)
  * no value is NULL][values | lengths, w bytes each][heap]. Fixed-width values (any 8-byte
  * payload, taken as bits) are stored as their difference from the block's least one in the
  * fewest bytes that hold every difference, a VARCHAR / LIST column's offsets as lengths the
- * same way (its first offset kept as the base): the G1 table's small integers and short
- * strings take 1-4 bytes a value instead of 8, so the spill file, the bytes read back and the
- * page cache they need shrink ~2x. Lossless for every type (the same bits come back, NULL
- * slots included). */
+ * same way (read back as offsets from 0 into its heap, written from its first used byte):
+ * the G1 table's small integers and short strings take 1-4 bytes a value instead of 8, so
+ * the spill file, the bytes read back and the page cache they need shrink ~2x. Lossless for
+ * every type (the same bits come back, NULL slots included). */
 static int put_col(sl_colstore *cs, block *k, int c, const sl_vec *v, sl_err *err)
 {
     int64_t n = k->n;
@@ -203,7 +203,7 @@ static int put_col(sl_colstore *cs, block *k, int c, const sl_vec *v, sl_err *er
     int w = narrow(x, n, var, &base);
     pack(cs->enc, x, n, base, w);
     k->width[c] = (uint8_t)w;
-    k->base[c] = var ? v->d.off[0] : base;
+    k->base[c] = base; /* 0 for offsets: the heap is written from the first one on */
     if (sl_spill_file_append(cs->file, cs->enc, n * w, err))
         return err->code;
     if (var) {
@@ -387,10 +387,7 @@ static int read_col(const sl_colstore *cs, const block *k, int c, sl_vec **out, 
         return err->code;
     unpack(v->d.i64, n, k->base[c], vw, var);
     if (var) {
-        /* offsets were stored from the block's first one: rebase them on the new heap */
-        int64_t hl = k->heap_len[c], b0 = v->d.off[0];
-        for (int64_t i = 0; i <= n && b0; i++)
-            v->d.off[i] -= b0;
+        int64_t hl = k->heap_len[c];
         v->heap = sl_xmalloc((size_t)(hl ? hl : 1));
         v->heap_cap = hl ? hl : 1;
         v->heap_len = hl;
