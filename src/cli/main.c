@@ -17,6 +17,7 @@
 #include "core/signals.h"
 #include "core/size.h"
 #include "io/format.h"
+#include "cli/result_file.h"
 
 static const char usage[] =
     "usage: sluice run JOB.sql [options]      run every statement of a job\n"
@@ -33,6 +34,9 @@ static const char usage[] =
     "  -D, --define NAME=VALUE      VALUE is the value of ${NAME} in the job file (repeatable)\n"
     "  --format table|csv           how SELECT results print on stdout (default: table;\n"
     "                               csv = RFC 4180 with a header line)\n"
+    "  -o, --output FILE            write what the job prints into FILE instead of stdout\n"
+    "                               (rank 0 writes it; it replaces FILE only when the whole\n"
+    "                               job succeeded)\n"
     "  --blocksize SIZE             bytes of input per range (default 64MB; e.g. 1MB, 64KB)\n"
     "  --memory-limit SIZE          memory budget per rank; beyond it sluice spills to disk\n"
     "                               (default: cgroup/Slurm limit or RAM / ranks per node x 0.8)\n"
@@ -203,7 +207,7 @@ static int run(int argc, char **argv)
     const char **names = sl_xcalloc((size_t)argc, sizeof *names);
     const char **values = sl_xcalloc((size_t)argc, sizeof *values);
     int np = 0;
-    const char *retry_time = NULL;
+    const char *retry_time = NULL, *output = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -234,6 +238,11 @@ static int run(int argc, char **argv)
                 o.metrics_path = next;
             else
                 o.report_path = next;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            i++;
+            if (!next || !*next)
+                return usage_error("%s needs a file name", a);
+            output = next;
         } else if (!strcmp(a, "--resume")) {
             o.resume = 1;
         } else if (!strcmp(a, "--force")) {
@@ -342,6 +351,17 @@ static int run(int argc, char **argv)
             fprintf(stderr, "sluice: error: %s\n", why);
         return 4;
     }
+    sl_result_file rf = { 0 };
+    if (output) {
+        int orc = sl_result_file_open(output, &rf, why, sizeof why);
+        if (orc) {
+            if (g_rank == 0)
+                fprintf(stderr, "sluice: error: %s\n", why);
+            sl_free(text);
+            return orc;
+        }
+        o.out = rf.f;
+    }
     sl_session *s;
     sl_session_new(MPI_COMM_WORLD, &o, &s);
     int rc = sl_session_run_n(s, text, text_len, label);
@@ -360,6 +380,13 @@ static int run(int argc, char **argv)
         status = sl_session_exit_status(s);
     }
     sl_session_free(&s);
+    if (output) {
+        int crc = sl_result_file_close(&rf, rc == 0, why, sizeof why);
+        if (crc) {
+            fprintf(stderr, "sluice (rank %d): error: %s\n", g_rank, why);
+            status = crc;
+        }
+    }
     sl_free(text);
     for (int i = 0; i < np; i++)
         sl_free((void *)names[i]);

@@ -15,6 +15,8 @@ Case files (tests/e2e/cases/NAME.test), plain text:
     ordered: false          true: compare row sequences (the query has a total ORDER BY)
     ranks: 1 2 3 4 5        optional; default all five
     partition: k1, k2       COPY cases only: the PARTITION_BY columns, in order
+    output: file            optional: run with --output FILE and read the rows from FILE
+                            (stdout must then be empty)
     columns: ["k", "count_star()"]   optional: the result's column names (a JSON list, may
                             continue on the next lines), for queries with unaliased expressions
     --- sluice              (or `--- copy`: a job whose COPY writes to '${out}')
@@ -117,6 +119,7 @@ class Case:
         self.partition = []
         self.kind = None        # "sluice" (top-level SELECT) or "copy"
         self.columns = None     # expected column names, or None: sqlite's
+        self.output_file = False  # rows printed into --output FILE, not stdout
         self.names = None       # the names expected (set by main from oracle_rows)
         self.job = ""
         self.sqlite = ""
@@ -173,6 +176,10 @@ def parse_case(path):
                 raise CaseError("%s: ranks must be numbers" % where)
             if not c.ranks or any(r < 1 or r > 5 for r in c.ranks):
                 raise CaseError("%s: ranks must be in 1..5" % where)
+        elif key == "output":
+            if val != "file":
+                raise CaseError("%s: output must be 'file'" % where)
+            c.output_file = True
         elif key == "partition":
             c.partition = [x.strip() for x in val.split(",") if x.strip()]
         elif key == "columns":
@@ -195,6 +202,8 @@ def parse_case(path):
         raise CaseError("%s: empty section" % path)
     if c.kind == "copy" and "${out}" not in c.job:
         raise CaseError("%s: a copy case must write to '${out}'" % path)
+    if c.output_file and c.kind != "sluice":
+        raise CaseError("%s: 'output: file' needs a '--- sluice' job" % path)
     if c.partition and c.kind != "copy":
         raise CaseError("%s: 'partition:' only makes sense in a copy case" % path)
     return c
@@ -601,6 +610,9 @@ def run_case(case, np, idx, args):
             json.dump({"sql": case.sqlite, "kind": case.kind, "partition": case.partition,
                        "data": args.data, "names": case.names}, f)
     cmd = run_cmd(case.dataset, np, blocksize(idx, np), job, out, args, 120)
+    result_file = os.path.join(wdir, "result.csv")
+    if case.output_file:
+        cmd += ["--output", result_file]
     if args.verbose:
         print("  $ " + " ".join(cmd))
     env = mpi_env()
@@ -614,6 +626,14 @@ def run_case(case, np, idx, args):
         lines = ["%s after %.1fs: %s" % (why, dt, " ".join(cmd))]
         lines += ["  stderr: " + x for x in stderr.strip().split("\n")[-12:] if x]
         return False, None, [], lines
+    if case.output_file:
+        if p.stdout:
+            return False, None, [], ["stdout with --output: %r" % p.stdout[:200]]
+        left = [x for x in os.listdir(wdir) if ".sluice-tmp-" in x]
+        if left or not os.path.isfile(result_file):
+            return False, None, [], ["--output left %s, no %s" % (left, result_file)]
+        with open(result_file, "rb") as f:
+            return result_of(case, out, f.read())
     return result_of(case, out, p.stdout)
 
 
@@ -645,7 +665,7 @@ def batchable(case):
     """A case whose job is one SELECT and nothing else (no COPY, no view or table of its own
     that would outlive it, no ${out}): it can share an mpirun with others."""
     body = "\n".join(x for x in case.job.split("\n") if not x.strip().startswith("--")).strip()
-    return (case.kind == "sluice" and "${out}" not in body and body.count(";") == 1
+    return (case.kind == "sluice" and not case.output_file and "${out}" not in body and body.count(";") == 1
             and body.endswith(";") and re.match(r"(?i)(select|with|from)\b", body) is not None)
 
 

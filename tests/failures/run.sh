@@ -11,7 +11,8 @@
 # on the e2e generator.
 #
 # Prints "ok   NAME np=N" / "FAIL NAME np=N" per run and "failures: N passed, M failed,
-# 0 skipped" (it skips nothing); exits 1 on any failure. SLUICE defaults to build/sluice.
+# K skipped" (only output_full_disk, where no tmpfs can be mounted); exits 1 on any failure.
+# SLUICE defaults to build/sluice.
 # Keep the scratch dir with KEEP=1. FAILURE_RANKS (default "1 3") sets the rank counts: the
 # sanitizer pass (`make SANITIZE=1 san-check`) runs 3 only, the distributed paths, for CI time.
 set -u
@@ -43,7 +44,7 @@ job() {  # job NAME  (text on stdin) -> prints the path
   printf '%s\n' "$W/jobs/$1.sql"
 }
 
-pass=0 fail=0
+pass=0 fail=0 skip=0
 # What a rank that died of a signal or a sanitizer report leaves in stderr: Open MPI's handler
 # ("*** Process received signal ***"), mpirun's "exited on signal", ASan/LSan/UBSan reports.
 CRASH_RE='Process received signal|exited on signal|ERROR: (Address|Leak)Sanitizer|runtime error:'
@@ -369,6 +370,38 @@ EOF
 )
 MARKER=$W/keep/MARKER check copy_keeps_old_output 5 "$j" "b.csv:6" --blocksize 64B --force
 
+# ---- --output FILE: written only when the whole job succeeds (exit 2, 4, 5, 7) -----------
+# The first statement's rows are printed into the temporary file before the second fails on
+# bad/b.csv's line 6: the old FILE must stay as it was, with nothing added beside it.
+j=$(job outkeep <<EOF
+SELECT id, name FROM read_csv('$D/good/*.csv', header=true, $COLS);
+SELECT id, v FROM read_csv('$D/bad/*.csv', header=true, $COLS);
+EOF
+)
+MARKER=$W/keepout/MARKER check output_keeps_old_file 5 "$j" "b.csv:6" --output "$W/keepout/MARKER"
+check output_is_directory 2 "$j" "is a directory, not a regular file" --output "$W/jobs"
+NOOUT=$W/nodir check output_missing_directory 4 "$j" "nodir/r.csv|cannot create" \
+  --output "$W/nodir/r.csv"
+# A full file system (a 256 KB tmpfs; the results are ~1.5 MB): exit 7, the old FILE untouched.
+python3 -c "
+print('id,name,v')
+for i in range(40000): print('%d,name number %d of the big table,%d' % (i, i, i * 3))" \
+  > "$W/big.csv"
+j=$(job outfull <<EOF
+SELECT id, name, v FROM read_csv('$W/big.csv', header=true, $COLS);
+EOF
+)
+mkdir -p "$W/tiny"
+if mount -t tmpfs -o size=256k tmpfs "$W/tiny" 2>/dev/null; then
+  MARKER=$W/tiny/MARKER check output_full_disk 7 "$j" "No space left|the file was not changed" \
+    --output "$W/tiny/MARKER"
+  umount "$W/tiny"
+elif [[ ,${SLUICE_REQUIRE:-}, == *,tmpfs,* ]]; then
+  fail=$((fail + 1)); echo "FAIL output_full_disk: cannot mount a tmpfs (SLUICE_REQUIRE=tmpfs)"
+else
+  skip=$((skip + 1)); echo "skip output_full_disk: cannot mount a tmpfs here (not root?)"
+fi
+
 # ---- issue #10: -D parameters are values, the parser cannot be crashed (src/sql) --------
 # sqlcheck NAME WANT_RC JOB WANT [sluice args...] runs the job at np = 1 and 3; the peak RSS
 # of every process must stay under SQL_RSS_KB (1 GB; the parser before this needed more than
@@ -528,5 +561,5 @@ sqlcheck deep_from_parens 3 "$W/jobs/fromparens.sql" \
   printf 'SELECT \0 nosuch FROM t;\n'; } > "$W/jobs/nul.sql"
 sqlcheck nul_byte 3 "$W/jobs/nul.sql" "nul.sql:2:8: syntax error: NUL byte"
 
-echo "failures: $pass passed, $fail failed, 0 skipped"
+echo "failures: $pass passed, $fail failed, $skip skipped"
 [[ $fail -eq 0 ]]
