@@ -196,9 +196,12 @@ command_for() {
             if is_copy "$q"; then cmd+=(-D "output=$res")
             elif [ "$q" = table ]; then cmd+=(--format csv)
             else cmd+=(--format csv --output "$res"); fi
+            # --metrics: spill bytes and the statements' own time (the wall time less the
+            # fixed costs of mpirun, MPI_Init and the job around them)
+            cmd+=(--metrics "$tmp/metrics.json")
             if [ "$q" = table ]; then
                 mkdir -p "$out/spill"
-                cmd+=(--spill-dir "$out/spill" --metrics "$tmp/metrics.json")
+                cmd+=(--spill-dir "$out/spill")
             fi
             [ -z "$memlimit" ] || cmd+=(--memory-limit "$memlimit")
             # shellcheck disable=SC2206 # split into words on purpose
@@ -285,6 +288,7 @@ if os.path.exists(metrics):
     st = json.load(open(metrics))["statements"]
     nr = max(len(s["ranks"]) for s in st)
     line["spill_bytes"] = sum(s["spill_bytes"] for s in st)
+    line["statements_s"] = sum(s["wall_s"] for s in st)
     line["rank_spill_bytes"] = [sum(s["ranks"][r]["spill_bytes"] for s in st
                                     if r < len(s["ranks"])) for r in range(nr)]
 open(path, "a").write(json.dumps(line) + "\n")
