@@ -72,10 +72,12 @@ struct sl_hashagg {
     bool use_kv;
     /* The direct index of a lone integer key (file comment): dix[v - dlo] is the group + 1 of
      * value v for dlo <= v <= dhi (0: none yet), dnull the NULL key's; direct is 1 while it
-     * is in use, 0 until the first batch decides, -1 for other keys or once off. */
+     * is in use, 0 while the groups are too few for the span of their values (or before the
+     * first batch), -1 for other keys or once the span is past DIRECT_SPAN_MAX. klo..khi
+     * holds every group's key (the union of the batches' ranges) while direct >= 0. */
     int direct;
     uint32_t *dix;
-    int64_t dlo, dhi;
+    int64_t dlo, dhi, klo, khi;
     uint32_t dnull;
     uint64_t *ghash;
     int64_t n_groups, gcap;
@@ -95,8 +97,13 @@ struct sl_hashagg {
 };
 
 #define TAB_INIT 1024
-/* Widest range of values the direct index covers: 1 MB of uint32 (q5's 1e5 id6 values fit). */
+/* Widest range of values the direct index covers: always 1 MB of uint32 (q4's 100 id4 values,
+ * q5's 1e5 id6 values at 1e7 rows); up to 8 MB while the groups so far fill at least
+ * 1/DIRECT_DENSITY of it (q5's 1e6 id6 values at 1e8 rows: 4 MB for 1e6 groups, whose table
+ * slots take 32 MB), so a few values far apart never get a big index. */
 #define DIRECT_SPAN (1 << 18)
+#define DIRECT_SPAN_MAX (1 << 21)
+#define DIRECT_DENSITY 32
 
 /* A VARCHAR value's length (KV_NULL for NULL) and its first KV_INLINE bytes, zero-padded:
  * equal values have equal views, and values of up to KV_INLINE bytes are equal exactly when
@@ -170,6 +177,8 @@ sl_hashagg *sl_hashagg_new(int n_keys, const sl_type *key_types, int n_aggs, con
     /* val_eq compares these as their 8 bytes (not DOUBLE: -0.0 and NaN fold). */
     h->direct = n_keys == 1 && !sl_type_is_var(key_types[0]) &&
                 sl_type_phys(key_types[0]) != SL_T_DOUBLE ? 0 : -1;
+    h->klo = INT64_MAX;
+    h->khi = INT64_MIN;
     h->st = sl_xcalloc((size_t)(n_aggs ? n_aggs : 1), sizeof *h->st);
     for (int a = 0; a < n_aggs; a++) {
         aggstate *s = &h->st[a];
@@ -203,6 +212,8 @@ static void drop_groups(sl_hashagg *h)
     h->dnull = 0;
     if (h->direct > 0)
         h->direct = 0;
+    h->klo = INT64_MAX;
+    h->khi = INT64_MIN;
     h->n_groups = h->gcap = 0;
     h->held = 0;
     sl_free(h->tab);
@@ -482,31 +493,36 @@ static void append_rows(sl_vec *dst, const sl_vec *src, const uint32_t *rows, in
     dst->n = at + n;
 }
 
-/* Makes the direct index cover lo..hi besides the values it covers: false when together they
- * span more than DIRECT_SPAN. A wider index is rebuilt from the groups' keys. */
-static bool direct_cover(sl_hashagg *h, int64_t lo, int64_t hi)
+/* Makes the direct index cover lo..hi and every group's key: 1 when it does (a wider index is
+ * rebuilt from the groups' keys), 0 when the groups are too few for that span yet, -1 when
+ * the span is past DIRECT_SPAN_MAX. */
+static int direct_cover(sl_hashagg *h, int64_t lo, int64_t hi)
 {
-    if (h->dix) {
-        if (lo >= h->dlo && hi <= h->dhi)
-            return true;
-        lo = lo < h->dlo ? lo : h->dlo;
-        hi = hi > h->dhi ? hi : h->dhi;
-    }
-    if ((uint64_t)hi - (uint64_t)lo >= DIRECT_SPAN)
-        return false;
+    if (h->dix && lo >= h->dlo && hi <= h->dhi)
+        return 1;
+    lo = lo < h->klo ? lo : h->klo;
+    hi = hi > h->khi ? hi : h->khi;
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    if (span >= DIRECT_SPAN_MAX)
+        return -1;
+    if (span >= DIRECT_SPAN && span >= (uint64_t)h->n_groups * DIRECT_DENSITY)
+        return 0;
     sl_free(h->dix);
     h->dix = sl_xcalloc((size_t)(hi - lo + 1), sizeof *h->dix);
     h->dlo = lo;
     h->dhi = hi;
     const sl_vec *k = h->keys[0];
-    for (int64_t g = 0; g < h->n_groups; g++)
+    for (int64_t g = 0; g < h->n_groups; g++) {
         if (sl_vec_valid(k, g))
             h->dix[k->d.i64[g] - lo] = (uint32_t)(g + 1);
-    return true;
+        else
+            h->dnull = (uint32_t)(g + 1);
+    }
+    return 1;
 }
 
-/* assign_groups through the direct index: false (and the index off for good, the table
- * taking over) when the batch's values do not fit it. */
+/* assign_groups through the direct index: false when the batch's values do not fit it (the
+ * table, kept up to date beside it, takes the batch; past DIRECT_SPAN_MAX for good). */
 static bool assign_direct(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *sel, int64_t n)
 {
     const sl_vec *v = vecs[0];
@@ -519,10 +535,17 @@ static bool assign_direct(sl_hashagg *h, sl_vec *const *vecs, const uint32_t *se
             hi = x > hi ? x : hi;
         }
     }
-    if (lo <= hi && !direct_cover(h, lo, hi)) {
+    /* An all-NULL batch needs dnull, which is up to date while the index exists (or while
+     * there are no groups): the table's groups may hold the NULL key otherwise. */
+    int cover = lo <= hi ? direct_cover(h, lo, hi) : h->dix || !h->n_groups ? 1 : 0;
+    if (lo <= hi) {
+        h->klo = lo < h->klo ? lo : h->klo;
+        h->khi = hi > h->khi ? hi : h->khi;
+    }
+    if (cover <= 0) {
         sl_free(h->dix);
         h->dix = NULL;
-        h->direct = -1;
+        h->direct = cover;
         return false;
     }
     h->direct = 1;

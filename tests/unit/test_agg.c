@@ -494,6 +494,113 @@ static void test_many_groups(int64_t presize)
     sl_hashagg_free(&h);
 }
 
+/* ---- the direct index of a lone integer key: sparse, then dense, then past its widest ---- */
+
+typedef struct {
+    int64_t key, v;
+    int null;
+} krow;
+
+static int krow_cmp(const void *a, const void *b)
+{
+    const krow *x = a, *y = b;
+    if (x->null != y->null)
+        return x->null - y->null;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Batches whose keys take the index through each of its states (func/agg.c, DIRECT_SPAN*):
+ * a few keys 1e6 apart, NULL among them (too sparse: the table takes them), 50000 keys over
+ * the same span (still counted as sparse before them: the table), only NULLs (no index yet:
+ * the table's NULL group), the same keys with NULLs (dense enough now: the index is built
+ * from the table's groups, the NULL group included), only NULLs (the index's NULL group), a
+ * key 3e6 away (past the widest span: the table for good), then small keys again. Checked
+ * against sorting all rows. */
+static void test_direct_index_states(void)
+{
+    sl_err err = { 0 };
+    sl_agg ag[2] = { CALL(count_star, SL_T_NULL, SL_T_BIGINT, "count(*)"),
+                     CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(v)") };
+    sl_type kt = SL_T_BIGINT, bt[2] = { SL_T_BIGINT, SL_T_BIGINT };
+    static const int kinds[] = { 0, 1, 3, 2, 3, 4, 5 };
+    enum { NB = sizeof kinds / sizeof kinds[0], MAXR = 120000 };
+    krow *all = sl_xmalloc(sizeof *all * MAXR);
+    int n_all = 0;
+    sl_hashagg *h = sl_hashagg_new(1, &kt, 2, ag);
+    for (int bi = 0; bi < NB; bi++) {
+        sl_batch *b = sl_batch_new(2, bt, 60000);
+        int n = 0;
+        for (int r = 0; r < 60000; r++) {
+            int64_t key = 0;
+            int null = 0;
+            switch (kinds[bi]) {
+            case 0: if (r >= 4) goto done; key = r == 1 ? 1000000 : 0; null = r == 2; break;
+            case 1: if (r >= 50000) goto done; key = (int64_t)r * 20; break;
+            case 2: key = (int64_t)(r % 50000) * 20; null = r % 7 == 3; break;
+            case 3: if (r >= 5) goto done; null = 1; break;
+            case 4: if (r >= 3) goto done; key = r ? 3000000 : 5; break;
+            default: if (r >= 100) goto done; key = r % 9; break;
+            }
+            int64_t v = r % 13 - 6 + bi;
+            if (null)
+                sl_vec_push_null(b->cols[0]);
+            else
+                sl_vec_push_i64(b->cols[0], key);
+            sl_vec_push_i64(b->cols[1], v);
+            all[n_all++] = (krow){ null ? 0 : key, v, null };
+            n++;
+        }
+    done:
+        b->n_rows = n;
+        sl_vec *args[2] = { NULL, b->cols[1] };
+        CHECK_INT(sl_hashagg_consume(h, b, b->cols, args, &err), 0);
+        sl_batch_free(&b);
+    }
+    qsort(all, (size_t)n_all, sizeof *all, krow_cmp);
+    krow *want = sl_xmalloc(sizeof *want * (size_t)n_all);
+    int64_t *wcnt = sl_xcalloc((size_t)n_all, sizeof *wcnt);
+    int nw = 0;
+    for (int i = 0; i < n_all; i++) {
+        if (!nw || krow_cmp(&want[nw - 1], &all[i])) {
+            want[nw] = all[i];
+            want[nw].v = 0;
+            nw++;
+        }
+        want[nw - 1].v += all[i].v;
+        wcnt[nw - 1]++;
+    }
+    CHECK_INT(sl_hashagg_groups(h), nw);
+    sl_batchlist res;
+    sl_batchlist_init(&res);
+    CHECK_INT(sl_hashagg_emit_final(h, &res, &err), 0);
+    krow *got = sl_xmalloc(sizeof *got * (size_t)nw);
+    int64_t *gcnt = sl_xcalloc((size_t)nw, sizeof *gcnt);
+    int ng = 0;
+    for (int i = 0; i < res.n; i++)
+        for (int64_t r = 0; r < res.b[i]->n_rows && ng < nw; r++, ng++) {
+            const sl_batch *o = res.b[i];
+            int null = !sl_vec_valid(o->cols[0], r);
+            got[ng] = (krow){ null ? 0 : o->cols[0]->d.i64[r], o->cols[2]->d.i64[r], null };
+            gcnt[ng] = o->cols[1]->d.i64[r];
+        }
+    CHECK_INT(ng, nw);
+    /* sort got with its counts: pack the count into the sort by a parallel index */
+    for (int i = 0; i < ng; i++)
+        got[i].v = got[i].v * 1000000 + gcnt[i]; /* |sum| < 1e6 per group here, count < 1e6 */
+    qsort(got, (size_t)ng, sizeof *got, krow_cmp);
+    int bad = 0;
+    for (int i = 0; i < ng && i < nw; i++)
+        bad += krow_cmp(&got[i], &want[i]) != 0 || got[i].v != want[i].v * 1000000 + wcnt[i];
+    CHECK_INT(bad, 0);
+    sl_free(got);
+    sl_free(gcnt);
+    sl_free(want);
+    sl_free(wcnt);
+    sl_free(all);
+    sl_batchlist_free(&res);
+    sl_hashagg_free(&h);
+}
+
 /* ---- Chan/Pebay merges: moments split unevenly over "ranks" equal one pass ---- */
 
 /* x near 1e9 with a spread of a few units, y a function of x plus a wobble. */
@@ -594,6 +701,7 @@ int main(void)
     test_many_groups(0);
     test_many_groups(100000);
     test_many_groups(400000);
+    test_direct_index_states();
     test_moment_merges();
     CHECK_INT(sl_mem_in_use(), 0);
     return CHECK_DONE();
