@@ -84,6 +84,9 @@ static inline __attribute__((always_inline)) void span_of(const sl_vec *v, bool 
     if (n > 0 && !var)
         l = h = value_at(v, var, nulls, rows, 0);
     for (int64_t k = 0; k < n; k++) {
+        /* A row list (a grace partition's rows) scatters over the batch: fetch ahead. */
+        if (rows && k + 16 < n)
+            __builtin_prefetch(&v->d.i64[rows[k + 16]]);
         int64_t x = value_at(v, var, nulls, rows, k);
         l = x < l ? x : l;
         h = x > h ? x : h;
