@@ -27,11 +27,14 @@
  *
  * FINAL (after the exchange) merges state batches as they arrive. When the table cannot
  * reserve more it switches to grace hashing: its states and all later input are partitioned
- * into 16 disk row stores by 4 hash bits, and at the end every partition is finished on its
- * own, recursively with the next 4 bits (up to 4 levels) when it is still too big. Partition
- * bits are hash bits 16..31: the exchange routes by hash % P (low bits for power-of-two P)
- * and the table's slots use the top bits, so neither is constant inside a partition. Beyond
- * depth 4 the table grows past the budget (one group's states cannot be split). Without keys
+ * into disk row stores by hash bits, and at the end every partition is finished on its own,
+ * recursively with the next bits when it is still too big. A split takes as many partitions
+ * (16 to 256) as make each one's table fit in the room the split table reached, for the
+ * groups expected (the state rows its own PARTIAL pushed, or the partition's rows one level
+ * down), so one level is enough and rows are written once (split_bits). Partition bits are
+ * hash bits 16..31: the exchange routes by hash % P (low bits for power-of-two P) and the
+ * table's slots use the top bits, so neither is constant inside a partition. Once they are
+ * used up the table grows past the budget (one group's states cannot be split). Without keys
  * (one group) only rank 0 gets states, and it alone emits the one result row, also when it
  * merged nothing (count 0, sum NULL), as SQL requires.
  *
@@ -58,10 +61,12 @@
 #include "spill/rowstore.h"
 #include "spill/spill.h"
 
-#define FANOUT 16
-#define FANOUT_BITS 4
-#define MAX_DEPTH 4
-#define PART_SHIFT 16
+#define FANOUT_BITS 4      /* partition bits per level, at least */
+#define MAX_FANOUT_BITS 8  /* at most (256 partitions) */
+#define MAX_FANOUT (1 << MAX_FANOUT_BITS)
+#define PART_SHIFT 16      /* partition bits are hash bits PART_SHIFT..PART_END-1 */
+#define PART_END 32
+#define PART_WBUF (2 << 20) /* the write buffers of one level's partitions, together */
 #define SAMPLE_GROUPS 65536
 #define PASS_RATE 0.95
 
@@ -74,7 +79,8 @@ typedef struct agg_state {
     sl_agg_heavy *held;
     /* FINAL, grace mode */
     bool split;
-    sl_rowstore *parts[FANOUT];
+    int part_bits;                /* partitions: 1 << part_bits */
+    sl_rowstore *parts[MAX_FANOUT];
     int *key_cols;                /* 0..n_keys-1 */
     uint64_t *hashes;
     uint32_t *rows;
@@ -306,9 +312,10 @@ static int partial_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
 
 /* ---- FINAL with grace partitioning ---- */
 
-/* Appends the live rows of b to the partition its keys' hash bits pick at this depth. */
+/* Appends the live rows of b to the partition their keys' hash bits shift..shift+bits-1
+ * pick. */
 static int partition_batch(agg_state *st, sl_rowstore **parts, int n_keys, const sl_batch *b,
-                           int depth, sl_err *err)
+                           int shift, int bits, sl_err *err)
 {
     int64_t n = sl_batch_live(b);
     if (n > st->scratch_cap) {
@@ -319,38 +326,67 @@ static int partition_batch(agg_state *st, sl_rowstore **parts, int n_keys, const
         st->scratch_cap = n;
     }
     sl_hash_batch(b, st->key_cols, n_keys, st->hashes);
-    /* Counting sort of the live rows by partition: one index array, not FANOUT of them. */
-    int64_t start[FANOUT + 1] = {0}, fill[FANOUT];
-    int shift = PART_SHIFT + FANOUT_BITS * depth;
+    /* Counting sort of the live rows by partition: one index array, not one per partition. */
+    int fan = 1 << bits;
+    uint64_t mask = (uint64_t)fan - 1;
+    int64_t start[MAX_FANOUT + 1] = {0}, fill[MAX_FANOUT];
     for (int64_t k = 0; k < n; k++)
-        start[((st->hashes[k] >> shift) & (FANOUT - 1)) + 1]++;
-    for (int p = 0; p < FANOUT; p++) {
+        start[((st->hashes[k] >> shift) & mask) + 1]++;
+    for (int p = 0; p < fan; p++) {
         start[p + 1] += start[p];
         fill[p] = start[p];
     }
     for (int64_t k = 0; k < n; k++) {
-        int p = (int)((st->hashes[k] >> shift) & (FANOUT - 1));
+        int p = (int)((st->hashes[k] >> shift) & mask);
         st->rows[fill[p]++] = (uint32_t)sl_batch_row(b, k);
     }
-    for (int p = 0; p < FANOUT && !err->code; p++)
+    for (int p = 0; p < fan && !err->code; p++)
         sl_rowstore_append_rows(parts[p], b, &st->rows[start[p]], start[p + 1] - start[p],
                                 err);
     return err->code;
 }
 
-/* Switches to grace mode at `depth`: the table's states go to fresh disk partitions. */
+/* The partition bits of a split at hash bit shift: enough partitions that each one's table
+ * fits in room (the bytes this table reached) when `groups` groups come in all (0: unknown),
+ * so that one level suffices and no partition is written a second time; at least
+ * FANOUT_BITS, at most MAX_FANOUT_BITS and the hash bits left. The bytes per group are
+ * measured on the table being split (its arrays as grown, so up to 2x their use: the
+ * partitions' tables grow the same way). With a table sink holding most of the aggregation's
+ * grant (issue 14's table job), 16 partitions left each one too big for its room, and all of
+ * q10's rows were written a third time one level down. */
+static int split_bits(const sl_hashagg *h, int64_t room, int64_t groups, int shift)
+{
+    int bits = FANOUT_BITS;
+    int64_t held = sl_hashagg_groups(h);
+    if (held > 0 && room > 0 && groups > held) {
+        double per_group = (double)sl_hashagg_bytes(h, 0) / (double)held;
+        double need = 1.25 * per_group * (double)groups / (double)room;
+        while (bits < MAX_FANOUT_BITS && (double)(1 << bits) < need)
+            bits++;
+    }
+    return bits < PART_END - shift ? bits : PART_END - shift;
+}
+
+/* Switches to grace mode at hash bit shift: the table's states go to fresh disk partitions
+ * (*bits chosen by split_bits for `groups` groups in all). */
 static int start_split(agg_state *st, sl_hashagg *h, int64_t *res, sl_rowstore **parts,
-                       int n_keys, int64_t more_bytes, int depth, sl_err *err)
+                       int *bits, int n_keys, int64_t more_bytes, int shift, int64_t room,
+                       int64_t groups, sl_err *err)
 {
     if (sl_spill_check_space(st->ctx, more_bytes + sl_hashagg_bytes(h, 0), "aggregate partitions", err))
         return err->code;
-    for (int p = 0; p < FANOUT; p++)
+    *bits = split_bits(h, room, groups, shift);
+    /* The partitions' write buffers are not charged to the budget: bound them together. */
+    int64_t wbuf = PART_WBUF >> *bits;
+    for (int p = 0; p < 1 << *bits; p++) {
         parts[p] = sl_rowstore_new(st->ctx, 0);
+        sl_rowstore_set_write_buffer(parts[p], wbuf);
+    }
     sl_batchlist states;
     sl_batchlist_init(&states);
     sl_hashagg_emit_states(h, &states, err);
     for (int i = 0; i < states.n && !err->code; i++)
-        partition_batch(st, parts, n_keys, states.b[i], depth, err);
+        partition_batch(st, parts, n_keys, states.b[i], shift, *bits, err);
     sl_batchlist_free(&states);
     sl_budget_release(&st->ctx->budget, *res);
     *res = 0;
@@ -358,15 +394,16 @@ static int start_split(agg_state *st, sl_hashagg *h, int64_t *res, sl_rowstore *
     return err->code;
 }
 
-/* Merges one state batch into h unless the table must split; then partitions it. */
+/* Merges one state batch into h unless the table must split; then partitions it. shift is
+ * this level's first partition bit; groups the groups expected at this level (0: unknown). */
 static int merge_or_split(sl_pop *op, agg_state *st, sl_hashagg *h, int64_t *res, bool *split,
-                          sl_rowstore **parts, const sl_batch *b, int64_t more_bytes, int depth,
-                          sl_err *err)
+                          int *bits, sl_rowstore **parts, const sl_batch *b, int64_t more_bytes,
+                          int shift, int64_t groups, sl_err *err)
 {
     int n_keys = op->u.agg.n_keys;
     if (!*split) {
         int64_t need = sl_hashagg_bytes(h, sl_batch_live(b));
-        bool ok = need <= *res || depth >= MAX_DEPTH || sl_hashagg_groups(h) == 0 ||
+        bool ok = need <= *res || shift >= PART_END || sl_hashagg_groups(h) == 0 ||
                   n_keys == 0;
         if (!ok && sl_budget_reserve_upto(&st->ctx->budget, need - *res, op->grant)) {
             *res = need;
@@ -374,30 +411,45 @@ static int merge_or_split(sl_pop *op, agg_state *st, sl_hashagg *h, int64_t *res
         }
         if (ok)
             return sl_hashagg_merge(h, b, err);
-        /* Grace: everything from here on, and what the table holds, goes to disk. */
+        /* Grace: everything from here on, and what the table holds, goes to disk. The
+         * partitions are finished after the exchange, when its rows waiting to be sent no
+         * longer hold the budget: the first split, while they do, counts on the room that
+         * the levels leave the table then (core/grants.c: table sinks, below it, hold at
+         * most 30% of the budget, a quarter of the table's 40%), not on what it has now
+         * (at q10's split in issue 14's table job: nothing). */
+        int64_t room = *res;
+        if (shift == PART_SHIFT && room < op->grant / 4)
+            room = op->grant / 4;
         *split = true;
-        if (start_split(st, h, res, parts, n_keys, more_bytes, depth, err))
+        if (start_split(st, h, res, parts, bits, n_keys, more_bytes, shift, room, groups, err))
             return err->code;
     }
-    return partition_batch(st, parts, n_keys, b, depth, err);
+    return partition_batch(st, parts, n_keys, b, shift, *bits, err);
 }
 
-/* FINAL, before its first merge: sizes the table once for the state rows this rank's own
- * PARTIAL (below the exchange) pushed, when the grant allows it. The exchange is a breaker,
- * so that count is final; a hash exchange brings each rank about its own share back (an
- * even spread of every rank's rows), and the rows bound the groups. Growing instead costs a
- * rehash per doubling (a cache miss per group each) and copies of every per-group array: at
- * ~1 group per row (q10) 17% of the table's probe time went to rehashing (issue 14). */
+/* FINAL: the state rows this rank's own PARTIAL (below the exchange) pushed, or 0 when the
+ * input is not that. The exchange is a breaker, so the count is final; a hash exchange brings
+ * each rank about its own share back (an even spread of every rank's rows), and the rows
+ * bound the groups. */
+static int64_t expected_groups(const sl_pop *op)
+{
+    const sl_pop *xo = op->children[0], *po;
+    if (op->u.agg.n_keys == 0 || xo->kind != SL_POP_EXCHANGE || xo->n_children != 1)
+        return 0;
+    po = xo->children[0];
+    if (po->kind != SL_POP_AGG || po->u.agg.mode != SL_AGG_PARTIAL || !po->state)
+        return 0;
+    return ((const agg_state *)po->state)->emitted;
+}
+
+/* FINAL, before its first merge: sizes the table once for the groups expected_groups
+ * foresees, when the grant allows it. Growing instead costs a rehash per doubling (a cache
+ * miss per group each) and copies of every per-group array: at ~1 group per row (q10) 17% of
+ * the table's probe time went to rehashing (issue 14). */
 static void final_size(sl_pop *op, agg_state *st)
 {
     st->sized = true;
-    const sl_pop *xo = op->children[0], *po;
-    if (op->u.agg.n_keys == 0 || xo->kind != SL_POP_EXCHANGE || xo->n_children != 1)
-        return;
-    po = xo->children[0];
-    if (po->kind != SL_POP_AGG || po->u.agg.mode != SL_AGG_PARTIAL || !po->state)
-        return;
-    int64_t groups = ((const agg_state *)po->state)->emitted;
+    int64_t groups = expected_groups(op);
     if (groups < SAMPLE_GROUPS)
         return; /* small tables grow cheaply */
     int64_t need = sl_hashagg_presize_bytes(st->h, groups);
@@ -415,8 +467,8 @@ static int final_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
     if (!st->sized && !st->split)
         final_size(op, st);
     /* The volume still to come is unknown while the exchange runs: check for one batch. */
-    merge_or_split(op, st, st->h, &st->res, &st->split, st->parts, b, sl_batch_bytes(b), 0,
-                   err);
+    merge_or_split(op, st, st->h, &st->res, &st->split, &st->part_bits, st->parts, b,
+                   sl_batch_bytes(b), PART_SHIFT, expected_groups(op), err);
     sl_batch_free(&b);
     return err->code;
 }
@@ -438,30 +490,32 @@ static int emit_final(sl_exec *x, sl_pop *op, sl_hashagg *h, sl_err *err)
     return err->code;
 }
 
-/* Finishes one grace partition (consumed) at depth, recursing where it is still too big. */
-static int final_pass(sl_exec *x, sl_pop *op, sl_rowstore *in, int depth, sl_err *err)
+/* Finishes one grace partition (consumed) whose next partition bits start at shift,
+ * recursing where it is still too big. */
+static int final_pass(sl_exec *x, sl_pop *op, sl_rowstore *in, int shift, sl_err *err)
 {
     agg_state *st = op->state;
     sl_hashagg *h = sl_hashagg_new(op->u.agg.n_keys, st->key_types, op->u.agg.n_aggs,
                                    op->u.agg.aggs);
-    int64_t res = 0;
-    sl_rowstore *parts[FANOUT] = {0};
+    int64_t res = 0, groups = sl_rowstore_rows(in); /* its rows bound its groups */
+    sl_rowstore *parts[MAX_FANOUT] = {0};
     bool split = false;
+    int bits = 0;
     while (!err->code) {
         sl_batch *b = NULL;
         if (sl_rowstore_next(in, &b, err) || !b)
             break;
         int64_t left = sl_rowstore_mem_bytes(in) + sl_rowstore_disk_bytes(in);
-        merge_or_split(op, st, h, &res, &split, parts, b, left, depth, err);
+        merge_or_split(op, st, h, &res, &split, &bits, parts, b, left, shift, groups, err);
         sl_batch_free(&b);
     }
     if (!split && !err->code && sl_hashagg_groups(h) > 0)
         emit_final(x, op, h, err);
     sl_hashagg_free(&h);
     sl_budget_release(&st->ctx->budget, res);
-    for (int p = 0; p < FANOUT; p++) {
+    for (int p = 0; split && p < 1 << bits; p++) {
         if (parts[p] && !err->code)
-            final_pass(x, op, parts[p], depth + 1, err);
+            final_pass(x, op, parts[p], shift + bits, err);
         sl_rowstore_free(&parts[p]);
     }
     return err->code;
@@ -478,8 +532,8 @@ static int final_finish(sl_exec *x, sl_pop *op, sl_err *err)
             if (emit)
                 emit_final(x, op, st->h, err);
         } else {
-            for (int p = 0; p < FANOUT && !err->code; p++) {
-                final_pass(x, op, st->parts[p], 1, err);
+            for (int p = 0; p < 1 << st->part_bits && !err->code; p++) {
+                final_pass(x, op, st->parts[p], PART_SHIFT + st->part_bits, err);
                 sl_rowstore_free(&st->parts[p]);
             }
         }
@@ -523,7 +577,7 @@ static void agg_close(sl_exec *x, sl_pop *op)
     sl_hashagg_free(&st->h);
     sl_agg_heavy_free(&st->held);
     sl_budget_release(&st->ctx->budget, st->res);
-    for (int p = 0; p < FANOUT; p++)
+    for (int p = 0; p < MAX_FANOUT; p++)
         sl_rowstore_free(&st->parts[p]);
     sl_free(st->key_types);
     sl_free(st->key_cols);

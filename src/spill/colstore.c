@@ -10,6 +10,7 @@
 
 #include "core/budget.h"
 #include "core/mem.h"
+#include "spill/narrow.h"
 #include "spill/spill.h"
 
 typedef struct block {
@@ -91,81 +92,6 @@ static void shrink(sl_vec *v)
     }
 }
 
-/* The narrowest width (1, 2, 4 or 8 bytes) that holds every x[i] - *base as an unsigned
- * number, for n values; *base is the least x[i] (as signed), or 0 when zero_base. */
-static int narrow(const int64_t *x, int64_t n, bool zero_base, int64_t *base)
-{
-    *base = 0;
-    if (n < 1)
-        return 1;
-    int64_t lo = x[0], hi = x[0];
-    for (int64_t i = 1; i < n; i++) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
-    }
-    if (zero_base)
-        lo = 0;
-    *base = lo;
-    uint64_t span = (uint64_t)hi - (uint64_t)lo;
-    return span <= UINT8_MAX ? 1 : span <= UINT16_MAX ? 2 : span <= UINT32_MAX ? 4 : 8;
-}
-
-/* One loop per width (no per-value dispatch): T is the stored unsigned type. */
-#define PACK_LOOP(T)                                                                    \
-    for (int64_t i = 0; i < n; i++) {                                                   \
-        T h = (T)((uint64_t)x[i] - b);                                                  \
-        memcpy(out + sizeof(T) * (size_t)i, &h, sizeof(T));                             \
-    }
-#define UNPACK_LOOP(T)                                                                  \
-    do {                                                                                \
-        T h;                                                                            \
-        if (prefix)                                                                     \
-            for (int64_t i = 0; i < n; i++) {                                           \
-                memcpy(&h, in + sizeof(T) * (size_t)i, sizeof(T));                      \
-                acc += h;                                                               \
-                x[i + 1] = (int64_t)acc;                                                \
-            }                                                                           \
-        else                                                                            \
-            for (int64_t i = 0; i < n; i++) {                                           \
-                memcpy(&h, in + sizeof(T) * (size_t)i, sizeof(T));                      \
-                x[i] = (int64_t)((uint64_t)h + acc);                                    \
-            }                                                                           \
-    } while (0)
-
-/* Writes x[0..n) as (uint64)x[i] - (uint64)base in w little-endian bytes each; out may be x
- * itself (each value is read before its bytes, never past them, are written). */
-static void pack(unsigned char *out, const int64_t *x, int64_t n, int64_t base, int w)
-{
-    uint64_t b = (uint64_t)base;
-    if (w == 1)
-        PACK_LOOP(uint8_t)
-    else if (w == 2)
-        PACK_LOOP(uint16_t)
-    else if (w == 4)
-        PACK_LOOP(uint32_t)
-    else
-        PACK_LOOP(uint64_t)
-}
-
-/* Widens n values of w bytes (what pack wrote with base) into x[0..n); the packed bytes lie
- * at the end of x's n * 8 bytes, so each value is read before a store reaches it. With
- * prefix (offsets from lengths): x[0] = base, x[i + 1] = x[i] + length i, n + 1 slots. */
-static void unpack(int64_t *x, int64_t n, int64_t base, int w, bool prefix)
-{
-    const unsigned char *in = (const unsigned char *)x + (n + prefix) * 8 - n * w;
-    uint64_t acc = (uint64_t)base;
-    if (prefix)
-        x[0] = base;
-    if (w == 1)
-        UNPACK_LOOP(uint8_t);
-    else if (w == 2)
-        UNPACK_LOOP(uint16_t);
-    else if (w == 4)
-        UNPACK_LOOP(uint32_t);
-    else
-        UNPACK_LOOP(uint64_t);
-}
-
 /* Writes column c (v) of block k as its section of the spill file: [validity words, unless
  * no value is NULL][values | lengths, w bytes each][heap]. Fixed-width values (any 8-byte
  * payload, taken as bits) are stored as their difference from the block's least one in the
@@ -200,8 +126,8 @@ static int put_col(sl_colstore *cs, block *k, int c, const sl_vec *v, sl_err *er
         x = len;
     }
     int64_t base;
-    int w = narrow(x, n, var, &base);
-    pack(cs->enc, x, n, base, w);
+    int w = sl_narrow_width(x, n, var, &base);
+    sl_narrow_pack(cs->enc, x, n, base, w);
     k->width[c] = (uint8_t)w;
     k->base[c] = base; /* 0 for offsets: the heap is written from the first one on */
     if (sl_spill_file_append(cs->file, cs->enc, n * w, err))
@@ -385,7 +311,7 @@ static int read_col(const sl_colstore *cs, const block *k, int c, sl_vec **out, 
     unsigned char *dst = (unsigned char *)v->d.i64 + (n + var) * 8 - n * vw;
     if (n && sl_spill_file_read(cs->file, off + w, dst, n * vw, err))
         return err->code;
-    unpack(v->d.i64, n, k->base[c], vw, var);
+    sl_narrow_unpack(v->d.i64, n, k->base[c], vw, var);
     if (var) {
         int64_t hl = k->heap_len[c];
         v->heap = sl_xmalloc((size_t)(hl ? hl : 1));

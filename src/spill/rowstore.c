@@ -9,13 +9,13 @@
 
 #include <string.h>
 
-#include "batch/wire.h"
 #include "core/budget.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "spill/rowcodec.h"
 #include "spill/spill.h"
 
-/* Pending serialized bytes are written out in chunks of about this size. */
+/* Pending serialized bytes are written out in chunks of about this size (default). */
 #define WBUF_FLUSH (128 * 1024)
 
 struct sl_rowstore {
@@ -27,6 +27,7 @@ struct sl_rowstore {
     int next_mem;           /* read cursor over mem */
     sl_spill_file *file;
     sl_buf wbuf;            /* serialized records not yet written */
+    int64_t wbuf_flush;     /* ... written out once they reach this many bytes */
     int64_t roff;           /* read cursor in the file */
     sl_buf rbuf;
     int64_t rows;
@@ -42,7 +43,13 @@ sl_rowstore *sl_rowstore_new(sl_ctx *ctx, int64_t level)
     sl_buf_init(&rs->wbuf);
     sl_buf_init(&rs->rbuf);
     rs->spilling = level <= 0;
+    rs->wbuf_flush = WBUF_FLUSH;
     return rs;
+}
+
+void sl_rowstore_set_write_buffer(sl_rowstore *rs, int64_t bytes)
+{
+    rs->wbuf_flush = bytes > 4096 ? bytes : 4096;
 }
 
 void sl_rowstore_free(sl_rowstore **prs)
@@ -69,7 +76,7 @@ static int flush(sl_rowstore *rs, sl_err *err)
         return err->code;
     int rc = sl_spill_file_append(rs->file, rs->wbuf.data, rs->wbuf.len, err);
     /* A batch can serialize to several MB; do not keep that capacity around per store. */
-    if (rs->wbuf.cap > 4 * WBUF_FLUSH)
+    if (rs->wbuf.cap > 4 * rs->wbuf_flush)
         sl_buf_free(&rs->wbuf);
     else
         sl_buf_reset(&rs->wbuf);
@@ -82,14 +89,11 @@ static int put_record(sl_rowstore *rs, const sl_batch *b, const uint32_t *rows, 
 {
     int64_t at = rs->wbuf.len, len = 0;
     sl_buf_append(&rs->wbuf, &len, 8);
-    if (rows)
-        sl_wire_write_rows(b, rows, n, &rs->wbuf);
-    else
-        sl_wire_write(b, &rs->wbuf);
+    sl_rowcodec_write(b, rows, rows ? n : sl_batch_live(b), &rs->wbuf);
     len = rs->wbuf.len - at - 8;
     memcpy(rs->wbuf.data + at, &len, 8);
     rs->rows += rows ? n : sl_batch_live(b);
-    if (rs->wbuf.len >= WBUF_FLUSH)
+    if (rs->wbuf.len >= rs->wbuf_flush)
         return flush(rs, err);
     return 0;
 }
@@ -177,8 +181,7 @@ int sl_rowstore_next(sl_rowstore *rs, sl_batch **out, sl_err *err)
         sl_buf_free(&rs->rbuf);
         return 0;
     }
-    int64_t used = 0;
-    if (sl_wire_read(rs->rbuf.data, len, out, &used, err))
+    if (sl_rowcodec_read(rs->rbuf.data, len, out, err))
         return err->code;
     rs->roff += 8 + len;
     return 0;
@@ -210,10 +213,10 @@ int sl_rowstore_scan_next(const sl_rowstore *rs, sl_rowstore_cursor *c, sl_batch
         *out = sl_batch_compact(rs->mem.b[c->mem_i++]);
         return 0;
     }
-    int64_t len, used = 0;
+    int64_t len;
     if (read_record(rs->file, c->off, &c->buf, &len, err) || len == 0)
         return err->code;
-    if (sl_wire_read(c->buf.data, len, out, &used, err))
+    if (sl_rowcodec_read(c->buf.data, len, out, err))
         return err->code;
     c->off += 8 + len;
     return 0;

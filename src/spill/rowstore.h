@@ -4,9 +4,9 @@
  *
  * Batches kept in memory are charged to the budget with sl_budget_reserve_upto(bytes, level),
  * level being the owner's grant; when a reservation fails, that batch and every later one is
- * serialized with the exchange's wire format (batch/wire.h) into the store's spill file, as
- * records [i64 len][wire bytes]. A store made with level 0 always writes to disk (grace
- * partitions, sorted runs).
+ * serialized into the store's spill file as records [i64 len][record], each value packed
+ * narrow (spill/rowcodec.h: about half the bytes of the exchange's wire format). A store
+ * made with level 0 always writes to disk (grace partitions, sorted runs).
  *
  * Reading is one pass that hands batches over: sl_rowstore_next returns memory batches first
  * (releasing their reservation), then the spilled ones. That is the order they were appended
@@ -30,6 +30,9 @@ sl_rowstore *sl_rowstore_new(sl_ctx *ctx, int64_t level);
 /* Frees memory batches (releasing their reservation) and the spill file. Accepts NULL. */
 void sl_rowstore_free(sl_rowstore **prs);
 
+/* Pending spilled records are written out once they reach `bytes` (default 128 KB): an owner
+ * of many stores (a grace partitioning) bounds their unbudgeted buffers together. */
+void sl_rowstore_set_write_buffer(sl_rowstore *rs, int64_t bytes);
 /* Takes ownership of b (its live rows are the rows stored). */
 int sl_rowstore_append(sl_rowstore *rs, sl_batch *b, sl_err *err);
 /* Appends rows rows[0..n) (physical indices) of b, serialized straight to the spill file.

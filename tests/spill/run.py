@@ -425,7 +425,9 @@ def main():
             for np_ in [2, 4]:
                 check_fail("enospc_copy", np_, j, sd, ["--memory-limit", "16MB", "--spill-dir",
                                                        sd],
-                           env={"SLUICE_SPILL_ENOSPC_AFTER": "3000000"}, out_dir=outd)
+                           # under what each rank spills at 4 ranks (~2 MB since spilled
+                           # rows are packed narrow, spill/rowcodec.h)
+                           env={"SLUICE_SPILL_ENOSPC_AFTER": "1000000"}, out_dir=outd)
         # 9. ~100x: 1.43e6 (k, s) groups over 2.5e6 rows; without a limit one rank peaks at
         #    392 MB RSS (~380 MB of group state), ~95 times the smallest budget, 4 MB
         if a.k in "groupby_100x":
