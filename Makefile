@@ -316,6 +316,11 @@ $(BUILD)/tests/csvdiff: tests/csvdiff/csvdiff.c $(BUILD)/libsluice.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsluice.a $(LDLIBS)
 
+# bench/csv_scan_only.c: CPU of the typed CSV scan alone (no aggregation, no MPI; issue 14).
+$(BUILD)/bench/csv_scan_only: bench/csv_scan_only.c $(BUILD)/libsluice.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsluice.a $(LDLIBS)
+
 csvdiff: $(BUILD)/tests/csvdiff
 	@timeout 600 $(BUILD)/tests/csvdiff $(CSVDIFF_SEEDS)
 
