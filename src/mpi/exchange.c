@@ -114,7 +114,7 @@ static void route_free(route *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Rows counted and placed by group_rows in this many interleaved segments (see there). */
+/* The segments group_rows runs side by side (its loops name each one: c0..c3, d0..d3). */
 #define GROUP_SEGS 4
 
 /*
