@@ -415,9 +415,10 @@ static void test_order(int64_t cap)
     sl_batchlist_free(&out);
 }
 
-/* Routing groups rows by destination in segments (exchange.c's group_rows): with row counts
- * that leave a tail (1001, 7, 3, 1 rows) and a selection that drops every 5th row, each
- * source's rows still arrive once, in ascending order, with their values. */
+/* Routing groups a batch's rows by destination (a stable counting sort): with row counts
+ * that are not multiples of the ranks or of 4 (1001, 7, 3, 1 rows) and a selection that
+ * drops every 5th row, each source's rows still arrive once, in ascending order, with their
+ * values. */
 static void test_route_stable(void)
 {
     static const int64_t sizes[] = { 1001, 7, 3, 1 };
