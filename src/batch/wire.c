@@ -66,6 +66,54 @@ static inline void copy_bytes(char *d, const char *s, int64_t len)
 /* Physical index of the k-th written row: rows[k], or k itself when rows is NULL. */
 static inline int64_t row_at(const uint32_t *rows, int64_t k) { return rows ? rows[k] : k; }
 
+/* Whether every one of v's n values is valid: a pass over n/64 words, so a chunk of rows
+ * gathered from v can skip the per-row validity tests (the usual column has no NULL). */
+static bool no_nulls(const sl_vec *v)
+{
+    int64_t full = v->n / 64;
+    uint64_t all = ~UINT64_C(0);
+    for (int64_t w = 0; w < full; w++)
+        all &= v->valid[w];
+    if (v->n % 64)
+        all &= v->valid[full] | ~((UINT64_C(1) << (v->n % 64)) - 1);
+    return all == ~UINT64_C(0);
+}
+
+/* Writes rows[0..n) of v, which has no NULL (no_nulls): all-ones validity, the values or
+ * offsets and heap bytes without a test per row. Same bytes as the general path. */
+static char *write_rows_dense(const sl_vec *v, const uint32_t *rows, int64_t n, char *p,
+                              char **heap)
+{
+    int64_t nw = words_of(n);
+    for (int64_t w = 0; w < nw; w++) {
+        uint64_t word = w < n / 64 ? ~UINT64_C(0) : (UINT64_C(1) << (n % 64)) - 1;
+        memcpy(p + w * 8, &word, 8);
+    }
+    p += nw * 8;
+    if (!sl_type_is_var(v->type)) {
+        const int64_t *src = v->d.i64;
+        for (int64_t k = 0; k < n; k++)
+            memcpy(p + k * 8, &src[rows[k]], 8);
+        return p + n * 8;
+    }
+    const int64_t *so = v->d.off;
+    const char *sh = v->heap;
+    char *h = *heap;
+    int64_t off = 0;
+    put_i64(p, 0);
+    for (int64_t k = 0; k < n; k++) {
+        uint32_t i = rows[k];
+        int64_t len = so[i + 1] - so[i];
+        copy_bytes(h + off, sh + so[i], len);
+        off += len;
+        put_i64(p + (k + 1) * 8, off);
+    }
+    p += (n + 1) * 8;
+    put_i64(p, off);
+    *heap = h + off;
+    return p + 8;
+}
+
 /* Writes column v restricted to rows into p (its fixed part: header, validity, values or
  * offsets and heap length) and a VARCHAR column's heap bytes at *heap, advancing *heap;
  * returns the bytes written at p. */
@@ -75,6 +123,8 @@ static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char 
     put_u32(p, (uint32_t)v->type);
     put_u32(p + 4, 0);
     p += 8;
+    if (rows && no_nulls(v))
+        return write_rows_dense(v, rows, n, p, heap) - start;
     int64_t nw = words_of(n);
     /* Validity: whole words when rows 0..n are written, else gathered bit by bit. */
     if (!rows && nw) {
@@ -209,12 +259,51 @@ void sl_wire_write_rows_sized(const sl_batch *b, const uint32_t *rows, int64_t n
     write_impl(b, rows, n, bytes, out);
 }
 
+/* Fills v (new, room for n rows) with rows[0..n) of s, which has no NULL, and its heap
+ * bytes at heap (sized by the caller) for a VARCHAR: no test per row. */
+static void gather_dense(const sl_vec *s, const uint32_t *rows, int64_t n, sl_vec *v,
+                         char *heap)
+{
+    for (int64_t w = 0; w < words_of(n); w++)
+        v->valid[w] = w < n / 64 ? ~UINT64_C(0) : (UINT64_C(1) << (n % 64)) - 1;
+    if (!heap) {
+        for (int64_t k = 0; k < n; k++)
+            v->d.i64[k] = s->d.i64[rows[k]];
+        return;
+    }
+    const int64_t *so = s->d.off;
+    int64_t at = 0;
+    v->d.off[0] = 0;
+    for (int64_t k = 0; k < n; k++) {
+        uint32_t i = rows[k];
+        int64_t len = so[i + 1] - so[i];
+        copy_bytes(heap + at, s->heap + so[i], len);
+        at += len;
+        v->d.off[k + 1] = at;
+    }
+}
+
 sl_batch *sl_wire_gather_rows(const sl_batch *b, const uint32_t *rows, int64_t n)
 {
     sl_vec **cols = sl_xmalloc(sizeof *cols * (size_t)(b->n_cols ? b->n_cols : 1));
     for (int c = 0; c < b->n_cols; c++) {
         const sl_vec *s = b->cols[c];
         sl_vec *v = sl_vec_new(s->type, n);
+        if (no_nulls(s)) { /* the batch write_rows_dense's bytes read back give */
+            char *heap = NULL;
+            if (sl_type_is_var(s->type)) {
+                int64_t bytes = 0;
+                for (int64_t k = 0; k < n; k++)
+                    bytes += s->d.off[rows[k] + 1] - s->d.off[rows[k]];
+                sl_grow((void **)&v->heap, &v->heap_cap, bytes ? bytes : 1, 1);
+                v->heap_len = bytes;
+                heap = v->heap;
+            }
+            gather_dense(s, rows, n, v, heap);
+            v->n = n;
+            cols[c] = v;
+            continue;
+        }
         uint64_t *valid = v->valid; /* zeroed by sl_vec_new */
         for (int64_t k = 0; k < n; k++) {
             uint32_t i = rows[k];

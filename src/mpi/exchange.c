@@ -159,9 +159,10 @@ static int route_make(xch *x, int idx, route *r, sl_err *err)
         }
         for (int64_t k = 0; k < live; k++) {
             if (dst[k] >= (uint32_t)P) {
+                uint32_t bad = dst[k]; /* read before dst is freed */
                 sl_free(dst);
                 return SL_ERR(err, SL_EINTERNAL, "exchange: row routed to rank %u of %d",
-                              dst[k], P);
+                              bad, P);
             }
             r->start[dst[k] + 1]++;
         }

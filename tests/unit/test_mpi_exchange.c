@@ -415,6 +415,98 @@ static void test_order(int64_t cap)
     sl_batchlist_free(&out);
 }
 
+/* Routing groups a batch's rows by destination (a stable counting sort): with row counts
+ * that are not multiples of the ranks or of 4 (1001, 7, 3, 1 rows) and a selection that
+ * drops every 5th row, each source's rows still arrive once, in ascending order, with their
+ * values. */
+static void test_route_stable(void)
+{
+    static const int64_t sizes[] = { 1001, 7, 3, 1 };
+    sl_type t[2] = { SL_T_BIGINT, SL_T_VARCHAR };
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    int64_t id = (int64_t)me * 1000000;
+    char s[32];
+    for (int bi = 0; bi < 4; bi++) {
+        sl_batch *b = sl_batch_new(2, t, sizes[bi]);
+        for (int64_t j = 0; j < sizes[bi]; j++, id++) {
+            sl_vec_push_i64(b->cols[0], id);
+            snprintf(s, sizeof s, "v%lld", (long long)id);
+            sl_vec_push_str(b->cols[1], s, (int64_t)strlen(s));
+        }
+        b->n_rows = sizes[bi];
+        if (bi == 0) {
+            uint32_t *sel = sl_xmalloc(sizeof *sel * (size_t)b->n_rows);
+            int64_t ns = 0;
+            for (int64_t j = 0; j < b->n_rows; j++)
+                if (j % 5 != 2)
+                    sel[ns++] = (uint32_t)j;
+            sl_batch_set_sel(b, sel, ns);
+        }
+        sl_batchlist_push(&in, b);
+    }
+    sl_err err = { 0 };
+    sl_xstats st;
+    CHECK_INT(sl_exchange_route(&g_ctx, MPI_COMM_WORLD, &in, route_mod, NULL, (int64_t)64 << 20,
+                                &out, &st, &err), 0);
+    int64_t last[64], got = 0, bad = 0, want = 0;
+    for (int q = 0; q < 64; q++)
+        last[q] = -1;
+    for (int i = 0; i < out.n; i++)
+        for (int64_t k = 0; k < sl_batch_live(out.b[i]); k++) {
+            int64_t r = sl_batch_row(out.b[i], k), v = out.b[i]->cols[0]->d.i64[r];
+            int q = (int)(v / 1000000);
+            int64_t len;
+            const char *p = sl_vec_str(out.b[i]->cols[1], r, &len);
+            snprintf(s, sizeof s, "v%lld", (long long)v);
+            if (q < 0 || q >= P || q >= 64) {
+                bad++;
+                continue;
+            }
+            bad += v % P != me || v <= last[q] || (v % 1000000 < 1001 && v % 1000000 % 5 == 2);
+            bad += len != (int64_t)strlen(s) || memcmp(p, s, (size_t)len) != 0;
+            last[q] = v;
+            got++;
+        }
+    for (int q = 0; q < P; q++)
+        for (int64_t j = 0; j < 1012; j++) {
+            int64_t v = (int64_t)q * 1000000 + j;
+            want += v % P == me && !(j < 1001 && j % 5 == 2);
+        }
+    CHECK_INT(bad, 0);
+    CHECK_INT(got, want);
+    sl_batchlist_free(&out);
+}
+
+/* A routing function that names a rank out of range (on the last rank, for its 10th row) is
+ * an internal error there and a peer error everywhere else, with nothing left behind. */
+static void route_bad(void *arg, const sl_batch *b, uint32_t *dest)
+{
+    (void)arg;
+    for (int64_t k = 0; k < sl_batch_live(b); k++)
+        dest[k] = me == P - 1 && k == 9 ? (uint32_t)P : (uint32_t)(k % P);
+}
+
+static void test_route_bad(void)
+{
+    sl_type t = SL_T_BIGINT;
+    sl_batchlist in, out;
+    sl_batchlist_init(&in);
+    sl_batchlist_init(&out);
+    sl_batch *b = sl_batch_new(1, &t, 50);
+    for (int64_t j = 0; j < 50; j++)
+        sl_vec_push_i64(b->cols[0], j);
+    b->n_rows = 50;
+    sl_batchlist_push(&in, b);
+    sl_err err = { 0 };
+    int rc = sl_exchange_route(&g_ctx, MPI_COMM_WORLD, &in, route_bad, NULL, 1024, &out, NULL,
+                               &err);
+    CHECK_INT(rc, me == P - 1 ? SL_EINTERNAL : SL_EPEER);
+    CHECK(strstr(err.msg, "routed to rank") != NULL);
+    sl_batchlist_free(&out);
+}
+
 /* ---- errors ---- */
 
 /* One rank fails before the exchange: every rank returns non-zero, nobody hangs. */
@@ -601,6 +693,8 @@ int main(int argc, char **argv)
     test_hash(4096, &k1, 1); /* still works after failed exchanges */
     test_order(1024);
     test_order((int64_t)64 << 20);
+    test_route_stable();
+    test_route_bad();
     test_no_copy();
     test_pool();
     /* The same through two levels (nodes of two consecutive ranks): the relay, its flags
