@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sluice/sluice.h"
 #include "core/fault.h"
@@ -414,48 +413,8 @@ static void prefer_shared_memory_pml(void)
         setenv("OMPI_MCA_pml", "ob1", 0);
 }
 
-/* Whether transparent huge pages are off in this kernel ("[never]"). */
-static bool huge_pages_never(void)
-{
-    char buf[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (f) {
-        if (!fgets(buf, sizeof buf, f))
-            buf[0] = 0;
-        fclose(f);
-    }
-    return strstr(buf, "[never]") != NULL;
-}
-
-/* The heap on transparent huge pages. Every page a job touches for the first time is a page
- * fault, and its hash tables, exchange rounds and sort runs touch gigabytes: q10 at 2 ranks
- * took 675,000 faults, 6 of its 16 s of CPU in the kernel on the VM of README's benchmarks.
- * glibc puts its heap on 2 MB pages (madvise MADV_HUGEPAGE) when its tunable
- * glibc.malloc.hugetlb is 1 (faults 675,000 -> 11,000, CPU 16.5-18 -> 10.5-12 s), but it
- * reads GLIBC_TUNABLES only when the process starts, so the binary executes itself once more
- * with it added, before MPI_Init (same process, same arguments and environment otherwise).
- * Not when the user set the tunable, chose the system allocator (SLUICE_MALLOC=system), runs
- * a preloaded tool (LD_PRELOAD: valgrind, a profiler would be left behind by the exec) or the
- * kernel has huge pages off; a failed exec just goes on. Local. */
-static void prefer_huge_pages(char **argv)
-{
-    const char *m = getenv("SLUICE_MALLOC"), *t = getenv("GLIBC_TUNABLES");
-    if ((m && strcmp(m, "system") == 0) || (t && strstr(t, "glibc.malloc.hugetlb")) ||
-        getenv("LD_PRELOAD") || huge_pages_never())
-        return;
-    size_t n = (t ? strlen(t) + 1 : 0) + sizeof "glibc.malloc.hugetlb=1";
-    char *v = malloc(n);
-    if (!v)
-        return;
-    snprintf(v, n, "%s%sglibc.malloc.hugetlb=1", t ? t : "", t ? ":" : "");
-    if (setenv("GLIBC_TUNABLES", v, 1) == 0)
-        execv("/proc/self/exe", argv);
-    free(v); /* the exec failed: go on with the heap as it is */
-}
-
 int main(int argc, char **argv)
 {
-    prefer_huge_pages(argv);
     sl_mem_keep_freed(); /* the binary owns its process: see core/mem.h */
     prefer_shared_memory_pml();
     MPI_Init(&argc, &argv);

@@ -335,44 +335,6 @@ COPY (SELECT k, count(*) AS n FROM read_csv('{csvp}') WHERE v > 10 GROUP BY k) T
         check(rc == 0 and "monitoring" not in found and len(found) > 1,
               f"the user's OMPI_MCA_pml is kept: {rc} {found} (all: {everything})")
 
-    # The heap on transparent huge pages (cli/main.c prefer_huge_pages): a GROUP BY whose
-    # table takes ~100 MB faults its pages in 2 MB at a time, unless the user chose the
-    # system allocator or set glibc's tunable; /usr/bin/time's %R counts the rank's minor
-    # page faults. Only where the kernel's THP mode is "madvise" (with "always" glibc's heap
-    # gets huge pages either way; with "never" none).
-    big = os.path.join(tmp, "big.csv")
-    with open(big, "w") as f:
-        f.write("k,v\n" + "".join("%d,%d\n" % (i, i % 7) for i in range(600000)))
-    hjob = os.path.join(tmp, "huge.sql")
-    with open(hjob, "w") as f:
-        f.write("SELECT count(*) AS n, sum(s) AS s FROM (SELECT k, sum(v) AS s "
-                "FROM read_csv('%s') GROUP BY k);\n" % big)
-    def faults(extra):
-        e = dict(os.environ, **extra)
-        r = subprocess.run(["timeout", "120", "mpirun", "-n", "1", "/usr/bin/time", "-f",
-                            "minor faults %R", SLUICE, "run", hjob, "--quiet", "--format",
-                            "csv"], capture_output=True, text=True, env=e)
-        m = re.search(r"minor faults (\d+)", r.stderr)
-        return r.returncode, r.stdout, int(m.group(1)) if m else -1
-    thp = ""
-    if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
-        thp = open("/sys/kernel/mm/transparent_hugepage/enabled").read()
-    if not os.path.exists("/usr/bin/time"):
-        skip("huge pages", "/usr/bin/time")
-    else:
-        rc_h, out_h, f_h = faults({})
-        rc_s, out_s, f_s = faults({"SLUICE_MALLOC": "system"})
-        rc_t, out_t, f_t = faults({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
-        want = "n,s\n600000,%d\n" % sum(i % 7 for i in range(600000))
-        check(rc_h == rc_s == rc_t == 0 and out_h == out_s == out_t == want,
-              f"huge pages: same answer: {rc_h} {rc_s} {rc_t} {out_h!r} {out_s!r} {out_t!r}")
-        if "[madvise]" in thp:
-            check(0 < f_h * 3 < f_s and f_h * 3 < f_t,
-                  f"huge pages: page faults {f_h}, system allocator {f_s}, tunable 0 {f_t}")
-        else:
-            print(f"note: huge pages: THP mode {thp.strip()!r}, faults {f_h} / {f_s} / {f_t} "
-                  "(compared only under 'madvise')")
-
     # Unwritable metrics file: clear error, non-zero exit.
     r = mpirun(2, ["run", job, "--metrics", "/nonexistent/dir/m.json", "--quiet"])
     check(r.returncode == 4 and "cannot write metrics file" in r.stderr,
