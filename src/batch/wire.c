@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "core/copy_bytes.h"
 #include "core/mem.h"
 
 #define WIRE_MAGIC 0x31424C53u /* "SLB1" read as a little-endian u32 */
@@ -38,30 +39,6 @@ int64_t sl_wire_size(const sl_batch *b, int64_t n, int64_t heap_bytes)
 
 static void put_u32(char *p, uint32_t x) { memcpy(p, &x, 4); }
 static void put_i64(char *p, int64_t x) { memcpy(p, &x, 8); }
-
-/* Copies len bytes without a call into libc for the short strings rows usually hold: moves
- * of 4 to 32 bytes that may overlap each other but never leave [s, s+len) or [d, d+len). */
-static inline void copy_bytes(char *d, const char *s, int64_t len)
-{
-    if (len > 64) {
-        memcpy(d, s, (size_t)len);
-    } else if (len > 32) {
-        memcpy(d, s, 32);
-        memcpy(d + len - 32, s + len - 32, 32);
-    } else if (len >= 16) {
-        memcpy(d, s, 16);
-        memcpy(d + len - 16, s + len - 16, 16);
-    } else if (len >= 8) {
-        memcpy(d, s, 8);
-        memcpy(d + len - 8, s + len - 8, 8);
-    } else if (len >= 4) {
-        memcpy(d, s, 4);
-        memcpy(d + len - 4, s + len - 4, 4);
-    } else {
-        for (int64_t j = 0; j < len; j++)
-            d[j] = s[j];
-    }
-}
 
 /* Physical index of the k-th written row: rows[k], or k itself when rows is NULL. */
 static inline int64_t row_at(const uint32_t *rows, int64_t k) { return rows ? rows[k] : k; }
@@ -104,7 +81,7 @@ static char *write_rows_dense(const sl_vec *v, const uint32_t *rows, int64_t n, 
     for (int64_t k = 0; k < n; k++) {
         uint32_t i = rows[k];
         int64_t len = so[i + 1] - so[i];
-        copy_bytes(h + off, sh + so[i], len);
+        sl_copy_bytes(h + off, sh + so[i], len);
         off += len;
         put_i64(p + (k + 1) * 8, off);
     }
@@ -182,7 +159,7 @@ static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char 
                 if (!sl_vec_valid(v, k))
                     continue;
                 int64_t len = v->d.off[k + 1] - v->d.off[k];
-                copy_bytes(h + at, v->heap + v->d.off[k], len);
+                sl_copy_bytes(h + at, v->heap + v->d.off[k], len);
                 at += len;
             }
         }
@@ -191,7 +168,7 @@ static int64_t write_col(const sl_vec *v, const uint32_t *rows, int64_t n, char 
             int64_t i = row_at(rows, k);
             if (sl_vec_valid(v, i)) {
                 int64_t len = v->d.off[i + 1] - v->d.off[i];
-                copy_bytes(h + off, v->heap + v->d.off[i], len);
+                sl_copy_bytes(h + off, v->heap + v->d.off[i], len);
                 off += len;
             }
             put_i64(p + (k + 1) * 8, off);
@@ -277,7 +254,7 @@ static void gather_dense(const sl_vec *s, const uint32_t *rows, int64_t n, sl_ve
     for (int64_t k = 0; k < n; k++) {
         uint32_t i = rows[k];
         int64_t len = so[i + 1] - so[i];
-        copy_bytes(heap + at, s->heap + so[i], len);
+        sl_copy_bytes(heap + at, s->heap + so[i], len);
         at += len;
         v->d.off[k + 1] = at;
     }
@@ -329,7 +306,7 @@ sl_batch *sl_wire_gather_rows(const sl_batch *b, const uint32_t *rows, int64_t n
                 uint32_t i = rows[k];
                 if ((valid[k >> 6] >> (k & 63)) & 1) {
                     int64_t len = so[i + 1] - so[i];
-                    copy_bytes(v->heap + at, s->heap + so[i], len);
+                    sl_copy_bytes(v->heap + at, s->heap + so[i], len);
                     at += len;
                 }
                 off[k + 1] = at;

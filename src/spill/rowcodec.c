@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "core/copy_bytes.h"
 #include "core/mem.h"
 #include "spill/narrow.h"
 
@@ -19,27 +20,6 @@ static int64_t words(int64_t n) { return (n + 63) / 64; }
 
 /* Physical index of the k-th written row: rows[k], or k itself when rows is NULL. */
 static inline int64_t row_at(const uint32_t *rows, int64_t k) { return rows ? rows[k] : k; }
-
-/* Copies len bytes without a call into libc for the short strings rows usually hold (as
- * batch/wire.c does): moves that may overlap each other but never leave either range. */
-static inline void copy_bytes(char *d, const char *s, int64_t len)
-{
-    if (len > 32) {
-        memcpy(d, s, (size_t)len);
-    } else if (len >= 16) {
-        memcpy(d, s, 16);
-        memcpy(d + len - 16, s + len - 16, 16);
-    } else if (len >= 8) {
-        memcpy(d, s, 8);
-        memcpy(d + len - 8, s + len - 8, 8);
-    } else if (len >= 4) {
-        memcpy(d, s, 4);
-        memcpy(d + len - 4, s + len - 4, 4);
-    } else {
-        for (int64_t j = 0; j < len; j++)
-            d[j] = s[j];
-    }
-}
 
 /* Writes the validity words of rows at p; returns whether any of them is NULL. */
 static bool put_validity(const sl_vec *v, const uint32_t *rows, int64_t n, char *p)
@@ -201,7 +181,7 @@ static void put_col(const sl_vec *v, const uint32_t *rows, int64_t n, sl_buf *ou
         if (!sl_vec_valid(v, i))
             continue;
         int64_t len = v->d.off[i + 1] - v->d.off[i];
-        copy_bytes(d + o, v->heap + v->d.off[i], len);
+        sl_copy_bytes(d + o, v->heap + v->d.off[i], len);
         o += len;
     }
 }
