@@ -646,7 +646,10 @@ def t_case_real(np):
         expect_written(f"OVERWRITE_OR_IGNORE without RENAME_NOREPLACE (FUSE) np={np}", rc, err,
                        tgt, [], rows2 + rows2)
     finally:
-        if subprocess.run(["fusermount", "-u", mnt], stderr=subprocess.DEVNULL).returncode:
+        # fusermount comes with Debian's fuse package, which fusepy does not pull in (root
+        # mounted the file system without it): umount does as well.
+        fm = shutil.which("fusermount") or shutil.which("fusermount3")
+        if not fm or subprocess.run([fm, "-u", mnt], stderr=subprocess.DEVNULL).returncode:
             subprocess.run(["umount", "-l", mnt], stderr=subprocess.DEVNULL)
         try:
             fs.wait(timeout=30)
