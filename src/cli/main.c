@@ -199,6 +199,15 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* Frees the -D names (copies) and the arrays run() made for them. */
+static void free_params(const char **names, const char **values, int np)
+{
+    for (int i = 0; i < np; i++)
+        sl_free((void *)names[i]);
+    sl_free(names);
+    sl_free(values);
+}
+
 static int run(int argc, char **argv)
 {
     sl_options o;
@@ -328,10 +337,7 @@ static int run(int argc, char **argv)
     sl_err rerr;
     sl_err_clear(&rerr);
     if (sl_retry_configure(retry_time, &rerr)) {
-        for (int k = 0; k < np; k++)
-            sl_free((void *)names[k]);
-        sl_free(names);
-        sl_free(values);
+        free_params(names, values, np);
         return usage_error("%s", rerr.msg);
     }
     o.explain_only = !strcmp(cmd, "explain");
@@ -349,6 +355,7 @@ static int run(int argc, char **argv)
     if (!text) {
         if (g_rank == 0)
             fprintf(stderr, "sluice: error: %s\n", why);
+        free_params(names, values, np);
         return 4;
     }
     sl_result_file rf = { 0 };
@@ -358,6 +365,7 @@ static int run(int argc, char **argv)
             if (g_rank == 0)
                 fprintf(stderr, "sluice: error: %s\n", why);
             sl_free(text);
+            free_params(names, values, np);
             return orc;
         }
         o.out = rf.f;
@@ -388,10 +396,7 @@ static int run(int argc, char **argv)
         }
     }
     sl_free(text);
-    for (int i = 0; i < np; i++)
-        sl_free((void *)names[i]);
-    sl_free(names);
-    sl_free(values);
+    free_params(names, values, np);
     return status;
 }
 
