@@ -4,6 +4,7 @@
  */
 #include "core/mem.h"
 #include "core/fault.h"
+#include "core/hugepages.h"
 
 #include <malloc.h>
 #include <stdarg.h>
@@ -51,6 +52,7 @@ void *sl_xmalloc(size_t n)
         oom(n);
     h->size = n;
     count((int64_t)n);
+    sl_hugepages_note(h, sizeof(hdr) + n);
     return h + 1;
 }
 
@@ -76,6 +78,7 @@ void *sl_xrealloc(void *p, size_t n)
         oom(n);
     nh->size = n;
     count((int64_t)n - (int64_t)old);
+    sl_hugepages_note(nh, sizeof(hdr) + n);
     return nh + 1;
 }
 
@@ -132,4 +135,5 @@ void sl_mem_keep_freed(void)
         return;
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024); /* glibc's largest on 64-bit */
     mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
+    sl_hugepages_enable();
 }

@@ -46,7 +46,8 @@ void sl_grow(void **pp, int64_t *cap, int64_t need, size_t elem);
  * from the heap and up to 128 MB of free heap top is kept; allocations stay bounded by the
  * memory budget, so a small budget's peak RSS does not change. For programs that own their
  * process (the CLI, benchmarks): the library never calls it, since it would change its host
- * program's allocator. SLUICE_MALLOC=system in the environment makes it do nothing. Local. */
+ * program's allocator. It also puts the heap on huge pages while the machine has free ones
+ * (core/hugepages.h). SLUICE_MALLOC=system in the environment makes it do nothing. Local. */
 void sl_mem_keep_freed(void);
 
 #endif

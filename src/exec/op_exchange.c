@@ -17,8 +17,9 @@
  *
  * Rows pushed in wait in a row store (memory up to the grant, then the rank's spill file).
  * At finish the ranks agree on errors, then move the rows in chunks of budget / (8 P) bytes
- * per rank (each chunk in bounded rounds, mpi/exchange.h), so what a rank receives per call
- * stays about budget / 8 whatever the data size; received batches are pushed on at once.
+ * per rank, at most 4 rounds' worth (each chunk in bounded rounds, mpi/exchange.h), so what a
+ * rank receives per call stays about min(budget / 8, 4 rounds) whatever the data size;
+ * received batches are pushed on at once.
  * The calls of one finish share their round buffers (mpi/exchange.h's sl_xpool), kept between
  * calls only while the grant has room for them and freed at the end of the finish.
  * The finish is the metrics stage named after the node ("exchange" or "gather").
@@ -48,6 +49,8 @@
 #include "mpi/exchange.h"
 #include "spill/rowstore.h"
 #include "spill/spill.h"
+
+#define CALL_ROUNDS 4 /* at most this many rounds' bytes sent per exchange call */
 
 typedef struct xstate {
     sl_rowstore *send;
@@ -739,6 +742,10 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
                   x->settings->exchange_round_bytes : limit / 8;
     if (cap < 256)
         cap = 256;
+    /* A call holds every batch it receives until its last round: more than a few rounds per
+     * call only makes the receive side fresh memory (page faults) without saving anything. */
+    if (chunk > CALL_ROUNDS * cap)
+        chunk = CALL_ROUNDS * cap;
     /* Stop before a shuffle whose receive side cannot fit in memory plus the free disk:
      * expect an even share of everything sent (hash or range), or all of it (gather,
      * broadcast), beyond half the budget. */

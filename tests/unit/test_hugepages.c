@@ -1,0 +1,134 @@
+/*
+ * Unit tests for core/hugepages.c: the free 2 MB blocks read from a buddyinfo file (a
+ * synthetic one, summed by hand), and the advice that follows them: a mapped block and the
+ * heap's growth are advised while the file shows room and refused once it does not. Where the
+ * kernel's THP mode is "madvise" and the real machine has free 2 MB blocks, the advised block
+ * is checked to be backed by huge pages once touched (/proc/self/smaps) and the refused one
+ * not to be.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/hugepages.h"
+#include "core/mem.h"
+#include "check.h"
+
+#define MB ((size_t)1 << 20)
+
+static char path[64];
+
+static void write_buddyinfo(unsigned long normal_order10)
+{
+    FILE *f = fopen(path, "w");
+    fprintf(f, "Node 0, zone      DMA      0      0      0      0      0      0      0      0"
+               "      1      1      3 \n");
+    fprintf(f, "Node 0, zone   Normal      1      2      3      4      5      6      7      8"
+               "      9     10 %6lu \n", normal_order10);
+    fclose(f);
+}
+
+/* kB of AnonHugePages in the mapping that holds p, from /proc/self/smaps; -1 if not found. */
+static long huge_kb(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int in = 0;
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = (unsigned long)p >= lo && (unsigned long)p < hi;
+            continue;
+        }
+        if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+            break;
+    }
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static int thp_mode_madvise(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    char s[128] = "";
+    if (f) {
+        if (!fgets(s, sizeof s, f))
+            s[0] = 0;
+        fclose(f);
+    }
+    return strstr(s, "[madvise]") != NULL;
+}
+
+int main(void)
+{
+    unsetenv("SLUICE_BUDDYINFO");
+    uint64_t real_free = sl_hugepages_free_bytes();
+    int kernel_checks = thp_mode_madvise() && real_free > ((uint64_t)4 << 30) &&
+                        sysconf(_SC_PAGESIZE) == 4096;
+
+    snprintf(path, sizeof path, "/tmp/sluice-buddyinfo.%d", (int)getpid());
+    setenv("SLUICE_BUDDYINFO", path, 1);
+    unsetenv("SLUICE_HUGEPAGES");
+    unsetenv("SLUICE_MALLOC");
+
+    /* With 4 KB pages, orders 9 and up are 2 MB and more: DMA 1x2 MB + 3x4 MB, Normal
+     * 10x2 MB + N x 4 MB. */
+    if (sysconf(_SC_PAGESIZE) == 4096) {
+        write_buddyinfo(1000);
+        CHECK_INT(sl_hugepages_free_bytes(), (1 * 2 + 3 * 4 + 10 * 2 + 1000 * 4) * MB);
+        write_buddyinfo(0);
+        CHECK_INT(sl_hugepages_free_bytes(), (1 * 2 + 3 * 4 + 10 * 2) * MB);
+    }
+    setenv("SLUICE_BUDDYINFO", "/nonexistent/buddyinfo", 1);
+    CHECK_INT(sl_hugepages_free_bytes(), 0);
+    setenv("SLUICE_BUDDYINFO", path, 1);
+
+    long adv0, ref0, adv, ref;
+    sl_mem_keep_freed();
+    sl_hugepages_counts(&adv0, &ref0);
+
+    /* Room (4 GB free in the file): a mapped 64 MB block is advised. */
+    write_buddyinfo(1024);
+    char *a = sl_xmalloc(64 * MB);
+    sl_hugepages_counts(&adv, &ref);
+    CHECK_INT(adv - adv0, 1);
+    CHECK_INT(ref - ref0, 0);
+    memset(a, 1, 64 * MB);
+    if (kernel_checks)
+        CHECK(huge_kb(a + 32 * MB) > 0);
+
+    /* The heap grows by at least its 64 MB step while there is room: advised. */
+    sl_hugepages_counts(&adv0, &ref0);
+    char *small[100];
+    for (int i = 0; i < 100; i++)
+        small[i] = sl_xmalloc(MB);
+    sl_hugepages_counts(&adv, &ref);
+    CHECK(adv - adv0 >= 1);
+    CHECK_INT(ref - ref0, 0);
+
+    /* No room (46 MB free): the next mapped block and the heap's growth are refused. */
+    write_buddyinfo(0);
+    sl_hugepages_counts(&adv0, &ref0);
+    char *b = sl_xmalloc(64 * MB);
+    for (int i = 0; i < 100; i++)
+        sl_free(small[i]);
+    char *more[100];
+    for (int i = 0; i < 100; i++)
+        more[i] = sl_xmalloc(2 * MB);
+    sl_hugepages_counts(&adv, &ref);
+    CHECK_INT(adv - adv0, 0);
+    CHECK(ref - ref0 >= 2);
+    memset(b, 1, 64 * MB);
+    if (kernel_checks)
+        CHECK_INT(huge_kb(b + 32 * MB), 0);
+
+    for (int i = 0; i < 100; i++)
+        sl_free(more[i]);
+    sl_free(a);
+    sl_free(b);
+    unlink(path);
+    return CHECK_DONE();
+}
