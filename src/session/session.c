@@ -182,6 +182,7 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
             return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET memory_limit: '%s' is not a valid size "
                           "(e.g. '2GB')", job->path, st->line, st->col, st->value);
         sl_budget_set(&s->ctx.budget, v, "SET memory_limit");
+        sl_hugepages_set_limit(sl_budget_limit(&s->ctx.budget));
         if (s->opts.verbose && s->rank == 0)
             fprintf(stderr, "sluice: %s\n", sl_budget_why(&s->ctx.budget));
         return 0;
