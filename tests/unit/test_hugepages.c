@@ -50,6 +50,8 @@ static long huge_kb(const void *p)
     return kb;
 }
 
+/* Whether the kernel gives huge pages where advised: THP mode "madvise", and not switched off
+ * for this process (prctl PR_SET_THP_DISABLE, some container runtimes: "THP_enabled: 0"). */
 static int thp_mode_madvise(void)
 {
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -59,7 +61,15 @@ static int thp_mode_madvise(void)
             s[0] = 0;
         fclose(f);
     }
-    return strstr(s, "[madvise]") != NULL;
+    int on = 1;
+    f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "THP_enabled: %d", &on) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return strstr(s, "[madvise]") != NULL && on;
 }
 
 int main(void)
