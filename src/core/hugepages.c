@@ -128,8 +128,12 @@ void sl_hugepages_note(void *p, size_t n)
     if (top != g_seen_top) {
         if (top > g_seen_top)
             heap_grew(top);
-        else
-            g_seen_top = top; /* trimmed */
+        else {
+            /* Trimmed: what grows back is a new range to advise. */
+            g_seen_top = top;
+            if (g_advised_top > top)
+                g_advised_top = top;
+        }
     }
     char *b = p;
     if (n >= MAPPED_MIN && (b < g_heap_lo || b >= top)) {

@@ -1,11 +1,13 @@
 /*
  * Unit tests for core/hugepages.c: the free 2 MB blocks read from a buddyinfo file (a
  * synthetic one, summed by hand), and the advice that follows them: a mapped block and the
- * heap's growth are advised while the file shows room and refused once it does not. Where the
+ * heap's growth are advised while the file shows room and refused once it does not, and a heap
+ * trimmed below what was advised is advised again as it grows back. Where the
  * kernel's THP mode is "madvise" and the real machine has free 2 MB blocks, the advised block
  * is checked to be backed by huge pages once touched (/proc/self/smaps) and the refused one
  * not to be.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,23 @@ int main(void)
         CHECK_INT(huge_kb(b + 32 * MB), 0);
 
     for (int i = 0; i < 100; i++)
+        sl_free(more[i]);
+
+    /* The heap trimmed and grown back, with room again: the regrown range is advised anew. */
+    write_buddyinfo(1024);
+    for (int i = 0; i < 100; i++)
+        more[i] = sl_xmalloc(2 * MB); /* grown and advised */
+    for (int i = 0; i < 100; i++)
+        sl_free(more[i]);
+    malloc_trim(0);
+    char *low = sbrk(0);
+    sl_hugepages_counts(&adv0, &ref0);
+    for (int i = 0; i < 40; i++) /* less than before: below the old advised top */
+        more[i] = sl_xmalloc(2 * MB);
+    sl_hugepages_counts(&adv, &ref);
+    CHECK((char *)sbrk(0) > low + 64 * MB);
+    CHECK(adv - adv0 >= 1);
+    for (int i = 0; i < 40; i++)
         sl_free(more[i]);
     sl_free(a);
     sl_free(b);
