@@ -112,13 +112,18 @@ int main(void)
     if (kernel_checks)
         CHECK(huge_kb(a + 32 * MB) > 0);
 
-    /* The heap grows by at least its 64 MB step while there is room: advised. */
+    /* The heap grows by at least its 64 MB step while there is room: advised. Where malloc
+     * is not glibc's sbrk heap (AddressSanitizer's allocator maps everything) the heap never
+     * grows, and only the mapped blocks are checked. */
     sl_hugepages_counts(&adv0, &ref0);
-    char *small[100];
+    char *small[100], *brk0 = sbrk(0);
     for (int i = 0; i < 100; i++)
         small[i] = sl_xmalloc(MB);
+    int sbrk_heap = (char *)sbrk(0) > brk0;
+    if (!sbrk_heap)
+        printf("malloc does not grow the sbrk heap here: heap checks left out\n");
     sl_hugepages_counts(&adv, &ref);
-    CHECK(adv - adv0 >= 1);
+    CHECK(adv - adv0 >= sbrk_heap);
     CHECK_INT(ref - ref0, 0);
 
     /* No room (46 MB free): the next mapped block and the heap's growth are refused. */
@@ -132,7 +137,7 @@ int main(void)
         more[i] = sl_xmalloc(2 * MB);
     sl_hugepages_counts(&adv, &ref);
     CHECK_INT(adv - adv0, 0);
-    CHECK(ref - ref0 >= 2);
+    CHECK(ref - ref0 >= 1 + sbrk_heap);
     memset(b, 1, 64 * MB);
     if (kernel_checks)
         CHECK_INT(huge_kb(b + 32 * MB), 0);
@@ -142,6 +147,8 @@ int main(void)
 
     /* The heap trimmed and grown back, with room again: the regrown range is advised anew. */
     write_buddyinfo(1024);
+    if (!sbrk_heap)
+        goto done;
     for (int i = 0; i < 100; i++)
         more[i] = sl_xmalloc(2 * MB); /* grown and advised */
     for (int i = 0; i < 100; i++)
@@ -156,6 +163,7 @@ int main(void)
     CHECK(adv - adv0 >= 1);
     for (int i = 0; i < 40; i++)
         sl_free(more[i]);
+done:
     sl_free(a);
     sl_free(b);
     unlink(path);
