@@ -31,6 +31,8 @@ uint64_t sl_hugepages_free_bytes(void)
     uint64_t pages = 0;
     char line[512];
     long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        page = 4096;
     int order_min = 0;
     while ((uintptr_t)page << order_min < HUGE)
         order_min++;
