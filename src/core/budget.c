@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hugepages.h"
 #include "core/size.h"
 
 #define HEADROOM_PCT 80
@@ -60,10 +61,12 @@ static bool env_mb(const char *name, int64_t *out)
     return true;
 }
 
-static void set_floor(int64_t *v)
+/* The rank's limit is v, at least SL_BUDGET_MIN; huge pages stop at half of it
+ * (core/hugepages.h). */
+static void take_limit(sl_budget *bg, int64_t v)
 {
-    if (*v < SL_BUDGET_MIN)
-        *v = SL_BUDGET_MIN;
+    bg->limit = v < SL_BUDGET_MIN ? SL_BUDGET_MIN : v;
+    sl_hugepages_set_limit(bg->limit);
 }
 
 int sl_budget_init(sl_budget *bg, MPI_Comm comm, int64_t explicit_limit, sl_err *err)
@@ -78,8 +81,7 @@ int sl_budget_init(sl_budget *bg, MPI_Comm comm, int64_t explicit_limit, sl_err 
     bg->reserved = bg->peak = 0;
     char a[32], b[32];
     if (explicit_limit > 0) {
-        bg->limit = explicit_limit;
-        set_floor(&bg->limit);
+        take_limit(bg, explicit_limit);
         snprintf(bg->why, sizeof bg->why, "memory budget %s per rank (--memory-limit)",
                  sl_format_size(bg->limit, a, sizeof a));
         return 0;
@@ -90,8 +92,7 @@ int sl_budget_init(sl_budget *bg, MPI_Comm comm, int64_t explicit_limit, sl_err 
         if (!sl_parse_size(env, &v) || v <= 0)
             return SL_ERR(err, SL_EUSAGE, "SLUICE_MEMORY_LIMIT='%s' is not a size (use e.g. "
                           "2GB, 512MB)", env);
-        bg->limit = v;
-        set_floor(&bg->limit);
+        take_limit(bg, v);
         snprintf(bg->why, sizeof bg->why, "memory budget %s per rank (SLUICE_MEMORY_LIMIT)",
                  sl_format_size(bg->limit, a, sizeof a));
         return 0;
@@ -129,8 +130,7 @@ int sl_budget_init(sl_budget *bg, MPI_Comm comm, int64_t explicit_limit, sl_err 
     if (best < 0)
         best = 4LL * 1000 * 1000 * 1000; /* nothing known: a laptop-sized guess */
     int64_t per = per_rank ? best : best / local;
-    bg->limit = per / 100 * HEADROOM_PCT;
-    set_floor(&bg->limit);
+    take_limit(bg, per / 100 * HEADROOM_PCT);
     if (per_rank)
         snprintf(bg->why, sizeof bg->why, "memory budget %s per rank = %s %s x 0.%d headroom",
                  sl_format_size(bg->limit, a, sizeof a), sl_format_size(best, b, sizeof b), src,
@@ -145,8 +145,7 @@ int sl_budget_init(sl_budget *bg, MPI_Comm comm, int64_t explicit_limit, sl_err 
 
 void sl_budget_set(sl_budget *bg, int64_t limit, const char *why)
 {
-    bg->limit = limit;
-    set_floor(&bg->limit);
+    take_limit(bg, limit);
     char a[32];
     snprintf(bg->why, sizeof bg->why, "memory budget %s per rank (%s)",
              sl_format_size(bg->limit, a, sizeof a), why);

@@ -32,14 +32,15 @@ void sl_hugepages_enable(void);
  * mapped on its own, or the heap's new top. Cheap when neither happened. Local. */
 void sl_hugepages_note(void *p, size_t n);
 
-/* The rank's memory budget (core/budget sets it): advice stops at half of it. Local. */
+/* The rank's memory budget (core/budget sets it whenever the limit is chosen or changed):
+ * advice stops at half of it; 0 = none. Local. */
 void sl_hugepages_set_limit(int64_t bytes);
 
 /* Bytes free in blocks of 2 MB or more over all zones, read from /proc/buddyinfo (or the file
  * SLUICE_BUDDYINFO names: tests); 0 when it cannot be read. Local. */
 uint64_t sl_hugepages_free_bytes(void);
 
-/* Ranges advised and refused so far (for tests and -v). Local. */
+/* Ranges advised and refused so far (for tests). Local. */
 void sl_hugepages_counts(long *advised, long *refused);
 
 #endif

@@ -15,7 +15,6 @@
 
 #include "batch/borrow.h"
 #include "core/budget.h"
-#include "core/hugepages.h"
 #include "core/mem.h"
 #include "core/signals.h"
 #include "core/size.h"
@@ -182,7 +181,6 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
             return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET memory_limit: '%s' is not a valid size "
                           "(e.g. '2GB')", job->path, st->line, st->col, st->value);
         sl_budget_set(&s->ctx.budget, v, "SET memory_limit");
-        sl_hugepages_set_limit(sl_budget_limit(&s->ctx.budget));
         if (s->opts.verbose && s->rank == 0)
             fprintf(stderr, "sluice: %s\n", sl_budget_why(&s->ctx.budget));
         return 0;
@@ -811,7 +809,6 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
     /* Issue #3: the budget is chosen per run (collective); -v says which rule chose it. */
     sl_spill_set_base(s->ctx.spill, s->opts.spill_dir);
     sl_budget_init(&s->ctx.budget, s->comm, s->opts.memory_limit, err);
-    sl_hugepages_set_limit(sl_budget_limit(&s->ctx.budget));
     if (!err->code && s->opts.verbose && s->rank == 0)
         fprintf(stderr, "sluice: %s\n", sl_budget_why(&s->ctx.budget));
     int rc = sl_agree(s->comm, err);

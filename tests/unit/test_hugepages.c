@@ -1,7 +1,8 @@
 /*
  * Unit tests for core/hugepages.c: the free 2 MB blocks read from a buddyinfo file (a
  * synthetic one, summed by hand), and the advice that follows them: a mapped block and the
- * heap's growth are advised while the file shows room and refused once it does not, and a heap
+ * heap's growth are advised while the file shows room and refused once it does not, a block
+ * is refused while the rank's RSS is past half its budget, and a heap
  * trimmed below what was advised is advised again as it grows back. Where the
  * kernel's THP mode is "madvise" and the real machine has free 2 MB blocks, the advised block
  * is checked to be backed by huge pages once touched (/proc/self/smaps) and the refused one
@@ -111,6 +112,22 @@ int main(void)
     memset(a, 1, 64 * MB);
     if (kernel_checks)
         CHECK(huge_kb(a + 32 * MB) > 0);
+
+    /* Room in the file, but the rank is past half its budget (64 MB touched above, a 64 MB
+     * budget): refused; with the budget lifted again, advised. */
+    sl_hugepages_set_limit(64 * MB);
+    sl_hugepages_counts(&adv0, &ref0);
+    char *c = sl_xmalloc(64 * MB);
+    sl_hugepages_counts(&adv, &ref);
+    CHECK_INT(adv - adv0, 0);
+    CHECK_INT(ref - ref0, 1);
+    sl_free(c);
+    sl_hugepages_set_limit(0);
+    sl_hugepages_counts(&adv0, &ref0);
+    c = sl_xmalloc(64 * MB);
+    sl_hugepages_counts(&adv, &ref);
+    CHECK_INT(adv - adv0, 1);
+    sl_free(c);
 
     /* The heap grows by at least its 64 MB step while there is room: advised. Where malloc
      * is not glibc's sbrk heap (AddressSanitizer's allocator maps everything) the heap never
