@@ -37,6 +37,7 @@
 #include "core/mem.h"
 #include "core/size.h"
 #include "mpi/exchange.h"
+#include "mpi/session.h"
 
 #define PAYLOAD 48
 #define BATCH_ROWS 65536
@@ -193,7 +194,7 @@ static int bench_size(sl_ctx *ctx, int64_t per_peer, int reps)
 int main(int argc, char **argv)
 {
     sl_mem_keep_freed(); /* as the sluice binary does (SLUICE_MALLOC=system: glibc's defaults) */
-    MPI_Init(&argc, &argv);
+    sl_mpi_init(&argc, &argv);
     MPI_Comm_size(MPI_COMM_WORLD, &P);
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
     sl_ctx ctx = { 0 };
@@ -221,6 +222,6 @@ int main(int argc, char **argv)
         bad = bench_size(&ctx, bytes, reps);
     }
     sl_xpool_free(&pool);
-    MPI_Finalize();
+    sl_mpi_finalize();
     return bad;
 }

@@ -19,6 +19,13 @@ REQUIRE = {x.strip() for x in os.environ.get("SLUICE_REQUIRE", "").split(",") if
 ENV = dict(os.environ)
 for _k, _v in MPI_ENV.items():
     ENV.setdefault(_k, _v)
+# ENV for suites whose cases never signal a live rank (e2e, dialect, rejects, edge): after a
+# rank exits non-zero at 1 or 2 ranks, mpirun sleeps its SIGTERM-then-SIGKILL grace
+# (odls_base_sigkill_timeout, 1 s) twice even when no rank is left to kill, 2 s of every error
+# case. Suites that signal ranks (faults, copy, formats, nodes, slurm) keep the grace: sluice's
+# stop-signal cleanup runs in it.
+ENV_NO_SIGNALS = dict(ENV)
+ENV_NO_SIGNALS.setdefault("OMPI_MCA_odls_base_sigkill_timeout", "0")
 
 
 def run_watched(cmd, mark, idle, env=None, cwd=None):

@@ -17,6 +17,7 @@
 #include "core/signals.h"
 #include "core/size.h"
 #include "io/format.h"
+#include "mpi/session.h"
 #include "cli/result_file.h"
 
 static const char usage[] =
@@ -422,7 +423,7 @@ int main(int argc, char **argv)
 {
     sl_mem_keep_freed(); /* the binary owns its process: see core/mem.h */
     prefer_shared_memory_pml();
-    MPI_Init(&argc, &argv);
+    sl_mpi_init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     sl_mem_set_oom_handler(on_oom);
     /* After MPI_Init: Open MPI installs its own handlers there; ours must win for the stop
@@ -439,6 +440,6 @@ int main(int argc, char **argv)
         status = run(argc, argv);
     }
     fflush(stdout);
-    MPI_Finalize();
+    sl_mpi_finalize();
     return status;
 }

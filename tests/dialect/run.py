@@ -68,7 +68,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sluice_env import ENV, REQUIRE, ROOT, SLUICE, run_watched  # noqa: E402
+from sluice_env import ENV_NO_SIGNALS as ENV, REQUIRE, ROOT, SLUICE, run_watched  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # What a rank that died of a signal (Open MPI's handler, mpirun's notice) or of a sanitizer

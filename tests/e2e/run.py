@@ -84,8 +84,6 @@ import gen_testdata  # noqa: E402
 import sluice_csv  # noqa: E402
 import sluice_env  # noqa: E402
 
-MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-           "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"}
 # Block sizes for np >= 2: tiny ones put many range boundaries inside quoted fields. Both
 # suffixed sizes and a plain byte count must be accepted.
 BLOCKSIZES = ["97B", "1KB", "4096"]
@@ -588,10 +586,7 @@ def run_cmd(dataset, np, bsize, job, out, args, limit):
 
 
 def mpi_env():
-    env = dict(os.environ)
-    for k, v in MPI_ENV.items():
-        env.setdefault(k, v)
-    return env
+    return dict(sluice_env.ENV_NO_SIGNALS)
 
 
 def run_case(case, np, idx, args):

@@ -27,7 +27,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sluice_env import ENV, SLUICE  # noqa: E402
+from sluice_env import ENV_NO_SIGNALS as ENV, SLUICE  # noqa: E402
 RANKS = [1, 2, 3, 5]
 BLOCKS = {1: None, 2: "97B", 3: "61B", 5: "1KB"}
 COLS = "columns={'id': 'BIGINT', 'name': 'VARCHAR', 'v': 'BIGINT', 'd': 'DOUBLE'}"

@@ -18,6 +18,7 @@
 #include "sql/sql.h"
 #include "sql/sql_int.h"
 #include "func/aggregate.h"
+#include "mpi/session.h"
 
 #define SRC "read_csv('${dir}/t.csv', columns={'id': 'BIGINT', 'Name': 'VARCHAR', " \
             "'price': 'DOUBLE', 'qty': 'BIGINT', 'day': 'DATE'})"
@@ -613,7 +614,7 @@ static void test_calls(void)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    sl_mpi_init(&argc, &argv);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0) {
@@ -655,6 +656,6 @@ int main(int argc, char **argv)
         rc = CHECK_DONE();
     else if (check_failed)
         fprintf(stderr, "rank %d: %d checks failed\n", rank, check_failed);
-    MPI_Finalize();
+    sl_mpi_finalize();
     return any ? 1 : rc;
 }

@@ -18,6 +18,7 @@ static sl_ctx g_ctx;
 #include "core/mem.h"
 #include "exec/copy.h"
 #include "io/format.h"
+#include "mpi/session.h"
 
 #include <xxhash.h>
 
@@ -696,7 +697,7 @@ static void test_fsutil(void)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    sl_mpi_init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_ctx.rank);
     sl_budget_default(&g_ctx.budget);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -733,6 +734,6 @@ int main(int argc, char **argv)
         check_failed = failed;
         rc = CHECK_DONE();
     }
-    MPI_Finalize();
+    sl_mpi_finalize();
     return rc;
 }

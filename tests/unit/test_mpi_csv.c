@@ -26,6 +26,7 @@ static sl_ctx *ctx_for(int rank)
 #include "core/mem.h"
 #include "io/csv.h"
 #include "mpi/agree.h"
+#include "mpi/session.h"
 
 static int rank, nranks;
 static char dir[256];
@@ -531,7 +532,7 @@ static void test_semantics(void)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    sl_mpi_init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_ctx.rank);
     sl_budget_default(&g_ctx.budget);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -571,7 +572,7 @@ int main(int argc, char **argv)
     /* Every rank's checks count: a failure anywhere fails the run. */
     int failed = check_failed, any = 0;
     MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Finalize();
+    sl_mpi_finalize();
     if (rank != 0)
         return any ? 1 : 0;
     check_failed = any > check_failed ? any : check_failed;

@@ -15,6 +15,7 @@
 #include "func/aggregate.h"
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
+#include "mpi/session.h"
 #include "check.h"
 #include "core/ctx.h"
 
@@ -673,7 +674,7 @@ static void test_pool(void)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    sl_mpi_init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_ctx.rank);
     sl_budget_default(&g_ctx.budget);
     MPI_Comm_size(MPI_COMM_WORLD, &P);
@@ -713,7 +714,7 @@ int main(int argc, char **argv)
     /* Every rank's checks count: rank 0 prints the total. */
     int loc[2] = { check_passed, check_failed }, glob[2];
     MPI_Reduce(loc, glob, 2, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
-    MPI_Finalize();
+    sl_mpi_finalize();
     if (me != 0)
         return check_failed ? 1 : 0;
     check_passed = glob[0];
