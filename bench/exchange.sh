@@ -7,15 +7,32 @@
 # peer, prints a table and appends the JSON lines to bench/results/exchange-<date>.jsonl.
 # "fresh": the bare Alltoallv with its send buffer rewritten before each repetition, as the
 # rows are made before each sluice repetition (bench/exchange_bench.c's file comment).
+#   EXCHANGE_NODES=1 bash bench/exchange.sh ...   (root) each rank on a node of its own
+# (scripts/nodes.sh: network namespaces, TCP only, as between a cluster's nodes), results in
+# bench/results/exchange-nodes-<date>.jsonl with "transport": "tcp-netns". On one machine the
+# kernel's TCP copies run on the same cores as the ranks, so this is not a network's speed; it
+# shows the exchange where moving the bytes costs more than a memcpy.
 set -euo pipefail
 BIN=${1:-build/bench/exchange_bench}
 REPS=${2:-5}
 shift $(( $# > 2 ? 2 : $# ))
 RANKS=${*:-2 4 8}
-OUT=bench/results/exchange-$(date +%F).jsonl
+if [[ ${EXCHANGE_NODES:-0} == 1 ]]; then
+  OUT=bench/results/exchange-nodes-$(date +%F).jsonl
+  BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN") # the nodes' /tmp is their own
+  trap 'bash scripts/nodes.sh down' EXIT
+else
+  OUT=bench/results/exchange-$(date +%F).jsonl
+fi
 for np in $RANKS; do
-  timeout 900 mpirun --oversubscribe -n "$np" "$BIN" "$REPS" 64K 256K 1M 4M 16M |
-    tee -a "$OUT"
+  if [[ ${EXCHANGE_NODES:-0} == 1 ]]; then
+    bash scripts/nodes.sh up "$np" 1
+    timeout 900 bash scripts/nodes.sh mpirun -n "$np" "$BIN" "$REPS" 64K 256K 1M 4M 16M |
+      sed -u 's/^{/{"transport": "tcp-netns", /' | tee -a "$OUT"
+  else
+    timeout 900 mpirun --oversubscribe -n "$np" "$BIN" "$REPS" 64K 256K 1M 4M 16M |
+      tee -a "$OUT"
+  fi
 done
 /usr/bin/python3 - "$OUT" <<'PY'
 import json, sys
