@@ -6,12 +6,17 @@
  * counting sort, so each destination's rows stay ascending). A round then PLANS chunks, i.e.
  * runs of one destination's rows of one batch whose exact serialized size (sl_wire_size) fits
  * the remaining round budget, WRITES them with sl_wire_write_rows into one send buffer grouped
- * by destination (so the Alltoallv displacements are plain prefix sums and nothing is copied
- * twice), and exchanges them: MPI_Alltoall of int byte counts, MPI_Alltoallv of the bytes,
- * sl_wire_read of what arrived. Input batches are freed as soon as all their rows are sent,
- * and packing is lazy, so at most about one round of send bytes exists at a time. The send
- * and receive buffers are sized exactly from the plan and the counts; the send buffer is kept
- * across the rounds of one call, and both across calls where the caller gives a pool
+ * by destination (each destination's part after a free 8-byte header slot, so nothing is
+ * copied twice), and exchanges them: one message to each other rank (the header holds the
+ * sender's flags word, below; the message's size is the byte count), taken by matched probe
+ * (MPI_Mprobe / MPI_Mrecv) into one receive buffer by ascending source, then sl_wire_read of
+ * what arrived. Until 2026-12-03 a round was an MPI_Alltoall of the byte counts and then an
+ * MPI_Alltoallv of the bytes: two message latencies per round where this takes one, which
+ * decided small exchanges across nodes (issue 14: the exchange against a bare Alltoallv).
+ * Input batches are freed as soon as all their rows are sent, and packing is lazy, so at
+ * most about one round of send bytes exists at a time. The send and receive buffers are sized
+ * exactly from the plan and the probed sizes; the send buffer is kept across the rounds of
+ * one call, and both across calls where the caller gives a pool
  * (exchange.h's sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied
  * out of the receive buffer: they borrow its arrays (sl_wire_read_borrow; the buffer is a
  * reference-counted sl_vblock freed with the last of its columns), so a round reuses it only
@@ -19,7 +24,7 @@
  *
  * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
  * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where
- * packing, the Alltoallv and unpacking made three, and a whole dense input batch that goes
+ * packing, the message and unpacking made three, and a whole dense input batch that goes
  * entirely to this rank is handed over without a copy, as is one with at least a third of its
  * rows for this rank (with those rows as its selection). They still count as bytes sent and
  * received (their exact wire size), and out receives them at this rank's place among the
@@ -28,15 +33,17 @@
  * Progress: a destination that has rows and got nothing yet this round always gets one chunk
  * (up to cap/P bytes, or a single row when one row is bigger), so every round moves data.
  * Int counts: cap is clamped to INT_MAX / (2 (P+1)); a destination then receives at most
- * cap + one forced chunk from each of the P senders, which stays below INT_MAX.
+ * cap + one forced chunk and an 8-byte header from each of the P senders, below INT_MAX.
  *
- * Termination and errors: every rank adds one flags word to its byte counts (2 = failed,
- * 1 = rows left for a later round), so the counts MPI_Alltoall hands every rank every rank's
- * flags and all decide together, before the round's bytes move, whether any rank failed (then
- * no Alltoallv: all stop) and whether this round is the last; all ranks call the same
- * collectives the same number of times, with no collective of its own for the agreement (the
- * two-level route, whose counts go through the node leaders, does one MPI_Allreduce of the
- * flags first instead). A failure while unpacking is reported by the next round's flags, or,
+ * Termination and errors: every rank puts one flags word (2 = failed, 1 = rows left for a
+ * later round) at the head of its message to every other rank (a failed rank sends the word
+ * alone), so after a round every rank holds every rank's flags and all decide together
+ * whether any rank failed (then nothing that arrived is unpacked: all stop) and whether this
+ * round was the last; all ranks take part in the same rounds, with no collective of its own
+ * for the agreement (the two-level route, whose counts go through the node leaders, does one
+ * MPI_Allreduce of the flags first instead). The messages of one round are matched by source
+ * and tag on the caller's communicator, in order (MPI's non-overtaking rule), so a round
+ * never takes another round's message, and no other part of sluice sends with that tag. A failure while unpacking is reported by the next round's flags, or,
  * after the last round, by the conservation MPI_Allreduce (rows sent and received summed over
  * all ranks) that ends every exchange. A failed rank (also one that entered with err set)
  * keeps taking part with empty sends until that agreement; then all ranks run sl_agree so
@@ -50,7 +57,7 @@
  * (lowest rank of MPI_Comm_split_type SHARED: shared memory), the leaders exchange one block
  * per pair of nodes (count matrices, then bytes: N^2 messages for N nodes), and each leader
  * hands each of its ranks the bytes addressed to it, ordered by source rank, with the P
- * per-source counts. What a rank receives is then byte for byte what the flat Alltoallv
+ * per-source counts. What a rank receives is then byte for byte what the flat round
  * delivers (same sources, same order), so everything above is unchanged; only the route
  * differs. Planning, rounds and the termination agreement are the same for both.
  */
@@ -104,6 +111,7 @@ typedef struct {
     sl_xstats *st;
     sl_batchlist self;  /* this round's rows for this rank, already batches (no wire) */
     int64_t self_bytes; /* their wire size, counted as sent and received like other bytes */
+    int hdr;            /* bytes left free before each peer's part of the send buffer */
 } xch;
 
 static void route_free(route *r)
@@ -338,7 +346,7 @@ static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
 static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
 {
     int P = x->P;
-    int64_t total = 0;
+    int64_t total = (int64_t)x->hdr * (P - 1);
     for (int64_t c = 0; c < x->n_chunks; c++)
         if (x->chunks[c].dest != x->rank)
             total += x->chunks[c].bytes;
@@ -349,8 +357,12 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
         sb->cap = total + 1;
     }
     for (int d = 0; d < P; d++) {
+        displs[d] = (int)sb->len; /* the header slot's, when there is one */
+        if (d != x->rank && x->hdr) {
+            memset(sb->data + sb->len, 0, (size_t)x->hdr);
+            sb->len += x->hdr;
+        }
         int64_t before = sb->len;
-        displs[d] = (int)before;
         for (int64_t c = 0; c < x->n_chunks && d != x->rank; c++) {
             const chunk *ch = &x->chunks[c];
             if (ch->dest != d)
@@ -396,8 +408,9 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
     }
     if (x->ctx->ctr.xchg_peers == P)
         x->ctx->ctr.xchg_bytes_to[x->rank] += x->self_bytes;
-    x->st->bytes_sent += sb->len + x->self_bytes;
-    x->ctx->ctr.xchg_bytes_sent += sb->len + x->self_bytes;
+    int64_t data = sb->len - (int64_t)x->hdr * (P - 1);
+    x->st->bytes_sent += data + x->self_bytes;
+    x->ctx->ctr.xchg_bytes_sent += data + x->self_bytes;
 }
 
 /* Frees the routes (and input batches) whose rows are all sent; keeps a partly planned one. */
@@ -417,7 +430,7 @@ static void retire_routes(xch *x)
 }
 
 /* Appends what arrived this round to out, by ascending source rank (this rank's own rows,
- * x->self, at its place), so the order is the one a plain Alltoallv of everything gives.
+ * x->self, at its place), so the order is the one a plain MPI_Alltoallv of everything gives.
  * The batches read from rb borrow their arrays from it (blk, which holds rb): no copy. */
 static int recv_round(xch *x, char *rb, sl_vblock *blk, const int *counts, const int *displs,
                       sl_batchlist *out, sl_err *err)
@@ -554,11 +567,91 @@ static void count_msg(xch *x, int64_t bytes, bool always)
     }
 }
 
+/* A flat round's message to a peer starts with the sender's flags word (int64). */
+#define FLAT_HDR 8
+/* The tag of flat rounds' messages on the caller's communicator. */
+#define FLAT_TAG 0x51CE
+
+/*
+ * One flat round's transport (see the file comment): one message to each other rank, this
+ * rank's flags word followed by the round's bytes for that rank (sb's header slot at
+ * sdispl[d], then scount[d] bytes; the flags word alone when this rank failed, flags & 2),
+ * and one message from each, taken by matched probe as it comes and stored by ascending
+ * source. Out: *any = the OR of every rank's flags; rcount[s] and rdispl[s] = source s's bytes
+ * in *rb (after its header; 0 for this rank); *rblk is run's receive block (reused when no
+ * batch borrows it and it is large enough); *blk = the block holding *rb, or NULL when
+ * nothing arrived (*rb = empty). Collective over comm: every rank calls it once per round.
+ */
+static void flat_round(xch *x, sl_buf *sb, const int *scount, const int *sdispl, int flags,
+                       int *any, int *rcount, int *rdispl, sl_vblock **rblk, char **rb,
+                       sl_vblock **blk, char *empty)
+{
+    int P = x->P, me = x->rank, n_req = 0;
+    int64_t word = flags;
+    MPI_Request *req = sl_xmalloc(sizeof *req * 2 * (size_t)P); /* sends, then receives */
+    MPI_Message *msg = sl_xmalloc(sizeof *msg * (size_t)P);
+    for (int d = 0; d < P; d++) {
+        if (d == me)
+            continue;
+        char *p = (char *)&word;
+        int n = FLAT_HDR;
+        if (!(flags & 2)) {
+            p = sb->data + sdispl[d];
+            memcpy(p, &word, FLAT_HDR);
+            n += scount[d];
+        }
+        MPI_Isend(p, n, MPI_BYTE, d, FLAT_TAG, x->comm, &req[n_req++]);
+        count_msg(x, n, true);
+    }
+    /* Sizes first (the receive block is one allocation), in source order: a probe matches
+     * the first message from that source with this tag, i.e. this round's. Invariant: total
+     * < INT_MAX by the cap clamp (file comment); the headers add 8 bytes per source. */
+    int64_t total = 0;
+    for (int s = 0; s < P; s++) {
+        rcount[s] = 0;
+        rdispl[s] = (int)total;
+        if (s == me)
+            continue;
+        MPI_Status st;
+        int n = 0;
+        MPI_Mprobe(s, FLAT_TAG, x->comm, &msg[s], &st);
+        MPI_Get_count(&st, MPI_BYTE, &n);
+        rdispl[s] = (int)(total + FLAT_HDR);
+        rcount[s] = n - FLAT_HDR;
+        total += n;
+    }
+    if (*rblk && ((*rblk)->refs > 1 || (*rblk)->bytes < total)) {
+        sl_vblock_release(*rblk);
+        *rblk = NULL;
+    }
+    if (total && !*rblk)
+        *rblk = sl_vblock_new(total);
+    char *base = total ? (*rblk)->mem : empty;
+    /* All receives at once, so the peers' transfers overlap (in source order, each large one
+     * would wait for the one before). */
+    for (int s = 0; s < P; s++)
+        if (s != me)
+            MPI_Imrecv(base + rdispl[s] - FLAT_HDR, rcount[s] + FLAT_HDR, MPI_BYTE, &msg[s],
+                       &req[n_req++]);
+    MPI_Waitall(n_req, req, MPI_STATUSES_IGNORE);
+    *any = flags;
+    for (int s = 0; s < P; s++) {
+        int64_t f = 0;
+        if (s != me)
+            memcpy(&f, base + rdispl[s] - FLAT_HDR, FLAT_HDR);
+        *any |= (int)f;
+    }
+    *rb = base;
+    *blk = total ? *rblk : NULL;
+    sl_free(req);
+    sl_free(msg);
+}
+
 /*
  * One round's transport in two levels (see the file comment). In: this rank's send buffer sb
  * (grouped by destination, scount/sdispl). Out: rcount[P] and rdispl[P] per source rank and
- * *rbp (owned, NULL when nothing arrived) laid out by ascending source, as the flat
- * Alltoallv leaves them. All counts stay below INT_MAX by the round cap (file comment): a
+ * *rbp (owned, NULL when nothing arrived) laid out by ascending source, as a flat round
+ * leaves them (without its headers). All counts stay below INT_MAX by the round cap (file comment): a
  * leader holds at most the whole round of every rank. Collective over comm.
  */
 static void two_level_round(xch *x, topo *t, const char *sb, const int *scount, int *rcount,
@@ -748,9 +841,9 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
 
     topo t;
     topo_make(x.ctx, comm, P, x.rank, &t);
-    int *scount = sl_xcalloc((size_t)P * 8, sizeof(int));
+    x.hdr = t.on ? 0 : FLAT_HDR;
+    int *scount = sl_xcalloc((size_t)P * 4, sizeof(int));
     int *sdispl = scount + P, *rcount = scount + 2 * P, *rdispl = scount + 3 * P;
-    int *spair = scount + 4 * P, *rpair = scount + 6 * P; /* {count, flags} per peer */
     int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
     sl_buf sb;
     sl_batchlist_init(&x.self);
@@ -769,7 +862,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         sl_buf_init(&sb);
     }
     static char empty[1];
-    bool stopped = false; /* some rank reported a failure before a round's data moved */
+    bool stopped = false; /* some rank reported a failure before a round was unpacked */
     for (;;) {
         sl_buf_reset(&sb);
         x.n_chunks = 0;
@@ -788,7 +881,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         x.st->rounds++;
         x.ctx->ctr.xchg_rounds++;
         /* This rank's word of the agreement (see the file comment): 2 = failed, 1 = has rows
-         * for a later round. any = the OR over all ranks, known before the data moves. */
+         * for a later round. any = the OR over all ranks, known before anything is unpacked. */
         bool more = x.n_routes > 0 || x.next_in < in->n;
         int flags = err->code ? 2 : more ? 1 : 0, any = 0;
         char *rb = empty;
@@ -806,36 +899,8 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
                 x.ctx->ctr.xchg_two_level_rounds++;
             }
         } else {
-            for (int d = 0; d < P; d++) {
-                spair[2 * d] = scount[d];
-                spair[2 * d + 1] = flags;
-            }
-            MPI_Alltoall(spair, 2, MPI_INT, rpair, 2, MPI_INT, comm);
-            int64_t total = 0;
-            for (int s = 0; s < P; s++) {
-                rcount[s] = rpair[2 * s];
-                any |= rpair[2 * s + 1];
-                rdispl[s] = (int)total;
-                total += rcount[s];
-                if (s != x.rank)
-                    count_msg(&x, 0, true);
-            }
-            if (!(any & 2)) {
-                for (int s = 0; s < P; s++)
-                    if (s != x.rank)
-                        count_msg(&x, scount[s], false);
-                /* Invariant: total < INT_MAX by the cap clamp (see the file comment). */
-                if (rblk && (rblk->refs > 1 || rblk->bytes < total)) {
-                    sl_vblock_release(rblk);
-                    rblk = NULL;
-                }
-                if (total && !rblk)
-                    rblk = sl_vblock_new(total);
-                rb = total ? rblk->mem : empty;
-                blk = total ? rblk : NULL;
-                MPI_Alltoallv(sb.len ? sb.data : empty, scount, sdispl, MPI_BYTE, rb, rcount,
-                              rdispl, MPI_BYTE, comm);
-            }
+            flat_round(&x, &sb, scount, sdispl, flags, &any, rcount, rdispl, &rblk, &rb, &blk,
+                       empty);
         }
         if (!(any & 2) && !err->code)
             recv_round(&x, rb, blk, rcount, rdispl, out, err);

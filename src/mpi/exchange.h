@@ -2,17 +2,18 @@
  * Data exchange between ranks: hash (rows to rank hash(key) % P), gather (all rows to one
  * root), broadcast (every row to every rank), or any routing the caller computes (range,
  * round robin). Bounded rounds: a sender packs per-destination buffers up to round_cap bytes in
- * total per round; each round is MPI_Alltoall of byte counts then MPI_Alltoallv of bytes.
- * Whether another round is needed is agreed in the counts MPI_Alltoall, which also carries
- * every rank's error flag (and an error found after the last round in the closing
- * conservation MPI_Allreduce), so all ranks call the same collectives the same number of
- * times, also ranks with nothing to send, and a failing rank never leaves the others waiting.
+ * total per round; in each round every rank sends every other rank one message (its flags
+ * word, then the bytes for it) and receives one from each by matched probe. Whether another
+ * round is needed is agreed through those flags, which also carry every rank's error flag
+ * (and an error found after the last round in the closing conservation MPI_Allreduce), so
+ * all ranks take part in the same rounds and collectives, also ranks with nothing to send,
+ * and a failing rank never leaves the others waiting.
  * Rows a rank routes to itself skip the wire but count as sent and received.
  * Counts above INT_MAX never occur because a round is capped below that. Rows and bytes
  * moved are added to ctx's counters (also per peer, while metrics collect them).
  *
- * Flat or two-level (ctx->xchg_*, SET exchange_two_level[_ranks]): flat is one Alltoallv per
- * round over all ranks; two-level relays each round through one leader per node so that only
+ * Flat or two-level (ctx->xchg_*, SET exchange_two_level[_ranks]): flat is one message per
+ * pair of ranks per round; two-level relays each round through one leader per node so that only
  * the leaders talk across nodes. Both deliver the same bytes in the same order.
  */
 #ifndef SL_EXCHANGE_H
