@@ -6,21 +6,21 @@
  * counting sort, so each destination's rows stay ascending). A round then PLANS chunks, i.e.
  * runs of one destination's rows of one batch whose exact serialized size (sl_wire_size) fits
  * the remaining round budget, WRITES them with sl_wire_write_rows into one send buffer grouped
- * by destination (each destination's part after a free 8-byte header slot, so nothing is
- * copied twice), and exchanges them: one message to each other rank (the header holds the
- * sender's flags word, below; the message's size is the byte count), taken by matched probe
- * (MPI_Mprobe / MPI_Mrecv) into one receive buffer by ascending source, then sl_wire_read of
- * what arrived. Until 2026-12-03 a round was an MPI_Alltoall of the byte counts and then an
- * MPI_Alltoallv of the bytes: two message latencies per round where this takes one, which
- * decided small exchanges across nodes (issue 14: the exchange against a bare Alltoallv).
- * Input batches are freed as soon as all their rows are sent, and packing is lazy, so at
- * most about one round of send bytes exists at a time. The send and receive buffers are sized
- * exactly from the plan and the probed sizes; the send buffer is kept across the rounds of
- * one call, and both across calls where the caller gives a pool
- * (exchange.h's sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied
- * out of the receive buffer: they borrow its arrays (sl_wire_read_borrow; the buffer is a
- * reference-counted sl_vblock freed with the last of its columns), so a round reuses it only
- * when none of its batches is alive any more, else it gets a fresh one.
+ * by destination (each destination's part after a free 8-byte header slot, so nothing is copied
+ * twice), and exchanges them: one message to each other rank (the header holds the sender's
+ * flags word, below; the message's size is the byte count), probed source by source
+ * (MPI_Mprobe) and then received all at once (MPI_Imrecv) into one receive buffer by ascending
+ * source, then sl_wire_read of what arrived. Until 2026-12-03 a round was an MPI_Alltoall of
+ * the byte counts and then an MPI_Alltoallv of the bytes: two message latencies per round where
+ * this takes one, which decided small exchanges across nodes (issue 14: the exchange against a
+ * bare Alltoallv). Input batches are freed as soon as all their rows are sent, and packing is
+ * lazy, so at most about one round of send bytes exists at a time. The send and receive buffers
+ * are sized exactly from the plan and the probed sizes; the send buffer is kept across the
+ * rounds of one call, and both across calls where the caller gives a pool (exchange.h's
+ * sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied out of the receive
+ * buffer: they borrow its arrays (sl_wire_read_borrow; the buffer is a reference-counted
+ * sl_vblock freed with the last of its columns), so a round reuses it only when none of its
+ * batches is alive any more, else it gets a fresh one.
  *
  * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
  * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where
@@ -35,20 +35,20 @@
  * Int counts: cap is clamped to INT_MAX / (2 (P+1)); a destination then receives at most
  * cap + one forced chunk and an 8-byte header from each of the P senders, below INT_MAX.
  *
- * Termination and errors: every rank puts one flags word (2 = failed, 1 = rows left for a
- * later round) at the head of its message to every other rank (a failed rank sends the word
- * alone), so after a round every rank holds every rank's flags and all decide together
- * whether any rank failed (then nothing that arrived is unpacked: all stop) and whether this
- * round was the last; all ranks take part in the same rounds, with no collective of its own
- * for the agreement (the two-level route, whose counts go through the node leaders, does one
- * MPI_Allreduce of the flags first instead). The messages of one round are matched by source
- * and tag on the caller's communicator, in order (MPI's non-overtaking rule), so a round
- * never takes another round's message, and no other part of sluice sends with that tag. A failure while unpacking is reported by the next round's flags, or,
- * after the last round, by the conservation MPI_Allreduce (rows sent and received summed over
- * all ranks) that ends every exchange. A failed rank (also one that entered with err set)
- * keeps taking part with empty sends until that agreement; then all ranks run sl_agree so
- * every rank holds the first rank's error record (healthy ranks return SL_EPEER). All
- * exported functions are Collective over comm.
+ * Termination and errors: every rank puts one flags word (2 = failed, 1 = rows left for a later
+ * round) at the head of its message to every other rank (a failed rank sends the word alone),
+ * so after a round every rank holds every rank's flags and all decide together whether any rank
+ * failed (then nothing that arrived is unpacked: all stop) and whether this round was the last;
+ * all ranks take part in the same rounds, with no collective of its own for the agreement (the
+ * two-level route, whose counts go through the node leaders, does one MPI_Allreduce of the
+ * flags first instead). The messages of one round are matched by source and tag on the caller's
+ * communicator, in order (MPI's non-overtaking rule), so a round never takes another round's
+ * message, and no other part of sluice sends with that tag. A failure while unpacking is
+ * reported by the next round's flags, or, after the last round, by the conservation
+ * MPI_Allreduce (rows sent and received summed over all ranks) that ends every exchange. A
+ * failed rank (also one that entered with err set) keeps taking part with empty sends until
+ * that agreement; then all ranks run sl_agree so every rank holds the first rank's error record
+ * (healthy ranks return SL_EPEER). All exported functions are Collective over comm.
  *
  * Two levels (issue 16): with many ranks the flat round costs every rank P-1 messages, P^2 in
  * all, and at 10,000 ranks that is the whole cost (docs/scaling-model.md). Beyond a settable
@@ -574,13 +574,14 @@ static void count_msg(xch *x, int64_t bytes, bool always)
 
 /*
  * One flat round's transport (see the file comment): one message to each other rank, this
- * rank's flags word followed by the round's bytes for that rank (sb's header slot at
- * sdispl[d], then scount[d] bytes; the flags word alone when this rank failed, flags & 2),
- * and one message from each, taken by matched probe as it comes and stored by ascending
- * source. Out: *any = the OR of every rank's flags; rcount[s] and rdispl[s] = source s's bytes
- * in *rb (after its header; 0 for this rank); *rblk is run's receive block (reused when no
- * batch borrows it and it is large enough); *blk = the block holding *rb, or NULL when
- * nothing arrived (*rb = empty). Collective over comm: every rank calls it once per round.
+ * rank's flags word followed by the round's bytes for that rank (sb's header slot at sdispl[d],
+ * then scount[d] bytes; the flags word alone when this rank failed, flags & 2), and one message
+ * from each, probed source by source for its size and then received with the others at once,
+ * stored by ascending source. Out: *any = the OR of every rank's flags; rcount[s] and rdispl[s]
+ * = source s's bytes in *rb (after its header; 0 for this rank); *rblk is run's receive block
+ * (reused when no batch borrows it and it is large enough); *blk = the block holding *rb, or
+ * NULL when nothing arrived (*rb = empty). Collective over comm: every rank calls it once per
+ * round.
  */
 static void flat_round(xch *x, sl_buf *sb, const int *scount, const int *sdispl, int flags,
                        int *any, int *rcount, int *rdispl, sl_vblock **rblk, char **rb,
@@ -651,8 +652,8 @@ static void flat_round(xch *x, sl_buf *sb, const int *scount, const int *sdispl,
  * One round's transport in two levels (see the file comment). In: this rank's send buffer sb
  * (grouped by destination, scount/sdispl). Out: rcount[P] and rdispl[P] per source rank and
  * *rbp (owned, NULL when nothing arrived) laid out by ascending source, as a flat round
- * leaves them (without its headers). All counts stay below INT_MAX by the round cap (file comment): a
- * leader holds at most the whole round of every rank. Collective over comm.
+ * leaves them (without its headers). All counts stay below INT_MAX by the round cap (file
+ * comment): a leader holds at most the whole round of every rank. Collective over comm.
  */
 static void two_level_round(xch *x, topo *t, const char *sb, const int *scount, int *rcount,
                             int *rdispl, char **rbp)
