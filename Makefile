@@ -81,7 +81,7 @@ MPI_ENV  := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
             OMPI_MCA_pml=$(OMPI_MCA_pml)
 ifeq ($(SANITIZE),1)
 # Open MPI's own allocations are not leaks of ours. Those of MPI_Init and MPI_Finalize are not
-# tracked at all (sl_mpi_init, src/mpi/session.c: matching their ~3 300 blocks against the
+# tracked at all (sl_mpi_init, src/mpi/startup.c: matching their ~3 300 blocks against the
 # suppressions cost ~5 s of every sanitised 3-rank run); for the rest (its threads) keep its
 # plugins mapped (symbolised stacks) and suppress them (tests/lsan-openmpi.supp, see TOOLCHAIN
 # notes). UBSan must fail the run.

@@ -37,7 +37,7 @@
 #include "core/mem.h"
 #include "core/size.h"
 #include "mpi/exchange.h"
-#include "mpi/session.h"
+#include "mpi/startup.h"
 
 #define PAYLOAD 48
 #define BATCH_ROWS 65536

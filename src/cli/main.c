@@ -17,7 +17,7 @@
 #include "core/signals.h"
 #include "core/size.h"
 #include "io/format.h"
-#include "mpi/session.h"
+#include "mpi/startup.h"
 #include "cli/result_file.h"
 
 static const char usage[] =

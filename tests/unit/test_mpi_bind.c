@@ -18,7 +18,7 @@
 #include "sql/sql.h"
 #include "sql/sql_int.h"
 #include "func/aggregate.h"
-#include "mpi/session.h"
+#include "mpi/startup.h"
 
 #define SRC "read_csv('${dir}/t.csv', columns={'id': 'BIGINT', 'Name': 'VARCHAR', " \
             "'price': 'DOUBLE', 'qty': 'BIGINT', 'day': 'DATE'})"

@@ -18,7 +18,7 @@ static sl_ctx g_ctx;
 #include "core/mem.h"
 #include "exec/copy.h"
 #include "io/format.h"
-#include "mpi/session.h"
+#include "mpi/startup.h"
 
 #include <xxhash.h>
 

@@ -26,7 +26,7 @@ static sl_ctx *ctx_for(int rank)
 #include "core/mem.h"
 #include "io/csv.h"
 #include "mpi/agree.h"
-#include "mpi/session.h"
+#include "mpi/startup.h"
 
 static int rank, nranks;
 static char dir[256];

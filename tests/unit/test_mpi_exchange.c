@@ -15,7 +15,7 @@
 #include "func/aggregate.h"
 #include "mpi/agree.h"
 #include "mpi/exchange.h"
-#include "mpi/session.h"
+#include "mpi/startup.h"
 #include "check.h"
 #include "core/ctx.h"
 

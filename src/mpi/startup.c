@@ -1,4 +1,4 @@
-#include "mpi/session.h"
+#include "mpi/startup.h"
 
 #include <mpi.h>
 

@@ -7,8 +7,8 @@
  * sanitised 3-rank run. Blocks allocated by Open MPI's own threads later are still matched
  * against the suppressions. In other builds these are MPI_Init and MPI_Finalize.
  */
-#ifndef SL_MPI_SESSION_H
-#define SL_MPI_SESSION_H
+#ifndef SL_MPI_STARTUP_H
+#define SL_MPI_STARTUP_H
 
 void sl_mpi_init(int *argc, char ***argv);
 void sl_mpi_finalize(void);
