@@ -1174,6 +1174,42 @@ static inline bool parse_decimal16(const char *s, int64_t n, double *out)
     return true;
 }
 
+/*
+ * Validity bits of a column loop kept in a register: one store per 64 values. A read-modify-
+ * write of the bitmap word per value (sl_vec_set_valid) makes every value wait for the last
+ * one's store (store-to-load forwarding, a few cycles each: one serial chain through the whole
+ * column). Bits below the first value are kept; bits past the last are left 0. Before any
+ * other code touches the bitmap (convert_val's general path), vbits_flush; after it,
+ * vbits_start again. Local.
+ */
+typedef struct {
+    uint64_t *w;   /* the bitmap */
+    uint64_t cur;  /* the bits of word i >> 6 so far */
+    int64_t i;     /* next value's index */
+} vbits;
+
+static inline void vbits_start(vbits *b, uint64_t *w, int64_t i)
+{
+    b->w = w;
+    b->i = i;
+    b->cur = w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1);
+}
+
+static inline void vbits_put(vbits *b, bool ok)
+{
+    b->cur |= (uint64_t)ok << (b->i & 63);
+    if ((++b->i & 63) == 0) {
+        b->w[(b->i >> 6) - 1] = b->cur;
+        b->cur = 0;
+    }
+}
+
+static inline void vbits_flush(const vbits *b)
+{
+    if (b->i & 63)
+        b->w[b->i >> 6] = b->cur;
+}
+
 /* convert_col's loop for BIGINT: fields of 1-8 digits as one word (parse_digits8), others
  * through parse_int, the rest (blanks, '0x1F', '1_000') through convert_val. The array and
  * bitmap pointers are held in locals: stores through v's would make the compiler reload them
@@ -1183,27 +1219,30 @@ static int64_t convert_bigint(const sl_csv_source *src, int col, sl_vec *v, cons
 {
     int64_t n0 = v->n;
     int64_t *out = v->d.i64 + n0;
-    uint64_t *valid = v->valid;
+    vbits vb;
+    vbits_start(&vb, v->valid, n0);
     for (int64_t r = 0; r < n; r++) {
         int64_t a = f[2 * r], len = f[2 * r + 1] - a, x;
         const char *s = p + a;
-        int64_t i = n0 + r;
         if (len == 0) {
             out[r] = 0;
-            valid[i >> 6] &= ~(UINT64_C(1) << (i & 63));
+            vbits_put(&vb, false);
             continue;
         }
         if ((a + 8 <= p_len &&
              (len <= 4 ? parse_digits4(s, len, &x) : parse_digits8(s, len, &x))) ||
             (!blank_edge(s, len) && parse_int(s, len, &x))) {
             out[r] = x;
-            valid[i >> 6] |= UINT64_C(1) << (i & 63);
+            vbits_put(&vb, true);
             continue;
         }
-        v->n = i; /* the general path: blanks, '0x1F', '1_000', ... */
+        vbits_flush(&vb);
+        v->n = n0 + r; /* the general path: blanks, '0x1F', '1_000', ... */
         if (!convert_val(src, col, v, SL_T_BIGINT, s, len, false))
             return r;
+        vbits_start(&vb, v->valid, n0 + r + 1);
     }
+    vbits_flush(&vb);
     v->n = n0 + n;
     return n;
 }
@@ -1215,27 +1254,30 @@ static int64_t convert_double(const sl_csv_source *src, int col, sl_vec *v, cons
 {
     int64_t n0 = v->n;
     double *out = v->d.f64 + n0;
-    uint64_t *valid = v->valid;
+    vbits vb;
+    vbits_start(&vb, v->valid, n0);
     for (int64_t r = 0; r < n; r++) {
         int64_t a = f[2 * r], len = f[2 * r + 1] - a;
         const char *s = p + a;
-        int64_t i = n0 + r;
         double d;
         if (len == 0) {
             out[r] = 0;
-            valid[i >> 6] &= ~(UINT64_C(1) << (i & 63));
+            vbits_put(&vb, false);
             continue;
         }
         if ((a + DEC16_READ <= p_len && parse_decimal16(s, len, &d)) ||
             (!blank_edge(s, len) && sl_parse_double(s, len, &d))) {
             out[r] = d;
-            valid[i >> 6] |= UINT64_C(1) << (i & 63);
+            vbits_put(&vb, true);
             continue;
         }
-        v->n = i; /* the general path, as convert_bigint's */
+        vbits_flush(&vb);
+        v->n = n0 + r; /* the general path, as convert_bigint's */
         if (!convert_val(src, col, v, SL_T_DOUBLE, s, len, false))
             return r;
+        vbits_start(&vb, v->valid, n0 + r + 1);
     }
+    vbits_flush(&vb);
     v->n = n0 + n;
     return n;
 }
@@ -1263,6 +1305,8 @@ static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type
         sl_grow((void **)&v->heap, &v->heap_cap, v->heap_len + bytes + 16, 1);
         char *h = v->heap;
         int64_t *off = v->d.off, at = v->heap_len;
+        vbits vb;
+        vbits_start(&vb, v->valid, n0);
         for (int64_t r = 0; r < n; r++) {
             int64_t len = f[2 * r + 1] - f[2 * r];
             /* Short fields (most keys) as one 16-byte move: a libc call per field was 10 %
@@ -1273,8 +1317,9 @@ static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type
                 memcpy(h + at, p + f[2 * r], (size_t)len);
             at += len;
             off[n0 + r + 1] = at;
-            sl_vec_set_valid(v, n0 + r, len > 0);
+            vbits_put(&vb, len > 0);
         }
+        vbits_flush(&vb);
         v->heap_len = at;
         v->n = n0 + n;
         return n;
