@@ -32,7 +32,8 @@ static const struct { const char *name; int e; } errnos[] = {
     {"enospc", ENOSPC}, {"eacces", EACCES}, {"enoent", ENOENT},
 };
 
-static const char *const op_names[SL_FAULT_N_OPS] = {"read", "write", "exchange", "alloc"};
+static const char *const op_names[SL_FAULT_N_OPS] = {"read", "write", "exchange", "alloc",
+                                                            "unpack"};
 
 /* Parses the kind word [p, p+len) into op and inject; false when unknown. */
 static bool parse_kind(const char *p, size_t len, sl_fault_op *op, int *inject)
@@ -120,8 +121,8 @@ int sl_fault_configure(const char *spec, int rank, sl_err *err)
         if (!ok)
             return SL_ERR(err, SL_EUSAGE,
                           "SLUICE_FAULT: bad entry '%.*s' (use kind:N[xK][@rankR], kind one of "
-                          "read, write, exchange, alloc, read_eio, write_enospc, ...; at most "
-                          "%d entries)", (int)len, p, MAX_ENTRIES);
+                          "read, write, exchange, alloc, unpack, read_eio, write_enospc, ...; "
+                          "at most %d entries)", (int)len, p, MAX_ENTRIES);
         memcpy(e.text, p, len);
         if (r < 0 || r == rank)
             tmp[n++] = e;

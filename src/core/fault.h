@@ -3,7 +3,8 @@
  * a kind fail on rank R (every rank when @rankR is left out), for K consecutive operations
  * (default 1). Kinds:
  *
- *   read, write, exchange, alloc   a permanent failure, reported as "injected fault ..."
+ *   read, write, exchange, alloc,  a permanent failure, reported as "injected fault ..."
+ *   unpack
  *   read_<errno>, write_<errno>    the read/write system call fails with that errno once per
  *                                  hit, so the retry layer (core/retry.h) decides what to do:
  *                                  eio, estale, eagain, eintr are transient and retried;
@@ -12,8 +13,10 @@
  * "read" counts every pread attempt of the file readers and, in read_hdf5, every file open and
  * every dataset read (a "read" fault there fails that open or read), "write" every write(2)
  * attempt of the writers (COPY part files, manifests), "exchange" every exchange round,
- * "alloc" every sl_xmalloc/sl_xrealloc. Counters are per rank and per kind; a retry is a new
- * attempt. With no SLUICE_FAULT every hook is one predictable branch on a global flag.
+ * "unpack" every message from another rank that an exchange round unpacks (a hit is that
+ * message found corrupt, SL_EINTERNAL), "alloc" every sl_xmalloc/sl_xrealloc. Counters are
+ * per rank and per kind; a retry is a new attempt. With no SLUICE_FAULT every hook is one
+ * predictable branch on a global flag.
  *
  * SLUICE_SPILL_ENOSPC_AFTER=N makes a spill write fail with ENOSPC once the rank's spill files
  * would exceed N bytes (spill/spill.c asks sl_fault_spill_limit).
@@ -36,6 +39,7 @@ typedef enum {
     SL_FAULT_WRITE,
     SL_FAULT_EXCHANGE,
     SL_FAULT_ALLOC,
+    SL_FAULT_UNPACK,
     SL_FAULT_N_OPS
 } sl_fault_op;
 

@@ -1,26 +1,26 @@
 /*
  * Exchange of batches between ranks in bounded rounds (see exchange.h for the contract).
  *
- * Each input batch is "routed" once: the destination of every live row is computed (hash % P,
- * or the root for gather) and its physical row indices are grouped by destination (a stable
- * counting sort, so each destination's rows stay ascending). A round then PLANS chunks, i.e.
- * runs of one destination's rows of one batch whose exact serialized size (sl_wire_size) fits
- * the remaining round budget, WRITES them with sl_wire_write_rows into one send buffer grouped
- * by destination (each destination's part after a free 8-byte header slot, so nothing is copied
- * twice), and exchanges them: one message to each other rank (the header holds the sender's
- * flags word, below; the message's size is the byte count), probed source by source
- * (MPI_Mprobe) and then received all at once (MPI_Imrecv) into one receive buffer by ascending
- * source, then sl_wire_read of what arrived. Until 2026-12-03 a round was an MPI_Alltoall of
- * the byte counts and then an MPI_Alltoallv of the bytes: two message latencies per round where
- * this takes one, which decided small exchanges across nodes (issue 14: the exchange against a
- * bare Alltoallv). Input batches are freed as soon as all their rows are sent, and packing is
- * lazy, so at most about one round of send bytes exists at a time. The send and receive buffers
- * are sized exactly from the plan and the probed sizes; the send buffer is kept across the
- * rounds of one call, and both across calls where the caller gives a pool (exchange.h's
- * sl_xpool: an EXCHANGE operator's chunks). Received batches are not copied out of the receive
- * buffer: they borrow its arrays (sl_wire_read_borrow; the buffer is a reference-counted
- * sl_vblock freed with the last of its columns), so a round reuses it only when none of its
- * batches is alive any more, else it gets a fresh one.
+ * Each input batch is "routed" once: the destination of every live row is computed (hash % P, or
+ * the root for gather) and its physical row indices are grouped by destination (a stable counting
+ * sort, so each destination's rows stay ascending). A round then PLANS chunks, i.e. runs of one
+ * destination's rows of one batch whose exact serialized size (sl_wire_size) fits the remaining
+ * round budget, WRITES them with sl_wire_write_rows into one send buffer grouped by destination
+ * (each destination's part after a free 8-byte header slot, so nothing is copied twice), and
+ * exchanges them: one message to each other rank (the header holds the sender's flags and the
+ * message's row count, below; its size is the byte count), probed source by source (MPI_Mprobe) and
+ * then received all at once (MPI_Imrecv) into one receive buffer by ascending source, then
+ * sl_wire_read of what arrived. Until 2026-12-03 a round was an MPI_Alltoall of the byte counts and
+ * then an MPI_Alltoallv of the bytes: two message latencies per round where this takes one, which
+ * decided small exchanges across nodes (issue 14: the exchange against a bare Alltoallv). Input
+ * batches are freed as soon as all their rows are sent, and packing is lazy, so at most about one
+ * round of send bytes exists at a time. The send and receive buffers are sized exactly from the
+ * plan and the probed sizes; the send buffer is kept across the rounds of one call, and both across
+ * calls where the caller gives a pool (exchange.h's sl_xpool: an EXCHANGE operator's chunks).
+ * Received batches are not copied out of the receive buffer: they borrow its arrays
+ * (sl_wire_read_borrow; the buffer is a reference-counted sl_vblock freed with the last of its
+ * columns), so a round reuses it only when none of its batches is alive any more, else it gets a
+ * fresh one.
  *
  * Rows for this rank itself never touch the wire (issue 14: the self share is 1/P of the
  * data, half of it at 2 ranks): they are gathered straight into new batches, one copy where
@@ -35,20 +35,28 @@
  * Int counts: cap is clamped to INT_MAX / (2 (P+1)); a destination then receives at most
  * cap + one forced chunk and an 8-byte header from each of the P senders, below INT_MAX.
  *
- * Termination and errors: every rank puts one flags word (2 = failed, 1 = rows left for a later
- * round) at the head of its message to every other rank (a failed rank sends the word alone),
- * so after a round every rank holds every rank's flags and all decide together whether any rank
- * failed (then nothing that arrived is unpacked: all stop) and whether this round was the last;
- * all ranks take part in the same rounds, with no collective of its own for the agreement (the
- * two-level route, whose counts go through the node leaders, does one MPI_Allreduce of the
- * flags first instead). The messages of one round are matched by source and tag on the caller's
+ * Termination and errors: every rank puts one header word (flags in its low two bits: 2 =
+ * failed, 1 = rows left for a later round; above them the message's row count) at the head of
+ * its message to every other rank (a failed rank sends the word alone), so after a round every
+ * rank holds every rank's flags and all decide together whether any rank failed (then nothing
+ * that arrived is unpacked: all stop) and whether this round was the last; all ranks take part
+ * in the same rounds, with no collective of its own for the agreement (the two-level route,
+ * whose counts go through the node leaders, does one MPI_Allreduce of the flags first
+ * instead). The messages of one round are matched by source and tag on the caller's
  * communicator, in order (MPI's non-overtaking rule), so a round never takes another round's
- * message, and no other part of sluice sends with that tag. A failure while unpacking is
- * reported by the next round's flags, or, after the last round, by the conservation
- * MPI_Allreduce (rows sent and received summed over all ranks) that ends every exchange. A
- * failed rank (also one that entered with err set) keeps taking part with empty sends until
- * that agreement; then all ranks run sl_agree so every rank holds the first rank's error record
- * (healthy ranks return SL_EPEER). All exported functions are Collective over comm.
+ * message, nor the next exchange's, which a faster rank may already have sent: nothing
+ * synchronises the ranks at the end of an exchange. No other part of sluice sends with that
+ * tag. Conservation (every row sent arrives) is checked message by message against the header's
+ * row count. A failure while unpacking (corrupt data: always a bug) is reported by the next
+ * round's flags; in the last round no message is left to carry it and the peers may be past
+ * the exchange, so that rank ends the job (MPI_Abort, exit 9). Until 2026-12-03 a conservation
+ * MPI_Allreduce closed every exchange for that: a second message latency in a one-round
+ * exchange, a fifth of one of 64 KB per peer across nodes (issue 14). The two-level route,
+ * whose messages carry no header, still closes with it (sums of rows sent and received, and
+ * the unpacking failure). A failed rank (also one that entered with err set) keeps taking part
+ * with empty sends until the agreement; then all ranks run sl_agree so every rank holds the
+ * first rank's error record (healthy ranks return SL_EPEER). All exported functions are
+ * Collective over comm.
  *
  * Two levels (issue 16): with many ranks the flat round costs every rank P-1 messages, P^2 in
  * all, and at 10,000 ranks that is the whole cost (docs/scaling-model.md). Beyond a settable
@@ -65,6 +73,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch/wire.h"
@@ -110,6 +119,8 @@ typedef struct {
     int64_t cap, chunk_target, max_chunk;
     sl_xstats *st;
     sl_batchlist self;  /* this round's rows for this rank, already batches (no wire) */
+    int64_t *rows_to;   /* P: this round's rows for each rank (a flat message's header) */
+    int64_t *rows_from; /* P: the rows each rank's message says it holds (flat route) */
     int64_t self_bytes; /* their wire size, counted as sent and received like other bytes */
     int hdr;            /* bytes left free before each peer's part of the send buffer */
 } xch;
@@ -356,6 +367,7 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
         sb->data = sl_xmalloc((size_t)total + 1);
         sb->cap = total + 1;
     }
+    memset(x->rows_to, 0, sizeof *x->rows_to * (size_t)P);
     for (int d = 0; d < P; d++) {
         displs[d] = (int)sb->len; /* the header slot's, when there is one */
         if (d != x->rank && x->hdr) {
@@ -369,6 +381,7 @@ static void write_round(xch *x, sl_buf *sb, int *counts, int *displs)
                 continue;
             const route *r = &x->routes[ch->r];
             sl_wire_write_rows_sized(r->b, r->rows + ch->at, ch->n, ch->bytes, sb);
+            x->rows_to[d] += ch->n;
             x->st->rows_sent += ch->n;
             x->ctx->ctr.xchg_rows_sent += ch->n;
         }
@@ -451,22 +464,32 @@ static int recv_round(xch *x, char *rb, sl_vblock *blk, const int *counts, const
             continue;
         }
         char *p = rb + displs[s];
-        int64_t len = counts[s];
+        int64_t len = counts[s], rows = 0;
         x->st->bytes_recv += len;
         x->ctx->ctr.xchg_bytes_recv += len;
         if (x->ctx->ctr.xchg_peers == x->P)
             x->ctx->ctr.xchg_bytes_from[s] += len;
+        /* SLUICE_FAULT=unpack:N: the Nth message from another rank is found corrupt. */
+        if (sl_fault_hit(SL_FAULT_UNPACK))
+            return SL_ERR(err, SL_EINTERNAL, "exchange: corrupt message from rank %d: injected "
+                          "fault (SLUICE_FAULT=%s)", s, sl_fault_last());
         while (len > 0) {
             sl_batch *b;
             int64_t used;
             if (sl_wire_read_borrow(p, len, blk, &b, &used, err))
                 return err->code;
+            rows += b->n_rows;
             x->st->rows_recv += b->n_rows;
             x->ctx->ctr.xchg_rows_recv += b->n_rows;
             sl_batchlist_push(out, b);
             p += used;
             len -= used;
         }
+        /* Conservation, message by message: the flat route's header says how many rows the
+         * sender put in (the two-level route checks the sums at the end instead). */
+        if (x->hdr && rows != x->rows_from[s])
+            return SL_ERR(err, SL_EINTERNAL, "exchange lost rows: rank %d sent %lld, %lld "
+                          "arrived", s, (long long)x->rows_from[s], (long long)rows);
     }
     return 0;
 }
@@ -567,17 +590,19 @@ static void count_msg(xch *x, int64_t bytes, bool always)
     }
 }
 
-/* A flat round's message to a peer starts with the sender's flags word (int64). */
+/* A flat round's message to a peer starts with an int64 header: the sender's flags in its low
+ * two bits, the message's row count above them. */
 #define FLAT_HDR 8
 /* The tag of flat rounds' messages on the caller's communicator. */
 #define FLAT_TAG 0x51CE
 
 /*
  * One flat round's transport (see the file comment): one message to each other rank, this
- * rank's flags word followed by the round's bytes for that rank (sb's header slot at sdispl[d],
- * then scount[d] bytes; the flags word alone when this rank failed, flags & 2), and one message
- * from each, probed source by source for its size and then received with the others at once,
- * stored by ascending source. Out: *any = the OR of every rank's flags; rcount[s] and rdispl[s]
+ * rank's header word (flags, x->rows_to[d] above them) followed by the round's bytes for that
+ * rank (sb's header slot at sdispl[d], then scount[d] bytes; the flags alone when this rank
+ * failed, flags & 2), and one message from each, probed source by source for its size and then
+ * received with the others at once, stored by ascending source. Out: *any = the OR of every
+ * rank's flags; x->rows_from[s] = the row count in source s's header; rcount[s] and rdispl[s]
  * = source s's bytes in *rb (after its header; 0 for this rank); *rblk is run's receive block
  * (reused when no batch borrows it and it is large enough); *blk = the block holding *rb, or
  * NULL when nothing arrived (*rb = empty). Collective over comm: every rank calls it once per
@@ -588,15 +613,16 @@ static void flat_round(xch *x, sl_buf *sb, const int *scount, const int *sdispl,
                        sl_vblock **blk, char *empty)
 {
     int P = x->P, me = x->rank, n_req = 0;
-    int64_t word = flags;
+    int64_t word, alone = flags; /* alone: a failed rank's message */
     MPI_Request *req = sl_xmalloc(sizeof *req * 2 * (size_t)P); /* sends, then receives */
     MPI_Message *msg = sl_xmalloc(sizeof *msg * (size_t)P);
     for (int d = 0; d < P; d++) {
         if (d == me)
             continue;
-        char *p = (char *)&word;
+        char *p = (char *)&alone;
         int n = FLAT_HDR;
         if (!(flags & 2)) {
+            word = flags | x->rows_to[d] << 2;
             p = sb->data + sdispl[d];
             memcpy(p, &word, FLAT_HDR);
             n += scount[d];
@@ -640,7 +666,8 @@ static void flat_round(xch *x, sl_buf *sb, const int *scount, const int *sdispl,
         int64_t f = 0;
         if (s != me)
             memcpy(&f, base + rdispl[s] - FLAT_HDR, FLAT_HDR);
-        *any |= (int)f;
+        *any |= (int)(f & 3);
+        x->rows_from[s] = f >> 2;
     }
     *rb = base;
     *blk = total ? *rblk : NULL;
@@ -819,6 +846,15 @@ static void two_level_round(xch *x, topo *t, const char *sb, const int *scount, 
     sl_free(dcounts_src);
 }
 
+/* Prints err as the CLI prints a rank's error and ends the whole job with its exit status. */
+static _Noreturn void abort_job(MPI_Comm comm, int rank, int P, const sl_err *err)
+{
+    fprintf(stderr, "sluice (rank %d of %d): error: %s\n", rank, P, err->msg);
+    fflush(stderr);
+    MPI_Abort(comm, sl_code_exit(err->code));
+    abort(); /* MPI_Abort does not return */
+}
+
 static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl_xstats *st,
                sl_err *err)
 {
@@ -845,7 +881,9 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     x.hdr = t.on ? 0 : FLAT_HDR;
     int *scount = sl_xcalloc((size_t)P * 4, sizeof(int));
     int *sdispl = scount + P, *rcount = scount + 2 * P, *rdispl = scount + 3 * P;
-    int64_t *sent_d = sl_xcalloc((size_t)P, sizeof *sent_d);
+    int64_t *sent_d = sl_xcalloc((size_t)P * 3, sizeof *sent_d);
+    x.rows_to = sent_d + P;
+    x.rows_from = sent_d + 2 * P;
     sl_buf sb;
     sl_batchlist_init(&x.self);
     /* The flat route's receive buffer: the batches read from it borrow its bytes, so it is
@@ -916,6 +954,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         if (!(any & 1))
             break;
     }
+    bool two_level = t.on;
     topo_free(&t);
     for (int i = 0; i < x.n_routes; i++)
         route_free(&x.routes[i]);
@@ -932,11 +971,17 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
         sl_vblock_release(rblk);
     }
     sl_batchlist_free(in);
-    /* Conservation (every row sent was received somewhere) and, in the same reduction, a
-     * failure in the last round's unpacking, which no later round would report. */
+    /* What no round reported: a failure in the last round's unpacking, and on the two-level
+     * route conservation (every row sent was received somewhere; the flat route checked it
+     * message by message). Two levels: one Allreduce of both. Flat: no collective, so a
+     * one-round exchange costs one message latency, not two (issue 14); an unpacking failure
+     * there is corrupt data, a bug, and the peers may already be past the exchange: stop the
+     * job (exit 9) rather than leave them waiting. */
     int64_t mine[3] = { x.st->rows_sent, x.st->rows_recv, err->code != 0 }, tot[3] = { 0 };
-    if (!stopped)
+    if (!stopped && two_level)
         MPI_Allreduce(mine, tot, 3, MPI_INT64_T, MPI_SUM, comm);
+    else if (!stopped && err->code)
+        abort_job(comm, x.rank, x.P, err);
     if (stopped || tot[2] > 0) {
         /* Agree here, on the error path only: sl_agree picks the lowest failing rank, so a
          * healthy rank that recorded SL_EPEER first would hide the real message. After this

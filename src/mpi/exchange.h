@@ -4,10 +4,12 @@
  * round robin). Bounded rounds: a sender packs per-destination buffers up to round_cap bytes in
  * total per round; in each round every rank sends every other rank one message (its flags
  * word, then the bytes for it) and receives one from each by matched probe. Whether another
- * round is needed is agreed through those flags, which also carry every rank's error flag
- * (and an error found after the last round in the closing conservation MPI_Allreduce), so
- * all ranks take part in the same rounds and collectives, also ranks with nothing to send,
- * and a failing rank never leaves the others waiting.
+ * round is needed is agreed through those flags, which also carry every rank's error flag,
+ * so all ranks take part in the same rounds and collectives, also ranks with nothing to send,
+ * and a failing rank never leaves the others waiting. The one failure no round can report,
+ * corrupt data found while unpacking the last round (a bug: SL_EINTERNAL), ends the job with
+ * MPI_Abort (exit 9) on the flat route; the two-level route agrees on it in a closing
+ * MPI_Allreduce.
  * Rows a rank routes to itself skip the wire but count as sent and received.
  * Counts above INT_MAX never occur because a round is capped below that. Rows and bytes
  * moved are added to ctx's counters (also per peer, while metrics collect them).

@@ -2,14 +2,15 @@
 # Fault tests (`make faults`): injected failures (SLUICE_FAULT), transient I/O retries, stop
 # signals and --resume. Every mpirun runs under `timeout` (exit 124 = a hang = a failure).
 #
-# 1. Permanent faults (read, write, exchange, alloc) at 1, 2 and 3 ranks, on a job whose COPY
+# 1. Permanent faults (read, write, exchange, alloc; unpack at 2 and 3) at 1, 2 and 3 ranks, on a job whose COPY
 #    target already holds a committed output: the job exits with the expected status (a hang
 #    is caught by `timeout`, exit 124; there is no other time bound, a loaded machine may be
 #    slow); at least one rank printed the error and every rank that printed one printed the
 #    same one (mpirun may stop ranks before they flush stderr), and it says "injected"; the old
 #    output is byte-identical (same inode, same files, same checksums); no "*.sluice-tmp-*"
-#    directory is left (alloc goes through MPI_Abort, which may leave one: there it must hold
-#    no _SUCCESS).
+#    directory is left (alloc, and unpack in an exchange's last round, go through MPI_Abort,
+#    which may leave one: there it must hold no _SUCCESS). unpack before the last round is
+#    agreed like the others: the same message on every rank, exit 9.
 # 2. Transient faults (read_eio, read_estale, read_eagain, write_eintr) succeed after logged
 #    retries, and the output equals Python's group-by of the input (the oracle); read_estale
 #    reopens the file (the log says so). write_eio, write_estale and write_enospc are not
@@ -89,7 +90,7 @@ perm() {
   msgs=$(grep -E '^sluice.*error:' "$err" | sed -E 's/^sluice( \(rank [0-9]+ of [0-9]+\))?: //' |
          sort -u)
   if [[ $rc != "$want" ]]; then bad "$name" "exit $rc, want $want" "$err"; return; fi
-  if [[ $fault == alloc* ]]; then
+  if [[ $fault == alloc* || $fault == unpack* ]]; then
     grep -q 'injected fault' "$err" || { bad "$name" "no 'injected' message" "$err"; return; }
     if find "$W" -path '*.sluice-tmp-*/_SUCCESS' | grep -q .; then
       bad "$name" "a temp dir holds _SUCCESS" "$err"; return; fi
@@ -151,6 +152,9 @@ for np in 1 2 3; do
   perm "exchange:1@rank$last" "$np" "exchange:1@rank$last" 4
   perm "alloc:40@rank$last" "$np" "alloc:40@rank$last" 6
   perm "alloc:250" "$np" "alloc:250" 6
+  # A corrupt message in the exchange's only round: no later round reports it, so the rank
+  # stops the job (MPI_Abort, exit 9; the other ranks may be past the exchange already).
+  [[ $np -gt 1 ]] && perm "unpack:1@rank$last" "$np" "unpack:1@rank$last" 9
   # Transient: one failure per rank (every rank reads and writes), each logged once.
   trans "read_eio:2" "$np" "read_eio:2" "$np"
   # A stale NFS handle never heals on the same descriptor: the file is reopened by path.
@@ -240,6 +244,22 @@ for np in 2 3; do
   if [[ $rc == 4 && -z $(find "$W/spill" -mindepth 1 -print -quit) ]] && no_tmp &&
      [[ $(dir_sig "$W/o/agg") == "$SIG0" ]] && grep -q injected "$err"; then ok "$name"
   else bad "$name" "rc=$rc, spill dir: $(find "$W/spill" -mindepth 1 | head -3)" "$err"; fi
+done
+
+# A corrupt message before an exchange's last round (100000 groups in 4 KB rounds) is reported
+# by the next round's flags: every rank stops with the same message, exit 9, nothing changed
+# and nothing left behind (no MPI_Abort: compare unpack:1 in the only round, above).
+for np in 2 3; do
+  name="unpack:3@rank1 before the last round: the same message on every rank np=$np"
+  SLUICE_FAULT='unpack:3@rank1' timeout 60 mpirun -n $np "$SLUICE" run "$W/spill.sql" \
+    --exchange-round-bytes 4KB > /dev/null 2> "$err"
+  rc=$?
+  msgs=$(grep -E '^sluice.*error:' "$err" | sed -E 's/^sluice( \(rank [0-9]+ of [0-9]+\))?: //' |
+         sort -u)
+  if [[ $rc == 9 && $msgs == *'corrupt message'*injected* && $(grep -c . <<< "$msgs") == 1 ]] &&
+     ! grep -q MPI_ABORT "$err" && no_tmp && [[ $(dir_sig "$W/o/agg") == "$SIG0" ]]; then
+    ok "$name"
+  else bad "$name" "rc=$rc, want 9 and one agreed message: $msgs" "$err"; fi
 done
 
 # ---- the release build ignores the fault hooks -------------------------------------------
