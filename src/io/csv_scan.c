@@ -1192,7 +1192,9 @@ static inline void vbits_start(vbits *b, uint64_t *w, int64_t i)
 {
     b->w = w;
     b->i = i;
-    b->cur = w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1);
+    /* At a word boundary nothing below is kept, and the word may lie past the bitmap's end
+     * (a restart after the column's last value): not read. */
+    b->cur = i & 63 ? w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1) : 0;
 }
 
 static inline void vbits_put(vbits *b, bool ok)
