@@ -379,6 +379,22 @@ static void test_errors(void)
 }
 
 /* Small files whose rows all land on rank 0 (one range): exact values. */
+/* Opens dir/name (a CSV with a header that rank 0 wrote) on every rank once all get there;
+ * path (400 bytes), paths[0] and *o stay set for reopening it. NULL (checked) when it does
+ * not open. */
+static sl_csv_source *open_csv(const char *name, char *path, char **paths, sl_csv_opts *o,
+                               sl_err *err)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    snprintf(path, 400, "%s/%s", dir, name);
+    paths[0] = path;
+    *o = opts_for(paths, 1, 1 << 20);
+    sl_err_clear(err);
+    sl_csv_source *s = NULL;
+    CHECK_INT(sl_csv_open(MPI_COMM_WORLD, o, 1 << 20, 1 << 20, &s, err), 0);
+    return s;
+}
+
 static void test_semantics(void)
 {
     if (rank == 0) {
@@ -386,15 +402,10 @@ static void test_semantics(void)
         write_file("noq.csv", "a,b\n\"x,1\nz\",2\n");
         write_file("crq.csv", "a,b\r\n1,\"x\"\r\n\r\n2,\"y\r\n\"\r\n3,\"\"");
     }
-    MPI_Barrier(MPI_COMM_WORLD);
-    char path[400];
-    snprintf(path, sizeof path, "%s/sem.csv", dir);
-    char *paths[] = {path};
-    sl_csv_opts o = opts_for(paths, 1, 1 << 20);
+    char path[400], *paths[1];
+    sl_csv_opts o;
     sl_err err;
-    sl_err_clear(&err);
-    sl_csv_source *s = NULL;
-    CHECK_INT(sl_csv_open(MPI_COMM_WORLD, &o, 1 << 20, 1 << 20, &s, &err), 0);
+    sl_csv_source *s = open_csv("sem.csv", path, paths, &o, &err);
     if (!s)
         return;
     CHECK_STR(sl_csv_source_name(s, 0), "s"); /* the BOM is not part of the name */
@@ -550,15 +561,10 @@ static void test_general_path_bits(void)
         }
         fclose(f);
     }
-    MPI_Barrier(MPI_COMM_WORLD);
-    char path[400];
-    snprintf(path, sizeof path, "%s/blanks.csv", dir);
-    char *paths[] = {path};
-    sl_csv_opts o = opts_for(paths, 1, 1 << 20);
+    char path[400], *paths[1];
+    sl_csv_opts o;
     sl_err err;
-    sl_err_clear(&err);
-    sl_csv_source *s = NULL;
-    CHECK_INT(sl_csv_open(MPI_COMM_WORLD, &o, 1 << 20, 1 << 20, &s, &err), 0);
+    sl_csv_source *s = open_csv("blanks.csv", path, paths, &o, &err);
     if (!s)
         return;
     CHECK_INT(sl_csv_source_type(s, 1), SL_T_BIGINT);
