@@ -39,21 +39,22 @@ static bool loopback_tcp(int fd)
     return false;
 }
 
-int sl_mpi_loopback_nodelay(void)
+/* Sets TCP_NODELAY on this process's TCP connections to a loopback address (listed from
+ * /proc/self/fd; none without /proc). Why: startup.h. */
+static void loopback_nodelay(void)
 {
     DIR *d = opendir("/proc/self/fd");
     if (!d)
-        return 0;
-    int n = 0, self = dirfd(d), one = 1;
+        return;
+    int self = dirfd(d), one = 1;
     for (struct dirent *e; (e = readdir(d));) {
         char *end;
         long fd = strtol(e->d_name, &end, 10);
         if (*end || end == e->d_name || fd == self || !loopback_tcp((int)fd))
             continue;
-        n += setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
+        (void)setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     closedir(d);
-    return n;
 }
 
 void sl_mpi_init(int *argc, char ***argv)
@@ -61,7 +62,7 @@ void sl_mpi_init(int *argc, char ***argv)
     LSAN_PAUSE();
     MPI_Init(argc, argv);
     LSAN_RESUME();
-    sl_mpi_loopback_nodelay();
+    loopback_nodelay();
 }
 
 void sl_mpi_finalize(void)

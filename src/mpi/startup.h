@@ -19,9 +19,6 @@
 #define SL_MPI_STARTUP_H
 
 void sl_mpi_init(int *argc, char ***argv);
-/* Sets TCP_NODELAY on this process's TCP connections to a loopback address (listed from
- * /proc/self/fd; none without /proc); returns how many. Local. */
-int sl_mpi_loopback_nodelay(void);
 void sl_mpi_finalize(void);
 
 #endif
