@@ -2,15 +2,15 @@
 # Fault tests (`make faults`): injected failures (SLUICE_FAULT), transient I/O retries, stop
 # signals and --resume. Every mpirun runs under `timeout` (exit 124 = a hang = a failure).
 #
-# 1. Permanent faults (read, write, exchange, alloc; unpack at 2 and 3) at 1, 2 and 3 ranks, on a job whose COPY
-#    target already holds a committed output: the job exits with the expected status (a hang
-#    is caught by `timeout`, exit 124; there is no other time bound, a loaded machine may be
-#    slow); at least one rank printed the error and every rank that printed one printed the
+# 1. Permanent faults (read, write, exchange, alloc; unpack at 2 and 3) at 1, 2 and 3 ranks,
+#    on a job whose COPY target already holds a committed output: the job exits with the
+#    expected status (a hang is caught by `timeout`, exit 124; there is no other time bound, a
+#    loaded machine may be slow); at least one rank printed the error and every rank that printed one printed the
 #    same one (mpirun may stop ranks before they flush stderr), and it says "injected"; the old
 #    output is byte-identical (same inode, same files, same checksums); no "*.sluice-tmp-*"
 #    directory is left (alloc, and unpack in an exchange's last round, go through MPI_Abort,
-#    which may leave one: there it must hold no _SUCCESS). unpack before the last round is
-#    agreed like the others: the same message on every rank, exit 9.
+#    which may leave one: there it must hold no _SUCCESS). unpack before the last round, and on
+#    the two-level route in any round, is agreed like the others: one message, exit 9.
 # 2. Transient faults (read_eio, read_estale, read_eagain, write_eintr) succeed after logged
 #    retries, and the output equals Python's group-by of the input (the oracle); read_estale
 #    reopens the file (the log says so). write_eio, write_estale and write_enospc are not
@@ -80,15 +80,18 @@ if [[ $(rows_of "$W/o/agg") == "$(sort "$W/expect_a.txt")" ]]; then ok "baseline
 else bad "baseline vs python" "wrong rows" "$W/base.err"; fi
 SIG0=$(dir_sig "$W/o/agg")
 
+# The distinct error messages in FILE, without the "(rank r of n)" prefix.
+error_msgs() {
+  grep -E '^sluice.*error:' "$1" | sed -E 's/^sluice( \(rank [0-9]+ of [0-9]+\))?: //' | sort -u
+}
+
 # perm NAME NP FAULT WANT_RC: a permanent fault must fail every rank cleanly.
 perm() {
   local name="$1 np=$2" np=$2 fault=$3 want=$4 err=$W/err rc msgs
   SLUICE_FAULT=$fault timeout 60 mpirun -n "$np" "$SLUICE" run "$W/agg.sql" --blocksize 20KB \
     > /dev/null 2> "$err"
   rc=$?
-  # The agreed message, without the "(rank r of n)" prefix and rank suffix.
-  msgs=$(grep -E '^sluice.*error:' "$err" | sed -E 's/^sluice( \(rank [0-9]+ of [0-9]+\))?: //' |
-         sort -u)
+  msgs=$(error_msgs "$err") # the agreed message
   if [[ $rc != "$want" ]]; then bad "$name" "exit $rc, want $want" "$err"; return; fi
   if [[ $fault == alloc* || $fault == unpack* ]]; then
     grep -q 'injected fault' "$err" || { bad "$name" "no 'injected' message" "$err"; return; }
@@ -246,21 +249,35 @@ for np in 2 3; do
   else bad "$name" "rc=$rc, spill dir: $(find "$W/spill" -mindepth 1 | head -3)" "$err"; fi
 done
 
-# A corrupt message before an exchange's last round (100000 groups in 4 KB rounds) is reported
-# by the next round's flags: every rank stops with the same message, exit 9, nothing changed
-# and nothing left behind (no MPI_Abort: compare unpack:1 in the only round, above).
-for np in 2 3; do
-  name="unpack:3@rank1 before the last round: the same message on every rank np=$np"
-  SLUICE_FAULT='unpack:3@rank1' timeout 60 mpirun -n $np "$SLUICE" run "$W/spill.sql" \
-    --exchange-round-bytes 4KB > /dev/null 2> "$err"
+# agreed_unpack NAME NP JOB [OPTIONS...]: SLUICE_FAULT=unpack:... (set by the caller) is
+# agreed, not aborted on: exit 9, one message on every rank that printed one, saying
+# "corrupt message" and "injected", no MPI_Abort, the old output unchanged, no temp dir left.
+agreed_unpack() {
+  local name=$1 np=$2 job=$3 rc msgs
+  shift 3
+  timeout 60 mpirun -n "$np" "$SLUICE" run "$job" "$@" > /dev/null 2> "$err"
   rc=$?
-  msgs=$(grep -E '^sluice.*error:' "$err" | sed -E 's/^sluice( \(rank [0-9]+ of [0-9]+\))?: //' |
-         sort -u)
+  msgs=$(error_msgs "$err")
   if [[ $rc == 9 && $msgs == *'corrupt message'*injected* && $(grep -c . <<< "$msgs") == 1 ]] &&
      ! grep -q MPI_ABORT "$err" && no_tmp && [[ $(dir_sig "$W/o/agg") == "$SIG0" ]]; then
     ok "$name"
   else bad "$name" "rc=$rc, want 9 and one agreed message: $msgs" "$err"; fi
+}
+
+# A corrupt message before an exchange's last round (100000 groups in 4 KB rounds) is reported
+# by the next round's flags (compare unpack:1 in the only round, above: MPI_Abort).
+for np in 2 3; do
+  SLUICE_FAULT='unpack:3@rank1' agreed_unpack \
+    "unpack:3@rank1 before the last round: the same message on every rank np=$np" "$np" \
+    "$W/spill.sql" --exchange-round-bytes 4KB
 done
+# The two-level route (nodes of 2 ranks simulated on this host) still closes each exchange with
+# an Allreduce: a corrupt message in its only round is agreed there.
+{ echo "SET exchange_two_level = 'on'; SET exchange_node_ranks = '2';"; cat "$W/agg.sql"; } \
+  > "$W/agg2.sql"
+SLUICE_FAULT='unpack:1@rank1' agreed_unpack \
+  "unpack:1@rank1 two-level, only round: the same message on every rank np=3" 3 "$W/agg2.sql" \
+  --blocksize 20KB
 
 # ---- the release build ignores the fault hooks -------------------------------------------
 # A build without FAULT_INJECTION=1 (what `make` gives users) must not fail because of a stray
