@@ -4,13 +4,14 @@
 #
 # 1. Permanent faults (read, write, exchange, alloc; unpack at 2 and 3) at 1, 2 and 3 ranks,
 #    on a job whose COPY target already holds a committed output: the job exits with the
-#    expected status (a hang is caught by `timeout`, exit 124; there is no other time bound, a
-#    loaded machine may be slow); at least one rank printed the error and every rank that printed one printed the
-#    same one (mpirun may stop ranks before they flush stderr), and it says "injected"; the old
-#    output is byte-identical (same inode, same files, same checksums); no "*.sluice-tmp-*"
-#    directory is left (alloc, and unpack in an exchange's last round, go through MPI_Abort,
-#    which may leave one: there it must hold no _SUCCESS). unpack before the last round, and on
-#    the two-level route in any round, is agreed like the others: one message, exit 9.
+#    expected status (a hang is caught by `timeout`, exit 124; there is no other time bound,
+#    a loaded machine may be slow); at least one rank printed the error and every rank that
+#    printed one printed the same one (mpirun may stop ranks before they flush stderr), and
+#    it says "injected"; the old output is byte-identical (same inode, same files, same
+#    checksums); no "*.sluice-tmp-*" directory is left (alloc, and unpack in an exchange's
+#    last round, go through MPI_Abort, which may leave one: there it must hold no _SUCCESS).
+#    unpack before the last round, and on the two-level route in any round, is agreed like
+#    the others: one message, exit 9.
 # 2. Transient faults (read_eio, read_estale, read_eagain, write_eintr) succeed after logged
 #    retries, and the output equals Python's group-by of the input (the oracle); read_estale
 #    reopens the file (the log says so). write_eio, write_estale and write_enospc are not
