@@ -215,7 +215,8 @@ int main(int argc, char **argv)
      * on the 2-core VM, both the exchange and the bare Alltoallv, median and CPU time alike,
      * and a second pass over the same size in the same process never did (2026-12-03). */
     for (int i = -1; i < n && !bad; i++) {
-        const char *arg = argc > 2 ? argv[(i < 0 ? 0 : i) + 2] : dflt[i < 0 ? 0 : i];
+        int k = i < 0 ? 0 : i; /* the warm-up runs the first size */
+        const char *arg = argc > 2 ? argv[k + 2] : dflt[k];
         int64_t bytes = 0;
         if (!sl_parse_size(arg, &bytes) || bytes <= 0) {
             if (me == 0)
