@@ -591,6 +591,38 @@ static void test_general_path_bits(void)
         sl_csv_scan_free(&sc);
     }
     sl_csv_source_free(&s);
+
+    /* The same file cut into 4 KB ranges dealt to all ranks: each rank's rows start at other
+     * bit positions. Every row once over all ranks, each rank's rows consecutive and right. */
+    o.blocksize = 4096;
+    CHECK_INT(sl_csv_open(MPI_COMM_WORLD, &o, 1 << 20, 1 << 20, &s, &err), 0);
+    if (!s)
+        return;
+    static const int proj[] = {0, 1, 2};
+    sl_csv_scan *sc;
+    sl_batch *b = NULL;
+    int64_t got[3] = {0, 0, 0}, prev = -1; /* rows, sum of ids, bad rows */
+    CHECK_INT(sl_csv_scan_open(ctx_for(rank), s, proj, 3, &sc, &err), 0);
+    while (sl_csv_scan_next(sc, &b, &err) == 0 && b) {
+        for (int64_t r = 0; r < b->n_rows; r++) {
+            int64_t i = b->cols[0]->d.i64[r];
+            bool null = i % 7 == 3;
+            got[0]++;
+            got[1] += i;
+            got[2] += (prev >= 0 && i != prev + 1) || sl_vec_valid(b->cols[1], r) == null ||
+                      sl_vec_valid(b->cols[2], r) == null ||
+                      (!null && (b->cols[1]->d.i64[r] != 3 * i ||
+                                 b->cols[2]->d.f64[r] != (double)i + 0.5));
+            prev = i;
+        }
+        sl_batch_free(&b);
+    }
+    sl_csv_scan_free(&sc);
+    MPI_Allreduce(MPI_IN_PLACE, got, 3, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    CHECK_INT(got[0], ROWS);
+    CHECK_INT(got[1], (int64_t)ROWS * (ROWS - 1) / 2);
+    CHECK_INT(got[2], 0);
+    sl_csv_source_free(&s);
 }
 
 int main(int argc, char **argv)
