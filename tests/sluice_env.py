@@ -3,7 +3,11 @@
 root with more ranks than cores (without mpi_yield_when_idle oversubscribed ranks busy-poll;
 pml ob1 skips Open MPI's UCX/OFI probing, ~0.2 s of every start on one host).
 Import it after `sys.path.insert(0, <tests dir>)`."""
+import atexit
 import os
+import shutil
+import tempfile
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLUICE = os.environ.get("SLUICE", "build/sluice")
@@ -26,6 +30,21 @@ for _k, _v in MPI_ENV.items():
 # stop-signal cleanup runs in it.
 ENV_NO_SIGNALS = dict(ENV)
 ENV_NO_SIGNALS.setdefault("OMPI_MCA_odls_base_sigkill_timeout", "0")
+
+_SESSION = threading.local()
+
+
+def mpirun(np):
+    """The start of an mpirun command line for np ranks, for suites that start several mpiruns
+    at a time: each thread's mpiruns keep Open MPI's session directory under a base of their
+    own. Open MPI 4.1 creates and removes the shared top session directory (/tmp/ompi.HOST.UID)
+    without locking; two mpiruns starting at once can fail in orte_init ("mkdir ...: File
+    exists") before any rank runs."""
+    base = getattr(_SESSION, "base", None)
+    if base is None:
+        base = _SESSION.base = tempfile.mkdtemp(prefix="sluice-ompi-")
+        atexit.register(shutil.rmtree, base, True)
+    return ["mpirun", "--mca", "orte_tmpdir_base", base, "-n", str(np)]
 
 
 def run_watched(cmd, mark, idle, env=None, cwd=None):

@@ -68,7 +68,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sluice_env import ENV_NO_SIGNALS as ENV, REQUIRE, ROOT, SLUICE, run_watched  # noqa: E402
+from sluice_env import (ENV_NO_SIGNALS as ENV, REQUIRE, ROOT, SLUICE, mpirun,  # noqa: E402
+                        run_watched)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # What a rank that died of a signal (Open MPI's handler, mpirun's notice) or of a sanitizer
@@ -425,8 +426,7 @@ JOBS = max(1, int(os.environ.get("SLUICE_TEST_JOBS", "4")))
 def run_sluice(np, blocksize, job, limit, kind="alone"):
     bs = ["--blocksize", blocksize] if blocksize else []
     t0 = time.monotonic()
-    cmd = ["timeout", str(limit), "mpirun", "-n", str(np), SLUICE, "run", "--format",
-           "csv"] + bs + [job]
+    cmd = ["timeout", str(limit)] + mpirun(np) + [SLUICE, "run", "--format", "csv"] + bs + [job]
     if kind == "batch":
         # Each case of a batch gets the 120 s a case alone gets: from one marker to the next.
         r = run_watched(cmd, b"sluice_batch_case\n", 120, env=ENV)

@@ -577,7 +577,7 @@ def blocksize(idx, np):
 
 
 def run_cmd(dataset, np, bsize, job, out, args, limit):
-    cmd = ["timeout", str(limit), "mpirun", "-n", str(np)] + sluice_cmd(args) + [
+    cmd = ["timeout", str(limit)] + sluice_env.mpirun(np) + sluice_cmd(args) + [
         "run", job, "-D", "data=" + os.path.join(args.data, dataset), "-D", "out=" + out,
         "-D", "columns_sql=" + columns_literal(dataset), "--format", "csv"]
     if bsize:
