@@ -21,6 +21,7 @@
 #include "batch/batch.h"
 #include "core/ctx.h"
 #include "core/err.h"
+#include "io/format.h"
 
 /* Where an option was written in the job (line 0: not given). */
 typedef struct sl_csv_opt_pos {
@@ -77,6 +78,11 @@ typedef struct sl_csv_scan sl_csv_scan;
  */
 int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksize,
                 int64_t default_sample_bytes, sl_csv_source **out, sl_err *err);
+/* sl_csv_open that may split the input speculatively where spec allows it (io/format.h's
+ * sl_fmt_spec; NULL: never). Collective over comm. */
+int sl_csv_open_spec(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksize,
+                     int64_t default_sample_bytes, sl_fmt_spec *spec, sl_csv_source **out,
+                     sl_err *err);
 void sl_csv_source_free(sl_csv_source **ps);
 
 /* The file schema (borrowed; valid while the source lives). Local. */
@@ -111,6 +117,17 @@ int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err);
 int64_t sl_csv_scan_rows(const sl_csv_scan *sc);
 int64_t sl_csv_scan_bytes(const sl_csv_scan *sc);
 void sl_csv_scan_free(sl_csv_scan **psc);
+/*
+ * End of the scan stage for a speculative split (io_int.h; nothing where the source counted
+ * quotes): every rank's walk reached its end and found each guessed run end at a record's
+ * end, and no rank has an error. Then the guess is confirmed (the source's first confirmation
+ * takes it off the statement's pending count). A walk that ended inside a record makes every
+ * rank record SL_EDATA (if it has no error yet), which the session answers by running the
+ * statement again with the count pass; a rank's error only leaves the guess unconfirmed (the
+ * session decides by that error). sc may be NULL (the open failed). Collective over comm.
+ */
+int sl_csv_scan_check_spec(MPI_Comm comm, sl_csv_source *s, const sl_csv_scan *sc,
+                           sl_err *err);
 
 /* ---- bad rows: read_csv(on_error='skip'|'reject', rejects=, max_rejects=) (csv_reject.c) */
 

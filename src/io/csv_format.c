@@ -2,7 +2,8 @@
  * The CSV format's backend table (format.h): read_csv(...) / read_csv_auto(...) through
  * sl_csv_open and sl_csv_scan_* (splittable: every rank reads its byte ranges of every file),
  * the bad-row hooks (max_rejects at the end of a scan, the rejects file merged at the end of
- * a statement), and a part-file writer for COPY built on sl_csv_format_*. Options:
+ * a statement), the speculative split's check at the end of a scan, and a part-file writer
+ * for COPY built on sl_csv_format_*. Options:
  * csv_opts.c. open and the end-of-scan hook are Collective (see format.h); the rest is Local.
  */
 #include "io/io_int.h"
@@ -19,8 +20,8 @@ static int csv_open(MPI_Comm comm, const void *o, const sl_fmt_env *env, void **
                     sl_err *err)
 {
     sl_csv_source *s = NULL;
-    int rc = sl_csv_open(comm, o, env ? env->blocksize : 0, env ? env->sample_bytes : 0, &s,
-                         err);
+    int rc = sl_csv_open_spec(comm, o, env ? env->blocksize : 0, env ? env->sample_bytes : 0,
+                              env ? env->spec : NULL, &s, err);
     *src = s;
     return rc;
 }
@@ -64,7 +65,9 @@ static int csv_scan_next(void *scan, sl_batch **out, sl_err *err)
 
 static int csv_scan_end(MPI_Comm comm, void *src, const void *scan, sl_err *err)
 {
-    return sl_csv_scan_check_rejects(comm, src, scan, err);
+    /* Each is collective only under its own, exclusive condition (on_error fail or not). */
+    sl_csv_scan_check_rejects(comm, src, scan, err);
+    return sl_csv_scan_check_spec(comm, src, scan, err);
 }
 
 static void csv_scan_free(void *scan)

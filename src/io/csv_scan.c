@@ -795,6 +795,13 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
         }
         sl_csv_group *g = &w->groups[w->g];
         if (w->pos >= g->b) {
+            if (w->rec_open && w->src->spec && g->b < w->src->files[g->file].size) {
+                /* A guessed end inside a record: the next run's start was guessed wrong. What
+                 * is read stays unchecked: the statement runs again. */
+                w->spec_bad = true;
+                w->done = true;
+                break;
+            }
             /* Only a file's last record can end without '\n' (b is then the file size). */
             if (w->rec_open) {
                 if (w->inq && sl_csv_walk_bad(w, -1, "unterminated quoted field (a quote opens"
@@ -1550,7 +1557,9 @@ int sl_csv_scan_next(sl_csv_scan *sc, sl_batch **out, sl_err *err)
         sl_batch_free(&sc->b);
         return rc;
     }
-    if (sc->b->n_rows == 0) {
+    if (sc->b->n_rows == 0 || sc->w.spec_bad) {
+        /* spec_bad: the walk stopped inside a record, whose first fields are in the batch
+         * already; the statement runs again (sl_csv_scan_check_spec), so none is kept. */
         sl_batch_free(&sc->b);
         return 0;
     }
@@ -1566,6 +1575,28 @@ int64_t sl_csv_scan_rows(const sl_csv_scan *sc) { return sc->w.rows; }
 int64_t sl_csv_scan_rejected(const sl_csv_scan *sc) { return sc ? sc->n_rejected : 0; }
 const char *sl_csv_scan_first_reject(const sl_csv_scan *sc) { return sc ? sc->first_bad : ""; }
 int64_t sl_csv_scan_bytes(const sl_csv_scan *sc) { return sc->w.bytes; }
+
+int sl_csv_scan_check_spec(MPI_Comm comm, sl_csv_source *s, const sl_csv_scan *sc,
+                           sl_err *err)
+{
+    if (!s->spec) /* decided at open, the same on every rank */
+        return err->code;
+    /* 1: a rank failed (its own error decides, agreed later; the guess stays unconfirmed);
+     * 2: a walk ended inside a record at a guessed end. A rank without an error has walked
+     * its whole share (the scan loop ends only at the end or on an error). */
+    int why = err->code ? 1 : !sc || !sc->w.done || sc->w.spec_bad ? 2 : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &why, 1, MPI_INT, MPI_BOR, comm);
+    if (why & 2)
+        return SL_ERR(err, SL_EDATA, "read_csv: the input was split at a guessed record "
+                      "boundary that is not one (a quoted field spans it)");
+    if (why)
+        return err->code;
+    if (!s->spec_confirmed) {
+        s->spec_confirmed = true;
+        s->spec_state->pending--;
+    }
+    return 0;
+}
 
 void sl_csv_scan_free(sl_csv_scan **psc)
 {

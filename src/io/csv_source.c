@@ -273,6 +273,25 @@ static void bcast_plan(sl_csv_source *s, MPI_Comm comm, int rank)
 int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksize,
                 int64_t default_sample_bytes, sl_csv_source **out, sl_err *err)
 {
+    return sl_csv_open_spec(comm, opts, default_blocksize, default_sample_bytes, NULL, out, err);
+}
+
+/* Whether some range's counts are read: a later range of its file starts another rank's run
+ * (sl_csv_count_needed). Local. */
+static bool counts_needed(const sl_csv_source *s)
+{
+    bool *need = sl_xcalloc((size_t)s->n_ranges + 1, sizeof *need), any = false;
+    sl_csv_count_needed(s, need);
+    for (int k = 0; k < s->n_ranges; k++)
+        any |= need[k];
+    sl_free(need);
+    return any;
+}
+
+int sl_csv_open_spec(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksize,
+                     int64_t default_sample_bytes, sl_fmt_spec *spec, sl_csv_source **out,
+                     sl_err *err)
+{
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
@@ -301,7 +320,16 @@ int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksiz
 
     int64_t bs = opts->blocksize > 0 ? opts->blocksize : default_blocksize;
     sl_csv_plan_ranges(s, bs > 0 ? bs : 64 << 20, size);
-    sl_csv_count_all(s, comm, rank, err);
+    /* The speculative split (see io_int.h): no count pass; every run of a rank starts as if
+     * outside quotes, and the scan's end checks it (sl_csv_scan_check_spec). Only where a
+     * wrong guess shows as an error or a failed check, i.e. bad rows fail the statement
+     * (on_error='fail': no rejects file holds line numbers), and the same on every rank. */
+    s->spec = spec && spec->allow && size > 1 && s->on_error == SL_ON_ERROR_FAIL &&
+              counts_needed(s);
+    if (s->spec)
+        sl_csv_prefix(s); /* counts 0: every range at parity 0, line numbers unknown */
+    else
+        sl_csv_count_all(s, comm, rank, err);
     if (sl_agree(comm, err))
         goto fail;
 
@@ -347,6 +375,10 @@ int sl_csv_open(MPI_Comm comm, const sl_csv_opts *opts, int64_t default_blocksiz
     }
     if (sl_agree(comm, err))
         goto fail;
+    if (s->spec) {
+        s->spec_state = spec;
+        spec->pending++;
+    }
     *out = s;
     return 0;
 fail:

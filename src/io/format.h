@@ -129,10 +129,26 @@ typedef struct sl_fmt_pred {
                                  * borrowed from the plan */
 } sl_fmt_pred;
 
+/*
+ * A statement's speculative input splits (issue 14; read_csv's in io/csv_source.c): a format
+ * may split its input at boundaries it guesses instead of computing them first (a read of
+ * the bytes before every split), when a later check at the end of each scan can prove the
+ * guess. allow: the session lets sources guess (it clears it to run a statement again
+ * after a wrong guess). pending: sources of the statement that guessed and whose guess no
+ * scan has confirmed yet; the same on every rank (changed only at collective points). An
+ * error of the statement while one is pending may come from a wrong guess (rows read from
+ * the wrong bytes), so the session runs the statement again without guessing.
+ */
+typedef struct sl_fmt_spec {
+    bool allow;
+    int pending;
+} sl_fmt_spec;
+
 /* Defaults a source takes from the session when its options leave them open. */
 typedef struct sl_fmt_env {
     int64_t blocksize;          /* bytes per input range */
     int64_t sample_bytes;       /* per rank, for schema inference */
+    sl_fmt_spec *spec;          /* NULL: no guessing */
 } sl_fmt_env;
 
 /* ---- the backend table ---- */

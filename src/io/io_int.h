@@ -10,6 +10,17 @@
  * pos is the parity of quote bytes in [0, pos). A range [off, off+len) owns the records whose
  * first byte lies in it; its owned bytes are [rec(off), rec(off+len)) where rec(pos) is the
  * first record start at or after pos (or the file size).
+ *
+ * The speculative split (issue 14): the in-quote state at a range's start needs the quotes
+ * of every byte before it, a second read of (P-1)/P of the input before the scan (the count
+ * pass). Speculating, every rank takes its run's start to be outside quotes and walks on.
+ * The guess for run start s is right exactly when the walk of the run before it, from its
+ * own right start, reaches rec(s) at a record's end: then the two walks split the bytes where
+ * one walk over both would. Each walk checks that at its end (spec_bad), and one reduction at
+ * the scan's end confirms every start at once; a failed check, or an error before it (the
+ * rows of a wrong guess can fail anywhere), makes the session run the statement again with
+ * the count pass. Line numbers are unknown while speculating; only error messages carry them,
+ * and those come from the run with counts.
  */
 #ifndef SL_IO_INT_H
 #define SL_IO_INT_H
@@ -69,6 +80,10 @@ struct sl_csv_source {
     int64_t max_rejects; /* -1 = no count limit */
     double max_rejects_pct; /* < 0 = no percentage limit */
     bool rejects_used;   /* a scan opened its rejects part since the last merge */
+    /* The speculative split (issue 14): no count pass, every range taken at parity 0; the
+     * scans check it (sl_csv_scan_check_spec) and the first passed check confirms it. */
+    bool spec, spec_confirmed;
+    sl_fmt_spec *spec_state; /* the statement's (pending counts this source until confirmed) */
 };
 
 /* ---- chunked reader (csv_split.c) ---- */
@@ -238,6 +253,9 @@ struct sl_csv_walk {
     sl_csv_tok tok;
     int64_t pos, line;
     int inq;
+    /* The speculative split: a run ended inside a record at its guessed end (the next run's
+     * start was guessed wrong); the walk stops there. */
+    bool spec_bad;
     /* current record */
     bool rec_open, rec_skip;
     int64_t rec_off, rec_line;

@@ -224,6 +224,8 @@ typedef struct sl_settings {
                                * probe side's rows is heavy (exec/op_exchange.c); 0 = off */
     double heavy_group_threshold; /* a group with at least this share of a holistic
                                    * aggregation's values is split across ranks (0 = never) */
+    bool csv_split_count;     /* SET csv_split = 'count': read_csv counts quotes before it
+                               * splits, never guesses (io/format.h's sl_fmt_spec) */
 } sl_settings;
 
 /* Views by name: borrowed ASTs from the job. */

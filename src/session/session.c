@@ -195,6 +195,15 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
                           job->path, st->line, st->col, st->value);
         return 0;
     }
+    /* Issue 14: how read_csv finds the rank boundaries (io/format.h's sl_fmt_spec). */
+    if (strcasecmp(st->name, "csv_split") == 0) {
+        bool count = strcasecmp(st->value, "count") == 0;
+        if (!count && strcasecmp(st->value, "guess") != 0)
+            return SL_ERR(err, SL_ESQL, "%s:%d:%d: SET csv_split: '%s' is not one of 'guess', "
+                          "'count'", job->path, st->line, st->col, st->value);
+        s->settings.csv_split_count = count;
+        return 0;
+    }
     if (strcasecmp(st->name, "spill_dir") == 0) {
         sl_spill_set_base(s->ctx.spill, st->value);
         return 0;
@@ -246,7 +255,8 @@ static int run_set(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err *
                   "%s:%d:%d: unknown setting \"%s\" (settings: blocksize, exchange_round_bytes, "
                   "sample_bytes, broadcast_threshold, memory_limit, spill_dir, exchange_two_level, "
                   "exchange_two_level_ranks, exchange_node_ranks, skew_threshold, "
-                  "heavy_group_threshold, TimeZone)", job->path, st->line, st->col, st->name);
+                  "heavy_group_threshold, csv_split, TimeZone)", job->path, st->line, st->col,
+                  st->name);
 }
 
 /* Tables and views share one namespace, as in DuckDB. Local. */
@@ -627,7 +637,7 @@ static int resolve_pivots(sl_session *s, const sl_job *job, const sl_stmt *st, s
         sl_ast_query *vq = sl_sql_pivot_values_query(pv[i]);
         const sl_fmt_call **calls = NULL;
         int n_calls = sl_sql_calls(vq, &s->cat, &calls);
-        sl_fmt_env env = { s->settings.blocksize, s->settings.sample_bytes };
+        sl_fmt_env env = { s->settings.blocksize, s->settings.sample_bytes, &s->spec };
         sl_fmt_sources *srcs = NULL;
         sl_query *q = NULL;
         sl_table t = {0};
@@ -702,7 +712,12 @@ static int open_and_bind(sl_session *s, const sl_job *job, const sl_stmt *st,
         return err->code;
     const sl_fmt_call **calls = NULL;
     int n = sl_sql_calls(st->query, &s->cat, &calls);
-    sl_fmt_env env = { s->settings.blocksize, s->settings.sample_bytes };
+    /* A statement that reads no rows (EXPLAIN without ANALYZE) has no scan to check a
+     * speculative split: its sources count quotes (the types they infer come from samples
+     * read at the split's starts). */
+    bool reads = !s->opts.explain_only && (st->kind != SL_STMT_EXPLAIN || st->analyze);
+    sl_fmt_env env = { s->settings.blocksize, s->settings.sample_bytes,
+                       reads ? &s->spec : NULL };
     int rc = sl_fmt_sources_open(s->comm, job->path, calls, n, &env, srcs, err);
     sl_free(calls);
     if (!rc)
@@ -776,6 +791,44 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
     return rc;
 }
 
+/*
+ * Runs a statement and agrees on its error. A data or evaluation error while a speculative
+ * input split is unconfirmed (io/format.h; a failed check at a scan's end is one) may come
+ * from rows read at a wrongly guessed boundary: the statement runs once more without
+ * guessing (a failed statement leaves nothing behind: COPY commits and CREATE TABLE
+ * registers only at its end), and that run's error, if any, is the statement's, with its
+ * line numbers. Its rows count once. Collective.
+ */
+static int run_stmt_agreed(sl_session *s, const sl_job *job, int idx, sl_err *err)
+{
+    const sl_stmt *st = job->stmts[idx];
+    sl_counters c0 = s->ctx.ctr;
+    s->stmt_rows_out = -1;
+    s->spec = (sl_fmt_spec){ .allow = !s->settings.csv_split_count && !s->spec_wrong };
+    run_stmt(s, job, st, err);
+    sl_signals_check(err);
+    int rc = sl_agree(s->comm, err);
+    if ((rc == SL_EDATA || rc == SL_ERUNTIME) && s->spec.pending > 0) {
+        if (s->opts.verbose && s->rank == 0)
+            fprintf(stderr, "sluice: statement %d (line %d): its input split is not confirmed "
+                    "(%s); running it again with the quotes counted first, as the rest of "
+                    "the job will\n", idx + 1, st->line, err->msg);
+        s->spec_wrong = true;
+        sl_err_clear(err);
+        s->ctx.ctr.rows_read = c0.rows_read;
+        s->ctx.ctr.rows_rejected = c0.rows_rejected;
+        s->ctx.ctr.rows_written = c0.rows_written;
+        s->ctx.ctr.bytes_written = c0.bytes_written;
+        s->stmt_rows_out = -1;
+        s->spec = (sl_fmt_spec){ .allow = false };
+        run_stmt(s, job, st, err);
+        sl_signals_check(err);
+        rc = sl_agree(s->comm, err);
+    }
+    s->spec = (sl_fmt_spec){ 0 };
+    return rc;
+}
+
 int sl_session_run(sl_session *s, const char *job_text, const char *job_path)
 {
     return sl_session_run_n(s, job_text, job_text ? (int64_t)strlen(job_text) : 0, job_path);
@@ -793,6 +846,7 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
                "write (%s)", s->opts.format, sl_buf_cstr(&can));
         sl_buf_free(&can);
     }
+    s->spec_wrong = false;
     sl_job *job = NULL;
     sl_sql_parse_job_n(job_text, len, job_path, &s->params, &job, err);
     if (!err->code && s->capture &&
@@ -821,10 +875,7 @@ int sl_session_run_n(sl_session *s, const char *job_text, int64_t len, const cha
         const sl_stmt *sti = job->stmts[i];
         sl_metrics_stmt_begin(s->metrics, i + 1, sti->line, stmt_kind_name(sti));
         sl_counters c0 = s->ctx.ctr;
-        s->stmt_rows_out = -1;
-        run_stmt(s, job, job->stmts[i], err);
-        sl_signals_check(err);
-        rc = sl_agree(s->comm, err);
+        rc = run_stmt_agreed(s, job, i, err);
         if (!rc && s->opts.verbose && (sti->kind == SL_STMT_SELECT || sti->kind == SL_STMT_COPY))
             print_rows(s, &c0);
         sl_metrics_stmt_end(s->metrics, rc ? err->msg : NULL);

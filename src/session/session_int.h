@@ -12,6 +12,7 @@
 #include "batch/batch.h"
 #include "core/ctx.h"
 #include "core/err.h"
+#include "io/format.h"
 #include "plan/plan.h"
 #include "sql/sql.h"
 
@@ -27,6 +28,10 @@ struct sl_session {
     sl_err err;              /* last run's agreed error */
     struct sl_metrics *metrics; /* the running job's metrics (src/obs/metrics.h), or NULL */
     int64_t stmt_rows_out;   /* rank 0: rows of the running SELECT's result; -1 = none */
+    /* The running statement's speculative input splits (io/format.h): allowed unless the
+     * statement runs again after a wrong guess. */
+    sl_fmt_spec spec;
+    bool spec_wrong;         /* a guess of this run was wrong: the rest of it counts first */
     const struct sl_format *print_fmt; /* SELECT results: NULL = a table, else this format */
     bool bad_print_fmt;      /* opts.format names no format that can write */
     /* Tables of application arrays (sl_session_register_columns), owned here and put into

@@ -29,13 +29,15 @@ BLOCKS = {1: None, 2: "7B", 3: "1KB", 5: "97B"}
 passed = failed = 0
 
 
-def run(wdir, sql, np, block):
+def run(wdir, sql, np, block, verbose=False):
     job = os.path.join(wdir, "job.sql")
     with open(job, "w") as f:
         f.write(sql)
     cmd = ["timeout", "60", "mpirun", "-n", str(np), SLUICE, "run", job, "--format", "csv"]
     if block:
         cmd += ["--blocksize", block]
+    if verbose:
+        cmd.append("-v")
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=wdir)
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
 
@@ -48,10 +50,11 @@ def rows_of(out):
 
 
 def case(w, name, files, sql, expect=None, error=None, ranks=RANKS, block=None,
-         ordered=False, check=None):
+         ordered=False, check=None, check_err=None):
     """files: {relpath: bytes}. expect: list of rows (values compared as str, None = NULL);
     error: (rc, fragment); check: a function(rows) -> list of problems, for what an exact
-    row cannot say."""
+    row cannot say; check_err: a function(np, stderr of a run with -v) -> list of
+    problems."""
     global passed, failed
     d = os.path.join(w, name)
     os.makedirs(d)
@@ -61,8 +64,8 @@ def case(w, name, files, sql, expect=None, error=None, ranks=RANKS, block=None,
             f.write(data)
     for np in ranks:
         bs = block if block else BLOCKS[np]
-        rc, out, err = run(d, sql, np, bs)
-        why = []
+        rc, out, err = run(d, sql, np, bs, check_err is not None)
+        why = check_err(np, err) if check_err else []
         if error:
             if rc != error[0] or error[1] not in err:
                 why.append("exit %d, expected %d with %r: %s" % (rc, error[0], error[1],
@@ -230,10 +233,82 @@ def suite(w):
          "SELECT count(*) AS n, sum(v) AS s, max(k) AS m FROM read_csv('m/f*.csv');\n",
          [["50", str(sum(i * i for i in range(50))), "49"]])
 
+    spec_cases(w)
+
     # A tiny file at 5 ranks with the default block size: most ranks own no range.
     case(w, "ranks_without_ranges", {"t.csv": b"a,b\n1,2\n3,4\n"},
          "SELECT sum(a) AS sa, sum(b) AS sb, count(*) AS n FROM read_csv('t.csv');\n",
          [["4", "6", "2"]], block="64MB")
+
+
+RETRY = "running it again with the quotes counted first"
+
+
+def retried(want):
+    """check_err: how many statements ran again after their speculative split was not
+    confirmed (-v says so): want (0 or 1) at 2 and more ranks, none at 1 rank."""
+    def check(np, err):
+        n = err.count(RETRY)
+        if n != (want if np > 1 else 0):
+            return ["%d statements ran again (%r), expected %d" % (n, RETRY,
+                                                                    want if np > 1 else 0)]
+        return []
+    return check
+
+
+def spec_cases(w):
+    """The speculative split (issue 14): at 2 and more ranks read_csv guesses that every
+    rank's part starts outside quotes, without reading the bytes before it first; the scan's
+    end checks the guess, and a wrong one runs the statement again with the quotes counted.
+    The answers and messages are the same either way, and as at 1 rank."""
+    # No quote anywhere: every guess holds, nothing runs twice.
+    plain = [["id", "v"]] + [[str(i), str(i * 7 % 1000)] for i in range(3000)]
+    n_plain, s_plain = len(plain) - 1, sum(int(r[1]) for r in plain[1:])
+    case(w, "spec_plain", {"p.csv": table(plain)},
+         "SELECT count(*) AS n, sum(v) AS s FROM read_csv('p.csv');\n",
+         [[n_plain, s_plain]], block="4KB", check_err=retried(0))
+    # One quoted field of 2,000 lines in the middle of the file: every rank's guessed start
+    # lies inside it (the split is at 1/P of the file, and the field holds 90 % of the bytes).
+    big = '"' + "inside, a line of the field\n" * 2000 + '"'
+    spanned = [["id", "txt", "v"]] + [[str(i), "t%d" % i, str(i)] for i in range(40)]
+    spanned.insert(21, ["1000", big, "5"])
+    text = table(spanned)
+    parsed = list(csv.reader(io.StringIO(text.decode(), newline="")))[1:]
+    exp = [[len(parsed), sum(int(r[2]) for r in parsed), sum(len(r[1]) for r in parsed)]]
+    q = "SELECT count(*) AS n, sum(v) AS s, sum(length(txt)) AS l FROM read_csv('%s');\n"
+    case(w, "spec_wrong_guess", {"s.csv": text}, q % "s.csv", exp, block="4KB",
+         check_err=retried(1))
+    # After a wrong guess the rest of the job counts first: one statement runs again.
+    case(w, "spec_wrong_guess_once", {"s.csv": text},
+         "CREATE TABLE t AS " + q % "s.csv" + "CREATE TABLE u AS "
+         + q.replace("sum(v)", "sum(v) + 1") % "s.csv"
+         + "SELECT n, s, l FROM t UNION ALL SELECT n, s, l FROM u;\n",
+         [exp[0], exp[0][:1] + [exp[0][1] + 1] + exp[0][2:]],
+         block="4KB", check_err=retried(1))
+    # SET csv_split = 'count': no guess, nothing runs again; a value it does not know fails.
+    case(w, "spec_set_count", {"s.csv": text}, "SET csv_split = 'count';\n" + q % "s.csv",
+         exp, block="4KB", check_err=retried(0))
+    case(w, "spec_set_bad", {"s.csv": text}, "SET csv_split = 'maybe';\n" + q % "s.csv",
+         error=(3, "SET csv_split: 'maybe' is not one of 'guess', 'count'"), ranks=[1, 2])
+    # Two sources in one statement, one guessed right and one wrong: the statement runs
+    # again, and both answer as at 1 rank.
+    case(w, "spec_two_sources", {"s.csv": text, "p.csv": table(plain)},
+         "SELECT (SELECT count(*) FROM read_csv('p.csv')) AS np, (SELECT sum(length(txt)) "
+         "FROM read_csv('s.csv')) AS l;\n", [[n_plain, exp[0][2]]], block="4KB",
+         check_err=retried(1))
+    # A bad row where the guess holds: the first run's line numbers are unknown, so the
+    # error the user sees comes from the second run, with its exact line and byte.
+    bad = table(plain[:2501]) + b"2500,1,extra\n" + table(plain[2502:])
+    at = len(table(plain[:2501]))
+    case(w, "spec_bad_row_line", {"b.csv": bad},
+         "SELECT sum(v) FROM read_csv('b.csv', columns={'id': 'BIGINT', 'v': 'BIGINT'});\n",
+         error=(5, "b.csv:2502 (byte %d): expected 2 fields, got 3" % at), block="4KB")
+    # A bad row after the spanning field: the first run fails its check (or on rows read
+    # from inside the field); the error is the second run's.
+    bad = text + b"41,t41,1,extra\n"
+    case(w, "spec_wrong_guess_bad_row", {"s.csv": bad},
+         q % "s.csv", error=(5, "s.csv:%d (byte %d): expected 3 fields, got 4"
+                                % (text.count(b"\n") + 1, len(text))), block="4KB")
 
 
 if __name__ == "__main__":
