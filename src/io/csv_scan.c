@@ -787,6 +787,13 @@ int sl_csv_walk_run(sl_csv_walk *w, int64_t max_rows, int64_t max_bytes, sl_err 
                 return rc;
             }
             sl_csv_group *g = &w->groups[w->g];
+            if (g->b < g->a && w->src->spec) {
+                /* Guessed ends out of order: the next run starts before this one, at a
+                 * boundary no walk checks (this one reads nothing). */
+                w->spec_bad = true;
+                w->done = true;
+                break;
+            }
             if (g->a >= g->b) {
                 w->g++;
                 continue;

@@ -16,7 +16,9 @@
  * pass). Speculating, every rank takes its run's start to be outside quotes and walks on.
  * The guess for run start s is right exactly when the walk of the run before it, from its
  * own right start, reaches rec(s) at a record's end: then the two walks split the bytes where
- * one walk over both would. Each walk checks that at its end (spec_bad), and one reduction at
+ * one walk over both would. Each walk checks that at its end (spec_bad; also when its guessed
+ * end lies before its guessed start: the next run would start where no walk checks), and
+ * one reduction at
  * the scan's end confirms every start at once; a failed check, or an error before it (the
  * rows of a wrong guess can fail anywhere), makes the session run the statement again with
  * the count pass. Line numbers are unknown while speculating; only error messages carry them,

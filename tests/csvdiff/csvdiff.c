@@ -12,7 +12,9 @@
  * (column, NULL-ness, bytes), each row's line and byte offset, each reject (line, offset,
  * column, reason), the batch ends, the totals and the error of a strict walk. The reference
  * walks with every range's quote and newline counts, the fast scanner with only those
- * sl_csv_count_all makes (sl_csv_count_needed).
+ * sl_csv_count_all makes (sl_csv_count_needed). Strict walks also go through the speculative
+ * split (no counts: every rank's start guessed outside quotes; check_spec): where its check
+ * passes, the records must be the reference's, and where every guess is right, it must pass.
  *
  *   csvdiff [SEEDS [FIRST]]   default 2500 seeds from 1; ends "csvdiff: N passed, M failed"
  *
@@ -180,6 +182,7 @@ static void make_csv(gen *g, int ncols, int rows, bool header, const int *kinds)
 typedef struct rec {
     sl_buf out;
     const bool *need;
+    bool no_lines; /* a speculative split's walks: line numbers are unknown */
 } rec;
 
 static void addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -212,7 +215,8 @@ static void on_field(sl_csv_walk *w, int col, const char *p, int64_t len, bool i
 static void on_row(sl_csv_walk *w)
 {
     rec *r = w->ctx;
-    addf(&r->out, "R line %lld byte %lld\n", (long long)w->rec_line, (long long)w->rec_off);
+    addf(&r->out, "R line %lld byte %lld\n", r->no_lines ? -1ll : (long long)w->rec_line,
+         (long long)w->rec_off);
 }
 
 static void on_reject(sl_csv_walk *w)
@@ -228,13 +232,16 @@ typedef struct setup {
     int max_rows;
     bool lenient;
     const bool *need;
+    bool no_lines;     /* leave line numbers out of the transcript */
+    bool failed, spec_bad; /* out: a walk failed; a walk ended inside a record at a guessed end */
 } setup;
 
 /* The transcript of walking every rank's records of s with the named scanner. */
-static void walk_all(sl_csv_source *s, const char *scanner, const setup *u, sl_buf *out)
+static void walk_all(sl_csv_source *s, const char *scanner, setup *u, sl_buf *out)
 {
     setenv("SLUICE_CSV_SCANNER", scanner, 1);
-    rec r = {.need = u->need};
+    rec r = {.need = u->need, .no_lines = u->no_lines};
+    u->failed = u->spec_bad = false;
     sl_buf_init(&r.out);
     for (int rank = 0; rank < s->n_ranks; rank++) {
         sl_csv_walk w;
@@ -256,6 +263,8 @@ static void walk_all(sl_csv_source *s, const char *scanner, const setup *u, sl_b
         /* (A failed walk's byte count depends on the chunks the failing record came in.) */
         addf(&r.out, "rank %d rc %d rows %lld bytes %lld %s\n", rank, rc, (long long)w.rows,
              rc ? -1ll : (long long)w.bytes, rc ? err.msg : "");
+        u->failed |= rc != 0;
+        u->spec_bad |= w.spec_bad;
         sl_csv_walk_free(&w);
         if (rc)
             break;
@@ -392,6 +401,76 @@ static void scan_all(sl_csv_source *s, const char *scanner, const int *proj, int
 }
 
 /* One seed: 1 when both scanners agree on every kernel, else 0 (and a report). */
+/* Keeps the field and row lines of a transcript (F, R), dropping the batch and rank lines. */
+static void records_only(sl_buf *t)
+{
+    int64_t w = 0;
+    for (int64_t i = 0; i < t->len;) {
+        int64_t e = i;
+        while (e < t->len && t->data[e] != '\n')
+            e++;
+        e += e < t->len;
+        if (t->data[i] == 'F' || t->data[i] == 'R') {
+            memmove(t->data + w, t->data + i, (size_t)(e - i));
+            w += e - i;
+        }
+        i = e;
+    }
+    t->len = w;
+}
+
+/*
+ * The speculative split (io_int.h; strict walks only, as in sluice): s's ranges walked with
+ * every run start guessed outside quotes, by the fast scanner. When no walk failed and none
+ * ended inside a record at a guessed end (the scan's check passes), the records must be the
+ * reference's (ref: s walked by libcsv with every count) but for the line numbers, unknown
+ * while guessing; and where every guess is right (the counted parity at each rank's start is
+ * 0) and no walk failed, no walk may find a wrong guess. Returns 1 when both hold.
+ */
+static int check_spec(const sl_csv_source *s, setup *u, uint64_t seed, const char *path)
+{
+    sl_csv_source sp = *s;
+    sp.ranges = calloc((size_t)s->n_ranges + 1, sizeof *sp.ranges);
+    memcpy(sp.ranges, s->ranges, (size_t)s->n_ranges * sizeof *sp.ranges);
+    for (int k = 0; k < s->n_ranges; k++)
+        sp.ranges[k].n_quotes = sp.ranges[k].n_nl = 0;
+    sl_csv_prefix(&sp);
+    sp.spec = true;
+    bool right = true;
+    for (int r = 0; r < s->n_ranks; r++)
+        if (s->rank_first[r] < s->rank_first[r + 1])
+            right &= s->ranges[s->rank_first[r]].par == 0;
+    sl_buf want, got;
+    u->no_lines = true;
+    walk_all((sl_csv_source *)s, "libcsv", u, &want);
+    walk_all(&sp, sl_csv_index_name(sl_csv_index_pick(NULL)), u, &got);
+    u->no_lines = false;
+    int ok = 1;
+    /* Only the records: which rank reads which may differ (a guess past the next rank's
+     * start gives that rank nothing; one walk reads on). */
+    records_only(&want);
+    records_only(&got);
+    if (!u->failed && !u->spec_bad &&
+        (got.len != want.len || memcmp(got.data, want.data, (size_t)want.len) != 0)) {
+        int la, lb;
+        int64_t ia = first_diff(&want, &got, &la), ib = first_diff(&got, &want, &lb);
+        fprintf(stderr, "csvdiff: seed %llu: a speculative split passed its check with other "
+                "records (file %s kept, %d ranks)\n  counted: %.*s\n  guessed: %.*s\n",
+                (unsigned long long)seed, path, s->n_ranks, la, want.data + ia, lb,
+                got.data + ib);
+        ok = 0;
+    }
+    if (ok && right && !u->failed && u->spec_bad) {
+        fprintf(stderr, "csvdiff: seed %llu: every guess was right, yet a walk found one wrong "
+                "(file %s kept, %d ranks)\n", (unsigned long long)seed, path, s->n_ranks);
+        ok = 0;
+    }
+    sl_buf_free(&want);
+    sl_buf_free(&got);
+    free(sp.ranges);
+    return ok;
+}
+
 static int run_seed(uint64_t seed, const char *dir)
 {
     rng = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -498,6 +577,8 @@ static int run_seed(uint64_t seed, const char *dir)
         }
         sl_buf_free(&got);
     }
+    if (ok && !u.lenient)
+        ok = check_spec(&s, &u, seed, path);
     /* The typed scan: conversions, NULLs, rejected values, only some columns read. */
     int proj[8], n_proj = 1 + upto(ncols);
     for (int k = 0; k < n_proj; k++)
