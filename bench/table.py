@@ -36,6 +36,9 @@ def main():
                     r = json.loads(line)
                 except ValueError as e:
                     sys.exit("%s:%d: %s" % (p, n, e))
+                if not all(k in r for k in ("workload", "rows", "machine", "tool", "ranks",
+                                            "version")):
+                    continue  # another benchmark's line (exchange, pair_ceiling, ...)
                 # One row per build: runs of different versions are never pooled.
                 key = (r["workload"], r["rows"], r["machine"], r["tool"] != "pandas",
                        r["tool"], r["ranks"], r["version"])
