@@ -181,3 +181,6 @@ int sl_fault_hit_slow(sl_fault_op op)
 }
 
 const char *sl_fault_last(void) { return g_last; }
+
+void sl_fault_mark(sl_fault_marks *m) { memcpy(m->n, g_count, sizeof m->n); }
+void sl_fault_rewind(const sl_fault_marks *m) { memcpy(g_count, m->n, sizeof g_count); }

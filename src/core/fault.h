@@ -91,4 +91,12 @@ static inline int sl_fault_hit(sl_fault_op op)
 /* The entry that fired last, for messages: "read:3@rank1" (static storage). Local. */
 const char *sl_fault_last(void);
 
+/* The operation counters, saved and put back: a statement that runs again (session.c, after
+ * a wrong speculative split) meets the faults its first run met. Local. */
+typedef struct sl_fault_marks {
+    long long n[SL_FAULT_N_OPS];
+} sl_fault_marks;
+void sl_fault_mark(sl_fault_marks *m);
+void sl_fault_rewind(const sl_fault_marks *m);
+
 #endif

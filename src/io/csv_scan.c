@@ -1532,6 +1532,8 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
     }
     sl_err_clear(&sc->saved);
     *out = sc;
+    if (s->spec)
+        s->spec_state->read = true;
     if (s->on_error == SL_ON_ERROR_REJECT && s->rejects) {
         s->rejects_used = true; /* before opening: a failed open still merges the others */
         return sl_csv_rejw_open(s->rejects, rank, &sc->rej, err);

@@ -135,13 +135,15 @@ typedef struct sl_fmt_pred {
  * the bytes before every split), when a later check at the end of each scan can prove the
  * guess. allow: the session lets sources guess (it clears it to run a statement again
  * after a wrong guess). pending: sources of the statement that guessed and whose guess no
- * scan has confirmed yet; the same on every rank (changed only at collective points). An
- * error of the statement while one is pending may come from a wrong guess (rows read from
- * the wrong bytes), so the session runs the statement again without guessing.
+ * scan has confirmed yet; the same on every rank (changed only at collective points). read:
+ * a scan of such a source began on this rank. An error of the statement while one is pending
+ * may come from a wrong guess (rows read from the wrong bytes, or types sniffed from them),
+ * so the session runs the statement again without guessing.
  */
 typedef struct sl_fmt_spec {
     bool allow;
     int pending;
+    bool read;
 } sl_fmt_spec;
 
 /* Defaults a source takes from the session when its options leave them open. */

@@ -15,6 +15,7 @@
 
 #include "batch/borrow.h"
 #include "core/budget.h"
+#include "core/fault.h"
 #include "core/mem.h"
 #include "core/signals.h"
 #include "core/size.h"
@@ -792,23 +793,42 @@ static int run_stmt(sl_session *s, const sl_job *job, const sl_stmt *st, sl_err 
 }
 
 /*
- * Runs a statement and agrees on its error. A data or evaluation error while a speculative
- * input split is unconfirmed (io/format.h; a failed check at a scan's end is one) may come
- * from rows read at a wrongly guessed boundary: the statement runs once more without
- * guessing (a failed statement leaves nothing behind: COPY commits and CREATE TABLE
- * registers only at its end), and that run's error, if any, is the statement's, with its
- * line numbers. Its rows count once. Collective.
+ * Whether the statement's agreed error rc may come from a wrong speculative split
+ * (io/format.h), so that it runs again without guessing: a guess is unconfirmed, and the
+ * error came from the rows a speculative scan read (anything but a stop signal: bad rows,
+ * values, a giant field's memory, spill space), or from the binder's types, which a guess
+ * sniffed from its rows. An error before any scan that is not the binder's (COPY's target
+ * checks, its lock) does not depend on the guess. rc and pending are agreed, and read is
+ * reduced here: every rank decides alike. Collective.
+ */
+static bool spec_retry(const sl_session *s, int rc)
+{
+    if (!rc || rc == SL_EINTR || s->spec.pending == 0)
+        return false;
+    int read = s->spec.read, any;
+    MPI_Allreduce(&read, &any, 1, MPI_INT, MPI_LOR, s->comm);
+    return any || rc == SL_ESQL || rc == SL_EBIND;
+}
+
+/*
+ * Runs a statement and agrees on its error. An error that may come from a wrong speculative
+ * input split (spec_retry; a failed check at a scan's end is one) makes the statement run
+ * once more without guessing (a failed statement leaves nothing behind: COPY commits and
+ * CREATE TABLE registers only at its end) and meet the same injected faults; that run's
+ * error, if any, is the statement's, with its line numbers. Its rows count once. Collective.
  */
 static int run_stmt_agreed(sl_session *s, const sl_job *job, int idx, sl_err *err)
 {
     const sl_stmt *st = job->stmts[idx];
     sl_counters c0 = s->ctx.ctr;
+    sl_fault_marks marks;
+    sl_fault_mark(&marks);
     s->stmt_rows_out = -1;
     s->spec = (sl_fmt_spec){ .allow = !s->settings.csv_split_count && !s->spec_wrong };
     run_stmt(s, job, st, err);
     sl_signals_check(err);
     int rc = sl_agree(s->comm, err);
-    if ((rc == SL_EDATA || rc == SL_ERUNTIME) && s->spec.pending > 0) {
+    if (spec_retry(s, rc)) {
         if (s->opts.verbose && s->rank == 0)
             fprintf(stderr, "sluice: statement %d (line %d): its input split is not confirmed "
                     "(%s); running it again with the quotes counted first, as the rest of "
@@ -821,6 +841,7 @@ static int run_stmt_agreed(sl_session *s, const sl_job *job, int idx, sl_err *er
         s->ctx.ctr.bytes_written = c0.bytes_written;
         s->stmt_rows_out = -1;
         s->spec = (sl_fmt_spec){ .allow = false };
+        sl_fault_rewind(&marks);
         run_stmt(s, job, st, err);
         sl_signals_check(err);
         rc = sl_agree(s->comm, err);

@@ -275,6 +275,20 @@ agreed_unpack() {
   else bad "$name" "rc=$rc, want 9 and one agreed message: $msgs" "$err"; fi
 }
 
+# A read fault in a scan whose split was guessed (rank 0's 5th read at 2 ranks: its scan,
+# after the first-record, sample and boundary reads): the error may come from the guess, so
+# the statement runs again with the quotes counted, and meets the same fault there (the fault
+# counters are rewound): exit 4, one injected message, the old output untouched.
+name="read:5@rank0 in a guessed split: the second run meets it again np=2"
+SLUICE_FAULT='read:5@rank0' timeout 60 mpirun -n 2 "$SLUICE" run -v "$W/agg.sql" \
+  --blocksize 20KB > /dev/null 2> "$err"
+rc=$?
+msgs=$(error_msgs "$err")
+if [[ $rc == 4 && $msgs == *injected* && $(grep -c . <<< "$msgs") == 1 ]] &&
+   grep -q 'running it again with the quotes counted first' "$err" &&
+   [[ $(dir_sig "$W/o/agg") == "$SIG0" ]] && no_tmp; then ok "$name"
+else bad "$name" "rc=$rc, want 4, one injected message after a second run: $msgs" "$err"; fi
+
 # A corrupt message before an exchange's last round (100000 groups in 4 KB rounds) is reported
 # by the next round's flags (compare unpack:1 in the only round, above: MPI_Abort).
 for np in 2 3; do
