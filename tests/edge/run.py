@@ -290,6 +290,11 @@ def spec_cases(w):
          exp, block="4KB", check_err=retried(0))
     case(w, "spec_set_bad", {"s.csv": text}, "SET csv_split = 'maybe';\n" + q % "s.csv",
          error=(3, "SET csv_split: 'maybe' is not one of 'guess', 'count'"), ranks=[1, 2])
+    # A wrong guess's rows also feed the type sniffing (every rank samples from its start):
+    # "inside" makes id VARCHAR and sum(id) fails to bind; the statement runs again.
+    case(w, "spec_sniffed_types", {"s.csv": text},
+         "SELECT sum(id) AS s FROM read_csv('s.csv');\n",
+         [[sum(int(r[0]) for r in parsed)]], block="4KB", check_err=retried(1))
     # Two sources in one statement, one guessed right and one wrong: the statement runs
     # again, and both answer as at 1 rank.
     case(w, "spec_two_sources", {"s.csv": text, "p.csv": table(plain)},
