@@ -51,7 +51,7 @@ static sl_query *bind(const char *sql, sl_err *err)
         return NULL;
     const sl_fmt_call **calls = NULL;
     int n = sl_sql_calls(job->stmts[0]->query, &g_cat, &calls);
-    sl_fmt_env env = {64 << 20, 1 << 20};
+    sl_fmt_env env = {64 << 20, 1 << 20, NULL};
     sl_fmt_sources *srcs = NULL;
     sl_query *q = NULL;
     if (sl_fmt_sources_open(MPI_COMM_WORLD, job->path, calls, n, &env, &srcs, err) == 0)
