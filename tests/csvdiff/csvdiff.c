@@ -400,7 +400,6 @@ static void scan_all(sl_csv_source *s, const char *scanner, const int *proj, int
     }
 }
 
-/* One seed: 1 when both scanners agree on every kernel, else 0 (and a report). */
 /* Keeps the field and row lines of a transcript (F, R), dropping the batch and rank lines. */
 static void records_only(sl_buf *t)
 {
@@ -422,8 +421,8 @@ static void records_only(sl_buf *t)
 /*
  * The speculative split (io_int.h; strict walks only, as in sluice): s's ranges walked with
  * every run start guessed outside quotes, by the fast scanner. When no walk failed and none
- * ended inside a record at a guessed end (the scan's check passes), the records must be the
- * reference's (ref: s walked by libcsv with every count) but for the line numbers, unknown
+ * ended inside a record at a guessed end (the scan's check passes), the records must be
+ * those of s walked by libcsv with every count, but for the line numbers, unknown
  * while guessing; and where every guess is right (the counted parity at each rank's start is
  * 0) and no walk failed, no walk may find a wrong guess. Returns 1 when both hold.
  */
@@ -471,6 +470,7 @@ static int check_spec(const sl_csv_source *s, setup *u, uint64_t seed, const cha
     return ok;
 }
 
+/* One seed: 1 when both scanners agree on every kernel, else 0 (and a report). */
 static int run_seed(uint64_t seed, const char *dir)
 {
     rng = seed * 0x9E3779B97F4A7C15ull + 1;
