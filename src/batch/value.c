@@ -9,7 +9,6 @@
 #include "batch/int128.h"
 #include "batch/dec128.h"
 
-#include <errno.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -172,73 +171,6 @@ bool sl_parse_bigint(const char *p, int64_t len, int64_t *out)
         acc = acc * 10 + dgt;
     }
     *out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
-    return true;
-}
-
-/*
- * Clinger's fast path: a plain decimal [+-]digits[.digits] with at most 15 significant digits
- * is m / 10^k with m < 2^53 and k <= 22, both exact doubles, so one IEEE division gives the
- * correctly rounded value -- the same double strtod returns, at a fraction of its cost (strtod
- * was ~12% of a CSV scan). Returns false for anything else (the caller uses strtod).
- */
-static bool parse_double_fast(const char *p, int64_t len, double *out)
-{
-    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    int64_t i = 0;
-    bool neg = false;
-    if (i < len && (p[i] == '-' || p[i] == '+'))
-        neg = p[i++] == '-';
-    uint64_t m = 0;
-    int digits = 0, frac = -1, sig = 0;
-    for (; i < len; i++) {
-        char c = p[i];
-        if (c == '.' && frac < 0) {
-            frac = 0;
-            continue;
-        }
-        if (c < '0' || c > '9')
-            return false;
-        m = m * 10 + (uint64_t)(c - '0');
-        digits++;
-        if (m)
-            sig++;
-        if (frac >= 0)
-            frac++;
-        if (sig > 15 || digits > 22)
-            return false;
-    }
-    if (digits == 0)
-        return false;
-    double d = (double)m;
-    if (frac > 0)
-        d /= pow10[frac];
-    *out = neg ? -d : d;
-    return true;
-}
-
-bool sl_parse_double(const char *p, int64_t len, double *out)
-{
-    if (parse_double_fast(p, len, out))
-        return true;
-    char tmp[128];
-    if (len <= 0 || len >= (int64_t)sizeof tmp)
-        return false;
-    /* strtod accepts leading spaces and hex floats; we do not. */
-    if (p[0] == ' ' || p[0] == '\t')
-        return false;
-    for (int64_t i = 0; i < len; i++)
-        if (p[i] == 'x' || p[i] == 'X')
-            return false;
-    memcpy(tmp, p, (size_t)len);
-    tmp[len] = 0;
-    char *end;
-    errno = 0;
-    double d = strtod(tmp, &end);
-    if (end != tmp + len)
-        return false;
-    *out = d;
     return true;
 }
 

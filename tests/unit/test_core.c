@@ -1,7 +1,10 @@
 /* Unit tests for src/core and src/batch basics: sizes, value parsing/formatting, vectors. */
 #include "check.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "batch/batch.h"
 #include "batch/types.h"
@@ -9,6 +12,90 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/size.h"
+
+/* xorshift64: the same cases on every machine (rand()'s sequence is libc's). */
+static uint64_t xs64(uint64_t *st)
+{
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return *st;
+}
+
+/* Whether sl_parse_double accepts s exactly where strtod reads all of it, with strtod's
+ * double bit for bit (glibc's strtod is correctly rounded: the oracle). */
+static bool same_as_strtod(const char *s)
+{
+    char *end;
+    double want = strtod(s, &end), got = 0;
+    bool ok = sl_parse_double(s, (int64_t)strlen(s), &got);
+    return ok == (*end == 0 && end != s) && (!ok || memcmp(&got, &want, sizeof got) == 0);
+}
+
+/* src/batch/parse_double.c's fast paths (Clinger, Eisel-Lemire, eight digits a word) against
+ * strtod: every double printed with 1-17 digits and in e-notation, random decimals of 1-20
+ * integer and 0-19 fraction digits with exponents across the whole range (subnormals,
+ * overflow, more than 19 digits: the fallback), integers exactly half-way between two
+ * doubles (ties to even), and spellings near the grammar's edges. */
+static void test_parse_double_vs_strtod(void)
+{
+    uint64_t st = 88172645463325252u;
+    char s[128];
+    int bad = 0;
+    for (int t = 0; t < 150000; t++) {
+        uint64_t bits = xs64(&st);
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        if (!isfinite(d))
+            continue;
+        snprintf(s, sizeof s, "%.*g", 1 + (int)(xs64(&st) % 17), d);
+        bad += !same_as_strtod(s);
+        snprintf(s, sizeof s, "%.*e", (int)(xs64(&st) % 19), d);
+        bad += !same_as_strtod(s);
+    }
+    for (int t = 0; t < 300000; t++) {
+        int k = 0, nd = (int)(xs64(&st) % 21), fd = (int)(xs64(&st) % 20);
+        if (xs64(&st) % 3 == 0)
+            s[k++] = xs64(&st) % 4 ? '-' : '+';
+        bool zeros = xs64(&st) % 4 == 0; /* "0.000123" */
+        for (int i = 0; i < nd; i++)
+            s[k++] = (char)('0' + (zeros && i < nd - 1 ? 0 : xs64(&st) % 10));
+        if (fd || nd == 0) {
+            s[k++] = '.';
+            for (int i = 0; i < fd; i++)
+                s[k++] = (char)('0' + (zeros && i < fd / 2 ? 0 : xs64(&st) % 10));
+        }
+        if (xs64(&st) % 2)
+            k += sprintf(s + k, "e%d", (int)(xs64(&st) % 700) - 350);
+        s[k] = 0;
+        bad += !same_as_strtod(s);
+    }
+    for (int t = 0; t < 100000; t++) {
+        /* (2 m + 1) 2^(e-1) with m of 53 bits: half-way between m 2^e and (m + 1) 2^e */
+        uint64_t m = (xs64(&st) >> 11) | (UINT64_C(1) << 52);
+        unsigned e = (unsigned)(xs64(&st) % 11);
+        unsigned __int128 v = ((unsigned __int128)(2 * m + 1)) << e;
+        snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+        bad += !same_as_strtod(s);
+        snprintf(s, sizeof s, "%llue-%u", (unsigned long long)v, e % 4);
+        bad += !same_as_strtod(s);
+    }
+    CHECK_INT(bad, 0);
+    const char *edge[] = {
+        "1e", "e1", "1e+", "1e-", "-", "+", ".", "+.5", "-.5e-3", "5.e2", "0e0", "-0", "-0.0e7",
+        "0e999999", "1e1000000", "1e308", "1.7976931348623157e308", "1.7976931348623158e308",
+        "1.7976931348623159e308", "2.2250738585072014e-308", "2.2250738585072011e-308",
+        "4.9e-324", "2.4703282292062328e-324", "1e-400", "1e400", "9007199254740993",
+        "9007199254740992.5", "18446744073709551615", "1844674407370955161", "0.30000000000000004",
+        "123456789012345678e-5", "0.000000000000000000000000000000001234567890123456789",
+        "12345678.12345678", "1.2345678901234567890", "1E5", "1e+05", "12.34.5", "1e5.5",
+        "1_0", "inf", "-Infinity", "nan"};
+    for (unsigned i = 0; i < sizeof edge / sizeof *edge; i++)
+        if (!same_as_strtod(edge[i])) {
+            fprintf(stderr, "sl_parse_double(\"%s\") differs from strtod\n", edge[i]);
+            CHECK(false);
+        }
+}
 
 static const char *fmt_double(sl_buf *b, double d)
 {
@@ -81,6 +168,7 @@ int main(void)
         CHECK(!sl_parse_double(".", 1, &d));
         CHECK(!sl_parse_double("1.2.3", 5, &d));
     }
+    test_parse_double_vs_strtod();
     CHECK_STR(fmt_double(&b, 0.1), "0.1");
     CHECK_STR(fmt_double(&b, 3.0), "3.0");
     CHECK_STR(fmt_double(&b, -2.5), "-2.5");
