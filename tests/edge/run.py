@@ -7,7 +7,8 @@ arithmetic over the generated values) or by hand, or checks the exact error. Cas
 CRLF, a last line without a newline, a header only, an empty file (with and without
 columns=), a UTF-8 BOM, a 200 KB field with 1 KB blocks, a quote inside an unquoted field,
 NUL bytes, characters vs bytes in valid and invalid UTF-8, 1,000 columns, 50 one-row files,
-and a file so small that most ranks get no range. NULL and '' differ in the results
+a file so small that most ranks get no range, and DOUBLE text of every shape (Python's float()
+is the oracle). NULL and '' differ in the results
 (tests/sluice_csv.py). Prints "ok NAME np=N" / "FAIL ..." and
 "edge: N passed, M failed, 0 skipped" (this suite skips nothing).
 """
@@ -16,6 +17,7 @@ import io
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -234,11 +236,43 @@ def suite(w):
          [["50", str(sum(i * i for i in range(50))), "49"]])
 
     spec_cases(w)
+    double_text_case(w, rng)
 
     # A tiny file at 5 ranks with the default block size: most ranks own no range.
     case(w, "ranks_without_ranges", {"t.csv": b"a,b\n1,2\n3,4\n"},
          "SELECT sum(a) AS sa, sum(b) AS sb, count(*) AS n FROM read_csv('t.csv');\n",
          [["4", "6", "2"]], block="64MB")
+
+
+def double_text_case(w, rng):
+    """DOUBLE text of every shape the scan meets (issue 14: sl_parse_double's Clinger and
+    Eisel-Lemire paths and strtod's fallback): what pandas writes (shortest repr, 16-17
+    digits, e-notation below 1e-4), the short [-]D.F path's shape, exponents with signs and
+    capitals, a sign, a point at either end, leading zeros, 20 and more digits, tiny and huge
+    magnitudes, -0.0. Every value must come back as Python's float() of the same text, bit
+    for bit (sluice prints the shortest text that reads back as the double)."""
+    texts = ["0.30000000000000004", "1e-05", "1.2345e-05", "-2.5E+10", "+1.5", ".5", "5.",
+             "00012.500", "0.000000000000000000001234567890123456789",
+             "123456789012345678901234", "1.7976931348623157e308", "2.2250738585072014e-308",
+             "4.9e-324", "-0.0", "9007199254740993", "91.730208", "-91.730208"]
+    for _ in range(300):
+        v = rng.uniform(-1, 1) * 10.0 ** rng.randint(-30, 30)
+        texts.append(rng.choice([repr(v), "%.17g" % v, "%.6e" % v, "%.3f" % v]))
+    rows = [["id", "x"]] + [[str(i), t] for i, t in enumerate(texts)]
+
+    def check(got):
+        why = []
+        if len(got) != len(texts):
+            return ["%d rows, expected %d" % (len(got), len(texts))]
+        for i, x in got:
+            want = float(texts[int(i)])
+            if x is None or struct.pack("<d", float(x)) != struct.pack("<d", want):
+                why.append("row %s: %r read as %r, Python says %r" % (i, texts[int(i)], x,
+                                                                      want))
+        return why[:5]
+    case(w, "double_text", {"d.csv": table(rows)},
+         "SELECT id, x FROM read_csv('d.csv', columns = {'id': 'BIGINT', 'x': 'DOUBLE'});\n",
+         check=check)
 
 
 RETRY = "running it again with the quotes counted first"
