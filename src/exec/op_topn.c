@@ -244,6 +244,22 @@ static int64_t group_of(topn_state *st, const sl_batch *b, int64_t r)
     return g;
 }
 
+/* The group of row r's integer partition key, or -1 when it has none yet (or is NULL):
+ * group_of's probe without inserting, for prefetching. */
+static inline int64_t find_int_group(const topn_state *st, const sl_vec *kv, int64_t r)
+{
+    if (!sl_vec_valid(kv, r))
+        return -1;
+    uint64_t h = (uint64_t)kv->d.i64[r];
+    int64_t mask = st->n_slots - 1;
+    for (int64_t s = home(st, h);; s = (s + 1) & mask) {
+        if (st->slots[s].g < 0)
+            return -1;
+        if (st->slots[s].h == h)
+            return st->slots[s].g;
+    }
+}
+
 /* <0, 0, >0 as row r of b orders before, with, after the group's worst row on the first
  * order key alone (as batch/rowcmp.c's cmp_col: NULLs placed absolutely, NaN above every
  * number). */
@@ -341,11 +357,23 @@ static int topn_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err
     st->rows_in += live;
     /* the batch must be in bs before its rows are offered: a new group's key row is in it */
     for (int64_t i = 0; i < live; i++) {
-        if (st->int_part && i + 16 < live && st->n_slots) {
-            /* the slot of a row 16 ahead: the table outgrows the caches at 1e5 partitions */
+        if (st->int_part && st->n_slots) {
+            /* The table outgrows the caches at 1e5 partitions: the slot of a row 16 ahead,
+             * then, its slot loaded by now, the group and its references of a row 8 ahead
+             * (the group's count and worst key decide most rows; waiting for them was 3/4
+             * of this loop). */
             const sl_vec *kv = b->cols[st->part.cols[0]];
-            uint64_t h = (uint64_t)kv->d.i64[sl_batch_row(b, i + 16)];
-            __builtin_prefetch(&st->slots[home(st, h)]);
+            if (i + 16 < live) {
+                uint64_t h = (uint64_t)kv->d.i64[sl_batch_row(b, i + 16)];
+                __builtin_prefetch(&st->slots[home(st, h)]);
+            }
+            if (i + 8 < live) {
+                int64_t g = find_int_group(st, kv, sl_batch_row(b, i + 8));
+                if (g >= 0) {
+                    __builtin_prefetch(&st->grp[g]);
+                    __builtin_prefetch(&st->refs[g * st->k]);
+                }
+            }
         }
         offer(st, b, bi, sl_batch_row(b, i));
     }
