@@ -302,7 +302,7 @@ fuzz-build:
 	@OMPI_CC=clang CC=mpicc CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
 	  $(FUZZ_SAN)" $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) SANITIZE= \
 	  $(FUZZ_BUILD)/libsluice.a
-	@for t in sql csv; do \
+	@for t in sql csv double; do \
 	  OMPI_CC=clang mpicc -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	    -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) -o $(FUZZ_BUILD)/fuzz_$$t fuzz/fuzz_$$t.c \
 	    $(FUZZ_BUILD)/libsluice.a $(LDLIBS) || exit 1; \

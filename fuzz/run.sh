@@ -15,7 +15,7 @@ trap 'rm -rf "$W"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 pass=0 fail=0
-for t in sql csv; do
+for t in sql csv double; do
   mkdir -p "$W/$t"
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb keeps the shared machine safe.
   if timeout $((T + 120)) "$B/fuzz_$t" "$W/$t" "$ROOT/fuzz/corpus/$t" -max_total_time="$T" \

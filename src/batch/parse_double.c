@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "batch/parse_double_pow5.h"
+#include "core/mem.h"
 
 #define MANT_BITS 52      /* explicit mantissa bits of a double */
 #define EXP_BIAS 1023
@@ -64,11 +65,13 @@ static bool read_decimal(const char *p, int64_t len, bool *neg, uint64_t *w, int
         unsigned d = (unsigned char)p[i] - '0';
         if (d > 9)
             break;
-        m = m * 10 + d;
-        sig += m != 0; /* leading zeros are not significant */
-        digits++;
+        /* Leading zeros are not significant. Counted before m grows: 20 digits can wrap m
+         * to exactly 0 (2^64 = 18446744073709551616). */
+        sig += (m | d) != 0;
         if (sig > 19)
             return false;
+        m = m * 10 + d;
+        digits++;
     }
     if (i < len && p[i] == '.') {
         i++;
@@ -88,12 +91,12 @@ static bool read_decimal(const char *p, int64_t len, bool *neg, uint64_t *w, int
             unsigned d = (unsigned char)p[i] - '0';
             if (d > 9)
                 break;
-            m = m * 10 + d;
-            sig += m != 0;
-            digits++;
-            exp10--;
+            sig += (m | d) != 0;
             if (sig > 19)
                 return false;
+            m = m * 10 + d;
+            digits++;
+            exp10--;
         }
     }
     if (digits == 0)
@@ -198,21 +201,20 @@ bool sl_parse_double(const char *p, int64_t len, double *out)
 {
     if (parse_double_fast(p, len, out))
         return true;
-    char tmp[128];
-    if (len <= 0 || len >= (int64_t)sizeof tmp)
-        return false;
     /* strtod accepts leading spaces and hex floats; we do not. */
-    if (p[0] == ' ' || p[0] == '\t')
+    if (len <= 0 || p[0] == ' ' || p[0] == '\t' || memchr(p, 'x', (size_t)len) ||
+        memchr(p, 'X', (size_t)len))
         return false;
-    for (int64_t i = 0; i < len; i++)
-        if (p[i] == 'x' || p[i] == 'X')
-            return false;
+    char small[128];
+    char *tmp = len < (int64_t)sizeof small ? small : sl_xmalloc((size_t)len + 1);
     memcpy(tmp, p, (size_t)len);
     tmp[len] = 0;
     char *end;
     double d = strtod(tmp, &end);
-    if (end != tmp + len)
-        return false;
-    *out = d;
-    return true;
+    bool ok = end == tmp + len;
+    if (tmp != small)
+        sl_free(tmp);
+    if (ok)
+        *out = d;
+    return ok;
 }
