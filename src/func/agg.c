@@ -390,6 +390,35 @@ static int64_t new_group(sl_hashagg *h, uint64_t hash, sl_vec *const *vecs, int6
     return g;
 }
 
+/* memcmp(a, b, n) == 0 without a libc call for the short keys most group-bys have (codes,
+ * ids: "id001"): with two VARCHAR keys the call was an eighth of q2's CPU. */
+static inline bool bytes_eq(const char *a, const char *b, int64_t n)
+{
+    if (n > 16)
+        return memcmp(a, b, (size_t)n) == 0;
+    uint64_t x, y;
+    if (n >= 8) { /* the first and the last 8 bytes (they overlap below 16) */
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        uint64_t d = x ^ y;
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return (d | (x ^ y)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t u, v, w, z;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&w, a + n - 4, 4);
+        memcpy(&z, b + n - 4, 4);
+        return ((u ^ v) | (w ^ z)) == 0;
+    }
+    for (int64_t k = 0; k < n; k++)
+        if (a[k] != b[k])
+            return false;
+    return true;
+}
+
 /* Grouping equality of value g of a and value i of b, both valid: -0.0 equals 0.0 and NaN
  * equals NaN, as hashing folds them the same way; INTERVALs and LISTs by DuckDB's equality. */
 static inline bool val_eq(const sl_vec *a, int64_t g, const sl_vec *b, int64_t i)
@@ -405,7 +434,7 @@ static inline bool val_eq(const sl_vec *a, int64_t g, const sl_vec *b, int64_t i
     case SL_T_UHUGEINT: {
         int64_t la, lb;
         const char *pa = sl_vec_str(a, g, &la), *pb = sl_vec_str(b, i, &lb);
-        return la == lb && memcmp(pa, pb, (size_t)la) == 0;
+        return la == lb && bytes_eq(pa, pb, la);
     }
     case SL_T_INTERVAL: { /* DuckDB's equality: '30 days' = '1 month' (types.h) */
         int64_t la, lb;
