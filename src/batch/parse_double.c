@@ -52,6 +52,25 @@ static inline uint64_t eight_digits_value(const char *p)
     return (v & UINT64_C(0x0000FFFF0000FFFF)) * UINT64_C(42949672960001) >> 32;
 }
 
+/* The decimal digits from p[*i] (before p[len]) appended to *m, *i past them, *sig counting
+ * the significant ones (leading zeros are not). False when that passes 19: counted before m
+ * grows, since 20 digits can wrap m to exactly 0 (2^64 = 18446744073709551616). */
+static inline bool read_digits(const char *p, int64_t len, int64_t *i, uint64_t *m, int *sig)
+{
+    int64_t at = *i;
+    for (; at < len; at++) {
+        unsigned d = (unsigned char)p[at] - '0';
+        if (d > 9)
+            break;
+        *sig += (*m | d) != 0;
+        if (*sig > 19)
+            return false;
+        *m = *m * 10 + d;
+    }
+    *i = at;
+    return true;
+}
+
 /* [+-]D[.F][(e|E)[+-]X] of p[0..len) as (-1)^neg w 10^q, at least one digit in D or F, at most
  * 19 significant digits, |X| < 10^6. False (not decided here) for anything else. */
 static bool read_decimal(const char *p, int64_t len, bool *neg, uint64_t *w, int64_t *q)
@@ -61,44 +80,27 @@ static bool read_decimal(const char *p, int64_t len, bool *neg, uint64_t *w, int
     if (i < len && (p[i] == '-' || p[i] == '+'))
         *neg = p[i++] == '-';
     uint64_t m = 0;
-    int sig = 0, digits = 0;
-    for (; i < len; i++) {
-        unsigned d = (unsigned char)p[i] - '0';
-        if (d > 9)
-            break;
-        /* Leading zeros are not significant. Counted before m grows: 20 digits can wrap m
-         * to exactly 0 (2^64 = 18446744073709551616). */
-        sig += (m | d) != 0;
-        if (sig > 19)
-            return false;
-        m = m * 10 + d;
-        digits++;
-    }
+    int sig = 0;
+    int64_t start = i;
+    if (!read_digits(p, len, &i, &m, &sig))
+        return false;
+    int64_t digits = i - start;
     if (i < len && p[i] == '.') {
-        i++;
+        int64_t f = ++i;
         if (m == 0) /* "0.000123": zeros only move the point */
-            for (; i < len && p[i] == '0'; i++, digits++)
-                exp10--;
+            while (i < len && p[i] == '0')
+                i++;
         /* Then eight digits at a time ("0.30000000000000004": two words and a byte); every
          * one of them is significant (m != 0 or p[i] != '0' here). */
         while (sig <= 11 && i + 8 <= len && eight_digits(p + i)) {
             m = m * 100000000 + eight_digits_value(p + i);
             sig += 8;
-            digits += 8;
-            exp10 -= 8;
             i += 8;
         }
-        for (; i < len; i++) {
-            unsigned d = (unsigned char)p[i] - '0';
-            if (d > 9)
-                break;
-            sig += (m | d) != 0;
-            if (sig > 19)
-                return false;
-            m = m * 10 + d;
-            digits++;
-            exp10--;
-        }
+        if (!read_digits(p, len, &i, &m, &sig))
+            return false;
+        digits += i - f;
+        exp10 -= i - f;
     }
     if (digits == 0)
         return false;
