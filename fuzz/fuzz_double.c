@@ -2,9 +2,9 @@
  * libFuzzer target: DOUBLE text (src/batch/parse_double.c). The input is the text itself.
  * sl_parse_double must accept it exactly where glibc's strtod (correctly rounded: the oracle)
  * reads all of it, minus what sluice refuses on purpose (a leading blank, hex floats), and
- * give strtod's double bit for bit. Its Clinger and Eisel-Lemire paths
- * decide most texts without strtod, so a wrong digit count, exponent, rounding or tie there
- * shows up here; ASan and UBSan watch the word reads. Local.
+ * give strtod's double bit for bit. Its Clinger and Eisel-Lemire paths decide most texts
+ * without strtod, so a wrong digit count, exponent, rounding or tie there shows up here; ASan
+ * and UBSan watch the word reads. Local.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@ decimal-to-double conversion in src/batch/parse_double.c (D. Lemire, "Number Par
 Gigabyte per Second", Software: Practice and Experience 51(8), 2021; N. Mushtak and D. Lemire,
 "Fast number parsing without fallback", 2023).
 
-For q in [-342, 308] the entry is 5^q scaled by a power of two into [2^127, 2^128]:
+For q in [-342, 308] the entry is 5^q scaled by a power of two into [2^127, 2^128):
 - q >= 0: the leading 128 bits of 5^q, truncated;
 - q < 0: floor(2^b / 5^-q) + 1 with b = z + 127 for q >= -27 (5^-q < 2^64) and b = 2z + 128
   below, then truncated to its leading 128 bits, where 2^(z-1) < 5^-q <= 2^z.
