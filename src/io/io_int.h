@@ -20,8 +20,9 @@
  * end lies before its guessed start: the next run would start where no walk checks), and
  * one reduction at the scan's end confirms every start at once; a failed check, or an error
  * before it (the rows of a wrong guess, or the types sniffed from them, can fail anywhere),
- * makes the session run the statement again with the count pass. Line numbers are unknown while speculating; only error messages carry them,
- * and those come from the run with counts.
+ * makes the session run the statement again with the count pass. Line numbers are unknown
+ * while speculating; only error messages carry them, and those come from the run with
+ * counts.
  */
 #ifndef SL_IO_INT_H
 #define SL_IO_INT_H
