@@ -25,32 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch/digits.h"
 #include "batch/parse_double_pow5.h"
 #include "core/mem.h"
 
 #define MANT_BITS 52      /* explicit mantissa bits of a double */
 #define EXP_BIAS 1023
 #define EXP_INF 0x7FF
-
-/* Whether p[0..8) are eight decimal digits. */
-static inline bool eight_digits(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
-            (((v + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ==
-           UINT64_C(0x3333333333333333);
-}
-
-/* The value of eight decimal digits p[0..8) (SWAR: three multiplications). */
-static inline uint64_t eight_digits_value(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
-    v = (v & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
-    return (v & UINT64_C(0x0000FFFF0000FFFF)) * UINT64_C(42949672960001) >> 32;
-}
 
 /* The decimal digits from p[*i] (before p[len]) appended to *m, *i past them, *sig counting
  * the significant ones (leading zeros are not). False when that passes 19: counted before m
@@ -92,8 +73,9 @@ static bool read_decimal(const char *p, int64_t len, bool *neg, uint64_t *w, int
                 i++;
         /* Then eight digits at a time ("0.30000000000000004": two words and a byte); every
          * one of them is significant (m != 0 or p[i] != '0' here). */
-        while (sig <= 11 && i + 8 <= len && eight_digits(p + i)) {
-            m = m * 100000000 + eight_digits_value(p + i);
+        int64_t v8;
+        while (sig <= 11 && i + 8 <= len && sl_digits8(p + i, 8, &v8)) {
+            m = m * 100000000 + (uint64_t)v8;
             sig += 8;
             i += 8;
         }

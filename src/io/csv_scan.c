@@ -26,6 +26,7 @@
 
 #include "batch/int128.h"
 #include "batch/dec128.h"
+#include "batch/digits.h"
 #include "core/mem.h"
 #include "io/csv_reject.h"
 #include "core/ctx.h"
@@ -1098,27 +1099,7 @@ static inline bool convert_one(sl_csv_walk *w, sl_vec *v, sl_type t, int col, co
     return false;
 }
 
-/* parse_int of 1-8 unsigned digits s[0..n) as one 8-byte word (SWAR: no loop, no branch on
- * the length); false (nothing decided) for anything else. s[0..8) must be readable. Local. */
-static inline bool parse_digits8(const char *s, int64_t n, int64_t *out)
-{
-    if (n > 8)
-        return false;
-    uint64_t v;
-    memcpy(&v, s, 8);
-    unsigned sh = 8 * (unsigned)(8 - n); /* the digits to the top bytes, '0's below */
-    v = (v << sh) | (UINT64_C(0x3030303030303030) & ((UINT64_C(1) << sh) - 1));
-    const uint64_t hi = UINT64_C(0xF0F0F0F0F0F0F0F0);
-    if (((v & hi) | (((v + UINT64_C(0x0606060606060606)) & hi) >> 4)) !=
-        UINT64_C(0x3333333333333333))
-        return false; /* a byte outside '0'..'9' */
-    v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
-    v = (v & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
-    *out = (int64_t)((v & UINT64_C(0x0000FFFF0000FFFF)) * UINT64_C(42949672960001) >> 32);
-    return true;
-}
-
-/* parse_digits8 of 1-4 digits in 32-bit words: one multiply step less and constants that fit
+/* sl_digits8 of 1-4 digits in 32-bit words: one multiply step less and constants that fit
  * an instruction (most BIGINT columns of a table are short: ids, counts, codes). s[0..4) must
  * be readable. Local. */
 static inline bool parse_digits4(const char *s, int64_t n, int64_t *out)
@@ -1175,8 +1156,8 @@ static inline bool parse_decimal16(const char *s, int64_t n, double *out)
         return false;
     int64_t dp = __builtin_ctz(dots), nf = n - dp - 1;
     int64_t ip, fp;
-    if (dp < 1 || dp > 8 || nf < 1 || nf > 8 || !parse_digits8(s, dp, &ip) ||
-        !parse_digits8(s + dp + 1, nf, &fp))
+    if (dp < 1 || dp > 8 || nf < 1 || nf > 8 || !sl_digits8(s, dp, &ip) ||
+        !sl_digits8(s + dp + 1, nf, &fp))
         return false;
     static const int64_t i10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
                                   100000000};
@@ -1226,7 +1207,7 @@ static inline void vbits_flush(const vbits *b)
         b->w[b->i >> 6] = b->cur;
 }
 
-/* convert_col's loop for BIGINT: fields of 1-8 digits as one word (parse_digits8), others
+/* convert_col's loop for BIGINT: fields of 1-8 digits as one word (sl_digits8), others
  * through parse_int, the rest (blanks, '0x1F', '1_000') through convert_val. The array and
  * bitmap pointers are held in locals: stores through v's would make the compiler reload them
  * per value. Arguments and result as convert_col's. Local. */
@@ -1246,7 +1227,7 @@ static int64_t convert_bigint(const sl_csv_source *src, int col, sl_vec *v, cons
             continue;
         }
         if ((a + 8 <= p_len &&
-             (len <= 4 ? parse_digits4(s, len, &x) : parse_digits8(s, len, &x))) ||
+             (len <= 4 ? parse_digits4(s, len, &x) : sl_digits8(s, len, &x))) ||
             (!blank_edge(s, len) && parse_int(s, len, &x))) {
             out[r] = x;
             vbits_put(&vb, true);
