@@ -10,6 +10,10 @@
 #include "batch/wire.h"
 
 #include <string.h>
+/* The header's own inline copy of XXH3 (the same function, the same numbers as the shared
+ * library's): a library call per short key (q2's two 5-byte keys) was a tenth of a
+ * group-by's CPU. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "batch/list_order.h"
@@ -18,7 +22,20 @@
 #define HASH_NULL UINT64_C(0x5C3A9E7D1B2F4A61)
 #define HASH_MIX UINT64_C(0x9E3779B97F4A7C15)
 
-static inline uint64_t hash_i64(int64_t x) { return XXH3_64bits(&x, 8); }
+/* XXH3_64bits(p, n): at most 16 bytes (keys, codes, every 8-byte value) through the
+ * header's short path directly, inlined into the column loops; XXH3_64bits itself stays a
+ * call (its long-input dispatch is too big to inline). tests/unit/test_wire.c checks both
+ * against the shared library's XXH3 over lengths 0-40. */
+static inline uint64_t hash_bytes(const void *p, size_t n)
+{
+#if XXH_VERSION_NUMBER >= 800
+    if (n <= 16)
+        return XXH3_len_0to16_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0);
+#endif
+    return XXH3_64bits(p, n);
+}
+
+static inline uint64_t hash_i64(int64_t x) { return hash_bytes(&x, 8); }
 
 static inline uint64_t hash_f64(double d)
 {
@@ -30,7 +47,14 @@ static inline uint64_t hash_f64(double d)
             d = 0.0; /* folds -0.0 */
         memcpy(&bits, &d, 8);
     }
-    return XXH3_64bits(&bits, 8);
+    return hash_bytes(&bits, 8);
+}
+
+/* Whether values of type t hash as their stored bytes (hash_value's VARCHAR case). */
+static inline bool hashes_bytes(sl_type t)
+{
+    sl_type p = sl_type_phys(t);
+    return p == SL_T_VARCHAR || p == SL_T_HUGEINT || p == SL_T_UBIGINT || p == SL_T_UHUGEINT;
 }
 
 static inline uint64_t hash_value(const sl_vec *v, int64_t i)
@@ -44,7 +68,7 @@ static inline uint64_t hash_value(const sl_vec *v, int64_t i)
     case SL_T_HUGEINT: /* its 16 encoded bytes */
     case SL_T_UBIGINT:
     case SL_T_UHUGEINT:
-        return XXH3_64bits(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
+        return hash_bytes(v->heap + v->d.off[i], (size_t)(v->d.off[i + 1] - v->d.off[i]));
     case SL_T_INTERVAL: { /* its normalized fields: '30 days' and '1 month' are equal */
         int64_t nf[3] = {0, 0, 0};
         if (v->d.off[i + 1] - v->d.off[i] == SL_IV_BYTES)
@@ -89,6 +113,16 @@ void sl_hash_vecs_sel(sl_vec *const *vecs, int n, const uint32_t *sel, int64_t n
             for (int64_t k = 0; k < n_rows; k++) {
                 int64_t i = sel ? sel[k] : k;
                 uint64_t x = sl_vec_valid(v, i) ? hash_i64(v->d.i64[i]) : HASH_NULL;
+                out[k] = (c == 0 ? 0 : out[k] * k_mul) ^ x;
+            }
+        } else if (hashes_bytes(v->type)) {
+            /* hash_value's byte case without its switch per value */
+            const int64_t *off = v->d.off;
+            for (int64_t k = 0; k < n_rows; k++) {
+                int64_t i = sel ? sel[k] : k;
+                uint64_t x = sl_vec_valid(v, i)
+                                 ? hash_bytes(v->heap + off[i], (size_t)(off[i + 1] - off[i]))
+                                 : HASH_NULL;
                 out[k] = (c == 0 ? 0 : out[k] * k_mul) ^ x;
             }
         } else {

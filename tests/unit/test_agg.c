@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "func/agg.h"
 #include "func/aggregate.h"
+#include "func/agg_keys.h"
 #include "check.h"
 
 /* A one-argument aggregate call without its argument expression (the tests pass vectors). */
@@ -282,6 +283,223 @@ static void test_string_keys(void)
     sl_batch_free(&b);
     sl_hashagg_free(&p);
     sl_hashagg_free(&f);
+}
+
+/* ---- test 2c: several keys packed into 16-byte views (agg.c pview_make) ---- */
+
+/* Keys (VARCHAR, VARCHAR, BIGINT) that fit a view or not: splits of the same bytes ("ab",
+ * "c" / "a", "bc"), '' against NULL, 15 and 16 bytes, and integers whose bytes start with
+ * 0xFF (-1, INT64_MIN) or are 0 against NULL. Batch 1 fits, batch 2 mostly does not (the
+ * table stops using views there), batch 3 mixes; two partial tables, then a final merge,
+ * checked against a brute-force count and sum per distinct key. */
+#define PV_ROWS 1500
+static const char *pv_s1[] = { "a", "ab", "", NULL, "abc", "id001", "0123456789abcde",
+                               "0123456789abcdef", "a key longer than sixteen bytes", "id002",
+                               "abcdefghij", "abcdefghik" };
+static const char *pv_s2[] = { "c", "bc", "", NULL, "x", "id002", "0123456789", "id001" };
+#define NS1 (int)(sizeof pv_s1 / sizeof pv_s1[0])
+#define NS2 (int)(sizeof pv_s2 / sizeof pv_s2[0])
+static const int64_t pv_i[] = { 0, -1, INT64_MIN, INT64_MAX, 7, 0 };
+
+typedef struct {
+    const char *s1, *s2;
+    int inull;
+    int64_t i, v;
+} pv_row;
+
+static pv_row pv_make_row(int batch, int r)
+{
+    pv_row x;
+    int a = (r * 7 + batch) % NS1;
+    if (batch == 2 && r % 4 != 0)
+        a = 8; /* mostly too long for a view */
+    x.s1 = pv_s1[a];
+    x.s2 = pv_s2[(r * 3 + r / 9) % NS2];
+    x.inull = r % 6 == 5;
+    x.i = pv_i[(r * 5 + r / 7) % 6];
+    x.v = r % 100 + 1;
+    return x;
+}
+
+static sl_batch *pv_batch(int batch)
+{
+    sl_type bt[4] = { SL_T_VARCHAR, SL_T_VARCHAR, SL_T_BIGINT, SL_T_BIGINT };
+    sl_batch *b = sl_batch_new(4, bt, PV_ROWS);
+    for (int r = 0; r < PV_ROWS; r++) {
+        pv_row x = pv_make_row(batch, r);
+        if (x.s1) sl_vec_push_str(b->cols[0], x.s1, (int64_t)strlen(x.s1));
+        else sl_vec_push_null(b->cols[0]);
+        if (x.s2) sl_vec_push_str(b->cols[1], x.s2, (int64_t)strlen(x.s2));
+        else sl_vec_push_null(b->cols[1]);
+        if (x.inull) sl_vec_push_null(b->cols[2]); else sl_vec_push_i64(b->cols[2], x.i);
+        sl_vec_push_i64(b->cols[3], x.v);
+    }
+    b->n_rows = PV_ROWS;
+    return b;
+}
+
+static int pv_str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int pv_same_key(const pv_row *a, const pv_row *b)
+{
+    return pv_str_eq(a->s1, b->s1) && pv_str_eq(a->s2, b->s2) && a->inull == b->inull &&
+           (a->inull || a->i == b->i);
+}
+
+static void test_packed_views(void)
+{
+    sl_err err = { 0 };
+    sl_type kt[3] = { SL_T_VARCHAR, SL_T_VARCHAR, SL_T_BIGINT };
+    sl_agg ag[2] = { CALL(count_star, SL_T_NULL, SL_T_BIGINT, "count(*)"),
+                     CALL(sum, SL_T_BIGINT, SL_T_BIGINT, "sum(v)") };
+    sl_batch *b[4] = { pv_batch(1), pv_batch(2), pv_batch(3), NULL };
+    sl_hashagg *p1 = sl_hashagg_new(3, kt, 2, ag), *p2 = sl_hashagg_new(3, kt, 2, ag);
+    const int feed1[2] = { 0, 1 }, feed2[2] = { 2, 0 };
+    for (int j = 0; j < 2; j++) {
+        sl_vec *a1[2] = { NULL, b[feed1[j]]->cols[3] }, *a2[2] = { NULL, b[feed2[j]]->cols[3] };
+        CHECK_INT(sl_hashagg_consume(p1, b[feed1[j]], b[feed1[j]]->cols, a1, &err), 0);
+        CHECK_INT(sl_hashagg_consume(p2, b[feed2[j]], b[feed2[j]]->cols, a2, &err), 0);
+    }
+    /* The brute force: every row fed (batch 1 twice), its distinct keys, counts and sums. */
+    enum { MAXG = 4 * PV_ROWS };
+    pv_row *keys = sl_xmalloc(MAXG * sizeof *keys);
+    int64_t *cnt = sl_xcalloc(MAXG, sizeof *cnt), *sum = sl_xcalloc(MAXG, sizeof *sum);
+    int ng = 0;
+    const int fed[4] = { 1, 2, 3, 1 };
+    for (int j = 0; j < 4; j++)
+        for (int r = 0; r < PV_ROWS; r++) {
+            pv_row x = pv_make_row(fed[j], r);
+            int g = 0;
+            while (g < ng && !pv_same_key(&keys[g], &x))
+                g++;
+            if (g == ng)
+                keys[ng++] = x;
+            cnt[g]++;
+            sum[g] += x.v;
+        }
+    sl_batchlist st1, st2, res;
+    sl_batchlist_init(&st1);
+    sl_batchlist_init(&st2);
+    sl_batchlist_init(&res);
+    CHECK_INT(sl_hashagg_emit_states(p1, &st1, &err), 0);
+    CHECK_INT(sl_hashagg_emit_states(p2, &st2, &err), 0);
+    sl_hashagg *f = sl_hashagg_new(3, kt, 2, ag);
+    for (int64_t i = 0; i < st1.n; i++)
+        CHECK_INT(sl_hashagg_merge(f, st1.b[i], &err), 0);
+    for (int64_t i = 0; i < st2.n; i++)
+        CHECK_INT(sl_hashagg_merge(f, st2.b[i], &err), 0);
+    CHECK_INT(sl_hashagg_emit_final(f, &res, &err), 0);
+    CHECK(ng > 100);
+    int64_t rows = 0, good = 0;
+    for (int64_t bi = 0; bi < res.n; bi++) {
+        const sl_batch *o = res.b[bi];
+        for (int64_t i = 0; i < o->n_rows; i++) {
+            pv_row x = { NULL, NULL, 0, 0, 0 };
+            int64_t l0, l1;
+            const char *t0 = sl_vec_str(o->cols[0], i, &l0), *t1 = sl_vec_str(o->cols[1], i, &l1);
+            char k0[64] = { 0 }, k1[64] = { 0 };
+            if (sl_vec_valid(o->cols[0], i)) {
+                memcpy(k0, t0, (size_t)l0);
+                x.s1 = k0;
+            }
+            if (sl_vec_valid(o->cols[1], i)) {
+                memcpy(k1, t1, (size_t)l1);
+                x.s2 = k1;
+            }
+            x.inull = !sl_vec_valid(o->cols[2], i);
+            x.i = x.inull ? 0 : o->cols[2]->d.i64[i];
+            int g = 0;
+            while (g < ng && !pv_same_key(&keys[g], &x))
+                g++;
+            good += g < ng && o->cols[3]->d.i64[i] == cnt[g] && o->cols[4]->d.i64[i] == sum[g];
+            rows++;
+        }
+    }
+    CHECK_INT(rows, ng);
+    CHECK_INT(good, ng);
+    sl_batchlist_free(&st1);
+    sl_batchlist_free(&st2);
+    sl_batchlist_free(&res);
+    for (int j = 0; j < 3; j++)
+        sl_batch_free(&b[j]);
+    sl_free(keys);
+    sl_free(cnt);
+    sl_free(sum);
+    sl_hashagg_free(&p1);
+    sl_hashagg_free(&p2);
+    sl_hashagg_free(&f);
+}
+
+/* The packed views themselves: for every pair of rows of (VARCHAR, VARCHAR, BIGINT) keys
+ * from the lists above (all combinations, integers with bytes 0x00, 0xFE, 0xFF leading or
+ * trailing), equal keys give equal views, and two views of keys that fit (at most 16
+ * bytes: 1 + length per string or 1 for NULL, 9 per integer or 1 for NULL) are equal only
+ * for equal keys; every other view is PV_LONG throughout. Which types get views at all. */
+static void packed_view_bytes(int nkeys)
+{
+    static const int64_t ints[] = { 0, -1, 1, 255, 254, INT64_MIN, INT64_MAX,
+                                    (int64_t)0xFE00000000000000u, (int64_t)0xFF };
+    enum { NI = 10, NR = 12 * 8 * NI };
+    const int ni = nkeys == 3 ? NI : 1;
+    sl_type bt[3] = { SL_T_VARCHAR, SL_T_VARCHAR, SL_T_BIGINT };
+    sl_batch *b = sl_batch_new(3, bt, NR);
+    pv_row *rows = sl_xmalloc(NR * sizeof *rows);
+    int n = 0;
+    for (int a = 0; a < NS1; a++)
+        for (int c = 0; c < NS2; c++)
+            for (int k = 0; k < ni; k++) {
+                pv_row x = { pv_s1[a], pv_s2[c], k == NI - 1, k < NI - 1 ? ints[k] : 0, 0 };
+                if (x.s1) sl_vec_push_str(b->cols[0], x.s1, (int64_t)strlen(x.s1));
+                else sl_vec_push_null(b->cols[0]);
+                if (x.s2) sl_vec_push_str(b->cols[1], x.s2, (int64_t)strlen(x.s2));
+                else sl_vec_push_null(b->cols[1]);
+                if (x.inull) sl_vec_push_null(b->cols[2]); else sl_vec_push_i64(b->cols[2], x.i);
+                rows[n++] = x;
+            }
+    b->n_rows = n;
+    kview *v = sl_xmalloc(NR * sizeof *v);
+    int bad_long = 0, bad_eq = 0, fitting = 0;
+    for (int r = 0; r < n; r++) {
+        pview_make(&v[r], b->cols, nkeys, r);
+        int bytes = (rows[r].s1 ? 1 + (int)strlen(rows[r].s1) : 1) +
+                    (rows[r].s2 ? 1 + (int)strlen(rows[r].s2) : 1) +
+                    (nkeys < 3 ? 0 : rows[r].inull ? 1 : 9);
+        const unsigned char *vb = (const unsigned char *)&v[r];
+        int all_long = 1;
+        for (int j = 0; j < 16; j++)
+            all_long &= vb[j] == PV_LONG;
+        bad_long += bytes <= 16 ? vb[0] == PV_LONG : !all_long;
+        fitting += bytes <= 16;
+    }
+    for (int r = 0; r < n; r++)
+        for (int q = 0; q < n; q++) {
+            pv_row x = rows[r], y = rows[q];
+            if (nkeys < 3)
+                x.inull = y.inull = 1; /* the integer is not a key */
+            int same = pv_same_key(&x, &y), d = pview_decide(&v[r], &v[q]);
+            bad_eq += same ? d == 0 : d == 1;
+        }
+    CHECK_INT(bad_long, 0);
+    CHECK_INT(bad_eq, 0);
+    CHECK(fitting > n / 4 && fitting < n);
+    sl_free(v);
+    sl_free(rows);
+    sl_batch_free(&b);
+}
+
+static void test_packed_view_bytes(void)
+{
+    packed_view_bytes(3);
+    packed_view_bytes(2);
+    sl_type bt[3] = { SL_T_VARCHAR, SL_T_VARCHAR, SL_T_BIGINT };
+    sl_type vv[2] = { SL_T_VARCHAR, SL_T_VARCHAR }, vi[2] = { SL_T_VARCHAR, SL_T_BIGINT };
+    sl_type ii[2] = { SL_T_BIGINT, SL_T_BIGINT }, vd[2] = { SL_T_VARCHAR, SL_T_DOUBLE };
+    sl_type vdt[2] = { SL_T_VARCHAR, SL_T_DATE };
+    CHECK(pview_fits(2, vv) && pview_fits(2, vi) && pview_fits(3, bt) && pview_fits(2, vdt));
+    CHECK(!pview_fits(1, vv) && !pview_fits(2, ii) && !pview_fits(2, vd));
 }
 
 /* ---- test 2b: mixed input (DISTINCT plans) and groups without folding ---- */
@@ -695,6 +913,8 @@ int main(void)
 {
     test_all_aggs();
     test_string_keys();
+    test_packed_views();
+    test_packed_view_bytes();
     test_mixed_input();
     test_overflow();
     test_no_keys();

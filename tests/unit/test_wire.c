@@ -362,6 +362,22 @@ static void test_hash(void)
     sl_hash_batch(b, cols, 0, out);
     CHECK(out[0] == 0 && out[2] == 0);
     sl_batch_free(&b);
+    /* Strings of every length through the short path (up to 16 bytes) and the call beyond:
+     * the shared library's XXH3 of their bytes, row by row and column at a time. */
+    const char *text = "0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
+    sl_type vt = SL_T_VARCHAR;
+    sl_batch *s = sl_batch_new(1, &vt, 41);
+    for (int len = 0; len <= 40; len++)
+        sl_vec_push_str(s->cols[0], text + len % 3, len);
+    s->n_rows = 41;
+    uint64_t got[41];
+    sl_hash_vecs_sel(s->cols, 1, NULL, 41, got);
+    bad = 0;
+    for (int len = 0; len <= 40; len++)
+        bad += got[len] != XXH3_64bits(text + len % 3, (size_t)len) ||
+               sl_hash_row(s, &c0, 1, len) != got[len];
+    CHECK_INT(bad, 0);
+    sl_batch_free(&s);
 }
 
 /* The text of row r of a LIST column. */

@@ -1,0 +1,148 @@
+/*
+ * How the hash aggregation (agg.c) compares group keys: the kind of compare per key type, and
+ * the 16-byte views a probe compares before (or instead of) the key columns. A lone VARCHAR
+ * key's view (kview_of) holds its length and first bytes; several small keys get one packed
+ * view (pview_make) that decides equality alone whenever the keys fit it. In a header of its
+ * own so that tests/unit/test_agg.c checks the views directly: a wrong view shows in a query
+ * only when two keys' 32-bit hash tags collide. All Local.
+ */
+#ifndef SL_AGG_KEYS_H
+#define SL_AGG_KEYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "batch/batch.h"
+#include "batch/list_order.h"
+
+/* A VARCHAR value's length (KV_NULL for NULL) and its first KV_INLINE bytes, zero-padded:
+ * equal values have equal views, and values of up to KV_INLINE bytes are equal exactly when
+ * their views are. */
+#define KV_INLINE 12
+#define KV_NULL UINT32_MAX
+typedef struct kview {
+    uint32_t len;
+    char b[KV_INLINE];
+} kview;
+
+static inline kview kview_of(const sl_vec *v, int64_t i)
+{
+    kview x;
+    memset(&x, 0, sizeof x);
+    if (!sl_vec_valid(v, i)) {
+        x.len = KV_NULL;
+        return x;
+    }
+    int64_t len;
+    const char *p = sl_vec_str(v, i, &len);
+    x.len = (uint32_t)len;
+    memcpy(x.b, p, (size_t)(len < KV_INLINE ? len : KV_INLINE));
+    return x;
+}
+
+static inline bool kview_eq(const kview *a, const kview *b)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, (const char *)a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, (const char *)b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* How key_eq compares a key column's valid values (sl_hashagg.key_eq, set from its type). */
+enum { EQ_WORD, EQ_BYTES, EQ_OTHER };
+
+static inline uint8_t key_eq_kind(sl_type t)
+{
+    sl_type p = sl_type_phys(t);
+    if (p == SL_T_VARCHAR || p == SL_T_HUGEINT || p == SL_T_UBIGINT || p == SL_T_UHUGEINT)
+        return EQ_BYTES;
+    if (p == SL_T_DOUBLE || p == SL_T_INTERVAL || sl_list_order_is_nested(t))
+        return EQ_OTHER;
+    return EQ_WORD;
+}
+
+/*
+ * The packed view of several keys (use_pv): each key in turn, a VARCHAR as its length byte
+ * (PV_NULL for NULL) and its bytes, any other key (compared as its 8-byte word) as a byte 1
+ * and the word, or a byte 0 for NULL; zero-padded to 16 bytes. Each key's part delimits itself,
+ * so two rows whose keys all fit have equal views exactly when their keys are equal (NULL
+ * equal to NULL). Rows whose keys do not fit get PV_LONG in every byte, which no fitting view
+ * starts with: equal views then say nothing, and the key columns decide.
+ */
+#define PV_NULL 0xFE
+#define PV_LONG 0xFF
+
+/* Whether keys of these types get packed views: two or more, each a VARCHAR or an 8-byte
+ * word, and their fixed bytes (1 a VARCHAR, 9 a word) leave room for short strings. With
+ * more (q10's six keys) no row would fit. */
+static inline bool pview_fits(int n_keys, const sl_type *types)
+{
+    int fixed = 0;
+    for (int k = 0; k < n_keys; k++) {
+        if (sl_type_phys(types[k]) == SL_T_VARCHAR)
+            fixed += 1;
+        else if (key_eq_kind(types[k]) == EQ_WORD)
+            fixed += 9;
+        else
+            return false;
+    }
+    return n_keys >= 2 && fixed <= 12;
+}
+
+/* Row i's packed view of vecs' n keys (the order and types pview_fits took) into *out.
+ * Written in place, byte by byte: built in a local and copied out, the copy's 8-byte loads
+ * waited on the narrower stores (a failed store forward; a fifth of q2's probe loop). */
+static inline void pview_make(kview *out, sl_vec *const *vecs, int n, int64_t i)
+{
+    unsigned char *b = (unsigned char *)out;
+    memset(b, 0, 16);
+    int at = 0;
+    for (int k = 0; k < n; k++) {
+        const sl_vec *v = vecs[k];
+        bool ok = sl_vec_valid(v, i);
+        if (sl_type_is_var(v->type)) {
+            int64_t o = v->d.off[i], len = ok ? v->d.off[i + 1] - o : 0;
+            if (at + 1 + len > 16)
+                goto long_view;
+            b[at] = ok ? (unsigned char)len : PV_NULL;
+            const char *src = v->heap + o;
+            unsigned char *dst = b + at + 1;
+            /* two overlapping words or halves, as bytes_eq reads them */
+            if (len >= 8) {
+                memcpy(dst, src, 8);
+                memcpy(dst + len - 8, src + len - 8, 8);
+            } else if (len >= 4) {
+                memcpy(dst, src, 4);
+                memcpy(dst + len - 4, src + len - 4, 4);
+            } else {
+                for (int64_t j = 0; j < len; j++)
+                    dst[j] = (unsigned char)src[j];
+            }
+            at += 1 + (int)len;
+        } else {
+            if (at + (ok ? 9 : 1) > 16)
+                goto long_view;
+            b[at] = ok;
+            if (ok)
+                memcpy(b + at + 1, &v->d.i64[i], 8);
+            at += ok ? 9 : 1;
+        }
+    }
+    return;
+long_view:
+    memset(b, PV_LONG, 16);
+}
+
+/* Whether packed views a and b tell their rows' keys apart: 0 different keys, 1 equal keys,
+ * 2 both too long to say (compare the key columns). */
+static inline int pview_decide(const kview *a, const kview *b)
+{
+    if (!kview_eq(a, b))
+        return 0;
+    return ((const unsigned char *)a)[0] == PV_LONG ? 2 : 1;
+}
+
+#endif
