@@ -15,7 +15,7 @@
  * still fall apart, the table only keeps more rows, never fewer.
  *
  * Memory: input batches are kept and referenced (compacted into one dense batch when they
- * hold more than twice the kept rows), plus a hash table of partitions -> k row references in
+ * hold more than COMPACT_RATIO times the kept rows, or twice under memory pressure), plus a hash table of partitions -> k row references in
  * order. One integer partition key is held in the hash slots themselves, and a full group
  * keeps its last row's first order key (integer or DOUBLE), so most rows of a big input are
  * rejected without reading a kept row. Reservations go up to the grant; when one fails, or
@@ -35,6 +35,12 @@
 
 /* Rows of one emitted batch. */
 #define OUT_ROWS 65536
+/* The kept input batches are compacted when they hold more than this many times the kept
+ * rows (plus OUT_ROWS), or more than twice when the budget refuses their bytes. Each
+ * compaction copies every kept row, so over an input of n rows the copies total about
+ * n / (ratio - 1) rows: at 2 they were a fifth of db-benchmark q8's CPU (1e5 partitions,
+ * k = 2: a compaction every ~0.27 M rows). */
+#define COMPACT_RATIO 8
 /* After this many input rows, a table keeping more than half of them passes the rest on. */
 #define ADAPT_ROWS (1 << 20)
 
@@ -52,6 +58,13 @@ typedef struct topn_group {
     bool worst_null;
 } topn_group;
 
+/* The first order key of a kept row (fast_ord), beside its reference: the insertion's
+ * compares read it instead of the kept row (a cache miss each in a table of 1e5 groups). */
+typedef struct topn_key {
+    int64_t bits;          /* int64 or double bits */
+    int64_t null;          /* 1: NULL */
+} topn_key;
+
 typedef struct topn_state {
     sl_ctx *ctx;
     sl_rowcmp part;        /* partition keys: equal = one partition */
@@ -61,6 +74,7 @@ typedef struct topn_state {
     int64_t held_rows;     /* physical rows of bs */
     int64_t n_groups, cap_groups;
     int64_t *refs;         /* group g: refs[g*k .. g*k+grp[g].cnt) in window order */
+    topn_key *keys;        /* fast_ord: keys[i] is refs[i]'s first order key */
     topn_group *grp;
     topn_slot *slots;      /* open addressing (g -1 = empty) */
     int64_t n_slots;       /* power of 2 */
@@ -97,9 +111,11 @@ static void free_table(topn_state *st)
 {
     sl_batchlist_free(&st->kept_in);
     sl_free(st->refs);
+    sl_free(st->keys);
     sl_free(st->grp);
     sl_free(st->slots);
     st->refs = NULL;
+    st->keys = NULL;
     st->grp = NULL;
     st->slots = NULL;
     st->null_group = -1;
@@ -200,6 +216,8 @@ static int64_t new_group(topn_state *st)
     if (st->n_groups == st->cap_groups) {
         int64_t c = st->cap_groups ? st->cap_groups * 2 : 256;
         st->refs = sl_xrealloc(st->refs, sizeof *st->refs * (size_t)(c * st->k));
+        if (st->fast_ord)
+            st->keys = sl_xrealloc(st->keys, sizeof *st->keys * (size_t)(c * st->k));
         st->grp = sl_xrealloc(st->grp, sizeof *st->grp * (size_t)c);
         st->cap_groups = c;
     }
@@ -260,14 +278,24 @@ static inline int64_t find_int_group(const topn_state *st, const sl_vec *kv, int
     }
 }
 
-/* <0, 0, >0 as row r of b orders before, with, after the group's worst row on the first
- * order key alone (as batch/rowcmp.c's cmp_col: NULLs placed absolutely, NaN above every
- * number). */
-static int first_key_cmp(const topn_state *st, const topn_group *gr, const sl_batch *b,
-                         int64_t r)
+/* Row r of b's first order key (fast_ord). */
+static inline topn_key key_of(const topn_state *st, const sl_batch *b, int64_t r)
 {
     const sl_vec *v = b->cols[st->ord.cols[0]];
-    bool ok = sl_vec_valid(v, r), okw = !gr->worst_null;
+    topn_key x = { 0, !sl_vec_valid(v, r) };
+    if (!x.null)
+        memcpy(&x.bits, &v->d.i64[r], sizeof x.bits); /* DOUBLE's bits alike */
+    return x;
+}
+
+/* <0, 0, >0 as row r of b orders before, with, after a row whose first order key is
+ * (wbits, wnull), on that key alone (as batch/rowcmp.c's cmp_col: NULLs placed absolutely,
+ * NaN above every number). */
+static int key_cmp(const topn_state *st, const sl_batch *b, int64_t r, int64_t wbits,
+                   bool wnull)
+{
+    const sl_vec *v = b->cols[st->ord.cols[0]];
+    bool ok = sl_vec_valid(v, r), okw = !wnull;
     if (!ok || !okw) {
         if (ok == okw)
             return 0;
@@ -276,27 +304,26 @@ static int first_key_cmp(const topn_state *st, const topn_group *gr, const sl_ba
     }
     int c;
     if (st->fast_ord == 1) {
-        int64_t a = v->d.i64[r], w = gr->worst;
+        int64_t a = v->d.i64[r], w = wbits;
         c = (a > w) - (a < w);
     } else {
         double a = v->d.f64[r], w;
-        memcpy(&w, &gr->worst, sizeof w);
+        memcpy(&w, &wbits, sizeof w);
         bool an = a != a, wn = w != w;
         c = an || wn ? (int)an - (int)wn : (a > w) - (a < w);
     }
     return st->ord.desc[0] ? -c : c;
 }
 
-/* Records the first order key of group gr's last kept row (it is full). */
-static void set_worst(topn_state *st, topn_group *gr, int64_t ref)
+/* Row r of b against kept row ref whose first order key is *kk: sl_row_cmp's sign, read
+ * from the first keys alone where they differ. */
+static inline int kept_cmp(const topn_state *st, const sl_batch *b, int64_t r, int64_t ref,
+                           const topn_key *kk)
 {
-    const sl_vec *v = st->kept_in.b[SL_REF_BATCH(ref)]->cols[st->ord.cols[0]];
-    int64_t r = SL_REF_ROW(ref);
-    gr->worst_null = !sl_vec_valid(v, r);
-    if (st->fast_ord == 1)
-        gr->worst = v->d.i64[r];
-    else
-        memcpy(&gr->worst, &v->d.f64[r], sizeof gr->worst);
+    int c = kk ? key_cmp(st, b, r, kk->bits, kk->null != 0) : 0;
+    if (c)
+        return c;
+    return sl_row_cmp(&st->ord, b, r, st->kept_in.b[SL_REF_BATCH(ref)], SL_REF_ROW(ref));
 }
 
 /* Takes row r of b (index bi) into the table when it is among its partition's k first. */
@@ -306,6 +333,7 @@ static void offer(topn_state *st, const sl_batch *b, int bi, int64_t r)
     int64_t g = group_of(st, b, r);
     topn_group *gr = &st->grp[g];
     int64_t *v = st->refs + g * st->k;
+    topn_key *kk = st->fast_ord ? st->keys + g * st->k : NULL;
     int32_t c = gr->cnt;
     int64_t p;
     if (c < st->k) {
@@ -313,27 +341,37 @@ static void offer(topn_state *st, const sl_batch *b, int bi, int64_t r)
         gr->cnt = c + 1;
         st->kept++;
     } else {
-        if (st->fast_ord && first_key_cmp(st, gr, b, r) > 0)
+        /* the worst kept row's first key, held in the group itself (no kept row read) */
+        int fc = kk ? key_cmp(st, b, r, gr->worst, gr->worst_null) : 0;
+        if (fc > 0)
             return;
         int64_t w = v[st->k - 1];
-        if (sl_row_cmp(&st->ord, b, r, st->kept_in.b[SL_REF_BATCH(w)], SL_REF_ROW(w)) >= 0)
+        if (fc == 0 &&
+            sl_row_cmp(&st->ord, b, r, st->kept_in.b[SL_REF_BATCH(w)], SL_REF_ROW(w)) >= 0)
             return;
         p = st->k - 1;
     }
     /* insertion: after every row that orders before or with it (stable) */
-    while (p > 0 && sl_row_cmp(&st->ord, b, r, st->kept_in.b[SL_REF_BATCH(v[p - 1])],
-                               SL_REF_ROW(v[p - 1])) < 0) {
+    while (p > 0 && kept_cmp(st, b, r, v[p - 1], kk ? &kk[p - 1] : NULL) < 0) {
         v[p] = v[p - 1];
+        if (kk)
+            kk[p] = kk[p - 1];
         p--;
     }
     v[p] = SL_ROW_REF(bi, r);
-    if (st->fast_ord && gr->cnt == st->k)
-        set_worst(st, gr, v[st->k - 1]);
+    if (kk) {
+        kk[p] = key_of(st, b, r);
+        if (gr->cnt == st->k) {
+            gr->worst = kk[st->k - 1].bits;
+            gr->worst_null = kk[st->k - 1].null != 0;
+        }
+    }
 }
 
 static int64_t table_bytes(const topn_state *st)
 {
-    int64_t b = st->cap_groups * (st->k * 8 + (int64_t)sizeof(topn_group)) +
+    int64_t per_ref = 8 + (st->fast_ord ? (int64_t)sizeof(topn_key) : 0);
+    int64_t b = st->cap_groups * (st->k * per_ref + (int64_t)sizeof(topn_group)) +
                 st->n_slots * (int64_t)sizeof(topn_slot);
     for (int i = 0; i < st->kept_in.n; i++)
         b += sl_batch_bytes(st->kept_in.b[i]);
@@ -372,16 +410,24 @@ static int topn_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err
                 if (g >= 0) {
                     __builtin_prefetch(&st->grp[g]);
                     __builtin_prefetch(&st->refs[g * st->k]);
+                    if (st->keys)
+                        __builtin_prefetch(&st->keys[g * st->k]);
                 }
             }
         }
         offer(st, b, bi, sl_batch_row(b, i));
     }
-    if (st->held_rows > 2 * st->kept + OUT_ROWS)
+    if (st->held_rows > COMPACT_RATIO * st->kept + OUT_ROWS)
         compact(st, op->n_cols);
     int64_t bytes = table_bytes(st);
     bool fits = bytes <= st->res ||
                 sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant);
+    if (!fits && st->held_rows > 2 * st->kept + OUT_ROWS) {
+        compact(st, op->n_cols); /* the dense copy holds less: try that first */
+        bytes = table_bytes(st);
+        fits = bytes <= st->res ||
+               sl_budget_reserve_upto(&st->ctx->budget, bytes - st->res, op->grant);
+    }
     if (fits && bytes > st->res)
         st->res = bytes;
     if (!fits || (st->rows_in >= ADAPT_ROWS && 2 * st->kept > st->rows_in)) {
