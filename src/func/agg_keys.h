@@ -66,30 +66,25 @@ static inline uint8_t key_eq_kind(sl_type t)
 
 /*
  * The packed view of several keys (use_pv): each key in turn, a VARCHAR as its length byte
- * (PV_NULL for NULL) and its bytes, any other key (compared as its 8-byte word) as a byte 1
- * and the word, or a byte 0 for NULL; zero-padded to 16 bytes. Each key's part delimits itself,
- * so two rows whose keys all fit have equal views exactly when their keys are equal (NULL
- * equal to NULL). Rows whose keys do not fit get PV_LONG in every byte, which no fitting view
- * starts with: equal views then say nothing, and the key columns decide.
+ * and its bytes, any other key (compared as its 8-byte word x) as the byte count L of its
+ * zigzag form z = 2x or -2x-1 (0-8; small values of either sign are short: id4 = 42 is 1
+ * byte) and z's L low bytes; a NULL of either as the byte PV_NULL; zero-padded to 16 bytes.
+ * Each key's part delimits itself and its bytes are a function of the value alone, so two
+ * rows whose keys all fit have equal views exactly when their keys are equal (NULL equal to
+ * NULL). Rows whose keys do not fit get PV_LONG in every byte, which no fitting view starts
+ * with: equal views then say nothing, and the key columns decide.
  */
 #define PV_NULL 0xFE
 #define PV_LONG 0xFF
 
-/* Whether keys of these types get packed views: two or more, each a VARCHAR or an 8-byte
- * word, and their fixed bytes (1 a VARCHAR, 9 a word) leave room for short strings. With
- * more (q10's six keys) no row would fit. */
+/* Whether keys of these types get packed views: two to eight, each a VARCHAR or an 8-byte
+ * word (q6's id4, id5; q10's six keys try, and most of its rows do not fit). */
 static inline bool pview_fits(int n_keys, const sl_type *types)
 {
-    int fixed = 0;
-    for (int k = 0; k < n_keys; k++) {
-        if (sl_type_phys(types[k]) == SL_T_VARCHAR)
-            fixed += 1;
-        else if (key_eq_kind(types[k]) == EQ_WORD)
-            fixed += 9;
-        else
+    for (int k = 0; k < n_keys; k++)
+        if (sl_type_phys(types[k]) != SL_T_VARCHAR && key_eq_kind(types[k]) != EQ_WORD)
             return false;
-    }
-    return n_keys >= 2 && fixed <= 12;
+    return n_keys >= 2 && n_keys <= 8;
 }
 
 /* Row i's packed view of vecs' n keys (the order and types pview_fits took) into *out.
@@ -103,11 +98,15 @@ static inline void pview_make(kview *out, sl_vec *const *vecs, int n, int64_t i)
     for (int k = 0; k < n; k++) {
         const sl_vec *v = vecs[k];
         bool ok = sl_vec_valid(v, i);
-        if (sl_type_is_var(v->type)) {
-            int64_t o = v->d.off[i], len = ok ? v->d.off[i + 1] - o : 0;
+        if (!ok) {
+            if (at + 1 > 16)
+                goto long_view;
+            b[at++] = PV_NULL;
+        } else if (sl_type_is_var(v->type)) {
+            int64_t o = v->d.off[i], len = v->d.off[i + 1] - o;
             if (at + 1 + len > 16)
                 goto long_view;
-            b[at] = ok ? (unsigned char)len : PV_NULL;
+            b[at] = (unsigned char)len;
             const char *src = v->heap + o;
             unsigned char *dst = b + at + 1;
             /* two overlapping words or halves, as bytes_eq reads them */
@@ -123,12 +122,20 @@ static inline void pview_make(kview *out, sl_vec *const *vecs, int n, int64_t i)
             }
             at += 1 + (int)len;
         } else {
-            if (at + (ok ? 9 : 1) > 16)
+            int64_t x = v->d.i64[i];
+            uint64_t z = ((uint64_t)x << 1) ^ (uint64_t)(x >> 63);
+            int len = z ? 8 - __builtin_clzll(z) / 8 : 0;
+            if (at + 1 + len > 16)
                 goto long_view;
-            b[at] = ok;
-            if (ok)
-                memcpy(b + at + 1, &v->d.i64[i], 8);
-            at += ok ? 9 : 1;
+            b[at] = (unsigned char)len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            if (at + 9 <= 16)
+                memcpy(b + at + 1, &z, 8); /* z's bytes past len are 0 */
+            else
+#endif
+                for (int j = 0; j < len; j++)
+                    b[at + 1 + j] = (unsigned char)(z >> (8 * j));
+            at += 1 + len;
         }
     }
     return;

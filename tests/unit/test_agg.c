@@ -441,8 +441,8 @@ static void test_packed_views(void)
 static void packed_view_bytes(int nkeys)
 {
     static const int64_t ints[] = { 0, -1, 1, 255, 254, INT64_MIN, INT64_MAX,
-                                    (int64_t)0xFE00000000000000u, (int64_t)0xFF };
-    enum { NI = 10, NR = 12 * 8 * NI };
+                                    (int64_t)0xFE00000000000000u, (int64_t)0xFF, 0x102, 0x202 };
+    enum { NI = sizeof ints / sizeof ints[0] + 1, NR = 12 * 8 * NI };
     const int ni = nkeys == 3 ? NI : 1;
     sl_type bt[3] = { SL_T_VARCHAR, SL_T_VARCHAR, SL_T_BIGINT };
     sl_batch *b = sl_batch_new(3, bt, NR);
@@ -464,9 +464,14 @@ static void packed_view_bytes(int nkeys)
     int bad_long = 0, bad_eq = 0, fitting = 0;
     for (int r = 0; r < n; r++) {
         pview_make(&v[r], b->cols, nkeys, r);
+        /* an integer: 1 + the bytes of its zigzag form (2x, or -2x-1 below 0) */
+        uint64_t z = rows[r].i < 0 ? 2 * ~(uint64_t)rows[r].i + 1 : 2 * (uint64_t)rows[r].i;
+        int zb = 0;
+        for (; z; z >>= 8)
+            zb++;
         int bytes = (rows[r].s1 ? 1 + (int)strlen(rows[r].s1) : 1) +
                     (rows[r].s2 ? 1 + (int)strlen(rows[r].s2) : 1) +
-                    (nkeys < 3 ? 0 : rows[r].inull ? 1 : 9);
+                    (nkeys < 3 ? 0 : rows[r].inull ? 1 : 1 + zb);
         const unsigned char *vb = (const unsigned char *)&v[r];
         int all_long = 1;
         for (int j = 0; j < 16; j++)
@@ -490,16 +495,64 @@ static void packed_view_bytes(int nkeys)
     sl_batch_free(&b);
 }
 
+/* Two integer keys (q6's id4, id5): zigzag forms of 0-8 bytes side by side, NULLs. */
+static void packed_view_ints(void)
+{
+    static const int64_t ints[] = { 0, -1, 1, 63, -64, 64, 255, -129, 1 << 20, INT64_MIN,
+                                    INT64_MAX, (int64_t)0xFE00000000000000u, 0x7FFFFFFFFF,
+                                    (int64_t)1 << 50, 0x102, 0x202 };
+    enum { NI = sizeof ints / sizeof ints[0] + 1, NR = NI * NI };
+    sl_type bt[2] = { SL_T_BIGINT, SL_T_BIGINT };
+    sl_batch *b = sl_batch_new(2, bt, NR);
+    int zb[NI];
+    for (int a = 0; a < NI; a++) {
+        uint64_t z = a == NI - 1 ? 0 : ints[a] < 0 ? 2 * ~(uint64_t)ints[a] + 1
+                                                   : 2 * (uint64_t)ints[a];
+        for (zb[a] = 0; z; z >>= 8)
+            zb[a]++;
+    }
+    for (int a = 0; a < NI; a++)
+        for (int c = 0; c < NI; c++) {
+            int at[2] = { a, c };
+            for (int j = 0; j < 2; j++) {
+                if (at[j] == NI - 1) sl_vec_push_null(b->cols[j]);
+                else sl_vec_push_i64(b->cols[j], ints[at[j]]);
+            }
+        }
+    b->n_rows = NR;
+    kview v[NR];
+    int bad_long = 0, bad_eq = 0, fitting = 0;
+    for (int r = 0; r < NR; r++) {
+        pview_make(&v[r], b->cols, 2, r);
+        int a = r / NI, c = r % NI;
+        int bytes = (a == NI - 1 ? 1 : 1 + zb[a]) + (c == NI - 1 ? 1 : 1 + zb[c]);
+        bad_long += bytes <= 16 ? ((const unsigned char *)&v[r])[0] == PV_LONG
+                                : ((const unsigned char *)&v[r])[15] != PV_LONG;
+        fitting += bytes <= 16;
+    }
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < NR; q++) {
+            int d = pview_decide(&v[r], &v[q]);
+            bad_eq += r == q ? d == 0 : d == 1; /* every row's keys differ from the others' */
+        }
+    CHECK_INT(bad_long, 0);
+    CHECK_INT(bad_eq, 0);
+    CHECK(fitting > NR / 2 && fitting < NR);
+    sl_batch_free(&b);
+}
+
 static void test_packed_view_bytes(void)
 {
     packed_view_bytes(3);
     packed_view_bytes(2);
+    packed_view_ints();
     sl_type bt[3] = { SL_T_VARCHAR, SL_T_VARCHAR, SL_T_BIGINT };
     sl_type vv[2] = { SL_T_VARCHAR, SL_T_VARCHAR }, vi[2] = { SL_T_VARCHAR, SL_T_BIGINT };
     sl_type ii[2] = { SL_T_BIGINT, SL_T_BIGINT }, vd[2] = { SL_T_VARCHAR, SL_T_DOUBLE };
     sl_type vdt[2] = { SL_T_VARCHAR, SL_T_DATE };
-    CHECK(pview_fits(2, vv) && pview_fits(2, vi) && pview_fits(3, bt) && pview_fits(2, vdt));
-    CHECK(!pview_fits(1, vv) && !pview_fits(2, ii) && !pview_fits(2, vd));
+    CHECK(pview_fits(2, vv) && pview_fits(2, vi) && pview_fits(3, bt) && pview_fits(2, vdt) &&
+          pview_fits(2, ii));
+    CHECK(!pview_fits(1, vv) && !pview_fits(2, vd));
 }
 
 /* ---- test 2b: mixed input (DISTINCT plans) and groups without folding ---- */
