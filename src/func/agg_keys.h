@@ -15,6 +15,7 @@
 
 #include "batch/batch.h"
 #include "batch/list_order.h"
+#include "core/copy_bytes.h"
 
 /* A VARCHAR value's length (KV_NULL for NULL) and its first KV_INLINE bytes, zero-padded:
  * equal values have equal views, and values of up to KV_INLINE bytes are equal exactly when
@@ -107,19 +108,7 @@ static inline void pview_make(kview *out, sl_vec *const *vecs, int n, int64_t i)
             if (at + 1 + len > 16)
                 goto long_view;
             b[at] = (unsigned char)len;
-            const char *src = v->heap + o;
-            unsigned char *dst = b + at + 1;
-            /* two overlapping words or halves, as bytes_eq reads them */
-            if (len >= 8) {
-                memcpy(dst, src, 8);
-                memcpy(dst + len - 8, src + len - 8, 8);
-            } else if (len >= 4) {
-                memcpy(dst, src, 4);
-                memcpy(dst + len - 4, src + len - 4, 4);
-            } else {
-                for (int64_t j = 0; j < len; j++)
-                    dst[j] = (unsigned char)src[j];
-            }
+            sl_copy_bytes((char *)b + at + 1, v->heap + o, len); /* within the view */
             at += 1 + (int)len;
         } else {
             int64_t x = v->d.i64[i];
