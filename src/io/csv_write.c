@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "core/mem.h"
+
 static bool needs_quotes(const char *p, int64_t len, char delim)
 {
     if (len == 0)
@@ -109,28 +111,69 @@ static void format_fixed(sl_buf *out, sl_buf *tmp, const sl_vec *v, int64_t i, c
     }
 }
 
+/* How sl_csv_format_rows writes a column's values, chosen once per batch. */
+enum { FMT_TEXT, FMT_INT, FMT_DOUBLE, FMT_OTHER };
+
+static uint8_t format_kind(sl_type t, char delim)
+{
+    if (t == SL_T_VARCHAR)
+        return FMT_TEXT;
+    /* A number's text holds only these bytes ("-1.5e+16", "inf", "nan"): with any other
+     * delimiter it never needs quotes, and format_fixed's re-check is skipped. */
+    if (delim && strchr("0123456789+-.einfa", delim))
+        return FMT_OTHER;
+    switch (t) {
+    case SL_T_BIGINT:
+    case SL_T_TINYINT:
+    case SL_T_SMALLINT:
+    case SL_T_INTEGER:
+    case SL_T_UTINYINT:
+    case SL_T_USMALLINT:
+    case SL_T_UINTEGER: return FMT_INT;
+    case SL_T_DOUBLE: return FMT_DOUBLE;
+    default: return FMT_OTHER;
+    }
+}
+
+/* sl_buf_putc without the call (a delimiter and a newline per field and row). */
+static inline void put_byte(sl_buf *out, char c)
+{
+    if (out->len + 2 > out->cap) /* sl_buf_reserve's room for the NUL too */
+        sl_buf_reserve(out, 1);
+    out->data[out->len++] = c;
+}
+
 void sl_csv_format_rows(sl_buf *out, const sl_batch *b, int n_cols, char delim)
 {
     sl_buf tmp;
     sl_buf_init(&tmp);
+    uint8_t kinds[64], *kind = n_cols <= 64 ? kinds : sl_xmalloc((size_t)n_cols);
+    for (int c = 0; c < n_cols; c++)
+        kind[c] = format_kind(b->cols[c]->type, delim);
     int64_t live = sl_batch_live(b);
     for (int64_t k = 0; k < live; k++) {
         int64_t r = sl_batch_row(b, k);
         for (int c = 0; c < n_cols; c++) {
             if (c)
-                sl_buf_putc(out, delim);
+                put_byte(out, delim);
             const sl_vec *v = b->cols[c];
             if (!sl_vec_valid(v, r))
                 continue;
-            if (v->type == SL_T_VARCHAR) {
+            switch (kind[c]) {
+            case FMT_TEXT: {
                 int64_t len;
                 const char *p = sl_vec_str(v, r, &len);
                 sl_csv_format_field(out, p, len, delim);
-            } else {
-                format_fixed(out, &tmp, v, r, delim);
+                break;
+            }
+            case FMT_INT: sl_format_bigint(out, v->d.i64[r]); break;
+            case FMT_DOUBLE: sl_format_double(out, v->d.f64[r]); break;
+            default: format_fixed(out, &tmp, v, r, delim); break;
             }
         }
-        sl_buf_putc(out, '\n');
+        put_byte(out, '\n');
     }
+    if (kind != kinds)
+        sl_free(kind);
     sl_buf_free(&tmp);
 }

@@ -93,6 +93,25 @@ static void test_format(void)
     sl_csv_format_rows(&out, one, 5, '.');
     CHECK_STR(sl_buf_cstr(&out), "plain.1.\"1.5\".2024-01-31.true\n");
     sl_batch_free(&one);
+    /* Delimiters among a number's other bytes (exponent, its sign, digits, nan/inf letters)
+     * quote the numbers that hold them, and only those; rows "plain" 1 1.5 and NULL 7 1e+20. */
+    sl_batch *two = sl_batch_compact(b);
+    sl_batch_set_sel(two, sl_xmalloc(2 * sizeof(uint32_t)), 2);
+    two->sel[0] = 0;
+    two->sel[1] = 5;
+    static const struct { char delim; const char *text; } num_delims[] = {
+        { 'e', "plaine1e1.5\ne7e\"1e+20\"\n" },
+        { '+', "plain+1+1.5\n+7+\"1e+20\"\n" },
+        { '1', "plain1\"1\"1\"1.5\"\n171\"1e+20\"\n" },
+        { 'n', "\"plain\"n1n1.5\nn7n1e+20\n" },
+        { '|', "plain|1|1.5\n|7|1e+20\n" },
+    };
+    for (size_t i = 0; i < sizeof num_delims / sizeof num_delims[0]; i++) {
+        sl_buf_reset(&out);
+        sl_csv_format_rows(&out, two, 3, num_delims[i].delim);
+        CHECK_STR(sl_buf_cstr(&out), num_delims[i].text);
+    }
+    sl_batch_free(&two);
 
     sl_buf_reset(&out);
     sl_csv_format_field(&out, "a|b", 3, '|');
