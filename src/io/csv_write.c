@@ -122,17 +122,9 @@ static uint8_t format_kind(sl_type t, char delim)
      * delimiter it never needs quotes, and format_fixed's re-check is skipped. */
     if (delim && strchr("0123456789+-.einfa", delim))
         return FMT_OTHER;
-    switch (t) {
-    case SL_T_BIGINT:
-    case SL_T_TINYINT:
-    case SL_T_SMALLINT:
-    case SL_T_INTEGER:
-    case SL_T_UTINYINT:
-    case SL_T_USMALLINT:
-    case SL_T_UINTEGER: return FMT_INT;
-    case SL_T_DOUBLE: return FMT_DOUBLE;
-    default: return FMT_OTHER;
-    }
+    if (sl_type_is_int(t)) /* the types format_fixed prints with sl_format_bigint */
+        return FMT_INT;
+    return t == SL_T_DOUBLE ? FMT_DOUBLE : FMT_OTHER;
 }
 
 /* sl_buf_putc without the call (a delimiter and a newline per field and row). */
