@@ -15,14 +15,15 @@
  * still fall apart, the table only keeps more rows, never fewer.
  *
  * Memory: input batches are kept and referenced (compacted into one dense batch when they
- * hold more than COMPACT_RATIO times the kept rows, or twice under memory pressure), plus a hash table of partitions -> k row references in
- * order. One integer partition key is held in the hash slots themselves, and a full group
- * keeps its last row's first order key (integer or DOUBLE), so most rows of a big input are
- * rejected without reading a kept row. Reservations go up to the grant; when one fails, or
- * when the table does not shrink the input (after 1M rows it keeps more than half), the kept
- * rows are emitted and the rest of the input passes through untouched: the window chain
- * behind computes the same answer from any superset of the kept rows, so this is the spill
- * path. Local.
+ * hold more than COMPACT_RATIO times the kept rows, or twice under memory pressure), plus a
+ * hash table of partitions -> k row references in order, each beside its first order key
+ * when that is an integer or DOUBLE. One integer partition key is held in the hash slots
+ * themselves, and a full group keeps its last row's first order key, so most rows of a big
+ * input are rejected, and most insertions placed, without reading a kept row. Reservations
+ * go up to the grant; when one fails, or when the table does not shrink the input (after 1M
+ * rows it keeps more than half), the kept rows are emitted and the rest of the input passes
+ * through untouched: the window chain behind computes the same answer from any superset of
+ * the kept rows, so this is the spill path. Local.
  */
 #include "exec/exec_int.h"
 
