@@ -50,13 +50,6 @@ static inline uint64_t hash_f64(double d)
     return hash_bytes(&bits, 8);
 }
 
-/* Whether values of type t hash as their stored bytes (hash_value's VARCHAR case). */
-static inline bool hashes_bytes(sl_type t)
-{
-    sl_type p = sl_type_phys(t);
-    return p == SL_T_VARCHAR || p == SL_T_HUGEINT || p == SL_T_UBIGINT || p == SL_T_UHUGEINT;
-}
-
 static inline uint64_t hash_value(const sl_vec *v, int64_t i)
 {
     if (!sl_vec_valid(v, i))
@@ -115,7 +108,7 @@ void sl_hash_vecs_sel(sl_vec *const *vecs, int n, const uint32_t *sel, int64_t n
                 uint64_t x = sl_vec_valid(v, i) ? hash_i64(v->d.i64[i]) : HASH_NULL;
                 out[k] = (c == 0 ? 0 : out[k] * k_mul) ^ x;
             }
-        } else if (hashes_bytes(v->type)) {
+        } else if (sl_type_is_bytes(v->type)) {
             /* hash_value's byte case without its switch per value */
             const int64_t *off = v->d.off;
             for (int64_t k = 0; k < n_rows; k++) {

@@ -31,12 +31,6 @@ void sl_buf_append(sl_buf *b, const void *p, int64_t n)
     b->len += n;
 }
 
-void sl_buf_putc(sl_buf *b, char c)
-{
-    sl_buf_reserve(b, 1);
-    b->data[b->len++] = c;
-}
-
 void sl_buf_puts(sl_buf *b, const char *s) { sl_buf_append(b, s, (int64_t)strlen(s)); }
 
 void sl_buf_printf(sl_buf *b, const char *fmt, ...)

@@ -57,10 +57,9 @@ enum { EQ_WORD, EQ_BYTES, EQ_OTHER };
 
 static inline uint8_t key_eq_kind(sl_type t)
 {
-    sl_type p = sl_type_phys(t);
-    if (p == SL_T_VARCHAR || p == SL_T_HUGEINT || p == SL_T_UBIGINT || p == SL_T_UHUGEINT)
+    if (sl_type_is_bytes(t))
         return EQ_BYTES;
-    if (p == SL_T_DOUBLE || p == SL_T_INTERVAL || sl_list_order_is_nested(t))
+    if (t == SL_T_DOUBLE || t == SL_T_INTERVAL || sl_list_order_is_nested(t))
         return EQ_OTHER;
     return EQ_WORD;
 }

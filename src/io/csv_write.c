@@ -127,14 +127,6 @@ static uint8_t format_kind(sl_type t, char delim)
     return t == SL_T_DOUBLE ? FMT_DOUBLE : FMT_OTHER;
 }
 
-/* sl_buf_putc without the call (a delimiter and a newline per field and row). */
-static inline void put_byte(sl_buf *out, char c)
-{
-    if (out->len + 2 > out->cap) /* sl_buf_reserve's room for the NUL too */
-        sl_buf_reserve(out, 1);
-    out->data[out->len++] = c;
-}
-
 void sl_csv_format_rows(sl_buf *out, const sl_batch *b, int n_cols, char delim)
 {
     sl_buf tmp;
@@ -147,7 +139,7 @@ void sl_csv_format_rows(sl_buf *out, const sl_batch *b, int n_cols, char delim)
         int64_t r = sl_batch_row(b, k);
         for (int c = 0; c < n_cols; c++) {
             if (c)
-                put_byte(out, delim);
+                sl_buf_putc(out, delim);
             const sl_vec *v = b->cols[c];
             if (!sl_vec_valid(v, r))
                 continue;
@@ -163,7 +155,7 @@ void sl_csv_format_rows(sl_buf *out, const sl_batch *b, int n_cols, char delim)
             default: format_fixed(out, &tmp, v, r, delim); break;
             }
         }
-        put_byte(out, '\n');
+        sl_buf_putc(out, '\n');
     }
     if (kind != kinds)
         sl_free(kind);
