@@ -921,6 +921,8 @@ struct sl_csv_scan {
     int64_t *last_heap;
     int *slot;            /* walk.slot and walk.blk: column at a time (scan_block) */
     int64_t *blk;
+    sl_csv_ints_fn ints;  /* csv_numbers.c's kernels for BIGINT and DOUBLE blocks, or NULL */
+    sl_csv_decs_fn decs;
 };
 
 void sl_csv_trim(const char **p, int64_t *len)
@@ -1207,18 +1209,40 @@ static inline void vbits_flush(const vbits *b)
         b->w[b->i >> 6] = b->cur;
 }
 
+/* k valid values at once (a number kernel's run): a word's worth at a time. */
+static inline void vbits_ones(vbits *b, int64_t k)
+{
+    while (k > 0) {
+        int64_t at = b->i & 63, t = k < 64 - at ? k : 64 - at;
+        b->cur |= (t == 64 ? ~UINT64_C(0) : (UINT64_C(1) << t) - 1) << at;
+        b->i += t;
+        k -= t;
+        if ((b->i & 63) == 0) {
+            b->w[(b->i >> 6) - 1] = b->cur;
+            b->cur = 0;
+        }
+    }
+}
+
 /* convert_col's loop for BIGINT: fields of 1-8 digits as one word (sl_digits8), others
  * through parse_int, the rest (blanks, '0x1F', '1_000') through convert_val. The array and
  * bitmap pointers are held in locals: stores through v's would make the compiler reload them
  * per value. Arguments and result as convert_col's. Local. */
-static int64_t convert_bigint(const sl_csv_source *src, int col, sl_vec *v, const char *p,
-                              int64_t p_len, const int64_t *f, int64_t n)
+static int64_t convert_bigint(const sl_csv_source *src, sl_csv_ints_fn ints, int col,
+                              sl_vec *v, const char *p, int64_t p_len, const int64_t *f,
+                              int64_t n)
 {
     int64_t n0 = v->n;
     int64_t *out = v->d.i64 + n0;
     vbits vb;
     vbits_start(&vb, v->valid, n0);
     for (int64_t r = 0; r < n; r++) {
+        if (ints) { /* the kernel's run, then the field it stopped at below */
+            int64_t k = ints(p, p_len, f + 2 * r, n - r, out + r);
+            vbits_ones(&vb, k);
+            if ((r += k) == n)
+                break;
+        }
         int64_t a = f[2 * r], len = f[2 * r + 1] - a, x;
         const char *s = p + a;
         if (len == 0) {
@@ -1246,14 +1270,21 @@ static int64_t convert_bigint(const sl_csv_source *src, int col, sl_vec *v, cons
 
 /* convert_col's loop for DOUBLE: [-]D.F through parse_decimal16, others through
  * sl_parse_double, the rest through convert_val. As convert_bigint. Local. */
-static int64_t convert_double(const sl_csv_source *src, int col, sl_vec *v, const char *p,
-                              int64_t p_len, const int64_t *f, int64_t n)
+static int64_t convert_double(const sl_csv_source *src, sl_csv_decs_fn decs, int col,
+                              sl_vec *v, const char *p, int64_t p_len, const int64_t *f,
+                              int64_t n)
 {
     int64_t n0 = v->n;
     double *out = v->d.f64 + n0;
     vbits vb;
     vbits_start(&vb, v->valid, n0);
     for (int64_t r = 0; r < n; r++) {
+        if (decs) { /* as convert_bigint's kernel */
+            int64_t k = decs(p, p_len, f + 2 * r, n - r, out + r);
+            vbits_ones(&vb, k);
+            if ((r += k) == n)
+                break;
+        }
         int64_t a = f[2 * r], len = f[2 * r + 1] - a;
         const char *s = p + a;
         double d;
@@ -1286,15 +1317,16 @@ static int64_t convert_double(const sl_csv_source *src, int col, sl_vec *v, cons
  * other types call convert_val per field. Appends the leading n' <= n values that convert and
  * returns n'. Local.
  */
-static int64_t convert_col(const sl_csv_source *src, int col, sl_vec *v, sl_type t,
+static int64_t convert_col(const sl_csv_scan *sc, int col, sl_vec *v, sl_type t,
                            const char *p, int64_t p_len, const int64_t *f, int64_t n)
 {
+    const sl_csv_source *src = sc->w.src;
     int64_t n0 = v->n;
     sl_vec_reserve(v, n0 + n);
     if (t == SL_T_BIGINT)
-        return convert_bigint(src, col, v, p, p_len, f, n);
+        return convert_bigint(src, sc->ints, col, v, p, p_len, f, n);
     if (t == SL_T_DOUBLE)
-        return convert_double(src, col, v, p, p_len, f, n);
+        return convert_double(src, sc->decs, col, v, p, p_len, f, n);
     if (t == SL_T_VARCHAR) {
         int64_t bytes = 0;
         for (int64_t r = 0; r < n; r++)
@@ -1367,8 +1399,7 @@ static int64_t scan_block(sl_csv_walk *w, const char *p, const int64_t *blk, int
     for (int j = 0; j < sc->n_plan && lim > 0; j++) {
         const scan_step *st = &sc->plan[j];
         const int64_t *f = blk + w->slot[st->col];
-        lim = convert_col(w->src, st->col, sc->b->cols[st->k], st->type, p, w->ix_len, f,
-                          lim);
+        lim = convert_col(sc, st->col, sc->b->cols[st->k], st->type, p, w->ix_len, f, lim);
     }
     if (lim < n)
         for (int k = 0; k < sc->n_proj; k++)
@@ -1510,6 +1541,9 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
         sc->w.slot = sc->slot;
         sc->w.blk = sc->blk;
         sc->w.on_block = scan_block;
+        const char *kernel = getenv("SLUICE_CSV_SCANNER");
+        sc->ints = sl_csv_ints_pick(kernel);
+        sc->decs = sl_csv_decs_pick(kernel);
     }
     sl_err_clear(&sc->saved);
     *out = sc;

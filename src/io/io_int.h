@@ -200,6 +200,20 @@ sl_csv_count_fn sl_csv_count_pick(const char *name);
  * Picked once: with POPCNT and BMI where the CPU has them. Local. */
 typedef int64_t (*sl_csv_flatten_fn)(const uint64_t *m, int64_t nb, uint32_t *out);
 sl_csv_flatten_fn sl_csv_flatten_pick(void);
+/* Number kernels of the block scan (csv_numbers.c): field r of a column's block is
+ * p[f[2r]..f[2r+1]), and p[0..p_len) may be read. Each converts the leading fields of the
+ * shape it knows into out and returns how many (it stops at the first other field, and at
+ * one with fewer than 17 readable bytes from its start): ints [-]digits with 1-16 digits;
+ * decs [-]D.F with digits on both sides and at most 16 bytes after the sign (the value is
+ * the correctly rounded one). Picked once: NULL (the scalar
+ * loops of csv_scan.c do everything) without SSSE3 or when name is "sse2", "scalar" or
+ * "libcsv" (SLUICE_CSV_SCANNER's kernels). Local. */
+typedef int64_t (*sl_csv_ints_fn)(const char *p, int64_t p_len, const int64_t *f, int64_t n,
+                                  int64_t *out);
+typedef int64_t (*sl_csv_decs_fn)(const char *p, int64_t p_len, const int64_t *f, int64_t n,
+                                  double *out);
+sl_csv_ints_fn sl_csv_ints_pick(const char *name);
+sl_csv_decs_fn sl_csv_decs_pick(const char *name);
 /* How many bits of m in bit positions [a, b) are set (POPCNT where the CPU has it). Local. */
 typedef int64_t (*sl_csv_bits_fn)(const uint64_t *m, int64_t a, int64_t b);
 sl_csv_bits_fn sl_csv_bits_pick(void);

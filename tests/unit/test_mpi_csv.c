@@ -625,6 +625,98 @@ static void test_general_path_bits(void)
     sl_csv_source_free(&s);
 }
 
+/* Numbers of every shape the column loops meet (csv_numbers.c's kernels and the scalar
+ * loops after them): integers of 1-18 digits and signs, [-]D.F decimals of 1-17 bytes, both
+ * with blanks around them now and then, and NULLs, in a plain file scanned once with the
+ * kernels and once without (SLUICE_CSV_SCANNER=sse2). Every value must be strtoll's or
+ * strtod's of the text the generator wrote (doubles bit for bit), every NULL a NULL. */
+static void number_text(uint64_t *x, int64_t i, char *is, char *ds)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    uint64_t r = *x;
+    const char *sign = r % 5 == 0 ? "-" : "", *pad = r % 31 == 0 ? " " : "";
+    if (i % 11 == 5)
+        is[0] = 0;
+    else
+        sprintf(is, "%s%s%llu%s", pad, sign, (unsigned long long)(r >> (r % 61)) % 1000000000000000000u, pad);
+    int ip = 1 + (int)(r >> 8) % 9, fp = 1 + (int)(r >> 16) % 8;
+    if (i % 13 == 6)
+        ds[0] = 0;
+    else
+        sprintf(ds, "%s%s%.*llu.%.*llu%s", pad, sign, ip, (unsigned long long)(r >> 20) % 1000000000u, fp,
+                (unsigned long long)(r >> 30) % 100000000u, pad);
+}
+
+static void test_number_shapes(void)
+{
+    enum { ROWS = 20000 };
+    if (rank == 0) {
+        char path[400], is[64], ds[64];
+        snprintf(path, sizeof path, "%s/numbers.csv", dir);
+        FILE *f = fopen(path, "w");
+        fputs("i,n,x\n", f);
+        uint64_t x = 88172645463325252u;
+        for (int64_t i = 0; i < ROWS; i++) {
+            number_text(&x, i, is, ds);
+            fprintf(f, "%lld,%s,%s\n", (long long)i, is, ds);
+        }
+        fclose(f);
+    }
+    char path[400], *paths[1];
+    sl_csv_opts o;
+    sl_err err;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            setenv("SLUICE_CSV_SCANNER", "sse2", 1);
+        /* declared: the sniffer may read a long decimal as text */
+        static char *dn[] = {"i", "n", "x"};
+        static sl_type dt[] = {SL_T_BIGINT, SL_T_BIGINT, SL_T_DOUBLE};
+        snprintf(path, sizeof path, "%s/numbers.csv", dir);
+        paths[0] = path;
+        o = opts_for(paths, 1, 1 << 20);
+        o.n_decl = 3;
+        o.decl_names = dn;
+        o.decl_types = dt;
+        sl_csv_source *s = NULL;
+        sl_err_clear(&err);
+        CHECK_INT(sl_csv_open(MPI_COMM_WORLD, &o, 1 << 20, 1 << 20, &s, &err), 0);
+        if (!s)
+            break;
+        CHECK_INT(sl_csv_source_type(s, 1), SL_T_BIGINT);
+        CHECK_INT(sl_csv_source_type(s, 2), SL_T_DOUBLE);
+        if (rank == 0) {
+            static const int proj[] = {0, 1, 2};
+            sl_csv_scan *sc;
+            sl_batch *b = NULL;
+            int64_t seen = 0, bad = 0;
+            uint64_t x = 88172645463325252u;
+            char is[64], ds[64];
+            CHECK_INT(sl_csv_scan_open(ctx_for(0), s, proj, 3, &sc, &err), 0);
+            while (sl_csv_scan_next(sc, &b, &err) == 0 && b) {
+                for (int64_t r = 0; r < b->n_rows; r++, seen++) {
+                    number_text(&x, seen, is, ds);
+                    double want = strtod(ds, NULL), got = b->cols[2]->d.f64[r];
+                    bool row_bad = b->cols[0]->d.i64[r] != seen ||
+                                   sl_vec_valid(b->cols[1], r) != (is[0] != 0) ||
+                                   sl_vec_valid(b->cols[2], r) != (ds[0] != 0) ||
+                                   (is[0] && b->cols[1]->d.i64[r] != strtoll(is, NULL, 10)) ||
+                                   (ds[0] && memcmp(&want, &got, sizeof want) != 0);
+                    if (row_bad && bad++ < 5)
+                        fprintf(stderr, "pass %d row %lld: \"%s\" -> %lld, \"%s\" -> %.17g\n",
+                                pass, (long long)seen, is, (long long)b->cols[1]->d.i64[r], ds,
+                                got);
+                }
+                sl_batch_free(&b);
+            }
+            CHECK_INT(seen, ROWS);
+            CHECK_INT(bad, 0);
+            sl_csv_scan_free(&sc);
+        }
+        sl_csv_source_free(&s);
+    }
+    unsetenv("SLUICE_CSV_SCANNER");
+}
+
 int main(int argc, char **argv)
 {
     sl_mpi_init(&argc, &argv);
@@ -656,6 +748,7 @@ int main(int argc, char **argv)
     test_errors();
     test_semantics();
     test_general_path_bits();
+    test_number_shapes();
 
     CHECK_INT(sl_mem_in_use(), 0); /* every source, scan and batch was freed */
     MPI_Barrier(MPI_COMM_WORLD);
