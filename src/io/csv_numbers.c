@@ -95,11 +95,12 @@ __attribute__((target("ssse3"))) static inline bool int_one(const char *p, int64
     return true;
 }
 
-/* Two fields of 1-8 digits each (no sign), one per 8-byte half, into out[0..2), or false. */
+/* Two fields p[a0..a0+l0) and p[a1..a1+l1) of 1-8 digits each (no sign), one per 8-byte half,
+ * into out[0..2), or false. */
 __attribute__((target("ssse3"))) static inline bool int_two(const char *p, int64_t p_len,
-                                                            const int64_t *f, int64_t *out)
+                                                            int64_t a0, int64_t l0, int64_t a1,
+                                                            int64_t l1, int64_t *out)
 {
-    int64_t a0 = f[0], l0 = f[1] - a0, a1 = f[2], l1 = f[3] - a1;
     if ((uint64_t)(l0 - 1) > 7 || (uint64_t)(l1 - 1) > 7 || a0 + 8 > p_len || a1 + 8 > p_len)
         return false;
     __m128i x = _mm_loadl_epi64((const __m128i *)(const void *)(p + a0));
@@ -122,16 +123,24 @@ __attribute__((target("ssse3"))) static inline bool int_two(const char *p, int64
 
 /* sl_csv_ints_fn: pairs of short fields two at a time, the others one at a time. */
 __attribute__((target("ssse3"))) static int64_t ints_ssse3(const char *p, int64_t p_len,
-                                                           const int64_t *f, int64_t n,
+                                                           const sl_csv_bcol *c, int64_t n,
                                                            int64_t *out)
 {
+    const uint32_t *end = c->end;
+    const int64_t stride = c->stride;
+    const bool cr = c->cr;
     int64_t r = 0;
     while (r < n) {
-        if (r + 2 <= n && int_two(p, p_len, f + 2 * r, out + r)) {
-            r += 2;
-            continue;
+        int64_t a0, e0, a1, e1;
+        sl_csv_bfield(p, end, stride, cr, r, &a0, &e0);
+        if (r + 2 <= n) {
+            sl_csv_bfield(p, end, stride, cr, r + 1, &a1, &e1);
+            if (int_two(p, p_len, a0, e0 - a0, a1, e1 - a1, out + r)) {
+                r += 2;
+                continue;
+            }
         }
-        if (!int_one(p, p_len, f[2 * r], f[2 * r + 1] - f[2 * r], out + r))
+        if (!int_one(p, p_len, a0, e0 - a0, out + r))
             return r;
         r++;
     }
@@ -143,13 +152,18 @@ __attribute__((target("ssse3"))) static int64_t ints_ssse3(const char *p, int64_
  * exact doubles and the one division gives the correctly rounded value (the Clinger fast
  * path strtod takes too). */
 __attribute__((target("ssse3"))) static int64_t decs_ssse3(const char *p, int64_t p_len,
-                                                           const int64_t *f, int64_t n,
+                                                           const sl_csv_bcol *c, int64_t n,
                                                            double *out)
 {
     static const double p10[15] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6, 1e7,
                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14};
+    const uint32_t *end = c->end;
+    const int64_t stride = c->stride;
+    const bool cr = c->cr;
     for (int64_t r = 0; r < n; r++) {
-        int64_t a = f[2 * r], len = f[2 * r + 1] - a;
+        int64_t a, e;
+        sl_csv_bfield(p, end, stride, cr, r, &a, &e);
+        int64_t len = e - a;
         if (len < 3 || a + NUM_READ > p_len)
             return r;
         const char *s = p + a;

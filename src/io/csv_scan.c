@@ -199,10 +199,9 @@ void sl_csv_walk_free(sl_csv_walk *w)
     w->ix.odd = NULL;
     sl_free(w->blk_at);
     w->blk_at = NULL;
-    sl_free(w->fl_st);
-    sl_free(w->rcols);
+    if (w->fl_st)
+        sl_free(w->fl_st - 1);
     w->fl_st = NULL;
-    w->rcols = NULL;
     sl_buf_free(&w->unq);
 }
 
@@ -559,15 +558,16 @@ static bool fast_record(sl_csv_walk *w, const char *p, int64_t at, int64_t e)
     return true;
 }
 
-/* fast_block's gather where the query reads few of the columns (w->flat): a record's fields
- * end at the next ncols positions of the window's flattened st bits, and it has exactly ncols
- * fields iff the last of them is an end bit and no other end bit lies in it (checked once
- * for the block with a popcount). So a record costs two compares whatever its width, and only
- * the read columns' bounds are stored: no walk over each field's bit. Gathers from base[a0]
- * at most lim records within max_bytes, stopping before the header at hdr; advances *pa past
- * them and returns how many. Local. */
-static inline int64_t gather_flat(sl_csv_walk *w, const char *base, int64_t a0, int64_t *pa,
-                                  int64_t lim, int64_t max_bytes, int64_t hdr)
+/* fast_block's gather: a record's fields end at the next ncols positions of the window's
+ * flattened st bits, and it has exactly ncols fields iff the last of them is an end bit and
+ * no other end bit lies in it (checked once for the block with a popcount). So a record costs
+ * two compares whatever its width, and nothing is stored but its start: the converters read
+ * the fields' bounds from the positions themselves (csv_numbers.c, convert_col). Gathers from
+ * base[a0] at most lim records within max_bytes, stopping before the header at hdr; sets *pos
+ * to the first record's first field end, advances *pa past the records and returns how
+ * many. Local. */
+static inline int64_t gather(sl_csv_walk *w, const char *base, int64_t a0, int64_t *pa,
+                             const uint32_t **pos, int64_t lim, int64_t max_bytes, int64_t hdr)
 {
     int64_t a = a0, n = 0;
     const uint32_t *st = w->fl_st;
@@ -575,28 +575,21 @@ static inline int64_t gather_flat(sl_csv_walk *w, const char *base, int64_t a0, 
     int64_t k0 = w->k_st, n_st = w->n_st;
     while (k0 < n_st && st[k0] < a)
         k0++;
-    const int nc = w->ncols, nr = w->n_rcols, *rc = w->rcols, *slot = w->slot;
-    /* the last column's end is fe: before a final '\r' */
-    const int64_t last = w->need[nc - 1] ? slot[nc - 1] + 1 : -1;
-    int64_t *blk = w->blk, k = k0;
+    /* the position before the first record is its start - 1 (the '\n' before it, or
+     * UINT32_MAX at the window's start): the converters' start of column 0 */
+    if (st[k0 - 1] != (uint32_t)(a0 - 1))
+        return 0;
+    const int nc = w->ncols;
+    int64_t k = k0;
     while (n < lim && k + nc <= n_st && a - a0 < max_bytes && a != hdr) {
         int64_t e = st[k + nc - 1];
         if (!(endm[e >> 6] >> (e & 63) & 1) || e == a)
             break; /* more than ncols fields (or fewer: see below), or a blank line */
-        int64_t fe = e;
         if (w->ix_odd) {
-            fe -= base[e - 1] == '\r';
+            int64_t fe = e - (base[e - 1] == '\r');
             if (fe == a || bits_in(w->ix.odd, a, fe, false))
                 break;
         }
-        for (int i = 0; i < nr; i++) {
-            int c = rc[i];
-            int64_t *to = blk + slot[c] + 2 * n;
-            to[0] = c ? st[k + c - 1] + 1 : a;
-            to[1] = st[k + c];
-        }
-        if (last >= 0)
-            blk[last + 2 * n] = fe;
         w->blk_at[n++] = a;
         a = e + 1;
         k += nc;
@@ -615,50 +608,7 @@ static inline int64_t gather_flat(sl_csv_walk *w, const char *base, int64_t a0, 
         k = k0 + r * nc;
     }
     w->k_st = k;
-    *pa = a;
-    return n;
-}
-
-/* fast_block's gather where the query reads most columns: one walk over the record's st bits,
- * every field's bounds stored (an unread column's into a scratch slot: the branch on the slot
- * was the walk's costliest instruction). Arguments as gather_flat's. Local. */
-static inline int64_t gather_bits(sl_csv_walk *w, const char *base, int64_t a0, int64_t *pa,
-                                  int64_t lim, int64_t max_bytes, int64_t hdr)
-{
-    int64_t a = a0, n = 0, nb = (w->ix_len + 63) >> 6;
-    const int *slot = w->slot, nc = w->ncols;
-    while (n < lim && a - a0 < max_bytes && a != hdr) {
-        int64_t e = next_bit(w->ix.end, nb, a);
-        if (e < 0)
-            break;
-        int64_t fe = e > a && base[e - 1] == '\r' ? e - 1 : e;
-        if (fe == a || bits_in(w->ix.odd, a, fe, false))
-            break;
-        int64_t *blk = w->blk + 2 * n, fs = a, b = a >> 6;
-        int nf = 0;
-        bool ok = false;
-        uint64_t m = w->ix.st[b] & (~(uint64_t)0 << (a & 63));
-        for (;;) {
-            while (!m)
-                m = w->ix.st[++b];
-            int64_t x = (b << 6) + __builtin_ctzll(m);
-            m &= m - 1;
-            if (nf == nc)
-                break; /* more than ncols fields */
-            int64_t *to = blk + slot[nf++];
-            to[0] = fs;
-            to[1] = x == e ? fe : x;
-            if (x == e) {
-                ok = nf == nc;
-                break;
-            }
-            fs = x + 1;
-        }
-        if (!ok)
-            break;
-        w->blk_at[n++] = a;
-        a = e + 1;
-    }
+    *pos = st + k0;
     *pa = a;
     return n;
 }
@@ -681,11 +631,11 @@ static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t
         lim = SL_CSV_BLK;
     if (!w->blk_at)
         w->blk_at = sl_xmalloc(SL_CSV_BLK * sizeof *w->blk_at);
-    n = w->flat ? gather_flat(w, base, a0, &a, lim, max_bytes - bytes, hdr)
-                : gather_bits(w, base, a0, &a, lim, max_bytes - bytes, hdr);
+    const uint32_t *pos;
+    n = gather(w, base, a0, &a, &pos, lim, max_bytes - bytes, hdr);
     if (n == 0)
         return 0;
-    int64_t taken = w->on_block(w, base, w->blk, n);
+    int64_t taken = w->on_block(w, base, pos, n);
     int64_t used = (taken < n ? w->blk_at[taken] : a) - a0;
     w->pos += used;
     w->line += taken; /* a plain record holds one '\n', its end */
@@ -698,29 +648,20 @@ static int64_t fast_block(sl_csv_walk *w, const char *base, int64_t *at, int64_t
     return taken;
 }
 
-/* The block path's view of a freshly indexed window (the first time: its kernels, the read
- * columns, and which gather it uses): for gather_flat its st bits as positions and whether it
- * holds a quote or '\r' at all. Local. */
+/* The block path's view of a freshly indexed window (the first time: its kernels): its st
+ * bits as positions and whether it holds a quote or '\r' at all. Flattening costs about what
+ * a walk over each field's bit does, but the converters then read the bounds straight from
+ * the positions: no walk stores them per field (that walk was a third of a scan's time with
+ * every column read). Local. */
 static void block_window(sl_csv_walk *w)
 {
     int64_t nb = (w->ix_len + 63) >> 6;
-    if (!w->rcols) {
-        w->rcols = sl_xmalloc(((size_t)w->ncols + 1) * sizeof *w->rcols);
-        w->n_rcols = 0;
-        for (int c = 0; c < w->ncols; c++)
-            if (w->need[c])
-                w->rcols[w->n_rcols++] = c;
-        /* Flattening costs about what walking one field's bit does, so it pays where most
-         * fields are not read (q1: 2 of 9); with most read, the walk stores every bound. */
-        w->flat = 2 * w->n_rcols <= w->ncols;
-        if (w->flat) {
-            w->flatten = sl_csv_flatten_pick();
-            w->count_bits = sl_csv_bits_pick();
-            w->fl_st = sl_xmalloc((FAST_WIN + 64) * sizeof *w->fl_st);
-        }
+    if (!w->fl_st) {
+        w->flatten = sl_csv_flatten_pick();
+        w->count_bits = sl_csv_bits_pick();
+        w->fl_st = (uint32_t *)sl_xmalloc((FAST_WIN + 65) * sizeof *w->fl_st) + 1;
+        w->fl_st[-1] = UINT32_MAX; /* before the window's first byte */
     }
-    if (!w->flat)
-        return;
     w->n_st = w->flatten(w->ix.st, nb, w->fl_st);
     w->k_st = 0;
     uint64_t odd = 0;
@@ -919,8 +860,6 @@ struct sl_csv_scan {
     int64_t *fld;         /* the fast scanner's field bounds (walk.fld) */
     int64_t last_rows;    /* the previous batch's rows and string bytes per output */
     int64_t *last_heap;
-    int *slot;            /* walk.slot and walk.blk: column at a time (scan_block) */
-    int64_t *blk;
     sl_csv_ints_fn ints;  /* csv_numbers.c's kernels for BIGINT and DOUBLE blocks, or NULL */
     sl_csv_decs_fn decs;
 };
@@ -1224,26 +1163,33 @@ static inline void vbits_ones(vbits *b, int64_t k)
     }
 }
 
-/* convert_col's loop for BIGINT: fields of 1-8 digits as one word (sl_digits8), others
- * through parse_int, the rest (blanks, '0x1F', '1_000') through convert_val. The array and
- * bitmap pointers are held in locals: stores through v's would make the compiler reload them
- * per value. Arguments and result as convert_col's. Local. */
+/* convert_col's loop for BIGINT: the kernel's runs (csv_numbers.c), then fields of 1-8 digits
+ * as one word (sl_digits8), others through parse_int, the rest (blanks, '0x1F', '1_000')
+ * through convert_val. The array and bitmap pointers are held in locals: stores through v's
+ * would make the compiler reload them per value. Arguments and result as convert_col's.
+ * Local. */
 static int64_t convert_bigint(const sl_csv_source *src, sl_csv_ints_fn ints, int col,
-                              sl_vec *v, const char *p, int64_t p_len, const int64_t *f,
+                              sl_vec *v, const char *p, int64_t p_len, const sl_csv_bcol *c,
                               int64_t n)
 {
     int64_t n0 = v->n;
     int64_t *out = v->d.i64 + n0;
+    const uint32_t *end = c->end;
+    const int64_t stride = c->stride;
+    const bool cr = c->cr;
     vbits vb;
     vbits_start(&vb, v->valid, n0);
     for (int64_t r = 0; r < n; r++) {
         if (ints) { /* the kernel's run, then the field it stopped at below */
-            int64_t k = ints(p, p_len, f + 2 * r, n - r, out + r);
+            sl_csv_bcol rest = {end + r * stride, stride, cr};
+            int64_t k = ints(p, p_len, &rest, n - r, out + r);
             vbits_ones(&vb, k);
             if ((r += k) == n)
                 break;
         }
-        int64_t a = f[2 * r], len = f[2 * r + 1] - a, x;
+        int64_t a, e, x;
+        sl_csv_bfield(p, end, stride, cr, r, &a, &e);
+        int64_t len = e - a;
         const char *s = p + a;
         if (len == 0) {
             out[r] = 0;
@@ -1268,24 +1214,30 @@ static int64_t convert_bigint(const sl_csv_source *src, sl_csv_ints_fn ints, int
     return n;
 }
 
-/* convert_col's loop for DOUBLE: [-]D.F through parse_decimal16, others through
- * sl_parse_double, the rest through convert_val. As convert_bigint. Local. */
+/* convert_col's loop for DOUBLE: the kernel's runs, then [-]D.F through parse_decimal16,
+ * others through sl_parse_double, the rest through convert_val. As convert_bigint. Local. */
 static int64_t convert_double(const sl_csv_source *src, sl_csv_decs_fn decs, int col,
-                              sl_vec *v, const char *p, int64_t p_len, const int64_t *f,
+                              sl_vec *v, const char *p, int64_t p_len, const sl_csv_bcol *c,
                               int64_t n)
 {
     int64_t n0 = v->n;
     double *out = v->d.f64 + n0;
+    const uint32_t *end = c->end;
+    const int64_t stride = c->stride;
+    const bool cr = c->cr;
     vbits vb;
     vbits_start(&vb, v->valid, n0);
     for (int64_t r = 0; r < n; r++) {
         if (decs) { /* as convert_bigint's kernel */
-            int64_t k = decs(p, p_len, f + 2 * r, n - r, out + r);
+            sl_csv_bcol rest = {end + r * stride, stride, cr};
+            int64_t k = decs(p, p_len, &rest, n - r, out + r);
             vbits_ones(&vb, k);
             if ((r += k) == n)
                 break;
         }
-        int64_t a = f[2 * r], len = f[2 * r + 1] - a;
+        int64_t a, e;
+        sl_csv_bfield(p, end, stride, cr, r, &a, &e);
+        int64_t len = e - a;
         const char *s = p + a;
         double d;
         if (len == 0) {
@@ -1311,39 +1263,44 @@ static int64_t convert_double(const sl_csv_source *src, sl_csv_decs_fn decs, int
 }
 
 /*
- * One read column of a block at once (scan_block): field r is p[f[2r]..f[2r+1]), empty =
+ * One read column of a block at once (scan_block): its fields are c's (sl_csv_bcol), empty =
  * NULL; p[0..p_len) may be read. BIGINT, DOUBLE and VARCHAR run a loop of their own writing
  * straight into v's arrays (the text convert_val takes the short way for goes through it);
  * other types call convert_val per field. Appends the leading n' <= n values that convert and
  * returns n'. Local.
  */
 static int64_t convert_col(const sl_csv_scan *sc, int col, sl_vec *v, sl_type t,
-                           const char *p, int64_t p_len, const int64_t *f, int64_t n)
+                           const char *p, int64_t p_len, const sl_csv_bcol *c, int64_t n)
 {
     const sl_csv_source *src = sc->w.src;
     int64_t n0 = v->n;
     sl_vec_reserve(v, n0 + n);
     if (t == SL_T_BIGINT)
-        return convert_bigint(src, sc->ints, col, v, p, p_len, f, n);
+        return convert_bigint(src, sc->ints, col, v, p, p_len, c, n);
     if (t == SL_T_DOUBLE)
-        return convert_double(src, sc->decs, col, v, p, p_len, f, n);
+        return convert_double(src, sc->decs, col, v, p, p_len, c, n);
+    const uint32_t *end = c->end;
+    const int64_t stride = c->stride;
+    const bool cr = c->cr;
     if (t == SL_T_VARCHAR) {
-        int64_t bytes = 0;
-        for (int64_t r = 0; r < n; r++)
-            bytes += f[2 * r + 1] - f[2 * r];
-        sl_grow((void **)&v->heap, &v->heap_cap, v->heap_len + bytes + 16, 1);
+        /* the column's bytes at most: from its first field's start to its last one's end */
+        int64_t a, e, first;
+        sl_csv_bfield(p, end, stride, cr, 0, &first, &e);
+        sl_csv_bfield(p, end, stride, cr, n - 1, &a, &e);
+        sl_grow((void **)&v->heap, &v->heap_cap, v->heap_len + (e - first) + 16, 1);
         char *h = v->heap;
         int64_t *off = v->d.off, at = v->heap_len;
         vbits vb;
         vbits_start(&vb, v->valid, n0);
         for (int64_t r = 0; r < n; r++) {
-            int64_t len = f[2 * r + 1] - f[2 * r];
+            sl_csv_bfield(p, end, stride, cr, r, &a, &e);
+            int64_t len = e - a;
             /* Short fields (most keys) as one 16-byte move: a libc call per field was 10 %
              * of a scan. The bytes past the field are overwritten by the next one. */
-            if (len <= 16 && f[2 * r] + 16 <= p_len)
-                memcpy(h + at, p + f[2 * r], 16);
+            if (len <= 16 && a + 16 <= p_len)
+                memcpy(h + at, p + a, 16);
             else
-                memcpy(h + at, p + f[2 * r], (size_t)len);
+                memcpy(h + at, p + a, (size_t)len);
             at += len;
             off[n0 + r + 1] = at;
             vbits_put(&vb, len > 0);
@@ -1354,8 +1311,9 @@ static int64_t convert_col(const sl_csv_scan *sc, int col, sl_vec *v, sl_type t,
         return n;
     }
     for (int64_t r = 0; r < n; r++) {
-        int64_t len = f[2 * r + 1] - f[2 * r];
-        if (!convert_val(src, col, v, t, p + f[2 * r], len, len == 0))
+        int64_t a, e;
+        sl_csv_bfield(p, end, stride, cr, r, &a, &e);
+        if (!convert_val(src, col, v, t, p + a, e - a, e == a))
             return r;
     }
     return n;
@@ -1392,14 +1350,14 @@ static void vec_truncate(sl_vec *v, int64_t n);
 /* The fast scanner's block of n plain records (strict scans): each read column converted at
  * once by convert_col, in scan_record's order. Rows up to the first record with a value that
  * does not convert are kept; that record is left to scan_record, which reports it. Local. */
-static int64_t scan_block(sl_csv_walk *w, const char *p, const int64_t *blk, int64_t n)
+static int64_t scan_block(sl_csv_walk *w, const char *p, const uint32_t *pos, int64_t n)
 {
     sl_csv_scan *sc = w->ctx;
     int64_t n0 = sc->b->n_rows, lim = n;
     for (int j = 0; j < sc->n_plan && lim > 0; j++) {
         const scan_step *st = &sc->plan[j];
-        const int64_t *f = blk + w->slot[st->col];
-        lim = convert_col(sc, st->col, sc->b->cols[st->k], st->type, p, w->ix_len, f, lim);
+        sl_csv_bcol c = {pos + st->col, w->ncols, w->ix_odd && st->col == w->ncols - 1};
+        lim = convert_col(sc, st->col, sc->b->cols[st->k], st->type, p, w->ix_len, &c, lim);
     }
     if (lim < n)
         for (int k = 0; k < sc->n_proj; k++)
@@ -1530,16 +1488,7 @@ int sl_csv_scan_open(sl_ctx *ctx, sl_csv_source *s, const int *proj, int n_proj,
         sc->fld = sl_xcalloc(2 * (size_t)s->ncols + 1, sizeof *sc->fld);
         sc->w.fld = sc->fld;
         sc->w.on_record = scan_record;
-        /* Column at a time: the read columns' bounds of a block of records. */
-        sc->slot = sl_xmalloc(((size_t)s->ncols + 1) * sizeof *sc->slot);
-        int n_slot = 0;
-        for (int c = 0; c < s->ncols; c++)
-            n_slot += sc->need[c];
-        for (int c = 0, j = 0; c < s->ncols; c++)
-            sc->slot[c] = 2 * SL_CSV_BLK * (sc->need[c] ? j++ : n_slot);
-        sc->blk = sl_xmalloc(2 * ((size_t)n_slot + 1) * SL_CSV_BLK * sizeof *sc->blk);
-        sc->w.slot = sc->slot;
-        sc->w.blk = sc->blk;
+        /* Column at a time: a block of records' fields read from their positions. */
         sc->w.on_block = scan_block;
         const char *kernel = getenv("SLUICE_CSV_SCANNER");
         sc->ints = sl_csv_ints_pick(kernel);
@@ -1637,8 +1586,6 @@ void sl_csv_scan_free(sl_csv_scan **psc)
     sl_free(sc->need);
     sl_free(sc->plan);
     sl_free(sc->fld);
-    sl_free(sc->slot);
-    sl_free(sc->blk);
     sl_free(sc->last_heap);
     sl_free(sc);
     *psc = NULL;

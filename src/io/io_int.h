@@ -200,18 +200,38 @@ sl_csv_count_fn sl_csv_count_pick(const char *name);
  * Picked once: with POPCNT and BMI where the CPU has them. Local. */
 typedef int64_t (*sl_csv_flatten_fn)(const uint64_t *m, int64_t nb, uint32_t *out);
 sl_csv_flatten_fn sl_csv_flatten_pick(void);
-/* Number kernels of the block scan (csv_numbers.c): field r of a column's block is
- * p[f[2r]..f[2r+1]), and p[0..p_len) may be read. Each converts the leading fields of the
- * shape it knows into out and returns how many (it stops at the first other field, and at
- * one with fewer than 17 readable bytes from its start): ints [-]digits with 1-16 digits;
- * decs [-]D.F with digits on both sides and at most 16 bytes after the sign (the value is
- * the correctly rounded one). Picked once: NULL (the scalar
- * loops of csv_scan.c do everything) without SSSE3 or when name is "sse2", "scalar" or
- * "libcsv" (SLUICE_CSV_SCANNER's kernels). Local. */
-typedef int64_t (*sl_csv_ints_fn)(const char *p, int64_t p_len, const int64_t *f, int64_t n,
-                                  int64_t *out);
-typedef int64_t (*sl_csv_decs_fn)(const char *p, int64_t p_len, const int64_t *f, int64_t n,
-                                  double *out);
+/* A column of a block of plain records (sl_csv_walk_block_fn): field r is p[a, e) with
+ * e = end[r * stride] and a = end[r * stride - 1] + 1 in 32-bit arithmetic (the position
+ * before a window's first byte is UINT32_MAX); with cr, a final '\r' is not part of it (the
+ * record's last column in a window holding '\r'). */
+typedef struct sl_csv_bcol {
+    const uint32_t *end;
+    int64_t stride;
+    bool cr;
+} sl_csv_bcol;
+
+static inline void sl_csv_bfield(const char *p, const uint32_t *end, int64_t stride, bool cr,
+                                 int64_t r, int64_t *a, int64_t *e)
+{
+    const uint32_t *q = end + r * stride;
+    *a = (uint32_t)(q[-1] + 1);
+    *e = q[0];
+    if (cr && *e > *a && p[*e - 1] == '\r')
+        (*e)--;
+}
+
+/* Number kernels of the block scan (csv_numbers.c): a column's fields of a block of plain
+ * records (c), of which p[0..p_len) may be read. Each converts the leading fields of the
+ * shape it knows into out and returns how many (it stops at the first other field, and may
+ * stop at one with fewer than 17 readable bytes from its start): ints [-]digits with 1-16
+ * digits; decs [-]D.F with digits on both sides and at most 16 bytes after the sign (the
+ * value is the correctly rounded one). Picked once: NULL (the scalar loops of csv_scan.c do
+ * everything) without SSSE3 or when name is "sse2", "scalar" or "libcsv"
+ * (SLUICE_CSV_SCANNER's kernels). Local. */
+typedef int64_t (*sl_csv_ints_fn)(const char *p, int64_t p_len, const sl_csv_bcol *c,
+                                  int64_t n, int64_t *out);
+typedef int64_t (*sl_csv_decs_fn)(const char *p, int64_t p_len, const sl_csv_bcol *c,
+                                  int64_t n, double *out);
 sl_csv_ints_fn sl_csv_ints_pick(const char *name);
 sl_csv_decs_fn sl_csv_decs_pick(const char *name);
 /* How many bits of m in bit positions [a, b) are set (POPCNT where the CPU has it). Local. */
@@ -235,12 +255,12 @@ typedef void (*sl_csv_walk_rec_fn)(sl_csv_walk *w, const char *p, const int64_t 
 /* Records the fast scanner gathers for on_block at most (rows of a block). */
 #define SL_CSV_BLK 1024
 /* A block of n consecutive plain records of exactly ncols fields (the fast scanner, when set):
- * the field of record r in file column c is p[blk[i]..blk[i+1]) with i = slot[c] + 2r, empty
- * when NULL (slot[c] = 2 * SL_CSV_BLK * j for the j-th read column, and the same scratch j
- * for every unread one). Converts and counts (as on_row would) the leading
+ * pos holds each record's field ends, ncols a record (the last one its '\n'), and field c of
+ * record r is column {pos + c, ncols, cr: c is the last column and the window holds a quote
+ * or '\r'} of sl_csv_bcol; empty when NULL. Converts and counts (as on_row would) the leading
  * records it takes and returns how many; the walk hands the next record to on_record, which
  * reports what was wrong with it. */
-typedef int64_t (*sl_csv_walk_block_fn)(sl_csv_walk *w, const char *p, const int64_t *blk,
+typedef int64_t (*sl_csv_walk_block_fn)(sl_csv_walk *w, const char *p, const uint32_t *pos,
                                         int64_t n);
 
 /* A run of consecutive ranges of one file, resolved to its owned record bytes [a, b). */
@@ -301,18 +321,14 @@ struct sl_csv_walk {
     sl_csv_walk_rec_fn on_record; /* optional: instead of on_field for such records */
     int64_t *fld;                 /* 2 * ncols bounds for on_record (the caller's) */
     sl_csv_walk_block_fn on_block; /* optional (needs on_record): whole blocks of records */
-    const int *slot;              /* per file column: its bounds' place in blk (on_block) */
-    int64_t *blk;                 /* 2 * SL_CSV_BLK bounds per read column + 1 (the caller's) */
     int64_t *blk_at;              /* SL_CSV_BLK: each gathered record's start (the walk's) */
-    /* on_block: the read columns; flat: few of them, so the window's st bits are read as
-     * ascending positions (flattened once per window) with a cursor at the first one not
-     * before the walk, and whether the window holds any quote or '\r' */
-    bool flat;
+    /* on_block: the window's st bits as ascending positions (flattened once per window, the
+     * one before them UINT32_MAX) with a cursor at the first one not before the walk, and
+     * whether the window holds any quote or '\r' */
     sl_csv_flatten_fn flatten;
     sl_csv_bits_fn count_bits;
     uint32_t *fl_st;
     int64_t n_st, k_st;
-    int *rcols, n_rcols;
     bool ix_odd;
     sl_buf unq;                   /* scratch: a quoted field with its "" undoubled */
     int64_t chunk;

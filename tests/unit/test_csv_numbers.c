@@ -5,7 +5,8 @@
  * its own plain rules: ints [-]digits with 1-16 digits; decs [-]D.F with digits on both sides
  * and at most 16 bytes after the sign. Fields are edge cases and
  * random strings over digits, signs, dots, 'e' and blanks, alone (each followed by digits the
- * kernel must not read as its own) and in runs of mixed fields, and at the end of a buffer
+ * kernel must not read as its own), as one column of blocks of records the way the block scan
+ * hands them over (field ends at a stride, '\r\n' line ends), and at the end of a buffer
  * followed by an unmapped page (a read past the bytes a kernel may read faults). Skipped
  * where the CPU has no SSSE3 (no kernel: csv_scan.c's scalar loops convert).
  */
@@ -83,15 +84,16 @@ static size_t random_field(char *s)
     return n;
 }
 
-/* The kernels' values for fields with converted k: strtoll's and strtod's. */
-static void check_values(const char *p, const int64_t *f, int64_t k, const int64_t *iv,
+/* The kernels' values for the first k fields of c: strtoll's and strtod's. */
+static void check_values(const char *p, const sl_csv_bcol *c, int64_t k, const int64_t *iv,
                          const double *dv, bool dec)
 {
     for (int64_t r = 0; r < k; r++) {
         char s[32];
-        int64_t n = f[2 * r + 1] - f[2 * r];
-        memcpy(s, p + f[2 * r], (size_t)n);
-        s[n] = 0;
+        int64_t a, e;
+        sl_csv_bfield(p, c->end, c->stride, c->cr, r, &a, &e);
+        memcpy(s, p + a, (size_t)(e - a));
+        s[e - a] = 0;
         if (dec) {
             double want = strtod(s, NULL);
             if (memcmp(&want, &dv[r], sizeof want) != 0) {
@@ -128,66 +130,90 @@ static void test_alone(sl_csv_ints_fn ints, sl_csv_decs_fn decs, const char *s)
     char buf[64];
     memcpy(buf, s, n);
     memset(buf + n, '7', sizeof buf - n);
-    int64_t f[2] = {0, (int64_t)n}, iv[1] = {-1};
+    uint32_t pos[2] = {UINT32_MAX, (uint32_t)n}; /* the field is [0, n) */
+    sl_csv_bcol c = {pos + 1, 1, false};
+    int64_t iv[1] = {-1};
     double dv[1] = {-1};
-    int64_t ki = ints(buf, (int64_t)sizeof buf, f, 1, iv);
-    int64_t kd = decs(buf, (int64_t)sizeof buf, f, 1, dv);
+    int64_t ki = ints(buf, (int64_t)sizeof buf, &c, 1, iv);
+    int64_t kd = decs(buf, (int64_t)sizeof buf, &c, 1, dv);
     if (ki != int_shape(s, n) || kd != dec_shape(s, n))
         fprintf(stderr, "\"%s\": ints took %lld, decs %lld\n", s, (long long)ki,
                 (long long)kd);
     CHECK_INT(ki, int_shape(s, n));
     CHECK_INT(kd, dec_shape(s, n));
-    check_values(buf, f, ki, iv, dv, false);
-    check_values(buf, f, kd, iv, dv, true);
+    check_values(buf, &c, ki, iv, dv, false);
+    check_values(buf, &c, kd, iv, dv, true);
 }
 
-/* Runs of fields "a,b,c,..." in an exactly-sized buffer: the kernel takes the leading fields
- * of its shape, stopping at the first other one, or earlier only at a field with fewer than
- * 17 readable bytes (and then converts it, paired, or stops there). */
+/* One field of the tested shape (now and then any random field) into s; returns its length. */
+static size_t shaped_field(char *s, bool dec)
+{
+    if (next() % 8 == 0)
+        return random_field(s);
+    if (dec) {
+        int ip = 1 + (int)(next() % 3), fp = 1 + (int)(next() % 7);
+        return (size_t)snprintf(s, 24, "%s%0*llu.%0*llu", next() % 16 ? "" : "-", ip,
+                                (unsigned long long)(next() % 1000), fp,
+                                (unsigned long long)(next() % 10000000));
+    }
+    return (size_t)snprintf(s, 24, "%s%llu", next() % 16 ? "" : "-",
+                            (unsigned long long)(next() >> (next() % 64)));
+}
+
+/* Blocks of records "x,y,...\n" (1-4 fields; with '\r\n' ends when the tested column is the
+ * last and cr is on) in an exactly-sized buffer, as the block scan hands them over: the
+ * field ends of every record in one array, the tested column read at its stride. The kernel
+ * takes the column's leading fields of its shape, stopping at the first other one, or
+ * earlier only at a field with fewer than 17 readable bytes (which it may also convert,
+ * paired). */
 static void test_runs(sl_csv_ints_fn ints, sl_csv_decs_fn decs, bool dec)
 {
-    enum { N = 64 };
+    enum { N = 64, W = 4 };
     for (int round = 0; round < 4000; round++) {
-        char text[N * 24];
-        int64_t f[2 * N], at = 0;
-        int n = 1 + (int)(next() % N);
-        for (int r = 0; r < n; r++) {
-            char s[24];
-            size_t len;
-            if (next() % 8 == 0) { /* now and then a field of the other shape or junk */
-                len = random_field(s);
-            } else if (dec) {
-                int ip = 1 + (int)(next() % 3), fp = 1 + (int)(next() % 7);
-                len = (size_t)snprintf(s, sizeof s, "%s%0*llu.%0*llu", next() % 16 ? "" : "-",
-                                       ip, (unsigned long long)(next() % 1000), fp,
-                                       (unsigned long long)(next() % 10000000));
-            } else {
-                len = (size_t)snprintf(s, sizeof s, "%s%llu", next() % 16 ? "" : "-",
-                                       (unsigned long long)(next() >> (next() % 64)));
+        char text[N * W * 26];
+        uint32_t pos[N * W + 1];
+        int64_t fa[N], fe[N], at = 0;
+        int n = 1 + (int)(next() % N), stride = 1 + (int)(next() % W);
+        int col = (int)(next() % (uint64_t)stride);
+        bool cr = col == stride - 1 && next() % 2;
+        pos[0] = UINT32_MAX;
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < stride; c++) {
+                char s[24];
+                size_t len = c == col ? shaped_field(s, dec) : random_field(s);
+                memcpy(text + at, s, len);
+                if (c == col) {
+                    fa[r] = at;
+                    fe[r] = at + (int64_t)len;
+                }
+                at += (int64_t)len;
+                if (c == stride - 1 && cr)
+                    text[at++] = '\r';
+                pos[1 + r * stride + c] = (uint32_t)at;
+                text[at++] = c == stride - 1 ? '\n' : ',';
             }
-            memcpy(text + at, s, len);
-            f[2 * r] = at;
-            f[2 * r + 1] = at + (int64_t)len;
-            at += (int64_t)len;
-            text[at++] = ',';
-        }
-        int64_t p_len = at - 1; /* the last field ends the buffer */
+        int64_t p_len = at;
         char *p = guarded((size_t)p_len);
         memcpy(p, text, (size_t)p_len);
         int64_t want = 0, safe = 0;
-        while (want < n && (dec ? dec_shape : int_shape)(p + f[2 * want],
-                                                        (size_t)(f[2 * want + 1] - f[2 * want])))
+        while (want < n && (dec ? dec_shape : int_shape)(p + fa[want], (size_t)(fe[want] - fa[want])))
             want++;
-        while (safe < want && f[2 * safe] + 17 <= p_len)
+        while (safe < want && fa[safe] + 17 <= p_len)
             safe++;
+        sl_csv_bcol bc = {pos + 1 + col, stride, cr};
         int64_t iv[N];
         double dv[N];
-        int64_t k = dec ? decs(p, p_len, f, n, dv) : ints(p, p_len, f, n, iv);
+        int64_t k = dec ? decs(p, p_len, &bc, n, dv) : ints(p, p_len, &bc, n, iv);
         if (!(k >= safe && k <= want))
             fprintf(stderr, "%s run of %d: took %lld, want %lld (all readable up to %lld)\n",
                     dec ? "decs" : "ints", n, (long long)k, (long long)want, (long long)safe);
         CHECK(k >= safe && k <= want);
-        check_values(p, f, k, iv, dv, dec);
+        check_values(p, &bc, k, iv, dv, dec);
+        for (int64_t r = 0; r < n; r++) { /* the bounds the kernels read: the written ones */
+            int64_t a, e;
+            sl_csv_bfield(p, bc.end, bc.stride, bc.cr, r, &a, &e);
+            CHECK(a == fa[r] && e == fe[r]);
+        }
         unguard(p, (size_t)p_len);
     }
 }
@@ -204,13 +230,15 @@ static void test_end(sl_csv_ints_fn ints, sl_csv_decs_fn decs, const char *s)
         char *p = guarded((size_t)room);
         memcpy(p, s, n);
         memset(p + n, '7', (size_t)room - n);
-        int64_t f[2] = {0, (int64_t)n}, iv[1];
+        uint32_t pos[2] = {UINT32_MAX, (uint32_t)n};
+        sl_csv_bcol c = {pos + 1, 1, false};
+        int64_t iv[1];
         double dv[1];
-        int64_t ki = ints(p, room, f, 1, iv), kd = decs(p, room, f, 1, dv);
+        int64_t ki = ints(p, room, &c, 1, iv), kd = decs(p, room, &c, 1, dv);
         CHECK_INT(ki, room == 17 && int_shape(s, n));
         CHECK_INT(kd, room == 17 && dec_shape(s, n));
-        check_values(p, f, ki, iv, dv, false);
-        check_values(p, f, kd, iv, dv, true);
+        check_values(p, &c, ki, iv, dv, false);
+        check_values(p, &c, kd, iv, dv, true);
         unguard(p, (size_t)room);
     }
 }

@@ -625,86 +625,108 @@ static void test_general_path_bits(void)
     sl_csv_source_free(&s);
 }
 
-/* Numbers of every shape the column loops meet (csv_numbers.c's kernels and the scalar
- * loops after them): integers of 1-18 digits and signs, [-]D.F decimals of 1-17 bytes, both
- * with blanks around them now and then, and NULLs, in a plain file scanned once with the
- * kernels and once without (SLUICE_CSV_SCANNER=sse2). Every value must be strtoll's or
- * strtod's of the text the generator wrote (doubles bit for bit), every NULL a NULL. */
-static void number_text(uint64_t *x, int64_t i, char *is, char *ds)
+/* The block scan's conversions (csv_numbers.c's kernels, the scalar loops after them, the
+ * VARCHAR loop) on every shape they meet: integers of 1-18 digits and signs, [-]D.F decimals
+ * of 1-17 bytes, both with blanks around them now and then, short and empty text, NULLs, in
+ * a plain file whose first half ends its lines with '\n' and whose second half mixes in
+ * "\r\n" (the last column, text, then loses its '\r' as the block is read), in many 64 KB
+ * windows. Scanned with the kernels, without (SLUICE_CSV_SCANNER=sse2) and through libcsv
+ * alone (=libcsv): every value must be strtoll's or strtod's of the text the generator wrote
+ * (doubles bit for bit), every string its bytes, every NULL a NULL. */
+typedef struct {
+    char is[64], ss[32], ds[64];
+    const char *eol;
+} number_row;
+
+static void number_text(uint64_t *x, int64_t i, number_row *t)
 {
     *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
     uint64_t r = *x;
     const char *sign = r % 5 == 0 ? "-" : "", *pad = r % 31 == 0 ? " " : "";
     if (i % 11 == 5)
-        is[0] = 0;
+        t->is[0] = 0;
     else
-        sprintf(is, "%s%s%llu%s", pad, sign, (unsigned long long)(r >> (r % 61)) % 1000000000000000000u, pad);
+        sprintf(t->is, "%s%s%llu%s", pad, sign,
+                (unsigned long long)(r >> (r % 61)) % 1000000000000000000u, pad);
+    int sl = (int)(r >> 40) % 20;
+    for (int k = 0; k < sl; k++)
+        t->ss[k] = (char)('a' + (r >> (k % 50)) % 26);
+    t->ss[sl] = 0;
     int ip = 1 + (int)(r >> 8) % 9, fp = 1 + (int)(r >> 16) % 8;
     if (i % 13 == 6)
-        ds[0] = 0;
+        t->ds[0] = 0;
     else
-        sprintf(ds, "%s%s%.*llu.%.*llu%s", pad, sign, ip, (unsigned long long)(r >> 20) % 1000000000u, fp,
+        sprintf(t->ds, "%s%s%.*llu.%.*llu%s", pad, sign, ip,
+                (unsigned long long)(r >> 20) % 1000000000u, fp,
                 (unsigned long long)(r >> 30) % 100000000u, pad);
+    t->eol = i >= 10000 && (r >> 60) % 3 == 0 ? "\r\n" : "\n";
+}
+
+/* Whether row r of a batch (i, n, x, s) is not the generator's row t. */
+static bool number_row_bad(const sl_batch *b, int64_t r, int64_t i, const number_row *t)
+{
+    int64_t n;
+    const char *sp = sl_vec_valid(b->cols[3], r) ? sl_vec_str(b->cols[3], r, &n) : NULL;
+    double want = strtod(t->ds, NULL), got = b->cols[2]->d.f64[r];
+    return b->cols[0]->d.i64[r] != i || (sp == NULL) != (t->ss[0] == 0) ||
+           (sp && (n != (int64_t)strlen(t->ss) || memcmp(sp, t->ss, (size_t)n) != 0)) ||
+           sl_vec_valid(b->cols[1], r) != (t->is[0] != 0) ||
+           sl_vec_valid(b->cols[2], r) != (t->ds[0] != 0) ||
+           (t->is[0] && b->cols[1]->d.i64[r] != strtoll(t->is, NULL, 10)) ||
+           (t->ds[0] && memcmp(&want, &got, sizeof want) != 0);
 }
 
 static void test_number_shapes(void)
 {
     enum { ROWS = 20000 };
+    const uint64_t seed = 88172645463325252u;
     if (rank == 0) {
-        char path[400], is[64], ds[64];
+        char path[400];
         snprintf(path, sizeof path, "%s/numbers.csv", dir);
         FILE *f = fopen(path, "w");
-        fputs("i,n,x\n", f);
-        uint64_t x = 88172645463325252u;
+        fputs("i,n,x,s\n", f);
+        uint64_t x = seed;
+        number_row t;
         for (int64_t i = 0; i < ROWS; i++) {
-            number_text(&x, i, is, ds);
-            fprintf(f, "%lld,%s,%s\n", (long long)i, is, ds);
+            number_text(&x, i, &t);
+            fprintf(f, "%lld,%s,%s,%s%s", (long long)i, t.is, t.ds, t.ss, t.eol);
         }
         fclose(f);
     }
-    char path[400], *paths[1];
-    sl_csv_opts o;
-    sl_err err;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass)
-            setenv("SLUICE_CSV_SCANNER", "sse2", 1);
+    static const char *const scanners[] = {NULL, "sse2", "libcsv"};
+    for (int pass = 0; pass < 3; pass++) {
+        if (scanners[pass])
+            setenv("SLUICE_CSV_SCANNER", scanners[pass], 1);
         /* declared: the sniffer may read a long decimal as text */
-        static char *dn[] = {"i", "n", "x"};
-        static sl_type dt[] = {SL_T_BIGINT, SL_T_BIGINT, SL_T_DOUBLE};
+        static char *dn[] = {"i", "n", "x", "s"};
+        static sl_type dt[] = {SL_T_BIGINT, SL_T_BIGINT, SL_T_DOUBLE, SL_T_VARCHAR};
+        char path[400], *paths[1] = {path};
         snprintf(path, sizeof path, "%s/numbers.csv", dir);
-        paths[0] = path;
-        o = opts_for(paths, 1, 1 << 20);
-        o.n_decl = 3;
+        sl_csv_opts o = opts_for(paths, 1, 1 << 20);
+        o.n_decl = 4;
         o.decl_names = dn;
         o.decl_types = dt;
         sl_csv_source *s = NULL;
+        sl_err err;
         sl_err_clear(&err);
         CHECK_INT(sl_csv_open(MPI_COMM_WORLD, &o, 1 << 20, 1 << 20, &s, &err), 0);
         if (!s)
             break;
-        CHECK_INT(sl_csv_source_type(s, 1), SL_T_BIGINT);
-        CHECK_INT(sl_csv_source_type(s, 2), SL_T_DOUBLE);
         if (rank == 0) {
-            static const int proj[] = {0, 1, 2};
+            static const int proj[] = {0, 1, 2, 3};
             sl_csv_scan *sc;
             sl_batch *b = NULL;
             int64_t seen = 0, bad = 0;
-            uint64_t x = 88172645463325252u;
-            char is[64], ds[64];
-            CHECK_INT(sl_csv_scan_open(ctx_for(0), s, proj, 3, &sc, &err), 0);
+            uint64_t x = seed;
+            number_row t;
+            CHECK_INT(sl_csv_scan_open(ctx_for(0), s, proj, 4, &sc, &err), 0);
             while (sl_csv_scan_next(sc, &b, &err) == 0 && b) {
                 for (int64_t r = 0; r < b->n_rows; r++, seen++) {
-                    number_text(&x, seen, is, ds);
-                    double want = strtod(ds, NULL), got = b->cols[2]->d.f64[r];
-                    bool row_bad = b->cols[0]->d.i64[r] != seen ||
-                                   sl_vec_valid(b->cols[1], r) != (is[0] != 0) ||
-                                   sl_vec_valid(b->cols[2], r) != (ds[0] != 0) ||
-                                   (is[0] && b->cols[1]->d.i64[r] != strtoll(is, NULL, 10)) ||
-                                   (ds[0] && memcmp(&want, &got, sizeof want) != 0);
-                    if (row_bad && bad++ < 5)
-                        fprintf(stderr, "pass %d row %lld: \"%s\" -> %lld, \"%s\" -> %.17g\n",
-                                pass, (long long)seen, is, (long long)b->cols[1]->d.i64[r], ds,
-                                got);
+                    number_text(&x, seen, &t);
+                    if (number_row_bad(b, r, seen, &t) && bad++ < 5)
+                        fprintf(stderr, "scanner %s row %lld: \"%s\" \"%s\" \"%s\" wrong\n",
+                                scanners[pass] ? scanners[pass] : "default", (long long)seen,
+                                t.is, t.ds, t.ss);
                 }
                 sl_batch_free(&b);
             }
@@ -713,8 +735,8 @@ static void test_number_shapes(void)
             sl_csv_scan_free(&sc);
         }
         sl_csv_source_free(&s);
+        unsetenv("SLUICE_CSV_SCANNER");
     }
-    unsetenv("SLUICE_CSV_SCANNER");
 }
 
 int main(int argc, char **argv)
