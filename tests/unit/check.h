@@ -7,6 +7,7 @@
 #define SL_CHECK_H
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,15 @@ static int check_passed, check_failed;
                fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__, \
                        __LINE__, #a, #b, va_ ? va_ : "(null)", vb_ ? vb_ : "(null)"); } \
     } while (0)
+
+/* xorshift64: the same pseudo-random cases on every machine (rand()'s sequence is libc's). */
+static inline uint64_t check_xs64(uint64_t *st)
+{
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return *st;
+}
 
 #define CHECK_DONE()                                                                  \
     (printf("%s: %d passed, %d failed\n", __FILE__, check_passed, check_failed),      \

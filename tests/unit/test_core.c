@@ -13,15 +13,6 @@
 #include "core/mem.h"
 #include "core/size.h"
 
-/* xorshift64: the same cases on every machine (rand()'s sequence is libc's). */
-static uint64_t xs64(uint64_t *st)
-{
-    *st ^= *st << 13;
-    *st ^= *st >> 7;
-    *st ^= *st << 17;
-    return *st;
-}
-
 /* Whether sl_parse_double accepts s exactly where strtod reads all of it, with strtod's
  * double bit for bit (glibc's strtod is correctly rounded: the oracle). */
 static bool same_as_strtod(const char *s)
@@ -43,37 +34,37 @@ static void test_parse_double_vs_strtod(void)
     char s[128];
     int bad = 0;
     for (int t = 0; t < 150000; t++) {
-        uint64_t bits = xs64(&st);
+        uint64_t bits = check_xs64(&st);
         double d;
         memcpy(&d, &bits, sizeof d);
         if (!isfinite(d))
             continue;
-        snprintf(s, sizeof s, "%.*g", 1 + (int)(xs64(&st) % 17), d);
+        snprintf(s, sizeof s, "%.*g", 1 + (int)(check_xs64(&st) % 17), d);
         bad += !same_as_strtod(s);
-        snprintf(s, sizeof s, "%.*e", (int)(xs64(&st) % 19), d);
+        snprintf(s, sizeof s, "%.*e", (int)(check_xs64(&st) % 19), d);
         bad += !same_as_strtod(s);
     }
     for (int t = 0; t < 300000; t++) {
-        int k = 0, nd = (int)(xs64(&st) % 21), fd = (int)(xs64(&st) % 20);
-        if (xs64(&st) % 3 == 0)
-            s[k++] = xs64(&st) % 4 ? '-' : '+';
-        bool zeros = xs64(&st) % 4 == 0; /* "0.000123" */
+        int k = 0, nd = (int)(check_xs64(&st) % 21), fd = (int)(check_xs64(&st) % 20);
+        if (check_xs64(&st) % 3 == 0)
+            s[k++] = check_xs64(&st) % 4 ? '-' : '+';
+        bool zeros = check_xs64(&st) % 4 == 0; /* "0.000123" */
         for (int i = 0; i < nd; i++)
-            s[k++] = (char)('0' + (zeros && i < nd - 1 ? 0 : xs64(&st) % 10));
+            s[k++] = (char)('0' + (zeros && i < nd - 1 ? 0 : check_xs64(&st) % 10));
         if (fd || nd == 0) {
             s[k++] = '.';
             for (int i = 0; i < fd; i++)
-                s[k++] = (char)('0' + (zeros && i < fd / 2 ? 0 : xs64(&st) % 10));
+                s[k++] = (char)('0' + (zeros && i < fd / 2 ? 0 : check_xs64(&st) % 10));
         }
-        if (xs64(&st) % 2)
-            k += sprintf(s + k, "e%d", (int)(xs64(&st) % 700) - 350);
+        if (check_xs64(&st) % 2)
+            k += sprintf(s + k, "e%d", (int)(check_xs64(&st) % 700) - 350);
         s[k] = 0;
         bad += !same_as_strtod(s);
     }
     for (int t = 0; t < 100000; t++) {
         /* (2 m + 1) 2^(e-1) with m of 53 bits: half-way between m 2^e and (m + 1) 2^e */
-        uint64_t m = (xs64(&st) >> 11) | (UINT64_C(1) << 52);
-        unsigned e = (unsigned)(xs64(&st) % 11);
+        uint64_t m = (check_xs64(&st) >> 11) | (UINT64_C(1) << 52);
+        unsigned e = (unsigned)(check_xs64(&st) % 11);
         unsigned __int128 v = ((unsigned __int128)(2 * m + 1)) << e;
         snprintf(s, sizeof s, "%llu", (unsigned long long)v);
         bad += !same_as_strtod(s);

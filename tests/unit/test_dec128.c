@@ -58,13 +58,7 @@ static void test_fixed(void)
 }
 
 static uint64_t rng = 0x2545F4914F6CDD1Du;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t next(void) { return check_xs64(&rng); }
 
 static void test_random(void)
 {

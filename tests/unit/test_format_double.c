@@ -27,13 +27,7 @@ static const char *fmt(sl_buf *b, double d)
 }
 
 static uint64_t rng = 0x9E3779B97F4A7C15u;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t next(void) { return check_xs64(&rng); }
 
 /* The i-th test value: a mix of shapes that stress different digit counts and exponents. */
 static double value(int i)

@@ -12,13 +12,7 @@
 #define KEYS 5000
 
 static uint64_t rng = 88172645463325252ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t next(void) { return check_xs64(&rng); }
 
 /* A hash-like value per key (keys are small ints; the summary sees only these). */
 static uint64_t hash_of(int key) { return (uint64_t)(key + 1) * 0x9E3779B97F4A7C15ull; }

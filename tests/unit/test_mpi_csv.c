@@ -640,8 +640,7 @@ typedef struct {
 
 static void number_text(uint64_t *x, int64_t i, number_row *t)
 {
-    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-    uint64_t r = *x;
+    uint64_t r = check_xs64(x);
     const char *sign = r % 5 == 0 ? "-" : "", *pad = r % 31 == 0 ? " " : "";
     if (i % 11 == 5)
         t->is[0] = 0;
