@@ -1274,6 +1274,8 @@ static int64_t convert_col(const sl_csv_scan *sc, int col, sl_vec *v, sl_type t,
 {
     const sl_csv_source *src = sc->w.src;
     int64_t n0 = v->n;
+    if (n <= 0)
+        return 0;
     sl_vec_reserve(v, n0 + n);
     if (t == SL_T_BIGINT)
         return convert_bigint(src, sc->ints, col, v, p, p_len, c, n);
