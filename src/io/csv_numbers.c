@@ -8,7 +8,7 @@
  * of the vector (zeros before them): then pmaddubsw, pmaddwd, packssdw and pmaddwd sum them with
  * their powers of ten into two 8-digit halves. The scalar word code this replaces (sl_digits8,
  * parse_decimal16) needs ~100 instructions for a "91.730208" and its chain of dependent
- * operations kept only two values in flight: 11.5 ns a value on the 2-core VM, 7.7 here.
+ * operations kept only two values in flight: 11.5 ns a value on the 2-core VM, 7.7 ns here.
  * Integers of at most 8 digits go two to a vector (one 8-byte half each).
  *
  * Chosen at run time (__builtin_cpu_supports, the kernels compiled with a target attribute:

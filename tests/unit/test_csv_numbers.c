@@ -190,7 +190,8 @@ static void test_runs(sl_csv_ints_fn ints, sl_csv_decs_fn decs, bool dec)
         char *p = guarded((size_t)p_len);
         memcpy(p, text, (size_t)p_len);
         int64_t want = 0, safe = 0;
-        while (want < n && (dec ? dec_shape : int_shape)(p + fa[want], (size_t)(fe[want] - fa[want])))
+        bool (*shape)(const char *, size_t) = dec ? dec_shape : int_shape;
+        while (want < n && shape(p + fa[want], (size_t)(fe[want] - fa[want])))
             want++;
         while (safe < want && fa[safe] + 17 <= p_len)
             safe++;
