@@ -43,18 +43,29 @@
 #define FANOUT_BITS 4
 #define MAX_DEPTH 4
 #define PART_SHIFT 16
-/* Table bytes per build row beyond the row itself: ref, hash, chain, ~2 buckets. */
+/* Table bytes per build row beyond the row itself: its entry (hash, ref), 1-2 buckets and
+ * the hashes while the table is built. */
 #define ROW_TABLE_BYTES 40
+/* Probe rows ahead whose bucket bounds probe_push prefetches. */
+#define PREFETCH 16
+
+/* A build row in the table: its tag and SL_ROW_REF(batch, row). The tag is the key's value
+ * where the join has one 8-byte key (join_state.int_key: equal tags are equal keys, so a probe
+ * never reads the build rows to compare), else its hash. */
+typedef struct table_ent {
+    uint64_t tag;
+    int64_t ref;
+} table_ent;
 
 typedef struct join_state {
     sl_batchlist build;           /* compacted build batches */
     int64_t reserved;             /* bytes reserved for them and the table */
     int64_t n_rows;               /* build rows */
-    int64_t *refs;                /* row i -> SL_ROW_REF(batch, row) */
-    uint64_t *hashes;             /* row i's key hash */
-    int64_t *next;                /* chain: next row in the bucket, -1 = end */
-    int64_t *heads;               /* bucket -> first row, -1 = empty */
+    int64_t *first;               /* build batch b's first row is build row first[b] */
+    table_ent *ent;               /* the keyed rows grouped by bucket (build_table) */
+    int64_t *dir;                 /* buckets + 1: bucket s holds ent[dir[s] .. dir[s+1]) */
     uint64_t mask;                /* buckets - 1 */
+    bool int_key;                 /* one key stored as 8 bytes, compared as them (tags) */
     uint8_t *matched;             /* RIGHT / FULL: build row i was in an emitted pair */
     /* pairs of the current probe batch */
     int64_t cap;
@@ -107,10 +118,9 @@ static void join_close(sl_exec *x, sl_pop *op)
         return;
     sl_budget_release(&x->ctx->budget, st->reserved);
     sl_batchlist_free(&st->build);
-    sl_free(st->refs);
-    sl_free(st->hashes);
-    sl_free(st->next);
-    sl_free(st->heads);
+    sl_free(st->first);
+    sl_free(st->ent);
+    sl_free(st->dir);
     sl_free(st->matched);
     sl_free(st->probe_refs);
     sl_free(st->build_refs);
@@ -132,15 +142,13 @@ static void reset_table(sl_exec *x, join_state *st)
     st->reserved = 0;
     sl_batchlist_free(&st->build);
     sl_batchlist_init(&st->build);
-    sl_free(st->refs);
-    sl_free(st->hashes);
-    sl_free(st->next);
-    sl_free(st->heads);
+    sl_free(st->first);
+    sl_free(st->ent);
+    sl_free(st->dir);
     sl_free(st->matched);
-    st->refs = NULL;
-    st->hashes = NULL;
-    st->next = NULL;
-    st->heads = NULL;
+    st->first = NULL;
+    st->ent = NULL;
+    st->dir = NULL;
     st->matched = NULL;
     st->n_rows = 0;
 }
@@ -314,43 +322,77 @@ static int build_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
     return keep_or_split(x, op, st, &st->spilled, st->bparts, st->pparts, b, 0, err);
 }
 
-/* The build side is complete: the hash table over its rows. */
+/* Keys of type t are compared as their 8 bytes (keys_equal's last case). */
+static bool is_int_key(sl_type t)
+{
+    return !sl_type_is_var(t) && sl_type_phys(t) != SL_T_DOUBLE;
+}
+
+/*
+ * The build side is complete: the hash table over its rows. The keyed rows are grouped by
+ * bucket (a counting sort of their hashes), so a probe reads its bucket's bounds from dir and
+ * then one contiguous run of (hash, ref) entries: two cache misses per probe row where a
+ * chained table took one per link (bucket head, then each row's hash and ref). Within a
+ * bucket the rows stand in descending build order, the order the chained table walked, so the
+ * pairs come out as before. Rows with a NULL key are counted in n_rows (RIGHT / FULL emit
+ * them unmatched) but have no entry.
+ */
 static void build_table(sl_exec *x, sl_pop *op, join_state *st)
 {
+    (void)x;
     int64_t n = st->n_rows;
+    int nk = op->u.join.n_keys;
+    st->int_key = nk == 1 && is_int_key(op->children[0]->types[op->u.join.build_keys[0]]) &&
+                  is_int_key(op->children[1]->types[op->u.join.probe_keys[0]]);
     uint64_t buckets = 1;
-    while (buckets < (uint64_t)n * 2)
+    while (nk > 0 && buckets < (uint64_t)n)
         buckets <<= 1;
-    if (op->u.join.n_keys == 0)
-        buckets = 1;
     st->mask = buckets - 1;
-    st->refs = sl_xmalloc(sizeof *st->refs * (size_t)(n + 1));
-    st->hashes = sl_xmalloc(sizeof *st->hashes * (size_t)(n + 1));
-    st->next = sl_xmalloc(sizeof *st->next * (size_t)(n + 1));
-    st->heads = sl_xmalloc(sizeof *st->heads * (size_t)buckets);
-    memset(st->heads, 0xff, sizeof *st->heads * (size_t)buckets);
+    st->first = sl_xmalloc(sizeof *st->first * (size_t)(st->build.n + 1));
+    st->dir = sl_xcalloc((size_t)buckets + 1, sizeof *st->dir);
     if (build_outer(op))
         st->matched = sl_xcalloc((size_t)n + 1, 1);
+    uint64_t *h = sl_xmalloc(sizeof *h * (size_t)(n + 1));
     int64_t i = 0;
-    int nk = op->u.join.n_keys;
     for (int bi = 0; bi < st->build.n; bi++) {
         const sl_batch *bb = st->build.b[bi];
-        int64_t m = bb->n_rows;
-        uint64_t *h = st->hashes + i;
+        st->first[bi] = i;
         if (nk > 0)
-            sl_hash_batch(bb, op->u.join.build_keys, nk, h);
+            sl_hash_batch(bb, op->u.join.build_keys, nk, h + i);
         else
-            memset(h, 0, sizeof *h * (size_t)m);
-        for (int64_t r = 0; r < m; r++, i++) {
-            st->refs[i] = SL_ROW_REF(bi, r);
-            st->next[i] = -1;
+            memset(h + i, 0, sizeof *h * (size_t)bb->n_rows);
+        for (int64_t r = 0; r < bb->n_rows; r++, i++) {
+            if (r + PREFETCH < bb->n_rows)
+                __builtin_prefetch(&st->dir[h[i + PREFETCH] & st->mask], 1);
             if (nk > 0 && any_null_key(bb, op->u.join.build_keys, nk, r))
-                continue;
-            uint64_t slot = st->hashes[i] & st->mask;
-            st->next[i] = st->heads[slot];
-            st->heads[slot] = i;
+                h[i] = UINT64_MAX, st->dir[buckets]++; /* counted apart, no entry */
+            else
+                st->dir[h[i] & st->mask]++;
         }
     }
+    int64_t keyed = n - st->dir[buckets];
+    for (uint64_t s = 1; s < buckets; s++) /* dir[s] = end of bucket s */
+        st->dir[s] += st->dir[s - 1];
+    st->dir[buckets] = keyed;
+    st->ent = sl_xmalloc(sizeof *st->ent * (size_t)(keyed + 1));
+    i = 0;
+    for (int bi = 0; bi < st->build.n; bi++) {
+        for (int64_t r = 0; r < st->build.b[bi]->n_rows; r++, i++) {
+            if (i + PREFETCH < n) /* as in probe_push: bucket ahead, then its next entry */
+                __builtin_prefetch(&st->dir[h[i + PREFETCH] & st->mask], 1);
+            if (i + PREFETCH / 2 < n)
+                __builtin_prefetch(&st->ent[st->dir[h[i + PREFETCH / 2] & st->mask] - 1], 1);
+            if (nk > 0 && h[i] == UINT64_MAX &&
+                any_null_key(st->build.b[bi], op->u.join.build_keys, nk, r))
+                continue;
+            int64_t at = --st->dir[h[i] & st->mask]; /* ends as the bucket's start */
+            uint64_t tag = st->int_key
+                               ? (uint64_t)st->build.b[bi]->cols[op->u.join.build_keys[0]]->d.i64[r]
+                               : h[i];
+            st->ent[at] = (table_ent){ tag, SL_ROW_REF(bi, r) };
+        }
+    }
+    sl_free(h);
 }
 
 /* A batch of n rows of NULLs of the given types. */
@@ -465,21 +507,30 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
     else
         memset(st->probe_hashes, 0, sizeof *st->probe_hashes * (size_t)(live + 1));
     bool first_only = is_semi(op) && !op->u.join.residual;
+    const uint64_t *ph = st->probe_hashes, mask = st->mask;
+    const int64_t *dir = st->dir;
     for (int64_t k = 0; k < live && !err->code; k++) {
+        /* The bucket bounds of the row PREFETCH ahead, and the entries of the one half as
+         * far ahead, whose bounds are then in cache: the misses overlap. */
+        if (k + PREFETCH < live)
+            __builtin_prefetch(&dir[ph[k + PREFETCH] & mask]);
+        if (k + PREFETCH / 2 < live)
+            __builtin_prefetch(&st->ent[dir[ph[k + PREFETCH / 2] & mask]]);
         int64_t r = sl_batch_row(pb, k);
         if (nk > 0 && any_null_key(pb, op->u.join.probe_keys, nk, r))
             continue;
-        uint64_t h = st->probe_hashes[k];
-        for (int64_t i = st->heads[h & st->mask]; i >= 0; i = st->next[i]) {
-            if (st->hashes[i] != h)
+        uint64_t h = ph[k];
+        uint64_t tag = st->int_key ? (uint64_t)pb->cols[op->u.join.probe_keys[0]]->d.i64[r] : h;
+        for (int64_t j = dir[h & mask], end = dir[(h & mask) + 1]; j < end; j++) {
+            if (st->ent[j].tag != tag)
                 continue;
-            int64_t ref = st->refs[i];
-            const sl_batch *bb = st->build.b[SL_REF_BATCH(ref)];
-            if (nk > 0 && !keys_equal(op, pb, r, bb, SL_REF_ROW(ref)))
+            int64_t ref = st->ent[j].ref;
+            if (nk > 0 && !st->int_key &&
+                !keys_equal(op, pb, r, st->build.b[SL_REF_BATCH(ref)], SL_REF_ROW(ref)))
                 continue;
             st->probe_refs[st->n_pairs] = SL_ROW_REF(0, r);
             st->build_refs[st->n_pairs] = ref;
-            st->build_idx[st->n_pairs++] = i;
+            st->build_idx[st->n_pairs++] = st->first[SL_REF_BATCH(ref)] + SL_REF_ROW(ref);
             if (st->n_pairs == st->cap && flush_pairs(x, op, st, pb, probe_matched, err))
                 break;
             if (first_only)
@@ -520,14 +571,16 @@ static int join_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err
 static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, sl_err *err)
 {
     int64_t *refs = sl_xmalloc(sizeof *refs * (size_t)SL_BATCH_ROWS);
-    int64_t n = 0;
-    for (int64_t i = 0; i < st->n_rows && !err->code; i++) {
-        if (st->matched[i])
-            continue;
-        refs[n++] = st->refs[i];
-        if (n == SL_BATCH_ROWS || i == st->n_rows - 1) {
-            sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, true), err);
-            n = 0;
+    int64_t n = 0, i = 0;
+    for (int bi = 0; bi < st->build.n && !err->code; bi++) {
+        for (int64_t r = 0; r < st->build.b[bi]->n_rows && !err->code; r++, i++) {
+            if (st->matched[i])
+                continue;
+            refs[n++] = SL_ROW_REF(bi, r);
+            if (n == SL_BATCH_ROWS) {
+                sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, true), err);
+                n = 0;
+            }
         }
     }
     if (n > 0 && !err->code)

@@ -61,6 +61,19 @@ QUERIES = [
      "FROM F f LEFT JOIN D d ON f.sk = d.sk", None),
     ("residual", "SELECT count(*) AS n, sum(f.id) AS a, count(d.k) AS b "
      "FROM F f LEFT JOIN D d ON f.k = d.k AND (f.id + d.k) % 3 <> 0", None),
+    # The join table compares one integer key by its value and other keys by hash, then
+    # value: negative integers, a DOUBLE key and two keys take each path.
+    ("negative_key", "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
+     "FROM F f FULL OUTER JOIN D d ON -f.k - 1 = -d.k - 1",
+     # sqlite3 cannot use its index through the expressions: the same join on the columns
+     "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
+     "FROM f FULL OUTER JOIN d ON f.k = d.k"),
+    ("double_key", "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
+     "FROM F f RIGHT JOIN D d ON CAST(f.k AS DOUBLE) / 4 = CAST(d.k AS DOUBLE) / 4",
+     "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
+     "FROM f RIGHT JOIN d ON f.k = d.k"),
+    ("two_keys", "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
+     "FROM F f LEFT JOIN D d ON f.k = d.k AND f.sk = d.sk", None),
 ]
 
 passed = failed = skipped = 0
