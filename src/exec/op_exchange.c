@@ -212,7 +212,7 @@ static int exchange_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err 
         return err->code;
     }
     st->rows_in += sl_batch_live(b);
-    if (op->u.exchange.part == SL_PART_RANGE)
+    if (op->u.exchange.part == SL_PART_RANGE && st->P > 1)
         sample_rows(st, b);
     if (st->sketch)
         sketch_rows(st, op, b);
@@ -752,7 +752,9 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
     long long in = sl_rowstore_mem_bytes(st->send) + sl_rowstore_disk_bytes(st->send), total = 0;
     MPI_Allreduce(&in, &total, 1, MPI_LONG_LONG, MPI_SUM, x->comm);
     join_adapt(x, op, st, total);
-    if (st->local) {
+    /* Rows that stay on this rank (the probe input of a broadcast join, or a run of one rank,
+     * where every partition is this one) go on as they are, not through the wire format. */
+    if (st->local || P == 1) {
         move_local(x, op, st, err);
         sl_exec_stage_end(x, true);
         return sl_exec_finish_parent(x, op, err);

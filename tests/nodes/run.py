@@ -28,7 +28,8 @@ The test bed is 3 nodes x 2 slots under its own prefix (slt1..slt3, state in
 - the two-level exchange (SET exchange_two_level = 'on') writes the same manifest as the flat
   one and rows equal to sqlite3: at 1-5 ranks on one host with nodes of 2 consecutive ranks
   (SET exchange_node_ranks; these run also where namespaces cannot be made) and on 2 and 3
-  simulated nodes x 2 (the real node split); EXPLAIN names the choice; a bad value is refused.
+  simulated nodes x 2 (the real node split); at 1 rank no rows move, so no rounds at all;
+  EXPLAIN names the choice; a bad value is refused.
 - Slurm across the nodes (scripts/slurm-local.sh with SLURM_LOCAL_NODES=3: one slurmd per
   node): `sbatch -N 2 jobs/sluice.sbatch` runs a GROUP BY through srun on 2 nodes x 2 tasks,
   rows equal to sqlite3, and sluice saw two nodes (auto two-level from 2 ranks went two-level).
@@ -235,6 +236,9 @@ def two_level(conn, layouts):
             x = exchange_line(err)
             if x is None:
                 why.append("%s: no 'sluice: exchange:' line" % mode)
+            elif layout.startswith("1 host x 1 "):  # one rank keeps its rows: no rounds
+                if x[4] != 0:
+                    why.append("%s: %d rounds at one rank, want none" % (mode, x[4]))
             elif (x[5] > 0) != (mode == "two-level"):
                 why.append("%s: %d of %d rounds went two-level" % (mode, x[5], x[4]))
             got[mode] = (man, x)
