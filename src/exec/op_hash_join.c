@@ -43,10 +43,11 @@
 #define FANOUT_BITS 4
 #define MAX_DEPTH 4
 #define PART_SHIFT 16
-/* Table bytes per build row beyond the row itself: its entry (hash, ref), 1-2 buckets and
+/* Table bytes per build row beyond the row itself: its entry (tag, ref), 1-2 buckets and
  * the hashes while the table is built. */
 #define ROW_TABLE_BYTES 40
-/* Probe rows ahead whose bucket bounds probe_push prefetches. */
+/* Rows ahead whose bucket bounds the probe and the build prefetch (their entries: half as
+ * far ahead). */
 #define PREFETCH 16
 
 /* A build row in the table: its tag and SL_ROW_REF(batch, row). The tag is the key's value
@@ -331,15 +332,14 @@ static bool is_int_key(sl_type t)
 /*
  * The build side is complete: the hash table over its rows. The keyed rows are grouped by
  * bucket (a counting sort of their hashes), so a probe reads its bucket's bounds from dir and
- * then one contiguous run of (hash, ref) entries: two cache misses per probe row where a
+ * then one contiguous run of (tag, ref) entries: two cache misses per probe row where a
  * chained table took one per link (bucket head, then each row's hash and ref). Within a
  * bucket the rows stand in descending build order, the order the chained table walked, so the
  * pairs come out as before. Rows with a NULL key are counted in n_rows (RIGHT / FULL emit
  * them unmatched) but have no entry.
  */
-static void build_table(sl_exec *x, sl_pop *op, join_state *st)
+static void build_table(sl_pop *op, join_state *st)
 {
-    (void)x;
     int64_t n = st->n_rows;
     int nk = op->u.join.n_keys;
     st->int_key = nk == 1 && is_int_key(op->children[0]->types[op->u.join.build_keys[0]]) &&
@@ -377,18 +377,21 @@ static void build_table(sl_exec *x, sl_pop *op, join_state *st)
     st->ent = sl_xmalloc(sizeof *st->ent * (size_t)(keyed + 1));
     i = 0;
     for (int bi = 0; bi < st->build.n; bi++) {
+        const int64_t *key = st->int_key ? st->build.b[bi]->cols[op->u.join.build_keys[0]]->d.i64
+                                         : NULL;
         for (int64_t r = 0; r < st->build.b[bi]->n_rows; r++, i++) {
             if (i + PREFETCH < n) /* as in probe_push: bucket ahead, then its next entry */
                 __builtin_prefetch(&st->dir[h[i + PREFETCH] & st->mask], 1);
-            if (i + PREFETCH / 2 < n)
-                __builtin_prefetch(&st->ent[st->dir[h[i + PREFETCH / 2] & st->mask] - 1], 1);
+            if (i + PREFETCH / 2 < n) {
+                int64_t ahead = st->dir[h[i + PREFETCH / 2] & st->mask];
+                if (ahead > 0)
+                    __builtin_prefetch(&st->ent[ahead - 1], 1);
+            }
             if (nk > 0 && h[i] == UINT64_MAX &&
                 any_null_key(st->build.b[bi], op->u.join.build_keys, nk, r))
                 continue;
             int64_t at = --st->dir[h[i] & st->mask]; /* ends as the bucket's start */
-            uint64_t tag = st->int_key
-                               ? (uint64_t)st->build.b[bi]->cols[op->u.join.build_keys[0]]->d.i64[r]
-                               : h[i];
+            uint64_t tag = st->int_key ? (uint64_t)key[r] : h[i];
             st->ent[at] = (table_ent){ tag, SL_ROW_REF(bi, r) };
         }
     }
@@ -509,6 +512,7 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
     bool first_only = is_semi(op) && !op->u.join.residual;
     const uint64_t *ph = st->probe_hashes, mask = st->mask;
     const int64_t *dir = st->dir;
+    const int64_t *key = st->int_key ? pb->cols[op->u.join.probe_keys[0]]->d.i64 : NULL;
     for (int64_t k = 0; k < live && !err->code; k++) {
         /* The bucket bounds of the row PREFETCH ahead, and the entries of the one half as
          * far ahead, whose bounds are then in cache: the misses overlap. */
@@ -520,7 +524,7 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
         if (nk > 0 && any_null_key(pb, op->u.join.probe_keys, nk, r))
             continue;
         uint64_t h = ph[k];
-        uint64_t tag = st->int_key ? (uint64_t)pb->cols[op->u.join.probe_keys[0]]->d.i64[r] : h;
+        uint64_t tag = key ? (uint64_t)key[r] : h;
         for (int64_t j = dir[h & mask], end = dir[(h & mask) + 1]; j < end; j++) {
             if (st->ent[j].tag != tag)
                 continue;
@@ -620,7 +624,7 @@ static int join_part(sl_exec *x, sl_pop *op, sl_rowstore *bs, sl_rowstore *ps, i
         }
         return err->code;
     }
-    build_table(x, op, st);
+    build_table(op, st);
     while (!err->code) {
         sl_batch *b = NULL;
         if (sl_rowstore_next(ps, &b, err) || !b)
@@ -638,7 +642,7 @@ static int join_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
     join_state *st = op->state;
     if (child == 0) {
         if (!st->spilled)
-            build_table(x, op, st);
+            build_table(op, st);
         return err->code;
     }
     if (st->spilled) {

@@ -74,6 +74,9 @@ QUERIES = [
      "FROM f RIGHT JOIN d ON f.k = d.k"),
     ("two_keys", "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
      "FROM F f LEFT JOIN D d ON f.k = d.k AND f.sk = d.sk", None),
+    # two integer keys, every k match also a match of the second: the hash path at volume
+    ("two_int_keys", "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
+     "FROM F f LEFT JOIN D d ON f.k = d.k AND f.k % 5 = d.k % 5", None),
 ]
 
 passed = failed = skipped = 0
