@@ -271,24 +271,52 @@ void sl_batch_append(sl_batch *dst, const sl_batch *src)
     dst->n_rows += live;
 }
 
-void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, int64_t n)
+/* Fixed-width values of column sc at refs into d from slot at on, at a multiple of 64: the
+ * validity words are built in a register, 64 rows at a time, not bit by bit in memory. */
+static void gather_fixed(sl_vec *d, int64_t at, sl_batch *const *bs, int sc,
+                         const int64_t *refs, int64_t n)
+{
+    int64_t k = 0;
+    while (k < n) {
+        int64_t m = n - k < 64 ? n - k : 64;
+        uint64_t w = 0;
+        for (int64_t j = 0; j < m; j++) {
+            const sl_vec *s = bs[refs[k + j] >> 32]->cols[sc];
+            int64_t r = refs[k + j] & 0xffffffff;
+            uint64_t ok = (s->valid[r >> 6] >> (r & 63)) & 1;
+            w |= ok << j;
+            d->d.i64[at + k + j] = ok ? s->d.i64[r] : 0;
+        }
+        d->valid[(at + k) >> 6] = w;
+        k += m;
+    }
+}
+
+void sl_batch_gather_cols(sl_batch *dst, sl_batch *const *bs, const int *cols,
+                          const int64_t *refs, int64_t n)
 {
     assert(!dst->sel);
     for (int c = 0; c < dst->n_cols; c++) {
         sl_vec *d = dst->cols[c];
+        int sc = cols ? cols[c] : c;
         int64_t at = d->n;
         sl_vec_reserve(d, at + n);
+        if (!sl_type_is_var(d->type) && at % 64 == 0) {
+            gather_fixed(d, at, bs, sc, refs, n);
+            d->n = at + n;
+            continue;
+        }
         if (sl_type_is_var(d->type)) {
             int64_t heap = d->heap_len;
             for (int64_t k = 0; k < n; k++) {
-                const sl_vec *s = bs[refs[k] >> 32]->cols[c];
+                const sl_vec *s = bs[refs[k] >> 32]->cols[sc];
                 int64_t r = refs[k] & 0xffffffff;
                 heap += s->d.off[r + 1] - s->d.off[r];
             }
             sl_grow((void **)&d->heap, &d->heap_cap, heap, 1);
         }
         for (int64_t k = 0; k < n; k++) {
-            const sl_vec *s = bs[refs[k] >> 32]->cols[c];
+            const sl_vec *s = bs[refs[k] >> 32]->cols[sc];
             int64_t r = refs[k] & 0xffffffff, i = at + k;
             bool ok = sl_vec_valid(s, r);
             sl_vec_set_valid(d, i, ok);
@@ -305,6 +333,11 @@ void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, in
         d->n = at + n;
     }
     dst->n_rows += n;
+}
+
+void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, int64_t n)
+{
+    sl_batch_gather_cols(dst, bs, NULL, refs, n);
 }
 
 int64_t sl_batch_bytes(const sl_batch *b)

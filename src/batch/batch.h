@@ -140,6 +140,10 @@ void sl_batch_append(sl_batch *dst, const sl_batch *src);
  * [0, dst->n_cols) are copied. Column at a time, string heaps sized once: the fast way to put
  * rows from many batches in a new order (sort output). Local. */
 void sl_batch_gather(sl_batch *dst, sl_batch *const *bs, const int64_t *refs, int64_t n);
+/* The same with dst column c taken from column cols[c] of the batches (a join's output: the
+ * columns its parent reads). Local. */
+void sl_batch_gather_cols(sl_batch *dst, sl_batch *const *bs, const int *cols,
+                          const int64_t *refs, int64_t n);
 
 /* Approximate bytes held by the batch (for budgets and metrics). Local. */
 int64_t sl_batch_bytes(const sl_batch *b);

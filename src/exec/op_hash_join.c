@@ -43,9 +43,12 @@
 #define FANOUT_BITS 4
 #define MAX_DEPTH 4
 #define PART_SHIFT 16
-/* Table bytes per build row beyond the row itself: its entry (tag, ref), 1-2 buckets and
- * the hashes while the table is built. */
-#define ROW_TABLE_BYTES 40
+/* Build rows per bucket, at most (a bucket's entries are one contiguous run, so a few per
+ * bucket cost a probe little; a directory a quarter the rows' count stays mostly in cache). */
+#define ROWS_PER_BUCKET 4
+/* Table bytes per build row beyond the row itself: its entry (tag, ref) and its share of
+ * the bucket directory. */
+#define ROW_TABLE_BYTES 24
 /* Rows ahead whose bucket bounds the probe and the build prefetch (their entries: half as
  * far ahead). */
 #define PREFETCH 16
@@ -329,6 +332,30 @@ static bool is_int_key(sl_type t)
     return !sl_type_is_var(t) && sl_type_phys(t) != SL_T_DOUBLE;
 }
 
+/* The hashes of bb's rows (all physical rows) on the build keys into h, UINT64_MAX where a
+ * key is NULL (such a row gets no entry; a real hash of UINT64_MAX costs a key check); 0
+ * without keys. */
+static void batch_hashes(const sl_pop *op, const sl_batch *bb, uint64_t *h)
+{
+    int nk = op->u.join.n_keys;
+    int64_t n = bb->n_rows;
+    if (nk == 0) {
+        memset(h, 0, sizeof *h * (size_t)n);
+        return;
+    }
+    sl_hash_batch(bb, op->u.join.build_keys, nk, h);
+    for (int c = 0; c < nk; c++) {
+        const uint64_t *valid = bb->cols[op->u.join.build_keys[c]]->valid;
+        for (int64_t w = 0; w * 64 < n; w++) {
+            uint64_t nul = ~valid[w];
+            if (n - w * 64 < 64)
+                nul &= (UINT64_C(1) << (n - w * 64)) - 1; /* bits past the last row */
+            for (; nul; nul &= nul - 1)
+                h[w * 64 + __builtin_ctzll(nul)] = UINT64_MAX;
+        }
+    }
+}
+
 /*
  * The build side is complete: the hash table over its rows. The keyed rows are grouped by
  * bucket (a counting sort of their hashes), so a probe reads its bucket's bounds from dir and
@@ -345,29 +372,31 @@ static void build_table(sl_pop *op, join_state *st)
     st->int_key = nk == 1 && is_int_key(op->children[0]->types[op->u.join.build_keys[0]]) &&
                   is_int_key(op->children[1]->types[op->u.join.probe_keys[0]]);
     uint64_t buckets = 1;
-    while (nk > 0 && buckets < (uint64_t)n)
+    while (nk > 0 && buckets * ROWS_PER_BUCKET < (uint64_t)n)
         buckets <<= 1;
     st->mask = buckets - 1;
     st->first = sl_xmalloc(sizeof *st->first * (size_t)(st->build.n + 1));
     st->dir = sl_xcalloc((size_t)buckets + 1, sizeof *st->dir);
     if (build_outer(op))
         st->matched = sl_xcalloc((size_t)n + 1, 1);
-    uint64_t *h = sl_xmalloc(sizeof *h * (size_t)(n + 1));
+    /* One batch's hashes at a time, computed again for the fill: hashing a batch twice costs
+     * less than 8 bytes a build row of fresh memory kept between the two passes. */
+    int64_t most = 0;
+    for (int bi = 0; bi < st->build.n; bi++)
+        most = st->build.b[bi]->n_rows > most ? st->build.b[bi]->n_rows : most;
+    uint64_t *h = sl_xmalloc(sizeof *h * (size_t)(most + 1));
     int64_t i = 0;
     for (int bi = 0; bi < st->build.n; bi++) {
         const sl_batch *bb = st->build.b[bi];
         st->first[bi] = i;
-        if (nk > 0)
-            sl_hash_batch(bb, op->u.join.build_keys, nk, h + i);
-        else
-            memset(h + i, 0, sizeof *h * (size_t)bb->n_rows);
+        batch_hashes(op, bb, h);
         for (int64_t r = 0; r < bb->n_rows; r++, i++) {
             if (r + PREFETCH < bb->n_rows)
-                __builtin_prefetch(&st->dir[h[i + PREFETCH] & st->mask], 1);
-            if (nk > 0 && any_null_key(bb, op->u.join.build_keys, nk, r))
-                h[i] = UINT64_MAX, st->dir[buckets]++; /* counted apart, no entry */
+                __builtin_prefetch(&st->dir[h[r + PREFETCH] & st->mask], 1);
+            if (h[r] == UINT64_MAX && nk > 0 && any_null_key(bb, op->u.join.build_keys, nk, r))
+                st->dir[buckets]++; /* counted apart, no entry */
             else
-                st->dir[h[i] & st->mask]++;
+                st->dir[h[r] & st->mask]++;
         }
     }
     int64_t keyed = n - st->dir[buckets];
@@ -375,23 +404,22 @@ static void build_table(sl_pop *op, join_state *st)
         st->dir[s] += st->dir[s - 1];
     st->dir[buckets] = keyed;
     st->ent = sl_xmalloc(sizeof *st->ent * (size_t)(keyed + 1));
-    i = 0;
     for (int bi = 0; bi < st->build.n; bi++) {
-        const int64_t *key = st->int_key ? st->build.b[bi]->cols[op->u.join.build_keys[0]]->d.i64
-                                         : NULL;
-        for (int64_t r = 0; r < st->build.b[bi]->n_rows; r++, i++) {
-            if (i + PREFETCH < n) /* as in probe_push: bucket ahead, then its next entry */
-                __builtin_prefetch(&st->dir[h[i + PREFETCH] & st->mask], 1);
-            if (i + PREFETCH / 2 < n) {
-                int64_t ahead = st->dir[h[i + PREFETCH / 2] & st->mask];
+        const sl_batch *bb = st->build.b[bi];
+        const int64_t *key = st->int_key ? bb->cols[op->u.join.build_keys[0]]->d.i64 : NULL;
+        batch_hashes(op, bb, h);
+        for (int64_t r = 0; r < bb->n_rows; r++) {
+            if (r + PREFETCH < bb->n_rows) /* as in probe_push: bucket ahead, then its entry */
+                __builtin_prefetch(&st->dir[h[r + PREFETCH] & st->mask], 1);
+            if (r + PREFETCH / 2 < bb->n_rows) {
+                int64_t ahead = st->dir[h[r + PREFETCH / 2] & st->mask];
                 if (ahead > 0)
                     __builtin_prefetch(&st->ent[ahead - 1], 1);
             }
-            if (nk > 0 && h[i] == UINT64_MAX &&
-                any_null_key(st->build.b[bi], op->u.join.build_keys, nk, r))
+            if (nk > 0 && h[r] == UINT64_MAX && any_null_key(bb, op->u.join.build_keys, nk, r))
                 continue;
-            int64_t at = --st->dir[h[i] & st->mask]; /* ends as the bucket's start */
-            uint64_t tag = st->int_key ? (uint64_t)key[r] : h[i];
+            int64_t at = --st->dir[h[r] & st->mask]; /* ends as the bucket's start */
+            uint64_t tag = st->int_key ? (uint64_t)key[r] : h[r];
             st->ent[at] = (table_ent){ tag, SL_ROW_REF(bi, r) };
         }
     }
@@ -408,44 +436,82 @@ static void push_null_cols(sl_vec **cols, const sl_type *types, int n_cols, int6
     }
 }
 
-/* Output batch of n rows: probe columns from probe refs (or NULLs when pb is NULL), build
- * columns from build refs (or NULLs when brefs is NULL). */
-static sl_batch *make_out(const sl_pop *op, join_state *st, sl_batch *pb, const int64_t *prefs,
-                          const int64_t *brefs, int64_t n, bool with_build)
+/* The type of pair column pc: [probe out cols..., build out cols...]. */
+static sl_type pair_type(const sl_pop *op, int pc)
 {
-    int np = op->u.join.n_probe_out, nb = with_build ? op->u.join.n_build_out : 0;
-    sl_vec **cols = sl_xcalloc((size_t)(np + nb) + 1, sizeof *cols);
-    const sl_type *types = op->types;
-    sl_type *all_types = NULL;
-    if (is_semi(op) && with_build) {
-        /* SEMI / ANTI pairs carry the build columns for the residual only */
-        all_types = sl_xcalloc((size_t)(np + nb) + 1, sizeof *all_types);
-        memcpy(all_types, op->children[1]->types, sizeof *all_types * (size_t)np);
-        memcpy(all_types + np, op->children[0]->types, sizeof *all_types * (size_t)nb);
-        types = all_types;
+    int np = op->u.join.n_probe_out;
+    return pc < np ? op->children[1]->types[pc] : op->children[0]->types[pc - np];
+}
+
+/*
+ * Columns [lo, hi) of the pair list pcols (pair columns, ascending), one side's, of n rows
+ * into cols: gathered at refs from that side's batches bs (column pcols[i] - base), or NULLs
+ * when bs is NULL.
+ */
+static void side_cols(const sl_pop *op, sl_vec **cols, const int *pcols, int lo, int hi,
+                      int base, sl_batch *const *bs, const int64_t *refs, int64_t n)
+{
+    int m = hi - lo;
+    if (m <= 0)
+        return;
+    sl_type *types = sl_xcalloc((size_t)m + 1, sizeof *types);
+    int *src = sl_xcalloc((size_t)m + 1, sizeof *src);
+    for (int i = 0; i < m; i++) {
+        types[i] = pair_type(op, pcols[lo + i]);
+        src[i] = pcols[lo + i] - base;
     }
-    if (pb) {
-        sl_batch *d = sl_batch_new(np, types, n);
-        sl_batch_gather(d, &pb, prefs, n);
-        memcpy(cols, d->cols, sizeof *cols * (size_t)np);
+    if (bs) {
+        sl_batch *d = sl_batch_new(m, types, n);
+        sl_batch_gather_cols(d, bs, src, refs, n);
+        memcpy(cols + lo, d->cols, sizeof *cols * (size_t)m);
         d->n_cols = 0;
         sl_batch_free(&d);
     } else {
-        push_null_cols(cols, types, np, n);
+        push_null_cols(cols + lo, types, m, n);
     }
-    if (nb > 0 && brefs) {
-        sl_batch *d = sl_batch_new(nb, types + np, n);
-        sl_batch_gather(d, st->build.b, brefs, n);
-        memcpy(cols + np, d->cols, sizeof *cols * (size_t)nb);
-        d->n_cols = 0;
-        sl_batch_free(&d);
-    } else if (nb > 0) {
-        push_null_cols(cols + np, types + np, nb, n);
+    sl_free(types);
+    sl_free(src);
+}
+
+/*
+ * A batch of n pairs: the probe columns from prefs into pb (NULLs when pb is NULL), the build
+ * columns from brefs (NULLs when brefs is NULL). With whole, every pair column (the residual
+ * reads them; SEMI / ANTI pairs carry the build columns for it alone), else only the output
+ * columns, which are all the parent reads.
+ */
+static sl_batch *make_out(const sl_pop *op, join_state *st, sl_batch *pb, const int64_t *prefs,
+                          const int64_t *brefs, int64_t n, bool whole)
+{
+    int np = op->u.join.n_probe_out;
+    int m = whole ? np + op->u.join.n_build_out : op->n_cols;
+    int *pcols = sl_xcalloc((size_t)m + 1, sizeof *pcols), split = 0;
+    for (int i = 0; i < m; i++) {
+        pcols[i] = whole ? i : op->u.join.out_cols[i];
+        split += pcols[i] < np;
     }
-    sl_batch *out = sl_batch_from_cols(np + nb, cols, n);
+    sl_vec **cols = sl_xcalloc((size_t)m + 1, sizeof *cols);
+    side_cols(op, cols, pcols, 0, split, 0, pb ? &pb : NULL, prefs, n);
+    side_cols(op, cols, pcols, split, m, np, brefs ? st->build.b : NULL, brefs, n);
+    sl_batch *out = sl_batch_from_cols(m, cols, n);
     sl_free(cols);
-    sl_free(all_types);
+    sl_free(pcols);
     return out;
+}
+
+/* A whole pair batch (make_out's) narrowed to the output columns in place, selection kept. */
+static sl_batch *pairs_to_out(const sl_pop *op, sl_batch *b)
+{
+    sl_vec **cols = sl_xcalloc((size_t)op->n_cols + 1, sizeof *cols);
+    for (int o = 0; o < op->n_cols; o++) {
+        cols[o] = b->cols[op->u.join.out_cols[o]];
+        b->cols[op->u.join.out_cols[o]] = NULL;
+    }
+    for (int c = 0; c < b->n_cols; c++)
+        sl_vec_free(&b->cols[c]);
+    sl_free(b->cols);
+    b->cols = cols;
+    b->n_cols = op->n_cols;
+    return b;
 }
 
 /* The pairs collected so far: residual, matched flags, emit (not for SEMI / ANTI). */
@@ -459,7 +525,8 @@ static int flush_pairs(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
     bool need_batch = !is_semi(op) || op->u.join.residual;
     sl_batch *out = NULL;
     if (need_batch) {
-        out = make_out(op, st, pb, st->probe_refs, st->build_refs, n, true);
+        out = make_out(op, st, pb, st->probe_refs, st->build_refs, n,
+                       op->u.join.residual != NULL);
         if (op->u.join.residual && sl_filter(op->u.join.residual, out, err)) {
             sl_batch_free(&out);
             return err->code;
@@ -476,6 +543,8 @@ static int flush_pairs(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
         sl_batch_free(&out);
         return 0;
     }
+    if (op->u.join.residual)
+        out = pairs_to_out(op, out);
     return sl_exec_emit(x, op, out, err);
 }
 
@@ -493,7 +562,7 @@ static int emit_probe_rows(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
     }
     int rc = 0;
     if (n > 0)
-        rc = sl_exec_emit(x, op, make_out(op, st, pb, refs, NULL, n, !is_semi(op)), err);
+        rc = sl_exec_emit(x, op, make_out(op, st, pb, refs, NULL, n, false), err);
     sl_free(refs);
     return rc;
 }
@@ -582,13 +651,13 @@ static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, sl_err *
                 continue;
             refs[n++] = SL_ROW_REF(bi, r);
             if (n == SL_BATCH_ROWS) {
-                sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, true), err);
+                sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, false), err);
                 n = 0;
             }
         }
     }
     if (n > 0 && !err->code)
-        sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, true), err);
+        sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, false), err);
     sl_free(refs);
     return err->code;
 }

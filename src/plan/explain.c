@@ -345,6 +345,9 @@ static void node(ex *e, const sl_pop *op, int depth)
                           sl_format_size(op->u.join.threshold, th, sizeof th));
         }
         skew_text(e, op);
+        int pair = op->u.join.n_probe_out + op->u.join.n_build_out;
+        if (op->n_cols < pair) /* the keys only the condition reads are not gathered */
+            sl_buf_printf(b, "; output: %d of the pair's %d columns", op->n_cols, pair);
         grant(b, op);
         sl_buf_puts(b, "\n");
         break;

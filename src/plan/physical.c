@@ -113,6 +113,7 @@ void sl_pop_free(sl_pop **pop)
     case SL_POP_JOIN:
         sl_free(op->u.join.build_keys);
         sl_free(op->u.join.probe_keys);
+        sl_free(op->u.join.out_cols);
         sl_expr_free(&op->u.join.residual);
         sl_free(op->u.join.heavy);
         sl_free(op->u.join.heavy_rows);

@@ -191,16 +191,19 @@ typedef struct sl_pop {
         struct {              /* LIMIT */
             int64_t offset, limit;
         } limit;
-        struct {              /* JOIN: output [probe cols..., build cols...] (SEMI / ANTI:
-                               * probe cols only); the build side is the query's right side */
+        struct {              /* JOIN: a pair is [probe cols..., build cols...] (the first
+                               * n_probe_out / n_build_out of each child); the output is the
+                               * pair columns out_cols (n_cols of them, ascending; SEMI /
+                               * ANTI: probe columns only); the build side is the query's
+                               * right side */
             sl_join_type type;
             int n_keys;
             int *build_keys;  /* key columns of child 0 */
             int *probe_keys;  /* key columns of child 1 (same types, pairwise) */
             int n_build_out;  /* the first n columns of each child are output (the rest are */
             int n_probe_out;  /* computed keys) */
-            sl_expr *residual; /* non-equality part of the condition over [probe out, build
-                                * out], or NULL */
+            int *out_cols;    /* n_cols pair columns, ascending */
+            sl_expr *residual; /* non-equality part of the condition over the pair, or NULL */
             const char *strategy; /* EXPLAIN: how the sides were distributed, and why */
             bool adaptive;    /* the build input may be broadcast (join_side 1 / 2 below) */
             /* set while the tree runs (the same on every rank): */

@@ -80,9 +80,12 @@ typedef struct sl_source {
     bool setop_all;
     /* SL_SRC_JOIN: child is the left side, right the right side; L0 (file_col_*) is the left
      * side's outputs followed by the right side's (SEMI / ANTI: the left side's only). `on`
-     * is over that concatenation (also for SEMI / ANTI), NULL = always true. */
+     * is over that concatenation (also for SEMI / ANTI), NULL = always true. Pruning narrows
+     * L0 to the columns the query reads: L0 column i is then concatenation column
+     * join_out[i] (n_file_cols of them, ascending; NULL before pruning). */
     sl_join_type join;
     sl_expr *on;
+    int *join_out;
     int n_quals;             /* binding only: left + right columns, the arrays below */
     char **col_quals;        /* binding only: the table alias of each column (or NULL) */
     bool *col_hidden;        /* binding only: a USING column of the right side (not in *,

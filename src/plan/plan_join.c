@@ -257,15 +257,20 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
         strategy = "no equality keys: the right side broadcast to every rank, the left stays";
     }
 
+    /* The output: the pair columns [left, right] the query reads (src->join_out, set by
+     * pruning; all of them, or the left ones for SEMI / ANTI, without it). */
     bool semi = jt == SL_JOIN_SEMI || jt == SL_JOIN_ANTI;
-    int n_out = semi ? nl : nl + nr;
-    sl_type *types = sl_xcalloc((size_t)(nl + nr) + 1, sizeof *types);
-    char **names = sl_xcalloc((size_t)(nl + nr) + 1, sizeof *names);
-    for (int i = 0; i < nl + nr; i++) {
+    int n_out = src->join_out ? src->n_file_cols : semi ? nl : nl + nr;
+    int *out_cols = sl_xcalloc((size_t)n_out + 1, sizeof *out_cols);
+    sl_type *types = sl_xcalloc((size_t)n_out + 1, sizeof *types);
+    char **names = sl_xcalloc((size_t)n_out + 1, sizeof *names);
+    for (int o = 0; o < n_out; o++) {
+        int i = src->join_out ? src->join_out[o] : o;
         const sl_pop *side = i < nl ? L : R;
         int k = i < nl ? i : i - nl;
-        types[i] = side->types[k];
-        names[i] = side->names ? side->names[k] : "";
+        out_cols[o] = i;
+        types[o] = side->types[k];
+        names[o] = side->names ? side->names[k] : "";
     }
     sl_pop *j = sl_pop_new(SL_POP_JOIN, "hash_join", n_out, types, names);
     sl_free(types);
@@ -277,6 +282,7 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
     j->u.join.probe_keys = lcols;
     j->u.join.n_build_out = nr;
     j->u.join.n_probe_out = nl;
+    j->u.join.out_cols = out_cols;
     j->u.join.residual = residual;
     j->u.join.strategy = strategy;
     j->u.join.adaptive = adaptive;

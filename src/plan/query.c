@@ -26,6 +26,7 @@ static void free_source(sl_source *s)
     sl_query_free(&s->child);
     sl_query_free(&s->right);
     sl_expr_free(&s->on);
+    sl_free(s->join_out);
     free_strv(s->col_quals, s->n_quals);
     sl_free(s->col_hidden);
     sl_free(s->col_using);

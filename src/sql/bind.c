@@ -1711,17 +1711,30 @@ static void prune_setop(sl_query *q, prune *p)
 }
 
 /*
- * A join: the columns read by the query or the condition stay; each side drops the outputs
- * nobody reads (keeping one, so its batches carry their row count) and is pruned in turn.
- * L0 and the condition are renumbered over the narrowed concatenation.
+ * A join: the columns read by the query or the condition stay in the sides; each side drops
+ * the outputs nobody reads (keeping one, so its batches carry their row count) and is pruned
+ * in turn. The condition is renumbered over the narrowed concatenation of the sides; L0
+ * narrows further to the columns the query reads (join_out: a key column only the condition
+ * reads is not gathered into the join's output), keeping at least one. A second call
+ * composes with the first (L0 column i is then concatenation column join_out[i]).
  */
 static void prune_join(sl_query *q)
 {
     sl_source *s = &q->src;
-    int nl = s->child->n_outs, nr = s->right->n_outs, n = nl + nr;
+    int nl = s->child->n_outs, nr = s->right->n_outs, n = nl + nr, n0 = s->n_file_cols;
+    prune l0 = {n0, sl_xcalloc((size_t)n0 + 1, sizeof *l0.used),
+                sl_xcalloc((size_t)n0 + 1, sizeof *l0.map)};
     prune p = {n, sl_xcalloc((size_t)n + 1, sizeof *p.used),
                sl_xcalloc((size_t)n + 1, sizeof *p.map)};
-    walk_l0(q, mark, &p);
+    walk_l0(q, mark, &l0);
+    bool any0 = false;
+    for (int i = 0; i < n0; i++)
+        any0 |= l0.used[i];
+    if (!any0 && n0 > 0)
+        l0.used[0] = true;
+    for (int i = 0; i < n0; i++)
+        if (l0.used[i])
+            p.used[s->join_out ? s->join_out[i] : i] = true;
     sl_expr_walk(s->on, mark, &p);
     bool any_l = false, any_r = false;
     for (int i = 0; i < n; i++) {
@@ -1739,22 +1752,29 @@ static void prune_join(sl_query *q)
     int new_nl = s->child->n_outs;
     for (int i = 0; i < n; i++)
         p.map[i] = i < nl ? lmap[i] : rmap[i - nl] >= 0 ? new_nl + rmap[i - nl] : -1;
-    int k = 0;
-    for (int i = 0; i < s->n_file_cols; i++) {
-        if (!p.used[i]) {
+    int *out = sl_xcalloc((size_t)n0 + 1, sizeof *out), k = 0;
+    for (int i = 0; i < n0; i++) {
+        l0.map[i] = -1;
+        if (!l0.used[i]) {
             sl_free(s->file_col_names[i]);
             continue;
         }
+        out[k] = p.map[s->join_out ? s->join_out[i] : i];
+        l0.map[i] = k;
         s->file_col_names[k] = s->file_col_names[i];
         s->file_col_types[k++] = s->file_col_types[i];
     }
     s->n_file_cols = k;
+    sl_free(s->join_out);
+    s->join_out = out;
     sl_free(lmap);
     sl_free(rmap);
     prune_query(s->child);
     prune_query(s->right);
-    walk_l0(q, renumber, &p);
+    walk_l0(q, renumber, &l0);
     sl_expr_walk(s->on, renumber, &p);
+    sl_free(l0.used);
+    sl_free(l0.map);
     sl_free(p.used);
     sl_free(p.map);
 }

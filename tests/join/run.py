@@ -77,6 +77,20 @@ QUERIES = [
     # two integer keys, every k match also a match of the second: the hash path at volume
     ("two_int_keys", "SELECT count(*) AS n, sum(f.id) AS a, count(d.name) AS b "
      "FROM F f LEFT JOIN D d ON f.k = d.k AND f.k % 5 = d.k % 5", None),
+    # The join gathers only the columns its parent reads: none at all, the build side's
+    # alone (NULLs for unmatched probe rows), a residual over columns the output drops (a
+    # SEMI join's pairs), and a join over a join whose key the outer one does not output.
+    ("count_only", "SELECT count(*) AS n, 0 AS a, 0 AS b FROM F f JOIN D d ON f.k = d.k",
+     None),
+    ("full_build_cols", "SELECT count(*) AS n, count(d.name) AS a, sum(d.k) AS b "
+     "FROM F f FULL OUTER JOIN D d ON f.k = d.k", None),
+    ("semi_residual", "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b "
+     "FROM F f SEMI JOIN D d ON f.k = d.k AND f.sk <> d.sk",
+     "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b FROM f WHERE EXISTS "
+     "(SELECT 1 FROM d WHERE f.k = d.k AND d.sk <> f.sk)"),
+    ("nested", "SELECT count(*) AS n, sum(j.id) AS a, count(e.name) AS b "
+     "FROM (SELECT f.id, d.k FROM F f JOIN D d ON f.k = d.k) j LEFT JOIN D e ON j.k = e.k",
+     None),
 ]
 
 passed = failed = skipped = 0
@@ -141,7 +155,7 @@ def oracle():
     conn.execute("CREATE INDEX ds ON d(sk)")
     out = {}
     for name, q, sq in QUERIES:
-        sq = sq or q.replace("F f", "f").replace("D d", "d")
+        sq = sq or q.replace("F f", "f").replace("D d", "d").replace("D e", "d e")
         out[name] = [tuple(r) for r in conn.execute(sq).fetchall()]
     return out
 
@@ -153,7 +167,8 @@ def job_text(budget, threshold):
     if threshold is not None:
         lines.append("SET broadcast_threshold = '%s';" % threshold)
     for _, q, _ in QUERIES:
-        lines.append(q.replace("F f", f + " f").replace("D d", d + " d") + ";")
+        lines.append(q.replace("F f", f + " f").replace("D d", d + " d").replace("D e", d + " e")
+                     + ";")
     return "\n".join(lines) + "\n"
 
 
