@@ -200,8 +200,8 @@ typedef struct sl_pop {
             int n_keys;
             int *build_keys;  /* key columns of child 0 */
             int *probe_keys;  /* key columns of child 1 (same types, pairwise) */
-            int n_build_out;  /* the first n columns of each child are output (the rest are */
-            int n_probe_out;  /* computed keys) */
+            int n_build_out;  /* the first n columns of each child make the pair (the rest */
+            int n_probe_out;  /* are computed keys) */
             int *out_cols;    /* n_cols pair columns, ascending */
             sl_expr *residual; /* non-equality part of the condition over the pair, or NULL */
             const char *strategy; /* EXPLAIN: how the sides were distributed, and why */
