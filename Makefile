@@ -248,6 +248,7 @@ window: $(BUILD)/sluice
 join: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/join/run.py
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/join/skew.py
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/join/random_joins.py
 
 # Issue #4: fault injection, retries, signals, --resume (tests/faults/run.sh).
 # Runs on FI_BUILD, and checks that the release binary (REL_BUILD) ignores the hooks.

@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""Random join queries against sqlite3 (`make join`): which columns a join emits.
+
+Called as `SLUICE=build/sluice /usr/bin/python3 tests/join/random_joins.py [--seed N]
+[--queries N] [--ranks 1,2,3,5] [-v]`.
+
+A join emits only the columns the query above it reads (src/sql/bind.c prune_join,
+src/exec/op_hash_join.c), so every shape of select list, condition and nesting must still
+give the rows a plain engine gives. This suite draws QUERIES queries from a fixed seed over
+three small tables with NULL keys on every side: INNER / LEFT / RIGHT / FULL joins on one or
+two keys (an integer and a VARCHAR), with or without a residual, USING, a join over a join,
+EXISTS / NOT EXISTS (SEMI / ANTI), and select lists of one to three columns of either side,
+returned as rows, aggregated, or grouped. The oracle is sqlite3 over the same CSV files
+(Python's csv module loads them); rows are compared as multisets, numbers to 1e-9. All
+queries run as one job at each rank count: plainly, with both sides hash-exchanged
+(broadcast_threshold 0), and under a 2 MB budget (grace partitions on disk).
+
+Prints "ok   NAME" / "FAIL NAME: why" and "join-random: N passed, M failed"; exits 1 on any
+failure. Every mpirun runs under `timeout`.
+"""
+import argparse
+import csv
+import math
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sluice_env import ENV, ROOT, SLUICE  # noqa: E402
+
+DATA = os.path.join(ROOT, "build", "join-random")
+TIMEOUT = 300
+# name: (rows, [(column, sluice type, sqlite type)])
+TABLES = {
+    "a": (1500, [("id", "BIGINT", "INTEGER"), ("k", "BIGINT", "INTEGER"),
+                 ("s", "VARCHAR", "TEXT"), ("v", "DOUBLE", "REAL")]),
+    "b": (900, [("k", "BIGINT", "INTEGER"), ("s", "VARCHAR", "TEXT"), ("w", "BIGINT", "INTEGER")]),
+    "c": (300, [("k", "BIGINT", "INTEGER"), ("t", "VARCHAR", "TEXT")]),
+}
+passed = failed = 0
+
+
+def report(ok, name, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok   %s" % name)
+    else:
+        failed += 1
+        print("FAIL %s: %s" % (name, why[:600]))
+
+
+def generate(rng):
+    os.makedirs(DATA, exist_ok=True)
+    rows = {}
+    for name, (n, cols) in TABLES.items():
+        out = []
+        for i in range(n):
+            k = None if rng.random() < 0.05 else rng.randint(0, {"a": 60, "b": 80, "c": 40}[name])
+            r = []
+            for col, _, _ in cols:
+                if col == "id":
+                    r.append(i)
+                elif col == "k":
+                    r.append(k)
+                elif col in ("s", "t"):
+                    r.append(None if rng.random() < 0.05 else "k%d" % rng.randint(0, 22))
+                elif col == "v":
+                    r.append(round(rng.uniform(0, 100), 3))
+                else:
+                    r.append(rng.randint(0, 100))
+            out.append(r)
+        with open(os.path.join(DATA, name + ".csv"), "w", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow([c for c, _, _ in cols])
+            for r in out:
+                w.writerow(["" if x is None else x for x in r])
+        rows[name] = out
+    return rows
+
+
+def condition(rng, left, right):
+    keys = rng.choice([[("k", "k")], [("s", "s")], [("k", "k"), ("s", "s")]])
+    parts = ["%s.%s = %s.%s" % (left, x, right, y) for x, y in keys]
+    if right == "b" and rng.random() < 0.35:
+        parts.append("%s.v < b.w" % left if left == "a" else "b.w > 1")
+    return " AND ".join(parts)
+
+
+def select_list(rng, cols, mode):
+    pick = rng.sample(cols, rng.randint(1, min(3, len(cols))))
+    if mode == "rows":
+        return ", ".join("%s AS c%d" % (c, i) for i, c in enumerate(pick)), ""
+    if mode == "agg":
+        items = ["count(*) AS n"] + ["count(%s) AS c%d" % (c, i) for i, c in enumerate(pick)]
+        nums = [c for c in pick if c.split(".")[-1] in ("id", "k", "v", "w")]
+        items += ["sum(%s) AS s%d" % (c, i) for i, c in enumerate(nums)]
+        return ", ".join(items), ""
+    return "%s AS g, count(*) AS n" % pick[0], " GROUP BY %s" % pick[0]
+
+
+def make_query(rng):
+    """One query: (sluice text, sqlite text); the same SQL unless USING needs spelling out."""
+    a_cols = ["a.id", "a.k", "a.s", "a.v"]
+    b_cols = ["b.k", "b.s", "b.w"]
+    mode = rng.choice(["rows", "rows", "agg", "group"])
+    shape = rng.random()
+    if shape < 0.15:
+        neg = rng.random() < 0.5
+        sel, grp = select_list(rng, a_cols, mode)
+        extra = " AND b.w > a.v" if rng.random() < 0.5 else ""
+        q = ("SELECT %s FROM a WHERE %sEXISTS (SELECT 1 FROM b WHERE b.k = a.k%s)%s"
+             % (sel, "NOT " if neg else "", extra, grp))
+        return q, q
+    if shape < 0.3:
+        jt = rng.choice(["JOIN", "LEFT JOIN"])
+        cols = ["k"] + [c for c in a_cols + b_cols if not c.endswith(".k")]
+        sel, grp = select_list(rng, cols, mode)
+        q = "SELECT %s FROM a %s b USING (k)%s" % (sel, jt, grp)
+        return q, q
+    jt = rng.choice(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL OUTER JOIN"])
+    if shape < 0.5:
+        inner = "SELECT a.id, a.v, b.k, b.s FROM a %s b ON %s" % (
+            rng.choice(["JOIN", "LEFT JOIN"]), condition(rng, "a", "b"))
+        sel, grp = select_list(rng, ["j.id", "j.v", "j.s", "c.k", "c.t"], mode)
+        q = "SELECT %s FROM (%s) j %s c ON j.k = c.k%s" % (sel, inner, jt, grp)
+        return q, q
+    sel, grp = select_list(rng, a_cols + b_cols, mode)
+    q = "SELECT %s FROM a %s b ON %s%s" % (sel, jt, condition(rng, "a", "b"), grp)
+    return q, q
+
+
+def norm(v):
+    """A value of either engine as None, a float or a string."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+
+def sort_key(row):
+    return tuple((0, "") if x is None else (1, "%.6g" % x) if isinstance(x, float) else (2, x)
+                 for x in row)
+
+
+def same_rows(got, want):
+    if len(got) != len(want):
+        return "%d rows, sqlite3 %d" % (len(got), len(want))
+    for g, w in zip(sorted(got, key=sort_key), sorted(want, key=sort_key)):
+        for x, y in zip(g, w):
+            if isinstance(x, float) and isinstance(y, float):
+                if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
+                    return "row %s, sqlite3 %s" % (g, w)
+            elif x != y:
+                return "row %s, sqlite3 %s" % (g, w)
+    return None
+
+
+def oracle(rows, queries):
+    conn = sqlite3.connect(":memory:")
+    for name, (_, cols) in TABLES.items():
+        conn.execute("CREATE TABLE %s (%s)" % (name, ", ".join("%s %s" % (c, t)
+                                                              for c, _, t in cols)))
+        conn.executemany("INSERT INTO %s VALUES (%s)" % (name, ",".join("?" * len(cols))),
+                         rows[name])
+        conn.execute("CREATE INDEX %s_k ON %s(k)" % (name, name))
+    return [[tuple(norm(x) for x in r) for r in conn.execute(sq).fetchall()]
+            for _, sq in queries]
+
+
+def job_text(queries, settings):
+    lines = list(settings)
+    for name, (_, cols) in TABLES.items():
+        lines.append("CREATE VIEW %s AS SELECT * FROM read_csv('%s', header=true, columns={%s});"
+                     % (name, os.path.join(DATA, name + ".csv"),
+                        ", ".join("'%s': '%s'" % (c, t) for c, t, _ in cols)))
+    for i, (q, _) in enumerate(queries):
+        lines.append("SELECT 'marker-%d' AS marker;" % i)
+        lines.append(q + ";")
+    return "\n".join(lines) + "\n"
+
+
+def split_results(text, n):
+    """Each query's rows (normalized) from the job's CSV output, split at the markers."""
+    out = [None] * n
+    cur = None
+    header = False
+    for line in text.splitlines():
+        if line.startswith("marker-"):
+            cur = int(line.split("-")[1])
+            out[cur] = []
+            header = True
+            continue
+        if cur is None or line == "marker":
+            continue
+        if header:
+            header = False  # the query's own header line
+            continue
+        fields = next(csv.reader([line]), [""])  # one NULL column prints an empty line
+        out[cur].append(tuple(norm(x) for x in fields))
+    return out
+
+
+def run(np, settings, tag, queries, want, verbose):
+    path = os.path.join(DATA, "job-%s.sql" % tag)
+    with open(path, "w") as fh:
+        fh.write(job_text(queries, settings))
+    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np), SLUICE, "run", "--format", "csv",
+           path]
+    if verbose:
+        print("+", " ".join(cmd))
+    p = subprocess.run(cmd, env=dict(ENV), capture_output=True, text=True)
+    if p.returncode != 0:
+        report(False, "%s np=%d" % (tag, np), "exit %d: %s" % (p.returncode, p.stderr[-800:]))
+        return
+    got = split_results(p.stdout, len(queries))
+    bad = []
+    for i, ((q, _), g, w) in enumerate(zip(queries, got, want)):
+        why = "no result" if g is None else same_rows(g, w)
+        if why:
+            bad.append("q%d %s: %s" % (i, q, why))
+    report(not bad, "%s np=%d (%d queries)" % (tag, np, len(queries)), "; ".join(bad[:3]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=19)
+    ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--ranks", default="1,2,3,5")
+    ap.add_argument("-v", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    rows = generate(rng)
+    queries = [make_query(rng) for _ in range(args.queries)]
+    want = oracle(rows, queries)
+    ranks = [int(x) for x in args.ranks.split(",")]
+    for np in ranks:
+        run(np, [], "plain", queries, want, args.v)
+    run(max(ranks), ["SET broadcast_threshold = '0';"], "hashed", queries, want, args.v)
+    run(2, ["SET memory_limit = '2MB';", "SET broadcast_threshold = '0';"], "grace", queries,
+        want, args.v)
+    print("join-random: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
