@@ -64,3 +64,16 @@ def read_records(text):
             (r or [""]) != [v for v, _ in t] for r, t in zip(recs, toks)):
         raise csv.Error("the quoting tokenizer disagrees with the csv module")
     return [[None if (v == "" and not q) else v for v, q in t] for t in toks]
+
+
+def number_or_text(v):
+    """A value of sluice's CSV text or of sqlite3 as None, a float or a string, for comparing
+    rows of both numerically: '' reads as NULL (callers whose data holds no '')."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(v)
+    except ValueError:
+        return v

@@ -29,6 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import ENV, ROOT, SLUICE  # noqa: E402
+from sluice_csv import number_or_text as norm  # noqa: E402
 
 DATA = os.path.join(ROOT, "build", "join-random")
 TIMEOUT = 300
@@ -130,18 +131,6 @@ def make_query(rng):
     sel, grp = select_list(rng, a_cols + b_cols, mode)
     q = "SELECT %s FROM a %s b ON %s%s" % (sel, jt, condition(rng, "a", "b"), grp)
     return q, q
-
-
-def norm(v):
-    """A value of either engine as None, a float or a string."""
-    if v is None or v == "":
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(v)
-    except ValueError:
-        return v
 
 
 def sort_key(row):

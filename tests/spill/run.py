@@ -33,6 +33,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import MPI_ENV, REQUIRE, SLUICE  # noqa: E402
+from sluice_csv import number_or_text as norm  # noqa: E402
 ROWS = int(os.environ.get("SPILL_ROWS", "600000"))
 KEYS = int(os.environ.get("SPILL_KEYS", "480000"))
 TIMEOUT = 300
@@ -76,17 +77,6 @@ def load_sqlite(path):
                        ([int(k), s if s != "" else None, int(v) if v != "" else None, float(x)]
                         for k, s, v, x in r))
     return db
-
-
-def norm(v):
-    if v is None or v == "":
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(v)
-    except ValueError:
-        return v
 
 
 def same_rows(got, want):
