@@ -69,6 +69,7 @@ typedef struct join_state {
     table_ent *ent;               /* the keyed rows grouped by bucket (build_table) */
     int64_t *dir;                 /* buckets + 1: bucket s holds ent[dir[s] .. dir[s+1]) */
     uint64_t mask;                /* buckets - 1 */
+    int shift;                    /* a bucket is (hash >> shift) & mask: the hash's top bits */
     bool int_key;                 /* one key stored as 8 bytes, compared as them (tags) */
     uint8_t *matched;             /* RIGHT / FULL: build row i was in an emitted pair */
     /* pairs of the current probe batch */
@@ -326,6 +327,12 @@ static int build_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
     return keep_or_split(x, op, st, &st->spilled, st->bparts, st->pparts, b, 0, err);
 }
 
+/* The bucket of a hash (build_table). */
+static inline uint64_t bucket_of(const join_state *st, uint64_t h)
+{
+    return (h >> st->shift) & st->mask;
+}
+
 /* Keys of type t are compared as their 8 bytes (keys_equal's last case). */
 static bool is_int_key(sl_type t)
 {
@@ -375,6 +382,12 @@ static void build_table(sl_pop *op, join_state *st)
     while (nk > 0 && buckets * ROWS_PER_BUCKET < (uint64_t)n)
         buckets <<= 1;
     st->mask = buckets - 1;
+    /* The top bits: the low ones are hash % P of the exchange that brought the rows (one
+     * value on each rank where P is a power of 2), bits 16-31 the grace partition's. */
+    int bits = 0;
+    while ((UINT64_C(1) << bits) < buckets)
+        bits++;
+    st->shift = bits ? 64 - bits : 63;
     st->first = sl_xmalloc(sizeof *st->first * (size_t)(st->build.n + 1));
     st->dir = sl_xcalloc((size_t)buckets + 1, sizeof *st->dir);
     if (build_outer(op))
@@ -392,11 +405,11 @@ static void build_table(sl_pop *op, join_state *st)
         batch_hashes(op, bb, h);
         for (int64_t r = 0; r < bb->n_rows; r++, i++) {
             if (r + PREFETCH < bb->n_rows)
-                __builtin_prefetch(&st->dir[h[r + PREFETCH] & st->mask], 1);
+                __builtin_prefetch(&st->dir[bucket_of(st, h[r + PREFETCH])], 1);
             if (h[r] == UINT64_MAX && nk > 0 && any_null_key(bb, op->u.join.build_keys, nk, r))
                 st->dir[buckets]++; /* counted apart, no entry */
             else
-                st->dir[h[r] & st->mask]++;
+                st->dir[bucket_of(st, h[r])]++;
         }
     }
     int64_t keyed = n - st->dir[buckets];
@@ -410,15 +423,15 @@ static void build_table(sl_pop *op, join_state *st)
         batch_hashes(op, bb, h);
         for (int64_t r = 0; r < bb->n_rows; r++) {
             if (r + PREFETCH < bb->n_rows) /* as in probe_push: bucket ahead, then its entry */
-                __builtin_prefetch(&st->dir[h[r + PREFETCH] & st->mask], 1);
+                __builtin_prefetch(&st->dir[bucket_of(st, h[r + PREFETCH])], 1);
             if (r + PREFETCH / 2 < bb->n_rows) {
-                int64_t ahead = st->dir[h[r + PREFETCH / 2] & st->mask];
+                int64_t ahead = st->dir[bucket_of(st, h[r + PREFETCH / 2])];
                 if (ahead > 0)
                     __builtin_prefetch(&st->ent[ahead - 1], 1);
             }
             if (nk > 0 && h[r] == UINT64_MAX && any_null_key(bb, op->u.join.build_keys, nk, r))
                 continue;
-            int64_t at = --st->dir[h[r] & st->mask]; /* ends as the bucket's start */
+            int64_t at = --st->dir[bucket_of(st, h[r])]; /* ends as the bucket's start */
             uint64_t tag = st->int_key ? (uint64_t)key[r] : h[r];
             st->ent[at] = (table_ent){ tag, SL_ROW_REF(bi, r) };
         }
@@ -579,22 +592,23 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
     else
         memset(st->probe_hashes, 0, sizeof *st->probe_hashes * (size_t)(live + 1));
     bool first_only = is_semi(op) && !op->u.join.residual;
-    const uint64_t *ph = st->probe_hashes, mask = st->mask;
+    const uint64_t *ph = st->probe_hashes;
     const int64_t *dir = st->dir;
     const int64_t *key = st->int_key ? pb->cols[op->u.join.probe_keys[0]]->d.i64 : NULL;
     for (int64_t k = 0; k < live && !err->code; k++) {
         /* The bucket bounds of the row PREFETCH ahead, and the entries of the one half as
          * far ahead, whose bounds are then in cache: the misses overlap. */
         if (k + PREFETCH < live)
-            __builtin_prefetch(&dir[ph[k + PREFETCH] & mask]);
+            __builtin_prefetch(&dir[bucket_of(st, ph[k + PREFETCH])]);
         if (k + PREFETCH / 2 < live)
-            __builtin_prefetch(&st->ent[dir[ph[k + PREFETCH / 2] & mask]]);
+            __builtin_prefetch(&st->ent[dir[bucket_of(st, ph[k + PREFETCH / 2])]]);
         int64_t r = sl_batch_row(pb, k);
         if (nk > 0 && any_null_key(pb, op->u.join.probe_keys, nk, r))
             continue;
         uint64_t h = ph[k];
         uint64_t tag = key ? (uint64_t)key[r] : h;
-        for (int64_t j = dir[h & mask], end = dir[(h & mask) + 1]; j < end; j++) {
+        uint64_t b = bucket_of(st, h);
+        for (int64_t j = dir[b], end = dir[b + 1]; j < end; j++) {
             if (st->ent[j].tag != tag)
                 continue;
             int64_t ref = st->ent[j].ref;
