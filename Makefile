@@ -469,4 +469,5 @@ endif
 clean:
 	rm -rf build build-fi build-san build-san-rel build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+# The unit tests' and benchmarks' .d too: a test rebuilds when a header it inlines changes.
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(BUILD)/bench/exchange_bench.d

@@ -80,6 +80,11 @@ static char *write_rows_dense(const sl_vec *v, const uint32_t *rows, int64_t n, 
     put_i64(p, 0);
     for (int64_t k = 0; k < n; k++) {
         uint32_t i = rows[k];
+        /* The strings of a gathered row set are spread over the source heap, past what the
+         * hardware prefetcher follows at every other row: ask 16 rows ahead (~8 % of a
+         * 2-rank exchange's packing of 48-byte strings, bench/exchange_bench.c). */
+        if (k + 16 < n)
+            __builtin_prefetch(sh + so[rows[k + 16]]);
         int64_t len = so[i + 1] - so[i];
         sl_copy_bytes(h + off, sh + so[i], len);
         off += len;

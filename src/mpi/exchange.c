@@ -77,6 +77,7 @@
 #include <string.h>
 
 #include "batch/wire.h"
+#include "core/fastmod.h"
 #include "core/fault.h"
 #include "core/mem.h"
 #include "mpi/agree.h"
@@ -89,6 +90,8 @@ typedef struct {
     uint32_t *rows;     /* live physical rows grouped by destination */
     int64_t *start;     /* P+1: destination d owns rows[start[d] .. start[d+1]) */
     int64_t *pos;       /* P: next row of destination d not yet planned */
+    int64_t *heap;      /* P: string bytes of destination d's rows (routed by hash or
+                         * route_fn, with a VARCHAR column), or NULL */
     bool has_varchar;
     bool planned;       /* every row is in some chunk */
 } route;
@@ -106,6 +109,7 @@ typedef struct {
     const int *key_cols;
     int n_keys;
     int root;           /* gather root, or -1 for hash routing */
+    sl_fastmod modP;    /* hash % P without a division per row */
     sl_route_fn route_fn; /* custom routing (range, round robin), or NULL */
     void *route_ctx;
     bool bcast;         /* every row to every rank */
@@ -130,7 +134,25 @@ static void route_free(route *r)
     sl_free(r->rows);
     sl_free(r->start);
     sl_free(r->pos);
+    sl_free(r->heap);
     memset(r, 0, sizeof *r);
+}
+
+/* Adds each live row's string bytes (over b's VARCHAR columns, NULLs none) to heap[dst[k]]:
+ * what a destination's whole share will need, so planning a round that takes it all (the
+ * usual case) need not walk its rows again. */
+static void add_heaps(const sl_batch *b, const uint32_t *dst, int64_t live, int64_t *heap)
+{
+    for (int c = 0; c < b->n_cols; c++) {
+        const sl_vec *v = b->cols[c];
+        if (!sl_type_is_var(v->type))
+            continue;
+        const int64_t *off = v->d.off;
+        for (int64_t k = 0; k < live; k++) {
+            int64_t i = sl_batch_row(b, k);
+            heap[dst[k]] += (off[i + 1] - off[i]) & -(int64_t)sl_vec_valid(v, i);
+        }
+    }
 }
 
 /* Computes destinations for the live rows of batch in->b[idx]. */
@@ -167,30 +189,40 @@ static int route_make(xch *x, int idx, route *r, sl_err *err)
             r->start[d] = live;
     } else {
         uint32_t *dst = sl_xmalloc(sizeof *dst * (size_t)(live ? live : 1));
+        int64_t *count = r->start + 1;
         if (x->route_fn) {
             x->route_fn(x->route_ctx, b, dst);
+            for (int64_t k = 0; k < live; k++) {
+                if (dst[k] >= (uint32_t)P) {
+                    uint32_t bad = dst[k]; /* read before dst is freed */
+                    sl_free(dst);
+                    return SL_ERR(err, SL_EINTERNAL, "exchange: row routed to rank %u of %d",
+                                  bad, P);
+                }
+            }
         } else {
             uint64_t *h = sl_xmalloc(sizeof *h * (size_t)(live ? live : 1));
             sl_hash_batch(b, x->key_cols, x->n_keys, h);
             for (int64_t k = 0; k < live; k++)
-                dst[k] = (uint32_t)(h[k] % (uint64_t)P);
+                dst[k] = (uint32_t)sl_fastmod_rem(x->modP, h[k]);
             sl_free(h);
         }
-        for (int64_t k = 0; k < live; k++) {
-            if (dst[k] >= (uint32_t)P) {
-                uint32_t bad = dst[k]; /* read before dst is freed */
-                sl_free(dst);
-                return SL_ERR(err, SL_EINTERNAL, "exchange: row routed to rank %u of %d",
-                              bad, P);
-            }
-            r->start[dst[k] + 1]++;
+        for (int64_t k = 0; k < live; k++)
+            count[dst[k]]++;
+        if (r->has_varchar) {
+            r->heap = sl_xcalloc((size_t)P, sizeof *r->heap);
+            add_heaps(b, dst, live, r->heap);
         }
         for (int d = 0; d < P; d++)
             r->start[d + 1] += r->start[d];
         for (int d = 0; d < P; d++)
             r->pos[d] = r->start[d];
-        for (int64_t k = 0; k < live; k++)
-            r->rows[r->pos[dst[k]]++] = (uint32_t)sl_batch_row(b, k);
+        if (b->sel)
+            for (int64_t k = 0; k < live; k++)
+                r->rows[r->pos[dst[k]]++] = b->sel[k];
+        else
+            for (int64_t k = 0; k < live; k++)
+                r->rows[r->pos[dst[k]]++] = (uint32_t)k;
         sl_free(dst);
     }
     for (int d = 0; d < P; d++)
@@ -238,9 +270,11 @@ static int64_t fit(const route *r, int d, int64_t limit, int64_t *bytes)
         return lo;
     }
     /* Strings: all remaining rows at once when they fit (the usual case: a round holds a
-     * batch's rows for one destination), counted column at a time; else grow k one row at a
-     * time, adding that row's string bytes. */
-    int64_t all = chunk_size(r, at, rem);
+     * batch's rows for one destination; their bytes known from routing when none is planned
+     * yet, else counted column at a time); else grow k one row at a time, adding that row's
+     * string bytes. */
+    int64_t all = r->heap && at == r->start[d] ? sl_wire_size(r->b, rem, r->heap[d])
+                                                : chunk_size(r, at, rem);
     if (all <= limit) {
         *bytes = all;
         return rem;
@@ -872,6 +906,7 @@ static int run(xch x, sl_batchlist *in, int64_t round_cap, sl_batchlist *out, sl
     if (x.cap > limit)
         x.cap = limit;
     x.chunk_target = x.cap / P > 0 ? x.cap / P : 1;
+    x.modP = sl_fastmod_make((uint64_t)P);
     x.max_chunk = limit;
     if (root >= P) /* an invalid root is the caller's bug, reported like any local error */
         SL_ERR(err, SL_EINTERNAL, "gather root %d with %d ranks", root, P);

@@ -10,6 +10,7 @@
 #include "batch/types.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fastmod.h"
 #include "core/mem.h"
 #include "core/size.h"
 
@@ -96,6 +97,32 @@ static void test_parse_double_vs_strtod(void)
         }
 }
 
+/* sl_fastmod_rem against the hardware's %: divisors 1-4100 (every rank count up to there,
+ * powers of two among them), random 20-, 32- and 64-bit ones and the largest; numerators at
+ * the edges (0, d-1, d, multiples, UINT64_MAX) and random 64-bit ones. */
+static void test_fastmod_vs_division(void)
+{
+    uint64_t st = 0x2545F4914F6CDD1Du;
+    int bad = 0;
+    for (uint64_t t = 0; t < 4100 + 3000 + 1; t++) {
+        uint64_t d = t < 4100       ? t + 1
+                     : t < 7100     ? check_xs64(&st) >> (t % 3 == 0 ? 44 : t % 3 == 1 ? 32 : 0)
+                                    : UINT64_MAX;
+        if (d == 0)
+            d = 1;
+        sl_fastmod f = sl_fastmod_make(d);
+        uint64_t edge[] = { 0, d - 1, d, 2 * d, d * 977 - 1, UINT64_MAX, UINT64_MAX - 1,
+                            UINT64_MAX / d * d, UINT64_MAX / d * d - 1 };
+        for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+            bad += sl_fastmod_rem(f, edge[i]) != edge[i] % d;
+        for (int i = 0; i < 200; i++) {
+            uint64_t a = check_xs64(&st);
+            bad += sl_fastmod_rem(f, a) != a % d;
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
 static const char *fmt_double(sl_buf *b, double d)
 {
     sl_buf_reset(b);
@@ -129,6 +156,8 @@ int main(void)
     CHECK(!sl_parse_bigint("-", 1, &v));
     CHECK(!sl_parse_bigint("", 0, &v));
     CHECK(sl_parse_bigint("+7", 2, &v)); CHECK_INT(v, 7);
+
+    test_fastmod_vs_division();
 
     /* doubles */
     CHECK(sl_parse_double("1e-7", 4, &d)); CHECK_DBL(d, 1e-7, 0);
