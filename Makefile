@@ -104,6 +104,7 @@ SUITES   += sort
 SUITES   += dialect
 SUITES   += window
 SUITES   += join
+SUITES   += random
 SUITES   += fuzz
 SUITES   += csvdiff
 SUITES   += formats
@@ -242,6 +243,13 @@ func-ref:
 .PHONY: window
 window: $(BUILD)/sluice
 	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/window/run.py
+
+# Random single-table queries (filters, expressions, aggregates, DISTINCT, ORDER BY ... LIMIT,
+# windows, subqueries, set operations) against sqlite3 at 1-5 ranks, spilled and in small
+# exchange rounds (tests/random/run.py).
+.PHONY: random
+random: $(BUILD)/sluice
+	@$(MPI_ENV) SLUICE=$(BUILD)/sluice $(PYTHON) tests/random/run.py
 
 # Issue #12: joins under a 4 MB budget (grace hash join) against sqlite3 at 1-5 ranks.
 .PHONY: join

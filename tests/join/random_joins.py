@@ -19,20 +19,17 @@ Prints "ok   NAME" / "FAIL NAME: why" and "join-random: N passed, M failed"; exi
 failure. Every mpirun runs under `timeout`.
 """
 import argparse
-import csv
-import math
 import os
 import random
 import sqlite3
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sluice_env import ENV, ROOT, SLUICE  # noqa: E402
+from sluice_env import ROOT  # noqa: E402
 from sluice_csv import number_or_text as norm  # noqa: E402
+from sluice_diff import Tally, csv_view, job_text, run_job, write_csv  # noqa: E402
 
 DATA = os.path.join(ROOT, "build", "join-random")
-TIMEOUT = 300
 # name: (rows, [(column, sluice type, sqlite type)])
 TABLES = {
     "a": (1500, [("id", "BIGINT", "INTEGER"), ("k", "BIGINT", "INTEGER"),
@@ -40,17 +37,7 @@ TABLES = {
     "b": (900, [("k", "BIGINT", "INTEGER"), ("s", "VARCHAR", "TEXT"), ("w", "BIGINT", "INTEGER")]),
     "c": (300, [("k", "BIGINT", "INTEGER"), ("t", "VARCHAR", "TEXT")]),
 }
-passed = failed = 0
-
-
-def report(ok, name, why=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   %s" % name)
-    else:
-        failed += 1
-        print("FAIL %s: %s" % (name, why[:600]))
+tally = Tally()
 
 
 def generate(rng):
@@ -73,11 +60,7 @@ def generate(rng):
                 else:
                     r.append(rng.randint(0, 100))
             out.append(r)
-        with open(os.path.join(DATA, name + ".csv"), "w", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow([c for c, _, _ in cols])
-            for r in out:
-                w.writerow(["" if x is None else x for x in r])
+        write_csv(os.path.join(DATA, name + ".csv"), [c for c, _, _ in cols], out)
         rows[name] = out
     return rows
 
@@ -133,24 +116,6 @@ def make_query(rng):
     return q, q
 
 
-def sort_key(row):
-    return tuple((0, "") if x is None else (1, "%.6g" % x) if isinstance(x, float) else (2, x)
-                 for x in row)
-
-
-def same_rows(got, want):
-    if len(got) != len(want):
-        return "%d rows, sqlite3 %d" % (len(got), len(want))
-    for g, w in zip(sorted(got, key=sort_key), sorted(want, key=sort_key)):
-        for x, y in zip(g, w):
-            if isinstance(x, float) and isinstance(y, float):
-                if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
-                    return "row %s, sqlite3 %s" % (g, w)
-            elif x != y:
-                return "row %s, sqlite3 %s" % (g, w)
-    return None
-
-
 def oracle(rows, queries):
     conn = sqlite3.connect(":memory:")
     for name, (_, cols) in TABLES.items():
@@ -163,58 +128,12 @@ def oracle(rows, queries):
             for _, sq in queries]
 
 
-def job_text(queries, settings):
-    lines = list(settings)
-    for name, (_, cols) in TABLES.items():
-        lines.append("CREATE VIEW %s AS SELECT * FROM read_csv('%s', header=true, columns={%s});"
-                     % (name, os.path.join(DATA, name + ".csv"),
-                        ", ".join("'%s': '%s'" % (c, t) for c, t, _ in cols)))
-    for i, (q, _) in enumerate(queries):
-        lines.append("SELECT 'marker-%d' AS marker;" % i)
-        lines.append(q + ";")
-    return "\n".join(lines) + "\n"
-
-
-def split_results(text, n):
-    """Each query's rows (normalized) from the job's CSV output, split at the markers."""
-    out = [None] * n
-    cur = None
-    header = False
-    for line in text.splitlines():
-        if line.startswith("marker-"):
-            cur = int(line.split("-")[1])
-            out[cur] = []
-            header = True
-            continue
-        if cur is None or line == "marker":
-            continue
-        if header:
-            header = False  # the query's own header line
-            continue
-        fields = next(csv.reader([line]), [""])  # one NULL column prints an empty line
-        out[cur].append(tuple(norm(x) for x in fields))
-    return out
-
-
 def run(np, settings, tag, queries, want, verbose):
-    path = os.path.join(DATA, "job-%s.sql" % tag)
-    with open(path, "w") as fh:
-        fh.write(job_text(queries, settings))
-    cmd = ["timeout", str(TIMEOUT), "mpirun", "-n", str(np), SLUICE, "run", "--format", "csv",
-           path]
-    if verbose:
-        print("+", " ".join(cmd))
-    p = subprocess.run(cmd, env=dict(ENV), capture_output=True, text=True)
-    if p.returncode != 0:
-        report(False, "%s np=%d" % (tag, np), "exit %d: %s" % (p.returncode, p.stderr[-800:]))
-        return
-    got = split_results(p.stdout, len(queries))
-    bad = []
-    for i, ((q, _), g, w) in enumerate(zip(queries, got, want)):
-        why = "no result" if g is None else same_rows(g, w)
-        if why:
-            bad.append("q%d %s: %s" % (i, q, why))
-    report(not bad, "%s np=%d (%d queries)" % (tag, np, len(queries)), "; ".join(bad[:3]))
+    views = [csv_view(name, os.path.join(DATA, name + ".csv"), [(c, t) for c, t, _ in cols])
+             for name, (_, cols) in TABLES.items()]
+    run_job(tally, os.path.join(DATA, "job-%s.sql" % tag),
+            job_text(settings, views, [q for q, _ in queries]), np, tag,
+            [q for q, _ in queries], want, verbose=verbose)
 
 
 def main():
@@ -234,8 +153,8 @@ def main():
     run(max(ranks), ["SET broadcast_threshold = '0';"], "hashed", queries, want, args.v)
     run(2, ["SET memory_limit = '2MB';", "SET broadcast_threshold = '0';"], "grace", queries,
         want, args.v)
-    print("join-random: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    print("join-random: %d passed, %d failed" % (tally.passed, tally.failed))
+    return 1 if tally.failed else 0
 
 
 if __name__ == "__main__":
