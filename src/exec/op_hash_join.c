@@ -580,17 +580,159 @@ static int emit_probe_rows(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
     return rc;
 }
 
-static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
+/* Adds pair (probe row r, table entry j) when the entry's key equals the row's: true if so. */
+static bool add_if_equal(sl_pop *op, join_state *st, const sl_batch *pb, int64_t r, uint64_t tag,
+                         int64_t j)
 {
-    join_state *st = op->state;
+    if (st->ent[j].tag != tag)
+        return false;
+    int64_t ref = st->ent[j].ref;
+    if (op->u.join.n_keys > 0 && !st->int_key &&
+        !keys_equal(op, pb, r, st->build.b[SL_REF_BATCH(ref)], SL_REF_ROW(ref)))
+        return false;
+    st->probe_refs[st->n_pairs] = SL_ROW_REF(0, r);
+    st->build_refs[st->n_pairs] = ref;
+    st->build_idx[st->n_pairs++] = st->first[SL_REF_BATCH(ref)] + SL_REF_ROW(ref);
+    return true;
+}
+
+/* The columns that decide a SEMI / ANTI probe row's outcome: the probe keys, then the probe
+ * columns the residual reads (pair columns < n_probe_out are the probe batch's own). */
+typedef struct {
+    int *cols;
+    int n, np;
+} probe_cols;
+
+static void note_probe_col(sl_expr *e, void *arg)
+{
+    probe_cols *pc = arg;
+    if (e->kind != SL_E_COL || e->col >= pc->np)
+        return;
+    for (int i = 0; i < pc->n; i++)
+        if (pc->cols[i] == e->col)
+            return;
+    pc->cols[pc->n++] = e->col;
+}
+
+/* Whether physical rows a and b of pb hold the same bits in every column of cols (NULL equal
+ * to NULL): then the residual, a function of them and the build row alone, decides both the
+ * same way. Bits, not SQL equality: -0.0 and 0.0 differ here, which only costs a dedupe. */
+static bool same_bits(const sl_batch *pb, const int *cols, int n, int64_t a, int64_t b)
+{
+    for (int i = 0; i < n; i++) {
+        const sl_vec *v = pb->cols[cols[i]];
+        bool va = sl_vec_valid(v, a);
+        if (va != sl_vec_valid(v, b))
+            return false;
+        if (!va)
+            continue;
+        if (sl_type_is_var(v->type)) {
+            int64_t la, lb;
+            const char *sa = sl_vec_str(v, a, &la), *sb = sl_vec_str(v, b, &lb);
+            if (la != lb || memcmp(sa, sb, (size_t)la) != 0)
+                return false;
+        } else if (v->d.i64[a] != v->d.i64[b]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * SEMI / ANTI with a residual. A probe row's outcome depends only on its keys and the probe
+ * columns the residual reads, so the batch's rows are first grouped by those (bit for bit)
+ * and only one row of each group is decided: DuckDB's duplicate-eliminated outer values
+ * (`NOT EXISTS (SELECT 1 FROM t u WHERE u.h = t.h AND u.n > t.n + 63)`: ~700 distinct
+ * (h, n) among 100,000 rows). A row is decided by its first candidate that passes the
+ * residual, so candidates are tried in rounds, not all at once: each round gives every
+ * undecided row its next `per` equal-key candidates (1, then twice as many each round), runs
+ * the residual over those pairs (flush_pairs marks the rows that found a match) and drops the
+ * rows that matched or ran out; a row costs at most twice the candidates up to its first match
+ * (all of them when none matches), and rounds <= log2(longest run of equal keys) + 1. Pairing
+ * every row with every candidate made 7.7e8 pairs for `EXISTS (SELECT 1 FROM t u WHERE u.g =
+ * t.g AND u.n > 33)` over 100,000 rows and 13 keys: 7.7 s at 2 ranks, DuckDB 0.1 s.
+ */
+static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
+                               uint8_t *probe_matched, sl_err *err)
+{
+    int64_t live = sl_batch_live(pb), n = 0;
+    int nk = op->u.join.n_keys;
+    const int64_t *key = st->int_key ? pb->cols[op->u.join.probe_keys[0]]->d.i64 : NULL;
+    probe_cols pc = { sl_xmalloc(sizeof(int) * (size_t)(nk + pb->n_cols + 1)), 0,
+                      op->u.join.n_probe_out };
+    for (int k = 0; k < nk; k++)
+        pc.cols[pc.n++] = op->u.join.probe_keys[k];
+    sl_expr_walk(op->u.join.residual, note_probe_col, &pc);
+    /* per undecided row (a group's first): physical row, next entry, end of its bucket, tag */
+    int64_t *row = sl_xmalloc(sizeof *row * (size_t)(4 * live + 1)), *at = row + live,
+            *end = row + 2 * live, *group = row + 3 * live; /* group: live row -> its first */
+    uint64_t *tag = sl_xmalloc(sizeof *tag * (size_t)(2 * live + 1)), *gh = tag + live;
+    int64_t slots = 16;
+    while (slots < 2 * live)
+        slots *= 2;
+    int64_t *slot = sl_xmalloc(sizeof *slot * (size_t)slots); /* first's physical row + 1 */
+    memset(slot, 0, sizeof *slot * (size_t)slots);
+    sl_hash_batch(pb, pc.cols, pc.n, gh);
+    for (int64_t k = 0; k < live; k++) {
+        int64_t r = sl_batch_row(pb, k);
+        group[k] = -1;
+        if (nk > 0 && any_null_key(pb, op->u.join.probe_keys, nk, r))
+            continue;
+        int64_t s = (int64_t)(gh[k] & (uint64_t)(slots - 1));
+        while (slot[s] && !same_bits(pb, pc.cols, pc.n, slot[s] - 1, r))
+            s = (s + 1) & (slots - 1);
+        if (slot[s]) {
+            group[k] = slot[s] - 1;
+            continue;
+        }
+        slot[s] = r + 1;
+        group[k] = r;
+        uint64_t b = bucket_of(st, st->probe_hashes[k]);
+        row[n] = r;
+        at[n] = st->dir[b];
+        end[n] = st->dir[b + 1];
+        tag[n++] = key ? (uint64_t)key[r] : st->probe_hashes[k];
+    }
+    sl_free(slot);
+    sl_free(pc.cols);
+    for (int64_t per = 1; n > 0 && !err->code; per = per < st->cap / 2 ? per * 2 : per) {
+        for (int64_t i = 0; i < n && !err->code; i++) {
+            for (int64_t got = 0; got < per && at[i] < end[i]; at[i]++) {
+                if (!add_if_equal(op, st, pb, row[i], tag[i], at[i]))
+                    continue;
+                got++;
+                if (st->n_pairs == st->cap && flush_pairs(x, op, st, pb, probe_matched, err))
+                    break;
+            }
+        }
+        if (!err->code)
+            flush_pairs(x, op, st, pb, probe_matched, err);
+        int64_t keep = 0;
+        for (int64_t i = 0; i < n; i++) {
+            if (probe_matched[row[i]] || at[i] == end[i])
+                continue;
+            row[keep] = row[i];
+            at[keep] = at[i];
+            end[keep] = end[i];
+            tag[keep++] = tag[i];
+        }
+        n = keep;
+    }
+    for (int64_t k = 0; k < live; k++)
+        if (group[k] >= 0)
+            probe_matched[sl_batch_row(pb, k)] = probe_matched[group[k]];
+    sl_free(row);
+    sl_free(tag);
+    return err->code;
+}
+
+/* Every candidate pair of every probe row (the first only for SEMI / ANTI without a
+ * residual), flushed through flush_pairs as the pair arrays fill. */
+static int probe_all(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
+                     uint8_t *probe_matched, sl_err *err)
+{
     int nk = op->u.join.n_keys;
     int64_t live = sl_batch_live(pb);
-    uint8_t *probe_matched = sl_xcalloc((size_t)pb->n_rows + 1, 1);
-    st->probe_hashes = sl_xrealloc(st->probe_hashes, sizeof *st->probe_hashes * (size_t)(live + 1));
-    if (nk > 0)
-        sl_hash_batch(pb, op->u.join.probe_keys, nk, st->probe_hashes);
-    else
-        memset(st->probe_hashes, 0, sizeof *st->probe_hashes * (size_t)(live + 1));
     bool first_only = is_semi(op) && !op->u.join.residual;
     const uint64_t *ph = st->probe_hashes;
     const int64_t *dir = st->dir;
@@ -609,15 +751,8 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
         uint64_t tag = key ? (uint64_t)key[r] : h;
         uint64_t b = bucket_of(st, h);
         for (int64_t j = dir[b], end = dir[b + 1]; j < end; j++) {
-            if (st->ent[j].tag != tag)
+            if (!add_if_equal(op, st, pb, r, tag, j))
                 continue;
-            int64_t ref = st->ent[j].ref;
-            if (nk > 0 && !st->int_key &&
-                !keys_equal(op, pb, r, st->build.b[SL_REF_BATCH(ref)], SL_REF_ROW(ref)))
-                continue;
-            st->probe_refs[st->n_pairs] = SL_ROW_REF(0, r);
-            st->build_refs[st->n_pairs] = ref;
-            st->build_idx[st->n_pairs++] = st->first[SL_REF_BATCH(ref)] + SL_REF_ROW(ref);
             if (st->n_pairs == st->cap && flush_pairs(x, op, st, pb, probe_matched, err))
                 break;
             if (first_only)
@@ -626,6 +761,24 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
     }
     if (!err->code)
         flush_pairs(x, op, st, pb, probe_matched, err);
+    return err->code;
+}
+
+static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
+{
+    join_state *st = op->state;
+    int nk = op->u.join.n_keys;
+    int64_t live = sl_batch_live(pb);
+    uint8_t *probe_matched = sl_xcalloc((size_t)pb->n_rows + 1, 1);
+    st->probe_hashes = sl_xrealloc(st->probe_hashes, sizeof *st->probe_hashes * (size_t)(live + 1));
+    if (nk > 0)
+        sl_hash_batch(pb, op->u.join.probe_keys, nk, st->probe_hashes);
+    else
+        memset(st->probe_hashes, 0, sizeof *st->probe_hashes * (size_t)(live + 1));
+    if (is_semi(op) && op->u.join.residual)
+        probe_semi_residual(x, op, st, pb, probe_matched, err);
+    else
+        probe_all(x, op, st, pb, probe_matched, err);
     if (!err->code) {
         if (op->u.join.type == SL_JOIN_SEMI)
             emit_probe_rows(x, op, st, pb, probe_matched, true, err);

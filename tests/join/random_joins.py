@@ -18,7 +18,6 @@ queries run as one job at each rank count: plainly, with both sides hash-exchang
 Prints "ok   NAME" / "FAIL NAME: why" and "join-random: N passed, M failed"; exits 1 on any
 failure. Every mpirun runs under `timeout`.
 """
-import argparse
 import os
 import random
 import sqlite3
@@ -27,7 +26,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import ROOT  # noqa: E402
 from sluice_csv import number_or_text as norm  # noqa: E402
-from sluice_diff import Tally, csv_view, job_text, run_job, write_csv  # noqa: E402
+from sluice_diff import Tally, arguments, csv_view, job_text, run_job, write_csv  # noqa: E402
 
 DATA = os.path.join(ROOT, "build", "join-random")
 # name: (rows, [(column, sluice type, sqlite type)])
@@ -94,7 +93,8 @@ def make_query(rng):
     if shape < 0.15:
         neg = rng.random() < 0.5
         sel, grp = select_list(rng, a_cols, mode)
-        extra = " AND b.w > a.v" if rng.random() < 0.5 else ""
+        extra = rng.choice(["", "", " AND b.w > a.v", " AND b.s < a.s",
+                            " AND coalesce(b.w, 0) > a.k + 20", " AND (b.w > a.v OR a.s IS NULL)"])
         q = ("SELECT %s FROM a WHERE %sEXISTS (SELECT 1 FROM b WHERE b.k = a.k%s)%s"
              % (sel, "NOT " if neg else "", extra, grp))
         return q, q
@@ -137,17 +137,12 @@ def run(np, settings, tag, queries, want, verbose):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=19)
-    ap.add_argument("--queries", type=int, default=60)
-    ap.add_argument("--ranks", default="1,2,3,5")
-    ap.add_argument("-v", action="store_true")
-    args = ap.parse_args()
+    args = arguments(19, 60)
     rng = random.Random(args.seed)
     rows = generate(rng)
     queries = [make_query(rng) for _ in range(args.queries)]
     want = oracle(rows, queries)
-    ranks = [int(x) for x in args.ranks.split(",")]
+    ranks = args.ranks
     for np in ranks:
         run(np, [], "plain", queries, want, args.v)
     run(max(ranks), ["SET broadcast_threshold = '0';"], "hashed", queries, want, args.v)

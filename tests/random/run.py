@@ -9,18 +9,21 @@ column but the key (id): filters (comparisons, BETWEEN, IN, LIKE, IS [NOT] NULL,
 NOT), derived columns (arithmetic, CASE, COALESCE, string functions, concatenation), plain
 and DISTINCT aggregates over the whole table and GROUP BY one or two keys with HAVING,
 SELECT DISTINCT, ORDER BY ... LIMIT (compared in order), window functions (row_number, rank,
-running and partition sums, lag) and aggregates over a grouped subquery. The oracle is
-sqlite3 over the same rows (Python's csv module wrote the file; sqlite3 gets the values, not
-the file), with case-sensitive LIKE as in DuckDB's dialect; queries keep to what both
-dialects mean the same way (no integer `/`, NULL order spelled out). Rows are compared as
-multisets, or in order for ORDER BY ... LIMIT, numbers to 1e-9.
+running and partition sums, lag, a sliding min), aggregates over a grouped subquery or CTE,
+IN / NOT IN (NULLs inside: SQL's three-valued rule) / scalar / correlated [NOT] EXISTS
+subqueries (with non-equalities: SEMI / ANTI joins with a residual), IS [NOT] DISTINCT FROM
+and UNION [ALL] / EXCEPT / INTERSECT. The oracle is sqlite3 over the same rows (Python's csv
+module wrote the file; sqlite3 gets the values), with case-sensitive LIKE as in DuckDB's
+dialect; queries keep to what both dialects mean the same way (no integer `/`, NULL order
+spelled out, booleans cast to integers, IS DISTINCT FROM spelled IS NOT for sqlite3). Rows
+are compared as multisets, or in order for ORDER BY ... LIMIT, numbers to 1e-9.
 
-All queries run as one job at each rank count, then at 3 ranks under a 2 MB budget
-(aggregation, DISTINCT and sort spill to disk) and with the group-by's partial aggregation
-off. Prints "ok   NAME" / "FAIL NAME: why" and "random: N passed, M failed"; exits 1 on any
-failure. Every mpirun runs under `timeout`.
+All queries run as one job at each rank count and at 4 ranks with 4 KB exchange rounds (every
+exchange in many rounds), then over a second table of 100,000 rows at 2 ranks under the
+smallest budget, 4 MB (sorts, windows, DISTINCT, aggregations and joins spill: seed 20's job
+wrote 28 MB to disk over 24 of its statements). Prints "ok   NAME" / "FAIL NAME: why" and
+"random: N passed, M failed"; exits 1 on any failure. Every mpirun runs under `timeout`.
 """
-import argparse
 import os
 import random
 import sqlite3
@@ -29,10 +32,11 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sluice_env import ROOT  # noqa: E402
 from sluice_csv import number_or_text as norm  # noqa: E402
-from sluice_diff import Tally, csv_view, job_text, run_job, write_csv  # noqa: E402
+from sluice_diff import Tally, arguments, csv_view, job_text, run_job, write_csv  # noqa: E402
 
 DATA = os.path.join(ROOT, "build", "random")
 ROWS = 4000
+BIG_ROWS = 100000  # the spilled run's table
 # (column, sluice type, sqlite type)
 COLS = [("id", "BIGINT", "INTEGER"), ("g", "BIGINT", "INTEGER"), ("h", "VARCHAR", "TEXT"),
         ("n", "BIGINT", "INTEGER"), ("v", "DOUBLE", "REAL"), ("s", "VARCHAR", "TEXT")]
@@ -41,15 +45,15 @@ WORDS = ["alpha", "beta", "gamma", "delta", "Alpha", "omega", "pi", "rho", "sigm
 tally = Tally()
 
 
-def generate(rng):
+def generate(rng, n_rows, path):
     rows = []
-    for i in range(ROWS):
+    for i in range(n_rows):
         def maybe(x):
             return None if rng.random() < 0.06 else x
         rows.append([i, maybe(rng.randint(0, 12)), maybe("x%d" % rng.randint(0, 6)),
                      maybe(rng.randint(-50, 50)), maybe(round(rng.uniform(-100, 100), 3)),
                      maybe(rng.choice(WORDS) + str(rng.randint(0, 30)))])
-    write_csv(os.path.join(DATA, "t.csv"), [c for c, _, _ in COLS], rows)
+    write_csv(path, [c for c, _, _ in COLS], rows)
     return rows
 
 
@@ -160,7 +164,10 @@ def subquery_query(rng):
         ("n NOT IN (SELECT n FROM t WHERE n IS NOT NULL AND g = %d)" % rng.randint(0, 12),) * 2,
         ("g NOT IN (1, NULL)",) * 2,
         ("n > (SELECT avg(n) FROM t WHERE h = 'x%d')" % rng.randint(0, 6),) * 2,
-        ("EXISTS (SELECT 1 FROM t u WHERE u.g = t.g AND u.n > %d)" % (c + 40),) * 2,
+        ("EXISTS (SELECT 1 FROM t u WHERE u.g = t.g AND u.n > %d)" % (c + 15),) * 2,
+        ("NOT EXISTS (SELECT 1 FROM t u WHERE u.h = t.h AND u.n > t.n + %d)" % (c + 50),) * 2,
+        ("EXISTS (SELECT 1 FROM t u WHERE u.g = t.g AND u.h = t.h AND u.v < t.v - %d)"
+         % (c + 130),) * 2,
         ("n IS DISTINCT FROM %d" % c, "n IS NOT %d" % c),
         ("h IS NOT DISTINCT FROM 'x%d'" % x, "h IS 'x%d'" % x),
     ])
@@ -181,32 +188,33 @@ def oracle(rows, queries):
     conn.execute("PRAGMA case_sensitive_like = ON")  # DuckDB's LIKE is case-sensitive
     conn.execute("CREATE TABLE t (%s)" % ", ".join("%s %s" % (c, t) for c, _, t in COLS))
     conn.executemany("INSERT INTO t VALUES (%s)" % ",".join("?" * len(COLS)), rows)
+    # Correlated EXISTS as index range seeks, not nested loops, at BIG_ROWS; and IN.
+    for cols in ("g, n", "h, n", "g, h, v", "n"):
+        conn.execute("CREATE INDEX t_%s ON t(%s)" % (cols.replace(", ", ""), cols))
     return [[tuple(norm(x) for x in r) for r in conn.execute(q).fetchall()] for q in queries]
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=20)
-    ap.add_argument("--queries", type=int, default=120)
-    ap.add_argument("--ranks", default="1,2,3,5")
-    ap.add_argument("-v", action="store_true")
-    args = ap.parse_args()
+    args = arguments(20, 120)
     rng = random.Random(args.seed)
-    rows = generate(rng)
+    small, big = os.path.join(DATA, "t.csv"), os.path.join(DATA, "t-big.csv")
+    rows = generate(rng, ROWS, small)
+    big_rows = generate(random.Random(args.seed + 1000), BIG_ROWS, big)
     drawn = [make_query(rng) for _ in range(args.queries)]
     queries = [q if isinstance(q, str) else q[0] for q, _ in drawn]
     ordered = [o for _, o in drawn]
-    want = oracle(rows, [q if isinstance(q, str) else q[1] for q, _ in drawn])
-    views = [csv_view("t", os.path.join(DATA, "t.csv"), [(c, t) for c, t, _ in COLS])]
+    oracle_queries = [q if isinstance(q, str) else q[1] for q, _ in drawn]
 
-    def run(np, settings, tag):
+    def run(np, settings, tag, path, want):
+        views = [csv_view("t", path, [(c, t) for c, t, _ in COLS])]
         run_job(tally, os.path.join(DATA, "job-%s.sql" % tag),
                 job_text(settings, views, queries), np, tag, queries, want, ordered, args.v)
 
-    for np in [int(x) for x in args.ranks.split(",")]:
-        run(np, [], "plain")
-    run(3, ["SET memory_limit = '2MB';"], "spill")
-    run(4, ["SET exchange_round_bytes = '4KB';"], "small-rounds")
+    want = oracle(rows, oracle_queries)
+    for np in args.ranks:
+        run(np, [], "plain", small, want)
+    run(4, ["SET exchange_round_bytes = '4KB';"], "small-rounds", small, want)
+    run(2, ["SET memory_limit = '4MB';"], "spill", big, oracle(big_rows, oracle_queries))
     print("random: %d passed, %d failed" % (tally.passed, tally.failed))
     return 1 if tally.failed else 0
 
