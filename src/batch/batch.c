@@ -276,16 +276,24 @@ void sl_batch_append(sl_batch *dst, const sl_batch *src)
 static void gather_fixed(sl_vec *d, int64_t at, sl_batch *const *bs, int sc,
                          const int64_t *refs, int64_t n)
 {
-    int64_t k = 0;
+    int64_t k = 0, cur = -1;
+    const uint64_t *valid = NULL;
+    const int64_t *data = NULL;
     while (k < n) {
         int64_t m = n - k < 64 ? n - k : 64;
         uint64_t w = 0;
         for (int64_t j = 0; j < m; j++) {
-            const sl_vec *s = bs[refs[k + j] >> 32]->cols[sc];
+            /* The source column's arrays looked up again only when the batch changes: refs
+             * come in runs of one batch (a probe batch's rows, a key's build rows). */
+            if (refs[k + j] >> 32 != cur) {
+                cur = refs[k + j] >> 32;
+                valid = bs[cur]->cols[sc]->valid;
+                data = bs[cur]->cols[sc]->d.i64;
+            }
             int64_t r = refs[k + j] & 0xffffffff;
-            uint64_t ok = (s->valid[r >> 6] >> (r & 63)) & 1;
+            uint64_t ok = (valid[r >> 6] >> (r & 63)) & 1;
             w |= ok << j;
-            d->d.i64[at + k + j] = ok ? s->d.i64[r] : 0;
+            d->d.i64[at + k + j] = ok ? data[r] : 0;
         }
         d->valid[(at + k) >> 6] = w;
         k += m;

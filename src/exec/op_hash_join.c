@@ -7,9 +7,11 @@
  * built. Rows with a NULL key never enter the table (NULL never equals anything) but stay
  * for RIGHT / FULL, which emit every build row no pair matched at the end, with NULL for the
  * probe columns. Child 1, the probe side, streams: each row's key is hashed and looked up;
- * the candidate pairs (equal hash, equal keys) of a batch are gathered into batches of the
- * output layout [probe cols..., build cols...], the residual condition filters them, and the
- * survivors are emitted (INNER, LEFT, RIGHT, FULL) and mark both rows matched. LEFT / FULL
+ * the candidate pairs (equal hash, equal keys) of a batch are collected as row references,
+ * the residual condition filters them (evaluated over only the pair columns it reads), and
+ * the survivors mark both rows matched and are gathered into batches of the output layout
+ * [probe cols..., build cols...] (only the columns the parent reads) and emitted (INNER,
+ * LEFT, RIGHT, FULL). LEFT / FULL
  * then emit the batch's unmatched probe rows with NULL build columns; SEMI emits the probe
  * rows with a match, ANTI those without one. Without keys every build row is a candidate.
  *
@@ -72,6 +74,11 @@ typedef struct join_state {
     int shift;                    /* a bucket is (hash >> shift) & mask: the hash's top bits */
     bool int_key;                 /* one key stored as 8 bytes, compared as them (tags) */
     uint8_t *matched;             /* RIGHT / FULL: build row i was in an emitted pair */
+    /* the residual over only the pair columns it reads (join_open): evaluated on those
+     * alone, and the output gathered for the pairs that pass */
+    sl_expr *res;                 /* columns renumbered 0..n_res-1, or NULL: no residual */
+    int *res_cols;                /* the pair columns it reads, ascending */
+    int n_res;
     /* pairs of the current probe batch */
     int64_t cap;
     int64_t n_pairs;
@@ -102,11 +109,46 @@ static bool is_semi(const sl_pop *op)
     return op->u.join.type == SL_JOIN_SEMI || op->u.join.type == SL_JOIN_ANTI;
 }
 
+/* Marks a column the residual reads (res_cols is indexed by pair column, as flags). */
+static void mark_res_col(sl_expr *e, void *arg)
+{
+    if (e->kind == SL_E_COL)
+        ((int *)arg)[e->col] = 1;
+}
+
+/* Renumbers a column to its place among the columns read (arg: pair column -> place). */
+static void renumber_res_col(sl_expr *e, void *arg)
+{
+    if (e->kind == SL_E_COL)
+        e->col = ((const int *)arg)[e->col];
+}
+
+/* st->res, res_cols, n_res from the residual (see join_state). One column at least: a
+ * residual of constants still needs the pairs' row count. */
+static void narrow_residual(const sl_pop *op, join_state *st)
+{
+    int m = op->u.join.n_probe_out + op->u.join.n_build_out;
+    int *place = sl_xcalloc((size_t)m + 1, sizeof *place);
+    sl_expr_walk(op->u.join.residual, mark_res_col, place);
+    place[0] |= m > 0;
+    st->res_cols = sl_xmalloc(sizeof *st->res_cols * (size_t)(m + 1));
+    for (int c = 0; c < m; c++)
+        if (place[c]) {
+            place[c] = st->n_res;
+            st->res_cols[st->n_res++] = c;
+        }
+    st->res = sl_expr_copy(op->u.join.residual);
+    sl_expr_walk(st->res, renumber_res_col, place);
+    sl_free(place);
+}
+
 static int join_open(sl_exec *x, sl_pop *op, sl_err *err)
 {
     (void)x;
     (void)err;
     join_state *st = sl_xcalloc(1, sizeof *st);
+    if (op->u.join.residual)
+        narrow_residual(op, st);
     sl_batchlist_init(&st->build);
     st->cap = SL_BATCH_ROWS;
     st->probe_refs = sl_xmalloc(sizeof *st->probe_refs * (size_t)st->cap);
@@ -127,6 +169,8 @@ static void join_close(sl_exec *x, sl_pop *op)
     sl_free(st->ent);
     sl_free(st->dir);
     sl_free(st->matched);
+    sl_expr_free(&st->res);
+    sl_free(st->res_cols);
     sl_free(st->probe_refs);
     sl_free(st->build_refs);
     sl_free(st->build_idx);
@@ -487,44 +531,57 @@ static void side_cols(const sl_pop *op, sl_vec **cols, const int *pcols, int lo,
 }
 
 /*
- * A batch of n pairs: the probe columns from prefs into pb (NULLs when pb is NULL), the build
- * columns from brefs (NULLs when brefs is NULL). With whole, every pair column (the residual
- * reads them; SEMI / ANTI pairs carry the build columns for it alone), else only the output
- * columns, which are all the parent reads.
+ * A batch of n pairs' columns pcols[0..m) (pair columns, ascending): the probe columns from
+ * prefs into pb (NULLs when pb is NULL), the build columns from brefs (NULLs when brefs is
+ * NULL).
  */
-static sl_batch *make_out(const sl_pop *op, join_state *st, sl_batch *pb, const int64_t *prefs,
-                          const int64_t *brefs, int64_t n, bool whole)
+static sl_batch *gather_pairs(const sl_pop *op, join_state *st, sl_batch *pb,
+                              const int64_t *prefs, const int64_t *brefs, int64_t n,
+                              const int *pcols, int m)
 {
-    int np = op->u.join.n_probe_out;
-    int m = whole ? np + op->u.join.n_build_out : op->n_cols;
-    int *pcols = sl_xcalloc((size_t)m + 1, sizeof *pcols), split = 0;
-    for (int i = 0; i < m; i++) {
-        pcols[i] = whole ? i : op->u.join.out_cols[i];
-        split += pcols[i] < np;
-    }
+    int np = op->u.join.n_probe_out, split = 0;
+    while (split < m && pcols[split] < np)
+        split++;
     sl_vec **cols = sl_xcalloc((size_t)m + 1, sizeof *cols);
     side_cols(op, cols, pcols, 0, split, 0, pb ? &pb : NULL, prefs, n);
     side_cols(op, cols, pcols, split, m, np, brefs ? st->build.b : NULL, brefs, n);
     sl_batch *out = sl_batch_from_cols(m, cols, n);
     sl_free(cols);
-    sl_free(pcols);
     return out;
 }
 
-/* A whole pair batch (make_out's) narrowed to the output columns in place, selection kept. */
-static sl_batch *pairs_to_out(const sl_pop *op, sl_batch *b)
+/* n pairs' output columns: only those the parent reads (op->u.join.out_cols). */
+static sl_batch *make_out(const sl_pop *op, join_state *st, sl_batch *pb, const int64_t *prefs,
+                          const int64_t *brefs, int64_t n)
 {
-    sl_vec **cols = sl_xcalloc((size_t)op->n_cols + 1, sizeof *cols);
-    for (int o = 0; o < op->n_cols; o++) {
-        cols[o] = b->cols[op->u.join.out_cols[o]];
-        b->cols[op->u.join.out_cols[o]] = NULL;
+    return gather_pairs(op, st, pb, prefs, brefs, n, op->u.join.out_cols, op->n_cols);
+}
+
+/*
+ * The residual over n collected pairs: evaluated on a batch of only the columns it reads,
+ * and the pair arrays compacted to the pairs that pass; returns how many did. The output
+ * columns are gathered afterwards for those alone: `a JOIN b ON a.g = b.g AND a.n > b.n + 90`
+ * over 100,000 rows and 13 keys (7.7e8 pairs, 0.4 % passing) went from 13.8 to 8.3 s at 2
+ * ranks (gathering every pair column first; DuckDB 1.1 s).
+ */
+static int64_t residual_pass(const sl_pop *op, join_state *st, sl_batch *pb, int64_t n,
+                             sl_err *err)
+{
+    sl_batch *rb = gather_pairs(op, st, pb, st->probe_refs, st->build_refs, n, st->res_cols,
+                                st->n_res);
+    if (sl_filter(st->res, rb, err)) {
+        sl_batch_free(&rb);
+        return 0;
     }
-    for (int c = 0; c < b->n_cols; c++)
-        sl_vec_free(&b->cols[c]);
-    sl_free(b->cols);
-    b->cols = cols;
-    b->n_cols = op->n_cols;
-    return b;
+    int64_t live = sl_batch_live(rb);
+    for (int64_t k = 0; rb->sel && k < live; k++) { /* ascending: i >= k, in place */
+        int64_t i = rb->sel[k];
+        st->probe_refs[k] = st->probe_refs[i];
+        st->build_refs[k] = st->build_refs[i];
+        st->build_idx[k] = st->build_idx[i];
+    }
+    sl_batch_free(&rb);
+    return live;
 }
 
 /* The pairs collected so far: residual, matched flags, emit (not for SEMI / ANTI). */
@@ -533,32 +590,18 @@ static int flush_pairs(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
 {
     int64_t n = st->n_pairs;
     st->n_pairs = 0;
-    if (n == 0)
-        return 0;
-    bool need_batch = !is_semi(op) || op->u.join.residual;
-    sl_batch *out = NULL;
-    if (need_batch) {
-        out = make_out(op, st, pb, st->probe_refs, st->build_refs, n,
-                       op->u.join.residual != NULL);
-        if (op->u.join.residual && sl_filter(op->u.join.residual, out, err)) {
-            sl_batch_free(&out);
-            return err->code;
-        }
-    }
-    int64_t live = out ? sl_batch_live(out) : n;
-    for (int64_t k = 0; k < live; k++) {
-        int64_t i = out ? sl_batch_row(out, k) : k;
+    if (n > 0 && st->res)
+        n = residual_pass(op, st, pb, n, err);
+    if (n == 0 || err->code)
+        return err->code;
+    for (int64_t i = 0; i < n; i++) {
         probe_matched[SL_REF_ROW(st->probe_refs[i])] = 1;
         if (st->matched)
             st->matched[st->build_idx[i]] = 1;
     }
-    if (is_semi(op) || live == 0) {
-        sl_batch_free(&out);
+    if (is_semi(op))
         return 0;
-    }
-    if (op->u.join.residual)
-        out = pairs_to_out(op, out);
-    return sl_exec_emit(x, op, out, err);
+    return sl_exec_emit(x, op, make_out(op, st, pb, st->probe_refs, st->build_refs, n), err);
 }
 
 /* Emits the probe rows of pb selected by keep (matched / unmatched), probe columns only
@@ -575,7 +618,7 @@ static int emit_probe_rows(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
     }
     int rc = 0;
     if (n > 0)
-        rc = sl_exec_emit(x, op, make_out(op, st, pb, refs, NULL, n, false), err);
+        rc = sl_exec_emit(x, op, make_out(op, st, pb, refs, NULL, n), err);
     sl_free(refs);
     return rc;
 }
@@ -818,13 +861,13 @@ static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, sl_err *
                 continue;
             refs[n++] = SL_ROW_REF(bi, r);
             if (n == SL_BATCH_ROWS) {
-                sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, false), err);
+                sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n), err);
                 n = 0;
             }
         }
     }
     if (n > 0 && !err->code)
-        sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n, false), err);
+        sl_exec_emit(x, op, make_out(op, st, NULL, NULL, refs, n), err);
     sl_free(refs);
     return err->code;
 }

@@ -373,16 +373,33 @@ static int ubig_binop(const sl_expr *e, const sl_rows *rows, const sl_arg *a, ch
         if (fn_interval_arith(e) || e->type == SL_T_TIMESTAMP)                             \
             return fn_interval_exec_arith(e, a, rows, SYM[0], out, err);                   \
         BIN_PROLOGUE;                                                                      \
-        if (e->type == SL_T_DOUBLE) {                                                      \
+        if (e->type == SL_T_DOUBLE && fn_dense_valid2(rows, a, o)) {                       \
+            for (int64_t i = 0; i < rows->n; i++)                                          \
+                of[i] = Af[i & ma] OP Bf[i & mb];                                          \
+        } else if (e->type == SL_T_DOUBLE) {                                               \
             BIN_LOOP(f, f, of[i] = x OP y)                                                 \
         } else {                                                                           \
             int64_t lo, hi;                                                                \
             bool chk = result_range(e->type, &lo, &hi);                                    \
-            BIN_LOOP(i, i, if (BUILTIN(x, y, &oi[i]) ||                                    \
-                               (chk && (oi[i] < lo || oi[i] > hi))) {                      \
-                sl_vec_free(&o);                                                           \
-                return overflow(err, e, WHAT, SYM, x, y);                                  \
-            })                                                                             \
+            /* Dense: every row, overflow counted only where both operands are valid; on   \
+             * one the row by row loop below runs again to name the first. */              \
+            uint64_t bad = 1;                                                              \
+            if (fn_dense_valid2(rows, a, o)) {                                             \
+                bad = 0;                                                                   \
+                for (int64_t i = 0; i < rows->n; i++) {                                    \
+                    uint64_t ov = BUILTIN(Ai[i & ma], Bi[i & mb], &oi[i]);                 \
+                    ov |= chk && (oi[i] < lo || oi[i] > hi);                               \
+                    bad |= ov & (o->valid[i >> 6] >> (i & 63));                            \
+                }                                                                          \
+                if (bad)                                                                   \
+                    memset(o->valid, 0, sizeof *o->valid * (size_t)((rows->n + 63) / 64)); \
+            }                                                                              \
+            if (bad)                                                                       \
+                BIN_LOOP(i, i, if (BUILTIN(x, y, &oi[i]) ||                                \
+                                   (chk && (oi[i] < lo || oi[i] > hi))) {                  \
+                    sl_vec_free(&o);                                                       \
+                    return overflow(err, e, WHAT, SYM, x, y);                              \
+                })                                                                         \
             if (e->type == SL_T_DATE)                                                      \
                 date_inf_fix(e, a, rows, o);                                               \
         }                                                                                  \

@@ -61,7 +61,13 @@ FN_BIND(fn_bind_common)
         const double *Af = a[0].v->d.f64, *Bf = a[1].v->d.f64;                             \
         int64_t ma = a[0].mask, mb = a[1].mask;                                            \
         switch (sl_type_phys(e->args[0]->type)) {                                          \
-        case SL_T_DOUBLE: CMP_LOOP(oi[i] = fn_f64_cmp(Af[i & ma], Bf[i & mb]) OP 0) break; \
+        case SL_T_DOUBLE:                                                                  \
+            if (fn_dense_valid2(rows, a, o))                                               \
+                for (int64_t i = 0; i < rows->n; i++)                                      \
+                    oi[i] = fn_f64_cmp(Af[i & ma], Bf[i & mb]) OP 0;                       \
+            else                                                                           \
+                CMP_LOOP(oi[i] = fn_f64_cmp(Af[i & ma], Bf[i & mb]) OP 0)                  \
+            break;                                                                         \
         case SL_T_VARCHAR: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
         case SL_T_HUGEINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
         case SL_T_UBIGINT: CMP_LOOP(oi[i] = STRCMP_AT(i) OP 0) break;                      \
@@ -70,6 +76,9 @@ FN_BIND(fn_bind_common)
         default:                                                                           \
             if (sl_list_order_is_nested(e->args[0]->type)) /* LIST, STRUCT */             \
                 CMP_LOOP(oi[i] = fn_cmp3(4, &a[0], &a[1], i) OP 0)                         \
+            else if (fn_dense_valid2(rows, a, o))                                          \
+                for (int64_t i = 0; i < rows->n; i++)                                      \
+                    oi[i] = Ai[i & ma] OP Bi[i & mb];                                      \
             else                                                                           \
                 CMP_LOOP(oi[i] = Ai[i & ma] OP Bi[i & mb])                                 \
             break;                                                                         \

@@ -54,6 +54,26 @@ static inline void fn_set_valid(sl_vec *o, int64_t i)
     o->valid[i >> 6] |= UINT64_C(1) << (i & 63);
 }
 
+/* For a dense evaluation (no selection): sets o's validity to the AND of both arguments'
+ * (a constant's one bit stands for every row), a word at a time, and returns true, so the
+ * caller computes every row 0..n with no test per row (values in NULL slots are computed from
+ * whatever the slots hold and stay unread). With a selection it does nothing: false. */
+static inline bool fn_dense_valid2(const sl_rows *rows, const sl_arg *a, sl_vec *o)
+{
+    if (rows->sel || rows->n != rows->n_rows)
+        return false;
+    int64_t n = rows->n, nw = (n + 63) / 64;
+    for (int64_t w = 0; w < nw; w++) {
+        uint64_t x = a[0].mask ? a[0].v->valid[w] : -(a[0].v->valid[0] & 1);
+        uint64_t y = a[1].mask ? a[1].v->valid[w] : -(a[1].v->valid[0] & 1);
+        uint64_t m = x & y;
+        if (w == nw - 1 && n % 64)
+            m &= (UINT64_C(1) << (n % 64)) - 1;
+        o->valid[w] = m;
+    }
+    return true;
+}
+
 /* Returns a new fixed-width result vector of n_rows NULL slots. Local. */
 sl_vec *fn_new_fixed(sl_type t, int64_t n_rows);
 /* Pushes NULLs to a VARCHAR result until it holds i values (rows that are not live). Local. */

@@ -936,12 +936,66 @@ static void test_expr_equal(void)
         sl_expr_free(&all[k]);
 }
 
+/* The dense kernels (no selection: arithmetic and comparisons over every row, validity a
+ * word at a time) against a row-by-row reference, over 200 rows (four words, a partial last
+ * one) with NULLs whose slots hold values that would overflow: they must not; an overflow in
+ * a valid row must still be the error naming it; a constant operand's NULL makes every row
+ * NULL. */
+static void test_dense_kernels(void)
+{
+    enum { N = 200 };
+    sl_vec *x = sl_vec_new(SL_T_BIGINT, N), *y = sl_vec_new(SL_T_DOUBLE, N);
+    for (int i = 0; i < N; i++) {
+        if (i % 7 == 3) {
+            sl_vec_push_null(x);
+            sl_vec_push_null(y);
+            x->d.i64[i] = INT64_MAX; /* what a NULL slot may hold */
+            y->d.f64[i] = 1e308;
+        } else {
+            sl_vec_push_i64(x, i * 37 % 101 - 50);
+            sl_vec_push_f64(y, (i * 13 % 17) - 8.5);
+        }
+    }
+    sl_vec *cols[2] = {x, y};
+    sl_batch *b = sl_batch_from_cols(2, cols, N);
+#define DX sl_expr_col(0, SL_T_BIGINT, "x")
+#define DY sl_expr_col(1, SL_T_DOUBLE, "y")
+    sl_vec *add = ev(F("+", DX, ci(1)), b), *gt = ev(F(">", DX, ci(10)), b);
+    sl_vec *lt = ev(F("<", DY, DY), b), *fadd = ev(F("+", DY, cd(1.5)), b);
+    sl_vec *sub = ev(F("-", ci(3), DX), b), *cmp = ev(F("<=", ci(0), DX), b);
+    sl_vec *nul = ev(F("+", DX, cnull()), b);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        bool ok = i % 7 != 3;
+        int64_t v = i * 37 % 101 - 50;
+        bad += vat(add, i) != (ok ? v + 1 : NUL);
+        bad += vat(gt, i) != (ok ? v > 10 : NUL);
+        bad += vat(sub, i) != (ok ? 3 - v : NUL);
+        bad += vat(cmp, i) != (ok ? 0 <= v : NUL);
+        bad += vat(lt, i) != (ok ? 0 : NUL);
+        bad += sl_vec_valid(fadd, i) != ok || (ok && fadd->d.f64[i] != (i * 13 % 17) - 7.0);
+        bad += sl_vec_valid(nul, i);
+    }
+    CHECK_INT(bad, 0);
+    sl_vec *vs[] = {add, gt, lt, fadd, sub, cmp, nul};
+    for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
+        sl_vec_free(&vs[i]);
+    /* A valid row that overflows: row 5 (i * 37 % 101 - 50 = 34) times INT64_MAX / 20. */
+    char msg[SL_ERR_MSG_MAX];
+    CHECK_INT(ev_err(F("*", DX, ci(INT64_MAX / 20)), b, msg), SL_ERUNTIME);
+    CHECK(strstr(msg, "Overflow in multiplication of BIGINT") != NULL);
+#undef DX
+#undef DY
+    sl_batch_free(&b);
+}
+
 int main(void)
 {
     sl_batch *one = sl_batch_from_cols(0, NULL, 1);
     g_one = one;
     test_bool_logic();
     test_arith();
+    test_dense_kernels();
     test_selection();
     test_compare();
     test_like();
