@@ -715,7 +715,10 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
         slots *= 2;
     int64_t *slot = sl_xmalloc(sizeof *slot * (size_t)slots); /* first's physical row + 1 */
     memset(slot, 0, sizeof *slot * (size_t)slots);
-    sl_hash_batch(pb, pc.cols, pc.n, gh);
+    if (pc.n > 0)
+        sl_hash_batch(pb, pc.cols, pc.n, gh);
+    else /* no keys and a residual of build columns only: every row decides alike */
+        memset(gh, 0, sizeof *gh * (size_t)(live + 1));
     for (int64_t k = 0; k < live; k++) {
         int64_t r = sl_batch_row(pb, k);
         group[k] = -1;

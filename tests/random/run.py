@@ -166,6 +166,8 @@ def subquery_query(rng):
         ("n > (SELECT avg(n) FROM t WHERE h = 'x%d')" % rng.randint(0, 6),) * 2,
         ("EXISTS (SELECT 1 FROM t u WHERE u.g = t.g AND u.n > %d)" % (c + 15),) * 2,
         ("NOT EXISTS (SELECT 1 FROM t u WHERE u.h = t.h AND u.n > t.n + %d)" % (c + 50),) * 2,
+        ("EXISTS (SELECT 1 FROM t u WHERE u.n > t.n + %d)" % (c + 70),) * 2,  # no key
+        ("NOT EXISTS (SELECT 1 FROM t u WHERE u.n > %d AND u.g = %d)" % (c + 30, x),) * 2,
         ("EXISTS (SELECT 1 FROM t u WHERE u.g = t.g AND u.h = t.h AND u.v < t.v - %d)"
          % (c + 130),) * 2,
         ("n IS DISTINCT FROM %d" % c, "n IS NOT %d" % c),
