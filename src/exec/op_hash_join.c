@@ -639,24 +639,6 @@ static bool add_if_equal(sl_pop *op, join_state *st, const sl_batch *pb, int64_t
     return true;
 }
 
-/* The columns that decide a SEMI / ANTI probe row's outcome: the probe keys, then the probe
- * columns the residual reads (pair columns < n_probe_out are the probe batch's own). */
-typedef struct {
-    int *cols;
-    int n, np;
-} probe_cols;
-
-static void note_probe_col(sl_expr *e, void *arg)
-{
-    probe_cols *pc = arg;
-    if (e->kind != SL_E_COL || e->col >= pc->np)
-        return;
-    for (int i = 0; i < pc->n; i++)
-        if (pc->cols[i] == e->col)
-            return;
-    pc->cols[pc->n++] = e->col;
-}
-
 /* Whether physical rows a and b of pb hold the same bits in every column of cols (NULL equal
  * to NULL): then the residual, a function of them and the build row alone, decides both the
  * same way. Bits, not SQL equality: -0.0 and 0.0 differ here, which only costs a dedupe. */
@@ -701,11 +683,13 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
     int64_t live = sl_batch_live(pb), n = 0;
     int nk = op->u.join.n_keys;
     const int64_t *key = st->int_key ? pb->cols[op->u.join.probe_keys[0]]->d.i64 : NULL;
-    probe_cols pc = { sl_xmalloc(sizeof(int) * (size_t)(nk + pb->n_cols + 1)), 0,
-                      op->u.join.n_probe_out };
+    /* The columns that decide a row: its keys, then the probe columns the residual reads
+     * (pair columns below n_probe_out are the probe batch's own). */
+    int *gcols = sl_xmalloc(sizeof *gcols * (size_t)(nk + st->n_res + 1)), ng = 0;
     for (int k = 0; k < nk; k++)
-        pc.cols[pc.n++] = op->u.join.probe_keys[k];
-    sl_expr_walk(op->u.join.residual, note_probe_col, &pc);
+        gcols[ng++] = op->u.join.probe_keys[k];
+    for (int c = 0; c < st->n_res && st->res_cols[c] < op->u.join.n_probe_out; c++)
+        gcols[ng++] = st->res_cols[c];
     /* per undecided row (a group's first): physical row, next entry, end of its bucket, tag */
     int64_t *row = sl_xmalloc(sizeof *row * (size_t)(4 * live + 1)), *at = row + live,
             *end = row + 2 * live, *group = row + 3 * live; /* group: live row -> its first */
@@ -715,8 +699,8 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
         slots *= 2;
     int64_t *slot = sl_xmalloc(sizeof *slot * (size_t)slots); /* first's physical row + 1 */
     memset(slot, 0, sizeof *slot * (size_t)slots);
-    if (pc.n > 0)
-        sl_hash_batch(pb, pc.cols, pc.n, gh);
+    if (ng > 0)
+        sl_hash_batch(pb, gcols, ng, gh);
     else /* no keys and a residual of build columns only: every row decides alike */
         memset(gh, 0, sizeof *gh * (size_t)(live + 1));
     for (int64_t k = 0; k < live; k++) {
@@ -725,7 +709,7 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
         if (nk > 0 && any_null_key(pb, op->u.join.probe_keys, nk, r))
             continue;
         int64_t s = (int64_t)(gh[k] & (uint64_t)(slots - 1));
-        while (slot[s] && !same_bits(pb, pc.cols, pc.n, slot[s] - 1, r))
+        while (slot[s] && !same_bits(pb, gcols, ng, slot[s] - 1, r))
             s = (s + 1) & (slots - 1);
         if (slot[s]) {
             group[k] = slot[s] - 1;
@@ -740,7 +724,7 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
         tag[n++] = key ? (uint64_t)key[r] : st->probe_hashes[k];
     }
     sl_free(slot);
-    sl_free(pc.cols);
+    sl_free(gcols);
     for (int64_t per = 1; n > 0 && !err->code; per = per < st->cap / 2 ? per * 2 : per) {
         for (int64_t i = 0; i < n && !err->code; i++) {
             for (int64_t got = 0; got < per && at[i] < end[i]; at[i]++) {

@@ -293,6 +293,16 @@ EOF
 )
 check runtime_bad_cast 10 "$j" "alice|BIGINT"
 
+# A run-time error inside a join's residual: a correlated EXISTS with a non-equality (the SEMI
+# join decides its probe rows in rounds, src/exec/op_hash_join.c) stops every rank cleanly.
+j=$(job semiresidual <<EOF
+SELECT id FROM read_csv('$D/good/*.csv', header=true, $COLS) t WHERE EXISTS (
+  SELECT 1 FROM read_csv('$D/good/*.csv', header=true, $COLS) u
+  WHERE u.name = t.name AND u.v * 9223372036854775807 > t.v);
+EOF
+)
+NOROWS=1 check semi_residual_overflow 10 "$j" "Overflow in multiplication of BIGINT"
+
 # A scalar subquery that finds more than one row is DuckDB's error (at run time), one with two
 # columns DuckDB's binder error.
 j=$(job scalarrows <<EOF

@@ -12,9 +12,9 @@ SELECT DISTINCT, ORDER BY ... LIMIT (compared in order), window functions (row_n
 running and partition sums, lag, a sliding min), aggregates over a grouped subquery or CTE,
 IN / NOT IN (NULLs inside: SQL's three-valued rule) / scalar / correlated [NOT] EXISTS
 subqueries (with non-equalities: SEMI / ANTI joins with a residual), IS [NOT] DISTINCT FROM
-and UNION [ALL] / EXCEPT / INTERSECT. The oracle is sqlite3 over the same rows (Python's csv
-module wrote the file; sqlite3 gets the values), with case-sensitive LIKE as in DuckDB's
-dialect; queries keep to what both dialects mean the same way (no integer `/`, NULL order
+and UNION [ALL] / EXCEPT / INTERSECT; then one query of every subquery form, whatever the
+draw. The oracle is sqlite3 over the same rows (Python's csv module wrote the file; sqlite3
+gets the values), with case-sensitive LIKE as in DuckDB's dialect; queries keep to what both dialects mean the same way (no integer `/`, NULL order
 spelled out, booleans cast to integers, IS DISTINCT FROM spelled IS NOT for sqlite3). Rows
 are compared as multisets, or in order for ORDER BY ... LIMIT, numbers to 1e-9.
 
@@ -154,11 +154,11 @@ def nested_query(rng):
             "GROUP BY h" % (rng.randint(250, 320), where(rng)))
 
 
-def subquery_query(rng):
+def subquery_forms(rng):
     """IN / NOT IN (with NULLs on the inside: SQL's three-valued rule), scalar and EXISTS
-    subqueries, IS DISTINCT FROM (sqlite3: IS NOT)."""
+    subqueries, IS DISTINCT FROM (sqlite3: IS NOT): (sluice's, sqlite3's) WHERE conditions."""
     c, x = rng.randint(-30, 30), rng.randint(0, 6)
-    k = rng.choice([
+    return [
         ("n IN (SELECT n FROM t WHERE g = %d)" % rng.randint(0, 12),) * 2,
         ("n NOT IN (SELECT n FROM t WHERE g = %d)" % rng.randint(0, 12),) * 2,
         ("n NOT IN (SELECT n FROM t WHERE n IS NOT NULL AND g = %d)" % rng.randint(0, 12),) * 2,
@@ -172,7 +172,13 @@ def subquery_query(rng):
          % (c + 130),) * 2,
         ("n IS DISTINCT FROM %d" % c, "n IS NOT %d" % c),
         ("h IS NOT DISTINCT FROM 'x%d'" % x, "h IS 'x%d'" % x),
-    ])
+    ]
+
+
+def subquery_query(rng, form=None):
+    """A query over one of subquery_forms: the form-th, else one drawn."""
+    forms = subquery_forms(rng)
+    k = rng.choice(forms) if form is None else forms[form]
     sel = rng.choice(["id, n", "count(*) AS c, sum(n) AS s"])
     return "SELECT %s FROM t WHERE %s" % (sel, k[0]), "SELECT %s FROM t WHERE %s" % (sel, k[1])
 
@@ -203,6 +209,9 @@ def main():
     rows = generate(rng, ROWS, small)
     big_rows = generate(random.Random(args.seed + 1000), BIG_ROWS, big)
     drawn = [make_query(rng) for _ in range(args.queries)]
+    # Every subquery form at least once, whatever the draw: the correlated EXISTS forms are
+    # the SEMI / ANTI joins with a residual (grouped probe rows, candidates in rounds).
+    drawn += [(subquery_query(rng, f), False) for f in range(len(subquery_forms(rng)))]
     queries = [q if isinstance(q, str) else q[0] for q, _ in drawn]
     ordered = [o for _, o in drawn]
     oracle_queries = [q if isinstance(q, str) else q[1] for q, _ in drawn]
