@@ -36,6 +36,7 @@
 #include "batch/rowcmp.h"
 #include "batch/wire.h"
 #include "core/budget.h"
+#include "exec/join_bounds.h"
 #include "core/mem.h"
 #include "func/func.h"
 #include "spill/rowstore.h"
@@ -58,10 +59,14 @@
 /* A build row in the table: its tag and SL_ROW_REF(batch, row). The tag is the key's value
  * where the join has one 8-byte key (join_state.int_key: equal tags are equal keys, so a probe
  * never reads the build rows to compare), else its hash. */
-typedef struct table_ent {
-    uint64_t tag;
-    int64_t ref;
-} table_ent;
+typedef sl_join_ent table_ent;
+
+/* A residual over only the pair columns it reads: evaluated on those alone (join_open). */
+typedef struct narrow_res {
+    sl_expr *e;                   /* columns renumbered 0..n-1, or NULL: no residual */
+    int *cols;                    /* the pair columns it reads, ascending */
+    int n;
+} narrow_res;
 
 typedef struct join_state {
     sl_batchlist build;           /* compacted build batches */
@@ -74,11 +79,16 @@ typedef struct join_state {
     int shift;                    /* a bucket is (hash >> shift) & mask: the hash's top bits */
     bool int_key;                 /* one key stored as 8 bytes, compared as them (tags) */
     uint8_t *matched;             /* RIGHT / FULL: build row i was in an emitted pair */
-    /* the residual over only the pair columns it reads (join_open): evaluated on those
-     * alone, and the output gathered for the pairs that pass */
-    sl_expr *res;                 /* columns renumbered 0..n_res-1, or NULL: no residual */
-    int *res_cols;                /* the pair columns it reads, ascending */
-    int n_res;
+    /* the residual (its columns narrowed, see narrow_res): the output is gathered for the
+     * pairs that pass */
+    narrow_res full;
+    /* its band terms (exec/join_bounds.h) and the other conjuncts; band: the current probe
+     * batch uses the terms, and now is rest, else full */
+    sl_jbounds *jb;
+    narrow_res rest;
+    bool band;
+    const narrow_res *now;
+    int64_t row_bytes;            /* table bytes per build row: ROW_TABLE_BYTES + the terms' */
     /* pairs of the current probe batch */
     int64_t cap;
     int64_t n_pairs;
@@ -123,23 +133,32 @@ static void renumber_res_col(sl_expr *e, void *arg)
         e->col = ((const int *)arg)[e->col];
 }
 
-/* st->res, res_cols, n_res from the residual (see join_state). One column at least: a
- * residual of constants still needs the pairs' row count. */
-static void narrow_residual(const sl_pop *op, join_state *st)
+/* nr from residual e (over pair columns; NULL: none). One column at least: a residual of
+ * constants still needs the pairs' row count. */
+static void narrow_residual(const sl_pop *op, const sl_expr *e, narrow_res *nr)
 {
+    if (!e)
+        return;
     int m = op->u.join.n_probe_out + op->u.join.n_build_out;
     int *place = sl_xcalloc((size_t)m + 1, sizeof *place);
-    sl_expr_walk(op->u.join.residual, mark_res_col, place);
+    nr->e = sl_expr_copy(e);
+    sl_expr_walk(nr->e, mark_res_col, place);
     place[0] |= m > 0;
-    st->res_cols = sl_xmalloc(sizeof *st->res_cols * (size_t)(m + 1));
+    nr->cols = sl_xmalloc(sizeof *nr->cols * (size_t)(m + 1));
     for (int c = 0; c < m; c++)
         if (place[c]) {
-            place[c] = st->n_res;
-            st->res_cols[st->n_res++] = c;
+            place[c] = nr->n;
+            nr->cols[nr->n++] = c;
         }
-    st->res = sl_expr_copy(op->u.join.residual);
-    sl_expr_walk(st->res, renumber_res_col, place);
+    sl_expr_walk(nr->e, renumber_res_col, place);
     sl_free(place);
+}
+
+static void narrow_free(narrow_res *nr)
+{
+    sl_expr_free(&nr->e);
+    sl_free(nr->cols);
+    memset(nr, 0, sizeof *nr);
 }
 
 static int join_open(sl_exec *x, sl_pop *op, sl_err *err)
@@ -147,8 +166,15 @@ static int join_open(sl_exec *x, sl_pop *op, sl_err *err)
     (void)x;
     (void)err;
     join_state *st = sl_xcalloc(1, sizeof *st);
-    if (op->u.join.residual)
-        narrow_residual(op, st);
+    if (op->u.join.residual) {
+        narrow_residual(op, op->u.join.residual, &st->full);
+        sl_expr *rest = NULL;
+        st->jb = sl_jbounds_make(op->u.join.residual, op->u.join.n_probe_out, &rest);
+        narrow_residual(op, rest, &st->rest);
+        sl_expr_free(&rest);
+    }
+    st->now = &st->full;
+    st->row_bytes = ROW_TABLE_BYTES + sl_jbounds_row_bytes(st->jb);
     sl_batchlist_init(&st->build);
     st->cap = SL_BATCH_ROWS;
     st->probe_refs = sl_xmalloc(sizeof *st->probe_refs * (size_t)st->cap);
@@ -169,8 +195,9 @@ static void join_close(sl_exec *x, sl_pop *op)
     sl_free(st->ent);
     sl_free(st->dir);
     sl_free(st->matched);
-    sl_expr_free(&st->res);
-    sl_free(st->res_cols);
+    narrow_free(&st->full);
+    narrow_free(&st->rest);
+    sl_jbounds_free(&st->jb);
     sl_free(st->probe_refs);
     sl_free(st->build_refs);
     sl_free(st->build_idx);
@@ -195,6 +222,7 @@ static void reset_table(sl_exec *x, join_state *st)
     sl_free(st->ent);
     sl_free(st->dir);
     sl_free(st->matched);
+    sl_jbounds_drop(st->jb);
     st->first = NULL;
     st->ent = NULL;
     st->dir = NULL;
@@ -271,9 +299,9 @@ static void trace_split(sl_exec *x, const sl_pop *op, const join_state *st, int 
 }
 
 /* Cost of holding b (dense) in the table. */
-static int64_t build_cost(const sl_batch *b)
+static int64_t build_cost(const join_state *st, const sl_batch *b)
 {
-    return sl_batch_bytes(b) + b->n_rows * ROW_TABLE_BYTES;
+    return sl_batch_bytes(b) + b->n_rows * st->row_bytes;
 }
 
 static bool any_null_key(const sl_batch *b, const int *keys, int n, int64_t row)
@@ -345,7 +373,7 @@ static int keep_or_split(sl_exec *x, sl_pop *op, join_state *st, bool *split,
             sl_batch_free(&b);
             b = c;
         }
-        bool ok = charge(x, op, st, build_cost(b)) || op->u.join.n_keys == 0 ||
+        bool ok = charge(x, op, st, build_cost(st, b)) || op->u.join.n_keys == 0 ||
                   depth >= MAX_DEPTH || st->build.n == 0;
         if (ok) {
             st->n_rows += b->n_rows;
@@ -413,8 +441,9 @@ static void batch_hashes(const sl_pop *op, const sl_batch *bb, uint64_t *h)
  * then one contiguous run of (tag, ref) entries: two cache misses per probe row where a
  * chained table took one per link (bucket head, then each row's hash and ref). Within a
  * bucket the rows stand in descending build order, the order the chained table walked, so the
- * pairs come out as before. Rows with a NULL key are counted in n_rows (RIGHT / FULL emit
- * them unmatched) but have no entry.
+ * pairs come out as before; with band terms (exec/join_bounds.h) they are then ordered by
+ * their build values. Rows with a NULL key are counted in n_rows (RIGHT / FULL emit them
+ * unmatched) but have no entry.
  */
 static void build_table(sl_pop *op, join_state *st)
 {
@@ -481,6 +510,9 @@ static void build_table(sl_pop *op, join_state *st)
         }
     }
     sl_free(h);
+    if (st->jb) /* false (a build value failed): every batch probes with the whole residual */
+        sl_jbounds_build(st->jb, st->build.b, st->build.n, st->first, n, st->ent, st->dir,
+                         buckets);
 }
 
 /* A batch of n rows of NULLs of the given types. */
@@ -567,9 +599,9 @@ static sl_batch *make_out(const sl_pop *op, join_state *st, sl_batch *pb, const 
 static int64_t residual_pass(const sl_pop *op, join_state *st, sl_batch *pb, int64_t n,
                              sl_err *err)
 {
-    sl_batch *rb = gather_pairs(op, st, pb, st->probe_refs, st->build_refs, n, st->res_cols,
-                                st->n_res);
-    if (sl_filter(st->res, rb, err)) {
+    const narrow_res *nr = st->now;
+    sl_batch *rb = gather_pairs(op, st, pb, st->probe_refs, st->build_refs, n, nr->cols, nr->n);
+    if (sl_filter(nr->e, rb, err)) {
         sl_batch_free(&rb);
         return 0;
     }
@@ -590,7 +622,7 @@ static int flush_pairs(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
 {
     int64_t n = st->n_pairs;
     st->n_pairs = 0;
-    if (n > 0 && st->res)
+    if (n > 0 && st->now->e)
         n = residual_pass(op, st, pb, n, err);
     if (n == 0 || err->code)
         return err->code;
@@ -627,7 +659,7 @@ static int emit_probe_rows(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
 static bool add_if_equal(sl_pop *op, join_state *st, const sl_batch *pb, int64_t r, uint64_t tag,
                          int64_t j)
 {
-    if (st->ent[j].tag != tag)
+    if (st->ent[j].tag != tag || (st->band && !sl_jbounds_pass(st->jb, r, j)))
         return false;
     int64_t ref = st->ent[j].ref;
     if (op->u.join.n_keys > 0 && !st->int_key &&
@@ -685,11 +717,12 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
     const int64_t *key = st->int_key ? pb->cols[op->u.join.probe_keys[0]]->d.i64 : NULL;
     /* The columns that decide a row: its keys, then the probe columns the residual reads
      * (pair columns below n_probe_out are the probe batch's own). */
-    int *gcols = sl_xmalloc(sizeof *gcols * (size_t)(nk + st->n_res + 1)), ng = 0;
+    const narrow_res *full = &st->full;
+    int *gcols = sl_xmalloc(sizeof *gcols * (size_t)(nk + full->n + 1)), ng = 0;
     for (int k = 0; k < nk; k++)
         gcols[ng++] = op->u.join.probe_keys[k];
-    for (int c = 0; c < st->n_res && st->res_cols[c] < op->u.join.n_probe_out; c++)
-        gcols[ng++] = st->res_cols[c];
+    for (int c = 0; c < full->n && full->cols[c] < op->u.join.n_probe_out; c++)
+        gcols[ng++] = full->cols[c];
     /* per undecided row (a group's first): physical row, next entry, end of its bucket, tag */
     int64_t *row = sl_xmalloc(sizeof *row * (size_t)(4 * live + 1)), *at = row + live,
             *end = row + 2 * live, *group = row + 3 * live; /* group: live row -> its first */
@@ -721,7 +754,10 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
         row[n] = r;
         at[n] = st->dir[b];
         end[n] = st->dir[b + 1];
-        tag[n++] = key ? (uint64_t)key[r] : st->probe_hashes[k];
+        tag[n] = key ? (uint64_t)key[r] : st->probe_hashes[k];
+        if (st->band && !sl_jbounds_narrow(st->jb, r, tag[n], st->ent, &at[n], &end[n]))
+            continue; /* no candidate passes the band terms: undecided rows need one */
+        n++;
     }
     sl_free(slot);
     sl_free(gcols);
@@ -780,7 +816,10 @@ static int probe_all(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
         uint64_t h = ph[k];
         uint64_t tag = key ? (uint64_t)key[r] : h;
         uint64_t b = bucket_of(st, h);
-        for (int64_t j = dir[b], end = dir[b + 1]; j < end; j++) {
+        int64_t j0 = dir[b], j1 = dir[b + 1];
+        if (st->band && !sl_jbounds_narrow(st->jb, r, tag, st->ent, &j0, &j1))
+            continue;
+        for (int64_t j = j0; j < j1; j++) {
             if (!add_if_equal(op, st, pb, r, tag, j))
                 continue;
             if (st->n_pairs == st->cap && flush_pairs(x, op, st, pb, probe_matched, err))
@@ -805,6 +844,9 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
         sl_hash_batch(pb, op->u.join.probe_keys, nk, st->probe_hashes);
     else
         memset(st->probe_hashes, 0, sizeof *st->probe_hashes * (size_t)(live + 1));
+    /* the band terms need a table built with them and this batch's probe values */
+    st->band = st->jb && st->jb->built && sl_jbounds_probe(st->jb, pb);
+    st->now = st->band ? &st->rest : &st->full;
     if (is_semi(op) && op->u.join.residual)
         probe_semi_residual(x, op, st, pb, probe_matched, err);
     else

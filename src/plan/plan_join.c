@@ -210,7 +210,9 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
         } else {
             sl_expr *both[2] = { residual, c }, *r = NULL;
             sl_err tmp = {0};
-            sl_func_bind("AND", both, 2, "AND", &r, &tmp);
+            char *text = sl_xasprintf("%s AND %s", residual->text, c->text); /* EXPLAIN's */
+            sl_func_bind("AND", both, 2, text, &r, &tmp);
+            sl_free(text);
             residual = r;
         }
     }

@@ -303,6 +303,16 @@ EOF
 )
 NOROWS=1 check semi_residual_overflow 10 "$j" "Overflow in multiplication of BIGINT"
 
+# The same inside an inner join's band term (src/exec/join_bounds.c): its probe side fails for
+# the batch, the terms step aside, and the pair that reaches the overflow fails the job.
+j=$(job bandoverflow <<EOF
+SELECT t.id, u.id FROM read_csv('$D/good/*.csv', header=true, $COLS) t
+  JOIN read_csv('$D/good/*.csv', header=true, $COLS) u
+  ON u.name = t.name AND t.v * 9223372036854775807 < u.v;
+EOF
+)
+NOROWS=1 check band_term_overflow 10 "$j" "Overflow in multiplication of BIGINT"
+
 # A scalar subquery that finds more than one row is DuckDB's error (at run time), one with two
 # columns DuckDB's binder error.
 j=$(job scalarrows <<EOF

@@ -64,11 +64,25 @@ def generate(rng):
     return rows
 
 
-def condition(rng, left, right):
-    keys = rng.choice([[("k", "k")], [("s", "s")], [("k", "k"), ("s", "s")]])
-    parts = ["%s.%s = %s.%s" % (left, x, right, y) for x, y in keys]
-    if right == "b" and rng.random() < 0.35:
-        parts.append("%s.v < b.w" % left if left == "a" else "b.w > 1")
+# Conditions between a row of a and one of b other than key equality: most are band terms
+# (src/exec/join_bounds.c: one side's expression against the other's, ranges over ordered
+# build values), the last four are not (both sides in one operand, <>, OR, one side only).
+BANDS = ["a.v < b.w", "b.w >= a.k + 10", "a.id BETWEEN b.w * 10 AND b.w * 10 + 40",
+         "a.v > b.w - 20.5", "a.k <= b.w", "b.w = a.k + 1", "b.w - 30 BETWEEN a.k AND a.v",
+         "a.v - b.w > 3.5", "a.v <> b.w", "(a.k < b.w OR b.w IS NULL)", "b.w > 1"]
+NARROW = ["a.id BETWEEN b.w * 10 AND b.w * 10 + 9", "b.w = a.k + 1", "b.w BETWEEN a.k AND a.k + 2"]
+
+
+def condition(rng):
+    """ON condition of a and b: keys, sometimes with band terms, or band terms alone (a join
+    without keys: every pair is a candidate)."""
+    keyless = rng.random() < 0.15
+    keys = [] if keyless else rng.choice([[("k", "k")], [("s", "s")], [("k", "k"), ("s", "s")]])
+    parts = ["a.%s = b.%s" % (x, y) for x, y in keys]
+    if keyless:  # a narrow band first, so the result stays small (~10 b rows per a row)
+        parts.append(rng.choice(NARROW))
+    if keyless or rng.random() < 0.35:
+        parts += rng.sample(BANDS, rng.randint(1 - keyless, 2 - keyless))
     return " AND ".join(parts)
 
 
@@ -107,12 +121,12 @@ def make_query(rng):
     jt = rng.choice(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL OUTER JOIN"])
     if shape < 0.5:
         inner = "SELECT a.id, a.v, b.k, b.s FROM a %s b ON %s" % (
-            rng.choice(["JOIN", "LEFT JOIN"]), condition(rng, "a", "b"))
+            rng.choice(["JOIN", "LEFT JOIN"]), condition(rng))
         sel, grp = select_list(rng, ["j.id", "j.v", "j.s", "c.k", "c.t"], mode)
         q = "SELECT %s FROM (%s) j %s c ON j.k = c.k%s" % (sel, inner, jt, grp)
         return q, q
     sel, grp = select_list(rng, a_cols + b_cols, mode)
-    q = "SELECT %s FROM a %s b ON %s%s" % (sel, jt, condition(rng, "a", "b"), grp)
+    q = "SELECT %s FROM a %s b ON %s%s" % (sel, jt, condition(rng), grp)
     return q, q
 
 

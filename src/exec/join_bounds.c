@@ -1,0 +1,499 @@
+/*
+ * Band conditions of a hash join (see join_bounds.h). Local.
+ */
+#include "exec/join_bounds.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/rowcmp.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "func/func.h"
+
+/* Buckets up to this many entries are ordered by insertion, longer ones by qsort. */
+#define SMALL_BUCKET 16
+
+/* ---- which conjuncts are terms ---- */
+
+typedef struct side_scan {
+    int n_probe;
+    bool probe, build;
+} side_scan;
+
+static void mark_side(sl_expr *e, void *arg)
+{
+    side_scan *s = arg;
+    if (e->kind == SL_E_COL) {
+        if (e->col < s->n_probe)
+            s->probe = true;
+        else
+            s->build = true;
+    }
+}
+
+/* 1: e reads probe columns only, 2: build columns only, 0: both or none. */
+static int side_of(const sl_expr *e, int n_probe)
+{
+    side_scan s = { n_probe, false, false };
+    sl_expr_walk((sl_expr *)e, mark_side, &s);
+    return s.probe == s.build ? 0 : s.probe ? 1 : 2;
+}
+
+static void shift_build_col(sl_expr *e, void *arg)
+{
+    if (e->kind == SL_E_COL)
+        e->col -= *(const int *)arg;
+}
+
+/* Operands of type t compare as 8-byte integers or as DOUBLEs (fn_compare.c's kernels):
+ * *dbl says which; false for every other type. */
+static bool fusable_type(sl_type t, bool *dbl)
+{
+    *dbl = t == SL_T_DOUBLE;
+    return t != SL_T_NULL && !sl_type_is_var(t);
+}
+
+/* The operator with its operands swapped: x < y is y > x. */
+static int swap_op(int op)
+{
+    switch (op) {
+    case SL_FN_LT: return SL_FN_GT;
+    case SL_FN_LE: return SL_FN_GE;
+    case SL_FN_GT: return SL_FN_LT;
+    case SL_FN_GE: return SL_FN_LE;
+    default: return op;
+    }
+}
+
+/* x OP y as a term (appended to jb) when one side reads only probe columns and the other only
+ * build columns; false otherwise (nothing appended). */
+static bool add_term(sl_jbounds *jb, const sl_expr *x, int op, const sl_expr *y, int n_probe)
+{
+    bool dx, dy;
+    if (!fusable_type(x->type, &dx) || !fusable_type(y->type, &dy) || x->type != y->type)
+        return false;
+    int sx = side_of(x, n_probe), sy = side_of(y, n_probe);
+    if (sx == 0 || sy == 0 || sx == sy)
+        return false;
+    if (sx == 2) { /* build OP probe: probe swap(OP) build */
+        const sl_expr *s = x;
+        x = y;
+        y = s;
+        op = swap_op(op);
+    }
+    jb->t = sl_xrealloc(jb->t, sizeof *jb->t * (size_t)(jb->n + 1));
+    sl_jb_term *t = &jb->t[jb->n++];
+    memset(t, 0, sizeof *t);
+    t->probe = sl_expr_copy(x);
+    t->build = sl_expr_copy(y);
+    sl_expr_walk(t->build, shift_build_col, &n_probe);
+    t->op = op;
+    t->dbl = dx;
+    return true;
+}
+
+/* Adds conjunct e's terms: a comparison is one, BETWEEN two (x >= lo, x <= hi), and only when
+ * all of them are terms (else e stays in the rest whole). */
+static bool add_conjunct(sl_jbounds *jb, const sl_expr *e, int n_probe)
+{
+    if (e->kind != SL_E_CALL)
+        return false;
+    switch (e->fn) {
+    case SL_FN_LT:
+    case SL_FN_LE:
+    case SL_FN_GT:
+    case SL_FN_GE:
+    case SL_FN_EQ:
+        return e->n_args == 2 && add_term(jb, e->args[0], e->fn, e->args[1], n_probe);
+    case SL_FN_BETWEEN: {
+        if (e->n_args != 3)
+            return false;
+        int before = jb->n;
+        if (add_term(jb, e->args[0], SL_FN_GE, e->args[1], n_probe) &&
+            add_term(jb, e->args[0], SL_FN_LE, e->args[2], n_probe))
+            return true;
+        while (jb->n > before) { /* the first became a term, the second did not */
+            jb->n--;
+            sl_expr_free(&jb->t[jb->n].probe);
+            sl_expr_free(&jb->t[jb->n].build);
+        }
+        return false;
+    }
+    default:
+        return false;
+    }
+}
+
+/* The AND of rest and e (a copy of e), or that copy when rest is NULL. */
+static sl_expr *and_rest(sl_expr *rest, const sl_expr *e)
+{
+    sl_expr *c = sl_expr_copy(e);
+    if (!rest)
+        return c;
+    sl_expr *args[2] = { rest, c };
+    char *text = sl_xasprintf("%s AND %s", rest->text, c->text);
+    sl_expr *a = sl_expr_new(SL_E_CALL, SL_T_BOOL, 2, args, text);
+    sl_free(text);
+    a->fn = SL_FN_AND;
+    return a;
+}
+
+static void walk_conjuncts(sl_jbounds *jb, const sl_expr *e, int n_probe, sl_expr **rest)
+{
+    if (e->kind == SL_E_CALL && e->fn == SL_FN_AND && e->n_args == 2) {
+        walk_conjuncts(jb, e->args[0], n_probe, rest);
+        walk_conjuncts(jb, e->args[1], n_probe, rest);
+        return;
+    }
+    if (!add_conjunct(jb, e, n_probe))
+        *rest = and_rest(*rest, e);
+}
+
+sl_jbounds *sl_jbounds_make(const sl_expr *residual, int n_probe, sl_expr **rest)
+{
+    *rest = NULL;
+    sl_jbounds *jb = sl_xcalloc(1, sizeof *jb);
+    walk_conjuncts(jb, residual, n_probe, rest);
+    if (jb->n == 0) {
+        sl_expr_free(rest);
+        sl_jbounds_free(&jb);
+    }
+    return jb;
+}
+
+static void free_probe(sl_jbounds *jb)
+{
+    for (int t = 0; jb->lo && t < jb->n; t++) {
+        sl_free(jb->lo[t]);
+        sl_free(jb->hi[t]);
+    }
+    sl_free(jb->lo);
+    sl_free(jb->hi);
+    sl_free(jb->pok);
+    jb->lo = jb->hi = NULL;
+    jb->pok = NULL;
+    jb->pcap = 0;
+}
+
+void sl_jbounds_free(sl_jbounds **pjb)
+{
+    sl_jbounds *jb = *pjb;
+    if (!jb)
+        return;
+    sl_jbounds_drop(jb);
+    free_probe(jb);
+    for (int t = 0; t < jb->n; t++) {
+        sl_expr_free(&jb->t[t].probe);
+        sl_expr_free(&jb->t[t].build);
+    }
+    sl_free(jb->t);
+    sl_free(jb);
+    *pjb = NULL;
+}
+
+int64_t sl_jbounds_row_bytes(const sl_jbounds *jb)
+{
+    return jb ? (int64_t)jb->n * 8 + 1 : 0;
+}
+
+/* ---- values ---- */
+
+/* A DOUBLE's key: keys order as fn_f64_cmp orders the doubles (NaN equal to NaN and above
+ * +inf, -0.0 equal to 0.0). The bits of a non-negative double order as integers; a negative
+ * one's magnitude bits are flipped so a larger magnitude is a smaller key. */
+static inline int64_t dbl_key(double d)
+{
+    if (d != d)
+        return INT64_MAX;
+    if (d == 0)
+        return 0;
+    int64_t i;
+    memcpy(&i, &d, sizeof i);
+    return i >= 0 ? i : i ^ INT64_MAX;
+}
+
+/* Row i of v as term t's key (v valid at i). */
+static inline int64_t key_at(const sl_jb_term *t, const sl_vec *v, int64_t i)
+{
+    return t->dbl ? dbl_key(v->d.f64[i]) : v->d.i64[i];
+}
+
+/* Build values are compared in the order (tag, non-NULL, first term's value, position). */
+typedef struct ord_rec {
+    uint64_t tag;
+    int64_t v;
+    uint32_t pos;
+    uint8_t ok;
+} ord_rec;
+
+static int ord_cmp(const void *pa, const void *pb)
+{
+    const ord_rec *a = pa, *b = pb;
+    if (a->tag != b->tag)
+        return a->tag < b->tag ? -1 : 1;
+    if (a->ok != b->ok)
+        return a->ok < b->ok ? -1 : 1;
+    if (a->v != b->v)
+        return a->v < b->v ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static void order_small(ord_rec *r, int64_t m)
+{
+    for (int64_t i = 1; i < m; i++) {
+        ord_rec x = r[i];
+        int64_t k = i;
+        for (; k > 0 && ord_cmp(&r[k - 1], &x) > 0; k--)
+            r[k] = r[k - 1];
+        r[k] = x;
+    }
+}
+
+/* Orders each bucket's entries (and their build values) as the file comment says. */
+static void order_buckets(sl_jbounds *jb, sl_join_ent *ent, const int64_t *dir, uint64_t buckets)
+{
+    int64_t most = 0;
+    for (uint64_t s = 0; s < buckets; s++)
+        most = dir[s + 1] - dir[s] > most ? dir[s + 1] - dir[s] : most;
+    if (most < 2)
+        return;
+    ord_rec *rec = sl_xmalloc(sizeof *rec * (size_t)most);
+    sl_join_ent *te = sl_xmalloc(sizeof *te * (size_t)most);
+    int64_t *tv = sl_xmalloc(sizeof *tv * (size_t)most);
+    for (uint64_t s = 0; s < buckets; s++) {
+        int64_t j0 = dir[s], m = dir[s + 1] - j0;
+        if (m < 2)
+            continue;
+        for (int64_t k = 0; k < m; k++)
+            rec[k] = (ord_rec){ ent[j0 + k].tag, jb->bval[0][j0 + k], (uint32_t)k,
+                                jb->bok[j0 + k] };
+        if (m <= SMALL_BUCKET)
+            order_small(rec, m);
+        else
+            qsort(rec, (size_t)m, sizeof *rec, ord_cmp);
+        for (int64_t k = 0; k < m; k++)
+            te[k] = ent[j0 + rec[k].pos];
+        memcpy(ent + j0, te, sizeof *te * (size_t)m);
+        for (int t = 1; t < jb->n; t++) {
+            for (int64_t k = 0; k < m; k++)
+                tv[k] = jb->bval[t][j0 + rec[k].pos];
+            memcpy(jb->bval[t] + j0, tv, sizeof *tv * (size_t)m);
+        }
+        for (int64_t k = 0; k < m; k++) {
+            jb->bval[0][j0 + k] = rec[k].v;
+            jb->bok[j0 + k] = rec[k].ok;
+        }
+    }
+    sl_free(rec);
+    sl_free(te);
+    sl_free(tv);
+}
+
+/* jb->check: the terms after the first whose build values decrease somewhere along a
+ * bucket's order among one tag's non-NULL entries (the others narrow by binary search). */
+static void find_unordered(sl_jbounds *jb, const sl_join_ent *ent, const int64_t *dir,
+                           uint64_t buckets)
+{
+    jb->check = sl_xmalloc(sizeof *jb->check * (size_t)jb->n);
+    jb->n_check = 0;
+    for (int t = 1; t < jb->n; t++) {
+        const int64_t *v = jb->bval[t];
+        bool ordered = true;
+        for (uint64_t s = 0; s < buckets && ordered; s++)
+            for (int64_t j = dir[s] + 1; j < dir[s + 1] && ordered; j++)
+                ordered = !(jb->bok[j] && jb->bok[j - 1] && ent[j].tag == ent[j - 1].tag &&
+                            v[j] < v[j - 1]);
+        if (!ordered)
+            jb->check[jb->n_check++] = t;
+    }
+}
+
+void sl_jbounds_drop(sl_jbounds *jb)
+{
+    if (!jb)
+        return;
+    sl_free(jb->check);
+    jb->check = NULL;
+    jb->n_check = 0;
+    for (int t = 0; jb->bval && t < jb->n; t++)
+        sl_free(jb->bval[t]);
+    sl_free(jb->bval);
+    sl_free(jb->bok);
+    jb->bval = NULL;
+    jb->bok = NULL;
+    jb->built = false;
+}
+
+bool sl_jbounds_build(sl_jbounds *jb, sl_batch *const *bs, int nb, const int64_t *first,
+                      int64_t n_rows, sl_join_ent *ent, const int64_t *dir, uint64_t buckets)
+{
+    sl_jbounds_drop(jb);
+    int64_t n_ent = dir[buckets];
+    jb->bval = sl_xcalloc((size_t)jb->n, sizeof *jb->bval);
+    jb->bok = sl_xmalloc((size_t)n_ent + 1);
+    /* One term at a time: its values by build row, then by entry. */
+    int64_t *flat = sl_xmalloc(sizeof *flat * (size_t)(n_rows + 1));
+    uint8_t *ok = sl_xmalloc((size_t)n_rows + 1);
+    memset(ok, 1, (size_t)n_rows + 1);
+    bool good = true;
+    for (int t = 0; t < jb->n && good; t++) {
+        const sl_jb_term *tm = &jb->t[t];
+        for (int b = 0; b < nb && good; b++) {
+            sl_vec *v = NULL;
+            sl_err err = { 0 };
+            if (sl_expr_eval(tm->build, bs[b], &v, &err)) {
+                good = false;
+                break;
+            }
+            for (int64_t r = 0; r < bs[b]->n_rows; r++) { /* build batches are dense */
+                int64_t i = first[b] + r;
+                if (sl_vec_valid(v, r))
+                    flat[i] = key_at(tm, v, r);
+                else
+                    ok[i] = 0;
+            }
+            sl_vec_free(&v);
+        }
+        if (!good)
+            break;
+        jb->bval[t] = sl_xmalloc(sizeof *jb->bval[t] * (size_t)(n_ent + 1));
+        for (int64_t j = 0; j < n_ent; j++) {
+            int64_t ref = ent[j].ref;
+            jb->bval[t][j] = flat[first[SL_REF_BATCH(ref)] + SL_REF_ROW(ref)];
+        }
+    }
+    if (good) {
+        for (int64_t j = 0; j < n_ent; j++) {
+            int64_t ref = ent[j].ref;
+            jb->bok[j] = ok[first[SL_REF_BATCH(ref)] + SL_REF_ROW(ref)];
+        }
+        order_buckets(jb, ent, dir, buckets);
+        find_unordered(jb, ent, dir, buckets);
+    }
+    sl_free(flat);
+    sl_free(ok);
+    if (!good)
+        sl_jbounds_drop(jb);
+    jb->built = good;
+    return good;
+}
+
+/* Term t's range for the probe value key k: false when it is empty. */
+static bool range_of(const sl_jb_term *t, int64_t k, int64_t *lo, int64_t *hi)
+{
+    *lo = INT64_MIN;
+    *hi = INT64_MAX;
+    switch (t->op) {
+    case SL_FN_LT: /* k < b */
+        *lo = k + (k < INT64_MAX);
+        return k < INT64_MAX;
+    case SL_FN_LE:
+        *lo = k;
+        return true;
+    case SL_FN_GT: /* k > b */
+        *hi = k - (k > INT64_MIN);
+        return k > INT64_MIN;
+    case SL_FN_GE:
+        *hi = k;
+        return true;
+    default: /* EQ */
+        *lo = *hi = k;
+        return true;
+    }
+}
+
+bool sl_jbounds_probe(sl_jbounds *jb, const sl_batch *pb)
+{
+    if (pb->n_rows > jb->pcap) {
+        free_probe(jb);
+        jb->pcap = pb->n_rows;
+        jb->lo = sl_xcalloc((size_t)jb->n, sizeof *jb->lo);
+        jb->hi = sl_xcalloc((size_t)jb->n, sizeof *jb->hi);
+        for (int t = 0; t < jb->n; t++) {
+            jb->lo[t] = sl_xmalloc(sizeof *jb->lo[t] * (size_t)jb->pcap);
+            jb->hi[t] = sl_xmalloc(sizeof *jb->hi[t] * (size_t)jb->pcap);
+        }
+        jb->pok = sl_xmalloc((size_t)jb->pcap);
+    }
+    int64_t live = sl_batch_live(pb);
+    for (int64_t k = 0; k < live; k++)
+        jb->pok[sl_batch_row(pb, k)] = 1;
+    for (int t = 0; t < jb->n; t++) {
+        const sl_jb_term *tm = &jb->t[t];
+        sl_vec *v = NULL;
+        sl_err err = { 0 };
+        if (sl_expr_eval(tm->probe, pb, &v, &err))
+            return false;
+        for (int64_t k = 0; k < live; k++) {
+            int64_t r = sl_batch_row(pb, k);
+            if (!sl_vec_valid(v, r) ||
+                !range_of(tm, key_at(tm, v, r), &jb->lo[t][r], &jb->hi[t][r]))
+                jb->pok[r] = 0;
+        }
+        sl_vec_free(&v);
+    }
+    return true;
+}
+
+/* Whether entry j comes before (tag, non-NULL, v) in a bucket's order (strict: v_j < v), or
+ * with inclusive, not after it (v_j <= v). */
+static inline bool ent_before(const sl_jbounds *jb, const sl_join_ent *ent, int64_t j,
+                              uint64_t tag, int64_t v, bool inclusive)
+{
+    if (ent[j].tag != tag)
+        return ent[j].tag < tag;
+    if (!jb->bok[j])
+        return true;
+    return inclusive ? jb->bval[0][j] <= v : jb->bval[0][j] < v;
+}
+
+/* The first entry of [j0, j1) that ent_before does not hold for. */
+static int64_t first_not_before(const sl_jbounds *jb, const sl_join_ent *ent, int64_t j0,
+                                int64_t j1, uint64_t tag, int64_t v, bool inclusive)
+{
+    while (j0 < j1) {
+        int64_t mid = j0 + (j1 - j0) / 2;
+        if (ent_before(jb, ent, mid, tag, v, inclusive))
+            j0 = mid + 1;
+        else
+            j1 = mid;
+    }
+    return j0;
+}
+
+/* The first j of [j0, j1) with v[j] >= x (v ascending there). */
+static int64_t first_at_least(const int64_t *v, int64_t j0, int64_t j1, int64_t x)
+{
+    while (j0 < j1) {
+        int64_t mid = j0 + (j1 - j0) / 2;
+        if (v[mid] < x)
+            j0 = mid + 1;
+        else
+            j1 = mid;
+    }
+    return j0;
+}
+
+bool sl_jbounds_narrow(const sl_jbounds *jb, int64_t r, uint64_t tag, const sl_join_ent *ent,
+                       int64_t *j0, int64_t *j1)
+{
+    if (!jb->pok[r])
+        return false;
+    int64_t a = first_not_before(jb, ent, *j0, *j1, tag, jb->lo[0][r], false);
+    int64_t b = first_not_before(jb, ent, a, *j1, tag, jb->hi[0][r], true);
+    /* the ordered later terms: [a, b) holds one tag's non-NULL entries, each term's values
+     * ascending over it */
+    for (int t = 1, c = 0; t < jb->n && a < b; t++) {
+        if (c < jb->n_check && jb->check[c] == t) {
+            c++;
+            continue;
+        }
+        a = first_at_least(jb->bval[t], a, b, jb->lo[t][r]);
+        int64_t hi = jb->hi[t][r];
+        b = hi == INT64_MAX ? b : first_at_least(jb->bval[t], a, b, hi + 1);
+    }
+    *j0 = a;
+    *j1 = b;
+    return a < b;
+}
