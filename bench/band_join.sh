@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/band_join.sh: band joins (bench/band_q.sql: an integer band and a DOUBLE BETWEEN within
-# 13 keys over a 100,000-row table, an interval join of 2e6 events against 10,000 spans without
-# keys, a correlated NOT EXISTS with a band) in sluice at 1 and 2 ranks and DuckDB (same job
+# 13 keys over a 100,000-row table, an interval join of 2e6 events against 10,000 disjoint spans
+# without keys, the same against 10,000 overlapping windows, a correlated NOT EXISTS with a band)
+# in sluice at 1 and 2 ranks and DuckDB (same job
 # file, bench/duckdb_join.js, 2 threads); per statement wall time, answers checked equal.
 # Results in bench/results/band-join.txt.
 #
@@ -15,7 +16,7 @@ D=${BAND_DATA:-/tmp/sluice-band}
 SLUICE=${SLUICE:-build/sluice}
 REPS=${REPS:-3}
 mkdir -p "$D" bench/results
-if [ ! -e "$D/spans.csv" ]; then
+if [ ! -e "$D/windows.csv" ]; then
   python3 - "$D" <<'PY'
 import random, sys
 d = sys.argv[1]
@@ -33,12 +34,17 @@ with open(d + "/spans.csv", "w") as f:
     for k in range(10000):
         lo = k * 1000 + r.randint(0, 199)
         f.write("%d,%d\n" % (lo, lo + r.randint(0, 799)))
+with open(d + "/windows.csv", "w") as f:
+    f.write("lo,hi\n")
+    for k in range(10000):
+        lo = r.randint(0, 10**7)
+        f.write("%d,%d\n" % (lo, lo + r.randint(0, 20000)))
 PY
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
-args=(t="$D/t.csv" events="$D/events.csv" spans="$D/spans.csv")
-sargs=(-D "${args[0]}" -D "${args[1]}" -D "${args[2]}")
+args=(t="$D/t.csv" events="$D/events.csv" spans="$D/spans.csv" windows="$D/windows.csv")
+sargs=(-D "${args[0]}" -D "${args[1]}" -D "${args[2]}" -D "${args[3]}")
 out=bench/results/band-join.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -309,10 +309,65 @@ static void find_unordered(sl_jbounds *jb, const sl_join_ent *ent, const int64_t
     }
 }
 
+/* jb->bmin, bmax of the checked terms over blocks of the n_ent entries. */
+static void block_bounds(sl_jbounds *jb, int64_t n_ent)
+{
+    int64_t nblk = (n_ent + SL_JB_BLOCK - 1) / SL_JB_BLOCK;
+    jb->bmin = sl_xcalloc((size_t)jb->n_check + 1, sizeof *jb->bmin);
+    jb->bmax = sl_xcalloc((size_t)jb->n_check + 1, sizeof *jb->bmax);
+    for (int c = 0; c < jb->n_check; c++) {
+        const int64_t *v = jb->bval[jb->check[c]];
+        int64_t *lo = jb->bmin[c] = sl_xmalloc(sizeof *lo * (size_t)(nblk + 1));
+        int64_t *hi = jb->bmax[c] = sl_xmalloc(sizeof *hi * (size_t)(nblk + 1));
+        for (int64_t k = 0; k < nblk; k++) {
+            lo[k] = INT64_MAX; /* a block of NULLs only: no value passes */
+            hi[k] = INT64_MIN;
+            for (int64_t j = k * SL_JB_BLOCK; j < n_ent && j < (k + 1) * SL_JB_BLOCK; j++) {
+                if (!jb->bok[j])
+                    continue;
+                lo[k] = v[j] < lo[k] ? v[j] : lo[k];
+                hi[k] = v[j] > hi[k] ? v[j] : hi[k];
+            }
+        }
+    }
+}
+
+/* Whether some entry of block k may pass the checked terms for probe row r. */
+static bool block_may_pass(const sl_jbounds *jb, int64_t r, int64_t k)
+{
+    for (int c = 0; c < jb->n_check; c++) {
+        int t = jb->check[c];
+        if (jb->bmax[c][k] < jb->lo[t][r] || jb->bmin[c][k] > jb->hi[t][r])
+            return false;
+    }
+    return true;
+}
+
+int64_t sl_jbounds_next_checked(const sl_jbounds *jb, int64_t r, int64_t j, int64_t j1)
+{
+    while (j < j1) {
+        int64_t k = j >> SL_JB_BLOCK_BITS, end = (k + 1) * SL_JB_BLOCK;
+        end = end < j1 ? end : j1;
+        if (block_may_pass(jb, r, k))
+            for (; j < end; j++)
+                if (sl_jbounds_pass(jb, r, j))
+                    return j;
+        j = end;
+    }
+    return j1;
+}
+
 void sl_jbounds_drop(sl_jbounds *jb)
 {
     if (!jb)
         return;
+    for (int c = 0; jb->bmin && c < jb->n_check; c++) {
+        sl_free(jb->bmin[c]);
+        sl_free(jb->bmax[c]);
+    }
+    sl_free(jb->bmin);
+    sl_free(jb->bmax);
+    jb->bmin = jb->bmax = NULL;
     sl_free(jb->check);
     jb->check = NULL;
     jb->n_check = 0;
@@ -348,10 +403,9 @@ bool sl_jbounds_build(sl_jbounds *jb, sl_batch *const *bs, int nb, const int64_t
             }
             for (int64_t r = 0; r < bs[b]->n_rows; r++) { /* build batches are dense */
                 int64_t i = first[b] + r;
-                if (sl_vec_valid(v, r))
-                    flat[i] = key_at(tm, v, r);
-                else
-                    ok[i] = 0;
+                bool valid = sl_vec_valid(v, r);
+                flat[i] = valid ? key_at(tm, v, r) : 0; /* 0: a defined order among NULLs */
+                ok[i] &= valid;
             }
             sl_vec_free(&v);
         }
@@ -370,6 +424,7 @@ bool sl_jbounds_build(sl_jbounds *jb, sl_batch *const *bs, int nb, const int64_t
         }
         order_buckets(jb, ent, dir, buckets);
         find_unordered(jb, ent, dir, buckets);
+        block_bounds(jb, n_ent);
     }
     sl_free(flat);
     sl_free(ok);

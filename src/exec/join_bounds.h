@@ -10,8 +10,9 @@
  * candidates that pass the first term are one contiguous run found by two binary searches:
  * a pair that cannot pass is never looked at. A later term whose build values turn out to
  * be ordered the same way (checked when the table is built) narrows the run by binary search
- * too; the others are checked per candidate (two loads and a compare); the rest of the
- * residual runs as before over the pairs that passed. A term, like the comparison it replaces, is true only where both values are
+ * too; the others are checked per candidate (two loads and a compare), skipping blocks of
+ * entries whose value bounds rule them out; the rest of the residual runs as before over the
+ * pairs that passed. A term, like the comparison it replaces, is true only where both values are
  * non-NULL; DOUBLEs compare in DuckDB's total order (NaN equals NaN and is the greatest,
  * -0.0 equals 0.0) through an order-preserving 8-byte key.
  *
@@ -60,6 +61,10 @@ typedef struct sl_jbounds {
      * by binary search; the others (check, n_check of them) are tested entry by entry. */
     int *check;
     int n_check;
+    /* per checked term c and block of SL_JB_BLOCK entries (ent[k SL_JB_BLOCK ..]): the least
+     * and greatest non-NULL build value, so a block no value of which can pass is skipped
+     * whole (overlapping intervals without keys: only the blocks near the value are read) */
+    int64_t **bmin, **bmax;
     /* the current probe batch's side, by physical row (sl_jbounds_probe) */
     int64_t **lo, **hi; /* term t passes build values in [lo[t][r], hi[t][r]] */
     uint8_t *pok;       /* row r: every probe value non-NULL and every range non-empty */
@@ -93,6 +98,9 @@ bool sl_jbounds_probe(sl_jbounds *jb, const sl_batch *pb);
 bool sl_jbounds_narrow(const sl_jbounds *jb, int64_t r, uint64_t tag, const sl_join_ent *ent,
                        int64_t *j0, int64_t *j1);
 
+#define SL_JB_BLOCK_BITS 5
+#define SL_JB_BLOCK (1 << SL_JB_BLOCK_BITS)
+
 /* Whether entry j passes the terms sl_jbounds_narrow did not search for probe row r (an entry
  * from the run it left). */
 static inline bool sl_jbounds_pass(const sl_jbounds *jb, int64_t r, int64_t j)
@@ -104,6 +112,15 @@ static inline bool sl_jbounds_pass(const sl_jbounds *jb, int64_t r, int64_t j)
             return false;
     }
     return true;
+}
+
+int64_t sl_jbounds_next_checked(const sl_jbounds *jb, int64_t r, int64_t j, int64_t j1);
+
+/* The first entry of [j, j1) (within the run sl_jbounds_narrow left for probe row r) that
+ * passes every term, or j1. */
+static inline int64_t sl_jbounds_next(const sl_jbounds *jb, int64_t r, int64_t j, int64_t j1)
+{
+    return jb->n_check == 0 ? j : sl_jbounds_next_checked(jb, r, j, j1);
 }
 
 #endif

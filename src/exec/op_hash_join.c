@@ -659,7 +659,7 @@ static int emit_probe_rows(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
 static bool add_if_equal(sl_pop *op, join_state *st, const sl_batch *pb, int64_t r, uint64_t tag,
                          int64_t j)
 {
-    if (st->ent[j].tag != tag || (st->band && !sl_jbounds_pass(st->jb, r, j)))
+    if (st->ent[j].tag != tag)
         return false;
     int64_t ref = st->ent[j].ref;
     if (op->u.join.n_keys > 0 && !st->int_key &&
@@ -764,6 +764,8 @@ static int probe_semi_residual(sl_exec *x, sl_pop *op, join_state *st, sl_batch 
     for (int64_t per = 1; n > 0 && !err->code; per = per < st->cap / 2 ? per * 2 : per) {
         for (int64_t i = 0; i < n && !err->code; i++) {
             for (int64_t got = 0; got < per && at[i] < end[i]; at[i]++) {
+                if (st->band && (at[i] = sl_jbounds_next(st->jb, row[i], at[i], end[i])) == end[i])
+                    break;
                 if (!add_if_equal(op, st, pb, row[i], tag[i], at[i]))
                     continue;
                 got++;
@@ -820,6 +822,8 @@ static int probe_all(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
         if (st->band && !sl_jbounds_narrow(st->jb, r, tag, st->ent, &j0, &j1))
             continue;
         for (int64_t j = j0; j < j1; j++) {
+            if (st->band && (j = sl_jbounds_next(st->jb, r, j, j1)) == j1)
+                break;
             if (!add_if_equal(op, st, pb, r, tag, j))
                 continue;
             if (st->n_pairs == st->cap && flush_pairs(x, op, st, pb, probe_matched, err))

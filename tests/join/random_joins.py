@@ -66,10 +66,11 @@ def generate(rng):
 
 # Conditions between a row of a and one of b other than key equality: most are band terms
 # (src/exec/join_bounds.c: one side's expression against the other's, ranges over ordered
-# build values), the last four are not (both sides in one operand, <>, OR, one side only).
+# build values; terms over b.w and b.k together are checked pair by pair), the last four are not
+# (both sides in one operand, <>, OR, one side only).
 BANDS = ["a.v < b.w", "b.w >= a.k + 10", "a.id BETWEEN b.w * 10 AND b.w * 10 + 40",
          "a.v > b.w - 20.5", "a.k <= b.w", "b.w = a.k + 1", "b.w - 30 BETWEEN a.k AND a.v",
-         "a.v - b.w > 3.5", "a.v <> b.w", "(a.k < b.w OR b.w IS NULL)", "b.w > 1"]
+         "a.id > b.k * 20", "a.v - b.w > 3.5", "a.v <> b.w", "(a.k < b.w OR b.w IS NULL)", "b.w > 1"]
 NARROW = ["a.id BETWEEN b.w * 10 AND b.w * 10 + 9", "b.w = a.k + 1", "b.w BETWEEN a.k AND a.k + 2"]
 
 
