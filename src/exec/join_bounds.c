@@ -14,151 +14,17 @@
 /* Buckets up to this many entries are ordered by insertion, longer ones by qsort. */
 #define SMALL_BUCKET 16
 
-/* ---- which conjuncts are terms ---- */
-
-typedef struct side_scan {
-    int n_probe;
-    bool probe, build;
-} side_scan;
-
-static void mark_side(sl_expr *e, void *arg)
-{
-    side_scan *s = arg;
-    if (e->kind == SL_E_COL) {
-        if (e->col < s->n_probe)
-            s->probe = true;
-        else
-            s->build = true;
-    }
-}
-
-/* 1: e reads probe columns only, 2: build columns only, 0: both or none. */
-static int side_of(const sl_expr *e, int n_probe)
-{
-    side_scan s = { n_probe, false, false };
-    sl_expr_walk((sl_expr *)e, mark_side, &s);
-    return s.probe == s.build ? 0 : s.probe ? 1 : 2;
-}
-
-static void shift_build_col(sl_expr *e, void *arg)
-{
-    if (e->kind == SL_E_COL)
-        e->col -= *(const int *)arg;
-}
-
-/* Operands of type t compare as 8-byte integers or as DOUBLEs (fn_compare.c's kernels):
- * *dbl says which; false for every other type. */
-static bool fusable_type(sl_type t, bool *dbl)
-{
-    *dbl = t == SL_T_DOUBLE;
-    return t != SL_T_NULL && !sl_type_is_var(t);
-}
-
-/* The operator with its operands swapped: x < y is y > x. */
-static int swap_op(int op)
-{
-    switch (op) {
-    case SL_FN_LT: return SL_FN_GT;
-    case SL_FN_LE: return SL_FN_GE;
-    case SL_FN_GT: return SL_FN_LT;
-    case SL_FN_GE: return SL_FN_LE;
-    default: return op;
-    }
-}
-
-/* x OP y as a term (appended to jb) when one side reads only probe columns and the other only
- * build columns; false otherwise (nothing appended). */
-static bool add_term(sl_jbounds *jb, const sl_expr *x, int op, const sl_expr *y, int n_probe)
-{
-    bool dx, dy;
-    if (!fusable_type(x->type, &dx) || !fusable_type(y->type, &dy) || x->type != y->type)
-        return false;
-    int sx = side_of(x, n_probe), sy = side_of(y, n_probe);
-    if (sx == 0 || sy == 0 || sx == sy)
-        return false;
-    if (sx == 2) { /* build OP probe: probe swap(OP) build */
-        const sl_expr *s = x;
-        x = y;
-        y = s;
-        op = swap_op(op);
-    }
-    jb->t = sl_xrealloc(jb->t, sizeof *jb->t * (size_t)(jb->n + 1));
-    sl_jb_term *t = &jb->t[jb->n++];
-    memset(t, 0, sizeof *t);
-    t->probe = sl_expr_copy(x);
-    t->build = sl_expr_copy(y);
-    sl_expr_walk(t->build, shift_build_col, &n_probe);
-    t->op = op;
-    t->dbl = dx;
-    return true;
-}
-
-/* Adds conjunct e's terms: a comparison is one, BETWEEN two (x >= lo, x <= hi), and only when
- * all of them are terms (else e stays in the rest whole). */
-static bool add_conjunct(sl_jbounds *jb, const sl_expr *e, int n_probe)
-{
-    if (e->kind != SL_E_CALL)
-        return false;
-    switch (e->fn) {
-    case SL_FN_LT:
-    case SL_FN_LE:
-    case SL_FN_GT:
-    case SL_FN_GE:
-    case SL_FN_EQ:
-        return e->n_args == 2 && add_term(jb, e->args[0], e->fn, e->args[1], n_probe);
-    case SL_FN_BETWEEN: {
-        if (e->n_args != 3)
-            return false;
-        int before = jb->n;
-        if (add_term(jb, e->args[0], SL_FN_GE, e->args[1], n_probe) &&
-            add_term(jb, e->args[0], SL_FN_LE, e->args[2], n_probe))
-            return true;
-        while (jb->n > before) { /* the first became a term, the second did not */
-            jb->n--;
-            sl_expr_free(&jb->t[jb->n].probe);
-            sl_expr_free(&jb->t[jb->n].build);
-        }
-        return false;
-    }
-    default:
-        return false;
-    }
-}
-
-/* The AND of rest and e (a copy of e), or that copy when rest is NULL. */
-static sl_expr *and_rest(sl_expr *rest, const sl_expr *e)
-{
-    sl_expr *c = sl_expr_copy(e);
-    if (!rest)
-        return c;
-    sl_expr *args[2] = { rest, c };
-    char *text = sl_xasprintf("%s AND %s", rest->text, c->text);
-    sl_expr *a = sl_expr_new(SL_E_CALL, SL_T_BOOL, 2, args, text);
-    sl_free(text);
-    a->fn = SL_FN_AND;
-    return a;
-}
-
-static void walk_conjuncts(sl_jbounds *jb, const sl_expr *e, int n_probe, sl_expr **rest)
-{
-    if (e->kind == SL_E_CALL && e->fn == SL_FN_AND && e->n_args == 2) {
-        walk_conjuncts(jb, e->args[0], n_probe, rest);
-        walk_conjuncts(jb, e->args[1], n_probe, rest);
-        return;
-    }
-    if (!add_conjunct(jb, e, n_probe))
-        *rest = and_rest(*rest, e);
-}
-
 sl_jbounds *sl_jbounds_make(const sl_expr *residual, int n_probe, sl_expr **rest)
 {
+    sl_band band;
     *rest = NULL;
+    if (!sl_band_split(residual, n_probe, &band))
+        return NULL;
     sl_jbounds *jb = sl_xcalloc(1, sizeof *jb);
-    walk_conjuncts(jb, residual, n_probe, rest);
-    if (jb->n == 0) {
-        sl_expr_free(rest);
-        sl_jbounds_free(&jb);
-    }
+    jb->t = band.t;
+    jb->n = band.n;
+    *rest = band.rest;
+    sl_free(band.text);
     return jb;
 }
 
@@ -214,7 +80,7 @@ static inline int64_t dbl_key(double d)
 }
 
 /* Row i of v as term t's key (v valid at i). */
-static inline int64_t key_at(const sl_jb_term *t, const sl_vec *v, int64_t i)
+static inline int64_t key_at(const sl_band_term *t, const sl_vec *v, int64_t i)
 {
     return t->dbl ? dbl_key(v->d.f64[i]) : v->d.i64[i];
 }
@@ -393,7 +259,7 @@ bool sl_jbounds_build(sl_jbounds *jb, sl_batch *const *bs, int nb, const int64_t
     memset(ok, 1, (size_t)n_rows + 1);
     bool good = true;
     for (int t = 0; t < jb->n && good; t++) {
-        const sl_jb_term *tm = &jb->t[t];
+        const sl_band_term *tm = &jb->t[t];
         for (int b = 0; b < nb && good; b++) {
             sl_vec *v = NULL;
             sl_err err = { 0 };
@@ -435,7 +301,7 @@ bool sl_jbounds_build(sl_jbounds *jb, sl_batch *const *bs, int nb, const int64_t
 }
 
 /* Term t's range for the probe value key k: false when it is empty. */
-static bool range_of(const sl_jb_term *t, int64_t k, int64_t *lo, int64_t *hi)
+static bool range_of(const sl_band_term *t, int64_t k, int64_t *lo, int64_t *hi)
 {
     *lo = INT64_MIN;
     *hi = INT64_MAX;
@@ -475,7 +341,7 @@ bool sl_jbounds_probe(sl_jbounds *jb, const sl_batch *pb)
     for (int64_t k = 0; k < live; k++)
         jb->pok[sl_batch_row(pb, k)] = 1;
     for (int t = 0; t < jb->n; t++) {
-        const sl_jb_term *tm = &jb->t[t];
+        const sl_band_term *tm = &jb->t[t];
         sl_vec *v = NULL;
         sl_err err = { 0 };
         if (sl_expr_eval(tm->probe, pb, &v, &err))

@@ -1,20 +1,19 @@
 /*
- * Band conditions of a hash join: the residual conjuncts that compare an expression of the
- * probe row with an expression of the build row (`a.g = b.g AND a.n > b.n + 90`,
- * `a.t BETWEEN b.lo AND b.hi`, `a.x <= b.y`), over 8-byte integers (BIGINT, DATE,
- * TIMESTAMP, narrow DECIMAL...) or DOUBLEs. Each such term turns a probe row into a range
- * [lo, hi] of the build expression's values: its probe side is evaluated once per probe
- * row, its build side once per build row when the table is built, and a candidate pair
- * passes when the build value lies in the row's range. The table's entries within a bucket
- * are ordered by (tag, build values non-NULL, first term's build value), so a probe row's
- * candidates that pass the first term are one contiguous run found by two binary searches:
- * a pair that cannot pass is never looked at. A later term whose build values turn out to
- * be ordered the same way (checked when the table is built) narrows the run by binary search
- * too; the others are checked per candidate (two loads and a compare), skipping blocks of
- * entries whose value bounds rule them out; the rest of the residual runs as before over the
- * pairs that passed. A term, like the comparison it replaces, is true only where both values are
- * non-NULL; DOUBLEs compare in DuckDB's total order (NaN equals NaN and is the greatest,
- * -0.0 equals 0.0) through an order-preserving 8-byte key.
+ * Band conditions of a hash join: the residual's band terms (plan/band.h: an expression of the
+ * probe row against one of the build row, `a.g = b.g AND a.n > b.n + 90`, `a.t BETWEEN b.lo AND
+ * b.hi`, over 8-byte integers or DOUBLEs; EXPLAIN names them). Each term turns a probe row into
+ * a range [lo, hi] of the build expression's values: its probe side is evaluated once per probe
+ * row, its build side once per build row when the table is built, and a candidate pair passes
+ * when the build value lies in the row's range. The table's entries within a bucket are ordered
+ * by (tag, build values non-NULL, first term's build value), so a probe row's candidates that
+ * pass the first term are one contiguous run found by two binary searches: a pair that cannot
+ * pass is never looked at. A later term whose build values turn out to be ordered the same way
+ * (checked when the table is built) narrows the run by binary search too; the others are
+ * checked per candidate (two loads and a compare), skipping blocks of entries whose value
+ * bounds rule them out; the rest of the residual runs as before over the pairs that passed. A
+ * term, like the comparison it replaces, is true only where both values are non-NULL; DOUBLEs
+ * compare in DuckDB's total order (NaN equals NaN and is the greatest, -0.0 equals 0.0) through
+ * an order-preserving 8-byte key.
  *
  * Errors: a side expression that fails (an overflow) is not allowed to fail the join where
  * the pairs it was evaluated for would not have been: the build side failing drops the
@@ -33,6 +32,7 @@
 
 #include "batch/batch.h"
 #include "func/expr.h"
+#include "plan/band.h"
 
 /* A build row in a hash join's table: its tag and SL_ROW_REF(batch, row) (op_hash_join.c). */
 typedef struct sl_join_ent {
@@ -40,16 +40,8 @@ typedef struct sl_join_ent {
     int64_t ref;
 } sl_join_ent;
 
-/* probe OP build, OP one of SL_FN_LT, LE, GT, GE, EQ. */
-typedef struct sl_jb_term {
-    sl_expr *probe;    /* over the probe batch's columns */
-    sl_expr *build;    /* over the build batch's columns */
-    int op;
-    bool dbl;          /* DOUBLE operands (keyed by order), else 8-byte integers */
-} sl_jb_term;
-
 typedef struct sl_jbounds {
-    sl_jb_term *t;
+    sl_band_term *t;   /* the terms (plan/band.h) */
     int n;
     /* the table's side, in entry order (sl_jbounds_build) */
     int64_t **bval;    /* n arrays: term t's build value (its key) at entry j */

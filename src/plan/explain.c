@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "core/size.h"
 #include "io/format.h"
+#include "plan/band.h"
 
 typedef struct ex {
     sl_buf *b;
@@ -331,6 +332,13 @@ static void node(ex *e, const sl_pop *op, int depth)
         sl_buf_puts(b, ")");
         if (op->u.join.residual)
             sl_buf_printf(b, " and %s", op->u.join.residual->text);
+        sl_band band;
+        if (op->u.join.residual &&
+            sl_band_split(op->u.join.residual, op->u.join.n_probe_out, &band)) {
+            sl_buf_printf(b, " (band: %s, by binary search over the table's ordered values)",
+                          band.text);
+            sl_band_free(&band);
+        }
         sl_buf_printf(b, "; build: the right side (first child), probe: the left side; %s",
                       op->u.join.strategy ? op->u.join.strategy : "");
         if (op->u.join.adaptive && !op->u.join.decided) {

@@ -56,4 +56,10 @@ int64_t sl_plan_topn_for(const sl_query *q, int64_t from_above);
  * made columns base + w; free those with sl_plan_window_query_free. */
 void sl_plan_window_query(sl_query *dst, const sl_query *q, int base);
 void sl_plan_window_query_free(sl_query *dst);
+/* Joins (plan_join.c): which sides e reads, columns below nl being the left side's: bit 1 the
+ * left, bit 2 the right; and an sl_expr_walk callback subtracting *(int *)ctx from every
+ * column (a right-side expression renumbered to the right side's own columns). */
+int sl_plan_sides_of(sl_expr *e, int nl);
+void sl_plan_shift_col(sl_expr *e, void *ctx);
+
 #endif

@@ -43,7 +43,7 @@ static void side_mark(sl_expr *e, void *ctx)
     }
 }
 
-static void shift_col(sl_expr *e, void *ctx)
+void sl_plan_shift_col(sl_expr *e, void *ctx)
 {
     if (e->kind == SL_E_COL)
         e->col -= *(int *)ctx;
@@ -61,8 +61,7 @@ static void conjuncts(sl_expr *e, sl_expr ***v, int *n)
     (*v)[(*n)++] = e;
 }
 
-/* Which sides e reads: bit 1 left, bit 2 right. */
-static int sides_of(sl_expr *e, int nl)
+int sl_plan_sides_of(sl_expr *e, int nl)
 {
     side_ctx s = { nl, false, false };
     sl_expr_walk(e, side_mark, &s);
@@ -195,11 +194,11 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
         sl_expr *e = conj[i];
         if (e->kind == SL_E_CALL && e->fn == SL_FN_EQ && e->n_args == 2 &&
             e->args[0]->type == e->args[1]->type) {
-            int s0 = sides_of(e->args[0], nl), s1 = sides_of(e->args[1], nl);
+            int s0 = sl_plan_sides_of(e->args[0], nl), s1 = sl_plan_sides_of(e->args[1], nl);
             if ((s0 == 1 && s1 == 2) || (s0 == 2 && s1 == 1)) {
                 lk[n_keys] = sl_expr_copy(e->args[s0 == 1 ? 0 : 1]);
                 rk[n_keys] = sl_expr_copy(e->args[s0 == 1 ? 1 : 0]);
-                sl_expr_walk(rk[n_keys], shift_col, &nl);
+                sl_expr_walk(rk[n_keys], sl_plan_shift_col, &nl);
                 n_keys++;
                 continue;
             }

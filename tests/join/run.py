@@ -14,7 +14,8 @@ ranks, so the hash join must partition to disk; SLUICE_JOIN_TRACE=1 makes each s
 requires absent from a control run without the memory limit at one rank). The runs set
 broadcast_threshold = '0' (both sides hash-exchanged), one more at the highest rank count
 '1GB' (the dimension broadcast to every rank, spilling there); EXPLAIN ANALYZE must name the
-choice made ("chosen: broadcast" / "chosen: hash-partition both").
+choice made ("chosen: broadcast" / "chosen: hash-partition both"), and EXPLAIN a join's band
+terms ("(band: ...)") apart from the rest of its condition.
 
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join: N passed, M failed, K skipped";
 exits 1 on any failure. Every mpirun runs under `timeout`.
@@ -313,6 +314,14 @@ def check_explain(verbose):
         ok = p.returncode == 0 and want in p.stdout
         report(ok, "explain broadcast_threshold=%s" % threshold, 2,
                "no '%s' in: %s %s" % (want, p.stdout[-600:], p.stderr[-300:]))
+    # EXPLAIN names a join's band terms (src/plan/band.c) and leaves the rest out of them.
+    text = ("EXPLAIN SELECT count(*) FROM %s a JOIN %s b ON a.k = b.k AND a.k + 1 < b.k * 2 "
+            "AND a.k <> b.k;\n" % (d, d))
+    p = run_job(2, None, None, verbose, text)
+    want = "(band: a.k + 1 < b.k * 2, by binary search over the table's ordered values)"
+    ok = p.returncode == 0 and want in p.stdout
+    report(ok, "explain band terms", 2, "no '%s' in: %s %s" % (want, p.stdout[-600:],
+                                                            p.stderr[-300:]))
 
 
 def main():
