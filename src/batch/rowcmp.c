@@ -106,10 +106,14 @@ int sl_row_cmp(const sl_rowcmp *c, const sl_batch *a, int64_t ra, const sl_batch
  */
 #define PREFIX 32
 
+/* ref: the row's reference, with FULL set when the prefix holds the whole comparison
+ * (make_prefix; a flag inside ref keeps an entry at 40 bytes, which the merge moves). */
 typedef struct entry {
     uint64_t k[PREFIX / 8];
     int64_t ref;
 } entry;
+
+#define FULL ((int64_t)1 << 62) /* above any SL_ROW_REF of a sort's batches */
 
 typedef struct keybuf {
     unsigned char b[PREFIX];
@@ -129,6 +133,11 @@ static bool put_u64(keybuf *k, uint64_t x, bool desc)
 {
     if (desc)
         x = ~x;
+    if (k->n + 8 <= PREFIX) { /* room for all of it: no check per byte */
+        for (int sh = 56; sh >= 0; sh -= 8)
+            k->b[k->n++] = (unsigned char)(x >> sh);
+        return true;
+    }
     for (int sh = 56; sh >= 0; sh -= 8)
         if (!put_byte(k, (unsigned char)(x >> sh)))
             return false;
@@ -180,43 +189,61 @@ static uint64_t f64_key(double d)
     return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
 }
 
+/* Appends row r of column v as the comparator orders it: the NULL placement byte, then the
+ * value. False when the prefix ends here (a NULL: every NULL of a column is equal, so what
+ * follows is decided in full; a value cut short; a full prefix). *exact is cleared for an
+ * INTERVAL or a LIST / STRUCT, whose keys order like the comparator but may tell apart values
+ * it holds equal. */
+static bool put_col(keybuf *k, const sl_vec *v, int64_t r, bool desc, bool nf, bool *exact)
+{
+    if (!sl_vec_valid(v, r)) {
+        put_byte(k, nf ? 0 : 2);
+        return false;
+    }
+    if (!put_byte(k, 1))
+        return false;
+    if (v->type == SL_T_INTERVAL) { /* its normalized fields, each sign-flipped */
+        int64_t len, nf3[3] = {0, 0, 0};
+        const char *p = sl_vec_str(v, r, &len);
+        if (len == SL_IV_BYTES)
+            sl_interval_normalize(sl_interval_get(p), nf3);
+        *exact = false;
+        for (int f = 0; f < 3; f++)
+            if (!put_u64(k, (uint64_t)nf3[f] ^ (UINT64_C(1) << 63), desc))
+                return false;
+        return true;
+    }
+    if (sl_type_is_bytes(v->type)) {
+        int64_t len;
+        const char *p = sl_vec_str(v, r, &len);
+        return put_str(k, p, len, desc);
+    }
+    if (sl_list_order_is_nested(v->type)) {
+        *exact = false;
+        return put_list(k, v, r, desc);
+    }
+    uint64_t x = v->type == SL_T_DOUBLE ? f64_key(v->d.f64[r])
+                                        : (uint64_t)v->d.i64[r] ^ (UINT64_C(1) << 63);
+    return put_u64(k, x, desc);
+}
+
+/* Row r's prefix: the keys, then (tie_all) every column as the tie-break compares them, as
+ * far as they fit. FULL in e->ref (set by the caller to the row's reference): everything the comparator reads is in the prefix, exactly, so two
+ * full prefixes that are equal are rows the comparator holds equal (no comparison in full:
+ * a window's sort, whose partitions are long runs of equal keys, compared nearly every pair
+ * of rows in full on its tie columns). */
 static void make_prefix(const sl_rowcmp *c, const sl_batch *b, int64_t r, entry *e)
 {
     keybuf k;
     memset(&k, 0, sizeof k);
-    for (int i = 0; i < c->n_keys; i++) {
-        const sl_vec *v = b->cols[c->cols[i]];
-        bool desc = c->desc ? c->desc[i] : false, nf = c->nulls_first ? c->nulls_first[i] : false;
-        if (!sl_vec_valid(v, r)) {
-            /* Every NULL of this key is equal: the next key decides, in full. */
-            put_byte(&k, nf ? 0 : 2);
-            break;
-        }
-        if (!put_byte(&k, 1))
-            break;
-        bool fits;
-        if (v->type == SL_T_INTERVAL) { /* its normalized fields, each sign-flipped */
-            int64_t len, nf3[3] = {0, 0, 0};
-            const char *p = sl_vec_str(v, r, &len);
-            if (len == SL_IV_BYTES)
-                sl_interval_normalize(sl_interval_get(p), nf3);
-            fits = true;
-            for (int f = 0; f < 3 && fits; f++)
-                fits = put_u64(&k, (uint64_t)nf3[f] ^ (UINT64_C(1) << 63), desc);
-        } else if (sl_type_is_bytes(v->type)) {
-            int64_t len;
-            const char *p = sl_vec_str(v, r, &len);
-            fits = put_str(&k, p, len, desc);
-        } else if (sl_list_order_is_nested(v->type)) {
-            fits = put_list(&k, v, r, desc);
-        } else {
-            uint64_t x = v->type == SL_T_DOUBLE ? f64_key(v->d.f64[r])
-                                                : (uint64_t)v->d.i64[r] ^ (UINT64_C(1) << 63);
-            fits = put_u64(&k, x, desc);
-        }
-        if (!fits)
-            break;
-    }
+    bool all = true, exact = true;
+    for (int i = 0; i < c->n_keys && all; i++)
+        all = put_col(&k, b->cols[c->cols[i]], r, c->desc ? c->desc[i] : false,
+                      c->nulls_first ? c->nulls_first[i] : false, &exact);
+    for (int col = 0; c->tie_all && col < b->n_cols && all; col++)
+        all = put_col(&k, b->cols[col], r, false, false, &exact);
+    if (all && exact)
+        e->ref |= FULL;
     for (int w = 0; w < PREFIX / 8; w++) {
         uint64_t x = 0;
         for (int j = 0; j < 8; j++)
@@ -231,8 +258,10 @@ static inline int cmp_entries(const sl_rowcmp *c, sl_batch *const *bs, const ent
     for (int w = 0; w < PREFIX / 8; w++)
         if (x->k[w] != y->k[w])
             return x->k[w] < y->k[w] ? -1 : 1;
-    return sl_row_cmp(c, bs[SL_REF_BATCH(x->ref)], SL_REF_ROW(x->ref), bs[SL_REF_BATCH(y->ref)],
-                      SL_REF_ROW(y->ref));
+    if (x->ref & y->ref & FULL)
+        return 0;
+    int64_t a = x->ref & ~FULL, b = y->ref & ~FULL;
+    return sl_row_cmp(c, bs[SL_REF_BATCH(a)], SL_REF_ROW(a), bs[SL_REF_BATCH(b)], SL_REF_ROW(b));
 }
 
 /* Stable: on ties the element from the left run goes first. */
@@ -281,6 +310,6 @@ void sl_row_sort(const sl_rowcmp *c, sl_batch *const *bs, int64_t *refs, int64_t
     merge_sort(c, bs, e, tmp, n);
     sl_free(tmp);
     for (int64_t i = 0; i < n; i++)
-        refs[i] = e[i].ref;
+        refs[i] = e[i].ref & ~FULL;
     sl_free(e);
 }

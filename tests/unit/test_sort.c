@@ -7,6 +7,7 @@
  */
 #include "check.h"
 
+#include "batch/rowcmp.h"
 #include "core/mem.h"
 #include "exec/sort.h"
 
@@ -279,6 +280,47 @@ static void hand_case(void)
     CHECK(out == NULL);
 }
 
+/* The engine's own sorts (ORDER BY, windows) break ties on every column in order, ascending,
+ * NULLs last (rowcmp.h tie_all); the key prefix runs on into those columns and two prefixes
+ * that hold everything and are equal skip the comparison in full (rowcmp.c make_prefix). */
+static int ref_cmp_all(const ref_row *x, const ref_row *y, const keyspec *k)
+{
+    int c = ref_cmp(x, y, k);
+    for (int col = 0; col < NCOLS && c == 0; col++) {
+        if (x->null[col] || y->null[col])
+            c = x->null[col] == y->null[col] ? 0 : x->null[col] ? 1 : -1;
+        else
+            c = ref_val_cmp(x, y, col);
+    }
+    return c;
+}
+
+static void tie_all_case(const ref_row *rows, const keyspec *k)
+{
+    static ref_row live[NROWS];
+    sl_batchlist in;
+    int n = build_input(&in, rows, live);
+    for (int i = 1; i < n; i++) { /* the reference: insertion sort */
+        ref_row x = live[i];
+        int j = i;
+        for (; j > 0 && ref_cmp_all(&live[j - 1], &x, k) > 0; j--)
+            live[j] = live[j - 1];
+        live[j] = x;
+    }
+    int64_t *refs = sl_xmalloc(sizeof *refs * (size_t)n), m = 0;
+    for (int bi = 0; bi < in.n; bi++)
+        for (int64_t r = 0; r < sl_batch_live(in.b[bi]); r++)
+            refs[m++] = SL_ROW_REF(bi, sl_batch_row(in.b[bi], r));
+    sl_rowcmp c = { k->n, k->cols, k->desc, k->nf, true };
+    sl_row_sort(&c, in.b, refs, m);
+    int bad = 0;
+    for (int i = 0; i < n; i++)
+        bad += in.b[SL_REF_BATCH(refs[i])]->cols[C_ID]->d.i64[SL_REF_ROW(refs[i])] != live[i].id;
+    CHECK_INT(bad, 0);
+    sl_free(refs);
+    sl_batchlist_free(&in);
+}
+
 int main(void)
 {
     static ref_row rows[NROWS];
@@ -304,5 +346,15 @@ int main(void)
         run_case(rows, &ks[i], 0, 0);
     }
     run_case(rows, &ks[0], 2000, -1);       /* offset past the end */
+    for (int i = 0; i < nks; i++)
+        tie_all_case(rows, &ks[i]);
+    /* rows equal on every column but the id: full prefixes that stop short of the id */
+    for (int i = 0; i < NROWS; i++) {
+        rows[i].null[C_S] = rows[i].null[C_D] = false;
+        rows[i].slen = 0;
+        rows[i].d = 1.0;
+    }
+    for (int i = 0; i < nks; i++)
+        tie_all_case(rows, &ks[i]);
     return CHECK_DONE();
 }
