@@ -7,13 +7,14 @@
  * built. Rows with a NULL key never enter the table (NULL never equals anything) but stay
  * for RIGHT / FULL, which emit every build row no pair matched at the end, with NULL for the
  * probe columns. Child 1, the probe side, streams: each row's key is hashed and looked up;
- * the candidate pairs (equal hash, equal keys) of a batch are collected as row references,
- * the residual condition filters them (evaluated over only the pair columns it reads), and
- * the survivors mark both rows matched and are gathered into batches of the output layout
- * [probe cols..., build cols...] (only the columns the parent reads) and emitted (INNER,
- * LEFT, RIGHT, FULL). LEFT / FULL
- * then emit the batch's unmatched probe rows with NULL build columns; SEMI emits the probe
- * rows with a match, ANTI those without one. Without keys every build row is a candidate.
+ * the candidate pairs (equal hash, equal keys) of a batch are collected as row references
+ * (only those its band terms let through: exec/join_bounds.h, binary searches over the
+ * table's ordered build values), the rest of the residual filters them (evaluated over only
+ * the pair columns it reads), and the survivors mark both rows matched and are gathered into
+ * batches of the output layout [probe cols..., build cols...] (only the columns the parent
+ * reads) and emitted (INNER, LEFT, RIGHT, FULL). LEFT / FULL then emit the batch's unmatched
+ * probe rows with NULL build columns; SEMI emits the probe rows with a match, ANTI those
+ * without one. Without keys every build row is a candidate.
  *
  * Memory: each build batch reserves its bytes plus the table's per-row cost up to the grant.
  * When that fails (and there are keys), the join goes grace: the build rows held so far and
@@ -36,8 +37,8 @@
 #include "batch/rowcmp.h"
 #include "batch/wire.h"
 #include "core/budget.h"
-#include "exec/join_bounds.h"
 #include "core/mem.h"
+#include "exec/join_bounds.h"
 #include "func/func.h"
 #include "spill/rowstore.h"
 #include "spill/spill.h"
