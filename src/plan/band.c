@@ -36,7 +36,7 @@ static int swap_op(int op)
     }
 }
 
-/* x OP y as a term (appended to jb) when one side reads only probe columns and the other only
+/* x OP y as a term (appended to band) when one side reads only probe columns and the other only
  * build columns; false otherwise (nothing appended). */
 static bool add_term(sl_band *band, const sl_expr *x, int op, const sl_expr *y, int n_probe)
 {
