@@ -122,17 +122,6 @@ static void put_u64(keyw *k, uint64_t x)
         put(k, (unsigned char)(x >> sh));
 }
 
-static uint64_t f64_key(double d)
-{
-    if (d != d)
-        return UINT64_MAX;
-    if (d == 0)
-        d = 0;
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
-}
-
 static void key_list(keyw *k, sl_type lt, const char *p, int64_t len);
 static void key_struct(keyw *k, sl_type st, const char *p, int64_t len);
 
@@ -144,7 +133,7 @@ static void key_value(keyw *k, const sl_value *v)
     } else if (sl_type_is_struct(t)) {
         key_struct(k, t, v->v.s.p, v->v.s.len);
     } else if (t == SL_T_DOUBLE) {
-        put_u64(k, f64_key(v->v.d));
+        put_u64(k, sl_f64_key(v->v.d));
     } else if (sl_type_is_bytes(t)) {
         for (int64_t j = 0; j < v->v.s.len && !full(k); j++) {
             unsigned char ch = (unsigned char)v->v.s.p[j];

@@ -178,17 +178,6 @@ static bool put_list(keybuf *k, const sl_vec *v, int64_t r, bool desc)
     return fits;
 }
 
-static uint64_t f64_key(double d)
-{
-    if (d != d)
-        return UINT64_MAX;                /* NaN above every number, all NaNs equal */
-    if (d == 0)
-        d = 0;                            /* -0.0 == 0.0 */
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
-}
-
 /* Appends row r of column v as the comparator orders it: the NULL placement byte, then the
  * value. False when the prefix ends here (a NULL: every NULL of a column is equal, so what
  * follows is decided in full; a value cut short; a full prefix). *exact is cleared for an
@@ -222,16 +211,17 @@ static bool put_col(keybuf *k, const sl_vec *v, int64_t r, bool desc, bool nf, b
         *exact = false;
         return put_list(k, v, r, desc);
     }
-    uint64_t x = v->type == SL_T_DOUBLE ? f64_key(v->d.f64[r])
+    uint64_t x = v->type == SL_T_DOUBLE ? sl_f64_key(v->d.f64[r])
                                         : (uint64_t)v->d.i64[r] ^ (UINT64_C(1) << 63);
     return put_u64(k, x, desc);
 }
 
 /* Row r's prefix: the keys, then (tie_all) every column as the tie-break compares them, as
- * far as they fit. FULL in e->ref (set by the caller to the row's reference): everything the comparator reads is in the prefix, exactly, so two
- * full prefixes that are equal are rows the comparator holds equal (no comparison in full:
- * a window's sort, whose partitions are long runs of equal keys, compared nearly every pair
- * of rows in full on its tie columns). */
+ * far as they fit. Sets FULL in e->ref (the caller's row reference) when everything the
+ * comparator reads is in the prefix, exactly: two full prefixes that are equal are rows the
+ * comparator holds equal, and no comparison in full is needed (a window's sort, whose
+ * partitions are long runs of equal keys, compared nearly every pair of rows in full on its
+ * tie columns). */
 static void make_prefix(const sl_rowcmp *c, const sl_batch *b, int64_t r, entry *e)
 {
     keybuf k;

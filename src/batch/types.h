@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/buf.h"
 
@@ -187,6 +188,19 @@ static inline bool sl_dec_is_wide(sl_type t)
 /* The type whose storage and order t's values share: HUGEINT for a wide DECIMAL (16
  * order-preserving bytes), t itself otherwise. Switches over storage use it. */
 static inline sl_type sl_type_phys(sl_type t) { return sl_dec_is_wide(t) ? SL_T_HUGEINT : t; }
+/* A DOUBLE's order key: keys compare as unsigned integers as DuckDB orders the doubles (NaN
+ * above +inf and equal to every NaN, -0.0 equal to 0.0). A non-negative double's bits order as
+ * integers (sign bit set to go above the negatives); a negative one's are inverted. */
+static inline uint64_t sl_f64_key(double d)
+{
+    if (d != d)
+        return UINT64_MAX;
+    if (d == 0)
+        d = 0;
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
 /* Stored as offsets into a byte heap (VARCHAR, LIST and STRUCT types, the 16-byte integers),
  * not 8 bytes a value. */
 static inline bool sl_type_is_var(sl_type t)

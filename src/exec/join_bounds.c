@@ -65,18 +65,11 @@ int64_t sl_jbounds_row_bytes(const sl_jbounds *jb)
 
 /* ---- values ---- */
 
-/* A DOUBLE's key: keys order as fn_f64_cmp orders the doubles (NaN equal to NaN and above
- * +inf, -0.0 equal to 0.0). The bits of a non-negative double order as integers; a negative
- * one's magnitude bits are flipped so a larger magnitude is a smaller key. */
+/* A DOUBLE's key as a signed integer: sl_f64_key (the order fn_f64_cmp compares by) with its
+ * top bit flipped, so ranges and comparisons run on int64_t as for the integer types. */
 static inline int64_t dbl_key(double d)
 {
-    if (d != d)
-        return INT64_MAX;
-    if (d == 0)
-        return 0;
-    int64_t i;
-    memcpy(&i, &d, sizeof i);
-    return i >= 0 ? i : i ^ INT64_MAX;
+    return (int64_t)(sl_f64_key(d) ^ (UINT64_C(1) << 63));
 }
 
 /* Row i of v as term t's key (v valid at i). */

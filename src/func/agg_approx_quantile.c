@@ -67,17 +67,6 @@ static int aq_types(const sl_agg *a, sl_type *types)
 
 static inline uint64_t key_of_i64(int64_t x) { return (uint64_t)x ^ (UINT64_C(1) << 63); }
 
-static inline uint64_t key_of_f64(double x)
-{
-    uint64_t u;
-    if (x != x)
-        return UINT64_MAX;
-    if (x == 0)
-        x = 0;
-    memcpy(&u, &x, 8);
-    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
-}
-
 static void push_key(sl_vec *o, sl_type t, uint64_t k)
 {
     if (t == SL_T_DOUBLE) {
@@ -172,7 +161,7 @@ static int aq_update(const sl_agg *a, void *states, sl_vec *const *args,
         aq_state *g = &st[gids[k]];
         if (!g->s)
             g->s = sk_new();
-        sk_add(g->s, dbl ? key_of_f64(v->d.f64[i]) : key_of_i64(v->d.i64[i]));
+        sk_add(g->s, dbl ? sl_f64_key(v->d.f64[i]) : key_of_i64(v->d.i64[i]));
     }
     return 0;
 }

@@ -98,17 +98,6 @@ static void put_u64(sl_buf *b, uint64_t u, bool desc)
     sl_buf_append(b, (const char *)o, 8);
 }
 
-static uint64_t f64_bits(double x)
-{
-    uint64_t u;
-    if (x != x)
-        return UINT64_MAX; /* NaN: above every number */
-    if (x == 0)
-        x = 0; /* -0 sorts as 0 */
-    memcpy(&u, &x, 8);
-    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
-}
-
 static void put_str(sl_buf *b, const char *s, int64_t n, bool desc)
 {
     unsigned char x = desc ? 0xff : 0;
@@ -152,7 +141,7 @@ FN_EXEC(fn_exec_sort_key)
                 const char *s = fn_str(v, i, &len);
                 put_str(&b, s, len, desc[k]);
             } else if (v->v->type == SL_T_DOUBLE) {
-                put_u64(&b, f64_bits(fn_f64(v, i)), desc[k]);
+                put_u64(&b, sl_f64_key(fn_f64(v, i)), desc[k]);
             } else {
                 put_u64(&b, (uint64_t)fn_i64(v, i) ^ (UINT64_C(1) << 63), desc[k]);
             }

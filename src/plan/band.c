@@ -95,40 +95,24 @@ static bool add_conjunct(sl_band *band, const sl_expr *e, int n_probe)
     }
 }
 
-/* The AND of rest and e (a copy of e), or that copy when rest is NULL. */
-static sl_expr *and_rest(sl_expr *rest, const sl_expr *e)
-{
-    sl_expr *c = sl_expr_copy(e);
-    if (!rest)
-        return c;
-    sl_expr *args[2] = { rest, c };
-    char *text = sl_xasprintf("%s AND %s", rest->text, c->text);
-    sl_expr *a = sl_expr_new(SL_E_CALL, SL_T_BOOL, 2, args, text);
-    sl_free(text);
-    a->fn = SL_FN_AND;
-    return a;
-}
-
-static void walk_conjuncts(sl_band *band, const sl_expr *e, int n_probe, sl_expr **rest)
-{
-    if (e->kind == SL_E_CALL && e->fn == SL_FN_AND && e->n_args == 2) {
-        walk_conjuncts(band, e->args[0], n_probe, rest);
-        walk_conjuncts(band, e->args[1], n_probe, rest);
-        return;
-    }
-    if (!add_conjunct(band, e, n_probe)) {
-        *rest = and_rest(*rest, e);
-    } else { /* EXPLAIN's text of the terms */
-        char *t = band->text ? sl_xasprintf("%s AND %s", band->text, e->text) : sl_xstrdup(e->text);
-        sl_free(band->text);
-        band->text = t;
-    }
-}
-
 bool sl_band_split(const sl_expr *residual, int n_probe, sl_band *band)
 {
     memset(band, 0, sizeof *band);
-    walk_conjuncts(band, residual, n_probe, &band->rest);
+    sl_expr **conj = NULL;
+    int n_conj = 0;
+    sl_plan_conjuncts((sl_expr *)residual, &conj, &n_conj);
+    for (int i = 0; i < n_conj; i++) {
+        const sl_expr *e = conj[i];
+        if (!add_conjunct(band, e, n_probe)) {
+            band->rest = sl_plan_and(band->rest, sl_expr_copy(e));
+        } else { /* EXPLAIN's text of the terms */
+            char *t = band->text ? sl_xasprintf("%s AND %s", band->text, e->text)
+                                 : sl_xstrdup(e->text);
+            sl_free(band->text);
+            band->text = t;
+        }
+    }
+    sl_free(conj);
     if (band->n == 0) {
         sl_band_free(band);
         return false;

@@ -61,5 +61,9 @@ void sl_plan_window_query_free(sl_query *dst);
  * column (a right-side expression renumbered to the right side's own columns). */
 int sl_plan_sides_of(sl_expr *e, int nl);
 void sl_plan_shift_col(sl_expr *e, void *ctx);
+/* Appends the AND-ed conjuncts of e (borrowed) to (*v, *n) (sl_xrealloc'd). */
+void sl_plan_conjuncts(sl_expr *e, sl_expr ***v, int *n);
+/* a AND b (both owned, passed in), its text "a AND b" for EXPLAIN; b alone when a is NULL. */
+sl_expr *sl_plan_and(sl_expr *a, sl_expr *b);
 
 #endif

@@ -49,16 +49,27 @@ void sl_plan_shift_col(sl_expr *e, void *ctx)
         e->col -= *(int *)ctx;
 }
 
-/* Appends the AND-ed conjuncts of e (borrowed) to (*v, *n). */
-static void conjuncts(sl_expr *e, sl_expr ***v, int *n)
+void sl_plan_conjuncts(sl_expr *e, sl_expr ***v, int *n)
 {
     if (e->kind == SL_E_CALL && e->fn == SL_FN_AND && e->n_args == 2) {
-        conjuncts(e->args[0], v, n);
-        conjuncts(e->args[1], v, n);
+        sl_plan_conjuncts(e->args[0], v, n);
+        sl_plan_conjuncts(e->args[1], v, n);
         return;
     }
     *v = sl_xrealloc(*v, sizeof **v * (size_t)(*n + 1));
     (*v)[(*n)++] = e;
+}
+
+sl_expr *sl_plan_and(sl_expr *a, sl_expr *b)
+{
+    if (!a)
+        return b;
+    sl_expr *both[2] = { a, b }, *r = NULL;
+    sl_err tmp = {0};
+    char *text = sl_xasprintf("%s AND %s", a->text, b->text); /* EXPLAIN's */
+    sl_func_bind("AND", both, 2, text, &r, &tmp);
+    sl_free(text);
+    return r;
 }
 
 int sl_plan_sides_of(sl_expr *e, int nl)
@@ -187,7 +198,7 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
     sl_expr **conj = NULL, **lk = NULL, **rk = NULL, *residual = NULL;
     int n_conj = 0, n_keys = 0;
     if (src->on)
-        conjuncts(src->on, &conj, &n_conj);
+        sl_plan_conjuncts(src->on, &conj, &n_conj);
     lk = sl_xcalloc((size_t)n_conj + 1, sizeof *lk);
     rk = sl_xcalloc((size_t)n_conj + 1, sizeof *rk);
     for (int i = 0; i < n_conj; i++) {
@@ -203,17 +214,7 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
                 continue;
             }
         }
-        sl_expr *c = sl_expr_copy(e);
-        if (!residual) {
-            residual = c;
-        } else {
-            sl_expr *both[2] = { residual, c }, *r = NULL;
-            sl_err tmp = {0};
-            char *text = sl_xasprintf("%s AND %s", residual->text, c->text); /* EXPLAIN's */
-            sl_func_bind("AND", both, 2, text, &r, &tmp);
-            sl_free(text);
-            residual = r;
-        }
+        residual = sl_plan_and(residual, sl_expr_copy(e));
     }
     sl_free(conj);
 
