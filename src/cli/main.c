@@ -419,8 +419,33 @@ static void prefer_shared_memory_pml(void)
         setenv("OMPI_MCA_pml", "ob1", 0);
 }
 
+/* `sluice --help` and `sluice --version` alone answer before MPI_Init: without a launcher
+ * MPI_Init starts Open MPI's orted (~0.2 s), which neither needs. Under mpirun only the first
+ * rank prints, as after MPI_Init (the launcher's rank variables say which one it is). Returns
+ * 1 when it printed. */
+static int answer_without_mpi(int argc, char **argv)
+{
+    if (argc != 2)
+        return 0;
+    bool help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+    if (!help && strcmp(argv[1], "--version"))
+        return 0;
+    const char *rank = getenv("OMPI_COMM_WORLD_RANK");
+    if (!rank)
+        rank = getenv("PMIX_RANK");
+    if (rank && strcmp(rank, "0"))
+        return 1;
+    if (help)
+        fputs(usage, stdout);
+    else
+        printf("sluice %s\n", SLUICE_VERSION);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (answer_without_mpi(argc, argv))
+        return 0;
     sl_mem_keep_freed(); /* the binary owns its process: see core/mem.h */
     prefer_shared_memory_pml();
     sl_mpi_init(&argc, &argv);
