@@ -13,5 +13,10 @@ SELECT 'dband' AS q, count(*) AS n, sum(a.id) AS v1, sum(b.id) AS v2 FROM t a JO
 SELECT 'spans' AS q, count(*) AS n, sum(e.id) AS v1, sum(s.lo) AS v2 FROM events e JOIN spans s ON e.ts BETWEEN s.lo AND s.hi;
 -- the same against overlapping windows (up to 20,000 wide: ~20 per event)
 SELECT 'windows' AS q, count(*) AS n, sum(e.id) AS v1, sum(w.lo) AS v2 FROM events e JOIN windows w ON e.ts BETWEEN w.lo AND w.hi;
+-- no keys, FULL: every event and every span, matched or not (round 22: the right side
+-- broadcast and the ranks' matched marks OR-ed, where both sides were gathered to rank 0)
+SELECT 'spans_full' AS q, count(*) AS n, sum(e.id) AS v1, sum(s.lo) AS v2 FROM events e FULL JOIN spans s ON e.ts BETWEEN s.lo AND s.hi;
+-- no keys, RIGHT: every window with its events
+SELECT 'windows_right' AS q, count(*) AS n, sum(e.id) AS v1, sum(w.lo) AS v2 FROM events e RIGHT JOIN windows w ON e.ts BETWEEN w.lo AND w.hi;
 -- correlated NOT EXISTS with a band (ANTI join)
 SELECT 'notexists' AS q, count(*) AS n, sum(id) AS v1, sum(n) AS v2 FROM t WHERE NOT EXISTS (SELECT 1 FROM t u WHERE u.g = t.g AND u.n > t.n + 1900);

@@ -25,7 +25,10 @@
  * 4 levels) when a build partition is still too big. Partition bits are hash bits 16..31:
  * the exchange routed by hash % P and the table's buckets use the low bits. Beyond depth 4
  * (one key holding too many rows) the table goes on unreserved.
- * Local: push and finish make no MPI call.
+ * RIGHT / FULL without keys (plan_join.c's bcast_outer): the build side was broadcast, so a
+ * build row is unmatched only when no rank's probe rows matched it; the probe side's finish
+ * ORs the ranks' matched flags and rank 0 alone emits the rest (emit_unmatched_once).
+ * Local: push and finish make no MPI call, but for that finish (Collective).
  */
 #include "exec/exec_int.h"
 
@@ -40,6 +43,7 @@
 #include "core/mem.h"
 #include "exec/join_bounds.h"
 #include "func/func.h"
+#include "mpi/agree.h"
 #include "spill/rowstore.h"
 #include "spill/spill.h"
 
@@ -906,6 +910,25 @@ static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, sl_err *
     return err->code;
 }
 
+/*
+ * RIGHT / FULL without keys (bcast_outer): every rank holds every build row, in the same
+ * order (a broadcast delivers the same rows in the same order to every rank), and marked the
+ * ones its own probe rows matched. A build row is unmatched when no rank matched it: the
+ * marks are OR-ed over the ranks and rank 0 alone emits the rows none marked, so each comes
+ * out once. Collective: every rank agrees on errors first, a rank that failed too.
+ */
+static int emit_unmatched_once(sl_exec *x, sl_pop *op, join_state *st, sl_err *err)
+{
+    if (sl_agree(x->comm, err))
+        return err->code;
+    const int64_t step = INT64_C(1) << 30; /* an MPI count is an int */
+    for (int64_t at = 0; at < st->n_rows; at += step) {
+        int64_t n = st->n_rows - at < step ? st->n_rows - at : step;
+        MPI_Allreduce(MPI_IN_PLACE, st->matched + at, (int)n, MPI_UINT8_T, MPI_BOR, x->comm);
+    }
+    return x->rank == 0 ? emit_unmatched_build(x, op, st, err) : 0;
+}
+
 /* Joins one grace partition pair (both consumed) at depth, recursing where the build
  * partition is still too big. */
 static int join_part(sl_exec *x, sl_pop *op, sl_rowstore *bs, sl_rowstore *ps, int depth,
@@ -958,7 +981,9 @@ static int join_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
             build_table(op, st);
         return err->code;
     }
-    if (st->spilled) {
+    if (op->u.join.bcast_outer) { /* never spilled: without keys the build never splits */
+        emit_unmatched_once(x, op, st, err);
+    } else if (st->spilled) {
         for (int p = 0; p < FANOUT; p++) {
             if (!err->code)
                 join_part(x, op, st->bparts[p], st->pparts[p], 1, err);

@@ -206,6 +206,10 @@ typedef struct sl_pop {
             sl_expr *residual; /* non-equality part of the condition over the pair, or NULL */
             const char *strategy; /* EXPLAIN: how the sides were distributed, and why */
             bool adaptive;    /* the build input may be broadcast (join_side 1 / 2 below) */
+            bool bcast_outer; /* RIGHT / FULL without keys: the build input is broadcast, so
+                               * every rank holds every build row; the finish ORs the ranks'
+                               * matched flags and rank 0 alone emits the unmatched rows
+                               * (the finish is then collective) */
             /* set while the tree runs (the same on every rank): */
             bool decided, broadcast; /* adaptive: broadcast chosen */
             int64_t build_bytes;     /* the build input's bytes over all ranks */

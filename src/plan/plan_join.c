@@ -13,8 +13,10 @@
  *                       left side's exchange then moves nothing (exec/op_exchange.c)
  *   none, INNER / LEFT / SEMI / ANTI / CROSS
  *                       the right side is broadcast to every rank; the left stays put
- *   none, RIGHT / FULL  both sides are gathered to rank 0 (every right row must be seen once
- *                       against every left row)
+ *   none, RIGHT / FULL  the right side is broadcast, the left stays put, as above; each rank
+ *                       marks the right rows its left rows matched, the join's finish ORs
+ *                       those marks over the ranks and rank 0 alone emits the right rows no
+ *                       rank matched (every right row is emitted once, matched or not)
  *   already partitioned each side's rows are already on rank hash(keys) % P, put there by an
  *                       earlier hash exchange on exactly these key columns (e.g. both sides
  *                       GROUP BY the key): nothing moves, for every join kind
@@ -230,7 +232,7 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
     sl_free(rk);
 
     const char *strategy;
-    bool adaptive = false;
+    bool adaptive = false, bcast_outer = false;
     if (n_keys > 0 && partitioned_on(L, lcols, n_keys) && partitioned_on(R, rcols, n_keys)) {
         /* Equal keys are on one rank already: each row meets its matches where it is. */
         strategy = "both sides already hash-partitioned on the keys by earlier exchanges "
@@ -251,9 +253,10 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
         R = exchange_on(R, rcols, n_keys, query);
         strategy = "both sides hash-partitioned on the keys";
     } else if (jt == SL_JOIN_RIGHT || jt == SL_JOIN_FULL) {
-        L = sl_plan_exchange(L, SL_PART_GATHER, "gather", query);
-        R = sl_plan_exchange(R, SL_PART_GATHER, "gather", query);
-        strategy = "no equality keys: both sides gathered to rank 0";
+        R = sl_plan_exchange(R, SL_PART_BROADCAST, "broadcast", query);
+        bcast_outer = true;
+        strategy = "no equality keys: the right side broadcast to every rank, the left "
+                   "stays; the right rows no rank matched are emitted by rank 0";
     } else {
         R = sl_plan_exchange(R, SL_PART_BROADCAST, "broadcast", query);
         strategy = "no equality keys: the right side broadcast to every rank, the left stays";
@@ -288,6 +291,7 @@ sl_pop *sl_plan_join(sl_planner *p, const sl_query *q, int query)
     j->u.join.residual = residual;
     j->u.join.strategy = strategy;
     j->u.join.adaptive = adaptive;
+    j->u.join.bcast_outer = bcast_outer;
     sl_pop_add_child(j, R);
     sl_pop_add_child(j, L);
     return j;

@@ -12,6 +12,8 @@
 #    last round, go through MPI_Abort, which may leave one: there it must hold no _SUCCESS).
 #    unpack before the last round, and on the two-level route in any round, is agreed like
 #    the others: one message, exit 9.
+#    A FULL join without keys (a collective finish) fails cleanly on a read fault in either
+#    side at 2 and 3 ranks.
 # 2. Transient faults (read_eio, read_estale, read_eagain, write_eintr) succeed after logged
 #    retries, and the output equals Python's group-by of the input (the oracle); read_estale
 #    reopens the file (the log says so). write_eio, write_estale and write_enospc are not
@@ -174,6 +176,17 @@ for np in 1 2 3; do
   # A stale NFS handle never heals on the same descriptor: the file is reopened by path.
   trans "read_estale:1x2@rank0 reopens" "$np" "read_estale:1x2@rank0" 2 "reopen"
   trans "write_eintr:1x3@rank$last" "$np" "write_eintr:1x3@rank$last" 3
+done
+# A FULL join without keys ORs the ranks' matched flags in its finish (a collective): a rank
+# whose read fails, in either side's scan, still reaches it, and every rank stops cleanly.
+cat > "$W/full.sql" <<EOF
+COPY (SELECT a.k, a.v, b.v AS w FROM read_csv('$A') a FULL JOIN
+      (SELECT * FROM read_csv('$A') WHERE v < 0) b ON a.v BETWEEN b.v AND b.v + 2)
+  TO '$W/o/agg' (FORMAT csv, HEADER false, OVERWRITE true);
+EOF
+for np in 2 3; do
+  perm "keyless FULL join, read:1@rank$((np - 1))" "$np" "read:1@rank$((np - 1))" 4 "$W/full.sql"
+  perm "keyless FULL join, read:2@rank$((np - 1))" "$np" "read:2@rank$((np - 1))" 4 "$W/full.sql"
 done
 # Every rank's first read (at 2 ranks with the split guessed, the second rank has one read).
 trans "read_eagain:1" 2 "read_eagain:1" 2

@@ -14,8 +14,9 @@ ranks, so the hash join must partition to disk; SLUICE_JOIN_TRACE=1 makes each s
 requires absent from a control run without the memory limit at one rank). The runs set
 broadcast_threshold = '0' (both sides hash-exchanged), one more at the highest rank count
 '1GB' (the dimension broadcast to every rank, spilling there); EXPLAIN ANALYZE must name the
-choice made ("chosen: broadcast" / "chosen: hash-partition both"), and EXPLAIN a join's band
-terms ("(band: ...)") apart from the rest of its condition.
+choice made ("chosen: broadcast" / "chosen: hash-partition both"), EXPLAIN a join's band
+terms ("(band: ...)") apart from the rest of its condition, and a FULL join without keys its
+broadcast right side (no gather to rank 0).
 
 Prints "ok   NAME np=N" / "FAIL NAME np=N: why" and finally "join: N passed, M failed, K skipped";
 exits 1 on any failure. Every mpirun runs under `timeout`.
@@ -322,6 +323,15 @@ def check_explain(verbose):
     ok = p.returncode == 0 and want in p.stdout
     report(ok, "explain band terms", 2, "no '%s' in: %s %s" % (want, p.stdout[-600:],
                                                             p.stderr[-300:]))
+    # A FULL join without keys broadcasts its right side (no gather to rank 0).
+    text = "EXPLAIN SELECT count(*) FROM %s a FULL JOIN %s b ON a.k < b.k;\n" % (d, d)
+    p = run_job(2, None, None, verbose, text)
+    want = "the right rows no rank matched are emitted by rank 0"
+    below = p.stdout.split("Hash join FULL", 1)[-1]  # the join's line and its inputs
+    ok = p.returncode == 0 and want in below and "Exchange: broadcast" in below and \
+        "Exchange: gather" not in below
+    report(ok, "explain keyless FULL join", 2, "no '%s' or a gather in: %s %s" % (
+        want, p.stdout[-900:], p.stderr[-300:]))
 
 
 def main():
