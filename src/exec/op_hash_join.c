@@ -24,7 +24,12 @@
  * one partition, so outer and semi joins stay exact), recursing with the next 4 bits (up to
  * 4 levels) when a build partition is still too big. Partition bits are hash bits 16..31:
  * the exchange routed by hash % P and the table's buckets use the low bits. Beyond depth 4
- * (one key holding too many rows) the table goes on unreserved.
+ * (one key holding too many rows) the table goes on unreserved. Without keys there is nothing
+ * to partition by: over the grant every build row goes to one disk store and every probe row
+ * to another, and the finish joins them as nested loops, the build rows a grant's worth at a
+ * time (a chunk) against a pass over all the probe rows; a byte per probe row (LEFT / FULL /
+ * SEMI / ANTI) and per build row (RIGHT / FULL) carries which rows matched across the chunks,
+ * and the unmatched ones (or SEMI's matched ones) are emitted after the last chunk.
  * RIGHT / FULL without keys (plan_join.c's bcast_outer): the build side was broadcast, so a
  * build row is unmatched only when no rank's probe rows matched it; the probe side's finish
  * ORs the ranks' matched flags and rank 0 alone emits the rest (emit_unmatched_once).
@@ -101,6 +106,13 @@ typedef struct join_state {
     int64_t *build_refs;
     int64_t *build_idx;           /* build row index (for matched[]) */
     uint64_t *probe_hashes;
+    /* without keys, over the grant (start_chunks): every build row and every probe row in a
+     * disk store, joined chunk by chunk (chunk_join) */
+    bool chunked;
+    sl_rowstore *bstore, *pstore;
+    int64_t n_build;              /* rows in bstore */
+    uint8_t *bflags, *pflags;     /* RIGHT / FULL: build row i matched; LEFT / FULL / SEMI /
+                                   * ANTI: probe row i (of pstore, in order) matched */
     /* grace mode (top level) */
     bool spilled;
     sl_rowstore *bparts[FANOUT], *pparts[FANOUT];
@@ -211,6 +223,10 @@ static void join_close(sl_exec *x, sl_pop *op)
         sl_rowstore_free(&st->bparts[p]);
         sl_rowstore_free(&st->pparts[p]);
     }
+    sl_rowstore_free(&st->bstore);
+    sl_rowstore_free(&st->pstore);
+    sl_free(st->bflags);
+    sl_free(st->pflags);
     sl_free(st->phash);
     sl_free(st->prows);
     sl_free(st);
@@ -303,6 +319,16 @@ static void trace_split(sl_exec *x, const sl_pop *op, const join_state *st, int 
                 (long long)op->grant);
 }
 
+/* SLUICE_JOIN_TRACE=1: one stderr line when a join without keys goes in chunks. */
+static void trace_chunks(sl_exec *x, const sl_pop *op, const join_state *st)
+{
+    const char *t = getenv("SLUICE_JOIN_TRACE");
+    if (t && *t && strcmp(t, "0") != 0)
+        fprintf(stderr, "sluice: rank %d: hash join without keys goes in chunks (%lld build rows "
+                "held, grant %lld bytes)\n", x->rank, (long long)st->n_rows,
+                (long long)op->grant);
+}
+
 /* Cost of holding b (dense) in the table. */
 static int64_t build_cost(const join_state *st, const sl_batch *b)
 {
@@ -366,6 +392,30 @@ static bool keys_equal(const sl_pop *op, const sl_batch *p, int64_t pr, const sl
 
 static int join_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err);
 
+/* A join without keys over its grant (nothing to partition by): the build rows held so far,
+ * b and every later build row go to a disk store, the probe rows will go to another, and
+ * the finish joins them chunk by chunk (chunk_join). Takes ownership of b. */
+static int start_chunks(sl_exec *x, sl_pop *op, join_state *st, sl_batch *b, sl_err *err)
+{
+    trace_chunks(x, op, st);
+    st->chunked = true;
+    st->bstore = sl_rowstore_new(x->ctx, 0);
+    st->pstore = sl_rowstore_new(x->ctx, 0);
+    for (int i = 0; i < st->build.n; i++) {
+        if (!err->code)
+            sl_rowstore_append(st->bstore, st->build.b[i], err);
+        else
+            sl_batch_free(&st->build.b[i]);
+    }
+    st->build.n = 0; /* the store owns them now */
+    reset_table(x, st);
+    if (err->code) {
+        sl_batch_free(&b);
+        return err->code;
+    }
+    return sl_rowstore_append(st->bstore, b, err);
+}
+
 /* Keeps build batch b in the table's rows unless it must split (then *split is set and b
  * goes to bparts). Takes ownership of b. */
 static int keep_or_split(sl_exec *x, sl_pop *op, join_state *st, bool *split,
@@ -378,13 +428,15 @@ static int keep_or_split(sl_exec *x, sl_pop *op, join_state *st, bool *split,
             sl_batch_free(&b);
             b = c;
         }
-        bool ok = charge(x, op, st, build_cost(st, b)) || op->u.join.n_keys == 0 ||
-                  depth >= MAX_DEPTH || st->build.n == 0;
+        bool ok = charge(x, op, st, build_cost(st, b)) || depth >= MAX_DEPTH ||
+                  st->build.n == 0;
         if (ok) {
             st->n_rows += b->n_rows;
             sl_batchlist_push(&st->build, b);
             return 0;
         }
+        if (op->u.join.n_keys == 0)
+            return start_chunks(x, op, st, b, err);
         *split = true;
         trace_split(x, op, st, depth);
         if (start_split(x, op, st, bparts, pparts, depth, err)) {
@@ -401,6 +453,8 @@ static int keep_or_split(sl_exec *x, sl_pop *op, join_state *st, bool *split,
 static int build_push(sl_exec *x, sl_pop *op, sl_batch *b, sl_err *err)
 {
     join_state *st = op->state;
+    if (st->chunked)
+        return sl_rowstore_append(st->bstore, b, err);
     return keep_or_split(x, op, st, &st->spilled, st->bparts, st->pparts, b, 0, err);
 }
 
@@ -842,12 +896,13 @@ static int probe_all(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
     return err->code;
 }
 
-static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
+/* Probe batch pb against the table: its pairs emitted (not SEMI / ANTI), the rows that found
+ * one marked in probe_matched (by pb's physical row). */
+static int probe_pairs(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
+                       uint8_t *probe_matched, sl_err *err)
 {
-    join_state *st = op->state;
     int nk = op->u.join.n_keys;
     int64_t live = sl_batch_live(pb);
-    uint8_t *probe_matched = sl_xcalloc((size_t)pb->n_rows + 1, 1);
     st->probe_hashes = sl_xrealloc(st->probe_hashes, sizeof *st->probe_hashes * (size_t)(live + 1));
     if (nk > 0)
         sl_hash_batch(pb, op->u.join.probe_keys, nk, st->probe_hashes);
@@ -857,15 +912,28 @@ static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
     st->band = st->jb && st->jb->built && sl_jbounds_probe(st->jb, pb);
     st->now = st->band ? &st->rest : &st->full;
     if (is_semi(op) && op->u.join.residual)
-        probe_semi_residual(x, op, st, pb, probe_matched, err);
-    else
-        probe_all(x, op, st, pb, probe_matched, err);
-    if (!err->code) {
-        if (op->u.join.type == SL_JOIN_SEMI)
-            emit_probe_rows(x, op, st, pb, probe_matched, true, err);
-        else if (op->u.join.type == SL_JOIN_ANTI || probe_outer(op))
-            emit_probe_rows(x, op, st, pb, probe_matched, false, err);
-    }
+        return probe_semi_residual(x, op, st, pb, probe_matched, err);
+    return probe_all(x, op, st, pb, probe_matched, err);
+}
+
+/* After the pairs of a probe batch (or, in chunks, of all of them): SEMI emits the rows with
+ * a match, ANTI / LEFT / FULL those without one; nothing for the others. */
+static int emit_probe_side(sl_exec *x, sl_pop *op, join_state *st, sl_batch *pb,
+                           const uint8_t *probe_matched, sl_err *err)
+{
+    if (op->u.join.type == SL_JOIN_SEMI)
+        return emit_probe_rows(x, op, st, pb, probe_matched, true, err);
+    if (op->u.join.type == SL_JOIN_ANTI || probe_outer(op))
+        return emit_probe_rows(x, op, st, pb, probe_matched, false, err);
+    return 0;
+}
+
+static int probe_push(sl_exec *x, sl_pop *op, sl_batch *pb, sl_err *err)
+{
+    join_state *st = op->state;
+    uint8_t *probe_matched = sl_xcalloc((size_t)pb->n_rows + 1, 1);
+    if (!probe_pairs(x, op, st, pb, probe_matched, err))
+        emit_probe_side(x, op, st, pb, probe_matched, err);
     sl_free(probe_matched);
     sl_batch_free(&pb);
     return err->code;
@@ -885,17 +953,21 @@ static int join_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err
         sl_batch_free(&b);
         return err->code;
     }
+    if (st->chunked)
+        return sl_rowstore_append(st->pstore, b, err);
     return probe_push(x, op, b, err);
 }
 
-/* RIGHT / FULL: the build rows no pair matched, with NULL probe columns. */
-static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, sl_err *err)
+/* RIGHT / FULL: the table's build rows whose flag (matched, by build row) is 0, with NULL
+ * probe columns. */
+static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, const uint8_t *matched,
+                                sl_err *err)
 {
     int64_t *refs = sl_xmalloc(sizeof *refs * (size_t)SL_BATCH_ROWS);
     int64_t n = 0, i = 0;
     for (int bi = 0; bi < st->build.n && !err->code; bi++) {
         for (int64_t r = 0; r < st->build.b[bi]->n_rows && !err->code; r++, i++) {
-            if (st->matched[i])
+            if (matched[i])
                 continue;
             refs[n++] = SL_ROW_REF(bi, r);
             if (n == SL_BATCH_ROWS) {
@@ -921,12 +993,113 @@ static int emit_unmatched_once(sl_exec *x, sl_pop *op, join_state *st, sl_err *e
 {
     if (sl_agree(x->comm, err))
         return err->code;
+    /* the whole build side's flags: the table's, or in chunks bflags over the store */
+    uint8_t *matched = st->chunked ? st->bflags : st->matched;
+    int64_t rows = st->chunked ? st->n_build : st->n_rows;
     const int64_t step = INT64_C(1) << 30; /* an MPI count is an int */
-    for (int64_t at = 0; at < st->n_rows; at += step) {
-        int64_t n = st->n_rows - at < step ? st->n_rows - at : step;
-        MPI_Allreduce(MPI_IN_PLACE, st->matched + at, (int)n, MPI_UINT8_T, MPI_BOR, x->comm);
+    for (int64_t at = 0; at < rows; at += step) {
+        int64_t n = rows - at < step ? rows - at : step;
+        MPI_Allreduce(MPI_IN_PLACE, matched + at, (int)n, MPI_UINT8_T, MPI_BOR, x->comm);
     }
-    return x->rank == 0 ? emit_unmatched_build(x, op, st, err) : 0;
+    if (x->rank != 0)
+        return 0;
+    if (!st->chunked)
+        return emit_unmatched_build(x, op, st, matched, err);
+    /* one stored build batch at a time as the table's only batch */
+    sl_rowstore_cursor c;
+    sl_rowstore_cursor_init(&c);
+    for (int64_t at = 0; !err->code;) {
+        sl_batch *b = NULL;
+        if (sl_rowstore_scan_next(st->bstore, &c, &b, err) || !b)
+            break;
+        int64_t n = b->n_rows;
+        sl_batchlist_push(&st->build, b);
+        emit_unmatched_build(x, op, st, matched + at, err);
+        reset_table(x, st);
+        at += n;
+    }
+    sl_rowstore_cursor_free(&c);
+    return err->code;
+}
+
+/* The next batch of a store read by cursor c, dense (its live rows only), or NULL at the
+ * end. */
+static sl_batch *next_dense(const sl_rowstore *rs, sl_rowstore_cursor *c, sl_err *err)
+{
+    sl_batch *b = NULL;
+    if (sl_rowstore_scan_next(rs, c, &b, err) || !b)
+        return NULL;
+    if (b->sel) {
+        sl_batch *d = sl_batch_compact(b);
+        sl_batch_free(&b);
+        b = d;
+    }
+    return b;
+}
+
+/*
+ * The nested loops of a join without keys over its grant (start_chunks): the stored build
+ * rows a chunk at a time (batches while the grant has room, at least one), each chunk's table
+ * probed by every stored probe row. Pairs are emitted as they are found; the rows that found
+ * one are OR-ed into pflags / bflags, and after the last chunk the probe side's rows are
+ * emitted by them (the build side's by emit_unmatched_once). Local.
+ */
+static int chunk_join(sl_exec *x, sl_pop *op, join_state *st, sl_err *err)
+{
+    if (err->code || sl_rowstore_seal(st->bstore, err) || sl_rowstore_seal(st->pstore, err))
+        return err->code;
+    st->n_build = sl_rowstore_rows(st->bstore);
+    int64_t n_probe = sl_rowstore_rows(st->pstore);
+    if (build_outer(op))
+        st->bflags = sl_xcalloc((size_t)st->n_build + 1, 1);
+    if (probe_outer(op) || is_semi(op))
+        st->pflags = sl_xcalloc((size_t)n_probe + 1, 1);
+    sl_rowstore_cursor bc;
+    sl_rowstore_cursor_init(&bc);
+    sl_batch *b = next_dense(st->bstore, &bc, err);
+    for (int64_t done = 0; b && !err->code;) {
+        /* a chunk: batches while they fit the grant, at least one */
+        do {
+            bool fits = charge(x, op, st, build_cost(st, b)) || st->build.n == 0;
+            if (!fits)
+                break;
+            st->n_rows += b->n_rows;
+            sl_batchlist_push(&st->build, b);
+            b = next_dense(st->bstore, &bc, err);
+        } while (b && !err->code);
+        build_table(op, st);
+        sl_rowstore_cursor pc;
+        sl_rowstore_cursor_init(&pc);
+        int64_t at = 0;
+        for (sl_batch *pb; !err->code && (pb = next_dense(st->pstore, &pc, err));) {
+            uint8_t *m = sl_xcalloc((size_t)pb->n_rows + 1, 1);
+            probe_pairs(x, op, st, pb, m, err);
+            for (int64_t r = 0; st->pflags && r < pb->n_rows; r++)
+                st->pflags[at + r] |= m[r];
+            at += pb->n_rows;
+            sl_free(m);
+            sl_batch_free(&pb);
+        }
+        sl_rowstore_cursor_free(&pc);
+        if (st->bflags)
+            memcpy(st->bflags + done, st->matched, (size_t)st->n_rows);
+        done += st->n_rows;
+        reset_table(x, st);
+    }
+    sl_batch_free(&b);
+    sl_rowstore_cursor_free(&bc);
+    if (st->pflags && !err->code) {
+        sl_rowstore_cursor pc;
+        sl_rowstore_cursor_init(&pc);
+        int64_t at = 0;
+        for (sl_batch *pb; !err->code && (pb = next_dense(st->pstore, &pc, err));) {
+            emit_probe_side(x, op, st, pb, st->pflags + at, err);
+            at += pb->n_rows;
+            sl_batch_free(&pb);
+        }
+        sl_rowstore_cursor_free(&pc);
+    }
+    return err->code;
 }
 
 /* Joins one grace partition pair (both consumed) at depth, recursing where the build
@@ -968,7 +1141,7 @@ static int join_part(sl_exec *x, sl_pop *op, sl_rowstore *bs, sl_rowstore *ps, i
         probe_push(x, op, b, err);
     }
     if (!err->code && build_outer(op))
-        emit_unmatched_build(x, op, st, err);
+        emit_unmatched_build(x, op, st, st->matched, err);
     reset_table(x, st);
     return err->code;
 }
@@ -977,10 +1150,12 @@ static int join_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
 {
     join_state *st = op->state;
     if (child == 0) {
-        if (!st->spilled)
+        if (!st->spilled && !st->chunked)
             build_table(op, st);
         return err->code;
     }
+    if (st->chunked)
+        chunk_join(x, op, st, err);
     if (op->u.join.bcast_outer) { /* never spilled: without keys the build never splits */
         emit_unmatched_once(x, op, st, err);
     } else if (st->spilled) {
@@ -991,7 +1166,7 @@ static int join_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
             sl_rowstore_free(&st->pparts[p]);
         }
     } else if (!err->code && build_outer(op)) {
-        emit_unmatched_build(x, op, st, err);
+        emit_unmatched_build(x, op, st, st->matched, err);
     }
     return sl_exec_finish_parent(x, op, err);
 }

@@ -328,6 +328,42 @@ static int open_next(xch *x, bool *opened, sl_err *err)
     return 0;
 }
 
+/*
+ * A broadcast's share of a round from route ri: the same rows for every destination (its P
+ * ranges are copies of one row list, advancing together), as many as fit budget / P, or one
+ * forced chunk when nothing went out yet this round. So every rank receives the same rows in
+ * the same order, round by round, as every other (a join without keys ORs its ranks' marks of
+ * the broadcast rows by position: exec/op_hash_join.c). Returns the rows planned per
+ * destination, or -1 on error.
+ */
+static int64_t plan_bcast(xch *x, int ri, int64_t *budget, int64_t *sent_d, sl_err *err)
+{
+    route *cur = &x->routes[ri];
+    if (cur->pos[0] == cur->start[1])
+        return 0;
+    int64_t share = *budget / x->P, bytes = 0;
+    int64_t limit = share < x->chunk_target ? share : x->chunk_target;
+    int64_t k = limit > 0 ? fit(cur, 0, limit, &bytes) : 0;
+    if (k == 0 && sent_d[0] == 0) {
+        k = fit(cur, 0, x->chunk_target, &bytes);
+        if (k == 0) {
+            k = 1;
+            bytes = chunk_size(cur, cur->pos[0], 1);
+            if (bytes > x->max_chunk) {
+                SL_ERR(err, SL_EINTERNAL, "one row of %lld bytes is too large for the exchange "
+                       "(limit %lld bytes)", (long long)bytes, (long long)x->max_chunk);
+                return -1;
+            }
+        }
+    }
+    for (int d = 0; k > 0 && d < x->P; d++) {
+        add_chunk(x, ri, d, k, bytes);
+        sent_d[d] += bytes;
+        *budget -= bytes;
+    }
+    return k;
+}
+
 /* Plans this round's chunks (see the file comment). */
 static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
 {
@@ -347,6 +383,18 @@ static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
             cur = &x->routes[x->n_routes - 1];
         }
         int ri = x->n_routes - 1;
+        if (x->bcast) {
+            int64_t k = plan_bcast(x, ri, &budget, sent_d, err);
+            if (k < 0)
+                return err->code;
+            if (x->routes[ri].pos[0] == x->routes[ri].start[1]) {
+                x->routes[ri].planned = true;
+                continue;
+            }
+            if (k == 0)
+                break;
+            continue;
+        }
         bool all_done = true, added = false;
         for (int d = 0; d < x->P; d++) {
             if (cur->pos[d] == cur->start[d + 1])

@@ -74,8 +74,9 @@ int sl_exchange_route(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, sl_route_fn 
                       void *fn_ctx,
                       int64_t round_cap, sl_batchlist *out, sl_xstats *st, sl_err *err);
 
-/* Broadcast: every row to every rank (an all-gather in bounded rounds). Same contract.
- * Collective over comm. */
+/* Broadcast: every row to every rank (an all-gather in bounded rounds). Same contract, and
+ * every rank receives the same rows in the same order (each round gives every destination
+ * the same rows). Collective over comm. */
 int sl_exchange_broadcast(sl_ctx *ctx, MPI_Comm comm, sl_batchlist *in, int64_t round_cap,
                           sl_batchlist *out, sl_xstats *st, sl_err *err);
 

@@ -11,7 +11,9 @@ are small. The job runs at every rank count with `SET memory_limit = '4MB'`: the
 (d, the right side) holds several times its grant (60% of the budget) on every rank even at 5
 ranks, so the hash join must partition to disk; SLUICE_JOIN_TRACE=1 makes each split print
 "hash join goes grace", which this suite requires on at least one rank of every run (and
-requires absent from a control run without the memory limit at one rank). The runs set
+requires absent from a control run without the memory limit at one rank); the joins without
+keys print "hash join without keys goes in chunks" (nested loops over chunks of the build
+rows, both sides stored on disk), required and forbidden the same way. The runs set
 broadcast_threshold = '0' (both sides hash-exchanged), one more at the highest rank count
 '1GB' (the dimension broadcast to every rank, spilling there); EXPLAIN ANALYZE must name the
 choice made ("chosen: broadcast" / "chosen: hash-partition both"), EXPLAIN a join's band
@@ -27,6 +29,7 @@ import io
 import math
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -93,6 +96,27 @@ QUERIES = [
     ("nested", "SELECT count(*) AS n, sum(j.id) AS a, count(e.name) AS b "
      "FROM (SELECT f.id, d.k FROM F f JOIN D d ON f.k = d.k) j LEFT JOIN D e ON j.k = e.k",
      None),
+    # No equality keys (the same matches as f.k = d.k, through band terms): over the grant
+    # the build rows cannot be partitioned, so the join runs in chunks of them against every
+    # stored probe row, carrying the matched flags of both sides across the chunks.
+    ("keyless_full", "SELECT count(*) AS n, count(f.id) AS a, count(d.name) AS b "
+     "FROM F f FULL OUTER JOIN D d ON f.k BETWEEN d.k AND d.k",
+     "SELECT count(*) AS n, count(f.id) AS a, count(d.name) AS b "
+     "FROM f FULL OUTER JOIN d ON f.k = d.k"),
+    ("keyless_left", "SELECT count(*) AS n, count(d.name) AS a, sum(f.id) AS b "
+     "FROM F f LEFT JOIN D d ON f.k >= d.k AND f.k <= d.k",
+     "SELECT count(*) AS n, count(d.name) AS a, sum(f.id) AS b FROM f LEFT JOIN d ON f.k = d.k"),
+    ("keyless_right", "SELECT count(*) AS n, count(f.id) AS a, sum(d.k) AS b "
+     "FROM F f RIGHT JOIN D d ON f.k BETWEEN d.k AND d.k",
+     "SELECT count(*) AS n, count(f.id) AS a, sum(d.k) AS b FROM f RIGHT JOIN d ON f.k = d.k"),
+    ("keyless_anti", "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b "
+     "FROM F f ANTI JOIN D d ON f.k BETWEEN d.k AND d.k",
+     "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b FROM f WHERE NOT EXISTS "
+     "(SELECT 1 FROM d WHERE f.k = d.k)"),
+    ("keyless_semi_residual", "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b "
+     "FROM F f SEMI JOIN D d ON f.k BETWEEN d.k AND d.k AND f.sk <> d.sk",
+     "SELECT count(*) AS n, sum(f.id) AS a, 0 AS b FROM f WHERE EXISTS "
+     "(SELECT 1 FROM d WHERE f.k = d.k AND d.sk <> f.sk)"),
 ]
 
 passed = failed = skipped = 0
@@ -157,9 +181,14 @@ def oracle():
     conn.execute("CREATE INDEX ds ON d(sk)")
     out = {}
     for name, q, sq in QUERIES:
-        sq = sq or q.replace("F f", "f").replace("D d", "d").replace("D e", "d e")
+        sq = sq or inputs(q, "f", "d")
         out[name] = [tuple(r) for r in conn.execute(sq).fetchall()]
     return out
+
+
+def inputs(q, f, d):
+    """q with its inputs F and D (the words F, D before an alias) spelled as f and d."""
+    return re.sub(r"\b([FD]) (?=[a-z]\b)", lambda m: (f if m.group(1) == "F" else d) + " ", q)
 
 
 def job_text(budget, threshold):
@@ -169,8 +198,7 @@ def job_text(budget, threshold):
     if threshold is not None:
         lines.append("SET broadcast_threshold = '%s';" % threshold)
     for _, q, _ in QUERIES:
-        lines.append(q.replace("F f", f + " f").replace("D d", d + " d").replace("D e", d + " e")
-                     + ";")
+        lines.append(inputs(q, f, d) + ";")
     return "\n".join(lines) + "\n"
 
 
@@ -240,6 +268,10 @@ def check_run(np, budget, threshold, want, expect_grace, verbose):
     grace = "hash join goes grace" in p.stderr
     report(grace == expect_grace, "grace-%s %s" % ("seen" if expect_grace else "absent", tag), np,
            "SLUICE_JOIN_TRACE %s a grace split" % ("shows no" if expect_grace else "shows"))
+    chunks = "hash join without keys goes in chunks" in p.stderr
+    report(chunks == expect_grace, "chunks-%s %s" % ("seen" if expect_grace else "absent", tag),
+           np, "SLUICE_JOIN_TRACE %s a keyless join in chunks" % (
+               "shows no" if expect_grace else "shows"))
 
 
 def duckdb_dir():

@@ -416,6 +416,39 @@ static void test_order(int64_t cap)
     sl_batchlist_free(&out);
 }
 
+/* A broadcast delivers the same rows in the same order to every rank, however many rounds
+ * the cap makes (a join without keys ORs its ranks' marks of the broadcast rows by position:
+ * exec/op_hash_join.c): every live row once, and an order-sensitive hash of the ids in
+ * arrival order equal to rank 0's on every rank. */
+static void test_bcast_order(int64_t cap)
+{
+    sl_batchlist in, out;
+    sl_batchlist_init(&out);
+    sl_batchlist_init(&in);
+    gen(&in);
+    sl_err err = { 0 };
+    sl_xstats st;
+    CHECK_INT(sl_exchange_broadcast(&g_ctx, MPI_COMM_WORLD, &in, cap, &out, &st, &err), 0);
+    int64_t got[3] = { 0, 0, 0 }; /* rows, id sum, hash of the sequence */
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < out.n; i++)
+        for (int64_t k = 0; k < sl_batch_live(out.b[i]); k++) {
+            int64_t r = sl_batch_row(out.b[i], k), g = out.b[i]->cols[0]->d.i64[r];
+            got[0]++;
+            got[1] += g;
+            h = (h ^ (uint64_t)g) * 1099511628211ULL;
+        }
+    got[2] = (int64_t)h;
+    int64_t rows, idsum, first[3];
+    ref_totals(&rows, &idsum);
+    CHECK_INT(got[0], rows);
+    CHECK_INT(got[1], idsum);
+    memcpy(first, got, sizeof first);
+    MPI_Bcast(first, 3, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    CHECK(first[2] == got[2]);
+    sl_batchlist_free(&out);
+}
+
 /* Routing groups a batch's rows by destination (a stable counting sort): with row counts
  * that are not multiples of the ranks or of 4 (1001, 7, 3, 1 rows) and a selection that
  * drops every 5th row, each source's rows still arrive once, in ascending order, with their
@@ -694,6 +727,9 @@ int main(int argc, char **argv)
     test_hash(4096, &k1, 1); /* still works after failed exchanges */
     test_order(1024);
     test_order((int64_t)64 << 20);
+    test_bcast_order(1024);
+    test_bcast_order(4096);
+    test_bcast_order((int64_t)64 << 20);
     test_route_stable();
     test_route_bad();
     test_no_copy();
@@ -705,6 +741,7 @@ int main(int argc, char **argv)
     test_hash(1024, &k1, 1);
     test_gather(P - 1, 1024);
     test_order(1024);
+    test_bcast_order(1024);
     test_error_before();
     test_error_inside();
     test_order((int64_t)64 << 20);
