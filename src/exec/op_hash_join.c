@@ -982,6 +982,21 @@ static int emit_unmatched_build(sl_exec *x, sl_pop *op, join_state *st, const ui
     return err->code;
 }
 
+/* The next batch of a store read by cursor c, dense (its live rows only), or NULL at the
+ * end. */
+static sl_batch *next_dense(const sl_rowstore *rs, sl_rowstore_cursor *c, sl_err *err)
+{
+    sl_batch *b = NULL;
+    if (sl_rowstore_scan_next(rs, c, &b, err) || !b)
+        return NULL;
+    if (b->sel) {
+        sl_batch *d = sl_batch_compact(b);
+        sl_batch_free(&b);
+        b = d;
+    }
+    return b;
+}
+
 /*
  * RIGHT / FULL without keys (bcast_outer): every rank holds every build row, in the same
  * order (a broadcast delivers the same rows in the same order to every rank), and marked the
@@ -1009,8 +1024,8 @@ static int emit_unmatched_once(sl_exec *x, sl_pop *op, join_state *st, sl_err *e
     sl_rowstore_cursor c;
     sl_rowstore_cursor_init(&c);
     for (int64_t at = 0; !err->code;) {
-        sl_batch *b = NULL;
-        if (sl_rowstore_scan_next(st->bstore, &c, &b, err) || !b)
+        sl_batch *b = next_dense(st->bstore, &c, err);
+        if (!b)
             break;
         int64_t n = b->n_rows;
         sl_batchlist_push(&st->build, b);
@@ -1020,21 +1035,6 @@ static int emit_unmatched_once(sl_exec *x, sl_pop *op, join_state *st, sl_err *e
     }
     sl_rowstore_cursor_free(&c);
     return err->code;
-}
-
-/* The next batch of a store read by cursor c, dense (its live rows only), or NULL at the
- * end. */
-static sl_batch *next_dense(const sl_rowstore *rs, sl_rowstore_cursor *c, sl_err *err)
-{
-    sl_batch *b = NULL;
-    if (sl_rowstore_scan_next(rs, c, &b, err) || !b)
-        return NULL;
-    if (b->sel) {
-        sl_batch *d = sl_batch_compact(b);
-        sl_batch_free(&b);
-        b = d;
-    }
-    return b;
 }
 
 /*
