@@ -329,6 +329,31 @@ static int open_next(xch *x, bool *opened, sl_err *err)
 }
 
 /*
+ * Rows of route r for destination d in one chunk: as many as fit limit bytes; when none do
+ * and d got nothing yet this round (forced), one chunk of up to chunk_target bytes, or a
+ * single row when one row is bigger. Sets *bytes to the chunk's size. -1 (err set) when that
+ * single row exceeds max_chunk.
+ */
+static int64_t chunk_rows(const xch *x, const route *r, int d, int64_t limit, bool forced,
+                          int64_t *bytes, sl_err *err)
+{
+    *bytes = 0;
+    int64_t k = limit > 0 ? fit(r, d, limit, bytes) : 0;
+    if (k > 0 || !forced)
+        return k;
+    k = fit(r, d, x->chunk_target, bytes);
+    if (k > 0)
+        return k;
+    *bytes = chunk_size(r, r->pos[d], 1);
+    if (*bytes > x->max_chunk) {
+        SL_ERR(err, SL_EINTERNAL, "one row of %lld bytes is too large for the exchange (limit "
+               "%lld bytes)", (long long)*bytes, (long long)x->max_chunk);
+        return -1;
+    }
+    return 1;
+}
+
+/*
  * A broadcast's share of a round from route ri: the same rows for every destination (its P
  * ranges are copies of one row list, advancing together), as many as fit budget / P, or one
  * forced chunk when nothing went out yet this round. So every rank receives the same rows in
@@ -341,21 +366,9 @@ static int64_t plan_bcast(xch *x, int ri, int64_t *budget, int64_t *sent_d, sl_e
     route *cur = &x->routes[ri];
     if (cur->pos[0] == cur->start[1])
         return 0;
-    int64_t share = *budget / x->P, bytes = 0;
-    int64_t limit = share < x->chunk_target ? share : x->chunk_target;
-    int64_t k = limit > 0 ? fit(cur, 0, limit, &bytes) : 0;
-    if (k == 0 && sent_d[0] == 0) {
-        k = fit(cur, 0, x->chunk_target, &bytes);
-        if (k == 0) {
-            k = 1;
-            bytes = chunk_size(cur, cur->pos[0], 1);
-            if (bytes > x->max_chunk) {
-                SL_ERR(err, SL_EINTERNAL, "one row of %lld bytes is too large for the exchange "
-                       "(limit %lld bytes)", (long long)bytes, (long long)x->max_chunk);
-                return -1;
-            }
-        }
-    }
+    int64_t share = *budget / x->P, bytes;
+    int64_t k = chunk_rows(x, cur, 0, share < x->chunk_target ? share : x->chunk_target,
+                           sent_d[0] == 0, &bytes, err);
     for (int d = 0; k > 0 && d < x->P; d++) {
         add_chunk(x, ri, d, k, bytes);
         sent_d[d] += bytes;
@@ -387,11 +400,9 @@ static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
             int64_t k = plan_bcast(x, ri, &budget, sent_d, err);
             if (k < 0)
                 return err->code;
-            if (x->routes[ri].pos[0] == x->routes[ri].start[1]) {
-                x->routes[ri].planned = true;
-                continue;
-            }
-            if (k == 0)
+            if (cur->pos[0] == cur->start[1])
+                cur->planned = true;
+            else if (k == 0)
                 break;
             continue;
         }
@@ -399,20 +410,11 @@ static int plan_round(xch *x, int64_t *sent_d, sl_err *err)
         for (int d = 0; d < x->P; d++) {
             if (cur->pos[d] == cur->start[d + 1])
                 continue;
-            int64_t limit = budget < x->chunk_target ? budget : x->chunk_target, bytes;
-            int64_t k = limit > 0 ? fit(cur, d, limit, &bytes) : 0;
-            if (k == 0 && sent_d[d] == 0) {
-                /* Forced progress for a destination that got nothing yet this round. */
-                k = fit(cur, d, x->chunk_target, &bytes);
-                if (k == 0) {
-                    k = 1;
-                    bytes = chunk_size(cur, cur->pos[d], 1);
-                    if (bytes > x->max_chunk)
-                        return SL_ERR(err, SL_EINTERNAL, "one row of %lld bytes is too large "
-                                      "for the exchange (limit %lld bytes)", (long long)bytes,
-                                      (long long)x->max_chunk);
-                }
-            }
+            int64_t bytes;
+            int64_t k = chunk_rows(x, cur, d, budget < x->chunk_target ? budget : x->chunk_target,
+                                   sent_d[d] == 0, &bytes, err);
+            if (k < 0)
+                return err->code;
             if (k > 0) {
                 add_chunk(x, ri, d, k, bytes);
                 cur = &x->routes[ri];

@@ -13,7 +13,8 @@
 #    unpack before the last round, and on the two-level route in any round, is agreed like
 #    the others: one message, exit 9.
 #    A FULL join without keys (a collective finish) fails cleanly on a read fault in either
-#    side at 2 and 3 ranks.
+#    side at 2 and 3 ranks; over its grant (in chunks) it gives Python's rows and fails
+#    cleanly on a failing write to its stores.
 # 2. Transient faults (read_eio, read_estale, read_eagain, write_eintr) succeed after logged
 #    retries, and the output equals Python's group-by of the input (the oracle); read_estale
 #    reopens the file (the log says so). write_eio, write_estale and write_enospc are not
@@ -187,6 +188,46 @@ EOF
 for np in 2 3; do
   perm "keyless FULL join, read:1@rank$((np - 1))" "$np" "read:1@rank$((np - 1))" 4 "$W/full.sql"
   perm "keyless FULL join, read:2@rank$((np - 1))" "$np" "read:2@rank$((np - 1))" 4 "$W/full.sql"
+done
+# Over its grant (a 4 MB budget, 200,000 rows a side) the same join runs in chunks of its
+# stored build rows: it must give Python's rows at 2 and 3 ranks, and a failing write to its
+# stores must stop every rank cleanly.
+$PY - "$W/d/big.csv" "$W/expect_chunks.txt" <<'EOF'
+import csv, sys
+vs = [i * 3 - 1000 for i in range(200000)]
+with open(sys.argv[1], 'w', newline='') as f:
+    w = csv.writer(f, lineterminator='\n')
+    w.writerow(['k', 'v'])
+    w.writerows((i % 7, v) for i, v in enumerate(vs))
+have, rows, hit = set(vs), [], set()
+for i, v in enumerate(vs):  # a.v BETWEEN b.v + 2 AND b.v + 3
+    ws = [u for u in (v - 3, v - 2) if u in have]
+    hit.update(ws)
+    rows += ['%d,%d,%d' % (i % 7, v, u) for u in ws] or ['%d,%d,' % (i % 7, v)]
+rows += [',,%d' % u for u in vs if u not in hit]
+with open(sys.argv[2], 'w') as f:
+    f.write('\n'.join(sorted(rows)) + '\n')
+EOF
+cat > "$W/chunks.sql" <<EOF
+SET memory_limit = '4MB';
+COPY (SELECT a.k, a.v, b.v AS w FROM read_csv('$W/d/big.csv') a FULL JOIN
+      read_csv('$W/d/big.csv') b ON a.v BETWEEN b.v + 2 AND b.v + 3)
+  TO '$W/o/chunks' (FORMAT csv, HEADER false, OVERWRITE true);
+EOF
+sed "s#$W/o/chunks#$W/o/agg#" "$W/chunks.sql" > "$W/chunks_agg.sql"
+for np in 2 3; do
+  name="keyless FULL join in chunks np=$np"
+  SLUICE_JOIN_TRACE=1 timeout 60 mpirun -n "$np" "$SLUICE" run "$W/chunks.sql" > /dev/null 2> "$err"
+  rc=$?
+  if [[ $rc != 0 ]]; then bad "$name" "exit $rc" "$err"
+  elif [[ $(grep -c 'hash join without keys goes in chunks' "$err") != "$np" ]]; then
+    bad "$name" "not in chunks on every rank" "$err"
+  elif [[ $(rows_of "$W/o/chunks") != "$(sort "$W/expect_chunks.txt")" ]]; then
+    bad "$name" "rows differ from Python's" "$err"
+  else ok "$name"; fi
+  perm "keyless FULL join in chunks, write:1@rank$((np - 1))" "$np" "write:1@rank$((np - 1))" 4 \
+    "$W/chunks_agg.sql"
+  perm "keyless FULL join in chunks, write:3@rank0" "$np" "write:3@rank0" 4 "$W/chunks_agg.sql"
 done
 # Every rank's first read (at 2 ranks with the split guessed, the second rank has one read).
 trans "read_eagain:1" 2 "read_eagain:1" 2
