@@ -287,6 +287,11 @@ static void merge_sort(const sl_rowcmp *c, sl_batch *const *bs, entry *a, entry 
         a[k++] = tmp[i++];
 }
 
+int64_t sl_row_sort_bytes(int64_t n)
+{
+    return (int64_t)sizeof(entry) * (n + n / 2 + 1);
+}
+
 void sl_row_sort(const sl_rowcmp *c, sl_batch *const *bs, int64_t *refs, int64_t n)
 {
     if (n < 2 || (c->n_keys == 0 && !c->tie_all))

@@ -38,4 +38,9 @@ int sl_row_cmp(const sl_rowcmp *c, const sl_batch *a, int64_t ra, const sl_batch
 /* Sorts refs[0..n) (rows of the batches bs, see SL_ROW_REF) stably by c. Local. */
 void sl_row_sort(const sl_rowcmp *c, sl_batch *const *bs, int64_t *refs, int64_t n);
 
+/* Bytes sl_row_sort allocates while it sorts n rows (keyed entries and merge scratch, 60 a
+ * row), beside the caller's refs: an operator under a memory budget reserves them with its
+ * rows, since for narrow rows they are larger than the rows. Local. */
+int64_t sl_row_sort_bytes(int64_t n);
+
 #endif

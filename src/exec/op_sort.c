@@ -2,8 +2,11 @@
  * SORT (breaker): sorts the rows of this rank, external when they outgrow the grant, and
  * keeps rows [offset, offset+limit) (top-k when limit >= 0).
  *
- * Input batches are kept as they come (an in-memory run) while the budget grants their size;
- * a run is sorted as references to its rows, so nothing is copied before the output. When a
+ * Input batches are kept as they come (an in-memory run) while the budget grants their size
+ * and what sorting them will take (a reference a row and sl_row_sort's entries: 68 bytes a
+ * row, more than a narrow row itself; charged with the rows, so a run never outgrows its
+ * grant while it is sorted); a run is sorted as references to its rows, so nothing is copied
+ * before the output. When a
  * reservation fails the run is sorted and written to its own disk row store in small batches
  * (a sorted run), and a new run starts; with a limit the run is only sorted and cut to its
  * first offset+limit rows, which keeps memory O(k) without any disk. At the end an in-memory
@@ -69,6 +72,13 @@ static sl_batch *take_rows(sl_batch *const *bs, const int64_t *refs, int64_t fro
     return out;
 }
 
+/* Bytes that sorting rows more rows takes beside the rows: sort_run's references and
+ * sl_row_sort's working memory. Reserved with the rows they belong to. */
+static int64_t sort_bytes(int64_t rows)
+{
+    return rows * (int64_t)sizeof(int64_t) + sl_row_sort_bytes(rows);
+}
+
 /* Sorts the in-memory run; returns references to its live rows in order (new) in *refs. */
 static int64_t sort_run(sort_state *st, int64_t **refs)
 {
@@ -115,8 +125,9 @@ static void cut_run(sort_state *st)
     if (!cut)
         return;
     st->run_rows = cut->n_rows;
-    if (sl_budget_reserve_upto(&st->ctx->budget, sl_batch_bytes(cut), INT64_MAX))
-        st->res = sl_batch_bytes(cut);
+    int64_t add = sl_batch_bytes(cut) + sort_bytes(cut->n_rows);
+    if (sl_budget_reserve_upto(&st->ctx->budget, add, INT64_MAX))
+        st->res = add;
     sl_batchlist_push(&st->run, cut);
 }
 
@@ -149,7 +160,7 @@ static int sort_push(sl_exec *x, sl_pop *op, int child, sl_batch *b, sl_err *err
         sl_batch_free(&b);
         b = c;
     }
-    int64_t add = sl_batch_bytes(b);
+    int64_t add = sl_batch_bytes(b) + sort_bytes(sl_batch_live(b));
     bool ok = sl_budget_reserve_upto(&st->ctx->budget, add, op->grant);
     if (!ok && st->run_rows > 0) {
         if (st->keep >= 0 && st->keep < st->run_rows)

@@ -36,6 +36,9 @@ from sluice_env import MPI_ENV, REQUIRE, SLUICE  # noqa: E402
 from sluice_csv import number_or_text as norm  # noqa: E402
 ROWS = int(os.environ.get("SPILL_ROWS", "600000"))
 KEYS = int(os.environ.get("SPILL_KEYS", "480000"))
+# sort_budget's bound on a rank's peak RSS at 16 MB: the ~40 MB fixed working set of a rank
+# at small budgets (README, "Memory budget and spill") + 1.5 x the budget
+SORT_RSS_MB = 40 + 1.5 * 16
 TIMEOUT = 300
 
 passed = failed = skipped = 0
@@ -236,6 +239,46 @@ def adapt_cases(w, job, sd, k, ranks):
                 why = f"partial aggregate: rows in {pr[0]}, out {pr[1]}, groups {len(want)}"
             report(why is None, label + (f" (partial rows {pr[0]} -> {pr[1]})" if pr and
                                           not why else ""), why or "")
+
+
+def peak_rss_mb(stderr):
+    """The largest rank's peak RSS in MB from -v's summary, or None."""
+    m = re.search(r"peak memory \(RSS\) per rank: .*max ([0-9.]+) MB", stderr)
+    return float(m.group(1)) if m else None
+
+
+def sort_budget(w, job, sd, ranks):
+    """A sort of 1.5e6 narrow rows (two BIGINTs, 16 bytes) at 16 MB: rows in sqlite3's order,
+    spilled, and every rank's peak RSS within SORT_RSS_MB. Sorting takes a reference and
+    sl_row_sort's entries, 68 bytes a row, four times the row; they are reserved with the rows.
+    Until 2026-12-05 they were not, and a run filled the grant with rows alone: 80 MB peak at
+    1 rank, 71 MB at 2 (now 41 and 54; ~40 MB is the fixed working set at small budgets)."""
+    path = os.path.join(w, "narrow.csv")
+    rnd = random.Random(5)
+    rows = [(rnd.randrange(-10**12, 10**12), rnd.randrange(100)) for _ in range(1_500_000)]
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows([("a", "b")] + rows)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE n (a INTEGER, b INTEGER)")
+    db.executemany("INSERT INTO n VALUES (?, ?)", rows)
+    want = [[str(a), str(b)] for a, b in db.execute("SELECT a, b FROM n ORDER BY b, a")]
+    db.close()
+    j = job("sort_budget", f"SELECT a, b FROM read_csv('{path}', header=true, "
+            "columns={'a': 'BIGINT', 'b': 'BIGINT'}) ORDER BY b, a;\n")
+    for np_ in ranks:
+        rc, out, err = run(np_, j, ["--memory-limit", "16MB", "--spill-dir", sd])
+        rss = peak_rss_mb(err)
+        why = (f"exit {rc}: {err.strip()[-600:]}" if rc else
+               None if parse_csv(out) == want else "rows not in sqlite3's order" if
+               sorted(parse_csv(out)) == sorted(want) else "rows differ from sqlite3's")
+        if why is None and spill_written(err) <= 0:
+            why = "no spill reported"
+        if why is None and (rss is None or rss > SORT_RSS_MB):
+            why = f"peak RSS {rss} MB per rank, want <= {SORT_RSS_MB} MB at a 16 MB budget"
+        if why is None and leftovers(sd):
+            why = f"spill files left: {leftovers(sd)[:3]}"
+        report(why is None, f"sort_budget np={np_}" + (f" (peak RSS {rss} MB)" if rss else ""),
+               why or "")
 
 
 def main():
@@ -468,6 +511,9 @@ def main():
         #     rank) or shipped rows
         if a.k in "adapt_keeps adapt_midstream":
             adapt_cases(w, job, sd, a.k, ranks)
+        # 12. a sort within its budget (sort_budget above)
+        if a.k in "sort_budget":
+            sort_budget(w, job, sd, ranks)
     finally:
         shutil.rmtree(w, ignore_errors=True)
     print(f"spill: {passed} passed, {failed} failed, {skipped} skipped", flush=True)
