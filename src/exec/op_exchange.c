@@ -27,7 +27,9 @@
  * Skewed joins (issue #12, sl_exec_skew_on): the probe input of a shuffle join sketches its
  * key hashes while rows are pushed (exec/heavy_keys.h, NULL keys left out), and the scheduler
  * runs it before the build input. Its first finish agrees on the heavy keys (every rank's
- * summary all-gathered, the same selection on every rank) and holds the rows; the build input
+ * summary all-gathered, the same selection on every rank) and holds the rows, keeping no more
+ * of them in memory than its hold grant (the rest to disk: sl_rowstore_lower), so that the
+ * build input's aggregations and the join's table have the budget; the build input
  * then sends its heavy-key rows to every rank and hashes the rest; the second finish keeps
  * the probe's heavy-key rows on their rank and hashes the rest. Each probe row still meets
  * every build row of its key exactly once, so INNER, LEFT, SEMI and ANTI stay exact (RIGHT /
@@ -728,6 +730,9 @@ static int exchange_finish(sl_exec *x, sl_pop *op, int child, sl_err *err)
         st->held = true;
         if (!sl_agree(x->comm, err))
             agree_heavy(x, op, st);
+        /* ... and give way to the build input's operators meanwhile (plan/grants.c). */
+        if (!err->code)
+            sl_rowstore_lower(st->send, op->u.exchange.hold_grant, err);
         return err->code;
     }
     /* An error anywhere before the exchange stops every rank here, together. */

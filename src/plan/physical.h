@@ -162,6 +162,8 @@ typedef struct sl_pop {
                                * instead (decided at run time from its size, see
                                * exec/op_exchange.c join_adapt); 2 = the probe input, which
                                * then stays where it is */
+            int64_t hold_grant; /* the level its rows give way to while they wait for the
+                                 * build input (a skew-handled join's probe input) */
         } exchange;
         struct {              /* SORT */
             sl_sort_spec order;

@@ -4,6 +4,10 @@
  * Invariant: once a store has spilled one batch it never keeps another in memory, so a store
  * that overflowed does not flap between disk and memory batch by batch (each flip would pay
  * a reservation attempt and leave the file's page cache cold).
+ *
+ * Order on disk: the records of a store are read from its segments in turn, after the memory
+ * batches: the files sl_rowstore_lower wrote (memory batches moved to disk: each holds batches
+ * older than the one written before it, so newest file first), then the file appends spill to.
  */
 #include "spill/rowstore.h"
 
@@ -26,9 +30,13 @@ struct sl_rowstore {
     int64_t mem_bytes;
     int next_mem;           /* read cursor over mem */
     sl_spill_file *file;
+    sl_spill_file **moved;  /* memory batches moved to disk by sl_rowstore_lower, oldest file
+                             * first */
+    int n_moved;
     sl_buf wbuf;            /* serialized records not yet written */
     int64_t wbuf_flush;     /* ... written out once they reach this many bytes */
-    int64_t roff;           /* read cursor in the file */
+    int rseg;               /* read cursor: segment (seg_file) and offset in it */
+    int64_t roff;
     sl_buf rbuf;
     int64_t rows;
     bool spilling, reading;
@@ -62,6 +70,9 @@ void sl_rowstore_free(sl_rowstore **prs)
     sl_batchlist_free(&rs->mem);
     sl_free(rs->mem_res);
     sl_spill_file_free(&rs->file);
+    for (int i = 0; i < rs->n_moved; i++)
+        sl_spill_file_free(&rs->moved[i]);
+    sl_free(rs->moved);
     sl_buf_free(&rs->wbuf);
     sl_buf_free(&rs->rbuf);
     sl_free(rs);
@@ -83,15 +94,21 @@ static int flush(sl_rowstore *rs, sl_err *err)
     return rc;
 }
 
+/* Appends rows (all live rows when rows == NULL) to buf as one record [i64 len][record]. */
+static void add_record(sl_buf *buf, const sl_batch *b, const uint32_t *rows, int64_t n)
+{
+    int64_t at = buf->len, len = 0;
+    sl_buf_append(buf, &len, 8);
+    sl_rowcodec_write(b, rows, rows ? n : sl_batch_live(b), buf);
+    len = buf->len - at - 8;
+    memcpy(buf->data + at, &len, 8);
+}
+
 /* Serializes rows (all live rows when rows == NULL) as one record into wbuf. */
 static int put_record(sl_rowstore *rs, const sl_batch *b, const uint32_t *rows, int64_t n,
                       sl_err *err)
 {
-    int64_t at = rs->wbuf.len, len = 0;
-    sl_buf_append(&rs->wbuf, &len, 8);
-    sl_rowcodec_write(b, rows, rows ? n : sl_batch_live(b), &rs->wbuf);
-    len = rs->wbuf.len - at - 8;
-    memcpy(rs->wbuf.data + at, &len, 8);
+    add_record(&rs->wbuf, b, rows, n);
     rs->rows += rows ? n : sl_batch_live(b);
     if (rs->wbuf.len >= rs->wbuf_flush)
         return flush(rs, err);
@@ -141,6 +158,46 @@ int sl_rowstore_append_rows(sl_rowstore *rs, const sl_batch *b, const uint32_t *
     return put_record(rs, b, rows, n, err);
 }
 
+int sl_rowstore_lower(sl_rowstore *rs, int64_t level, sl_err *err)
+{
+    if (rs->reading)
+        return SL_ERR(err, SL_EINTERNAL, "row store: lowered after reading started");
+    rs->level = level;
+    int k = rs->mem.n;
+    for (int64_t over = sl_budget_reserved(&rs->ctx->budget) - level; k > 0 && over > 0;)
+        over -= rs->mem_res[--k];
+    if (k == rs->mem.n)
+        return 0;
+    sl_spill_file *f = NULL;
+    if (sl_spill_file_new(rs->ctx, &f, err))
+        return err->code;
+    rs->moved = sl_xrealloc(rs->moved, sizeof *rs->moved * (size_t)(rs->n_moved + 1));
+    rs->moved[rs->n_moved++] = f;
+    sl_buf buf;
+    sl_buf_init(&buf);
+    for (int i = k; i < rs->mem.n; i++) {
+        if (!err->code) {
+            sl_buf_reset(&buf);
+            add_record(&buf, rs->mem.b[i], NULL, 0);
+            sl_spill_file_append(f, buf.data, buf.len, err);
+        }
+        sl_batch_free(&rs->mem.b[i]);
+        sl_budget_release(&rs->ctx->budget, rs->mem_res[i]);
+        rs->mem_bytes -= rs->mem_res[i];
+    }
+    sl_buf_free(&buf);
+    rs->mem.n = k;
+    rs->spilling = true;
+    return err->code;
+}
+
+/* Segment i of the store's disk records in reading order (newest moved file first, the
+ * append file last), or NULL past the end (or for an append file never made). */
+static sl_spill_file *seg_file(const sl_rowstore *rs, int i)
+{
+    return i < rs->n_moved ? rs->moved[rs->n_moved - 1 - i] : i == rs->n_moved ? rs->file : NULL;
+}
+
 /* Reads the spill record at *off into buf; sets *len (0 at the end of the file). */
 static int read_record(sl_spill_file *f, int64_t off, sl_buf *buf, int64_t *len, sl_err *err)
 {
@@ -174,8 +231,11 @@ int sl_rowstore_next(sl_rowstore *rs, sl_batch **out, sl_err *err)
         rs->mem_bytes -= rs->mem_res[i];
         return 0;
     }
-    int64_t len;
-    if (read_record(rs->file, rs->roff, &rs->rbuf, &len, err))
+    int64_t len = 0;
+    for (; rs->rseg <= rs->n_moved; rs->rseg++, rs->roff = 0)
+        if (read_record(seg_file(rs, rs->rseg), rs->roff, &rs->rbuf, &len, err) || len > 0)
+            break;
+    if (err->code)
         return err->code;
     if (len == 0) {
         sl_buf_free(&rs->rbuf);
@@ -199,6 +259,7 @@ int sl_rowstore_seal(sl_rowstore *rs, sl_err *err)
 void sl_rowstore_cursor_init(sl_rowstore_cursor *c)
 {
     c->mem_i = 0;
+    c->seg = 0;
     c->off = 0;
     sl_buf_init(&c->buf);
 }
@@ -213,8 +274,11 @@ int sl_rowstore_scan_next(const sl_rowstore *rs, sl_rowstore_cursor *c, sl_batch
         *out = sl_batch_compact(rs->mem.b[c->mem_i++]);
         return 0;
     }
-    int64_t len;
-    if (read_record(rs->file, c->off, &c->buf, &len, err) || len == 0)
+    int64_t len = 0;
+    for (; c->seg <= rs->n_moved; c->seg++, c->off = 0)
+        if (read_record(seg_file(rs, c->seg), c->off, &c->buf, &len, err) || len > 0)
+            break;
+    if (err->code || len == 0)
         return err->code;
     if (sl_rowcodec_read(c->buf.data, len, out, err))
         return err->code;
@@ -226,5 +290,8 @@ int64_t sl_rowstore_rows(const sl_rowstore *rs) { return rs->rows; }
 int64_t sl_rowstore_mem_bytes(const sl_rowstore *rs) { return rs->mem_bytes; }
 int64_t sl_rowstore_disk_bytes(const sl_rowstore *rs)
 {
-    return (rs->file ? sl_spill_file_size(rs->file) : 0) + rs->wbuf.len;
+    int64_t n = rs->wbuf.len;
+    for (int i = 0; i <= rs->n_moved; i++)
+        n += seg_file(rs, i) ? sl_spill_file_size(seg_file(rs, i)) : 0;
+    return n;
 }

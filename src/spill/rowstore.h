@@ -44,13 +44,24 @@ int sl_rowstore_append_rows(sl_rowstore *rs, const sl_batch *b, const uint32_t *
 int sl_rowstore_next(sl_rowstore *rs, sl_batch **out, sl_err *err);
 
 /*
+ * Gives way: lowers the store's level to `level` and moves its newest memory batches to disk
+ * until the budget's total reserved is at most level or no memory batch is left. For rows that
+ * wait while other operators run (the held probe input of a skew-handled join, while its build
+ * input's aggregations and hash table need the budget). Order is kept: the moved batches are
+ * read after the memory batches left and before what was on disk already; later appends go to
+ * disk. Before reading.
+ */
+int sl_rowstore_lower(sl_rowstore *rs, int64_t level, sl_err *err);
+
+/*
  * Multi-pass reading (persisted tables): seal ends appending and flushes pending writes;
  * then any number of cursors read the whole store, each batch a new copy for the caller,
  * the store unchanged. Do not mix with sl_rowstore_next. Local.
  */
 typedef struct sl_rowstore_cursor {
     int mem_i;      /* next memory batch */
-    int64_t off;    /* next record in the spill file */
+    int seg;        /* the spill file being read (after the memory batches, in order) */
+    int64_t off;    /* next record in it */
     sl_buf buf;
 } sl_rowstore_cursor;
 

@@ -6,7 +6,8 @@
  * both. Cases: every storage kind (fixed 8-byte, VARCHAR, LIST and HUGEINT heaps), NULLs,
  * all-NULL and no-NULL columns, empty strings, every packing width's edges and the int64
  * extremes, row counts around a validity word, dense batches, selections and row lists;
- * truncated and damaged records fail cleanly; a spilled store gives its rows back in order.
+ * truncated and damaged records fail cleanly; a spilled store gives its rows back in order,
+ * also after it gave way (sl_rowstore_lower) with memory, moved and spilled batches.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,64 @@ static void store_cases(sl_ctx *ctx)
     sl_rowstore_free(&rs);
 }
 
+/* A store that kept batches in memory up to its level and spilled the rest, then lowered
+ * twice (other reservations take the budget) with appends after each: its batches move to
+ * disk newest first until the budget's total is within the new level, the reservations go
+ * back, and both ways of reading give every row in append order. Store k of 2 is read with
+ * sl_rowstore_next, the other with a cursor (twice). */
+static void lower_cases(sl_ctx *ctx)
+{
+    for (int how = 0; how < 2; how++) {
+        sl_err err = {0};
+        sl_batch *probe = make(0, 0, 3000);
+        int64_t per = sl_batch_bytes(probe); /* every batch below holds about this much */
+        sl_batch_free(&probe);
+        int64_t base = sl_budget_reserved(&ctx->budget);
+        sl_rowstore *rs = sl_rowstore_new(ctx, base + 10 * per);
+        int64_t id = 0;
+        for (int i = 0; i < 14; i++, id += 3000) /* about 10 in memory, 4 on disk */
+            CHECK_INT(sl_rowstore_append(rs, make(i % 8, id, 3000), &err), 0);
+        int64_t mem0 = sl_rowstore_mem_bytes(rs), disk0 = sl_rowstore_disk_bytes(rs);
+        CHECK(mem0 > 0 && disk0 > 0);
+        /* others take 4 batches' worth; lowering to the old level moves about 4 batches */
+        CHECK(sl_budget_reserve_upto(&ctx->budget, 4 * per, INT64_MAX));
+        CHECK_INT(sl_rowstore_lower(rs, base + 10 * per, &err), 0);
+        CHECK(sl_budget_reserved(&ctx->budget) <= base + 10 * per);
+        CHECK(sl_rowstore_mem_bytes(rs) < mem0 && sl_rowstore_mem_bytes(rs) > 0);
+        CHECK(sl_rowstore_disk_bytes(rs) > disk0);
+        CHECK_INT(sl_rowstore_append(rs, make(3, id, 3000), &err), 0);
+        id += 3000;
+        /* then to nothing: every memory batch moves (a second file, read before the first) */
+        CHECK_INT(sl_rowstore_lower(rs, base, &err), 0);
+        CHECK_INT(sl_rowstore_mem_bytes(rs), 0);
+        CHECK_INT(sl_budget_reserved(&ctx->budget), base + 4 * per);
+        CHECK_INT(sl_rowstore_append(rs, make(5, id, 3000), &err), 0);
+        id += 3000;
+        CHECK_INT(sl_rowstore_rows(rs), id);
+        for (int pass = 0; pass < (how ? 2 : 1); pass++) {
+            int64_t next = 0, bad = 0;
+            sl_batch *b = NULL;
+            sl_rowstore_cursor c;
+            sl_rowstore_cursor_init(&c);
+            if (how)
+                CHECK_INT(sl_rowstore_seal(rs, &err), 0);
+            while (!(how ? sl_rowstore_scan_next(rs, &c, &b, &err)
+                         : sl_rowstore_next(rs, &b, &err)) && b) {
+                for (int64_t k = 0; k < sl_batch_live(b); k++)
+                    bad += b->cols[6]->d.i64[sl_batch_row(b, k)] != next++;
+                sl_batch_free(&b);
+            }
+            sl_rowstore_cursor_free(&c);
+            CHECK_INT(err.code, 0);
+            CHECK_INT(bad, 0);
+            CHECK_INT(next, id);
+        }
+        sl_rowstore_free(&rs);
+        sl_budget_release(&ctx->budget, 4 * per);
+        CHECK_INT(sl_budget_reserved(&ctx->budget), base);
+    }
+}
+
 int main(void)
 {
     char dir[] = "/tmp/sluice-rowcodec-XXXXXX";
@@ -247,6 +306,7 @@ int main(void)
     codec_cases();
     size_and_damage();
     store_cases(&ctx);
+    lower_cases(&ctx);
 
     sl_spill_free(&ctx.spill);
     rmdir(dir);
