@@ -72,8 +72,8 @@ static sl_batch *take_rows(sl_batch *const *bs, const int64_t *refs, int64_t fro
     return out;
 }
 
-/* Bytes that sorting rows more rows takes beside the rows: sort_run's references and
- * sl_row_sort's working memory. Reserved with the rows they belong to. */
+/* Bytes that sorting `rows` more rows takes beside the rows themselves: sort_run's
+ * references and sl_row_sort's working memory. Reserved with the rows they belong to. */
 static int64_t sort_bytes(int64_t rows)
 {
     return rows * (int64_t)sizeof(int64_t) + sl_row_sort_bytes(rows);

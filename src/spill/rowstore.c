@@ -214,6 +214,18 @@ static int read_record(sl_spill_file *f, int64_t off, sl_buf *buf, int64_t *len,
     return sl_spill_file_read(f, off + 8, buf->data, *len, err);
 }
 
+/* Reads the next disk record from segment *seg at *off on (moving on to the next segment at
+ * the end of one) into buf; sets *len (0 after the last segment). */
+static int read_next(const sl_rowstore *rs, int *seg, int64_t *off, sl_buf *buf, int64_t *len,
+                     sl_err *err)
+{
+    *len = 0;
+    for (; *seg <= rs->n_moved; (*seg)++, *off = 0)
+        if (read_record(seg_file(rs, *seg), *off, buf, len, err) || *len > 0)
+            break;
+    return err->code;
+}
+
 int sl_rowstore_next(sl_rowstore *rs, sl_batch **out, sl_err *err)
 {
     *out = NULL;
@@ -231,11 +243,8 @@ int sl_rowstore_next(sl_rowstore *rs, sl_batch **out, sl_err *err)
         rs->mem_bytes -= rs->mem_res[i];
         return 0;
     }
-    int64_t len = 0;
-    for (; rs->rseg <= rs->n_moved; rs->rseg++, rs->roff = 0)
-        if (read_record(seg_file(rs, rs->rseg), rs->roff, &rs->rbuf, &len, err) || len > 0)
-            break;
-    if (err->code)
+    int64_t len;
+    if (read_next(rs, &rs->rseg, &rs->roff, &rs->rbuf, &len, err))
         return err->code;
     if (len == 0) {
         sl_buf_free(&rs->rbuf);
@@ -274,11 +283,8 @@ int sl_rowstore_scan_next(const sl_rowstore *rs, sl_rowstore_cursor *c, sl_batch
         *out = sl_batch_compact(rs->mem.b[c->mem_i++]);
         return 0;
     }
-    int64_t len = 0;
-    for (; c->seg <= rs->n_moved; c->seg++, c->off = 0)
-        if (read_record(seg_file(rs, c->seg), c->off, &c->buf, &len, err) || len > 0)
-            break;
-    if (err->code || len == 0)
+    int64_t len;
+    if (read_next(rs, &c->seg, &c->off, &c->buf, &len, err) || len == 0)
         return err->code;
     if (sl_rowcodec_read(c->buf.data, len, out, err))
         return err->code;
