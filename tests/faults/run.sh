@@ -15,6 +15,8 @@
 #    A FULL join without keys (a collective finish) fails cleanly on a read fault in either
 #    side at 2 and 3 ranks; over its grant (in chunks) it gives Python's rows and fails
 #    cleanly on a failing write to its stores.
+#    A skew-handled join's held probe rows, moved to disk while its build input runs, fail
+#    cleanly on a failing write there.
 # 2. Transient faults (read_eio, read_estale, read_eagain, write_eintr) succeed after logged
 #    retries, and the output equals Python's group-by of the input (the oracle); read_estale
 #    reopens the file (the log says so). write_eio, write_estale and write_enospc are not
@@ -228,6 +230,28 @@ for np in 2 3; do
   perm "keyless FULL join in chunks, write:1@rank$((np - 1))" "$np" "write:1@rank$((np - 1))" 4 \
     "$W/chunks_agg.sql"
   perm "keyless FULL join in chunks, write:3@rank0" "$np" "write:3@rank0" 4 "$W/chunks_agg.sql"
+done
+# A skew-handled join (both sides hash-partitioned) holds its probe rows while its build input,
+# a GROUP BY, runs, and moves them to disk beyond its hold grant (sl_rowstore_lower): at 16 MB
+# that is a rank's first write (a 262 KB batch record; without the move the first write is the
+# aggregation's, ~36 KB), and a failing one must stop every rank cleanly.
+$PY - "$W/d/probe.csv" "$W/d/dim.csv" <<'EOF'
+import sys
+with open(sys.argv[1], 'w') as f:
+    f.write('id,k\n' + ''.join('%d,%d\n' % (i, i * 7 % 50000) for i in range(600000)))
+with open(sys.argv[2], 'w') as f:
+    f.write('k,name\n' + ''.join('%d,name%d\n' % (i % 50000, i) for i in range(100000)))
+EOF
+cat > "$W/held.sql" <<EOF
+SET memory_limit = '16MB';
+SET broadcast_threshold = '0';
+COPY (SELECT p.id, g.m FROM read_csv('$W/d/probe.csv') p LEFT JOIN
+      (SELECT k, max(name) AS m FROM read_csv('$W/d/dim.csv') GROUP BY k) g ON p.k = g.k)
+  TO '$W/o/agg' (FORMAT csv, HEADER false, OVERWRITE true);
+EOF
+for np in 2 3; do
+  perm "held join probe rows to disk, write:1@rank$((np - 1))" "$np" "write:1@rank$((np - 1))" 4 \
+    "$W/held.sql"
 done
 # Every rank's first read (at 2 ranks with the split guessed, the second rank has one read).
 trans "read_eagain:1" 2 "read_eagain:1" 2

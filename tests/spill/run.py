@@ -251,8 +251,8 @@ def sort_budget(w, job, sd, ranks):
     """A sort of 1.5e6 narrow rows (two BIGINTs, 16 bytes) at 16 MB: rows in sqlite3's order,
     spilled, and every rank's peak RSS within SORT_RSS_MB. Sorting takes a reference and
     sl_row_sort's entries, 68 bytes a row, four times the row; they are reserved with the rows.
-    Until 2026-12-05 they were not, and a run filled the grant with rows alone: 80 MB peak at
-    1 rank, 71 MB at 2 (now 41 and 54; ~40 MB is the fixed working set at small budgets)."""
+    Until 2026-12-05 they were not, and a run filled the grant with rows alone: 81 MB peak at
+    1 rank, 67 MB at 2 (now 39 and 56; ~40 MB is the fixed working set at small budgets)."""
     path = os.path.join(w, "narrow.csv")
     rnd = random.Random(5)
     rows = [(rnd.randrange(-10**12, 10**12), rnd.randrange(100)) for _ in range(1_500_000)]
